@@ -1,0 +1,20 @@
+/** Where a subcommand writes: stdout and stderr, replaceable in tests. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const encoder = new TextEncoder();
+
+/** The process's own stdout and stderr. */
+export const processIo: Io = {
+  out: (text) => void Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+  err: (text) => void Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+};
+
+/** An Io that keeps what was written, for tests. */
+export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
+}

@@ -1,0 +1,126 @@
+/**
+ * The one table of Deno permissions per subcommand. deno.json's "permissions" sets, the launcher
+ * (scripts/kafclaw), the compile task and the tests all derive from it; a unit test keeps deno.json
+ * identical to what {@link denoJsonPermissions} returns.
+ *
+ * A set here is static, so paths that depend on the user (KAFCLAW_HOME, the workspace) cannot be
+ * named in it: the sets grant the kind of access a subcommand needs, and the launcher narrows
+ * them further at start where it can.
+ *
+ * @module
+ */
+
+/** One permission as deno.json writes it: all, none, or a list of allowed values. */
+export type Grant = boolean | readonly string[];
+
+/** A named Deno permission set, in the shape of deno.json's "permissions" entries. */
+export interface PermissionSet {
+  readonly read?: Grant;
+  readonly write?: Grant;
+  readonly net?: Grant;
+  readonly env?: Grant;
+  readonly run?: Grant;
+  readonly sys?: Grant;
+  readonly ffi?: Grant;
+}
+
+/** Every subcommand of `kafclaw`, in the order `--help` lists them. */
+export const SUBCOMMANDS = [
+  "agent",
+  "gateway",
+  "onboard",
+  "status",
+  "doctor",
+  "config",
+  "group",
+  "task",
+  "cron",
+  "memory",
+  "kshark",
+  "version",
+  "completion",
+] as const;
+
+/** A subcommand name. */
+export type Subcommand = typeof SUBCOMMANDS[number];
+
+// The building blocks: revocable units, so that a compiled binary (which holds the union) can drop
+// whole grants at start for a role that does not need them.
+// commander reads these to decide on colours in help output.
+const TERMINAL = { env: ["CLICOLOR_FORCE", "FORCE_COLOR", "NO_COLOR"] } as const;
+const HOME_FILES = { read: true, write: true, env: true } as const;
+const NETWORK = { net: true } as const;
+const SANDBOX = { run: ["bwrap", "setpriv", "prlimit"] } as const;
+const HOST_FACTS = { sys: ["hostname", "osRelease", "networkInterfaces"] } as const;
+
+/** The permission set of each subcommand. `help` serves bare `kafclaw`, `--help` and usage errors. */
+export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet>> = {
+  help: { ...TERMINAL },
+  version: { ...TERMINAL },
+  completion: { ...TERMINAL },
+  config: { ...HOME_FILES },
+  onboard: { ...HOME_FILES, ...NETWORK },
+  status: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
+  doctor: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, run: ["bwrap", "git"] },
+  agent: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
+  gateway: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
+  group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
+  task: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
+  cron: { ...HOME_FILES, ...NETWORK },
+  memory: { ...HOME_FILES, ...NETWORK, ffi: true },
+  kshark: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, run: ["traceroute", "tracepath"] },
+};
+
+const KEYS = ["read", "write", "net", "env", "run", "sys", "ffi"] as const;
+
+function mergeGrant(a: Grant | undefined, b: Grant | undefined): Grant | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a === true || b === true) return true;
+  if (a === false) return b;
+  if (b === false) return a;
+  return [...new Set([...a, ...b])].sort();
+}
+
+/** The union of several sets: what a compiled binary, which serves every subcommand, must hold. */
+export function unionOf(sets: readonly PermissionSet[]): PermissionSet {
+  const out: Record<string, Grant> = {};
+  for (const key of KEYS) {
+    let grant: Grant | undefined;
+    for (const set of sets) grant = mergeGrant(grant, set[key]);
+    if (grant !== undefined) out[key] = grant;
+  }
+  return out as PermissionSet;
+}
+
+/** The set `deno compile` bakes into the binary: the union of every subcommand's set. */
+export const COMPILE_SET: PermissionSet = unionOf(Object.values(PERMISSION_SETS));
+
+/** The set name the launcher passes to `deno run -P=<name>` for an argv. */
+export function permissionSetFor(argv: readonly string[]): Subcommand | "help" {
+  const first = argv.find((a) => !a.startsWith("-"));
+  return (SUBCOMMANDS as readonly string[]).includes(first ?? "") ? first as Subcommand : "help";
+}
+
+/** Command-line flags (`--allow-read`, ...) that grant exactly a set. */
+export function denoFlags(set: PermissionSet): string[] {
+  const flags: string[] = [];
+  for (const key of KEYS) {
+    const grant = set[key];
+    if (grant === undefined || grant === false) continue;
+    flags.push(grant === true ? `--allow-${key}` : `--allow-${key}=${grant.join(",")}`);
+  }
+  return flags;
+}
+
+/** The "permissions" object of deno.json: every subcommand's set plus `kafclaw`, the compile set. */
+export function denoJsonPermissions(): Record<string, PermissionSet> {
+  return { ...PERMISSION_SETS, kafclaw: COMPILE_SET };
+}
+
+/**
+ * The set the test suite runs under: the compile set plus what only tests do (spawn the CLI under
+ * its own sets, kcat, python3 and the broker scripts). CLI end-to-end tests run each subcommand as
+ * a child process under that subcommand's exact set.
+ */
+export const TEST_SET: PermissionSet = unionOf([COMPILE_SET, { run: true, sys: true }]);

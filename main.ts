@@ -1,0 +1,42 @@
+/**
+ * The one entry point: argv -> subcommand -> exit code. The only place that calls `Deno.exit`.
+ *
+ * @module
+ */
+import { CliError, UsageError } from "./cli/_errors.ts";
+import { processIo } from "./cli/_io.ts";
+import { runCli } from "./cli/mod.ts";
+
+/** Turns an error thrown by a subcommand into a message for the user and an exit code. */
+export function reportError(error: unknown, debug: boolean, err: (s: string) => void): number {
+  if (error instanceof UsageError) {
+    err(`kafclaw: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof CliError) {
+    err(`kafclaw: ${error.message}`);
+    if (debug && error.cause) err(String((error.cause as Error).stack ?? error.cause));
+    return 1;
+  }
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    err(`kafclaw: this subcommand lacks a permission it needs: ${(error as Error).message}`);
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  err(`kafclaw: ${message}`);
+  if (debug && error instanceof Error && error.stack) err(error.stack);
+  else err("kafclaw: run again with --debug for details");
+  return 1;
+}
+
+if (import.meta.main) {
+  const args = Deno.args;
+  const debug = args.includes("--debug");
+  let code: number;
+  try {
+    code = await runCli({ io: processIo, env: () => Deno.env.toObject() }, args);
+  } catch (error) {
+    code = reportError(error, debug, processIo.err);
+  }
+  Deno.exit(code);
+}
