@@ -8,8 +8,10 @@ const encoder = new TextEncoder();
 
 /** The process's own stdout and stderr. */
 export const processIo: Io = {
-  out: (text) => void Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
-  err: (text) => void Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+  out: (text) =>
+    void Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+  err: (text) =>
+    void Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
 };
 
 /** An Io that keeps what was written, for tests. */

@@ -15,7 +15,9 @@ if (mode === "--write") {
   console.log("deno.json: permissions written from core/permissions");
 } else if (mode === "--check") {
   if (JSON.stringify(config.permissions) !== JSON.stringify(wanted)) {
-    console.error("deno.json: permissions differ from core/permissions; run `deno task permissions`");
+    console.error(
+      "deno.json: permissions differ from core/permissions; run `deno task permissions`",
+    );
     Deno.exit(1);
   }
 } else {

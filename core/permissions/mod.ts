@@ -124,3 +124,22 @@ export function denoJsonPermissions(): Record<string, PermissionSet> {
  * a child process under that subcommand's exact set.
  */
 export const TEST_SET: PermissionSet = unionOf([COMPILE_SET, { run: true, sys: true }]);
+
+/** Facts known at start that let the launcher narrow a static set. */
+export interface NarrowingFacts {
+  /** KAFCLAW_HOME, resolved: the only place the product reads and writes its own files. */
+  readonly home: string;
+  /** Extra paths a subcommand must read (a kshark properties file, say). */
+  readonly extraRead?: readonly string[];
+}
+
+/**
+ * Narrows a set's file access to KAFCLAW_HOME (and any extra read paths). Grants that are already
+ * lists or absent stay as they are; network narrowing comes from the configured endpoints later.
+ */
+export function narrowSet(set: PermissionSet, facts: NarrowingFacts): PermissionSet {
+  const out: Record<string, Grant> = { ...set };
+  if (set.read === true) out.read = [facts.home, ...(facts.extraRead ?? [])];
+  if (set.write === true) out.write = [facts.home];
+  return out as PermissionSet;
+}

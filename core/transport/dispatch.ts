@@ -1,0 +1,105 @@
+/**
+ * What both transports do with one delivered record: call the handler, dead-letter or count poison,
+ * hand work to the bounded executor. The transports add only their own commit and pause mechanics.
+ *
+ * @module
+ */
+import { deadLetterRecord } from "./dead_letter.ts";
+import { BoundedExecutor } from "./executor.ts";
+import type {
+  InboundRecord,
+  OutboundRecord,
+  RecordHandler,
+  SubscriptionKind,
+  SubscriptionStats,
+} from "./types.ts";
+
+/** A log sink: transports report what they skip or retry, never throw it at the caller. */
+export type LogFn = (level: "debug" | "info" | "warn" | "error", message: string) => void;
+
+/** Options of a dispatcher. */
+export interface DispatcherOptions {
+  readonly kind: SubscriptionKind;
+  readonly groupId: string;
+  readonly handler: RecordHandler;
+  readonly concurrency: number;
+  readonly deadLetterTopic: string | undefined;
+  readonly produce: (records: readonly OutboundRecord[]) => Promise<void>;
+  readonly log: LogFn;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Delivers records to a handler and runs the work it hands back. */
+export class Dispatcher {
+  readonly stats: SubscriptionStats = {
+    delivered: 0,
+    poison: 0,
+    deadLettered: 0,
+    handlerErrors: 0,
+    workStarted: 0,
+    workFinished: 0,
+    pauses: 0,
+    joins: 0,
+  };
+  readonly executor: BoundedExecutor;
+  readonly #options: DispatcherOptions;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+    this.executor = new BoundedExecutor(options.concurrency, (error) => {
+      this.stats.handlerErrors++;
+      options.log("error", `Work from ${options.groupId} failed: ${errorText(error)}`);
+    });
+  }
+
+  /**
+   * Handles one record. When this resolves the record is done with as far as the consumer is
+   * concerned (the offset may be committed); work it started goes on in the executor.
+   */
+  async deliver(record: InboundRecord): Promise<void> {
+    this.stats.delivered++;
+    let result;
+    try {
+      result = await this.#options.handler(record);
+    } catch (error) {
+      this.stats.handlerErrors++;
+      await this.#poison(record, `handler failed: ${errorText(error)}`);
+      return;
+    }
+    if (!result) return;
+    if ("poison" in result) {
+      await this.#poison(record, result.poison);
+      return;
+    }
+    this.stats.workStarted++;
+    const work = result.work;
+    this.executor.submit(async () => {
+      try {
+        await work();
+      } finally {
+        this.stats.workFinished++;
+      }
+    });
+  }
+
+  async #poison(record: InboundRecord, reason: string): Promise<void> {
+    this.stats.poison++;
+    const where = `${record.topic}@${record.partition}:${record.offset}`;
+    const { kind, deadLetterTopic, groupId } = this.#options;
+    if (kind !== "work" || !deadLetterTopic) {
+      this.#options.log("warn", `Skipped poison record ${where}: ${reason}`);
+      return;
+    }
+    const letter = await deadLetterRecord(record, { deadLetterTopic, reason, groupId });
+    try {
+      await this.#options.produce([letter]);
+      this.stats.deadLettered++;
+      this.#options.log("warn", `Dead-lettered ${where} to ${deadLetterTopic}: ${reason}`);
+    } catch (error) {
+      this.#options.log("error", `Cannot dead-letter ${where}: ${errorText(error)}`);
+    }
+  }
+}

@@ -1,0 +1,428 @@
+/**
+ * The Kafka transport, over kafkajs. Produces with acks=all through an idempotent producer with one
+ * request in flight (so retries never reorder), reads state topics through a per-run group that
+ * never commits, streams through the agent's own group, and work topics through a shared group
+ * with manual commits, handing slow work to a bounded executor and pausing while it is full.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type { ConnectionOptions } from "node:tls";
+import kafkajs from "kafkajs";
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
+import { Dispatcher, type LogFn } from "./dispatch.ts";
+import type {
+  InboundRecord,
+  OutboundRecord,
+  SubscribeOptions,
+  Subscription,
+  TopicProblem,
+  TopicSpec,
+  Transport,
+} from "./types.ts";
+
+const { Kafka: KafkaClient, Partitioners, PartitionAssigners, ConfigResourceTypes, logLevel } =
+  kafkajs;
+
+/** Connection settings, resolved from the group config (core/config) by the caller. */
+export interface KafkaTransportOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** TLS: true for the system's CAs, or Node TLS options (ca, cert, key). */
+  readonly ssl?: boolean | ConnectionOptions;
+  readonly sasl?: {
+    readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+    readonly username: string;
+    readonly password: string;
+  };
+  /** Consumer session timeout in ms (default 30000). */
+  readonly sessionTimeoutMs?: number;
+  /** Consumer heartbeat interval in ms (default 3000). */
+  readonly heartbeatIntervalMs?: number;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly log?: LogFn;
+}
+
+/**
+ * The assignor every member of a shared group offers, under the name `roundrobin` that the Java
+ * client, kafka-python and franz-go use, so members written in other languages can join the group.
+ */
+// deno-lint-ignore no-explicit-any
+export const roundRobinAssigner = (config: any) => ({
+  ...PartitionAssigners.roundRobin(config),
+  name: "roundrobin",
+});
+
+function toBuffer(value: Uint8Array | string): Buffer {
+  return typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value);
+}
+
+function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRecord {
+  const headers: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    if (one === undefined) continue;
+    headers[k] = typeof one === "string" ? new TextEncoder().encode(one) : new Uint8Array(one);
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key === null ? null : m.key.toString("utf8"),
+    value: m.value === null ? new Uint8Array() : new Uint8Array(m.value),
+    headers,
+    timestamp: Number(m.timestamp),
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Builds kafkajs's client from our options, routing its logs into ours. */
+export function kafkaClient(options: KafkaTransportOptions): Kafka {
+  const log = options.log ?? (() => {});
+  const sasl = options.sasl
+    ? {
+      mechanism: options.sasl.mechanism,
+      username: options.sasl.username,
+      password: options.sasl.password,
+    } as SASLOptions
+    : undefined;
+  return new KafkaClient({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(sasl ? { sasl } : {}),
+    connectionTimeout: options.connectionTimeoutMs ?? 5000,
+    requestTimeout: options.requestTimeoutMs ?? 30000,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ level, log: entry }) => {
+      const lvl = level <= logLevel.ERROR ? "error" : level === logLevel.WARN ? "warn" : "debug";
+      log(lvl, `kafkajs ${entry.logger ?? ""}: ${entry.message}`);
+    },
+  });
+}
+
+let runCounter = 0;
+
+class KafkaSubscription implements Subscription {
+  readonly groupId: string;
+  readonly #consumer: Consumer;
+  readonly #dispatcher: Dispatcher;
+  readonly #admin: Admin;
+  readonly #options: SubscribeOptions;
+  readonly #ends = new Map<string, bigint>();
+  readonly #log: LogFn;
+  #caughtUp: Array<() => void> = [];
+  #closed = false;
+  #assigned = new Set<string>();
+
+  constructor(
+    consumer: Consumer,
+    admin: Admin,
+    groupId: string,
+    options: SubscribeOptions,
+    dispatcher: Dispatcher,
+    log: LogFn,
+  ) {
+    this.#log = log;
+    this.#consumer = consumer;
+    this.#admin = admin;
+    this.groupId = groupId;
+    this.#options = options;
+    this.#dispatcher = dispatcher;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      dispatcher.stats.joins++;
+      this.#assigned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
+      );
+    });
+  }
+
+  get stats() {
+    return this.#dispatcher.stats;
+  }
+
+  assignment(): string[] {
+    return [...this.#assigned].sort();
+  }
+
+  /** Reads where each partition ends now, so `caughtUp` knows when the start state is read. */
+  async recordEnds(): Promise<void> {
+    for (const topic of this.#options.topics) {
+      for (const p of await this.#admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) {
+          this.#ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+        }
+      }
+    }
+  }
+
+  async start(fromBeginning: boolean): Promise<void> {
+    const topics = this.#options.topics;
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics: [...topics], fromBeginning });
+    const manual = this.#options.kind !== "stream";
+    await this.#consumer.run({
+      autoCommit: !manual,
+      eachMessage: async ({ topic, partition, message }) => {
+        await this.#dispatcher.deliver(toRecord(topic, partition, message));
+        const next = (BigInt(message.offset) + 1n).toString();
+        if (this.#options.kind === "work") {
+          try {
+            await this.#consumer.commitOffsets([{ topic, partition, offset: next }]);
+          } catch (error) {
+            // A rebalance took the partition away: the next owner reads from the last commit.
+            this.#log(
+              "warn",
+              `Commit of ${topic}@${partition}:${next} failed: ${errorText(error)}`,
+            );
+          }
+        }
+        this.#markRead(topic, partition, BigInt(message.offset));
+        if (this.#dispatcher.executor.full) this.#pauseUntilFree();
+      },
+    });
+  }
+
+  #pauseUntilFree(): void {
+    const topics = this.#options.topics.map((topic) => ({ topic }));
+    this.#consumer.pause(topics);
+    this.#dispatcher.stats.pauses++;
+    this.#dispatcher.executor.whenFree().then(() => {
+      if (!this.#closed) this.#consumer.resume(topics);
+    });
+  }
+
+  #markRead(topic: string, partition: number, offset: bigint): void {
+    const key = `${topic}:${partition}`;
+    const end = this.#ends.get(key);
+    if (end !== undefined && offset + 1n >= end) this.#ends.delete(key);
+    this.#checkCaughtUp();
+  }
+
+  #checkCaughtUp(): void {
+    if (this.#ends.size > 0) return;
+    for (const wake of this.#caughtUp.splice(0)) wake();
+  }
+
+  caughtUp(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#caughtUp.push(resolve);
+      this.#checkCaughtUp();
+    });
+  }
+
+  idle(): Promise<void> {
+    return this.#dispatcher.executor.idle();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#consumer.disconnect();
+    await this.idle();
+    if (this.#options.kind === "state") {
+      // The per-run group never committed; remove it so it does not linger on the broker.
+      await this.#admin.deleteGroups([this.groupId]).catch(() => {});
+    }
+  }
+}
+
+/** The Kafka Transport. */
+export class KafkaTransport implements Transport {
+  readonly #kafka: Kafka;
+  readonly #options: KafkaTransportOptions;
+  readonly #log: LogFn;
+  #producer: Producer | undefined;
+  #admin: Admin | undefined;
+  readonly #subs = new Set<KafkaSubscription>();
+
+  constructor(options: KafkaTransportOptions) {
+    this.#options = options;
+    this.#log = options.log ?? (() => {});
+    this.#kafka = kafkaClient(options);
+  }
+
+  async #adminClient(): Promise<Admin> {
+    if (!this.#admin) {
+      const admin = this.#kafka.admin();
+      await admin.connect();
+      this.#admin = admin;
+    }
+    return this.#admin;
+  }
+
+  async #producerClient(): Promise<Producer> {
+    if (!this.#producer) {
+      const producer = this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      this.#producer = producer;
+    }
+    return this.#producer;
+  }
+
+  async produce(records: readonly OutboundRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.#producerClient();
+    // Consecutive records of one topic go in one request; requests go one after another.
+    let i = 0;
+    while (i < records.length) {
+      const topic = records[i]!.topic;
+      const batch: OutboundRecord[] = [];
+      while (i < records.length && records[i]!.topic === topic) batch.push(records[i++]!);
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: batch.map((r) => ({
+          key: r.key,
+          value: toBuffer(r.value),
+          headers: Object.fromEntries(
+            Object.entries(r.headers ?? {}).map(([k, v]) => [k, toBuffer(v)]),
+          ),
+        })),
+      });
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const admin = await this.#adminClient();
+    const groupId = options.kind === "state"
+      ? `${options.groupId}.state.${Date.now().toString(36)}${(++runCounter).toString(36)}`
+      : options.groupId;
+    const consumer = this.#kafka.consumer({
+      groupId,
+      sessionTimeout: this.#options.sessionTimeoutMs ?? 30000,
+      heartbeatInterval: this.#options.heartbeatIntervalMs ?? 3000,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 250,
+      partitionAssigners: [roundRobinAssigner],
+    });
+    const dispatcher = new Dispatcher({
+      kind: options.kind,
+      groupId,
+      handler: options.handler,
+      concurrency: options.concurrency ?? 4,
+      deadLetterTopic: options.deadLetterTopic,
+      produce: (r) => this.produce(r),
+      log: this.#log,
+    });
+    const sub = new KafkaSubscription(consumer, admin, groupId, options, dispatcher, this.#log);
+    if (options.kind === "state") await sub.recordEnds();
+    const fromBeginning = options.fromBeginning ?? options.kind !== "stream";
+    try {
+      await sub.start(options.kind === "state" ? true : fromBeginning);
+    } catch (error) {
+      await consumer.disconnect().catch(() => {});
+      throw error;
+    }
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  async createTopics(specs: readonly TopicSpec[]): Promise<string[]> {
+    const admin = await this.#adminClient();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    if (missing.length === 0) return [];
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: s.replicationFactor ?? -1,
+        configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    return missing.map((s) => s.name);
+  }
+
+  async verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]> {
+    const admin = await this.#adminClient();
+    const existing = new Set(await admin.listTopics());
+    const problems: TopicProblem[] = [];
+    const present = specs.filter((s) => {
+      if (existing.has(s.name)) return true;
+      problems.push({
+        topic: s.name,
+        setting: "existence",
+        expected: "exists",
+        actual: "missing",
+        fix: `create it: kafclaw doctor --fix (automatic topic creation is off)`,
+      });
+      return false;
+    });
+    if (present.length === 0) return problems;
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((s) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: s.name,
+        configNames: Object.keys(s.config),
+      })),
+    });
+    for (const spec of present) {
+      const meta = metadata.topics.find((t) => t.name === spec.name);
+      const partitions = meta?.partitions.length ?? 0;
+      if (partitions < spec.partitions) {
+        problems.push({
+          topic: spec.name,
+          setting: "partitions",
+          expected: `at least ${spec.partitions}`,
+          actual: String(partitions),
+          fix: `kafka-topics.sh --alter --topic ${spec.name} --partitions ${spec.partitions}`,
+        });
+      }
+      const replicas = meta?.partitions[0]?.replicas.length ?? 0;
+      if (spec.replicationFactor !== undefined && replicas !== spec.replicationFactor) {
+        problems.push({
+          topic: spec.name,
+          setting: "replication factor",
+          expected: String(spec.replicationFactor),
+          actual: String(replicas),
+          fix: `reassign ${spec.name}'s partitions to ${spec.replicationFactor} replicas`,
+        });
+      }
+      const entries = configs.resources.find((r) => r.resourceName === spec.name)?.configEntries ??
+        [];
+      for (const [setting, expected] of Object.entries(spec.config)) {
+        const actual = entries.find((e) => e.configName === setting)?.configValue ?? "(unset)";
+        if (actual !== expected) {
+          problems.push({
+            topic: spec.name,
+            setting,
+            expected,
+            actual,
+            fix: `kafclaw doctor --fix, or kafka-configs.sh --alter --entity-type topics ` +
+              `--entity-name ${spec.name} --add-config ${setting}=${expected}`,
+          });
+        }
+      }
+    }
+    return problems;
+  }
+
+  async groupMembers(groupId: string): Promise<number> {
+    const admin = await this.#adminClient();
+    const { groups } = await admin.describeGroups([groupId]);
+    return groups[0]?.members.length ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subs].map((s) => s.close().catch(() => {})));
+    this.#subs.clear();
+    await this.#producer?.disconnect().catch(() => {});
+    await this.#admin?.disconnect().catch(() => {});
+    this.#producer = undefined;
+    this.#admin = undefined;
+  }
+}

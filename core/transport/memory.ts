@@ -1,0 +1,389 @@
+/**
+ * The in-process transport: Kafka's semantics (partitions, keys, consumer groups, committed
+ * offsets, rebalances, no automatic topic creation) in memory, for agents that share one process
+ * and for tests. Its fault mode adds what Kafka does to a consumer on a bad day: duplicates,
+ * delays, reordering across topics and partitions, and redelivery of uncommitted records.
+ *
+ * @module
+ */
+import { Dispatcher, type LogFn } from "./dispatch.ts";
+import { partitionForKey } from "./murmur2.ts";
+import type {
+  InboundRecord,
+  OutboundRecord,
+  SubscribeOptions,
+  Subscription,
+  TopicProblem,
+  TopicSpec,
+  Transport,
+} from "./types.ts";
+
+/** Faults to inject; each probability is per delivered record. */
+export interface FaultOptions {
+  /** Seed of the fault generator, so a failing run can be replayed. */
+  readonly seed: number;
+  /** Probability that a record is delivered twice in a row. */
+  readonly duplicate?: number;
+  /** Each delivery waits a random 0..maxDelayMs first. */
+  readonly maxDelayMs?: number;
+  /** Probability that the commit after a record is lost and the consumer rewinds to the last commit. */
+  readonly redeliver?: number;
+  /** Deliver from partitions in random order (reorders across topics and partitions). */
+  readonly reorder?: boolean;
+}
+
+/** A small, seedable generator (mulberry32): the same seed gives the same faults. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface StoredTopic {
+  readonly spec: TopicSpec;
+  readonly log: InboundRecord[][];
+}
+
+interface GroupState {
+  readonly members: Set<Member>;
+  readonly committed: Map<string, number>;
+}
+
+const encoder = new TextEncoder();
+const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** The shared in-memory "cluster": several transports (agents) may use one broker. */
+export class MemoryBroker {
+  readonly topics = new Map<string, StoredTopic>();
+  readonly groups = new Map<string, GroupState>();
+
+  /** Appends records; fails like Kafka when a topic does not exist (no automatic creation). */
+  append(records: readonly OutboundRecord[]): void {
+    for (const r of records) {
+      const topic = this.topics.get(r.topic);
+      if (!topic) throw new Error(`Topic "${r.topic}" does not exist (automatic creation is off)`);
+      const partition = partitionForKey(r.key, topic.spec.partitions);
+      const log = topic.log[partition]!;
+      const headers: Record<string, Uint8Array> = {};
+      for (const [k, v] of Object.entries(r.headers ?? {})) {
+        headers[k] = typeof v === "string" ? encoder.encode(v) : v;
+      }
+      log.push({
+        topic: r.topic,
+        partition,
+        offset: String(log.length),
+        key: r.key,
+        value: typeof r.value === "string" ? encoder.encode(r.value) : r.value,
+        headers,
+        timestamp: Date.now(),
+      });
+    }
+    for (const group of this.groups.values()) for (const m of group.members) m.kick();
+  }
+
+  group(id: string): GroupState {
+    let g = this.groups.get(id);
+    if (!g) {
+      g = { members: new Set(), committed: new Map() };
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  /** Round-robin assignment of every subscribed partition over the group's members. */
+  rebalance(groupId: string): void {
+    const group = this.group(groupId);
+    const members = [...group.members];
+    const partitions: Array<[string, number]> = [];
+    const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
+    for (const name of topics) {
+      const topic = this.topics.get(name);
+      if (!topic) continue;
+      for (let p = 0; p < topic.spec.partitions; p++) partitions.push([name, p]);
+    }
+    for (const m of members) m.assigned = [];
+    let i = 0;
+    for (const [name, p] of partitions) {
+      const candidates = members.filter((m) => m.topics.includes(name));
+      if (candidates.length === 0) continue;
+      candidates[i++ % candidates.length]!.assigned.push([name, p]);
+    }
+    for (const m of members) {
+      m.stats.joins++;
+      m.resetPositions();
+    }
+  }
+}
+
+class Member implements Subscription {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  assigned: Array<[string, number]> = [];
+  readonly #positions = new Map<string, number>();
+  readonly #broker: MemoryBroker;
+  readonly #options: SubscribeOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #faults: FaultOptions | undefined;
+  readonly #random: () => number;
+  readonly #endAtStart = new Map<string, number>();
+  #caughtUp: Array<() => void> = [];
+  #pumping = false;
+  #paused = false;
+  #closed = false;
+
+  constructor(broker: MemoryBroker, options: SubscribeOptions, deps: {
+    groupId: string;
+    produce: (r: readonly OutboundRecord[]) => Promise<void>;
+    faults: FaultOptions | undefined;
+    log: LogFn;
+  }) {
+    this.#broker = broker;
+    this.#options = options;
+    this.groupId = deps.groupId;
+    this.topics = [...options.topics];
+    this.#faults = deps.faults;
+    this.#random = seededRandom(deps.faults?.seed ?? 1);
+    this.#dispatcher = new Dispatcher({
+      kind: options.kind,
+      groupId: deps.groupId,
+      handler: options.handler,
+      concurrency: options.concurrency ?? 4,
+      deadLetterTopic: options.deadLetterTopic,
+      produce: deps.produce,
+      log: deps.log,
+    });
+    for (const name of this.topics) {
+      const topic = broker.topics.get(name);
+      if (!topic) throw new Error(`Topic "${name}" does not exist (automatic creation is off)`);
+      topic.log.forEach((log, p) => this.#endAtStart.set(tp(name, p), log.length));
+    }
+  }
+
+  get stats() {
+    return this.#dispatcher.stats;
+  }
+
+  assignment(): string[] {
+    return this.assigned.map(([t, p]) => `${t}:${p}`).sort();
+  }
+
+  resetPositions(): void {
+    this.#positions.clear();
+    const committed = this.#broker.group(this.groupId).committed;
+    for (const [name, p] of this.assigned) {
+      const start = this.#options.kind !== "stream" || this.#options.fromBeginning !== false
+        ? 0
+        : this.#broker.topics.get(name)!.log[p]!.length;
+      this.#positions.set(tp(name, p), committed.get(tp(name, p)) ?? start);
+    }
+    this.kick();
+  }
+
+  kick(): void {
+    if (!this.#pumping && !this.#closed) {
+      this.#pumping = true;
+      setTimeout(() => this.#pump(), 0);
+    }
+  }
+
+  #next(): InboundRecord | undefined {
+    const ready = this.assigned.filter(([name, p]) =>
+      (this.#positions.get(tp(name, p)) ?? 0) < this.#broker.topics.get(name)!.log[p]!.length
+    );
+    if (ready.length === 0) return undefined;
+    const pick = this.#faults?.reorder ? Math.floor(this.#random() * ready.length) : 0;
+    const [name, p] = ready[pick]!;
+    return this.#broker.topics.get(name)!.log[p]![this.#positions.get(tp(name, p))!];
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (!this.#closed && !this.#paused) {
+        const record = this.#next();
+        if (!record) break;
+        const key = tp(record.topic, record.partition);
+        if (this.#faults?.maxDelayMs) {
+          await new Promise((r) => setTimeout(r, this.#random() * this.#faults!.maxDelayMs!));
+          if (this.#closed || this.#positions.get(key) !== Number(record.offset)) continue;
+        }
+        await this.#dispatcher.deliver(record);
+        if (this.#faults?.duplicate && this.#random() < this.#faults.duplicate) {
+          await this.#dispatcher.deliver(record);
+        }
+        if (this.#positions.get(key) !== Number(record.offset)) continue; // rebalanced meanwhile
+        const next = Number(record.offset) + 1;
+        if (this.#faults?.redeliver && this.#random() < this.#faults.redeliver) {
+          // The commit is lost: like a consumer that restarts, go back to the last commit.
+          const committed = this.#broker.group(this.groupId).committed.get(key);
+          this.#positions.set(key, committed ?? 0);
+        } else {
+          this.#positions.set(key, next);
+          if (this.#options.kind !== "state") {
+            this.#broker.group(this.groupId).committed.set(key, next);
+          }
+        }
+        this.#checkCaughtUp();
+        if (this.#dispatcher.executor.full) {
+          this.#paused = true;
+          this.#dispatcher.stats.pauses++;
+          this.#dispatcher.executor.whenFree().then(() => {
+            this.#paused = false;
+            this.kick();
+          });
+        }
+      }
+    } finally {
+      this.#pumping = false;
+      this.#checkCaughtUp();
+    }
+  }
+
+  #checkCaughtUp(): void {
+    for (const [key, end] of this.#endAtStart) {
+      if ((this.#positions.get(key) ?? 0) < end) return;
+    }
+    for (const wake of this.#caughtUp.splice(0)) wake();
+  }
+
+  caughtUp(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#caughtUp.push(resolve);
+      this.#checkCaughtUp();
+    });
+  }
+
+  idle(): Promise<void> {
+    return this.#dispatcher.executor.idle();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const group = this.#broker.group(this.groupId);
+    group.members.delete(this);
+    if (this.#options.kind === "state") this.#broker.groups.delete(this.groupId);
+    else this.#broker.rebalance(this.groupId);
+    await this.idle();
+  }
+}
+
+/** Options of the in-process transport. */
+export interface MemoryTransportOptions {
+  /** Share one broker between several transports (agents); a new one by default. */
+  readonly broker?: MemoryBroker;
+  /** Turn on the fault mode. */
+  readonly faults?: FaultOptions;
+  readonly log?: LogFn;
+}
+
+let runCounter = 0;
+
+/** The in-process Transport. */
+export class MemoryTransport implements Transport {
+  readonly broker: MemoryBroker;
+  readonly #faults: FaultOptions | undefined;
+  readonly #log: LogFn;
+  readonly #subs = new Set<Member>();
+
+  constructor(options: MemoryTransportOptions = {}) {
+    this.broker = options.broker ?? new MemoryBroker();
+    this.#faults = options.faults;
+    this.#log = options.log ?? (() => {});
+  }
+
+  produce(records: readonly OutboundRecord[]): Promise<void> {
+    try {
+      this.broker.append(records);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const groupId = options.kind === "state"
+      ? `${options.groupId}.state.${Date.now().toString(36)}.${++runCounter}`
+      : options.groupId;
+    let member: Member;
+    try {
+      member = new Member(this.broker, options, {
+        groupId,
+        produce: (r) => this.produce(r),
+        faults: this.#faults,
+        log: this.#log,
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#subs.add(member);
+    this.broker.group(groupId).members.add(member);
+    this.broker.rebalance(groupId);
+    return Promise.resolve(member);
+  }
+
+  createTopics(specs: readonly TopicSpec[]): Promise<string[]> {
+    const created: string[] = [];
+    for (const spec of specs) {
+      if (this.broker.topics.has(spec.name)) continue;
+      this.broker.topics.set(spec.name, {
+        spec,
+        log: Array.from({ length: spec.partitions }, () => []),
+      });
+      created.push(spec.name);
+    }
+    return Promise.resolve(created);
+  }
+
+  verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]> {
+    const problems: TopicProblem[] = [];
+    for (const spec of specs) {
+      const topic = this.broker.topics.get(spec.name);
+      if (!topic) {
+        problems.push({
+          topic: spec.name,
+          setting: "existence",
+          expected: "exists",
+          actual: "missing",
+          fix: "create it (kafclaw doctor --fix)",
+        });
+        continue;
+      }
+      for (const [setting, expected] of Object.entries(spec.config)) {
+        const actual = topic.spec.config[setting] ?? "(default)";
+        if (actual !== expected) {
+          problems.push({
+            topic: spec.name,
+            setting,
+            expected,
+            actual,
+            fix: `set ${setting}=${expected} on ${spec.name}`,
+          });
+        }
+      }
+      if (topic.spec.partitions < spec.partitions) {
+        problems.push({
+          topic: spec.name,
+          setting: "partitions",
+          expected: `at least ${spec.partitions}`,
+          actual: String(topic.spec.partitions),
+          fix: `add partitions to ${spec.name}`,
+        });
+      }
+    }
+    return Promise.resolve(problems);
+  }
+
+  groupMembers(groupId: string): Promise<number> {
+    return Promise.resolve(this.broker.groups.get(groupId)?.members.size ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subs].map((s) => s.close()));
+    this.#subs.clear();
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The transport layer: the {@link Transport} port and its two implementations, Kafka (kafkajs)
+ * and in-process (with a fault mode).
+ *
+ * @module
+ */
+export * from "./types.ts";
+export { BoundedExecutor } from "./executor.ts";
+export { type DeadLetter, deadLetterRecord } from "./dead_letter.ts";
+export type { LogFn } from "./dispatch.ts";
+export { murmur2, partitionForKey } from "./murmur2.ts";
+export {
+  type FaultOptions,
+  MemoryBroker,
+  MemoryTransport,
+  type MemoryTransportOptions,
+  seededRandom,
+} from "./memory.ts";
+export { KafkaTransport, type KafkaTransportOptions, roundRobinAssigner } from "./kafka.ts";

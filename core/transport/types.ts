@@ -1,0 +1,149 @@
+/**
+ * The Transport port: everything the group layer needs from Kafka, and nothing more. Two
+ * implementations keep the same semantics: Kafka (kafkajs) and in-process (with a fault mode).
+ *
+ * @module
+ */
+
+/** Record headers as sent: UTF-8 strings or raw bytes. */
+export type Headers = Readonly<Record<string, string | Uint8Array>>;
+
+/** A record to produce. The key is required: our topics are keyed (PROTOCOL.md, Records). */
+export interface OutboundRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: Uint8Array | string;
+  readonly headers?: Headers;
+}
+
+/** A record as a consumer sees it. */
+export interface InboundRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset as a decimal string (Kafka offsets are 64-bit). */
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Uint8Array;
+  readonly headers: Readonly<Record<string, Uint8Array>>;
+  /** Broker time (CreateTime or LogAppendTime, as the topic says), in ms since the epoch. */
+  readonly timestamp: number;
+}
+
+/**
+ * What a handler tells the transport about a record. Handlers never block: they validate, record,
+ * and hand slow work back as `work`, which runs on the subscription's bounded executor after the
+ * handler has returned (PROTOCOL.md, semantics 2).
+ */
+export type HandlerResult =
+  | void
+  | { readonly poison: string }
+  | { readonly work: () => Promise<void> };
+
+/** A consumer's callback for one record. */
+export type RecordHandler = (record: InboundRecord) => HandlerResult | Promise<HandlerResult>;
+
+/** A topic with its intended configuration, for creation and for verification at start. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Replication factor; absent means the broker's default. */
+  readonly replicationFactor?: number;
+  /** Topic-level configs, e.g. `{"cleanup.policy": "compact"}`. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** One way in which an existing topic differs from its spec, with the fix spelled out. */
+export interface TopicProblem {
+  readonly topic: string;
+  readonly setting: string;
+  readonly expected: string;
+  readonly actual: string;
+  readonly fix: string;
+}
+
+/** How a subscription consumes. */
+export type SubscriptionKind =
+  /** Every agent reads from the beginning, without committing, to rebuild current state. */
+  | "state"
+  /** Each agent reads through its own consumer group and catches up after downtime. */
+  | "stream"
+  /** One shared group per topic: each record goes to one member; offsets committed by hand. */
+  | "work";
+
+/** Options of a subscription. */
+export interface SubscribeOptions {
+  readonly kind: SubscriptionKind;
+  readonly topics: readonly string[];
+  /** The consumer group; for `state` a unique per-run group is made from it. */
+  readonly groupId: string;
+  readonly handler: RecordHandler;
+  /** At most this many `work` items run at once; when full, the partitions pause. Default 4. */
+  readonly concurrency?: number;
+  /** `work` subscriptions write poison records here (topic, partition, offset, reason, hash). */
+  readonly deadLetterTopic?: string;
+  /** Where a brand-new stream group starts: earliest (default for work) or latest. */
+  readonly fromBeginning?: boolean;
+}
+
+/** Counters a subscription keeps; tests and `status` read them. */
+export interface SubscriptionStats {
+  delivered: number;
+  poison: number;
+  deadLettered: number;
+  handlerErrors: number;
+  workStarted: number;
+  workFinished: number;
+  pauses: number;
+  /** Group joins (the first, then one per rebalance). */
+  joins: number;
+}
+
+/** A running subscription. */
+export interface Subscription {
+  readonly groupId: string;
+  readonly stats: Readonly<SubscriptionStats>;
+  /** The partitions this member holds now, as `topic:partition` strings, sorted. */
+  assignment(): string[];
+  /** Resolves when a `state` subscription has read every partition up to its end at start. */
+  caughtUp(): Promise<void>;
+  /** Resolves when no work is running or queued (for tests and clean shutdown). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The port. */
+export interface Transport {
+  /** Produces with acks=all; records of one call keep their order (one request in flight). */
+  produce(records: readonly OutboundRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Creates missing topics with their full configuration; existing ones are left alone. */
+  createTopics(specs: readonly TopicSpec[]): Promise<string[]>;
+  /** Compares existing topics with their specs; missing topics are reported too. */
+  verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]>;
+  /** Number of live members of a consumer group (0 when it does not exist). */
+  groupMembers(groupId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Thrown at start when topics are missing or misconfigured; the message lists every fix. */
+export class TopicConfigError extends Error {
+  override name = "TopicConfigError";
+  /** The problems found. */
+  readonly problems: readonly TopicProblem[];
+  constructor(problems: readonly TopicProblem[]) {
+    super(
+      `${problems.length} topic setting(s) differ from what KafClaw needs:\n` +
+        problems.map((p) =>
+          `  ${p.topic}: ${p.setting} is ${p.actual}, expected ${p.expected}; fix: ${p.fix}`
+        ).join("\n"),
+    );
+    this.problems = problems;
+  }
+}
+
+/** Creates missing topics, then refuses to go on if any topic differs from its spec. */
+export async function ensureTopics(t: Transport, specs: readonly TopicSpec[]): Promise<void> {
+  await t.createTopics(specs);
+  const problems = await t.verifyTopics(specs);
+  if (problems.length > 0) throw new TopicConfigError(problems);
+}

@@ -1,0 +1,250 @@
+/**
+ * Transport scenarios that must hold for every implementation: the Kafka transport runs them
+ * against the real broker (tests/integration), the in-process one in fault mode (tests/unit).
+ * Assertions allow what the fault mode (and Kafka) may do: deliver a record more than once.
+ */
+import assert from "node:assert/strict";
+import {
+  ensureTopics,
+  type InboundRecord,
+  TopicConfigError,
+  type TopicSpec,
+  type Transport,
+} from "../../core/transport/mod.ts";
+import { uniqueName, waitFor } from "./wait.ts";
+
+/** Makes transports that share one cluster. */
+export interface Cluster {
+  make(): Transport;
+}
+
+const text = (r: InboundRecord) => new TextDecoder().decode(r.value);
+const stream = (name: string, partitions = 3): TopicSpec => ({
+  name,
+  partitions,
+  replicationFactor: 1,
+  config: { "cleanup.policy": "delete" },
+});
+
+/** Produce then consume, keys, values and headers intact, order kept per key. */
+export async function roundTrip(cluster: Cluster): Promise<void> {
+  const t = cluster.make();
+  try {
+    const topic = uniqueName("rt");
+    await t.createTopics([stream(topic)]);
+    const got: InboundRecord[] = [];
+    const sub = await t.subscribe({
+      kind: "stream",
+      topics: [topic],
+      groupId: uniqueName("g"),
+      fromBeginning: true,
+      handler: (r) => void got.push(r),
+    });
+    await t.produce(
+      Array.from({ length: 10 }, (_, i) => ({
+        topic,
+        key: `task-${i % 2}`,
+        value: JSON.stringify({ i }),
+        headers: { "kc-key-id": "agent-a" },
+      })),
+    );
+    await waitFor(() => new Set(got.map(text)).size === 10, "10 records", {
+      state: () => got.length,
+    });
+    const first = got[0]!;
+    assert.equal(new TextDecoder().decode(first.headers["kc-key-id"]), "agent-a");
+    for (const key of ["task-0", "task-1"]) {
+      const seq = got.filter((r) => r.key === key).map((r) => JSON.parse(text(r)).i as number);
+      const distinct = seq.filter((v, i) => seq.indexOf(v) === i);
+      assert.deepEqual(distinct, [...distinct].sort((a, b) => a - b), `order of ${key}`);
+    }
+    await sub.close();
+  } finally {
+    await t.close();
+  }
+}
+
+/** Two members of one work group each get a share, and no record goes to both. */
+export async function workQueueShares(cluster: Cluster): Promise<void> {
+  const a = cluster.make();
+  const b = cluster.make();
+  try {
+    const topic = uniqueName("work");
+    const group = uniqueName("workers");
+    await a.createTopics([stream(topic, 6)]);
+    const seen = { a: new Set<string>(), b: new Set<string>() };
+    const subA = await a.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId: group,
+      handler: (r) => void seen.a.add(text(r)),
+    });
+    const subB = await b.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId: group,
+      handler: (r) => void seen.b.add(text(r)),
+    });
+    await waitFor(
+      () => subA.assignment().length === 3 && subB.assignment().length === 3,
+      "both members to hold 3 partitions each",
+      { state: () => [subA.assignment(), subB.assignment()] },
+    );
+    const n = 60;
+    await a.produce(Array.from({ length: n }, (_, i) => ({ topic, key: `k${i}`, value: `v${i}` })));
+    await waitFor(() => seen.a.size + seen.b.size >= n, `${n} records`, {
+      state: () => [seen.a.size, seen.b.size],
+    });
+    assert.ok(seen.a.size > 0 && seen.b.size > 0, "both members got work");
+    for (const v of seen.a) assert.ok(!seen.b.has(v), `${v} went to both members`);
+    assert.equal(new Set([...seen.a, ...seen.b]).size, n);
+    await Promise.all([subA.close(), subB.close()]);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
+/** Two agents with their own groups each get every record. */
+export async function broadcastToAll(cluster: Cluster): Promise<void> {
+  const a = cluster.make();
+  const b = cluster.make();
+  try {
+    const topic = uniqueName("bcast");
+    await a.createTopics([stream(topic)]);
+    const seen = { a: new Set<string>(), b: new Set<string>() };
+    const subs = await Promise.all([
+      a.subscribe({
+        kind: "stream",
+        topics: [topic],
+        groupId: uniqueName("agent-a"),
+        fromBeginning: true,
+        handler: (r) => void seen.a.add(text(r)),
+      }),
+      b.subscribe({
+        kind: "stream",
+        topics: [topic],
+        groupId: uniqueName("agent-b"),
+        fromBeginning: true,
+        handler: (r) => void seen.b.add(text(r)),
+      }),
+    ]);
+    await a.produce(
+      Array.from({ length: 20 }, (_, i) => ({ topic, key: `k${i}`, value: `v${i}` })),
+    );
+    await waitFor(() => seen.a.size === 20 && seen.b.size === 20, "both agents to get all 20", {
+      state: () => [seen.a.size, seen.b.size],
+    });
+    await Promise.all(subs.map((s) => s.close()));
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
+/** A poison record is dead-lettered with where it was and a hash; the consumer keeps going. */
+export async function poisonIsDeadLettered(cluster: Cluster): Promise<void> {
+  const t = cluster.make();
+  try {
+    const topic = uniqueName("req");
+    const dlq = uniqueName("dead-letter");
+    await t.createTopics([stream(topic, 1), stream(dlq, 1)]);
+    const good: string[] = [];
+    const sub = await t.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId: uniqueName("workers"),
+      deadLetterTopic: dlq,
+      handler: (r) => text(r).startsWith("{") ? void good.push(text(r)) : { poison: "not JSON" },
+    });
+    const letters: InboundRecord[] = [];
+    const watcher = await t.subscribe({
+      kind: "stream",
+      topics: [dlq],
+      groupId: uniqueName("dlq-reader"),
+      fromBeginning: true,
+      handler: (r) => void letters.push(r),
+    });
+    await t.produce([
+      { topic, key: "t1", value: '{"n":1}' },
+      { topic, key: "t2", value: "not json at all" },
+      { topic, key: "t3", value: '{"n":3}' },
+    ]);
+    await waitFor(() => new Set(good).size === 2 && letters.length >= 1, "2 good + 1 letter", {
+      state: () => [good, letters.length],
+    });
+    const letter = JSON.parse(text(letters[0]!));
+    assert.equal(letter.topic, topic);
+    assert.equal(letter.offset, "1");
+    assert.equal(letter.reason, "not JSON");
+    assert.match(letter.value_sha256, /^[0-9a-f]{64}$/);
+    assert.ok(!text(letters[0]!).includes("not json at all"), "the bad value is not copied");
+    assert.ok(sub.stats.deadLettered >= 1);
+    await Promise.all([sub.close(), watcher.close()]);
+  } finally {
+    await t.close();
+  }
+}
+
+/** A topic whose cleanup policy differs from the spec is refused at start, with the fix. */
+export async function wrongCleanupPolicyDetected(cluster: Cluster): Promise<void> {
+  const t = cluster.make();
+  try {
+    const name = uniqueName("announce");
+    await t.createTopics([stream(name, 1)]);
+    const wanted: TopicSpec = {
+      name,
+      partitions: 1,
+      replicationFactor: 1,
+      config: { "cleanup.policy": "compact" },
+    };
+    const error = await ensureTopics(t, [wanted]).then(() => undefined, (e) => e);
+    assert.ok(error instanceof TopicConfigError, `expected TopicConfigError, got ${error}`);
+    assert.equal(error.problems.length, 1);
+    assert.equal(error.problems[0]!.setting, "cleanup.policy");
+    assert.equal(error.problems[0]!.actual, "delete");
+    assert.match(error.message, /cleanup\.policy=compact/);
+  } finally {
+    await t.close();
+  }
+}
+
+/** Work slower than the session timeout runs off the handler: no rebalance, nothing redelivered. */
+export async function slowWorkKeepsMembership(
+  cluster: Cluster,
+  options: { workMs: number },
+): Promise<void> {
+  const t = cluster.make();
+  try {
+    const topic = uniqueName("slow");
+    await t.createTopics([stream(topic, 1)]);
+    const started: string[] = [];
+    const finished: string[] = [];
+    const sub = await t.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId: uniqueName("workers"),
+      concurrency: 1,
+      handler: (r) => ({
+        work: async () => {
+          started.push(text(r));
+          await new Promise((res) => setTimeout(res, options.workMs));
+          finished.push(text(r));
+        },
+      }),
+    });
+    await waitFor(() => sub.assignment().length === 1, "the partition to be assigned");
+    await t.produce([
+      { topic, key: "a", value: "first" },
+      { topic, key: "b", value: "second" },
+    ]);
+    await waitFor(() => finished.length === 2, "both slow tasks", {
+      timeoutMs: options.workMs * 2 + 30_000,
+      state: () => ({ started, finished }),
+    });
+    assert.deepEqual(started, ["first", "second"], "each task ran once, in order");
+    assert.ok(sub.stats.pauses >= 1, "the consumer paused while the executor was full");
+    assert.equal(sub.stats.joins, 1, "the member was never ejected from its group");
+    await sub.close();
+  } finally {
+    await t.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { testBrokers } from "../../../_support/broker.ts";
+import * as scenario from "../../../_support/transport_scenarios.ts";
+
+const brokers = testBrokers();
+const kafka = (extra: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number } = {}) => ({
+  make: () => new KafkaTransport({ brokers, clientId: "kafclaw-test", ...extra }),
+});
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test(
+  "kafka: a produced record comes back with key, value, headers, in key order",
+  opts,
+  () => scenario.roundTrip(kafka()),
+);
+
+Deno.test(
+  "kafka: two members of a work group each get a disjoint share",
+  opts,
+  () => scenario.workQueueShares(kafka()),
+);
+
+Deno.test(
+  "kafka: two agents' own groups each get every record",
+  opts,
+  () => scenario.broadcastToAll(kafka()),
+);
+
+Deno.test(
+  "kafka: a poison record lands in the dead-letter topic and the consumer continues",
+  opts,
+  () => scenario.poisonIsDeadLettered(kafka()),
+);
+
+Deno.test(
+  "kafka: a topic with the wrong cleanup policy is refused at start",
+  opts,
+  () => scenario.wrongCleanupPolicyDetected(kafka()),
+);
+
+Deno.test(
+  "kafka: work longer than the session timeout does not get the consumer ejected",
+  opts,
+  () =>
+    scenario.slowWorkKeepsMembership(kafka({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 }), {
+      workMs: 9000,
+    }),
+);

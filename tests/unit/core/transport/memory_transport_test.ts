@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import {
+  type FaultOptions,
+  MemoryBroker,
+  MemoryTransport,
+  seededRandom,
+} from "../../../../core/transport/mod.ts";
+import * as scenario from "../../../_support/transport_scenarios.ts";
+
+const SEED = Number(Deno.env.get("KAFCLAW_FAULT_SEED") ?? 20261125);
+const faults: FaultOptions = {
+  seed: SEED,
+  duplicate: 0.2,
+  maxDelayMs: 5,
+  redeliver: 0.1,
+  reorder: true,
+};
+
+function cluster(withFaults: FaultOptions | undefined) {
+  const broker = new MemoryBroker();
+  return {
+    make: () => new MemoryTransport({ broker, ...(withFaults ? { faults: withFaults } : {}) }),
+  };
+}
+
+for (const [label, f] of [["in-process", undefined], ["in-process, fault mode", faults]] as const) {
+  Deno.test(`${label}: a produced record comes back with key, value, headers, in key order`, () =>
+    scenario.roundTrip(cluster(f)));
+  Deno.test(`${label}: two members of a work group each get a disjoint share`, () =>
+    scenario.workQueueShares(cluster(f)));
+  Deno.test(`${label}: two agents' own groups each get every record`, () =>
+    scenario.broadcastToAll(cluster(f)));
+  Deno.test(`${label}: a poison record lands in the dead-letter topic and the consumer continues`, () =>
+    scenario.poisonIsDeadLettered(cluster(f)));
+  Deno.test(`${label}: a topic with the wrong cleanup policy is refused at start`, () =>
+    scenario.wrongCleanupPolicyDetected(cluster(f)));
+}
+
+Deno.test("in-process: slow work runs off the handler and pauses the consumer while full", () =>
+  scenario.slowWorkKeepsMembership(cluster(undefined), { workMs: 200 }));
+
+Deno.test("in-process: producing to a missing topic fails (no automatic creation)", async () => {
+  const t = new MemoryTransport();
+  await assert.rejects(
+    t.produce([{ topic: "nope", key: "k", value: "v" }]),
+    /Topic "nope" does not exist/,
+  );
+  await assert.rejects(
+    t.subscribe({ kind: "stream", topics: ["nope"], groupId: "g", handler: () => {} }),
+    /does not exist/,
+  );
+});
+
+Deno.test("in-process fault mode duplicates and redelivers records but never loses one", async () => {
+  const broker = new MemoryBroker();
+  const t = new MemoryTransport({
+    broker,
+    faults: { seed: SEED, duplicate: 0.5, redeliver: 0.3, reorder: true },
+  });
+  await t.createTopics([{ name: "s", partitions: 3, config: {} }]);
+  const counts = new Map<string, number>();
+  const sub = await t.subscribe({
+    kind: "stream",
+    topics: ["s"],
+    groupId: "g",
+    handler: (r) => {
+      const v = new TextDecoder().decode(r.value);
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    },
+  });
+  await t.produce(
+    Array.from({ length: 50 }, (_, i) => ({ topic: "s", key: `k${i}`, value: `${i}` })),
+  );
+  const deadline = Date.now() + 5000;
+  while (counts.size < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(counts.size, 50, "every record arrived at least once");
+  const extra = [...counts.values()].reduce((a, b) => a + b, 0) - 50;
+  assert.ok(extra > 0, "the fault mode delivered some records more than once");
+  await sub.close();
+  await t.close();
+});
+
+Deno.test("a state subscription reads from the beginning, reports caught up, and never commits", async () => {
+  const broker = new MemoryBroker();
+  const t = new MemoryTransport({ broker });
+  await t.createTopics([{ name: "announce", partitions: 2, config: {} }]);
+  await t.produce([
+    { topic: "announce", key: "agent:a", value: "a" },
+    { topic: "announce", key: "agent:b", value: "b" },
+  ]);
+  const seen: string[] = [];
+  const sub = await t.subscribe({
+    kind: "state",
+    topics: ["announce"],
+    groupId: "kafclaw.g.a",
+    handler: (r) => void seen.push(new TextDecoder().decode(r.value)),
+  });
+  await sub.caughtUp();
+  assert.deepEqual(seen.sort(), ["a", "b"]);
+  assert.match(sub.groupId, /^kafclaw\.g\.a\.state\./, "a per-run group");
+  assert.equal(await t.groupMembers(sub.groupId), 1);
+  await sub.close();
+  assert.equal(await t.groupMembers(sub.groupId), 0, "the per-run group is gone after close");
+  await t.close();
+});
+
+Deno.test("seededRandom repeats for one seed and differs across seeds", () => {
+  const a = seededRandom(7);
+  const b = seededRandom(7);
+  const c = seededRandom(8);
+  const xs = [a(), a(), a()];
+  assert.deepEqual(xs, [b(), b(), b()]);
+  assert.notDeepEqual(xs, [c(), c(), c()]);
+  for (const x of xs) assert.ok(x >= 0 && x < 1);
+});
