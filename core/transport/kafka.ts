@@ -7,6 +7,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import kafkajs from "kafkajs";
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
@@ -23,6 +24,17 @@ import type {
 
 const { Kafka: KafkaClient, Partitioners, PartitionAssigners, ConfigResourceTypes, logLevel } =
   kafkajs;
+
+// kafkajs 2.2.4 sometimes schedules a timer with a negative delay (its request queue); Node then
+// prints a TimeoutNegativeWarning that means nothing to our users. Only that warning is dropped.
+const emitWarning = process.emitWarning;
+// deno-lint-ignore no-explicit-any
+(process as any).emitWarning = (warning: unknown, ...rest: any[]) => {
+  const type = typeof rest[0] === "string" ? rest[0] : rest[0]?.type;
+  const name = warning instanceof Error ? warning.name : type;
+  if (name === "TimeoutNegativeWarning") return;
+  return emitWarning.call(process, warning as string, ...rest);
+};
 
 /** Connection settings, resolved from the group config (core/config) by the caller. */
 export interface KafkaTransportOptions {
@@ -119,6 +131,7 @@ class KafkaSubscription implements Subscription {
   #caughtUp: Array<() => void> = [];
   #closed = false;
   #assigned = new Set<string>();
+  #manualPause = false;
 
   constructor(
     consumer: Consumer,
@@ -188,12 +201,24 @@ class KafkaSubscription implements Subscription {
     });
   }
 
+  pause(): void {
+    this.#manualPause = true;
+    this.#consumer.pause(this.#options.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.#manualPause = false;
+    if (!this.#dispatcher.executor.full) {
+      this.#consumer.resume(this.#options.topics.map((topic) => ({ topic })));
+    }
+  }
+
   #pauseUntilFree(): void {
     const topics = this.#options.topics.map((topic) => ({ topic }));
     this.#consumer.pause(topics);
     this.#dispatcher.stats.pauses++;
     this.#dispatcher.executor.whenFree().then(() => {
-      if (!this.#closed) this.#consumer.resume(topics);
+      if (!this.#closed && !this.#manualPause) this.#consumer.resume(topics);
     });
   }
 
@@ -295,6 +320,7 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const admin = await this.#adminClient();
+    if (options.kind === "stream") await this.#refuseSharedStreamGroup(options.groupId);
     const groupId = options.kind === "state"
       ? `${options.groupId}.state.${Date.now().toString(36)}${(++runCounter).toString(36)}`
       : options.groupId;
@@ -326,6 +352,17 @@ export class KafkaTransport implements Transport {
     }
     this.#subs.add(sub);
     return sub;
+  }
+
+  /** A stream group is one agent's own: a second live member means a second copy of the agent. */
+  async #refuseSharedStreamGroup(groupId: string): Promise<void> {
+    const members = await this.groupMembers(groupId);
+    if (members > 0) {
+      throw new Error(
+        `Consumer group "${groupId}" already has ${members} live member(s): another process is ` +
+          `running as this agent; stop it or use another agent id`,
+      );
+    }
   }
 
   async createTopics(specs: readonly TopicSpec[]): Promise<string[]> {

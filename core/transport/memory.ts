@@ -134,6 +134,7 @@ class Member implements Subscription {
   #caughtUp: Array<() => void> = [];
   #pumping = false;
   #paused = false;
+  #manualPause = false;
   #closed = false;
 
   constructor(broker: MemoryBroker, options: SubscribeOptions, deps: {
@@ -184,8 +185,17 @@ class Member implements Subscription {
     this.kick();
   }
 
+  pause(): void {
+    this.#manualPause = true;
+  }
+
+  resume(): void {
+    this.#manualPause = false;
+    this.kick();
+  }
+
   kick(): void {
-    if (!this.#pumping && !this.#closed) {
+    if (!this.#pumping && !this.#closed && !this.#manualPause) {
       this.#pumping = true;
       setTimeout(() => this.#pump(), 0);
     }
@@ -203,7 +213,7 @@ class Member implements Subscription {
 
   async #pump(): Promise<void> {
     try {
-      while (!this.#closed && !this.#paused) {
+      while (!this.#closed && !this.#paused && !this.#manualPause) {
         const record = this.#next();
         if (!record) break;
         const key = tp(record.topic, record.partition);
@@ -306,6 +316,15 @@ export class MemoryTransport implements Transport {
   }
 
   subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const live = this.broker.groups.get(options.groupId)?.members.size ?? 0;
+    if (options.kind === "stream" && live > 0) {
+      return Promise.reject(
+        new Error(
+          `Consumer group "${options.groupId}" already has ${live} live member(s): another ` +
+            `process is running as this agent; stop it or use another agent id`,
+        ),
+      );
+    }
     const groupId = options.kind === "state"
       ? `${options.groupId}.state.${Date.now().toString(36)}.${++runCounter}`
       : options.groupId;

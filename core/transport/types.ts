@@ -104,6 +104,9 @@ export interface Subscription {
   readonly stats: Readonly<SubscriptionStats>;
   /** The partitions this member holds now, as `topic:partition` strings, sorted. */
   assignment(): string[];
+  /** Stops fetching (records already delivered go on); `resume` starts again. */
+  pause(): void;
+  resume(): void;
   /** Resolves when a `state` subscription has read every partition up to its end at start. */
   caughtUp(): Promise<void>;
   /** Resolves when no work is running or queued (for tests and clean shutdown). */

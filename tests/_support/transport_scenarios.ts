@@ -248,3 +248,57 @@ export async function slowWorkKeepsMembership(
     await t.close();
   }
 }
+
+/** A stream group belongs to one agent: a second live member is refused at subscribe. */
+export async function streamGroupIsExclusive(cluster: Cluster): Promise<void> {
+  const a = cluster.make();
+  const b = cluster.make();
+  try {
+    const topic = uniqueName("hb");
+    const group = uniqueName("kafclaw.g.agent-a");
+    await a.createTopics([stream(topic, 1)]);
+    const sub = await a.subscribe({
+      kind: "stream",
+      topics: [topic],
+      groupId: group,
+      handler: () => {},
+    });
+    await waitFor(async () => (await b.groupMembers(group)) === 1, "the first member to join");
+    await assert.rejects(
+      b.subscribe({ kind: "stream", topics: [topic], groupId: group, handler: () => {} }),
+      /already has 1 live member\(s\): another process is running as this agent/,
+    );
+    await sub.close();
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
+/** A paused subscription receives nothing until resumed, then everything. */
+export async function pauseAndResume(cluster: Cluster): Promise<void> {
+  const t = cluster.make();
+  try {
+    const topic = uniqueName("pause");
+    await t.createTopics([stream(topic, 1)]);
+    const got: string[] = [];
+    const sub = await t.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId: uniqueName("workers"),
+      handler: (r) => void got.push(text(r)),
+    });
+    await waitFor(() => sub.assignment().length === 1, "the partition to be assigned");
+    await t.produce([{ topic, key: "a", value: "before" }]);
+    await waitFor(() => got.length === 1, "the first record");
+    sub.pause();
+    await t.produce([{ topic, key: "a", value: "during" }]);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(got, ["before"], "nothing arrives while paused");
+    sub.resume();
+    await waitFor(() => got.length === 2, "the record produced while paused");
+    assert.deepEqual(got, ["before", "during"]);
+    await sub.close();
+  } finally {
+    await t.close();
+  }
+}

@@ -46,3 +46,15 @@ Deno.test(
       workMs: 9000,
     }),
 );
+
+Deno.test(
+  "kafka: a second live member of an agent's own stream group is refused",
+  opts,
+  () => scenario.streamGroupIsExclusive(kafka()),
+);
+
+Deno.test(
+  "kafka: a paused subscription gets nothing until resumed",
+  opts,
+  () => scenario.pauseAndResume(kafka()),
+);

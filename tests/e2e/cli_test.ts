@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
+import { VERSION } from "../../core/version.ts";
+import { kafclaw, tempHome } from "../_support/cli.ts";
+
+Deno.test("kafclaw version prints the version, protocol and runtime", async () => {
+  const r = await kafclaw(["version"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    new RegExp(`^kafclaw ${VERSION.replaceAll(".", "\\.")} \\(protocol kafclaw/1; deno `),
+  );
+  const json = JSON.parse((await kafclaw(["version", "--json"])).stdout);
+  assert.equal(json.version, VERSION);
+  assert.equal(json.protocol, "kafclaw/1");
+});
+
+Deno.test("kafclaw --help lists every subcommand", async () => {
+  const r = await kafclaw(["--help"]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const name of SUBCOMMANDS) assert.match(r.stdout, new RegExp(`\\n  ${name}\\b`), name);
+});
+
+Deno.test("an unknown subcommand is a usage error: exit 2, one reason, no stack trace", async () => {
+  const r = await kafclaw(["frobnicate"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command 'frobnicate'/);
+  assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
+});
+
+Deno.test("an unknown option is a usage error with exit 2", async () => {
+  const r = await kafclaw(["version", "--nope"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown option '--nope'/);
+});
+
+for (const name of ["agent", "gateway", "status", "doctor", "kshark", "onboard"]) {
+  Deno.test(`kafclaw ${name} says plainly that it is not built yet and exits 2`, async () => {
+    await using home = await tempHome();
+    const r = await kafclaw([name], { KAFCLAW_HOME: home.path });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "", "no pretend output");
+    assert.match(r.stderr, new RegExp(`\`kafclaw ${name}\` is not available in this build yet`));
+  });
+}
+
+Deno.test("kafclaw group join is not built yet and exits 2", async () => {
+  const r = await kafclaw(["group", "join"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /`kafclaw group join` is not available in this build yet/);
+});
+
+Deno.test("kafclaw completion prints bash, zsh and fish scripts naming the subcommands", async () => {
+  const bash = await kafclaw(["completion", "bash"]);
+  assert.equal(bash.code, 0, bash.stderr);
+  assert.match(bash.stdout, /complete -F _kafclaw kafclaw/);
+  assert.match(bash.stdout, /"config"\) words="[^"]*\bget\b/);
+  const zsh = await kafclaw(["completion", "zsh"]);
+  assert.match(zsh.stdout, /^#compdef kafclaw/);
+  const fish = await kafclaw(["completion", "fish"]);
+  assert.match(fish.stdout, /complete -c kafclaw -n '__fish_use_subcommand' -a agent/);
+  const bad = await kafclaw(["completion", "tcsh"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown shell "tcsh"/);
+});
+
+Deno.test("the bash completion script completes subcommands in a real bash", async () => {
+  const script = (await kafclaw(["completion", "bash"])).stdout;
+  const probe =
+    `${script}\nCOMP_WORDS=(kafclaw con); COMP_CWORD=1; _kafclaw; echo "\${COMPREPLY[@]}"`;
+  const out = await new Deno.Command("bash", { args: ["-c", probe], stdout: "piped" }).output();
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "config");
+});

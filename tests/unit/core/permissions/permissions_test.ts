@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import {
+  COMPILE_SET,
+  denoFlags,
+  denoJsonPermissions,
+  narrowSet,
+  PERMISSION_SETS,
+  permissionSetFor,
+  SUBCOMMANDS,
+  TEST_SET,
+  unionOf,
+} from "../../../../core/permissions/mod.ts";
+import { VERSION } from "../../../../core/version.ts";
+
+const denoJson = JSON.parse(
+  await Deno.readTextFile(new URL("../../../../deno.json", import.meta.url)),
+);
+
+Deno.test("deno.json's permission sets are exactly the ones core/permissions defines", () => {
+  assert.deepEqual(denoJson.permissions, { ...denoJsonPermissions(), test: TEST_SET });
+});
+
+Deno.test("deno.json's version is the version the CLI prints", () => {
+  assert.equal(denoJson.version, VERSION);
+});
+
+Deno.test("every subcommand has a permission set and the compile set covers them all", () => {
+  for (const name of SUBCOMMANDS) assert.ok(PERMISSION_SETS[name], name);
+  assert.equal(COMPILE_SET.read, true);
+  assert.equal(COMPILE_SET.net, true);
+  assert.deepEqual(
+    COMPILE_SET.run,
+    ["bwrap", "git", "prlimit", "setpriv", "traceroute", "tracepath"].sort(),
+  );
+});
+
+Deno.test("version, help and completion get no file, network or process access", () => {
+  for (const name of ["version", "help", "completion"] as const) {
+    const set = PERMISSION_SETS[name];
+    assert.equal(set.read, undefined);
+    assert.equal(set.write, undefined);
+    assert.equal(set.net, undefined);
+    assert.equal(set.run, undefined);
+  }
+});
+
+Deno.test("the launcher picks the set of the first non-option word", () => {
+  assert.equal(permissionSetFor(["--debug", "config", "get", "x"]), "config");
+  assert.equal(permissionSetFor(["agent", "-m", "hi"]), "agent");
+  assert.equal(permissionSetFor(["--help"]), "help");
+  assert.equal(permissionSetFor(["frobnicate"]), "help");
+  assert.equal(permissionSetFor([]), "help");
+});
+
+Deno.test("narrowSet limits file access to KAFCLAW_HOME and keeps lists as they are", () => {
+  const narrowed = narrowSet(PERMISSION_SETS.config, { home: "/h/.kafclaw" });
+  assert.deepEqual(narrowed.read, ["/h/.kafclaw"]);
+  assert.deepEqual(narrowed.write, ["/h/.kafclaw"]);
+  const extra = narrowSet(PERMISSION_SETS.kshark, {
+    home: "/h",
+    extraRead: ["/p/client.properties"],
+  });
+  assert.deepEqual(extra.read, ["/h", "/p/client.properties"]);
+  assert.deepEqual(narrowSet(PERMISSION_SETS.version, { home: "/h" }), PERMISSION_SETS.version);
+});
+
+Deno.test("denoFlags renders whole and listed grants and leaves out denied ones", () => {
+  assert.deepEqual(denoFlags({ read: true, run: ["bwrap", "git"], net: false }), [
+    "--allow-read",
+    "--allow-run=bwrap,git",
+  ]);
+});
+
+Deno.test("unionOf merges lists, lets true win and treats false as absent", () => {
+  assert.deepEqual(unionOf([{ run: ["b"] }, { run: ["a", "b"] }, { net: false }, { net: ["h"] }]), {
+    net: ["h"],
+    run: ["a", "b"],
+  });
+  assert.deepEqual(unionOf([{ read: ["x"] }, { read: true }]), { read: true });
+  assert.deepEqual(unionOf([{ read: false }, { read: false }]), { read: false });
+});
