@@ -1,0 +1,258 @@
+/**
+ * Builders for the leaves of the config schema. Each returns a zod schema that accepts the value as
+ * the file gives it or as a string from the environment (coercing "18790", "yes", "a,b"), and
+ * records what the key is for: its type, default, whether it is secret and what it allows, in
+ * words for error messages and `kafclaw config env`.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** The kinds of value a key holds. */
+export type LeafType = "string" | "integer" | "number" | "boolean" | "enum" | "list";
+
+/** What the schema knows about one key beyond its zod type. */
+export interface LeafMeta {
+  readonly type: LeafType;
+  /** The value when nothing sets it; `undefined` when the key is simply unset by default. */
+  readonly default: unknown;
+  /** How documentation shows a default computed at load time (e.g. `$KAFCLAW_HOME/workspace`). */
+  readonly defaultText?: string;
+  /** A filesystem path: a relative value is taken relative to KAFCLAW_HOME, `~/` to HOME. */
+  readonly path: boolean;
+  /** Never shown in errors, logs or `config show` without `--reveal`. */
+  readonly secret: boolean;
+  /** What the key allows, completing "expected …". */
+  readonly expected: string;
+  /** What one item of a list allows. */
+  readonly itemExpected?: string;
+  /** A short type for tables: `integer 1..65535`, `signed|open`, `list`. */
+  readonly typeText: string;
+  readonly description: string;
+}
+
+const LEAVES = new WeakMap<z.ZodType, LeafMeta>();
+
+/** The metadata of a leaf schema, or `undefined` for anything else (sections). */
+export function leafMeta(schema: z.ZodType): LeafMeta | undefined {
+  return LEAVES.get(schema);
+}
+
+function leaf<T extends z.ZodType>(schema: T, meta: LeafMeta): T {
+  LEAVES.set(schema, meta);
+  return schema;
+}
+
+const trim = (v: unknown): unknown => typeof v === "string" ? v.trim() : v;
+
+const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  true: true,
+  false: false,
+  "1": true,
+  "0": false,
+  yes: true,
+  no: false,
+};
+
+/** "18790" → 18790; anything else unchanged, for the schema to reject. */
+export function toInteger(v: unknown): unknown {
+  return typeof v === "string" && INTEGER.test(v.trim()) ? Number(v.trim()) : v;
+}
+
+/** "0.7" → 0.7; anything else unchanged. */
+export function toNumber(v: unknown): unknown {
+  return typeof v === "string" && NUMBER.test(v.trim()) ? Number(v.trim()) : v;
+}
+
+/** true/false, 1/0, yes/no (any case) → boolean; anything else unchanged. */
+export function toBoolean(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const key = v.trim().toLowerCase();
+  return Object.hasOwn(BOOLEANS, key) ? BOOLEANS[key] : v;
+}
+
+/** A JSON array or a comma-separated string → string[] (numbers become strings); else unchanged. */
+export function toList(v: unknown): unknown {
+  let list = v;
+  if (typeof v === "string") {
+    const s = v.trim();
+    if (s.startsWith("[")) {
+      try {
+        list = JSON.parse(s);
+      } catch {
+        return v;
+      }
+    } else {
+      list = s.split(",").map((item) => item.trim()).filter((item) => item !== "");
+    }
+  }
+  if (!Array.isArray(list)) return v;
+  return list.map((item) =>
+    typeof item === "number" && Number.isFinite(item) ? String(item) : trim(item)
+  );
+}
+
+/** A rule on a string beyond being non-empty. */
+export interface TextRule {
+  /** What the string allows, in words ("a host name or IP address"). */
+  readonly expected?: string;
+  /** Accepts the (trimmed) string. */
+  readonly check?: (value: string) => boolean;
+  /** A filesystem path (see {@link LeafMeta.path}). */
+  readonly path?: boolean;
+  /** How documentation shows a default computed at load time. */
+  readonly defaultText?: string;
+}
+
+function stringSchema(rule: TextRule) {
+  const check = rule.check;
+  const base = z.string().min(1);
+  return z.preprocess(trim, check ? base.refine(check) : base);
+}
+
+function textMeta(rule: TextRule, description: string, secret: boolean, def: unknown): LeafMeta {
+  return {
+    type: "string",
+    default: def,
+    ...(rule.defaultText === undefined ? {} : { defaultText: rule.defaultText }),
+    path: rule.path ?? false,
+    secret,
+    expected: rule.expected ?? "a non-empty string",
+    typeText: rule.path ? "path" : "string",
+    description,
+  };
+}
+
+/** A string with a default. */
+export function text(
+  options: TextRule & { readonly default: string; readonly description: string },
+) {
+  return leaf(
+    stringSchema(options),
+    textMeta(options, options.description, false, options.default),
+  );
+}
+
+/** A string that is unset unless configured. */
+export function optionalText(options: TextRule & { readonly description: string }) {
+  return leaf(
+    stringSchema(options).optional(),
+    textMeta(options, options.description, false, undefined),
+  );
+}
+
+/** A secret string (a token, key or password), unset unless configured. */
+export function secret(options: { readonly description: string }) {
+  return leaf(stringSchema({}).optional(), textMeta({}, options.description, true, undefined));
+}
+
+/** Bounds and description of a numeric key. */
+export interface NumberOptions {
+  readonly min: number;
+  readonly max: number;
+  readonly description: string;
+}
+
+/** An integer in [min, max] with a default. */
+export function integer(options: NumberOptions & { readonly default: number }) {
+  return leaf(integerSchema(options), integerMeta(options, options.default));
+}
+
+/** An integer in [min, max], unset unless configured. */
+export function optionalInteger(options: NumberOptions) {
+  return leaf(integerSchema(options).optional(), integerMeta(options, undefined));
+}
+
+function integerSchema(o: NumberOptions) {
+  return z.preprocess(toInteger, z.number().int().min(o.min).max(o.max));
+}
+
+function integerMeta(o: NumberOptions, def: number | undefined): LeafMeta {
+  return {
+    type: "integer",
+    default: def,
+    path: false,
+    secret: false,
+    expected: `an integer from ${o.min} to ${o.max}`,
+    typeText: `integer ${o.min}..${o.max}`,
+    description: o.description,
+  };
+}
+
+/** A number in [min, max] with a default. */
+export function number(options: NumberOptions & { readonly default: number }) {
+  return leaf(z.preprocess(toNumber, z.number().min(options.min).max(options.max)), {
+    type: "number",
+    default: options.default,
+    path: false,
+    secret: false,
+    expected: `a number from ${options.min} to ${options.max}`,
+    typeText: `number ${options.min}..${options.max}`,
+    description: options.description,
+  });
+}
+
+/** A boolean with a default. */
+export function flag(options: { readonly default: boolean; readonly description: string }) {
+  return leaf(z.preprocess(toBoolean, z.boolean()), {
+    type: "boolean",
+    default: options.default,
+    path: false,
+    secret: false,
+    expected: "true or false (or 1/0, yes/no)",
+    typeText: "boolean",
+    description: options.description,
+  });
+}
+
+/** One of a fixed set of strings (matched ignoring case), with a default. */
+export function oneOf<const V extends readonly [string, ...string[]]>(options: {
+  readonly values: V;
+  readonly default: V[number];
+  readonly description: string;
+}) {
+  const values = options.values;
+  const canonical = (v: unknown): unknown => {
+    if (typeof v !== "string") return v;
+    const wanted = v.trim().toLowerCase();
+    return values.find((allowed) => allowed.toLowerCase() === wanted) ?? v;
+  };
+  return leaf(z.preprocess(canonical, z.enum(values)), {
+    type: "enum",
+    default: options.default,
+    path: false,
+    secret: false,
+    expected: `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
+    typeText: values.join("|"),
+    description: options.description,
+  });
+}
+
+/** A list of strings: a JSON array in the file; a JSON array or comma-separated in the environment. */
+export function list(options: {
+  readonly default: readonly string[];
+  readonly description: string;
+  /** What one item allows, in words; default "a non-empty string". */
+  readonly item?: string;
+  /** The same, for many items; default "non-empty strings". */
+  readonly items?: string;
+  readonly check?: (value: string) => boolean;
+}) {
+  const item = z.string().min(1);
+  const itemSchema = options.check ? item.refine(options.check) : item;
+  const itemExpected = options.item ?? "a non-empty string";
+  return leaf(z.preprocess(toList, z.array(itemSchema)), {
+    type: "list",
+    default: options.default,
+    path: false,
+    secret: false,
+    expected: `a list of ${
+      options.items ?? "non-empty strings"
+    } (a JSON array, or comma-separated)`,
+    itemExpected,
+    typeText: "list",
+    description: options.description,
+  });
+}

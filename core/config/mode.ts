@@ -1,0 +1,95 @@
+/**
+ * The operating mode, decided from the configuration (or given by `gateway --mode`) and checked
+ * against what that mode needs.
+ *
+ * @module
+ */
+import type { DeepReadonly } from "./resolve.ts";
+import type { Config } from "./schema.ts";
+
+/** The modes, from the smallest footprint to the largest (ARCHITECTURE.md, Modes). */
+export const MODES = ["standalone", "group", "full", "headless"] as const;
+
+/** One of {@link MODES}. */
+export type Mode = typeof MODES[number];
+
+/** The keys the mode depends on. */
+export type ModeInputs = DeepReadonly<Pick<Config, "gateway" | "group" | "orchestrator">>;
+
+/** The mode and why, or the mode asked for and why it cannot run as configured. */
+export type ModeResult =
+  | { readonly ok: true; readonly mode: Mode; readonly reason: string }
+  | { readonly ok: false; readonly mode: Mode; readonly error: string };
+
+/** True for loopback addresses: localhost, 127.0.0.0/8 and ::1. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h === "::1" || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Decides the mode. Without an override: headless when the gateway binds anything but loopback
+ * (0.0.0.0 included), full when group and orchestrator are enabled, group when the group is,
+ * else standalone. An override (`--mode`) is taken as asked, except that a non-loopback bind is
+ * always headless. Then checks the mode's needs: headless needs gateway.authToken; group and full
+ * need group.kafkaBrokers.
+ *
+ * @example
+ * ```ts
+ * import { resolveMode } from "./mode.ts";
+ * const config = {
+ *   gateway: { host: "0.0.0.0" },
+ *   group: { enabled: false, kafkaBrokers: [] },
+ *   orchestrator: { enabled: false },
+ * } as unknown as Parameters<typeof resolveMode>[0];
+ * const result = resolveMode(config);
+ * console.assert(!result.ok && result.mode === "headless");
+ * ```
+ */
+export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
+  const host = config.gateway.host;
+  const exposed = !isLoopback(host);
+  let mode: Mode;
+  let reason: string;
+  if (override) {
+    if (override !== "headless" && exposed) {
+      return {
+        ok: false,
+        mode: override,
+        error: `--mode ${override} cannot listen on gateway.host ${host}: ` +
+          `a non-loopback address is headless mode (use 127.0.0.1, or --mode headless)`,
+      };
+    }
+    mode = override;
+    reason = `--mode ${override}`;
+  } else if (exposed) {
+    mode = "headless";
+    reason = `gateway.host ${host} is not a loopback address`;
+  } else if (config.group.enabled && config.orchestrator.enabled) {
+    mode = "full";
+    reason = "group.enabled and orchestrator.enabled";
+  } else if (config.group.enabled) {
+    mode = "group";
+    reason = "group.enabled";
+  } else {
+    mode = "standalone";
+    reason = "group.enabled is false";
+  }
+  if (mode === "headless" && !config.gateway.authToken) {
+    return {
+      ok: false,
+      mode,
+      error: `Invalid config: headless mode (${reason}) requires gateway.authToken: ` +
+        `set KAFCLAW_GATEWAY_AUTH_TOKEN or run kafclaw config set gateway.authToken <token>`,
+    };
+  }
+  if ((mode === "group" || mode === "full") && config.group.kafkaBrokers.length === 0) {
+    return {
+      ok: false,
+      mode,
+      error: `Invalid config: ${mode} mode (${reason}) requires group.kafkaBrokers: ` +
+        `set KAFCLAW_GROUP_KAFKA_BROKERS or run kafclaw config set group.kafkaBrokers host:9092`,
+    };
+  }
+  return { ok: true, mode, reason };
+}

@@ -1,0 +1,260 @@
+/**
+ * Resolution, without I/O: environment > file > defaults, validated by the schema, into one fully
+ * filled {@link ResolvedConfig} that records where each value came from.
+ *
+ * @module
+ */
+import { JsonSyntaxError, parseJson, pathKey } from "./_json.ts";
+import { ConfigError, type ConfigIssue, showValue, type ValueSource } from "./errors.ts";
+import { type ConfigKey, type KeyNode, KEYS, keysUnder } from "./keys.ts";
+import { configFile, type Env, resolvePath } from "./paths.ts";
+import { type Config, CONFIG_SCHEMA } from "./schema.ts";
+
+/** T, read-only all the way down. */
+export type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[]
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+  : T;
+
+/** What the rest of KafClaw trusts: every key filled in, frozen, with where each value came from. */
+export type ResolvedConfig = DeepReadonly<Config> & {
+  /** KAFCLAW_HOME, absolute. */
+  readonly home: string;
+  /** The configuration file (it may not exist). */
+  readonly file: string;
+  /** Where each key's value came from, by dotted key. */
+  readonly sources: ReadonlyMap<string, ValueSource>;
+  /** Keys in the file that the schema does not know; kept in the file, not used. */
+  readonly unknownKeys: readonly string[];
+  /** Things worth telling the user: unknown keys, deprecated names, a file others can read. */
+  readonly warnings: readonly string[];
+};
+
+/** A parsed configuration file and the line of each key in it. */
+export interface ConfigFileLayer {
+  readonly path: string;
+  readonly value: Readonly<Record<string, unknown>>;
+  /** Line of each value, keyed by the JSON of its path (see parseConfigFile). */
+  readonly lines: ReadonlyMap<string, number>;
+  /** The file's permission bits, when known. */
+  readonly mode?: number | null;
+}
+
+/**
+ * Parses the text of a configuration file. An empty file is an empty object. Throws ConfigError
+ * with the file, line and column when it is not JSON, or not a JSON object.
+ */
+export function parseConfigFile(
+  path: string,
+  text: string,
+  mode?: number | null,
+): ConfigFileLayer {
+  const extra = mode === undefined ? {} : { mode };
+  if (text.trim() === "") return { path, value: {}, lines: new Map(), ...extra };
+  let parsed;
+  try {
+    parsed = parseJson(text);
+  } catch (error) {
+    const e = error as JsonSyntaxError;
+    throw new ConfigError(
+      `Invalid config: ${path}:${e.line}:${e.column}: ${e.reason} (the file is not valid JSON)`,
+    );
+  }
+  if (!isPlainObject(parsed.value)) {
+    throw new ConfigError(`Invalid config: ${path}: expected a JSON object at the top level`);
+  }
+  return { path, value: parsed.value, lines: parsed.lines, ...extra };
+}
+
+/** What {@link resolveConfig} resolves from. */
+export interface ResolveOptions {
+  /** KAFCLAW_HOME, absolute. */
+  readonly home: string;
+  /** The environment (never read from the process here). */
+  readonly env: Env;
+  /** The configuration file, if there is one. */
+  readonly file?: ConfigFileLayer | undefined;
+  /** A dotted path being assigned by `config set`: its values are reported as "the new value". */
+  readonly assigned?: string | undefined;
+}
+
+type SectionNode = KeyNode & { readonly kind: "section" };
+
+interface Context {
+  readonly options: ResolveOptions;
+  readonly sources: Map<string, ValueSource>;
+  readonly warnings: string[];
+}
+
+/**
+ * Resolves the configuration: for each key the first non-empty environment variable of its
+ * names, else the file's value (null and "" count as unset), else the default. Throws ConfigError
+ * listing every invalid value with its key, masked value, source and what is allowed.
+ */
+export function resolveConfig(options: ResolveOptions): ResolvedConfig {
+  const ctx: Context = { options, sources: new Map(), warnings: [] };
+  const input = build(KEYS.tree, options.file?.value, ctx);
+  const result = CONFIG_SCHEMA.safeParse(input);
+  if (!result.success) {
+    const seen = new Set<string>();
+    const issues: ConfigIssue[] = [];
+    for (const zodIssue of result.error.issues) {
+      const issue = toIssue(zodIssue.path.map(String), input, ctx);
+      if (!seen.has(issue.key)) issues.push(issue);
+      seen.add(issue.key);
+    }
+    throw ConfigError.of(issues);
+  }
+  const config: Record<string, unknown> = result.data;
+  for (const spec of KEYS.keys) {
+    const value = getAt(config, spec.segments);
+    if (spec.path && typeof value === "string") {
+      setAt(config, spec.segments, resolvePath(value, options.home, options.env));
+    }
+  }
+  const unknownKeys = options.file ? findUnknown(KEYS.tree, options.file.value, []) : [];
+  const warnings = [...unknownKeys.map((key) => unknownWarning(key, ctx)), ...ctx.warnings];
+  const mode = options.file?.mode;
+  if (options.file && typeof mode === "number" && (mode & 0o077) !== 0) {
+    const octal = (mode & 0o777).toString(8).padStart(4, "0");
+    warnings.push(
+      `${options.file.path} can be read by other users (mode ${octal}): run chmod 600 ${options.file.path}`,
+    );
+  }
+  return deepFreeze({
+    ...config,
+    home: options.home,
+    file: configFile(options.home),
+    sources: ctx.sources,
+    unknownKeys,
+    warnings,
+  }) as unknown as ResolvedConfig;
+}
+
+function build(section: SectionNode, given: unknown, ctx: Context): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, node] of section.children) {
+    const value = isPlainObject(given) && Object.hasOwn(given, name) ? given[name] : undefined;
+    if (node.kind === "section") {
+      out[name] = isUnset(value) || isPlainObject(value) ? build(node, value, ctx) : value;
+    } else {
+      const picked = pick(node.spec, value, ctx);
+      if (picked !== undefined) out[name] = picked;
+    }
+  }
+  return out;
+}
+
+function pick(spec: ConfigKey, given: unknown, ctx: Context): unknown {
+  for (const { name, kind } of spec.envNames) {
+    const raw = ctx.options.env[name];
+    if (raw === undefined || raw.trim() === "") continue;
+    ctx.sources.set(spec.key, { kind: "env", name });
+    if (kind === "legacy") ctx.warnings.push(`${name} is deprecated: use ${spec.env}`);
+    return raw;
+  }
+  if (!isUnset(given)) {
+    ctx.sources.set(spec.key, fileSource(spec.segments, ctx));
+    return given;
+  }
+  ctx.sources.set(spec.key, { kind: "default" });
+  return spec.default;
+}
+
+function fileSource(segments: readonly string[], ctx: Context): ValueSource {
+  const { file, assigned } = ctx.options;
+  const key = segments.join(".");
+  if (assigned !== undefined && (key === assigned || key.startsWith(assigned + "."))) {
+    return { kind: "assigned" };
+  }
+  // Only values read from a file get here, so there is one.
+  const path = file!.path;
+  const line = file!.lines.get(pathKey(segments));
+  return line === undefined ? { kind: "file", path } : { kind: "file", path, line };
+}
+
+function toIssue(segments: readonly string[], input: unknown, ctx: Context): ConfigIssue {
+  let node: KeyNode = KEYS.tree;
+  let depth = 0;
+  while (node.kind === "section" && depth < segments.length) {
+    // The input holds known keys only, so every step of an issue's path is in the tree.
+    node = node.children.get(segments[depth]!)!;
+    depth++;
+  }
+  if (node.kind === "section") {
+    // A section that is not an object in the file.
+    const secret = keysUnder(node).some((k) => k.secret);
+    return {
+      key: segments.join("."),
+      value: showValue(getAt(input, segments), secret),
+      source: fileSource(segments, ctx),
+      expected: "an object",
+    };
+  }
+  const spec = node.spec;
+  const raw = getAt(input, spec.segments);
+  const source = ctx.sources.get(spec.key)!;
+  if (depth < segments.length && Array.isArray(raw)) {
+    // One item of a list given as a JSON array.
+    return {
+      key: segments.join("."),
+      value: showValue(getAt(input, segments), spec.secret),
+      source: source.kind === "file" ? fileSource(segments, ctx) : source,
+      expected: spec.itemExpected!,
+    };
+  }
+  return { key: spec.key, value: showValue(raw, spec.secret), source, expected: spec.expected };
+}
+
+function findUnknown(section: SectionNode, given: unknown, path: readonly string[]): string[] {
+  if (!isPlainObject(given)) return [];
+  return Object.keys(given).flatMap((name) => {
+    const child = section.children.get(name);
+    if (!child) return [[...path, name].join(".")];
+    return child.kind === "section" ? findUnknown(child, given[name], [...path, name]) : [];
+  });
+}
+
+function unknownWarning(key: string, ctx: Context): string {
+  const source = fileSource(key.split("."), ctx);
+  const where = source.kind === "file" && source.line !== undefined
+    ? `${source.path}:${source.line}`
+    : ctx.options.file!.path;
+  return `Unknown config key ${key} (${where}) is kept but not used`;
+}
+
+/** null, undefined and "" mean "not set". */
+export function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || value === "";
+}
+
+/** A JSON object (not an array, not null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The value at a path of property names and array indices, or undefined. */
+export function getAt(root: unknown, segments: readonly string[]): unknown {
+  let node = root;
+  for (const segment of segments) {
+    const found = Array.isArray(node)
+      ? /^\d+$/.test(segment) && Number(segment) < node.length
+      : isPlainObject(node) && Object.hasOwn(node, segment);
+    if (!found) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+function setAt(root: Record<string, unknown>, segments: readonly string[], value: unknown): void {
+  let node = root;
+  for (const segment of segments.slice(0, -1)) node = node[segment] as Record<string, unknown>;
+  node[segments[segments.length - 1]!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !(value instanceof Map)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,387 @@
+/**
+ * The configuration schema: every key, its type, default and rules. The environment variable
+ * names, `kafclaw config env`, validation and the {@link Config} type all derive from it.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  flag,
+  integer,
+  list,
+  number,
+  oneOf,
+  optionalInteger,
+  optionalText,
+  secret,
+  text,
+} from "./_leaf.ts";
+
+/** The LLM providers KafClaw knows, each reached through its OpenAI-compatible API. */
+export const PROVIDERS = [
+  "openai",
+  "openrouter",
+  "anthropic",
+  "ollama",
+  "vllm",
+  "lmstudio",
+  "groq",
+  "deepseek",
+  "xai",
+  "gemini",
+] as const;
+
+/** One of {@link PROVIDERS}. */
+export type Provider = typeof PROVIDERS[number];
+
+const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9.-]+)$/;
+const BROKER = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** True for an http: or https: URL. */
+export function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+}
+
+/** True for `provider/model` where provider is one of {@link PROVIDERS}. */
+export function isModelRef(value: string): boolean {
+  const slash = value.indexOf("/");
+  return slash > 0 && slash < value.length - 1 &&
+    (PROVIDERS as readonly string[]).includes(value.slice(0, slash));
+}
+
+/** True for an IANA time zone the runtime knows. */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const MODEL_REF = `provider/model, where provider is one of ${PROVIDERS.join(", ")}`;
+const URL_RULE = { check: isHttpUrl, expected: "an http:// or https:// URL" } as const;
+const FILE = { path: true, expected: "a file path" } as const;
+const NAME_RULE = {
+  check: (v: string) => NAME.test(v),
+  expected: "1-128 letters, digits, '.', '_' or '-'",
+} as const;
+
+function provider(apiBase: string, name: string) {
+  return z.object({
+    apiKey: secret({ description: `API key for ${name}` }),
+    apiBase: text({
+      default: apiBase,
+      description: `OpenAI-compatible endpoint of ${name}`,
+      ...URL_RULE,
+    }),
+  });
+}
+
+function chatChannel(name: string, apiBase: string) {
+  return {
+    enabled: flag({ default: false, description: `Run the ${name} channel` }),
+    token: secret({ description: `${name} bot token` }),
+    allowFrom: list({
+      default: [],
+      description: `${name} sender ids allowed to talk to the agent`,
+    }),
+    apiBase: text({ default: apiBase, description: `${name} API endpoint`, ...URL_RULE }),
+  };
+}
+
+/** The whole configuration schema; {@link Config} is what it produces. */
+export const CONFIG_SCHEMA = z.object({
+  gateway: z.object({
+    host: text({
+      default: "127.0.0.1",
+      description: "Address the gateway listens on; a non-loopback address means headless mode",
+      check: (v) => HOST.test(v),
+      expected: "a host name or IP address",
+    }),
+    port: integer({ default: 18790, min: 1, max: 65535, description: "Port of the HTTP API" }),
+    dashboardPort: integer({
+      default: 18791,
+      min: 1,
+      max: 65535,
+      description: "Port of the dashboard",
+    }),
+    authToken: secret({ description: "Bearer token of the API and dashboard (required headless)" }),
+    tlsCert: optionalText({ description: "TLS certificate (PEM) of the gateway", ...FILE }),
+    tlsKey: optionalText({ description: "TLS private key (PEM) of the gateway", ...FILE }),
+  }),
+  group: z.object({
+    enabled: flag({ default: false, description: "Join a group of agents over Kafka" }),
+    name: text({
+      default: "kafclaw",
+      description: "Group name; part of every topic name",
+      ...NAME_RULE,
+    }),
+    kafkaBrokers: list({
+      default: [],
+      description: "Kafka bootstrap servers",
+      item: "a host:port address",
+      items: "host:port addresses",
+      check: (v) => BROKER.test(v),
+    }),
+    agentId: optionalText({
+      description: "This agent's id in the group (default: generated)",
+      ...NAME_RULE,
+    }),
+    security: oneOf({
+      values: ["signed", "open"],
+      default: "signed",
+      description: "signed: envelopes carry verified signatures; open: unsigned (trusted networks)",
+    }),
+    onboardMode: oneOf({
+      values: ["open", "gated"],
+      default: "open",
+      description: "open: agents join freely; gated: the owner approves each new member",
+    }),
+    maxDelegationDepth: integer({
+      default: 3,
+      min: 0,
+      max: 16,
+      description: "How many times a task may be delegated onward",
+    }),
+    heartbeatIntervalMs: integer({
+      default: 10000,
+      min: 1000,
+      max: 600000,
+      description: "Interval of presence heartbeats",
+    }),
+    clockSkewMs: integer({
+      default: 120000,
+      min: 0,
+      max: 3600000,
+      description: "Tolerated clock difference when checking envelope timestamps",
+    }),
+    kafkaSecurityProtocol: oneOf({
+      values: ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
+      default: "PLAINTEXT",
+      description: "How to reach the brokers",
+    }),
+    kafkaSaslMechanism: oneOf({
+      values: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"],
+      default: "PLAIN",
+      description: "SASL mechanism (SASL_* protocols)",
+    }),
+    kafkaSaslUsername: optionalText({ description: "SASL user name" }),
+    kafkaSaslPassword: secret({ description: "SASL password" }),
+    kafkaTlsCaFile: optionalText({ description: "CA certificate (PEM) of the brokers", ...FILE }),
+    kafkaTlsCertFile: optionalText({
+      description: "Client certificate (PEM) for mutual TLS",
+      ...FILE,
+    }),
+    kafkaTlsKeyFile: optionalText({
+      description: "Client private key (PEM) for mutual TLS",
+      ...FILE,
+    }),
+    ownerPublicKey: optionalText({ description: "Public key of the owner, who signs approvals" }),
+    partitions: integer({
+      default: 12,
+      min: 1,
+      max: 10000,
+      description: "Partitions of the group's topics when KafClaw creates them",
+    }),
+    replicationFactor: optionalInteger({
+      min: 1,
+      max: 32,
+      description: "Replication factor of created topics (default: the broker's)",
+    }),
+    maxMessageBytes: integer({
+      default: 1048576,
+      min: 1024,
+      max: 104857600,
+      description: "Largest envelope produced or accepted",
+    }),
+  }),
+  orchestrator: z.object({
+    enabled: flag({ default: false, description: "Take part in the orchestrator hierarchy" }),
+    role: oneOf({
+      values: ["orchestrator", "worker", "observer"],
+      default: "worker",
+      description: "Role in the hierarchy",
+    }),
+    zoneId: optionalText({ description: "Zone this agent belongs to", ...NAME_RULE }),
+    parentId: optionalText({ description: "Agent id of the parent orchestrator", ...NAME_RULE }),
+    endpoint: optionalText({ description: "URL other agents reach this one at", ...URL_RULE }),
+  }),
+  model: z.object({
+    name: text({
+      default: "openai/gpt-4o-mini",
+      description: "Model of the agent loop",
+      check: isModelRef,
+      expected: MODEL_REF,
+    }),
+    fallbacks: list({
+      default: [],
+      description: "Models tried in order when the main one fails",
+      item: "a provider/model name",
+      items: "provider/model names",
+      check: isModelRef,
+    }),
+    maxTokens: integer({ default: 8192, min: 1, max: 1000000, description: "Reply token limit" }),
+    temperature: number({ default: 0.7, min: 0, max: 2, description: "Sampling temperature" }),
+    maxToolIterations: integer({
+      default: 20,
+      min: 1,
+      max: 200,
+      description: "Tool calls allowed in one turn",
+    }),
+  }),
+  providers: z.object({
+    openai: provider("https://api.openai.com/v1", "OpenAI"),
+    openrouter: provider("https://openrouter.ai/api/v1", "OpenRouter"),
+    anthropic: provider("https://api.anthropic.com/v1", "Anthropic"),
+    ollama: provider("http://127.0.0.1:11434/v1", "Ollama"),
+    vllm: provider("http://127.0.0.1:8000/v1", "vLLM"),
+    lmstudio: provider("http://127.0.0.1:1234/v1", "LM Studio"),
+    groq: provider("https://api.groq.com/openai/v1", "Groq"),
+    deepseek: provider("https://api.deepseek.com/v1", "DeepSeek"),
+    xai: provider("https://api.x.ai/v1", "xAI"),
+    gemini: provider("https://generativelanguage.googleapis.com/v1beta/openai", "Gemini"),
+  }),
+  channels: z.object({
+    telegram: z.object(chatChannel("Telegram", "https://api.telegram.org")),
+    discord: z.object(chatChannel("Discord", "https://discord.com/api/v10")),
+    whatsapp: z.object({
+      ...chatChannel("WhatsApp", "https://graph.facebook.com/v21.0"),
+      phoneNumberId: optionalText({ description: "WhatsApp Cloud API phone number id" }),
+      verifyToken: secret({ description: "WhatsApp webhook verify token" }),
+      appSecret: secret({ description: "WhatsApp app secret (checks webhook signatures)" }),
+    }),
+  }),
+  tools: z.object({
+    exec: z.object({
+      timeoutMs: integer({
+        default: 60000,
+        min: 1000,
+        max: 3600000,
+        description: "Time limit of one command",
+      }),
+      maxOutputBytes: integer({
+        default: 65536,
+        min: 1024,
+        max: 16777216,
+        description: "Output kept from one command",
+      }),
+      unsandboxed: flag({
+        default: false,
+        description: "Allow exec without bubblewrap (every call then needs approval)",
+      }),
+    }),
+    web: z.object({
+      enabled: flag({ default: true, description: "Offer the web_fetch tool" }),
+      timeoutMs: integer({
+        default: 30000,
+        min: 1000,
+        max: 300000,
+        description: "Fetch time limit",
+      }),
+      maxBytes: integer({
+        default: 2097152,
+        min: 1024,
+        max: 104857600,
+        description: "Largest response read",
+      }),
+      maxRedirects: integer({ default: 5, min: 0, max: 20, description: "Redirects followed" }),
+    }),
+  }),
+  memory: z.object({
+    embedding: z.object({
+      enabled: flag({ default: true, description: "Embed memories for semantic search" }),
+      model: text({
+        default: "openai/text-embedding-3-small",
+        description: "Embedding model",
+        check: isModelRef,
+        expected: MODEL_REF,
+      }),
+      dimension: integer({ default: 1536, min: 1, max: 8192, description: "Embedding size" }),
+    }),
+    search: z.object({
+      maxResults: integer({ default: 8, min: 1, max: 100, description: "Memories recalled" }),
+      minScore: number({ default: 0.22, min: 0, max: 1, description: "Lowest relevance recalled" }),
+    }),
+  }),
+  scheduler: z.object({
+    enabled: flag({ default: false, description: "Run scheduled jobs" }),
+    tickIntervalMs: integer({
+      default: 60000,
+      min: 1000,
+      max: 3600000,
+      description: "How often due jobs are checked",
+    }),
+    timezone: optionalText({
+      description: "IANA time zone of cron expressions (default: the system's)",
+      check: isTimeZone,
+      expected: "an IANA time zone such as Europe/Berlin",
+    }),
+    maxConcurrentLlm: integer({ default: 3, min: 1, max: 64, description: "Concurrent LLM jobs" }),
+    maxConcurrentShell: integer({
+      default: 1,
+      min: 1,
+      max: 64,
+      description: "Concurrent shell jobs",
+    }),
+    maxConcurrentDefault: integer({
+      default: 5,
+      min: 1,
+      max: 64,
+      description: "Concurrent other jobs",
+    }),
+  }),
+  policy: z.object({
+    maxAutoTier: integer({
+      default: 1,
+      min: 0,
+      max: 2,
+      description: "Highest tool tier the owner's messages use without approval",
+    }),
+    externalMaxTier: integer({
+      default: 0,
+      min: 0,
+      max: 2,
+      description: "Highest tool tier for external messages",
+    }),
+    owners: list({
+      default: [],
+      description: "The owner's identities as channel:sender (approvals go there)",
+    }),
+    allowedSenders: list({
+      default: [],
+      description: "channel:sender identities allowed to talk to the agent (empty: any)",
+    }),
+    approvalTimeoutMs: integer({
+      default: 60000,
+      min: 1000,
+      max: 86400000,
+      description: "How long an approval request waits before it is denied",
+    }),
+    dailyTokenLimit: integer({
+      default: 0,
+      min: 0,
+      max: 1000000000000,
+      description: "Tokens a day per agent (0: unlimited)",
+    }),
+    requestsPerMinute: integer({
+      default: 20,
+      min: 0,
+      max: 100000,
+      description: "Requests a minute per sender and channel (0: unlimited)",
+    }),
+  }),
+  paths: z.object({
+    workspace: text({
+      default: "workspace",
+      defaultText: "$KAFCLAW_HOME/workspace",
+      description: "The agent's workspace, the only place tools write",
+      ...FILE,
+      expected: "a directory path",
+    }),
+  }),
+});
+
+/** The configuration with every key filled in: what {@link CONFIG_SCHEMA} produces. */
+export type Config = z.output<typeof CONFIG_SCHEMA>;

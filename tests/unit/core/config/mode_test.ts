@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import {
+  isLoopback,
+  type ModeInputs,
+  MODES,
+  resolveConfig,
+  resolveMode,
+} from "../../../../core/config/mod.ts";
+
+function config(env: Record<string, string> = {}): ModeInputs {
+  return resolveConfig({ home: "/h", env });
+}
+
+const BROKERS = { KAFCLAW_GROUP_KAFKA_BROKERS: "localhost:9092" };
+
+Deno.test("standalone by default, group with group.enabled, full with the orchestrator too", () => {
+  assert.deepEqual(resolveMode(config()), {
+    ok: true,
+    mode: "standalone",
+    reason: "group.enabled is false",
+  });
+  assert.deepEqual(resolveMode(config({ ...BROKERS, KAFCLAW_GROUP_ENABLED: "true" })), {
+    ok: true,
+    mode: "group",
+    reason: "group.enabled",
+  });
+  const full = config({
+    ...BROKERS,
+    KAFCLAW_GROUP_ENABLED: "1",
+    KAFCLAW_ORCHESTRATOR_ENABLED: "1",
+  });
+  assert.equal((resolveMode(full) as { mode: string }).mode, "full");
+  // The orchestrator alone does not make a group.
+  assert.equal(
+    (resolveMode(config({ KAFCLAW_ORCHESTRATOR_ENABLED: "1" })) as { mode: string }).mode,
+    "standalone",
+  );
+  assert.deepEqual([...MODES], ["standalone", "group", "full", "headless"]);
+});
+
+Deno.test("a gateway bound to 0.0.0.0 (or any non-loopback address) is headless", () => {
+  const result = resolveMode(
+    config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0", KAFCLAW_GATEWAY_AUTH_TOKEN: "t0ken" }),
+  );
+  assert.deepEqual(result, {
+    ok: true,
+    mode: "headless",
+    reason: "gateway.host 0.0.0.0 is not a loopback address",
+  });
+  const lan = config({
+    KAFCLAW_GATEWAY_HOST: "192.168.1.5",
+    KAFCLAW_GATEWAY_AUTH_TOKEN: "t",
+    KAFCLAW_GROUP_ENABLED: "1",
+  });
+  assert.equal((resolveMode(lan) as { mode: string }).mode, "headless");
+});
+
+Deno.test("headless mode without gateway.authToken is a validation error that says so", () => {
+  const result = resolveMode(config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" }));
+  assert.equal(result.ok, false);
+  assert.equal(result.mode, "headless");
+  assert.ok(!result.ok);
+  assert.match(
+    result.error,
+    /^Invalid config: headless mode \(gateway\.host 0\.0\.0\.0 is not a loopback address\) requires gateway\.authToken/,
+  );
+  assert.match(result.error, /KAFCLAW_GATEWAY_AUTH_TOKEN/);
+  const forced = resolveMode(config(), "headless");
+  assert.ok(!forced.ok);
+  assert.match(forced.error, /headless mode \(--mode headless\) requires gateway\.authToken/);
+});
+
+Deno.test("an explicit mode is taken as asked", () => {
+  assert.deepEqual(resolveMode(config(BROKERS), "full"), {
+    ok: true,
+    mode: "full",
+    reason: "--mode full",
+  });
+  assert.deepEqual(resolveMode(config({ KAFCLAW_GROUP_ENABLED: "1" }), "standalone"), {
+    ok: true,
+    mode: "standalone",
+    reason: "--mode standalone",
+  });
+  const headless = resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: "t" }), "headless");
+  assert.deepEqual(headless, { ok: true, mode: "headless", reason: "--mode headless" });
+});
+
+Deno.test("an explicit mode cannot hide a non-loopback bind", () => {
+  const result = resolveMode(config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" }), "standalone");
+  assert.ok(!result.ok);
+  assert.equal(result.mode, "standalone");
+  assert.match(result.error, /--mode standalone cannot listen on gateway\.host 0\.0\.0\.0/);
+});
+
+Deno.test("group and full modes need Kafka brokers", () => {
+  const group = resolveMode(config({ KAFCLAW_GROUP_ENABLED: "1" }));
+  assert.ok(!group.ok);
+  assert.match(
+    group.error,
+    /^Invalid config: group mode \(group\.enabled\) requires group\.kafkaBrokers/,
+  );
+  const full = resolveMode(config(), "full");
+  assert.ok(!full.ok);
+  assert.match(full.error, /full mode \(--mode full\) requires group\.kafkaBrokers/);
+});
+
+Deno.test("isLoopback knows localhost, 127.0.0.0/8 and ::1", () => {
+  for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]"]) {
+    assert.ok(isLoopback(host), host);
+  }
+  for (const host of ["0.0.0.0", "::", "192.168.1.5", "example.com", "127.0.0.1.nip.io"]) {
+    assert.ok(!isLoopback(host), host);
+  }
+});
