@@ -17,3 +17,4 @@ export {
   seededRandom,
 } from "./memory.ts";
 export { KafkaTransport, type KafkaTransportOptions, roundRobinAssigner } from "./kafka.ts";
+export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";
