@@ -6,6 +6,8 @@
  * server cannot be reached the step fails and says so. `--bundle-only` proves what can be proven
  * offline: that main.ts and everything it imports bundle into one file that runs.
  */
+Deno.env.delete("RUST_BACKTRACE");
+
 const TARGETS = [
   ["x86_64-unknown-linux-gnu", "linux-amd64"],
   ["aarch64-unknown-linux-gnu", "linux-arm64"],

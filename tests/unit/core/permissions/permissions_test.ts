@@ -78,4 +78,5 @@ Deno.test("unionOf merges lists, lets true win and treats false as absent", () =
   });
   assert.deepEqual(unionOf([{ read: ["x"] }, { read: true }]), { read: true });
   assert.deepEqual(unionOf([{ read: false }, { read: false }]), { read: false });
+  assert.deepEqual(unionOf([{ read: ["x"] }, { read: false }]), { read: ["x"] });
 });

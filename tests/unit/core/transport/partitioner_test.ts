@@ -28,6 +28,7 @@ Deno.test("murmur2 gives the values of the Java client's own test vectors", () =
 Deno.test("partitionForKey takes the positive hash modulo the partition count", () => {
   // -973932308 & 0x7fffffff = 1173551340; 1173551340 % 12 = 0
   assert.equal(partitionForKey("21", 12), 1173551340 % 12);
+  assert.equal(partitionForKey(new TextEncoder().encode("21"), 12), partitionForKey("21", 12));
   for (const n of [1, 3, 12]) {
     const p = partitionForKey("agent:a", n);
     assert.ok(p >= 0 && p < n);

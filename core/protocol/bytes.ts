@@ -1,0 +1,59 @@
+/**
+ * Byte helpers of the protocol: unpadded base64url in its one canonical spelling, UTF-8, SHA-256.
+ *
+ * @module
+ */
+
+const ENCODER = new TextEncoder();
+
+/** The UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return ENCODER.encode(text);
+}
+
+/** Joins byte arrays (strings as UTF-8) into one. */
+export function concatBytes(...parts: readonly (Uint8Array | string)[]): Uint8Array {
+  const arrays = parts.map((part) => typeof part === "string" ? utf8(part) : part);
+  const out = new Uint8Array(arrays.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of arrays) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes bytes as base64url without padding (RFC 4648 §5).
+ *
+ * @example
+ * ```ts
+ * import { encodeBase64Url } from "./bytes.ts";
+ * encodeBase64Url(new Uint8Array([251, 255])); // "-_8"
+ * ```
+ */
+export function encodeBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/**
+ * Decodes unpadded base64url, or returns undefined for anything else: padding, other characters,
+ * an impossible length, or a spelling that is not the canonical one (non-zero trailing bits), so
+ * that one byte string has exactly one text.
+ */
+export function decodeBase64Url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return encodeBase64Url(bytes) === text ? bytes : undefined;
+}
+
+/** The SHA-256 of bytes, as 64 lower-case hex digits. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,98 @@
+/**
+ * A whole record: topic, key and value (PROTOCOL.md, Records). On top of the envelope's rules,
+ * `parseRecord` refuses a topic that is not a legal name (so none with a newline), a key with a
+ * newline or invalid UTF-8, a key that does not match the envelope, and a key that names another
+ * agent than the sender.
+ *
+ * @module
+ */
+
+import { type Envelope, type EnvelopeResult, parseEnvelope } from "./envelope.ts";
+import { type ParseErrorCode, protocolError, quote, type Result } from "./errors.ts";
+import { requiredKey } from "./record_keys.ts";
+import { isLegalTopicName } from "./topics.ts";
+
+/** A record as a consumer receives it (a transport's inbound record fits). */
+export interface RecordInput {
+  readonly topic: string;
+  readonly key: string | Uint8Array | null;
+  readonly value: Uint8Array | string;
+  /** Not read by parsing; `verifyRecord` reads them. */
+  readonly headers?: Readonly<Record<string, string | Uint8Array>>;
+  /** With `offset`, names the record in messages: `topic@partition:offset`. */
+  readonly partition?: number;
+  readonly offset?: string | number;
+}
+
+/** Options of {@link parseRecord}. */
+export interface ParseRecordOptions {
+  /** The largest value accepted, in bytes. Default 1 MiB. */
+  readonly maxBytes?: number;
+}
+
+/** A parsed record: its envelope and its key as text. */
+export type RecordResult = Result<{ readonly envelope: Envelope; readonly key: string | null }>;
+
+const KEY_DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+// Keys that name an agent; such a key must name the sender.
+const AGENT_KEY = /^(?:agent|node):(.*)$/s;
+
+/**
+ * Parses a record and checks that its topic and key fit its envelope. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { parseRecord } from "./record.ts";
+ * const result = parseRecord({ topic: "group.g1.requests", key: "t-1", value: "{}", partition: 3, offset: 17 });
+ * if (!result.ok) console.log(result.error.code); // "missing_field"
+ * ```
+ */
+export function parseRecord(record: RecordInput, options: ParseRecordOptions = {}): RecordResult {
+  const { topic } = record;
+  const source = recordSource(record);
+  const fail = (code: ParseErrorCode, detail: string): RecordResult => ({
+    ok: false,
+    error: protocolError(code, detail, { action: "parse record", source }),
+  });
+  if (!isLegalTopicName(topic)) {
+    return fail("invalid_topic", `topic ${quote(topic)} is not a legal topic name`);
+  }
+  let key: string | null;
+  try {
+    key = record.key instanceof Uint8Array ? KEY_DECODER.decode(record.key) : record.key;
+  } catch {
+    return fail("invalid_key", "the key is not valid UTF-8");
+  }
+  if (key?.includes("\n")) return fail("invalid_key", `key ${quote(key)} contains a newline`);
+  const parsed: EnvelopeResult = parseEnvelope(record.value, { ...options, source });
+  if (!parsed.ok) return parsed;
+  const { envelope } = parsed;
+  const expected = requiredKey(envelope);
+  if (expected !== undefined && key !== expected) {
+    const needs = quote(expected);
+    return fail(
+      "key_mismatch",
+      key === null
+        ? `the record has no key; the envelope needs ${needs}`
+        : `key ${quote(key)} does not match the envelope, which needs ${needs}`,
+    );
+  }
+  const named = key === null ? undefined : AGENT_KEY.exec(key)?.[1];
+  if (named !== undefined && named !== envelope.sender_id) {
+    return fail(
+      "key_mismatch",
+      `key ${quote(key as string)} names another agent than "sender_id" ${
+        quote(envelope.sender_id)
+      }`,
+    );
+  }
+  return { ok: true, envelope, key };
+}
+
+/** How messages name a record: `topic@partition:offset`, or the topic alone. */
+export function recordSource(record: RecordInput): string {
+  return record.offset === undefined
+    ? record.topic
+    : `${record.topic}@${record.partition}:${record.offset}`;
+}

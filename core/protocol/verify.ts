@@ -1,0 +1,147 @@
+/**
+ * Verification of a signed record (PROTOCOL.md, Membership and trust): the signature with a
+ * certificate that chains to the owner, not expired or revoked; the signer is the sender; the
+ * timestamp is within the clock skew of the reference time; the record is not a replay.
+ *
+ * @module
+ */
+
+import { decodeBase64Url } from "./bytes.ts";
+import {
+  type CertificateFailure,
+  checkCertificate,
+  type TrustOptions,
+  type VerifiedCertificate,
+} from "./certs.ts";
+import type { Envelope } from "./envelope.ts";
+import { protocolError, quote, type Result, type VerifyErrorCode } from "./errors.ts";
+import { parseTimestamp } from "./fields.ts";
+import { type RecordInput, recordSource } from "./record.ts";
+import { replayId, type ReplayStore } from "./replay.ts";
+import { HEADERS, recordBytes, verifyBytes } from "./signing.ts";
+import { OWNER_ID } from "./topics.ts";
+
+/** The default tolerance between a record's timestamp and the reference time: 2 minutes. */
+export const DEFAULT_CLOCK_SKEW_MS = 120_000;
+
+/** Options of {@link verifyRecord}. */
+export interface VerifyOptions extends TrustOptions {
+  /**
+   * The time the timestamp is checked against: the broker's append time on state topics
+   * (LogAppendTime), the receiver's clock elsewhere. Default `now`.
+   */
+  readonly referenceTime?: number;
+  /** Default {@link DEFAULT_CLOCK_SKEW_MS}. */
+  readonly clockSkewMs?: number;
+  /** Where replay ids are remembered; without one, replays are not checked. */
+  readonly replay?: ReplayStore;
+}
+
+/** Who signed a record that verified. */
+export interface VerifiedRecord {
+  /** The signer's agent id, or `owner`. */
+  readonly signer: string;
+  /** The signer's certificate; absent for the owner. */
+  readonly certificate?: VerifiedCertificate;
+  readonly replayId: string;
+}
+
+/** A verified record, or why not. */
+export type VerifyResult = Result<{ readonly verified: VerifiedRecord }>;
+
+const HEADER_DECODER = new TextDecoder();
+
+/**
+ * Verifies a signed record whose envelope `parseRecord` has read. Never throws. A result with
+ * code `unknown_signer` means the certificate has not arrived yet: the caller may hold the record
+ * for a while (bounded) and try again.
+ */
+export async function verifyRecord(
+  record: RecordInput,
+  envelope: Envelope,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
+  const source = recordSource(record);
+  const fail = (code: VerifyErrorCode, detail: string): VerifyResult => ({
+    ok: false,
+    error: protocolError(code, detail, { action: "verify record", source }),
+  });
+  const header = (name: string): string | undefined => {
+    const value = record.headers?.[name];
+    return value instanceof Uint8Array ? HEADER_DECODER.decode(value) : value;
+  };
+  const keyId = header(HEADERS.keyId);
+  const sigText = header(HEADERS.signature);
+  if (keyId === undefined || sigText === undefined) {
+    return fail("unsigned", "the record has no signature");
+  }
+  if (keyId !== envelope.sender_id) {
+    return fail(
+      "sender_mismatch",
+      `it is signed by ${quote(keyId)}, but "sender_id" is ${quote(envelope.sender_id)}`,
+    );
+  }
+  const signature = decodeBase64Url(sigText);
+  if (signature?.length !== 64) {
+    return fail("bad_header", `"${HEADERS.signature}" is not 64 bytes of base64url`);
+  }
+
+  const signer = await findSigner(keyId, header, options);
+  if (!signer.ok) return fail(signer.code, signer.detail);
+  const signed = recordBytes({ ...record, key: record.key ?? "" });
+  if (!(await verifyBytes(signer.publicKey, signature, signed))) {
+    return fail("bad_signature", `the signature of ${quote(keyId)} does not verify`);
+  }
+  const skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  const timestamp = parseTimestamp(envelope.timestamp) as number;
+  const reference = options.referenceTime ?? options.now;
+  if (Math.abs(timestamp - reference) > skew) {
+    return fail(
+      "clock_skew",
+      `"timestamp" ${envelope.timestamp} is more than ${skew} ms from the reference time`,
+    );
+  }
+  const id = await replayId(signed);
+  if (
+    options.replay !== undefined &&
+    !(await options.replay.remember(keyId, id, { expiresAt: timestamp + skew, now: options.now }))
+  ) {
+    return fail("replay", `${quote(keyId)} sent this record before`);
+  }
+  const { certificate } = signer;
+  const verified = certificate === undefined
+    ? { signer: keyId, replayId: id }
+    : { signer: keyId, certificate, replayId: id };
+  return { ok: true, verified };
+}
+
+/** The signer's key: the owner's, or the one in the signer's certificate, which must chain to it. */
+async function findSigner(
+  keyId: string,
+  header: (name: string) => string | undefined,
+  options: VerifyOptions,
+): Promise<
+  { ok: true; publicKey: CryptoKey; certificate?: VerifiedCertificate } | CertificateFailure
+> {
+  if (keyId === OWNER_ID) return { ok: true, publicKey: options.ownerKey };
+  const cert = header(HEADERS.cert);
+  const certSig = header(HEADERS.certSig);
+  const bundle = cert !== undefined && certSig !== undefined
+    ? { cert, cert_sig: certSig }
+    : options.lookupCertificate?.(keyId);
+  if (bundle === undefined) {
+    return {
+      ok: false,
+      code: "unknown_signer",
+      detail: `the certificate of ${quote(keyId)} is not known yet`,
+    };
+  }
+  const trusted = await checkCertificate(bundle, options);
+  if (!trusted.ok) return trusted;
+  const { certificate } = trusted.verified;
+  if (certificate.agent_id !== keyId) {
+    const detail = `the certificate is for ${quote(certificate.agent_id)}, not ${quote(keyId)}`;
+    return { ok: false, code: "sender_mismatch", detail };
+  }
+  return { ok: true, publicKey: trusted.verified.publicKey, certificate: trusted.verified };
+}

@@ -1,0 +1,94 @@
+/**
+ * `deno task test-critical`: runs the unit tests of the critical logic with coverage and fails
+ * unless every critical file has 100% line and branch coverage. Critical now: envelope parsing and
+ * validation, signatures and certificates, topic names (core/protocol), configuration precedence
+ * and validation (core/config), the permission table, and the transport's delivery core. Later
+ * steps add policy, approvals, the bus, sessions and the path and sandbox guards.
+ */
+Deno.env.delete("RUST_BACKTRACE");
+
+const CRITICAL: RegExp[] = [
+  /^core\/protocol\/.+\.ts$/,
+  /^core\/config\/.+\.ts$/,
+  /^core\/permissions\/.+\.ts$/,
+  /^core\/transport\/(dispatch|executor|dead_letter|murmur2)\.ts$/,
+];
+const TESTS = [
+  "tests/unit/core/protocol",
+  "tests/unit/core/config",
+  "tests/unit/core/permissions",
+  "tests/unit/core/transport",
+  "tests/unit/cli",
+];
+
+const root = new URL("../", import.meta.url).pathname;
+const dir = `${root}.tmp/critical`;
+await Deno.remove(dir, { recursive: true }).catch(() => {});
+const deno = Deno.execPath();
+
+const test = await new Deno.Command(deno, {
+  args: ["test", "-P=test", "--quiet", `--coverage=${dir}/raw`, ...TESTS],
+  cwd: root,
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (!test.success) {
+  console.error("test-critical: the critical tests failed");
+  Deno.exit(1);
+}
+const lcov = await new Deno.Command(deno, {
+  args: ["coverage", `${dir}/raw`, "--lcov"],
+  cwd: root,
+  stdout: "piped",
+  stderr: "inherit",
+}).output();
+if (!lcov.success) Deno.exit(1);
+
+interface FileCoverage {
+  file: string;
+  lines: [number, number];
+  branches: [number, number];
+  missed: string[];
+}
+const files: FileCoverage[] = [];
+let current: FileCoverage | undefined;
+for (const line of new TextDecoder().decode(lcov.stdout).split("\n")) {
+  const [tag, value = ""] = line.split(/:(.*)/s);
+  if (tag === "SF") {
+    const file = value.startsWith(root)
+      ? value.slice(root.length)
+      : value.replace(/^file:\/\//, "");
+    current = { file, lines: [0, 0], branches: [0, 0], missed: [] };
+    if (CRITICAL.some((re) => re.test(current!.file))) files.push(current);
+  } else if (!current) continue;
+  else if (tag === "LF") current.lines[1] = Number(value);
+  else if (tag === "LH") current.lines[0] = Number(value);
+  else if (tag === "BRF") current.branches[1] = Number(value);
+  else if (tag === "BRH") current.branches[0] = Number(value);
+  else if (tag === "DA" && value.split(",")[1] === "0") {
+    current.missed.push(`line ${value.split(",")[0]}`);
+  } else if (tag === "BRDA" && /,(0|-)$/.test(value)) {
+    current.missed.push(`branch at line ${value.split(",")[0]}`);
+  }
+}
+
+let failed = 0;
+const pct = ([hit, found]: [number, number]) =>
+  found === 0 ? "100.0" : (100 * hit / found).toFixed(1);
+for (const f of files.sort((a, b) => a.file.localeCompare(b.file))) {
+  const ok = f.lines[0] === f.lines[1] && f.branches[0] === f.branches[1];
+  if (!ok) failed++;
+  console.log(
+    `${ok ? "ok  " : "FAIL"} ${f.file.padEnd(44)} lines ${pct(f.lines).padStart(5)}%  branches ${
+      pct(f.branches).padStart(5)
+    }%${ok ? "" : `  missed: ${[...new Set(f.missed)].slice(0, 8).join(", ")}`}`,
+  );
+}
+if (files.length === 0) {
+  console.error("test-critical: no critical file was covered at all");
+  Deno.exit(1);
+}
+console.log(
+  `test-critical: ${files.length - failed} of ${files.length} critical files fully covered`,
+);
+Deno.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { MemoryReplayStore, replayId } from "../../../../core/protocol/mod.ts";
+
+Deno.test("a replay id is the SHA-256 hex of the signed bytes", async () => {
+  assert.equal(
+    await replayId(new TextEncoder().encode("abc")),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+});
+
+Deno.test("the memory replay store refuses an id it remembers until it expires", () => {
+  const store = new MemoryReplayStore();
+  assert.equal(store.remember("alice", "id1", { expiresAt: 2000, now: 1000 }), true);
+  assert.equal(store.remember("alice", "id1", { expiresAt: 2000, now: 1999 }), false);
+  assert.equal(store.remember("alice", "id1", { expiresAt: 4000, now: 2000 }), true);
+  assert.equal(store.remember("alice", "id1", { expiresAt: 4000, now: 3000 }), false);
+});
+
+Deno.test("replay ids are kept per sender", () => {
+  const store = new MemoryReplayStore();
+  assert.equal(store.remember("alice", "same", { expiresAt: 2000, now: 1000 }), true);
+  assert.equal(store.remember("bob", "same", { expiresAt: 2000, now: 1000 }), true);
+  assert.equal(store.remember("bob", "same", { expiresAt: 2000, now: 1000 }), false);
+  assert.equal(store.size, 2);
+});
+
+Deno.test("expired ids are dropped as new ones arrive, oldest first", () => {
+  const store = new MemoryReplayStore();
+  for (let i = 0; i < 100; i++) store.remember("alice", `id${i}`, { expiresAt: 1000 + i, now: 0 });
+  assert.equal(store.size, 100);
+  store.remember("alice", "late", { expiresAt: 5000, now: 1050 });
+  assert.equal(store.size, 50);
+  // An entry that expires early behind a long-lived one waits, but is never mistaken for live.
+  store.remember("bob", "long", { expiresAt: 10_000, now: 0 });
+  store.remember("bob", "short", { expiresAt: 100, now: 0 });
+  store.remember("bob", "other", { expiresAt: 10_000, now: 200 });
+  assert.equal(store.remember("bob", "short", { expiresAt: 300, now: 200 }), true);
+});

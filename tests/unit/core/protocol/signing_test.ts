@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import {
+  decodeBase64Url,
+  encodeBase64Url,
+  exportPrivateKey,
+  exportPublicKey,
+  generateKeyPair,
+  HEADERS,
+  importKeyPair,
+  importPublicKey,
+  keyPairFromSeed,
+  RECORD_DOMAIN,
+  sha256Hex,
+  signBytes,
+  signedBytes,
+  signRecord,
+  verifyBytes,
+} from "../../../../core/protocol/mod.ts";
+import { fromHex, signedVectors } from "./_helpers.ts";
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+Deno.test("base64url is unpadded and has one spelling per byte string", () => {
+  assert.equal(encodeBase64Url(new Uint8Array([])), "");
+  assert.equal(encodeBase64Url(new Uint8Array([251, 255])), "-_8");
+  assert.equal(encodeBase64Url(new Uint8Array([1, 2, 3])), "AQID");
+  assert.deepEqual(decodeBase64Url("-_8"), new Uint8Array([251, 255]));
+  assert.deepEqual(decodeBase64Url(""), new Uint8Array([]));
+  for (const bad of ["-_8=", "+/8", "A", "AQID=", "-_9", "AB", "a b", "ü"]) {
+    assert.equal(decodeBase64Url(bad), undefined, bad);
+  }
+  const random = crypto.getRandomValues(new Uint8Array(1000));
+  assert.deepEqual(decodeBase64Url(encodeBase64Url(random)), random);
+});
+
+Deno.test("sha256Hex is lower-case hex", async () => {
+  assert.equal(
+    await sha256Hex(new TextEncoder().encode("abc")),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+});
+
+Deno.test("signed bytes are the domain, topic, key and value joined by newlines", () => {
+  const bytes = signedBytes({
+    topic: "group.g1.requests",
+    key: "t-1",
+    value: new Uint8Array([0x7b, 0x7d]),
+  });
+  assert.equal(text(bytes), "kafclaw/1\ngroup.g1.requests\nt-1\n{}");
+  assert.equal(RECORD_DOMAIN, "kafclaw/1\n");
+  assert.throws(
+    () => signedBytes({ topic: "group.g1.requests\n", key: "t-1", value: "{}" }),
+    TypeError,
+  );
+  assert.throws(
+    () => signedBytes({ topic: "group.g1.requests", key: "t\n1", value: "{}" }),
+    TypeError,
+  );
+});
+
+Deno.test("keys round-trip through their exported forms", async () => {
+  const pair = await generateKeyPair();
+  const publicText = await exportPublicKey(pair.publicKey);
+  assert.match(publicText, /^[A-Za-z0-9_-]{43}$/);
+  const imported = await importKeyPair(await exportPrivateKey(pair.privateKey));
+  assert.equal(await exportPublicKey(imported.publicKey), publicText);
+  assert.equal(imported.privateKey.extractable, false);
+  const signature = await signBytes(imported.privateKey, new Uint8Array([1, 2, 3]));
+  assert.equal(signature.length, 64);
+  assert.equal(
+    await verifyBytes(await importPublicKey(publicText), signature, new Uint8Array([1, 2, 3])),
+    true,
+  );
+  assert.equal(await verifyBytes(pair.publicKey, signature, new Uint8Array([1, 2, 4])), false);
+});
+
+Deno.test("keys from seeds match those Python derives from the same seeds", async () => {
+  const { keys } = signedVectors();
+  for (const [name, { seed_hex, public_key }] of Object.entries(keys)) {
+    const pair = await keyPairFromSeed(fromHex(seed_hex));
+    assert.equal(await exportPublicKey(pair.publicKey), public_key, name);
+  }
+});
+
+Deno.test("key import refuses what is not a key", async () => {
+  await assert.rejects(() => importPublicKey("AQID"), TypeError);
+  await assert.rejects(() => importPublicKey("not base64!"), TypeError);
+  await assert.rejects(() => importKeyPair(new Uint8Array(48)), TypeError);
+  await assert.rejects(() => keyPairFromSeed(new Uint8Array(31)), TypeError);
+});
+
+Deno.test("signRecord returns the signed-mode headers, with the certificate when asked", async () => {
+  const pair = await generateKeyPair();
+  const certificate = { cert: "Y2VydA", cert_sig: "c2ln" };
+  const record = { topic: "group.g1.requests", key: "t-1", value: '{"a":1}' };
+  const plain = await signRecord(record, {
+    keyId: "alice",
+    privateKey: pair.privateKey,
+    certificate,
+  });
+  assert.deepEqual(Object.keys(plain), [HEADERS.keyId, HEADERS.signature]);
+  assert.equal(plain["kc-key-id"], "alice");
+  const signature = decodeBase64Url(plain["kc-sig"]!)!;
+  assert.ok(
+    await verifyBytes(
+      pair.publicKey,
+      signature,
+      signedBytes(record),
+    ),
+  );
+  const withCert = await signRecord(record, {
+    keyId: "alice",
+    privateKey: pair.privateKey,
+    certificate,
+  }, {
+    attachCertificate: true,
+  });
+  assert.equal(withCert["kc-cert"], "Y2VydA");
+  assert.equal(withCert["kc-cert-sig"], "c2ln");
+  await assert.rejects(
+    () =>
+      signRecord(record, { keyId: "alice", privateKey: pair.privateKey }, {
+        attachCertificate: true,
+      }),
+    TypeError,
+  );
+});

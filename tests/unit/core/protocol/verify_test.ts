@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import {
+  type CertificateBundle,
+  exportPublicKey,
+  generateKeyPair,
+  importPublicKey,
+  issueCertificate,
+  MemoryReplayStore,
+  parseRecord,
+  type RecordInput,
+  replayId,
+  type ReplayStore,
+  signedBytes,
+  signRecord,
+  type VerifyOptions,
+  verifyRecord,
+} from "../../../../core/protocol/mod.ts";
+import { json, NOW, request, signedVectors } from "./_helpers.ts";
+
+const { keys, vectors } = signedVectors();
+const ownerKey = await importPublicKey(keys.owner!.public_key);
+
+for (const vector of vectors) {
+  Deno.test(`Python vector: ${vector.name}`, async () => {
+    const record = {
+      topic: vector.topic,
+      key: vector.key,
+      value: vector.value,
+      headers: vector.headers,
+    };
+    const parsed = parseRecord(record);
+    assert.ok(parsed.ok, parsed.ok ? "" : parsed.error.message);
+    const certificates = vector.certificates ?? {};
+    const result = await verifyRecord(record, parsed.envelope, {
+      ownerKey,
+      now: vector.now,
+      lookupCertificate: (id) => certificates[id],
+      revoked: new Set(vector.revoked ?? []),
+      ...(vector.reference_time === undefined ? {} : { referenceTime: vector.reference_time }),
+    });
+    if (vector.expect.ok) {
+      assert.ok(result.ok, result.ok ? "" : result.error.message);
+      assert.equal(result.verified.signer, vector.expect.signer);
+      if (vector.expect.vouched !== undefined) {
+        assert.equal(result.verified.certificate?.certificate.vouched, vector.expect.vouched);
+      }
+    } else {
+      assert.ok(!result.ok, "verified");
+      assert.equal(result.error.code, vector.expect.code, result.error.message);
+    }
+  });
+}
+
+// Records made here, by the TypeScript side.
+const owner = await generateKeyPair();
+const alice = await generateKeyPair();
+const aliceCert: CertificateBundle = await issueCertificate({
+  agent_id: "alice",
+  public_key: await exportPublicKey(alice.publicKey),
+  zones: ["public"],
+  vouched: false,
+  issuer: false,
+  not_after: "2027-01-01T00:00:00Z",
+  issuer_id: "owner",
+}, owner.privateKey);
+
+async function signedRecord(value = json(request()), key = "t-9"): Promise<RecordInput> {
+  const record = { topic: "group.g1.requests", key, value };
+  const headers = await signRecord(record, {
+    keyId: "alice",
+    privateKey: alice.privateKey,
+    certificate: aliceCert,
+  }, {
+    attachCertificate: true,
+  });
+  return { ...record, headers, partition: 2, offset: 40 };
+}
+
+async function verify(record: RecordInput, changes: Partial<VerifyOptions> = {}) {
+  const parsed = parseRecord(record);
+  assert.ok(parsed.ok, parsed.ok ? "" : parsed.error.message);
+  return await verifyRecord(record, parsed.envelope, {
+    ownerKey: owner.publicKey,
+    now: NOW,
+    ...changes,
+  });
+}
+
+Deno.test("verifyRecord accepts a record signed here, with headers and key as bytes", async () => {
+  const record = await signedRecord();
+  const encoder = new TextEncoder();
+  const headers = Object.fromEntries(
+    Object.entries(record.headers!).map(([k, v]) => [k, encoder.encode(v as string)]),
+  );
+  const result = await verify({
+    ...record,
+    key: encoder.encode("t-9"),
+    value: encoder.encode(record.value as string),
+    headers,
+  });
+  assert.ok(result.ok);
+  assert.equal(result.verified.signer, "alice");
+  assert.equal(
+    result.verified.replayId,
+    await replayId(signedBytes({ ...record, key: "t-9" })),
+  );
+});
+
+Deno.test("verifyRecord drops a replay within the window, and remembers nothing that failed", async () => {
+  const replay = new MemoryReplayStore();
+  const record = await signedRecord();
+  assert.equal((await verify(record, { replay })).ok, true);
+  const again = await verify(record, { replay, now: NOW + 1000 });
+  assert.ok(!again.ok);
+  assert.equal(again.error.code, "replay");
+  assert.equal(
+    again.error.message,
+    'Cannot verify record from group.g1.requests@2:40: "alice" sent this record before',
+  );
+  assert.equal((await verify(record, { replay, now: NOW + 200_000 })).ok, false);
+  const skewed = await verify(
+    await signedRecord(json({ ...request(), timestamp: "2026-01-15T11:00:00Z" })),
+    { replay },
+  );
+  assert.ok(!skewed.ok && skewed.error.code === "clock_skew");
+  assert.equal(replay.size, 1);
+});
+
+/** A replay store that answers later, as one on SQLite would. */
+class SlowReplayStore implements ReplayStore {
+  #seen = new Set<string>();
+
+  async remember(sender: string, id: string): Promise<boolean> {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const entry = `${sender} ${id}`;
+    if (this.#seen.has(entry)) return false;
+    this.#seen.add(entry);
+    return true;
+  }
+}
+
+Deno.test("a replay store may answer asynchronously", async () => {
+  const replay = new SlowReplayStore();
+  const record = await signedRecord();
+  assert.equal((await verify(record, { replay })).ok, true);
+  assert.equal((await verify(record, { replay })).ok, false);
+});
+
+Deno.test("the clock skew is two minutes by default, and can be set", async () => {
+  const record = await signedRecord();
+  assert.equal((await verify(record, { now: NOW + 120_000 })).ok, true);
+  const late = await verify(record, { now: NOW + 120_001 });
+  assert.ok(!late.ok && late.error.code === "clock_skew");
+  assert.match(
+    late.error.message,
+    /"timestamp" 2026-01-15T10:00:00Z is more than 120000 ms from the reference time/,
+  );
+  assert.equal((await verify(record, { now: NOW + 120_001, clockSkewMs: 300_000 })).ok, true);
+  assert.equal(
+    (await verify(record, { now: NOW + 3_600_000, referenceTime: NOW - 1000 })).ok,
+    true,
+  );
+});
+
+Deno.test("a certificate for another agent does not cover a record", async () => {
+  const bob = await generateKeyPair();
+  const bobCert = await issueCertificate({
+    agent_id: "bob",
+    public_key: await exportPublicKey(bob.publicKey),
+    zones: [],
+    vouched: false,
+    issuer: false,
+    not_after: "2027-01-01T00:00:00Z",
+    issuer_id: "owner",
+  }, owner.privateKey);
+  const record = await signedRecord();
+  const result = await verify({
+    ...record,
+    headers: { ...record.headers, "kc-cert": bobCert.cert, "kc-cert-sig": bobCert.cert_sig },
+  });
+  assert.ok(!result.ok);
+  assert.equal(result.error.code, "sender_mismatch");
+});
+
+Deno.test("a certificate failure is worded for the record", async () => {
+  const record = await signedRecord();
+  const result = await verify(record, { revoked: new Set(["alice"]) });
+  assert.ok(!result.ok);
+  assert.equal(
+    result.error.message,
+    'Cannot verify record from group.g1.requests@2:40: the certificate of "alice" is revoked',
+  );
+});
+
+Deno.test("the owner signs with the pinned key and has no certificate", async () => {
+  const value = json({ ...request(), sender_id: "owner" });
+  const record = { topic: "group.g1.requests", key: "t-9", value };
+  const headers = await signRecord(record, { keyId: "owner", privateKey: owner.privateKey });
+  const result = await verify({ ...record, headers });
+  assert.ok(result.ok);
+  assert.equal(result.verified.signer, "owner");
+  assert.equal(result.verified.certificate, undefined);
+  const forged = await signRecord(record, { keyId: "owner", privateKey: alice.privateKey });
+  const refused = await verify({ ...record, headers: forged });
+  assert.ok(!refused.ok && refused.error.code === "bad_signature");
+});
+
+Deno.test("a record without a key is verified over an empty key", async () => {
+  const value = json({
+    type: "audit",
+    correlation_id: "a",
+    sender_id: "alice",
+    timestamp: "2026-01-15T10:00:00Z",
+    payload: { event_type: "poison_record", detail: "x", agent_id: "alice" },
+  });
+  const topic = "group.g1.observe.audit";
+  const headers = await signRecord({ topic, key: "", value }, {
+    keyId: "alice",
+    privateKey: alice.privateKey,
+    certificate: aliceCert,
+  }, { attachCertificate: true });
+  assert.equal((await verify({ topic, key: null, value, headers })).ok, true);
+});
+
+Deno.test("missing or malformed signature headers are refused", async () => {
+  const record = await signedRecord();
+  const { "kc-sig": _, ...noSig } = record.headers as Record<string, string>;
+  const unsigned = await verify({ ...record, headers: noSig });
+  assert.ok(!unsigned.ok && unsigned.error.code === "unsigned");
+  const { headers: __, ...noHeaders } = record;
+  const none = await verify(noHeaders);
+  assert.ok(!none.ok && none.error.code === "unsigned");
+  const short = await verify({ ...record, headers: { ...record.headers, "kc-sig": "AQID" } });
+  assert.ok(!short.ok && short.error.code === "bad_header");
+  const mismatch = await verify({ ...record, headers: { ...record.headers, "kc-key-id": "bob" } });
+  assert.ok(!mismatch.ok && mismatch.error.code === "sender_mismatch");
+});

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { Dispatcher } from "../../../../core/transport/dispatch.ts";
+import type {
+  InboundRecord,
+  OutboundRecord,
+  RecordHandler,
+} from "../../../../core/transport/mod.ts";
+
+const record = (value: string, offset = "7"): InboundRecord => ({
+  topic: "group.g.requests",
+  partition: 2,
+  offset,
+  key: "t1",
+  value: new TextEncoder().encode(value),
+  headers: {},
+  timestamp: 0,
+});
+
+function dispatcher(
+  handler: RecordHandler,
+  options: {
+    kind?: "work" | "stream";
+    dlq?: string | undefined;
+    produce?: (r: readonly OutboundRecord[]) => Promise<void>;
+  } = {},
+) {
+  const produced: OutboundRecord[] = [];
+  const logs: string[] = [];
+  const d = new Dispatcher({
+    kind: options.kind ?? "work",
+    groupId: "kafclaw.g.workers",
+    handler,
+    concurrency: 1,
+    deadLetterTopic: "dlq" in options ? options.dlq : "group.g.dead-letter",
+    produce: options.produce ?? ((r) => {
+      produced.push(...r);
+      return Promise.resolve();
+    }),
+    log: (level, message) => logs.push(`${level}: ${message}`),
+  });
+  return { d, produced, logs };
+}
+
+Deno.test("a handler that throws is counted and its record dead-lettered with the reason", async () => {
+  const { d, produced } = dispatcher(() => {
+    throw new Error("boom");
+  });
+  await d.deliver(record("x"));
+  assert.equal(d.stats.handlerErrors, 1);
+  assert.equal(d.stats.deadLettered, 1);
+  const letter = JSON.parse(produced[0]!.value as string);
+  assert.equal(letter.reason, "handler failed: boom");
+  assert.equal(produced[0]!.key, "group.g.requests:2:7");
+  assert.equal(letter.consumer_group, "kafclaw.g.workers");
+});
+
+Deno.test("a thrown non-Error is reported by its text", async () => {
+  const { d, produced } = dispatcher(() => {
+    throw "plain string";
+  });
+  await d.deliver(record("x"));
+  assert.equal(JSON.parse(produced[0]!.value as string).reason, "handler failed: plain string");
+});
+
+Deno.test("stream consumers skip poison without dead-lettering, and say so", async () => {
+  const { d, produced, logs } = dispatcher(() => ({ poison: "bad" }), { kind: "stream" });
+  await d.deliver(record("x"));
+  assert.equal(d.stats.poison, 1);
+  assert.equal(produced.length, 0);
+  assert.match(logs[0]!, /^warn: Skipped poison record group\.g\.requests@2:7: bad$/);
+});
+
+Deno.test("a work consumer without a dead-letter topic skips poison too", async () => {
+  const { d, produced } = dispatcher(() => ({ poison: "bad" }), { dlq: undefined });
+  await d.deliver(record("x"));
+  assert.equal(d.stats.poison, 1);
+  assert.equal(produced.length, 0);
+});
+
+Deno.test("a dead-letter write that fails is logged and the consumer goes on", async () => {
+  const { d, logs } = dispatcher(() => ({ poison: "bad" }), {
+    produce: () => Promise.reject(new Error("broker down")),
+  });
+  await d.deliver(record("x"));
+  assert.equal(d.stats.deadLettered, 0);
+  assert.match(logs.at(-1)!, /^error: Cannot dead-letter group\.g\.requests@2:7: broker down$/);
+});
+
+Deno.test("work runs after deliver returns; a failed work item is counted and logged", async () => {
+  let release!: () => void;
+  const { d, logs } = dispatcher(() => ({
+    work: () => new Promise<void>((_, reject) => release = () => reject(new Error("llm down"))),
+  }));
+  await d.deliver(record("x"));
+  assert.equal(d.stats.workStarted, 1);
+  assert.equal(d.stats.workFinished, 0);
+  assert.equal(d.executor.full, true);
+  release();
+  await d.executor.idle();
+  assert.equal(d.stats.workFinished, 1);
+  assert.equal(d.stats.handlerErrors, 1);
+  assert.match(logs.at(-1)!, /^error: Work from kafclaw\.g\.workers failed: llm down$/);
+});
