@@ -80,7 +80,7 @@ export interface SubscribeOptions {
   /** At most this many `work` items run at once; when full, the partitions pause. Default 4. */
   readonly concurrency?: number;
   /** `work` subscriptions write poison records here (topic, partition, offset, reason, hash). */
-  readonly deadLetterTopic?: string;
+  readonly deadLetterTopic?: string | undefined;
   /** Where a brand-new stream group starts: earliest (default for work) or latest. */
   readonly fromBeginning?: boolean;
 }
