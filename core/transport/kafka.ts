@@ -371,7 +371,7 @@ export class KafkaTransport implements Transport {
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length === 0) return [];
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
@@ -379,7 +379,33 @@ export class KafkaTransport implements Transport {
         configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
       })),
     });
-    return missing.map((s) => s.name);
+    const names = missing.map((s) => s.name);
+    await this.#waitForLeaders(admin, names);
+    return names;
+  }
+
+  /**
+   * Waits until every partition of new topics has a leader. kafkajs's own wait gives up when a
+   * KRaft broker briefly answers "does not host this topic-partition" right after creation, so
+   * this one retries any error until the deadline.
+   */
+  async #waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "no metadata yet";
+    while (Date.now() < deadline) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        const waiting = meta.filter((t) =>
+          t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)
+        );
+        if (meta.length === topics.length && waiting.length === 0) return;
+        last = `no leader yet for ${waiting.map((t) => t.name).join(", ")}`;
+      } catch (error) {
+        last = errorText(error);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`Topics created but without leaders after ${timeoutMs} ms: ${last}`);
   }
 
   async verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]> {
