@@ -10,7 +10,7 @@ import { fuzzProtocol } from "../tests/fuzz/protocol_fuzz.ts";
 
 Deno.env.delete("RUST_BACKTRACE");
 
-const TARGETS: Record<string, (rng: () => number, iterations: number) => void | Promise<void>> = {
+const TARGETS: Record<string, (rng: () => number, iterations: number) => unknown> = {
   protocol: fuzzProtocol,
   config: fuzzConfig,
 };
