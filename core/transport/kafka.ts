@@ -480,6 +480,18 @@ export class KafkaTransport implements Transport {
     return groups[0]?.members.length ?? 0;
   }
 
+  async listGroups(prefix: string): Promise<string[]> {
+    const admin = await this.#adminClient();
+    const { groups } = await admin.listGroups();
+    return groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix)).sort();
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    if (groupIds.length === 0) return;
+    const admin = await this.#adminClient();
+    await admin.deleteGroups([...groupIds]);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#subs].map((s) => s.close().catch(() => {})));
     this.#subs.clear();

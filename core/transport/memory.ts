@@ -401,6 +401,25 @@ export class MemoryTransport implements Transport {
     return Promise.resolve(this.broker.groups.get(groupId)?.members.size ?? 0);
   }
 
+  listGroups(prefix: string): Promise<string[]> {
+    return Promise.resolve(
+      [...this.broker.groups.keys()].filter((id) => id.startsWith(prefix)).sort(),
+    );
+  }
+
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    for (const id of groupIds) {
+      const live = this.broker.groups.get(id)?.members.size ?? 0;
+      if (live > 0) {
+        return Promise.reject(
+          new Error(`Cannot delete consumer group "${id}": it has ${live} live member(s)`),
+        );
+      }
+      this.broker.groups.delete(id);
+    }
+    return Promise.resolve();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#subs].map((s) => s.close()));
     this.#subs.clear();

@@ -125,6 +125,10 @@ export interface Transport {
   verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]>;
   /** Number of live members of a consumer group (0 when it does not exist). */
   groupMembers(groupId: string): Promise<number>;
+  /** The consumer groups whose id starts with `prefix` (for `group gc`). */
+  listGroups(prefix: string): Promise<string[]>;
+  /** Deletes consumer groups that have no live member (state groups left by an agent that died). */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

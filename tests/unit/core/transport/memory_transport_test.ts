@@ -103,8 +103,11 @@ Deno.test("a state subscription reads from the beginning, reports caught up, and
   assert.deepEqual(seen.sort(), ["a", "b"]);
   assert.match(sub.groupId, /^kafclaw\.g\.a\.state\./, "a per-run group");
   assert.equal(await t.groupMembers(sub.groupId), 1);
+  await assert.rejects(t.deleteGroups([sub.groupId]), /has 1 live member/);
+  assert.deepEqual(await t.listGroups("kafclaw.g.a.state."), [sub.groupId]);
   await sub.close();
   assert.equal(await t.groupMembers(sub.groupId), 0, "the per-run group is gone after close");
+  assert.deepEqual(await t.listGroups("kafclaw.g."), []);
   await t.close();
 });
 
@@ -116,4 +119,21 @@ Deno.test("seededRandom repeats for one seed and differs across seeds", () => {
   assert.deepEqual(xs, [b(), b(), b()]);
   assert.notDeepEqual(xs, [c(), c(), c()]);
   for (const x of xs) assert.ok(x >= 0 && x < 1);
+});
+
+Deno.test("deleteGroups removes groups without members, as group gc will", async () => {
+  const t = new MemoryTransport();
+  await t.createTopics([{ name: "s", partitions: 1, config: {} }]);
+  const sub = await t.subscribe({
+    kind: "work",
+    topics: ["s"],
+    groupId: "kafclaw.g.workers",
+    handler: () => {},
+  });
+  await sub.close();
+  assert.deepEqual(await t.listGroups("kafclaw.g."), ["kafclaw.g.workers"]);
+  await t.deleteGroups(["kafclaw.g.workers"]);
+  await t.deleteGroups([]);
+  assert.deepEqual(await t.listGroups(""), []);
+  await t.close();
 });
