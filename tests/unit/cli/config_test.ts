@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { memoryIo } from "../../../cli/_io.ts";
 import { runCli } from "../../../cli/mod.ts";
 import { reportError } from "../../../main.ts";
+import { makeReadOnly } from "../../_support/readonly.ts";
 import { tempHome, writeConfig } from "../core/config/_helpers.ts";
 
 const GOLDEN = new URL("../../golden/config/env.txt", import.meta.url);
@@ -249,13 +250,16 @@ Deno.test("a write that fails exits 1 naming the file", async () => {
 
 Deno.test({
   name: "a write into a read-only KAFCLAW_HOME exits 1 and leaves the file as it was",
-  ignore: Deno.uid() === 0, // root ignores folder permissions
   async fn() {
     await using home = await tempHome();
     await writeConfig(home.path, { gateway: { port: 1 } });
-    await Deno.chmod(home.path, 0o500);
-    const result = await kafclaw({ KAFCLAW_HOME: home.path }, "config", "set", "gateway.port", "2");
-    await Deno.chmod(home.path, 0o700);
+    const restore = await makeReadOnly(home.path);
+    let result;
+    try {
+      result = await kafclaw({ KAFCLAW_HOME: home.path }, "config", "set", "gateway.port", "2");
+    } finally {
+      await restore();
+    }
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^kafclaw: Cannot write .*config\.json: /);
     assert.deepEqual(JSON.parse(await Deno.readTextFile(`${home.path}/config.json`)), {

@@ -7,6 +7,7 @@ import {
   readConfigFile,
   writeConfigFile,
 } from "../../../../core/config/mod.ts";
+import { makeReadOnly } from "../../../_support/readonly.ts";
 import { tempHome, writeConfig } from "./_helpers.ts";
 
 const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
@@ -149,17 +150,18 @@ Deno.test("ensureDir fails when the path cannot be a folder", async () => {
 
 Deno.test({
   name: "a write into a read-only KAFCLAW_HOME fails and leaves the old file intact",
-  // root ignores directory permissions; the injected failures above cover root.
-  ignore: Deno.uid() === 0,
   async fn() {
     await using home = await tempHome();
     const file = await writeConfig(home.path, { gateway: { port: 1 } });
-    await Deno.chmod(home.path, 0o500);
-    await assert.rejects(
-      () => writeConfigFile(file, { gateway: { port: 2 } }),
-      Deno.errors.PermissionDenied,
-    );
-    await Deno.chmod(home.path, 0o700);
+    const restore = await makeReadOnly(home.path);
+    try {
+      await assert.rejects(
+        () => writeConfigFile(file, { gateway: { port: 2 } }),
+        Deno.errors.PermissionDenied,
+      );
+    } finally {
+      await restore();
+    }
     assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), { gateway: { port: 1 } });
   },
 });
