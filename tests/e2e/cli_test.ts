@@ -71,3 +71,45 @@ Deno.test("the bash completion script completes subcommands in a real bash", asy
   const out = await new Deno.Command("bash", { args: ["-c", probe], stdout: "piped" }).output();
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "config");
 });
+
+Deno.test("main.ts and everything it imports bundle offline into one file that runs", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=test", "scripts/compile.ts", "--bundle-only"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", `${root}dist/kafclaw.bundle.js`, "version", "--json"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+  assert.equal(JSON.parse(new TextDecoder().decode(run.stdout)).version, VERSION);
+});
+
+Deno.test("the working subcommands run under the compile set that a binary carries", async () => {
+  await using home = await tempHome();
+  const root = new URL("../../", import.meta.url).pathname;
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "-P=kafclaw", `${root}main.ts`, ...args],
+      cwd: root,
+      env: { KAFCLAW_HOME: home.path },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  for (
+    const args of [["version"], ["config", "set", "group.name", "lab"], ["config", "env"], [
+      "completion",
+      "fish",
+    ]]
+  ) {
+    const out = await run(args);
+    assert.equal(out.code, 0, `${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  const got = await run(["config", "get", "group.name"]);
+  assert.equal(new TextDecoder().decode(got.stdout).trim(), "lab");
+});
