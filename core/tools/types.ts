@@ -1,0 +1,47 @@
+/**
+ * The tool port: a registry of tools with JSON-Schema parameters and tiers, run by the agent loop.
+ *
+ * Tiers (ARCHITECTURE.md, Policy): 0 reads, 1 writes inside the workspace, 2 runs commands, reaches
+ * the network or acts outside.
+ *
+ * @module
+ */
+
+/** How much a tool can do. */
+export type Tier = 0 | 1 | 2;
+
+/** A request to the owner to allow one call. */
+export interface ApprovalRequest {
+  readonly tool: string;
+  readonly tier: Tier;
+  /** The call's arguments, as shown to the owner (secrets already redacted). */
+  readonly arguments: unknown;
+  readonly reason: string;
+  readonly sessionKey: string;
+}
+
+/** What a tool may use while it runs. */
+export interface ToolContext {
+  readonly sessionKey: string;
+  /** The agent's workspace: the only place tools write. */
+  readonly workspace: string;
+  readonly signal: AbortSignal;
+  /** Asks the owner; resolves false when nobody can answer (no terminal, no owner channel). */
+  approve(request: ApprovalRequest): Promise<boolean>;
+}
+
+/** What a tool gives back to the model. Errors are results too: they never crash the loop. */
+export interface ToolResult {
+  readonly content: string;
+  readonly isError?: boolean;
+}
+
+/** A tool. */
+export interface Tool {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema (an object schema) of the arguments. */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly tier: Tier;
+  run(args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<ToolResult>;
+}
