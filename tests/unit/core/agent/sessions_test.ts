@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { sessionFileName, SessionStore } from "../../../../core/agent/sessions.ts";
+
+async function store() {
+  const dir = await Deno.makeTempDir({ prefix: "kafclaw-sessions-" });
+  return {
+    dir: `${dir}/sessions`,
+    store: new SessionStore(`${dir}/sessions`, { now: () => new Date("2026-11-25T10:00:00Z") }),
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+Deno.test("session keys become safe file names that never collide", async () => {
+  assert.equal(await sessionFileName("plain-key_1"), "plain-key_1.jsonl");
+  const a = await sessionFileName("cli:default");
+  const b = await sessionFileName("cli_default");
+  assert.match(a, /^cli_default\.[0-9a-f]{10}\.jsonl$/);
+  assert.notEqual(a, b);
+  assert.match(await sessionFileName("../../etc/passwd"), /^etc_passwd\.[0-9a-f]{10}\.jsonl$/);
+  assert.match(await sessionFileName(".hidden"), /^hidden\.[0-9a-f]{10}\.jsonl$/);
+  assert.match(await sessionFileName("::"), /^session\.[0-9a-f]{10}\.jsonl$/);
+  await assert.rejects(() => sessionFileName(""), RangeError);
+});
+
+Deno.test("a session file is created 0600 in a 0700 folder with a metadata first line", async () => {
+  await using s = await store();
+  await s.store.append("cli:default", [{ role: "user", content: "hi" }]);
+  const path = await s.store.path("cli:default");
+  assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+  assert.equal((await Deno.stat(s.dir)).mode! & 0o777, 0o700);
+  const [first, second] = (await Deno.readTextFile(path)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.equal(first._type, "metadata");
+  assert.equal(first.key, "cli:default");
+  assert.deepEqual(second, { role: "user", content: "hi", timestamp: "2026-11-25T10:00:00.000Z" });
+});
+
+Deno.test("appending adds lines and never rewrites earlier ones", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "user", content: "one" }]);
+  const path = await s.store.path("k");
+  const before = await Deno.readTextFile(path);
+  await s.store.append("k", [
+    {
+      role: "assistant",
+      content: null,
+      toolCalls: [{ id: "c1", name: "list_dir", arguments: "{}" }],
+    },
+    { role: "tool", toolCallId: "c1", content: "[FILE] a (1 bytes)" },
+    { role: "assistant", content: "done" },
+  ]);
+  const after = await Deno.readTextFile(path);
+  assert.ok(after.startsWith(before), "earlier bytes unchanged");
+  const lines = await s.store.lines("k");
+  assert.deepEqual(lines.map((l) => l.type === "message" ? l.message.role : l.type), [
+    "user",
+    "assistant",
+    "tool",
+    "assistant",
+  ]);
+});
+
+Deno.test("history keeps a window that starts at a user message, after the latest summary", async () => {
+  await using s = await store();
+  for (let i = 0; i < 5; i++) {
+    await s.store.append("k", [
+      { role: "user", content: `q${i}` },
+      {
+        role: "assistant",
+        content: null,
+        toolCalls: [{ id: `c${i}`, name: "t", arguments: "{}" }],
+      },
+      { role: "tool", toolCallId: `c${i}`, content: "r" },
+      { role: "assistant", content: `a${i}` },
+    ]);
+  }
+  const h = await s.store.history("k", 6);
+  assert.equal(h.messages[0]!.role, "user", "no orphan tool result at the start");
+  assert.equal(h.messages[0]!.content, "q4");
+  assert.equal(h.totalMessages, 20);
+  await s.store.appendSummary("k", "q0..q2 were asked", 12);
+  const after = await s.store.history("k", 100);
+  assert.equal(after.summary, "q0..q2 were asked");
+  assert.equal(after.messages[0]!.content, "q3");
+  assert.equal((await s.store.lines("k")).filter((l) => l.type === "message").length, 20);
+});
+
+Deno.test("a torn or foreign line is skipped and the rest of the session still loads", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "user", content: "kept" }]);
+  const path = await s.store.path("k");
+  await Deno.writeTextFile(
+    path,
+    '{"role":"user","content":42}\n{"role":"tool","content":"x"}\n{"_type":"summary"}\n{"role":"assistant","content":{}}\n{"role":"alien","content":"x"}\n{"role":"user","conte',
+    { append: true },
+  );
+  const lines = await s.store.lines("k");
+  assert.deepEqual(lines.map((l) => l.type === "message" ? l.message.content : ""), ["kept"]);
+  assert.deepEqual(await s.store.lines("missing"), []);
+  assert.deepEqual((await s.store.history("missing", 10)).messages, []);
+});
