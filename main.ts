@@ -5,6 +5,7 @@
  */
 import { CliError, UsageError } from "./cli/_errors.ts";
 import { processIo } from "./cli/_io.ts";
+import { type Prompter, terminalPrompter } from "./cli/_prompt.ts";
 import { runCli } from "./cli/mod.ts";
 
 /** Turns an error thrown by a subcommand into a message for the user and an exit code. */
@@ -34,7 +35,12 @@ if (import.meta.main) {
   const debug = args.includes("--debug");
   let code: number;
   try {
-    code = await runCli({ io: processIo, env: () => Deno.env.toObject() }, args);
+    let prompter: Prompter | undefined;
+    code = await runCli({
+      io: processIo,
+      env: () => Deno.env.toObject(),
+      prompter: () => prompter ??= terminalPrompter(),
+    }, args);
   } catch (error) {
     code = reportError(error, debug, processIo.err);
   }

@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../core/version.ts";
 import { UsageError } from "./_errors.ts";
 import type { Io } from "./_io.ts";
+import type { Prompter } from "./_prompt.ts";
 import { agentCommand } from "./agent.ts";
 import { completionCommand } from "./completion.ts";
 import { configCommand } from "./config.ts";
@@ -27,6 +28,8 @@ export interface CliContext {
   readonly io: Io;
   /** Reads the environment to take configuration from (the process's own in main.ts); lazy, so subcommands without env permission never call it. */
   readonly env: () => Readonly<Record<string, string>>;
+  /** Asks the user questions (onboarding, approvals); made on first use. */
+  readonly prompter: () => Prompter;
 }
 
 /** Builds the whole program; `run` parses and executes one argv. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { memoryIo } from "../../../cli/_io.ts";
 import { runCli } from "../../../cli/mod.ts";
 import { reportError } from "../../../main.ts";
+import { noPrompter } from "../../_support/prompter.ts";
 import { makeReadOnly } from "../../_support/readonly.ts";
 import { tempHome, writeConfig } from "../core/config/_helpers.ts";
 
@@ -12,7 +13,7 @@ async function kafclaw(env: Record<string, string>, ...args: string[]) {
   const io = memoryIo();
   let code: number;
   try {
-    code = await runCli({ io, env: () => env }, args);
+    code = await runCli({ io, env: () => env, prompter: noPrompter }, args);
   } catch (error) {
     code = reportError(error, false, io.err);
   }
