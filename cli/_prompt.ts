@@ -25,6 +25,7 @@ export function terminalPrompter(): Prompter {
   const reader = Deno.stdin.readable.getReader();
   // In raw mode (secrets) Enter arrives as "\r" and Ctrl-C as "\x03".
   const readLine = async (raw = false): Promise<string | undefined> => {
+    // deno-lint-ignore no-control-regex
     const end = raw ? /[\r\n\x03]/ : /\n/;
     while (buffered.search(end) < 0 && !ended) {
       const { value, done } = await reader.read();
