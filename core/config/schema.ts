@@ -253,7 +253,48 @@ export const CONFIG_SCHEMA = z.object({
       appSecret: secret({ description: "WhatsApp app secret (checks webhook signatures)" }),
     }),
   }),
+  agent: z.object({
+    name: text({ default: "KafClaw", description: "The agent's name in prompts and soul files" }),
+    historyMessages: integer({
+      default: 50,
+      min: 2,
+      max: 1000,
+      description: "Session messages sent with each turn",
+    }),
+    compactAboveChars: integer({
+      default: 60000,
+      min: 1000,
+      max: 10000000,
+      description: "History longer than this is summarised (the session file keeps every line)",
+    }),
+  }),
   tools: z.object({
+    subagents: z.object({
+      maxSpawnDepth: integer({
+        default: 1,
+        min: 0,
+        max: 5,
+        description: "How deep subagents may spawn subagents (0: no subagents)",
+      }),
+      maxChildren: integer({
+        default: 5,
+        min: 1,
+        max: 100,
+        description: "Subagents one session may start",
+      }),
+      maxConcurrent: integer({
+        default: 8,
+        min: 1,
+        max: 100,
+        description: "Subagents running at once",
+      }),
+      timeoutMs: integer({
+        default: 300000,
+        min: 1000,
+        max: 86400000,
+        description: "Time limit of one subagent run",
+      }),
+    }),
     exec: z.object({
       timeoutMs: integer({
         default: 60000,
