@@ -49,6 +49,8 @@ export interface TurnRequest {
   readonly text: string;
   readonly messageType: MessageType;
   readonly channel: string;
+  /** A `provider/model` for this turn only (subagents may ask for one). */
+  readonly model?: string;
   readonly signal?: AbortSignal;
   readonly onText?: (delta: string) => void;
   readonly onToolCall?: (call: ToolCall) => void;
@@ -131,6 +133,7 @@ export class AgentLoop {
           tools: definitions,
           maxTokens: settings.maxTokens,
           temperature: settings.temperature,
+          ...(req.model ? { model: req.model } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
           ...(req.onText ? { onText: req.onText } : {}),
         });
