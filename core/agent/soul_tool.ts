@@ -1,0 +1,58 @@
+/**
+ * The one way the agent changes its own soul files: a dedicated tool that asks the owner first.
+ * Soul files live in `$KAFCLAW_HOME/soul/`, outside the workspace, so no other tool reaches them.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineTool, toolError, toolOk } from "../tools/define.ts";
+import type { Tool } from "../tools/types.ts";
+import { SOUL_FILES } from "./context.ts";
+
+const PREVIEW = 600;
+
+/** Writes a file atomically with mode 0600: a failed write leaves the old file as it was. */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temp, text, { mode: 0o600, createNew: true });
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/** The `update_soul_file` tool for a soul folder. */
+export function soulTool(soulDir: string): Tool {
+  return defineTool({
+    name: "update_soul_file",
+    description: `Replace one of your soul files (${SOUL_FILES.join(", ")}) with new content. ` +
+      "Your owner must approve every change.",
+    tier: 2,
+    args: z.strictObject({
+      file: z.enum(SOUL_FILES).describe("Which soul file"),
+      content: z.string().max(64_000).describe("The whole new content of the file"),
+    }),
+    async run(args, ctx) {
+      const preview = args.content.length > PREVIEW
+        ? `${args.content.slice(0, PREVIEW)}… (${args.content.length} characters)`
+        : args.content;
+      const approved = await ctx.approve({
+        tool: "update_soul_file",
+        tier: 2,
+        arguments: { file: args.file, content: preview },
+        reason: "soul files change only with the owner's approval",
+        sessionKey: ctx.sessionKey,
+      });
+      if (!approved) return toolError(`The owner did not approve changing ${args.file}`);
+      try {
+        await Deno.mkdir(soulDir, { recursive: true, mode: 0o700 });
+        await writeAtomic(`${soulDir}/${args.file}`, args.content);
+      } catch (error) {
+        return toolError(`Cannot write ${args.file}: ${(error as Error).message}`);
+      }
+      return toolOk(`Updated ${args.file}; it applies from the next message on`);
+    },
+  });
+}
