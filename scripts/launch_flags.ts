@@ -1,8 +1,9 @@
 /**
  * Prints, one per line, the Deno permission flags for a `kafclaw` command line: the subcommand's
- * set from core/permissions, narrowed to this user's KAFCLAW_HOME. scripts/kafclaw runs it first,
- * then runs main.ts with exactly these flags.
+ * set from core/permissions, narrowed to this user's KAFCLAW_HOME and the configured workspace.
+ * scripts/kafclaw runs it first, then runs main.ts with exactly these flags.
  */
+import { loadConfig, paths, resolveHome } from "../core/config/mod.ts";
 import {
   denoFlags,
   narrowSet,
@@ -12,5 +13,20 @@ import {
 
 const argv = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
 const name = permissionSetFor(argv);
-const home = Deno.env.get("KAFCLAW_HOME") ?? `${Deno.env.get("HOME") ?? "."}/.kafclaw`;
-for (const flag of denoFlags(narrowSet(PERMISSION_SETS[name], { home }))) console.log(flag);
+const env = Deno.env.toObject();
+let home: string;
+const extra: string[] = [];
+try {
+  home = resolveHome(env);
+} catch {
+  // main.ts reports a bad KAFCLAW_HOME properly; the flags only need to be safe.
+  home = `${env.HOME ?? "."}/.kafclaw`;
+}
+try {
+  const workspace = paths(await loadConfig({ env })).workspace;
+  if (!workspace.startsWith(`${home}/`)) extra.push(workspace);
+} catch {
+  // An invalid config: main.ts will say what is wrong; the workspace is not needed for that.
+}
+const set = narrowSet(PERMISSION_SETS[name], { home, extraRead: extra, extraWrite: extra });
+for (const flag of denoFlags(set)) console.log(flag);

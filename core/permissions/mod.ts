@@ -129,8 +129,10 @@ export const TEST_SET: PermissionSet = unionOf([COMPILE_SET, { run: true, sys: t
 export interface NarrowingFacts {
   /** KAFCLAW_HOME, resolved: the only place the product reads and writes its own files. */
   readonly home: string;
-  /** Extra paths a subcommand must read (a kshark properties file, say). */
+  /** Extra paths a subcommand must read (a kshark properties file, a workspace elsewhere). */
   readonly extraRead?: readonly string[];
+  /** Extra paths a subcommand must write (a workspace outside KAFCLAW_HOME). */
+  readonly extraWrite?: readonly string[];
 }
 
 /**
@@ -140,6 +142,6 @@ export interface NarrowingFacts {
 export function narrowSet(set: PermissionSet, facts: NarrowingFacts): PermissionSet {
   const out: Record<string, Grant> = { ...set };
   if (set.read === true) out.read = [facts.home, ...(facts.extraRead ?? [])];
-  if (set.write === true) out.write = [facts.home];
+  if (set.write === true) out.write = [facts.home, ...(facts.extraWrite ?? [])];
   return out as PermissionSet;
 }

@@ -61,6 +61,12 @@ Deno.test("narrowSet limits file access to KAFCLAW_HOME and keeps lists as they 
     extraRead: ["/p/client.properties"],
   });
   assert.deepEqual(extra.read, ["/h", "/p/client.properties"]);
+  const ws = narrowSet(PERMISSION_SETS.agent, {
+    home: "/h",
+    extraRead: ["/w"],
+    extraWrite: ["/w"],
+  });
+  assert.deepEqual([ws.read, ws.write], [["/h", "/w"], ["/h", "/w"]]);
   assert.deepEqual(narrowSet(PERMISSION_SETS.version, { home: "/h" }), PERMISSION_SETS.version);
 });
 
