@@ -37,6 +37,21 @@ export interface Usage {
   readonly completionTokens: number;
 }
 
+/** The tokens of one successful call, for quotas and accounting. */
+export interface UsageRecord {
+  /** The provider that answered, e.g. `openrouter`. */
+  readonly provider: string;
+  /** The model as the provider names it, e.g. `anthropic/claude-3.5-sonnet`. */
+  readonly model: string;
+  readonly kind: "chat" | "embedding";
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly at: Date;
+}
+
+/** Receives a {@link UsageRecord} after every successful call. It must not throw. */
+export type UsageSink = (record: UsageRecord) => void;
+
 /** One chat request. `model` is `provider/model`; absent means the configured default. */
 export interface ChatRequest {
   readonly messages: readonly ChatMessage[];
@@ -63,4 +78,48 @@ export interface ChatResult {
 /** Something that answers chat requests. */
 export interface ChatProvider {
   chat(request: ChatRequest): Promise<ChatResult>;
+}
+
+/** Options of one embedding call. */
+export interface EmbedOptions {
+  /** `provider/model`; absent means the configured embedding model. */
+  readonly model?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Turns texts into vectors, one per text, in order. */
+export interface Embedder {
+  /** The `provider/model` used when a call names none. */
+  readonly model: string;
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<number[][]>;
+}
+
+/** Options of one transcription. */
+export interface TranscribeOptions {
+  /** `provider/model`, default `openai/whisper-1`. */
+  readonly model?: string;
+  /** File name sent with the audio; its extension tells the server the format. */
+  readonly filename?: string;
+  /** MIME type of the audio, e.g. `audio/ogg`. */
+  readonly mime?: string;
+  /** ISO-639-1 language of the speech, when known. */
+  readonly language?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of one speech synthesis. */
+export interface SpeakOptions {
+  /** `provider/model`, default `openai/tts-1`. */
+  readonly model?: string;
+  /** Voice name, default `alloy`. */
+  readonly voice?: string;
+  /** Audio format, default `mp3`. */
+  readonly format?: "mp3" | "opus" | "aac" | "flac" | "wav" | "pcm";
+  readonly signal?: AbortSignal;
+}
+
+/** Speech to text and text to speech. */
+export interface SpeechProvider {
+  transcribe(audio: Uint8Array, options?: TranscribeOptions): Promise<string>;
+  speak(text: string, options?: SpeakOptions): Promise<Uint8Array>;
 }

@@ -1,0 +1,156 @@
+/**
+ * Model references and endpoints: `provider/model` split on the first slash, each provider's
+ * OpenAI-compatible base URL (the config's defaults, overridable by `providers.<p>.apiBase`) and
+ * key (`providers.<p>.apiKey`), and the chain of models the agent loop tries in order.
+ *
+ * @module
+ */
+import { KEYS, type Provider, PROVIDERS, type ResolvedConfig } from "../config/mod.ts";
+import { ProviderNotConfiguredError } from "./errors.ts";
+
+/** The part of the configuration the provider layer reads. */
+export type ProviderConfig = Pick<ResolvedConfig, "model" | "providers" | "memory">;
+
+/** Providers that run on the user's machine and need no API key. */
+export const LOCAL_PROVIDERS: readonly Provider[] = ["ollama", "lmstudio", "vllm"];
+
+/** A `provider/model` reference, split. */
+export interface ModelRef {
+  readonly provider: Provider;
+  /** The model as the provider names it; it may contain slashes (`anthropic/claude-3.5`). */
+  readonly model: string;
+  /** `provider/model`. */
+  readonly ref: string;
+}
+
+/**
+ * Splits `provider/model` on the first slash: `openrouter/anthropic/claude-3.5` is the model
+ * `anthropic/claude-3.5` of openrouter. Throws RangeError when there is no slash, nothing on one
+ * side of it, or the provider is unknown.
+ *
+ * @example
+ * ```ts
+ * import { parseModelRef } from "./models.ts";
+ * const ref = parseModelRef("openrouter/anthropic/claude-3.5");
+ * console.assert(ref.provider === "openrouter" && ref.model === "anthropic/claude-3.5");
+ * ```
+ */
+export function parseModelRef(ref: string): ModelRef {
+  const slash = ref.indexOf("/");
+  const provider = ref.slice(0, slash);
+  const model = ref.slice(slash + 1);
+  if (slash <= 0 || model === "" || !(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new RangeError(
+      `Cannot use model ${JSON.stringify(ref)}: expected provider/model, where provider is one of ${
+        PROVIDERS.join(", ")
+      }`,
+    );
+  }
+  return { provider: provider as Provider, model, ref };
+}
+
+/** The base URL a provider has when `providers.<p>.apiBase` is not set. */
+export function defaultBaseUrl(provider: Provider): string {
+  return KEYS.byKey.get(`providers.${provider}.apiBase`)!.default as string;
+}
+
+/** The environment variables that set a provider's key, canonical first. */
+export function keyVariables(provider: Provider): string[] {
+  const spec = KEYS.byKey.get(`providers.${provider}.apiKey`)!;
+  return spec.envNames.filter((n) => n.kind !== "legacy").map((n) => n.name);
+}
+
+/**
+ * A model and where to reach it. The key is held privately: it does not show in logs, JSON or
+ * inspection, only through {@link ModelEndpoint.apiKey}.
+ */
+export class ModelEndpoint implements ModelRef {
+  readonly provider: Provider;
+  readonly model: string;
+  readonly ref: string;
+  /** Base URL of the provider's OpenAI-compatible API, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly #apiKey: string | null;
+
+  constructor(ref: ModelRef, baseUrl: string, apiKey: string | null) {
+    this.provider = ref.provider;
+    this.model = ref.model;
+    this.ref = ref.ref;
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.#apiKey = apiKey;
+  }
+
+  /** The API key, or null when the endpoint needs none (local servers, custom base URLs). */
+  get apiKey(): string | null {
+    return this.#apiKey;
+  }
+}
+
+/**
+ * Resolves a `provider/model` reference against the configuration. A provider needs its key
+ * unless it runs locally (ollama, lmstudio, vllm) or its base URL was changed to another
+ * OpenAI-compatible server. Throws ProviderNotConfiguredError when the key is missing, naming the
+ * key and its environment variables, and RangeError for a malformed reference.
+ */
+export function resolveModel(config: ProviderConfig, ref: string | ModelRef): ModelEndpoint {
+  const parsed = typeof ref === "string" ? parseModelRef(ref) : ref;
+  const settings = config.providers[parsed.provider];
+  const apiKey = settings.apiKey ?? null;
+  const baseUrl = settings.apiBase;
+  if (apiKey === null && !keyOptional(parsed.provider, baseUrl)) {
+    const reason = needsKey(parsed);
+    throw new ProviderNotConfiguredError(
+      reason[0]!.toUpperCase() + reason.slice(1),
+      parsed.provider,
+    );
+  }
+  return new ModelEndpoint(parsed, baseUrl, apiKey);
+}
+
+/** True when a provider at this base URL works without a key. */
+export function keyOptional(provider: Provider, baseUrl: string): boolean {
+  const trim = (url: string) => url.replace(/\/+$/, "");
+  return LOCAL_PROVIDERS.includes(provider) || trim(baseUrl) !== trim(defaultBaseUrl(provider));
+}
+
+/** What the chain is built from: the primary model and its fallbacks. */
+export interface ChainOptions {
+  /** Overrides `model.name` (a per-agent model). */
+  readonly model?: string;
+  /** Overrides `model.fallbacks`. */
+  readonly fallbacks?: readonly string[];
+}
+
+/**
+ * The models tried in order: the primary (`model.name`) and then `model.fallbacks`, duplicates
+ * removed. Throws ProviderNotConfiguredError, with a message saying how to configure one, when a
+ * model of the chain cannot be used.
+ */
+export function resolveChain(config: ProviderConfig, options: ChainOptions = {}): ModelEndpoint[] {
+  const primary = options.model ?? config.model.name;
+  const fallbacks = options.fallbacks ?? config.model.fallbacks;
+  const refs = [...new Set([primary, ...fallbacks])];
+  return refs.map((ref, i) => {
+    try {
+      return resolveModel(config, ref);
+    } catch (error) {
+      if (!(error instanceof ProviderNotConfiguredError)) throw error;
+      const reason = needsKey(parseModelRef(ref));
+      throw new ProviderNotConfiguredError(
+        i === 0
+          ? `No LLM provider is configured: ${reason}. ${CONFIGURE_HINT}`
+          : `Fallback ${reason}: set it or remove ${ref} from model.fallbacks`,
+        error.provider,
+      );
+    }
+  });
+}
+
+/** How to configure a provider, the text every "not configured" message ends with. */
+export const CONFIGURE_HINT =
+  "Set KAFCLAW_MODEL=openai/gpt-4o-mini and OPENAI_API_KEY=..., or point OPENAI_BASE_URL at any OpenAI-compatible server, or run kafclaw onboard";
+
+function needsKey(ref: ModelRef): string {
+  const vars = keyVariables(ref.provider).join(" or ");
+  return `model ${ref.ref} needs providers.${ref.provider}.apiKey (${vars})`;
+}
