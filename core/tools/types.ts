@@ -34,6 +34,11 @@ export interface ToolContext {
 export interface ToolResult {
   readonly content: string;
   readonly isError?: boolean;
+  /**
+   * The content came from outside the owner's control (a web page, an MCP server): it is data, not
+   * instructions, and it taints the turn (ARCHITECTURE.md, Policy).
+   */
+  readonly untrusted?: boolean;
 }
 
 /** A tool. */

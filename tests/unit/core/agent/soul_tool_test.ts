@@ -43,7 +43,10 @@ Deno.test("a soul file changes only after the owner approves, atomically and 060
 
 Deno.test("the soul tool refuses files that are not soul files", () => {
   const tool = soulTool("/tmp/none");
-  assert.throws(() => tool.run({ file: "../config.json", content: "x" }, ctx(true)), /Invalid option/);
+  assert.throws(
+    () => tool.run({ file: "../config.json", content: "x" }, ctx(true)),
+    /Invalid option/,
+  );
 });
 
 Deno.test("a failed soul write is reported, not thrown", async () => {

@@ -1,0 +1,67 @@
+/**
+ * Tools that reach other sessions of this agent: `message` sends text to another session,
+ * `sessions_spawn` runs a subagent and returns its answer. Both only validate their arguments and
+ * call a port the agent layer supplies; that layer decides what is allowed.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineTool, toolError, toolOk } from "./define.ts";
+import type { MessageSink, SpawnRequest, SubagentSpawner } from "./ports.ts";
+import type { Tool } from "./types.ts";
+
+/**
+ * message (tier 1): sends a message to another session. Tier 1 because the text becomes input of
+ * that session; the sink must deliver it with the sender's trust (a tainted turn's message is
+ * external there).
+ */
+export function messageTool(sink: MessageSink): Tool {
+  return defineTool({
+    name: "message",
+    description: "Send a text message to another session of this agent (by its session key).",
+    tier: 1,
+    args: z.strictObject({
+      session: z.string().min(1).max(256).describe("Session key of the recipient"),
+      text: z.string().min(1).describe("The message"),
+    }),
+    async run({ session, text }, ctx) {
+      if (session === ctx.sessionKey) {
+        return toolError("message goes to another session; this is the current one");
+      }
+      await sink.send({ session }, text, ctx);
+      return toolOk(`Message sent to session ${session}`);
+    },
+  });
+}
+
+/** Longest subagent run a call may ask for, in seconds. */
+export const MAX_SPAWN_TIMEOUT_SECONDS = 3600;
+
+/** sessions_spawn (tier 1): runs a subagent on a task and returns its final answer. */
+export function sessionsSpawnTool(spawner: SubagentSpawner): Tool {
+  return defineTool({
+    name: "sessions_spawn",
+    description: "Start a subagent on a self-contained task and wait for its answer. Give it " +
+      "everything it needs in `task`: it does not see this conversation.",
+    tier: 1,
+    args: z.strictObject({
+      task: z.string().min(1).describe("What the subagent should do"),
+      label: z.string().min(1).max(64).optional().describe("A short name for the run"),
+      model: z.string().regex(/^[^/\s]+\/\S+$/).optional().describe(
+        "provider/model for the subagent (default: this agent's model)",
+      ),
+      timeoutSeconds: z.number().int().min(1).max(MAX_SPAWN_TIMEOUT_SECONDS).optional()
+        .describe("Time limit of the run in seconds"),
+    }),
+    async run({ task, label, model, timeoutSeconds }, ctx) {
+      const request: SpawnRequest = {
+        task,
+        ...(label === undefined ? {} : { label }),
+        ...(model === undefined ? {} : { model }),
+        ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
+      };
+      const answer = await spawner.spawn(request, ctx);
+      return toolOk(answer === "" ? "(the subagent finished without an answer)" : answer);
+    },
+  });
+}

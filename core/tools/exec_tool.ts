@@ -1,0 +1,83 @@
+/**
+ * exec (tier 2): runs a shell command in the sandbox, confined by the kernel to the workspace with
+ * no network. Safety is decided by where the command runs, never by reading the command text.
+ * Without bubblewrap, exec is off unless the owner turned on the unsandboxed mode, and then every
+ * command needs the owner's approval.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineTool, toolError } from "./define.ts";
+import type { ExecResult, Sandbox } from "./sandbox/types.ts";
+import type { Tool, ToolResult } from "./types.ts";
+
+/** exec settings: `tools.exec` of the config. */
+export interface ExecToolOptions {
+  readonly timeoutMs: number;
+  readonly maxOutputBytes: number;
+  /** Run commands even without bubblewrap, each after the owner approves. */
+  readonly unsandboxed: boolean;
+}
+
+/** What the model reads when exec is off. */
+export const EXEC_OFF_MESSAGE =
+  "exec is off: bubblewrap (bwrap) is not available here, so commands cannot be confined to the " +
+  "workspace. The owner can install bubblewrap (for example `apt-get install bubblewrap`; " +
+  "`kafclaw doctor` explains what is missing), or set tools.exec.unsandboxed to true, after " +
+  "which every command needs the owner's approval. The file tools still work";
+
+/** Formats a command's outcome: stdout, then stderr, then how it ended. */
+export function formatExecResult(result: ExecResult, options: ExecToolOptions): ToolResult {
+  const parts: string[] = [];
+  if (result.stdout !== "") parts.push(result.stdout.replace(/\n$/, ""));
+  if (result.stderr !== "") parts.push(`STDERR:\n${result.stderr.replace(/\n$/, "")}`);
+  if (result.truncated) parts.push(`[output cut at ${options.maxOutputBytes} bytes]`);
+  if (result.timedOut) {
+    parts.push(`Timed out after ${options.timeoutMs} ms; the command was stopped`);
+  } else {
+    parts.push(
+      result.exitCode === null ? "Ended by a signal" : `Exit code: ${result.exitCode}`,
+    );
+  }
+  const content = parts.join("\n");
+  return result.exitCode === 0 && !result.timedOut ? { content } : { content, isError: true };
+}
+
+/** The exec tool over one sandbox. */
+export function execTool(sandbox: Sandbox, options: ExecToolOptions): Tool {
+  return defineTool({
+    name: "exec",
+    description: "Run a shell command (sh -c) in the workspace. It has no network access; use " +
+      "web_fetch for the web. Returns stdout, stderr and the exit code.",
+    tier: 2,
+    args: z.strictObject({
+      command: z.string().min(1).describe("The shell command"),
+      working_dir: z.string().min(1).optional().describe(
+        "Folder to run in, relative to the workspace (default: the workspace)",
+      ),
+    }),
+    async run({ command, working_dir }, ctx) {
+      if (sandbox.kind === "worker") {
+        if (!options.unsandboxed) return toolError(EXEC_OFF_MESSAGE);
+        const approved = await ctx.approve({
+          tool: "exec",
+          tier: 2,
+          arguments: working_dir === undefined ? { command } : { command, working_dir },
+          reason: "bubblewrap is missing, so this command would run unsandboxed, with the " +
+            "agent's own access to files and network",
+          sessionKey: ctx.sessionKey,
+        });
+        if (!approved) {
+          return toolError("exec was denied by the owner: the command did not run");
+        }
+      }
+      const result = await sandbox.exec(command, {
+        ...(working_dir === undefined ? {} : { cwd: working_dir }),
+        timeoutMs: options.timeoutMs,
+        maxOutputBytes: options.maxOutputBytes,
+        signal: ctx.signal,
+      });
+      return formatExecResult(result, options);
+    },
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Configuration of MCP servers, as the caller passes it (until `tools.mcp.servers` is in the
+ * config schema, for which {@link MCP_SERVERS_SCHEMA} is the proposed shape), resolved once into
+ * a fully filled form the rest of the code trusts.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** What a sandboxed stdio MCP server is granted; nothing else of the host is visible to it. */
+export interface McpGrants {
+  /** Host paths bound read-only (the server's own code and runtime, for example). */
+  readonly read: readonly string[];
+  /** Host paths bound read-write. */
+  readonly write: readonly string[];
+  /** May reach the network; how (never the host's loopback) is the wrapper's business. */
+  readonly network: boolean;
+  /** The whole environment inside the sandbox. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Working folder inside the sandbox. */
+  readonly cwd?: string;
+}
+
+/** A command line: what {@link WrapCommand} returns. */
+export interface CommandLine {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * Wraps a stdio MCP server's command so that it runs confined (bubblewrap), with `grants` only.
+ * Supplied by the sandbox; without one, stdio servers are refused unless marked `unsandboxed`.
+ */
+export type WrapCommand = (
+  command: string,
+  args: readonly string[],
+  grants: McpGrants,
+) => CommandLine;
+
+const SERVER_NAME = /^[a-zA-Z0-9-]{1,32}$/;
+const TIER = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
+const COMMON = {
+  /** Offer this server's tools (default true). */
+  enabled: z.boolean().default(true),
+  /** Tier of every tool of the server (default 2: it acts outside). */
+  tier: TIER.default(2),
+  /** Tiers of single tools, by the server's own tool name. */
+  toolTiers: z.record(z.string(), TIER).default({}),
+  /** Offer only these tools (by the server's own names); absent: all. */
+  allowTools: z.array(z.string()).optional(),
+  /** Results are the owner's own data, not untrusted input (default false). */
+  trusted: z.boolean().default(false),
+  /** Time limit of one call, and of connecting. */
+  timeoutMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+};
+
+const STDIO = z.strictObject({
+  transport: z.literal("stdio"),
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  /** Host paths the server may read, inside its sandbox. */
+  read: z.array(z.string()).default([]),
+  /** Host paths the server may write, inside its sandbox. */
+  write: z.array(z.string()).default([]),
+  network: z.boolean().default(false),
+  /** Run without a sandbox: the owner accepts that this code sees what the agent sees. */
+  unsandboxed: z.boolean().default(false),
+  ...COMMON,
+});
+
+const HTTP = z.strictObject({
+  transport: z.literal("http"),
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()).default({}),
+  ...COMMON,
+});
+
+/** One server's settings. */
+export const MCP_SERVER_SCHEMA = z.discriminatedUnion("transport", [STDIO, HTTP]);
+
+/** The proposed `tools.mcp.servers` config key: server name -> settings. */
+export const MCP_SERVERS_SCHEMA = z.record(
+  z.string().regex(SERVER_NAME, "1-32 letters, digits or '-'"),
+  MCP_SERVER_SCHEMA,
+).default({});
+
+/** Settings of one server, as written. */
+export type McpServerOptions = z.input<typeof MCP_SERVER_SCHEMA>;
+/** Settings of one server, every default filled in. */
+export type McpServerConfig = z.output<typeof MCP_SERVER_SCHEMA> & { readonly name: string };
+/** A stdio server's resolved settings. */
+export type McpStdioConfig = Extract<McpServerConfig, { transport: "stdio" }>;
+/** An HTTP server's resolved settings. */
+export type McpHttpConfig = Extract<McpServerConfig, { transport: "http" }>;
+
+/**
+ * Resolves the servers' settings; a TypeError names the server and the key that is wrong.
+ *
+ * @example
+ * ```ts
+ * import { resolveMcpServers } from "./config.ts";
+ * const [docs] = resolveMcpServers({ docs: { transport: "http", url: "https://mcp.example.com/" } });
+ * console.assert(docs?.tier === 2 && docs.name === "docs");
+ * ```
+ */
+export function resolveMcpServers(servers: Record<string, McpServerOptions>): McpServerConfig[] {
+  const parsed = MCP_SERVERS_SCHEMA.safeParse(servers);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join(".") ?? "";
+    throw new TypeError(
+      `Invalid MCP server settings at "${where}": ${issue?.message ?? "invalid"}`,
+    );
+  }
+  return Object.entries(parsed.data).map(([name, config]) => ({ ...config, name }));
+}
+
+/** The grants of a stdio server, from its settings. */
+export function grantsOf(config: McpStdioConfig): McpGrants {
+  return {
+    read: config.read,
+    write: config.write,
+    network: config.network,
+    env: config.env,
+    ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * One MCP server, connected on first use and again after it went away (a crashed process, a
+ * restarted HTTP server). stdio servers are third-party code and start only through the
+ * sandbox's {@link WrapCommand}, unless the owner marked them `unsandboxed`.
+ *
+ * @module
+ */
+// The SDK's "./*" export maps types to "*.js.d.ts", which do not exist: name the types explicitly.
+// @ts-types="@modelcontextprotocol/sdk/client/index"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/stdio"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
+import { VERSION } from "../../version.ts";
+import { grantsOf, type McpServerConfig, type McpStdioConfig, type WrapCommand } from "./config.ts";
+
+/** Options of an {@link McpConnection}. */
+export interface McpConnectionOptions {
+  /** Confines stdio servers (bubblewrap); supplied by the sandbox. */
+  readonly wrapCommand?: WrapCommand;
+}
+
+/** A tool as the server describes it. */
+export type McpToolInfo = McpTool;
+
+const STDERR_TAIL = 2000;
+
+/** A live or reconnectable link to one MCP server. */
+export class McpConnection implements AsyncDisposable {
+  readonly config: McpServerConfig;
+  readonly #wrap: WrapCommand | undefined;
+  #client: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+  #stderr = "";
+  /** How many times a client connected: 1 after the first use, more after reconnections. */
+  connects = 0;
+
+  /** Prepares a connection; nothing starts until the first use. */
+  constructor(config: McpServerConfig, options: McpConnectionOptions = {}) {
+    this.config = config;
+    this.#wrap = options.wrapCommand;
+  }
+
+  /** The last lines the server wrote to stderr (stdio servers) as a note for error messages. */
+  stderrNote(): string {
+    const tail = this.#stderr.trim();
+    return tail === "" ? "" : ` (stderr: ${tail.split("\n").slice(-5).join(" | ")})`;
+  }
+
+  /** The connected client, connecting (again) when there is none. */
+  client(): Promise<Client> {
+    if (this.#client) return Promise.resolve(this.#client);
+    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  /** Every tool the server offers (all pages). */
+  async listTools(): Promise<McpToolInfo[]> {
+    const client = await this.client();
+    const tools: McpToolInfo[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor === undefined ? {} : { cursor }, {
+        timeout: this.config.timeoutMs,
+      });
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return tools;
+  }
+
+  /** Calls a tool by the server's own name. */
+  async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal) {
+    const client = await this.client();
+    return await client.callTool({ name, arguments: args }, undefined, {
+      signal,
+      timeout: this.config.timeoutMs,
+    }) as CallToolResult;
+  }
+
+  /** Drops the current client (closing it); the next use connects again. */
+  async reset(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.close().catch(() => {});
+  }
+
+  /** Closes the connection. */
+  close(): Promise<void> {
+    return this.reset();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #connect(): Promise<Client> {
+    const client = new Client({ name: "kafclaw", version: VERSION });
+    client.onclose = () => {
+      if (this.#client === client) this.#client = undefined;
+    };
+    const transport = this.config.transport === "stdio"
+      ? this.#stdioTransport(this.config)
+      : new StreamableHTTPClientTransport(new URL(this.config.url), {
+        requestInit: { headers: this.config.headers },
+      });
+    try {
+      await client.connect(transport, { timeout: this.config.timeoutMs });
+    } catch (error) {
+      await client.close().catch(() => {});
+      const message = error instanceof Error ? error.message : String(error);
+      const note = this.stderrNote();
+      throw new Error(`Cannot connect to MCP server "${this.config.name}": ${message}${note}`);
+    }
+    this.connects++;
+    this.#client = client;
+    return client;
+  }
+
+  #stdioTransport(config: McpStdioConfig): StdioClientTransport {
+    let line: { command: string; args: readonly string[] } = config;
+    let env: Record<string, string> = config.env;
+    if (this.#wrap) {
+      line = this.#wrap(config.command, config.args, grantsOf(config));
+      env = {}; // the sandbox sets the environment inside from the grants
+    } else if (!config.unsandboxed) {
+      throw new Error(
+        `MCP server "${config.name}" runs third-party code over stdio, so it runs only inside ` +
+          `the sandbox (bubblewrap), which is not available here. Install bubblewrap, or set ` +
+          `unsandboxed: true in this server's settings to run it without one`,
+      );
+    }
+    const transport = new StdioClientTransport({
+      command: line.command,
+      args: [...line.args],
+      env,
+      stderr: "pipe",
+      ...(this.#wrap || config.cwd === undefined ? {} : { cwd: config.cwd }),
+    });
+    this.#stderr = "";
+    transport.stderr?.on("data", (chunk: Uint8Array | string) => {
+      const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+      this.#stderr = (this.#stderr + text).slice(-STDERR_TAIL);
+    });
+    return transport;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Tools from MCP servers (stdio and streamable HTTP) through @modelcontextprotocol/sdk.
+ *
+ * @module
+ */
+export {
+  type CommandLine,
+  grantsOf,
+  MCP_SERVER_SCHEMA,
+  MCP_SERVERS_SCHEMA,
+  type McpGrants,
+  type McpHttpConfig,
+  type McpServerConfig,
+  type McpServerOptions,
+  type McpStdioConfig,
+  resolveMcpServers,
+  type WrapCommand,
+} from "./config.ts";
+export { McpConnection, type McpConnectionOptions, type McpToolInfo } from "./connection.ts";
+export { mcpToolName } from "./names.ts";
+export { type McpFailure, McpToolset, type McpToolsetOptions, resultText } from "./toolset.ts";

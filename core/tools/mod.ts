@@ -1,0 +1,46 @@
+/**
+ * Tools: the registry the agent loop calls, the built-in tools, web_fetch, MCP server tools, and
+ * the sandbox they run in.
+ *
+ * @example
+ * ```ts ignore
+ * import { builtinTools, ToolRegistry } from "./mod.ts";
+ * const registry = new ToolRegistry({ maxResultBytes: 131072 })
+ *   .register(...builtinTools({ sandbox, exec: config.tools.exec, web: config.tools.web }));
+ * const result = await registry.run("read_file", '{"path":"notes.md"}', ctx);
+ * ```
+ *
+ * @module
+ */
+export type { ApprovalRequest, Tier, Tool, ToolContext, ToolResult } from "./types.ts";
+export {
+  type ArgsSchema,
+  defineTool,
+  schemaOf,
+  TOOL_NAME,
+  toolError,
+  toolOk,
+  type ToolSpec,
+} from "./define.ts";
+export {
+  DEFAULT_MAX_RESULT_BYTES,
+  describeIssues,
+  ToolRegistry,
+  type ToolRegistryOptions,
+} from "./registry.ts";
+export type { MessageSink, MessageTarget, SpawnRequest, SubagentSpawner } from "./ports.ts";
+export {
+  DEFAULT_MAX_READ_BYTES,
+  editFileTool,
+  fsTools,
+  type FsToolsOptions,
+  listDirTool,
+  readFileTool,
+  writeFileTool,
+} from "./fs_tools.ts";
+export { EXEC_OFF_MESSAGE, execTool, type ExecToolOptions, formatExecResult } from "./exec_tool.ts";
+export { MAX_SPAWN_TIMEOUT_SECONDS, messageTool, sessionsSpawnTool } from "./agent_tools.ts";
+export { builtinTools, type BuiltinToolsOptions } from "./builtin.ts";
+export * from "./web/mod.ts";
+export * from "./mcp/mod.ts";
+export * from "./sandbox/types.ts";

@@ -1,0 +1,166 @@
+/**
+ * The tool registry: what the model is offered and the one place its calls are checked and run.
+ * `run` never throws: an unknown tool, bad JSON, invalid arguments or a tool that fails all come
+ * back as a result with `isError`, which the model reads and can act on.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ToolDefinition } from "../provider/types.ts";
+import { type ArgsSchema, schemaOf, TOOL_NAME, toolError } from "./define.ts";
+import { SandboxError } from "./sandbox/types.ts";
+import { capText } from "./_text.ts";
+import type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
+
+/** Options of a {@link ToolRegistry}. */
+export interface ToolRegistryOptions {
+  /** Results longer than this many bytes (UTF-8) are cut, with a note; default 131072. */
+  readonly maxResultBytes?: number;
+}
+
+/** The default cap on one result sent back to the model. */
+export const DEFAULT_MAX_RESULT_BYTES = 131072;
+
+type Validator = (args: unknown) => z.ZodSafeParseResult<Record<string, unknown>>;
+
+interface Entry {
+  readonly tool: Tool;
+  readonly validate: Validator;
+}
+
+const ANY_OBJECT = z.record(z.string(), z.unknown());
+
+/** Builds the argument check of a tool: its zod schema, or one made from its JSON Schema. */
+function validatorOf(tool: Tool): Validator {
+  const schema: ArgsSchema | z.ZodType = schemaOf(tool) ?? fromJsonSchema(tool.parameters);
+  return (args) => schema.safeParse(args) as z.ZodSafeParseResult<Record<string, unknown>>;
+}
+
+function fromJsonSchema(parameters: Readonly<Record<string, unknown>>): z.ZodType {
+  try {
+    // deno-lint-ignore no-explicit-any
+    return z.fromJSONSchema(parameters as any);
+  } catch {
+    // A schema zod cannot read (remote refs, exotic keywords): the tool itself checks further.
+    return ANY_OBJECT;
+  }
+}
+
+/** Says what is wrong with arguments, one clause per problem, for the model to fix. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => {
+    const where = issue.path.length > 0 ? `"${issue.path.join(".")}"` : "arguments";
+    return `${where}: ${issue.message}`;
+  }).join("; ");
+}
+
+/** "was refused by the sandbox" for what the sandbox forbids, "failed" for the rest. */
+function failure(error: unknown): string {
+  const refused = error instanceof SandboxError &&
+    (error.code === "outside" || error.code === "protected" || error.code === "unavailable");
+  return refused ? "was refused by the sandbox" : "failed";
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof z.ZodError) return describeIssues(error.issues);
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === "string" && error !== "") return error;
+  return "an unknown error";
+}
+
+/** The tools of one agent. */
+export class ToolRegistry {
+  readonly #entries = new Map<string, Entry>();
+  readonly #maxResultBytes: number;
+
+  /** Makes an empty registry. */
+  constructor(options: ToolRegistryOptions = {}) {
+    this.#maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    if (!Number.isInteger(this.#maxResultBytes) || this.#maxResultBytes < 256) {
+      throw new RangeError(`maxResultBytes must be an integer >= 256, got ${this.#maxResultBytes}`);
+    }
+  }
+
+  /** Adds tools; a name already taken (or not a valid function name) is refused with a TypeError. */
+  register(...tools: readonly Tool[]): this {
+    for (const tool of tools) {
+      if (!TOOL_NAME.test(tool.name)) {
+        throw new TypeError(
+          `Cannot register tool "${tool.name}": names are 1-64 of a-z, A-Z, 0-9, _, -`,
+        );
+      }
+      if (this.#entries.has(tool.name)) {
+        throw new TypeError(`Cannot register tool "${tool.name}": a tool of that name exists`);
+      }
+      this.#entries.set(tool.name, { tool, validate: validatorOf(tool) });
+    }
+    return this;
+  }
+
+  /** Removes a tool; true if it was there. */
+  unregister(name: string): boolean {
+    return this.#entries.delete(name);
+  }
+
+  /** The tool of that name. */
+  get(name: string): Tool | undefined {
+    return this.#entries.get(name)?.tool;
+  }
+
+  /** The tier of a tool, for policy; undefined for an unknown name. */
+  tierOf(name: string): Tier | undefined {
+    return this.#entries.get(name)?.tool.tier;
+  }
+
+  /** Every tool's name, in registration order. */
+  names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** The tools as the model sees them, optionally only those `filter` keeps. */
+  definitions(filter?: (tool: Tool) => boolean): ToolDefinition[] {
+    const tools = [...this.#entries.values()].map((e) => e.tool);
+    return tools.filter((t) => filter?.(t) ?? true).map((t) => ({
+      name: t.name,
+      description: t.description,
+      parameters: t.parameters,
+    }));
+  }
+
+  /** Runs one call from the model. Never throws. */
+  async run(name: string, argumentsJson: string, ctx: ToolContext): Promise<ToolResult> {
+    const entry = this.#entries.get(name);
+    if (!entry) {
+      const known = this.names().join(", ") || "none";
+      return toolError(`Unknown tool "${name}". Available tools: ${known}`);
+    }
+    let raw: unknown;
+    try {
+      raw = argumentsJson.trim() === "" ? {} : JSON.parse(argumentsJson);
+    } catch (error) {
+      return toolError(`Cannot parse the arguments of ${name} as JSON: ${errorText(error)}`);
+    }
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      const kind = raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw;
+      return toolError(`The arguments of ${name} must be a JSON object, got ${kind}`);
+    }
+    const parsed = entry.validate(raw);
+    if (!parsed.success) {
+      return toolError(
+        `Invalid arguments for ${name}: ${describeIssues(parsed.error.issues)}. ` +
+          `Call it again with arguments that match its parameters`,
+      );
+    }
+    if (ctx.signal.aborted) return toolError(`${name} was cancelled before it started`);
+    let result: ToolResult;
+    try {
+      result = await entry.tool.run(parsed.data, ctx);
+    } catch (error) {
+      return toolError(`${name} ${failure(error)}: ${errorText(error)}`);
+    }
+    if (typeof result?.content !== "string") {
+      return toolError(`${name} failed: it returned no text content`);
+    }
+    return { ...result, content: capText(result.content, this.#maxResultBytes) };
+  }
+}

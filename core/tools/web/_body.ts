@@ -1,0 +1,70 @@
+/** Reads a response body, decoded (gzip, deflate, br), up to a byte limit. */
+import type { IncomingMessage } from "node:http";
+import { pipeline } from "node:stream";
+import type { Readable } from "node:stream";
+import zlib from "node:zlib";
+
+function decoderFor(encoding: string): Readable & NodeJS.WritableStream | undefined {
+  switch (encoding) {
+    case "gzip":
+    case "x-gzip":
+      return zlib.createGunzip();
+    case "deflate":
+      return zlib.createInflate();
+    case "br":
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
+/** The body of `response`, decoded, cut at `maxBytes`; the response is closed afterwards. */
+export async function readCapped(
+  response: IncomingMessage,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<{ body: Uint8Array; truncated: boolean }> {
+  const encoding = String(response.headers["content-encoding"] ?? "").trim().toLowerCase();
+  let stream: Readable = response;
+  if (encoding !== "" && encoding !== "identity") {
+    const decoder = decoderFor(encoding);
+    if (decoder === undefined) {
+      response.destroy();
+      throw new Error(
+        `Cannot decode the response: content-encoding "${encoding}" is not supported`,
+      );
+    }
+    stream = pipeline(response, decoder, () => {});
+  }
+  const onAbort = () => stream.destroy(new Error("aborted"));
+  signal.addEventListener("abort", onAbort, { once: true });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Uint8Array;
+      if (size + bytes.length > maxBytes) {
+        chunks.push(bytes.subarray(0, maxBytes - size));
+        size = maxBytes;
+        truncated = true;
+        break;
+      }
+      chunks.push(bytes);
+      size += bytes.length;
+    }
+  } catch (error) {
+    throw new Error(`Cannot read the response: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    stream.destroy();
+    response.destroy();
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return { body, truncated };
+}

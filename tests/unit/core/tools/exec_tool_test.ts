@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { EXEC_OFF_MESSAGE, execTool } from "../../../../core/tools/exec_tool.ts";
+import { ToolRegistry } from "../../../../core/tools/registry.ts";
+import { SandboxError } from "../../../../core/tools/sandbox/types.ts";
+import { testContext } from "./_context.ts";
+import { execResult, type ExecScript, FakeSandbox } from "./_fake_sandbox.ts";
+
+const SETTINGS = { timeoutMs: 5000, maxOutputBytes: 4096, unsandboxed: false };
+
+function setup(kind: "bwrap" | "worker", exec?: ExecScript, unsandboxed = false) {
+  const sandbox = new FakeSandbox({ kind, ...(exec ? { exec } : {}) });
+  const registry = new ToolRegistry().register(execTool(sandbox, { ...SETTINGS, unsandboxed }));
+  return { sandbox, registry };
+}
+
+Deno.test("exec is tier 2", () => {
+  assert.equal(setup("bwrap").registry.tierOf("exec"), 2);
+});
+
+Deno.test("exec runs the command in the sandbox with the configured limits", async () => {
+  const { sandbox, registry } = setup("bwrap", () => execResult({ stdout: "hi\n" }));
+  const ctx = testContext();
+  const result = await registry.run("exec", '{"command":"echo hi","working_dir":"src"}', ctx);
+  assert.deepEqual(result, { content: "hi\nExit code: 0" });
+  const [call] = sandbox.execCalls;
+  assert.equal(call?.command, "echo hi");
+  assert.equal(call?.options.cwd, "src");
+  assert.equal(call?.options.timeoutMs, 5000);
+  assert.equal(call?.options.maxOutputBytes, 4096);
+  assert.equal(call?.options.signal, ctx.signal);
+  assert.equal(ctx.approvals.length, 0, "a bwrap sandbox needs no approval");
+});
+
+Deno.test("exec reports stderr, a failing exit code, a cut output and a time-out", async () => {
+  const failing = setup(
+    "bwrap",
+    () => execResult({ exitCode: 2, stdout: "out", stderr: "bad\n", truncated: true }),
+  );
+  assert.deepEqual(await failing.registry.run("exec", '{"command":"x"}', testContext()), {
+    content: "out\nSTDERR:\nbad\n[output cut at 4096 bytes]\nExit code: 2",
+    isError: true,
+  });
+  const slow = setup("bwrap", () => execResult({ exitCode: null, timedOut: true }));
+  assert.deepEqual(await slow.registry.run("exec", '{"command":"sleep 99"}', testContext()), {
+    content: "Timed out after 5000 ms; the command was stopped",
+    isError: true,
+  });
+  const killed = setup("bwrap", () => execResult({ exitCode: null }));
+  assert.equal(
+    (await killed.registry.run("exec", '{"command":"x"}', testContext())).content,
+    "Ended by a signal",
+  );
+});
+
+Deno.test("exec without bubblewrap and without unsandboxed mode explains how to enable it", async () => {
+  const { sandbox, registry } = setup("worker");
+  const ctx = testContext({ answer: true });
+  const result = await registry.run("exec", '{"command":"ls"}', ctx);
+  assert.deepEqual(result, { content: EXEC_OFF_MESSAGE, isError: true });
+  assert.match(result.content, /bubblewrap/);
+  assert.match(result.content, /tools\.exec\.unsandboxed/);
+  assert.equal(sandbox.execCalls.length, 0);
+  assert.equal(ctx.approvals.length, 0);
+});
+
+Deno.test("unsandboxed exec asks the owner first and runs when approved", async () => {
+  const { sandbox, registry } = setup("worker", () => execResult({ stdout: "ok" }), true);
+  const ctx = testContext({ answer: true, sessionKey: "telegram:42" });
+  const result = await registry.run("exec", '{"command":"make","working_dir":"app"}', ctx);
+  assert.deepEqual(result, { content: "ok\nExit code: 0" });
+  assert.equal(sandbox.execCalls.length, 1);
+  const [request] = ctx.approvals;
+  assert.equal(request?.tool, "exec");
+  assert.equal(request?.tier, 2);
+  assert.equal(request?.sessionKey, "telegram:42");
+  assert.deepEqual(request?.arguments, { command: "make", working_dir: "app" });
+  assert.match(request?.reason ?? "", /unsandboxed/);
+});
+
+Deno.test("unsandboxed exec denied by the owner does not run", async () => {
+  const { sandbox, registry } = setup("worker", () => execResult(), true);
+  const ctx = testContext({ answer: false });
+  const result = await registry.run("exec", '{"command":"rm -rf x"}', ctx);
+  assert.deepEqual(result, {
+    content: "exec was denied by the owner: the command did not run",
+    isError: true,
+  });
+  assert.equal(sandbox.execCalls.length, 0);
+  assert.equal(ctx.approvals.length, 1);
+});
+
+Deno.test("every unsandboxed command needs its own approval", async () => {
+  const { registry } = setup("worker", () => execResult(), true);
+  const ctx = testContext({ answer: true });
+  await registry.run("exec", '{"command":"a"}', ctx);
+  await registry.run("exec", '{"command":"b"}', ctx);
+  assert.deepEqual(ctx.approvals.map((r) => r.arguments), [{ command: "a" }, { command: "b" }]);
+});
+
+Deno.test("a sandbox that refuses exec gives an error result", async () => {
+  const { registry } = setup("bwrap", () => {
+    throw new SandboxError("bwrap could not create a user namespace", { code: "unavailable" });
+  });
+  const result = await registry.run("exec", '{"command":"ls"}', testContext());
+  assert.deepEqual(result, {
+    content: "exec was refused by the sandbox: bwrap could not create a user namespace",
+    isError: true,
+  });
+});
