@@ -21,6 +21,7 @@ export function reportError(error: unknown, debug: boolean, err: (s: string) => 
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
     err(`kafclaw: this subcommand lacks a permission it needs: ${(error as Error).message}`);
+    if (debug && (error as Error).stack) err((error as Error).stack!);
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -1,14 +1,105 @@
+/**
+ * `kafclaw agent`: one message with `-m`, or an interactive session. Answers stream to stdout;
+ * Ctrl-C cancels the request in flight and leaves the session consistent (a second Ctrl-C at the
+ * prompt, or an empty line of input at its end, leaves).
+ *
+ * @module
+ */
 import { Command } from "commander";
-import { notBuiltYet } from "./_errors.ts";
+import { ConfigError, loadConfig } from "../core/config/mod.ts";
+import type { AgentRuntime } from "../core/agent/runtime.ts";
+import { ProviderError, ProviderNotConfiguredError } from "../core/provider/mod.ts";
+import { terminalApprover } from "./_approve.ts";
+import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
-/** `kafclaw agent`: talk to the agent: one message with -m, or an interactive session. */
-export function agentCommand(_ctx: CliContext): Command {
+const encoder = new TextEncoder();
+
+async function turn(ctx: CliContext, runtime: AgentRuntime, session: string, text: string) {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onSigint);
+  let streamed = "";
+  try {
+    const result = await runtime.loop.runTurn({
+      sessionKey: session,
+      text,
+      messageType: "internal",
+      channel: "cli",
+      signal: controller.signal,
+      onText: (delta) => {
+        streamed += delta;
+        Deno.stdout.writeSync(encoder.encode(delta));
+      },
+      onToolCall: (call) => ctx.io.err(`· ${call.name} ${call.arguments.slice(0, 200)}`),
+    });
+    if (result.stopped === "cancelled") {
+      if (streamed) Deno.stdout.writeSync(encoder.encode("\n"));
+      ctx.io.err("kafclaw: cancelled");
+      return 130;
+    }
+    if (!streamed.trim()) Deno.stdout.writeSync(encoder.encode(result.content));
+    else if (result.content !== streamed) {
+      Deno.stdout.writeSync(encoder.encode(`\n${result.content}`));
+    }
+    Deno.stdout.writeSync(encoder.encode("\n"));
+    return 0;
+  } catch (error) {
+    if (error instanceof ProviderError) throw new CliError(error.message, { cause: error });
+    throw error;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+}
+
+/** `kafclaw agent`: talk to the agent. */
+export function agentCommand(ctx: CliContext): Command {
   return new Command("agent")
-    .description(
-      "talk to the agent: one message with -m, or an interactive session (not in this build yet)",
-    )
+    .description("talk to the agent: one message with -m, or an interactive session")
     .option("-m, --message <text>", "send one message and print the answer")
     .option("-s, --session <key>", "the session to continue", "cli:default")
-    .action(() => notBuiltYet("agent", "arrives with step 2, the agent loop"));
+    .action(async (opts: { message?: string; session: string }) => {
+      const env = ctx.env();
+      let config;
+      try {
+        config = await loadConfig({ env });
+      } catch (error) {
+        if (error instanceof ConfigError) throw new CliError(error.message);
+        throw error;
+      }
+      const interactive = Deno.stdin.isTerminal();
+      // Loaded here, not at the top: its dependencies (the MCP SDK) read the environment when
+      // they load, which subcommands without env access, like `version`, must never do.
+      const { createAgentRuntime } = await import("../core/agent/runtime.ts");
+      let runtime: AgentRuntime;
+      try {
+        runtime = await createAgentRuntime(config, {
+          approve: terminalApprover({ io: ctx.io, prompter: ctx.prompter, interactive }),
+          warn: (m) => ctx.io.err(`kafclaw: ${m}`),
+        });
+      } catch (error) {
+        if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
+        throw error;
+      }
+      try {
+        if (opts.message !== undefined) {
+          if (!opts.message.trim()) throw new UsageError("-m needs a message");
+          const code = await turn(ctx, runtime, opts.session, opts.message);
+          if (code !== 0) throw new CliError("the request was cancelled");
+          return;
+        }
+        ctx.io.err(
+          `kafclaw agent — session ${opts.session}. Ctrl-C cancels an answer; Ctrl-D leaves.`,
+        );
+        while (true) {
+          const line = await ctx.prompter().ask("you");
+          if (line === undefined) break;
+          if (!line.trim()) continue;
+          if (line.trim() === "/exit") break;
+          await turn(ctx, runtime, opts.session, line);
+        }
+      } finally {
+        await runtime.close();
+      }
+    });
 }

@@ -9,15 +9,20 @@
 export interface ExecOptions {
   /** Folder to run in, relative to the workspace (default: the workspace). */
   readonly cwd?: string;
+  /** Wall-clock limit; past it the whole process tree is killed and `timedOut` is set. */
   readonly timeoutMs: number;
   /** Output beyond this many bytes (stdout and stderr together) is cut, and says so. */
   readonly maxOutputBytes: number;
+  /** Aborting kills the whole process tree; the call then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
 }
 
 /** How a command ended. */
 export interface ExecResult {
-  /** The exit code, or null when a signal or the time limit ended it. */
+  /**
+   * The exit code; null when the time limit or an abort ended the command. A command killed by a
+   * signal inside the sandbox (a limit, say) reports 128 + the signal's number, as a shell does.
+   */
   readonly exitCode: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -34,8 +39,10 @@ export interface DirEntry {
 
 /**
  * The workspace as tools see it. Paths are relative to the workspace root (a leading `/` means
- * that root); anything that resolves outside it, through `..` or links, is refused with an error
- * that says so. Writes are atomic: a failed write leaves the old file as it was.
+ * that root, so `/etc/passwd` names `etc/passwd` inside the workspace); anything that resolves
+ * outside it, through `..` or links, is refused with an error that says so. `readText` refuses a
+ * file larger than `maxBytes` (code `too_large`). Writes are atomic (a temporary file, then a
+ * rename): a failed write leaves the old file as it was. `.git` is read-only.
  */
 export interface WorkspaceFs {
   readText(path: string, options: { maxBytes: number }): Promise<string>;
@@ -43,15 +50,42 @@ export interface WorkspaceFs {
   list(path: string): Promise<DirEntry[]>;
 }
 
+/** Why the sandbox refused or failed, for callers that branch on it. */
+export type SandboxErrorCode =
+  /** The path leads outside the workspace (`..`, a link, a NUL character). */
+  | "outside"
+  /** No such file or folder in the workspace. */
+  | "not_found"
+  /** A protected path (`.git` internals) or a read-only file system. */
+  | "protected"
+  /** A file larger than the limit. */
+  | "too_large"
+  /** A folder where a file was expected, or the other way round, or a special file. */
+  | "wrong_kind"
+  /** exec is off: no bubblewrap and no unsandboxed mode. */
+  | "unavailable"
+  /** The sandbox itself failed (the file helper died or stalled, bubblewrap refused). */
+  | "failed";
+
 /** A refusal by the sandbox: a path outside the workspace, a protected file, a missing sandbox. */
 export class SandboxError extends Error {
   override name = "SandboxError";
+  readonly code: SandboxErrorCode;
+
+  constructor(message: string, options: { code?: SandboxErrorCode; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code ?? "failed";
+  }
 }
 
 /** A sandboxed workspace. */
 export interface Sandbox extends AsyncDisposable {
-  /** `bwrap`: kernel-confined; `worker`: no bubblewrap here, file tools only, exec is off. */
+  /**
+   * `bwrap`: kernel-confined, exec and file tools inside bubblewrap. `worker`: no bubblewrap here;
+   * file tools in a permission-narrowed Deno helper, exec off unless opened `unsandboxed`.
+   */
   readonly kind: "bwrap" | "worker";
+  /** The workspace folder on the host (its real path). */
   readonly workspace: string;
   readonly fs: WorkspaceFs;
   /** Runs `sh -c command` confined to the workspace with no network; throws SandboxError if exec is off. */

@@ -36,7 +36,7 @@ Deno.test("on a terminal the owner sees the call and answers, one question at a 
   assert.deepEqual([a, b], [true, false]);
   assert.match(
     io.stderr.join("\n"),
-    /Approval needed: exec \(tier 2\) — unsandboxed exec\n  \{"command":"ls"\}/,
+    /Approval needed: exec \(tier 2\) — unsandboxed exec\n {2}\{"command":"ls"\}/,
   );
   assert.equal(prompter.questions.length, 2);
 });

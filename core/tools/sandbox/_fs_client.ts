@@ -1,0 +1,178 @@
+/**
+ * The host side of the file helper: starts it lazily, sends one request at a time, restarts it
+ * when it dies or stalls, and turns its refusals into {@link SandboxError}s.
+ *
+ * @module
+ */
+import type { FsOperation, FsResponse } from "./_fs_helper.ts";
+import { type DirEntry, SandboxError, type SandboxErrorCode, type WorkspaceFs } from "./types.ts";
+
+/** Starts one helper process (stdin, stdout and stderr piped). */
+export type HelperSpawner = () => Promise<Deno.ChildProcess>;
+
+const VERBS = { read: "read", write: "write", list: "list" } as const;
+const CODES: ReadonlySet<string> = new Set<SandboxErrorCode>([
+  "outside",
+  "not_found",
+  "protected",
+  "too_large",
+  "wrong_kind",
+  "unavailable",
+  "failed",
+]);
+
+/** One running helper. */
+interface Running {
+  readonly child: Deno.ChildProcess;
+  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly lines: AsyncIterator<string>;
+  readonly stderr: Promise<string>;
+  readonly done: Promise<unknown>;
+  /** Set once the process has ended (between calls, the next call starts a new one). */
+  exited: boolean;
+}
+
+async function* splitLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let pending = "";
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    pending += text;
+    for (let end = pending.indexOf("\n"); end !== -1; end = pending.indexOf("\n")) {
+      yield pending.slice(0, end);
+      pending = pending.slice(end + 1);
+    }
+  }
+}
+
+async function lastText(stream: ReadableStream<Uint8Array>, keep = 2000): Promise<string> {
+  let text = "";
+  for await (const part of stream.pipeThrough(new TextDecoderStream())) {
+    text = (text + part).slice(-keep);
+  }
+  return text.trim();
+}
+
+/** A {@link WorkspaceFs} served by a helper process. */
+export class FsHelperClient implements WorkspaceFs {
+  readonly #spawn: HelperSpawner;
+  readonly #timeoutMs: number;
+  #running: Running | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(spawn: HelperSpawner, options: { timeoutMs: number }) {
+    this.#spawn = spawn;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  readText(path: string, options: { maxBytes: number }): Promise<string> {
+    return this.#call({ op: "read", path, maxBytes: options.maxBytes }) as Promise<string>;
+  }
+
+  async writeText(path: string, content: string): Promise<void> {
+    await this.#call({ op: "write", path, content });
+  }
+
+  list(path: string): Promise<DirEntry[]> {
+    return this.#call({ op: "list", path }) as Promise<DirEntry[]>;
+  }
+
+  /** Stops the helper; later calls fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#queue;
+    await this.#stop();
+  }
+
+  #call(request: FsOperation): Promise<unknown> {
+    const run = this.#queue.then(() => this.#send(request));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #send(request: FsOperation): Promise<unknown> {
+    const what = `Cannot ${VERBS[request.op]} ${JSON.stringify(request.path)}`;
+    if (this.#closed) throw new SandboxError(`${what}: the sandbox is closed`);
+    const running = await this.#ensure(what);
+    const id = this.#nextId++;
+    const line = new TextEncoder().encode(JSON.stringify({ ...request, id }) + "\n");
+    const answer = await this.#answer(running, what, () => running.writer.write(line));
+    if (!("id" in answer) || answer.id !== id) {
+      await this.#stop();
+      throw new SandboxError(`${what}: the file helper answered out of turn`);
+    }
+    if (answer.ok) return answer.value;
+    const code = CODES.has(answer.code) ? answer.code as SandboxErrorCode : "failed";
+    throw new SandboxError(`${what}: ${answer.reason}`, { code });
+  }
+
+  async #ensure(what: string): Promise<Running> {
+    if (this.#running?.exited) await this.#stop();
+    if (this.#running !== null) return this.#running;
+    let child: Deno.ChildProcess;
+    try {
+      child = await this.#spawn();
+    } catch (error) {
+      if (error instanceof SandboxError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SandboxError(`${what}: the file helper did not start: ${reason}`, { cause: error });
+    }
+    const running: Running = {
+      child,
+      writer: child.stdin.getWriter(),
+      lines: splitLines(child.stdout),
+      stderr: lastText(child.stderr),
+      done: child.status,
+      exited: false,
+    };
+    child.status.then(() => running.exited = true, () => running.exited = true);
+    this.#running = running;
+    const ready = await this.#answer(running, what, () => Promise.resolve());
+    if (!("ready" in ready)) {
+      await this.#stop();
+      throw new SandboxError(`${what}: the file helper did not say it was ready`);
+    }
+    return running;
+  }
+
+  /** The next line from the helper; on death or stall the helper is stopped and this throws. */
+  async #answer(running: Running, what: string, send: () => Promise<void>): Promise<FsResponse> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<"stalled">((resolve) => {
+      timer = setTimeout(() => resolve("stalled"), this.#timeoutMs);
+    });
+    try {
+      const next = send().then(() => running.lines.next());
+      const outcome = await Promise.race([next, stalled]).catch(() => null);
+      if (outcome !== "stalled" && outcome !== null && outcome.done !== true) {
+        return JSON.parse(outcome.value) as FsResponse;
+      }
+      next.catch(() => {});
+      await this.#stop();
+      if (outcome === "stalled") {
+        throw new SandboxError(
+          `${what}: the file helper did not answer within ${this.#timeoutMs} ms; it was restarted`,
+        );
+      }
+      const status = await running.child.status;
+      const stderr = await running.stderr;
+      throw new SandboxError(
+        `${what}: the file helper stopped (exit code ${status.code})${stderr ? `: ${stderr}` : ""}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #stop(): Promise<void> {
+    const running = this.#running;
+    if (running === null) return;
+    this.#running = null;
+    try {
+      running.child.kill("SIGKILL");
+    } catch { /* exited already */ }
+    await running.writer.close().catch(() => {});
+    await running.lines.return?.(undefined).catch(() => {});
+    await Promise.all([running.done, running.stderr]).catch(() => {});
+  }
+}

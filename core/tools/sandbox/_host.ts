@@ -1,0 +1,126 @@
+/**
+ * What the sandbox learns from and prepares on the host: the system folders' layout, the
+ * sandbox's own /etc, the `.git` to protect, and (as root) the workspace's owner.
+ *
+ * @module
+ */
+import { HOST_PATH, OWN_ETC, type SystemDir } from "./_bwrap_args.ts";
+import { SandboxError } from "./types.ts";
+
+const TOP_DIRS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+const MERGED_USR: readonly SystemDir[] = [
+  { path: "/bin", link: "usr/bin" },
+  { path: "/sbin", link: "usr/sbin" },
+  { path: "/lib", link: "usr/lib" },
+  { path: "/lib64", link: "usr/lib64" },
+];
+
+/** The host's `/bin`, `/lib`... as links into /usr or folders of their own. */
+export async function systemLayout(): Promise<SystemDir[]> {
+  const dirs: SystemDir[] = [];
+  for (const path of TOP_DIRS) {
+    try {
+      const info = await Deno.lstat(path);
+      if (info.isSymlink) dirs.push({ path, link: await Deno.readLink(path) });
+      else if (info.isDirectory) dirs.push({ path, link: null });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      if (error instanceof Deno.errors.NotCapable) return [...MERGED_USR];
+      throw error;
+    }
+  }
+  return dirs;
+}
+
+/** Writes the sandbox's own passwd, group, hosts and nsswitch.conf, readable by any uid. */
+export async function writeSandboxEtc(dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.chmod(dir, 0o755);
+  for (const [name, text] of Object.entries(OWN_ETC)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text, { mode: 0o644 });
+    await Deno.chmod(`${dir}/${name}`, 0o644);
+  }
+}
+
+/**
+ * `dev:ino` of `<workspace>/.git` when it is a real folder or file (it is then bound read-only),
+ * null when it is missing. A link is not bound: bubblewrap would follow it on the host.
+ */
+export async function gitGuard(workspace: string): Promise<string | null> {
+  try {
+    const info = await Deno.lstat(`${workspace}/.git`);
+    if (!info.isDirectory && !info.isFile) return null;
+    return `${info.dev}:${info.ino}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/** The workspace's real path, created (0700) when missing; it must be a folder. */
+export async function realWorkspace(workspace: string): Promise<string> {
+  try {
+    await Deno.mkdir(workspace, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  const real = await Deno.realPath(workspace);
+  if (!(await Deno.stat(real)).isDirectory) {
+    throw new SandboxError(
+      `Cannot open the sandbox at ${JSON.stringify(workspace)}: not a folder`,
+      {
+        code: "wrong_kind",
+      },
+    );
+  }
+  return real;
+}
+
+/**
+ * As root, hands the workspace to the sandbox's uid: everything in it not owned by `uid`:`gid`
+ * gets that owner. It runs as root in a bubblewrap view that holds only /usr (read-only) and the
+ * workspace, so a link planted in the workspace can lead the chown nowhere else; `-h` and
+ * `find`'s default of not following links make sure of it twice. Files with more than one hard
+ * link keep their owner (the other name may be outside the workspace).
+ */
+export async function adoptWorkspace(
+  workspace: string,
+  system: readonly SystemDir[],
+  owner: { uid: number; gid: number },
+): Promise<void> {
+  // Not --unshare-all: that includes a user namespace, where uid 0 is the only uid mapped.
+  const args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent"];
+  args.push("--clearenv", "--setenv", "PATH", HOST_PATH);
+  args.push("--tmpfs", "/", "--ro-bind", "/usr", "/usr");
+  for (const dir of system) {
+    args.push(
+      ...(dir.link === null
+        ? ["--ro-bind", dir.path, dir.path]
+        : ["--symlink", dir.link, dir.path]),
+    );
+  }
+  args.push("--proc", "/proc", "--dev", "/dev", "--bind", workspace, "/work", "--remount-ro", "/");
+  const id = `${owner.uid}:${owner.gid}`;
+  // A file with several hard links shares its inode with a name elsewhere: it keeps its owner.
+  args.push("find", "/work", "-xdev", "(", "!", "-uid", String(owner.uid), "-o", "!", "-gid");
+  args.push(String(owner.gid), ")", "(", "-type", "d", "-o", "-type", "l", "-o", "-links", "1");
+  args.push(")", "-exec", "chown", "-h", id, "{}", "+");
+  const output = await new Deno.Command("bwrap", {
+    args,
+    clearEnv: true,
+    env: { PATH: HOST_PATH },
+    stdin: "null",
+  }).output();
+  if (!output.success) {
+    const stderr = new TextDecoder().decode(output.stderr).trim();
+    throw new SandboxError(
+      `Cannot hand the workspace ${JSON.stringify(workspace)} to uid ${id}: ${stderr}`,
+      { code: "unavailable" },
+    );
+  }
+}
+
+/** The uid this process runs as, read from a folder it just created (needs no sys permission). */
+export async function ownUid(createdDir: string): Promise<number | null> {
+  return (await Deno.stat(createdDir)).uid;
+}

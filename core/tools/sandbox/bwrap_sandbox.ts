@@ -1,0 +1,194 @@
+/**
+ * The kernel-confined sandbox: `exec` and the file tools run inside bubblewrap, where the only
+ * files are the workspace (at /work, the only writable bind), read-only system folders and a
+ * small /etc of the sandbox's own; no network, no host processes, no inherited environment.
+ *
+ * @module
+ */
+import { FsHelperClient } from "./_fs_client.ts";
+import { fsHelperUrl } from "./_fs_helper.ts";
+import {
+  dropArgs,
+  execInner,
+  HOST_PATH,
+  limitArgs,
+  SANDBOX_DENO,
+  SANDBOX_ROOT,
+  sandboxArgs,
+  type SandboxView,
+  type SystemDir,
+} from "./_bwrap_args.ts";
+import { adoptWorkspace, gitGuard, ownUid, systemLayout, writeSandboxEtc } from "./_host.ts";
+import { runBounded } from "./_run.ts";
+import type { ResolvedSandboxConfig } from "./options.ts";
+import { splitWorkspacePath } from "./paths.ts";
+import {
+  type ExecOptions,
+  type ExecResult,
+  type Sandbox,
+  SandboxError,
+  type WorkspaceFs,
+} from "./types.ts";
+
+const EXEC_ENV = {
+  PATH: "/usr/local/bin:/usr/bin:/bin",
+  HOME: SANDBOX_ROOT,
+  TMPDIR: "/tmp",
+  LANG: "C.UTF-8",
+  USER: "sandbox",
+};
+/** Threads the file helper (a Deno runtime) may have. */
+const HELPER_PROCESSES = 128;
+const HELPER_ENV = { ...EXEC_ENV, DENO_DIR: "/tmp/deno", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+
+/** What the host side keeps for one bubblewrap sandbox. */
+interface Host {
+  readonly workspace: string;
+  readonly system: readonly SystemDir[];
+  readonly stateDir: string;
+  readonly ownsStateDir: boolean;
+  /** Set when this process runs as root: the uid and gid the sandbox drops to. */
+  readonly drop: { uid: number; gid: number } | null;
+}
+
+/** A workspace confined by bubblewrap. Open it with {@link openSandbox}. */
+export class BwrapSandbox implements Sandbox {
+  readonly kind = "bwrap";
+  readonly workspace: string;
+  readonly fs: WorkspaceFs;
+  readonly #config: ResolvedSandboxConfig;
+  readonly #host: Host;
+  readonly #client: FsHelperClient;
+  /** Aborted by close(): commands still running are killed. */
+  readonly #closing = new AbortController();
+  #closed = false;
+
+  private constructor(config: ResolvedSandboxConfig, host: Host) {
+    this.#config = config;
+    this.#host = host;
+    this.workspace = host.workspace;
+    this.#client = new FsHelperClient(() => this.#spawnHelper(), {
+      timeoutMs: config.fsTimeoutMs,
+    });
+    this.fs = this.#client;
+  }
+
+  /**
+   * Prepares the host side (the sandbox's /etc, and as root the workspace's owner), then runs
+   * `true` in the sandbox: bubblewrap missing or refused throws a SandboxError that says why.
+   */
+  static async open(workspace: string, config: ResolvedSandboxConfig): Promise<BwrapSandbox> {
+    const ownsStateDir = config.stateDir === null;
+    const stateDir = config.stateDir ?? await Deno.makeTempDir({ prefix: "kafclaw-sandbox-" });
+    try {
+      await writeSandboxEtc(`${stateDir}/etc`);
+      const system = await systemLayout();
+      const root = (await ownUid(`${stateDir}/etc`)) === 0;
+      const drop = root ? { uid: config.uid, gid: config.gid } : null;
+      if (drop !== null) await adoptWorkspace(workspace, system, drop);
+      const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
+      const check = await sandbox.exec("true", { timeoutMs: 10000, maxOutputBytes: 4096 });
+      if (check.exitCode !== 0) {
+        await sandbox.close();
+        const why = (check.stderr || check.stdout).trim() || `exit code ${check.exitCode}`;
+        throw new SandboxError(`Cannot start bubblewrap: ${why}`, { code: "unavailable" });
+      }
+      return sandbox;
+    } catch (error) {
+      if (ownsStateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+      if (error instanceof Deno.errors.NotFound) {
+        throw new SandboxError("Cannot start bubblewrap: bwrap is not installed", {
+          code: "unavailable",
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Runs `sh -c command` in the sandbox; the exit code of a refused start is bwrap's own. */
+  async exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    if (this.#closed) throw new SandboxError(`Cannot run a command: the sandbox is closed`);
+    const cwd = splitWorkspacePath(options.cwd ?? "");
+    if (!cwd.ok) {
+      throw new SandboxError(`Cannot run in ${JSON.stringify(options.cwd)}: ${cwd.reason}`, {
+        code: "outside",
+      });
+    }
+    const guard = await gitGuard(this.#host.workspace);
+    const view = this.#view({ cwd: cwd.parts, protectGit: guard !== null, deno: null });
+    const inner = execInner(command, {
+      limits: this.#config.limits,
+      timeoutMs: options.timeoutMs,
+      gitGuard: guard,
+    });
+    return await runBounded("bwrap", {
+      args: this.#argv(view, inner),
+      env: { PATH: HOST_PATH },
+      timeoutMs: options.timeoutMs,
+      maxOutputBytes: options.maxOutputBytes,
+      signal: options.signal === undefined
+        ? this.#closing.signal
+        : AbortSignal.any([options.signal, this.#closing.signal]),
+      killGroup: false,
+    });
+  }
+
+  /** Kills commands still running (their calls reject), stops the file helper, removes its files. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing.abort(new SandboxError("Cannot finish the command: the sandbox was closed"));
+    await this.#client.close();
+    if (this.#host.ownsStateDir) {
+      await Deno.remove(this.#host.stateDir, { recursive: true }).catch(() => {});
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #view(parts: Pick<SandboxView, "cwd" | "protectGit" | "deno">): SandboxView {
+    return {
+      system: this.#host.system,
+      workspace: this.#host.workspace,
+      etcDir: `${this.#host.stateDir}/etc`,
+      tmpBytes: this.#config.limits.tmpBytes,
+      env: parts.deno === null ? EXEC_ENV : HELPER_ENV,
+      ...parts,
+    };
+  }
+
+  #argv(view: SandboxView, inner: string[]): string[] {
+    const sandbox = [...sandboxArgs(view), ...inner];
+    return this.#host.drop === null ? sandbox : [...dropArgs(view, this.#host.drop), ...sandbox];
+  }
+
+  async #spawnHelper(): Promise<Deno.ChildProcess> {
+    const guard = await gitGuard(this.#host.workspace);
+    const view = this.#view({ cwd: [], protectGit: guard !== null, deno: this.#config.denoPath });
+    // Only processes and open files: V8 reserves far more address space than it uses, the helper
+    // stays for the sandbox's life, Deno writes its own cache, and the helper checks the size of
+    // what it writes itself.
+    const bounded = limitArgs({
+      processes: HELPER_PROCESSES,
+      openFiles: this.#config.limits.openFiles,
+    });
+    const url = fsHelperUrl({
+      root: SANDBOX_ROOT,
+      gitGuard: guard,
+      maxFileBytes: this.#config.limits.fileSizeBytes,
+    });
+    const deno = [SANDBOX_DENO, "run", "--no-config", "--no-lock", "--no-prompt", "--quiet"];
+    deno.push(`--allow-read=${SANDBOX_ROOT}`, `--allow-write=${SANDBOX_ROOT}`, url);
+    return new Deno.Command("bwrap", {
+      args: this.#argv({ ...view, cwd: [] }, [...bounded, ...deno]),
+      clearEnv: true,
+      env: { PATH: HOST_PATH },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  }
+}

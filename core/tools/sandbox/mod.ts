@@ -1,0 +1,53 @@
+/**
+ * The sandbox: where tools touch the workspace and run commands, confined by the kernel
+ * (bubblewrap) and never by matching command text. See ARCHITECTURE.md, "Sandbox: two layers".
+ *
+ * - {@link openSandbox} opens one workspace's sandbox: `bwrap` where bubblewrap works, `worker`
+ *   (file tools in a permission-narrowed Deno process, exec off unless unsandboxed) elsewhere.
+ * - {@link probeSandbox} tells `doctor` whether bubblewrap works here, and if not why and how to
+ *   enable it.
+ *
+ * How it confines (details in each file):
+ * - `exec` runs `sh -c` under bubblewrap: empty root, /usr and the /bin-/lib links read-only, a
+ *   sandbox-own /etc (passwd, group, hosts, nsswitch.conf) plus the host's ld.so cache,
+ *   alternatives and localtime, fresh /proc and /dev, sized tmpfs /tmp and /dev/shm, the workspace
+ *   at /work as the only writable bind and its `.git` read-only; every namespace new (network
+ *   included: loopback only), no nested user namespaces, a new session, a clean environment.
+ *   Limits (processes, address space, file size, CPU, open files) are set by `prlimit` inside,
+ *   so the process limit counts that sandbox's processes only.
+ * - Run as root, a first bubblewrap stage drops to uid 65534 (or `uid`) with no capabilities
+ *   before the sandbox proper, and the workspace is handed to that uid when opened.
+ * - The file tools run in a resident Deno helper inside the same view, allowed to read and write
+ *   /work only, which refuses any real path outside /work.
+ *
+ * @example
+ * ```ts ignore
+ * import { openSandbox } from "./mod.ts";
+ * await using sandbox = await openSandbox(workspace, { limits: { processes: 128 } });
+ * const { stdout } = await sandbox.exec("git status", { timeoutMs: 30000, maxOutputBytes: 65536 });
+ * const text = await sandbox.fs.readText("README.md", { maxBytes: 1048576 });
+ * ```
+ *
+ * @module
+ */
+export { openSandbox } from "./open.ts";
+export { probeSandbox, type SandboxProbe } from "./probe.ts";
+export {
+  DEFAULT_SANDBOX_LIMITS,
+  type ResolvedSandboxConfig,
+  resolveSandboxOptions,
+  type SandboxLimits,
+  type SandboxOptions,
+} from "./options.ts";
+export { splitWorkspacePath, type WorkspacePath } from "./paths.ts";
+export { BwrapSandbox } from "./bwrap_sandbox.ts";
+export { WorkerSandbox } from "./worker_sandbox.ts";
+export {
+  type DirEntry,
+  type ExecOptions,
+  type ExecResult,
+  type Sandbox,
+  SandboxError,
+  type SandboxErrorCode,
+  type WorkspaceFs,
+} from "./types.ts";

@@ -1,0 +1,99 @@
+/**
+ * Options of {@link openSandbox}, resolved once into a filled config the rest trusts.
+ *
+ * @module
+ */
+
+/**
+ * Resource limits of every command (and, where noted, of the file helper). They apply inside the
+ * sandbox's own user namespace, so the process limit counts that sandbox's processes only.
+ */
+export interface SandboxLimits {
+  /** RLIMIT_NPROC: processes and threads of one command, fork bombs included. */
+  readonly processes: number;
+  /** RLIMIT_AS: address space of each process, in bytes. */
+  readonly memoryBytes: number;
+  /** RLIMIT_FSIZE: largest file a command or a file tool may write, in bytes. */
+  readonly fileSizeBytes: number;
+  /** RLIMIT_CPU: CPU seconds of each process (also capped by the call's own time limit). */
+  readonly cpuSeconds: number;
+  /** RLIMIT_NOFILE: open files of each process. */
+  readonly openFiles: number;
+  /** Size of the sandbox's /tmp and /dev/shm (each a tmpfs), in bytes. */
+  readonly tmpBytes: number;
+}
+
+/** The limits used where {@link SandboxOptions.limits} says nothing. */
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({
+  processes: 256,
+  memoryBytes: 4 * 1024 ** 3,
+  fileSizeBytes: 1024 ** 3,
+  cpuSeconds: 600,
+  openFiles: 1024,
+  tmpBytes: 64 * 1024 ** 2,
+});
+
+/** How to open a sandbox; every field is optional. */
+export interface SandboxOptions {
+  /** `bwrap` (default) falls back to `worker` when bubblewrap is missing or refused. */
+  readonly prefer?: "bwrap" | "worker";
+  /**
+   * The owner's unsandboxed mode: without bubblewrap, `exec` runs commands on the host (clean
+   * environment, same limits of time and output). The caller asks the owner before every call.
+   */
+  readonly unsandboxed?: boolean;
+  readonly limits?: Partial<SandboxLimits>;
+  /** Host uid and gid the sandbox drops to when this process runs as root (default 65534). */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** The Deno binary that runs the file helper (default `Deno.execPath()`). */
+  readonly denoPath?: string;
+  /** A file operation that takes longer restarts the file helper (default 15000). */
+  readonly fsTimeoutMs?: number;
+  /** Where the sandbox keeps its own small files (default: a new temporary folder). */
+  readonly stateDir?: string;
+}
+
+/** {@link SandboxOptions} with every default filled in. */
+export interface ResolvedSandboxConfig {
+  readonly prefer: "bwrap" | "worker";
+  readonly unsandboxed: boolean;
+  readonly limits: SandboxLimits;
+  readonly uid: number;
+  readonly gid: number;
+  readonly denoPath: string;
+  readonly fsTimeoutMs: number;
+  readonly stateDir: string | null;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`Cannot use sandbox option ${name}: ${value} is not a positive integer`);
+  }
+  return value;
+}
+
+/** Fills the defaults and checks the numbers (RangeError on a programmer's mistake). */
+export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSandboxConfig {
+  const merged = { ...DEFAULT_SANDBOX_LIMITS, ...options.limits };
+  const limits: SandboxLimits = {
+    processes: positiveInteger("limits.processes", merged.processes),
+    memoryBytes: positiveInteger("limits.memoryBytes", merged.memoryBytes),
+    fileSizeBytes: positiveInteger("limits.fileSizeBytes", merged.fileSizeBytes),
+    cpuSeconds: positiveInteger("limits.cpuSeconds", merged.cpuSeconds),
+    openFiles: positiveInteger("limits.openFiles", merged.openFiles),
+    tmpBytes: positiveInteger("limits.tmpBytes", merged.tmpBytes),
+  };
+  const uid = positiveInteger("uid", options.uid ?? 65534);
+  const gid = positiveInteger("gid", options.gid ?? uid);
+  return {
+    prefer: options.prefer ?? "bwrap",
+    unsandboxed: options.unsandboxed ?? false,
+    limits,
+    uid,
+    gid,
+    denoPath: options.denoPath ?? Deno.execPath(),
+    fsTimeoutMs: positiveInteger("fsTimeoutMs", options.fsTimeoutMs ?? 15000),
+    stateDir: options.stateDir ?? null,
+  };
+}
