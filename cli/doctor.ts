@@ -1,12 +1,17 @@
 import { Command } from "commander";
-import { notBuiltYet } from "./_errors.ts";
+import { formatDoctor, runDoctor } from "../core/doctor/mod.ts";
+import { CliError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
-/** `kafclaw doctor`: check the installation and explain what to fix. */
-export function doctorCommand(_ctx: CliContext): Command {
+/** `kafclaw doctor`: check the installation and say what to fix. */
+export function doctorCommand(ctx: CliContext): Command {
   return new Command("doctor")
-    .description("check the installation and explain what to fix (not in this build yet)")
-    .option("--fix", "apply the fixes it can")
+    .description("check the configuration, provider, mode and sandbox, and say what to fix")
     .option("--json", "print as JSON")
-    .action(() => notBuiltYet("doctor", "arrives with the group step"));
+    .action(async (opts: { json?: boolean }) => {
+      const results = await runDoctor({ env: ctx.env() });
+      ctx.io.out(opts.json ? JSON.stringify(results, null, 2) : formatDoctor(results));
+      const failed = results.filter((r) => r.status === "fail").length;
+      if (failed) throw new CliError(`${failed} check(s) failed`);
+    });
 }

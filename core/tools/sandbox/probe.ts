@@ -96,7 +96,9 @@ async function bwrapVersion(): Promise<string> {
  * console.log(probe.available ? probe.reason : `${probe.reason}\n${probe.hint}`);
  * ```
  */
-export async function probeSandbox(options: SandboxOptions = {}): Promise<SandboxProbe> {
+export async function probeSandbox(
+  options: SandboxOptions & { readonly scratchDir?: string } = {},
+): Promise<SandboxProbe> {
   if (Deno.build.os !== "linux") {
     return {
       available: false,
@@ -104,7 +106,11 @@ export async function probeSandbox(options: SandboxOptions = {}): Promise<Sandbo
       hint: FALLBACK,
     };
   }
-  const scratch = await Deno.makeTempDir({ prefix: "kafclaw-probe-" });
+  // A process whose writes are narrowed to KAFCLAW_HOME passes a scratch folder there.
+  const scratch = await Deno.makeTempDir({
+    prefix: "kafclaw-probe-",
+    ...(options.scratchDir ? { dir: options.scratchDir } : {}),
+  });
   try {
     const config = resolveSandboxOptions({ ...options, stateDir: `${scratch}/state` });
     const workspace = await realWorkspace(`${scratch}/workspace`);

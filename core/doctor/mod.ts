@@ -1,0 +1,152 @@
+/**
+ * `kafclaw doctor`: checks of the installation, each with what it found and, when something is
+ * wrong, what to do. This build checks the configuration, KAFCLAW_HOME's permissions, the LLM
+ * provider, the mode, and the sandbox; later steps add the Kafka group checks.
+ *
+ * @module
+ */
+import {
+  ConfigError,
+  loadConfig,
+  paths,
+  type ResolvedConfig,
+  resolveHome,
+  resolveMode,
+} from "../config/mod.ts";
+import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
+import { probeSandbox, type SandboxProbe } from "../tools/sandbox/mod.ts";
+
+/** How a check came out. */
+export type CheckStatus = "ok" | "warn" | "fail";
+
+/** One check's outcome. */
+export interface CheckResult {
+  readonly check: string;
+  readonly status: CheckStatus;
+  readonly detail: string;
+  readonly hint?: string;
+}
+
+/** Ports of the doctor, replaceable in tests. */
+export interface DoctorDeps {
+  readonly env: Readonly<Record<string, string>>;
+  readonly probe?: (scratchDir: string) => Promise<SandboxProbe>;
+}
+
+async function modeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await Deno.stat(path)).mode! & 0o777;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const home = await modeOf(config.home);
+  if (home === undefined) {
+    out.push({
+      check: "home",
+      status: "warn",
+      detail: `${config.home} does not exist yet`,
+      hint: "run kafclaw onboard",
+    });
+  } else if (home & 0o077) {
+    out.push({
+      check: "home",
+      status: "fail",
+      detail: `${config.home} is readable by others (mode ${home.toString(8)})`,
+      hint: `chmod 700 ${config.home}`,
+    });
+  } else {
+    out.push({ check: "home", status: "ok", detail: `${config.home} (mode ${home.toString(8)})` });
+  }
+  const file = await modeOf(paths(config).config);
+  if (file !== undefined && file & 0o077) {
+    out.push({
+      check: "config file",
+      status: "fail",
+      detail: `${paths(config).config} is readable by others (mode ${
+        file.toString(8)
+      }); it may hold keys`,
+      hint: `chmod 600 ${paths(config).config}`,
+    });
+  }
+  return out;
+}
+
+function providerCheck(config: ResolvedConfig): CheckResult {
+  try {
+    const provider = createChatProvider(config);
+    const chain = provider.chain.map((e) => `${e.provider}/${e.model}`).join(", then ");
+    return { check: "provider", status: "ok", detail: `models: ${chain}` };
+  } catch (error) {
+    if (!(error instanceof ProviderNotConfiguredError)) throw error;
+    return {
+      check: "provider",
+      status: "fail",
+      detail: error.message,
+      hint: "run kafclaw onboard",
+    };
+  }
+}
+
+function modeCheck(config: ResolvedConfig): CheckResult {
+  const mode = resolveMode(config);
+  return mode.ok
+    ? { check: "mode", status: "ok", detail: `${mode.mode}: ${mode.reason}` }
+    : { check: "mode", status: "fail", detail: mode.error };
+}
+
+async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<CheckResult> {
+  const run = `${config.home}/run`;
+  await Deno.mkdir(run, { recursive: true, mode: 0o700 });
+  const probe = await (deps.probe ?? ((dir) => probeSandbox({ scratchDir: dir })))(run);
+  if (probe.available) return { check: "sandbox", status: "ok", detail: probe.reason };
+  const unsandboxed = config.tools.exec.unsandboxed;
+  return {
+    check: "sandbox",
+    status: "warn",
+    detail: `${probe.reason}; exec is ${
+      unsandboxed ? "unsandboxed, with approval for every command" : "off"
+    }`,
+    ...(probe.hint ? { hint: probe.hint } : {}),
+  };
+}
+
+/** Runs every check. A configuration that does not load is itself the one failed check. */
+export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
+  let config: ResolvedConfig;
+  try {
+    resolveHome(deps.env);
+    config = await loadConfig({ env: deps.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [{ check: "config", status: "fail", detail: error.message }];
+  }
+  const hasFile = (await modeOf(paths(config).config)) !== undefined;
+  const results: CheckResult[] = [{
+    check: "config",
+    status: config.warnings.length ? "warn" : "ok",
+    detail: config.warnings.length
+      ? config.warnings.join("; ")
+      : hasFile
+      ? `${paths(config).config} loads`
+      : "no config file yet: defaults and environment",
+  }];
+  results.push(...await homeChecks(config));
+  results.push(providerCheck(config), modeCheck(config), await sandboxCheck(config, deps));
+  return results;
+}
+
+/** The report as text, one check a line, hints indented below. */
+export function formatDoctor(results: readonly CheckResult[]): string {
+  const lines = results.flatMap((r) => [
+    `${r.status.padEnd(4)}  ${r.check.padEnd(11)}  ${r.detail}`,
+    ...(r.hint ? [`      ${"".padEnd(11)}  → ${r.hint}`] : []),
+  ]);
+  const failed = results.filter((r) => r.status === "fail").length;
+  lines.push(failed ? `${failed} check(s) failed` : "no check failed");
+  return lines.join("\n");
+}
