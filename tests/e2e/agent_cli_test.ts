@@ -48,3 +48,60 @@ Deno.test("kafclaw agent with no provider configured says how to configure one a
   assert.match(r.stderr, /kafclaw onboard/);
   assert.equal(r.stdout, "");
 });
+
+Deno.test("kafclaw agent reads messages line by line and keeps one session across them", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    chat: [{ text: "Hello Ada." }, { text: "Your name is Ada." }],
+  });
+  const root = new URL("../../", import.meta.url).pathname;
+  const child = new Deno.Command(`${root}scripts/kafclaw`, {
+    args: ["agent", "-s", "cli:chat"],
+    env: { KAFCLAW_HOME: home.path, OPENAI_BASE_URL: llm.url, KAFCLAW_MODEL: "openai/gpt-test" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("I am Ada\nWhat is my name?\n/exit\n"));
+  await writer.close();
+  const out = await child.output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(stdout, "Hello Ada.\nYour name is Ada.\n");
+  const second = llm.chatRequests()[1]!.body as { messages: { role: string; content: string }[] };
+  assert.deepEqual(
+    second.messages.filter((m) => m.role !== "system").map((m) => m.content),
+    ["I am Ada", "Hello Ada.", "What is my name?"],
+    "the second turn sees the first",
+  );
+});
+
+Deno.test("Ctrl-C cancels the request in flight and leaves the session consistent", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({ chat: [{ text: "this never ends", hang: true }] });
+  const root = new URL("../../", import.meta.url).pathname;
+  const child = new Deno.Command(`${root}scripts/kafclaw`, {
+    args: ["agent", "-m", "tell me a long story"],
+    env: { KAFCLAW_HOME: home.path, OPENAI_BASE_URL: llm.url, KAFCLAW_MODEL: "openai/gpt-test" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const started = Date.now();
+  while (llm.chatRequests().length === 0 && Date.now() - started < 20_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(llm.chatRequests().length, 1, "the request reached the LLM");
+  child.kill("SIGINT");
+  const out = await child.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1, stderr);
+  assert.match(stderr, /cancelled/);
+  const file = [...Deno.readDirSync(`${home.path}/sessions`)][0]!.name;
+  const lines = (await Deno.readTextFile(`${home.path}/sessions/${file}`)).trim().split("\n").map((
+    l,
+  ) => JSON.parse(l));
+  assert.deepEqual(lines.slice(1).map((l) => l.role), ["user", "assistant"]);
+  assert.match(lines[2].content, /cancelled/);
+});
