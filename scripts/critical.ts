@@ -2,8 +2,9 @@
  * `deno task test-critical`: runs the unit tests of the critical logic with coverage and fails
  * unless every critical file has 100% line and branch coverage. Critical now: envelope parsing and
  * validation, signatures and certificates, topic names (core/protocol), configuration precedence
- * and validation (core/config), the permission table, and the transport's delivery core. Later
- * steps add policy, approvals, the bus, sessions and the path and sandbox guards.
+ * and validation (core/config), the permission table, the transport's delivery core, sessions,
+ * subagent limits, the soul-file tool, tool definitions, and the sandbox's path rules and
+ * argument builder. Later steps add policy, approvals and the bus.
  */
 Deno.env.delete("RUST_BACKTRACE");
 
@@ -12,6 +13,9 @@ const CRITICAL: RegExp[] = [
   /^core\/config\/.+\.ts$/,
   /^core\/permissions\/.+\.ts$/,
   /^core\/transport\/(dispatch|executor|dead_letter|murmur2)\.ts$/,
+  /^core\/agent\/(sessions|subagents|soul_tool)\.ts$/,
+  /^core\/tools\/define\.ts$/,
+  /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
 ];
 const TESTS = [
   "tests/unit/core/protocol",
@@ -19,6 +23,8 @@ const TESTS = [
   "tests/unit/core/permissions",
   "tests/unit/core/transport",
   "tests/unit/cli",
+  "tests/unit/core/agent",
+  "tests/unit/core/tools",
 ];
 
 const root = new URL("../", import.meta.url).pathname;

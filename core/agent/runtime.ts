@@ -5,10 +5,10 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../config/mod.ts";
-import { createChatProvider, type UsageRecord } from "../provider/mod.ts";
-import { builtinTools, type Tool, ToolRegistry } from "../tools/mod.ts";
+import { createChatProvider, createSpeech, type UsageRecord } from "../provider/mod.ts";
+import { audioTools, builtinTools, type Tool, ToolRegistry } from "../tools/mod.ts";
 import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
-import { openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
+import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import type { ApprovalRequest } from "../tools/types.ts";
 import { readSoulFiles } from "./context.ts";
 import { AgentLoop } from "./loop.ts";
@@ -133,8 +133,20 @@ export async function createAgentRuntime(
       spawn: (request, ctx) => subagents.spawn(ctx.sessionKey, request, ctx.signal),
     },
   });
-  tools.register(...builtins, soulTool(dirs.soul));
-  const mcp = new McpToolset(servers);
+  tools.register(
+    ...builtins,
+    ...audioTools(sandbox.fs, createSpeech(config)),
+    soulTool(dirs.soul),
+  );
+  // stdio servers run under bubblewrap with their grants only; without it they are refused
+  // (unless marked unsandboxed), with an error that says so.
+  const wrapCommand = sandbox.kind === "bwrap" && servers.some((s) => s.transport === "stdio")
+    ? await bwrapMcpWrapper({ stateDir }).catch((error) => {
+      warn(`MCP stdio servers cannot be sandboxed: ${(error as Error).message}`);
+      return undefined;
+    })
+    : undefined;
+  const mcp = new McpToolset(servers, wrapCommand ? { wrapCommand } : {});
   const loaded = await mcp.load();
   for (const failure of loaded.failures) warn(`MCP server ${failure.server}: ${failure.message}`);
   tools.register(...loaded.tools);

@@ -42,7 +42,7 @@ async function sha256Hex(text: string): Promise<string> {
  */
 export async function sessionFileName(key: string): Promise<string> {
   if (key.length === 0) throw new RangeError("A session key cannot be empty");
-  if (SAFE.test(key) && !key.startsWith(".")) return `${key}.jsonl`;
+  if (SAFE.test(key) && !key.startsWith(".") && key.length <= 100) return `${key}.jsonl`;
   const safe = key.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 80);
   return `${safe || "session"}.${(await sha256Hex(key)).slice(0, 10)}.jsonl`;
 }
@@ -100,22 +100,18 @@ export class SessionStore {
 
   async #append(key: string, lines: readonly Record<string, unknown>[]): Promise<void> {
     await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
-    const path = await this.path(key);
-    let header = "";
+    const file = await Deno.open(await this.path(key), { append: true, create: true, mode: 0o600 });
     try {
-      await Deno.lstat(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-      header = JSON.stringify({
-        _type: "metadata",
-        key,
-        created_at: this.#now().toISOString(),
-        format: "kafclaw-session/1",
-      }) + "\n";
-    }
-    const text = header + lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
-    const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
-    try {
+      // A new (empty) file starts with its metadata line.
+      const header = (await file.stat()).size === 0
+        ? JSON.stringify({
+          _type: "metadata",
+          key,
+          created_at: this.#now().toISOString(),
+          format: "kafclaw-session/1",
+        }) + "\n"
+        : "";
+      const text = header + lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
       const bytes = new TextEncoder().encode(text);
       let written = 0;
       while (written < bytes.length) written += await file.write(bytes.subarray(written));

@@ -1,6 +1,6 @@
 /**
- * Tools: the registry the agent loop calls, the built-in tools, web_fetch, MCP server tools, and
- * the sandbox they run in.
+ * Tools: the registry the agent loop calls, the built-in tools, web_fetch, the audio tools, MCP
+ * server tools, and the sandbox they run in.
  *
  * @example
  * ```ts ignore
@@ -38,6 +38,18 @@ export {
   readFileTool,
   writeFileTool,
 } from "./fs_tools.ts";
+export {
+  AUDIO_MIME_TYPES,
+  audioMimeType,
+  audioTools,
+  type AudioToolsOptions,
+  DEFAULT_MAX_AUDIO_BYTES,
+  speakTool,
+  SPEECH_FORMATS,
+  type SpeechFormat,
+  type SpeechPort,
+  transcribeAudioTool,
+} from "./audio_tools.ts";
 export { EXEC_OFF_MESSAGE, execTool, type ExecToolOptions, formatExecResult } from "./exec_tool.ts";
 export { MAX_SPAWN_TIMEOUT_SECONDS, messageTool, sessionsSpawnTool } from "./agent_tools.ts";
 export { builtinTools, type BuiltinToolsOptions } from "./builtin.ts";

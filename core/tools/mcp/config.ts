@@ -13,7 +13,10 @@ export interface McpGrants {
   readonly read: readonly string[];
   /** Host paths bound read-write. */
   readonly write: readonly string[];
-  /** May reach the network; how (never the host's loopback) is the wrapper's business. */
+  /**
+   * May reach the network. Under bubblewrap this shares the host's network namespace, loopback
+   * included (the gateway, a local broker), so it is the owner's explicit grant, off by default.
+   */
   readonly network: boolean;
   /** The whole environment inside the sandbox. */
   readonly env: Readonly<Record<string, string>>;

@@ -5,7 +5,13 @@
  * @module
  */
 import type { FsOperation, FsResponse } from "./_fs_helper.ts";
-import { type DirEntry, SandboxError, type SandboxErrorCode, type WorkspaceFs } from "./types.ts";
+import {
+  type DirEntry,
+  MAX_BINARY_BYTES,
+  SandboxError,
+  type SandboxErrorCode,
+  type WorkspaceFs,
+} from "./types.ts";
 
 /** Starts one helper process (stdin, stdout and stderr piped). */
 export type HelperSpawner = () => Promise<Deno.ChildProcess>;
@@ -33,13 +39,15 @@ interface Running {
 }
 
 async function* splitLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
+  // A line (base64 of a large file) spans many chunks: only each new chunk is searched.
+  let pending: string[] = [];
   for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    for (let end = pending.indexOf("\n"); end !== -1; end = pending.indexOf("\n")) {
-      yield pending.slice(0, end);
-      pending = pending.slice(end + 1);
+    const pieces = text.split("\n");
+    for (let i = 0; i < pieces.length - 1; i++) {
+      yield pending.join("") + (pieces[i] ?? "");
+      pending = [];
     }
+    pending.push(pieces[pieces.length - 1] ?? "");
   }
 }
 
@@ -71,6 +79,23 @@ export class FsHelperClient implements WorkspaceFs {
 
   async writeText(path: string, content: string): Promise<void> {
     await this.#call({ op: "write", path, content });
+  }
+
+  async readBytes(path: string, options: { maxBytes: number }): Promise<Uint8Array> {
+    const maxBytes = Math.min(options.maxBytes, MAX_BINARY_BYTES);
+    const base64 = await this.#call({ op: "read", path, maxBytes, encoding: "base64" });
+    return Uint8Array.fromBase64(base64 as string);
+  }
+
+  async writeBytes(path: string, bytes: Uint8Array): Promise<void> {
+    if (bytes.length > MAX_BINARY_BYTES) {
+      throw new SandboxError(
+        `Cannot write ${JSON.stringify(path)}: ${bytes.length} bytes is more than the limit of ` +
+          `${MAX_BINARY_BYTES} for one write`,
+        { code: "too_large" },
+      );
+    }
+    await this.#call({ op: "write", path, content: bytes.toBase64(), encoding: "base64" });
   }
 
   list(path: string): Promise<DirEntry[]> {

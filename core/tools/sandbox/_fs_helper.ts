@@ -1,7 +1,8 @@
 /**
  * The file helper: a small resident Deno program that serves read, write and list over JSON lines
- * on stdin/stdout. It runs inside bubblewrap, where the only writable files are the workspace at
- * /work (or, without bubblewrap, as a Deno process allowed to read and write the workspace only).
+ * on stdin/stdout; binary content (`encoding: "base64"`) travels base64-encoded in the same
+ * lines. It runs inside bubblewrap, where the only writable files are the workspace at /work (or,
+ * without bubblewrap, as a Deno process allowed to read and write the workspace only).
  * Every path is checked twice: by text (no `..` above the root) and by real path (links included)
  * against the root.
  *
@@ -22,10 +23,26 @@ export interface FsHelperConfig {
   readonly maxFileBytes: number;
 }
 
+/**
+ * How a read answers and a write's `content` is given: UTF-8 text (the default), or base64 of
+ * the bytes.
+ */
+export type FsEncoding = "utf8" | "base64";
+
 /** What one request asks. */
 export type FsOperation =
-  | { readonly op: "read"; readonly path: string; readonly maxBytes: number }
-  | { readonly op: "write"; readonly path: string; readonly content: string }
+  | {
+    readonly op: "read";
+    readonly path: string;
+    readonly maxBytes: number;
+    readonly encoding?: FsEncoding;
+  }
+  | {
+    readonly op: "write";
+    readonly path: string;
+    readonly content: string;
+    readonly encoding?: FsEncoding;
+  }
   | { readonly op: "list"; readonly path: string };
 
 /** One request line. */
@@ -104,7 +121,7 @@ export function fsHelperMain(config: FsHelperConfig): void {
     if (topName(real) === ".git") fail("protected", ".git is read-only to tools");
   };
 
-  const read = (path: string, maxBytes: number): string => {
+  const read = (path: string, maxBytes: number): Uint8Array => {
     const target = real([root, ...joined(path)].join("/"));
     const info = Deno.statSync(target);
     if (info.isDirectory) fail("wrong_kind", "it is a folder, not a file");
@@ -124,14 +141,13 @@ export function fsHelperMain(config: FsHelperConfig): void {
       file.close();
     }
     if (size > maxBytes) fail("too_large", `it grew past the limit of ${maxBytes} bytes`);
-    return new TextDecoder().decode(buffer.subarray(0, size));
+    return buffer.subarray(0, size);
   };
 
-  const write = (path: string, content: string): null => {
+  const write = (path: string, bytes: Uint8Array): null => {
     const parts = joined(path);
     const base = parts.pop();
     if (base === undefined) return fail("wrong_kind", "it is the workspace folder, not a file");
-    const bytes = encoder.encode(content);
     if (bytes.length > config.maxFileBytes) {
       fail("too_large", `${bytes.length} bytes is more than the limit of ${config.maxFileBytes}`);
     }
@@ -214,6 +230,17 @@ export function fsHelperMain(config: FsHelperConfig): void {
     return { code: "failed", reason: text.replace(/: [a-z]+ '[^']*'$/i, "") };
   };
 
+  const encoded = (bytes: Uint8Array, encoding: FsEncoding | undefined): string =>
+    encoding === "base64" ? bytes.toBase64() : new TextDecoder().decode(bytes);
+  const decoded = (content: string, encoding: FsEncoding | undefined): Uint8Array => {
+    if (encoding !== "base64") return encoder.encode(content);
+    try {
+      return Uint8Array.fromBase64(content);
+    } catch {
+      return fail("failed", "the content is not base64");
+    }
+  };
+
   const handle = (line: string): void => {
     let request: FsRequest;
     try {
@@ -223,9 +250,9 @@ export function fsHelperMain(config: FsHelperConfig): void {
     }
     try {
       const value = request.op === "read"
-        ? read(request.path, request.maxBytes)
+        ? encoded(read(request.path, request.maxBytes), request.encoding)
         : request.op === "write"
-        ? write(request.path, request.content)
+        ? write(request.path, decoded(request.content, request.encoding))
         : request.op === "list"
         ? list(request.path)
         : fail("failed", `unknown operation ${JSON.stringify((request as { op: unknown }).op)}`);
@@ -239,14 +266,16 @@ export function fsHelperMain(config: FsHelperConfig): void {
   send({ ready: true });
   const decoder = new TextDecoder();
   const chunk = new Uint8Array(1 << 16);
-  let pending = "";
+  // A line (base64 of a large file) spans many chunks: only each new chunk is searched.
+  let pending: string[] = [];
   for (let n = Deno.stdin.readSync(chunk); n !== null; n = Deno.stdin.readSync(chunk)) {
-    pending += decoder.decode(chunk.subarray(0, n), { stream: true });
-    for (let end = pending.indexOf("\n"); end !== -1; end = pending.indexOf("\n")) {
-      const line = pending.slice(0, end);
-      pending = pending.slice(end + 1);
+    const pieces = decoder.decode(chunk.subarray(0, n), { stream: true }).split("\n");
+    for (let i = 0; i < pieces.length - 1; i++) {
+      const line = pending.join("") + (pieces[i] ?? "");
+      pending = [];
       if (line.trim() !== "") handle(line);
     }
+    pending.push(pieces[pieces.length - 1] ?? "");
   }
 }
 

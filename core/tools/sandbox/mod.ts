@@ -41,11 +41,13 @@ export {
 } from "./options.ts";
 export { splitWorkspacePath, type WorkspacePath } from "./paths.ts";
 export { BwrapSandbox } from "./bwrap_sandbox.ts";
+export { bwrapMcpWrapper, type McpServerLimits, type McpWrapOptions } from "./mcp_wrap.ts";
 export { WorkerSandbox } from "./worker_sandbox.ts";
 export {
   type DirEntry,
   type ExecOptions,
   type ExecResult,
+  MAX_BINARY_BYTES,
   type Sandbox,
   SandboxError,
   type SandboxErrorCode,

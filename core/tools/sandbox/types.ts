@@ -38,15 +38,34 @@ export interface DirEntry {
 }
 
 /**
+ * The most `readBytes` returns and `writeBytes` takes in one call (64 MiB): binary content
+ * travels base64-encoded in one line of the file helper's protocol, which this keeps bounded.
+ */
+export const MAX_BINARY_BYTES = 64 * 1024 * 1024;
+
+/**
  * The workspace as tools see it. Paths are relative to the workspace root (a leading `/` means
  * that root, so `/etc/passwd` names `etc/passwd` inside the workspace); anything that resolves
- * outside it, through `..` or links, is refused with an error that says so. `readText` refuses a
- * file larger than `maxBytes` (code `too_large`). Writes are atomic (a temporary file, then a
- * rename): a failed write leaves the old file as it was. `.git` is read-only.
+ * outside it, through `..` or links, is refused with an error that says so. `readText` and
+ * `readBytes` refuse a file larger than `maxBytes` (code `too_large`). Writes are atomic (a
+ * temporary file, then a rename): a failed write leaves the old file as it was. `.git` is
+ * read-only.
  */
 export interface WorkspaceFs {
+  /** A file's content as UTF-8 text. */
   readText(path: string, options: { maxBytes: number }): Promise<string>;
+  /** Creates or replaces a file with `content`, UTF-8 encoded; missing folders are created. */
   writeText(path: string, content: string): Promise<void>;
+  /**
+   * A file's content as bytes (audio, images). A `maxBytes` above {@link MAX_BINARY_BYTES} is
+   * lowered to it.
+   */
+  readBytes(path: string, options: { maxBytes: number }): Promise<Uint8Array>;
+  /**
+   * Creates or replaces a file with `bytes`, like {@link writeText}; more than
+   * {@link MAX_BINARY_BYTES} is refused (code `too_large`).
+   */
+  writeBytes(path: string, bytes: Uint8Array): Promise<void>;
   list(path: string): Promise<DirEntry[]>;
 }
 

@@ -73,6 +73,10 @@ export class WorkerSandbox implements Sandbox {
         serial.run(() => client.readText(path, options)),
       writeText: (path: string, content: string) =>
         serial.run(() => client.writeText(path, content)),
+      readBytes: (path: string, options: { maxBytes: number }) =>
+        serial.run(() => client.readBytes(path, options)),
+      writeBytes: (path: string, bytes: Uint8Array) =>
+        serial.run(() => client.writeBytes(path, bytes)),
       list: (path: string): Promise<DirEntry[]> => serial.run(() => client.list(path)),
     };
   }

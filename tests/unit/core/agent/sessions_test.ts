@@ -20,6 +20,7 @@ Deno.test("session keys become safe file names that never collide", async () => 
   assert.match(await sessionFileName(".hidden"), /^hidden\.[0-9a-f]{10}\.jsonl$/);
   assert.match(await sessionFileName("::"), /^session\.[0-9a-f]{10}\.jsonl$/);
   await assert.rejects(() => sessionFileName(""), RangeError);
+  assert.match(await sessionFileName("a".repeat(300)), /^a{80}\.[0-9a-f]{10}\.jsonl$/);
 });
 
 Deno.test("a session file is created 0600 in a 0700 folder with a metadata first line", async () => {
@@ -99,4 +100,14 @@ Deno.test("a torn or foreign line is skipped and the rest of the session still l
   assert.deepEqual(lines.map((l) => l.type === "message" ? l.message.content : ""), ["kept"]);
   assert.deepEqual(await s.store.lines("missing"), []);
   assert.deepEqual((await s.store.history("missing", 10)).messages, []);
+});
+
+Deno.test("system messages round-trip, and an unreadable session is an error, not an empty one", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "system", content: "note to self" }]);
+  assert.deepEqual((await s.store.lines("k")).map((l) => l.type === "message" && l.message), [
+    { role: "system", content: "note to self" },
+  ]);
+  await Deno.mkdir(await s.store.path("broken"), { recursive: true });
+  await assert.rejects(() => s.store.lines("broken"), Deno.errors.IsADirectory);
 });

@@ -27,28 +27,54 @@ export function normalize(path: string): string {
   return parts.join("/");
 }
 
-/** In-memory {@link WorkspaceFs}; `writes` counts writeText calls. */
+/** A file's size in bytes. */
+function sizeOf(content: string | Uint8Array): number {
+  return typeof content === "string" ? new TextEncoder().encode(content).length : content.length;
+}
+
+/**
+ * In-memory {@link WorkspaceFs}: files written as text hold a string, files written as bytes a
+ * copy of them; either kind reads either way. `writes` counts writeText and writeBytes calls.
+ */
 export class FakeFs implements WorkspaceFs {
-  readonly files = new Map<string, string>();
+  readonly files = new Map<string, string | Uint8Array>();
   writes = 0;
 
-  constructor(files: Record<string, string> = {}) {
-    for (const [path, text] of Object.entries(files)) this.files.set(normalize(path), text);
+  constructor(files: Record<string, string | Uint8Array> = {}) {
+    for (const [path, content] of Object.entries(files)) this.files.set(normalize(path), content);
   }
 
-  readText(path: string, options: { maxBytes: number }): Promise<string> {
-    const text = this.files.get(normalize(path));
-    if (text === undefined) {
-      return Promise.reject(new SandboxError(`No such file: ${path}`, { code: "not_found" }));
-    }
-    if (new TextEncoder().encode(text).length > options.maxBytes) {
-      const message = `${path} is larger than ${options.maxBytes} bytes`;
-      return Promise.reject(new SandboxError(message, { code: "too_large" }));
-    }
-    return Promise.resolve(text);
+  async readText(path: string, options: { maxBytes: number }): Promise<string> {
+    const content = await this.#read(path, options.maxBytes);
+    return typeof content === "string" ? content : new TextDecoder().decode(content);
+  }
+
+  async readBytes(path: string, options: { maxBytes: number }): Promise<Uint8Array> {
+    const content = await this.#read(path, options.maxBytes);
+    return typeof content === "string" ? new TextEncoder().encode(content) : content.slice();
   }
 
   writeText(path: string, content: string): Promise<void> {
+    return this.#write(path, content);
+  }
+
+  writeBytes(path: string, bytes: Uint8Array): Promise<void> {
+    return this.#write(path, bytes.slice());
+  }
+
+  #read(path: string, maxBytes: number): Promise<string | Uint8Array> {
+    const content = this.files.get(normalize(path));
+    if (content === undefined) {
+      return Promise.reject(new SandboxError(`No such file: ${path}`, { code: "not_found" }));
+    }
+    if (sizeOf(content) > maxBytes) {
+      const message = `${path} is larger than ${maxBytes} bytes`;
+      return Promise.reject(new SandboxError(message, { code: "too_large" }));
+    }
+    return Promise.resolve(content);
+  }
+
+  #write(path: string, content: string | Uint8Array): Promise<void> {
     const key = normalize(path);
     if (key === "") {
       return Promise.reject(
@@ -64,7 +90,7 @@ export class FakeFs implements WorkspaceFs {
     const dir = normalize(path);
     const prefix = dir === "" ? "" : `${dir}/`;
     const entries = new Map<string, DirEntry>();
-    for (const [file, text] of this.files) {
+    for (const [file, content] of this.files) {
       if (!file.startsWith(prefix)) continue;
       const [name, ...rest] = file.slice(prefix.length).split("/");
       if (name === undefined) continue;
@@ -72,7 +98,7 @@ export class FakeFs implements WorkspaceFs {
         name,
         rest.length > 0
           ? { name, kind: "dir", size: 0 }
-          : { name, kind: "file", size: new TextEncoder().encode(text).length },
+          : { name, kind: "file", size: sizeOf(content) },
       );
     }
     if (entries.size === 0 && dir !== "") {
@@ -96,7 +122,7 @@ export function execResult(partial: Partial<ExecResult> = {}): ExecResult {
 /** Options of {@link FakeSandbox}. */
 export interface FakeSandboxOptions {
   readonly kind?: "bwrap" | "worker";
-  readonly files?: Record<string, string>;
+  readonly files?: Record<string, string | Uint8Array>;
   readonly exec?: ExecScript;
 }
 

@@ -66,7 +66,7 @@ function brokenSandbox(kind: "bwrap" | "worker"): Sandbox {
   return {
     kind,
     workspace: "/x",
-    fs: { readText: fail, writeText: fail, list: fail },
+    fs: { readText: fail, writeText: fail, readBytes: fail, writeBytes: fail, list: fail },
     exec: fail,
     close: () => Promise.resolve(),
     [Symbol.asyncDispose]: () => Promise.resolve(),

@@ -66,6 +66,27 @@ Deno.test("links planted by exec to host files resolve to nothing", async () => 
   });
 });
 
+Deno.test("readBytes and writeBytes do not follow links planted by exec either", async () => {
+  await withSandbox(home, async (sandbox) => {
+    await run(
+      home,
+      sandbox,
+      `ln -s ${quote(home.canaryFile)} canary; ln -s ${quote(home.identityKey)} key; ` +
+        `ln -s ${quote(home.dir)} dir; ln -s /proc/self/environ env`,
+    );
+    for (const link of ["canary", "key", "dir/canary.txt", "env"]) {
+      await refused(home, sandbox.fs.readBytes(link, MAX), "outside");
+      await refused(home, sandbox.fs.writeBytes(link, new Uint8Array([0x41])), "outside");
+    }
+    await refused(home, sandbox.fs.readBytes("../canary.txt", MAX), "outside");
+    await sandbox.fs.writeBytes("own.bin", new Uint8Array([0, 255]));
+    const own = await sandbox.fs.readBytes("own.bin", MAX);
+    home.seen.push(new TextDecoder().decode(own));
+    assert.deepEqual(own, new Uint8Array([0, 255]));
+    assert.equal(await Deno.readTextFile(home.canaryFile), `${home.canary}\n`);
+  });
+});
+
 Deno.test("links found in the workspace (a checkout) are refused the same way", async () => {
   await withSandbox(home, async (sandbox) => {
     for (const link of ["canary", "key", "dir"]) {
