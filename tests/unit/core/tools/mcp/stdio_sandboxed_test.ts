@@ -207,7 +207,9 @@ Deno.test({
     assert.match(await writePath(`${fx.readDir}/note.txt`), /^error: /);
     assert.equal(await Deno.readTextFile(`${fx.readDir}/note.txt`), "granted\n");
     assert.match(await writePath(`${REPO}/deno.json`), /^error: /);
-    assert.match(await writePath(`${REPO}/planted.txt`), /^error: /);
+    // Where the repo holds a granted path (the Deno binary of a checkout's .deno/), its folder
+    // exists inside as the sandbox's own: a write there may succeed, but never reaches the host.
+    await writePath(`${REPO}/planted.txt`);
     await assert.rejects(Deno.stat(`${REPO}/planted.txt`), Deno.errors.NotFound);
     // The folders above a grant exist inside (on the sandbox's own /tmp here), empty: what is
     // written there stays inside.
