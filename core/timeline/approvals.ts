@@ -1,0 +1,181 @@
+/**
+ * Approval requests: a tool call that the policy holds until the owner answers. A request is
+ * answered at most once (approved, denied, or timed out); a late or second answer is refused, and
+ * requests left pending by a process that stopped are timed out when the next one starts.
+ *
+ * @module
+ */
+import type { Db, Row } from "./_db.ts";
+import { date, int, json, optDate, optText, randomHex, text } from "./_row.ts";
+import type { Tier } from "./types.ts";
+
+/** Where an approval request is. */
+export type ApprovalStatus = "pending" | "approved" | "denied" | "timeout";
+
+/** A new request. */
+export interface ApprovalInput {
+  readonly traceId: string;
+  readonly tool: string;
+  readonly tier: Tier;
+  readonly arguments: Record<string, unknown>;
+  /** Who asked for the tool call (the sender of the turn). */
+  readonly requester: string;
+  readonly channel: string;
+  /** When the waiting call gives up. */
+  readonly expiresAt: Date;
+  readonly taskId?: string;
+  readonly sessionKey?: string;
+  /** Default: 16 random hex digits. */
+  readonly approvalId?: string;
+}
+
+/** A stored request. */
+export interface Approval {
+  readonly id: number;
+  readonly approvalId: string;
+  readonly traceId: string;
+  readonly taskId: string | undefined;
+  readonly sessionKey: string | undefined;
+  readonly tool: string;
+  readonly tier: Tier;
+  readonly arguments: Record<string, unknown>;
+  readonly requester: string;
+  readonly channel: string;
+  readonly status: ApprovalStatus;
+  readonly reason: string | undefined;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly respondedAt: Date | undefined;
+  readonly responder: string | undefined;
+}
+
+/** An answer to a request. */
+export interface ApprovalAnswer {
+  readonly status: Exclude<ApprovalStatus, "pending">;
+  readonly responder?: string;
+  readonly reason?: string;
+}
+
+/**
+ * What {@link ApprovalStore.resolve} did: `unknown` (no such request), `answered` (it already had
+ * an answer), `expired` (it passed its deadline unanswered, and is now marked timeout).
+ */
+export type ResolveResult =
+  | { readonly ok: true; readonly approval: Approval }
+  | { readonly ok: false; readonly reason: "unknown" }
+  | { readonly ok: false; readonly reason: "answered" | "expired"; readonly approval: Approval };
+
+const byId = (a: Approval, b: Approval) => a.id - b.id;
+
+function toApproval(row: Row): Approval {
+  return {
+    id: int(row, "id"),
+    approvalId: text(row, "approval_id"),
+    traceId: text(row, "trace_id"),
+    taskId: optText(row, "task_id"),
+    sessionKey: optText(row, "session_key"),
+    tool: text(row, "tool"),
+    tier: int(row, "tier") as Tier,
+    arguments: json(row, "arguments"),
+    requester: text(row, "requester"),
+    channel: text(row, "channel"),
+    status: text(row, "status") as ApprovalStatus,
+    reason: optText(row, "reason"),
+    createdAt: date(row, "created_at"),
+    expiresAt: date(row, "expires_at"),
+    respondedAt: optDate(row, "responded_at"),
+    responder: optText(row, "responder"),
+  };
+}
+
+const TIME_OUT = `UPDATE approval_requests SET status = 'timeout', reason = ?1, responded_at = ?2
+  WHERE status = 'pending'`;
+
+/** The `approvals` repository of a Timeline. */
+export class ApprovalStore {
+  readonly #db: Db;
+
+  /** Used by Timeline; not for direct use. */
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Stores a pending request. */
+  create(input: ApprovalInput): Approval {
+    const row = this.#db.get(
+      `INSERT INTO approval_requests (approval_id, trace_id, task_id, session_key, tool, tier,
+        arguments, requester, channel, created_at, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      input.approvalId ?? randomHex(8),
+      input.traceId,
+      input.taskId,
+      input.sessionKey,
+      input.tool,
+      input.tier,
+      JSON.stringify(input.arguments),
+      input.requester,
+      input.channel,
+      this.#db.now(),
+      input.expiresAt,
+    );
+    return toApproval(row!);
+  }
+
+  /** A request by id. */
+  get(approvalId: string): Approval | undefined {
+    const row = this.#db.get("SELECT * FROM approval_requests WHERE approval_id = ?", approvalId);
+    return row && toApproval(row);
+  }
+
+  /** Requests still waiting for an answer, oldest first. */
+  pending(): Approval[] {
+    return this.#db.all("SELECT * FROM approval_requests WHERE status = 'pending' ORDER BY id")
+      .map(toApproval);
+  }
+
+  /**
+   * Answers a pending request, once. Approving or denying after the deadline is refused (and
+   * the request marked timeout); so is any answer to a request that already has one.
+   */
+  resolve(approvalId: string, answer: ApprovalAnswer): ResolveResult {
+    return this.#db.tx((): ResolveResult => {
+      const now = this.#db.now();
+      const row = this.#db.get(
+        `UPDATE approval_requests SET status = ?1, responder = ?2, reason = ?3, responded_at = ?4
+          WHERE approval_id = ?5 AND status = 'pending' AND (?1 = 'timeout' OR expires_at > ?4)
+          RETURNING *`,
+        answer.status,
+        answer.responder,
+        answer.reason,
+        now,
+        approvalId,
+      );
+      if (row) return { ok: true, approval: toApproval(row) };
+      const approval = this.get(approvalId);
+      if (approval === undefined) return { ok: false, reason: "unknown" };
+      if (approval.status !== "pending") return { ok: false, reason: "answered", approval };
+      const expired = this.#db.get(
+        `${TIME_OUT} AND approval_id = ?3 RETURNING *`,
+        "expired",
+        now,
+        approvalId,
+      );
+      return { ok: false, reason: "expired", approval: toApproval(expired!) };
+    });
+  }
+
+  /** Marks pending requests past their deadline as timed out, and returns them. */
+  expirePending(now: Date = this.#db.now()): Approval[] {
+    return this.#db.all(`${TIME_OUT} AND expires_at <= ?2 RETURNING *`, "expired", now)
+      .map(toApproval).sort(byId);
+  }
+
+  /**
+   * Marks every pending request as timed out with the reason "process restarted", and returns
+   * them: nobody is waiting for their answers any more.
+   */
+  timeoutAllPendingAtStartup(): Approval[] {
+    return this.#db.all(`${TIME_OUT} RETURNING *`, "process restarted", this.#db.now())
+      .map(toApproval).sort(byId);
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * Timeline events: each one is a span of a trace (W3C-style trace and span ids, a parent span,
+ * start, end and duration), tagged with the session, channel, sender, taint and zone it belongs
+ * to. A span is begun and ended, or recorded whole; a trace reads back as a tree of spans.
+ *
+ * @module
+ */
+import type { Db, Param, Row } from "./_db.ts";
+import {
+  date,
+  int,
+  json,
+  optDate,
+  optInt,
+  optText,
+  pageLimit,
+  pageOf,
+  randomHex,
+  text,
+} from "./_row.ts";
+import type { Page, PageOptions, Taint } from "./types.ts";
+
+/** What an event records. */
+export const EVENT_KINDS = [
+  "INBOUND",
+  "OUTBOUND",
+  "LLM",
+  "TOOL",
+  "SYSTEM",
+  "POLICY",
+  "APPROVAL",
+  "GUARD",
+  "MEMORY",
+  "GROUP",
+  "SCHEDULER",
+  "ERROR",
+] as const;
+
+/** One of {@link EVENT_KINDS}. */
+export type EventKind = typeof EVENT_KINDS[number];
+
+/** A stored event. */
+export interface TimelineEvent {
+  /** The row id: a paging cursor, increasing in insertion order. */
+  readonly id: number;
+  readonly eventId: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly kind: EventKind;
+  readonly sessionKey: string | undefined;
+  readonly channel: string | undefined;
+  readonly sender: string | undefined;
+  readonly contentText: string;
+  readonly metadata: Record<string, unknown>;
+  readonly startedAt: Date;
+  /** Undefined while the span is open. */
+  readonly endedAt: Date | undefined;
+  readonly durationMs: number | undefined;
+  readonly taint: Taint;
+  readonly zone: string | undefined;
+}
+
+/** A new span. Ids not given are made: trace 32 hex digits, span 16, event 32. */
+export interface SpanInput {
+  readonly kind: EventKind;
+  readonly traceId?: string;
+  readonly spanId?: string;
+  readonly parentSpanId?: string;
+  readonly eventId?: string;
+  readonly sessionKey?: string;
+  readonly channel?: string;
+  readonly sender?: string;
+  readonly contentText?: string;
+  readonly metadata?: Record<string, unknown>;
+  readonly taint?: Taint;
+  readonly zone?: string;
+  /** Default: the clock's now. */
+  readonly startedAt?: Date;
+}
+
+/** How a span ends: its end time, and text or metadata learnt meanwhile (metadata is merged). */
+export interface SpanEnd {
+  readonly endedAt?: Date;
+  readonly contentText?: string;
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** A span and the spans whose parent it is, in start order. */
+export interface SpanNode {
+  readonly event: TimelineEvent;
+  readonly children: SpanNode[];
+}
+
+/** Which events {@link EventLog.list} returns. */
+export interface EventQuery extends PageOptions {
+  readonly traceId?: string;
+  readonly sessionKey?: string;
+  readonly kind?: EventKind;
+}
+
+function toEvent(row: Row): TimelineEvent {
+  return {
+    id: int(row, "id"),
+    eventId: text(row, "event_id"),
+    traceId: text(row, "trace_id"),
+    spanId: text(row, "span_id"),
+    parentSpanId: optText(row, "parent_span_id"),
+    kind: text(row, "kind") as EventKind,
+    sessionKey: optText(row, "session_key"),
+    channel: optText(row, "channel"),
+    sender: optText(row, "sender"),
+    contentText: text(row, "content_text"),
+    metadata: json(row, "metadata"),
+    startedAt: date(row, "started_at"),
+    endedAt: optDate(row, "ended_at"),
+    durationMs: optInt(row, "duration_ms"),
+    taint: text(row, "taint") as Taint,
+    zone: optText(row, "zone"),
+  };
+}
+
+const INSERT = `INSERT INTO timeline_events (event_id, trace_id, span_id, parent_span_id, kind,
+  session_key, channel, sender, content_text, metadata, started_at, ended_at, duration_ms, taint,
+  zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+
+function duration(start: Date, end: Date): number {
+  return Math.max(0, end.getTime() - start.getTime());
+}
+
+/** The `events` repository of a Timeline. */
+export class EventLog {
+  readonly #db: Db;
+
+  /** Used by Timeline; not for direct use. */
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  #insert(input: SpanInput, endedAt: Date | undefined): TimelineEvent {
+    const startedAt = input.startedAt ?? this.#db.now();
+    const row = this.#db.get(
+      INSERT,
+      input.eventId ?? randomHex(16),
+      input.traceId ?? randomHex(16),
+      input.spanId ?? randomHex(8),
+      input.parentSpanId,
+      input.kind,
+      input.sessionKey,
+      input.channel,
+      input.sender,
+      input.contentText ?? "",
+      JSON.stringify(input.metadata ?? {}),
+      startedAt,
+      endedAt,
+      endedAt && duration(startedAt, endedAt),
+      input.taint ?? "trusted",
+      input.zone,
+    );
+    return toEvent(row!);
+  }
+
+  /** Opens a span; {@link end} closes it. */
+  begin(input: SpanInput): TimelineEvent {
+    return this.#insert(input, undefined);
+  }
+
+  /**
+   * Closes an open span: sets its end and duration, replaces its text if given and merges its
+   * metadata. An already ended span is returned unchanged; an unknown id gives undefined.
+   */
+  end(eventId: string, end: SpanEnd = {}): TimelineEvent | undefined {
+    return this.#db.tx(() => {
+      const event = this.get(eventId);
+      if (event === undefined || event.endedAt !== undefined) return event;
+      const endedAt = end.endedAt ?? this.#db.now();
+      const row = this.#db.get(
+        `UPDATE timeline_events SET ended_at = ?, duration_ms = ?, content_text = ?, metadata = ?
+          WHERE event_id = ? RETURNING *`,
+        endedAt,
+        duration(event.startedAt, endedAt),
+        end.contentText ?? event.contentText,
+        JSON.stringify({ ...event.metadata, ...end.metadata }),
+        eventId,
+      );
+      return toEvent(row!);
+    });
+  }
+
+  /** Records a finished span (or an instant, when `endedAt` is left out) in one call. */
+  record(input: SpanInput & { readonly endedAt?: Date }): TimelineEvent {
+    const startedAt = input.startedAt ?? this.#db.now();
+    return this.#insert({ ...input, startedAt }, input.endedAt ?? startedAt);
+  }
+
+  /** One event by its event id. */
+  get(eventId: string): TimelineEvent | undefined {
+    const row = this.#db.get("SELECT * FROM timeline_events WHERE event_id = ?", eventId);
+    return row && toEvent(row);
+  }
+
+  /** Events, newest first, filtered by trace, session and kind; paged by row id. */
+  list(query: EventQuery = {}): Page<TimelineEvent> {
+    const where: string[] = [];
+    const params: Param[] = [];
+    const filter = (column: string, value: Param, op = "=") => {
+      if (value === undefined) return;
+      where.push(`${column} ${op} ?`);
+      params.push(value);
+    };
+    filter("trace_id", query.traceId);
+    filter("session_key", query.sessionKey);
+    filter("kind", query.kind);
+    filter("id", query.before, "<");
+    const limit = pageLimit(query.limit);
+    const sql = `SELECT * FROM timeline_events${
+      where.length ? ` WHERE ${where.join(" AND ")}` : ""
+    } ORDER BY id DESC LIMIT ?`;
+    return pageOf(this.#db.all(sql, ...params, limit + 1), limit, toEvent);
+  }
+
+  /** Every event of a trace, in start order. */
+  trace(traceId: string): TimelineEvent[] {
+    return this.#db.all(
+      "SELECT * FROM timeline_events WHERE trace_id = ? ORDER BY started_at, id",
+      traceId,
+    ).map(toEvent);
+  }
+
+  /**
+   * A trace as a forest: each span under the span named by its `parentSpanId`. Spans whose parent
+   * is not in the trace, and spans that would close a cycle, are roots; nothing is dropped.
+   */
+  traceTree(traceId: string): SpanNode[] {
+    const nodes = this.trace(traceId).map((event): SpanNode => ({ event, children: [] }));
+    const bySpan = new Map<string, SpanNode>();
+    for (const node of nodes) {
+      if (!bySpan.has(node.event.spanId)) bySpan.set(node.event.spanId, node);
+    }
+    const parentOf = new Map<SpanNode, SpanNode>();
+    const closesCycle = (node: SpanNode, parent: SpanNode) => {
+      for (let p: SpanNode | undefined = parent; p !== undefined; p = parentOf.get(p)) {
+        if (p === node) return true;
+      }
+      return false;
+    };
+    const roots: SpanNode[] = [];
+    for (const node of nodes) {
+      const id = node.event.parentSpanId;
+      const parent = id === undefined ? undefined : bySpan.get(id);
+      if (parent === undefined || closesCycle(node, parent)) {
+        roots.push(node);
+      } else {
+        parent.children.push(node);
+        parentOf.set(node, parent);
+      }
+    }
+    return roots;
+  }
+}

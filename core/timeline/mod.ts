@@ -1,0 +1,158 @@
+/**
+ * The timeline: KafClaw's SQLite database (`$KAFCLAW_HOME/timeline.db`, node:sqlite) with typed
+ * repositories for trace spans, tasks, policy decisions, approvals, model usage, scheduled jobs,
+ * settings and the protocol's replay ids. No SQL lives outside this folder.
+ *
+ * The file is created 0600 (its folder 0700) and opened in WAL mode with a 5 s busy timeout and
+ * foreign keys on, so several processes can share it; writes that must be atomic run in
+ * `BEGIN IMMEDIATE` transactions. Opening applies the schema migrations and refuses a database
+ * written by a newer KafClaw.
+ *
+ * @example
+ * ```ts
+ * import { Timeline } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const timeline = Timeline.open(`${dir}/timeline.db`);
+ * const root = timeline.events.begin({ kind: "INBOUND", sessionKey: "cli:default" });
+ * timeline.events.record({ kind: "LLM", traceId: root.traceId, parentSpanId: root.spanId });
+ * timeline.events.end(root.eventId);
+ * const [tree] = timeline.events.traceTree(root.traceId);
+ * console.assert(tree?.children.length === 1);
+ * timeline.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { Db, prepareFile, restrict, SIBLINGS } from "./_db.ts";
+import { bool, int, text } from "./_row.ts";
+import { ApprovalStore } from "./approvals.ts";
+import { DecisionLog } from "./decisions.ts";
+import { EventLog } from "./events.ts";
+import { JobStore } from "./jobs.ts";
+import { migrate } from "./migrations.ts";
+import { ReplayTable } from "./replay.ts";
+import { SettingStore } from "./settings.ts";
+import { TaskStore } from "./tasks.ts";
+import { UsageLog } from "./usage.ts";
+
+export * from "./approvals.ts";
+export * from "./decisions.ts";
+export * from "./events.ts";
+export * from "./jobs.ts";
+export * from "./migrations.ts";
+export * from "./replay.ts";
+export * from "./settings.ts";
+export * from "./tasks.ts";
+export * from "./types.ts";
+export * from "./usage.ts";
+
+/** Options of {@link Timeline.open}. */
+export interface TimelineOptions {
+  /** The clock for every stored time not given explicitly (default: the system clock). */
+  readonly now?: () => Date;
+  /** How long a write waits for another process's lock (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+/** What `doctor` shows about the database. */
+export interface TimelineInfo {
+  readonly path: string;
+  readonly schemaVersion: number;
+  readonly sqliteVersion: string;
+  /** `wal` for a file (`memory` for `:memory:`). */
+  readonly journalMode: string;
+  readonly foreignKeys: boolean;
+  readonly busyTimeoutMs: number;
+  /** Whether this SQLite has FTS5 (the memory search needs it). */
+  readonly fts5: boolean;
+}
+
+/** An open timeline database and its repositories. Close it, or hold it with `using`. */
+export class Timeline implements Disposable {
+  /** The database file (or `:memory:`). */
+  readonly path: string;
+  /** Trace spans. */
+  readonly events: EventLog;
+  /** Tasks with idempotency, accounting and delivery. */
+  readonly tasks: TaskStore;
+  /** Policy decisions. */
+  readonly decisions: DecisionLog;
+  /** Approval requests. */
+  readonly approvals: ApprovalStore;
+  /** Model usage for quotas. */
+  readonly usage: UsageLog;
+  /** Scheduled jobs and their leases. */
+  readonly jobs: JobStore;
+  /** Runtime settings. */
+  readonly settings: SettingStore;
+  /** The protocol's replay ids. */
+  readonly replay: ReplayTable;
+  readonly #db: Db;
+
+  private constructor(path: string, db: Db) {
+    this.path = path;
+    this.#db = db;
+    this.events = new EventLog(db);
+    this.tasks = new TaskStore(db);
+    this.decisions = new DecisionLog(db);
+    this.approvals = new ApprovalStore(db);
+    this.usage = new UsageLog(db);
+    this.jobs = new JobStore(db);
+    this.settings = new SettingStore(db);
+    this.replay = new ReplayTable(db);
+  }
+
+  /**
+   * Opens (creating if needed) and migrates a timeline database. Throws TimelineVersionError for
+   * a database from a newer KafClaw, and an Error naming the step when a migration fails.
+   */
+  static open(path: string, options: TimelineOptions = {}): Timeline {
+    prepareFile(path);
+    const raw = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    try {
+      raw.exec("PRAGMA journal_mode = WAL");
+      raw.exec("PRAGMA synchronous = NORMAL");
+      raw.exec("PRAGMA foreign_keys = ON");
+      migrate(raw, { path });
+    } catch (error) {
+      raw.close();
+      throw error;
+    }
+    if (path !== ":memory:") { for (const suffix of SIBLINGS) restrict(path + suffix); }
+    return new Timeline(path, new Db(raw, options.now ?? (() => new Date())));
+  }
+
+  /**
+   * Runs `fn` in one `BEGIN IMMEDIATE` transaction (repository calls inside join it): all of its
+   * writes happen, or none.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#db.tx(fn);
+  }
+
+  /** The database's settings and capabilities. */
+  info(): TimelineInfo {
+    const one = (sql: string) => this.#db.get(sql)!;
+    return {
+      path: this.path,
+      schemaVersion: int(one("PRAGMA user_version"), "user_version"),
+      sqliteVersion: text(one("SELECT sqlite_version() AS v"), "v"),
+      journalMode: text(one("PRAGMA journal_mode"), "journal_mode"),
+      foreignKeys: bool(one("PRAGMA foreign_keys"), "foreign_keys"),
+      busyTimeoutMs: int(one("PRAGMA busy_timeout"), "timeout"),
+      fts5: bool(one("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS f"), "f"),
+    };
+  }
+
+  /** Closes the database. Further calls fail. */
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Closes the database. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
