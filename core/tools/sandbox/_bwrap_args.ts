@@ -57,7 +57,8 @@ export interface SandboxView {
   readonly env: Readonly<Record<string, string>>;
 }
 
-function systemArgs(system: readonly SystemDir[]): string[] {
+/** Binds the read-only system folders (/usr and the links or folders beside it). */
+export function systemArgs(system: readonly SystemDir[]): string[] {
   const args = ["--ro-bind", "/usr", "/usr"];
   for (const dir of system) {
     args.push(

@@ -33,6 +33,7 @@ import {
   limitArgs,
   OWN_ETC,
   SANDBOX_UID,
+  systemArgs,
   type SystemDir,
 } from "./_bwrap_args.ts";
 import { ownUid, systemLayout } from "./_host.ts";
@@ -202,18 +203,6 @@ function resolveCommand(command: string, search: string): string {
     throw grantError(`the command ${JSON.stringify(command)}`, "is not found on the host");
   }
   return Deno.realPathSync(found);
-}
-
-function systemArgs(system: readonly SystemDir[]): string[] {
-  const args = ["--ro-bind", "/usr", "/usr"];
-  for (const dir of system) {
-    args.push(
-      ...(dir.link === null
-        ? ["--ro-bind", dir.path, dir.path]
-        : ["--symlink", dir.link, dir.path]),
-    );
-  }
-  return args;
 }
 
 /** Whether `path` is already visible read-only inside: under /usr or a system folder. */
