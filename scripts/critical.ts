@@ -4,7 +4,8 @@
  * validation, signatures and certificates, topic names (core/protocol), configuration precedence
  * and validation (core/config), the permission table, the transport's delivery core, sessions,
  * subagent limits, the soul-file tool, tool definitions, and the sandbox's path rules and
- * argument builder. Later steps add policy, approvals and the bus.
+ * argument builder, the timeline's storage, and the policy (decisions, taint, quotas, rate limits,
+ * budgets, redaction). Later steps add approvals and the bus.
  */
 Deno.env.delete("RUST_BACKTRACE");
 
@@ -16,6 +17,8 @@ const CRITICAL: RegExp[] = [
   /^core\/agent\/(sessions|subagents|soul_tool)\.ts$/,
   /^core\/tools\/define\.ts$/,
   /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
+  /^core\/timeline\/.+\.ts$/,
+  /^core\/policy\/.+\.ts$/,
 ];
 const TESTS = [
   "tests/unit/core/protocol",
@@ -25,6 +28,8 @@ const TESTS = [
   "tests/unit/cli",
   "tests/unit/core/agent",
   "tests/unit/core/tools",
+  "tests/unit/core/timeline",
+  "tests/unit/core/policy",
 ];
 
 const root = new URL("../", import.meta.url).pathname;

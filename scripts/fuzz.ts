@@ -6,6 +6,7 @@
  */
 import { seededRandom } from "../core/transport/mod.ts";
 import { fuzzConfig } from "../tests/fuzz/config_fuzz.ts";
+import { fuzzPolicy } from "../tests/fuzz/policy_fuzz.ts";
 import { fuzzProtocol } from "../tests/fuzz/protocol_fuzz.ts";
 
 Deno.env.delete("RUST_BACKTRACE");
@@ -13,6 +14,7 @@ Deno.env.delete("RUST_BACKTRACE");
 const TARGETS: Record<string, (rng: () => number, iterations: number) => unknown> = {
   protocol: fuzzProtocol,
   config: fuzzConfig,
+  policy: fuzzPolicy,
 };
 
 function arg(name: string): string | undefined {

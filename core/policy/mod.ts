@@ -1,0 +1,99 @@
+/**
+ * The policy engine, as pure logic (ARCHITECTURE.md, Policy): who a message comes from, whether a
+ * tool call may run, how taint spreads through a turn, token quotas, rate limits, budgets, content
+ * sensitivity, and secret redaction. Nothing here does I/O: storage comes in through small ports
+ * ({@link UsageSince}, {@link SpendSince}) and time through injectable clocks.
+ *
+ * @example
+ * ```ts
+ * import { classifyMessage, decide, isSenderAllowed, TurnTaint } from "./mod.ts";
+ * import { DEFAULT_POLICY_SETTINGS as settings } from "./mod.ts";
+ *
+ * const source = { channel: "cli", sender: "me" };
+ * const messageType = classifyMessage(source, settings); // "internal"
+ * const taint = TurnTaint.start({ messageType });
+ * taint.afterToolResult("web_fetch", { untrusted: true }, settings);
+ * const decision = decide({
+ *   tool: "exec",
+ *   tier: 2,
+ *   messageType,
+ *   ...source,
+ *   taint: taint.value,
+ *   senderAllowed: isSenderAllowed(source, settings),
+ * }, settings);
+ * decision.action; // "ask"
+ * ```
+ *
+ * @module
+ */
+
+export {
+  canAskOwner,
+  classifyMessage,
+  INTERNAL_CHANNELS,
+  isSenderAllowed,
+  type MessageSource,
+} from "./classify.ts";
+export {
+  type Action,
+  decide,
+  type DecideSettings,
+  type Decision,
+  DECISION_CODES,
+  type DecisionCode,
+  type DecisionInput,
+} from "./decide.ts";
+export {
+  Budget,
+  type BudgetSettings,
+  type CallUsage,
+  checkBudget,
+  type Cost,
+  costOf,
+  type Spend,
+  type SpendSince,
+} from "./finops.ts";
+export {
+  formatDuration,
+  type LimitCode,
+  type LimitResult,
+  nextUtcDay,
+  nextUtcMonth,
+  startOfUtcDay,
+  startOfUtcMonth,
+} from "./limits.ts";
+export {
+  checkTokenQuota,
+  type QuotaSettings,
+  TokenQuota,
+  type TokenUsage,
+  type UsageSince,
+} from "./quotas.ts";
+export { RateLimiter, type RateLimiterOptions } from "./rate_limit.ts";
+export {
+  KNOWN_KIND,
+  MIN_KNOWN_LENGTH,
+  type Redaction,
+  redactMessages,
+  type RedactOptions,
+  redactSecrets,
+  SecretRedactor,
+} from "./redact.ts";
+export { ContentClassifier, type Sensitivity } from "./sensitivity.ts";
+export {
+  DEFAULT_POLICY_SETTINGS,
+  identity,
+  type MessageType,
+  type PolicySettings,
+  type Price,
+  type PriceTable,
+  type SensitivityRule,
+  type Taint,
+} from "./settings.ts";
+export {
+  deriveTaint,
+  type TaintLike,
+  type TurnStart,
+  TurnTaint,
+  WORKSPACE_READ_TOOLS,
+} from "./taint.ts";
