@@ -412,6 +412,28 @@ export const CONFIG_SCHEMA = z.object({
       max: 100000,
       description: "Requests a minute per sender and channel (0: unlimited)",
     }),
+    dailyTokenLimitPerSender: integer({
+      default: 0,
+      min: 0,
+      max: 1000000000000,
+      description: "Tokens a day per sender (0: unlimited)",
+    }),
+    dailyBudgetUsd: number({
+      default: 0,
+      min: 0,
+      max: 1000000,
+      description: "LLM spending a day in USD; calls stop when it is spent (0: unlimited)",
+    }),
+    monthlyBudgetUsd: number({
+      default: 0,
+      min: 0,
+      max: 10000000,
+      description: "LLM spending a month in USD; calls stop when it is spent (0: unlimited)",
+    }),
+    workspaceFilesUntrusted: flag({
+      default: true,
+      description: "Reading workspace files taints the turn (tools then need approval)",
+    }),
   }),
   paths: z.object({
     workspace: text({
