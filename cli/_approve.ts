@@ -1,30 +1,27 @@
 /**
  * Approvals on the terminal, for `kafclaw agent`: the owner sees the call and answers y or n.
- * Without a terminal nobody can answer, so the call is denied. One question at a time.
+ * Without a terminal there is no asker (the request then waits for `kafclaw approvals` or an
+ * owner channel, or is denied when there is none). One question at a time.
  *
  * @module
  */
-import type { ApprovalRequest } from "../core/tools/types.ts";
+import type { AskOwner } from "../core/agent/approvals.ts";
 import type { Io } from "./_io.ts";
 import type { Prompter } from "./_prompt.ts";
 
-/** Makes the approve function of the agent loop. */
-export function terminalApprover(
+/** The terminal asker, or undefined when no terminal is attached. */
+export function terminalAsker(
   options: { io: Io; prompter: () => Prompter; interactive: boolean },
-): (request: ApprovalRequest) => Promise<boolean> {
+): AskOwner | undefined {
+  if (!options.interactive) return undefined;
   let queue: Promise<unknown> = Promise.resolve();
-  return (request) => {
-    if (!options.interactive) {
-      options.io.err(
-        `kafclaw: denied ${request.tool} (tier ${request.tier}): it needs the owner's approval ` +
-          "and no terminal is attached to ask",
-      );
-      return Promise.resolve(false);
-    }
+  return (approval, signal) => {
     const answer = queue.then(async () => {
+      if (signal.aborted) return undefined;
       options.io.err(
-        `\nApproval needed: ${request.tool} (tier ${request.tier}) — ${request.reason}\n` +
-          `  ${JSON.stringify(request.arguments)}`,
+        `\nApproval needed [${approval.approvalId}]: ${approval.tool} (tier ${approval.tier})\n` +
+          `  ${JSON.stringify(approval.arguments)}\n` +
+          `  (or from another terminal: kafclaw approvals approve|deny ${approval.approvalId})`,
       );
       return await options.prompter().confirm("Allow this call?");
     });

@@ -9,7 +9,7 @@ import { Command } from "commander";
 import { ConfigError, loadConfig } from "../core/config/mod.ts";
 import type { AgentRuntime } from "../core/agent/runtime.ts";
 import { ProviderError, ProviderNotConfiguredError } from "../core/provider/mod.ts";
-import { terminalApprover } from "./_approve.ts";
+import { terminalAsker } from "./_approve.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
@@ -74,7 +74,9 @@ export function agentCommand(ctx: CliContext): Command {
       let runtime: AgentRuntime;
       try {
         runtime = await createAgentRuntime(config, {
-          approve: terminalApprover({ io: ctx.io, prompter: ctx.prompter, interactive }),
+          ...(interactive
+            ? { askOwner: terminalAsker({ io: ctx.io, prompter: ctx.prompter, interactive })! }
+            : {}),
           warn: (m) => ctx.io.err(`kafclaw: ${m}`),
         });
       } catch (error) {

@@ -10,6 +10,7 @@ import { UsageError } from "./_errors.ts";
 import type { Io } from "./_io.ts";
 import type { Prompter } from "./_prompt.ts";
 import { agentCommand } from "./agent.ts";
+import { approvalsCommand } from "./approvals.ts";
 import { completionCommand } from "./completion.ts";
 import { configCommand } from "./config.ts";
 import { cronCommand } from "./cron.ts";
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CliContext): Command {
     groupCommand(ctx),
     taskCommand(ctx),
     cronCommand(ctx),
+    approvalsCommand(ctx),
     memoryCommand(ctx),
     kshark(ctx),
     versionCommand(ctx),

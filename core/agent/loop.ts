@@ -6,8 +6,9 @@
  * @module
  */
 import type { ChatMessage, ChatProvider, ToolCall, ToolDefinition } from "../provider/types.ts";
-import type { ApprovalRequest, ToolContext, ToolResult } from "../tools/types.ts";
+import type { ApprovalRequest, Tier, ToolContext, ToolResult } from "../tools/types.ts";
 import { buildSystemPrompt, type MessageType, type SoulFile } from "./context.ts";
+import type { Guard, GuardedTurn } from "./guard.ts";
 import type { SessionStore } from "./sessions.ts";
 
 /** What the loop needs from the tool registry. */
@@ -15,6 +16,8 @@ export interface ToolRunner {
   definitions(): readonly ToolDefinition[];
   /** Runs one call; never throws: every failure is a result with `isError`. */
   run(name: string, argumentsJson: string, ctx: ToolContext): Promise<ToolResult>;
+  /** The tier of a tool, for the policy; undefined for an unknown name. */
+  tierOf?(name: string): Tier | undefined;
 }
 
 /** Settings of the loop, from config. */
@@ -40,6 +43,8 @@ export interface LoopDeps {
   readonly settings: LoopSettings;
   /** Asks the owner to allow a call; resolves false when nobody can answer. */
   readonly approve: (request: ApprovalRequest) => Promise<boolean>;
+  /** The policy and the timeline; without it every tool call runs (unit tests of the loop). */
+  readonly guard?: Guard;
   readonly now?: () => Date;
 }
 
@@ -49,6 +54,8 @@ export interface TurnRequest {
   readonly text: string;
   readonly messageType: MessageType;
   readonly channel: string;
+  /** Who sent the message on that channel (default `owner`). */
+  readonly sender?: string;
   /** A `provider/model` for this turn only (subagents may ask for one). */
   readonly model?: string;
   readonly signal?: AbortSignal;
@@ -60,7 +67,7 @@ export interface TurnRequest {
 /** How a turn ended. */
 export interface TurnResult {
   readonly content: string;
-  readonly stopped: "answer" | "max_iterations" | "cancelled";
+  readonly stopped: "answer" | "max_iterations" | "cancelled" | "limit";
   readonly iterations: number;
   readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
 }
@@ -97,8 +104,22 @@ export class AgentLoop {
   }
 
   async #turn(req: TurnRequest): Promise<TurnResult> {
-    const { provider, tools, sessions, settings } = this.#deps;
+    const { provider, tools, sessions, settings, guard } = this.#deps;
     const usage = { promptTokens: 0, completionTokens: 0 };
+    const turn = guard?.beginTurn({
+      sessionKey: req.sessionKey,
+      sender: req.sender ?? "owner",
+      channel: req.channel,
+      messageType: req.messageType,
+      text: req.text,
+    });
+    if (turn?.refusal) {
+      await sessions.append(req.sessionKey, [
+        { role: "user", content: req.text },
+        { role: "assistant", content: turn.refusal },
+      ]);
+      return { content: turn.refusal, stopped: "limit", iterations: 0, usage };
+    }
     await this.#compactIfNeeded(req, usage);
     const history = await sessions.history(req.sessionKey, settings.historyMessages);
     const user: ChatMessage = { role: "user", content: req.text };
@@ -126,10 +147,16 @@ export class AgentLoop {
       approve: (r) => this.#deps.approve(r),
     };
     for (let iteration = 1; iteration <= settings.maxToolIterations; iteration++) {
+      const refusal = turn ? await guard!.beforeChat(turn) : undefined;
+      if (refusal) {
+        await sessions.append(req.sessionKey, [{ role: "assistant", content: refusal }]);
+        return { content: refusal, stopped: "limit", iterations: iteration, usage };
+      }
+      const startedAt = new Date();
       let answer;
       try {
         answer = await provider.chat({
-          messages,
+          messages: guard ? guard.outgoing(messages) : messages,
           tools: definitions,
           maxTokens: settings.maxTokens,
           temperature: settings.temperature,
@@ -144,6 +171,7 @@ export class AgentLoop {
       }
       usage.promptTokens += answer.usage.promptTokens;
       usage.completionTokens += answer.usage.completionTokens;
+      if (turn) guard!.afterChat(turn, answer, startedAt);
       const assistant: ChatMessage = answer.toolCalls.length
         ? { role: "assistant", content: answer.content || null, toolCalls: answer.toolCalls }
         : { role: "assistant", content: answer.content };
@@ -159,7 +187,7 @@ export class AgentLoop {
           continue;
         }
         req.onToolCall?.(call);
-        const result = await tools.run(call.name, call.arguments, ctx);
+        const result = await this.#runTool(turn, call, ctx);
         req.onToolResult?.(call, result);
         const content = result.isError ? `Error: ${result.content}` : result.content;
         results.push({ role: "tool", toolCallId: call.id, content });
@@ -176,6 +204,29 @@ export class AgentLoop {
       `final answer (model.maxToolIterations). Ask again with a narrower request, or raise the limit.`;
     await sessions.append(req.sessionKey, [{ role: "assistant", content }]);
     return { content, stopped: "max_iterations", iterations: settings.maxToolIterations, usage };
+  }
+
+  /** Runs one tool call, through the guard's decision when there is a guard. */
+  async #runTool(turn: GuardedTurn | undefined, call: ToolCall, ctx: ToolContext) {
+    const { tools, guard } = this.#deps;
+    const tier = tools.tierOf?.(call.name);
+    if (!turn || !guard || tier === undefined) {
+      return await tools.run(call.name, call.arguments, ctx);
+    }
+    const startedAt = new Date();
+    const verdict = await guard.authorize(turn, call, tier, ctx.signal);
+    let result: ToolResult;
+    if (!verdict.run) {
+      result = verdict.result;
+    } else {
+      // A call the owner just approved is not asked about a second time by the tool itself.
+      const callCtx: ToolContext = verdict.approved
+        ? { ...ctx, approve: () => Promise.resolve(true) }
+        : ctx;
+      result = await tools.run(call.name, call.arguments, callCtx);
+    }
+    guard.afterTool(turn, call, result, startedAt);
+    return result;
   }
 
   /**

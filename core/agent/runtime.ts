@@ -9,7 +9,11 @@ import { createChatProvider, createSpeech, type UsageRecord } from "../provider/
 import { audioTools, builtinTools, type Tool, ToolRegistry } from "../tools/mod.ts";
 import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
 import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
-import type { ApprovalRequest } from "../tools/types.ts";
+import { getAt, KEYS } from "../config/mod.ts";
+import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../policy/mod.ts";
+import { Timeline } from "../timeline/mod.ts";
+import { Approvals, type AskOwner } from "./approvals.ts";
+import { Guard } from "./guard.ts";
 import { readSoulFiles } from "./context.ts";
 import { AgentLoop } from "./loop.ts";
 import { SessionStore } from "./sessions.ts";
@@ -18,8 +22,11 @@ import { Subagents } from "./subagents.ts";
 
 /** What the runtime needs from its caller. */
 export interface RuntimeOptions {
-  /** Asks the owner to allow a call (the terminal in `kafclaw agent`). */
-  readonly approve: (request: ApprovalRequest) => Promise<boolean>;
+  /**
+   * Asks the owner about an approval where the owner is (the terminal in `kafclaw agent`);
+   * absent: only `kafclaw approvals approve|deny` or a configured owner channel can answer.
+   */
+  readonly askOwner?: AskOwner;
   /** Reports what the runtime skips or works around (an MCP server that failed to start). */
   readonly warn?: (message: string) => void;
   /** Receives the token usage of every LLM call. */
@@ -34,7 +41,33 @@ export interface AgentRuntime extends AsyncDisposable {
   readonly sandbox: Sandbox;
   readonly tools: ToolRegistry;
   readonly sessions: SessionStore;
+  readonly timeline: Timeline;
+  readonly approvals: Approvals;
   close(): Promise<void>;
+}
+
+/** The values of every secret key of the config, to be redacted wherever they appear. */
+export function configuredSecrets(config: ResolvedConfig): string[] {
+  return KEYS.keys.filter((k) => k.secret)
+    .map((k) => getAt(config, k.segments))
+    .filter((v): v is string => typeof v === "string" && v.length > 0);
+}
+
+function policySettings(config: ResolvedConfig): PolicySettings {
+  const p = config.policy;
+  return {
+    ...DEFAULT_POLICY_SETTINGS,
+    maxAutoTier: p.maxAutoTier,
+    externalMaxTier: p.externalMaxTier,
+    owners: p.owners,
+    allowedSenders: p.allowedSenders,
+    workspaceFilesUntrusted: p.workspaceFilesUntrusted,
+    dailyTokenLimit: p.dailyTokenLimit,
+    dailyTokenLimitPerSender: p.dailyTokenLimitPerSender,
+    requestsPerMinute: p.requestsPerMinute,
+    dailyBudgetUsd: p.dailyBudgetUsd,
+    monthlyBudgetUsd: p.monthlyBudgetUsd,
+  };
 }
 
 /** Reads `$KAFCLAW_HOME/mcp.json` (`{"mcpServers": {...}}`, the format other MCP clients use). */
@@ -83,6 +116,22 @@ export async function createAgentRuntime(
     throw error;
   }
   const sessions = new SessionStore(dirs.sessions);
+  const timeline = Timeline.open(dirs.timeline);
+  const approvals = new Approvals(timeline, {
+    timeoutMs: config.policy.approvalTimeoutMs,
+    ownerReachable: options.askOwner !== undefined || config.policy.owners.length > 0,
+    ...(options.askOwner ? { ask: options.askOwner } : {}),
+  });
+  // Requests left pending by an earlier run can no longer be answered: recorded as timed out.
+  approvals.recoverAtStartup();
+  const guard = new Guard({
+    timeline,
+    approvals,
+    settings: policySettings(config),
+    secrets: configuredSecrets(config),
+    agentId: config.group.agentId ?? "local",
+    ownerReachable: (channel) => channel === "cli" && options.askOwner !== undefined,
+  });
   const tools = new ToolRegistry();
   const loop = new AgentLoop({
     provider,
@@ -98,7 +147,22 @@ export async function createAgentRuntime(
       historyMessages: config.agent.historyMessages,
       compactAboveChars: config.agent.compactAboveChars,
     },
-    approve: options.approve,
+    guard,
+    // A tool that asks by itself (update_soul_file, unsandboxed exec) goes through the same
+    // recorded approvals.
+    approve: (r) =>
+      approvals.request({
+        traceId: crypto.randomUUID().replaceAll("-", ""),
+        sessionKey: r.sessionKey,
+        tool: r.tool,
+        tier: r.tier,
+        arguments: typeof r.arguments === "object" && r.arguments !== null
+          ? r.arguments as Record<string, unknown>
+          : { value: r.arguments },
+        requester: "agent",
+        channel: "cli",
+        reason: r.reason,
+      }, new AbortController().signal).then((o) => o.approved),
   });
   const subagents = new Subagents(
     config.tools.subagents,
@@ -153,7 +217,17 @@ export async function createAgentRuntime(
   const close = async () => {
     await mcp.close();
     await sandbox.close();
+    timeline.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
   };
-  return { loop, sandbox, tools, sessions, close, [Symbol.asyncDispose]: close };
+  return {
+    loop,
+    sandbox,
+    tools,
+    sessions,
+    timeline,
+    approvals,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

@@ -35,6 +35,7 @@ export const SUBCOMMANDS = [
   "group",
   "task",
   "cron",
+  "approvals",
   "memory",
   "kshark",
   "version",
@@ -67,6 +68,7 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   task: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   cron: { ...HOME_FILES, ...NETWORK },
+  approvals: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },
   kshark: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, run: ["traceroute", "tracepath"] },
 };

@@ -1,48 +1,50 @@
 import assert from "node:assert/strict";
-import { terminalApprover } from "../../../cli/_approve.ts";
+import { terminalAsker } from "../../../cli/_approve.ts";
 import { memoryIo } from "../../../cli/_io.ts";
+import type { Approval } from "../../../core/timeline/mod.ts";
 import { scriptedPrompter } from "../../_support/prompter.ts";
 
-const request = {
-  tool: "exec",
-  tier: 2 as const,
-  arguments: { command: "ls" },
-  reason: "unsandboxed exec",
-  sessionKey: "cli:default",
-};
+const approval = (id: string, tool: string) =>
+  ({
+    approvalId: id,
+    tool,
+    tier: 2,
+    arguments: { command: "ls" },
+  }) as unknown as Approval;
+const open = new AbortController().signal;
 
-Deno.test("without a terminal every approval is denied, and the user is told why", async () => {
-  const io = memoryIo();
-  const approve = terminalApprover({
-    io,
-    prompter: () => scriptedPrompter([]),
-    interactive: false,
-  });
-  assert.equal(await approve(request), false);
-  assert.match(
-    io.stderr[0]!,
-    /denied exec \(tier 2\): it needs the owner's approval and no terminal/,
+Deno.test("without a terminal there is no asker", () => {
+  assert.equal(
+    terminalAsker({ io: memoryIo(), prompter: () => scriptedPrompter([]), interactive: false }),
+    undefined,
   );
 });
 
-Deno.test("on a terminal the owner sees the call and answers, one question at a time", async () => {
+Deno.test("on a terminal the owner sees the call and its id, and answers one question at a time", async () => {
   const io = memoryIo();
   const prompter = scriptedPrompter(["y", "n"]);
-  const approve = terminalApprover({ io, prompter: () => prompter, interactive: true });
+  const ask = terminalAsker({ io, prompter: () => prompter, interactive: true })!;
   const [a, b] = await Promise.all([
-    approve(request),
-    approve({ ...request, tool: "update_soul_file" }),
+    ask(approval("a1", "exec"), open),
+    ask(approval("b2", "update_soul_file"), open),
   ]);
   assert.deepEqual([a, b], [true, false]);
   assert.match(
     io.stderr.join("\n"),
-    /Approval needed: exec \(tier 2\) — unsandboxed exec\n {2}\{"command":"ls"\}/,
+    /Approval needed \[a1\]: exec \(tier 2\)\n {2}\{"command":"ls"\}/,
   );
+  assert.match(io.stderr.join("\n"), /kafclaw approvals approve\|deny b2/);
   assert.equal(prompter.questions.length, 2);
 });
 
-Deno.test("a prompt that fails counts as a denial", async () => {
-  const io = memoryIo();
-  const approve = terminalApprover({ io, prompter: () => scriptedPrompter([]), interactive: true });
-  assert.equal(await approve(request), false);
+Deno.test("a prompt that fails counts as a denial; a cancelled turn is not asked", async () => {
+  const ask = terminalAsker({
+    io: memoryIo(),
+    prompter: () => scriptedPrompter([]),
+    interactive: true,
+  })!;
+  assert.equal(await ask(approval("c", "exec"), open), false);
+  const gone = new AbortController();
+  gone.abort();
+  assert.equal(await ask(approval("d", "exec"), gone.signal), undefined);
 });

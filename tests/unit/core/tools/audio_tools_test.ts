@@ -185,9 +185,7 @@ Deno.test("the agent runtime offers both tools over its own sandbox", async () =
       home,
       env: { KAFCLAW_MODEL: "openai/gpt-test", OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: "sk" },
     });
-    await using runtime = await createAgentRuntime(config, {
-      approve: () => Promise.resolve(true),
-    });
+    await using runtime = await createAgentRuntime(config, {});
     assert.equal(runtime.tools.tierOf("transcribe_audio"), 2);
     assert.equal(runtime.tools.tierOf("speak"), 2);
     const spoken = await call(runtime.tools, "speak", { text: "from the runtime", path: "r.ogg" });

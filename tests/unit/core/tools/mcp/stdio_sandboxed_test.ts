@@ -368,7 +368,6 @@ async function runtimeWithProbe(
   });
   const warnings: string[] = [];
   const runtime = await createAgentRuntime(config, {
-    approve: () => Promise.resolve(false),
     warn: (message) => warnings.push(message),
     ...(open ? { openSandbox: open } : {}),
   });

@@ -1,0 +1,71 @@
+import { Command } from "commander";
+import { ConfigError, loadConfig, paths } from "../core/config/mod.ts";
+import { Timeline } from "../core/timeline/mod.ts";
+import { CliError, UsageError } from "./_errors.ts";
+import type { CliContext } from "./mod.ts";
+
+async function open(ctx: CliContext): Promise<Timeline> {
+  try {
+    return Timeline.open(paths(await loadConfig({ env: ctx.env() })).timeline);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function answer(ctx: CliContext, id: string, approved: boolean): Promise<void> {
+  return open(ctx).then((timeline) => {
+    try {
+      const r = timeline.approvals.resolve(id, {
+        status: approved ? "approved" : "denied",
+        responder: "cli",
+      });
+      if (!r.ok) {
+        throw r.reason === "unknown"
+          ? new UsageError(
+            `No approval request ${id} (kafclaw approvals list shows the pending ones)`,
+          )
+          : new CliError(
+            `Approval request ${id} was ${
+              r.reason === "answered" ? "already answered" : "not answered in time"
+            }`,
+          );
+      }
+      ctx.io.out(
+        `${approved ? "Approved" : "Denied"} ${id}: ${r.approval.tool} (tier ${r.approval.tier})`,
+      );
+    } finally {
+      timeline.close();
+    }
+  });
+}
+
+/** `kafclaw approvals list|approve|deny`: the owner's answers to pending tool approvals. */
+export function approvalsCommand(ctx: CliContext): Command {
+  const approvals = new Command("approvals")
+    .description("list pending tool approvals and answer them");
+  approvals.command("list")
+    .description("list the pending approval requests")
+    .option("--json", "print as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const timeline = await open(ctx);
+      try {
+        const pending = timeline.approvals.pending();
+        if (opts.json) return ctx.io.out(JSON.stringify(pending, null, 2));
+        if (pending.length === 0) return ctx.io.out("No pending approvals");
+        for (const a of pending) {
+          ctx.io.out(
+            `${a.approvalId}  ${a.tool} (tier ${a.tier})  from ${a.requester}  until ` +
+              `${a.expiresAt.toISOString()}\n    ${JSON.stringify(a.arguments)}`,
+          );
+        }
+      } finally {
+        timeline.close();
+      }
+    });
+  approvals.command("approve").description("allow a pending call").argument("<id>")
+    .action((id: string) => answer(ctx, id, true));
+  approvals.command("deny").description("refuse a pending call").argument("<id>")
+    .action((id: string) => answer(ctx, id, false));
+  return approvals;
+}

@@ -1,0 +1,260 @@
+/**
+ * The guard of every turn: the policy (core/policy) applied where the loop meets the world, and
+ * everything recorded in the timeline. Before a turn: the rate limit. Before each LLM call: the
+ * token quotas and budgets, and secrets redacted from what is sent. Before each tool call: the
+ * decision over tier, message type, sender and taint, with approval when it says ask. After each
+ * tool result: the turn's taint. Every decision, LLM call and tool call is recorded as a span.
+ *
+ * @module
+ */
+import {
+  Budget,
+  canAskOwner,
+  costOf,
+  decide,
+  isSenderAllowed,
+  type PolicySettings,
+  RateLimiter,
+  redactMessages,
+  SecretRedactor,
+  TokenQuota,
+  TurnTaint,
+} from "../policy/mod.ts";
+import type { ChatMessage, ChatResult, ToolCall } from "../provider/types.ts";
+import type { Timeline } from "../timeline/mod.ts";
+import type { Tier, ToolResult } from "../tools/types.ts";
+import type { Approvals } from "./approvals.ts";
+import type { MessageType } from "./context.ts";
+
+/** The state of one turn, made by {@link Guard.beginTurn}. */
+export interface GuardedTurn {
+  readonly traceId: string;
+  readonly rootSpanId: string;
+  readonly sessionKey: string;
+  readonly sender: string;
+  readonly channel: string;
+  readonly messageType: MessageType;
+  readonly taint: TurnTaint;
+  /** Set when the turn may not run at all (rate limit); the text is the answer. */
+  readonly refusal: string | undefined;
+}
+
+/** What a tool call may do. */
+export type ToolVerdict =
+  | { readonly run: true; readonly approved: boolean }
+  | { readonly run: false; readonly result: ToolResult };
+
+/** What the guard is built from. */
+export interface GuardDeps {
+  readonly timeline: Timeline;
+  readonly approvals: Approvals;
+  readonly settings: PolicySettings;
+  /** Configured secrets (API keys, tokens): redacted by value wherever they appear. */
+  readonly secrets: readonly string[];
+  readonly agentId: string;
+  /** Whether the owner can be asked on this channel (a terminal is attached, say). */
+  readonly ownerReachable: (channel: string) => boolean;
+  readonly now?: () => Date;
+}
+
+const hex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+
+/** Applies the policy to turns and records what happened. */
+export class Guard {
+  readonly #deps: GuardDeps;
+  readonly #limiter: RateLimiter;
+  readonly #quota: TokenQuota;
+  readonly #budget: Budget;
+  readonly #redactor: SecretRedactor;
+
+  constructor(deps: GuardDeps) {
+    this.#deps = deps;
+    const now = deps.now ?? (() => new Date());
+    const usage = deps.timeline.usage;
+    this.#limiter = new RateLimiter(deps.settings, { now: () => now().getTime() });
+    this.#quota = new TokenQuota((start, f) => usage.tokensSince(start, f), deps.settings, { now });
+    this.#budget = new Budget((start) => usage.costSince(start), deps.settings, { now });
+    this.#redactor = new SecretRedactor({ known: deps.secrets });
+  }
+
+  /** Redacts secrets from text (for logs and channels too). */
+  redact(text: string): string {
+    return this.#redactor.redact(text).text;
+  }
+
+  /** Starts a turn: its trace, its taint, and whether the rate limit lets it run. */
+  beginTurn(input: {
+    sessionKey: string;
+    sender: string;
+    channel: string;
+    messageType: MessageType;
+    text: string;
+  }): GuardedTurn {
+    const traceId = hex(16);
+    const rootSpanId = hex(8);
+    const limit = this.#limiter.take({ channel: input.channel, sender: input.sender });
+    this.#deps.timeline.events.record({
+      kind: "INBOUND",
+      traceId,
+      spanId: rootSpanId,
+      sessionKey: input.sessionKey,
+      channel: input.channel,
+      sender: input.sender,
+      contentText: this.redact(input.text),
+      metadata: { messageType: input.messageType, ...(limit.ok ? {} : { refused: limit.code }) },
+      taint: input.messageType === "internal" ? "trusted" : "untrusted",
+    });
+    return {
+      ...input,
+      traceId,
+      rootSpanId,
+      taint: TurnTaint.start({ messageType: input.messageType }),
+      refusal: limit.ok ? undefined : limit.message,
+    };
+  }
+
+  /** Checks quotas and budgets before an LLM call; a refusal is the text to answer with. */
+  async beforeChat(turn: GuardedTurn): Promise<string | undefined> {
+    const quota = await this.#quota.check(`${turn.channel}:${turn.sender}`);
+    if (!quota.ok) return quota.message;
+    const budget = await this.#budget.check();
+    return budget.ok ? undefined : budget.message;
+  }
+
+  /** The messages as sent to the LLM: secrets redacted. */
+  outgoing(messages: readonly ChatMessage[]): ChatMessage[] {
+    return redactMessages(messages, this.#redactor) as ChatMessage[];
+  }
+
+  /** Records an LLM call's usage, cost and span. */
+  afterChat(turn: GuardedTurn, answer: ChatResult, startedAt: Date): void {
+    const [provider, ...rest] = answer.model.split("/");
+    const cost = costOf({
+      model: answer.model,
+      promptTokens: answer.usage.promptTokens,
+      completionTokens: answer.usage.completionTokens,
+    }, this.#deps.settings.prices);
+    this.#deps.timeline.usage.record({
+      promptTokens: answer.usage.promptTokens,
+      completionTokens: answer.usage.completionTokens,
+      costUsd: cost.usd,
+      agent: this.#deps.agentId,
+      sender: `${turn.channel}:${turn.sender}`,
+      channel: turn.channel,
+      ...(provider ? { provider } : {}),
+      model: rest.join("/"),
+      traceId: turn.traceId,
+    });
+    this.#deps.timeline.events.record({
+      kind: "LLM",
+      traceId: turn.traceId,
+      parentSpanId: turn.rootSpanId,
+      sessionKey: turn.sessionKey,
+      startedAt,
+      contentText: this.redact(answer.content),
+      metadata: {
+        model: answer.model,
+        promptTokens: answer.usage.promptTokens,
+        completionTokens: answer.usage.completionTokens,
+        toolCalls: answer.toolCalls.map((c) => c.name),
+        finishReason: answer.finishReason,
+      },
+    });
+  }
+
+  /** Decides a tool call; asks the owner when the policy says so. */
+  async authorize(
+    turn: GuardedTurn,
+    call: ToolCall,
+    tier: Tier,
+    signal: AbortSignal,
+  ): Promise<ToolVerdict> {
+    const { settings, timeline } = this.#deps;
+    const source = { channel: turn.channel, sender: turn.sender };
+    const ownerReachable = this.#deps.ownerReachable(turn.channel) ||
+      canAskOwner(turn.channel, settings);
+    const decision = decide({
+      tool: call.name,
+      tier,
+      messageType: turn.messageType,
+      channel: turn.channel,
+      sender: turn.sender,
+      taint: turn.taint.value,
+      senderAllowed: isSenderAllowed(source, settings),
+      ownerReachable,
+    }, settings);
+    timeline.decisions.record({
+      traceId: turn.traceId,
+      tool: call.name,
+      tier,
+      sender: turn.sender,
+      channel: turn.channel,
+      messageType: turn.messageType,
+      taint: turn.taint.value,
+      allowed: decision.action === "allow",
+      requiresApproval: decision.action === "ask",
+      reason: decision.code,
+    });
+    if (decision.action === "allow") return { run: true, approved: false };
+    if (decision.action === "deny") {
+      return { run: false, result: { content: decision.reason, isError: true } };
+    }
+    let args: Record<string, unknown>;
+    try {
+      args = JSON.parse(this.redact(call.arguments));
+    } catch {
+      args = { raw: this.redact(call.arguments) };
+    }
+    const outcome = await this.#deps.approvals.request({
+      traceId: turn.traceId,
+      sessionKey: turn.sessionKey,
+      tool: call.name,
+      tier,
+      arguments: typeof args === "object" && args !== null ? args : { value: args },
+      requester: `${turn.channel}:${turn.sender}`,
+      channel: turn.channel,
+      reason: decision.reason,
+    }, signal);
+    timeline.events.record({
+      kind: "APPROVAL",
+      traceId: turn.traceId,
+      parentSpanId: turn.rootSpanId,
+      sessionKey: turn.sessionKey,
+      contentText: `${call.name}: ${outcome.status}`,
+      metadata: { approvalId: outcome.approvalId, reason: outcome.reason },
+    });
+    if (outcome.approved) return { run: true, approved: true };
+    return {
+      run: false,
+      result: {
+        content: `${decision.reason}; the request ${outcome.approvalId} was ${
+          outcome.status === "timeout" ? "not answered in time" : "denied"
+        } (${outcome.reason}), so the call did not run`,
+        isError: true,
+      },
+    };
+  }
+
+  /** Records a tool call and lets its result taint the turn. */
+  afterTool(turn: GuardedTurn, call: ToolCall, result: ToolResult, startedAt: Date): void {
+    turn.taint.afterToolResult(call.name, result, {
+      workspaceFilesUntrusted: this.#deps.settings.workspaceFilesUntrusted,
+    });
+    this.#deps.timeline.events.record({
+      kind: "TOOL",
+      traceId: turn.traceId,
+      parentSpanId: turn.rootSpanId,
+      sessionKey: turn.sessionKey,
+      startedAt,
+      contentText: this.redact(result.content.slice(0, 10_000)),
+      metadata: {
+        tool: call.name,
+        error: result.isError === true,
+        arguments: this.redact(call.arguments),
+      },
+      taint: result.untrusted ? "untrusted" : turn.taint.value,
+    });
+  }
+}
