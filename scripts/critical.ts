@@ -14,7 +14,7 @@ const CRITICAL: RegExp[] = [
   /^core\/config\/.+\.ts$/,
   /^core\/permissions\/.+\.ts$/,
   /^core\/transport\/(dispatch|executor|dead_letter|murmur2)\.ts$/,
-  /^core\/agent\/(sessions|subagents|soul_tool)\.ts$/,
+  /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard)\.ts$/,
   /^core\/tools\/define\.ts$/,
   /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
   /^core\/timeline\/.+\.ts$/,

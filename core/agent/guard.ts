@@ -130,7 +130,8 @@ export class Guard {
 
   /** Records an LLM call's usage, cost and span. */
   afterChat(turn: GuardedTurn, answer: ChatResult, startedAt: Date): void {
-    const [provider, ...rest] = answer.model.split("/");
+    const slash = answer.model.indexOf("/");
+    const provider = slash > 0 ? answer.model.slice(0, slash) : undefined;
     const cost = costOf({
       model: answer.model,
       promptTokens: answer.usage.promptTokens,
@@ -144,7 +145,7 @@ export class Guard {
       sender: `${turn.channel}:${turn.sender}`,
       channel: turn.channel,
       ...(provider ? { provider } : {}),
-      model: rest.join("/"),
+      model: answer.model.slice(slash + 1),
       traceId: turn.traceId,
     });
     this.#deps.timeline.events.record({

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { Approvals } from "../../../../core/agent/approvals.ts";
+import { Guard } from "../../../../core/agent/guard.ts";
+import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../../../../core/policy/mod.ts";
+import { Timeline } from "../../../../core/timeline/mod.ts";
+
+function timeline() {
+  const t = Timeline.open(":memory:");
+  return Object.assign(t, { [Symbol.dispose]: () => t.close() });
+}
+
+const ask = {
+  traceId: "a".repeat(32),
+  sessionKey: "cli:x",
+  tool: "deploy",
+  tier: 2 as const,
+  arguments: { target: "prod" },
+  requester: "cli:owner",
+  channel: "cli",
+  reason: "tier 2",
+};
+const never = new AbortController().signal;
+
+Deno.test("answers name what happened: approved, unknown, already answered, expired", async () => {
+  using t = timeline();
+  const approvals = new Approvals(t, { timeoutMs: 60_000, ownerReachable: true, pollMs: 10 });
+  const waiting = approvals.request(ask, never);
+  const id = t.approvals.pending()[0]!.approvalId;
+  assert.equal(approvals.answer(id, true, "owner"), `Approved ${id} (deploy)`);
+  assert.deepEqual(await waiting, {
+    approved: true,
+    approvalId: id,
+    status: "approved",
+    reason: "approved by the owner",
+  });
+  assert.equal(approvals.answer(id, false, "owner"), `Approval request ${id} was already answered`);
+  assert.equal(approvals.answer("nope", true, "owner"), "No approval request nope");
+  const expired = t.approvals.create({ ...ask, expiresAt: new Date(Date.now() - 1000) });
+  assert.equal(
+    approvals.answer(expired.approvalId, true, "owner"),
+    `Approval request ${expired.approvalId} has expired`,
+  );
+});
+
+Deno.test("a denial keeps the owner's reason; the default poll interval finds the answer", async () => {
+  using t = timeline();
+  const approvals = new Approvals(t, { timeoutMs: 60_000, ownerReachable: true });
+  const waiting = approvals.request(ask, never);
+  const id = t.approvals.pending()[0]!.approvalId;
+  t.approvals.resolve(id, { status: "denied", responder: "owner", reason: "not today" });
+  const out = await waiting;
+  assert.equal(out.approved, false);
+  assert.equal(out.reason, "not today");
+  const second = approvals.request(ask, never);
+  const id2 = t.approvals.pending()[0]!.approvalId;
+  t.approvals.resolve(id2, { status: "denied", responder: "owner" });
+  assert.equal((await second).reason, "denied by the owner");
+});
+
+Deno.test("a cancelled turn ends its wait as timed out, saying why; startup recovery counts", async () => {
+  using t = timeline();
+  const approvals = new Approvals(t, { timeoutMs: 60_000, ownerReachable: true, pollMs: 10 });
+  const ac = new AbortController();
+  const waiting = approvals.request(ask, ac.signal);
+  ac.abort();
+  const out = await waiting;
+  assert.equal(out.status, "timeout");
+  assert.equal(out.reason, "the turn was cancelled");
+  t.approvals.create({ ...ask, expiresAt: new Date(Date.now() + 60_000) });
+  assert.equal(approvals.recoverAtStartup(), 1);
+});
+
+function guard(t: Timeline, settings: Partial<PolicySettings> = {}) {
+  const approvals = new Approvals(t, { timeoutMs: 200, ownerReachable: true, pollMs: 10 });
+  return new Guard({
+    timeline: t,
+    approvals,
+    settings: { ...DEFAULT_POLICY_SETTINGS, ...settings },
+    secrets: ["s3cr3t-value-123"],
+    agentId: "a",
+    ownerReachable: () => true,
+  });
+}
+
+Deno.test("the guard: external turns start untrusted, budgets refuse, odd arguments are shown safely", async () => {
+  using t = timeline();
+  const g = guard(t, {
+    dailyBudgetUsd: 0.000001,
+    prices: { "openai/gpt": { promptPer1k: 1, completionPer1k: 1 } },
+    allowedSenders: ["telegram:1"],
+  });
+  const turn = g.beginTurn({
+    sessionKey: "tg:2",
+    sender: "2",
+    channel: "telegram",
+    messageType: "external",
+    text: "hi",
+  });
+  assert.equal(turn.taint.value, "untrusted");
+  const denied = await g.authorize(turn, { id: "c", name: "deploy", arguments: "{}" }, 2, never);
+  assert.equal(denied.run, false);
+  assert.match(!denied.run ? denied.result.content : "", /not on the list of allowed senders/);
+  const owner = g.beginTurn({
+    sessionKey: "cli:x",
+    sender: "owner",
+    channel: "cli",
+    messageType: "internal",
+    text: "go",
+  });
+  assert.equal(await g.beforeChat(owner), undefined);
+  g.afterChat(owner, {
+    content: "",
+    toolCalls: [],
+    finishReason: "stop",
+    usage: { promptTokens: 100, completionTokens: 100 },
+    model: "openai/gpt",
+  }, new Date());
+  assert.match((await g.beforeChat(owner))!, /Today's LLM budget/);
+  g.afterChat(owner, {
+    content: "",
+    toolCalls: [],
+    finishReason: "stop",
+    usage: { promptTokens: 1, completionTokens: 1 },
+    model: "local",
+  }, new Date());
+  for (const args of ["not json s3cr3t-value-123", "5"]) {
+    const waiting = g.authorize(owner, { id: "d", name: "deploy", arguments: args }, 2, never);
+    const pending = await (async () => {
+      for (let i = 0; i < 100 && t.approvals.pending().length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return t.approvals.pending()[0]!;
+    })();
+    assert.ok(!JSON.stringify(pending.arguments).includes("s3cr3t-value-123"));
+    assert.deepEqual(
+      Object.keys(pending.arguments),
+      [args === "5" ? "value" : "raw"],
+    );
+    assert.equal((await waiting).run, false);
+  }
+});
