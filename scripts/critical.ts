@@ -19,6 +19,7 @@ const CRITICAL: RegExp[] = [
   /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
   /^core\/timeline\/.+\.ts$/,
   /^core\/policy\/.+\.ts$/,
+  /^core\/memory\/.+\.ts$/,
 ];
 const TESTS = [
   "tests/unit/core/protocol",
@@ -30,6 +31,7 @@ const TESTS = [
   "tests/unit/core/tools",
   "tests/unit/core/timeline",
   "tests/unit/core/policy",
+  "tests/unit/core/memory",
 ];
 
 const root = new URL("../", import.meta.url).pathname;

@@ -345,6 +345,12 @@ export const CONFIG_SCHEMA = z.object({
       maxResults: integer({ default: 8, min: 1, max: 100, description: "Memories recalled" }),
       minScore: number({ default: 0.22, min: 0, max: 1, description: "Lowest relevance recalled" }),
     }),
+    maxChunks: integer({
+      default: 50000,
+      min: 100,
+      max: 10000000,
+      description: "Most memory chunks kept (the oldest non-permanent go first)",
+    }),
   }),
   scheduler: z.object({
     enabled: flag({ default: false, description: "Run scheduled jobs" }),

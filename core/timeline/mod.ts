@@ -1,7 +1,7 @@
 /**
  * The timeline: KafClaw's SQLite database (`$KAFCLAW_HOME/timeline.db`, node:sqlite) with typed
  * repositories for trace spans, tasks, policy decisions, approvals, model usage, scheduled jobs,
- * settings and the protocol's replay ids. No SQL lives outside this folder.
+ * settings, the protocol's replay ids, memory chunks and expertise. No SQL lives outside this folder.
  *
  * The file is created 0600 (its folder 0700) and opened in WAL mode with a 5 s busy timeout and
  * foreign keys on, so several processes can share it; writes that must be atomic run in
@@ -30,7 +30,9 @@ import { bool, int, text } from "./_row.ts";
 import { ApprovalStore } from "./approvals.ts";
 import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
+import { ExpertiseStore } from "./expertise.ts";
 import { JobStore } from "./jobs.ts";
+import { MemoryStore } from "./memory.ts";
 import { migrate } from "./migrations.ts";
 import { ReplayTable } from "./replay.ts";
 import { SettingStore } from "./settings.ts";
@@ -40,7 +42,9 @@ import { UsageLog } from "./usage.ts";
 export * from "./approvals.ts";
 export * from "./decisions.ts";
 export * from "./events.ts";
+export * from "./expertise.ts";
 export * from "./jobs.ts";
+export * from "./memory.ts";
 export * from "./migrations.ts";
 export * from "./replay.ts";
 export * from "./settings.ts";
@@ -54,6 +58,12 @@ export interface TimelineOptions {
   readonly now?: () => Date;
   /** How long a write waits for another process's lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * Loads SQLite extensions (sqlite-vec) into the new connection before the migrations. When set,
+   * the connection is opened with extension loading allowed, which needs `--allow-ffi`; SQL's own
+   * `load_extension()` stays forbidden. Without it, no extension can be loaded.
+   */
+  readonly extensions?: (db: DatabaseSync) => void;
 }
 
 /** What `doctor` shows about the database. */
@@ -89,6 +99,10 @@ export class Timeline implements Disposable {
   readonly settings: SettingStore;
   /** The protocol's replay ids. */
   readonly replay: ReplayTable;
+  /** Memory chunks and their keyword and vector indexes. */
+  readonly memory: MemoryStore;
+  /** Skill events and the expertise they add up to. */
+  readonly expertise: ExpertiseStore;
   readonly #db: Db;
 
   private constructor(path: string, db: Db) {
@@ -102,6 +116,8 @@ export class Timeline implements Disposable {
     this.jobs = new JobStore(db);
     this.settings = new SettingStore(db);
     this.replay = new ReplayTable(db);
+    this.memory = new MemoryStore(db);
+    this.expertise = new ExpertiseStore(db);
   }
 
   /**
@@ -110,11 +126,15 @@ export class Timeline implements Disposable {
    */
   static open(path: string, options: TimelineOptions = {}): Timeline {
     prepareFile(path);
-    const raw = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    const raw = new DatabaseSync(path, {
+      timeout: options.busyTimeoutMs ?? 5000,
+      allowExtension: options.extensions !== undefined,
+    });
     try {
       raw.exec("PRAGMA journal_mode = WAL");
       raw.exec("PRAGMA synchronous = NORMAL");
       raw.exec("PRAGMA foreign_keys = ON");
+      options.extensions?.(raw);
       migrate(raw, { path });
     } catch (error) {
       raw.close();

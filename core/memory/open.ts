@@ -1,0 +1,109 @@
+/**
+ * Wiring memory from the configuration: the timeline opened with sqlite-vec when the process may
+ * load it, and the embedder of `memory.embedding` when it is enabled and its provider is set up.
+ * Whatever is missing, memory still works, by keywords, and says why.
+ *
+ * @module
+ */
+import {
+  createEmbedder,
+  type EmbedderOptions,
+  type ProviderConfig,
+  ProviderNotConfiguredError,
+} from "../provider/mod.ts";
+import { Timeline, type TimelineOptions } from "../timeline/mod.ts";
+import { Memory, type MemoryOptions } from "./memory.ts";
+import {
+  ffiGranted,
+  SqliteVecLoader,
+  type SqliteVecOptions,
+  type VectorSupport,
+} from "./sqlite_vec.ts";
+
+/** Options of {@link openTimeline}. */
+export interface OpenTimelineOptions extends Omit<TimelineOptions, "extensions"> {
+  /** Where sqlite-vec comes from; `false` to not load it. */
+  readonly sqliteVec?: SqliteVecOptions | false;
+}
+
+/**
+ * Opens the timeline with sqlite-vec loaded when this process may load native code
+ * (`--allow-ffi`) and the library is there; says how that went.
+ *
+ * @example
+ * ```ts
+ * import { openTimeline } from "./open.ts";
+ * const { timeline, vectors } = openTimeline(":memory:");
+ * console.assert(vectors.available || typeof vectors.reason === "string");
+ * timeline.close();
+ * ```
+ */
+export function openTimeline(
+  path: string,
+  options: OpenTimelineOptions = {},
+): { timeline: Timeline; vectors: VectorSupport } {
+  const { sqliteVec, ...timelineOptions } = options;
+  if (sqliteVec === false) {
+    return {
+      timeline: Timeline.open(path, timelineOptions),
+      vectors: { available: false, reason: "sqlite-vec was turned off" },
+    };
+  }
+  if (!ffiGranted()) {
+    return {
+      timeline: Timeline.open(path, timelineOptions),
+      vectors: {
+        available: false,
+        reason: "sqlite-vec is a native extension and this process runs without --allow-ffi",
+      },
+    };
+  }
+  const loader = new SqliteVecLoader(sqliteVec);
+  const timeline = Timeline.open(path, { ...timelineOptions, extensions: (db) => loader.load(db) });
+  return { timeline, vectors: loader.status };
+}
+
+/** The embedder of `memory.embedding`, or why there is none. */
+export function memoryEmbedder(
+  config: ProviderConfig,
+  options: EmbedderOptions = {},
+): Pick<MemoryOptions, "embedder" | "embedderReason"> {
+  if (!config.memory.embedding.enabled) {
+    return { embedderReason: "memory.embedding.enabled is false" };
+  }
+  try {
+    return { embedder: createEmbedder(config, options) };
+  } catch (error) {
+    if (!(error instanceof ProviderNotConfiguredError)) throw error;
+    return {
+      embedderReason: `no embedding model can be used (${config.memory.embedding.model}): ` +
+        error.message,
+    };
+  }
+}
+
+/** Options of {@link memoryFromConfig} that the configuration does not hold. */
+export interface MemoryFromConfigOptions
+  extends Omit<MemoryOptions, "embedder" | "embedderReason" | "dimension"> {
+  readonly embedderOptions?: EmbedderOptions;
+}
+
+/**
+ * A {@link Memory} configured by `memory.embedding` (enabled, model, dimension) and
+ * `memory.search` (maxResults, minScore).
+ */
+export function memoryFromConfig(
+  timeline: Timeline,
+  config: ProviderConfig,
+  options: MemoryFromConfigOptions = {},
+): Memory {
+  const { embedderOptions, ...rest } = options;
+  return new Memory(timeline, {
+    ...memoryEmbedder(config, embedderOptions),
+    dimension: config.memory.embedding.dimension,
+    maxResults: config.memory.search.maxResults,
+    minScore: config.memory.search.minScore,
+    maxChunks: config.memory.maxChunks,
+    ...rest,
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * The vector half of memory: whether vectors can be used now, embedding chunks as they are
+ * stored, and re-indexing after the embedding model changed.
+ *
+ * Vectors of different models cannot be compared, so while any chunk holds a vector of a model
+ * other than the configured one, search uses keywords only and says to re-index; re-indexing is
+ * explicit because it sends every chunk to the embedding model again.
+ *
+ * @module
+ */
+import type { Embedder } from "../provider/mod.ts";
+import type { MemoryChunk, Timeline } from "../timeline/mod.ts";
+import type { VectorSupport } from "./sqlite_vec.ts";
+
+/** Thrown when memory cannot do what was asked (re-index without a model, say). */
+export class MemoryError extends Error {
+  override readonly name = "MemoryError";
+}
+
+/** Whether search and storage may use vectors now, and why not. */
+export interface VectorState {
+  readonly ready: boolean;
+  /** Why not, as a sentence that says what to do. */
+  readonly reason?: string;
+}
+
+/** What a re-index would do, or did. */
+export interface ReindexPlan {
+  /** The configured embedding model. */
+  readonly model: string;
+  readonly dimension: number;
+  /** The size of the vectors in the index now, if there is one. */
+  readonly indexDimension: number | undefined;
+  /** Chunks whose vectors another model made. */
+  readonly foreign: number;
+  /** Chunks that will be embedded (those without a vector of `model`). */
+  readonly toEmbed: number;
+  readonly total: number;
+}
+
+/** Options of a re-index. */
+export interface ReindexOptions {
+  /** Nothing changes without it: the plan is returned. */
+  readonly confirm?: boolean;
+  /** Chunks embedded per request (default 32). */
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+  /** Called after every batch. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** How a re-index went. */
+export interface ReindexResult {
+  readonly plan: ReindexPlan;
+  /** Whether anything was done (false without `confirm`). */
+  readonly done: boolean;
+  readonly embedded: number;
+}
+
+/** What {@link Vectors} needs. */
+export interface VectorsOptions {
+  readonly embedder: Embedder | undefined;
+  /** Why there is no embedder. */
+  readonly embedderReason: string | undefined;
+  readonly dimension: number;
+  readonly support: VectorSupport | undefined;
+}
+
+/** The vector index of one memory. */
+export class Vectors {
+  readonly #timeline: Timeline;
+  readonly #options: VectorsOptions;
+
+  constructor(timeline: Timeline, options: VectorsOptions) {
+    this.#timeline = timeline;
+    this.#options = options;
+  }
+
+  /** The embedding model, when there is one. */
+  get model(): string | undefined {
+    return this.#options.embedder?.model;
+  }
+
+  /** Whether vectors may be used now. */
+  state(): VectorState {
+    const { embedder, support, dimension } = this.#options;
+    const store = this.#timeline.memory;
+    if (embedder === undefined) {
+      return { ready: false, reason: this.#options.embedderReason ?? "no embedding model is set" };
+    }
+    if (store.vectorVersion() === undefined) {
+      return {
+        ready: false,
+        reason: support?.reason ?? "the sqlite-vec extension is not loaded on this connection",
+      };
+    }
+    const indexDimension = store.vectorDimension();
+    if (indexDimension !== undefined && indexDimension !== dimension) {
+      return {
+        ready: false,
+        reason: `the vector index holds ${indexDimension}-dimensional vectors but ` +
+          `memory.embedding.dimension is ${dimension}: run \`kafclaw memory reindex\``,
+      };
+    }
+    const foreign = store.models().filter((m) =>
+      m.model !== undefined && m.model !== embedder.model
+    );
+    if (foreign.length > 0) {
+      const count = foreign.reduce((sum, m) => sum + m.count, 0);
+      const names = foreign.map((m) => m.model).join(", ");
+      return {
+        ready: false,
+        reason: `${count} chunk(s) were embedded by ${names}, not ${embedder.model}: run ` +
+          "`kafclaw memory reindex` to search by meaning again",
+      };
+    }
+    return { ready: true };
+  }
+
+  /** Embeds texts as float32 vectors; throws when the model answers with the wrong size. */
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const embedder = this.#options.embedder!;
+    const vectors = await embedder.embed(texts, signal === undefined ? {} : { signal });
+    return vectors.map((vector) => {
+      if (vector.length !== this.#options.dimension) {
+        throw new MemoryError(
+          `${embedder.model} returned ${vector.length}-dimensional vectors but ` +
+            `memory.embedding.dimension is ${this.#options.dimension}`,
+        );
+      }
+      return Float32Array.from(vector);
+    });
+  }
+
+  /** Embeds chunks (at least one) and stores their vectors, creating the index if needed. */
+  async embedChunks(chunks: readonly MemoryChunk[], signal?: AbortSignal): Promise<number> {
+    const vectors = await this.embed(chunks.map((c) => c.content), signal);
+    const store = this.#timeline.memory;
+    this.#timeline.transaction(() => {
+      if (store.vectorDimension() === undefined) store.createVectorIndex(this.#options.dimension);
+      chunks.forEach((chunk, i) => store.setVector(chunk.seq, this.model!, vectors[i]!));
+    });
+    return chunks.length;
+  }
+
+  /** What a re-index would do. Throws MemoryError when there is no model or no sqlite-vec. */
+  plan(): ReindexPlan {
+    const { embedder, dimension } = this.#options;
+    if (embedder === undefined) {
+      throw new MemoryError(`Cannot re-index memory: ${this.state().reason}`);
+    }
+    const store = this.#timeline.memory;
+    if (store.vectorVersion() === undefined) {
+      throw new MemoryError(`Cannot re-index memory: ${this.state().reason}`);
+    }
+    const models = store.models();
+    const indexDimension = store.vectorDimension();
+    const count = (keep: (model: string | undefined) => boolean) =>
+      models.filter((m) => keep(m.model)).reduce((sum, m) => sum + m.count, 0);
+    const resized = indexDimension !== undefined && indexDimension !== dimension;
+    return {
+      model: embedder.model,
+      dimension,
+      indexDimension,
+      foreign: count((m) => m !== undefined && m !== embedder.model),
+      toEmbed: resized ? count(() => true) : count((m) => m !== embedder.model),
+      total: count(() => true),
+    };
+  }
+
+  /**
+   * Re-embeds every chunk without a vector of the configured model, after dropping the index
+   * when its size is wrong and forgetting other models' vectors. It resumes where it stopped.
+   */
+  async reindex(options: ReindexOptions = {}): Promise<ReindexResult> {
+    const plan = this.plan();
+    if (options.confirm !== true) return { plan, done: false, embedded: 0 };
+    const batchSize = options.batchSize ?? 32;
+    const store = this.#timeline.memory;
+    if (plan.indexDimension !== undefined && plan.indexDimension !== plan.dimension) {
+      store.dropVectorIndex();
+    } else {
+      store.clearForeignVectors(plan.model);
+    }
+    let embedded = 0;
+    let afterSeq = 0;
+    options.onProgress?.(0, plan.toEmbed);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const batch = store.withoutVector(plan.model, { afterSeq, limit: batchSize });
+      if (batch.length === 0) break;
+      embedded += await this.embedChunks(batch, options.signal);
+      afterSeq = batch[batch.length - 1]!.seq;
+      options.onProgress?.(embedded, Math.max(plan.toEmbed, embedded));
+    }
+    return { plan, done: true, embedded };
+  }
+}

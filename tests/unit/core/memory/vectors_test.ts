@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { formatStatus, Memory, MemoryError, openTimeline } from "../../../../core/memory/mod.ts";
+import { FakeEmbedder, tempMemory } from "./_helpers.ts";
+
+const FACTS = ["the gate code is 4711", "the boiler is serviced in October", "Sam feeds the cat"];
+
+Deno.test("a changed embedding model makes search keyword-only until a confirmed reindex", async () => {
+  const a = new FakeEmbedder("fake/embed-a");
+  await using t = await tempMemory({ embedder: a });
+  for (const fact of FACTS) assert.equal((await t.memory.remember(fact)).embedded, 1);
+
+  const b = new FakeEmbedder("fake/embed-b");
+  const memory = t.reopen({ embedder: b });
+  const why = "3 chunk(s) were embedded by fake/embed-a, not fake/embed-b: run " +
+    "`kafclaw memory reindex` to search by meaning again";
+  assert.deepEqual([memory.status().mode, memory.status().reason], ["keyword", why]);
+  const result = await memory.search("gate code");
+  assert.deepEqual([result.mode, result.notice], ["keyword", `keyword search only: ${why}`]);
+  assert.equal(result.hits.length, 1);
+  const added = await memory.remember("new fact while the model differs");
+  assert.deepEqual([added.embedded, added.notice], [0, `stored without vectors: ${why}`]);
+  assert.equal(b.calls.length, 0);
+
+  const plan = {
+    model: "fake/embed-b",
+    dimension: 16,
+    indexDimension: 16,
+    foreign: 3,
+    toEmbed: 4,
+    total: 4,
+  };
+  assert.deepEqual(await memory.reindex(), { plan, done: false, embedded: 0 });
+  assert.equal(memory.status().mode, "keyword");
+
+  const progress: [number, number][] = [];
+  const done = await memory.reindex({
+    confirm: true,
+    batchSize: 3,
+    onProgress: (n, total) => progress.push([n, total]),
+  });
+  assert.deepEqual(done, { plan, done: true, embedded: 4 });
+  assert.deepEqual(progress, [[0, 4], [3, 4], [4, 4]]);
+  assert.deepEqual(b.calls.map((c) => c.length), [3, 1]);
+  assert.deepEqual(memory.status().models, [{ model: "fake/embed-b", count: 4 }]);
+  const unnamed = t.reopen({ embedder: b, vectors: undefined });
+  assert.match(formatStatus(unnamed.status()), /\nsqlite-vec: v0\.1\.9, index of 16$/);
+  assert.equal((await memory.search("gate code")).mode, "hybrid");
+  assert.equal((await memory.reindex()).plan.toEmbed, 0);
+});
+
+Deno.test("a changed dimension drops the index and rebuilds it at the new size", async () => {
+  await using t = await tempMemory({ embedder: new FakeEmbedder("fake/embed-a", 16) });
+  for (const fact of FACTS) await t.memory.remember(fact);
+  const small = new FakeEmbedder("fake/embed-a", 8);
+  const memory = t.reopen({ embedder: small, dimension: 8 });
+  assert.equal(
+    memory.status().reason,
+    "the vector index holds 16-dimensional vectors but memory.embedding.dimension is 8: " +
+      "run `kafclaw memory reindex`",
+  );
+  const { plan } = await memory.reindex({ confirm: true });
+  assert.deepEqual([plan.indexDimension, plan.foreign, plan.toEmbed], [16, 0, 3]);
+  assert.equal(t.timeline.memory.vectorDimension(), 8);
+  assert.equal(memory.status().mode, "hybrid");
+  assert.equal((await memory.search("boiler serviced")).hits[0]?.vectorRank, 1);
+});
+
+Deno.test("an interrupted reindex resumes with the chunks still without a vector", async () => {
+  const a = new FakeEmbedder("fake/embed-a");
+  await using t = await tempMemory({ embedder: a });
+  for (const fact of FACTS) await t.memory.remember(fact);
+  const b = new FakeEmbedder("fake/embed-b");
+  const memory = t.reopen({ embedder: b });
+  const controller = new AbortController();
+  await assert.rejects(
+    memory.reindex({
+      confirm: true,
+      batchSize: 1,
+      signal: controller.signal,
+      onProgress: (n) => n === 1 && controller.abort(new Error("stopped by the user")),
+    }),
+    /stopped by the user/,
+  );
+  const status = memory.status();
+  assert.deepEqual([status.mode, status.withoutVector], ["hybrid", 2]);
+  const rest = await memory.reindex({ confirm: true });
+  assert.deepEqual([rest.plan.foreign, rest.plan.toEmbed, rest.embedded], [0, 2, 2]);
+});
+
+Deno.test("a model answering with the wrong size stores chunks without vectors", async () => {
+  const embedder = new FakeEmbedder();
+  await using t = await tempMemory({ embedder });
+  embedder.wrongDimension = 8;
+  const result = await t.memory.remember("a fact");
+  assert.equal(
+    result.notice,
+    "stored without vectors: fake/embed-a returned 8-dimensional vectors but " +
+      "memory.embedding.dimension is 16",
+  );
+  await assert.rejects(t.memory.reindex({ confirm: true }), MemoryError);
+  embedder.wrongDimension = undefined;
+  assert.equal((await t.memory.reindex({ confirm: true })).embedded, 1);
+});
+
+Deno.test("reindex needs an embedding model and sqlite-vec", async () => {
+  await using t = await tempMemory({ embedderReason: "memory.embedding.enabled is false" });
+  await assert.rejects(
+    t.memory.reindex(),
+    (e: Error) =>
+      e instanceof MemoryError &&
+      e.message === "Cannot re-index memory: memory.embedding.enabled is false",
+  );
+  const { timeline, vectors } = openTimeline(":memory:", { sqliteVec: false });
+  try {
+    assert.deepEqual(vectors, { available: false, reason: "sqlite-vec was turned off" });
+    const memory = new Memory(timeline, { vectors, embedder: new FakeEmbedder(), dimension: 16 });
+    await assert.rejects(
+      memory.reindex(),
+      /^MemoryError: Cannot re-index memory: sqlite-vec was turned off$/,
+    );
+    const stored = await memory.remember("kept without a vector");
+    assert.equal(stored.notice, "stored without vectors: sqlite-vec was turned off");
+    assert.equal(memory.status().sqliteVec.available, false);
+    assert.match(formatStatus(memory.status()), /\nsqlite-vec: not loaded$/);
+    const bare = new Memory(timeline, { embedder: new FakeEmbedder(), dimension: 16 });
+    assert.equal(
+      bare.status().reason,
+      "the sqlite-vec extension is not loaded on this connection",
+    );
+  } finally {
+    timeline.close();
+  }
+});
+
+Deno.test("the vector index refuses bad sizes, and a vector for a missing chunk is ignored", async () => {
+  await using t = await tempMemory();
+  assert.throws(() => t.timeline.memory.createVectorIndex(0), /from 1 to 8192, got 0/);
+  assert.throws(() => t.timeline.memory.createVectorIndex(1.5), RangeError);
+  t.timeline.memory.createVectorIndex(4);
+  t.timeline.memory.setVector(999, "fake/x", new Float32Array(4));
+  assert.equal(t.timeline.memory.purgeOrphanVectors(), 0);
+  t.timeline.memory.dropVectorIndex();
+  assert.equal(t.timeline.memory.vectorDimension(), undefined);
+  assert.equal(t.timeline.memory.purgeOrphanVectors(), 0);
+});
+
+Deno.test("vectors of chunks deleted without sqlite-vec are purged by the next prune", async () => {
+  const embedder = new FakeEmbedder();
+  await using t = await tempMemory({ embedder });
+  await t.memory.remember("tool output that expires", { source: "tool:exec" });
+  await t.memory.remember("kept", { source: "user" });
+  const other = openTimeline(t.path, { sqliteVec: false, now: () => new Date("2027-01-01") });
+  try {
+    const plain = new Memory(other.timeline, { now: () => new Date("2027-01-01") });
+    assert.deepEqual(plain.prune(), { expired: { tool: 1 }, overCap: 0, remaining: 1 });
+  } finally {
+    other.timeline.close();
+  }
+  assert.equal(t.timeline.memory.purgeOrphanVectors(), 1);
+  assert.equal((await t.memory.search("kept")).hits[0]?.vectorRank, 1);
+});
