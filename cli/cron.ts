@@ -1,11 +1,273 @@
+/**
+ * `kafclaw cron`: the scheduled jobs, kept in the timeline ($KAFCLAW_HOME/timeline.db) where the
+ * gateway's scheduler reads them. `add`, `list`, `rm`, `enable` and `disable` edit them; `run`
+ * runs one now through the agent, by the same path as a scheduled run.
+ *
+ * @module
+ */
 import { Command } from "commander";
-import { notBuiltYet } from "./_errors.ts";
+import { ConfigError, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import type { AgentRuntime } from "../core/agent/runtime.ts";
+import { ProviderNotConfiguredError } from "../core/provider/mod.ts";
+import {
+  agentRunner,
+  CronSchedule,
+  CronSyntaxError,
+  defineJob,
+  type JobSpec,
+  Scheduler,
+} from "../core/scheduler/mod.ts";
+import { type Job, Timeline } from "../core/timeline/mod.ts";
+import { terminalAsker } from "./_approve.ts";
+import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
+interface AddOptions {
+  schedule: string;
+  message: string;
+  timezone?: string;
+  disabled?: boolean;
+  replace?: boolean;
+}
+
 /** `kafclaw cron`: manage scheduled jobs. */
-export function cronCommand(_ctx: CliContext): Command {
-  return new Command("cron")
-    .description("manage scheduled jobs (not in this build yet)")
-    .argument("[action]", "add, list, rm or run")
-    .action(() => notBuiltYet("cron", "arrives with step 3, the scheduler"));
+export function cronCommand(ctx: CliContext): Command {
+  const cron = new Command("cron").description(
+    "manage scheduled jobs: messages the agent gets on a cron schedule (run by the gateway)",
+  );
+  cron.command("add")
+    .description("add a job (5-field cron or @daily; day-of-month OR day-of-week as in Vixie cron)")
+    .argument(
+      "<name>",
+      "the job's name (letters, digits, '.', '_', '-'); its session is cron:<name>",
+    )
+    .requiredOption("--schedule <cron>", 'when it runs: "0 8 * * MON-FRI", "*/15 * * * *", @hourly')
+    .requiredOption("-m, --message <text>", "the message the agent gets")
+    .option("--timezone <zone>", "IANA time zone of the schedule (default scheduler.timezone, UTC)")
+    .option("--disabled", "add it disabled")
+    .option("--replace", "change the job if it exists (its history is kept)")
+    .action(async (name: string, opts: AddOptions) => {
+      const config = await load(ctx);
+      using timeline = open(config);
+      const existed = timeline.jobs.get(name) !== undefined;
+      if (existed && !opts.replace) {
+        throw new UsageError(
+          `job ${JSON.stringify(name)} exists; use --replace to change it, or cron rm ${name}`,
+        );
+      }
+      const job = timeline.jobs.upsert(define(config, {
+        name,
+        schedule: opts.schedule,
+        message: opts.message,
+        enabled: !opts.disabled,
+        ...(opts.timezone === undefined ? {} : { timezone: opts.timezone }),
+      }));
+      ctx.io.out(`${existed ? "changed" : "added"} job ${name}: ${status(config, job)}`);
+      if (!config.scheduler.enabled) {
+        ctx.io.err(
+          "kafclaw: note: scheduler.enabled is false, so the gateway runs no jobs " +
+            "(kafclaw config set scheduler.enabled true)",
+        );
+      }
+    });
+  cron.command("list").alias("ls")
+    .description("list the jobs with their next and last run (times in each job's time zone)")
+    .option("--json", "print as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const config = await load(ctx);
+      using timeline = open(config);
+      const jobs = timeline.jobs.list();
+      if (opts.json) return ctx.io.out(JSON.stringify(jobs.map((j) => asJson(config, j)), null, 2));
+      if (jobs.length === 0) {
+        return ctx.io.err(
+          "kafclaw: no jobs yet; add one with kafclaw cron add <name> --schedule …",
+        );
+      }
+      ctx.io.out(listing(config, jobs));
+    });
+  cron.command("rm").alias("remove")
+    .description("remove a job and its history")
+    .argument("<name>", "the job")
+    .action(async (name: string) => {
+      const config = await load(ctx);
+      using timeline = open(config);
+      needJob(timeline, name);
+      timeline.jobs.remove(name);
+      ctx.io.out(`removed job ${name}`);
+    });
+  for (const enabled of [true, false]) {
+    cron.command(enabled ? "enable" : "disable")
+      .description(enabled ? "enable a job; it runs from its next time on" : "disable a job")
+      .argument("<name>", "the job")
+      .action(async (name: string) => {
+        const config = await load(ctx);
+        using timeline = open(config);
+        const job = needJob(timeline, name);
+        // Enabling starts afresh: times that passed while the job was disabled are not caught up.
+        const changed = timeline.jobs.upsert({
+          name,
+          schedule: job.schedule,
+          message: job.message,
+          enabled,
+          ...(enabled ? { nextRunAt: schedule(config, job).next(new Date())! } : {}),
+        });
+        ctx.io.out(`job ${name}: ${status(config, changed)}`);
+      });
+  }
+  cron.command("run")
+    .description("run a job now through the agent and print its answer (its schedule is kept)")
+    .argument("<name>", "the job")
+    .action(async (name: string) => runNow(ctx, await load(ctx), name));
+  return cron;
+}
+
+async function load(ctx: CliContext): Promise<ResolvedConfig> {
+  try {
+    return await loadConfig({ env: ctx.env() });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function open(config: ResolvedConfig): Timeline {
+  return Timeline.open(paths(config).timeline);
+}
+
+function define(config: ResolvedConfig, spec: JobSpec) {
+  const zone = config.scheduler.timezone;
+  try {
+    return defineJob(spec, { now: new Date(), ...(zone === undefined ? {} : { timezone: zone }) });
+  } catch (error) {
+    if (error instanceof CronSyntaxError || error instanceof RangeError) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}
+
+function needJob(timeline: Timeline, name: string): Job {
+  const job = timeline.jobs.get(name);
+  if (!job) throw new UsageError(`no job named ${JSON.stringify(name)} (kafclaw cron list)`);
+  return job;
+}
+
+/** The job's schedule; stored jobs were checked when added, so a failure here is a real error. */
+function schedule(config: ResolvedConfig, job: Job): CronSchedule {
+  return CronSchedule.parse(job.schedule, { timezone: config.scheduler.timezone ?? "UTC" });
+}
+
+/** A time as `2026-11-26 08:00` in a time zone. */
+function localTime(date: Date | undefined, zone: string): string {
+  if (!date) return "-";
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(date);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value;
+  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
+}
+
+function status(config: ResolvedConfig, job: Job): string {
+  if (!job.enabled) return `${job.schedule}, disabled`;
+  const zone = schedule(config, job).timezone;
+  return `${job.schedule}, next run ${localTime(job.nextRunAt, zone)} ${zone}`;
+}
+
+function describe(config: ResolvedConfig, job: Job) {
+  try {
+    const parsed = schedule(config, job);
+    return { fields: parsed.fields, zone: parsed.timezone };
+  } catch {
+    return { fields: job.schedule, zone: "(invalid)" };
+  }
+}
+
+function listing(config: ResolvedConfig, jobs: readonly Job[]): string {
+  const rows = [["NAME", "STATE", "SCHEDULE", "TIME ZONE", "NEXT RUN", "LAST RUN", "RUNS"]];
+  for (const job of jobs) {
+    const { fields, zone } = describe(config, job);
+    const tz = zone === "(invalid)" ? "UTC" : zone;
+    const last = job.lastRunAt ? `${localTime(job.lastRunAt, tz)} ${job.lastStatus}` : "-";
+    const next = job.enabled ? localTime(job.nextRunAt, tz) : "-";
+    const state = running(job) ? "running" : job.enabled ? "enabled" : "disabled";
+    rows.push([job.name, state, fields, zone, next, last, String(job.runCount)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd())
+    .join("\n");
+}
+
+/** Whether a live lease is held on the job (a run is in progress somewhere). */
+function running(job: Job): boolean {
+  return job.lockUntil !== undefined && job.lockUntil > new Date();
+}
+
+function asJson(config: ResolvedConfig, job: Job) {
+  const { fields, zone } = describe(config, job);
+  return {
+    name: job.name,
+    schedule: fields,
+    timezone: zone,
+    message: job.message,
+    enabled: job.enabled,
+    nextRunAt: job.nextRunAt?.toISOString() ?? null,
+    lastRunAt: job.lastRunAt?.toISOString() ?? null,
+    lastStatus: job.lastStatus ?? null,
+    runCount: job.runCount,
+    running: running(job),
+  };
+}
+
+async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Promise<void> {
+  {
+    using timeline = open(config);
+    const job = needJob(timeline, name);
+    if (!job.enabled) {
+      throw new UsageError(`job ${name} is disabled; kafclaw cron enable ${name} first`);
+    }
+  }
+  const interactive = Deno.stdin.isTerminal();
+  // Loaded here, as in `kafclaw agent`: the agent's dependencies read the environment on load.
+  const { createAgentRuntime } = await import("../core/agent/runtime.ts");
+  let runtime: AgentRuntime;
+  try {
+    runtime = await createAgentRuntime(config, {
+      ...(interactive
+        ? { askOwner: terminalAsker({ io: ctx.io, prompter: ctx.prompter, interactive })! }
+        : {}),
+      warn: (m) => ctx.io.err(`kafclaw: ${m}`),
+    });
+  } catch (error) {
+    if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
+    throw error;
+  }
+  await using _runtime = runtime;
+  await using scheduler = new Scheduler({
+    store: runtime.timeline,
+    runner: agentRunner(runtime.loop),
+    warn: (m) => ctx.io.err(`kafclaw: ${m}`),
+  });
+  const onSigint = () => void scheduler.stop();
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    const report = await scheduler.runNow(name);
+    if (!report) {
+      const job = runtime.timeline.jobs.get(name);
+      throw new CliError(
+        `job ${name} is running elsewhere (${job?.lockOwner} until ${job?.lockUntil?.toISOString()})`,
+      );
+    }
+    if (report.status !== "succeeded") {
+      throw new CliError(`job ${name} ${report.status}: ${report.error}`);
+    }
+    ctx.io.out(report.answer!);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
 }

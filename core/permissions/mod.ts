@@ -67,7 +67,7 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   gateway: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   task: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
-  cron: { ...HOME_FILES, ...NETWORK },
+  cron: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   approvals: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },
   kshark: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, run: ["traceroute", "tracepath"] },

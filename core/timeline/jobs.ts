@@ -166,6 +166,11 @@ export class JobStore {
     ) === 1;
   }
 
+  /** Deletes a job with its history (a run in progress ends unrecorded). Returns whether it existed. */
+  remove(name: string): boolean {
+    return this.#db.run("DELETE FROM scheduled_jobs WHERE job_name = ?", name) === 1;
+  }
+
   /** Gives the lease up without recording a run. Returns whether `owner` held it. */
   unlock(name: string, owner: string): boolean {
     return this.#db.run(

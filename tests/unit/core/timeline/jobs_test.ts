@@ -126,3 +126,14 @@ Deno.test("processes contending for one job lock: exactly one wins", async () =>
     false,
   );
 });
+
+Deno.test("a removed job is gone with its history", async () => {
+  await using t = await tempTimeline();
+  const jobs = t.timeline.jobs;
+  jobs.upsert({ name: "j", schedule: "* * * * *", message: "m" });
+  jobs.upsert({ name: "k", schedule: "* * * * *", message: "m" });
+  assert.equal(jobs.remove("j"), true);
+  assert.equal(jobs.get("j"), undefined);
+  assert.equal(jobs.remove("j"), false);
+  assert.deepEqual(jobs.list().map((job) => job.name), ["k"]);
+});

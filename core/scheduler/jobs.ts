@@ -1,0 +1,74 @@
+/**
+ * Job definitions as users write them (name, schedule, time zone, message), checked and turned into
+ * what the timeline stores: the time zone becomes the schedule's `CRON_TZ=` prefix, so a stored job
+ * is complete without any configuration, and the first run time is computed.
+ *
+ * @module
+ */
+import type { JobDefinition } from "../timeline/mod.ts";
+import { CronSchedule, withTimeZone } from "./cron.ts";
+
+/** A job name: it names the job's session (`cron:<name>`) too. */
+export const JOB_NAME: RegExp = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A job as a user defines it. */
+export interface JobSpec {
+  readonly name: string;
+  /** A cron expression (see cron.ts), possibly with a `CRON_TZ=` prefix. */
+  readonly schedule: string;
+  /** The internal message the job sends to the agent. */
+  readonly message: string;
+  /** The IANA time zone; overrides a prefix in `schedule`. */
+  readonly timezone?: string;
+  /** Default true. */
+  readonly enabled?: boolean;
+}
+
+/** Options of {@link defineJob}. */
+export interface DefineJobOptions {
+  /** The first run is the first scheduled time after this. */
+  readonly now: Date;
+  /** The time zone when neither the spec nor its schedule names one (default UTC). */
+  readonly timezone?: string;
+}
+
+/**
+ * Checks a job and makes its stored definition. Throws RangeError for a bad name or an empty
+ * message and CronSyntaxError for a bad schedule or time zone.
+ *
+ * @example
+ * ```ts
+ * import { defineJob } from "./jobs.ts";
+ * const job = defineJob(
+ *   { name: "digest", schedule: "0 8 * * MON-FRI", message: "Summarise my inbox", timezone: "Europe/Berlin" },
+ *   { now: new Date("2026-11-25T10:00:00Z") },
+ * );
+ * console.assert(job.schedule === "CRON_TZ=Europe/Berlin 0 8 * * MON-FRI");
+ * console.assert(job.nextRunAt?.toISOString() === "2026-11-26T07:00:00.000Z");
+ * ```
+ */
+export function defineJob(spec: JobSpec, options: DefineJobOptions): JobDefinition {
+  if (!JOB_NAME.test(spec.name)) {
+    throw new RangeError(
+      `Cannot use ${JSON.stringify(spec.name)} as a job name: use 1-64 letters, digits, ` +
+        "'.', '_' or '-', starting with a letter or digit",
+    );
+  }
+  if (!spec.message.trim()) {
+    throw new RangeError(`Cannot define job ${JSON.stringify(spec.name)}: its message is empty`);
+  }
+  const parsed = CronSchedule.parse(
+    spec.timezone === undefined ? spec.schedule : withTimeZone(spec.schedule, spec.timezone),
+    options.timezone === undefined ? {} : { timezone: options.timezone },
+  );
+  const schedule = parsed.zoneInExpression || options.timezone !== undefined
+    ? withTimeZone(parsed.expression, parsed.timezone)
+    : parsed.expression;
+  return {
+    name: spec.name,
+    schedule,
+    message: spec.message,
+    enabled: spec.enabled ?? true,
+    nextRunAt: parsed.next(options.now)!,
+  };
+}
