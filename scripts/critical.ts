@@ -20,6 +20,7 @@ const CRITICAL: RegExp[] = [
   /^core\/timeline\/.+\.ts$/,
   /^core\/policy\/.+\.ts$/,
   /^core\/memory\/.+\.ts$/,
+  /^core\/scheduler\/.+\.ts$/,
 ];
 const TESTS = [
   "tests/unit/core/protocol",
@@ -32,6 +33,7 @@ const TESTS = [
   "tests/unit/core/timeline",
   "tests/unit/core/policy",
   "tests/unit/core/memory",
+  "tests/unit/core/scheduler",
 ];
 
 const root = new URL("../", import.meta.url).pathname;
