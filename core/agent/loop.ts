@@ -220,9 +220,11 @@ export class AgentLoop {
       result = verdict.result;
     } else {
       // A call the owner just approved is not asked about a second time by the tool itself.
-      const callCtx: ToolContext = verdict.approved
-        ? { ...ctx, approve: () => Promise.resolve(true) }
-        : ctx;
+      const callCtx: ToolContext = {
+        ...ctx,
+        taint: turn.taint.value,
+        ...(verdict.approved ? { approve: () => Promise.resolve(true) } : {}),
+      };
       result = await tools.run(call.name, call.arguments, callCtx);
     }
     guard.afterTool(turn, call, result, startedAt);

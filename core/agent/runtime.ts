@@ -11,7 +11,8 @@ import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
 import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { getAt, KEYS } from "../config/mod.ts";
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../policy/mod.ts";
-import { Timeline } from "../timeline/mod.ts";
+import type { Timeline } from "../timeline/mod.ts";
+import { memoryFromConfig, memoryTools, openTimeline } from "../memory/mod.ts";
 import { Approvals, type AskOwner } from "./approvals.ts";
 import { Guard } from "./guard.ts";
 import { readSoulFiles } from "./context.ts";
@@ -116,7 +117,11 @@ export async function createAgentRuntime(
     throw error;
   }
   const sessions = new SessionStore(dirs.sessions);
-  const timeline = Timeline.open(dirs.timeline);
+  // The timeline also holds memory; sqlite-vec is loaded when this process may (else keyword-only).
+  const { timeline, vectors } = openTimeline(dirs.timeline, {
+    sqliteVec: { extractDir: `${config.home}/lib` },
+  });
+  const memory = memoryFromConfig(timeline, config, { vectors });
   const approvals = new Approvals(timeline, {
     timeoutMs: config.policy.approvalTimeoutMs,
     ownerReachable: options.askOwner !== undefined || config.policy.owners.length > 0,
@@ -201,6 +206,10 @@ export async function createAgentRuntime(
     ...builtins,
     ...audioTools(sandbox.fs, createSpeech(config)),
     soulTool(dirs.soul),
+    // Memory written from a tainted turn stays untrusted; zones come with group tasks (step 4).
+    ...memoryTools(memory, {
+      scope: (ctx) => ({ taint: ctx.taint ?? "trusted", zone: undefined, zones: ["public"] }),
+    }),
   );
   // stdio servers run under bubblewrap with their grants only; without it they are refused
   // (unless marked unsandboxed), with an error that says so.

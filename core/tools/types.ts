@@ -28,6 +28,8 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Asks the owner; resolves false when nobody can answer (no terminal, no owner channel). */
   approve(request: ApprovalRequest): Promise<boolean>;
+  /** The turn's taint when the call was made; absent means trusted (the owner's own turn). */
+  readonly taint?: "trusted" | "untrusted";
 }
 
 /** What a tool gives back to the model. Errors are results too: they never crash the loop. */

@@ -105,3 +105,34 @@ Deno.test("Ctrl-C cancels the request in flight and leaves the session consisten
   assert.deepEqual(lines.slice(1).map((l) => l.role), ["user", "assistant"]);
   assert.match(lines[2].content, /cancelled/);
 });
+
+Deno.test("what the agent remembers in one run it recalls in the next", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    chat: [
+      {
+        toolCalls: [{
+          id: "r1",
+          name: "remember",
+          arguments: { content: "The door code is 4711." },
+        }],
+      },
+      { text: "Noted." },
+      { toolCalls: [{ id: "r2", name: "recall", arguments: { query: "door code" } }] },
+      { text: "It is 4711." },
+    ],
+  });
+  const env = {
+    KAFCLAW_HOME: home.path,
+    OPENAI_BASE_URL: llm.url,
+    KAFCLAW_MODEL: "openai/gpt-test",
+  };
+  const first = await kafclaw(["agent", "-m", "remember: the door code is 4711"], env);
+  assert.equal(first.code, 0, first.stderr);
+  const second = await kafclaw(["agent", "-s", "cli:other", "-m", "what is the door code?"], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout.trim(), "It is 4711.");
+  const last = llm.chatRequests().at(-1)!.body as { messages: { role: string; content: string }[] };
+  const recalled = last.messages.filter((m) => m.role === "tool").at(-1)!.content;
+  assert.match(recalled, /The door code is 4711\./);
+});
