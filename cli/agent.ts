@@ -8,8 +8,8 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../core/config/mod.ts";
 import type { AgentRuntime } from "../core/agent/runtime.ts";
-import { ProviderError, ProviderNotConfiguredError } from "../core/provider/mod.ts";
-import { terminalAsker } from "./_approve.ts";
+import { ProviderError } from "../core/provider/mod.ts";
+import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
@@ -67,22 +67,7 @@ export function agentCommand(ctx: CliContext): Command {
         if (error instanceof ConfigError) throw new CliError(error.message);
         throw error;
       }
-      const interactive = Deno.stdin.isTerminal();
-      // Loaded here, not at the top: its dependencies (the MCP SDK) read the environment when
-      // they load, which subcommands without env access, like `version`, must never do.
-      const { createAgentRuntime } = await import("../core/agent/runtime.ts");
-      let runtime: AgentRuntime;
-      try {
-        runtime = await createAgentRuntime(config, {
-          ...(interactive
-            ? { askOwner: terminalAsker({ io: ctx.io, prompter: ctx.prompter, interactive })! }
-            : {}),
-          warn: (m) => ctx.io.err(`kafclaw: ${m}`),
-        });
-      } catch (error) {
-        if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
-        throw error;
-      }
+      const runtime = await cliRuntime(ctx, config);
       try {
         if (opts.message !== undefined) {
           if (!opts.message.trim()) throw new UsageError("-m needs a message");

@@ -7,8 +7,6 @@
  */
 import { Command } from "commander";
 import { ConfigError, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
-import type { AgentRuntime } from "../core/agent/runtime.ts";
-import { ProviderNotConfiguredError } from "../core/provider/mod.ts";
 import {
   agentRunner,
   CronSchedule,
@@ -18,7 +16,7 @@ import {
   Scheduler,
 } from "../core/scheduler/mod.ts";
 import { type Job, Timeline } from "../core/timeline/mod.ts";
-import { terminalAsker } from "./_approve.ts";
+import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
@@ -232,21 +230,7 @@ async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Pr
       throw new UsageError(`job ${name} is disabled; kafclaw cron enable ${name} first`);
     }
   }
-  const interactive = Deno.stdin.isTerminal();
-  // Loaded here, as in `kafclaw agent`: the agent's dependencies read the environment on load.
-  const { createAgentRuntime } = await import("../core/agent/runtime.ts");
-  let runtime: AgentRuntime;
-  try {
-    runtime = await createAgentRuntime(config, {
-      ...(interactive
-        ? { askOwner: terminalAsker({ io: ctx.io, prompter: ctx.prompter, interactive })! }
-        : {}),
-      warn: (m) => ctx.io.err(`kafclaw: ${m}`),
-    });
-  } catch (error) {
-    if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
-    throw error;
-  }
+  const runtime = await cliRuntime(ctx, config);
   await using _runtime = runtime;
   await using scheduler = new Scheduler({
     store: runtime.timeline,

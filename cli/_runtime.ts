@@ -1,0 +1,33 @@
+/**
+ * Builds the agent for a CLI command (`agent`, `cron run`): approvals asked on the terminal when
+ * there is one, warnings on stderr, and a missing provider reported as a usage error (exit 2).
+ *
+ * @module
+ */
+import type { AgentRuntime } from "../core/agent/runtime.ts";
+import type { ResolvedConfig } from "../core/config/mod.ts";
+import { ProviderNotConfiguredError } from "../core/provider/mod.ts";
+import { terminalAsker } from "./_approve.ts";
+import { UsageError } from "./_errors.ts";
+import type { CliContext } from "./mod.ts";
+
+/** The agent runtime of one CLI run; close it when done. */
+export async function cliRuntime(ctx: CliContext, config: ResolvedConfig): Promise<AgentRuntime> {
+  const askOwner = terminalAsker({
+    io: ctx.io,
+    prompter: ctx.prompter,
+    interactive: Deno.stdin.isTerminal(),
+  });
+  // Loaded here, not at the top: its dependencies (the MCP SDK) read the environment when they
+  // load, which subcommands without env access, like `version`, must never do.
+  const { createAgentRuntime } = await import("../core/agent/runtime.ts");
+  try {
+    return await createAgentRuntime(config, {
+      ...(askOwner ? { askOwner } : {}),
+      warn: (m) => ctx.io.err(`kafclaw: ${m}`),
+    });
+  } catch (error) {
+    if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
+    throw error;
+  }
+}
