@@ -177,7 +177,8 @@ async function get(
 
 function printable(value: unknown): string {
   if (typeof value === "string") return value;
-  return JSON.stringify(value, null, Array.isArray(value) ? undefined : 2);
+  const flat = Array.isArray(value) && value.every((item) => typeof item !== "object");
+  return JSON.stringify(value, null, flat ? undefined : 2);
 }
 
 function sourceText(source: ValueSource): string {

@@ -9,7 +9,14 @@
 import { z } from "zod";
 
 /** The kinds of value a key holds. */
-export type LeafType = "string" | "integer" | "number" | "boolean" | "enum" | "list";
+export type LeafType =
+  | "string"
+  | "integer"
+  | "number"
+  | "boolean"
+  | "enum"
+  | "list"
+  | "structured";
 
 /** What the schema knows about one key beyond its zod type. */
 export interface LeafMeta {
@@ -253,6 +260,42 @@ export function list(options: {
     } (a JSON array, or comma-separated)`,
     itemExpected,
     typeText: "list",
+    description: options.description,
+  });
+}
+
+/** A JSON text from the environment → its value; anything else (or text that is not JSON) unchanged. */
+export function toJson(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * A structured value (a list of objects, a map): JSON in the file, a JSON text in the environment.
+ * The inner schema checks every field; an invalid field is reported by its own path
+ * (`agents.list[1].model.primary`), with the line of the file it is on. Inner schemas give their
+ * rules as error messages in words ("a provider/model name"), which complete "expected …".
+ */
+export function structured<T extends z.ZodType>(options: {
+  readonly schema: T;
+  readonly default: z.output<T>;
+  readonly description: string;
+  /** What the whole value allows, completing "expected …". */
+  readonly expected: string;
+  /** A short type for tables, e.g. `JSON list`. */
+  readonly typeText: string;
+}) {
+  return leaf(z.preprocess(toJson, options.schema), {
+    type: "structured",
+    default: options.default,
+    path: false,
+    secret: false,
+    expected: options.expected,
+    typeText: options.typeText,
     description: options.description,
   });
 }

@@ -52,6 +52,14 @@ export async function setConfigValue(
       `Unknown config key ${JSON.stringify(path)} (run kafclaw config env to list the keys)`,
     );
   }
+  if (target.kind === "within") {
+    throw new ConfigKeyError(
+      `Cannot set ${path}: ${target.spec.key} is one JSON value; set it whole, e.g. ` +
+        `kafclaw config set ${target.spec.key} '${
+          target.spec.typeText === "JSON object" ? "{…}" : "[…]"
+        }'`,
+    );
+  }
   const file = configFile(home);
   const layer = await readConfigFile(file, options);
   const root = structuredClone(layer?.value ?? {}) as Record<string, unknown>;

@@ -159,10 +159,14 @@ function walk(schema: z.ZodObject, path: readonly string[], state: WalkState): S
 /** The key table of KafClaw's configuration. */
 export const KEYS: KeyTable = describeKeys(CONFIG_SCHEMA, ENV_ALIASES);
 
-/** What a dotted path names: a key, an item of a list key, a section, or nothing known. */
+/**
+ * What a dotted path names: a key, an item of a list key, a part of a structured key
+ * (`agents.list.0.model`), a section, or nothing known.
+ */
 export type PathTarget =
   | { readonly kind: "leaf"; readonly spec: ConfigKey }
   | { readonly kind: "item"; readonly spec: ConfigKey; readonly index: number }
+  | { readonly kind: "within"; readonly spec: ConfigKey }
   | { readonly kind: "section"; readonly node: KeyNode & { readonly kind: "section" } }
   | { readonly kind: "unknown" };
 
@@ -176,7 +180,9 @@ export function classifyPath(path: string, table: KeyTable = KEYS): PathTarget {
       if (node.spec.type === "list" && rest === 1 && /^\d+$/.test(segment)) {
         return { kind: "item", spec: node.spec, index: Number(segment) };
       }
-      return { kind: "unknown" };
+      return node.spec.type === "structured" ? { kind: "within", spec: node.spec } : {
+        kind: "unknown",
+      };
     }
     const child: KeyNode | undefined = node.children.get(segment);
     if (!child) return { kind: "unknown" };
@@ -209,6 +215,10 @@ export interface EnvVariable {
 /** The default of a key as documentation shows it. */
 export function defaultText(spec: ConfigKey): string {
   if (spec.defaultText !== undefined) return spec.defaultText;
+  if (spec.type === "structured") {
+    const empty = Object.keys(spec.default as object).length === 0;
+    return empty ? "-" : JSON.stringify(spec.default);
+  }
   if (Array.isArray(spec.default)) return spec.default.length === 0 ? "-" : spec.default.join(",");
   return spec.default === undefined ? "-" : String(spec.default);
 }

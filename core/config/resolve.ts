@@ -4,7 +4,9 @@
  *
  * @module
  */
+import type { z } from "zod";
 import { JsonSyntaxError, parseJson, pathKey } from "./_json.ts";
+import { toJson } from "./_leaf.ts";
 import { ConfigError, type ConfigIssue, showValue, type ValueSource } from "./errors.ts";
 import { type ConfigKey, type KeyNode, KEYS, keysUnder } from "./keys.ts";
 import { configFile, type Env, resolvePath } from "./paths.ts";
@@ -98,7 +100,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     const seen = new Set<string>();
     const issues: ConfigIssue[] = [];
     for (const zodIssue of result.error.issues) {
-      const issue = toIssue(zodIssue.path.map(String), input, ctx);
+      const issue = toIssue(zodIssue, input, ctx);
       if (!seen.has(issue.key)) issues.push(issue);
       seen.add(issue.key);
     }
@@ -172,7 +174,8 @@ function fileSource(segments: readonly string[], ctx: Context): ValueSource {
   return line === undefined ? { kind: "file", path } : { kind: "file", path, line };
 }
 
-function toIssue(segments: readonly string[], input: unknown, ctx: Context): ConfigIssue {
+function toIssue(zodIssue: z.core.$ZodIssue, input: unknown, ctx: Context): ConfigIssue {
+  const segments = zodIssue.path.map(String);
   let node: KeyNode = KEYS.tree;
   let depth = 0;
   while (node.kind === "section" && depth < segments.length) {
@@ -193,6 +196,7 @@ function toIssue(segments: readonly string[], input: unknown, ctx: Context): Con
   const spec = node.spec;
   const raw = getAt(input, spec.segments);
   const source = ctx.sources.get(spec.key)!;
+  if (spec.type === "structured") return structuredIssue(spec, zodIssue, raw, depth, ctx);
   if (depth < segments.length && Array.isArray(raw)) {
     // One item of a list given as a JSON array.
     return {
@@ -203,6 +207,56 @@ function toIssue(segments: readonly string[], input: unknown, ctx: Context): Con
     };
   }
   return { key: spec.key, value: showValue(raw, spec.secret), source, expected: spec.expected };
+}
+
+/** An issue inside a structured value, named by its own path and described by its own rule. */
+function structuredIssue(
+  spec: ConfigKey,
+  zodIssue: z.core.$ZodIssue,
+  raw: unknown,
+  depth: number,
+  ctx: Context,
+): ConfigIssue {
+  const source = ctx.sources.get(spec.key)!;
+  let inner = zodIssue.path.slice(depth).map(String);
+  let expected = describeZodIssue(zodIssue);
+  if (zodIssue.code === "unrecognized_keys") {
+    inner = [...inner, zodIssue.keys[0]!];
+    expected = "a known field (check its spelling)";
+  }
+  const whole = inner.length === 0 && (zodIssue.code === "invalid_type" && typeof raw === "string");
+  const value = typeof raw === "string" ? toJson(raw) : raw;
+  return {
+    key: spec.key + inner.map(pathPart).join(""),
+    value: showValue(getAt(value, inner), false),
+    source: source.kind === "file" ? fileSource([...spec.segments, ...inner], ctx) : source,
+    expected: whole ? spec.expected : expected,
+  };
+}
+
+/** `[1]` for a list index, `.model` for a name, `["openai/gpt-4o"]` for any other map key. */
+function pathPart(segment: string): string {
+  if (/^\d+$/.test(segment)) return `[${segment}]`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+}
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  object: "an object",
+  array: "a list",
+  record: "an object",
+};
+
+/** What a zod issue inside a structured value allows, completing "expected …". */
+function describeZodIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
+    return TYPE_WORDS[issue.expected] ?? issue.expected;
+  }
+  // A map key that breaks its rule: the key's own rule says what is allowed.
+  if (issue.code === "invalid_key") return issue.issues[0]?.message ?? issue.message;
+  return issue.message;
 }
 
 function findUnknown(section: SectionNode, given: unknown, path: readonly string[]): string[] {

@@ -14,8 +14,11 @@ import {
   optionalInteger,
   optionalText,
   secret,
+  structured,
   text,
 } from "./_leaf.ts";
+import { CronSchedule, CronSyntaxError } from "../scheduler/cron.ts";
+import { JOB_NAME } from "../scheduler/jobs.ts";
 
 /** The LLM providers KafClaw knows, each reached through its OpenAI-compatible API. */
 export const PROVIDERS = [
@@ -90,6 +93,108 @@ function chatChannel(name: string, apiBase: string) {
     apiBase: text({ default: apiBase, description: `${name} API endpoint`, ...URL_RULE }),
   };
 }
+
+const modelRef = z.string().refine(isModelRef, { error: `a model as ${MODEL_REF}` });
+const PRICE_KEY = /^[a-z]+\/.+$/;
+
+/** One agent of `agents.list`; `model` may be given as just its primary `provider/model`. */
+const AGENT_ENTRY = z.strictObject({
+  id: z.string().regex(NAME, { error: `an agent id of ${NAME_RULE.expected}` }),
+  name: z.string().min(1, { error: "a non-empty name" }).optional(),
+  default: z.boolean({ error: "true or false" }).optional(),
+  model: z.preprocess(
+    (v) => typeof v === "string" ? { primary: v } : v,
+    z.strictObject({
+      primary: modelRef,
+      fallbacks: z.array(modelRef, { error: "a list of provider/model names" }).optional(),
+    }, { error: 'a model: "provider/model" or {"primary": …, "fallbacks": […]}' }),
+  ).optional(),
+}, { error: 'an agent: {"id": …, "model": …}' });
+
+const AGENT_LIST = z.array(AGENT_ENTRY, { error: "a list of agents" }).superRefine(
+  (agents, ctx) => {
+    const seen = new Set<string>();
+    let defaults = 0;
+    for (const [i, agent] of agents.entries()) {
+      if (seen.has(agent.id)) {
+        ctx.addIssue({ code: "custom", path: [i, "id"], message: "an id no other agent has" });
+      }
+      seen.add(agent.id);
+      if (agent.default && ++defaults > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "default"],
+          message: "one default agent at most",
+        });
+      }
+    }
+  },
+);
+
+const USD = z.number({ error: "a number of US dollars" }).min(0, { error: "a price of 0 or more" });
+const PRICE_TABLE = z.record(
+  z.string().refine((key) => PRICE_KEY.test(key) && (key.endsWith("/*") || isModelRef(key)), {
+    error: "prices keyed by provider/model or provider/*",
+  }),
+  z.strictObject({ promptPer1k: USD, completionPer1k: USD }, {
+    error: 'a price: {"promptPer1k": USD, "completionPer1k": USD}',
+  }),
+  { error: 'an object of prices by provider/model, e.g. {"openai/gpt-4o": {…}}' },
+);
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SENSITIVITY_RULES = z.array(
+  z.strictObject({
+    name: z.string().regex(NAME, { error: `a level name of ${NAME_RULE.expected}` }),
+    patterns: z.array(
+      z.string().refine(compiles, { error: "a regular expression (JavaScript syntax, u flag)" }),
+      { error: "a list of regular expressions" },
+    ).optional(),
+    keywords: z.array(z.string().min(1, { error: "a non-empty keyword" }), {
+      error: "a list of keywords",
+    }).optional(),
+    routeTo: modelRef.optional(),
+  }, { error: 'a rule: {"name": …, "patterns": […], "keywords": […], "routeTo": …}' }),
+  { error: "a list of sensitivity rules" },
+);
+
+const JOB_LIST = z.array(
+  z.strictObject({
+    name: z.string().regex(JOB_NAME, {
+      error: "a job name of 1-64 letters, digits, '.', '_' or '-'",
+    }),
+    schedule: z.string().superRefine((expression, ctx) => {
+      try {
+        CronSchedule.parse(expression);
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: `a cron expression (${(error as CronSyntaxError).problem})`,
+        });
+      }
+    }),
+    message: z.string().trim().min(1, { error: "the message the job sends (not empty)" }),
+    timezone: z.string().refine(isTimeZone, { error: "an IANA time zone" }).optional(),
+    enabled: z.boolean({ error: "true or false" }).optional(),
+  }, { error: 'a job: {"name": …, "schedule": …, "message": …}' }),
+  { error: "a list of jobs" },
+).superRefine((jobs, ctx) => {
+  const seen = new Set<string>();
+  for (const [i, job] of jobs.entries()) {
+    if (seen.has(job.name)) {
+      ctx.addIssue({ code: "custom", path: [i, "name"], message: "a name no other job has" });
+    }
+    seen.add(job.name);
+  }
+});
 
 /** The whole configuration schema; {@link Config} is what it produces. */
 export const CONFIG_SCHEMA = z.object({
@@ -253,6 +358,16 @@ export const CONFIG_SCHEMA = z.object({
       appSecret: secret({ description: "WhatsApp app secret (checks webhook signatures)" }),
     }),
   }),
+  agents: z.object({
+    list: structured({
+      schema: AGENT_LIST,
+      default: [],
+      description:
+        "Named agents, each with its own model: [{id, name, default, model: {primary, fallbacks}}]",
+      expected: "a JSON list of agents",
+      typeText: "JSON list",
+    }),
+  }),
   agent: z.object({
     name: text({ default: "KafClaw", description: "The agent's name in prompts and soul files" }),
     historyMessages: integer({
@@ -378,6 +493,18 @@ export const CONFIG_SCHEMA = z.object({
       max: 64,
       description: "Concurrent other jobs",
     }),
+    jobs: structured({
+      schema: JOB_LIST,
+      default: [],
+      description: "Jobs defined in config: [{name, schedule, message, timezone, enabled}]",
+      expected: "a JSON list of jobs",
+      typeText: "JSON list",
+    }),
+    catchUp: flag({
+      default: true,
+      description:
+        "A job time missed while no scheduler ran runs once at start (false: it is skipped)",
+    }),
   }),
   policy: z.object({
     maxAutoTier: integer({
@@ -401,7 +528,7 @@ export const CONFIG_SCHEMA = z.object({
       description: "channel:sender identities allowed to talk to the agent (empty: any)",
     }),
     approvalTimeoutMs: integer({
-      default: 60000,
+      default: 300000,
       min: 1000,
       max: 86400000,
       description: "How long an approval request waits before it is denied",
@@ -435,6 +562,21 @@ export const CONFIG_SCHEMA = z.object({
       min: 0,
       max: 10000000,
       description: "LLM spending a month in USD; calls stop when it is spent (0: unlimited)",
+    }),
+    prices: structured({
+      schema: PRICE_TABLE,
+      default: {},
+      description:
+        'USD per 1000 tokens by model: {"openai/gpt-4o": {promptPer1k, completionPer1k}}, "ollama/*"',
+      expected: "a JSON object of prices",
+      typeText: "JSON object",
+    }),
+    sensitivity: structured({
+      schema: SENSITIVITY_RULES,
+      default: [],
+      description: "Content sensitivity levels: [{name, patterns, keywords, routeTo}], first wins",
+      expected: "a JSON list of sensitivity rules",
+      typeText: "JSON list",
     }),
     workspaceFilesUntrusted: flag({
       default: true,

@@ -36,11 +36,14 @@ export class CronSyntaxError extends Error {
   override name = "CronSyntaxError";
   /** The expression as given. */
   readonly expression: string;
+  /** What is wrong with it, e.g. `unknown time zone "Mars/Base"`. */
+  readonly problem: string;
 
   /** An error for `expression`, saying `problem`. */
   constructor(expression: string, problem: string) {
     super(`Cannot parse cron expression ${JSON.stringify(expression)}: ${problem}`);
     this.expression = expression;
+    this.problem = problem;
   }
 }
 

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import {
+  classifyPath,
+  ConfigError,
+  ConfigKeyError,
+  defaultText,
+  KEYS,
+  loadConfig,
+  setConfigValue,
+} from "../../../../core/config/mod.ts";
+import { tempHome, writeConfig } from "./_helpers.ts";
+
+async function problems(value: unknown, env: Record<string, string> = {}): Promise<string[]> {
+  await using home = await tempHome();
+  await writeConfig(home.path, value);
+  const error = await loadConfig({ env: { KAFCLAW_HOME: home.path, ...env } }).then(
+    () => assert.fail("the config was accepted"),
+    (e) => e,
+  );
+  assert.ok(error instanceof ConfigError, String(error));
+  return error.message.replaceAll(home.path, "HOME").split("\n");
+}
+
+Deno.test("agents, prices, sensitivity rules and jobs are read from the file as JSON", async () => {
+  await using home = await tempHome();
+  await writeConfig(home.path, {
+    agents: {
+      list: [
+        { id: "main", default: true, model: { primary: "openai/gpt-4o", fallbacks: ["groq/x"] } },
+        { id: "local", name: "Local", model: "ollama/llama3" },
+      ],
+    },
+    policy: {
+      prices: {
+        "openai/gpt-4o": { promptPer1k: 0.0025, completionPer1k: 0.01 },
+        "ollama/*": {
+          promptPer1k: 0,
+          completionPer1k: 0,
+        },
+      },
+      sensitivity: [{ name: "private", keywords: ["diagnosis"], routeTo: "ollama/llama3" }],
+    },
+    scheduler: { jobs: [{ name: "digest", schedule: "0 8 * * MON-FRI", message: "Summarise" }] },
+  });
+  const config = await loadConfig({ env: { KAFCLAW_HOME: home.path } });
+  assert.deepEqual(config.agents.list, [
+    { id: "main", default: true, model: { primary: "openai/gpt-4o", fallbacks: ["groq/x"] } },
+    { id: "local", name: "Local", model: { primary: "ollama/llama3" } },
+  ]);
+  assert.equal(config.policy.prices["ollama/*"]?.promptPer1k, 0);
+  assert.deepEqual(config.policy.sensitivity[0]?.keywords, ["diagnosis"]);
+  assert.equal(config.scheduler.jobs[0]?.name, "digest");
+  assert.deepEqual(config.sources.get("agents.list"), {
+    kind: "file",
+    path: `${home.path}/config.json`,
+    line: 3,
+  });
+});
+
+Deno.test("structured keys default to empty and take JSON from the environment", async () => {
+  await using home = await tempHome();
+  const plain = await loadConfig({ env: { KAFCLAW_HOME: home.path } });
+  assert.deepEqual(plain.agents.list, []);
+  assert.deepEqual(plain.policy.prices, {});
+  const config = await loadConfig({
+    env: {
+      KAFCLAW_HOME: home.path,
+      KAFCLAW_POLICY_PRICES: '{"groq/*": {"promptPer1k": 0.1, "completionPer1k": 0.2}}',
+    },
+  });
+  assert.equal(config.policy.prices["groq/*"]?.completionPer1k, 0.2);
+  assert.deepEqual(config.sources.get("policy.prices"), {
+    kind: "env",
+    name: "KAFCLAW_POLICY_PRICES",
+  });
+});
+
+Deno.test("each invalid field is named by its own path, with its line and rule", async () => {
+  const lines = await problems(`{
+  "agents": {"list": [
+    {"id": "main", "default": true},
+    {"id": "bad id", "model": {"primary": "nope"}, "modle": 1},
+    {"id": "main", "default": true, "model": 7}
+  ]},
+  "policy": {
+    "prices": {"openai/gpt-4o": {"promptPer1k": -1, "completionPer1k": "x"}, "bogus": {}},
+    "sensitivity": [{"name": "p", "patterns": ["(unclosed"]}]
+  },
+  "scheduler": {"jobs": [{"name": "d", "schedule": "61 * * * *", "message": "hi"}, {"name": "d", "schedule": "@daily", "message": "x", "timezone": "Mars/Base"}]}
+}`);
+  const at = (n: number) => `(from HOME/config.json:${n})`;
+  const expect = [
+    `agents.list[1].id = "bad id" ${
+      at(4)
+    }: expected an agent id of 1-128 letters, digits, '.', '_' or '-'`,
+    `agents.list[1].model.primary = "nope" ${
+      at(4)
+    }: expected a model as provider/model, where provider is one of openai, openrouter, anthropic, ollama, vllm, lmstudio, groq, deepseek, xai, gemini`,
+    `agents.list[1].modle = 1 ${at(4)}: expected a known field (check its spelling)`,
+    `agents.list[2].model = 7 ${
+      at(5)
+    }: expected a model: "provider/model" or {"primary": …, "fallbacks": […]}`,
+    `scheduler.jobs[0].schedule = "61 * * * *" ${
+      at(11)
+    }: expected a cron expression (minute 61 is out of range 0-59)`,
+    `scheduler.jobs[1].timezone = "Mars/Base" ${at(11)}: expected an IANA time zone`,
+    `policy.prices["openai/gpt-4o"].promptPer1k = -1 ${at(8)}: expected a price of 0 or more`,
+    `policy.prices["openai/gpt-4o"].completionPer1k = "x" ${
+      at(8)
+    }: expected a number of US dollars`,
+    `policy.prices.bogus = {} ${at(8)}: expected prices keyed by provider/model or provider/*`,
+    `policy.sensitivity[0].patterns[0] = "(unclosed" ${
+      at(9)
+    }: expected a regular expression (JavaScript syntax, u flag)`,
+  ];
+  for (const line of expect) assert.ok(lines.includes(`Invalid config: ${line}`), line);
+  // The list-wide rules run once the items are valid.
+  const dupes = await problems({
+    agents: { list: [{ id: "a", default: true }, { id: "a", default: true }] },
+    scheduler: {
+      jobs: [{ name: "d", schedule: "@daily", message: "x" }, {
+        name: "d",
+        schedule: "@daily",
+        message: "y",
+      }],
+    },
+  });
+  assert.ok(dupes.some((l) => l.includes("agents.list[1].id") && l.includes("an id no other")));
+  assert.ok(dupes.some((l) => l.includes("agents.list[1].default") && l.includes("one default")));
+  assert.ok(dupes.some((l) => l.includes("scheduler.jobs[1].name") && l.includes("no other job")));
+});
+
+Deno.test("a structured value of the wrong shape says what the whole key allows", async () => {
+  assert.deepEqual(await problems({}, { KAFCLAW_AGENTS_LIST: "main" }), [
+    'Invalid config: agents.list = "main" (from KAFCLAW_AGENTS_LIST): expected a JSON list of agents',
+  ]);
+  assert.deepEqual(await problems({ policy: { sensitivity: { name: "x" } } }), [
+    'Invalid config: policy.sensitivity = {"name":"x"} (from HOME/config.json:3): expected a list of sensitivity rules',
+  ]);
+  const wrongType = await problems({
+    scheduler: { jobs: [{ name: "d", schedule: 5, message: "x" }] },
+  });
+  assert.match(wrongType[0]!, /scheduler\.jobs\[0\]\.schedule = 5 .*: expected a string$/);
+});
+
+Deno.test("config set takes a structured key whole and refuses a part of it", async () => {
+  await using home = await tempHome();
+  const result = await setConfigValue(home.path, {
+    path: "agents.list",
+    value: '[{"id": "main", "model": "openai/gpt-4o"}]',
+  });
+  assert.deepEqual(result.value, [{ id: "main", model: { primary: "openai/gpt-4o" } }]);
+  assert.deepEqual(classifyPath("agents.list.0.model").kind, "within");
+  await assert.rejects(
+    () => setConfigValue(home.path, { path: "agents.list.0.model", value: "groq/x" }),
+    (e: Error) =>
+      e instanceof ConfigKeyError &&
+      e.message.includes("agents.list is one JSON value; set it whole") &&
+      e.message.includes("'[…]'"),
+  );
+  await assert.rejects(
+    () => setConfigValue(home.path, { path: "policy.prices.x", value: "1" }),
+    (e: Error) => e.message.includes("kafclaw config set policy.prices '{…}'"),
+  );
+});
+
+Deno.test("structured defaults read as - in the key table", () => {
+  assert.equal(defaultText(KEYS.byKey.get("agents.list")!), "-");
+  assert.equal(defaultText(KEYS.byKey.get("policy.prices")!), "-");
+  assert.equal(
+    defaultText({ ...KEYS.byKey.get("policy.prices")!, default: { "a/*": 1 } }),
+    '{"a/*":1}',
+  );
+});
