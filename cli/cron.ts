@@ -1,17 +1,19 @@
 /**
  * `kafclaw cron`: the scheduled jobs, kept in the timeline ($KAFCLAW_HOME/timeline.db) where the
- * gateway's scheduler reads them. `add`, `list`, `rm`, `enable` and `disable` edit them; `run`
- * runs one now through the agent, by the same path as a scheduled run.
+ * scheduler reads them. `add`, `list`, `rm`, `enable` and `disable` edit them; `run` runs one now
+ * through the agent, by the same path as a scheduled run; `serve` hosts the scheduler in the
+ * foreground (as the gateway will) until SIGINT or SIGTERM.
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { ConfigError, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   agentRunner,
   CronSchedule,
   CronSyntaxError,
   defineJob,
+  type JobRunReport,
   type JobSpec,
   Scheduler,
 } from "../core/scheduler/mod.ts";
@@ -31,7 +33,7 @@ interface AddOptions {
 /** `kafclaw cron`: manage scheduled jobs. */
 export function cronCommand(ctx: CliContext): Command {
   const cron = new Command("cron").description(
-    "manage scheduled jobs: messages the agent gets on a cron schedule (run by the gateway)",
+    "manage scheduled jobs: messages the agent gets on a cron schedule (run by cron serve)",
   );
   cron.command("add")
     .description("add a job (5-field cron or @daily; day-of-month OR day-of-week as in Vixie cron)")
@@ -63,7 +65,7 @@ export function cronCommand(ctx: CliContext): Command {
       ctx.io.out(`${existed ? "changed" : "added"} job ${name}: ${status(config, job)}`);
       if (!config.scheduler.enabled) {
         ctx.io.err(
-          "kafclaw: note: scheduler.enabled is false, so the gateway runs no jobs " +
+          "kafclaw: note: scheduler.enabled is false, so no jobs run on their schedule " +
             "(kafclaw config set scheduler.enabled true)",
         );
       }
@@ -116,6 +118,17 @@ export function cronCommand(ctx: CliContext): Command {
     .description("run a job now through the agent and print its answer (its schedule is kept)")
     .argument("<name>", "the job")
     .action(async (name: string) => runNow(ctx, await load(ctx), name));
+  cron.command("serve")
+    .description(
+      "run the jobs at their times in the foreground, one line per run, until Ctrl-C or SIGTERM",
+    )
+    .option(
+      "--grace <seconds>",
+      "on stop, how long running jobs may go on before they are cancelled",
+      seconds,
+      30,
+    )
+    .action(async (opts: { grace: number }) => serve(ctx, await load(ctx), opts.grace));
   return cron;
 }
 
@@ -254,4 +267,100 @@ async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Pr
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
   }
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError("expected a number of seconds (0 or more)");
+  }
+  return n;
+}
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * `cron serve`: the scheduler over the agent until a signal. The first signal stops taking jobs
+ * and gives running ones `graceSeconds` to end; a second one cancels them at once.
+ */
+async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: number) {
+  const settings = config.scheduler;
+  if (!settings.enabled) {
+    throw new UsageError(
+      "scheduler.enabled is false, so no jobs run; turn it on with " +
+        "kafclaw config set scheduler.enabled true",
+    );
+  }
+  const runtime = await cliRuntime(ctx, config);
+  await using _runtime = runtime;
+  await using scheduler = new Scheduler({
+    store: runtime.timeline,
+    runner: agentRunner(runtime.loop),
+    pollMs: settings.tickIntervalMs,
+    maxConcurrent: settings.maxConcurrentLlm,
+    catchUp: settings.catchUp,
+    ...(settings.timezone === undefined ? {} : { timezone: settings.timezone }),
+    onRun: (report) => ctx.io.out(runLine(report)),
+    warn: (m) => ctx.io.err(`kafclaw: ${m}`),
+  });
+  const stopRequested = Promise.withResolvers<void>();
+  let signals = 0;
+  const onSignal = () => {
+    if (signals++ === 0) return stopRequested.resolve();
+    ctx.io.err("kafclaw: stopping now: cancelling the running jobs (their times stay due)");
+    void scheduler.stop();
+  };
+  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
+  try {
+    scheduler.start();
+    const jobs = runtime.timeline.jobs.list();
+    ctx.io.err(
+      `kafclaw: scheduler running (${jobs.filter((j) => j.enabled).length} of ${jobs.length} ` +
+        `jobs enabled, looking every ${settings.tickIntervalMs / 1000} s, ` +
+        `missed times ${settings.catchUp ? "caught up once" : "skipped"}); Ctrl-C stops`,
+    );
+    await stopRequested.promise;
+    const running = scheduler.running;
+    ctx.io.err(
+      running.length === 0
+        ? "kafclaw: stopping"
+        : `kafclaw: stopping: waiting up to ${graceSeconds} s for ${running.join(", ")} ` +
+          "(Ctrl-C again cancels)",
+    );
+    await scheduler.stop({ graceMs: graceSeconds * 1000 });
+  } finally {
+    for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, onSignal);
+  }
+}
+
+const RUN_WORDS: Readonly<Record<JobRunReport["status"], string>> = {
+  succeeded: "ok",
+  failed: "error",
+  skipped: "skipped",
+  cancelled: "cancelled",
+};
+
+/** One line about a run: `job digest: ok (due 2026-11-26T07:00:00.000Z, 3.2 s): Here is …`. */
+export function runLine(report: JobRunReport): string {
+  const { status, slot, trigger } = report;
+  const when = slot
+    ? `${trigger === "catch-up" ? "missed" : "due"} ${slot.toISOString()}`
+    : trigger;
+  const elapsed = (report.endedAt.getTime() - report.startedAt.getTime()) / 1000;
+  const took = status === "skipped" ? "" : `, ${elapsed.toFixed(1)} s`;
+  const detail = {
+    succeeded: oneLine(report.answer ?? ""),
+    failed: oneLine(report.error ?? ""),
+    skipped: "scheduler.catchUp is false",
+    cancelled: "stopped before it ended; its time stays due",
+  }[status];
+  const unrecorded = report.recorded || status === "cancelled" ? "" : " (not recorded)";
+  return `job ${report.job}: ${RUN_WORDS[status]} (${when}${took})` +
+    `${detail ? `: ${detail}` : ""}${unrecorded}`;
+}
+
+/** The first line of a text, at most 100 characters. */
+function oneLine(text: string): string {
+  const first = text.trim().split("\n", 1)[0]!.trim();
+  return first.length > 100 ? `${first.slice(0, 99)}…` : first;
 }

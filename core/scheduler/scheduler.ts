@@ -51,6 +51,15 @@ export interface SchedulerOptions {
   readonly warn?: (message: string) => void;
 }
 
+/** Options of {@link Scheduler.stop}. */
+export interface StopOptions {
+  /**
+   * How long runs in progress may go on to their end before they are cancelled (default 0: at
+   * once). No job starts meanwhile.
+   */
+  readonly graceMs?: number;
+}
+
 /** Runs scheduled jobs; see the module documentation for the rules. */
 export class Scheduler implements AsyncDisposable {
   /** The owner name of this scheduler's leases. */
@@ -67,7 +76,10 @@ export class Scheduler implements AsyncDisposable {
   readonly #warn: (message: string) => void;
   readonly #schedules = new Map<string, CronSchedule | undefined>();
   readonly #running = new Map<string, Promise<void>>();
-  readonly #stop = new AbortController();
+  /** Aborts when the scheduler stops taking jobs. */
+  readonly #halt = new AbortController();
+  /** Aborts when the runs in progress are cancelled. */
+  readonly #cancel = new AbortController();
   #nudge = new AbortController();
   #loop: Promise<void> | undefined;
   #startedAt = new Date(0);
@@ -94,12 +106,24 @@ export class Scheduler implements AsyncDisposable {
     this.#loop = this.#cycle();
   }
 
-  /** Stops: runs in progress are cancelled (their times stay due) and awaited. */
-  async stop(): Promise<void> {
-    this.#stop.abort();
+  /**
+   * Stops: no job starts any more; runs in progress may end within `graceMs`, then those left are
+   * cancelled (their times stay due) and awaited. Calling it again during the grace period cancels
+   * at once.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    this.#halt.abort();
     this.#nudge.abort();
     await this.#loop;
-    await Promise.all(this.#running.values());
+    const running = Promise.all(this.#running.values());
+    const graceMs = options.graceMs ?? 0;
+    if (graceMs > 0) {
+      const ended = new AbortController();
+      void running.then(() => ended.abort());
+      await this.#clock.sleep(graceMs, AbortSignal.any([ended.signal, this.#cancel.signal]));
+    }
+    this.#cancel.abort();
+    await running;
   }
 
   /** Stops the scheduler. */
@@ -137,13 +161,13 @@ export class Scheduler implements AsyncDisposable {
   async runNow(name: string): Promise<JobRunReport | undefined> {
     if (this.#running.has(name) || !this.#lock(name, this.#clock.now())) return undefined;
     const run = this.#leased(this.#store.jobs.get(name)!, "manual", undefined, () => undefined);
-    const running = runLeased(run, this.#runner, this.#stop.signal);
+    const running = runLeased(run, this.#runner, this.#cancel.signal);
     void this.#track(name, running, this.#onRun);
     return await running;
   }
 
   async #cycle(): Promise<void> {
-    while (!this.#stop.signal.aborted) {
+    while (!this.#halt.signal.aborted) {
       this.#nudge = new AbortController();
       let waitMs = this.#pollMs;
       try {
@@ -193,7 +217,7 @@ export class Scheduler implements AsyncDisposable {
     const trigger = missed ? "catch-up" : "schedule";
     const run = this.#leased(job, trigger, slot, (end) => schedule.next(end));
     if (missed && !this.#catchUp) return this.#onRun(skipLeased(run));
-    void this.#track(name, runLeased(run, this.#runner, this.#stop.signal), this.#onRun);
+    void this.#track(name, runLeased(run, this.#runner, this.#cancel.signal), this.#onRun);
   }
 
   #leased(job: Job, trigger: RunTrigger, slot: Date | undefined, next: LeasedRun["next"]) {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { memoryIo } from "../../../cli/_io.ts";
+import { runLine } from "../../../cli/cron.ts";
 import { runCli } from "../../../cli/mod.ts";
+import { permissionSetFor } from "../../../core/permissions/mod.ts";
 import { Timeline } from "../../../core/timeline/mod.ts";
 import { reportError } from "../../../main.ts";
 import { startFakeOpenAI } from "../../fakes/openai_server.ts";
@@ -19,7 +21,7 @@ async function kafclaw(env: Record<string, string>, ...args: string[]) {
   return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
 }
 
-const NOTE = "kafclaw: note: scheduler.enabled is false, so the gateway runs no jobs " +
+const NOTE = "kafclaw: note: scheduler.enabled is false, so no jobs run on their schedule " +
   "(kafclaw config set scheduler.enabled true)";
 
 /** Next New Year in Berlin and the first of next month in UTC, as the CLI prints them. */
@@ -220,4 +222,58 @@ Deno.test("cron with an unreadable configuration says what is wrong and exits 1"
   const r = await kafclaw({ KAFCLAW_HOME: home.path }, "cron", "list");
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^kafclaw: .*config\.json/);
+});
+
+Deno.test("cron serve runs under the cron permission set and refuses what it cannot start", async () => {
+  assert.equal(permissionSetFor(["cron", "serve"]), "cron");
+  assert.equal(permissionSetFor(["--debug", "cron", "serve", "--grace", "5"]), "cron");
+  await using home = await tempHome();
+  const env = { KAFCLAW_HOME: home.path, KAFCLAW_SCHEDULER_ENABLED: "true" };
+  const badGrace = await kafclaw(env, "cron", "serve", "--grace", "soon");
+  assert.equal(badGrace.code, 2);
+  assert.match(badGrace.stderr, /--grace <seconds>.*expected a number of seconds \(0 or more\)/);
+  const noProvider = await kafclaw(env, "cron", "serve");
+  assert.equal(noProvider.code, 2);
+  assert.match(noProvider.stderr, /^kafclaw: No LLM provider is configured/);
+  assert.deepEqual(await kafclaw({ KAFCLAW_HOME: home.path }, "cron", "serve"), {
+    code: 2,
+    stdout: "",
+    stderr: "kafclaw: scheduler.enabled is false, so no jobs run; turn it on with " +
+      "kafclaw config set scheduler.enabled true",
+  });
+});
+
+Deno.test("cron serve prints one line per run: ok with the answer, error, skipped, cancelled", () => {
+  const base = {
+    job: "digest",
+    trigger: "schedule" as const,
+    slot: new Date("2026-11-26T07:00:00Z"),
+    startedAt: new Date("2026-11-26T07:00:00.100Z"),
+    endedAt: new Date("2026-11-26T07:00:03.340Z"),
+    recorded: true,
+  };
+  const long = "x".repeat(120);
+  assert.deepEqual(
+    [
+      runLine({ ...base, status: "succeeded", answer: "  Here is your digest.\nMore lines." }),
+      runLine({ ...base, status: "succeeded", answer: long }),
+      runLine({ ...base, status: "succeeded", answer: "" }),
+      runLine({ ...base, trigger: "catch-up", status: "failed", error: "provider down" }),
+      runLine({ ...base, status: "failed", error: "late", recorded: false }),
+      runLine({ ...base, trigger: "catch-up", status: "skipped", endedAt: base.startedAt }),
+      runLine({ ...base, status: "cancelled", error: "aborted", recorded: false }),
+      runLine({ ...base, trigger: "manual", slot: undefined, status: "succeeded", answer: "Hi" }),
+    ],
+    [
+      "job digest: ok (due 2026-11-26T07:00:00.000Z, 3.2 s): Here is your digest.",
+      `job digest: ok (due 2026-11-26T07:00:00.000Z, 3.2 s): ${"x".repeat(99)}…`,
+      "job digest: ok (due 2026-11-26T07:00:00.000Z, 3.2 s)",
+      "job digest: error (missed 2026-11-26T07:00:00.000Z, 3.2 s): provider down",
+      "job digest: error (due 2026-11-26T07:00:00.000Z, 3.2 s): late (not recorded)",
+      "job digest: skipped (missed 2026-11-26T07:00:00.000Z): scheduler.catchUp is false",
+      "job digest: cancelled (due 2026-11-26T07:00:00.000Z, 3.2 s): stopped before it ended; " +
+      "its time stays due",
+      "job digest: ok (manual, 3.2 s): Hi",
+    ],
+  );
 });

@@ -241,6 +241,64 @@ Deno.test("stopping cancels a run in progress: nothing recorded, lease freed, th
   assert.deepEqual(job.nextRunAt, new Date("2026-11-25T10:15:00Z"));
 });
 
+Deno.test("stopping with a grace period lets a run end and be recorded, starting no other job", async () => {
+  await using t = await clockedTimeline("2026-11-25T10:00:00.000Z");
+  addJob(t, "long", "15 10 * * *");
+  addJob(t, "next", "16 10 * * *");
+  const gate = deferred<string>();
+  const { calls, runner } = recordingRunner(t.clock);
+  const { scheduler, reports } = schedulerOn(t, {
+    runner: (job, ctx) => job.name === "long" ? gate.promise : runner(job, ctx),
+  });
+  scheduler.start();
+  await t.clock.advanceTo("2026-11-25T10:15:00.000Z");
+  assert.deepEqual(scheduler.running, ["long"]);
+  let stopped = false;
+  const stopping = scheduler.stop({ graceMs: 120_000 }).then(() => stopped = true);
+  await t.clock.advanceTo("2026-11-25T10:16:30.000Z");
+  assert.equal(stopped, false, "waits for the run");
+  assert.deepEqual(calls, [], "a job that comes due meanwhile does not start");
+  gate.resolve("done at last");
+  await t.clock.advance(0);
+  await stopping;
+  assert.equal(t.clock.now().toISOString(), "2026-11-25T10:16:30.000Z", "not the whole grace");
+  assert.deepEqual(reports.map((r) => [r.status, r.recorded]), [["succeeded", true]]);
+  assert.equal(t.timeline.jobs.get("long")?.runCount, 1);
+  assert.equal(t.timeline.jobs.get("next")?.runCount, 0);
+  assert.deepEqual(t.timeline.jobs.get("next")?.nextRunAt, new Date("2026-11-25T10:16:00Z"));
+});
+
+Deno.test("a run that outlasts the grace period is cancelled; stopping again cancels at once", async () => {
+  await using t = await clockedTimeline("2026-11-25T10:00:00.000Z");
+  addJob(t, "long", "15 10 * * *");
+  const runner: JobRunner = (_job, { signal }) =>
+    new Promise((_, reject) => {
+      signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+    });
+  const first = schedulerOn(t, { runner });
+  first.scheduler.start();
+  await t.clock.advanceTo("2026-11-25T10:15:00.000Z");
+  const stopping = first.scheduler.stop({ graceMs: 30_000 });
+  await t.clock.advance(29_999);
+  assert.equal(first.reports.length, 0, "still within the grace period");
+  await t.clock.advance(1);
+  await stopping;
+  assert.deepEqual(first.reports.map((r) => [r.status, r.recorded]), [["cancelled", false]]);
+  assert.deepEqual(t.timeline.jobs.get("long")?.nextRunAt, new Date("2026-11-25T10:15:00Z"));
+
+  const second = schedulerOn(t, { runner, owner: "p2" });
+  second.scheduler.start();
+  await t.clock.advance(0);
+  assert.deepEqual(second.scheduler.running, ["long"], "the time stayed due");
+  const patient = second.scheduler.stop({ graceMs: 3_600_000 });
+  await t.clock.advance(0);
+  await second.scheduler.stop(); // a second Ctrl-C
+  await patient;
+  assert.deepEqual(second.reports.map((r) => [r.status, r.trigger]), [["cancelled", "catch-up"]]);
+  assert.equal(t.clock.now().toISOString(), "2026-11-25T10:15:30.000Z");
+  assert.equal(t.timeline.jobs.get("long")?.lockOwner, undefined);
+});
+
 Deno.test("a long run renews its lease; one that loses it is not recorded", async () => {
   await using t = await clockedTimeline("2026-11-25T10:00:00.000Z");
   addJob(t, "long", "15 10 * * *");
