@@ -1,12 +1,16 @@
 /**
  * The one entry point: argv -> subcommand -> exit code. The only place that calls `Deno.exit`.
  *
+ * A first argument of `__kafclaw-fs-helper` runs the sandbox's file helper instead of the CLI: a
+ * binary made by `deno compile` is its own helper (core/tools/sandbox/helper.ts). The CLI is
+ * imported only after that branch, so the helper's process never loads it.
+ *
  * @module
  */
 import { CliError, UsageError } from "./cli/_errors.ts";
 import { processIo } from "./cli/_io.ts";
 import { type Prompter, terminalPrompter } from "./cli/_prompt.ts";
-import { runCli } from "./cli/mod.ts";
+import { FS_HELPER_ARG, runFsHelper } from "./core/tools/sandbox/helper.ts";
 
 /** Turns an error thrown by a subcommand into a message for the user and an exit code. */
 export function reportError(error: unknown, debug: boolean, err: (s: string) => void): number {
@@ -32,6 +36,8 @@ export function reportError(error: unknown, debug: boolean, err: (s: string) => 
 }
 
 if (import.meta.main) {
+  if (Deno.args[0] === FS_HELPER_ARG) Deno.exit(runFsHelper(Deno.args.slice(1)));
+  const { runCli } = await import("./cli/mod.ts");
   const args = Deno.args;
   const debug = args.includes("--debug");
   let code: number;

@@ -28,5 +28,11 @@ try {
 } catch {
   // An invalid config: main.ts will say what is wrong; the workspace is not needed for that.
 }
-const set = narrowSet(PERMISSION_SETS[name], { home, extraRead: extra, extraWrite: extra });
+// This script runs under the same Deno as main.ts will (scripts/kafclaw), so its path is that one.
+const set = narrowSet(PERMISSION_SETS[name], {
+  home,
+  extraRead: extra,
+  extraWrite: extra,
+  deno: Deno.execPath(),
+});
 for (const flag of denoFlags(set)) console.log(flag);

@@ -95,8 +95,22 @@ export function unionOf(sets: readonly PermissionSet[]): PermissionSet {
   return out as PermissionSet;
 }
 
-/** The set `deno compile` bakes into the binary: the union of every subcommand's set. */
-export const COMPILE_SET: PermissionSet = unionOf(Object.values(PERMISSION_SETS));
+/**
+ * The name under which a compiled binary may start itself: without bubblewrap (macOS) the sandbox's
+ * file helper is the binary run again with a reserved argument (core/tools/sandbox/helper.ts).
+ * Deno resolves the name on PATH when the binary starts, so this holds for a binary installed as
+ * `kafclaw` on PATH, as the install instructions say.
+ */
+export const SELF_COMMAND = "kafclaw";
+
+/**
+ * The set `deno compile` bakes into the binary: the union of every subcommand's set, plus starting
+ * itself ({@link SELF_COMMAND}).
+ */
+export const COMPILE_SET: PermissionSet = unionOf([
+  ...Object.values(PERMISSION_SETS),
+  { run: [SELF_COMMAND] },
+]);
 
 /** The set name the launcher passes to `deno run -P=<name>` for an argv. */
 export function permissionSetFor(argv: readonly string[]): Subcommand | "help" {
@@ -135,15 +149,24 @@ export interface NarrowingFacts {
   readonly extraRead?: readonly string[];
   /** Extra paths a subcommand must write (a workspace outside KAFCLAW_HOME). */
   readonly extraWrite?: readonly string[];
+  /**
+   * The Deno binary that runs the subcommand: a set that starts the sandbox may also start it
+   * again, as the file helper of the no-bubblewrap fallback.
+   */
+  readonly deno?: string;
 }
 
 /**
- * Narrows a set's file access to KAFCLAW_HOME (and any extra read paths). Grants that are already
- * lists or absent stay as they are; network narrowing comes from the configured endpoints later.
+ * Narrows a set's file access to KAFCLAW_HOME (and any extra read paths), and lets a set that
+ * starts the sandbox (it may run `bwrap`) start `facts.deno` too. Grants that are already lists or
+ * absent stay as they are; network narrowing comes from the configured endpoints later.
  */
 export function narrowSet(set: PermissionSet, facts: NarrowingFacts): PermissionSet {
   const out: Record<string, Grant> = { ...set };
   if (set.read === true) out.read = [facts.home, ...(facts.extraRead ?? [])];
   if (set.write === true) out.write = [facts.home, ...(facts.extraWrite ?? [])];
+  if (facts.deno !== undefined && Array.isArray(set.run) && set.run.includes("bwrap")) {
+    out.run = [...set.run, facts.deno];
+  }
   return out as PermissionSet;
 }

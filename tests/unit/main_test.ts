@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { CliError, UsageError } from "../../cli/_errors.ts";
+import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
+import { FS_HELPER_ARG } from "../../core/tools/sandbox/helper.ts";
 import { reportError } from "../../main.ts";
 
 function report(error: unknown, debug = false) {
@@ -43,3 +45,69 @@ Deno.test("an unexpected error shows its message and suggests --debug; --debug s
     "kafclaw: a string\nkafclaw: run again with --debug for details",
   );
 });
+
+const REPO = new URL("../../", import.meta.url).pathname;
+
+/** Runs main.ts from source under the compile set, as a compiled binary would hold it. */
+async function mainTs(args: string[], stdin = ""): Promise<Deno.CommandOutput> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", "-P=kafclaw", "main.ts", ...args],
+    cwd: REPO,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  return await child.output();
+}
+
+Deno.test("--help does not list the file helper's reserved argument", async () => {
+  const out = await mainTs(["--help"]);
+  const help = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.match(help, /^Commands:$/m);
+  assert.ok(!help.includes(FS_HELPER_ARG) && !/fs-helper/i.test(help), help);
+  assert.ok(!(SUBCOMMANDS as readonly string[]).includes(FS_HELPER_ARG));
+});
+
+Deno.test("the reserved first argument runs the file helper instead of the CLI", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/a.txt`, "hello");
+  const config = { root: dir.path, gitGuard: null, maxFileBytes: 1024 };
+  const requests = [
+    { id: 1, op: "list", path: "" },
+    { id: 2, op: "read", path: "a.txt", maxBytes: 100 },
+    { id: 3, op: "read", path: "../outside", maxBytes: 100 },
+  ];
+  const out = await mainTs(
+    [FS_HELPER_ARG, JSON.stringify(config)],
+    requests.map((r) => JSON.stringify(r) + "\n").join(""),
+  );
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines, [
+    { ready: true },
+    { id: 1, ok: true, value: [{ name: "a.txt", kind: "file", size: 5 }] },
+    { id: 2, ok: true, value: "hello" },
+    { id: 3, ok: false, code: "outside", reason: "the path leaves the workspace" },
+  ]);
+});
+
+Deno.test("the reserved argument without the sandbox's config exits 2 and says it is internal", async () => {
+  for (const args of [[FS_HELPER_ARG], [FS_HELPER_ARG, "{}"], [FS_HELPER_ARG, '{"root":"rel"}']]) {
+    const out = await mainTs(args);
+    assert.equal(out.code, 2, args.join(" "));
+    assert.match(
+      new TextDecoder().decode(out.stderr),
+      /^kafclaw: __kafclaw-fs-helper is started by the sandbox only: expected /,
+    );
+    assert.equal(out.stdout.length, 0);
+  }
+});
+
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.realPath(await Deno.makeTempDir({ prefix: "kafclaw-main-" }));
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}

@@ -14,7 +14,7 @@ export interface SystemDir {
 
 /** Where the sandboxed workspace appears inside. */
 export const SANDBOX_ROOT = "/work";
-/** Where the Deno binary appears inside, for the file helper. */
+/** Where the file helper's binary (the Deno CLI, or kafclaw compiled) appears inside. */
 export const SANDBOX_DENO = "/kafclaw/deno";
 /** The uid and gid inside the sandbox (its own user namespace). */
 export const SANDBOX_UID = 65534;
@@ -49,7 +49,7 @@ export interface SandboxView {
   readonly etcDir: string;
   /** Bind `<workspace>/.git` read-only over `/work/.git`. */
   readonly protectGit: boolean;
-  /** The Deno binary to bind at {@link SANDBOX_DENO} (the file helper only). */
+  /** The file helper's binary to bind at {@link SANDBOX_DENO} (the file helper only). */
   readonly deno: string | null;
   readonly tmpBytes: number;
   /** The folder to start in, as parts under /work. */

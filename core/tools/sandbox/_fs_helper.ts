@@ -259,7 +259,8 @@ export function fsHelperMain(config: FsHelperConfig): void {
       send({ id: request.id, ok: true, value });
     } catch (error) {
       const refusal = (error as Refusal | null)?.refusal === true ? error as Refusal : null;
-      send({ id: request.id, ok: false, ...(refusal ?? explain(error)) });
+      const { code, reason } = refusal ?? explain(error);
+      send({ id: request.id, ok: false, code, reason });
     }
   };
 

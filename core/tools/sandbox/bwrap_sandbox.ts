@@ -6,7 +6,6 @@
  * @module
  */
 import { FsHelperClient } from "./_fs_client.ts";
-import { fsHelperUrl } from "./_fs_helper.ts";
 import {
   dropArgs,
   execInner,
@@ -20,6 +19,7 @@ import {
 } from "./_bwrap_args.ts";
 import { adoptWorkspace, gitGuard, ownUid, systemLayout, writeSandboxEtc } from "./_host.ts";
 import { runBounded } from "./_run.ts";
+import { helperCommand } from "./helper.ts";
 import type { ResolvedSandboxConfig } from "./options.ts";
 import { splitWorkspacePath } from "./paths.ts";
 import {
@@ -167,7 +167,9 @@ export class BwrapSandbox implements Sandbox {
 
   async #spawnHelper(): Promise<Deno.ChildProcess> {
     const guard = await gitGuard(this.#host.workspace);
-    const view = this.#view({ cwd: [], protectGit: guard !== null, deno: this.#config.denoPath });
+    // The helper's binary (the Deno CLI, or kafclaw compiled) is bound read-only at SANDBOX_DENO.
+    const { helper } = this.#config;
+    const view = this.#view({ cwd: [], protectGit: guard !== null, deno: helper.path });
     // Only processes and open files: V8 reserves far more address space than it uses, the helper
     // stays for the sandbox's life, Deno writes its own cache, and the helper checks the size of
     // what it writes itself.
@@ -175,15 +177,16 @@ export class BwrapSandbox implements Sandbox {
       processes: HELPER_PROCESSES,
       openFiles: this.#config.limits.openFiles,
     });
-    const url = fsHelperUrl({
-      root: SANDBOX_ROOT,
-      gitGuard: guard,
-      maxFileBytes: this.#config.limits.fileSizeBytes,
+    const command = helperCommand(SANDBOX_DENO, {
+      compiled: helper.compiled,
+      config: {
+        root: SANDBOX_ROOT,
+        gitGuard: guard,
+        maxFileBytes: this.#config.limits.fileSizeBytes,
+      },
     });
-    const deno = [SANDBOX_DENO, "run", "--no-config", "--no-lock", "--no-prompt", "--quiet"];
-    deno.push(`--allow-read=${SANDBOX_ROOT}`, `--allow-write=${SANDBOX_ROOT}`, url);
     return new Deno.Command("bwrap", {
-      args: this.#argv({ ...view, cwd: [] }, [...bounded, ...deno]),
+      args: this.#argv(view, [...bounded, ...command]),
       clearEnv: true,
       env: { PATH: HOST_PATH },
       stdin: "piped",

@@ -18,7 +18,9 @@
  * - Run as root, a first bubblewrap stage drops to uid 65534 (or `uid`) with no capabilities
  *   before the sandbox proper, and the workspace is handed to that uid when opened.
  * - The file tools run in a resident Deno helper inside the same view, allowed to read and write
- *   /work only, which refuses any real path outside /work.
+ *   /work only, which refuses any real path outside /work. In a binary made by `deno compile` the
+ *   helper is that binary, started with a reserved argument that main.ts routes to it (see
+ *   helper.ts for how it is started and what that changes).
  *
  * @example
  * ```ts ignore
@@ -40,6 +42,14 @@ export {
   type SandboxOptions,
 } from "./options.ts";
 export { splitWorkspacePath, type WorkspacePath } from "./paths.ts";
+export {
+  FS_HELPER_ARG,
+  type HelperBinary,
+  helperBinary,
+  helperCommand,
+  runFsHelper,
+  type SelfFacts,
+} from "./helper.ts";
 export { BwrapSandbox } from "./bwrap_sandbox.ts";
 export { bwrapMcpWrapper, type McpServerLimits, type McpWrapOptions } from "./mcp_wrap.ts";
 export { WorkerSandbox } from "./worker_sandbox.ts";

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type HelperBinary, helperBinary } from "./helper.ts";
 
 /**
  * Resource limits of every command (and, where noted, of the file helper). They apply inside the
@@ -46,7 +47,10 @@ export interface SandboxOptions {
   /** Host uid and gid the sandbox drops to when this process runs as root (default 65534). */
   readonly uid?: number;
   readonly gid?: number;
-  /** The Deno binary that runs the file helper (default `Deno.execPath()`). */
+  /**
+   * The executable that runs the file helper (default `Deno.execPath()`): the Deno CLI, or
+   * kafclaw compiled by `deno compile`; {@link helperBinary} tells which, and so how it starts.
+   */
   readonly denoPath?: string;
   /** A file operation that takes longer restarts the file helper (default 15000). */
   readonly fsTimeoutMs?: number;
@@ -61,7 +65,7 @@ export interface ResolvedSandboxConfig {
   readonly limits: SandboxLimits;
   readonly uid: number;
   readonly gid: number;
-  readonly denoPath: string;
+  readonly helper: HelperBinary;
   readonly fsTimeoutMs: number;
   readonly stateDir: string | null;
 }
@@ -92,7 +96,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     limits,
     uid,
     gid,
-    denoPath: options.denoPath ?? Deno.execPath(),
+    helper: helperBinary(options.denoPath),
     fsTimeoutMs: positiveInteger("fsTimeoutMs", options.fsTimeoutMs ?? 15000),
     stateDir: options.stateDir ?? null,
   };

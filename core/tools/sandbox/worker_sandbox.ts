@@ -5,6 +5,11 @@
  * the real path of everything it touches. File operations and commands in one workspace run one
  * at a time. `exec` is off unless the owner turned on the unsandboxed mode.
  *
+ * In a binary made by `deno compile` the helper is that binary (helper.ts), whose permissions
+ * cannot be narrowed to a path: it drops net, env, run, sys, ffi and import, but keeps read and
+ * write of everything this process may read and write, so here its real-path checks are the only
+ * fence around the workspace. Spawning it also needs run permission for the binary's own path.
+ *
  * Why a process and not a Web Worker with `deno.permissions`: that Worker option is unstable in
  * Deno 2.9, and without `--unstable-worker-options` Deno ends the whole process (exit code 70)
  * rather than throwing, so it cannot be tried and caught.
@@ -12,9 +17,9 @@
  * @module
  */
 import { FsHelperClient } from "./_fs_client.ts";
-import { fsHelperUrl } from "./_fs_helper.ts";
 import { HOST_PATH } from "./_bwrap_args.ts";
 import { GROUP_WRAPPER, runBounded } from "./_run.ts";
+import { helperCommand } from "./helper.ts";
 import type { ResolvedSandboxConfig } from "./options.ts";
 import { splitWorkspacePath } from "./paths.ts";
 import {
@@ -166,14 +171,16 @@ export class WorkerSandbox implements Sandbox {
   }
 
   #spawnHelper(): Deno.ChildProcess {
-    const url = fsHelperUrl({
-      root: this.workspace,
-      gitGuard: null,
-      maxFileBytes: this.#config.limits.fileSizeBytes,
+    const { helper } = this.#config;
+    const [program = helper.path, ...args] = helperCommand(helper.path, {
+      compiled: helper.compiled,
+      config: {
+        root: this.workspace,
+        gitGuard: null,
+        maxFileBytes: this.#config.limits.fileSizeBytes,
+      },
     });
-    const args = ["run", "--no-config", "--no-lock", "--no-prompt", "--quiet"];
-    args.push(`--allow-read=${this.workspace}`, `--allow-write=${this.workspace}`, url);
-    return new Deno.Command(this.#config.denoPath, {
+    return new Deno.Command(program, {
       args,
       cwd: this.#stateDir,
       clearEnv: true,

@@ -30,7 +30,7 @@ Deno.test("every subcommand has a permission set and the compile set covers them
   assert.equal(COMPILE_SET.net, true);
   assert.deepEqual(
     COMPILE_SET.run,
-    ["bwrap", "git", "prlimit", "setpriv", "traceroute", "tracepath"].sort(),
+    ["bwrap", "git", "kafclaw", "prlimit", "setpriv", "traceroute", "tracepath"].sort(),
   );
 });
 
@@ -68,6 +68,19 @@ Deno.test("narrowSet limits file access to KAFCLAW_HOME and keeps lists as they 
   });
   assert.deepEqual([ws.read, ws.write], [["/h", "/w"], ["/h", "/w"]]);
   assert.deepEqual(narrowSet(PERMISSION_SETS.version, { home: "/h" }), PERMISSION_SETS.version);
+  // A set that starts the sandbox may start Deno again (the fallback's file helper); others not.
+  const deno = "/opt/deno/bin/deno";
+  assert.deepEqual(narrowSet(PERMISSION_SETS.agent, { home: "/h", deno }).run, [
+    "bwrap",
+    "setpriv",
+    "prlimit",
+    deno,
+  ]);
+  assert.deepEqual(
+    narrowSet(PERMISSION_SETS.kshark, { home: "/h", deno }).run,
+    PERMISSION_SETS.kshark.run,
+  );
+  assert.equal(narrowSet(PERMISSION_SETS.config, { home: "/h", deno }).run, undefined);
 });
 
 Deno.test("denoFlags renders whole and listed grants and leaves out denied ones", () => {
