@@ -16,6 +16,7 @@ import {
   type JobRunReport,
   type JobSpec,
   Scheduler,
+  syncConfigJobs,
 } from "../core/scheduler/mod.ts";
 import { type Job, Timeline } from "../core/timeline/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
@@ -49,7 +50,9 @@ export function cronCommand(ctx: CliContext): Command {
     .action(async (name: string, opts: AddOptions) => {
       const config = await load(ctx);
       using timeline = open(config);
-      const existed = timeline.jobs.get(name) !== undefined;
+      const old = timeline.jobs.get(name);
+      notFromConfig(config, old);
+      const existed = old !== undefined;
       if (existed && !opts.replace) {
         throw new UsageError(
           `job ${JSON.stringify(name)} exists; use --replace to change it, or cron rm ${name}`,
@@ -91,7 +94,7 @@ export function cronCommand(ctx: CliContext): Command {
     .action(async (name: string) => {
       const config = await load(ctx);
       using timeline = open(config);
-      needJob(timeline, name);
+      notFromConfig(config, needJob(timeline, name));
       timeline.jobs.remove(name);
       ctx.io.out(`removed job ${name}`);
     });
@@ -103,6 +106,7 @@ export function cronCommand(ctx: CliContext): Command {
         const config = await load(ctx);
         using timeline = open(config);
         const job = needJob(timeline, name);
+        notFromConfig(config, job);
         // Enabling starts afresh: times that passed while the job was disabled are not caught up.
         const changed = timeline.jobs.upsert({
           name,
@@ -141,8 +145,33 @@ async function load(ctx: CliContext): Promise<ResolvedConfig> {
   }
 }
 
+/** The timeline, with config's `scheduler.jobs` synced into it. */
 function open(config: ResolvedConfig): Timeline {
-  return Timeline.open(paths(config).timeline);
+  const timeline = Timeline.open(paths(config).timeline);
+  try {
+    syncJobs(config, timeline);
+  } catch (error) {
+    timeline.close();
+    throw error;
+  }
+  return timeline;
+}
+
+/** Config's jobs replace what config defined before; jobs added here are left alone. */
+function syncJobs(config: ResolvedConfig, timeline: Timeline): void {
+  const zone = config.scheduler.timezone;
+  syncConfigJobs(timeline.jobs, config.scheduler.jobs, {
+    now: new Date(),
+    ...(zone === undefined ? {} : { timezone: zone }),
+  });
+}
+
+/** Refuses to edit a job that config defines: the next sync would undo the edit. */
+function notFromConfig(config: ResolvedConfig, job: Job | undefined): void {
+  if (job?.origin !== "config") return;
+  throw new UsageError(
+    `job ${job.name} is defined in scheduler.jobs of ${config.file}; change it there`,
+  );
 }
 
 function define(config: ResolvedConfig, spec: JobSpec) {
@@ -227,6 +256,7 @@ function asJson(config: ResolvedConfig, job: Job) {
     timezone: zone,
     message: job.message,
     enabled: job.enabled,
+    definedIn: job.origin === "config" ? "config" : "cli",
     nextRunAt: job.nextRunAt?.toISOString() ?? null,
     lastRunAt: job.lastRunAt?.toISOString() ?? null,
     lastStatus: job.lastStatus ?? null,
@@ -293,6 +323,7 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
   }
   const runtime = await cliRuntime(ctx, config);
   await using _runtime = runtime;
+  syncJobs(config, runtime.timeline);
   await using scheduler = new Scheduler({
     store: runtime.timeline,
     runner: agentRunner(runtime.loop),

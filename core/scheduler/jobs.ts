@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JobDefinition } from "../timeline/mod.ts";
+import type { JobDefinition, JobStore, JobSyncResult } from "../timeline/mod.ts";
 import { CronSchedule, withTimeZone } from "./cron.ts";
 
 /** A job name: it names the job's session (`cron:<name>`) too. */
@@ -19,9 +19,9 @@ export interface JobSpec {
   /** The internal message the job sends to the agent. */
   readonly message: string;
   /** The IANA time zone; overrides a prefix in `schedule`. */
-  readonly timezone?: string;
+  readonly timezone?: string | undefined;
   /** Default true. */
-  readonly enabled?: boolean;
+  readonly enabled?: boolean | undefined;
 }
 
 /** Options of {@link defineJob}. */
@@ -71,4 +71,18 @@ export function defineJob(spec: JobSpec, options: DefineJobOptions): JobDefiniti
     enabled: spec.enabled ?? true,
     nextRunAt: parsed.next(options.now)!,
   };
+}
+
+/**
+ * Makes the timeline's config-owned jobs match config's `scheduler.jobs` (see
+ * {@link JobStore.syncConfig}): each spec is checked and defined as by `kafclaw cron add`, with
+ * its first time after `now`. Throws as {@link defineJob} does (config validation has already
+ * checked every field, so that means a bug, not bad input).
+ */
+export function syncConfigJobs(
+  store: Pick<JobStore, "syncConfig">,
+  specs: readonly JobSpec[],
+  options: DefineJobOptions,
+): JobSyncResult {
+  return store.syncConfig(specs.map((spec) => ({ ...defineJob(spec, options), origin: "config" })));
 }

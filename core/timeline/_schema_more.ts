@@ -180,3 +180,9 @@ CREATE TABLE delegation_events (
 );
 CREATE INDEX delegation_events_task ON delegation_events (task_id, id);
 `;
+
+/** Step 4: where a job was defined, so config can own its jobs without touching the CLI's. */
+export const JOB_ORIGIN_SQL = `
+ALTER TABLE scheduled_jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'cli'
+  CHECK (origin IN ('cli', 'config'));
+`;

@@ -11,6 +11,9 @@ import { bool, date, int, optDate, optText, text } from "./_row.ts";
 /** How a run ended. */
 export type JobRunStatus = "succeeded" | "failed" | "skipped";
 
+/** Where a job was defined: `kafclaw cron add` (or the API), or config's `scheduler.jobs`. */
+export type JobOrigin = "cli" | "config";
+
 /** A job as the configuration defines it. */
 export interface JobDefinition {
   readonly name: string;
@@ -21,6 +24,15 @@ export interface JobDefinition {
   /** Default true. */
   readonly enabled?: boolean;
   readonly nextRunAt?: Date;
+  /** Default `cli`. */
+  readonly origin?: JobOrigin;
+}
+
+/** What {@link JobStore.syncConfig} changed, by job name. */
+export interface JobSyncResult {
+  readonly added: readonly string[];
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
 }
 
 /** A stored job. */
@@ -30,6 +42,7 @@ export interface Job {
   readonly schedule: string;
   readonly message: string;
   readonly enabled: boolean;
+  readonly origin: JobOrigin;
   readonly lastStatus: JobRunStatus | undefined;
   readonly lastRunAt: Date | undefined;
   readonly nextRunAt: Date | undefined;
@@ -63,6 +76,7 @@ function toJob(row: Row): Job {
     schedule: text(row, "schedule"),
     message: text(row, "message"),
     enabled: bool(row, "enabled"),
+    origin: text(row, "origin") as JobOrigin,
     lastStatus: optText(row, "last_status") as JobRunStatus | undefined,
     lastRunAt: optDate(row, "last_run_at"),
     nextRunAt: optDate(row, "next_run_at"),
@@ -88,9 +102,9 @@ export class JobStore {
     const now = this.#db.now();
     const row = this.#db.get(
       `INSERT INTO scheduled_jobs (job_name, schedule, message, enabled, next_run_at, created_at,
-        updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+        updated_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
         ON CONFLICT (job_name) DO UPDATE SET schedule = ?2, message = ?3, enabled = ?4,
-          next_run_at = coalesce(?5, next_run_at), updated_at = ?6
+          next_run_at = coalesce(?5, next_run_at), updated_at = ?6, origin = ?7
         RETURNING *`,
       job.name,
       job.schedule,
@@ -98,24 +112,45 @@ export class JobStore {
       job.enabled ?? true,
       job.nextRunAt,
       now,
+      job.origin ?? "cli",
     );
     return toJob(row!);
   }
 
   /**
-   * Makes the stored jobs match the configuration in one transaction: each given job is upserted,
-   * every other one disabled (its history is kept). Returns all jobs.
+   * Makes the jobs config owns match `jobs` (config's `scheduler.jobs`), in one transaction. A
+   * listed job is added, or updated when its definition differs (a job of that name added with
+   * `kafclaw cron add` becomes config's); its given `nextRunAt` applies only when it is new, its
+   * schedule changed or it was enabled again, so an unchanged job keeps its due time and history.
+   * A config job no longer listed is removed. Jobs added from the CLI are left alone.
    */
-  sync(jobs: readonly JobDefinition[]): Job[] {
+  syncConfig(jobs: readonly JobDefinition[]): JobSyncResult {
     return this.#db.tx(() => {
-      for (const job of jobs) this.upsert(job);
-      this.#db.run(
-        `UPDATE scheduled_jobs SET enabled = 0, updated_at = ?
-          WHERE enabled = 1 AND job_name NOT IN (SELECT value FROM json_each(?))`,
-        this.#db.now(),
+      const added: string[] = [];
+      const changed: string[] = [];
+      for (const job of jobs) {
+        const old = this.get(job.name);
+        const enabled = job.enabled ?? true;
+        if (
+          old?.origin === "config" && old.schedule === job.schedule &&
+          old.message === job.message && old.enabled === enabled
+        ) continue;
+        const fresh = !old || old.schedule !== job.schedule || (enabled && !old.enabled);
+        const { nextRunAt: _, ...definition } = job;
+        this.upsert({
+          ...definition,
+          origin: "config",
+          ...(fresh && job.nextRunAt ? { nextRunAt: job.nextRunAt } : {}),
+        });
+        (old ? changed : added).push(job.name);
+      }
+      const removed = this.#db.all(
+        `DELETE FROM scheduled_jobs
+          WHERE origin = 'config' AND job_name NOT IN (SELECT value FROM json_each(?))
+          RETURNING job_name`,
         JSON.stringify(jobs.map((j) => j.name)),
-      );
-      return this.list();
+      ).map((row) => text(row, "job_name"));
+      return { added, changed, removed };
     });
   }
 

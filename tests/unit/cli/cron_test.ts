@@ -86,6 +86,7 @@ Deno.test("cron add, list, disable, enable and rm round-trip through the timelin
     timezone: "UTC",
     message: "The report",
     enabled: true,
+    definedIn: "cli",
     nextRunAt: `${firstOfMonth.slice(0, 10)}T00:00:00.000Z`,
     lastRunAt: null,
     lastStatus: null,
@@ -276,4 +277,47 @@ Deno.test("cron serve prints one line per run: ok with the answer, error, skippe
       "job digest: ok (manual, 3.2 s): Hi",
     ],
   );
+});
+
+Deno.test("jobs from scheduler.jobs are listed and run like the others, edited only in config", async () => {
+  await using home = await tempHome();
+  const file = await writeConfig(home.path, {
+    scheduler: {
+      jobs: [{ name: "digest", schedule: "0 0 1 * *", message: "Summarise the month" }],
+    },
+  });
+  const env = { KAFCLAW_HOME: home.path };
+  assert.equal(
+    (await kafclaw(env, "cron", "add", "mine", "--schedule", "@daily", "-m", "x")).code,
+    0,
+  );
+  const list = await kafclaw(env, "cron", "list", "--json");
+  assert.equal(list.code, 0, list.stderr);
+  const jobs = JSON.parse(list.stdout) as { name: string; message: string; definedIn: string }[];
+  assert.deepEqual(jobs.map((j) => [j.name, j.message, j.definedIn]), [
+    ["digest", "Summarise the month", "config"],
+    ["mine", "x", "cli"],
+  ]);
+  for (
+    const args of [["rm", "digest"], ["disable", "digest"], [
+      "add",
+      "digest",
+      "--schedule",
+      "@daily",
+      "-m",
+      "y",
+      "--replace",
+    ]]
+  ) {
+    const refused = await kafclaw(env, "cron", ...args);
+    assert.equal(refused.code, 2, args.join(" "));
+    assert.equal(
+      refused.stderr,
+      `kafclaw: job digest is defined in scheduler.jobs of ${file}; change it there`,
+    );
+  }
+  // Removed from config, the job is gone; the one added with cron add stays.
+  await writeConfig(home.path, {});
+  const after = await kafclaw(env, "cron", "list", "--json");
+  assert.deepEqual(JSON.parse(after.stdout).map((j: { name: string }) => j.name), ["mine"]);
 });

@@ -15,6 +15,7 @@ Deno.test("jobs are upserted from config keeping their history, and listed by na
     schedule: "0 8 * * *",
     message: "summarise",
     enabled: true,
+    origin: "cli",
     lastStatus: undefined,
     lastRunAt: undefined,
     nextRunAt: undefined,
@@ -45,19 +46,48 @@ Deno.test("jobs are upserted from config keeping their history, and listed by na
   assert.equal(jobs.get("nope"), undefined);
 });
 
-Deno.test("sync upserts the configured jobs and disables the others", async () => {
+Deno.test("syncConfig owns config's jobs: adds, updates, keeps due times, removes, never touches CLI jobs", async () => {
   await using t = await tempTimeline();
   const jobs = t.timeline.jobs;
-  jobs.upsert({ name: "old", schedule: "* * * * *", message: "x" });
-  const all = jobs.sync([
-    { name: "a", schedule: "*/5 * * * *", message: "ping" },
-    { name: "b", schedule: "0 0 * * 0", message: "weekly", enabled: false },
+  jobs.upsert({ name: "mine", schedule: "* * * * *", message: "x" });
+  jobs.upsert({ name: "taken", schedule: "* * * * *", message: "from the cli" });
+  const first = jobs.syncConfig([
+    { name: "a", schedule: "*/5 * * * *", message: "ping", nextRunAt: after(1000) },
+    { name: "b", schedule: "0 0 * * 0", message: "weekly", enabled: false, nextRunAt: after(2000) },
+    { name: "taken", schedule: "0 1 * * *", message: "config's now", nextRunAt: after(3000) },
   ]);
-  assert.deepEqual(all.map((j) => [j.name, j.enabled]), [["a", true], ["b", false], [
-    "old",
-    false,
-  ]]);
-  assert.deepEqual(jobs.sync([]).map((j) => j.enabled), [false, false, false]);
+  assert.deepEqual(first, { added: ["a", "b"], changed: ["taken"], removed: [] });
+  assert.deepEqual(jobs.list().map((j) => [j.name, j.origin, j.enabled]), [
+    ["a", "config", true],
+    ["b", "config", false],
+    ["mine", "cli", true],
+    ["taken", "config", true],
+  ]);
+  assert.deepEqual(jobs.get("a")?.nextRunAt, after(1000));
+  // A run moves a's due time; syncing the same definition again changes nothing.
+  assert.ok(jobs.tryLock("a", { owner: "p", until: after(5000) }));
+  assert.ok(jobs.finishRun("a", { owner: "p", status: "succeeded", nextRunAt: after(9000) }));
+  const same = jobs.syncConfig([
+    { name: "a", schedule: "*/5 * * * *", message: "ping", nextRunAt: after(1500) },
+    { name: "b", schedule: "0 0 * * 0", message: "weekly", enabled: false, nextRunAt: after(2000) },
+    { name: "taken", schedule: "0 1 * * *", message: "config's now", nextRunAt: after(3000) },
+  ]);
+  assert.deepEqual(same, { added: [], changed: [], removed: [] });
+  assert.deepEqual(jobs.get("a")?.nextRunAt, after(9000));
+  assert.equal(jobs.get("a")?.runCount, 1);
+  // A new message keeps the due time; a new schedule or enabling again takes the given one.
+  const edited = jobs.syncConfig([
+    { name: "a", schedule: "*/5 * * * *", message: "pong", nextRunAt: after(1500) },
+    { name: "b", schedule: "0 0 * * 0", message: "weekly", nextRunAt: after(2500) },
+  ]);
+  assert.deepEqual(edited, { added: [], changed: ["a", "b"], removed: ["taken"] });
+  assert.deepEqual(jobs.get("a")?.nextRunAt, after(9000));
+  assert.equal(jobs.get("a")?.message, "pong");
+  assert.deepEqual(jobs.get("b")?.nextRunAt, after(2500));
+  jobs.syncConfig([{ name: "a", schedule: "0 2 * * *", message: "pong", nextRunAt: after(7000) }]);
+  assert.deepEqual(jobs.get("a")?.nextRunAt, after(7000));
+  assert.deepEqual(jobs.syncConfig([]).removed, ["a"]);
+  assert.deepEqual(jobs.list().map((j) => j.name), ["mine"]);
 });
 
 Deno.test("a job lease is taken by one owner until it runs out or is released", async () => {

@@ -163,7 +163,26 @@ Deno.test("migrations apply only the missing steps and must be numbered from 1",
     (e: Error) =>
       e instanceof RangeError && e.message === 'Migration "two" has version 2, expected 1',
   );
-  assert.throws(() => migrate(db, { migrations: [] }), /":memory:": its schema version 3/);
+  assert.throws(
+    () => migrate(db, { migrations: [] }),
+    new RegExp(`":memory:": its schema version ${SCHEMA_VERSION}`),
+  );
+  db.close();
+});
+
+Deno.test("an older timeline upgrades in place: jobs added before origins existed are the CLI's", () => {
+  const db = new DatabaseSync(":memory:");
+  migrate(db, { migrations: MIGRATIONS.slice(0, 3) });
+  db.exec(
+    `INSERT INTO scheduled_jobs (job_name, schedule, message, created_at, updated_at)
+      VALUES ('old', '* * * * *', 'm', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+  );
+  assert.equal(migrate(db), SCHEMA_VERSION);
+  assert.deepEqual(
+    { ...db.prepare("SELECT job_name, origin FROM scheduled_jobs").get() },
+    { job_name: "old", origin: "cli" },
+  );
+  assert.throws(() => db.exec("UPDATE scheduled_jobs SET origin = 'api'"), /CHECK constraint/);
   db.close();
 });
 
