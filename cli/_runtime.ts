@@ -6,13 +6,18 @@
  */
 import type { AgentRuntime } from "../core/agent/runtime.ts";
 import type { ResolvedConfig } from "../core/config/mod.ts";
+import { UnknownAgentError } from "../core/agent/profile.ts";
 import { ProviderNotConfiguredError } from "../core/provider/mod.ts";
 import { terminalAsker } from "./_approve.ts";
 import { UsageError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
 /** The agent runtime of one CLI run; close it when done. */
-export async function cliRuntime(ctx: CliContext, config: ResolvedConfig): Promise<AgentRuntime> {
+export async function cliRuntime(
+  ctx: CliContext,
+  config: ResolvedConfig,
+  options: { readonly agent?: string | undefined } = {},
+): Promise<AgentRuntime> {
   const askOwner = terminalAsker({
     io: ctx.io,
     prompter: ctx.prompter,
@@ -25,9 +30,11 @@ export async function cliRuntime(ctx: CliContext, config: ResolvedConfig): Promi
     return await createAgentRuntime(config, {
       ...(askOwner ? { askOwner } : {}),
       warn: (m) => ctx.io.err(`kafclaw: ${m}`),
+      ...(options.agent === undefined ? {} : { agent: options.agent }),
     });
   } catch (error) {
     if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
+    if (error instanceof UnknownAgentError) throw new UsageError(error.message);
     throw error;
   }
 }

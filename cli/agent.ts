@@ -58,7 +58,8 @@ export function agentCommand(ctx: CliContext): Command {
     .description("talk to the agent: one message with -m, or an interactive session")
     .option("-m, --message <text>", "send one message and print the answer")
     .option("-s, --session <key>", "the session to continue", "cli:default")
-    .action(async (opts: { message?: string; session: string }) => {
+    .option("-a, --agent <id>", "run as this agent of agents.list (its model)")
+    .action(async (opts: { message?: string; session: string; agent?: string }) => {
       const env = ctx.env();
       let config;
       try {
@@ -67,7 +68,7 @@ export function agentCommand(ctx: CliContext): Command {
         if (error instanceof ConfigError) throw new CliError(error.message);
         throw error;
       }
-      const runtime = await cliRuntime(ctx, config);
+      const runtime = await cliRuntime(ctx, config, { agent: opts.agent });
       try {
         if (opts.message !== undefined) {
           if (!opts.message.trim()) throw new UsageError("-m needs a message");

@@ -5,7 +5,8 @@
  * and validation (core/config), the permission table, the transport's delivery core, sessions,
  * subagent limits, the soul-file tool, tool definitions, and the sandbox's path rules and
  * argument builder, the timeline's storage, and the policy (decisions, taint, quotas, rate limits,
- * budgets, redaction). Later steps add approvals and the bus.
+ * budgets, redaction, sensitivity routing), approvals and how owners answer them, and which agent
+ * runs. Later steps add the bus.
  */
 Deno.env.delete("RUST_BACKTRACE");
 
@@ -14,7 +15,7 @@ const CRITICAL: RegExp[] = [
   /^core\/config\/.+\.ts$/,
   /^core\/permissions\/.+\.ts$/,
   /^core\/transport\/(dispatch|executor|dead_letter|murmur2)\.ts$/,
-  /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard)\.ts$/,
+  /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard|inbound|profile)\.ts$/,
   /^core\/tools\/define\.ts$/,
   /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
   /^core\/timeline\/.+\.ts$/,

@@ -10,6 +10,7 @@
 import {
   Budget,
   canAskOwner,
+  ContentClassifier,
   costOf,
   decide,
   isSenderAllowed,
@@ -37,6 +38,19 @@ export interface GuardedTurn {
   readonly taint: TurnTaint;
   /** Set when the turn may not run at all (rate limit); the text is the answer. */
   readonly refusal: string | undefined;
+  /** What policy.sensitivity found in what the turn sends; see {@link Guard.route}. */
+  readonly sensitivity: TurnSensitivity;
+}
+
+/** The sensitivity of a turn so far: it only grows. */
+export interface TurnSensitivity {
+  /** The levels found, in the order they were first found. */
+  readonly levels: string[];
+  /**
+   * The model the turn is bound to from the first content routed there on, with no fallback to
+   * any other (private data meant for a local model must not reach a cloud one when it fails).
+   */
+  routeTo: string | undefined;
 }
 
 /** What a tool call may do. */
@@ -68,7 +82,9 @@ export class Guard {
   readonly #quota: TokenQuota;
   readonly #budget: Budget;
   readonly #redactor: SecretRedactor;
+  readonly #classifier: ContentClassifier;
 
+  /** @throws {ConfigError} when a sensitivity pattern does not compile. */
   constructor(deps: GuardDeps) {
     this.#deps = deps;
     const now = deps.now ?? (() => new Date());
@@ -77,6 +93,7 @@ export class Guard {
     this.#quota = new TokenQuota((start, f) => usage.tokensSince(start, f), deps.settings, { now });
     this.#budget = new Budget((start) => usage.costSince(start), deps.settings, { now });
     this.#redactor = new SecretRedactor({ known: deps.secrets });
+    this.#classifier = new ContentClassifier(deps.settings.sensitivity);
   }
 
   /** Redacts secrets from text (for logs and channels too). */
@@ -95,6 +112,7 @@ export class Guard {
     const traceId = hex(16);
     const rootSpanId = hex(8);
     const limit = this.#limiter.take({ channel: input.channel, sender: input.sender });
+    const { levels } = this.#classifier.classify(input.text);
     this.#deps.timeline.events.record({
       kind: "INBOUND",
       traceId,
@@ -103,7 +121,11 @@ export class Guard {
       channel: input.channel,
       sender: input.sender,
       contentText: this.redact(input.text),
-      metadata: { messageType: input.messageType, ...(limit.ok ? {} : { refused: limit.code }) },
+      metadata: {
+        messageType: input.messageType,
+        ...(levels.length > 0 ? { sensitivity: levels } : {}),
+        ...(limit.ok ? {} : { refused: limit.code }),
+      },
       taint: input.messageType === "internal" ? "trusted" : "untrusted",
     });
     return {
@@ -112,7 +134,45 @@ export class Guard {
       rootSpanId,
       taint: TurnTaint.start({ messageType: input.messageType }),
       refusal: limit.ok ? undefined : limit.message,
+      sensitivity: { levels: [], routeTo: undefined },
     };
+  }
+
+  /**
+   * The model everything the turn sends next must go to, by policy.sensitivity, or undefined for
+   * the configured chain. Rules see all of it (the message, history, relevant memory, soul files,
+   * tool results), before each LLM call; once a turn is routed it stays routed. A newly found
+   * level or route is recorded as a POLICY event.
+   */
+  route(turn: GuardedTurn, messages: readonly ChatMessage[]): string | undefined {
+    const text = messages.map((m) =>
+      [
+        m.content ?? "",
+        ...(m.role === "assistant" ? m.toolCalls ?? [] : []).map((c) => c.arguments),
+      ]
+        .join("\n")
+    ).join("\n");
+    const found = this.#classifier.classify(text);
+    const state = turn.sensitivity;
+    const fresh = found.levels.filter((level) => !state.levels.includes(level));
+    const newRoute = state.routeTo === undefined ? found.routeTo : undefined;
+    if (fresh.length === 0 && newRoute === undefined) return state.routeTo;
+    state.levels.push(...fresh);
+    state.routeTo ??= newRoute;
+    this.#deps.timeline.events.record({
+      kind: "POLICY",
+      traceId: turn.traceId,
+      parentSpanId: turn.rootSpanId,
+      sessionKey: turn.sessionKey,
+      contentText: state.routeTo
+        ? `sensitive content (${state.levels.join(", ")}): sent to ${state.routeTo} only`
+        : `sensitive content (${state.levels.join(", ")})`,
+      metadata: {
+        sensitivity: state.levels,
+        ...(state.routeTo ? { routedTo: state.routeTo } : {}),
+      },
+    });
+    return state.routeTo;
   }
 
   /** Checks quotas and budgets before an LLM call; a refusal is the text to answer with. */

@@ -5,10 +5,12 @@
  *
  * @module
  */
+import { TurnTaint } from "../policy/mod.ts";
 import type { ChatMessage, ChatProvider, ToolCall, ToolDefinition } from "../provider/types.ts";
 import type { ApprovalRequest, Tier, ToolContext, ToolResult } from "../tools/types.ts";
-import { buildSystemPrompt, type MessageType, type SoulFile } from "./context.ts";
+import { buildSystemPrompt, DEFAULT_BUDGETS, type MessageType, type SoulFile } from "./context.ts";
 import type { Guard, GuardedTurn } from "./guard.ts";
+import { PUBLIC_SCOPE, type TurnMemory, type TurnOrigin, type TurnScope } from "./memory_lane.ts";
 import type { SessionStore } from "./sessions.ts";
 
 /** What the loop needs from the tool registry. */
@@ -45,6 +47,11 @@ export interface LoopDeps {
   readonly approve: (request: ApprovalRequest) => Promise<boolean>;
   /** The policy and the timeline; without it every tool call runs (unit tests of the loop). */
   readonly guard?: Guard;
+  /**
+   * Long-term memory: relevant memories in the prompt, conversations, tool results and summaries
+   * kept; without it the loop remembers nothing beyond its sessions.
+   */
+  readonly memory?: TurnMemory;
   readonly now?: () => Date;
 }
 
@@ -58,6 +65,8 @@ export interface TurnRequest {
   readonly sender?: string;
   /** A `provider/model` for this turn only (subagents may ask for one). */
   readonly model?: string;
+  /** The zones of the turn's memory (default {@link PUBLIC_SCOPE}: public memory only). */
+  readonly scope?: TurnScope;
   readonly signal?: AbortSignal;
   readonly onText?: (delta: string) => void;
   readonly onToolCall?: (call: ToolCall) => void;
@@ -113,6 +122,12 @@ export class AgentLoop {
       messageType: req.messageType,
       text: req.text,
     });
+    // Without a guard the turn's taint is still tracked, for what it leaves in memory.
+    const taint = turn?.taint ?? TurnTaint.start({ messageType: req.messageType });
+    const scope = req.scope ?? PUBLIC_SCOPE;
+    const origin = (): TurnOrigin => ({ taint: taint.value, zone: scope.zone });
+    // Memory keeps no secrets either (the timeline's events are redacted the same way).
+    const clean = (text: string) => guard ? guard.redact(text) : text;
     if (turn?.refusal) {
       await sessions.append(req.sessionKey, [
         { role: "user", content: req.text },
@@ -120,21 +135,12 @@ export class AgentLoop {
       ]);
       return { content: turn.refusal, stopped: "limit", iterations: 0, usage };
     }
-    await this.#compactIfNeeded(req, usage);
+    await this.#compactIfNeeded(req, usage, origin(), clean, turn);
     const history = await sessions.history(req.sessionKey, settings.historyMessages);
     const user: ChatMessage = { role: "user", content: req.text };
     await sessions.append(req.sessionKey, [user]);
     const definitions = tools.definitions();
-    const system = buildSystemPrompt({
-      now: (this.#deps.now ?? (() => new Date()))(),
-      agentName: this.#deps.agentName,
-      workspace: this.#deps.workspace,
-      soul: await this.#deps.soul(),
-      tools: definitions,
-      messageType: req.messageType,
-      channel: req.channel,
-      summary: history.summary,
-    });
+    const system = await this.#systemPrompt(req, scope, taint, history.summary, definitions);
     const messages: ChatMessage[] = [
       { role: "system", content: system },
       ...history.messages,
@@ -153,6 +159,9 @@ export class AgentLoop {
         return { content: refusal, stopped: "limit", iterations: iteration, usage };
       }
       const startedAt = new Date();
+      // Sensitive content goes to the model its rule names, and to no other.
+      const routeTo = turn ? guard!.route(turn, messages) : undefined;
+      const model = routeTo ?? req.model;
       let answer;
       try {
         answer = await provider.chat({
@@ -160,7 +169,8 @@ export class AgentLoop {
           tools: definitions,
           maxTokens: settings.maxTokens,
           temperature: settings.temperature,
-          ...(req.model ? { model: req.model } : {}),
+          ...(model ? { model } : {}),
+          ...(routeTo ? { exclusive: true } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
           ...(req.onText ? { onText: req.onText } : {}),
         });
@@ -178,6 +188,13 @@ export class AgentLoop {
       messages.push(assistant);
       if (answer.toolCalls.length === 0) {
         await sessions.append(req.sessionKey, [assistant]);
+        this.#deps.memory?.conversation({
+          ...origin(),
+          sessionKey: req.sessionKey,
+          channel: req.channel,
+          question: clean(req.text),
+          answer: clean(answer.content),
+        });
         return { content: answer.content, stopped: "answer", iterations: iteration, usage };
       }
       const results: ChatMessage[] = [];
@@ -188,9 +205,16 @@ export class AgentLoop {
         }
         req.onToolCall?.(call);
         const result = await this.#runTool(turn, call, ctx);
+        if (!turn) taint.afterToolResult(call.name, result, { workspaceFilesUntrusted: false });
         req.onToolResult?.(call, result);
         const content = result.isError ? `Error: ${result.content}` : result.content;
         results.push({ role: "tool", toolCallId: call.id, content });
+        this.#deps.memory?.toolResult({
+          ...origin(),
+          tool: call.name,
+          argumentsJson: call.arguments,
+          result: clean(content),
+        });
       }
       messages.push(...results);
       await sessions.append(req.sessionKey, [assistant, ...results]);
@@ -204,6 +228,41 @@ export class AgentLoop {
       `final answer (model.maxToolIterations). Ask again with a narrower request, or raise the limit.`;
     await sessions.append(req.sessionKey, [{ role: "assistant", content }]);
     return { content, stopped: "max_iterations", iterations: settings.maxToolIterations, usage };
+  }
+
+  /**
+   * The system prompt of a turn, with the memories relevant to the message. Reading an untrusted
+   * memory taints the turn (and so what it may do next); memories the prompt already shows in
+   * full (soul sections, the summary) are not repeated.
+   */
+  async #systemPrompt(
+    req: TurnRequest,
+    scope: TurnScope,
+    taint: TurnTaint,
+    summary: string | undefined,
+    tools: readonly ToolDefinition[],
+  ): Promise<string> {
+    const soul = await this.#deps.soul();
+    const shown = [
+      ...Object.values(soul).map((text) => text.trim().slice(0, DEFAULT_BUDGETS.soulFile)),
+      ...(summary ? [summary.slice(0, DEFAULT_BUDGETS.summary)] : []),
+    ];
+    const recalled = await this.#deps.memory?.recall(req.text, scope, {
+      shown,
+      signal: req.signal,
+    });
+    if (recalled) taint.afterMemoryRead(recalled);
+    return buildSystemPrompt({
+      now: (this.#deps.now ?? (() => new Date()))(),
+      agentName: this.#deps.agentName,
+      workspace: this.#deps.workspace,
+      soul,
+      tools,
+      messageType: req.messageType,
+      channel: req.channel,
+      summary,
+      memory: recalled?.section,
+    });
   }
 
   /** Runs one tool call, through the guard's decision when there is a guard. */
@@ -233,13 +292,17 @@ export class AgentLoop {
 
   /**
    * Summarises the older half of a long session into one summary line. The original lines stay in
-   * the file; only the history sent to the model gets shorter.
+   * the file; only the history sent to the model gets shorter. The summary also goes to memory,
+   * with the turn's taint and zone.
    */
   async #compactIfNeeded(
     req: TurnRequest,
     usage: { promptTokens: number; completionTokens: number },
+    origin: TurnOrigin,
+    clean: (text: string) => string,
+    turn: GuardedTurn | undefined,
   ): Promise<void> {
-    const { sessions, settings, provider } = this.#deps;
+    const { sessions, settings, provider, guard } = this.#deps;
     const history = await sessions.history(req.sessionKey, Number.MAX_SAFE_INTEGER);
     if (size(history.messages) <= settings.compactAboveChars) return;
     let keepFrom = Math.floor(history.messages.length / 2);
@@ -249,20 +312,26 @@ export class AgentLoop {
     const older = history.messages.slice(0, keepFrom);
     if (older.length === 0) return;
     const transcript = older.map((m) => `${m.role}: ${m.content ?? "(tool calls)"}`).join("\n");
+    const messages: ChatMessage[] = [
+      {
+        role: "system",
+        content: "Summarise this conversation for your own later use: the facts, decisions, " +
+          "open questions and anything the user asked you to remember. Be brief and exact.",
+      },
+      {
+        role: "user",
+        content: `${
+          history.summary ? `Earlier summary:\n${history.summary}\n\n` : ""
+        }${transcript}`,
+      },
+    ];
+    // The summary sees the whole history: it is redacted and routed like any other call.
+    const routeTo = turn ? guard!.route(turn, messages) : undefined;
+    const model = routeTo ?? req.model;
     const answer = await provider.chat({
-      messages: [
-        {
-          role: "system",
-          content: "Summarise this conversation for your own later use: the facts, decisions, " +
-            "open questions and anything the user asked you to remember. Be brief and exact.",
-        },
-        {
-          role: "user",
-          content: `${
-            history.summary ? `Earlier summary:\n${history.summary}\n\n` : ""
-          }${transcript}`,
-        },
-      ],
+      messages: guard ? guard.outgoing(messages) : messages,
+      ...(model ? { model } : {}),
+      ...(routeTo ? { exclusive: true } : {}),
       maxTokens: Math.min(2000, settings.maxTokens),
       temperature: 0,
       ...(req.signal ? { signal: req.signal } : {}),
@@ -271,5 +340,7 @@ export class AgentLoop {
     usage.completionTokens += answer.usage.completionTokens;
     const covers = history.totalMessages - history.messages.length + older.length;
     await sessions.appendSummary(req.sessionKey, answer.content, covers);
+    // The facts worth keeping outlive the session's history: kept as `summary:<session>`.
+    await this.#deps.memory?.summary(req.sessionKey, clean(answer.content), origin);
   }
 }

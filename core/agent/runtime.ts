@@ -5,18 +5,27 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../config/mod.ts";
-import { createChatProvider, createSpeech, type UsageRecord } from "../provider/mod.ts";
+import {
+  createChatProvider,
+  createSpeech,
+  ProviderNotConfiguredError,
+  resolveModel,
+  type UsageRecord,
+} from "../provider/mod.ts";
 import { audioTools, builtinTools, type Tool, ToolRegistry } from "../tools/mod.ts";
 import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
 import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { getAt, KEYS } from "../config/mod.ts";
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../policy/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
-import { memoryFromConfig, memoryTools, openTimeline } from "../memory/mod.ts";
+import { type Memory, memoryFromConfig, memoryTools, openTimeline } from "../memory/mod.ts";
 import { Approvals, type AskOwner } from "./approvals.ts";
 import { Guard } from "./guard.ts";
+import { agentProfile } from "./profile.ts";
+import { Inbound, ownerNotifier, type SendToOwner } from "./inbound.ts";
 import { readSoulFiles } from "./context.ts";
 import { AgentLoop } from "./loop.ts";
+import { MemoryLane } from "./memory_lane.ts";
 import { SessionStore } from "./sessions.ts";
 import { soulTool } from "./soul_tool.ts";
 import { Subagents } from "./subagents.ts";
@@ -32,6 +41,14 @@ export interface RuntimeOptions {
   readonly warn?: (message: string) => void;
   /** Receives the token usage of every LLM call. */
   readonly onUsage?: (record: UsageRecord) => void;
+  /**
+   * Sends a text to an owner (`policy.owners`, `channel:sender`) on that owner's channel: with it,
+   * approval requests go to the owners when there is no `askOwner`, and their
+   * `approve <id>` / `deny <id>` come back through {@link AgentRuntime.inbound}.
+   */
+  readonly sendToOwner?: SendToOwner;
+  /** The agent of `agents.list` to run as; default: the one marked default, else `model.*`. */
+  readonly agent?: string;
   /** Opens the sandbox (tests may choose the fallback); default {@link openSandbox}. */
   readonly openSandbox?: (workspace: string) => Promise<Sandbox>;
 }
@@ -43,7 +60,11 @@ export interface AgentRuntime extends AsyncDisposable {
   readonly tools: ToolRegistry;
   readonly sessions: SessionStore;
   readonly timeline: Timeline;
+  /** Long-term memory (in the timeline). */
+  readonly memory: Memory;
   readonly approvals: Approvals;
+  /** Where channels hand in people's messages (owner approval answers included). */
+  readonly inbound: Inbound;
   close(): Promise<void>;
 }
 
@@ -68,7 +89,30 @@ function policySettings(config: ResolvedConfig): PolicySettings {
     requestsPerMinute: p.requestsPerMinute,
     dailyBudgetUsd: p.dailyBudgetUsd,
     monthlyBudgetUsd: p.monthlyBudgetUsd,
+    prices: p.prices,
+    sensitivity: p.sensitivity,
   };
+}
+
+/**
+ * Checks that every model a sensitivity rule routes to can be reached, so that content meant for
+ * it is refused at start, not sent elsewhere later. Throws ProviderNotConfiguredError naming the
+ * rule.
+ */
+function checkRoutes(config: ResolvedConfig): void {
+  for (const rule of config.policy.sensitivity) {
+    if (rule.routeTo === undefined) continue;
+    try {
+      resolveModel(config, rule.routeTo);
+    } catch (error) {
+      if (!(error instanceof ProviderNotConfiguredError)) throw error;
+      throw new ProviderNotConfiguredError(
+        `policy.sensitivity rule ${JSON.stringify(rule.name)} routes to ${rule.routeTo}, ` +
+          `which cannot be reached: ${error.message}`,
+        error.provider,
+      );
+    }
+  }
 }
 
 /** Reads `$KAFCLAW_HOME/mcp.json` (`{"mcpServers": {...}}`, the format other MCP clients use). */
@@ -103,7 +147,13 @@ export async function createAgentRuntime(
   options: RuntimeOptions,
 ): Promise<AgentRuntime> {
   const dirs = paths(config);
-  const provider = createChatProvider(config, options.onUsage ? { onUsage: options.onUsage } : {});
+  const profile = agentProfile(config, options.agent);
+  const provider = createChatProvider(config, {
+    model: profile.model,
+    fallbacks: profile.fallbacks,
+    ...(options.onUsage ? { onUsage: options.onUsage } : {}),
+  });
+  checkRoutes(config);
   const servers = resolveMcpServers(await mcpServers(config.home) as never);
   // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
   await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
@@ -122,10 +172,22 @@ export async function createAgentRuntime(
     sqliteVec: { extractDir: `${config.home}/lib` },
   });
   const memory = memoryFromConfig(timeline, config, { vectors });
+  // Memory in every turn (relevant memories in the prompt, conversations and summaries kept),
+  // and the soul files searchable by section.
+  const memoryLane = new MemoryLane(memory, {
+    maxResults: config.memory.search.maxResults,
+    minScore: config.memory.search.minScore,
+    ...(options.warn ? { warn: options.warn } : {}),
+  });
+  await memoryLane.indexSoul(dirs.soul);
+  const ask = options.askOwner ??
+    (options.sendToOwner && config.policy.owners.length > 0
+      ? ownerNotifier(config.policy.owners, options.sendToOwner)
+      : undefined);
   const approvals = new Approvals(timeline, {
     timeoutMs: config.policy.approvalTimeoutMs,
     ownerReachable: options.askOwner !== undefined || config.policy.owners.length > 0,
-    ...(options.askOwner ? { ask: options.askOwner } : {}),
+    ...(ask ? { ask } : {}),
   });
   // Requests left pending by an earlier run can no longer be answered: recorded as timed out.
   approvals.recoverAtStartup();
@@ -134,7 +196,7 @@ export async function createAgentRuntime(
     approvals,
     settings: policySettings(config),
     secrets: configuredSecrets(config),
-    agentId: config.group.agentId ?? "local",
+    agentId: profile.id ?? config.group.agentId ?? "local",
     ownerReachable: (channel) => channel === "cli" && options.askOwner !== undefined,
   });
   const tools = new ToolRegistry();
@@ -143,7 +205,7 @@ export async function createAgentRuntime(
     tools,
     sessions,
     workspace: dirs.workspace,
-    agentName: config.agent.name,
+    agentName: profile.name,
     soul: () => readSoulFiles(dirs.soul),
     settings: {
       maxToolIterations: config.model.maxToolIterations,
@@ -153,6 +215,7 @@ export async function createAgentRuntime(
       compactAboveChars: config.agent.compactAboveChars,
     },
     guard,
+    memory: memoryLane,
     // A tool that asks by itself (update_soul_file, unsandboxed exec) goes through the same
     // recorded approvals.
     approve: (r) =>
@@ -224,6 +287,7 @@ export async function createAgentRuntime(
   for (const failure of loaded.failures) warn(`MCP server ${failure.server}: ${failure.message}`);
   tools.register(...loaded.tools);
   const close = async () => {
+    await memoryLane.close();
     await mcp.close();
     await sandbox.close();
     timeline.close();
@@ -235,7 +299,9 @@ export async function createAgentRuntime(
     tools,
     sessions,
     timeline,
+    memory,
     approvals,
+    inbound: new Inbound({ loop, approvals, owners: config.policy.owners }),
     close,
     [Symbol.asyncDispose]: close,
   };

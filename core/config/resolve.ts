@@ -250,7 +250,7 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** What a zod issue inside a structured value allows, completing "expected …". */
-function describeZodIssue(issue: z.core.$ZodIssue): string {
+export function describeZodIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
     return TYPE_WORDS[issue.expected] ?? issue.expected;
   }

@@ -28,10 +28,10 @@ export type PriceTable = Readonly<Record<string, Price>>;
 export interface SensitivityRule {
   /** The level's name, e.g. `private`. */
   readonly name: string;
-  readonly patterns?: readonly string[];
-  readonly keywords?: readonly string[];
+  readonly patterns?: readonly string[] | undefined;
+  readonly keywords?: readonly string[] | undefined;
   /** `provider/model` to use for content of this level, e.g. a local model for private data. */
-  readonly routeTo?: string;
+  readonly routeTo?: string | undefined;
 }
 
 /** Every policy setting, resolved (config `policy.*`). */

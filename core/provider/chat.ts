@@ -96,7 +96,9 @@ class ChainProvider implements ChainedChatProvider {
   }
 
   #chainFor(request: ChatRequest): readonly ModelEndpoint[] {
-    if (request.model === undefined || request.model === this.chain[0]?.ref) return this.chain;
+    if (request.model === undefined) return this.chain;
+    if (request.exclusive) return [resolveModel(this.#config, request.model)];
+    if (request.model === this.chain[0]?.ref) return this.chain;
     const first = resolveModel(this.#config, request.model);
     return [first, ...this.chain.slice(1).filter((e) => e.ref !== first.ref)];
   }

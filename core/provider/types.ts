@@ -57,6 +57,11 @@ export interface ChatRequest {
   readonly messages: readonly ChatMessage[];
   readonly tools?: readonly ToolDefinition[];
   readonly model?: string;
+  /**
+   * Only `model`, never a fallback: for content that must not reach any other model (routed by
+   * its sensitivity to a local one, say). A failure is then the answer.
+   */
+  readonly exclusive?: boolean;
   readonly maxTokens?: number;
   readonly temperature?: number;
   /** Aborts the request (Ctrl-C in the CLI, a closed HTTP request). */

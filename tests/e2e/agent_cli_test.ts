@@ -106,7 +106,7 @@ Deno.test("Ctrl-C cancels the request in flight and leaves the session consisten
   assert.match(lines[2].content, /cancelled/);
 });
 
-Deno.test("what the agent remembers in one run it recalls in the next", async () => {
+Deno.test("what the agent remembers in one run it recalls in the next, embedded under the launcher's permissions", async () => {
   await using home = await tempHome();
   await using llm = await startFakeOpenAI({
     chat: [
@@ -126,6 +126,8 @@ Deno.test("what the agent remembers in one run it recalls in the next", async ()
     KAFCLAW_HOME: home.path,
     OPENAI_BASE_URL: llm.url,
     KAFCLAW_MODEL: "openai/gpt-test",
+    OPENAI_API_KEY: "sk-test",
+    KAFCLAW_MEMORY_EMBEDDING_DIMENSION: "8",
   };
   const first = await kafclaw(["agent", "-m", "remember: the door code is 4711"], env);
   assert.equal(first.code, 0, first.stderr);
@@ -135,4 +137,10 @@ Deno.test("what the agent remembers in one run it recalls in the next", async ()
   const last = llm.chatRequests().at(-1)!.body as { messages: { role: string; content: string }[] };
   const recalled = last.messages.filter((m) => m.role === "tool").at(-1)!.content;
   assert.match(recalled, /The door code is 4711\./);
+  // sqlite-vec loads under the narrowed read permission, so the memory has its vector.
+  const status = await kafclaw(["memory", "status"], env);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /^search: hybrid/m);
+  assert.match(status.stdout, /vectors by openai\/text-embedding-3-small: \d+/);
+  assert.match(status.stdout, /sqlite-vec: v0\.1\.9 from .*, index of 8/);
 });

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { buildSystemPrompt, readSoulFiles, truncate } from "../../../../core/agent/context.ts";
+import {
+  buildSystemPrompt,
+  memoryBudget,
+  memorySection,
+  readSoulFiles,
+  truncate,
+} from "../../../../core/agent/context.ts";
 
 const base = {
   now: new Date("2026-11-25T10:00:00Z"),
@@ -73,4 +79,73 @@ Deno.test("readSoulFiles reads what exists and skips what does not", async () =>
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the memory budget is 700 characters a result, from 1200 to 3600", () => {
+  assert.deepEqual([1, 2, 3, 5, 6, 100].map(memoryBudget), [1200, 1400, 2100, 3500, 3600, 3600]);
+});
+
+Deno.test("relevant memory comes after the soul files, one item per memory, best first", () => {
+  const section = memorySection([
+    { source: "user", relevance: 1, text: "The staging database runs on port 5433" },
+    { source: "soul:MEMORY.md", relevance: 0.494, text: "## Ports\nSee the wiki.\n" },
+    { source: "tool:web_fetch", relevance: 1.7, text: "clamped" },
+    { source: "conversation:cli", relevance: -1, text: "clamped too" },
+  ], 1200);
+  assert.equal(section.shown, 4);
+  assert.equal(
+    section.text,
+    [
+      "# Relevant Memory",
+      "",
+      "From your long-term memory, best match first; it may be out of date.",
+      "",
+      "- [source=user, relevance=100%] The staging database runs on port 5433",
+      "- [source=soul:MEMORY.md, relevance=49%] ## Ports",
+      "  See the wiki.",
+      "- [source=tool:web_fetch, relevance=100%] clamped",
+      "- [source=conversation:cli, relevance=0%] clamped too",
+    ].join("\n"),
+  );
+  const prompt = buildSystemPrompt({
+    ...base,
+    soul: { "SOUL.md": "soul", "MEMORY.md": "mem" },
+    memory: section.text,
+  });
+  const order = ["# MEMORY.md", "# Relevant Memory", "# Tools"].map((h) => prompt.indexOf(h));
+  assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  assert.ok(order[0]! > 0);
+  assert.doesNotMatch(buildSystemPrompt(base), /Relevant Memory/);
+});
+
+Deno.test("relevant memory over its budget is cut and says how much it shows", () => {
+  const line = (n: number, length: number) => ({
+    source: "user",
+    relevance: 0.5,
+    text: String(n).repeat(length),
+  });
+  const item = (n: number, length: number) =>
+    `- [source=user, relevance=50%] ${String(n).repeat(length)}`;
+  // Two items fit exactly (with the line break between them); the third does not, and is dropped.
+  const exact = memorySection([line(1, 569), line(2, 569), line(3, 10)], 1201);
+  assert.equal(exact.shown, 2);
+  assert.ok(exact.text.includes(`${item(1, 569)}\n${item(2, 569)}\n[truncated: `));
+  assert.match(
+    exact.text,
+    /\[truncated: relevant memory shows 2 of 3 memories within its 1201-character budget\]$/,
+  );
+  // The one that crosses the budget is cut when at least 80 characters of it fit.
+  const cut = memorySection([line(1, 1000), line(2, 1000), line(3, 1000)], 1200);
+  assert.equal(cut.shown, 2);
+  const body = cut.text.slice(cut.text.indexOf("- ["), cut.text.indexOf("\n[truncated"));
+  assert.equal(body.length, 1200);
+  assert.match(
+    cut.text,
+    /shows 2 of 3 memories, the last one cut, within its 1200-character budget\]$/,
+  );
+  // One long memory alone is cut to the budget.
+  const alone = memorySection([line(7, 5000)], 1200);
+  assert.equal(alone.shown, 1);
+  assert.match(alone.text, /shows 1 of 1 memories, the last one cut,/);
+  assert.deepEqual(memorySection([], 1200), { text: "", shown: 0 });
 });

@@ -8,6 +8,7 @@ import {
   loadConfig,
   setConfigValue,
 } from "../../../../core/config/mod.ts";
+import { describeZodIssue } from "../../../../core/config/resolve.ts";
 import { tempHome, writeConfig } from "./_helpers.ts";
 
 async function problems(value: unknown, env: Record<string, string> = {}): Promise<string[]> {
@@ -170,5 +171,22 @@ Deno.test("structured defaults read as - in the key table", () => {
   assert.equal(
     defaultText({ ...KEYS.byKey.get("policy.prices")!, default: { "a/*": 1 } }),
     '{"a/*":1}',
+  );
+});
+
+Deno.test("zod's own words for a wrong type are turned into ours; a rule's message is kept", () => {
+  const issue = (fields: Record<string, unknown>) =>
+    ({ path: [], input: 1, ...fields }) as unknown as Parameters<typeof describeZodIssue>[0];
+  const wrong = (expected: string) =>
+    issue({ code: "invalid_type", expected, message: `Invalid input: expected ${expected}` });
+  assert.equal(describeZodIssue(wrong("array")), "a list");
+  assert.equal(describeZodIssue(wrong("bigint")), "bigint");
+  assert.equal(
+    describeZodIssue(issue({ code: "invalid_type", expected: "array", message: "a list of jobs" })),
+    "a list of jobs",
+  );
+  assert.equal(
+    describeZodIssue(issue({ code: "invalid_key", issues: [], message: "Invalid key in record" })),
+    "Invalid key in record",
   );
 });

@@ -228,3 +228,21 @@ Deno.test("aborting during the wait before a retry rejects at once", async () =>
   assert.ok(performance.now() - started < 500);
   assert.equal(llm.requests.length, 1);
 });
+
+Deno.test("an exclusive request goes to its model only: no fallback when it fails", async () => {
+  await using llm = await startFakeOpenAI({
+    models: {
+      "local-llm": [{ status: 500 }, { status: 500 }, { status: 500 }],
+      "gpt-b": [{ text: "must not answer" }],
+    },
+  });
+  const provider = createChatProvider(
+    fakeConfig(llm.url, { fallbacks: "openai/gpt-b" }),
+    instantRetry(),
+  );
+  await assert.rejects(
+    () => provider.chat({ messages: ASK, model: "openai/local-llm", exclusive: true }),
+    ProviderError,
+  );
+  assert.deepEqual(log(llm), ["local-llm 500", "local-llm 500", "local-llm 500"]);
+});

@@ -1,0 +1,104 @@
+/**
+ * Config that shapes a run, through the launcher: the agent of agents.list and its model, prices
+ * with a daily budget that stops spending, and content routed by its sensitivity.
+ */
+import assert from "node:assert/strict";
+import { startFakeOpenAI } from "../fakes/openai_server.ts";
+import { kafclaw, tempHome } from "../_support/cli.ts";
+
+const modelOf = (body: unknown) => (body as { model: string }).model;
+
+Deno.test("kafclaw agent --agent runs with that agent's model; the default agent without it", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    chat: [{ text: "from coder" }, { text: "from main" }],
+  });
+  const env = {
+    KAFCLAW_HOME: home.path,
+    OPENAI_BASE_URL: llm.url,
+    KAFCLAW_MODEL: "openai/gpt-global",
+    KAFCLAW_AGENTS_LIST: JSON.stringify([
+      { id: "main", default: true, model: "openai/gpt-main" },
+      { id: "coder", name: "Coder", model: { primary: "openai/gpt-coder" } },
+    ]),
+  };
+  const coder = await kafclaw(["agent", "--agent", "coder", "-m", "hi"], env);
+  assert.equal(coder.code, 0, coder.stderr);
+  assert.equal(coder.stdout.trim(), "from coder");
+  const main = await kafclaw(["agent", "-m", "hi"], env);
+  assert.equal(main.code, 0, main.stderr);
+  const [first, second] = llm.chatRequests();
+  assert.equal(modelOf(first!.body), "gpt-coder");
+  assert.match(
+    JSON.stringify((first!.body as { messages: unknown[] }).messages[0]),
+    /Coder/,
+    "the agent's name is in its prompt",
+  );
+  assert.equal(modelOf(second!.body), "gpt-main");
+
+  const unknown = await kafclaw(["agent", "--agent", "nobody", "-m", "hi"], env);
+  assert.equal(unknown.code, 2);
+  assert.equal(
+    unknown.stderr.trim(),
+    'kafclaw: No agent "nobody" in agents.list (known: main, coder)',
+  );
+  assert.equal(llm.chatRequests().length, 2);
+});
+
+Deno.test("a daily budget priced from policy.prices stops the next run once it is spent", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    chat: [
+      { text: "first answer", usage: { promptTokens: 1000, completionTokens: 1000 } },
+      { text: "never sent" },
+    ],
+  });
+  const env = {
+    KAFCLAW_HOME: home.path,
+    OPENAI_BASE_URL: llm.url,
+    KAFCLAW_MODEL: "openai/gpt-priced",
+    // 1000 + 1000 tokens cost 0.5 + 1.0 = 1.5 USD, more than the day's 1 USD.
+    KAFCLAW_POLICY_PRICES: '{"openai/*": {"promptPer1k": 0.5, "completionPer1k": 1}}',
+    KAFCLAW_POLICY_DAILY_BUDGET_USD: "1",
+  };
+  const first = await kafclaw(["agent", "-m", "hello"], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout.trim(), "first answer");
+  const second = await kafclaw(["agent", "-m", "hello again"], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /budget/i);
+  assert.match(second.stdout, /1\.50|1\.5/);
+  assert.equal(llm.chatRequests().length, 1, "no LLM call once the budget is spent");
+});
+
+Deno.test("policy.sensitivity sends private messages to the local model it names; a route that cannot be reached stops the start", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    models: { "gpt-cloud": [{ text: "from the cloud" }], "llama3": [{ text: "from ollama" }] },
+  });
+  const env = {
+    KAFCLAW_HOME: home.path,
+    OPENAI_BASE_URL: llm.url,
+    KAFCLAW_MODEL: "openai/gpt-cloud",
+    KAFCLAW_PROVIDERS_OLLAMA_API_BASE: llm.url,
+    KAFCLAW_POLICY_SENSITIVITY: JSON.stringify([
+      { name: "health", keywords: ["diagnosis"], routeTo: "ollama/llama3" },
+    ]),
+  };
+  const local = await kafclaw(["agent", "-s", "cli:health", "-m", "My diagnosis is in"], env);
+  assert.equal(local.code, 0, local.stderr);
+  assert.equal(local.stdout.trim(), "from ollama");
+  const cloud = await kafclaw(["agent", "-s", "cli:other", "-m", "What is 2+2?"], env);
+  assert.equal(cloud.stdout.trim(), "from the cloud");
+  assert.deepEqual(llm.chatRequests().map((r) => modelOf(r.body)), ["llama3", "gpt-cloud"]);
+
+  const unreachable = await kafclaw(["agent", "-m", "hi"], {
+    ...env,
+    KAFCLAW_POLICY_SENSITIVITY: '[{"name": "health", "keywords": ["x"], "routeTo": "groq/llama"}]',
+  });
+  assert.equal(unreachable.code, 2);
+  assert.match(
+    unreachable.stderr,
+    /^kafclaw: policy\.sensitivity rule "health" routes to groq\/llama, which cannot be reached: /,
+  );
+});

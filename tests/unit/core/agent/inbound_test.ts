@@ -1,0 +1,150 @@
+/**
+ * Messages from people through the runtime's inbound door: an approval request goes to the owner
+ * on the owner's channel, never to the sender who caused it; the owner's `approve <id>` /
+ * `deny <id>` answer it while other sessions keep working; the sender's own `approve` is refused.
+ */
+import assert from "node:assert/strict";
+import { type AgentRuntime, createAgentRuntime } from "../../../../core/agent/runtime.ts";
+import { parseApprovalCommand } from "../../../../core/agent/inbound.ts";
+import { resolveConfig } from "../../../../core/config/mod.ts";
+import { type FakeOpenAIOptions, startFakeOpenAI } from "../../../fakes/openai_server.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+const write = {
+  toolCalls: [{
+    id: "w1",
+    name: "write_file",
+    arguments: { path: "note.txt", content: "from a stranger\n" },
+  }],
+};
+
+async function setup(script: FakeOpenAIOptions, send?: (to: string, text: string) => void) {
+  const llm = await startFakeOpenAI(script);
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-inbound-" });
+  const sent: { to: string; text: string }[] = [];
+  const config = resolveConfig({
+    home,
+    env: {
+      KAFCLAW_MODEL: "openai/gpt-test",
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_API_KEY: "sk-test",
+      KAFCLAW_POLICY_OWNERS: "chat:owner",
+      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    },
+  });
+  const runtime: AgentRuntime = await createAgentRuntime(config, {
+    sendToOwner: (to, text) => {
+      if (send) send(to, text);
+      sent.push({ to, text });
+      return Promise.resolve();
+    },
+  });
+  return {
+    llm,
+    runtime,
+    sent,
+    home,
+    async [Symbol.asyncDispose]() {
+      await runtime.close();
+      await llm[Symbol.asyncDispose]();
+      await Deno.remove(home, { recursive: true });
+    },
+  };
+}
+
+const approvalId = (text: string) => /Approval needed (\S+):/.exec(text)![1]!;
+
+Deno.test("the owner approves on their channel; the stranger who asked is never asked and cannot approve", async () => {
+  await using s = await setup({ chat: [write, { text: "Hi there." }, { text: "Written." }] });
+  const stranger = s.runtime.inbound.handle({ channel: "chat", sender: "stranger", text: "write" });
+  await waitFor(() => s.sent.length === 1, "the owner is notified");
+  assert.equal(s.sent[0]!.to, "chat:owner");
+  assert.match(s.sent[0]!.text, /write_file \(tier 1\) .*asked for by chat:stranger/);
+  const id = approvalId(s.sent[0]!.text);
+
+  const selfApproval = await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "stranger",
+    text: `approve ${id}`,
+  });
+  assert.deepEqual(selfApproval, {
+    kind: "refused",
+    content: "Only the owner can answer approval requests.",
+  });
+  // Another session goes on while the stranger's turn waits.
+  const other = await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: "hi",
+    sessionKey: "chat:owner-thread",
+    signal: new AbortController().signal,
+  });
+  assert.equal(other.content, "Hi there.");
+  assert.equal(s.runtime.timeline.approvals.get(id)?.status, "pending");
+  assert.ok((await s.runtime.sessions.history("chat:owner-thread", 10)).messages.length > 0);
+
+  const answer = await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: `/Approve ${id}`,
+  });
+  assert.deepEqual(answer, { kind: "approval", content: `Approved ${id} (write_file)` });
+  const done = await stranger;
+  assert.equal(done.content, "Written.");
+  assert.equal(
+    await Deno.readTextFile(`${s.runtime.sandbox.workspace}/note.txt`),
+    "from a stranger\n",
+  );
+  assert.equal(s.runtime.timeline.approvals.get(id)?.responder, "chat:owner");
+  assert.ok(
+    s.llm.chatRequests().every((r) => !JSON.stringify(r.body).includes(`approve ${id}`)),
+    "approval answers never reach the LLM",
+  );
+});
+
+Deno.test("the owner's deny stops the call and the model is told", async () => {
+  await using s = await setup({ chat: [write, { text: "I could not write it." }] });
+  const stranger = s.runtime.inbound.handle({ channel: "chat", sender: "stranger", text: "write" });
+  await waitFor(() => s.sent.length === 1, "the owner is notified");
+  const id = approvalId(s.sent[0]!.text);
+  const answer = await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: `deny ${id}`,
+  });
+  assert.equal(answer.content, `Denied ${id} (write_file)`);
+  assert.equal((await stranger).content, "I could not write it.");
+  const last = s.llm.chatRequests().at(-1)!.body as {
+    messages: { role: string; content: string }[];
+  };
+  assert.match(last.messages.at(-1)!.content, new RegExp(`request ${id} was denied`));
+  await assert.rejects(() => Deno.stat(`${s.runtime.sandbox.workspace}/note.txt`));
+  const again = await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: `approve ${id}`,
+  });
+  assert.equal(again.content, `Approval request ${id} was already answered`);
+});
+
+Deno.test("when no notice reaches an owner, the request is denied at once", async () => {
+  await using s = await setup({ chat: [write, { text: "Denied, then." }] }, () => {
+    throw new Error("the channel is down");
+  });
+  const result = await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "stranger",
+    text: "write",
+  });
+  assert.equal(result.content, "Denied, then.");
+  const approvals = s.runtime.timeline.approvals;
+  assert.equal(approvals.pending().length, 0);
+});
+
+Deno.test("approve and deny commands are recognised in any case, with or without a slash", () => {
+  assert.deepEqual(parseApprovalCommand("approve ab12"), { approved: true, id: "ab12" });
+  assert.deepEqual(parseApprovalCommand(" /DENY x-1 "), { approved: false, id: "x-1" });
+  assert.equal(parseApprovalCommand("approve"), undefined);
+  assert.equal(parseApprovalCommand("please approve ab12"), undefined);
+  assert.equal(parseApprovalCommand("approve ab12 now"), undefined);
+});
