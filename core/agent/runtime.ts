@@ -272,6 +272,8 @@ export async function createAgentRuntime(
     // Memory written from a tainted turn stays untrusted; zones come with group tasks (step 4).
     ...memoryTools(memory, {
       scope: (ctx) => ({ taint: ctx.taint ?? "trusted", zone: undefined, zones: ["public"] }),
+      // A secret the model is asked to remember is stored redacted, like everything it logs.
+      redact: (text) => guard.redact(text),
     }),
   );
   // stdio servers run under bubblewrap with their grants only; without it they are refused

@@ -26,6 +26,8 @@ export interface MemoryScope {
 export interface MemoryToolsOptions {
   /** The scope of a call, from its session. */
   scope(ctx: ToolContext): MemoryScope;
+  /** Takes secrets out of what `remember` stores (the guard's redactor); default: unchanged. */
+  readonly redact?: (text: string) => string;
 }
 
 /** The most memories one recall returns. */
@@ -46,9 +48,10 @@ export function rememberTool(memory: Memory, options: MemoryToolsOptions): Tool 
     }),
     async run({ content, tags }, ctx) {
       const scope = options.scope(ctx);
-      const result = await memory.remember(content, {
+      const clean = options.redact ?? ((text: string) => text);
+      const result = await memory.remember(clean(content), {
         source: "user",
-        tags: tags ?? [],
+        tags: (tags ?? []).map(clean),
         taint: scope.taint,
         zone: scope.zone,
       });

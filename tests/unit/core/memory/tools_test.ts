@@ -124,3 +124,20 @@ Deno.test("remember says when it stored without vectors; bad arguments are refus
   const extra = await registry.run("recall", JSON.stringify({ query: "x", zones: "all" }), ctx);
   assert.match(extra.content, /Invalid arguments for recall/);
 });
+
+Deno.test("remember stores what the redactor leaves of a secret, in content and tags", async () => {
+  await using t = await tempMemory();
+  const remember = rememberTool(t.memory, {
+    scope: () => ({ taint: "trusted", zones: [] }),
+    redact: (text) => text.replaceAll("hunter2", "[REDACTED]"),
+  });
+  const ctx = testContext({ sessionKey: "cli:default" });
+  const stored = await remember.run(
+    { content: "the wifi password is hunter2", tags: ["hunter2"] },
+    ctx,
+  );
+  assert.equal(stored.isError, undefined);
+  const found = await t.memory.search("wifi password", { zones: [] });
+  assert.equal(found.hits[0]?.content, "the wifi password is [REDACTED]");
+  assert.deepEqual(found.hits[0]?.tags, ["[REDACTED]"]);
+});
