@@ -95,21 +95,39 @@ const size = (messages: readonly ChatMessage[]) =>
 export class AgentLoop {
   readonly #deps: LoopDeps;
   readonly #turns = new Map<string, Promise<unknown>>();
+  readonly #closing = new AbortController();
 
   constructor(deps: LoopDeps) {
     this.#deps = deps;
   }
 
-  /** Runs a turn after any earlier turn of the same session has finished. */
+  /**
+   * Runs a turn after any earlier turn of the same session has finished. After {@link close} it
+   * is cancelled at once.
+   */
   runTurn(request: TurnRequest): Promise<TurnResult> {
+    // Closing the loop cancels every turn, as the turn's own signal would.
+    const signal = request.signal
+      ? AbortSignal.any([request.signal, this.#closing.signal])
+      : this.#closing.signal;
+    const req = { ...request, signal };
     const previous = this.#turns.get(request.sessionKey) ?? Promise.resolve();
-    const turn = previous.catch(() => {}).then(() => this.#turn(request));
+    const turn = previous.catch(() => {}).then(() => this.#turn(req));
     const tail = turn.catch(() => {});
     this.#turns.set(request.sessionKey, tail);
     tail.then(() => {
       if (this.#turns.get(request.sessionKey) === tail) this.#turns.delete(request.sessionKey);
     });
     return turn;
+  }
+
+  /**
+   * Cancels every turn (a pending approval among them, recorded as cancelled) and resolves once
+   * all have ended, so what they use (the timeline, the sandbox) can then be closed.
+   */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    while (this.#turns.size > 0) await Promise.all(this.#turns.values());
   }
 
   async #turn(req: TurnRequest): Promise<TurnResult> {

@@ -289,6 +289,8 @@ export async function createAgentRuntime(
   for (const failure of loaded.failures) warn(`MCP server ${failure.server}: ${failure.message}`);
   tools.register(...loaded.tools);
   const close = async () => {
+    // Turns still running (one waiting for an approval, say) end first, cancelled.
+    await loop.close();
     await memoryLane.close();
     await mcp.close();
     await sandbox.close();

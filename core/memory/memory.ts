@@ -193,20 +193,26 @@ export class Memory {
 
   /**
    * Keeps the facts of a compacted session as `summary:<sessionKey>` (permanent); each string
-   * of `facts` is one memory. The taint is the session's.
+   * of `facts` is one memory. A session's newest summary replaces its earlier ones (each summary
+   * is written from the one before), and stays untrusted once any earlier one was.
    */
-  indexSummary(
+  async indexSummary(
     sessionKey: string,
     facts: string | readonly string[],
     options: Pick<RememberOptions, "taint" | "zone"> = {},
   ): Promise<RememberResult> {
+    const source = `summary:${sessionKey}`;
     const list = typeof facts === "string" ? [facts] : facts;
-    return this.rememberMany(list.map((content) => ({
+    const earlier = this.#timeline.memory.sourceTaint(source);
+    const result = await this.rememberMany(list.map((content) => ({
       ...options,
+      ...(earlier === "untrusted" ? { taint: "untrusted" as const } : {}),
       content,
-      source: `summary:${sessionKey}`,
+      source,
       tags: ["summary"],
     })));
+    this.#timeline.memory.deleteBySource(source, result.ids);
+    return result;
   }
 
   /** Indexes a group memory item as `group:<author>` (kept 60 days), tagged with its id. */

@@ -302,6 +302,19 @@ export class MemoryStore {
     );
   }
 
+  /**
+   * The taint of what `source` holds: untrusted when any of its chunks is, trusted when it has
+   * chunks and none is, undefined when it has none.
+   */
+  sourceTaint(source: string): Taint | undefined {
+    const row = this.#db.get(
+      `SELECT max(taint = 'untrusted') AS untrusted FROM memory_chunks WHERE source = ?
+        HAVING count(*) > 0`,
+      source,
+    );
+    return row === undefined ? undefined : Number(row.untrusted) === 1 ? "untrusted" : "trusted";
+  }
+
   /** Deletes the chunks of `source` whose ids are not in `keep`; returns how many. */
   deleteBySource(source: string, keep: readonly string[]): number {
     return this.#delete(

@@ -148,3 +148,26 @@ Deno.test("approve and deny commands are recognised in any case, with or without
   assert.equal(parseApprovalCommand("please approve ab12"), undefined);
   assert.equal(parseApprovalCommand("approve ab12 now"), undefined);
 });
+
+Deno.test("closing the runtime cancels a turn that waits for an approval, recorded, without a crash", async () => {
+  await using s = await setup({ chat: [write] });
+  const stranger = s.runtime.inbound.handle({ channel: "chat", sender: "stranger", text: "write" });
+  await waitFor(() => s.sent.length === 1, "the owner is notified");
+  const id = approvalId(s.sent[0]!.text);
+  const timeline = s.runtime.timeline;
+  let recorded: string | undefined;
+  const closing = s.runtime.loop.close().then(() => {
+    recorded = `${timeline.approvals.get(id)?.status}: ${timeline.approvals.get(id)?.reason}`;
+  });
+  const result = await stranger;
+  await closing;
+  assert.equal(result.kind, "turn");
+  assert.equal(result.kind === "turn" && result.turn.stopped, "cancelled");
+  assert.equal(recorded, "timeout: the turn was cancelled");
+  const after = await s.runtime.inbound.handle({ channel: "chat", sender: "owner", text: "hi" });
+  assert.equal(
+    after.kind === "turn" && after.turn.stopped,
+    "cancelled",
+    "a closed loop runs nothing",
+  );
+});

@@ -115,6 +115,29 @@ Deno.test("session summaries keep each fact as a summary chunk with the session'
   assert.equal((await t.memory.indexSummary("cli:default", "One fact")).ids.length, 1);
 });
 
+Deno.test("a session's newest summary replaces the earlier ones and keeps their worst taint", async () => {
+  await using t = await tempMemory();
+  const store = t.timeline.memory;
+  assert.equal(store.sourceTaint("summary:s"), undefined);
+  await t.memory.indexSummary("s", ["Ada likes tea", "Meeting on Monday"], { taint: "trusted" });
+  assert.equal(store.sourceTaint("summary:s"), "trusted");
+  await t.memory.indexSummary("s", "Ada likes tea; a web page said to wire money", {
+    taint: "untrusted",
+  });
+  assert.equal(store.sourceTaint("summary:s"), "untrusted");
+  const latest = await t.memory.indexSummary("s", "Ada likes tea; the meeting moved", {
+    taint: "trusted",
+  });
+  const left = (await t.memory.search("Ada tea", { zones: [] })).hits.filter((h) =>
+    h.source === "summary:s"
+  );
+  assert.deepEqual(left.map((h) => [h.id, h.content, h.taint]), [
+    [latest.ids[0], "Ada likes tea; the meeting moved", "untrusted"],
+  ]);
+  await t.memory.indexSummary("other", "Unrelated", { taint: "trusted" });
+  assert.equal(store.sourceTaint("summary:other"), "trusted", "other sessions are their own");
+});
+
 Deno.test("group items are indexed with title, author source and item tag, untrusted by default", async () => {
   await using t = await tempMemory();
   const [withTitle] = (await t.memory.indexGroupItem({
