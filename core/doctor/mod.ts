@@ -1,7 +1,9 @@
 /**
  * `kafclaw doctor`: checks of the installation, each with what it found and, when something is
  * wrong, what to do. This build checks the configuration, KAFCLAW_HOME's permissions, the LLM
- * provider, the mode, and the sandbox; later steps add the Kafka group checks.
+ * provider (of the default agent), the policy (sensitivity routes that can be reached, budgets
+ * that can see what models cost), the mode, and the sandbox; later steps add the Kafka group
+ * checks.
  *
  * @module
  */
@@ -13,7 +15,9 @@ import {
   resolveHome,
   resolveMode,
 } from "../config/mod.ts";
-import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
+import { agentProfile } from "../agent/profile.ts";
+import { costOf } from "../policy/mod.ts";
+import { createChatProvider, ProviderNotConfiguredError, resolveModel } from "../provider/mod.ts";
 import { probeSandbox, type SandboxProbe } from "../tools/sandbox/mod.ts";
 
 /** How a check came out. */
@@ -76,11 +80,22 @@ async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
   return out;
 }
 
+/** The default agent's models, in the order they are tried. */
+function modelChain(config: ResolvedConfig): string[] {
+  const profile = agentProfile(config);
+  return createChatProvider(config, { model: profile.model, fallbacks: profile.fallbacks })
+    .chain.map((e) => `${e.provider}/${e.model}`);
+}
+
 function providerCheck(config: ResolvedConfig): CheckResult {
   try {
-    const provider = createChatProvider(config);
-    const chain = provider.chain.map((e) => `${e.provider}/${e.model}`).join(", then ");
-    return { check: "provider", status: "ok", detail: `models: ${chain}` };
+    const id = agentProfile(config).id;
+    const chain = modelChain(config).join(", then ");
+    return {
+      check: "provider",
+      status: "ok",
+      detail: id === undefined ? `models: ${chain}` : `agent ${id}: models: ${chain}`,
+    };
   } catch (error) {
     if (!(error instanceof ProviderNotConfiguredError)) throw error;
     return {
@@ -90,6 +105,61 @@ function providerCheck(config: ResolvedConfig): CheckResult {
       hint: "run kafclaw onboard",
     };
   }
+}
+
+function policyCheck(config: ResolvedConfig): CheckResult {
+  const p = config.policy;
+  const unreachable: string[] = [];
+  for (const rule of p.sensitivity) {
+    if (rule.routeTo === undefined) continue;
+    try {
+      resolveModel(config, rule.routeTo);
+    } catch (error) {
+      if (!(error instanceof ProviderNotConfiguredError)) throw error;
+      unreachable.push(
+        `rule ${JSON.stringify(rule.name)} routes to ${rule.routeTo}: ${error.message}`,
+      );
+    }
+  }
+  if (unreachable.length > 0) {
+    return {
+      check: "policy",
+      status: "fail",
+      detail: `${unreachable.join("; ")} (the agent refuses to start)`,
+      hint: "configure that provider, or change the rule's routeTo in policy.sensitivity",
+    };
+  }
+  const budgeted = p.dailyBudgetUsd > 0 || p.monthlyBudgetUsd > 0;
+  let models: string[] = [];
+  try {
+    models = modelChain(config);
+  } catch {
+    // The provider check reports it.
+  }
+  const unpriced = models.filter((model) =>
+    !costOf({ model, promptTokens: 1, completionTokens: 1 }, p.prices).priced
+  );
+  if (budgeted && unpriced.length > 0) {
+    return {
+      check: "policy",
+      status: "warn",
+      detail: `a budget is set but ${unpriced.join(", ")} ${
+        unpriced.length === 1 ? "has" : "have"
+      } no price in policy.prices, so ${
+        unpriced.length === 1 ? "its" : "their"
+      } calls cost 0 and the budget never stops them`,
+      hint:
+        'add prices: kafclaw config set policy.prices \'{"provider/model": {"promptPer1k": …, "completionPer1k": …}}\'',
+    };
+  }
+  const rules = p.sensitivity.length;
+  return {
+    check: "policy",
+    status: "ok",
+    detail: `${rules} sensitivity rule${rules === 1 ? "" : "s"}; ${
+      budgeted ? "budgets priced" : "no budget"
+    }; owners: ${p.owners.length ? p.owners.join(", ") : "the terminal only"}`,
+  };
 }
 
 function modeCheck(config: ResolvedConfig): CheckResult {
@@ -136,7 +206,12 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
       : "no config file yet: defaults and environment",
   }];
   results.push(...await homeChecks(config));
-  results.push(providerCheck(config), modeCheck(config), await sandboxCheck(config, deps));
+  results.push(
+    providerCheck(config),
+    policyCheck(config),
+    modeCheck(config),
+    await sandboxCheck(config, deps),
+  );
   return results;
 }
 

@@ -20,10 +20,15 @@ Deno.test("doctor passes a configured standalone agent with a working sandbox", 
     ["config", "ok"],
     ["home", "ok"],
     ["provider", "ok"],
+    ["policy", "ok"],
     ["mode", "ok"],
     ["sandbox", "ok"],
   ]);
   assert.match(results[0]!.detail, /no config file yet/);
+  assert.equal(
+    results[3]!.detail,
+    "0 sensitivity rules; no budget; owners: the terminal only",
+  );
   assert.match(formatDoctor(results), /no check failed$/);
 });
 
@@ -66,4 +71,67 @@ Deno.test("doctor's real sandbox probe runs inside KAFCLAW_HOME", async () => {
   const sandbox = results.find((r) => r.check === "sandbox")!;
   assert.equal(sandbox.status, "ok", sandbox.detail);
   assert.match(sandbox.detail, /bubblewrap/);
+});
+
+Deno.test("doctor checks the default agent's models, sensitivity routes and priced budgets", async () => {
+  await using home = await tempHome();
+  const env = {
+    KAFCLAW_HOME: home.path,
+    OPENAI_API_KEY: "sk-x",
+    KAFCLAW_AGENTS_LIST: '[{"id": "main", "default": true, "model": "openai/gpt-main"}]',
+    KAFCLAW_POLICY_DAILY_BUDGET_USD: "2",
+    KAFCLAW_MODEL_FALLBACKS: "ollama/llama3",
+    KAFCLAW_POLICY_PRICES: '{"ollama/*": {"promptPer1k": 0, "completionPer1k": 0}}',
+  };
+  const warned = await runDoctor({ env, probe: working });
+  const by = Object.fromEntries(warned.map((r) => [r.check, r]));
+  assert.equal(by.provider!.detail, "agent main: models: openai/gpt-main, then ollama/llama3");
+  assert.equal(by.policy!.status, "warn");
+  assert.equal(
+    by.policy!.detail,
+    "a budget is set but openai/gpt-main has no price in policy.prices, so its calls cost 0 " +
+      "and the budget never stops them",
+  );
+  const priced = await runDoctor({
+    env: {
+      ...env,
+      KAFCLAW_POLICY_PRICES: '{"openai/*": {"promptPer1k": 1, "completionPer1k": 1}, ' +
+        '"ollama/*": {"promptPer1k": 0, "completionPer1k": 0}}',
+      KAFCLAW_POLICY_OWNERS: "telegram:42",
+      KAFCLAW_POLICY_SENSITIVITY:
+        '[{"name": "health", "keywords": ["x"], "routeTo": "ollama/llama3"}]',
+    },
+    probe: working,
+  });
+  assert.deepEqual(priced.find((r) => r.check === "policy"), {
+    check: "policy",
+    status: "ok",
+    detail: "1 sensitivity rule; budgets priced; owners: telegram:42",
+  });
+  const twoUnpriced = await runDoctor({
+    env: { ...env, KAFCLAW_POLICY_PRICES: "{}" },
+    probe: working,
+  });
+  assert.match(
+    twoUnpriced.find((r) => r.check === "policy")!.detail,
+    /openai\/gpt-main, ollama\/llama3 have no price .* their calls cost 0/,
+  );
+  const unreachable = await runDoctor({
+    env: {
+      ...env,
+      KAFCLAW_POLICY_SENSITIVITY:
+        '[{"name": "health", "keywords": ["x"], "routeTo": "groq/llama"}]',
+      KAFCLAW_AGENTS_LIST: "[]",
+      OPENAI_API_KEY: "",
+    },
+    probe: working,
+  });
+  const policy = unreachable.find((r) => r.check === "policy")!;
+  assert.equal(policy.status, "fail");
+  assert.match(
+    policy.detail,
+    /^rule "health" routes to groq\/llama: .*\(the agent refuses to start\)$/,
+  );
+  assert.match(policy.hint!, /routeTo/);
+  assert.equal(unreachable.find((r) => r.check === "provider")!.status, "fail");
 });
