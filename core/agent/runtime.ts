@@ -262,8 +262,24 @@ export async function createAgentRuntime(
       },
     },
     subagents: {
-      spawn: (request, ctx) => subagents.spawn(ctx.sessionKey, request, ctx.signal),
+      // An agentId runs the subagent with that agent's model (an explicit model wins); an
+      // unknown id is an error result that names the known ones.
+      spawn: (request, ctx) => {
+        const model = request.model ??
+          (request.agentId === undefined ? undefined : agentProfile(config, request.agentId).model);
+        return subagents.spawn(
+          ctx.sessionKey,
+          { ...request, ...(model === undefined ? {} : { model }) },
+          ctx.signal,
+        );
+      },
     },
+    agents: config.agents.list.map((a) => ({
+      id: a.id,
+      name: a.name,
+      model: agentProfile(config, a.id).model,
+      default: a.default === true,
+    })),
   });
   tools.register(
     ...builtins,

@@ -1,13 +1,14 @@
 /**
  * Tools that reach other sessions of this agent: `message` sends text to another session,
- * `sessions_spawn` runs a subagent and returns its answer. Both only validate their arguments and
- * call a port the agent layer supplies; that layer decides what is allowed.
+ * `sessions_spawn` runs a subagent and returns its answer, `agents_list` names the agents a
+ * subagent can be. They only validate their arguments and call a port the agent layer supplies;
+ * that layer decides what is allowed.
  *
  * @module
  */
 import { z } from "zod";
 import { defineTool, toolError, toolOk } from "./define.ts";
-import type { MessageSink, SpawnRequest, SubagentSpawner } from "./ports.ts";
+import type { AgentSummary, MessageSink, SpawnRequest, SubagentSpawner } from "./ports.ts";
 import type { Tool } from "./types.ts";
 
 /**
@@ -50,18 +51,44 @@ export function sessionsSpawnTool(spawner: SubagentSpawner): Tool {
       model: z.string().regex(/^[^/\s]+\/\S+$/).optional().describe(
         "provider/model for the subagent (default: this agent's model)",
       ),
+      agentId: z.string().min(1).max(128).optional().describe(
+        "An agent from agents_list to run the task with its model (model overrides it)",
+      ),
       timeoutSeconds: z.number().int().min(1).max(MAX_SPAWN_TIMEOUT_SECONDS).optional()
         .describe("Time limit of the run in seconds"),
     }),
-    async run({ task, label, model, timeoutSeconds }, ctx) {
+    async run({ task, label, model, agentId, timeoutSeconds }, ctx) {
       const request: SpawnRequest = {
         task,
         ...(label === undefined ? {} : { label }),
         ...(model === undefined ? {} : { model }),
+        ...(agentId === undefined ? {} : { agentId }),
         ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
       };
       const answer = await spawner.spawn(request, ctx);
       return toolOk(answer === "" ? "(the subagent finished without an answer)" : answer);
+    },
+  });
+}
+
+/** agents_list (tier 0): the agents of `agents.list` that sessions_spawn can run a task with. */
+export function agentsListTool(agents: readonly AgentSummary[]): Tool {
+  return defineTool({
+    name: "agents_list",
+    description: "List the agents sessions_spawn can start by agentId, with their models.",
+    tier: 0,
+    args: z.strictObject({}),
+    run() {
+      if (agents.length === 0) {
+        return Promise.resolve(
+          toolOk("No agents are configured (agents.list is empty): subagents run with this model."),
+        );
+      }
+      return Promise.resolve(toolOk(
+        agents.map((a) =>
+          `- ${a.id}${a.name ? ` (${a.name})` : ""}: ${a.model}${a.default ? ", default" : ""}`
+        ).join("\n"),
+      ));
     },
   });
 }

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { messageTool, sessionsSpawnTool } from "./agent_tools.ts";
+import { agentsListTool, messageTool, sessionsSpawnTool } from "./agent_tools.ts";
 import { execTool, type ExecToolOptions } from "./exec_tool.ts";
 import { fsTools, type FsToolsOptions } from "./fs_tools.ts";
-import type { MessageSink, SubagentSpawner } from "./ports.ts";
+import type { AgentSummary, MessageSink, SubagentSpawner } from "./ports.ts";
 import type { Sandbox } from "./sandbox/types.ts";
 import type { Tool } from "./types.ts";
 import { webFetchTool, type WebFetchToolOptions } from "./web/tool.ts";
@@ -23,13 +23,15 @@ export interface BuiltinToolsOptions {
   readonly files?: FsToolsOptions;
   /** Offers the `message` tool. */
   readonly messages?: MessageSink;
-  /** Offers the `sessions_spawn` tool. */
+  /** Offers the `sessions_spawn` tool, and `agents_list` with these agents. */
   readonly subagents?: SubagentSpawner;
+  /** The agents of `agents.list` (default none). */
+  readonly agents?: readonly AgentSummary[];
 }
 
 /**
  * The built-in tools: read_file, write_file, edit_file, list_dir, exec, and, when configured,
- * web_fetch, message and sessions_spawn.
+ * web_fetch, message, sessions_spawn and agents_list.
  */
 export function builtinTools(options: BuiltinToolsOptions): Tool[] {
   const { enabled: webEnabled, ...web } = options.web;
@@ -38,6 +40,8 @@ export function builtinTools(options: BuiltinToolsOptions): Tool[] {
     execTool(options.sandbox, options.exec),
     ...(webEnabled ? [webFetchTool(web)] : []),
     ...(options.messages ? [messageTool(options.messages)] : []),
-    ...(options.subagents ? [sessionsSpawnTool(options.subagents)] : []),
+    ...(options.subagents
+      ? [sessionsSpawnTool(options.subagents), agentsListTool(options.agents ?? [])]
+      : []),
   ];
 }

@@ -23,8 +23,10 @@ export interface SpawnRequest {
   readonly task: string;
   /** A short name for the run, shown in listings. */
   readonly label?: string;
-  /** `provider/model` for the subagent (default: the agent's). */
+  /** `provider/model` for the subagent (default: the agent's, or that of `agentId`). */
   readonly model?: string;
+  /** An agent of `agents.list` whose model runs the subagent (`model` overrides it). */
+  readonly agentId?: string;
   /** Time limit of the run. */
   readonly timeoutMs?: number;
 }
@@ -33,4 +35,12 @@ export interface SpawnRequest {
 export interface SubagentSpawner {
   /** Runs the subagent to its end and resolves with its final answer. */
   spawn(request: SpawnRequest, ctx: ToolContext): Promise<string>;
+}
+
+/** An agent of `agents.list`, as `agents_list` shows it. */
+export interface AgentSummary {
+  readonly id: string;
+  readonly name?: string | undefined;
+  readonly model: string;
+  readonly default: boolean;
 }

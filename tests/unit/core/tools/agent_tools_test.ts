@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { messageTool, sessionsSpawnTool } from "../../../../core/tools/agent_tools.ts";
+import {
+  agentsListTool,
+  messageTool,
+  sessionsSpawnTool,
+} from "../../../../core/tools/agent_tools.ts";
 import type { MessageSink, SpawnRequest, SubagentSpawner } from "../../../../core/tools/ports.ts";
 import { ToolRegistry } from "../../../../core/tools/registry.ts";
 import { testContext } from "./_context.ts";
@@ -99,4 +103,21 @@ Deno.test("sessions_spawn reports a failed or empty run", async () => {
     (await empty.run("sessions_spawn", '{"task":"t"}', testContext())).content,
     "(the subagent finished without an answer)",
   );
+});
+
+Deno.test("sessions_spawn passes an agentId on; agents_list names the agents and their models", async () => {
+  const { requests, port } = spawner("done");
+  const agents = [
+    { id: "main", model: "openai/gpt-main", default: true },
+    { id: "coder", name: "Coder", model: "groq/llama-70b", default: false },
+  ];
+  const registry = new ToolRegistry().register(sessionsSpawnTool(port), agentsListTool(agents));
+  assert.equal(registry.tierOf("agents_list"), 0);
+  await registry.run("sessions_spawn", '{"task":"fix it","agentId":"coder"}', testContext());
+  assert.deepEqual(requests, [{ task: "fix it", agentId: "coder" }]);
+  assert.deepEqual(await registry.run("agents_list", "{}", testContext()), {
+    content: "- main: openai/gpt-main, default\n- coder (Coder): groq/llama-70b",
+  });
+  const none = await agentsListTool([]).run({}, testContext());
+  assert.match(none.content, /^No agents are configured/);
 });
