@@ -169,6 +169,7 @@ export class AgentLoop {
       workspace: this.#deps.workspace,
       signal: req.signal ?? new AbortController().signal,
       approve: (r) => this.#deps.approve(r),
+      scope,
     };
     for (let iteration = 1; iteration <= settings.maxToolIterations; iteration++) {
       const refusal = turn ? await guard!.beforeChat(turn) : undefined;

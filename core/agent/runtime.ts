@@ -285,9 +285,14 @@ export async function createAgentRuntime(
     ...builtins,
     ...audioTools(sandbox.fs, createSpeech(config)),
     soulTool(dirs.soul),
-    // Memory written from a tainted turn stays untrusted; zones come with group tasks (step 4).
+    // Memory written from a tainted turn stays untrusted.
     ...memoryTools(memory, {
-      scope: (ctx) => ({ taint: ctx.taint ?? "trusted", zone: undefined, zones: ["public"] }),
+      // The turn's zones: a group task's memories stay in its zone, and it sees that zone.
+      scope: (ctx) => ({
+        taint: ctx.taint ?? "trusted",
+        zone: ctx.scope?.zone,
+        zones: ctx.scope?.zones ?? ["public"],
+      }),
       // A secret the model is asked to remember is stored redacted, like everything it logs.
       redact: (text) => guard.redact(text),
     }),

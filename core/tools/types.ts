@@ -30,6 +30,14 @@ export interface ToolContext {
   approve(request: ApprovalRequest): Promise<boolean>;
   /** The turn's taint when the call was made; absent means trusted (the owner's own turn). */
   readonly taint?: "trusted" | "untrusted";
+  /**
+   * The turn's zones (a group task's): `zone` is where what a tool stores goes (undefined:
+   * public), `zones` what it may search besides public. Absent: public only.
+   */
+  readonly scope?: {
+    readonly zone?: string | undefined;
+    readonly zones: readonly string[] | "all";
+  };
 }
 
 /** What a tool gives back to the model. Errors are results too: they never crash the loop. */

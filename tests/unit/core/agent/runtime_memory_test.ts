@@ -142,3 +142,44 @@ Deno.test("through the runtime: a remembered fact reaches the next prompt, and t
   assert.equal(pair?.taint, "untrusted");
   assert.deepEqual(warnings, []);
 });
+
+Deno.test("remember and recall keep to the turn's zones: a zone's memory is stored there and found only there", async () => {
+  const call = (id: string, name: string, args: Record<string, unknown>) => ({
+    toolCalls: [{ id, name, arguments: args }],
+  });
+  await using llm = await startFakeOpenAI({
+    chat: [
+      call("r1", "remember", { content: "The ops runbook for the payment broker is in vault 7" }),
+      { text: "Stored." },
+      call("q1", "recall", { query: "payment broker runbook vault" }),
+      { text: "Public turn done." },
+      call("q2", "recall", { query: "payment broker runbook vault" }),
+      { text: "Ops turn done." },
+    ],
+  });
+  await using h = await tempHome();
+  await using runtime = await createAgentRuntime(h.config(llm), {});
+  const ops = { zone: "ops", zones: ["public", "ops"] };
+  const turn = (text: string, scope?: typeof ops) =>
+    runtime.loop.runTurn({
+      sessionKey: `cli:${text}`,
+      text,
+      messageType: "internal",
+      channel: "cli",
+      ...(scope ? { scope } : {}),
+    });
+  await turn("remember for ops", ops);
+  const stored = (await runtime.memory.search("payment broker runbook", { zones: "all" })).hits
+    .filter((hit) => hit.source === "user");
+  assert.deepEqual(stored.map((hit) => hit.zone), ["ops"]);
+  const lastTool = () => {
+    const body = llm.chatRequests().at(-1)!.body as {
+      messages: { role: string; content: string }[];
+    };
+    return body.messages.filter((m) => m.role === "tool").at(-1)!.content;
+  };
+  await turn("public recall");
+  assert.doesNotMatch(lastTool(), /vault 7/, "a public turn does not see the ops zone");
+  await turn("ops recall", ops);
+  assert.match(lastTool(), /vault 7/);
+});
