@@ -146,17 +146,23 @@ export class AgentLoop {
     const origin = (): TurnOrigin => ({ taint: taint.value, zone: scope.zone });
     // Memory keeps no secrets either (the timeline's events are redacted the same way).
     const clean = (text: string) => guard ? guard.redact(text) : text;
+    // Every line this turn writes carries its taint at that moment.
+    const mark = () => ({ taint: taint.value });
     if (turn?.refusal) {
       await sessions.append(req.sessionKey, [
         { role: "user", content: req.text },
         { role: "assistant", content: turn.refusal },
-      ]);
+      ], mark());
       return { content: turn.refusal, stopped: "limit", iterations: 0, usage };
     }
     await this.#compactIfNeeded(req, usage, origin(), clean, turn);
     const history = await sessions.history(req.sessionKey, settings.historyMessages);
+    // What an untrusted turn left in the session is still there for the model to read.
+    if (history.taint === "untrusted") {
+      taint.markUntrusted("the session's history holds untrusted content");
+    }
     const user: ChatMessage = { role: "user", content: req.text };
-    await sessions.append(req.sessionKey, [user]);
+    await sessions.append(req.sessionKey, [user], mark());
     const definitions = tools.definitions();
     const system = await this.#systemPrompt(req, scope, taint, history.summary, definitions);
     const messages: ChatMessage[] = [
@@ -174,7 +180,7 @@ export class AgentLoop {
     for (let iteration = 1; iteration <= settings.maxToolIterations; iteration++) {
       const refusal = turn ? await guard!.beforeChat(turn) : undefined;
       if (refusal) {
-        await sessions.append(req.sessionKey, [{ role: "assistant", content: refusal }]);
+        await sessions.append(req.sessionKey, [{ role: "assistant", content: refusal }], mark());
         return { content: refusal, stopped: "limit", iterations: iteration, usage };
       }
       const startedAt = new Date();
@@ -195,7 +201,7 @@ export class AgentLoop {
         });
       } catch (error) {
         if (!isAbort(error, req.signal)) throw error;
-        await sessions.append(req.sessionKey, [{ role: "assistant", content: CANCELLED }]);
+        await sessions.append(req.sessionKey, [{ role: "assistant", content: CANCELLED }], mark());
         return { content: CANCELLED, stopped: "cancelled", iterations: iteration, usage };
       }
       usage.promptTokens += answer.usage.promptTokens;
@@ -206,7 +212,7 @@ export class AgentLoop {
         : { role: "assistant", content: answer.content };
       messages.push(assistant);
       if (answer.toolCalls.length === 0) {
-        await sessions.append(req.sessionKey, [assistant]);
+        await sessions.append(req.sessionKey, [assistant], mark());
         this.#deps.memory?.conversation({
           ...origin(),
           sessionKey: req.sessionKey,
@@ -236,16 +242,16 @@ export class AgentLoop {
         });
       }
       messages.push(...results);
-      await sessions.append(req.sessionKey, [assistant, ...results]);
+      await sessions.append(req.sessionKey, [assistant, ...results], mark());
       if (req.signal?.aborted) {
-        await sessions.append(req.sessionKey, [{ role: "assistant", content: CANCELLED }]);
+        await sessions.append(req.sessionKey, [{ role: "assistant", content: CANCELLED }], mark());
         return { content: CANCELLED, stopped: "cancelled", iterations: iteration, usage };
       }
     }
     const content =
       `I stopped after ${settings.maxToolIterations} rounds of tool calls without a ` +
       `final answer (model.maxToolIterations). Ask again with a narrower request, or raise the limit.`;
-    await sessions.append(req.sessionKey, [{ role: "assistant", content }]);
+    await sessions.append(req.sessionKey, [{ role: "assistant", content }], mark());
     return { content, stopped: "max_iterations", iterations: settings.maxToolIterations, usage };
   }
 
@@ -358,8 +364,14 @@ export class AgentLoop {
     usage.promptTokens += answer.usage.promptTokens;
     usage.completionTokens += answer.usage.completionTokens;
     const covers = history.totalMessages - history.messages.length + older.length;
-    await sessions.appendSummary(req.sessionKey, answer.content, covers);
+    // A summary of untrusted lines is untrusted (this takes the whole history: it fails closed).
+    const summaryOrigin: TurnOrigin = history.taint === "untrusted"
+      ? { ...origin, taint: "untrusted" }
+      : origin;
+    await sessions.appendSummary(req.sessionKey, answer.content, covers, {
+      taint: summaryOrigin.taint,
+    });
     // The facts worth keeping outlive the session's history: kept as `summary:<session>`.
-    await this.#deps.memory?.summary(req.sessionKey, clean(answer.content), origin);
+    await this.#deps.memory?.summary(req.sessionKey, clean(answer.content), summaryOrigin);
   }
 }

@@ -4,20 +4,36 @@
  * compaction appends a summary line that says which messages it covers, and the history that the
  * model sees starts after it, so nothing is ever lost.
  *
+ * A line written by an untrusted turn says so (`"taint": "untrusted"`), and so does a summary of
+ * untrusted lines: a later turn whose history holds one starts untrusted, so instructions planted
+ * by a web page or a stranger cannot wait for the owner's next message to be obeyed.
+ *
  * @module
  */
+import type { Taint } from "../policy/mod.ts";
 import type { ChatMessage, ToolCall } from "../provider/types.ts";
 
-/** One stored message: a chat message with the time it was recorded. */
+/** One stored message: a chat message with the time it was recorded and its taint. */
 export type SessionLine =
-  | { readonly type: "message"; readonly message: ChatMessage; readonly at: string }
+  | {
+    readonly type: "message";
+    readonly message: ChatMessage;
+    readonly at: string;
+    readonly taint: Taint;
+  }
   | {
     readonly type: "summary";
     readonly summary: string;
     /** Number of message lines (counted from the first) that this summary replaces. */
     readonly covers: number;
     readonly at: string;
+    readonly taint: Taint;
   };
+
+/** Options of appending: the taint of the turn that writes (default trusted). */
+export interface AppendOptions {
+  readonly taint?: Taint;
+}
 
 /** What the loop needs to continue a conversation. */
 export interface SessionHistory {
@@ -27,7 +43,12 @@ export interface SessionHistory {
   readonly messages: readonly ChatMessage[];
   /** All message lines in the file, summarised or not. */
   readonly totalMessages: number;
+  /** Untrusted when the summary or any of the messages is. */
+  readonly taint: Taint;
 }
+
+const marked = (options: AppendOptions) =>
+  options.taint === "untrusted" ? { taint: "untrusted" } : {};
 
 const SAFE = /^[A-Za-z0-9._-]+$/;
 
@@ -120,19 +141,32 @@ export class SessionStore {
     }
   }
 
-  /** Appends messages, in order, in one write. */
-  append(key: string, messages: readonly ChatMessage[]): Promise<void> {
+  /** Appends messages, in order, in one write, marked untrusted when `options.taint` says so. */
+  append(
+    key: string,
+    messages: readonly ChatMessage[],
+    options: AppendOptions = {},
+  ): Promise<void> {
     const at = this.#now().toISOString();
-    return this.#append(key, messages.map((m) => ({ ...encodeMessage(m), timestamp: at })));
+    return this.#append(
+      key,
+      messages.map((m) => ({ ...encodeMessage(m), timestamp: at, ...marked(options) })),
+    );
   }
 
   /** Appends a summary that replaces the first `covers` messages in the history the model sees. */
-  appendSummary(key: string, summary: string, covers: number): Promise<void> {
+  appendSummary(
+    key: string,
+    summary: string,
+    covers: number,
+    options: AppendOptions = {},
+  ): Promise<void> {
     return this.#append(key, [{
       _type: "summary",
       summary,
       covers,
       timestamp: this.#now().toISOString(),
+      ...marked(options),
     }]);
   }
 
@@ -155,15 +189,17 @@ export class SessionStore {
         continue; // a torn last line after a crash: the rest of the session is still good
       }
       const at = typeof o.timestamp === "string" ? o.timestamp : "";
+      // Anything but an explicit "trusted" on a marked line fails closed.
+      const taint: Taint = o.taint === undefined || o.taint === "trusted" ? "trusted" : "untrusted";
       if (o._type === "metadata") continue;
       if (o._type === "summary") {
         if (typeof o.summary === "string" && typeof o.covers === "number") {
-          out.push({ type: "summary", summary: o.summary, covers: o.covers, at });
+          out.push({ type: "summary", summary: o.summary, covers: o.covers, at, taint });
         }
         continue;
       }
       const message = decodeMessage(o);
-      if (message) out.push({ type: "message", message, at });
+      if (message) out.push({ type: "message", message, at, taint });
     }
     return out;
   }
@@ -174,12 +210,19 @@ export class SessionStore {
    */
   async history(key: string, window: number): Promise<SessionHistory> {
     const lines = await this.lines(key);
-    const messages = lines.flatMap((l) => l.type === "message" ? [l.message] : []);
+    const messages = lines.flatMap((l) => l.type === "message" ? [l] : []);
     const summaries = lines.flatMap((l) => l.type === "summary" ? [l] : []);
     const last = summaries.at(-1);
     const after = messages.slice(last?.covers ?? 0);
     let start = Math.max(0, after.length - window);
-    while (start < after.length && after[start]!.role !== "user") start++;
-    return { summary: last?.summary, messages: after.slice(start), totalMessages: messages.length };
+    while (start < after.length && after[start]!.message.role !== "user") start++;
+    const shown = after.slice(start);
+    const tainted = last?.taint === "untrusted" || shown.some((l) => l.taint === "untrusted");
+    return {
+      summary: last?.summary,
+      messages: shown.map((l) => l.message),
+      totalMessages: messages.length,
+      taint: tainted ? "untrusted" : "trusted",
+    };
   }
 }

@@ -222,6 +222,36 @@ Deno.test("after reading untrusted content, even a tier-1 call needs approval", 
   assert.match(lastToolResult(s.llm), /because this turn read untrusted content/);
 });
 
+Deno.test("a session that read untrusted content stays untrusted in its next turns; another session does not", async () => {
+  await using s = await setup({
+    chat: [
+      { toolCalls: [{ id: "b", name: "browse", arguments: {} }] },
+      { text: "read it" },
+      { toolCalls: [{ id: "n1", name: "note", arguments: { text: "later" } }] },
+      { text: "could not" },
+      { toolCalls: [{ id: "n2", name: "note", arguments: { text: "fresh" } }] },
+      { text: "noted" },
+    ],
+  }, { ask: () => Promise.resolve(false) });
+  await s.turn("read the page", { sessionKey: "cli:web" });
+  // The owner's next message in that session: the page is still in its history.
+  await s.turn("now take a note", { sessionKey: "cli:web" });
+  assert.deepEqual(s.ran, []);
+  assert.match(lastToolResult(s.llm), /because this turn read untrusted content/);
+  await s.turn("take a note", { sessionKey: "cli:clean" });
+  assert.deepEqual(s.ran, ["note:fresh"]);
+  const file = [...Deno.readDirSync(`${s.home}/sessions`)].find((f) =>
+    f.name.startsWith("cli_web")
+  );
+  const lines = (await Deno.readTextFile(`${s.home}/sessions/${file!.name}`))
+    .split("\n").filter((l) => l.includes('"role"'));
+  // The first message came before the page; every line after it is marked.
+  assert.deepEqual(lines.map((l) => l.includes('"taint":"untrusted"')), [
+    false,
+    ...lines.slice(1).map(() => true),
+  ]);
+});
+
 Deno.test("secrets in a tool result never reach the LLM: known shapes and configured values", async () => {
   await using s = await setup({
     chat: [{ toolCalls: [{ id: "p", name: "peek", arguments: {} }] }, { text: "ok" }],

@@ -271,7 +271,10 @@ Deno.test("conversation pairs and long tool results are indexed with the turn's 
     channel: "group",
     scope: { zone: "ops", zones: ["ops"] },
   });
-  await s.turn("Is the coffee machine on the third floor working again after the repair?");
+  // Another session: "cli:t" holds the untrusted page now, so its next turns start untrusted.
+  await s.turn("Is the coffee machine on the third floor working again after the repair?", {
+    sessionKey: "cli:u",
+  });
   assert.equal(s.lane.indexed.queued, 4);
   await s.lane.close();
   assert.deepEqual(s.lane.indexed, { queued: 0, dropped: 0, stored: 4 });
@@ -287,7 +290,7 @@ Deno.test("conversation pairs and long tool results are indexed with the turn's 
   assert.equal(bySource["tool:browse"]!.taint, "untrusted");
   const pairs = found.hits.filter((h) => h.source === "conversation:cli");
   assert.deepEqual(pairs.map((h) => [h.taint, h.tags]).sort(), [
-    ["trusted", ["cli:t"]],
+    ["trusted", ["cli:u"]],
     ["untrusted", ["cli:t"]],
   ]);
   assert.match(pairs.find((h) => h.taint === "untrusted")!.content, /^Q: What does the release/);

@@ -111,3 +111,53 @@ Deno.test("system messages round-trip, and an unreadable session is an error, no
   await Deno.mkdir(await s.store.path("broken"), { recursive: true });
   await assert.rejects(() => s.store.lines("broken"), Deno.errors.IsADirectory);
 });
+
+Deno.test("lines written by an untrusted turn are marked, and a history that shows one is untrusted", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "user", content: "read the page" }]);
+  assert.equal((await s.store.history("k", 10)).taint, "trusted");
+  await s.store.append("k", [{ role: "tool", toolCallId: "b", content: "page" }], {
+    taint: "untrusted",
+  });
+  await s.store.append("k", [{ role: "assistant", content: "done" }], { taint: "trusted" });
+  const text = await Deno.readTextFile(await s.store.path("k"));
+  assert.deepEqual(
+    text.trim().split("\n").slice(1).map((l) => JSON.parse(l).taint),
+    [undefined, "untrusted", undefined],
+    "only untrusted lines carry the field",
+  );
+  assert.deepEqual((await s.store.lines("k")).map((l) => l.taint), [
+    "trusted",
+    "untrusted",
+    "trusted",
+  ]);
+  assert.equal((await s.store.history("k", 10)).taint, "untrusted");
+  // Out of the window and not summarised: the model no longer sees it.
+  for (let i = 0; i < 3; i++) {
+    await s.store.append("k", [{ role: "user", content: `q${i}` }, {
+      role: "assistant",
+      content: `a${i}`,
+    }]);
+  }
+  assert.equal((await s.store.history("k", 2)).taint, "trusted");
+  // A summary of untrusted lines keeps their taint.
+  await s.store.appendSummary("k", "a page was read", 3, { taint: "untrusted" });
+  assert.equal((await s.store.history("k", 2)).taint, "untrusted");
+  await s.store.appendSummary("k", "all clean", 9);
+  assert.equal((await s.store.history("k", 2)).taint, "trusted");
+});
+
+Deno.test("a taint field that is not trusted fails closed", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "user", content: "hi" }]);
+  await Deno.writeTextFile(
+    await s.store.path("k"),
+    '{"role":"assistant","content":"x","taint":"maybe"}\n{"_type":"summary","summary":"s","covers":0,"taint":1}\n',
+    { append: true },
+  );
+  assert.deepEqual((await s.store.lines("k")).map((l) => [l.type, l.taint]), [
+    ["message", "trusted"],
+    ["message", "untrusted"],
+    ["summary", "untrusted"],
+  ]);
+});
