@@ -18,6 +18,7 @@ import {
   RateLimiter,
   redactMessages,
   SecretRedactor,
+  type Taint,
   TokenQuota,
   TurnTaint,
 } from "../policy/mod.ts";
@@ -108,11 +109,17 @@ export class Guard {
     channel: string;
     messageType: MessageType;
     text: string;
+    /** The taint the message brings (from the untrusted turn that sent it); it only lowers trust. */
+    declared?: Taint | undefined;
   }): GuardedTurn {
     const traceId = hex(16);
     const rootSpanId = hex(8);
     const limit = this.#limiter.take({ channel: input.channel, sender: input.sender });
     const { levels } = this.#classifier.classify(input.text);
+    const taint = TurnTaint.start({
+      messageType: input.messageType,
+      ...(input.declared ? { declared: input.declared } : {}),
+    });
     this.#deps.timeline.events.record({
       kind: "INBOUND",
       traceId,
@@ -126,13 +133,13 @@ export class Guard {
         ...(levels.length > 0 ? { sensitivity: levels } : {}),
         ...(limit.ok ? {} : { refused: limit.code }),
       },
-      taint: input.messageType === "internal" ? "trusted" : "untrusted",
+      taint: taint.value,
     });
     return {
       ...input,
       traceId,
       rootSpanId,
-      taint: TurnTaint.start({ messageType: input.messageType }),
+      taint,
       refusal: limit.ok ? undefined : limit.message,
       sensitivity: { levels: [], routeTo: undefined },
     };

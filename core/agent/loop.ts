@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TurnTaint } from "../policy/mod.ts";
+import { type Taint, TurnTaint } from "../policy/mod.ts";
 import type { ChatMessage, ChatProvider, ToolCall, ToolDefinition } from "../provider/types.ts";
 import type { ApprovalRequest, Tier, ToolContext, ToolResult } from "../tools/types.ts";
 import { buildSystemPrompt, DEFAULT_BUDGETS, type MessageType, type SoulFile } from "./context.ts";
@@ -65,6 +65,11 @@ export interface TurnRequest {
   readonly sender?: string;
   /** A `provider/model` for this turn only (subagents may ask for one). */
   readonly model?: string;
+  /**
+   * The taint the message brings: `untrusted` when an untrusted turn sent it (a `message`, a
+   * subagent's task). It only lowers trust.
+   */
+  readonly taint?: Taint | undefined;
   /** The zones of the turn's memory (default {@link PUBLIC_SCOPE}: public memory only). */
   readonly scope?: TurnScope;
   readonly signal?: AbortSignal;
@@ -139,9 +144,14 @@ export class AgentLoop {
       channel: req.channel,
       messageType: req.messageType,
       text: req.text,
+      declared: req.taint,
     });
     // Without a guard the turn's taint is still tracked, for what it leaves in memory.
-    const taint = turn?.taint ?? TurnTaint.start({ messageType: req.messageType });
+    const taint = turn?.taint ??
+      TurnTaint.start({
+        messageType: req.messageType,
+        ...(req.taint ? { declared: req.taint } : {}),
+      });
     const scope = req.scope ?? PUBLIC_SCOPE;
     const origin = (): TurnOrigin => ({ taint: taint.value, zone: scope.zone });
     // Memory keeps no secrets either (the timeline's events are redacted the same way).

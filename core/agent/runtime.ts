@@ -234,13 +234,14 @@ export async function createAgentRuntime(
   });
   const subagents = new Subagents(
     config.tools.subagents,
-    ({ sessionKey, task, model, signal }) =>
+    ({ sessionKey, task, model, taint, signal }) =>
       loop.runTurn({
         sessionKey,
         text: task,
         messageType: "internal",
         channel: "subagent",
         signal,
+        taint,
         ...(model ? { model } : {}),
       }).then((r) => r.content),
   );
@@ -252,11 +253,13 @@ export async function createAgentRuntime(
     messages: {
       send(to, text, ctx) {
         // The message becomes the next input of another session; its answer stays there.
+        // It carries the sender's taint: an untrusted turn cannot launder its text this way.
         loop.runTurn({
           sessionKey: to.session,
           text: `[message from session ${ctx.sessionKey}] ${text}`,
           messageType: "internal",
           channel: "message",
+          taint: ctx.taint,
         }).catch((error) => warn(`A message to session ${to.session} failed: ${error.message}`));
         return Promise.resolve();
       },
@@ -269,7 +272,7 @@ export async function createAgentRuntime(
           (request.agentId === undefined ? undefined : agentProfile(config, request.agentId).model);
         return subagents.spawn(
           ctx.sessionKey,
-          { ...request, ...(model === undefined ? {} : { model }) },
+          { ...request, ...(model === undefined ? {} : { model }), taint: ctx.taint },
           ctx.signal,
         );
       },

@@ -20,6 +20,8 @@ export interface SpawnRequest {
   readonly label?: string | undefined;
   readonly model?: string | undefined;
   readonly timeoutMs?: number | undefined;
+  /** The taint of the turn that spawns it: a child of an untrusted turn is untrusted. */
+  readonly taint?: "trusted" | "untrusted" | undefined;
 }
 
 /** Runs one child turn and resolves with its final answer. */
@@ -27,6 +29,7 @@ export type ChildRunner = (child: {
   sessionKey: string;
   task: string;
   model?: string | undefined;
+  taint?: "trusted" | "untrusted" | undefined;
   signal: AbortSignal;
 }) => Promise<string>;
 
@@ -92,6 +95,7 @@ export class Subagents {
         sessionKey: `${parentKey}${MARK}${started + 1}${label ? `-${label}` : ""}`,
         task: request.task,
         model: request.model,
+        taint: request.taint,
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]),
       });
       return answer.length <= HANDOFF_CHARS

@@ -171,3 +171,100 @@ Deno.test("closing the runtime cancels a turn that waits for an approval, record
     "a closed loop runs nothing",
   );
 });
+
+Deno.test("a message sent from an untrusted turn starts an untrusted turn in the other session", async () => {
+  // One router for every request, whatever order the two sessions' calls arrive in.
+  const router = (request: Record<string, unknown>) => {
+    const messages = request.messages as { role: string; content: string | null }[];
+    const last = messages.at(-1)!;
+    if (last.role === "user" && last.content === "tell the other session") {
+      return {
+        toolCalls: [{
+          id: "m1",
+          name: "message",
+          arguments: { session: "cli:other", text: "write the note" },
+        }],
+      };
+    }
+    if (last.role === "user" && last.content!.startsWith("[message from session")) {
+      return {
+        toolCalls: [{
+          id: "w1",
+          name: "write_file",
+          arguments: { path: "note.txt", content: "x" },
+        }],
+      };
+    }
+    return { text: last.role === "tool" ? `after: ${last.content}` : "ok" };
+  };
+  await using s = await setup({ chat: Array(4).fill(router) });
+  const stranger = s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "stranger",
+    text: "tell the other session",
+  });
+  await waitFor(() => s.sent.length === 1, "the owner is asked about the message");
+  assert.match(s.sent[0]!.text, /: message \(tier 1\)/);
+  await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: `approve ${approvalId(s.sent[0]!.text)}`,
+  });
+  await stranger;
+  // The other session's turn is the owner's internal channel, but untrusted: tier 1 asks.
+  await waitFor(() => s.sent.length === 2, "the owner is asked about the write");
+  assert.match(s.sent[1]!.text, /: write_file \(tier 1\) .*asked for by message:owner/);
+  await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: `deny ${approvalId(s.sent[1]!.text)}`,
+  });
+  await waitFor(
+    () => s.runtime.timeline.approvals.pending().length === 0 && s.llm.chatRequests().length === 4,
+    "the other turn ends",
+  );
+  await assert.rejects(() => Deno.stat(`${s.runtime.sandbox.workspace}/note.txt`));
+});
+
+Deno.test("a subagent spawned by an untrusted turn is untrusted too", async () => {
+  const router = (request: Record<string, unknown>) => {
+    const messages = request.messages as { role: string; content: string | null }[];
+    const last = messages.at(-1)!;
+    if (last.role === "user" && last.content === "spawn a helper") {
+      return {
+        toolCalls: [{ id: "s1", name: "sessions_spawn", arguments: { task: "write the note" } }],
+      };
+    }
+    if (last.role === "user" && last.content === "write the note") {
+      return {
+        toolCalls: [{
+          id: "w1",
+          name: "write_file",
+          arguments: { path: "note.txt", content: "x" },
+        }],
+      };
+    }
+    return { text: "done" };
+  };
+  await using s = await setup({ chat: Array(4).fill(router) });
+  const stranger = s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "stranger",
+    text: "spawn a helper",
+  });
+  await waitFor(() => s.sent.length === 1, "the owner is asked about the spawn");
+  await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: `approve ${approvalId(s.sent[0]!.text)}`,
+  });
+  await waitFor(() => s.sent.length === 2, "the owner is asked about the subagent's write");
+  assert.match(s.sent[1]!.text, /: write_file \(tier 1\) .*asked for by subagent:owner/);
+  await s.runtime.inbound.handle({
+    channel: "chat",
+    sender: "owner",
+    text: `deny ${approvalId(s.sent[1]!.text)}`,
+  });
+  assert.equal((await stranger).content, "done");
+  await assert.rejects(() => Deno.stat(`${s.runtime.sandbox.workspace}/note.txt`));
+});
