@@ -7,12 +7,12 @@ export interface CliResult {
 
 const root = new URL("../../", import.meta.url).pathname;
 
-/** Runs `scripts/kafclaw ARGS` with a clean environment plus `env`. */
-export async function kafclaw(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<CliResult> {
-  const out = await new Deno.Command(`${root}scripts/kafclaw`, {
+/**
+ * `scripts/kafclaw ARGS` as a command with a clean environment plus `env` (PATH, HOME and
+ * DENO_DIR kept), stdin closed and the output piped; spawn it for a long-running subcommand.
+ */
+export function kafclawCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
+  return new Deno.Command(`${root}scripts/kafclaw`, {
     args,
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
@@ -24,7 +24,15 @@ export async function kafclaw(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs `scripts/kafclaw ARGS` with a clean environment plus `env`. */
+export async function kafclaw(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const out = await kafclawCommand(args, env).output();
   return {
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),

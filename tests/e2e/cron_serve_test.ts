@@ -6,9 +6,8 @@
 import assert from "node:assert/strict";
 import { Timeline } from "../../core/timeline/mod.ts";
 import { type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
-import { kafclaw, tempHome } from "../_support/cli.ts";
+import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
 /** How long anything may take on a slow machine; polls end as soon as the thing happens. */
 const DEADLINE_MS = 60_000;
 const READY = /scheduler running/;
@@ -30,19 +29,7 @@ class Serve implements AsyncDisposable {
   readonly #reading: Promise<unknown>;
 
   constructor(env: Record<string, string>, args: string[] = []) {
-    this.#child = new Deno.Command(`${root}scripts/kafclaw`, {
-      args: ["cron", "serve", ...args],
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: Deno.env.get("HOME") ?? "/tmp",
-        ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-        ...env,
-      },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    this.#child = kafclawCommand(["cron", "serve", ...args], env).spawn();
     this.#reading = Promise.all([
       this.#collect(this.#child.stdout, (t) => this.stdout += t),
       this.#collect(this.#child.stderr, (t) => this.stderr += t),
