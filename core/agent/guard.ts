@@ -243,7 +243,7 @@ export class Guard {
     const source = { channel: turn.channel, sender: turn.sender };
     const ownerReachable = this.#deps.ownerReachable(turn.channel) ||
       canAskOwner(turn.channel, settings);
-    const decision = decide({
+    const decided = decide({
       tool: call.name,
       tier,
       messageType: turn.messageType,
@@ -253,6 +253,14 @@ export class Guard {
       senderAllowed: isSenderAllowed(source, settings),
       ownerReachable,
     }, settings);
+    // Say what made the turn untrusted (a web page, the session's history …), for owner and model.
+    // (Asking, or denied for want of an owner, a tainted turn's reason is its taint.)
+    const why = turn.taint.reason;
+    const aboutTaint = decided.code === "tainted_needs_approval" ||
+      decided.code === "no_owner_to_ask";
+    const decision = why && aboutTaint
+      ? { ...decided, reason: `${decided.reason} (${why})` }
+      : decided;
     timeline.decisions.record({
       traceId: turn.traceId,
       tool: call.name,

@@ -219,7 +219,10 @@ Deno.test("after reading untrusted content, even a tier-1 call needs approval", 
   }, { ask: () => Promise.resolve(false) });
   await s.turn("read the page and take a note");
   assert.deepEqual(s.ran, []);
-  assert.match(lastToolResult(s.llm), /because this turn read untrusted content/);
+  assert.match(
+    lastToolResult(s.llm),
+    /because this turn read untrusted content \(browse returned untrusted content\)/,
+  );
 });
 
 Deno.test("a session that read untrusted content stays untrusted in its next turns; another session does not", async () => {
@@ -237,7 +240,10 @@ Deno.test("a session that read untrusted content stays untrusted in its next tur
   // The owner's next message in that session: the page is still in its history.
   await s.turn("now take a note", { sessionKey: "cli:web" });
   assert.deepEqual(s.ran, []);
-  assert.match(lastToolResult(s.llm), /because this turn read untrusted content/);
+  assert.match(
+    lastToolResult(s.llm),
+    /because this turn read untrusted content \(the session's history holds untrusted content\)/,
+  );
   await s.turn("take a note", { sessionKey: "cli:clean" });
   assert.deepEqual(s.ran, ["note:fresh"]);
   const file = [...Deno.readDirSync(`${s.home}/sessions`)].find((f) =>
