@@ -16,7 +16,7 @@ import { audioTools, builtinTools, type Tool, ToolRegistry } from "../tools/mod.
 import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
 import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { getAt, KEYS } from "../config/mod.ts";
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../policy/mod.ts";
+import { DEFAULT_POLICY_SETTINGS, type PolicySettings, SecretRedactor } from "../policy/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import { type Memory, memoryFromConfig, memoryTools, openTimeline } from "../memory/mod.ts";
 import { Approvals, type AskOwner } from "./approvals.ts";
@@ -147,6 +147,9 @@ export async function createAgentRuntime(
   options: RuntimeOptions,
 ): Promise<AgentRuntime> {
   const dirs = paths(config);
+  // Warnings go to logs and terminals: secrets are redacted from them as from everything else.
+  const redactor = new SecretRedactor({ known: configuredSecrets(config) });
+  const warn = (message: string) => options.warn?.(redactor.redact(message).text);
   const profile = agentProfile(config, options.agent);
   const provider = createChatProvider(config, {
     model: profile.model,
@@ -154,7 +157,13 @@ export async function createAgentRuntime(
     ...(options.onUsage ? { onUsage: options.onUsage } : {}),
   });
   checkRoutes(config);
-  const servers = resolveMcpServers(await mcpServers(config.home) as never);
+  let servers;
+  try {
+    servers = resolveMcpServers(await mcpServers(config.home) as never);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new Error(`Cannot use ${config.home}/mcp.json: ${error.message}`);
+  }
   // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
   await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
   const stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "sandbox-" });
@@ -177,7 +186,7 @@ export async function createAgentRuntime(
   const memoryLane = new MemoryLane(memory, {
     maxResults: config.memory.search.maxResults,
     minScore: config.memory.search.minScore,
-    ...(options.warn ? { warn: options.warn } : {}),
+    warn,
   });
   await memoryLane.indexSoul(dirs.soul);
   const ask = options.askOwner ??
@@ -245,7 +254,6 @@ export async function createAgentRuntime(
         ...(model ? { model } : {}),
       }).then((r) => r.content),
   );
-  const warn = options.warn ?? (() => {});
   const builtins: Tool[] = builtinTools({
     sandbox,
     exec: config.tools.exec,

@@ -81,8 +81,33 @@ const HTTP = z.strictObject({
   ...COMMON,
 });
 
+const TYPE_ALIASES: Readonly<Record<string, "stdio" | "http">> = {
+  stdio: "stdio",
+  http: "http",
+  "streamable-http": "http",
+  streamableHttp: "http",
+};
+
+/**
+ * Settings as other MCP clients write them: no `transport`, but `command` (stdio) or `url`
+ * (streamable HTTP), or a `type` of `stdio`, `http` or `streamable-http`. Anything else is left
+ * for the schema to refuse.
+ */
+function withTransport(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const { type, ...rest } = value as Record<string, unknown>;
+  if ("transport" in rest) return value;
+  const fromType = typeof type === "string" ? TYPE_ALIASES[type] : undefined;
+  if (type !== undefined && fromType === undefined) return value;
+  const transport = fromType ?? ("command" in rest ? "stdio" : "url" in rest ? "http" : undefined);
+  return transport === undefined ? value : { transport, ...rest };
+}
+
 /** One server's settings. */
-export const MCP_SERVER_SCHEMA = z.discriminatedUnion("transport", [STDIO, HTTP]);
+export const MCP_SERVER_SCHEMA = z.preprocess(
+  withTransport,
+  z.discriminatedUnion("transport", [STDIO, HTTP]),
+);
 
 /** The proposed `tools.mcp.servers` config key: server name -> settings. */
 export const MCP_SERVERS_SCHEMA = z.record(

@@ -79,3 +79,61 @@ Deno.test("sessions_spawn with an agentId runs the subagent with that agent's mo
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("the runtime's warnings never show a configured secret", async () => {
+  const key = "sk-proj-" + "Zq9".repeat(12);
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-warn-" });
+  try {
+    // MCP servers that cannot start, whose settings carry the key.
+    await Deno.writeTextFile(
+      `${home}/mcp.json`,
+      JSON.stringify({
+        mcpServers: {
+          broken: { url: `http://127.0.0.1:9/mcp?key=${key}` },
+          cmd: { command: `/nonexistent/${key}`, args: [key] },
+        },
+      }),
+    );
+    const config = resolveConfig({
+      home,
+      env: {
+        OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+        OPENAI_API_KEY: key,
+        KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+      },
+    });
+    const warnings: string[] = [];
+    await using _runtime = await createAgentRuntime(config, { warn: (m) => warnings.push(m) });
+    assert.ok(warnings.some((w) => w.startsWith("MCP server broken:")), warnings.join("\n"));
+    assert.ok(
+      warnings.some((w) => /^MCP server cmd: .*\/nonexistent\//.test(w)),
+      warnings.join("\n"),
+    );
+    assert.ok(warnings.every((w) => !w.includes(key)), warnings.join("\n"));
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a server in mcp.json that is wrong stops the start, naming the file and the setting", async () => {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-mcpjson-" });
+  try {
+    await Deno.writeTextFile(
+      `${home}/mcp.json`,
+      JSON.stringify({ mcpServers: { docs: { url: "ftp://example.com/mcp" } } }),
+    );
+    const config = resolveConfig({
+      home,
+      env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1", KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" },
+    });
+    await assert.rejects(
+      () => createAgentRuntime(config, {}),
+      (e: Error) =>
+        e.message.startsWith(
+          `Cannot use ${home}/mcp.json: Invalid MCP server settings at "docs.url"`,
+        ),
+    );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});

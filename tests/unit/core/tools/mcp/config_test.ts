@@ -90,3 +90,24 @@ Deno.test("resultText joins text parts, names the others and falls back to struc
     "[audio: audio/wav]\n[resource file:///b (application/pdf)]",
   );
 });
+
+Deno.test("servers written as other MCP clients write them get their transport from command, url or type", () => {
+  const servers = resolveMcpServers({
+    files: { command: "mcp-files", args: ["--root", "/data"] },
+    docs: { url: "https://mcp.example.com/mcp" },
+    typed: { type: "streamable-http", url: "https://mcp.example.com/other" },
+    local: { type: "stdio", command: "mcp-local" },
+  } as never);
+  assert.deepEqual(servers.map((s) => [s.name, s.transport]), [
+    ["files", "stdio"],
+    ["docs", "http"],
+    ["typed", "http"],
+    ["local", "stdio"],
+  ]);
+  assert.throws(
+    () => resolveMcpServers({ old: { type: "sse", url: "https://x.example/sse" } } as never),
+    /Invalid MCP server settings at "old/,
+  );
+  assert.throws(() => resolveMcpServers({ none: {} } as never), /at "none/);
+  assert.throws(() => resolveMcpServers({ odd: "x" } as never), /at "odd/);
+});
