@@ -45,6 +45,11 @@ export interface ApprovalsOptions {
   readonly pollMs?: number;
 }
 
+/** How often a waiting request says it still waits. */
+export const WAITER_HEARTBEAT_MS = 2_000;
+/** A request whose waiter has been silent this long has no waiter any more. */
+export const WAITER_STALE_MS = 15_000;
+
 /** Requests, waits for and answers approvals. */
 export class Approvals {
   readonly #timeline: Timeline;
@@ -55,9 +60,12 @@ export class Approvals {
     this.#options = options;
   }
 
-  /** Marks requests left pending by a previous run as timed out; returns how many. */
+  /**
+   * Marks requests left pending by a process that has gone (a previous run) as timed out; returns
+   * how many. Requests another live process on the same timeline waits for are left alone.
+   */
   recoverAtStartup(): number {
-    return this.#timeline.approvals.timeoutAllPendingAtStartup().length;
+    return this.#timeline.approvals.timeoutOrphaned(WAITER_STALE_MS).length;
   }
 
   /** Answers a pending request (the owner's `approve <id>` / `deny <id>`). */
@@ -98,8 +106,13 @@ export class Approvals {
     this.#options.ask?.(created, stop).then((answer) => {
       if (answer !== undefined) this.answer(id, answer, "owner");
     }, () => {});
+    let saidAlive = Date.now();
     try {
       while (!stop.aborted) {
+        if (Date.now() - saidAlive >= WAITER_HEARTBEAT_MS) {
+          store.touch(id);
+          saidAlive = Date.now();
+        }
         const now = store.get(id);
         if (now && now.status !== "pending") {
           const approved = now.status === "approved";

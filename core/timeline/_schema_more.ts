@@ -186,3 +186,11 @@ export const JOB_ORIGIN_SQL = `
 ALTER TABLE scheduled_jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'cli'
   CHECK (origin IN ('cli', 'config'));
 `;
+
+/**
+ * Step 5: when the process waiting for a request last said it still waits, so that a process
+ * starting up times out only the requests whose waiter is gone, not those of a live neighbour.
+ */
+export const APPROVAL_ALIVE_SQL = `
+ALTER TABLE approval_requests ADD COLUMN alive_at TEXT;
+`;

@@ -47,6 +47,8 @@ export interface Approval {
   readonly expiresAt: Date;
   readonly respondedAt: Date | undefined;
   readonly responder: string | undefined;
+  /** When its waiter last said it still waits (see {@link ApprovalStore.touch}). */
+  readonly aliveAt: Date | undefined;
 }
 
 /** An answer to a request. */
@@ -85,6 +87,7 @@ function toApproval(row: Row): Approval {
     expiresAt: date(row, "expires_at"),
     respondedAt: optDate(row, "responded_at"),
     responder: optText(row, "responder"),
+    aliveAt: optDate(row, "alive_at"),
   };
 }
 
@@ -104,8 +107,8 @@ export class ApprovalStore {
   create(input: ApprovalInput): Approval {
     const row = this.#db.get(
       `INSERT INTO approval_requests (approval_id, trace_id, task_id, session_key, tool, tier,
-        arguments, requester, channel, created_at, expires_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        arguments, requester, channel, created_at, expires_at, alive_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10) RETURNING *`,
       input.approvalId ?? randomHex(8),
       input.traceId,
       input.taskId,
@@ -170,12 +173,29 @@ export class ApprovalStore {
       .map(toApproval).sort(byId);
   }
 
+  /** Notes that the waiter of a pending request still waits; false when it is not pending. */
+  touch(approvalId: string): boolean {
+    return this.#db.get(
+      `UPDATE approval_requests SET alive_at = ?1 WHERE approval_id = ?2 AND status = 'pending'
+        RETURNING id`,
+      this.#db.now(),
+      approvalId,
+    ) !== undefined;
+  }
+
   /**
-   * Marks every pending request as timed out with the reason "process restarted", and returns
-   * them: nobody is waiting for their answers any more.
+   * Marks the pending requests that nobody waits for any more as timed out, with the reason
+   * "process restarted", and returns them: those whose waiter has not said it waits for
+   * `staleMs` (a live waiter says so every few seconds). Another process still waiting keeps its
+   * requests.
    */
-  timeoutAllPendingAtStartup(): Approval[] {
-    return this.#db.all(`${TIME_OUT} RETURNING *`, "process restarted", this.#db.now())
-      .map(toApproval).sort(byId);
+  timeoutOrphaned(staleMs: number): Approval[] {
+    const now = this.#db.now();
+    return this.#db.all(
+      `${TIME_OUT} AND (alive_at IS NULL OR alive_at < ?3) RETURNING *`,
+      "process restarted",
+      now,
+      new Date(now.getTime() - staleMs),
+    ).map(toApproval).sort(byId);
   }
 }

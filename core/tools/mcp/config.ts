@@ -103,11 +103,10 @@ function withTransport(value: unknown): unknown {
   return transport === undefined ? value : { transport, ...rest };
 }
 
-/** One server's settings. */
-export const MCP_SERVER_SCHEMA = z.preprocess(
-  withTransport,
-  z.discriminatedUnion("transport", [STDIO, HTTP]),
-);
+const SERVER = z.discriminatedUnion("transport", [STDIO, HTTP]);
+
+/** One server's settings (`transport` may be left out, see {@link withTransport}). */
+export const MCP_SERVER_SCHEMA = z.preprocess(withTransport, SERVER);
 
 /** The proposed `tools.mcp.servers` config key: server name -> settings. */
 export const MCP_SERVERS_SCHEMA = z.record(
@@ -115,10 +114,10 @@ export const MCP_SERVERS_SCHEMA = z.record(
   MCP_SERVER_SCHEMA,
 ).default({});
 
-/** Settings of one server, as written. */
-export type McpServerOptions = z.input<typeof MCP_SERVER_SCHEMA>;
+/** Settings of one server, as written (with its transport named). */
+export type McpServerOptions = z.input<typeof SERVER>;
 /** Settings of one server, every default filled in. */
-export type McpServerConfig = z.output<typeof MCP_SERVER_SCHEMA> & { readonly name: string };
+export type McpServerConfig = z.output<typeof SERVER> & { readonly name: string };
 /** A stdio server's resolved settings. */
 export type McpStdioConfig = Extract<McpServerConfig, { transport: "stdio" }>;
 /** An HTTP server's resolved settings. */

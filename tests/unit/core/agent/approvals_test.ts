@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { Approvals } from "../../../../core/agent/approvals.ts";
+import {
+  Approvals,
+  WAITER_HEARTBEAT_MS,
+  WAITER_STALE_MS,
+} from "../../../../core/agent/approvals.ts";
 import { Guard } from "../../../../core/agent/guard.ts";
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../../../../core/policy/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
@@ -67,7 +71,30 @@ Deno.test("a cancelled turn ends its wait as timed out, saying why; startup reco
   assert.equal(out.status, "timeout");
   assert.equal(out.reason, "the turn was cancelled");
   t.approvals.create({ ...ask, expiresAt: new Date(Date.now() + 60_000) });
-  assert.equal(approvals.recoverAtStartup(), 1);
+  assert.equal(approvals.recoverAtStartup(), 0, "its waiter said it waits a moment ago");
+});
+
+Deno.test("a process starting up leaves another's waiting request alone, and times out an orphan", async () => {
+  let now = Date.now();
+  const t = Timeline.open(":memory:", { now: () => new Date(now) });
+  try {
+    const waiter = new Approvals(t, { timeoutMs: 60_000, ownerReachable: true, pollMs: 10 });
+    const stop = new AbortController();
+    const waiting = waiter.request(ask, stop.signal);
+    const live = t.approvals.pending()[0]!.approvalId;
+    const orphan = t.approvals.create({ ...ask, expiresAt: new Date(now + 60_000) }).approvalId;
+    now += WAITER_STALE_MS + 1;
+    // The live waiter says it still waits within its heartbeat.
+    await new Promise((r) => setTimeout(r, WAITER_HEARTBEAT_MS + 100));
+    const starting = new Approvals(t, { timeoutMs: 60_000, ownerReachable: true });
+    assert.equal(starting.recoverAtStartup(), 1);
+    assert.equal(t.approvals.get(orphan)?.status, "timeout");
+    assert.equal(t.approvals.get(live)?.status, "pending");
+    stop.abort();
+    assert.equal((await waiting).reason, "the turn was cancelled");
+  } finally {
+    t.close();
+  }
 });
 
 function guard(t: Timeline, settings: Partial<PolicySettings> = {}) {

@@ -38,6 +38,7 @@ Deno.test("an approval request is stored pending with its arguments and deadline
     expiresAt: after(60_000),
     respondedAt: undefined,
     responder: undefined,
+    aliveAt: T0,
   });
   const made = t.timeline.approvals.create(request());
   assert.match(made.approvalId, /^[0-9a-f]{16}$/);
@@ -111,24 +112,34 @@ Deno.test("expirePending times out exactly the requests past their deadline", as
   assert.deepEqual(approvals.expirePending().map((a) => a.approvalId), ["later"]);
 });
 
-Deno.test("at startup every pending request times out as 'process restarted'", async () => {
+Deno.test("at startup the pending requests nobody waits for time out as 'process restarted'", async () => {
   await using t = await tempTimeline();
   const approvals = t.timeline.approvals;
   approvals.create(request({ approvalId: "a1" }));
   approvals.create(request({ approvalId: "a2" }));
   approvals.create(request({ approvalId: "a3" }));
+  approvals.create(request({ approvalId: "live" }));
   approvals.resolve("a2", { status: "denied" });
-  t.clock.advance(1000);
-  const timedOut = approvals.timeoutAllPendingAtStartup();
+  assert.deepEqual(approvals.get("a1")?.aliveAt, T0);
+  t.clock.advance(20_000);
+  // Another process still waits for "live" and says so.
+  assert.equal(approvals.touch("live"), true);
+  assert.equal(approvals.touch("a2"), false, "an answered request has no waiter");
+  assert.deepEqual(approvals.get("live")?.aliveAt, after(20_000));
+  const timedOut = approvals.timeoutOrphaned(15_000);
   assert.deepEqual(timedOut.map((a) => a.approvalId), ["a1", "a3"]);
   for (const a of timedOut) {
     assert.equal(a.status, "timeout");
     assert.equal(a.reason, "process restarted");
-    assert.deepEqual(a.respondedAt, after(1000));
+    assert.deepEqual(a.respondedAt, after(20_000));
   }
   assert.equal(approvals.get("a2")?.status, "denied");
-  assert.deepEqual(approvals.timeoutAllPendingAtStartup(), []);
+  assert.equal(approvals.get("live")?.status, "pending");
+  assert.deepEqual(approvals.timeoutOrphaned(15_000), []);
   assert.equal(approvals.resolve("a1", { status: "approved" }).ok, false);
+  // Once its waiter falls silent, it is orphaned too.
+  t.clock.advance(16_000);
+  assert.deepEqual(approvals.timeoutOrphaned(15_000).map((a) => a.approvalId), ["live"]);
 });
 
 Deno.test("policy decisions are recorded and read back by trace and page", async () => {
