@@ -1,13 +1,15 @@
 /**
  * `kafclaw agent`: one message with `-m`, or an interactive session. Answers stream to stdout;
  * Ctrl-C cancels the request in flight and leaves the session consistent (a second Ctrl-C at the
- * prompt, or an empty line of input at its end, leaves).
+ * prompt, or an empty line of input at its end, leaves). `approve <id>` and `deny <id>` answer
+ * pending approvals instead of going to the agent.
  *
  * @module
  */
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../core/config/mod.ts";
 import type { AgentRuntime } from "../core/agent/runtime.ts";
+import { parseApprovalCommand } from "../core/agent/inbound.ts";
 import { ProviderError } from "../core/provider/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -16,6 +18,13 @@ import type { CliContext } from "./mod.ts";
 const encoder = new TextEncoder();
 
 async function turn(ctx: CliContext, runtime: AgentRuntime, session: string, text: string) {
+  // At the terminal you are the owner: `approve <id>` / `deny <id>` answer a pending request
+  // (of this or any other kafclaw process on this KAFCLAW_HOME) and never reach the LLM.
+  const command = parseApprovalCommand(text);
+  if (command) {
+    ctx.io.out(runtime.approvals.answer(command.id, command.approved, "cli"));
+    return 0;
+  }
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSigint);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { kafclaw, tempHome } from "../_support/cli.ts";
+import { Timeline } from "../../core/timeline/mod.ts";
 
 const modelOf = (body: unknown) => (body as { model: string }).model;
 
@@ -101,4 +102,34 @@ Deno.test("policy.sensitivity sends private messages to the local model it names
     unreachable.stderr,
     /^kafclaw: policy\.sensitivity rule "health" routes to groq\/llama, which cannot be reached: /,
   );
+});
+
+Deno.test("at the terminal, approve <id> and deny <id> answer pending requests without the LLM", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({ chat: [] });
+  const env = { KAFCLAW_HOME: home.path, OPENAI_BASE_URL: llm.url };
+  // A request another kafclaw process (a cron job, say) is waiting for, saying so.
+  const timeline = Timeline.open(`${home.path}/timeline.db`);
+  let id: string;
+  try {
+    id = timeline.approvals.create({
+      traceId: "t".repeat(32),
+      tool: "deploy",
+      tier: 2,
+      arguments: { target: "prod" },
+      requester: "scheduler:owner",
+      channel: "scheduler",
+      expiresAt: new Date(Date.now() + 300_000),
+    }).approvalId;
+  } finally {
+    timeline.close();
+  }
+  const approved = await kafclaw(["agent", "-m", `approve ${id}`], env);
+  assert.equal(approved.code, 0, approved.stderr);
+  assert.equal(approved.stdout.trim(), `Approved ${id} (deploy)`);
+  const again = await kafclaw(["agent", "-m", `deny ${id}`], env);
+  assert.equal(again.stdout.trim(), `Approval request ${id} was already answered`);
+  assert.equal(llm.chatRequests().length, 0, "answers never reach the LLM");
+  const list = await kafclaw(["approvals", "list"], env);
+  assert.equal(list.stdout.trim(), "No pending approvals");
 });
