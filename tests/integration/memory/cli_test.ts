@@ -1,28 +1,14 @@
 /** `kafclaw memory search|status|reindex|prune`, run in-process as main.ts runs them. */
 import assert from "node:assert/strict";
-import { memoryIo } from "../../../cli/_io.ts";
 import { planText, progressBar, pruneText } from "../../../cli/memory.ts";
-import { runCli } from "../../../cli/mod.ts";
-import { reportError } from "../../../main.ts";
 import { Memory, memoryFromConfig, openTimeline } from "../../../core/memory/mod.ts";
-import { noPrompter } from "../../_support/prompter.ts";
 import {
   E5_DIMENSION,
   e5Config,
   type EmbeddingServer,
   startEmbeddingServer,
 } from "./_embeddings.ts";
-
-async function kafclaw(env: Record<string, string>, ...args: string[]) {
-  const io = memoryIo();
-  let code: number;
-  try {
-    code = await runCli({ io, env: () => env, prompter: noPrompter }, args);
-  } catch (error) {
-    code = reportError(error, false, io.err);
-  }
-  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
-}
+import { kafclawInProcess as kafclaw } from "../../_support/cli_in_process.ts";
 
 async function tempHome() {
   const path = await Deno.makeTempDir({ prefix: "kafclaw-memory-cli-" });

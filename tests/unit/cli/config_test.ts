@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
-import { memoryIo } from "../../../cli/_io.ts";
-import { runCli } from "../../../cli/mod.ts";
-import { reportError } from "../../../main.ts";
-import { noPrompter } from "../../_support/prompter.ts";
 import { makeReadOnly } from "../../_support/readonly.ts";
 import { tempHome, writeConfig } from "../core/config/_helpers.ts";
+import { kafclawInProcess as kafclaw } from "../../_support/cli_in_process.ts";
 
 const GOLDEN = new URL("../../golden/config/env.txt", import.meta.url);
-
-/** Runs `kafclaw <args>` as main.ts does, with the given environment. */
-async function kafclaw(env: Record<string, string>, ...args: string[]) {
-  const io = memoryIo();
-  let code: number;
-  try {
-    code = await runCli({ io, env: () => env, prompter: noPrompter }, args);
-  } catch (error) {
-    code = reportError(error, false, io.err);
-  }
-  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
-}
 
 Deno.test("config env matches the golden file exactly (UPDATE_GOLDEN=1 rewrites it)", async () => {
   const { code, stdout } = await kafclaw({}, "config", "env");

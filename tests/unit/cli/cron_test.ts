@@ -1,25 +1,10 @@
 import assert from "node:assert/strict";
-import { memoryIo } from "../../../cli/_io.ts";
 import { runLine } from "../../../cli/cron.ts";
-import { runCli } from "../../../cli/mod.ts";
 import { permissionSetFor } from "../../../core/permissions/mod.ts";
 import { Timeline } from "../../../core/timeline/mod.ts";
-import { reportError } from "../../../main.ts";
 import { startFakeOpenAI } from "../../fakes/openai_server.ts";
-import { noPrompter } from "../../_support/prompter.ts";
 import { tempHome, writeConfig } from "../core/config/_helpers.ts";
-
-/** Runs `kafclaw <args>` as main.ts does, with the given environment. */
-async function kafclaw(env: Record<string, string>, ...args: string[]) {
-  const io = memoryIo();
-  let code: number;
-  try {
-    code = await runCli({ io, env: () => env, prompter: noPrompter }, args);
-  } catch (error) {
-    code = reportError(error, false, io.err);
-  }
-  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
-}
+import { kafclawInProcess as kafclaw } from "../../_support/cli_in_process.ts";
 
 const NOTE = "kafclaw: note: scheduler.enabled is false, so no jobs run on their schedule " +
   "(kafclaw config set scheduler.enabled true)";
