@@ -9,7 +9,6 @@ import {
   createChatProvider,
   createSpeech,
   ProviderNotConfiguredError,
-  resolveModel,
   type UsageRecord,
 } from "../provider/mod.ts";
 import { audioTools, builtinTools, type Tool, ToolRegistry } from "../tools/mod.ts";
@@ -22,6 +21,7 @@ import { type Memory, memoryFromConfig, memoryTools, openTimeline } from "../mem
 import { Approvals, type AskOwner } from "./approvals.ts";
 import { Guard } from "./guard.ts";
 import { agentProfile } from "./profile.ts";
+import { unreachableRoutes } from "./routes.ts";
 import { Inbound, ownerNotifier, type SendToOwner } from "./inbound.ts";
 import { readSoulFiles } from "./context.ts";
 import { AgentLoop } from "./loop.ts";
@@ -100,19 +100,13 @@ function policySettings(config: ResolvedConfig): PolicySettings {
  * rule.
  */
 function checkRoutes(config: ResolvedConfig): void {
-  for (const rule of config.policy.sensitivity) {
-    if (rule.routeTo === undefined) continue;
-    try {
-      resolveModel(config, rule.routeTo);
-    } catch (error) {
-      if (!(error instanceof ProviderNotConfiguredError)) throw error;
-      throw new ProviderNotConfiguredError(
-        `policy.sensitivity rule ${JSON.stringify(rule.name)} routes to ${rule.routeTo}, ` +
-          `which cannot be reached: ${error.message}`,
-        error.provider,
-      );
-    }
-  }
+  const [first] = unreachableRoutes(config);
+  if (first === undefined) return;
+  throw new ProviderNotConfiguredError(
+    `policy.sensitivity rule ${JSON.stringify(first.rule)} routes to ${first.routeTo}, ` +
+      `which cannot be reached: ${first.error.message}`,
+    first.error.provider,
+  );
 }
 
 /** Reads `$KAFCLAW_HOME/mcp.json` (`{"mcpServers": {...}}`, the format other MCP clients use). */

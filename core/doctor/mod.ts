@@ -16,8 +16,9 @@ import {
   resolveMode,
 } from "../config/mod.ts";
 import { agentProfile } from "../agent/profile.ts";
+import { unreachableRoutes } from "../agent/routes.ts";
 import { costOf } from "../policy/mod.ts";
-import { createChatProvider, ProviderNotConfiguredError, resolveModel } from "../provider/mod.ts";
+import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
 import { probeSandbox, type SandboxProbe } from "../tools/sandbox/mod.ts";
 
 /** How a check came out. */
@@ -109,18 +110,9 @@ function providerCheck(config: ResolvedConfig): CheckResult {
 
 function policyCheck(config: ResolvedConfig): CheckResult {
   const p = config.policy;
-  const unreachable: string[] = [];
-  for (const rule of p.sensitivity) {
-    if (rule.routeTo === undefined) continue;
-    try {
-      resolveModel(config, rule.routeTo);
-    } catch (error) {
-      if (!(error instanceof ProviderNotConfiguredError)) throw error;
-      unreachable.push(
-        `rule ${JSON.stringify(rule.name)} routes to ${rule.routeTo}: ${error.message}`,
-      );
-    }
-  }
+  const unreachable = unreachableRoutes(config).map((r) =>
+    `rule ${JSON.stringify(r.rule)} routes to ${r.routeTo}: ${r.error.message}`
+  );
   if (unreachable.length > 0) {
     return {
       check: "policy",
