@@ -6,7 +6,13 @@
  * @module
  */
 import { type Taint, TurnTaint } from "../policy/mod.ts";
-import type { ChatMessage, ChatProvider, ToolCall, ToolDefinition } from "../provider/types.ts";
+import type {
+  ChatMessage,
+  ChatProvider,
+  ChatRequest,
+  ToolCall,
+  ToolDefinition,
+} from "../provider/types.ts";
 import type { ApprovalRequest, Tier, ToolContext, ToolResult } from "../tools/types.ts";
 import { buildSystemPrompt, DEFAULT_BUDGETS, type MessageType, type SoulFile } from "./context.ts";
 import type { Guard, GuardedTurn } from "./guard.ts";
@@ -194,18 +200,13 @@ export class AgentLoop {
         return { content: refusal, stopped: "limit", iterations: iteration, usage };
       }
       const startedAt = new Date();
-      // Sensitive content goes to the model its rule names, and to no other.
-      const routeTo = turn ? guard!.route(turn, messages) : undefined;
-      const model = routeTo ?? req.model;
       let answer;
       try {
         answer = await provider.chat({
-          messages: guard ? guard.outgoing(messages) : messages,
+          ...this.#outgoing(turn, req, messages),
           tools: definitions,
           maxTokens: settings.maxTokens,
           temperature: settings.temperature,
-          ...(model ? { model } : {}),
-          ...(routeTo ? { exclusive: true } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
           ...(req.onText ? { onText: req.onText } : {}),
         });
@@ -270,6 +271,26 @@ export class AgentLoop {
    * memory taints the turn (and so what it may do next); memories the prompt already shows in
    * full (soul sections, the summary) are not repeated.
    */
+  /**
+   * What a chat request of the turn sends: the messages with secrets redacted, and the model,
+   * which sensitive content decides alone (no fallback) when a rule routes it.
+   */
+  #outgoing(
+    turn: GuardedTurn | undefined,
+    req: TurnRequest,
+    messages: readonly ChatMessage[],
+  ): Pick<ChatRequest, "messages" | "model" | "exclusive"> {
+    const guard = this.#deps.guard;
+    if (!turn || !guard) return { messages, ...(req.model ? { model: req.model } : {}) };
+    const routeTo = guard.route(turn, messages);
+    const model = routeTo ?? req.model;
+    return {
+      messages: guard.outgoing(messages),
+      ...(model ? { model } : {}),
+      ...(routeTo ? { exclusive: true } : {}),
+    };
+  }
+
   async #systemPrompt(
     req: TurnRequest,
     scope: TurnScope,
@@ -337,7 +358,7 @@ export class AgentLoop {
     clean: (text: string) => string,
     turn: GuardedTurn | undefined,
   ): Promise<void> {
-    const { sessions, settings, provider, guard } = this.#deps;
+    const { sessions, settings, provider } = this.#deps;
     const history = await sessions.history(req.sessionKey, Number.MAX_SAFE_INTEGER);
     if (size(history.messages) <= settings.compactAboveChars) return;
     let keepFrom = Math.floor(history.messages.length / 2);
@@ -361,12 +382,8 @@ export class AgentLoop {
       },
     ];
     // The summary sees the whole history: it is redacted and routed like any other call.
-    const routeTo = turn ? guard!.route(turn, messages) : undefined;
-    const model = routeTo ?? req.model;
     const answer = await provider.chat({
-      messages: guard ? guard.outgoing(messages) : messages,
-      ...(model ? { model } : {}),
-      ...(routeTo ? { exclusive: true } : {}),
+      ...this.#outgoing(turn, req, messages),
       maxTokens: Math.min(2000, settings.maxTokens),
       temperature: 0,
       ...(req.signal ? { signal: req.signal } : {}),
