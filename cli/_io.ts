@@ -13,10 +13,3 @@ export const processIo: Io = {
   err: (text) =>
     void Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
 };
-
-/** An Io that keeps what was written, for tests. */
-export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
-}

@@ -267,11 +267,6 @@ export class AgentLoop {
   }
 
   /**
-   * The system prompt of a turn, with the memories relevant to the message. Reading an untrusted
-   * memory taints the turn (and so what it may do next); memories the prompt already shows in
-   * full (soul sections, the summary) are not repeated.
-   */
-  /**
    * What a chat request of the turn sends: the messages with secrets redacted, and the model,
    * which sensitive content decides alone (no fallback) when a rule routes it.
    */
@@ -291,6 +286,11 @@ export class AgentLoop {
     };
   }
 
+  /**
+   * The system prompt of a turn, with the memories relevant to the message. Reading an untrusted
+   * memory taints the turn (and so what it may do next); memories the prompt already shows in
+   * full (soul sections, the summary) are not repeated.
+   */
   async #systemPrompt(
     req: TurnRequest,
     scope: TurnScope,

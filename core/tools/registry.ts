@@ -97,11 +97,6 @@ export class ToolRegistry {
     return this;
   }
 
-  /** Removes a tool; true if it was there. */
-  unregister(name: string): boolean {
-    return this.#entries.delete(name);
-  }
-
   /** The tool of that name. */
   get(name: string): Tool | undefined {
     return this.#entries.get(name)?.tool;
