@@ -8,7 +8,7 @@
  * @module
  */
 import type { Approval, Timeline } from "../timeline/mod.ts";
-import type { Tier } from "../tools/types.ts";
+import type { Tier } from "../tools/mod.ts";
 
 /** Asks the owner about one request; resolves undefined when the owner cannot be asked here. */
 export type AskOwner = (approval: Approval, signal: AbortSignal) => Promise<boolean | undefined>;

@@ -14,6 +14,7 @@ import {
   costOf,
   decide,
   isSenderAllowed,
+  type MessageType,
   type PolicySettings,
   RateLimiter,
   redactMessages,
@@ -22,11 +23,10 @@ import {
   TokenQuota,
   TurnTaint,
 } from "../policy/mod.ts";
-import type { ChatMessage, ChatResult, ToolCall } from "../provider/types.ts";
+import type { ChatMessage, ChatResult, ToolCall } from "../provider/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
-import type { Tier, ToolResult } from "../tools/types.ts";
+import type { Tier, ToolResult } from "../tools/mod.ts";
 import type { Approvals } from "./approvals.ts";
-import type { MessageType } from "./context.ts";
 
 /** The state of one turn, made by {@link Guard.beginTurn}. */
 export interface GuardedTurn {

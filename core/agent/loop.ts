@@ -5,16 +5,16 @@
  *
  * @module
  */
-import { type Taint, TurnTaint } from "../policy/mod.ts";
+import { type MessageType, type Taint, TurnTaint } from "../policy/mod.ts";
 import type {
   ChatMessage,
   ChatProvider,
   ChatRequest,
   ToolCall,
   ToolDefinition,
-} from "../provider/types.ts";
-import type { ApprovalRequest, Tier, ToolContext, ToolResult } from "../tools/types.ts";
-import { buildSystemPrompt, DEFAULT_BUDGETS, type MessageType, type SoulFile } from "./context.ts";
+} from "../provider/mod.ts";
+import type { ApprovalRequest, Tier, ToolContext, ToolResult } from "../tools/mod.ts";
+import { buildSystemPrompt, DEFAULT_BUDGETS, type SoulFile } from "./context.ts";
 import type { Guard, GuardedTurn } from "./guard.ts";
 import { PUBLIC_SCOPE, type TurnMemory, type TurnOrigin, type TurnScope } from "./memory_lane.ts";
 import type { SessionStore } from "./sessions.ts";

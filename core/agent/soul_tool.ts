@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool, toolError, toolOk } from "../tools/define.ts";
-import type { Tool } from "../tools/types.ts";
+import { defineTool, toolError, toolOk } from "../tools/mod.ts";
+import type { Tool } from "../tools/mod.ts";
 import { SOUL_FILES } from "./context.ts";
 
 const PREVIEW = 600;

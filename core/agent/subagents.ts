@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Taint } from "../policy/mod.ts";
 
 /** The limits, from `tools.subagents`. */
 export interface SubagentLimits {
@@ -21,7 +22,7 @@ export interface SpawnRequest {
   readonly model?: string | undefined;
   readonly timeoutMs?: number | undefined;
   /** The taint of the turn that spawns it: a child of an untrusted turn is untrusted. */
-  readonly taint?: "trusted" | "untrusted" | undefined;
+  readonly taint?: Taint | undefined;
 }
 
 /** Runs one child turn and resolves with its final answer. */
@@ -29,7 +30,7 @@ export type ChildRunner = (child: {
   sessionKey: string;
   task: string;
   model?: string | undefined;
-  taint?: "trusted" | "untrusted" | undefined;
+  taint?: Taint | undefined;
   signal: AbortSignal;
 }) => Promise<string>;
 

@@ -30,7 +30,7 @@
  * @module
  */
 import { canAskOwner } from "./classify.ts";
-import type { MessageType, PolicySettings, Taint } from "./settings.ts";
+import type { MessageType, PolicySettings, Taint, Tier } from "./settings.ts";
 
 /** What to do with the call. */
 export type Action = "allow" | "deny" | "ask";
@@ -75,7 +75,7 @@ export interface Decision {
 /** The settings `decide` reads. */
 export type DecideSettings = Pick<PolicySettings, "maxAutoTier" | "externalMaxTier" | "owners">;
 
-function normalTier(tier: unknown): 0 | 1 | 2 {
+function normalTier(tier: unknown): Tier {
   return tier === 0 || tier === 1 ? tier : 2;
 }
 

@@ -89,6 +89,7 @@ export {
   type PriceTable,
   type SensitivityRule,
   type Taint,
+  type Tier,
 } from "./settings.ts";
 export {
   deriveTaint,

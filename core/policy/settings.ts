@@ -12,6 +12,12 @@ export type MessageType = "internal" | "external";
 /** Whether a turn, or something made from it, saw content from outside the owner's control. */
 export type Taint = "trusted" | "untrusted";
 
+/**
+ * How much a tool can do (ARCHITECTURE.md, Policy): 0 reads, 1 writes inside the workspace, 2 runs
+ * commands, reaches the network or acts outside.
+ */
+export type Tier = 0 | 1 | 2;
+
 /** What one `provider/model` costs, in US dollars per 1000 tokens. */
 export interface Price {
   readonly promptPer1k: number;

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { defineTool, toolError } from "./define.ts";
-import type { ExecResult, Sandbox } from "./sandbox/types.ts";
+import type { ExecResult, Sandbox } from "./sandbox/mod.ts";
 import type { Tool, ToolResult } from "./types.ts";
 
 /** exec settings: `tools.exec` of the config. */

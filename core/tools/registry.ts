@@ -6,9 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import type { ToolDefinition } from "../provider/types.ts";
+import type { ToolDefinition } from "../provider/mod.ts";
 import { type ArgsSchema, schemaOf, TOOL_NAME, toolError } from "./define.ts";
-import { SandboxError } from "./sandbox/types.ts";
+import { SandboxError } from "./sandbox/mod.ts";
 import { capText } from "./_text.ts";
 import type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
 

@@ -7,8 +7,9 @@
  * @module
  */
 
-/** How much a tool can do. */
-export type Tier = 0 | 1 | 2;
+import type { Taint, Tier } from "../policy/mod.ts";
+
+export type { Tier };
 
 /** A request to the owner to allow one call. */
 export interface ApprovalRequest {
@@ -29,7 +30,7 @@ export interface ToolContext {
   /** Asks the owner; resolves false when nobody can answer (no terminal, no owner channel). */
   approve(request: ApprovalRequest): Promise<boolean>;
   /** The turn's taint when the call was made; absent means trusted (the owner's own turn). */
-  readonly taint?: "trusted" | "untrusted";
+  readonly taint?: Taint;
   /**
    * The turn's zones (a group task's): `zone` is where what a tool stores goes (undefined:
    * public), `zones` what it may search besides public. Absent: public only.
