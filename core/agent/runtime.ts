@@ -15,7 +15,7 @@ import { audioTools, builtinTools, type Tool, ToolRegistry } from "../tools/mod.
 import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
 import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { getAt, KEYS } from "../config/mod.ts";
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings, SecretRedactor } from "../policy/mod.ts";
+import { SecretRedactor } from "../policy/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import { type Memory, memoryFromConfig, memoryTools, openTimeline } from "../memory/mod.ts";
 import { Approvals, type AskOwner } from "./approvals.ts";
@@ -73,25 +73,6 @@ export function configuredSecrets(config: ResolvedConfig): string[] {
   return KEYS.keys.filter((k) => k.secret)
     .map((k) => getAt(config, k.segments))
     .filter((v): v is string => typeof v === "string" && v.length > 0);
-}
-
-function policySettings(config: ResolvedConfig): PolicySettings {
-  const p = config.policy;
-  return {
-    ...DEFAULT_POLICY_SETTINGS,
-    maxAutoTier: p.maxAutoTier,
-    externalMaxTier: p.externalMaxTier,
-    owners: p.owners,
-    allowedSenders: p.allowedSenders,
-    workspaceFilesUntrusted: p.workspaceFilesUntrusted,
-    dailyTokenLimit: p.dailyTokenLimit,
-    dailyTokenLimitPerSender: p.dailyTokenLimitPerSender,
-    requestsPerMinute: p.requestsPerMinute,
-    dailyBudgetUsd: p.dailyBudgetUsd,
-    monthlyBudgetUsd: p.monthlyBudgetUsd,
-    prices: p.prices,
-    sensitivity: p.sensitivity,
-  };
 }
 
 /**
@@ -197,7 +178,7 @@ export async function createAgentRuntime(
   const guard = new Guard({
     timeline,
     approvals,
-    settings: policySettings(config),
+    settings: config.policy,
     secrets: configuredSecrets(config),
     agentId: profile.id ?? config.group.agentId ?? "local",
     ownerReachable: (channel) => channel === "cli" && options.askOwner !== undefined,

@@ -5,7 +5,8 @@ import {
   WAITER_STALE_MS,
 } from "../../../../core/agent/approvals.ts";
 import { Guard } from "../../../../core/agent/guard.ts";
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../../../../core/policy/mod.ts";
+import type { PolicySettings } from "../../../../core/policy/mod.ts";
+import { DEFAULT_POLICY } from "../../../_support/policy.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 
 function timeline() {
@@ -102,7 +103,7 @@ function guard(t: Timeline, settings: Partial<PolicySettings> = {}) {
   return new Guard({
     timeline: t,
     approvals,
-    settings: { ...DEFAULT_POLICY_SETTINGS, ...settings },
+    settings: { ...DEFAULT_POLICY, ...settings },
     secrets: ["s3cr3t-value-123"],
     agentId: "a",
     ownerReachable: () => true,

@@ -9,7 +9,8 @@ import { Approvals, type AskOwner } from "../../../../core/agent/approvals.ts";
 import { Guard } from "../../../../core/agent/guard.ts";
 import { AgentLoop } from "../../../../core/agent/loop.ts";
 import { SessionStore } from "../../../../core/agent/sessions.ts";
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../../../../core/policy/mod.ts";
+import type { PolicySettings } from "../../../../core/policy/mod.ts";
+import { DEFAULT_POLICY } from "../../../_support/policy.ts";
 import { createChatProvider } from "../../../../core/provider/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import { defineTool, toolOk } from "../../../../core/tools/define.ts";
@@ -80,7 +81,7 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
   const guard = new Guard({
     timeline,
     approvals,
-    settings: { ...DEFAULT_POLICY_SETTINGS, ...o.settings },
+    settings: { ...DEFAULT_POLICY, ...o.settings },
     secrets: [SECRET_KEY],
     agentId: "test",
     ownerReachable: (channel) => channel === "cli" && (o.ownerReachable ?? o.ask !== undefined),

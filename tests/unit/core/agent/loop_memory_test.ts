@@ -12,7 +12,7 @@ import { AgentLoop, type LoopSettings, type TurnRequest } from "../../../../core
 import { MemoryLane, type MemoryLaneOptions } from "../../../../core/agent/memory_lane.ts";
 import { SessionStore } from "../../../../core/agent/sessions.ts";
 import { Memory, memoryTools, openTimeline } from "../../../../core/memory/mod.ts";
-import { DEFAULT_POLICY_SETTINGS } from "../../../../core/policy/mod.ts";
+import { DEFAULT_POLICY } from "../../../_support/policy.ts";
 import { createChatProvider } from "../../../../core/provider/mod.ts";
 import { defineTool, toolOk } from "../../../../core/tools/define.ts";
 import { ToolRegistry } from "../../../../core/tools/registry.ts";
@@ -84,7 +84,7 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
     ? new Guard({
       timeline,
       approvals: new Approvals(timeline, { timeoutMs: 1000, ownerReachable: false }),
-      settings: DEFAULT_POLICY_SETTINGS,
+      settings: DEFAULT_POLICY,
       secrets: [],
       agentId: "test",
       ownerReachable: () => false,
