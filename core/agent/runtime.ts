@@ -12,7 +12,7 @@ import {
   type UsageRecord,
 } from "../provider/mod.ts";
 import { audioTools, builtinTools, type Tool, ToolRegistry } from "../tools/mod.ts";
-import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
+import { McpToolset, readMcpConfig } from "../tools/mod.ts";
 import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { getAt, KEYS } from "../config/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
@@ -90,29 +90,6 @@ function checkRoutes(config: ResolvedConfig): void {
   );
 }
 
-/** Reads `$KAFCLAW_HOME/mcp.json` (`{"mcpServers": {...}}`, the format other MCP clients use). */
-async function mcpServers(home: string): Promise<Record<string, never> | Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(`${home}/mcp.json`);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return {};
-    throw error;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`Cannot read ${home}/mcp.json: ${(error as Error).message}`);
-  }
-  const servers = (parsed as { mcpServers?: unknown })?.mcpServers;
-  if (servers === undefined) return {};
-  if (typeof servers !== "object" || servers === null || Array.isArray(servers)) {
-    throw new Error(`Cannot read ${home}/mcp.json: "mcpServers" must be an object`);
-  }
-  return servers as Record<string, unknown>;
-}
-
 /**
  * Builds an agent. Throws ProviderNotConfiguredError (core/provider) when no LLM is configured, so
  * the CLI can say how to configure one.
@@ -132,13 +109,7 @@ export async function createAgentRuntime(
     ...(options.onUsage ? { onUsage: options.onUsage } : {}),
   });
   checkRoutes(config);
-  let servers;
-  try {
-    servers = resolveMcpServers(await mcpServers(config.home) as never);
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    throw new Error(`Cannot use ${config.home}/mcp.json: ${error.message}`);
-  }
+  const servers = await readMcpConfig(config.home);
   // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
   await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
   const stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "sandbox-" });
