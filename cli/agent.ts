@@ -7,13 +7,12 @@
  * @module
  */
 import { Command } from "commander";
-import { ConfigError, loadConfig } from "../core/config/mod.ts";
+import { loadConfig } from "../core/config/mod.ts";
 import type { AgentRuntime } from "../core/agent/runtime.ts";
 import { parseApprovalCommand } from "../core/agent/inbound.ts";
-import { ProviderError } from "../core/provider/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 const encoder = new TextEncoder();
 
@@ -53,9 +52,6 @@ async function turn(ctx: CliContext, runtime: AgentRuntime, session: string, tex
     }
     Deno.stdout.writeSync(encoder.encode("\n"));
     return 0;
-  } catch (error) {
-    if (error instanceof ProviderError) throw new CliError(error.message, { cause: error });
-    throw error;
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
   }
@@ -69,14 +65,7 @@ export function agentCommand(ctx: CliContext): Command {
     .option("-s, --session <key>", "the session to continue", "cli:default")
     .option("-a, --agent <id>", "run as this agent of agents.list (its model)")
     .action(async (opts: { message?: string; session: string; agent?: string }) => {
-      const env = ctx.env();
-      let config;
-      try {
-        config = await loadConfig({ env });
-      } catch (error) {
-        if (error instanceof ConfigError) throw new CliError(error.message);
-        throw error;
-      }
+      const config = await loadConfig({ env: ctx.env() });
       const runtime = await cliRuntime(ctx, config, { agent: opts.agent });
       try {
         if (opts.message !== undefined) {

@@ -7,11 +7,10 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { ConfigError, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import { loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   agentRunner,
   CronSchedule,
-  CronSyntaxError,
   defineJob,
   type JobRunReport,
   type JobSpec,
@@ -21,7 +20,7 @@ import {
 import { type Job, Timeline } from "../core/timeline/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 interface AddOptions {
   schedule: string;
@@ -136,13 +135,8 @@ export function cronCommand(ctx: CliContext): Command {
   return cron;
 }
 
-async function load(ctx: CliContext): Promise<ResolvedConfig> {
-  try {
-    return await loadConfig({ env: ctx.env() });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+function load(ctx: CliContext): Promise<ResolvedConfig> {
+  return loadConfig({ env: ctx.env() });
 }
 
 /** The timeline, with config's `scheduler.jobs` synced into it. */
@@ -179,9 +173,8 @@ function define(config: ResolvedConfig, spec: JobSpec) {
   try {
     return defineJob(spec, { now: new Date(), ...(zone === undefined ? {} : { timezone: zone }) });
   } catch (error) {
-    if (error instanceof CronSyntaxError || error instanceof RangeError) {
-      throw new UsageError(error.message);
-    }
+    // defineJob's RangeError is a bad name or time zone in the user's flags.
+    if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }

@@ -6,9 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../core/version.ts";
-import { UsageError } from "./_errors.ts";
-import type { Io } from "./_io.ts";
-import type { Prompter } from "./_prompt.ts";
+import type { CliContext } from "./_context.ts";
 import { agentCommand } from "./agent.ts";
 import { approvalsCommand } from "./approvals.ts";
 import { completionCommand } from "./completion.ts";
@@ -23,15 +21,6 @@ import { onboardCommand } from "./onboard.ts";
 import { statusCommand } from "./status.ts";
 import { taskCommand } from "./task.ts";
 import { versionCommand } from "./version.ts";
-
-/** What every subcommand receives. */
-export interface CliContext {
-  readonly io: Io;
-  /** Reads the environment to take configuration from (the process's own in main.ts); lazy, so subcommands without env permission never call it. */
-  readonly env: () => Readonly<Record<string, string>>;
-  /** Asks the user questions (onboarding, approvals); made on first use. */
-  readonly prompter: () => Prompter;
-}
 
 /** Builds the whole program; `run` parses and executes one argv. */
 export function buildProgram(ctx: CliContext): Command {
@@ -97,4 +86,7 @@ export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<
   }
 }
 
-export { UsageError };
+export type { CliContext } from "./_context.ts";
+export { CliError, UsageError } from "./_errors.ts";
+export { type Io, processIo } from "./_io.ts";
+export { type Prompter, terminalPrompter } from "./_prompt.ts";
