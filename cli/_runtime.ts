@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AgentRuntime } from "../core/agent/runtime.ts";
+import type { AgentRuntime } from "../core/agent/mod.ts";
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import { terminalAsker } from "./_approve.ts";
 import type { CliContext } from "./_context.ts";
@@ -23,7 +23,7 @@ export async function cliRuntime(
   });
   // Loaded here, not at the top: its dependencies (the MCP SDK) read the environment when they
   // load, which subcommands without env access, like `version`, must never do.
-  const { createAgentRuntime } = await import("../core/agent/runtime.ts");
+  const { createAgentRuntime } = await import("../core/agent/mod.ts");
   return await createAgentRuntime(config, {
     ...(askOwner ? { askOwner } : {}),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),

@@ -8,49 +8,45 @@
  */
 import { Command } from "commander";
 import { loadConfig } from "../core/config/mod.ts";
-import type { AgentRuntime } from "../core/agent/runtime.ts";
-import { parseApprovalCommand } from "../core/agent/inbound.ts";
+import type { AgentRuntime } from "../core/agent/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
-const encoder = new TextEncoder();
-
+/**
+ * One line typed at the terminal, through the agent's door as the owner's: an answer to a pending
+ * approval (of this or any other kafclaw process on this KAFCLAW_HOME), or a turn whose answer
+ * streams to stdout. Resolves with the exit code (130 when Ctrl-C cancelled it).
+ */
 async function turn(ctx: CliContext, runtime: AgentRuntime, session: string, text: string) {
-  // At the terminal you are the owner: `approve <id>` / `deny <id>` answer a pending request
-  // (of this or any other kafclaw process on this KAFCLAW_HOME) and never reach the LLM.
-  const command = parseApprovalCommand(text);
-  if (command) {
-    ctx.io.out(runtime.approvals.answer(command.id, command.approved, "cli"));
-    return 0;
-  }
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSigint);
   let streamed = "";
   try {
-    const result = await runtime.loop.runTurn({
+    const result = await runtime.door.enter({
+      source: { kind: "terminal" },
       sessionKey: session,
       text,
-      messageType: "internal",
-      channel: "cli",
       signal: controller.signal,
       onText: (delta) => {
         streamed += delta;
-        Deno.stdout.writeSync(encoder.encode(delta));
+        ctx.io.write(delta);
       },
       onToolCall: (call) => ctx.io.err(`· ${call.name} ${call.arguments.slice(0, 200)}`),
     });
-    if (result.stopped === "cancelled") {
-      if (streamed) Deno.stdout.writeSync(encoder.encode("\n"));
+    if (result.kind !== "turn") {
+      ctx.io.out(result.content);
+      return 0;
+    }
+    if (result.turn.stopped === "cancelled") {
+      if (streamed) ctx.io.write("\n");
       ctx.io.err("kafclaw: cancelled");
       return 130;
     }
-    if (!streamed.trim()) Deno.stdout.writeSync(encoder.encode(result.content));
-    else if (result.content !== streamed) {
-      Deno.stdout.writeSync(encoder.encode(`\n${result.content}`));
-    }
-    Deno.stdout.writeSync(encoder.encode("\n"));
+    if (!streamed.trim()) ctx.io.write(result.content);
+    else if (result.content !== streamed) ctx.io.write(`\n${result.content}`);
+    ctx.io.write("\n");
     return 0;
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);

@@ -9,7 +9,6 @@
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
-  agentRunner,
   CronSchedule,
   defineJob,
   type JobRunReport,
@@ -17,6 +16,7 @@ import {
   Scheduler,
   syncConfigJobs,
 } from "../core/scheduler/mod.ts";
+import { jobRunner } from "../core/agent/mod.ts";
 import { type Job, Timeline } from "../core/timeline/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -270,7 +270,7 @@ async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Pr
   await using _runtime = runtime;
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
   });
   const onSigint = () => void scheduler.stop();
@@ -319,7 +319,7 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
   syncJobs(config, runtime.timeline);
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     pollMs: settings.tickIntervalMs,
     maxConcurrent: settings.maxConcurrentLlm,
     catchUp: settings.catchUp,

@@ -5,7 +5,7 @@ import {
   ONBOARD_MODES,
   type OnboardAnswers,
   OnboardError,
-} from "../core/agent/onboard.ts";
+} from "../core/agent/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 

@@ -34,6 +34,7 @@ export {
   INTERNAL_CHANNELS,
   isSenderAllowed,
   type MessageSource,
+  type TurnOrigin,
 } from "./classify.ts";
 export {
   type Action,
@@ -75,7 +76,6 @@ export {
   KNOWN_KIND,
   MIN_KNOWN_LENGTH,
   type Redaction,
-  redactMessages,
   type RedactOptions,
   redactSecrets,
   SecretRedactor,

@@ -35,6 +35,5 @@ export * from "./clock.ts";
 export * from "../cron/mod.ts";
 export * from "./delivery.ts";
 export * from "./jobs.ts";
-export * from "./runner.ts";
 export * from "./scheduler.ts";
 export * from "./types.ts";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-export type { ApprovalRequest, Tier, Tool, ToolContext, ToolResult } from "./types.ts";
+export type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
 export {
   type ArgsSchema,
   defineTool,

@@ -107,6 +107,11 @@ export class ToolRegistry {
     return this.#entries.get(name)?.tool.tier;
   }
 
+  /** Why every call of a tool needs the owner's approval ({@link Tool.approval}), if it does. */
+  approvalOf(name: string): string | undefined {
+    return this.#entries.get(name)?.tool.approval;
+  }
+
   /** Every tool's name, in registration order. */
   names(): string[] {
     return [...this.#entries.keys()];
