@@ -114,7 +114,12 @@ export async function createAgentRuntime(
   let sandbox: Sandbox;
   try {
     sandbox = await (options.openSandbox ?? ((ws) =>
-      openSandbox(ws, { unsandboxed: config.tools.exec.unsandboxed, stateDir })))(dirs.workspace);
+      openSandbox(ws, {
+        unsandboxed: config.tools.exec.unsandboxed,
+        stateDir,
+        // Whether bubblewrap works here is checked once, then again when that can have changed.
+        probeCache: `${config.home}/cache/sandbox.json`,
+      })))(dirs.workspace);
   } catch (error) {
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     throw error;

@@ -83,8 +83,13 @@ export class BwrapSandbox implements Sandbox {
   /**
    * Prepares the host side (the sandbox's /etc, and as root the workspace's owner), then runs
    * `true` in the sandbox: bubblewrap missing or refused throws a SandboxError that says why.
+   * With `checked`, bubblewrap is known to work here (a remembered check) and `true` is not run.
    */
-  static async open(workspace: string, config: ResolvedSandboxConfig): Promise<BwrapSandbox> {
+  static async open(
+    workspace: string,
+    config: ResolvedSandboxConfig,
+    options: { readonly checked?: boolean } = {},
+  ): Promise<BwrapSandbox> {
     const ownsStateDir = config.stateDir === null;
     const stateDir = config.stateDir ?? await Deno.makeTempDir({ prefix: "kafclaw-sandbox-" });
     try {
@@ -96,6 +101,7 @@ export class BwrapSandbox implements Sandbox {
         await adoptWorkspace(workspace, system, drop);
       }
       const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
+      if (options.checked) return sandbox;
       const check = await sandbox.exec("true", { timeoutMs: 10000, maxOutputBytes: 4096 });
       if (check.exitCode !== 0) {
         await sandbox.close();
