@@ -108,36 +108,22 @@ export async function createAgentRuntime(
   });
   checkRoutes(config);
   const mcpServers = await readMcpConfig(config.home);
-  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
-  await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
-  const stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "sandbox-" });
-  let sandbox: Sandbox;
-  try {
-    sandbox = await (options.openSandbox ?? ((ws) =>
-      openSandbox(ws, {
-        unsandboxed: config.tools.exec.unsandboxed,
-        stateDir,
-        // Whether bubblewrap works here is checked once, then again when that can have changed.
-        probeCache: `${config.home}/cache/sandbox.json`,
-      })))(dirs.workspace);
-  } catch (error) {
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-    throw error;
+  // The sandbox (bubblewrap's processes) opens while the timeline opens and the soul files are
+  // indexed: neither needs the other.
+  const [opened, remembered] = await Promise.allSettled([
+    openAgentSandbox(config, options),
+    openMemory(config, warn),
+  ]);
+  if (opened.status === "rejected" || remembered.status === "rejected") {
+    if (opened.status === "fulfilled") await opened.value.close();
+    if (remembered.status === "fulfilled") await remembered.value.close();
+    throw opened.status === "rejected"
+      ? opened.reason
+      : (remembered as PromiseRejectedResult).reason;
   }
+  const { sandbox, stateDir } = opened.value;
+  const { timeline, memory, memoryLane } = remembered.value;
   const sessions = new SessionStore(dirs.sessions);
-  // The timeline also holds memory; sqlite-vec is loaded when this process may (else keyword-only).
-  const { timeline, vectors } = openTimeline(dirs.timeline, {
-    sqliteVec: { extractDir: `${config.home}/lib` },
-  });
-  const memory = memoryFromConfig(timeline, config, { vectors });
-  // Memory in every turn (relevant memories in the prompt, conversations and summaries kept),
-  // and the soul files searchable by section.
-  const memoryLane = new MemoryLane(memory, {
-    maxResults: config.memory.search.maxResults,
-    minScore: config.memory.search.minScore,
-    warn,
-  });
-  await memoryLane.indexSoul(dirs.soul);
   const ask = options.askOwner ??
     (options.sendToOwner && config.policy.owners.length > 0
       ? ownerNotifier(config.policy.owners, options.sendToOwner)
@@ -198,9 +184,8 @@ export async function createAgentRuntime(
       await loop.close();
       await memoryLane.close();
       await mcp.close();
-      await sandbox.close();
+      await opened.value.close();
       timeline.close();
-      await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     })();
   return {
     door,
@@ -212,5 +197,63 @@ export async function createAgentRuntime(
     approvals,
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/** The agent's sandbox, with its state folder under KAFCLAW_HOME; `close` removes both. */
+async function openAgentSandbox(
+  config: ResolvedConfig,
+  options: RuntimeOptions,
+): Promise<{ sandbox: Sandbox; stateDir: string; close(): Promise<void> }> {
+  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
+  await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
+  const stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "sandbox-" });
+  const removeState = () => Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  try {
+    const sandbox = await (options.openSandbox ?? ((ws) =>
+      openSandbox(ws, {
+        unsandboxed: config.tools.exec.unsandboxed,
+        stateDir,
+        // Whether bubblewrap works here is checked once, then again when that can have changed.
+        probeCache: `${config.home}/cache/sandbox.json`,
+      })))(paths(config).workspace);
+    return {
+      sandbox,
+      stateDir,
+      async close() {
+        await sandbox.close();
+        await removeState();
+      },
+    };
+  } catch (error) {
+    await removeState();
+    throw error;
+  }
+}
+
+/**
+ * The timeline (which also holds memory; sqlite-vec is loaded when this process may, else
+ * keyword-only), memory, and the lane that puts memory in every turn (relevant memories in the
+ * prompt, conversations and summaries kept), with the soul files indexed by section.
+ */
+async function openMemory(config: ResolvedConfig, warn: (message: string) => void) {
+  const { timeline, vectors } = openTimeline(paths(config).timeline, {
+    sqliteVec: { extractDir: `${config.home}/lib` },
+  });
+  const memory = memoryFromConfig(timeline, config, { vectors });
+  const memoryLane = new MemoryLane(memory, {
+    maxResults: config.memory.search.maxResults,
+    minScore: config.memory.search.minScore,
+    warn,
+  });
+  await memoryLane.indexSoul(paths(config).soul);
+  return {
+    timeline,
+    memory,
+    memoryLane,
+    async close() {
+      await memoryLane.close();
+      timeline.close();
+    },
   };
 }
