@@ -22,6 +22,8 @@ export interface VectorState {
   readonly ready: boolean;
   /** Why not, as a sentence that says what to do. */
   readonly reason?: string;
+  /** When ready: how many chunks hold a vector of the model (none: a query needs no vector). */
+  readonly vectors?: number;
 }
 
 /** What a re-index would do, or did. */
@@ -102,9 +104,8 @@ export class Vectors {
           `memory.embedding.dimension is ${dimension}: run \`kafclaw memory reindex\``,
       };
     }
-    const foreign = store.models().filter((m) =>
-      m.model !== undefined && m.model !== embedder.model
-    );
+    const models = store.models();
+    const foreign = models.filter((m) => m.model !== undefined && m.model !== embedder.model);
     if (foreign.length > 0) {
       const count = foreign.reduce((sum, m) => sum + m.count, 0);
       const names = foreign.map((m) => m.model).join(", ");
@@ -114,7 +115,7 @@ export class Vectors {
           "`kafclaw memory reindex` to search by meaning again",
       };
     }
-    return { ready: true };
+    return { ready: true, vectors: models.find((m) => m.model === embedder.model)?.count ?? 0 };
   }
 
   /** Embeds texts as float32 vectors; throws when the model answers with the wrong size. */
