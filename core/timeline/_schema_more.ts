@@ -194,3 +194,11 @@ ALTER TABLE scheduled_jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'cli'
 export const APPROVAL_ALIVE_SQL = `
 ALTER TABLE approval_requests ADD COLUMN alive_at TEXT;
 `;
+
+/**
+ * Step 6: chunks indexed by embedding model, so that asking whether any chunk holds another
+ * model's vector (before every vector search) reads a few index pages instead of every chunk.
+ */
+export const MEMORY_MODEL_SQL = `
+CREATE INDEX memory_chunks_model ON memory_chunks (embedding_model);
+`;

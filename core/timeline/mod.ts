@@ -52,6 +52,9 @@ export * from "./tasks.ts";
 export * from "./types.ts";
 export * from "./usage.ts";
 
+/** How much of the database file SQLite maps into memory for reading (256 MiB). */
+const MMAP_BYTES = 256 * 1024 * 1024;
+
 /** Options of {@link Timeline.open}. */
 export interface TimelineOptions {
   /** The clock for every stored time not given explicitly (default: the system clock). */
@@ -77,6 +80,8 @@ export interface TimelineInfo {
   readonly busyTimeoutMs: number;
   /** Whether this SQLite has FTS5 (the memory search needs it). */
   readonly fts5: boolean;
+  /** How many bytes of the file are read through a memory map (0 for `:memory:`). */
+  readonly mmapBytes: number;
 }
 
 /** An open timeline database and its repositories. Close it, or hold it with `using`. */
@@ -134,6 +139,8 @@ export class Timeline implements Disposable {
       raw.exec("PRAGMA journal_mode = WAL");
       raw.exec("PRAGMA synchronous = NORMAL");
       raw.exec("PRAGMA foreign_keys = ON");
+      // Vector and full-text scans of memory read pages through the map, not copies of them.
+      raw.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
       options.extensions?.(raw);
       migrate(raw, { path });
     } catch (error) {
@@ -155,6 +162,7 @@ export class Timeline implements Disposable {
   /** The database's settings and capabilities. */
   info(): TimelineInfo {
     const one = (sql: string) => this.#db.get(sql)!;
+    const mmap = this.#db.get("PRAGMA mmap_size"); // no row for `:memory:`
     return {
       path: this.path,
       schemaVersion: int(one("PRAGMA user_version"), "user_version"),
@@ -163,6 +171,7 @@ export class Timeline implements Disposable {
       foreignKeys: bool(one("PRAGMA foreign_keys"), "foreign_keys"),
       busyTimeoutMs: int(one("PRAGMA busy_timeout"), "timeout"),
       fts5: bool(one("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS f"), "f"),
+      mmapBytes: mmap === undefined ? 0 : int(mmap, "mmap_size"),
     };
   }
 
