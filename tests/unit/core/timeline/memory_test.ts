@@ -74,11 +74,12 @@ Deno.test("other models' vectors are found by the model index, and counted", asy
   other.close();
 });
 
-Deno.test("a timeline of schema 5 keeps its chunks and gains the model index", async () => {
+Deno.test("an older timeline keeps its chunks and gains the model index", async () => {
   await using t = await tempTimeline();
   t.timeline.close();
+  const step = MIGRATIONS.find((m) => m.name === "memory by model")!;
   const db = new DatabaseSync(t.path);
-  db.exec("DROP INDEX memory_chunks_model; PRAGMA user_version = 5");
+  db.exec(`DROP INDEX memory_chunks_model; PRAGMA user_version = ${step.version - 1}`);
   db.exec(
     `INSERT INTO memory_chunks (id, source, content, embedding_model, created_at, updated_at)
       VALUES ('old', 'user', 'kept across the upgrade', 'm/a', '2026-01-01', '2026-01-01')`,
