@@ -26,6 +26,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { Db, prepareFile, restrict, SIBLINGS } from "./_db.ts";
+import { diskFullError } from "./disk.ts";
 import { bool, int, text } from "./_row.ts";
 import { ApprovalStore } from "./approvals.ts";
 import { DecisionLog } from "./decisions.ts";
@@ -41,6 +42,7 @@ import { UsageLog } from "./usage.ts";
 
 export * from "./approvals.ts";
 export * from "./decisions.ts";
+export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
 export * from "./jobs.ts";
@@ -122,14 +124,20 @@ export class Timeline implements Disposable {
 
   /**
    * Opens (creating if needed) and migrates a timeline database. Throws TimelineVersionError for
-   * a database from a newer KafClaw, and an Error naming the step when a migration fails.
+   * a database from a newer KafClaw, an Error naming the step when a migration fails, and a
+   * DiskFullError when the disk is full.
    */
   static open(path: string, options: TimelineOptions = {}): Timeline {
-    prepareFile(path);
-    const raw = new DatabaseSync(path, {
-      timeout: options.busyTimeoutMs ?? 5000,
-      allowExtension: options.extensions !== undefined,
-    });
+    let raw: DatabaseSync;
+    try {
+      prepareFile(path);
+      raw = new DatabaseSync(path, {
+        timeout: options.busyTimeoutMs ?? 5000,
+        allowExtension: options.extensions !== undefined,
+      });
+    } catch (error) {
+      throw diskFullError(error, path) ?? error;
+    }
     try {
       raw.exec("PRAGMA journal_mode = WAL");
       raw.exec("PRAGMA synchronous = NORMAL");
@@ -138,10 +146,10 @@ export class Timeline implements Disposable {
       migrate(raw, { path });
     } catch (error) {
       raw.close();
-      throw error;
+      throw diskFullError(error, path) ?? error;
     }
     if (path !== ":memory:") { for (const suffix of SIBLINGS) restrict(path + suffix); }
-    return new Timeline(path, new Db(raw, options.now ?? (() => new Date())));
+    return new Timeline(path, new Db(raw, options.now ?? (() => new Date()), path));
   }
 
   /**
