@@ -1,6 +1,7 @@
 /**
  * Builds the agent for a CLI command (`agent`, `cron run`): approvals asked on the terminal when
- * there is one, warnings on stderr, and a missing provider reported as a usage error (exit 2).
+ * there is one, warnings on stderr, a missing provider reported as a usage error (exit 2), and a
+ * full disk as one line saying where.
  *
  * @module
  */
@@ -8,8 +9,9 @@ import type { AgentRuntime } from "../core/agent/runtime.ts";
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import { UnknownAgentError } from "../core/agent/profile.ts";
 import { ProviderNotConfiguredError } from "../core/provider/mod.ts";
+import { DiskFullError } from "../core/timeline/mod.ts";
 import { terminalAsker } from "./_approve.ts";
-import { UsageError } from "./_errors.ts";
+import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./mod.ts";
 
 /** The agent runtime of one CLI run; close it when done. */
@@ -35,6 +37,7 @@ export async function cliRuntime(
   } catch (error) {
     if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
     if (error instanceof UnknownAgentError) throw new UsageError(error.message);
+    if (error instanceof DiskFullError) throw new CliError(error.message, { cause: error });
     throw error;
   }
 }

@@ -16,7 +16,7 @@ import { McpToolset, resolveMcpServers } from "../tools/mcp/mod.ts";
 import { bwrapMcpWrapper, openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { getAt, KEYS } from "../config/mod.ts";
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings, SecretRedactor } from "../policy/mod.ts";
-import type { Timeline } from "../timeline/mod.ts";
+import { ensureRoom, type Timeline } from "../timeline/mod.ts";
 import { type Memory, memoryFromConfig, memoryTools, openTimeline } from "../memory/mod.ts";
 import { Approvals, type AskOwner } from "./approvals.ts";
 import { Guard } from "./guard.ts";
@@ -26,6 +26,8 @@ import { Inbound, ownerNotifier, type SendToOwner } from "./inbound.ts";
 import { readSoulFiles } from "./context.ts";
 import { AgentLoop } from "./loop.ts";
 import { MemoryLane } from "./memory_lane.ts";
+import { RunDir, runDirAlive, sweepRunDirs } from "./run_dir.ts";
+import { sessionGate } from "./session_gate.ts";
 import { SessionStore } from "./sessions.ts";
 import { soulTool } from "./soul_tool.ts";
 import { Subagents } from "./subagents.ts";
@@ -158,15 +160,19 @@ export async function createAgentRuntime(
     if (!(error instanceof TypeError)) throw error;
     throw new Error(`Cannot use ${config.home}/mcp.json: ${error.message}`);
   }
-  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
-  await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
-  const stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "sandbox-" });
+  // A full disk stops the start, saying so, before anything is half written.
+  await ensureRoom(config.home);
+  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write, in
+  // this process's run folder; those left by processes that died are removed.
+  await sweepRunDirs(config.home);
+  const runDir = await RunDir.claim(config.home);
+  const stateDir = runDir.path;
   let sandbox: Sandbox;
   try {
     sandbox = await (options.openSandbox ?? ((ws) =>
       openSandbox(ws, { unsandboxed: config.tools.exec.unsandboxed, stateDir })))(dirs.workspace);
   } catch (error) {
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    await runDir.close();
     throw error;
   }
   const sessions = new SessionStore(dirs.sessions);
@@ -219,6 +225,17 @@ export async function createAgentRuntime(
     },
     guard,
     memory: memoryLane,
+    // One turn at a time per session, across every process on this KAFCLAW_HOME.
+    gate: sessionGate({
+      leases: timeline.sessionLeases,
+      sessions,
+      owner: runDir.name,
+      alive: (owner) => runDirAlive(config.home, owner),
+      home: config.home,
+      onWait: (key) =>
+        warn(`session ${key} is busy in another kafclaw process; waiting for its turn to end`),
+      onLost: (key) => warn(`session ${key}: this turn outlasted its lease; another may start`),
+    }),
     // A tool that asks by itself (update_soul_file, unsandboxed exec) goes through the same
     // recorded approvals.
     approve: (r) =>
@@ -321,7 +338,7 @@ export async function createAgentRuntime(
     await mcp.close();
     await sandbox.close();
     timeline.close();
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    await runDir.close();
   };
   return {
     loop,

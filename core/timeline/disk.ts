@@ -56,8 +56,11 @@ export function freeBytes(path: string): number {
       const stats = statfsSync(at);
       return Number(stats.bavail) * Number(stats.bsize);
     } catch (error) {
+      // node:fs reports a missing path as an error with code ENOENT.
+      const missing = error instanceof Deno.errors.NotFound ||
+        (error as { code?: unknown }).code === "ENOENT";
       const parent = dirname(at);
-      if (!(error instanceof Deno.errors.NotFound) || parent === at) throw error;
+      if (!missing || parent === at) throw error;
       at = parent;
     }
   }
@@ -67,6 +70,19 @@ export function freeBytes(path: string): number {
 export function requireFreeSpace(path: string, minBytes: number = MIN_FREE_BYTES): void {
   const free = freeBytes(path);
   if (free < minBytes) throw new DiskFullError(path, free);
+}
+
+/**
+ * Creates folder `dir` (0700) if needed and checks, as {@link requireFreeSpace} does, that its disk
+ * has room; a full disk is thrown as {@link DiskFullError}.
+ */
+export async function ensureRoom(dir: string, minBytes: number = MIN_FREE_BYTES): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw diskFullError(error, dir) ?? error;
+  }
+  requireFreeSpace(dir, minBytes);
 }
 
 // ENOSPC and EDQUOT as Deno reports them: a plain Error whose message ends "(os error N)".

@@ -1,7 +1,8 @@
 /**
  * The timeline: KafClaw's SQLite database (`$KAFCLAW_HOME/timeline.db`, node:sqlite) with typed
  * repositories for trace spans, tasks, policy decisions, approvals, model usage, scheduled jobs,
- * settings, the protocol's replay ids, memory chunks and expertise. No SQL lives outside this folder.
+ * session leases, settings, the protocol's replay ids, memory chunks and expertise. No SQL lives
+ * outside this folder.
  *
  * The file is created 0600 (its folder 0700) and opened in WAL mode with a 5 s busy timeout and
  * foreign keys on, so several processes can share it; writes that must be atomic run in
@@ -36,6 +37,7 @@ import { JobStore } from "./jobs.ts";
 import { MemoryStore } from "./memory.ts";
 import { migrate } from "./migrations.ts";
 import { ReplayTable } from "./replay.ts";
+import { SessionLeaseStore } from "./session_leases.ts";
 import { SettingStore } from "./settings.ts";
 import { TaskStore } from "./tasks.ts";
 import { UsageLog } from "./usage.ts";
@@ -49,6 +51,7 @@ export * from "./jobs.ts";
 export * from "./memory.ts";
 export * from "./migrations.ts";
 export * from "./replay.ts";
+export * from "./session_leases.ts";
 export * from "./settings.ts";
 export * from "./tasks.ts";
 export * from "./types.ts";
@@ -97,6 +100,8 @@ export class Timeline implements Disposable {
   readonly usage: UsageLog;
   /** Scheduled jobs and their leases. */
   readonly jobs: JobStore;
+  /** Which process runs each session's turn. */
+  readonly sessionLeases: SessionLeaseStore;
   /** Runtime settings. */
   readonly settings: SettingStore;
   /** The protocol's replay ids. */
@@ -116,6 +121,7 @@ export class Timeline implements Disposable {
     this.approvals = new ApprovalStore(db);
     this.usage = new UsageLog(db);
     this.jobs = new JobStore(db);
+    this.sessionLeases = new SessionLeaseStore(db);
     this.settings = new SettingStore(db);
     this.replay = new ReplayTable(db);
     this.memory = new MemoryStore(db);
