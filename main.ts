@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { CliError, UsageError } from "./cli/_errors.ts";
+import { CliError, StoppedBySignal, UsageError } from "./cli/_errors.ts";
 import { processIo } from "./cli/_io.ts";
 import { type Prompter, terminalPrompter } from "./cli/_prompt.ts";
 import { FS_HELPER_ARG, runFsHelper } from "./core/tools/sandbox/helper.ts";
@@ -17,6 +17,10 @@ export function reportError(error: unknown, debug: boolean, err: (s: string) => 
   if (error instanceof UsageError) {
     err(`kafclaw: ${error.message}`);
     return 2;
+  }
+  if (error instanceof StoppedBySignal) {
+    err(`kafclaw: ${error.message}`);
+    return error.exitCode;
   }
   if (error instanceof CliError) {
     err(`kafclaw: ${error.message}`);

@@ -15,6 +15,22 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
+/**
+ * The command left because of a signal, after cleaning up: exit 128 plus the signal's number, 130
+ * for SIGINT (Ctrl-C), 143 for SIGTERM, as a shell reports a process that a signal ended.
+ */
+export class StoppedBySignal extends Error {
+  override name = "StoppedBySignal";
+  readonly signal: "SIGINT" | "SIGTERM";
+  readonly exitCode: number;
+
+  constructor(signal: "SIGINT" | "SIGTERM") {
+    super(signal === "SIGINT" ? "cancelled" : "stopped (SIGTERM)");
+    this.signal = signal;
+    this.exitCode = signal === "SIGINT" ? 130 : 143;
+  }
+}
+
 /** A subcommand that this build does not have yet: exit 2, with no pretend output. */
 export function notBuiltYet(command: string, arrives: string): never {
   throw new UsageError(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CliError, UsageError } from "../../cli/_errors.ts";
+import { CliError, StoppedBySignal, UsageError } from "../../cli/_errors.ts";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { FS_HELPER_ARG } from "../../core/tools/sandbox/helper.ts";
 import { reportError } from "../../main.ts";
@@ -12,6 +12,17 @@ function report(error: unknown, debug = false) {
 
 Deno.test("a usage error exits 2 with its one-line reason", () => {
   assert.deepEqual(report(new UsageError("bad flag")), { code: 2, text: "kafclaw: bad flag" });
+});
+
+Deno.test("a command stopped by a signal exits 130 for Ctrl-C and 143 for SIGTERM", () => {
+  assert.deepEqual(report(new StoppedBySignal("SIGINT")), {
+    code: 130,
+    text: "kafclaw: cancelled",
+  });
+  assert.deepEqual(report(new StoppedBySignal("SIGTERM")), {
+    code: 143,
+    text: "kafclaw: stopped (SIGTERM)",
+  });
 });
 
 Deno.test("a runtime error exits 1; --debug adds the cause's stack", () => {
