@@ -85,8 +85,8 @@ export async function ensureRoom(dir: string, minBytes: number = MIN_FREE_BYTES)
   requireFreeSpace(dir, minBytes);
 }
 
-// ENOSPC and EDQUOT as Deno reports them: a plain Error whose message ends "(os error N)".
-const OS_FULL = /\(os error (28|122)\)$/;
+// ENOSPC and EDQUOT as Deno reports them: a plain Error whose message says "(os error N)".
+const OS_FULL = /\(os error (28|122)\)/;
 // SQLite's words for SQLITE_FULL and SQLITE_IOERR (`exec` errors carry no code, only these).
 const SQLITE_FULL = "database or disk is full";
 const SQLITE_IOERR = "disk I/O error";

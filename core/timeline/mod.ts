@@ -84,6 +84,63 @@ export interface TimelineInfo {
   readonly fts5: boolean;
 }
 
+/** What {@link checkTimeline} found. */
+export interface TimelineCheck {
+  /** True when SQLite's quick check found nothing wrong. */
+  readonly ok: boolean;
+  /** What it found wrong (at most 10 lines), or why the file could not be read. */
+  readonly problems: readonly string[];
+}
+
+function quickCheck(path: string, options: { readonly exclusive?: boolean } = {}): TimelineCheck {
+  const db = new DatabaseSync(path, { readOnly: !options.exclusive });
+  try {
+    if (options.exclusive) db.exec("PRAGMA query_only = ON; PRAGMA locking_mode = EXCLUSIVE");
+    const problems = db.prepare("PRAGMA quick_check(10)").all()
+      .map((row) => String(Object.values(row)[0]))
+      .filter((line) => line !== "ok");
+    return { ok: problems.length === 0, problems };
+  } finally {
+    db.close();
+  }
+}
+
+const DAMAGED = /malformed|not a database|corrupt/i;
+
+function walSize(path: string): number {
+  try {
+    return Deno.statSync(`${path}-wal`).size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+}
+
+/**
+ * Runs SQLite's `PRAGMA quick_check` on a timeline file, read-only, so it changes nothing. On a
+ * full disk SQLite cannot make the shared-memory file a WAL reader needs; a database with nothing
+ * in its WAL is then checked holding the file alone for that moment (the WAL index kept in
+ * memory). With pages in its WAL, a full disk is thrown as DiskFullError.
+ */
+export function checkTimeline(path: string): TimelineCheck {
+  try {
+    return quickCheck(path);
+  } catch (error) {
+    const full = diskFullError(error, path);
+    if (!full) {
+      // What SQLite says of a damaged file is a finding; anything else (busy, no permission) not.
+      if (!DAMAGED.test((error as Error).message)) throw error;
+      return { ok: false, problems: [(error as Error).message] };
+    }
+    if (walSize(path) > 0) throw full;
+  }
+  try {
+    return quickCheck(path, { exclusive: true });
+  } catch (error) {
+    throw diskFullError(error, path) ?? error;
+  }
+}
+
 /** An open timeline database and its repositories. Close it, or hold it with `using`. */
 export class Timeline implements Disposable {
   /** The database file (or `:memory:`). */

@@ -23,6 +23,9 @@ Deno.test("doctor passes a configured standalone agent with a working sandbox", 
     ["policy", "ok"],
     ["mode", "ok"],
     ["sandbox", "ok"],
+    ["disk", "ok"],
+    ["database", "ok"],
+    ["sessions", "ok"],
   ]);
   assert.match(results[0]!.detail, /no config file yet/);
   assert.equal(
