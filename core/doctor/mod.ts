@@ -9,12 +9,14 @@
  * @module
  */
 import {
+  checkConfigTrust,
   ConfigError,
   loadConfig,
   paths,
   type ResolvedConfig,
   resolveHome,
   resolveMode,
+  UntrustedConfigError,
 } from "../config/mod.ts";
 import { agentProfile } from "../agent/profile.ts";
 import { unreachableRoutes } from "../agent/routes.ts";
@@ -71,6 +73,14 @@ async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
     out.push({ check: "home", status: "ok", detail: `${config.home} (mode ${home.toString(8)})` });
   }
   const file = await modeOf(paths(config).config);
+  try {
+    await checkConfigTrust(paths(config).config);
+  } catch (error) {
+    if (!(error instanceof UntrustedConfigError)) throw error;
+    // Others could have written it: agent and cron refuse it.
+    out.push({ check: "config file", status: "fail", detail: error.problem, hint: error.fix });
+    return out;
+  }
   if (file !== undefined && file & 0o077) {
     out.push({
       check: "config file",
