@@ -68,6 +68,7 @@ async function turn(
   } catch (error) {
     // Stopped while it waited for the session or the disk: nothing of it was recorded.
     if (signal.aborted) return stopped();
+    if (streamed) Deno.stdout.writeSync(encoder.encode("\n"));
     if (error instanceof ProviderError) throw new CliError(error.message, { cause: error });
     if (error instanceof DiskFullError) {
       throw new CliError(`${streamed ? "the answer above was not saved: " : ""}${error.message}`, {

@@ -92,14 +92,17 @@ export function sessionGate(options: SessionGateOptions): TurnGate {
       }
     }, leaseMs / 3);
     Deno.unrefTimer(renew);
+    // Leaving never throws: a turn's own error (a full disk) is what its caller must see, and a
+    // lease that cannot be given up runs out by itself.
     const leave = async () => {
       clearInterval(renew);
+      if (signal.aborted && signal.reason instanceof Interruption) {
+        await sessions.markInterrupted(key, signal.reason.message).catch(() => {});
+      }
       try {
-        if (signal.aborted && signal.reason instanceof Interruption) {
-          await sessions.markInterrupted(key, signal.reason.message);
-        }
-      } finally {
         leases.release(key, owner);
+      } catch {
+        // See above.
       }
     };
     try {

@@ -146,3 +146,32 @@ Deno.test({
     assert.equal(llm.chatRequests().length, 1, "nothing was asked");
   },
 });
+
+Deno.test({
+  name:
+    "a disk that fills up during a turn is reported in one line after the answer, which was not saved",
+  ignore: !TMPFS,
+  async fn() {
+    await using disk = (await smallDisk(4096))!;
+    await using llm = await startFakeOpenAI({
+      chat: [async () => (await disk.fill(0), { text: "An answer that cannot be kept." })],
+      fallback: "echo",
+    });
+    const env = envOf(`${disk.path}/home`, llm.url);
+    const r = await kafclaw(["agent", "-m", "hello"], env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, "An answer that cannot be kept.\n");
+    assert.match(
+      r.stderr,
+      /^kafclaw: the answer above was not saved: The disk holding \S+ is full \(\d+ bytes free\): free some space there and try again\n$/,
+    );
+    await disk.drain();
+    const next = await kafclaw(["agent", "-m", "again"], env);
+    assert.equal(next.code, 0, next.stderr);
+    assert.deepEqual(asked(llm.chatRequests()[1]!.body), [
+      "hello",
+      "(interrupted: the turn stopped before answering (its process ended))",
+      "again",
+    ]);
+  },
+});
