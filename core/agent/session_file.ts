@@ -51,6 +51,39 @@ export function parseSessionText(text: string): ParsedSessionFile {
   return { records, unreadable };
 }
 
+/**
+ * The records of a session file's last lines, read from its end in growing pieces until `enough`
+ * holds for them or the whole file is read, so a long session costs no more than its tail. Empty
+ * when the file does not exist.
+ */
+export async function tailRecords(
+  path: string,
+  enough: (records: readonly Record<string, unknown>[]) => boolean,
+): Promise<Record<string, unknown>[]> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  using _ = file;
+  const size = (await file.stat()).size;
+  for (let span = Math.min(size, 16 * 1024);; span = Math.min(size, span * 4)) {
+    const bytes = new Uint8Array(span);
+    await file.seek(size - span, Deno.SeekMode.Start);
+    for (let read = 0; read < span;) read += (await file.read(bytes.subarray(read))) ?? span;
+    let text = new TextDecoder().decode(bytes);
+    // Unless it starts the file, the first line is cut: it is read in the next, larger piece.
+    if (span < size) {
+      const cut = text.indexOf("\n");
+      text = cut < 0 ? "" : text.slice(cut + 1);
+    }
+    const { records } = parseSessionText(text);
+    if (span === size || enough(records)) return records;
+  }
+}
+
 /** Creates `path` holding `header` unless it exists; the file never exists without it. */
 async function createWithHeader(path: string, header: string): Promise<void> {
   try {
@@ -59,6 +92,7 @@ async function createWithHeader(path: string, header: string): Promise<void> {
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   try {
     await Deno.writeTextFile(temp, header, { createNew: true, mode: 0o600 });
@@ -83,7 +117,6 @@ async function endsWithNewline(file: Deno.FsFile, size: number): Promise<boolean
  */
 export async function appendLines(path: string, text: string, header: string): Promise<void> {
   try {
-    await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await createWithHeader(path, header);
     using file = await Deno.open(path, { read: true, append: true });
     const size = (await file.stat()).size;

@@ -16,7 +16,7 @@
  */
 import type { Taint } from "../policy/mod.ts";
 import type { ChatMessage, ToolCall } from "../provider/types.ts";
-import { appendLines, parseSessionText } from "./session_file.ts";
+import { appendLines, parseSessionText, tailRecords } from "./session_file.ts";
 
 /** One stored message: a chat message with the time it was recorded and its taint. */
 export type SessionLine =
@@ -199,9 +199,13 @@ export class SessionStore {
    * Returns whether it marked.
    */
   async closeUnanswered(key: string, reason: string): Promise<boolean> {
-    const lines = await this.lines(key);
-    const last = lines.findLast((l) => l.type !== "summary");
-    if (last?.type !== "message" || answers(last.message)) return false;
+    // Only the end of the file is read: the last line that is a message or a mark.
+    const relevant = (o: Record<string, unknown>) =>
+      o._type === "interrupted" || (o._type === undefined && decodeMessage(o) !== undefined);
+    const records = await tailRecords(await this.path(key), (rs) => rs.some(relevant));
+    const last = records.findLast(relevant);
+    const message = last && last._type === undefined ? decodeMessage(last) : undefined;
+    if (message === undefined || answers(message)) return false;
     await this.markInterrupted(key, reason);
     return true;
   }

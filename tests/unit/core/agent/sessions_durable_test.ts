@@ -138,6 +138,26 @@ Deno.test("a turn left without an answer is closed by an interrupted mark the mo
   });
 });
 
+Deno.test("closing an unanswered turn reads the end of a long session, long last lines included", async () => {
+  await using s = await store();
+  for (let i = 0; i < 50; i++) {
+    await s.store.append("k", [{ role: "user", content: `q${i} ${"x".repeat(2000)}` }, {
+      role: "assistant",
+      content: `a${i}`,
+    }]);
+  }
+  assert.equal(await s.store.closeUnanswered("k", "x"), false);
+  await s.store.append("k", [{ role: "user", content: "last" }, {
+    role: "assistant",
+    content: null,
+    toolCalls: [{ id: "c", name: "read_file", arguments: "{}" }],
+  }, { role: "tool", toolCallId: "c", content: "y".repeat(100_000) }]);
+  await s.store.appendSummary("k", "a summary", 10);
+  assert.equal(await s.store.closeUnanswered("k", "stopped"), true, "a tool result last");
+  const messages = (await s.store.history("k", 4)).messages;
+  assert.equal(messages.at(-1)!.content, "(interrupted: stopped)");
+});
+
 Deno.test("damaged lists only session files with unreadable lines", async () => {
   await using s = await store();
   assert.deepEqual(await s.store.damaged(), [], "no folder yet");
