@@ -70,10 +70,13 @@ export function sessionGate(options: SessionGateOptions): TurnGate {
     until: new Date(Date.now() + leaseMs),
     ...(replacing === undefined ? {} : { replacing }),
   });
+  // A read first: a waiting process only writes when taking the lease may succeed.
   const take = async (key: string): Promise<boolean> => {
-    if (leases.take(key, lease())) return true;
     const holder = leases.holder(key);
-    if (holder === undefined || await options.alive(holder.owner)) return false;
+    if (holder === undefined || holder.owner === owner || holder.until <= new Date()) {
+      return leases.take(key, lease());
+    }
+    if (await options.alive(holder.owner)) return false;
     return leases.take(key, lease(holder.owner));
   };
   return async (key, signal) => {
