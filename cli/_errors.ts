@@ -15,19 +15,19 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
-/**
- * The command left because of a signal, after cleaning up: exit 128 plus the signal's number, 130
- * for SIGINT (Ctrl-C), 143 for SIGTERM, as a shell reports a process that a signal ended.
- */
-export class StoppedBySignal extends Error {
-  override name = "StoppedBySignal";
-  readonly signal: "SIGINT" | "SIGTERM";
-  readonly exitCode: number;
+/** Ctrl-C (SIGINT) cancelled what the command did, after it cleaned up: exit 130 (128 + 2). */
+export class Cancelled extends Error {
+  override name = "Cancelled";
+  constructor() {
+    super("cancelled");
+  }
+}
 
-  constructor(signal: "SIGINT" | "SIGTERM") {
-    super(signal === "SIGINT" ? "cancelled" : "stopped (SIGTERM)");
-    this.signal = signal;
-    this.exitCode = signal === "SIGINT" ? 130 : 143;
+/** SIGTERM stopped the command, after it cleaned up: exit 143 (128 + 15), as a shell reports it. */
+export class Terminated extends Error {
+  override name = "Terminated";
+  constructor() {
+    super("stopped (SIGTERM)");
   }
 }
 

@@ -2,12 +2,12 @@
  * SIGINT and SIGTERM for a command that runs turns (`kafclaw agent`). Ctrl-C cancels the turn in
  * flight; at the prompt it leaves. SIGTERM interrupts the turn in flight (recorded in its session
  * as interrupted) and leaves. Leaving always goes through the command's cleanup, and the command
- * then ends with {@link StoppedBySignal}: exit 130 for SIGINT, 143 for SIGTERM.
+ * then ends with {@link Cancelled} (SIGINT, exit 130) or {@link Terminated} (SIGTERM, exit 143).
  *
  * @module
  */
-import { Interruption } from "../core/agent/session_gate.ts";
-import { StoppedBySignal } from "./_errors.ts";
+import { Interruption } from "../core/agent/mod.ts";
+import { Cancelled, Terminated } from "./_errors.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -49,9 +49,10 @@ export class StopSignals implements Disposable {
     this.#turn = undefined;
   }
 
-  /** Throws {@link StoppedBySignal} when a signal asked the command to leave. */
+  /** Throws {@link Cancelled} or {@link Terminated} when a signal asked the command to leave. */
   throwIfStopped(): void {
-    if (this.received) throw new StoppedBySignal(this.received);
+    if (this.received === "SIGINT") throw new Cancelled();
+    if (this.received === "SIGTERM") throw new Terminated();
   }
 
   [Symbol.dispose](): void {

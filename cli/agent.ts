@@ -8,21 +8,21 @@
  * @module
  */
 import { Command } from "commander";
-import { ConfigError, loadConfig } from "../core/config/mod.ts";
-import type { AgentRuntime } from "../core/agent/runtime.ts";
-import { parseApprovalCommand } from "../core/agent/inbound.ts";
-import { ProviderError } from "../core/provider/mod.ts";
-import { DiskFullError } from "../core/timeline/mod.ts";
+import { loadConfig } from "../core/config/mod.ts";
+import type { AgentRuntime } from "../core/agent/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
-import { CliError, StoppedBySignal, UsageError } from "./_errors.ts";
+import { Cancelled, CliError, UsageError } from "./_errors.ts";
 import { StopSignals } from "./_stop.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
-const encoder = new TextEncoder();
-
-/** How a turn at the terminal ended: answered (or an approval answered), or stopped early. */
+/** How a line at the terminal ended: done (answered), or stopped early by a signal. */
 type TurnEnd = "done" | "cancelled" | "interrupted";
 
+/**
+ * One line typed at the terminal, through the agent's door as the owner's: an answer to a pending
+ * approval (of this or any other kafclaw process on this KAFCLAW_HOME), or a turn whose answer
+ * streams to stdout.
+ */
 async function turn(
   ctx: CliContext,
   runtime: AgentRuntime,
@@ -30,52 +30,44 @@ async function turn(
   text: string,
   stops: StopSignals,
 ): Promise<TurnEnd> {
-  // At the terminal you are the owner: `approve <id>` / `deny <id>` answer a pending request
-  // (of this or any other kafclaw process on this KAFCLAW_HOME) and never reach the LLM.
-  const command = parseApprovalCommand(text);
-  if (command) {
-    ctx.io.out(runtime.approvals.answer(command.id, command.approved, "cli"));
-    return "done";
-  }
   const signal = stops.startTurn();
   let streamed = "";
   const stopped = (): TurnEnd => {
-    if (streamed) Deno.stdout.writeSync(encoder.encode("\n"));
+    if (streamed) ctx.io.write("\n");
     if (stops.received) return "interrupted";
     ctx.io.err("kafclaw: cancelled");
     return "cancelled";
   };
   try {
-    const result = await runtime.loop.runTurn({
+    const result = await runtime.door.enter({
+      source: { kind: "terminal" },
       sessionKey: session,
       text,
-      messageType: "internal",
-      channel: "cli",
       signal,
       onText: (delta) => {
         streamed += delta;
-        Deno.stdout.writeSync(encoder.encode(delta));
+        ctx.io.write(delta);
       },
       onToolCall: (call) => ctx.io.err(`· ${call.name} ${call.arguments.slice(0, 200)}`),
     });
-    if (result.stopped === "cancelled") return stopped();
-    if (!streamed.trim()) Deno.stdout.writeSync(encoder.encode(result.content));
-    else if (result.content !== streamed) {
-      Deno.stdout.writeSync(encoder.encode(`\n${result.content}`));
+    if (result.kind !== "turn") {
+      ctx.io.out(result.content);
+      return "done";
     }
-    Deno.stdout.writeSync(encoder.encode("\n"));
+    if (result.turn.stopped === "cancelled") return stopped();
+    if (!streamed.trim()) ctx.io.write(result.content);
+    else if (result.content !== streamed) ctx.io.write(`\n${result.content}`);
+    ctx.io.write("\n");
     return "done";
   } catch (error) {
     // Stopped while it waited for the session or the disk: nothing of it was recorded.
     if (signal.aborted) return stopped();
-    if (streamed) Deno.stdout.writeSync(encoder.encode("\n"));
-    if (error instanceof ProviderError) throw new CliError(error.message, { cause: error });
-    if (error instanceof DiskFullError) {
-      throw new CliError(`${streamed ? "the answer above was not saved: " : ""}${error.message}`, {
-        cause: error,
-      });
-    }
-    throw error;
+    if (!streamed) throw error;
+    // The answer was shown but not kept (a full disk): the error says so, on a line of its own.
+    ctx.io.write("\n");
+    throw new CliError(`the answer above was not saved: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     stops.endTurn();
   }
@@ -89,14 +81,7 @@ export function agentCommand(ctx: CliContext): Command {
     .option("-s, --session <key>", "the session to continue", "cli:default")
     .option("-a, --agent <id>", "run as this agent of agents.list (its model)")
     .action(async (opts: { message?: string; session: string; agent?: string }) => {
-      const env = ctx.env();
-      let config;
-      try {
-        config = await loadConfig({ env });
-      } catch (error) {
-        if (error instanceof ConfigError) throw new CliError(error.message);
-        throw error;
-      }
+      const config = await loadConfig({ env: ctx.env() });
       // From here on, SIGINT and SIGTERM end the command through its cleanup.
       using stops = new StopSignals();
       const runtime = await cliRuntime(ctx, config, { agent: opts.agent });
@@ -105,7 +90,7 @@ export function agentCommand(ctx: CliContext): Command {
         if (opts.message !== undefined) {
           if (!opts.message.trim()) throw new UsageError("-m needs a message");
           const end = await turn(ctx, runtime, opts.session, opts.message, stops);
-          if (end === "cancelled") throw new StoppedBySignal("SIGINT");
+          if (end === "cancelled") throw new Cancelled();
           stops.throwIfStopped();
           return;
         }

@@ -8,28 +8,21 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
+import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
-  checkConfigTrust,
-  ConfigError,
-  loadConfig,
-  paths,
-  type ResolvedConfig,
-} from "../core/config/mod.ts";
-import {
-  agentRunner,
   CronSchedule,
-  CronSyntaxError,
   defineJob,
   type JobRunReport,
   type JobSpec,
   Scheduler,
   syncConfigJobs,
 } from "../core/scheduler/mod.ts";
+import { jobRunner } from "../core/agent/mod.ts";
 import { type Job, type JobSyncResult, Timeline } from "../core/timeline/mod.ts";
 import { followConfig } from "./_cron_reload.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 interface AddOptions {
   schedule: string;
@@ -146,14 +139,9 @@ export function cronCommand(ctx: CliContext): Command {
 
 /** The config; one that others could have written is refused, since its jobs would run. */
 async function load(ctx: CliContext): Promise<ResolvedConfig> {
-  try {
-    const config = await loadConfig({ env: ctx.env() });
-    await checkConfigTrust(config.file);
-    return config;
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+  const config = await loadConfig({ env: ctx.env() });
+  await checkConfigTrust(config.file);
+  return config;
 }
 
 /** The timeline, with config's `scheduler.jobs` synced into it. */
@@ -190,9 +178,8 @@ function define(config: ResolvedConfig, spec: JobSpec) {
   try {
     return defineJob(spec, { now: new Date(), ...(zone === undefined ? {} : { timezone: zone }) });
   } catch (error) {
-    if (error instanceof CronSyntaxError || error instanceof RangeError) {
-      throw new UsageError(error.message);
-    }
+    // defineJob's RangeError is a bad name or time zone in the user's flags.
+    if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -288,7 +275,7 @@ async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Pr
   await using _runtime = runtime;
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
   });
   const onSigint = () => void scheduler.stop();
@@ -337,7 +324,7 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
   syncJobs(config, runtime.timeline);
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     pollMs: settings.tickIntervalMs,
     maxConcurrent: settings.maxConcurrentLlm,
     catchUp: settings.catchUp,

@@ -22,6 +22,7 @@ const CRITICAL: RegExp[] = [
   /^core\/policy\/.+\.ts$/,
   /^core\/memory\/.+\.ts$/,
   /^core\/scheduler\/.+\.ts$/,
+  /^core\/cron\/.+\.ts$/,
 ];
 const TESTS = [
   "tests/unit/core/protocol",
@@ -35,6 +36,7 @@ const TESTS = [
   "tests/unit/core/policy",
   "tests/unit/core/memory",
   "tests/unit/core/scheduler",
+  "tests/unit/core/cron",
 ];
 
 const root = new URL("../", import.meta.url).pathname;

@@ -15,7 +15,7 @@
  * @module
  */
 import type { Taint } from "../policy/mod.ts";
-import type { ChatMessage, ToolCall } from "../provider/types.ts";
+import type { ChatMessage, ToolCall } from "../provider/mod.ts";
 import { appendLines, parseSessionText, tailRecords } from "./session_file.ts";
 
 /** One stored message: a chat message with the time it was recorded and its taint. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../config/mod.ts";
-import { SessionStore } from "../agent/sessions.ts";
+import { SessionStore } from "../agent/mod.ts";
 import { checkTimeline, freeBytes, MIN_FREE_BYTES, showBytes } from "../timeline/mod.ts";
 import type { CheckResult } from "./mod.ts";
 
