@@ -56,5 +56,5 @@ Deno.test("doctor warns about session files with unreadable lines and names them
   const by = byCheck(results);
   assert.equal(by.sessions!.status, "warn");
   assert.match(by.sessions!.detail, /are skipped: torn\.jsonl line 3$/);
-  assert.match(formatDoctor(results), /warn  sessions/);
+  assert.match(formatDoctor(results), /^warn +sessions /m);
 });
