@@ -13,6 +13,7 @@ import type { ChatMessage, ChatProvider, ToolDefinition } from "../provider/mod.
 import type { ToolContext } from "../tools/mod.ts";
 import { buildSystemPrompt, DEFAULT_BUDGETS, type SoulFile } from "./context.ts";
 import { type MemoryOrigin, PUBLIC_SCOPE, type TurnMemory, type TurnScope } from "./memory_lane.ts";
+import type { TurnGate } from "./session_gate.ts";
 import type { SessionStore } from "./sessions.ts";
 import {
   type GuardedTurn,
@@ -53,6 +54,12 @@ export interface LoopDeps {
    * kept; without it the loop remembers nothing beyond its sessions.
    */
   readonly memory?: TurnMemory;
+  /**
+   * Passed before each turn and left after it: the runtime's serialises a session's turns across
+   * processes and marks interrupted ones (session_gate.ts). Without it, turns are serialised
+   * within this loop only.
+   */
+  readonly gate?: TurnGate;
   readonly now?: () => Date;
 }
 
@@ -108,7 +115,7 @@ export class AgentLoop {
       : this.#closing.signal;
     const req = { ...request, signal };
     const previous = this.#turns.get(request.sessionKey) ?? Promise.resolve();
-    const turn = previous.catch(() => {}).then(() => this.#turn(req));
+    const turn = previous.catch(() => {}).then(() => this.#gated(req));
     const tail = turn.catch(() => {});
     this.#turns.set(request.sessionKey, tail);
     tail.then(() => {
@@ -124,6 +131,12 @@ export class AgentLoop {
   async close(): Promise<void> {
     this.#closing.abort();
     while (this.#turns.size > 0) await Promise.all(this.#turns.values());
+  }
+
+  /** A turn inside the gate, when there is one (see {@link LoopDeps.gate}). */
+  async #gated(req: TurnRequest & { readonly signal: AbortSignal }): Promise<TurnResult> {
+    await using _entered = await this.#deps.gate?.(req.sessionKey, req.signal);
+    return await this.#turn(req);
   }
 
   async #turn(req: TurnRequest): Promise<TurnResult> {

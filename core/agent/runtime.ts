@@ -9,7 +9,7 @@ import { getAt, KEYS, paths, type ResolvedConfig } from "../config/mod.ts";
 import { type Memory, memoryFromConfig, openTimeline } from "../memory/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
 import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
-import type { Timeline } from "../timeline/mod.ts";
+import { ensureRoom, type Timeline } from "../timeline/mod.ts";
 import { readMcpConfig, ToolRegistry } from "../tools/mod.ts";
 import { openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { Approvals, type AskOwner, ownerNotifier, type SendToOwner } from "./approvals.ts";
@@ -18,6 +18,8 @@ import { Door } from "./door.ts";
 import { Guard } from "./guard.ts";
 import { AgentLoop } from "./loop.ts";
 import { MemoryLane } from "./memory_lane.ts";
+import { RunDir, runDirAlive, sweepRunDirs } from "./run_dir.ts";
+import { sessionGate } from "./session_gate.ts";
 import { agentProfile } from "./profile.ts";
 import { unreachableRoutes } from "./routes.ts";
 import { SessionStore } from "./sessions.ts";
@@ -101,15 +103,19 @@ export async function createAgentRuntime(
   });
   checkRoutes(config);
   const mcpServers = await readMcpConfig(config.home);
-  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
-  await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
-  const stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "sandbox-" });
+  // A full disk stops the start, saying so, before anything is half written.
+  await ensureRoom(config.home);
+  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write, in
+  // this process's run folder; those left by processes that died are removed.
+  await sweepRunDirs(config.home);
+  const runDir = await RunDir.claim(config.home);
+  const stateDir = runDir.path;
   let sandbox: Sandbox;
   try {
     sandbox = await (options.openSandbox ?? ((ws) =>
       openSandbox(ws, { unsandboxed: config.tools.exec.unsandboxed, stateDir })))(dirs.workspace);
   } catch (error) {
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    await runDir.close();
     throw error;
   }
   const sessions = new SessionStore(dirs.sessions);
@@ -161,6 +167,17 @@ export async function createAgentRuntime(
     },
     guard,
     memory: memoryLane,
+    // One turn at a time per session, across every process on this KAFCLAW_HOME.
+    gate: sessionGate({
+      leases: timeline.sessionLeases,
+      sessions,
+      owner: runDir.name,
+      alive: (owner) => runDirAlive(config.home, owner),
+      home: config.home,
+      onWait: (key) =>
+        warn(`session ${key} is busy in another kafclaw process; waiting for its turn to end`),
+      onLost: (key) => warn(`session ${key}: this turn outlasted its lease; another may start`),
+    }),
   });
   const door = new Door({
     loop,
@@ -188,7 +205,7 @@ export async function createAgentRuntime(
       await mcp.close();
       await sandbox.close();
       timeline.close();
-      await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+      await runDir.close();
     })();
   return {
     door,
