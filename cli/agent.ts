@@ -7,55 +7,47 @@
  * @module
  */
 import { Command } from "commander";
-import { ConfigError, loadConfig } from "../core/config/mod.ts";
-import type { AgentRuntime } from "../core/agent/runtime.ts";
-import { parseApprovalCommand } from "../core/agent/inbound.ts";
-import { ProviderError } from "../core/provider/mod.ts";
+import { loadConfig } from "../core/config/mod.ts";
+import type { AgentRuntime } from "../core/agent/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
-const encoder = new TextEncoder();
-
+/**
+ * One line typed at the terminal, through the agent's door as the owner's: an answer to a pending
+ * approval (of this or any other kafclaw process on this KAFCLAW_HOME), or a turn whose answer
+ * streams to stdout. Resolves with the exit code (130 when Ctrl-C cancelled it).
+ */
 async function turn(ctx: CliContext, runtime: AgentRuntime, session: string, text: string) {
-  // At the terminal you are the owner: `approve <id>` / `deny <id>` answer a pending request
-  // (of this or any other kafclaw process on this KAFCLAW_HOME) and never reach the LLM.
-  const command = parseApprovalCommand(text);
-  if (command) {
-    ctx.io.out(runtime.approvals.answer(command.id, command.approved, "cli"));
-    return 0;
-  }
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSigint);
   let streamed = "";
   try {
-    const result = await runtime.loop.runTurn({
+    const result = await runtime.door.enter({
+      source: { kind: "terminal" },
       sessionKey: session,
       text,
-      messageType: "internal",
-      channel: "cli",
       signal: controller.signal,
       onText: (delta) => {
         streamed += delta;
-        Deno.stdout.writeSync(encoder.encode(delta));
+        ctx.io.write(delta);
       },
       onToolCall: (call) => ctx.io.err(`· ${call.name} ${call.arguments.slice(0, 200)}`),
     });
-    if (result.stopped === "cancelled") {
-      if (streamed) Deno.stdout.writeSync(encoder.encode("\n"));
+    if (result.kind !== "turn") {
+      ctx.io.out(result.content);
+      return 0;
+    }
+    if (result.turn.stopped === "cancelled") {
+      if (streamed) ctx.io.write("\n");
       ctx.io.err("kafclaw: cancelled");
       return 130;
     }
-    if (!streamed.trim()) Deno.stdout.writeSync(encoder.encode(result.content));
-    else if (result.content !== streamed) {
-      Deno.stdout.writeSync(encoder.encode(`\n${result.content}`));
-    }
-    Deno.stdout.writeSync(encoder.encode("\n"));
+    if (!streamed.trim()) ctx.io.write(result.content);
+    else if (result.content !== streamed) ctx.io.write(`\n${result.content}`);
+    ctx.io.write("\n");
     return 0;
-  } catch (error) {
-    if (error instanceof ProviderError) throw new CliError(error.message, { cause: error });
-    throw error;
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
   }
@@ -69,14 +61,7 @@ export function agentCommand(ctx: CliContext): Command {
     .option("-s, --session <key>", "the session to continue", "cli:default")
     .option("-a, --agent <id>", "run as this agent of agents.list (its model)")
     .action(async (opts: { message?: string; session: string; agent?: string }) => {
-      const env = ctx.env();
-      let config;
-      try {
-        config = await loadConfig({ env });
-      } catch (error) {
-        if (error instanceof ConfigError) throw new CliError(error.message);
-        throw error;
-      }
+      const config = await loadConfig({ env: ctx.env() });
       const runtime = await cliRuntime(ctx, config, { agent: opts.agent });
       try {
         if (opts.message !== undefined) {

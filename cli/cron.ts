@@ -7,21 +7,20 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { ConfigError, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import { loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
-  agentRunner,
   CronSchedule,
-  CronSyntaxError,
   defineJob,
   type JobRunReport,
   type JobSpec,
   Scheduler,
   syncConfigJobs,
 } from "../core/scheduler/mod.ts";
+import { jobRunner } from "../core/agent/mod.ts";
 import { type Job, Timeline } from "../core/timeline/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 interface AddOptions {
   schedule: string;
@@ -136,13 +135,8 @@ export function cronCommand(ctx: CliContext): Command {
   return cron;
 }
 
-async function load(ctx: CliContext): Promise<ResolvedConfig> {
-  try {
-    return await loadConfig({ env: ctx.env() });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+function load(ctx: CliContext): Promise<ResolvedConfig> {
+  return loadConfig({ env: ctx.env() });
 }
 
 /** The timeline, with config's `scheduler.jobs` synced into it. */
@@ -179,9 +173,8 @@ function define(config: ResolvedConfig, spec: JobSpec) {
   try {
     return defineJob(spec, { now: new Date(), ...(zone === undefined ? {} : { timezone: zone }) });
   } catch (error) {
-    if (error instanceof CronSyntaxError || error instanceof RangeError) {
-      throw new UsageError(error.message);
-    }
+    // defineJob's RangeError is a bad name or time zone in the user's flags.
+    if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -277,7 +270,7 @@ async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Pr
   await using _runtime = runtime;
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
   });
   const onSigint = () => void scheduler.stop();
@@ -326,7 +319,7 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
   syncJobs(config, runtime.timeline);
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     pollMs: settings.tickIntervalMs,
     maxConcurrent: settings.maxConcurrentLlm,
     catchUp: settings.catchUp,

@@ -24,6 +24,7 @@ const CRITICAL: RegExp[] = [
   /^core\/policy\/.+\.ts$/,
   /^core\/memory\/.+\.ts$/,
   /^core\/scheduler\/.+\.ts$/,
+  /^core\/cron\/.+\.ts$/,
 ];
 const TESTS = [
   "tests/unit/core/protocol",
@@ -37,6 +38,7 @@ const TESTS = [
   "tests/unit/core/policy",
   "tests/unit/core/memory",
   "tests/unit/core/scheduler",
+  "tests/unit/core/cron",
 ];
 
 const root = new URL("../", import.meta.url).pathname;

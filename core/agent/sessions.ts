@@ -11,7 +11,7 @@
  * @module
  */
 import type { Taint } from "../policy/mod.ts";
-import type { ChatMessage, ToolCall } from "../provider/types.ts";
+import type { ChatMessage, ToolCall } from "../provider/mod.ts";
 
 /** One stored message: a chat message with the time it was recorded and its taint. */
 export type SessionLine =

@@ -15,8 +15,8 @@ import {
   resolveHome,
   resolveMode,
 } from "../config/mod.ts";
-import { agentProfile } from "../agent/profile.ts";
-import { unreachableRoutes } from "../agent/routes.ts";
+import { agentProfile } from "../agent/mod.ts";
+import { unreachableRoutes } from "../agent/mod.ts";
 import { costOf } from "../policy/mod.ts";
 import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
 import { probeSandbox, type SandboxProbe } from "../tools/sandbox/mod.ts";

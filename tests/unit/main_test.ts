@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
-import { CliError, UsageError } from "../../cli/_errors.ts";
+import { CliError, UsageError } from "../../cli/mod.ts";
+import { UnknownAgentError } from "../../core/agent/profile.ts";
+import { ConfigError, ConfigKeyError } from "../../core/config/mod.ts";
+import { CronSyntaxError } from "../../core/cron/mod.ts";
+import { OnboardError } from "../../core/agent/onboard.ts";
+import { MemoryError } from "../../core/memory/mod.ts";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
-import { FS_HELPER_ARG } from "../../core/tools/sandbox/helper.ts";
-import { reportError } from "../../main.ts";
+import { ProviderError, ProviderNotConfiguredError } from "../../core/provider/mod.ts";
+import { FS_HELPER_ARG, SandboxError } from "../../core/tools/sandbox/mod.ts";
+import { EXIT_CODES, reportError } from "../../main.ts";
 
 function report(error: unknown, debug = false) {
   const lines: string[] = [];
@@ -23,6 +29,34 @@ Deno.test("a runtime error exits 1; --debug adds the cause's stack", () => {
   const debug = report(new CliError("cannot reach broker", { cause }), true);
   assert.equal(debug.code, 1);
   assert.match(debug.text, /^kafclaw: cannot reach broker\nError: ECONNREFUSED\n\s+at /);
+});
+
+Deno.test("every error class a user can meet has its exit code in main.ts, by its own name", () => {
+  const errors: [Error, number][] = [
+    [new UsageError("x"), 2],
+    [new ConfigKeyError("x"), 2],
+    [new CronSyntaxError("* *", "too few fields"), 2],
+    [new MemoryError("x"), 2],
+    [new OnboardError("x"), 2],
+    [new ProviderNotConfiguredError("x", "openai"), 2],
+    [new UnknownAgentError("x"), 2],
+    [new CliError("x"), 1],
+    [new ConfigError("x"), 1],
+    [
+      new ProviderError("auth", "x", [
+        { provider: "openai", model: "m", status: 401, detail: "no", attempts: 1 },
+      ]),
+      1,
+    ],
+    [new SandboxError("x"), 1],
+  ];
+  for (const [error, code] of errors) {
+    assert.equal(EXIT_CODES[error.name], code, error.name);
+    const r = report(error);
+    assert.equal(r.code, code, error.name);
+    assert.ok(!r.text.includes("--debug"), `${error.name}: ${r.text}`);
+  }
+  assert.deepEqual(Object.keys(EXIT_CODES).sort(), errors.map(([e]) => e.name).sort());
 });
 
 Deno.test("a missing permission is named, not shown as a stack trace", () => {

@@ -38,12 +38,7 @@ Deno.test("sessions_spawn with an agentId runs the subagent with that agent's mo
       },
     });
     await using runtime = await createAgentRuntime(config, {});
-    const first = await runtime.loop.runTurn({
-      sessionKey: "cli:default",
-      text: "ask the poet",
-      messageType: "internal",
-      channel: "cli",
-    });
+    const first = await runtime.door.enter({ source: { kind: "terminal" }, text: "ask the poet" });
     assert.equal(first.content, "The poet wrote one.");
     const models = llm.chatRequests().map((r) => (r.body as { model: string }).model);
     assert.deepEqual(models, ["gpt-main", "gpt-poet", "gpt-main"]);
@@ -52,12 +47,7 @@ Deno.test("sessions_spawn with an agentId runs the subagent with that agent's mo
     };
     assert.equal(afterSpawn.messages.at(-1)!.content, "Autumn wind, a log");
 
-    await runtime.loop.runTurn({
-      sessionKey: "cli:default",
-      text: "ask nobody",
-      messageType: "internal",
-      channel: "cli",
-    });
+    await runtime.door.enter({ source: { kind: "terminal" }, text: "ask nobody" });
     const last = llm.chatRequests().at(-1)!.body as {
       messages: { role: string; content: string }[];
     };
@@ -69,7 +59,6 @@ Deno.test("sessions_spawn with an agentId runs the subagent with that agent's mo
       sessionKey: "cli:default",
       workspace: runtime.sandbox.workspace,
       signal: new AbortController().signal,
-      approve: () => Promise.resolve(false),
     });
     assert.equal(
       listed.content,
