@@ -64,14 +64,16 @@ Deno.test("scripts/test counts a file that does not type-check as failed", async
   assert.match(run.lastLine, /^\d+ passed, [1-9]\d* failed$/, run.output);
 });
 
-Deno.test("scripts/test counts an error thrown between tests once, beside the test it cancelled", async () => {
+Deno.test("scripts/test counts an error thrown between tests once, whenever it lands", async () => {
   const run = await runSuite({
     "d_test.ts":
       'Deno.test("leaves a timer", () => { setTimeout(() => { throw new Error("late"); }, 0); });\n' +
       'Deno.test("waits", () => new Promise((done) => setTimeout(done, 50)));\n',
   });
   assert.equal(run.code, 1, run.output);
-  assert.equal(run.lastLine, "2 passed, 1 failed", run.output);
+  // In the next test (which it cancels) or, on a busy machine, after the last one (which deno
+  // test then reports as not run): either way one failure.
+  assert.match(run.lastLine, /^2 passed, 1 failed(, 1 skipped)?$/, run.output);
 });
 
 Deno.test("scripts/test ends with the plain count and exit 0 when every file loads and passes", async () => {
