@@ -6,8 +6,9 @@
  * subagent limits, the soul-file tool, tool definitions, and the sandbox's path rules and
  * argument builder, the timeline's storage, and the policy (decisions, taint, quotas, rate limits,
  * budgets, redaction, sensitivity routing), approvals and how owners answer them, which agent
- * runs, and which addresses `web_fetch` may reach. A critical file that no test loads fails too
- * (coverage would never see it). Later steps add the bus.
+ * runs, the one door into a turn and the guard around it, the agent's runtime, the path from a
+ * task record to a turn (core/group), and which addresses `web_fetch` may reach. A critical file
+ * that no test loads fails too (coverage would never see it).
  */
 Deno.env.delete("RUST_BACKTRACE");
 
@@ -16,7 +17,8 @@ const CRITICAL: RegExp[] = [
   /^core\/config\/.+\.ts$/,
   /^core\/permissions\/.+\.ts$/,
   /^core\/transport\/(dispatch|executor|dead_letter|murmur2)\.ts$/,
-  /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard|inbound|profile)\.ts$/,
+  /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard|door|turn|runtime|profile)\.ts$/,
+  /^core\/group\/.+\.ts$/,
   /^core\/tools\/define\.ts$/,
   /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
   /^core\/tools\/web\/address\.ts$/,
@@ -33,6 +35,7 @@ const TESTS = [
   "tests/unit/core/transport",
   "tests/unit/cli",
   "tests/unit/core/agent",
+  "tests/unit/core/group",
   "tests/unit/core/tools",
   "tests/unit/core/timeline",
   "tests/unit/core/policy",

@@ -94,7 +94,13 @@ export class AgentLoop {
   runTurn(request: TurnRequest): Promise<TurnResult> {
     if (this.#closing.signal.aborted) {
       const usage = { promptTokens: 0, completionTokens: 0 };
-      return Promise.resolve({ content: CANCELLED, stopped: "cancelled", iterations: 0, usage });
+      return Promise.resolve({
+        content: CANCELLED,
+        stopped: "cancelled",
+        iterations: 0,
+        usage,
+        taint: request.origin.taint,
+      });
     }
     // Closing the loop cancels every turn, as the turn's own signal would.
     const signal = request.signal
@@ -176,7 +182,13 @@ export class AgentLoop {
       turn.asked ? [last] : [{ role: "user", content: turn.req.text }, last],
     );
     turn.asked = true;
-    return { content, stopped, iterations: turn.iterations, usage: turn.usage };
+    return {
+      content,
+      stopped,
+      iterations: turn.iterations,
+      usage: turn.usage,
+      taint: turn.guarded.taint.value,
+    };
   }
 
   /** Compacts a long session, then builds what the first LLM call sends. */

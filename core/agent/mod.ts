@@ -67,3 +67,4 @@ export {
 } from "./onboard.ts";
 export { SOUL_FILES, type SoulFile } from "./context.ts";
 export { SessionStore } from "./sessions.ts";
+export { PUBLIC_SCOPE, type TurnScope } from "./memory_lane.ts";

@@ -8,11 +8,7 @@
 import { getAt, KEYS, paths, type ResolvedConfig } from "../config/mod.ts";
 import { type Memory, memoryFromConfig, openTimeline } from "../memory/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
-import {
-  createChatProvider,
-  ProviderNotConfiguredError,
-  type UsageRecord,
-} from "../provider/mod.ts";
+import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import { readMcpConfig, ToolRegistry } from "../tools/mod.ts";
 import { openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
@@ -36,8 +32,6 @@ export interface RuntimeOptions {
   readonly askOwner?: AskOwner;
   /** Reports what the runtime skips or works around (an MCP server that failed to start). */
   readonly warn?: (message: string) => void;
-  /** Receives the token usage of every LLM call. */
-  readonly onUsage?: (record: UsageRecord) => void;
   /**
    * Sends a text to an owner (`policy.owners`, `channel:sender`) on that owner's channel: with it,
    * approval requests go to the owners when there is no `askOwner`, and their
@@ -104,7 +98,6 @@ export async function createAgentRuntime(
   const provider = createChatProvider(config, {
     model: profile.model,
     fallbacks: profile.fallbacks,
-    ...(options.onUsage ? { onUsage: options.onUsage } : {}),
   });
   checkRoutes(config);
   const mcpServers = await readMcpConfig(config.home);

@@ -33,6 +33,8 @@ export interface TurnResult {
   readonly stopped: "answer" | "max_iterations" | "cancelled" | "limit";
   readonly iterations: number;
   readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  /** The turn's taint at its end: what it made (an answer, a response) carries it. */
+  readonly taint: Taint;
 }
 
 /** What the loop needs from the tool registry. */
