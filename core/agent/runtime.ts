@@ -123,7 +123,11 @@ export async function createAgentRuntime(
   const { timeline, vectors } = openTimeline(dirs.timeline, {
     sqliteVec: { extractDir: `${config.home}/lib` },
   });
-  const memory = memoryFromConfig(timeline, config, { vectors });
+  // The embedding model is a provider too: what memory sends it is redacted like chat requests.
+  const memory = memoryFromConfig(timeline, config, {
+    vectors,
+    redact: (text) => redactor.redact(text).text,
+  });
   // Memory in every turn (relevant memories in the prompt, conversations and summaries kept),
   // and the soul files searchable by section.
   const memoryLane = new MemoryLane(memory, {

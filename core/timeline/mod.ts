@@ -57,6 +57,25 @@ export * from "./tasks.ts";
 export * from "./types.ts";
 export * from "./usage.ts";
 
+/**
+ * Puts the database in WAL mode (it stays so, in the file). While another connection writes the
+ * file (several processes opening and migrating a new timeline at once), SQLite refuses the switch
+ * at once, without waiting out its busy timeout: retried until that timeout has passed.
+ */
+function enableWal(raw: DatabaseSync, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 5;; pause = Math.min(pause * 2, 100)) {
+    try {
+      raw.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      const locked = /database is locked/.test((error as Error).message);
+      if (!locked || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
+  }
+}
+
 /** Options of {@link Timeline.open}. */
 export interface TimelineOptions {
   /** The clock for every stored time not given explicitly (default: the system clock). */
@@ -202,7 +221,7 @@ export class Timeline implements Disposable {
       throw diskFullError(error, path) ?? error;
     }
     try {
-      raw.exec("PRAGMA journal_mode = WAL");
+      enableWal(raw, options.busyTimeoutMs ?? 5000);
       raw.exec("PRAGMA synchronous = NORMAL");
       raw.exec("PRAGMA foreign_keys = ON");
       options.extensions?.(raw);
