@@ -1,5 +1,6 @@
 /**
- * The one entry point: argv -> subcommand -> exit code. The only place that calls `Deno.exit`.
+ * The one entry point: argv -> subcommand -> exit code. The only place that calls `Deno.exit`, and
+ * the only place that turns an error into an exit code ({@link exitCodeOf}).
  *
  * A first argument of `__kafclaw-fs-helper` runs the sandbox's file helper instead of the CLI: a
  * binary made by `deno compile` is its own helper (core/tools/sandbox/helper.ts). The CLI is
@@ -7,49 +8,74 @@
  *
  * @module
  */
-import { CliError, UsageError } from "./cli/_errors.ts";
-import { processIo } from "./cli/_io.ts";
-import { type Prompter, terminalPrompter } from "./cli/_prompt.ts";
 import { FS_HELPER_ARG, runFsHelper } from "./core/tools/sandbox/helper.ts";
+
+/**
+ * Exit codes of the errors a user can meet, by their `name` (each class sets it): 2 when the user
+ * asked for something that cannot be done as asked (a flag, a key, a name, a schedule), 1 when
+ * doing it failed (a file, the network, a broker, a config that does not load or that others
+ * could have written, a full disk), 130 and 143 when Ctrl-C or SIGTERM stopped it (128 plus the
+ * signal's number, as a shell reports it). All print their one-line message alone. Any other
+ * error exits 1 and suggests `--debug` for its stack.
+ */
+export const EXIT_CODES: Readonly<Record<string, number>> = Object.freeze({
+  UsageError: 2,
+  ConfigKeyError: 2,
+  CronSyntaxError: 2,
+  MemoryError: 2,
+  OnboardError: 2,
+  ProviderNotConfiguredError: 2,
+  UnknownAgentError: 2,
+  CliError: 1,
+  ConfigError: 1,
+  ProviderError: 1,
+  SandboxError: 1,
+  UntrustedConfigError: 1,
+  DiskFullError: 1,
+  Cancelled: 130,
+  Terminated: 143,
+});
+
+/** The exit code of an error a subcommand threw; see {@link EXIT_CODES}. */
+export function exitCodeOf(error: unknown): number {
+  const name = error instanceof Error ? error.name : undefined;
+  return (name !== undefined && EXIT_CODES[name]) || 1;
+}
 
 /** Turns an error thrown by a subcommand into a message for the user and an exit code. */
 export function reportError(error: unknown, debug: boolean, err: (s: string) => void): number {
-  if (error instanceof UsageError) {
+  const stack = (e: unknown) => (e instanceof Error && e.stack) ? e.stack : String(e);
+  if (error instanceof Error && Object.hasOwn(EXIT_CODES, error.name)) {
     err(`kafclaw: ${error.message}`);
-    return 2;
-  }
-  if (error instanceof CliError) {
-    err(`kafclaw: ${error.message}`);
-    if (debug && error.cause) err(String((error.cause as Error).stack ?? error.cause));
-    return 1;
+    if (debug) err(stack(error.cause ?? error));
+    return exitCodeOf(error);
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
     err(`kafclaw: this subcommand lacks a permission it needs: ${(error as Error).message}`);
-    if (debug && (error as Error).stack) err((error as Error).stack!);
+    if (debug) err(stack(error));
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
   err(`kafclaw: ${message}`);
-  if (debug && error instanceof Error && error.stack) err(error.stack);
+  if (debug && error instanceof Error) err(stack(error));
   else err("kafclaw: run again with --debug for details");
   return 1;
 }
 
 if (import.meta.main) {
   if (Deno.args[0] === FS_HELPER_ARG) Deno.exit(runFsHelper(Deno.args.slice(1)));
-  const { runCli } = await import("./cli/mod.ts");
+  const { processIo, runCli, terminalPrompter } = await import("./cli/mod.ts");
   const args = Deno.args;
-  const debug = args.includes("--debug");
   let code: number;
   try {
-    let prompter: Prompter | undefined;
+    let prompter: ReturnType<typeof terminalPrompter> | undefined;
     code = await runCli({
       io: processIo,
       env: () => Deno.env.toObject(),
       prompter: () => prompter ??= terminalPrompter(),
     }, args);
   } catch (error) {
-    code = reportError(error, debug, processIo.err);
+    code = reportError(error, args.includes("--debug"), processIo.err);
   }
   Deno.exit(code);
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AskOwner } from "../core/agent/approvals.ts";
+import type { AskOwner } from "../core/agent/mod.ts";
 import type { Io } from "./_io.ts";
 import type { Prompter } from "./_prompt.ts";
 

@@ -1,7 +1,11 @@
 /** Where a subcommand writes: stdout and stderr, replaceable in tests. */
 export interface Io {
+  /** A line on stdout (the newline added when missing). */
   out(text: string): void;
+  /** A line on stderr (the newline added when missing). */
   err(text: string): void;
+  /** Text on stdout exactly as given: an answer as it streams in. */
+  write(text: string): void;
 }
 
 const encoder = new TextEncoder();
@@ -12,11 +16,5 @@ export const processIo: Io = {
     void Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
   err: (text) =>
     void Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+  write: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
 };
-
-/** An Io that keeps what was written, for tests. */
-export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
-}

@@ -1,16 +1,14 @@
 /**
  * Builds the agent for a CLI command (`agent`, `cron run`): approvals asked on the terminal when
- * there is one, warnings on stderr, and a missing provider reported as a usage error (exit 2).
+ * there is one, and warnings on stderr. A missing provider or an unknown agent is the user's to
+ * fix: main.ts exits 2 for them. A config.json that others could have written is refused first.
  *
  * @module
  */
-import type { AgentRuntime } from "../core/agent/runtime.ts";
-import type { ResolvedConfig } from "../core/config/mod.ts";
-import { UnknownAgentError } from "../core/agent/profile.ts";
-import { ProviderNotConfiguredError } from "../core/provider/mod.ts";
+import type { AgentRuntime } from "../core/agent/mod.ts";
+import { checkConfigTrust, type ResolvedConfig } from "../core/config/mod.ts";
 import { terminalAsker } from "./_approve.ts";
-import { UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** The agent runtime of one CLI run; close it when done. */
 export async function cliRuntime(
@@ -18,6 +16,7 @@ export async function cliRuntime(
   config: ResolvedConfig,
   options: { readonly agent?: string | undefined } = {},
 ): Promise<AgentRuntime> {
+  await checkConfigTrust(config.file);
   const askOwner = terminalAsker({
     io: ctx.io,
     prompter: ctx.prompter,
@@ -25,16 +24,10 @@ export async function cliRuntime(
   });
   // Loaded here, not at the top: its dependencies (the MCP SDK) read the environment when they
   // load, which subcommands without env access, like `version`, must never do.
-  const { createAgentRuntime } = await import("../core/agent/runtime.ts");
-  try {
-    return await createAgentRuntime(config, {
-      ...(askOwner ? { askOwner } : {}),
-      warn: (m) => ctx.io.err(`kafclaw: ${m}`),
-      ...(options.agent === undefined ? {} : { agent: options.agent }),
-    });
-  } catch (error) {
-    if (error instanceof ProviderNotConfiguredError) throw new UsageError(error.message);
-    if (error instanceof UnknownAgentError) throw new UsageError(error.message);
-    throw error;
-  }
+  const { createAgentRuntime } = await import("../core/agent/mod.ts");
+  return await createAgentRuntime(config, {
+    ...(askOwner ? { askOwner } : {}),
+    warn: (m) => ctx.io.err(`kafclaw: ${m}`),
+    ...(options.agent === undefined ? {} : { agent: options.agent }),
+  });
 }

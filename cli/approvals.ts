@@ -1,16 +1,11 @@
 import { Command } from "commander";
-import { ConfigError, loadConfig, paths } from "../core/config/mod.ts";
+import { loadConfig, paths } from "../core/config/mod.ts";
 import { Timeline } from "../core/timeline/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 async function open(ctx: CliContext): Promise<Timeline> {
-  try {
-    return Timeline.open(paths(await loadConfig({ env: ctx.env() })).timeline);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+  return Timeline.open(paths(await loadConfig({ env: ctx.env() })).timeline);
 }
 
 function answer(ctx: CliContext, id: string, approved: boolean): Promise<void> {

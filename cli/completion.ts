@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import { UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 interface Node {
   readonly path: string[];

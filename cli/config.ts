@@ -24,7 +24,7 @@ import {
   type ValueSource,
 } from "../core/config/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw config`: read and edit $KAFCLAW_HOME/config.json, list the environment variables. */
 export function configCommand(ctx: CliContext): Command {
@@ -114,33 +114,23 @@ export function configCommand(ctx: CliContext): Command {
 }
 
 function home(env: Readonly<Record<string, string>>): string {
-  try {
-    return resolveHome(env);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
+  return resolveHome(env);
 }
 
-async function load(env: Readonly<Record<string, string>>): Promise<ResolvedConfig> {
-  const at = home(env);
-  try {
-    return await loadConfig({ env, home: at });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+function load(env: Readonly<Record<string, string>>): Promise<ResolvedConfig> {
+  return loadConfig({ env, home: home(env) });
 }
 
-/** Runs an edit of the file, turning its errors into usage (exit 2) or runtime (exit 1) errors. */
+/** Runs an edit of the file; a failure to write names the file. */
 async function edit<T>(at: string, change: () => Promise<T>): Promise<T> {
   try {
     return await change();
   } catch (error) {
-    if (error instanceof ConfigKeyError) throw new UsageError(error.message);
-    if (error instanceof ConfigError) {
-      const mine = error.issues.some((issue) => issue.source.kind === "assigned");
-      throw mine ? new UsageError(error.message) : new CliError(error.message);
-    }
+    // A value the user is assigning right now is theirs to fix (exit 2); the file's own, not.
+    const mine = error instanceof ConfigError &&
+      error.issues.some((issue) => issue.source.kind === "assigned");
+    if (mine) throw new UsageError(error.message);
+    if (error instanceof ConfigError || error instanceof ConfigKeyError) throw error;
     if (error instanceof Deno.errors.NotCapable) throw error;
     throw new CliError(`Cannot write ${configFile(at)}: ${(error as Error).message}`);
   }

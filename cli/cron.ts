@@ -2,26 +2,27 @@
  * `kafclaw cron`: the scheduled jobs, kept in the timeline ($KAFCLAW_HOME/timeline.db) where the
  * scheduler reads them. `add`, `list`, `rm`, `enable` and `disable` edit them; `run` runs one now
  * through the agent, by the same path as a scheduled run; `serve` hosts the scheduler in the
- * foreground (as the gateway will) until SIGINT or SIGTERM.
+ * foreground (as the gateway will) until SIGINT or SIGTERM, applying config.json's jobs again
+ * whenever the file changes (or on SIGHUP).
  *
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { ConfigError, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
-  agentRunner,
   CronSchedule,
-  CronSyntaxError,
   defineJob,
   type JobRunReport,
   type JobSpec,
   Scheduler,
   syncConfigJobs,
 } from "../core/scheduler/mod.ts";
-import { type Job, Timeline } from "../core/timeline/mod.ts";
+import { jobRunner } from "../core/agent/mod.ts";
+import { type Job, type JobSyncResult, Timeline } from "../core/timeline/mod.ts";
+import { followConfig } from "./_cron_reload.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 interface AddOptions {
   schedule: string;
@@ -136,13 +137,11 @@ export function cronCommand(ctx: CliContext): Command {
   return cron;
 }
 
+/** The config; one that others could have written is refused, since its jobs would run. */
 async function load(ctx: CliContext): Promise<ResolvedConfig> {
-  try {
-    return await loadConfig({ env: ctx.env() });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+  const config = await loadConfig({ env: ctx.env() });
+  await checkConfigTrust(config.file);
+  return config;
 }
 
 /** The timeline, with config's `scheduler.jobs` synced into it. */
@@ -158,9 +157,9 @@ function open(config: ResolvedConfig): Timeline {
 }
 
 /** Config's jobs replace what config defined before; jobs added here are left alone. */
-function syncJobs(config: ResolvedConfig, timeline: Timeline): void {
+function syncJobs(config: ResolvedConfig, timeline: Timeline): JobSyncResult {
   const zone = config.scheduler.timezone;
-  syncConfigJobs(timeline.jobs, config.scheduler.jobs, {
+  return syncConfigJobs(timeline.jobs, config.scheduler.jobs, {
     now: new Date(),
     ...(zone === undefined ? {} : { timezone: zone }),
   });
@@ -179,9 +178,8 @@ function define(config: ResolvedConfig, spec: JobSpec) {
   try {
     return defineJob(spec, { now: new Date(), ...(zone === undefined ? {} : { timezone: zone }) });
   } catch (error) {
-    if (error instanceof CronSyntaxError || error instanceof RangeError) {
-      throw new UsageError(error.message);
-    }
+    // defineJob's RangeError is a bad name or time zone in the user's flags.
+    if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -277,7 +275,7 @@ async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Pr
   await using _runtime = runtime;
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
   });
   const onSigint = () => void scheduler.stop();
@@ -326,7 +324,7 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
   syncJobs(config, runtime.timeline);
   await using scheduler = new Scheduler({
     store: runtime.timeline,
-    runner: agentRunner(runtime.loop),
+    runner: jobRunner(runtime.door),
     pollMs: settings.tickIntervalMs,
     maxConcurrent: settings.maxConcurrentLlm,
     catchUp: settings.catchUp,
@@ -342,6 +340,10 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
     void scheduler.stop();
   };
   for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
+  // Config's jobs follow config.json as it changes (and on SIGHUP).
+  using _following = followConfig(ctx, config, {
+    syncJobs: (next) => syncJobs(next, runtime.timeline),
+  });
   try {
     scheduler.start();
     const jobs = runtime.timeline.jobs.list();

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { formatDoctor, runDoctor } from "../core/doctor/mod.ts";
 import { CliError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw doctor`: check the installation and say what to fix. */
 export function doctorCommand(ctx: CliContext): Command {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { notBuiltYet } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw gateway`: run the agent with its channels, HTTP API and dashboard. */
 export function gatewayCommand(_ctx: CliContext): Command {

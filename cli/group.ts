@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { notBuiltYet } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw group`: join, leave and inspect a group of agents over Kafka. */
 export function groupCommand(_ctx: CliContext): Command {

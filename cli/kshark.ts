@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { notBuiltYet } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw kshark`: diagnose a Kafka connection layer by layer. */
 export function kshark(_ctx: CliContext): Command {

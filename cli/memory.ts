@@ -1,17 +1,10 @@
 import { Command, InvalidArgumentError } from "commander";
 import { join } from "node:path";
-import {
-  ConfigError,
-  loadConfig,
-  paths,
-  type ResolvedConfig,
-  resolveHome,
-} from "../core/config/mod.ts";
+import { loadConfig, paths, type ResolvedConfig, resolveHome } from "../core/config/mod.ts";
 import type { Memory, PruneReport, ReindexPlan } from "../core/memory/mod.ts";
-import { ProviderError } from "../core/provider/mod.ts";
 import type { Timeline } from "../core/timeline/mod.ts";
-import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import { CliError } from "./_errors.ts";
+import type { CliContext } from "./_context.ts";
 
 /** Core memory, loaded when a memory subcommand runs (it brings the tools and their SDKs). */
 const core = () => import("../core/memory/mod.ts");
@@ -84,10 +77,10 @@ export function memoryCommand(ctx: CliContext): Command {
   return memory;
 }
 
-/** Opens the memory of the configured KAFCLAW_HOME, runs `fn`, closes it; maps errors. */
+/** Opens the memory of the configured KAFCLAW_HOME, runs `fn`, closes it. */
 async function withMemory(ctx: CliContext, fn: (memory: Memory) => unknown): Promise<void> {
   const config = await load(ctx.env());
-  const { MemoryError, memoryFromConfig, openTimeline } = await core();
+  const { memoryFromConfig, openTimeline } = await core();
   let timeline: Timeline;
   let memory: Memory;
   try {
@@ -102,22 +95,13 @@ async function withMemory(ctx: CliContext, fn: (memory: Memory) => unknown): Pro
   }
   try {
     await fn(memory);
-  } catch (error) {
-    if (error instanceof MemoryError) throw new UsageError(error.message);
-    if (error instanceof ProviderError) throw new CliError(error.message, { cause: error });
-    throw error;
   } finally {
     timeline.close();
   }
 }
 
-async function load(env: Readonly<Record<string, string>>): Promise<ResolvedConfig> {
-  try {
-    return await loadConfig({ env, home: resolveHome(env) });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+function load(env: Readonly<Record<string, string>>): Promise<ResolvedConfig> {
+  return loadConfig({ env, home: resolveHome(env) });
 }
 
 /** A commander parser of whole numbers from 1 to `max`. */

@@ -6,35 +6,39 @@
  */
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../core/version.ts";
-import { UsageError } from "./_errors.ts";
-import type { Io } from "./_io.ts";
-import type { Prompter } from "./_prompt.ts";
-import { agentCommand } from "./agent.ts";
-import { approvalsCommand } from "./approvals.ts";
-import { completionCommand } from "./completion.ts";
-import { configCommand } from "./config.ts";
-import { cronCommand } from "./cron.ts";
-import { doctorCommand } from "./doctor.ts";
-import { gatewayCommand } from "./gateway.ts";
-import { groupCommand } from "./group.ts";
-import { kshark } from "./kshark.ts";
-import { memoryCommand } from "./memory.ts";
-import { onboardCommand } from "./onboard.ts";
-import { statusCommand } from "./status.ts";
-import { taskCommand } from "./task.ts";
-import { versionCommand } from "./version.ts";
+import type { CliContext } from "./_context.ts";
+import { permissionSetFor, type Subcommand } from "../core/permissions/mod.ts";
 
-/** What every subcommand receives. */
-export interface CliContext {
-  readonly io: Io;
-  /** Reads the environment to take configuration from (the process's own in main.ts); lazy, so subcommands without env permission never call it. */
-  readonly env: () => Readonly<Record<string, string>>;
-  /** Asks the user questions (onboarding, approvals); made on first use. */
-  readonly prompter: () => Prompter;
-}
+/**
+ * Each subcommand's file, loaded only when the command line names it: `kafclaw version` never
+ * loads the agent, its providers or its tools. Help, completion and unknown words load them all.
+ */
+const SUBCOMMANDS: Readonly<Record<Exclude<Subcommand, "completion">, Loader>> = {
+  agent: async (ctx) => (await import("./agent.ts")).agentCommand(ctx),
+  gateway: async (ctx) => (await import("./gateway.ts")).gatewayCommand(ctx),
+  onboard: async (ctx) => (await import("./onboard.ts")).onboardCommand(ctx),
+  status: async (ctx) => (await import("./status.ts")).statusCommand(ctx),
+  doctor: async (ctx) => (await import("./doctor.ts")).doctorCommand(ctx),
+  config: async (ctx) => (await import("./config.ts")).configCommand(ctx),
+  group: async (ctx) => (await import("./group.ts")).groupCommand(ctx),
+  task: async (ctx) => (await import("./task.ts")).taskCommand(ctx),
+  cron: async (ctx) => (await import("./cron.ts")).cronCommand(ctx),
+  approvals: async (ctx) => (await import("./approvals.ts")).approvalsCommand(ctx),
+  memory: async (ctx) => (await import("./memory.ts")).memoryCommand(ctx),
+  kshark: async (ctx) => (await import("./kshark.ts")).kshark(ctx),
+  version: async (ctx) => (await import("./version.ts")).versionCommand(ctx),
+};
 
-/** Builds the whole program; `run` parses and executes one argv. */
-export function buildProgram(ctx: CliContext): Command {
+type Loader = (ctx: CliContext) => Promise<Command>;
+
+/**
+ * Builds the program for one command line: the root and the subcommand it names, or every
+ * subcommand when it names none of them (help, completion, a typo commander answers).
+ */
+export async function buildProgram(
+  ctx: CliContext,
+  argv: readonly string[] = [],
+): Promise<Command> {
   const program = new Command("kafclaw")
     .description("Agents that work together over Apache Kafka")
     .version(VERSION, "-V, --version", "print the version")
@@ -44,23 +48,14 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => ctx.io.out(s.replace(/\n$/, "")),
       writeErr: (s) => ctx.io.err(s.replace(/\n$/, "")),
     });
-  const subcommands = [
-    agentCommand(ctx),
-    gatewayCommand(ctx),
-    onboardCommand(ctx),
-    statusCommand(ctx),
-    doctorCommand(ctx),
-    configCommand(ctx),
-    groupCommand(ctx),
-    taskCommand(ctx),
-    cronCommand(ctx),
-    approvalsCommand(ctx),
-    memoryCommand(ctx),
-    kshark(ctx),
-    versionCommand(ctx),
-  ];
-  for (const sub of subcommands) program.addCommand(sub);
-  program.addCommand(completionCommand(ctx, program));
+  const named = permissionSetFor(argv);
+  const one = named !== "help" && named !== "completion" ? SUBCOMMANDS[named] : undefined;
+  const loaders = one ? [one] : Object.values(SUBCOMMANDS);
+  for (const sub of await Promise.all(loaders.map((load) => load(ctx)))) program.addCommand(sub);
+  if (!one) {
+    const { completionCommand } = await import("./completion.ts");
+    program.addCommand(completionCommand(ctx, program));
+  }
   program.exitOverride();
   inheritSettings(program);
   return program;
@@ -79,7 +74,7 @@ function inheritSettings(command: Command): void {
  * (help, version, usage errors); errors thrown by subcommands propagate to the caller.
  */
 export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<number> {
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   if (argv.length === 0) {
     program.outputHelp();
     return 0;
@@ -97,4 +92,7 @@ export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<
   }
 }
 
-export { UsageError };
+export type { CliContext } from "./_context.ts";
+export { Cancelled, CliError, Terminated, UsageError } from "./_errors.ts";
+export { type Io, processIo } from "./_io.ts";
+export { type Prompter, terminalPrompter } from "./_prompt.ts";

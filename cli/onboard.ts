@@ -5,9 +5,9 @@ import {
   ONBOARD_MODES,
   type OnboardAnswers,
   OnboardError,
-} from "../core/agent/onboard.ts";
+} from "../core/agent/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 interface OnboardFlags {
   nonInteractive?: boolean;
@@ -127,8 +127,9 @@ export function onboardCommand(ctx: CliContext): Command {
         );
         ctx.io.out('Next: kafclaw agent -m "hello"');
       } catch (error) {
-        if (error instanceof OnboardError) throw new UsageError(error.message);
+        // The answers are the user's flags and replies: a bad one is theirs to fix (exit 2).
         if (error instanceof ConfigError) throw new UsageError(error.message);
+        if (error instanceof OnboardError) throw error;
         throw new CliError(`Onboarding failed: ${(error as Error).message}`, { cause: error });
       }
     });

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { notBuiltYet } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw status`: show the agent, its configuration and its group. */
 export function statusCommand(_ctx: CliContext): Command {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { notBuiltYet } from "./_errors.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw task`: submit and inspect group tasks. */
 export function taskCommand(_ctx: CliContext): Command {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { PROTOCOL, VERSION } from "../core/version.ts";
-import type { CliContext } from "./mod.ts";
+import type { CliContext } from "./_context.ts";
 
 /** `kafclaw version [--json]`: the version of this build, its protocol and its runtime. */
 export function versionCommand(ctx: CliContext): Command {

@@ -8,7 +8,10 @@
  * @module
  */
 import type { Approval, Timeline } from "../timeline/mod.ts";
-import type { Tier } from "../tools/types.ts";
+import type { Tier } from "../tools/mod.ts";
+
+/** Sends a text to one owner identity (`channel:sender`) on its channel. */
+export type SendToOwner = (owner: string, text: string) => Promise<void>;
 
 /** Asks the owner about one request; resolves undefined when the owner cannot be asked here. */
 export type AskOwner = (approval: Approval, signal: AbortSignal) => Promise<boolean | undefined>;
@@ -141,4 +144,26 @@ export class Approvals {
       done.abort();
     }
   }
+}
+
+/** The text an owner receives about a request. */
+export function approvalNotice(approval: Approval): string {
+  return `Approval needed ${approval.approvalId}: ${approval.tool} (tier ${approval.tier}) ` +
+    `${JSON.stringify(approval.arguments)}, asked for by ${approval.requester}. ` +
+    `Reply "approve ${approval.approvalId}" or "deny ${approval.approvalId}" ` +
+    `(until ${approval.expiresAt.toISOString()}).`;
+}
+
+/**
+ * An {@link AskOwner} that notifies every owner (`policy.owners`) through `send` and leaves the
+ * answer to their `approve <id>` / `deny <id>` (core/agent/door.ts). When no notice can be
+ * delivered it resolves false, so the request is denied rather than left waiting for nobody.
+ */
+export function ownerNotifier(owners: readonly string[], send: SendToOwner): AskOwner {
+  return async (approval) => {
+    const results = await Promise.allSettled(
+      owners.map(async (owner) => await send(owner, approvalNotice(approval))),
+    );
+    return results.some((r) => r.status === "fulfilled") ? undefined : false;
+  };
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { MessageType } from "../policy/mod.ts";
 
 /** The soul files, in the order the prompt shows them. */
 export const SOUL_FILES = [
@@ -20,9 +21,6 @@ export const SOUL_FILES = [
 
 /** One of {@link SOUL_FILES}. */
 export type SoulFile = typeof SOUL_FILES[number];
-
-/** Who a message comes from: the owner, or anyone else (other people, other agents). */
-export type MessageType = "internal" | "external";
 
 /** Everything the system prompt is made from. */
 export interface ContextInputs {

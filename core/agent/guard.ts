@@ -1,63 +1,40 @@
 /**
- * The guard of every turn: the policy (core/policy) applied where the loop meets the world, and
- * everything recorded in the timeline. Before a turn: the rate limit. Before each LLM call: the
- * token quotas and budgets, and secrets redacted from what is sent. Before each tool call: the
- * decision over tier, message type, sender and taint, with approval when it says ask. After each
- * tool result: the turn's taint. Every decision, LLM call and tool call is recorded as a span.
+ * The guard of every turn: the policy (core/policy) wrapped around what a turn uses, and
+ * everything recorded in the timeline. {@link Guard.begin} starts a turn (its trace, its taint,
+ * the rate limit) and hands back the provider and the tools as this turn may use them:
+ *
+ * - the provider: before each LLM call the token quotas and budgets (a refusal ends the turn with
+ *   {@link TurnRefused}), secrets redacted from what is sent, sensitive content routed to its
+ *   model only; after it, usage, cost and a span recorded;
+ * - the tools: before each call the policy's decision over tier, message type, sender, taint and
+ *   the tool's own need for approval, asking the owner when it says ask (the one place approval is
+ *   asked); after it, the result's taint and a span recorded.
+ *
+ * The loop never calls the policy itself: what it is handed is already guarded, the way grammY
+ * composes middleware around a bot's API.
  *
  * @module
  */
 import {
   Budget,
-  canAskOwner,
   ContentClassifier,
   costOf,
   decide,
   isSenderAllowed,
   type PolicySettings,
   RateLimiter,
-  redactMessages,
   SecretRedactor,
-  type Taint,
+  type Tier,
   TokenQuota,
+  type TurnOrigin,
   TurnTaint,
 } from "../policy/mod.ts";
-import type { ChatMessage, ChatResult, ToolCall } from "../provider/types.ts";
+import type { ChatMessage, ChatProvider, ChatRequest } from "../provider/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
-import type { Tier, ToolResult } from "../tools/types.ts";
+import type { ToolContext, ToolResult } from "../tools/mod.ts";
 import type { Approvals } from "./approvals.ts";
-import type { MessageType } from "./context.ts";
-
-/** The state of one turn, made by {@link Guard.beginTurn}. */
-export interface GuardedTurn {
-  readonly traceId: string;
-  readonly rootSpanId: string;
-  readonly sessionKey: string;
-  readonly sender: string;
-  readonly channel: string;
-  readonly messageType: MessageType;
-  readonly taint: TurnTaint;
-  /** Set when the turn may not run at all (rate limit); the text is the answer. */
-  readonly refusal: string | undefined;
-  /** What policy.sensitivity found in what the turn sends; see {@link Guard.route}. */
-  readonly sensitivity: TurnSensitivity;
-}
-
-/** The sensitivity of a turn so far: it only grows. */
-export interface TurnSensitivity {
-  /** The levels found, in the order they were first found. */
-  readonly levels: string[];
-  /**
-   * The model the turn is bound to from the first content routed there on, with no fallback to
-   * any other (private data meant for a local model must not reach a cloud one when it fails).
-   */
-  routeTo: string | undefined;
-}
-
-/** What a tool call may do. */
-export type ToolVerdict =
-  | { readonly run: true; readonly approved: boolean }
-  | { readonly run: false; readonly result: ToolResult };
+import type { GuardedTurn, ToolRunner, TurnGuard, TurnStart } from "./turn.ts";
+import { TurnRefused } from "./turn.ts";
 
 /** What the guard is built from. */
 export interface GuardDeps {
@@ -67,9 +44,23 @@ export interface GuardDeps {
   /** Configured secrets (API keys, tokens): redacted by value wherever they appear. */
   readonly secrets: readonly string[];
   readonly agentId: string;
-  /** Whether the owner can be asked on this channel (a terminal is attached, say). */
-  readonly ownerReachable: (channel: string) => boolean;
   readonly now?: () => Date;
+}
+
+/** The trace and sensitivity of one turn, shared by its guarded provider and tools. */
+interface TurnState {
+  readonly traceId: string;
+  readonly rootSpanId: string;
+  readonly sessionKey: string;
+  readonly origin: TurnOrigin;
+  readonly taint: TurnTaint;
+  /** The levels policy.sensitivity found so far, in the order first found. */
+  readonly levels: string[];
+  /**
+   * The model the turn is bound to from the first content routed there on, with no fallback to
+   * any other (private data meant for a local model must not reach a cloud one when it fails).
+   */
+  routeTo: string | undefined;
 }
 
 const hex = (bytes: number) =>
@@ -77,7 +68,7 @@ const hex = (bytes: number) =>
     .join("");
 
 /** Applies the policy to turns and records what happened. */
-export class Guard {
+export class Guard implements TurnGuard {
   readonly #deps: GuardDeps;
   readonly #limiter: RateLimiter;
   readonly #quota: TokenQuota;
@@ -97,52 +88,71 @@ export class Guard {
     this.#classifier = new ContentClassifier(deps.settings.sensitivity);
   }
 
-  /** Redacts secrets from text (for logs and channels too). */
+  /** Redacts secrets from text (for memory, logs and channels too). */
   redact(text: string): string {
     return this.#redactor.redact(text).text;
   }
 
-  /** Starts a turn: its trace, its taint, and whether the rate limit lets it run. */
-  beginTurn(input: {
-    sessionKey: string;
-    sender: string;
-    channel: string;
-    messageType: MessageType;
-    text: string;
-    /** The taint the message brings (from the untrusted turn that sent it); it only lowers trust. */
-    declared?: Taint | undefined;
-  }): GuardedTurn {
-    const traceId = hex(16);
-    const rootSpanId = hex(8);
-    const limit = this.#limiter.take({ channel: input.channel, sender: input.sender });
-    const { levels } = this.#classifier.classify(input.text);
-    const taint = TurnTaint.start({
-      messageType: input.messageType,
-      ...(input.declared ? { declared: input.declared } : {}),
-    });
+  /** Starts a turn: its trace, its taint, whether the rate limit lets it run, its guarded parts. */
+  begin(start: TurnStart, inner: { provider: ChatProvider; tools: ToolRunner }): GuardedTurn {
+    const { origin } = start;
+    const state: TurnState = {
+      traceId: hex(16),
+      rootSpanId: hex(8),
+      sessionKey: start.sessionKey,
+      origin,
+      taint: TurnTaint.start({ messageType: origin.messageType, declared: origin.taint }),
+      levels: [],
+      routeTo: undefined,
+    };
+    const limit = this.#limiter.take({ channel: origin.channel, sender: origin.sender });
+    const { levels } = this.#classifier.classify(start.text);
     this.#deps.timeline.events.record({
       kind: "INBOUND",
-      traceId,
-      spanId: rootSpanId,
-      sessionKey: input.sessionKey,
-      channel: input.channel,
-      sender: input.sender,
-      contentText: this.redact(input.text),
+      traceId: state.traceId,
+      spanId: state.rootSpanId,
+      sessionKey: start.sessionKey,
+      channel: origin.channel,
+      sender: origin.sender,
+      contentText: this.redact(start.text),
       metadata: {
-        messageType: input.messageType,
+        messageType: origin.messageType,
+        ...(origin.via ? { via: origin.via } : {}),
         ...(levels.length > 0 ? { sensitivity: levels } : {}),
         ...(limit.ok ? {} : { refused: limit.code }),
       },
-      taint: taint.value,
+      taint: state.taint.value,
     });
     return {
-      ...input,
-      traceId,
-      rootSpanId,
-      taint,
+      taint: state.taint,
       refusal: limit.ok ? undefined : limit.message,
-      sensitivity: { levels: [], routeTo: undefined },
+      provider: { chat: (request) => this.#chat(state, inner.provider, request) },
+      tools: {
+        definitions: () => inner.tools.definitions(),
+        tierOf: (name) => inner.tools.tierOf(name),
+        approvalOf: (name) => inner.tools.approvalOf(name),
+        run: (name, args, ctx) => this.#runTool(state, inner.tools, { name, args, ctx }),
+      },
     };
+  }
+
+  /** One LLM call of a turn, guarded; see the module documentation. */
+  async #chat(state: TurnState, provider: ChatProvider, request: ChatRequest) {
+    const quota = await this.#quota.check(`${state.origin.channel}:${state.origin.sender}`);
+    if (!quota.ok) throw new TurnRefused(quota.message);
+    const budget = await this.#budget.check();
+    if (!budget.ok) throw new TurnRefused(budget.message);
+    const routeTo = this.#route(state, request.messages);
+    const model = routeTo ?? request.model;
+    const startedAt = new Date();
+    const answer = await provider.chat({
+      ...request,
+      messages: this.#outgoing(request.messages),
+      ...(model ? { model } : {}),
+      ...(routeTo ? { exclusive: true } : {}),
+    });
+    this.#recordChat(state, answer, startedAt);
+    return answer;
   }
 
   /**
@@ -151,7 +161,7 @@ export class Guard {
    * tool results), before each LLM call; once a turn is routed it stays routed. A newly found
    * level or route is recorded as a POLICY event.
    */
-  route(turn: GuardedTurn, messages: readonly ChatMessage[]): string | undefined {
+  #route(state: TurnState, messages: readonly ChatMessage[]): string | undefined {
     const text = messages.map((m) =>
       [
         m.content ?? "",
@@ -160,7 +170,6 @@ export class Guard {
         .join("\n")
     ).join("\n");
     const found = this.#classifier.classify(text);
-    const state = turn.sensitivity;
     const fresh = found.levels.filter((level) => !state.levels.includes(level));
     const newRoute = state.routeTo === undefined ? found.routeTo : undefined;
     if (fresh.length === 0 && newRoute === undefined) return state.routeTo;
@@ -168,9 +177,9 @@ export class Guard {
     state.routeTo ??= newRoute;
     this.#deps.timeline.events.record({
       kind: "POLICY",
-      traceId: turn.traceId,
-      parentSpanId: turn.rootSpanId,
-      sessionKey: turn.sessionKey,
+      traceId: state.traceId,
+      parentSpanId: state.rootSpanId,
+      sessionKey: state.sessionKey,
       contentText: state.routeTo
         ? `sensitive content (${state.levels.join(", ")}): sent to ${state.routeTo} only`
         : `sensitive content (${state.levels.join(", ")})`,
@@ -182,21 +191,35 @@ export class Guard {
     return state.routeTo;
   }
 
-  /** Checks quotas and budgets before an LLM call; a refusal is the text to answer with. */
-  async beforeChat(turn: GuardedTurn): Promise<string | undefined> {
-    const quota = await this.#quota.check(`${turn.channel}:${turn.sender}`);
-    if (!quota.ok) return quota.message;
-    const budget = await this.#budget.check();
-    return budget.ok ? undefined : budget.message;
-  }
-
-  /** The messages as sent to the LLM: secrets redacted. */
-  outgoing(messages: readonly ChatMessage[]): ChatMessage[] {
-    return redactMessages(messages, this.#redactor) as ChatMessage[];
+  /**
+   * The messages as sent to the LLM: secrets redacted from contents and tool-call arguments.
+   * Messages without secrets are sent as they were.
+   */
+  #outgoing(messages: readonly ChatMessage[]): ChatMessage[] {
+    const clean = (text: string) => this.redact(text);
+    return messages.map((message): ChatMessage => {
+      if (message.role !== "assistant") {
+        const content = clean(message.content);
+        return content === message.content ? message : { ...message, content };
+      }
+      const content = message.content === null ? null : clean(message.content);
+      const toolCalls = message.toolCalls?.map((call) => {
+        const args = clean(call.arguments);
+        return args === call.arguments ? call : { ...call, arguments: args };
+      });
+      const same = content === message.content &&
+        (toolCalls ?? []).every((call, i) => call === message.toolCalls![i]);
+      if (same) return message;
+      return toolCalls ? { ...message, content, toolCalls } : { ...message, content };
+    });
   }
 
   /** Records an LLM call's usage, cost and span. */
-  afterChat(turn: GuardedTurn, answer: ChatResult, startedAt: Date): void {
+  #recordChat(
+    state: TurnState,
+    answer: Awaited<ReturnType<ChatProvider["chat"]>>,
+    startedAt: Date,
+  ): void {
     const slash = answer.model.indexOf("/");
     const provider = slash > 0 ? answer.model.slice(0, slash) : undefined;
     const cost = costOf({
@@ -204,22 +227,23 @@ export class Guard {
       promptTokens: answer.usage.promptTokens,
       completionTokens: answer.usage.completionTokens,
     }, this.#deps.settings.prices);
+    const { channel, sender } = state.origin;
     this.#deps.timeline.usage.record({
       promptTokens: answer.usage.promptTokens,
       completionTokens: answer.usage.completionTokens,
       costUsd: cost.usd,
       agent: this.#deps.agentId,
-      sender: `${turn.channel}:${turn.sender}`,
-      channel: turn.channel,
+      sender: `${channel}:${sender}`,
+      channel,
       ...(provider ? { provider } : {}),
       model: answer.model.slice(slash + 1),
-      traceId: turn.traceId,
+      traceId: state.traceId,
     });
     this.#deps.timeline.events.record({
       kind: "LLM",
-      traceId: turn.traceId,
-      parentSpanId: turn.rootSpanId,
-      sessionKey: turn.sessionKey,
+      traceId: state.traceId,
+      parentSpanId: state.rootSpanId,
+      sessionKey: state.sessionKey,
       startedAt,
       contentText: this.redact(answer.content),
       metadata: {
@@ -232,105 +256,122 @@ export class Guard {
     });
   }
 
-  /** Decides a tool call; asks the owner when the policy says so. */
-  async authorize(
-    turn: GuardedTurn,
-    call: ToolCall,
-    tier: Tier,
-    signal: AbortSignal,
-  ): Promise<ToolVerdict> {
-    const { settings, timeline } = this.#deps;
-    const source = { channel: turn.channel, sender: turn.sender };
-    const ownerReachable = this.#deps.ownerReachable(turn.channel) ||
-      canAskOwner(turn.channel, settings);
-    const decided = decide({
-      tool: call.name,
-      tier,
-      messageType: turn.messageType,
-      channel: turn.channel,
-      sender: turn.sender,
-      taint: turn.taint.value,
-      senderAllowed: isSenderAllowed(source, settings),
-      ownerReachable,
-    }, settings);
-    // Say what made the turn untrusted (a web page, the session's history …), for owner and model.
-    // (Asking, or denied for want of an owner, a tainted turn's reason is its taint.)
-    const why = turn.taint.reason;
-    const aboutTaint = decided.code === "tainted_needs_approval" ||
-      decided.code === "no_owner_to_ask";
-    const decision = why && aboutTaint
-      ? { ...decided, reason: `${decided.reason} (${why})` }
-      : decided;
-    timeline.decisions.record({
-      traceId: turn.traceId,
-      tool: call.name,
-      tier,
-      sender: turn.sender,
-      channel: turn.channel,
-      messageType: turn.messageType,
-      taint: turn.taint.value,
-      allowed: decision.action === "allow",
-      requiresApproval: decision.action === "ask",
-      reason: decision.code,
+  /** One tool call of a turn: decided, perhaps asked, run, recorded, and tainting the turn. */
+  async #runTool(
+    state: TurnState,
+    tools: ToolRunner,
+    call: { name: string; args: string; ctx: ToolContext },
+  ): Promise<ToolResult> {
+    const tier = tools.tierOf(call.name);
+    // An unknown tool runs nothing: the registry answers with the names it has.
+    if (tier === undefined) return await tools.run(call.name, call.args, call.ctx);
+    const startedAt = new Date();
+    const { ctx } = call;
+    const denied = await this.#authorize(state, { name: call.name, args: call.args, tier }, {
+      approval: tools.approvalOf(call.name),
+      signal: ctx.signal,
     });
-    if (decision.action === "allow") return { run: true, approved: false };
-    if (decision.action === "deny") {
-      return { run: false, result: { content: decision.reason, isError: true } };
-    }
-    let args: Record<string, unknown>;
-    try {
-      args = JSON.parse(this.redact(call.arguments));
-    } catch {
-      args = { raw: this.redact(call.arguments) };
-    }
-    const outcome = await this.#deps.approvals.request({
-      traceId: turn.traceId,
-      sessionKey: turn.sessionKey,
-      tool: call.name,
-      tier,
-      arguments: typeof args === "object" && args !== null ? args : { value: args },
-      requester: `${turn.channel}:${turn.sender}`,
-      channel: turn.channel,
-      reason: decision.reason,
-    }, signal);
-    timeline.events.record({
-      kind: "APPROVAL",
-      traceId: turn.traceId,
-      parentSpanId: turn.rootSpanId,
-      sessionKey: turn.sessionKey,
-      contentText: `${call.name}: ${outcome.status}`,
-      metadata: { approvalId: outcome.approvalId, reason: outcome.reason },
+    const result = denied ?? await tools.run(call.name, call.args, {
+      ...ctx,
+      origin: state.origin,
+      taint: state.taint.value,
     });
-    if (outcome.approved) return { run: true, approved: true };
-    return {
-      run: false,
-      result: {
-        content: `${decision.reason}; the request ${outcome.approvalId} was ${
-          outcome.status === "timeout" ? "not answered in time" : "denied"
-        } (${outcome.reason}), so the call did not run`,
-        isError: true,
-      },
-    };
-  }
-
-  /** Records a tool call and lets its result taint the turn. */
-  afterTool(turn: GuardedTurn, call: ToolCall, result: ToolResult, startedAt: Date): void {
-    turn.taint.afterToolResult(call.name, result, {
+    state.taint.afterToolResult(call.name, result, {
       workspaceFilesUntrusted: this.#deps.settings.workspaceFilesUntrusted,
     });
     this.#deps.timeline.events.record({
       kind: "TOOL",
-      traceId: turn.traceId,
-      parentSpanId: turn.rootSpanId,
-      sessionKey: turn.sessionKey,
+      traceId: state.traceId,
+      parentSpanId: state.rootSpanId,
+      sessionKey: state.sessionKey,
       startedAt,
       contentText: this.redact(result.content.slice(0, 10_000)),
       metadata: {
         tool: call.name,
         error: result.isError === true,
-        arguments: this.redact(call.arguments),
+        arguments: this.redact(call.args),
       },
-      taint: result.untrusted ? "untrusted" : turn.taint.value,
+      taint: result.untrusted ? "untrusted" : state.taint.value,
     });
+    return result;
+  }
+
+  /**
+   * Decides a tool call and asks the owner when the policy says so. Resolves undefined when the
+   * call may run, else with the result the model reads instead.
+   */
+  async #authorize(
+    state: TurnState,
+    call: { name: string; args: string; tier: Tier },
+    options: { approval: string | undefined; signal: AbortSignal },
+  ): Promise<ToolResult | undefined> {
+    const { settings, timeline } = this.#deps;
+    const { origin } = state;
+    const decided = decide({
+      tool: call.name,
+      tier: call.tier,
+      messageType: origin.messageType,
+      channel: origin.channel,
+      sender: origin.sender,
+      taint: state.taint.value,
+      senderAllowed: isSenderAllowed(origin, settings),
+      toolApproval: options.approval,
+      ownerReachable: origin.ownerReachable,
+    }, settings);
+    // Say what made the turn untrusted (a web page, the session's history …), for owner and model.
+    // (Asking, or denied for want of an owner, a tainted turn's reason is its taint.)
+    const why = state.taint.reason;
+    const aboutTaint = decided.code === "tainted_needs_approval" ||
+      (decided.code === "no_owner_to_ask" && !options.approval);
+    const decision = why && aboutTaint
+      ? { ...decided, reason: `${decided.reason} (${why})` }
+      : decided;
+    timeline.decisions.record({
+      traceId: state.traceId,
+      tool: call.name,
+      tier: call.tier,
+      sender: origin.sender,
+      channel: origin.channel,
+      messageType: origin.messageType,
+      taint: state.taint.value,
+      allowed: decision.action === "allow",
+      requiresApproval: decision.action === "ask",
+      reason: decision.code,
+    });
+    if (decision.action === "allow") return undefined;
+    if (decision.action === "deny") return { content: decision.reason, isError: true };
+    let args: unknown;
+    try {
+      args = JSON.parse(this.redact(call.args));
+    } catch {
+      args = { raw: this.redact(call.args) };
+    }
+    const outcome = await this.#deps.approvals.request({
+      traceId: state.traceId,
+      sessionKey: state.sessionKey,
+      tool: call.name,
+      tier: call.tier,
+      arguments: typeof args === "object" && args !== null
+        ? args as Record<string, unknown>
+        : { value: args },
+      requester: `${origin.channel}:${origin.sender}`,
+      channel: origin.channel,
+      reason: decision.reason,
+    }, options.signal);
+    timeline.events.record({
+      kind: "APPROVAL",
+      traceId: state.traceId,
+      parentSpanId: state.rootSpanId,
+      sessionKey: state.sessionKey,
+      contentText: `${call.name}: ${outcome.status}`,
+      metadata: { approvalId: outcome.approvalId, reason: outcome.reason },
+    });
+    if (outcome.approved) return undefined;
+    return {
+      content: `${decision.reason}; the request ${outcome.approvalId} was ${
+        outcome.status === "timeout" ? "not answered in time" : "denied"
+      } (${outcome.reason}), so the call did not run`,
+      isError: true,
+    };
   }
 }

@@ -38,7 +38,7 @@ export interface RecalledMemory {
 }
 
 /** Where a turn's memories come from. */
-export interface TurnOrigin {
+export interface MemoryOrigin {
   readonly taint: Taint;
   readonly zone?: string | undefined;
 }
@@ -57,12 +57,12 @@ export interface TurnMemory {
   ): Promise<RecalledMemory | undefined>;
   /** Queues a question and its final answer. */
   conversation(
-    turn: TurnOrigin & { sessionKey: string; channel: string; question: string; answer: string },
+    turn: MemoryOrigin & { sessionKey: string; channel: string; question: string; answer: string },
   ): void;
   /** Queues a tool result (long ones only; see the AutoIndexer's filters). */
-  toolResult(item: TurnOrigin & { tool: string; argumentsJson: string; result: string }): void;
+  toolResult(item: MemoryOrigin & { tool: string; argumentsJson: string; result: string }): void;
   /** Keeps a compaction summary; never throws. */
-  summary(sessionKey: string, summary: string, origin: TurnOrigin): Promise<void>;
+  summary(sessionKey: string, summary: string, origin: MemoryOrigin): Promise<void>;
 }
 
 /** Options of {@link MemoryLane}. */
@@ -180,7 +180,7 @@ export class MemoryLane implements TurnMemory, AsyncDisposable {
   }
 
   conversation(
-    turn: TurnOrigin & { sessionKey: string; channel: string; question: string; answer: string },
+    turn: MemoryOrigin & { sessionKey: string; channel: string; question: string; answer: string },
   ): void {
     this.#indexer.addConversation({
       channel: turn.channel,
@@ -192,7 +192,7 @@ export class MemoryLane implements TurnMemory, AsyncDisposable {
     });
   }
 
-  toolResult(item: TurnOrigin & { tool: string; argumentsJson: string; result: string }): void {
+  toolResult(item: MemoryOrigin & { tool: string; argumentsJson: string; result: string }): void {
     if (this.#skipTools.has(item.tool)) return;
     const path = item.tool === "read_file" ? pathOf(item.argumentsJson) : undefined;
     this.#indexer.addToolResult({
@@ -204,7 +204,7 @@ export class MemoryLane implements TurnMemory, AsyncDisposable {
     });
   }
 
-  async summary(sessionKey: string, summary: string, origin: TurnOrigin): Promise<void> {
+  async summary(sessionKey: string, summary: string, origin: MemoryOrigin): Promise<void> {
     if (summary.trim() === "") return;
     try {
       await this.#memory.indexSummary(sessionKey, summary, origin);

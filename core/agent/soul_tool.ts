@@ -5,11 +5,9 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool, toolError, toolOk } from "../tools/define.ts";
-import type { Tool } from "../tools/types.ts";
+import { defineTool, toolError, toolOk } from "../tools/mod.ts";
+import type { Tool } from "../tools/mod.ts";
 import { SOUL_FILES } from "./context.ts";
-
-const PREVIEW = 600;
 
 /** Writes a file atomically with mode 0600: a failed write leaves the old file as it was. */
 async function writeAtomic(path: string, text: string): Promise<void> {
@@ -30,22 +28,14 @@ export function soulTool(soulDir: string): Tool {
     description: `Replace one of your soul files (${SOUL_FILES.join(", ")}) with new content. ` +
       "Your owner must approve every change.",
     tier: 2,
+    approval: "soul files change only with the owner's approval",
     args: z.strictObject({
       file: z.enum(SOUL_FILES).describe("Which soul file"),
       content: z.string().max(64_000).describe("The whole new content of the file"),
     }),
-    async run(args, ctx) {
-      const preview = args.content.length > PREVIEW
-        ? `${args.content.slice(0, PREVIEW)}… (${args.content.length} characters)`
-        : args.content;
-      const approved = await ctx.approve({
-        tool: "update_soul_file",
-        tier: 2,
-        arguments: { file: args.file, content: preview },
-        reason: "soul files change only with the owner's approval",
-        sessionKey: ctx.sessionKey,
-      });
-      if (!approved) return toolError(`The owner did not approve changing ${args.file}`);
+    // The policy asks the owner before every call (`approval`): by the time this runs, the owner
+    // has approved this very content.
+    async run(args) {
       try {
         await Deno.mkdir(soulDir, { recursive: true, mode: 0o700 });
         await writeAtomic(`${soulDir}/${args.file}`, args.content);

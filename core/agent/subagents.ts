@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ParentTurn } from "./door.ts";
 
 /** The limits, from `tools.subagents`. */
 export interface SubagentLimits {
@@ -20,8 +21,8 @@ export interface SpawnRequest {
   readonly label?: string | undefined;
   readonly model?: string | undefined;
   readonly timeoutMs?: number | undefined;
-  /** The taint of the turn that spawns it: a child of an untrusted turn is untrusted. */
-  readonly taint?: "trusted" | "untrusted" | undefined;
+  /** The turn that spawns it: the child acts for the same origin, with at most its trust. */
+  readonly parent: ParentTurn;
 }
 
 /** Runs one child turn and resolves with its final answer. */
@@ -29,7 +30,7 @@ export type ChildRunner = (child: {
   sessionKey: string;
   task: string;
   model?: string | undefined;
-  taint?: "trusted" | "untrusted" | undefined;
+  parent: ParentTurn;
   signal: AbortSignal;
 }) => Promise<string>;
 
@@ -95,7 +96,7 @@ export class Subagents {
         sessionKey: `${parentKey}${MARK}${started + 1}${label ? `-${label}` : ""}`,
         task: request.task,
         model: request.model,
-        taint: request.taint,
+        parent: request.parent,
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]),
       });
       return answer.length <= HANDOFF_CHARS

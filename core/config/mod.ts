@@ -81,6 +81,12 @@ export {
   resolvePath,
 } from "./paths.ts";
 export {
+  checkConfigTrust,
+  type ConfigFileChange,
+  UntrustedConfigError,
+  watchConfigFile,
+} from "./trust.ts";
+export {
   isLoopback,
   type Mode,
   type ModeInputs,

@@ -17,8 +17,7 @@ import {
   structured,
   text,
 } from "./_leaf.ts";
-import { CronSchedule, CronSyntaxError } from "../scheduler/cron.ts";
-import { JOB_NAME } from "../scheduler/jobs.ts";
+import { CronSchedule, CronSyntaxError, JOB_NAME } from "../cron/mod.ts";
 
 /** The LLM providers KafClaw knows, each reached through its OpenAI-compatible API. */
 export const PROVIDERS = [

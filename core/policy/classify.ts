@@ -10,10 +10,28 @@
  *
  * @module
  */
-import { identity, type MessageType, type PolicySettings } from "./settings.ts";
+import { identity, type MessageType, type PolicySettings, type Taint } from "./settings.ts";
 
 /** Channels whose messages always come from the owner or the owner's own jobs. */
 export const INTERNAL_CHANNELS: readonly string[] = Object.freeze(["cli", "scheduler"]);
+
+/**
+ * Who a turn acts for: decided once, where a message becomes a turn (core/agent's door), and read
+ * by everything after it (the guard, the tools, work the turn starts). Never decided again.
+ */
+export interface TurnOrigin {
+  /** Where the message came in: `cli`, `scheduler`, a chat channel, `group:<name>`. */
+  readonly channel: string;
+  /** Who sent it there (`owner` at the terminal and for the owner's own jobs). */
+  readonly sender: string;
+  readonly messageType: MessageType;
+  /** The trust the message brings (untrusted when an untrusted turn made it); it only lowers. */
+  readonly taint: Taint;
+  /** Whether an approval request can reach the owner (the terminal, an owner channel). */
+  readonly ownerReachable: boolean;
+  /** Set on work a turn started for itself: a `message` to another session, a subagent. */
+  readonly via?: "message" | "subagent" | undefined;
+}
 
 /** Where a message comes from. */
 export interface MessageSource {

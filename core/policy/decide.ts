@@ -6,12 +6,13 @@
  * | # | When                                             | Action | Code                        |
  * |---|--------------------------------------------------|--------|-----------------------------|
  * | 1 | the sender is not on a non-empty allowlist       | deny   | `sender_not_allowed`        |
- * | 2 | tier 0 (read-only), even in a tainted turn       | allow  | `tier0_always_allowed`      |
- * | 3 | the turn is tainted (tier 1-2, any message type) | ask    | `tainted_needs_approval`    |
- * | 4 | internal, tier > `maxAutoTier`                   | ask    | `internal_above_auto_tier`  |
- * | 5 | external, tier > `externalMaxTier`               | ask    | `external_above_max_tier`   |
- * | 6 | internal, tier <= `maxAutoTier`                  | allow  | `internal_within_auto_tier` |
- * | 7 | external, tier <= `externalMaxTier`              | allow  | `external_within_max_tier`  |
+ * | 2 | the tool always needs approval (`toolApproval`)  | ask    | `tool_needs_approval`       |
+ * | 3 | tier 0 (read-only), even in a tainted turn       | allow  | `tier0_always_allowed`      |
+ * | 4 | the turn is tainted (tier 1-2, any message type) | ask    | `tainted_needs_approval`    |
+ * | 5 | internal, tier > `maxAutoTier`                   | ask    | `internal_above_auto_tier`  |
+ * | 6 | external, tier > `externalMaxTier`               | ask    | `external_above_max_tier`   |
+ * | 7 | internal, tier <= `maxAutoTier`                  | allow  | `internal_within_auto_tier` |
+ * | 8 | external, tier <= `externalMaxTier`              | allow  | `external_within_max_tier`  |
  *
  * "Ask" goes to the owner, never to the sender. When no owner can be asked (not at the terminal and
  * no `policy.owners`), every "ask" becomes deny `no_owner_to_ask`.
@@ -23,6 +24,9 @@
  *   without knowing what data is sensitive: a tainted turn gets no tier 1-2 call without a human.
  * - External calls above `externalMaxTier` ask the owner (the Go engine denied them): the owner is
  *   the human of the rule of two. With no owner configured they are denied, as before.
+ * - A tool that always needs approval says why (`toolApproval`): changing the agent's own soul
+ *   files, or a command that would run without the sandbox. It is asked like any other call, so
+ *   approval is asked in this one place, never by the tool itself.
  * - Input that is not what the types say fails closed: a tier other than 0, 1 or 2 counts as 2, a
  *   message type other than "internal" as external, a taint other than "trusted" as untrusted, and
  *   a `senderAllowed` other than `true` as not allowed. `decide` never throws.
@@ -30,7 +34,7 @@
  * @module
  */
 import { canAskOwner } from "./classify.ts";
-import type { MessageType, PolicySettings, Taint } from "./settings.ts";
+import type { MessageType, PolicySettings, Taint, Tier } from "./settings.ts";
 
 /** What to do with the call. */
 export type Action = "allow" | "deny" | "ask";
@@ -38,6 +42,7 @@ export type Action = "allow" | "deny" | "ask";
 /** Stable machine codes of decisions, for the timeline and the audit topic. */
 export const DECISION_CODES = [
   "sender_not_allowed",
+  "tool_needs_approval",
   "tier0_always_allowed",
   "tainted_needs_approval",
   "internal_above_auto_tier",
@@ -60,6 +65,11 @@ export interface DecisionInput {
   readonly taint: Taint;
   /** From {@link isSenderAllowed}. */
   readonly senderAllowed: boolean;
+  /**
+   * Why this call always needs the owner's approval, whatever its tier and whoever asked (the
+   * tool says so: see core/tools `Tool.approval`); absent for most tools.
+   */
+  readonly toolApproval?: string | undefined;
   /** Whether an approval request can reach the owner; default {@link canAskOwner}. */
   readonly ownerReachable?: boolean;
 }
@@ -75,7 +85,7 @@ export interface Decision {
 /** The settings `decide` reads. */
 export type DecideSettings = Pick<PolicySettings, "maxAutoTier" | "externalMaxTier" | "owners">;
 
-function normalTier(tier: unknown): 0 | 1 | 2 {
+function normalTier(tier: unknown): Tier {
   return tier === 0 || tier === 1 ? tier : 2;
 }
 
@@ -89,8 +99,10 @@ function describeSender(channel: unknown, sender: unknown): string {
 }
 
 /** Why approval is needed, as the end of a sentence. */
-function askWhy(code: DecisionCode, settings: DecideSettings): string {
+function askWhy(code: DecisionCode, settings: DecideSettings, toolApproval: string): string {
   switch (code) {
+    case "tool_needs_approval":
+      return toolApproval;
     case "tainted_needs_approval":
       return "this turn read untrusted content";
     case "internal_above_auto_tier":
@@ -127,6 +139,9 @@ export function decide(input: DecisionInput, settings: DecideSettings): Decision
       } is not on the list of allowed senders`,
     };
   }
+  if (typeof i.toolApproval === "string" && i.toolApproval !== "") {
+    return ask("tool_needs_approval", subject, i, settings);
+  }
   if (tier === 0) {
     return {
       action: "allow",
@@ -136,10 +151,10 @@ export function decide(input: DecisionInput, settings: DecideSettings): Decision
   }
   const internal = i.messageType === "internal";
   const max = internal ? settings.maxAutoTier : settings.externalMaxTier;
-  let ask: DecisionCode | undefined;
-  if (i.taint !== "trusted") ask = "tainted_needs_approval";
-  else if (!(tier <= max)) ask = internal ? "internal_above_auto_tier" : "external_above_max_tier";
-  if (ask === undefined) {
+  let code: DecisionCode | undefined;
+  if (i.taint !== "trusted") code = "tainted_needs_approval";
+  else if (!(tier <= max)) code = internal ? "internal_above_auto_tier" : "external_above_max_tier";
+  if (code === undefined) {
     return internal
       ? {
         action: "allow",
@@ -152,10 +167,20 @@ export function decide(input: DecisionInput, settings: DecideSettings): Decision
         reason: `${subject} is allowed: messages from others use tools up to tier ${max}`,
       };
   }
-  const why = askWhy(ask, settings);
+  return ask(code, subject, i, settings);
+}
+
+/** Ask the owner, for `code`; denied when no owner can be asked. */
+function ask(
+  code: DecisionCode,
+  subject: string,
+  i: Partial<DecisionInput>,
+  settings: DecideSettings,
+): Decision {
+  const why = askWhy(code, settings, String(i.toolApproval));
   const reachable = i.ownerReachable ?? canAskOwner(String(i.channel), settings);
   return reachable === true
-    ? { action: "ask", code: ask, reason: `${subject} needs the owner's approval because ${why}` }
+    ? { action: "ask", code, reason: `${subject} needs the owner's approval because ${why}` }
     : {
       action: "deny",
       code: "no_owner_to_ask",

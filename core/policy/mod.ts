@@ -7,12 +7,13 @@
  * @example
  * ```ts
  * import { classifyMessage, decide, isSenderAllowed, TurnTaint } from "./mod.ts";
- * import { DEFAULT_POLICY_SETTINGS as settings } from "./mod.ts";
- *
+ *  *
+ * const settings = { maxAutoTier: 1, externalMaxTier: 0, owners: [], allowedSenders: [] };
+ * const files = { workspaceFilesUntrusted: true };
  * const source = { channel: "cli", sender: "me" };
  * const messageType = classifyMessage(source, settings); // "internal"
  * const taint = TurnTaint.start({ messageType });
- * taint.afterToolResult("web_fetch", { untrusted: true }, settings);
+ * taint.afterToolResult("web_fetch", { untrusted: true }, files);
  * const decision = decide({
  *   tool: "exec",
  *   tier: 2,
@@ -33,6 +34,7 @@ export {
   INTERNAL_CHANNELS,
   isSenderAllowed,
   type MessageSource,
+  type TurnOrigin,
 } from "./classify.ts";
 export {
   type Action,
@@ -74,14 +76,12 @@ export {
   KNOWN_KIND,
   MIN_KNOWN_LENGTH,
   type Redaction,
-  redactMessages,
   type RedactOptions,
   redactSecrets,
   SecretRedactor,
 } from "./redact.ts";
 export { ContentClassifier, type Sensitivity } from "./sensitivity.ts";
 export {
-  DEFAULT_POLICY_SETTINGS,
   identity,
   type MessageType,
   type PolicySettings,
@@ -89,6 +89,7 @@ export {
   type PriceTable,
   type SensitivityRule,
   type Taint,
+  type Tier,
 } from "./settings.ts";
 export {
   deriveTaint,

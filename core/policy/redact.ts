@@ -13,7 +13,6 @@
  *
  * @module
  */
-import type { ChatMessage } from "../provider/mod.ts";
 import { SECRET_SHAPES } from "./_secret_shapes.ts";
 
 /** Configured secrets shorter than this are ignored. */
@@ -122,31 +121,4 @@ export class SecretRedactor {
 export function redactSecrets(text: string, options: RedactOptions | SecretRedactor = {}): string {
   const redactor = options instanceof SecretRedactor ? options : new SecretRedactor(options);
   return redactor.redact(text).text;
-}
-
-/**
- * Chat messages with their secrets redacted (contents and tool-call arguments), for the provider
- * request path. Messages without secrets are returned as they were.
- */
-export function redactMessages(
-  messages: readonly ChatMessage[],
-  options: RedactOptions | SecretRedactor = {},
-): ChatMessage[] {
-  const redactor = options instanceof SecretRedactor ? options : new SecretRedactor(options);
-  const clean = (text: string) => redactor.redact(text).text;
-  return messages.map((message): ChatMessage => {
-    if (message.role !== "assistant") {
-      const content = clean(message.content);
-      return content === message.content ? message : { ...message, content };
-    }
-    const content = message.content === null ? null : clean(message.content);
-    const toolCalls = message.toolCalls?.map((call) => {
-      const args = clean(call.arguments);
-      return args === call.arguments ? call : { ...call, arguments: args };
-    });
-    const same = content === message.content &&
-      (toolCalls ?? []).every((call, i) => call === message.toolCalls![i]);
-    if (same) return message;
-    return toolCalls ? { ...message, content, toolCalls } : { ...message, content };
-  });
 }

@@ -1,7 +1,8 @@
 /**
- * The settings the policy functions read, and their defaults. Config resolves `policy.*` into a
- * {@link PolicySettings} once, at the edge; each function takes only the slice it needs (a `Pick`),
- * so callers and tests pass plain objects.
+ * The settings the policy functions read. They are config's `policy.*` as resolved (its defaults
+ * are config's, documented there and nowhere else): a resolved config's `policy` is a
+ * {@link PolicySettings}. Each function takes only the slice it needs (a `Pick`), so callers and
+ * tests pass plain objects.
  *
  * @module
  */
@@ -11,6 +12,12 @@ export type MessageType = "internal" | "external";
 
 /** Whether a turn, or something made from it, saw content from outside the owner's control. */
 export type Taint = "trusted" | "untrusted";
+
+/**
+ * How much a tool can do (ARCHITECTURE.md, Policy): 0 reads, 1 writes inside the workspace, 2 runs
+ * commands, reaches the network or acts outside.
+ */
+export type Tier = 0 | 1 | 2;
 
 /** What one `provider/model` costs, in US dollars per 1000 tokens. */
 export interface Price {
@@ -61,22 +68,6 @@ export interface PolicySettings {
   /** Content sensitivity levels, in priority order (the first matching `routeTo` wins). */
   readonly sensitivity: readonly SensitivityRule[];
 }
-
-/** The defaults, as config documents them. */
-export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
-  maxAutoTier: 1,
-  externalMaxTier: 0,
-  owners: [],
-  allowedSenders: [],
-  workspaceFilesUntrusted: true,
-  dailyTokenLimit: 0,
-  dailyTokenLimitPerSender: 0,
-  requestsPerMinute: 20,
-  prices: {},
-  dailyBudgetUsd: 0,
-  monthlyBudgetUsd: 0,
-  sensitivity: [],
-});
 
 /** The identity of a sender on a channel, as `owners` and `allowedSenders` write it. */
 export function identity(channel: string, sender: string): string {

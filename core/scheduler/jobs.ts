@@ -6,10 +6,7 @@
  * @module
  */
 import type { JobDefinition, JobStore, JobSyncResult } from "../timeline/mod.ts";
-import { CronSchedule, withTimeZone } from "./cron.ts";
-
-/** A job name: it names the job's session (`cron:<name>`) too. */
-export const JOB_NAME: RegExp = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { CronSchedule, JOB_NAME, withTimeZone } from "../cron/mod.ts";
 
 /** A job as a user defines it. */
 export interface JobSpec {

@@ -32,9 +32,8 @@
  * @module
  */
 export * from "./clock.ts";
-export * from "./cron.ts";
+export * from "../cron/mod.ts";
 export * from "./delivery.ts";
 export * from "./jobs.ts";
-export * from "./runner.ts";
 export * from "./scheduler.ts";
 export * from "./types.ts";

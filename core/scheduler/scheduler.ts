@@ -22,7 +22,7 @@
 import type { Job } from "../timeline/mod.ts";
 import { type LeasedRun, runLeased, skipLeased } from "./_run.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { CronSchedule } from "./cron.ts";
+import { CronSchedule } from "../cron/mod.ts";
 import type { JobRunner, JobRunReport, RunTrigger, SchedulerStore } from "./types.ts";
 
 /** Options of {@link Scheduler}. */

@@ -28,8 +28,8 @@ export interface JobRunContext {
 
 /**
  * What a job does: send its message to the agent as an internal message and resolve with the
- * answer; a rejection records the run as failed with the error's message. {@link agentRunner}
- * (runner.ts) is the one for a real agent loop.
+ * answer; a rejection records the run as failed with the error's message. A real agent's runner
+ * hands the job to its door (core/agent `jobRunner`).
  */
 export type JobRunner = (job: Job, context: JobRunContext) => Promise<string>;
 

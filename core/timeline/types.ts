@@ -4,14 +4,8 @@
  * @module
  */
 
-/** Whether content came from someone the owner trusts (PROTOCOL.md `Taint`). */
-export type Taint = "trusted" | "untrusted";
-
-/** Internal (the owner) or external (anyone else, other agents' tasks by default). */
-export type MessageType = "internal" | "external";
-
-/** The tool tiers: 0 read-only, 1 writes inside the workspace, 2 high-risk. */
-export type Tier = 0 | 1 | 2;
+/** The policy's words, as the timeline stores them. */
+export type { MessageType, Taint, Tier } from "../policy/mod.ts";
 
 /** A page of rows, newest first, and the cursor for the next (older) page. */
 export interface Page<T> {

@@ -12,9 +12,9 @@
  * @module
  */
 import { z } from "zod";
-import type { SpeakOptions, SpeechProvider } from "../provider/types.ts";
+import type { SpeakOptions, SpeechProvider } from "../provider/mod.ts";
 import { defineTool, toolError, toolOk } from "./define.ts";
-import { SandboxError, type WorkspaceFs } from "./sandbox/types.ts";
+import { SandboxError, type WorkspaceFs } from "./sandbox/mod.ts";
 import type { Tool, ToolResult } from "./types.ts";
 
 /** What the audio tools need of the provider layer; `createSpeech(config)` gives one. */

@@ -8,9 +8,9 @@ import { agentsListTool, messageTool, sessionsSpawnTool } from "./agent_tools.ts
 import { execTool, type ExecToolOptions } from "./exec_tool.ts";
 import { fsTools, type FsToolsOptions } from "./fs_tools.ts";
 import type { AgentSummary, MessageSink, SubagentSpawner } from "./ports.ts";
-import type { Sandbox } from "./sandbox/types.ts";
+import type { Sandbox } from "./sandbox/mod.ts";
 import type { Tool } from "./types.ts";
-import { webFetchTool, type WebFetchToolOptions } from "./web/tool.ts";
+import { webFetchTool, type WebFetchToolOptions } from "./web/mod.ts";
 
 /** What {@link builtinTools} is built from. */
 export interface BuiltinToolsOptions {

@@ -15,6 +15,8 @@ export interface ToolSpec<S extends ArgsSchema> {
   readonly name: string;
   readonly description: string;
   readonly tier: Tier;
+  /** Why every call needs the owner's approval (see {@link Tool.approval}); most tools: none. */
+  readonly approval?: string | undefined;
   /** The arguments; `.describe()` on each field tells the model what it means. */
   readonly args: S;
   run(args: z.output<S>, ctx: ToolContext): Promise<ToolResult>;
@@ -53,6 +55,7 @@ export function defineTool<S extends ArgsSchema>(spec: ToolSpec<S>): Tool {
     name: spec.name,
     description: spec.description,
     tier: spec.tier,
+    ...(spec.approval ? { approval: spec.approval } : {}),
     parameters,
     run: (args, ctx) => spec.run(spec.args.parse(args), ctx),
   };

@@ -2,13 +2,13 @@
  * exec (tier 2): runs a shell command in the sandbox, confined by the kernel to the workspace with
  * no network. Safety is decided by where the command runs, never by reading the command text.
  * Without bubblewrap, exec is off unless the owner turned on the unsandboxed mode, and then every
- * command needs the owner's approval.
+ * command needs the owner's approval: the tool says so ({@link Tool.approval}) and the policy asks.
  *
  * @module
  */
 import { z } from "zod";
 import { defineTool, toolError } from "./define.ts";
-import type { ExecResult, Sandbox } from "./sandbox/types.ts";
+import type { ExecResult, Sandbox } from "./sandbox/mod.ts";
 import type { Tool, ToolResult } from "./types.ts";
 
 /** exec settings: `tools.exec` of the config. */
@@ -25,6 +25,10 @@ export const EXEC_OFF_MESSAGE =
   "workspace. The owner can install bubblewrap (for example `apt-get install bubblewrap`; " +
   "`kafclaw doctor` explains what is missing), or set tools.exec.unsandboxed to true, after " +
   "which every command needs the owner's approval. The file tools still work";
+
+/** Why an unsandboxed command needs the owner's approval. */
+export const UNSANDBOXED_APPROVAL = "bubblewrap is missing, so this command would run " +
+  "unsandboxed, with the agent's own access to files and network";
 
 /** Formats a command's outcome: stdout, then stderr, then how it ended. */
 export function formatExecResult(result: ExecResult, options: ExecToolOptions): ToolResult {
@@ -45,11 +49,13 @@ export function formatExecResult(result: ExecResult, options: ExecToolOptions): 
 
 /** The exec tool over one sandbox. */
 export function execTool(sandbox: Sandbox, options: ExecToolOptions): Tool {
+  const unconfined = sandbox.kind === "worker";
   return defineTool({
     name: "exec",
     description: "Run a shell command (sh -c) in the workspace. It has no network access; use " +
       "web_fetch for the web. Returns stdout, stderr and the exit code.",
     tier: 2,
+    approval: unconfined && options.unsandboxed ? UNSANDBOXED_APPROVAL : undefined,
     args: z.strictObject({
       command: z.string().min(1).describe("The shell command"),
       working_dir: z.string().min(1).optional().describe(
@@ -57,20 +63,7 @@ export function execTool(sandbox: Sandbox, options: ExecToolOptions): Tool {
       ),
     }),
     async run({ command, working_dir }, ctx) {
-      if (sandbox.kind === "worker") {
-        if (!options.unsandboxed) return toolError(EXEC_OFF_MESSAGE);
-        const approved = await ctx.approve({
-          tool: "exec",
-          tier: 2,
-          arguments: working_dir === undefined ? { command } : { command, working_dir },
-          reason: "bubblewrap is missing, so this command would run unsandboxed, with the " +
-            "agent's own access to files and network",
-          sessionKey: ctx.sessionKey,
-        });
-        if (!approved) {
-          return toolError("exec was denied by the owner: the command did not run");
-        }
-      }
+      if (unconfined && !options.unsandboxed) return toolError(EXEC_OFF_MESSAGE);
       const result = await sandbox.exec(command, {
         ...(working_dir === undefined ? {} : { cwd: working_dir }),
         timeoutMs: options.timeoutMs,

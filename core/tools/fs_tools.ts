@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { defineTool, toolError, toolOk } from "./define.ts";
-import type { DirEntry, WorkspaceFs } from "./sandbox/types.ts";
+import type { DirEntry, WorkspaceFs } from "./sandbox/mod.ts";
 import { byteLength, preview } from "./_text.ts";
 import type { Tool } from "./types.ts";
 

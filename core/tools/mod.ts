@@ -12,7 +12,7 @@
  *
  * @module
  */
-export type { ApprovalRequest, Tier, Tool, ToolContext, ToolResult } from "./types.ts";
+export type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
 export {
   type ArgsSchema,
   defineTool,
@@ -55,4 +55,13 @@ export { MAX_SPAWN_TIMEOUT_SECONDS, messageTool, sessionsSpawnTool } from "./age
 export { builtinTools, type BuiltinToolsOptions } from "./builtin.ts";
 export * from "./web/mod.ts";
 export * from "./mcp/mod.ts";
-export * from "./sandbox/types.ts";
+export {
+  type DirEntry,
+  type ExecOptions,
+  type ExecResult,
+  MAX_BINARY_BYTES,
+  type Sandbox,
+  SandboxError,
+  type SandboxErrorCode,
+  type WorkspaceFs,
+} from "./sandbox/mod.ts";

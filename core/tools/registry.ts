@@ -6,9 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import type { ToolDefinition } from "../provider/types.ts";
+import type { ToolDefinition } from "../provider/mod.ts";
 import { type ArgsSchema, schemaOf, TOOL_NAME, toolError } from "./define.ts";
-import { SandboxError } from "./sandbox/types.ts";
+import { SandboxError } from "./sandbox/mod.ts";
 import { capText } from "./_text.ts";
 import type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
 
@@ -97,11 +97,6 @@ export class ToolRegistry {
     return this;
   }
 
-  /** Removes a tool; true if it was there. */
-  unregister(name: string): boolean {
-    return this.#entries.delete(name);
-  }
-
   /** The tool of that name. */
   get(name: string): Tool | undefined {
     return this.#entries.get(name)?.tool;
@@ -110,6 +105,11 @@ export class ToolRegistry {
   /** The tier of a tool, for policy; undefined for an unknown name. */
   tierOf(name: string): Tier | undefined {
     return this.#entries.get(name)?.tool.tier;
+  }
+
+  /** Why every call of a tool needs the owner's approval ({@link Tool.approval}), if it does. */
+  approvalOf(name: string): string | undefined {
+    return this.#entries.get(name)?.tool.approval;
   }
 
   /** Every tool's name, in registration order. */

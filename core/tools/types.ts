@@ -7,18 +7,9 @@
  * @module
  */
 
-/** How much a tool can do. */
-export type Tier = 0 | 1 | 2;
+import type { Taint, Tier, TurnOrigin } from "../policy/mod.ts";
 
-/** A request to the owner to allow one call. */
-export interface ApprovalRequest {
-  readonly tool: string;
-  readonly tier: Tier;
-  /** The call's arguments, as shown to the owner (secrets already redacted). */
-  readonly arguments: unknown;
-  readonly reason: string;
-  readonly sessionKey: string;
-}
+export type { Tier };
 
 /** What a tool may use while it runs. */
 export interface ToolContext {
@@ -26,10 +17,10 @@ export interface ToolContext {
   /** The agent's workspace: the only place tools write. */
   readonly workspace: string;
   readonly signal: AbortSignal;
-  /** Asks the owner; resolves false when nobody can answer (no terminal, no owner channel). */
-  approve(request: ApprovalRequest): Promise<boolean>;
+  /** Who the turn acts for: work a tool starts for the turn (a message, a subagent) keeps it. */
+  readonly origin?: TurnOrigin;
   /** The turn's taint when the call was made; absent means trusted (the owner's own turn). */
-  readonly taint?: "trusted" | "untrusted";
+  readonly taint?: Taint;
   /**
    * The turn's zones (a group task's): `zone` is where what a tool stores goes (undefined:
    * public), `zones` what it may search besides public. Absent: public only.
@@ -58,5 +49,11 @@ export interface Tool {
   /** JSON Schema (an object schema) of the arguments. */
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly tier: Tier;
+  /**
+   * Why every call of this tool needs the owner's approval, whoever asks and whatever the policy
+   * allows by tier (changing the agent's own soul files, a command run without the sandbox); the
+   * policy asks for it (core/policy `decide`), never the tool. Absent for most tools.
+   */
+  readonly approval?: string;
   run(args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<ToolResult>;
 }

@@ -15,6 +15,6 @@ export {
   MemoryTransport,
   type MemoryTransportOptions,
   seededRandom,
-} from "./memory.ts";
+} from "./in_process.ts";
 export { KafkaTransport, type KafkaTransportOptions, roundRobinAssigner } from "./kafka.ts";
 export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";

@@ -1,5 +1,5 @@
 /** Runs the CLI in this process, as main.ts does, with a given environment and captured output. */
-import { memoryIo } from "../../cli/_io.ts";
+import { memoryIo } from "./io.ts";
 import { runCli } from "../../cli/mod.ts";
 import { reportError } from "../../main.ts";
 import { noPrompter } from "./prompter.ts";

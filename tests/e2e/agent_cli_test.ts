@@ -77,7 +77,7 @@ Deno.test("kafclaw agent reads messages line by line and keeps one session acros
   );
 });
 
-Deno.test("Ctrl-C cancels the request in flight and leaves the session consistent", async () => {
+Deno.test("Ctrl-C cancels the request in flight, leaves the session consistent and exits 130", async () => {
   await using home = await tempHome();
   await using llm = await startFakeOpenAI({ chat: [{ text: "this never ends", hang: true }] });
   const root = new URL("../../", import.meta.url).pathname;
@@ -96,7 +96,7 @@ Deno.test("Ctrl-C cancels the request in flight and leaves the session consisten
   child.kill("SIGINT");
   const out = await child.output();
   const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 1, stderr);
+  assert.equal(out.code, 130, stderr);
   assert.match(stderr, /cancelled/);
   const file = [...Deno.readDirSync(`${home.path}/sessions`)][0]!.name;
   const lines = (await Deno.readTextFile(`${home.path}/sessions/${file}`)).trim().split("\n").map((

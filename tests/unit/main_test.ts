@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
-import { CliError, UsageError } from "../../cli/_errors.ts";
+import { Cancelled, CliError, Terminated, UsageError } from "../../cli/mod.ts";
+import { UnknownAgentError } from "../../core/agent/profile.ts";
+import { ConfigError, ConfigKeyError, UntrustedConfigError } from "../../core/config/mod.ts";
+import { CronSyntaxError } from "../../core/cron/mod.ts";
+import { OnboardError } from "../../core/agent/onboard.ts";
+import { MemoryError } from "../../core/memory/mod.ts";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
-import { FS_HELPER_ARG } from "../../core/tools/sandbox/helper.ts";
-import { reportError } from "../../main.ts";
+import { ProviderError, ProviderNotConfiguredError } from "../../core/provider/mod.ts";
+import { DiskFullError } from "../../core/timeline/mod.ts";
+import { FS_HELPER_ARG, SandboxError } from "../../core/tools/sandbox/mod.ts";
+import { EXIT_CODES, reportError } from "../../main.ts";
 
 function report(error: unknown, debug = false) {
   const lines: string[] = [];
@@ -14,6 +21,11 @@ Deno.test("a usage error exits 2 with its one-line reason", () => {
   assert.deepEqual(report(new UsageError("bad flag")), { code: 2, text: "kafclaw: bad flag" });
 });
 
+Deno.test("a command stopped by a signal exits 130 for Ctrl-C and 143 for SIGTERM", () => {
+  assert.deepEqual(report(new Cancelled()), { code: 130, text: "kafclaw: cancelled" });
+  assert.deepEqual(report(new Terminated()), { code: 143, text: "kafclaw: stopped (SIGTERM)" });
+});
+
 Deno.test("a runtime error exits 1; --debug adds the cause's stack", () => {
   const cause = new Error("ECONNREFUSED");
   assert.deepEqual(report(new CliError("cannot reach broker")), {
@@ -23,6 +35,38 @@ Deno.test("a runtime error exits 1; --debug adds the cause's stack", () => {
   const debug = report(new CliError("cannot reach broker", { cause }), true);
   assert.equal(debug.code, 1);
   assert.match(debug.text, /^kafclaw: cannot reach broker\nError: ECONNREFUSED\n\s+at /);
+});
+
+Deno.test("every error class a user can meet has its exit code in main.ts, by its own name", () => {
+  const errors: [Error, number][] = [
+    [new UsageError("x"), 2],
+    [new ConfigKeyError("x"), 2],
+    [new CronSyntaxError("* *", "too few fields"), 2],
+    [new MemoryError("x"), 2],
+    [new OnboardError("x"), 2],
+    [new ProviderNotConfiguredError("x", "openai"), 2],
+    [new UnknownAgentError("x"), 2],
+    [new CliError("x"), 1],
+    [new ConfigError("x"), 1],
+    [
+      new ProviderError("auth", "x", [
+        { provider: "openai", model: "m", status: 401, detail: "no", attempts: 1 },
+      ]),
+      1,
+    ],
+    [new SandboxError("x"), 1],
+    [new UntrustedConfigError("x", "chmod 600 x"), 1],
+    [new DiskFullError("/home", 0), 1],
+    [new Cancelled(), 130],
+    [new Terminated(), 143],
+  ];
+  for (const [error, code] of errors) {
+    assert.equal(EXIT_CODES[error.name], code, error.name);
+    const r = report(error);
+    assert.equal(r.code, code, error.name);
+    assert.ok(!r.text.includes("--debug"), `${error.name}: ${r.text}`);
+  }
+  assert.deepEqual(Object.keys(EXIT_CODES).sort(), errors.map(([e]) => e.name).sort());
 });
 
 Deno.test("a missing permission is named, not shown as a stack trace", () => {

@@ -145,6 +145,38 @@ export function resolveMcpServers(servers: Record<string, McpServerOptions>): Mc
   return Object.entries(parsed.data).map(([name, config]) => ({ ...config, name }));
 }
 
+/**
+ * The servers of `<home>/mcp.json` (`{"mcpServers": {...}}`, as other MCP clients write it),
+ * resolved; none when the file does not exist. An error names the file and what is wrong in it.
+ */
+export async function readMcpConfig(home: string): Promise<McpServerConfig[]> {
+  const file = `${home}/mcp.json`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+  const servers = (parsed as { mcpServers?: unknown })?.mcpServers;
+  if (servers === undefined) return [];
+  if (typeof servers !== "object" || servers === null || Array.isArray(servers)) {
+    throw new Error(`Cannot read ${file}: "mcpServers" must be an object`);
+  }
+  try {
+    return resolveMcpServers(servers as Record<string, McpServerOptions>);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new Error(`Cannot use ${file}: ${error.message}`);
+  }
+}
+
 /** The grants of a stdio server, from its settings. */
 export function grantsOf(config: McpStdioConfig): McpGrants {
   return {

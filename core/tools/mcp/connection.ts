@@ -9,7 +9,7 @@
 // @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
@@ -103,7 +103,7 @@ export class McpConnection implements AsyncDisposable {
       if (this.#client === client) this.#client = undefined;
     };
     const transport = this.config.transport === "stdio"
-      ? this.#stdioTransport(this.config)
+      ? await this.#stdioTransport(this.config)
       : new StreamableHTTPClientTransport(new URL(this.config.url), {
         requestInit: { headers: this.config.headers },
       });
@@ -120,7 +120,12 @@ export class McpConnection implements AsyncDisposable {
     return client;
   }
 
-  #stdioTransport(config: McpStdioConfig): StdioClientTransport {
+  /**
+   * The transport of a stdio server. The SDK's stdio module is loaded here, on first use: it reads
+   * the environment as it loads, which a process without env access (`kafclaw version`) must
+   * never do, and most agents have no stdio server at all.
+   */
+  async #stdioTransport(config: McpStdioConfig): Promise<StdioClientTransport> {
     let line: { command: string; args: readonly string[] } = config;
     let env: Record<string, string> = config.env;
     if (this.#wrap) {
@@ -133,6 +138,8 @@ export class McpConnection implements AsyncDisposable {
           `unsandboxed: true in this server's settings to run it without one`,
       );
     }
+    // @ts-types="@modelcontextprotocol/sdk/client/stdio"
+    const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
     const transport = new StdioClientTransport({
       command: line.command,
       args: [...line.args],

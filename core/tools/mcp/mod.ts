@@ -13,6 +13,7 @@ export {
   type McpServerConfig,
   type McpServerOptions,
   type McpStdioConfig,
+  readMcpConfig,
   resolveMcpServers,
   type WrapCommand,
 } from "./config.ts";

@@ -17,7 +17,14 @@ import {
   type SandboxView,
   type SystemDir,
 } from "./_bwrap_args.ts";
-import { adoptWorkspace, gitGuard, ownUid, systemLayout, writeSandboxEtc } from "./_host.ts";
+import {
+  adoptWorkspace,
+  gitGuard,
+  helperBlocked,
+  ownUid,
+  systemLayout,
+  writeSandboxEtc,
+} from "./_host.ts";
 import { runBounded } from "./_run.ts";
 import { helperCommand } from "./helper.ts";
 import type { ResolvedSandboxConfig } from "./options.ts";
@@ -85,7 +92,16 @@ export class BwrapSandbox implements Sandbox {
       const system = await systemLayout();
       const root = (await ownUid(`${stateDir}/etc`)) === 0;
       const drop = root ? { uid: config.uid, gid: config.gid } : null;
-      if (drop !== null) await adoptWorkspace(workspace, system, drop);
+      if (drop !== null) {
+        // Without its file helper the sandbox would run commands but fail every file tool.
+        const blocked = await helperBlocked(config.helper.path, drop);
+        if (blocked !== null) {
+          throw new SandboxError(`Cannot start the file helper: ${blocked}`, {
+            code: "unavailable",
+          });
+        }
+        await adoptWorkspace(workspace, system, drop);
+      }
       const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
       const check = await sandbox.exec("true", { timeoutMs: 10000, maxOutputBytes: 4096 });
       if (check.exitCode !== 0) {

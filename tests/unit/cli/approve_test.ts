@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { terminalAsker } from "../../../cli/_approve.ts";
-import { memoryIo } from "../../../cli/_io.ts";
+import { memoryIo } from "../../_support/io.ts";
 import type { Approval } from "../../../core/timeline/mod.ts";
 import { scriptedPrompter } from "../../_support/prompter.ts";
 

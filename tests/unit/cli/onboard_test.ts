@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { memoryIo } from "../../../cli/_io.ts";
+import { memoryIo } from "../../_support/io.ts";
 import type { Prompter } from "../../../cli/_prompt.ts";
 import { runCli } from "../../../cli/mod.ts";
 import { reportError } from "../../../main.ts";

@@ -5,7 +5,13 @@ import {
   WAITER_STALE_MS,
 } from "../../../../core/agent/approvals.ts";
 import { Guard } from "../../../../core/agent/guard.ts";
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../../../../core/policy/mod.ts";
+import { TurnRefused } from "../../../../core/agent/turn.ts";
+import type { ChatMessage, ChatProvider, ChatRequest } from "../../../../core/provider/mod.ts";
+import { defineTool, toolOk, ToolRegistry } from "../../../../core/tools/mod.ts";
+import { z } from "zod";
+import { origin, OWNER } from "../../../_support/turns.ts";
+import type { PolicySettings } from "../../../../core/policy/mod.ts";
+import { DEFAULT_POLICY } from "../../../_support/policy.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 
 function timeline() {
@@ -102,11 +108,26 @@ function guard(t: Timeline, settings: Partial<PolicySettings> = {}) {
   return new Guard({
     timeline: t,
     approvals,
-    settings: { ...DEFAULT_POLICY_SETTINGS, ...settings },
+    settings: { ...DEFAULT_POLICY, ...settings },
     secrets: ["s3cr3t-value-123"],
     agentId: "a",
-    ownerReachable: () => true,
   });
+}
+
+/** A provider port that answers each call with the next of `models`, each with `tokens` tokens. */
+function answering(models: [string, number][]): ChatProvider {
+  return {
+    chat: () => {
+      const [model, tokens] = models.shift()!;
+      return Promise.resolve({
+        content: "",
+        toolCalls: [],
+        finishReason: "stop",
+        usage: { promptTokens: tokens, completionTokens: tokens },
+        model,
+      });
+    },
+  };
 }
 
 Deno.test("the guard: external turns start untrusted, budgets refuse, odd arguments are shown safely", async () => {
@@ -116,42 +137,51 @@ Deno.test("the guard: external turns start untrusted, budgets refuse, odd argume
     prices: { "openai/gpt": { promptPer1k: 1, completionPer1k: 1 } },
     allowedSenders: ["telegram:1"],
   });
-  const turn = g.beginTurn({
+  const inner = {
+    provider: answering([["local", 1], ["openai/gpt", 100]]),
+    tools: new ToolRegistry().register(defineTool({
+      name: "deploy",
+      description: "Deploy",
+      tier: 2,
+      args: z.strictObject({}),
+      run: () => Promise.resolve(toolOk("deployed")),
+    })),
+  };
+  const ctx = { sessionKey: "x", workspace: "/nowhere", signal: never };
+  const stranger = g.begin({
     sessionKey: "tg:2",
-    sender: "2",
-    channel: "telegram",
-    messageType: "external",
+    origin: origin({
+      channel: "telegram",
+      sender: "2",
+      messageType: "external",
+      taint: "untrusted",
+    }),
     text: "hi",
-  });
-  assert.equal(turn.taint.value, "untrusted");
-  const denied = await g.authorize(turn, { id: "c", name: "deploy", arguments: "{}" }, 2, never);
-  assert.equal(denied.run, false);
-  assert.match(!denied.run ? denied.result.content : "", /not on the list of allowed senders/);
-  const owner = g.beginTurn({
-    sessionKey: "cli:x",
-    sender: "owner",
-    channel: "cli",
-    messageType: "internal",
-    text: "go",
-  });
-  assert.equal(await g.beforeChat(owner), undefined);
-  g.afterChat(owner, {
-    content: "",
-    toolCalls: [],
-    finishReason: "stop",
-    usage: { promptTokens: 100, completionTokens: 100 },
-    model: "openai/gpt",
-  }, new Date());
-  assert.match((await g.beforeChat(owner))!, /Today's LLM budget/);
-  g.afterChat(owner, {
-    content: "",
-    toolCalls: [],
-    finishReason: "stop",
-    usage: { promptTokens: 1, completionTokens: 1 },
-    model: "local",
-  }, new Date());
+  }, inner);
+  assert.equal(stranger.taint.value, "untrusted");
+  const denied = await stranger.tools.run("deploy", "{}", ctx);
+  assert.equal(denied.isError, true);
+  assert.match(denied.content, /not on the list of allowed senders/);
+  const owner = g.begin({ sessionKey: "cli:x", origin: OWNER, text: "go" }, inner);
+  // A tool nobody registered runs nothing and decides nothing: the registry names the tools.
+  const unknown = await owner.tools.run("launch", "{}", ctx);
+  assert.equal(unknown.isError, true);
+  assert.match(unknown.content, /launch/);
+  assert.equal(t.decisions.list().items.length, 1, "only the stranger's deploy was decided");
+  // An unpriced model costs nothing; a priced one spends the day's budget, and the next call stops.
+  await owner.provider.chat({ messages: [] });
+  await owner.provider.chat({ messages: [] });
+  await assert.rejects(
+    owner.provider.chat({ messages: [] }),
+    (e) => e instanceof TurnRefused && /Today's LLM budget/.test(e.message),
+  );
+  assert.deepEqual(
+    t.usage.costSince(new Date(0)) > 0.000001,
+    true,
+    "the priced call was recorded with its cost",
+  );
   for (const args of ["not json s3cr3t-value-123", "5"]) {
-    const waiting = g.authorize(owner, { id: "d", name: "deploy", arguments: args }, 2, never);
+    const waiting = owner.tools.run("deploy", args, ctx);
     const pending = await (async () => {
       for (let i = 0; i < 100 && t.approvals.pending().length === 0; i++) {
         await new Promise((r) => setTimeout(r, 5));
@@ -163,6 +193,55 @@ Deno.test("the guard: external turns start untrusted, budgets refuse, odd argume
       Object.keys(pending.arguments),
       [args === "5" ? "value" : "raw"],
     );
-    assert.equal((await waiting).run, false);
+    assert.equal((await waiting).isError, true);
   }
+});
+
+Deno.test("the guarded provider sends every message and tool call with its secrets redacted", async () => {
+  using t = timeline();
+  const key = "sk-proj-4f9Q2kLmN8pR7sT1vW3xY5zA";
+  const R = "[REDACTED:openai_key]";
+  const clean: ChatMessage = { role: "user", content: "hello" };
+  const toolCall = { id: "c1", name: "exec", arguments: '{"cmd":"ls"}' };
+  const messages: ChatMessage[] = [
+    { role: "system", content: `use ${key}` },
+    clean,
+    {
+      role: "assistant",
+      content: null,
+      toolCalls: [toolCall, { id: "c2", name: "x", arguments: key }],
+    },
+    { role: "assistant", content: `my key is ${key}` },
+    { role: "assistant", content: "fine", toolCalls: [toolCall] },
+    { role: "assistant", content: null },
+    { role: "tool", toolCallId: "c2", content: `got ${key} and s3cr3t-value-123` },
+  ];
+  const sent: ChatRequest[] = [];
+  const inner = {
+    provider: {
+      chat: (request: ChatRequest) => (sent.push(request), answering([["local", 1]]).chat(request)),
+    },
+    tools: new ToolRegistry(),
+  };
+  const turn = guard(t).begin({ sessionKey: "cli:x", origin: OWNER, text: "go" }, inner);
+  await turn.provider.chat({ messages });
+  const out = sent[0]!.messages;
+  assert.deepEqual(out, [
+    { role: "system", content: `use ${R}` },
+    clean,
+    {
+      role: "assistant",
+      content: null,
+      toolCalls: [toolCall, { id: "c2", name: "x", arguments: R }],
+    },
+    { role: "assistant", content: `my key is ${R}` },
+    { role: "assistant", content: "fine", toolCalls: [toolCall] },
+    { role: "assistant", content: null },
+    // A configured secret is redacted by its value.
+    { role: "tool", toolCallId: "c2", content: `got ${R} and [REDACTED:configured_secret]` },
+  ]);
+  assert.equal(out[1], clean, "an unchanged message is the same object");
+  assert.equal(out[4], messages[4]);
+  assert.equal(out[5], messages[5]);
+  assert.equal((out[2] as { toolCalls: unknown[] }).toolCalls[0], toolCall);
 });

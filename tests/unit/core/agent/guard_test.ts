@@ -9,7 +9,9 @@ import { Approvals, type AskOwner } from "../../../../core/agent/approvals.ts";
 import { Guard } from "../../../../core/agent/guard.ts";
 import { AgentLoop } from "../../../../core/agent/loop.ts";
 import { SessionStore } from "../../../../core/agent/sessions.ts";
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../../../../core/policy/mod.ts";
+import type { PolicySettings } from "../../../../core/policy/mod.ts";
+import { DEFAULT_POLICY } from "../../../_support/policy.ts";
+import { origin } from "../../../_support/turns.ts";
 import { createChatProvider } from "../../../../core/provider/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import { defineTool, toolOk } from "../../../../core/tools/define.ts";
@@ -70,6 +72,14 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
       args: z.strictObject({ text: z.string() }),
       run: (a) => (ran.push(`note:${a.text}`), Promise.resolve(toolOk("noted"))),
     }),
+    defineTool({
+      name: "reshape",
+      description: "Change who the agent is",
+      tier: 1,
+      approval: "it changes the agent itself",
+      args: z.strictObject({ to: z.string() }),
+      run: (a) => (ran.push(`reshape:${a.to}`), Promise.resolve(toolOk("reshaped"))),
+    }),
   );
   const approvals = new Approvals(timeline, {
     timeoutMs: o.timeoutMs ?? 10_000,
@@ -80,10 +90,9 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
   const guard = new Guard({
     timeline,
     approvals,
-    settings: { ...DEFAULT_POLICY_SETTINGS, ...o.settings },
+    settings: { ...DEFAULT_POLICY, ...o.settings },
     secrets: [SECRET_KEY],
     agentId: "test",
-    ownerReachable: (channel) => channel === "cli" && (o.ownerReachable ?? o.ask !== undefined),
   });
   const loop = new AgentLoop({
     provider: createChatProvider(
@@ -102,7 +111,6 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
       historyMessages: 20,
       compactAboveChars: o.compactAboveChars ?? 1e6,
     },
-    approve: () => Promise.resolve(false),
     guard,
   });
   return {
@@ -115,9 +123,13 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
       loop.runTurn({
         sessionKey: extra.sessionKey ?? "cli:default",
         text,
-        messageType: "internal",
-        channel: extra.channel ?? "cli",
-        sender: extra.sender ?? "owner",
+        // Internal, as before the door: the owner at the terminal, or on another channel.
+        origin: origin({
+          channel: extra.channel ?? "cli",
+          sender: extra.sender ?? "owner",
+          ownerReachable: (extra.channel ?? "cli") === "cli" ||
+            (o.settings?.owners ?? []).length > 0,
+        }),
       }),
     async [Symbol.asyncDispose]() {
       timeline.close();
@@ -155,6 +167,31 @@ Deno.test("a call the owner denies does not run, and the model is told why", asy
   await s.turn("deploy prod");
   assert.deepEqual(s.ran, []);
   assert.match(lastToolResult(s.llm), /needs the owner's approval.*was denied.*did not run/);
+});
+
+Deno.test("a tool that always needs approval is asked even where its tier runs freely, each call", async () => {
+  const reshape = (to: string) => ({
+    toolCalls: [{ id: to, name: "reshape", arguments: { to } }],
+  });
+  const answers = [false, true];
+  const asked: string[] = [];
+  await using s = await setup(
+    { chat: [reshape("pirate"), reshape("poet"), { text: "Done." }] },
+    {
+      settings: { maxAutoTier: 2 },
+      ask: (a) => (asked.push(JSON.stringify(a.arguments)), Promise.resolve(answers.shift())),
+    },
+  );
+  await s.turn("become a pirate, then a poet");
+  assert.deepEqual(asked, ['{"to":"pirate"}', '{"to":"poet"}']);
+  assert.deepEqual(s.ran, ["reshape:poet"], "the denied call did not run");
+  const reasons = s.timeline.decisions.list().items.map((d) => d.reason);
+  assert.deepEqual(reasons, ["tool_needs_approval", "tool_needs_approval"]);
+  const told = s.llm.chatRequests()[1]!.body as { messages: { role: string; content: string }[] };
+  assert.match(
+    told.messages.at(-1)!.content,
+    /needs the owner's approval because it changes the agent itself; .* was denied/,
+  );
 });
 
 Deno.test("an unanswered request times out as denied, recorded", async () => {

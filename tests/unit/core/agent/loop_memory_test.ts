@@ -12,7 +12,8 @@ import { AgentLoop, type LoopSettings, type TurnRequest } from "../../../../core
 import { MemoryLane, type MemoryLaneOptions } from "../../../../core/agent/memory_lane.ts";
 import { SessionStore } from "../../../../core/agent/sessions.ts";
 import { Memory, memoryTools, openTimeline } from "../../../../core/memory/mod.ts";
-import { DEFAULT_POLICY_SETTINGS } from "../../../../core/policy/mod.ts";
+import { DEFAULT_POLICY } from "../../../_support/policy.ts";
+import { openGuard, origin, OWNER } from "../../../_support/turns.ts";
 import { createChatProvider } from "../../../../core/provider/mod.ts";
 import { defineTool, toolOk } from "../../../../core/tools/define.ts";
 import { ToolRegistry } from "../../../../core/tools/registry.ts";
@@ -84,12 +85,11 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
     ? new Guard({
       timeline,
       approvals: new Approvals(timeline, { timeoutMs: 1000, ownerReachable: false }),
-      settings: DEFAULT_POLICY_SETTINGS,
+      settings: DEFAULT_POLICY,
       secrets: [],
       agentId: "test",
-      ownerReachable: () => false,
     })
-    : undefined;
+    : openGuard;
   const loop = new AgentLoop({
     provider: createChatProvider(fakeConfig(llm.url), { retry: instantRetry().retry }),
     tools,
@@ -98,9 +98,8 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
     agentName: "Claw",
     soul: () => Promise.resolve(o.soul ?? { "SOUL.md": "Be brief." }),
     settings: { ...SETTINGS, ...o.settings },
-    approve: () => Promise.resolve(false),
     memory: lane,
-    ...(guard ? { guard } : {}),
+    guard,
   });
   return {
     llm,
@@ -114,8 +113,7 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
       loop.runTurn({
         sessionKey: "cli:t",
         text,
-        messageType: "internal",
-        channel: "cli",
+        origin: OWNER,
         ...extra,
       }),
     async [Symbol.asyncDispose]() {
@@ -268,7 +266,7 @@ Deno.test("conversation pairs and long tool results are indexed with the turn's 
   await s.turn("What does the release checklist on the wiki say? Please read it for me.");
   await s.turn("Recall the release checklist from memory, please, with all of its steps.", {
     sessionKey: "task:9",
-    channel: "group",
+    origin: origin({ channel: "group" }),
     scope: { zone: "ops", zones: ["ops"] },
   });
   // Another session: "cli:t" holds the untrusted page now, so its next turns start untrusted.
@@ -352,7 +350,14 @@ Deno.test("a compacted session's summary is kept in memory as summary:<session>,
   ]);
   assert.equal(found.hits[0]!.content, "Summary: Anna prefers green tea; the flight is on Monday.");
   // A compaction in an untrusted turn (a message from someone else) keeps an untrusted summary.
-  await s.turn("Anything new?", { messageType: "external", channel: "telegram", sender: "bob" });
+  await s.turn("Anything new?", {
+    origin: origin({
+      messageType: "external",
+      channel: "telegram",
+      sender: "bob",
+      taint: "untrusted",
+    }),
+  });
   const again = await s.memory.search("flight Monday 7");
   const latest = again.hits.find((h) => h.content.endsWith("at 7."));
   assert.equal(latest?.taint, "untrusted");

@@ -16,6 +16,7 @@ import {
   startFakeOpenAI,
 } from "../../../fakes/openai_server.ts";
 import { fakeConfig, instantRetry } from "../provider/_helpers.ts";
+import { openGuard, OWNER } from "../../../_support/turns.ts";
 
 const SETTINGS: LoopSettings = {
   maxToolIterations: 5,
@@ -64,7 +65,7 @@ async function setup(
     agentName: "Claw",
     soul: () => Promise.resolve({ "SOUL.md": "Be brief." }),
     settings: { ...SETTINGS, ...options.settings },
-    approve: () => Promise.resolve(false),
+    guard: openGuard,
   });
   return {
     llm,
@@ -103,8 +104,7 @@ Deno.test("a multi-tool turn runs every call, feeds results back and ends with t
   const r = await s.loop.runTurn({
     sessionKey: "cli:t",
     text: "note milk and eggs",
-    messageType: "internal",
-    channel: "cli",
+    origin: OWNER,
   });
   assert.equal(r.content, "You have 2 notes.");
   assert.equal(r.stopped, "answer");
@@ -145,8 +145,7 @@ Deno.test("streamed text reaches the caller in order and equals the final answer
   const r = await s.loop.runTurn({
     sessionKey: "cli:s",
     text: "count",
-    messageType: "internal",
-    channel: "cli",
+    origin: OWNER,
     onText: (d) => deltas.push(d),
   });
   assert.deepEqual(deltas, ["one ", "two ", "three"]);
@@ -161,8 +160,7 @@ Deno.test("the loop stops at maxToolIterations with a message that says so", asy
   const r = await s.loop.runTurn({
     sessionKey: "cli:m",
     text: "go",
-    messageType: "internal",
-    channel: "cli",
+    origin: OWNER,
   });
   assert.equal(r.stopped, "max_iterations");
   assert.match(r.content, /stopped after 3 rounds of tool calls .*model\.maxToolIterations/);
@@ -179,8 +177,7 @@ Deno.test("a 429 and a 500 on the main model fall back to the second model", asy
   const r = await s.loop.runTurn({
     sessionKey: "cli:f",
     text: "hi",
-    messageType: "internal",
-    channel: "cli",
+    origin: OWNER,
   });
   assert.equal(r.content, "from b");
   assert.deepEqual(bodies(s.llm).map((q) => q.model), ["gpt-a", "gpt-a", "gpt-a", "gpt-b"]);
@@ -202,8 +199,7 @@ Deno.test("a bad tool argument goes back to the model as a tool error and the tu
   const r = await s.loop.runTurn({
     sessionKey: "cli:b",
     text: "note it",
-    messageType: "internal",
-    channel: "cli",
+    origin: OWNER,
   });
   assert.equal(r.content, "Sorry, fixed.");
   assert.deepEqual(s.notes, []);
@@ -226,8 +222,7 @@ Deno.test("cancelling a turn mid-stream ends it quickly and leaves the session c
   const turn = s.loop.runTurn({
     sessionKey: "cli:c",
     text: "slow",
-    messageType: "internal",
-    channel: "cli",
+    origin: OWNER,
     signal: ac.signal,
     onText: () => ac.abort(),
   });
@@ -237,8 +232,7 @@ Deno.test("cancelling a turn mid-stream ends it quickly and leaves the session c
   const next = await s.loop.runTurn({
     sessionKey: "cli:c",
     text: "again",
-    messageType: "internal",
-    channel: "cli",
+    origin: OWNER,
   });
   assert.equal(next.content, "next turn works");
   const roles = (await s.sessions.lines("cli:c")).map((l) =>
@@ -259,7 +253,7 @@ Deno.test("turns of one session run one at a time; other sessions run alongside"
   await using s = await setup({ chat: [answer, answer, answer] });
   const order: string[] = [];
   const run = (key: string, text: string) =>
-    s.loop.runTurn({ sessionKey: key, text, messageType: "internal", channel: "cli" }).then((r) => {
+    s.loop.runTurn({ sessionKey: key, text, origin: OWNER }).then((r) => {
       order.push(`${key}:${r.content}`);
     });
   await Promise.all([run("one", "first"), run("one", "second"), run("two", "other")]);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { createAgentRuntime } from "../../../../core/agent/runtime.ts";
 import { resolveConfig } from "../../../../core/config/mod.ts";
+import { ProviderNotConfiguredError } from "../../../../core/provider/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 
 const spawn = (id: string, agentId: string) => ({
@@ -38,12 +39,7 @@ Deno.test("sessions_spawn with an agentId runs the subagent with that agent's mo
       },
     });
     await using runtime = await createAgentRuntime(config, {});
-    const first = await runtime.loop.runTurn({
-      sessionKey: "cli:default",
-      text: "ask the poet",
-      messageType: "internal",
-      channel: "cli",
-    });
+    const first = await runtime.door.enter({ source: { kind: "terminal" }, text: "ask the poet" });
     assert.equal(first.content, "The poet wrote one.");
     const models = llm.chatRequests().map((r) => (r.body as { model: string }).model);
     assert.deepEqual(models, ["gpt-main", "gpt-poet", "gpt-main"]);
@@ -52,12 +48,7 @@ Deno.test("sessions_spawn with an agentId runs the subagent with that agent's mo
     };
     assert.equal(afterSpawn.messages.at(-1)!.content, "Autumn wind, a log");
 
-    await runtime.loop.runTurn({
-      sessionKey: "cli:default",
-      text: "ask nobody",
-      messageType: "internal",
-      channel: "cli",
-    });
+    await runtime.door.enter({ source: { kind: "terminal" }, text: "ask nobody" });
     const last = llm.chatRequests().at(-1)!.body as {
       messages: { role: string; content: string }[];
     };
@@ -69,7 +60,6 @@ Deno.test("sessions_spawn with an agentId runs the subagent with that agent's mo
       sessionKey: "cli:default",
       workspace: runtime.sandbox.workspace,
       signal: new AbortController().signal,
-      approve: () => Promise.resolve(false),
     });
     assert.equal(
       listed.content,
@@ -133,6 +123,42 @@ Deno.test("a server in mcp.json that is wrong stops the start, naming the file a
           `Cannot use ${home}/mcp.json: Invalid MCP server settings at "docs.url"`,
         ),
     );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("an agent that cannot start leaves nothing behind: a route to no provider, a sandbox that fails", async () => {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-start-" });
+  try {
+    const env = {
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    };
+    const routed = resolveConfig({
+      home,
+      env: {
+        ...env,
+        KAFCLAW_POLICY_SENSITIVITY: JSON.stringify([
+          { name: "health", keywords: ["diagnosis"], routeTo: "groq/llama-3" },
+        ]),
+      },
+    });
+    await assert.rejects(
+      () => createAgentRuntime(routed, {}),
+      (e: Error) =>
+        e instanceof ProviderNotConfiguredError &&
+        e.message.startsWith('policy.sensitivity rule "health" routes to groq/llama-3'),
+    );
+    await assert.rejects(
+      () =>
+        createAgentRuntime(resolveConfig({ home, env }), {
+          openSandbox: () => Promise.reject(new Error("no sandbox here")),
+        }),
+      /no sandbox here/,
+    );
+    const left = [...Deno.readDirSync(`${home}/run`)].map((e) => e.name);
+    assert.deepEqual(left, [], "the sandbox's folder is removed");
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -109,13 +109,7 @@ Deno.test("through the runtime: a remembered fact reaches the next prompt, and t
       warn: (m) => warnings.push(m),
     });
     await Deno.writeTextFile(`${runtime.sandbox.workspace}/notes.txt`, notes);
-    const turn = (text: string) =>
-      runtime.loop.runTurn({
-        sessionKey: "cli:default",
-        text,
-        messageType: "internal",
-        channel: "cli",
-      });
+    const turn = (text: string) => runtime.door.enter({ source: { kind: "terminal" }, text });
     await turn("Please remember that the staging database runs on port 5433.");
     await turn("Read notes.txt and tell me when the release train leaves, please.");
     const r = await turn("Which port does the staging database use?");
@@ -160,13 +154,14 @@ Deno.test("remember and recall keep to the turn's zones: a zone's memory is stor
   await using h = await tempHome();
   await using runtime = await createAgentRuntime(h.config(llm), {});
   const ops = { zone: "ops", zones: ["public", "ops"] };
+  // With a scope, the turn is a task of a vouched agent of the group, in the task's zones.
   const turn = (text: string, scope?: typeof ops) =>
-    runtime.loop.runTurn({
+    runtime.door.enter({
+      source: scope
+        ? { kind: "task", group: "g", from: "peer", vouched: true, taint: "trusted", scope }
+        : { kind: "terminal" },
       sessionKey: `cli:${text}`,
       text,
-      messageType: "internal",
-      channel: "cli",
-      ...(scope ? { scope } : {}),
     });
   await turn("remember for ops", ops);
   const stored = (await runtime.memory.search("payment broker runbook", { zones: "all" })).hits

@@ -3,6 +3,17 @@ import { subagentDepth, SubagentLimitError, Subagents } from "../../../../core/a
 
 const limits = { maxSpawnDepth: 1, maxChildren: 2, maxConcurrent: 1, timeoutMs: 1000 };
 const never = new AbortController().signal;
+const parent = {
+  sessionKey: "cli:default",
+  origin: {
+    channel: "cli",
+    sender: "owner",
+    messageType: "internal" as const,
+    taint: "trusted" as const,
+    ownerReachable: true,
+  },
+  taint: "trusted" as const,
+};
 
 Deno.test("a subagent runs in a child session and its answer is handed back", async () => {
   const runs: string[] = [];
@@ -11,7 +22,7 @@ Deno.test("a subagent runs in a child session and its answer is handed back", as
     return Promise.resolve(`did: ${task}`);
   });
   assert.equal(
-    await s.spawn("cli:default", { task: "count", label: "c o/unt" }, never),
+    await s.spawn("cli:default", { task: "count", label: "c o/unt", parent }, never),
     "did: count",
   );
   assert.deepEqual(runs, ["cli:default:subagent:1-count"]);
@@ -23,19 +34,25 @@ Deno.test("depth, children and concurrency limits refuse with the config key", a
   let release!: () => void;
   const s = new Subagents(limits, () => new Promise<string>((r) => release = () => r("ok")));
   await assert.rejects(
-    s.spawn("cli:x:subagent:1", { task: "t" }, never),
+    s.spawn("cli:x:subagent:1", { task: "t", parent }, never),
     (e) => e instanceof SubagentLimitError && /tools\.subagents\.maxSpawnDepth/.test(e.message),
   );
-  const first = s.spawn("cli:x", { task: "t" }, never);
-  await assert.rejects(s.spawn("cli:y", { task: "t" }, never), /tools\.subagents\.maxConcurrent/);
+  const first = s.spawn("cli:x", { task: "t", parent }, never);
+  await assert.rejects(
+    s.spawn("cli:y", { task: "t", parent }, never),
+    /tools\.subagents\.maxConcurrent/,
+  );
   release();
   await first;
-  const second = s.spawn("cli:x", { task: "t" }, never);
+  const second = s.spawn("cli:x", { task: "t", parent }, never);
   release();
   assert.equal(await second, "ok");
-  await assert.rejects(s.spawn("cli:x", { task: "t" }, never), /tools\.subagents\.maxChildren/);
+  await assert.rejects(
+    s.spawn("cli:x", { task: "t", parent }, never),
+    /tools\.subagents\.maxChildren/,
+  );
   const off = new Subagents({ ...limits, maxSpawnDepth: 0 }, () => Promise.resolve(""));
-  await assert.rejects(off.spawn("a", { task: "t" }, never), /Subagents are off/);
+  await assert.rejects(off.spawn("a", { task: "t", parent }, never), /Subagents are off/);
 });
 
 Deno.test("a subagent past its time limit is aborted; long answers are cut and say so", async () => {
@@ -47,13 +64,13 @@ Deno.test("a subagent past its time limit is aborted; long answers are cut and s
       ),
   );
   await assert.rejects(
-    s.spawn("a", { task: "slow", timeoutMs: 10_000 }, never),
+    s.spawn("a", { task: "slow", timeoutMs: 10_000, parent }, never),
     /timed out|TimeoutError|signal/i,
   );
   assert.equal(s.running, 0);
   const long = new Subagents(limits, () => Promise.resolve("x".repeat(5000)));
   assert.match(
-    await long.spawn("a", { task: "t" }, never),
+    await long.spawn("a", { task: "t", parent }, never),
     /\[truncated: the subagent's answer shows 4000 of 5000/,
   );
 });

@@ -62,3 +62,29 @@ Deno.test("memory from the configuration embeds with memory.embedding and search
     timeline.close();
   }
 });
+
+Deno.test("with a redactor, no text reaches the embedding model unredacted, and memory keeps it whole", async () => {
+  await using llm = await startFakeOpenAI({ embeddingDimension: 8 });
+  const cfg = config({
+    KAFCLAW_MEMORY_EMBEDDING_MODEL: "ollama/nomic-embed-text",
+    KAFCLAW_MEMORY_EMBEDDING_DIMENSION: "8",
+    KAFCLAW_PROVIDERS_OLLAMA_API_BASE: llm.url,
+  });
+  const { timeline, vectors } = openTimeline(":memory:");
+  try {
+    const memory = memoryFromConfig(timeline, cfg, {
+      vectors,
+      redact: (text) => text.replaceAll("hunter2", "[REDACTED]"),
+    });
+    await memory.remember("the router password is hunter2", { taint: "trusted" });
+    const result = await memory.search("what is hunter2 for");
+    assert.match(result.hits[0]!.content, /password is hunter2/);
+    const sent = llm.requests.map((r) => (r.body as { input: string[] }).input);
+    assert.deepEqual(sent, [
+      ["the router password is [REDACTED]"],
+      ["what is [REDACTED] for"],
+    ]);
+  } finally {
+    timeline.close();
+  }
+});

@@ -18,6 +18,7 @@ const CELLS: Record<string, [Action, DecisionCode]> = {
   QT: ["ask", "tainted_needs_approval"],
   QI: ["ask", "internal_above_auto_tier"],
   QE: ["ask", "external_above_max_tier"],
+  QA: ["ask", "tool_needs_approval"],
 };
 
 /**
@@ -235,6 +236,46 @@ Deno.test("decide fails closed on input that is not what the types say", () => {
     decide({ ...base, senderAllowed: false, sender: Symbol("s") } as never, defaults).reason,
     'Policy: exec (tier 2) is denied because "cli:Symbol(s)" is not on the list of allowed senders',
   );
+});
+
+Deno.test("a tool that always needs approval is asked for at every tier, whoever asks; the allowlist still comes first", () => {
+  const settings = { maxAutoTier: 2, externalMaxTier: 2, owners: [] };
+  const why = "soul files change only with the owner's approval";
+  for (const tier of [0, 1, 2]) {
+    for (const messageType of ["internal", "external"] as const) {
+      for (const taint of ["trusted", "untrusted"] as const) {
+        const input = {
+          tool: "update_soul_file",
+          tier,
+          messageType,
+          channel: "cli",
+          sender: "me",
+          taint,
+          senderAllowed: true,
+          toolApproval: why,
+          ownerReachable: true,
+        };
+        const asked = decide(input, settings);
+        assert.deepEqual([asked.action, asked.code], CELLS.QA);
+        assert.equal(
+          asked.reason,
+          `Policy: update_soul_file (tier ${tier}) needs the owner's approval because ${why}`,
+        );
+        const alone = decide({ ...input, ownerReachable: false }, settings);
+        assert.deepEqual([alone.action, alone.code], CELLS.DN);
+        assert.match(alone.reason, /because soul files change only .* no owner channel/);
+        assert.deepEqual(
+          decide({ ...input, senderAllowed: false }, settings).code,
+          "sender_not_allowed",
+        );
+        // Without a reason the tool is decided like any other.
+        assert.notEqual(
+          decide({ ...input, toolApproval: "" }, settings).code,
+          "tool_needs_approval",
+        );
+      }
+    }
+  }
 });
 
 Deno.test("every decision code is reachable and listed once", () => {

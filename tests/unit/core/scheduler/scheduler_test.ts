@@ -3,9 +3,7 @@
  * concurrency cap, failures and cancellation, leases, and manual runs.
  */
 import assert from "node:assert/strict";
-import type { TurnRequest, TurnResult } from "../../../../core/agent/loop.ts";
 import {
-  agentRunner,
   defineJob,
   type JobRunner,
   type JobRunReport,
@@ -14,8 +12,6 @@ import {
 } from "../../../../core/scheduler/mod.ts";
 import type { Timeline } from "../../../../core/timeline/mod.ts";
 import { clockedTimeline, deferred, recordingRunner } from "./_helpers.ts";
-
-const USAGE = { promptTokens: 0, completionTokens: 0 };
 
 type Fixture = Awaited<ReturnType<typeof clockedTimeline>>;
 
@@ -361,31 +357,4 @@ Deno.test("runNow runs a job through the same lease and record, keeping its next
   t.timeline.jobs.tryLock("digest", { owner: "p2", until: new Date("2026-11-25T11:00:00Z") });
   assert.equal(await scheduler.runNow("digest"), undefined, "running elsewhere");
   assert.deepEqual(schedulerSpans(t.timeline)[0]?.metadata.trigger, "manual");
-});
-
-Deno.test("agentRunner sends the message as an internal turn in the job's session", async () => {
-  await using t = await clockedTimeline();
-  const job = addJob(t, "digest", "@daily");
-  const requests: TurnRequest[] = [];
-  const results: Pick<TurnResult, "content" | "stopped">[] = [
-    { content: "the digest", stopped: "answer" },
-    { content: "I stopped after 20 rounds", stopped: "max_iterations" },
-  ];
-  const runner = agentRunner({
-    runTurn: (request) => {
-      requests.push(request);
-      return Promise.resolve({ ...results.shift()!, iterations: 1, usage: USAGE });
-    },
-  });
-  const signal = new AbortController().signal;
-  const ctx = { signal, trigger: "schedule" as const, slot: undefined, traceId: "" };
-  assert.equal(await runner(job, ctx), "the digest");
-  await assert.rejects(runner(job, ctx), { message: "max_iterations: I stopped after 20 rounds" });
-  assert.deepEqual(requests[0], {
-    sessionKey: "cron:digest",
-    text: "do digest",
-    messageType: "internal",
-    channel: "scheduler",
-    signal,
-  });
 });

@@ -24,7 +24,7 @@ function registry(fs: WorkspaceFs, llm: FakeOpenAI, options: AudioToolsOptions =
 }
 
 const call = (tools: ToolRegistry, name: string, args: unknown) =>
-  tools.run(name, JSON.stringify(args), testContext({ answer: true }));
+  tools.run(name, JSON.stringify(args), testContext());
 
 Deno.test("speak writes audio into the workspace and transcribe_audio hears the same text", async () => {
   await using llm = await startFakeOpenAI();

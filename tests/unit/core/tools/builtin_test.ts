@@ -98,7 +98,7 @@ Deno.test("no call crashes the loop: failures of every kind come back as error r
     ];
     for (let round = 0; round < 3; round++) {
       for (const [name, args] of calls) {
-        const result = await registry.run(name, args, testContext({ answer: true }));
+        const result = await registry.run(name, args, testContext());
         assert.equal(result.isError, true, `${kind} ${name} ${args}: ${result.content}`);
         assert.equal(typeof result.content, "string");
         assert.ok(result.content.length > 0);

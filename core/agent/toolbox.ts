@@ -1,0 +1,136 @@
+/**
+ * The tools of one agent, wired to it: the built-ins over its sandbox, the audio tools, the soul
+ * tool, memory, and the tools of the MCP servers in `mcp.json`. `message` and `sessions_spawn`
+ * start their turns through the agent's door, as work of the turn that called them.
+ *
+ * @module
+ */
+import type { ResolvedConfig } from "../config/mod.ts";
+import type { Memory } from "../memory/mod.ts";
+import { memoryTools } from "../memory/mod.ts";
+import { createSpeech } from "../provider/mod.ts";
+import {
+  audioTools,
+  builtinTools,
+  type McpServerConfig,
+  McpToolset,
+  type Sandbox,
+  type ToolRegistry,
+} from "../tools/mod.ts";
+import { bwrapMcpWrapper } from "../tools/sandbox/mod.ts";
+import { type Door, parentTurn } from "./door.ts";
+import { agentProfile } from "./profile.ts";
+import { soulTool } from "./soul_tool.ts";
+import { Subagents } from "./subagents.ts";
+
+/** What the tools are wired to. */
+export interface ToolboxDeps {
+  readonly config: ResolvedConfig;
+  readonly sandbox: Sandbox;
+  readonly door: Door;
+  readonly memory: Memory;
+  /** Secrets redacted from what `remember` stores. */
+  readonly redact: (text: string) => string;
+  /** The folder of the soul files. */
+  readonly soulDir: string;
+  /** Where the sandbox keeps its files (the MCP wrapper's too). */
+  readonly stateDir: string;
+  /** The servers of `mcp.json` (read before anything is opened, so a bad file stops the start). */
+  readonly mcpServers: readonly McpServerConfig[];
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * Registers every tool of the agent in `tools`; resolves with the MCP servers' toolset, to close
+ * with the agent.
+ */
+export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<McpToolset> {
+  const { config, sandbox, door, warn } = deps;
+  const subagents = new Subagents(
+    config.tools.subagents,
+    async ({ sessionKey, task, model, parent, signal }) => {
+      const result = await door.enter({
+        source: { kind: "subagent", parent },
+        sessionKey,
+        text: task,
+        model,
+        signal,
+      });
+      return result.content;
+    },
+  );
+  tools.register(
+    ...builtinTools({
+      sandbox,
+      exec: config.tools.exec,
+      web: config.tools.web,
+      messages: {
+        send(to, text, ctx) {
+          // The message becomes the next input of another session; its answer stays there.
+          door.enter({
+            source: { kind: "message", parent: parentTurn(ctx) },
+            sessionKey: to.session,
+            text: `[message from session ${ctx.sessionKey}] ${text}`,
+          }).catch((error) => warn(`A message to session ${to.session} failed: ${error.message}`));
+          return Promise.resolve();
+        },
+      },
+      subagents: {
+        // An agentId runs the subagent with that agent's model (an explicit model wins); an
+        // unknown id is an error result that names the known ones.
+        spawn: (request, ctx) => {
+          const model = request.model ??
+            (request.agentId === undefined
+              ? undefined
+              : agentProfile(config, request.agentId).model);
+          return subagents.spawn(
+            ctx.sessionKey,
+            { ...request, ...(model === undefined ? {} : { model }), parent: parentTurn(ctx) },
+            ctx.signal,
+          );
+        },
+      },
+      agents: config.agents.list.map((a) => ({
+        id: a.id,
+        name: a.name,
+        model: agentProfile(config, a.id).model,
+        default: a.default === true,
+      })),
+    }),
+    ...audioTools(sandbox.fs, createSpeech(config)),
+    soulTool(deps.soulDir),
+    // Memory written from a tainted turn stays untrusted.
+    ...memoryTools(deps.memory, {
+      // The turn's zones: a group task's memories stay in its zone, and it sees that zone.
+      scope: (ctx) => ({
+        taint: ctx.taint ?? "trusted",
+        zone: ctx.scope?.zone,
+        zones: ctx.scope?.zones ?? ["public"],
+      }),
+      // A secret the model is asked to remember is stored redacted, like everything it logs.
+      redact: deps.redact,
+    }),
+  );
+  return await mcpTools(tools, deps);
+}
+
+/**
+ * The tools of the MCP servers in `mcp.json`. stdio servers run under bubblewrap with their grants
+ * only; without it they are refused (unless marked unsandboxed), with an error that says so.
+ */
+async function mcpTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<McpToolset> {
+  const servers = deps.mcpServers;
+  const wrapCommand = deps.sandbox.kind === "bwrap" && servers.some((s) => s.transport === "stdio")
+    ? await bwrapMcpWrapper({ stateDir: deps.stateDir }).catch((error) => {
+      deps.warn(`MCP stdio servers cannot be sandboxed: ${(error as Error).message}`);
+      return undefined;
+    })
+    : undefined;
+  const mcp = new McpToolset([...servers], wrapCommand ? { wrapCommand } : {});
+  const loaded = await mcp.load();
+  for (const failure of loaded.failures) {
+    deps.warn(`MCP server ${failure.server}: ${failure.message}`);
+  }
+  tools.register(...loaded.tools);
+  return mcp;
+}
