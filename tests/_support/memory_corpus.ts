@@ -9,7 +9,7 @@
  * pairwise cosine of 0.83, and so do these. A shortcut that only works on vectors spread evenly
  * over the sphere (signs alone, say) fails here as it would on a real model's.
  */
-import { Memory, openTimeline } from "../../core/memory/mod.ts";
+import { Memory, openWithVectors } from "../../core/memory/mod.ts";
 import type { Embedder, EmbedOptions } from "../../core/provider/mod.ts";
 import type { Timeline } from "../../core/timeline/mod.ts";
 import { seededRandom } from "../../core/transport/mod.ts";
@@ -178,7 +178,7 @@ export function exactNearest(filled: Filled, query: Float32Array, k: number): nu
  */
 export async function corpusMemory(count: number, seed: number) {
   const dir = await Deno.makeTempDir({ prefix: "kafclaw-corpus-" });
-  const { timeline, vectors } = openTimeline(`${dir}/timeline.db`);
+  const { timeline, vectors } = openWithVectors(`${dir}/timeline.db`);
   const corpus = new ZipfCorpus({ seed });
   const filled = fillMemory(timeline, corpus, count);
   const memory = new Memory(timeline, {
