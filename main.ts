@@ -13,10 +13,12 @@ import { FS_HELPER_ARG, runFsHelper } from "./core/tools/sandbox/helper.ts";
 /**
  * Exit codes of the errors a user can meet, by their `name` (each class sets it): 2 when the user
  * asked for something that cannot be done as asked (a flag, a key, a name, a schedule), 1 when
- * doing it failed (a file, the network, a broker, a config that does not load). Both print their
- * one-line message alone. Any other error exits 1 and suggests `--debug` for its stack.
+ * doing it failed (a file, the network, a broker, a config that does not load or that others
+ * could have written, a full disk), 130 and 143 when Ctrl-C or SIGTERM stopped it (128 plus the
+ * signal's number, as a shell reports it). All print their one-line message alone. Any other
+ * error exits 1 and suggests `--debug` for its stack.
  */
-export const EXIT_CODES: Readonly<Record<string, 1 | 2>> = Object.freeze({
+export const EXIT_CODES: Readonly<Record<string, number>> = Object.freeze({
   UsageError: 2,
   ConfigKeyError: 2,
   CronSyntaxError: 2,
@@ -28,10 +30,14 @@ export const EXIT_CODES: Readonly<Record<string, 1 | 2>> = Object.freeze({
   ConfigError: 1,
   ProviderError: 1,
   SandboxError: 1,
+  UntrustedConfigError: 1,
+  DiskFullError: 1,
+  Cancelled: 130,
+  Terminated: 143,
 });
 
 /** The exit code of an error a subcommand threw; see {@link EXIT_CODES}. */
-export function exitCodeOf(error: unknown): 1 | 2 {
+export function exitCodeOf(error: unknown): number {
   const name = error instanceof Error ? error.name : undefined;
   return (name !== undefined && EXIT_CODES[name]) || 1;
 }

@@ -15,6 +15,22 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
+/** Ctrl-C (SIGINT) cancelled what the command did, after it cleaned up: exit 130 (128 + 2). */
+export class Cancelled extends Error {
+  override name = "Cancelled";
+  constructor() {
+    super("cancelled");
+  }
+}
+
+/** SIGTERM stopped the command, after it cleaned up: exit 143 (128 + 15), as a shell reports it. */
+export class Terminated extends Error {
+  override name = "Terminated";
+  constructor() {
+    super("stopped (SIGTERM)");
+  }
+}
+
 /** A subcommand that this build does not have yet: exit 2, with no pretend output. */
 export function notBuiltYet(command: string, arrives: string): never {
   throw new UsageError(

@@ -1,12 +1,12 @@
 /**
  * Builds the agent for a CLI command (`agent`, `cron run`): approvals asked on the terminal when
  * there is one, and warnings on stderr. A missing provider or an unknown agent is the user's to
- * fix: main.ts exits 2 for them.
+ * fix: main.ts exits 2 for them. A config.json that others could have written is refused first.
  *
  * @module
  */
 import type { AgentRuntime } from "../core/agent/mod.ts";
-import type { ResolvedConfig } from "../core/config/mod.ts";
+import { checkConfigTrust, type ResolvedConfig } from "../core/config/mod.ts";
 import { terminalAsker } from "./_approve.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -16,6 +16,7 @@ export async function cliRuntime(
   config: ResolvedConfig,
   options: { readonly agent?: string | undefined } = {},
 ): Promise<AgentRuntime> {
+  await checkConfigTrust(config.file);
   const askOwner = terminalAsker({
     io: ctx.io,
     prompter: ctx.prompter,

@@ -1,8 +1,9 @@
 /**
  * `kafclaw agent`: one message with `-m`, or an interactive session. Answers stream to stdout;
  * Ctrl-C cancels the request in flight and leaves the session consistent (a second Ctrl-C at the
- * prompt, or an empty line of input at its end, leaves). `approve <id>` and `deny <id>` answer
- * pending approvals instead of going to the agent.
+ * prompt, or the end of input, leaves). SIGTERM interrupts the request in flight, marks it so in
+ * the session and leaves, cleaning up as Ctrl-D does (exit 143; a cancelled `-m` exits 130).
+ * `approve <id>` and `deny <id>` answer pending approvals instead of going to the agent.
  *
  * @module
  */
@@ -10,25 +11,39 @@ import { Command } from "commander";
 import { loadConfig } from "../core/config/mod.ts";
 import type { AgentRuntime } from "../core/agent/mod.ts";
 import { cliRuntime } from "./_runtime.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { Cancelled, CliError, UsageError } from "./_errors.ts";
+import { StopSignals } from "./_stop.ts";
 import type { CliContext } from "./_context.ts";
+
+/** How a line at the terminal ended: done (answered), or stopped early by a signal. */
+type TurnEnd = "done" | "cancelled" | "interrupted";
 
 /**
  * One line typed at the terminal, through the agent's door as the owner's: an answer to a pending
  * approval (of this or any other kafclaw process on this KAFCLAW_HOME), or a turn whose answer
- * streams to stdout. Resolves with the exit code (130 when Ctrl-C cancelled it).
+ * streams to stdout.
  */
-async function turn(ctx: CliContext, runtime: AgentRuntime, session: string, text: string) {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  Deno.addSignalListener("SIGINT", onSigint);
+async function turn(
+  ctx: CliContext,
+  runtime: AgentRuntime,
+  session: string,
+  text: string,
+  stops: StopSignals,
+): Promise<TurnEnd> {
+  const signal = stops.startTurn();
   let streamed = "";
+  const stopped = (): TurnEnd => {
+    if (streamed) ctx.io.write("\n");
+    if (stops.received) return "interrupted";
+    ctx.io.err("kafclaw: cancelled");
+    return "cancelled";
+  };
   try {
     const result = await runtime.door.enter({
       source: { kind: "terminal" },
       sessionKey: session,
       text,
-      signal: controller.signal,
+      signal,
       onText: (delta) => {
         streamed += delta;
         ctx.io.write(delta);
@@ -37,19 +52,24 @@ async function turn(ctx: CliContext, runtime: AgentRuntime, session: string, tex
     });
     if (result.kind !== "turn") {
       ctx.io.out(result.content);
-      return 0;
+      return "done";
     }
-    if (result.turn.stopped === "cancelled") {
-      if (streamed) ctx.io.write("\n");
-      ctx.io.err("kafclaw: cancelled");
-      return 130;
-    }
+    if (result.turn.stopped === "cancelled") return stopped();
     if (!streamed.trim()) ctx.io.write(result.content);
     else if (result.content !== streamed) ctx.io.write(`\n${result.content}`);
     ctx.io.write("\n");
-    return 0;
+    return "done";
+  } catch (error) {
+    // Stopped while it waited for the session or the disk: nothing of it was recorded.
+    if (signal.aborted) return stopped();
+    if (!streamed) throw error;
+    // The answer was shown but not kept (a full disk): the error says so, on a line of its own.
+    ctx.io.write("\n");
+    throw new CliError(`the answer above was not saved: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    stops.endTurn();
   }
 }
 
@@ -62,23 +82,29 @@ export function agentCommand(ctx: CliContext): Command {
     .option("-a, --agent <id>", "run as this agent of agents.list (its model)")
     .action(async (opts: { message?: string; session: string; agent?: string }) => {
       const config = await loadConfig({ env: ctx.env() });
+      // From here on, SIGINT and SIGTERM end the command through its cleanup.
+      using stops = new StopSignals();
       const runtime = await cliRuntime(ctx, config, { agent: opts.agent });
       try {
+        stops.throwIfStopped();
         if (opts.message !== undefined) {
           if (!opts.message.trim()) throw new UsageError("-m needs a message");
-          const code = await turn(ctx, runtime, opts.session, opts.message);
-          if (code !== 0) throw new CliError("the request was cancelled");
+          const end = await turn(ctx, runtime, opts.session, opts.message, stops);
+          if (end === "cancelled") throw new Cancelled();
+          stops.throwIfStopped();
           return;
         }
         ctx.io.err(
           `kafclaw agent — session ${opts.session}. Ctrl-C cancels an answer; Ctrl-D leaves.`,
         );
         while (true) {
-          const line = await ctx.prompter().ask("you");
+          const line = await Promise.race([ctx.prompter().ask("you"), stops.leaving]);
+          stops.throwIfStopped();
           if (line === undefined) break;
           if (!line.trim()) continue;
           if (line.trim() === "/exit") break;
-          await turn(ctx, runtime, opts.session, line);
+          await turn(ctx, runtime, opts.session, line, stops);
+          stops.throwIfStopped();
         }
       } finally {
         await runtime.close();

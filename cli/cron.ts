@@ -2,12 +2,13 @@
  * `kafclaw cron`: the scheduled jobs, kept in the timeline ($KAFCLAW_HOME/timeline.db) where the
  * scheduler reads them. `add`, `list`, `rm`, `enable` and `disable` edit them; `run` runs one now
  * through the agent, by the same path as a scheduled run; `serve` hosts the scheduler in the
- * foreground (as the gateway will) until SIGINT or SIGTERM.
+ * foreground (as the gateway will) until SIGINT or SIGTERM, applying config.json's jobs again
+ * whenever the file changes (or on SIGHUP).
  *
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   CronSchedule,
   defineJob,
@@ -17,7 +18,8 @@ import {
   syncConfigJobs,
 } from "../core/scheduler/mod.ts";
 import { jobRunner } from "../core/agent/mod.ts";
-import { type Job, Timeline } from "../core/timeline/mod.ts";
+import { type Job, type JobSyncResult, Timeline } from "../core/timeline/mod.ts";
+import { followConfig } from "./_cron_reload.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
@@ -135,8 +137,11 @@ export function cronCommand(ctx: CliContext): Command {
   return cron;
 }
 
-function load(ctx: CliContext): Promise<ResolvedConfig> {
-  return loadConfig({ env: ctx.env() });
+/** The config; one that others could have written is refused, since its jobs would run. */
+async function load(ctx: CliContext): Promise<ResolvedConfig> {
+  const config = await loadConfig({ env: ctx.env() });
+  await checkConfigTrust(config.file);
+  return config;
 }
 
 /** The timeline, with config's `scheduler.jobs` synced into it. */
@@ -152,9 +157,9 @@ function open(config: ResolvedConfig): Timeline {
 }
 
 /** Config's jobs replace what config defined before; jobs added here are left alone. */
-function syncJobs(config: ResolvedConfig, timeline: Timeline): void {
+function syncJobs(config: ResolvedConfig, timeline: Timeline): JobSyncResult {
   const zone = config.scheduler.timezone;
-  syncConfigJobs(timeline.jobs, config.scheduler.jobs, {
+  return syncConfigJobs(timeline.jobs, config.scheduler.jobs, {
     now: new Date(),
     ...(zone === undefined ? {} : { timezone: zone }),
   });
@@ -335,6 +340,10 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
     void scheduler.stop();
   };
   for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
+  // Config's jobs follow config.json as it changes (and on SIGHUP).
+  using _following = followConfig(ctx, config, {
+    syncJobs: (next) => syncJobs(next, runtime.timeline),
+  });
   try {
     scheduler.start();
     const jobs = runtime.timeline.jobs.list();

@@ -101,6 +101,6 @@ export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<
 }
 
 export type { CliContext } from "./_context.ts";
-export { CliError, UsageError } from "./_errors.ts";
+export { Cancelled, CliError, Terminated, UsageError } from "./_errors.ts";
 export { type Io, processIo } from "./_io.ts";
 export { type Prompter, terminalPrompter } from "./_prompt.ts";

@@ -9,7 +9,8 @@
  * - The owner's `approve <id>` / `deny <id>` (at the terminal, or on a channel from an identity in
  *   `policy.owners`) answers a pending approval and never reaches the LLM; the same words from
  *   anyone else are refused, so a sender can never approve what their own message asked for.
- * - A sender not on a non-empty `policy.allowedSenders` is refused before any turn starts.
+ * - A person or agent not on a non-empty `policy.allowedSenders` (`chat:42`, `group:g1:agent-7`)
+ *   is refused before any turn starts.
  * - Work a turn starts for itself keeps the turn's origin and its taint at that moment: an
  *   untrusted turn cannot launder its text through another session or a subagent.
  *
@@ -189,9 +190,10 @@ export class Door {
       if (command) {
         return { kind: "refused", content: "Only the owner can answer approval requests." };
       }
-      if (!isSenderAllowed(origin, this.#deps.settings)) {
-        return { kind: "refused", content: "You are not on this agent's list of allowed senders." };
-      }
+    }
+    const fromOutside = source.kind === "channel" || source.kind === "task";
+    if (fromOutside && !isSenderAllowed(origin, this.#deps.settings)) {
+      return { kind: "refused", content: "You are not on this agent's list of allowed senders." };
     }
     const turn = await this.#deps.loop.runTurn({
       sessionKey: message.sessionKey ?? defaultSession(source),

@@ -13,6 +13,7 @@ import type { ChatMessage, ChatProvider, ToolDefinition } from "../provider/mod.
 import type { ToolContext } from "../tools/mod.ts";
 import { buildSystemPrompt, DEFAULT_BUDGETS, type SoulFile } from "./context.ts";
 import { type MemoryOrigin, PUBLIC_SCOPE, type TurnMemory, type TurnScope } from "./memory_lane.ts";
+import type { TurnGate } from "./session_gate.ts";
 import type { SessionStore } from "./sessions.ts";
 import {
   type GuardedTurn,
@@ -53,6 +54,12 @@ export interface LoopDeps {
    * kept; without it the loop remembers nothing beyond its sessions.
    */
   readonly memory?: TurnMemory;
+  /**
+   * Passed before each turn and left after it: the runtime's serialises a session's turns across
+   * processes and marks interrupted ones (session_gate.ts). Without it, turns are serialised
+   * within this loop only.
+   */
+  readonly gate?: TurnGate;
   readonly now?: () => Date;
 }
 
@@ -94,7 +101,13 @@ export class AgentLoop {
   runTurn(request: TurnRequest): Promise<TurnResult> {
     if (this.#closing.signal.aborted) {
       const usage = { promptTokens: 0, completionTokens: 0 };
-      return Promise.resolve({ content: CANCELLED, stopped: "cancelled", iterations: 0, usage });
+      return Promise.resolve({
+        content: CANCELLED,
+        stopped: "cancelled",
+        iterations: 0,
+        usage,
+        taint: request.origin.taint,
+      });
     }
     // Closing the loop cancels every turn, as the turn's own signal would.
     const signal = request.signal
@@ -102,7 +115,7 @@ export class AgentLoop {
       : this.#closing.signal;
     const req = { ...request, signal };
     const previous = this.#turns.get(request.sessionKey) ?? Promise.resolve();
-    const turn = previous.catch(() => {}).then(() => this.#turn(req));
+    const turn = previous.catch(() => {}).then(() => this.#gated(req));
     const tail = turn.catch(() => {});
     this.#turns.set(request.sessionKey, tail);
     tail.then(() => {
@@ -118,6 +131,12 @@ export class AgentLoop {
   async close(): Promise<void> {
     this.#closing.abort();
     while (this.#turns.size > 0) await Promise.all(this.#turns.values());
+  }
+
+  /** A turn inside the gate, when there is one (see {@link LoopDeps.gate}). */
+  async #gated(req: TurnRequest & { readonly signal: AbortSignal }): Promise<TurnResult> {
+    await using _entered = await this.#deps.gate?.(req.sessionKey, req.signal);
+    return await this.#turn(req);
   }
 
   async #turn(req: TurnRequest): Promise<TurnResult> {
@@ -176,7 +195,13 @@ export class AgentLoop {
       turn.asked ? [last] : [{ role: "user", content: turn.req.text }, last],
     );
     turn.asked = true;
-    return { content, stopped, iterations: turn.iterations, usage: turn.usage };
+    return {
+      content,
+      stopped,
+      iterations: turn.iterations,
+      usage: turn.usage,
+      taint: turn.guarded.taint.value,
+    };
   }
 
   /** Compacts a long session, then builds what the first LLM call sends. */

@@ -66,4 +66,12 @@ export {
   type OnboardResult,
 } from "./onboard.ts";
 export { SOUL_FILES, type SoulFile } from "./context.ts";
-export { SessionStore } from "./sessions.ts";
+export { PUBLIC_SCOPE, type TurnScope } from "./memory_lane.ts";
+export { type DamagedSession, SessionStore } from "./sessions.ts";
+export {
+  Interruption,
+  sessionGate,
+  type SessionGateOptions,
+  type TurnGate,
+} from "./session_gate.ts";
+export { RunDir, runDirAlive, sweepRunDirs } from "./run_dir.ts";

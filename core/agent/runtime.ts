@@ -6,14 +6,10 @@
  * @module
  */
 import { getAt, KEYS, paths, type ResolvedConfig } from "../config/mod.ts";
-import { type Memory, memoryFromConfig, openTimeline } from "../memory/mod.ts";
+import { type Memory, memoryFromConfig, openWithVectors } from "../memory/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
-import {
-  createChatProvider,
-  ProviderNotConfiguredError,
-  type UsageRecord,
-} from "../provider/mod.ts";
-import type { Timeline } from "../timeline/mod.ts";
+import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
+import { ensureRoom, type Timeline } from "../timeline/mod.ts";
 import { readMcpConfig, ToolRegistry } from "../tools/mod.ts";
 import { openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { Approvals, type AskOwner, ownerNotifier, type SendToOwner } from "./approvals.ts";
@@ -22,6 +18,8 @@ import { Door } from "./door.ts";
 import { Guard } from "./guard.ts";
 import { AgentLoop } from "./loop.ts";
 import { MemoryLane } from "./memory_lane.ts";
+import { RunDir, runDirAlive, sweepRunDirs } from "./run_dir.ts";
+import { sessionGate } from "./session_gate.ts";
 import { agentProfile } from "./profile.ts";
 import { unreachableRoutes } from "./routes.ts";
 import { SessionStore } from "./sessions.ts";
@@ -36,8 +34,6 @@ export interface RuntimeOptions {
   readonly askOwner?: AskOwner;
   /** Reports what the runtime skips or works around (an MCP server that failed to start). */
   readonly warn?: (message: string) => void;
-  /** Receives the token usage of every LLM call. */
-  readonly onUsage?: (record: UsageRecord) => void;
   /**
    * Sends a text to an owner (`policy.owners`, `channel:sender`) on that owner's channel: with it,
    * approval requests go to the owners when there is no `askOwner`, and their
@@ -104,24 +100,37 @@ export async function createAgentRuntime(
   const provider = createChatProvider(config, {
     model: profile.model,
     fallbacks: profile.fallbacks,
-    ...(options.onUsage ? { onUsage: options.onUsage } : {}),
   });
   checkRoutes(config);
   const mcpServers = await readMcpConfig(config.home);
+  // A full disk stops the start, saying so, before anything is half written.
+  await ensureRoom(config.home);
+  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write, in
+  // this process's run folder; those left by processes that died are removed.
+  await sweepRunDirs(config.home);
+  const runDir = await RunDir.claim(config.home);
+  const stateDir = runDir.path;
   // The sandbox (bubblewrap's processes) opens while the timeline opens and the soul files are
   // indexed: neither needs the other.
   const [opened, remembered] = await Promise.allSettled([
-    openAgentSandbox(config, options),
-    openMemory(config, warn),
+    (options.openSandbox ?? ((ws) =>
+      openSandbox(ws, {
+        unsandboxed: config.tools.exec.unsandboxed,
+        stateDir,
+        // Whether bubblewrap works here is checked once, then again when that can have changed.
+        probeCache: `${config.home}/cache/sandbox.json`,
+      })))(dirs.workspace),
+    openMemory(config, redactor, warn),
   ]);
   if (opened.status === "rejected" || remembered.status === "rejected") {
     if (opened.status === "fulfilled") await opened.value.close();
     if (remembered.status === "fulfilled") await remembered.value.close();
+    await runDir.close();
     throw opened.status === "rejected"
       ? opened.reason
       : (remembered as PromiseRejectedResult).reason;
   }
-  const { sandbox, stateDir } = opened.value;
+  const sandbox = opened.value;
   const { timeline, memory, memoryLane } = remembered.value;
   const sessions = new SessionStore(dirs.sessions);
   const ask = options.askOwner ??
@@ -159,6 +168,17 @@ export async function createAgentRuntime(
     },
     guard,
     memory: memoryLane,
+    // One turn at a time per session, across every process on this KAFCLAW_HOME.
+    gate: sessionGate({
+      leases: timeline.sessionLeases,
+      sessions,
+      owner: runDir.name,
+      alive: (owner) => runDirAlive(config.home, owner),
+      home: config.home,
+      onWait: (key) =>
+        warn(`session ${key} is busy in another kafclaw process; waiting for its turn to end`),
+      onLost: (key) => warn(`session ${key}: this turn outlasted its lease; another may start`),
+    }),
   });
   const door = new Door({
     loop,
@@ -184,8 +204,9 @@ export async function createAgentRuntime(
       await loop.close();
       await memoryLane.close();
       await mcp.close();
-      await opened.value.close();
+      await sandbox.close();
       timeline.close();
+      await runDir.close();
     })();
   return {
     door,
@@ -200,53 +221,31 @@ export async function createAgentRuntime(
   };
 }
 
-/** The agent's sandbox, with its state folder under KAFCLAW_HOME; `close` removes both. */
-async function openAgentSandbox(
-  config: ResolvedConfig,
-  options: RuntimeOptions,
-): Promise<{ sandbox: Sandbox; stateDir: string; close(): Promise<void> }> {
-  // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write.
-  await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
-  const stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "sandbox-" });
-  const removeState = () => Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  try {
-    const sandbox = await (options.openSandbox ?? ((ws) =>
-      openSandbox(ws, {
-        unsandboxed: config.tools.exec.unsandboxed,
-        stateDir,
-        // Whether bubblewrap works here is checked once, then again when that can have changed.
-        probeCache: `${config.home}/cache/sandbox.json`,
-      })))(paths(config).workspace);
-    return {
-      sandbox,
-      stateDir,
-      async close() {
-        await sandbox.close();
-        await removeState();
-      },
-    };
-  } catch (error) {
-    await removeState();
-    throw error;
-  }
-}
-
 /**
  * The timeline (which also holds memory; sqlite-vec is loaded when this process may, else
  * keyword-only), memory, and the lane that puts memory in every turn (relevant memories in the
  * prompt, conversations and summaries kept), with the soul files indexed by section.
  */
-async function openMemory(config: ResolvedConfig, warn: (message: string) => void) {
-  const { timeline, vectors } = openTimeline(paths(config).timeline, {
+async function openMemory(
+  config: ResolvedConfig,
+  redactor: SecretRedactor,
+  warn: (message: string) => void,
+) {
+  const dirs = paths(config);
+  const { timeline, vectors } = openWithVectors(dirs.timeline, {
     sqliteVec: { extractDir: `${config.home}/lib` },
   });
-  const memory = memoryFromConfig(timeline, config, { vectors });
+  // The embedding model is a provider too: what memory sends it is redacted like chat requests.
+  const memory = memoryFromConfig(timeline, config, {
+    vectors,
+    redact: (text) => redactor.redact(text).text,
+  });
   const memoryLane = new MemoryLane(memory, {
     maxResults: config.memory.search.maxResults,
     minScore: config.memory.search.minScore,
     warn,
   });
-  await memoryLane.indexSoul(paths(config).soul);
+  await memoryLane.indexSoul(dirs.soul);
   return {
     timeline,
     memory,

@@ -8,10 +8,15 @@
  * untrusted lines: a later turn whose history holds one starts untrusted, so instructions planted
  * by a web page or a stranger cannot wait for the owner's next message to be obeyed.
  *
+ * A turn that never finished (its process was stopped or died) is marked with an `interrupted`
+ * line; the model sees it as an answer saying so, never as a question still open. How lines reach
+ * the disk whole is in session_file.ts.
+ *
  * @module
  */
 import type { Taint } from "../policy/mod.ts";
 import type { ChatMessage, ToolCall } from "../provider/mod.ts";
+import { appendLines, parseSessionText, tailRecords } from "./session_file.ts";
 
 /** One stored message: a chat message with the time it was recorded and its taint. */
 export type SessionLine =
@@ -28,7 +33,21 @@ export type SessionLine =
     readonly covers: number;
     readonly at: string;
     readonly taint: Taint;
+  }
+  | {
+    /** The turn before this line stopped without finishing, for `reason`. */
+    readonly type: "interrupted";
+    readonly reason: string;
+    readonly at: string;
+    readonly taint: Taint;
   };
+
+/** A session file with lines that cannot be read (a torn write), for `doctor`. */
+export interface DamagedSession {
+  readonly file: string;
+  /** The unreadable lines, from 1. */
+  readonly lines: readonly number[];
+}
 
 /** Options of appending: the taint of the turn that writes (default trusted). */
 export interface AppendOptions {
@@ -120,28 +139,20 @@ export class SessionStore {
   }
 
   async #append(key: string, lines: readonly Record<string, unknown>[]): Promise<void> {
-    await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
-    const file = await Deno.open(await this.path(key), { append: true, create: true, mode: 0o600 });
-    try {
-      // A new (empty) file starts with its metadata line.
-      const header = (await file.stat()).size === 0
-        ? JSON.stringify({
-          _type: "metadata",
-          key,
-          created_at: this.#now().toISOString(),
-          format: "kafclaw-session/1",
-        }) + "\n"
-        : "";
-      const text = header + lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
-      const bytes = new TextEncoder().encode(text);
-      let written = 0;
-      while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    } finally {
-      file.close();
-    }
+    const header = JSON.stringify({
+      _type: "metadata",
+      key,
+      created_at: this.#now().toISOString(),
+      format: "kafclaw-session/1",
+    }) + "\n";
+    const text = lines.map((l) => JSON.stringify(l) + "\n").join("");
+    await appendLines(await this.path(key), text, header);
   }
 
-  /** Appends messages, in order, in one write, marked untrusted when `options.taint` says so. */
+  /**
+   * Appends messages, in order, in one write, marked untrusted when `options.taint` says so.
+   * Either all of them land or none (the file is left as it was); a full disk throws DiskFullError.
+   */
   append(
     key: string,
     messages: readonly ChatMessage[],
@@ -170,6 +181,35 @@ export class SessionStore {
     }]);
   }
 
+  /**
+   * Marks the end of a turn that did not finish (`reason`: why, e.g. `kafclaw was stopped
+   * (SIGTERM)`).
+   */
+  markInterrupted(key: string, reason: string): Promise<void> {
+    return this.#append(key, [{
+      _type: "interrupted",
+      reason,
+      timestamp: this.#now().toISOString(),
+    }]);
+  }
+
+  /**
+   * Marks the last turn interrupted when it left no answer (a user line, or tool results, last):
+   * its process died or failed before answering. Call it only while no turn of the session runs.
+   * Returns whether it marked.
+   */
+  async closeUnanswered(key: string, reason: string): Promise<boolean> {
+    // Only the end of the file is read: the last line that is a message or a mark.
+    const relevant = (o: Record<string, unknown>) =>
+      o._type === "interrupted" || (o._type === undefined && decodeMessage(o) !== undefined);
+    const records = await tailRecords(await this.path(key), (rs) => rs.some(relevant));
+    const last = records.findLast(relevant);
+    const message = last && last._type === undefined ? decodeMessage(last) : undefined;
+    if (message === undefined || answers(message)) return false;
+    await this.markInterrupted(key, reason);
+    return true;
+  }
+
   /** Every line of a session; unreadable lines are skipped, never fatal. */
   async lines(key: string): Promise<SessionLine[]> {
     let text: string;
@@ -180,14 +220,7 @@ export class SessionStore {
       throw error;
     }
     const out: SessionLine[] = [];
-    for (const raw of text.split("\n")) {
-      if (!raw.trim()) continue;
-      let o: Record<string, unknown>;
-      try {
-        o = JSON.parse(raw);
-      } catch {
-        continue; // a torn last line after a crash: the rest of the session is still good
-      }
+    for (const o of parseSessionText(text).records) {
       const at = typeof o.timestamp === "string" ? o.timestamp : "";
       // Anything but an explicit "trusted" on a marked line fails closed.
       const taint: Taint = o.taint === undefined || o.taint === "trusted" ? "trusted" : "untrusted";
@@ -198,8 +231,32 @@ export class SessionStore {
         }
         continue;
       }
+      if (o._type === "interrupted") {
+        const reason = typeof o.reason === "string" ? o.reason : "unknown";
+        out.push({ type: "interrupted", reason, at, taint });
+        continue;
+      }
       const message = decodeMessage(o);
       if (message) out.push({ type: "message", message, at, taint });
+    }
+    return out;
+  }
+
+  /** The session files with lines that cannot be read (and so are skipped), by file name. */
+  async damaged(): Promise<DamagedSession[]> {
+    const out: DamagedSession[] = [];
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(this.#dir));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!entry.isFile || !entry.name.endsWith(".jsonl") || entry.name.startsWith(".")) continue;
+      const text = await Deno.readTextFile(`${this.#dir}/${entry.name}`);
+      const { unreadable } = parseSessionText(text);
+      if (unreadable.length > 0) out.push({ file: entry.name, lines: unreadable });
     }
     return out;
   }
@@ -210,7 +267,7 @@ export class SessionStore {
    */
   async history(key: string, window: number): Promise<SessionHistory> {
     const lines = await this.lines(key);
-    const messages = lines.flatMap((l) => l.type === "message" ? [l] : []);
+    const messages = asMessages(lines);
     const summaries = lines.flatMap((l) => l.type === "summary" ? [l] : []);
     const last = summaries.at(-1);
     const after = messages.slice(last?.covers ?? 0);
@@ -225,4 +282,28 @@ export class SessionStore {
       taint: tainted ? "untrusted" : "trusted",
     };
   }
+}
+
+/** Whether a message ends a turn: an assistant's answer without tool calls. */
+function answers(message: ChatMessage): boolean {
+  return message.role === "assistant" && !message.toolCalls?.length;
+}
+
+type Shown = { readonly message: ChatMessage; readonly taint: Taint };
+
+/**
+ * The messages of a session in order; a turn interrupted before its answer gets one saying so,
+ * so the model never sees the question as still open.
+ */
+function asMessages(lines: readonly SessionLine[]): Shown[] {
+  const out: Shown[] = [];
+  for (const line of lines) {
+    if (line.type === "message") out.push(line);
+    if (line.type !== "interrupted" || out.length === 0 || answers(out.at(-1)!.message)) continue;
+    out.push({
+      message: { role: "assistant", content: `(interrupted: ${line.reason})` },
+      taint: line.taint,
+    });
+  }
+  return out;
 }

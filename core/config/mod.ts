@@ -84,6 +84,12 @@ export {
   workspaceOf,
 } from "./paths.ts";
 export {
+  checkConfigTrust,
+  type ConfigFileChange,
+  UntrustedConfigError,
+  watchConfigFile,
+} from "./trust.ts";
+export {
   isLoopback,
   type Mode,
   type ModeInputs,

@@ -2,24 +2,29 @@
  * `kafclaw doctor`: checks of the installation, each with what it found and, when something is
  * wrong, what to do. This build checks the configuration, KAFCLAW_HOME's permissions, the LLM
  * provider (of the default agent), the policy (sensitivity routes that can be reached, budgets
- * that can see what models cost), the mode, and the sandbox; later steps add the Kafka group
- * checks.
+ * that can see what models cost), the mode, the sandbox, and what is stored (free space, the
+ * database's integrity, session files: storage.ts); later steps add the Kafka group checks. A
+ * check that cannot run (a full disk) is a failed check, never a crash.
  *
  * @module
  */
 import {
+  checkConfigTrust,
   ConfigError,
   loadConfig,
   paths,
   type ResolvedConfig,
   resolveHome,
   resolveMode,
+  UntrustedConfigError,
 } from "../config/mod.ts";
 import { agentProfile } from "../agent/mod.ts";
 import { unreachableRoutes } from "../agent/mod.ts";
 import { costOf } from "../policy/mod.ts";
 import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
 import { probeSandbox, type SandboxProbe } from "../tools/sandbox/mod.ts";
+import { diskFullError } from "../timeline/mod.ts";
+import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
 
 /** How a check came out. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -68,6 +73,14 @@ async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
     out.push({ check: "home", status: "ok", detail: `${config.home} (mode ${home.toString(8)})` });
   }
   const file = await modeOf(paths(config).config);
+  try {
+    await checkConfigTrust(paths(config).config);
+  } catch (error) {
+    if (!(error instanceof UntrustedConfigError)) throw error;
+    // Others could have written it: agent and cron refuse it.
+    out.push({ check: "config file", status: "fail", detail: error.problem, hint: error.fix });
+    return out;
+  }
   if (file !== undefined && file & 0o077) {
     out.push({
       check: "config file",
@@ -187,23 +200,39 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
     if (!(error instanceof ConfigError)) throw error;
     return [{ check: "config", status: "fail", detail: error.message }];
   }
-  const hasFile = (await modeOf(paths(config).config)) !== undefined;
-  const results: CheckResult[] = [{
-    check: "config",
-    status: config.warnings.length ? "warn" : "ok",
-    detail: config.warnings.length
-      ? config.warnings.join("; ")
-      : hasFile
-      ? `${paths(config).config} loads`
-      : "no config file yet: defaults and environment",
-  }];
-  results.push(...await homeChecks(config));
-  results.push(
-    providerCheck(config),
-    policyCheck(config),
-    modeCheck(config),
-    await sandboxCheck(config, deps),
-  );
+  const results: CheckResult[] = [];
+  // Each check runs even when another could not: one that throws is a failed check.
+  const check = async (
+    name: string,
+    run: () => CheckResult | CheckResult[] | Promise<CheckResult | CheckResult[]>,
+  ) => {
+    try {
+      results.push(...[await run()].flat());
+    } catch (error) {
+      const reason = (diskFullError(error, config.home) ?? error as Error).message;
+      results.push({ check: name, status: "fail", detail: `cannot check: ${reason}` });
+    }
+  };
+  await check("config", async () => {
+    const hasFile = (await modeOf(paths(config).config)) !== undefined;
+    return {
+      check: "config",
+      status: config.warnings.length ? "warn" : "ok",
+      detail: config.warnings.length
+        ? config.warnings.join("; ")
+        : hasFile
+        ? `${paths(config).config} loads`
+        : "no config file yet: defaults and environment",
+    };
+  });
+  await check("home", () => homeChecks(config));
+  await check("provider", () => providerCheck(config));
+  await check("policy", () => policyCheck(config));
+  await check("mode", () => modeCheck(config));
+  await check("sandbox", () => sandboxCheck(config, deps));
+  await check("disk", () => diskCheck(config));
+  await check("database", () => databaseCheck(config));
+  await check("sessions", () => sessionsCheck(config));
   return results;
 }
 

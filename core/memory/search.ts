@@ -76,7 +76,7 @@ export async function search(
   if (!state.ready) notice = `keyword search only: ${state.reason}`;
   // With no vector of this model stored, the query's vector would find nothing: it is not asked
   // for (an embedding request before the turn's first LLM call).
-  else if (query.trim() !== "" && state.vectors !== 0) {
+  else if (query.trim() !== "" && !state.empty) {
     try {
       const [vector] = await vectors.embed([query], options.signal);
       nearest = timeline.memory.vectorSearch(vector!, {

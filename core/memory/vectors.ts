@@ -22,8 +22,8 @@ export interface VectorState {
   readonly ready: boolean;
   /** Why not, as a sentence that says what to do. */
   readonly reason?: string;
-  /** When ready: how many chunks hold a vector of the model (none: a query needs no vector). */
-  readonly vectors?: number;
+  /** When ready: no chunk holds a vector of the model yet, so a query needs none. */
+  readonly empty?: boolean;
 }
 
 /** What a re-index would do, or did. */
@@ -104,8 +104,7 @@ export class Vectors {
           `memory.embedding.dimension is ${dimension}: run \`kafclaw memory reindex\``,
       };
     }
-    const models = store.models();
-    const foreign = models.filter((m) => m.model !== undefined && m.model !== embedder.model);
+    const foreign = store.foreignModels(embedder.model);
     if (foreign.length > 0) {
       const count = foreign.reduce((sum, m) => sum + m.count, 0);
       const names = foreign.map((m) => m.model).join(", ");
@@ -115,7 +114,7 @@ export class Vectors {
           "`kafclaw memory reindex` to search by meaning again",
       };
     }
-    return { ready: true, vectors: models.find((m) => m.model === embedder.model)?.count ?? 0 };
+    return { ready: true, empty: !store.hasModel(embedder.model) };
   }
 
   /** Embeds texts as float32 vectors; throws when the model answers with the wrong size. */

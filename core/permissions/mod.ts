@@ -52,9 +52,12 @@ const TERMINAL = { env: ["CLICOLOR_FORCE", "FORCE_COLOR", "NO_COLOR"] } as const
 const HOME_FILES = { read: true, write: true, env: true } as const;
 const NETWORK = { net: true } as const;
 const SANDBOX = { run: ["bwrap", "setpriv", "prlimit"] } as const;
-// osRelease and osUptime also tell the sandbox whether the kernel changed or rebooted since it
-// last checked bubblewrap.
-const HOST_FACTS = { sys: ["hostname", "osRelease", "networkInterfaces", "osUptime"] } as const;
+// statfs: the free space on KAFCLAW_HOME's disk; uid: whose config.json it is; osRelease and
+// osUptime also tell the sandbox whether the kernel changed or rebooted since it last checked
+// bubblewrap.
+const HOST_FACTS = {
+  sys: ["hostname", "osRelease", "networkInterfaces", "statfs", "uid", "osUptime"],
+} as const;
 
 /** The permission set of each subcommand. `help` serves bare `kafclaw`, `--help` and usage errors. */
 export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet>> = {

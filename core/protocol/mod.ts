@@ -54,6 +54,7 @@ export {
   GroupManifest,
   HeartbeatPayload,
   ONBOARD_ACTIONS,
+  ONBOARD_FIELDS_BY_ACTION,
   OnboardPayload,
   Revocation,
   RosterPayload,

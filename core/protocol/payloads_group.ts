@@ -143,6 +143,17 @@ export const ONBOARD_ACTIONS = [
   "onboard_reject",
 ] as const;
 
+/** The fields each onboarding action requires beyond `action` and `requester_id`. */
+export const ONBOARD_FIELDS_BY_ACTION: Readonly<
+  Record<typeof ONBOARD_ACTIONS[number], readonly string[]>
+> = {
+  onboard_request: ["public_key"],
+  onboard_challenge: ["sponsor_id", "challenge"],
+  onboard_response: ["sponsor_id", "response"],
+  onboard_complete: ["sponsor_id", "certificate", "manifest"],
+  onboard_reject: ["reason"],
+};
+
 /** The payload of `onboard`. Each action needs the fields the next step works with. */
 export const OnboardPayload = z.looseObject({
   action: z.enum(ONBOARD_ACTIONS),
@@ -154,10 +165,4 @@ export const OnboardPayload = z.looseObject({
   certificate: CertificateBundle.optional(),
   manifest: GroupManifest.optional(),
   reason: z.string().optional(),
-}).superRefine(requireForAction({
-  onboard_request: ["public_key"],
-  onboard_challenge: ["sponsor_id", "challenge"],
-  onboard_response: ["sponsor_id", "response"],
-  onboard_complete: ["sponsor_id", "certificate", "manifest"],
-  onboard_reject: ["reason"],
-})).meta({ id: "OnboardPayload" });
+}).superRefine(requireForAction(ONBOARD_FIELDS_BY_ACTION)).meta({ id: "OnboardPayload" });

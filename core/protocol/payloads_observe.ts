@@ -113,6 +113,15 @@ export const Zone = z.looseObject({
   created_at: Timestamp,
 }).meta({ id: "Zone" });
 
+/** The fields each orchestrator action requires beyond `action`. */
+export const ORCHESTRATOR_FIELDS_BY_ACTION = {
+  node: ["node"],
+  zone: ["zone"],
+  zone_join_request: ["zone_id", "agent_id"],
+  zone_join_approve: ["zone_id", "agent_id"],
+  zone_join_deny: ["zone_id", "agent_id"],
+} as const satisfies Readonly<Record<string, readonly string[]>>;
+
 /** The payload of `orchestrator`: a node or zone record, or a zone membership event. */
 export const OrchestratorPayload = z.looseObject({
   action: z.enum(["node", "zone", "zone_join_request", "zone_join_approve", "zone_join_deny"]),
@@ -121,13 +130,9 @@ export const OrchestratorPayload = z.looseObject({
   zone_id: ZoneId.optional(),
   agent_id: AgentId.optional(),
   reason: z.string().optional(),
-}).superRefine(requireForAction({
-  node: ["node"],
-  zone: ["zone"],
-  zone_join_request: ["zone_id", "agent_id"],
-  zone_join_approve: ["zone_id", "agent_id"],
-  zone_join_deny: ["zone_id", "agent_id"],
-})).meta({ id: "OrchestratorPayload" });
+}).superRefine(requireForAction(ORCHESTRATOR_FIELDS_BY_ACTION)).meta({
+  id: "OrchestratorPayload",
+});
 
 /** A parsed orchestrator payload. */
 export type OrchestratorPayload = z.output<typeof OrchestratorPayload>;

@@ -11,6 +11,7 @@ import {
   type StatementSync,
 } from "node:sqlite";
 import { dirname } from "node:path";
+import { diskFullError } from "./disk.ts";
 
 /** A row as node:sqlite returns it (integers as bigint: every statement reads BigInts). */
 export type Row = Record<string, SQLOutputValue>;
@@ -66,15 +67,22 @@ function bind(value: Param): SQLInputValue {
   return value;
 }
 
-/** One open connection, shared by the repositories of a Timeline. */
+/**
+ * One open connection, shared by the repositories of a Timeline. A write either lands or throws:
+ * every statement runs to its end (see {@link Db.get}), and an error that a full disk caused is
+ * thrown as a DiskFullError naming the database.
+ */
 export class Db {
   readonly raw: DatabaseSync;
+  /** The database file, for messages. */
+  readonly path: string;
   readonly #clock: () => Date;
   readonly #cache = new Map<string, StatementSync>();
 
-  constructor(raw: DatabaseSync, clock: () => Date) {
+  constructor(raw: DatabaseSync, clock: () => Date, path = ":memory:") {
     this.raw = raw;
     this.#clock = clock;
+    this.path = path;
   }
 
   /** The clock's time. */
@@ -92,24 +100,37 @@ export class Db {
     return statement;
   }
 
-  /** The first row of a query, if any. */
+  #checked<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw diskFullError(error, this.path) ?? error;
+    }
+  }
+
+  /**
+   * The first row of a query, if any. The statement runs to its end: outside a transaction, a
+   * write (`INSERT … RETURNING`) commits when its statement ends, and `StatementSync.get()` stops
+   * at the first row and drops the error of that commit (a full disk), so the row would be
+   * reported written and yet be rolled back.
+   */
   get(sql: string, ...params: Param[]): Row | undefined {
-    return this.#statement(sql).get(...params.map(bind)) as Row | undefined;
+    return this.#checked(() => this.#statement(sql).all(...params.map(bind))[0] as Row | undefined);
   }
 
   /** Every row of a query. */
   all(sql: string, ...params: Param[]): Row[] {
-    return this.#statement(sql).all(...params.map(bind)) as Row[];
+    return this.#checked(() => this.#statement(sql).all(...params.map(bind)) as Row[]);
   }
 
   /** Runs a statement; returns how many rows it changed. */
   run(sql: string, ...params: Param[]): number {
-    return Number(this.#statement(sql).run(...params.map(bind)).changes);
+    return this.#checked(() => Number(this.#statement(sql).run(...params.map(bind)).changes));
   }
 
   /** See {@link transaction}; inside an open transaction, `fn` simply joins it. */
   tx<T>(fn: () => T): T {
-    return this.raw.isTransaction ? fn() : transaction(this.raw, fn);
+    return this.raw.isTransaction ? fn() : this.#checked(() => transaction(this.raw, fn));
   }
 
   /** Closes the connection (cached statements die with it). */

@@ -1,6 +1,6 @@
 /**
- * Schema steps 2 and 3: memory and expertise, then the group's tables. Their repositories come
- * with the memory and group work; the tables are here so that every process agrees on one schema.
+ * Schema steps 2 to 6: memory and expertise, the group's tables, and later additions. Repositories
+ * come with the work that uses them; the tables are here so that every process agrees on one schema.
  *
  * @module
  */
@@ -193,4 +193,25 @@ ALTER TABLE scheduled_jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'cli'
  */
 export const APPROVAL_ALIVE_SQL = `
 ALTER TABLE approval_requests ADD COLUMN alive_at TEXT;
+`;
+
+/**
+ * Step 6: who holds each session, so that one session's turns run one at a time across the
+ * processes sharing a KAFCLAW_HOME. A holder renews its lease while its turn runs.
+ */
+export const SESSION_LEASE_SQL = `
+CREATE TABLE session_leases (
+  session_key TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  lease_until TEXT NOT NULL,
+  taken_at TEXT NOT NULL
+);
+`;
+
+/**
+ * Step 7: chunks indexed by embedding model, so that asking whether any chunk holds another
+ * model's vector (before every vector search) reads a few index pages instead of every chunk.
+ */
+export const MEMORY_MODEL_SQL = `
+CREATE INDEX memory_chunks_model ON memory_chunks (embedding_model);
 `;

@@ -9,7 +9,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { transaction } from "./_db.ts";
 import { CORE_SQL } from "./_schema_core.ts";
-import { APPROVAL_ALIVE_SQL, GROUP_SQL, JOB_ORIGIN_SQL, MEMORY_SQL } from "./_schema_more.ts";
+import {
+  APPROVAL_ALIVE_SQL,
+  GROUP_SQL,
+  JOB_ORIGIN_SQL,
+  MEMORY_MODEL_SQL,
+  MEMORY_SQL,
+  SESSION_LEASE_SQL,
+} from "./_schema_more.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -28,6 +35,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "group", sql: GROUP_SQL },
   { version: 4, name: "job origin", sql: JOB_ORIGIN_SQL },
   { version: 5, name: "approval waiters", sql: APPROVAL_ALIVE_SQL },
+  { version: 6, name: "session leases", sql: SESSION_LEASE_SQL },
+  { version: 7, name: "memory by model", sql: MEMORY_MODEL_SQL },
 ];
 
 /** The schema version this code writes. */

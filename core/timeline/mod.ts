@@ -1,7 +1,8 @@
 /**
  * The timeline: KafClaw's SQLite database (`$KAFCLAW_HOME/timeline.db`, node:sqlite) with typed
  * repositories for trace spans, tasks, policy decisions, approvals, model usage, scheduled jobs,
- * settings, the protocol's replay ids, memory chunks and expertise. No SQL lives outside this folder.
+ * session leases, settings, the protocol's replay ids, memory chunks and expertise. No SQL lives
+ * outside this folder.
  *
  * The file is created 0600 (its folder 0700) and opened in WAL mode with a 5 s busy timeout and
  * foreign keys on, so several processes can share it; writes that must be atomic run in
@@ -26,31 +27,57 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { Db, prepareFile, restrict, SIBLINGS } from "./_db.ts";
+import { diskFullError } from "./disk.ts";
 import { bool, int, text } from "./_row.ts";
 import { ApprovalStore } from "./approvals.ts";
 import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
 import { ExpertiseStore } from "./expertise.ts";
 import { JobStore } from "./jobs.ts";
-import { MemoryStore } from "./memory.ts";
+import { MemoryStore } from "./chunks.ts";
 import { migrate } from "./migrations.ts";
 import { ReplayTable } from "./replay.ts";
+import { SessionLeaseStore } from "./session_leases.ts";
 import { SettingStore } from "./settings.ts";
 import { TaskStore } from "./tasks.ts";
 import { UsageLog } from "./usage.ts";
 
 export * from "./approvals.ts";
 export * from "./decisions.ts";
+export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
 export * from "./jobs.ts";
-export * from "./memory.ts";
+export * from "./chunks.ts";
 export * from "./migrations.ts";
 export * from "./replay.ts";
+export * from "./session_leases.ts";
 export * from "./settings.ts";
 export * from "./tasks.ts";
 export * from "./types.ts";
 export * from "./usage.ts";
+
+/** How much of the database file SQLite maps into memory for reading (256 MiB). */
+const MMAP_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Puts the database in WAL mode (it stays so, in the file). While another connection writes the
+ * file (several processes opening and migrating a new timeline at once), SQLite refuses the switch
+ * at once, without waiting out its busy timeout: retried until that timeout has passed.
+ */
+function enableWal(raw: DatabaseSync, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 5;; pause = Math.min(pause * 2, 100)) {
+    try {
+      raw.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      const locked = /database is locked/.test((error as Error).message);
+      if (!locked || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
+  }
+}
 
 /** Options of {@link Timeline.open}. */
 export interface TimelineOptions {
@@ -77,6 +104,65 @@ export interface TimelineInfo {
   readonly busyTimeoutMs: number;
   /** Whether this SQLite has FTS5 (the memory search needs it). */
   readonly fts5: boolean;
+  /** How many bytes of the file are read through a memory map (0 for `:memory:`). */
+  readonly mmapBytes: number;
+}
+
+/** What {@link checkTimeline} found. */
+export interface TimelineCheck {
+  /** True when SQLite's quick check found nothing wrong. */
+  readonly ok: boolean;
+  /** What it found wrong (at most 10 lines), or why the file could not be read. */
+  readonly problems: readonly string[];
+}
+
+function quickCheck(path: string, options: { readonly exclusive?: boolean } = {}): TimelineCheck {
+  const db = new DatabaseSync(path, { readOnly: !options.exclusive });
+  try {
+    if (options.exclusive) db.exec("PRAGMA query_only = ON; PRAGMA locking_mode = EXCLUSIVE");
+    const problems = db.prepare("PRAGMA quick_check(10)").all()
+      .map((row) => String(Object.values(row)[0]))
+      .filter((line) => line !== "ok");
+    return { ok: problems.length === 0, problems };
+  } finally {
+    db.close();
+  }
+}
+
+const DAMAGED = /malformed|not a database|corrupt/i;
+
+function walSize(path: string): number {
+  try {
+    return Deno.statSync(`${path}-wal`).size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+}
+
+/**
+ * Runs SQLite's `PRAGMA quick_check` on a timeline file, read-only, so it changes nothing. On a
+ * full disk SQLite cannot make the shared-memory file a WAL reader needs; a database with nothing
+ * in its WAL is then checked holding the file alone for that moment (the WAL index kept in
+ * memory). With pages in its WAL, a full disk is thrown as DiskFullError.
+ */
+export function checkTimeline(path: string): TimelineCheck {
+  try {
+    return quickCheck(path);
+  } catch (error) {
+    const full = diskFullError(error, path);
+    if (!full) {
+      // What SQLite says of a damaged file is a finding; anything else (busy, no permission) not.
+      if (!DAMAGED.test((error as Error).message)) throw error;
+      return { ok: false, problems: [(error as Error).message] };
+    }
+    if (walSize(path) > 0) throw full;
+  }
+  try {
+    return quickCheck(path, { exclusive: true });
+  } catch (error) {
+    throw diskFullError(error, path) ?? error;
+  }
 }
 
 /** An open timeline database and its repositories. Close it, or hold it with `using`. */
@@ -95,6 +181,8 @@ export class Timeline implements Disposable {
   readonly usage: UsageLog;
   /** Scheduled jobs and their leases. */
   readonly jobs: JobStore;
+  /** Which process runs each session's turn. */
+  readonly sessionLeases: SessionLeaseStore;
   /** Runtime settings. */
   readonly settings: SettingStore;
   /** The protocol's replay ids. */
@@ -114,6 +202,7 @@ export class Timeline implements Disposable {
     this.approvals = new ApprovalStore(db);
     this.usage = new UsageLog(db);
     this.jobs = new JobStore(db);
+    this.sessionLeases = new SessionLeaseStore(db);
     this.settings = new SettingStore(db);
     this.replay = new ReplayTable(db);
     this.memory = new MemoryStore(db);
@@ -122,26 +211,34 @@ export class Timeline implements Disposable {
 
   /**
    * Opens (creating if needed) and migrates a timeline database. Throws TimelineVersionError for
-   * a database from a newer KafClaw, and an Error naming the step when a migration fails.
+   * a database from a newer KafClaw, an Error naming the step when a migration fails, and a
+   * DiskFullError when the disk is full.
    */
   static open(path: string, options: TimelineOptions = {}): Timeline {
-    prepareFile(path);
-    const raw = new DatabaseSync(path, {
-      timeout: options.busyTimeoutMs ?? 5000,
-      allowExtension: options.extensions !== undefined,
-    });
+    let raw: DatabaseSync;
     try {
-      raw.exec("PRAGMA journal_mode = WAL");
+      prepareFile(path);
+      raw = new DatabaseSync(path, {
+        timeout: options.busyTimeoutMs ?? 5000,
+        allowExtension: options.extensions !== undefined,
+      });
+    } catch (error) {
+      throw diskFullError(error, path) ?? error;
+    }
+    try {
+      enableWal(raw, options.busyTimeoutMs ?? 5000);
       raw.exec("PRAGMA synchronous = NORMAL");
       raw.exec("PRAGMA foreign_keys = ON");
+      // Vector and full-text scans of memory read pages through the map, not copies of them.
+      raw.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
       options.extensions?.(raw);
       migrate(raw, { path });
     } catch (error) {
       raw.close();
-      throw error;
+      throw diskFullError(error, path) ?? error;
     }
     if (path !== ":memory:") { for (const suffix of SIBLINGS) restrict(path + suffix); }
-    return new Timeline(path, new Db(raw, options.now ?? (() => new Date())));
+    return new Timeline(path, new Db(raw, options.now ?? (() => new Date()), path));
   }
 
   /**
@@ -155,6 +252,7 @@ export class Timeline implements Disposable {
   /** The database's settings and capabilities. */
   info(): TimelineInfo {
     const one = (sql: string) => this.#db.get(sql)!;
+    const mmap = this.#db.get("PRAGMA mmap_size"); // no row for `:memory:`
     return {
       path: this.path,
       schemaVersion: int(one("PRAGMA user_version"), "user_version"),
@@ -163,6 +261,7 @@ export class Timeline implements Disposable {
       foreignKeys: bool(one("PRAGMA foreign_keys"), "foreign_keys"),
       busyTimeoutMs: int(one("PRAGMA busy_timeout"), "timeout"),
       fts5: bool(one("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS f"), "f"),
+      mmapBytes: mmap === undefined ? 0 : int(mmap, "mmap_size"),
     };
   }
 

@@ -9,9 +9,14 @@ const root = new URL("../../", import.meta.url).pathname;
 
 /**
  * `scripts/kafclaw ARGS` as a command with a clean environment plus `env` (PATH, HOME and
- * DENO_DIR kept), stdin closed and the output piped; spawn it for a long-running subcommand.
+ * DENO_DIR kept), stdin closed (or piped) and the output piped; spawn it for a long-running
+ * subcommand.
  */
-export function kafclawCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
+export function kafclawCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { readonly stdin?: "piped" | "null" } = {},
+): Deno.Command {
   return new Deno.Command(`${root}scripts/kafclaw`, {
     args,
     env: {
@@ -21,7 +26,7 @@ export function kafclawCommand(args: string[], env: Record<string, string> = {})
       ...env,
     },
     clearEnv: true,
-    stdin: "null",
+    stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
   });

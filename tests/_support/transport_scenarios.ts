@@ -51,8 +51,11 @@ export async function roundTrip(cluster: Cluster): Promise<void> {
     await waitFor(() => new Set(got.map(text)).size === 10, "10 records", {
       state: () => got.length,
     });
-    const first = got[0]!;
-    assert.equal(new TextDecoder().decode(first.headers["kc-key-id"]), "agent-a");
+    for (const r of got) {
+      const { i } = JSON.parse(text(r)) as { i: number };
+      assert.equal(r.key, `task-${i % 2}`, `the key of record ${i}`);
+      assert.equal(new TextDecoder().decode(r.headers["kc-key-id"]), "agent-a");
+    }
     for (const key of ["task-0", "task-1"]) {
       const seq = got.filter((r) => r.key === key).map((r) => JSON.parse(text(r)).i as number);
       const distinct = seq.filter((v, i) => seq.indexOf(v) === i);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Timeline } from "../../core/timeline/mod.ts";
 import { type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
+import { Child } from "../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 
 /** How long anything may take on a slow machine; polls end as soon as the thing happens. */
@@ -22,45 +23,9 @@ async function eventually(what: string, check: () => boolean): Promise<void> {
 }
 
 /** A `kafclaw cron serve` process whose output is collected as it comes. */
-class Serve implements AsyncDisposable {
-  stdout = "";
-  stderr = "";
-  readonly #child: Deno.ChildProcess;
-  readonly #reading: Promise<unknown>;
-
+class Serve extends Child {
   constructor(env: Record<string, string>, args: string[] = []) {
-    this.#child = kafclawCommand(["cron", "serve", ...args], env).spawn();
-    this.#reading = Promise.all([
-      this.#collect(this.#child.stdout, (t) => this.stdout += t),
-      this.#collect(this.#child.stderr, (t) => this.stderr += t),
-    ]);
-  }
-
-  async #collect(stream: ReadableStream<Uint8Array>, add: (text: string) => void) {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) add(text);
-  }
-
-  /** Waits until stdout (or stderr) matches `pattern`. */
-  async until(pattern: RegExp, on: "stdout" | "stderr" = "stdout"): Promise<void> {
-    await eventually(`${pattern} on ${on}; got:\n${this.stdout}\n${this.stderr}`, () => {
-      return pattern.test(this[on]);
-    });
-  }
-
-  /** Sends `signal` and waits for the exit. */
-  async stop(signal: Deno.Signal = "SIGTERM"): Promise<number> {
-    this.#child.kill(signal);
-    const { code } = await this.#child.status;
-    await this.#reading;
-    return code;
-  }
-
-  async [Symbol.asyncDispose]() {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch { /* already ended */ }
-    await this.#child.status;
-    await this.#reading;
+    super(kafclawCommand(["cron", "serve", ...args], env));
   }
 }
 
@@ -106,11 +71,16 @@ interface ListedJob {
   nextRunAt: string;
 }
 
-/** A job as `kafclaw cron list --json` shows it. */
-async function listed(env: Record<string, string>, name: string): Promise<ListedJob> {
+/** Every job as `kafclaw cron list --json` shows them. */
+async function listedAll(env: Record<string, string>): Promise<ListedJob[]> {
   const r = await kafclaw(["cron", "list", "--json"], env);
   assert.equal(r.code, 0, r.stderr);
-  const job = (JSON.parse(r.stdout) as ListedJob[]).find((j) => j.name === name);
+  return JSON.parse(r.stdout) as ListedJob[];
+}
+
+/** A job as `kafclaw cron list --json` shows it. */
+async function listed(env: Record<string, string>, name: string): Promise<ListedJob> {
+  const job = (await listedAll(env)).find((j) => j.name === name);
   assert.ok(job, `job ${name} is listed`);
   return job;
 }
@@ -239,4 +209,64 @@ Deno.test("cron serve refuses with scheduler.enabled false and says how to turn 
     stderr: "kafclaw: scheduler.enabled is false, so no jobs run; turn it on with " +
       "kafclaw config set scheduler.enabled true\n",
   });
+});
+
+Deno.test("cron serve applies scheduler.jobs when config.json changes, and names what needs a restart", async () => {
+  await using t = await setUp([]);
+  const config = `${t.home}/config.json`;
+  const jobs = (names: string[]) =>
+    JSON.stringify(names.map((name) => ({ name, schedule: "0 0 1 1 *", message: `Do ${name}` })));
+  let r = await kafclaw(["config", "set", "scheduler.jobs", jobs(["first"])], t.env);
+  assert.equal(r.code, 0, r.stderr);
+  await using serve = new Serve(t.env);
+  await serve.until(READY, "stderr");
+  r = await kafclaw(["config", "set", "scheduler.jobs", jobs(["second"])], t.env);
+  assert.equal(r.code, 0, r.stderr);
+  await serve.until(/changed: scheduler\.jobs applied/, "stderr");
+  assert.match(
+    serve.stderr,
+    new RegExp(
+      `^kafclaw: ${config} changed: scheduler.jobs applied: added second; removed first$`,
+      "m",
+    ),
+  );
+  assert.deepEqual((await listedAll(t.env)).map((j) => j.name), ["second"]);
+  r = await kafclaw(["config", "set", "model.maxTokens", "1234"], t.env);
+  assert.equal(r.code, 0, r.stderr);
+  await serve.until(/restart cron serve/, "stderr");
+  assert.match(
+    serve.stderr,
+    new RegExp(
+      `^kafclaw: ${config} also changed model.maxTokens: restart cron serve to apply it$`,
+      "m",
+    ),
+  );
+  // SIGHUP reads it again at once.
+  serve.process.kill("SIGHUP");
+  await serve.until(/SIGHUP: read .* again: no job changed/, "stderr");
+  // A config others could write is not applied, and serve says why.
+  await Deno.writeTextFile(config, JSON.stringify({ scheduler: { jobs: [] } }));
+  await Deno.chmod(config, 0o666);
+  await serve.until(/not applied/, "stderr");
+  assert.match(
+    serve.stderr,
+    /changed but was not applied: Cannot use .*config\.json: others can write it \(mode 666\); fix it with chmod 600 /,
+  );
+  using timeline = Timeline.open(`${t.home}/timeline.db`);
+  assert.deepEqual(timeline.jobs.list().map((j) => j.name), ["second"], "jobs kept");
+  assert.equal(await serve.stop(), 0, serve.stderr);
+});
+
+Deno.test("cron and agent refuse a config.json that others can write, naming the fix", async () => {
+  await using t = await setUp([]);
+  const config = `${t.home}/config.json`;
+  await Deno.writeTextFile(config, "{}\n");
+  await Deno.chmod(config, 0o666);
+  const expected = `kafclaw: Cannot use ${config}: others can write it (mode 666); ` +
+    `fix it with chmod 600 ${config}\n`;
+  for (const args of [["cron", "serve"], ["cron", "list"], ["agent", "-m", "hi"]]) {
+    const r = await kafclaw(args, t.env);
+    assert.deepEqual([r.code, r.stderr, r.stdout], [1, expected, ""], args.join(" "));
+  }
+  assert.equal(t.llm.chatRequests().length, 0);
 });

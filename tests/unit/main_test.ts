@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { CliError, UsageError } from "../../cli/mod.ts";
+import { Cancelled, CliError, Terminated, UsageError } from "../../cli/mod.ts";
 import { UnknownAgentError } from "../../core/agent/profile.ts";
-import { ConfigError, ConfigKeyError } from "../../core/config/mod.ts";
+import { ConfigError, ConfigKeyError, UntrustedConfigError } from "../../core/config/mod.ts";
 import { CronSyntaxError } from "../../core/cron/mod.ts";
 import { OnboardError } from "../../core/agent/onboard.ts";
 import { MemoryError } from "../../core/memory/mod.ts";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { ProviderError, ProviderNotConfiguredError } from "../../core/provider/mod.ts";
+import { DiskFullError } from "../../core/timeline/mod.ts";
 import { FS_HELPER_ARG, SandboxError } from "../../core/tools/sandbox/mod.ts";
 import { EXIT_CODES, reportError } from "../../main.ts";
 
@@ -18,6 +19,11 @@ function report(error: unknown, debug = false) {
 
 Deno.test("a usage error exits 2 with its one-line reason", () => {
   assert.deepEqual(report(new UsageError("bad flag")), { code: 2, text: "kafclaw: bad flag" });
+});
+
+Deno.test("a command stopped by a signal exits 130 for Ctrl-C and 143 for SIGTERM", () => {
+  assert.deepEqual(report(new Cancelled()), { code: 130, text: "kafclaw: cancelled" });
+  assert.deepEqual(report(new Terminated()), { code: 143, text: "kafclaw: stopped (SIGTERM)" });
 });
 
 Deno.test("a runtime error exits 1; --debug adds the cause's stack", () => {
@@ -49,6 +55,10 @@ Deno.test("every error class a user can meet has its exit code in main.ts, by it
       1,
     ],
     [new SandboxError("x"), 1],
+    [new UntrustedConfigError("x", "chmod 600 x"), 1],
+    [new DiskFullError("/home", 0), 1],
+    [new Cancelled(), 130],
+    [new Terminated(), 143],
   ];
   for (const [error, code] of errors) {
     assert.equal(EXIT_CODES[error.name], code, error.name);

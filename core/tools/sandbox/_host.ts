@@ -157,6 +157,31 @@ function adoptable(info: Deno.FileInfo, owner: { uid: number; gid: number }): bo
   return info.isDirectory || info.isSymlink || info.nlink === 1;
 }
 
+/**
+ * Why the sandbox's uid cannot run the file helper's binary, or null when it can (or when this
+ * process may not look). As root the sandbox runs it as `drop`: the folders above it are opened
+ * for that uid inside the sandbox, wherever the checkout is, but the file's own mode must let the
+ * uid execute it, which a Deno installed under umask 077 does not.
+ */
+export async function helperBlocked(
+  path: string,
+  drop: { uid: number; gid: number },
+): Promise<string | null> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return null;
+    if (error instanceof Deno.errors.NotFound) return `${JSON.stringify(path)} does not exist`;
+    throw error;
+  }
+  const mode = (info.mode ?? 0o755) & 0o7777;
+  const execute = info.uid === drop.uid ? 0o100 : info.gid === drop.gid ? 0o010 : 0o001;
+  if ((mode & execute) !== 0) return null;
+  return `${JSON.stringify(path)} cannot be run by uid ${drop.uid} ` +
+    `(mode ${mode.toString(8).padStart(4, "0")}; chmod a+rx makes it runnable)`;
+}
+
 /** The uid this process runs as, read from a folder it just created (needs no sys permission). */
 export async function ownUid(createdDir: string): Promise<number | null> {
   return (await Deno.stat(createdDir)).uid;

@@ -20,6 +20,7 @@ import {
 import {
   adoptWorkspace,
   gitGuard,
+  helperBlocked,
   needsAdoption,
   ownUid,
   systemLayout,
@@ -97,8 +98,15 @@ export class BwrapSandbox implements Sandbox {
       const system = await systemLayout();
       const root = (await ownUid(`${stateDir}/etc`)) === 0;
       const drop = root ? { uid: config.uid, gid: config.gid } : null;
-      if (drop !== null && needsAdoption(workspace, drop)) {
-        await adoptWorkspace(workspace, system, drop);
+      if (drop !== null) {
+        // Without its file helper the sandbox would run commands but fail every file tool.
+        const blocked = await helperBlocked(config.helper.path, drop);
+        if (blocked !== null) {
+          throw new SandboxError(`Cannot start the file helper: ${blocked}`, {
+            code: "unavailable",
+          });
+        }
+        if (needsAdoption(workspace, drop)) await adoptWorkspace(workspace, system, drop);
       }
       const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
       if (options.checked) return sandbox;

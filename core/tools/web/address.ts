@@ -76,8 +76,8 @@ export function parseIpv6(text: string): Uint8Array | undefined {
     }
     return out;
   };
-  const head = groups(halves[0] ?? "");
-  const tail = halves.length === 2 ? groups(halves[1] ?? "") : [];
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
   if (head === undefined || tail === undefined) return undefined;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
@@ -92,21 +92,20 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 
 function classifyV4(value: number): AddressClass {
   for (const [base, bits, cls] of V4_RULES) {
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    const mask = 2 ** 32 - 2 ** (32 - bits); // the top `bits` bits, none for /0
     if (((value & mask) >>> 0) === base) return cls;
   }
   return "public";
 }
 
 const embeddedV4 = (b: Uint8Array, at: number) =>
-  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>>
-  0;
+  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[], bits: number): boolean {
   for (let bit = 0; bit < bits; bit++) {
     const i = bit >> 3;
     const mask = 0x80 >> (bit & 7);
-    if (((bytes[i] ?? 0) & mask) !== ((prefix[i] ?? 0) & mask)) return false;
+    if ((bytes[i]! & mask) !== ((prefix[i] ?? 0) & mask)) return false;
   }
   return true;
 }

@@ -163,6 +163,11 @@ Deno.test("the guard: external turns start untrusted, budgets refuse, odd argume
   assert.equal(denied.isError, true);
   assert.match(denied.content, /not on the list of allowed senders/);
   const owner = g.begin({ sessionKey: "cli:x", origin: OWNER, text: "go" }, inner);
+  // A tool nobody registered runs nothing and decides nothing: the registry names the tools.
+  const unknown = await owner.tools.run("launch", "{}", ctx);
+  assert.equal(unknown.isError, true);
+  assert.match(unknown.content, /launch/);
+  assert.equal(t.decisions.list().items.length, 1, "only the stranger's deploy was decided");
   // An unpriced model costs nothing; a priced one spends the day's budget, and the next call stops.
   await owner.provider.chat({ messages: [] });
   await owner.provider.chat({ messages: [] });

@@ -293,7 +293,8 @@ function recordingDoor(
       runTurn: (request) => {
         turns.push(request);
         const usage = { promptTokens: 0, completionTokens: 0 };
-        return Promise.resolve({ content: "ok", stopped: "answer", iterations: 1, usage });
+        const taint = request.origin.taint;
+        return Promise.resolve({ content: "ok", stopped: "answer", iterations: 1, usage, taint });
       },
     },
     approvals: {
@@ -482,6 +483,7 @@ Deno.test("a job goes through the door as the owner's own, in its session; no an
           stopped: "max_iterations" as const,
           iterations: 20,
           usage: { promptTokens: 0, completionTokens: 0 },
+          taint: "trusted" as const,
         },
       }),
   });

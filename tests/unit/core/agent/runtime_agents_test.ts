@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { createAgentRuntime } from "../../../../core/agent/runtime.ts";
 import { resolveConfig } from "../../../../core/config/mod.ts";
+import { ProviderNotConfiguredError } from "../../../../core/provider/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 
 const spawn = (id: string, agentId: string) => ({
@@ -122,6 +123,42 @@ Deno.test("a server in mcp.json that is wrong stops the start, naming the file a
           `Cannot use ${home}/mcp.json: Invalid MCP server settings at "docs.url"`,
         ),
     );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("an agent that cannot start leaves nothing behind: a route to no provider, a sandbox that fails", async () => {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-start-" });
+  try {
+    const env = {
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    };
+    const routed = resolveConfig({
+      home,
+      env: {
+        ...env,
+        KAFCLAW_POLICY_SENSITIVITY: JSON.stringify([
+          { name: "health", keywords: ["diagnosis"], routeTo: "groq/llama-3" },
+        ]),
+      },
+    });
+    await assert.rejects(
+      () => createAgentRuntime(routed, {}),
+      (e: Error) =>
+        e instanceof ProviderNotConfiguredError &&
+        e.message.startsWith('policy.sensitivity rule "health" routes to groq/llama-3'),
+    );
+    await assert.rejects(
+      () =>
+        createAgentRuntime(resolveConfig({ home, env }), {
+          openSandbox: () => Promise.reject(new Error("no sandbox here")),
+        }),
+      /no sandbox here/,
+    );
+    const left = [...Deno.readDirSync(`${home}/run`)].map((e) => e.name);
+    assert.deepEqual(left, [], "the sandbox's folder is removed");
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
-import { sessionFileName, SessionStore } from "../../../../core/agent/sessions.ts";
-
-async function store() {
-  const dir = await Deno.makeTempDir({ prefix: "kafclaw-sessions-" });
-  return {
-    dir: `${dir}/sessions`,
-    store: new SessionStore(`${dir}/sessions`, { now: () => new Date("2026-11-25T10:00:00Z") }),
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
-  };
-}
+import { sessionFileName } from "../../../../core/agent/sessions.ts";
+import { tempSessions as store } from "./_sessions.ts";
 
 Deno.test("session keys become safe file names that never collide", async () => {
   assert.equal(await sessionFileName("plain-key_1"), "plain-key_1.jsonl");

@@ -23,6 +23,9 @@ Deno.test("doctor passes a configured standalone agent with a working sandbox", 
     ["policy", "ok"],
     ["mode", "ok"],
     ["sandbox", "ok"],
+    ["disk", "ok"],
+    ["database", "ok"],
+    ["sessions", "ok"],
   ]);
   assert.match(results[0]!.detail, /no config file yet/);
   assert.equal(
@@ -134,4 +137,18 @@ Deno.test("doctor checks the default agent's models, sensitivity routes and pric
   );
   assert.match(policy.hint!, /routeTo/);
   assert.equal(unreachable.find((r) => r.check === "provider")!.status, "fail");
+});
+
+Deno.test("doctor fails a config.json that others can write, as agent and cron refuse it", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  await Deno.writeTextFile(path, "{}");
+  await Deno.chmod(path, 0o666);
+  const results = await runDoctor({ env: { KAFCLAW_HOME: home.path }, probe: working });
+  assert.deepEqual(results.find((r) => r.check === "config file"), {
+    check: "config file",
+    status: "fail",
+    detail: `Cannot use ${path}: others can write it (mode 666)`,
+    hint: `chmod 600 ${path}`,
+  });
 });

@@ -10,6 +10,7 @@ import {
   TimelineVersionError,
 } from "../../../../core/timeline/mod.ts";
 import { otherProcess, tempDir, tempTimeline, TIMELINE_URL } from "./_helpers.ts";
+import { waitFor } from "../../../_support/wait.ts";
 
 const mode = (path: string) => Deno.statSync(path).mode! & 0o777;
 
@@ -53,6 +54,7 @@ Deno.test("opening an empty file applies every migration and sets WAL, busy time
   assert.equal(info.foreignKeys, true);
   assert.equal(info.busyTimeoutMs, 5000);
   assert.equal(info.fts5, true);
+  assert.equal(info.mmapBytes, 256 * 1024 * 1024);
   assert.equal(info.path, t.path);
   assert.match(info.sqliteVersion, /^3\.\d+\.\d+$/);
   t.timeline.close();
@@ -206,6 +208,7 @@ Deno.test("the database and its WAL files are 0600 in a 0700 folder", async () =
 Deno.test("an in-memory timeline works for tests of other modules", () => {
   using timeline = Timeline.open(":memory:");
   assert.equal(timeline.info().journalMode, "memory");
+  assert.equal(timeline.info().mmapBytes, 0);
   timeline.settings.set("a", "b");
   assert.equal(timeline.settings.get("a"), "b");
   timeline.close();
@@ -273,4 +276,47 @@ Deno.test("processes that open a new file at once migrate it exactly once", asyn
   assert.deepEqual(outputs, Array(4).fill(String(SCHEMA_VERSION)));
   using timeline = Timeline.open(path);
   assert.equal(timeline.info().schemaVersion, SCHEMA_VERSION);
+});
+
+/** A writer on another thread, holding `path` in a write transaction (see the worker). */
+async function writer(path: string, holdMs?: number) {
+  const worker = new Worker(new URL("./_writer_worker.ts", import.meta.url), { type: "module" });
+  const said: string[] = [];
+  const writing = new Promise<void>((resolve) => {
+    worker.onmessage = (e) => {
+      said.push(e.data);
+      if (e.data === "writing") resolve();
+    };
+  });
+  worker.postMessage({ path, ...(holdMs === undefined ? {} : { holdMs }) });
+  await writing;
+  return { said, [Symbol.dispose]: () => worker.terminate() };
+}
+
+/** A database file in the default journal mode with one table, as another process left it. */
+function seeded(path: string): string {
+  const db = new DatabaseSync(path);
+  db.exec("CREATE TABLE seed (a)");
+  db.close();
+  return path;
+}
+
+Deno.test("opening a file while another process writes it retries the switch to WAL", async () => {
+  await using d = await tempDir();
+  {
+    // SQLite refuses the switch at once, without its busy timeout, while another connection
+    // writes (several processes migrating a new file at once): the open retries until it is free.
+    const path = seeded(`${d.dir}/timeline.db`);
+    using w = await writer(path, 150);
+    using timeline = Timeline.open(path, { busyTimeoutMs: 10_000 });
+    assert.equal(timeline.info().journalMode, "wal");
+    assert.equal(timeline.info().schemaVersion, SCHEMA_VERSION);
+    await waitFor(() => w.said.length === 2, "the writer to let go");
+  }
+  {
+    // A writer that never lets go: after the busy timeout the open fails, naming the lock.
+    const path = seeded(`${d.dir}/other.db`);
+    using _w = await writer(path);
+    assert.throws(() => Timeline.open(path, { busyTimeoutMs: 200 }), /database is locked/);
+  }
 });

@@ -29,11 +29,16 @@ async function chownTree(path: string, uid: number): Promise<void> {
   for await (const entry of Deno.readDir(path)) await chownTree(`${path}/${entry.name}`, uid);
 }
 
-/** A Deno binary uid 65534 can run: this one, or a copy in `scratch`. */
+/**
+ * A Deno binary uid 65534 can run: this one, or a copy in `scratch` when the checkout sits where
+ * that uid cannot go (a 0700 folder). Asked with `test -x` run as that uid: setpriv itself still
+ * starts a program as root would, so `setpriv ... deno --version` runs where the sandbox's own
+ * bwrap, started by the child, cannot bind the same path.
+ */
 async function denoForNobody(scratch: string): Promise<string> {
   const here = Deno.execPath();
   const probe = await new Deno.Command("setpriv", {
-    args: [...AS_NOBODY_ARGS, here, "--version"],
+    args: [...AS_NOBODY_ARGS, "test", "-x", here],
     stdout: "null",
     stderr: "null",
   }).output();

@@ -5,6 +5,7 @@ import {
   probeSandbox,
   resolveSandboxOptions,
   SandboxError,
+  WorkerSandbox,
 } from "../../../../../core/tools/sandbox/mod.ts";
 import { explainFailure } from "../../../../../core/tools/sandbox/probe.ts";
 import { needsAdoption } from "../../../../../core/tools/sandbox/_host.ts";
@@ -136,4 +137,27 @@ Deno.test("sandbox options are checked and filled once", () => {
     new RangeError("Cannot use sandbox option limits.memoryBytes: -1 is not a positive integer"),
   );
   assert.throws(() => resolveSandboxOptions({ uid: 0 }), RangeError);
+});
+
+Deno.test("as root, a file helper the sandbox's uid cannot run leaves bubblewrap, saying why", {
+  ignore: Deno.uid() !== 0 || Deno.build.os !== "linux",
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kafclaw-helper-mode-" });
+  try {
+    // A Deno installed under umask 077: only root may run it; the file helper runs as 65534.
+    await Deno.writeTextFile(`${dir}/deno`, "#!/bin/sh\n", { mode: 0o700 });
+    await Deno.chmod(`${dir}/deno`, 0o700);
+    await using sandbox = await openSandbox(`${dir}/workspace`, { denoPath: `${dir}/deno` });
+    assert.ok(sandbox instanceof WorkerSandbox);
+    assert.equal(
+      sandbox.reason,
+      `Cannot start the file helper: "${dir}/deno" cannot be run by uid 65534 ` +
+        "(mode 0700; chmod a+rx makes it runnable)",
+    );
+    await Deno.chmod(`${dir}/deno`, 0o755);
+    await using runnable = await openSandbox(`${dir}/workspace`, { denoPath: `${dir}/deno` });
+    assert.equal(runnable.kind, "bwrap");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

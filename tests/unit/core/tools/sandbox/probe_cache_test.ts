@@ -72,9 +72,16 @@ Deno.test({
   // The launcher grants reading exactly the files the check looks at.
   assert.deepEqual(BWRAP_CANDIDATES, SANDBOX_PROBE_READS);
   const inputs = (await probeInputs("/w", 1000))!;
-  const [path, info] = await Promise.any(
-    BWRAP_CANDIDATES.map(async (p) => [p, await Deno.stat(p)] as const),
-  );
+  // The first of them on the sandbox's PATH that exists is the one it runs.
+  let found: [string, Deno.FileInfo] | undefined;
+  for (const candidate of BWRAP_CANDIDATES) {
+    const info = await Deno.stat(candidate).catch(() => undefined);
+    if (info) {
+      found = [candidate, info];
+      break;
+    }
+  }
+  const [path, info] = found!;
   const times = `${info.mtime?.getTime()} ${info.ctime?.getTime()}`;
   assert.ok(inputs.includes(`bwrap ${path} ${info.dev}:${info.ino} ${info.size} ${times}`));
   assert.ok(inputs.includes(`kernel ${Deno.osRelease()}`));

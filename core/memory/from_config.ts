@@ -20,8 +20,8 @@ import {
   type VectorSupport,
 } from "./sqlite_vec.ts";
 
-/** Options of {@link openTimeline}. */
-export interface OpenTimelineOptions extends Omit<TimelineOptions, "extensions"> {
+/** Options of {@link openWithVectors}. */
+export interface OpenWithVectorsOptions extends Omit<TimelineOptions, "extensions"> {
   /** Where sqlite-vec comes from; `false` to not load it. */
   readonly sqliteVec?: SqliteVecOptions | false;
 }
@@ -32,15 +32,15 @@ export interface OpenTimelineOptions extends Omit<TimelineOptions, "extensions">
  *
  * @example
  * ```ts
- * import { openTimeline } from "./open.ts";
- * const { timeline, vectors } = openTimeline(":memory:");
+ * import { openWithVectors } from "./from_config.ts";
+ * const { timeline, vectors } = openWithVectors(":memory:");
  * console.assert(vectors.available || typeof vectors.reason === "string");
  * timeline.close();
  * ```
  */
-export function openTimeline(
+export function openWithVectors(
   path: string,
-  options: OpenTimelineOptions = {},
+  options: OpenWithVectorsOptions = {},
 ): { timeline: Timeline; vectors: VectorSupport } {
   const { sqliteVec, ...timelineOptions } = options;
   if (sqliteVec === false) {
@@ -86,6 +86,12 @@ export function memoryEmbedder(
 export interface MemoryFromConfigOptions
   extends Omit<MemoryOptions, "embedder" | "embedderReason" | "dimension"> {
   readonly embedderOptions?: EmbedderOptions;
+  /**
+   * Applied to every text before it goes to the embedding model, which is a provider like the
+   * chat model: the agent passes its secret redactor, so that a configured secret in a message,
+   * a tool result or a soul file never reaches it. Memory itself keeps the text as it was.
+   */
+  readonly redact?: (text: string) => string;
 }
 
 /**
@@ -97,9 +103,19 @@ export function memoryFromConfig(
   config: ProviderConfig,
   options: MemoryFromConfigOptions = {},
 ): Memory {
-  const { embedderOptions, ...rest } = options;
+  const { embedderOptions, redact, ...rest } = options;
+  const embedding = memoryEmbedder(config, embedderOptions);
+  const { embedder } = embedding;
   return new Memory(timeline, {
-    ...memoryEmbedder(config, embedderOptions),
+    ...embedding,
+    ...(embedder && redact
+      ? {
+        embedder: {
+          model: embedder.model,
+          embed: (texts, call) => embedder.embed(texts.map((text) => redact(text)), call),
+        },
+      }
+      : {}),
     dimension: config.memory.embedding.dimension,
     maxResults: config.memory.search.maxResults,
     minScore: config.memory.search.minScore,

@@ -1,0 +1,61 @@
+/**
+ * SIGINT and SIGTERM for a command that runs turns (`kafclaw agent`). Ctrl-C cancels the turn in
+ * flight; at the prompt it leaves. SIGTERM interrupts the turn in flight (recorded in its session
+ * as interrupted) and leaves. Leaving always goes through the command's cleanup, and the command
+ * then ends with {@link Cancelled} (SIGINT, exit 130) or {@link Terminated} (SIGTERM, exit 143).
+ *
+ * @module
+ */
+import { Interruption } from "../core/agent/mod.ts";
+import { Cancelled, Terminated } from "./_errors.ts";
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** The stop signals of one command; dispose of it to remove the listeners. */
+export class StopSignals implements Disposable {
+  /** The signal that asked the command to leave, once one did. */
+  received: "SIGINT" | "SIGTERM" | undefined;
+  readonly #leave = Promise.withResolvers<void>();
+  #turn: AbortController | undefined;
+  readonly #listeners = SIGNALS.map((signal) => [signal, () => this.#on(signal)] as const);
+
+  constructor() {
+    for (const [signal, listener] of this.#listeners) Deno.addSignalListener(signal, listener);
+  }
+
+  #on(signal: "SIGINT" | "SIGTERM"): void {
+    if (signal === "SIGINT" && this.#turn && !this.#turn.signal.aborted) {
+      return this.#turn.abort();
+    }
+    this.received ??= signal;
+    this.#turn?.abort(new Interruption(`kafclaw was stopped (${signal})`));
+    this.#leave.resolve();
+  }
+
+  /** Resolves when a signal asks the command to leave. */
+  get leaving(): Promise<void> {
+    return this.#leave.promise;
+  }
+
+  /** The signal of a new turn; ends with {@link endTurn}. */
+  startTurn(): AbortSignal {
+    this.#turn = new AbortController();
+    if (this.received) this.#turn.abort(new Interruption(`kafclaw was stopped (${this.received})`));
+    return this.#turn.signal;
+  }
+
+  /** The turn ended. */
+  endTurn(): void {
+    this.#turn = undefined;
+  }
+
+  /** Throws {@link Cancelled} or {@link Terminated} when a signal asked the command to leave. */
+  throwIfStopped(): void {
+    if (this.received === "SIGINT") throw new Cancelled();
+    if (this.received === "SIGTERM") throw new Terminated();
+  }
+
+  [Symbol.dispose](): void {
+    for (const [signal, listener] of this.#listeners) Deno.removeSignalListener(signal, listener);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * A session's JSONL file on disk: born with its one metadata line, appended whole or not at all,
+ * and read back line by line, keeping every good line even after a torn one.
+ *
+ * - Creation writes the metadata line to a temporary file and links it into place, so a file
+ *   exists only with its header, and of two processes creating one session only one header lands.
+ * - An append that fails (a full disk) truncates the file back to where it was; one cut short by
+ *   a crash leaves a torn last line, and the next append starts on a line of its own.
+ * - Reading skips a torn line, and finds a good line glued onto one (as older versions wrote).
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { diskFullError } from "../timeline/mod.ts";
+
+/** The records of a session file, and the lines (from 1) that could not be read. */
+export interface ParsedSessionFile {
+  readonly records: Record<string, unknown>[];
+  readonly unreadable: number[];
+}
+
+const encoder = new TextEncoder();
+const NEWLINE = 10;
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses a session file's text. A line that is not a JSON object is unreadable, unless it ends in
+ * one: a line appended after a torn one was glued onto it by older versions, and is kept.
+ */
+export function parseSessionText(text: string): ParsedSessionFile {
+  const records: Record<string, unknown>[] = [];
+  const unreadable: number[] = [];
+  text.split("\n").forEach((raw, index) => {
+    if (!raw.trim()) return;
+    const whole = parseObject(raw);
+    if (whole) return void records.push(whole);
+    unreadable.push(index + 1);
+    for (let at = raw.indexOf('{"', 1); at > 0; at = raw.indexOf('{"', at + 1)) {
+      const glued = parseObject(raw.slice(at));
+      if (glued) return void records.push(glued);
+    }
+  });
+  return { records, unreadable };
+}
+
+/**
+ * The records of a session file's last lines, read from its end in growing pieces until `enough`
+ * holds for them or the whole file is read, so a long session costs no more than its tail. Empty
+ * when the file does not exist.
+ */
+export async function tailRecords(
+  path: string,
+  enough: (records: readonly Record<string, unknown>[]) => boolean,
+): Promise<Record<string, unknown>[]> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  using _ = file;
+  const size = (await file.stat()).size;
+  for (let span = Math.min(size, 16 * 1024);; span = Math.min(size, span * 4)) {
+    const bytes = new Uint8Array(span);
+    await file.seek(size - span, Deno.SeekMode.Start);
+    for (let read = 0; read < span;) read += (await file.read(bytes.subarray(read))) ?? span;
+    let text = new TextDecoder().decode(bytes);
+    // Unless it starts the file, the first line is cut: it is read in the next, larger piece.
+    if (span < size) {
+      const cut = text.indexOf("\n");
+      text = cut < 0 ? "" : text.slice(cut + 1);
+    }
+    const { records } = parseSessionText(text);
+    if (span === size || enough(records)) return records;
+  }
+}
+
+/** Creates `path` holding `header` unless it exists; the file never exists without it. */
+async function createWithHeader(path: string, header: string): Promise<void> {
+  try {
+    await Deno.lstat(path);
+    return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  try {
+    await Deno.writeTextFile(temp, header, { createNew: true, mode: 0o600 });
+    await Deno.link(temp, path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  } finally {
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+async function endsWithNewline(file: Deno.FsFile, size: number): Promise<boolean> {
+  const last = new Uint8Array(1);
+  await file.seek(size - 1, Deno.SeekMode.Start);
+  return (await file.read(last)) === 1 && last[0] === NEWLINE;
+}
+
+/**
+ * Appends `text` (whole lines, each ending in a newline) to a session file, creating it with
+ * `header` (one line) first. Either every byte lands or the file is left as it was; a full disk
+ * is thrown as a DiskFullError naming the file.
+ */
+export async function appendLines(path: string, text: string, header: string): Promise<void> {
+  try {
+    await createWithHeader(path, header);
+    using file = await Deno.open(path, { read: true, append: true });
+    const size = (await file.stat()).size;
+    // An empty file (left by an older version) gets its header; a torn last line gets its end.
+    const start = size === 0 ? header : await endsWithNewline(file, size) ? "" : "\n";
+    const bytes = encoder.encode(start + text);
+    try {
+      for (let written = 0; written < bytes.length;) {
+        written += await file.write(bytes.subarray(written));
+      }
+    } catch (error) {
+      // Should even this fail, the next append starts a fresh line and reading skips the torn one.
+      await file.truncate(size).catch(() => {});
+      throw error;
+    }
+  } catch (error) {
+    throw diskFullError(error, path) ?? error;
+  }
+}

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import {
+  checkConfigTrust,
+  type ConfigFileChange,
+  watchConfigFile,
+} from "../../../../core/config/mod.ts";
+import { tempHome } from "./_helpers.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+Deno.test("a config.json that group or others can write is refused, naming the fix", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  await checkConfigTrust(path); // missing: nothing to refuse
+  await Deno.writeTextFile(path, "{}");
+  for (const mode of [0o600, 0o644, 0o640, 0o400]) {
+    await Deno.chmod(path, mode);
+    await checkConfigTrust(path);
+  }
+  for (const [mode, shown] of [[0o620, "620"], [0o602, "602"], [0o666, "666"]] as const) {
+    await Deno.chmod(path, mode);
+    await assert.rejects(() => checkConfigTrust(path), {
+      name: "UntrustedConfigError",
+      message:
+        `Cannot use ${path}: others can write it (mode ${shown}); fix it with chmod 600 ${path}`,
+    });
+  }
+});
+
+Deno.test("a config.json owned by another user is refused; root's is accepted", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  await Deno.writeTextFile(path, "{}", { mode: 0o600 });
+  const owner = (await Deno.stat(path)).uid!;
+  // As root the file is handed to nobody; otherwise this process pretends to be someone else.
+  if (owner === 0) await Deno.chown(path, 65534, 65534);
+  const stranger = owner === 0 ? 0 : owner + 1;
+  const fileOwner = owner === 0 ? 65534 : owner;
+  await assert.rejects(() => checkConfigTrust(path, { uid: stranger }), {
+    name: "UntrustedConfigError",
+    message: `Cannot use ${path}: it belongs to uid ${fileOwner}, not to you (uid ${stranger}); ` +
+      `fix it with chown ${stranger} ${path} && chmod 600 ${path}`,
+  });
+  await checkConfigTrust(path, { uid: fileOwner });
+  if (owner === 0) {
+    await Deno.chown(path, 0, 0);
+    await checkConfigTrust(path, { uid: 1000 });
+  }
+});
+
+Deno.test("watching config.json reports a change, a new file and SIGHUP, one at a time", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  const seen: ConfigFileChange[] = [];
+  using _ = watchConfigFile(path, async (why) => {
+    seen.push(why);
+    await new Promise((r) => setTimeout(r, 30));
+  }, { intervalMs: 20 });
+  await Deno.writeTextFile(path, "{}");
+  await waitFor(() => seen.length === 1, "the new file");
+  await Deno.writeTextFile(`${path}.tmp`, '{"a": 1}');
+  await Deno.rename(`${path}.tmp`, path);
+  await waitFor(() => seen.length === 2, "the replaced file");
+  Deno.kill(Deno.pid, "SIGHUP");
+  await waitFor(() => seen.length === 3, "SIGHUP");
+  assert.deepEqual(seen, ["changed", "changed", "SIGHUP"]);
+});
