@@ -166,3 +166,37 @@ Deno.test("damaged lists only session files with unreadable lines", async () => 
   await Deno.writeTextFile(await s.store.path("bad"), "not json\n", { append: true });
   assert.deepEqual(await s.store.damaged(), [{ file: "bad.jsonl", lines: [3] }]);
 });
+
+Deno.test("tool calls a crash left without results get one each when the turn is closed", async () => {
+  await using s = await store();
+  const call = (id: string) => ({ id, name: "read_file", arguments: "{}" });
+  const asked = { role: "assistant" as const, content: null, toolCalls: [call("c1"), call("c2")] };
+  const path = await s.store.path("k");
+  // The exchange [call, result c1, result c2] was cut short after the call ...
+  await s.store.append("k", [{ role: "user", content: "q1" }, asked]);
+  await Deno.writeTextFile(path, '{"role":"tool","tool_call_id":"c1","cont', { append: true });
+  assert.equal(await s.store.closeUnanswered("k", "stopped"), true, "the call is no answer");
+  // ... and, in a later turn, after the first result.
+  await s.store.append("k", [{ role: "user", content: "q2" }, asked, {
+    role: "tool",
+    toolCallId: "c1",
+    content: "r1",
+  }]);
+  assert.equal(await s.store.closeUnanswered("k", "stopped again"), true);
+  const { messages } = await s.store.history("k", 20);
+  const shown = messages.map((m) =>
+    m.role === "tool" ? `tool ${m.toolCallId}: ${m.content}` : `${m.role}: ${m.content}`
+  );
+  assert.deepEqual(shown, [
+    "user: q1",
+    "assistant: null",
+    "tool c1: (interrupted: stopped)",
+    "tool c2: (interrupted: stopped)",
+    "assistant: (interrupted: stopped)",
+    "user: q2",
+    "assistant: null",
+    "tool c1: r1",
+    "tool c2: (interrupted: stopped again)",
+    "assistant: (interrupted: stopped again)",
+  ]);
+});
