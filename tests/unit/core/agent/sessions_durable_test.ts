@@ -164,7 +164,28 @@ Deno.test("damaged lists only session files with unreadable lines", async () => 
   await s.store.append("good", [{ role: "user", content: "fine" }]);
   await s.store.append("bad", [{ role: "user", content: "fine" }]);
   await Deno.writeTextFile(await s.store.path("bad"), "not json\n", { append: true });
+  // What else may lie there is no session: a creation's temporary file, a hidden file, notes.
+  await Deno.writeTextFile(`${s.dir}/.k.jsonl.0a1b2c3d.tmp`, "not json\n");
+  await Deno.writeTextFile(`${s.dir}/.k.jsonl`, "not json\n");
+  await Deno.writeTextFile(`${s.dir}/notes.txt`, "not json\n");
+  await Deno.mkdir(`${s.dir}/old.jsonl`);
   assert.deepEqual(await s.store.damaged(), [{ file: "bad.jsonl", lines: [3] }]);
+});
+
+Deno.test("sessions that cannot be listed are an error, never reported as undamaged", async () => {
+  await using s = await store();
+  await Deno.writeTextFile(s.dir, "a file where the folder should be");
+  await assert.rejects(() => s.store.damaged(), Deno.errors.NotADirectory);
+});
+
+Deno.test("an interrupted mark without a reason still closes the turn it follows", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "user", content: "q" }]);
+  await Deno.writeTextFile(await s.store.path("k"), '{"_type":"interrupted"}\n', { append: true });
+  const last = (await s.store.lines("k")).at(-1);
+  assert.deepEqual(last, { type: "interrupted", reason: "unknown", at: "", taint: "trusted" });
+  const { messages } = await s.store.history("k", 10);
+  assert.deepEqual(messages.map((m) => m.content), ["q", "(interrupted: unknown)"]);
 });
 
 Deno.test("tool calls a crash left without results get one each when the turn is closed", async () => {
