@@ -80,11 +80,11 @@ export function memoryCommand(ctx: CliContext): Command {
 /** Opens the memory of the configured KAFCLAW_HOME, runs `fn`, closes it. */
 async function withMemory(ctx: CliContext, fn: (memory: Memory) => unknown): Promise<void> {
   const config = await load(ctx.env());
-  const { memoryFromConfig, openTimeline } = await core();
+  const { memoryFromConfig, openWithVectors } = await core();
   let timeline: Timeline;
   let memory: Memory;
   try {
-    const opened = openTimeline(paths(config).timeline, {
+    const opened = openWithVectors(paths(config).timeline, {
       sqliteVec: { extractDir: join(config.home, "lib") },
     });
     timeline = opened.timeline;

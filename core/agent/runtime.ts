@@ -6,7 +6,7 @@
  * @module
  */
 import { getAt, KEYS, paths, type ResolvedConfig } from "../config/mod.ts";
-import { type Memory, memoryFromConfig, openTimeline } from "../memory/mod.ts";
+import { type Memory, memoryFromConfig, openWithVectors } from "../memory/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
 import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
 import { ensureRoom, type Timeline } from "../timeline/mod.ts";
@@ -120,7 +120,7 @@ export async function createAgentRuntime(
   }
   const sessions = new SessionStore(dirs.sessions);
   // The timeline also holds memory; sqlite-vec is loaded when this process may (else keyword-only).
-  const { timeline, vectors } = openTimeline(dirs.timeline, {
+  const { timeline, vectors } = openWithVectors(dirs.timeline, {
     sqliteVec: { extractDir: `${config.home}/lib` },
   });
   // The embedding model is a provider too: what memory sends it is redacted like chat requests.

@@ -35,7 +35,7 @@ export interface MemoryOptions {
   readonly embedderReason?: string | undefined;
   /** The embedding size (`memory.embedding.dimension`, default 1536). */
   readonly dimension?: number;
-  /** How loading sqlite-vec went (from {@link openTimeline}). */
+  /** How loading sqlite-vec went (from {@link openWithVectors}). */
   readonly vectors?: VectorSupport | undefined;
   /** Results of a search (`memory.search.maxResults`, default 8). */
   readonly maxResults?: number;

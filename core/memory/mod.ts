@@ -15,8 +15,8 @@
  *
  * @example
  * ```ts
- * import { Memory, openTimeline } from "./mod.ts";
- * const { timeline, vectors } = openTimeline(":memory:");
+ * import { Memory, openWithVectors } from "./mod.ts";
+ * const { timeline, vectors } = openWithVectors(":memory:");
  * const memory = new Memory(timeline, { vectors });
  * await memory.remember("The staging database runs on port 5433", { taint: "trusted" });
  * const result = await memory.search("staging database port");
@@ -72,9 +72,9 @@ export {
   memoryEmbedder,
   memoryFromConfig,
   type MemoryFromConfigOptions,
-  openTimeline,
-  type OpenTimelineOptions,
-} from "./open.ts";
+  openWithVectors,
+  type OpenWithVectorsOptions,
+} from "./from_config.ts";
 export {
   AutoIndexer,
   type AutoIndexerOptions,

@@ -102,9 +102,7 @@ export class Vectors {
           `memory.embedding.dimension is ${dimension}: run \`kafclaw memory reindex\``,
       };
     }
-    const foreign = store.models().filter((m) =>
-      m.model !== undefined && m.model !== embedder.model
-    );
+    const foreign = store.foreignModels(embedder.model);
     if (foreign.length > 0) {
       const count = foreign.reduce((sum, m) => sum + m.count, 0);
       const names = foreign.map((m) => m.model).join(", ");

@@ -207,3 +207,11 @@ CREATE TABLE session_leases (
   taken_at TEXT NOT NULL
 );
 `;
+
+/**
+ * Step 7: chunks indexed by embedding model, so that asking whether any chunk holds another
+ * model's vector (before every vector search) reads a few index pages instead of every chunk.
+ */
+export const MEMORY_MODEL_SQL = `
+CREATE INDEX memory_chunks_model ON memory_chunks (embedding_model);
+`;

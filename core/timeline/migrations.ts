@@ -13,6 +13,7 @@ import {
   APPROVAL_ALIVE_SQL,
   GROUP_SQL,
   JOB_ORIGIN_SQL,
+  MEMORY_MODEL_SQL,
   MEMORY_SQL,
   SESSION_LEASE_SQL,
 } from "./_schema_more.ts";
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "job origin", sql: JOB_ORIGIN_SQL },
   { version: 5, name: "approval waiters", sql: APPROVAL_ALIVE_SQL },
   { version: 6, name: "session leases", sql: SESSION_LEASE_SQL },
+  { version: 7, name: "memory by model", sql: MEMORY_MODEL_SQL },
 ];
 
 /** The schema version this code writes. */

@@ -34,7 +34,7 @@ import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
 import { ExpertiseStore } from "./expertise.ts";
 import { JobStore } from "./jobs.ts";
-import { MemoryStore } from "./memory.ts";
+import { MemoryStore } from "./chunks.ts";
 import { migrate } from "./migrations.ts";
 import { ReplayTable } from "./replay.ts";
 import { SessionLeaseStore } from "./session_leases.ts";
@@ -48,7 +48,7 @@ export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
 export * from "./jobs.ts";
-export * from "./memory.ts";
+export * from "./chunks.ts";
 export * from "./migrations.ts";
 export * from "./replay.ts";
 export * from "./session_leases.ts";
@@ -56,6 +56,9 @@ export * from "./settings.ts";
 export * from "./tasks.ts";
 export * from "./types.ts";
 export * from "./usage.ts";
+
+/** How much of the database file SQLite maps into memory for reading (256 MiB). */
+const MMAP_BYTES = 256 * 1024 * 1024;
 
 /**
  * Puts the database in WAL mode (it stays so, in the file). While another connection writes the
@@ -101,6 +104,8 @@ export interface TimelineInfo {
   readonly busyTimeoutMs: number;
   /** Whether this SQLite has FTS5 (the memory search needs it). */
   readonly fts5: boolean;
+  /** How many bytes of the file are read through a memory map (0 for `:memory:`). */
+  readonly mmapBytes: number;
 }
 
 /** What {@link checkTimeline} found. */
@@ -219,6 +224,8 @@ export class Timeline implements Disposable {
       enableWal(raw, options.busyTimeoutMs ?? 5000);
       raw.exec("PRAGMA synchronous = NORMAL");
       raw.exec("PRAGMA foreign_keys = ON");
+      // Vector and full-text scans of memory read pages through the map, not copies of them.
+      raw.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
       options.extensions?.(raw);
       migrate(raw, { path });
     } catch (error) {
@@ -240,6 +247,7 @@ export class Timeline implements Disposable {
   /** The database's settings and capabilities. */
   info(): TimelineInfo {
     const one = (sql: string) => this.#db.get(sql)!;
+    const mmap = this.#db.get("PRAGMA mmap_size"); // no row for `:memory:`
     return {
       path: this.path,
       schemaVersion: int(one("PRAGMA user_version"), "user_version"),
@@ -248,6 +256,7 @@ export class Timeline implements Disposable {
       foreignKeys: bool(one("PRAGMA foreign_keys"), "foreign_keys"),
       busyTimeoutMs: int(one("PRAGMA busy_timeout"), "timeout"),
       fts5: bool(one("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS f"), "f"),
+      mmapBytes: mmap === undefined ? 0 : int(mmap, "mmap_size"),
     };
   }
 

@@ -1,7 +1,7 @@
 /** `kafclaw memory search|status|reindex|prune`, run in-process as main.ts runs them. */
 import assert from "node:assert/strict";
 import { planText, progressBar, pruneText } from "../../../cli/memory.ts";
-import { Memory, memoryFromConfig, openTimeline } from "../../../core/memory/mod.ts";
+import { Memory, memoryFromConfig, openWithVectors } from "../../../core/memory/mod.ts";
 import {
   E5_DIMENSION,
   e5Config,
@@ -27,7 +27,7 @@ function e5Env(home: string, server: EmbeddingServer, model: string): Record<str
 
 Deno.test("memory search, status and prune work by keywords without a model and say so", async () => {
   await using home = await tempHome();
-  const { timeline, vectors } = openTimeline(`${home.path}/timeline.db`);
+  const { timeline, vectors } = openWithVectors(`${home.path}/timeline.db`);
   const seeded = new Memory(timeline, { vectors });
   await seeded.remember("the staging database listens on port 5433", { taint: "trusted" });
   await seeded.remember("ops only: the broker restarts at 03:00", { zone: "ops" });
@@ -101,7 +101,7 @@ Deno.test("a timeline that cannot be opened is a clear error", async () => {
 Deno.test("after a model change, memory reindex shows its plan, then re-embeds with --yes", async () => {
   await using server = await startEmbeddingServer();
   await using home = await tempHome();
-  const { timeline, vectors } = openTimeline(`${home.path}/timeline.db`);
+  const { timeline, vectors } = openWithVectors(`${home.path}/timeline.db`);
   const before = memoryFromConfig(timeline, e5Config(server, {}, "e5-old"), { vectors });
   await before.rememberMany(["gate code 4711", "boiler service in October", "Sam feeds the cat"]
     .map((content) => ({ content, taint: "trusted" as const })));
@@ -150,7 +150,7 @@ Deno.test("an embedding endpoint that fails makes reindex exit 1 with the provid
     ...e5Env(home.path, server, "e5"),
     KAFCLAW_PROVIDERS_OLLAMA_API_BASE: `${server.url}/missing`,
   };
-  const { timeline, vectors } = openTimeline(`${home.path}/timeline.db`);
+  const { timeline, vectors } = openWithVectors(`${home.path}/timeline.db`);
   await new Memory(timeline, { vectors }).remember("one fact");
   timeline.close();
   const result = await kafclaw(env, "memory", "reindex", "--yes");

@@ -4,7 +4,7 @@
  * no telling word with their answer; keyword search alone does so only for the keyword queries.
  */
 import assert from "node:assert/strict";
-import { type Memory, memoryFromConfig, openTimeline } from "../../../core/memory/mod.ts";
+import { type Memory, memoryFromConfig, openWithVectors } from "../../../core/memory/mod.ts";
 import type { ResolvedConfig } from "../../../core/config/mod.ts";
 import { PASSAGES, QUERIES, type Query } from "../../unit/core/memory/_corpus.ts";
 import { e5Config, startEmbeddingServer } from "./_embeddings.ts";
@@ -14,7 +14,7 @@ async function withCorpus(
   config: ResolvedConfig,
   fn: (memory: Memory, keyOf: (id: string | undefined) => string | undefined) => Promise<void>,
 ) {
-  const { timeline, vectors } = openTimeline(":memory:");
+  const { timeline, vectors } = openWithVectors(":memory:");
   try {
     const memory = memoryFromConfig(timeline, config, { vectors });
     const stored = await memory.rememberMany(

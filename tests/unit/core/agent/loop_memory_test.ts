@@ -11,7 +11,7 @@ import { Guard } from "../../../../core/agent/guard.ts";
 import { AgentLoop, type LoopSettings, type TurnRequest } from "../../../../core/agent/loop.ts";
 import { MemoryLane, type MemoryLaneOptions } from "../../../../core/agent/memory_lane.ts";
 import { SessionStore } from "../../../../core/agent/sessions.ts";
-import { Memory, memoryTools, openTimeline } from "../../../../core/memory/mod.ts";
+import { Memory, memoryTools, openWithVectors } from "../../../../core/memory/mod.ts";
 import { DEFAULT_POLICY } from "../../../_support/policy.ts";
 import { openGuard, origin, OWNER } from "../../../_support/turns.ts";
 import { createChatProvider } from "../../../../core/provider/mod.ts";
@@ -49,7 +49,7 @@ interface Options {
 async function setup(script: FakeOpenAIOptions, o: Options = {}) {
   const llm = await startFakeOpenAI(script);
   const dir = await Deno.makeTempDir({ prefix: "kafclaw-loop-memory-" });
-  const { timeline, vectors } = openTimeline(`${dir}/timeline.db`);
+  const { timeline, vectors } = openWithVectors(`${dir}/timeline.db`);
   // No embedder: keyword search, so that the hits are the same on every run.
   const memory = new Memory(timeline, { vectors, embedderReason: "off in this test" });
   const warnings: string[] = [];

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../../../core/config/mod.ts";
 import { createAgentRuntime } from "../../../../core/agent/runtime.ts";
-import { Memory, openTimeline } from "../../../../core/memory/mod.ts";
+import { Memory, openWithVectors } from "../../../../core/memory/mod.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../../../fakes/openai_server.ts";
 
 async function tempHome() {
@@ -27,7 +27,7 @@ async function tempHome() {
       }),
     /** The memory of the home, read after the runtime closed (keyword search). */
     afterwards() {
-      const { timeline, vectors } = openTimeline(`${home}/timeline.db`);
+      const { timeline, vectors } = openWithVectors(`${home}/timeline.db`);
       return {
         timeline,
         memory: new Memory(timeline, { vectors, embedderReason: "read back by the test" }),

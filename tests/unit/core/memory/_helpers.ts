@@ -1,5 +1,5 @@
 /** Test helpers for memory: a timeline with sqlite-vec and a hand-moved clock, a fake embedder. */
-import { Memory, type MemoryOptions, openTimeline } from "../../../../core/memory/mod.ts";
+import { Memory, type MemoryOptions, openWithVectors } from "../../../../core/memory/mod.ts";
 import type { Embedder, EmbedOptions } from "../../../../core/provider/mod.ts";
 import type { Timeline } from "../../../../core/timeline/mod.ts";
 import { Clock } from "../timeline/_helpers.ts";
@@ -47,7 +47,7 @@ export async function tempMemory(options: MemoryOptions & { file?: boolean } = {
   const dir = await Deno.makeTempDir({ prefix: "kafclaw-memory-" });
   const clock = new Clock("2026-11-25T10:00:00.000Z");
   const path = `${dir}/timeline.db`;
-  const { timeline, vectors } = openTimeline(path, { now: clock.now });
+  const { timeline, vectors } = openWithVectors(path, { now: clock.now });
   const memory = new Memory(timeline, { vectors, now: clock.now, dimension: 16, ...options });
   return {
     dir,

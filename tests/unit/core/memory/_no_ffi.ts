@@ -1,7 +1,7 @@
 /** Run by sqlite_vec_test.ts without --allow-ffi: memory must still work, by keywords. */
-import { Memory, openTimeline } from "../../../../core/memory/mod.ts";
+import { Memory, openWithVectors } from "../../../../core/memory/mod.ts";
 
-const { timeline, vectors } = openTimeline(":memory:");
+const { timeline, vectors } = openWithVectors(":memory:");
 const memory = new Memory(timeline, { vectors });
 await memory.remember("the spare key is under the blue pot", { taint: "trusted" });
 const result = await memory.search("spare key");

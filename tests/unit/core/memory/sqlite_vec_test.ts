@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import {
   ffiGranted,
-  openTimeline,
+  openWithVectors,
   SQLITE_VEC_VERSION,
   SqliteVecLoader,
   sqliteVecPath,
@@ -93,7 +93,7 @@ Deno.test("the timeline loads sqlite-vec only through its extensions hook", () =
   const plain = Timeline.open(":memory:");
   assert.equal(plain.memory.vectorVersion(), undefined);
   plain.close();
-  const { timeline, vectors } = openTimeline(":memory:");
+  const { timeline, vectors } = openWithVectors(":memory:");
   assert.equal(vectors.available, true);
   assert.equal(timeline.memory.vectorVersion(), `v${SQLITE_VEC_VERSION}`);
   timeline.close();

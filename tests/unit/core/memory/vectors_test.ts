@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatStatus, Memory, MemoryError, openTimeline } from "../../../../core/memory/mod.ts";
+import { formatStatus, Memory, MemoryError, openWithVectors } from "../../../../core/memory/mod.ts";
 import { FakeEmbedder, tempMemory } from "./_helpers.ts";
 
 const FACTS = ["the gate code is 4711", "the boiler is serviced in October", "Sam feeds the cat"];
@@ -110,7 +110,7 @@ Deno.test("reindex needs an embedding model and sqlite-vec", async () => {
       e instanceof MemoryError &&
       e.message === "Cannot re-index memory: memory.embedding.enabled is false",
   );
-  const { timeline, vectors } = openTimeline(":memory:", { sqliteVec: false });
+  const { timeline, vectors } = openWithVectors(":memory:", { sqliteVec: false });
   try {
     assert.deepEqual(vectors, { available: false, reason: "sqlite-vec was turned off" });
     const memory = new Memory(timeline, { vectors, embedder: new FakeEmbedder(), dimension: 16 });
@@ -149,7 +149,7 @@ Deno.test("vectors of chunks deleted without sqlite-vec are purged by the next p
   await using t = await tempMemory({ embedder });
   await t.memory.remember("tool output that expires", { source: "tool:exec" });
   await t.memory.remember("kept", { source: "user" });
-  const other = openTimeline(t.path, { sqliteVec: false, now: () => new Date("2027-01-01") });
+  const other = openWithVectors(t.path, { sqliteVec: false, now: () => new Date("2027-01-01") });
   try {
     const plain = new Memory(other.timeline, { now: () => new Date("2027-01-01") });
     assert.deepEqual(plain.prune(), { expired: { tool: 1 }, overCap: 0, remaining: 1 });

@@ -54,6 +54,7 @@ Deno.test("opening an empty file applies every migration and sets WAL, busy time
   assert.equal(info.foreignKeys, true);
   assert.equal(info.busyTimeoutMs, 5000);
   assert.equal(info.fts5, true);
+  assert.equal(info.mmapBytes, 256 * 1024 * 1024);
   assert.equal(info.path, t.path);
   assert.match(info.sqliteVersion, /^3\.\d+\.\d+$/);
   t.timeline.close();
@@ -207,6 +208,7 @@ Deno.test("the database and its WAL files are 0600 in a 0700 folder", async () =
 Deno.test("an in-memory timeline works for tests of other modules", () => {
   using timeline = Timeline.open(":memory:");
   assert.equal(timeline.info().journalMode, "memory");
+  assert.equal(timeline.info().mmapBytes, 0);
   timeline.settings.set("a", "b");
   assert.equal(timeline.settings.get("a"), "b");
   timeline.close();

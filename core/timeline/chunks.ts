@@ -61,8 +61,8 @@ export interface ModelCount {
 
 const KIND = "CASE WHEN instr(source, ':') > 0 THEN substr(source, 1, instr(source, ':') - 1) " +
   "ELSE source END";
-/** Public chunks, and those of the zones in JSON parameter ?3 (every zone when ?4 is 1). */
-const ZONES = "(c.zone IS NULL OR ?4 = 1 OR c.zone IN (SELECT value FROM json_each(?3)))";
+/** Public chunks, and those of the zones in JSON parameter ?2 (every zone when ?3 is 1). */
+const VISIBLE = "(c.zone IS NULL OR ?3 = 1 OR c.zone IN (SELECT value FROM json_each(?2)))";
 
 function toChunk(row: Row): MemoryChunk {
   const tags = text(row, "tags");
@@ -162,23 +162,52 @@ export class MemoryStore {
   }
 
   /**
+   * Chunks whose vectors a model other than `model` made, by model. Asked before every vector
+   * search, so the common answer (none) comes from the model index alone.
+   */
+  foreignModels(model: string): ModelCount[] {
+    const any = this.#db.get(
+      "SELECT 1 AS found FROM memory_chunks WHERE embedding_model < ?1 OR embedding_model > ?1 LIMIT 1",
+      model,
+    );
+    if (any === undefined) return [];
+    return this.models().filter((m) => m.model !== undefined && m.model !== model);
+  }
+
+  /**
    * Full-text search: `match` is an FTS5 query, ranked by bm25 (content weighs twice the tags),
    * best first, with the rank (lower is better).
+   *
+   * FTS5 ranks its matches alone, and only the best of them are joined to their chunks for the
+   * zone filter: when too few of those are visible, it ranks again four times deeper, so the
+   * answer is the one a join of every match would give, at a fraction of its cost.
    */
   keywordSearch(
     match: string,
     options: { readonly zones: ZoneFilter; readonly limit: number },
   ): { chunk: MemoryChunk; rank: number }[] {
     const [zones, all] = zoneParams(options.zones);
-    return this.#db.all(
-      `SELECT c.*, bm25(memory_fts, 1.0, 0.5) AS rank FROM memory_fts
-        JOIN memory_chunks c ON c.seq = memory_fts.rowid
-        WHERE memory_fts MATCH ?1 AND ${ZONES} ORDER BY rank, c.seq DESC LIMIT ?2`,
-      match,
-      options.limit,
-      zones,
-      all,
-    ).map((row) => ({ chunk: toChunk(row), rank: real(row, "rank") }));
+    for (let depth = options.limit * 2;; depth *= 4) {
+      const ranked = new Map(
+        this.#db.all(
+          `SELECT rowid AS seq, bm25(memory_fts, 1.0, 0.5) AS rank FROM memory_fts
+            WHERE memory_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?`,
+          match,
+          depth,
+        ).map((row) => [int(row, "seq"), real(row, "rank")]),
+      );
+      const rows = this.#db.all(
+        `SELECT c.* FROM json_each(?1) r JOIN memory_chunks c ON c.seq = r.value
+          WHERE ${VISIBLE} ORDER BY r.key LIMIT ?4`,
+        JSON.stringify([...ranked.keys()]),
+        zones,
+        all,
+        options.limit,
+      );
+      if (rows.length === options.limit || ranked.size < depth) {
+        return rows.map((row) => ({ chunk: toChunk(row), rank: ranked.get(int(row, "seq"))! }));
+      }
+    }
   }
 
   /** The sqlite-vec version when the extension is loaded on this connection. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../../../core/config/mod.ts";
-import { memoryEmbedder, memoryFromConfig, openTimeline } from "../../../../core/memory/mod.ts";
+import { memoryEmbedder, memoryFromConfig, openWithVectors } from "../../../../core/memory/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 
 function config(env: Record<string, string>) {
@@ -14,7 +14,7 @@ Deno.test("the default configuration without an OpenAI key gives keyword-only me
     embedderReason!,
     /^no embedding model can be used \(openai\/text-embedding-3-small\): .*OPENAI_API_KEY/,
   );
-  const { timeline, vectors } = openTimeline(":memory:");
+  const { timeline, vectors } = openWithVectors(":memory:");
   try {
     const status = memoryFromConfig(timeline, config({}), { vectors }).status();
     assert.deepEqual([status.mode, status.reason], ["keyword", embedderReason]);
@@ -41,7 +41,7 @@ Deno.test("memory from the configuration embeds with memory.embedding and search
     KAFCLAW_MEMORY_SEARCH_MAX_RESULTS: "1",
     KAFCLAW_MEMORY_SEARCH_MIN_SCORE: "0",
   });
-  const { timeline, vectors } = openTimeline(":memory:");
+  const { timeline, vectors } = openWithVectors(":memory:");
   try {
     const memory = memoryFromConfig(timeline, cfg, { vectors, maxChunks: 10 });
     await memory.remember("the heating oil is ordered in September", { taint: "trusted" });
@@ -70,7 +70,7 @@ Deno.test("with a redactor, no text reaches the embedding model unredacted, and 
     KAFCLAW_MEMORY_EMBEDDING_DIMENSION: "8",
     KAFCLAW_PROVIDERS_OLLAMA_API_BASE: llm.url,
   });
-  const { timeline, vectors } = openTimeline(":memory:");
+  const { timeline, vectors } = openWithVectors(":memory:");
   try {
     const memory = memoryFromConfig(timeline, cfg, {
       vectors,

@@ -20,8 +20,8 @@ import {
   type VectorSupport,
 } from "./sqlite_vec.ts";
 
-/** Options of {@link openTimeline}. */
-export interface OpenTimelineOptions extends Omit<TimelineOptions, "extensions"> {
+/** Options of {@link openWithVectors}. */
+export interface OpenWithVectorsOptions extends Omit<TimelineOptions, "extensions"> {
   /** Where sqlite-vec comes from; `false` to not load it. */
   readonly sqliteVec?: SqliteVecOptions | false;
 }
@@ -32,15 +32,15 @@ export interface OpenTimelineOptions extends Omit<TimelineOptions, "extensions">
  *
  * @example
  * ```ts
- * import { openTimeline } from "./open.ts";
- * const { timeline, vectors } = openTimeline(":memory:");
+ * import { openWithVectors } from "./from_config.ts";
+ * const { timeline, vectors } = openWithVectors(":memory:");
  * console.assert(vectors.available || typeof vectors.reason === "string");
  * timeline.close();
  * ```
  */
-export function openTimeline(
+export function openWithVectors(
   path: string,
-  options: OpenTimelineOptions = {},
+  options: OpenWithVectorsOptions = {},
 ): { timeline: Timeline; vectors: VectorSupport } {
   const { sqliteVec, ...timelineOptions } = options;
   if (sqliteVec === false) {
