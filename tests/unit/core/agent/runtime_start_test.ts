@@ -57,3 +57,15 @@ Deno.test("a sandbox that cannot open fails the start and leaves no state folder
   );
   assert.deepEqual([...Deno.readDirSync(`${h.path}/run`)], []);
 });
+
+Deno.test("a timeline that cannot open fails the start and closes the sandbox that opened", async () => {
+  await using llm = await startFakeOpenAI();
+  await using h = await home();
+  await Deno.mkdir(`${h.path}/timeline.db`);
+  const sandbox = new FakeSandbox();
+  await assert.rejects(
+    createAgentRuntime(config(h.path, llm.url), { openSandbox: () => Promise.resolve(sandbox) }),
+  );
+  assert.equal(sandbox.closed, true);
+  assert.deepEqual([...Deno.readDirSync(`${h.path}/run`)], []);
+});
