@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { loadConfig, paths } from "../core/config/mod.ts";
-import { Timeline } from "../core/timeline/mod.ts";
+import { answerRefusal, Timeline, WAITER_STALE_MS } from "../core/timeline/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -14,17 +14,13 @@ function answer(ctx: CliContext, id: string, approved: boolean): Promise<void> {
       const r = timeline.approvals.resolve(id, {
         status: approved ? "approved" : "denied",
         responder: "cli",
-      });
+      }, { staleMs: WAITER_STALE_MS });
       if (!r.ok) {
         throw r.reason === "unknown"
           ? new UsageError(
             `No approval request ${id} (kafclaw approvals list shows the pending ones)`,
           )
-          : new CliError(
-            `Approval request ${id} was ${
-              r.reason === "answered" ? "already answered" : "not answered in time"
-            }`,
-          );
+          : new CliError(answerRefusal(id, r.reason));
       }
       ctx.io.out(
         `${approved ? "Approved" : "Denied"} ${id}: ${r.approval.tool} (tier ${r.approval.tier})`,

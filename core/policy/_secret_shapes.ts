@@ -44,11 +44,17 @@ function mixedCase(value: string): boolean {
   return /[A-Z]/.test(value) && /[a-z]/.test(value);
 }
 
-/** Not an empty string, a JSON literal, or a marker already. */
+/**
+ * A value after a password-ish key that is a password: not empty, a JSON literal or a marker
+ * already, and not what programs print under such names: a path (`PWD=/home/me`), a variable
+ * (`password=${DB_PASS}`), a pointer (`l_passwd = 0x7ffd…`), or the one-character placeholder of
+ * `/etc/passwd` (`pw_passwd: x`). Anything else is taken for a password, whatever follows it.
+ */
 function realPassword(value: string): boolean {
   const bare = value.replace(/^["']|["']$/g, "");
-  return bare !== "" && !/^(?:null|true|false|undefined)$/i.test(bare) &&
-    !bare.startsWith("[REDACTED:");
+  if (bare === "" || bare.startsWith("[REDACTED:")) return false;
+  if (/^(?:null|true|false|undefined|x|\*)$/i.test(bare)) return false;
+  return !/^[/~]/.test(bare) && !/^\$\{\w+\}$/.test(bare) && !/^0x[0-9a-f]+$/i.test(bare);
 }
 
 /** Not preceded by a character of a token: the secret starts here. */
