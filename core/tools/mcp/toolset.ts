@@ -6,8 +6,6 @@
  * @module
  */
 // @ts-types="@modelcontextprotocol/sdk/types"
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { toolError } from "../define.ts";
 import type { Tool } from "../types.ts";
@@ -24,13 +22,21 @@ export interface McpFailure {
   readonly message: string;
 }
 
-/** Errors that are the server's answer to a call (it is alive): no reconnection needed. */
-const ANSWERS: ReadonlySet<number> = new Set([
-  ErrorCode.InvalidParams,
-  ErrorCode.MethodNotFound,
-  ErrorCode.InvalidRequest,
-  ErrorCode.InternalError,
-]);
+/**
+ * Whether an error is the server's answer to a call (it is alive): no reconnection needed. The
+ * SDK is loaded by then (a call went through it), so importing it here costs nothing.
+ */
+async function isAnswer(error: unknown): Promise<boolean> {
+  // @ts-types="@modelcontextprotocol/sdk/types"
+  const { ErrorCode, McpError } = await import("@modelcontextprotocol/sdk/types.js");
+  const answers: readonly number[] = [
+    ErrorCode.InvalidParams,
+    ErrorCode.MethodNotFound,
+    ErrorCode.InvalidRequest,
+    ErrorCode.InternalError,
+  ];
+  return error instanceof McpError && answers.includes(error.code);
+}
 
 /** The text of a tool result: text parts joined, other parts named. */
 export function resultText(result: CallToolResult): string {
@@ -142,7 +148,7 @@ function toTool(connection: McpConnection, info: McpToolInfo): Tool {
         result = await connection.callTool(info.name, { ...args }, ctx.signal);
       } catch (error) {
         if (ctx.signal.aborted) return toolError(`The call to ${info.name} was cancelled`);
-        const answered = error instanceof McpError && ANSWERS.has(error.code);
+        const answered = await isAnswer(error);
         if (!answered) await connection.reset();
         const next = answered ? "" : ". The connection was closed; the next call starts it again";
         return toolError(
