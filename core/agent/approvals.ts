@@ -10,6 +10,7 @@
 import {
   answerRefusal,
   type Approval,
+  approvalArguments,
   type Timeline,
   WAITER_HEARTBEAT_MS,
   WAITER_STALE_MS,
@@ -145,10 +146,13 @@ export class Approvals {
   }
 }
 
+/** How much of a call's arguments a notice on a chat channel shows. */
+export const NOTICE_ARGUMENT_CHARS = 1500;
+
 /** The text an owner receives about a request. */
 export function approvalNotice(approval: Approval): string {
   return `Approval needed ${approval.approvalId}: ${approval.tool} (tier ${approval.tier}) ` +
-    `${JSON.stringify(approval.arguments)}, asked for by ${approval.requester}. ` +
+    `${approvalArguments(approval, NOTICE_ARGUMENT_CHARS)}, asked for by ${approval.requester}. ` +
     `Reply "approve ${approval.approvalId}" or "deny ${approval.approvalId}" ` +
     `(until ${approval.expiresAt.toISOString()}).`;
 }

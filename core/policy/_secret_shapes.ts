@@ -64,9 +64,20 @@ const KEY_SEP = `["']?[ \\t]*[:=][ \\t]*`;
 /** In order: specific shapes first, so a context shape never cuts a known shape in half. */
 export const SECRET_SHAPES: readonly SecretShape[] = [
   {
+    // The key's own characters only: its header lines (`Proc-Type: …`), then base64 and line
+    // breaks (raw, or escaped as in JSON), up to its END line if there is one. Whatever follows a
+    // cut-off key (a command, say) stays to be read.
     kind: "private_key",
-    regex:
-      /-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    regex: new RegExp(
+      "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----" +
+        String.raw`(?:?
+|\[rn])*(?:[A-Za-z-]{1,40}: [A-Za-z0-9,-]{1,200}(?:?
+|\[rn])+)*` +
+        String.raw`(?:[A-Za-z0-9+/=]|?
+|\[rn]){0,16384}` +
+        "(?:-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----)?",
+      "g",
+    ),
   },
   { kind: "anthropic_key", regex: new RegExp(`${START}sk-ant-[A-Za-z0-9_-]{20,}`, "g") },
   {

@@ -98,6 +98,18 @@ export function answerRefusal(
   }
 }
 
+/**
+ * A request's arguments as the owner reads them: the exact JSON of the call (with only secrets'
+ * own characters masked, by the guard), whole up to `limit` characters. Past it the text is cut
+ * and says so, and where to read all of it: nothing can hide behind padding.
+ */
+export function approvalArguments(approval: Approval, limit: number): string {
+  const text = JSON.stringify(approval.arguments);
+  if (text.length <= limit) return text;
+  return `${text.slice(0, limit)}… [cut: ${text.length} characters in all; ` +
+    `kafclaw approvals show ${approval.approvalId} shows them whole]`;
+}
+
 const byId = (a: Approval, b: Approval) => a.id - b.id;
 
 function toApproval(row: Row): Approval {
