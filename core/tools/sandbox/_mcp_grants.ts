@@ -15,6 +15,7 @@ export interface Bind {
   readonly writable: boolean;
 }
 
+/** The error of a grant or command the sandbox cannot use: `what` it is and `why`. */
 export function grantError(what: string, why: string): Error {
   return new Error(`Cannot run the MCP server in the sandbox: ${what} ${why}`);
 }
