@@ -5,10 +5,9 @@
  * file-tool side. Every output is recorded; the last test checks the canary never appeared.
  */
 import assert from "node:assert/strict";
-import { makeHome, run, withSandbox } from "./_fixture.ts";
+import { makeHome, quote, run, withSandbox } from "./_fixture.ts";
 
 const home = await makeHome();
-const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 const SANDBOX_TOP = new Set(
   ["bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "tmp", "usr", "work"],
 );
