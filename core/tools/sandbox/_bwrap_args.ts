@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { SandboxLimits } from "./options.ts";
 
 /** A top-level system folder of the host (`/bin`, `/lib64`, ...): a link (its target) or a folder. */
 export interface SystemDir {
@@ -16,6 +15,8 @@ export interface SystemDir {
 export const SANDBOX_ROOT = "/work";
 /** Where the file helper's binary (the Deno CLI, or kafclaw compiled) appears inside. */
 export const SANDBOX_DENO = "/kafclaw/deno";
+/** Where exec's first process, an execute-only copy of bash (see {@link execInner}), appears. */
+export const SANDBOX_INIT = "/kafclaw/init";
 /** The uid and gid inside the sandbox (its own user namespace). */
 export const SANDBOX_UID = 65534;
 
@@ -47,10 +48,15 @@ export interface SandboxView {
   readonly workspace: string;
   /** The host folder holding {@link OWN_ETC}. */
   readonly etcDir: string;
-  /** Bind `<workspace>/.git` read-only over `/work/.git`. */
-  readonly protectGit: boolean;
+  /**
+   * Paths below the workspace (`a/.git`) bound read-only over themselves, parents before
+   * children; `""` makes the whole workspace read-only.
+   */
+  readonly readOnly: readonly string[];
   /** The file helper's binary to bind at {@link SANDBOX_DENO} (the file helper only). */
   readonly deno: string | null;
+  /** exec's first process to bind at {@link SANDBOX_INIT} (exec only). */
+  readonly init: string | null;
   readonly tmpBytes: number;
   /** The folder to start in, as parts under /work. */
   readonly cwd: readonly string[];
@@ -94,9 +100,14 @@ export function sandboxArgs(view: SandboxView): string[] {
   }
   const size = String(view.tmpBytes);
   args.push("--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm");
-  args.push("--size", size, "--tmpfs", "/tmp", "--bind", view.workspace, SANDBOX_ROOT);
-  if (view.protectGit) args.push("--ro-bind", `${view.workspace}/.git`, `${SANDBOX_ROOT}/.git`);
+  args.push("--size", size, "--tmpfs", "/tmp");
+  const below = [...view.readOnly].sort((a, b) => a.split("/").length - b.split("/").length);
+  args.push(below.includes("") ? "--ro-bind" : "--bind", view.workspace, SANDBOX_ROOT);
+  for (const path of below.filter((path) => path !== "")) {
+    args.push("--ro-bind", `${view.workspace}/${path}`, `${SANDBOX_ROOT}/${path}`);
+  }
   if (view.deno !== null) args.push("--ro-bind", view.deno, SANDBOX_DENO);
+  if (view.init !== null) args.push("--ro-bind", view.init, SANDBOX_INIT);
   args.push("--remount-ro", "/", "--chdir", [SANDBOX_ROOT, ...view.cwd].join("/"));
   return args;
 }
@@ -125,11 +136,12 @@ export function dropArgs(view: SandboxView, drop: { uid: number; gid: number }):
   // The host's /proc: the nested bwrap may mount a new proc only where a full one is visible.
   args.push("--bind", "/proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
   // Folders bwrap creates on its own are 0700 root; the dropped uid must traverse them.
-  const targets = [...HOST_ETC, view.etcDir, view.workspace, ...(view.deno ? [view.deno] : [])];
+  const own = [view.deno, view.init].filter((path) => path !== null);
+  const targets = [...HOST_ETC, view.etcDir, view.workspace, ...own];
   for (const dir of ancestors(targets)) args.push("--perms", "0755", "--dir", dir);
   for (const file of HOST_ETC) args.push("--ro-bind-try", file, file);
   args.push("--ro-bind", view.etcDir, view.etcDir, "--bind", view.workspace, view.workspace);
-  if (view.deno !== null) args.push("--ro-bind", view.deno, view.deno);
+  for (const path of own) args.push("--ro-bind", path, path);
   args.push("setpriv", "--reuid", String(drop.uid), "--regid", String(drop.gid));
   args.push("--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", "bwrap");
   return args;
@@ -152,23 +164,4 @@ export function limitArgs(limits: ProcessLimits): string[] {
   if (limits.memoryBytes !== undefined) args.push(`--as=${limits.memoryBytes}`);
   if (limits.cpuSeconds !== undefined) args.push(`--cpu=${limits.cpuSeconds}`);
   return [...args, "--"];
-}
-
-/**
- * What runs inside for `exec`: when `.git` is bound read-only, first a check that the bound
- * folder is the one the host saw (a command running meanwhile could have swapped it for a link),
- * then `sh -c command` under the limits.
- */
-export function execInner(
-  command: string,
-  options: { limits: SandboxLimits; timeoutMs: number; gitGuard: string | null },
-): string[] {
-  const { limits, timeoutMs } = options;
-  const cpuSeconds = Math.min(limits.cpuSeconds, Math.ceil(timeoutMs / 1000) + 1);
-  const limited = [...limitArgs({ ...limits, cpuSeconds }), "/bin/sh", "-c", command];
-  if (options.gitGuard === null) return limited;
-  const guard = `[ "$(stat -c %d:%i ${SANDBOX_ROOT}/.git)" = "${options.gitGuard}" ] || ` +
-    `{ echo "kafclaw sandbox: .git changed while the sandbox started; not run" >&2; exit 125; }; ` +
-    `exec "$@"`;
-  return ["/bin/sh", "-c", guard, "kafclaw-sandbox", ...limited];
 }

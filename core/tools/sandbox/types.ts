@@ -28,6 +28,11 @@ export interface ExecResult {
   readonly stderr: string;
   readonly timedOut: boolean;
   readonly truncated: boolean;
+  /**
+   * What the sandbox renamed after the command because it would run code when the owner uses
+   * the workspace (a planted `.git`, `.envrc`...), as the new names; absent when nothing was.
+   */
+  readonly setAside?: readonly string[];
 }
 
 /** One entry of a folder listing. */

@@ -152,13 +152,16 @@ Deno.test("write_file cannot plant a git hook or rewrite .git", async () => {
   });
 });
 
-Deno.test("a .git link planted by a command leads nowhere", async () => {
+Deno.test("a .git link planted by a command leads nowhere, and is set aside", async () => {
   await withSandbox(home, async (sandbox) => {
-    await run(home, sandbox, `ln -s ${quote(home.dir)} .git`);
-    const result = await run(home, sandbox, "ls .git/; cat .git/canary.txt");
-    assert.match(result.stderr, /No such file/);
-    await refused(home, sandbox.fs.readText(".git/canary.txt", MAX), "outside");
+    const planted = await run(home, sandbox, `ln -s ${quote(home.dir)} .git; ls .git/`);
+    assert.match(planted.stderr, /No such file/);
+    assert.equal(planted.setAside?.length, 1);
+    const [aside = ""] = planted.setAside ?? [];
+    assert.match(aside, /^\.git\.kafclaw-disabled-[0-9a-f]{6}$/);
+    await refused(home, sandbox.fs.readText(`${aside}/canary.txt`, MAX), "outside");
     await refused(home, sandbox.fs.writeText(".git/hooks/pre-commit", "x"), "protected");
+    assert.equal((await Deno.lstat(`${sandbox.workspace}/${aside}`)).isSymlink, true);
   });
 });
 

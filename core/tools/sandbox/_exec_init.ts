@@ -1,0 +1,105 @@
+/**
+ * exec's first process: what runs as pid 1 of the command's sandbox (bubblewrap's
+ * `--as-pid-1`), and why it is built the way it is.
+ *
+ * The sandbox must be empty when bubblewrap returns: the workspace is checked for planted files
+ * right after a command (see _scan.ts), and a process of the command still running then could
+ * plant one behind the check. The kernel gives that for free when pid 1 of a PID namespace
+ * exits: it kills every other process of the namespace and reaps them before pid 1's parent
+ * (bubblewrap) sees the exit. So pid 1 must be ours, must end the command on time, and must be
+ * out of the command's reach:
+ *
+ * - signals: a process inside cannot stop or kill its namespace's pid 1 (the kernel drops
+ *   signals to it that it has no handler for; the ones bash handles only end it sooner);
+ * - ptrace and /proc/1/mem: pid 1 is an execute-only copy of bash (mode 0111), which the kernel
+ *   makes not dumpable, so no process of the same uid may trace it or write its memory;
+ * - time: the time limit is kept by pid 1 itself, not by a timer process the command could
+ *   stop; pid 1 is the command's parent and looks whether it still runs, at first every
+ *   millisecond and then, doubling, every tenth of a second, waiting in `read -t` on a pipe no
+ *   one writes to.
+ *
+ * Bash also reaps processes orphaned while the command runs, as an init should: it does so
+ * between builtins, which the short waits leave it time for.
+ *
+ * @module
+ */
+import { limitArgs, SANDBOX_INIT } from "./_bwrap_args.ts";
+import type { SandboxLimits } from "./options.ts";
+
+/**
+ * Pid 1's program: `$1` the time limit in ms, `$2` the expected `dev:ino` of the read-only
+ * binds (space-separated), `$3` their count, then the binds' paths, then the command's argv.
+ * It exits with the command's status, 124 when the time ran out, 125 when a bind is not what
+ * the host checked (a command running meanwhile could have swapped a folder for a link); its
+ * exit ends every other process of the sandbox.
+ */
+const INIT_SCRIPT = `
+limit=$1 expect=$2 count=$3
+shift 3
+if ((count > 0)); then
+  got=$(stat -c %d:%i -- "\${@:1:count}" 2>/dev/null) || got=
+  if [[ "\${got//$'\\n'/ }" != "$expect" ]]; then
+    echo "kafclaw sandbox: a protected file changed while the sandbox started; not run" >&2
+    exit 125
+  fi
+fi
+shift "$count"
+"$@" </dev/null &
+command=$!
+exec 8<> <(:)
+micros() {
+  if [[ -n \${EPOCHREALTIME-} ]]; then t=\${EPOCHREALTIME/[.,]/}; else t=$((SECONDS * 1000000)); fi
+}
+micros
+start=$t step=1000
+while kill -0 "$command" 2>/dev/null; do
+  micros
+  left=$((limit * 1000 - (t - start)))
+  ((left > 0)) || exit 124
+  ((step < left)) || step=$left
+  printf -v span '0.%06d' "$step"
+  read -r -t "$span" -u 8
+  step=$((step * 2 > 100000 ? 100000 : step * 2))
+done
+wait "$command"
+`;
+
+/** A read-only bind that the first process checks before it starts the command. */
+export interface GuardedBind {
+  /** The path below /work. */
+  readonly path: string;
+  /** `dev:ino` that `stat` must find there (of `path` itself, or of `check` when given). */
+  readonly id: string;
+  /** The path below /work to stat instead of `path` (a repository's HEAD, say). */
+  readonly check?: string;
+}
+
+/**
+ * What runs inside for `exec`: {@link INIT_SCRIPT} as pid 1 under {@link SANDBOX_INIT}, which
+ * checks the guarded binds, then runs `sh -c command` under the limits (processes, address
+ * space, file size, CPU, open files) and ends everything at the time limit.
+ */
+export function execInner(
+  command: string,
+  options: { limits: SandboxLimits; timeoutMs: number; binds: readonly GuardedBind[] },
+): string[] {
+  const { limits, timeoutMs, binds } = options;
+  const cpuSeconds = Math.min(limits.cpuSeconds, Math.ceil(timeoutMs / 1000) + 1);
+  const limited = limitArgs({ ...limits, cpuSeconds });
+  const checks = binds.map((bind) => `/work/${bind.check ?? bind.path}`.replace(/\/$/, ""));
+  const expect = binds.map((bind) => bind.id).join(" ");
+  return [
+    SANDBOX_INIT,
+    "-c",
+    INIT_SCRIPT,
+    "kafclaw-init",
+    String(timeoutMs),
+    expect,
+    String(binds.length),
+    ...checks,
+    ...limited,
+    "/bin/sh",
+    "-c",
+    command,
+  ];
+}
