@@ -112,8 +112,11 @@ export async function createAgentRuntime(
   const stateDir = runDir.path;
   let sandbox: Sandbox;
   try {
+    const { unsandboxed, memoryBytes, processes } = config.tools.exec;
     sandbox = await (options.openSandbox ?? ((ws) =>
-      openSandbox(ws, { unsandboxed: config.tools.exec.unsandboxed, stateDir })))(dirs.workspace);
+      openSandbox(ws, { unsandboxed, limits: { memoryBytes, processes }, stateDir })))(
+        dirs.workspace,
+      );
   } catch (error) {
     await runDir.close();
     throw error;

@@ -24,7 +24,7 @@
  * @module
  */
 import { limitArgs, SANDBOX_INIT } from "./_bwrap_args.ts";
-import type { SandboxLimits } from "./options.ts";
+import { addressSpaceBytes, type SandboxLimits } from "./options.ts";
 
 /**
  * Pid 1's program: `$1` the time limit in ms, `$2` the expected `dev:ino` of the read-only
@@ -77,7 +77,7 @@ export interface GuardedBind {
 /**
  * What runs inside for `exec`: {@link INIT_SCRIPT} as pid 1 under {@link SANDBOX_INIT}, which
  * checks the guarded binds, then runs `sh -c command` under the limits (processes, address
- * space, file size, CPU, open files) and ends everything at the time limit.
+ * space of each, file size, CPU, open files) and ends everything at the time limit.
  */
 export function execInner(
   command: string,
@@ -85,7 +85,7 @@ export function execInner(
 ): string[] {
   const { limits, timeoutMs, binds } = options;
   const cpuSeconds = Math.min(limits.cpuSeconds, Math.ceil(timeoutMs / 1000) + 1);
-  const limited = limitArgs({ ...limits, cpuSeconds });
+  const limited = limitArgs({ ...limits, memoryBytes: addressSpaceBytes(limits), cpuSeconds });
   const checks = binds.map((bind) => `/work/${bind.check ?? bind.path}`.replace(/\/$/, ""));
   const expect = binds.map((bind) => bind.id).join(" ");
   return [

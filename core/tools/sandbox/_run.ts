@@ -20,6 +20,8 @@ export interface BoundedRun {
    * `timeoutMs` or longer counts as timed out either way.
    */
   readonly killAfterMs?: number;
+  /** Bytes written to the child's stdin, which is then closed (default: no stdin). */
+  readonly stdin?: Uint8Array;
   readonly maxOutputBytes: number;
   readonly signal?: AbortSignal | undefined;
   /**
@@ -89,12 +91,17 @@ export async function runBounded(program: string, run: BoundedRun): Promise<Exec
     env: { ...run.env },
     clearEnv: true,
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
-    stdin: "null",
+    stdin: run.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
     detached: true,
   }).spawn();
   const started = performance.now();
+  if (run.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    // A child that dies before reading all of it closes the pipe: its exit says what happened.
+    writer.write(run.stdin).then(() => writer.close()).catch(() => {});
+  }
   let hardKill: ReturnType<typeof setTimeout> | undefined;
   const signalChild = (signal: Deno.Signal) => {
     try {

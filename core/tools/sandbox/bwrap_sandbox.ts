@@ -34,6 +34,7 @@ import {
 import { guardedExec } from "./_guarded.ts";
 import { runBounded, runCollected } from "./_run.ts";
 import type { ViewRunner } from "./_scan.ts";
+import { seccompFilter } from "./_seccomp.ts";
 import { Serial } from "./_serial.ts";
 import { helperCommand } from "./helper.ts";
 import type { ResolvedSandboxConfig } from "./options.ts";
@@ -60,6 +61,15 @@ const HELPER_ENV = { ...EXEC_ENV, DENO_DIR: "/tmp/deno", NO_COLOR: "1", DENO_NO_
 const BACKSTOP_MS = 5000;
 /** The time limit of one scan of the workspace for protected files. */
 const SCAN_TIMEOUT_MS = 120000;
+
+/** The folder a command runs in, as parts below the workspace; refuses one outside it. */
+function folderOf(options: ExecOptions): readonly string[] {
+  const cwd = splitWorkspacePath(options.cwd ?? "");
+  if (cwd.ok) return cwd.parts;
+  throw new SandboxError(`Cannot run in ${JSON.stringify(options.cwd)}: ${cwd.reason}`, {
+    code: "outside",
+  });
+}
 
 /** What the host side keeps for one bubblewrap sandbox. */
 interface Host {
@@ -159,12 +169,7 @@ export class BwrapSandbox implements Sandbox {
    */
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     if (this.#closed) throw new SandboxError(`Cannot run a command: the sandbox is closed`);
-    const cwd = splitWorkspacePath(options.cwd ?? "");
-    if (!cwd.ok) {
-      throw new SandboxError(`Cannot run in ${JSON.stringify(options.cwd)}: ${cwd.reason}`, {
-        code: "outside",
-      });
-    }
+    folderOf(options);
     const guarded = () =>
       guardedExec(command, {
         scan: this.#viewRunner(),
@@ -198,25 +203,27 @@ export class BwrapSandbox implements Sandbox {
     return await task();
   }
 
-  /** One command under exec's first process and the limits. */
+  /** One command under exec's first process, the seccomp filter and the limits. */
   async #run(
     command: string,
     options: ExecOptions,
     binds: readonly GuardedBind[],
   ): Promise<ExecResult> {
-    const cwd = splitWorkspacePath(options.cwd ?? "");
-    if (!cwd.ok) {
-      throw new SandboxError(`Cannot run in ${JSON.stringify(options.cwd)}: ${cwd.reason}`, {
-        code: "outside",
+    const cwd = folderOf(options);
+    const filter = seccompFilter(Deno.build.arch);
+    if (filter === null) {
+      throw new SandboxError(`Cannot run a command on ${Deno.build.arch}: no seccomp filter`, {
+        code: "unavailable",
       });
     }
     const readOnly = binds.map((bind) => bind.path);
-    const view = this.#view({ cwd: cwd.parts, readOnly, deno: null, init: this.#host.init });
+    const view = this.#view({ cwd, readOnly, deno: null, init: this.#host.init });
     const { limits } = this.#config;
     const inner = execInner(command, { limits, timeoutMs: options.timeoutMs, binds });
     return await runBounded("bwrap", {
-      args: this.#argv(view, ["--as-pid-1", ...inner]),
+      args: this.#argv(view, ["--as-pid-1", "--seccomp", "0", ...inner]),
       env: { PATH: HOST_PATH },
+      stdin: filter,
       timeoutMs: options.timeoutMs,
       killAfterMs: options.timeoutMs + BACKSTOP_MS,
       maxOutputBytes: options.maxOutputBytes,
@@ -270,10 +277,8 @@ export class BwrapSandbox implements Sandbox {
     // Only processes and open files: V8 reserves far more address space than it uses, the helper
     // stays for the sandbox's life, Deno writes its own cache, and the helper checks the size of
     // what it writes itself.
-    const bounded = limitArgs({
-      processes: HELPER_PROCESSES,
-      openFiles: this.#config.limits.openFiles,
-    });
+    const { openFiles } = this.#config.limits;
+    const bounded = limitArgs({ processes: HELPER_PROCESSES, openFiles });
     const command = helperCommand(SANDBOX_DENO, {
       compiled: helper.compiled,
       config: {

@@ -13,9 +13,10 @@
  *   alternatives and localtime, fresh /proc and /dev, sized tmpfs /tmp and /dev/shm, the workspace
  *   at /work as the only writable bind; every namespace new (network included: loopback only),
  *   no nested user namespaces, a new session, a clean environment. Limits (processes, address
- *   space, file size, CPU, open files) are set by `prlimit` inside, so the process limit counts
- *   that sandbox's processes only. Its first process is ours and out of the command's reach, so
- *   nothing of the command outlives it (_exec_init.ts).
+ *   space of each as a share of the command's memory, file size, CPU, open files) are set by
+ *   `prlimit` inside, so the process limit counts that sandbox's processes only; a seccomp
+ *   filter refuses memory no address space counts (_seccomp.ts). Its first process is ours and
+ *   out of the command's reach, so nothing of the command outlives it (_exec_init.ts).
  * - Files that run code when the owner later uses the workspace (`.git` at any depth, `.envrc`,
  *   editor folders: _protected.ts) are read-only to every tool: the file tools refuse them, a
  *   command gets the existing ones bound read-only, and what a command planted is renamed to an
@@ -40,7 +41,9 @@
 export { openSandbox } from "./open.ts";
 export { probeSandbox, type SandboxProbe } from "./probe.ts";
 export {
+  addressSpaceBytes,
   DEFAULT_SANDBOX_LIMITS,
+  memoryBound,
   type ResolvedSandboxConfig,
   resolveSandboxOptions,
   type SandboxLimits,

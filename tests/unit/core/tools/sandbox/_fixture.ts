@@ -73,8 +73,12 @@ export async function makeHome(): Promise<Home> {
   };
 }
 
-/** Limits that keep the hostile cases fast. */
-export const TEST_LIMITS = { processes: 64, tmpBytes: 8 * 1024 * 1024 } as const;
+/** Limits that keep the hostile cases fast (and give each process 256 MiB of address space). */
+export const TEST_LIMITS = {
+  processes: 64,
+  memoryBytes: 64 * 256 * 1024 * 1024,
+  tmpBytes: 8 * 1024 * 1024,
+} as const;
 
 /** A shell word for `text`. */
 export const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;

@@ -7,7 +7,10 @@ import {
   type SandboxView,
 } from "../../../../../core/tools/sandbox/_bwrap_args.ts";
 import { execInner } from "../../../../../core/tools/sandbox/_exec_init.ts";
-import { DEFAULT_SANDBOX_LIMITS } from "../../../../../core/tools/sandbox/mod.ts";
+import {
+  addressSpaceBytes,
+  DEFAULT_SANDBOX_LIMITS,
+} from "../../../../../core/tools/sandbox/mod.ts";
 
 const VIEW: SandboxView = {
   system: [{ path: "/bin", link: "usr/bin" }, { path: "/lib64", link: null }],
@@ -138,6 +141,14 @@ Deno.test("limits become prlimit arguments, CPU capped by the call's time limit"
   });
   assert.ok(inner.includes("--cpu=4"));
   assert.deepEqual(inner.slice(-3), ["/bin/sh", "-c", "echo hi"]);
+});
+
+Deno.test("each process gets its share of the command's memory as address space", () => {
+  const limits = { ...DEFAULT_SANDBOX_LIMITS, processes: 16, memoryBytes: 4 * 1024 ** 3 };
+  assert.equal(addressSpaceBytes(limits), 256 * 1024 ** 2);
+  const inner = execInner("true", { limits, timeoutMs: 1000, binds: [] });
+  assert.ok(inner.includes(`--as=${256 * 1024 ** 2}`), inner.join(" "));
+  assert.ok(inner.includes("--nproc=16"));
 });
 
 Deno.test("the first process checks every protected bind's device and inode, then runs", () => {
