@@ -38,7 +38,6 @@ function bareStart(path: string): () => Promise<void> {
     etcDir: `${dir}/etc`,
     readOnly: [],
     deno: null,
-    init: null,
     tmpBytes: 1 << 20,
     cwd: [],
     env: { PATH: "/usr/bin:/bin" },

@@ -15,8 +15,6 @@ export interface SystemDir {
 export const SANDBOX_ROOT = "/work";
 /** Where the file helper's binary (the Deno CLI, or kafclaw compiled) appears inside. */
 export const SANDBOX_DENO = "/kafclaw/deno";
-/** Where exec's first process, an execute-only copy of bash (see {@link execInner}), appears. */
-export const SANDBOX_INIT = "/kafclaw/init";
 /** The uid and gid inside the sandbox (its own user namespace). */
 export const SANDBOX_UID = 65534;
 
@@ -55,8 +53,6 @@ export interface SandboxView {
   readonly readOnly: readonly string[];
   /** The file helper's binary to bind at {@link SANDBOX_DENO} (the file helper only). */
   readonly deno: string | null;
-  /** exec's first process to bind at {@link SANDBOX_INIT} (exec only). */
-  readonly init: string | null;
   readonly tmpBytes: number;
   /** The folder to start in, as parts under /work. */
   readonly cwd: readonly string[];
@@ -107,7 +103,6 @@ export function sandboxArgs(view: SandboxView): string[] {
     args.push("--ro-bind", `${view.workspace}/${path}`, `${SANDBOX_ROOT}/${path}`);
   }
   if (view.deno !== null) args.push("--ro-bind", view.deno, SANDBOX_DENO);
-  if (view.init !== null) args.push("--ro-bind", view.init, SANDBOX_INIT);
   args.push("--remount-ro", "/", "--chdir", [SANDBOX_ROOT, ...view.cwd].join("/"));
   return args;
 }
@@ -136,12 +131,11 @@ export function dropArgs(view: SandboxView, drop: { uid: number; gid: number }):
   // The host's /proc: the nested bwrap may mount a new proc only where a full one is visible.
   args.push("--bind", "/proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
   // Folders bwrap creates on its own are 0700 root; the dropped uid must traverse them.
-  const own = [view.deno, view.init].filter((path) => path !== null);
-  const targets = [...HOST_ETC, view.etcDir, view.workspace, ...own];
+  const targets = [...HOST_ETC, view.etcDir, view.workspace, ...(view.deno ? [view.deno] : [])];
   for (const dir of ancestors(targets)) args.push("--perms", "0755", "--dir", dir);
   for (const file of HOST_ETC) args.push("--ro-bind-try", file, file);
   args.push("--ro-bind", view.etcDir, view.etcDir, "--bind", view.workspace, view.workspace);
-  for (const path of own) args.push("--ro-bind", path, path);
+  if (view.deno !== null) args.push("--ro-bind", view.deno, view.deno);
   args.push("setpriv", "--reuid", String(drop.uid), "--regid", String(drop.gid));
   args.push("--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", "bwrap");
   return args;

@@ -11,19 +11,20 @@
  *
  * - signals: a process inside cannot stop or kill its namespace's pid 1 (the kernel drops
  *   signals to it that it has no handler for; the ones bash handles only end it sooner);
- * - ptrace and /proc/1/mem: pid 1 is an execute-only copy of bash (mode 0111), which the kernel
- *   makes not dumpable, so no process of the same uid may trace it or write its memory;
+ * - its memory: the seccomp filter refuses ptrace, process_vm_readv/writev and pidfd_getfd to
+ *   every process of the command (_seccomp.ts), and /proc/1 is an empty read-only folder
+ *   there, so no process of the same uid may trace pid 1 or write its /proc/1/mem;
  * - time: the time limit is kept by pid 1 itself, not by a timer process the command could
  *   stop; pid 1 is the command's parent and looks whether it still runs, at first every
- *   millisecond and then, doubling, every tenth of a second, waiting in `read -t` on a pipe no
- *   one writes to.
+ *   millisecond and then, doubling, every tenth of a second, waiting in `read -t` on a fifo
+ *   of its own that no one else can open.
  *
  * Bash also reaps processes orphaned while the command runs, as an init should: it does so
  * between builtins, which the short waits leave it time for.
  *
  * @module
  */
-import { limitArgs, SANDBOX_INIT } from "./_bwrap_args.ts";
+import { limitArgs } from "./_bwrap_args.ts";
 import { addressSpaceBytes, type SandboxLimits } from "./options.ts";
 
 /**
@@ -44,9 +45,10 @@ if ((count > 0)); then
   fi
 fi
 shift "$count"
+fifo=/tmp/.kafclaw-init-$$
+mkfifo -m 600 "$fifo" && exec 8<>"$fifo" && rm -f "$fifo" || exit 125
 "$@" </dev/null &
 command=$!
-exec 8<> <(:)
 micros() {
   if [[ -n \${EPOCHREALTIME-} ]]; then t=\${EPOCHREALTIME/[.,]/}; else t=$((SECONDS * 1000000)); fi
 }
@@ -75,7 +77,7 @@ export interface GuardedBind {
 }
 
 /**
- * What runs inside for `exec`: {@link INIT_SCRIPT} as pid 1 under {@link SANDBOX_INIT}, which
+ * What runs inside for `exec`: {@link INIT_SCRIPT}, run by bash as pid 1, which
  * checks the guarded binds, then runs `sh -c command` under the limits (processes, address
  * space of each, file size, CPU, open files) and ends everything at the time limit.
  */
@@ -89,7 +91,7 @@ export function execInner(
   const checks = binds.map((bind) => `/work/${bind.check ?? bind.path}`.replace(/\/$/, ""));
   const expect = binds.map((bind) => bind.id).join(" ");
   return [
-    SANDBOX_INIT,
+    "bash",
     "-c",
     INIT_SCRIPT,
     "kafclaw-init",

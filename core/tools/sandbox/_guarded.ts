@@ -22,6 +22,12 @@ export interface GuardedExecParts {
  * Runs `command` (by `parts.run`) between a scan for protected files and the setting aside of
  * those it planted, also when it failed or was aborted: it may have planted before it ended.
  * A protected file the sandbox cannot bind read-only stops the command before it starts.
+ *
+ * When the command ends itself or hits its time limit, its first process has ended every other
+ * one before this looks (_exec_init.ts). When it is aborted (the owner cancels, the sandbox
+ * closes) or outlives the backstop, bubblewrap is killed instead and the kernel tears the
+ * sandbox down a moment later; the look after waits for the command's output to close, which a
+ * process that closed its output and survived that moment would not hold up.
  */
 export async function guardedExec(command: string, parts: GuardedExecParts): Promise<ExecResult> {
   const before = await scanProtected(parts.scan);

@@ -42,23 +42,6 @@ export async function writeSandboxEtc(dir: string): Promise<void> {
   }
 }
 
-/**
- * Writes exec's first process (_exec_init.ts) into `dir`: an execute-only (0111) copy of the
- * host's bash, which the kernel will not let a process of the same uid trace. The copy is made
- * in a bubblewrap view of /usr and `dir` alone: this process itself may not read /usr under the
- * launcher's permissions. Returns the copy's path.
- */
-export async function writeInit(dir: string, system: readonly SystemDir[]): Promise<string> {
-  await Deno.mkdir(dir, { recursive: true });
-  const copy = 'bash=$(command -v bash) || { echo "bash is not installed" >&2; exit 3; }; ' +
-    'cp -- "$bash" /state/init && chmod 0111 /state/init';
-  const args = ["--unshare-all", "--die-with-parent", "--clearenv", "--setenv", "PATH", HOST_PATH];
-  args.push("--tmpfs", "/", ...systemArgs(system), "--proc", "/proc", "--dev", "/dev");
-  args.push("--bind", dir, "/state", "sh", "-c", copy);
-  await hostBwrap(args, "Cannot start bubblewrap");
-  return `${dir}/init`;
-}
-
 /** Runs bubblewrap for the host's own preparations; a failure is `what` and bwrap's words. */
 async function hostBwrap(args: readonly string[], what: string): Promise<void> {
   const output = await new Deno.Command("bwrap", {

@@ -1,13 +1,16 @@
 /**
  * The seccomp filter of `exec`: a classic BPF program that bubblewrap installs (`--seccomp 0`,
- * read from the command's stdin) before it starts the command. It refuses the system calls that
- * hold memory outside any process's address space, where the per-process limit (RLIMIT_AS, and
- * so the sandbox's total, processes x address space) cannot see it:
+ * read from the command's stdin) before it starts the command. It refuses
  *
- * - `memfd_create`: a memory file stays alive through a descriptor after it is unmapped;
- * - `shmget`: System V shared memory stays alive in the sandbox's IPC namespace after it is
- *   detached (the namespace's own limits are the kernel's defaults, which are unbounded);
- * - `memfd_secret`: the same, for secret memory.
+ * - the system calls that hold memory outside any process's address space, where the
+ *   per-process limit (RLIMIT_AS, and so the sandbox's total, processes x address space) cannot
+ *   see it: `memfd_create` (a memory file stays alive through a descriptor after it is
+ *   unmapped), `memfd_secret` (the same, for secret memory), `shmget` (System V shared memory
+ *   stays alive in the sandbox's IPC namespace after it is detached, and that namespace's
+ *   limits are the kernel's unbounded defaults);
+ * - the ones that reach into another process of the same uid, so that nothing can trace or
+ *   write exec's first process (_exec_init.ts): `ptrace`, `process_vm_readv`,
+ *   `process_vm_writev`, `pidfd_getfd`. Debuggers and strace do not work in the sandbox.
  *
  * Everything else is allowed. System calls of another architecture (32-bit code on a 64-bit
  * kernel, x32 on x86_64), which number calls differently, are refused as a whole.
@@ -17,8 +20,13 @@
 
 /** How the kernel names each architecture in `seccomp_data.arch`, and what it refuses there. */
 const ARCHES = {
-  x86_64: { audit: 0xc000003e, refused: [319, 29, 447], x32Bit: 0x40000000 },
-  aarch64: { audit: 0xc00000b7, refused: [279, 194, 447], x32Bit: null },
+  x86_64: {
+    audit: 0xc000003e,
+    // memfd_create, shmget, memfd_secret; ptrace, process_vm_readv, _writev, pidfd_getfd
+    refused: [319, 29, 447, 101, 310, 311, 438],
+    x32Bit: 0x40000000,
+  },
+  aarch64: { audit: 0xc00000b7, refused: [279, 194, 447, 117, 270, 271, 438], x32Bit: null },
 } as const;
 
 const LOAD_WORD = 0x20; // BPF_LD | BPF_W | BPF_ABS

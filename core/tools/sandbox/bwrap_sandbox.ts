@@ -28,7 +28,6 @@ import {
   helperBlocked,
   ownUid,
   systemLayout,
-  writeInit,
   writeSandboxEtc,
 } from "./_host.ts";
 import { guardedExec } from "./_guarded.ts";
@@ -57,6 +56,19 @@ const EXEC_ENV = {
 /** Threads the file helper (a Deno runtime) may have. */
 const HELPER_PROCESSES = 128;
 const HELPER_ENV = { ...EXEC_ENV, DENO_DIR: "/tmp/deno", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+/**
+ * exec's own bubblewrap options: its first process is ours (_exec_init.ts), hidden under an
+ * empty read-only /proc/1, and the seccomp filter comes on stdin (_seccomp.ts).
+ */
+const EXEC_FLAGS = [
+  "--as-pid-1",
+  "--tmpfs",
+  "/proc/1",
+  "--remount-ro",
+  "/proc/1",
+  "--seccomp",
+  "0",
+];
 /** How long past its time limit a command's sandbox may take to end itself before it is killed. */
 const BACKSTOP_MS = 5000;
 /** The time limit of one scan of the workspace for protected files. */
@@ -77,8 +89,6 @@ interface Host {
   readonly system: readonly SystemDir[];
   readonly stateDir: string;
   readonly ownsStateDir: boolean;
-  /** exec's first process (_exec_init.ts). */
-  readonly init: string;
   /** Set when this process runs as root: the uid and gid the sandbox drops to. */
   readonly drop: { uid: number; gid: number } | null;
 }
@@ -118,8 +128,8 @@ export class BwrapSandbox implements Sandbox {
   }
 
   /**
-   * Prepares the host side (the sandbox's /etc and first process, and as root the workspace's
-   * owner), then runs `true` in the sandbox: bubblewrap missing or refused throws a SandboxError
+   * Prepares the host side (the sandbox's /etc, and as root the workspace's owner), then runs
+   * `true` in the sandbox: bubblewrap missing or refused throws a SandboxError
    * that says why.
    */
   static async open(workspace: string, config: ResolvedSandboxConfig): Promise<BwrapSandbox> {
@@ -140,8 +150,7 @@ export class BwrapSandbox implements Sandbox {
         }
         await adoptWorkspace(workspace, system, drop);
       }
-      const init = await writeInit(`${stateDir}/init`, system);
-      const host = { workspace, system, stateDir, ownsStateDir, init, drop };
+      const host = { workspace, system, stateDir, ownsStateDir, drop };
       const sandbox = new BwrapSandbox(config, host);
       const check = await sandbox.#run("true", { timeoutMs: 10000, maxOutputBytes: 4096 }, []);
       if (check.exitCode !== 0) {
@@ -217,11 +226,11 @@ export class BwrapSandbox implements Sandbox {
       });
     }
     const readOnly = binds.map((bind) => bind.path);
-    const view = this.#view({ cwd, readOnly, deno: null, init: this.#host.init });
+    const view = this.#view({ cwd, readOnly, deno: null });
     const { limits } = this.#config;
     const inner = execInner(command, { limits, timeoutMs: options.timeoutMs, binds });
     return await runBounded("bwrap", {
-      args: this.#argv(view, ["--as-pid-1", "--seccomp", "0", ...inner]),
+      args: this.#argv(view, [...EXEC_FLAGS, ...inner]),
       env: { PATH: HOST_PATH },
       stdin: filter,
       timeoutMs: options.timeoutMs,
@@ -238,7 +247,7 @@ export class BwrapSandbox implements Sandbox {
   #viewRunner(): ViewRunner {
     return (command, options) => {
       const readOnly = options.writable ? [] : [""];
-      const view = this.#view({ cwd: [], readOnly, deno: null, init: null });
+      const view = this.#view({ cwd: [], readOnly, deno: null });
       return runCollected("bwrap", {
         args: this.#argv(view, [...command]),
         env: { PATH: HOST_PATH },
@@ -248,7 +257,7 @@ export class BwrapSandbox implements Sandbox {
     };
   }
 
-  #view(parts: Pick<SandboxView, "cwd" | "readOnly" | "deno" | "init">): SandboxView {
+  #view(parts: Pick<SandboxView, "cwd" | "readOnly" | "deno">): SandboxView {
     return {
       system: this.#host.system,
       workspace: this.#host.workspace,
@@ -272,7 +281,6 @@ export class BwrapSandbox implements Sandbox {
       cwd: [],
       readOnly: guard === null ? [] : [".git"],
       deno: helper.path,
-      init: null,
     });
     // Only processes and open files: V8 reserves far more address space than it uses, the helper
     // stays for the sandbox's life, Deno writes its own cache, and the helper checks the size of

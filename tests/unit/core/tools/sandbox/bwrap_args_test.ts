@@ -18,7 +18,6 @@ const VIEW: SandboxView = {
   etcDir: "/tmp/state/etc",
   readOnly: [],
   deno: null,
-  init: null,
   tmpBytes: 1024,
   cwd: [],
   env: { PATH: "/usr/bin", HOME: "/work" },
@@ -157,7 +156,7 @@ Deno.test("the first process checks every protected bind's device and inode, the
     timeoutMs: 1000,
     binds: [{ path: ".git", id: "12:34" }, { path: "b", id: "5:6", check: "b/HEAD" }],
   });
-  assert.equal(inner[0], "/kafclaw/init");
+  assert.equal(inner[0], "bash");
   const args = inner.slice(4);
   assert.deepEqual(args.slice(0, 5), ["1000", "12:34 5:6", "2", "/work/.git", "/work/b/HEAD"]);
   assert.deepEqual(inner.slice(-3), ["/bin/sh", "-c", "echo hi"]);

@@ -242,6 +242,25 @@ Deno.test(`${CLASS}: a planter left running in the background is gone with the c
   });
 });
 
+Deno.test(`${CLASS}: a command cannot stop, trace or rewrite the process that ends it`, async () => {
+  await withSandbox(home, async (sandbox) => {
+    const started = performance.now();
+    const result = await run(
+      home,
+      sandbox,
+      "kill -STOP 1; kill -KILL 1; gdb -batch -p 1 2>&1 | tail -1; echo x > /proc/1/mem; " +
+        'i=0; while :; do i=$((i+1)); mkdir -p "p/$i/.git"; done',
+      { timeoutMs: 800 },
+    );
+    assert.equal(result.timedOut, true);
+    // Ended by its first process at the limit, not by the host's backstop seconds later.
+    assert.ok(performance.now() - started < 4000, `${performance.now() - started} ms`);
+    assert.match(result.stdout, /ptrace: Operation not permitted/);
+    assert.match(result.stderr, /\/proc\/1\/mem: Read-only file system/);
+    assert.deepEqual(await plantedOnHost(sandbox.workspace), []);
+  });
+});
+
 Deno.test(`${CLASS}: a repository under a name that is not UTF-8 is set aside too`, async () => {
   await withSandbox(home, async (sandbox) => {
     await setAsideAfter(sandbox, 'd=$(printf \'x\\377y\'); mkdir "$d" && git init -q "$d/r"', 1);

@@ -11,7 +11,6 @@ import { execInner } from "../../../../../core/tools/sandbox/_exec_init.ts";
 import {
   gitGuard,
   systemLayout,
-  writeInit,
   writeSandboxEtc,
 } from "../../../../../core/tools/sandbox/_host.ts";
 import { processesWith } from "./_fixture.ts";
@@ -142,7 +141,6 @@ Deno.test("a command does not run when a protected bind is not what the host che
       etcDir: `${dir}/etc`,
       readOnly: [".git"],
       deno: null,
-      init: await writeInit(`${dir}/init`, system),
       tmpBytes: 1 << 20,
       cwd: [],
       env: { PATH: "/usr/bin:/bin" },
