@@ -61,7 +61,7 @@ async function namespaceHint(): Promise<string> {
 /** Turns a failed start into a reason and a hint (exported for tests). */
 export async function explainFailure(message: string): Promise<SandboxProbe> {
   const reason = message.replace(/^Cannot start bubblewrap: /, "");
-  if (/bash is not installed/.test(message)) {
+  if (/execvp bash\b/.test(message)) {
     return {
       available: false,
       reason,

@@ -32,7 +32,9 @@ Deno.test("probe failures name the cause and the fix", async () => {
     "Cannot start bubblewrap: bwrap: execvp prlimit: No such file or directory",
   );
   assert.match(prlimit.hint ?? "", /util-linux/);
-  const bash = await explainFailure("Cannot start bubblewrap: bash is not installed");
+  const bash = await explainFailure(
+    "Cannot start bubblewrap: bwrap: execvp bash: No such file or directory",
+  );
   assert.match(bash.hint ?? "", /^Install bash/);
 });
 
