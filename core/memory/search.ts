@@ -74,7 +74,9 @@ export async function search(
   let nearest: { chunk: MemoryChunk; distance: number }[] = [];
   const state = vectors.state();
   if (!state.ready) notice = `keyword search only: ${state.reason}`;
-  else if (query.trim() !== "") {
+  // With no vector of this model stored, the query's vector would find nothing: it is not asked
+  // for (an embedding request before the turn's first LLM call).
+  else if (query.trim() !== "" && !state.empty) {
     try {
       const [vector] = await vectors.embed([query], options.signal);
       nearest = timeline.memory.vectorSearch(vector!, {

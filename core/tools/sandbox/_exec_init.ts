@@ -66,6 +66,23 @@ done
 wait "$command"
 `;
 
+/**
+ * exec's own bubblewrap options: its first process is ours, hidden under an empty read-only
+ * /proc/1, and the seccomp filter comes on stdin (_seccomp.ts).
+ */
+export const EXEC_FLAGS: readonly string[] = [
+  "--as-pid-1",
+  "--tmpfs",
+  "/proc/1",
+  "--remount-ro",
+  "/proc/1",
+  "--seccomp",
+  "0",
+];
+
+/** How long past its time limit a command's sandbox may take to end itself before it is killed. */
+export const BACKSTOP_MS = 5000;
+
 /** A read-only bind that the first process checks before it starts the command. */
 export interface GuardedBind {
   /** The path below /work. */

@@ -21,11 +21,12 @@ import {
   type SandboxView,
   type SystemDir,
 } from "./_bwrap_args.ts";
-import { execInner, type GuardedBind } from "./_exec_init.ts";
+import { BACKSTOP_MS, EXEC_FLAGS, execInner, type GuardedBind } from "./_exec_init.ts";
 import {
   adoptWorkspace,
   gitGuard,
   helperBlocked,
+  needsAdoption,
   ownUid,
   systemLayout,
   writeSandboxEtc,
@@ -56,21 +57,6 @@ const EXEC_ENV = {
 /** Threads the file helper (a Deno runtime) may have. */
 const HELPER_PROCESSES = 128;
 const HELPER_ENV = { ...EXEC_ENV, DENO_DIR: "/tmp/deno", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
-/**
- * exec's own bubblewrap options: its first process is ours (_exec_init.ts), hidden under an
- * empty read-only /proc/1, and the seccomp filter comes on stdin (_seccomp.ts).
- */
-const EXEC_FLAGS = [
-  "--as-pid-1",
-  "--tmpfs",
-  "/proc/1",
-  "--remount-ro",
-  "/proc/1",
-  "--seccomp",
-  "0",
-];
-/** How long past its time limit a command's sandbox may take to end itself before it is killed. */
-const BACKSTOP_MS = 5000;
 /** The time limit of one scan of the workspace for protected files. */
 const SCAN_TIMEOUT_MS = 120000;
 
@@ -129,10 +115,14 @@ export class BwrapSandbox implements Sandbox {
 
   /**
    * Prepares the host side (the sandbox's /etc, and as root the workspace's owner), then runs
-   * `true` in the sandbox: bubblewrap missing or refused throws a SandboxError
-   * that says why.
+   * `true` in the sandbox: bubblewrap missing or refused throws a SandboxError that says why.
+   * With `checked`, bubblewrap is known to work here (a remembered check) and `true` is not run.
    */
-  static async open(workspace: string, config: ResolvedSandboxConfig): Promise<BwrapSandbox> {
+  static async open(
+    workspace: string,
+    config: ResolvedSandboxConfig,
+    options: { readonly checked?: boolean } = {},
+  ): Promise<BwrapSandbox> {
     const ownsStateDir = config.stateDir === null;
     const stateDir = config.stateDir ?? await Deno.makeTempDir({ prefix: "kafclaw-sandbox-" });
     try {
@@ -148,10 +138,10 @@ export class BwrapSandbox implements Sandbox {
             code: "unavailable",
           });
         }
-        await adoptWorkspace(workspace, system, drop);
+        if (needsAdoption(workspace, drop)) await adoptWorkspace(workspace, system, drop);
       }
-      const host = { workspace, system, stateDir, ownsStateDir, drop };
-      const sandbox = new BwrapSandbox(config, host);
+      const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
+      if (options.checked) return sandbox;
       const check = await sandbox.#run("true", { timeoutMs: 10000, maxOutputBytes: 4096 }, []);
       if (check.exitCode !== 0) {
         await sandbox.close();
