@@ -31,6 +31,7 @@ import {
 } from "../tools/sandbox/mod.ts";
 import { diskFullError, showBytes } from "../timeline/mod.ts";
 import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
+import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 
 /** How a check came out. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -254,6 +255,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   await check("disk", () => diskCheck(config));
   await check("database", () => databaseCheck(config));
   await check("sessions", () => sessionsCheck(config));
+  await check("workspace secrets", () => workspaceSecretsCheck(config));
   return results;
 }
 

@@ -26,6 +26,7 @@ Deno.test("doctor passes a configured standalone agent with a working sandbox", 
     ["disk", "ok"],
     ["database", "ok"],
     ["sessions", "ok"],
+    ["workspace secrets", "ok"],
   ]);
   assert.match(results[0]!.detail, /no config file yet/);
   assert.equal(
@@ -172,4 +173,21 @@ Deno.test("doctor fails a config.json that others can write, as agent and cron r
     detail: `Cannot use ${path}: others can write it (mode 666)`,
     hint: `chmod 600 ${path}`,
   });
+});
+
+Deno.test("doctor warns about a configured secret in a workspace file, naming the file and the key", async () => {
+  await using home = await tempHome();
+  const key = "sk-proj-4f9Q2kLmN8pR7sT1vW3xY5zA";
+  await Deno.mkdir(`${home.path}/workspace/app`, { recursive: true });
+  await Deno.writeTextFile(`${home.path}/workspace/app/.env`, `OPENAI_API_KEY=${key}\n`);
+  await Deno.writeTextFile(`${home.path}/workspace/notes.md`, "nothing here");
+  const results = await runDoctor({
+    env: { KAFCLAW_HOME: home.path, OPENAI_API_KEY: key },
+    probe: working,
+  });
+  const check = results.find((r) => r.check === "workspace secrets")!;
+  assert.equal(check.status, "warn");
+  assert.match(check.detail, /app\/\.env \(providers\.openai\.apiKey\)/);
+  assert.ok(!check.detail.includes(key), "the warning never shows the secret");
+  assert.ok(!check.detail.includes("notes.md"));
 });
