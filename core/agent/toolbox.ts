@@ -68,6 +68,7 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
       sandbox,
       exec: config.tools.exec,
       web: config.tools.web,
+      files: { holdsSecret: (text) => deps.redact(text) !== text },
       messages: {
         send(to, text, ctx) {
           // The message becomes the next input of another session; its answer stays there.

@@ -23,10 +23,17 @@ import { agentProfile } from "../agent/mod.ts";
 import { unreachableRoutes } from "../agent/mod.ts";
 import { costOf } from "../policy/mod.ts";
 import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
-import { probeSandbox, type SandboxProbe } from "../tools/sandbox/mod.ts";
-import { diskFullError } from "../timeline/mod.ts";
+import {
+  addressSpaceBytes,
+  DEFAULT_SANDBOX_LIMITS,
+  memoryBound,
+  probeSandbox,
+  type SandboxProbe,
+} from "../tools/sandbox/mod.ts";
+import { diskFullError, showBytes } from "../timeline/mod.ts";
 import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
 import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
+import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 
 /** How a check came out. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -178,11 +185,26 @@ function modeCheck(config: ResolvedConfig): CheckResult {
     : { check: "mode", status: "fail", detail: mode.error };
 }
 
+/**
+ * Which memory limit applies to a command. No cgroup is used, so it is the process limit times
+ * each process's address space (see core/tools/sandbox/options.ts), plus /tmp and /dev/shm.
+ */
+function memoryLimit(config: ResolvedConfig): string {
+  const { memoryBytes, processes } = config.tools.exec;
+  const limits = { ...DEFAULT_SANDBOX_LIMITS, memoryBytes, processes };
+  return `memory: a command holds at most ${showBytes(memoryBound(limits))} in all ` +
+    `(${processes} processes and threads x ${showBytes(addressSpaceBytes(limits))} of address ` +
+    "space each, plus /tmp and /dev/shm; per-process limits, no cgroup; memfd and System V " +
+    "shared memory refused)";
+}
+
 async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<CheckResult> {
   const run = `${config.home}/run`;
   await Deno.mkdir(run, { recursive: true, mode: 0o700 });
   const probe = await (deps.probe ?? ((dir) => probeSandbox({ scratchDir: dir })))(run);
-  if (probe.available) return { check: "sandbox", status: "ok", detail: probe.reason };
+  if (probe.available) {
+    return { check: "sandbox", status: "ok", detail: `${probe.reason}; ${memoryLimit(config)}` };
+  }
   const unsandboxed = config.tools.exec.unsandboxed;
   return {
     check: "sandbox",
@@ -238,6 +260,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   await check("disk", () => diskCheck(config));
   await check("database", () => databaseCheck(config));
   await check("sessions", () => sessionsCheck(config));
+  await check("workspace secrets", () => workspaceSecretsCheck(config));
   return results;
 }
 
