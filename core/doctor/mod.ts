@@ -2,9 +2,10 @@
  * `kafclaw doctor`: checks of the installation, each with what it found and, when something is
  * wrong, what to do. This build checks the configuration, KAFCLAW_HOME's permissions, the LLM
  * provider (of the default agent), the policy (sensitivity routes that can be reached, budgets
- * that can see what models cost), the mode, the sandbox, and what is stored (free space, the
- * database's integrity, session files: storage.ts); later steps add the Kafka group checks. A
- * check that cannot run (a full disk) is a failed check, never a crash.
+ * that can see what models cost), the mode, the sandbox, the stdio MCP servers (mcp.ts), and
+ * what is stored (free space, the database's integrity, session files: storage.ts); later steps
+ * add the Kafka group checks. A check that cannot run (a full disk) is a failed check, never a
+ * crash.
  *
  * @module
  */
@@ -31,6 +32,7 @@ import {
 } from "../tools/sandbox/mod.ts";
 import { diskFullError, showBytes } from "../timeline/mod.ts";
 import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
+import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
 import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 
 /** How a check came out. */
@@ -48,6 +50,8 @@ export interface CheckResult {
 export interface DoctorDeps {
   readonly env: Readonly<Record<string, string>>;
   readonly probe?: (scratchDir: string) => Promise<SandboxProbe>;
+  /** Prepares the wrapper of sandboxed MCP servers (default: bubblewrap's). */
+  readonly mcpWrapper?: McpWrapperFactory;
 }
 
 async function modeOf(path: string): Promise<number | undefined> {
@@ -252,6 +256,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   await check("policy", () => policyCheck(config));
   await check("mode", () => modeCheck(config));
   await check("sandbox", () => sandboxCheck(config, deps));
+  await check("mcp", () => mcpChecks(config, deps.mcpWrapper));
   await check("disk", () => diskCheck(config));
   await check("database", () => databaseCheck(config));
   await check("sessions", () => sessionsCheck(config));

@@ -59,7 +59,12 @@ export {
   type SelfFacts,
 } from "./helper.ts";
 export { BwrapSandbox } from "./bwrap_sandbox.ts";
-export { bwrapMcpWrapper, type McpServerLimits, type McpWrapOptions } from "./mcp_wrap.ts";
+export {
+  bwrapMcpWrapper,
+  type McpServerLimits,
+  type McpWrapOptions,
+  type McpWrapper,
+} from "./mcp_wrap.ts";
 export { WorkerSandbox } from "./worker_sandbox.ts";
 export {
   type DirEntry,
