@@ -17,6 +17,7 @@ import {
   MEMORY_SQL,
   SESSION_LEASE_SQL,
 } from "./_schema_more.ts";
+import { GROUP_TRUST_SQL } from "./_schema_trust.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "approval waiters", sql: APPROVAL_ALIVE_SQL },
   { version: 6, name: "session leases", sql: SESSION_LEASE_SQL },
   { version: 7, name: "memory by model", sql: MEMORY_MODEL_SQL },
+  { version: 8, name: "group trust", sql: GROUP_TRUST_SQL },
 ];
 
 /** The schema version this code writes. */

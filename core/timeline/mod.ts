@@ -33,6 +33,8 @@ import { ApprovalStore } from "./approvals.ts";
 import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
 import { ExpertiseStore } from "./expertise.ts";
+import { GroupMemberStore } from "./group_members.ts";
+import { CertificateStore, InviteStore } from "./group_trust.ts";
 import { JobStore } from "./jobs.ts";
 import { MemoryStore } from "./chunks.ts";
 import { migrate } from "./migrations.ts";
@@ -47,6 +49,8 @@ export * from "./decisions.ts";
 export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
+export * from "./group_members.ts";
+export * from "./group_trust.ts";
 export * from "./jobs.ts";
 export * from "./chunks.ts";
 export * from "./migrations.ts";
@@ -186,6 +190,12 @@ export class Timeline implements Disposable {
   readonly memory: MemoryStore;
   /** Skill events and the expertise they add up to. */
   readonly expertise: ExpertiseStore;
+  /** The group's roster as this agent last saw it. */
+  readonly members: GroupMemberStore;
+  /** The group's certificates and revocations, cached apart from liveness. */
+  readonly certificates: CertificateStore;
+  /** The owner's one-time invites for gated onboarding. */
+  readonly invites: InviteStore;
   readonly #db: Db;
 
   private constructor(path: string, db: Db) {
@@ -202,6 +212,9 @@ export class Timeline implements Disposable {
     this.replay = new ReplayTable(db);
     this.memory = new MemoryStore(db);
     this.expertise = new ExpertiseStore(db);
+    this.members = new GroupMemberStore(db);
+    this.certificates = new CertificateStore(db);
+    this.invites = new InviteStore(db);
   }
 
   /**
