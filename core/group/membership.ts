@@ -63,6 +63,8 @@ export interface MembershipOptions {
   readonly expertise?: () => Record<string, number>;
   /** How long a record may wait for its signer's certificate. Default 60000. */
   readonly parkMs?: number;
+  /** How many records after start carry the agent's certificate. Default 8. */
+  readonly attachFirst?: number;
   readonly now?: () => number;
 }
 
@@ -95,7 +97,10 @@ export class Membership {
     this.security = options.security;
     this.#now = options.now ?? Date.now;
     this.#identity = options.identity;
-    this.#signer = new RecordSigner(options.security === "signed" ? options.signer : undefined);
+    this.#signer = new RecordSigner(
+      options.security === "signed" ? options.signer : undefined,
+      options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst },
+    );
     if (options.security === "signed") {
       if (options.ownerKey === undefined || options.signer?.certificate === undefined) {
         throw new TypeError("Cannot join a signed group without the owner key and a certificate");
@@ -133,6 +138,11 @@ export class Membership {
     const ownGroup = agentConsumerGroup(group, this.agentId);
     if (await transport.groupMembers(ownGroup) > 0) {
       throw new Error(`Cannot join group "${group}": agent "${this.agentId}" already runs in it`);
+    }
+    const own = this.#options.signer?.certificate;
+    if (own !== undefined) {
+      const why = await this.#trust?.learn(own);
+      if (why !== undefined) throw new Error(why);
     }
     for (const entry of store.certificates.list()) {
       if (entry.revoked) this.#trust?.revoke(entry.agentId);

@@ -131,7 +131,13 @@ export async function startMember(
   g: TestGroup,
   home: AgentHome,
   certificate: CertificateBundle,
-  options: { intervalMs?: number; skills?: string[]; parkMs?: number; now?: () => number } = {},
+  options: {
+    intervalMs?: number;
+    skills?: string[];
+    parkMs?: number;
+    attachFirst?: number;
+    now?: () => number;
+  } = {},
 ): Promise<Membership> {
   return await Membership.start({
     group: g.group,
@@ -142,6 +148,7 @@ export async function startMember(
     ownerKey: await importPublicKey(g.init.ownerPublicKey),
     store: home.timeline,
     ...(options.parkMs === undefined ? {} : { parkMs: options.parkMs }),
+    ...(options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
 }
