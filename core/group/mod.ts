@@ -63,6 +63,6 @@ export {
   STALE_AFTER,
 } from "./roster.ts";
 export { ATTACH_FIRST, RecordSigner } from "./signer.ts";
-export { Sponsor, type SponsorOptions } from "./sponsor.ts";
+export { Sponsor, type SponsorOptions, startSponsor, type StartSponsorOptions } from "./sponsor.ts";
 export { type MembershipStore, toStored } from "./store.ts";
 export { type Dropped, GroupTrust, type GroupTrustOptions, type TrustVerdict } from "./trust.ts";

@@ -11,15 +11,25 @@
  */
 import {
   type CertificateBundle,
+  deadLetterTopicFor,
   type GroupManifest,
   onboardKey,
   parseRecord,
   PROTOCOL_VERSION,
+  sponsorsConsumerGroup,
   topicsFor,
 } from "../protocol/mod.ts";
-import type { StoredInvite } from "../timeline/mod.ts";
-import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import type { EventLog, StoredInvite } from "../timeline/mod.ts";
+import type {
+  HandlerResult,
+  InboundRecord,
+  OutboundRecord,
+  Subscription,
+  Transport,
+} from "../transport/mod.ts";
 import { matchInvite, randomToken } from "./invites.ts";
+import type { Membership } from "./membership.ts";
+import { admit, certificateRecord } from "./owner.ts";
 
 /** What a {@link Sponsor} is built from. */
 export interface SponsorOptions {
@@ -146,4 +156,52 @@ export class Sponsor {
       value,
     }]);
   }
+}
+
+/** What {@link startSponsor} needs: the owner key to issue with, where invites are, who audits. */
+export interface StartSponsorOptions {
+  readonly membership: Pick<Membership, "group" | "agentId" | "manifest" | "send">;
+  readonly transport: Transport;
+  /** The owner's private key: certificates are issued, and published, as the owner. */
+  readonly ownerKey: CryptoKey;
+  readonly onboardMode: "open" | "gated";
+  readonly invites: SponsorOptions["invites"];
+  readonly events: Pick<EventLog, "record">;
+}
+
+/**
+ * Joins the group's sponsors: a `work` subscription on `control.onboarding` in the shared group
+ * `kafclaw.<g>.sponsors`. Close the subscription to stop.
+ */
+export function startSponsor(options: StartSponsorOptions): Promise<Subscription> {
+  const { membership, transport, ownerKey } = options;
+  const group = membership.group;
+  const sponsor = new Sponsor({
+    group,
+    sponsorId: membership.agentId,
+    onboardMode: options.onboardMode,
+    issue: async (agentId, publicKey) => {
+      const bundle = await admit(ownerKey, { agentId, publicKey });
+      await transport.produce([await certificateRecord(group, ownerKey, agentId, bundle)]);
+      return bundle;
+    },
+    manifest: () => membership.manifest,
+    invites: options.invites,
+    send: (records) => membership.send(records),
+    audit: (agentId, reason) =>
+      options.events.record({
+        kind: "GROUP",
+        sender: agentId,
+        contentText: `refused to onboard ${agentId}: ${reason}`,
+        metadata: { event_type: "onboard_rejected", code: "onboard_rejected" },
+      }),
+  });
+  const topic = topicsFor(group).onboarding;
+  return transport.subscribe({
+    kind: "work",
+    topics: [topic],
+    groupId: sponsorsConsumerGroup(group),
+    handler: sponsor.handle,
+    deadLetterTopic: deadLetterTopicFor(topic),
+  });
 }
