@@ -18,26 +18,15 @@ import {
   agentConsumerGroup,
   type AgentIdentity,
   agentInbox,
-  type Envelope,
   type GroupManifest,
-  MemoryReplayStore,
-  OWNER_ID,
-  parseRecord,
-  type ReplayStore,
-  rosterShape,
   type Signer,
   topicsFor,
 } from "../protocol/mod.ts";
-import type {
-  InboundRecord,
-  OutboundRecord,
-  RecordHandler,
-  Subscription,
-  Transport,
-} from "../transport/mod.ts";
+import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { checkGroupTopics, memberTopicSpecs } from "./group_topics.ts";
 import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
+import { RosterFeed } from "./roster_feed.ts";
 import { RecordSigner } from "./signer.ts";
 import type { Trust } from "./task_intake.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
@@ -81,9 +70,8 @@ export class Membership {
   readonly #trust: GroupTrust | undefined;
   readonly #signer: RecordSigner;
   readonly #now: () => number;
-  readonly #stateReplay: ReplayStore = new MemoryReplayStore();
+  readonly #feed: RosterFeed;
   #identity: AgentIdentity;
-  #manifest: GroupManifest | undefined;
   #subscriptions: Subscription[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
   #closed = false;
@@ -114,6 +102,15 @@ export class Membership {
         now: this.#now,
       });
     }
+    this.#feed = new RosterFeed({
+      roster: this.#roster,
+      trust: this.#trust,
+      audit: (d) => this.#audit(d),
+      changed: (change) => this.#stored(change),
+      certificates: options.store.certificates,
+      ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
+      now: this.#now,
+    });
   }
 
   /** Joins: see the module documentation. Throws GroupTopicsError when a topic is not right. */
@@ -151,14 +148,14 @@ export class Membership {
     store.members.clear();
     const state = (topic: string, handler: RecordHandler) =>
       this.#subscribe({ kind: "state", topics: [topic], groupId: ownGroup, handler });
-    await (await state(topics.roster, (r) => this.#onRoster(r))).caughtUp();
-    await (await state(topics.announce, this.guard((r) => this.#onAnnounce(r)))).caughtUp();
+    await (await state(topics.roster, this.#feed.onRoster)).caughtUp();
+    await (await state(topics.announce, this.guard(this.#feed.onAnnounce))).caughtUp();
     await this.#subscribe({
       kind: "stream",
       topics: [topics.heartbeats],
       groupId: ownGroup,
       fromBeginning: false,
-      handler: this.guard((r) => this.#onHeartbeat(r)),
+      handler: this.guard(this.#feed.onHeartbeat),
     });
     this.#identity = { ...this.#identity, joined_at: new Date(this.#now()).toISOString() };
     await this.send([announceRecord(group, "join", this.#identity, new Date(this.#now()))]);
@@ -177,7 +174,7 @@ export class Membership {
 
   /** The group's manifest as the owner signed it, once read. */
   get manifest(): GroupManifest | undefined {
-    return this.#manifest;
+    return this.#feed.manifest;
   }
 
   /** Records waiting for their signer's certificate now. */
@@ -265,85 +262,6 @@ export class Membership {
     this.#options.store.settings.set("group.alive_at", new Date(this.#now()).toISOString());
   }
 
-  /** Parses and (signed mode) verifies a record; undefined when it is dropped. */
-  async #accept(record: InboundRecord, state: boolean): Promise<Envelope | undefined> {
-    const parsed = parseRecord(record);
-    if (!parsed.ok) throw new RecordRefused(parsed.error.message);
-    if (this.#trust === undefined) return parsed.envelope;
-    const verdict = await this.#trust.verify(
-      record,
-      parsed.envelope,
-      state ? { appendTime: record.timestamp, replay: this.#stateReplay } : undefined,
-    );
-    return verdict.ok ? parsed.envelope : undefined;
-  }
-
-  async #onRoster(record: InboundRecord) {
-    return await refused(async () => {
-      const envelope = await this.#accept(record, true);
-      if (envelope?.type !== "roster") return;
-      const payload = envelope.payload as Record<string, unknown>;
-      const shape = rosterShape(payload);
-      // A certificate speaks for itself (it must chain to the owner, whoever publishes it); the
-      // manifest and revocations are the owner's alone.
-      if (this.#trust !== undefined && shape !== "certificate" && envelope.sender_id !== OWNER_ID) {
-        this.#audit({
-          eventType: "signature_invalid",
-          code: "not_owner",
-          agentId: envelope.sender_id,
-          topic: record.topic,
-          detail: `a roster ${shape} from "${envelope.sender_id}", not from the owner`,
-        });
-        return;
-      }
-      if (shape === "manifest") this.#manifest = payload as GroupManifest;
-      else if (shape === "revocation") {
-        const agentId = payload.agent_id as string;
-        this.#trust?.revoke(agentId);
-        this.#options.store.certificates.put({
-          agentId,
-          revoked: true,
-          reason: String(payload.reason),
-        });
-        const change = this.#roster.leave(agentId);
-        if (change) this.#stored(change);
-      } else {
-        const bundle = { cert: payload.cert as string, cert_sig: payload.cert_sig as string };
-        const why = await this.#trust?.learn(bundle);
-        if (why !== undefined) return;
-        this.#options.store.certificates.put({
-          agentId: payload.agent_id as string,
-          revoked: false,
-          cert: bundle.cert,
-          certSig: bundle.cert_sig,
-        });
-      }
-    });
-  }
-
-  async #onAnnounce(record: InboundRecord) {
-    return await refused(async () => {
-      const envelope = await this.#accept(record, true);
-      if (envelope?.type !== "announce") return;
-      const { action, identity } = envelope.payload;
-      const change = action === "join"
-        ? this.#roster.join(identity, record.timestamp)
-        : this.#roster.leave(identity.agent_id);
-      if (change) this.#stored(change);
-    });
-  }
-
-  async #onHeartbeat(record: InboundRecord) {
-    return await refused(async () => {
-      // Old heartbeats (read after downtime) say nothing about liveness now.
-      if (record.timestamp < this.#now() - (this.#options.clockSkewMs ?? 120_000)) return;
-      const envelope = await this.#accept(record, false);
-      if (envelope?.type !== "heartbeat") return;
-      const change = this.#roster.heartbeat(envelope.payload, record.timestamp);
-      if (change) this.#stored(change);
-    });
-  }
-
   #stored(change: RosterChange): void {
     const member = this.#roster.get(change.agentId);
     if (member === undefined) this.#options.store.members.remove(change.agentId);
@@ -358,18 +276,5 @@ export class Membership {
       contentText: `dropped a record on ${dropped.topic}: ${dropped.detail}`,
       metadata: { event_type: dropped.eventType, code: dropped.code, topic: dropped.topic },
     });
-  }
-}
-
-class RecordRefused extends Error {}
-
-/** Runs a handler body; a record that cannot be parsed is poison (skipped and counted). */
-async function refused(body: () => Promise<void>): Promise<{ poison: string } | undefined> {
-  try {
-    await body();
-    return undefined;
-  } catch (error) {
-    if (error instanceof RecordRefused) return { poison: error.message };
-    throw error;
   }
 }

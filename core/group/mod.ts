@@ -62,6 +62,7 @@ export {
   type RosterChange,
   STALE_AFTER,
 } from "./roster.ts";
+export { type ReadRoster, readRoster, RosterFeed, type RosterFeedOptions } from "./roster_feed.ts";
 export { ATTACH_FIRST, RecordSigner } from "./signer.ts";
 export { Sponsor, type SponsorOptions, startSponsor, type StartSponsorOptions } from "./sponsor.ts";
 export { type MembershipStore, toStored } from "./store.ts";

@@ -4,7 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { GroupTopicsError, IDENTITY_FILES, Membership } from "../../../../core/group/mod.ts";
+import {
+  GroupTopicsError,
+  IDENTITY_FILES,
+  Membership,
+  readRoster,
+} from "../../../../core/group/mod.ts";
 import { topicsFor, topicSpecs } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
@@ -207,4 +212,30 @@ Deno.test("an agent refuses to start when a topic of the group is missing, namin
       return true;
     },
   );
+});
+
+Deno.test("one who is not a member reads the roster from the group's topics", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "g6");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  await using bobHome = await agentHome("bob");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  const alice = await startMember(transport, g, aliceHome, await certify(transport, g, aliceHome));
+  const bob = await startMember(transport, g, bobHome, await certify(transport, g, bobHome));
+  try {
+    await bob.leave();
+    const read = await readRoster(transport, "g6", { ownerKey: g.ownerPublic });
+    assert.deepEqual(read.members.map((m) => [m.agentId, m.status]), [
+      ["alice", "active"],
+      ["boss", "active"],
+    ]);
+    assert.equal(read.manifest?.group_name, "g6");
+    // Read as an open group, nothing is verified, and the same members show.
+    const open = await readRoster(transport, "g6");
+    assert.deepEqual(open.members.map((m) => m.agentId), ["alice", "boss"]);
+  } finally {
+    await alice.leave();
+    await boss.leave();
+  }
 });
