@@ -21,6 +21,7 @@ import {
   type GroupManifest,
   type Signer,
   topicsFor,
+  type TopicSpecOptions,
 } from "../protocol/mod.ts";
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { checkGroupTopics, memberTopicSpecs } from "./group_topics.ts";
@@ -45,6 +46,8 @@ export interface MembershipOptions {
   /** The owner's public key, pinned in config (signed mode). */
   readonly ownerKey?: CryptoKey;
   readonly store: MembershipStore;
+  /** How the group's topics were made (partitions, replication), for the check at start. */
+  readonly topics?: TopicSpecOptions;
   readonly clockSkewMs?: number;
   /** The agent's load now, for heartbeats. Default nothing running, capacity 0. */
   readonly load?: () => Load;
@@ -128,7 +131,7 @@ export class Membership {
   async #start(): Promise<void> {
     const { transport, group, store } = this.#options;
     const topics = topicsFor(group);
-    const specs = memberTopicSpecs(group, { agentId: this.agentId });
+    const specs = memberTopicSpecs(group, { ...this.#options.topics, agentId: this.agentId });
     // An agent makes its own inbox; the group's topics are the owner's (kafclaw group init).
     await transport.createTopics(specs.filter((s) => s.name === agentInbox(group, this.agentId)));
     await checkGroupTopics(transport, group, specs);
