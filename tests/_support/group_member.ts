@@ -17,6 +17,7 @@ import {
   type AgentIdentity,
   type CertificateBundle,
   importPublicKey,
+  type TopicSpecOptions,
 } from "../../core/protocol/mod.ts";
 import { Timeline } from "../../core/timeline/mod.ts";
 import type { Transport } from "../../core/transport/mod.ts";
@@ -79,6 +80,8 @@ export interface TestGroup {
   readonly init: InitializedGroup;
   readonly ownerKey: KeyPair;
   readonly ownerPublic: CryptoKey;
+  /** How its topics were made. */
+  readonly topics: TopicSpecOptions;
 }
 
 /** Makes group `group` from a new owner home (agent `ownerAgent`). */
@@ -88,6 +91,9 @@ export async function makeGroup(
   options: { ownerAgent?: string; onboardMode?: "open" | "gated"; replicationFactor?: number } = {},
 ): Promise<TestGroup> {
   const owner = await agentHome(options.ownerAgent ?? "boss");
+  const topics: TopicSpecOptions = options.replicationFactor === undefined
+    ? {}
+    : { replicationFactor: options.replicationFactor, workPartitions: 3 };
   const init = await initGroup({
     group,
     agentId: owner.agentId,
@@ -96,12 +102,10 @@ export async function makeGroup(
     security: "signed",
     onboardMode: options.onboardMode ?? "open",
     heartbeatIntervalMs: 1000,
-    ...(options.replicationFactor === undefined
-      ? {}
-      : { topics: { replicationFactor: options.replicationFactor, workPartitions: 3 } }),
+    topics,
   });
   const key = (await ownerKey(owner.identityDir))!;
-  return { group, owner, init, ownerKey: key, ownerPublic: key.publicKey };
+  return { group, owner, init, ownerKey: key, ownerPublic: key.publicKey, topics };
 }
 
 /** Issues `home` a certificate with the owner key and publishes it on the roster. */
@@ -147,6 +151,7 @@ export async function startMember(
     signer: { keyId: home.agentId, privateKey: home.key.privateKey, certificate },
     ownerKey: await importPublicKey(g.init.ownerPublicKey),
     store: home.timeline,
+    topics: g.topics,
     ...(options.parkMs === undefined ? {} : { parkMs: options.parkMs }),
     ...(options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst }),
     ...(options.now === undefined ? {} : { now: options.now }),
