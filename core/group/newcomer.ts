@@ -66,15 +66,15 @@ export async function requestMembership(
       wake();
     },
   });
-  const deadline = Date.now() + (request.timeoutMs ?? 30_000);
+  const timeoutMs = request.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
   const next = async (): Promise<Step> => {
     while (replies.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new Error(
-          `Cannot join group "${group}": no sponsor answered within ${
-            request.timeoutMs ?? 30_000
-          } ms (is an agent of the group's owner running?)`,
+          `Cannot join group "${group}": no sponsor answered within ${timeoutMs} ms ` +
+            "(is an agent of the group's owner running?)",
         );
       }
       await new Promise<void>((resolve) => {

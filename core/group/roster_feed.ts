@@ -82,7 +82,17 @@ export class RosterFeed {
         this.#changed(this.#options.roster.leave(agentId));
       } else {
         const bundle = { cert: payload.cert as string, cert_sig: payload.cert_sig as string };
-        if ((await trust?.learn(bundle)) !== undefined) return;
+        const why = await trust?.learn(bundle);
+        if (why !== undefined) {
+          this.#options.audit({
+            eventType: "signature_invalid",
+            code: "untrusted_certificate",
+            agentId,
+            topic: record.topic,
+            detail: why,
+          });
+          return;
+        }
         certificates?.put({ agentId, revoked: false, cert: bundle.cert, certSig: bundle.cert_sig });
       }
     });

@@ -23,11 +23,6 @@ export class RecordSigner {
     this.#attach = signer?.certificate === undefined ? 0 : options.attachFirst ?? ATTACH_FIRST;
   }
 
-  /** Who signs, or undefined in an open group. */
-  get keyId(): string | undefined {
-    return this.#signer?.keyId;
-  }
-
   /** Sends the certificate along on the next `count` records. */
   attachNext(count = 1): void {
     if (this.#signer?.certificate !== undefined) this.#attach = Math.max(this.#attach, count);

@@ -87,16 +87,6 @@ export class GroupTrust {
     return this.#parked;
   }
 
-  /** Whether an agent's certificate is cached (and not revoked). */
-  knows(agentId: string): boolean {
-    return this.#certs.has(agentId);
-  }
-
-  /** The cached certificate of an agent, if any. */
-  certificate(agentId: string): CertificateBundle | undefined {
-    return this.#certs.get(agentId);
-  }
-
   /**
    * Caches a certificate after checking that it chains to the owner and is neither expired nor
    * revoked, and lets the records parked for its agent go on. Returns why not, when it does not.

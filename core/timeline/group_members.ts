@@ -91,7 +91,7 @@ function memberOf(row: Row): StoredMember {
     agentName: text(row, "agent_name"),
     model: text(row, "model"),
     role: optText(row, "role"),
-    publicKey: optText(row, "public_key") ?? "",
+    publicKey: text(row, "public_key"),
     capabilities: strings(row, "capabilities"),
     skills: strings(row, "skills"),
     zones: strings(row, "zones"),

@@ -157,3 +157,20 @@ export async function startMember(
     ...(options.now === undefined ? {} : { now: options.now }),
   });
 }
+
+/** The value of a heartbeat record of `agentId`, as a member sends it. */
+export function heartbeatValue(agentId: string, capacity = 1, at = new Date()): string {
+  return JSON.stringify({
+    type: "heartbeat",
+    correlation_id: `hb-${crypto.randomUUID()}`,
+    sender_id: agentId,
+    timestamp: at.toISOString(),
+    payload: {
+      agent_id: agentId,
+      status: "active",
+      load: { running: 0, capacity },
+      skills: [],
+      heartbeat_interval_ms: 1000,
+    },
+  });
+}

@@ -9,7 +9,13 @@ import { agentKey, signRecord, topicsFor } from "../../../../core/protocol/mod.t
 import { type InboundRecord, KafkaTransport } from "../../../../core/transport/mod.ts";
 import type { Timeline } from "../../../../core/timeline/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
-import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
+import {
+  agentHome,
+  certify,
+  heartbeatValue,
+  makeGroup,
+  startMember,
+} from "../../../_support/group_member.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const brokers = testBrokers();
@@ -89,19 +95,7 @@ Deno.test(
     });
     try {
       await waitFor(() => boss.get("mallory") !== undefined && seen.length > 0, "all joined");
-      const value = JSON.stringify({
-        type: "heartbeat",
-        correlation_id: "hb-forged",
-        sender_id: "alice",
-        timestamp: new Date().toISOString(),
-        payload: {
-          agent_id: "alice",
-          status: "active",
-          load: { running: 0, capacity: 99 },
-          skills: [],
-          heartbeat_interval_ms: 1000,
-        },
-      });
+      const value = heartbeatValue("alice", 99);
       const forged = { topic, key: agentKey("alice"), value };
       const original = seen[seen.length - 1]!;
       await owner.produce([

@@ -8,7 +8,13 @@ import { certificateRecord, GroupTrust, revocationRecord } from "../../../../cor
 import { agentKey as agentKeyOf, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { type InboundRecord, MemoryTransport } from "../../../../core/transport/mod.ts";
 import type { Timeline } from "../../../../core/timeline/mod.ts";
-import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
+import {
+  agentHome,
+  certify,
+  heartbeatValue,
+  makeGroup,
+  startMember,
+} from "../../../_support/group_member.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
 /** The audit events of dropped records in a timeline: [event_type, code, sender]. */
@@ -18,22 +24,6 @@ function audits(timeline: Timeline): string[][] {
     String(e.metadata.code),
     String(e.sender),
   ]).reverse();
-}
-
-function heartbeatValue(agentId: string, capacity: number, at = new Date()): string {
-  return JSON.stringify({
-    type: "heartbeat",
-    correlation_id: `hb-${crypto.randomUUID()}`,
-    sender_id: agentId,
-    timestamp: at.toISOString(),
-    payload: {
-      agent_id: agentId,
-      status: "active",
-      load: { running: 0, capacity },
-      skills: [],
-      heartbeat_interval_ms: 1000,
-    },
-  });
 }
 
 /** Every record of a topic so far. */
@@ -259,4 +249,88 @@ Deno.test("beyond the park limit a record waiting for a certificate is dropped a
   await first.work();
   assert.equal(trust.parked, 0);
   assert.equal(dropped.length, 2);
+});
+
+Deno.test("roster records from a member are refused but for certificates, which must chain to the owner", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "t7");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  const aliceCert = await certify(transport, g, aliceHome);
+  const alice = await startMember(transport, g, aliceHome, aliceCert);
+  try {
+    const { generateKeyPair, exportPublicKey } = await import("../../../../core/protocol/mod.ts");
+    const { admit, RecordSigner } = await import("../../../../core/group/mod.ts");
+    const aliceSigner = new RecordSigner({
+      keyId: "alice",
+      privateKey: aliceHome.key.privateKey,
+      certificate: aliceCert,
+    });
+    const roster = (payload: Record<string, unknown>, key: string) => ({
+      topic: topicsFor("t7").roster,
+      key,
+      value: JSON.stringify({
+        type: "roster",
+        correlation_id: `r-${key}`,
+        sender_id: "alice",
+        timestamp: new Date().toISOString(),
+        payload,
+      }),
+    });
+    // A manifest from alice, and a certificate for bob that alice made up with her own key.
+    const forgedCert = await admit(aliceHome.key.privateKey, {
+      agentId: "bob",
+      publicKey: await exportPublicKey((await generateKeyPair()).publicKey),
+    });
+    await transport.produce(
+      await aliceSigner.sign([
+        roster({ ...g.init.manifest, heartbeat_interval_ms: 1 }, "manifest"),
+        roster({ agent_id: "bob", ...forgedCert }, "cert:bob"),
+      ]),
+    );
+    await waitFor(() => boss.dropped >= 2, "both refused", {
+      state: () => audits(g.owner.timeline),
+    });
+    assert.deepEqual(audits(g.owner.timeline), [
+      ["signature_invalid", "not_owner", "alice"],
+      ["signature_invalid", "untrusted_certificate", "bob"],
+    ]);
+    assert.equal(boss.manifest?.heartbeat_interval_ms, 1000);
+  } finally {
+    await alice.leave();
+    await boss.leave();
+  }
+});
+
+Deno.test("a held record goes through at once when its certificate came before its turn, work and all", async () => {
+  const { MemoryReplayStore } = await import("../../../../core/protocol/mod.ts");
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "t8");
+  await using _owner = g.owner;
+  await using bobHome = await agentHome("bob");
+  const trust = new GroupTrust({
+    ownerKey: g.ownerPublic,
+    replay: new MemoryReplayStore(),
+    audit: () => assert.fail("nothing is dropped"),
+  });
+  const done: string[] = [];
+  const handler = trust.guard(() => ({ work: () => Promise.resolve(void done.push("work")) }));
+  const held = await handler({
+    topic: "group.t8.heartbeats",
+    partition: 0,
+    offset: "0",
+    key: "agent:bob",
+    value: new Uint8Array(),
+    headers: { "kc-key-id": new TextEncoder().encode("bob") },
+    timestamp: Date.now(),
+  });
+  assert.ok(held && "work" in held);
+  assert.equal(
+    await trust.learn(await certify(transport, g, bobHome, { publish: false })),
+    undefined,
+  );
+  await held.work();
+  assert.deepEqual(done, ["work"]);
+  assert.equal(trust.parked, 0);
 });
