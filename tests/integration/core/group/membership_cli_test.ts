@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { decodeBase64Url } from "../../../../core/protocol/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
@@ -148,10 +149,69 @@ Deno.test(
     const reused = await join(carolHome.path, "carol", invite);
     assert.equal(reused.code, 2, reused.stderr);
     assert.match(reused.stderr, /refused to admit "carol"/);
+    // Bob leaves (signed) and the group is off in his config.
+    const left = await kafclaw(
+      ["group", "leave", "--json"],
+      envOf(group, bobHome.path, {
+        KAFCLAW_GROUP_AGENT_ID: "bob",
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      }),
+    );
+    assert.equal(left.code, 0, left.stderr);
+    assert.deepEqual(JSON.parse(left.stdout), { group, agent_id: "bob", left: true });
+    const bobConfig = JSON.parse(await Deno.readTextFile(`${bobHome.path}/config.json`));
+    assert.equal(bobConfig.group.enabled, false);
+    // An agent in another language brings its own key; the owner admits it.
+    const { exportPublicKey, generateKeyPair } = await import("../../../../core/protocol/mod.ts");
+    const pyKey = await exportPublicKey((await generateKeyPair()).publicKey);
+    const admitted = await kafclaw(
+      ["group", "admit", "py-agent", "--public-key", pyKey, "--vouched", "--json"],
+      envOf(group, bossHome.path),
+    );
+    assert.equal(admitted.code, 0, admitted.stderr);
+    const { certificate, agent_id } = JSON.parse(admitted.stdout);
+    assert.equal(agent_id, "py-agent");
+    const body = JSON.parse(new TextDecoder().decode(decodeBase64Url(certificate.cert)!));
+    assert.deepEqual([body.agent_id, body.public_key, body.vouched, body.issuer_id], [
+      "py-agent",
+      pyKey,
+      true,
+      "owner",
+    ]);
+    const badKey = await kafclaw(
+      ["group", "admit", "py-agent", "--public-key", "nope"],
+      envOf(group, bossHome.path),
+    );
+    assert.equal(badKey.code, 2);
+    assert.match(badKey.stderr, /--public-key "nope" is not 32 bytes of base64url/);
     // Only an owner's home makes invites.
     const notOwner = await kafclaw(["group", "invite"], envOf(group, bobHome.path));
     assert.equal(notOwner.code, 2);
     assert.match(notOwner.stderr, /needs the group owner's key/);
+    assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
+  },
+);
+
+Deno.test(
+  "a group in open mode says so loudly in status and when an agent joins",
+  opts,
+  async () => {
+    const group = uniqueName("open");
+    await using bossHome = await tempHome();
+    const env = envOf(group, bossHome.path, { KAFCLAW_GROUP_SECURITY: "open" });
+    const made = await kafclaw(["group", "init", "--agent-id", "boss"], env);
+    assert.equal(made.code, 0, made.stderr);
+    const status = await kafclaw(["group", "status", "--json"], env);
+    assert.equal(status.code, 0, status.stderr);
+    const parsed = JSON.parse(status.stdout);
+    assert.equal(parsed.security, "open");
+    assert.match(parsed.warning, /^OPEN MODE: records are not signed/);
+    assert.deepEqual(parsed.topic_problems, []);
+    const text = await kafclaw(["group", "status"], env);
+    assert.match(text.stdout, /^WARNING: OPEN MODE/m);
+    await using boss = new Child(kafclawCommand(["group", "join"], env));
+    await boss.until(/in group/);
+    assert.match(boss.stderr, /WARNING: group .* runs in open mode/);
     assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
   },
 );
