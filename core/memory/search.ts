@@ -77,11 +77,8 @@ export async function search(
   else if (query.trim() !== "") {
     try {
       const [vector] = await vectors.embed([query], options.signal);
-      nearest = timeline.memory.vectorSearch(vector!, {
-        zones,
-        k: candidates(limit),
-        model: vectors.model!,
-      }).filter((n) => 1 - n.distance >= minScore);
+      nearest = vectors.nearest(vector!, { zones, k: candidates(limit) })
+        .filter((n) => 1 - n.distance >= minScore);
     } catch (error) {
       options.signal?.throwIfAborted();
       notice = `keyword search only: the query could not be embedded: ${(error as Error).message}`;
