@@ -66,22 +66,29 @@ export async function search(
     throw new RangeError(`A search limit must be an integer from 1 to 100, got ${limit}`);
   }
   const zones = options.zones ?? [];
+  const state = vectors.state();
+  // The query goes to the embedding model first; the keyword ranking is done while it answers.
+  const embedding = state.ready && query.trim() !== ""
+    ? vectors.embed([query], options.signal).then(
+      ([vector]) => ({ vector: vector! }),
+      (error: unknown) => ({ error: error as Error }),
+    )
+    : undefined;
   const match = ftsQuery(query);
   const keyword = match === undefined
     ? []
     : timeline.memory.keywordSearch(match, { zones, limit: candidates(limit) });
   let notice: string | undefined;
   let nearest: { chunk: MemoryChunk; distance: number }[] = [];
-  const state = vectors.state();
   if (!state.ready) notice = `keyword search only: ${state.reason}`;
-  else if (query.trim() !== "") {
-    try {
-      const [vector] = await vectors.embed([query], options.signal);
-      nearest = vectors.nearest(vector!, { zones, k: candidates(limit) })
-        .filter((n) => 1 - n.distance >= minScore);
-    } catch (error) {
+  else if (embedding !== undefined) {
+    const embedded = await embedding;
+    if ("error" in embedded) {
       options.signal?.throwIfAborted();
-      notice = `keyword search only: the query could not be embedded: ${(error as Error).message}`;
+      notice = `keyword search only: the query could not be embedded: ${embedded.error.message}`;
+    } else {
+      nearest = vectors.nearest(embedded.vector, { zones, k: candidates(limit) })
+        .filter((n) => 1 - n.distance >= minScore);
     }
   }
   const distances = new Map(nearest.map((n) => [n.chunk.id, n.distance]));
