@@ -6,6 +6,10 @@
  * @module
  */
 import type { AskOwner } from "../core/agent/mod.ts";
+import { approvalArguments } from "../core/timeline/mod.ts";
+
+/** How much of a call's arguments the terminal shows before it says where to read the rest. */
+const TERMINAL_ARGUMENT_CHARS = 8000;
 import type { Io } from "./_io.ts";
 import type { Prompter } from "./_prompt.ts";
 
@@ -20,7 +24,7 @@ export function terminalAsker(
       if (signal.aborted) return undefined;
       options.io.err(
         `\nApproval needed [${approval.approvalId}]: ${approval.tool} (tier ${approval.tier})\n` +
-          `  ${JSON.stringify(approval.arguments)}\n` +
+          `  ${approvalArguments(approval, TERMINAL_ARGUMENT_CHARS)}\n` +
           `  (or from another terminal: kafclaw approvals approve|deny ${approval.approvalId})`,
       );
       return await options.prompter().confirm("Allow this call?");

@@ -18,6 +18,16 @@ import type { CliContext } from "./_context.ts";
 /** How a line at the terminal ended: done (answered), or stopped early by a signal. */
 type TurnEnd = "done" | "cancelled" | "interrupted";
 
+/** How much of a tool call's arguments the line about it shows. */
+const CALL_LINE_CHARS = 2000;
+
+/** A call's arguments for the line about it: whole, or cut with a note that says so. */
+function shown(args: string): string {
+  return args.length <= CALL_LINE_CHARS
+    ? args
+    : `${args.slice(0, CALL_LINE_CHARS)}… [cut: ${args.length} characters in all]`;
+}
+
 /**
  * One line typed at the terminal, through the agent's door as the owner's: an answer to a pending
  * approval (of this or any other kafclaw process on this KAFCLAW_HOME), or a turn whose answer
@@ -48,7 +58,7 @@ async function turn(
         streamed += delta;
         ctx.io.write(delta);
       },
-      onToolCall: (call) => ctx.io.err(`· ${call.name} ${call.arguments.slice(0, 200)}`),
+      onToolCall: (call) => ctx.io.err(`· ${call.name} ${shown(call.arguments)}`),
     });
     if (result.kind !== "turn") {
       ctx.io.out(result.content);

@@ -1,6 +1,14 @@
 import { Command } from "commander";
 import { loadConfig, paths } from "../core/config/mod.ts";
-import { Timeline } from "../core/timeline/mod.ts";
+import {
+  answerRefusal,
+  approvalArguments,
+  Timeline,
+  WAITER_STALE_MS,
+} from "../core/timeline/mod.ts";
+
+/** How much of a call's arguments `approvals list` shows before it says where to read the rest. */
+const LIST_ARGUMENT_CHARS = 500;
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -14,17 +22,13 @@ function answer(ctx: CliContext, id: string, approved: boolean): Promise<void> {
       const r = timeline.approvals.resolve(id, {
         status: approved ? "approved" : "denied",
         responder: "cli",
-      });
+      }, { staleMs: WAITER_STALE_MS });
       if (!r.ok) {
         throw r.reason === "unknown"
           ? new UsageError(
             `No approval request ${id} (kafclaw approvals list shows the pending ones)`,
           )
-          : new CliError(
-            `Approval request ${id} was ${
-              r.reason === "answered" ? "already answered" : "not answered in time"
-            }`,
-          );
+          : new CliError(answerRefusal(id, r.reason));
       }
       ctx.io.out(
         `${approved ? "Approved" : "Denied"} ${id}: ${r.approval.tool} (tier ${r.approval.tier})`,
@@ -51,9 +55,32 @@ export function approvalsCommand(ctx: CliContext): Command {
         for (const a of pending) {
           ctx.io.out(
             `${a.approvalId}  ${a.tool} (tier ${a.tier})  from ${a.requester}  until ` +
-              `${a.expiresAt.toISOString()}\n    ${JSON.stringify(a.arguments)}`,
+              `${a.expiresAt.toISOString()}\n    ${approvalArguments(a, LIST_ARGUMENT_CHARS)}`,
           );
         }
+      } finally {
+        timeline.close();
+      }
+    });
+  approvals.command("show")
+    .description("show one request whole: every argument of the call, exactly")
+    .argument("<id>")
+    .option("--json", "print as JSON")
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const timeline = await open(ctx);
+      try {
+        const a = timeline.approvals.get(id);
+        if (!a) {
+          throw new UsageError(`No approval request ${id} (kafclaw approvals list shows them)`);
+        }
+        if (opts.json) return ctx.io.out(JSON.stringify(a, null, 2));
+        ctx.io.out(
+          `${a.approvalId}  ${a.tool} (tier ${a.tier})  ${a.status}\n` +
+            `  asked for by ${a.requester} on ${a.channel}, ${a.createdAt.toISOString()}` +
+            `, until ${a.expiresAt.toISOString()}\n` +
+            `  arguments (${JSON.stringify(a.arguments).length} characters):\n` +
+            `${JSON.stringify(a.arguments, null, 2)}`,
+        );
       } finally {
         timeline.close();
       }

@@ -4,14 +4,16 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { VERSION } from "../core/version.ts";
 import type { CliContext } from "./_context.ts";
+import { isPlainVersion, printVersion } from "./_version.ts";
 import { permissionSetFor, type Subcommand } from "../core/permissions/mod.ts";
 
 /**
- * Each subcommand's file, loaded only when the command line names it: `kafclaw version` never
+ * Each subcommand's file, loaded only when the command line names it: `kafclaw status` never
  * loads the agent, its providers or its tools. Help, completion and unknown words load them all.
+ * commander itself loads with the program; `kafclaw version [--json]` is answered without it.
  */
 const SUBCOMMANDS: Readonly<Record<Exclude<Subcommand, "completion">, Loader>> = {
   agent: async (ctx) => (await import("./agent.ts")).agentCommand(ctx),
@@ -39,6 +41,7 @@ export async function buildProgram(
   ctx: CliContext,
   argv: readonly string[] = [],
 ): Promise<Command> {
+  const { Command } = await import("commander");
   const program = new Command("kafclaw")
     .description("Agents that work together over Apache Kafka")
     .version(VERSION, "-V, --version", "print the version")
@@ -74,6 +77,11 @@ function inheritSettings(command: Command): void {
  * (help, version, usage errors); errors thrown by subcommands propagate to the caller.
  */
 export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<number> {
+  if (isPlainVersion(argv)) {
+    printVersion(ctx.io, argv.includes("--json"));
+    return 0;
+  }
+  const { CommanderError } = await import("commander");
   const program = await buildProgram(ctx, argv);
   if (argv.length === 0) {
     program.outputHelp();

@@ -4,7 +4,13 @@
 
 KAFCLAW_DENO_VERSION="2.9.6"
 KAFCLAW_DENO_MIN="2.9.0"
-KAFCLAW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The folder above this file's, made absolute without starting a process (the launcher runs often).
+KAFCLAW_ROOT="${BASH_SOURCE[0]%/*}"
+[ "$KAFCLAW_ROOT" != "${BASH_SOURCE[0]}" ] || KAFCLAW_ROOT=.
+[[ "$KAFCLAW_ROOT" == /* ]] || KAFCLAW_ROOT="$PWD/$KAFCLAW_ROOT"
+KAFCLAW_ROOT="${KAFCLAW_ROOT//\/.\//\/}"
+KAFCLAW_ROOT="${KAFCLAW_ROOT%/.}"
+KAFCLAW_ROOT="${KAFCLAW_ROOT%/*}"
 
 # RUST_BACKTRACE makes every Deno error print a Rust backtrace; it is noise for our users.
 unset RUST_BACKTRACE

@@ -7,7 +7,16 @@
  *
  * @module
  */
-import type { Approval, Timeline } from "../timeline/mod.ts";
+import {
+  answerRefusal,
+  type Approval,
+  approvalArguments,
+  type Timeline,
+  WAITER_HEARTBEAT_MS,
+  WAITER_STALE_MS,
+} from "../timeline/mod.ts";
+
+export { WAITER_HEARTBEAT_MS, WAITER_STALE_MS };
 import type { Tier } from "../tools/mod.ts";
 
 /** Sends a text to one owner identity (`channel:sender`) on its channel. */
@@ -48,11 +57,6 @@ export interface ApprovalsOptions {
   readonly pollMs?: number;
 }
 
-/** How often a waiting request says it still waits. */
-export const WAITER_HEARTBEAT_MS = 2_000;
-/** A request whose waiter has been silent this long has no waiter any more. */
-export const WAITER_STALE_MS = 15_000;
-
 /** Requests, waits for and answers approvals. */
 export class Approvals {
   readonly #timeline: Timeline;
@@ -76,13 +80,9 @@ export class Approvals {
     const r = this.#timeline.approvals.resolve(approvalId, {
       status: approved ? "approved" : "denied",
       responder,
-    });
+    }, { staleMs: WAITER_STALE_MS });
     if (r.ok) return `${approved ? "Approved" : "Denied"} ${approvalId} (${r.approval.tool})`;
-    return r.reason === "unknown"
-      ? `No approval request ${approvalId}`
-      : r.reason === "answered"
-      ? `Approval request ${approvalId} was already answered`
-      : `Approval request ${approvalId} has expired`;
+    return answerRefusal(approvalId, r.reason);
   }
 
   /** Asks for approval and waits for the answer, the timeout, or `signal`. */
@@ -146,10 +146,13 @@ export class Approvals {
   }
 }
 
+/** How much of a call's arguments a notice on a chat channel shows. */
+export const NOTICE_ARGUMENT_CHARS = 1500;
+
 /** The text an owner receives about a request. */
 export function approvalNotice(approval: Approval): string {
   return `Approval needed ${approval.approvalId}: ${approval.tool} (tier ${approval.tier}) ` +
-    `${JSON.stringify(approval.arguments)}, asked for by ${approval.requester}. ` +
+    `${approvalArguments(approval, NOTICE_ARGUMENT_CHARS)}, asked for by ${approval.requester}. ` +
     `Reply "approve ${approval.approvalId}" or "deny ${approval.approvalId}" ` +
     `(until ${approval.expiresAt.toISOString()}).`;
 }

@@ -131,6 +131,7 @@ export class Guard implements TurnGuard {
         definitions: () => inner.tools.definitions(),
         tierOf: (name) => inner.tools.tierOf(name),
         approvalOf: (name) => inner.tools.approvalOf(name),
+        outputOf: (name) => inner.tools.outputOf(name),
         run: (name, args, ctx) => this.#runTool(state, inner.tools, { name, args, ctx }),
       },
     };
@@ -276,7 +277,10 @@ export class Guard implements TurnGuard {
       origin: state.origin,
       taint: state.taint.value,
     });
+    // Taint fails closed here, for every tool: an error or a result is untrusted unless the
+    // tool declares where its output comes from and that place is trusted.
     state.taint.afterToolResult(call.name, result, {
+      output: tools.outputOf(call.name),
       workspaceFilesUntrusted: this.#deps.settings.workspaceFilesUntrusted,
     });
     this.#deps.timeline.events.record({
@@ -291,7 +295,7 @@ export class Guard implements TurnGuard {
         error: result.isError === true,
         arguments: this.redact(call.args),
       },
-      taint: result.untrusted ? "untrusted" : state.taint.value,
+      taint: state.taint.value,
     });
     return result;
   }

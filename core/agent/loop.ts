@@ -14,6 +14,7 @@ import type { ToolContext } from "../tools/mod.ts";
 import { buildSystemPrompt, DEFAULT_BUDGETS, type SoulFile } from "./context.ts";
 import { type MemoryOrigin, PUBLIC_SCOPE, type TurnMemory, type TurnScope } from "./memory_lane.ts";
 import type { TurnGate } from "./session_gate.ts";
+import { ranCall } from "./ran_calls.ts";
 import type { SessionStore } from "./sessions.ts";
 import {
   type GuardedTurn,
@@ -249,12 +250,6 @@ export class AgentLoop {
       });
       return answer.content;
     }
-    const assistant: ChatMessage = {
-      role: "assistant",
-      content: answer.content || null,
-      toolCalls: answer.toolCalls,
-    };
-    messages.push(assistant);
     const ctx: ToolContext = {
       sessionKey: req.sessionKey,
       workspace,
@@ -279,7 +274,13 @@ export class AgentLoop {
         result: guard.redact(content),
       });
     }
-    messages.push(...results);
+    // The calls ran with their arguments whole; later requests and turns see them cut down.
+    const assistant: ChatMessage = {
+      role: "assistant",
+      content: answer.content || null,
+      toolCalls: answer.toolCalls.map(ranCall),
+    };
+    messages.push(assistant, ...results);
     await this.#append(turn, [assistant, ...results]);
     return undefined;
   }

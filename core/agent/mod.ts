@@ -43,6 +43,7 @@ export {
   type AskOwner,
   ownerNotifier,
   type SendToOwner,
+  WAITER_STALE_MS,
 } from "./approvals.ts";
 export { Guard, type GuardDeps } from "./guard.ts";
 export { AgentLoop, type LoopDeps, type LoopSettings } from "./loop.ts";

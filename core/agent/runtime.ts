@@ -110,32 +110,29 @@ export async function createAgentRuntime(
   await sweepRunDirs(config.home);
   const runDir = await RunDir.claim(config.home);
   const stateDir = runDir.path;
-  let sandbox: Sandbox;
-  try {
-    sandbox = await (options.openSandbox ?? ((ws) =>
-      openSandbox(ws, { unsandboxed: config.tools.exec.unsandboxed, stateDir })))(dirs.workspace);
-  } catch (error) {
+  // The sandbox (bubblewrap's processes) opens while the timeline opens and the soul files are
+  // indexed: neither needs the other.
+  const [opened, remembered] = await Promise.allSettled([
+    (options.openSandbox ?? ((ws) =>
+      openSandbox(ws, {
+        unsandboxed: config.tools.exec.unsandboxed,
+        stateDir,
+        // Whether bubblewrap works here is checked once, then again when that can have changed.
+        probeCache: `${config.home}/cache/sandbox.json`,
+      })))(dirs.workspace),
+    openMemory(config, redactor, warn),
+  ]);
+  if (opened.status === "rejected" || remembered.status === "rejected") {
+    if (opened.status === "fulfilled") await opened.value.close();
+    if (remembered.status === "fulfilled") await remembered.value.close();
     await runDir.close();
-    throw error;
+    throw opened.status === "rejected"
+      ? opened.reason
+      : (remembered as PromiseRejectedResult).reason;
   }
+  const sandbox = opened.value;
+  const { timeline, memory, memoryLane } = remembered.value;
   const sessions = new SessionStore(dirs.sessions);
-  // The timeline also holds memory; sqlite-vec is loaded when this process may (else keyword-only).
-  const { timeline, vectors } = openWithVectors(dirs.timeline, {
-    sqliteVec: { extractDir: `${config.home}/lib` },
-  });
-  // The embedding model is a provider too: what memory sends it is redacted like chat requests.
-  const memory = memoryFromConfig(timeline, config, {
-    vectors,
-    redact: (text) => redactor.redact(text).text,
-  });
-  // Memory in every turn (relevant memories in the prompt, conversations and summaries kept),
-  // and the soul files searchable by section.
-  const memoryLane = new MemoryLane(memory, {
-    maxResults: config.memory.search.maxResults,
-    minScore: config.memory.search.minScore,
-    warn,
-  });
-  await memoryLane.indexSoul(dirs.soul);
   const ask = options.askOwner ??
     (options.sendToOwner && config.policy.owners.length > 0
       ? ownerNotifier(config.policy.owners, options.sendToOwner)
@@ -221,5 +218,41 @@ export async function createAgentRuntime(
     approvals,
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
+ * The timeline (which also holds memory; sqlite-vec is loaded when this process may, else
+ * keyword-only), memory, and the lane that puts memory in every turn (relevant memories in the
+ * prompt, conversations and summaries kept), with the soul files indexed by section.
+ */
+async function openMemory(
+  config: ResolvedConfig,
+  redactor: SecretRedactor,
+  warn: (message: string) => void,
+) {
+  const dirs = paths(config);
+  const { timeline, vectors } = openWithVectors(dirs.timeline, {
+    sqliteVec: { extractDir: `${config.home}/lib` },
+  });
+  // The embedding model is a provider too: what memory sends it is redacted like chat requests.
+  const memory = memoryFromConfig(timeline, config, {
+    vectors,
+    redact: (text) => redactor.redact(text).text,
+  });
+  const memoryLane = new MemoryLane(memory, {
+    maxResults: config.memory.search.maxResults,
+    minScore: config.memory.search.minScore,
+    warn,
+  });
+  await memoryLane.indexSoul(dirs.soul);
+  return {
+    timeline,
+    memory,
+    memoryLane,
+    async close() {
+      await memoryLane.close();
+      timeline.close();
+    },
   };
 }

@@ -293,17 +293,30 @@ type Shown = { readonly message: ChatMessage; readonly taint: Taint };
 
 /**
  * The messages of a session in order; a turn interrupted before its answer gets one saying so,
- * so the model never sees the question as still open.
+ * so the model never sees the question as still open. A tool call it left without a result (a
+ * crash cut the exchange short after the call was written) gets one saying so too: a provider
+ * refuses a history with a call unanswered.
  */
 function asMessages(lines: readonly SessionLine[]): Shown[] {
   const out: Shown[] = [];
+  // The calls of the last assistant message that no tool result has answered yet.
+  let open: readonly string[] = [];
   for (const line of lines) {
-    if (line.type === "message") out.push(line);
+    if (line.type === "message") {
+      out.push(line);
+      const m = line.message;
+      open = m.role === "tool"
+        ? open.filter((id) => id !== m.toolCallId)
+        : m.role === "assistant"
+        ? (m.toolCalls ?? []).map((call) => call.id)
+        : [];
+    }
     if (line.type !== "interrupted" || out.length === 0 || answers(out.at(-1)!.message)) continue;
-    out.push({
-      message: { role: "assistant", content: `(interrupted: ${line.reason})` },
-      taint: line.taint,
-    });
+    const note = `(interrupted: ${line.reason})`;
+    for (const id of open) {
+      out.push({ message: { role: "tool", toolCallId: id, content: note }, taint: line.taint });
+    }
+    out.push({ message: { role: "assistant", content: note }, taint: line.taint });
   }
   return out;
 }

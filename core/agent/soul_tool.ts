@@ -28,6 +28,8 @@ export function soulTool(soulDir: string): Tool {
     description: `Replace one of your soul files (${SOUL_FILES.join(", ")}) with new content. ` +
       "Your owner must approve every change.",
     tier: 2,
+    // A confirmation; the owner approved the content.
+    output: "owner",
     approval: "soul files change only with the owner's approval",
     args: z.strictObject({
       file: z.enum(SOUL_FILES).describe("Which soul file"),

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Taint } from "../policy/mod.ts";
 import type { ParentTurn } from "./door.ts";
 
 /** The limits, from `tools.subagents`. */
@@ -25,14 +26,14 @@ export interface SpawnRequest {
   readonly parent: ParentTurn;
 }
 
-/** Runs one child turn and resolves with its final answer. */
+/** Runs one child turn and resolves with its final answer and the child turn's taint. */
 export type ChildRunner = (child: {
   sessionKey: string;
   task: string;
   model?: string | undefined;
   parent: ParentTurn;
   signal: AbortSignal;
-}) => Promise<string>;
+}) => Promise<{ content: string; taint: Taint }>;
 
 /** A spawn the limits do not allow; the message says which limit and its config key. */
 export class SubagentLimitError extends Error {
@@ -65,7 +66,11 @@ export class Subagents {
   }
 
   /** Runs a child for `parentKey`; throws SubagentLimitError when a limit says no. */
-  async spawn(parentKey: string, request: SpawnRequest, signal: AbortSignal): Promise<string> {
+  async spawn(
+    parentKey: string,
+    request: SpawnRequest,
+    signal: AbortSignal,
+  ): Promise<{ answer: string; taint: Taint }> {
     const limits = this.#limits;
     if (subagentDepth(parentKey) + 1 > limits.maxSpawnDepth) {
       throw new SubagentLimitError(
@@ -92,17 +97,18 @@ export class Subagents {
     const timeout = Math.min(request.timeoutMs ?? limits.timeoutMs, limits.timeoutMs);
     const label = request.label?.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 32);
     try {
-      const answer = await this.#run({
+      const { content: answer, taint } = await this.#run({
         sessionKey: `${parentKey}${MARK}${started + 1}${label ? `-${label}` : ""}`,
         task: request.task,
         model: request.model,
         parent: request.parent,
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]),
       });
-      return answer.length <= HANDOFF_CHARS
+      const handed = answer.length <= HANDOFF_CHARS
         ? answer
         : `${answer.slice(0, HANDOFF_CHARS)}\n[truncated: the subagent's answer shows ` +
           `${HANDOFF_CHARS} of ${answer.length} characters]`;
+      return { answer: handed, taint };
     } finally {
       this.#running--;
     }

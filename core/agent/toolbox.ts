@@ -56,7 +56,11 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
         model,
         signal,
       });
-      return result.content;
+      // A child that never ran (refused) made nothing untrusted of its own; it acted as the parent.
+      return {
+        content: result.content,
+        taint: result.kind === "turn" ? result.turn.taint : parent.taint,
+      };
     },
   );
   tools.register(

@@ -6,7 +6,7 @@
  */
 import type { Taint, TurnOrigin, TurnTaint } from "../policy/mod.ts";
 import type { ChatProvider, ToolCall, ToolDefinition } from "../provider/mod.ts";
-import type { Tier, ToolContext, ToolResult } from "../tools/mod.ts";
+import type { Tier, ToolContext, ToolOutput, ToolResult } from "../tools/mod.ts";
 import type { TurnScope } from "./memory_lane.ts";
 
 export type { Taint, TurnOrigin };
@@ -46,6 +46,8 @@ export interface ToolRunner {
   tierOf(name: string): Tier | undefined;
   /** Why every call of a tool needs the owner's approval; undefined for most. */
   approvalOf(name: string): string | undefined;
+  /** Where a tool's output comes from, for taint; undefined: outside (it taints). */
+  outputOf(name: string): ToolOutput | undefined;
 }
 
 /** What a guard needs to start a turn. */

@@ -74,11 +74,14 @@ export {
 } from "./edit.ts";
 export {
   configFile,
+  DEFAULT_WORKSPACE,
   type Env,
   type KafclawPaths,
   paths,
   resolveHome,
   resolvePath,
+  WORKSPACE_ENV,
+  workspaceOf,
 } from "./paths.ts";
 export {
   checkConfigTrust,

@@ -45,6 +45,44 @@ export function resolvePath(path: string, home: string, env: Env): string {
   return isAbsolute(expanded) ? resolve(expanded) : join(home, expanded);
 }
 
+/** The environment variables that set `paths.workspace`, first one set wins (then the legacy name). */
+export const WORKSPACE_ENV = ["KAFCLAW_PATHS_WORKSPACE", "MIKROBOT_PATHS_WORKSPACE"] as const;
+
+/** `paths.workspace` when nothing sets it: a folder of KAFCLAW_HOME. */
+export const DEFAULT_WORKSPACE = "workspace";
+
+/**
+ * The workspace as the configuration resolves it, read without the schema (the launcher's start
+ * cannot wait for it): `$KAFCLAW_PATHS_WORKSPACE` (or its legacy name), else the file's
+ * `paths.workspace`, else `$KAFCLAW_HOME/workspace`. `file` is config.json's parsed value. Undefined where the schema
+ * would refuse the value (not a non-blank string); other keys are not looked at.
+ *
+ * @example
+ * ```ts
+ * import { workspaceOf } from "./paths.ts";
+ * console.assert(workspaceOf("/h/.kafclaw", {}, {}) === "/h/.kafclaw/workspace");
+ * console.assert(workspaceOf("/h/.kafclaw", {}, { paths: { workspace: "/srv/w" } }) === "/srv/w");
+ * ```
+ */
+export function workspaceOf(home: string, env: Env, file: unknown): string | undefined {
+  const fromEnv = WORKSPACE_ENV.map((name) => env[name]).find((v) => v?.trim());
+  let value: unknown;
+  if (fromEnv !== undefined) value = fromEnv;
+  else {
+    const section = field(file, "paths");
+    value = isUnset(section) ? undefined : isObject(section) ? field(section, "workspace") : 0;
+    if (isUnset(value)) value = DEFAULT_WORKSPACE;
+  }
+  if (typeof value !== "string" || value.trim() === "") return undefined;
+  return resolvePath(value.trim(), home, env);
+}
+
+const isUnset = (value: unknown) => value === undefined || value === null || value === "";
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const field = (value: unknown, name: string) =>
+  isObject(value) && Object.hasOwn(value, name) ? value[name] : undefined;
+
 /** The configuration file of a KAFCLAW_HOME. */
 export function configFile(home: string): string {
   return join(home, "config.json");

@@ -95,7 +95,8 @@ interface Context {
 export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   const ctx: Context = { options, sources: new Map(), warnings: [] };
   const input = build(KEYS.tree, options.file?.value, ctx);
-  const result = CONFIG_SCHEMA.safeParse(input);
+  // Parsed once per process: zod's compiled fast path would cost more to build than it saves.
+  const result = CONFIG_SCHEMA.safeParse(input, { jitless: true });
   if (!result.success) {
     const seen = new Set<string>();
     const issues: ConfigIssue[] = [];

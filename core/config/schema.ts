@@ -18,6 +18,7 @@ import {
   text,
 } from "./_leaf.ts";
 import { CronSchedule, CronSyntaxError, JOB_NAME } from "../cron/mod.ts";
+import { DEFAULT_WORKSPACE } from "./paths.ts";
 
 /** The LLM providers KafClaw knows, each reached through its OpenAI-compatible API. */
 export const PROVIDERS = [
@@ -584,7 +585,7 @@ export const CONFIG_SCHEMA = z.object({
   }),
   paths: z.object({
     workspace: text({
-      default: "workspace",
+      default: DEFAULT_WORKSPACE,
       defaultText: "$KAFCLAW_HOME/workspace",
       description: "The agent's workspace, the only place tools write",
       ...FILE,

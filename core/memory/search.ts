@@ -68,7 +68,9 @@ export async function search(
   const zones = options.zones ?? [];
   const state = vectors.state();
   // The query goes to the embedding model first; the keyword ranking is done while it answers.
-  const embedding = state.ready && query.trim() !== ""
+  // With no vector of this model stored, its vector would find nothing: it is not asked for (an
+  // embedding request before the turn's first LLM call).
+  const embedding = state.ready && query.trim() !== "" && !state.empty
     ? vectors.embed([query], options.signal).then(
       ([vector]) => ({ vector: vector! }),
       (error: unknown) => ({ error: error as Error }),

@@ -40,6 +40,8 @@ export function rememberTool(memory: Memory, options: MemoryToolsOptions): Tool 
     description: "Store a fact, preference or decision in long-term memory so that it can be " +
       "recalled in later conversations. Write it so that it makes sense on its own.",
     tier: 1,
+    // A confirmation of what was stored.
+    output: "owner",
     args: z.strictObject({
       content: z.string().trim().min(1).max(20_000).describe("What to remember"),
       tags: z.array(z.string().min(1).max(64)).max(16).optional().describe(
@@ -69,6 +71,8 @@ export function recallTool(memory: Memory, options: MemoryToolsOptions): Tool {
     description: "Search long-term memory (facts remembered, past conversations, soul files) " +
       "by keywords and meaning.",
     tier: 0,
+    // Each memory carries its taint: the result says untrusted when any found one is.
+    output: "owner",
     args: z.strictObject({
       query: z.string().trim().min(1).max(2000).describe("What to look for"),
       limit: z.number().int().min(1).max(MAX_RECALL).optional().describe(

@@ -24,6 +24,8 @@ export interface VectorState {
   readonly ready: boolean;
   /** Why not, as a sentence that says what to do. */
   readonly reason?: string;
+  /** When ready: no chunk holds a vector of the model yet, so a query needs none. */
+  readonly empty?: boolean;
 }
 
 /** What a re-index would do, or did. */
@@ -115,7 +117,7 @@ export class Vectors {
           "`kafclaw memory reindex` to search by meaning again",
       };
     }
-    return { ready: true };
+    return { ready: true, empty: !store.hasModel(embedder.model) };
   }
 
   /** Embeds texts as float32 vectors; throws when the model answers with the wrong size. */

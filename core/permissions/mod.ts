@@ -52,9 +52,11 @@ const TERMINAL = { env: ["CLICOLOR_FORCE", "FORCE_COLOR", "NO_COLOR"] } as const
 const HOME_FILES = { read: true, write: true, env: true } as const;
 const NETWORK = { net: true } as const;
 const SANDBOX = { run: ["bwrap", "setpriv", "prlimit"] } as const;
-// statfs: the free space on KAFCLAW_HOME's disk; uid: whose config.json it is.
+// statfs: the free space on KAFCLAW_HOME's disk; uid: whose config.json it is; osRelease and
+// osUptime also tell the sandbox whether the kernel changed or rebooted since it last checked
+// bubblewrap.
 const HOST_FACTS = {
-  sys: ["hostname", "osRelease", "networkInterfaces", "statfs", "uid"],
+  sys: ["hostname", "osRelease", "networkInterfaces", "statfs", "uid", "osUptime"],
 } as const;
 
 /** The permission set of each subcommand. `help` serves bare `kafclaw`, `--help` and usage errors. */
@@ -144,6 +146,16 @@ export function denoJsonPermissions(): Record<string, PermissionSet> {
  */
 export const TEST_SET: PermissionSet = unionOf([COMPILE_SET, { run: true, sys: true }]);
 
+/**
+ * `bwrap` in each folder of the PATH the sandbox starts it with: a process that starts the
+ * sandbox reads which one it is to tell whether bubblewrap still works as it did when it last
+ * checked (core/tools/sandbox/probe_cache.ts). {@link narrowSet} grants reading them.
+ */
+export const SANDBOX_PROBE_READS: readonly string[] = Object.freeze(
+  ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+    .map((dir) => `${dir}/bwrap`),
+);
+
 /** Facts known at start that let the launcher narrow a static set. */
 export interface NarrowingFacts {
   /** KAFCLAW_HOME, resolved: the only place the product reads and writes its own files. */
@@ -161,15 +173,17 @@ export interface NarrowingFacts {
 
 /**
  * Narrows a set's file access to KAFCLAW_HOME (and any extra read paths), and lets a set that
- * starts the sandbox (it may run `bwrap`) start `facts.deno` too. Grants that are already lists or
- * absent stay as they are; network narrowing comes from the configured endpoints later.
+ * starts the sandbox (it may run `bwrap`) start `facts.deno` too and read
+ * {@link SANDBOX_PROBE_READS}. Grants that are already lists or absent stay as they are; network
+ * narrowing comes from the configured endpoints later.
  */
 export function narrowSet(set: PermissionSet, facts: NarrowingFacts): PermissionSet {
   const out: Record<string, Grant> = { ...set };
-  if (set.read === true) out.read = [facts.home, ...(facts.extraRead ?? [])];
-  if (set.write === true) out.write = [facts.home, ...(facts.extraWrite ?? [])];
-  if (facts.deno !== undefined && Array.isArray(set.run) && set.run.includes("bwrap")) {
-    out.run = [...set.run, facts.deno];
+  const sandbox = Array.isArray(set.run) && set.run.includes("bwrap");
+  if (set.read === true) {
+    out.read = [facts.home, ...(facts.extraRead ?? []), ...(sandbox ? SANDBOX_PROBE_READS : [])];
   }
+  if (set.write === true) out.write = [facts.home, ...(facts.extraWrite ?? [])];
+  if (facts.deno !== undefined && sandbox) out.run = [...(set.run as string[]), facts.deno];
   return out as PermissionSet;
 }

@@ -44,11 +44,17 @@ function mixedCase(value: string): boolean {
   return /[A-Z]/.test(value) && /[a-z]/.test(value);
 }
 
-/** Not an empty string, a JSON literal, or a marker already. */
+/**
+ * A value after a password-ish key that is a password: not empty, a JSON literal or a marker
+ * already, and not what programs print under such names: a path (`PWD=/home/me`), a variable
+ * (`password=${DB_PASS}`), a pointer (`l_passwd = 0x7ffd…`), or the one-character placeholder of
+ * `/etc/passwd` (`pw_passwd: x`). Anything else is taken for a password, whatever follows it.
+ */
 function realPassword(value: string): boolean {
   const bare = value.replace(/^["']|["']$/g, "");
-  return bare !== "" && !/^(?:null|true|false|undefined)$/i.test(bare) &&
-    !bare.startsWith("[REDACTED:");
+  if (bare === "" || bare.startsWith("[REDACTED:")) return false;
+  if (/^(?:null|true|false|undefined|x|\*)$/i.test(bare)) return false;
+  return !/^[/~]/.test(bare) && !/^\$\{\w+\}$/.test(bare) && !/^0x[0-9a-f]+$/i.test(bare);
 }
 
 /** Not preceded by a character of a token: the secret starts here. */
@@ -58,9 +64,20 @@ const KEY_SEP = `["']?[ \\t]*[:=][ \\t]*`;
 /** In order: specific shapes first, so a context shape never cuts a known shape in half. */
 export const SECRET_SHAPES: readonly SecretShape[] = [
   {
+    // The key's own characters only: its header lines (`Proc-Type: …`), then base64 and line
+    // breaks (raw, or escaped as in JSON), up to its END line if there is one. Whatever follows a
+    // cut-off key (a command, say) stays to be read.
     kind: "private_key",
-    regex:
-      /-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    regex: new RegExp(
+      "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----" +
+        String.raw`(?:?
+|\[rn])*(?:[A-Za-z-]{1,40}: [A-Za-z0-9,-]{1,200}(?:?
+|\[rn])+)*` +
+        String.raw`(?:[A-Za-z0-9+/=]|?
+|\[rn]){0,16384}` +
+        "(?:-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----)?",
+      "g",
+    ),
   },
   { kind: "anthropic_key", regex: new RegExp(`${START}sk-ant-[A-Za-z0-9_-]{20,}`, "g") },
   {

@@ -13,7 +13,7 @@
  * const source = { channel: "cli", sender: "me" };
  * const messageType = classifyMessage(source, settings); // "internal"
  * const taint = TurnTaint.start({ messageType });
- * taint.afterToolResult("web_fetch", { untrusted: true }, files);
+ * taint.afterToolResult("web_fetch", {}, { ...files, output: "outside" });
  * const decision = decide({
  *   tool: "exec",
  *   tier: 2,
@@ -94,7 +94,7 @@ export {
 export {
   deriveTaint,
   type TaintLike,
+  type ToolOutput,
   type TurnStart,
   TurnTaint,
-  WORKSPACE_READ_TOOLS,
 } from "./taint.ts";

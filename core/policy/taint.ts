@@ -11,11 +11,18 @@
  */
 import type { MessageType, PolicySettings, Taint } from "./settings.ts";
 
-/** Tools that return the content of workspace files (`policy.workspaceFilesUntrusted`). */
-export const WORKSPACE_READ_TOOLS: readonly string[] = Object.freeze([
-  "read_file",
-  "transcribe_audio",
-]);
+/**
+ * Where a tool's output comes from, as the tool declares it (core/tools `Tool.output`); a tool
+ * that declares nothing is from outside, so taint fails closed:
+ * - `owner`: text KafClaw writes itself from the owner's own state (a confirmation, the agents of
+ *   the config, a server the owner marked trusted); it never taints;
+ * - `workspace`: the workspace's files, their names, what commands print; it taints unless
+ *   `policy.workspaceFilesUntrusted` is false;
+ * - `outside`: everything else (the web, an MCP server, ...); it always taints.
+ *
+ * Errors count like results: their text quotes what the tool met (a server's stderr, a URL).
+ */
+export type ToolOutput = "owner" | "workspace" | "outside";
 
 /** Something that carries a taint: a taint, a {@link TurnTaint}, a memory chunk, a session. */
 export type TaintLike = Taint | { readonly taint: Taint } | null | undefined;
@@ -109,16 +116,23 @@ export class TurnTaint {
     this.#reason = reason;
   }
 
-  /** Accounts for a tool result: untrusted content, or a workspace file when those count. */
+  /**
+   * Accounts for a tool's result, error or success: untrusted when the result says so, and
+   * otherwise by where the tool's output comes from ({@link ToolOutput}; undeclared: outside).
+   */
   afterToolResult(
     tool: string,
     result: { readonly untrusted?: boolean },
-    settings: Pick<PolicySettings, "workspaceFilesUntrusted">,
+    from: Pick<PolicySettings, "workspaceFilesUntrusted"> & {
+      readonly output?: ToolOutput | undefined;
+    },
   ): void {
     if (result.untrusted === true) {
       this.markUntrusted(`${tool} returned untrusted content`);
-    } else if (settings.workspaceFilesUntrusted && WORKSPACE_READ_TOOLS.includes(tool)) {
-      this.markUntrusted(`${tool} read a workspace file`);
+    } else if (from.output === "workspace") {
+      if (from.workspaceFilesUntrusted) this.markUntrusted(`${tool} showed workspace content`);
+    } else if (from.output !== "owner") {
+      this.markUntrusted(`${tool} returned content from outside the owner's control`);
     }
   }
 

@@ -60,12 +60,55 @@ export interface ApprovalAnswer {
 
 /**
  * What {@link ApprovalStore.resolve} did: `unknown` (no such request), `answered` (it already had
- * an answer), `expired` (it passed its deadline unanswered, and is now marked timeout).
+ * an answer), `expired` (it passed its deadline unanswered), `orphaned` (the process that asked
+ * stopped waiting: nothing would run). Expired and orphaned requests are now marked timeout.
  */
 export type ResolveResult =
   | { readonly ok: true; readonly approval: Approval }
   | { readonly ok: false; readonly reason: "unknown" }
-  | { readonly ok: false; readonly reason: "answered" | "expired"; readonly approval: Approval };
+  | {
+    readonly ok: false;
+    readonly reason: "answered" | "expired" | "orphaned";
+    readonly approval: Approval;
+  };
+
+/** How often a waiting request says it still waits. */
+export const WAITER_HEARTBEAT_MS = 2_000;
+/** A request whose waiter has been silent this long has no waiter any more. */
+export const WAITER_STALE_MS = 15_000;
+
+/**
+ * Why an answer to `approvalId` was not taken, as the owner reads it (the terminal, a channel,
+ * `kafclaw approvals`).
+ */
+export function answerRefusal(
+  approvalId: string,
+  reason: "unknown" | "answered" | "expired" | "orphaned",
+): string {
+  switch (reason) {
+    case "unknown":
+      return `No approval request ${approvalId}`;
+    case "answered":
+      return `Approval request ${approvalId} was already answered`;
+    case "expired":
+      return `Approval request ${approvalId} has expired`;
+    default:
+      return `Approval request ${approvalId} timed out: the kafclaw that asked has stopped, so ` +
+        `nothing would run`;
+  }
+}
+
+/**
+ * A request's arguments as the owner reads them: the exact JSON of the call (with only secrets'
+ * own characters masked, by the guard), whole up to `limit` characters. Past it the text is cut
+ * and says so, and where to read all of it: nothing can hide behind padding.
+ */
+export function approvalArguments(approval: Approval, limit: number): string {
+  const text = JSON.stringify(approval.arguments);
+  if (text.length <= limit) return text;
+  return `${text.slice(0, limit)}… [cut: ${text.length} characters in all; ` +
+    `kafclaw approvals show ${approval.approvalId} shows them whole]`;
+}
 
 const byId = (a: Approval, b: Approval) => a.id - b.id;
 
@@ -138,32 +181,44 @@ export class ApprovalStore {
 
   /**
    * Answers a pending request, once. Approving or denying after the deadline is refused (and
-   * the request marked timeout); so is any answer to a request that already has one.
+   * the request marked timeout); so is any answer to a request that already has one. With
+   * `staleMs`, so is an answer to a request whose waiter has not said it waits for that long: the
+   * process that asked is gone, and an "approved" would claim a run that never comes.
    */
-  resolve(approvalId: string, answer: ApprovalAnswer): ResolveResult {
+  resolve(
+    approvalId: string,
+    answer: ApprovalAnswer,
+    options: { readonly staleMs?: number } = {},
+  ): ResolveResult {
     return this.#db.tx((): ResolveResult => {
       const now = this.#db.now();
+      const alive = options.staleMs === undefined
+        ? null
+        : new Date(now.getTime() - options.staleMs);
       const row = this.#db.get(
         `UPDATE approval_requests SET status = ?1, responder = ?2, reason = ?3, responded_at = ?4
-          WHERE approval_id = ?5 AND status = 'pending' AND (?1 = 'timeout' OR expires_at > ?4)
+          WHERE approval_id = ?5 AND status = 'pending' AND (?1 = 'timeout' OR (expires_at > ?4
+            AND (?6 IS NULL OR alive_at >= ?6)))
           RETURNING *`,
         answer.status,
         answer.responder,
         answer.reason,
         now,
         approvalId,
+        alive,
       );
       if (row) return { ok: true, approval: toApproval(row) };
       const approval = this.get(approvalId);
       if (approval === undefined) return { ok: false, reason: "unknown" };
       if (approval.status !== "pending") return { ok: false, reason: "answered", approval };
-      const expired = this.#db.get(
+      const reason = approval.expiresAt > now ? "orphaned" : "expired";
+      const timedOut = this.#db.get(
         `${TIME_OUT} AND approval_id = ?3 RETURNING *`,
-        "expired",
+        reason === "orphaned" ? "process restarted" : "expired",
         now,
         approvalId,
       );
-      return { ok: false, reason: "expired", approval: toApproval(expired!) };
+      return { ok: false, reason, approval: toApproval(timedOut!) };
     });
   }
 

@@ -122,6 +122,14 @@ export class MemoryStore {
     ).map((row) => ({ model: optText(row, "model"), count: int(row, "n") }));
   }
 
+  /** Whether any chunk holds a vector of `model` (the model index answers: no scan). */
+  hasModel(model: string): boolean {
+    return this.#db.get(
+      "SELECT 1 AS found FROM memory_chunks WHERE embedding_model = ? LIMIT 1",
+      model,
+    ) !== undefined;
+  }
+
   /**
    * Chunks whose vectors a model other than `model` made, by model. Asked before every vector
    * search, so the common answer (none) comes from the model index alone.

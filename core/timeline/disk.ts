@@ -100,7 +100,7 @@ export function diskFullError(error: unknown, path: string): DiskFullError | und
   if (error instanceof DiskFullError) return error;
   if (!(error instanceof Error)) return undefined;
   // A wrapped error (a failed migration step) is judged by what it wraps.
-  if (error.cause !== undefined && !OS_FULL.test(error.message)) {
+  if (error.cause !== undefined) {
     const inner = diskFullError(error.cause, path);
     if (inner) return new DiskFullError(path, inner.free, { cause: error });
   }

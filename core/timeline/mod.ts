@@ -132,37 +132,32 @@ function quickCheck(path: string, options: { readonly exclusive?: boolean } = {}
 
 const DAMAGED = /malformed|not a database|corrupt/i;
 
-function walSize(path: string): number {
-  try {
-    return Deno.statSync(`${path}-wal`).size;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
+/** What SQLite says of a damaged file is a finding; anything else (busy, no permission) is thrown. */
+function finding(error: unknown): TimelineCheck {
+  if (!DAMAGED.test((error as Error).message)) throw error;
+  return { ok: false, problems: [(error as Error).message] };
 }
 
 /**
  * Runs SQLite's `PRAGMA quick_check` on a timeline file, read-only, so it changes nothing. On a
  * full disk SQLite cannot make the shared-memory file a WAL reader needs; a database with nothing
  * in its WAL is then checked holding the file alone for that moment (the WAL index kept in
- * memory). With pages in its WAL, a full disk is thrown as DiskFullError.
+ * memory). With pages in its WAL, a full disk is thrown as DiskFullError. A damaged file is a
+ * finding either way.
  */
 export function checkTimeline(path: string): TimelineCheck {
   try {
     return quickCheck(path);
   } catch (error) {
     const full = diskFullError(error, path);
-    if (!full) {
-      // What SQLite says of a damaged file is a finding; anything else (busy, no permission) not.
-      if (!DAMAGED.test((error as Error).message)) throw error;
-      return { ok: false, problems: [(error as Error).message] };
-    }
-    if (walSize(path) > 0) throw full;
+    if (!full) return finding(error);
+    // SQLite made the WAL before it failed (empty, when there was none).
+    if (Deno.statSync(`${path}-wal`).size > 0) throw full;
   }
   try {
     return quickCheck(path, { exclusive: true });
   } catch (error) {
-    throw diskFullError(error, path) ?? error;
+    return finding(diskFullError(error, path) ?? error);
   }
 }
 

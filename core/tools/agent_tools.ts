@@ -21,6 +21,8 @@ export function messageTool(sink: MessageSink): Tool {
     name: "message",
     description: "Send a text message to another session of this agent (by its session key).",
     tier: 1,
+    // A confirmation; the answer stays in the other session.
+    output: "owner",
     args: z.strictObject({
       session: z.string().min(1).max(256).describe("Session key of the recipient"),
       text: z.string().min(1).describe("The message"),
@@ -45,6 +47,8 @@ export function sessionsSpawnTool(spawner: SubagentSpawner): Tool {
     description: "Start a subagent on a self-contained task and wait for its answer. Give it " +
       "everything it needs in `task`: it does not see this conversation.",
     tier: 1,
+    // The subagent's answer carries the subagent's own taint (the result says when it is untrusted).
+    output: "owner",
     args: z.strictObject({
       task: z.string().min(1).describe("What the subagent should do"),
       label: z.string().min(1).max(64).optional().describe("A short name for the run"),
@@ -65,8 +69,10 @@ export function sessionsSpawnTool(spawner: SubagentSpawner): Tool {
         ...(agentId === undefined ? {} : { agentId }),
         ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
       };
-      const answer = await spawner.spawn(request, ctx);
-      return toolOk(answer === "" ? "(the subagent finished without an answer)" : answer);
+      const { answer, taint } = await spawner.spawn(request, ctx);
+      const content = answer === "" ? "(the subagent finished without an answer)" : answer;
+      // A subagent that read something untrusted hands it on: its parent's turn is tainted too.
+      return taint === "trusted" ? toolOk(content) : { content, untrusted: true };
     },
   });
 }
@@ -77,6 +83,8 @@ export function agentsListTool(agents: readonly AgentSummary[]): Tool {
     name: "agents_list",
     description: "List the agents sessions_spawn can start by agentId, with their models.",
     tier: 0,
+    // The owner's own config.
+    output: "owner",
     args: z.strictObject({}),
     run() {
       if (agents.length === 0) {

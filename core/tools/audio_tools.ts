@@ -103,6 +103,7 @@ export function transcribeAudioTool(
     description: "Transcribe speech in an audio file of the workspace to text (sends the audio " +
       `to the speech-to-text service). Formats: ${extensions}; at most ${maxBytes} bytes.`,
     tier: 2,
+    output: "workspace",
     args: z.strictObject({
       path: PATH.describe("The audio file, relative to the workspace"),
       language: z.string().regex(/^[a-z]{2}$/).optional().describe(
@@ -152,6 +153,8 @@ export function speakTool(
     description: "Turn text into spoken audio (sends the text to the text-to-speech service) and " +
       "save it as an audio file in the workspace.",
     tier: 2,
+    // A confirmation, or an error of the owner's own configured speech provider.
+    output: "owner",
     args: z.strictObject({
       text: z.string().min(1).max(4096).describe("What to say"),
       path: PATH.describe("Where to save the audio, relative to the workspace, e.g. reply.mp3"),

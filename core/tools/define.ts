@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
+import type { Tier, Tool, ToolContext, ToolOutput, ToolResult } from "./types.ts";
 
 /** A tool's arguments: a zod object schema. */
 export type ArgsSchema = z.ZodObject;
@@ -17,6 +17,8 @@ export interface ToolSpec<S extends ArgsSchema> {
   readonly tier: Tier;
   /** Why every call needs the owner's approval (see {@link Tool.approval}); most tools: none. */
   readonly approval?: string | undefined;
+  /** Where the output comes from (see {@link Tool.output}); default: outside, which taints. */
+  readonly output?: ToolOutput | undefined;
   /** The arguments; `.describe()` on each field tells the model what it means. */
   readonly args: S;
   run(args: z.output<S>, ctx: ToolContext): Promise<ToolResult>;
@@ -56,6 +58,7 @@ export function defineTool<S extends ArgsSchema>(spec: ToolSpec<S>): Tool {
     description: spec.description,
     tier: spec.tier,
     ...(spec.approval ? { approval: spec.approval } : {}),
+    ...(spec.output ? { output: spec.output } : {}),
     parameters,
     run: (args, ctx) => spec.run(spec.args.parse(args), ctx),
   };

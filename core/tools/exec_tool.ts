@@ -55,6 +55,7 @@ export function execTool(sandbox: Sandbox, options: ExecToolOptions): Tool {
     description: "Run a shell command (sh -c) in the workspace. It has no network access; use " +
       "web_fetch for the web. Returns stdout, stderr and the exit code.",
     tier: 2,
+    output: "workspace",
     approval: unconfined && options.unsandboxed ? UNSANDBOXED_APPROVAL : undefined,
     args: z.strictObject({
       command: z.string().min(1).describe("The shell command"),

@@ -12,7 +12,7 @@
  *
  * @module
  */
-export type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
+export type { Tier, Tool, ToolContext, ToolOutput, ToolResult } from "./types.ts";
 export {
   type ArgsSchema,
   defineTool,
@@ -28,7 +28,13 @@ export {
   ToolRegistry,
   type ToolRegistryOptions,
 } from "./registry.ts";
-export type { MessageSink, MessageTarget, SpawnRequest, SubagentSpawner } from "./ports.ts";
+export type {
+  MessageSink,
+  MessageTarget,
+  SpawnRequest,
+  SubagentAnswer,
+  SubagentSpawner,
+} from "./ports.ts";
 export {
   DEFAULT_MAX_READ_BYTES,
   editFileTool,

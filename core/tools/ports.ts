@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Taint } from "../policy/mod.ts";
 import type { ToolContext } from "./types.ts";
 
 /** Where a message goes: another session of this agent (channels come later). */
@@ -31,10 +32,16 @@ export interface SpawnRequest {
   readonly timeoutMs?: number;
 }
 
+/** What a subagent answered, and whether its run was untrusted (its taint flows to its parent). */
+export interface SubagentAnswer {
+  readonly answer: string;
+  readonly taint: Taint;
+}
+
 /** Runs subagents: the agent layer enforces depth, limits and tool policy. */
 export interface SubagentSpawner {
-  /** Runs the subagent to its end and resolves with its final answer. */
-  spawn(request: SpawnRequest, ctx: ToolContext): Promise<string>;
+  /** Runs the subagent to its end and resolves with its final answer and that run's taint. */
+  spawn(request: SpawnRequest, ctx: ToolContext): Promise<SubagentAnswer>;
 }
 
 /** An agent of `agents.list`, as `agents_list` shows it. */

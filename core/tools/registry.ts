@@ -10,7 +10,7 @@ import type { ToolDefinition } from "../provider/mod.ts";
 import { type ArgsSchema, schemaOf, TOOL_NAME, toolError } from "./define.ts";
 import { SandboxError } from "./sandbox/mod.ts";
 import { capText } from "./_text.ts";
-import type { Tier, Tool, ToolContext, ToolResult } from "./types.ts";
+import type { Tier, Tool, ToolContext, ToolOutput, ToolResult } from "./types.ts";
 
 /** Options of a {@link ToolRegistry}. */
 export interface ToolRegistryOptions {
@@ -110,6 +110,11 @@ export class ToolRegistry {
   /** Why every call of a tool needs the owner's approval ({@link Tool.approval}), if it does. */
   approvalOf(name: string): string | undefined {
     return this.#entries.get(name)?.tool.approval;
+  }
+
+  /** Where a tool's output comes from ({@link Tool.output}); undefined: from outside. */
+  outputOf(name: string): ToolOutput | undefined {
+    return this.#entries.get(name)?.tool.output;
   }
 
   /** Every tool's name, in registration order. */

@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { Taint, Tier, TurnOrigin } from "../policy/mod.ts";
+import type { Taint, Tier, ToolOutput, TurnOrigin } from "../policy/mod.ts";
 
-export type { Tier };
+export type { Tier, ToolOutput };
 
 /** What a tool may use while it runs. */
 export interface ToolContext {
@@ -55,5 +55,11 @@ export interface Tool {
    * policy asks for it (core/policy `decide`), never the tool. Absent for most tools.
    */
   readonly approval?: string;
+  /**
+   * Where the tool's output (results and errors) comes from, for taint; undeclared means from
+   * outside the owner's control, so the turn that reads it is tainted. See core/policy
+   * `ToolOutput`; a tool that declares `owner` says in its code why that holds.
+   */
+  readonly output?: ToolOutput;
   run(args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<ToolResult>;
 }

@@ -30,9 +30,13 @@ export const openGuard: TurnGuard = {
       definitions: () => inner.tools.definitions(),
       tierOf: (name) => inner.tools.tierOf(name),
       approvalOf: (name) => inner.tools.approvalOf(name),
+      outputOf: (name) => inner.tools.outputOf(name),
       run: async (name, args, ctx) => {
         const result = await inner.tools.run(name, args, { ...ctx, taint: taint.value });
-        taint.afterToolResult(name, result, { workspaceFilesUntrusted: false });
+        taint.afterToolResult(name, result, {
+          output: inner.tools.outputOf(name),
+          workspaceFilesUntrusted: false,
+        });
         return result;
       },
     };

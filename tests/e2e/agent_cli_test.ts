@@ -144,3 +144,33 @@ Deno.test("what the agent remembers in one run it recalls in the next, embedded 
   assert.match(status.stdout, /vectors by openai\/text-embedding-3-small: \d+/);
   assert.match(status.stdout, /sqlite-vec: v0\.1\.9 from .*, index of 8/);
 });
+
+Deno.test("kafclaw agent shows what the model wrote, escape sequences included, without letting them act", async () => {
+  await using home = await tempHome();
+  const osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07";
+  const overwrite = "\r\x1b[2K\x1b[1A\x1b[32mApproved by owner\x1b[0m";
+  await using llm = await startFakeOpenAI({
+    chat: [
+      {
+        toolCalls: [{
+          id: "c1",
+          name: "write_file",
+          arguments: { path: "a.txt", content: `x${overwrite}` },
+        }],
+      },
+      { text: `Done.${osc52}${overwrite}` },
+    ],
+  });
+  const r = await kafclaw(["agent", "-m", "write a.txt"], {
+    KAFCLAW_HOME: home.path,
+    OPENAI_BASE_URL: llm.url,
+    KAFCLAW_MODEL: "openai/gpt-test",
+  });
+  assert.equal(r.code, 0, r.stderr);
+  for (const printed of [r.stdout, r.stderr]) {
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(printed, /[\x1b\r\x07\x9b]/, JSON.stringify(printed));
+  }
+  assert.match(r.stdout, /Done\.\\x1b\]52;c;cm0gLXJmIH4=\\x07\\x0d\\x1b\[2K/);
+  assert.match(r.stderr, /· write_file .*Approved by owner/);
+});

@@ -143,7 +143,7 @@ Deno.test("a turn that read an untrusted workspace file asks before writing; den
   await assert.rejects(Deno.stat(`${home.path}/workspace/x.txt`), Deno.errors.NotFound);
   const result = (llm.chatRequests()[2]!.body as { messages: { role: string; content: string }[] })
     .messages.filter((m) => m.role === "tool").at(-1)!.content;
-  assert.match(result, /untrusted content \(read_file read a workspace file\)/);
+  assert.match(result, /untrusted content \(read_file showed workspace content\)/);
   assert.match(result, /was denied/, "and that the call did not run");
 });
 

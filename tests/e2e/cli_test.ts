@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { VERSION } from "../../core/version.ts";
 import { kafclaw, tempHome } from "../_support/cli.ts";
+import { launchFlags } from "../../scripts/launch_flags.ts";
 
 Deno.test("kafclaw version prints the version, protocol and runtime", async () => {
   const r = await kafclaw(["version"]);
@@ -13,6 +14,33 @@ Deno.test("kafclaw version prints the version, protocol and runtime", async () =
   const json = JSON.parse((await kafclaw(["version", "--json"])).stdout);
   assert.equal(json.version, VERSION);
   assert.equal(json.protocol, "kafclaw/1");
+});
+
+Deno.test("kafclaw version needs no npm package: it answers from an empty Deno cache, offline", async () => {
+  const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+  await using cache = await tempHome();
+  const run = async (args: string[]) => {
+    const { flags } = launchFlags(args, {
+      env: { HOME: cache.path },
+      readConfig: () => undefined,
+      deno: Deno.execPath(),
+      root,
+    });
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--no-prompt", "--cached-only", "--unstable-lazy-dynamic-imports"]
+        .concat(flags, `${root}/main.ts`, args),
+      env: { DENO_DIR: cache.path },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+  };
+  const version = await run(["version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^kafclaw \d/);
+  assert.equal((await run(["version", "--json"])).code, 0);
+  // What loads commander cannot start from that cache.
+  assert.notEqual((await run(["version", "--help"])).code, 0);
 });
 
 Deno.test("kafclaw --help lists every subcommand", async () => {

@@ -52,7 +52,10 @@ const COMMON = {
   toolTiers: z.record(z.string(), TIER).default({}),
   /** Offer only these tools (by the server's own names); absent: all. */
   allowTools: z.array(z.string()).optional(),
-  /** Results are the owner's own data, not untrusted input (default false). */
+  /**
+   * The server is the owner's own: its results and errors do not taint the turn, and its tools'
+   * descriptions reach the model as the server wrote them (default false: withheld).
+   */
   trusted: z.boolean().default(false),
   /** Time limit of one call, and of connecting. */
   timeoutMs: z.number().int().min(1000).max(3_600_000).default(60_000),

@@ -7,11 +7,9 @@
  */
 // The SDK's "./*" export maps types to "*.js.d.ts", which do not exist: name the types explicitly.
 // @ts-types="@modelcontextprotocol/sdk/client/index"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
 import { VERSION } from "../../version.ts";
@@ -98,15 +96,15 @@ export class McpConnection implements AsyncDisposable {
   }
 
   async #connect(): Promise<Client> {
+    // @ts-types="@modelcontextprotocol/sdk/client/index"
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
     const client = new Client({ name: "kafclaw", version: VERSION });
     client.onclose = () => {
       if (this.#client === client) this.#client = undefined;
     };
     const transport = this.config.transport === "stdio"
       ? await this.#stdioTransport(this.config)
-      : new StreamableHTTPClientTransport(new URL(this.config.url), {
-        requestInit: { headers: this.config.headers },
-      });
+      : await this.#httpTransport(this.config.url, this.config.headers);
     try {
       await client.connect(transport, { timeout: this.config.timeoutMs });
     } catch (error) {
@@ -118,6 +116,15 @@ export class McpConnection implements AsyncDisposable {
     this.connects++;
     this.#client = client;
     return client;
+  }
+
+  /** The transport of a streamable HTTP server. */
+  async #httpTransport(url: string, headers: Readonly<Record<string, string>>) {
+    // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+    const { StreamableHTTPClientTransport } = await import(
+      "@modelcontextprotocol/sdk/client/streamableHttp.js"
+    );
+    return new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
   }
 
   /**

@@ -19,4 +19,10 @@ export {
 } from "./config.ts";
 export { McpConnection, type McpConnectionOptions, type McpToolInfo } from "./connection.ts";
 export { mcpToolName } from "./names.ts";
-export { type McpFailure, McpToolset, type McpToolsetOptions, resultText } from "./toolset.ts";
+export {
+  type McpFailure,
+  McpToolset,
+  type McpToolsetOptions,
+  resultText,
+  withoutProse,
+} from "./toolset.ts";

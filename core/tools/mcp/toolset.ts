@@ -6,8 +6,6 @@
  * @module
  */
 // @ts-types="@modelcontextprotocol/sdk/types"
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { toolError } from "../define.ts";
 import type { Tool } from "../types.ts";
@@ -24,13 +22,21 @@ export interface McpFailure {
   readonly message: string;
 }
 
-/** Errors that are the server's answer to a call (it is alive): no reconnection needed. */
-const ANSWERS: ReadonlySet<number> = new Set([
-  ErrorCode.InvalidParams,
-  ErrorCode.MethodNotFound,
-  ErrorCode.InvalidRequest,
-  ErrorCode.InternalError,
-]);
+/**
+ * Whether an error is the server's answer to a call (it is alive): no reconnection needed. The
+ * SDK is loaded by then (a call went through it), so importing it here costs nothing.
+ */
+async function isAnswer(error: unknown): Promise<boolean> {
+  // @ts-types="@modelcontextprotocol/sdk/types"
+  const { ErrorCode, McpError } = await import("@modelcontextprotocol/sdk/types.js");
+  const answers: readonly number[] = [
+    ErrorCode.InvalidParams,
+    ErrorCode.MethodNotFound,
+    ErrorCode.InvalidRequest,
+    ErrorCode.InternalError,
+  ];
+  return error instanceof McpError && answers.includes(error.code);
+}
 
 /** The text of a tool result: text parts joined, other parts named. */
 export function resultText(result: CallToolResult): string {
@@ -62,22 +68,87 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Makes the registry's Tool for one tool of one server. */
+/** What a JSON Schema may keep when its prose is withheld: its structure, nothing written. */
+const STRUCTURE = new Set([
+  "type",
+  "properties",
+  "required",
+  "items",
+  "prefixItems",
+  "enum",
+  "const",
+  "format",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "minProperties",
+  "maxProperties",
+  "additionalProperties",
+  "anyOf",
+  "oneOf",
+  "allOf",
+  "not",
+  "$ref",
+  "$defs",
+  "definitions",
+  "nullable",
+]);
+/** Keys whose value maps names to schemas (the names stay, each schema is cut down too). */
+const NAMED = new Set(["properties", "$defs", "definitions"]);
+
+/**
+ * A schema cut down to its structure: a server's words (descriptions, titles, examples, defaults)
+ * reach the model in every turn, so only a trusted server's do.
+ */
+export function withoutProse(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutProse);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (!STRUCTURE.has(key)) continue;
+    kept[key] = NAMED.has(key) && typeof value === "object" && value !== null
+      ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutProse(sub)]))
+      : withoutProse(value);
+  }
+  return kept;
+}
+
+/**
+ * Makes the registry's Tool for one tool of one server. A server's words reach the model in every
+ * turn's tool list, where they would steer it without tainting anything: unless the owner marked
+ * the server trusted, its descriptions are withheld (the names and the parameters' shapes stay),
+ * and everything its tools return, results and errors, taints the turn.
+ */
 function toTool(connection: McpConnection, info: McpToolInfo): Tool {
   const config = connection.config;
-  const summary = info.description ?? info.title ?? info.name;
+  const where = `tool "${info.name}" of MCP server "${config.name}"`;
+  const description = config.trusted
+    ? `${info.description ?? info.title ?? info.name} (${where})`
+    : `The ${where}. Its own description is withheld: the server is not marked trusted in ` +
+      `mcp.json. What it returns is untrusted data.`;
   return {
     name: mcpToolName(config.name, info.name),
-    description: `${summary} (tool "${info.name}" of MCP server "${config.name}")`,
-    parameters: info.inputSchema,
+    description,
+    parameters: config.trusted
+      ? info.inputSchema
+      : withoutProse(info.inputSchema) as McpToolInfo["inputSchema"],
     tier: config.toolTiers[info.name] ?? config.tier,
+    output: config.trusted ? "owner" : "outside",
     async run(args, ctx) {
       let result: CallToolResult;
       try {
         result = await connection.callTool(info.name, { ...args }, ctx.signal);
       } catch (error) {
         if (ctx.signal.aborted) return toolError(`The call to ${info.name} was cancelled`);
-        const answered = error instanceof McpError && ANSWERS.has(error.code);
+        const answered = await isAnswer(error);
         if (!answered) await connection.reset();
         const next = answered ? "" : ". The connection was closed; the next call starts it again";
         return toolError(
@@ -86,11 +157,7 @@ function toTool(connection: McpConnection, info: McpToolInfo): Tool {
         );
       }
       const content = resultText(result);
-      return {
-        content,
-        ...(result.isError ? { isError: true } : {}),
-        ...(config.trusted ? {} : { untrusted: true }),
-      };
+      return result.isError ? { content, isError: true } : { content };
     },
   };
 }

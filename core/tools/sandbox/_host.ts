@@ -120,6 +120,43 @@ export async function adoptWorkspace(
   }
 }
 
+/** Entries {@link needsAdoption} looks at before it leaves the answer to the chown itself. */
+const ADOPTION_SCAN_LIMIT = 5000;
+
+/**
+ * Whether {@link adoptWorkspace} has anything to do: an entry of the workspace (itself included)
+ * not owned by `uid`:`gid` that the chown would take (a folder, a link, a file with one name).
+ * It only reads metadata, never following links; on anything it cannot tell (another file
+ * system below, an entry it cannot read, more than a few thousand entries) it says yes, so that
+ * the confined chown decides. A start of a sandbox whose workspace was handed over before (the
+ * usual case) then costs no bubblewrap run for the chown.
+ */
+export function needsAdoption(workspace: string, owner: { uid: number; gid: number }): boolean {
+  try {
+    const root = Deno.lstatSync(workspace);
+    const folders = [workspace];
+    let seen = 0;
+    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+      for (const entry of Deno.readDirSync(folder)) {
+        if (++seen > ADOPTION_SCAN_LIMIT) return true;
+        const path = `${folder}/${entry.name}`;
+        const info = Deno.lstatSync(path);
+        if (info.dev !== root.dev) return true;
+        if (adoptable(info, owner)) return true;
+        if (info.isDirectory) folders.push(path);
+      }
+    }
+    return adoptable(root, owner);
+  } catch {
+    return true;
+  }
+}
+
+function adoptable(info: Deno.FileInfo, owner: { uid: number; gid: number }): boolean {
+  if (info.uid === owner.uid && info.gid === owner.gid) return false;
+  return info.isDirectory || info.isSymlink || info.nlink === 1;
+}
+
 /**
  * Why the sandbox's uid cannot run the file helper's binary, or null when it can (or when this
  * process may not look). As root the sandbox runs it as `drop`: the folders above it are opened

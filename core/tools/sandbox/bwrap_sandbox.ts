@@ -21,6 +21,7 @@ import {
   adoptWorkspace,
   gitGuard,
   helperBlocked,
+  needsAdoption,
   ownUid,
   systemLayout,
   writeSandboxEtc,
@@ -83,8 +84,13 @@ export class BwrapSandbox implements Sandbox {
   /**
    * Prepares the host side (the sandbox's /etc, and as root the workspace's owner), then runs
    * `true` in the sandbox: bubblewrap missing or refused throws a SandboxError that says why.
+   * With `checked`, bubblewrap is known to work here (a remembered check) and `true` is not run.
    */
-  static async open(workspace: string, config: ResolvedSandboxConfig): Promise<BwrapSandbox> {
+  static async open(
+    workspace: string,
+    config: ResolvedSandboxConfig,
+    options: { readonly checked?: boolean } = {},
+  ): Promise<BwrapSandbox> {
     const ownsStateDir = config.stateDir === null;
     const stateDir = config.stateDir ?? await Deno.makeTempDir({ prefix: "kafclaw-sandbox-" });
     try {
@@ -100,9 +106,10 @@ export class BwrapSandbox implements Sandbox {
             code: "unavailable",
           });
         }
-        await adoptWorkspace(workspace, system, drop);
+        if (needsAdoption(workspace, drop)) await adoptWorkspace(workspace, system, drop);
       }
       const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
+      if (options.checked) return sandbox;
       const check = await sandbox.exec("true", { timeoutMs: 10000, maxOutputBytes: 4096 });
       if (check.exitCode !== 0) {
         await sandbox.close();

@@ -56,6 +56,11 @@ export interface SandboxOptions {
   readonly fsTimeoutMs?: number;
   /** Where the sandbox keeps its own small files (default: a new temporary folder). */
   readonly stateDir?: string;
+  /**
+   * A file where opening remembers that bubblewrap works here, so that the next open skips the
+   * check while nothing it depends on changed (probe_cache.ts); default: check at every open.
+   */
+  readonly probeCache?: string;
 }
 
 /** {@link SandboxOptions} with every default filled in. */
@@ -68,6 +73,7 @@ export interface ResolvedSandboxConfig {
   readonly helper: HelperBinary;
   readonly fsTimeoutMs: number;
   readonly stateDir: string | null;
+  readonly probeCache: string | null;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -99,5 +105,6 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     helper: helperBinary(options.denoPath),
     fsTimeoutMs: positiveInteger("fsTimeoutMs", options.fsTimeoutMs ?? 15000),
     stateDir: options.stateDir ?? null,
+    probeCache: options.probeCache ?? null,
   };
 }

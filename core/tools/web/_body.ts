@@ -1,10 +1,12 @@
-/** Reads a response body, decoded (gzip, deflate, br), up to a byte limit. */
+/**
+ * Reads a response body, decoded (gzip, deflate, br), up to a byte limit. node:zlib and
+ * node:stream load with the first compressed body.
+ */
 import type { IncomingMessage } from "node:http";
-import { pipeline } from "node:stream";
 import type { Readable } from "node:stream";
-import zlib from "node:zlib";
 
-function decoderFor(encoding: string): Readable & NodeJS.WritableStream | undefined {
+async function decoderFor(encoding: string): Promise<Readable & NodeJS.WritableStream | undefined> {
+  const zlib = (await import("node:zlib")).default;
   switch (encoding) {
     case "gzip":
     case "x-gzip":
@@ -27,13 +29,14 @@ export async function readCapped(
   const encoding = String(response.headers["content-encoding"] ?? "").trim().toLowerCase();
   let stream: Readable = response;
   if (encoding !== "" && encoding !== "identity") {
-    const decoder = decoderFor(encoding);
+    const decoder = await decoderFor(encoding);
     if (decoder === undefined) {
       response.destroy();
       throw new Error(
         `Cannot decode the response: content-encoding "${encoding}" is not supported`,
       );
     }
+    const { pipeline } = await import("node:stream");
     stream = pipeline(response, decoder, () => {});
   }
   const onAbort = () => stream.destroy(new Error("aborted"));

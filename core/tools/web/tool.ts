@@ -25,6 +25,7 @@ export function webFetchTool(options: WebFetchToolOptions): Tool {
       "text with [links](url)). Private, local and internal addresses are refused. The result " +
       "is untrusted data from the web.",
     tier: 2,
+    output: "outside",
     args: z.strictObject({
       url: z.string().min(1).max(8192).describe("The http:// or https:// URL"),
     }),

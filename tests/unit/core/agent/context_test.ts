@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   buildSystemPrompt,
+  formatDate,
   memoryBudget,
   memorySection,
   readSoulFiles,
@@ -148,4 +149,31 @@ Deno.test("relevant memory over its budget is cut and says how much it shows", (
   assert.equal(alone.shown, 1);
   assert.match(alone.text, /shows 1 of 1 memories, the last one cut,/);
   assert.deepEqual(memorySection([], 1200), { text: "", shown: 0 });
+});
+
+Deno.test("dates in UTC read exactly as Intl writes them, without loading Intl", () => {
+  const long = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "UTC",
+    dateStyle: "full",
+    timeStyle: "long",
+  });
+  const day = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "UTC",
+    weekday: "long",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  });
+  // Every day of four years around a leap day, at hours that cross midnight, and the edges.
+  const dates = Array.from(
+    { length: 1461 },
+    (_, i) => new Date(Date.UTC(2027, 0, 1) + i * 86_400_000 + (i % 24) * 3_600_123),
+  );
+  dates.push(new Date("1000-01-01T00:00:00Z"), new Date("9999-12-31T23:59:59Z"), new Date(0));
+  for (const date of dates) {
+    assert.equal(formatDate(date, "UTC", "long"), long.format(date), date.toISOString());
+    assert.equal(formatDate(date, "UTC", "day"), day.format(date), date.toISOString());
+  }
+  const berlin = new Date("2026-11-25T23:30:00Z");
+  assert.equal(formatDate(berlin, "Europe/Berlin", "day"), "Thursday, 2026-11-26");
 });

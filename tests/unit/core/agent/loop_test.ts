@@ -261,3 +261,26 @@ Deno.test("turns of one session run one at a time; other sessions run alongside"
   // only after its first had finished.
   assert.deepEqual(order, ["two:re:other", "one:re:first", "one:re:second"]);
 });
+
+Deno.test("a call's long arguments run whole, then are cut from what later requests send", async () => {
+  const long = "n".repeat(100_000);
+  await using s = await setup({
+    chat: [
+      { toolCalls: [call("c1", "note", { text: long })] },
+      { toolCalls: [call("c2", "count", {})] },
+      { text: "Noted." },
+    ],
+  });
+  await s.loop.runTurn({ sessionKey: "cli:big", text: "note this", origin: OWNER });
+  assert.deepEqual(s.notes, [long], "the tool got the whole argument");
+  const argumentsSent = (messages: { tool_calls?: { function: { arguments: string } }[] }[]) =>
+    messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.function.arguments);
+  for (const body of bodies(s.llm).slice(1)) {
+    const [sent] = argumentsSent(body.messages as never);
+    assert.ok(sent!.length < 1000, `a later request sent the call with ${sent!.length} characters`);
+    assert.match(sent!, /100000 characters in all; cut from the history after the call ran/);
+  }
+  const history = await s.sessions.history("cli:big", 50);
+  const kept = history.messages.flatMap((m) => m.role === "assistant" ? m.toolCalls ?? [] : []);
+  assert.ok(kept[0]!.arguments.length < 1000, "the session keeps the cut call");
+});

@@ -164,5 +164,60 @@ Deno.test("damaged lists only session files with unreadable lines", async () => 
   await s.store.append("good", [{ role: "user", content: "fine" }]);
   await s.store.append("bad", [{ role: "user", content: "fine" }]);
   await Deno.writeTextFile(await s.store.path("bad"), "not json\n", { append: true });
+  // What else may lie there is no session: a creation's temporary file, a hidden file, notes.
+  await Deno.writeTextFile(`${s.dir}/.k.jsonl.0a1b2c3d.tmp`, "not json\n");
+  await Deno.writeTextFile(`${s.dir}/.k.jsonl`, "not json\n");
+  await Deno.writeTextFile(`${s.dir}/notes.txt`, "not json\n");
+  await Deno.mkdir(`${s.dir}/old.jsonl`);
   assert.deepEqual(await s.store.damaged(), [{ file: "bad.jsonl", lines: [3] }]);
+});
+
+Deno.test("sessions that cannot be listed are an error, never reported as undamaged", async () => {
+  await using s = await store();
+  await Deno.writeTextFile(s.dir, "a file where the folder should be");
+  await assert.rejects(() => s.store.damaged(), Deno.errors.NotADirectory);
+});
+
+Deno.test("an interrupted mark without a reason still closes the turn it follows", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "user", content: "q" }]);
+  await Deno.writeTextFile(await s.store.path("k"), '{"_type":"interrupted"}\n', { append: true });
+  const last = (await s.store.lines("k")).at(-1);
+  assert.deepEqual(last, { type: "interrupted", reason: "unknown", at: "", taint: "trusted" });
+  const { messages } = await s.store.history("k", 10);
+  assert.deepEqual(messages.map((m) => m.content), ["q", "(interrupted: unknown)"]);
+});
+
+Deno.test("tool calls a crash left without results get one each when the turn is closed", async () => {
+  await using s = await store();
+  const call = (id: string) => ({ id, name: "read_file", arguments: "{}" });
+  const asked = { role: "assistant" as const, content: null, toolCalls: [call("c1"), call("c2")] };
+  const path = await s.store.path("k");
+  // The exchange [call, result c1, result c2] was cut short after the call ...
+  await s.store.append("k", [{ role: "user", content: "q1" }, asked]);
+  await Deno.writeTextFile(path, '{"role":"tool","tool_call_id":"c1","cont', { append: true });
+  assert.equal(await s.store.closeUnanswered("k", "stopped"), true, "the call is no answer");
+  // ... and, in a later turn, after the first result.
+  await s.store.append("k", [{ role: "user", content: "q2" }, asked, {
+    role: "tool",
+    toolCallId: "c1",
+    content: "r1",
+  }]);
+  assert.equal(await s.store.closeUnanswered("k", "stopped again"), true);
+  const { messages } = await s.store.history("k", 20);
+  const shown = messages.map((m) =>
+    m.role === "tool" ? `tool ${m.toolCallId}: ${m.content}` : `${m.role}: ${m.content}`
+  );
+  assert.deepEqual(shown, [
+    "user: q1",
+    "assistant: null",
+    "tool c1: (interrupted: stopped)",
+    "tool c2: (interrupted: stopped)",
+    "assistant: (interrupted: stopped)",
+    "user: q2",
+    "assistant: null",
+    "tool c1: r1",
+    "tool c2: (interrupted: stopped again)",
+    "assistant: (interrupted: stopped again)",
+  ]);
 });

@@ -19,11 +19,12 @@ Deno.test("a subagent runs in a child session and its answer is handed back", as
   const runs: string[] = [];
   const s = new Subagents(limits, ({ sessionKey, task }) => {
     runs.push(sessionKey);
-    return Promise.resolve(`did: ${task}`);
+    return Promise.resolve({ content: `did: ${task}`, taint: "untrusted" as const });
   });
-  assert.equal(
+  assert.deepEqual(
     await s.spawn("cli:default", { task: "count", label: "c o/unt", parent }, never),
-    "did: count",
+    { answer: "did: count", taint: "untrusted" },
+    "the child's taint comes back with its answer",
   );
   assert.deepEqual(runs, ["cli:default:subagent:1-count"]);
   assert.equal(subagentDepth(runs[0]!), 1);
@@ -32,7 +33,13 @@ Deno.test("a subagent runs in a child session and its answer is handed back", as
 
 Deno.test("depth, children and concurrency limits refuse with the config key", async () => {
   let release!: () => void;
-  const s = new Subagents(limits, () => new Promise<string>((r) => release = () => r("ok")));
+  const s = new Subagents(
+    limits,
+    () =>
+      new Promise<{ content: string; taint: "trusted" }>((r) =>
+        release = () => r({ content: "ok", taint: "trusted" })
+      ),
+  );
   await assert.rejects(
     s.spawn("cli:x:subagent:1", { task: "t", parent }, never),
     (e) => e instanceof SubagentLimitError && /tools\.subagents\.maxSpawnDepth/.test(e.message),
@@ -46,12 +53,15 @@ Deno.test("depth, children and concurrency limits refuse with the config key", a
   await first;
   const second = s.spawn("cli:x", { task: "t", parent }, never);
   release();
-  assert.equal(await second, "ok");
+  assert.equal((await second).answer, "ok");
   await assert.rejects(
     s.spawn("cli:x", { task: "t", parent }, never),
     /tools\.subagents\.maxChildren/,
   );
-  const off = new Subagents({ ...limits, maxSpawnDepth: 0 }, () => Promise.resolve(""));
+  const off = new Subagents(
+    { ...limits, maxSpawnDepth: 0 },
+    () => Promise.resolve({ content: "", taint: "trusted" as const }),
+  );
   await assert.rejects(off.spawn("a", { task: "t", parent }, never), /Subagents are off/);
 });
 
@@ -59,7 +69,7 @@ Deno.test("a subagent past its time limit is aborted; long answers are cut and s
   const s = new Subagents(
     { ...limits, timeoutMs: 50 },
     ({ signal }) =>
-      new Promise<string>((_, reject) =>
+      new Promise<never>((_, reject) =>
         signal.addEventListener("abort", () => reject(signal.reason))
       ),
   );
@@ -68,9 +78,12 @@ Deno.test("a subagent past its time limit is aborted; long answers are cut and s
     /timed out|TimeoutError|signal/i,
   );
   assert.equal(s.running, 0);
-  const long = new Subagents(limits, () => Promise.resolve("x".repeat(5000)));
+  const long = new Subagents(
+    limits,
+    () => Promise.resolve({ content: "x".repeat(5000), taint: "trusted" as const }),
+  );
   assert.match(
-    await long.spawn("a", { task: "t", parent }, never),
+    (await long.spawn("a", { task: "t", parent }, never)).answer,
     /\[truncated: the subagent's answer shows 4000 of 5000/,
   );
 });

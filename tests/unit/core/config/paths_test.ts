@@ -2,10 +2,14 @@ import assert from "node:assert/strict";
 import {
   ConfigError,
   configFile,
+  DEFAULT_WORKSPACE,
+  KEYS,
   paths,
   resolveConfig,
   resolveHome,
   resolvePath,
+  WORKSPACE_ENV,
+  workspaceOf,
 } from "../../../../core/config/mod.ts";
 
 Deno.test("KAFCLAW_HOME defaults to ~/.kafclaw and follows $KAFCLAW_HOME", () => {
@@ -49,4 +53,48 @@ Deno.test("resolvePath: ~ alone is HOME, relative is under KAFCLAW_HOME", () => 
   assert.equal(resolvePath("~", "/k", { HOME: "/home/ada" }), "/home/ada");
   assert.equal(resolvePath("~/x", "/k", {}), "/k/~/x");
   assert.equal(resolvePath("a/../b", "/k", {}), "/k/b");
+});
+
+Deno.test("workspaceOf finds the workspace the full configuration resolves, without the schema", () => {
+  const spec = KEYS.keys.find((k) => k.key === "paths.workspace")!;
+  assert.deepEqual(spec.envNames.map((e) => e.name), [...WORKSPACE_ENV]);
+  assert.equal(spec.default, DEFAULT_WORKSPACE);
+  const env = { HOME: "/home/ada" };
+  const cases: { env?: Record<string, string>; file?: unknown }[] = [
+    {},
+    { file: {} },
+    { file: { paths: null } },
+    { file: { paths: "" } },
+    { file: { paths: {} } },
+    { file: { paths: { workspace: null } } },
+    { file: { paths: { workspace: "" } } },
+    { file: { paths: { workspace: "  " } } },
+    { file: { paths: { workspace: 42 } } },
+    { file: { paths: [] } },
+    { file: { paths: 7 } },
+    { file: { paths: { workspace: "ws" } } },
+    { file: { paths: { workspace: " /srv/ws/ " } } },
+    { file: { paths: { workspace: "~/ws" } } },
+    { file: { paths: { workspace: "../outside" } } },
+    { env: { KAFCLAW_PATHS_WORKSPACE: "/env/ws" }, file: { paths: { workspace: "/file/ws" } } },
+    { env: { KAFCLAW_PATHS_WORKSPACE: " " }, file: { paths: { workspace: "/file/ws" } } },
+    { env: { MIKROBOT_PATHS_WORKSPACE: "/legacy" } },
+    { env: { KAFCLAW_PATHS_WORKSPACE: "~", MIKROBOT_PATHS_WORKSPACE: "/legacy" } },
+    { env: { KAFCLAW_PATHS_WORKSPACE: "/env/ws" }, file: { paths: { workspace: 42 } } },
+  ];
+  for (const { env: extra, file } of cases) {
+    const all = { ...env, ...extra };
+    const what = JSON.stringify({ extra, file });
+    let expected: string | undefined;
+    try {
+      const layer = file === undefined
+        ? undefined
+        : { path: "/k/config.json", value: file as Record<string, unknown>, lines: new Map() };
+      expected = paths(resolveConfig({ home: "/k", env: all, file: layer })).workspace;
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, what);
+      assert.match(error.message, /\bpaths\b/, what);
+    }
+    assert.equal(workspaceOf("/k", all, file), expected, what);
+  }
 });

@@ -47,6 +47,18 @@ Deno.test("a config.json owned by another user is refused; root's is accepted", 
   }
 });
 
+Deno.test("a config.json that cannot be looked at is refused with the system's reason", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  // A link to itself: there is a file, but no owner or mode to judge it by.
+  await Deno.symlink(path, path);
+  await assert.rejects(() => checkConfigTrust(path), (error: unknown) => {
+    assert.ok(error instanceof Deno.errors.FilesystemLoop, String(error));
+    assert.match(error.message, new RegExp(`stat '${path}'$`));
+    return true;
+  });
+});
+
 Deno.test("watching config.json reports a change, a new file and SIGHUP, one at a time", async () => {
   await using home = await tempHome();
   const path = `${home.path}/config.json`;
@@ -63,4 +75,28 @@ Deno.test("watching config.json reports a change, a new file and SIGHUP, one at 
   Deno.kill(Deno.pid, "SIGHUP");
   await waitFor(() => seen.length === 3, "SIGHUP");
   assert.deepEqual(seen, ["changed", "changed", "SIGHUP"]);
+});
+
+Deno.test("watching config.json reports a file that appears unreadable, then one that reads", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  const seen: ConfigFileChange[] = [];
+  using _ = watchConfigFile(path, (why) => void seen.push(why), { intervalMs: 20 });
+  // Each put in place at once: a link to itself (there, but unreadable), then a real file.
+  await Deno.symlink(path, `${path}.new`);
+  await Deno.rename(`${path}.new`, path);
+  await waitFor(() => seen.length === 1, "the unreadable file");
+  await Deno.writeTextFile(`${path}.new`, "{}");
+  await Deno.rename(`${path}.new`, path);
+  await waitFor(() => seen.length === 2, "the readable file");
+  assert.deepEqual(seen, ["changed", "changed"]);
+});
+
+Deno.test("watching config.json without an interval still sees a change, within seconds", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  let changed = false;
+  using _ = watchConfigFile(path, () => void (changed = true));
+  await Deno.writeTextFile(path, "{}");
+  await waitFor(() => changed, "the new file");
 });

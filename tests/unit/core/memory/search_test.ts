@@ -103,6 +103,8 @@ Deno.test("a query that cannot be embedded falls back to keywords and says why",
 Deno.test("an aborted search rejects instead of falling back", async () => {
   const embedder = new FakeEmbedder();
   await using t = await tempMemory({ embedder });
+  // A vector to match, so that the query is embedded.
+  await t.memory.remember("x marks the spot", { taint: "trusted" });
   const controller = new AbortController();
   controller.abort(new Error("turn cancelled"));
   embedder.failWith = new Error("aborted");
@@ -153,4 +155,17 @@ Deno.test("search results format as numbered lines with source, taint, zone and 
     formatSearch("printer", hybrid),
     /^2 memories \(hybrid search: keywords and meaning\):/,
   );
+});
+
+Deno.test("a search asks for the query's vector only when some chunk holds a vector to match", async () => {
+  const embedder = new FakeEmbedder();
+  await using t = await tempMemory({ embedder });
+  const empty = await t.memory.search("anything at all");
+  assert.equal(empty.mode, "hybrid");
+  assert.deepEqual(embedder.calls, [], "an empty memory needs no query vector");
+  await t.memory.remember("the door code is 4711", { taint: "trusted" });
+  const found = await t.memory.search("door code");
+  assert.deepEqual(embedder.calls.at(-1), ["door code"]);
+  assert.equal(found.hits[0]?.content, "the door code is 4711");
+  assert.notEqual(found.hits[0]?.vectorRank, undefined);
 });

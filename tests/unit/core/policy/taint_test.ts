@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { deriveTaint, TurnTaint, WORKSPACE_READ_TOOLS } from "../../../../core/policy/mod.ts";
+import { deriveTaint, TurnTaint } from "../../../../core/policy/mod.ts";
 
 const filesUntrusted = { workspaceFilesUntrusted: true };
 const filesTrusted = { workspaceFilesUntrusted: false };
+const owner = { ...filesUntrusted, output: "owner" as const };
+const workspace = { ...filesUntrusted, output: "workspace" as const };
 
 Deno.test("a turn starts trusted for the owner and untrusted for anyone else", () => {
   const owner = TurnTaint.start({ messageType: "internal" });
@@ -25,27 +27,39 @@ Deno.test("an internal message that continues untrusted work starts untrusted", 
 
 Deno.test("an untrusted tool result taints the turn for good", () => {
   const taint = TurnTaint.start({ messageType: "internal" });
-  taint.afterToolResult("write_file", {}, filesUntrusted);
-  taint.afterToolResult("exec", { untrusted: false }, filesUntrusted);
+  taint.afterToolResult("write_file", {}, owner);
+  taint.afterToolResult("message", { untrusted: false }, owner);
   assert.equal(taint.value, "trusted");
-  taint.afterToolResult("web_fetch", { untrusted: true }, filesUntrusted);
+  taint.afterToolResult("recall", { untrusted: true }, owner);
   assert.equal(taint.value, "untrusted");
   assert.equal(taint.taint, "untrusted");
-  assert.equal(taint.reason, "web_fetch returned untrusted content");
-  taint.afterToolResult("mcp_search", { untrusted: true }, filesUntrusted);
-  taint.afterToolResult("write_file", {}, filesUntrusted);
+  assert.equal(taint.reason, "recall returned untrusted content");
+  taint.afterToolResult("mcp_search", {}, filesUntrusted);
+  taint.afterToolResult("write_file", {}, owner);
   assert.equal(taint.value, "untrusted");
-  assert.equal(taint.reason, "web_fetch returned untrusted content", "the first reason stays");
+  assert.equal(taint.reason, "recall returned untrusted content", "the first reason stays");
 });
 
-Deno.test("reading a workspace file taints the turn unless workspace files are trusted", () => {
-  assert.deepEqual(WORKSPACE_READ_TOOLS, ["read_file", "transcribe_audio"]);
+Deno.test("a tool that does not say where its output comes from taints: from outside, errors too", () => {
+  for (const output of [undefined, "outside" as const]) {
+    for (const result of [{}, { isError: true }, { untrusted: false }]) {
+      const taint = TurnTaint.start({ messageType: "internal" });
+      taint.afterToolResult("mcp_search", result, { ...filesTrusted, output });
+      assert.equal(taint.value, "untrusted", JSON.stringify([output, result]));
+      assert.equal(taint.reason, "mcp_search returned content from outside the owner's control");
+    }
+  }
+});
+
+Deno.test("workspace content taints the turn unless workspace files are trusted", () => {
   const reads = TurnTaint.start({ messageType: "internal" });
-  reads.afterToolResult("read_file", {}, filesUntrusted);
-  assert.equal(reads.reason, "read_file read a workspace file");
+  reads.afterToolResult("list_dir", {}, workspace);
+  assert.equal(reads.reason, "list_dir showed workspace content");
   const trusting = TurnTaint.start({ messageType: "internal" });
-  trusting.afterToolResult("read_file", {}, filesTrusted);
+  trusting.afterToolResult("exec", {}, { ...filesTrusted, output: "workspace" });
   assert.equal(trusting.value, "trusted");
+  trusting.afterToolResult("exec", { untrusted: true }, { ...filesTrusted, output: "workspace" });
+  assert.equal(trusting.value, "untrusted", "a result that says untrusted always taints");
 });
 
 Deno.test("reading an untrusted memory taints the turn; a trusted one does not", () => {

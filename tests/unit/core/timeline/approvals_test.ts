@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { type ApprovalInput, Timeline } from "../../../../core/timeline/mod.ts";
+import {
+  answerRefusal,
+  type ApprovalInput,
+  Timeline,
+  WAITER_STALE_MS,
+} from "../../../../core/timeline/mod.ts";
 import { tempTimeline } from "./_helpers.ts";
 
 const T0 = new Date("2026-11-25T10:00:00.000Z");
@@ -140,6 +145,33 @@ Deno.test("at startup the pending requests nobody waits for time out as 'process
   // Once its waiter falls silent, it is orphaned too.
   t.clock.advance(16_000);
   assert.deepEqual(approvals.timeoutOrphaned(15_000).map((a) => a.approvalId), ["live"]);
+});
+
+Deno.test("an answer to a request whose asker stopped waiting times it out: nothing would run", async () => {
+  await using t = await tempTimeline();
+  const approvals = t.timeline.approvals;
+  approvals.create(request({ approvalId: "gone" }));
+  approvals.create(request({ approvalId: "live" }));
+  t.clock.advance(20_000);
+  approvals.touch("live");
+  // The killed agent's request: silent for 20 s, its deadline still ahead.
+  const late = approvals.resolve("gone", { status: "approved", responder: "cli" }, {
+    staleMs: WAITER_STALE_MS,
+  });
+  assert.ok(!late.ok && late.reason === "orphaned");
+  assert.deepEqual([late.approval.status, late.approval.reason], ["timeout", "process restarted"]);
+  assert.equal(
+    answerRefusal("gone", late.reason),
+    "Approval request gone timed out: the kafclaw that asked has stopped, so nothing would run",
+  );
+  assert.equal(answerRefusal("x", "expired"), "Approval request x has expired");
+  assert.equal(answerRefusal("x", "answered"), "Approval request x was already answered");
+  assert.equal(answerRefusal("x", "unknown"), "No approval request x");
+  const live = approvals.resolve("live", { status: "approved", responder: "cli" }, {
+    staleMs: WAITER_STALE_MS,
+  });
+  assert.ok(live.ok, "a request its asker still waits for is answered");
+  assert.equal(live.approval.status, "approved");
 });
 
 Deno.test("policy decisions are recorded and read back by trace and page", async () => {

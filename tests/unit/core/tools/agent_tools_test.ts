@@ -20,12 +20,12 @@ function sink(fail?: string) {
   return { sent, port };
 }
 
-function spawner(answer: string | Error) {
+function spawner(answer: string | Error, taint: "trusted" | "untrusted" = "trusted") {
   const requests: SpawnRequest[] = [];
   const port: SubagentSpawner = {
     spawn(request) {
       requests.push(request);
-      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve({ answer, taint });
     },
   };
   return { requests, port };
@@ -73,6 +73,16 @@ Deno.test("sessions_spawn passes the task and options and returns the subagent's
   }]);
   await registry.run("sessions_spawn", '{"task":"t"}', testContext());
   assert.deepEqual(requests[1], { task: "t" });
+});
+
+Deno.test("an untrusted subagent's answer comes back untrusted: its taint flows to the parent", async () => {
+  const registry = new ToolRegistry().register(
+    sessionsSpawnTool(spawner("read it", "untrusted").port),
+  );
+  assert.deepEqual(await registry.run("sessions_spawn", '{"task":"t"}', testContext()), {
+    content: "read it",
+    untrusted: true,
+  });
 });
 
 Deno.test("sessions_spawn validates its arguments before spawning", async () => {

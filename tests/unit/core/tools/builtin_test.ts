@@ -29,7 +29,7 @@ Deno.test("builtinTools adds message and sessions_spawn when their ports are giv
   const tools = builtinTools(options(new FakeSandbox(), {
     web: { ...WEB, enabled: false },
     messages: { send: () => Promise.resolve() },
-    subagents: { spawn: () => Promise.resolve("") },
+    subagents: { spawn: () => Promise.resolve({ answer: "", taint: "trusted" }) },
   }));
   const names = tools.map((t) => t.name);
   assert.ok(!names.includes("web_fetch"));
@@ -39,7 +39,7 @@ Deno.test("builtinTools adds message and sessions_spawn when their ports are giv
 Deno.test("every definition is a valid function declaration for the model", () => {
   const tools = builtinTools(options(new FakeSandbox(), {
     messages: { send: () => Promise.resolve() },
-    subagents: { spawn: () => Promise.resolve("") },
+    subagents: { spawn: () => Promise.resolve({ answer: "", taint: "trusted" }) },
   }));
   for (const definition of new ToolRegistry().register(...tools).definitions()) {
     assert.match(definition.name, /^[a-zA-Z0-9_-]{1,64}$/);

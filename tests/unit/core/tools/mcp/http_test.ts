@@ -19,15 +19,15 @@ Deno.test("http: tools are listed, namespaced and tiered, and calls return resul
   const registry = new ToolRegistry().register(...tools);
   assert.equal(registry.tierOf("remote__echo"), 0);
   assert.equal(registry.tierOf("remote__add"), 2);
+  // Results and errors alike are from outside: the guard taints the turn that reads them.
+  assert.equal(registry.outputOf("remote__add"), "outside");
   const ctx = testContext();
   assert.deepEqual(await registry.run("remote__add", '{"a":40,"b":2}', ctx), {
     content: "42",
-    untrusted: true,
   });
   assert.deepEqual(await registry.run("remote__fail", "{}", ctx), {
     content: "it went wrong",
     isError: true,
-    untrusted: true,
   });
   assert.equal((await registry.run("remote__throws", "{}", ctx)).isError, true);
 });

@@ -8,6 +8,7 @@ import {
   WorkerSandbox,
 } from "../../../../../core/tools/sandbox/mod.ts";
 import { explainFailure } from "../../../../../core/tools/sandbox/probe.ts";
+import { needsAdoption } from "../../../../../core/tools/sandbox/_host.ts";
 
 Deno.test("probeSandbox finds bubblewrap working here and says how it runs", async () => {
   const probe = await probeSandbox();
@@ -77,6 +78,42 @@ Deno.test("as root, the workspace is handed to the sandbox's uid, hard-linked fi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "as root, a workspace handed over before is only looked at, and what was added since is handed over",
+  {
+    ignore: Deno.uid() !== 0,
+  },
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "kafclaw-adopt-" });
+    try {
+      const workspace = `${dir}/workspace`;
+      const owner = { uid: 4321, gid: 4322 };
+      await Deno.mkdir(`${workspace}/sub`, { recursive: true, mode: 0o700 });
+      await Deno.writeTextFile(`${dir}/outside.txt`, "outside", { mode: 0o600 });
+      await Deno.link(`${dir}/outside.txt`, `${workspace}/hard.txt`);
+      await (await openSandbox(workspace, owner)).close();
+      assert.equal(needsAdoption(workspace, owner), false, "handed over, the hard link excepted");
+      await Deno.writeTextFile(`${workspace}/sub/new.txt`, "root's", { mode: 0o600 });
+      assert.equal(needsAdoption(workspace, owner), true, "a file of root's");
+      await (await openSandbox(workspace, owner)).close();
+      assert.equal((await Deno.lstat(`${workspace}/sub/new.txt`)).uid, 4321);
+      assert.equal(needsAdoption(workspace, owner), false);
+      await Deno.symlink("/etc/passwd", `${workspace}/sub/link`);
+      assert.equal(needsAdoption(workspace, owner), true, "a link of root's");
+      await Deno.chown(`${workspace}/sub/link`, 4321, 4321);
+      assert.equal(needsAdoption(workspace, owner), true, "the wrong group");
+      assert.equal(
+        needsAdoption(`${dir}/missing`, owner),
+        true,
+        "what it cannot read, it leaves to chown",
+      );
+      assert.equal((await Deno.stat(`${dir}/outside.txt`)).uid, 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("prefer: worker opens the fallback even where bubblewrap works", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kafclaw-open-" });

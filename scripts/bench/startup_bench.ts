@@ -1,0 +1,197 @@
+/**
+ * Start-up of whole processes, each against a baseline measured in the same run with the same
+ * Deno (`deno task bench` prints the ratios of the means; the summary at the end prints medians,
+ * peak memory and the targets):
+ *
+ * - `scripts/kafclaw version` against an empty `deno run` (target: at most 1.5x);
+ * - a one-shot `scripts/kafclaw agent -m` turn against a zero-latency fake LLM
+ *   (tests/fakes/openai_server.ts), against a bare Deno script that makes the same streamed chat
+ *   call with npm:openai (targets: at most 2x the time and 1.3x the peak memory);
+ * - the resident memory of an interactive agent left idle for 30 s (target: at most 60 MB).
+ *
+ * Peak memory is GNU time's maximum resident set size (`/usr/bin/time -f %M`); without it the
+ * summary says so and leaves memory out.
+ */
+import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const deno = Deno.execPath();
+const scratch = `${root}.tmp/bench-startup`;
+await Deno.mkdir(scratch, { recursive: true });
+const home = await Deno.makeTempDir({ dir: scratch, prefix: "home-" });
+await Deno.writeTextFile(`${scratch}/empty.ts`, "");
+// Inside the checkout, so that "openai" resolves as it does for KafClaw (deno.json, deno.lock).
+await Deno.writeTextFile(
+  `${scratch}/bare_chat.ts`,
+  `import OpenAI from "openai";
+const client = new OpenAI({ baseURL: Deno.env.get("OPENAI_BASE_URL"), apiKey: "sk-bench" });
+const stream = await client.chat.completions.create({
+  model: "gpt-bench",
+  messages: [{ role: "user", content: "hi" }],
+  stream: true,
+});
+for await (const chunk of stream) {
+  Deno.stdout.writeSync(new TextEncoder().encode(chunk.choices[0]?.delta?.content ?? ""));
+}
+console.log();
+`,
+);
+const llm = await startFakeOpenAI({ fallback: "echo" });
+const env = {
+  KAFCLAW_HOME: home,
+  OPENAI_BASE_URL: llm.url,
+  OPENAI_API_KEY: "sk-bench",
+  KAFCLAW_MODEL: "openai/gpt-bench",
+};
+const gnuTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
+
+/** Per bench: wall times (ms) and peak resident memory (KiB) of each run. */
+const runs = new Map<string, { ms: number[]; kib: number[] }>();
+let idleKib: number | undefined;
+
+/** Runs a process to its end, recording its wall time and peak memory under `name`. */
+async function timed(name: string, command: string, args: string[]): Promise<void> {
+  const started = performance.now();
+  const out = await new Deno.Command(gnuTime ? "/usr/bin/time" : command, {
+    args: gnuTime ? ["-f", "%M", command, ...args] : args,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - started;
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${name} failed (exit ${out.code}): ${stderr}`);
+  const entry = runs.get(name) ?? { ms: [], kib: [] };
+  entry.ms.push(ms);
+  if (gnuTime) entry.kib.push(Number(stderr.trim().split("\n").at(-1)));
+  runs.set(name, entry);
+}
+
+// Every name starts with "startup" so that `deno task bench --filter startup` runs them all.
+const EMPTY = "startup: empty deno run";
+const VERSION = "startup: kafclaw version";
+const BARE = "startup: bare openai chat";
+const AGENT = "startup: kafclaw agent -m";
+const kafclaw = `${root}scripts/kafclaw`;
+let session = 0;
+
+const runEmpty = () => timed(EMPTY, deno, ["run", "--quiet", "--no-prompt", `${scratch}/empty.ts`]);
+const runVersion = () => timed(VERSION, kafclaw, ["version"]);
+const runBare = () =>
+  timed(BARE, deno, [
+    "run",
+    "--quiet",
+    "--no-prompt",
+    "--allow-env",
+    "--allow-net",
+    `${scratch}/bare_chat.ts`,
+  ]);
+// A new session each time: the home is warm (database, soul, sandbox check), the turn is first.
+const runAgent = () => timed(AGENT, kafclaw, ["agent", "-s", `cli:bench-${session++}`, "-m", "hi"]);
+
+/**
+ * Each iteration runs the other side of the pair first, untimed, so that baseline and subject
+ * alternate and a machine that gets busier or quieter during the run weighs on both alike.
+ */
+function paired(other: () => Promise<void>, mine: () => Promise<void>) {
+  return async (b: Deno.BenchContext) => {
+    await other();
+    b.start();
+    await mine();
+    b.end();
+  };
+}
+
+Deno.bench(
+  EMPTY,
+  { group: "startup: version", baseline: true, n: 30, warmup: 3 },
+  paired(runVersion, runEmpty),
+);
+Deno.bench(VERSION, { group: "startup: version", n: 30, warmup: 3 }, paired(runEmpty, runVersion));
+Deno.bench(
+  BARE,
+  { group: "startup: agent -m", baseline: true, n: 15, warmup: 2 },
+  paired(runAgent, runBare),
+);
+Deno.bench(AGENT, { group: "startup: agent -m", n: 15, warmup: 2 }, paired(runBare, runAgent));
+Deno.bench("startup: kafclaw agent, idle 30 s", {
+  group: "startup: idle",
+  n: 1,
+  warmup: 0,
+}, async () => {
+  idleKib = await idleResident(30_000);
+});
+
+/** The resident memory (KiB) of `kafclaw agent` waiting at its prompt for `ms`. */
+async function idleResident(ms: number): Promise<number> {
+  const child = new Deno.Command(kafclaw, {
+    args: ["agent", "-s", "cli:bench-idle"],
+    env,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("you: ")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`The interactive agent ended before its prompt: ${seen}`);
+    seen += value;
+  }
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const ps = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(child.pid)] })
+    .output();
+  await child.stdin.close();
+  reader.releaseLock();
+  await child.stderr.cancel().catch(() => {});
+  await child.status;
+  return Number(new TextDecoder().decode(ps.stdout).trim());
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+};
+
+/** The median of the ratios of paired samples (each run of `a` beside its run of `b`). */
+const pairedRatio = (a: readonly number[], b: readonly number[]) =>
+  median(a.map((value, i) => value / b[i]!).filter((r) => Number.isFinite(r)));
+
+globalThis.addEventListener("unload", () => {
+  const line = (name: string, base: string, target: string) => {
+    const [a, b] = [runs.get(name), runs.get(base)];
+    if (!a || !b) return;
+    console.log(
+      `  ${name.padEnd(28)} ${median(a.ms).toFixed(1).padStart(7)} ms  ` +
+        `${pairedRatio(a.ms, b.ms).toFixed(2)}x ${base} (${median(b.ms).toFixed(1)} ms; ` +
+        `target <= ${target}x)`,
+    );
+  };
+  const memory = (name: string, base: string, target: string) => {
+    const [a, b] = [runs.get(name), runs.get(base)];
+    if (!a?.kib.length || !b?.kib.length) return;
+    console.log(
+      `  ${`${name}, peak memory`.padEnd(28)} ${
+        (median(a.kib) / 1024).toFixed(1).padStart(7)
+      } MiB ` +
+        `${pairedRatio(a.kib, b.kib).toFixed(2)}x ${base} ` +
+        `(${(median(b.kib) / 1024).toFixed(1)} MiB; target <= ${target}x)`,
+    );
+  };
+  if (runs.size > 0 || idleKib !== undefined) {
+    console.log(`\nstartup: medians of paired whole-process runs, this machine, this run`);
+    line(VERSION, EMPTY, "1.5");
+    line(AGENT, BARE, "2");
+    memory(AGENT, BARE, "1.3");
+    if (!gnuTime) console.log("  (peak memory needs GNU time at /usr/bin/time)");
+    if (idleKib !== undefined) {
+      console.log(
+        `  kafclaw agent at its prompt, resident after 30 s: ${(idleKib / 1024).toFixed(1)} MiB ` +
+          `(target <= 60 MB)`,
+      );
+    }
+  }
+  llm.close();
+  Deno.removeSync(home, { recursive: true });
+});

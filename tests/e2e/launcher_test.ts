@@ -1,0 +1,289 @@
+/**
+ * scripts/kafclaw as a user runs it: it starts Deno once when it may use its cache of the
+ * permission flags, the cache never grants other flags than computing them afresh would, every
+ * input of that computation invalidates it, and nothing of the launcher stays behind.
+ *
+ * Each test runs a copy of the launcher and of the files that compute its flags (the list the
+ * launcher keys its cache on, so a missing file fails here), with a stand-in for Deno that records
+ * how it was started: it runs the real Deno for scripts/launch_flags.ts and takes main.ts's place.
+ */
+import assert from "node:assert/strict";
+import { waitFor } from "../_support/wait.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+/** The files the launcher names in KAFCLAW_FLAG_SOURCES. */
+async function flagSources(): Promise<string[]> {
+  const text = await Deno.readTextFile(`${root}scripts/kafclaw`);
+  const list = /^KAFCLAW_FLAG_SOURCES=\(\n([^)]*)\)/m.exec(text)?.[1];
+  assert.ok(list, "scripts/kafclaw lists KAFCLAW_FLAG_SOURCES");
+  return list.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+}
+
+interface Run {
+  code: number;
+  stderr: string;
+  /** Each start of the stand-in Deno during the run: its arguments. */
+  starts: string[][];
+  /** The permission flags main.ts was started with. */
+  flags: string[];
+}
+
+interface Launcher extends AsyncDisposable {
+  readonly root: string;
+  readonly scratch: string;
+  /** A second stand-in for Deno, at another path. */
+  readonly otherDeno: string;
+  run(args: string[], env: Record<string, string>, deno?: string): Promise<Run>;
+  /** The flags scripts/launch_flags.ts computes for the same command line and environment. */
+  uncached(args: string[], env: Record<string, string>): Promise<string[]>;
+  spawn(args: string[], env: Record<string, string>): Deno.ChildProcess;
+  starts(): Promise<string[][]>;
+}
+
+async function standIn(path: string, log: string): Promise<void> {
+  await Deno.writeTextFile(
+    path,
+    // No subshell: a shell that waits for a child also reaps what the launcher left behind.
+    `#!/usr/bin/env bash
+IFS=$'\\t'
+printf '%s\\n' "$*" >>${JSON.stringify(log)}
+case "$*" in *launch_flags.ts*) exec ${JSON.stringify(Deno.execPath())} "$@" ;; esac
+[ -z "\${STANDIN_WAIT:-}" ] || exec cat >/dev/null
+`,
+    { mode: 0o755 },
+  );
+}
+
+async function launcher(): Promise<Launcher> {
+  const scratch = await Deno.makeTempDir({ prefix: "kafclaw-launcher-" });
+  const copy = `${scratch}/checkout`;
+  for (const file of await flagSources()) {
+    const to = `${copy}/${file}`;
+    await Deno.mkdir(to.slice(0, to.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(`${root}${file}`, to);
+    await Deno.chmod(to, (await Deno.stat(`${root}${file}`)).mode! & 0o777);
+  }
+  const log = `${scratch}/starts.log`;
+  await Deno.writeTextFile(log, "");
+  const deno = `${scratch}/bin/deno`;
+  const otherDeno = `${scratch}/other/deno`;
+  await Deno.mkdir(`${scratch}/bin`);
+  await Deno.mkdir(`${scratch}/other`);
+  await standIn(deno, log);
+  await standIn(otherDeno, log);
+  const environment = (env: Record<string, string>, denoPath = deno) => ({
+    PATH: "/usr/bin:/bin",
+    KAFCLAW_DENO: denoPath,
+    ...env,
+  });
+  const command = (args: string[], env: Record<string, string>, denoPath?: string) =>
+    new Deno.Command(`${copy}/scripts/kafclaw`, {
+      args,
+      env: environment(env, denoPath),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+  const starts = async () =>
+    (await Deno.readTextFile(log)).split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
+  return {
+    root: copy,
+    scratch,
+    otherDeno,
+    async run(args, env, denoPath) {
+      const before = (await starts()).length;
+      const out = await command(args, env, denoPath).output();
+      const mine = (await starts()).slice(before);
+      const main = mine.find((a) => a.includes(`${copy}/main.ts`)) ?? [];
+      return {
+        code: out.code,
+        stderr: new TextDecoder().decode(out.stderr),
+        starts: mine,
+        flags: main.filter((a) => a.startsWith("--allow-")),
+      };
+    },
+    async uncached(args, env) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", "--allow-env", "--allow-read", `${copy}/scripts/launch_flags.ts`]
+          .concat(["--", ...args]),
+        env: environment(env),
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout).trim().split("\n").slice(1);
+    },
+    spawn(args, env) {
+      return new Deno.Command("setsid", {
+        args: [`${copy}/scripts/kafclaw`, ...args],
+        env: { ...environment(env), STANDIN_WAIT: "1" },
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    },
+    starts,
+    [Symbol.asyncDispose]: () => Deno.remove(scratch, { recursive: true }),
+  };
+}
+
+/** A configuration file whose text is `value` (JSON-encoded unless a string). */
+async function writeConfig(home: string, value: unknown): Promise<void> {
+  await Deno.mkdir(home, { recursive: true });
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  await Deno.writeTextFile(`${home}/config.json`, text, { mode: 0o600 });
+}
+
+Deno.test("the launcher starts Deno once when its cached flags still hold", async () => {
+  await using kafclaw = await launcher();
+  const env = { HOME: kafclaw.scratch, KAFCLAW_HOME: `${kafclaw.scratch}/home` };
+  const first = await kafclaw.run(["agent", "-m", "hi"], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.starts.length, 2, "the first run computes the flags, then starts main.ts");
+  const second = await kafclaw.run(["agent", "-m", "hi"], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.starts.length, 1, "the second run starts main.ts alone");
+  assert.deepEqual(second.flags, first.flags);
+  assert.ok(second.starts[0]!.includes("--unstable-lazy-dynamic-imports"));
+  const cache = `${kafclaw.root}/.deno/launch-${Deno.uid()}`;
+  assert.equal((await Deno.stat(cache)).mode! & 0o777, 0o700);
+  assert.equal((await Deno.stat(`${cache}/agent`)).mode! & 0o777, 0o600);
+});
+
+Deno.test("cached flags are exactly the flags computed afresh, for every kind of command line", async () => {
+  await using kafclaw = await launcher();
+  const s = kafclaw.scratch;
+  const home = `${s}/home`;
+  const cases: { args: string[]; env?: Record<string, string>; config?: unknown }[] = [
+    { args: ["version"] },
+    { args: [] },
+    { args: ["--help"] },
+    { args: ["frobnicate"] },
+    { args: ["agent", "-m", "hi"] },
+    { args: ["agent"], config: { paths: { workspace: `${s}/elsewhere` } } },
+    { args: ["cron", "serve"], config: { paths: { workspace: "inside" } } },
+    { args: ["memory", "status"], config: { paths: { workspace: 42 } } },
+    { args: ["agent"], config: "{ not json" },
+    {
+      args: ["--debug", "kshark"],
+      config: "\uFEFF" + JSON.stringify({ paths: { workspace: "/w" } }),
+    },
+    { args: ["config", "get", "x"], env: { KAFCLAW_PATHS_WORKSPACE: "~/ws" } },
+    { args: ["approvals"], env: { MIKROBOT_PATHS_WORKSPACE: "/legacy/ws" } },
+    { args: ["agent"], env: { KAFCLAW_HOME: "" }, config: { paths: { workspace: "/srv/ws" } } },
+    { args: ["agent"], env: { KAFCLAW_HOME: "relative/home" } },
+    { args: ["Agent"] },
+  ];
+  for (const { args, env: extra, config } of cases) {
+    const env = { HOME: s, KAFCLAW_HOME: home, ...extra };
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await Deno.remove(`${s}/.kafclaw`, { recursive: true }).catch(() => {});
+    if (config !== undefined) await writeConfig(env.KAFCLAW_HOME || `${s}/.kafclaw`, config);
+    const expected = await kafclaw.uncached(args, env);
+    const what = JSON.stringify({ args, extra, config });
+    for (const run of [await kafclaw.run(args, env), await kafclaw.run(args, env)]) {
+      assert.equal(run.code, 0, `${what}: ${run.stderr}`);
+      assert.deepEqual(run.flags, expected, what);
+    }
+  }
+});
+
+Deno.test("each input of the flags, changed, makes the launcher compute them again", async () => {
+  await using kafclaw = await launcher();
+  const s = kafclaw.scratch;
+  let env: Record<string, string> = { HOME: s, KAFCLAW_HOME: `${s}/home` };
+  let args = ["agent"];
+  let deno: string | undefined;
+  const follows = async (change: string) => {
+    const run = await kafclaw.run(args, env, deno);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.starts.length, 2, `${change}: the flags were computed again`);
+    assert.deepEqual(run.flags, await kafclaw.uncached(args, env), change);
+    const again = await kafclaw.run(args, env, deno);
+    assert.equal(again.starts.length, 1, `${change}: then cached`);
+    return run.flags;
+  };
+  await writeConfig(env.KAFCLAW_HOME!, { paths: { workspace: `${s}/ws-a` } });
+  await follows("first run");
+  // Same size and the same mtime: the inode and ctime still tell.
+  const config = `${env.KAFCLAW_HOME}/config.json`;
+  const { mtime } = await Deno.stat(config);
+  await writeConfig(env.KAFCLAW_HOME!, { paths: { workspace: `${s}/ws-b` } });
+  await Deno.utime(config, mtime!, mtime!);
+  assert.ok((await follows("config.json rewritten")).some((f) => f.includes(`${s}/ws-b`)));
+  await Deno.writeTextFile(`${s}/linked.json`, JSON.stringify({ paths: { workspace: "/ws-c" } }));
+  await Deno.remove(config);
+  await Deno.symlink(`${s}/linked.json`, config);
+  assert.ok((await follows("config.json made a link")).some((f) => f.includes("/ws-c")));
+  await Deno.remove(config);
+  assert.ok(!(await follows("config.json removed")).some((f) => f.includes("/ws-c")));
+  env = { ...env, MIKROBOT_PATHS_WORKSPACE: `${s}/ws-legacy` };
+  assert.ok((await follows("MIKROBOT_PATHS_WORKSPACE set")).some((f) => f.includes("ws-legacy")));
+  env = { ...env, KAFCLAW_PATHS_WORKSPACE: `${s}/ws-env` };
+  assert.ok((await follows("KAFCLAW_PATHS_WORKSPACE set")).some((f) => f.includes("ws-env")));
+  env = { HOME: s, KAFCLAW_HOME: `${s}/other-home` };
+  assert.ok((await follows("KAFCLAW_HOME changed")).some((f) => f.includes("other-home")));
+  env = { HOME: `${s}/user` };
+  assert.ok((await follows("KAFCLAW_HOME unset")).some((f) => f.includes(`${s}/user/.kafclaw`)));
+  env = { HOME: `${s}/user2` };
+  assert.ok((await follows("HOME changed")).some((f) => f.includes(`${s}/user2/.kafclaw`)));
+  args = ["config", "show"];
+  assert.ok(!(await follows("another subcommand")).some((f) => f.startsWith("--allow-net")));
+  deno = kafclaw.otherDeno;
+  await follows("another Deno");
+  deno = undefined;
+  await follows("the first Deno again");
+  const permissions = `${kafclaw.root}/core/permissions/mod.ts`;
+  const text = await Deno.readTextFile(permissions);
+  await Deno.writeTextFile(permissions, text.replace('"NO_COLOR"', '"NO_COLOUR"'));
+  args = ["version"];
+  assert.ok((await follows("the permission table edited")).some((f) => f.includes("NO_COLOUR")));
+});
+
+Deno.test("a cache file that others could write is not used", async () => {
+  await using kafclaw = await launcher();
+  const env = { HOME: kafclaw.scratch, KAFCLAW_HOME: `${kafclaw.scratch}/home` };
+  await kafclaw.run(["version"], env);
+  const file = `${kafclaw.root}/.deno/launch-${Deno.uid()}/version`;
+  await Deno.chmod(file, 0o666);
+  const run = await kafclaw.run(["version"], env);
+  assert.equal(run.starts.length, 2);
+  assert.deepEqual(run.flags, await kafclaw.uncached(["version"], env));
+});
+
+Deno.test("the launcher leaves no process of its own behind in its process group", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await using kafclaw = await launcher();
+  // What the flags' computation leaves behind depends on timing: several runs that compute
+  // them (each with a home of its own), then runs that take them from the cache.
+  const homes = ["a", "b", "c", "d", "e", "e", "e"];
+  for (const [i, name] of homes.entries()) {
+    const env = { HOME: kafclaw.scratch, KAFCLAW_HOME: `${kafclaw.scratch}/${name}` };
+    const child = kafclaw.spawn(["agent"], env);
+    const mainStarts = async () =>
+      (await kafclaw.starts()).filter((a) => a.includes(`${kafclaw.root}/main.ts`)).length;
+    await waitFor(async () => (await mainStarts()) > i, `main.ts to start (run ${i + 1})`);
+    // setsid made the launcher a group leader: its pid is the group's id.
+    const group = await groupMembers(child.pid);
+    await child.stdin.close();
+    const out = await child.output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.deepEqual(group, [child.pid], `run ${i + 1}: only main.ts's process is in the group`);
+  }
+});
+
+/** The pids whose process group is `group` (ps; Deno reads /proc only with every permission). */
+async function groupMembers(group: number): Promise<number[]> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "pid=,pgid="], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout).trim().split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([, pgid]) => pgid === group)
+    .map(([pid]) => pid!)
+    .sort((a, b) => a - b);
+}
