@@ -8,16 +8,19 @@
  *
  * What the flags depend on is kept small on purpose, so that the launcher can key its cache on
  * all of it: the first word of the command line; HOME, KAFCLAW_HOME and KAFCLAW_PATHS_WORKSPACE
- * (or MIKROBOT_PATHS_WORKSPACE); config.json; the Deno that runs this script; the checkout. The
- * workspace is read without the config schema (zod and croner would double the time this takes),
- * so this script enters core/config through paths.ts, not mod.ts. A config that is invalid
- * elsewhere still names its workspace here; main.ts then reports what is wrong with it.
+ * (or MIKROBOT_PATHS_WORKSPACE); config.json and mcp.json; the Deno that runs this script; the
+ * checkout. The workspace is read without the config schema (zod and croner would double the
+ * time this takes), so this script enters core/config through paths.ts, not mod.ts. A config that
+ * is invalid elsewhere still names its workspace here; main.ts then reports what is wrong with
+ * it. mcp.json is read the same way ({@link mcpNeeds}).
  *
  * @module
  */
+import { isAbsolute, join, resolve } from "node:path";
 import { configFile, type Env, resolveHome, workspaceOf } from "../core/config/paths.ts";
 import {
   denoFlags,
+  MCP_ACCESS,
   narrowSet,
   PERMISSION_SETS,
   permissionSetFor,
@@ -38,8 +41,9 @@ export interface LaunchFlags {
 }
 
 /**
- * Computes the flags. `readConfig` gives config.json's text, undefined when it does not exist,
- * and throws when it cannot be read; `deno` is the Deno binary that will run main.ts.
+ * Computes the flags. `readConfig` gives the text of a file of KAFCLAW_HOME (config.json,
+ * mcp.json), undefined when it does not exist, and throws when it cannot be read; `deno` is the
+ * Deno binary that will run main.ts.
  */
 export function launchFlags(
   argv: readonly string[],
@@ -52,19 +56,25 @@ export function launchFlags(
   },
 ): LaunchFlags {
   const { env } = options;
+  const subcommand = permissionSetFor(argv);
+  const access = subcommand === "help" ? undefined : MCP_ACCESS[subcommand];
   let home: string;
   let extra: string[] = [];
+  let mcp: McpNeeds = { read: [], run: [] };
   try {
     home = resolveHome(env);
     extra = outsideHome(home, options);
+    if (access !== undefined) mcp = mcpNeeds(readQuietly(join(home, "mcp.json"), options));
   } catch {
     // main.ts reports a bad KAFCLAW_HOME properly; the flags only need to be safe.
     home = `${env.HOME ?? "."}/.kafclaw`;
   }
-  const set = narrowSet(PERMISSION_SETS[permissionSetFor(argv)], {
+  const inside = (path: string) => path === home || path.startsWith(`${home}/`);
+  const set = narrowSet(PERMISSION_SETS[subcommand], {
     home,
-    extraRead: extra,
+    extraRead: [...extra, ...mcp.read.filter((path) => !inside(path))],
     extraWrite: extra,
+    ...(access === "run" ? { extraRun: mcp.run } : {}),
     deno: options.deno,
   });
   const code = { read: CODE_FOLDERS.map((folder) => `${options.root}/${folder}`) };
@@ -86,6 +96,84 @@ function outsideHome(
   }
   const workspace = workspaceOf(home, options.env, file);
   return workspace === undefined || workspace.startsWith(`${home}/`) ? [] : [workspace];
+}
+
+/** What the stdio MCP servers of mcp.json need of the process that starts them. */
+export interface McpNeeds {
+  /** Absolute paths to read: commands, and the servers' `read` and `write` grants. */
+  readonly read: readonly string[];
+  /** Commands to run: those of the servers marked `unsandboxed`. */
+  readonly run: readonly string[];
+}
+
+/** No control character and no comma (Deno's flags separate their values with commas). */
+const FLAG_VALUE = /^[^,\p{Cc}]+$/u;
+
+/** An absolute path, normalised, that a flag can carry; undefined for anything else and `/`. */
+function hostPath(value: unknown): string | undefined {
+  if (typeof value !== "string" || !isAbsolute(value) || !FLAG_VALUE.test(value)) return undefined;
+  const path = resolve(value);
+  return path === "/" ? undefined : path;
+}
+
+/** A command to run: a bare name (looked up on PATH) or a host path. */
+function runnable(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (value.includes("/")) return hostPath(value);
+  return FLAG_VALUE.test(value) && value !== "." && value !== ".." ? value : undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Whether a server's settings are a stdio server's, as core/tools/mcp reads them. */
+function isStdio(server: Record<string, unknown>): boolean {
+  if (server.transport !== undefined) return server.transport === "stdio";
+  if (server.type !== undefined) return server.type === "stdio";
+  return "command" in server;
+}
+
+/**
+ * What the stdio servers of mcp.json (its text, undefined when there is none) need of the process
+ * that starts them, read without the schema: the absolute paths the file names for each enabled
+ * server (its command and its `read` and `write` grants: the sandbox checks and binds them) and
+ * the commands of the servers marked `unsandboxed` (started directly). Only what the file names:
+ * a value the schema or the sandbox refuses (a relative path, `/`) is left out, and so is one a
+ * flag cannot carry (a comma or a control character in it); such a server then fails to start
+ * with an error that says why. A file that is not JSON adds nothing: main.ts says what is wrong.
+ */
+export function mcpNeeds(text: string | undefined): McpNeeds {
+  let servers: unknown;
+  try {
+    servers = text === undefined ? undefined : JSON.parse(text)?.mcpServers;
+  } catch {
+    return { read: [], run: [] };
+  }
+  const read = new Set<string>();
+  const run = new Set<string>();
+  for (const server of isObject(servers) ? Object.values(servers) : []) {
+    if (!isObject(server) || !isStdio(server) || server.enabled === false) continue;
+    const paths = [
+      server.command,
+      ...[server.read, server.write].flatMap((list) => Array.isArray(list) ? list : []),
+    ];
+    for (const path of paths.map(hostPath)) if (path !== undefined) read.add(path);
+    const command = server.unsandboxed === true ? runnable(server.command) : undefined;
+    if (command !== undefined) run.add(command);
+  }
+  return { read: [...read], run: [...run] };
+}
+
+/** A file's text, undefined when it does not exist or cannot be read. */
+function readQuietly(
+  path: string,
+  options: { readConfig: (path: string) => string | undefined },
+): string | undefined {
+  try {
+    return options.readConfig(path);
+  } catch {
+    return undefined;
+  }
 }
 
 if (import.meta.main) {

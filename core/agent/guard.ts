@@ -61,6 +61,8 @@ interface TurnState {
    * any other (private data meant for a local model must not reach a cloud one when it fails).
    */
   routeTo: string | undefined;
+  /** Each message as this turn sent it, redacted (see `#outgoing`). */
+  readonly sent: WeakMap<ChatMessage, ChatMessage>;
 }
 
 const hex = (bytes: number) =>
@@ -104,6 +106,7 @@ export class Guard implements TurnGuard {
       taint: TurnTaint.start({ messageType: origin.messageType, declared: origin.taint }),
       levels: [],
       routeTo: undefined,
+      sent: new WeakMap(),
     };
     const limit = this.#limiter.take({ channel: origin.channel, sender: origin.sender });
     const { levels } = this.#classifier.classify(start.text);
@@ -148,7 +151,7 @@ export class Guard implements TurnGuard {
     const startedAt = new Date();
     const answer = await provider.chat({
       ...request,
-      messages: this.#outgoing(request.messages),
+      messages: this.#outgoing(state, request.messages),
       ...(model ? { model } : {}),
       ...(routeTo ? { exclusive: true } : {}),
     });
@@ -194,24 +197,14 @@ export class Guard implements TurnGuard {
 
   /**
    * The messages as sent to the LLM: secrets redacted from contents and tool-call arguments.
-   * Messages without secrets are sent as they were.
+   * A turn sends its history again with every call: each message is redacted once.
    */
-  #outgoing(messages: readonly ChatMessage[]): ChatMessage[] {
+  #outgoing(state: TurnState, messages: readonly ChatMessage[]): ChatMessage[] {
     const clean = (text: string) => this.redact(text);
-    return messages.map((message): ChatMessage => {
-      if (message.role !== "assistant") {
-        const content = clean(message.content);
-        return content === message.content ? message : { ...message, content };
-      }
-      const content = message.content === null ? null : clean(message.content);
-      const toolCalls = message.toolCalls?.map((call) => {
-        const args = clean(call.arguments);
-        return args === call.arguments ? call : { ...call, arguments: args };
-      });
-      const same = content === message.content &&
-        (toolCalls ?? []).every((call, i) => call === message.toolCalls![i]);
-      if (same) return message;
-      return toolCalls ? { ...message, content, toolCalls } : { ...message, content };
+    return messages.map((message) => {
+      let sent = state.sent.get(message);
+      if (!sent) state.sent.set(message, sent = redactMessage(message, clean));
+      return sent;
     });
   }
 
@@ -378,4 +371,21 @@ export class Guard implements TurnGuard {
       isError: true,
     };
   }
+}
+
+/** A chat message with its secrets redacted: the message itself when it holds none. */
+function redactMessage(message: ChatMessage, clean: (text: string) => string): ChatMessage {
+  if (message.role !== "assistant") {
+    const content = clean(message.content);
+    return content === message.content ? message : { ...message, content };
+  }
+  const content = message.content === null ? null : clean(message.content);
+  const toolCalls = message.toolCalls?.map((call) => {
+    const args = clean(call.arguments);
+    return args === call.arguments ? call : { ...call, arguments: args };
+  });
+  const same = content === message.content &&
+    (toolCalls ?? []).every((call, i) => call === message.toolCalls![i]);
+  if (same) return message;
+  return toolCalls ? { ...message, content, toolCalls } : { ...message, content };
 }

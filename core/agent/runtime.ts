@@ -112,10 +112,12 @@ export async function createAgentRuntime(
   const stateDir = runDir.path;
   // The sandbox (bubblewrap's processes) opens while the timeline opens and the soul files are
   // indexed: neither needs the other.
+  const { unsandboxed, memoryBytes, processes } = config.tools.exec;
   const [opened, remembered] = await Promise.allSettled([
     (options.openSandbox ?? ((ws) =>
       openSandbox(ws, {
-        unsandboxed: config.tools.exec.unsandboxed,
+        unsandboxed,
+        limits: { memoryBytes, processes },
         stateDir,
         // Whether bubblewrap works here is checked once, then again when that can have changed.
         probeCache: `${config.home}/cache/sandbox.json`,

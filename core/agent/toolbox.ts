@@ -68,6 +68,7 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
       sandbox,
       exec: config.tools.exec,
       web: config.tools.web,
+      files: { holdsSecret: (text) => deps.redact(text) !== text },
       messages: {
         send(to, text, ctx) {
           // The message becomes the next input of another session; its answer stays there.
@@ -120,11 +121,13 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
 
 /**
  * The tools of the MCP servers in `mcp.json`. stdio servers run under bubblewrap with their grants
- * only; without it they are refused (unless marked unsandboxed), with an error that says so.
+ * only; without it they are refused, with an error that says so. Those marked unsandboxed run on
+ * the host.
  */
 async function mcpTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<McpToolset> {
   const servers = deps.mcpServers;
-  const wrapCommand = deps.sandbox.kind === "bwrap" && servers.some((s) => s.transport === "stdio")
+  const confined = servers.some((s) => s.transport === "stdio" && s.enabled && !s.unsandboxed);
+  const wrapCommand = deps.sandbox.kind === "bwrap" && confined
     ? await bwrapMcpWrapper({ stateDir: deps.stateDir }).catch((error) => {
       deps.warn(`MCP stdio servers cannot be sandboxed: ${(error as Error).message}`);
       return undefined;

@@ -427,6 +427,19 @@ export const CONFIG_SCHEMA = z.object({
         default: false,
         description: "Allow exec without bubblewrap (every call then needs approval)",
       }),
+      memoryBytes: integer({
+        default: 4294967296,
+        min: 67108864,
+        max: 1099511627776,
+        description: "Memory one command may hold, all its processes together " +
+          "(each process may map this divided by tools.exec.processes)",
+      }),
+      processes: integer({
+        default: 16,
+        min: 8,
+        max: 4096,
+        description: "Processes and threads one command may have at once",
+      }),
     }),
     web: z.object({
       enabled: flag({ default: true, description: "Offer the web_fetch tool" }),

@@ -2,9 +2,10 @@
  * `kafclaw doctor`: checks of the installation, each with what it found and, when something is
  * wrong, what to do. This build checks the configuration, KAFCLAW_HOME's permissions, the LLM
  * provider (of the default agent), the policy (sensitivity routes that can be reached, budgets
- * that can see what models cost), the mode, the sandbox, and what is stored (free space, the
- * database's integrity, session files: storage.ts); later steps add the Kafka group checks. A
- * check that cannot run (a full disk) is a failed check, never a crash.
+ * that can see what models cost), the mode, the sandbox, the stdio MCP servers (mcp.ts), and
+ * what is stored (free space, the database's integrity, session files: storage.ts); later steps
+ * add the Kafka group checks. A check that cannot run (a full disk) is a failed check, never a
+ * crash.
  *
  * @module
  */
@@ -22,9 +23,17 @@ import { agentProfile } from "../agent/mod.ts";
 import { unreachableRoutes } from "../agent/mod.ts";
 import { costOf } from "../policy/mod.ts";
 import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
-import { probeSandbox, type SandboxProbe } from "../tools/sandbox/mod.ts";
-import { diskFullError } from "../timeline/mod.ts";
+import {
+  addressSpaceBytes,
+  DEFAULT_SANDBOX_LIMITS,
+  memoryBound,
+  probeSandbox,
+  type SandboxProbe,
+} from "../tools/sandbox/mod.ts";
+import { diskFullError, showBytes } from "../timeline/mod.ts";
 import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
+import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
+import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 
 /** How a check came out. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -41,6 +50,8 @@ export interface CheckResult {
 export interface DoctorDeps {
   readonly env: Readonly<Record<string, string>>;
   readonly probe?: (scratchDir: string) => Promise<SandboxProbe>;
+  /** Prepares the wrapper of sandboxed MCP servers (default: bubblewrap's). */
+  readonly mcpWrapper?: McpWrapperFactory;
 }
 
 async function modeOf(path: string): Promise<number | undefined> {
@@ -174,11 +185,26 @@ function modeCheck(config: ResolvedConfig): CheckResult {
     : { check: "mode", status: "fail", detail: mode.error };
 }
 
+/**
+ * Which memory limit applies to a command. No cgroup is used, so it is the process limit times
+ * each process's address space (see core/tools/sandbox/options.ts), plus /tmp and /dev/shm.
+ */
+function memoryLimit(config: ResolvedConfig): string {
+  const { memoryBytes, processes } = config.tools.exec;
+  const limits = { ...DEFAULT_SANDBOX_LIMITS, memoryBytes, processes };
+  return `memory: a command holds at most ${showBytes(memoryBound(limits))} in all ` +
+    `(${processes} processes and threads x ${showBytes(addressSpaceBytes(limits))} of address ` +
+    "space each, plus /tmp and /dev/shm; per-process limits, no cgroup; memfd and System V " +
+    "shared memory refused)";
+}
+
 async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<CheckResult> {
   const run = `${config.home}/run`;
   await Deno.mkdir(run, { recursive: true, mode: 0o700 });
   const probe = await (deps.probe ?? ((dir) => probeSandbox({ scratchDir: dir })))(run);
-  if (probe.available) return { check: "sandbox", status: "ok", detail: probe.reason };
+  if (probe.available) {
+    return { check: "sandbox", status: "ok", detail: `${probe.reason}; ${memoryLimit(config)}` };
+  }
   const unsandboxed = config.tools.exec.unsandboxed;
   return {
     check: "sandbox",
@@ -230,9 +256,11 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   await check("policy", () => policyCheck(config));
   await check("mode", () => modeCheck(config));
   await check("sandbox", () => sandboxCheck(config, deps));
+  await check("mcp", () => mcpChecks(config, deps.mcpWrapper));
   await check("disk", () => diskCheck(config));
   await check("database", () => databaseCheck(config));
   await check("sessions", () => sessionsCheck(config));
+  await check("workspace secrets", () => workspaceSecretsCheck(config));
   return results;
 }
 

@@ -117,6 +117,18 @@ export const COMPILE_SET: PermissionSet = unionOf([
   { run: [SELF_COMMAND] },
 ]);
 
+/**
+ * What the stdio MCP servers of `mcp.json` need of a subcommand's process, which the launcher
+ * adds from that file: `run` for the subcommands that start agents (read what the file names, to
+ * check and bind it; run the commands of unsandboxed servers), `check` for `doctor` (read only).
+ */
+export const MCP_ACCESS: Readonly<Partial<Record<Subcommand, "run" | "check">>> = {
+  agent: "run",
+  gateway: "run",
+  cron: "run",
+  doctor: "check",
+};
+
 /** The set name the launcher passes to `deno run -P=<name>` for an argv. */
 export function permissionSetFor(argv: readonly string[]): Subcommand | "help" {
   const first = argv.find((a) => !a.startsWith("-"));
@@ -164,6 +176,8 @@ export interface NarrowingFacts {
   readonly extraRead?: readonly string[];
   /** Extra paths a subcommand must write (a workspace outside KAFCLAW_HOME). */
   readonly extraWrite?: readonly string[];
+  /** Extra commands a subcommand must run (those of unsandboxed MCP servers). */
+  readonly extraRun?: readonly string[];
   /**
    * The Deno binary that runs the subcommand: a set that starts the sandbox may also start it
    * again, as the file helper of the no-bubblewrap fallback.
@@ -174,8 +188,9 @@ export interface NarrowingFacts {
 /**
  * Narrows a set's file access to KAFCLAW_HOME (and any extra read paths), and lets a set that
  * starts the sandbox (it may run `bwrap`) start `facts.deno` too and read
- * {@link SANDBOX_PROBE_READS}. Grants that are already lists or absent stay as they are; network
- * narrowing comes from the configured endpoints later.
+ * {@link SANDBOX_PROBE_READS}. A set that runs commands may run `facts.extraRun` too. Grants
+ * that are already lists or absent stay as they are otherwise; network narrowing comes from the
+ * configured endpoints later.
  */
 export function narrowSet(set: PermissionSet, facts: NarrowingFacts): PermissionSet {
   const out: Record<string, Grant> = { ...set };
@@ -185,5 +200,8 @@ export function narrowSet(set: PermissionSet, facts: NarrowingFacts): Permission
   }
   if (set.write === true) out.write = [facts.home, ...(facts.extraWrite ?? [])];
   if (facts.deno !== undefined && sandbox) out.run = [...(set.run as string[]), facts.deno];
+  if (Array.isArray(out.run) && facts.extraRun?.length) {
+    out.run = [...new Set([...out.run, ...facts.extraRun])];
+  }
   return out as PermissionSet;
 }

@@ -5,7 +5,9 @@
  * private keys; passwords in `password=`, `"password": "…"` and URLs; random values after
  * `api_key=`, `token:`, `secret=`) and the configured secrets themselves, by value: exact, URL-
  * encoded, JSON-escaped, and in base64 (standard and URL-safe, at any alignment inside a longer
- * base64 text). Each becomes `[REDACTED:<kind>]`.
+ * base64 text), and any piece of one that a command could have made of it: 8 characters of it in
+ * a row, reversed, in hex or base64, or spaced out (_fragments.ts). Each becomes
+ * `[REDACTED:<kind>]`.
  *
  * Ordinary text stays: words, UUIDs, hashes (a 40-character hex is a git SHA, not a secret),
  * timestamps, code like `token = getToken()`. Configured values shorter than
@@ -13,6 +15,7 @@
  *
  * @module
  */
+import { fragmentIndex, fragmentSpans, type Pieces } from "./_fragments.ts";
 import { SECRET_SHAPES } from "./_secret_shapes.ts";
 
 /** Configured secrets shorter than this are ignored. */
@@ -75,16 +78,33 @@ function knownForms(value: string): string[] {
 /** Finds and replaces secrets; build it once per set of configured secrets. */
 export class SecretRedactor {
   readonly #known: RegExp | undefined;
+  readonly #pieces: Map<number, Pieces>;
 
   constructor(options: RedactOptions = {}) {
     const forms = new Set<string>();
+    const values: string[] = [];
     for (const value of options.known ?? []) {
       if (typeof value === "string" && value.length >= MIN_KNOWN_LENGTH) {
+        values.push(value);
         for (const form of knownForms(value)) forms.add(form);
       }
     }
     const sorted = [...forms].sort((a, b) => b.length - a.length);
     this.#known = sorted.length ? new RegExp(sorted.map(escapeRegExp).join("|"), "g") : undefined;
+    this.#pieces = fragmentIndex(values, base64Forms);
+  }
+
+  /** `text` with every piece of a configured secret masked (see _fragments.ts). */
+  #maskPieces(text: string, found: (kind: string) => string): string {
+    const spans = fragmentSpans(text, this.#pieces);
+    if (spans.length === 0) return text;
+    let out = "";
+    let from = 0;
+    for (const [start, end] of spans) {
+      out += text.slice(from, start) + found(KNOWN_KIND);
+      from = end;
+    }
+    return out + text.slice(from);
   }
 
   /** Redacts `text` and says what it found. */
@@ -95,6 +115,7 @@ export class SecretRedactor {
       return marker(kind);
     };
     let out = this.#known ? text.replace(this.#known, () => found(KNOWN_KIND)) : text;
+    out = this.#maskPieces(out, found);
     for (const shape of SECRET_SHAPES) {
       out = out.replace(shape.regex, (match, ...rest) => {
         const groups = rest.at(-1) as Record<string, string | undefined> | undefined;

@@ -36,6 +36,14 @@ export function formatExecResult(result: ExecResult, options: ExecToolOptions): 
   if (result.stdout !== "") parts.push(result.stdout.replace(/\n$/, ""));
   if (result.stderr !== "") parts.push(`STDERR:\n${result.stderr.replace(/\n$/, "")}`);
   if (result.truncated) parts.push(`[output cut at ${options.maxOutputBytes} bytes]`);
+  if (result.setAside !== undefined && result.setAside.length > 0) {
+    parts.push(
+      "Set aside after the command, because they would run code when the owner uses the " +
+        `workspace (tools may not create .git, .envrc and the like): ${
+          result.setAside.map((path) => JSON.stringify(path)).join(", ")
+        }`,
+    );
+  }
   if (result.timedOut) {
     parts.push(`Timed out after ${options.timeoutMs} ms; the command was stopped`);
   } else {

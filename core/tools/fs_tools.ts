@@ -8,12 +8,17 @@ import { z } from "zod";
 import { defineTool, toolError, toolOk } from "./define.ts";
 import type { DirEntry, WorkspaceFs } from "./sandbox/mod.ts";
 import { byteLength, preview } from "./_text.ts";
-import type { Tool } from "./types.ts";
+import type { Tool, ToolResult } from "./types.ts";
 
 /** Options of the file tools. */
 export interface FsToolsOptions {
   /** Largest file read_file and edit_file load; default 1048576. */
   readonly maxReadBytes?: number;
+  /**
+   * Whether a text holds a secret (a configured one, or a piece of it, or one of a known shape):
+   * edit_file's answer about such a file says whether a guess matched, so it is untrusted.
+   */
+  readonly holdsSecret?: (text: string) => boolean;
 }
 
 /** The default of {@link FsToolsOptions.maxReadBytes}. */
@@ -85,7 +90,8 @@ export function editFileTool(fs: WorkspaceFs, options: FsToolsOptions = {}): Too
     description: "Replace text in a workspace file. old_text must match exactly once (include " +
       "surrounding lines to make it unique); the file is rewritten atomically.",
     tier: 1,
-    // Its answers quote only the model's own text and where it matched; no file content.
+    // Its answers quote only the model's own text and where it matched; about a file that holds
+    // a secret they say whether a guess matched, so they are untrusted then (see run).
     output: "owner",
     args: z.strictObject({
       path: PATH,
@@ -94,23 +100,28 @@ export function editFileTool(fs: WorkspaceFs, options: FsToolsOptions = {}): Too
     }),
     async run({ path, old_text, new_text }) {
       const text = await fs.readText(path, { maxBytes });
+      // Whether old_text matched tells something of the file: about a file holding a secret,
+      // that answer confirms guesses at it, so it taints the turn.
+      const secret = options.holdsSecret?.(text) === true;
+      const answer = (result: ToolResult): ToolResult =>
+        secret ? { ...result, untrusted: true } : result;
       const found = occurrences(text, old_text);
       if (found.length === 0) {
-        return toolError(
+        return answer(toolError(
           `old_text ${preview(old_text)} was not found in ${path}; nothing was changed. ` +
             `Read the file and copy the text exactly, whitespace included`,
-        );
+        ));
       }
       if (found.length > 1) {
-        return toolError(
+        return answer(toolError(
           `old_text ${preview(old_text)} occurs ${found.length} times in ${path}; nothing was ` +
             `changed. Include more surrounding text so that it matches exactly once`,
-        );
+        ));
       }
       const at = found[0] ?? 0;
       await fs.writeText(path, text.slice(0, at) + new_text + text.slice(at + old_text.length));
       const line = text.slice(0, at).split("\n").length;
-      return toolOk(`Edited ${path}: replaced 1 occurrence at line ${line}`);
+      return answer(toolOk(`Edited ${path}: replaced 1 occurrence at line ${line}`));
     },
   });
 }

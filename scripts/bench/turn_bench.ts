@@ -4,10 +4,13 @@
  *
  * - sensitivity rules over the whole request, against serialising that request to JSON, which
  *   the provider does for every call anyway;
+ * - redacting that request with three configured secrets (each whole, and every piece of each
+ *   in the forms a command makes of it), against the same without configured secrets (the
+ *   shapes alone); a turn redacts each message once;
  * - the memory search behind `# Relevant Memory` (keyword-only, fused and filtered), against the
  *   bare FTS5 query it is built on, over 5000 chunks.
  */
-import { ContentClassifier } from "../../core/policy/mod.ts";
+import { ContentClassifier, SecretRedactor } from "../../core/policy/mod.ts";
 import { Memory } from "../../core/memory/mod.ts";
 import { Timeline } from "../../core/timeline/mod.ts";
 
@@ -29,6 +32,27 @@ Deno.bench("serialise a 50-message request", { group: "sensitivity", baseline: t
 });
 Deno.bench("classify a 50-message request by 5 rules", { group: "sensitivity" }, () => {
   classifier.classify(messages.map((m) => m.content).join("\n"));
+});
+
+const shapesOnly = new SecretRedactor();
+const configured = new SecretRedactor({
+  known: [
+    "sk-proj-4f9Q2kLmN8pR7sT1vW3xY5zA",
+    "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    "s3cr3t-db-Pa55w0rd",
+  ],
+});
+Deno.bench(
+  "redact a 50-message request: shapes only",
+  { group: "redaction", baseline: true },
+  () => {
+    for (const m of messages) shapesOnly.redact(m.content);
+  },
+);
+Deno.bench("redact a 50-message request: 3 configured secrets and their pieces", {
+  group: "redaction",
+}, () => {
+  for (const m of messages) configured.redact(m.content);
 });
 
 const dir = await Deno.makeTempDir({ prefix: "kafclaw-bench-" });

@@ -132,11 +132,16 @@ async function launcher(): Promise<Launcher> {
 }
 
 /** A configuration file whose text is `value` (JSON-encoded unless a string). */
-async function writeConfig(home: string, value: unknown): Promise<void> {
+async function writeConfig(home: string, value: unknown, file = "config.json"): Promise<void> {
   await Deno.mkdir(home, { recursive: true });
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  await Deno.writeTextFile(`${home}/config.json`, text, { mode: 0o600 });
+  await Deno.writeTextFile(`${home}/${file}`, text, { mode: 0o600 });
 }
+
+/** mcp.json with one stdio server of `command`, unsandboxed, granted to read `read`. */
+const mcpJson = (command: string, read: string) => ({
+  mcpServers: { s: { command, unsandboxed: true, read: [read] } },
+});
 
 Deno.test("the launcher starts Deno once when its cached flags still hold", async () => {
   await using kafclaw = await launcher();
@@ -158,33 +163,39 @@ Deno.test("cached flags are exactly the flags computed afresh, for every kind of
   await using kafclaw = await launcher();
   const s = kafclaw.scratch;
   const home = `${s}/home`;
-  const cases: { args: string[]; env?: Record<string, string>; config?: unknown }[] = [
-    { args: ["version"] },
-    { args: [] },
-    { args: ["--help"] },
-    { args: ["frobnicate"] },
-    { args: ["agent", "-m", "hi"] },
-    { args: ["agent"], config: { paths: { workspace: `${s}/elsewhere` } } },
-    { args: ["cron", "serve"], config: { paths: { workspace: "inside" } } },
-    { args: ["memory", "status"], config: { paths: { workspace: 42 } } },
-    { args: ["agent"], config: "{ not json" },
-    {
-      args: ["--debug", "kshark"],
-      config: "\uFEFF" + JSON.stringify({ paths: { workspace: "/w" } }),
-    },
-    { args: ["config", "get", "x"], env: { KAFCLAW_PATHS_WORKSPACE: "~/ws" } },
-    { args: ["approvals"], env: { MIKROBOT_PATHS_WORKSPACE: "/legacy/ws" } },
-    { args: ["agent"], env: { KAFCLAW_HOME: "" }, config: { paths: { workspace: "/srv/ws" } } },
-    { args: ["agent"], env: { KAFCLAW_HOME: "relative/home" } },
-    { args: ["Agent"] },
-  ];
-  for (const { args, env: extra, config } of cases) {
+  const cases: { args: string[]; env?: Record<string, string>; config?: unknown; mcp?: unknown }[] =
+    [
+      { args: ["version"] },
+      { args: [] },
+      { args: ["--help"] },
+      { args: ["frobnicate"] },
+      { args: ["agent", "-m", "hi"] },
+      { args: ["agent"], config: { paths: { workspace: `${s}/elsewhere` } } },
+      { args: ["cron", "serve"], config: { paths: { workspace: "inside" } } },
+      { args: ["memory", "status"], config: { paths: { workspace: 42 } } },
+      { args: ["agent"], config: "{ not json" },
+      {
+        args: ["--debug", "kshark"],
+        config: "\uFEFF" + JSON.stringify({ paths: { workspace: "/w" } }),
+      },
+      { args: ["config", "get", "x"], env: { KAFCLAW_PATHS_WORKSPACE: "~/ws" } },
+      { args: ["approvals"], env: { MIKROBOT_PATHS_WORKSPACE: "/legacy/ws" } },
+      { args: ["agent"], env: { KAFCLAW_HOME: "" }, config: { paths: { workspace: "/srv/ws" } } },
+      { args: ["agent"], env: { KAFCLAW_HOME: "relative/home" } },
+      { args: ["Agent"] },
+      { args: ["agent"], mcp: mcpJson("uvx", "/opt/mcp") },
+      { args: ["doctor"], mcp: mcpJson("/usr/bin/uvx", "/opt/mcp") },
+      { args: ["cron", "run"], mcp: "{ not json" },
+      { args: ["agent"], env: { KAFCLAW_HOME: "" }, mcp: mcpJson("node", "/srv/mcp") },
+    ];
+  for (const { args, env: extra, config, mcp } of cases) {
     const env = { HOME: s, KAFCLAW_HOME: home, ...extra };
     await Deno.remove(home, { recursive: true }).catch(() => {});
     await Deno.remove(`${s}/.kafclaw`, { recursive: true }).catch(() => {});
     if (config !== undefined) await writeConfig(env.KAFCLAW_HOME || `${s}/.kafclaw`, config);
+    if (mcp !== undefined) await writeConfig(env.KAFCLAW_HOME || `${s}/.kafclaw`, mcp, "mcp.json");
     const expected = await kafclaw.uncached(args, env);
-    const what = JSON.stringify({ args, extra, config });
+    const what = JSON.stringify({ args, extra, config, mcp });
     for (const run of [await kafclaw.run(args, env), await kafclaw.run(args, env)]) {
       assert.equal(run.code, 0, `${what}: ${run.stderr}`);
       assert.deepEqual(run.flags, expected, what);
@@ -221,6 +232,18 @@ Deno.test("each input of the flags, changed, makes the launcher compute them aga
   assert.ok((await follows("config.json made a link")).some((f) => f.includes("/ws-c")));
   await Deno.remove(config);
   assert.ok(!(await follows("config.json removed")).some((f) => f.includes("/ws-c")));
+  // mcp.json names paths to read and commands to run: written, rewritten, removed.
+  const mcp = `${env.KAFCLAW_HOME}/mcp.json`;
+  await writeConfig(env.KAFCLAW_HOME!, mcpJson("mcp-aa", "/opt/aa"), "mcp.json");
+  assert.ok((await follows("mcp.json written")).some((f) => f.includes("mcp-aa")));
+  const written = (await Deno.stat(mcp)).mtime!;
+  await writeConfig(env.KAFCLAW_HOME!, mcpJson("mcp-bb", "/opt/bb"), "mcp.json");
+  await Deno.utime(mcp, written, written);
+  const rewritten = await follows("mcp.json rewritten");
+  assert.ok(rewritten.some((f) => f.includes("mcp-bb") && !f.includes("mcp-aa")));
+  assert.ok(rewritten.some((f) => f.startsWith("--allow-read=") && f.includes("/opt/bb")));
+  await Deno.remove(mcp);
+  assert.ok(!(await follows("mcp.json removed")).some((f) => f.includes("mcp-bb")));
   env = { ...env, MIKROBOT_PATHS_WORKSPACE: `${s}/ws-legacy` };
   assert.ok((await follows("MIKROBOT_PATHS_WORKSPACE set")).some((f) => f.includes("ws-legacy")));
   env = { ...env, KAFCLAW_PATHS_WORKSPACE: `${s}/ws-env` };

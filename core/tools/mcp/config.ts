@@ -28,11 +28,18 @@ export interface McpGrants {
 export interface CommandLine {
   readonly command: string;
   readonly args: readonly string[];
+  /**
+   * Why the server did not start, in a sentence, when what the wrapper itself wrote to stderr
+   * says so (a command not found inside, a sandbox that could not be set up); undefined when
+   * the server started and failed on its own.
+   */
+  readonly startFailure?: (stderr: string) => string | undefined;
 }
 
 /**
  * Wraps a stdio MCP server's command so that it runs confined (bubblewrap), with `grants` only.
- * Supplied by the sandbox; without one, stdio servers are refused unless marked `unsandboxed`.
+ * Supplied by the sandbox; without one, stdio servers are refused. Servers marked `unsandboxed`
+ * are never wrapped.
  */
 export type WrapCommand = (
   command: string,
@@ -72,7 +79,10 @@ const STDIO = z.strictObject({
   /** Host paths the server may write, inside its sandbox. */
   write: z.array(z.string()).default([]),
   network: z.boolean().default(false),
-  /** Run without a sandbox: the owner accepts that this code sees what the agent sees. */
+  /**
+   * Run on the host, without a sandbox, with the agent's user's access to files, network and
+   * processes: the owner's explicit choice for a server the sandbox cannot serve.
+   */
   unsandboxed: z.boolean().default(false),
   ...COMMON,
 });

@@ -1,7 +1,8 @@
 /**
  * One MCP server, connected on first use and again after it went away (a crashed process, a
  * restarted HTTP server). stdio servers are third-party code and start only through the
- * sandbox's {@link WrapCommand}, unless the owner marked them `unsandboxed`.
+ * sandbox's {@link WrapCommand}, unless the owner marked them `unsandboxed`: those start
+ * directly, on the host.
  *
  * @module
  */
@@ -13,7 +14,13 @@ import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdi
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
 import { VERSION } from "../../version.ts";
-import { grantsOf, type McpServerConfig, type McpStdioConfig, type WrapCommand } from "./config.ts";
+import {
+  type CommandLine,
+  grantsOf,
+  type McpServerConfig,
+  type McpStdioConfig,
+  type WrapCommand,
+} from "./config.ts";
 
 /** Options of an {@link McpConnection}. */
 export interface McpConnectionOptions {
@@ -33,6 +40,8 @@ export class McpConnection implements AsyncDisposable {
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
   #stderr = "";
+  /** Why the last command line did not start, from its stderr (see CommandLine). */
+  #startFailure: CommandLine["startFailure"];
   /** How many times a client connected: 1 after the first use, more after reconnections. */
   connects = 0;
 
@@ -109,6 +118,10 @@ export class McpConnection implements AsyncDisposable {
       await client.connect(transport, { timeout: this.config.timeoutMs });
     } catch (error) {
       await client.close().catch(() => {});
+      const why = this.#startFailure?.(this.#stderr) ?? this.#spawnFailure(error);
+      if (why !== undefined) {
+        throw new Error(`Cannot start MCP server "${this.config.name}": ${why}`);
+      }
       const message = error instanceof Error ? error.message : String(error);
       const note = this.stderrNote();
       throw new Error(`Cannot connect to MCP server "${this.config.name}": ${message}${note}`);
@@ -133,18 +146,20 @@ export class McpConnection implements AsyncDisposable {
    * never do, and most agents have no stdio server at all.
    */
   async #stdioTransport(config: McpStdioConfig): Promise<StdioClientTransport> {
-    let line: { command: string; args: readonly string[] } = config;
+    let line: CommandLine = config;
     let env: Record<string, string> = config.env;
-    if (this.#wrap) {
+    if (!config.unsandboxed) {
+      if (!this.#wrap) {
+        throw new Error(
+          `MCP server "${config.name}" runs third-party code over stdio, so it runs only inside ` +
+            `the sandbox (bubblewrap), which is not available here. Install bubblewrap, or set ` +
+            `unsandboxed: true in this server's settings to run it on the host, unconfined`,
+        );
+      }
       line = this.#wrap(config.command, config.args, grantsOf(config));
       env = {}; // the sandbox sets the environment inside from the grants
-    } else if (!config.unsandboxed) {
-      throw new Error(
-        `MCP server "${config.name}" runs third-party code over stdio, so it runs only inside ` +
-          `the sandbox (bubblewrap), which is not available here. Install bubblewrap, or set ` +
-          `unsandboxed: true in this server's settings to run it without one`,
-      );
     }
+    this.#startFailure = line.startFailure;
     // @ts-types="@modelcontextprotocol/sdk/client/stdio"
     const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
     const transport = new StdioClientTransport({
@@ -152,7 +167,7 @@ export class McpConnection implements AsyncDisposable {
       args: [...line.args],
       env,
       stderr: "pipe",
-      ...(this.#wrap || config.cwd === undefined ? {} : { cwd: config.cwd }),
+      ...(!config.unsandboxed || config.cwd === undefined ? {} : { cwd: config.cwd }),
     });
     this.#stderr = "";
     transport.stderr?.on("data", (chunk: Uint8Array | string) => {
@@ -160,5 +175,21 @@ export class McpConnection implements AsyncDisposable {
       this.#stderr = (this.#stderr + text).slice(-STDERR_TAIL);
     });
     return transport;
+  }
+
+  /** Why an unsandboxed server's command did not start, when Deno or the system said so. */
+  #spawnFailure(error: unknown): string | undefined {
+    if (this.config.transport !== "stdio" || !this.config.unsandboxed) return undefined;
+    const command = JSON.stringify(this.config.command);
+    if (error instanceof Deno.errors.NotCapable) {
+      return `this process may not run the command ${command}: start kafclaw with its launcher ` +
+        `(scripts/kafclaw), which allows the commands of mcp.json's unsandboxed servers`;
+    }
+    if ((error as { code?: unknown })?.code === "ENOENT") {
+      return `the command ${command} is not found${
+        this.config.command.includes("/") ? "" : " on PATH"
+      }`;
+    }
+    return undefined;
   }
 }

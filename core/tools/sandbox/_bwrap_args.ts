@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { SandboxLimits } from "./options.ts";
 
 /** A top-level system folder of the host (`/bin`, `/lib64`, ...): a link (its target) or a folder. */
 export interface SystemDir {
@@ -47,8 +46,11 @@ export interface SandboxView {
   readonly workspace: string;
   /** The host folder holding {@link OWN_ETC}. */
   readonly etcDir: string;
-  /** Bind `<workspace>/.git` read-only over `/work/.git`. */
-  readonly protectGit: boolean;
+  /**
+   * Paths below the workspace (`a/.git`) bound read-only over themselves, parents before
+   * children; `""` makes the whole workspace read-only.
+   */
+  readonly readOnly: readonly string[];
   /** The file helper's binary to bind at {@link SANDBOX_DENO} (the file helper only). */
   readonly deno: string | null;
   readonly tmpBytes: number;
@@ -94,8 +96,12 @@ export function sandboxArgs(view: SandboxView): string[] {
   }
   const size = String(view.tmpBytes);
   args.push("--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm");
-  args.push("--size", size, "--tmpfs", "/tmp", "--bind", view.workspace, SANDBOX_ROOT);
-  if (view.protectGit) args.push("--ro-bind", `${view.workspace}/.git`, `${SANDBOX_ROOT}/.git`);
+  args.push("--size", size, "--tmpfs", "/tmp");
+  const below = [...view.readOnly].sort((a, b) => a.split("/").length - b.split("/").length);
+  args.push(below.includes("") ? "--ro-bind" : "--bind", view.workspace, SANDBOX_ROOT);
+  for (const path of below.filter((path) => path !== "")) {
+    args.push("--ro-bind", `${view.workspace}/${path}`, `${SANDBOX_ROOT}/${path}`);
+  }
   if (view.deno !== null) args.push("--ro-bind", view.deno, SANDBOX_DENO);
   args.push("--remount-ro", "/", "--chdir", [SANDBOX_ROOT, ...view.cwd].join("/"));
   return args;
@@ -152,23 +158,4 @@ export function limitArgs(limits: ProcessLimits): string[] {
   if (limits.memoryBytes !== undefined) args.push(`--as=${limits.memoryBytes}`);
   if (limits.cpuSeconds !== undefined) args.push(`--cpu=${limits.cpuSeconds}`);
   return [...args, "--"];
-}
-
-/**
- * What runs inside for `exec`: when `.git` is bound read-only, first a check that the bound
- * folder is the one the host saw (a command running meanwhile could have swapped it for a link),
- * then `sh -c command` under the limits.
- */
-export function execInner(
-  command: string,
-  options: { limits: SandboxLimits; timeoutMs: number; gitGuard: string | null },
-): string[] {
-  const { limits, timeoutMs } = options;
-  const cpuSeconds = Math.min(limits.cpuSeconds, Math.ceil(timeoutMs / 1000) + 1);
-  const limited = [...limitArgs({ ...limits, cpuSeconds }), "/bin/sh", "-c", command];
-  if (options.gitGuard === null) return limited;
-  const guard = `[ "$(stat -c %d:%i ${SANDBOX_ROOT}/.git)" = "${options.gitGuard}" ] || ` +
-    `{ echo "kafclaw sandbox: .git changed while the sandbox started; not run" >&2; exit 125; }; ` +
-    `exec "$@"`;
-  return ["/bin/sh", "-c", guard, "kafclaw-sandbox", ...limited];
 }

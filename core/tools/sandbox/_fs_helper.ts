@@ -6,11 +6,14 @@
  * Every path is checked twice: by text (no `..` above the root) and by real path (links included)
  * against the root.
  *
- * {@link fsHelperMain} and {@link splitWorkspacePath} are serialised into the helper's source, so
- * they refer to nothing else: no imports at run time, no module-level names.
+ * {@link fsHelperMain}, {@link splitWorkspacePath}, `isProtectedName`, `isGitDir` and
+ * `explainFsError` are serialised into the helper's source, so they refer to nothing else: no
+ * imports at run time, no module-level names.
  *
  * @module
  */
+import { explainFsError } from "./_fs_explain.ts";
+import { isGitDir, isProtectedName } from "./_protected.ts";
 import { splitWorkspacePath } from "./paths.ts";
 
 /** What the helper is told when it starts. */
@@ -74,7 +77,6 @@ export function fsHelperMain(config: FsHelperConfig): void {
     }
   }
   const inside = (real: string) => real === root || real.startsWith(`${root}/`);
-  const topName = (real: string) => real === root ? "" : real.slice(root.length + 1).split("/")[0];
   const lstatOrNull = (path: string) => {
     try {
       return Deno.lstatSync(path);
@@ -117,8 +119,26 @@ export function fsHelperMain(config: FsHelperConfig): void {
     }
     return inside(resolved) ? resolved : fail("outside", "the path leads outside the workspace");
   };
-  const writable = (real: string) => {
-    if (topName(real) === ".git") fail("protected", ".git is read-only to tools");
+  const below = (real: string) => real === root ? [] : real.slice(root.length + 1).split("/");
+  // A path through or to a protected name (_protected.ts), as given or as it resolves.
+  const writable = (parts: readonly string[]) => {
+    const hit = parts.find((part) => isProtectedName(part));
+    if (hit === undefined) return;
+    fail(
+      "protected",
+      `${JSON.stringify(hit)} runs code when the owner uses the workspace (git, direnv, ` +
+        "editors); tools may not create or change it",
+    );
+  };
+  // A folder git takes for a repository, or one that adding `name` would make one.
+  const notGitDir = (dir: string, adding: string | null) => {
+    const adds = (name: string) => adding?.toLowerCase() === name.toLowerCase();
+    if (!isGitDir((name) => adds(name) || lstatOrNull(`${dir}/${name}`) !== null)) return;
+    fail(
+      "protected",
+      `${JSON.stringify(below(dir).join("/") || ".")} is or would become a git repository's ` +
+        "folder, which runs code when the owner uses it; tools may not change it",
+    );
   };
 
   const read = (path: string, maxBytes: number): Uint8Array => {
@@ -151,21 +171,27 @@ export function fsHelperMain(config: FsHelperConfig): void {
     if (bytes.length > config.maxFileBytes) {
       fail("too_large", `${bytes.length} bytes is more than the limit of ${config.maxFileBytes}`);
     }
+    writable([...parts, base]);
     // Folders: create what is missing, follow links only where they stay inside.
     let dir = root;
+    notGitDir(dir, null);
     for (const name of parts) {
-      writable(`${dir}/${name}`);
-      if (lstatOrNull(`${dir}/${name}`) === null) Deno.mkdirSync(`${dir}/${name}`);
+      if (lstatOrNull(`${dir}/${name}`) === null) {
+        notGitDir(dir, name);
+        Deno.mkdirSync(`${dir}/${name}`);
+      }
       dir = real(`${dir}/${name}`);
-      writable(dir);
+      writable(below(dir));
       if (!Deno.statSync(dir).isDirectory) fail("wrong_kind", `"${name}" is not a folder`);
+      notGitDir(dir, null);
     }
     let target = `${dir}/${base}`;
-    writable(target);
     const link = lstatOrNull(target);
+    if (link === null) notGitDir(dir, base);
     if (link?.isSymlink) {
       target = real(target);
-      writable(target);
+      writable(below(target));
+      notGitDir(target.slice(0, target.lastIndexOf("/")), null);
     }
     const old = link === null ? null : Deno.statSync(target);
     if (old?.isDirectory) fail("wrong_kind", "it is a folder, not a file");
@@ -208,28 +234,6 @@ export function fsHelperMain(config: FsHelperConfig): void {
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   };
 
-  // Turns an unexpected error into a code and a reason that name no host path.
-  const explain = (error: unknown): { code: string; reason: string } => {
-    if (error instanceof Deno.errors.NotFound) {
-      return { code: "not_found", reason: "no such file or folder in the workspace" };
-    }
-    if (error instanceof Deno.errors.NotCapable) {
-      return { code: "outside", reason: "the path leads outside the workspace" };
-    }
-    const text = error instanceof Error ? error.message : String(error);
-    if (/read-only file system|EROFS/i.test(text)) {
-      return { code: "protected", reason: "it is on a read-only file system" };
-    }
-    if (error instanceof Deno.errors.PermissionDenied) {
-      return { code: "protected", reason: "permission denied" };
-    }
-    if (/file too large|EFBIG/i.test(text)) return { code: "too_large", reason: "file too large" };
-    if (/not a directory|ENOTDIR/i.test(text)) {
-      return { code: "wrong_kind", reason: "a part of the path is not a folder" };
-    }
-    return { code: "failed", reason: text.replace(/: [a-z]+ '[^']*'$/i, "") };
-  };
-
   const encoded = (bytes: Uint8Array, encoding: FsEncoding | undefined): string =>
     encoding === "base64" ? bytes.toBase64() : new TextDecoder().decode(bytes);
   const decoded = (content: string, encoding: FsEncoding | undefined): Uint8Array => {
@@ -259,7 +263,7 @@ export function fsHelperMain(config: FsHelperConfig): void {
       send({ id: request.id, ok: true, value });
     } catch (error) {
       const refusal = (error as Refusal | null)?.refusal === true ? error as Refusal : null;
-      const { code, reason } = refusal ?? explain(error);
+      const { code, reason } = refusal ?? explainFsError(error);
       send({ id: request.id, ok: false, code, reason });
     }
   };
@@ -282,7 +286,8 @@ export function fsHelperMain(config: FsHelperConfig): void {
 
 /** The helper's whole source, as a `data:` URL that `deno run` accepts as its main module. */
 export function fsHelperUrl(config: FsHelperConfig): string {
-  const source = `${splitWorkspacePath}\n(${fsHelperMain})(${JSON.stringify(config)});\n`;
+  const parts = [splitWorkspacePath, isProtectedName, isGitDir, explainFsError].join("\n");
+  const source = `${parts}\n(${fsHelperMain})(${JSON.stringify(config)});\n`;
   const bytes = new TextEncoder().encode(source);
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);

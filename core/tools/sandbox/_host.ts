@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { HOST_PATH, OWN_ETC, type SystemDir } from "./_bwrap_args.ts";
+import { HOST_PATH, OWN_ETC, systemArgs, type SystemDir } from "./_bwrap_args.ts";
 import { SandboxError } from "./types.ts";
 
 const TOP_DIRS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
@@ -40,6 +40,21 @@ export async function writeSandboxEtc(dir: string): Promise<void> {
     await Deno.writeTextFile(`${dir}/${name}`, text, { mode: 0o644 });
     await Deno.chmod(`${dir}/${name}`, 0o644);
   }
+}
+
+/** Runs bubblewrap for the host's own preparations; a failure is `what` and bwrap's words. */
+async function hostBwrap(args: readonly string[], what: string): Promise<void> {
+  const output = await new Deno.Command("bwrap", {
+    args: [...args],
+    clearEnv: true,
+    env: { PATH: HOST_PATH },
+    stdin: "null",
+  }).output();
+  if (output.success) return;
+  const stderr = new TextDecoder().decode(output.stderr).trim();
+  throw new SandboxError(`${what}: ${stderr || `exit code ${output.code}`}`, {
+    code: "unavailable",
+  });
 }
 
 /**
@@ -91,33 +106,14 @@ export async function adoptWorkspace(
   // Not --unshare-all: that includes a user namespace, where uid 0 is the only uid mapped.
   const args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent"];
   args.push("--clearenv", "--setenv", "PATH", HOST_PATH);
-  args.push("--tmpfs", "/", "--ro-bind", "/usr", "/usr");
-  for (const dir of system) {
-    args.push(
-      ...(dir.link === null
-        ? ["--ro-bind", dir.path, dir.path]
-        : ["--symlink", dir.link, dir.path]),
-    );
-  }
+  args.push("--tmpfs", "/", ...systemArgs(system));
   args.push("--proc", "/proc", "--dev", "/dev", "--bind", workspace, "/work", "--remount-ro", "/");
   const id = `${owner.uid}:${owner.gid}`;
   // A file with several hard links shares its inode with a name elsewhere: it keeps its owner.
   args.push("find", "/work", "-xdev", "(", "!", "-uid", String(owner.uid), "-o", "!", "-gid");
   args.push(String(owner.gid), ")", "(", "-type", "d", "-o", "-type", "l", "-o", "-links", "1");
   args.push(")", "-exec", "chown", "-h", id, "{}", "+");
-  const output = await new Deno.Command("bwrap", {
-    args,
-    clearEnv: true,
-    env: { PATH: HOST_PATH },
-    stdin: "null",
-  }).output();
-  if (!output.success) {
-    const stderr = new TextDecoder().decode(output.stderr).trim();
-    throw new SandboxError(
-      `Cannot hand the workspace ${JSON.stringify(workspace)} to uid ${id}: ${stderr}`,
-      { code: "unavailable" },
-    );
-  }
+  await hostBwrap(args, `Cannot hand the workspace ${JSON.stringify(workspace)} to uid ${id}`);
 }
 
 /** Entries {@link needsAdoption} looks at before it leaves the answer to the chown itself. */

@@ -14,6 +14,14 @@ export interface BoundedRun {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd?: string;
   readonly timeoutMs: number;
+  /**
+   * When the child gets killed, if later than `timeoutMs`: for a child that ends itself at the
+   * time limit (exec's first process does), this is only the backstop. A run that lasts
+   * `timeoutMs` or longer counts as timed out either way.
+   */
+  readonly killAfterMs?: number;
+  /** Bytes written to the child's stdin, which is then closed (default: no stdin). */
+  readonly stdin?: Uint8Array;
   readonly maxOutputBytes: number;
   readonly signal?: AbortSignal | undefined;
   /**
@@ -83,11 +91,17 @@ export async function runBounded(program: string, run: BoundedRun): Promise<Exec
     env: { ...run.env },
     clearEnv: true,
     ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
-    stdin: "null",
+    stdin: run.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
     detached: true,
   }).spawn();
+  const started = performance.now();
+  if (run.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    // A child that dies before reading all of it closes the pipe: its exit says what happened.
+    writer.write(run.stdin).then(() => writer.close()).catch(() => {});
+  }
   let hardKill: ReturnType<typeof setTimeout> | undefined;
   const signalChild = (signal: Deno.Signal) => {
     try {
@@ -114,12 +128,14 @@ export async function runBounded(program: string, run: BoundedRun): Promise<Exec
   const timer = setTimeout(() => {
     timedOut = true;
     kill();
-  }, run.timeoutMs);
+  }, Math.max(run.timeoutMs, run.killAfterMs ?? 0));
   const onAbort = () => kill();
   run.signal?.addEventListener("abort", onAbort, { once: true });
   const budget: Budget = { left: run.maxOutputBytes, truncated: false };
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
+  let endedAt = Infinity;
   const ended = child.status.then((status) => {
+    endedAt = performance.now();
     if (run.killGroup) killGroup();
     return status;
   });
@@ -136,6 +152,7 @@ export async function runBounded(program: string, run: BoundedRun): Promise<Exec
       ended,
     ]);
     run.signal?.throwIfAborted();
+    timedOut ||= endedAt - started >= run.timeoutMs;
     const exitCode = timedOut || status.signal !== null ? null : status.code;
     return { exitCode, stdout, stderr, timedOut, truncated: budget.truncated };
   } finally {
@@ -144,4 +161,39 @@ export async function runBounded(program: string, run: BoundedRun): Promise<Exec
     clearTimeout(hardKill);
     run.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * Runs one of the sandbox's own programs (a scan of the workspace, a rename) to its end and
+ * returns its output as bytes, killing it after `timeoutMs`.
+ */
+export async function runCollected(
+  program: string,
+  run: {
+    readonly args: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+    readonly timeoutMs: number;
+    readonly stdin?: Uint8Array;
+  },
+): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
+  const child = new Deno.Command(program, {
+    args: [...run.args],
+    clearEnv: true,
+    env: { ...run.env },
+    stdin: run.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(run.timeoutMs),
+  }).spawn();
+  if (run.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(run.stdin).catch(() => {});
+    await writer.close().catch(() => {});
+  }
+  const output = await child.output();
+  return {
+    code: output.code,
+    stdout: output.stdout,
+    stderr: new TextDecoder().decode(output.stderr),
+  };
 }

@@ -3,12 +3,16 @@
  * files are the workspace (at /work, the only writable bind), read-only system folders and a
  * small /etc of the sandbox's own; no network, no host processes, no inherited environment.
  *
+ * Commands and file writes in one workspace run one at a time (reads do not wait): a command
+ * is checked for what it planted once all its processes are gone (_scan.ts), and a write or
+ * another command running meanwhile could otherwise plant behind that check, or swap a folder
+ * for a link under a write.
+ *
  * @module
  */
 import { FsHelperClient } from "./_fs_client.ts";
 import {
   dropArgs,
-  execInner,
   HOST_PATH,
   limitArgs,
   SANDBOX_DENO,
@@ -17,6 +21,7 @@ import {
   type SandboxView,
   type SystemDir,
 } from "./_bwrap_args.ts";
+import { BACKSTOP_MS, EXEC_FLAGS, execInner, type GuardedBind } from "./_exec_init.ts";
 import {
   adoptWorkspace,
   gitGuard,
@@ -26,7 +31,11 @@ import {
   systemLayout,
   writeSandboxEtc,
 } from "./_host.ts";
-import { runBounded } from "./_run.ts";
+import { guardedExec } from "./_guarded.ts";
+import { runBounded, runCollected } from "./_run.ts";
+import type { ViewRunner } from "./_scan.ts";
+import { seccompFilter } from "./_seccomp.ts";
+import { Serial } from "./_serial.ts";
 import { helperCommand } from "./helper.ts";
 import type { ResolvedSandboxConfig } from "./options.ts";
 import { splitWorkspacePath } from "./paths.ts";
@@ -48,6 +57,17 @@ const EXEC_ENV = {
 /** Threads the file helper (a Deno runtime) may have. */
 const HELPER_PROCESSES = 128;
 const HELPER_ENV = { ...EXEC_ENV, DENO_DIR: "/tmp/deno", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+/** The time limit of one scan of the workspace for protected files. */
+const SCAN_TIMEOUT_MS = 120000;
+
+/** The folder a command runs in, as parts below the workspace; refuses one outside it. */
+function folderOf(options: ExecOptions): readonly string[] {
+  const cwd = splitWorkspacePath(options.cwd ?? "");
+  if (cwd.ok) return cwd.parts;
+  throw new SandboxError(`Cannot run in ${JSON.stringify(options.cwd)}: ${cwd.reason}`, {
+    code: "outside",
+  });
+}
 
 /** What the host side keeps for one bubblewrap sandbox. */
 interface Host {
@@ -67,18 +87,30 @@ export class BwrapSandbox implements Sandbox {
   readonly #config: ResolvedSandboxConfig;
   readonly #host: Host;
   readonly #client: FsHelperClient;
+  /** Commands and file writes, one at a time. */
+  readonly #serial = new Serial();
   /** Aborted by close(): commands still running are killed. */
   readonly #closing = new AbortController();
   #closed = false;
+  /** Set when what a command left could not be checked: nothing may change the workspace. */
+  #broken: string | null = null;
 
   private constructor(config: ResolvedSandboxConfig, host: Host) {
     this.#config = config;
     this.#host = host;
     this.workspace = host.workspace;
-    this.#client = new FsHelperClient(() => this.#spawnHelper(), {
+    const client = new FsHelperClient(() => this.#spawnHelper(), {
       timeoutMs: config.fsTimeoutMs,
     });
-    this.fs = this.#client;
+    this.#client = client;
+    const writing = <T>(task: () => Promise<T>) => this.#serial.run(() => this.#usable(task));
+    this.fs = {
+      readText: (path, options) => client.readText(path, options),
+      readBytes: (path, options) => client.readBytes(path, options),
+      list: (path) => client.list(path),
+      writeText: (path, content) => writing(() => client.writeText(path, content)),
+      writeBytes: (path, bytes) => writing(() => client.writeBytes(path, bytes)),
+    };
   }
 
   /**
@@ -110,7 +142,7 @@ export class BwrapSandbox implements Sandbox {
       }
       const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
       if (options.checked) return sandbox;
-      const check = await sandbox.exec("true", { timeoutMs: 10000, maxOutputBytes: 4096 });
+      const check = await sandbox.#run("true", { timeoutMs: 10000, maxOutputBytes: 4096 }, []);
       if (check.exitCode !== 0) {
         await sandbox.close();
         const why = (check.stderr || check.stdout).trim() || `exit code ${check.exitCode}`;
@@ -129,32 +161,21 @@ export class BwrapSandbox implements Sandbox {
     }
   }
 
-  /** Runs `sh -c command` in the sandbox; the exit code of a refused start is bwrap's own. */
+  /**
+   * Runs `sh -c command` in the sandbox, with the workspace's protected files (_protected.ts)
+   * read-only; what the command planted is set aside once it has ended, and listed in
+   * `setAside`. The exit code of a refused start is bwrap's own.
+   */
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     if (this.#closed) throw new SandboxError(`Cannot run a command: the sandbox is closed`);
-    const cwd = splitWorkspacePath(options.cwd ?? "");
-    if (!cwd.ok) {
-      throw new SandboxError(`Cannot run in ${JSON.stringify(options.cwd)}: ${cwd.reason}`, {
-        code: "outside",
+    folderOf(options);
+    const guarded = () =>
+      guardedExec(command, {
+        scan: this.#viewRunner(),
+        run: (binds) => this.#run(command, options, binds),
+        unchecked: (reason) => this.#broken = reason,
       });
-    }
-    const guard = await gitGuard(this.#host.workspace);
-    const view = this.#view({ cwd: cwd.parts, protectGit: guard !== null, deno: null });
-    const inner = execInner(command, {
-      limits: this.#config.limits,
-      timeoutMs: options.timeoutMs,
-      gitGuard: guard,
-    });
-    return await runBounded("bwrap", {
-      args: this.#argv(view, inner),
-      env: { PATH: HOST_PATH },
-      timeoutMs: options.timeoutMs,
-      maxOutputBytes: options.maxOutputBytes,
-      signal: options.signal === undefined
-        ? this.#closing.signal
-        : AbortSignal.any([options.signal, this.#closing.signal]),
-      killGroup: false,
-    });
+    return await this.#serial.run(() => this.#usable(guarded));
   }
 
   /** Kills commands still running (their calls reject), stops the file helper, removes its files. */
@@ -162,6 +183,8 @@ export class BwrapSandbox implements Sandbox {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing.abort(new SandboxError("Cannot finish the command: the sandbox was closed"));
+    // A command killed now is still checked for what it planted before the files go.
+    await this.#serial.idle();
     await this.#client.close();
     if (this.#host.ownsStateDir) {
       await Deno.remove(this.#host.stateDir, { recursive: true }).catch(() => {});
@@ -172,7 +195,59 @@ export class BwrapSandbox implements Sandbox {
     return this.close();
   }
 
-  #view(parts: Pick<SandboxView, "cwd" | "protectGit" | "deno">): SandboxView {
+  async #usable<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#broken !== null) {
+      throw new SandboxError(`Cannot change the workspace: ${this.#broken}`, { code: "failed" });
+    }
+    return await task();
+  }
+
+  /** One command under exec's first process, the seccomp filter and the limits. */
+  async #run(
+    command: string,
+    options: ExecOptions,
+    binds: readonly GuardedBind[],
+  ): Promise<ExecResult> {
+    const cwd = folderOf(options);
+    const filter = seccompFilter(Deno.build.arch);
+    if (filter === null) {
+      throw new SandboxError(`Cannot run a command on ${Deno.build.arch}: no seccomp filter`, {
+        code: "unavailable",
+      });
+    }
+    const readOnly = binds.map((bind) => bind.path);
+    const view = this.#view({ cwd, readOnly, deno: null });
+    const { limits } = this.#config;
+    const inner = execInner(command, { limits, timeoutMs: options.timeoutMs, binds });
+    return await runBounded("bwrap", {
+      args: this.#argv(view, [...EXEC_FLAGS, ...inner]),
+      env: { PATH: HOST_PATH },
+      stdin: filter,
+      timeoutMs: options.timeoutMs,
+      killAfterMs: options.timeoutMs + BACKSTOP_MS,
+      maxOutputBytes: options.maxOutputBytes,
+      signal: options.signal === undefined
+        ? this.#closing.signal
+        : AbortSignal.any([options.signal, this.#closing.signal]),
+      killGroup: false,
+    });
+  }
+
+  /** Runs our own commands (scans, renames) in a fresh view of the workspace. */
+  #viewRunner(): ViewRunner {
+    return (command, options) => {
+      const readOnly = options.writable ? [] : [""];
+      const view = this.#view({ cwd: [], readOnly, deno: null });
+      return runCollected("bwrap", {
+        args: this.#argv(view, [...command]),
+        env: { PATH: HOST_PATH },
+        timeoutMs: SCAN_TIMEOUT_MS,
+        ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      });
+    };
+  }
+
+  #view(parts: Pick<SandboxView, "cwd" | "readOnly" | "deno">): SandboxView {
     return {
       system: this.#host.system,
       workspace: this.#host.workspace,
@@ -192,14 +267,16 @@ export class BwrapSandbox implements Sandbox {
     const guard = await gitGuard(this.#host.workspace);
     // The helper's binary (the Deno CLI, or kafclaw compiled) is bound read-only at SANDBOX_DENO.
     const { helper } = this.#config;
-    const view = this.#view({ cwd: [], protectGit: guard !== null, deno: helper.path });
+    const view = this.#view({
+      cwd: [],
+      readOnly: guard === null ? [] : [".git"],
+      deno: helper.path,
+    });
     // Only processes and open files: V8 reserves far more address space than it uses, the helper
     // stays for the sandbox's life, Deno writes its own cache, and the helper checks the size of
     // what it writes itself.
-    const bounded = limitArgs({
-      processes: HELPER_PROCESSES,
-      openFiles: this.#config.limits.openFiles,
-    });
+    const { openFiles } = this.#config.limits;
+    const bounded = limitArgs({ processes: HELPER_PROCESSES, openFiles });
     const command = helperCommand(SANDBOX_DENO, {
       compiled: helper.compiled,
       config: {

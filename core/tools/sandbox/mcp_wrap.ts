@@ -9,9 +9,12 @@
  * - `read` paths bound read-only and `write` paths bound read-write, each at its own path (the
  *   more specific grant wins where they nest). A grant must be a real path (no link on the way):
  *   bubblewrap follows links on the host, and a link could have been planted by a server.
- * - The command, looked up on the host's PATH when it is a bare name, is bound read-only at its
- *   real path and run by that path. An interpreter's script, libraries and caches are not
- *   guessed: the owner lists them in `read`.
+ * - A bare command name is looked up inside, on the sandbox's PATH (its system folders, or the
+ *   grants' `env.PATH`), so nothing of it is looked at on the host. An absolute command is bound
+ *   read-only at its real path (unless the system folders already show it) and run by that path.
+ *   An interpreter's script, libraries and caches are not guessed: the owner lists them in `read`.
+ * - The process that builds the command line reads only the grants' paths and an absolute
+ *   command (the launcher grants exactly that read access, from mcp.json).
  * - `env` is the whole environment, over a few defaults of the sandbox's own (PATH, HOME=/tmp,
  *   TMPDIR, LANG); nothing is taken from the host's environment.
  * - `network: true` shares the host's network namespace (`--share-net`), and with it the host's
@@ -37,7 +40,22 @@ import {
   type SystemDir,
 } from "./_bwrap_args.ts";
 import { ownUid, systemLayout } from "./_host.ts";
-import { SandboxError } from "./types.ts";
+import {
+  type Bind,
+  bindsOf,
+  grantError,
+  inSystem,
+  normalizeGrantPath,
+  resolveCommand,
+} from "./_mcp_grants.ts";
+import {
+  checkWrapper,
+  MCP_SANDBOX_PATH,
+  presentArgs,
+  probeStart,
+  sandboxPath,
+  startFailure,
+} from "./_mcp_start.ts";
 
 /** Limits of one MCP server's process tree (inside its own user namespace). */
 export interface McpServerLimits {
@@ -76,13 +94,21 @@ export interface McpWrapOptions {
   readonly gid?: number;
   /** Limits of every server; what is left out comes from {@link DEFAULT_MCP_LIMITS}. */
   readonly limits?: Partial<McpServerLimits>;
-  /** Where bare command names are looked up on the host (default: this process's PATH). */
-  readonly searchPath?: string;
+}
+
+/** The wrapper of stdio MCP servers, which can also tell whether one would start. */
+export interface McpWrapper extends WrapCommand {
+  /**
+   * Whether the server would start here, found out without starting it: its sandbox is set up
+   * with its grants and asked whether the command is there. Undefined when it would start;
+   * otherwise why not, in a sentence.
+   */
+  canStart(command: string, grants: McpGrants): Promise<string | undefined>;
 }
 
 /** The environment every server starts from; its grants' `env` adds to it and overrides it. */
 export const MCP_BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
-  PATH: "/usr/local/bin:/usr/bin:/bin",
+  PATH: MCP_SANDBOX_PATH,
   HOME: "/tmp",
   TMPDIR: "/tmp",
   LANG: "C.UTF-8",
@@ -107,108 +133,13 @@ interface Prepared {
   readonly etcDir: string;
   readonly limits: McpServerLimits;
   readonly drop: { uid: number; gid: number } | null;
-  readonly searchPath: string;
+  /**
+   * `prlimit` as the sandbox finds it on its own PATH (learned by the wrapper's check): by this
+   * path it starts whatever PATH a server's `env` sets, and then looks the command up on that.
+   */
+  readonly prlimit: string;
   /** This process's Deno binary (see {@link shimProof}). */
   readonly denoPath: string;
-}
-
-/** One bind of a grant: the host path, at the same path inside. */
-interface Bind {
-  readonly path: string;
-  readonly writable: boolean;
-}
-
-function grantError(what: string, why: string): Error {
-  return new Error(`Cannot run the MCP server in the sandbox: ${what} ${why}`);
-}
-
-/** An absolute path with `.`, `..` and repeated or trailing slashes resolved by text. */
-function normalizeGrantPath(path: string): string {
-  if (!path.startsWith("/") || path.includes("\0")) {
-    throw grantError(JSON.stringify(path), "is not an absolute path");
-  }
-  const parts: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return `/${parts.join("/")}`;
-}
-
-/**
- * The grants' binds and the command's (when it is outside the system folders), outermost first,
- * so that a nested grant is mounted over its parent.
- */
-function bindsOf(grants: McpGrants, command: string | null): Bind[] {
-  const byPath = new Map<string, boolean>(command === null ? [] : [[command, false]]);
-  for (const [list, writable] of [[grants.read, false], [grants.write, true]] as const) {
-    for (const given of list) {
-      const path = normalizeGrantPath(given);
-      if (path === "/") throw grantError(JSON.stringify(given), "is the whole host: grant folders");
-      byPath.set(path, writable || (byPath.get(path) ?? false));
-    }
-  }
-  const depth = (path: string) => path.split("/").length;
-  const binds = [...byPath].map(([path, writable]) => ({ path, writable }))
-    .sort((a, b) => depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : 1));
-  binds.forEach(refuseLink);
-  return binds;
-}
-
-/**
- * Every grant must be its own real path, with no link on the way. Otherwise a server granted to
- * write somewhere on that way (this one, or another one) could swap a folder for a link, to
- * `/root/.ssh` say, and bubblewrap, root in the first stage, would follow it at the next start.
- */
-function refuseLink(bind: Bind): void {
-  let real: string;
-  try {
-    real = Deno.realPathSync(bind.path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return; // bubblewrap says so when it starts
-    throw error;
-  }
-  if (real !== bind.path) {
-    throw grantError(
-      JSON.stringify(bind.path),
-      `leads through a link: grant its real path ${JSON.stringify(real)} instead`,
-    );
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      return false;
-    }
-    throw error;
-  }
-}
-
-/** The command's real host path: an absolute path as it is, a bare name looked up on `search`. */
-function resolveCommand(command: string, search: string): string {
-  let found: string | undefined;
-  if (command.startsWith("/")) {
-    if (isFile(command)) found = command;
-  } else if (command.includes("/") || command === "") {
-    throw grantError(`the command ${JSON.stringify(command)}`, "must be a name or absolute path");
-  } else {
-    found = search.split(":").filter((dir) => dir.startsWith("/"))
-      .map((dir) => `${dir}/${command}`).find(isFile);
-  }
-  if (found === undefined) {
-    throw grantError(`the command ${JSON.stringify(command)}`, "is not found on the host");
-  }
-  return Deno.realPathSync(found);
-}
-
-/** Whether `path` is already visible read-only inside: under /usr or a system folder. */
-function inSystem(path: string, system: readonly SystemDir[]): boolean {
-  const roots = ["/usr", ...system.filter((d) => d.link === null).map((d) => d.path)];
-  return roots.some((root) => path.startsWith(`${root}/`));
 }
 
 function bindArgs(binds: readonly Bind[]): string[] {
@@ -270,18 +201,46 @@ function shimProof(args: readonly string[], denoPath: string): string[] {
   return args.map((arg) => arg === denoPath ? same : arg);
 }
 
+/** One server's sandbox: the `bwrap` arguments up to its command, and the command it runs. */
+function sandboxOf(prepared: Prepared, given: string, grants: McpGrants) {
+  const command = resolveCommand(given);
+  const bound = command.startsWith("/") && !inSystem(command, prepared.system);
+  const binds = bindsOf(grants, bound ? command : null);
+  const [, ...limits] = limitArgs(prepared.limits);
+  const inner = [...innerArgs(prepared, grants, binds), prepared.prlimit, ...limits];
+  const drop = prepared.drop === null ? [] : dropStage(prepared, grants, binds);
+  return { args: [...drop, ...inner], command };
+}
+
 /** The whole `bwrap` command line of one server. */
 function wrap(
   prepared: Prepared,
   line: { command: string; args: readonly string[] },
   grants: McpGrants,
 ): CommandLine {
-  const command = resolveCommand(line.command, prepared.searchPath);
-  const binds = bindsOf(grants, inSystem(command, prepared.system) ? null : command);
-  const inner = [...innerArgs(prepared, grants, binds), ...limitArgs(prepared.limits)];
-  const drop = prepared.drop === null ? [] : dropStage(prepared, grants, binds);
-  const ours = shimProof([...drop, ...inner, command], prepared.denoPath);
-  return { command: "bwrap", args: [...ours, ...line.args] };
+  const { args, command } = sandboxOf(prepared, line.command, grants);
+  const path = sandboxPath(grants);
+  return {
+    command: "bwrap",
+    args: [...shimProof([...args, command], prepared.denoPath), ...line.args],
+    startFailure: (stderr) => startFailure(command, path, stderr),
+  };
+}
+
+/** Whether one server would start (see {@link McpWrapper.canStart}). */
+async function canStartIn(
+  prepared: Prepared,
+  given: string,
+  grants: McpGrants,
+): Promise<string | undefined> {
+  let sandbox;
+  try {
+    sandbox = sandboxOf(prepared, given, grants);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const args = shimProof([...sandbox.args, ...presentArgs(sandbox.command)], prepared.denoPath);
+  return await probeStart({ command: "bwrap", args }, sandbox.command, grants);
 }
 
 async function writeEtc(dir: string): Promise<void> {
@@ -305,10 +264,11 @@ function positive(name: string, value: number | undefined): void {
 
 /**
  * Prepares the bubblewrap wrapper for stdio MCP servers and checks that it works here by running
- * `true` through it: bubblewrap missing or refused throws a SandboxError (code `unavailable`)
- * that says why, as opening a bubblewrap sandbox does. Pass the result to `McpToolset` as
- * `wrapCommand`; a server whose grants are wrong (a relative path, a link, a command not found)
- * then fails to connect with an error that names the grant.
+ * a shell through it (which also finds `prlimit` inside): bubblewrap missing or refused throws a
+ * SandboxError (code `unavailable`) that says why, as opening a bubblewrap sandbox does. Pass the
+ * result to `McpToolset` as `wrapCommand`; a server whose grants are wrong (a relative path, a
+ * link, a command not found) then fails to start with an error that names the grant or the
+ * command. Its `canStart` tells the same without starting the server.
  *
  * @example
  * ```ts ignore
@@ -316,7 +276,7 @@ function positive(name: string, value: number | undefined): void {
  * await using mcp = new McpToolset(servers, { wrapCommand });
  * ```
  */
-export async function bwrapMcpWrapper(options: McpWrapOptions): Promise<WrapCommand> {
+export async function bwrapMcpWrapper(options: McpWrapOptions): Promise<McpWrapper> {
   const limits = { ...DEFAULT_MCP_LIMITS, ...options.limits };
   for (const [name, value] of Object.entries(limits)) positive(`limits.${name}`, value);
   positive("uid", options.uid);
@@ -324,42 +284,19 @@ export async function bwrapMcpWrapper(options: McpWrapOptions): Promise<WrapComm
   const etcDir = `${options.stateDir}/mcp-etc`;
   await writeEtc(etcDir);
   const uid = options.uid ?? 65534;
-  const prepared: Prepared = {
+  let prepared: Prepared = {
     system: await systemLayout(),
     etcDir,
     limits,
     drop: (await ownUid(etcDir)) === 0 ? { uid, gid: options.gid ?? uid } : null,
-    searchPath: options.searchPath ?? Deno.env.get("PATH") ?? HOST_PATH,
+    prlimit: "prlimit",
     denoPath: Deno.execPath(),
   };
-  const wrapCommand: WrapCommand = (command, args, grants) =>
-    wrap(prepared, { command, args }, grants);
-  await check(wrapCommand);
-  return wrapCommand;
-}
-
-/** Runs `true` with no grants through the wrapper; throws a SandboxError when it fails. */
-async function check(wrapCommand: WrapCommand): Promise<void> {
-  let output: Deno.CommandOutput;
-  try {
-    const line = wrapCommand("true", [], { read: [], write: [], network: false, env: {} });
-    output = await new Deno.Command(line.command, {
-      args: [...line.args],
-      clearEnv: true,
-      env: { PATH: HOST_PATH },
-      stdin: "null",
-      signal: AbortSignal.timeout(10000),
-    }).output();
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new SandboxError("Cannot start bubblewrap: bwrap is not installed", {
-      code: "unavailable",
-      cause: error,
-    });
-  }
-  if (!output.success) {
-    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
-    const why = decode(output.stderr) || decode(output.stdout) || `exit code ${output.code}`;
-    throw new SandboxError(`Cannot start bubblewrap: ${why}`, { code: "unavailable" });
-  }
+  const wrapper: McpWrapper = Object.assign(
+    (command: string, args: readonly string[], grants: McpGrants) =>
+      wrap(prepared, { command, args }, grants),
+    { canStart: (command: string, grants: McpGrants) => canStartIn(prepared, command, grants) },
+  );
+  prepared = { ...prepared, prlimit: await checkWrapper(wrapper) };
+  return wrapper;
 }

@@ -10,9 +10,17 @@ import { type HelperBinary, helperBinary } from "./helper.ts";
  * sandbox's own user namespace, so the process limit counts that sandbox's processes only.
  */
 export interface SandboxLimits {
-  /** RLIMIT_NPROC: processes and threads of one command, fork bombs included. */
+  /**
+   * RLIMIT_NPROC: processes and threads of one command together, fork bombs included (the
+   * sandbox's own first process and its watcher count too).
+   */
   readonly processes: number;
-  /** RLIMIT_AS: address space of each process, in bytes. */
+  /**
+   * The most memory one command may hold, all its processes together, in bytes. No cgroup is
+   * used, so it is shared out: each process may map `memoryBytes / processes` (RLIMIT_AS; see
+   * {@link addressSpaceBytes}), and memory no address space counts (memfd, System V shared
+   * memory) is refused. /tmp and /dev/shm come on top ({@link memoryBound}).
+   */
   readonly memoryBytes: number;
   /** RLIMIT_FSIZE: largest file a command or a file tool may write, in bytes. */
   readonly fileSizeBytes: number;
@@ -26,13 +34,31 @@ export interface SandboxLimits {
 
 /** The limits used where {@link SandboxOptions.limits} says nothing. */
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({
-  processes: 256,
+  processes: 16,
   memoryBytes: 4 * 1024 ** 3,
   fileSizeBytes: 1024 ** 3,
   cpuSeconds: 600,
   openFiles: 1024,
   tmpBytes: 64 * 1024 ** 2,
 });
+
+/**
+ * RLIMIT_AS of each of a command's processes: the sandbox's memory shared out among them. A
+ * runtime that reserves much more address space than it uses needs `memoryBytes` raised or
+ * `processes` lowered (Node.js needs about 1 GiB; Deno, which reserves tens of GiB, cannot run).
+ */
+export function addressSpaceBytes(limits: SandboxLimits): number {
+  return Math.floor(limits.memoryBytes / limits.processes);
+}
+
+/**
+ * The most memory one command can hold in all: every process's address space, plus /tmp and
+ * /dev/shm (each a tmpfs of `tmpBytes`). Kernel buffers (pipes, sockets) are not counted; a
+ * cgroup would count them, and no cgroup is used.
+ */
+export function memoryBound(limits: SandboxLimits): number {
+  return limits.processes * addressSpaceBytes(limits) + 2 * limits.tmpBytes;
+}
 
 /** How to open a sandbox; every field is optional. */
 export interface SandboxOptions {

@@ -61,6 +61,13 @@ async function namespaceHint(): Promise<string> {
 /** Turns a failed start into a reason and a hint (exported for tests). */
 export async function explainFailure(message: string): Promise<SandboxProbe> {
   const reason = message.replace(/^Cannot start bubblewrap: /, "");
+  if (/execvp bash\b/.test(message)) {
+    return {
+      available: false,
+      reason,
+      hint: `Install bash: each command's first process in the sandbox is bash. ${FALLBACK}`,
+    };
+  }
   if (/not installed/.test(message)) {
     return {
       available: false,

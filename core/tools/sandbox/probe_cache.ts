@@ -4,7 +4,8 @@
  * in a small file (0600, under KAFCLAW_HOME) with those inputs, and bubblewrap is checked again
  * when any of them changed: the `bwrap` binary the sandbox runs (path, device, inode, size,
  * mtime, ctime), the kernel's release, the time it booted (every reboot checks again), the uid
- * this process runs as and the workspace; and when the answer is a day old.
+ * this process runs as, the workspace and what the check asks of bubblewrap; and when the answer
+ * is a day old.
  *
  * The kernel's user-namespace switches (`kernel.unprivileged_userns_clone` and the like) are not
  * among the inputs: Deno lets a process read /proc only with every permission, which the agent
@@ -25,6 +26,12 @@ import { HOST_PATH } from "./_bwrap_args.ts";
  * (core/permissions grants reading exactly these, as SANDBOX_PROBE_READS).
  */
 export const BWRAP_CANDIDATES: readonly string[] = HOST_PATH.split(":").map((d) => `${d}/bwrap`);
+
+/**
+ * What the check asks of bubblewrap, named so that an answer remembered for an older check is
+ * not trusted: exec now runs bash as pid 1 under a seccomp filter read from stdin.
+ */
+const CHECK = "exec as pid 1 (bash), seccomp on stdin";
 
 /** How long a remembered answer is trusted though none of its inputs changed. */
 const MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -59,8 +66,13 @@ export async function probeInputs(
       bwrap = `${path} ${info.dev}:${info.ino} ${info.size} ${times}`;
       break;
     }
-    return [`workspace ${workspace}`, `uid ${uid}`, `bwrap ${bwrap}`, `kernel ${Deno.osRelease()}`]
-      .join("\n");
+    return [
+      `workspace ${workspace}`,
+      `uid ${uid}`,
+      `bwrap ${bwrap}`,
+      `kernel ${Deno.osRelease()}`,
+      `check ${CHECK}`,
+    ].join("\n");
   } catch {
     return undefined;
   }

@@ -28,6 +28,11 @@ export interface ExecResult {
   readonly stderr: string;
   readonly timedOut: boolean;
   readonly truncated: boolean;
+  /**
+   * What the sandbox renamed after the command because it would run code when the owner uses
+   * the workspace (a planted `.git`, `.envrc`...), as the new names; absent when nothing was.
+   */
+  readonly setAside?: readonly string[];
 }
 
 /** One entry of a folder listing. */
@@ -48,8 +53,9 @@ export const MAX_BINARY_BYTES = 64 * 1024 * 1024;
  * that root, so `/etc/passwd` names `etc/passwd` inside the workspace); anything that resolves
  * outside it, through `..` or links, is refused with an error that says so. `readText` and
  * `readBytes` refuse a file larger than `maxBytes` (code `too_large`). Writes are atomic (a
- * temporary file, then a rename): a failed write leaves the old file as it was. `.git` is
- * read-only.
+ * temporary file, then a rename): a failed write leaves the old file as it was. Protected files
+ * (`.git` and other files that run code when the owner uses the workspace, at any depth) are
+ * read-only: writing one is refused (code `protected`).
  */
 export interface WorkspaceFs {
   /** A file's content as UTF-8 text. */
@@ -75,7 +81,10 @@ export type SandboxErrorCode =
   | "outside"
   /** No such file or folder in the workspace. */
   | "not_found"
-  /** A protected path (`.git` internals) or a read-only file system. */
+  /**
+   * A protected path (one that runs code when the owner uses the workspace) or a read-only file
+   * system.
+   */
   | "protected"
   /** A file larger than the limit. */
   | "too_large"

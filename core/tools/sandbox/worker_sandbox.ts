@@ -19,6 +19,7 @@
 import { FsHelperClient } from "./_fs_client.ts";
 import { HOST_PATH } from "./_bwrap_args.ts";
 import { GROUP_WRAPPER, runBounded } from "./_run.ts";
+import { Serial } from "./_serial.ts";
 import { helperCommand } from "./helper.ts";
 import type { ResolvedSandboxConfig } from "./options.ts";
 import { splitWorkspacePath } from "./paths.ts";
@@ -30,17 +31,6 @@ import {
   SandboxError,
   type WorkspaceFs,
 } from "./types.ts";
-
-/** Runs tasks one at a time, in order. */
-class Serial {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task);
-    this.#tail = result.catch(() => {});
-    return result;
-  }
-}
 
 /** A workspace without bubblewrap: file tools confined by Deno permissions and real paths. */
 export class WorkerSandbox implements Sandbox {

@@ -26,8 +26,15 @@ Deno.test("doctor passes a configured standalone agent with a working sandbox", 
     ["disk", "ok"],
     ["database", "ok"],
     ["sessions", "ok"],
+    ["workspace secrets", "ok"],
   ]);
   assert.match(results[0]!.detail, /no config file yet/);
+  assert.equal(
+    results[5]!.detail,
+    "bubblewrap works; memory: a command holds at most 4.1 GiB in all (16 processes and " +
+      "threads x 256 MiB of address space each, plus /tmp and /dev/shm; per-process limits, no " +
+      "cgroup; memfd and System V shared memory refused)",
+  );
   assert.equal(
     results[3]!.detail,
     "0 sensitivity rules; no budget; owners: the terminal only",
@@ -55,6 +62,21 @@ Deno.test("doctor names what is wrong and what to do", async () => {
   const text = formatDoctor(results);
   assert.match(text, /→ apt-get install bubblewrap/);
   assert.match(text, /4 check\(s\) failed$/);
+});
+
+Deno.test("doctor says the memory limit that applies to a command, from the config", async () => {
+  await using home = await tempHome();
+  const results = await runDoctor({
+    env: {
+      KAFCLAW_HOME: home.path,
+      OPENAI_API_KEY: "sk-x",
+      KAFCLAW_TOOLS_EXEC_MEMORY_BYTES: String(16 * 1024 ** 3),
+      KAFCLAW_TOOLS_EXEC_PROCESSES: "16",
+    },
+    probe: working,
+  });
+  const sandbox = results.find((r) => r.check === "sandbox")!;
+  assert.match(sandbox.detail, /at most 16 GiB in all \(16 processes and threads x 1 GiB /);
 });
 
 Deno.test("an invalid configuration is the one failed check", async () => {
@@ -151,4 +173,21 @@ Deno.test("doctor fails a config.json that others can write, as agent and cron r
     detail: `Cannot use ${path}: others can write it (mode 666)`,
     hint: `chmod 600 ${path}`,
   });
+});
+
+Deno.test("doctor warns about a configured secret in a workspace file, naming the file and the key", async () => {
+  await using home = await tempHome();
+  const key = "sk-proj-4f9Q2kLmN8pR7sT1vW3xY5zA";
+  await Deno.mkdir(`${home.path}/workspace/app`, { recursive: true });
+  await Deno.writeTextFile(`${home.path}/workspace/app/.env`, `OPENAI_API_KEY=${key}\n`);
+  await Deno.writeTextFile(`${home.path}/workspace/notes.md`, "nothing here");
+  const results = await runDoctor({
+    env: { KAFCLAW_HOME: home.path, OPENAI_API_KEY: key },
+    probe: working,
+  });
+  const check = results.find((r) => r.check === "workspace secrets")!;
+  assert.equal(check.status, "warn");
+  assert.match(check.detail, /app\/\.env \(providers\.openai\.apiKey\)/);
+  assert.ok(!check.detail.includes(key), "the warning never shows the secret");
+  assert.ok(!check.detail.includes("notes.md"));
 });

@@ -3,10 +3,12 @@ import {
   COMPILE_SET,
   denoFlags,
   denoJsonPermissions,
+  MCP_ACCESS,
   narrowSet,
   PERMISSION_SETS,
   permissionSetFor,
   SANDBOX_PROBE_READS,
+  type Subcommand,
   SUBCOMMANDS,
   TEST_SET,
   unionOf,
@@ -83,6 +85,19 @@ Deno.test("narrowSet limits file access to KAFCLAW_HOME and keeps lists as they 
     PERMISSION_SETS.kshark.run,
   );
   assert.equal(narrowSet(PERMISSION_SETS.config, { home: "/h", deno }).run, undefined);
+});
+
+Deno.test("narrowSet adds extra commands to a set that runs commands, and to no other", () => {
+  const run = narrowSet(PERMISSION_SETS.agent, { home: "/h", extraRun: ["uvx", "prlimit"] }).run;
+  assert.deepEqual(run, ["bwrap", "setpriv", "prlimit", "uvx"]);
+  assert.equal(narrowSet(PERMISSION_SETS.config, { home: "/h", extraRun: ["uvx"] }).run, undefined);
+  // Only subcommands that start agents run MCP servers; doctor only looks at them.
+  assert.deepEqual(MCP_ACCESS, { agent: "run", gateway: "run", cron: "run", doctor: "check" });
+  for (const [subcommand, access] of Object.entries(MCP_ACCESS)) {
+    const run = PERMISSION_SETS[subcommand as Subcommand].run;
+    assert.ok(Array.isArray(run) && run.includes("bwrap"), subcommand);
+    assert.equal(access === "run", run.includes("prlimit"), subcommand);
+  }
 });
 
 Deno.test("denoFlags renders whole and listed grants and leaves out denied ones", () => {

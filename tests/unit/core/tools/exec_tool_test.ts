@@ -56,6 +56,16 @@ Deno.test("exec reports stderr, a failing exit code, a cut output and a time-out
   );
 });
 
+Deno.test("exec names what the sandbox set aside after the command, and why", async () => {
+  const { registry } = setup(
+    "bwrap",
+    () => execResult({ stdout: "ok\n", setAside: ["sub/.git.kafclaw-disabled-1a2b3c"] }),
+  );
+  const result = await registry.run("exec", '{"command":"git init sub"}', testContext());
+  assert.match(result.content, /^ok\nSet aside after the command, because they would run code/);
+  assert.match(result.content, /"sub\/\.git\.kafclaw-disabled-1a2b3c"\nExit code: 0$/);
+});
+
 Deno.test("exec without bubblewrap and without unsandboxed mode explains how to enable it", async () => {
   const { sandbox, registry } = setup("worker");
   const result = await registry.run("exec", '{"command":"ls"}', testContext());

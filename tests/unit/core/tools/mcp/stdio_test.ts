@@ -150,6 +150,44 @@ Deno.test("stdio: the sandbox wrapper receives the command and the grants, and i
   }]);
 });
 
+Deno.test("stdio: an unsandboxed server starts on the host, never through the sandbox wrapper", async () => {
+  const wrapped: string[] = [];
+  const wrapCommand = (command: string) => {
+    wrapped.push(command);
+    return { command: "false", args: [] };
+  };
+  await using toolset = new McpToolset([fakeStdio({ unsandboxed: true })], { wrapCommand });
+  const registry = new ToolRegistry().register(...(await toolset.load()).tools);
+  assert.equal((await registry.run("fake__echo", '{"text":"x"}', testContext())).content, "x");
+  assert.deepEqual(wrapped, []);
+});
+
+Deno.test("stdio: a failed start is said in the wrapper's words when its stderr tells why", async () => {
+  const wrapCommand = () => ({
+    command: "sh",
+    args: ["-c", "echo 'wrapper: no such thing' >&2; exit 127"],
+    startFailure: (stderr: string) =>
+      stderr.includes("wrapper: no such thing") ? "the command is not there" : undefined,
+  });
+  await using toolset = new McpToolset([fakeStdio({}, "gone")], { wrapCommand });
+  const { failures } = await toolset.load();
+  assert.deepEqual(failures, [{
+    server: "gone",
+    message: 'Cannot start MCP server "gone": the command is not there',
+  }]);
+});
+
+Deno.test("stdio: an unsandboxed command not found on PATH is said so", async () => {
+  const config = fakeStdio({ unsandboxed: true, command: "kafclaw-no-such-mcp-server" }, "gone");
+  await using toolset = new McpToolset([config]);
+  const { failures } = await toolset.load();
+  assert.deepEqual(failures, [{
+    server: "gone",
+    message: 'Cannot start MCP server "gone": the command "kafclaw-no-such-mcp-server" is not ' +
+      "found on PATH",
+  }]);
+});
+
 Deno.test("stdio: allowTools limits the tools; a trusted server's words reach the model and its output does not taint", async () => {
   await using toolset = new McpToolset([
     fakeStdio({ unsandboxed: true, allowTools: ["echo"], trusted: true }),
@@ -174,7 +212,10 @@ Deno.test("stdio: a server that cannot start is reported, the others still load"
   assert.deepEqual(tools.map((t) => t.name), ["fake__echo"]);
   assert.equal(failures.length, 1);
   assert.equal(failures[0]?.server, "broken");
-  assert.match(failures[0]?.message ?? "", /^Cannot connect to MCP server "broken": /);
+  assert.equal(
+    failures[0]?.message,
+    'Cannot start MCP server "broken": the command "/nonexistent/mcp-server" is not found',
+  );
   assert.equal(toolset.connections.length, 2, "a disabled server is not even prepared");
 });
 

@@ -73,8 +73,59 @@ export async function makeHome(): Promise<Home> {
   };
 }
 
-/** Limits that keep the hostile cases fast. */
-export const TEST_LIMITS = { processes: 64, tmpBytes: 8 * 1024 * 1024 } as const;
+/** Limits that keep the hostile cases fast (and give each process 256 MiB of address space). */
+export const TEST_LIMITS = {
+  processes: 64,
+  memoryBytes: 64 * 256 * 1024 * 1024,
+  tmpBytes: 8 * 1024 * 1024,
+} as const;
+
+/** A shell word for `text`. */
+export const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Files in `workspace` that would run code when its owner uses it, found on the host by this
+ * test's own list (not the sandbox's rule): `.git` and its kin in any case with trailing dots or
+ * spaces, NTFS short names, and a HEAD beside `objects` or `refs` (a bare repository).
+ */
+export async function plantedOnHost(workspace: string): Promise<string[]> {
+  const names = "git|gitattributes|gitmodules|hg|jj|envrc|vscode|idea|devcontainer|exrc|nvimrc";
+  const output = await new Deno.Command("find", {
+    args: [
+      workspace,
+      "-mindepth",
+      "1",
+      "-regextype",
+      "posix-extended",
+      "(",
+      "-iregex",
+      `.*/(\\.(${names}|nvim\\.lua)[. ]*|git~[0-9]+)`,
+      "-printf",
+      "%P\\0",
+      "-prune",
+      ")",
+      "-o",
+      "-name",
+      "HEAD",
+      "-printf",
+      "%P\\0",
+    ],
+    clearEnv: true,
+    env: { LC_ALL: "C", PATH: "/usr/bin:/bin" },
+  }).output();
+  const found = new TextDecoder().decode(output.stdout).split("\0").filter((path) => path !== "");
+  const repository = (head: string) => {
+    const dir = `${workspace}/${head.slice(0, -4)}`;
+    return ["objects", "refs"].some((name) => {
+      try {
+        return Deno.lstatSync(`${dir}${name}`) !== null;
+      } catch {
+        return false;
+      }
+    });
+  };
+  return found.filter((path) => !path.endsWith("HEAD") || repository(path)).sort();
+}
 
 /** Opens a bwrap sandbox on a fresh workspace of `home`, runs `fn`, closes it. */
 export async function withSandbox(
@@ -121,7 +172,7 @@ export async function refused(
 ): Promise<SandboxError> {
   try {
     const value = await operation;
-    home.seen.push(JSON.stringify(value));
+    home.seen.push(JSON.stringify(value) ?? String(value));
   } catch (error) {
     assert.ok(error instanceof SandboxError, `expected a SandboxError, got ${error}`);
     home.seen.push(error.message);

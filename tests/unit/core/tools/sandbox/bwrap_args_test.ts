@@ -2,18 +2,21 @@ import assert from "node:assert/strict";
 import {
   ancestors,
   dropArgs,
-  execInner,
   limitArgs,
   sandboxArgs,
   type SandboxView,
 } from "../../../../../core/tools/sandbox/_bwrap_args.ts";
-import { DEFAULT_SANDBOX_LIMITS } from "../../../../../core/tools/sandbox/mod.ts";
+import { execInner } from "../../../../../core/tools/sandbox/_exec_init.ts";
+import {
+  addressSpaceBytes,
+  DEFAULT_SANDBOX_LIMITS,
+} from "../../../../../core/tools/sandbox/mod.ts";
 
 const VIEW: SandboxView = {
   system: [{ path: "/bin", link: "usr/bin" }, { path: "/lib64", link: null }],
   workspace: "/home/me/.kafclaw/workspace",
   etcDir: "/tmp/state/etc",
-  protectGit: false,
+  readOnly: [],
   deno: null,
   tmpBytes: 1024,
   cwd: [],
@@ -42,7 +45,7 @@ Deno.test("the sandbox unshares every namespace, never shares the network, and l
 });
 
 Deno.test("the workspace is the only writable bind; system folders and /etc are read-only", () => {
-  const args = sandboxArgs({ ...VIEW, protectGit: true, deno: "/opt/deno" });
+  const args = sandboxArgs({ ...VIEW, readOnly: [".git"], deno: "/opt/deno" });
   assert.deepEqual(operands(args, "--bind", 2), [[VIEW.workspace, "/work"]]);
   assert.ok(!args.includes("--dev-bind"));
   const readOnly = operands(args, "--ro-bind", 2).map(([, to]) => to);
@@ -58,6 +61,19 @@ Deno.test("the workspace is the only writable bind; system folders and /etc are 
   ]);
   assert.deepEqual(operands(args, "--symlink", 2), [["usr/bin", "/bin"]]);
   assert.ok(operands(args, "--ro-bind-try", 2).every(([from, to]) => from === to));
+});
+
+Deno.test("protected paths are bound read-only over the workspace, parents first", () => {
+  const args = sandboxArgs({ ...VIEW, readOnly: ["a/b/.git", ".envrc", "a/.vscode"] });
+  const readOnly = operands(args, "--ro-bind", 2).filter(([, to]) => to?.startsWith("/work"));
+  assert.deepEqual(readOnly, [
+    [`${VIEW.workspace}/.envrc`, "/work/.envrc"],
+    [`${VIEW.workspace}/a/.vscode`, "/work/a/.vscode"],
+    [`${VIEW.workspace}/a/b/.git`, "/work/a/b/.git"],
+  ]);
+  const whole = sandboxArgs({ ...VIEW, readOnly: [""] });
+  assert.deepEqual(operands(whole, "--bind", 2), []);
+  assert.ok(operands(whole, "--ro-bind", 2).some(([, to]) => to === "/work"));
 });
 
 Deno.test("/tmp and /dev/shm are sized tmpfs; /proc and /dev are fresh", () => {
@@ -120,20 +136,28 @@ Deno.test("limits become prlimit arguments, CPU capped by the call's time limit"
   const inner = execInner("echo hi", {
     limits: DEFAULT_SANDBOX_LIMITS,
     timeoutMs: 2500,
-    gitGuard: null,
+    binds: [],
   });
   assert.ok(inner.includes("--cpu=4"));
-  assert.ok(inner.includes(`--as=${DEFAULT_SANDBOX_LIMITS.memoryBytes}`));
   assert.deepEqual(inner.slice(-3), ["/bin/sh", "-c", "echo hi"]);
 });
 
-Deno.test("with a protected .git, the command runs only after checking its device and inode", () => {
+Deno.test("each process gets its share of the command's memory as address space", () => {
+  const limits = { ...DEFAULT_SANDBOX_LIMITS, processes: 16, memoryBytes: 4 * 1024 ** 3 };
+  assert.equal(addressSpaceBytes(limits), 256 * 1024 ** 2);
+  const inner = execInner("true", { limits, timeoutMs: 1000, binds: [] });
+  assert.ok(inner.includes(`--as=${256 * 1024 ** 2}`), inner.join(" "));
+  assert.ok(inner.includes("--nproc=16"));
+});
+
+Deno.test("the first process checks every protected bind's device and inode, then runs", () => {
   const inner = execInner("echo hi", {
     limits: DEFAULT_SANDBOX_LIMITS,
     timeoutMs: 1000,
-    gitGuard: "12:34",
+    binds: [{ path: ".git", id: "12:34" }, { path: "b", id: "5:6", check: "b/HEAD" }],
   });
-  assert.equal(inner[0], "/bin/sh");
-  assert.match(inner[2] ?? "", /stat -c %d:%i \/work\/\.git\)" = "12:34" \]/);
+  assert.equal(inner[0], "bash");
+  const args = inner.slice(4);
+  assert.deepEqual(args.slice(0, 5), ["1000", "12:34 5:6", "2", "/work/.git", "/work/b/HEAD"]);
   assert.deepEqual(inner.slice(-3), ["/bin/sh", "-c", "echo hi"]);
 });

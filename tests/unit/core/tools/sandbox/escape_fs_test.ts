@@ -5,10 +5,9 @@
  * outside /work, so even the sandbox's own system folders are out of reach.
  */
 import assert from "node:assert/strict";
-import { makeHome, recorded, refused, run, withSandbox } from "./_fixture.ts";
+import { makeHome, quote, recorded, refused, run, withSandbox } from "./_fixture.ts";
 
 const home = await makeHome();
-const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 const MAX = { maxBytes: 1 << 20 };
 
 Deno.test("read_file of absolute host paths reads inside the workspace, never the host", async () => {
@@ -139,7 +138,7 @@ Deno.test("write_file cannot plant a git hook or rewrite .git", async () => {
   await withSandbox(home, async (sandbox) => {
     for (const path of [".git/hooks/pre-commit", ".git/config", "./.git/HEAD", "a/../.git/x"]) {
       const error = await refused(home, sandbox.fs.writeText(path, "evil"), "protected");
-      assert.match(error.message, /\.git is read-only to tools/);
+      assert.match(error.message, /"\.git" runs code when the owner uses the workspace/);
     }
     await run(home, sandbox, "ln -s .git g");
     await refused(home, sandbox.fs.writeText("g/hooks/post-checkout", "evil"), "protected");
@@ -153,13 +152,16 @@ Deno.test("write_file cannot plant a git hook or rewrite .git", async () => {
   });
 });
 
-Deno.test("a .git link planted by a command leads nowhere", async () => {
+Deno.test("a .git link planted by a command leads nowhere, and is set aside", async () => {
   await withSandbox(home, async (sandbox) => {
-    await run(home, sandbox, `ln -s ${quote(home.dir)} .git`);
-    const result = await run(home, sandbox, "ls .git/; cat .git/canary.txt");
-    assert.match(result.stderr, /No such file/);
-    await refused(home, sandbox.fs.readText(".git/canary.txt", MAX), "outside");
+    const planted = await run(home, sandbox, `ln -s ${quote(home.dir)} .git; ls .git/`);
+    assert.match(planted.stderr, /No such file/);
+    assert.equal(planted.setAside?.length, 1);
+    const [aside = ""] = planted.setAside ?? [];
+    assert.match(aside, /^\.git\.kafclaw-disabled-[0-9a-f]{6}$/);
+    await refused(home, sandbox.fs.readText(`${aside}/canary.txt`, MAX), "outside");
     await refused(home, sandbox.fs.writeText(".git/hooks/pre-commit", "x"), "protected");
+    assert.equal((await Deno.lstat(`${sandbox.workspace}/${aside}`)).isSymlink, true);
   });
 });
 

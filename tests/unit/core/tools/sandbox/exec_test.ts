@@ -6,7 +6,8 @@ import {
   type Sandbox,
   SandboxError,
 } from "../../../../../core/tools/sandbox/mod.ts";
-import { dropArgs, execInner, sandboxArgs } from "../../../../../core/tools/sandbox/_bwrap_args.ts";
+import { dropArgs, sandboxArgs } from "../../../../../core/tools/sandbox/_bwrap_args.ts";
+import { execInner } from "../../../../../core/tools/sandbox/_exec_init.ts";
 import {
   gitGuard,
   systemLayout,
@@ -103,19 +104,16 @@ Deno.test("output past maxOutputBytes is cut on a character boundary", async () 
   });
 });
 
-Deno.test("commands in one sandbox run side by side", async () => {
+Deno.test("commands in one sandbox run one at a time, in the order they came", async () => {
   await withSandbox(async (sandbox) => {
-    // Each command waits until all four have started: one at a time, the first would time out.
-    const results = await Promise.all(
-      [1, 2, 3, 4].map((n) =>
-        sandbox.exec(
-          `touch started-${n}; until [ "$(ls started-* | wc -l)" -eq 4 ]; do sleep 0.05; done; ` +
-            `echo ${n}`,
-          LIMITS,
-        )
-      ),
-    );
-    assert.deepEqual(results.map((r) => r.stdout), ["1\n", "2\n", "3\n", "4\n"]);
+    // Each checks that no other is running, then leaves a mark; side by side, one would see
+    // another's `running` file.
+    const step = (n: number) =>
+      `[ -e running ] && echo overlap; touch running; echo ${n} >> order; sleep 0.2; rm running`;
+    const results = await Promise.all([1, 2, 3].map((n) => sandbox.exec(step(n), LIMITS)));
+    assert.deepEqual(results.map((r) => r.stdout), ["", "", ""]);
+    const order = await sandbox.exec("cat order", LIMITS);
+    assert.equal(order.stdout, "1\n2\n3\n");
   });
 });
 
@@ -131,16 +129,17 @@ Deno.test("close kills the commands still running; exec after close is refused",
   });
 });
 
-Deno.test("a command does not run when .git is not the folder the host checked", async () => {
+Deno.test("a command does not run when a protected bind is not what the host checked", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kafclaw-guard-" });
   try {
     await Deno.mkdir(`${dir}/ws/.git`, { recursive: true });
     await writeSandboxEtc(`${dir}/etc`);
+    const system = await systemLayout();
     const view = {
-      system: await systemLayout(),
+      system,
       workspace: `${dir}/ws`,
       etcDir: `${dir}/etc`,
-      protectGit: true,
+      readOnly: [".git"],
       deno: null,
       tmpBytes: 1 << 20,
       cwd: [],
@@ -152,14 +151,14 @@ Deno.test("a command does not run when .git is not the folder the host checked",
     }
     const stage = root ? dropArgs(view, { uid: 65534, gid: 65534 }) : [];
     const guard = await gitGuard(`${dir}/ws`);
-    for (const [seen, expected] of [[guard, 0], ["1:2", 125]] as const) {
+    for (const [seen, expected] of [[guard ?? "", 0], ["1:2", 125]] as const) {
       const inner = execInner("true", {
         limits: DEFAULT_SANDBOX_LIMITS,
         timeoutMs: 5000,
-        gitGuard: seen,
+        binds: [{ path: ".git", id: seen }],
       });
       const output = await new Deno.Command("bwrap", {
-        args: [...stage, ...sandboxArgs(view), ...inner],
+        args: [...stage, ...sandboxArgs(view), "--as-pid-1", ...inner],
       }).output();
       assert.equal(output.code, expected, new TextDecoder().decode(output.stderr));
     }

@@ -33,6 +33,10 @@ Deno.test("probe failures name the cause and the fix", async () => {
     "Cannot start bubblewrap: bwrap: execvp prlimit: No such file or directory",
   );
   assert.match(prlimit.hint ?? "", /util-linux/);
+  const bash = await explainFailure(
+    "Cannot start bubblewrap: bwrap: execvp bash: No such file or directory",
+  );
+  assert.match(bash.hint ?? "", /^Install bash/);
 });
 
 Deno.test("openSandbox creates a missing workspace 0700 and refuses a file", async () => {

@@ -85,6 +85,7 @@ Deno.test({
   const times = `${info.mtime?.getTime()} ${info.ctime?.getTime()}`;
   assert.ok(inputs.includes(`bwrap ${path} ${info.dev}:${info.ino} ${info.size} ${times}`));
   assert.ok(inputs.includes(`kernel ${Deno.osRelease()}`));
+  assert.match(inputs, /^check exec as pid 1 \(bash\), seccomp on stdin$/m);
   assert.notEqual(await probeInputs("/w", 1001), inputs, "the uid counts");
   assert.notEqual(await probeInputs("/w2", 1000), inputs, "the workspace counts");
   assert.equal(await probeInputs("/w", null), undefined);
