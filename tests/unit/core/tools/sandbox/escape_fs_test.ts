@@ -10,7 +10,7 @@ import { makeHome, quote, recorded, refused, run, withSandbox } from "./_fixture
 const home = await makeHome();
 const MAX = { maxBytes: 1 << 20 };
 
-Deno.test("read_file of absolute host paths reads inside the workspace, never the host", async () => {
+Deno.test("sandbox, files: read_file of absolute host paths reads inside the workspace, never the host", async () => {
   await withSandbox(home, async (sandbox) => {
     for (const path of ["/etc/passwd", "/etc/shadow", "/root/.bashrc", home.canaryFile]) {
       await refused(home, sandbox.fs.readText(path, MAX), "not_found");
@@ -19,7 +19,7 @@ Deno.test("read_file of absolute host paths reads inside the workspace, never th
   });
 });
 
-Deno.test("`..` that leaves the workspace is refused, whatever it is wrapped in", async () => {
+Deno.test("sandbox, files: `..` that leaves the workspace is refused, whatever it is wrapped in", async () => {
   await withSandbox(home, async (sandbox) => {
     for (
       const path of ["../canary.txt", "a/../../canary.txt", "./../../..", "/..", "x/./../../y"]
@@ -36,7 +36,7 @@ Deno.test("`..` that leaves the workspace is refused, whatever it is wrapped in"
   });
 });
 
-Deno.test("percent-encoded and odd paths are names, not escapes", async () => {
+Deno.test("sandbox, files: percent-encoded and odd paths are names, not escapes", async () => {
   await withSandbox(home, async (sandbox) => {
     for (const path of ["%2e%2e/canary.txt", "..%2fcanary.txt", "%2E%2E%2F%2E%2E%2Fetc", "..\\x"]) {
       await refused(home, sandbox.fs.readText(path, MAX), "not_found");
@@ -47,7 +47,7 @@ Deno.test("percent-encoded and odd paths are names, not escapes", async () => {
   });
 });
 
-Deno.test("links planted by exec to host files resolve to nothing", async () => {
+Deno.test("sandbox, files: links planted by exec to host files resolve to nothing", async () => {
   await withSandbox(home, async (sandbox) => {
     const relativeKey = `../${home.identityKey.slice(home.dir.length + 1)}`;
     await run(
@@ -65,7 +65,7 @@ Deno.test("links planted by exec to host files resolve to nothing", async () => 
   });
 });
 
-Deno.test("readBytes and writeBytes do not follow links planted by exec either", async () => {
+Deno.test("sandbox, files: readBytes and writeBytes do not follow links planted by exec either", async () => {
   await withSandbox(home, async (sandbox) => {
     await run(
       home,
@@ -86,7 +86,7 @@ Deno.test("readBytes and writeBytes do not follow links planted by exec either",
   });
 });
 
-Deno.test("links found in the workspace (a checkout) are refused the same way", async () => {
+Deno.test("sandbox, files: links found in the workspace (a checkout) are refused the same way", async () => {
   await withSandbox(home, async (sandbox) => {
     for (const link of ["canary", "key", "dir"]) {
       await refused(home, sandbox.fs.readText(link, MAX), "outside");
@@ -104,7 +104,7 @@ Deno.test("links found in the workspace (a checkout) are refused the same way", 
   });
 });
 
-Deno.test("links to the sandbox's own system folders are refused by the real-path check", async () => {
+Deno.test("sandbox, files: links to the sandbox's own system folders are refused by the real-path check", async () => {
   await withSandbox(home, async (sandbox) => {
     await run(
       home,
@@ -124,7 +124,7 @@ Deno.test("links to the sandbox's own system folders are refused by the real-pat
   });
 });
 
-Deno.test("a hard link made by exec can only point at workspace files", async () => {
+Deno.test("sandbox, files: a hard link made by exec can only point at workspace files", async () => {
   await withSandbox(home, async (sandbox) => {
     await sandbox.fs.writeText("own.txt", "own");
     const result = await run(home, sandbox, `ln ${quote(home.canaryFile)} hl; ln own.txt hl2; ls`);
@@ -134,7 +134,7 @@ Deno.test("a hard link made by exec can only point at workspace files", async ()
   });
 });
 
-Deno.test("write_file cannot plant a git hook or rewrite .git", async () => {
+Deno.test("class 3, planted files that run code: write_file cannot plant a git hook or rewrite .git", async () => {
   await withSandbox(home, async (sandbox) => {
     for (const path of [".git/hooks/pre-commit", ".git/config", "./.git/HEAD", "a/../.git/x"]) {
       const error = await refused(home, sandbox.fs.writeText(path, "evil"), "protected");
@@ -152,7 +152,7 @@ Deno.test("write_file cannot plant a git hook or rewrite .git", async () => {
   });
 });
 
-Deno.test("a .git link planted by a command leads nowhere, and is set aside", async () => {
+Deno.test("class 3, planted files that run code: a .git link planted by a command leads nowhere, and is set aside", async () => {
   await withSandbox(home, async (sandbox) => {
     const planted = await run(home, sandbox, `ln -s ${quote(home.dir)} .git; ls .git/`);
     assert.match(planted.stderr, /No such file/);
@@ -165,7 +165,7 @@ Deno.test("a .git link planted by a command leads nowhere, and is set aside", as
   });
 });
 
-Deno.test("special files cannot stall the file tools", async () => {
+Deno.test("sandbox, files: special files cannot stall the file tools", async () => {
   await withSandbox(home, async (sandbox) => {
     await run(home, sandbox, "mkfifo fifo; ln -s /dev/zero zero; ln -s /dev/tty tty");
     await refused(home, sandbox.fs.readText("fifo", MAX), "wrong_kind");
@@ -180,7 +180,7 @@ Deno.test("special files cannot stall the file tools", async () => {
   });
 });
 
-Deno.test("list of / is the workspace, not the host's root", async () => {
+Deno.test("sandbox, files: list of / is the workspace, not the host's root", async () => {
   await withSandbox(home, async (sandbox) => {
     await sandbox.fs.writeText("a.txt", "a");
     const root = await recorded(home, sandbox.fs.list("/"));
@@ -189,7 +189,7 @@ Deno.test("list of / is the workspace, not the host's root", async () => {
   });
 });
 
-Deno.test("no file-tool result contained the canary", async () => {
+Deno.test("sandbox, secrets: no file-tool result contained the canary", async () => {
   try {
     assert.ok(home.seen.length > 50, `only ${home.seen.length} results were recorded`);
     for (const text of home.seen) assert.ok(!text.includes(home.canary), text.slice(0, 300));

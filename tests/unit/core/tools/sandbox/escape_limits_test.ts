@@ -7,7 +7,7 @@ import { alive, makeHome, processesWith, run, withSandbox } from "./_fixture.ts"
 
 const home = await makeHome();
 
-Deno.test("a fork bomb is bounded by the process limit and the call returns", async () => {
+Deno.test("sandbox, limits: a fork bomb is bounded by the process limit and the call returns", async () => {
   const marker = `bomb${crypto.randomUUID().slice(0, 8)}`;
   await withSandbox(home, async (sandbox) => {
     const started = performance.now();
@@ -22,7 +22,7 @@ Deno.test("a fork bomb is bounded by the process limit and the call returns", as
   assert.ok(after.success, "the host can still start processes");
 });
 
-Deno.test("a command cannot have more processes than the limit", async () => {
+Deno.test("sandbox, limits: a command cannot have more processes than the limit", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -36,7 +36,7 @@ Deno.test("a command cannot have more processes than the limit", async () => {
   });
 });
 
-Deno.test("the classic :(){ :|:& };: fork bomb returns too", async () => {
+Deno.test("sandbox, limits: the classic :(){ :|:& };: fork bomb returns too", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(home, sandbox, ":(){ :|:& };:", {
       timeoutMs: 1500,
@@ -46,7 +46,7 @@ Deno.test("the classic :(){ :|:& };: fork bomb returns too", async () => {
   });
 });
 
-Deno.test("a CPU burner hits the time limit, and its processes are gone", async () => {
+Deno.test("sandbox, limits: a CPU burner hits the time limit, and its processes are gone", async () => {
   const marker = `burn${crypto.randomUUID().slice(0, 8)}`;
   await withSandbox(home, async (sandbox) => {
     const started = performance.now();
@@ -65,7 +65,7 @@ Deno.test("a CPU burner hits the time limit, and its processes are gone", async 
   assert.deepEqual(await processesWith(marker), []);
 });
 
-Deno.test("an output flood is cut at maxOutputBytes and says so", async () => {
+Deno.test("sandbox, limits: an output flood is cut at maxOutputBytes and says so", async () => {
   await withSandbox(home, async (sandbox) => {
     const cut = await run(home, sandbox, "yes kafclaw | head -c 5000000; echo done >&2", {
       maxOutputBytes: 1000,
@@ -79,7 +79,7 @@ Deno.test("an output flood is cut at maxOutputBytes and says so", async () => {
   });
 });
 
-Deno.test("filling /tmp and /dev/shm fails with ENOSPC inside and costs the host nothing", async () => {
+Deno.test("sandbox, limits: filling /tmp and /dev/shm fails with ENOSPC inside and costs the host nothing", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -90,7 +90,7 @@ Deno.test("filling /tmp and /dev/shm fails with ENOSPC inside and costs the host
   });
 });
 
-Deno.test("a file larger than the file size limit cannot be written", async () => {
+Deno.test("sandbox, limits: a file larger than the file size limit cannot be written", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -101,7 +101,7 @@ Deno.test("a file larger than the file size limit cannot be written", async () =
   }, { limits: { fileSizeBytes: 1048576 } });
 });
 
-Deno.test("kill -9 -1 inside does not reach the host's processes", async () => {
+Deno.test("sandbox, processes: kill -9 -1 inside does not reach the host's processes", async () => {
   const host = new Deno.Command("sleep", { args: ["30"] }).spawn();
   try {
     await withSandbox(home, async (sandbox) => {
@@ -115,7 +115,7 @@ Deno.test("kill -9 -1 inside does not reach the host's processes", async () => {
   }
 });
 
-Deno.test("host processes are invisible: no pid, no environ, no ptrace target", async () => {
+Deno.test("sandbox, processes: host processes are invisible: no pid, no environ, no ptrace target", async () => {
   const host = Deno.pid;
   await withSandbox(home, async (sandbox) => {
     const result = await run(
@@ -139,7 +139,7 @@ Deno.test("host processes are invisible: no pid, no environ, no ptrace target", 
   });
 });
 
-Deno.test("the sandbox's processes run as an unprivileged host uid", async () => {
+Deno.test("sandbox, processes: the sandbox's processes run as an unprivileged host uid", async () => {
   const marker = `uid${crypto.randomUUID().slice(0, 8)}`;
   await withSandbox(home, async (sandbox) => {
     const running = run(home, sandbox, `sleep 5; : ${marker}`, { timeoutMs: 1500 });
@@ -154,7 +154,7 @@ Deno.test("the sandbox's processes run as an unprivileged host uid", async () =>
   });
 });
 
-Deno.test("reading devices, kernel memory and block devices fails", async () => {
+Deno.test("sandbox, files: reading devices, kernel memory and block devices fails", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -165,7 +165,7 @@ Deno.test("reading devices, kernel memory and block devices fails", async () => 
   });
 });
 
-Deno.test("no limits test output contained the canary", async () => {
+Deno.test("sandbox, secrets: no limits test output contained the canary", async () => {
   try {
     for (const text of home.seen) assert.ok(!text.includes(home.canary), text.slice(0, 300));
   } finally {

@@ -13,7 +13,7 @@ const SANDBOX_TOP = new Set(
 );
 const relativeToWorkspace = (path: string) => `../${path.slice(home.dir.length + 1)}`;
 
-Deno.test("exec sees the sandbox's own /etc/passwd, not the host's", async () => {
+Deno.test("sandbox, files: exec sees the sandbox's own /etc/passwd, not the host's", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(home, sandbox, "cat /etc/passwd; ls /etc");
     assert.match(result.stdout, /^sandbox:x:65534:65534:/m);
@@ -22,7 +22,7 @@ Deno.test("exec sees the sandbox's own /etc/passwd, not the host's", async () =>
   });
 });
 
-Deno.test("exec cannot reach /root, the host home or the host canary by absolute path", async () => {
+Deno.test("sandbox, files: exec cannot reach /root, the host home or the host canary by absolute path", async () => {
   await withSandbox(home, async (sandbox) => {
     for (const path of ["/root", home.dir, home.canaryFile, home.identityKey, "/etc/shadow"]) {
       const result = await run(home, sandbox, `ls -la ${quote(path)}; cat ${quote(path)}`);
@@ -31,7 +31,7 @@ Deno.test("exec cannot reach /root, the host home or the host canary by absolute
   });
 });
 
-Deno.test("exec cannot climb out with .. from /work or /tmp", async () => {
+Deno.test("sandbox, files: exec cannot climb out with .. from /work or /tmp", async () => {
   await withSandbox(home, async (sandbox) => {
     const relative = relativeToWorkspace(home.canaryFile);
     const result = await run(
@@ -46,7 +46,7 @@ Deno.test("exec cannot climb out with .. from /work or /tmp", async () => {
   });
 });
 
-Deno.test("shell chaining, substitution and env sh -c all run inside the box", async () => {
+Deno.test("sandbox, processes: shell chaining, substitution and env sh -c all run inside the box", async () => {
   await withSandbox(home, async (sandbox) => {
     const target = quote(home.canaryFile);
     for (
@@ -72,7 +72,7 @@ Deno.test("shell chaining, substitution and env sh -c all run inside the box", a
   });
 });
 
-Deno.test("exec gets a clean environment: no secrets of the parent", async () => {
+Deno.test("sandbox, secrets: exec gets a clean environment: no secrets of the parent", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(home, sandbox, "env; echo ---; tr '\\0' '\\n' < /proc/1/environ");
     for (const [name, value] of Object.entries(home.secrets)) {
@@ -84,7 +84,7 @@ Deno.test("exec gets a clean environment: no secrets of the parent", async () =>
   });
 });
 
-Deno.test("exec cannot write outside the workspace", async () => {
+Deno.test("sandbox, files: exec cannot write outside the workspace", async () => {
   await withSandbox(home, async (sandbox) => {
     const attempts = [
       "echo x > /tmp/../host-canary",
@@ -103,7 +103,7 @@ Deno.test("exec cannot write outside the workspace", async () => {
   });
 });
 
-Deno.test("exec cannot edit a soul file or the identity key", async () => {
+Deno.test("sandbox, files: exec cannot edit a soul file or the identity key", async () => {
   await withSandbox(home, async (sandbox) => {
     const before = await Deno.readTextFile(home.soulFile);
     const result = await run(
@@ -119,7 +119,7 @@ Deno.test("exec cannot edit a soul file or the identity key", async () => {
   });
 });
 
-Deno.test("exec cannot plant a git hook: .git is read-only inside", async () => {
+Deno.test("class 3, planted files that run code: exec cannot plant a git hook: .git is read-only inside", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -140,7 +140,7 @@ Deno.test("exec cannot plant a git hook: .git is read-only inside", async () => 
   });
 });
 
-Deno.test("exec cannot reach the host's loopback, nor any network", async () => {
+Deno.test("sandbox, network: exec cannot reach the host's loopback, nor any network", async () => {
   await using server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () => new Response(`reached ${home.canary}`),
@@ -161,7 +161,7 @@ Deno.test("exec cannot reach the host's loopback, nor any network", async () => 
   });
 });
 
-Deno.test("exec cannot create a nested user namespace", async () => {
+Deno.test("sandbox, namespaces: exec cannot create a nested user namespace", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -172,7 +172,7 @@ Deno.test("exec cannot create a nested user namespace", async () => {
   });
 });
 
-Deno.test("exec cannot mount, chroot or use capabilities", async () => {
+Deno.test("sandbox, namespaces: exec cannot mount, chroot or use capabilities", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -186,7 +186,7 @@ Deno.test("exec cannot mount, chroot or use capabilities", async () => {
   });
 });
 
-Deno.test("/proc/self/root and /proc/1/root lead to the sandbox's root, not the host's", async () => {
+Deno.test("sandbox, namespaces: /proc/self/root and /proc/1/root lead to the sandbox's root, not the host's", async () => {
   await withSandbox(home, async (sandbox) => {
     const target = quote(home.canaryFile);
     const result = await run(
@@ -201,7 +201,7 @@ Deno.test("/proc/self/root and /proc/1/root lead to the sandbox's root, not the 
   });
 });
 
-Deno.test("exec cannot make a hard link to a host file", async () => {
+Deno.test("sandbox, files: exec cannot make a hard link to a host file", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -213,7 +213,7 @@ Deno.test("exec cannot make a hard link to a host file", async () => {
   });
 });
 
-Deno.test("exec cannot find the identity key anywhere in its view", async () => {
+Deno.test("sandbox, secrets: exec cannot find the identity key anywhere in its view", async () => {
   await withSandbox(home, async (sandbox) => {
     const result = await run(
       home,
@@ -225,7 +225,7 @@ Deno.test("exec cannot find the identity key anywhere in its view", async () => 
   });
 });
 
-Deno.test("no exec output ever contained the canary or a secret", async () => {
+Deno.test("sandbox, secrets: no exec output ever contained the canary or a secret", async () => {
   try {
     assert.ok(home.seen.length > 40, `only ${home.seen.length} results were recorded`);
     for (const text of home.seen) {

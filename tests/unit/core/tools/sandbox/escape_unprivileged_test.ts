@@ -55,7 +55,8 @@ async function denoForNobody(scratch: string): Promise<string> {
 }
 
 Deno.test({
-  name: "the escape suite holds when the agent runs as an unprivileged user (uid 65534)",
+  name:
+    "sandbox, every class: the escape suite holds when the agent runs as an unprivileged user (uid 65534)",
   ignore: AS_NOBODY || Deno.build.os !== "linux" || Deno.uid() !== 0,
   async fn() {
     const scratch = await Deno.makeTempDir({ prefix: "kafclaw-nobody-" });
