@@ -59,7 +59,7 @@ Deno.test({
   name: "on a full disk a timeline with an empty WAL is checked, and a damaged one found so",
   ignore: !TMPFS,
   async fn() {
-    // Room for two written timelines and their WAL files before the disk is filled.
+    // room for both timelines and the WAL of the second before the disk is filled
     await using disk = (await smallDisk(4096))!;
     const healthy = `${disk.path}/timeline.db`;
     const damaged = `${disk.path}/damaged.db`;
