@@ -1,0 +1,167 @@
+/**
+ * The foreign agents of tests/interop, run against the real broker: a group with its topics, an
+ * owner key made here, certificates issued with core/protocol, the agents as child processes, and
+ * a Deno requester that sends requests and reads every record the group's streams carry.
+ */
+import {
+  agentConsumerGroup,
+  type CertificateBundle,
+  encodeBase64Url,
+  exportPublicKey,
+  issueCertificate,
+  keyPairFromSeed,
+  type Signer,
+  signRecord,
+  topicsFor,
+  topicSpecs,
+} from "../../../core/protocol/mod.ts";
+import { type InboundRecord, KafkaTransport } from "../../../core/transport/mod.ts";
+import { testBrokers } from "../../_support/broker.ts";
+import { Child } from "../../_support/child.ts";
+import { uniqueName } from "../../_support/wait.ts";
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+const INTEROP = `${ROOT}tests/interop/`;
+
+/** The Python interpreter (of the venv) and the Go agent's binary that tests/interop/setup.sh made. */
+export async function foreignRuntimes(): Promise<{ python: string; goAgent: string }> {
+  const out = await new Deno.Command(`${INTEROP}setup.sh`, { stdout: "piped", stderr: "piped" })
+    .output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  if (!out.success) throw new Error(`tests/interop/setup.sh failed: ${text(out.stderr)}`);
+  const [python, goAgent] = text(out.stdout).trim().split("\n");
+  return { python: python!, goAgent: goAgent! };
+}
+
+/** A member's keys and certificate, as files a foreign agent reads. */
+export interface Member {
+  readonly id: string;
+  readonly signer: Signer & { readonly certificate: CertificateBundle };
+  readonly seedFile: string;
+  readonly certFile: string;
+}
+
+/** A group on the real broker with its topics and an owner key, and a Deno requester in it. */
+export class Group implements AsyncDisposable {
+  readonly name = uniqueName("interop");
+  readonly topics = topicsFor(this.name);
+  readonly brokers = testBrokers();
+  readonly transport = new KafkaTransport({ brokers: this.brokers, clientId: "kafclaw-interop" });
+  /** Every record read from the group's announce, heartbeat, status and response topics. */
+  readonly seen: InboundRecord[] = [];
+  readonly children: Child[] = [];
+  readonly dir = Deno.makeTempDirSync({ prefix: "kafclaw-interop-" });
+  ownerKey!: CryptoKeyPair;
+  ownerPublic!: string;
+  #closers: (() => Promise<void>)[] = [];
+
+  /** Creates the topics and starts reading the streams from their beginning. */
+  async start(): Promise<this> {
+    this.ownerKey = await crypto.subtle.generateKey("Ed25519", true, [
+      "sign",
+      "verify",
+    ]) as CryptoKeyPair;
+    this.ownerPublic = await exportPublicKey(this.ownerKey.publicKey);
+    await this.transport.createTopics(topicSpecs(this.name));
+    const { announce, heartbeats, tasksStatus, responses } = this.topics;
+    const sub = await this.transport.subscribe({
+      kind: "stream",
+      topics: [announce, heartbeats, tasksStatus, responses],
+      groupId: agentConsumerGroup(this.name, "deno-observer"),
+      fromBeginning: true,
+      handler: (record) => void this.seen.push(record),
+    });
+    this.#closers.push(() => sub.close());
+    return this;
+  }
+
+  /** A member whose certificate the owner issued; `notAfter` defaults to a day from now. */
+  async admit(id: string, options: { notAfter?: string } = {}): Promise<Member> {
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    const keys = await keyPairFromSeed(seed);
+    const certificate = await issueCertificate({
+      agent_id: id,
+      public_key: await exportPublicKey(keys.publicKey),
+      zones: ["public"],
+      vouched: false,
+      issuer: false,
+      not_after: options.notAfter ?? new Date(Date.now() + 86_400_000).toISOString(),
+      issuer_id: "owner",
+    }, this.ownerKey.privateKey);
+    const seedFile = `${this.dir}/${id}.seed`;
+    const certFile = `${this.dir}/${id}.cert.json`;
+    await Deno.writeFile(seedFile, seed, { mode: 0o600 });
+    await Deno.writeTextFile(certFile, JSON.stringify(certificate), { mode: 0o600 });
+    return {
+      id,
+      seedFile,
+      certFile,
+      signer: { keyId: id, privateKey: keys.privateKey, certificate },
+    };
+  }
+
+  /** Starts a foreign agent (`argv` up to its own flags); `member` makes it run signed. */
+  spawn(argv: readonly string[], id: string, member?: Member): Child {
+    const args = [...argv.slice(1), "--brokers", this.brokers.join(","), "--group", this.name];
+    args.push("--id", id);
+    if (member !== undefined) {
+      args.push("--seed-file", member.seedFile, "--cert-file", member.certFile);
+      args.push("--owner-key", this.ownerPublic);
+    }
+    const child = new Child(
+      new Deno.Command(argv[0]!, { args, stdout: "piped", stderr: "piped", stdin: "null" }),
+    );
+    this.children.push(child);
+    return child;
+  }
+
+  /** Sends a request as `from` (signed when it is a member, else open), keyed by its task id. */
+  async request(
+    from: Member | string,
+    taskId: string,
+    extra: Record<string, unknown> = {},
+    options: { tamper?: boolean } = {},
+  ): Promise<void> {
+    const sender = typeof from === "string" ? from : from.id;
+    const value = JSON.stringify({
+      type: "request",
+      correlation_id: taskId,
+      sender_id: sender,
+      timestamp: new Date().toISOString(),
+      protocol: "kafclaw/1",
+      payload: {
+        task_id: taskId,
+        attempt: 1,
+        description: "interop",
+        content: `content of ${taskId}`,
+        requester_id: sender,
+        arbiter: "none",
+        ...extra,
+      },
+    });
+    const record = { topic: this.topics.requests, key: taskId, value };
+    const headers = typeof from === "string"
+      ? undefined
+      : await signRecord(record, from.signer, { attachCertificate: true });
+    if (headers !== undefined && options.tamper === true) {
+      const sig = new Uint8Array(64).fill(7);
+      headers["kc-sig"] = encodeBase64Url(sig);
+    }
+    await this.transport.produce([headers === undefined ? record : { ...record, headers }]);
+  }
+
+  /** The records seen on one topic, their values parsed as JSON. */
+  on(topic: string): { record: InboundRecord; json: Record<string, unknown> }[] {
+    return this.seen.filter((r) => r.topic === topic).map((record) => ({
+      record,
+      json: JSON.parse(new TextDecoder().decode(record.value)),
+    }));
+  }
+
+  async [Symbol.asyncDispose]() {
+    for (const child of this.children) await child[Symbol.asyncDispose]();
+    for (const close of this.#closers) await close();
+    await this.transport.close();
+    await Deno.remove(this.dir, { recursive: true });
+  }
+}
