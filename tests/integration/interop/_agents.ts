@@ -5,6 +5,7 @@
  */
 import {
   agentConsumerGroup,
+  agentInbox,
   type CertificateBundle,
   encodeBase64Url,
   exportPublicKey,
@@ -55,14 +56,14 @@ export class Group implements AsyncDisposable {
   ownerPublic!: string;
   #closers: (() => Promise<void>)[] = [];
 
-  /** Creates the topics and starts reading the streams from their beginning. */
-  async start(): Promise<this> {
+  /** Creates the topics (with the inboxes of `agents`) and starts reading the streams. */
+  async start(agents: readonly string[]): Promise<this> {
     this.ownerKey = await crypto.subtle.generateKey("Ed25519", true, [
       "sign",
       "verify",
     ]) as CryptoKeyPair;
     this.ownerPublic = await exportPublicKey(this.ownerKey.publicKey);
-    await this.transport.createTopics(topicSpecs(this.name));
+    await this.transport.createTopics(topicSpecs(this.name, { agents: [...agents] }));
     const { announce, heartbeats, tasksStatus, responses } = this.topics;
     const sub = await this.transport.subscribe({
       kind: "stream",
@@ -123,31 +124,52 @@ export class Group implements AsyncDisposable {
     options: { tamper?: boolean } = {},
   ): Promise<void> {
     const sender = typeof from === "string" ? from : from.id;
+    const payload = {
+      task_id: taskId,
+      attempt: 1,
+      description: "interop",
+      content: `content of ${taskId}`,
+      requester_id: sender,
+      arbiter: "none",
+      ...extra,
+    };
+    await this.#send(from, [this.topics.requests], "request", payload, options);
+  }
+
+  /** The requester's answer to a claim, `assigned` or `revoked`: to the worker's inbox and the status stream. */
+  async grant(from: Member, taskId: string, worker: string, status: "assigned" | "revoked") {
+    const payload = { task_id: taskId, attempt: 1, worker_id: worker, status, seq: ++this.#seq };
+    const topics = [agentInbox(this.name, worker), this.topics.tasksStatus];
+    await this.#send(from, topics, "task_status", payload);
+  }
+
+  #seq = 0;
+
+  async #send(
+    from: Member | string,
+    topics: readonly string[],
+    type: string,
+    payload: Record<string, unknown> & { task_id: string },
+    options: { tamper?: boolean } = {},
+  ): Promise<void> {
     const value = JSON.stringify({
-      type: "request",
-      correlation_id: taskId,
-      sender_id: sender,
+      type,
+      correlation_id: payload.task_id,
+      sender_id: typeof from === "string" ? from : from.id,
       timestamp: new Date().toISOString(),
       protocol: "kafclaw/1",
-      payload: {
-        task_id: taskId,
-        attempt: 1,
-        description: "interop",
-        content: `content of ${taskId}`,
-        requester_id: sender,
-        arbiter: "none",
-        ...extra,
-      },
+      payload,
     });
-    const record = { topic: this.topics.requests, key: taskId, value };
-    const headers = typeof from === "string"
-      ? undefined
-      : await signRecord(record, from.signer, { attachCertificate: true });
-    if (headers !== undefined && options.tamper === true) {
-      const sig = new Uint8Array(64).fill(7);
-      headers["kc-sig"] = encodeBase64Url(sig);
+    for (const topic of topics) {
+      const record = { topic, key: payload.task_id, value };
+      if (typeof from === "string") {
+        await this.transport.produce([record]);
+        continue;
+      }
+      const headers = await signRecord(record, from.signer, { attachCertificate: true });
+      if (options.tamper === true) headers["kc-sig"] = encodeBase64Url(new Uint8Array(64).fill(7));
+      await this.transport.produce([{ ...record, headers }]);
     }
-    await this.transport.produce([headers === undefined ? record : { ...record, headers }]);
   }
 
   /** The records seen on one topic, their values parsed as JSON. */

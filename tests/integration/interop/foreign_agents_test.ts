@@ -23,16 +23,15 @@ const GO = [goAgent];
 const KCAT = new URL("../../interop/kcat/submit.sh", import.meta.url).pathname;
 const FOREIGN = ["py-worker", "go-worker"];
 
-/** Task ids, one on each partition of the work topic, so that every member of the group gets work. */
+/** Task ids, one on each partition of the work topic in partition order, so that every member of the group gets work. */
 function tasksOnEveryPartition(group: Group, prefix: string): string[] {
   const partitions = topicSpec(group.topics.requests).partitions;
-  const ids = new Map<number, string>();
-  for (let i = 0; ids.size < partitions; i++) {
+  const ids: string[] = [];
+  for (let i = 0; ids.filter(Boolean).length < partitions; i++) {
     const id = `${prefix}-${i}`;
-    const partition = partitionForKey(id, partitions);
-    if (!ids.has(partition)) ids.set(partition, id);
+    ids[partitionForKey(id, partitions)] ??= id;
   }
-  return [...ids.values()];
+  return ids;
 }
 
 /** Waits until both agents have joined and the work queue is split between them. */
@@ -128,7 +127,7 @@ Deno.test(
   "Python and Go agents, signed, share the work queue and every record they send verifies",
   opts,
   async () => {
-    await using group = await new Group().start();
+    await using group = await new Group().start(FOREIGN);
     const requester = await group.admit("deno-req");
     const py = group.spawn(PY, "py-worker", await group.admit("py-worker"));
     const go = group.spawn(GO, "go-worker", await group.admit("go-worker"));
@@ -143,6 +142,50 @@ Deno.test(
             2
         ),
       "two heartbeats from each agent",
+    );
+
+    // With the requester as arbiter, a worker answers only once granted, and never once revoked.
+    // Partitions 0 and 1 (and 2 and 3) go to different members under the roundrobin assignor.
+    const [grantA, grantB, revokeA, revokeB] = tasksOnEveryPartition(group, "grant");
+    const worker = async (task: string) => {
+      const claimedBy = () =>
+        group.on(group.topics.tasksStatus).find((r) =>
+          r.record.key === task && (r.json.payload as { status: string }).status === "claimed"
+        )?.json.sender_id as string | undefined;
+      await waitFor(() => claimedBy() !== undefined, `the claim of ${task}`);
+      const child = claimedBy() === "py-worker" ? py : go;
+      await waitFor(
+        () => child.stdout.includes(`"waiting":${child === py ? " " : ""}"${task}"`),
+        `${task} awaiting its grant`,
+      );
+      return { id: claimedBy()!, child };
+    };
+    for (const task of [grantA!, grantB!, revokeA!, revokeB!]) {
+      await group.request(requester, task, { arbiter: "requester" });
+    }
+    const holders = await Promise.all([grantA!, grantB!, revokeA!, revokeB!].map(worker));
+    assert.deepEqual(holders.map((h) => h.id).sort(), [
+      "go-worker",
+      "go-worker",
+      "py-worker",
+      "py-worker",
+    ]);
+    assert.ok(
+      !group.on(group.topics.responses).some((r) => r.record.key!.startsWith("grant-")),
+      "no answer before the grant",
+    );
+    await group.grant(requester, grantA!, holders[0]!.id, "assigned");
+    await group.grant(requester, grantB!, holders[1]!.id, "assigned");
+    await group.grant(requester, revokeA!, holders[2]!.id, "revoked");
+    await group.grant(requester, revokeB!, holders[3]!.id, "revoked");
+    const granted = await answers(group, [grantA!, grantB!]);
+    assert.deepEqual(
+      granted.map((r) => (r.json.payload as { responder_id: string }).responder_id).sort(),
+      [holders[0]!.id, holders[1]!.id].sort(),
+    );
+    await waitFor(
+      () => (py.stdout + go.stdout).split('"revoked"').length - 1 === 2,
+      "both revocations obeyed",
     );
 
     // A request whose signature is wrong, and one from a member whose certificate expired: refused.
@@ -177,6 +220,11 @@ Deno.test(
       !group.seen.some((r) => r.key === "forged-1" || r.key === "expired-1"),
       "no claim of a bad request",
     );
+    const revoked = [revokeA, revokeB];
+    assert.ok(
+      !group.on(group.topics.responses).some((r) => revoked.includes(r.record.key!)),
+      "no answer after a revocation",
+    );
 
     // A record changed in transit no longer verifies: the agents signed these very bytes.
     const answer = checked.find((c) => c.envelope.type === "response")!.record;
@@ -196,7 +244,7 @@ Deno.test(
   "Python and Go agents in open mode answer a Deno requester and a kcat script",
   opts,
   async () => {
-    await using group = await new Group().start();
+    await using group = await new Group().start(FOREIGN);
     const py = group.spawn(PY, "py-worker");
     const go = group.spawn(GO, "go-worker");
     await bothHoldWork(py, go);

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -47,6 +48,7 @@ var (
 		CertSig string `json:"cert_sig"`
 	}
 	seq       atomic.Int64
+	pending   sync.Map // "<task_id>#<attempt>" -> *envelope, claimed and awaiting the grant
 	startedAt = stamp()
 )
 
@@ -97,6 +99,9 @@ type envelope struct {
 		TargetID   string `json:"target_id"`
 		DeadlineAt string `json:"deadline_at"`
 		Attempt    int    `json:"attempt"`
+		Arbiter    string `json:"arbiter"`
+		Status     string `json:"status"`
+		WorkerID   string `json:"worker_id"`
 		Delegation *struct {
 			Depth int      `json:"depth"`
 			Chain []string `json:"chain"`
@@ -153,35 +158,70 @@ func refusal(e *envelope) string {
 	return ""
 }
 
-func handle(r *kgo.Record) {
+// read: the envelope of a task record, if its shape fits and (signed mode) it verifies.
+func read(r *kgo.Record) *envelope {
 	var e envelope
 	if err := json.Unmarshal(r.Value, &e); err != nil || e.Payload.TaskID == "" {
 		say(map[string]any{"poison": r.Offset})
-		return
-	}
-	if e.Type != "request" || (e.Payload.TargetID != "" && e.Payload.TargetID != *me) {
-		return
+		return nil
 	}
 	if signed() {
 		if err := trusted(r, &e); err != nil {
 			say(map[string]any{"refused": r.Offset, "why": err.Error()})
-			return
+			return nil
 		}
 	}
+	return &e
+}
+
+// handle: a request from the work queue; claim it, then answer it at once or once granted.
+func handle(r *kgo.Record) {
+	e := read(r)
+	if e == nil || e.Type != "request" || (e.Payload.TargetID != "" && e.Payload.TargetID != *me) {
+		return
+	}
 	task, attempt := e.Payload.TaskID, max(e.Payload.Attempt, 1)
-	status := func(s string) map[string]any {
-		return map[string]any{"task_id": task, "attempt": attempt, "worker_id": *me, "status": s, "seq": seq.Add(1)}
-	}
-	send(topic("tasks.status"), task, "task_status", task, status("claimed"))
+	send(topic("tasks.status"), task, "task_status", task, status(task, attempt, "claimed"))
 	check(client.CommitRecords(context.Background(), r))
-	answer := map[string]any{"task_id": task, "attempt": attempt, "responder_id": *me,
-		"content": "go agent " + *me + " read: " + e.Payload.Content, "status": "completed"}
-	if reason := refusal(&e); reason != "" {
-		answer["content"], answer["status"], answer["reason"] = "", "rejected", reason
+	if e.Payload.Arbiter == "requester" { // the requester's grant comes to the inbox
+		pending.Store(fmt.Sprint(task, "#", attempt), e)
+		say(map[string]any{"waiting": task})
+		return
 	}
-	send(topic("responses"), task, "response", task, answer)
-	send(topic("tasks.status"), task, "task_status", task, status(answer["status"].(string)))
-	say(map[string]any{"answered": task, "status": answer["status"]})
+	answer(e, attempt)
+}
+
+// grant: the requester's `assigned` (answer now) or `revoked` (drop it) from the inbox.
+func grant(r *kgo.Record) {
+	s := read(r)
+	if s == nil || s.Type != "task_status" {
+		return
+	}
+	attempt := max(s.Payload.Attempt, 1)
+	e, held := pending.LoadAndDelete(fmt.Sprint(s.Payload.TaskID, "#", attempt))
+	if !held {
+		return
+	} else if s.Payload.Status == "assigned" && s.Payload.WorkerID == *me {
+		answer(e.(*envelope), attempt)
+	} else {
+		say(map[string]any{"revoked": s.Payload.TaskID})
+	}
+}
+
+func status(task string, attempt int, s string) map[string]any {
+	return map[string]any{"task_id": task, "attempt": attempt, "worker_id": *me, "status": s, "seq": seq.Add(1)}
+}
+
+func answer(e *envelope, attempt int) {
+	task := e.Payload.TaskID
+	reply := map[string]any{"task_id": task, "attempt": attempt, "responder_id": *me,
+		"content": "go agent " + *me + " read: " + e.Payload.Content, "status": "completed"}
+	if reason := refusal(e); reason != "" {
+		reply["content"], reply["status"], reply["reason"] = "", "rejected", reason
+	}
+	send(topic("responses"), task, "response", task, reply)
+	send(topic("tasks.status"), task, "task_status", task, status(task, attempt, reply["status"].(string)))
+	say(map[string]any{"answered": task, "status": reply["status"]})
 }
 
 func main() {
@@ -224,10 +264,23 @@ func main() {
 				"heartbeat_interval_ms": *beatMs})
 		}
 	}()
+	inbox, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+		kgo.ConsumerGroup("kafclaw."+*group+"."+*me), kgo.ConsumeTopics(topic("agent."+*me+".inbox")),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	check(err)
+	granting := make(chan struct{})
+	go func() {
+		defer close(granting)
+		for ctx.Err() == nil {
+			inbox.PollFetches(ctx).EachRecord(grant)
+		}
+	}()
 	for ctx.Err() == nil {
 		client.PollFetches(ctx).EachRecord(handle)
 	}
 	<-beating
+	<-granting
+	inbox.Close()
 	send(topic("announce"), "agent:"+*me, "announce", "leave-"+*me, map[string]any{"action": "leave", "identity": identity("leaving")})
 	client.Close()
 	say(map[string]any{"left": *me})

@@ -94,36 +94,64 @@ def refusal(payload):
     return None
 
 
+def read(record):
+    """The envelope of a record, if its shape fits and (signed mode) it verifies; else None."""
+    envelope = json.loads(record.value)
+    if not isinstance(envelope.get("payload"), dict) or "task_id" not in envelope["payload"]:
+        raise ValueError("not a task record")
+    return envelope if not signed or trusted(record, envelope) else None
+
+
 def handle(record):
-    try:
-        envelope = json.loads(record.value)
-        payload = envelope["payload"]
-        task_id = payload["task_id"]
-    except (ValueError, KeyError, TypeError):
-        return print(json.dumps({"poison": record.offset}), flush=True)
-    if envelope.get("type") != "request" or payload.get("target_id", ME) != ME: return
-    if signed and not trusted(record, envelope): return
+    """A request from the work queue: claim it, then answer it at once or once granted."""
+    envelope = read(record)
+    if envelope is None or envelope["type"] != "request": return
+    payload = envelope["payload"]
+    if payload.get("target_id", ME) != ME: return
     attempt = payload.get("attempt", 1)
-    status = {"task_id": task_id, "attempt": attempt, "worker_id": ME}
-    send(topic("tasks.status"), task_id, "task_status", task_id, {**status, "status": "claimed", "seq": next(seq)})
+    status = {"task_id": payload["task_id"], "attempt": attempt, "worker_id": ME}
+    send(topic("tasks.status"), payload["task_id"], "task_status", payload["task_id"],
+         {**status, "status": "claimed", "seq": next(seq)})
     consumer.commit()
-    reason = refusal(payload)
-    answer = {"task_id": task_id, "attempt": attempt, "responder_id": ME,
-              "content": "" if reason else f"python agent {ME} read: {payload['content']}",
-              "status": "rejected" if reason else "completed"}
-    if reason: answer["reason"] = reason
-    send(topic("responses"), task_id, "response", task_id, answer)
-    send(topic("tasks.status"), task_id, "task_status", task_id, {**status, "status": answer["status"], "seq": next(seq)})
-    print(json.dumps({"answered": task_id, "status": answer["status"]}), flush=True)
+    if payload.get("arbiter", "none") == "requester":  # the requester's grant comes to the inbox
+        pending[(payload["task_id"], attempt)] = payload
+        return print(json.dumps({"waiting": payload["task_id"]}), flush=True)
+    answer(payload, attempt)
 
 
-started, stopping = stamp(), []
+def grant(record):
+    """The requester's `assigned` (answer now) or `revoked` (drop it) from the inbox."""
+    envelope = read(record)
+    if envelope is None or envelope["type"] != "task_status": return
+    status = envelope["payload"]
+    payload = pending.pop((status["task_id"], status.get("attempt", 1)), None)
+    if payload is None: return
+    if status["status"] == "assigned" and status["worker_id"] == ME:
+        return answer(payload, status.get("attempt", 1))
+    print(json.dumps({"revoked": status["task_id"]}), flush=True)
+
+
+def answer(payload, attempt):
+    task_id, reason = payload["task_id"], refusal(payload)
+    reply = {"task_id": task_id, "attempt": attempt, "responder_id": ME,
+             "content": "" if reason else f"python agent {ME} read: {payload['content']}",
+             "status": "rejected" if reason else "completed"}
+    if reason: reply["reason"] = reason
+    send(topic("responses"), task_id, "response", task_id, reply)
+    send(topic("tasks.status"), task_id, "task_status", task_id,
+         {"task_id": task_id, "attempt": attempt, "worker_id": ME, "status": reply["status"], "seq": next(seq)})
+    print(json.dumps({"answered": task_id, "status": reply["status"]}), flush=True)
+
+
+started, stopping, pending = stamp(), [], {}
 signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
 signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
 consumer = KafkaConsumer(topic("requests"), bootstrap_servers=args.brokers.split(","),
                          group_id=f"kafclaw.{G}.workers", enable_auto_commit=False,
                          partition_assignment_strategy=[RoundRobinPartitionAssignor],
                          auto_offset_reset="earliest", session_timeout_ms=10000, heartbeat_interval_ms=1000)
+inbox = KafkaConsumer(topic(f"agent.{ME}.inbox"), bootstrap_servers=args.brokers.split(","),
+                      group_id=f"kafclaw.{G}.{ME}", auto_offset_reset="earliest")
 send(topic("announce"), f"agent:{ME}", "announce", f"join-{ME}", {"action": "join", "identity": identity("active")})
 print(json.dumps({"joined": ME, "mode": "signed" if signed else "open"}), flush=True)
 next_beat, assigned = 0.0, None
@@ -133,17 +161,19 @@ while not stopping:
              {"agent_id": ME, "status": "active", "load": {"running": 0, "capacity": 1},
               "skills": [], "heartbeat_interval_ms": args.heartbeat_ms})
         next_beat = time.monotonic() + args.heartbeat_ms / 1000
-    for records in consumer.poll(timeout_ms=200).values():
-        for record in records:
-            try:
-                handle(record)
-            except (AttributeError, KeyError, TypeError, ValueError):  # a payload of the wrong shape
-                print(json.dumps({"poison": record.offset}), flush=True)
+    for source, act in ((consumer, handle), (inbox, grant)):
+        for records in source.poll(timeout_ms=100).values():
+            for record in records:
+                try:
+                    act(record)
+                except (AttributeError, KeyError, TypeError, ValueError):  # not a record of ours
+                    print(json.dumps({"poison": record.offset}), flush=True)
     held = sorted(p.partition for p in consumer.assignment())
     if held != assigned:
         assigned = held
         print(json.dumps({"assigned": held}), flush=True)
 send(topic("announce"), f"agent:{ME}", "announce", f"leave-{ME}", {"action": "leave", "identity": identity("leaving")})
 consumer.close()
+inbox.close()
 producer.close()
 print(json.dumps({"left": ME}), flush=True)
