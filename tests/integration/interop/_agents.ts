@@ -48,7 +48,7 @@ export class Group implements AsyncDisposable {
   readonly topics = topicsFor(this.name);
   readonly brokers = testBrokers();
   readonly transport = new KafkaTransport({ brokers: this.brokers, clientId: "kafclaw-interop" });
-  /** Every record read from the group's announce, heartbeat, status and response topics. */
+  /** Every record read from the group's announce, heartbeat, request, status and response topics. */
   readonly seen: InboundRecord[] = [];
   readonly children: Child[] = [];
   readonly dir = Deno.makeTempDirSync({ prefix: "kafclaw-interop-" });
@@ -64,10 +64,10 @@ export class Group implements AsyncDisposable {
     ]) as CryptoKeyPair;
     this.ownerPublic = await exportPublicKey(this.ownerKey.publicKey);
     await this.transport.createTopics(topicSpecs(this.name, { agents: [...agents] }));
-    const { announce, heartbeats, tasksStatus, responses } = this.topics;
+    const { announce, heartbeats, requests, tasksStatus, responses } = this.topics;
     const sub = await this.transport.subscribe({
       kind: "stream",
-      topics: [announce, heartbeats, tasksStatus, responses],
+      topics: [announce, heartbeats, requests, tasksStatus, responses],
       groupId: agentConsumerGroup(this.name, "deno-observer"),
       fromBeginning: true,
       handler: (record) => void this.seen.push(record),

@@ -14,7 +14,7 @@ import {
 import { type InboundRecord, partitionForKey } from "../../../core/transport/mod.ts";
 import type { Child } from "../../_support/child.ts";
 import { waitFor } from "../../_support/wait.ts";
-import { foreignRuntimes, Group } from "./_agents.ts";
+import { foreignRuntimes, Group, type Member } from "./_agents.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const { python, goAgent } = await foreignRuntimes();
@@ -217,7 +217,7 @@ Deno.test(
     const types = new Set(checked.map((c) => c.envelope.type));
     assert.deepEqual([...types].sort(), ["announce", "heartbeat", "response", "task_status"]);
     assert.ok(
-      !group.seen.some((r) => r.key === "forged-1" || r.key === "expired-1"),
+      !fromForeign(group).some((r) => r.key === "forged-1" || r.key === "expired-1"),
       "no claim of a bad request",
     );
     const revoked = [revokeA, revokeB];
@@ -280,6 +280,42 @@ Deno.test(
 
     for (const { record, verified } of await verifyAll(group, fromForeign(group))) {
       assert.equal(verified.ok || verified.error.code, "unsigned", record.topic);
+    }
+  },
+);
+
+Deno.test(
+  "a Python requester is answered by the Go worker and a Go requester by the Python one, signed",
+  opts,
+  async () => {
+    await using group = await new Group().start(FOREIGN);
+    const pyMember = await group.admit("py-worker");
+    const goMember = await group.admit("go-worker");
+    const asker = (argv: readonly string[], id: string, member: Member) =>
+      group.spawn([...argv, "--ask", `a question from ${id}`], id, member);
+
+    const go = group.spawn(GO, "go-worker", goMember);
+    await go.until(/"assigned":true/);
+    const fromPy = asker(PY, "py-asker", await group.admit("py-asker"));
+    assert.equal(await fromPy.exit(), 0, fromPy.stderr);
+    const pyAnswer = JSON.parse(fromPy.stdout.trim());
+    assert.equal(pyAnswer.sender_id, "go-worker");
+    assert.equal(pyAnswer.payload.content, "go agent go-worker read: a question from py-asker");
+    assert.equal(await go.stop(), 0, go.stderr);
+
+    const py = group.spawn(PY, "py-worker", pyMember);
+    await py.until(/"assigned": \[0, 1, 2/);
+    const fromGo = asker(GO, "go-asker", await group.admit("go-asker"));
+    assert.equal(await fromGo.exit(), 0, fromGo.stderr);
+    const goAnswer = JSON.parse(fromGo.stdout.trim());
+    assert.equal(goAnswer.sender_id, "py-worker");
+    assert.equal(goAnswer.payload.content, "python agent py-worker read: a question from go-asker");
+
+    // The askers' requests verify here too: both signing directions, between two other languages.
+    const askers = group.on(group.topics.requests).map((r) => r.json.sender_id).sort();
+    assert.deepEqual(askers, ["go-asker", "py-asker"]);
+    for (const { record, verified } of await verifyAll(group, group.seen)) {
+      assert.ok(verified.ok, `${record.topic}: ${verified.ok || verified.error.message}`);
     }
   },
 );

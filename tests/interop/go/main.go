@@ -39,6 +39,7 @@ var (
 	certFile = flag.String("cert-file", "", `{"cert", "cert_sig"} issued by the owner`)
 	ownerKey = flag.String("owner-key", "", "the owner's public key, base64url")
 	beatMs   = flag.Int("heartbeat-ms", 1000, "heartbeat interval")
+	ask      = flag.String("ask", "", "only send this request to the group, print the answer and exit")
 	b64      = base64.RawURLEncoding
 	client   *kgo.Client
 	key      ed25519.PrivateKey
@@ -224,6 +225,34 @@ func answer(e *envelope, attempt int) {
 	say(map[string]any{"answered": task, "status": reply["status"]})
 }
 
+// requester: one request on the work queue, its answer read from the responses stream.
+func requester() {
+	var err error
+	client, err = kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+		kgo.ConsumerGroup("kafclaw."+*group+"."+*me), kgo.ConsumeTopics(topic("responses")),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	check(err)
+	task := fmt.Sprintf("go-%s-%d", *me, time.Now().UnixMilli())
+	send(topic("requests"), task, "request", task, map[string]any{"task_id": task, "attempt": 1,
+		"description": "asked from Go", "content": *ask, "requester_id": *me,
+		"delegation": map[string]any{"depth": 0, "chain": []string{}}, "arbiter": "none"})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for ctx.Err() == nil {
+		client.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			if string(r.Key) == task && read(r) != nil {
+				fmt.Println(string(r.Value))
+				cancel()
+			}
+		})
+	}
+	client.Close()
+	if !errors.Is(context.Cause(ctx), context.Canceled) {
+		check(fmt.Errorf("no answer to %s within 60 s", task))
+	}
+}
+
 func main() {
 	flag.Parse()
 	if signed() {
@@ -238,6 +267,10 @@ func main() {
 		owner = o
 	} else { // open mode: an identity still names a public key
 		_, key, _ = ed25519.GenerateKey(nil)
+	}
+	if *ask != "" {
+		requester()
+		return
 	}
 	var err error
 	client, err = kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),

@@ -23,6 +23,7 @@ for flag in ("--brokers", "--group", "--id"):
 for flag in ("--seed-file", "--cert-file", "--owner-key"):
     ap.add_argument(flag)
 ap.add_argument("--heartbeat-ms", type=int, default=1000)
+ap.add_argument("--ask", help="only send this request to the group, print the answer and exit")
 args = ap.parse_args()
 G, ME, SKEW = args.group, args.id, 120.0
 signed = args.seed_file is not None
@@ -143,7 +144,26 @@ def answer(payload, attempt):
     print(json.dumps({"answered": task_id, "status": reply["status"]}), flush=True)
 
 
+def ask(text):
+    """A requester: one request on the work queue, its answer read from the responses stream."""
+    task_id = f"py-{ME}-{int(time.time() * 1000)}"
+    send(topic("requests"), task_id, "request", task_id,
+         {"task_id": task_id, "attempt": 1, "description": "asked from Python", "content": text,
+          "requester_id": ME, "delegation": {"depth": 0, "chain": []}, "arbiter": "none"})
+    responses = KafkaConsumer(topic("responses"), bootstrap_servers=args.brokers.split(","),
+                              group_id=f"kafclaw.{G}.{ME}", auto_offset_reset="earliest")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for records in responses.poll(timeout_ms=200).values():
+            for record in records:
+                if record.key == task_id.encode() and read(record):
+                    print(record.value.decode(), flush=True)
+                    raise SystemExit(0)
+    raise SystemExit(f"no answer to {task_id} within 60 s")
+
+
 started, stopping, pending = stamp(), [], {}
+if args.ask is not None: ask(args.ask)
 signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
 signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
 consumer = KafkaConsumer(topic("requests"), bootstrap_servers=args.brokers.split(","),
