@@ -34,6 +34,29 @@ export async function foreignRuntimes(): Promise<{ python: string; goAgent: stri
   return { python: python!, goAgent: goAgent! };
 }
 
+/**
+ * What the published JSON Schema refuses in each of `values` (envelopes as sent), checked by an
+ * independent validator (Python's jsonschema, formats included): one list a value, empty when valid.
+ */
+export async function schemaProblems(
+  python: string,
+  values: readonly string[],
+): Promise<string[][]> {
+  const child = new Deno.Command(python, {
+    args: [`${INTEROP}python/validate.py`, `${ROOT}core/protocol/kafclaw-1.schema.json`],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(values.map((v) => v + "\n").join("")));
+  await writer.close();
+  const out = await child.output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  if (!out.success) throw new Error(`validate.py failed: ${text(out.stderr)}`);
+  return text(out.stdout).trim().split("\n").map((line) => JSON.parse(line));
+}
+
 /** A member's keys and certificate, as files a foreign agent reads. */
 export interface Member {
   readonly id: string;

@@ -14,7 +14,7 @@ import {
 import { type InboundRecord, partitionForKey } from "../../../core/transport/mod.ts";
 import type { Child } from "../../_support/child.ts";
 import { waitFor } from "../../_support/wait.ts";
-import { foreignRuntimes, Group, type Member } from "./_agents.ts";
+import { foreignRuntimes, Group, type Member, schemaProblems } from "./_agents.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const { python, goAgent } = await foreignRuntimes();
@@ -64,8 +64,11 @@ async function answers(group: Group, tasks: readonly string[]) {
   return got();
 }
 
-/** Every record the foreign agents sent, as parsed and verified by core/protocol. */
+/** Every record the foreign agents sent, as the published schema, parsed and verified by core/protocol. */
 async function verifyAll(group: Group, records: readonly InboundRecord[]) {
+  const values = records.map((r) => new TextDecoder().decode(r.value));
+  const problems = await schemaProblems(python, values);
+  problems.forEach((found, i) => assert.deepEqual(found, [], `the schema refuses ${values[i]}`));
   const replay = new MemoryReplayStore();
   const results = [];
   for (const record of records) {
@@ -281,6 +284,16 @@ Deno.test(
     for (const { record, verified } of await verifyAll(group, fromForeign(group))) {
       assert.equal(verified.ok || verified.error.code, "unsigned", record.topic);
     }
+
+    // The schema check can fail: a timestamp that is not RFC 3339, a heartbeat without its load.
+    const beat = fromForeign(group).find((r) => r.topic === group.topics.heartbeats)!;
+    const good = new TextDecoder().decode(beat.value);
+    const bad = [
+      good.replace(/("timestamp": ?".{10})T/, "$1 "),
+      good.replace(/"load": ?\{[^}]*\}, ?/, ""),
+    ];
+    assert.ok(bad.every((value) => value !== good));
+    for (const found of await schemaProblems(python, bad)) assert.notDeepEqual(found, []);
   },
 );
 
