@@ -24,7 +24,7 @@ import { uniqueName } from "../../_support/wait.ts";
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const INTEROP = `${ROOT}tests/interop/`;
 
-/** The Python interpreter (of the venv) and the Go agent's binary that tests/interop/setup.sh made. */
+/** The venv's Python and the Go agent's binary, as tests/interop/setup.sh makes them. */
 export async function foreignRuntimes(): Promise<{ python: string; goAgent: string }> {
   const out = await new Deno.Command(`${INTEROP}setup.sh`, { stdout: "piped", stderr: "piped" })
     .output();
@@ -36,7 +36,7 @@ export async function foreignRuntimes(): Promise<{ python: string; goAgent: stri
 
 /**
  * What the published JSON Schema refuses in each of `values` (envelopes as sent), checked by an
- * independent validator (Python's jsonschema, formats included): one list a value, empty when valid.
+ * independent validator (Python's jsonschema, formats included): a list a value, empty if valid.
  */
 export async function schemaProblems(
   python: string,
@@ -71,7 +71,7 @@ export class Group implements AsyncDisposable {
   readonly topics = topicsFor(this.name);
   readonly brokers = testBrokers();
   readonly transport = new KafkaTransport({ brokers: this.brokers, clientId: "kafclaw-interop" });
-  /** Every record read from the group's announce, heartbeat, request, status and response topics. */
+  /** Every record read from the announce, heartbeat, request, status and response topics. */
   readonly seen: InboundRecord[] = [];
   readonly children: Child[] = [];
   readonly dir = Deno.makeTempDirSync({ prefix: "kafclaw-interop-" });
@@ -159,7 +159,7 @@ export class Group implements AsyncDisposable {
     await this.#send(from, [this.topics.requests], "request", payload, options);
   }
 
-  /** The requester's answer to a claim, `assigned` or `revoked`: to the worker's inbox and the status stream. */
+  /** The requester's answer to a claim, `assigned` or `revoked`, to the inbox and status stream. */
   async grant(from: Member, taskId: string, worker: string, status: "assigned" | "revoked") {
     const payload = { task_id: taskId, attempt: 1, worker_id: worker, status, seq: ++this.#seq };
     const topics = [agentInbox(this.name, worker), this.topics.tasksStatus];

@@ -23,7 +23,10 @@ const GO = [goAgent];
 const KCAT = new URL("../../interop/kcat/submit.sh", import.meta.url).pathname;
 const FOREIGN = ["py-worker", "go-worker"];
 
-/** Task ids, one on each partition of the work topic in partition order, so that every member of the group gets work. */
+/**
+ * Task ids, one on each partition of the work topic, in partition order, so that every member of
+ * the group gets work.
+ */
 function tasksOnEveryPartition(group: Group, prefix: string): string[] {
   const partitions = topicSpec(group.topics.requests).partitions;
   const ids: string[] = [];
@@ -64,7 +67,7 @@ async function answers(group: Group, tasks: readonly string[]) {
   return got();
 }
 
-/** Every record the foreign agents sent, as the published schema, parsed and verified by core/protocol. */
+/** Checks records against the published schema, then parses and verifies them (core/protocol). */
 async function verifyAll(group: Group, records: readonly InboundRecord[]) {
   const values = records.map((r) => new TextDecoder().decode(r.value));
   const problems = await schemaProblems(python, values);
@@ -86,6 +89,7 @@ async function verifyAll(group: Group, records: readonly InboundRecord[]) {
   return results;
 }
 
+/** The records the two foreign workers sent. */
 function fromForeign(group: Group): InboundRecord[] {
   return group.seen.filter((r) => {
     const sender = JSON.parse(new TextDecoder().decode(r.value)).sender_id;
