@@ -72,23 +72,34 @@ type JsonObject = Record<string, unknown> & {
  */
 function addGoAliases(defs: Record<string, JsonObject>): void {
   const request = defs.RequestPayload as JsonObject;
-  request.properties.delegation_depth = {
-    type: "integer",
-    minimum: 0,
-    description: "Go alias of delegation.depth, read when delegation is absent",
-  };
+  request.allOf = [{
+    if: { not: { required: ["delegation"] } },
+    then: {
+      properties: {
+        delegation_depth: {
+          type: "integer",
+          minimum: 0,
+          description: "Go alias of delegation.depth, read when delegation is absent",
+        },
+      },
+    },
+  }];
   const status = defs.TaskStatusPayload as JsonObject;
-  status.properties.responder_id = {
-    $ref: "#/$defs/AgentId",
-    description: "Go alias of worker_id, read when worker_id is absent",
-  };
   status.properties.status = {
     type: "string",
     enum: [...TASK_STATUSES, "accepted"],
     description: 'Go\'s "accepted" is read as "claimed"',
   };
   status.required = status.required.filter((field) => field !== "worker_id");
-  status.anyOf = [{ required: ["worker_id"] }, { required: ["responder_id"] }];
+  status.anyOf = [{ required: ["worker_id"] }, {
+    required: ["responder_id"],
+    properties: {
+      responder_id: {
+        $ref: "#/$defs/AgentId",
+        description: "Go alias of worker_id, read when worker_id is absent",
+      },
+    },
+  }];
 }
 
 /** The committed file's text: the schema as 2-space JSON with a final newline. */

@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
-import { decodeBase64Url, SCHEMA_FILE, SCHEMA_ID } from "../../../../core/protocol/mod.ts";
+import {
+  decodeBase64Url,
+  parseRecord,
+  SCHEMA_FILE,
+  SCHEMA_ID,
+} from "../../../../core/protocol/mod.ts";
 import { goldenBytes, goldenCases, signedVectors } from "./_helpers.ts";
 
 const schema = JSON.parse(
@@ -146,5 +151,36 @@ Deno.test("the schema refuses what only `format` used to say, and all-zero trace
   ) {
     const value = { ...ok, payload: { ...ok.payload, [field as string]: bad } };
     assert.equal(validateEnvelope(value), false, `${field} ${JSON.stringify(bad)}`);
+  }
+});
+
+Deno.test("a Go alias is read only where the field it stands for is absent, in schema and parser", () => {
+  const status = JSON.parse(new TextDecoder().decode(goldenBytes("valid/task_status.json")));
+  const request = JSON.parse(new TextDecoder().decode(goldenBytes("valid/request_full.json")));
+  const { delegation: _, ...withoutDelegation } = request.payload;
+  const { worker_id: __, ...withoutWorker } = status.payload;
+  const cases: [string, unknown, string, boolean][] = [
+    ["status, both ids", { ...status.payload, responder_id: 5 }, "group.g1.tasks.status", true],
+    [
+      "status, alias alone",
+      { ...withoutWorker, responder_id: "bob" },
+      "group.g1.tasks.status",
+      true,
+    ],
+    ["status, bad alias", { ...withoutWorker, responder_id: 5 }, "group.g1.tasks.status", false],
+    ["request, both", { ...request.payload, delegation_depth: "x" }, "group.g1.requests", true],
+    ["request, alias", { ...withoutDelegation, delegation_depth: 2 }, "group.g1.requests", true],
+    [
+      "request, bad alias",
+      { ...withoutDelegation, delegation_depth: "x" },
+      "group.g1.requests",
+      false,
+    ],
+  ];
+  for (const [name, payload, topic, ok] of cases) {
+    const envelope = { ...(topic.endsWith("status") ? status : request), payload };
+    assert.equal(validateEnvelope(envelope), ok, `schema: ${name}`);
+    const key = (payload as { task_id: string }).task_id;
+    assert.equal(parseRecord({ topic, key, value: JSON.stringify(envelope) }).ok, ok, name);
   }
 });
