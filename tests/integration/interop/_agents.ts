@@ -195,10 +195,11 @@ export class Group implements AsyncDisposable {
     }
   }
 
-  /** The records seen on one topic, their values parsed as JSON. */
-  on(topic: string): { record: InboundRecord; json: Record<string, unknown> }[] {
+  /** The records seen on one topic, with their keys as text and their values parsed as JSON. */
+  on(topic: string): { record: InboundRecord; key: string; json: Record<string, unknown> }[] {
     return this.seen.filter((r) => r.topic === topic).map((record) => ({
       record,
+      key: typeof record.key === "string" ? record.key : "",
       json: JSON.parse(new TextDecoder().decode(record.value)),
     }));
   }

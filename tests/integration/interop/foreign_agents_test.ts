@@ -52,14 +52,14 @@ async function bothHoldWork(py: Child, go: Child): Promise<void> {
 
 /** Waits for one response per task, and returns them by task id. */
 async function answers(group: Group, tasks: readonly string[]) {
-  const got = () => group.on(group.topics.responses).filter((r) => tasks.includes(r.record.key!));
+  const got = () => group.on(group.topics.responses).filter((r) => tasks.includes(r.key));
   await waitFor(
-    () => new Set(got().map((r) => r.record.key)).size === tasks.length,
+    () => new Set(got().map((r) => r.key)).size === tasks.length,
     "every answer",
     {
       timeoutMs: 60_000,
       state: () => ({
-        answered: got().map((r) => r.record.key),
+        answered: got().map((r) => r.key),
         children: group.children.map((c) => c.stdout + c.stderr),
       }),
     },
@@ -82,7 +82,7 @@ async function verifyAll(group: Group, records: readonly InboundRecord[]) {
       ownerKey: group.ownerKey.publicKey,
       now: Date.now(),
       replay,
-      ...(state ? { referenceTime: record.timestamp } : {}),
+      ...(state ? { appendTime: record.timestamp } : {}),
     });
     results.push({ record, envelope: parsed.envelope, verified });
   }
@@ -105,10 +105,10 @@ async function checkAnswered(
 ) {
   // The final status follows the response, on another topic: nothing orders the two.
   const statusesOf = (task: string) =>
-    group.on(group.topics.tasksStatus).filter((r) => r.record.key === task);
+    group.on(group.topics.tasksStatus).filter((r) => r.key === task);
   await waitFor(() => tasks.every((task) => statusesOf(task).length >= 2), "two statuses a task");
   for (const task of tasks) {
-    const mine = responses.filter((r) => r.record.key === task);
+    const mine = responses.filter((r) => r.key === task);
     assert.equal(mine.length, 1, `${task} answered once`);
     const { payload } = mine[0]!.json as { payload: Record<string, string> };
     assert.ok(
@@ -145,7 +145,7 @@ Deno.test(
     await waitFor(
       () =>
         FOREIGN.every((id) =>
-          group.on(group.topics.heartbeats).filter((r) => r.record.key === `agent:${id}`).length >=
+          group.on(group.topics.heartbeats).filter((r) => r.key === `agent:${id}`).length >=
             2
         ),
       "two heartbeats from each agent",
@@ -157,7 +157,7 @@ Deno.test(
     const worker = async (task: string) => {
       const claimedBy = () =>
         group.on(group.topics.tasksStatus).find((r) =>
-          r.record.key === task && (r.json.payload as { status: string }).status === "claimed"
+          r.key === task && (r.json.payload as { status: string }).status === "claimed"
         )?.json.sender_id as string | undefined;
       await waitFor(() => claimedBy() !== undefined, `the claim of ${task}`);
       const child = claimedBy() === "py-worker" ? py : go;
@@ -178,7 +178,7 @@ Deno.test(
       "py-worker",
     ]);
     assert.ok(
-      !group.on(group.topics.responses).some((r) => r.record.key!.startsWith("grant-")),
+      !group.on(group.topics.responses).some((r) => r.key.startsWith("grant-")),
       "no answer before the grant",
     );
     await group.grant(requester, grantA!, holders[0]!.id, "assigned");
@@ -229,7 +229,7 @@ Deno.test(
     );
     const revoked = [revokeA, revokeB];
     assert.ok(
-      !group.on(group.topics.responses).some((r) => revoked.includes(r.record.key!)),
+      !group.on(group.topics.responses).some((r) => revoked.includes(r.key)),
       "no answer after a revocation",
     );
 
