@@ -13,6 +13,7 @@
  */
 import {
   type Envelope,
+  type EnvelopeOf,
   type GroupManifest,
   MemoryReplayStore,
   OWNER_ID,
@@ -60,7 +61,7 @@ export class RosterFeed {
   /** Handles a record of `control.roster`. */
   readonly onRoster = (record: InboundRecord): Promise<HandlerResult> =>
     this.#accept(record, true, async (envelope) => {
-      if (envelope.type !== "roster") return;
+      // parseRecord takes only the type that goes on a topic: here, `roster`.
       const payload = envelope.payload as Record<string, unknown>;
       const shape = rosterShape(payload);
       const { trust, certificates } = this.#options;
@@ -100,8 +101,7 @@ export class RosterFeed {
   /** Handles a record of the announce topic. */
   readonly onAnnounce = (record: InboundRecord): Promise<HandlerResult> =>
     this.#accept(record, true, (envelope) => {
-      if (envelope.type !== "announce") return;
-      const { action, identity } = envelope.payload;
+      const { action, identity } = (envelope as EnvelopeOf<"announce">).payload;
       const { roster } = this.#options;
       this.#changed(
         action === "join"
@@ -115,8 +115,8 @@ export class RosterFeed {
     const { now, clockSkewMs = 120_000 } = this.#options;
     if (record.timestamp < now() - clockSkewMs) return Promise.resolve(undefined);
     return this.#accept(record, false, (envelope) => {
-      if (envelope.type !== "heartbeat") return;
-      this.#changed(this.#options.roster.heartbeat(envelope.payload, record.timestamp));
+      const { payload } = envelope as EnvelopeOf<"heartbeat">;
+      this.#changed(this.#options.roster.heartbeat(payload, record.timestamp));
     });
   };
 

@@ -12,6 +12,7 @@
 import {
   type CertificateBundle,
   deadLetterTopicFor,
+  type EnvelopeOf,
   type GroupManifest,
   onboardKey,
   parseRecord,
@@ -72,8 +73,8 @@ export class Sponsor {
   readonly handle = (record: InboundRecord): HandlerResult => {
     const parsed = parseRecord(record);
     if (!parsed.ok) return { poison: parsed.error.message };
-    const { envelope } = parsed;
-    if (envelope.type !== "onboard") return { poison: `a ${envelope.type} record on onboarding` };
+    // parseRecord takes only the type that goes on the onboarding topic: `onboard`.
+    const envelope = parsed.envelope as EnvelopeOf<"onboard">;
     const step = envelope.payload;
     if (step.action !== "onboard_request" && step.action !== "onboard_response") return;
     return { work: () => this.#answer(envelope.correlation_id, step) };

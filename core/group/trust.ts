@@ -124,7 +124,7 @@ export class GroupTrust {
       ...this.#trustOptions(),
       clockSkewMs: this.#options.clockSkewMs ?? 120_000,
       replay: state?.replay ?? this.#options.replay,
-      ...(state === undefined ? {} : { referenceTime: state.appendTime }),
+      ...(state === undefined ? {} : { appendTime: state.appendTime }),
       now: state?.appendTime ?? now,
     });
     if (!result.ok) {
