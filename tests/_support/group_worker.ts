@@ -67,9 +67,16 @@ export async function startGroupWorker(
   const zoned = (options.zones ?? []).flatMap((z) => [
     zoneTopic(group, z, "requests"),
     zoneTopic(group, z, "responses"),
+    zoneTopic(group, z, "tasks.status"),
     zoneTopic(group, z, "dead-letter"),
   ]);
-  const names = [topics.requests, topics.responses, topics.deadLetter, ...zoned];
+  const names = [
+    topics.requests,
+    topics.responses,
+    topics.tasksStatus,
+    topics.deadLetter,
+    ...zoned,
+  ];
   await transport.createTopics(names.map((name) => ({ ...topicSpec(name), replicationFactor: 1 })));
   const home = await Deno.makeTempDir({ prefix: "kafclaw-worker-" });
   const config = resolveConfig({
@@ -102,7 +109,11 @@ export async function startGroupWorker(
   const letters: Record<string, unknown>[] = [];
   const reader = await transport.subscribe({
     kind: "stream",
-    topics: [topics.responses, topics.deadLetter, ...zoned.filter((t) => !t.endsWith(".requests"))],
+    topics: [
+      topics.responses,
+      topics.deadLetter,
+      ...zoned.filter((t) => t.endsWith(".responses") || t.endsWith(".dead-letter")),
+    ],
     groupId: `reader-${crypto.randomUUID().slice(0, 8)}`,
     fromBeginning: true,
     handler: (record: InboundRecord) => {

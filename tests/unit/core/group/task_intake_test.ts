@@ -258,6 +258,7 @@ Deno.test("a skill request is answered as a skill response, on the trace it came
     },
     trust: openTrust,
     send: (records) => (sent.push(...records), Promise.resolve()),
+    skills: ["translate"],
     now: () => new Date("2026-12-04T10:00:00Z"),
   });
   const topic = skillRequests("g9", "translate");
@@ -279,8 +280,13 @@ Deno.test("a skill request is answered as a skill response, on the trace it came
   assert.ok(result && "work" in result);
   await result.work();
   assert.equal(entered[0]!.text, "Translate to French\n\ngood morning");
-  const answer = JSON.parse(sent[0]!.value as string);
-  assert.equal(sent[0]!.topic, topicsFor("g9").responses);
+  const [claimed, answered] = sent.filter((r) => r.topic === topicsFor("g9").tasksStatus);
+  assert.deepEqual(
+    [claimed, answered].map((r) => JSON.parse(r!.value as string).payload.status),
+    ["claimed", "failed"],
+  );
+  const response = sent.find((r) => r.topic === topicsFor("g9").responses)!;
+  const answer = JSON.parse(response.value as string);
   assert.deepEqual(
     [answer.type, answer.trace_id, answer.timestamp, answer.payload.status],
     ["skill_response", "0af7651916cd43dd8448eb211c80319c", "2026-12-04T10:00:00.000Z", "rejected"],
