@@ -17,6 +17,7 @@
  * @module
  */
 import type { SideEffectFence } from "../agent/mod.ts";
+import { within } from "./_within.ts";
 
 /** Where a grant is. */
 export type GrantState = "waiting" | "held" | "revoked" | "lost";
@@ -25,6 +26,8 @@ export type GrantState = "waiting" | "held" | "revoked" | "lost";
 export interface GrantOptions {
   readonly taskId: string;
   readonly attempt: number;
+  /** The agent whose word on the grant counts. */
+  readonly requester: string;
   readonly arbiter: "requester" | "none";
   /** Renewal interval; two of them without an acknowledgement and the grant is lost. */
   readonly heartbeatIntervalMs: number;
@@ -71,8 +74,12 @@ export class Grant implements SideEffectFence {
     return this.#stop.signal;
   }
 
-  /** The requester's word on this attempt: `assigned` (a grant or an acknowledgement) or `revoked`. */
-  onStatus(status: "assigned" | "revoked"): void {
+  /**
+   * A word on this attempt: `assigned` (a grant or an acknowledgement) or `revoked`. Only the
+   * requester's counts.
+   */
+  onStatus(status: "assigned" | "revoked", from: string): void {
+    if (from !== this.#options.requester) return;
     if (this.#state === "revoked" || this.#state === "lost") return;
     if (status === "revoked") {
       this.#end("revoked", "another worker holds the grant");
@@ -91,7 +98,7 @@ export class Grant implements SideEffectFence {
         return `Not done: task ${this.key} holds no grant yet (none came within ` +
           `${this.#options.grantWaitMs} ms); no side effect may happen without it`;
       }
-      await waitFor(this.#changed.promise, left, signal);
+      await within(this.#changed.promise, left, signal);
     }
     if (signal.aborted) return `Not done: the run of task ${this.key} was stopped`;
     if (this.state === "held") return undefined;
@@ -129,18 +136,4 @@ export class Grant implements SideEffectFence {
     this.#changed.resolve();
     this.#changed = Promise.withResolvers<void>();
   }
-}
-
-/** Resolves when `promise` does, after `ms`, or when `signal` aborts, whichever comes first. */
-function waitFor(promise: Promise<void>, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    promise.then(done);
-  });
 }

@@ -46,6 +46,7 @@ export class TaskRecords {
   readonly #sender: string;
   readonly #seq = new SeqCounter();
   readonly #now: () => Date;
+  #lastSeq = 0;
 
   /** Records sent by `sender`. */
   constructor(sender: string, now: () => Date = () => new Date()) {
@@ -53,7 +54,7 @@ export class TaskRecords {
     this.#now = now;
   }
 
-  #envelope(type: string, taskId: string, payload: Record<string, unknown>) {
+  #envelope(type: string, taskId: string, payload: Readonly<Record<string, unknown>>) {
     return {
       type,
       correlation_id: taskId,
@@ -64,6 +65,25 @@ export class TaskRecords {
     };
   }
 
+  /** A request (or skill request) to `topic`, keyed by its task id. */
+  request(
+    topic: string,
+    request: {
+      readonly type: string;
+      readonly payload: Readonly<Record<string, unknown>>;
+      readonly taint: "trusted" | "untrusted";
+    },
+  ): OutboundRecord {
+    const taskId = String(request.payload.task_id);
+    const envelope = this.#envelope(request.type, taskId, request.payload);
+    return { topic, key: taskId, value: JSON.stringify({ ...envelope, taint: request.taint }) };
+  }
+
+  /** The `seq` of the latest status built. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
   /** A status on the place's status stream, and also in `inbox` of that agent when given. */
   status(at: TaskPlace, fields: StatusFields, inbox?: string): OutboundRecord[] {
     const value = JSON.stringify(this.#envelope("task_status", fields.taskId, {
@@ -72,7 +92,7 @@ export class TaskRecords {
       worker_id: fields.workerId,
       status: fields.status,
       ...(fields.summary === undefined ? {} : { summary: fields.summary }),
-      seq: this.#seq.next(this.#now().getTime()),
+      seq: this.#lastSeq = this.#seq.next(this.#now().getTime()),
     }));
     const stream = at.zone
       ? zoneTopic(at.group, at.zone, "tasks.status")

@@ -26,11 +26,12 @@ import {
   type EnvelopeOf,
   parseRecord,
   parseTopic,
+  type RequestPayload,
   type ResponsePayload,
 } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
 import { Grant } from "./grant.ts";
-import { checkRequest, DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
+import { type Accepted, checkRequest, DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
 import { type StatusFields, type TaskPlace, TaskRecords } from "./status_records.ts";
 
 /** A task request as it came in. */
@@ -82,6 +83,7 @@ export class TaskIntake {
   readonly #records: TaskRecords;
   readonly #grants = new Map<string, Grant>();
   readonly #seen = new Set<string>();
+  readonly #active = new Map<string, ActiveTask>();
 
   constructor(deps: TaskIntakeDeps) {
     this.#deps = deps;
@@ -93,6 +95,11 @@ export class TaskIntake {
     return [...this.#grants.keys()];
   }
 
+  /** The task a turn of session `task:<task_id>` works on, while it runs: a sub-task's parent. */
+  taskOf(sessionKey: string): ActiveTask | undefined {
+    return this.#active.get(sessionKey);
+  }
+
   /** The subscription's handler for one record of a requests topic or of this agent's inbox. */
   readonly handle = async (record: InboundRecord): Promise<HandlerResult> => {
     const parsed = parseRecord(record);
@@ -101,13 +108,7 @@ export class TaskIntake {
     const where = parseTopic(record.topic);
     if (where === undefined) return { poison: `${record.topic} is not a topic of this protocol` };
     if (envelope.type === "task_status" && where.role === "inbox") {
-      const trusted = await this.#deps.trust(record, envelope);
-      if (!trusted.ok) return { poison: trusted.reason };
-      const { task_id, attempt, worker_id, status } = envelope.payload;
-      const grant = this.#grants.get(`${task_id}#${attempt}`);
-      if (worker_id !== this.#deps.agentId || grant === undefined) return;
-      if (status === "assigned" || status === "revoked") grant.onStatus(status);
-      return;
+      return await this.#grantWord(record, envelope);
     }
     if (envelope.type !== "request" && envelope.type !== "skill_request") {
       return { poison: `a ${envelope.type} record on the requests topic ${record.topic}` };
@@ -126,6 +127,30 @@ export class TaskIntake {
     this.#remember(key);
     return { work: () => this.#run(envelope, place, trusted.vouched) };
   };
+
+  /**
+   * The handler of the status stream (the group's `tasks.status`, a zone's): grants and
+   * revocations for this agent's running attempts. Grants come on the stream as well as in the
+   * inbox, because an inbox whose executor is full is paused while its runs wait for them.
+   */
+  readonly handleStatus = async (record: InboundRecord): Promise<HandlerResult> => {
+    const parsed = parseRecord(record);
+    if (!parsed.ok || parsed.envelope.type !== "task_status") return;
+    return await this.#grantWord(record, parsed.envelope);
+  };
+
+  async #grantWord(
+    record: InboundRecord,
+    envelope: EnvelopeOf<"task_status">,
+  ): Promise<HandlerResult> {
+    const { task_id, attempt, worker_id, status } = envelope.payload;
+    const grant = this.#grants.get(`${task_id}#${attempt}`);
+    if (worker_id !== this.#deps.agentId || grant === undefined) return;
+    if (status !== "assigned" && status !== "revoked") return;
+    const trusted = await this.#deps.trust(record, envelope);
+    if (!trusted.ok) return { poison: trusted.reason };
+    grant.onStatus(status, envelope.sender_id);
+  }
 
   #remember(key: string): void {
     this.#seen.add(key);
@@ -169,12 +194,15 @@ export class TaskIntake {
     const grant = new Grant({
       taskId: task.task_id,
       attempt: task.attempt,
+      requester: task.requester_id,
       arbiter: task.arbiter,
       heartbeatIntervalMs: interval,
       grantWaitMs: this.#deps.grantWaitMs ?? 30_000 + 3 * interval,
       renew: () => this.#status(place, request, { status: "in_progress" }),
     });
     this.#grants.set(grant.key, grant);
+    const session = `task:${task.task_id}`;
+    this.#active.set(session, { task, accepted: verdict });
     try {
       await this.#status(place, request, { status: "claimed" });
       const { answer, taint } = await this.#turn(request, place, vouched, grant);
@@ -188,6 +216,7 @@ export class TaskIntake {
     } finally {
       grant.close();
       this.#grants.delete(grant.key);
+      this.#active.delete(session);
     }
   }
 
@@ -240,6 +269,12 @@ export class TaskIntake {
 }
 
 type Answer = Pick<ResponsePayload, "content" | "status" | "reason" | "usage">;
+
+/** A task being worked on, with the budget and deadline its receiver accepted it with. */
+export interface ActiveTask {
+  readonly task: RequestPayload;
+  readonly accepted: Accepted;
+}
 
 function usageOf(usage: { promptTokens: number; completionTokens: number }) {
   return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens };
