@@ -64,6 +64,8 @@ export interface TaskAgentOptions {
   readonly trust?: Trust;
   /** A home of an earlier run of this agent (a restart); default a new one. */
   readonly home?: string;
+  /** Work items each of its work subscriptions runs at once (default 8). */
+  readonly concurrency?: number;
   /** Whether it takes tasks from the group's requests topic (default true). */
   readonly worker?: boolean;
   readonly env?: Record<string, string>;
@@ -157,7 +159,7 @@ export async function startTaskAgent(
       groupId: own,
       deadLetterTopic: topics.deadLetter,
       handler: intake.handle,
-      concurrency: 8,
+      concurrency: options.concurrency ?? 8,
     }),
   );
   if (options.worker ?? true) {
@@ -168,7 +170,7 @@ export async function startTaskAgent(
         groupId: workersConsumerGroup(group),
         deadLetterTopic: topics.deadLetter,
         handler: intake.handle,
-        concurrency: 8,
+        concurrency: options.concurrency ?? 8,
       }),
     );
     for (const skill of options.skills ?? []) {

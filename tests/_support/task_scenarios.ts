@@ -79,10 +79,15 @@ export async function eachTaskAnsweredOnce(
   transport: Transport,
   group: string,
   tasks: number,
+  options: { concurrency?: number } = {},
 ): Promise<void> {
   // One requester sends them all: the workers' per-sender rate limit is off for this.
   // Renewals at a pace the machine keeps under the load of 100 turns at once.
-  const o = { env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" }, heartbeatIntervalMs: 1000 };
+  const o = {
+    env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
+    heartbeatIntervalMs: 1000,
+    ...options,
+  };
   await using g = await startGroup(transport, group, { r: o, w1: o, w2: o, w3: o });
   const r = g.agents.r!;
   const ids = await Promise.all(
