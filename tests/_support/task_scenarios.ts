@@ -284,3 +284,91 @@ export async function rejectedWithReason(transport: Transport, group: string): P
   assert.match(rejected.reason, /deadline 2020-01-01T00:00:00Z had passed/);
   assert.equal(g.llms.w!.chatRequests().length, 0, "no rejected task reached the LLM");
 }
+
+/**
+ * A requester that stops with a task nobody has taken yet, and starts again from the same home:
+ * it resumes the task, grants it to the worker that claims it then, and keeps its answer.
+ */
+export async function requesterResumes(transport: Transport, group: string): Promise<void> {
+  await using g = await startGroup(transport, group, { r: { worker: false } });
+  const r = g.agents.r!;
+  await r.requester.send({
+    type: "request",
+    payload: taskPayload("r", { task_id: "t-resume", content: "while I was away" }),
+    taint: "untrusted",
+  }, { topic: topicsFor(group).requests });
+  await r.crash();
+  await r.runtime.close();
+  await using llm = await startFakeOpenAI({ fallback: { text: "answered by w" } });
+  const workers = g.workers;
+  await using again = await startTaskAgent(transport, {
+    group,
+    agentId: "r",
+    llm,
+    workers,
+    worker: false,
+    home: r.home,
+  });
+  assert.deepEqual(again.requester.following(), ["t-resume"]);
+  await createTaskTopics(transport, group, ["w"]);
+  await using _w = await startTaskAgent(transport, { group, agentId: "w", llm, workers });
+  workers.put({ agentId: "w", skills: [], load: { running: 0, capacity: 4 } });
+  const answer = await again.requester.answer("t-resume")!;
+  assert.deepEqual([answer.status, answer.responderId, answer.content], [
+    "completed",
+    "w",
+    "answered by w",
+  ]);
+  assert.equal(again.runtime.timeline.groupTasks.outgoing("t-resume")?.status, "completed");
+}
+
+/**
+ * A task's turn delegates a sub-task with delegate_task: it carries depth+1, the chain plus the
+ * delegating agent, a smaller budget, the same original requester and a deadline no later than
+ * its parent's; its answer comes back into the turn, and the turn's answer to the requester.
+ */
+export async function subTaskInheritsLimits(transport: Transport, group: string): Promise<void> {
+  const delegate = {
+    toolCalls: [{
+      id: "d",
+      name: "delegate_task",
+      arguments: { task: "What is 6 x 7?", agent: "b", wait_seconds: 30 },
+    }],
+  };
+  await using g = await startGroup(transport, group, {
+    r: { worker: false },
+    a: { worker: false, trust: vouched, chat: [delegate, { text: "b says 42" }] },
+    b: { worker: false, trust: vouched, answer: "42" },
+  });
+  const r = g.agents.r!;
+  const deadline = new Date(Date.now() + 60_000).toISOString();
+  await r.requester.send({
+    type: "request",
+    payload: taskPayload("r", { task_id: "t-parent", content: "ask b", deadline_at: deadline }),
+    taint: "trusted",
+  }, { topic: agentInbox(group, "a") });
+  const answer = await r.requester.answer("t-parent")!;
+  assert.deepEqual([answer.status, answer.content], ["completed", "b says 42"]);
+  const asked = g.llms.b!.chatRequests()[0]!.body as { messages: { content: string }[] };
+  assert.equal(asked.messages.at(-1)!.content, "What is 6 x 7?");
+  const toolResult = g.llms.a!.chatRequests()[1]!.body as { messages: { content: string }[] };
+  assert.match(toolResult.messages.at(-1)!.content, /answered by b:\n42/);
+  // The sub-task as a stored it: b's response names it.
+  const a = g.agents.a!;
+  const subId = a.seen.find((e) => e.type === "response" && e.sender_id === "b")!.correlation_id;
+  const sub = a.runtime.timeline.groupTasks.outgoing(subId)!;
+  assert.equal(sub.status, "completed");
+  const request = sub.request as Record<string, unknown>;
+  assert.deepEqual(request.delegation, {
+    depth: 1,
+    chain: ["r", "a"],
+    budget: { tasks: 2, tokens: 100_000 },
+  });
+  assert.deepEqual([request.original_requester_id, request.parent_task_id, request.target_id], [
+    "r",
+    "t-parent",
+    "b",
+  ]);
+  assert.ok(Date.parse(String(request.deadline_at)) <= Date.parse(deadline));
+  assert.equal(sub.taint, "trusted");
+}

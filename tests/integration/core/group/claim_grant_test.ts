@@ -10,6 +10,8 @@ import {
   eachTaskAnsweredOnce,
   lapsedLeaseMovesOn,
   rejectedWithReason,
+  requesterResumes,
+  subTaskInheritsLimits,
   twoClaimantsOneGrant,
 } from "../../../_support/task_scenarios.ts";
 import { uniqueName } from "../../../_support/wait.ts";
@@ -64,4 +66,16 @@ Deno.test(
   "kafka: depth, cycle, budget and deadline are rejected by the receiver, with the reason",
   opts,
   () => onKafka((t) => rejectedWithReason(t, group("reject"))),
+);
+
+Deno.test(
+  "kafka: a requester resumes its unfinished task after a restart and keeps its answer",
+  opts,
+  () => onKafka((t) => requesterResumes(t, group("resume"))),
+);
+
+Deno.test(
+  "kafka: a sub-task from delegate_task inherits depth, chain, budget and deadline, shrunk",
+  opts,
+  () => onKafka((t) => subTaskInheritsLimits(t, group("sub"))),
 );

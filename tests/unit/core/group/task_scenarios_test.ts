@@ -9,6 +9,8 @@ import {
   eachTaskAnsweredOnce,
   lapsedLeaseMovesOn,
   rejectedWithReason,
+  requesterResumes,
+  subTaskInheritsLimits,
   twoClaimantsOneGrant,
 } from "../../../_support/task_scenarios.ts";
 
@@ -42,6 +44,16 @@ Deno.test("a declined task goes to another worker that offers the skill", async 
 Deno.test("depth, cycle, budget and deadline are rejected by the receiver, with the reason", async () => {
   await using transport = closing(new MemoryTransport({ faults }));
   await rejectedWithReason(transport, "greject");
+});
+
+Deno.test("a requester resumes its unfinished task after a restart and keeps its answer", async () => {
+  await using transport = closing(new MemoryTransport({ faults }));
+  await requesterResumes(transport, "gresume");
+});
+
+Deno.test("a sub-task from delegate_task inherits depth, chain, budget and deadline, shrunk", async () => {
+  await using transport = closing(new MemoryTransport({ faults }));
+  await subTaskInheritsLimits(transport, "gsub");
 });
 
 function closing(transport: MemoryTransport): MemoryTransport & AsyncDisposable {
