@@ -99,7 +99,9 @@ export class Requester {
 
   /** Resumes the unfinished tasks of an earlier run and starts watching leases and deadlines. */
   start(): void {
-    for (const task of this.#deps.store.unfinishedOutgoing()) this.#follow(task);
+    for (const task of this.#deps.store.unfinishedOutgoing()) {
+      if (!this.#live.has(task.taskId)) this.#follow(task);
+    }
     this.#timer ??= setInterval(() => void this.tick(), this.#interval);
   }
 
@@ -166,22 +168,33 @@ export class Requester {
     return { group: this.#deps.group, zone: live.task.zone };
   }
 
-  async #tell(live: Live, worker: string, status: "assigned" | "revoked"): Promise<void> {
-    const { taskId, attempt } = live.task;
+  async #tell(
+    live: Live,
+    worker: string,
+    status: "assigned" | "revoked",
+    attempt = live.task.attempt,
+  ): Promise<void> {
+    const { taskId } = live.task;
     const fields = { taskId, attempt, workerId: worker, status };
     const records = this.#records.status(this.#place(live), fields, worker);
-    this.#inFlight.set(this.#records.lastSeq, this.#now());
-    await this.#deps.send(records);
+    const seq = this.#records.lastSeq;
+    this.#inFlight.set(seq, this.#now());
+    try {
+      await this.#deps.send(records);
+    } catch (error) {
+      this.#inFlight.delete(seq);
+      throw error;
+    }
   }
 
   /**
    * Whether the status consumer has read everything up to now, as far as this requester can
-   * tell: every status it sent itself came back (records sent longer than `leaseMs` ago count as
+   * tell: every status it sent itself came back (one not back after three leases counts as
    * lost), and the transport's own measure, if any, says so too.
    */
   async #caughtUp(now: number): Promise<boolean> {
     for (const [seq, sentAt] of this.#inFlight) {
-      if (now - sentAt > this.#leaseMs) this.#inFlight.delete(seq);
+      if (now - sentAt > 3 * this.#leaseMs) this.#inFlight.delete(seq);
     }
     if (this.#inFlight.size > 0) return false;
     return await (this.#deps.statusCaughtUp?.() ?? true);
@@ -210,7 +223,7 @@ export class Requester {
     const holder = live.task.workerId;
     if (status.attempt !== live.task.attempt) {
       if (status.status === "claimed" || status.status === "in_progress") {
-        await this.#tell(live, worker, "revoked");
+        await this.#tell(live, worker, "revoked", status.attempt);
       }
       return;
     }
@@ -252,8 +265,10 @@ export class Requester {
       (holder === undefined || holder === answer.responder_id);
     if (live === undefined || !current) {
       const kept = live?.task ?? this.#deps.store.outgoing(answer.task_id);
-      // The same answer told twice (a rejected status, then its response) is no second answer.
-      const same = kept?.workerId === answer.responder_id && kept?.status === answer.status;
+      // The same answer told twice (redelivered, or a rejected status then its response) is no
+      // second answer.
+      const same = kept?.workerId === answer.responder_id && kept?.status === answer.status &&
+        (kept?.responseContent ?? "") === answer.content;
       if (kept !== undefined && !same) {
         this.#deps.audit?.({
           event: "response_dropped",
