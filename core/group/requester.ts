@@ -268,7 +268,7 @@ export class Requester {
       // The same answer told twice (redelivered, or a rejected status then its response) is no
       // second answer.
       const same = kept?.workerId === answer.responder_id && kept?.status === answer.status &&
-        (kept?.responseContent ?? "") === answer.content;
+        kept?.responseContent === answer.content;
       if (kept !== undefined && !same) {
         this.#deps.audit?.({
           event: "response_dropped",

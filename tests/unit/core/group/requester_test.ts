@@ -333,3 +333,40 @@ Deno.test("a requester started again resumes its unfinished tasks from the timel
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("by default a lease is kafkajs' retry budget plus three heartbeat intervals (60 s)", async () => {
+  using r = rig();
+  const requester = new Requester({
+    agentId: "r",
+    group: G,
+    send: () => Promise.resolve(),
+    store: r.timeline.groupTasks,
+    workers: r.workers,
+    audit: (a) => r.audits.push(a),
+    now: () => new Date(r.clock.t),
+  });
+  await requester.send({
+    type: "request",
+    payload: taskPayload("r", { task_id: "t9", content: "x" }),
+    taint: "untrusted",
+  }, { topic: `group.${G}.requests` });
+  await requester.handleStatus(status("a", "claimed", 1, "t9"));
+  r.clock.t += 60_000;
+  await requester.tick();
+  assert.equal(r.audits.length, 0);
+  r.clock.t += 3 * 60_000 + 1; // its own grant never came back: counted lost after three leases
+  await requester.tick();
+  assert.deepEqual(r.audits.map((a) => a.taskId), ["t9"]);
+});
+
+Deno.test("a task another process finished in the store keeps that answer", async () => {
+  using r = rig();
+  await send(r);
+  const waiter = r.requester.answer("t1")!;
+  r.timeline.groupTasks.update("t1", { status: "failed", reason: "given up elsewhere" });
+  await r.requester.handleStatus(status("a", "claimed"));
+  r.requester.handleResponse(response("a"));
+  assert.equal((await waiter).content, "from a", "the waiter hears the response");
+  const kept = (await r.requester.answer("t1"))!;
+  assert.deepEqual([kept.status, kept.content, kept.reason], ["failed", "", "given up elsewhere"]);
+});

@@ -150,3 +150,13 @@ Deno.test("an attempt is run once however often it is delivered; the memory of a
   for (let i = 0; i < 10_000; i++) await intake.handle(request(`fill-${i}`));
   assert.ok(await intake.handle(request("t1")), "forgotten after 10 000 newer attempts");
 });
+
+Deno.test("a skill task reaching an agent that offers no skills is declined without a turn", async () => {
+  const { intake, sent, entered } = rig();
+  const skill = JSON.parse(new TextDecoder().decode(request().value));
+  skill.type = "skill_request";
+  skill.payload.skill = "sql";
+  await start(intake, inbound(INBOX, skill));
+  assert.deepEqual(sent.map((s) => s.status), ["declined"]);
+  assert.equal(entered.length, 0);
+});
