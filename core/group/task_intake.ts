@@ -28,6 +28,7 @@ import {
   parseTopic,
   type RequestPayload,
   type ResponsePayload,
+  type TopicInfo,
 } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
 import { Grant } from "./grant.ts";
@@ -105,13 +106,11 @@ export class TaskIntake {
     const parsed = parseRecord(record);
     if (!parsed.ok) return { poison: parsed.error.message };
     const { envelope } = parsed;
-    const where = parseTopic(record.topic);
-    if (where === undefined) return { poison: `${record.topic} is not a topic of this protocol` };
-    if (envelope.type === "task_status" && where.role === "inbox") {
-      return await this.#grantWord(record, envelope);
-    }
+    // parseRecord accepted the topic, and the type on it: a task_status only in an inbox.
+    const where = parseTopic(record.topic) as TopicInfo;
+    if (envelope.type === "task_status") return await this.#grantWord(record, envelope);
     if (envelope.type !== "request" && envelope.type !== "skill_request") {
-      return { poison: `a ${envelope.type} record on the requests topic ${record.topic}` };
+      return { poison: `a ${envelope.type} record on ${record.topic}, where tasks come in` };
     }
     const task = envelope.payload;
     if (task.target_id !== undefined && task.target_id !== this.#deps.agentId) return;
