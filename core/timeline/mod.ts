@@ -33,6 +33,7 @@ import { ApprovalStore } from "./approvals.ts";
 import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
 import { ExpertiseStore } from "./expertise.ts";
+import { GroupTaskStore } from "./group_tasks.ts";
 import { JobStore } from "./jobs.ts";
 import { MemoryStore } from "./chunks.ts";
 import { migrate } from "./migrations.ts";
@@ -47,6 +48,7 @@ export * from "./decisions.ts";
 export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
+export * from "./group_tasks.ts";
 export * from "./jobs.ts";
 export * from "./chunks.ts";
 export * from "./chunk_vectors.ts";
@@ -187,6 +189,8 @@ export class Timeline implements Disposable {
   readonly memory: MemoryStore;
   /** Skill events and the expertise they add up to. */
   readonly expertise: ExpertiseStore;
+  /** Group tasks this agent sent, for its requester to resume after a restart. */
+  readonly groupTasks: GroupTaskStore;
   readonly #db: Db;
 
   private constructor(path: string, db: Db) {
@@ -203,6 +207,7 @@ export class Timeline implements Disposable {
     this.replay = new ReplayTable(db);
     this.memory = new MemoryStore(db);
     this.expertise = new ExpertiseStore(db);
+    this.groupTasks = new GroupTaskStore(db);
   }
 
   /**
