@@ -13,6 +13,7 @@ import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import kafkajs from "kafkajs";
 import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
+import { roundRobinAssigner } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import type {
@@ -25,8 +26,7 @@ import type {
   Transport,
 } from "./types.ts";
 
-const { Kafka: KafkaClient, Partitioners, PartitionAssigners, ConfigResourceTypes, logLevel } =
-  kafkajs;
+const { Kafka: KafkaClient, Partitioners, ConfigResourceTypes, logLevel } = kafkajs;
 
 // kafkajs 2.2.4 sometimes schedules a timer with a negative delay (its request queue); Node then
 // prints a TimeoutNegativeWarning that means nothing to our users. Only that warning is dropped.
@@ -65,16 +65,6 @@ export interface KafkaTransportOptions {
   readonly maxUncommitted?: number;
   readonly log?: LogFn;
 }
-
-/**
- * The assignor every member of a shared group offers, under the name `roundrobin` that the Java
- * client, kafka-python and franz-go use, so members written in other languages can join the group.
- */
-// deno-lint-ignore no-explicit-any
-export const roundRobinAssigner = (config: any) => ({
-  ...PartitionAssigners.roundRobin(config),
-  name: "roundrobin",
-});
 
 function toBuffer(value: Uint8Array | string): Buffer {
   return typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value);

@@ -131,8 +131,15 @@ export class KafkaSubscription implements Subscription {
     if (!this.#held()) return;
     const { dispatcher } = this.#deps;
     dispatcher.stats.pauses++;
+    let watching = false;
     while (!this.#closing && this.#held()) {
-      if (dispatcher.executor.full) dispatcher.executor.whenFree().then(() => this.#wake());
+      if (dispatcher.executor.full && !watching) {
+        watching = true;
+        dispatcher.executor.whenFree().then(() => {
+          watching = false;
+          this.#wake();
+        });
+      }
       await this.#sleep(HOLD_TICK_MS);
       if (!this.#closing && this.#held()) await heartbeat();
     }
