@@ -14,6 +14,7 @@ import {
   type Subscription,
 } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
+import { Child, denoEval } from "../../../_support/child.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const brokers = testBrokers();
@@ -228,6 +229,64 @@ Deno.test(
       await waitFor(() => got.length === 2, "both records", { timeoutMs: 40_000 });
       assert.deepEqual(got, ["slow", "next"], "each record once, in order");
       assert.equal(sub.stats.joins, 1, "the member kept its generation");
+      await sub.close();
+    } finally {
+      await t.close();
+    }
+  },
+);
+
+Deno.test(
+  "kafka: a consumer killed mid-stream has at most its bound of records delivered again",
+  opts,
+  async () => {
+    const t = make();
+    const groupId = uniqueName("workers");
+    try {
+      const topic = await topicOf(t, 3);
+      const transport = new URL("../../../../core/transport/mod.ts", import.meta.url).href;
+      await using child = new Child(denoEval(`
+        import { KafkaTransport } from ${JSON.stringify(transport)};
+        const t = new KafkaTransport({
+          brokers: ${JSON.stringify(brokers)},
+          clientId: "kafclaw-test",
+          maxUncommitted: 10,
+          commitIntervalMs: 600_000,
+          sessionTimeoutMs: 6000,
+          heartbeatIntervalMs: 1000,
+        });
+        const sub = await t.subscribe({
+          kind: "work",
+          topics: [${JSON.stringify(topic)}],
+          groupId: ${JSON.stringify(groupId)},
+          handler: (r) => console.log("taken " + new TextDecoder().decode(r.value)),
+        });
+        while (sub.assignment().length < 3) await new Promise((r) => setTimeout(r, 20));
+        console.log("ready");
+      `));
+      await child.until(/ready/);
+      const n = 100;
+      await t.produce(
+        Array.from({ length: n }, (_, i) => ({ topic, key: `k${i}`, value: `v${i}` })),
+      );
+      await waitFor(() => child.stdout.split("taken ").length - 1 === n, `${n} records taken`, {
+        state: () => child.stdout.length,
+      });
+      await child.stop("SIGKILL");
+      const again: string[] = [];
+      const sub = await t.subscribe({
+        kind: "work",
+        topics: [topic],
+        groupId,
+        handler: (r) => void again.push(text(r)),
+      });
+      await t.produce([{ topic, key: "after", value: "after the crash" }]);
+      await waitFor(() => again.includes("after the crash"), "the record sent after the crash");
+      const redelivered = again.filter((v) => v !== "after the crash");
+      assert.ok(
+        redelivered.length <= 10,
+        `${redelivered.length} records came again: ${redelivered}`,
+      );
       await sub.close();
     } finally {
       await t.close();
