@@ -248,9 +248,8 @@ export class Memory {
     return this.#vectors.reindex(options);
   }
 
-  /** Applies retention and the cap (see retention.ts), and drops orphaned vectors. */
+  /** Applies retention and the cap (see retention.ts). */
   prune(): PruneReport {
-    this.#timeline.memory.purgeOrphanVectors();
     return prune(this.#timeline, { now: this.#now(), maxChunks: this.#maxChunks });
   }
 

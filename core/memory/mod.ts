@@ -1,8 +1,12 @@
 /**
  * Memory: the agent's long-term store of text, searched by keywords (SQLite FTS5) and by meaning
- * (sqlite-vec vectors from the provider's `/embeddings`), the two rankings fused by reciprocal
- * rank (k = 60). Without an embedding model or without sqlite-vec it searches by keywords alone
- * and every search result and status says so and why.
+ * (vectors from the provider's `/embeddings`, ranked by sqlite-vec's cosine distance), the two
+ * rankings fused by reciprocal rank (k = 60). Without an embedding model or without sqlite-vec it
+ * searches by keywords alone and every search result and status says so and why.
+ *
+ * - Searching by meaning stays fast as memory grows: each process holds a binary code of every
+ *   vector ({@link CodeIndex}, 48 bytes for 384 dimensions), scores them all, and ranks only the
+ *   best few hundred by their exact cosine, read from the database.
  *
  * - Storing: {@link Memory.remember} (chunks of long text, idempotent by a hash of source and
  *   content), soul files by `## ` section, session summaries, group items, and the
@@ -43,6 +47,9 @@ export {
   type ReindexResult,
   type VectorState,
 } from "./vectors.ts";
+export { CodeIndex, type CodeIndexStats, poolSize } from "./code_index.ts";
+export { codeOf, MEAN_SAMPLE, meanOf } from "./codes.ts";
+export { ensureMean, storeVectors, type VectorInput } from "./stored_vectors.ts";
 export {
   chunkId,
   chunkText,

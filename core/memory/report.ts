@@ -42,7 +42,7 @@ export function memoryStatus(
   const store = timeline.memory;
   const state = vectors.state();
   const models = store.models();
-  const version = store.vectorVersion();
+  const version = store.vectors.version();
   return {
     mode: state.ready ? "hybrid" : "keyword",
     reason: state.reason,
@@ -57,7 +57,7 @@ export function memoryStatus(
       available: version !== undefined,
       version,
       path: options.support?.path,
-      indexDimension: store.vectorDimension(),
+      indexDimension: store.vectors.dimension(),
     },
   };
 }

@@ -66,27 +66,31 @@ export async function search(
     throw new RangeError(`A search limit must be an integer from 1 to 100, got ${limit}`);
   }
   const zones = options.zones ?? [];
+  const state = vectors.state();
+  // The query goes to the embedding model first; the keyword ranking is done while it answers.
+  // With no vector of this model stored, its vector would find nothing: it is not asked for (an
+  // embedding request before the turn's first LLM call).
+  const embedding = state.ready && query.trim() !== "" && !state.empty
+    ? vectors.embed([query], options.signal).then(
+      ([vector]) => ({ vector: vector! }),
+      (error: unknown) => ({ error: error as Error }),
+    )
+    : undefined;
   const match = ftsQuery(query);
   const keyword = match === undefined
     ? []
     : timeline.memory.keywordSearch(match, { zones, limit: candidates(limit) });
   let notice: string | undefined;
   let nearest: { chunk: MemoryChunk; distance: number }[] = [];
-  const state = vectors.state();
   if (!state.ready) notice = `keyword search only: ${state.reason}`;
-  // With no vector of this model stored, the query's vector would find nothing: it is not asked
-  // for (an embedding request before the turn's first LLM call).
-  else if (query.trim() !== "" && !state.empty) {
-    try {
-      const [vector] = await vectors.embed([query], options.signal);
-      nearest = timeline.memory.vectorSearch(vector!, {
-        zones,
-        k: candidates(limit),
-        model: vectors.model!,
-      }).filter((n) => 1 - n.distance >= minScore);
-    } catch (error) {
+  else if (embedding !== undefined) {
+    const embedded = await embedding;
+    if ("error" in embedded) {
       options.signal?.throwIfAborted();
-      notice = `keyword search only: the query could not be embedded: ${(error as Error).message}`;
+      notice = `keyword search only: the query could not be embedded: ${embedded.error.message}`;
+    } else {
+      nearest = vectors.nearest(embedded.vector, { zones, k: candidates(limit) })
+        .filter((n) => 1 - n.distance >= minScore);
     }
   }
   const distances = new Map(nearest.map((n) => [n.chunk.id, n.distance]));

@@ -68,7 +68,7 @@ function message(error: unknown): string {
  * import { SqliteVecLoader } from "./sqlite_vec.ts";
  * const loader = new SqliteVecLoader();
  * const timeline = Timeline.open(":memory:", { extensions: (db) => loader.load(db) });
- * console.assert(loader.status.available === (timeline.memory.vectorVersion() !== undefined));
+ * console.assert(loader.status.available === (timeline.memory.vectors.version() !== undefined));
  * timeline.close();
  * ```
  */

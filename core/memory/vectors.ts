@@ -9,8 +9,10 @@
  * @module
  */
 import type { Embedder } from "../provider/mod.ts";
-import type { MemoryChunk, Timeline } from "../timeline/mod.ts";
+import type { MemoryChunk, Timeline, ZoneFilter } from "../timeline/mod.ts";
+import { CodeIndex } from "./code_index.ts";
 import type { VectorSupport } from "./sqlite_vec.ts";
+import { storeVectors } from "./stored_vectors.ts";
 
 /** Thrown when memory cannot do what was asked (re-index without a model, say). */
 export class MemoryError extends Error {
@@ -72,6 +74,7 @@ export interface VectorsOptions {
 export class Vectors {
   readonly #timeline: Timeline;
   readonly #options: VectorsOptions;
+  #index: CodeIndex | undefined;
 
   constructor(timeline: Timeline, options: VectorsOptions) {
     this.#timeline = timeline;
@@ -90,13 +93,13 @@ export class Vectors {
     if (embedder === undefined) {
       return { ready: false, reason: this.#options.embedderReason ?? "no embedding model is set" };
     }
-    if (store.vectorVersion() === undefined) {
+    if (store.vectors.version() === undefined) {
       return {
         ready: false,
         reason: support?.reason ?? "the sqlite-vec extension is not loaded on this connection",
       };
     }
-    const indexDimension = store.vectorDimension();
+    const indexDimension = store.vectors.dimension();
     if (indexDimension !== undefined && indexDimension !== dimension) {
       return {
         ready: false,
@@ -132,15 +135,30 @@ export class Vectors {
     });
   }
 
-  /** Embeds chunks (at least one) and stores their vectors, creating the index if needed. */
+  /** Embeds chunks (at least one) and stores their vectors with their codes. */
   async embedChunks(chunks: readonly MemoryChunk[], signal?: AbortSignal): Promise<number> {
     const vectors = await this.embed(chunks.map((c) => c.content), signal);
-    const store = this.#timeline.memory;
-    this.#timeline.transaction(() => {
-      if (store.vectorDimension() === undefined) store.createVectorIndex(this.#options.dimension);
-      chunks.forEach((chunk, i) => store.setVector(chunk.seq, this.model!, vectors[i]!));
-    });
+    storeVectors(
+      this.#timeline,
+      this.model!,
+      chunks.map((chunk, i) => ({ seq: chunk.seq, vector: vectors[i]! })),
+    );
     return chunks.length;
+  }
+
+  /**
+   * The `k` chunks nearest to `vector` (of the configured model) that `zones` sees, nearest
+   * first, with their cosine distance, through this memory's code index (code_index.ts).
+   */
+  nearest(
+    vector: Float32Array,
+    options: { readonly zones: ZoneFilter; readonly k: number },
+  ): { chunk: MemoryChunk; distance: number }[] {
+    this.#index ??= new CodeIndex(this.#timeline, {
+      model: this.model!,
+      dimension: this.#options.dimension,
+    });
+    return this.#index.nearest(vector, options);
   }
 
   /** What a re-index would do. Throws MemoryError when there is no model or no sqlite-vec. */
@@ -150,11 +168,11 @@ export class Vectors {
       throw new MemoryError(`Cannot re-index memory: ${this.state().reason}`);
     }
     const store = this.#timeline.memory;
-    if (store.vectorVersion() === undefined) {
+    if (store.vectors.version() === undefined) {
       throw new MemoryError(`Cannot re-index memory: ${this.state().reason}`);
     }
     const models = store.models();
-    const indexDimension = store.vectorDimension();
+    const indexDimension = store.vectors.dimension();
     const count = (keep: (model: string | undefined) => boolean) =>
       models.filter((m) => keep(m.model)).reduce((sum, m) => sum + m.count, 0);
     const resized = indexDimension !== undefined && indexDimension !== dimension;
@@ -178,9 +196,9 @@ export class Vectors {
     const batchSize = options.batchSize ?? 32;
     const store = this.#timeline.memory;
     if (plan.indexDimension !== undefined && plan.indexDimension !== plan.dimension) {
-      store.dropVectorIndex();
+      store.vectors.clear();
     } else {
-      store.clearForeignVectors(plan.model);
+      store.vectors.clearForeign(plan.model);
     }
     let embedded = 0;
     let afterSeq = 0;

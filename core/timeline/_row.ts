@@ -50,6 +50,19 @@ export function optText(row: Row, name: string): string | undefined {
   return column(row, name) === null ? undefined : text(row, name);
 }
 
+/** A BLOB column. */
+export function blob(row: Row, name: string): Uint8Array {
+  const value = column(row, name);
+  if (!(value instanceof Uint8Array)) {
+    throw new RangeError(
+      `Cannot read column "${name}": expected a blob, got ${
+        value === null ? "NULL" : typeof value
+      }`,
+    );
+  }
+  return value;
+}
+
 /** A 0/1 column. */
 export function bool(row: Row, name: string): boolean {
   return int(row, name) !== 0;

@@ -1,5 +1,5 @@
 /**
- * Schema steps 2 to 6: memory and expertise, the group's tables, and later additions. Repositories
+ * Schema steps 2 to 8: memory and expertise, the group's tables, and later additions. Repositories
  * come with the work that uses them; the tables are here so that every process agrees on one schema.
  *
  * @module
@@ -214,4 +214,44 @@ CREATE TABLE session_leases (
  */
 export const MEMORY_MODEL_SQL = `
 CREATE INDEX memory_chunks_model ON memory_chunks (embedding_model);
+`;
+
+/**
+ * Step 8: memory's vectors in a table of their own, one row per chunk with a vector, each beside
+ * its binary code (the signs of the vector minus its model's mean, see core/memory/codes.ts) and
+ * the model and zone it belongs to, which never change for a row. A search scores every code in
+ * memory and reads back only the best few hundred vectors, by `id`: sqlite-vec's vec0 table kept
+ * its vectors in blobs of 1024, where reading one vector costs a walk through a blob of 1.5 MiB.
+ * The covering index lets a process load every code without reading the vectors. `id` is never
+ * reused (AUTOINCREMENT): a process holding codes in memory asks for the rows after the last id
+ * it saw, and a replaced vector gets a new id. Every deleted row (with its chunk, by the cascade)
+ * is written to `memory_vectors_gone`, which keeps the last 10,000, so that such a process also
+ * learns what went. Each model's mean (per size) is fixed once stored. The vectors of an older
+ * vec0 table are moved here by the first connection that has sqlite-vec loaded (chunk_vectors.ts).
+ */
+export const MEMORY_VECTORS_SQL = `
+CREATE TABLE memory_vectors (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER NOT NULL UNIQUE REFERENCES memory_chunks (seq) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  zone TEXT,
+  code BLOB,
+  vector BLOB NOT NULL
+);
+CREATE INDEX memory_vectors_codes ON memory_vectors (id, model, zone, code);
+CREATE TABLE memory_vectors_gone (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  vector_id INTEGER NOT NULL
+);
+CREATE TRIGGER memory_vectors_delete AFTER DELETE ON memory_vectors BEGIN
+  INSERT INTO memory_vectors_gone (vector_id) VALUES (old.id);
+  DELETE FROM memory_vectors_gone WHERE id <= (SELECT max(id) FROM memory_vectors_gone) - 10000;
+END;
+CREATE TABLE memory_vector_means (
+  model TEXT NOT NULL,
+  dimension INTEGER NOT NULL,
+  mean BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (model, dimension)
+);
 `;

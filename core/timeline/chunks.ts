@@ -1,20 +1,20 @@
 /**
- * Memory chunks (`memory_chunks`) with their FTS5 index (`memory_fts`, kept in step by triggers)
- * and a sqlite-vec `vec0` index (`memory_vec`). The vector index is not part of the migrations: it
- * exists only where the sqlite-vec extension is loaded, its size follows the embedding model, and
- * a connection without the extension must still read and write chunks. So this repository creates
- * it on request, keeps it in step by hand, and checks that the extension is there before touching
- * it. A chunk's vector is keyed by its `seq` (a BigInt rowid for vec0) and counts only while the
- * chunk's `embedding_model` names the model that made it.
+ * Memory chunks (`memory_chunks`) with their FTS5 index (`memory_fts`, kept in step by triggers),
+ * and their vectors (`memory.vectors`, chunk_vectors.ts). A chunk counts as having a vector while
+ * its `embedding_model` names the model that made it.
  *
  * Zones: a chunk without a zone is in `public`. A search sees public chunks and the chunks of the
  * zones it is given, or every chunk for `"all"`.
  *
  * @module
  */
-import type { Db, Row } from "./_db.ts";
+import type { Db } from "./_db.ts";
+import { type MemoryChunk, toChunk, visible, type ZoneFilter, zoneParams } from "./_chunk_row.ts";
 import { date, int, optText, real, text } from "./_row.ts";
+import { ChunkVectorStore } from "./chunk_vectors.ts";
 import type { Taint } from "./types.ts";
+
+export type { MemoryChunk, ZoneFilter } from "./_chunk_row.ts";
 
 /** A chunk to store; `id` is derived from its content by the caller. */
 export interface ChunkInput {
@@ -26,25 +26,6 @@ export interface ChunkInput {
   /** The zone it belongs to; undefined for public. */
   readonly zone?: string | undefined;
 }
-
-/** A stored chunk. */
-export interface MemoryChunk {
-  readonly seq: number;
-  readonly id: string;
-  readonly source: string;
-  readonly content: string;
-  readonly tags: readonly string[];
-  readonly taint: Taint;
-  /** Undefined for public. */
-  readonly zone: string | undefined;
-  /** The model its vector came from; undefined while it has none. */
-  readonly embeddingModel: string | undefined;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
-
-/** Which zones a search sees besides public: the given ones, or every zone. */
-export type ZoneFilter = readonly string[] | "all";
 
 /** Counts by source kind (the part of `source` before the first colon). */
 export interface KindCount {
@@ -61,37 +42,17 @@ export interface ModelCount {
 
 const KIND = "CASE WHEN instr(source, ':') > 0 THEN substr(source, 1, instr(source, ':') - 1) " +
   "ELSE source END";
-/** Public chunks, and those of the zones in JSON parameter ?2 (every zone when ?3 is 1). */
-const VISIBLE = "(c.zone IS NULL OR ?3 = 1 OR c.zone IN (SELECT value FROM json_each(?2)))";
-
-function toChunk(row: Row): MemoryChunk {
-  const tags = text(row, "tags");
-  return {
-    seq: int(row, "seq"),
-    id: text(row, "id"),
-    source: text(row, "source"),
-    content: text(row, "content"),
-    tags: tags === "" ? [] : tags.split(", "),
-    taint: text(row, "taint") as Taint,
-    zone: optText(row, "zone"),
-    embeddingModel: optText(row, "embedding_model"),
-    createdAt: date(row, "created_at"),
-    updatedAt: date(row, "updated_at"),
-  };
-}
-
-function zoneParams(zones: ZoneFilter): [string, number] {
-  return zones === "all" ? ["[]", 1] : [JSON.stringify(zones), 0];
-}
 
 /** The `memory` repository of a Timeline. */
 export class MemoryStore {
   readonly #db: Db;
-  #vec: string | null | undefined;
+  /** The chunks' vectors and codes. */
+  readonly vectors: ChunkVectorStore;
 
   /** Used by Timeline; not for direct use. */
   constructor(db: Db) {
     this.#db = db;
+    this.vectors = new ChunkVectorStore(db);
   }
 
   /**
@@ -206,7 +167,7 @@ export class MemoryStore {
       );
       const rows = this.#db.all(
         `SELECT c.* FROM json_each(?1) r JOIN memory_chunks c ON c.seq = r.value
-          WHERE ${VISIBLE} ORDER BY r.key LIMIT ?4`,
+          WHERE ${visible(2, 3)} ORDER BY r.key LIMIT ?4`,
         JSON.stringify([...ranked.keys()]),
         zones,
         all,
@@ -218,85 +179,6 @@ export class MemoryStore {
     }
   }
 
-  /** The sqlite-vec version when the extension is loaded on this connection. */
-  vectorVersion(): string | undefined {
-    if (this.#vec === undefined) {
-      try {
-        this.#vec = text(this.#db.get("SELECT vec_version() AS v")!, "v");
-      } catch {
-        this.#vec = null;
-      }
-    }
-    return this.#vec ?? undefined;
-  }
-
-  /** The size of the vectors in the index, if it exists. */
-  vectorDimension(): number | undefined {
-    const row = this.#db.get(
-      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'memory_vec'",
-    );
-    const match = row && /float\[(\d+)\]/.exec(text(row, "sql"));
-    return match ? Number(match[1]) : undefined;
-  }
-
-  /** Creates the vector index for vectors of `dimension` (needs the extension). */
-  createVectorIndex(dimension: number): void {
-    if (!Number.isInteger(dimension) || dimension < 1 || dimension > 8192) {
-      throw new RangeError(
-        `A vector dimension must be an integer from 1 to 8192, got ${dimension}`,
-      );
-    }
-    this.#db.raw.exec(
-      "CREATE VIRTUAL TABLE memory_vec USING vec0 " +
-        `(zone text, embedding float[${dimension}] distance_metric=cosine)`,
-    );
-  }
-
-  /** Drops the vector index; every chunk is then without a vector. */
-  dropVectorIndex(): void {
-    this.#db.tx(() => {
-      this.#db.raw.exec("DROP TABLE IF EXISTS memory_vec");
-      this.#db.run("UPDATE memory_chunks SET embedding_model = NULL");
-    });
-  }
-
-  /** Stores a chunk's vector, made by `model`, replacing any it had. */
-  setVector(seq: number, model: string, vector: Float32Array): void {
-    this.#db.tx(() => {
-      const row = this.#db.get("SELECT zone FROM memory_chunks WHERE seq = ?", seq);
-      if (row === undefined) return;
-      this.#db.run("DELETE FROM memory_vec WHERE rowid = ?", BigInt(seq));
-      this.#db.run(
-        "INSERT INTO memory_vec (rowid, zone, embedding) VALUES (?, ?, ?)",
-        BigInt(seq),
-        optText(row, "zone") ?? "public",
-        new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength),
-      );
-      this.#db.run("UPDATE memory_chunks SET embedding_model = ? WHERE seq = ?", model, seq);
-    });
-  }
-
-  /**
-   * The `k` chunks nearest to `vector` whose vectors `model` made, nearest first, with their
-   * cosine distance (0 same direction, 2 opposite).
-   */
-  vectorSearch(
-    vector: Float32Array,
-    options: { readonly zones: ZoneFilter; readonly k: number; readonly model: string },
-  ): { chunk: MemoryChunk; distance: number }[] {
-    const filter = options.zones === "all" ? "" : "AND zone IN (SELECT value FROM json_each(?3))";
-    return this.#db.all(
-      `WITH knn AS (SELECT rowid, distance FROM memory_vec
-          WHERE embedding MATCH ?1 AND k = ?2 ${filter})
-        SELECT c.*, knn.distance FROM knn JOIN memory_chunks c ON c.seq = knn.rowid
-        WHERE c.embedding_model = ?4 ORDER BY knn.distance, c.seq DESC`,
-      new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength),
-      options.k,
-      options.zones === "all" ? undefined : JSON.stringify(["public", ...options.zones]),
-      options.model,
-    ).map((row) => ({ chunk: toChunk(row), distance: real(row, "distance") }));
-  }
-
   /** Chunks without a vector of `model`, in `seq` order after `afterSeq`. */
   withoutVector(model: string, options: { readonly afterSeq: number; readonly limit: number }) {
     return this.#db.all(
@@ -306,37 +188,6 @@ export class MemoryStore {
       options.afterSeq,
       options.limit,
     ).map(toChunk);
-  }
-
-  /**
-   * Forgets the vectors that `model` did not make (a changed model) and orphaned vectors; returns
-   * how many chunks lost their vector.
-   */
-  clearForeignVectors(model: string): number {
-    return this.#db.tx(() => {
-      const seqs = this.#db.all(
-        "SELECT seq FROM memory_chunks WHERE embedding_model IS NOT NULL AND embedding_model != ?",
-        model,
-      ).map((row) => int(row, "seq"));
-      this.#db.run(
-        "UPDATE memory_chunks SET embedding_model = NULL WHERE embedding_model != ?",
-        model,
-      );
-      this.purgeOrphanVectors();
-      return seqs.length;
-    });
-  }
-
-  /**
-   * Deletes vectors whose chunk is gone or has no vector model (left by a connection without
-   * sqlite-vec); returns how many. Does nothing without the extension or the index.
-   */
-  purgeOrphanVectors(): number {
-    if (this.vectorVersion() === undefined || this.vectorDimension() === undefined) return 0;
-    return this.#db.run(
-      `DELETE FROM memory_vec WHERE rowid NOT IN
-        (SELECT seq FROM memory_chunks WHERE embedding_model IS NOT NULL)`,
-    );
   }
 
   /**
@@ -384,15 +235,8 @@ export class MemoryStore {
     );
   }
 
+  /** Deletes the chunks that `select` names by seq (their vectors go with them). */
   #delete(select: string, ...params: (string | number | Date)[]): number {
-    return this.#db.tx(() => {
-      const seqs = this.#db.all(select, ...params).map((row) => int(row, "seq"));
-      const vectors = this.vectorVersion() !== undefined && this.vectorDimension() !== undefined;
-      for (const seq of seqs) {
-        if (vectors) this.#db.run("DELETE FROM memory_vec WHERE rowid = ?", BigInt(seq));
-        this.#db.run("DELETE FROM memory_chunks WHERE seq = ?", seq);
-      }
-      return seqs.length;
-    });
+    return this.#db.run(`DELETE FROM memory_chunks WHERE seq IN (${select})`, ...params);
   }
 }

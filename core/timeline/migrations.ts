@@ -15,6 +15,7 @@ import {
   JOB_ORIGIN_SQL,
   MEMORY_MODEL_SQL,
   MEMORY_SQL,
+  MEMORY_VECTORS_SQL,
   SESSION_LEASE_SQL,
 } from "./_schema_more.ts";
 
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "approval waiters", sql: APPROVAL_ALIVE_SQL },
   { version: 6, name: "session leases", sql: SESSION_LEASE_SQL },
   { version: 7, name: "memory by model", sql: MEMORY_MODEL_SQL },
+  { version: 8, name: "memory vectors", sql: MEMORY_VECTORS_SQL },
 ];
 
 /** The schema version this code writes. */

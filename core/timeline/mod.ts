@@ -49,6 +49,7 @@ export * from "./events.ts";
 export * from "./expertise.ts";
 export * from "./jobs.ts";
 export * from "./chunks.ts";
+export * from "./chunk_vectors.ts";
 export * from "./migrations.ts";
 export * from "./replay.ts";
 export * from "./session_leases.ts";
@@ -233,7 +234,20 @@ export class Timeline implements Disposable {
       throw diskFullError(error, path) ?? error;
     }
     if (path !== ":memory:") { for (const suffix of SIBLINGS) restrict(path + suffix); }
-    return new Timeline(path, new Db(raw, options.now ?? (() => new Date()), path));
+    const timeline = new Timeline(path, new Db(raw, options.now ?? (() => new Date()), path));
+    if (options.extensions !== undefined) {
+      try {
+        timeline.memory.vectors.adoptVec0();
+      } catch (error) {
+        timeline.close();
+        throw new Error(
+          `Cannot move memory's vectors out of the sqlite-vec table of ${JSON.stringify(path)}: ` +
+            (error as Error).message,
+          { cause: error },
+        );
+      }
+    }
+    return timeline;
   }
 
   /**

@@ -9,7 +9,7 @@
  * pairwise cosine of 0.83, and so do these. A shortcut that only works on vectors spread evenly
  * over the sphere (signs alone, say) fails here as it would on a real model's.
  */
-import { Memory, openWithVectors } from "../../core/memory/mod.ts";
+import { Memory, openWithVectors, storeVectors } from "../../core/memory/mod.ts";
 import type { Embedder, EmbedOptions } from "../../core/provider/mod.ts";
 import type { Timeline } from "../../core/timeline/mod.ts";
 import { seededRandom } from "../../core/transport/mod.ts";
@@ -121,30 +121,33 @@ export interface Filled {
 }
 
 /**
- * Stores `count` chunks of `corpus` with their vectors in one transaction (the vector index
- * created if needed), as `Memory.remember` would, without an embedding round trip per batch.
- * Every tenth chunk is in zone `team`.
+ * Stores `count` chunks of `corpus` with their vectors and codes in one transaction, as
+ * `Memory.remember` would, without an embedding round trip per batch. Every tenth chunk is in
+ * zone `team`.
  */
 export function fillMemory(timeline: Timeline, corpus: ZipfCorpus, count: number): Filled {
   const seqs = new Int32Array(count);
   const vectors = new Float32Array(count * corpus.dimension);
   const store = timeline.memory;
   timeline.transaction(() => {
-    if (store.vectorDimension() === undefined) store.createVectorIndex(corpus.dimension);
-    for (let i = 0; i < count; i++) {
-      const content = corpus.text();
-      const { chunk } = store.upsert({
-        id: `bench-${i}`,
-        source: "user",
-        content,
-        tags: [],
-        taint: "trusted",
-        zone: i % 10 === 9 ? "team" : undefined,
-      });
-      const vector = corpus.vector(content);
-      store.setVector(chunk.seq, corpus.model, vector);
-      seqs[i] = chunk.seq;
-      vectors.set(vector, i * corpus.dimension);
+    for (let from = 0; from < count; from += 1000) {
+      const batch = [];
+      for (let i = from; i < Math.min(from + 1000, count); i++) {
+        const content = corpus.text();
+        const { chunk } = store.upsert({
+          id: `bench-${i}`,
+          source: "user",
+          content,
+          tags: [],
+          taint: "trusted",
+          zone: i % 10 === 9 ? "team" : undefined,
+        });
+        const vector = corpus.vector(content);
+        batch.push({ seq: chunk.seq, vector });
+        seqs[i] = chunk.seq;
+        vectors.set(vector, i * corpus.dimension);
+      }
+      storeVectors(timeline, corpus.model, batch);
     }
   });
   return { seqs, vectors };

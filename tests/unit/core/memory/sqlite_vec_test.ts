@@ -91,11 +91,11 @@ Deno.test("a library SQLite's loader cannot open is loaded from its copy", async
 Deno.test("the timeline loads sqlite-vec only through its extensions hook", () => {
   assert.equal(ffiGranted(), true);
   const plain = Timeline.open(":memory:");
-  assert.equal(plain.memory.vectorVersion(), undefined);
+  assert.equal(plain.memory.vectors.version(), undefined);
   plain.close();
   const { timeline, vectors } = openWithVectors(":memory:");
   assert.equal(vectors.available, true);
-  assert.equal(timeline.memory.vectorVersion(), `v${SQLITE_VEC_VERSION}`);
+  assert.equal(timeline.memory.vectors.version(), `v${SQLITE_VEC_VERSION}`);
   timeline.close();
 });
 

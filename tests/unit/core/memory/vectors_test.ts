@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { formatStatus, Memory, MemoryError, openWithVectors } from "../../../../core/memory/mod.ts";
+import {
+  formatStatus,
+  Memory,
+  MemoryError,
+  openWithVectors,
+  storeVectors,
+} from "../../../../core/memory/mod.ts";
 import { FakeEmbedder, tempMemory } from "./_helpers.ts";
 
 const FACTS = ["the gate code is 4711", "the boiler is serviced in October", "Sam feeds the cat"];
@@ -60,7 +66,7 @@ Deno.test("a changed dimension drops the index and rebuilds it at the new size",
   );
   const { plan } = await memory.reindex({ confirm: true });
   assert.deepEqual([plan.indexDimension, plan.foreign, plan.toEmbed], [16, 0, 3]);
-  assert.equal(t.timeline.memory.vectorDimension(), 8);
+  assert.equal(t.timeline.memory.vectors.dimension(), 8);
   assert.equal(memory.status().mode, "hybrid");
   assert.equal((await memory.search("boiler serviced")).hits[0]?.vectorRank, 1);
 });
@@ -132,19 +138,14 @@ Deno.test("reindex needs an embedding model and sqlite-vec", async () => {
   }
 });
 
-Deno.test("the vector index refuses bad sizes, and a vector for a missing chunk is ignored", async () => {
+Deno.test("a vector for a chunk that is gone is not stored", async () => {
   await using t = await tempMemory();
-  assert.throws(() => t.timeline.memory.createVectorIndex(0), /from 1 to 8192, got 0/);
-  assert.throws(() => t.timeline.memory.createVectorIndex(1.5), RangeError);
-  t.timeline.memory.createVectorIndex(4);
-  t.timeline.memory.setVector(999, "fake/x", new Float32Array(4));
-  assert.equal(t.timeline.memory.purgeOrphanVectors(), 0);
-  t.timeline.memory.dropVectorIndex();
-  assert.equal(t.timeline.memory.vectorDimension(), undefined);
-  assert.equal(t.timeline.memory.purgeOrphanVectors(), 0);
+  assert.equal(storeVectors(t.timeline, "fake/x", [{ seq: 999, vector: new Float32Array(4) }]), 0);
+  assert.equal(storeVectors(t.timeline, "fake/x", []), 0);
+  assert.equal(t.timeline.memory.vectors.dimension(), undefined);
 });
 
-Deno.test("vectors of chunks deleted without sqlite-vec are purged by the next prune", async () => {
+Deno.test("a chunk deleted without sqlite-vec takes its vector with it", async () => {
   const embedder = new FakeEmbedder();
   await using t = await tempMemory({ embedder });
   await t.memory.remember("tool output that expires", { source: "tool:exec" });
@@ -156,6 +157,7 @@ Deno.test("vectors of chunks deleted without sqlite-vec are purged by the next p
   } finally {
     other.timeline.close();
   }
-  assert.equal(t.timeline.memory.purgeOrphanVectors(), 1);
-  assert.equal((await t.memory.search("kept")).hits[0]?.vectorRank, 1);
+  assert.equal(t.timeline.memory.vectors.count(embedder.model), 1);
+  const hits = (await t.memory.search("tool output that expires kept")).hits;
+  assert.deepEqual(hits.map((h) => [h.content, h.vectorRank]), [["kept", 1]]);
 });

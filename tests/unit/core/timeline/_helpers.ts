@@ -1,4 +1,4 @@
-import { Timeline, type TimelineOptions } from "../../../../core/timeline/mod.ts";
+import { type MemoryChunk, Timeline, type TimelineOptions } from "../../../../core/timeline/mod.ts";
 
 /** A clock the test moves by hand. */
 export class Clock {
@@ -53,3 +53,19 @@ export async function otherProcess(code: string): Promise<string> {
 
 /** The module URL for `import` in another process. */
 export const TIMELINE_URL = new URL("../../../../core/timeline/mod.ts", import.meta.url).href;
+
+/** Stores a trusted `user` chunk `id` (its content `content`, or the id) in `zone` (or public). */
+export function addChunk(
+  timeline: Timeline,
+  id: string,
+  options: { readonly content?: string; readonly zone?: string | undefined } = {},
+): MemoryChunk {
+  return timeline.memory.upsert({
+    id,
+    source: "user",
+    content: options.content ?? id,
+    tags: [],
+    taint: "trusted",
+    zone: options.zone,
+  }).chunk;
+}

@@ -59,7 +59,8 @@ Deno.test({
   name: "on a full disk a timeline with an empty WAL is checked, and a damaged one found so",
   ignore: !TMPFS,
   async fn() {
-    await using disk = (await smallDisk(2048))!;
+    // room for both timelines and the WAL of the second before the disk is filled
+    await using disk = (await smallDisk(4096))!;
     const healthy = `${disk.path}/timeline.db`;
     const damaged = `${disk.path}/damaged.db`;
     written(healthy);

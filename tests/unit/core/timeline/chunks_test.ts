@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { migrate, MIGRATIONS, type Timeline } from "../../../../core/timeline/mod.ts";
-import { tempTimeline } from "./_helpers.ts";
+import { addChunk, tempTimeline } from "./_helpers.ts";
 
 /** Stores `content` as chunk `id` in `zone` (undefined: public). */
 function add(timeline: Timeline, id: string, content: string, zone?: string) {
-  return timeline.memory.upsert({
-    id,
-    source: "user",
-    content,
-    tags: [],
-    taint: "trusted",
-    zone,
-  }).chunk;
+  return addChunk(timeline, id, { content, zone });
 }
 
 /** The keyword ranking as the store gave it before it ranked first: every match joined. */
@@ -74,12 +67,10 @@ Deno.test("other models' vectors are found by the model index, and counted", asy
   other.close();
 });
 
-Deno.test("an older timeline keeps its chunks and gains the model index", async () => {
-  await using t = await tempTimeline();
-  t.timeline.close();
+Deno.test("an older timeline keeps its chunks and gains the model index", () => {
   const step = MIGRATIONS.find((m) => m.name === "memory by model")!;
-  const db = new DatabaseSync(t.path);
-  db.exec(`DROP INDEX memory_chunks_model; PRAGMA user_version = ${step.version - 1}`);
+  const db = new DatabaseSync(":memory:");
+  migrate(db, { migrations: MIGRATIONS.slice(0, step.version - 1) });
   db.exec(
     `INSERT INTO memory_chunks (id, source, content, embedding_model, created_at, updated_at)
       VALUES ('old', 'user', 'kept across the upgrade', 'm/a', '2026-01-01', '2026-01-01')`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { restrict } from "../../../../core/timeline/_db.ts";
-import { int, optInt, real, text } from "../../../../core/timeline/_row.ts";
+import { blob, int, optInt, real, text } from "../../../../core/timeline/_row.ts";
 import { tempDir } from "./_helpers.ts";
 
 Deno.test("integers beyond 2^53 are refused instead of read wrong", () => {
@@ -23,6 +23,9 @@ Deno.test("a column of the wrong type is named in the error", () => {
   assert.throws(() => text({ s: 1n }, "s"), /expected text, got bigint/);
   assert.equal(real({ r: 2n }, "r"), 2);
   assert.equal(real({ r: 0.5 }, "r"), 0.5);
+  assert.throws(() => blob({ b: null }, "b"), /Cannot read column "b": expected a blob, got NULL/);
+  assert.throws(() => blob({ b: "x" }, "b"), /expected a blob, got string/);
+  assert.deepEqual(blob({ b: Uint8Array.of(1) }, "b"), Uint8Array.of(1));
 });
 
 Deno.test("restricting a missing file does nothing; other stat errors are not hidden", async () => {
