@@ -5,8 +5,9 @@
  *
  * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
  *   side, parsed and verified by a work subscription's handler, against raw kafkajs producing the
- *   same values in one batch and a consumer counting them (target: at least 0.8x the rate); and
- *   the same unsigned, parsed only, to tell the transport's share from the signatures';
+ *   same values in one batch and a consumer counting them (target: at least 0.8x the rate); the
+ *   same with the receiver's certificate check left out (as if remembered per certificate), and
+ *   unsigned, parsed only, to tell the transport's share from the signatures';
  * - an isolated request/response through the transport, parsed on both sides, with the system
  *   idle before each one, against a raw kafkajs ping-pong (targets: at most 1.3x at p50, 1.5x at
  *   p99);
@@ -44,6 +45,7 @@ function paired(name: string, other: () => Promise<unknown>, mine: () => Promise
 
 const THROUGHPUT_RAW = "kafka: raw kafkajs, 500 records";
 const THROUGHPUT_OURS = "kafka: transport, 500 signed envelopes";
+const THROUGHPUT_SIGNATURE = "kafka: transport, 500 signed, certificates known";
 const THROUGHPUT_UNSIGNED = "kafka: transport, 500 envelopes, unsigned";
 const ISOLATED_RAW = "kafka: raw kafkajs ping-pong, isolated";
 const ISOLATED_OURS = "kafka: transport request/response, isolated";
@@ -58,8 +60,9 @@ if (brokers === undefined) {
   );
 } else {
   const rawThroughput = await RawThroughput.start(brokers, 500);
-  const ourThroughput = await TransportThroughput.start(brokers, { n: 500, signed: true });
-  const unsigned = await TransportThroughput.start(brokers, { n: 500, signed: false });
+  const ourThroughput = await TransportThroughput.start(brokers, { n: 500, check: "full" });
+  const signatureOnly = await TransportThroughput.start(brokers, { n: 500, check: "signature" });
+  const unsigned = await TransportThroughput.start(brokers, { n: 500, check: "none" });
   const rawIsolated = await RawPingPong.start(brokers, { commits: true });
   const rawFloor = await RawPingPong.start(brokers, { commits: false });
   const ours = await TransportPingPong.start(brokers);
@@ -74,6 +77,11 @@ if (brokers === undefined) {
     THROUGHPUT_OURS,
     { group: "kafka: envelope throughput", n: 30, warmup: 3 },
     paired(THROUGHPUT_OURS, () => rawThroughput.run(), () => ourThroughput.run()),
+  );
+  Deno.bench(
+    THROUGHPUT_SIGNATURE,
+    { group: "kafka: envelope throughput", n: 30, warmup: 3 },
+    paired(THROUGHPUT_SIGNATURE, () => rawThroughput.run(), () => signatureOnly.run()),
   );
   Deno.bench(
     THROUGHPUT_UNSIGNED,
@@ -134,6 +142,7 @@ function summary(): void {
     );
   };
   throughput("envelope throughput, median", THROUGHPUT_OURS, ">= 0.8x");
+  throughput("the same, certificates known", THROUGHPUT_SIGNATURE, "none");
   throughput("the same unsigned, median", THROUGHPUT_UNSIGNED, "none");
   line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");
   line("isolated request/response, p99", ISOLATED_OURS, ISOLATED_RAW, 0.99, "<= 1.5x");
