@@ -62,11 +62,8 @@ export const roundRobinAssigner: PartitionAssigner = ({ cluster }) => ({
   name: ROUND_ROBIN,
   version: 0,
   async assign({ members }) {
-    const subscriptions = new Map(
-      members.map((m) => [m.memberId, AssignerProtocol.MemberMetadata.decode(m.memberMetadata)]),
-    );
-    const topics = new Map<string, string[]>();
-    for (const [id, metadata] of subscriptions) topics.set(id, metadata?.topics ?? []);
+    // A member whose metadata does not decode subscribes to nothing and gets nothing.
+    const topics = new Map(members.map((m) => [m.memberId, subscribedTopics(m.memberMetadata)]));
     const wanted = [...new Set([...topics.values()].flat())];
     // A member may subscribe to topics the leader does not read: learn their partitions too.
     await cluster.addMultipleTargetTopics(wanted);
@@ -76,7 +73,7 @@ export const roundRobinAssigner: PartitionAssigner = ({ cluster }) => ({
       memberId: m.memberId,
       memberAssignment: AssignerProtocol.MemberAssignment.encode({
         version: 0,
-        assignment: plan.get(m.memberId) ?? {},
+        assignment: plan.get(m.memberId)!,
         userData: NO_USER_DATA,
       }),
     }));
@@ -92,6 +89,14 @@ export const roundRobinAssigner: PartitionAssigner = ({ cluster }) => ({
     };
   },
 });
+
+function subscribedTopics(metadata: Buffer): string[] {
+  try {
+    return AssignerProtocol.MemberMetadata.decode(metadata)?.topics ?? [];
+  } catch {
+    return [];
+  }
+}
 
 function partitionsOf(
   cluster: { findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }> },

@@ -78,3 +78,31 @@ Deno.test("the kafkajs assignor is named roundrobin and honours each member's to
     "python-1": { requests: [1], skill: [0] },
   });
 });
+
+Deno.test("the assignor skips a member it cannot read and topics without metadata", async () => {
+  const cluster = {
+    addMultipleTargetTopics: () => Promise.resolve(),
+    findTopicPartitionMetadata: (topic: string) => {
+      if (topic === "deleted") throw new Error("Topic metadata not loaded");
+      return [{ partitionId: 0 }, { partitionId: 1 }];
+    },
+  };
+  // deno-lint-ignore no-explicit-any
+  const assigner = roundRobinAssigner({ cluster: cluster as any, groupId: "g", logger: {} as any });
+  const result = await assigner.assign({
+    topics: ["requests"],
+    members: [
+      {
+        memberId: "m-1",
+        memberMetadata: assigner.protocol({ topics: ["requests", "deleted"] }).metadata,
+      },
+      { memberId: "m-2", memberMetadata: Buffer.from([0xff]) },
+    ],
+  });
+  const decoded = Object.fromEntries(
+    result.map((
+      r,
+    ) => [r.memberId, AssignerProtocol.MemberAssignment.decode(r.memberAssignment)?.assignment]),
+  );
+  assert.deepEqual(decoded, { "m-1": { requests: [0, 1] }, "m-2": {} });
+});

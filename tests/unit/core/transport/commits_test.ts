@@ -28,7 +28,7 @@ function setup(options: { maxUncommitted: number; intervalMs?: number }) {
   };
 }
 
-Deno.test("the committer commits the next offset of each partition once half its bound waits", async () => {
+Deno.test("the committer commits each partition's next offset once half its bound waits", async () => {
   const { committer, sent } = setup({ maxUncommitted: 4 });
   committer.taken("t", 0, "5");
   assert.equal(sent.length, 0, "one record waits for the interval");
@@ -109,5 +109,26 @@ Deno.test("the committer commits by itself after the interval", async () => {
   committer.taken("t", 0, "0");
   await waitFor(() => sent.length === 1, "the interval's commit");
   assert.equal(sent[0]![0]!.offset, "1");
+  committer.stop();
+});
+
+Deno.test("a commit that fails after a rejoin is dropped with its generation", async () => {
+  const logged: string[] = [];
+  let reject!: (reason: unknown) => void;
+  const committer = new OffsetCommitter({
+    commit: () => new Promise((_, r) => reject = r),
+    intervalMs: 60_000,
+    maxUncommitted: 100,
+    onSettled: () => {},
+    log: (_, message) => void logged.push(message),
+  });
+  committer.taken("t", 0, "3");
+  const flushing = committer.flush();
+  committer.rejoined();
+  reject("generation 4 is over");
+  await flushing;
+  assert.match(logged[0]!, /Commit of t@0:4 failed: generation 4 is over/);
+  assert.equal(committer.uncommitted, 0, "the next generation delivers those records again");
+  await committer.flush();
   committer.stop();
 });
