@@ -28,7 +28,7 @@ function setup(options: { maxUncommitted: number; intervalMs?: number }) {
   };
 }
 
-Deno.test("the committer commits each partition's next offset once half its bound waits", async () => {
+Deno.test("a committer commits each partition's next offset at half its bound", async () => {
   const { committer, sent } = setup({ maxUncommitted: 4 });
   committer.taken("t", 0, "5");
   assert.equal(sent.length, 0, "one record waits for the interval");
