@@ -8,7 +8,9 @@
  * rebalance is joined at once; and when a slot frees, the held record goes to the handler
  * straight away. (A kafkajs consumer whose partitions are all paused sleeps its whole fetch wait
  * before it looks again, and resuming does not wake it.) A handler that does not return at once
- * is heartbeated over the same way; handlers should still return quickly and hand slow work back.
+ * is heartbeated over the same way, so it never costs the membership; but kafkajs fetches again
+ * only when every record of the last fetch is handled, so a slow handler delays the next records
+ * of every partition. Handlers return quickly and hand slow work back: work holds nothing.
  *
  * @module
  */
