@@ -88,6 +88,7 @@ export class OffsetCommitter {
     this.#pendingCount++;
     this.#uncommitted++;
     if (this.#uncommitted * 2 >= this.#options.maxUncommitted) {
+      // Each such call waits behind the commit in flight; the first takes what came meanwhile.
       void this.flush();
     } else if (this.#timer === undefined && this.#inFlight === undefined) {
       this.#timer = setTimeout(() => void this.flush(), this.#options.intervalMs);
