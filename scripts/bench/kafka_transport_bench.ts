@@ -1,6 +1,6 @@
 /**
  * The Kafka transport on a real broker, each figure against raw kafkajs measured in the same run
- * (`deno task bench --filter kafka` prints the ratios of the means; the summary at the end prints
+ * (`deno bench -P=test scripts/bench/kafka_transport_bench.ts` prints the ratios of the means; the
  * medians, p99 and the targets of issue 10):
  *
  * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
