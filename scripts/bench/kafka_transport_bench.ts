@@ -1,7 +1,7 @@
 /**
  * The Kafka transport on a real broker, each figure against raw kafkajs measured in the same run
  * (`deno bench -P=test scripts/bench/kafka_transport_bench.ts` prints the ratios of the means; the
- * medians, p99 and the targets of issue 10):
+ * summary at the end prints medians, p99 and the targets of issue 10):
  *
  * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
  *   side, parsed and verified by a work subscription's handler, against raw kafkajs producing the
