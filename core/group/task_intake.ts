@@ -23,6 +23,7 @@ import {
   parseTopic,
   PROTOCOL_VERSION,
   type ResponsePayload,
+  type TopicInfo,
   topicsFor,
   zoneTopic,
 } from "../protocol/mod.ts";
@@ -77,8 +78,8 @@ export class TaskIntake {
     const task = envelope.payload;
     const mine = task.target_id === undefined || task.target_id === this.#deps.agentId;
     if (!mine || task.requester_id === this.#deps.agentId) return;
-    const where = parseTopic(record.topic);
-    if (where === undefined) return { poison: `${record.topic} is not a topic of this protocol` };
+    // parseRecord accepted the topic: it is one of this protocol's.
+    const where = parseTopic(record.topic) as TopicInfo;
     const trusted = await this.#deps.trust(record, envelope);
     if (!trusted.ok) return { poison: trusted.reason };
     const zone = where.role === "zone" ? where.zone : undefined;

@@ -128,7 +128,12 @@ export interface ParseEnvelopeOptions {
   /** The largest value accepted, in bytes. Default 1 MiB. */
   readonly maxBytes?: number;
   /** Where the value came from, for messages: `topic@partition:offset`. */
-  readonly source?: string;
+  readonly source?: string | undefined;
+  /**
+   * The record's key, when known: it tells a roster manifest (`manifest`) from a certificate entry
+   * or revocation (`cert:<id>`), so that a field a later manifest adds never changes its shape.
+   */
+  readonly key?: string | null;
 }
 
 /** An envelope, or why there is none. */
@@ -162,14 +167,29 @@ export function parseEnvelope(
   input: Uint8Array | string,
   options: ParseEnvelopeOptions = {},
 ): EnvelopeResult {
-  const { maxBytes = DEFAULT_MAX_BYTES, source } = options;
+  const { maxBytes = DEFAULT_MAX_BYTES, ...rest } = options;
   const guarded = guardJson(input, maxBytes);
-  if (!guarded.ok) return failure(guarded.failure, source);
-  return validateEnvelope(guarded.value, source);
+  if (!guarded.ok) return failure(guarded.failure, options.source);
+  return validate(guarded.value, rest, guarded.protoKey === true);
 }
 
-/** Validates a value already read from JSON (for example by an in-process transport) as an envelope. */
-export function validateEnvelope(value: unknown, source?: string): EnvelopeResult {
+/**
+ * Validates a value already read from JSON (for example by an in-process transport) as an
+ * envelope. `source` and `key` are those of {@link ParseEnvelopeOptions}.
+ */
+export function validateEnvelope(
+  value: unknown,
+  options: Omit<ParseEnvelopeOptions, "maxBytes"> = {},
+): EnvelopeResult {
+  return validate(value, options, true);
+}
+
+function validate(
+  value: unknown,
+  options: Omit<ParseEnvelopeOptions, "maxBytes">,
+  protoKey: boolean,
+): EnvelopeResult {
+  const { source, key } = options;
   const base = EnvelopeBase.safeParse(value, { reportInput: true });
   if (!base.success) {
     return failure(describeIssue(base.error.issues[0] as z.core.$ZodIssue), source);
@@ -183,7 +203,9 @@ export function validateEnvelope(value: unknown, source?: string): EnvelopeResul
     }, source);
   }
   const payload = applyGoAliases(type, base.data.payload);
-  const schema = type === "roster" ? ROSTER_SCHEMAS[rosterShape(payload)] : PAYLOAD_SCHEMAS[type];
+  const schema = type === "roster"
+    ? ROSTER_SCHEMAS[rosterShape(payload, key)]
+    : PAYLOAD_SCHEMAS[type];
   const parsed = schema.safeParse(payload, { reportInput: true });
   if (!parsed.success) {
     return failure(describeIssue(parsed.error.issues[0] as z.core.$ZodIssue, ["payload"]), source);
@@ -194,7 +216,32 @@ export function validateEnvelope(value: unknown, source?: string): EnvelopeResul
     const detail = `${subject(pair[0])} must equal ${subject(pair[1])}`;
     return failure({ code: "invalid_value", path: pair[0], detail }, source);
   }
+  if (protoKey) keepProtoKeys(value, envelope);
   return { ok: true, envelope };
+}
+
+/**
+ * Gives back, as own fields, the `__proto__` keys of `raw` that validation dropped: an unknown
+ * field like any other, kept (PROTOCOL.md, Envelope), and never a prototype. Paths through
+ * `raw` and `parsed` match, as validation only adds defaults and renames Go aliases.
+ */
+function keepProtoKeys(raw: unknown, parsed: unknown): void {
+  if (typeof raw !== "object" || raw === null || typeof parsed !== "object" || parsed === null) {
+    return;
+  }
+  for (const [name, value] of Object.entries(raw)) {
+    if (name !== "__proto__") {
+      keepProtoKeys(value, (parsed as Record<string, unknown>)[name]);
+      continue;
+    }
+    Object.setPrototypeOf(parsed, Object.prototype);
+    Object.defineProperty(parsed, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
 }
 
 /** Whether a string names an envelope type. */

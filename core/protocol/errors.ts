@@ -18,6 +18,7 @@ export const PARSE_ERROR_CODES = [
   "invalid_value",
   "unknown_type",
   "invalid_topic",
+  "wrong_topic",
   "invalid_key",
   "key_mismatch",
 ] as const;

@@ -76,7 +76,8 @@ function hexId(digits: number, what: string, emptyFor?: string) {
       new RegExp(emptyFor === undefined ? `^${hex}$` : `^(?:${hex})?$`),
       `is not a ${what} (${digits} lower-case hex digits${rule})`,
     )
-    .refine((id) => id === "" || /[^0]/.test(id), `is not a ${what} (all zero)`);
+    .refine((id) => id === "" || /[^0]/.test(id), `is not a ${what} (all zero)`)
+    .meta({ not: { const: "0".repeat(digits) } });
 }
 
 /** A W3C trace id: 32 lower-case hex digits, not all zero. */
@@ -168,6 +169,10 @@ export function parseTimestamp(text: string): number | undefined {
   return local + fraction - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
 }
 
+/** The shape of an RFC 3339 timestamp with offset, as the JSON Schema writes it (ASCII digits only). */
+export const TIMESTAMP_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]" +
+  "([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)([.][0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
+
 /** An RFC 3339 timestamp with offset. */
 export const Timestamp = z.string().refine(
   (text) => parseTimestamp(text) !== undefined,
@@ -175,6 +180,9 @@ export const Timestamp = z.string().refine(
 ).meta({
   id: "Timestamp",
   format: "date-time",
+  // `format` alone is an annotation in draft 2020-12, so the schema spells the shape out. A day
+  // past the end of its month (02-30) is beyond a pattern; the parser refuses it.
+  pattern: TIMESTAMP_PATTERN,
   description: "RFC 3339 with an offset (Z or ±hh:mm)",
 });
 
@@ -197,4 +205,19 @@ export function requireForAction<A extends string>(
       }
     }
   };
+}
+
+/**
+ * What {@link requireForAction} checks, as JSON Schema: for each action that needs fields, an
+ * `if` on `action` and a `then` that requires them (for `.meta({ allOf })`).
+ */
+export function actionRequirements(
+  table: Readonly<Record<string, readonly string[]>>,
+): Record<string, unknown>[] {
+  return Object.entries(table).filter(([, fields]) => fields.length > 0).map((
+    [action, fields],
+  ) => ({
+    if: { properties: { action: { const: action } }, required: ["action"] },
+    then: { required: [...fields] },
+  }));
 }

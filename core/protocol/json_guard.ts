@@ -24,15 +24,18 @@ export interface GuardFailure {
 
 /** A parsed JSON value, or why it was refused. */
 export type GuardResult =
-  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: true; readonly value: unknown; readonly protoKey?: true }
   | { readonly ok: false; readonly failure: GuardFailure };
 
 const DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const ENCODER = new TextEncoder();
 
 /**
- * Decodes and parses one JSON value under the poison rules. A byte order mark is not JSON and is
- * refused like any other stray character. Never throws.
+ * Decodes and parses one JSON value under the poison rules, in this order: size, UTF-8, depth,
+ * JSON syntax, duplicate keys. Depth comes before the parse, from a scan that needs no valid JSON,
+ * so a megabyte of `[[[…` costs one pass and no parse. A byte order mark is not JSON and is
+ * refused like any other stray character. `protoKey` says whether an object has a `__proto__`
+ * key, which the parse keeps as an own field but a copy by assignment would not. Never throws.
  */
 export function guardJson(input: Uint8Array | string, maxBytes: number): GuardResult {
   const size = typeof input === "string" ? ENCODER.encode(input).length : input.length;
@@ -50,14 +53,16 @@ export function guardJson(input: Uint8Array | string, maxBytes: number): GuardRe
       return fail("invalid_utf8", "the value is not valid UTF-8");
     }
   }
+  const scan = scanStructure(text);
+  if (scan.failure?.code === "too_deep") return { ok: false, failure: scan.failure };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return fail("invalid_json", "the value is not valid JSON");
   }
-  const structure = checkStructure(text);
-  return structure === undefined ? { ok: true, value } : { ok: false, failure: structure };
+  if (scan.failure !== undefined) return { ok: false, failure: scan.failure };
+  return scan.protoKey ? { ok: true, value, protoKey: true } : { ok: true, value };
 }
 
 function fail(code: ParseErrorCode, detail: string): GuardResult {
@@ -73,41 +78,61 @@ interface Frame {
   expectKey: boolean;
 }
 
+/** What {@link scanStructure} finds. */
+interface Scan {
+  /** Nesting too deep (which ends the scan), or else the first duplicate key. */
+  readonly failure?: GuardFailure;
+  readonly protoKey: boolean;
+}
+
 /**
- * Walks text that `JSON.parse` accepted and finds the first duplicate key or nesting deeper than
- * {@link MAX_DEPTH}, in document order. Keys are compared after unescaping (`"a"` and `"\u0061"`
- * are the same key).
+ * Finds the first duplicate key or nesting deeper than {@link MAX_DEPTH}, in document order. Keys
+ * are compared after unescaping (`"a"` and `"\u0061"` are the same key). Text that `JSON.parse`
+ * refuses may give any answer, but the scan always ends.
  */
 export function checkStructure(text: string): GuardFailure | undefined {
+  return scanStructure(text).failure;
+}
+
+function scanStructure(text: string): Scan {
   const stack: Frame[] = [];
   const path = () => stack.map((frame) => frame.step);
+  let duplicate: GuardFailure | undefined;
+  let protoKey = false;
+  // After a duplicate, or a key whose escapes do not read, only the depth is still looked for.
+  let keys = true;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') {
       const end = stringEnd(text, i);
       const top = stack.at(-1);
       if (top?.keys !== undefined && top.expectKey) {
-        const raw = text.slice(i, end + 1);
-        const key: string = raw.includes("\\") ? JSON.parse(raw) : raw.slice(1, -1);
-        top.step = key;
         top.expectKey = false;
-        if (top.keys.has(key)) {
-          return {
-            code: "duplicate_key",
-            detail: `${subject(path())} appears twice`,
-            path: path(),
-          };
+        const key = keys ? readKey(text.slice(i, end + 1)) : undefined;
+        if (key === undefined) keys = false;
+        else {
+          top.step = key;
+          if (key === "__proto__") protoKey = true;
+          if (top.keys.has(key)) {
+            duplicate ??= {
+              code: "duplicate_key",
+              detail: `${subject(path())} appears twice`,
+              path: path(),
+            };
+            keys = false;
+          }
+          top.keys.add(key);
         }
-        top.keys.add(key);
       }
       i = end;
     } else if (c === "{" || c === "[") {
       if (stack.length === MAX_DEPTH) {
-        return {
+        const failure: GuardFailure = {
           code: "too_deep",
           detail: `${subject(path())} is nested deeper than ${MAX_DEPTH} levels`,
           path: path(),
         };
+        return { failure, protoKey };
       }
       const isObject = c === "{";
       stack.push({
@@ -118,17 +143,28 @@ export function checkStructure(text: string): GuardFailure | undefined {
     } else if (c === "}" || c === "]") {
       stack.pop();
     } else if (c === ",") {
-      const top = stack.at(-1) as Frame;
-      if (top.keys === undefined) top.step = (top.step as number) + 1;
-      else top.expectKey = true;
+      const top = stack.at(-1);
+      if (top?.keys === undefined) {
+        if (top !== undefined) top.step = (top.step as number) + 1;
+      } else top.expectKey = true;
     }
   }
-  return undefined;
+  return duplicate === undefined ? { protoKey } : { failure: duplicate, protoKey };
 }
 
-/** The index of the quote that closes the string opening at `start`. */
+/** A key as JSON spells it, quotes included, unescaped; undefined when its escapes do not read. */
+function readKey(raw: string): string | undefined {
+  if (!raw.includes("\\")) return raw.slice(1, -1);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The index of the quote that closes the string opening at `start`, or the end of the text. */
 function stringEnd(text: string, start: number): number {
   let i = start + 1;
-  while (text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-  return i;
+  while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+  return Math.min(i, text.length);
 }

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import {
+  actionRequirements,
   AgentId,
   Base64Url,
   Count,
@@ -102,11 +103,17 @@ export const Revocation = z.looseObject({
 export type RosterShape = "revocation" | "certificate" | "manifest";
 
 /**
- * Tells the shape of a `roster` payload: one with a `revoked` field is a revocation, one with a
- * `cert` field a certificate entry, anything else a manifest.
+ * Tells the shape of a `roster` payload. The record's key decides when it can: `manifest` is the
+ * manifest, whatever fields a later version adds to it (readers ignore unknown fields), and
+ * `cert:<id>` a revocation when it has a `revoked` field, a certificate entry otherwise. Without
+ * such a key the fields decide: `revoked` makes a revocation, `cert` with `agent_id` a certificate
+ * entry, and anything else is a manifest.
  */
-export function rosterShape(payload: Record<string, unknown>): RosterShape {
-  return "revoked" in payload ? "revocation" : "cert" in payload ? "certificate" : "manifest";
+export function rosterShape(payload: Record<string, unknown>, key?: string | null): RosterShape {
+  const entry = "revoked" in payload ? "revocation" : "certificate";
+  if (key === "manifest") return "manifest";
+  if (key?.startsWith("cert:")) return entry;
+  return "revoked" in payload || ("cert" in payload && "agent_id" in payload) ? entry : "manifest";
 }
 
 /** The schema of each roster shape. */
@@ -143,15 +150,20 @@ export const ONBOARD_ACTIONS = [
   "onboard_reject",
 ] as const;
 
-/** The fields each onboarding action requires beyond `action` and `requester_id`. */
+/**
+ * The fields each onboarding action requires beyond `action` and `requester_id`: only what the
+ * next step cannot work without (the key a certificate is issued for, the challenge and the
+ * sponsor it names, the answer, the certificate). The rest is optional, as PROTOCOL.md marks it:
+ * a newcomer reads the manifest from the roster, and a rejection may come without a reason.
+ */
 export const ONBOARD_FIELDS_BY_ACTION: Readonly<
   Record<typeof ONBOARD_ACTIONS[number], readonly string[]>
 > = {
   onboard_request: ["public_key"],
   onboard_challenge: ["sponsor_id", "challenge"],
   onboard_response: ["sponsor_id", "response"],
-  onboard_complete: ["sponsor_id", "certificate", "manifest"],
-  onboard_reject: ["reason"],
+  onboard_complete: ["certificate"],
+  onboard_reject: [],
 };
 
 /** The payload of `onboard`. Each action needs the fields the next step works with. */
@@ -165,4 +177,7 @@ export const OnboardPayload = z.looseObject({
   certificate: CertificateBundle.optional(),
   manifest: GroupManifest.optional(),
   reason: z.string().optional(),
-}).superRefine(requireForAction(ONBOARD_FIELDS_BY_ACTION)).meta({ id: "OnboardPayload" });
+}).superRefine(requireForAction(ONBOARD_FIELDS_BY_ACTION)).meta({
+  id: "OnboardPayload",
+  allOf: actionRequirements(ONBOARD_FIELDS_BY_ACTION),
+});

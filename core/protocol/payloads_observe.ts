@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import {
+  actionRequirements,
   AgentId,
   CONTROL_CHARACTERS,
   Count,
@@ -86,7 +87,7 @@ export const MemoryPayload = z.looseObject({
   } else if (item.part !== undefined && item.part >= (item.parts as number)) {
     ctx.addIssue({ code: "custom", path: ["part"], message: 'must be less than "parts"' });
   }
-}).meta({ id: "MemoryPayload" });
+}).meta({ id: "MemoryPayload", dependentRequired: { part: ["parts"], parts: ["part"] } });
 
 /** A parsed memory payload. */
 export type MemoryPayload = z.output<typeof MemoryPayload>;
@@ -95,12 +96,16 @@ export type MemoryPayload = z.output<typeof MemoryPayload>;
 export const AgentNode = z.looseObject({
   agent_id: AgentId,
   agent_name: z.string(),
-  role: z.enum(["orchestrator", "worker", "observer"]),
+  role: z.string(),
   parent_id: OptionalId,
   zones: z.array(ZoneId),
   endpoint: z.string(),
-  status: z.enum(["active", "stale", "inactive"]),
-}).meta({ id: "AgentNode" });
+  status: z.string(),
+}).meta({
+  id: "AgentNode",
+  description:
+    'role and status are free text (e.g. "worker", "active"); PROTOCOL.md fixes no values',
+});
 
 /** A zone (state record `zone:<zone_id>`). */
 export const Zone = z.looseObject({
@@ -132,6 +137,7 @@ export const OrchestratorPayload = z.looseObject({
   reason: z.string().optional(),
 }).superRefine(requireForAction(ORCHESTRATOR_FIELDS_BY_ACTION)).meta({
   id: "OrchestratorPayload",
+  allOf: actionRequirements(ORCHESTRATOR_FIELDS_BY_ACTION),
 });
 
 /** A parsed orchestrator payload. */

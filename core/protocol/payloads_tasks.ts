@@ -22,11 +22,12 @@ export const Delegation = z.looseObject({
 /** A task's delegation state. */
 export type Delegation = z.output<typeof Delegation>;
 
-const Attempt = z.int().min(1).default(1);
+/** A task's attempt: 1 for the first, one more for each re-publication. */
+const Attempt = z.int().min(1);
 
 const RequestFields = z.looseObject({
   task_id: OpaqueId,
-  attempt: Attempt,
+  attempt: Attempt.default(1),
   description: z.string(),
   content: z.string(),
   requester_id: AgentId,
@@ -71,7 +72,10 @@ export const TASK_STATUSES = [
 /** A task status. */
 export type TaskStatus = typeof TASK_STATUSES[number];
 
-/** The payload of `task_status`. `attempt` defaults to 1 and `seq` to 0 for foreign senders. */
+/**
+ * The payload of `task_status`. `attempt` and `seq` are required of every sender: without them a
+ * status cannot be placed among the others of its task (PROTOCOL.md, semantics 7).
+ */
 export const TaskStatusPayload = z.looseObject({
   task_id: OpaqueId,
   attempt: Attempt,
@@ -79,7 +83,7 @@ export const TaskStatusPayload = z.looseObject({
   status: z.enum(TASK_STATUSES),
   summary: z.string().optional(),
   progress: z.number().min(0).max(1).optional(),
-  seq: Count.default(0),
+  seq: Count,
 }).meta({
   id: "TaskStatusPayload",
   description: "Readers also accept the Go aliases responder_id for worker_id and status " +
@@ -89,7 +93,7 @@ export const TaskStatusPayload = z.looseObject({
 /** A parsed task status payload. */
 export type TaskStatusPayload = z.output<typeof TaskStatusPayload>;
 
-/** The payload of `response` and `skill_response`. `attempt` defaults to 1. */
+/** The payload of `response` and `skill_response`; `attempt` says which attempt answered. */
 export const ResponsePayload = z.looseObject({
   task_id: OpaqueId,
   attempt: Attempt,

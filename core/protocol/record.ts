@@ -1,16 +1,21 @@
 /**
  * A whole record: topic, key and value (PROTOCOL.md, Records). On top of the envelope's rules,
- * `parseRecord` refuses a topic that is not a legal name (so none with a newline), a key with a
- * newline or invalid UTF-8, a key that does not match the envelope, and a key that names another
- * agent than the sender.
+ * `parseRecord` refuses a topic that is not one of this protocol's names (so none with a newline),
+ * a type that does not go on its topic, a key with a newline or invalid UTF-8, a key that does not
+ * match the envelope, and a key that names another agent than the sender.
  *
  * @module
  */
 
-import { type Envelope, type EnvelopeResult, parseEnvelope } from "./envelope.ts";
+import {
+  type Envelope,
+  type EnvelopeResult,
+  type EnvelopeType,
+  parseEnvelope,
+} from "./envelope.ts";
 import { type ParseErrorCode, protocolError, quote, type Result } from "./errors.ts";
 import { requiredKey } from "./record_keys.ts";
-import { isLegalTopicName } from "./topics.ts";
+import { isLegalTopicName, parseTopic, type TopicInfo } from "./topics.ts";
 
 /** A record as a consumer receives it (a transport's inbound record fits). */
 export interface RecordInput {
@@ -35,6 +40,40 @@ export type RecordResult = Result<{ readonly envelope: Envelope; readonly key: s
 
 const KEY_DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+const TASK_STATUS: readonly EnvelopeType[] = ["task_status"];
+const RESPONSES: readonly EnvelopeType[] = ["response", "skill_response"];
+
+/** The types that go on each topic (PROTOCOL.md, Topics). An inbox takes targeted work and grants. */
+const TYPES_BY_ROLE: Readonly<Record<string, readonly EnvelopeType[]>> = {
+  announce: ["announce"],
+  roster: ["roster"],
+  onboarding: ["onboard"],
+  heartbeats: ["heartbeat"],
+  requests: ["request"],
+  responses: RESPONSES,
+  tasksStatus: TASK_STATUS,
+  traces: ["trace"],
+  audit: ["audit"],
+  memoryShared: ["memory"],
+  memoryContext: ["memory"],
+  orchestrator: ["orchestrator"],
+  skills: ["skill"],
+  deadLetter: [],
+  skillRequests: ["skill_request"],
+  inbox: ["request", "skill_request", "task_status"],
+  "zone requests": ["request", "skill_request"],
+  "zone responses": RESPONSES,
+  "zone tasks.status": TASK_STATUS,
+  "zone traces": ["trace"],
+  "zone memory": ["memory"],
+  "zone dead-letter": [],
+};
+
+/** The types that may go on a topic. */
+export function typesForTopic(topic: TopicInfo): readonly EnvelopeType[] {
+  return TYPES_BY_ROLE[topic.role === "zone" ? `zone ${topic.kind}` : topic.role] as EnvelopeType[];
+}
+
 // Keys that name an agent; such a key must name the sender.
 const AGENT_KEY = /^(?:agent|node):(.*)$/s;
 
@@ -58,6 +97,10 @@ export function parseRecord(record: RecordInput, options: ParseRecordOptions = {
   if (!isLegalTopicName(topic)) {
     return fail("invalid_topic", `topic ${quote(topic)} is not a legal topic name`);
   }
+  const info = parseTopic(topic);
+  if (info === undefined) {
+    return fail("invalid_topic", `topic ${quote(topic)} is not a topic of kafclaw/1`);
+  }
   let key: string | null;
   try {
     key = record.key instanceof Uint8Array ? KEY_DECODER.decode(record.key) : record.key;
@@ -65,10 +108,20 @@ export function parseRecord(record: RecordInput, options: ParseRecordOptions = {
     return fail("invalid_key", "the key is not valid UTF-8");
   }
   if (key?.includes("\n")) return fail("invalid_key", `key ${quote(key)} contains a newline`);
-  const parsed: EnvelopeResult = parseEnvelope(record.value, { ...options, source });
+  const parsed: EnvelopeResult = parseEnvelope(record.value, { ...options, source, key });
   if (!parsed.ok) return parsed;
   const { envelope } = parsed;
-  const expected = requiredKey(envelope);
+  if (!typesForTopic(info).includes(envelope.type)) {
+    return {
+      ok: false,
+      error: protocolError(
+        "wrong_topic",
+        `"type" is ${quote(envelope.type)}, which does not go on this topic`,
+        { action: "parse record", source, path: ["type"] },
+      ),
+    };
+  }
+  const expected = requiredKey(envelope, key);
   if (expected !== undefined && key !== expected) {
     const needs = quote(expected);
     return fail(

@@ -54,6 +54,11 @@ export function memoryKey(itemId: string, part?: number): string {
 
 /** The key a producer of this project gives a record holding `envelope`. */
 export function recordKey(envelope: Envelope): string {
+  return keyFor(envelope, null);
+}
+
+/** The key of `envelope`; a roster record's shape is read from `key` when it tells. */
+function keyFor(envelope: Envelope, key: string | null): string {
   switch (envelope.type) {
     case "request":
     case "skill_request":
@@ -68,7 +73,7 @@ export function recordKey(envelope: Envelope): string {
     case "audit":
       return agentKey(envelope.sender_id);
     case "roster":
-      return rosterShape(envelope.payload) === "manifest"
+      return rosterShape(envelope.payload, key) === "manifest"
         ? MANIFEST_KEY
         : certKey(envelope.payload.agent_id as string);
     case "orchestrator":
@@ -106,7 +111,10 @@ const KEYED: ReadonlySet<EnvelopeType> = new Set<EnvelopeType>([
   "memory",
 ]);
 
-/** The key a record holding `envelope` must have, or undefined when any key will do. */
-export function requiredKey(envelope: Envelope): string | undefined {
-  return KEYED.has(envelope.type) ? recordKey(envelope) : undefined;
+/**
+ * The key a record holding `envelope` must have, or undefined when any key will do. `key`, the
+ * record's own, tells a roster manifest from a certificate as `parseEnvelope` read it.
+ */
+export function requiredKey(envelope: Envelope, key: string | null = null): string | undefined {
+  return KEYED.has(envelope.type) ? keyFor(envelope, key) : undefined;
 }

@@ -32,6 +32,7 @@ import {
   isId,
   parseTopic,
   skillRequests,
+  type TopicInfo,
   topicsFor,
   ZONE_TOPIC_KINDS,
   zoneTopic,
@@ -105,6 +106,17 @@ const ROLE_SPECS: Readonly<Record<Role, RoleSpec>> = {
   "zone.dead-letter": stream(14 * DAY),
 };
 
+/** The kind of a topic of this protocol (state, stream or work), or undefined for another name. */
+export function topicKind(name: string): TopicKind | undefined {
+  const info = parseTopic(name);
+  if (info === undefined) return undefined;
+  return ROLE_SPECS[roleOf(info)].kind;
+}
+
+function roleOf(info: TopicInfo): Role {
+  return info.role === "zone" ? `zone.${info.kind}` : info.role;
+}
+
 /**
  * The intended spec of one topic of this protocol. Throws a TypeError for any other name.
  *
@@ -119,8 +131,7 @@ export function topicSpec(name: string, options: TopicSpecOptions = {}): TopicSp
   if (info === undefined) {
     throw new TypeError(`Cannot make a topic spec: ${quote(name)} is not a KafClaw topic`);
   }
-  const role: Role = info.role === "zone" ? `zone.${info.kind}` : info.role;
-  const { kind, partitions, retentionMs } = ROLE_SPECS[role];
+  const { kind, partitions, retentionMs } = ROLE_SPECS[roleOf(info)];
   const config: Record<string, string> = { "max.message.bytes": String(MAX_MESSAGE_BYTES) };
   if (kind === "state") {
     config["cleanup.policy"] = "compact";

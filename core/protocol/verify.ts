@@ -1,7 +1,12 @@
 /**
  * Verification of a signed record (PROTOCOL.md, Membership and trust): the signature with a
  * certificate that chains to the owner, not expired or revoked; the signer is the sender; the
- * timestamp is within the clock skew of the reference time; the record is not a replay.
+ * timestamp is within the clock skew of the record's clock; the record is not a replay.
+ *
+ * A record's clock is the broker's append time on state topics (LogAppendTime) and the receiver's
+ * clock elsewhere; the window and the remembered replay ids both run on it, so a byte-identical
+ * copy appended within the window is a replay to every reader: one that catches up from the
+ * beginning, and one whose own clock runs ahead.
  *
  * @module
  */
@@ -19,6 +24,7 @@ import { parseTimestamp } from "./fields.ts";
 import { type RecordInput, recordSource } from "./record.ts";
 import { replayId, type ReplayStore } from "./replay.ts";
 import { HEADERS, recordBytes, verifyBytes } from "./signing.ts";
+import { topicKind } from "./topic_specs.ts";
 import { OWNER_ID } from "./topics.ts";
 
 /** The default tolerance between a record's timestamp and the reference time: 2 minutes. */
@@ -27,10 +33,10 @@ export const DEFAULT_CLOCK_SKEW_MS = 120_000;
 /** Options of {@link verifyRecord}. */
 export interface VerifyOptions extends TrustOptions {
   /**
-   * The time the timestamp is checked against: the broker's append time on state topics
-   * (LogAppendTime), the receiver's clock elsewhere. Default `now`.
+   * The broker's append time of the record (its LogAppendTime timestamp), in ms since the epoch.
+   * Required on state topics, whose clock it is; not read elsewhere.
    */
-  readonly referenceTime?: number;
+  readonly appendTime?: number;
   /** Default {@link DEFAULT_CLOCK_SKEW_MS}. */
   readonly clockSkewMs?: number;
   /** Where replay ids are remembered; without one, replays are not checked. */
@@ -52,9 +58,10 @@ export type VerifyResult = Result<{ readonly verified: VerifiedRecord }>;
 const HEADER_DECODER = new TextDecoder();
 
 /**
- * Verifies a signed record whose envelope `parseRecord` has read. Never throws. A result with
- * code `unknown_signer` means the certificate has not arrived yet: the caller may hold the record
- * for a while (bounded) and try again.
+ * Verifies a signed record whose envelope `parseRecord` has read. A result with code
+ * `unknown_signer` means the certificate has not arrived yet: the caller may hold the record for a
+ * while (bounded) and try again. Never fails for the record's sake; rejects with a TypeError when
+ * a record of a state topic comes without `appendTime`.
  */
 export async function verifyRecord(
   record: RecordInput,
@@ -62,6 +69,7 @@ export async function verifyRecord(
   options: VerifyOptions,
 ): Promise<VerifyResult> {
   const source = recordSource(record);
+  const { clock, name, state } = recordClock(record.topic, options);
   const fail = (code: VerifyErrorCode, detail: string): VerifyResult => ({
     ok: false,
     error: protocolError(code, detail, { action: "verify record", source }),
@@ -94,17 +102,19 @@ export async function verifyRecord(
   }
   const skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   const timestamp = parseTimestamp(envelope.timestamp) as number;
-  const reference = options.referenceTime ?? options.now;
-  if (Math.abs(timestamp - reference) > skew) {
+  if (Math.abs(timestamp - clock) > skew) {
     return fail(
       "clock_skew",
-      `"timestamp" ${envelope.timestamp} is more than ${skew} ms from the reference time`,
+      `"timestamp" ${envelope.timestamp} is more than ${skew} ms from the ${name}`,
     );
   }
   const id = await replayId(signed);
   if (
     options.replay !== undefined &&
-    !(await options.replay.remember(keyId, id, { expiresAt: timestamp + skew, now: options.now }))
+    !(await options.replay.remember(state ? `${keyId} ${record.topic}` : keyId, id, {
+      expiresAt: timestamp + skew,
+      now: clock,
+    }))
   ) {
     return fail("replay", `${quote(keyId)} sent this record before`);
   }
@@ -113,6 +123,24 @@ export async function verifyRecord(
     ? { signer: keyId, replayId: id }
     : { signer: keyId, certificate, replayId: id };
   return { ok: true, verified };
+}
+
+/**
+ * The clock a record is judged by, and what messages call it. On a state topic a sender's replay
+ * ids are remembered per topic, so that those of one scope all run on one partition's append
+ * times, which only grow (state topics have one partition).
+ */
+function recordClock(
+  topic: string,
+  options: VerifyOptions,
+): { clock: number; name: string; state: boolean } {
+  if (topicKind(topic) !== "state") {
+    return { clock: options.now, name: "receiver's clock", state: false };
+  }
+  if (options.appendTime === undefined) {
+    throw new TypeError(`Cannot verify a record of ${topic} without its append time`);
+  }
+  return { clock: options.appendTime, name: "broker's append time", state: true };
 }
 
 /** The signer's key: the owner's, or the one in the signer's certificate, which must chain to it. */

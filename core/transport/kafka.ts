@@ -16,6 +16,7 @@ import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs"
 import { roundRobinAssigner } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
+import { decodeRecordKey } from "./record_key.ts";
 import type {
   InboundRecord,
   OutboundRecord,
@@ -81,7 +82,7 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
     topic,
     partition,
     offset: m.offset,
-    key: m.key === null ? null : m.key.toString("utf8"),
+    key: decodeRecordKey(m.key),
     value: m.value === null ? new Uint8Array() : new Uint8Array(m.value),
     headers,
     timestamp: Number(m.timestamp),

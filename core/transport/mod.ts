@@ -9,6 +9,7 @@ export { BoundedExecutor } from "./executor.ts";
 export { type DeadLetter, deadLetterRecord } from "./dead_letter.ts";
 export type { LogFn } from "./dispatch.ts";
 export { murmur2, partitionForKey } from "./murmur2.ts";
+export { decodeRecordKey } from "./record_key.ts";
 export {
   type FaultOptions,
   MemoryBroker,

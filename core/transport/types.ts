@@ -22,7 +22,8 @@ export interface InboundRecord {
   readonly partition: number;
   /** The offset as a decimal string (Kafka offsets are 64-bit). */
   readonly offset: string;
-  readonly key: string | null;
+  /** The key as text; its bytes when they are not UTF-8 (which `parseRecord` refuses). */
+  readonly key: string | Uint8Array | null;
   readonly value: Uint8Array;
   readonly headers: Readonly<Record<string, Uint8Array>>;
   /** Broker time (CreateTime or LogAppendTime, as the topic says), in ms since the epoch. */

@@ -51,6 +51,9 @@ const KEYS: Array<string | Uint8Array | null> = [
   "a\nb",
   new Uint8Array([0xff]),
 ];
+const PROTO_KEY = ['"__proto__":{"a":1},', '"__proto__":null,', '"__proto__":[],'].map((text) =>
+  new TextEncoder().encode(text)
+);
 const SPECIAL = Array.from('{}[]",:\\0123456789-.eE tfn\u00fc', (c) => c.charCodeAt(0));
 
 /** Summary of a fuzzing run. */
@@ -93,6 +96,7 @@ export function fuzzProtocol(rng: () => number, iterations: number): FuzzSummary
         if (!(ENVELOPE_TYPES as readonly string[]).includes(result.envelope.type)) {
           fail("an unknown type was accepted", input);
         }
+        if (!plain(result.envelope)) fail("a parsed object has a foreign prototype", input);
         accepted++;
       } else {
         check(result.error, input);
@@ -115,7 +119,7 @@ function mutate(seed: Uint8Array, { rng, pick, int, values }: Tools): Uint8Array
   const rounds = 1 + int(4);
   for (let round = 0; round < rounds; round++) {
     const at = int(bytes.length + 1);
-    switch (int(9)) {
+    switch (int(11)) {
       case 0: // flip a bit
         if (bytes.length > 0) bytes[at % bytes.length]! ^= 1 << int(8);
         break;
@@ -148,11 +152,31 @@ function mutate(seed: Uint8Array, { rng, pick, int, values }: Tools): Uint8Array
       case 7: // truncate
         bytes.length = at;
         break;
+      case 8: { // a __proto__ key after an opening brace
+        const brace = bytes.indexOf(0x7b, at);
+        if (brace >= 0) bytes.splice(brace + 1, 0, ...PROTO_KEY[int(PROTO_KEY.length)]!);
+        break;
+      }
+      case 9: // a flood of open brackets that never closes, perhaps inside a string
+        bytes.splice(
+          at,
+          0,
+          ...new Array(33 + int(2000)).fill(0x5b),
+          ...(rng() < 0.5 ? [0x22] : []),
+        );
+        break;
       default: // random bytes instead
         return Uint8Array.from({ length: int(200) }, () => Math.floor(rng() * 256));
     }
   }
   return Uint8Array.from(bytes);
+}
+
+/** Whether every object in a parsed value has the plain prototype of its kind. */
+function plain(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  const expected = Array.isArray(value) ? Array.prototype : Object.prototype;
+  return Object.getPrototypeOf(value) === expected && Object.values(value).every(plain);
 }
 
 function call<T>(parse: () => T, input: Uint8Array): T {

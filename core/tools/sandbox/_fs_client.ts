@@ -27,6 +27,9 @@ const CODES: ReadonlySet<string> = new Set<SandboxErrorCode>([
   "failed",
 ]);
 
+/** The helper ended before it answered (not a stall, not a refusal). */
+class HelperStopped extends SandboxError {}
+
 /** One running helper. */
 interface Running {
   readonly child: Deno.ChildProcess;
@@ -115,13 +118,25 @@ export class FsHelperClient implements WorkspaceFs {
     return run;
   }
 
-  async #send(request: FsOperation): Promise<unknown> {
+  /**
+   * Sends one request. A helper that ended before it answered (killed while idle, before this
+   * process noticed, or by this very request) gets one more try with a new helper: every
+   * operation may run twice (reads change nothing; a write replaces the file whole).
+   */
+  async #send(request: FsOperation, again = false): Promise<unknown> {
     const what = `Cannot ${VERBS[request.op]} ${JSON.stringify(request.path)}`;
     if (this.#closed) throw new SandboxError(`${what}: the sandbox is closed`);
-    const running = await this.#ensure(what);
-    const id = this.#nextId++;
-    const line = new TextEncoder().encode(JSON.stringify({ ...request, id }) + "\n");
-    const answer = await this.#answer(running, what, () => running.writer.write(line));
+    let answer: FsResponse;
+    let id: number;
+    try {
+      const running = await this.#ensure(what);
+      id = this.#nextId++;
+      const line = new TextEncoder().encode(JSON.stringify({ ...request, id }) + "\n");
+      answer = await this.#answer(running, what, () => running.writer.write(line));
+    } catch (error) {
+      if (error instanceof HelperStopped && !again) return await this.#send(request, true);
+      throw error;
+    }
     if (!("id" in answer) || answer.id !== id) {
       await this.#stop();
       throw new SandboxError(`${what}: the file helper answered out of turn`);
@@ -181,7 +196,7 @@ export class FsHelperClient implements WorkspaceFs {
       }
       const status = await running.child.status;
       const stderr = await running.stderr;
-      throw new SandboxError(
+      throw new HelperStopped(
         `${what}: the file helper stopped (exit code ${status.code})${stderr ? `: ${stderr}` : ""}`,
       );
     } finally {

@@ -91,6 +91,18 @@ def request(sender, task_id, timestamp=NOW, content="Summarise the report"):
     }
 
 
+def skill_record(sender, timestamp=NOW):
+    """A skill record: a state record, keyed skill:<name>, judged by the broker's append time."""
+    return {
+        "type": "skill",
+        "correlation_id": "skill-summarise",
+        "sender_id": sender,
+        "timestamp": timestamp,
+        "protocol": "kafclaw/1",
+        "payload": {"skill": "summarise", "providers": [{"agent_id": sender, "zones": ["public"], "since": timestamp}]},
+    }
+
+
 def signed(name, envelope, signer, key_id, topic=None, key_text=None, cert=None, tamper=None,
            deliver_topic=None, **extra):
     topic = topic or f"group.{GROUP}.requests"
@@ -133,14 +145,19 @@ def vectors():
                         "security_mode": "signed", "onboard_mode": "gated", "heartbeat_interval_ms": 10000,
                         "topics": [f"group.{GROUP}.requests"], "updated_at": NOW, "updated_by": "owner"},
         }, owner, "owner", topic=f"group.{GROUP}.control.roster", key_text="manifest",
-            expect={**ok, "signer": "owner"}),
+            append_time=NOW_MS + 50, expect={**ok, "signer": "owner"}),
         signed("a state record is checked against the broker's append time, not the receiver's clock",
-               request("alice", "t-103", timestamp="2026-01-10T08:00:00Z"), alice, "alice", cert=alice_cert,
-               reference_time=1768032030000, expect={**ok, "signer": "alice"}),
+               skill_record("alice", timestamp="2026-01-10T08:00:00Z"), alice, "alice", cert=alice_cert,
+               topic=f"group.{GROUP}.skills", key_text="skill:summarise",
+               append_time=1768032030000, expect={**ok, "signer": "alice"}),
+        signed("a state record far from the broker's append time, whatever the receiver's clock says",
+               skill_record("alice"), alice, "alice", cert=alice_cert, topic=f"group.{GROUP}.skills",
+               key_text="skill:summarise", append_time=NOW_MS + 10 * MINUTE_MS,
+               expect={"ok": False, "code": "clock_skew"}),
         signed("a value changed after signing", request("alice", "t-104"), alice, "alice", cert=alice_cert,
                tamper=lambda v: v.replace(b"Summarise", b"Delete all"), expect={"ok": False, "code": "bad_signature"}),
         signed("a record signed for one topic, delivered on another", request("alice", "t-105"), alice,
-               "alice", cert=alice_cert, deliver_topic=f"group.{GROUP}.skill.summarise.requests",
+               "alice", cert=alice_cert, deliver_topic=f"group.{GROUP}.agent.bob.inbox",
                expect={"ok": False, "code": "bad_signature"}),
         signed("mallory signs with alice's certificate", request("alice", "t-106"), mallory, "alice",
                cert=alice_cert, expect={"ok": False, "code": "bad_signature"}),
@@ -175,12 +192,58 @@ def vectors():
     return {
         "description": "Signed records made by make_vectors.py (Python cryptography). Each vector: "
                        "the record (topic, key, value as UTF-8 text, headers), the receiver's clock "
-                       "(now, ms) and optional reference_time, certificates it already knows, revoked ids, "
-                       "and the expected outcome. The owner key is keys.owner.public_key.",
+                       "(now, ms), on state topics the broker's append_time (ms), certificates it "
+                       "already knows, revoked ids, and the expected outcome. Each replay: one record "
+                       "delivered several times to one receiver with an empty replay table, each "
+                       "delivery with its clocks and outcome. The owner key is keys.owner.public_key.",
         "group": GROUP,
         "keys": keys,
         "vectors": out,
+        "replays": replays(alice, alice_cert),
     }
+
+
+def delivery(now_ms, expect, append_ms=None):
+    out = {"now": now_ms}
+    if append_ms is not None:
+        out["append_time"] = append_ms
+    out["expect"] = expect
+    return out
+
+
+def replays(alice, alice_cert):
+    """Byte-identical copies of one signed record (PROTOCOL.md, Replay): the window and the
+    remembered ids run on the broker's append time on state topics, the receiver's clock elsewhere."""
+    ok, replay, skew = {"ok": True}, {"ok": False, "code": "replay"}, {"ok": False, "code": "clock_skew"}
+    hour = 60 * MINUTE_MS
+
+    def state(name, deliveries):
+        record = signed(name, skill_record("alice"), alice, "alice", cert=alice_cert,
+                        topic=f"group.{GROUP}.skills", key_text="skill:summarise")
+        del record["now"]
+        record["deliveries"] = deliveries
+        return record
+
+    stream = signed("on a stream topic, a copy within the window of the receiver's clock is a replay",
+                    request("alice", "t-120"), alice, "alice", cert=alice_cert)
+    del stream["now"]
+    stream["deliveries"] = [delivery(NOW_MS + 100, ok), delivery(NOW_MS + MINUTE_MS, replay),
+                            delivery(NOW_MS + 3 * MINUTE_MS, skew)]
+    return [
+        state("a state record re-appended a minute later, read as it arrives",
+              [delivery(NOW_MS + 150, ok, NOW_MS + 100),
+               delivery(NOW_MS + MINUTE_MS + 50, replay, NOW_MS + MINUTE_MS)]),
+        state("a reader catching up from the beginning, three hours later, sees the copy as a replay",
+              [delivery(NOW_MS + 3 * hour, ok, NOW_MS + 100),
+               delivery(NOW_MS + 3 * hour + 5, replay, NOW_MS + MINUTE_MS)]),
+        state("a receiver whose clock runs ten minutes ahead sees the copy as a replay",
+              [delivery(NOW_MS + 10 * MINUTE_MS + 100, ok, NOW_MS + 100),
+               delivery(NOW_MS + 11 * MINUTE_MS, replay, NOW_MS + MINUTE_MS)]),
+        state("a copy appended after the window is refused for its timestamp",
+              [delivery(NOW_MS + 3 * hour, ok, NOW_MS + 100),
+               delivery(NOW_MS + 3 * hour + 5, skew, NOW_MS + 3 * MINUTE_MS)]),
+        stream,
+    ]
 
 
 def verify_file(path: str) -> int:

@@ -134,7 +134,7 @@ Deno.test(
         kind: "state",
         topics: [topic],
         groupId: "kafclaw.test.agent-c",
-        handler: (r) => void state.set(r.key!, new TextDecoder().decode(r.value)),
+        handler: (r) => void state.set(r.key as string, new TextDecoder().decode(r.value)),
       });
       await sub.caughtUp();
       assert.deepEqual(await t.listGroups("kafclaw.test.agent-c.state."), [sub.groupId]);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Message } from "../../../../core/agent/mod.ts";
 import { openTrust, TaskIntake } from "../../../../core/group/mod.ts";
-import { skillRequests, topicsFor, zoneTopic } from "../../../../core/protocol/mod.ts";
+import { agentInbox, skillRequests, topicsFor, zoneTopic } from "../../../../core/protocol/mod.ts";
 import {
   type InboundRecord,
   MemoryTransport,
@@ -228,7 +228,13 @@ Deno.test("a record that is not a request, or a sender that fails verification, 
     correlation_id: "t-r",
     sender_id: "py-agent",
     timestamp: new Date().toISOString(),
-    payload: { task_id: "t-r", responder_id: "py-agent", content: "", status: "completed" },
+    payload: {
+      task_id: "t-r",
+      attempt: 1,
+      responder_id: "py-agent",
+      content: "",
+      status: "completed",
+    },
   });
   await transport.produce([
     { topic: requests, key: "t-r", value: response },
@@ -238,7 +244,7 @@ Deno.test("a record that is not a request, or a sender that fails verification, 
     state: () => worker.letters,
   });
   assert.deepEqual(worker.letters.map((l) => l.reason).sort(), [
-    `a response record on the requests topic ${requests}`,
+    `Cannot parse record from ${requests}@6:0: "type" is "response", which does not go on this topic`,
     "the signature does not verify",
   ]);
   assert.equal(llm.chatRequests().length, 0);
@@ -287,7 +293,19 @@ Deno.test("a skill request is answered as a skill response, on the trace it came
   );
   // A record on a topic that is not of this protocol is poison, whatever it holds.
   assert.deepEqual(await intake.handle(inbound("elsewhere", "t-s", value)), {
-    poison: "elsewhere is not a topic of this protocol",
+    poison: 'Cannot parse record from elsewhere@0:0: topic "elsewhere" is not a topic of kafclaw/1',
+  });
+  // An inbox also carries grants, which are no tasks.
+  const inbox = agentInbox("g9", "deno-1");
+  const grant = JSON.stringify({
+    type: "task_status",
+    correlation_id: "t-s",
+    sender_id: "py-agent",
+    timestamp: "2026-12-04T09:59:59Z",
+    payload: { task_id: "t-s", attempt: 1, worker_id: "deno-1", status: "assigned", seq: 1 },
+  });
+  assert.deepEqual(await intake.handle(inbound(inbox, "t-s", grant)), {
+    poison: `a task_status record on the requests topic ${inbox}`,
   });
 });
 

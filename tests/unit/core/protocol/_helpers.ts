@@ -86,16 +86,26 @@ export interface SignedVector {
   readonly value: string;
   readonly headers: Record<string, string>;
   readonly now: number;
-  readonly reference_time?: number;
+  readonly append_time?: number;
   readonly certificates?: Record<string, { cert: string; cert_sig: string }>;
   readonly revoked?: string[];
   readonly expect: { ok: boolean; code?: string; signer?: string; vouched?: boolean };
+}
+
+/** One record of `signed/vectors.json` delivered several times to one receiver. */
+export interface ReplayVector extends Omit<SignedVector, "now" | "append_time" | "expect"> {
+  readonly deliveries: readonly {
+    readonly now: number;
+    readonly append_time?: number;
+    readonly expect: { ok: boolean; code?: string };
+  }[];
 }
 
 /** The signed vectors made by make_vectors.py, and the keys they use. */
 export function signedVectors(): {
   keys: Record<string, { seed_hex: string; public_key: string }>;
   vectors: SignedVector[];
+  replays: ReplayVector[];
 } {
   return JSON.parse(Deno.readTextFileSync(new URL("signed/vectors.json", GOLDEN)));
 }

@@ -92,10 +92,10 @@ function without(record: Json, path: Path): Json {
   return copy;
 }
 
-/** Which schema a record's fields come from: its type, roster shape and action. */
-function variantOf(record: Json): string {
+/** Which schema a record's fields come from: its type, roster shape (by its key) and action. */
+function variantOf(record: Json, key: string | null): string {
   const payload = record.payload as Json;
-  const shape = record.type === "roster" ? `.${rosterShape(payload)}` : "";
+  const shape = record.type === "roster" ? `.${rosterShape(payload, key)}` : "";
   return `${record.type}${shape}${typeof payload.action === "string" ? `.${payload.action}` : ""}`;
 }
 
@@ -110,17 +110,18 @@ export function missingFieldCases(cases: readonly GoldenCase[]): MissingCase[] {
     const record = JSON.parse(Deno.readTextFileSync(new URL(c.file, GOLDEN))) as Json;
     const stem = c.file.replace(/^valid\//, "").replace(/\.json$/, "");
     for (const path of requiredPaths(record)) {
-      const id = `${variantOf(record)} ${path.join(".")}`;
+      const key = c.key ?? null;
+      const id = `${variantOf(record, key)} ${path.join(".")}`;
       if (made.has(id)) continue;
       const changed = without(record, path);
       // `cert` and `revoked` are what make a roster payload a certificate or a revocation:
       // without one it is read as another shape, and refused for that shape's fields.
-      const shape = (value: Json) => isObject(value.payload) ? rosterShape(value.payload) : null;
+      const shape = (value: Json) =>
+        isObject(value.payload) ? rosterShape(value.payload, key) : null;
       if (record.type === "roster" && shape(changed) !== null && shape(changed) !== shape(record)) {
         continue;
       }
       const bytes = `${JSON.stringify(changed, null, 2)}\n`;
-      const key = c.key ?? null;
       const result = parseRecord({ topic: c.topic, key, value: bytes });
       if (
         result.ok || result.error.code !== "missing_field" ||
@@ -134,7 +135,9 @@ export function missingFieldCases(cases: readonly GoldenCase[]): MissingCase[] {
         bytes,
         case: {
           file,
-          description: `${c.file} without ${path.join(".")}, which ${variantOf(record)} requires`,
+          description: `${c.file} without ${path.join(".")}, which ${
+            variantOf(record, key)
+          } requires`,
           topic: c.topic,
           key,
           expect: {

@@ -181,10 +181,15 @@ Deno.test("optional envelope fields are checked when present", () => {
   assert.equal(ok.taint, "trusted");
 });
 
-Deno.test("the roster's shape follows its fields", () => {
+Deno.test("the roster's shape follows its key, or else its fields", () => {
   assert.equal(rosterShape({ revoked: true, cert: "x" }), "revocation");
-  assert.equal(rosterShape({ cert: "x" }), "certificate");
+  assert.equal(rosterShape({ cert: "x", agent_id: "bob" }), "certificate");
+  assert.equal(rosterShape({ cert: "x" }), "manifest");
   assert.equal(rosterShape({ group_name: "g1" }), "manifest");
+  assert.equal(rosterShape({ revoked: true, cert: "x" }, "manifest"), "manifest");
+  assert.equal(rosterShape({ revoked: true }, "cert:bob"), "revocation");
+  assert.equal(rosterShape({ group_name: "g1" }, "cert:bob"), "certificate");
+  assert.equal(rosterShape({ revoked: true }, "other"), "revocation");
   const value = goldenJson("valid/roster_revocation.json");
   const error = refused({ ...value, payload: { agent_id: "mallory", revoked: false, reason: "" } });
   assert.deepEqual([error.code, error.path], ["invalid_value", ["payload", "revoked"]]);
@@ -198,7 +203,7 @@ Deno.test("each onboarding step needs the fields the next one works with", () =>
     [{ action: "onboard_request", requester_id: "dave" }, "public_key"],
     [{ action: "onboard_challenge", requester_id: "dave", sponsor_id: "alice" }, "challenge"],
     [{ action: "onboard_response", requester_id: "dave", sponsor_id: "alice" }, "response"],
-    [{ action: "onboard_reject", requester_id: "dave" }, "reason"],
+    [{ action: "onboard_complete", requester_id: "dave" }, "certificate"],
   ];
   for (const [payload, field] of cases) {
     const error = refused({ ...value, payload });
@@ -296,5 +301,26 @@ Deno.test("every payload schema refuses an empty object with missing_field", () 
     const error = refused({ ...audit(), type, payload: {} });
     assert.equal(error.code, "missing_field", type);
     assert.equal(error.path[0], "payload", type);
+  }
+});
+
+Deno.test("__proto__ keys are kept as fields at any depth, and never become a prototype", () => {
+  const text = `{"type":"skill","correlation_id":"s","sender_id":"alice",` +
+    `"timestamp":"2026-01-15T10:00:00Z","__proto__":{"taint":"trusted"},` +
+    `"payload":{"skill":"x","__proto__":7,"providers":[{"agent_id":"alice","zones":[],` +
+    `"since":"2026-01-15T10:00:00Z","__proto__":{"agent_id":"mallory"}}]}}`;
+  for (const envelope of [parseEnvelope(text), validateEnvelope(JSON.parse(text))]) {
+    assert.ok(envelope.ok, envelope.ok ? "" : envelope.error.message);
+    const { envelope: e } = envelope as { envelope: Record<string, unknown> & EnvelopeOf<"skill"> };
+    const provider = e.payload.providers[0]!;
+    for (const object of [e, e.payload, provider]) {
+      assert.equal(Object.getPrototypeOf(object), Object.prototype);
+      assert.ok(Object.hasOwn(object, "__proto__"));
+    }
+    assert.equal(e.taint, undefined);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(e, "__proto__")?.value, { taint: "trusted" });
+    assert.equal(Object.getOwnPropertyDescriptor(e.payload, "__proto__")?.value, 7);
+    assert.equal(provider.agent_id, "alice");
+    assert.equal(JSON.parse(JSON.stringify(e)).payload.providers[0].__proto__.agent_id, "mallory");
   }
 });

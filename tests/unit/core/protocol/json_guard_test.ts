@@ -111,9 +111,32 @@ Deno.test("depth counts objects and arrays alike, and the path says where", () =
   assert.deepEqual(found.path, Array.from({ length: MAX_DEPTH }, (_, i) => i % 2 === 0 ? "k" : 0));
 });
 
-Deno.test("the first problem in document order is reported", () => {
-  assert.equal(failure(`{"a":1,"a":2,"b":${nested(40)}}`).code, "duplicate_key");
+Deno.test("depth comes first, then JSON syntax, then the first duplicate key", () => {
+  assert.equal(failure(`{"a":1,"a":2,"b":${nested(40)}}`).code, "too_deep");
   assert.equal(failure(`{"b":${nested(40)},"a":1,"a":2}`).code, "too_deep");
+  assert.equal(failure(`{"a":1,"a":2,"b":[}`).code, "invalid_json");
+  assert.deepEqual(failure(`{"a":1,"b":{"c":1,"c":2},"a":3}`).path, ["b", "c"]);
+});
+
+Deno.test("a deep value is refused before it is parsed, even when it never ends", () => {
+  // Unterminated strings, brackets and escapes: the scan ends at the end of the text.
+  for (const tail of ['"', '"abc\\', '{"k', '{"\\u00', "", ",]}"]) {
+    const text = `${"[".repeat(MAX_DEPTH - 1)}${tail}`;
+    assert.equal(failure(text).code, "invalid_json", JSON.stringify(tail));
+    assert.equal(failure(`[[${text}`).code, "too_deep", JSON.stringify(tail));
+  }
+  const huge = "[".repeat(1024 * 1024);
+  assert.deepEqual(failure(huge, huge.length).path, new Array(MAX_DEPTH).fill(0));
+});
+
+Deno.test("guardJson says when an object has a __proto__ key, which JSON.parse keeps as a field", () => {
+  const guarded = guardJson('{"a":{"__proto__":{"x":1}}}', 100);
+  assert.ok(guarded.ok && guarded.protoKey === true);
+  assert.equal(Object.hasOwn((guarded.value as { a: object }).a, "__proto__"), true);
+  assert.deepEqual(guardJson('{"__proto_":1,"x":"__proto__"}', 100), {
+    ok: true,
+    value: { __proto_: 1, x: "__proto__" },
+  });
 });
 
 Deno.test("checkStructure accepts scalars and empty containers", () => {

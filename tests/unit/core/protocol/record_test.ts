@@ -8,9 +8,11 @@ import {
   nodeKey,
   onboardKey,
   parseRecord,
+  parseTopic,
   recordKey,
   requiredKey,
   skillKey,
+  typesForTopic,
   validateEnvelope,
   zoneKey,
   zoneMemberKey,
@@ -132,7 +134,14 @@ Deno.test("parseRecord refuses topics Kafka would refuse, and keys with a newlin
     const result = parseRecord({ topic, key: "t-9", value });
     assert.ok(!result.ok && result.error.code === "invalid_topic", JSON.stringify(topic));
   }
-  assert.equal(parseRecord({ topic: "a".repeat(249), key: "t-9", value }).ok, true);
+  const other = parseRecord({ topic: "a".repeat(249), key: "t-9", value });
+  assert.ok(!other.ok);
+  assert.equal(
+    other.error.message,
+    `Cannot parse record from ${"a".repeat(249)}: topic "${
+      "a".repeat(80)
+    }…" is not a topic of kafclaw/1`,
+  );
   const newline = parseRecord({
     topic: "group.g1.requests",
     key: new TextEncoder().encode("t-9\n"),
@@ -157,4 +166,67 @@ Deno.test("parseRecord passes maxBytes on", () => {
     maxBytes: 20,
   });
   assert.ok(!result.ok && result.error.code === "too_large");
+});
+
+Deno.test("each type goes only on its own topics", () => {
+  const on = (topic: string) => typesForTopic(parseTopic(topic)!);
+  assert.deepEqual(on("group.g1.announce"), ["announce"]);
+  assert.deepEqual(on("group.g1.control.roster"), ["roster"]);
+  assert.deepEqual(on("group.g1.control.onboarding"), ["onboard"]);
+  assert.deepEqual(on("group.g1.heartbeats"), ["heartbeat"]);
+  assert.deepEqual(on("group.g1.requests"), ["request"]);
+  assert.deepEqual(on("group.g1.skill.translate.requests"), ["skill_request"]);
+  assert.deepEqual(on("group.g1.agent.bob.inbox"), ["request", "skill_request", "task_status"]);
+  assert.deepEqual(on("group.g1.responses"), ["response", "skill_response"]);
+  assert.deepEqual(on("group.g1.tasks.status"), ["task_status"]);
+  assert.deepEqual(on("group.g1.traces"), ["trace"]);
+  assert.deepEqual(on("group.g1.observe.audit"), ["audit"]);
+  assert.deepEqual(on("group.g1.memory.shared"), ["memory"]);
+  assert.deepEqual(on("group.g1.memory.context"), ["memory"]);
+  assert.deepEqual(on("group.g1.orchestrator"), ["orchestrator"]);
+  assert.deepEqual(on("group.g1.skills"), ["skill"]);
+  assert.deepEqual(on("group.g1.dead-letter"), []);
+  assert.deepEqual(on("group.g1.zone.lab.requests"), ["request", "skill_request"]);
+  assert.deepEqual(on("group.g1.zone.lab.responses"), ["response", "skill_response"]);
+  assert.deepEqual(on("group.g1.zone.lab.tasks.status"), ["task_status"]);
+  assert.deepEqual(on("group.g1.zone.lab.traces"), ["trace"]);
+  assert.deepEqual(on("group.g1.zone.lab.memory"), ["memory"]);
+  assert.deepEqual(on("group.g1.zone.lab.dead-letter"), []);
+});
+
+Deno.test("parseRecord refuses a type on another type's topic, naming the type", () => {
+  const value = json(audit());
+  const result = parseRecord({
+    topic: "group.g1.requests",
+    key: "t-9",
+    value,
+    partition: 1,
+    offset: 2,
+  });
+  assert.ok(!result.ok);
+  assert.deepEqual(
+    { code: result.error.code, path: result.error.path, message: result.error.message },
+    {
+      code: "wrong_topic",
+      path: ["type"],
+      message:
+        'Cannot parse record from group.g1.requests@1:2: "type" is "audit", which does not go on this topic',
+    },
+  );
+  assert.equal(parseRecord({ topic: "group.g1.observe.audit", key: null, value }).ok, true);
+  const deadLetter = parseRecord({ topic: "group.g1.dead-letter", key: null, value });
+  assert.ok(!deadLetter.ok && deadLetter.error.code === "wrong_topic");
+});
+
+Deno.test("a roster record's key tells its shape: a manifest may carry any field", () => {
+  const manifest = goldenJson("valid/roster_manifest.json");
+  const later = json({ ...manifest, payload: { ...manifest.payload, revoked: true, cert: 1 } });
+  const topic = "group.g1.control.roster";
+  const read = parseRecord({ topic, key: MANIFEST_KEY, value: later });
+  assert.ok(read.ok, read.ok ? "" : read.error.message);
+  assert.equal((read.envelope.payload as Record<string, unknown>).revoked, true);
+  // The same fields under a certificate's key are read as a revocation, and refused as one.
+  const asCert = parseRecord({ topic, key: certKey("bob"), value: later });
+  assert.ok(!asCert.ok);
+  assert.deepEqual(asCert.error.path, ["payload", "agent_id"]);
 });

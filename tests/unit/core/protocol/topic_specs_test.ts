@@ -4,6 +4,7 @@ import {
   MAX_MESSAGE_BYTES,
   skillConsumerGroup,
   sponsorsConsumerGroup,
+  topicKind,
   topicsFor,
   topicSpec,
   topicSpecs,
@@ -110,4 +111,12 @@ Deno.test("an agent's own consumer group can never be a shared one", () => {
   assert.throws(() => skillConsumerGroup("g1", "a.b"), TypeError);
   assert.throws(() => workersConsumerGroup("g.1"), TypeError);
   assert.throws(() => sponsorsConsumerGroup(""), TypeError);
+});
+
+Deno.test("topicKind tells state, stream and work topics, and nothing of other names", () => {
+  assert.equal(topicKind("group.g1.skills"), "state");
+  assert.equal(topicKind("group.g1.control.roster"), "state");
+  assert.equal(topicKind("group.g1.zone.lab.traces"), "stream");
+  assert.equal(topicKind("group.g1.agent.bob.inbox"), "work");
+  assert.equal(topicKind("elsewhere"), undefined);
 });

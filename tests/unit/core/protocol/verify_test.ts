@@ -8,6 +8,7 @@ import {
   MemoryReplayStore,
   parseRecord,
   type RecordInput,
+  type RecordToSign,
   replayId,
   type ReplayStore,
   signedBytes,
@@ -15,9 +16,9 @@ import {
   type VerifyOptions,
   verifyRecord,
 } from "../../../../core/protocol/mod.ts";
-import { json, NOW, request, signedVectors } from "./_helpers.ts";
+import { goldenBytes, json, NOW, request, signedVectors } from "./_helpers.ts";
 
-const { keys, vectors } = signedVectors();
+const { keys, vectors, replays } = signedVectors();
 const ownerKey = await importPublicKey(keys.owner!.public_key);
 
 for (const vector of vectors) {
@@ -36,7 +37,7 @@ for (const vector of vectors) {
       now: vector.now,
       lookupCertificate: (id) => certificates[id],
       revoked: new Set(vector.revoked ?? []),
-      ...(vector.reference_time === undefined ? {} : { referenceTime: vector.reference_time }),
+      ...(vector.append_time === undefined ? {} : { appendTime: vector.append_time }),
     });
     if (vector.expect.ok) {
       assert.ok(result.ok, result.ok ? "" : result.error.message);
@@ -47,6 +48,25 @@ for (const vector of vectors) {
     } else {
       assert.ok(!result.ok, "verified");
       assert.equal(result.error.code, vector.expect.code, result.error.message);
+    }
+  });
+}
+
+for (const vector of replays) {
+  Deno.test(`Python replay vector: ${vector.name}`, async () => {
+    const record = { topic: vector.topic, key: vector.key, value: vector.value };
+    const parsed = parseRecord(record);
+    assert.ok(parsed.ok, parsed.ok ? "" : parsed.error.message);
+    const replay = new MemoryReplayStore();
+    for (const [i, delivery] of vector.deliveries.entries()) {
+      const result = await verifyRecord({ ...record, headers: vector.headers }, parsed.envelope, {
+        ownerKey,
+        now: delivery.now,
+        replay,
+        ...(delivery.append_time === undefined ? {} : { appendTime: delivery.append_time }),
+      });
+      const outcome = result.ok ? { ok: true } : { ok: false, code: result.error.code };
+      assert.deepEqual(outcome, delivery.expect, `delivery ${i + 1}`);
     }
   });
 }
@@ -153,14 +173,72 @@ Deno.test("the clock skew is two minutes by default, and can be set", async () =
   assert.ok(!late.ok && late.error.code === "clock_skew");
   assert.match(
     late.error.message,
-    /"timestamp" 2026-01-15T10:00:00Z is more than 120000 ms from the reference time/,
+    /"timestamp" 2026-01-15T10:00:00Z is more than 120000 ms from the receiver's clock/,
   );
   assert.equal((await verify(record, { now: NOW + 120_001, clockSkewMs: 300_000 })).ok, true);
-  assert.equal(
-    (await verify(record, { now: NOW + 3_600_000, referenceTime: NOW - 1000 })).ok,
-    true,
+  // Outside state topics the broker's append time is not read.
+  assert.equal((await verify(record, { now: NOW, appendTime: NOW + 3_600_000 })).ok, true);
+});
+
+/** alice's skill record, a state record, signed with her certificate attached. */
+async function stateRecord(timestamp = "2026-01-15T10:00:00Z"): Promise<RecordInput> {
+  const value = json({
+    type: "skill",
+    correlation_id: "s-1",
+    sender_id: "alice",
+    timestamp,
+    payload: { skill: "summarise", providers: [] },
+  });
+  return await signedByAlice({ topic: "group.g1.skills", key: "skill:summarise", value });
+}
+
+/** A record signed by alice, with her certificate attached. */
+async function signedByAlice(record: RecordToSign): Promise<RecordInput> {
+  const headers = await signRecord(record, {
+    keyId: "alice",
+    privateKey: alice.privateKey,
+    certificate: aliceCert,
+  }, { attachCertificate: true });
+  return { ...record, headers };
+}
+
+Deno.test("a state record is judged by the broker's append time, which it must come with", async () => {
+  const record = await stateRecord();
+  const late = await verify(record, { now: NOW, appendTime: NOW + 120_001 });
+  assert.ok(!late.ok);
+  assert.match(late.error.message, /more than 120000 ms from the broker's append time$/);
+  assert.equal((await verify(record, { now: NOW + 3_600_000, appendTime: NOW })).ok, true);
+  await assert.rejects(
+    () => verify(record, { now: NOW }),
+    new TypeError("Cannot verify a record of group.g1.skills without its append time"),
   );
 });
+
+Deno.test("a sender's ids on a state topic expire by that topic's append times alone", async () => {
+  // Catching up, another topic's later append time must not make the copy look new.
+  const replay = new MemoryReplayStore();
+  const skill = await stateRecord();
+  const announce = await signedAnnounce();
+  const catchUp = { now: NOW + 3_600_000, replay };
+  assert.equal((await verify(skill, { ...catchUp, appendTime: NOW })).ok, true);
+  assert.equal((await verify(announce, { ...catchUp, appendTime: NOW + 1_800_000 })).ok, true);
+  const copy = await verify(skill, { ...catchUp, appendTime: NOW + 60_000 });
+  assert.ok(!copy.ok && copy.error.code === "replay");
+});
+
+async function signedAnnounce(): Promise<RecordInput> {
+  const identity = JSON.parse(
+    new TextDecoder().decode(goldenBytes("valid/announce_join.json")),
+  ).payload.identity;
+  const value = json({
+    type: "announce",
+    correlation_id: "join-1",
+    sender_id: "alice",
+    timestamp: "2026-01-15T10:30:00Z",
+    payload: { action: "join", identity },
+  });
+  return await signedByAlice({ topic: "group.g1.announce", key: "agent:alice", value });
+}
 
 Deno.test("a certificate for another agent does not cover a record", async () => {
   const bob = await generateKeyPair();
