@@ -1,0 +1,320 @@
+// A KafClaw worker in Go, written from PROTOCOL.md alone (kafclaw/1), on franz-go.
+//
+// It announces itself, sends heartbeats, takes requests from the group's work queue (the shared
+// consumer group kafclaw.<g>.workers, balancer `roundrobin`), claims each one and answers it. In
+// signed mode (-seed-file, -cert-file and -owner-key given) every record it sends is signed over its
+// exact bytes and carries its certificate, and it accepts only requests signed by a member whose
+// certificate the owner issued; without them it runs in open mode. Stops with a signed leave on
+// SIGTERM or SIGINT.
+//
+//	go run . -brokers 127.0.0.1:9092 -group g1 -id go-worker \
+//	    [-seed-file key.seed -cert-file cert.json -owner-key <base64url>]
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+var (
+	brokers  = flag.String("brokers", "", "bootstrap servers, comma-separated")
+	group    = flag.String("group", "", "group id")
+	me       = flag.String("id", "", "this agent's id")
+	seedFile = flag.String("seed-file", "", "32-byte Ed25519 seed (signed mode)")
+	certFile = flag.String("cert-file", "", `{"cert", "cert_sig"} issued by the owner`)
+	ownerKey = flag.String("owner-key", "", "the owner's public key, base64url")
+	beatMs   = flag.Int("heartbeat-ms", 1000, "heartbeat interval")
+	ask      = flag.String("ask", "", "only send this request to the group, print the answer and exit")
+	b64      = base64.RawURLEncoding
+	client   *kgo.Client
+	key      ed25519.PrivateKey
+	owner    ed25519.PublicKey
+	bundle   struct {
+		Cert    string `json:"cert"`
+		CertSig string `json:"cert_sig"`
+	}
+	seq       atomic.Int64
+	pending   sync.Map // "<task_id>#<attempt>" -> *envelope, claimed and awaiting the grant
+	startedAt = stamp()
+)
+
+const skew = 2 * time.Minute
+
+func stamp() string            { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+func topic(name string) string { return "group." + *group + "." + name }
+func signed() bool             { return *seedFile != "" }
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "go agent:", err)
+		os.Exit(1)
+	}
+}
+func say(event map[string]any) { line, _ := json.Marshal(event); fmt.Println(string(line)) }
+func parse(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+
+func send(to, k, kind, correlation string, payload map[string]any) {
+	value, err := json.Marshal(map[string]any{"type": kind, "correlation_id": correlation, "sender_id": *me,
+		"timestamp": stamp(), "protocol": "kafclaw/1", "payload": payload})
+	check(err)
+	record := &kgo.Record{Topic: to, Key: []byte(k), Value: value}
+	if signed() {
+		signature := ed25519.Sign(key, []byte("kafclaw/1\n"+to+"\n"+k+"\n"+string(value)))
+		for _, h := range [][2]string{{"kc-key-id", *me}, {"kc-sig", b64.EncodeToString(signature)},
+			{"kc-cert", bundle.Cert}, {"kc-cert-sig", bundle.CertSig}} {
+			record.Headers = append(record.Headers, kgo.RecordHeader{Key: h[0], Value: []byte(h[1])})
+		}
+	}
+	check(client.ProduceSync(context.Background(), record).FirstErr())
+}
+
+func identity(status string) map[string]any {
+	return map[string]any{"agent_id": *me, "agent_name": "Go worker " + *me, "soul_summary": "echoes tasks",
+		"capabilities": []string{"echo"}, "skills": []string{}, "channels": []string{}, "model": "none",
+		"joined_at": startedAt, "status": status, "zones": []string{"public"},
+		"public_key":            b64.EncodeToString(key.Public().(ed25519.PublicKey)),
+		"heartbeat_interval_ms": *beatMs, "protocol": "kafclaw/1"}
+}
+
+type envelope struct {
+	Type      string `json:"type"`
+	SenderID  string `json:"sender_id"`
+	Timestamp string `json:"timestamp"`
+	Payload   struct {
+		TaskID     string `json:"task_id"`
+		Content    string `json:"content"`
+		TargetID   string `json:"target_id"`
+		DeadlineAt string `json:"deadline_at"`
+		Attempt    int    `json:"attempt"`
+		Arbiter    string `json:"arbiter"`
+		Status     string `json:"status"`
+		WorkerID   string `json:"worker_id"`
+		Delegation *struct {
+			Depth int      `json:"depth"`
+			Chain []string `json:"chain"`
+		} `json:"delegation"`
+	} `json:"payload"`
+}
+
+// trusted: the record verifies with a certificate that the owner issued to its sender.
+func trusted(r *kgo.Record, e *envelope) error {
+	h := map[string]string{}
+	for _, header := range r.Headers {
+		h[header.Key] = string(header.Value)
+	}
+	certBytes, err1 := b64.DecodeString(h["kc-cert"])
+	certSig, err2 := b64.DecodeString(h["kc-cert-sig"])
+	sig, err3 := b64.DecodeString(h["kc-sig"])
+	if err := errors.Join(err1, err2, err3); err != nil || len(certSig) != 64 || len(sig) != 64 {
+		return fmt.Errorf("unsigned or malformed headers")
+	}
+	if !ed25519.Verify(owner, append([]byte("kafclaw-cert/1\n"), certBytes...), certSig) {
+		return fmt.Errorf("certificate not issued by the owner")
+	}
+	var cert struct {
+		AgentID   string `json:"agent_id"`
+		PublicKey string `json:"public_key"`
+		NotAfter  string `json:"not_after"`
+		IssuerID  string `json:"issuer_id"`
+	}
+	if err := json.Unmarshal(certBytes, &cert); err != nil || cert.IssuerID != "owner" ||
+		cert.AgentID != h["kc-key-id"] || cert.AgentID != e.SenderID || time.Now().After(parse(cert.NotAfter)) {
+		return fmt.Errorf("certificate does not fit the sender")
+	}
+	if d := time.Since(parse(e.Timestamp)); d > skew || d < -skew {
+		return fmt.Errorf("timestamp outside the window")
+	}
+	public, err := b64.DecodeString(cert.PublicKey)
+	signedBytes := bytes.Join([][]byte{[]byte("kafclaw/1"), []byte(r.Topic), r.Key, r.Value}, []byte("\n"))
+	if err != nil || len(public) != 32 || !ed25519.Verify(public, signedBytes, sig) {
+		return fmt.Errorf("bad signature")
+	}
+	return nil
+}
+
+// refusal: semantics 5, depth, cycle and deadline are checked by the receiver.
+func refusal(e *envelope) string {
+	if d := e.Payload.Delegation; d != nil && d.Depth >= 3 {
+		return "delegation depth reached the limit"
+	} else if d != nil && strings.Contains(","+strings.Join(d.Chain, ",")+",", ","+*me+",") {
+		return "the delegation chain already holds this agent"
+	}
+	if e.Payload.DeadlineAt != "" && time.Since(parse(e.Payload.DeadlineAt)) > skew {
+		return "deadline passed"
+	}
+	return ""
+}
+
+// read: the envelope of a task record, if its shape fits and (signed mode) it verifies.
+func read(r *kgo.Record) *envelope {
+	var e envelope
+	if err := json.Unmarshal(r.Value, &e); err != nil || e.Payload.TaskID == "" {
+		say(map[string]any{"poison": r.Offset})
+		return nil
+	}
+	if signed() {
+		if err := trusted(r, &e); err != nil {
+			say(map[string]any{"refused": r.Offset, "why": err.Error()})
+			return nil
+		}
+	}
+	return &e
+}
+
+// handle: a request from the work queue; claim it, then answer it at once or once granted.
+func handle(r *kgo.Record) {
+	e := read(r)
+	if e == nil || e.Type != "request" || (e.Payload.TargetID != "" && e.Payload.TargetID != *me) {
+		return
+	}
+	task, attempt := e.Payload.TaskID, max(e.Payload.Attempt, 1)
+	send(topic("tasks.status"), task, "task_status", task, status(task, attempt, "claimed"))
+	check(client.CommitRecords(context.Background(), r))
+	if e.Payload.Arbiter == "requester" { // the requester's grant comes to the inbox
+		pending.Store(fmt.Sprint(task, "#", attempt), e)
+		say(map[string]any{"waiting": task})
+		return
+	}
+	answer(e, attempt)
+}
+
+// grant: the requester's `assigned` (answer now) or `revoked` (drop it) from the inbox.
+func grant(r *kgo.Record) {
+	s := read(r)
+	if s == nil || s.Type != "task_status" {
+		return
+	}
+	attempt := max(s.Payload.Attempt, 1)
+	e, held := pending.LoadAndDelete(fmt.Sprint(s.Payload.TaskID, "#", attempt))
+	if !held {
+		return
+	} else if s.Payload.Status == "assigned" && s.Payload.WorkerID == *me {
+		answer(e.(*envelope), attempt)
+	} else {
+		say(map[string]any{"revoked": s.Payload.TaskID})
+	}
+}
+
+func status(task string, attempt int, s string) map[string]any {
+	return map[string]any{"task_id": task, "attempt": attempt, "worker_id": *me, "status": s, "seq": seq.Add(1)}
+}
+
+func answer(e *envelope, attempt int) {
+	task := e.Payload.TaskID
+	reply := map[string]any{"task_id": task, "attempt": attempt, "responder_id": *me,
+		"content": "go agent " + *me + " read: " + e.Payload.Content, "status": "completed"}
+	if reason := refusal(e); reason != "" {
+		reply["content"], reply["status"], reply["reason"] = "", "rejected", reason
+	}
+	send(topic("responses"), task, "response", task, reply)
+	send(topic("tasks.status"), task, "task_status", task, status(task, attempt, reply["status"].(string)))
+	say(map[string]any{"answered": task, "status": reply["status"]})
+}
+
+// requester: one request on the work queue, its answer read from the responses stream.
+func requester() {
+	var err error
+	client, err = kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+		kgo.ConsumerGroup("kafclaw."+*group+"."+*me), kgo.ConsumeTopics(topic("responses")),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	check(err)
+	task := fmt.Sprintf("go-%s-%d", *me, time.Now().UnixMilli())
+	send(topic("requests"), task, "request", task, map[string]any{"task_id": task, "attempt": 1,
+		"description": "asked from Go", "content": *ask, "requester_id": *me,
+		"delegation": map[string]any{"depth": 0, "chain": []string{}}, "arbiter": "none"})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for ctx.Err() == nil {
+		client.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			if string(r.Key) == task && read(r) != nil {
+				fmt.Println(string(r.Value))
+				cancel()
+			}
+		})
+	}
+	client.Close()
+	if !errors.Is(context.Cause(ctx), context.Canceled) {
+		check(fmt.Errorf("no answer to %s within 60 s", task))
+	}
+}
+
+func main() {
+	flag.Parse()
+	if signed() {
+		seed, err := os.ReadFile(*seedFile)
+		check(err)
+		key = ed25519.NewKeyFromSeed(seed)
+		raw, err := os.ReadFile(*certFile)
+		check(err)
+		check(json.Unmarshal(raw, &bundle))
+		o, err := b64.DecodeString(*ownerKey)
+		check(err)
+		owner = o
+	} else { // open mode: an identity still names a public key
+		_, key, _ = ed25519.GenerateKey(nil)
+	}
+	if *ask != "" {
+		requester()
+		return
+	}
+	var err error
+	client, err = kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+		kgo.ConsumerGroup("kafclaw."+*group+".workers"), kgo.ConsumeTopics(topic("requests")),
+		kgo.Balancers(kgo.RoundRobinBalancer()), kgo.DisableAutoCommit(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), // nil: Kafka's murmur2 hash
+		// franz-go compresses with snappy by default; kafkajs (the Deno agents) reads none or gzip.
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.OnPartitionsAssigned(func(_ context.Context, c *kgo.Client, _ map[string][]int32) {
+			say(map[string]any{"assigned": true})
+		}))
+	check(err)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	send(topic("announce"), "agent:"+*me, "announce", "join-"+*me, map[string]any{"action": "join", "identity": identity("active")})
+	say(map[string]any{"joined": *me, "mode": map[bool]string{true: "signed", false: "open"}[signed()]})
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		for ticker := time.NewTicker(time.Duration(*beatMs) * time.Millisecond); ctx.Err() == nil; <-ticker.C {
+			send(topic("heartbeats"), "agent:"+*me, "heartbeat", "hb-"+*me, map[string]any{"agent_id": *me,
+				"status": "active", "load": map[string]int{"running": 0, "capacity": 1}, "skills": []string{},
+				"heartbeat_interval_ms": *beatMs})
+		}
+	}()
+	inbox, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+		kgo.ConsumerGroup("kafclaw."+*group+"."+*me), kgo.ConsumeTopics(topic("agent."+*me+".inbox")),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	check(err)
+	granting := make(chan struct{})
+	go func() {
+		defer close(granting)
+		for ctx.Err() == nil {
+			inbox.PollFetches(ctx).EachRecord(grant)
+		}
+	}()
+	for ctx.Err() == nil {
+		client.PollFetches(ctx).EachRecord(handle)
+	}
+	<-beating
+	<-granting
+	inbox.Close()
+	send(topic("announce"), "agent:"+*me, "announce", "leave-"+*me, map[string]any{"action": "leave", "identity": identity("leaving")})
+	client.Close()
+	say(map[string]any{"left": *me})
+}
