@@ -29,7 +29,7 @@ import type { ToolCall } from "../provider/mod.ts";
 import type { ToolContext, ToolResult } from "../tools/mod.ts";
 import type { Approvals } from "./approvals.ts";
 import type { TurnScope } from "./memory_lane.ts";
-import type { TurnRequest, TurnResult } from "./turn.ts";
+import type { SideEffectFence, TurnRequest, TurnResult } from "./turn.ts";
 
 /** What a turn started by a tool comes from: the turn that called the tool, as it is now. */
 export interface ParentTurn {
@@ -96,6 +96,8 @@ export interface Message {
   readonly onText?: ((delta: string) => void) | undefined;
   readonly onToolCall?: ((call: ToolCall) => void) | undefined;
   readonly onToolResult?: ((call: ToolCall, result: ToolResult) => void) | undefined;
+  /** What each side effect of the turn must hold first (a group task's grant). */
+  readonly fence?: SideEffectFence | undefined;
 }
 
 /** What became of a message. */
@@ -205,6 +207,7 @@ export class Door {
       onText: message.onText,
       onToolCall: message.onToolCall,
       onToolResult: message.onToolResult,
+      fence: message.fence,
     });
     return { kind: "turn", content: turn.content, turn };
   }

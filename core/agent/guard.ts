@@ -33,7 +33,7 @@ import type { ChatMessage, ChatProvider, ChatRequest } from "../provider/mod.ts"
 import type { Timeline } from "../timeline/mod.ts";
 import type { ToolContext, ToolResult } from "../tools/mod.ts";
 import type { Approvals } from "./approvals.ts";
-import type { GuardedTurn, ToolRunner, TurnGuard, TurnStart } from "./turn.ts";
+import type { GuardedTurn, SideEffectFence, ToolRunner, TurnGuard, TurnStart } from "./turn.ts";
 import { TurnRefused } from "./turn.ts";
 
 /** What the guard is built from. */
@@ -54,6 +54,7 @@ interface TurnState {
   readonly sessionKey: string;
   readonly origin: TurnOrigin;
   readonly taint: TurnTaint;
+  readonly fence: SideEffectFence | undefined;
   /** The levels policy.sensitivity found so far, in the order first found. */
   readonly levels: string[];
   /**
@@ -104,6 +105,7 @@ export class Guard implements TurnGuard {
       sessionKey: start.sessionKey,
       origin,
       taint: TurnTaint.start({ messageType: origin.messageType, declared: origin.taint }),
+      fence: start.fence,
       levels: [],
       routeTo: undefined,
       sent: new WeakMap(),
@@ -265,10 +267,13 @@ export class Guard implements TurnGuard {
       approval: tools.approvalOf(call.name),
       signal: ctx.signal,
     });
-    const result = denied ?? await tools.run(call.name, call.args, {
+    // A side effect needs the fence (a group task's grant) at the moment it runs.
+    const fenced = denied ?? (tier > 0 ? await this.#fence(state, ctx.signal) : undefined);
+    const result = fenced ?? await tools.run(call.name, call.args, {
       ...ctx,
       origin: state.origin,
       taint: state.taint.value,
+      ...(state.fence ? { idempotencyKey: state.fence.key } : {}),
     });
     // Taint fails closed here, for every tool: an error or a result is untrusted unless the
     // tool declares where its output comes from and that place is trusted.
@@ -291,6 +296,12 @@ export class Guard implements TurnGuard {
       taint: state.taint.value,
     });
     return result;
+  }
+
+  /** Why a side effect may not run now (the turn's fence said no), or undefined. */
+  async #fence(state: TurnState, signal: AbortSignal): Promise<ToolResult | undefined> {
+    const why = await state.fence?.check(signal);
+    return why === undefined ? undefined : { content: why, isError: true };
   }
 
   /**

@@ -49,6 +49,7 @@ export { Guard, type GuardDeps } from "./guard.ts";
 export { AgentLoop, type LoopDeps, type LoopSettings } from "./loop.ts";
 export {
   type GuardedTurn,
+  type SideEffectFence,
   type ToolRunner,
   type TurnGuard,
   type TurnOrigin,

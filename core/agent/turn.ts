@@ -25,6 +25,23 @@ export interface TurnRequest {
   readonly onText?: ((delta: string) => void) | undefined;
   readonly onToolCall?: ((call: ToolCall) => void) | undefined;
   readonly onToolResult?: ((call: ToolCall, result: ToolResult) => void) | undefined;
+  /** Checked before each side effect of the turn (a group task's grant); see {@link SideEffectFence}. */
+  readonly fence?: SideEffectFence | undefined;
+}
+
+/**
+ * What a turn must hold before each side effect (a tool above tier 0): a group task's grant
+ * (PROTOCOL.md, semantics 3). The guard asks it right before such a call runs, after the policy's
+ * decision and any approval, and the call carries its idempotency key.
+ */
+export interface SideEffectFence {
+  /** The idempotency key every side effect of the turn carries: `<task_id>#<attempt>`. */
+  readonly key: string;
+  /**
+   * Resolves undefined when the side effect may happen now, else with why not (the model reads
+   * it). May wait for a grant that has not arrived yet; gives up when `signal` aborts.
+   */
+  check(signal: AbortSignal): Promise<string | undefined>;
 }
 
 /** How a turn ended. */
@@ -55,6 +72,7 @@ export interface TurnStart {
   readonly sessionKey: string;
   readonly origin: TurnOrigin;
   readonly text: string;
+  readonly fence?: SideEffectFence | undefined;
 }
 
 /** A turn begun by a guard: its taint, whether it may run, and what it may use. */

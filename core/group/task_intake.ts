@@ -1,16 +1,22 @@
 /**
- * Where a Kafka record becomes a task, and a task becomes a turn. A worker's `work` subscription
- * on a requests topic (the group's, a skill's, its inbox, a zone's) hands every record to
+ * Where a Kafka record becomes a task, and a task becomes a turn. A worker's `work` subscriptions
+ * on requests topics (the group's, a skill's, a zone's) and on its inbox hand every record to
  * {@link TaskIntake.handle}, which never blocks the consumer:
  *
  * 1. the record is parsed (core/protocol `parseRecord`) and its sender checked (`trust`); what
  *    fails either is poison, which the transport dead-letters (PROTOCOL.md, Envelope);
- * 2. a request for another agent, or this agent's own, is left alone;
- * 3. the task goes to the subscription's bounded executor as `work`: a task past its deadline is
- *    rejected without a turn, any other enters the agent's door (core/agent `Door`) as another
- *    agent's task, in the zone of the topic it came on (never a field's);
- * 4. the turn's answer goes back as a `response` (or `skill_response`) keyed by the task id, on
- *    the responses topic of the same zone, carrying the turn's taint.
+ * 2. a grant (`assigned`) or `revoked` for this agent, in its inbox, goes to the attempt's
+ *    {@link Grant}; a request for another agent is left alone; this agent's own request, met on
+ *    a shared topic, goes back to its requester side (`ownRequest`), which sends it on to another
+ *    worker: an agent never takes its own task;
+ * 3. the task goes to the subscription's bounded executor as `work`, once per attempt: a request
+ *    past its depth, in a cycle, over its budget or its deadline is `rejected` with the reason
+ *    (final, limits.ts); a skill task this agent does not offer is `declined` (the requester sends
+ *    it to another worker); any other is `claimed` and enters the agent's door (core/agent `Door`)
+ *    as another agent's task, on its own session `task:<task_id>`, in the zone of the topic it came
+ *    on (never a field's), with the attempt's grant as the fence of every side effect (grant.ts);
+ * 4. the turn's answer goes back as a `response` (or `skill_response`) on the responses topic of
+ *    the same zone, carrying the turn's taint, only while the worker holds the grant.
  *
  * @module
  */
@@ -19,15 +25,15 @@ import {
   type Envelope,
   type EnvelopeOf,
   parseRecord,
-  parseTimestamp,
   parseTopic,
-  PROTOCOL_VERSION,
+  type RequestPayload,
   type ResponsePayload,
   type TopicInfo,
-  topicsFor,
-  zoneTopic,
 } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import { Grant } from "./grant.ts";
+import { type Accepted, checkRequest, DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
+import { type StatusFields, type TaskPlace, TaskRecords } from "./status_records.ts";
 
 /** A task request as it came in. */
 export type TaskRequest = EnvelopeOf<"request" | "skill_request">;
@@ -54,113 +60,219 @@ export interface TaskIntakeDeps {
   /** The agent's one door into a turn. */
   readonly door: Pick<Door, "enter">;
   readonly trust: Trust;
-  /** Sends the response (signed, in a signed group). */
+  /** Sends statuses and responses (signed, in a signed group). */
   readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
+  /** Depth, budget, deadline and clock skew allowed (default {@link DEFAULT_TASK_LIMITS}). */
+  readonly limits?: TaskLimits;
+  /** The skills this agent offers; a skill task for another is declined. Default: none. */
+  readonly skills?: readonly string[];
+  /** Renewal interval of a held grant (`group.heartbeatIntervalMs`, default 10 s). */
+  readonly heartbeatIntervalMs?: number;
+  /** How long a side effect waits for a grant that has not come (default 30 s + 3 intervals). */
+  readonly grantWaitMs?: number;
+  /** This agent's own request, met on a shared topic: its requester side sends it elsewhere. */
+  readonly ownRequest?: (request: TaskRequest, place: TaskPlace) => void;
   readonly now?: () => Date;
 }
+
+/** How many finished attempts an intake remembers, to run a redelivered one only once. */
+const REMEMBERED = 10_000;
 
 /** Turns task records into turns and their answers into responses; see the module documentation. */
 export class TaskIntake {
   readonly #deps: TaskIntakeDeps;
+  readonly #records: TaskRecords;
+  readonly #grants = new Map<string, Grant>();
+  readonly #seen = new Set<string>();
+  readonly #active = new Map<string, ActiveTask>();
 
   constructor(deps: TaskIntakeDeps) {
     this.#deps = deps;
+    this.#records = new TaskRecords(deps.agentId, deps.now);
   }
 
-  /** The subscription's handler for one record of a requests topic. */
+  /** The attempts running now, as `<task_id>#<attempt>`. */
+  running(): string[] {
+    return [...this.#grants.keys()];
+  }
+
+  /** The task a turn of session `task:<task_id>` works on, while it runs: a sub-task's parent. */
+  taskOf(sessionKey: string): ActiveTask | undefined {
+    return this.#active.get(sessionKey);
+  }
+
+  /** The subscription's handler for one record of a requests topic or of this agent's inbox. */
   readonly handle = async (record: InboundRecord): Promise<HandlerResult> => {
     const parsed = parseRecord(record);
     if (!parsed.ok) return { poison: parsed.error.message };
     const { envelope } = parsed;
+    // parseRecord accepted the topic, and the type on it: a task_status only in an inbox.
+    const where = parseTopic(record.topic) as TopicInfo;
+    if (envelope.type === "task_status") return await this.#grantWord(record, envelope);
     if (envelope.type !== "request" && envelope.type !== "skill_request") {
-      return { poison: `a ${envelope.type} record on the requests topic ${record.topic}` };
+      return { poison: `a ${envelope.type} record on ${record.topic}, where tasks come in` };
     }
     const task = envelope.payload;
-    const mine = task.target_id === undefined || task.target_id === this.#deps.agentId;
-    if (!mine || task.requester_id === this.#deps.agentId) return;
-    // parseRecord accepted the topic: it is one of this protocol's.
-    const where = parseTopic(record.topic) as TopicInfo;
+    if (task.target_id !== undefined && task.target_id !== this.#deps.agentId) return;
+    const place = { group: where.group, zone: where.role === "zone" ? where.zone : undefined };
+    if (task.requester_id === this.#deps.agentId) {
+      if (where.role !== "inbox") this.#deps.ownRequest?.(envelope, place);
+      return;
+    }
     const trusted = await this.#deps.trust(record, envelope);
     if (!trusted.ok) return { poison: trusted.reason };
-    const zone = where.role === "zone" ? where.zone : undefined;
-    return { work: () => this.#run(envelope, { group: where.group, zone }, trusted.vouched) };
+    const key = `${task.task_id}#${task.attempt}`;
+    if (this.#seen.has(key)) return;
+    this.#remember(key);
+    return { work: () => this.#run(envelope, place, trusted.vouched) };
   };
 
-  async #run(
+  /**
+   * The handler of the status stream (the group's `tasks.status`, a zone's): grants and
+   * revocations for this agent's running attempts. Grants come on the stream as well as in the
+   * inbox, because an inbox whose executor is full is paused while its runs wait for them.
+   */
+  readonly handleStatus = async (record: InboundRecord): Promise<HandlerResult> => {
+    const parsed = parseRecord(record);
+    if (!parsed.ok || parsed.envelope.type !== "task_status") return;
+    return await this.#grantWord(record, parsed.envelope);
+  };
+
+  async #grantWord(
+    record: InboundRecord,
+    envelope: EnvelopeOf<"task_status">,
+  ): Promise<HandlerResult> {
+    const { task_id, attempt, worker_id, status } = envelope.payload;
+    const grant = this.#grants.get(`${task_id}#${attempt}`);
+    if (worker_id !== this.#deps.agentId || grant === undefined) return;
+    if (status !== "assigned" && status !== "revoked") return;
+    const trusted = await this.#deps.trust(record, envelope);
+    if (!trusted.ok) return { poison: trusted.reason };
+    grant.onStatus(status, envelope.sender_id);
+  }
+
+  #remember(key: string): void {
+    this.#seen.add(key);
+    if (this.#seen.size > REMEMBERED) this.#seen.delete(this.#seen.values().next().value!);
+  }
+
+  #status(
+    place: TaskPlace,
     request: TaskRequest,
-    at: { group: string; zone: string | undefined },
-    vouched: boolean,
-  ): Promise<void> {
+    fields: Omit<StatusFields, "taskId" | "attempt" | "workerId">,
+  ) {
     const task = request.payload;
-    const { group, zone } = at;
-    const deadline = task.deadline_at === undefined ? undefined : parseTimestamp(task.deadline_at);
+    return this.#deps.send(this.#records.status(place, {
+      taskId: task.task_id,
+      attempt: task.attempt,
+      workerId: this.#deps.agentId,
+      ...fields,
+    }));
+  }
+
+  async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<void> {
+    const task = request.payload;
     const now = (this.#deps.now ?? (() => new Date()))();
-    let response: Pick<ResponsePayload, "content" | "status" | "reason" | "usage">;
-    let taint = request.taint ?? "untrusted";
-    if (deadline !== undefined && deadline <= now.getTime()) {
-      response = {
-        content: "",
-        status: "rejected",
-        reason: `the deadline ${task.deadline_at} had passed when the task arrived`,
-      };
-    } else {
-      const scope: TurnScope = zone ? { zone, zones: ["public", zone] } : { zones: ["public"] };
-      const result = await this.#deps.door.enter({
-        source: {
-          kind: "task",
-          group,
-          from: task.requester_id,
-          vouched,
-          taint: request.taint,
-          scope,
-        },
-        sessionKey: `task:${task.task_id}`,
-        text: task.description ? `${task.description}\n\n${task.content}` : task.content,
-      });
-      if (result.kind === "turn") taint = result.turn.taint;
-      response = result.kind !== "turn"
-        ? { content: result.content, status: "rejected", reason: result.content }
-        : result.turn.stopped === "answer"
-        ? { content: result.content, status: "completed", usage: usageOf(result.turn.usage) }
-        : {
-          content: result.content,
-          status: "failed",
-          reason: result.turn.stopped,
-          usage: usageOf(result.turn.usage),
-        };
+    const verdict = checkRequest(task, {
+      receiver: this.#deps.agentId,
+      now,
+      limits: this.#deps.limits ?? DEFAULT_TASK_LIMITS,
+    });
+    if (!verdict.ok) {
+      await this.#status(place, request, { status: "rejected", summary: verdict.reason });
+      const answer = { content: "", status: "rejected" as const, reason: verdict.reason };
+      await this.#deps.send([this.#response(request, place, answer, request.taint)]);
+      return;
     }
-    await this.#deps.send([this.#response(request, response, { group, zone, taint, now })]);
+    if (task.skill !== undefined && !(this.#deps.skills ?? []).includes(task.skill)) {
+      const summary = `${this.#deps.agentId} does not offer the skill ${task.skill}`;
+      await this.#status(place, request, { status: "declined", summary });
+      return;
+    }
+    const interval = this.#deps.heartbeatIntervalMs ?? 10_000;
+    const grant = new Grant({
+      taskId: task.task_id,
+      attempt: task.attempt,
+      requester: task.requester_id,
+      arbiter: task.arbiter,
+      heartbeatIntervalMs: interval,
+      grantWaitMs: this.#deps.grantWaitMs ?? 30_000 + 3 * interval,
+      renew: () => this.#status(place, request, { status: "in_progress" }),
+    });
+    this.#grants.set(grant.key, grant);
+    const session = `task:${task.task_id}`;
+    this.#active.set(session, { task, accepted: verdict });
+    try {
+      await this.#status(place, request, { status: "claimed" });
+      const { answer, taint } = await this.#turn(request, place, vouched, grant);
+      // The response is a side effect too: only the holder of the grant sends it.
+      const refused = await grant.check(new AbortController().signal);
+      if (refused !== undefined) return;
+      await this.#status(place, request, {
+        status: answer.status === "completed" ? "completed" : "failed",
+      });
+      await this.#deps.send([this.#response(request, place, answer, taint)]);
+    } finally {
+      grant.close();
+      this.#grants.delete(grant.key);
+      this.#active.delete(session);
+    }
+  }
+
+  async #turn(request: TaskRequest, place: TaskPlace, vouched: boolean, grant: Grant) {
+    const task = request.payload;
+    const { zone } = place;
+    const scope: TurnScope = zone ? { zone, zones: ["public", zone] } : { zones: ["public"] };
+    const result = await this.#deps.door.enter({
+      source: {
+        kind: "task",
+        group: place.group,
+        from: task.requester_id,
+        vouched,
+        taint: request.taint,
+        scope,
+      },
+      sessionKey: `task:${task.task_id}`,
+      text: task.description ? `${task.description}\n\n${task.content}` : task.content,
+      fence: grant,
+      signal: grant.signal,
+    });
+    const taint = result.kind === "turn" ? result.turn.taint : request.taint ?? "untrusted";
+    const answer: Answer = result.kind !== "turn"
+      ? { content: result.content, status: "rejected", reason: result.content }
+      : result.turn.stopped === "answer"
+      ? { content: result.content, status: "completed", usage: usageOf(result.turn.usage) }
+      : {
+        content: result.content,
+        status: "failed",
+        reason: result.turn.stopped,
+        usage: usageOf(result.turn.usage),
+      };
+    return { answer, taint };
   }
 
   /** The response record of a task, on the responses topic of the zone it came from. */
   #response(
     request: TaskRequest,
-    answer: Pick<ResponsePayload, "content" | "status" | "reason" | "usage">,
-    at: { group: string; zone: string | undefined; taint: "trusted" | "untrusted"; now: Date },
+    place: TaskPlace,
+    answer: Answer,
+    taint: "trusted" | "untrusted" | undefined,
   ): OutboundRecord {
     const task = request.payload;
-    const { group } = at;
-    const envelope = {
-      type: request.type === "skill_request" ? "skill_response" : "response",
-      correlation_id: task.task_id,
-      sender_id: this.#deps.agentId,
-      timestamp: at.now.toISOString(),
-      protocol: PROTOCOL_VERSION,
-      ...(request.trace_id ? { trace_id: request.trace_id } : {}),
-      taint: at.taint,
-      payload: {
-        task_id: task.task_id,
-        attempt: task.attempt,
-        responder_id: this.#deps.agentId,
-        ...answer,
-      },
-    };
-    return {
-      topic: at.zone ? zoneTopic(group, at.zone, "responses") : topicsFor(group).responses,
-      key: task.task_id,
-      value: JSON.stringify(envelope),
-    };
+    return this.#records.response(place, {
+      taskId: task.task_id,
+      attempt: task.attempt,
+      skill: request.type === "skill_request",
+    }, { ...answer, taint: taint ?? "untrusted", traceId: request.trace_id });
   }
+}
+
+type Answer = Pick<ResponsePayload, "content" | "status" | "reason" | "usage">;
+
+/** A task being worked on, with the budget and deadline its receiver accepted it with. */
+export interface ActiveTask {
+  readonly task: RequestPayload;
+  readonly accepted: Accepted;
 }
 
 function usageOf(usage: { promptTokens: number; completionTokens: number }) {

@@ -1,5 +1,5 @@
 /**
- * Schema steps 2 to 8: memory and expertise, the group's tables, and later additions. Repositories
+ * Schema steps 2 to 9: memory and expertise, the group's tables, and later additions. Repositories
  * come with the work that uses them; the tables are here so that every process agrees on one schema.
  *
  * @module
@@ -254,4 +254,15 @@ CREATE TABLE memory_vector_means (
   created_at TEXT NOT NULL,
   PRIMARY KEY (model, dimension)
 );
+`;
+
+/**
+ * Step 9: what a requester needs to resume its unfinished outgoing tasks after a restart: the
+ * request as sent (type and payload, JSON), the workers it must not send the task to again (those
+ * whose lease lapsed, those that declined), and the topic of the current attempt.
+ */
+export const GROUP_TASK_RESUME_SQL = `
+ALTER TABLE group_tasks ADD COLUMN request TEXT CHECK (request IS NULL OR json_valid(request));
+ALTER TABLE group_tasks ADD COLUMN excluded TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(excluded));
+ALTER TABLE group_tasks ADD COLUMN topic TEXT;
 `;

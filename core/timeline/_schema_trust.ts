@@ -1,5 +1,5 @@
 /**
- * Schema step 9: what group membership and trust keep across restarts (PROTOCOL.md, Membership
+ * Schema step 10: what group membership and trust keep across restarts (PROTOCOL.md, Membership
  * and trust). The roster itself lives in `group_members` (step 3), which gains the load and
  * expertise of each member's last heartbeat; certificates are cached here by agent, apart from
  * liveness, so a quiet member's records still verify; invites are the owner's one-time secrets for
@@ -8,7 +8,7 @@
  * @module
  */
 
-/** Step 9: heartbeat facts of members, the certificate cache, the invites. */
+/** Step 10: heartbeat facts of members, the certificate cache, the invites. */
 export const GROUP_TRUST_SQL = `
 ALTER TABLE group_members ADD COLUMN load_running INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE group_members ADD COLUMN load_capacity INTEGER NOT NULL DEFAULT 0;

@@ -12,6 +12,7 @@ import { CORE_SQL } from "./_schema_core.ts";
 import {
   APPROVAL_ALIVE_SQL,
   GROUP_SQL,
+  GROUP_TASK_RESUME_SQL,
   JOB_ORIGIN_SQL,
   MEMORY_MODEL_SQL,
   MEMORY_SQL,
@@ -40,7 +41,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "session leases", sql: SESSION_LEASE_SQL },
   { version: 7, name: "memory by model", sql: MEMORY_MODEL_SQL },
   { version: 8, name: "memory vectors", sql: MEMORY_VECTORS_SQL },
-  { version: 9, name: "group trust", sql: GROUP_TRUST_SQL },
+  { version: 9, name: "group task resume", sql: GROUP_TASK_RESUME_SQL },
+  { version: 10, name: "group trust", sql: GROUP_TRUST_SQL },
 ];
 
 /** The schema version this code writes. */

@@ -33,6 +33,7 @@ import { ApprovalStore } from "./approvals.ts";
 import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
 import { ExpertiseStore } from "./expertise.ts";
+import { GroupTaskStore } from "./group_tasks.ts";
 import { GroupMemberStore } from "./group_members.ts";
 import { CertificateStore, InviteStore } from "./group_trust.ts";
 import { JobStore } from "./jobs.ts";
@@ -49,6 +50,7 @@ export * from "./decisions.ts";
 export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
+export * from "./group_tasks.ts";
 export * from "./group_members.ts";
 export * from "./group_trust.ts";
 export * from "./jobs.ts";
@@ -191,6 +193,8 @@ export class Timeline implements Disposable {
   readonly memory: MemoryStore;
   /** Skill events and the expertise they add up to. */
   readonly expertise: ExpertiseStore;
+  /** Group tasks this agent sent, for its requester to resume after a restart. */
+  readonly groupTasks: GroupTaskStore;
   /** The group's roster as this agent last saw it. */
   readonly members: GroupMemberStore;
   /** The group's certificates and revocations, cached apart from liveness. */
@@ -213,6 +217,7 @@ export class Timeline implements Disposable {
     this.replay = new ReplayTable(db);
     this.memory = new MemoryStore(db);
     this.expertise = new ExpertiseStore(db);
+    this.groupTasks = new GroupTaskStore(db);
     this.members = new GroupMemberStore(db);
     this.certificates = new CertificateStore(db);
     this.invites = new InviteStore(db);

@@ -1,6 +1,6 @@
 /**
- * Tools: the registry the agent loop calls, the built-in tools, web_fetch, the audio tools, MCP
- * server tools, and the sandbox they run in.
+ * Tools: the registry the agent loop calls, the built-in tools, web_fetch, the audio tools, the
+ * group tools, MCP server tools, and the sandbox they run in.
  *
  * @example
  * ```ts ignore
@@ -29,12 +29,25 @@ export {
   type ToolRegistryOptions,
 } from "./registry.ts";
 export type {
+  DelegateRequest,
+  DelegateResult,
+  DelegateTarget,
+  GroupMemberSummary,
+  GroupPort,
+  MemorySharer,
   MessageSink,
   MessageTarget,
+  ShareRequest,
   SpawnRequest,
   SubagentAnswer,
   SubagentSpawner,
 } from "./ports.ts";
+export {
+  delegateTaskTool,
+  groupMembersTool,
+  MAX_DELEGATE_WAIT_SECONDS,
+  shareMemoryTool,
+} from "./group_tools.ts";
 export {
   DEFAULT_MAX_READ_BYTES,
   editFileTool,

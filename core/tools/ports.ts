@@ -51,3 +51,59 @@ export interface AgentSummary {
   readonly model: string;
   readonly default: boolean;
 }
+
+/** Where `delegate_task` sends a task: a named agent, any provider of a skill, or the group. */
+export type DelegateTarget =
+  | { readonly agent: string }
+  | { readonly skill: string }
+  | { readonly group: true };
+
+/** One task to delegate, as `delegate_task` asks for it. */
+export interface DelegateRequest {
+  readonly task: string;
+  readonly description?: string;
+  readonly to: DelegateTarget;
+  /** How long to wait for the answer before returning the task id instead (0: do not wait). */
+  readonly waitMs: number;
+}
+
+/** What became of a delegated task: its id, and its final answer when it came in time. */
+export interface DelegateResult {
+  readonly taskId: string;
+  readonly answer?: {
+    readonly status: "completed" | "failed" | "rejected" | "expired";
+    readonly content: string;
+    readonly reason?: string | undefined;
+    readonly responderId?: string | undefined;
+  };
+}
+
+/** A member of the group, as `group_members` shows it. */
+export interface GroupMemberSummary {
+  readonly agentId: string;
+  readonly skills: readonly string[];
+  readonly load: { readonly running: number; readonly capacity: number };
+}
+
+/** The group as the agent's tools reach it (core/group supplies it). */
+export interface GroupPort {
+  /** Sends a task; rejects with a message for the model when it cannot. */
+  delegate(request: DelegateRequest, ctx: ToolContext): Promise<DelegateResult>;
+  /** The live members, this agent excluded. */
+  members(): readonly GroupMemberSummary[];
+}
+
+/** One item to share with the group's memory, as `share_memory` asks for it. */
+export interface ShareRequest {
+  readonly title: string;
+  readonly content: string;
+  readonly tags: readonly string[];
+  /** Seconds until the item expires (a context item); absent: shared memory kept. */
+  readonly ttlSeconds?: number;
+}
+
+/** Publishes memory items to the group (core/group supplies it). */
+export interface MemorySharer {
+  /** Resolves with the item's id; rejects with a message for the model when it cannot. */
+  share(request: ShareRequest, ctx: ToolContext): Promise<string>;
+}

@@ -29,6 +29,11 @@ export interface ToolContext {
     readonly zone?: string | undefined;
     readonly zones: readonly string[] | "all";
   };
+  /**
+   * The idempotency key of the call's side effect, in a group task's turn: `<task_id>#<attempt>`
+   * (PROTOCOL.md, semantics 3). A tool that acts outside passes it on where it can.
+   */
+  readonly idempotencyKey?: string;
 }
 
 /** What a tool gives back to the model. Errors are results too: they never crash the loop. */

@@ -43,6 +43,8 @@ export class Dispatcher {
     workFinished: 0,
     pauses: 0,
     joins: 0,
+    fetches: 0,
+    commits: 0,
   };
   readonly executor: BoundedExecutor;
   readonly #options: DispatcherOptions;

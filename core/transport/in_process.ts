@@ -212,6 +212,7 @@ class Member implements Subscription {
   }
 
   async #pump(): Promise<void> {
+    this.#dispatcher.stats.fetches++;
     try {
       while (!this.#closed && !this.#paused && !this.#manualPause) {
         const record = this.#next();
@@ -235,6 +236,7 @@ class Member implements Subscription {
           this.#positions.set(key, next);
           if (this.#options.kind !== "state") {
             this.#broker.group(this.groupId).committed.set(key, next);
+            this.#dispatcher.stats.commits++;
           }
         }
         this.#checkCaughtUp();

@@ -1,8 +1,10 @@
 /**
  * The Kafka transport, over kafkajs. Produces with acks=all through an idempotent producer with one
  * request in flight (so retries never reorder), reads state topics through a per-run group that
- * never commits, streams through the agent's own group, and work topics through a shared group
- * with manual commits, handing slow work to a bounded executor and pausing while it is full.
+ * never commits, streams through the agent's own group, and work topics through a shared group,
+ * handing slow work to a bounded executor; streams and work commit in the background, within a
+ * bound (commits.ts), and a consumer holds its input while the executor is full
+ * (kafka_subscription.ts).
  *
  * @module
  */
@@ -10,8 +12,10 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import kafkajs from "kafkajs";
-import type { Admin, Consumer, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
+import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
+import { roundRobinAssigner } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
+import { KafkaSubscription } from "./kafka_subscription.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import type {
   InboundRecord,
@@ -23,8 +27,7 @@ import type {
   Transport,
 } from "./types.ts";
 
-const { Kafka: KafkaClient, Partitioners, PartitionAssigners, ConfigResourceTypes, logLevel } =
-  kafkajs;
+const { Kafka: KafkaClient, Partitioners, ConfigResourceTypes, logLevel } = kafkajs;
 
 // kafkajs 2.2.4 sometimes schedules a timer with a negative delay (its request queue); Node then
 // prints a TimeoutNegativeWarning that means nothing to our users. Only that warning is dropped.
@@ -54,18 +57,15 @@ export interface KafkaTransportOptions {
   readonly heartbeatIntervalMs?: number;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /**
+   * Work and stream subscriptions commit this long after the first uncommitted record at the
+   * latest (default 1000 ms); see commits.ts for what a crash may redeliver.
+   */
+  readonly commitIntervalMs?: number;
+  /** The most records a subscription takes before a commit lands (default 100). */
+  readonly maxUncommitted?: number;
   readonly log?: LogFn;
 }
-
-/**
- * The assignor every member of a shared group offers, under the name `roundrobin` that the Java
- * client, kafka-python and franz-go use, so members written in other languages can join the group.
- */
-// deno-lint-ignore no-explicit-any
-export const roundRobinAssigner = (config: any) => ({
-  ...PartitionAssigners.roundRobin(config),
-  name: "roundrobin",
-});
 
 function toBuffer(value: Uint8Array | string): Buffer {
   return typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value);
@@ -120,143 +120,6 @@ export function kafkaClient(options: KafkaTransportOptions): Kafka {
 }
 
 let runCounter = 0;
-
-class KafkaSubscription implements Subscription {
-  readonly groupId: string;
-  readonly #consumer: Consumer;
-  readonly #dispatcher: Dispatcher;
-  readonly #admin: Admin;
-  readonly #options: SubscribeOptions;
-  readonly #ends = new Map<string, bigint>();
-  readonly #log: LogFn;
-  #caughtUp: Array<() => void> = [];
-  #closed = false;
-  #assigned = new Set<string>();
-  #manualPause = false;
-
-  constructor(
-    consumer: Consumer,
-    admin: Admin,
-    groupId: string,
-    options: SubscribeOptions,
-    dispatcher: Dispatcher,
-    log: LogFn,
-  ) {
-    this.#log = log;
-    this.#consumer = consumer;
-    this.#admin = admin;
-    this.groupId = groupId;
-    this.#options = options;
-    this.#dispatcher = dispatcher;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      dispatcher.stats.joins++;
-      this.#assigned = new Set(
-        Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
-      );
-    });
-  }
-
-  get stats() {
-    return this.#dispatcher.stats;
-  }
-
-  assignment(): string[] {
-    return [...this.#assigned].sort();
-  }
-
-  /** Reads where each partition ends now, so `caughtUp` knows when the start state is read. */
-  async recordEnds(): Promise<void> {
-    for (const topic of this.#options.topics) {
-      for (const p of await this.#admin.fetchTopicOffsets(topic)) {
-        if (BigInt(p.high) > BigInt(p.low)) {
-          this.#ends.set(`${topic}:${p.partition}`, BigInt(p.high));
-        }
-      }
-    }
-  }
-
-  async start(fromBeginning: boolean): Promise<void> {
-    const topics = this.#options.topics;
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topics: [...topics], fromBeginning });
-    const manual = this.#options.kind !== "stream";
-    await this.#consumer.run({
-      autoCommit: !manual,
-      eachMessage: async ({ topic, partition, message }) => {
-        await this.#dispatcher.deliver(toRecord(topic, partition, message));
-        const next = (BigInt(message.offset) + 1n).toString();
-        if (this.#options.kind === "work") {
-          try {
-            await this.#consumer.commitOffsets([{ topic, partition, offset: next }]);
-          } catch (error) {
-            // A rebalance took the partition away: the next owner reads from the last commit.
-            this.#log(
-              "warn",
-              `Commit of ${topic}@${partition}:${next} failed: ${errorText(error)}`,
-            );
-          }
-        }
-        this.#markRead(topic, partition, BigInt(message.offset));
-        if (this.#dispatcher.executor.full) this.#pauseUntilFree();
-      },
-    });
-  }
-
-  pause(): void {
-    this.#manualPause = true;
-    this.#consumer.pause(this.#options.topics.map((topic) => ({ topic })));
-  }
-
-  resume(): void {
-    this.#manualPause = false;
-    if (!this.#dispatcher.executor.full) {
-      this.#consumer.resume(this.#options.topics.map((topic) => ({ topic })));
-    }
-  }
-
-  #pauseUntilFree(): void {
-    const topics = this.#options.topics.map((topic) => ({ topic }));
-    this.#consumer.pause(topics);
-    this.#dispatcher.stats.pauses++;
-    this.#dispatcher.executor.whenFree().then(() => {
-      if (!this.#closed && !this.#manualPause) this.#consumer.resume(topics);
-    });
-  }
-
-  #markRead(topic: string, partition: number, offset: bigint): void {
-    const key = `${topic}:${partition}`;
-    const end = this.#ends.get(key);
-    if (end !== undefined && offset + 1n >= end) this.#ends.delete(key);
-    this.#checkCaughtUp();
-  }
-
-  #checkCaughtUp(): void {
-    if (this.#ends.size > 0) return;
-    for (const wake of this.#caughtUp.splice(0)) wake();
-  }
-
-  caughtUp(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#caughtUp.push(resolve);
-      this.#checkCaughtUp();
-    });
-  }
-
-  idle(): Promise<void> {
-    return this.#dispatcher.executor.idle();
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#consumer.disconnect();
-    await this.idle();
-    if (this.#options.kind === "state") {
-      // The per-run group never committed; remove it so it does not linger on the broker.
-      await this.#admin.deleteGroups([this.groupId]).catch(() => {});
-    }
-  }
-}
 
 /** The Kafka Transport. */
 export class KafkaTransport implements Transport {
@@ -342,7 +205,19 @@ export class KafkaTransport implements Transport {
       produce: (r) => this.produce(r),
       log: this.#log,
     });
-    const sub = new KafkaSubscription(consumer, admin, groupId, options, dispatcher, this.#log);
+    const sub = new KafkaSubscription({
+      consumer,
+      admin,
+      groupId,
+      options,
+      dispatcher,
+      decode: toRecord,
+      commit: {
+        intervalMs: this.#options.commitIntervalMs ?? 1000,
+        maxUncommitted: this.#options.maxUncommitted ?? 100,
+      },
+      log: this.#log,
+    });
     if (options.kind === "state") await sub.recordEnds();
     const fromBeginning = options.fromBeginning ?? options.kind !== "stream";
     try {

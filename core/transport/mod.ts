@@ -17,5 +17,6 @@ export {
   type MemoryTransportOptions,
   seededRandom,
 } from "./in_process.ts";
-export { KafkaTransport, type KafkaTransportOptions, roundRobinAssigner } from "./kafka.ts";
+export { KafkaTransport, type KafkaTransportOptions } from "./kafka.ts";
+export { type Assignment, assignRoundRobin, ROUND_ROBIN, roundRobinAssigner } from "./assignor.ts";
 export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";

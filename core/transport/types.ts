@@ -94,9 +94,14 @@ export interface SubscriptionStats {
   handlerErrors: number;
   workStarted: number;
   workFinished: number;
+  /** Times the consumer held its input: the executor was full, it was paused, or commits lagged. */
   pauses: number;
   /** Group joins (the first, then one per rebalance). */
   joins: number;
+  /** Fetch requests sent (Kafka), or polls of the partitions (in-process). */
+  fetches: number;
+  /** Offset commits that landed. */
+  commits: number;
 }
 
 /** A running subscription. */
@@ -105,7 +110,10 @@ export interface Subscription {
   readonly stats: Readonly<SubscriptionStats>;
   /** The partitions this member holds now, as `topic:partition` strings, sorted. */
   assignment(): string[];
-  /** Stops fetching (records already delivered go on); `resume` starts again. */
+  /**
+   * Stops handing records to the handler (work already handed over goes on); `resume` starts
+   * again at once, with no fetch wait.
+   */
   pause(): void;
   resume(): void;
   /** Resolves when a `state` subscription has read every partition up to its end at start. */

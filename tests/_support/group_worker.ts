@@ -49,6 +49,25 @@ export function requestRecord(
   return { topic, key: task.id, value: JSON.stringify(envelope) };
 }
 
+/** An agent's runtime in `home`, against the fake LLM, with more config from `env`. */
+export async function agentRuntime(
+  home: string,
+  options: { agentId: string; llm: FakeOpenAI; env?: Record<string, string> | undefined },
+): Promise<AgentRuntime> {
+  const config = resolveConfig({
+    home,
+    env: {
+      KAFCLAW_MODEL: "openai/gpt-test",
+      OPENAI_BASE_URL: options.llm.url,
+      OPENAI_API_KEY: "sk-test",
+      KAFCLAW_GROUP_AGENT_ID: options.agentId,
+      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+      ...options.env,
+    },
+  });
+  return await createAgentRuntime(config, {});
+}
+
 /** Starts worker `agentId` of group `group` (topics created, zones' too) on `transport`. */
 export async function startGroupWorker(
   transport: Transport,
@@ -67,23 +86,19 @@ export async function startGroupWorker(
   const zoned = (options.zones ?? []).flatMap((z) => [
     zoneTopic(group, z, "requests"),
     zoneTopic(group, z, "responses"),
+    zoneTopic(group, z, "tasks.status"),
     zoneTopic(group, z, "dead-letter"),
   ]);
-  const names = [topics.requests, topics.responses, topics.deadLetter, ...zoned];
+  const names = [
+    topics.requests,
+    topics.responses,
+    topics.tasksStatus,
+    topics.deadLetter,
+    ...zoned,
+  ];
   await transport.createTopics(names.map((name) => ({ ...topicSpec(name), replicationFactor: 1 })));
   const home = await Deno.makeTempDir({ prefix: "kafclaw-worker-" });
-  const config = resolveConfig({
-    home,
-    env: {
-      KAFCLAW_MODEL: "openai/gpt-test",
-      OPENAI_BASE_URL: options.llm.url,
-      OPENAI_API_KEY: "sk-test",
-      KAFCLAW_GROUP_AGENT_ID: agentId,
-      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-      ...options.env,
-    },
-  });
-  const runtime = await createAgentRuntime(config, {});
+  const runtime = await agentRuntime(home, { agentId, llm: options.llm, env: options.env });
   const intake = new TaskIntake({
     agentId,
     door: runtime.door,
@@ -102,7 +117,11 @@ export async function startGroupWorker(
   const letters: Record<string, unknown>[] = [];
   const reader = await transport.subscribe({
     kind: "stream",
-    topics: [topics.responses, topics.deadLetter, ...zoned.filter((t) => !t.endsWith(".requests"))],
+    topics: [
+      topics.responses,
+      topics.deadLetter,
+      ...zoned.filter((t) => t.endsWith(".responses") || t.endsWith(".dead-letter")),
+    ],
     groupId: `reader-${crypto.randomUUID().slice(0, 8)}`,
     fromBeginning: true,
     handler: (record: InboundRecord) => {

@@ -151,3 +151,43 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "members of one work group that read different topics get partitions only of their own",
+  opts,
+  async () => {
+    const t = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+    const [shared, zone] = [uniqueName("requests"), uniqueName("zone-requests")];
+    const group = uniqueName("workers");
+    await t.createTopics([shared, zone].map((name) => ({ name, partitions: 2, config: {} })));
+    const handler = () => {};
+    // The first member leads the group and reads both topics; the second reads one.
+    const both = await t.subscribe({
+      kind: "work",
+      topics: [shared, zone],
+      groupId: group,
+      handler,
+    });
+    await waitFor(() => both.assignment().length === 4, "the first member to hold every partition");
+    const one = await t.subscribe({ kind: "work", topics: [shared], groupId: group, handler });
+    try {
+      await waitFor(
+        () =>
+          one.assignment().length > 0 && both.assignment().length + one.assignment().length === 4,
+        "the rebalance to settle",
+        { state: () => [both.assignment(), one.assignment()] },
+      );
+      assert.ok(
+        one.assignment().every((tp) => tp.startsWith(`${shared}:`)),
+        `the second member got only ${shared}: ${one.assignment()}`,
+      );
+      assert.deepEqual(
+        [...both.assignment(), ...one.assignment()].sort(),
+        [`${shared}:0`, `${shared}:1`, `${zone}:0`, `${zone}:1`].sort(),
+      );
+    } finally {
+      await Promise.all([both.close(), one.close()]);
+      await t.close();
+    }
+  },
+);

@@ -70,7 +70,11 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
       description: "Write a note",
       tier: 1,
       args: z.strictObject({ text: z.string() }),
-      run: (a) => (ran.push(`note:${a.text}`), Promise.resolve(toolOk("noted"))),
+      run: (a, ctx) => {
+        ran.push(`note:${a.text}`);
+        if (ctx.idempotencyKey) ran.push(`key:${ctx.idempotencyKey}`);
+        return Promise.resolve(toolOk("noted"));
+      },
     }),
     defineTool({
       name: "remote",
@@ -442,4 +446,25 @@ Deno.test("a level without a route is recorded in each turn and changes no model
     ["sensitive content (pii)", { sensitivity: ["pii"] }],
     ["sensitive content (pii)", { sensitivity: ["pii"] }],
   ]);
+});
+
+Deno.test("a side effect waits on the turn's fence and carries its key; a fence that says no stops it", async () => {
+  const note = (id: string, text: string) => ({
+    toolCalls: [{ id, name: "note", arguments: { text } }],
+  });
+  await using s = await setup({
+    chat: [note("n1", "first"), { text: "Stopped." }, note("n2", "second"), { text: "Done." }],
+  });
+  const turn = (sessionKey: string, refusal: string | undefined) =>
+    s.loop.runTurn({
+      sessionKey,
+      text: "note it",
+      origin: origin({ channel: "cli", sender: "owner", ownerReachable: true }),
+      fence: { key: "t1#2", check: () => Promise.resolve(refusal) },
+    });
+  assert.equal((await turn("task:t1", "Not done: task t1#2 lost its grant")).content, "Stopped.");
+  assert.deepEqual(s.ran, []);
+  assert.equal(lastToolResult(s.llm), "Error: Not done: task t1#2 lost its grant");
+  assert.equal((await turn("task:t2", undefined)).content, "Done.");
+  assert.deepEqual(s.ran, ["note:second", "key:t1#2"]);
 });

@@ -264,6 +264,7 @@ Deno.test("a skill request is answered as a skill response, on the trace it came
     },
     trust: openTrust,
     send: (records) => (sent.push(...records), Promise.resolve()),
+    skills: ["translate"],
     now: () => new Date("2026-12-04T10:00:00Z"),
   });
   const topic = skillRequests("g9", "translate");
@@ -285,8 +286,13 @@ Deno.test("a skill request is answered as a skill response, on the trace it came
   assert.ok(result && "work" in result);
   await result.work();
   assert.equal(entered[0]!.text, "Translate to French\n\ngood morning");
-  const answer = JSON.parse(sent[0]!.value as string);
-  assert.equal(sent[0]!.topic, topicsFor("g9").responses);
+  const [claimed, answered] = sent.filter((r) => r.topic === topicsFor("g9").tasksStatus);
+  assert.deepEqual(
+    [claimed, answered].map((r) => JSON.parse(r!.value as string).payload.status),
+    ["claimed", "failed"],
+  );
+  const response = sent.find((r) => r.topic === topicsFor("g9").responses)!;
+  const answer = JSON.parse(response.value as string);
   assert.deepEqual(
     [answer.type, answer.trace_id, answer.timestamp, answer.payload.status],
     ["skill_response", "0af7651916cd43dd8448eb211c80319c", "2026-12-04T10:00:00.000Z", "rejected"],
@@ -295,7 +301,8 @@ Deno.test("a skill request is answered as a skill response, on the trace it came
   assert.deepEqual(await intake.handle(inbound("elsewhere", "t-s", value)), {
     poison: 'Cannot parse record from elsewhere@0:0: topic "elsewhere" is not a topic of kafclaw/1',
   });
-  // An inbox also carries grants, which are no tasks.
+  // An inbox also carries grants, which are no tasks: one for an attempt this agent does not run
+  // changes nothing.
   const inbox = agentInbox("g9", "deno-1");
   const grant = JSON.stringify({
     type: "task_status",
@@ -304,8 +311,11 @@ Deno.test("a skill request is answered as a skill response, on the trace it came
     timestamp: "2026-12-04T09:59:59Z",
     payload: { task_id: "t-s", attempt: 1, worker_id: "deno-1", status: "assigned", seq: 1 },
   });
-  assert.deepEqual(await intake.handle(inbound(inbox, "t-s", grant)), {
-    poison: `a task_status record on the requests topic ${inbox}`,
+  assert.equal(await intake.handle(inbound(inbox, "t-s", grant)), undefined);
+  // A subscription wired to a topic where no tasks come in dead-letters what it reads there.
+  const responses = topicsFor("g9").responses;
+  assert.deepEqual(await intake.handle(inbound(responses, "t-s", sent.at(-1)!.value as string)), {
+    poison: `a skill_response record on ${responses}, where tasks come in`,
   });
 });
 

@@ -13,8 +13,8 @@ function add(timeline: Timeline, id: string, zone?: string) {
 function vec0Timeline(path: string, embedder: FakeEmbedder): Map<string, number[]> {
   const db = new DatabaseSync(path, { allowExtension: true });
   db.loadExtension(sqliteVecPath());
-  const step = MIGRATIONS.find((m) => m.name === "memory vectors")!;
-  migrate(db, { migrations: MIGRATIONS.slice(0, step.version - 1) });
+  const before = MIGRATIONS.findIndex((m) => m.name === "memory vectors");
+  migrate(db, { migrations: MIGRATIONS.slice(0, before) });
   db.exec(
     "CREATE VIRTUAL TABLE memory_vec USING vec0 " +
       "(zone text, embedding float[16] distance_metric=cosine)",

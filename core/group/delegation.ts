@@ -1,0 +1,108 @@
+/**
+ * The group as the agent's tools reach it (core/tools `GroupPort`): `delegate_task` becomes a
+ * request the {@link Requester} sends and follows, `group_members` reads the live workers.
+ *
+ * A task delegated from inside a group task's turn is that task's sub-task: it carries depth+1,
+ * the chain plus this agent, a budget cut from the parent's and a deadline no later than the
+ * parent's (limits.ts); one the parent's budget does not allow is refused before anything is
+ * sent. A task from any other turn starts a new tree: depth 0, the chain holding this agent, the
+ * default budget and deadline. Either way the request carries the turn's taint, and a task from
+ * a zone's work goes to that zone's requests topic (work derived from a zone stays in it).
+ *
+ * @module
+ */
+import { agentInbox, skillRequests, topicsFor, zoneTopic } from "../protocol/mod.ts";
+import type {
+  DelegateRequest,
+  DelegateResult,
+  GroupMemberSummary,
+  GroupPort,
+  ToolContext,
+} from "../tools/mod.ts";
+import { within } from "./_within.ts";
+import { DEFAULT_TASK_LIMITS, subTaskLimits, type TaskLimits } from "./limits.ts";
+import type { LiveWorkers } from "./live_workers.ts";
+import type { Requester } from "./requester.ts";
+import type { ActiveTask } from "./task_intake.ts";
+
+/** What a {@link GroupDelegation} is built from. */
+export interface GroupDelegationDeps {
+  readonly agentId: string;
+  readonly group: string;
+  readonly requester: Pick<Requester, "send" | "answer">;
+  readonly workers: LiveWorkers;
+  /** The group task a turn's session works on (core/group `TaskIntake.taskOf`). */
+  readonly taskOf: (sessionKey: string) => ActiveTask | undefined;
+  readonly limits?: TaskLimits;
+  readonly now?: () => Date;
+}
+
+/** The {@link GroupPort} of an agent in a group. */
+export class GroupDelegation implements GroupPort {
+  readonly #deps: GroupDelegationDeps;
+
+  constructor(deps: GroupDelegationDeps) {
+    this.#deps = deps;
+  }
+
+  /** The live members, this agent left out. */
+  members(): readonly GroupMemberSummary[] {
+    return this.#deps.workers.live()
+      .filter((w) => w.agentId !== this.#deps.agentId)
+      .map(({ agentId, skills, load }) => ({ agentId, skills, load }));
+  }
+
+  /** Sends the task and waits up to `waitMs` for its answer. */
+  async delegate(request: DelegateRequest, ctx: ToolContext): Promise<DelegateResult> {
+    const { agentId, group } = this.#deps;
+    const now = (this.#deps.now ?? (() => new Date()))();
+    const limits = this.#limitsFor(ctx.sessionKey, now);
+    const { to } = request;
+    if ("agent" in to && to.agent === agentId) {
+      throw new Error("delegate_task sends work to another agent, not to this one");
+    }
+    const zone = ctx.scope?.zone;
+    const topic = "agent" in to
+      ? agentInbox(group, to.agent)
+      : "skill" in to
+      ? skillRequests(group, to.skill)
+      : zone
+      ? zoneTopic(group, zone, "requests")
+      : topicsFor(group).requests;
+    const taskId = crypto.randomUUID();
+    const payload = {
+      task_id: taskId,
+      attempt: 1,
+      description: request.description ?? "",
+      content: request.task,
+      requester_id: agentId,
+      ...("agent" in to ? { target_id: to.agent } : {}),
+      ...("skill" in to ? { skill: to.skill } : {}),
+      ...limits,
+      arbiter: "requester",
+    };
+    const type = "skill" in to ? "skill_request" : "request";
+    const taint = ctx.origin !== undefined && ctx.taint === "trusted" ? "trusted" : "untrusted";
+    await this.#deps.requester.send({ type, payload, taint }, { topic, zone });
+    const answer = await within(this.#deps.requester.answer(taskId)!, request.waitMs, ctx.signal);
+    return answer === undefined ? { taskId } : { taskId, answer };
+  }
+
+  /** Depth, chain, budget and deadline of a new task from the turn of `sessionKey`. */
+  #limitsFor(sessionKey: string, now: Date) {
+    const { agentId } = this.#deps;
+    const limits = this.#deps.limits ?? DEFAULT_TASK_LIMITS;
+    const parent = this.#deps.taskOf(sessionKey);
+    if (parent === undefined) {
+      return {
+        delegation: { depth: 0, chain: [agentId], budget: limits.defaultBudget },
+        original_requester_id: agentId,
+        deadline_at: new Date(now.getTime() + limits.defaultDeadlineMs).toISOString(),
+      };
+    }
+    // Tokens already spent on the parent are not known here yet: the budget's tokens pass on.
+    const sub = subTaskLimits(parent, { self: agentId, tokensSpent: 0 });
+    if (!sub.ok) throw new Error(`Cannot delegate from task ${parent.task.task_id}: ${sub.reason}`);
+    return sub.limits;
+  }
+}

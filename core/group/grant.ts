@@ -1,0 +1,139 @@
+/**
+ * The worker's side of claim, grant, lease (PROTOCOL.md, semantics 3). A worker that takes a
+ * request claims it and may start thinking at once; a {@link Grant} is what its turn must hold
+ * before each side effect (it is the turn's {@link SideEffectFence}):
+ *
+ * - with `arbiter: "requester"` the grant arrives as `assigned` for this attempt in the worker's
+ *   inbox; `revoked` (another claimant won) or a grant that never comes stops the run;
+ * - while it holds the grant, the worker renews it every heartbeat interval with `in_progress`
+ *   carrying the attempt; the requester acknowledges each with `assigned`, and when none came for
+ *   two intervals the worker counts the grant lost and stops its run (the requester may already
+ *   have given the task to another worker);
+ * - with `arbiter: "none"` the claim is the grant and nobody acknowledges renewals, so such a
+ *   worker never stops itself.
+ *
+ * Every side effect of the run carries the key `<task_id>#<attempt>`.
+ *
+ * @module
+ */
+import type { SideEffectFence } from "../agent/mod.ts";
+import { within } from "./_within.ts";
+
+/** Where a grant is. */
+export type GrantState = "waiting" | "held" | "revoked" | "lost";
+
+/** What a {@link Grant} is built from. */
+export interface GrantOptions {
+  readonly taskId: string;
+  readonly attempt: number;
+  /** The agent whose word on the grant counts. */
+  readonly requester: string;
+  readonly arbiter: "requester" | "none";
+  /** Renewal interval; two of them without an acknowledgement and the grant is lost. */
+  readonly heartbeatIntervalMs: number;
+  /** How long a side effect waits for a grant that has not arrived. */
+  readonly grantWaitMs: number;
+  /** Sends one renewal (`in_progress` for this attempt). */
+  readonly renew: () => Promise<void>;
+  readonly now?: () => number;
+}
+
+/** One attempt's grant, as the worker holding (or awaiting) it sees it. */
+export class Grant implements SideEffectFence {
+  readonly key: string;
+  readonly #options: GrantOptions;
+  readonly #now: () => number;
+  readonly #stop = new AbortController();
+  #state: GrantState;
+  #lastAck = 0;
+  #why = "";
+  #changed = Promise.withResolvers<void>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: GrantOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.key = `${options.taskId}#${options.attempt}`;
+    this.#state = "waiting";
+    if (options.arbiter === "none") this.#hold();
+  }
+
+  /** Where the grant is now (a held grant whose renewals went unacknowledged is lost). */
+  get state(): GrantState {
+    if (this.#state === "held" && this.#options.arbiter === "requester") {
+      const silent = this.#now() - this.#lastAck;
+      if (silent > 2 * this.#options.heartbeatIntervalMs) {
+        this.#end("lost", `no acknowledgement of its renewals for ${silent} ms`);
+      }
+    }
+    return this.#state;
+  }
+
+  /** Aborts when the grant is revoked or lost: the run stops. */
+  get signal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  /**
+   * A word on this attempt: `assigned` (a grant or an acknowledgement) or `revoked`. Only the
+   * requester's counts.
+   */
+  onStatus(status: "assigned" | "revoked", from: string): void {
+    if (from !== this.#options.requester) return;
+    if (this.#state === "revoked" || this.#state === "lost") return;
+    if (status === "revoked") {
+      this.#end("revoked", "another worker holds the grant");
+      return;
+    }
+    if (this.#state === "waiting") this.#hold();
+    else this.#lastAck = this.#now();
+  }
+
+  /** Resolves undefined once the grant is held; else why the side effect may not happen. */
+  async check(signal: AbortSignal): Promise<string | undefined> {
+    const until = this.#now() + this.#options.grantWaitMs;
+    while (this.state === "waiting" && !signal.aborted) {
+      const left = until - this.#now();
+      if (left <= 0) {
+        return `Not done: task ${this.key} holds no grant yet (none came within ` +
+          `${this.#options.grantWaitMs} ms); no side effect may happen without it`;
+      }
+      await within(this.#changed.promise, left, signal);
+    }
+    if (signal.aborted) return `Not done: the run of task ${this.key} was stopped`;
+    if (this.state === "held") return undefined;
+    return `Not done: task ${this.key} lost its grant (${this.#why}); the run stops`;
+  }
+
+  /** Stops renewing (the run ended). */
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #hold(): void {
+    this.#state = "held";
+    this.#lastAck = this.#now();
+    this.#wake();
+    if (this.#options.arbiter === "none") return;
+    this.#timer = setInterval(() => {
+      if (this.state !== "held") return this.close();
+      this.#options.renew().catch(() => {
+        // A renewal that could not be sent is one that goes unacknowledged.
+      });
+    }, this.#options.heartbeatIntervalMs);
+  }
+
+  #end(state: "revoked" | "lost", why: string): void {
+    this.#state = state;
+    this.#why = why;
+    this.close();
+    this.#stop.abort(new Error(`task ${this.key}: ${why}`));
+    this.#wake();
+  }
+
+  #wake(): void {
+    this.#changed.resolve();
+    this.#changed = Promise.withResolvers<void>();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Who can take a task: the live members of the group as their heartbeats describe them (skills,
+ * load, expertise). The roster (membership) implements {@link LiveWorkers}; the task paths only
+ * read it, to pick the inbox of a retry or of a declined task (PROTOCOL.md, semantics 3 and 4).
+ *
+ * @module
+ */
+
+/** A live member, as its latest heartbeat says. */
+export interface LiveWorker {
+  readonly agentId: string;
+  readonly skills: readonly string[];
+  readonly load: { readonly running: number; readonly capacity: number };
+  /** Expertise score per skill, 0..1 (absent: unknown). */
+  readonly expertise?: Readonly<Record<string, number>>;
+}
+
+/** The members alive now (neither stale nor removed). */
+export interface LiveWorkers {
+  live(): readonly LiveWorker[];
+}
+
+/** A {@link LiveWorkers} held in memory: set by whoever reads heartbeats, and by tests. */
+export class LiveWorkerSet implements LiveWorkers {
+  readonly #workers = new Map<string, LiveWorker>();
+
+  /** Starts with `workers`. */
+  constructor(workers: readonly LiveWorker[] = []) {
+    for (const worker of workers) this.put(worker);
+  }
+
+  /** Adds a worker or replaces what was known of it. */
+  put(worker: LiveWorker): void {
+    this.#workers.set(worker.agentId, worker);
+  }
+
+  /** Forgets a worker (it left or went stale). */
+  remove(agentId: string): void {
+    this.#workers.delete(agentId);
+  }
+
+  /** The workers, by id. */
+  live(): readonly LiveWorker[] {
+    return [...this.#workers.values()].sort((a, b) => a.agentId.localeCompare(b.agentId));
+  }
+}
+
+/**
+ * The worker whose inbox gets a task next: a live one that offers `skill` (any, without one), is
+ * not in `exclude`, with the best expertise in the skill, then the most free capacity, then the
+ * smallest id (so every requester picks alike). Undefined when there is none.
+ *
+ * @example
+ * ```ts
+ * import { chooseWorker, LiveWorkerSet } from "./live_workers.ts";
+ * const workers = new LiveWorkerSet([
+ *   { agentId: "a", skills: ["sql"], load: { running: 3, capacity: 4 } },
+ *   { agentId: "b", skills: ["sql"], load: { running: 0, capacity: 4 } },
+ * ]);
+ * console.assert(chooseWorker(workers, { skill: "sql", exclude: [] })?.agentId === "b");
+ * ```
+ */
+export function chooseWorker(
+  workers: LiveWorkers,
+  want: { readonly skill?: string | undefined; readonly exclude: readonly string[] },
+): LiveWorker | undefined {
+  const { skill, exclude } = want;
+  const score = (w: LiveWorker) => (skill === undefined ? 0 : w.expertise?.[skill] ?? 0);
+  const free = (w: LiveWorker) =>
+    w.load.capacity <= 0 ? 0 : (w.load.capacity - w.load.running) / w.load.capacity;
+  return workers.live()
+    .filter((w) => !exclude.includes(w.agentId))
+    .filter((w) => skill === undefined || w.skills.includes(skill))
+    .sort((a, b) =>
+      score(b) - score(a) || free(b) - free(a) || a.agentId.localeCompare(b.agentId)
+    )[0];
+}

@@ -1,0 +1,131 @@
+/**
+ * The records of a task's life that are not the request itself: `task_status` (claimed,
+ * assigned, in_progress, declined, rejected, revoked …) and `response`, with the topic each goes
+ * to and a `seq` that only grows per producer, even across restarts (PROTOCOL.md, semantics 7).
+ *
+ * @module
+ */
+import {
+  agentInbox,
+  PROTOCOL_VERSION,
+  type ResponsePayload,
+  type TaskStatus,
+  topicsFor,
+  zoneTopic,
+} from "../protocol/mod.ts";
+import type { OutboundRecord } from "../transport/mod.ts";
+
+/** Where a task lives: its group, and its zone if it came through one. */
+export interface TaskPlace {
+  readonly group: string;
+  readonly zone?: string | undefined;
+}
+
+/** A producer's `seq`: the time in ms, or one more than the last when the clock did not move. */
+export class SeqCounter {
+  #last = 0;
+
+  /** The next seq, larger than every one before. */
+  next(now: number = Date.now()): number {
+    this.#last = Math.max(this.#last + 1, now);
+    return this.#last;
+  }
+}
+
+/** What a status record says. */
+export interface StatusFields {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly workerId: string;
+  readonly status: TaskStatus;
+  readonly summary?: string | undefined;
+}
+
+/** Builds a task's records as one agent sends them. */
+export class TaskRecords {
+  readonly #sender: string;
+  readonly #seq = new SeqCounter();
+  readonly #now: () => Date;
+  #lastSeq = 0;
+
+  /** Records sent by `sender`. */
+  constructor(sender: string, now: () => Date = () => new Date()) {
+    this.#sender = sender;
+    this.#now = now;
+  }
+
+  #envelope(type: string, taskId: string, payload: Readonly<Record<string, unknown>>) {
+    return {
+      type,
+      correlation_id: taskId,
+      sender_id: this.#sender,
+      timestamp: this.#now().toISOString(),
+      protocol: PROTOCOL_VERSION,
+      payload,
+    };
+  }
+
+  /** A request (or skill request) to `topic`, keyed by its task id. */
+  request(
+    topic: string,
+    request: {
+      readonly type: string;
+      readonly payload: Readonly<Record<string, unknown>>;
+      readonly taint: "trusted" | "untrusted";
+    },
+  ): OutboundRecord {
+    const taskId = String(request.payload.task_id);
+    const envelope = this.#envelope(request.type, taskId, request.payload);
+    return { topic, key: taskId, value: JSON.stringify({ ...envelope, taint: request.taint }) };
+  }
+
+  /** The `seq` of the latest status built. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** A status on the place's status stream, and also in `inbox` of that agent when given. */
+  status(at: TaskPlace, fields: StatusFields, inbox?: string): OutboundRecord[] {
+    const value = JSON.stringify(this.#envelope("task_status", fields.taskId, {
+      task_id: fields.taskId,
+      attempt: fields.attempt,
+      worker_id: fields.workerId,
+      status: fields.status,
+      ...(fields.summary === undefined ? {} : { summary: fields.summary }),
+      seq: this.#lastSeq = this.#seq.next(this.#now().getTime()),
+    }));
+    const stream = at.zone
+      ? zoneTopic(at.group, at.zone, "tasks.status")
+      : topicsFor(at.group).tasksStatus;
+    const records: OutboundRecord[] = [{ topic: stream, key: fields.taskId, value }];
+    if (inbox !== undefined) {
+      records.push({ topic: agentInbox(at.group, inbox), key: fields.taskId, value });
+    }
+    return records;
+  }
+
+  /** A response (or skill response) on the place's responses topic. */
+  response(
+    at: TaskPlace,
+    task: { readonly taskId: string; readonly attempt: number; readonly skill: boolean },
+    answer: Pick<ResponsePayload, "content" | "status" | "reason" | "usage"> & {
+      readonly taint: "trusted" | "untrusted";
+      readonly traceId?: string | undefined;
+    },
+  ): OutboundRecord {
+    const { taint, traceId, ...rest } = answer;
+    const value = JSON.stringify({
+      ...this.#envelope(
+        task.skill ? "skill_response" : "response",
+        task.taskId,
+        { task_id: task.taskId, attempt: task.attempt, responder_id: this.#sender, ...rest },
+      ),
+      ...(traceId ? { trace_id: traceId } : {}),
+      taint,
+    });
+    const topic = at.zone
+      ? zoneTopic(at.group, at.zone, "responses")
+      : topicsFor(at.group).responses;
+    return { topic, key: task.taskId, value };
+  }
+}

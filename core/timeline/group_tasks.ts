@@ -1,0 +1,178 @@
+/**
+ * Group tasks a requester sent (PROTOCOL.md, semantics 3): one row per task, holding the request
+ * as sent, its current attempt, the worker holding the grant, the workers it must not go to
+ * again, and, once there is one, its final answer. A requester that restarts reads its unfinished
+ * tasks back from here and resumes them.
+ *
+ * @module
+ */
+import type { Db, Row } from "./_db.ts";
+import { date, int, optDate, optText, text } from "./_row.ts";
+
+/** Where an outgoing task is: sent and waiting, held by a worker, or finished. */
+export type OutgoingStatus = "sent" | "assigned" | "completed" | "failed" | "rejected" | "expired";
+
+/** The statuses after which nothing more happens to a task. */
+export const FINAL_OUTGOING: readonly OutgoingStatus[] = [
+  "completed",
+  "failed",
+  "rejected",
+  "expired",
+];
+
+/** An outgoing task as stored. */
+export interface OutgoingTask {
+  readonly taskId: string;
+  /** `request` or `skill_request`. */
+  readonly type: string;
+  /** The request's payload as sent first (attempt 1); later attempts change only `attempt`. */
+  readonly request: Readonly<Record<string, unknown>>;
+  /** The envelope's taint as sent. */
+  readonly taint: "trusted" | "untrusted";
+  readonly attempt: number;
+  readonly status: OutgoingStatus;
+  /** The worker holding the current attempt's grant, if any. */
+  readonly workerId: string | undefined;
+  /** Workers the task must not go to again. */
+  readonly excluded: readonly string[];
+  /** The topic the current attempt went to. */
+  readonly topic: string | undefined;
+  readonly zone: string | undefined;
+  readonly deadlineAt: Date | undefined;
+  readonly responseContent: string | undefined;
+  readonly reason: string | undefined;
+  readonly createdAt: Date;
+  readonly respondedAt: Date | undefined;
+}
+
+/** A new outgoing task. */
+export interface OutgoingInput {
+  readonly taskId: string;
+  readonly type: string;
+  readonly request: Readonly<Record<string, unknown>>;
+  readonly taint: "trusted" | "untrusted";
+  readonly topic: string;
+  readonly zone?: string | undefined;
+}
+
+/** What changes of an outgoing task. */
+export interface OutgoingChange {
+  readonly attempt?: number;
+  readonly status?: OutgoingStatus;
+  /** `null` clears the holder. */
+  readonly workerId?: string | null;
+  readonly excluded?: readonly string[];
+  readonly topic?: string;
+  /** Set with a final status. */
+  readonly responseContent?: string;
+  readonly reason?: string;
+}
+
+function toTask(row: Row): OutgoingTask {
+  // The request column holds the request as sent: `{type, payload, taint}`.
+  const sent = JSON.parse(text(row, "request")) as {
+    type: string;
+    payload: Record<string, unknown>;
+    taint: "trusted" | "untrusted";
+  };
+  return {
+    taskId: text(row, "task_id"),
+    type: sent.type,
+    request: sent.payload,
+    taint: sent.taint,
+    attempt: int(row, "attempt"),
+    status: text(row, "status") as OutgoingStatus,
+    workerId: optText(row, "worker_id"),
+    excluded: JSON.parse(text(row, "excluded")),
+    topic: optText(row, "topic"),
+    zone: optText(row, "zone"),
+    deadlineAt: optDate(row, "deadline_at"),
+    responseContent: optText(row, "response_content"),
+    reason: optText(row, "reason"),
+    createdAt: date(row, "created_at"),
+    respondedAt: optDate(row, "responded_at"),
+  };
+}
+
+const FINAL_SQL = FINAL_OUTGOING.map((s) => `'${s}'`).join(", ");
+const SELECT = "SELECT * FROM group_tasks";
+
+/** The `groupTasks` repository of a Timeline. */
+export class GroupTaskStore {
+  readonly #db: Db;
+
+  /** Used by Timeline; not for direct use. */
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Records a task this agent sent; a task id already recorded is left as it is. */
+  addOutgoing(input: OutgoingInput): OutgoingTask {
+    const now = this.#db.now();
+    const p = input.request;
+    const str = (key: string) => typeof p[key] === "string" ? p[key] as string : null;
+    this.#db.run(
+      `INSERT INTO group_tasks (task_id, direction, attempt, description, content, skill, zone,
+        requester_id, target_id, parent_task_id, original_requester_id, deadline_at, arbiter,
+        status, request, topic, created_at, updated_at)
+        VALUES (?1, 'outgoing', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'sent', ?12, ?13,
+          ?14, ?14) ON CONFLICT (task_id, direction) DO NOTHING`,
+      input.taskId,
+      str("description") ?? "",
+      str("content") ?? "",
+      str("skill"),
+      input.zone ?? null,
+      str("requester_id") ?? "",
+      str("target_id"),
+      str("parent_task_id"),
+      str("original_requester_id") ?? str("requester_id") ?? "",
+      str("deadline_at"),
+      p.arbiter === "requester" ? "requester" : "none",
+      JSON.stringify({ type: input.type, payload: p, taint: input.taint }),
+      input.topic,
+      now,
+    );
+    return this.outgoing(input.taskId)!;
+  }
+
+  /** An outgoing task by id. */
+  outgoing(taskId: string): OutgoingTask | undefined {
+    const row = this.#db.get(`${SELECT} WHERE task_id = ? AND direction = 'outgoing'`, taskId);
+    return row && toTask(row);
+  }
+
+  /** The outgoing tasks not finished yet, oldest first: what a requester resumes. */
+  unfinishedOutgoing(): OutgoingTask[] {
+    return this.#db.all(
+      `${SELECT} WHERE direction = 'outgoing' AND status NOT IN (${FINAL_SQL}) ORDER BY id`,
+    ).map(toTask);
+  }
+
+  /**
+   * Changes an unfinished outgoing task; returns it as it is now, or undefined when it is
+   * unknown or already finished (a final answer is never replaced).
+   */
+  update(taskId: string, change: OutgoingChange): OutgoingTask | undefined {
+    const final = change.status !== undefined && FINAL_OUTGOING.includes(change.status);
+    const changed = this.#db.run(
+      `UPDATE group_tasks SET attempt = coalesce(?2, attempt), status = coalesce(?3, status),
+        worker_id = CASE WHEN ?4 = 1 THEN ?5 ELSE worker_id END,
+        excluded = coalesce(?6, excluded), topic = coalesce(?7, topic),
+        response_content = coalesce(?8, response_content), reason = coalesce(?9, reason),
+        responded_at = CASE WHEN ?10 = 1 THEN ?11 ELSE responded_at END, updated_at = ?11
+        WHERE task_id = ?1 AND direction = 'outgoing' AND status NOT IN (${FINAL_SQL})`,
+      taskId,
+      change.attempt ?? null,
+      change.status ?? null,
+      change.workerId === undefined ? 0 : 1,
+      change.workerId ?? null,
+      change.excluded ? JSON.stringify(change.excluded) : null,
+      change.topic ?? null,
+      change.responseContent ?? null,
+      change.reason ?? null,
+      final ? 1 : 0,
+      this.#db.now(),
+    );
+    return changed === 1 ? this.outgoing(taskId) : undefined;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * One subscription of the Kafka transport: a kafkajs consumer whose records go through the
+ * dispatcher, with commits off the fetch path (commits.ts) and a consumer that never blocks.
+ *
+ * The consumer holds its next record, instead of pausing its partitions, while the executor is
+ * full, the subscription is paused, or too many records wait for a commit. Holding keeps the
+ * record in hand and heartbeats every few hundred milliseconds, so membership is kept and a
+ * rebalance is joined at once; and when a slot frees, the held record goes to the handler
+ * straight away. (A kafkajs consumer whose partitions are all paused sleeps its whole fetch wait
+ * before it looks again, and resuming does not wake it.) A handler that does not return at once
+ * is heartbeated over the same way, so it never costs the membership; but kafkajs fetches again
+ * only when every record of the last fetch is handled, so a slow handler delays the next records
+ * of every partition. Handlers return quickly and hand slow work back: work holds nothing.
+ *
+ * @module
+ */
+import type { Admin, Consumer, KafkaMessage } from "kafkajs";
+import { OffsetCommitter } from "./commits.ts";
+import type { Dispatcher, LogFn } from "./dispatch.ts";
+import type { InboundRecord, SubscribeOptions, Subscription } from "./types.ts";
+
+/** How often a held consumer looks again and heartbeats (kafkajs sends one per interval). */
+const HOLD_TICK_MS = 200;
+
+/** What a {@link KafkaSubscription} is made of. */
+export interface KafkaSubscriptionDeps {
+  readonly consumer: Consumer;
+  readonly admin: Admin;
+  readonly groupId: string;
+  readonly options: SubscribeOptions;
+  readonly dispatcher: Dispatcher;
+  readonly decode: (topic: string, partition: number, message: KafkaMessage) => InboundRecord;
+  readonly commit: { readonly intervalMs: number; readonly maxUncommitted: number };
+  readonly log: LogFn;
+}
+
+/** A running Kafka subscription. */
+export class KafkaSubscription implements Subscription {
+  readonly groupId: string;
+  readonly #deps: KafkaSubscriptionDeps;
+  readonly #committer: OffsetCommitter | undefined;
+  readonly #ends = new Map<string, bigint>();
+  #caughtUp: Array<() => void> = [];
+  #wakers: Array<() => void> = [];
+  #assigned = new Set<string>();
+  #manualPause = false;
+  #closing = false;
+  #closed = false;
+  #inMessage: Promise<void> | undefined;
+
+  constructor(deps: KafkaSubscriptionDeps) {
+    this.#deps = deps;
+    this.groupId = deps.groupId;
+    const { consumer, dispatcher } = deps;
+    if (deps.options.kind !== "state") {
+      this.#committer = new OffsetCommitter({
+        commit: (offsets) => consumer.commitOffsets([...offsets]),
+        ...deps.commit,
+        onSettled: () => {
+          dispatcher.stats.commits = this.#committer?.commits ?? 0;
+          this.#wake();
+        },
+        log: deps.log,
+      });
+    }
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      dispatcher.stats.joins++;
+      this.#committer?.rejoined();
+      this.#assigned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
+      );
+    });
+    // Commit what was taken before the group moves on, so the next owner starts after it.
+    consumer.on(consumer.events.REBALANCING, () => void this.#committer?.flush());
+    consumer.on(consumer.events.FETCH_START, () => void dispatcher.stats.fetches++);
+  }
+
+  get stats() {
+    return this.#deps.dispatcher.stats;
+  }
+
+  assignment(): string[] {
+    return [...this.#assigned].sort();
+  }
+
+  /** Reads where each partition ends now, so `caughtUp` knows when the start state is read. */
+  async recordEnds(): Promise<void> {
+    for (const topic of this.#deps.options.topics) {
+      for (const p of await this.#deps.admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) {
+          this.#ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+        }
+      }
+    }
+  }
+
+  async start(fromBeginning: boolean): Promise<void> {
+    const { consumer, options } = this.#deps;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: ({ topic, partition, message, heartbeat }) => {
+        const handling = this.#each(topic, partition, message, heartbeat);
+        this.#inMessage = handling.catch(() => {});
+        return handling;
+      },
+    });
+  }
+
+  async #each(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    await this.#hold(heartbeat);
+    if (this.#closing) return;
+    const record = this.#deps.decode(topic, partition, message);
+    const rebalance = await this.#heartbeatWhile(this.#deps.dispatcher.deliver(record), heartbeat);
+    this.#committer?.taken(topic, partition, message.offset);
+    this.#markRead(topic, partition, BigInt(message.offset));
+    if (rebalance !== undefined) throw rebalance;
+  }
+
+  #held(): boolean {
+    return this.#manualPause || this.#deps.dispatcher.executor.full ||
+      this.#committer?.atBound === true;
+  }
+
+  /** Waits, heartbeating, until the next record may go to the handler (or the end). */
+  async #hold(heartbeat: () => Promise<void>): Promise<void> {
+    if (!this.#held()) return;
+    const { dispatcher } = this.#deps;
+    dispatcher.stats.pauses++;
+    let watching = false;
+    while (!this.#closing && this.#held()) {
+      if (dispatcher.executor.full && !watching) {
+        watching = true;
+        dispatcher.executor.whenFree().then(() => {
+          watching = false;
+          this.#wake();
+        });
+      }
+      await this.#sleep(HOLD_TICK_MS);
+      if (!this.#closing && this.#held()) await heartbeat();
+    }
+  }
+
+  /**
+   * Awaits a delivery, heartbeating while it takes long. A rebalance seen meanwhile is returned,
+   * to be thrown once the record is accounted for, so kafkajs rejoins the group.
+   */
+  async #heartbeatWhile(
+    delivery: Promise<void>,
+    heartbeat: () => Promise<void>,
+  ): Promise<unknown> {
+    let done = false;
+    const settled = delivery.then(
+      () => void (done = true),
+      (error) => {
+        done = true;
+        this.#deps.log("error", `Delivery to ${this.groupId} failed: ${String(error)}`);
+      },
+    ).finally(() => this.#wake());
+    let rebalance: unknown;
+    await Promise.race([settled, this.#sleep(HOLD_TICK_MS)]);
+    while (!done) {
+      if (rebalance === undefined) {
+        await heartbeat().catch((error) => void (rebalance = error));
+      }
+      await Promise.race([settled, this.#sleep(HOLD_TICK_MS)]);
+    }
+    return rebalance;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(wake, ms);
+      function wake() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakers.push(wake);
+    });
+  }
+
+  #wake(): void {
+    for (const wake of this.#wakers.splice(0)) wake();
+  }
+
+  pause(): void {
+    this.#manualPause = true;
+  }
+
+  resume(): void {
+    this.#manualPause = false;
+    this.#wake();
+  }
+
+  #markRead(topic: string, partition: number, offset: bigint): void {
+    const key = `${topic}:${partition}`;
+    const end = this.#ends.get(key);
+    if (end !== undefined && offset + 1n >= end) this.#ends.delete(key);
+    this.#checkCaughtUp();
+  }
+
+  #checkCaughtUp(): void {
+    if (this.#ends.size > 0) return;
+    for (const wake of this.#caughtUp.splice(0)) wake();
+  }
+
+  caughtUp(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#caughtUp.push(resolve);
+      this.#checkCaughtUp();
+    });
+  }
+
+  idle(): Promise<void> {
+    return this.#deps.dispatcher.executor.idle();
+  }
+
+  /** Takes no further record, commits what was taken, leaves the group, lets work finish. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing = true;
+    this.#wake();
+    await this.#inMessage;
+    await this.#committer?.flush().catch(() => {});
+    this.#committer?.stop();
+    await this.#deps.consumer.disconnect();
+    await this.idle();
+    if (this.#deps.options.kind === "state") {
+      // The per-run group never committed; remove it so it does not linger on the broker.
+      await this.#deps.admin.deleteGroups([this.groupId]).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Request/response pairs for the Kafka transport bench: one through two KafkaTransports (a
+ * requester and a worker, envelopes parsed on both sides), one through raw kafkajs with the same
+ * values. Each waits for its consumers to hold their partitions before it is used.
+ */
+import kafkajs from "kafkajs";
+import { parseRecord } from "../../core/protocol/mod.ts";
+import { KafkaTransport, type Subscription } from "../../core/transport/mod.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const quiet = { logLevel: kafkajs.logLevel.NOTHING };
+
+/** The running broker: KAFCLAW_TEST_BROKERS, or the one `scripts/kafka start` runs. */
+export async function brokersForBench(): Promise<string[] | undefined> {
+  const env = Deno.env.get("KAFCLAW_TEST_BROKERS");
+  if (env) return env.split(",");
+  const run = (arg: string) =>
+    new Deno.Command(`${root}scripts/kafka`, { args: [arg], stdout: "piped", stderr: "null" })
+      .output();
+  if (!(await run("status")).success) return undefined;
+  const out = await run("bootstrap");
+  const line = new TextDecoder().decode(out.stdout).trim();
+  return out.success && line ? line.split(",") : undefined;
+}
+
+/** A fresh group name and its two task topics, created with one partition each. */
+export async function taskTopics(brokers: string[], partitions = 1) {
+  const group = `bench-${crypto.randomUUID().slice(0, 8)}`;
+  const topics = { requests: `group.${group}.requests`, responses: `group.${group}.responses` };
+  // The transport's creation waits for leaders the way a KRaft broker needs.
+  const admin = new KafkaTransport({ brokers, clientId: "bench-admin" });
+  await admin.createTopics(
+    Object.values(topics).map((name) => ({ name, partitions, replicationFactor: 1, config: {} })),
+  );
+  await admin.close();
+  return { group, ...topics };
+}
+
+/** A request envelope for task `id`, as JSON text. */
+export function requestValue(id: string, sender = "requester"): string {
+  return JSON.stringify({
+    type: "request",
+    protocol: "kafclaw/1",
+    correlation_id: id,
+    sender_id: sender,
+    timestamp: new Date().toISOString(),
+    payload: {
+      task_id: id,
+      attempt: 1,
+      description: "bench",
+      content: "What is the answer?",
+      requester_id: sender,
+      delegation: { depth: 0, chain: [] },
+      original_requester_id: sender,
+      arbiter: "none",
+    },
+  });
+}
+
+/** The response envelope to task `id`, as JSON text. */
+export function responseValue(id: string): string {
+  return JSON.stringify({
+    type: "response",
+    protocol: "kafclaw/1",
+    correlation_id: id,
+    sender_id: "worker",
+    timestamp: new Date().toISOString(),
+    payload: {
+      task_id: id,
+      attempt: 1,
+      responder_id: "worker",
+      content: "42",
+      status: "completed",
+    },
+  });
+}
+
+/** Waiters for responses by key. */
+class Pending {
+  readonly #waiting = new Map<string, () => void>();
+  #next = 0;
+  key(): string {
+    return `t-${this.#next++}`;
+  }
+  wait(key: string): Promise<void> {
+    return new Promise((resolve) => this.#waiting.set(key, resolve));
+  }
+  done(key: string | null | undefined): void {
+    if (!key) return;
+    this.#waiting.get(key)?.();
+    this.#waiting.delete(key);
+  }
+}
+
+async function joined(consumer: kafkajs.Consumer): Promise<void> {
+  await new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+}
+
+/** A raw kafkajs ping-pong: the worker echoes a response; `commits: false` commits nothing. */
+export class RawPingPong {
+  readonly #pending = new Pending();
+  readonly #producer: kafkajs.Producer;
+  readonly #topic: string;
+
+  private constructor(producer: kafkajs.Producer, topic: string) {
+    this.#producer = producer;
+    this.#topic = topic;
+  }
+
+  static async start(brokers: string[], options: { commits: boolean }): Promise<RawPingPong> {
+    const topics = await taskTopics(brokers);
+    const [a, b] = [0, 1].map(() => new kafkajs.Kafka({ brokers, ...quiet }));
+    const settings = { idempotent: true, maxInFlightRequests: 1 };
+    const [requester, worker] = [a!.producer(settings), b!.producer(settings)];
+    await Promise.all([requester.connect(), worker.connect()]);
+    const pair = new RawPingPong(requester, topics.requests);
+    const consume = async (
+      client: kafkajs.Kafka,
+      topic: string,
+      onMessage: (m: kafkajs.KafkaMessage) => Promise<void> | void,
+    ) => {
+      const consumer = client.consumer({ groupId: `${topic}.raw`, maxWaitTimeInMs: 250 });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      const ready = joined(consumer);
+      await consumer.run({
+        autoCommit: options.commits,
+        eachMessage: ({ message }) => Promise.resolve(onMessage(message)),
+      });
+      await ready;
+    };
+    await consume(b!, topics.requests, async (m) => {
+      const key = m.key!.toString();
+      await worker.send({
+        topic: topics.responses,
+        acks: -1,
+        messages: [{ key, value: responseValue(key) }],
+      });
+    });
+    await consume(a!, topics.responses, (m) => pair.#pending.done(m.key?.toString()));
+    return pair;
+  }
+
+  async roundTrip(): Promise<void> {
+    const key = this.#pending.key();
+    const answered = this.#pending.wait(key);
+    await this.#producer.send({
+      topic: this.#topic,
+      acks: -1,
+      messages: [{ key, value: requestValue(key) }],
+    });
+    await answered;
+  }
+}
+
+/** A request/response through two KafkaTransports, each envelope parsed by its receiver. */
+export class TransportPingPong {
+  readonly #pending = new Pending();
+  readonly #requester: KafkaTransport;
+  readonly #topic: string;
+
+  private constructor(requester: KafkaTransport, topic: string) {
+    this.#requester = requester;
+    this.#topic = topic;
+  }
+
+  static async start(brokers: string[]): Promise<TransportPingPong> {
+    const topics = await taskTopics(brokers);
+    const requester = new KafkaTransport({ brokers, clientId: "bench-requester" });
+    const worker = new KafkaTransport({ brokers, clientId: "bench-worker" });
+    const pair = new TransportPingPong(requester, topics.requests);
+    const subs: Subscription[] = [
+      await worker.subscribe({
+        kind: "work",
+        topics: [topics.requests],
+        groupId: `kafclaw.${topics.group}.workers`,
+        handler: (record) => {
+          const parsed = parseRecord(record);
+          if (!parsed.ok) return { poison: parsed.error.message };
+          const id = parsed.envelope.correlation_id;
+          return {
+            work: () =>
+              worker.produce([{ topic: topics.responses, key: id, value: responseValue(id) }]),
+          };
+        },
+      }),
+      await requester.subscribe({
+        kind: "stream",
+        topics: [topics.responses],
+        groupId: `kafclaw.${topics.group}.requester`,
+        fromBeginning: true,
+        handler: (record) => {
+          const parsed = parseRecord(record);
+          if (!parsed.ok) return { poison: parsed.error.message };
+          pair.#pending.done(parsed.envelope.correlation_id);
+          return undefined;
+        },
+      }),
+    ];
+    while (subs.some((s) => s.assignment().length === 0)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return pair;
+  }
+
+  async roundTrip(): Promise<void> {
+    const key = this.#pending.key();
+    const answered = this.#pending.wait(key);
+    await this.#requester.produce([{ topic: this.#topic, key, value: requestValue(key) }]);
+    await answered;
+  }
+}

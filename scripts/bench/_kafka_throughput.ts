@@ -1,0 +1,169 @@
+/**
+ * Batches for the Kafka transport bench: `n` envelopes signed, produced through the transport and
+ * parsed and verified by a work subscription's handler, against raw kafkajs producing the same
+ * number of values in one batch to a consumer that counts them. Both read a 12-partition topic
+ * (the default of work topics) through a group that joined before the first batch.
+ */
+import kafkajs from "kafkajs";
+import {
+  decodeBase64Url,
+  exportPublicKey,
+  generateKeyPair,
+  HEADERS,
+  issueCertificate,
+  parseRecord,
+  recordBytes,
+  replayId,
+  type Signer,
+  signRecord,
+  verifyBytes,
+  verifyRecord,
+} from "../../core/protocol/mod.ts";
+import { KafkaTransport, type OutboundRecord } from "../../core/transport/mod.ts";
+import { requestValue, taskTopics } from "./_kafka_pairs.ts";
+
+const quiet = { logLevel: kafkajs.logLevel.NOTHING };
+
+/** Counts records and wakes the batch that waits for its last one. */
+class Counter {
+  #seen = 0;
+  #want = Infinity;
+  #wake: () => void = () => {};
+  add(): void {
+    if (++this.#seen >= this.#want) this.#wake();
+  }
+  until(n: number): Promise<void> {
+    this.#seen = 0;
+    this.#want = n;
+    return new Promise((resolve) => this.#wake = resolve);
+  }
+}
+
+/** Raw kafkajs: one batch produced, counted by a consumer that commits as kafkajs does. */
+export class RawThroughput {
+  readonly #counter = new Counter();
+  #producer!: kafkajs.Producer;
+  #topic = "";
+  #n = 0;
+  #batch = 0;
+
+  static async start(brokers: string[], n: number): Promise<RawThroughput> {
+    const self = new RawThroughput();
+    const { requests } = await taskTopics(brokers, 12);
+    const client = new kafkajs.Kafka({ brokers, ...quiet });
+    self.#producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await self.#producer.connect();
+    const consumer = client.consumer({ groupId: `${requests}.raw`, maxWaitTimeInMs: 250 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [requests], fromBeginning: true });
+    const ready = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
+    await consumer.run({ eachMessage: () => Promise.resolve(self.#counter.add()) });
+    await ready;
+    self.#topic = requests;
+    self.#n = n;
+    return self;
+  }
+
+  async run(): Promise<void> {
+    const batch = this.#batch++;
+    const done = this.#counter.until(this.#n);
+    await this.#producer.send({
+      topic: this.#topic,
+      acks: -1,
+      messages: Array.from({ length: this.#n }, (_, i) => {
+        const key = `b${batch}-${i}`;
+        return { key, value: requestValue(key) };
+      }),
+    });
+    await done;
+  }
+}
+
+/**
+ * What the receiver checks: nothing but the envelope (`none`, and the sender does not sign),
+ * `verifyRecord` whole (`full`: the certificate, then the signature), or the signature and replay
+ * id alone (`signature`: what `full` would cost with certificate checks remembered).
+ */
+export type Check = "none" | "signature" | "full";
+
+/** Through the transport: each envelope parsed on receipt, signed and checked as `check` says. */
+export class TransportThroughput {
+  readonly #counter = new Counter();
+  #transport!: KafkaTransport;
+  #signer: Signer | undefined;
+  #topic = "";
+  #n = 0;
+  #batch = 0;
+
+  static async start(
+    brokers: string[],
+    options: { n: number; check: Check },
+  ): Promise<TransportThroughput> {
+    const self = new TransportThroughput();
+    const { group, requests } = await taskTopics(brokers, 12);
+    const owner = await generateKeyPair();
+    const agent = await generateKeyPair();
+    const certificate = await issueCertificate({
+      agent_id: "requester",
+      public_key: await exportPublicKey(agent.publicKey),
+      zones: ["public"],
+      vouched: false,
+      issuer: false,
+      not_after: new Date(Date.now() + 86_400_000).toISOString(),
+      issuer_id: "owner",
+    }, owner.privateKey);
+    if (options.check !== "none") {
+      self.#signer = { keyId: "requester", privateKey: agent.privateKey, certificate };
+    }
+    self.#transport = new KafkaTransport({ brokers, clientId: "bench-throughput" });
+    const sub = await self.#transport.subscribe({
+      kind: "work",
+      topics: [requests],
+      groupId: `kafclaw.${group}.workers`,
+      handler: async (record) => {
+        const parsed = parseRecord(record);
+        if (!parsed.ok) return { poison: parsed.error.message };
+        if (options.check === "full") {
+          const verified = await verifyRecord(record, parsed.envelope, {
+            ownerKey: owner.publicKey,
+            now: Date.now(),
+            lookupCertificate: () => certificate,
+          });
+          if (!verified.ok) return { poison: verified.error.message };
+        } else if (options.check === "signature") {
+          const signature = decodeBase64Url(
+            new TextDecoder().decode(record.headers[HEADERS.signature]),
+          );
+          const signed = recordBytes({ ...record, key: record.key ?? "" });
+          if (!signature || !(await verifyBytes(agent.publicKey, signature, signed))) {
+            return { poison: "bad signature" };
+          }
+          await replayId(signed);
+        }
+        self.#counter.add();
+        return undefined;
+      },
+    });
+    while (sub.assignment().length === 0) await new Promise((r) => setTimeout(r, 20));
+    self.#topic = requests;
+    self.#n = options.n;
+    return self;
+  }
+
+  async run(): Promise<void> {
+    const batch = this.#batch++;
+    const done = this.#counter.until(this.#n);
+    const signer = this.#signer;
+    const records: OutboundRecord[] = await Promise.all(
+      Array.from({ length: this.#n }, async (_, i) => {
+        const record = { topic: this.#topic, key: `b${batch}-${i}`, value: "" };
+        const value = requestValue(record.key, "requester");
+        if (signer === undefined) return { ...record, value };
+        const headers = await signRecord({ ...record, value }, signer);
+        return { ...record, value, headers };
+      }),
+    );
+    await this.#transport.produce(records);
+    await done;
+  }
+}

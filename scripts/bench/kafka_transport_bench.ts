@@ -1,0 +1,151 @@
+/**
+ * The Kafka transport on a real broker, each figure against raw kafkajs measured in the same run
+ * (`deno bench -P=test scripts/bench/kafka_transport_bench.ts` prints the ratios of the means; the
+ * summary at the end prints medians, p99 and the targets of issue 10):
+ *
+ * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
+ *   side, parsed and verified by a work subscription's handler, against raw kafkajs producing the
+ *   same values in one batch and a consumer counting them (target: at least 0.8x the rate); the
+ *   same with the receiver's certificate check left out (as if remembered per certificate), and
+ *   unsigned, parsed only, to tell the transport's share from the signatures';
+ * - an isolated request/response through the transport, parsed on both sides, with the system
+ *   idle before each one, against a raw kafkajs ping-pong (targets: at most 1.3x at p50, 1.5x at
+ *   p99);
+ * - back-to-back round trips through the transport against a raw kafkajs ping-pong that commits
+ *   nothing, the floor (target: at most 2x at p50).
+ *
+ * Each timed iteration runs the other side of its pair first, untimed, so that a machine that gets
+ * busier or quieter weighs on both alike. It needs the broker that `scripts/kafka start` runs (or
+ * KAFCLAW_TEST_BROKERS); without one it says so and measures nothing.
+ */
+import { brokersForBench, RawPingPong, TransportPingPong } from "./_kafka_pairs.ts";
+import { RawThroughput, TransportThroughput } from "./_kafka_throughput.ts";
+
+const brokers = await brokersForBench();
+/** Per bench name, the time (ms) of each timed iteration. */
+const samples = new Map<string, number[]>();
+
+function record(name: string, ms: number): void {
+  const list = samples.get(name) ?? [];
+  list.push(ms);
+  samples.set(name, list);
+}
+
+/** A paired bench body: the other side first, untimed, then this side, timed and recorded. */
+function paired(name: string, other: () => Promise<unknown>, mine: () => Promise<unknown>) {
+  return async (b: Deno.BenchContext) => {
+    await other();
+    b.start();
+    const started = performance.now();
+    await mine();
+    record(name, performance.now() - started);
+    b.end();
+  };
+}
+
+const THROUGHPUT_RAW = "kafka: raw kafkajs, 500 records";
+const THROUGHPUT_OURS = "kafka: transport, 500 signed envelopes";
+const THROUGHPUT_SIGNATURE = "kafka: transport, 500 signed, certificates known";
+const THROUGHPUT_UNSIGNED = "kafka: transport, 500 envelopes, unsigned";
+const ISOLATED_RAW = "kafka: raw kafkajs ping-pong, isolated";
+const ISOLATED_OURS = "kafka: transport request/response, isolated";
+const FLOOR_RAW = "kafka: raw kafkajs ping-pong, no commits";
+const FLOOR_OURS = "kafka: transport round trips, back to back";
+const ISOLATION_GAP_MS = 60;
+
+if (brokers === undefined) {
+  console.log(
+    "kafka transport bench: no broker (start one with scripts/kafka start, or set " +
+      "KAFCLAW_TEST_BROKERS); nothing measured",
+  );
+} else {
+  const rawThroughput = await RawThroughput.start(brokers, 500);
+  const ourThroughput = await TransportThroughput.start(brokers, { n: 500, check: "full" });
+  const signatureOnly = await TransportThroughput.start(brokers, { n: 500, check: "signature" });
+  const unsigned = await TransportThroughput.start(brokers, { n: 500, check: "none" });
+  const rawIsolated = await RawPingPong.start(brokers, { commits: true });
+  const rawFloor = await RawPingPong.start(brokers, { commits: false });
+  const ours = await TransportPingPong.start(brokers);
+  const gap = () => new Promise((r) => setTimeout(r, ISOLATION_GAP_MS));
+
+  Deno.bench(
+    THROUGHPUT_RAW,
+    { group: "kafka: envelope throughput", baseline: true, n: 30, warmup: 3 },
+    paired(THROUGHPUT_RAW, () => ourThroughput.run(), () => rawThroughput.run()),
+  );
+  Deno.bench(
+    THROUGHPUT_OURS,
+    { group: "kafka: envelope throughput", n: 30, warmup: 3 },
+    paired(THROUGHPUT_OURS, () => rawThroughput.run(), () => ourThroughput.run()),
+  );
+  Deno.bench(
+    THROUGHPUT_SIGNATURE,
+    { group: "kafka: envelope throughput", n: 30, warmup: 3 },
+    paired(THROUGHPUT_SIGNATURE, () => rawThroughput.run(), () => signatureOnly.run()),
+  );
+  Deno.bench(
+    THROUGHPUT_UNSIGNED,
+    { group: "kafka: envelope throughput", n: 30, warmup: 3 },
+    paired(THROUGHPUT_UNSIGNED, () => rawThroughput.run(), () => unsigned.run()),
+  );
+  Deno.bench(
+    ISOLATED_RAW,
+    { group: "kafka: isolated round trip", baseline: true, n: 150, warmup: 10 },
+    paired(ISOLATED_RAW, () => ours.roundTrip().then(gap), () => rawIsolated.roundTrip()),
+  );
+  Deno.bench(
+    ISOLATED_OURS,
+    { group: "kafka: isolated round trip", n: 150, warmup: 10 },
+    paired(ISOLATED_OURS, () => rawIsolated.roundTrip().then(gap), () => ours.roundTrip()),
+  );
+  Deno.bench(
+    FLOOR_RAW,
+    { group: "kafka: back-to-back round trips", baseline: true, n: 400, warmup: 20 },
+    paired(FLOOR_RAW, () => ours.roundTrip(), () => rawFloor.roundTrip()),
+  );
+  Deno.bench(
+    FLOOR_OURS,
+    { group: "kafka: back-to-back round trips", n: 400, warmup: 20 },
+    paired(FLOOR_OURS, () => rawFloor.roundTrip(), () => ours.roundTrip()),
+  );
+
+  globalThis.addEventListener("unload", () => {
+    summary();
+    // The clients end with the process; closing them here would race the unload.
+  });
+}
+
+const quantile = (values: readonly number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? NaN;
+};
+
+function summary(): void {
+  if (samples.size === 0) return;
+  console.log("\nkafka transport: this machine, this run (raw kafkajs measured alongside)");
+  const line = (what: string, ours: string, raw: string, q: number, target: string) => {
+    const [a, b] = [samples.get(ours), samples.get(raw)];
+    if (!a || !b) return;
+    const [x, y] = [quantile(a, q), quantile(b, q)];
+    console.log(
+      `  ${what.padEnd(34)} ${x.toFixed(2).padStart(8)} ms vs ${y.toFixed(2).padStart(8)} ms  ` +
+        `${(x / y).toFixed(2)}x (target ${target})`,
+    );
+  };
+  const rate = (name: string) => 500 / (quantile(samples.get(name) ?? [], 0.5) / 1000);
+  const throughput = (what: string, name: string, target: string) => {
+    if (!samples.has(name) || !samples.has(THROUGHPUT_RAW)) return;
+    console.log(
+      `  ${what.padEnd(34)} ${rate(name).toFixed(0).padStart(6)}/s vs ` +
+        `${rate(THROUGHPUT_RAW).toFixed(0).padStart(6)}/s  ` +
+        `${(rate(name) / rate(THROUGHPUT_RAW)).toFixed(2)}x (target ${target})`,
+    );
+  };
+  throughput("envelope throughput, median", THROUGHPUT_OURS, ">= 0.8x");
+  throughput("the same, certificates known", THROUGHPUT_SIGNATURE, "none");
+  throughput("the same unsigned, median", THROUGHPUT_UNSIGNED, "none");
+  line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");
+  line("isolated request/response, p99", ISOLATED_OURS, ISOLATED_RAW, 0.99, "<= 1.5x");
+  line("back-to-back round trip, p50", FLOOR_OURS, FLOOR_RAW, 0.5, "<= 2x");
+  line("back-to-back round trip, p99", FLOOR_OURS, FLOOR_RAW, 0.99, "none");
+}

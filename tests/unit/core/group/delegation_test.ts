@@ -1,0 +1,147 @@
+/**
+ * The group as the agent's tools see it: where delegate_task sends a task, with which limits,
+ * how long it waits, and who group_members lists.
+ */
+import assert from "node:assert/strict";
+import {
+  type Accepted,
+  type FinalAnswer,
+  GroupDelegation,
+  LiveWorkerSet,
+} from "../../../../core/group/mod.ts";
+import type { RequestPayload } from "../../../../core/protocol/mod.ts";
+import type { ToolContext } from "../../../../core/tools/mod.ts";
+import { testContext } from "../tools/_context.ts";
+
+const load = { running: 1, capacity: 4 };
+const now = new Date("2026-12-04T12:00:00Z");
+
+function rig(answer?: FinalAnswer, parent?: { task: RequestPayload; accepted: Accepted }) {
+  const sent: {
+    request: Record<string, unknown>;
+    to: { topic: string; zone?: string | undefined };
+  }[] = [];
+  const delegation = new GroupDelegation({
+    agentId: "me",
+    group: "g1",
+    workers: new LiveWorkerSet([
+      { agentId: "me", skills: [], load },
+      { agentId: "b", skills: ["sql"], load },
+    ]),
+    requester: {
+      send: (
+        request,
+        to,
+      ) => (sent.push({ request, to }), Promise.resolve(String(request.payload.task_id))),
+      answer: () => answer ? Promise.resolve(answer) : new Promise(() => {}),
+    },
+    taskOf: (session) => session === "task:p" ? parent : undefined,
+    now: () => now,
+  });
+  return { delegation, sent };
+}
+
+const ctx = (extra: Partial<ToolContext> = {}): ToolContext => ({ ...testContext(), ...extra });
+
+Deno.test("group_members lists the live members but this agent", () => {
+  assert.deepEqual(rig().delegation.members(), [{ agentId: "b", skills: ["sql"], load }]);
+});
+
+Deno.test("a task from an owner's turn starts a tree: to a named agent's inbox, trusted, with the defaults", async () => {
+  const done: FinalAnswer = { taskId: "x", status: "completed", content: "4" };
+  const { delegation, sent } = rig(done);
+  const owner = {
+    channel: "cli",
+    sender: "owner",
+    messageType: "internal" as const,
+    taint: "trusted" as const,
+    ownerReachable: true,
+  };
+  const result = await delegation.delegate(
+    { task: "2+2", to: { agent: "b" }, waitMs: 1000 },
+    ctx({ origin: owner, taint: "trusted" }),
+  );
+  assert.equal(result.answer, done);
+  const [{ request, to }] = sent as [typeof sent[0]];
+  assert.equal(to.topic, "group.g1.agent.b.inbox");
+  const payload = request.payload as Record<string, unknown>;
+  assert.deepEqual(
+    [request.type, request.taint, payload.target_id, payload.requester_id, payload.arbiter],
+    ["request", "trusted", "b", "me", "requester"],
+  );
+  assert.deepEqual(payload.delegation, {
+    depth: 0,
+    chain: ["me"],
+    budget: { tasks: 10, tokens: 200_000 },
+  });
+  assert.equal(payload.deadline_at, "2026-12-04T12:10:00.000Z");
+});
+
+Deno.test("a skill's task goes to the skill's topic, a zone's work to the zone; untrusted without an origin", async () => {
+  const { delegation, sent } = rig();
+  const skill = await delegation.delegate(
+    { task: "rows?", to: { skill: "sql" }, waitMs: 0 },
+    ctx(),
+  );
+  assert.deepEqual(skill, { taskId: (sent[0]!.request.payload as { task_id: string }).task_id });
+  assert.deepEqual([sent[0]!.to.topic, sent[0]!.request.type, sent[0]!.request.taint], [
+    "group.g1.skill.sql.requests",
+    "skill_request",
+    "untrusted",
+  ]);
+  await delegation.delegate(
+    { task: "x", description: "d", to: { group: true }, waitMs: 0 },
+    ctx({ scope: { zone: "lab", zones: ["public", "lab"] } }),
+  );
+  assert.deepEqual(sent[1]!.to, { topic: "group.g1.zone.lab.requests", zone: "lab" });
+  await delegation.delegate({ task: "x", to: { group: true }, waitMs: 0 }, ctx());
+  assert.equal(sent[2]!.to.topic, "group.g1.requests");
+  await assert.rejects(
+    delegation.delegate({ task: "x", to: { agent: "me" }, waitMs: 0 }, ctx()),
+    /delegate_task sends work to another agent, not to this one/,
+  );
+});
+
+Deno.test("a task from a task's turn is its sub-task, and none is sent past the parent's budget", async () => {
+  const task: RequestPayload = {
+    task_id: "p",
+    attempt: 1,
+    description: "",
+    content: "",
+    requester_id: "a",
+    original_requester_id: "a",
+    arbiter: "requester",
+    delegation: { depth: 1, chain: ["a"] },
+  };
+  const deadline = new Date("2026-12-04T12:05:00Z");
+  const { delegation, sent } = rig(undefined, {
+    task,
+    accepted: { ok: true, budget: { tasks: 2, tokens: 50 }, deadline },
+  });
+  await delegation.delegate(
+    { task: "x", to: { group: true }, waitMs: 0 },
+    ctx({ sessionKey: "task:p" }),
+  );
+  const payload = sent[0]!.request.payload as Record<string, unknown>;
+  assert.deepEqual(payload.delegation, {
+    depth: 2,
+    chain: ["a", "me"],
+    budget: { tasks: 1, tokens: 50 },
+  });
+  assert.deepEqual([payload.parent_task_id, payload.original_requester_id, payload.deadline_at], [
+    "p",
+    "a",
+    deadline.toISOString(),
+  ]);
+  const broke = rig(undefined, {
+    task,
+    accepted: { ok: true, budget: { tasks: 0, tokens: 50 }, deadline },
+  });
+  await assert.rejects(
+    broke.delegation.delegate(
+      { task: "x", to: { group: true }, waitMs: 0 },
+      ctx({ sessionKey: "task:p" }),
+    ),
+    /^Error: Cannot delegate from task p: the task's budget allows no more sub-tasks$/,
+  );
+});

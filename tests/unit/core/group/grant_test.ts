@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { Grant, type GrantOptions } from "../../../../core/group/mod.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+function grant(options: Partial<GrantOptions> & { clock?: { t: number } } = {}) {
+  const clock = options.clock ?? { t: 0 };
+  const renewals: number[] = [];
+  const g = new Grant({
+    taskId: "t1",
+    attempt: 2,
+    requester: "r",
+    arbiter: "requester",
+    heartbeatIntervalMs: 20,
+    grantWaitMs: 1000,
+    renew: () => (renewals.push(clock.t), Promise.resolve()),
+    now: () => clock.t,
+    ...options,
+  });
+  return { g, clock, renewals };
+}
+
+const never = () => new AbortController().signal;
+
+Deno.test("with arbiter none the claim is the grant, and it is never lost", async () => {
+  const { g, clock, renewals } = grant({ arbiter: "none" });
+  assert.equal(g.key, "t1#2");
+  assert.equal(g.state, "held");
+  clock.t = 1_000_000;
+  assert.equal(await g.check(never()), undefined);
+  assert.equal(g.state, "held");
+  assert.deepEqual(renewals, [], "nobody acknowledges renewals, so none are sent");
+  g.close();
+});
+
+Deno.test("a side effect waits for the grant, and only the requester's word counts", async () => {
+  const { g } = grant();
+  assert.equal(g.state, "waiting");
+  const checked = g.check(never());
+  g.onStatus("assigned", "someone-else");
+  assert.equal(g.state, "waiting");
+  g.onStatus("assigned", "r");
+  assert.equal(await checked, undefined);
+  assert.equal(g.state, "held");
+  g.close();
+});
+
+Deno.test("a grant that does not come in time refuses the side effect", async () => {
+  const clock = { t: 0 };
+  const { g } = grant({ clock, grantWaitMs: 30, now: () => clock.t });
+  const checked = g.check(never());
+  clock.t = 31;
+  assert.match(
+    (await checked)!,
+    /^Not done: task t1#2 holds no grant yet \(none came within 30 ms\)/,
+  );
+  const stopped = new AbortController();
+  stopped.abort();
+  assert.equal(await g.check(stopped.signal), "Not done: the run of task t1#2 was stopped");
+});
+
+Deno.test("revoked stops the run: the signal aborts and every side effect is refused", async () => {
+  const { g } = grant();
+  g.onStatus("revoked", "r");
+  assert.equal(g.state, "revoked");
+  assert.equal(g.signal.aborted, true);
+  assert.equal(
+    await g.check(never()),
+    "Not done: task t1#2 lost its grant (another worker holds the grant); the run stops",
+  );
+  g.onStatus("assigned", "r");
+  assert.equal(g.state, "revoked", "nothing brings a revoked grant back");
+});
+
+Deno.test("a held grant renews every interval and is lost after two without acknowledgement", async () => {
+  const { g, clock, renewals } = grant();
+  g.onStatus("assigned", "r");
+  await waitFor(() => renewals.length >= 2, "two renewals");
+  clock.t = 30;
+  g.onStatus("assigned", "r"); // an acknowledgement
+  clock.t = 70;
+  assert.equal(g.state, "held");
+  clock.t = 71;
+  assert.equal(g.state, "lost");
+  assert.equal(g.signal.aborted, true);
+  assert.match(
+    (await g.check(never()))!,
+    /lost its grant \(no acknowledgement of its renewals for 41 ms\)/,
+  );
+  const sent = renewals.length;
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(renewals.length, sent, "a lost grant renews no more");
+});
+
+Deno.test("a renewal that cannot be sent is not an error", async () => {
+  let tries = 0;
+  const { g } = grant({ renew: () => (tries++, Promise.reject(new Error("broker down"))) });
+  g.onStatus("assigned", "r");
+  await waitFor(() => tries >= 2, "two attempts");
+  g.close();
+});

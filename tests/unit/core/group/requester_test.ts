@@ -1,0 +1,372 @@
+/**
+ * The requester's state machine, driven record by record: what it sends back for each status and
+ * response, with a timeline in memory and a hand-made clock.
+ */
+import assert from "node:assert/strict";
+import {
+  LiveWorkerSet,
+  Requester,
+  type RequesterAudit,
+  type RequesterDeps,
+} from "../../../../core/group/mod.ts";
+import { Timeline } from "../../../../core/timeline/mod.ts";
+import type { InboundRecord, OutboundRecord } from "../../../../core/transport/mod.ts";
+import { taskPayload } from "../../../_support/task_group.ts";
+
+const G = "g1";
+const STATUS = `group.${G}.tasks.status`;
+const RESPONSES = `group.${G}.responses`;
+const load = { running: 0, capacity: 4 };
+
+interface Rig {
+  requester: Requester;
+  sent: {
+    topic: string;
+    envelope: Record<string, unknown> & { payload: Record<string, unknown> };
+  }[];
+  audits: RequesterAudit[];
+  clock: { t: number };
+  timeline: Timeline;
+  workers: LiveWorkerSet;
+  [Symbol.dispose](): void;
+}
+
+function rig(deps: Partial<RequesterDeps> = {}, timeline = Timeline.open(":memory:")): Rig {
+  const sent: Rig["sent"] = [];
+  const audits: RequesterAudit[] = [];
+  const clock = { t: Date.parse("2026-12-04T12:00:00Z") };
+  const workers = new LiveWorkerSet([
+    { agentId: "a", skills: ["sql"], load },
+    { agentId: "b", skills: ["sql"], load },
+    { agentId: "r", skills: ["sql"], load },
+  ]);
+  const requester = new Requester({
+    agentId: "r",
+    group: G,
+    send: (records: readonly OutboundRecord[]) => {
+      for (const r of records) {
+        sent.push({ topic: r.topic, envelope: JSON.parse(String(r.value)) });
+      }
+      return Promise.resolve();
+    },
+    store: timeline.groupTasks,
+    workers,
+    heartbeatIntervalMs: 1000,
+    leaseMs: 5000,
+    audit: (a) => audits.push(a),
+    now: () => new Date(clock.t),
+    ...deps,
+  });
+  return {
+    requester,
+    sent,
+    audits,
+    clock,
+    timeline,
+    workers,
+    [Symbol.dispose]: () => (requester.close(), timeline.close()),
+  };
+}
+
+let offset = 0;
+function record(topic: string, envelope: Record<string, unknown>): InboundRecord {
+  return {
+    topic,
+    partition: 0,
+    offset: String(offset++),
+    key: String((envelope.payload as { task_id?: string } | undefined)?.task_id),
+    value: new TextEncoder().encode(JSON.stringify(envelope)),
+    headers: {},
+    timestamp: 0,
+  };
+}
+
+let seq = 1;
+function status(worker: string, what: string, attempt = 1, task = "t1", from = worker) {
+  return record(STATUS, {
+    type: "task_status",
+    correlation_id: task,
+    sender_id: from,
+    timestamp: "2026-12-04T12:00:00Z",
+    payload: { task_id: task, attempt, worker_id: worker, status: what, seq: seq++ },
+  });
+}
+
+function response(worker: string, attempt = 1, fields: Record<string, unknown> = {}, task = "t1") {
+  return record(RESPONSES, {
+    type: "response",
+    correlation_id: task,
+    sender_id: worker,
+    timestamp: "2026-12-04T12:00:00Z",
+    payload: {
+      task_id: task,
+      attempt,
+      responder_id: worker,
+      content: `from ${worker}`,
+      status: "completed",
+      ...fields,
+    },
+  });
+}
+
+async function send(r: Rig, fields: Record<string, unknown> = {}, task = "t1") {
+  const deadline = new Date(r.clock.t + 60_000).toISOString();
+  await r.requester.send({
+    type: fields.skill ? "skill_request" : "request",
+    payload: taskPayload("r", { task_id: task, content: "x", deadline_at: deadline, ...fields }),
+    taint: "untrusted",
+  }, { topic: `group.${G}.requests` });
+}
+
+/** What the requester sent after the request, as `status:worker@attempt` or `request@attempt>inbox`. */
+function said(r: Rig): string[] {
+  return r.sent.flatMap(({ topic, envelope }) => {
+    const p = envelope.payload;
+    if (envelope.type === "task_status") {
+      return topic === STATUS ? [`${p.status}:${p.worker_id}@${p.attempt}`] : [];
+    }
+    return [`request@${p.attempt}>${topic}`];
+  });
+}
+
+Deno.test("the first claim of an attempt is granted, any other revoked; renewals acknowledged", async () => {
+  using r = rig();
+  await send(r);
+  await r.requester.handleStatus(status("a", "claimed"));
+  await r.requester.handleStatus(status("a", "claimed")); // the same worker again: granted again
+  await r.requester.handleStatus(status("b", "claimed"));
+  await r.requester.handleStatus(status("a", "in_progress"));
+  await r.requester.handleStatus(status("b", "in_progress"));
+  await r.requester.handleStatus(status("a", "claimed", 7)); // an attempt that never was
+  assert.deepEqual(said(r), [
+    `request@1>group.${G}.requests`,
+    "assigned:a@1",
+    "assigned:a@1",
+    "revoked:b@1",
+    "assigned:a@1",
+    "revoked:b@1",
+    "revoked:a@7",
+  ]);
+  // The grant also goes to the worker's inbox.
+  assert.ok(r.sent.some((s) => s.topic === `group.${G}.agent.a.inbox`));
+  assert.equal(r.timeline.groupTasks.outgoing("t1")?.workerId, "a");
+});
+
+Deno.test("a status out of order, for another task, or not the worker's own, changes nothing", async () => {
+  using r = rig();
+  await send(r);
+  const late = status("a", "claimed");
+  await r.requester.handleStatus(status("a", "in_progress"));
+  await r.requester.handleStatus(late); // its seq is older: a regression
+  await r.requester.handleStatus(status("a", "claimed", 1, "t-other"));
+  await r.requester.handleStatus(status("a", "claimed", 1, "t1", "mallory"));
+  await r.requester.handleStatus(record(STATUS, { type: "nonsense" }));
+  await r.requester.handleStatus(response("a")); // not a status at all
+  assert.deepEqual(said(r), [`request@1>group.${G}.requests`, "revoked:a@1"]);
+});
+
+Deno.test("the first final response is kept; later ones are dropped and audited", async () => {
+  using r = rig();
+  await send(r);
+  await r.requester.handleStatus(status("a", "claimed"));
+  r.requester.handleResponse(response("b")); // not the holder
+  r.requester.handleResponse(response("a"));
+  r.requester.handleResponse(response("a", 1, { content: "again" }));
+  r.requester.handleResponse(response("a", 1, {}, "t-unknown"));
+  r.requester.handleResponse(record(RESPONSES, { type: "nonsense" }));
+  r.requester.handleResponse(status("a", "completed"));
+  assert.deepEqual(await r.requester.answer("t1"), {
+    taskId: "t1",
+    status: "completed",
+    content: "from a",
+    reason: undefined,
+    responderId: "a",
+  });
+  assert.deepEqual(r.audits.map((a) => a.event), ["response_dropped", "response_dropped"]);
+  assert.match(r.audits[0]!.detail, /a response from b \(attempt 1\)/);
+  assert.equal(r.requester.answer("t-unknown"), undefined);
+  assert.deepEqual(r.requester.following(), []);
+});
+
+Deno.test("a response before any claim is kept (nothing is ordered across topics)", async () => {
+  using r = rig();
+  await send(r);
+  r.requester.handleResponse(response("a", 1, { status: "failed", reason: "max_iterations" }));
+  const answer = await r.requester.answer("t1")!;
+  assert.deepEqual([answer.status, answer.reason], ["failed", "max_iterations"]);
+});
+
+Deno.test("rejected is final; the same rejection told again as a response is not audited", async () => {
+  using r = rig();
+  await send(r);
+  await r.requester.handleStatus(status("a", "rejected"));
+  r.requester.handleResponse(response("a", 1, { status: "rejected", reason: "late", content: "" }));
+  const answer = await r.requester.answer("t1")!;
+  assert.deepEqual([answer.status, answer.reason], ["rejected", "rejected"]);
+  assert.deepEqual(r.audits, []);
+});
+
+Deno.test("a decline sends attempt+1 to another live worker's inbox; one by a non-holder is ignored", async () => {
+  using r = rig();
+  await send(r, { skill: "sql" });
+  await r.requester.handleStatus(status("a", "declined"));
+  assert.deepEqual(said(r).slice(1), [`request@2>group.${G}.agent.b.inbox`]);
+  const retry = r.sent.at(-1)!.envelope;
+  assert.deepEqual([retry.type, retry.payload.target_id], ["skill_request", "b"]);
+  await r.requester.handleStatus(status("b", "claimed", 2));
+  await r.requester.handleStatus(status("a", "declined", 2));
+  assert.deepEqual(said(r).slice(2), ["assigned:b@2"]);
+  assert.deepEqual(r.timeline.groupTasks.outgoing("t1")?.excluded, ["a"]);
+});
+
+Deno.test("with no other live worker, the task waits and goes out once one appears", async () => {
+  using r = rig();
+  r.workers.remove("b");
+  await send(r);
+  await r.requester.handleStatus(status("a", "declined"));
+  await r.requester.tick();
+  assert.deepEqual(said(r).slice(1), [], "a requester never takes its own task");
+  r.workers.put({ agentId: "c", skills: [], load });
+  await r.requester.tick();
+  assert.deepEqual(said(r).slice(1), [`request@2>group.${G}.agent.c.inbox`]);
+});
+
+Deno.test("its own request met on the shared topic goes to another worker", async () => {
+  using r = rig();
+  await send(r);
+  const own = JSON.parse(JSON.stringify(r.sent[0]!.envelope));
+  r.requester.ownRequest(own);
+  await r.requester.tick();
+  assert.deepEqual(said(r).slice(1), [`request@2>group.${G}.agent.a.inbox`]);
+  r.requester.ownRequest(own); // an old attempt: nothing more
+  r.requester.ownRequest({ ...own, payload: { ...own.payload, task_id: "t-unknown" } });
+  assert.equal(said(r).length, 2);
+});
+
+Deno.test("a lease lapses after leaseMs of silence, only once the stream gave back the requester's own statuses", async () => {
+  let caughtUp = false;
+  using r = rig({ statusCaughtUp: () => caughtUp });
+  await send(r);
+  await r.requester.handleStatus(status("a", "claimed"));
+  r.clock.t += 5000;
+  await r.requester.tick();
+  assert.equal(r.audits.length, 0, "not yet: exactly leaseMs");
+  r.clock.t += 1;
+  await r.requester.tick();
+  assert.equal(r.audits.length, 0, "its grant has not come back on the stream: lag");
+  const grant = r.sent.find((s) => s.topic === STATUS)!.envelope;
+  await r.requester.handleStatus(record(STATUS, grant));
+  await r.requester.tick();
+  assert.equal(r.audits.length, 0, "the transport says the consumer lags");
+  caughtUp = true;
+  await r.requester.tick();
+  assert.deepEqual(r.audits, [{
+    event: "lease_lapsed",
+    taskId: "t1",
+    detail: "a sent nothing for attempt 1 in 5001 ms",
+  }]);
+  assert.deepEqual(said(r).slice(2), [`request@2>group.${G}.agent.b.inbox`]);
+  // The lapsed holder's renewal is answered with revoked.
+  await r.requester.handleStatus(status("a", "in_progress", 1));
+  assert.equal(said(r).at(-1), "revoked:a@1");
+});
+
+Deno.test("an own status that never comes back stops counting as lag after three leases", async () => {
+  using r = rig();
+  await send(r);
+  await r.requester.handleStatus(status("a", "claimed"));
+  r.clock.t += 15_000;
+  await r.requester.tick();
+  assert.equal(r.audits.length, 0);
+  r.clock.t += 1;
+  await r.requester.tick();
+  assert.equal(r.audits.length, 1);
+});
+
+Deno.test("a status the requester could not send is no lag, and the error reaches the caller", async () => {
+  let fail = false;
+  const sent: unknown[] = [];
+  using r = rig({
+    send: (records) =>
+      fail ? Promise.reject(new Error("down")) : (sent.push(records), Promise.resolve()),
+  });
+  await send(r);
+  fail = true;
+  await assert.rejects(r.requester.handleStatus(status("a", "claimed")), /down/);
+  fail = false;
+  r.clock.t += 5001;
+  await r.requester.tick();
+  assert.equal(r.audits.length, 1, "nothing of its own is on the way: the lease lapses");
+});
+
+Deno.test("at its deadline a task ends expired, saying who held it, and the holder is revoked", async () => {
+  using r = rig();
+  await send(r, {}, "t1");
+  await send(r, {}, "t2");
+  await r.requester.handleStatus(status("a", "claimed", 1, "t1"));
+  r.clock.t += 60_000;
+  await Promise.all([r.requester.tick(), r.requester.tick()]);
+  const [held, free] = await Promise.all([r.requester.answer("t1")!, r.requester.answer("t2")!]);
+  assert.equal(held.status, "expired");
+  assert.match(held.reason!, /^no answer before the deadline .+ \(a held attempt 1\)$/);
+  assert.match(free.reason!, /\(no worker held it\)$/);
+  assert.equal(said(r).at(-1), "revoked:a@1");
+});
+
+Deno.test("a requester started again resumes its unfinished tasks from the timeline", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    {
+      using r = rig({}, Timeline.open(`${dir}/t.db`));
+      await send(r, {}, "t1");
+      await send(r, {}, "t2");
+      r.requester.handleResponse(response("a", 1, {}, "t2"));
+    }
+    using again = rig({}, Timeline.open(`${dir}/t.db`));
+    again.requester.start();
+    assert.deepEqual(again.requester.following(), ["t1"]);
+    assert.equal((await again.requester.answer("t2")!).content, "from a");
+    await again.requester.handleStatus(status("b", "claimed"));
+    assert.deepEqual(said(again), ["assigned:b@1"]);
+    again.requester.start(); // a second start adds nothing
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("by default a lease is kafkajs' retry budget plus three heartbeat intervals (60 s)", async () => {
+  using r = rig();
+  const requester = new Requester({
+    agentId: "r",
+    group: G,
+    send: () => Promise.resolve(),
+    store: r.timeline.groupTasks,
+    workers: r.workers,
+    audit: (a) => r.audits.push(a),
+    now: () => new Date(r.clock.t),
+  });
+  await requester.send({
+    type: "request",
+    payload: taskPayload("r", { task_id: "t9", content: "x" }),
+    taint: "untrusted",
+  }, { topic: `group.${G}.requests` });
+  await requester.handleStatus(status("a", "claimed", 1, "t9"));
+  r.clock.t += 60_000;
+  await requester.tick();
+  assert.equal(r.audits.length, 0);
+  r.clock.t += 3 * 60_000 + 1; // its own grant never came back: counted lost after three leases
+  await requester.tick();
+  assert.deepEqual(r.audits.map((a) => a.taskId), ["t9"]);
+});
+
+Deno.test("a task another process finished in the store keeps that answer", async () => {
+  using r = rig();
+  await send(r);
+  const waiter = r.requester.answer("t1")!;
+  r.timeline.groupTasks.update("t1", { status: "failed", reason: "given up elsewhere" });
+  await r.requester.handleStatus(status("a", "claimed"));
+  r.requester.handleResponse(response("a"));
+  assert.equal((await waiter).content, "from a", "the waiter hears the response");
+  const kept = (await r.requester.answer("t1"))!;
+  assert.deepEqual([kept.status, kept.content, kept.reason], ["failed", "", "given up elsewhere"]);
+});

@@ -1,0 +1,162 @@
+/**
+ * The worker's side of a grant, at the intake: a task's turn may think before its grant, sends
+ * its answer only while it holds it, and stops when it is revoked; grants reach it through its
+ * inbox or the status stream, and only the requester's count.
+ */
+import assert from "node:assert/strict";
+import type { DoorResult, Message } from "../../../../core/agent/mod.ts";
+import { TaskIntake, type Trust } from "../../../../core/group/mod.ts";
+import type { InboundRecord, OutboundRecord } from "../../../../core/transport/mod.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+const INBOX = "group.g1.agent.w.inbox";
+const STATUS = "group.g1.tasks.status";
+
+function inbound(topic: string, envelope: Record<string, unknown>): InboundRecord {
+  return {
+    topic,
+    partition: 0,
+    offset: "0",
+    key: String(envelope.correlation_id),
+    value: new TextEncoder().encode(JSON.stringify(envelope)),
+    headers: {},
+    timestamp: Date.now(),
+  };
+}
+
+const request = (task = "t1", attempt = 1) =>
+  inbound(INBOX, {
+    type: "request",
+    correlation_id: task,
+    sender_id: "r",
+    timestamp: new Date().toISOString(),
+    payload: {
+      task_id: task,
+      attempt,
+      description: "",
+      content: "think",
+      requester_id: "r",
+      delegation: { depth: 0, chain: ["r"] },
+      arbiter: "requester",
+    },
+  });
+
+const word = (status: string, from = "r", worker = "w", topic = STATUS) =>
+  inbound(topic, {
+    type: "task_status",
+    correlation_id: "t1",
+    sender_id: from,
+    timestamp: new Date().toISOString(),
+    payload: { task_id: "t1", attempt: 1, worker_id: worker, status, seq: 5 },
+  });
+
+function rig(trust: Trust = () => Promise.resolve({ ok: true, vouched: false })) {
+  const sent: { topic: string; type: string; status: string }[] = [];
+  const entered: Message[] = [];
+  const answer = Promise.withResolvers<DoorResult>();
+  const intake = new TaskIntake({
+    agentId: "w",
+    trust,
+    door: { enter: (m) => (entered.push(m), answer.promise) },
+    send: (records: readonly OutboundRecord[]) => {
+      for (const r of records) {
+        const e = JSON.parse(String(r.value));
+        sent.push({ topic: r.topic, type: e.type, status: e.payload.status });
+      }
+      return Promise.resolve();
+    },
+    heartbeatIntervalMs: 50,
+    grantWaitMs: 2000,
+  });
+  const turn = (content: string): DoorResult => ({
+    kind: "turn",
+    content,
+    turn: {
+      content,
+      stopped: "answer",
+      iterations: 1,
+      usage: { promptTokens: 1, completionTokens: 1 },
+      taint: "untrusted",
+    },
+  });
+  return { intake, sent, entered, answer, turn };
+}
+
+async function start(intake: TaskIntake, record = request()) {
+  const result = await intake.handle(record);
+  assert.ok(result && "work" in result);
+  return result.work();
+}
+
+Deno.test("the answer waits for the grant, which comes on the status stream", async () => {
+  const { intake, sent, entered, answer, turn } = rig();
+  const run = start(intake);
+  await waitFor(() => entered.length === 1, "the turn");
+  assert.equal(entered[0]!.fence?.key, "t1#1");
+  assert.equal(entered[0]!.sessionKey, "task:t1");
+  answer.resolve(turn("done"));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(sent.map((s) => s.status), ["claimed"], "no answer without the grant");
+  // Words about other workers, other records, and strangers' words change nothing.
+  await intake.handleStatus(word("assigned", "r", "other"));
+  await intake.handleStatus(inbound(STATUS, { type: "nonsense" }));
+  await intake.handleStatus(word("assigned", "mallory"));
+  await intake.handleStatus(word("in_progress", "r"));
+  assert.deepEqual(intake.running(), ["t1#1"]);
+  await intake.handleStatus(word("assigned"));
+  await run;
+  assert.deepEqual(sent.map((s) => `${s.type}:${s.status}`), [
+    "task_status:claimed",
+    "task_status:completed",
+    "response:completed",
+  ]);
+  assert.deepEqual(intake.running(), []);
+});
+
+Deno.test("revoked in the inbox stops the run: its signal aborts and no answer goes out", async () => {
+  const { intake, sent, entered, answer, turn } = rig();
+  const run = start(intake);
+  await waitFor(() => entered.length === 1, "the turn");
+  await intake.handle(word("revoked", "r", "w", INBOX));
+  assert.equal(entered[0]!.signal?.aborted, true);
+  answer.resolve(turn("too late"));
+  await run;
+  assert.deepEqual(sent.map((s) => s.status), ["claimed"]);
+});
+
+Deno.test("a grant from a sender that fails verification is poison", async () => {
+  const { intake, entered } = rig((_r, e) =>
+    Promise.resolve(
+      e.type === "task_status" ? { ok: false, reason: "bad signature" } : {
+        ok: true,
+        vouched: false,
+      },
+    )
+  );
+  void start(intake);
+  await waitFor(() => entered.length === 1, "the turn");
+  assert.deepEqual(await intake.handleStatus(word("assigned")), { poison: "bad signature" });
+  assert.equal(entered[0]!.signal?.aborted, false);
+  // Stop the run: it ends without its grant.
+  await intake.handle(word("revoked", "r", "w", INBOX));
+});
+
+Deno.test("an attempt is run once however often it is delivered; the memory of attempts is bounded", async () => {
+  const { intake, answer, turn } = rig();
+  answer.resolve(turn("x"));
+  assert.ok(await intake.handle(request("t1")));
+  assert.equal(await intake.handle(request("t1")), undefined);
+  assert.ok(await intake.handle(request("t1", 2)), "another attempt runs");
+  for (let i = 0; i < 10_000; i++) await intake.handle(request(`fill-${i}`));
+  assert.ok(await intake.handle(request("t1")), "forgotten after 10 000 newer attempts");
+});
+
+Deno.test("a skill task reaching an agent that offers no skills is declined without a turn", async () => {
+  const { intake, sent, entered } = rig();
+  const skill = JSON.parse(new TextDecoder().decode(request().value));
+  skill.type = "skill_request";
+  skill.payload.skill = "sql";
+  await start(intake, inbound(INBOX, skill));
+  assert.deepEqual(sent.map((s) => s.status), ["declined"]);
+  assert.equal(entered.length, 0);
+});
