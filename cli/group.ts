@@ -1,23 +1,279 @@
-import { Command } from "commander";
-import { notBuiltYet } from "./_errors.ts";
+/**
+ * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
+ * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
+ * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), and look at it (`status`,
+ * `members`). Every one speaks JSON with `--json`.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { paths } from "../core/config/mod.ts";
+import type { ResolvedConfig } from "../core/config/mod.ts";
+import {
+  admit,
+  announceRecord,
+  certificateRecord,
+  initGroup,
+  OnboardRejected,
+  randomToken,
+  RecordSigner,
+  requestMembership,
+  writeCertificate,
+} from "../core/group/mod.ts";
+import { decodeCertificate, importPublicKey, isAgentId, isId } from "../core/protocol/mod.ts";
+import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import {
+  agentCredentials,
+  agentIdOf,
+  groupConfig,
+  groupTransport,
+  identityDir,
+  identityFor,
+  pinnedOwnerKey,
+  remember,
+  requireOwnerKey,
+  topicOptions,
+} from "./_group.ts";
+import { membersCommand, statusCommand } from "./_group_status.ts";
+import { runMember } from "./_group_join.ts";
 
-/** `kafclaw group`: join, leave and inspect a group of agents over Kafka. */
-export function groupCommand(_ctx: CliContext): Command {
+/** `kafclaw group`: make, join, leave and inspect a group of agents over Kafka. */
+export function groupCommand(ctx: CliContext): Command {
   const group = new Command("group")
-    .description("join, leave and inspect a group of agents (not in this build yet)");
-  for (
-    const [name, description] of [
-      ["join", "join a group"],
-      ["leave", "leave the group"],
-      ["status", "show the group's topics and members"],
-      ["members", "list the group's members"],
-      ["invite", "make a one-time invite for gated onboarding"],
-    ] as const
-  ) {
-    group.command(name).description(description).action(() =>
-      notBuiltYet(`group ${name}`, "arrives with the group step")
-    );
-  }
+    .description("make, join, leave and inspect a group of agents over Kafka");
+  group.command("init")
+    .description(
+      "make the group: the owner key (kept here, 0600), every topic, this agent's certificate",
+    )
+    .option("--agent-id <id>", "this agent's id in the group (default group.agentId)")
+    .option("--gated", "newcomers need a one-time invite (kafclaw group invite)")
+    .option("--json", "print as JSON")
+    .action(async (opts: { agentId?: string; gated?: boolean; json?: boolean }) => {
+      const config = await groupConfig(ctx);
+      const agentId = agentIdOf(config, opts.agentId);
+      const onboardMode = opts.gated ? "gated" : config.group.onboardMode;
+      const transport = await groupTransport(config, agentId);
+      let made;
+      try {
+        made = await initGroup({
+          group: config.group.name,
+          agentId,
+          identityDir: identityDir(config),
+          transport,
+          security: config.group.security,
+          onboardMode,
+          heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+          topics: topicOptions(config),
+        });
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      } finally {
+        await transport.close();
+      }
+      await remember(config, {
+        "group.enabled": "true",
+        "group.agentId": agentId,
+        "group.ownerPublicKey": made.ownerPublicKey,
+        "group.onboardMode": onboardMode,
+      });
+      const result = {
+        group: config.group.name,
+        agent_id: agentId,
+        owner_public_key: made.ownerPublicKey,
+        security: config.group.security,
+        onboard_mode: onboardMode,
+        topics_created: made.created,
+      };
+      ctx.io.out(
+        opts.json ? JSON.stringify(result, null, 2) : [
+          `made group "${result.group}": ${made.created.length} topic(s) created, all checked`,
+          `owner key: ${identityDir(config)}/owner.key (keep it safe; it signs every certificate)`,
+          `members pin the owner's public key: KAFCLAW_GROUP_OWNER_PUBLIC_KEY=${made.ownerPublicKey}`,
+          `this agent ("${agentId}") holds a certificate; kafclaw group join runs it as a member`,
+        ].join("\n"),
+      );
+    });
+  group.command("invite")
+    .description("make a one-time invite for a gated group (on the owner's machine)")
+    .option("--valid-hours <n>", "how long it may be used", positive, 24)
+    .option("--json", "print as JSON")
+    .action(async (opts: { validHours: number; json?: boolean }) => {
+      const config = await groupConfig(ctx);
+      await requireOwnerKey(config, "kafclaw group invite");
+      const { Timeline } = await import("../core/timeline/mod.ts");
+      using timeline = Timeline.open(paths(config).timeline);
+      const secret = randomToken();
+      const expiresAt = new Date(Date.now() + opts.validHours * 3_600_000);
+      const id = randomToken(6);
+      timeline.invites.add({ id, group: config.group.name, secret, expiresAt });
+      ctx.io.out(
+        opts.json
+          ? JSON.stringify({ id, invite: secret, expires_at: expiresAt.toISOString() }, null, 2)
+          : [
+            `invite ${id} for group "${config.group.name}", once, until ${expiresAt.toISOString()}:`,
+            secret,
+            "the newcomer runs: kafclaw group join --invite <that invite>",
+          ].join("\n"),
+      );
+    });
+  group.command("admit")
+    .description("issue a certificate to an agent that brings its own key (on the owner's machine)")
+    .argument("<agent-id>", "the agent's id in the group")
+    .requiredOption("--public-key <key>", "its Ed25519 public key: base64url of the raw 32 bytes")
+    .option("--zones <zones>", "comma-separated zones", "public")
+    .option("--vouched", "its records are trusted (not tainted)")
+    .option("--issuer", "it may issue certificates itself")
+    .option("--valid-days <n>", "how long the certificate holds", positive, 365)
+    .option("--json", "print as JSON")
+    .action(async (agentId: string, opts: AdmitOptions) => {
+      const config = await groupConfig(ctx);
+      const owner = await requireOwnerKey(config, "kafclaw group admit");
+      if (!isAgentId(agentId)) throw new UsageError(`agent id "${agentId}" is not valid`);
+      await importPublicKey(opts.publicKey).catch(() => {
+        throw new UsageError(`--public-key "${opts.publicKey}" is not 32 bytes of base64url`);
+      });
+      const zones = opts.zones.split(",").map((z) => z.trim()).filter((z) => z !== "");
+      const bad = zones.find((z) => !isId(z));
+      if (bad !== undefined) throw new UsageError(`zone "${bad}" is not a valid id`);
+      const bundle = await admit(owner.privateKey, {
+        agentId,
+        publicKey: opts.publicKey,
+        zones,
+        vouched: opts.vouched === true,
+        issuer: opts.issuer === true,
+        validDays: opts.validDays,
+      });
+      const transport = await groupTransport(config, agentIdOf(config));
+      try {
+        await transport.produce([
+          await certificateRecord(config.group.name, owner.privateKey, agentId, bundle),
+        ]);
+      } finally {
+        await transport.close();
+      }
+      const decoded = decodeCertificate(bundle);
+      const notAfter = decoded.ok ? decoded.certificate.not_after : "";
+      ctx.io.out(
+        opts.json
+          ? JSON.stringify({ agent_id: agentId, not_after: notAfter, certificate: bundle }, null, 2)
+          : JSON.stringify(bundle),
+      );
+      if (!opts.json) {
+        ctx.io.err(
+          `kafclaw: admitted "${agentId}" until ${notAfter}; its certificate (above) is on the roster`,
+        );
+      }
+    });
+  group.command("join")
+    .description("join the group (a certificate first, from a sponsor), and stay until Ctrl-C")
+    .option("--agent-id <id>", "this agent's id in the group (default group.agentId)")
+    .option("--invite <invite>", "the owner's one-time invite, for a gated group")
+    .option("--once", "get the certificate and turn the group on in config, without staying")
+    .option("--json", "print as JSON")
+    .action(async (opts: JoinOptions) => {
+      const config = await groupConfig(ctx);
+      const agentId = agentIdOf(config, opts.agentId);
+      const transport = await groupTransport(config, agentId);
+      try {
+        if (config.group.security === "signed") {
+          await certificateFor(config, agentId, transport, opts);
+        }
+        await remember(config, { "group.enabled": "true", "group.agentId": agentId });
+        if (opts.once) {
+          ctx.io.out(
+            opts.json
+              ? JSON.stringify({ group: config.group.name, agent_id: agentId, joined: true })
+              : `ready to join group "${config.group.name}" as "${agentId}"`,
+          );
+          return;
+        }
+        await runMember(ctx, config, agentId, transport, { json: opts.json === true });
+      } finally {
+        await transport.close();
+      }
+    });
+  group.command("leave")
+    .description("announce (signed) that this agent leaves, and turn the group off in config")
+    .option("--json", "print as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const config = await groupConfig(ctx);
+      const agentId = agentIdOf(config);
+      const { key, certificate } = await agentCredentials(config);
+      const signed = config.group.security === "signed";
+      if (signed && certificate === undefined) {
+        throw new UsageError(`"${agentId}" has no certificate, so it never joined`);
+      }
+      const signer = new RecordSigner(
+        signed
+          ? { keyId: agentId, privateKey: key.privateKey, ...(certificate ? { certificate } : {}) }
+          : undefined,
+      );
+      const identity = identityFor(config, agentId, key.publicKeyText);
+      const transport = await groupTransport(config, agentId);
+      try {
+        await transport.produce(
+          await signer.sign([announceRecord(config.group.name, "leave", identity)]),
+        );
+      } finally {
+        await transport.close();
+      }
+      await remember(config, { "group.enabled": "false" });
+      ctx.io.out(
+        opts.json
+          ? JSON.stringify({ group: config.group.name, agent_id: agentId, left: true })
+          : `"${agentId}" left group "${config.group.name}"`,
+      );
+    });
+  group.addCommand(statusCommand(ctx));
+  group.addCommand(membersCommand(ctx));
   return group;
+}
+
+interface AdmitOptions {
+  publicKey: string;
+  zones: string;
+  vouched?: boolean;
+  issuer?: boolean;
+  validDays: number;
+  json?: boolean;
+}
+
+interface JoinOptions {
+  agentId?: string;
+  invite?: string;
+  once?: boolean;
+  json?: boolean;
+}
+
+/** Asks a sponsor for a certificate when the agent has none yet, and keeps it (0600). */
+async function certificateFor(
+  config: ResolvedConfig,
+  agentId: string,
+  transport: Parameters<typeof requestMembership>[0]["transport"],
+  opts: JoinOptions,
+): Promise<void> {
+  const ownerKey = await pinnedOwnerKey(config);
+  const { key, certificate } = await agentCredentials(config);
+  if (certificate !== undefined) return;
+  try {
+    const got = await requestMembership({
+      transport,
+      group: config.group.name,
+      agentId,
+      publicKey: key.publicKeyText,
+      ownerKey,
+      ...(opts.invite === undefined ? {} : { invite: opts.invite }),
+    });
+    await writeCertificate(identityDir(config), got.certificate);
+  } catch (error) {
+    if (error instanceof OnboardRejected) throw new UsageError(error.message);
+    throw new CliError((error as Error).message);
+  }
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number above 0");
+  return n;
 }

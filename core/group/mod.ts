@@ -14,9 +14,15 @@
  * its unfinished tasks resumed after a restart (core/timeline `groupTasks`).
  *
  * The transport (core/transport) owns consuming, pausing and committing; the protocol
- * (core/protocol) owns what a record may say. Roster, heartbeats, onboarding, skills, shared
- * memory and traces arrive with the rest of the group step; {@link LiveWorkers} is the roster's
- * face that the task paths read.
+ * (core/protocol) owns what a record may say. Skills, shared memory and traces arrive with the
+ * rest of the group step; {@link LiveWorkers} is the roster's face that the task paths read.
+ *
+ * Membership and trust: `kafclaw group init` makes a group (group_init.ts); an agent joins
+ * through a sponsor (sponsor.ts, newcomer.ts) and runs its {@link Membership} (membership.ts):
+ * announce, heartbeats, the roster (roster.ts) in memory and SQLite, and in a signed group the
+ * verification of every record ({@link GroupTrust}, trust.ts), which fills the task intake's
+ * {@link Trust}. `Membership.live()` lists the live members with their skills, load and
+ * expertise, from which {@link LiveWorkers} is to be fed.
  *
  * @module
  */
@@ -47,3 +53,47 @@ export {
   type RequesterDeps,
 } from "./requester.ts";
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
+
+// Membership and trust.
+export { checkGroupTopics, GroupTopicsError, memberTopicSpecs } from "./group_topics.ts";
+export { initGroup, type InitGroupOptions, type InitializedGroup } from "./group_init.ts";
+export {
+  agentKey,
+  createOwnerKey,
+  IDENTITY_FILES,
+  type KeyPair,
+  ownerKey,
+  readCertificate,
+  writeCertificate,
+} from "./identity_files.ts";
+export {
+  constantTimeEqual,
+  inviteProof,
+  matchInvite,
+  type ProofParts,
+  randomToken,
+} from "./invites.ts";
+export { LEAVE_TIMEOUT_MS, Membership, type MembershipOptions } from "./membership.ts";
+export { type MembershipRequest, OnboardRejected, requestMembership } from "./newcomer.ts";
+export {
+  type Admission,
+  admit,
+  certificateRecord,
+  manifestRecord,
+  ownerRecord,
+  revocationRecord,
+} from "./owner.ts";
+export { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
+export {
+  type Heartbeat,
+  type Member,
+  REMOVE_AFTER,
+  Roster,
+  type RosterChange,
+  STALE_AFTER,
+} from "./roster.ts";
+export { type ReadRoster, readRoster, RosterFeed, type RosterFeedOptions } from "./roster_feed.ts";
+export { ATTACH_FIRST, RecordSigner } from "./signer.ts";
+export { Sponsor, type SponsorOptions, startSponsor, type StartSponsorOptions } from "./sponsor.ts";
+export { type MembershipStore, toStored } from "./store.ts";
+export { type Dropped, GroupTrust, type GroupTrustOptions, type TrustVerdict } from "./trust.ts";

@@ -19,6 +19,7 @@ import {
   MEMORY_VECTORS_SQL,
   SESSION_LEASE_SQL,
 } from "./_schema_more.ts";
+import { GROUP_TRUST_SQL } from "./_schema_trust.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -41,6 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "memory by model", sql: MEMORY_MODEL_SQL },
   { version: 8, name: "memory vectors", sql: MEMORY_VECTORS_SQL },
   { version: 9, name: "group task resume", sql: GROUP_TASK_RESUME_SQL },
+  { version: 10, name: "group trust", sql: GROUP_TRUST_SQL },
 ];
 
 /** The schema version this code writes. */

@@ -34,6 +34,8 @@ import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
 import { ExpertiseStore } from "./expertise.ts";
 import { GroupTaskStore } from "./group_tasks.ts";
+import { GroupMemberStore } from "./group_members.ts";
+import { CertificateStore, InviteStore } from "./group_trust.ts";
 import { JobStore } from "./jobs.ts";
 import { MemoryStore } from "./chunks.ts";
 import { migrate } from "./migrations.ts";
@@ -49,6 +51,8 @@ export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
 export * from "./group_tasks.ts";
+export * from "./group_members.ts";
+export * from "./group_trust.ts";
 export * from "./jobs.ts";
 export * from "./chunks.ts";
 export * from "./chunk_vectors.ts";
@@ -191,6 +195,12 @@ export class Timeline implements Disposable {
   readonly expertise: ExpertiseStore;
   /** Group tasks this agent sent, for its requester to resume after a restart. */
   readonly groupTasks: GroupTaskStore;
+  /** The group's roster as this agent last saw it. */
+  readonly members: GroupMemberStore;
+  /** The group's certificates and revocations, cached apart from liveness. */
+  readonly certificates: CertificateStore;
+  /** The owner's one-time invites for gated onboarding. */
+  readonly invites: InviteStore;
   readonly #db: Db;
 
   private constructor(path: string, db: Db) {
@@ -208,6 +218,9 @@ export class Timeline implements Disposable {
     this.memory = new MemoryStore(db);
     this.expertise = new ExpertiseStore(db);
     this.groupTasks = new GroupTaskStore(db);
+    this.members = new GroupMemberStore(db);
+    this.certificates = new CertificateStore(db);
+    this.invites = new InviteStore(db);
   }
 
   /**

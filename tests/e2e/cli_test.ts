@@ -72,10 +72,14 @@ for (const name of ["gateway", "status", "kshark"]) {
   });
 }
 
-Deno.test("kafclaw group join is not built yet and exits 2", async () => {
-  const r = await kafclaw(["group", "join"]);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /`kafclaw group join` is not available in this build yet/);
+Deno.test("kafclaw group join without brokers is a usage error that names the setting", async () => {
+  await using home = await tempHome();
+  const r = await kafclaw(["group", "join"], { KAFCLAW_HOME: home.path });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr.trim(),
+    "kafclaw: group.kafkaBrokers is empty: set KAFCLAW_GROUP_KAFKA_BROKERS (host:port, comma-separated)",
+  );
 });
 
 Deno.test("kafclaw completion prints bash, zsh and fish scripts naming the subcommands", async () => {

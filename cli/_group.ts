@@ -1,0 +1,156 @@
+/**
+ * What the `kafclaw group` subcommands share: the configuration they need (brokers, group, agent
+ * id, the owner's key), the Kafka transport, the agent's identity, and the errors of core turned
+ * into one-line CLI errors.
+ *
+ * @module
+ */
+import {
+  checkConfigTrust,
+  loadConfig,
+  paths,
+  type ResolvedConfig,
+  setConfigValue,
+} from "../core/config/mod.ts";
+import { agentKey, type KeyPair, ownerKey, readCertificate } from "../core/group/mod.ts";
+import {
+  type AgentIdentity,
+  type CertificateBundle,
+  importPublicKey,
+  isAgentId,
+  PROTOCOL_VERSION,
+  type TopicSpecOptions,
+} from "../core/protocol/mod.ts";
+import type { Transport } from "../core/transport/mod.ts";
+import { CliError, UsageError } from "./_errors.ts";
+import type { CliContext } from "./_context.ts";
+
+/** The configuration, refused when others could have written config.json. */
+export async function groupConfig(ctx: CliContext): Promise<ResolvedConfig> {
+  const config = await loadConfig({ env: ctx.env() });
+  await checkConfigTrust(config.file);
+  if (config.group.kafkaBrokers.length === 0) {
+    throw new UsageError(
+      "group.kafkaBrokers is empty: set KAFCLAW_GROUP_KAFKA_BROKERS (host:port, comma-separated)",
+    );
+  }
+  return config;
+}
+
+/** This agent's id: `--agent-id`, else group.agentId. */
+export function agentIdOf(config: ResolvedConfig, given?: string): string {
+  const id = given ?? config.group.agentId;
+  if (id === undefined) {
+    throw new UsageError(
+      "this agent has no id in the group: set group.agentId (KAFCLAW_GROUP_AGENT_ID) or pass --agent-id",
+    );
+  }
+  if (!isAgentId(id)) {
+    throw new UsageError(
+      `agent id "${id}" is not valid: a-z, 0-9, _ and - (starting with a letter or digit), ` +
+        "at most 64, and not owner, workers or sponsors",
+    );
+  }
+  return id;
+}
+
+/** The Kafka transport of the configured brokers; close it when done. */
+export async function groupTransport(config: ResolvedConfig, agentId: string): Promise<Transport> {
+  const { KafkaTransport, kafkaOptionsFromConfig } = await import("../core/transport/mod.ts");
+  try {
+    return new KafkaTransport(
+      await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
+    );
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/** The identity folder of this KAFCLAW_HOME. */
+export function identityDir(config: ResolvedConfig): string {
+  return paths(config).identity;
+}
+
+/** The owner's public key pinned in config (group.ownerPublicKey), required in a signed group. */
+export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey> {
+  const text = config.group.ownerPublicKey;
+  if (text === undefined) {
+    throw new UsageError(
+      "group.ownerPublicKey is not set: a signed group's members pin its owner's public key " +
+        "(KAFCLAW_GROUP_OWNER_PUBLIC_KEY, printed by kafclaw group init)",
+    );
+  }
+  try {
+    return await importPublicKey(text);
+  } catch {
+    throw new UsageError(
+      `group.ownerPublicKey "${text}" is not a public key (32 bytes of base64url)`,
+    );
+  }
+}
+
+/** The owner key of this home, or a usage error saying only the owner's home has it. */
+export async function requireOwnerKey(config: ResolvedConfig, what: string): Promise<KeyPair> {
+  const key = await ownerKey(identityDir(config));
+  if (key === undefined) {
+    throw new UsageError(
+      `${what} needs the group owner's key, which is only in the KAFCLAW_HOME where ` +
+        "kafclaw group init ran",
+    );
+  }
+  return key;
+}
+
+/** The agent's key pair and certificate (undefined before it has one). */
+export async function agentCredentials(
+  config: ResolvedConfig,
+): Promise<{ key: KeyPair; certificate: CertificateBundle | undefined }> {
+  const dir = identityDir(config);
+  try {
+    return { key: await agentKey(dir), certificate: await readCertificate(dir) };
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/** The identity this agent announces. */
+export function identityFor(
+  config: ResolvedConfig,
+  agentId: string,
+  publicKey: string,
+): AgentIdentity {
+  return {
+    agent_id: agentId,
+    agent_name: agentId,
+    soul_summary: "",
+    capabilities: [],
+    skills: [],
+    channels: ["cli"],
+    model: config.model.name,
+    joined_at: new Date().toISOString(),
+    status: "active",
+    zones: ["public"],
+    public_key: publicKey,
+    heartbeat_interval_ms: config.group.heartbeatIntervalMs,
+    protocol: PROTOCOL_VERSION,
+  };
+}
+
+/** Writes config values (config.json, 0600). */
+export async function remember(
+  config: ResolvedConfig,
+  values: Readonly<Record<string, string>>,
+): Promise<void> {
+  for (const [path, value] of Object.entries(values)) {
+    await setConfigValue(config.home, { path, value });
+  }
+}
+
+/** How this group's topics are made: config's partitions and replication factor. */
+export function topicOptions(config: ResolvedConfig): TopicSpecOptions {
+  const { partitions, replicationFactor } = config.group;
+  return {
+    workPartitions: partitions,
+    ...(replicationFactor === undefined ? {} : { replicationFactor }),
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * An agent's membership of a group while it runs (PROTOCOL.md, Membership and trust; semantics 1
+ * and 6). {@link Membership.start} checks the group's topics, reads the roster topic (certificates,
+ * revocations, the manifest) and the announce topic from the beginning, follows the heartbeats
+ * stream through the agent's own consumer group, announces the agent's join and heartbeats every
+ * interval with its load; a sweep marks silent members stale and removes them, each by its own
+ * announced interval. The roster lives in memory and in SQLite (`group_members`).
+ * {@link Membership.leave} sends a signed `leave` and stops, within a bounded time.
+ *
+ * In a signed group every record is verified ({@link GroupTrust}); records whose signer's
+ * certificate has not arrived wait for it. The task side uses {@link Membership.trust} and
+ * {@link Membership.guard} for its own subscriptions, {@link Membership.live} to pick workers, and
+ * {@link Membership.send} to send signed records.
+ *
+ * @module
+ */
+import {
+  agentConsumerGroup,
+  type AgentIdentity,
+  agentInbox,
+  type GroupManifest,
+  type Signer,
+  topicsFor,
+  type TopicSpecOptions,
+} from "../protocol/mod.ts";
+import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
+import { checkGroupTopics, memberTopicSpecs } from "./group_topics.ts";
+import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
+import { type Member, Roster, type RosterChange } from "./roster.ts";
+import { RosterFeed } from "./roster_feed.ts";
+import { RecordSigner } from "./signer.ts";
+import type { Trust } from "./task_intake.ts";
+import { type Dropped, GroupTrust } from "./trust.ts";
+import type { MembershipStore } from "./store.ts";
+import { toStored } from "./store.ts";
+
+/** What a {@link Membership} is built from. */
+export interface MembershipOptions {
+  readonly group: string;
+  readonly transport: Transport;
+  /** Who this agent is; `joined_at` is set at start. */
+  readonly identity: AgentIdentity;
+  readonly security: "signed" | "open";
+  /** The agent's key and certificate (signed mode). */
+  readonly signer?: Signer;
+  /** The owner's public key, pinned in config (signed mode). */
+  readonly ownerKey?: CryptoKey;
+  readonly store: MembershipStore;
+  /** How the group's topics were made (partitions, replication), for the check at start. */
+  readonly topics?: TopicSpecOptions;
+  readonly clockSkewMs?: number;
+  /** The agent's load now, for heartbeats. Default nothing running, capacity 0. */
+  readonly load?: () => Load;
+  /** The agent's expertise score per skill, for heartbeats. */
+  readonly expertise?: () => Record<string, number>;
+  /** How long a record may wait for its signer's certificate. Default 60000. */
+  readonly parkMs?: number;
+  /** How many records after start carry the agent's certificate. Default 8. */
+  readonly attachFirst?: number;
+  readonly now?: () => number;
+}
+
+/** The bound of {@link Membership.leave} by default. */
+export const LEAVE_TIMEOUT_MS = 5_000;
+
+/** A running membership; see the module documentation. */
+export class Membership {
+  readonly group: string;
+  readonly agentId: string;
+  readonly security: "signed" | "open";
+  readonly #options: MembershipOptions;
+  readonly #roster = new Roster();
+  readonly #trust: GroupTrust | undefined;
+  readonly #signer: RecordSigner;
+  readonly #now: () => number;
+  readonly #feed: RosterFeed;
+  #identity: AgentIdentity;
+  #subscriptions: Subscription[] = [];
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #closed = false;
+  /** Records dropped by verification, for `status`. */
+  dropped = 0;
+
+  private constructor(options: MembershipOptions) {
+    this.#options = options;
+    this.group = options.group;
+    this.agentId = options.identity.agent_id;
+    this.security = options.security;
+    this.#now = options.now ?? Date.now;
+    this.#identity = options.identity;
+    this.#signer = new RecordSigner(
+      options.security === "signed" ? options.signer : undefined,
+      options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst },
+    );
+    if (options.security === "signed") {
+      if (options.ownerKey === undefined || options.signer?.certificate === undefined) {
+        throw new TypeError("Cannot join a signed group without the owner key and a certificate");
+      }
+      this.#trust = new GroupTrust({
+        ownerKey: options.ownerKey,
+        replay: options.store.replay,
+        audit: (d) => this.#audit(d),
+        ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
+        ...(options.parkMs === undefined ? {} : { parkMs: options.parkMs }),
+        now: this.#now,
+      });
+    }
+    this.#feed = new RosterFeed({
+      roster: this.#roster,
+      trust: this.#trust,
+      audit: (d) => this.#audit(d),
+      changed: (change) => this.#stored(change),
+      certificates: options.store.certificates,
+      ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
+      now: this.#now,
+    });
+  }
+
+  /** Joins: see the module documentation. Throws GroupTopicsError when a topic is not right. */
+  static async start(options: MembershipOptions): Promise<Membership> {
+    const m = new Membership(options);
+    try {
+      await m.#start();
+    } catch (error) {
+      await m.#stop();
+      throw error;
+    }
+    return m;
+  }
+
+  async #start(): Promise<void> {
+    const { transport, group, store } = this.#options;
+    const topics = topicsFor(group);
+    const specs = memberTopicSpecs(group, { ...this.#options.topics, agentId: this.agentId });
+    // An agent makes its own inbox; the group's topics are the owner's (kafclaw group init).
+    await transport.createTopics(specs.filter((s) => s.name === agentInbox(group, this.agentId)));
+    await checkGroupTopics(transport, group, specs);
+    const ownGroup = agentConsumerGroup(group, this.agentId);
+    if (await transport.groupMembers(ownGroup) > 0) {
+      throw new Error(`Cannot join group "${group}": agent "${this.agentId}" already runs in it`);
+    }
+    const own = this.#options.signer?.certificate;
+    if (own !== undefined) {
+      const why = await this.#trust?.learn(own);
+      if (why !== undefined) throw new Error(why);
+    }
+    for (const entry of store.certificates.list()) {
+      if (entry.revoked) this.#trust?.revoke(entry.agentId);
+      else await this.#trust?.learn({ cert: entry.cert, cert_sig: entry.certSig });
+    }
+    store.members.clear();
+    const state = (topic: string, handler: RecordHandler) =>
+      this.#subscribe({ kind: "state", topics: [topic], groupId: ownGroup, handler });
+    await (await state(topics.roster, this.#feed.onRoster)).caughtUp();
+    await (await state(topics.announce, this.guard(this.#feed.onAnnounce))).caughtUp();
+    await this.#subscribe({
+      kind: "stream",
+      topics: [topics.heartbeats],
+      groupId: ownGroup,
+      fromBeginning: false,
+      handler: this.guard(this.#feed.onHeartbeat),
+    });
+    this.#identity = { ...this.#identity, joined_at: new Date(this.#now()).toISOString() };
+    await this.send([announceRecord(group, "join", this.#identity, new Date(this.#now()))]);
+    this.#stored(this.#roster.join(this.#identity, this.#now()));
+    await this.#beat();
+    const interval = this.#identity.heartbeat_interval_ms;
+    this.#timers.push(setInterval(() => this.#beat().catch(() => {}), interval));
+    this.#timers.push(setInterval(() => this.sweep(), Math.min(1000, interval)));
+  }
+
+  async #subscribe(options: Parameters<Transport["subscribe"]>[0]): Promise<Subscription> {
+    const subscription = await this.#options.transport.subscribe(options);
+    this.#subscriptions.push(subscription);
+    return subscription;
+  }
+
+  /** The group's manifest as the owner signed it, once read. */
+  get manifest(): GroupManifest | undefined {
+    return this.#feed.manifest;
+  }
+
+  /** Records waiting for their signer's certificate now. */
+  get parked(): number {
+    return this.#trust?.parked ?? 0;
+  }
+
+  /** Every member on the roster (active and stale), this agent included. */
+  members(): Member[] {
+    return this.#roster.members();
+  }
+
+  /** A member on the roster (active or stale), if any. */
+  get(agentId: string): Member | undefined {
+    return this.#roster.get(agentId);
+  }
+
+  /** The active members, offering `skill` if given: what a requester picks a worker from. */
+  live(skill?: string): Member[] {
+    return this.#roster.members().filter((m) =>
+      m.status === "active" && (skill === undefined || m.skills.includes(skill))
+    );
+  }
+
+  /** How task subscriptions check senders: signatures in a signed group, nobody in an open one. */
+  get trust(): Trust {
+    return this.#trust?.trust ?? (() => Promise.resolve({ ok: true, vouched: false }));
+  }
+
+  /** Wraps a handler so records awaiting their signer's certificate wait instead of being lost. */
+  guard(handler: RecordHandler): RecordHandler {
+    return this.#trust?.guard(handler) ?? handler;
+  }
+
+  /** Signs records as this agent (in a signed group) and produces them. */
+  async send(records: readonly OutboundRecord[]): Promise<void> {
+    await this.#options.transport.produce(await this.#signer.sign(records));
+  }
+
+  /** Applies the sweep at `now`: stale and removed members, in memory and SQLite. */
+  sweep(now = this.#now()): RosterChange[] {
+    const changes = this.#roster.sweep(now);
+    for (const change of changes) this.#stored(change);
+    return changes;
+  }
+
+  /** Sends a signed `leave` and stops, giving up on the broker after `timeoutMs`. */
+  async leave(timeoutMs = LEAVE_TIMEOUT_MS): Promise<void> {
+    if (this.#closed) return;
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+    const leaving = this.send([announceRecord(this.group, "leave", this.#identity)])
+      .then(() => this.#stop());
+    try {
+      await Promise.race([leaving, bound]);
+    } finally {
+      clearTimeout(timer);
+      this.#closed = true;
+    }
+  }
+
+  /** Stops without leaving (the members see it go stale). */
+  async close(): Promise<void> {
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    await this.#stop();
+  }
+
+  async #stop(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled(this.#subscriptions.splice(0).map((s) => s.close()));
+  }
+
+  async #beat(): Promise<void> {
+    const load = this.#options.load?.() ?? { running: 0, capacity: 0 };
+    const expertise = this.#options.expertise?.();
+    await this.send([heartbeatRecord(this.group, {
+      agent_id: this.agentId,
+      status: "active",
+      load: { running: load.running, capacity: load.capacity },
+      skills: [...this.#identity.skills],
+      ...(expertise === undefined ? {} : { expertise }),
+      heartbeat_interval_ms: this.#identity.heartbeat_interval_ms,
+    }, new Date(this.#now()))]);
+    this.#options.store.settings.set("group.alive_at", new Date(this.#now()).toISOString());
+  }
+
+  #stored(change: RosterChange): void {
+    const member = this.#roster.get(change.agentId);
+    if (member === undefined) this.#options.store.members.remove(change.agentId);
+    else this.#options.store.members.put(toStored(member));
+  }
+
+  #audit(dropped: Dropped): void {
+    this.dropped++;
+    this.#options.store.events.record({
+      kind: "GROUP",
+      sender: dropped.agentId,
+      contentText: `dropped a record on ${dropped.topic}: ${dropped.detail}`,
+      metadata: { event_type: dropped.eventType, code: dropped.code, topic: dropped.topic },
+    });
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * From records to the roster: the handlers of the roster, announce and heartbeat topics. Each
+ * record is parsed (what does not parse is poison, skipped and counted) and, in a signed group,
+ * verified ({@link GroupTrust}); then certificates, revocations and the manifest (roster topic),
+ * joins and leaves (announce) and heartbeats update the {@link Roster} and the certificate cache.
+ * A certificate speaks for itself, whoever publishes it (it must chain to the owner); the
+ * manifest and revocations count only from the owner.
+ *
+ * A running agent's membership and `kafclaw group members` (reading the topics when no agent
+ * runs) share it.
+ *
+ * @module
+ */
+import {
+  type Envelope,
+  type EnvelopeOf,
+  type GroupManifest,
+  MemoryReplayStore,
+  OWNER_ID,
+  parseRecord,
+  type ReplayStore,
+  rosterShape,
+  topicsFor,
+} from "../protocol/mod.ts";
+import type { StoredCertificate } from "../timeline/mod.ts";
+import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
+import { type Member, Roster, type RosterChange } from "./roster.ts";
+import { type Dropped, GroupTrust } from "./trust.ts";
+
+/** What a {@link RosterFeed} updates, and whom it tells. */
+export interface RosterFeedOptions {
+  readonly roster: Roster;
+  /** Verifies records in a signed group; absent in an open one. */
+  readonly trust: GroupTrust | undefined;
+  readonly audit: (dropped: Dropped) => void;
+  /** Called after each change of the roster. */
+  readonly changed: (change: RosterChange) => void;
+  /** Where certificates and revocations are cached. */
+  readonly certificates?: { put(entry: StoredCertificate): void };
+  /** Heartbeats older than this (default 120000 ms) say nothing about liveness now. */
+  readonly clockSkewMs?: number;
+  readonly now: () => number;
+}
+
+/** The handlers that keep a roster; see the module documentation. */
+export class RosterFeed {
+  readonly #options: RosterFeedOptions;
+  // State topics are read whole on every run, so a per-run table sees every copy of a record.
+  readonly #stateReplay: ReplayStore = new MemoryReplayStore();
+  #manifest: GroupManifest | undefined;
+
+  constructor(options: RosterFeedOptions) {
+    this.#options = options;
+  }
+
+  /** The group's manifest, once read. */
+  get manifest(): GroupManifest | undefined {
+    return this.#manifest;
+  }
+
+  /** Handles a record of `control.roster`. */
+  readonly onRoster = (record: InboundRecord): Promise<HandlerResult> =>
+    this.#accept(record, true, async (envelope) => {
+      // parseRecord takes only the type that goes on a topic: here, `roster`.
+      const payload = envelope.payload as Record<string, unknown>;
+      const shape = rosterShape(payload);
+      const { trust, certificates } = this.#options;
+      if (trust !== undefined && shape !== "certificate" && envelope.sender_id !== OWNER_ID) {
+        this.#options.audit({
+          eventType: "signature_invalid",
+          code: "not_owner",
+          agentId: envelope.sender_id,
+          topic: record.topic,
+          detail: `a roster ${shape} from "${envelope.sender_id}", not from the owner`,
+        });
+        return;
+      }
+      const agentId = payload.agent_id as string;
+      if (shape === "manifest") this.#manifest = payload as GroupManifest;
+      else if (shape === "revocation") {
+        trust?.revoke(agentId);
+        certificates?.put({ agentId, revoked: true, reason: String(payload.reason) });
+        this.#changed(this.#options.roster.leave(agentId));
+      } else {
+        const bundle = { cert: payload.cert as string, cert_sig: payload.cert_sig as string };
+        const why = await trust?.learn(bundle);
+        if (why !== undefined) {
+          this.#options.audit({
+            eventType: "signature_invalid",
+            code: "untrusted_certificate",
+            agentId,
+            topic: record.topic,
+            detail: why,
+          });
+          return;
+        }
+        certificates?.put({ agentId, revoked: false, cert: bundle.cert, certSig: bundle.cert_sig });
+      }
+    });
+
+  /** Handles a record of the announce topic. */
+  readonly onAnnounce = (record: InboundRecord): Promise<HandlerResult> =>
+    this.#accept(record, true, (envelope) => {
+      const { action, identity } = (envelope as EnvelopeOf<"announce">).payload;
+      const { roster } = this.#options;
+      this.#changed(
+        action === "join"
+          ? roster.join(identity, record.timestamp)
+          : roster.leave(identity.agent_id),
+      );
+    });
+
+  /** Handles a record of the heartbeats stream. */
+  readonly onHeartbeat = (record: InboundRecord): Promise<HandlerResult> => {
+    const { now, clockSkewMs = 120_000 } = this.#options;
+    if (record.timestamp < now() - clockSkewMs) return Promise.resolve(undefined);
+    return this.#accept(record, false, (envelope) => {
+      const { payload } = envelope as EnvelopeOf<"heartbeat">;
+      this.#changed(this.#options.roster.heartbeat(payload, record.timestamp));
+    });
+  };
+
+  #changed(change: RosterChange | undefined): void {
+    if (change !== undefined) this.#options.changed(change);
+  }
+
+  /** Parses and (signed mode) verifies a record, then applies it; poison when it does not parse. */
+  async #accept(
+    record: InboundRecord,
+    state: boolean,
+    apply: (envelope: Envelope) => void | Promise<void>,
+  ): Promise<HandlerResult> {
+    const parsed = parseRecord(record);
+    if (!parsed.ok) return { poison: parsed.error.message };
+    const { trust } = this.#options;
+    if (trust !== undefined) {
+      const verdict = await trust.verify(
+        record,
+        parsed.envelope,
+        state ? { appendTime: record.timestamp, replay: this.#stateReplay } : undefined,
+      );
+      if (!verdict.ok) return;
+    }
+    await apply(parsed.envelope);
+  }
+}
+
+/** The roster as the state topics and recent heartbeats say, read by one who is not a member. */
+export interface ReadRoster {
+  readonly members: readonly Member[];
+  readonly manifest: GroupManifest | undefined;
+}
+
+/**
+ * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
+ * runs): the roster and announce topics whole, the heartbeats of the last `clockSkewMs`, each
+ * through a per-run group that commits nothing. Signed groups' records are verified against
+ * `ownerKey`; without one (an open group) nothing is.
+ */
+export async function readRoster(
+  transport: Transport,
+  group: string,
+  options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
+): Promise<ReadRoster> {
+  const now = options.now ?? Date.now;
+  const roster = new Roster();
+  const trust = options.ownerKey === undefined ? undefined : new GroupTrust({
+    ownerKey: options.ownerKey,
+    replay: new MemoryReplayStore(),
+    audit: () => {},
+    now,
+  });
+  const feed = new RosterFeed({ roster, trust, audit: () => {}, changed: () => {}, now });
+  const topics = topicsFor(group);
+  const groupId = `kafclaw.${group}.reader`;
+  const read: [string, (r: InboundRecord) => Promise<HandlerResult>][] = [
+    [topics.roster, feed.onRoster],
+    [topics.announce, feed.onAnnounce],
+    [topics.heartbeats, feed.onHeartbeat],
+  ];
+  for (const [topic, handler] of read) {
+    const subscription = await transport.subscribe({
+      kind: "state",
+      topics: [topic],
+      groupId,
+      handler,
+    });
+    try {
+      await subscription.caughtUp();
+    } finally {
+      await subscription.close();
+    }
+  }
+  roster.sweep(now());
+  return { members: roster.members(), manifest: feed.manifest };
+}

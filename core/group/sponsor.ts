@@ -1,0 +1,208 @@
+/**
+ * The sponsor's side of onboarding (PROTOCOL.md, Membership and trust, Onboarding). Sponsors share
+ * one consumer group on `control.onboarding`, so Kafka hands each newcomer's records (keyed
+ * `onboard:<requester>`, one partition) to exactly one of them. In an `open` group the sponsor
+ * issues a certificate at once; in a `gated` one it sends a random challenge and issues one only
+ * for an answer made with an unused invite of the owner's (compared in constant time; the invite
+ * is then recorded as used). Anything else gets `onboard_reject`, audited. The certificate is
+ * also published on the roster, so members who never see the newcomer's first records know it.
+ *
+ * @module
+ */
+import {
+  type CertificateBundle,
+  deadLetterTopicFor,
+  type EnvelopeOf,
+  type GroupManifest,
+  onboardKey,
+  parseRecord,
+  PROTOCOL_VERSION,
+  sponsorsConsumerGroup,
+  topicsFor,
+} from "../protocol/mod.ts";
+import type { EventLog, StoredInvite } from "../timeline/mod.ts";
+import type {
+  HandlerResult,
+  InboundRecord,
+  OutboundRecord,
+  Subscription,
+  Transport,
+} from "../transport/mod.ts";
+import { matchInvite, randomToken } from "./invites.ts";
+import type { Membership } from "./membership.ts";
+import { admit, certificateRecord } from "./owner.ts";
+
+/** What a {@link Sponsor} is built from. */
+export interface SponsorOptions {
+  readonly group: string;
+  readonly sponsorId: string;
+  readonly onboardMode: "open" | "gated";
+  /** Issues a certificate for a newcomer's key, and publishes it on the roster. */
+  readonly issue: (agentId: string, publicKey: string) => Promise<CertificateBundle>;
+  /** The group's manifest, sent along with the certificate. */
+  readonly manifest: () => GroupManifest | undefined;
+  readonly invites: {
+    usable(group: string, now: Date): StoredInvite[];
+    use(id: string, agentId: string): boolean;
+  };
+  /** Sends records, signed as the sponsor. */
+  readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
+  /** Records a refusal (`onboard_rejected`). */
+  readonly audit: (agentId: string, reason: string) => void;
+  /** How long a challenge may be answered. Default 5 minutes. */
+  readonly challengeMs?: number;
+  readonly now?: () => number;
+}
+
+interface Pending {
+  readonly challenge: string;
+  readonly publicKey: string;
+  readonly until: number;
+}
+
+/** The handler of a sponsor's `work` subscription on `control.onboarding`. */
+export class Sponsor {
+  readonly #options: SponsorOptions;
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(options: SponsorOptions) {
+    this.#options = options;
+  }
+
+  /** Handles one onboarding record; replies and other sponsors' records are left alone. */
+  readonly handle = (record: InboundRecord): HandlerResult => {
+    const parsed = parseRecord(record);
+    if (!parsed.ok) return { poison: parsed.error.message };
+    // parseRecord takes only the type that goes on the onboarding topic: `onboard`.
+    const envelope = parsed.envelope as EnvelopeOf<"onboard">;
+    const step = envelope.payload;
+    if (step.action !== "onboard_request" && step.action !== "onboard_response") return;
+    return { work: () => this.#answer(envelope.correlation_id, step) };
+  };
+
+  async #answer(
+    correlation: string,
+    step: {
+      action: string;
+      requester_id: string;
+      public_key?: string | undefined;
+      response?: string | undefined;
+    },
+  ): Promise<void> {
+    const { onboardMode, sponsorId, group } = this.#options;
+    const now = (this.#options.now ?? Date.now)();
+    const requester = step.requester_id;
+    if (step.action === "onboard_request") {
+      const publicKey = step.public_key as string;
+      if (onboardMode === "open") return await this.#complete(correlation, requester, publicKey);
+      const challenge = randomToken();
+      this.#pending.set(requester, {
+        challenge,
+        publicKey,
+        until: now + (this.#options.challengeMs ?? 300_000),
+      });
+      return await this.#reply(correlation, requester, { action: "onboard_challenge", challenge });
+    }
+    const pending = this.#pending.get(requester);
+    this.#pending.delete(requester);
+    if (pending === undefined || pending.until < now) {
+      return await this.#reject(correlation, requester, "no challenge of this sponsor is open");
+    }
+    const parts = {
+      challenge: pending.challenge,
+      requesterId: requester,
+      publicKey: pending.publicKey,
+      sponsorId,
+    };
+    const usable = this.#options.invites.usable(group, new Date(now));
+    const invite = await matchInvite(step.response as string, usable, parts);
+    if (invite === undefined || !this.#options.invites.use(invite.id, requester)) {
+      return await this.#reject(correlation, requester, "the answer matches no unused invite");
+    }
+    await this.#complete(correlation, requester, pending.publicKey);
+  }
+
+  async #complete(correlation: string, requester: string, publicKey: string): Promise<void> {
+    const manifest = this.#options.manifest();
+    if (manifest === undefined) {
+      return await this.#reject(correlation, requester, "the sponsor has no manifest yet");
+    }
+    const certificate = await this.#options.issue(requester, publicKey);
+    await this.#reply(correlation, requester, {
+      action: "onboard_complete",
+      certificate,
+      manifest,
+    });
+  }
+
+  async #reject(correlation: string, requester: string, reason: string): Promise<void> {
+    this.#options.audit(requester, reason);
+    await this.#reply(correlation, requester, { action: "onboard_reject", reason });
+  }
+
+  async #reply(correlation: string, requester: string, fields: Record<string, unknown>) {
+    const { sponsorId, group } = this.#options;
+    const now = new Date((this.#options.now ?? Date.now)());
+    const value = JSON.stringify({
+      type: "onboard",
+      correlation_id: correlation,
+      sender_id: sponsorId,
+      timestamp: now.toISOString(),
+      protocol: PROTOCOL_VERSION,
+      payload: { requester_id: requester, sponsor_id: sponsorId, ...fields },
+    });
+    await this.#options.send([{
+      topic: topicsFor(group).onboarding,
+      key: onboardKey(requester),
+      value,
+    }]);
+  }
+}
+
+/** What {@link startSponsor} needs: the owner key to issue with, where invites are, who audits. */
+export interface StartSponsorOptions {
+  readonly membership: Pick<Membership, "group" | "agentId" | "manifest" | "send">;
+  readonly transport: Transport;
+  /** The owner's private key: certificates are issued, and published, as the owner. */
+  readonly ownerKey: CryptoKey;
+  readonly onboardMode: "open" | "gated";
+  readonly invites: SponsorOptions["invites"];
+  readonly events: Pick<EventLog, "record">;
+}
+
+/**
+ * Joins the group's sponsors: a `work` subscription on `control.onboarding` in the shared group
+ * `kafclaw.<g>.sponsors`. Close the subscription to stop.
+ */
+export function startSponsor(options: StartSponsorOptions): Promise<Subscription> {
+  const { membership, transport, ownerKey } = options;
+  const group = membership.group;
+  const sponsor = new Sponsor({
+    group,
+    sponsorId: membership.agentId,
+    onboardMode: options.onboardMode,
+    issue: async (agentId, publicKey) => {
+      const bundle = await admit(ownerKey, { agentId, publicKey });
+      await transport.produce([await certificateRecord(group, ownerKey, agentId, bundle)]);
+      return bundle;
+    },
+    manifest: () => membership.manifest,
+    invites: options.invites,
+    send: (records) => membership.send(records),
+    audit: (agentId, reason) =>
+      options.events.record({
+        kind: "GROUP",
+        sender: agentId,
+        contentText: `refused to onboard ${agentId}: ${reason}`,
+        metadata: { event_type: "onboard_rejected", code: "onboard_rejected" },
+      }),
+  });
+  const topic = topicsFor(group).onboarding;
+  return transport.subscribe({
+    kind: "work",
+    topics: [topic],
+    groupId: sponsorsConsumerGroup(group),
+    handler: sponsor.handle,
+    deadLetterTopic: deadLetterTopicFor(topic),
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * Trust in a signed group (PROTOCOL.md, Membership and trust): every record is verified over its
+ * exact bytes against a certificate that chains to the owner key, is neither expired nor revoked,
+ * within the timestamp window, and not a replay (core/protocol `verifyRecord`). What fails is
+ * dropped and audited.
+ *
+ * Certificates are cached by agent, from the roster's `cert:<id>` records and from the `kc-cert`
+ * headers of records, apart from liveness: a quiet or brand-new agent's records still verify. A
+ * record whose signer's certificate has not arrived yet is parked, not dropped
+ * ({@link GroupTrust.guard}): it waits as work on the subscription's bounded executor (so the
+ * consumer never blocks, and pauses when too many wait) until the certificate arrives, and then
+ * goes through; after `parkMs`, or beyond `parkLimit` parked records, it is dropped and audited.
+ *
+ * @module
+ */
+import {
+  type CertificateBundle,
+  type Envelope,
+  HEADERS,
+  OWNER_ID,
+  type RecordInput,
+  type ReplayStore,
+  verifyCertificate,
+  verifyRecord,
+} from "../protocol/mod.ts";
+import type { RecordHandler } from "../transport/mod.ts";
+import type { Trust } from "./task_intake.ts";
+
+/** Why a record was dropped, as the audit records it (PROTOCOL.md `audit` event types). */
+export interface Dropped {
+  /** `signature_invalid`, `replay_dropped`, or `certificate_missing` when parking ran out. */
+  readonly eventType: "signature_invalid" | "replay_dropped" | "certificate_missing";
+  /** The verification code (`bad_signature`, `certificate_revoked` …) or `parked`. */
+  readonly code: string;
+  /** The sender the record claims. */
+  readonly agentId: string;
+  readonly topic: string;
+  readonly detail: string;
+}
+
+/** What a {@link GroupTrust} is built from. */
+export interface GroupTrustOptions {
+  /** The group owner's public key, pinned in config. */
+  readonly ownerKey: CryptoKey;
+  /** Where replay ids of stream and work records are remembered (SQLite in production). */
+  readonly replay: ReplayStore;
+  /** Called for every record dropped. */
+  readonly audit: (dropped: Dropped) => void;
+  /** Default 120000. */
+  readonly clockSkewMs?: number;
+  /** How long a record waits for its signer's certificate. Default 60000. */
+  readonly parkMs?: number;
+  /** How many records may wait at once. Default 1000. */
+  readonly parkLimit?: number;
+  /** The receiver's clock, ms since the epoch. */
+  readonly now?: () => number;
+}
+
+/** A verified record's signer, or why the record is refused. */
+export type TrustVerdict =
+  | { readonly ok: true; readonly signer: string; readonly vouched: boolean }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
+
+const decoder = new TextDecoder();
+
+function header(record: RecordInput, name: string): string | undefined {
+  const value = record.headers?.[name];
+  return value instanceof Uint8Array ? decoder.decode(value) : value;
+}
+
+/** Certificates, revocations, replay and parking of one agent in a signed group. */
+export class GroupTrust {
+  readonly #options: GroupTrustOptions;
+  readonly #now: () => number;
+  readonly #certs = new Map<string, CertificateBundle>();
+  readonly #revoked = new Set<string>();
+  readonly #waiting = new Map<string, Set<() => void>>();
+  #parked = 0;
+
+  constructor(options: GroupTrustOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many records wait for a certificate now. */
+  get parked(): number {
+    return this.#parked;
+  }
+
+  /**
+   * Caches a certificate after checking that it chains to the owner and is neither expired nor
+   * revoked, and lets the records parked for its agent go on. Returns why not, when it does not.
+   */
+  async learn(bundle: CertificateBundle): Promise<string | undefined> {
+    const checked = await verifyCertificate(bundle, this.#trustOptions());
+    if (!checked.ok) return checked.error.message;
+    const agentId = checked.verified.certificate.agent_id;
+    this.#certs.set(agentId, { cert: bundle.cert, cert_sig: bundle.cert_sig });
+    const waiters = this.#waiting.get(agentId);
+    this.#waiting.delete(agentId);
+    for (const wake of waiters ?? []) wake();
+    return undefined;
+  }
+
+  /** Revokes an agent: its cached certificate goes, and its records are refused from now on. */
+  revoke(agentId: string): void {
+    this.#revoked.add(agentId);
+    this.#certs.delete(agentId);
+  }
+
+  /**
+   * Verifies a parsed record. On a state topic (`appendTime` given: the broker's LogAppendTime)
+   * the timestamp window runs on append time, and replays are looked for in `stateReplay`, the
+   * per-run table of a reader that reads the whole topic every run; elsewhere on the receiver's
+   * clock, in the replay table. What fails, but for a certificate not known yet, is audited.
+   */
+  async verify(
+    record: RecordInput,
+    envelope: Envelope,
+    state?: { readonly appendTime: number; readonly replay: ReplayStore },
+  ): Promise<TrustVerdict> {
+    const now = this.#now();
+    const result = await verifyRecord(record, envelope, {
+      ...this.#trustOptions(),
+      clockSkewMs: this.#options.clockSkewMs ?? 120_000,
+      replay: state?.replay ?? this.#options.replay,
+      ...(state === undefined ? {} : { appendTime: state.appendTime }),
+      now: state?.appendTime ?? now,
+    });
+    if (!result.ok) {
+      const { code, message } = result.error;
+      if (code !== "unknown_signer") {
+        this.#options.audit({
+          eventType: code === "replay" ? "replay_dropped" : "signature_invalid",
+          code,
+          agentId: envelope.sender_id,
+          topic: record.topic,
+          detail: message,
+        });
+      }
+      return { ok: false, code, reason: message };
+    }
+    const { verified } = result;
+    const cert = header(record, HEADERS.cert);
+    const certSig = header(record, HEADERS.certSig);
+    if (cert !== undefined && certSig !== undefined && !this.#certs.has(verified.signer)) {
+      await this.learn({ cert, cert_sig: certSig });
+    }
+    return {
+      ok: true,
+      signer: verified.signer,
+      vouched: verified.certificate?.certificate.vouched ?? verified.signer === OWNER_ID,
+    };
+  }
+
+  /** The {@link Trust} a task intake checks senders with. */
+  readonly trust: Trust = async (record, envelope) => {
+    const verdict = await this.verify(record, envelope);
+    return verdict.ok ? { ok: true, vouched: verdict.vouched } : verdict;
+  };
+
+  /**
+   * Wraps a handler so that a record signed by an agent whose certificate is not known yet (and
+   * does not come with one) waits for it, as work, instead of being dropped. Other records go
+   * straight to `handler`.
+   */
+  guard(handler: RecordHandler): RecordHandler {
+    return (record) => {
+      const keyId = header(record, HEADERS.keyId);
+      const waits = keyId !== undefined && keyId !== OWNER_ID && !this.#certs.has(keyId) &&
+        header(record, HEADERS.cert) === undefined && !this.#revoked.has(keyId);
+      if (!waits) return handler(record);
+      const drop = (detail: string) => {
+        this.#options.audit({
+          eventType: "certificate_missing",
+          code: "parked",
+          agentId: keyId,
+          topic: record.topic,
+          detail,
+        });
+      };
+      if (this.#parked >= (this.#options.parkLimit ?? 1000)) {
+        drop(`dropped: ${this.#parked} records already wait for certificates`);
+        return;
+      }
+      this.#parked++;
+      return {
+        work: async () => {
+          try {
+            if (!(await this.#arrival(keyId))) {
+              drop(`the certificate of "${keyId}" did not arrive in time`);
+              return;
+            }
+            const result = await handler(record);
+            if (result && "work" in result) await result.work();
+          } finally {
+            this.#parked--;
+          }
+        },
+      };
+    };
+  }
+
+  /** Resolves true when the agent's certificate arrives, false after `parkMs`. */
+  #arrival(agentId: string): Promise<boolean> {
+    if (this.#certs.has(agentId)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let waiters = this.#waiting.get(agentId);
+      if (waiters === undefined) this.#waiting.set(agentId, waiters = new Set());
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(wake);
+        resolve(false);
+      }, this.#options.parkMs ?? 60_000);
+      waiters.add(wake);
+    });
+  }
+
+  #trustOptions() {
+    return {
+      ownerKey: this.#options.ownerKey,
+      lookupCertificate: (agentId: string) => this.#certs.get(agentId),
+      revoked: this.#revoked,
+      now: this.#now(),
+    };
+  }
+}

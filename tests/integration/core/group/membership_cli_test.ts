@@ -1,0 +1,217 @@
+/**
+ * Membership on the real broker, as users run it: several `kafclaw` processes, each with its own
+ * KAFCLAW_HOME, make a group, join it through the owner's sponsor, see each other, go stale when
+ * killed, and leave within the bound on SIGTERM; a gated group takes an invite once.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { decodeBase64Url } from "../../../../core/protocol/mod.ts";
+import { testBrokers } from "../../../_support/broker.ts";
+import { Child } from "../../../_support/child.ts";
+import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const brokers = testBrokers().join(",");
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** The environment of one agent of `group`. */
+function envOf(group: string, home: string, more: Record<string, string> = {}) {
+  return {
+    KAFCLAW_HOME: home,
+    KAFCLAW_GROUP_NAME: group,
+    KAFCLAW_GROUP_KAFKA_BROKERS: brokers,
+    KAFCLAW_GROUP_PARTITIONS: "3",
+    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
+    NO_COLOR: "1",
+    ...more,
+  };
+}
+
+/** `kafclaw group init` in a new home; returns the owner's public key. */
+async function init(group: string, home: string, gated = false): Promise<string> {
+  const args = ["group", "init", "--agent-id", "boss", "--json", ...(gated ? ["--gated"] : [])];
+  const made = await kafclaw(args, envOf(group, home));
+  assert.equal(made.code, 0, made.stderr);
+  return JSON.parse(made.stdout).owner_public_key;
+}
+
+/** The roster as `kafclaw group members --json` prints it from `home`. */
+async function members(env: Record<string, string>): Promise<{ source: string; ids: string[] }> {
+  const out = await kafclaw(["group", "members", "--json"], env);
+  assert.equal(out.code, 0, out.stderr);
+  const parsed = JSON.parse(out.stdout) as {
+    source: string;
+    members: { agent_id: string; status: string }[];
+  };
+  return {
+    source: parsed.source,
+    ids: parsed.members.map((m) => `${m.agent_id}:${m.status}`),
+  };
+}
+
+Deno.test(
+  "agents in their own homes join through the owner's sponsor, see each other, and leave within the bound on SIGTERM",
+  opts,
+  async () => {
+    const group = uniqueName("m");
+    await using bossHome = await tempHome();
+    await using aliceHome = await tempHome();
+    await using bobHome = await tempHome();
+    await using carolHome = await tempHome();
+    const ownerKey = await init(group, bossHome.path);
+    const config = JSON.parse(await Deno.readTextFile(join(bossHome.path, "config.json")));
+    assert.equal(config.group.ownerPublicKey, ownerKey);
+    const member = (home: string, id: string) =>
+      envOf(group, home, { KAFCLAW_GROUP_AGENT_ID: id, KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey });
+    await using boss = new Child(kafclawCommand(["group", "join"], envOf(group, bossHome.path)));
+    await boss.until(/in group .* sponsoring newcomers/);
+    await using alice = new Child(
+      kafclawCommand(["group", "join"], member(aliceHome.path, "alice")),
+    );
+    await using bob = new Child(kafclawCommand(["group", "join"], member(bobHome.path, "bob")));
+    await alice.until(/in group/);
+    await bob.until(/in group/);
+    // Each got its certificate from the sponsor, kept 0600.
+    const cert = await Deno.stat(join(aliceHome.path, "identity", "agent.cert.json"));
+    assert.equal(cert.mode! & 0o777, 0o600);
+    const bossView = envOf(group, bossHome.path);
+    await waitFor(
+      async () => (await members(bossView)).ids.join() === "alice:active,bob:active,boss:active",
+      "boss's running agent to see alice and bob",
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    assert.equal((await members(bossView)).source, "agent");
+    // A newcomer with no agent running reads the roster from the state topics and heartbeats.
+    const newcomer = await members(member(carolHome.path, "carol"));
+    assert.deepEqual(newcomer, {
+      source: "topics",
+      ids: ["alice:active", "bob:active", "boss:active"],
+    });
+    // SIGTERM: alice leaves, signed, within the bound, and exits 0.
+    const started = Date.now();
+    assert.equal(await alice.stop("SIGTERM"), 0, alice.stderr);
+    const took = Date.now() - started;
+    assert.match(alice.stdout, /left group .* \(SIGTERM, \d+ ms\)/);
+    assert.ok(took < 8_000, `alice took ${took} ms to leave`);
+    await waitFor(
+      async () => !(await members(bossView)).ids.some((id) => id.startsWith("alice:")),
+      "alice gone from boss's roster at once",
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    // SIGKILL: bob cannot leave; he goes stale after 3 of his intervals, and is removed after 6.
+    bob.process.kill("SIGKILL");
+    await bob.exit();
+    await waitFor(
+      async () => (await members(bossView)).ids.includes("bob:stale"),
+      "bob stale at boss",
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    await waitFor(
+      async () => (await members(bossView)).ids.join() === "boss:active",
+      "bob removed at boss",
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    assert.equal(await boss.stop("SIGINT"), 0, boss.stderr);
+  },
+);
+
+Deno.test(
+  "a gated group admits a newcomer with an invite once, and refuses a wrong or reused one",
+  opts,
+  async () => {
+    const group = uniqueName("gated");
+    await using bossHome = await tempHome();
+    await using bobHome = await tempHome();
+    await using carolHome = await tempHome();
+    await using daveHome = await tempHome();
+    const ownerKey = await init(group, bossHome.path, true);
+    await using boss = new Child(kafclawCommand(["group", "join"], envOf(group, bossHome.path)));
+    await boss.until(/in group .* sponsoring newcomers/);
+    const made = await kafclaw(["group", "invite", "--json"], envOf(group, bossHome.path));
+    assert.equal(made.code, 0, made.stderr);
+    const { invite } = JSON.parse(made.stdout) as { invite: string };
+    const join = (home: string, id: string, given?: string) =>
+      kafclaw(
+        ["group", "join", "--once", ...(given === undefined ? [] : ["--invite", given])],
+        envOf(group, home, {
+          KAFCLAW_GROUP_AGENT_ID: id,
+          KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+        }),
+      );
+    const none = await join(daveHome.path, "dave");
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /is gated: ask its owner for an invite/);
+    const wrong = await join(bobHome.path, "bob", "not-the-invite");
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /refused to admit "bob": the answer matches no unused invite/);
+    const right = await join(bobHome.path, "bob", invite);
+    assert.equal(right.code, 0, right.stderr);
+    const reused = await join(carolHome.path, "carol", invite);
+    assert.equal(reused.code, 2, reused.stderr);
+    assert.match(reused.stderr, /refused to admit "carol"/);
+    // Bob leaves (signed) and the group is off in his config.
+    const left = await kafclaw(
+      ["group", "leave", "--json"],
+      envOf(group, bobHome.path, {
+        KAFCLAW_GROUP_AGENT_ID: "bob",
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      }),
+    );
+    assert.equal(left.code, 0, left.stderr);
+    assert.deepEqual(JSON.parse(left.stdout), { group, agent_id: "bob", left: true });
+    const bobConfig = JSON.parse(await Deno.readTextFile(`${bobHome.path}/config.json`));
+    assert.equal(bobConfig.group.enabled, false);
+    // An agent in another language brings its own key; the owner admits it.
+    const { exportPublicKey, generateKeyPair } = await import("../../../../core/protocol/mod.ts");
+    const pyKey = await exportPublicKey((await generateKeyPair()).publicKey);
+    const admitted = await kafclaw(
+      ["group", "admit", "py-agent", "--public-key", pyKey, "--vouched", "--json"],
+      envOf(group, bossHome.path),
+    );
+    assert.equal(admitted.code, 0, admitted.stderr);
+    const { certificate, agent_id } = JSON.parse(admitted.stdout);
+    assert.equal(agent_id, "py-agent");
+    const body = JSON.parse(new TextDecoder().decode(decodeBase64Url(certificate.cert)!));
+    assert.deepEqual([body.agent_id, body.public_key, body.vouched, body.issuer_id], [
+      "py-agent",
+      pyKey,
+      true,
+      "owner",
+    ]);
+    const badKey = await kafclaw(
+      ["group", "admit", "py-agent", "--public-key", "nope"],
+      envOf(group, bossHome.path),
+    );
+    assert.equal(badKey.code, 2);
+    assert.match(badKey.stderr, /--public-key "nope" is not 32 bytes of base64url/);
+    // Only an owner's home makes invites.
+    const notOwner = await kafclaw(["group", "invite"], envOf(group, bobHome.path));
+    assert.equal(notOwner.code, 2);
+    assert.match(notOwner.stderr, /needs the group owner's key/);
+    assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
+  },
+);
+
+Deno.test(
+  "a group in open mode says so loudly in status and when an agent joins",
+  opts,
+  async () => {
+    const group = uniqueName("open");
+    await using bossHome = await tempHome();
+    const env = envOf(group, bossHome.path, { KAFCLAW_GROUP_SECURITY: "open" });
+    const made = await kafclaw(["group", "init", "--agent-id", "boss"], env);
+    assert.equal(made.code, 0, made.stderr);
+    const status = await kafclaw(["group", "status", "--json"], env);
+    assert.equal(status.code, 0, status.stderr);
+    const parsed = JSON.parse(status.stdout);
+    assert.equal(parsed.security, "open");
+    assert.match(parsed.warning, /^OPEN MODE: records are not signed/);
+    assert.deepEqual(parsed.topic_problems, []);
+    const text = await kafclaw(["group", "status"], env);
+    assert.match(text.stdout, /^WARNING: OPEN MODE/m);
+    await using boss = new Child(kafclawCommand(["group", "join"], env));
+    await boss.until(/in group/);
+    assert.match(boss.stderr, /WARNING: group .* runs in open mode/);
+    assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
+  },
+);

@@ -1,0 +1,136 @@
+/**
+ * Trust on the real broker: a receiver that has not seen a newcomer's certificate (the newcomer
+ * withholds `kc-cert` on its first records) holds its records and takes them once the
+ * certificate arrives; forged, replayed and revoked records are dropped and audited.
+ */
+import assert from "node:assert/strict";
+import { certificateRecord, revocationRecord } from "../../../../core/group/mod.ts";
+import { agentKey, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import { type InboundRecord, KafkaTransport } from "../../../../core/transport/mod.ts";
+import type { Timeline } from "../../../../core/timeline/mod.ts";
+import { testBrokers } from "../../../_support/broker.ts";
+import {
+  agentHome,
+  certify,
+  heartbeatValue,
+  makeGroup,
+  startMember,
+} from "../../../_support/group_member.ts";
+import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const brokers = testBrokers();
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+function transport(id: string): KafkaTransport {
+  return new KafkaTransport({ brokers, clientId: `kafclaw-${id}` });
+}
+
+function audits(timeline: Timeline): string[] {
+  return timeline.events.list({ kind: "GROUP" }).items
+    .map((e) => `${e.metadata.event_type}/${e.metadata.code}/${e.sender}`).reverse();
+}
+
+Deno.test(
+  "a newcomer's records wait for its certificate at a receiver that lacks it, then count",
+  opts,
+  async () => {
+    const group = uniqueName("park").replaceAll("-", "");
+    const owner = transport("owner");
+    const g = await makeGroup(owner, group, { replicationFactor: 1 });
+    await using _owner = g.owner;
+    await using bobHome = await agentHome("bob");
+    const bossSide = transport("boss");
+    const bobSide = transport("bob");
+    const boss = await startMember(bossSide, g, g.owner, g.init.certificate);
+    const certificate = await certify(owner, g, bobHome, { publish: false });
+    const bob = await startMember(bobSide, g, bobHome, certificate, { attachFirst: 0 });
+    try {
+      await waitFor(() => boss.parked >= 2, "bob's join and first heartbeat held at boss", {
+        state: () => boss.parked,
+      });
+      assert.equal(boss.get("bob"), undefined);
+      await owner.produce([
+        await certificateRecord(group, g.ownerKey.privateKey, "bob", certificate),
+      ]);
+      await waitFor(() => boss.get("bob")?.status === "active", "bob on boss's roster");
+      await waitFor(() => boss.parked === 0, "nothing held any more");
+      assert.deepEqual(audits(g.owner.timeline), []);
+    } finally {
+      await bob.leave();
+      await boss.leave();
+      await Promise.all([owner.close(), bossSide.close(), bobSide.close()]);
+    }
+  },
+);
+
+Deno.test(
+  "forged, replayed and revoked records are dropped and audited on the real broker",
+  opts,
+  async () => {
+    const group = uniqueName("forge").replaceAll("-", "");
+    const owner = transport("owner");
+    const g = await makeGroup(owner, group, { replicationFactor: 1 });
+    await using _owner = g.owner;
+    await using aliceHome = await agentHome("alice");
+    await using malloryHome = await agentHome("mallory");
+    const sides = [transport("boss"), transport("alice"), transport("mallory")] as const;
+    const boss = await startMember(sides[0], g, g.owner, g.init.certificate);
+    const alice = await startMember(sides[1], g, aliceHome, await certify(owner, g, aliceHome));
+    const mallory = await startMember(
+      sides[2],
+      g,
+      malloryHome,
+      await certify(owner, g, malloryHome),
+    );
+    // Alice's own heartbeats, as they are on the topic.
+    const seen: InboundRecord[] = [];
+    const topic = topicsFor(group).heartbeats;
+    const watch = await owner.subscribe({
+      kind: "state",
+      topics: [topic],
+      groupId: `kafclaw.${group}.watch`,
+      handler: (r) => {
+        if (r.key === agentKey("alice")) seen.push(r);
+      },
+    });
+    try {
+      await waitFor(() => boss.get("mallory") !== undefined && seen.length > 0, "all joined");
+      const value = heartbeatValue("alice", 99);
+      const forged = { topic, key: agentKey("alice"), value };
+      const original = seen[seen.length - 1]!;
+      await owner.produce([
+        {
+          ...forged,
+          headers: await signRecord(forged, {
+            keyId: "alice",
+            privateKey: malloryHome.key.privateKey,
+          }),
+        },
+        { topic, key: agentKey("alice"), value: original.value, headers: original.headers },
+      ]);
+      await waitFor(() => boss.dropped >= 2, "the forged and the replayed record dropped", {
+        state: () => audits(g.owner.timeline),
+      });
+      assert.deepEqual(audits(g.owner.timeline), [
+        "signature_invalid/bad_signature/alice",
+        "replay_dropped/replay/alice",
+      ]);
+      assert.notEqual(boss.get("alice")?.load.capacity, 99);
+      await owner.produce([
+        await revocationRecord(group, g.ownerKey.privateKey, "mallory", "forged"),
+      ]);
+      await waitFor(() => boss.get("mallory") === undefined, "mallory off the roster");
+      await waitFor(
+        () => audits(g.owner.timeline).includes("signature_invalid/certificate_revoked/mallory"),
+        "mallory's next heartbeat dropped as revoked",
+        { state: () => audits(g.owner.timeline) },
+      );
+    } finally {
+      await watch.close();
+      await mallory.leave();
+      await alice.leave();
+      await boss.leave();
+      await Promise.all([owner.close(), ...sides.map((s) => s.close())]);
+    }
+  },
+);

@@ -1,0 +1,227 @@
+/**
+ * The edges of a membership: open mode, a signed group without a certificate, an agent running
+ * twice, a restart on a cached roster, certificates learned from record headers, the task side's
+ * trust and guard, the signer, and misconfigured topics.
+ */
+import assert from "node:assert/strict";
+import {
+  GroupTopicsError,
+  Membership,
+  memberTopicSpecs,
+  RecordSigner,
+  revocationRecord,
+} from "../../../../core/group/mod.ts";
+import { HEADERS, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import { MemoryTransport } from "../../../../core/transport/mod.ts";
+import {
+  agentHome,
+  certify,
+  heartbeatValue,
+  identityOf,
+  makeGroup,
+  startMember,
+} from "../../../_support/group_member.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+Deno.test("in an open group records go unsigned, members see each other, and nobody is vouched", async () => {
+  const transport = new MemoryTransport();
+  await transport.createTopics(memberTopicSpecs("open1"));
+  await using aliceHome = await agentHome("alice");
+  await using bobHome = await agentHome("bob");
+  const start = (home: typeof aliceHome) =>
+    Membership.start({
+      group: "open1",
+      transport,
+      identity: identityOf(home.agentId, home.key.publicKeyText),
+      security: "open",
+      store: home.timeline,
+    });
+  const alice = await start(aliceHome);
+  const bob = await start(bobHome);
+  try {
+    await waitFor(() => alice.get("bob") !== undefined, "bob at alice");
+    const [first] = transport.broker.topics.get(topicsFor("open1").announce)!.log.flat();
+    assert.deepEqual(first!.headers, {});
+    const parsed = parseRecord(first!);
+    assert.ok(parsed.ok);
+    assert.deepEqual(await alice.trust(first!, parsed.envelope), { ok: true, vouched: false });
+    const handler = () => {};
+    assert.equal(alice.guard(handler), handler);
+    assert.equal(alice.parked, 0);
+  } finally {
+    await bob.leave();
+    await alice.leave();
+  }
+});
+
+Deno.test("a signed membership needs a certificate, and an agent runs once in a group", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "e2");
+  await using _owner = g.owner;
+  await assert.rejects(
+    () =>
+      Membership.start({
+        group: "e2",
+        transport,
+        identity: identityOf("boss", g.owner.key.publicKeyText),
+        security: "signed",
+        signer: { keyId: "boss", privateKey: g.owner.key.privateKey },
+        ownerKey: g.ownerPublic,
+        store: g.owner.timeline,
+      }),
+    /Cannot join a signed group without the owner key and a certificate/,
+  );
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  try {
+    await assert.rejects(
+      () => startMember(transport, g, g.owner, g.init.certificate),
+      /Cannot join group "e2": agent "boss" already runs in it/,
+    );
+  } finally {
+    await boss.leave();
+  }
+});
+
+Deno.test("a restarted agent starts from the certificates it cached, and refuses the revoked ones", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "e3");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  await using bobHome = await agentHome("bob");
+  const alice = await startMember(transport, g, aliceHome, await certify(transport, g, aliceHome));
+  const bobs = await certify(transport, g, bobHome);
+  await transport.produce([await revocationRecord("e3", g.ownerKey.privateKey, "bob", "gone")]);
+  await waitFor(
+    () => aliceHome.timeline.certificates.list().some((c) => c.revoked),
+    "the revocation cached",
+  );
+  await alice.leave();
+  const again = await Membership.start({
+    group: "e3",
+    transport,
+    identity: identityOf("alice", aliceHome.key.publicKeyText),
+    security: "signed",
+    signer: {
+      keyId: "alice",
+      privateKey: aliceHome.key.privateKey,
+      certificate: await certify(transport, g, aliceHome, { publish: false }),
+    },
+    ownerKey: g.ownerPublic,
+    store: aliceHome.timeline,
+    clockSkewMs: 60_000,
+  });
+  try {
+    assert.deepEqual(again.members().map((m) => m.agentId), ["alice"]);
+    const topic = topicsFor("e3").heartbeats;
+    const value = heartbeatValue("bob");
+    const [signed] = await new RecordSigner({
+      keyId: "bob",
+      privateKey: bobHome.key.privateKey,
+      certificate: bobs,
+    }).sign([{ topic, key: "agent:bob", value }]);
+    await transport.produce([signed!]);
+    await waitFor(() => again.dropped === 1, "bob's heartbeat dropped");
+    assert.equal(again.get("bob"), undefined);
+  } finally {
+    await again.leave();
+  }
+});
+
+Deno.test("a certificate sent along with a record is learned from it; the task side's trust vouches by it", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "e4");
+  await using _owner = g.owner;
+  await using bobHome = await agentHome("bob");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  // Bob's certificate never reaches the roster; it travels in his records' headers.
+  const bob = await startMember(
+    transport,
+    g,
+    bobHome,
+    await certify(transport, g, bobHome, { publish: false }),
+  );
+  try {
+    await waitFor(() => boss.get("bob") !== undefined, "bob at boss");
+    assert.equal(boss.parked, 0);
+    const heartbeats = transport.broker.topics.get(topicsFor("e4").heartbeats)!.log.flat();
+    const mine = heartbeats.find((r) => r.key === "agent:bob")!;
+    const parsed = parseRecord(mine);
+    assert.ok(parsed.ok);
+    // Already seen by boss's own feed, so the same bytes are a replay to it now.
+    const again = await boss.trust(mine, parsed.envelope);
+    assert.equal(again.ok, false);
+    // The owner's own agent is vouched; a fresh record of it verifies.
+    const fresh = await signedRecord(boss, transport);
+    const verdict = await boss.trust(fresh.record, fresh.envelope);
+    assert.deepEqual(verdict, { ok: true, vouched: true });
+  } finally {
+    await bob.leave();
+    await boss.leave();
+  }
+});
+
+/** A record `member` signs and sends on the group's audit topic, as the topic holds it. */
+async function signedRecord(member: Membership, transport: MemoryTransport) {
+  const topic = topicsFor(member.group).audit;
+  const value = JSON.stringify({
+    type: "audit",
+    correlation_id: "a-1",
+    sender_id: member.agentId,
+    timestamp: new Date().toISOString(),
+    payload: { event_type: "poison_record", detail: "x", agent_id: member.agentId },
+  });
+  await member.send([{ topic, key: `agent:${member.agentId}`, value }]);
+  const record = transport.broker.topics.get(topic)!.log.flat().at(-1)!;
+  const parsed = parseRecord(record);
+  assert.ok(parsed.ok);
+  return { record, envelope: parsed.envelope };
+}
+
+Deno.test("the signer sends the certificate along when asked, and nothing in an open group", async () => {
+  const g = await makeGroup(new MemoryTransport(), "e5");
+  await using _owner = g.owner;
+  const signer = new RecordSigner({
+    keyId: "boss",
+    privateKey: g.owner.key.privateKey,
+    certificate: g.init.certificate,
+  }, { attachFirst: 0 });
+  const record = { topic: "group.e5.audit", key: "agent:boss", value: "{}" };
+  const [plain] = await signer.sign([record]);
+  assert.equal(plain!.headers?.[HEADERS.cert], undefined);
+  signer.attachNext();
+  const [withCert, after] = await signer.sign([record, record]);
+  assert.equal(withCert!.headers?.[HEADERS.cert], g.init.certificate.cert);
+  assert.equal(after!.headers?.[HEADERS.cert], undefined);
+  assert.deepEqual(await new RecordSigner(undefined).sign([record]), [record]);
+  new RecordSigner(undefined).attachNext(); // nothing to attach: no effect
+});
+
+Deno.test("a topic configured otherwise than the protocol needs stops the agent with the fix", async () => {
+  const transport = new MemoryTransport();
+  await using home = await agentHome("alice");
+  const specs = memberTopicSpecs("e6", { agentId: "alice" });
+  const announce = topicsFor("e6").announce;
+  await transport.createTopics(
+    specs.map((s) =>
+      s.name === announce ? { ...s, config: { ...s.config, "cleanup.policy": "delete" } } : s
+    ),
+  );
+  await assert.rejects(
+    () =>
+      Membership.start({
+        group: "e6",
+        transport,
+        identity: identityOf("alice", home.key.publicKeyText),
+        security: "open",
+        store: home.timeline,
+      }),
+    (e: unknown) => {
+      assert.ok(e instanceof GroupTopicsError);
+      assert.match(
+        e.message,
+        /^Cannot use group "e6": group\.e6\.announce has cleanup\.policy delete, expected compact \(fix: /,
+      );
+      return true;
+    },
+  );
+});

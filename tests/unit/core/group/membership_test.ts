@@ -1,0 +1,241 @@
+/**
+ * Membership over the in-process transport: group init, join and leave, a newcomer reading the
+ * roster from the state topics, heartbeats with load, the roster in SQLite, the topic check.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  GroupTopicsError,
+  IDENTITY_FILES,
+  Membership,
+  readRoster,
+} from "../../../../core/group/mod.ts";
+import { topicsFor, topicSpecs } from "../../../../core/protocol/mod.ts";
+import { MemoryTransport } from "../../../../core/transport/mod.ts";
+import {
+  agentHome,
+  certify,
+  identityOf,
+  makeGroup,
+  startMember,
+} from "../../../_support/group_member.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+Deno.test("group init makes the owner key (0600), every topic, the manifest and the owner's certificate", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "g1");
+  await using _owner = g.owner;
+  const mode = (name: string) => Deno.statSync(join(g.owner.identityDir, name)).mode! & 0o777;
+  assert.equal(mode(IDENTITY_FILES.ownerKey), 0o600);
+  assert.equal(mode(IDENTITY_FILES.agentKey), 0o600);
+  assert.equal(mode(IDENTITY_FILES.certificate), 0o600);
+  assert.equal(Deno.statSync(g.owner.identityDir).mode! & 0o777, 0o700);
+  const specs = topicSpecs("g1", { agents: ["boss"] });
+  assert.deepEqual(await transport.verifyTopics(specs), []);
+  assert.deepEqual([...g.init.created].sort(), specs.map((s) => s.name).sort());
+  assert.equal(g.init.manifest.security_mode, "signed");
+  // A second init on the same home keeps the owner key.
+  await assert.rejects(
+    () => makeGroupAgain(transport, g.owner.identityDir),
+    /owner key: .* exists/,
+  );
+  // The owner's agent starts on its certificate and sees the manifest.
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  try {
+    assert.equal(boss.manifest?.owner_key, g.init.ownerPublicKey);
+    assert.deepEqual(boss.members().map((m) => m.agentId), ["boss"]);
+  } finally {
+    await boss.leave();
+  }
+});
+
+async function makeGroupAgain(transport: MemoryTransport, identityDir: string) {
+  const { initGroup } = await import("../../../../core/group/mod.ts");
+  return await initGroup({
+    group: "g1",
+    agentId: "boss",
+    identityDir,
+    transport,
+    security: "signed",
+    onboardMode: "open",
+    heartbeatIntervalMs: 1000,
+  });
+}
+
+Deno.test("members see each other join and leave; a newcomer has the roster from the state topics", async () => {
+  const transport = new MemoryTransport({ faults: { seed: 3, maxDelayMs: 5, reorder: true } });
+  const g = await makeGroup(transport, "g2");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  await using bobHome = await agentHome("bob");
+  await using carolHome = await agentHome("carol");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  const alice = await startMember(
+    transport,
+    g,
+    aliceHome,
+    await certify(transport, g, aliceHome),
+    { skills: ["translate"] },
+  );
+  const bob = await startMember(transport, g, bobHome, await certify(transport, g, bobHome));
+  try {
+    const ids = (m: Membership) => m.members().map((x) => x.agentId);
+    await waitFor(() => ids(boss).length === 3, "boss to see three members", {
+      state: () => ids(boss),
+    });
+    assert.deepEqual(ids(boss), ["alice", "bob", "boss"]);
+    assert.deepEqual(boss.live("translate").map((m) => m.agentId), ["alice"]);
+    // The roster is in SQLite too.
+    await waitFor(
+      () => g.owner.timeline.members.list().length === 3,
+      "three members in boss's SQLite",
+    );
+    // A newcomer reads the state topics and has the whole roster at once.
+    const carol = await startMember(
+      transport,
+      g,
+      carolHome,
+      await certify(transport, g, carolHome),
+    );
+    try {
+      assert.deepEqual(ids(carol), ["alice", "bob", "boss", "carol"]);
+      await bob.leave();
+      await waitFor(() => !ids(carol).includes("bob"), "bob gone from carol's roster");
+      await waitFor(() => !ids(boss).includes("bob"), "bob gone from boss's roster");
+      assert.equal(g.owner.timeline.members.list().some((m) => m.agentId === "bob"), false);
+      assert.equal(boss.dropped + carol.dropped, 0);
+    } finally {
+      await carol.leave();
+    }
+  } finally {
+    await bob.leave();
+    await alice.leave();
+    await boss.leave();
+  }
+});
+
+Deno.test("heartbeats carry load and expertise to the others' rosters", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "g3");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  const alice = await Membership.start({
+    group: "g3",
+    transport,
+    identity: identityOf("alice", aliceHome.key.publicKeyText, { skills: ["sql"] }),
+    security: "signed",
+    signer: {
+      keyId: "alice",
+      privateKey: aliceHome.key.privateKey,
+      certificate: await certify(transport, g, aliceHome),
+    },
+    ownerKey: g.ownerPublic,
+    store: aliceHome.timeline,
+    load: () => ({ running: 2, capacity: 4 }),
+    expertise: () => ({ sql: 0.75 }),
+  });
+  try {
+    await waitFor(() => boss.get("alice")?.load.capacity === 4, "alice's heartbeat at boss");
+    const seen = boss.get("alice")!;
+    assert.deepEqual(seen.load, { running: 2, capacity: 4 });
+    assert.deepEqual(seen.expertise, { sql: 0.75 });
+    assert.deepEqual(seen.skills, ["sql"]);
+    const stored = g.owner.timeline.members.list().find((m) => m.agentId === "alice")!;
+    assert.deepEqual(stored.load, { running: 2, capacity: 4 });
+    assert.equal(aliceHome.timeline.settings.get("group.alive_at") !== undefined, true);
+  } finally {
+    await alice.leave();
+    await boss.leave();
+  }
+});
+
+Deno.test("a member that falls silent goes stale after 3 of its intervals and is removed after 6", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "g4");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate, { intervalMs: 60_000 });
+  const alice = await startMember(
+    transport,
+    g,
+    aliceHome,
+    await certify(transport, g, aliceHome),
+    { intervalMs: 200 },
+  );
+  try {
+    await waitFor(() => boss.get("alice") !== undefined, "alice at boss");
+    await alice.close(); // silent, without leaving
+    const seen = boss.get("alice")!.lastSeen;
+    assert.deepEqual(boss.sweep(seen + 599), []);
+    assert.deepEqual(boss.sweep(seen + 600), [{ agentId: "alice", kind: "stale" }]);
+    assert.equal(boss.get("alice")?.status, "stale");
+    assert.deepEqual(boss.live().map((m) => m.agentId), ["boss"]);
+    assert.equal(
+      g.owner.timeline.members.list().find((m) => m.agentId === "alice")?.status,
+      "stale",
+    );
+    assert.deepEqual(boss.sweep(seen + 1200), [{ agentId: "alice", kind: "removed" }]);
+    assert.equal(boss.get("alice"), undefined);
+    assert.equal(g.owner.timeline.members.list().some((m) => m.agentId === "alice"), false);
+    // boss itself is judged by its own, longer interval.
+    assert.ok(boss.get("boss"));
+  } finally {
+    await boss.leave();
+  }
+});
+
+Deno.test("an agent refuses to start when a topic of the group is missing, naming it in one line", async () => {
+  const transport = new MemoryTransport();
+  await using home = await agentHome("alice");
+  const topics = topicsFor("g5");
+  await transport.createTopics(
+    topicSpecs("g5", { agents: ["alice"] }).filter((s) => s.name !== topics.heartbeats),
+  );
+  await assert.rejects(
+    () =>
+      Membership.start({
+        group: "g5",
+        transport,
+        identity: identityOf("alice", home.key.publicKeyText),
+        security: "open",
+        store: home.timeline,
+      }),
+    (e: unknown) => {
+      assert.ok(e instanceof GroupTopicsError);
+      assert.equal(
+        e.message,
+        'Cannot use group "g5": 1 topic(s) missing (group.g5.heartbeats); create them with ' +
+          "kafclaw group init g5",
+      );
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    },
+  );
+});
+
+Deno.test("one who is not a member reads the roster from the group's topics", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "g6");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  await using bobHome = await agentHome("bob");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  const alice = await startMember(transport, g, aliceHome, await certify(transport, g, aliceHome));
+  const bob = await startMember(transport, g, bobHome, await certify(transport, g, bobHome));
+  try {
+    await bob.leave();
+    const read = await readRoster(transport, "g6", { ownerKey: g.ownerPublic });
+    assert.deepEqual(read.members.map((m) => [m.agentId, m.status]), [
+      ["alice", "active"],
+      ["boss", "active"],
+    ]);
+    assert.equal(read.manifest?.group_name, "g6");
+    // Read as an open group, nothing is verified, and the same members show.
+    const open = await readRoster(transport, "g6");
+    assert.deepEqual(open.members.map((m) => m.agentId), ["alice", "boss"]);
+  } finally {
+    await alice.leave();
+    await boss.leave();
+  }
+});

@@ -1,0 +1,160 @@
+/**
+ * Onboarding through the shared sponsor group over the in-process transport: an open group
+ * issues a certificate; a gated one only for an answer made with an unused invite.
+ */
+import assert from "node:assert/strict";
+import {
+  inviteProof,
+  Membership,
+  OnboardRejected,
+  requestMembership,
+  startSponsor,
+} from "../../../../core/group/mod.ts";
+import { importPublicKey, topicsFor } from "../../../../core/protocol/mod.ts";
+import type { Subscription } from "../../../../core/transport/mod.ts";
+import { MemoryTransport } from "../../../../core/transport/mod.ts";
+import {
+  agentHome,
+  identityOf,
+  makeGroup,
+  startMember,
+  type TestGroup,
+} from "../../../_support/group_member.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+async function withSponsor(
+  mode: "open" | "gated",
+  test: (
+    g: TestGroup,
+    transport: MemoryTransport,
+    boss: Membership,
+  ) => Promise<void>,
+): Promise<void> {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, `o-${mode}`, { onboardMode: mode });
+  await using _owner = g.owner;
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  let sponsor: Subscription | undefined;
+  try {
+    sponsor = await startSponsor({
+      membership: boss,
+      transport,
+      ownerKey: g.ownerKey.privateKey,
+      onboardMode: mode,
+      invites: g.owner.timeline.invites,
+      events: g.owner.timeline.events,
+    });
+    await test(g, transport, boss);
+  } finally {
+    await sponsor?.close();
+    await boss.leave();
+  }
+}
+
+function rejections(g: TestGroup): string[] {
+  return g.owner.timeline.events.list({ kind: "GROUP" }).items
+    .filter((e) => e.metadata.event_type === "onboard_rejected")
+    .map((e) => e.contentText).reverse();
+}
+
+Deno.test("in an open group a sponsor issues a newcomer a certificate it can join with", async () => {
+  await withSponsor("open", async (g, transport, boss) => {
+    await using bobHome = await agentHome("bob");
+    const ownerKey = await importPublicKey(g.init.ownerPublicKey);
+    const { certificate, manifest } = await requestMembership({
+      transport,
+      group: g.group,
+      agentId: "bob",
+      publicKey: bobHome.key.publicKeyText,
+      ownerKey,
+    });
+    assert.equal(manifest.owner_key, g.init.ownerPublicKey);
+    const bob = await Membership.start({
+      group: g.group,
+      transport,
+      identity: identityOf("bob", bobHome.key.publicKeyText),
+      security: "signed",
+      signer: { keyId: "bob", privateKey: bobHome.key.privateKey, certificate },
+      ownerKey,
+      store: bobHome.timeline,
+    });
+    try {
+      await waitFor(() => boss.get("bob") !== undefined, "bob at boss");
+      assert.equal(boss.dropped, 0);
+      // The certificate went on the roster too.
+      assert.ok(g.owner.timeline.certificates.list().some((c) => c.agentId === "bob"));
+    } finally {
+      await bob.leave();
+    }
+  });
+});
+
+Deno.test("a gated group admits a newcomer with an invite once, and no one with a wrong or used one", async () => {
+  await withSponsor("gated", async (g, transport) => {
+    await using bobHome = await agentHome("bob");
+    await using carolHome = await agentHome("carol");
+    const ownerKey = await importPublicKey(g.init.ownerPublicKey);
+    g.owner.timeline.invites.add({
+      id: "inv-1",
+      group: g.group,
+      secret: "the-right-invite",
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    const ask = (home: typeof bobHome, invite?: string) =>
+      requestMembership({
+        transport,
+        group: g.group,
+        agentId: home.agentId,
+        publicKey: home.key.publicKeyText,
+        ownerKey,
+        timeoutMs: 5000,
+        ...(invite === undefined ? {} : { invite }),
+      });
+    await assert.rejects(() => ask(bobHome), (e) => {
+      assert.ok(e instanceof OnboardRejected);
+      assert.match(e.message, /is gated: ask its owner for an invite/);
+      return true;
+    });
+    await assert.rejects(
+      () => ask(bobHome, "a-wrong-invite"),
+      /The sponsor refused to admit "bob": the answer matches no unused invite/,
+    );
+    const { certificate } = await ask(bobHome, "the-right-invite");
+    assert.ok(certificate.cert.length > 0);
+    assert.equal(g.owner.timeline.invites.list(g.group)[0]?.usedBy, "bob");
+    await assert.rejects(
+      () => ask(carolHome, "the-right-invite"),
+      /The sponsor refused to admit "carol": the answer matches no unused invite/,
+    );
+    assert.deepEqual(rejections(g), [
+      "refused to onboard bob: the answer matches no unused invite",
+      "refused to onboard carol: the answer matches no unused invite",
+    ]);
+  });
+});
+
+Deno.test("an answer to no open challenge is refused", async () => {
+  await withSponsor("gated", async (g, transport) => {
+    const response = await inviteProof("x", {
+      challenge: "never-sent",
+      requesterId: "dave",
+      publicKey: "k",
+      sponsorId: "boss",
+    });
+    await transport.produce([{
+      topic: topicsFor(g.group).onboarding,
+      key: "onboard:dave",
+      value: JSON.stringify({
+        type: "onboard",
+        correlation_id: "onboard-1",
+        sender_id: "dave",
+        timestamp: new Date().toISOString(),
+        payload: { action: "onboard_response", requester_id: "dave", sponsor_id: "boss", response },
+      }),
+    }]);
+    await waitFor(() => rejections(g).length === 1, "dave refused");
+    assert.deepEqual(rejections(g), [
+      "refused to onboard dave: no challenge of this sponsor is open",
+    ]);
+  });
+});
