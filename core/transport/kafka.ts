@@ -17,6 +17,7 @@ import { roundRobinAssigner } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { decodeRecordKey } from "./record_key.ts";
+import { registerCodecs } from "./codecs.ts";
 import type {
   InboundRecord,
   OutboundRecord,
@@ -133,6 +134,8 @@ export class KafkaTransport implements Transport {
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
     this.#log = options.log ?? (() => {});
+    // Batches other clients compressed with snappy, lz4 or zstd are read, not a stalled partition.
+    registerCodecs();
     this.#kafka = kafkaClient(options);
   }
 
