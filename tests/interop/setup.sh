@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the foreign agents of tests/interop runnable, from the registries alone, under
-# .tmp/interop of the checkout: a Python venv with kafka-python, cryptography and jsonschema from
+# .tmp/interop of the checkout: a Python venv with kafka-python (python-snappy to read snappy), cryptography and jsonschema from
 # PyPI, and the Go agent built from the Go module proxy into go-agent-<hash of its source>, so a
 # changed source builds once and an unchanged one never again. Prints the two paths, one a line.
 set -euo pipefail
@@ -10,10 +10,13 @@ out="${KAFCLAW_INTEROP_DIR:-$root/.tmp/interop}"
 mkdir -p "$out"
 
 venv="$out/venv"
-if ! "$venv/bin/python" -c 'import kafka, cryptography, jsonschema, rfc3339_validator' 2>/dev/null; then
-  echo "interop: making $venv (kafka-python, cryptography, jsonschema)" >&2
-  python3 -m venv "$venv"
+# Made again whenever requirements.txt changes (the stamp holds the hash it was made from).
+wanted="$(sha256sum "$here/python/requirements.txt" | cut -c1-16)"
+if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$wanted" ] || [ ! -x "$venv/bin/python" ]; then
+  echo "interop: making $venv (kafka-python, python-snappy, cryptography, jsonschema)" >&2
+  python3 -m venv --clear "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/python/requirements.txt" >&2
+  echo "$wanted" >"$venv/.requirements"
 fi
 
 hash="$(cat "$here/go/go.mod" "$here/go/go.sum" "$here/go/main.go" | sha256sum | cut -c1-16)"

@@ -231,7 +231,7 @@ func requester() {
 	client, err = kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
 		kgo.ConsumerGroup("kafclaw."+*group+"."+*me), kgo.ConsumeTopics(topic("responses")),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.ProducerBatchCompression(kgo.NoCompression()))
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
 	check(err)
 	task := fmt.Sprintf("go-%s-%d", *me, time.Now().UnixMilli())
 	send(topic("requests"), task, "request", task, map[string]any{"task_id": task, "attempt": 1,
@@ -278,8 +278,7 @@ func main() {
 		kgo.Balancers(kgo.RoundRobinBalancer()), kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), // nil: Kafka's murmur2 hash
-		// franz-go compresses with snappy by default; kafkajs (the Deno agents) reads none or gzip.
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		// franz-go's default compression (snappy) is kept: the Deno agents read it.
 		kgo.OnPartitionsAssigned(func(_ context.Context, c *kgo.Client, _ map[string][]int32) {
 			say(map[string]any{"assigned": true})
 		}))
