@@ -2,13 +2,18 @@
  * The gateway's task paths (core/group): tasks in and tasks out, wired to the agent.
  *
  * - In: a {@link TaskIntake} takes records from the group's requests topic (the shared group
- *   `kafclaw.<g>.workers`) and from the agent's inbox (its own group `kafclaw.<g>.<agent_id>`);
- *   each task runs as a turn on session `task:<task_id>` through the agent's door.
+ *   `kafclaw.<g>.workers`) and from the agent's inbox; each task runs as a turn on session
+ *   `task:<task_id>` through the agent's door.
  * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, choosing retries
  *   among the live members of the roster (`Membership.live()`).
- * - Both read the status stream and the responses topic through the agent's consumer group
- *   `kafclaw.<g>.<agent_id>.tasks` (the heartbeats already hold a stream member of the agent's own
- *   group, and a group has one stream member per agent).
+ * - Both read the status stream and the responses topic.
+ *
+ * The agent's own consumer group `kafclaw.<g>.<agent_id>` already holds the membership's
+ * heartbeats stream, so the task side reads through groups of its own beside it:
+ * `kafclaw.<g>.<agent_id>.inbox` (work) and `kafclaw.<g>.<agent_id>.tasks` (stream). With the inbox
+ * in the agent's own group, as PROTOCOL.md names it, the rebalance it caused left the heartbeats
+ * consumer without its partitions now and then on the real broker: the roster emptied itself
+ * (three of six runs of tests/integration/core/gateway; none since the groups are apart).
  *
  * {@link TaskSide.stop} pauses intake, gives running attempts up (declined, so their requesters
  * send them on at once), and closes the subscriptions within the given time.
@@ -119,7 +124,7 @@ export class TaskSide {
       });
       for (
         const [topic, groupId] of [
-          [agentInbox(group, agentId), own],
+          [agentInbox(group, agentId), `${own}.inbox`],
           [topics.requests, workersConsumerGroup(group)],
         ] as const
       ) {

@@ -2,10 +2,19 @@
  * `kafclaw gateway` processes on the real broker, each with its own KAFCLAW_HOME and its own fake
  * LLM, configured by the environment alone: they form a group, a task submitted from outside is
  * answered by exactly one of them, and SIGTERM makes one leave within the bound (the roster of the
- * others shows it gone at once).
+ * others shows it gone at once). In a signed group the newcomers get their certificates from the
+ * owner's gateway, which sponsors them, and a task signed by an admitted agent is answered once.
  */
 import assert from "node:assert/strict";
-import { type Envelope, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import { join } from "node:path";
+import { RecordSigner } from "../../../../core/group/mod.ts";
+import {
+  type Envelope,
+  exportPublicKey,
+  generateKeyPair,
+  parseRecord,
+  topicsFor,
+} from "../../../../core/protocol/mod.ts";
 import { KafkaTransport } from "../../../../core/transport/mod.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { testBrokers } from "../../../_support/broker.ts";
@@ -26,7 +35,9 @@ function envOf(group: string, id: string, home: string, llm: FakeOpenAI, more = 
     KAFCLAW_GROUP_KAFKA_BROKERS: brokers.join(","),
     KAFCLAW_GROUP_AGENT_ID: id,
     KAFCLAW_GROUP_PARTITIONS: "3",
-    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
+    // The running agent's roster counts for 3 intervals after its last heartbeat: room enough
+    // for a machine busy starting three agents.
+    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "3000",
     KAFCLAW_MODEL: "openai/gpt-test",
     OPENAI_BASE_URL: llm.url,
     OPENAI_API_KEY: "sk-test",
@@ -59,11 +70,43 @@ async function gateway(group: string, id: string, more: Record<string, string> =
   };
 }
 
-/** The roster as `kafclaw group members --json` prints it from a home. */
+/** Reads the responses and statuses of `group` from the beginning, in the test process. */
+async function taskReader(group: string) {
+  const topics = topicsFor(group);
+  const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+  const seen: Envelope[] = [];
+  const reader = await transport.subscribe({
+    kind: "stream",
+    topics: [topics.responses, topics.tasksStatus],
+    groupId: uniqueName("reader"),
+    fromBeginning: true,
+    handler: (record) => {
+      const parsed = parseRecord(record);
+      if (parsed.ok) seen.push(parsed.envelope);
+    },
+  });
+  return {
+    transport,
+    seen,
+    responses: () => seen.filter((e) => e.type === "response"),
+    claims: () => seen.filter((e) => e.type === "task_status" && e.payload.status === "claimed"),
+    async [Symbol.asyncDispose]() {
+      await reader.close();
+      await transport.close();
+    },
+  };
+}
+
+/** The roster as `kafclaw group members --json` prints it from the running gateway of a home. */
 async function rosterOf(env: Record<string, string>): Promise<string[]> {
   const out = await kafclaw(["group", "members", "--json"], env);
   assert.equal(out.code, 0, out.stderr);
-  const parsed = JSON.parse(out.stdout) as { members: { agent_id: string; status: string }[] };
+  const parsed = JSON.parse(out.stdout) as {
+    source: string;
+    members: { agent_id: string; status: string }[];
+  };
+  // Only the running gateway's own view counts here (not a read of the topics beside it).
+  if (parsed.source !== "agent") return [`source:${parsed.source}`];
   return parsed.members.map((m) => `${m.agent_id}:${m.status}`);
 }
 
@@ -87,26 +130,17 @@ Deno.test(
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     // A task from outside the group, as a foreign agent writes it (arbiter "none").
-    const topics = topicsFor(group);
-    const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
-    const seen: Envelope[] = [];
-    try {
-      const reader = await transport.subscribe({
-        kind: "stream",
-        topics: [topics.responses, topics.tasksStatus],
-        groupId: uniqueName("reader"),
-        fromBeginning: true,
-        handler: (record) => {
-          const parsed = parseRecord(record);
-          if (parsed.ok) seen.push(parsed.envelope);
-        },
-      });
-      await transport.produce([
-        requestRecord(topics.requests, { id: "task-one", content: "Say hello", from: "sh-agent" }),
+    {
+      await using reader = await taskReader(group);
+      await reader.transport.produce([
+        requestRecord(topicsFor(group).requests, {
+          id: "task-one",
+          content: "Say hello",
+          from: "sh-agent",
+        }),
       ]);
-      const responses = () => seen.filter((e) => e.type === "response");
-      await waitFor(() => responses().length > 0, "the response", { timeoutMs: 60_000 });
-      const [response] = responses();
+      await waitFor(() => reader.responses().length > 0, "the response", { timeoutMs: 60_000 });
+      const [response] = reader.responses();
       assert.equal(response!.correlation_id, "task-one");
       const responder = response!.sender_id;
       assert.ok(["ann", "ben", "cy"].includes(responder), responder);
@@ -120,14 +154,10 @@ Deno.test(
         g.llm.chatRequests().some((r) => JSON.stringify(r.body).includes("Say hello"))
       );
       assert.deepEqual(asked.map((g) => g.id), [responder]);
-      const claims = seen.filter((e) => e.type === "task_status" && e.payload.status === "claimed");
-      assert.deepEqual(claims.map((e) => e.sender_id), [responder]);
+      assert.deepEqual(reader.claims().map((e) => e.sender_id), [responder]);
       // Later reads bring no second answer.
       await new Promise((r) => setTimeout(r, 1_000));
-      assert.equal(responses().length, 1);
-      await reader.close();
-    } finally {
-      await transport.close();
+      assert.equal(reader.responses().length, 1);
     }
     // SIGTERM: ben leaves within the bound, exits 0, and the others' roster shows him gone.
     const started = Date.now();
@@ -143,5 +173,75 @@ Deno.test(
     );
     assert.equal(await ann.child!.stop("SIGINT"), 0, ann.child!.stderr);
     assert.equal(await cy.child!.stop("SIGTERM"), 0, cy.child!.stderr);
+  },
+);
+
+Deno.test(
+  "in a signed group, newcomers' gateways get certificates from the owner's gateway, and a signed task is answered by exactly one",
+  opts,
+  async () => {
+    const group = uniqueName("gws").replaceAll("-", "");
+    await using boss = await gateway(group, "boss");
+    const made = await kafclaw(["group", "init", "--json"], boss.env);
+    assert.equal(made.code, 0, made.stderr);
+    const ownerKey = JSON.parse(made.stdout).owner_public_key as string;
+    const pinned = { KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey };
+    await using alice = await gateway(group, "alice", pinned);
+    await using bob = await gateway(group, "bob", pinned);
+    await boss.start();
+    assert.match(boss.child!.stdout, /"sponsoring":true/);
+    await alice.start();
+    await bob.start();
+    // Each newcomer asked the sponsor for its certificate and kept it, 0600.
+    for (const home of [alice.home, bob.home]) {
+      const cert = await Deno.stat(join(home, "identity", "agent.cert.json"));
+      assert.equal(cert.mode! & 0o777, 0o600);
+    }
+    let last: string[] = [];
+    await waitFor(
+      async () =>
+        (last = await rosterOf(boss.env)).join() === "alice:active,bob:active,boss:active",
+      "boss's gateway to see alice and bob",
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        state: () => ({
+          last,
+          boss: boss.child!.stdout,
+          alice: alice.child!.stdout,
+          bob: bob.child!.stdout,
+        }),
+      },
+    );
+    // A requester the owner admitted signs its task; the gateways check it against the roster.
+    const keys = await generateKeyPair();
+    const admitted = await kafclaw(
+      ["group", "admit", "tester", "--public-key", await exportPublicKey(keys.publicKey), "--json"],
+      boss.env,
+    );
+    assert.equal(admitted.code, 0, admitted.stderr);
+    const certificate = JSON.parse(admitted.stdout).certificate;
+    const signer = new RecordSigner({ keyId: "tester", privateKey: keys.privateKey, certificate });
+    await using reader = await taskReader(group);
+    const request = requestRecord(topicsFor(group).requests, {
+      id: "task-signed",
+      content: "Sign here",
+      from: "tester",
+    });
+    await reader.transport.produce(await signer.sign([request]));
+    await waitFor(() => reader.responses().length > 0, "the response", { timeoutMs: 60_000 });
+    const [response] = reader.responses();
+    const responder = response!.sender_id;
+    assert.equal(response!.correlation_id, "task-signed");
+    assert.equal(
+      (response!.payload as { content: string }).content,
+      `answered by ${responder}`,
+    );
+    assert.deepEqual(reader.claims().map((e) => e.sender_id), [responder]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(reader.responses().length, 1);
+    for (const g of [alice, bob, boss]) {
+      assert.equal(await g.child!.stop("SIGTERM"), 0, g.child!.stderr);
+    }
   },
 );
