@@ -51,7 +51,7 @@ export function gatewayCommand(ctx: CliContext): Command {
           });
         } catch (error) {
           const name = (error as Error).name;
-          if (name === "GatewaySetupError") throw new UsageError((error as Error).message);
+          if (name === "GroupSetupError") throw new UsageError((error as Error).message);
           if (GROUP_ERRORS.has(name)) throw new CliError((error as Error).message);
           throw error;
         }

@@ -11,7 +11,14 @@
  */
 import { type AgentRuntime, jobRunner } from "../agent/mod.ts";
 import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
-import { LEAVE_TIMEOUT_MS, type Membership, memberTopicSpecs } from "../group/mod.ts";
+import {
+  GroupSetupError,
+  joinGroup,
+  LEAVE_TIMEOUT_MS,
+  memberId,
+  type Membership,
+  memberTopicSpecs,
+} from "../group/mod.ts";
 import {
   type Deliver,
   DeliveryWorker,
@@ -26,7 +33,6 @@ import {
   type Transport,
 } from "../transport/mod.ts";
 import { bounded } from "./_bounded.ts";
-import { GatewaySetupError, joinGroup, memberId } from "./member.ts";
 import { TaskSide } from "./tasks.ts";
 
 /** What the gateway needs besides config. */
@@ -96,7 +102,7 @@ export class Gateway {
   /** Starts everything; on a failure, what started is stopped again and the error thrown. */
   static async start(config: ResolvedConfig, options: GatewayOptions): Promise<Gateway> {
     const decided = resolveMode(config, options.mode);
-    if (!decided.ok) throw new GatewaySetupError(decided.error);
+    if (!decided.ok) throw new GroupSetupError(decided.error);
     const { mode } = decided;
     const kafka = mode === "group" || mode === "full" ||
       (mode === "headless" && config.group.enabled);

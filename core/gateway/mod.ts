@@ -12,13 +12,4 @@
  * @module
  */
 export { Gateway, type GatewayOptions, STOP_TIMEOUT_MS } from "./gateway.ts";
-export {
-  GatewaySetupError,
-  type Joined,
-  joinGroup,
-  type JoinOptions,
-  memberId,
-  memberIdentity,
-  memberTopicOptions,
-} from "./member.ts";
 export { TaskSide, type TaskSideOptions } from "./tasks.ts";

@@ -74,6 +74,16 @@ export {
   randomToken,
 } from "./invites.ts";
 export { LEAVE_TIMEOUT_MS, Membership, type MembershipOptions } from "./membership.ts";
+export {
+  GroupSetupError,
+  type Joined,
+  joinGroup,
+  type JoinOptions,
+  memberId,
+  memberIdentity,
+  memberTopicOptions,
+  pinnedOwnerKey,
+} from "./member_config.ts";
 export { type MembershipRequest, OnboardRejected, requestMembership } from "./newcomer.ts";
 export {
   type Admission,

@@ -1,5 +1,5 @@
 /**
- * The gateway's place in its group, from config alone: the agent's key and certificate (asked of
+ * An agent's place in its group, from config alone (for `kafclaw gateway` and `group join`): the agent's key and certificate (asked of
  * a sponsor when a signed group's newcomer has none yet), the owner's pinned public key, the
  * {@link Membership} (announce, heartbeats, roster, verification) and, in the home that holds the
  * owner key, a sponsor of newcomers.
@@ -7,16 +7,11 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../config/mod.ts";
-import {
-  agentKey,
-  type Load,
-  Membership,
-  ownerKey,
-  readCertificate,
-  requestMembership,
-  startSponsor,
-  writeCertificate,
-} from "../group/mod.ts";
+import { agentKey, ownerKey, readCertificate, writeCertificate } from "./identity_files.ts";
+import { Membership } from "./membership.ts";
+import { requestMembership } from "./newcomer.ts";
+import type { Load } from "./presence.ts";
+import { startSponsor } from "./sponsor.ts";
 import {
   type AgentIdentity,
   type CertificateBundle,
@@ -28,9 +23,9 @@ import {
 import type { Timeline } from "../timeline/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
 
-/** The gateway cannot start as configured; the message says what to set. */
-export class GatewaySetupError extends Error {
-  override name = "GatewaySetupError";
+/** The agent cannot join as configured; the message says what to set. */
+export class GroupSetupError extends Error {
+  override name = "GroupSetupError";
 }
 
 /** The identity this agent announces to its group. */
@@ -69,12 +64,12 @@ export function memberTopicOptions(config: ResolvedConfig): TopicSpecOptions {
 export function memberId(config: ResolvedConfig, fallback?: string): string {
   const id = config.group.agentId ?? fallback;
   if (id === undefined) {
-    throw new GatewaySetupError(
+    throw new GroupSetupError(
       "this agent has no id in the group: set group.agentId (KAFCLAW_GROUP_AGENT_ID)",
     );
   }
   if (!isAgentId(id)) {
-    throw new GatewaySetupError(
+    throw new GroupSetupError(
       `group.agentId "${id}" is not valid: a-z, 0-9, _ and - (starting with a letter or digit), ` +
         "at most 64, and not owner, workers or sponsors",
     );
@@ -83,10 +78,10 @@ export function memberId(config: ResolvedConfig, fallback?: string): string {
 }
 
 /** The owner's public key pinned in config, required in a signed group. */
-async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey> {
+export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey> {
   const text = config.group.ownerPublicKey;
   if (text === undefined) {
-    throw new GatewaySetupError(
+    throw new GroupSetupError(
       "group.ownerPublicKey is not set: a signed group's members pin its owner's public key " +
         "(KAFCLAW_GROUP_OWNER_PUBLIC_KEY, printed by kafclaw group init)",
     );
@@ -94,7 +89,7 @@ async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey> {
   try {
     return await importPublicKey(text);
   } catch {
-    throw new GatewaySetupError(
+    throw new GroupSetupError(
       `group.ownerPublicKey "${text}" is not a public key (32 bytes of base64url)`,
     );
   }
