@@ -8,107 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RecordSigner } from "../../../../core/group/mod.ts";
-import {
-  type Envelope,
-  exportPublicKey,
-  generateKeyPair,
-  parseRecord,
-  topicsFor,
-} from "../../../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
-import { type FakeOpenAI, startFakeOpenAI } from "../../../fakes/openai_server.ts";
-import { testBrokers } from "../../../_support/broker.ts";
-import { Child } from "../../../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { exportPublicKey, generateKeyPair, topicsFor } from "../../../../core/protocol/mod.ts";
+import { kafclaw } from "../../../_support/cli.ts";
+import { gateway, rosterOf, taskReader } from "../../../_support/gateway_group.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
-const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** The environment of agent `id` of `group`: nothing but variables. */
-function envOf(group: string, id: string, home: string, llm: FakeOpenAI, more = {}) {
-  return {
-    KAFCLAW_HOME: home,
-    KAFCLAW_GROUP_ENABLED: "true",
-    KAFCLAW_GROUP_NAME: group,
-    KAFCLAW_GROUP_KAFKA_BROKERS: brokers.join(","),
-    KAFCLAW_GROUP_AGENT_ID: id,
-    KAFCLAW_GROUP_PARTITIONS: "3",
-    // The running agent's roster counts for 3 intervals after its last heartbeat: room enough
-    // for a machine busy starting three agents.
-    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "3000",
-    KAFCLAW_MODEL: "openai/gpt-test",
-    OPENAI_BASE_URL: llm.url,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    NO_COLOR: "1",
-    ...more,
-  };
-}
-
-/** One gateway process with its home and fake LLM; disposing kills it and removes both. */
-async function gateway(group: string, id: string, more: Record<string, string> = {}) {
-  const home = await tempHome();
-  const llm = await startFakeOpenAI({ fallback: { text: `answered by ${id}` } });
-  const env = envOf(group, id, home.path, llm, more);
-  return {
-    id,
-    env,
-    llm,
-    home: home.path,
-    child: undefined as Child | undefined,
-    start() {
-      this.child = new Child(kafclawCommand(["gateway", "--json"], env));
-      return this.child.until(/"event":"started"/);
-    },
-    async [Symbol.asyncDispose]() {
-      await this.child?.[Symbol.asyncDispose]();
-      await llm.close();
-      await home[Symbol.asyncDispose]();
-    },
-  };
-}
-
-/** Reads the responses and statuses of `group` from the beginning, in the test process. */
-async function taskReader(group: string) {
-  const topics = topicsFor(group);
-  const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
-  const seen: Envelope[] = [];
-  const reader = await transport.subscribe({
-    kind: "stream",
-    topics: [topics.responses, topics.tasksStatus],
-    groupId: uniqueName("reader"),
-    fromBeginning: true,
-    handler: (record) => {
-      const parsed = parseRecord(record);
-      if (parsed.ok) seen.push(parsed.envelope);
-    },
-  });
-  return {
-    transport,
-    seen,
-    responses: () => seen.filter((e) => e.type === "response"),
-    claims: () => seen.filter((e) => e.type === "task_status" && e.payload.status === "claimed"),
-    async [Symbol.asyncDispose]() {
-      await reader.close();
-      await transport.close();
-    },
-  };
-}
-
-/** The roster as `kafclaw group members --json` prints it from the running gateway of a home. */
-async function rosterOf(env: Record<string, string>): Promise<string[]> {
-  const out = await kafclaw(["group", "members", "--json"], env);
-  assert.equal(out.code, 0, out.stderr);
-  const parsed = JSON.parse(out.stdout) as {
-    source: string;
-    members: { agent_id: string; status: string }[];
-  };
-  // Only the running gateway's own view counts here (not a read of the topics beside it).
-  if (parsed.source !== "agent") return [`source:${parsed.source}`];
-  return parsed.members.map((m) => `${m.agent_id}:${m.status}`);
-}
 
 Deno.test(
   "gateway processes form a group by env alone; a task is answered by exactly one, and SIGTERM leaves within the bound",
