@@ -225,7 +225,8 @@ export class TaskIntake {
       // The response is a side effect too: only the holder of the grant sends it.
       const refused = await grant.check(new AbortController().signal);
       if (refused !== undefined) {
-        if (this.#stopping !== undefined) {
+        // A revoked attempt belongs to another worker now: declining it would only add noise.
+        if (this.#stopping !== undefined && grant.state !== "revoked") {
           await this.#status(place, request, { status: "declined", summary: this.#stopping });
         }
         return;
