@@ -12,15 +12,16 @@ import {
   type ResolvedConfig,
   setConfigValue,
 } from "../core/config/mod.ts";
-import { agentKey, type KeyPair, ownerKey, readCertificate } from "../core/group/mod.ts";
 import {
-  type AgentIdentity,
-  type CertificateBundle,
-  importPublicKey,
-  isAgentId,
-  PROTOCOL_VERSION,
-  type TopicSpecOptions,
-} from "../core/protocol/mod.ts";
+  agentKey,
+  type KeyPair,
+  memberIdentity,
+  memberTopicOptions,
+  ownerKey,
+  pinnedOwnerKey as pinnedKey,
+  readCertificate,
+} from "../core/group/mod.ts";
+import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
 import type { Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
@@ -73,19 +74,10 @@ export function identityDir(config: ResolvedConfig): string {
 
 /** The owner's public key pinned in config (group.ownerPublicKey), required in a signed group. */
 export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey> {
-  const text = config.group.ownerPublicKey;
-  if (text === undefined) {
-    throw new UsageError(
-      "group.ownerPublicKey is not set: a signed group's members pin its owner's public key " +
-        "(KAFCLAW_GROUP_OWNER_PUBLIC_KEY, printed by kafclaw group init)",
-    );
-  }
   try {
-    return await importPublicKey(text);
-  } catch {
-    throw new UsageError(
-      `group.ownerPublicKey "${text}" is not a public key (32 bytes of base64url)`,
-    );
+    return await pinnedKey(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }
 
@@ -113,28 +105,8 @@ export async function agentCredentials(
   }
 }
 
-/** The identity this agent announces. */
-export function identityFor(
-  config: ResolvedConfig,
-  agentId: string,
-  publicKey: string,
-): AgentIdentity {
-  return {
-    agent_id: agentId,
-    agent_name: agentId,
-    soul_summary: "",
-    capabilities: [],
-    skills: [],
-    channels: ["cli"],
-    model: config.model.name,
-    joined_at: new Date().toISOString(),
-    status: "active",
-    zones: ["public"],
-    public_key: publicKey,
-    heartbeat_interval_ms: config.group.heartbeatIntervalMs,
-    protocol: PROTOCOL_VERSION,
-  };
-}
+/** The identity this agent announces (core/group `memberIdentity`). */
+export const identityFor = memberIdentity;
 
 /** Writes config values (config.json, 0600). */
 export async function remember(
@@ -147,10 +119,4 @@ export async function remember(
 }
 
 /** How this group's topics are made: config's partitions and replication factor. */
-export function topicOptions(config: ResolvedConfig): TopicSpecOptions {
-  const { partitions, replicationFactor } = config.group;
-  return {
-    workPartitions: partitions,
-    ...(replicationFactor === undefined ? {} : { replicationFactor }),
-  };
-}
+export const topicOptions = memberTopicOptions;

@@ -6,17 +6,10 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
-import { LEAVE_TIMEOUT_MS, Membership, ownerKey, startSponsor } from "../core/group/mod.ts";
+import { joinGroup, LEAVE_TIMEOUT_MS, type Membership } from "../core/group/mod.ts";
 import type { Subscription, Transport } from "../core/transport/mod.ts";
-import { CliError } from "./_errors.ts";
+import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
-import {
-  agentCredentials,
-  identityDir,
-  identityFor,
-  pinnedOwnerKey,
-  topicOptions,
-} from "./_group.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -29,8 +22,6 @@ export async function runMember(
   options: { readonly json: boolean },
 ): Promise<void> {
   const group = config.group.name;
-  const signed = config.group.security === "signed";
-  const { key, certificate } = await agentCredentials(config);
   const { Timeline } = await import("../core/timeline/mod.ts");
   using timeline = Timeline.open(paths(config).timeline);
   const stop = Promise.withResolvers<string>();
@@ -40,44 +31,23 @@ export async function runMember(
   let sponsor: Subscription | undefined;
   try {
     try {
-      membership = await Membership.start({
-        group,
+      ({ membership, sponsor } = await joinGroup(config, {
+        agentId,
         transport,
-        identity: identityFor(config, agentId, key.publicKeyText),
-        security: config.group.security,
-        ...(signed
-          ? {
-            signer: {
-              keyId: agentId,
-              privateKey: key.privateKey,
-              ...(certificate === undefined ? {} : { certificate }),
-            },
-            ownerKey: await pinnedOwnerKey(config),
-          }
-          : {}),
-        store: timeline,
-        clockSkewMs: config.group.clockSkewMs,
-        topics: topicOptions(config),
-      });
+        timeline,
+        load: () => ({ running: 0, capacity: 0 }),
+      }));
     } catch (error) {
-      throw new CliError((error as Error).message);
+      const message = (error as Error).message;
+      throw (error as Error).name === "GroupSetupError"
+        ? new UsageError(message)
+        : new CliError(message);
     }
-    if (!signed) {
+    if (membership.security === "open") {
       ctx.io.err(
         `kafclaw: WARNING: group "${group}" runs in open mode: records are not signed, and anyone ` +
           "who can write to its topics can speak as any agent",
       );
-    }
-    const owner = await ownerKey(identityDir(config));
-    if (owner !== undefined) {
-      sponsor = await startSponsor({
-        membership,
-        transport,
-        ownerKey: owner.privateKey,
-        onboardMode: membership.manifest?.onboard_mode ?? config.group.onboardMode,
-        invites: timeline.invites,
-        events: timeline.events,
-      });
     }
     const count = membership.members().length;
     ctx.io.out(

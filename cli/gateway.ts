@@ -1,11 +1,103 @@
-import { Command } from "commander";
-import { notBuiltYet } from "./_errors.ts";
+/**
+ * `kafclaw gateway`: the agent as a long-lived process (core/gateway) until SIGINT or SIGTERM,
+ * then a stop within a bounded time that leaves the group. Configured by config.json and the
+ * environment alone (KAFCLAW_GROUP_ENABLED, KAFCLAW_GROUP_NAME, KAFCLAW_GROUP_KAFKA_BROKERS,
+ * KAFCLAW_GROUP_AGENT_ID, KAFCLAW_GROUP_SECURITY, KAFCLAW_GROUP_OWNER_PUBLIC_KEY, ...).
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/mod.ts";
+import { runLine } from "./cron.ts";
+import { cliRuntime } from "./_runtime.ts";
+import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
-/** `kafclaw gateway`: run the agent with its channels, HTTP API and dashboard. */
-export function gatewayCommand(_ctx: CliContext): Command {
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** Errors of core that a user fixes in config or in the group, not bugs: one line, exit 1. */
+const GROUP_ERRORS = new Set([
+  "GroupTopicsError",
+  "KafkaSettingsError",
+  "OnboardRejected",
+  "TopicConfigError",
+]);
+
+/** `kafclaw gateway`: run the agent until stopped. */
+export function gatewayCommand(ctx: CliContext): Command {
   return new Command("gateway")
-    .description("run the agent with its channels, HTTP API and dashboard (not in this build yet)")
-    .option("--mode <mode>", "standalone, group, full or headless")
-    .action(() => notBuiltYet("gateway", "arrives with the gateway step"));
+    .description(
+      "run the agent as a long-lived process: group membership and tasks, the scheduler, " +
+        "the delivery worker; Ctrl-C or SIGTERM stops it, leaving the group",
+    )
+    .option("--mode <mode>", `${MODES.join(", ")} (default: decided from config)`, mode)
+    .option("--json", "print what happens as JSON lines")
+    .action(async (opts: { mode?: Mode; json?: boolean }) => {
+      const config = await loadConfig({ env: ctx.env() });
+      await checkConfigTrust(config.file);
+      const { Gateway } = await import("../core/gateway/mod.ts");
+      const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
+      const stop = Promise.withResolvers<string>();
+      const listeners = STOP_SIGNALS.map((s) => [s, () => stop.resolve(s)] as const);
+      for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
+      try {
+        let gateway;
+        try {
+          gateway = await Gateway.start(config, {
+            ...(opts.mode === undefined ? {} : { mode: opts.mode }),
+            createRuntime: (c) => cliRuntime(ctx, c),
+            say,
+            onRun: (report) => ctx.io.out(runLine(report)),
+          });
+        } catch (error) {
+          const name = (error as Error).name;
+          if (name === "GroupSetupError") throw new UsageError((error as Error).message);
+          if (GROUP_ERRORS.has(name)) throw new CliError((error as Error).message);
+          throw error;
+        }
+        const { agentId, group } = gateway;
+        const members = gateway.membership.members().length;
+        if (gateway.membership.security === "open" && gateway.kafka) {
+          say(
+            `WARNING: group "${group}" runs in open mode: records are not signed, and anyone ` +
+              "who can write to its topics can speak as any agent",
+          );
+        }
+        ctx.io.out(
+          opts.json
+            ? JSON.stringify({
+              event: "started",
+              mode: gateway.mode,
+              group,
+              agent_id: agentId,
+              kafka: gateway.kafka,
+              members,
+              sponsoring: gateway.sponsoring,
+            })
+            : `gateway running (${gateway.mode}) as "${agentId}" in group "${group}" ` +
+              `${gateway.kafka ? "over Kafka" : "in this process"}, ${members} member(s)` +
+              `${gateway.sponsoring ? ", sponsoring newcomers" : ""}; Ctrl-C stops`,
+        );
+        const signal = await stop.promise;
+        const started = Date.now();
+        const late = await gateway.stop();
+        const ms = Date.now() - started;
+        ctx.io.out(
+          opts.json
+            ? JSON.stringify({ event: "stopped", signal, ms, late, group, agent_id: agentId })
+            : `gateway stopped (${signal}, ${ms} ms)${
+              late.length ? `; did not end in time: ${late.join(", ")}` : ""
+            }; left group "${group}"`,
+        );
+      } finally {
+        for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+      }
+    });
+}
+
+function mode(value: string): Mode {
+  if (!(MODES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`one of ${MODES.join(", ")}`);
+  }
+  return value as Mode;
 }

@@ -105,6 +105,12 @@ export class Grant implements SideEffectFence {
     return `Not done: task ${this.key} lost its grant (${this.#why}); the run stops`;
   }
 
+  /** Gives the grant up (the worker is stopping): the run stops, and no side effect may follow. */
+  abandon(why: string): void {
+    if (this.#state === "revoked" || this.#state === "lost") return;
+    this.#end("lost", why);
+  }
+
   /** Stops renewing (the run ended). */
   close(): void {
     clearInterval(this.#timer);

@@ -22,7 +22,11 @@
  * announce, heartbeats, the roster (roster.ts) in memory and SQLite, and in a signed group the
  * verification of every record ({@link GroupTrust}, trust.ts), which fills the task intake's
  * {@link Trust}. `Membership.live()` lists the live members with their skills, load and
- * expertise, from which {@link LiveWorkers} is to be fed.
+ * expertise: the gateway (core/gateway) hands it to the requester as its {@link LiveWorkers}.
+ * {@link joinGroup} (member_config.ts) joins as config says, for `kafclaw gateway` and
+ * `kafclaw group join` alike: the agent's key and certificate (asked of a sponsor when a signed
+ * group's newcomer has none), the pinned owner key, the membership, and a sponsor in the home that
+ * holds the owner key.
  *
  * @module
  */
@@ -74,6 +78,16 @@ export {
   randomToken,
 } from "./invites.ts";
 export { LEAVE_TIMEOUT_MS, Membership, type MembershipOptions } from "./membership.ts";
+export {
+  GroupSetupError,
+  type Joined,
+  joinGroup,
+  type JoinOptions,
+  memberId,
+  memberIdentity,
+  memberTopicOptions,
+  pinnedOwnerKey,
+} from "./member_config.ts";
 export { type MembershipRequest, OnboardRejected, requestMembership } from "./newcomer.ts";
 export {
   type Admission,

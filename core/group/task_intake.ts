@@ -85,6 +85,7 @@ export class TaskIntake {
   readonly #grants = new Map<string, Grant>();
   readonly #seen = new Set<string>();
   readonly #active = new Map<string, ActiveTask>();
+  #stopping: string | undefined;
 
   constructor(deps: TaskIntakeDeps) {
     this.#deps = deps;
@@ -94,6 +95,16 @@ export class TaskIntake {
   /** The attempts running now, as `<task_id>#<attempt>`. */
   running(): string[] {
     return [...this.#grants.keys()];
+  }
+
+  /**
+   * Stops every run: each gives its grant up, ends before any further side effect, sends no
+   * answer, and `declined` tells its requester to send the task to another worker at once.
+   * A task handed over after this is declined at once.
+   */
+  stop(): void {
+    this.#stopping = `${this.#deps.agentId} is stopping`;
+    for (const grant of this.#grants.values()) grant.abandon(this.#stopping);
   }
 
   /** The task a turn of session `task:<task_id>` works on, while it runs: a sub-task's parent. */
@@ -124,6 +135,12 @@ export class TaskIntake {
     const key = `${task.task_id}#${task.attempt}`;
     if (this.#seen.has(key)) return;
     this.#remember(key);
+    const stopping = this.#stopping;
+    if (stopping !== undefined) {
+      return {
+        work: () => this.#status(place, envelope, { status: "declined", summary: stopping }),
+      };
+    }
     return { work: () => this.#run(envelope, place, trusted.vouched) };
   };
 
@@ -207,7 +224,13 @@ export class TaskIntake {
       const { answer, taint } = await this.#turn(request, place, vouched, grant);
       // The response is a side effect too: only the holder of the grant sends it.
       const refused = await grant.check(new AbortController().signal);
-      if (refused !== undefined) return;
+      if (refused !== undefined) {
+        // A revoked attempt belongs to another worker now: declining it would only add noise.
+        if (this.#stopping !== undefined && grant.state !== "revoked") {
+          await this.#status(place, request, { status: "declined", summary: this.#stopping });
+        }
+        return;
+      }
       await this.#status(place, request, {
         status: answer.status === "completed" ? "completed" : "failed",
       });

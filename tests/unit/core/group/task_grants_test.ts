@@ -160,3 +160,33 @@ Deno.test("a skill task reaching an agent that offers no skills is declined with
   assert.deepEqual(sent.map((s) => s.status), ["declined"]);
   assert.equal(entered.length, 0);
 });
+
+Deno.test("a stopping worker gives its grants up: the running task and any later one are declined", async () => {
+  const { intake, sent, entered, answer, turn } = rig();
+  const run = start(intake);
+  await waitFor(() => entered.length === 1, "the turn");
+  await intake.handleStatus(word("assigned"));
+  intake.stop();
+  intake.stop(); // a second stop changes nothing: the grant is already given up
+  answer.resolve(turn("finished after the stop"));
+  await run;
+  assert.deepEqual(sent.map((s) => `${s.type}:${s.status}`), [
+    "task_status:claimed",
+    "task_status:declined",
+  ], "no answer from a worker that gave its grant up");
+  sent.length = 0;
+  await start(intake, request("t2"));
+  assert.deepEqual(sent.map((s) => s.status), ["declined"]);
+  assert.equal(entered.length, 1, "the later task runs no turn");
+});
+
+Deno.test("a stop after the grant was revoked leaves the run as revoked", async () => {
+  const { intake, sent, entered, answer, turn } = rig();
+  const run = start(intake);
+  await waitFor(() => entered.length === 1, "the turn");
+  await intake.handle(word("revoked", "r", "w", INBOX));
+  intake.stop();
+  answer.resolve(turn("too late"));
+  await run;
+  assert.deepEqual(sent.map((s) => s.status), ["claimed"], "revoked: nothing more is sent");
+});

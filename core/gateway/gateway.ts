@@ -1,0 +1,244 @@
+/**
+ * The long-running agent: {@link Gateway.start} starts, in order, the agent runtime, the
+ * transport (Kafka when the mode is group or full, or headless with group.enabled; else the
+ * in-process transport, under the same protocol code), the membership of the group (with a
+ * sponsor where the home holds the owner key), the task paths (tasks.ts), the scheduler (when
+ * scheduler.enabled) and the delivery worker. {@link Gateway.stop} stops them in the reverse
+ * order within a bounded time: the scheduler's running jobs get part of it, running tasks are
+ * given up (declined, so their requesters send them on), and the agent sends its signed `leave`.
+ *
+ * @module
+ */
+import { type AgentRuntime, jobRunner } from "../agent/mod.ts";
+import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
+import {
+  GroupSetupError,
+  joinGroup,
+  LEAVE_TIMEOUT_MS,
+  memberId,
+  type Membership,
+  memberTopicSpecs,
+} from "../group/mod.ts";
+import {
+  type Deliver,
+  DeliveryWorker,
+  type JobRunReport,
+  Scheduler,
+  syncConfigJobs,
+} from "../scheduler/mod.ts";
+import {
+  kafkaOptionsFromConfig,
+  KafkaTransport,
+  MemoryTransport,
+  type Transport,
+} from "../transport/mod.ts";
+import { bounded } from "./_bounded.ts";
+import { TaskSide } from "./tasks.ts";
+
+/** What the gateway needs besides config. */
+export interface GatewayOptions {
+  /** The mode asked for (`--mode`); default: decided from config. */
+  readonly mode?: Mode;
+  /** Builds the agent (core/agent `createAgentRuntime`, with the caller's approvals and warnings). */
+  readonly createRuntime: (config: ResolvedConfig) => Promise<AgentRuntime>;
+  /**
+   * The transport to use instead of the one the mode chooses (several gateways in one process
+   * share an in-process broker); the gateway does not close it.
+   */
+  readonly transport?: Transport;
+  /** Sends an answer whose delivery failed to its channel; default: no channel runs here. */
+  readonly deliver?: Deliver;
+  /** Lines about what the gateway does (stderr in the CLI). */
+  readonly say?: (line: string) => void;
+  /** Each scheduled run. */
+  readonly onRun?: (report: JobRunReport) => void;
+  /** Tasks run at once from each work subscription (default 4). */
+  readonly concurrency?: number;
+  /** Silence after which a lease of a task this agent sent lapses (default the requester's). */
+  readonly leaseMs?: number;
+}
+
+/** How long {@link Gateway.stop} may take by default. */
+export const STOP_TIMEOUT_MS = 10_000;
+
+type Step = readonly [name: string, stop: (ms: number) => Promise<unknown>];
+
+/** A running gateway; see the module documentation. */
+export class Gateway {
+  readonly mode: Mode;
+  readonly agentId: string;
+  readonly group: string;
+  /** Whether the group runs over Kafka (else in this process). */
+  readonly kafka: boolean;
+  readonly runtime: AgentRuntime;
+  readonly membership: Membership;
+  readonly tasks: TaskSide;
+  readonly sponsoring: boolean;
+  readonly #steps: Step[];
+  #stopped: Promise<string[]> | undefined;
+
+  private constructor(fields: {
+    mode: Mode;
+    agentId: string;
+    group: string;
+    kafka: boolean;
+    runtime: AgentRuntime;
+    membership: Membership;
+    tasks: TaskSide;
+    sponsoring: boolean;
+    steps: Step[];
+  }) {
+    this.mode = fields.mode;
+    this.agentId = fields.agentId;
+    this.group = fields.group;
+    this.kafka = fields.kafka;
+    this.runtime = fields.runtime;
+    this.membership = fields.membership;
+    this.tasks = fields.tasks;
+    this.sponsoring = fields.sponsoring;
+    this.#steps = fields.steps;
+  }
+
+  /** Starts everything; on a failure, what started is stopped again and the error thrown. */
+  static async start(config: ResolvedConfig, options: GatewayOptions): Promise<Gateway> {
+    const decided = resolveMode(config, options.mode);
+    if (!decided.ok) throw new GroupSetupError(decided.error);
+    const { mode } = decided;
+    const kafka = mode === "group" || mode === "full" ||
+      (mode === "headless" && config.group.enabled);
+    const agentId = memberId(config, kafka ? undefined : "local");
+    const group = config.group.name;
+    const steps: Step[] = [];
+    const unwind = () => stopAll(steps, STOP_TIMEOUT_MS);
+    try {
+      const runtime = await options.createRuntime(config);
+      steps.push(["agent", () => runtime.close()]);
+      const transport = options.transport ?? await ownTransport(config, kafka, agentId);
+      if (options.transport === undefined) steps.push(["transport", () => transport.close()]);
+      // Heartbeats tell the load of the task side, which starts after the membership.
+      const started: { tasks?: TaskSide } = {};
+      const concurrency = options.concurrency ?? 4;
+      const { membership, sponsor } = await joinGroup(config, {
+        agentId,
+        transport,
+        timeline: runtime.timeline,
+        ...(kafka ? {} : { security: "open" as const }),
+        load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
+      });
+      steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
+      if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
+      const tasks = await TaskSide.start({
+        group,
+        agentId,
+        transport,
+        runtime,
+        trust: membership.trust,
+        send: (records) => membership.send(records),
+        workers: { live: () => membership.live() },
+        heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+        leaseMs: options.leaseMs,
+        concurrency,
+        audit: (event) =>
+          runtime.timeline.events.record({
+            kind: "GROUP",
+            sender: agentId,
+            contentText: `task ${event.taskId}: ${event.detail}`,
+            metadata: { event_type: event.event, task_id: event.taskId },
+          }),
+      });
+      started.tasks = tasks;
+      steps.push(["tasks", (ms) => tasks.stop(ms)]);
+      const scheduling = startScheduler(config, runtime, options);
+      if (scheduling !== undefined) steps.push(scheduling);
+      const delivery = new DeliveryWorker({
+        store: runtime.timeline,
+        deliver: options.deliver ?? noChannel,
+        warn: (m) => options.say?.(m),
+      });
+      delivery.start();
+      steps.push(["delivery", () => delivery.stop()]);
+      return new Gateway({
+        mode,
+        agentId,
+        group,
+        kafka,
+        runtime,
+        membership,
+        tasks,
+        sponsoring: sponsor !== undefined,
+        steps,
+      });
+    } catch (error) {
+      await unwind();
+      throw error;
+    }
+  }
+
+  /**
+   * Stops in the reverse order of the start, within `timeoutMs` in all; resolves with the steps
+   * that did not end in time (empty when all did). Stopping twice waits for the first stop.
+   */
+  stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
+    return this.#stopped ??= stopAll(this.#steps, timeoutMs);
+  }
+}
+
+/** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */
+async function stopAll(steps: Step[], timeoutMs: number): Promise<string[]> {
+  const until = Date.now() + timeoutMs;
+  const late: string[] = [];
+  for (const [name, stop] of steps.splice(0).reverse()) {
+    // A step always gets a moment, so a late one still sends its last records.
+    const left = Math.max(until - Date.now(), 250);
+    if (!await bounded(stop(left), left)) late.push(name);
+  }
+  return late;
+}
+
+/** The mode's transport: Kafka, or a broker in this process holding the group's topics. */
+async function ownTransport(
+  config: ResolvedConfig,
+  kafka: boolean,
+  agentId: string,
+): Promise<Transport> {
+  if (kafka) {
+    return new KafkaTransport(
+      await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
+    );
+  }
+  const transport = new MemoryTransport();
+  await transport.createTopics(memberTopicSpecs(config.group.name, { agentId }));
+  return transport;
+}
+
+/** The scheduler over the agent, as `cron serve` runs it, when scheduler.enabled. */
+function startScheduler(
+  config: ResolvedConfig,
+  runtime: AgentRuntime,
+  options: GatewayOptions,
+): Step | undefined {
+  const settings = config.scheduler;
+  if (!settings.enabled) return undefined;
+  const zone = settings.timezone;
+  syncConfigJobs(runtime.timeline.jobs, settings.jobs, {
+    now: new Date(),
+    ...(zone === undefined ? {} : { timezone: zone }),
+  });
+  const scheduler = new Scheduler({
+    store: runtime.timeline,
+    runner: jobRunner(runtime.door),
+    pollMs: settings.tickIntervalMs,
+    maxConcurrent: settings.maxConcurrentLlm,
+    catchUp: settings.catchUp,
+    ...(zone === undefined ? {} : { timezone: zone }),
+    ...(options.onRun === undefined ? {} : { onRun: options.onRun }),
+    warn: (m) => options.say?.(m),
+  });
+  scheduler.start();
+  // Running jobs get half of what is left; their times stay due when they are cancelled.
+  return ["scheduler", (ms) => scheduler.stop({ graceMs: ms / 2 })];
+}
+
+/** No channel runs in this gateway yet: a due delivery fails, and is tried again later. */
+const noChannel: Deliver = (task) =>
+  Promise.reject(new Error(`channel ${task.channel} does not run in this gateway`));

@@ -1,0 +1,15 @@
+/**
+ * The gateway: one agent as a long-lived process (`kafclaw gateway`). {@link Gateway.start}
+ * composes what core already has: the agent runtime (core/agent), a transport (core/transport:
+ * Kafka in a group, in-process standalone), the membership and the task paths of the group
+ * (core/group, wired in tasks.ts: tasks arrive as turns on sessions `task:<task_id>` through the
+ * door; the agent's `delegate_task` and `group_members` tools reach the group), the scheduler and
+ * the delivery worker (core/scheduler). {@link Gateway.stop} takes them down in the reverse order
+ * within a bounded time, leaving the group with a signed `leave`.
+ *
+ * Channels and the HTTP API join it in later steps.
+ *
+ * @module
+ */
+export { Gateway, type GatewayOptions, STOP_TIMEOUT_MS } from "./gateway.ts";
+export { TaskSide, type TaskSideOptions } from "./tasks.ts";

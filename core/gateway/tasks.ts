@@ -1,0 +1,161 @@
+/**
+ * The gateway's task paths (core/group): tasks in and tasks out, wired to the agent.
+ *
+ * - In: a {@link TaskIntake} takes records from the group's requests topic (the shared group
+ *   `kafclaw.<g>.workers`) and from the agent's inbox; each task runs as a turn on session
+ *   `task:<task_id>` through the agent's door.
+ * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, choosing retries
+ *   among the live members of the roster (`Membership.live()`).
+ * - Both read the status stream and the responses topic.
+ *
+ * The agent's own consumer group `kafclaw.<g>.<agent_id>` already holds the membership's
+ * heartbeats stream, so the task side reads through groups of its own beside it:
+ * `kafclaw.<g>.<agent_id>.inbox` (work) and `kafclaw.<g>.<agent_id>.tasks` (stream). With the inbox
+ * in the agent's own group, as PROTOCOL.md names it, the rebalance it caused left the heartbeats
+ * consumer without its partitions now and then on the real broker: the roster emptied itself
+ * (three of six runs of tests/integration/core/gateway; none since the groups are apart).
+ *
+ * {@link TaskSide.stop} pauses intake, gives running attempts up (declined, so their requesters
+ * send them on at once), and closes the subscriptions within the given time.
+ *
+ * @module
+ */
+import type { AgentRuntime } from "../agent/mod.ts";
+import {
+  GroupDelegation,
+  type LiveWorkers,
+  Requester,
+  type RequesterAudit,
+  TaskIntake,
+  type Trust,
+} from "../group/mod.ts";
+import {
+  agentConsumerGroup,
+  agentInbox,
+  deadLetterTopicFor,
+  topicsFor,
+  workersConsumerGroup,
+} from "../protocol/mod.ts";
+import { delegateTaskTool, groupMembersTool } from "../tools/mod.ts";
+import type { OutboundRecord, Subscription, Transport } from "../transport/mod.ts";
+import { bounded } from "./_bounded.ts";
+
+/** What the task side is built from. */
+export interface TaskSideOptions {
+  readonly group: string;
+  readonly agentId: string;
+  readonly transport: Transport;
+  readonly runtime: AgentRuntime;
+  /** Checks senders (the membership's trust). */
+  readonly trust: Trust;
+  /** Sends records (signed in a signed group). */
+  readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
+  readonly workers: LiveWorkers;
+  readonly heartbeatIntervalMs: number;
+  /** Silence after which a lease lapses; default the requester's. */
+  readonly leaseMs?: number | undefined;
+  /** Tasks run at once from each work subscription. */
+  readonly concurrency: number;
+  readonly audit: (event: RequesterAudit) => void;
+}
+
+/** The running task paths of one agent. */
+export class TaskSide {
+  readonly intake: TaskIntake;
+  readonly requester: Requester;
+  readonly #subscriptions: Subscription[] = [];
+  readonly #concurrency: number;
+
+  private constructor(intake: TaskIntake, requester: Requester, concurrency: number) {
+    this.intake = intake;
+    this.requester = requester;
+    this.#concurrency = concurrency;
+  }
+
+  /** Starts reading tasks, statuses and responses, and gives the agent its group tools. */
+  static async start(options: TaskSideOptions): Promise<TaskSide> {
+    const { group, agentId, transport, runtime, send } = options;
+    const interval = options.heartbeatIntervalMs;
+    const requester = new Requester({
+      agentId,
+      group,
+      send,
+      store: runtime.timeline.groupTasks,
+      workers: options.workers,
+      heartbeatIntervalMs: interval,
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+      audit: options.audit,
+    });
+    const intake = new TaskIntake({
+      agentId,
+      door: runtime.door,
+      trust: options.trust,
+      send,
+      heartbeatIntervalMs: interval,
+      ownRequest: (request) => requester.ownRequest(request),
+    });
+    const delegation = new GroupDelegation({
+      agentId,
+      group,
+      requester,
+      workers: options.workers,
+      taskOf: (session) => intake.taskOf(session),
+    });
+    runtime.tools.register(delegateTaskTool(delegation), groupMembersTool(delegation));
+    const side = new TaskSide(intake, requester, options.concurrency);
+    const topics = topicsFor(group);
+    const own = agentConsumerGroup(group, agentId);
+    const subscribe = async (o: Parameters<Transport["subscribe"]>[0]) => {
+      side.#subscriptions.push(await transport.subscribe(o));
+    };
+    try {
+      await subscribe({
+        kind: "stream",
+        topics: [topics.tasksStatus, topics.responses],
+        groupId: `${own}.tasks`,
+        handler: async (record) => {
+          if (record.topic === topics.responses) return requester.handleResponse(record);
+          const [mine, grant] = await Promise.all([
+            requester.handleStatus(record),
+            intake.handleStatus(record),
+          ]);
+          return mine ?? grant;
+        },
+      });
+      for (
+        const [topic, groupId] of [
+          [agentInbox(group, agentId), `${own}.inbox`],
+          [topics.requests, workersConsumerGroup(group)],
+        ] as const
+      ) {
+        await subscribe({
+          kind: "work",
+          topics: [topic],
+          groupId,
+          deadLetterTopic: deadLetterTopicFor(topic),
+          handler: intake.handle,
+          concurrency: options.concurrency,
+        });
+      }
+    } catch (error) {
+      await side.stop(5_000);
+      throw error;
+    }
+    requester.start();
+    return side;
+  }
+
+  /** Tasks running now and how many may run at once, for heartbeats. */
+  load(): { running: number; capacity: number } {
+    return { running: this.intake.running().length, capacity: this.#concurrency };
+  }
+
+  /** Stops within `timeoutMs`; see the module documentation. */
+  async stop(timeoutMs: number): Promise<void> {
+    for (const subscription of this.#subscriptions) subscription.pause();
+    this.requester.close();
+    this.intake.stop();
+    const closing = Promise.allSettled(this.#subscriptions.splice(0).map((s) => s.close()));
+    await bounded(closing, timeoutMs);
+  }
+}

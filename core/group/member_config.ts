@@ -1,0 +1,174 @@
+/**
+ * An agent's place in its group, from config alone (for `kafclaw gateway` and `group join`): the agent's key and certificate (asked of
+ * a sponsor when a signed group's newcomer has none yet), the owner's pinned public key, the
+ * {@link Membership} (announce, heartbeats, roster, verification) and, in the home that holds the
+ * owner key, a sponsor of newcomers.
+ *
+ * @module
+ */
+import { paths, type ResolvedConfig } from "../config/mod.ts";
+import { agentKey, ownerKey, readCertificate, writeCertificate } from "./identity_files.ts";
+import { Membership } from "./membership.ts";
+import { requestMembership } from "./newcomer.ts";
+import type { Load } from "./presence.ts";
+import { startSponsor } from "./sponsor.ts";
+import {
+  type AgentIdentity,
+  type CertificateBundle,
+  importPublicKey,
+  isAgentId,
+  PROTOCOL_VERSION,
+  type TopicSpecOptions,
+} from "../protocol/mod.ts";
+import type { Timeline } from "../timeline/mod.ts";
+import type { Subscription, Transport } from "../transport/mod.ts";
+
+/** The agent cannot join as configured; the message says what to set. */
+export class GroupSetupError extends Error {
+  override name = "GroupSetupError";
+}
+
+/** The identity this agent announces to its group. */
+export function memberIdentity(
+  config: ResolvedConfig,
+  agentId: string,
+  publicKey: string,
+): AgentIdentity {
+  return {
+    agent_id: agentId,
+    agent_name: agentId,
+    soul_summary: "",
+    capabilities: [],
+    skills: [],
+    channels: ["cli"],
+    model: config.model.name,
+    joined_at: new Date().toISOString(),
+    status: "active",
+    zones: ["public"],
+    public_key: publicKey,
+    heartbeat_interval_ms: config.group.heartbeatIntervalMs,
+    protocol: PROTOCOL_VERSION,
+  };
+}
+
+/** How the group's topics are made: config's partitions and replication factor. */
+export function memberTopicOptions(config: ResolvedConfig): TopicSpecOptions {
+  const { partitions, replicationFactor } = config.group;
+  return {
+    workPartitions: partitions,
+    ...(replicationFactor === undefined ? {} : { replicationFactor }),
+  };
+}
+
+/** This agent's id in the group (group.agentId), checked; `fallback` when none is set. */
+export function memberId(config: ResolvedConfig, fallback?: string): string {
+  const id = config.group.agentId ?? fallback;
+  if (id === undefined) {
+    throw new GroupSetupError(
+      "this agent has no id in the group: set group.agentId (KAFCLAW_GROUP_AGENT_ID)",
+    );
+  }
+  if (!isAgentId(id)) {
+    throw new GroupSetupError(
+      `group.agentId "${id}" is not valid: a-z, 0-9, _ and - (starting with a letter or digit), ` +
+        "at most 64, and not owner, workers or sponsors",
+    );
+  }
+  return id;
+}
+
+/** The owner's public key pinned in config, required in a signed group. */
+export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey> {
+  const text = config.group.ownerPublicKey;
+  if (text === undefined) {
+    throw new GroupSetupError(
+      "group.ownerPublicKey is not set: a signed group's members pin its owner's public key " +
+        "(KAFCLAW_GROUP_OWNER_PUBLIC_KEY, printed by kafclaw group init)",
+    );
+  }
+  try {
+    return await importPublicKey(text);
+  } catch {
+    throw new GroupSetupError(
+      `group.ownerPublicKey "${text}" is not a public key (32 bytes of base64url)`,
+    );
+  }
+}
+
+/** What {@link joinGroup} needs besides config. */
+export interface JoinOptions {
+  readonly agentId: string;
+  readonly transport: Transport;
+  readonly timeline: Timeline;
+  /** The agent's load now, for heartbeats. */
+  readonly load: () => Load;
+  /** Default group.security; a group in this process alone runs open (no one to sign for). */
+  readonly security?: "signed" | "open";
+}
+
+/** A running membership, and the sponsor subscription when this home holds the owner key. */
+export interface Joined {
+  readonly membership: Membership;
+  readonly sponsor: Subscription | undefined;
+}
+
+/**
+ * Joins the group as config says: in a signed group with the agent's certificate (asked of a
+ * sponsor first when there is none in the identity folder, and kept there, 0600), in an open
+ * one unsigned. Starts sponsoring newcomers when this home holds the owner key.
+ */
+export async function joinGroup(config: ResolvedConfig, options: JoinOptions): Promise<Joined> {
+  const { agentId, transport, timeline } = options;
+  const group = config.group.name;
+  const identityDir = paths(config).identity;
+  const security = options.security ?? config.group.security;
+  const signed = security === "signed";
+  const key = await agentKey(identityDir);
+  let signing: Pick<Parameters<typeof Membership.start>[0], "signer" | "ownerKey"> = {};
+  if (signed) {
+    const pinned = await pinnedOwnerKey(config);
+    let certificate: CertificateBundle | undefined = await readCertificate(identityDir);
+    if (certificate === undefined) {
+      const got = await requestMembership({
+        transport,
+        group,
+        agentId,
+        publicKey: key.publicKeyText,
+        ownerKey: pinned,
+      });
+      certificate = got.certificate;
+      await writeCertificate(identityDir, certificate);
+    }
+    signing = {
+      signer: { keyId: agentId, privateKey: key.privateKey, certificate },
+      ownerKey: pinned,
+    };
+  }
+  const membership = await Membership.start({
+    group,
+    transport,
+    identity: memberIdentity(config, agentId, key.publicKeyText),
+    security,
+    ...signing,
+    store: timeline,
+    clockSkewMs: config.group.clockSkewMs,
+    topics: memberTopicOptions(config),
+    load: options.load,
+  });
+  const owner = await ownerKey(identityDir);
+  if (owner === undefined) return { membership, sponsor: undefined };
+  try {
+    const sponsor = await startSponsor({
+      membership,
+      transport,
+      ownerKey: owner.privateKey,
+      onboardMode: membership.manifest?.onboard_mode ?? config.group.onboardMode,
+      invites: timeline.invites,
+      events: timeline.events,
+    });
+    return { membership, sponsor };
+  } catch (error) {
+    await membership.close();
+    throw error;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * `kafclaw gateway` processes for tests on the real broker: each in its own KAFCLAW_HOME against
+ * its own fake LLM, configured by the environment alone; a reader of a group's statuses and
+ * responses in the test process; the roster as a running gateway's home shows it.
+ */
+import assert from "node:assert/strict";
+import { type Envelope, parseRecord, topicsFor } from "../../core/protocol/mod.ts";
+import { KafkaTransport } from "../../core/transport/mod.ts";
+import { type FakeOpenAI, type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
+import { testBrokers } from "./broker.ts";
+import { Child } from "./child.ts";
+import { kafclaw, kafclawCommand, tempHome } from "./cli.ts";
+import { uniqueName } from "./wait.ts";
+
+const brokers = testBrokers();
+
+/** The environment of agent `id` of `group`: nothing but variables. */
+export function envOf(group: string, id: string, home: string, llm: FakeOpenAI, more = {}) {
+  return {
+    KAFCLAW_HOME: home,
+    KAFCLAW_GROUP_ENABLED: "true",
+    KAFCLAW_GROUP_NAME: group,
+    KAFCLAW_GROUP_KAFKA_BROKERS: brokers.join(","),
+    KAFCLAW_GROUP_AGENT_ID: id,
+    KAFCLAW_GROUP_PARTITIONS: "3",
+    // The running agent's roster counts for 3 intervals after its last heartbeat: room enough
+    // for a machine busy starting three agents.
+    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "3000",
+    KAFCLAW_MODEL: "openai/gpt-test",
+    OPENAI_BASE_URL: llm.url,
+    OPENAI_API_KEY: "sk-test",
+    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    NO_COLOR: "1",
+    ...more,
+  };
+}
+
+/**
+ * One gateway process with its home and fake LLM (`chat` first, then `answered by <id>`); start it
+ * with `start()`; disposing kills it and removes both.
+ */
+export async function gateway(
+  group: string,
+  id: string,
+  more: Record<string, string> = {},
+  chat: FakeTurnSource[] = [],
+) {
+  const home = await tempHome();
+  const llm = await startFakeOpenAI({ chat, fallback: { text: `answered by ${id}` } });
+  const env = envOf(group, id, home.path, llm, more);
+  return {
+    id,
+    env,
+    llm,
+    home: home.path,
+    child: undefined as Child | undefined,
+    start() {
+      this.child = new Child(kafclawCommand(["gateway", "--json"], env));
+      return this.child.until(/"event":"started"/);
+    },
+    async [Symbol.asyncDispose]() {
+      await this.child?.[Symbol.asyncDispose]();
+      await llm.close();
+      await home[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Reads the responses and statuses of `group` from the beginning, in the test process. */
+export async function taskReader(group: string) {
+  const topics = topicsFor(group);
+  const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+  const seen: Envelope[] = [];
+  const reader = await transport.subscribe({
+    kind: "stream",
+    topics: [topics.responses, topics.tasksStatus],
+    groupId: uniqueName("reader"),
+    fromBeginning: true,
+    handler: (record) => {
+      const parsed = parseRecord(record);
+      if (parsed.ok) seen.push(parsed.envelope);
+    },
+  });
+  return {
+    transport,
+    seen,
+    responses: () => seen.filter((e) => e.type === "response"),
+    claims: () => seen.filter((e) => e.type === "task_status" && e.payload.status === "claimed"),
+    async [Symbol.asyncDispose]() {
+      await reader.close();
+      await transport.close();
+    },
+  };
+}
+
+/** The roster as `kafclaw group members --json` prints it from the running gateway of a home. */
+export async function rosterOf(env: Record<string, string>): Promise<string[]> {
+  const out = await kafclaw(["group", "members", "--json"], env);
+  assert.equal(out.code, 0, out.stderr);
+  const parsed = JSON.parse(out.stdout) as {
+    source: string;
+    members: { agent_id: string; status: string }[];
+  };
+  // Only the running gateway's own view counts here (not a read of the topics beside it).
+  if (parsed.source !== "agent") return [`source:${parsed.source}`];
+  return parsed.members.map((m) => `${m.agent_id}:${m.status}`);
+}

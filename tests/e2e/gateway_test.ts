@@ -1,0 +1,59 @@
+/**
+ * `kafclaw gateway` as a user runs it, without a broker: standalone (a group of one inside the
+ * process) it starts, and stops on SIGTERM or SIGINT with exit 0; a group without an agent id is
+ * refused with the setting named. Groups of gateway processes on the real broker are in
+ * tests/integration/core/gateway.
+ */
+import assert from "node:assert/strict";
+import { startFakeOpenAI } from "../fakes/openai_server.ts";
+import { Child } from "../_support/child.ts";
+import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`a standalone gateway starts, and stops on ${signal} with exit 0`, opts, async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
+    const env = {
+      KAFCLAW_HOME: home.path,
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_API_KEY: "sk-test",
+      KAFCLAW_MODEL: "openai/gpt-test",
+      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    };
+    await using gateway = new Child(kafclawCommand(["gateway", "--json"], env));
+    await gateway.until(/"event":"started"/);
+    const started = JSON.parse(gateway.stdout.split("\n")[0]!);
+    assert.deepEqual(started, {
+      event: "started",
+      mode: "standalone",
+      group: "kafclaw",
+      agent_id: "local",
+      kafka: false,
+      members: 1,
+      sponsoring: false,
+    });
+    assert.equal(await gateway.stop(signal), 0, gateway.stderr);
+    const stopped = JSON.parse(gateway.stdout.trim().split("\n").at(-1)!);
+    assert.equal(stopped.event, "stopped");
+    assert.equal(stopped.signal, signal);
+    assert.deepEqual(stopped.late, []);
+    assert.ok(stopped.ms < 10_000, `stopping took ${stopped.ms} ms`);
+  });
+}
+
+Deno.test("a gateway in a group without an agent id is refused, naming the setting", async () => {
+  await using home = await tempHome();
+  const r = await kafclaw(["gateway"], {
+    KAFCLAW_HOME: home.path,
+    KAFCLAW_GROUP_ENABLED: "true",
+    KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.equal(
+    r.stderr.trim(),
+    "kafclaw: this agent has no id in the group: set group.agentId (KAFCLAW_GROUP_AGENT_ID)",
+  );
+});

@@ -1,0 +1,158 @@
+/**
+ * The gateway's composition on the in-process transport: standalone (a group of one in this
+ * process), and several gateways sharing one in-process broker as a group, each with its own
+ * home, its own fake LLM and its configuration from env alone. The same group over the real broker,
+ * as processes, is in tests/integration/core/gateway.
+ */
+import assert from "node:assert/strict";
+import { createAgentRuntime } from "../../../../core/agent/mod.ts";
+import { resolveConfig } from "../../../../core/config/mod.ts";
+import { Gateway, type GatewayOptions } from "../../../../core/gateway/mod.ts";
+import { memberTopicSpecs } from "../../../../core/group/mod.ts";
+import { topicsFor } from "../../../../core/protocol/mod.ts";
+import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
+import { type FakeTurn, startFakeOpenAI } from "../../../fakes/openai_server.ts";
+import { taskPayload } from "../../../_support/task_group.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+/** A gateway in a new home against its own fake LLM; configured by `env` alone. */
+async function gatewayOf(
+  env: Record<string, string>,
+  options: { answer?: FakeTurn; more?: Partial<GatewayOptions> } = {},
+) {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
+  const llm = await startFakeOpenAI({ fallback: options.answer ?? { text: "done" } });
+  const config = resolveConfig({
+    home,
+    env: {
+      KAFCLAW_MODEL: "openai/gpt-test",
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_API_KEY: "sk-test",
+      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+      ...env,
+    },
+  });
+  const gateway = await Gateway.start(config, {
+    createRuntime: (c) => createAgentRuntime(c, {}),
+    ...options.more,
+  });
+  return {
+    gateway,
+    llm,
+    async [Symbol.asyncDispose]() {
+      await gateway.stop();
+      await llm.close();
+      await Deno.remove(home, { recursive: true });
+    },
+  };
+}
+
+Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
+  await using one = await gatewayOf({});
+  const { gateway } = one;
+  assert.equal(gateway.mode, "standalone");
+  assert.equal(gateway.kafka, false);
+  assert.equal(gateway.agentId, "local");
+  assert.deepEqual(gateway.membership.members().map((m) => m.agentId), ["local"]);
+  const tools = gateway.runtime.tools.definitions().map((d) => d.name);
+  assert.ok(tools.includes("delegate_task") && tools.includes("group_members"), String(tools));
+  const started = Date.now();
+  assert.deepEqual(await gateway.stop(), []);
+  assert.ok(Date.now() - started < 2_000, `stopping took ${Date.now() - started} ms`);
+});
+
+/** Three gateways of group `group` sharing one in-process broker, configured by env. */
+async function threeGateways(group: string, answers: Record<string, FakeTurn> = {}) {
+  const broker = new MemoryBroker();
+  const setUp = new MemoryTransport({ broker });
+  await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
+  const env = (id: string) => ({
+    KAFCLAW_GROUP_ENABLED: "true",
+    KAFCLAW_GROUP_NAME: group,
+    // Not dialled: the gateways share the in-process broker given below.
+    KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
+    KAFCLAW_GROUP_AGENT_ID: id,
+    KAFCLAW_GROUP_SECURITY: "open",
+    KAFCLAW_GROUP_PARTITIONS: "3",
+    // Long enough that a grant is never lost to silence while a gateway stops (two intervals).
+    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "5000",
+  });
+  const transport = new MemoryTransport({ broker });
+  // A lease that never lapses in a test: only a decline moves a task to another worker.
+  const more = { transport, leaseMs: 600_000 };
+  const [a, b, c] = [
+    await gatewayOf(env("ann"), { more, answer: answers.ann ?? { text: "answered by ann" } }),
+    await gatewayOf(env("ben"), { more, answer: answers.ben ?? { text: "answered by ben" } }),
+    await gatewayOf(env("cy"), { more, answer: answers.cy ?? { text: "answered by cy" } }),
+  ];
+  await waitFor(
+    () => a!.gateway.membership.live().length === 3,
+    "ann to see three live members",
+  );
+  return { a: a!, b: b!, c: c! };
+}
+
+/** Sends a task from `from`'s requester to the group's requests topic; its final answer. */
+async function submit(from: Gateway, group: string, content: string) {
+  const taskId = crypto.randomUUID();
+  await from.tasks.requester.send(
+    {
+      type: "request",
+      payload: taskPayload(from.agentId, { task_id: taskId, content }),
+      taint: "untrusted",
+    },
+    { topic: topicsFor(group).requests },
+  );
+  return await from.tasks.requester.answer(taskId)!;
+}
+
+Deno.test("a task sent into a group of gateways is answered once, by another gateway's turn", async () => {
+  const group = "gwtask";
+  const { a, b, c } = await threeGateways(group);
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const answer = await submit(a.gateway, group, "What is 2+2?");
+  assert.equal(answer.status, "completed");
+  assert.notEqual(answer.responderId, "ann");
+  assert.equal(answer.content, `answered by ${answer.responderId}`);
+  // The task was a turn of the worker's session task:<id>, with the request in its prompt.
+  const worker = answer.responderId === "ben" ? b : c;
+  const asked = worker.llm.chatRequests().map((r) => JSON.stringify(r.body));
+  assert.equal(asked.filter((body) => body.includes("What is 2+2?")).length, 1);
+});
+
+Deno.test("a gateway stopped mid-task declines it, and another gateway answers it", async () => {
+  const group = "gwstop";
+  const slow = { text: "too late", delayMs: 60_000 };
+  const { a, b, c } = await threeGateways(group, { ben: slow, cy: slow });
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const answering = submit(a.gateway, group, "Take your time");
+  const holder = () =>
+    [b, c].find((g) =>
+      g.gateway.tasks.intake.running().length > 0 && g.llm.chatRequests().length > 0
+    );
+  await waitFor(() => holder() !== undefined, "a worker to be thinking about the task");
+  const first = holder()!;
+  const other = first === b ? c : b;
+  other.llm.push([{ text: `answered by ${other.gateway.agentId}` }]);
+  const started = Date.now();
+  assert.deepEqual(await first.gateway.stop(), []);
+  assert.ok(Date.now() - started < 5_000, `stopping took ${Date.now() - started} ms`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const answer = await Promise.race([
+    answering,
+    new Promise<never>((_, reject) =>
+      timer = setTimeout(() => reject(new Error("no answer within 20 s of the stop")), 20_000)
+    ),
+  ]).finally(() => clearTimeout(timer));
+  assert.equal(answer.status, "completed");
+  assert.equal(answer.responderId, other.gateway.agentId);
+  // The stopped one left the group: the requester's roster shows it gone at once.
+  await waitFor(
+    () => !a.gateway.membership.members().some((m) => m.agentId === first.gateway.agentId),
+    "the stopped gateway gone from ann's roster",
+  );
+});
