@@ -14,8 +14,13 @@
  * its unfinished tasks resumed after a restart (core/timeline `groupTasks`).
  *
  * The transport (core/transport) owns consuming, pausing and committing; the protocol
- * (core/protocol) owns what a record may say. Skills, shared memory and traces arrive with the
- * rest of the group step; {@link LiveWorkers} is the roster's face that the task paths read.
+ * (core/protocol) owns what a record may say. Skills and traces arrive with the rest of the group
+ * step; {@link LiveWorkers} is the roster's face that the task paths read.
+ *
+ * Shared memory: {@link SharedMemory} (shared_memory.ts) is the `share_memory` tool's port, which
+ * publishes an item in parts each with the whole's sha256 (memory_parts.ts), and the handler of
+ * the memory topics, which checks sender, expiry, the author's quota (memory_quota.ts), size and
+ * hash, and indexes the item into the agent's memory with its taint and author.
  *
  * Membership and trust: `kafclaw group init` makes a group (group_init.ts); an agent joins
  * through a sponsor (sponsor.ts, newcomer.ts) and runs its {@link Membership} (membership.ts):
@@ -111,3 +116,20 @@ export { ATTACH_FIRST, RecordSigner } from "./signer.ts";
 export { Sponsor, type SponsorOptions, startSponsor, type StartSponsorOptions } from "./sponsor.ts";
 export { type MembershipStore, toStored } from "./store.ts";
 export { type Dropped, GroupTrust, type GroupTrustOptions, type TrustVerdict } from "./trust.ts";
+export {
+  type MemoryRefusal,
+  SharedMemory,
+  type SharedMemoryDeps,
+  type SharedMemorySink,
+} from "./shared_memory.ts";
+export {
+  type Assembly,
+  byteLength,
+  contentHash,
+  DEFAULT_SHARED_MEMORY_LIMITS,
+  PartsAssembler,
+  type RefusalCause,
+  type SharedMemoryLimits,
+  splitContent,
+} from "./memory_parts.ts";
+export { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_quota.ts";
