@@ -156,3 +156,42 @@ Deno.test("a gateway stopped mid-task declines it, and another gateway answers i
     "the stopped gateway gone from ann's roster",
   );
 });
+
+Deno.test("an item one gateway shares is indexed by the others, with its author; a context item leaves them when it expires", async () => {
+  const group = "gwmemory";
+  const { a, b, c } = await threeGateways(group);
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const tools = b.gateway.runtime.tools.definitions().map((d) => d.name);
+  assert.ok(tools.includes("share_memory"), String(tools));
+  const ctx = { sessionKey: "local:test", workspace: "/fake", signal: AbortSignal.timeout(5_000) };
+  await a.gateway.memory.shared.share(
+    { title: "Oncall", content: "The oncall rotation changes on Tuesdays", tags: [] },
+    ctx,
+  );
+  await a.gateway.memory.shared.share(
+    { title: "Freeze", content: "A deploy freeze holds for a moment", tags: [], ttlSeconds: 1 },
+    ctx,
+  );
+  for (const other of [b, c]) {
+    const memory = other.gateway.runtime.memory;
+    await waitFor(
+      async () => (await memory.search("oncall rotation")).hits.length === 1,
+      `${other.gateway.agentId} to recall the shared item`,
+    );
+    const [hit] = (await memory.search("oncall rotation")).hits;
+    assert.equal(hit!.source, "group:ann");
+    assert.match(hit!.content, /changes on Tuesdays/);
+    assert.equal(hit!.taint, "untrusted", "an open group vouches for nobody");
+  }
+  // The context item came (its chunk is stored) and is gone from recall once it expired.
+  await waitFor(
+    () => c.gateway.memory.shared.indexed === 2,
+    "cy to index the context item",
+  );
+  await waitFor(
+    async () => (await c.gateway.runtime.memory.search("deploy freeze")).hits.length === 0,
+    "the context item to expire",
+  );
+});
