@@ -160,6 +160,11 @@ export class Gateway {
         transport,
         runtime,
         membership,
+        quota: {
+          items: config.group.memoryQuotaItems,
+          bytes: config.group.memoryQuotaBytes,
+          windowMs: config.group.memoryQuotaWindowMs,
+        },
         sweepMs: options.memorySweepMs,
       });
       steps.push(["memory", () => memory.stop()]);

@@ -10,7 +10,7 @@
  * @module
  */
 import type { AgentRuntime } from "../agent/mod.ts";
-import { type Membership, SharedMemory } from "../group/mod.ts";
+import { type Membership, type MemoryQuota, SharedMemory } from "../group/mod.ts";
 import { agentConsumerGroup, topicsFor } from "../protocol/mod.ts";
 import { shareMemoryTool } from "../tools/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
@@ -25,6 +25,8 @@ export interface SharedMemorySideOptions {
   readonly transport: Transport;
   readonly runtime: AgentRuntime;
   readonly membership: Pick<Membership, "send" | "trust" | "guard">;
+  /** Each author's quota (config `group.memoryQuota*`). */
+  readonly quota: MemoryQuota;
   /** Default {@link MEMORY_SWEEP_MS}. */
   readonly sweepMs?: number | undefined;
 }
@@ -51,6 +53,7 @@ export class SharedMemorySide {
       send: (records) => membership.send(records),
       trust: membership.trust,
       memory: runtime.memory,
+      quota: options.quota,
       audit: (refusal) =>
         timeline.events.record({
           kind: "GROUP",

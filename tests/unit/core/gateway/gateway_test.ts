@@ -62,7 +62,11 @@ Deno.test("a standalone gateway runs a group of one in this process and stops at
 });
 
 /** Three gateways of group `group` sharing one in-process broker, configured by env. */
-async function threeGateways(group: string, answers: Record<string, FakeTurn> = {}) {
+async function threeGateways(
+  group: string,
+  answers: Record<string, FakeTurn> = {},
+  envOf: (id: string) => Record<string, string> = () => ({}),
+) {
   const broker = new MemoryBroker();
   const setUp = new MemoryTransport({ broker });
   await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
@@ -76,6 +80,7 @@ async function threeGateways(group: string, answers: Record<string, FakeTurn> = 
     KAFCLAW_GROUP_PARTITIONS: "3",
     // Long enough that a grant is never lost to silence while a gateway stops (two intervals).
     KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "5000",
+    ...envOf(id),
   });
   const transport = new MemoryTransport({ broker });
   // A lease that never lapses in a test: only a decline moves a task to another worker.
@@ -193,5 +198,35 @@ Deno.test("an item one gateway shares is indexed by the others, with its author;
   await waitFor(
     async () => (await c.gateway.runtime.memory.search("deploy freeze")).hits.length === 0,
     "the context item to expire",
+  );
+});
+
+Deno.test("a gateway refuses a member's items past the quota its config sets, and records why", async () => {
+  const group = "gwquota";
+  const { a, b, c } = await threeGateways(
+    group,
+    {},
+    (id) => id === "ann" ? {} : { KAFCLAW_GROUP_MEMORY_QUOTA_ITEMS: "1" },
+  );
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const ctx = { sessionKey: "local:test", workspace: "/fake", signal: AbortSignal.timeout(5_000) };
+  for (const word of ["alpha", "omega"]) {
+    await a.gateway.memory.shared.share(
+      { title: word, content: `the ${word} note`, tags: [] },
+      ctx,
+    );
+  }
+  const refusals = () =>
+    b.gateway.runtime.timeline.events.list({ kind: "GROUP" }).items
+      .filter((e) => e.metadata.event_type === "memory_refused");
+  await waitFor(() => refusals().length === 1, "ben to refuse ann's second item");
+  assert.match(refusals()[0]!.contentText, /over quota: ann already shared 1 items/);
+  assert.equal(b.gateway.memory.shared.indexed, 1);
+  assert.equal((await b.gateway.runtime.memory.search("omega")).hits.length, 0);
+  await waitFor(
+    () => a.gateway.memory.shared.indexed === 2,
+    "ann, whose quota is the default, to take both",
   );
 });
