@@ -13,7 +13,7 @@ import {
   type SharedMemoryDeps,
   type Trust,
 } from "../../../../core/group/mod.ts";
-import { Memory, openWithVectors } from "../../../../core/memory/mod.ts";
+import { Memory, openWithVectors, recallTool } from "../../../../core/memory/mod.ts";
 import { topicsFor } from "../../../../core/protocol/mod.ts";
 import type { ToolContext } from "../../../../core/tools/mod.ts";
 import type {
@@ -131,6 +131,11 @@ Deno.test("an item ann shares is recalled by bob with its content and author, un
   assert.ok(hit!.tags.includes(`item:${id}`) && hit!.tags.includes("db"), String(hit!.tags));
   assert.equal(found.taint, "untrusted");
   assert.deepEqual(bob.refused, []);
+  // The agent's recall tool shows it with its author, and marks the result untrusted.
+  const recall = recallTool(bob.memory, { scope: () => ({ taint: "trusted", zones: [] }) });
+  const result = await recall.run({ query: "staging database port" }, CTX);
+  assert.equal(result.untrusted, true);
+  assert.match(result.content, /\[group:ann, untrusted, public, [0-9-]+\] Staging The staging/);
 });
 
 Deno.test("a vouched sender's item is trusted, unless the turn that shared it was tainted", async () => {
