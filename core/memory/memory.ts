@@ -239,9 +239,12 @@ export class Memory {
     }], options);
   }
 
-  /** Deletes the memories that expired by now (context items); returns how many chunks. */
+  /**
+   * Deletes the memories that expired (context items) by the system clock, which searches judge
+   * expiry by (not the clock of retention); returns how many chunks.
+   */
   purgeExpired(): number {
-    return this.#timeline.memory.deleteExpiredAt(this.#now());
+    return this.#timeline.memory.deleteExpiredAt();
   }
 
   /** Hybrid search (see {@link search}). */

@@ -9,7 +9,14 @@
  * @module
  */
 import type { Db } from "./_db.ts";
-import { type MemoryChunk, toChunk, visible, type ZoneFilter, zoneParams } from "./_chunk_row.ts";
+import {
+  type MemoryChunk,
+  SQL_NOW,
+  toChunk,
+  visible,
+  type ZoneFilter,
+  zoneParams,
+} from "./_chunk_row.ts";
 import { date, int, optText, real, text } from "./_row.ts";
 import { ChunkVectorStore } from "./chunk_vectors.ts";
 import type { Taint } from "./types.ts";
@@ -235,10 +242,14 @@ export class MemoryStore {
     );
   }
 
-  /** Deletes the chunks that expired at `now` or before (context items); returns how many. */
-  deleteExpiredAt(now: Date): number {
+  /**
+   * Deletes the chunks that expired at `now` or before (context items), by default now on the
+   * system clock, which searches judge expiry by; returns how many.
+   */
+  deleteExpiredAt(now?: Date): number {
     return this.#delete(
-      "SELECT seq FROM memory_chunks WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+      `SELECT seq FROM memory_chunks WHERE expires_at IS NOT NULL
+        AND expires_at <= coalesce(?1, ${SQL_NOW})`,
       now,
     );
   }
@@ -254,7 +265,7 @@ export class MemoryStore {
   }
 
   /** Deletes the chunks that `select` names by seq (their vectors go with them). */
-  #delete(select: string, ...params: (string | number | Date)[]): number {
+  #delete(select: string, ...params: (string | number | Date | undefined)[]): number {
     return this.#db.run(`DELETE FROM memory_chunks WHERE seq IN (${select})`, ...params);
   }
 }

@@ -30,7 +30,8 @@ Deno.test("a chunk past its expiry is in no keyword search, and the sweep delete
   assert.deepEqual(found.sort(), ["kept", "soon"]);
   assert.equal(memory.get("soon")?.expiresAt?.getTime(), soon.getTime());
   assert.equal(memory.get("kept")?.expiresAt, undefined);
-  assert.equal(memory.deleteExpiredAt(new Date()), 1);
+  assert.equal(memory.deleteExpiredAt(new Date(Date.now() - 60_000)), 0, "not before its expiry");
+  assert.equal(memory.deleteExpiredAt(), 1, "now, by the system clock");
   assert.equal(memory.get("gone"), undefined);
   assert.equal(memory.count(), 2);
 });
