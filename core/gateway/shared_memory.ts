@@ -2,8 +2,9 @@
  * The gateway's shared memory (core/group {@link SharedMemory}): the agent's `share_memory` tool,
  * the reader of `memory.shared` and `memory.context` through the agent's own stream group
  * `kafclaw.<g>.<agent_id>.memory` (from the beginning when the group is new, so a newcomer indexes
- * what was shared before it came; records awaiting their signer's certificate wait for it), and a
- * sweep on a timer that deletes the context items that expired.
+ * what was shared before it came; records awaiting their signer's certificate wait for it), the
+ * parts of items kept in the timeline until all have come (restored at start), and a sweep on a
+ * timer that deletes the context items that expired.
  *
  * Zones' memory topics are not read yet: the gateway does not know its zones.
  *
@@ -54,6 +55,7 @@ export class SharedMemorySide {
       trust: membership.trust,
       memory: runtime.memory,
       quota: options.quota,
+      parts: timeline.memoryParts,
       audit: (refusal) =>
         timeline.events.record({
           kind: "GROUP",
@@ -66,6 +68,7 @@ export class SharedMemorySide {
           },
         }),
     });
+    await shared.restore();
     const topics = topicsFor(group);
     const subscription = await options.transport.subscribe({
       kind: "stream",

@@ -6,11 +6,12 @@
  * hash, refusing an item that is too large, whose hash does not match, or whose parts disagree.
  *
  * Parts of one item may come on different partitions (the key differs per part), so they wait,
- * bounded in number and time, until all are there.
+ * bounded in number and time, until all are there; with a {@link PartsJournal} (SQLite in the
+ * gateway) also across a restart, since the consumer does not see the parts it committed again.
  *
  * @module
  */
-import { type MemoryPayload, sha256Hex } from "../protocol/mod.ts";
+import { MemoryPayload, sha256Hex } from "../protocol/mod.ts";
 
 /** Size limits of shared memory items, the sender's and the receiver's alike. */
 export interface SharedMemoryLimits {
@@ -87,6 +88,16 @@ export type Assembly =
   | { readonly kind: "waiting" }
   | { readonly kind: "refused"; readonly cause: RefusalCause; readonly reason: string };
 
+/** Where waiting parts are kept across restarts (core/timeline `memoryParts`). */
+export interface PartsJournal {
+  put(
+    part: { authorId: string; itemId: string; part: number; payload: string },
+    at: Date,
+  ): void;
+  drop(authorId: string, itemId: string): void;
+  list(): readonly { readonly payload: string; readonly receivedAt: Date }[];
+}
+
 interface Pending {
   readonly first: MemoryPayload;
   /** Part 0, whose fields (title, tags, times) the item keeps. */
@@ -100,9 +111,27 @@ interface Pending {
 export class PartsAssembler {
   readonly #limits: SharedMemoryLimits;
   readonly #pending = new Map<string, Pending>();
+  readonly #journal: PartsJournal | undefined;
 
-  constructor(limits: SharedMemoryLimits = DEFAULT_SHARED_MEMORY_LIMITS) {
+  constructor(limits: SharedMemoryLimits = DEFAULT_SHARED_MEMORY_LIMITS, journal?: PartsJournal) {
     this.#limits = limits;
+    this.#journal = journal;
+  }
+
+  /** Takes back the parts the journal kept (at start); returns how many items wait. */
+  async restore(): Promise<number> {
+    for (const { payload, receivedAt } of this.#journal?.list() ?? []) {
+      let parsed;
+      try {
+        parsed = MemoryPayload.safeParse(JSON.parse(payload));
+      } catch {
+        continue;
+      }
+      if (!parsed.success || typeof parsed.data.content !== "string") continue;
+      const part = { ...parsed.data, content: parsed.data.content };
+      await this.#accept(part, receivedAt.getTime(), false);
+    }
+    return this.#pending.size;
   }
 
   /** How many items wait for parts. */
@@ -117,14 +146,22 @@ export class PartsAssembler {
 
   /** Drops the parts gathered of an item (refused for another reason, e.g. its author's quota). */
   forget(authorId: string, itemId: string): void {
-    this.#pending.delete(`${authorId}\n${itemId}`);
+    this.#drop(`${authorId}\n${itemId}`);
   }
 
   /**
    * Takes one record's payload (content as text; the caller refuses LFS pointers). Resolves with
    * the whole item when this was its last missing part.
    */
-  async accept(payload: MemoryPayload & { content: string }, now: number): Promise<Assembly> {
+  accept(payload: MemoryPayload & { content: string }, now: number): Promise<Assembly> {
+    return this.#accept(payload, now, true);
+  }
+
+  async #accept(
+    payload: MemoryPayload & { content: string },
+    now: number,
+    keep: boolean,
+  ): Promise<Assembly> {
     const limits = this.#limits;
     const bytes = byteLength(payload.content);
     if (payload.part === undefined || payload.parts === undefined) {
@@ -144,24 +181,32 @@ export class PartsAssembler {
       this.#pending.set(key, entry);
     }
     if (entry.first.parts !== payload.parts || entry.first.sha256 !== payload.sha256) {
-      this.#pending.delete(key);
+      this.#drop(key);
       return refused("malformed", "its parts disagree on the number of parts or the sha256");
     }
     const known = entry.slices.get(payload.part);
     if (known !== undefined) {
       if (known === payload.content) return { kind: "waiting" };
-      this.#pending.delete(key);
+      this.#drop(key);
       return refused("malformed", `part ${payload.part} came twice with different content`);
     }
     entry.slices.set(payload.part, payload.content);
     if (payload.part === 0) entry.head = payload;
+    if (keep) {
+      this.#journal?.put({
+        authorId: payload.author_id,
+        itemId: payload.item_id,
+        part: payload.part,
+        payload: JSON.stringify(payload),
+      }, new Date(now));
+    }
     entry.bytes += bytes;
     if (entry.bytes > limits.itemBytes) {
-      this.#pending.delete(key);
+      this.#drop(key);
       return refused("oversized", `more than ${limits.itemBytes} bytes`);
     }
     if (entry.slices.size < payload.parts) return { kind: "waiting" };
-    this.#pending.delete(key);
+    this.#drop(key);
     const content = [...entry.slices.entries()].sort(([a], [b]) => a - b).map(([, s]) => s)
       .join("");
     return await this.#checked(entry.head ?? entry.first, content, entry.bytes);
@@ -172,7 +217,7 @@ export class PartsAssembler {
     const gone: string[] = [];
     for (const [key, entry] of this.#pending) {
       if (now - entry.since > this.#limits.partsWaitMs) {
-        this.#pending.delete(key);
+        this.#drop(key);
         gone.push(key);
       }
     }
@@ -192,7 +237,14 @@ export class PartsAssembler {
 
   #evictOldest(): void {
     const oldest = this.#pending.keys().next();
-    if (!oldest.done) this.#pending.delete(oldest.value);
+    if (!oldest.done) this.#drop(oldest.value);
+  }
+
+  #drop(key: string): void {
+    const entry = this.#pending.get(key);
+    if (entry === undefined) return;
+    this.#pending.delete(key);
+    this.#journal?.drop(entry.first.author_id, entry.first.item_id);
   }
 }
 

@@ -37,6 +37,7 @@ import {
   contentHash,
   DEFAULT_SHARED_MEMORY_LIMITS,
   PartsAssembler,
+  type PartsJournal,
   type SharedMemoryLimits,
   splitContent,
 } from "./memory_parts.ts";
@@ -72,6 +73,8 @@ export interface SharedMemoryDeps {
   readonly audit: (refusal: MemoryRefusal) => void;
   /** Default {@link DEFAULT_SHARED_MEMORY_LIMITS}. */
   readonly limits?: SharedMemoryLimits;
+  /** Keeps parts that wait for the rest across restarts (default: in memory only). */
+  readonly parts?: PartsJournal;
   /** Each author's quota, as received (and as this agent keeps to). Default {@link DEFAULT_MEMORY_QUOTA}. */
   readonly quota?: MemoryQuota;
   /** ms since the epoch. */
@@ -99,9 +102,14 @@ export class SharedMemory implements MemorySharer {
     this.#deps = deps;
     this.#limits = deps.limits ?? DEFAULT_SHARED_MEMORY_LIMITS;
     this.#now = deps.now ?? Date.now;
-    this.#assembler = new PartsAssembler(this.#limits);
+    this.#assembler = new PartsAssembler(this.#limits, deps.parts);
     this.#received = new AuthorQuotas(deps.quota ?? DEFAULT_MEMORY_QUOTA);
     this.#sent = new AuthorQuotas(deps.quota ?? DEFAULT_MEMORY_QUOTA);
+  }
+
+  /** Takes back the parts kept before a restart, before reading again; how many items wait. */
+  restore(): Promise<number> {
+    return this.#assembler.restore();
   }
 
   /** Publishes an item; resolves with its id. Rejects, saying why, when it is too large or over quota. */

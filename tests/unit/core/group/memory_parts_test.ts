@@ -13,6 +13,7 @@ import {
   splitContent,
 } from "../../../../core/group/mod.ts";
 import type { MemoryPayload } from "../../../../core/protocol/mod.ts";
+import { Timeline } from "../../../../core/timeline/mod.ts";
 
 const LIMITS: SharedMemoryLimits = {
   ...DEFAULT_SHARED_MEMORY_LIMITS,
@@ -149,4 +150,31 @@ Deno.test("parts wait a bounded time and in bounded number", async () => {
   assert.equal(assembler.has("ann", "a"), false);
   assert.deepEqual(assembler.sweep(1_200), ["ann\nb"]);
   assert.equal(assembler.has("ann", "c"), true);
+});
+
+Deno.test("parts kept in the timeline survive a restart: the item is whole with the part that comes after it", async () => {
+  using timeline = Timeline.open(":memory:");
+  const journal = timeline.memoryParts;
+  const content = "abcdefgh" + "ijklmnop" + "qrstuvwx";
+  const parts = await partsOf(content);
+  const before = new PartsAssembler(LIMITS, journal);
+  assert.equal((await before.accept(parts[1]!, 100)).kind, "waiting");
+  assert.equal((await before.accept(parts[0]!, 200)).kind, "waiting");
+  assert.deepEqual(journal.list().map((p) => [p.itemId, p.part]), [["i1", 1], ["i1", 0]]);
+  // The process stops; the consumer will not deliver parts 0 and 1 again.
+  const after = new PartsAssembler(LIMITS, journal);
+  assert.equal(await after.restore(), 1);
+  const whole = await after.accept(parts[2]!, 300);
+  assert.equal(whole.kind === "whole" && whole.item.payload.content, content);
+  assert.equal(whole.kind === "whole" && whole.item.payload.title, "the title");
+  assert.deepEqual(journal.list(), [], "put together: forgotten");
+  // Refused or given up, an item's parts leave the journal too.
+  const other = await partsOf(content, "i2");
+  await after.accept(other[0]!, 400);
+  assert.equal(journal.list().length, 1);
+  after.sweep(400 + LIMITS.partsWaitMs + 1);
+  assert.deepEqual(journal.list(), []);
+  await after.accept(other[0]!, 500);
+  await after.accept({ ...other[1]!, parts: 5 }, 500);
+  assert.deepEqual(journal.list(), []);
 });
