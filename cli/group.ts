@@ -13,6 +13,8 @@ import {
   admit,
   announceRecord,
   certificateRecord,
+  configuredInvite,
+  GroupSetupError,
   initGroup,
   OnboardRejected,
   randomToken,
@@ -168,7 +170,10 @@ export function groupCommand(ctx: CliContext): Command {
   group.command("join")
     .description("join the group (a certificate first, from a sponsor), and stay until Ctrl-C")
     .option("--agent-id <id>", "this agent's id in the group (default group.agentId)")
-    .option("--invite <invite>", "the owner's one-time invite, for a gated group")
+    .option(
+      "--invite <invite>",
+      "the owner's one-time invite, for a gated group (default group.invite)",
+    )
     .option("--once", "get the certificate and turn the group on in config, without staying")
     .option("--json", "print as JSON")
     .action(async (opts: JoinOptions) => {
@@ -257,17 +262,20 @@ async function certificateFor(
   const { key, certificate } = await agentCredentials(config);
   if (certificate !== undefined) return;
   try {
+    const invite = opts.invite ?? await configuredInvite(config);
     const got = await requestMembership({
       transport,
       group: config.group.name,
       agentId,
       publicKey: key.publicKeyText,
       ownerKey,
-      ...(opts.invite === undefined ? {} : { invite: opts.invite }),
+      ...(invite === undefined ? {} : { invite }),
     });
     await writeCertificate(identityDir(config), got.certificate);
   } catch (error) {
-    if (error instanceof OnboardRejected) throw new UsageError(error.message);
+    if (error instanceof OnboardRejected || error instanceof GroupSetupError) {
+      throw new UsageError(error.message);
+    }
     throw new CliError((error as Error).message);
   }
 }

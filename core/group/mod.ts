@@ -79,6 +79,7 @@ export {
 } from "./invites.ts";
 export { LEAVE_TIMEOUT_MS, Membership, type MembershipOptions } from "./membership.ts";
 export {
+  configuredInvite,
   GroupSetupError,
   type Joined,
   joinGroup,
