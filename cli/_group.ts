@@ -22,7 +22,7 @@ import {
   readCertificate,
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
-import type { Transport } from "../core/transport/mod.ts";
+import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -62,6 +62,16 @@ export async function groupTransport(config: ResolvedConfig, agentId: string): P
     return new KafkaTransport(
       await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
     );
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/** The Kafka admin client of the configured brokers, as this home's principal; close it when done. */
+export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
+  const { KafkaAdmin, kafkaOptionsFromConfig } = await import("../core/transport/mod.ts");
+  try {
+    return new KafkaAdmin(await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }));
   } catch (error) {
     throw new CliError((error as Error).message);
   }

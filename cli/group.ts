@@ -2,7 +2,7 @@
  * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
  * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
  * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), and look at it (`status`,
- * `members`). Every one speaks JSON with `--json`.
+ * `members`), and look after its Kafka (`acl`, `gc`). Every one speaks JSON with `--json`.
  *
  * @module
  */
@@ -38,6 +38,7 @@ import {
   topicOptions,
 } from "./_group.ts";
 import { membersCommand, statusCommand } from "./_group_status.ts";
+import { aclCommand, gcCommand } from "./_group_ops.ts";
 import { runMember } from "./_group_join.ts";
 
 /** `kafclaw group`: make, join, leave and inspect a group of agents over Kafka. */
@@ -232,6 +233,8 @@ export function groupCommand(ctx: CliContext): Command {
     });
   group.addCommand(statusCommand(ctx));
   group.addCommand(membersCommand(ctx));
+  group.addCommand(aclCommand(ctx));
+  group.addCommand(gcCommand(ctx));
   return group;
 }
 
