@@ -77,6 +77,21 @@ export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
   }
 }
 
+/**
+ * An error's message, with the Kafka error types kafkajs keeps inside it ("Topic creation errors"
+ * says nothing of TOPIC_AUTHORIZATION_FAILED on its own).
+ */
+export function kafkaErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const inner = (error as { errors?: unknown[] }).errors ?? [];
+  const types = [
+    (error as { type?: unknown }).type,
+    ...inner.map((e) => (e as { type?: unknown }).type),
+  ].filter((t): t is string => typeof t === "string");
+  const unique = [...new Set(types)];
+  return unique.length === 0 ? message : `${message} (${unique.join(", ")})`;
+}
+
 /** The identity folder of this KAFCLAW_HOME. */
 export function identityDir(config: ResolvedConfig): string {
   return paths(config).identity;

@@ -26,7 +26,14 @@ import {
 import { isAgentId } from "../core/protocol/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import { groupAdmin, groupConfig, groupTransport, identityDir, pinnedOwnerKey } from "./_group.ts";
+import {
+  groupAdmin,
+  groupConfig,
+  groupTransport,
+  identityDir,
+  kafkaErrorText,
+  pinnedOwnerKey,
+} from "./_group.ts";
 
 /**
  * What the group's topics say of its agents; in a signed group verified against the pinned owner
@@ -51,7 +58,7 @@ function adminError(error: unknown, what: string): CliError {
     ? "the broker has no authorizer (authorizer.class.name is not set)"
     : type === "CLUSTER_AUTHORIZATION_FAILED" || type?.endsWith("_AUTHORIZATION_FAILED")
     ? `this home's Kafka principal is not allowed to (${type})`
-    : (error as Error).message;
+    : kafkaErrorText(error);
   return new CliError(`Cannot ${what}: ${reason}`);
 }
 

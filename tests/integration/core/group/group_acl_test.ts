@@ -1,0 +1,118 @@
+/**
+ * `kafclaw group acl --apply` on a broker of the test's own that authenticates clients (SASL/PLAIN)
+ * and enforces ACLs (StandardAuthorizer): the ACLs it creates are there, a second run creates none,
+ * and they are enough: an agent whose principal has them joins the group, while one without any
+ * is refused, and may not read another agent's inbox.
+ */
+import assert from "node:assert/strict";
+import { agentInbox } from "../../../../core/protocol/mod.ts";
+import { KafkaAdmin } from "../../../../core/transport/mod.ts";
+import { Child } from "../../../_support/child.ts";
+import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { startOwnBroker } from "../../../_support/own_broker.ts";
+import { uniqueName } from "../../../_support/wait.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const users = { admin: "admin-pw", alice: "alice-pw", bob: "bob-pw" };
+
+Deno.test(
+  "group acl --apply creates each agent's ACLs once, and they let it join while an agent without them is refused",
+  opts,
+  async () => {
+    await using broker = await startOwnBroker(1, { saslUsers: users });
+    const group = uniqueName("acl").replaceAll("-", "");
+    await using adminHome = await tempHome();
+    await using aliceHome = await tempHome();
+    await using bobHome = await tempHome();
+    const envOf = (home: string, user: keyof typeof users, more: Record<string, string> = {}) => ({
+      KAFCLAW_HOME: home,
+      KAFCLAW_GROUP_NAME: group,
+      KAFCLAW_GROUP_KAFKA_BROKERS: broker.bootstrap.join(","),
+      KAFCLAW_GROUP_KAFKA_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
+      KAFCLAW_GROUP_KAFKA_SASL_USERNAME: user,
+      KAFCLAW_GROUP_KAFKA_SASL_PASSWORD: users[user],
+      KAFCLAW_GROUP_SECURITY: "open",
+      KAFCLAW_GROUP_PARTITIONS: "3",
+      KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
+      NO_COLOR: "1",
+      ...more,
+    });
+    const ops = envOf(adminHome.path, "admin");
+    const made = await kafclaw(["group", "init", "--agent-id", "boss", "--json"], ops);
+    assert.equal(made.code, 0, made.stderr);
+    const apply = async () => {
+      const out = await kafclaw(["group", "acl", "--agent", "alice", "--apply", "--json"], ops);
+      assert.equal(out.code, 0, out.stderr);
+      return JSON.parse(out.stdout) as {
+        acls: { principal: string; resourceName: string; operation: string }[];
+        created: number;
+        existing: number;
+      };
+    };
+    const first = await apply();
+    assert.equal(first.created, first.acls.length);
+    assert.ok(first.acls.length > 30, String(first.acls.length));
+    const second = await apply();
+    assert.deepEqual([second.created, second.existing], [0, first.acls.length]);
+    // The broker holds exactly the printed bindings for alice.
+    await using admin = new KafkaAdmin({
+      brokers: broker.bootstrap,
+      clientId: "kafclaw-test",
+      sasl: { mechanism: "plain", username: "admin", password: users.admin },
+    });
+    const held = await admin.describeAcls("User:alice");
+    const key = (a: { principal: string; resourceName: string; operation: string }) =>
+      `${a.principal} ${a.operation} ${a.resourceName}`;
+    assert.deepEqual(held.map(key).sort(), first.acls.map(key).sort());
+    // Alice, with them, joins: her inbox made, the state topics read, heartbeats sent.
+    await using alice = new Child(
+      kafclawCommand(
+        ["group", "join"],
+        envOf(aliceHome.path, "alice", { KAFCLAW_GROUP_AGENT_ID: "alice" }),
+      ),
+    );
+    await alice.until(/in group/);
+    // Bob has none: the broker refuses him, and he says so in one line.
+    const bob = await kafclaw(
+      ["group", "join"],
+      envOf(bobHome.path, "bob", { KAFCLAW_GROUP_AGENT_ID: "bob" }),
+    );
+    assert.notEqual(bob.code, 0);
+    assert.match(bob.stderr, /^kafclaw: .*AUTHORIZATION_FAILED/m);
+    assert.doesNotMatch(bob.stderr, /^\s+at /m);
+    // Alice may read her own inbox, not another agent's (kcat, a client of its own).
+    const read = async (topic: string) => {
+      const out = await new Deno.Command("kcat", {
+        args: [
+          "-C",
+          "-b",
+          broker.bootstrap.join(","),
+          "-X",
+          "security.protocol=SASL_PLAINTEXT",
+          "-X",
+          "sasl.mechanisms=PLAIN",
+          "-X",
+          "sasl.username=alice",
+          "-X",
+          `sasl.password=${users.alice}`,
+          "-t",
+          topic,
+          "-o",
+          "beginning",
+          "-e",
+          "-m",
+          "20",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { ok: out.success, stderr: new TextDecoder().decode(out.stderr) };
+    };
+    const own = await read(agentInbox(group, "alice"));
+    assert.ok(own.ok, own.stderr);
+    const other = await read(agentInbox(group, "boss"));
+    assert.ok(!other.ok);
+    assert.match(other.stderr, /authoriz/i);
+    assert.equal(await alice.stop("SIGTERM"), 0, alice.stderr);
+  },
+);
