@@ -2,15 +2,17 @@
  * `kafclaw group acl --apply` on a broker of the test's own that authenticates clients (SASL/PLAIN)
  * and enforces ACLs (StandardAuthorizer): the ACLs it creates are there, a second run creates none,
  * and they are enough: an agent whose principal has them joins the group, while one without any
- * is refused, and may not read another agent's inbox.
+ * is refused, and may not read another agent's inbox; as a gateway it takes and answers a task.
  */
 import assert from "node:assert/strict";
-import { agentInbox } from "../../../../core/protocol/mod.ts";
-import { KafkaAdmin } from "../../../../core/transport/mod.ts";
+import { agentInbox, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import { KafkaAdmin, KafkaTransport } from "../../../../core/transport/mod.ts";
 import { Child } from "../../../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { startOwnBroker } from "../../../_support/own_broker.ts";
-import { uniqueName } from "../../../_support/wait.ts";
+import { gateway } from "../../../_support/gateway_group.ts";
+import { requestRecord } from "../../../_support/group_worker.ts";
+import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const users = { admin: "admin-pw", alice: "alice-pw", bob: "bob-pw" };
@@ -114,5 +116,40 @@ Deno.test(
     assert.ok(!other.ok);
     assert.match(other.stderr, /authoriz/i);
     assert.equal(await alice.stop("SIGTERM"), 0, alice.stderr);
+    // As a gateway (the workers' group, her inbox's and her status stream's), with the same ACLs,
+    // alice takes a task from the group and answers it.
+    await using worker = await gateway(group, "alice", {
+      ...envOf(aliceHome.path, "alice", { KAFCLAW_GROUP_AGENT_ID: "alice" }),
+    });
+    await worker.start();
+    const asAdmin = new KafkaTransport({
+      brokers: broker.bootstrap,
+      clientId: "kafclaw-test",
+      sasl: { mechanism: "plain", username: "admin", password: users.admin },
+    });
+    try {
+      const answers: string[] = [];
+      const responses = await asAdmin.subscribe({
+        kind: "stream",
+        topics: [topicsFor(group).responses],
+        groupId: uniqueName("acl-reader"),
+        fromBeginning: true,
+        handler: (record) => {
+          const parsed = parseRecord(record);
+          if (parsed.ok) {
+            answers.push(`${parsed.envelope.sender_id}: ${parsed.envelope.correlation_id}`);
+          }
+        },
+      });
+      await asAdmin.produce([
+        requestRecord(topicsFor(group).requests, { id: "task-acl", content: "hi", from: "sh" }),
+      ]);
+      await waitFor(() => answers.length > 0, "alice's answer", { timeoutMs: 60_000 });
+      assert.deepEqual(answers, ["alice: task-acl"]);
+      await responses.close();
+    } finally {
+      await asAdmin.close();
+    }
+    assert.equal(await worker.child!.stop("SIGTERM"), 0, worker.child!.stderr);
   },
 );
