@@ -62,20 +62,31 @@ function adminError(error: unknown, what: string): CliError {
   return new CliError(`Cannot ${what}: ${reason}`);
 }
 
+interface AclOptions {
+  agent?: string;
+  owner?: string;
+  apply?: boolean;
+  json?: boolean;
+}
+
 /** `kafclaw group acl`. */
 export function aclCommand(ctx: CliContext): Command {
   return new Command("acl")
     .description("print (or --apply) the Kafka ACLs that give each agent exactly its topics")
     .option("--agent <id>", "only this agent (default: every agent the group's topics name)")
+    .option("--owner <id>", "the owner's agent (default: this home's, when it holds the owner key)")
     .option("--apply", "create the missing ACLs on the brokers (needs ALTER on the cluster)")
     .option("--json", "print as JSON")
-    .action(async (opts: { agent?: string; apply?: boolean; json?: boolean }) => {
+    .action(async (opts: AclOptions) => {
       const config = await groupConfig(ctx);
       const g = config.group;
-      if (opts.agent !== undefined && !isAgentId(opts.agent)) {
-        throw new UsageError(`--agent "${opts.agent}" is not a valid agent id`);
+      for (const [flag, id] of [["--agent", opts.agent], ["--owner", opts.owner]] as const) {
+        if (id !== undefined && !isAgentId(id)) {
+          throw new UsageError(`${flag} "${id}" is not a valid agent id`);
+        }
       }
-      const owner = (await ownerKey(identityDir(config))) !== undefined ? g.agentId : undefined;
+      const owner = opts.owner ??
+        ((await ownerKey(identityDir(config))) !== undefined ? g.agentId : undefined);
       let ids: string[];
       if (opts.agent !== undefined) ids = [opts.agent];
       else {

@@ -15,7 +15,29 @@ import { requestRecord } from "../../../_support/group_worker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const users = { admin: "admin-pw", alice: "alice-pw", bob: "bob-pw" };
+const users = { admin: "admin-pw", alice: "alice-pw", bob: "bob-pw", boss: "boss-pw" };
+
+/** The environment of a home of `group` on `broker`, logged in as `user`. */
+function envOfUser(
+  broker: { bootstrap: string[] },
+  group: string,
+  home: string,
+  user: keyof typeof users,
+  more: Record<string, string> = {},
+) {
+  return {
+    KAFCLAW_HOME: home,
+    KAFCLAW_GROUP_NAME: group,
+    KAFCLAW_GROUP_KAFKA_BROKERS: broker.bootstrap.join(","),
+    KAFCLAW_GROUP_KAFKA_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
+    KAFCLAW_GROUP_KAFKA_SASL_USERNAME: user,
+    KAFCLAW_GROUP_KAFKA_SASL_PASSWORD: users[user],
+    KAFCLAW_GROUP_PARTITIONS: "3",
+    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
+    NO_COLOR: "1",
+    ...more,
+  };
+}
 
 Deno.test(
   "group acl --apply creates each agent's ACLs once, and they let it join while an agent without them is refused",
@@ -26,19 +48,8 @@ Deno.test(
     await using adminHome = await tempHome();
     await using aliceHome = await tempHome();
     await using bobHome = await tempHome();
-    const envOf = (home: string, user: keyof typeof users, more: Record<string, string> = {}) => ({
-      KAFCLAW_HOME: home,
-      KAFCLAW_GROUP_NAME: group,
-      KAFCLAW_GROUP_KAFKA_BROKERS: broker.bootstrap.join(","),
-      KAFCLAW_GROUP_KAFKA_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
-      KAFCLAW_GROUP_KAFKA_SASL_USERNAME: user,
-      KAFCLAW_GROUP_KAFKA_SASL_PASSWORD: users[user],
-      KAFCLAW_GROUP_SECURITY: "open",
-      KAFCLAW_GROUP_PARTITIONS: "3",
-      KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
-      NO_COLOR: "1",
-      ...more,
-    });
+    const envOf = (home: string, user: keyof typeof users, more: Record<string, string> = {}) =>
+      envOfUser(broker, group, home, user, { KAFCLAW_GROUP_SECURITY: "open", ...more });
     const ops = envOf(adminHome.path, "admin");
     const made = await kafclaw(["group", "init", "--agent-id", "boss", "--json"], ops);
     assert.equal(made.code, 0, made.stderr);
@@ -151,5 +162,38 @@ Deno.test(
       await asAdmin.close();
     }
     assert.equal(await worker.child!.stop("SIGTERM"), 0, worker.child!.stderr);
+  },
+);
+
+Deno.test(
+  "with the ACLs group acl --apply made, the owner's agent makes a signed group and sponsors a newcomer",
+  opts,
+  async () => {
+    await using broker = await startOwnBroker(1, { saslUsers: users });
+    const group = uniqueName("acls").replaceAll("-", "");
+    await using opsHome = await tempHome();
+    await using bossHome = await tempHome();
+    await using aliceHome = await tempHome();
+    const ops = envOfUser(broker, group, opsHome.path, "admin");
+    for (const args of [["--agent", "boss", "--owner", "boss"], ["--agent", "alice"]]) {
+      const out = await kafclaw(["group", "acl", ...args, "--apply", "--json"], ops);
+      assert.equal(out.code, 0, out.stderr);
+    }
+    const bossEnv = envOfUser(broker, group, bossHome.path, "boss");
+    const made = await kafclaw(["group", "init", "--agent-id", "boss", "--json"], bossEnv);
+    assert.equal(made.code, 0, made.stderr);
+    const ownerKey = JSON.parse(made.stdout).owner_public_key as string;
+    await using boss = new Child(kafclawCommand(["group", "join"], bossEnv));
+    await boss.until(/in group .* sponsoring newcomers/);
+    await using alice = new Child(kafclawCommand(
+      ["group", "join"],
+      envOfUser(broker, group, aliceHome.path, "alice", {
+        KAFCLAW_GROUP_AGENT_ID: "alice",
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      }),
+    ));
+    await alice.until(/in group "[^"]+" as "alice"/);
+    assert.equal(await alice.stop("SIGTERM"), 0, alice.stderr);
+    assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
   },
 );
