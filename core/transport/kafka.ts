@@ -18,6 +18,7 @@ import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
+import { installUndecodableMarkers } from "./undecodable.ts";
 import type {
   InboundRecord,
   OutboundRecord,
@@ -136,6 +137,8 @@ export class KafkaTransport implements Transport {
     this.#log = options.log ?? (() => {});
     // Batches other clients compressed with snappy, lz4 or zstd are read, not a stalled partition.
     registerCodecs();
+    // A batch that still cannot be decoded is skipped and dead-lettered, not fetched forever.
+    installUndecodableMarkers();
     this.#kafka = kafkaClient(options);
   }
 

@@ -90,6 +90,8 @@ export interface SubscribeOptions {
 export interface SubscriptionStats {
   delivered: number;
   poison: number;
+  /** Batches the consumer could not decode (a codec refused them, say), skipped (Kafka only). */
+  undecodable: number;
   deadLettered: number;
   handlerErrors: number;
   workStarted: number;
