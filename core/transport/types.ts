@@ -127,7 +127,10 @@ export interface Subscription {
 
 /** The port. */
 export interface Transport {
-  /** Produces with acks=all; records of one call keep their order (one request in flight). */
+  /**
+   * Produces with acks=all; the records of one call keep their order within each partition (one
+   * request in flight). Nothing is promised across topics (PROTOCOL.md, semantics 7).
+   */
   produce(records: readonly OutboundRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Creates missing topics with their full configuration; existing ones are left alone. */
