@@ -20,28 +20,11 @@
  */
 import { brokersForBench, RawPingPong, TransportPingPong } from "./_kafka_pairs.ts";
 import { RawThroughput, TransportThroughput } from "./_kafka_throughput.ts";
+import { Samples } from "./_paired.ts";
 
 const brokers = await brokersForBench();
-/** Per bench name, the time (ms) of each timed iteration. */
-const samples = new Map<string, number[]>();
-
-function record(name: string, ms: number): void {
-  const list = samples.get(name) ?? [];
-  list.push(ms);
-  samples.set(name, list);
-}
-
-/** A paired bench body: the other side first, untimed, then this side, timed and recorded. */
-function paired(name: string, other: () => Promise<unknown>, mine: () => Promise<unknown>) {
-  return async (b: Deno.BenchContext) => {
-    await other();
-    b.start();
-    const started = performance.now();
-    await mine();
-    record(name, performance.now() - started);
-    b.end();
-  };
-}
+const samples = new Samples();
+const paired = samples.paired.bind(samples);
 
 const THROUGHPUT_RAW = "kafka: raw kafkajs, 500 records";
 const THROUGHPUT_OURS = "kafka: transport, 500 signed envelopes";
@@ -115,24 +98,10 @@ if (brokers === undefined) {
   });
 }
 
-const quantile = (values: readonly number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? NaN;
-};
-
 function summary(): void {
   if (samples.size === 0) return;
   console.log("\nkafka transport: this machine, this run (raw kafkajs measured alongside)");
-  const line = (what: string, ours: string, raw: string, q: number, target: string) => {
-    const [a, b] = [samples.get(ours), samples.get(raw)];
-    if (!a || !b) return;
-    const [x, y] = [quantile(a, q), quantile(b, q)];
-    console.log(
-      `  ${what.padEnd(34)} ${x.toFixed(2).padStart(8)} ms vs ${y.toFixed(2).padStart(8)} ms  ` +
-        `${(x / y).toFixed(2)}x (target ${target})`,
-    );
-  };
-  const rate = (name: string) => 500 / (quantile(samples.get(name) ?? [], 0.5) / 1000);
+  const rate = (name: string) => 500 / (samples.quantile(name, 0.5) / 1000);
   const throughput = (what: string, name: string, target: string) => {
     if (!samples.has(name) || !samples.has(THROUGHPUT_RAW)) return;
     console.log(
@@ -144,8 +113,8 @@ function summary(): void {
   throughput("envelope throughput, median", THROUGHPUT_OURS, ">= 0.8x");
   throughput("the same, certificates known", THROUGHPUT_SIGNATURE, "none");
   throughput("the same unsigned, median", THROUGHPUT_UNSIGNED, "none");
-  line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");
-  line("isolated request/response, p99", ISOLATED_OURS, ISOLATED_RAW, 0.99, "<= 1.5x");
-  line("back-to-back round trip, p50", FLOOR_OURS, FLOOR_RAW, 0.5, "<= 2x");
-  line("back-to-back round trip, p99", FLOOR_OURS, FLOOR_RAW, 0.99, "none");
+  samples.line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");
+  samples.line("isolated request/response, p99", ISOLATED_OURS, ISOLATED_RAW, 0.99, "<= 1.5x");
+  samples.line("back-to-back round trip, p50", FLOOR_OURS, FLOOR_RAW, 0.5, "<= 2x");
+  samples.line("back-to-back round trip, p99", FLOOR_OURS, FLOOR_RAW, 0.99, "none");
 }
