@@ -6,8 +6,9 @@
  * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
  *   side, parsed and verified by a work subscription's handler, against raw kafkajs producing the
  *   same values in one batch and a consumer counting them (target: at least 0.8x the rate); the
- *   same with the receiver's certificate check left out (as if remembered per certificate), and
- *   unsigned, parsed only, to tell the transport's share from the signatures';
+ *   same with the receiver checking the record's signature and replay id alone (the floor of
+ *   `verifyRecord`, which remembers certificate checks per certificate), and unsigned, parsed
+ *   only, to tell the transport's share from the signatures';
  * - an isolated request/response through the transport, parsed on both sides, with the system
  *   idle before each one, against a raw kafkajs ping-pong (targets: at most 1.3x at p50, 1.5x at
  *   p99);
