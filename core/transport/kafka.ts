@@ -138,7 +138,8 @@ export class KafkaTransport implements Transport {
     // Batches other clients compressed with snappy, lz4 or zstd are read, not a stalled partition.
     registerCodecs();
     // A batch that still cannot be decoded is skipped and dead-lettered, not fetched forever.
-    installUndecodableMarkers();
+    const notInstalled = installUndecodableMarkers();
+    if (notInstalled) this.#log("warn", notInstalled);
     this.#kafka = kafkaClient(options);
   }
 

@@ -113,28 +113,38 @@ function tolerant(decode: BatchDecoder): BatchDecoder {
   };
 }
 
-let installed = false;
+let installed: string | undefined;
+
+/** Where kafkajs's fetch request module is, however the npm package is laid out on disk. */
+const FETCH_INDEX = /kafkajs[^\n]*[\\/]src[\\/]protocol[\\/]requests[\\/]fetch[\\/]index\.js$/;
 
 /**
  * Makes kafkajs stand a marker record in for a batch it cannot decode (process-wide, once).
  * Fetch response modules loaded before are dropped from the module cache, so the next fetch
- * loads them again with the tolerant decoder.
+ * loads them again with the tolerant decoder. Returns why it could not, if it could not (a
+ * kafkajs whose modules are not where 2.2.4 has them): the transport then works as kafkajs does.
  */
-export function installUndecodableMarkers(): void {
-  if (installed) return;
-  installed = true;
-  void kafkajs; // kafkajs's own modules are loaded, so its files are in the module cache
-  const require = createRequire(import.meta.url);
-  const fetchIndex = Object.keys(require.cache).find((path) =>
-    /kafkajs[\\/]2\.2\.4[\\/]src[\\/]protocol[\\/]requests[\\/]fetch[\\/]index\.js$/.test(path)
-  );
-  if (!fetchIndex) throw new Error("Cannot find kafkajs 2.2.4's fetch request among its modules");
-  const fetchRequire = createRequire(fetchIndex);
-  const decoderPath = fetchRequire.resolve("../../recordBatch/v0/decoder");
-  const original = fetchRequire(decoderPath) as BatchDecoder;
-  require.cache[decoderPath]!.exports = tolerant(original);
-  const fetchDir = fetchIndex.slice(0, -"index.js".length);
-  for (const path of Object.keys(require.cache)) {
-    if (path.startsWith(fetchDir) && !path.endsWith("index.js")) delete require.cache[path];
+export function installUndecodableMarkers(): string | undefined {
+  if (installed !== undefined) return installed || undefined;
+  try {
+    void kafkajs; // kafkajs's own modules are loaded, so its files are in the module cache
+    const require = createRequire(import.meta.url);
+    const fetchIndex = Object.keys(require.cache).find((path) => FETCH_INDEX.test(path));
+    if (!fetchIndex) throw new Error("kafkajs's fetch request is not among the loaded modules");
+    const fetchRequire = createRequire(fetchIndex);
+    const decoderPath = fetchRequire.resolve("../../recordBatch/v0/decoder");
+    const original = fetchRequire(decoderPath) as BatchDecoder;
+    if (typeof original !== "function") {
+      throw new Error("kafkajs's batch decoder is not a function");
+    }
+    require.cache[decoderPath]!.exports = tolerant(original);
+    const fetchDir = fetchIndex.slice(0, -"index.js".length);
+    for (const path of Object.keys(require.cache)) {
+      if (path.startsWith(fetchDir) && !path.endsWith("index.js")) delete require.cache[path];
+    }
+    installed = "";
+  } catch (error) {
+    installed = `Cannot skip batches that do not decode: ${errorText(error)}`;
   }
+  return installed || undefined;
 }
