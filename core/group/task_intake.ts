@@ -64,7 +64,7 @@ export interface TaskIntakeDeps {
   readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
   /** Depth, budget, deadline and clock skew allowed (default {@link DEFAULT_TASK_LIMITS}). */
   readonly limits?: TaskLimits;
-  /** The skills this agent offers; a skill task for another is declined. Default: none. */
+  /** The skills this agent offers at first ({@link TaskIntake.offer} changes them). Default: none. */
   readonly skills?: readonly string[];
   /** Renewal interval of a held grant (`group.heartbeatIntervalMs`, default 10 s). */
   readonly heartbeatIntervalMs?: number;
@@ -85,11 +85,18 @@ export class TaskIntake {
   readonly #grants = new Map<string, Grant>();
   readonly #seen = new Set<string>();
   readonly #active = new Map<string, ActiveTask>();
+  #skills: readonly string[];
   #stopping: string | undefined;
 
   constructor(deps: TaskIntakeDeps) {
     this.#deps = deps;
     this.#records = new TaskRecords(deps.agentId, deps.now);
+    this.#skills = deps.skills ?? [];
+  }
+
+  /** Changes the skills this agent takes tasks of (a skill task for another is declined). */
+  offer(skills: readonly string[]): void {
+    this.#skills = [...skills];
   }
 
   /** The attempts running now, as `<task_id>#<attempt>`. */
@@ -201,7 +208,7 @@ export class TaskIntake {
       await this.#deps.send([this.#response(request, place, answer, request.taint)]);
       return;
     }
-    if (task.skill !== undefined && !(this.#deps.skills ?? []).includes(task.skill)) {
+    if (task.skill !== undefined && !this.#skills.includes(task.skill)) {
       const summary = `${this.#deps.agentId} does not offer the skill ${task.skill}`;
       await this.#status(place, request, { status: "declined", summary });
       return;
