@@ -1,8 +1,8 @@
 /**
  * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
  * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
- * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), and look at it (`status`,
- * `members`). Every one speaks JSON with `--json`.
+ * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), look at it (`status`,
+ * `members`), and say what this agent offers (`skills`). Every one speaks JSON with `--json`.
  *
  * @module
  */
@@ -37,6 +37,7 @@ import {
 } from "./_group.ts";
 import { membersCommand, statusCommand } from "./_group_status.ts";
 import { runMember } from "./_group_join.ts";
+import { skillsCommand } from "./_group_skills.ts";
 
 /** `kafclaw group`: make, join, leave and inspect a group of agents over Kafka. */
 export function groupCommand(ctx: CliContext): Command {
@@ -227,6 +228,7 @@ export function groupCommand(ctx: CliContext): Command {
     });
   group.addCommand(statusCommand(ctx));
   group.addCommand(membersCommand(ctx));
+  group.addCommand(skillsCommand(ctx));
   return group;
 }
 
