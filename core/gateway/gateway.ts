@@ -21,7 +21,6 @@ import {
   memberTopicSpecs,
   type SkillChange,
 } from "../group/mod.ts";
-import { expertiseScore } from "../memory/mod.ts";
 import {
   type Deliver,
   DeliveryWorker,
@@ -258,8 +257,8 @@ function startScheduler(
 function skillScores(runtime: AgentRuntime, skills: readonly string[]): Record<string, number> {
   const scores: Record<string, number> = {};
   for (const skill of skills) {
-    const totals = runtime.timeline.expertise.get(skill);
-    if (totals !== undefined) scores[skill] = Math.round(expertiseScore(totals) * 1000) / 1000;
+    const known = runtime.memory.expertise(skill);
+    if (known !== undefined) scores[skill] = Math.round(known.score * 1000) / 1000;
   }
   return scores;
 }

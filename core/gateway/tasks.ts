@@ -112,6 +112,7 @@ export class TaskSide {
       send,
       heartbeatIntervalMs: interval,
       ownRequest: (request) => requester.ownRequest(request),
+      skillUsed: (use) => runtime.memory.recordSkillEvent(use),
     });
     const delegation = new GroupDelegation({
       agentId,

@@ -40,6 +40,7 @@
 export {
   type ActiveTask,
   openTrust,
+  type SkillUse,
   TaskIntake,
   type TaskIntakeDeps,
   type TaskRequest,

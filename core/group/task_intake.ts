@@ -72,6 +72,8 @@ export interface TaskIntakeDeps {
   readonly grantWaitMs?: number;
   /** This agent's own request, met on a shared topic: its requester side sends it elsewhere. */
   readonly ownRequest?: (request: TaskRequest, place: TaskPlace) => void;
+  /** A skill task this agent answered (its expertise in the skill, step 3, counts it). */
+  readonly skillUsed?: (use: SkillUse) => void;
   readonly now?: () => Date;
 }
 
@@ -226,6 +228,7 @@ export class TaskIntake {
     this.#grants.set(grant.key, grant);
     const session = `task:${task.task_id}`;
     this.#active.set(session, { task, accepted: verdict });
+    const started = Date.now();
     try {
       await this.#status(place, request, { status: "claimed" });
       const { answer, taint } = await this.#turn(request, place, vouched, grant);
@@ -242,6 +245,14 @@ export class TaskIntake {
         status: answer.status === "completed" ? "completed" : "failed",
       });
       await this.#deps.send([this.#response(request, place, answer, taint)]);
+      if (task.skill !== undefined && answer.status !== "rejected") {
+        this.#deps.skillUsed?.({
+          skill: task.skill,
+          success: answer.status === "completed",
+          durationMs: Date.now() - started,
+          taskId: task.task_id,
+        });
+      }
     } finally {
       grant.close();
       this.#grants.delete(grant.key);
@@ -298,6 +309,14 @@ export class TaskIntake {
 }
 
 type Answer = Pick<ResponsePayload, "content" | "status" | "reason" | "usage">;
+
+/** A skill task answered: whether it succeeded and how long it took. */
+export interface SkillUse {
+  readonly skill: string;
+  readonly success: boolean;
+  readonly durationMs: number;
+  readonly taskId: string;
+}
 
 /** A task being worked on, with the budget and deadline its receiver accepted it with. */
 export interface ActiveTask {

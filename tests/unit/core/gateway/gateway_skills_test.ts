@@ -64,10 +64,16 @@ Deno.test("a skill task through the skill's topic is answered by a provider only
   assert.deepEqual([answer.status, answer.responderId], ["completed", "ben"]);
   assert.equal(cy!.llm.chatRequests().length, 0, "cy offers no sql and never saw the task");
   assert.ok(ben!.gateway.tasks.skills.consumer("sql"), "ben reads sql through its own consumer");
-  // Heartbeats name the skill: what requesters choose a retry's inbox from.
+  // The answer counts for ben's expertise in sql, which its heartbeats tell the others.
+  assert.equal(ben!.gateway.runtime.memory.expertise("sql")?.successCount, 1);
+  const known = ben!.gateway.runtime.memory.expertise("sql")!.score;
+  assert.ok(known > 0);
   await waitFor(
-    () => ann!.gateway.membership.live("sql").map((m) => m.agentId).join() === "ben",
-    "ann's roster to show ben offering sql",
+    () =>
+      ann!.gateway.membership.live("sql").find((m) => m.agentId === "ben")?.expertise.sql ===
+        Math.round(known * 1000) / 1000,
+    "ann's roster to show ben's sql expertise",
+    { timeoutMs: 15_000 },
   );
 });
 
