@@ -1,14 +1,25 @@
 /**
- * Skills of `kafclaw gateway` processes on the real broker: `kafclaw group skills add` on a
- * running gateway's home makes it take the skill's tasks without a restart of the process; a
- * skill task is answered by its provider only; the skill records, read from the topics by one who
- * is not a member, list the providers, and lose one that leaves.
+ * Skills on the real broker. `kafclaw gateway` processes: `kafclaw group skills add` on a running
+ * gateway's home makes it take the skill's tasks without a restart of the process; a skill task is
+ * answered by its provider only; the skill records, read from the topics by one who is not a
+ * member, list the providers, and lose one that leaves. Gateways in the test process, each with
+ * its own Kafka client: the scenarios of tests/_support/skill_scenarios.ts (a declined skill task
+ * moves to the provider with the best expertise, and why is stored; a newcomer reads the records).
  */
 import assert from "node:assert/strict";
 import { readRoster } from "../../../../core/group/mod.ts";
 import { skillRequests } from "../../../../core/protocol/mod.ts";
+import { KafkaTransport, type Transport } from "../../../../core/transport/mod.ts";
+import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw } from "../../../_support/cli.ts";
 import { gateway, rosterOf, taskReader } from "../../../_support/gateway_group.ts";
+import {
+  declinedToBestExpertise,
+  offeredAtRuntime,
+  providerOnly,
+  recordsForNewcomers,
+  type SkillBroker,
+} from "../../../_support/skill_scenarios.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -73,5 +84,58 @@ Deno.test(
     });
     assert.equal(await ann.child!.stop("SIGTERM"), 0, ann.child!.stderr);
     assert.equal(await cy.child!.stop("SIGTERM"), 0, cy.child!.stderr);
+  },
+);
+
+/** The real broker, one Kafka client per gateway, all closed at the end. */
+function onKafka(): SkillBroker {
+  const made: Transport[] = [];
+  return {
+    transport: () => {
+      const transport = new KafkaTransport({ brokers: testBrokers(), clientId: "kafclaw-test" });
+      made.push(transport);
+      return transport;
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.allSettled(made.map((t) => t.close()));
+    },
+  };
+}
+
+const group = (prefix: string) => uniqueName(prefix).replaceAll("-", "");
+
+Deno.test(
+  "kafka: a skill task through the skill's topic is answered by a provider only",
+  opts,
+  async () => {
+    await using broker = onKafka();
+    await providerOnly(broker, group("sk"));
+  },
+);
+
+Deno.test(
+  "kafka: a declined skill task moves to the provider with the best expertise, and why is stored",
+  opts,
+  async () => {
+    await using broker = onKafka();
+    await declinedToBestExpertise(broker, group("skx"));
+  },
+);
+
+Deno.test(
+  "kafka: skills offered on a running gateway take tasks at once, and removed ones stop",
+  opts,
+  async () => {
+    await using broker = onKafka();
+    await offeredAtRuntime(broker, group("sko"));
+  },
+);
+
+Deno.test(
+  "kafka: providers offering one skill at once all end on its record; a newcomer reads it",
+  opts,
+  async () => {
+    await using broker = onKafka();
+    await recordsForNewcomers(broker, group("skr"));
   },
 );
