@@ -17,7 +17,9 @@ import {
   LEAVE_TIMEOUT_MS,
   memberId,
   type Membership,
+  memberTopicOptions,
   memberTopicSpecs,
+  type SkillChange,
 } from "../group/mod.ts";
 import {
   type Deliver,
@@ -124,6 +126,7 @@ export class Gateway {
         timeline: runtime.timeline,
         ...(kafka ? {} : { security: "open" as const }),
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
+        expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
@@ -135,6 +138,9 @@ export class Gateway {
         trust: membership.trust,
         send: (records) => membership.send(records),
         workers: { live: () => membership.live() },
+        membership,
+        skills: config.group.skills,
+        topics: memberTopicOptions(config),
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
         leaseMs: options.leaseMs,
         concurrency,
@@ -172,6 +178,14 @@ export class Gateway {
       await unwind();
       throw error;
     }
+  }
+
+  /**
+   * Offers exactly `skills` from now on (config.json's group.skills changed): the consumers of
+   * skills no longer offered stop, those of new ones start, and the skills' records say so.
+   */
+  offerSkills(skills: readonly string[]): Promise<SkillChange> {
+    return this.tasks.skills.offer(skills);
   }
 
   /**
@@ -237,6 +251,16 @@ function startScheduler(
   scheduler.start();
   // Running jobs get half of what is left; their times stay due when they are cancelled.
   return ["scheduler", (ms) => scheduler.stop({ graceMs: ms / 2 })];
+}
+
+/** The agent's expertise score in each skill it offers and has used (core/memory, step 3). */
+function skillScores(runtime: AgentRuntime, skills: readonly string[]): Record<string, number> {
+  const scores: Record<string, number> = {};
+  for (const skill of skills) {
+    const known = runtime.memory.expertise(skill);
+    if (known !== undefined) scores[skill] = Math.round(known.score * 1000) / 1000;
+  }
+  return scores;
 }
 
 /** No channel runs in this gateway yet: a due delivery fails, and is tried again later. */
