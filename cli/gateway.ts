@@ -2,7 +2,9 @@
  * `kafclaw gateway`: the agent as a long-lived process (core/gateway) until SIGINT or SIGTERM,
  * then a stop within a bounded time that leaves the group. Configured by config.json and the
  * environment alone (KAFCLAW_GROUP_ENABLED, KAFCLAW_GROUP_NAME, KAFCLAW_GROUP_KAFKA_BROKERS,
- * KAFCLAW_GROUP_AGENT_ID, KAFCLAW_GROUP_SECURITY, KAFCLAW_GROUP_OWNER_PUBLIC_KEY, ...).
+ * KAFCLAW_GROUP_AGENT_ID, KAFCLAW_GROUP_SECURITY, KAFCLAW_GROUP_OWNER_PUBLIC_KEY, ...). It
+ * follows config.json for group.skills while it runs (`kafclaw group skills add`), without a
+ * restart (_gateway_reload.ts).
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
+import { followSkills } from "./_gateway_reload.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -73,12 +76,19 @@ export function gatewayCommand(ctx: CliContext): Command {
               kafka: gateway.kafka,
               members,
               sponsoring: gateway.sponsoring,
+              skills: gateway.tasks.skills.offered(),
             })
             : `gateway running (${gateway.mode}) as "${agentId}" in group "${group}" ` +
               `${gateway.kafka ? "over Kafka" : "in this process"}, ${members} member(s)` +
               `${gateway.sponsoring ? ", sponsoring newcomers" : ""}; Ctrl-C stops`,
         );
+        const following = followSkills(config, {
+          env: ctx.env,
+          offer: (skills) => gateway.offerSkills(skills),
+          say,
+        });
         const signal = await stop.promise;
+        following[Symbol.dispose]();
         const started = Date.now();
         const late = await gateway.stop();
         const ms = Date.now() - started;

@@ -1,8 +1,9 @@
 /**
  * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
  * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
- * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), and look at it (`status`,
- * `members`), and look after its Kafka (`acl`, `gc`). Every one speaks JSON with `--json`.
+ * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), look at it (`status`,
+ * `members`), say what this agent offers (`skills`), and look after its Kafka (`acl`, `gc`).
+ * Every one speaks JSON with `--json`.
  *
  * @module
  */
@@ -40,6 +41,7 @@ import {
 import { membersCommand, statusCommand } from "./_group_status.ts";
 import { aclCommand, gcCommand } from "./_group_ops.ts";
 import { runMember } from "./_group_join.ts";
+import { skillsCommand } from "./_group_skills.ts";
 
 /** `kafclaw group`: make, join, leave and inspect a group of agents over Kafka. */
 export function groupCommand(ctx: CliContext): Command {
@@ -233,6 +235,7 @@ export function groupCommand(ctx: CliContext): Command {
     });
   group.addCommand(statusCommand(ctx));
   group.addCommand(membersCommand(ctx));
+  group.addCommand(skillsCommand(ctx));
   group.addCommand(aclCommand(ctx));
   group.addCommand(gcCommand(ctx));
   return group;

@@ -40,6 +40,8 @@ export type Provider = typeof PROVIDERS[number];
 const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9.-]+)$/;
 const BROKER = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+/** A skill name, as PROTOCOL.md allows ids (they become topic and consumer group names). */
+const SKILL = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** True for an http: or https: URL. */
 export function isHttpUrl(value: string): boolean {
@@ -239,6 +241,13 @@ export const CONFIG_SCHEMA = z.object({
     agentId: optionalText({
       description: "This agent's id in the group (default: generated)",
       ...NAME_RULE,
+    }),
+    skills: list({
+      default: [],
+      description: "Skills this agent offers the group (kafclaw group skills add)",
+      item: "a skill name (a-z, 0-9, _ and -, at most 64)",
+      items: "skill names (a-z, 0-9, _ and -, at most 64)",
+      check: (v) => SKILL.test(v),
     }),
     security: oneOf({
       values: ["signed", "open"],

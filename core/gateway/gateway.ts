@@ -3,9 +3,10 @@
  * transport (Kafka when the mode is group or full, or headless with group.enabled; else the
  * in-process transport, under the same protocol code), the membership of the group (with a
  * sponsor where the home holds the owner key), the task paths (tasks.ts), the shared memory
- * (shared_memory.ts), the scheduler (when scheduler.enabled) and the delivery worker. {@link Gateway.stop} stops them in the reverse
- * order within a bounded time: the scheduler's running jobs get part of it, running tasks are
- * given up (declined, so their requesters send them on), and the agent sends its signed `leave`.
+ * (shared_memory.ts), the scheduler (when scheduler.enabled) and the delivery worker.
+ * {@link Gateway.stop} stops them in the reverse order within a bounded time: the scheduler's
+ * running jobs get part of it, running tasks are given up (declined, so their requesters send them
+ * on), and the agent sends its signed `leave`.
  *
  * @module
  */
@@ -17,7 +18,9 @@ import {
   LEAVE_TIMEOUT_MS,
   memberId,
   type Membership,
+  memberTopicOptions,
   memberTopicSpecs,
+  type SkillChange,
 } from "../group/mod.ts";
 import {
   type Deliver,
@@ -130,6 +133,7 @@ export class Gateway {
         timeline: runtime.timeline,
         ...(kafka ? {} : { security: "open" as const }),
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
+        expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
@@ -141,6 +145,9 @@ export class Gateway {
         trust: membership.trust,
         send: (records) => membership.send(records),
         workers: { live: () => membership.live() },
+        membership,
+        skills: config.group.skills,
+        topics: memberTopicOptions(config),
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
         leaseMs: options.leaseMs,
         concurrency,
@@ -193,6 +200,14 @@ export class Gateway {
       await unwind();
       throw error;
     }
+  }
+
+  /**
+   * Offers exactly `skills` from now on (config.json's group.skills changed): the consumers of
+   * skills no longer offered stop, those of new ones start, and the skills' records say so.
+   */
+  offerSkills(skills: readonly string[]): Promise<SkillChange> {
+    return this.tasks.skills.offer(skills);
   }
 
   /**
@@ -258,6 +273,16 @@ function startScheduler(
   scheduler.start();
   // Running jobs get half of what is left; their times stay due when they are cancelled.
   return ["scheduler", (ms) => scheduler.stop({ graceMs: ms / 2 })];
+}
+
+/** The agent's expertise score in each skill it offers and has used (core/memory, step 3). */
+function skillScores(runtime: AgentRuntime, skills: readonly string[]): Record<string, number> {
+  const scores: Record<string, number> = {};
+  for (const skill of skills) {
+    const known = runtime.memory.expertise(skill);
+    if (known !== undefined) scores[skill] = Math.round(known.score * 1000) / 1000;
+  }
+  return scores;
 }
 
 /** No channel runs in this gateway yet: a due delivery fails, and is tried again later. */

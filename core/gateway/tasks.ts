@@ -2,8 +2,9 @@
  * The gateway's task paths (core/group): tasks in and tasks out, wired to the agent.
  *
  * - In: a {@link TaskIntake} takes records from the group's requests topic (the shared group
- *   `kafclaw.<g>.workers`) and from the agent's inbox; each task runs as a turn on session
- *   `task:<task_id>` through the agent's door.
+ *   `kafclaw.<g>.workers`), from the work topics of the skills the agent offers (their shared
+ *   groups `kafclaw.<g>.skill.<s>`, run by {@link Skills}) and from the agent's inbox; each task
+ *   runs as a turn on session `task:<task_id>` through the agent's door.
  * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, choosing retries
  *   among the live members of the roster (`Membership.live()`).
  * - Both read the status stream and the responses topic.
@@ -16,16 +17,20 @@
  * (three of six runs of tests/integration/core/gateway; none since the groups are apart).
  *
  * {@link TaskSide.stop} pauses intake, gives running attempts up (declined, so their requesters
- * send them on at once), and closes the subscriptions within the given time.
+ * send them on at once), closes the subscriptions and takes the agent off its skills' records,
+ * within the given time.
  *
  * @module
  */
 import type { AgentRuntime } from "../agent/mod.ts";
 import {
+  ensureSkillTopic,
   GroupDelegation,
   type LiveWorkers,
   Requester,
   type RequesterAudit,
+  Skills,
+  type SkillsMembership,
   TaskIntake,
   type Trust,
 } from "../group/mod.ts";
@@ -34,6 +39,7 @@ import {
   agentInbox,
   deadLetterTopicFor,
   topicsFor,
+  type TopicSpecOptions,
   workersConsumerGroup,
 } from "../protocol/mod.ts";
 import { delegateTaskTool, groupMembersTool } from "../tools/mod.ts";
@@ -51,6 +57,12 @@ export interface TaskSideOptions {
   /** Sends records (signed in a signed group). */
   readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
   readonly workers: LiveWorkers;
+  /** The membership, which announces and records the skills the agent offers. */
+  readonly membership: SkillsMembership;
+  /** The skills offered at start (group.skills). */
+  readonly skills: readonly string[];
+  /** How new skill topics are made (partitions, replication). */
+  readonly topics?: TopicSpecOptions;
   readonly heartbeatIntervalMs: number;
   /** Silence after which a lease lapses; default the requester's. */
   readonly leaseMs?: number | undefined;
@@ -63,12 +75,19 @@ export interface TaskSideOptions {
 export class TaskSide {
   readonly intake: TaskIntake;
   readonly requester: Requester;
+  readonly skills: Skills;
   readonly #subscriptions: Subscription[] = [];
   readonly #concurrency: number;
 
-  private constructor(intake: TaskIntake, requester: Requester, concurrency: number) {
+  private constructor(
+    intake: TaskIntake,
+    requester: Requester,
+    skills: Skills,
+    concurrency: number,
+  ) {
     this.intake = intake;
     this.requester = requester;
+    this.skills = skills;
     this.#concurrency = concurrency;
   }
 
@@ -93,6 +112,7 @@ export class TaskSide {
       send,
       heartbeatIntervalMs: interval,
       ownRequest: (request) => requester.ownRequest(request),
+      skillUsed: (use) => runtime.memory.recordSkillEvent(use),
     });
     const delegation = new GroupDelegation({
       agentId,
@@ -100,9 +120,18 @@ export class TaskSide {
       requester,
       workers: options.workers,
       taskOf: (session) => intake.taskOf(session),
+      skillTopic: (skill) => ensureSkillTopic(transport, { group, skill }, options.topics),
     });
     runtime.tools.register(delegateTaskTool(delegation), groupMembersTool(delegation));
-    const side = new TaskSide(intake, requester, options.concurrency);
+    const skills = new Skills({
+      membership: options.membership,
+      transport,
+      handler: intake.handle,
+      offered: (offered) => intake.offer(offered),
+      concurrency: options.concurrency,
+      ...(options.topics === undefined ? {} : { topics: options.topics }),
+    });
+    const side = new TaskSide(intake, requester, skills, options.concurrency);
     const topics = topicsFor(group);
     const own = agentConsumerGroup(group, agentId);
     const subscribe = async (o: Parameters<Transport["subscribe"]>[0]) => {
@@ -137,6 +166,7 @@ export class TaskSide {
           concurrency: options.concurrency,
         });
       }
+      await skills.offer(options.skills);
     } catch (error) {
       await side.stop(5_000);
       throw error;
@@ -153,9 +183,13 @@ export class TaskSide {
   /** Stops within `timeoutMs`; see the module documentation. */
   async stop(timeoutMs: number): Promise<void> {
     for (const subscription of this.#subscriptions) subscription.pause();
+    this.skills.pause();
     this.requester.close();
     this.intake.stop();
-    const closing = Promise.allSettled(this.#subscriptions.splice(0).map((s) => s.close()));
+    const closing = Promise.allSettled([
+      ...this.#subscriptions.splice(0).map((s) => s.close()),
+      this.skills.close().then(() => this.skills.withdraw()),
+    ]);
     await bounded(closing, timeoutMs);
   }
 }

@@ -33,6 +33,8 @@ export interface GroupDelegationDeps {
   readonly workers: LiveWorkers;
   /** The group task a turn's session works on (core/group `TaskIntake.taskOf`). */
   readonly taskOf: (sessionKey: string) => ActiveTask | undefined;
+  /** Makes a skill's work topic when nobody made it yet (before its first task is sent). */
+  readonly skillTopic?: (skill: string) => Promise<void>;
   readonly limits?: TaskLimits;
   readonly now?: () => Date;
 }
@@ -82,6 +84,7 @@ export class GroupDelegation implements GroupPort {
       arbiter: "requester",
     };
     const type = "skill" in to ? "skill_request" : "request";
+    if ("skill" in to) await this.#deps.skillTopic?.(to.skill);
     const taint = ctx.origin !== undefined && ctx.taint === "trusted" ? "trusted" : "untrusted";
     await this.#deps.requester.send({ type, payload, taint }, { topic, zone });
     const answer = await within(this.#deps.requester.answer(taskId)!, request.waitMs, ctx.signal);

@@ -46,9 +46,38 @@ export class LiveWorkerSet implements LiveWorkers {
 }
 
 /**
- * The worker whose inbox gets a task next: a live one that offers `skill` (any, without one), is
- * not in `exclude`, with the best expertise in the skill, then the most free capacity, then the
- * smallest id (so every requester picks alike). Undefined when there is none.
+ * The workers that could take a task, best first: live, offering `skill` (any, without one), not
+ * in `exclude`; ranked by expertise in the skill, then most free capacity, then smallest id (so
+ * every requester ranks alike).
+ */
+export function rankWorkers(
+  workers: LiveWorkers,
+  want: { readonly skill?: string | undefined; readonly exclude: readonly string[] },
+): LiveWorker[] {
+  const { skill, exclude } = want;
+  return workers.live()
+    .filter((w) => !exclude.includes(w.agentId))
+    .filter((w) => skill === undefined || w.skills.includes(skill))
+    .sort((a, b) =>
+      scoreOf(b, skill) - scoreOf(a, skill) || freeOf(b) - freeOf(a) ||
+      a.agentId.localeCompare(b.agentId)
+    );
+}
+
+/** A worker's expertise score in `skill` (0 when it advertised none, or without a skill). */
+export function scoreOf(worker: LiveWorker, skill: string | undefined): number {
+  return skill === undefined ? 0 : worker.expertise?.[skill] ?? 0;
+}
+
+/** The share of a worker's capacity that is free, 0..1. */
+function freeOf(worker: LiveWorker): number {
+  const { running, capacity } = worker.load;
+  return capacity <= 0 ? 0 : (capacity - running) / capacity;
+}
+
+/**
+ * The worker whose inbox gets a task next: the first of {@link rankWorkers}. Undefined when
+ * there is none.
  *
  * @example
  * ```ts
@@ -64,14 +93,5 @@ export function chooseWorker(
   workers: LiveWorkers,
   want: { readonly skill?: string | undefined; readonly exclude: readonly string[] },
 ): LiveWorker | undefined {
-  const { skill, exclude } = want;
-  const score = (w: LiveWorker) => (skill === undefined ? 0 : w.expertise?.[skill] ?? 0);
-  const free = (w: LiveWorker) =>
-    w.load.capacity <= 0 ? 0 : (w.load.capacity - w.load.running) / w.load.capacity;
-  return workers.live()
-    .filter((w) => !exclude.includes(w.agentId))
-    .filter((w) => skill === undefined || w.skills.includes(skill))
-    .sort((a, b) =>
-      score(b) - score(a) || free(b) - free(a) || a.agentId.localeCompare(b.agentId)
-    )[0];
+  return rankWorkers(workers, want)[0];
 }

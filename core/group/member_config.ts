@@ -138,6 +138,8 @@ export interface JoinOptions {
   readonly timeline: Timeline;
   /** The agent's load now, for heartbeats. */
   readonly load: () => Load;
+  /** The agent's expertise score per skill it offers, for heartbeats. */
+  readonly expertise?: () => Record<string, number>;
   /** Default group.security; a group in this process alone runs open (no one to sign for). */
   readonly security?: "signed" | "open";
 }
@@ -192,6 +194,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     clockSkewMs: config.group.clockSkewMs,
     topics: memberTopicOptions(config),
     load: options.load,
+    ...(options.expertise === undefined ? {} : { expertise: options.expertise }),
   });
   const owner = await ownerKey(identityDir);
   if (owner === undefined) return { membership, sponsor: undefined };

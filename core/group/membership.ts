@@ -29,6 +29,7 @@ import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { RosterFeed } from "./roster_feed.ts";
 import { RecordSigner } from "./signer.ts";
+import type { SkillDirectory } from "./skill_records.ts";
 import type { Trust } from "./task_intake.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
 import type { MembershipStore } from "./store.ts";
@@ -153,6 +154,7 @@ export class Membership {
       this.#subscribe({ kind: "state", topics: [topic], groupId: ownGroup, handler });
     await (await state(topics.roster, this.#feed.onRoster)).caughtUp();
     await (await state(topics.announce, this.guard(this.#feed.onAnnounce))).caughtUp();
+    await (await state(topics.skills, this.guard(this.#feed.onSkill))).caughtUp();
     await this.#subscribe({
       kind: "stream",
       topics: [topics.heartbeats],
@@ -178,6 +180,28 @@ export class Membership {
   /** The group's manifest as the owner signed it, once read. */
   get manifest(): GroupManifest | undefined {
     return this.#feed.manifest;
+  }
+
+  /** Who offers which skill, as the group's skills topic says (read whole at start). */
+  get skills(): SkillDirectory {
+    return this.#feed.skills;
+  }
+
+  /** The skills this agent offers, as it announces them. */
+  get offered(): readonly string[] {
+    return this.#identity.skills;
+  }
+
+  /**
+   * Changes the skills this agent offers: announces itself again with them (a newcomer reads them
+   * from the announce topic) and sends a heartbeat at once (requesters pick from heartbeats).
+   */
+  async offer(skills: readonly string[]): Promise<void> {
+    this.#identity = { ...this.#identity, skills: [...skills] };
+    if (this.#closed) return;
+    await this.send([announceRecord(this.group, "join", this.#identity, new Date(this.#now()))]);
+    this.#stored(this.#roster.join(this.#identity, this.#now()));
+    await this.#beat();
   }
 
   /** Records waiting for their signer's certificate now. */

@@ -14,8 +14,15 @@
  * its unfinished tasks resumed after a restart (core/timeline `groupTasks`).
  *
  * The transport (core/transport) owns consuming, pausing and committing; the protocol
- * (core/protocol) owns what a record may say. Skills and traces arrive with the rest of the group
- * step; {@link LiveWorkers} is the roster's face that the task paths read.
+ * (core/protocol) owns what a record may say. {@link LiveWorkers} is the roster's face that the
+ * task paths read.
+ *
+ * Skills (skills.ts, skill_records.ts): an agent offers the skills of `group.skills`; each has a
+ * work topic read through the skill's shared consumer group, and one `skill` state record per
+ * skill lists its providers ({@link SkillDirectory}, read whole by every member at start). A
+ * skill task's first attempt goes to the skill's topic; its retries and declines go to the inbox
+ * of the live provider with the best expertise, then the most free capacity
+ * ({@link rankWorkers}), and the requester stores each choice with its reason (`routes`).
  *
  * Shared memory: {@link SharedMemory} (shared_memory.ts) is the `share_memory` tool's port, which
  * publishes an item in parts each with the whole's sha256 (memory_parts.ts), and the handler of
@@ -42,6 +49,7 @@
 export {
   type ActiveTask,
   openTrust,
+  type SkillUse,
   TaskIntake,
   type TaskIntakeDeps,
   type TaskRequest,
@@ -57,7 +65,14 @@ export {
   subTaskLimits,
   type TaskLimits,
 } from "./limits.ts";
-export { chooseWorker, type LiveWorker, type LiveWorkers, LiveWorkerSet } from "./live_workers.ts";
+export {
+  chooseWorker,
+  type LiveWorker,
+  type LiveWorkers,
+  LiveWorkerSet,
+  rankWorkers,
+  scoreOf,
+} from "./live_workers.ts";
 export { SeqCounter, type StatusFields, type TaskPlace, TaskRecords } from "./status_records.ts";
 export {
   type FinalAnswer,
@@ -118,6 +133,21 @@ export {
 } from "./roster.ts";
 export { type ReadRoster, readRoster, RosterFeed, type RosterFeedOptions } from "./roster_feed.ts";
 export { ATTACH_FIRST, RecordSigner } from "./signer.ts";
+export {
+  SkillDirectory,
+  type SkillListener,
+  type SkillProvider,
+  skillRecord,
+  withoutProvider,
+  withProvider,
+} from "./skill_records.ts";
+export {
+  ensureSkillTopic,
+  type SkillChange,
+  Skills,
+  type SkillsMembership,
+  type SkillsOptions,
+} from "./skills.ts";
 export { Sponsor, type SponsorOptions, startSponsor, type StartSponsorOptions } from "./sponsor.ts";
 export { type MembershipStore, toStored } from "./store.ts";
 export { type Dropped, GroupTrust, type GroupTrustOptions, type TrustVerdict } from "./trust.ts";

@@ -29,7 +29,7 @@ import {
   type OutgoingStatus,
   type OutgoingTask,
 } from "../timeline/mod.ts";
-import { chooseWorker, type LiveWorkers } from "./live_workers.ts";
+import { type LiveWorkers, rankWorkers, scoreOf } from "./live_workers.ts";
 import { type TaskPlace, TaskRecords } from "./status_records.ts";
 
 /** A task's end, as the requester keeps it. */
@@ -70,6 +70,8 @@ interface Live {
   lastRenewal: number;
   /** Waiting for a live worker to send the current attempt to. */
   unrouted: boolean;
+  /** Why the current attempt moves on (kept with the worker chosen for it). */
+  why: string;
   readonly seqs: Map<string, number>;
   readonly done: PromiseWithResolvers<FinalAnswer>;
 }
@@ -157,6 +159,7 @@ export class Requester {
       task,
       lastRenewal: this.#now(),
       unrouted: false,
+      why: "",
       seqs: new Map(),
       done: Promise.withResolvers(),
     };
@@ -240,7 +243,10 @@ export class Requester {
         live.lastRenewal = this.#now();
         return await this.#tell(live, worker, "assigned");
       case "declined":
-        if (holder === undefined || holder === worker) await this.#retry(live, worker);
+        if (holder === undefined || holder === worker) {
+          const summary = status.summary ? `: ${status.summary}` : "";
+          await this.#retry(live, worker, `${worker} declined attempt ${status.attempt}${summary}`);
+        }
         return;
       case "rejected":
         return this.#finish(live, {
@@ -291,12 +297,12 @@ export class Requester {
   ownRequest(request: EnvelopeOf<"request" | "skill_request">): void {
     const live = this.#live.get(request.payload.task_id);
     if (live && live.task.workerId === undefined && request.payload.attempt === live.task.attempt) {
-      void this.#retry(live, undefined);
+      void this.#retry(live, undefined, "the requester met its own request on a shared topic");
     }
   }
 
   /** Sends attempt+1 to another live worker's inbox, leaving out `from` and every one before. */
-  async #retry(live: Live, from: string | undefined): Promise<void> {
+  async #retry(live: Live, from: string | undefined, why: string): Promise<void> {
     const excluded = from === undefined || live.task.excluded.includes(from)
       ? live.task.excluded
       : [...live.task.excluded, from];
@@ -307,20 +313,38 @@ export class Requester {
       excluded,
     });
     live.unrouted = true;
+    live.why = why;
     await this.#route(live);
   }
 
   async #route(live: Live): Promise<void> {
     const skill = typeof live.task.request.skill === "string" ? live.task.request.skill : undefined;
-    const chosen = chooseWorker(this.#deps.workers, {
+    const ranked = rankWorkers(this.#deps.workers, {
       skill,
       exclude: [...live.task.excluded, this.#deps.agentId],
     });
+    const chosen = ranked[0];
     if (chosen === undefined) return;
     live.unrouted = false;
     const payload = { ...live.task.request, attempt: live.task.attempt, target_id: chosen.agentId };
     const topic = agentInbox(this.#deps.group, chosen.agentId);
-    this.#update(live, { topic });
+    const score = scoreOf(chosen, skill);
+    const best = skill === undefined
+      ? "the most free capacity"
+      : `the best expertise in ${skill} (${score}), then the most free capacity`;
+    this.#update(live, {
+      topic,
+      route: {
+        attempt: live.task.attempt,
+        agent_id: chosen.agentId,
+        ...(skill === undefined ? {} : { score }),
+        load: { running: chosen.load.running, capacity: chosen.load.capacity },
+        reason: `${live.why}; ${chosen.agentId} has ${best} of ${ranked.length} live ` +
+          `worker(s)${skill === undefined ? "" : ` offering ${skill}`}`,
+        candidates: ranked.length,
+        at: new Date(this.#now()).toISOString(),
+      },
+    });
     live.lastRenewal = this.#now();
     const { type, taint } = live.task;
     await this.#deps.send([this.#records.request(topic, { type, payload, taint })]);
@@ -361,7 +385,7 @@ export class Requester {
         now - live.lastRenewal
       } ms`,
     });
-    await this.#retry(live, task.workerId);
+    await this.#retry(live, task.workerId, `the lease of ${task.workerId} lapsed`);
   }
 
   #finish(live: Live, answer: Omit<FinalAnswer, "taskId">): void {

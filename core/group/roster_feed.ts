@@ -1,8 +1,9 @@
 /**
- * From records to the roster: the handlers of the roster, announce and heartbeat topics. Each
+ * From records to the roster: the handlers of the roster, announce, skills and heartbeat topics. Each
  * record is parsed (what does not parse is poison, skipped and counted) and, in a signed group,
  * verified ({@link GroupTrust}); then certificates, revocations and the manifest (roster topic),
- * joins and leaves (announce) and heartbeats update the {@link Roster} and the certificate cache.
+ * joins and leaves (announce) and heartbeats update the {@link Roster} and the certificate cache,
+ * and `skill` records the {@link SkillDirectory}.
  * A certificate speaks for itself, whoever publishes it (it must chain to the owner); the
  * manifest and revocations count only from the owner.
  *
@@ -25,6 +26,7 @@ import {
 import type { StoredCertificate } from "../timeline/mod.ts";
 import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
+import { SkillDirectory } from "./skill_records.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
 
 /** What a {@link RosterFeed} updates, and whom it tells. */
@@ -35,6 +37,8 @@ export interface RosterFeedOptions {
   readonly audit: (dropped: Dropped) => void;
   /** Called after each change of the roster. */
   readonly changed: (change: RosterChange) => void;
+  /** Where `skill` records go (the skills topic); default a directory of its own. */
+  readonly skills?: SkillDirectory;
   /** Where certificates and revocations are cached. */
   readonly certificates?: { put(entry: StoredCertificate): void };
   /** Heartbeats older than this (default 120000 ms) say nothing about liveness now. */
@@ -47,10 +51,12 @@ export class RosterFeed {
   readonly #options: RosterFeedOptions;
   // State topics are read whole on every run, so a per-run table sees every copy of a record.
   readonly #stateReplay: ReplayStore = new MemoryReplayStore();
+  readonly #skills: SkillDirectory;
   #manifest: GroupManifest | undefined;
 
   constructor(options: RosterFeedOptions) {
     this.#options = options;
+    this.#skills = options.skills ?? new SkillDirectory();
   }
 
   /** The group's manifest, once read. */
@@ -110,6 +116,17 @@ export class RosterFeed {
       );
     });
 
+  /** Handles a record of the skills topic: the skill's providers, in the skill directory. */
+  readonly onSkill = (record: InboundRecord): Promise<HandlerResult> =>
+    this.#accept(record, true, (envelope) => {
+      this.#skills.apply(envelope as EnvelopeOf<"skill">);
+    });
+
+  /** The skill directory this feed fills. */
+  get skills(): SkillDirectory {
+    return this.#skills;
+  }
+
   /** Handles a record of the heartbeats stream. */
   readonly onHeartbeat = (record: InboundRecord): Promise<HandlerResult> => {
     const { now, clockSkewMs = 120_000 } = this.#options;
@@ -149,6 +166,8 @@ export class RosterFeed {
 export interface ReadRoster {
   readonly members: readonly Member[];
   readonly manifest: GroupManifest | undefined;
+  /** Who offers which skill, as the skills topic says. */
+  readonly skills: SkillDirectory;
 }
 
 /**
@@ -176,6 +195,7 @@ export async function readRoster(
   const read: [string, (r: InboundRecord) => Promise<HandlerResult>][] = [
     [topics.roster, feed.onRoster],
     [topics.announce, feed.onAnnounce],
+    [topics.skills, feed.onSkill],
     [topics.heartbeats, feed.onHeartbeat],
   ];
   for (const [topic, handler] of read) {
@@ -192,5 +212,5 @@ export async function readRoster(
     }
   }
   roster.sweep(now());
-  return { members: roster.members(), manifest: feed.manifest };
+  return { members: roster.members(), manifest: feed.manifest, skills: feed.skills };
 }

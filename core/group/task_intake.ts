@@ -64,7 +64,7 @@ export interface TaskIntakeDeps {
   readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
   /** Depth, budget, deadline and clock skew allowed (default {@link DEFAULT_TASK_LIMITS}). */
   readonly limits?: TaskLimits;
-  /** The skills this agent offers; a skill task for another is declined. Default: none. */
+  /** The skills this agent offers at first ({@link TaskIntake.offer} changes them). Default: none. */
   readonly skills?: readonly string[];
   /** Renewal interval of a held grant (`group.heartbeatIntervalMs`, default 10 s). */
   readonly heartbeatIntervalMs?: number;
@@ -72,6 +72,8 @@ export interface TaskIntakeDeps {
   readonly grantWaitMs?: number;
   /** This agent's own request, met on a shared topic: its requester side sends it elsewhere. */
   readonly ownRequest?: (request: TaskRequest, place: TaskPlace) => void;
+  /** A skill task this agent answered (its expertise in the skill, step 3, counts it). */
+  readonly skillUsed?: (use: SkillUse) => void;
   readonly now?: () => Date;
 }
 
@@ -85,11 +87,18 @@ export class TaskIntake {
   readonly #grants = new Map<string, Grant>();
   readonly #seen = new Set<string>();
   readonly #active = new Map<string, ActiveTask>();
+  #skills: readonly string[];
   #stopping: string | undefined;
 
   constructor(deps: TaskIntakeDeps) {
     this.#deps = deps;
     this.#records = new TaskRecords(deps.agentId, deps.now);
+    this.#skills = deps.skills ?? [];
+  }
+
+  /** Changes the skills this agent takes tasks of (a skill task for another is declined). */
+  offer(skills: readonly string[]): void {
+    this.#skills = [...skills];
   }
 
   /** The attempts running now, as `<task_id>#<attempt>`. */
@@ -178,13 +187,21 @@ export class TaskIntake {
     request: TaskRequest,
     fields: Omit<StatusFields, "taskId" | "attempt" | "workerId">,
   ) {
+    return this.#deps.send(this.#statusRecords(place, request, fields));
+  }
+
+  #statusRecords(
+    place: TaskPlace,
+    request: TaskRequest,
+    fields: Omit<StatusFields, "taskId" | "attempt" | "workerId">,
+  ): OutboundRecord[] {
     const task = request.payload;
-    return this.#deps.send(this.#records.status(place, {
+    return this.#records.status(place, {
       taskId: task.task_id,
       attempt: task.attempt,
       workerId: this.#deps.agentId,
       ...fields,
-    }));
+    });
   }
 
   async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<void> {
@@ -201,7 +218,7 @@ export class TaskIntake {
       await this.#deps.send([this.#response(request, place, answer, request.taint)]);
       return;
     }
-    if (task.skill !== undefined && !(this.#deps.skills ?? []).includes(task.skill)) {
+    if (task.skill !== undefined && !this.#skills.includes(task.skill)) {
       const summary = `${this.#deps.agentId} does not offer the skill ${task.skill}`;
       await this.#status(place, request, { status: "declined", summary });
       return;
@@ -219,6 +236,7 @@ export class TaskIntake {
     this.#grants.set(grant.key, grant);
     const session = `task:${task.task_id}`;
     this.#active.set(session, { task, accepted: verdict });
+    const started = Date.now();
     try {
       await this.#status(place, request, { status: "claimed" });
       const { answer, taint } = await this.#turn(request, place, vouched, grant);
@@ -231,10 +249,19 @@ export class TaskIntake {
         }
         return;
       }
-      await this.#status(place, request, {
+      // The final status and the response go in one request: one round trip, not two.
+      const final = this.#statusRecords(place, request, {
         status: answer.status === "completed" ? "completed" : "failed",
       });
-      await this.#deps.send([this.#response(request, place, answer, taint)]);
+      await this.#deps.send([...final, this.#response(request, place, answer, taint)]);
+      if (task.skill !== undefined && answer.status !== "rejected") {
+        this.#deps.skillUsed?.({
+          skill: task.skill,
+          success: answer.status === "completed",
+          durationMs: Date.now() - started,
+          taskId: task.task_id,
+        });
+      }
     } finally {
       grant.close();
       this.#grants.delete(grant.key);
@@ -291,6 +318,14 @@ export class TaskIntake {
 }
 
 type Answer = Pick<ResponsePayload, "content" | "status" | "reason" | "usage">;
+
+/** A skill task answered: whether it succeeded and how long it took. */
+export interface SkillUse {
+  readonly skill: string;
+  readonly success: boolean;
+  readonly durationMs: number;
+  readonly taskId: string;
+}
 
 /** A task being worked on, with the budget and deadline its receiver accepted it with. */
 export interface ActiveTask {

@@ -20,6 +20,24 @@ export const FINAL_OUTGOING: readonly OutgoingStatus[] = [
   "expired",
 ];
 
+/**
+ * Why a retry or a declined task went to the inbox it went to: the worker chosen, its expertise
+ * score in the task's skill and its load as its heartbeat said, and the reason.
+ */
+export interface RouteChoice {
+  readonly attempt: number;
+  readonly agent_id: string;
+  /** Its expertise score in the skill (0 when it advertised none); absent for a task without one. */
+  readonly score?: number;
+  readonly load: { readonly running: number; readonly capacity: number };
+  /** Why the task moved, and why to this worker. */
+  readonly reason: string;
+  /** How many live workers could take it. */
+  readonly candidates: number;
+  /** When it was chosen (RFC 3339). */
+  readonly at: string;
+}
+
 /** An outgoing task as stored. */
 export interface OutgoingTask {
   readonly taskId: string;
@@ -43,6 +61,8 @@ export interface OutgoingTask {
   readonly reason: string | undefined;
   readonly createdAt: Date;
   readonly respondedAt: Date | undefined;
+  /** Each choice of a worker for a retry or a declined task, oldest first. */
+  readonly routes: readonly RouteChoice[];
 }
 
 /** A new outgoing task. */
@@ -66,14 +86,18 @@ export interface OutgoingChange {
   /** Set with a final status. */
   readonly responseContent?: string;
   readonly reason?: string;
+  /** A worker chosen for the current attempt, added to the task's routes. */
+  readonly route?: RouteChoice;
 }
 
 function toTask(row: Row): OutgoingTask {
-  // The request column holds the request as sent: `{type, payload, taint}`.
+  // The request column holds the request as sent, `{type, payload, taint}`, and the workers
+  // chosen for its retries, `routes`.
   const sent = JSON.parse(text(row, "request")) as {
     type: string;
     payload: Record<string, unknown>;
     taint: "trusted" | "untrusted";
+    routes?: RouteChoice[];
   };
   return {
     taskId: text(row, "task_id"),
@@ -91,6 +115,7 @@ function toTask(row: Row): OutgoingTask {
     reason: optText(row, "reason"),
     createdAt: date(row, "created_at"),
     respondedAt: optDate(row, "responded_at"),
+    routes: sent.routes ?? [],
   };
 }
 
@@ -159,7 +184,10 @@ export class GroupTaskStore {
         worker_id = CASE WHEN ?4 = 1 THEN ?5 ELSE worker_id END,
         excluded = coalesce(?6, excluded), topic = coalesce(?7, topic),
         response_content = coalesce(?8, response_content), reason = coalesce(?9, reason),
-        responded_at = CASE WHEN ?10 = 1 THEN ?11 ELSE responded_at END, updated_at = ?11
+        responded_at = CASE WHEN ?10 = 1 THEN ?11 ELSE responded_at END, updated_at = ?11,
+        request = CASE WHEN ?12 IS NULL THEN request ELSE json_set(request, '$.routes',
+          json_insert(coalesce(json_extract(request, '$.routes'), json('[]')), '$[#]', json(?12)))
+        END
         WHERE task_id = ?1 AND direction = 'outgoing' AND status NOT IN (${FINAL_SQL})`,
       taskId,
       change.attempt ?? null,
@@ -172,6 +200,7 @@ export class GroupTaskStore {
       change.reason ?? null,
       final ? 1 : 0,
       this.#db.now(),
+      change.route ? JSON.stringify(change.route) : null,
     );
     return changed === 1 ? this.outgoing(taskId) : undefined;
   }

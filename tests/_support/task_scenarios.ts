@@ -113,7 +113,9 @@ export async function eachTaskAnsweredOnce(
       ),
     "every response and grant on the topics",
   );
-  for (const id of ids) assert.equal(responsesOf(r, id).length, 1, `responses of ${id}`);
+  // A produce kafkajs retried writes the same record twice (at-least-once): that is one answer.
+  const distinct = (id: string) => new Set(responsesOf(r, id).map((e) => JSON.stringify(e))).size;
+  for (const id of ids) assert.equal(distinct(id), 1, `responses of ${id}`);
   const by = new Set(answers.map((a) => a.responderId));
   if (tasks >= 20) assert.ok(by.size >= 2, `tasks spread over workers: ${[...by].join(", ")}`);
 }
@@ -335,10 +337,12 @@ export async function subTaskInheritsLimits(transport: Transport, group: string)
       arguments: { task: "What is 6 x 7?", agent: "b", wait_seconds: 30 },
     }],
   };
+  // Renewals at a pace a loaded machine keeps: a lapsed lease would send t-parent to b.
+  const slow = { worker: false, heartbeatIntervalMs: 1000 };
   await using g = await startGroup(transport, group, {
-    r: { worker: false },
-    a: { worker: false, trust: vouched, chat: [delegate, { text: "b says 42" }] },
-    b: { worker: false, trust: vouched, answer: "42" },
+    r: slow,
+    a: { ...slow, trust: vouched, chat: [delegate, { text: "b says 42" }] },
+    b: { ...slow, trust: vouched, answer: "42" },
   });
   const r = g.agents.r!;
   const deadline = new Date(Date.now() + 60_000).toISOString();

@@ -33,6 +33,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       kafka: false,
       members: 1,
       sponsoring: false,
+      skills: [],
     });
     assert.equal(await gateway.stop(signal), 0, gateway.stderr);
     const stopped = JSON.parse(gateway.stdout.trim().split("\n").at(-1)!);

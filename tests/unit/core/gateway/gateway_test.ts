@@ -5,47 +5,14 @@
  * as processes, is in tests/integration/core/gateway.
  */
 import assert from "node:assert/strict";
-import { createAgentRuntime } from "../../../../core/agent/mod.ts";
-import { resolveConfig } from "../../../../core/config/mod.ts";
-import { Gateway, type GatewayOptions } from "../../../../core/gateway/mod.ts";
+import type { Gateway } from "../../../../core/gateway/mod.ts";
 import { memberTopicSpecs } from "../../../../core/group/mod.ts";
 import { topicsFor } from "../../../../core/protocol/mod.ts";
 import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
-import { type FakeTurn, startFakeOpenAI } from "../../../fakes/openai_server.ts";
+import type { FakeTurn } from "../../../fakes/openai_server.ts";
+import { gatewayOf, inProcessEnv } from "../../../_support/gateway_in_process.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
-
-/** A gateway in a new home against its own fake LLM; configured by `env` alone. */
-async function gatewayOf(
-  env: Record<string, string>,
-  options: { answer?: FakeTurn; more?: Partial<GatewayOptions> } = {},
-) {
-  const home = await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
-  const llm = await startFakeOpenAI({ fallback: options.answer ?? { text: "done" } });
-  const config = resolveConfig({
-    home,
-    env: {
-      KAFCLAW_MODEL: "openai/gpt-test",
-      OPENAI_BASE_URL: llm.url,
-      OPENAI_API_KEY: "sk-test",
-      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-      ...env,
-    },
-  });
-  const gateway = await Gateway.start(config, {
-    createRuntime: (c) => createAgentRuntime(c, {}),
-    ...options.more,
-  });
-  return {
-    gateway,
-    llm,
-    async [Symbol.asyncDispose]() {
-      await gateway.stop();
-      await llm.close();
-      await Deno.remove(home, { recursive: true });
-    },
-  };
-}
 
 Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
   await using one = await gatewayOf({});
@@ -70,18 +37,7 @@ async function threeGateways(
   const broker = new MemoryBroker();
   const setUp = new MemoryTransport({ broker });
   await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
-  const env = (id: string) => ({
-    KAFCLAW_GROUP_ENABLED: "true",
-    KAFCLAW_GROUP_NAME: group,
-    // Not dialled: the gateways share the in-process broker given below.
-    KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
-    KAFCLAW_GROUP_AGENT_ID: id,
-    KAFCLAW_GROUP_SECURITY: "open",
-    KAFCLAW_GROUP_PARTITIONS: "3",
-    // Long enough that a grant is never lost to silence while a gateway stops (two intervals).
-    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "5000",
-    ...envOf(id),
-  });
+  const env = (id: string) => ({ ...inProcessEnv(group, id), ...envOf(id) });
   const transport = new MemoryTransport({ broker });
   // A lease that never lapses in a test: only a decline moves a task to another worker.
   const more = { transport, leaseMs: 600_000 };
