@@ -54,7 +54,10 @@ export interface GatewayOptions {
   readonly onRun?: (report: JobRunReport) => void;
   /** Tasks run at once from each work subscription (default 4). */
   readonly concurrency?: number;
-  /** Silence after which a lease of a task this agent sent lapses (default the requester's). */
+  /**
+   * Silence after which a lease of a task this agent sent lapses (default `group.leaseMs`, else
+   * the requester's: 30 s + 3 heartbeat intervals).
+   */
   readonly leaseMs?: number;
 }
 
@@ -136,7 +139,7 @@ export class Gateway {
         send: (records) => membership.send(records),
         workers: { live: () => membership.live() },
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
-        leaseMs: options.leaseMs,
+        leaseMs: options.leaseMs ?? config.group.leaseMs,
         concurrency,
         audit: (event) =>
           runtime.timeline.events.record({

@@ -111,6 +111,11 @@ export class Requester {
     this.#timer = undefined;
   }
 
+  /** Silence after which a holder's lease lapses, in milliseconds. */
+  get leaseMs(): number {
+    return this.#leaseMs;
+  }
+
   /** The task ids this requester follows now. */
   following(): string[] {
     return [...this.#live.keys()];
