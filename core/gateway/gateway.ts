@@ -107,6 +107,8 @@ export class Gateway {
     const decided = resolveMode(config, options.mode);
     if (!decided.ok) throw new GroupSetupError(decided.error);
     const { mode } = decided;
+    const lease = leaseProblem(config);
+    if (lease !== undefined) throw new GroupSetupError(lease);
     const kafka = mode === "group" || mode === "full" ||
       (mode === "headless" && config.group.enabled);
     const agentId = memberId(config, kafka ? undefined : "local");
@@ -184,6 +186,20 @@ export class Gateway {
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
     return this.#stopped ??= stopAll(this.#steps, timeoutMs);
   }
+}
+
+/**
+ * Why `group.leaseMs` cannot work, if it cannot: a worker that falls silent stops itself only
+ * after 2 heartbeat intervals without an acknowledgement, so a shorter lease would let the next
+ * attempt start while the silent holder may still act.
+ */
+function leaseProblem(config: ResolvedConfig): string | undefined {
+  const { leaseMs, heartbeatIntervalMs } = config.group;
+  const least = 3 * heartbeatIntervalMs;
+  if (leaseMs === undefined || leaseMs >= least) return undefined;
+  return `Cannot use group.leaseMs ${leaseMs}: it must be at least 3 heartbeat intervals ` +
+    `(${least} ms with group.heartbeatIntervalMs ${heartbeatIntervalMs}), because a silent ` +
+    "worker stops itself only after 2 of them";
 }
 
 /** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */
