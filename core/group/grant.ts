@@ -14,7 +14,10 @@
  *   inbox and the status stream both, is told apart by the requester's `seq`), not from when the
  *   acknowledgement was read: a worker that was paused (SIGSTOP, a long GC, a slow disk) and
  *   reads old acknowledgements on waking finds its grant lost, as the requester may have given
- *   the task away meanwhile;
+ *   the task away meanwhile; a grant itself read more than 2 intervals after the claim (a busy
+ *   requester, or a worker paused before it read it) is confirmed first: the worker renews at
+ *   once and holds the grant only when that renewal is acknowledged (a requester that moved on
+ *   answers `revoked`);
  * - with `arbiter: "none"` the claim is the grant and nobody acknowledges renewals, so such a
  *   worker never stops itself.
  *
@@ -103,8 +106,11 @@ export class Grant implements SideEffectFence {
     }
     // What it acknowledges is the oldest status still unanswered; with none, nothing is fresher.
     const sentAt = this.#unanswered.shift() ?? this.#lastAck;
-    if (this.#state === "waiting") this.#hold(sentAt);
-    else this.#lastAck = Math.max(this.#lastAck, sentAt);
+    if (this.#state !== "waiting") {
+      this.#lastAck = Math.max(this.#lastAck, sentAt);
+    } else if (this.#now() - sentAt > 2 * this.#options.heartbeatIntervalMs) {
+      this.#renew();
+    } else this.#hold(sentAt);
   }
 
   /** Resolves undefined once the grant is held; else why the side effect may not happen. */
@@ -142,11 +148,15 @@ export class Grant implements SideEffectFence {
     if (this.#options.arbiter === "none") return;
     this.#timer = setInterval(() => {
       if (this.state !== "held") return this.close();
-      this.#unanswered.push(this.#now());
-      this.#options.renew().catch(() => {
-        // A renewal that could not be sent is one that goes unacknowledged.
-      });
+      this.#renew();
     }, this.#options.heartbeatIntervalMs);
+  }
+
+  #renew(): void {
+    this.#unanswered.push(this.#now());
+    this.#options.renew().catch(() => {
+      // A renewal that could not be sent is one that goes unacknowledged.
+    });
   }
 
   #end(state: "revoked" | "lost", why: string): void {

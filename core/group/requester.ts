@@ -102,7 +102,8 @@ export class Requester {
     for (const task of this.#deps.store.unfinishedOutgoing()) {
       if (!this.#live.has(task.taskId)) this.#follow(task);
     }
-    this.#timer ??= setInterval(() => void this.tick(), this.#interval);
+    // A look that failed to send (a grant, a revocation) is made again at the next interval.
+    this.#timer ??= setInterval(() => this.tick().catch(() => {}), this.#interval);
   }
 
   /** Stops watching (tasks stay stored, to resume). Waiters of unfinished tasks stay pending. */
@@ -322,13 +323,19 @@ export class Requester {
       exclude: [...live.task.excluded, this.#deps.agentId],
     });
     if (chosen === undefined) return;
-    live.unrouted = false;
     const payload = { ...live.task.request, attempt: live.task.attempt, target_id: chosen.agentId };
     const topic = agentInbox(this.#deps.group, chosen.agentId);
+    const { type, taint } = live.task;
+    live.unrouted = false;
     this.#update(live, { topic });
     live.lastRenewal = this.#now();
-    const { type, taint } = live.task;
-    await this.#deps.send([this.#records.request(topic, { type, payload, taint })]);
+    try {
+      await this.#deps.send([this.#records.request(topic, { type, payload, taint })]);
+    } catch {
+      // Not sent (a worker whose inbox does not exist, the broker unreachable): the task still
+      // waits for a worker, and the next look sends it again.
+      live.unrouted = true;
+    }
   }
 
   /** One look at every followed task: deadlines, lapsed leases, tasks waiting for a worker. */

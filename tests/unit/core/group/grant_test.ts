@@ -111,11 +111,27 @@ Deno.test("an acknowledgement read late counts from the renewal it answers: a wo
   assert.match((await g.check(never()))!, /no acknowledgement of its renewals for 90 ms/);
 });
 
-Deno.test("a grant read late counts from the claim: a worker paused before it read the grant never holds it", async () => {
-  const { g, clock } = grant();
+Deno.test("a grant read more than two intervals after the claim is held only once a renewal sent then is acknowledged", async () => {
+  const { g, clock, renewals } = grant();
+  clock.t = 100;
+  const checked = g.check(never());
+  g.onStatus("assigned", "r", 1);
+  assert.equal(g.state, "waiting", "no side effect on a grant this old");
+  assert.deepEqual(renewals, [100], "it renews at once to learn whether it still holds it");
+  clock.t = 110;
+  g.onStatus("assigned", "r", 2);
+  assert.equal(await checked, undefined);
+  assert.equal(g.state, "held");
+  g.close();
+});
+
+Deno.test("a grant read late whose requester moved on is revoked, never held", async () => {
+  const { g, clock, renewals } = grant();
   clock.t = 100;
   g.onStatus("assigned", "r", 1);
-  assert.equal(g.state, "lost");
+  assert.deepEqual(renewals, [100]);
+  g.onStatus("revoked", "r", 2);
+  assert.equal(g.state, "revoked");
   assert.match((await g.check(never()))!, /lost its grant/);
 });
 
