@@ -179,3 +179,23 @@ export async function answerWithin(requester: Gateway, taskId: string, ms: numbe
     ),
   ]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * A new signed group made in the home of its owner's gateway `boss` (not started), held by
+ * `stack`; `pinned` is what every member's environment adds: the owner's public key and `more`.
+ */
+export async function signedGroup(
+  prefix: string,
+  stack: AsyncDisposableStack,
+  more: Record<string, string> = {},
+) {
+  const group = uniqueName(prefix).replaceAll("-", "");
+  const boss = stack.use(await gateway(group, "boss", more));
+  const made = await kafclaw(["group", "init", "--json"], boss.env);
+  assert.equal(made.code, 0, made.stderr);
+  const pinned = {
+    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: JSON.parse(made.stdout).owner_public_key,
+    ...more,
+  };
+  return { group, boss, pinned };
+}

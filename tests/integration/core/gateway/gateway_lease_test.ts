@@ -11,16 +11,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { agentInbox } from "../../../../core/protocol/mod.ts";
 import type { FakeTurnSource } from "../../../fakes/openai_server.ts";
-import { kafclaw } from "../../../_support/cli.ts";
 import {
   answerWithin,
   gateway,
   requesterGateway,
+  signedGroup,
   taskReader,
   vouch,
 } from "../../../_support/gateway_group.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
-import { uniqueName, waitFor } from "../../../_support/wait.ts";
+import { waitFor } from "../../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -38,15 +38,10 @@ async function benHoldsTheGrant(
   stack: AsyncDisposableStack,
   release = () => {},
 ) {
-  const group = uniqueName("gwl").replaceAll("-", "");
-  const boss = stack.use(await gateway(group, "boss"));
-  const made = await kafclaw(["group", "init", "--json"], boss.env);
-  assert.equal(made.code, 0, made.stderr);
-  const pinned = {
-    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: JSON.parse(made.stdout).owner_public_key,
-    // A silent worker stops after 2 intervals (6 s); the lease lapses after 3 (9 s).
+  // A silent worker stops after 2 intervals (6 s); the lease lapses after 3 (9 s).
+  const { group, boss, pinned } = await signedGroup("gwl", stack, {
     KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "3000",
-  };
+  });
   const ben = stack.use(await gateway(group, "ben", pinned, [benTurn]));
   // Before ben's fake LLM closes, its held turn ends.
   stack.defer(release);
@@ -104,7 +99,9 @@ async function answeredOnceByCy(
   const statuses = reader.statuses(taskId);
   assert.ok(statuses.includes("cy:claimed@2"), String(statuses));
   assert.ok(statuses.includes("cy:completed@2"), String(statuses));
-  assert.equal(reader.responses().filter((e) => e.correlation_id === taskId).length, 1);
+  const responses = () => reader.responses().filter((e) => e.correlation_id === taskId);
+  await waitFor(() => responses().length > 0, "the response on the wire");
+  assert.equal(responses().length, 1);
 }
 
 Deno.test(
