@@ -271,6 +271,12 @@ export const CONFIG_SCHEMA = z.object({
       max: 600000,
       description: "Interval of presence heartbeats",
     }),
+    leaseMs: optionalInteger({
+      min: 1000,
+      max: 3600000,
+      description: "Silence after which a worker's lease on a task this agent sent lapses and " +
+        "the task goes to another worker (default: 30 s + 3 heartbeat intervals)",
+    }),
     clockSkewMs: integer({
       default: 120000,
       min: 0,

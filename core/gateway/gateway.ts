@@ -56,7 +56,10 @@ export interface GatewayOptions {
   readonly onRun?: (report: JobRunReport) => void;
   /** Tasks run at once from each work subscription (default 4). */
   readonly concurrency?: number;
-  /** Silence after which a lease of a task this agent sent lapses (default the requester's). */
+  /**
+   * Silence after which a lease of a task this agent sent lapses (default `group.leaseMs`, else
+   * the requester's: 30 s + 3 heartbeat intervals).
+   */
   readonly leaseMs?: number;
 }
 
@@ -106,6 +109,8 @@ export class Gateway {
     const decided = resolveMode(config, options.mode);
     if (!decided.ok) throw new GroupSetupError(decided.error);
     const { mode } = decided;
+    const lease = leaseProblem(config);
+    if (lease !== undefined) throw new GroupSetupError(lease);
     const kafka = mode === "group" || mode === "full" ||
       (mode === "headless" && config.group.enabled);
     const agentId = memberId(config, kafka ? undefined : "local");
@@ -142,7 +147,7 @@ export class Gateway {
         skills: config.group.skills,
         topics: memberTopicOptions(config),
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
-        leaseMs: options.leaseMs,
+        leaseMs: options.leaseMs ?? config.group.leaseMs,
         concurrency,
         audit: (event) =>
           runtime.timeline.events.record({
@@ -195,6 +200,20 @@ export class Gateway {
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
     return this.#stopped ??= stopAll(this.#steps, timeoutMs);
   }
+}
+
+/**
+ * Why `group.leaseMs` cannot work, if it cannot: a worker that falls silent stops itself only
+ * after 2 heartbeat intervals without an acknowledgement, so a shorter lease would let the next
+ * attempt start while the silent holder may still act.
+ */
+function leaseProblem(config: ResolvedConfig): string | undefined {
+  const { leaseMs, heartbeatIntervalMs } = config.group;
+  const least = 3 * heartbeatIntervalMs;
+  if (leaseMs === undefined || leaseMs >= least) return undefined;
+  return `Cannot use group.leaseMs ${leaseMs}: it must be at least 3 heartbeat intervals ` +
+    `(${least} ms with group.heartbeatIntervalMs ${heartbeatIntervalMs}), because a silent ` +
+    "worker stops itself only after 2 of them";
 }
 
 /** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */

@@ -104,13 +104,19 @@ export class Requester {
     for (const task of this.#deps.store.unfinishedOutgoing()) {
       if (!this.#live.has(task.taskId)) this.#follow(task);
     }
-    this.#timer ??= setInterval(() => void this.tick(), this.#interval);
+    // A look that failed to send (a grant, a revocation) is made again at the next interval.
+    this.#timer ??= setInterval(() => this.tick().catch(() => {}), this.#interval);
   }
 
   /** Stops watching (tasks stay stored, to resume). Waiters of unfinished tasks stay pending. */
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Silence after which a holder's lease lapses, in milliseconds. */
+  get leaseMs(): number {
+    return this.#leaseMs;
   }
 
   /** The task ids this requester follows now. */
@@ -347,7 +353,13 @@ export class Requester {
     });
     live.lastRenewal = this.#now();
     const { type, taint } = live.task;
-    await this.#deps.send([this.#records.request(topic, { type, payload, taint })]);
+    try {
+      await this.#deps.send([this.#records.request(topic, { type, payload, taint })]);
+    } catch {
+      // Not sent (a worker whose inbox does not exist, the broker unreachable): the task still
+      // waits for a worker, and the next look sends it again.
+      live.unrouted = true;
+    }
   }
 
   /** One look at every followed task: deadlines, lapsed leases, tasks waiting for a worker. */

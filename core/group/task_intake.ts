@@ -168,13 +168,13 @@ export class TaskIntake {
     record: InboundRecord,
     envelope: EnvelopeOf<"task_status">,
   ): Promise<HandlerResult> {
-    const { task_id, attempt, worker_id, status } = envelope.payload;
+    const { task_id, attempt, worker_id, status, seq } = envelope.payload;
     const grant = this.#grants.get(`${task_id}#${attempt}`);
     if (worker_id !== this.#deps.agentId || grant === undefined) return;
     if (status !== "assigned" && status !== "revoked") return;
     const trusted = await this.#deps.trust(record, envelope);
     if (!trusted.ok) return { poison: trusted.reason };
-    grant.onStatus(status, envelope.sender_id);
+    grant.onStatus(status, envelope.sender_id, seq);
   }
 
   #remember(key: string): void {

@@ -53,5 +53,7 @@ export function inProcessEnv(group: string, id: string): Record<string, string> 
     KAFCLAW_GROUP_PARTITIONS: "3",
     // Long enough that a grant is never lost to silence while a gateway stops (two intervals).
     KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "5000",
+    // A lease that never lapses in a test: only a decline moves a task to another worker.
+    KAFCLAW_GROUP_LEASE_MS: "600000",
   };
 }

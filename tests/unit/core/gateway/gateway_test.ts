@@ -21,6 +21,8 @@ Deno.test("a standalone gateway runs a group of one in this process and stops at
   assert.equal(gateway.kafka, false);
   assert.equal(gateway.agentId, "local");
   assert.deepEqual(gateway.membership.members().map((m) => m.agentId), ["local"]);
+  // The lease of its tasks by default: kafkajs' retry budget (30 s) and 3 heartbeat intervals.
+  assert.equal(gateway.tasks.requester.leaseMs, 60_000);
   const tools = gateway.runtime.tools.definitions().map((d) => d.name);
   assert.ok(tools.includes("delegate_task") && tools.includes("group_members"), String(tools));
   const started = Date.now();
@@ -35,8 +37,7 @@ async function threeGateways(group: string, answers: Record<string, FakeTurn> = 
   await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
   const env = (id: string) => inProcessEnv(group, id);
   const transport = new MemoryTransport({ broker });
-  // A lease that never lapses in a test: only a decline moves a task to another worker.
-  const more = { transport, leaseMs: 600_000 };
+  const more = { transport };
   const [a, b, c] = [
     await gatewayOf(env("ann"), { more, answer: answers.ann ?? { text: "answered by ann" } }),
     await gatewayOf(env("ben"), { more, answer: answers.ben ?? { text: "answered by ben" } }),
@@ -69,6 +70,7 @@ Deno.test("a task sent into a group of gateways is answered once, by another gat
   await using _a = a;
   await using _b = b;
   await using _c = c;
+  assert.equal(a.gateway.tasks.requester.leaseMs, 600_000, "group.leaseMs from the env");
   const answer = await submit(a.gateway, group, "What is 2+2?");
   assert.equal(answer.status, "completed");
   assert.notEqual(answer.responderId, "ann");
