@@ -9,16 +9,19 @@
  *
  * @module
  */
-import { type AgentRuntime, jobRunner } from "../agent/mod.ts";
+import { type AgentRuntime, configuredSecrets, jobRunner } from "../agent/mod.ts";
 import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
 import {
+  GroupAudit,
   GroupSetupError,
+  GroupSpans,
   joinGroup,
   LEAVE_TIMEOUT_MS,
   memberId,
   type Membership,
   memberTopicSpecs,
 } from "../group/mod.ts";
+import { SecretRedactor } from "../policy/mod.ts";
 import {
   type Deliver,
   DeliveryWorker,
@@ -116,7 +119,7 @@ export class Gateway {
       const transport = options.transport ?? await ownTransport(config, kafka, agentId);
       if (options.transport === undefined) steps.push(["transport", () => transport.close()]);
       // Heartbeats tell the load of the task side, which starts after the membership.
-      const started: { tasks?: TaskSide } = {};
+      const started: { tasks?: TaskSide; audit?: GroupAudit } = {};
       const concurrency = options.concurrency ?? 4;
       const { membership, sponsor } = await joinGroup(config, {
         agentId,
@@ -124,27 +127,43 @@ export class Gateway {
         timeline: runtime.timeline,
         ...(kafka ? {} : { security: "open" as const }),
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
+        onDropped: (dropped) => started.audit?.dropped(dropped),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
+      const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
+      const warn = (m: string) => options.say?.(m);
+      const audit = started.audit = new GroupAudit({
+        agentId,
+        group,
+        send,
+        events: runtime.timeline.events,
+        warn,
+      });
+      const redactor = new SecretRedactor({ known: configuredSecrets(config) });
+      const spans = new GroupSpans({
+        agentId,
+        group,
+        send,
+        store: runtime.timeline.groupTraces,
+        content: config.group.traceContent,
+        redact: (text) => redactor.redact(text).text,
+        trust: membership.trust,
+        warn,
+      });
       const tasks = await TaskSide.start({
         group,
         agentId,
         transport,
         runtime,
         trust: membership.trust,
-        send: (records) => membership.send(records),
+        send,
         workers: { live: () => membership.live() },
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
         leaseMs: options.leaseMs,
         concurrency,
-        audit: (event) =>
-          runtime.timeline.events.record({
-            kind: "GROUP",
-            sender: agentId,
-            contentText: `task ${event.taskId}: ${event.detail}`,
-            metadata: { event_type: event.event, task_id: event.taskId },
-          }),
+        audit,
+        spans,
       });
       started.tasks = tasks;
       steps.push(["tasks", (ms) => tasks.stop(ms)]);

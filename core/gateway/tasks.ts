@@ -6,7 +6,8 @@
  *   `task:<task_id>` through the agent's door.
  * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, choosing retries
  *   among the live members of the roster (`Membership.live()`).
- * - Both read the status stream and the responses topic.
+ * - Both read the status stream and the responses topic; the spans of every agent are read from
+ *   the traces topic on the same subscription and stored (core/group `GroupSpans`).
  *
  * The agent's own consumer group `kafclaw.<g>.<agent_id>` already holds the membership's
  * heartbeats stream, so the task side reads through groups of its own beside it:
@@ -22,10 +23,11 @@
  */
 import type { AgentRuntime } from "../agent/mod.ts";
 import {
+  type GroupAudit,
   GroupDelegation,
+  type GroupSpans,
   type LiveWorkers,
   Requester,
-  type RequesterAudit,
   TaskIntake,
   type Trust,
 } from "../group/mod.ts";
@@ -56,7 +58,10 @@ export interface TaskSideOptions {
   readonly leaseMs?: number | undefined;
   /** Tasks run at once from each work subscription. */
   readonly concurrency: number;
-  readonly audit: (event: RequesterAudit) => void;
+  /** Tells the group what was dropped or refused. */
+  readonly audit: GroupAudit;
+  /** Records each task's steps as spans, and stores those read from the traces topic. */
+  readonly spans: GroupSpans;
 }
 
 /** The running task paths of one agent. */
@@ -84,7 +89,8 @@ export class TaskSide {
       workers: options.workers,
       heartbeatIntervalMs: interval,
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
-      audit: options.audit,
+      audit: options.audit.requester,
+      spans: options.spans,
     });
     const intake = new TaskIntake({
       agentId,
@@ -93,6 +99,9 @@ export class TaskSide {
       send,
       heartbeatIntervalMs: interval,
       ownRequest: (request) => requester.ownRequest(request),
+      spans: options.spans,
+      turns: runtime.timeline,
+      audit: (event) => options.audit.record(event),
     });
     const delegation = new GroupDelegation({
       agentId,
@@ -111,10 +120,11 @@ export class TaskSide {
     try {
       await subscribe({
         kind: "stream",
-        topics: [topics.tasksStatus, topics.responses],
+        topics: [topics.tasksStatus, topics.responses, topics.traces],
         groupId: `${own}.tasks`,
         handler: async (record) => {
           if (record.topic === topics.responses) return requester.handleResponse(record);
+          if (record.topic === topics.traces) return await options.spans.handle(record);
           const [mine, grant] = await Promise.all([
             requester.handleStatus(record),
             intake.handleStatus(record),

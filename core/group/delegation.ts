@@ -7,7 +7,8 @@
  * parent's (limits.ts); one the parent's budget does not allow is refused before anything is
  * sent. A task from any other turn starts a new tree: depth 0, the chain holding this agent, the
  * default budget and deadline. Either way the request carries the turn's taint, and a task from
- * a zone's work goes to that zone's requests topic (work derived from a zone stays in it).
+ * a zone's work goes to that zone's requests topic (work derived from a zone stays in it). A
+ * sub-task's spans join its parent's trace, under the span of the parent's attempt (spans.ts).
  *
  * @module
  */
@@ -83,7 +84,9 @@ export class GroupDelegation implements GroupPort {
     };
     const type = "skill" in to ? "skill_request" : "request";
     const taint = ctx.origin !== undefined && ctx.taint === "trusted" ? "trusted" : "untrusted";
-    await this.#deps.requester.send({ type, payload, taint }, { topic, zone });
+    // A sub-task's spans hang under the span of the task whose turn delegates it.
+    const parent = this.#deps.taskOf(ctx.sessionKey)?.trace;
+    await this.#deps.requester.send({ type, payload, taint }, { topic, zone }, parent);
     const answer = await within(this.#deps.requester.answer(taskId)!, request.waitMs, ctx.signal);
     return answer === undefined ? { taskId } : { taskId, answer };
   }

@@ -12,6 +12,7 @@ import { Membership } from "./membership.ts";
 import { requestMembership } from "./newcomer.ts";
 import type { Load } from "./presence.ts";
 import { startSponsor } from "./sponsor.ts";
+import type { Dropped } from "./trust.ts";
 import {
   type AgentIdentity,
   type CertificateBundle,
@@ -104,6 +105,8 @@ export interface JoinOptions {
   readonly load: () => Load;
   /** Default group.security; a group in this process alone runs open (no one to sign for). */
   readonly security?: "signed" | "open";
+  /** Told of every record the membership drops (the group's audit). */
+  readonly onDropped?: (dropped: Dropped) => void;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -154,6 +157,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     clockSkewMs: config.group.clockSkewMs,
     topics: memberTopicOptions(config),
     load: options.load,
+    ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
   });
   const owner = await ownerKey(identityDir);
   if (owner === undefined) return { membership, sponsor: undefined };

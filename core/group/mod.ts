@@ -14,8 +14,15 @@
  * its unfinished tasks resumed after a restart (core/timeline `groupTasks`).
  *
  * The transport (core/transport) owns consuming, pausing and committing; the protocol
- * (core/protocol) owns what a record may say. Skills, shared memory and traces arrive with the
- * rest of the group step; {@link LiveWorkers} is the roster's face that the task paths read.
+ * (core/protocol) owns what a record may say. Skills and shared memory arrive with the rest of
+ * the group step; {@link LiveWorkers} is the roster's face that the task paths read.
+ *
+ * Traces and audit: the requester and the intake record each step of a task as a span
+ * ({@link GroupSpans}, spans.ts) of the task's trace, whose id and parent span travel in the
+ * request's envelope, so a sub-task's spans join its parent's tree; a task's turn is read back
+ * from the timeline and sent as spans too (turn_spans.ts). Every agent stores the spans it sees;
+ * {@link spanTree} makes one tree of them (`kafclaw task show <id> --trace`). What an agent drops
+ * or refuses goes to the group's audit topic ({@link GroupAudit}, audit.ts).
  *
  * Membership and trust: `kafclaw group init` makes a group (group_init.ts); an agent joins
  * through a sponsor (sponsor.ts, newcomer.ts) and runs its {@link Membership} (membership.ts):
@@ -57,6 +64,29 @@ export {
   type RequesterDeps,
 } from "./requester.ts";
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
+
+// Traces and audit.
+export { type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
+export {
+  contentHash,
+  GroupSpans,
+  type GroupSpansOptions,
+  type OpenSpan,
+  randomId,
+  type SpanEnd,
+  spanOf,
+  type SpanStart,
+  type SpanType,
+  type TraceContext,
+} from "./spans.ts";
+export {
+  spanTree,
+  type SpanTreeNode,
+  type TaskTrace,
+  traceOfTask,
+  uniqueSpans,
+} from "./span_tree.ts";
+export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from "./turn_spans.ts";
 
 // Membership and trust.
 export { checkGroupTopics, GroupTopicsError, memberTopicSpecs } from "./group_topics.ts";

@@ -30,6 +30,7 @@ import {
   type OutgoingTask,
 } from "../timeline/mod.ts";
 import { chooseWorker, type LiveWorkers } from "./live_workers.ts";
+import type { GroupSpans, OpenSpan, TraceContext } from "./spans.ts";
 import { type TaskPlace, TaskRecords } from "./status_records.ts";
 
 /** A task's end, as the requester keeps it. */
@@ -62,6 +63,8 @@ export interface RequesterDeps {
   /** Whether the status consumer has read everything there is (no lag); default: always. */
   readonly statusCaughtUp?: () => boolean | Promise<boolean>;
   readonly audit?: (event: RequesterAudit) => void;
+  /** Records the task's steps as spans (spans.ts): submit, grants, attempts sent on. */
+  readonly spans?: GroupSpans;
   readonly now?: () => Date;
 }
 
@@ -72,6 +75,8 @@ interface Live {
   unrouted: boolean;
   readonly seqs: Map<string, number>;
   readonly done: PromiseWithResolvers<FinalAnswer>;
+  /** The submit span, from the first send to the final answer. */
+  span: OpenSpan | undefined;
 }
 
 /** Sends tasks and sees each through to one final answer; see the module documentation. */
@@ -100,7 +105,9 @@ export class Requester {
   /** Resumes the unfinished tasks of an earlier run and starts watching leases and deadlines. */
   start(): void {
     for (const task of this.#deps.store.unfinishedOutgoing()) {
-      if (!this.#live.has(task.taskId)) this.#follow(task);
+      if (!this.#live.has(task.taskId)) {
+        this.#follow(task).span = this.#deps.spans?.reopen(task.taskId, "submit");
+      }
     }
     this.#timer ??= setInterval(() => void this.tick(), this.#interval);
   }
@@ -118,7 +125,8 @@ export class Requester {
 
   /**
    * Sends a request (its payload complete: `task_id`, `requester_id` this agent, `arbiter`) to
-   * `topic`, stores it, and follows it. Resolves once the record is sent.
+   * `topic`, stores it, and follows it. Resolves once the record is sent. Its submit span is a
+   * child of `parent` (the span of the task whose turn delegates it), else a new trace's root.
    */
   async send(
     request: {
@@ -127,6 +135,7 @@ export class Requester {
       readonly taint: "trusted" | "untrusted";
     },
     to: { readonly topic: string; readonly zone?: string | undefined },
+    parent?: TraceContext,
   ): Promise<string> {
     const taskId = String(request.payload.task_id);
     const task = this.#deps.store.addOutgoing({
@@ -137,8 +146,16 @@ export class Requester {
       topic: to.topic,
       zone: to.zone,
     });
-    this.#follow(task);
-    await this.#deps.send([this.#records.request(to.topic, request)]);
+    const live = this.#follow(task);
+    live.span = this.#deps.spans?.begin({
+      parent,
+      type: "DELEGATION",
+      title: `submit to ${to.topic}`,
+      attributes: { task_id: taskId, step: "submit", topic: to.topic },
+      content: String(request.payload.content ?? ""),
+      zone: to.zone,
+    });
+    await this.#deps.send([this.#records.request(to.topic, request, live.span?.context)]);
     return taskId;
   }
 
@@ -159,6 +176,7 @@ export class Requester {
       unrouted: false,
       seqs: new Map(),
       done: Promise.withResolvers(),
+      span: undefined,
     };
     this.#live.set(task.taskId, live);
     return live;
@@ -173,10 +191,15 @@ export class Requester {
     worker: string,
     status: "assigned" | "revoked",
     attempt = live.task.attempt,
+    renewal = false,
   ): Promise<void> {
     const { taskId } = live.task;
     const fields = { taskId, attempt, workerId: worker, status };
     const records = this.#records.status(this.#place(live), fields, worker);
+    if (!renewal) {
+      const step = status === "assigned" ? "grant" : "revoke";
+      this.#step(live, step, `${status} attempt ${attempt} to ${worker}`, { attempt, worker });
+    }
     const seq = this.#records.lastSeq;
     this.#inFlight.set(seq, this.#now());
     try {
@@ -238,7 +261,7 @@ export class Requester {
       case "in_progress":
         if (holder !== worker) return await this.#tell(live, worker, "revoked");
         live.lastRenewal = this.#now();
-        return await this.#tell(live, worker, "assigned");
+        return await this.#tell(live, worker, "assigned", live.task.attempt, true);
       case "declined":
         if (holder === undefined || holder === worker) await this.#retry(live, worker);
         return;
@@ -323,7 +346,13 @@ export class Requester {
     this.#update(live, { topic });
     live.lastRenewal = this.#now();
     const { type, taint } = live.task;
-    await this.#deps.send([this.#records.request(topic, { type, payload, taint })]);
+    const attempt = live.task.attempt;
+    this.#step(live, "route", `sent attempt ${attempt} to ${chosen.agentId}`, {
+      attempt,
+      worker: chosen.agentId,
+    });
+    const record = this.#records.request(topic, { type, payload, taint }, live.span?.context);
+    await this.#deps.send([record]);
   }
 
   /** One look at every followed task: deadlines, lapsed leases, tasks waiting for a worker. */
@@ -372,7 +401,32 @@ export class Requester {
       ...(answer.responderId === undefined ? {} : { workerId: answer.responderId }),
     });
     this.#live.delete(live.task.taskId);
+    live.span?.end({
+      attributes: {
+        status: answer.status,
+        ...(answer.responderId === undefined ? {} : { responder: answer.responderId }),
+        ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+      },
+      content: answer.content,
+    });
     live.done.resolve({ taskId: live.task.taskId, ...answer });
+  }
+
+  /** One step of a task (a grant, a revocation, an attempt sent on) under its submit span. */
+  #step(
+    live: Live,
+    step: "grant" | "revoke" | "route",
+    title: string,
+    attributes: Readonly<Record<string, unknown>>,
+  ): void {
+    if (live.span === undefined) return;
+    this.#deps.spans?.record({
+      parent: live.span.context,
+      type: "DELEGATION",
+      title,
+      attributes: { task_id: live.task.taskId, step, ...attributes },
+      zone: live.task.zone,
+    });
   }
 }
 

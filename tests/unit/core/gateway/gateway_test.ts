@@ -5,47 +5,8 @@
  * as processes, is in tests/integration/core/gateway.
  */
 import assert from "node:assert/strict";
-import { createAgentRuntime } from "../../../../core/agent/mod.ts";
-import { resolveConfig } from "../../../../core/config/mod.ts";
-import { Gateway, type GatewayOptions } from "../../../../core/gateway/mod.ts";
-import { memberTopicSpecs } from "../../../../core/group/mod.ts";
-import { topicsFor } from "../../../../core/protocol/mod.ts";
-import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
-import { type FakeTurn, startFakeOpenAI } from "../../../fakes/openai_server.ts";
-import { taskPayload } from "../../../_support/task_group.ts";
+import { gatewayOf, submit, threeGateways } from "../../../_support/gateway_memory.ts";
 import { waitFor } from "../../../_support/wait.ts";
-
-/** A gateway in a new home against its own fake LLM; configured by `env` alone. */
-async function gatewayOf(
-  env: Record<string, string>,
-  options: { answer?: FakeTurn; more?: Partial<GatewayOptions> } = {},
-) {
-  const home = await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
-  const llm = await startFakeOpenAI({ fallback: options.answer ?? { text: "done" } });
-  const config = resolveConfig({
-    home,
-    env: {
-      KAFCLAW_MODEL: "openai/gpt-test",
-      OPENAI_BASE_URL: llm.url,
-      OPENAI_API_KEY: "sk-test",
-      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-      ...env,
-    },
-  });
-  const gateway = await Gateway.start(config, {
-    createRuntime: (c) => createAgentRuntime(c, {}),
-    ...options.more,
-  });
-  return {
-    gateway,
-    llm,
-    async [Symbol.asyncDispose]() {
-      await gateway.stop();
-      await llm.close();
-      await Deno.remove(home, { recursive: true });
-    },
-  };
-}
 
 Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
   await using one = await gatewayOf({});
@@ -60,51 +21,6 @@ Deno.test("a standalone gateway runs a group of one in this process and stops at
   assert.deepEqual(await gateway.stop(), []);
   assert.ok(Date.now() - started < 2_000, `stopping took ${Date.now() - started} ms`);
 });
-
-/** Three gateways of group `group` sharing one in-process broker, configured by env. */
-async function threeGateways(group: string, answers: Record<string, FakeTurn> = {}) {
-  const broker = new MemoryBroker();
-  const setUp = new MemoryTransport({ broker });
-  await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
-  const env = (id: string) => ({
-    KAFCLAW_GROUP_ENABLED: "true",
-    KAFCLAW_GROUP_NAME: group,
-    // Not dialled: the gateways share the in-process broker given below.
-    KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
-    KAFCLAW_GROUP_AGENT_ID: id,
-    KAFCLAW_GROUP_SECURITY: "open",
-    KAFCLAW_GROUP_PARTITIONS: "3",
-    // Long enough that a grant is never lost to silence while a gateway stops (two intervals).
-    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "5000",
-  });
-  const transport = new MemoryTransport({ broker });
-  // A lease that never lapses in a test: only a decline moves a task to another worker.
-  const more = { transport, leaseMs: 600_000 };
-  const [a, b, c] = [
-    await gatewayOf(env("ann"), { more, answer: answers.ann ?? { text: "answered by ann" } }),
-    await gatewayOf(env("ben"), { more, answer: answers.ben ?? { text: "answered by ben" } }),
-    await gatewayOf(env("cy"), { more, answer: answers.cy ?? { text: "answered by cy" } }),
-  ];
-  await waitFor(
-    () => a!.gateway.membership.live().length === 3,
-    "ann to see three live members",
-  );
-  return { a: a!, b: b!, c: c! };
-}
-
-/** Sends a task from `from`'s requester to the group's requests topic; its final answer. */
-async function submit(from: Gateway, group: string, content: string) {
-  const taskId = crypto.randomUUID();
-  await from.tasks.requester.send(
-    {
-      type: "request",
-      payload: taskPayload(from.agentId, { task_id: taskId, content }),
-      taint: "untrusted",
-    },
-    { topic: topicsFor(group).requests },
-  );
-  return await from.tasks.requester.answer(taskId)!;
-}
 
 Deno.test("a task sent into a group of gateways is answered once, by another gateway's turn", async () => {
   const group = "gwtask";
@@ -125,7 +41,7 @@ Deno.test("a task sent into a group of gateways is answered once, by another gat
 Deno.test("a gateway stopped mid-task declines it, and another gateway answers it", async () => {
   const group = "gwstop";
   const slow = { text: "too late", delayMs: 60_000 };
-  const { a, b, c } = await threeGateways(group, { ben: slow, cy: slow });
+  const { a, b, c } = await threeGateways(group, { ben: { answer: slow }, cy: { answer: slow } });
   await using _a = a;
   await using _b = b;
   await using _c = c;
