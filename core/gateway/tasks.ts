@@ -4,7 +4,8 @@
  * - In: a {@link TaskIntake} takes records from the group's requests topic (the shared group
  *   `kafclaw.<g>.workers`) and from the agent's inbox; each task runs as a turn on session
  *   `task:<task_id>` through the agent's door.
- * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, choosing retries
+ * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, and those
+ *   `kafclaw task submit` queues in this home's store (looked for every 250 ms), choosing retries
  *   among the live members of the roster (`Membership.live()`).
  * - Both read the status stream and the responses topic; the spans of every agent are read from
  *   the traces topic on the same subscription and stored (core/group `GroupSpans`).
@@ -42,6 +43,9 @@ import { delegateTaskTool, groupMembersTool } from "../tools/mod.ts";
 import type { OutboundRecord, Subscription, Transport } from "../transport/mod.ts";
 import { bounded } from "./_bounded.ts";
 
+/** How often tasks queued by `kafclaw task submit` in this home are looked for. */
+const QUEUE_POLL_MS = 250;
+
 /** What the task side is built from. */
 export interface TaskSideOptions {
   readonly group: string;
@@ -70,6 +74,7 @@ export class TaskSide {
   readonly requester: Requester;
   readonly #subscriptions: Subscription[] = [];
   readonly #concurrency: number;
+  #queue: ReturnType<typeof setInterval> | undefined;
 
   private constructor(intake: TaskIntake, requester: Requester, concurrency: number) {
     this.intake = intake;
@@ -152,6 +157,7 @@ export class TaskSide {
       throw error;
     }
     requester.start();
+    side.#queue = setInterval(() => requester.sendQueued().catch(() => {}), QUEUE_POLL_MS);
     return side;
   }
 
@@ -163,6 +169,7 @@ export class TaskSide {
   /** Stops within `timeoutMs`; see the module documentation. */
   async stop(timeoutMs: number): Promise<void> {
     for (const subscription of this.#subscriptions) subscription.pause();
+    clearInterval(this.#queue);
     this.requester.close();
     this.intake.stop();
     const closing = Promise.allSettled(this.#subscriptions.splice(0).map((s) => s.close()));

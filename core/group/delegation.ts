@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { agentInbox, skillRequests, topicsFor, zoneTopic } from "../protocol/mod.ts";
 import type {
   DelegateRequest,
   DelegateResult,
@@ -25,6 +24,7 @@ import { DEFAULT_TASK_LIMITS, subTaskLimits, type TaskLimits } from "./limits.ts
 import type { LiveWorkers } from "./live_workers.ts";
 import type { Requester } from "./requester.ts";
 import type { ActiveTask } from "./task_intake.ts";
+import { rootLimits, taskRequest } from "./task_request.ts";
 
 /** What a {@link GroupDelegation} is built from. */
 export interface GroupDelegationDeps {
@@ -63,26 +63,15 @@ export class GroupDelegation implements GroupPort {
       throw new Error("delegate_task sends work to another agent, not to this one");
     }
     const zone = ctx.scope?.zone;
-    const topic = "agent" in to
-      ? agentInbox(group, to.agent)
-      : "skill" in to
-      ? skillRequests(group, to.skill)
-      : zone
-      ? zoneTopic(group, zone, "requests")
-      : topicsFor(group).requests;
     const taskId = crypto.randomUUID();
-    const payload = {
-      task_id: taskId,
-      attempt: 1,
-      description: request.description ?? "",
+    const { type, payload, topic } = taskRequest(agentId, group, {
+      taskId,
       content: request.task,
-      requester_id: agentId,
-      ...("agent" in to ? { target_id: to.agent } : {}),
-      ...("skill" in to ? { skill: to.skill } : {}),
-      ...limits,
-      arbiter: "requester",
-    };
-    const type = "skill" in to ? "skill_request" : "request";
+      description: request.description,
+      to,
+      zone,
+      limits,
+    });
     const taint = ctx.origin !== undefined && ctx.taint === "trusted" ? "trusted" : "untrusted";
     // A sub-task's spans hang under the span of the task whose turn delegates it.
     const parent = this.#deps.taskOf(ctx.sessionKey)?.trace;
@@ -96,13 +85,7 @@ export class GroupDelegation implements GroupPort {
     const { agentId } = this.#deps;
     const limits = this.#deps.limits ?? DEFAULT_TASK_LIMITS;
     const parent = this.#deps.taskOf(sessionKey);
-    if (parent === undefined) {
-      return {
-        delegation: { depth: 0, chain: [agentId], budget: limits.defaultBudget },
-        original_requester_id: agentId,
-        deadline_at: new Date(now.getTime() + limits.defaultDeadlineMs).toISOString(),
-      };
-    }
+    if (parent === undefined) return rootLimits(agentId, now, { limits });
     // Tokens already spent on the parent are not known here yet: the budget's tokens pass on.
     const sub = subTaskLimits(parent, { self: agentId, tokensSpent: 0 });
     if (!sub.ok) throw new Error(`Cannot delegate from task ${parent.task.task_id}: ${sub.reason}`);

@@ -90,6 +90,7 @@ export class Requester {
   readonly #inFlight = new Map<number, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
+  #queueing = false;
 
   constructor(deps: RequesterDeps) {
     this.#deps = deps;
@@ -146,17 +147,43 @@ export class Requester {
       topic: to.topic,
       zone: to.zone,
     });
+    await this.#dispatch(task, to.topic, parent);
+    return taskId;
+  }
+
+  /**
+   * Sends the tasks queued in the store by another process of this agent's home (`kafclaw task
+   * submit` beside a running gateway), and follows them as its own.
+   */
+  async sendQueued(): Promise<void> {
+    if (this.#queueing) return;
+    this.#queueing = true;
+    try {
+      for (const queued of this.#deps.store.queued()) {
+        const task = this.#deps.store.update(queued.taskId, { status: "sent" });
+        if (task !== undefined && !this.#live.has(task.taskId)) {
+          await this.#dispatch(task, task.topic ?? "");
+        }
+      }
+    } finally {
+      this.#queueing = false;
+    }
+  }
+
+  async #dispatch(task: OutgoingTask, topic: string, parent?: TraceContext): Promise<void> {
     const live = this.#follow(task);
     live.span = this.#deps.spans?.begin({
       parent,
       type: "DELEGATION",
-      title: `submit to ${to.topic}`,
-      attributes: { task_id: taskId, step: "submit", topic: to.topic },
-      content: String(request.payload.content ?? ""),
-      zone: to.zone,
+      title: `submit to ${topic}`,
+      attributes: { task_id: task.taskId, step: "submit", topic },
+      content: String(task.request.content ?? ""),
+      zone: task.zone,
     });
-    await this.#deps.send([this.#records.request(to.topic, request, live.span?.context)]);
-    return taskId;
+    const { type, request: payload, taint } = task;
+    await this.#deps.send([
+      this.#records.request(topic, { type, payload, taint }, live.span?.context),
+    ]);
   }
 
   /** The final answer of a task this requester follows or kept; undefined for an unknown one. */

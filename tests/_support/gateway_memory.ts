@@ -30,16 +30,15 @@ export async function gatewayOf(env: Record<string, string>, options: GatewayOf 
     chat: options.chat ?? [],
     fallback: options.answer ?? { text: "done" },
   });
-  const config = resolveConfig({
-    home,
-    env: {
-      KAFCLAW_MODEL: "openai/gpt-test",
-      OPENAI_BASE_URL: llm.url,
-      OPENAI_API_KEY: "sk-test",
-      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-      ...env,
-    },
-  });
+  const all = {
+    KAFCLAW_HOME: home,
+    KAFCLAW_MODEL: "openai/gpt-test",
+    OPENAI_BASE_URL: llm.url,
+    OPENAI_API_KEY: "sk-test",
+    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    ...env,
+  };
+  const config = resolveConfig({ home, env: all });
   const gateway = await Gateway.start(config, {
     createRuntime: (c) => createAgentRuntime(c, options.runtime ?? {}),
     ...options.more,
@@ -48,6 +47,8 @@ export async function gatewayOf(env: Record<string, string>, options: GatewayOf 
     gateway,
     llm,
     home,
+    /** The environment it was configured by: a CLI run in its home uses the same. */
+    env: all,
     async [Symbol.asyncDispose]() {
       await gateway.stop();
       await llm.close();

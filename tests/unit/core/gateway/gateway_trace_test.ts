@@ -50,6 +50,8 @@ Deno.test("a task delegated across three gateways gives one tree of spans from a
   const { a, b, c, broker } = await threeGateways(group, {
     // The owner approves ben's delegate_task (tier 1 in an untrusted task's turn).
     ben: { chat: BEN_DELEGATES, runtime: { askOwner: () => Promise.resolve(true) } },
+    // Cy thinks a while: its LLM span lasts that long.
+    cy: { answer: { text: "Lima", delayMs: 100 } },
   });
   await using _a = a;
   await using _b = b;
@@ -94,6 +96,8 @@ Deno.test("a task delegated across three gateways gives one tree of spans from a
   const spans = a.gateway.runtime.timeline.groupTraces.trace(trace.traceId);
   const cyTurn = spans.find((s) => s.agentId === "cy" && s.title === "turn")!;
   assert.match(cyTurn.contentHash ?? "", /^[0-9a-f]{64}$/);
+  const cyLlm = spans.find((s) => s.agentId === "cy" && s.spanType === "LLM")!;
+  assert.ok(cyLlm.durationMs! >= 90, `cy's LLM call took ${cyLlm.durationMs} ms`);
   assert.equal(spans.filter((s) => s.content !== undefined).length, 0);
   // The request and the sub-task's request carried the trace in their envelopes.
   const requests = envelopesOf(broker, `group.${group}.agent.cy.inbox`)
