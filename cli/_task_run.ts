@@ -8,6 +8,7 @@
 import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   readTaskLog,
+  type Requester,
   rootLimits,
   spanTree,
   STALE_AFTER,
@@ -41,15 +42,20 @@ function print(ctx: CliContext, json: boolean | undefined, value: unknown, text:
   ctx.io.out(json ? JSON.stringify(value, null, 2) : text);
 }
 
-/** `task submit`: queues the task for the running gateway; with `wait`, prints its answer. */
+/**
+ * `task submit`: queues the task for the gateway running in this home; with `wait`, prints its
+ * answer. Where no gateway runs, `wait` makes this command the requester, as a one-shot member.
+ */
 export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlags): Promise<void> {
   const config = await groupConfig(ctx);
   const agentId = agentIdOf(config);
   const group = config.group.name;
   using timeline = Timeline.open(paths(config).timeline);
-  if (!gatewayRuns(config, timeline)) {
+  const running = gatewayRuns(config, timeline);
+  if (!running && !opts.wait) {
     throw new CliError(
-      "no gateway runs in this KAFCLAW_HOME to send the task: start `kafclaw gateway` first",
+      "no gateway runs in this KAFCLAW_HOME to follow the task: add --wait to follow it from " +
+        "here, or start `kafclaw gateway` first",
     );
   }
   const taskId = crypto.randomUUID();
@@ -65,19 +71,25 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
     to,
     limits,
   });
-  timeline.groupTasks.addOutgoing({
-    taskId,
-    type,
-    request: payload,
-    taint: "trusted",
-    topic,
-    status: "queued",
-  });
-  if (!opts.wait) {
-    print(ctx, opts.json, { task_id: taskId, status: "queued" }, taskId);
-    return;
-  }
   const deadline = Date.parse(String(limits.deadline_at)) + 2 * config.group.heartbeatIntervalMs;
+  const request = { type, payload, taint: "trusted" as const };
+  if (!running) {
+    await oneShot(config, { agentId, timeline, deadline }, async (requester) => {
+      await requester.send(request, { topic });
+    });
+  } else {
+    timeline.groupTasks.addOutgoing({
+      taskId,
+      ...request,
+      request: payload,
+      topic,
+      status: "queued",
+    });
+    if (!opts.wait) {
+      print(ctx, opts.json, { task_id: taskId, status: "queued" }, taskId);
+      return;
+    }
+  }
   let task = timeline.groupTasks.outgoing(taskId)!;
   while (!FINAL_OUTGOING.includes(task.status)) {
     if (Date.now() > deadline) {
@@ -91,6 +103,38 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
   print(ctx, opts.json, taskJson(task), task.responseContent ?? "");
   if (task.status !== "completed") {
     throw new CliError(`task ${taskId} ${task.status}: ${task.reason ?? "no reason given"}`);
+  }
+}
+
+/**
+ * Runs `send` with a one-shot requester of this home's agent, and follows what it sent until its
+ * final answer or `deadline`, then leaves the group.
+ */
+async function oneShot(
+  config: ResolvedConfig,
+  at: { readonly agentId: string; readonly timeline: Timeline; readonly deadline: number },
+  send: (requester: Requester) => Promise<void>,
+): Promise<void> {
+  const { OneShotRequester } = await import("../core/gateway/mod.ts");
+  const transport = await groupTransport(config, at.agentId);
+  try {
+    await using member = await OneShotRequester.start(config, { ...at, transport }).catch(
+      (error) => {
+        throw new CliError((error as Error).message);
+      },
+    );
+    const before = new Set(member.requester.following());
+    await send(member.requester);
+    const mine = member.requester.following().filter((id) => !before.has(id));
+    const answers = mine.map((id) => member.requester.answer(id)!);
+    const left = Math.max(0, at.deadline - Date.now());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(answers),
+      new Promise((resolve) => timer = setTimeout(resolve, left)),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    await transport.close();
   }
 }
 

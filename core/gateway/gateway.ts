@@ -22,6 +22,7 @@ import {
   memberTopicSpecs,
 } from "../group/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
+import type { Timeline } from "../timeline/mod.ts";
 import {
   type Deliver,
   DeliveryWorker,
@@ -132,25 +133,8 @@ export class Gateway {
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
       const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
-      const warn = (m: string) => options.say?.(m);
-      const audit = started.audit = new GroupAudit({
-        agentId,
-        group,
-        send,
-        events: runtime.timeline.events,
-        warn,
-      });
-      const redactor = new SecretRedactor({ known: configuredSecrets(config) });
-      const spans = new GroupSpans({
-        agentId,
-        group,
-        send,
-        store: runtime.timeline.groupTraces,
-        content: config.group.traceContent,
-        redact: (text) => redactor.redact(text).text,
-        trust: membership.trust,
-        warn,
-      });
+      const { audit, spans } = observers(config, membership, runtime.timeline, options.say);
+      started.audit = audit;
       const tasks = await TaskSide.start({
         group,
         agentId,
@@ -200,6 +184,35 @@ export class Gateway {
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
     return this.#stopped ??= stopAll(this.#steps, timeoutMs);
   }
+}
+
+/**
+ * What an agent's group observes with: its audit (kept in `timeline`, told on `observe.audit`)
+ * and its spans (stored in `timeline`, sent on the traces topic, content only with
+ * `group.traceContent`, redacted of the configured secrets).
+ */
+export function observers(
+  config: ResolvedConfig,
+  membership: Membership,
+  timeline: Pick<Timeline, "events" | "groupTraces">,
+  say?: (line: string) => void,
+): { audit: GroupAudit; spans: GroupSpans } {
+  const { agentId, group } = membership;
+  const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
+  const warn = (m: string) => say?.(m);
+  const audit = new GroupAudit({ agentId, group, send, events: timeline.events, warn });
+  const redactor = new SecretRedactor({ known: configuredSecrets(config) });
+  const spans = new GroupSpans({
+    agentId,
+    group,
+    send,
+    store: timeline.groupTraces,
+    content: config.group.traceContent,
+    redact: (text) => redactor.redact(text).text,
+    trust: membership.trust,
+    warn,
+  });
+  return { audit, spans };
 }
 
 /** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */

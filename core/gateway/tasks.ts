@@ -68,6 +68,36 @@ export interface TaskSideOptions {
   readonly spans: GroupSpans;
 }
 
+/**
+ * The subscription of an agent's task stream (`kafclaw.<g>.<agent_id>.tasks`): statuses and
+ * responses to its requester, grants to its intake (when it works), spans to its store.
+ */
+export function taskStream(
+  group: string,
+  agentId: string,
+  to: {
+    readonly requester: Requester;
+    readonly intake?: TaskIntake;
+    readonly spans: GroupSpans;
+  },
+): Parameters<Transport["subscribe"]>[0] {
+  const topics = topicsFor(group);
+  return {
+    kind: "stream",
+    topics: [topics.tasksStatus, topics.responses, topics.traces],
+    groupId: `${agentConsumerGroup(group, agentId)}.tasks`,
+    handler: async (record) => {
+      if (record.topic === topics.responses) return to.requester.handleResponse(record);
+      if (record.topic === topics.traces) return await to.spans.handle(record);
+      const [mine, grant] = await Promise.all([
+        to.requester.handleStatus(record),
+        to.intake?.handleStatus(record),
+      ]);
+      return mine ?? grant;
+    },
+  };
+}
+
 /** The running task paths of one agent. */
 export class TaskSide {
   readonly intake: TaskIntake;
@@ -123,20 +153,7 @@ export class TaskSide {
       side.#subscriptions.push(await transport.subscribe(o));
     };
     try {
-      await subscribe({
-        kind: "stream",
-        topics: [topics.tasksStatus, topics.responses, topics.traces],
-        groupId: `${own}.tasks`,
-        handler: async (record) => {
-          if (record.topic === topics.responses) return requester.handleResponse(record);
-          if (record.topic === topics.traces) return await options.spans.handle(record);
-          const [mine, grant] = await Promise.all([
-            requester.handleStatus(record),
-            intake.handleStatus(record),
-          ]);
-          return mine ?? grant;
-        },
-      });
+      await subscribe(taskStream(group, agentId, { requester, intake, spans: options.spans }));
       for (
         const [topic, groupId] of [
           [agentInbox(group, agentId), `${own}.inbox`],

@@ -143,7 +143,8 @@ Deno.test("task refuses what it cannot do with one clear line", async () => {
     assert.equal(idle.code, 1);
     assert.equal(
       idle.stderr,
-      "kafclaw: no gateway runs in this KAFCLAW_HOME to send the task: start `kafclaw gateway` first",
+      "kafclaw: no gateway runs in this KAFCLAW_HOME to follow the task: add --wait to follow " +
+        "it from here, or start `kafclaw gateway` first",
     );
     const unknown = await kafclawInProcess(env, "task", "show", "nope");
     assert.equal(unknown.code, 2);

@@ -3,7 +3,8 @@
  * whose certificates are vouched: a task ann submits with `kafclaw task submit --to ben` is
  * delegated on by ben to cy (ben's fake LLM calls delegate_task), and `kafclaw task show --trace
  * --json` in ann's home prints one tree of spans from all three agents (and the same tree, read
- * from the traces topic, in a home that took no part); a heartbeat forged in
+ * from the traces topic, in a home that took no part, whose `task submit --wait` then follows
+ * its own task as a one-shot member); a heartbeat forged in
  * cy's name is dropped by the members and shows up on the group's audit topic.
  */
 import assert from "node:assert/strict";
@@ -134,6 +135,26 @@ Deno.test(
     const fromTopic = JSON.parse(read.stdout);
     assert.equal(fromTopic.source, "topics");
     assert.deepEqual(lines(fromTopic.roots), tree);
+
+    // With no gateway in its home, task submit --wait follows the task as a one-shot member.
+    await vouch(ann.env, other.path, "dee");
+    const once = await kafclaw(
+      ["task", "submit", "What is 2+2?", "--to", "cy", "--wait", "--json"],
+      elsewhere,
+    );
+    assert.equal(once.code, 0, once.stderr);
+    const onceTask = JSON.parse(once.stdout);
+    assert.deepEqual([onceTask.status, onceTask.answer, onceTask.workers], [
+      "completed",
+      "answered by cy",
+      ["cy"],
+    ]);
+    // It left the group when it ended: ann's roster has the three gateways only.
+    await waitFor(
+      async () => !(await rosterOf(ann.env)).some((m) => m.startsWith("dee:")),
+      "dee gone from ann's roster",
+      { timeoutMs: 30_000 },
+    );
 
     // A heartbeat in cy's name, signed with a key that is not cy's.
     const brokers = testBrokers();
