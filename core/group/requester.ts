@@ -18,6 +18,12 @@
  *   nothing is ordered across topics) is kept; any later one is dropped and audited.
  * - {@link Requester.start} resumes the unfinished tasks of an earlier run: their lease clock
  *   starts again, the status stream (caught up from the agent's own consumer group) does the rest.
+ * - With `spans` (spans.ts), a task's life is a `submit` span (its trace id and id go in the
+ *   request's envelope; a sub-task's hangs under its parent's attempt) with its grants,
+ *   revocations and attempts sent on as steps under it; it ends with the final answer, and a
+ *   resumed task ends the span stored open in the earlier run.
+ * - {@link Requester.sendQueued} sends the tasks another process of the same home queued in the
+ *   store (`kafclaw task submit` beside a running gateway) and follows them as its own.
  *
  * @module
  */
