@@ -1,0 +1,196 @@
+/**
+ * An agent's place in its group from config alone (what `kafclaw gateway` and `group join` start
+ * with), over the in-process transport: the agent's id and the pinned owner key are checked with
+ * errors that say what to set; a signed newcomer without a certificate asks the owner's sponsor
+ * for one and keeps it; the owner's home sponsors newcomers.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { resolveConfig, type ResolvedConfig } from "../../../../core/config/mod.ts";
+import {
+  createOwnerKey,
+  GroupSetupError,
+  initGroup,
+  joinGroup,
+  memberId,
+  memberTopicOptions,
+  memberTopicSpecs,
+  pinnedOwnerKey,
+} from "../../../../core/group/mod.ts";
+import { Timeline } from "../../../../core/timeline/mod.ts";
+import {
+  MemoryTransport,
+  type SubscribeOptions,
+  type Transport,
+} from "../../../../core/transport/mod.ts";
+import { waitFor } from "../../../_support/wait.ts";
+
+const load = () => ({ running: 0, capacity: 1 });
+
+/** A home configured by env alone, with its timeline; removed on dispose. */
+async function homeOf(env: Record<string, string>) {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-member-" });
+  const config = resolveConfig({ home, env: { KAFCLAW_GROUP_NAME: "mc", ...env } });
+  const timeline = Timeline.open(join(home, "timeline.db"));
+  return {
+    config,
+    timeline,
+    async [Symbol.asyncDispose]() {
+      timeline.close();
+      await Deno.remove(home, { recursive: true });
+    },
+  };
+}
+
+/** Makes the group in `config`'s home, as `kafclaw group init` does; the owner's public key. */
+async function initIn(config: ResolvedConfig, transport: Transport): Promise<string> {
+  const made = await initGroup({
+    group: config.group.name,
+    agentId: "boss",
+    identityDir: join(config.home, "identity"),
+    transport,
+    security: "signed",
+    onboardMode: "open",
+    heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+  });
+  return made.ownerPublicKey;
+}
+
+Deno.test("the agent's id comes from config, or the fallback, and is checked", async () => {
+  await using none = await homeOf({});
+  assert.throws(() => memberId(none.config), GroupSetupError);
+  assert.throws(() => memberId(none.config), /set group\.agentId \(KAFCLAW_GROUP_AGENT_ID\)/);
+  assert.equal(memberId(none.config, "local"), "local");
+  await using bad = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "Agent.X" });
+  assert.throws(() => memberId(bad.config), /group\.agentId "Agent.X" is not valid/);
+  await using reserved = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "owner" });
+  assert.throws(() => memberId(reserved.config, "x"), GroupSetupError);
+});
+
+Deno.test("a signed group's members must pin a real owner public key", async () => {
+  await using unset = await homeOf({});
+  await assert.rejects(pinnedOwnerKey(unset.config), /KAFCLAW_GROUP_OWNER_PUBLIC_KEY/);
+  await using bad = await homeOf({ KAFCLAW_GROUP_OWNER_PUBLIC_KEY: "not-a-key" });
+  await assert.rejects(
+    pinnedOwnerKey(bad.config),
+    (e) => e instanceof GroupSetupError && /"not-a-key" is not a public key/.test(e.message),
+  );
+});
+
+Deno.test("a signed newcomer gets its certificate from the owner's sponsor, keeps it, and rejoins with it", async () => {
+  const transport = new MemoryTransport();
+  await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
+  const ownerPublicKey = await initIn(owner.config, transport);
+  const env = {
+    KAFCLAW_GROUP_AGENT_ID: "newbie",
+    KAFCLAW_GROUP_SECURITY: "signed",
+    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerPublicKey,
+  };
+  await using newbie = await homeOf(env);
+  const boss = await joinGroup(
+    resolveConfig({
+      home: owner.config.home,
+      env: { ...env, KAFCLAW_GROUP_NAME: "mc", KAFCLAW_GROUP_AGENT_ID: "boss" },
+    }),
+    { agentId: "boss", transport, timeline: owner.timeline, load },
+  );
+  try {
+    assert.ok(boss.sponsor, "the owner's home sponsors newcomers");
+    const first = await joinGroup(newbie.config, {
+      agentId: "newbie",
+      transport,
+      timeline: newbie.timeline,
+      load,
+    });
+    assert.equal(first.sponsor, undefined, "a member without the owner key sponsors no one");
+    const certificate = join(newbie.config.home, "identity", "agent.cert.json");
+    const kept = await Deno.readTextFile(certificate);
+    assert.equal((await Deno.stat(certificate)).mode! & 0o777, 0o600);
+    await waitFor(
+      () => boss.membership.members().some((m) => m.agentId === "newbie"),
+      "the owner sees the newcomer",
+    );
+    await first.membership.leave();
+    // A second start uses the kept certificate: no sponsor is asked (there is none now).
+    await boss.sponsor.close();
+    const again = await joinGroup(newbie.config, {
+      agentId: "newbie",
+      transport,
+      timeline: newbie.timeline,
+      load,
+    });
+    assert.equal(await Deno.readTextFile(certificate), kept);
+    await again.membership.leave();
+  } finally {
+    await boss.membership.leave();
+  }
+});
+
+Deno.test("when the sponsor cannot start, the membership that started is closed and the error told", async () => {
+  const memory = new MemoryTransport();
+  await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
+  await initIn(owner.config, memory);
+  const subscribed: string[] = [];
+  const open = new Set<string>();
+  const transport: Transport = Object.assign(Object.create(memory), {
+    async subscribe(options: SubscribeOptions) {
+      subscribed.push(options.groupId ?? "");
+      if (options.groupId?.includes("sponsor")) {
+        throw new Error("the broker refused the sponsors' group");
+      }
+      const opened = await memory.subscribe(options);
+      const close = opened.close.bind(opened);
+      open.add(opened.groupId);
+      return Object.assign(opened, {
+        close: () => (open.delete(opened.groupId), close()),
+      });
+    },
+  });
+  await assert.rejects(
+    joinGroup(owner.config, {
+      agentId: "boss",
+      transport,
+      timeline: owner.timeline,
+      load,
+      security: "open",
+    }),
+    /refused the sponsors' group/,
+  );
+  assert.ok(subscribed.some((g) => g.includes("sponsor")), String(subscribed));
+  assert.ok(subscribed.length > 1, "the membership had started");
+  assert.deepEqual([...open], [], "everything the membership opened is closed");
+});
+
+Deno.test("topics are made with config's partitions, and its replication factor when one is set", async () => {
+  await using plain = await homeOf({ KAFCLAW_GROUP_PARTITIONS: "3" });
+  assert.deepEqual(memberTopicOptions(plain.config), { workPartitions: 3 });
+  await using replicated = await homeOf({ KAFCLAW_GROUP_REPLICATION_FACTOR: "3" });
+  assert.deepEqual(memberTopicOptions(replicated.config), {
+    workPartitions: 12,
+    replicationFactor: 3,
+  });
+});
+
+Deno.test("an owner's home whose group has no manifest yet sponsors as config's onboard mode says", async () => {
+  const transport = new MemoryTransport();
+  await using owner = await homeOf({
+    KAFCLAW_GROUP_AGENT_ID: "boss",
+    KAFCLAW_GROUP_ONBOARD_MODE: "gated",
+  });
+  await createOwnerKey(join(owner.config.home, "identity"));
+  await transport.createTopics(memberTopicSpecs("mc", { agentId: "boss" }));
+  const joined = await joinGroup(owner.config, {
+    agentId: "boss",
+    transport,
+    timeline: owner.timeline,
+    load,
+    security: "open",
+  });
+  try {
+    assert.equal(joined.membership.manifest, undefined);
+    assert.ok(joined.sponsor, "the owner key's home sponsors newcomers");
+  } finally {
+    await joined.sponsor?.close();
+    await joined.membership.leave();
+  }
+});
