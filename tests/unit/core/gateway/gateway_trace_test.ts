@@ -2,7 +2,8 @@
  * Traces and audit of a group of gateways on the in-process transport: one task delegated from
  * ann to ben, who delegates a sub-task to cy with delegate_task (the fake LLM makes the call),
  * gives one tree of spans from all three agents, stored by each agent that read the traces topic;
- * a tool call the policy refuses in a task's turn shows up on the group's audit topic.
+ * a tool call the policy refuses in a task's turn shows up on the group's audit topic; with
+ * group.traceContent, span content goes on the traces topic with the configured secrets redacted.
  */
 import assert from "node:assert/strict";
 import { spanTree, type SpanTreeNode, traceOfTask } from "../../../../core/group/mod.ts";
@@ -129,4 +130,26 @@ Deno.test("a tool call the policy refuses in a task's turn is audited on the gro
   const kept = b.gateway.runtime.timeline.events.list({ kind: "GROUP" }).items
     .filter((e) => e.metadata.event_type === "tool_denied");
   assert.equal(kept.length, 1);
+});
+
+Deno.test("with group.traceContent, spans carry their content with the configured secrets redacted", async () => {
+  const group = "gwcontent";
+  const secret = "sk-live-0123456789abcdef";
+  const { a, b, c, broker } = await threeGateways(group, {}, {
+    KAFCLAW_GROUP_TRACE_CONTENT: "true",
+    OPENAI_API_KEY: secret,
+  });
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const answer = await submit(a.gateway, group, `use the key ${secret} please`, "ben");
+  assert.equal(answer.status, "completed");
+  const traces = () =>
+    envelopesOf(broker, topicsFor(group).traces).flatMap((e) =>
+      e.type === "trace" && e.correlation_id === answer.taskId ? [e.payload] : []
+    );
+  await waitFor(() => traces().some((p) => p.title === "attempt 1 at ben"), "ben's attempt span");
+  const attempt = traces().find((p) => p.title === "attempt 1 at ben")!;
+  assert.match(String(attempt.content), /^use the key .+ please$/);
+  assert.ok(!JSON.stringify(traces()).includes(secret), "the secret reached the traces topic");
 });
