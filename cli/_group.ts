@@ -22,7 +22,7 @@ import {
   readCertificate,
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
-import type { Transport } from "../core/transport/mod.ts";
+import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -65,6 +65,31 @@ export async function groupTransport(config: ResolvedConfig, agentId: string): P
   } catch (error) {
     throw new CliError((error as Error).message);
   }
+}
+
+/** The Kafka admin client of the configured brokers, as this home's principal; close it when done. */
+export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
+  const { KafkaAdmin, kafkaOptionsFromConfig } = await import("../core/transport/mod.ts");
+  try {
+    return new KafkaAdmin(await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/**
+ * An error's message, with the Kafka error types kafkajs keeps inside it ("Topic creation errors"
+ * says nothing of TOPIC_AUTHORIZATION_FAILED on its own).
+ */
+export function kafkaErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const inner = (error as { errors?: unknown[] }).errors ?? [];
+  const types = [
+    (error as { type?: unknown }).type,
+    ...inner.map((e) => (e as { type?: unknown }).type),
+  ].filter((t): t is string => typeof t === "string");
+  const unique = [...new Set(types)];
+  return unique.length === 0 ? message : `${message} (${unique.join(", ")})`;
 }
 
 /** The identity folder of this KAFCLAW_HOME. */

@@ -10,6 +10,7 @@ import { joinGroup, LEAVE_TIMEOUT_MS, type Membership } from "../core/group/mod.
 import type { Subscription, Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import { kafkaErrorText } from "./_group.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -38,7 +39,7 @@ export async function runMember(
         load: () => ({ running: 0, capacity: 0 }),
       }));
     } catch (error) {
-      const message = (error as Error).message;
+      const message = kafkaErrorText(error);
       throw (error as Error).name === "GroupSetupError"
         ? new UsageError(message)
         : new CliError(message);

@@ -2,7 +2,7 @@
  * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
  * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
  * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), and look at it (`status`,
- * `members`). Every one speaks JSON with `--json`.
+ * `members`), and look after its Kafka (`acl`, `gc`). Every one speaks JSON with `--json`.
  *
  * @module
  */
@@ -13,6 +13,8 @@ import {
   admit,
   announceRecord,
   certificateRecord,
+  configuredInvite,
+  GroupSetupError,
   initGroup,
   OnboardRejected,
   randomToken,
@@ -36,6 +38,7 @@ import {
   topicOptions,
 } from "./_group.ts";
 import { membersCommand, statusCommand } from "./_group_status.ts";
+import { aclCommand, gcCommand } from "./_group_ops.ts";
 import { runMember } from "./_group_join.ts";
 
 /** `kafclaw group`: make, join, leave and inspect a group of agents over Kafka. */
@@ -168,7 +171,10 @@ export function groupCommand(ctx: CliContext): Command {
   group.command("join")
     .description("join the group (a certificate first, from a sponsor), and stay until Ctrl-C")
     .option("--agent-id <id>", "this agent's id in the group (default group.agentId)")
-    .option("--invite <invite>", "the owner's one-time invite, for a gated group")
+    .option(
+      "--invite <invite>",
+      "the owner's one-time invite, for a gated group (default group.invite)",
+    )
     .option("--once", "get the certificate and turn the group on in config, without staying")
     .option("--json", "print as JSON")
     .action(async (opts: JoinOptions) => {
@@ -227,6 +233,8 @@ export function groupCommand(ctx: CliContext): Command {
     });
   group.addCommand(statusCommand(ctx));
   group.addCommand(membersCommand(ctx));
+  group.addCommand(aclCommand(ctx));
+  group.addCommand(gcCommand(ctx));
   return group;
 }
 
@@ -257,17 +265,20 @@ async function certificateFor(
   const { key, certificate } = await agentCredentials(config);
   if (certificate !== undefined) return;
   try {
+    const invite = opts.invite ?? await configuredInvite(config);
     const got = await requestMembership({
       transport,
       group: config.group.name,
       agentId,
       publicKey: key.publicKeyText,
       ownerKey,
-      ...(opts.invite === undefined ? {} : { invite: opts.invite }),
+      ...(invite === undefined ? {} : { invite }),
     });
     await writeCertificate(identityDir(config), got.certificate);
   } catch (error) {
-    if (error instanceof OnboardRejected) throw new UsageError(error.message);
+    if (error instanceof OnboardRejected || error instanceof GroupSetupError) {
+      throw new UsageError(error.message);
+    }
     throw new CliError((error as Error).message);
   }
 }

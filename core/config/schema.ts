@@ -142,6 +142,12 @@ const PRICE_TABLE = z.record(
   { error: 'an object of prices by provider/model, e.g. {"openai/gpt-4o": {…}}' },
 );
 
+const ACL_PRINCIPALS = z.record(
+  z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: "principals keyed by agent id" }),
+  z.string().regex(/^[A-Za-z]+:[^\s]+$/, { error: "a principal: Type:name, e.g. User:alice" }),
+  { error: 'an object of principals by agent id, e.g. {"alice": "User:alice"}' },
+);
+
 function compiles(pattern: string): boolean {
   try {
     new RegExp(pattern, "u");
@@ -288,6 +294,21 @@ export const CONFIG_SCHEMA = z.object({
       ...FILE,
     }),
     ownerPublicKey: optionalText({ description: "Public key of the owner, who signs approvals" }),
+    invite: secret({
+      description: "One-time invite to a gated group, used when this agent has no certificate yet",
+    }),
+    inviteFile: optionalText({
+      description: "File holding that invite (instead of group.invite)",
+      ...FILE,
+    }),
+    aclPrincipals: structured({
+      schema: ACL_PRINCIPALS,
+      default: {},
+      description:
+        'Kafka principal of each agent for kafclaw group acl: {"alice": "User:alice"} (default User:<agent id>)',
+      expected: "a JSON object of principals",
+      typeText: "JSON object",
+    }),
     partitions: integer({
       default: 12,
       min: 1,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isAbsolute, join } from "node:path";
 import { paths, type ResolvedConfig } from "../config/mod.ts";
 import { agentKey, ownerKey, readCertificate, writeCertificate } from "./identity_files.ts";
 import { Membership } from "./membership.ts";
@@ -96,6 +97,41 @@ export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey>
   }
 }
 
+/**
+ * The owner's one-time invite as config gives it: `group.invite` (KAFCLAW_GROUP_INVITE), or the
+ * first line of the file `group.inviteFile` names (relative to KAFCLAW_HOME, and inside it, where
+ * kafclaw may read); undefined when neither is set.
+ */
+export async function configuredInvite(config: ResolvedConfig): Promise<string | undefined> {
+  const { invite, inviteFile } = config.group;
+  if (invite !== undefined && inviteFile !== undefined) {
+    throw new GroupSetupError(
+      "group.invite and group.inviteFile are both set: keep one (KAFCLAW_GROUP_INVITE or " +
+        "KAFCLAW_GROUP_INVITE_FILE)",
+    );
+  }
+  if (inviteFile === undefined) return invite;
+  const path = isAbsolute(inviteFile) ? inviteFile : join(config.home, inviteFile);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied
+      ? "not readable here (keep it inside KAFCLAW_HOME, where kafclaw may read)"
+      : (error as Error).name;
+    throw new GroupSetupError(`Cannot read group.inviteFile "${inviteFile}": ${reason}`);
+  }
+  const first = text.split("\n")[0]?.trim() ?? "";
+  if (first === "") {
+    throw new GroupSetupError(
+      `Cannot read an invite from group.inviteFile "${inviteFile}": it is empty`,
+    );
+  }
+  return first;
+}
+
 /** What {@link joinGroup} needs besides config. */
 export interface JoinOptions {
   readonly agentId: string;
@@ -117,8 +153,8 @@ export interface Joined {
 
 /**
  * Joins the group as config says: in a signed group with the agent's certificate (asked of a
- * sponsor first when there is none in the identity folder, and kept there, 0600), in an open
- * one unsigned. Starts sponsoring newcomers when this home holds the owner key.
+ * sponsor first when there is none in the identity folder, with the invite config holds for a
+ * gated group, and kept there, 0600), in an open one unsigned. Starts sponsoring newcomers when this home holds the owner key.
  */
 export async function joinGroup(config: ResolvedConfig, options: JoinOptions): Promise<Joined> {
   const { agentId, transport, timeline } = options;
@@ -132,12 +168,14 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     const pinned = await pinnedOwnerKey(config);
     let certificate: CertificateBundle | undefined = await readCertificate(identityDir);
     if (certificate === undefined) {
+      const invite = await configuredInvite(config);
       const got = await requestMembership({
         transport,
         group,
         agentId,
         publicKey: key.publicKeyText,
         ownerKey: pinned,
+        ...(invite === undefined ? {} : { invite }),
       });
       certificate = got.certificate;
       await writeCertificate(identityDir, certificate);

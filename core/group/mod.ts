@@ -35,6 +35,10 @@
  * group's newcomer has none), the pinned owner key, the membership, and a sponsor in the home that
  * holds the owner key.
  *
+ * Operations: `kafclaw group acl` makes each agent's Kafka ACLs (acl.ts); `kafclaw group gc`
+ * deletes the inbox and consumer groups of agents gone long enough (gc.ts), judged by what the
+ * group's topics say of them (sightings.ts).
+ *
  * @module
  */
 export {
@@ -111,6 +115,7 @@ export {
 } from "./invites.ts";
 export { LEAVE_TIMEOUT_MS, Membership, type MembershipOptions } from "./membership.ts";
 export {
+  configuredInvite,
   GroupSetupError,
   type Joined,
   joinGroup,
@@ -143,3 +148,25 @@ export { ATTACH_FIRST, RecordSigner } from "./signer.ts";
 export { Sponsor, type SponsorOptions, startSponsor, type StartSponsorOptions } from "./sponsor.ts";
 export { type MembershipStore, toStored } from "./store.ts";
 export { type Dropped, GroupTrust, type GroupTrustOptions, type TrustVerdict } from "./trust.ts";
+
+// Operations: Kafka ACLs and leftovers of agents gone.
+export {
+  ACL_UNSAFE_IDS,
+  type AclAgent,
+  type AclBinding,
+  aclBindings,
+  aclLine,
+  type AclOperation,
+  principalOf,
+} from "./acl.ts";
+export {
+  type Collected,
+  formatDuration,
+  type GcAdmin,
+  type GcInput,
+  type GcPlan,
+  parseDuration,
+  planGc,
+  runGc,
+} from "./gc.ts";
+export { readSightings, type Sighting, type Sightings } from "./sightings.ts";

@@ -97,7 +97,8 @@ export async function requestMembership(
       if (step.action === "onboard_challenge") {
         if (request.invite === undefined) {
           throw new OnboardRejected(
-            `Group "${group}" is gated: ask its owner for an invite (kafclaw group invite) and pass it with --invite`,
+            `Group "${group}" is gated: ask its owner for an invite (kafclaw group invite) and pass ` +
+              "it with --invite, or set group.invite (KAFCLAW_GROUP_INVITE)",
           );
         }
         const response = await inviteProof(request.invite, {

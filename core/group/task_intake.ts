@@ -187,13 +187,21 @@ export class TaskIntake {
     request: TaskRequest,
     fields: Omit<StatusFields, "taskId" | "attempt" | "workerId">,
   ) {
+    return this.#deps.send(this.#statusRecords(place, request, fields));
+  }
+
+  #statusRecords(
+    place: TaskPlace,
+    request: TaskRequest,
+    fields: Omit<StatusFields, "taskId" | "attempt" | "workerId">,
+  ): OutboundRecord[] {
     const task = request.payload;
-    return this.#deps.send(this.#records.status(place, {
+    return this.#records.status(place, {
       taskId: task.task_id,
       attempt: task.attempt,
       workerId: this.#deps.agentId,
       ...fields,
-    }));
+    });
   }
 
   async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<void> {
@@ -266,10 +274,11 @@ export class TaskIntake {
         }
         return;
       }
-      await this.#status(place, request, {
+      // The final status and the response go in one request: one round trip, not two.
+      const final = this.#statusRecords(place, request, {
         status: answer.status === "completed" ? "completed" : "failed",
       });
-      await this.#deps.send([this.#response(request, place, answer, taint, span)]);
+      await this.#deps.send([...final, this.#response(request, place, answer, taint, span)]);
       this.#mark(span, task.task_id, place, `response ${answer.status}`, answer.content);
       ended = { status: answer.status, ...(answer.reason ? { reason: answer.reason } : {}) };
     } finally {

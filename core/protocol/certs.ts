@@ -9,13 +9,22 @@
  */
 
 import { z } from "zod";
-import { concatBytes, decodeBase64Url, encodeBase64Url, sha256Hex, utf8 } from "./bytes.ts";
+import { concatBytes, decodeBase64Url, encodeBase64Url, utf8 } from "./bytes.ts";
+import {
+  BoundedMap,
+  bundleKey,
+  CERT_MEMO_SIZE,
+  certificateId,
+  certificateKey,
+  issuerSignatureHolds,
+  type ReadCertificate,
+} from "./cert_memo.ts";
 import { protocolError, quote, type Result, type VerifyErrorCode } from "./errors.ts";
 import { AgentId, parseTimestamp, PublicKey, Timestamp, ZoneId } from "./fields.ts";
 import { describeIssue } from "./issues.ts";
 import { guardJson } from "./json_guard.ts";
 import type { CertificateBundle } from "./payloads_group.ts";
-import { importPublicKey, signBytes, verifyBytes } from "./signing.ts";
+import { signBytes } from "./signing.ts";
 import { isAgentId, OWNER_ID } from "./topics.ts";
 
 /** What an issuer's signature over a certificate starts with. */
@@ -151,9 +160,30 @@ export type CertificateCheck =
 
 const NO_REVOCATIONS: ReadonlySet<string> = new Set();
 
+/** Certificates read before, by their bundle's exact text (cert_memo.ts). */
+const readBefore = new BoundedMap<string, ReadCertificate<Certificate>>(CERT_MEMO_SIZE);
+
+/** Reads a bundle, or finds it read before. */
+function read(
+  bundle: CertificateBundle,
+  key: string,
+): { ok: true; read: ReadCertificate<Certificate> } | CertificateFailure {
+  const known = readBefore.get(key);
+  if (known !== undefined) return { ok: true, read: known };
+  const decoded = decode(bundle);
+  if (!decoded.ok) return decoded;
+  const { certificate, bytes, signature } = decoded;
+  const notAfter = parseTimestamp(certificate.not_after) as number;
+  const fresh = { certificate, bytes, signature, notAfter };
+  readBefore.set(key, fresh);
+  return { ok: true, read: fresh };
+}
+
 /**
  * Checks that a certificate chains to the owner and is neither expired nor revoked. Never throws.
- * Code `unknown_signer` means an issuer's certificate is not known yet.
+ * Code `unknown_signer` means an issuer's certificate is not known yet. What depends on a
+ * certificate's bytes alone (reading it, the issuer's signature, its key) is worked out once per
+ * certificate; expiry and revocation are checked on every call (cert_memo.ts).
  */
 export async function verifyCertificate(
   bundle: CertificateBundle,
@@ -175,9 +205,10 @@ async function checkLevel(
   options: TrustOptions,
   asIssuer: boolean,
 ): Promise<CertificateCheck> {
-  const decoded = decode(bundle);
-  if (!decoded.ok) return decoded;
-  const { certificate, bytes, signature } = decoded;
+  const key = bundleKey(bundle);
+  const found = read(bundle, key);
+  if (!found.ok) return found;
+  const { certificate, bytes, signature, notAfter } = found.read;
   const fail = (code: VerifyErrorCode, detail: string) =>
     refuse(code, `the certificate of ${quote(certificate.agent_id)} ${detail}`);
   if (!isAgentId(certificate.agent_id)) return fail("bad_certificate", "names a reserved id");
@@ -201,21 +232,22 @@ async function checkLevel(
     issuer = up.verified;
     issuerKey = issuer.publicKey;
   }
-  if (!(await verifyBytes(issuerKey, signature, concatBytes(CERT_DOMAIN, bytes)))) {
+  const signed = () => concatBytes(CERT_DOMAIN, bytes);
+  if (!(await issuerSignatureHolds(issuerKey, key, signature, signed))) {
     return fail(
       "untrusted_certificate",
       `does not verify with the key of ${quote(certificate.issuer_id)}`,
     );
   }
-  if (options.now > (parseTimestamp(certificate.not_after) as number)) {
+  if (options.now > notAfter) {
     return fail("certificate_expired", `expired at ${certificate.not_after}`);
   }
-  const id = await sha256Hex(bytes);
+  const id = await certificateId(found.read);
   const revoked = options.revoked ?? NO_REVOCATIONS;
   if (revoked.has(certificate.agent_id) || revoked.has(id)) {
     return fail("certificate_revoked", "is revoked");
   }
-  const publicKey = await importPublicKey(certificate.public_key);
+  const publicKey = await certificateKey(found.read, certificate.public_key);
   const verified = issuer === undefined
     ? { certificate, publicKey, id }
     : { certificate, publicKey, id, issuer };

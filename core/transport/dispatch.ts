@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { deadLetterRecord } from "./dead_letter.ts";
+import { type BatchPlace, deadLetterBatch, deadLetterRecord } from "./dead_letter.ts";
 import { BoundedExecutor } from "./executor.ts";
 import type {
   InboundRecord,
@@ -37,6 +37,7 @@ export class Dispatcher {
   readonly stats: SubscriptionStats = {
     delivered: 0,
     poison: 0,
+    undecodable: 0,
     deadLettered: 0,
     handlerErrors: 0,
     workStarted: 0,
@@ -87,6 +88,23 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * Skips a batch the consumer could not decode: work subscriptions dead-letter its offset range
+   * and the error (once, not per record), the others log it. The consumer goes on after it.
+   */
+  async undecodable(batch: BatchPlace, reason: string): Promise<void> {
+    this.stats.undecodable++;
+    const where = `${batch.topic}@${batch.partition}:${batch.firstOffset}-${batch.lastOffset}`;
+    const why = `batch could not be decoded: ${reason}`;
+    const { kind, deadLetterTopic, groupId } = this.#options;
+    if (kind !== "work" || !deadLetterTopic) {
+      this.#options.log("warn", `Skipped ${where}: ${why}`);
+      return;
+    }
+    const letter = deadLetterBatch(batch, { deadLetterTopic, reason: why, groupId });
+    await this.#deadLetter(where, why, letter);
+  }
+
   async #poison(record: InboundRecord, reason: string): Promise<void> {
     this.stats.poison++;
     const where = `${record.topic}@${record.partition}:${record.offset}`;
@@ -96,10 +114,14 @@ export class Dispatcher {
       return;
     }
     const letter = await deadLetterRecord(record, { deadLetterTopic, reason, groupId });
+    await this.#deadLetter(where, reason, letter);
+  }
+
+  async #deadLetter(where: string, reason: string, letter: OutboundRecord): Promise<void> {
     try {
       await this.#options.produce([letter]);
       this.stats.deadLettered++;
-      this.#options.log("warn", `Dead-lettered ${where} to ${deadLetterTopic}: ${reason}`);
+      this.#options.log("warn", `Dead-lettered ${where} to ${letter.topic}: ${reason}`);
     } catch (error) {
       this.#options.log("error", `Cannot dead-letter ${where}: ${errorText(error)}`);
     }

@@ -18,6 +18,7 @@ import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
+import { installUndecodableMarkers } from "./undecodable.ts";
 import type {
   InboundRecord,
   OutboundRecord,
@@ -136,6 +137,9 @@ export class KafkaTransport implements Transport {
     this.#log = options.log ?? (() => {});
     // Batches other clients compressed with snappy, lz4 or zstd are read, not a stalled partition.
     registerCodecs();
+    // A batch that still cannot be decoded is skipped and dead-lettered, not fetched forever.
+    const notInstalled = installUndecodableMarkers();
+    if (notInstalled) this.#log("warn", notInstalled);
     this.#kafka = kafkaClient(options);
   }
 
@@ -165,24 +169,25 @@ export class KafkaTransport implements Transport {
   async produce(records: readonly OutboundRecord[]): Promise<void> {
     if (records.length === 0) return;
     const producer = await this.#producerClient();
-    // Consecutive records of one topic go in one request; requests go one after another.
-    let i = 0;
-    while (i < records.length) {
-      const topic = records[i]!.topic;
-      const batch: OutboundRecord[] = [];
-      while (i < records.length && records[i]!.topic === topic) batch.push(records[i++]!);
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: batch.map((r) => ({
-          key: r.key,
-          value: toBuffer(r.value),
-          headers: Object.fromEntries(
-            Object.entries(r.headers ?? {}).map(([k, v]) => [k, toBuffer(v)]),
-          ),
-        })),
-      });
+    // One request for the whole call, whatever its topics (a grant goes to the status stream and
+    // an inbox at once): one round trip, not one per topic. Order holds within each partition.
+    const topics = new Map<string, OutboundRecord[]>();
+    for (const r of records) {
+      const list = topics.get(r.topic);
+      if (list) list.push(r);
+      else topics.set(r.topic, [r]);
     }
+    const topicMessages = [...topics].map(([topic, batch]) => ({
+      topic,
+      messages: batch.map((r) => ({
+        key: r.key,
+        value: toBuffer(r.value),
+        headers: Object.fromEntries(
+          Object.entries(r.headers ?? {}).map(([k, v]) => [k, toBuffer(v)]),
+        ),
+      })),
+    }));
+    await producer.sendBatch({ acks: -1, topicMessages });
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

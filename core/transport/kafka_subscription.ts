@@ -18,6 +18,7 @@ import type { Admin, Consumer, KafkaMessage } from "kafkajs";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
 import type { InboundRecord, SubscribeOptions, Subscription } from "./types.ts";
+import { undecodableBatch } from "./undecodable.ts";
 
 /** How often a held consumer looks again and heartbeats (kafkajs sends one per interval). */
 const HOLD_TICK_MS = 200;
@@ -116,8 +117,11 @@ export class KafkaSubscription implements Subscription {
   ): Promise<void> {
     await this.#hold(heartbeat);
     if (this.#closing) return;
-    const record = this.#deps.decode(topic, partition, message);
-    const rebalance = await this.#heartbeatWhile(this.#deps.dispatcher.deliver(record), heartbeat);
+    const bad = undecodableBatch(message);
+    const delivery = bad
+      ? this.#deps.dispatcher.undecodable({ topic, partition, ...bad }, bad.reason)
+      : this.#deps.dispatcher.deliver(this.#deps.decode(topic, partition, message));
+    const rebalance = await this.#heartbeatWhile(delivery, heartbeat);
     this.#committer?.taken(topic, partition, message.offset);
     this.#markRead(topic, partition, BigInt(message.offset));
     if (rebalance !== undefined) throw rebalance;

@@ -90,6 +90,8 @@ export interface SubscribeOptions {
 export interface SubscriptionStats {
   delivered: number;
   poison: number;
+  /** Batches the consumer could not decode (a codec refused them, say), skipped (Kafka only). */
+  undecodable: number;
   deadLettered: number;
   handlerErrors: number;
   workStarted: number;
@@ -125,7 +127,10 @@ export interface Subscription {
 
 /** The port. */
 export interface Transport {
-  /** Produces with acks=all; records of one call keep their order (one request in flight). */
+  /**
+   * Produces with acks=all; the records of one call keep their order within each partition (one
+   * request in flight). Nothing is promised across topics (PROTOCOL.md, semantics 7).
+   */
   produce(records: readonly OutboundRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Creates missing topics with their full configuration; existing ones are left alone. */

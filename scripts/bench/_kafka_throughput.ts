@@ -82,7 +82,8 @@ export class RawThroughput {
 /**
  * What the receiver checks: nothing but the envelope (`none`, and the sender does not sign),
  * `verifyRecord` whole (`full`: the certificate, then the signature), or the signature and replay
- * id alone (`signature`: what `full` would cost with certificate checks remembered).
+ * id alone (`signature`: the floor of `full`, whose certificate checks are remembered per
+ * certificate).
  */
 export type Check = "none" | "signature" | "full";
 

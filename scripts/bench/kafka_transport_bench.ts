@@ -6,8 +6,9 @@
  * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
  *   side, parsed and verified by a work subscription's handler, against raw kafkajs producing the
  *   same values in one batch and a consumer counting them (target: at least 0.8x the rate); the
- *   same with the receiver's certificate check left out (as if remembered per certificate), and
- *   unsigned, parsed only, to tell the transport's share from the signatures';
+ *   same with the receiver checking the record's signature and replay id alone (the floor of
+ *   `verifyRecord`, which remembers certificate checks per certificate), and unsigned, parsed
+ *   only, to tell the transport's share from the signatures';
  * - an isolated request/response through the transport, parsed on both sides, with the system
  *   idle before each one, against a raw kafkajs ping-pong (targets: at most 1.3x at p50, 1.5x at
  *   p99);
@@ -20,28 +21,11 @@
  */
 import { brokersForBench, RawPingPong, TransportPingPong } from "./_kafka_pairs.ts";
 import { RawThroughput, TransportThroughput } from "./_kafka_throughput.ts";
+import { Samples } from "./_paired.ts";
 
 const brokers = await brokersForBench();
-/** Per bench name, the time (ms) of each timed iteration. */
-const samples = new Map<string, number[]>();
-
-function record(name: string, ms: number): void {
-  const list = samples.get(name) ?? [];
-  list.push(ms);
-  samples.set(name, list);
-}
-
-/** A paired bench body: the other side first, untimed, then this side, timed and recorded. */
-function paired(name: string, other: () => Promise<unknown>, mine: () => Promise<unknown>) {
-  return async (b: Deno.BenchContext) => {
-    await other();
-    b.start();
-    const started = performance.now();
-    await mine();
-    record(name, performance.now() - started);
-    b.end();
-  };
-}
+const samples = new Samples();
+const paired = samples.paired.bind(samples);
 
 const THROUGHPUT_RAW = "kafka: raw kafkajs, 500 records";
 const THROUGHPUT_OURS = "kafka: transport, 500 signed envelopes";
@@ -115,24 +99,10 @@ if (brokers === undefined) {
   });
 }
 
-const quantile = (values: readonly number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? NaN;
-};
-
 function summary(): void {
   if (samples.size === 0) return;
   console.log("\nkafka transport: this machine, this run (raw kafkajs measured alongside)");
-  const line = (what: string, ours: string, raw: string, q: number, target: string) => {
-    const [a, b] = [samples.get(ours), samples.get(raw)];
-    if (!a || !b) return;
-    const [x, y] = [quantile(a, q), quantile(b, q)];
-    console.log(
-      `  ${what.padEnd(34)} ${x.toFixed(2).padStart(8)} ms vs ${y.toFixed(2).padStart(8)} ms  ` +
-        `${(x / y).toFixed(2)}x (target ${target})`,
-    );
-  };
-  const rate = (name: string) => 500 / (quantile(samples.get(name) ?? [], 0.5) / 1000);
+  const rate = (name: string) => 500 / (samples.quantile(name, 0.5) / 1000);
   const throughput = (what: string, name: string, target: string) => {
     if (!samples.has(name) || !samples.has(THROUGHPUT_RAW)) return;
     console.log(
@@ -144,8 +114,8 @@ function summary(): void {
   throughput("envelope throughput, median", THROUGHPUT_OURS, ">= 0.8x");
   throughput("the same, certificates known", THROUGHPUT_SIGNATURE, "none");
   throughput("the same unsigned, median", THROUGHPUT_UNSIGNED, "none");
-  line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");
-  line("isolated request/response, p99", ISOLATED_OURS, ISOLATED_RAW, 0.99, "<= 1.5x");
-  line("back-to-back round trip, p50", FLOOR_OURS, FLOOR_RAW, 0.5, "<= 2x");
-  line("back-to-back round trip, p99", FLOOR_OURS, FLOOR_RAW, 0.99, "none");
+  samples.line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");
+  samples.line("isolated request/response, p99", ISOLATED_OURS, ISOLATED_RAW, 0.99, "<= 1.5x");
+  samples.line("back-to-back round trip, p50", FLOOR_OURS, FLOOR_RAW, 0.5, "<= 2x");
+  samples.line("back-to-back round trip, p99", FLOOR_OURS, FLOOR_RAW, 0.99, "none");
 }

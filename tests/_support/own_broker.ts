@@ -27,11 +27,24 @@ export interface OwnBroker extends AsyncDisposable {
   restart(node: number): Promise<void>;
 }
 
-/** Starts `nodes` brokers; dispose stops them and removes their state. */
-export async function startOwnBroker(nodes = 1): Promise<OwnBroker> {
+/**
+ * Starts `nodes` brokers; dispose stops them and removes their state. With `saslUsers` (name to
+ * password) clients log in with SASL/PLAIN and an authorizer enforces ACLs; the first user is a
+ * super user.
+ */
+export async function startOwnBroker(
+  nodes = 1,
+  options: { readonly saslUsers?: Readonly<Record<string, string>> } = {},
+): Promise<OwnBroker> {
   const state = await Deno.makeTempDir({ prefix: "kafclaw-kafka-" });
   await Deno.remove(state);
-  const out = await kafkaScript(state, ["start", "--nodes", String(nodes)]);
+  const users = Object.entries(options.saslUsers ?? {}).map(([u, p]) => `${u}:${p}`).join(",");
+  const out = await kafkaScript(state, [
+    "start",
+    "--nodes",
+    String(nodes),
+    ...(users === "" ? [] : ["--sasl-users", users]),
+  ]);
   const bootstrap = out.split("\n").pop()!.split(",");
   return {
     bootstrap,

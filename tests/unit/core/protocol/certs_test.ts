@@ -207,3 +207,46 @@ Deno.test("decodeCertificate refuses what is not a certificate", async () => {
     assert.equal((await verifyCertificate(bundle, options())).ok, false);
   }
 });
+
+Deno.test("a certificate checked before is still refused once it expires or is revoked", async () => {
+  const viaIssuer = await cert(
+    { issuer_id: "orch", not_after: "2026-06-01T00:00:00Z" },
+    orch.privateKey,
+  );
+  // Checked (and remembered) first, then judged again on a later clock and a changed roster.
+  assert.equal((await verifyCertificate(viaIssuer, options())).ok, true);
+  const later = Date.parse("2026-06-01T00:00:01Z");
+  assert.equal((await refusal(viaIssuer, { now: later })).code, "certificate_expired");
+  assert.equal(
+    (await refusal(viaIssuer, { revoked: new Set(["alice"]) })).code,
+    "certificate_revoked",
+  );
+  assert.equal(
+    (await refusal(viaIssuer, { revoked: new Set(["orch"]) })).code,
+    "certificate_revoked",
+  );
+  assert.equal((await verifyCertificate(viaIssuer, options())).ok, true);
+});
+
+Deno.test("a certificate trusted under one owner key is not trusted under another", async () => {
+  const bundle = await cert();
+  assert.equal((await verifyCertificate(bundle, options())).ok, true);
+  const stranger = await generateKeyPair();
+  const error = await refusal(bundle, { ownerKey: stranger.publicKey });
+  assert.equal(error.code, "untrusted_certificate");
+});
+
+Deno.test("a trusted certificate's bytes under another signature are not trusted", async () => {
+  const bundle = await cert();
+  assert.equal((await verifyCertificate(bundle, options())).ok, true);
+  const other = await cert({}, alice.privateKey);
+  assert.equal(other.cert, bundle.cert);
+  assert.equal((await refusal(other)).code, "untrusted_certificate");
+  const flipped = bundle.cert_sig.startsWith("A")
+    ? `B${bundle.cert_sig.slice(1)}`
+    : `A${bundle.cert_sig.slice(1)}`;
+  assert.equal(
+    (await refusal({ cert: bundle.cert, cert_sig: flipped })).code,
+    "untrusted_certificate",
+  );
+});

@@ -101,3 +101,31 @@ Deno.test("work runs after deliver returns; a failed work item is counted and lo
   assert.equal(d.stats.handlerErrors, 1);
   assert.match(logs.at(-1)!, /^error: Work from kafclaw\.g\.workers failed: llm down$/);
 });
+
+Deno.test("a batch that could not be decoded is dead-lettered once, as its offset range", async () => {
+  const { d, produced } = dispatcher(() => assert.fail("no record reaches the handler"));
+  const batch = { topic: "group.g.requests", partition: 2, firstOffset: "10", lastOffset: "14" };
+  await d.undecodable(batch, "Cannot decompress a zstd batch: it grows past 67108864 bytes");
+  assert.equal(d.stats.undecodable, 1);
+  assert.equal(d.stats.deadLettered, 1);
+  assert.equal(produced.length, 1);
+  assert.equal(produced[0]!.key, "group.g.requests:2:10");
+  const letter = JSON.parse(produced[0]!.value as string);
+  assert.equal(letter.offset, "10");
+  assert.equal(letter.last_offset, "14");
+  assert.equal(letter.value_sha256, null);
+  assert.match(letter.reason, /^batch could not be decoded: Cannot decompress a zstd batch/);
+});
+
+Deno.test("a stream subscription logs a batch it could not decode and writes no letter", async () => {
+  const { d, produced, logs } = dispatcher(() => {}, { kind: "stream" });
+  await d.undecodable(
+    { topic: "group.g.responses", partition: 0, firstOffset: "3", lastOffset: "3" },
+    "bad lz4 frame",
+  );
+  assert.equal(d.stats.undecodable, 1);
+  assert.equal(produced.length, 0);
+  assert.deepEqual(logs, [
+    "warn: Skipped group.g.responses@0:3-3: batch could not be decoded: bad lz4 frame",
+  ]);
+});

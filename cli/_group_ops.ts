@@ -1,0 +1,224 @@
+/**
+ * `kafclaw group acl` and `kafclaw group gc`: the operator's side of a group on its Kafka. `acl`
+ * prints the ACLs that give each agent's principal exactly its topics and consumer groups
+ * (core/group acl.ts), and with `--apply` creates the missing ones; `gc` deletes the inbox and
+ * consumer groups of agents gone longer than `--older-than` (core/group gc.ts). Both read the
+ * group's topics to learn its agents, and run as this home's Kafka principal, which needs the
+ * rights to alter ACLs or delete topics and groups.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
+import type { ResolvedConfig } from "../core/config/mod.ts";
+import {
+  type AclAgent,
+  aclBindings,
+  aclLine,
+  formatDuration,
+  ownerKey,
+  parseDuration,
+  planGc,
+  principalOf,
+  readSightings,
+  runGc,
+  type Sightings,
+} from "../core/group/mod.ts";
+import { isAgentId } from "../core/protocol/mod.ts";
+import type { CliContext } from "./_context.ts";
+import { CliError, UsageError } from "./_errors.ts";
+import {
+  groupAdmin,
+  groupConfig,
+  groupTransport,
+  identityDir,
+  kafkaErrorText,
+  pinnedOwnerKey,
+} from "./_group.ts";
+
+/**
+ * What the group's topics say of its agents; in a signed group verified against the pinned owner
+ * key, which must be set (a forged `leave` must not make a live agent look gone).
+ */
+async function sightingsOf(config: ResolvedConfig): Promise<Sightings> {
+  const key = config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined;
+  const transport = await groupTransport(config, config.group.agentId ?? "operator");
+  try {
+    return await readSightings(transport, config.group.name, key ? { ownerKey: key } : {});
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  } finally {
+    await transport.close();
+  }
+}
+
+/** A Kafka admin error as one line saying what to do. */
+function adminError(error: unknown, what: string): CliError {
+  const type = (error as { type?: string }).type;
+  const reason = type === "SECURITY_DISABLED"
+    ? "the broker has no authorizer (authorizer.class.name is not set)"
+    : type === "CLUSTER_AUTHORIZATION_FAILED" || type?.endsWith("_AUTHORIZATION_FAILED")
+    ? `this home's Kafka principal is not allowed to (${type})`
+    : kafkaErrorText(error);
+  return new CliError(`Cannot ${what}: ${reason}`);
+}
+
+interface AclOptions {
+  agent?: string;
+  owner?: string;
+  apply?: boolean;
+  json?: boolean;
+}
+
+/** `kafclaw group acl`. */
+export function aclCommand(ctx: CliContext): Command {
+  return new Command("acl")
+    .description("print (or --apply) the Kafka ACLs that give each agent exactly its topics")
+    .option("--agent <id>", "only this agent (default: every agent the group's topics name)")
+    .option("--owner <id>", "the owner's agent (default: this home's, when it holds the owner key)")
+    .option("--apply", "create the missing ACLs on the brokers (needs ALTER on the cluster)")
+    .option("--json", "print as JSON")
+    .action(async (opts: AclOptions) => {
+      const config = await groupConfig(ctx);
+      const g = config.group;
+      for (const [flag, id] of [["--agent", opts.agent], ["--owner", opts.owner]] as const) {
+        if (id !== undefined && !isAgentId(id)) {
+          throw new UsageError(`${flag} "${id}" is not a valid agent id`);
+        }
+      }
+      const owner = opts.owner ??
+        ((await ownerKey(identityDir(config))) !== undefined ? g.agentId : undefined);
+      let ids: string[];
+      if (opts.agent !== undefined) ids = [opts.agent];
+      else {
+        const { agents } = await sightingsOf(config);
+        const named = [...agents.values()]
+          .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined))
+          .map((s) => s.agentId);
+        ids = [...new Set([...named, ...(owner === undefined ? [] : [owner])])].sort();
+      }
+      const agents: AclAgent[] = ids.map((agentId) => ({
+        agentId,
+        principal: principalOf(agentId, g.aclPrincipals),
+        owner: agentId === owner,
+      }));
+      let acls;
+      try {
+        acls = aclBindings(g.name, agents);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      let created: number | undefined;
+      if (opts.apply) {
+        const admin = await groupAdmin(config);
+        try {
+          created = (await admin.createAcls(acls)).length;
+        } catch (error) {
+          throw adminError(error, `create ACLs on ${g.kafkaBrokers.join(",")}`);
+        } finally {
+          await admin.close();
+        }
+      }
+      if (opts.json) {
+        ctx.io.out(JSON.stringify(
+          {
+            group: g.name,
+            agents,
+            acls,
+            ...(created === undefined ? {} : { created, existing: acls.length - created }),
+          },
+          null,
+          2,
+        ));
+        return;
+      }
+      for (const agent of agents) {
+        ctx.io.out(`# ${agent.agentId} as ${agent.principal}${agent.owner ? " (owner)" : ""}`);
+        for (const acl of acls.filter((a) => a.principal === agent.principal)) {
+          ctx.io.out(aclLine(acl));
+        }
+      }
+      if (agents.length === 0) ctx.io.err("kafclaw: the group's topics name no agent yet");
+      if (created !== undefined) {
+        ctx.io.err(
+          `kafclaw: ${created} ACL(s) created, ${acls.length - created} already there`,
+        );
+      }
+    });
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** `kafclaw group gc`. */
+export function gcCommand(ctx: CliContext): Command {
+  return new Command("gc")
+    .description("delete the inbox and consumer groups of agents gone longer than --older-than")
+    .requiredOption("--older-than <duration>", "how long gone: 30m, 12h, 7d ...", duration)
+    .option("--dry-run", "say what would go, delete nothing")
+    .option("--json", "print as JSON")
+    .action(async (opts: { olderThan: number; dryRun?: boolean; json?: boolean }) => {
+      const config = await groupConfig(ctx);
+      const group = config.group.name;
+      const sightings = await sightingsOf(config);
+      const admin = await groupAdmin(config);
+      let plan;
+      let refused = new Map<string, string>();
+      try {
+        try {
+          plan = planGc({
+            group,
+            olderThanMs: opts.olderThan,
+            now: Date.now(),
+            sightings,
+            topics: await admin.listTopics(),
+            groups: await admin.groups(`kafclaw.${group}.`),
+          });
+        } catch (error) {
+          throw adminError(error, "list the group's topics and consumer groups");
+        }
+        if (!opts.dryRun) {
+          refused = await runGc(admin, plan).catch((error) => {
+            throw adminError(error, "delete them");
+          });
+        }
+      } finally {
+        await admin.close();
+      }
+      const collected = plan.collect.map((c) => ({
+        agent_id: c.agentId,
+        why: c.why,
+        gone_since: new Date(c.goneSince).toISOString(),
+        topics: c.topics,
+        groups: c.groups,
+      }));
+      const result = {
+        group,
+        dry_run: opts.dryRun === true,
+        collected,
+        kept: plan.kept.map((k) => ({ agent_id: k.agentId, reason: k.reason })),
+        state_groups: plan.stateGroups,
+        not_deleted: Object.fromEntries(refused),
+      };
+      if (opts.json) {
+        ctx.io.out(JSON.stringify(result, null, 2));
+        return;
+      }
+      const verb = opts.dryRun ? "would delete" : "deleted";
+      for (const c of plan.collect) {
+        ctx.io.out(
+          `${c.agentId}: ${c.why} ${formatDuration(Date.now() - c.goneSince)} ago; ${verb} ` +
+            [...c.topics, ...c.groups].join(", "),
+        );
+      }
+      for (const k of plan.kept) ctx.io.out(`${k.agentId}: kept (${k.reason})`);
+      if (plan.stateGroups.length > 0) {
+        ctx.io.out(`${verb} ${plan.stateGroups.length} per-run state group(s) with no member`);
+      }
+      for (const [id, why] of refused) ctx.io.err(`kafclaw: ${id} not deleted: ${why}`);
+    });
+}

@@ -1,0 +1,137 @@
+/**
+ * When each agent of a group was last seen, read from the group's topics by an operator who is
+ * not a member (`kafclaw group gc` and `kafclaw group acl`): certificates and revocations from
+ * `control.roster`, the last join or leave of each agent from `announce` (compacted, so one record
+ * per agent stays for ever), and the heartbeats the stream still holds (6 h by default). In a
+ * signed group every record is verified against the owner key first, each on its own timestamp
+ * (these records may be hours old), so a forged `leave` cannot make a live agent look gone.
+ *
+ * @module
+ */
+import {
+  type Envelope,
+  type EnvelopeOf,
+  MemoryReplayStore,
+  parseRecord,
+  topicsFor,
+} from "../protocol/mod.ts";
+import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
+import { Roster } from "./roster.ts";
+import { RosterFeed } from "./roster_feed.ts";
+import { GroupTrust } from "./trust.ts";
+
+/** What the topics say about one agent; times in ms since the epoch. */
+export interface Sighting {
+  readonly agentId: string;
+  /** It holds a certificate on the roster (not revoked). */
+  certified: boolean;
+  revoked: boolean;
+  /** Its last announce: a join or a leave, and when. */
+  lastAnnounce?: { readonly action: "join" | "leave"; readonly at: number };
+  /** Its last heartbeat still on the stream. */
+  lastHeartbeat?: number;
+  /** The interval it announced (default 10 s). */
+  heartbeatIntervalMs: number;
+}
+
+/** Every agent the topics name, and how far back the heartbeats stream reaches. */
+export interface Sightings {
+  readonly agents: ReadonlyMap<string, Sighting>;
+  /**
+   * The oldest heartbeat on the stream (of any agent), or undefined when it holds none: an agent
+   * with no heartbeat there has been silent at least since then.
+   */
+  readonly heartbeatsFrom: number | undefined;
+}
+
+/**
+ * Reads the sightings of `group`; `ownerKey` verifies records in a signed group (without one
+ * nothing is verified: an open group). Each topic is read whole through a per-run group that
+ * commits nothing.
+ */
+export async function readSightings(
+  transport: Transport,
+  group: string,
+  options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
+): Promise<Sightings> {
+  const now = options.now ?? Date.now;
+  const agents = new Map<string, Sighting>();
+  const of = (agentId: string): Sighting => {
+    let seen = agents.get(agentId);
+    if (seen === undefined) {
+      seen = { agentId, certified: false, revoked: false, heartbeatIntervalMs: 10_000 };
+      agents.set(agentId, seen);
+    }
+    return seen;
+  };
+  const trust = options.ownerKey === undefined ? undefined : new GroupTrust({
+    ownerKey: options.ownerKey,
+    replay: new MemoryReplayStore(),
+    audit: () => {},
+    now,
+  });
+  const feed = new RosterFeed({
+    roster: new Roster(),
+    trust,
+    audit: () => {},
+    changed: () => {},
+    certificates: {
+      put: (entry) => {
+        const seen = of(entry.agentId);
+        seen.revoked = entry.revoked;
+        seen.certified = !entry.revoked;
+      },
+    },
+    now,
+  });
+  const replay = new MemoryReplayStore();
+  let heartbeatsFrom: number | undefined;
+  const accept = async (record: InboundRecord, apply: (e: Envelope) => void) => {
+    const parsed = parseRecord(record);
+    if (!parsed.ok) return { poison: parsed.error.message };
+    if (trust !== undefined) {
+      const verdict = await trust.verify(record, parsed.envelope, {
+        appendTime: record.timestamp,
+        replay,
+      });
+      if (!verdict.ok) return undefined;
+    }
+    apply(parsed.envelope);
+    return undefined;
+  };
+  const topics = topicsFor(group);
+  const read: [string, (r: InboundRecord) => Promise<HandlerResult>][] = [
+    [topics.roster, feed.onRoster],
+    [topics.announce, (record) =>
+      accept(record, (envelope) => {
+        const { action, identity } = (envelope as EnvelopeOf<"announce">).payload;
+        const seen = of(identity.agent_id);
+        if ((seen.lastAnnounce?.at ?? -1) <= record.timestamp) {
+          seen.lastAnnounce = { action, at: record.timestamp };
+        }
+        seen.heartbeatIntervalMs = identity.heartbeat_interval_ms;
+      })],
+    [topics.heartbeats, (record) => {
+      heartbeatsFrom = Math.min(heartbeatsFrom ?? record.timestamp, record.timestamp);
+      return accept(record, (envelope) => {
+        const { agent_id } = (envelope as EnvelopeOf<"heartbeat">).payload;
+        const seen = of(agent_id);
+        seen.lastHeartbeat = Math.max(seen.lastHeartbeat ?? record.timestamp, record.timestamp);
+      });
+    }],
+  ];
+  for (const [topic, handler] of read) {
+    const subscription = await transport.subscribe({
+      kind: "state",
+      topics: [topic],
+      groupId: `kafclaw.${group}.reader`,
+      handler,
+    });
+    try {
+      await subscription.caughtUp();
+    } finally {
+      await subscription.close();
+    }
+  }
+  return { agents, heartbeatsFrom };
+}

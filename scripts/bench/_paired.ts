@@ -1,0 +1,52 @@
+/**
+ * Paired benches: each timed iteration runs the other side of its pair first, untimed, so that a
+ * machine that gets busier or quieter weighs on both alike; the samples of each are kept, so that
+ * a summary can print quantiles and their ratios after `deno bench`'s own table.
+ */
+
+/** Per bench name, the time (ms) of each timed iteration. */
+export class Samples {
+  readonly #samples = new Map<string, number[]>();
+
+  /** A paired bench body: the other side first, untimed, then this side, timed and recorded. */
+  paired(name: string, other: () => Promise<unknown>, mine: () => Promise<unknown>) {
+    return async (b: Deno.BenchContext) => {
+      await other();
+      b.start();
+      const started = performance.now();
+      await mine();
+      this.#record(name, performance.now() - started);
+      b.end();
+    };
+  }
+
+  #record(name: string, ms: number): void {
+    const list = this.#samples.get(name) ?? [];
+    list.push(ms);
+    this.#samples.set(name, list);
+  }
+
+  get size(): number {
+    return this.#samples.size;
+  }
+
+  has(name: string): boolean {
+    return this.#samples.has(name);
+  }
+
+  /** The `q` quantile (0..1) of a bench's times, in ms; NaN when it has none. */
+  quantile(name: string, q: number): number {
+    const sorted = [...(this.#samples.get(name) ?? [])].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? NaN;
+  }
+
+  /** Prints one line: `ours` against `raw` at quantile `q`, with the ratio and the target. */
+  line(what: string, ours: string, raw: string, q: number, target: string): void {
+    if (!this.has(ours) || !this.has(raw)) return;
+    const [x, y] = [this.quantile(ours, q), this.quantile(raw, q)];
+    console.log(
+      `  ${what.padEnd(34)} ${x.toFixed(2).padStart(8)} ms vs ${y.toFixed(2).padStart(8)} ms  ` +
+        `${(x / y).toFixed(2)}x (target ${target})`,
+    );
+  }
+}

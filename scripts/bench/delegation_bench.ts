@@ -1,0 +1,76 @@
+/**
+ * Delegation round trips through the group layer on a real broker, against a raw kafkajs
+ * produce → consume ping-pong on the same broker (`deno task bench --filter delegation`; the
+ * summary at the end prints p50 and p99 with the targets of issue 10):
+ *
+ * - the pure path: a requester agent sends a task with `arbiter: "none"`; a worker agent claims
+ *   it (the claim is the grant), runs the turn against a fake LLM that answers at once, and
+ *   responds; the requester keeps the final answer (targets: at most 1.3x at p50, 1.5x at p99);
+ * - the grant path: the same with `arbiter: "requester"`, so the worker answers only once the
+ *   requester has granted its claim (claim → assigned → response);
+ * - the worker's turn alone, without Kafka (the same fake LLM, a task session of its own): the
+ *   part of a round trip that is the agent's own work, not the group layer's.
+ *
+ * Each round trip is isolated (the system idle before it) and paired with one of the other side.
+ * It needs the broker that `scripts/kafka start` runs (or KAFCLAW_TEST_BROKERS); without one it
+ * says so and measures nothing.
+ */
+import { DelegationPair } from "./_delegation_pairs.ts";
+import { brokersForBench, RawPingPong } from "./_kafka_pairs.ts";
+import { Samples } from "./_paired.ts";
+
+const RAW = "delegation: raw kafkajs ping-pong";
+const PURE = "delegation: group layer, arbiter none";
+const GRANT = "delegation: group layer, claim, grant, response";
+const TURN = "delegation: the worker's turn alone, no Kafka";
+const ISOLATION_GAP_MS = 60;
+
+const brokers = await brokersForBench();
+const samples = new Samples();
+
+if (brokers === undefined) {
+  console.log(
+    "delegation bench: no broker (start one with scripts/kafka start, or set " +
+      "KAFCLAW_TEST_BROKERS); nothing measured",
+  );
+} else {
+  const raw = await RawPingPong.start(brokers, { commits: true });
+  const pure = await DelegationPair.start(brokers, "none");
+  const grant = await DelegationPair.start(brokers, "requester");
+  const gap = () => new Promise((r) => setTimeout(r, ISOLATION_GAP_MS));
+  const group = "delegation: round trip";
+  const options = { group, n: 100, warmup: 10 };
+
+  Deno.bench(
+    RAW,
+    { ...options, baseline: true },
+    samples.paired(RAW, () => pure.roundTrip().then(gap), () => raw.roundTrip()),
+  );
+  Deno.bench(
+    PURE,
+    options,
+    samples.paired(PURE, () => raw.roundTrip().then(gap), () => pure.roundTrip()),
+  );
+  Deno.bench(
+    GRANT,
+    options,
+    samples.paired(GRANT, () => raw.roundTrip().then(gap), () => grant.roundTrip()),
+  );
+
+  Deno.bench(
+    TURN,
+    options,
+    samples.paired(TURN, () => raw.roundTrip().then(gap), () => pure.turnAlone()),
+  );
+
+  globalThis.addEventListener("unload", () => {
+    if (samples.size === 0) return;
+    console.log("\ndelegation: this machine, this run (raw kafkajs measured alongside)");
+    samples.line("pure path (arbiter none), p50", PURE, RAW, 0.5, "<= 1.3x");
+    samples.line("pure path (arbiter none), p99", PURE, RAW, 0.99, "<= 1.5x");
+    samples.line("grant path, p50", GRANT, RAW, 0.5, "none");
+    samples.line("grant path, p99", GRANT, RAW, 0.99, "none");
+    samples.line("the worker's turn alone, p50", TURN, RAW, 0.5, "none");
+    // The clients end with the process; closing them here would race the unload.
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * A batch the consumer cannot decode does not stop its partition. The broker accepts a zstd batch
+ * whose frame asks for a 72 MiB window (zstd allows 128 MiB), which the transport refuses to
+ * allocate (more than 64 MiB); kafkajs alone would fetch that offset again forever, and nothing
+ * after it would arrive. The records after it arrive, and the batch's offsets are dead-lettered
+ * once, with the error.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import kafkajs from "kafkajs";
+import { type DeadLetter, KafkaTransport } from "../../../../core/transport/mod.ts";
+import { testBrokers } from "../../../_support/broker.ts";
+import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const brokers = testBrokers();
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const { CompressionCodecs, CompressionTypes, Kafka } = kafkajs;
+
+/** A valid zstd frame holding `bytes` as one raw block, declaring a 72 MiB window. */
+function zstdWithHugeWindow(bytes: Uint8Array): Buffer {
+  const block = (bytes.length << 3) | 1; // raw block, the last one
+  return Buffer.concat([
+    Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (16 << 3) | 1]),
+    Buffer.from([block & 0xff, (block >> 8) & 0xff, (block >> 16) & 0xff]),
+    Buffer.from(bytes),
+  ]);
+}
+
+/** Produces one zstd batch of `keys` whose window the transport refuses, with a raw client. */
+async function produceUndecodable(topic: string, keys: string[]): Promise<void> {
+  const zstd = CompressionCodecs[CompressionTypes.ZSTD];
+  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+    compress: (encoder: { buffer: Buffer }) => Promise.resolve(zstdWithHugeWindow(encoder.buffer)),
+    decompress: () => Promise.reject(new Error("not used")),
+  });
+  const producer = new Kafka({ brokers, clientId: "undecodable", logLevel: 0 }).producer();
+  try {
+    await producer.connect();
+    await producer.send({
+      topic,
+      compression: CompressionTypes.ZSTD,
+      messages: keys.map((key) => ({ key, value: `bad ${key}`, partition: 0 })),
+    });
+  } finally {
+    CompressionCodecs[CompressionTypes.ZSTD] = zstd;
+    await producer.disconnect();
+  }
+}
+
+Deno.test(
+  "a batch that cannot be decoded is dead-lettered as a range and the records after it arrive",
+  opts,
+  async () => {
+    const t = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+    try {
+      const topic = uniqueName("undecodable");
+      const dlt = uniqueName("undecodable-dlt");
+      const config = { "cleanup.policy": "delete" };
+      await t.createTopics([
+        { name: topic, partitions: 1, replicationFactor: 1, config },
+        { name: dlt, partitions: 1, replicationFactor: 1, config },
+      ]);
+      await t.produce([{ topic, key: "before", value: "good" }]);
+      await produceUndecodable(topic, ["bad-1", "bad-2", "bad-3"]);
+      await t.produce(["after-1", "after-2"].map((key) => ({ topic, key, value: "good" })));
+
+      const seen: string[] = [];
+      const letters: DeadLetter[] = [];
+      const sub = await t.subscribe({
+        kind: "work",
+        topics: [topic],
+        groupId: uniqueName("undecodable-workers"),
+        deadLetterTopic: dlt,
+        handler: (r) => void seen.push(String(r.key)),
+      });
+      const reader = await t.subscribe({
+        kind: "stream",
+        topics: [dlt],
+        groupId: uniqueName("undecodable-dlt-reader"),
+        fromBeginning: true,
+        handler: (r) => void letters.push(JSON.parse(new TextDecoder().decode(r.value))),
+      });
+      await waitFor(
+        () => seen.length >= 3 && letters.length >= 1,
+        "the good records and a letter",
+        {
+          state: () => ({ seen, letters, stats: sub.stats }),
+        },
+      );
+      assert.deepEqual(seen, ["before", "after-1", "after-2"]);
+      assert.equal(letters.length, 1);
+      const letter = letters[0]!;
+      assert.equal(letter.topic, topic);
+      assert.equal(letter.partition, 0);
+      assert.equal(letter.offset, "1");
+      assert.equal(letter.last_offset, "3");
+      assert.equal(letter.value_sha256, null);
+      assert.match(letter.reason, /could not be decoded: .*zstd.*67108864 bytes/);
+      assert.equal(sub.stats.undecodable, 1);
+      assert.equal(sub.stats.deadLettered, 1);
+      await reader.close();
+      await sub.close();
+    } finally {
+      await t.close();
+    }
+  },
+);

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { aclBindings, aclLine, principalOf } from "../../../../core/group/mod.ts";
+
+const lines = (agents: Parameters<typeof aclBindings>[1]) => aclBindings("g1", agents).map(aclLine);
+
+Deno.test("a member's ACLs: its inbox to read, every inbox to write, the group's topics, its own groups", () => {
+  assert.deepEqual(lines([{ agentId: "alice" }]), [
+    "ALLOW User:alice READ TOPIC group.g1.control.roster (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.announce (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.announce (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.orchestrator (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.orchestrator (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.skills (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.skills (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.heartbeats (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.heartbeats (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.control.onboarding (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.control.onboarding (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.requests (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.requests (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.skill. (PREFIXED)",
+    "ALLOW User:alice WRITE TOPIC group.g1.skill. (PREFIXED)",
+    "ALLOW User:alice READ TOPIC group.g1.responses (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.responses (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.tasks.status (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.tasks.status (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.traces (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.traces (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.observe.audit (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.observe.audit (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.memory.shared (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.memory.shared (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.memory.context (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.memory.context (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.dead-letter (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.dead-letter (LITERAL)",
+    "ALLOW User:alice READ TOPIC group.g1.agent.alice.inbox (LITERAL)",
+    "ALLOW User:alice CREATE TOPIC group.g1.agent.alice.inbox (LITERAL)",
+    "ALLOW User:alice WRITE TOPIC group.g1.agent. (PREFIXED)",
+    "ALLOW User:alice DESCRIBE_CONFIGS TOPIC group.g1. (PREFIXED)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.alice (LITERAL)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.alice. (PREFIXED)",
+    "ALLOW User:alice DELETE GROUP kafclaw.g1.alice. (PREFIXED)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.workers (LITERAL)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.skill. (PREFIXED)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.reader. (PREFIXED)",
+    "ALLOW User:alice DELETE GROUP kafclaw.g1.reader. (PREFIXED)",
+  ]);
+});
+
+Deno.test("a member may read no other agent's inbox or own groups, nor write the roster or sponsor", () => {
+  const acls = aclBindings("g1", [{ agentId: "alice" }, { agentId: "bob" }]);
+  const alice = acls.filter((a) => a.principal === "User:alice");
+  const reads = alice.filter((a) => a.operation === "READ").map((a) => a.resourceName);
+  assert.ok(!reads.some((name) => name.includes("bob")), reads.join());
+  assert.ok(!reads.includes("kafclaw.g1.sponsors"));
+  // No prefix of alice's covers another id that starts the same way.
+  assert.ok(alice.every((a) => a.patternType === "LITERAL" || a.resourceName.endsWith(".")));
+  const roster = alice.filter((a) => a.resourceName === "group.g1.control.roster");
+  assert.deepEqual(roster.map((a) => a.operation), ["READ"]);
+  assert.ok(!alice.some((a) => a.operation === "CREATE" && a.patternType === "PREFIXED"));
+});
+
+Deno.test("the owner's agent also writes the roster, sponsors, and makes and fixes the group's topics", () => {
+  const boss = lines([{ agentId: "boss", principal: "User:ops-boss", owner: true }]);
+  for (
+    const line of [
+      "ALLOW User:ops-boss WRITE TOPIC group.g1.control.roster (LITERAL)",
+      "ALLOW User:ops-boss READ GROUP kafclaw.g1.sponsors (LITERAL)",
+      "ALLOW User:ops-boss CREATE TOPIC group.g1. (PREFIXED)",
+      "ALLOW User:ops-boss ALTER_CONFIGS TOPIC group.g1. (PREFIXED)",
+    ]
+  ) assert.ok(boss.includes(line), line);
+  assert.equal(boss.length, lines([{ agentId: "boss" }]).length + 4);
+});
+
+Deno.test("principals default to User:<agent id>; ids that would reach shared groups are refused", () => {
+  assert.equal(principalOf("alice"), "User:alice");
+  assert.equal(principalOf("alice", { alice: "User:CN=alice" }), "User:CN=alice");
+  for (const id of ["skill", "reader", "owner", "Bad.Id"]) {
+    assert.throws(() => aclBindings("g1", [{ agentId: id }]), /Cannot make ACLs for agent/);
+  }
+});
