@@ -283,6 +283,10 @@ export const CONFIG_SCHEMA = z.object({
       max: 3600000,
       description: "Tolerated clock difference when checking envelope timestamps",
     }),
+    traceContent: flag({
+      default: false,
+      description: "Put the content of task spans (secrets redacted) on the traces topic",
+    }),
     kafkaSecurityProtocol: oneOf({
       values: ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
       default: "PLAINTEXT",

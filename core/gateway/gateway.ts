@@ -9,10 +9,12 @@
  *
  * @module
  */
-import { type AgentRuntime, jobRunner } from "../agent/mod.ts";
+import { type AgentRuntime, configuredSecrets, jobRunner } from "../agent/mod.ts";
 import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
 import {
+  GroupAudit,
   GroupSetupError,
+  GroupSpans,
   joinGroup,
   LEAVE_TIMEOUT_MS,
   memberId,
@@ -21,6 +23,8 @@ import {
   memberTopicSpecs,
   type SkillChange,
 } from "../group/mod.ts";
+import { SecretRedactor } from "../policy/mod.ts";
+import type { Timeline } from "../timeline/mod.ts";
 import {
   type Deliver,
   DeliveryWorker,
@@ -123,7 +127,7 @@ export class Gateway {
       const transport = options.transport ?? await ownTransport(config, kafka, agentId);
       if (options.transport === undefined) steps.push(["transport", () => transport.close()]);
       // Heartbeats tell the load of the task side, which starts after the membership.
-      const started: { tasks?: TaskSide } = {};
+      const started: { tasks?: TaskSide; audit?: GroupAudit } = {};
       const concurrency = options.concurrency ?? 4;
       const { membership, sponsor } = await joinGroup(config, {
         agentId,
@@ -132,16 +136,20 @@ export class Gateway {
         ...(kafka ? {} : { security: "open" as const }),
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
+        onDropped: (dropped) => started.audit?.dropped(dropped),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
+      const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
+      const { audit, spans } = observers(config, membership, runtime.timeline, options.say);
+      started.audit = audit;
       const tasks = await TaskSide.start({
         group,
         agentId,
         transport,
         runtime,
         trust: membership.trust,
-        send: (records) => membership.send(records),
+        send,
         workers: { live: () => membership.live() },
         membership,
         skills: config.group.skills,
@@ -149,13 +157,8 @@ export class Gateway {
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
         leaseMs: options.leaseMs ?? config.group.leaseMs,
         concurrency,
-        audit: (event) =>
-          runtime.timeline.events.record({
-            kind: "GROUP",
-            sender: agentId,
-            contentText: `task ${event.taskId}: ${event.detail}`,
-            metadata: { event_type: event.event, task_id: event.taskId },
-          }),
+        audit,
+        spans,
       });
       started.tasks = tasks;
       steps.push(["tasks", (ms) => tasks.stop(ms)]);
@@ -214,6 +217,35 @@ function leaseProblem(config: ResolvedConfig): string | undefined {
   return `Cannot use group.leaseMs ${leaseMs}: it must be at least 3 heartbeat intervals ` +
     `(${least} ms with group.heartbeatIntervalMs ${heartbeatIntervalMs}), because a silent ` +
     "worker stops itself only after 2 of them";
+}
+
+/**
+ * What an agent's group observes with: its audit (kept in `timeline`, told on `observe.audit`)
+ * and its spans (stored in `timeline`, sent on the traces topic, content only with
+ * `group.traceContent`, redacted of the configured secrets).
+ */
+export function observers(
+  config: ResolvedConfig,
+  membership: Membership,
+  timeline: Pick<Timeline, "events" | "groupTraces">,
+  say?: (line: string) => void,
+): { audit: GroupAudit; spans: GroupSpans } {
+  const { agentId, group } = membership;
+  const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
+  const warn = (m: string) => say?.(m);
+  const audit = new GroupAudit({ agentId, group, send, events: timeline.events, warn });
+  const redactor = new SecretRedactor({ known: configuredSecrets(config) });
+  const spans = new GroupSpans({
+    agentId,
+    group,
+    send,
+    store: timeline.groupTraces,
+    content: config.group.traceContent,
+    redact: (text) => redactor.redact(text).text,
+    trust: membership.trust,
+    warn,
+  });
+  return { audit, spans };
 }
 
 /** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */

@@ -7,9 +7,11 @@
  * the delivery worker (core/scheduler). {@link Gateway.stop} takes them down in the reverse order
  * within a bounded time, leaving the group with a signed `leave`.
  *
- * Channels and the HTTP API join it in later steps.
+ * Channels and the HTTP API join it in later steps. {@link OneShotRequester} (one_shot.ts) is the
+ * requester alone, for one command's life, where no gateway runs (`kafclaw task submit --wait`).
  *
  * @module
  */
-export { Gateway, type GatewayOptions, STOP_TIMEOUT_MS } from "./gateway.ts";
-export { TaskSide, type TaskSideOptions } from "./tasks.ts";
+export { Gateway, type GatewayOptions, observers, STOP_TIMEOUT_MS } from "./gateway.ts";
+export { OneShotRequester } from "./one_shot.ts";
+export { TaskSide, type TaskSideOptions, taskStream } from "./tasks.ts";

@@ -24,6 +24,13 @@
  * of the live provider with the best expertise, then the most free capacity
  * ({@link rankWorkers}), and the requester stores each choice with its reason (`routes`).
  *
+ * Traces and audit: the requester and the intake record each step of a task as a span
+ * ({@link GroupSpans}, spans.ts) of the task's trace, whose id and parent span travel in the
+ * request's envelope, so a sub-task's spans join its parent's tree; a task's turn is read back
+ * from the timeline and sent as spans too (turn_spans.ts). Every agent stores the spans it sees;
+ * {@link spanTree} makes one tree of them (`kafclaw task show <id> --trace`). What an agent drops
+ * or refuses goes to the group's audit topic ({@link GroupAudit}, audit.ts).
+ *
  * Membership and trust: `kafclaw group init` makes a group (group_init.ts); an agent joins
  * through a sponsor (sponsor.ts, newcomer.ts) and runs its {@link Membership} (membership.ts):
  * announce, heartbeats, the roster (roster.ts) in memory and SQLite, and in a signed group the
@@ -76,6 +83,31 @@ export {
   type RequesterDeps,
 } from "./requester.ts";
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
+
+// Traces and audit.
+export { type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
+export {
+  contentHash,
+  GroupSpans,
+  type GroupSpansOptions,
+  type OpenSpan,
+  randomId,
+  type SpanEnd,
+  spanOf,
+  type SpanStart,
+  type SpanType,
+  type TraceContext,
+} from "./spans.ts";
+export {
+  spanTree,
+  type SpanTreeNode,
+  type TaskTrace,
+  traceOfTask,
+  uniqueSpans,
+} from "./span_tree.ts";
+export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from "./turn_spans.ts";
+export { readTaskLog, type TaskLog } from "./task_log.ts";
+export { type NewTask, rootLimits, taskRequest, type TaskRequestOut } from "./task_request.ts";
 
 // Membership and trust.
 export { checkGroupTopics, GroupTopicsError, memberTopicSpecs } from "./group_topics.ts";
