@@ -1,11 +1,75 @@
-import { Command } from "commander";
-import { notBuiltYet } from "./_errors.ts";
+/**
+ * `kafclaw task`: the tasks this agent sends to its group. `submit` hands a task to the gateway
+ * running in the same KAFCLAW_HOME (queued in its store, which its requester sends and follows)
+ * and prints the task id, or with `--wait` the answer; `list` and `show` read that store; `show
+ * --trace` prints the task's spans from every agent as one tree, from the store, or from the
+ * group's traces topic where the store lacks them; `replay` runs a recorded task's request again
+ * as a turn of this agent and prints the new answer beside the old. Every one has `--json`.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError } from "commander";
 import type { CliContext } from "./_context.ts";
+import { UsageError } from "./_errors.ts";
+import { listTasks, replayTask, showTask, submitTask } from "./_task_run.ts";
 
 /** `kafclaw task`: submit and inspect group tasks. */
-export function taskCommand(_ctx: CliContext): Command {
-  return new Command("task")
-    .description("submit and inspect group tasks (not in this build yet)")
-    .argument("[action]", "submit, status or list")
-    .action(() => notBuiltYet("task", "arrives with the group step"));
+export function taskCommand(ctx: CliContext): Command {
+  const task = new Command("task").description("submit and inspect the tasks this agent sends");
+  task.command("submit")
+    .description("send a task to the group through this home's running gateway")
+    .argument("<text>", "what the task asks")
+    .option("--skill <skill>", "send it to whoever offers this skill")
+    .option("--to <agent>", "send it to this agent")
+    .option("--wait", "wait for the answer and print it")
+    .option("--deadline <duration>", "how long the group has to answer (90s, 5m, 1h)", duration)
+    .option("--json", "print as JSON")
+    .action(async (text: string, opts: SubmitFlags) => {
+      if (opts.skill !== undefined && opts.to !== undefined) {
+        throw new UsageError("task submit takes --skill or --to, not both");
+      }
+      await submitTask(ctx, text, opts);
+    });
+  task.command("list")
+    .description("the tasks this agent sent, newest first, with their status")
+    .option("--limit <n>", "at most this many", positive, 50)
+    .option("--json", "print as JSON")
+    .action((opts: { limit: number; json?: boolean }) => listTasks(ctx, opts));
+  task.command("show")
+    .description("one task: status, attempts, workers, answer; --trace for its spans")
+    .argument("<task-id>", "the task's id")
+    .option("--trace", "the task's spans from every agent, as one tree")
+    .option("--json", "print as JSON")
+    .action((id: string, opts: { trace?: boolean; json?: boolean }) => showTask(ctx, id, opts));
+  task.command("replay")
+    .description("run a recorded task's request again on this agent; old and new answers")
+    .argument("<task-id>", "the task's id")
+    .option("--json", "print as JSON")
+    .action((id: string, opts: { json?: boolean }) => replayTask(ctx, id, opts));
+  return task;
+}
+
+/** The flags of `task submit`. */
+export interface SubmitFlags {
+  readonly skill?: string;
+  readonly to?: string;
+  readonly wait?: boolean;
+  readonly deadline?: number;
+  readonly json?: boolean;
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration as `90s`, `5m`, `1h` or `500ms`, in ms. */
+export function duration(value: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * UNITS[match[2]!]! : NaN;
+  if (!(ms > 0)) throw new InvalidArgumentError("a duration such as 90s, 5m or 1h");
+  return ms;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number above 0");
+  return n;
 }

@@ -241,6 +241,7 @@ export class Guard implements TurnGuard {
       parentSpanId: state.rootSpanId,
       sessionKey: state.sessionKey,
       startedAt,
+      endedAt: new Date(),
       contentText: this.redact(answer.content),
       metadata: {
         model: answer.model,
@@ -287,6 +288,7 @@ export class Guard implements TurnGuard {
       parentSpanId: state.rootSpanId,
       sessionKey: state.sessionKey,
       startedAt,
+      endedAt: new Date(),
       contentText: this.redact(result.content.slice(0, 10_000)),
       metadata: {
         tool: call.name,

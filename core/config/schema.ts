@@ -271,11 +271,21 @@ export const CONFIG_SCHEMA = z.object({
       max: 600000,
       description: "Interval of presence heartbeats",
     }),
+    leaseMs: optionalInteger({
+      min: 1000,
+      max: 3600000,
+      description: "Silence after which a worker's lease on a task this agent sent lapses and " +
+        "the task goes to another worker (default: 30 s + 3 heartbeat intervals)",
+    }),
     clockSkewMs: integer({
       default: 120000,
       min: 0,
       max: 3600000,
       description: "Tolerated clock difference when checking envelope timestamps",
+    }),
+    traceContent: flag({
+      default: false,
+      description: "Put the content of task spans (secrets redacted) on the traces topic",
     }),
     kafkaSecurityProtocol: oneOf({
       values: ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],

@@ -10,10 +10,12 @@
  *
  * @module
  */
-import { type AgentRuntime, jobRunner } from "../agent/mod.ts";
+import { type AgentRuntime, configuredSecrets, jobRunner } from "../agent/mod.ts";
 import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
 import {
+  GroupAudit,
   GroupSetupError,
+  GroupSpans,
   joinGroup,
   LEAVE_TIMEOUT_MS,
   memberId,
@@ -22,6 +24,8 @@ import {
   memberTopicSpecs,
   type SkillChange,
 } from "../group/mod.ts";
+import { SecretRedactor } from "../policy/mod.ts";
+import type { Timeline } from "../timeline/mod.ts";
 import {
   type Deliver,
   DeliveryWorker,
@@ -58,7 +62,10 @@ export interface GatewayOptions {
   readonly onRun?: (report: JobRunReport) => void;
   /** Tasks run at once from each work subscription (default 4). */
   readonly concurrency?: number;
-  /** Silence after which a lease of a task this agent sent lapses (default the requester's). */
+  /**
+   * Silence after which a lease of a task this agent sent lapses (default `group.leaseMs`, else
+   * the requester's: 30 s + 3 heartbeat intervals).
+   */
   readonly leaseMs?: number;
   /** How often expired shared memories are deleted (default 30 s). */
   readonly memorySweepMs?: number;
@@ -113,6 +120,8 @@ export class Gateway {
     const decided = resolveMode(config, options.mode);
     if (!decided.ok) throw new GroupSetupError(decided.error);
     const { mode } = decided;
+    const lease = leaseProblem(config);
+    if (lease !== undefined) throw new GroupSetupError(lease);
     const kafka = mode === "group" || mode === "full" ||
       (mode === "headless" && config.group.enabled);
     const agentId = memberId(config, kafka ? undefined : "local");
@@ -125,7 +134,7 @@ export class Gateway {
       const transport = options.transport ?? await ownTransport(config, kafka, agentId);
       if (options.transport === undefined) steps.push(["transport", () => transport.close()]);
       // Heartbeats tell the load of the task side, which starts after the membership.
-      const started: { tasks?: TaskSide } = {};
+      const started: { tasks?: TaskSide; audit?: GroupAudit } = {};
       const concurrency = options.concurrency ?? 4;
       const { membership, sponsor } = await joinGroup(config, {
         agentId,
@@ -134,30 +143,29 @@ export class Gateway {
         ...(kafka ? {} : { security: "open" as const }),
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
+        onDropped: (dropped) => started.audit?.dropped(dropped),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
+      const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
+      const { audit, spans } = observers(config, membership, runtime.timeline, options.say);
+      started.audit = audit;
       const tasks = await TaskSide.start({
         group,
         agentId,
         transport,
         runtime,
         trust: membership.trust,
-        send: (records) => membership.send(records),
+        send,
         workers: { live: () => membership.live() },
         membership,
         skills: config.group.skills,
         topics: memberTopicOptions(config),
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
-        leaseMs: options.leaseMs,
+        leaseMs: options.leaseMs ?? config.group.leaseMs,
         concurrency,
-        audit: (event) =>
-          runtime.timeline.events.record({
-            kind: "GROUP",
-            sender: agentId,
-            contentText: `task ${event.taskId}: ${event.detail}`,
-            metadata: { event_type: event.event, task_id: event.taskId },
-          }),
+        audit,
+        spans,
       });
       started.tasks = tasks;
       steps.push(["tasks", (ms) => tasks.stop(ms)]);
@@ -217,6 +225,49 @@ export class Gateway {
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
     return this.#stopped ??= stopAll(this.#steps, timeoutMs);
   }
+}
+
+/**
+ * Why `group.leaseMs` cannot work, if it cannot: a worker that falls silent stops itself only
+ * after 2 heartbeat intervals without an acknowledgement, so a shorter lease would let the next
+ * attempt start while the silent holder may still act.
+ */
+function leaseProblem(config: ResolvedConfig): string | undefined {
+  const { leaseMs, heartbeatIntervalMs } = config.group;
+  const least = 3 * heartbeatIntervalMs;
+  if (leaseMs === undefined || leaseMs >= least) return undefined;
+  return `Cannot use group.leaseMs ${leaseMs}: it must be at least 3 heartbeat intervals ` +
+    `(${least} ms with group.heartbeatIntervalMs ${heartbeatIntervalMs}), because a silent ` +
+    "worker stops itself only after 2 of them";
+}
+
+/**
+ * What an agent's group observes with: its audit (kept in `timeline`, told on `observe.audit`)
+ * and its spans (stored in `timeline`, sent on the traces topic, content only with
+ * `group.traceContent`, redacted of the configured secrets).
+ */
+export function observers(
+  config: ResolvedConfig,
+  membership: Membership,
+  timeline: Pick<Timeline, "events" | "groupTraces">,
+  say?: (line: string) => void,
+): { audit: GroupAudit; spans: GroupSpans } {
+  const { agentId, group } = membership;
+  const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
+  const warn = (m: string) => say?.(m);
+  const audit = new GroupAudit({ agentId, group, send, events: timeline.events, warn });
+  const redactor = new SecretRedactor({ known: configuredSecrets(config) });
+  const spans = new GroupSpans({
+    agentId,
+    group,
+    send,
+    store: timeline.groupTraces,
+    content: config.group.traceContent,
+    redact: (text) => redactor.redact(text).text,
+    trust: membership.trust,
+    warn,
+  });
+  return { audit, spans };
 }
 
 /** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */

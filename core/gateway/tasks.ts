@@ -5,9 +5,11 @@
  *   `kafclaw.<g>.workers`), from the work topics of the skills the agent offers (their shared
  *   groups `kafclaw.<g>.skill.<s>`, run by {@link Skills}) and from the agent's inbox; each task
  *   runs as a turn on session `task:<task_id>` through the agent's door.
- * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, choosing retries
+ * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, and those
+ *   `kafclaw task submit` queues in this home's store (looked for every 250 ms), choosing retries
  *   among the live members of the roster (`Membership.live()`).
- * - Both read the status stream and the responses topic.
+ * - Both read the status stream and the responses topic; the spans of every agent are read from
+ *   the traces topic on the same subscription and stored (core/group `GroupSpans`).
  *
  * The agent's own consumer group `kafclaw.<g>.<agent_id>` already holds the membership's
  * heartbeats stream, so the task side reads through groups of its own beside it:
@@ -25,10 +27,11 @@
 import type { AgentRuntime } from "../agent/mod.ts";
 import {
   ensureSkillTopic,
+  type GroupAudit,
   GroupDelegation,
+  type GroupSpans,
   type LiveWorkers,
   Requester,
-  type RequesterAudit,
   Skills,
   type SkillsMembership,
   TaskIntake,
@@ -45,6 +48,9 @@ import {
 import { delegateTaskTool, groupMembersTool } from "../tools/mod.ts";
 import type { OutboundRecord, Subscription, Transport } from "../transport/mod.ts";
 import { bounded } from "./_bounded.ts";
+
+/** How often tasks queued by `kafclaw task submit` in this home are looked for. */
+const QUEUE_POLL_MS = 250;
 
 /** What the task side is built from. */
 export interface TaskSideOptions {
@@ -68,7 +74,40 @@ export interface TaskSideOptions {
   readonly leaseMs?: number | undefined;
   /** Tasks run at once from each work subscription. */
   readonly concurrency: number;
-  readonly audit: (event: RequesterAudit) => void;
+  /** Tells the group what was dropped or refused. */
+  readonly audit: GroupAudit;
+  /** Records each task's steps as spans, and stores those read from the traces topic. */
+  readonly spans: GroupSpans;
+}
+
+/**
+ * The subscription of an agent's task stream (`kafclaw.<g>.<agent_id>.tasks`): statuses and
+ * responses to its requester, grants to its intake (when it works), spans to its store.
+ */
+export function taskStream(
+  group: string,
+  agentId: string,
+  to: {
+    readonly requester: Requester;
+    readonly intake?: TaskIntake;
+    readonly spans: GroupSpans;
+  },
+): Parameters<Transport["subscribe"]>[0] {
+  const topics = topicsFor(group);
+  return {
+    kind: "stream",
+    topics: [topics.tasksStatus, topics.responses, topics.traces],
+    groupId: `${agentConsumerGroup(group, agentId)}.tasks`,
+    handler: async (record) => {
+      if (record.topic === topics.responses) return to.requester.handleResponse(record);
+      if (record.topic === topics.traces) return await to.spans.handle(record);
+      const [mine, grant] = await Promise.all([
+        to.requester.handleStatus(record),
+        to.intake?.handleStatus(record),
+      ]);
+      return mine ?? grant;
+    },
+  };
 }
 
 /** The running task paths of one agent. */
@@ -78,6 +117,7 @@ export class TaskSide {
   readonly skills: Skills;
   readonly #subscriptions: Subscription[] = [];
   readonly #concurrency: number;
+  #queue: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     intake: TaskIntake,
@@ -103,7 +143,8 @@ export class TaskSide {
       workers: options.workers,
       heartbeatIntervalMs: interval,
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
-      audit: options.audit,
+      audit: options.audit.requester,
+      spans: options.spans,
     });
     const intake = new TaskIntake({
       agentId,
@@ -113,6 +154,9 @@ export class TaskSide {
       heartbeatIntervalMs: interval,
       ownRequest: (request) => requester.ownRequest(request),
       skillUsed: (use) => runtime.memory.recordSkillEvent(use),
+      spans: options.spans,
+      turns: runtime.timeline,
+      audit: (event) => options.audit.record(event),
     });
     const delegation = new GroupDelegation({
       agentId,
@@ -138,19 +182,7 @@ export class TaskSide {
       side.#subscriptions.push(await transport.subscribe(o));
     };
     try {
-      await subscribe({
-        kind: "stream",
-        topics: [topics.tasksStatus, topics.responses],
-        groupId: `${own}.tasks`,
-        handler: async (record) => {
-          if (record.topic === topics.responses) return requester.handleResponse(record);
-          const [mine, grant] = await Promise.all([
-            requester.handleStatus(record),
-            intake.handleStatus(record),
-          ]);
-          return mine ?? grant;
-        },
-      });
+      await subscribe(taskStream(group, agentId, { requester, intake, spans: options.spans }));
       for (
         const [topic, groupId] of [
           [agentInbox(group, agentId), `${own}.inbox`],
@@ -172,6 +204,7 @@ export class TaskSide {
       throw error;
     }
     requester.start();
+    side.#queue = setInterval(() => requester.sendQueued().catch(() => {}), QUEUE_POLL_MS);
     return side;
   }
 
@@ -184,6 +217,7 @@ export class TaskSide {
   async stop(timeoutMs: number): Promise<void> {
     for (const subscription of this.#subscriptions) subscription.pause();
     this.skills.pause();
+    clearInterval(this.#queue);
     this.requester.close();
     this.intake.stop();
     const closing = Promise.allSettled([

@@ -7,11 +7,11 @@
  * parent's (limits.ts); one the parent's budget does not allow is refused before anything is
  * sent. A task from any other turn starts a new tree: depth 0, the chain holding this agent, the
  * default budget and deadline. Either way the request carries the turn's taint, and a task from
- * a zone's work goes to that zone's requests topic (work derived from a zone stays in it).
+ * a zone's work goes to that zone's requests topic (work derived from a zone stays in it). A
+ * sub-task's spans join its parent's trace, under the span of the parent's attempt (spans.ts).
  *
  * @module
  */
-import { agentInbox, skillRequests, topicsFor, zoneTopic } from "../protocol/mod.ts";
 import type {
   DelegateRequest,
   DelegateResult,
@@ -24,6 +24,7 @@ import { DEFAULT_TASK_LIMITS, subTaskLimits, type TaskLimits } from "./limits.ts
 import type { LiveWorkers } from "./live_workers.ts";
 import type { Requester } from "./requester.ts";
 import type { ActiveTask } from "./task_intake.ts";
+import { rootLimits, taskRequest } from "./task_request.ts";
 
 /** What a {@link GroupDelegation} is built from. */
 export interface GroupDelegationDeps {
@@ -64,29 +65,20 @@ export class GroupDelegation implements GroupPort {
       throw new Error("delegate_task sends work to another agent, not to this one");
     }
     const zone = ctx.scope?.zone;
-    const topic = "agent" in to
-      ? agentInbox(group, to.agent)
-      : "skill" in to
-      ? skillRequests(group, to.skill)
-      : zone
-      ? zoneTopic(group, zone, "requests")
-      : topicsFor(group).requests;
     const taskId = crypto.randomUUID();
-    const payload = {
-      task_id: taskId,
-      attempt: 1,
-      description: request.description ?? "",
+    const { type, payload, topic } = taskRequest(agentId, group, {
+      taskId,
       content: request.task,
-      requester_id: agentId,
-      ...("agent" in to ? { target_id: to.agent } : {}),
-      ...("skill" in to ? { skill: to.skill } : {}),
-      ...limits,
-      arbiter: "requester",
-    };
-    const type = "skill" in to ? "skill_request" : "request";
+      description: request.description,
+      to,
+      zone,
+      limits,
+    });
     if ("skill" in to) await this.#deps.skillTopic?.(to.skill);
     const taint = ctx.origin !== undefined && ctx.taint === "trusted" ? "trusted" : "untrusted";
-    await this.#deps.requester.send({ type, payload, taint }, { topic, zone });
+    // A sub-task's spans hang under the span of the task whose turn delegates it.
+    const parent = this.#deps.taskOf(ctx.sessionKey)?.trace;
+    await this.#deps.requester.send({ type, payload, taint }, { topic, zone }, parent);
     const answer = await within(this.#deps.requester.answer(taskId)!, request.waitMs, ctx.signal);
     return answer === undefined ? { taskId } : { taskId, answer };
   }
@@ -96,13 +88,7 @@ export class GroupDelegation implements GroupPort {
     const { agentId } = this.#deps;
     const limits = this.#deps.limits ?? DEFAULT_TASK_LIMITS;
     const parent = this.#deps.taskOf(sessionKey);
-    if (parent === undefined) {
-      return {
-        delegation: { depth: 0, chain: [agentId], budget: limits.defaultBudget },
-        original_requester_id: agentId,
-        deadline_at: new Date(now.getTime() + limits.defaultDeadlineMs).toISOString(),
-      };
-    }
+    if (parent === undefined) return rootLimits(agentId, now, { limits });
     // Tokens already spent on the parent are not known here yet: the budget's tokens pass on.
     const sub = subTaskLimits(parent, { self: agentId, tokensSpent: 0 });
     if (!sub.ok) throw new Error(`Cannot delegate from task ${parent.task.task_id}: ${sub.reason}`);

@@ -9,6 +9,15 @@
  *   carrying the attempt; the requester acknowledges each with `assigned`, and when none came for
  *   two intervals the worker counts the grant lost and stops its run (the requester may already
  *   have given the task to another worker);
+ * - silence is counted from when the worker *sent* what the requester last acknowledged (the
+ *   claim, then each renewal, answered in order; a copy of an acknowledgement, read from the
+ *   inbox and the status stream both, is told apart by the requester's `seq`), not from when the
+ *   acknowledgement was read: a worker that was paused (SIGSTOP, a long GC, a slow disk) and
+ *   reads old acknowledgements on waking finds its grant lost, as the requester may have given
+ *   the task away meanwhile; a grant itself read more than 2 intervals after the claim (a busy
+ *   requester, or a worker paused before it read it) is confirmed first: the worker renews at
+ *   once and holds the grant only when that renewal is acknowledged (a requester that moved on
+ *   answers `revoked`);
  * - with `arbiter: "none"` the claim is the grant and nobody acknowledges renewals, so such a
  *   worker never stops itself.
  *
@@ -46,6 +55,9 @@ export class Grant implements SideEffectFence {
   readonly #stop = new AbortController();
   #state: GrantState;
   #lastAck = 0;
+  /** When each status sent for the attempt (the claim, then renewals) left, oldest first. */
+  readonly #unanswered: number[] = [];
+  #lastSeq = -Infinity;
   #why = "";
   #changed = Promise.withResolvers<void>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -55,7 +67,9 @@ export class Grant implements SideEffectFence {
     this.#now = options.now ?? Date.now;
     this.key = `${options.taskId}#${options.attempt}`;
     this.#state = "waiting";
-    if (options.arbiter === "none") this.#hold();
+    // The claim is sent as the grant is made: its acknowledgement is the grant.
+    if (options.arbiter === "none") this.#hold(this.#now());
+    else this.#unanswered.push(this.#now());
   }
 
   /** Where the grant is now (a held grant whose renewals went unacknowledged is lost). */
@@ -75,18 +89,28 @@ export class Grant implements SideEffectFence {
   }
 
   /**
-   * A word on this attempt: `assigned` (a grant or an acknowledgement) or `revoked`. Only the
+   * A word on this attempt: `assigned` (a grant or an acknowledgement) or `revoked`, with the
+   * `seq` of the record that carried it (a copy, read from another topic, is ignored). Only the
    * requester's counts.
    */
-  onStatus(status: "assigned" | "revoked", from: string): void {
+  onStatus(status: "assigned" | "revoked", from: string, seq?: number): void {
     if (from !== this.#options.requester) return;
     if (this.#state === "revoked" || this.#state === "lost") return;
+    if (seq !== undefined) {
+      if (seq <= this.#lastSeq) return;
+      this.#lastSeq = seq;
+    }
     if (status === "revoked") {
       this.#end("revoked", "another worker holds the grant");
       return;
     }
-    if (this.#state === "waiting") this.#hold();
-    else this.#lastAck = this.#now();
+    // What it acknowledges is the oldest status still unanswered; with none, nothing is fresher.
+    const sentAt = this.#unanswered.shift() ?? this.#lastAck;
+    if (this.#state !== "waiting") {
+      this.#lastAck = Math.max(this.#lastAck, sentAt);
+    } else if (this.#now() - sentAt > 2 * this.#options.heartbeatIntervalMs) {
+      this.#renew();
+    } else this.#hold(sentAt);
   }
 
   /** Resolves undefined once the grant is held; else why the side effect may not happen. */
@@ -117,17 +141,22 @@ export class Grant implements SideEffectFence {
     this.#timer = undefined;
   }
 
-  #hold(): void {
+  #hold(since: number): void {
     this.#state = "held";
-    this.#lastAck = this.#now();
+    this.#lastAck = since;
     this.#wake();
     if (this.#options.arbiter === "none") return;
     this.#timer = setInterval(() => {
       if (this.state !== "held") return this.close();
-      this.#options.renew().catch(() => {
-        // A renewal that could not be sent is one that goes unacknowledged.
-      });
+      this.#renew();
     }, this.#options.heartbeatIntervalMs);
+  }
+
+  #renew(): void {
+    this.#unanswered.push(this.#now());
+    this.#options.renew().catch(() => {
+      // A renewal that could not be sent is one that goes unacknowledged.
+    });
   }
 
   #end(state: "revoked" | "lost", why: string): void {

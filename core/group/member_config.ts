@@ -13,6 +13,7 @@ import { Membership } from "./membership.ts";
 import { requestMembership } from "./newcomer.ts";
 import type { Load } from "./presence.ts";
 import { startSponsor } from "./sponsor.ts";
+import type { Dropped } from "./trust.ts";
 import {
   type AgentIdentity,
   type CertificateBundle,
@@ -142,6 +143,8 @@ export interface JoinOptions {
   readonly expertise?: () => Record<string, number>;
   /** Default group.security; a group in this process alone runs open (no one to sign for). */
   readonly security?: "signed" | "open";
+  /** Told of every record the membership drops (the group's audit). */
+  readonly onDropped?: (dropped: Dropped) => void;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -195,6 +198,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     topics: memberTopicOptions(config),
     load: options.load,
     ...(options.expertise === undefined ? {} : { expertise: options.expertise }),
+    ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
   });
   const owner = await ownerKey(identityDir);
   if (owner === undefined) return { membership, sponsor: undefined };

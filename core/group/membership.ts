@@ -58,6 +58,8 @@ export interface MembershipOptions {
   readonly parkMs?: number;
   /** How many records after start carry the agent's certificate. Default 8. */
   readonly attachFirst?: number;
+  /** Told of every record dropped, after it is kept in the store (the group's audit, audit.ts). */
+  readonly onDropped?: (dropped: Dropped) => void;
   readonly now?: () => number;
 }
 
@@ -303,5 +305,6 @@ export class Membership {
       contentText: `dropped a record on ${dropped.topic}: ${dropped.detail}`,
       metadata: { event_type: dropped.eventType, code: dropped.code, topic: dropped.topic },
     });
+    this.#options.onDropped?.(dropped);
   }
 }

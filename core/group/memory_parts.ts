@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { MemoryPayload, sha256Hex } from "../protocol/mod.ts";
+import { MemoryPayload } from "../protocol/mod.ts";
+import { contentHash } from "./spans.ts";
 
 /** Size limits of shared memory items, the sender's and the receiver's alike. */
 export interface SharedMemoryLimits {
@@ -45,11 +46,6 @@ const decoder = new TextDecoder();
 /** The UTF-8 size of a text. */
 export function byteLength(text: string): number {
   return encoder.encode(text).length;
-}
-
-/** The sha256 of a text's UTF-8 bytes, as PROTOCOL.md's `sha256` field holds it. */
-export function contentHash(text: string): Promise<string> {
-  return sha256Hex(encoder.encode(text));
 }
 
 /**
@@ -119,7 +115,7 @@ export class PartsAssembler {
   }
 
   /** Takes back the parts the journal kept (at start); returns how many items wait. */
-  async restore(): Promise<number> {
+  restore(): Promise<number> {
     for (const { payload, receivedAt } of this.#journal?.list() ?? []) {
       let parsed;
       try {
@@ -129,9 +125,9 @@ export class PartsAssembler {
       }
       if (!parsed.success || typeof parsed.data.content !== "string") continue;
       const part = { ...parsed.data, content: parsed.data.content };
-      await this.#accept(part, receivedAt.getTime(), false);
+      this.#accept(part, receivedAt.getTime(), false);
     }
-    return this.#pending.size;
+    return Promise.resolve(this.#pending.size);
   }
 
   /** How many items wait for parts. */
@@ -154,18 +150,14 @@ export class PartsAssembler {
    * the whole item when this was its last missing part.
    */
   accept(payload: MemoryPayload & { content: string }, now: number): Promise<Assembly> {
-    return this.#accept(payload, now, true);
+    return Promise.resolve(this.#accept(payload, now, true));
   }
 
-  async #accept(
-    payload: MemoryPayload & { content: string },
-    now: number,
-    keep: boolean,
-  ): Promise<Assembly> {
+  #accept(payload: MemoryPayload & { content: string }, now: number, keep: boolean): Assembly {
     const limits = this.#limits;
     const bytes = byteLength(payload.content);
     if (payload.part === undefined || payload.parts === undefined) {
-      return await this.#checked(payload, payload.content, bytes);
+      return this.#checked(payload, payload.content, bytes);
     }
     if (payload.parts > limits.maxParts) {
       return refused("oversized", `${payload.parts} parts, more than ${limits.maxParts}`);
@@ -209,7 +201,7 @@ export class PartsAssembler {
     this.#drop(key);
     const content = [...entry.slices.entries()].sort(([a], [b]) => a - b).map(([, s]) => s)
       .join("");
-    return await this.#checked(entry.head ?? entry.first, content, entry.bytes);
+    return this.#checked(entry.head ?? entry.first, content, entry.bytes);
   }
 
   /** Drops items whose parts waited longer than allowed; returns their `author\nitem` keys. */
@@ -224,11 +216,11 @@ export class PartsAssembler {
     return gone;
   }
 
-  async #checked(payload: MemoryPayload, content: string, bytes: number): Promise<Assembly> {
+  #checked(payload: MemoryPayload, content: string, bytes: number): Assembly {
     if (bytes > this.#limits.itemBytes) {
       return refused("oversized", `${bytes} bytes, more than ${this.#limits.itemBytes}`);
     }
-    const hash = await contentHash(content);
+    const hash = contentHash(content);
     if (hash !== payload.sha256) {
       return refused("mis-hashed", `its content hashes to ${hash}, not ${payload.sha256}`);
     }

@@ -24,6 +24,13 @@
  * of the live provider with the best expertise, then the most free capacity
  * ({@link rankWorkers}), and the requester stores each choice with its reason (`routes`).
  *
+ * Traces and audit: the requester and the intake record each step of a task as a span
+ * ({@link GroupSpans}, spans.ts) of the task's trace, whose id and parent span travel in the
+ * request's envelope, so a sub-task's spans join its parent's tree; a task's turn is read back
+ * from the timeline and sent as spans too (turn_spans.ts). Every agent stores the spans it sees;
+ * {@link spanTree} makes one tree of them (`kafclaw task show <id> --trace`). What an agent drops
+ * or refuses goes to the group's audit topic ({@link GroupAudit}, audit.ts).
+ *
  * Shared memory: {@link SharedMemory} (shared_memory.ts) is the `share_memory` tool's port, which
  * publishes an item in parts each with the whole's sha256 (memory_parts.ts), and the handler of
  * the memory topics, which checks sender, expiry, the author's quota (memory_quota.ts), size and
@@ -81,6 +88,31 @@ export {
   type RequesterDeps,
 } from "./requester.ts";
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
+
+// Traces and audit.
+export { type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
+export {
+  contentHash,
+  GroupSpans,
+  type GroupSpansOptions,
+  type OpenSpan,
+  randomId,
+  type SpanEnd,
+  spanOf,
+  type SpanStart,
+  type SpanType,
+  type TraceContext,
+} from "./spans.ts";
+export {
+  spanTree,
+  type SpanTreeNode,
+  type TaskTrace,
+  traceOfTask,
+  uniqueSpans,
+} from "./span_tree.ts";
+export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from "./turn_spans.ts";
+export { readTaskLog, type TaskLog } from "./task_log.ts";
+export { type NewTask, rootLimits, taskRequest, type TaskRequestOut } from "./task_request.ts";
 
 // Membership and trust.
 export { checkGroupTopics, GroupTopicsError, memberTopicSpecs } from "./group_topics.ts";
@@ -184,7 +216,6 @@ export {
 export {
   type Assembly,
   byteLength,
-  contentHash,
   DEFAULT_SHARED_MEMORY_LIMITS,
   PartsAssembler,
   type PartsJournal,

@@ -18,6 +18,12 @@
  *   nothing is ordered across topics) is kept; any later one is dropped and audited.
  * - {@link Requester.start} resumes the unfinished tasks of an earlier run: their lease clock
  *   starts again, the status stream (caught up from the agent's own consumer group) does the rest.
+ * - With `spans` (spans.ts), a task's life is a `submit` span (its trace id and id go in the
+ *   request's envelope; a sub-task's hangs under its parent's attempt) with its grants,
+ *   revocations and attempts sent on as steps under it; it ends with the final answer, and a
+ *   resumed task ends the span stored open in the earlier run.
+ * - {@link Requester.sendQueued} sends the tasks another process of the same home queued in the
+ *   store (`kafclaw task submit` beside a running gateway) and follows them as its own.
  *
  * @module
  */
@@ -30,6 +36,7 @@ import {
   type OutgoingTask,
 } from "../timeline/mod.ts";
 import { type LiveWorkers, rankWorkers, scoreOf } from "./live_workers.ts";
+import type { GroupSpans, OpenSpan, TraceContext } from "./spans.ts";
 import { type TaskPlace, TaskRecords } from "./status_records.ts";
 
 /** A task's end, as the requester keeps it. */
@@ -62,6 +69,8 @@ export interface RequesterDeps {
   /** Whether the status consumer has read everything there is (no lag); default: always. */
   readonly statusCaughtUp?: () => boolean | Promise<boolean>;
   readonly audit?: (event: RequesterAudit) => void;
+  /** Records the task's steps as spans (spans.ts): submit, grants, attempts sent on. */
+  readonly spans?: GroupSpans;
   readonly now?: () => Date;
 }
 
@@ -74,6 +83,8 @@ interface Live {
   why: string;
   readonly seqs: Map<string, number>;
   readonly done: PromiseWithResolvers<FinalAnswer>;
+  /** The submit span, from the first send to the final answer. */
+  span: OpenSpan | undefined;
 }
 
 /** Sends tasks and sees each through to one final answer; see the module documentation. */
@@ -87,6 +98,7 @@ export class Requester {
   readonly #inFlight = new Map<number, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
+  #queueing = false;
 
   constructor(deps: RequesterDeps) {
     this.#deps = deps;
@@ -102,15 +114,23 @@ export class Requester {
   /** Resumes the unfinished tasks of an earlier run and starts watching leases and deadlines. */
   start(): void {
     for (const task of this.#deps.store.unfinishedOutgoing()) {
-      if (!this.#live.has(task.taskId)) this.#follow(task);
+      if (!this.#live.has(task.taskId)) {
+        this.#follow(task).span = this.#deps.spans?.reopen(task.taskId, "submit");
+      }
     }
-    this.#timer ??= setInterval(() => void this.tick(), this.#interval);
+    // A look that failed to send (a grant, a revocation) is made again at the next interval.
+    this.#timer ??= setInterval(() => this.tick().catch(() => {}), this.#interval);
   }
 
   /** Stops watching (tasks stay stored, to resume). Waiters of unfinished tasks stay pending. */
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Silence after which a holder's lease lapses, in milliseconds. */
+  get leaseMs(): number {
+    return this.#leaseMs;
   }
 
   /** The task ids this requester follows now. */
@@ -120,7 +140,8 @@ export class Requester {
 
   /**
    * Sends a request (its payload complete: `task_id`, `requester_id` this agent, `arbiter`) to
-   * `topic`, stores it, and follows it. Resolves once the record is sent.
+   * `topic`, stores it, and follows it. Resolves once the record is sent. Its submit span is a
+   * child of `parent` (the span of the task whose turn delegates it), else a new trace's root.
    */
   async send(
     request: {
@@ -129,6 +150,7 @@ export class Requester {
       readonly taint: "trusted" | "untrusted";
     },
     to: { readonly topic: string; readonly zone?: string | undefined },
+    parent?: TraceContext,
   ): Promise<string> {
     const taskId = String(request.payload.task_id);
     const task = this.#deps.store.addOutgoing({
@@ -139,9 +161,43 @@ export class Requester {
       topic: to.topic,
       zone: to.zone,
     });
-    this.#follow(task);
-    await this.#deps.send([this.#records.request(to.topic, request)]);
+    await this.#dispatch(task, to.topic, parent);
     return taskId;
+  }
+
+  /**
+   * Sends the tasks queued in the store by another process of this agent's home (`kafclaw task
+   * submit` beside a running gateway), and follows them as its own.
+   */
+  async sendQueued(): Promise<void> {
+    if (this.#queueing) return;
+    this.#queueing = true;
+    try {
+      for (const queued of this.#deps.store.queued()) {
+        const task = this.#deps.store.update(queued.taskId, { status: "sent" });
+        if (task !== undefined && !this.#live.has(task.taskId)) {
+          await this.#dispatch(task, task.topic ?? "");
+        }
+      }
+    } finally {
+      this.#queueing = false;
+    }
+  }
+
+  async #dispatch(task: OutgoingTask, topic: string, parent?: TraceContext): Promise<void> {
+    const live = this.#follow(task);
+    live.span = this.#deps.spans?.begin({
+      parent,
+      type: "DELEGATION",
+      title: `submit to ${topic}`,
+      attributes: { task_id: task.taskId, step: "submit", topic },
+      content: String(task.request.content ?? ""),
+      zone: task.zone,
+    });
+    const { type, request: payload, taint } = task;
+    await this.#deps.send([
+      this.#records.request(topic, { type, payload, taint }, live.span?.context),
+    ]);
   }
 
   /** The final answer of a task this requester follows or kept; undefined for an unknown one. */
@@ -162,6 +218,7 @@ export class Requester {
       why: "",
       seqs: new Map(),
       done: Promise.withResolvers(),
+      span: undefined,
     };
     this.#live.set(task.taskId, live);
     return live;
@@ -176,10 +233,15 @@ export class Requester {
     worker: string,
     status: "assigned" | "revoked",
     attempt = live.task.attempt,
+    renewal = false,
   ): Promise<void> {
     const { taskId } = live.task;
     const fields = { taskId, attempt, workerId: worker, status };
     const records = this.#records.status(this.#place(live), fields, worker);
+    if (!renewal) {
+      const step = status === "assigned" ? "grant" : "revoke";
+      this.#step(live, step, `${status} attempt ${attempt} to ${worker}`, { attempt, worker });
+    }
     const seq = this.#records.lastSeq;
     this.#inFlight.set(seq, this.#now());
     try {
@@ -241,7 +303,7 @@ export class Requester {
       case "in_progress":
         if (holder !== worker) return await this.#tell(live, worker, "revoked");
         live.lastRenewal = this.#now();
-        return await this.#tell(live, worker, "assigned");
+        return await this.#tell(live, worker, "assigned", live.task.attempt, true);
       case "declined":
         if (holder === undefined || holder === worker) {
           const summary = status.summary ? `: ${status.summary}` : "";
@@ -347,7 +409,19 @@ export class Requester {
     });
     live.lastRenewal = this.#now();
     const { type, taint } = live.task;
-    await this.#deps.send([this.#records.request(topic, { type, payload, taint })]);
+    const attempt = live.task.attempt;
+    this.#step(live, "route", `sent attempt ${attempt} to ${chosen.agentId}`, {
+      attempt,
+      worker: chosen.agentId,
+    });
+    const record = this.#records.request(topic, { type, payload, taint }, live.span?.context);
+    try {
+      await this.#deps.send([record]);
+    } catch {
+      // Not sent (a worker whose inbox does not exist, the broker unreachable): the task still
+      // waits for a worker, and the next look sends it again.
+      live.unrouted = true;
+    }
   }
 
   /** One look at every followed task: deadlines, lapsed leases, tasks waiting for a worker. */
@@ -396,7 +470,32 @@ export class Requester {
       ...(answer.responderId === undefined ? {} : { workerId: answer.responderId }),
     });
     this.#live.delete(live.task.taskId);
+    live.span?.end({
+      attributes: {
+        status: answer.status,
+        ...(answer.responderId === undefined ? {} : { responder: answer.responderId }),
+        ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+      },
+      content: answer.content,
+    });
     live.done.resolve({ taskId: live.task.taskId, ...answer });
+  }
+
+  /** One step of a task (a grant, a revocation, an attempt sent on) under its submit span. */
+  #step(
+    live: Live,
+    step: "grant" | "revoke" | "route",
+    title: string,
+    attributes: Readonly<Record<string, unknown>>,
+  ): void {
+    if (live.span === undefined) return;
+    this.#deps.spans?.record({
+      parent: live.span.context,
+      type: "DELEGATION",
+      title,
+      attributes: { task_id: live.task.taskId, step, ...attributes },
+      zone: live.task.zone,
+    });
   }
 }
 

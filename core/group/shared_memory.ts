@@ -34,13 +34,13 @@ import type { MemorySharer, ShareRequest, ToolContext } from "../tools/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
 import {
   byteLength,
-  contentHash,
   DEFAULT_SHARED_MEMORY_LIMITS,
   PartsAssembler,
   type PartsJournal,
   type SharedMemoryLimits,
   splitContent,
 } from "./memory_parts.ts";
+import { contentHash } from "./spans.ts";
 import { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_quota.ts";
 import type { Trust } from "./task_intake.ts";
 
@@ -138,7 +138,7 @@ export class SharedMemory implements MemorySharer {
       author_id: agentId,
       title: request.title,
       content_type: "text/plain",
-      sha256: await contentHash(request.content),
+      sha256: contentHash(request.content),
       tags: [...request.tags],
       ...(zone === undefined ? {} : { zone }),
       created_at: new Date(now).toISOString(),

@@ -65,7 +65,10 @@ export class TaskRecords {
     };
   }
 
-  /** A request (or skill request) to `topic`, keyed by its task id. */
+  /**
+   * A request (or skill request) to `topic`, keyed by its task id; with `trace`, the envelope
+   * carries the task's trace id and the span that sent it, the parent of the receiver's spans.
+   */
   request(
     topic: string,
     request: {
@@ -73,10 +76,16 @@ export class TaskRecords {
       readonly payload: Readonly<Record<string, unknown>>;
       readonly taint: "trusted" | "untrusted";
     },
+    trace?: { readonly traceId: string; readonly spanId: string },
   ): OutboundRecord {
     const taskId = String(request.payload.task_id);
     const envelope = this.#envelope(request.type, taskId, request.payload);
-    return { topic, key: taskId, value: JSON.stringify({ ...envelope, taint: request.taint }) };
+    const context = trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {};
+    return {
+      topic,
+      key: taskId,
+      value: JSON.stringify({ ...envelope, ...context, taint: request.taint }),
+    };
   }
 
   /** The `seq` of the latest status built. */
@@ -111,9 +120,11 @@ export class TaskRecords {
     answer: Pick<ResponsePayload, "content" | "status" | "reason" | "usage"> & {
       readonly taint: "trusted" | "untrusted";
       readonly traceId?: string | undefined;
+      /** The worker's span of the attempt. */
+      readonly spanId?: string | undefined;
     },
   ): OutboundRecord {
-    const { taint, traceId, ...rest } = answer;
+    const { taint, traceId, spanId, ...rest } = answer;
     const value = JSON.stringify({
       ...this.#envelope(
         task.skill ? "skill_response" : "response",
@@ -121,6 +132,7 @@ export class TaskRecords {
         { task_id: task.taskId, attempt: task.attempt, responder_id: this.#sender, ...rest },
       ),
       ...(traceId ? { trace_id: traceId } : {}),
+      ...(traceId && spanId ? { span_id: spanId } : {}),
       taint,
     });
     const topic = at.zone

@@ -31,9 +31,12 @@ import {
   type TopicInfo,
 } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import type { AuditEvent } from "./audit.ts";
 import { Grant } from "./grant.ts";
 import { type Accepted, checkRequest, DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
+import type { GroupSpans, OpenSpan, TraceContext } from "./spans.ts";
 import { type StatusFields, type TaskPlace, TaskRecords } from "./status_records.ts";
+import { reportTurn, type TurnRecords } from "./turn_spans.ts";
 
 /** A task request as it came in. */
 export type TaskRequest = EnvelopeOf<"request" | "skill_request">;
@@ -74,6 +77,12 @@ export interface TaskIntakeDeps {
   readonly ownRequest?: (request: TaskRequest, place: TaskPlace) => void;
   /** A skill task this agent answered (its expertise in the skill, step 3, counts it). */
   readonly skillUsed?: (use: SkillUse) => void;
+  /** Records each attempt's steps as spans of the task's trace (spans.ts). */
+  readonly spans?: GroupSpans;
+  /** Where the turns are read back from, to send as spans (the agent's timeline). */
+  readonly turns?: TurnRecords;
+  /** Tells the group what was refused: rejected tasks, refused turns, denied tool calls. */
+  readonly audit?: (event: AuditEvent) => void;
   readonly now?: () => Date;
 }
 
@@ -168,13 +177,13 @@ export class TaskIntake {
     record: InboundRecord,
     envelope: EnvelopeOf<"task_status">,
   ): Promise<HandlerResult> {
-    const { task_id, attempt, worker_id, status } = envelope.payload;
+    const { task_id, attempt, worker_id, status, seq } = envelope.payload;
     const grant = this.#grants.get(`${task_id}#${attempt}`);
     if (worker_id !== this.#deps.agentId || grant === undefined) return;
     if (status !== "assigned" && status !== "revoked") return;
     const trusted = await this.#deps.trust(record, envelope);
     if (!trusted.ok) return { poison: trusted.reason };
-    grant.onStatus(status, envelope.sender_id);
+    grant.onStatus(status, envelope.sender_id, seq);
   }
 
   #remember(key: string): void {
@@ -207,20 +216,43 @@ export class TaskIntake {
   async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<void> {
     const task = request.payload;
     const now = (this.#deps.now ?? (() => new Date()))();
+    const span = this.#deps.spans?.begin({
+      parent: request.trace_id ? { traceId: request.trace_id, spanId: request.span_id } : undefined,
+      type: "TASK",
+      title: `attempt ${task.attempt} at ${this.#deps.agentId}`,
+      attributes: {
+        task_id: task.task_id,
+        step: "attempt",
+        attempt: task.attempt,
+        requester: task.requester_id,
+      },
+      content: task.content,
+      zone: place.zone,
+      startedAt: now,
+    });
     const verdict = checkRequest(task, {
       receiver: this.#deps.agentId,
       now,
       limits: this.#deps.limits ?? DEFAULT_TASK_LIMITS,
     });
     if (!verdict.ok) {
+      this.#deps.audit?.({
+        eventType: "policy_decision",
+        decision: "task_rejected",
+        agentId: task.requester_id,
+        detail: `rejected a task of ${task.requester_id}: ${verdict.reason}`,
+        taskId: task.task_id,
+      });
       await this.#status(place, request, { status: "rejected", summary: verdict.reason });
       const answer = { content: "", status: "rejected" as const, reason: verdict.reason };
-      await this.#deps.send([this.#response(request, place, answer, request.taint)]);
+      await this.#deps.send([this.#response(request, place, answer, request.taint, span)]);
+      span?.end({ attributes: { status: "rejected", reason: verdict.reason } });
       return;
     }
     if (task.skill !== undefined && !this.#skills.includes(task.skill)) {
       const summary = `${this.#deps.agentId} does not offer the skill ${task.skill}`;
       await this.#status(place, request, { status: "declined", summary });
+      span?.end({ attributes: { status: "declined", reason: summary } });
       return;
     }
     const interval = this.#deps.heartbeatIntervalMs ?? 10_000;
@@ -235,14 +267,17 @@ export class TaskIntake {
     });
     this.#grants.set(grant.key, grant);
     const session = `task:${task.task_id}`;
-    this.#active.set(session, { task, accepted: verdict });
+    this.#active.set(session, { task, accepted: verdict, trace: span?.context });
     const started = Date.now();
+    let ended: Record<string, unknown> = { status: "stopped" };
     try {
       await this.#status(place, request, { status: "claimed" });
-      const { answer, taint } = await this.#turn(request, place, vouched, grant);
+      this.#mark(span, task.task_id, place, "claimed");
+      const { answer, taint } = await this.#turn(request, place, vouched, grant, span);
       // The response is a side effect too: only the holder of the grant sends it.
       const refused = await grant.check(new AbortController().signal);
       if (refused !== undefined) {
+        ended = { status: grant.state === "revoked" ? "revoked" : "stopped", reason: refused };
         // A revoked attempt belongs to another worker now: declining it would only add noise.
         if (this.#stopping !== undefined && grant.state !== "revoked") {
           await this.#status(place, request, { status: "declined", summary: this.#stopping });
@@ -253,7 +288,9 @@ export class TaskIntake {
       const final = this.#statusRecords(place, request, {
         status: answer.status === "completed" ? "completed" : "failed",
       });
-      await this.#deps.send([...final, this.#response(request, place, answer, taint)]);
+      await this.#deps.send([...final, this.#response(request, place, answer, taint, span)]);
+      this.#mark(span, task.task_id, place, `response ${answer.status}`, answer.content);
+      ended = { status: answer.status, ...(answer.reason ? { reason: answer.reason } : {}) };
       if (task.skill !== undefined && answer.status !== "rejected") {
         this.#deps.skillUsed?.({
           skill: task.skill,
@@ -263,15 +300,42 @@ export class TaskIntake {
         });
       }
     } finally {
+      span?.end({ attributes: ended });
       grant.close();
       this.#grants.delete(grant.key);
       this.#active.delete(session);
     }
   }
 
-  async #turn(request: TaskRequest, place: TaskPlace, vouched: boolean, grant: Grant) {
+  /** An instant step of an attempt (claimed, the response sent) under its span. */
+  #mark(
+    span: OpenSpan | undefined,
+    taskId: string,
+    place: TaskPlace,
+    title: string,
+    content?: string,
+  ) {
+    if (span === undefined) return;
+    this.#deps.spans?.record({
+      parent: span.context,
+      type: "TASK",
+      title,
+      attributes: { task_id: taskId, step: title.split(" ")[0] },
+      content,
+      zone: place.zone,
+    });
+  }
+
+  async #turn(
+    request: TaskRequest,
+    place: TaskPlace,
+    vouched: boolean,
+    grant: Grant,
+    span: OpenSpan | undefined,
+  ) {
     const task = request.payload;
     const { zone } = place;
+    const startedAt = (this.#deps.now ?? (() => new Date()))();
     const scope: TurnScope = zone ? { zone, zones: ["public", zone] } : { zones: ["public"] };
     const result = await this.#deps.door.enter({
       source: {
@@ -287,6 +351,14 @@ export class TaskIntake {
       fence: grant,
       signal: grant.signal,
     });
+    reportTurn(result, {
+      taskId: task.task_id,
+      requester: task.requester_id,
+      zone,
+      span: span?.context,
+      startedAt,
+      endedAt: (this.#deps.now ?? (() => new Date()))(),
+    }, this.#deps);
     const taint = result.kind === "turn" ? result.turn.taint : request.taint ?? "untrusted";
     const answer: Answer = result.kind !== "turn"
       ? { content: result.content, status: "rejected", reason: result.content }
@@ -307,13 +379,19 @@ export class TaskIntake {
     place: TaskPlace,
     answer: Answer,
     taint: "trusted" | "untrusted" | undefined,
+    span: OpenSpan | undefined,
   ): OutboundRecord {
     const task = request.payload;
     return this.#records.response(place, {
       taskId: task.task_id,
       attempt: task.attempt,
       skill: request.type === "skill_request",
-    }, { ...answer, taint: taint ?? "untrusted", traceId: request.trace_id });
+    }, {
+      ...answer,
+      taint: taint ?? "untrusted",
+      traceId: span?.context.traceId ?? request.trace_id,
+      spanId: span?.context.spanId,
+    });
   }
 }
 
@@ -331,6 +409,8 @@ export interface SkillUse {
 export interface ActiveTask {
   readonly task: RequestPayload;
   readonly accepted: Accepted;
+  /** The worker's span of the attempt: the parent of its sub-tasks' spans. */
+  readonly trace?: TraceContext | undefined;
 }
 
 function usageOf(usage: { promptTokens: number; completionTokens: number }) {

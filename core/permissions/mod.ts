@@ -71,7 +71,7 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   agent: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   gateway: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
-  task: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
+  task: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   cron: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   approvals: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },

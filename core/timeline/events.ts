@@ -18,6 +18,7 @@ import {
   randomHex,
   text,
 } from "./_row.ts";
+import { forest, type ForestNode } from "./forest.ts";
 import type { Page, PageOptions, Taint } from "./types.ts";
 
 /** What an event records. */
@@ -232,29 +233,11 @@ export class EventLog {
    * is not in the trace, and spans that would close a cycle, are roots; nothing is dropped.
    */
   traceTree(traceId: string): SpanNode[] {
-    const nodes = this.trace(traceId).map((event): SpanNode => ({ event, children: [] }));
-    const bySpan = new Map<string, SpanNode>();
-    for (const node of nodes) {
-      if (!bySpan.has(node.event.spanId)) bySpan.set(node.event.spanId, node);
-    }
-    const parentOf = new Map<SpanNode, SpanNode>();
-    const closesCycle = (node: SpanNode, parent: SpanNode) => {
-      for (let p: SpanNode | undefined = parent; p !== undefined; p = parentOf.get(p)) {
-        if (p === node) return true;
-      }
-      return false;
-    };
-    const roots: SpanNode[] = [];
-    for (const node of nodes) {
-      const id = node.event.parentSpanId;
-      const parent = id === undefined ? undefined : bySpan.get(id);
-      if (parent === undefined || closesCycle(node, parent)) {
-        roots.push(node);
-      } else {
-        parent.children.push(node);
-        parentOf.set(node, parent);
-      }
-    }
-    return roots;
+    const toNode = ({ item, children }: ForestNode<TimelineEvent>): SpanNode => ({
+      event: item,
+      children: children.map(toNode),
+    });
+    return forest(this.trace(traceId), { id: (e) => e.spanId, parent: (e) => e.parentSpanId })
+      .map(toNode);
   }
 }

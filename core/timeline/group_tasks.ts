@@ -2,15 +2,23 @@
  * Group tasks a requester sent (PROTOCOL.md, semantics 3): one row per task, holding the request
  * as sent, its current attempt, the worker holding the grant, the workers it must not go to
  * again, and, once there is one, its final answer. A requester that restarts reads its unfinished
- * tasks back from here and resumes them.
+ * tasks back from here and resumes them. A task `queued` here (by `kafclaw task submit`, beside
+ * a running gateway of the same home) is sent by that gateway's requester.
  *
  * @module
  */
 import type { Db, Row } from "./_db.ts";
 import { date, int, optDate, optText, text } from "./_row.ts";
 
-/** Where an outgoing task is: sent and waiting, held by a worker, or finished. */
-export type OutgoingStatus = "sent" | "assigned" | "completed" | "failed" | "rejected" | "expired";
+/** Where an outgoing task is: queued to send, sent and waiting, held by a worker, or finished. */
+export type OutgoingStatus =
+  | "queued"
+  | "sent"
+  | "assigned"
+  | "completed"
+  | "failed"
+  | "rejected"
+  | "expired";
 
 /** The statuses after which nothing more happens to a task. */
 export const FINAL_OUTGOING: readonly OutgoingStatus[] = [
@@ -73,6 +81,8 @@ export interface OutgoingInput {
   readonly taint: "trusted" | "untrusted";
   readonly topic: string;
   readonly zone?: string | undefined;
+  /** `queued` for the running requester of this home to send; default `sent`. */
+  readonly status?: "queued" | "sent";
 }
 
 /** What changes of an outgoing task. */
@@ -140,7 +150,7 @@ export class GroupTaskStore {
       `INSERT INTO group_tasks (task_id, direction, attempt, description, content, skill, zone,
         requester_id, target_id, parent_task_id, original_requester_id, deadline_at, arbiter,
         status, request, topic, created_at, updated_at)
-        VALUES (?1, 'outgoing', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'sent', ?12, ?13,
+        VALUES (?1, 'outgoing', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?15, ?12, ?13,
           ?14, ?14) ON CONFLICT (task_id, direction) DO NOTHING`,
       input.taskId,
       str("description") ?? "",
@@ -156,8 +166,24 @@ export class GroupTaskStore {
       JSON.stringify({ type: input.type, payload: p, taint: input.taint }),
       input.topic,
       now,
+      input.status ?? "sent",
     );
     return this.outgoing(input.taskId)!;
+  }
+
+  /** The outgoing tasks, newest first, at most `limit`. */
+  listOutgoing(limit = 50): OutgoingTask[] {
+    return this.#db.all(
+      `${SELECT} WHERE direction = 'outgoing' ORDER BY id DESC LIMIT ?`,
+      limit,
+    ).map(toTask);
+  }
+
+  /** The tasks queued to send, oldest first. */
+  queued(): OutgoingTask[] {
+    return this.#db.all(
+      `${SELECT} WHERE direction = 'outgoing' AND status = 'queued' ORDER BY id`,
+    ).map(toTask);
   }
 
   /** An outgoing task by id. */
@@ -166,10 +192,11 @@ export class GroupTaskStore {
     return row && toTask(row);
   }
 
-  /** The outgoing tasks not finished yet, oldest first: what a requester resumes. */
+  /** The outgoing tasks sent and not finished yet, oldest first: what a requester resumes. */
   unfinishedOutgoing(): OutgoingTask[] {
     return this.#db.all(
-      `${SELECT} WHERE direction = 'outgoing' AND status NOT IN (${FINAL_SQL}) ORDER BY id`,
+      `${SELECT} WHERE direction = 'outgoing' AND status NOT IN (${FINAL_SQL}, 'queued')
+        ORDER BY id`,
     ).map(toTask);
   }
 

@@ -34,6 +34,7 @@ import { DecisionLog } from "./decisions.ts";
 import { EventLog } from "./events.ts";
 import { ExpertiseStore } from "./expertise.ts";
 import { GroupTaskStore } from "./group_tasks.ts";
+import { GroupTraceStore } from "./group_traces.ts";
 import { GroupMemberStore } from "./group_members.ts";
 import { CertificateStore, InviteStore } from "./group_trust.ts";
 import { JobStore } from "./jobs.ts";
@@ -51,7 +52,9 @@ export * from "./decisions.ts";
 export * from "./disk.ts";
 export * from "./events.ts";
 export * from "./expertise.ts";
+export * from "./forest.ts";
 export * from "./group_tasks.ts";
+export * from "./group_traces.ts";
 export * from "./group_members.ts";
 export * from "./group_trust.ts";
 export * from "./jobs.ts";
@@ -199,6 +202,8 @@ export class Timeline implements Disposable {
   readonly expertise: ExpertiseStore;
   /** Group tasks this agent sent, for its requester to resume after a restart. */
   readonly groupTasks: GroupTaskStore;
+  /** The spans of group tasks this agent sent or read from the traces topic. */
+  readonly groupTraces: GroupTraceStore;
   /** The group's roster as this agent last saw it. */
   readonly members: GroupMemberStore;
   /** The group's certificates and revocations, cached apart from liveness. */
@@ -223,6 +228,7 @@ export class Timeline implements Disposable {
     this.memoryParts = new MemoryPartStore(db);
     this.expertise = new ExpertiseStore(db);
     this.groupTasks = new GroupTaskStore(db);
+    this.groupTraces = new GroupTraceStore(db);
     this.members = new GroupMemberStore(db);
     this.certificates = new CertificateStore(db);
     this.invites = new InviteStore(db);

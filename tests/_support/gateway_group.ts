@@ -4,6 +4,11 @@
  * responses in the test process; the roster as a running gateway's home shows it.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createAgentRuntime } from "../../core/agent/mod.ts";
+import { resolveConfig } from "../../core/config/mod.ts";
+import { Gateway } from "../../core/gateway/mod.ts";
+import { agentKey, writeCertificate } from "../../core/group/mod.ts";
 import { type Envelope, parseRecord, topicsFor } from "../../core/protocol/mod.ts";
 import { KafkaTransport } from "../../core/transport/mod.ts";
 import { type FakeOpenAI, type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
@@ -66,14 +71,17 @@ export async function gateway(
   };
 }
 
-/** Reads the responses and statuses of `group` from the beginning, in the test process. */
+/**
+ * Reads the responses, statuses and heartbeats of `group` from the beginning, in the test
+ * process.
+ */
 export async function taskReader(group: string) {
   const topics = topicsFor(group);
   const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
   const seen: Envelope[] = [];
   const reader = await transport.subscribe({
     kind: "stream",
-    topics: [topics.responses, topics.tasksStatus],
+    topics: [topics.responses, topics.tasksStatus, topics.heartbeats],
     groupId: uniqueName("reader"),
     fromBeginning: true,
     handler: (record) => {
@@ -86,6 +94,21 @@ export async function taskReader(group: string) {
     seen,
     responses: () => seen.filter((e) => e.type === "response"),
     claims: () => seen.filter((e) => e.type === "task_status" && e.payload.status === "claimed"),
+    /** What the workers said of `taskId`, as `<worker>:<status>@<attempt>`. */
+    statuses: (taskId: string) =>
+      seen.flatMap((e) =>
+        e.type === "task_status" && e.correlation_id === taskId &&
+          e.sender_id === e.payload.worker_id
+          ? [`${e.payload.worker_id}:${e.payload.status}@${e.payload.attempt}`]
+          : []
+      ),
+    /** The heartbeats `agentId` sent after `since` (ms since the epoch), oldest first. */
+    heartbeats: (agentId: string, since = 0) =>
+      seen.flatMap((e) =>
+        e.type === "heartbeat" && e.sender_id === agentId && Date.parse(e.timestamp) > since
+          ? [e.payload]
+          : []
+      ),
     async [Symbol.asyncDispose]() {
       await reader.close();
       await transport.close();
@@ -104,4 +127,75 @@ export async function rosterOf(env: Record<string, string>): Promise<string[]> {
   // Only the running gateway's own view counts here (not a read of the topics beside it).
   if (parsed.source !== "agent") return [`source:${parsed.source}`];
   return parsed.members.map((m) => `${m.agent_id}:${m.status}`);
+}
+
+/** Gives the agent of `home` a key and a vouched certificate, issued in the owner's home. */
+export async function vouch(ownerEnv: Record<string, string>, home: string, agentId: string) {
+  const identity = join(home, "identity");
+  const key = await agentKey(identity);
+  const admitted = await kafclaw(
+    ["group", "admit", agentId, "--public-key", key.publicKeyText, "--vouched", "--json"],
+    ownerEnv,
+  );
+  assert.equal(admitted.code, 0, admitted.stderr);
+  await writeCertificate(identity, JSON.parse(admitted.stdout).certificate);
+}
+
+/**
+ * A requester `id` of `group`: a gateway in the test process (so the test sends its tasks and
+ * reads their answers), configured by env as the processes are (`more`: the lease, say); vouched
+ * for in the home of `ownerEnv`, unless the group is open (undefined).
+ */
+export async function requesterGateway(
+  group: string,
+  ownerEnv: Record<string, string> | undefined,
+  more: Record<string, string>,
+  id = "req",
+) {
+  const home = await tempHome();
+  if (ownerEnv !== undefined) await vouch(ownerEnv, home.path, id);
+  const llm = await startFakeOpenAI({ fallback: { text: "unused" } });
+  const config = resolveConfig({ home: home.path, env: envOf(group, id, home.path, llm, more) });
+  const gateway = await Gateway.start(config, {
+    createRuntime: (c) => createAgentRuntime(c, {}),
+  });
+  return {
+    gateway,
+    async [Symbol.asyncDispose]() {
+      await gateway.stop();
+      await llm.close();
+      await home[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** The final answer of a task `requester` sent, or an error after `ms`. */
+export async function answerWithin(requester: Gateway, taskId: string, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return await Promise.race([
+    requester.tasks.requester.answer(taskId)!,
+    new Promise<never>((_, reject) =>
+      timer = setTimeout(() => reject(new Error(`no answer to ${taskId} within ${ms} ms`)), ms)
+    ),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A new signed group made in the home of its owner's gateway `boss` (not started), held by
+ * `stack`; `pinned` is what every member's environment adds: the owner's public key and `more`.
+ */
+export async function signedGroup(
+  prefix: string,
+  stack: AsyncDisposableStack,
+  more: Record<string, string> = {},
+) {
+  const group = uniqueName(prefix).replaceAll("-", "");
+  const boss = stack.use(await gateway(group, "boss", more));
+  const made = await kafclaw(["group", "init", "--json"], boss.env);
+  assert.equal(made.code, 0, made.stderr);
+  const pinned = {
+    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: JSON.parse(made.stdout).owner_public_key,
+    ...more,
+  };
+  return { group, boss, pinned };
 }

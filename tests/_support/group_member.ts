@@ -7,6 +7,7 @@ import {
   admit,
   agentKey,
   certificateRecord,
+  type Dropped,
   initGroup,
   type InitializedGroup,
   type KeyPair,
@@ -141,6 +142,7 @@ export async function startMember(
     parkMs?: number;
     attachFirst?: number;
     now?: () => number;
+    onDropped?: (dropped: Dropped) => void;
   } = {},
 ): Promise<Membership> {
   return await Membership.start({
@@ -155,6 +157,7 @@ export async function startMember(
     ...(options.parkMs === undefined ? {} : { parkMs: options.parkMs }),
     ...(options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
   });
 }
 

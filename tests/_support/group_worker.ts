@@ -5,7 +5,7 @@
  */
 import { type AgentRuntime, createAgentRuntime } from "../../core/agent/mod.ts";
 import { resolveConfig } from "../../core/config/mod.ts";
-import { openTrust, TaskIntake, type Trust } from "../../core/group/mod.ts";
+import { type AuditEvent, openTrust, TaskIntake, type Trust } from "../../core/group/mod.ts";
 import {
   deadLetterTopicFor,
   type Envelope,
@@ -79,6 +79,8 @@ export async function startGroupWorker(
     trust?: Trust;
     /** More of the agent's configuration, as environment variables. */
     env?: Record<string, string>;
+    /** What the intake tells the group's audit. */
+    audit?: (event: AuditEvent) => void;
   },
 ): Promise<GroupWorker> {
   const { group, agentId } = options;
@@ -104,6 +106,7 @@ export async function startGroupWorker(
     door: runtime.door,
     trust: options.trust ?? openTrust,
     send: (records) => transport.produce(records),
+    ...(options.audit ? { audit: options.audit } : {}),
   });
   const requestTopics = [topics.requests, ...zoned.filter((t) => t.endsWith(".requests"))];
   const subscription = await transport.subscribe({

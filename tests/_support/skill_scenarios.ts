@@ -10,7 +10,7 @@ import type { Gateway } from "../../core/gateway/mod.ts";
 import { memberTopicSpecs } from "../../core/group/mod.ts";
 import { agentInbox, skillRequests } from "../../core/protocol/mod.ts";
 import type { Transport } from "../../core/transport/mod.ts";
-import { gatewayOf, inProcessEnv } from "./gateway_in_process.ts";
+import { gatewayOf, inProcessEnv } from "./gateway_memory.ts";
 import { taskPayload } from "./task_group.ts";
 import { waitFor } from "./wait.ts";
 

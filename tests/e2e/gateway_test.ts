@@ -58,3 +58,22 @@ Deno.test("a gateway in a group without an agent id is refused, naming the setti
     "kafclaw: this agent has no id in the group: set group.agentId (KAFCLAW_GROUP_AGENT_ID)",
   );
 });
+
+Deno.test("a gateway whose lease is shorter than 3 heartbeat intervals is refused in one line", async () => {
+  await using home = await tempHome();
+  const r = await kafclaw(["gateway"], {
+    KAFCLAW_HOME: home.path,
+    KAFCLAW_GROUP_ENABLED: "true",
+    KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
+    KAFCLAW_GROUP_AGENT_ID: "ann",
+    KAFCLAW_GROUP_LEASE_MS: "5000",
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.equal(
+    r.stderr.trim(),
+    "kafclaw: Cannot use group.leaseMs 5000: it must be at least 3 heartbeat intervals " +
+      "(30000 ms with group.heartbeatIntervalMs 10000), because a silent worker stops itself " +
+      "only after 2 of them",
+  );
+});

@@ -1,7 +1,8 @@
 // A KafClaw worker in Go, written from PROTOCOL.md alone (kafclaw/1), on franz-go.
 //
 // It announces itself, sends heartbeats, takes requests from the group's work queue (the shared
-// consumer group kafclaw.<g>.workers, balancer `roundrobin`), claims each one and answers it. In
+// consumer group kafclaw.<g>.workers, balancer `roundrobin`) and from its inbox (retries, declined
+// tasks sent on), claims each one and answers it. In
 // signed mode (-seed-file, -cert-file and -owner-key given) every record it sends is signed over its
 // exact bytes and carries its certificate, and it accepts only requests signed by a member whose
 // certificate the owner issued; without them it runs in open mode. Stops with a signed leave on
@@ -41,7 +42,8 @@ var (
 	beatMs   = flag.Int("heartbeat-ms", 1000, "heartbeat interval")
 	ask      = flag.String("ask", "", "only send this request to the group, print the answer and exit")
 	b64      = base64.RawURLEncoding
-	client   *kgo.Client
+	client   *kgo.Client // the work queue
+	inbox    *kgo.Client
 	key      ed25519.PrivateKey
 	owner    ed25519.PublicKey
 	bundle   struct {
@@ -50,6 +52,7 @@ var (
 	}
 	seq       atomic.Int64
 	pending   sync.Map // "<task_id>#<attempt>" -> *envelope, claimed and awaiting the grant
+	certs     sync.Map // agent id -> [cert, cert_sig] as the roster holds them
 	startedAt = stamp()
 )
 
@@ -110,11 +113,59 @@ type envelope struct {
 	} `json:"payload"`
 }
 
-// trusted: the record verifies with a certificate that the owner issued to its sender.
+// learn: a `cert:<id>` record of the roster; a certificate the owner issued, or its revocation.
+func learn(r *kgo.Record) {
+	var e struct {
+		Payload struct {
+			AgentID string `json:"agent_id"`
+			Cert    string `json:"cert"`
+			CertSig string `json:"cert_sig"`
+			Revoked bool   `json:"revoked"`
+		} `json:"payload"`
+	}
+	if !strings.HasPrefix(string(r.Key), "cert:") || json.Unmarshal(r.Value, &e) != nil {
+		return
+	} else if e.Payload.Revoked {
+		certs.Delete(e.Payload.AgentID)
+	} else {
+		certs.Store(e.Payload.AgentID, [2]string{e.Payload.Cert, e.Payload.CertSig})
+	}
+}
+
+// readRoster learns the roster's certificates (signed mode): those there now, then the later ones
+// in the background, until ctx ends.
+func readRoster(ctx context.Context) {
+	roster, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+		kgo.ConsumeTopics(topic("control.roster")), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	check(err)
+	// Until a second passes without a record once some came (5 s at most).
+	for seen, quiet, until := false, false, time.Now().Add(5*time.Second); !(seen && quiet) && time.Now().Before(until); {
+		wait, cancel := context.WithTimeout(ctx, time.Second)
+		fetches := roster.PollFetches(wait)
+		cancel()
+		quiet = fetches.NumRecords() == 0
+		seen = seen || !quiet
+		fetches.EachRecord(learn)
+	}
+	go func() {
+		defer roster.Close()
+		for ctx.Err() == nil {
+			roster.PollFetches(ctx).EachRecord(learn)
+		}
+	}()
+}
+
+// trusted: the record verifies with a certificate that the owner issued to its sender: the one in
+// its headers, else the one on the roster (senders attach theirs only now and then).
 func trusted(r *kgo.Record, e *envelope) error {
 	h := map[string]string{}
 	for _, header := range r.Headers {
 		h[header.Key] = string(header.Value)
+	}
+	if _, attached := h["kc-cert"]; !attached {
+		if held, known := certs.Load(h["kc-key-id"]); known {
+			h["kc-cert"], h["kc-cert-sig"] = held.([2]string)[0], held.([2]string)[1]
+		}
 	}
 	certBytes, err1 := b64.DecodeString(h["kc-cert"])
 	certSig, err2 := b64.DecodeString(h["kc-cert-sig"])
@@ -175,15 +226,21 @@ func read(r *kgo.Record) *envelope {
 	return &e
 }
 
-// handle: a request from the work queue; claim it, then answer it at once or once granted.
+// handle: a request from the work queue.
 func handle(r *kgo.Record) {
-	e := read(r)
-	if e == nil || e.Type != "request" || (e.Payload.TargetID != "" && e.Payload.TargetID != *me) {
+	if e := read(r); e != nil && e.Type == "request" {
+		take(e, r, client)
+	}
+}
+
+// take: a request read by `from`; claim it, then answer it at once or once granted.
+func take(e *envelope, r *kgo.Record, from *kgo.Client) {
+	if e.Payload.TargetID != "" && e.Payload.TargetID != *me {
 		return
 	}
 	task, attempt := e.Payload.TaskID, max(e.Payload.Attempt, 1)
 	send(topic("tasks.status"), task, "task_status", task, status(task, attempt, "claimed"))
-	check(client.CommitRecords(context.Background(), r))
+	check(from.CommitRecords(context.Background(), r))
 	if e.Payload.Arbiter == "requester" { // the requester's grant comes to the inbox
 		pending.Store(fmt.Sprint(task, "#", attempt), e)
 		say(map[string]any{"waiting": task})
@@ -192,9 +249,14 @@ func handle(r *kgo.Record) {
 	answer(e, attempt)
 }
 
-// grant: the requester's `assigned` (answer now) or `revoked` (drop it) from the inbox.
+// grant: the inbox; a request sent to this agent (a retry or a declined task sent on), or the
+// requester's `assigned` (answer now) or `revoked` (drop it).
 func grant(r *kgo.Record) {
 	s := read(r)
+	if s != nil && s.Type == "request" {
+		take(s, r, inbox)
+		return
+	}
 	if s == nil || s.Type != "task_status" {
 		return
 	}
@@ -239,13 +301,21 @@ func requester() {
 		"delegation": map[string]any{"depth": 0, "chain": []string{}}, "arbiter": "none"})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	var held []*kgo.Record // the answer, until it verifies
 	for ctx.Err() == nil {
-		client.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
-			if string(r.Key) == task && read(r) != nil {
+		wait, next := context.WithTimeout(ctx, 200*time.Millisecond)
+		client.PollFetches(wait).EachRecord(func(r *kgo.Record) {
+			if string(r.Key) == task {
+				held = append(held, r)
+			}
+		})
+		next()
+		for _, r := range held { // its sender's certificate may reach the roster after it
+			if ctx.Err() == nil && read(r) != nil {
 				fmt.Println(string(r.Value))
 				cancel()
 			}
-		})
+		}
 	}
 	client.Close()
 	if !errors.Is(context.Cause(ctx), context.Canceled) {
@@ -268,6 +338,11 @@ func main() {
 	} else { // open mode: an identity still names a public key
 		_, key, _ = ed25519.GenerateKey(nil)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if signed() {
+		readRoster(ctx)
+	}
 	if *ask != "" {
 		requester()
 		return
@@ -283,8 +358,6 @@ func main() {
 			say(map[string]any{"assigned": true})
 		}))
 	check(err)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	send(topic("announce"), "agent:"+*me, "announce", "join-"+*me, map[string]any{"action": "join", "identity": identity("active")})
 	say(map[string]any{"joined": *me, "mode": map[bool]string{true: "signed", false: "open"}[signed()]})
 	beating := make(chan struct{})
@@ -296,7 +369,7 @@ func main() {
 				"heartbeat_interval_ms": *beatMs})
 		}
 	}()
-	inbox, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+	inbox, err = kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
 		kgo.ConsumerGroup("kafclaw."+*group+"."+*me), kgo.ConsumeTopics(topic("agent."+*me+".inbox")),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	check(err)

@@ -1,7 +1,8 @@
 """A KafClaw worker in Python, written from PROTOCOL.md alone (kafclaw/1).
 
 It announces itself, sends heartbeats, takes requests from the group's work queue (the shared
-consumer group kafclaw.<g>.workers, assignor `roundrobin`), claims each one and answers it. In
+consumer group kafclaw.<g>.workers, assignor `roundrobin`) and from its inbox (retries, declined
+tasks sent on), claims each one and answers it. In
 signed mode (--seed-file, --cert-file and --owner-key given) every record it sends is signed over
 its exact bytes and carries its certificate, and it accepts only requests signed by a member whose
 certificate the owner issued; without them it runs in open mode. Stops with a signed leave on
@@ -67,12 +68,38 @@ def identity(status):
             "heartbeat_interval_ms": args.heartbeat_ms, "protocol": "kafclaw/1"}
 
 
+certs = {}  # agent id -> the certificate the roster holds for it ({"cert", "cert_sig"})
+
+
+def learn(record):
+    """A `cert:<id>` record of the roster: a certificate the owner issued, or its revocation."""
+    if not (record.key or b"").startswith(b"cert:"): return
+    payload = json.loads(record.value)["payload"]
+    if payload.get("revoked"): certs.pop(payload["agent_id"], None)
+    else: certs[payload["agent_id"]] = {"cert": payload["cert"], "cert_sig": payload["cert_sig"]}
+
+
+def read_roster(source, until_quiet=False):
+    """Learns the certificates on the roster; with `until_quiet`, reads until a second passes
+    without a record once some came (5 s at most)."""
+    deadline, seen = time.monotonic() + 5, False
+    while True:
+        batches = source.poll(timeout_ms=1000 if until_quiet else 0)
+        for records in batches.values():
+            for record in records: learn(record)
+        seen = seen or bool(batches)
+        if not until_quiet or (seen and not batches) or time.monotonic() > deadline: return
+
+
 def trusted(record, envelope):
-    """Signed mode: the record verifies with a certificate the owner issued to its sender."""
+    """Signed mode: the record verifies with a certificate the owner issued to its sender: the
+    one in its headers, else the one on the roster (senders attach theirs only now and then)."""
     h = {k: v.decode() for k, v in record.headers or []}
     try:
-        cert_bytes = unb64(h["kc-cert"])
-        owner.verify(unb64(h["kc-cert-sig"]), b"kafclaw-cert/1\n" + cert_bytes)
+        held = {"cert": h["kc-cert"], "cert_sig": h["kc-cert-sig"]} if "kc-cert" in h \
+            else certs[h["kc-key-id"]]
+        cert_bytes = unb64(held["cert"])
+        owner.verify(unb64(held["cert_sig"]), b"kafclaw-cert/1\n" + cert_bytes)
         cert = json.loads(cert_bytes)
         assert cert["issuer_id"] == "owner" and cert["agent_id"] == h["kc-key-id"] == envelope["sender_id"]
         assert parse_time(cert["not_after"]) > now()
@@ -104,16 +131,19 @@ def read(record):
 
 
 def handle(record):
-    """A request from the work queue: claim it, then answer it at once or once granted."""
+    """A request from the work queue."""
     envelope = read(record)
-    if envelope is None or envelope["type"] != "request": return
-    payload = envelope["payload"]
+    if envelope is not None and envelope["type"] == "request": take(envelope["payload"], consumer)
+
+
+def take(payload, source):
+    """A request read from `source`: claim it, then answer it at once or once granted."""
     if payload.get("target_id", ME) != ME: return
     attempt = payload.get("attempt", 1)
     status = {"task_id": payload["task_id"], "attempt": attempt, "worker_id": ME}
     send(topic("tasks.status"), payload["task_id"], "task_status", payload["task_id"],
          {**status, "status": "claimed", "seq": next(seq)})
-    consumer.commit()
+    source.commit()
     if payload.get("arbiter", "none") == "requester":  # the requester's grant comes to the inbox
         pending[(payload["task_id"], attempt)] = payload
         return print(json.dumps({"waiting": payload["task_id"]}), flush=True)
@@ -121,8 +151,10 @@ def handle(record):
 
 
 def grant(record):
-    """The requester's `assigned` (answer now) or `revoked` (drop it) from the inbox."""
+    """The inbox: a request sent to this agent (a retry or a declined task sent on), or the
+    requester's `assigned` (answer now) or `revoked` (drop it)."""
     envelope = read(record)
+    if envelope is not None and envelope["type"] == "request": return take(envelope["payload"], inbox)
     if envelope is None or envelope["type"] != "task_status": return
     status = envelope["payload"]
     payload = pending.pop((status["task_id"], status.get("attempt", 1)), None)
@@ -152,17 +184,23 @@ def ask(text):
           "requester_id": ME, "delegation": {"depth": 0, "chain": []}, "arbiter": "none"})
     responses = KafkaConsumer(topic("responses"), bootstrap_servers=args.brokers.split(","),
                               group_id=f"kafclaw.{G}.{ME}", auto_offset_reset="earliest")
-    deadline = time.monotonic() + 60
+    deadline, held = time.monotonic() + 60, []  # held: the answer, until it verifies
     while time.monotonic() < deadline:
+        if roster is not None: read_roster(roster)
         for records in responses.poll(timeout_ms=200).values():
-            for record in records:
-                if record.key == task_id.encode() and read(record):
-                    print(record.value.decode(), flush=True)
-                    raise SystemExit(0)
+            held += [record for record in records if record.key == task_id.encode()]
+        for record in held:  # its sender's certificate may reach the roster after it
+            if read(record):
+                print(record.value.decode(), flush=True)
+                raise SystemExit(0)
     raise SystemExit(f"no answer to {task_id} within 60 s")
 
 
 started, stopping, pending = stamp(), [], {}
+# The roster's certificates, read from the beginning without a consumer group (signed mode).
+roster = KafkaConsumer(topic("control.roster"), bootstrap_servers=args.brokers.split(","),
+                       group_id=None, auto_offset_reset="earliest") if signed else None
+if roster is not None: read_roster(roster, until_quiet=True)
 if args.ask is not None: ask(args.ask)
 signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
 signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
@@ -181,6 +219,7 @@ while not stopping:
              {"agent_id": ME, "status": "active", "load": {"running": 0, "capacity": 1},
               "skills": [], "heartbeat_interval_ms": args.heartbeat_ms})
         next_beat = time.monotonic() + args.heartbeat_ms / 1000
+    if roster is not None: read_roster(roster)
     for source, act in ((consumer, handle), (inbox, grant)):
         for records in source.poll(timeout_ms=100).values():
             for record in records:

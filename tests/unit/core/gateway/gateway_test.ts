@@ -5,13 +5,7 @@
  * as processes, is in tests/integration/core/gateway.
  */
 import assert from "node:assert/strict";
-import type { Gateway } from "../../../../core/gateway/mod.ts";
-import { memberTopicSpecs } from "../../../../core/group/mod.ts";
-import { topicsFor } from "../../../../core/protocol/mod.ts";
-import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
-import type { FakeTurn } from "../../../fakes/openai_server.ts";
-import { gatewayOf, inProcessEnv } from "../../../_support/gateway_in_process.ts";
-import { taskPayload } from "../../../_support/task_group.ts";
+import { gatewayOf, submit, threeGateways } from "../../../_support/gateway_memory.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
 Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
@@ -21,6 +15,8 @@ Deno.test("a standalone gateway runs a group of one in this process and stops at
   assert.equal(gateway.kafka, false);
   assert.equal(gateway.agentId, "local");
   assert.deepEqual(gateway.membership.members().map((m) => m.agentId), ["local"]);
+  // The lease of its tasks by default: kafkajs' retry budget (30 s) and 3 heartbeat intervals.
+  assert.equal(gateway.tasks.requester.leaseMs, 60_000);
   const tools = gateway.runtime.tools.definitions().map((d) => d.name);
   assert.ok(tools.includes("delegate_task") && tools.includes("group_members"), String(tools));
   const started = Date.now();
@@ -28,51 +24,13 @@ Deno.test("a standalone gateway runs a group of one in this process and stops at
   assert.ok(Date.now() - started < 2_000, `stopping took ${Date.now() - started} ms`);
 });
 
-/** Three gateways of group `group` sharing one in-process broker, configured by env. */
-async function threeGateways(
-  group: string,
-  answers: Record<string, FakeTurn> = {},
-  envOf: (id: string) => Record<string, string> = () => ({}),
-) {
-  const broker = new MemoryBroker();
-  const setUp = new MemoryTransport({ broker });
-  await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
-  const env = (id: string) => ({ ...inProcessEnv(group, id), ...envOf(id) });
-  const transport = new MemoryTransport({ broker });
-  // A lease that never lapses in a test: only a decline moves a task to another worker.
-  const more = { transport, leaseMs: 600_000 };
-  const [a, b, c] = [
-    await gatewayOf(env("ann"), { more, answer: answers.ann ?? { text: "answered by ann" } }),
-    await gatewayOf(env("ben"), { more, answer: answers.ben ?? { text: "answered by ben" } }),
-    await gatewayOf(env("cy"), { more, answer: answers.cy ?? { text: "answered by cy" } }),
-  ];
-  await waitFor(
-    () => a!.gateway.membership.live().length === 3,
-    "ann to see three live members",
-  );
-  return { a: a!, b: b!, c: c! };
-}
-
-/** Sends a task from `from`'s requester to the group's requests topic; its final answer. */
-async function submit(from: Gateway, group: string, content: string) {
-  const taskId = crypto.randomUUID();
-  await from.tasks.requester.send(
-    {
-      type: "request",
-      payload: taskPayload(from.agentId, { task_id: taskId, content }),
-      taint: "untrusted",
-    },
-    { topic: topicsFor(group).requests },
-  );
-  return await from.tasks.requester.answer(taskId)!;
-}
-
 Deno.test("a task sent into a group of gateways is answered once, by another gateway's turn", async () => {
   const group = "gwtask";
   const { a, b, c } = await threeGateways(group);
   await using _a = a;
   await using _b = b;
   await using _c = c;
+  assert.equal(a.gateway.tasks.requester.leaseMs, 600_000, "group.leaseMs from the env");
   const answer = await submit(a.gateway, group, "What is 2+2?");
   assert.equal(answer.status, "completed");
   assert.notEqual(answer.responderId, "ann");
@@ -86,7 +44,7 @@ Deno.test("a task sent into a group of gateways is answered once, by another gat
 Deno.test("a gateway stopped mid-task declines it, and another gateway answers it", async () => {
   const group = "gwstop";
   const slow = { text: "too late", delayMs: 60_000 };
-  const { a, b, c } = await threeGateways(group, { ben: slow, cy: slow });
+  const { a, b, c } = await threeGateways(group, { ben: { answer: slow }, cy: { answer: slow } });
   await using _a = a;
   await using _b = b;
   await using _c = c;
@@ -159,11 +117,8 @@ Deno.test("an item one gateway shares is indexed by the others, with its author;
 
 Deno.test("a gateway refuses a member's items past the quota its config sets, and records why", async () => {
   const group = "gwquota";
-  const { a, b, c } = await threeGateways(
-    group,
-    {},
-    (id) => id === "ann" ? {} : { KAFCLAW_GROUP_MEMORY_QUOTA_ITEMS: "1" },
-  );
+  const one = { env: { KAFCLAW_GROUP_MEMORY_QUOTA_ITEMS: "1" } };
+  const { a, b, c } = await threeGateways(group, { ben: one, cy: one });
   await using _a = a;
   await using _b = b;
   await using _c = c;

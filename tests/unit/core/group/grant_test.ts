@@ -74,9 +74,9 @@ Deno.test("revoked stops the run: the signal aborts and every side effect is ref
 Deno.test("a held grant renews every interval and is lost after two without acknowledgement", async () => {
   const { g, clock, renewals } = grant();
   g.onStatus("assigned", "r");
-  await waitFor(() => renewals.length >= 2, "two renewals");
   clock.t = 30;
-  g.onStatus("assigned", "r"); // an acknowledgement
+  await waitFor(() => renewals.length >= 1, "a renewal");
+  g.onStatus("assigned", "r"); // its acknowledgement
   clock.t = 70;
   assert.equal(g.state, "held");
   clock.t = 71;
@@ -97,4 +97,54 @@ Deno.test("a renewal that cannot be sent is not an error", async () => {
   g.onStatus("assigned", "r");
   await waitFor(() => tries >= 2, "two attempts");
   g.close();
+});
+
+Deno.test("an acknowledgement read late counts from the renewal it answers: a worker paused past two intervals finds its grant lost", async () => {
+  const { g, clock, renewals } = grant();
+  g.onStatus("assigned", "r", 1);
+  clock.t = 10;
+  await waitFor(() => renewals.length >= 1, "a renewal");
+  // Paused (SIGSTOP) right after the renewal; on waking it reads the acknowledgement, 90 ms on.
+  clock.t = 100;
+  g.onStatus("assigned", "r", 2);
+  assert.equal(g.state, "lost");
+  assert.match((await g.check(never()))!, /no acknowledgement of its renewals for 90 ms/);
+});
+
+Deno.test("a grant read more than two intervals after the claim is held only once a renewal sent then is acknowledged", async () => {
+  const { g, clock, renewals } = grant();
+  clock.t = 100;
+  const checked = g.check(never());
+  g.onStatus("assigned", "r", 1);
+  assert.equal(g.state, "waiting", "no side effect on a grant this old");
+  assert.deepEqual(renewals, [100], "it renews at once to learn whether it still holds it");
+  clock.t = 110;
+  g.onStatus("assigned", "r", 2);
+  assert.equal(await checked, undefined);
+  assert.equal(g.state, "held");
+  g.close();
+});
+
+Deno.test("a grant read late whose requester moved on is revoked, never held", async () => {
+  const { g, clock, renewals } = grant();
+  clock.t = 100;
+  g.onStatus("assigned", "r", 1);
+  assert.deepEqual(renewals, [100]);
+  g.onStatus("revoked", "r", 2);
+  assert.equal(g.state, "revoked");
+  assert.match((await g.check(never()))!, /lost its grant/);
+});
+
+Deno.test("the copy of an acknowledgement read from the other topic is not a second one", async () => {
+  const { g, clock, renewals } = grant();
+  g.onStatus("assigned", "r", 1);
+  clock.t = 15;
+  await waitFor(() => renewals.length >= 1, "a renewal");
+  g.onStatus("assigned", "r", 2);
+  g.onStatus("assigned", "r", 2); // the same record, from the status stream
+  g.onStatus("assigned", "r", 1); // an older one
+  clock.t = 55;
+  assert.equal(g.state, "held", "acknowledged up to the renewal at 15");
+  clock.t = 56;
+  assert.equal(g.state, "lost");
 });

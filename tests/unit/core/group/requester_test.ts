@@ -243,6 +243,27 @@ Deno.test("its own request met on the shared topic goes to another worker", asyn
   assert.equal(said(r).length, 2);
 });
 
+Deno.test("a retry that cannot be sent (no such inbox) waits for the next look, and never throws", async () => {
+  let refuse = true;
+  const sent: string[] = [];
+  using r = rig({
+    send: (records) => {
+      if (refuse && records.some((x) => x.topic.endsWith(".inbox"))) {
+        return Promise.reject(new Error("This server does not host this topic-partition"));
+      }
+      sent.push(...records.map((x) => x.topic));
+      return Promise.resolve();
+    },
+  });
+  await send(r);
+  await r.requester.handleStatus(status("a", "declined"));
+  refuse = false;
+  await r.requester.tick();
+  assert.deepEqual(sent.slice(1), [`group.${G}.agent.b.inbox`]);
+  await r.requester.tick();
+  assert.equal(sent.length, 2, "sent once");
+});
+
 Deno.test("a lease lapses after leaseMs of silence, only once the stream gave back the requester's own statuses", async () => {
   let caughtUp = false;
   using r = rig({ statusCaughtUp: () => caughtUp });

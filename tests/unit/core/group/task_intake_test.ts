@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Message } from "../../../../core/agent/mod.ts";
-import { openTrust, TaskIntake } from "../../../../core/group/mod.ts";
+import { type AuditEvent, openTrust, TaskIntake } from "../../../../core/group/mod.ts";
 import { agentInbox, skillRequests, topicsFor, zoneTopic } from "../../../../core/protocol/mod.ts";
 import {
   type InboundRecord,
@@ -182,7 +182,8 @@ Deno.test("a turn that ends without an answer fails the task; a refused sender's
   await transport.close();
 });
 
-Deno.test("a task from an agent not on the allowlist is rejected before any turn", async () => {
+Deno.test("a task from an agent not on the allowlist is rejected before any turn, and audited", async () => {
+  const audits: AuditEvent[] = [];
   await using llm = await startFakeOpenAI({ fallback: { text: "never" } });
   const transport = new MemoryTransport();
   await using worker = await startGroupWorker(transport, {
@@ -190,12 +191,25 @@ Deno.test("a task from an agent not on the allowlist is rejected before any turn
     agentId: "deno-1",
     llm,
     env: { KAFCLAW_POLICY_ALLOWED_SENDERS: "group:g7:friend" },
+    audit: (event) => audits.push(event),
   });
   await transport.produce([
     requestRecord(topicsFor("g7").requests, { id: "t-x", content: "hi", from: "stranger" }),
     requestRecord(topicsFor("g7").requests, { id: "t-f", content: "hi", from: "friend" }),
+    requestRecord(topicsFor("g7").requests, {
+      id: "t-late",
+      content: "hi",
+      from: "friend",
+      deadline: "2020-01-01T00:00:00Z",
+    }),
   ]);
-  await waitFor(() => worker.responses.length === 2, "both answers");
+  await waitFor(() => worker.responses.length === 3, "three answers");
+  // The refusal and the rejection are told to the group's audit, with the task and the asker.
+  const told = audits.map((a) => [a.eventType, a.decision, a.agentId, a.taskId]).sort();
+  assert.deepEqual(told, [
+    ["policy_decision", "task_rejected", "friend", "t-late"],
+    ["policy_decision", "turn_refused", "stranger", "t-x"],
+  ]);
   const byTask = Object.fromEntries(
     worker.responses.map(({ envelope }) => [envelope.correlation_id, envelope.payload]),
   ) as Record<string, Record<string, unknown>>;
@@ -205,6 +219,30 @@ Deno.test("a task from an agent not on the allowlist is rejected before any turn
   ]);
   assert.equal(byTask["t-f"]!.status, "completed");
   assert.equal(llm.chatRequests().length, 1);
+  await transport.close();
+});
+
+Deno.test("a task refused by the sender's token quota is audited as a refused turn", async () => {
+  const audits: AuditEvent[] = [];
+  await using llm = await startFakeOpenAI({ fallback: { text: "a long enough answer" } });
+  const transport = new MemoryTransport();
+  await using worker = await startGroupWorker(transport, {
+    group: "g7q",
+    agentId: "deno-1",
+    llm,
+    env: { KAFCLAW_POLICY_DAILY_TOKEN_LIMIT_PER_SENDER: "1" },
+    audit: (event) => audits.push(event),
+  });
+  const requests = topicsFor("g7q").requests;
+  await transport.produce([requestRecord(requests, { id: "t-1", content: "hi", from: "friend" })]);
+  await waitFor(() => worker.responses.length === 1, "the first answer");
+  await transport.produce([requestRecord(requests, { id: "t-2", content: "hi", from: "friend" })]);
+  await waitFor(() => worker.responses.length === 2, "the second answer");
+  assert.equal(llm.chatRequests().length, 1, "the second turn never reached the LLM");
+  assert.deepEqual(audits.map((a) => [a.decision, a.agentId, a.taskId]), [
+    ["turn_refused", "friend", "t-2"],
+  ]);
+  assert.match(audits[0]!.detail, /^refused a task of friend: the turn stopped at a limit: /);
   await transport.close();
 });
 

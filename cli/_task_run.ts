@@ -1,0 +1,331 @@
+/**
+ * What `kafclaw task` does: submit through the gateway of this KAFCLAW_HOME (its store is the
+ * queue its requester reads), read that store, read the group's topics where the store lacks
+ * something, and replay a task as a turn of this agent.
+ *
+ * @module
+ */
+import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import {
+  readTaskLog,
+  type Requester,
+  rootLimits,
+  spanTree,
+  STALE_AFTER,
+  taskRequest,
+  type TaskTrace,
+  traceOfTask,
+  uniqueSpans,
+} from "../core/group/mod.ts";
+import { agentInbox, topicsFor } from "../core/protocol/mod.ts";
+import { FINAL_OUTGOING, type OutgoingTask, Timeline } from "../core/timeline/mod.ts";
+import type { CliContext } from "./_context.ts";
+import { CliError, UsageError } from "./_errors.ts";
+import { agentIdOf, groupConfig, groupTransport } from "./_group.ts";
+import { listText, showText, taskJson, taskRow, traceJson, traceText } from "./_task_view.ts";
+import type { SubmitFlags } from "./task.ts";
+
+async function homeConfig(ctx: CliContext): Promise<ResolvedConfig> {
+  const config = await loadConfig({ env: ctx.env() });
+  await checkConfigTrust(config.file);
+  return config;
+}
+
+/** Whether the gateway of this home runs: it wrote `group.alive_at` within 3 intervals. */
+function gatewayRuns(config: ResolvedConfig, timeline: Timeline): boolean {
+  const alive = timeline.settings.get("group.alive_at");
+  const window = STALE_AFTER * config.group.heartbeatIntervalMs;
+  return alive !== undefined && Date.now() - Date.parse(alive) < window;
+}
+
+function print(ctx: CliContext, json: boolean | undefined, value: unknown, text: string): void {
+  ctx.io.out(json ? JSON.stringify(value, null, 2) : text);
+}
+
+/**
+ * `task submit`: queues the task for the gateway running in this home; with `wait`, prints its
+ * answer. Where no gateway runs, `wait` makes this command the requester, as a one-shot member.
+ */
+export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlags): Promise<void> {
+  const config = await groupConfig(ctx);
+  const agentId = agentIdOf(config);
+  const group = config.group.name;
+  using timeline = Timeline.open(paths(config).timeline);
+  const running = gatewayRuns(config, timeline);
+  if (!running && !opts.wait) {
+    throw new CliError(
+      "no gateway runs in this KAFCLAW_HOME to follow the task: add --wait to follow it from " +
+        "here, or start `kafclaw gateway` first",
+    );
+  }
+  const taskId = crypto.randomUUID();
+  const to = opts.to !== undefined
+    ? { agent: agentIdOf(config, opts.to) }
+    : opts.skill !== undefined
+    ? { skill: opts.skill }
+    : { group: true as const };
+  const limits = rootLimits(agentId, new Date(), { deadlineMs: opts.deadline });
+  const { type, payload, topic } = taskRequest(agentId, group, {
+    taskId,
+    content: text,
+    to,
+    limits,
+  });
+  const deadline = Date.parse(String(limits.deadline_at)) + 2 * config.group.heartbeatIntervalMs;
+  const request = { type, payload, taint: "trusted" as const };
+  if (!running) {
+    await oneShot(config, { agentId, timeline, deadline }, async (requester) => {
+      await requester.send(request, { topic });
+    });
+  } else {
+    timeline.groupTasks.addOutgoing({
+      taskId,
+      ...request,
+      request: payload,
+      topic,
+      status: "queued",
+    });
+    if (!opts.wait) {
+      print(ctx, opts.json, { task_id: taskId, status: "queued" }, taskId);
+      return;
+    }
+  }
+  let task = timeline.groupTasks.outgoing(taskId)!;
+  while (!FINAL_OUTGOING.includes(task.status)) {
+    if (Date.now() > deadline) {
+      throw new CliError(
+        `task ${taskId} has no answer yet; kafclaw task show ${taskId} tells later`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    task = timeline.groupTasks.outgoing(taskId)!;
+  }
+  print(ctx, opts.json, taskJson(task), task.responseContent ?? "");
+  if (task.status !== "completed") {
+    throw new CliError(`task ${taskId} ${task.status}: ${task.reason ?? "no reason given"}`);
+  }
+}
+
+/**
+ * Runs `send` with a one-shot requester of this home's agent, and follows what it sent until its
+ * final answer or `deadline`, then leaves the group.
+ */
+async function oneShot(
+  config: ResolvedConfig,
+  at: { readonly agentId: string; readonly timeline: Timeline; readonly deadline: number },
+  send: (requester: Requester) => Promise<void>,
+): Promise<void> {
+  const { OneShotRequester } = await import("../core/gateway/mod.ts");
+  const transport = await groupTransport(config, at.agentId);
+  try {
+    await using member = await OneShotRequester.start(config, { ...at, transport }).catch(
+      (error) => {
+        throw new CliError((error as Error).message);
+      },
+    );
+    const before = new Set(member.requester.following());
+    await send(member.requester);
+    const mine = member.requester.following().filter((id) => !before.has(id));
+    const answers = mine.map((id) => member.requester.answer(id)!);
+    const left = Math.max(0, at.deadline - Date.now());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(answers),
+      new Promise((resolve) => timer = setTimeout(resolve, left)),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    await transport.close();
+  }
+}
+
+/** `task list`. */
+export async function listTasks(ctx: CliContext, opts: { limit: number; json?: boolean }) {
+  const config = await homeConfig(ctx);
+  using timeline = Timeline.open(paths(config).timeline);
+  const tasks = timeline.groupTasks.listOutgoing(opts.limit);
+  print(ctx, opts.json, { tasks: tasks.map(taskRow) }, listText(tasks));
+}
+
+function knownTask(timeline: Timeline, taskId: string): OutgoingTask {
+  const task = timeline.groupTasks.outgoing(taskId);
+  if (task === undefined) {
+    throw new UsageError(
+      `no task "${taskId}" was sent from this agent (kafclaw task list shows them)`,
+    );
+  }
+  return task;
+}
+
+/** `task show`, and with `trace` the task's spans from every agent. */
+export async function showTask(
+  ctx: CliContext,
+  taskId: string,
+  opts: { trace?: boolean; json?: boolean },
+): Promise<void> {
+  const config = await homeConfig(ctx);
+  using timeline = Timeline.open(paths(config).timeline);
+  if (!opts.trace) {
+    const task = knownTask(timeline, taskId);
+    print(ctx, opts.json, taskJson(task), showText(task));
+    return;
+  }
+  const { trace, source } = await taskTrace(config, timeline, taskId);
+  print(ctx, opts.json, traceJson(trace, source), traceText(trace));
+}
+
+/**
+ * A task's trace: from the store when it holds a whole tree (one root, every span ended) and the
+ * gateway runs (it stores what the traces topic brings); else read from the traces topic too.
+ */
+async function taskTrace(config: ResolvedConfig, timeline: Timeline, taskId: string) {
+  const store = timeline.groupTraces;
+  const known = traceOfTask(taskId, store.ofTask(taskId));
+  const local = known === undefined ? undefined : spanTree(known, store.trace(known));
+  if (local !== undefined && whole(local) && gatewayRuns(config, timeline)) {
+    return { trace: local, source: "agent" as const };
+  }
+  if (config.group.kafkaBrokers.length === 0) {
+    if (local !== undefined) return { trace: local, source: "agent" as const };
+    throw new UsageError(`no spans of task "${taskId}" here, and no brokers to read them from`);
+  }
+  const agentId = config.group.agentId ?? "reader";
+  const transport = await groupTransport(config, agentId);
+  try {
+    const log = await readTaskLog(transport, [topicsFor(config.group.name).traces], {
+      taskId,
+      traceId: known,
+      groupId: `kafclaw.${config.group.name}.${agentId}.cli-${crypto.randomUUID().slice(0, 8)}`,
+    });
+    const traceId = known ?? log.spans[0]?.traceId;
+    if (traceId === undefined) throw new UsageError(`no spans of task "${taskId}" in the group`);
+    const spans = uniqueSpans([...(known ? store.trace(known) : []), ...log.spans]);
+    return { trace: spanTree(traceId, spans), source: "topics" as const };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new CliError((error as Error).message);
+  } finally {
+    await transport.close();
+  }
+}
+
+function whole(trace: TaskTrace): boolean {
+  const open = (nodes: TaskTrace["roots"]): boolean =>
+    nodes.some((n) => n.span.endedAt === undefined || open(n.children));
+  return trace.roots.length === 1 && !open(trace.roots);
+}
+
+/** `task replay`: the task's request again, as a turn of this agent; old and new answers. */
+export async function replayTask(ctx: CliContext, taskId: string, opts: { json?: boolean }) {
+  const config = await homeConfig(ctx);
+  const recorded = await recordedTask(config, taskId);
+  const { createAgentRuntime } = await import("../core/agent/mod.ts");
+  await using runtime = await createAgentRuntime(config, {});
+  const result = await runtime.door.enter({
+    source: {
+      kind: "task",
+      group: config.group.name,
+      from: recorded.requester,
+      vouched: false,
+      taint: "untrusted",
+      scope: { zones: ["public"] },
+    },
+    sessionKey: `replay:${taskId}:${Date.now()}`,
+    text: recorded.text,
+  });
+  const status = result.kind !== "turn"
+    ? "rejected"
+    : result.turn.stopped === "answer"
+    ? "completed"
+    : "failed";
+  const agentId = config.group.agentId ?? "local";
+  const value = {
+    task_id: taskId,
+    request: recorded.text,
+    old: recorded.old,
+    new: { agent_id: agentId, status, answer: result.content },
+  };
+  const old = recorded.old;
+  print(
+    ctx,
+    opts.json,
+    value,
+    [
+      `task ${taskId} replayed on ${agentId}`,
+      old
+        ? `old answer (${old.agent_id ?? "?"}, ${old.status}): ${old.answer}`
+        : "old answer: none recorded",
+      `new answer (${status}): ${result.content}`,
+    ].join("\n"),
+  );
+}
+
+/** What a replay needs of a task: its request, who asked, and the answer it got. */
+interface RecordedTask {
+  readonly text: string;
+  readonly requester: string;
+  readonly old: { agent_id: string | null; status: string; answer: string } | null;
+}
+
+/** A task's request and answer: from this agent's store, else from the group's topics. */
+async function recordedTask(config: ResolvedConfig, taskId: string): Promise<RecordedTask> {
+  {
+    using timeline = Timeline.open(paths(config).timeline);
+    const task = timeline.groupTasks.outgoing(taskId);
+    if (task !== undefined) {
+      const final = FINAL_OUTGOING.includes(task.status);
+      return {
+        text: requestText(task.request),
+        requester: String(task.request.requester_id),
+        old: final
+          ? {
+            agent_id: task.workerId ?? null,
+            status: task.status,
+            answer: task.responseContent ?? "",
+          }
+          : null,
+      };
+    }
+  }
+  if (config.group.kafkaBrokers.length === 0) {
+    throw new UsageError(`no task "${taskId}" here, and no brokers to read it from`);
+  }
+  const agentId = config.group.agentId ?? "reader";
+  const topics = topicsFor(config.group.name);
+  const transport = await groupTransport(config, agentId);
+  try {
+    const log = await readTaskLog(transport, [
+      topics.requests,
+      ...(config.group.agentId ? [agentInbox(config.group.name, config.group.agentId)] : []),
+      topics.responses,
+    ], {
+      taskId,
+      groupId: `kafclaw.${config.group.name}.${agentId}.cli-${crypto.randomUUID().slice(0, 8)}`,
+    });
+    const [request] = log.requests;
+    if (request === undefined) throw new UsageError(`no request of task "${taskId}" in the group`);
+    const answer = log.responses.find((r) => r.payload.status === "completed") ?? log.responses[0];
+    return {
+      text: requestText(request.payload),
+      requester: request.payload.requester_id,
+      old: answer
+        ? {
+          agent_id: answer.payload.responder_id,
+          status: answer.payload.status,
+          answer: answer.payload.content,
+        }
+        : null,
+    };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new CliError((error as Error).message);
+  } finally {
+    await transport.close();
+  }
+}
+
+/** The text of a task's turn, as the worker's intake makes it. */
+function requestText(payload: Readonly<Record<string, unknown>>): string {
+  const description = typeof payload.description === "string" ? payload.description : "";
+  const content = String(payload.content ?? "");
+  return description ? `${description}\n\n${content}` : content;
+}

@@ -1,0 +1,272 @@
+/**
+ * The spans of group tasks (PROTOCOL.md, `trace`): each agent records the steps of a task it
+ * takes part in (the requester's submit, grants and retries; the worker's attempt, its turn, the
+ * turn's LLM and tool calls, its response) as spans of the task's trace, stores them
+ * (core/timeline `groupTraces`) and sends each on the group's traces topic (a zone's, for a
+ * zone's task) once it has ended. A request carries its trace id and the span that sent it in the
+ * envelope (`trace_id`, `span_id`), so the receiver's spans, and those of its sub-tasks, join one
+ * tree across agents.
+ *
+ * A span carries ids, timings, attributes and the SHA-256 of its content; the content itself only
+ * when the owner enabled it (`group.traceContent`), after secret redaction. Sending a span never
+ * fails a task: what the broker refuses is told to `warn` and dropped.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import {
+  parseRecord,
+  parseTopic,
+  PROTOCOL_VERSION,
+  topicsFor,
+  zoneTopic,
+} from "../protocol/mod.ts";
+import type { GroupTraceStore, StoredSpan } from "../timeline/mod.ts";
+import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import type { Trust } from "./task_intake.ts";
+
+/** Where a span hangs: the trace, and the span that is its parent. */
+export interface TraceContext {
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+/** The kinds of span the protocol knows. */
+export type SpanType = "TASK" | "LLM" | "TOOL" | "DELEGATION";
+
+/** A span to begin or record. */
+export interface SpanStart {
+  /**
+   * The parent; without one the span is the root of a new trace, and with a trace id alone (a
+   * foreign requester's trace context without a span) a root of that trace.
+   */
+  readonly parent?: { readonly traceId: string; readonly spanId?: string | undefined } | undefined;
+  readonly type: SpanType;
+  readonly title: string;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  /** Hashed always, sent only where the owner enabled content. */
+  readonly content?: string | undefined;
+  /** The zone of the task: its spans go on the zone's traces topic. */
+  readonly zone?: string | undefined;
+  readonly startedAt?: Date;
+  /** Default: a new random id. */
+  readonly spanId?: string;
+}
+
+/** How a span ends. */
+export interface SpanEnd {
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly content?: string | undefined;
+  readonly endedAt?: Date;
+}
+
+/** A span begun and not ended yet. */
+export interface OpenSpan {
+  /** This span as the parent of others. */
+  readonly context: TraceContext;
+  /** Ends the span (once; later calls do nothing), stores it and sends it. */
+  end(end?: SpanEnd): void;
+}
+
+/** What {@link GroupSpans} is built from. */
+export interface GroupSpansOptions {
+  readonly agentId: string;
+  readonly group: string;
+  readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
+  readonly store: Pick<GroupTraceStore, "put" | "ofTask">;
+  /** Whether spans carry their content (`group.traceContent`). Default false. */
+  readonly content?: boolean;
+  /** Secret redaction, applied to content before it is sent or stored. */
+  readonly redact?: (text: string) => string;
+  /** Checks the sender of a span read from the topic (the membership's trust). */
+  readonly trust?: Trust;
+  readonly warn?: (message: string) => void;
+  readonly now?: () => Date;
+}
+
+/** Random lower-case hex of `bytes` bytes, never all zero. */
+export function randomId(bytes: 8 | 16): string {
+  for (;;) {
+    const id = Array.from(
+      crypto.getRandomValues(new Uint8Array(bytes)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    if (/[^0]/.test(id)) return id;
+  }
+}
+
+/** The SHA-256 of a text, as 64 hex digits. */
+export function contentHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Records, stores and sends the spans of one agent; see the module documentation. */
+export class GroupSpans {
+  readonly #options: GroupSpansOptions;
+  readonly #now: () => Date;
+
+  constructor(options: GroupSpansOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Begins a span: stored open at once (a restarted requester finds it), sent when it ends. */
+  begin(start: SpanStart): OpenSpan {
+    const traceId = start.parent?.traceId ?? randomId(16);
+    const spanId = start.spanId ?? randomId(8);
+    const startedAt = start.startedAt ?? this.#now();
+    const open = this.#span(start, { traceId, spanId, startedAt });
+    this.#options.store.put(open);
+    return this.#handle(open, start);
+  }
+
+  /** Records a whole span (an instant when `endedAt` is left out); returns it as a parent. */
+  record(start: SpanStart & { readonly endedAt?: Date }): TraceContext {
+    const span = this.begin(start);
+    span.end({ endedAt: start.endedAt ?? start.startedAt ?? this.#now() });
+    return span.context;
+  }
+
+  /**
+   * Reopens the span of a task's `step` that this agent stored open in an earlier run (a
+   * requester's submit): ending it stores and sends it as if the agent had never stopped.
+   */
+  reopen(taskId: string, step: string): OpenSpan | undefined {
+    const stored = this.#options.store.ofTask(taskId).find((s) =>
+      s.agentId === this.#options.agentId && s.attributes.step === step && s.endedAt === undefined
+    );
+    if (stored === undefined) return undefined;
+    return this.#handle(stored, { type: stored.spanType as SpanType, title: stored.title });
+  }
+
+  #handle(open: StoredSpan, start: SpanStart): OpenSpan {
+    let ended = false;
+    return {
+      context: { traceId: open.traceId, spanId: open.spanId },
+      end: (end = {}) => {
+        if (ended) return;
+        ended = true;
+        this.#finish(open, start, end);
+      },
+    };
+  }
+
+  #span(
+    start: SpanStart,
+    ids: { traceId: string; spanId: string; startedAt: Date },
+  ): StoredSpan {
+    return {
+      ...ids,
+      parentSpanId: start.parent?.spanId,
+      agentId: this.#options.agentId,
+      spanType: start.type,
+      title: start.title,
+      endedAt: undefined,
+      durationMs: undefined,
+      attributes: { ...start.attributes },
+      contentHash: undefined,
+      content: undefined,
+      zone: start.zone,
+    };
+  }
+
+  #finish(open: StoredSpan, start: SpanStart, end: SpanEnd): void {
+    const endedAt = end.endedAt ?? this.#now();
+    const text = end.content ?? start.content;
+    const redacted = text === undefined ? undefined : (this.#options.redact ?? String)(text);
+    const span: StoredSpan = {
+      ...open,
+      endedAt,
+      durationMs: Math.max(0, endedAt.getTime() - open.startedAt.getTime()),
+      attributes: { ...open.attributes, ...end.attributes },
+      contentHash: redacted === undefined ? undefined : contentHash(redacted),
+      content: this.#options.content ? redacted : undefined,
+    };
+    this.#options.store.put(span);
+    this.#options.send([this.#record(span)]).catch((error) =>
+      this.#options.warn?.(`Cannot send span ${span.spanId}: ${(error as Error).message}`)
+    );
+  }
+
+  #record(span: StoredSpan): OutboundRecord {
+    const { group, agentId } = this.#options;
+    const taskId = span.attributes.task_id;
+    const value = JSON.stringify({
+      type: "trace",
+      correlation_id: typeof taskId === "string" ? taskId : span.traceId,
+      sender_id: agentId,
+      timestamp: this.#now().toISOString(),
+      protocol: PROTOCOL_VERSION,
+      trace_id: span.traceId,
+      span_id: span.spanId,
+      ...(span.parentSpanId ? { parent_span_id: span.parentSpanId } : {}),
+      payload: {
+        trace_id: span.traceId,
+        span_id: span.spanId,
+        parent_span_id: span.parentSpanId ?? "",
+        span_type: span.spanType,
+        title: span.title,
+        started_at: span.startedAt.toISOString(),
+        ended_at: (span.endedAt ?? span.startedAt).toISOString(),
+        duration_ms: span.durationMs ?? 0,
+        attributes: { agent_id: agentId, ...span.attributes },
+        ...(span.contentHash ? { content_hash: span.contentHash } : {}),
+        ...(span.content === undefined ? {} : { content: span.content }),
+      },
+    });
+    const topic = span.zone ? zoneTopic(group, span.zone, "traces") : topicsFor(group).traces;
+    return { topic, key: span.traceId, value };
+  }
+
+  /** The handler of the traces topic: stores what other agents sent (this agent's are stored). */
+  readonly handle = async (record: InboundRecord): Promise<HandlerResult> => {
+    const parsed = parseRecord(record);
+    if (!parsed.ok || parsed.envelope.type !== "trace") return;
+    const { envelope } = parsed;
+    if (envelope.sender_id === this.#options.agentId) return;
+    const trusted = await (this.#options.trust?.(record, envelope) ?? { ok: true });
+    if (!trusted.ok) return;
+    this.#options.store.put(spanOf(envelope.sender_id, envelope.payload, zoneOf(record.topic)));
+  };
+}
+
+/** A span as a `trace` payload tells it, sent by `agentId`. */
+export function spanOf(
+  agentId: string,
+  payload: {
+    readonly trace_id: string;
+    readonly span_id: string;
+    readonly parent_span_id: string;
+    readonly span_type: string;
+    readonly title: string;
+    readonly started_at: string;
+    readonly ended_at: string;
+    readonly duration_ms: number;
+    readonly attributes?: Readonly<Record<string, unknown>> | undefined;
+    readonly content_hash?: string | undefined;
+    readonly content?: string | undefined;
+  },
+  zone?: string,
+): StoredSpan {
+  const { agent_id: _sender, ...attributes } = payload.attributes ?? {};
+  return {
+    traceId: payload.trace_id,
+    spanId: payload.span_id,
+    parentSpanId: payload.parent_span_id || undefined,
+    agentId,
+    spanType: payload.span_type,
+    title: payload.title,
+    startedAt: new Date(payload.started_at),
+    endedAt: new Date(payload.ended_at),
+    durationMs: payload.duration_ms,
+    attributes,
+    contentHash: payload.content_hash,
+    content: payload.content,
+    zone,
+  };
+}
+
+function zoneOf(topic: string): string | undefined {
+  const where = parseTopic(topic);
+  return where?.role === "zone" ? where.zone : undefined;
+}

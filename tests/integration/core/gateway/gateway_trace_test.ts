@@ -1,0 +1,202 @@
+/**
+ * Traces and audit on the real broker, with three `kafclaw gateway` processes of a signed group
+ * whose certificates are vouched: a task ann submits with `kafclaw task submit --to ben` is
+ * delegated on by ben to cy (ben's fake LLM calls delegate_task), and `kafclaw task show --trace
+ * --json` in ann's home prints one tree of spans from all three agents (and the same tree, read
+ * from the traces topic, in a home that took no part, whose `task submit --wait` then follows
+ * its own task as a one-shot member); a heartbeat forged in
+ * cy's name is dropped by the members and shows up on the group's audit topic.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { agentKey, writeCertificate } from "../../../../core/group/mod.ts";
+import {
+  agentKey as agentKeyOf,
+  parseRecord,
+  signRecord,
+  topicsFor,
+} from "../../../../core/protocol/mod.ts";
+import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { testBrokers } from "../../../_support/broker.ts";
+import { kafclaw, tempHome } from "../../../_support/cli.ts";
+import { envOf, gateway, rosterOf } from "../../../_support/gateway_group.ts";
+import { heartbeatValue } from "../../../_support/group_member.ts";
+import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** Gives the agent of `home` a key and a vouched certificate, issued in the owner's home. */
+async function vouch(ownerEnv: Record<string, string>, home: string, agentId: string) {
+  const identity = join(home, "identity");
+  const key = await agentKey(identity);
+  const admitted = await kafclaw(
+    ["group", "admit", agentId, "--public-key", key.publicKeyText, "--vouched", "--json"],
+    ownerEnv,
+  );
+  assert.equal(admitted.code, 0, admitted.stderr);
+  await writeCertificate(identity, JSON.parse(admitted.stdout).certificate);
+}
+
+interface TraceNode {
+  agent_id: string;
+  title: string;
+  children: TraceNode[];
+}
+
+function lines(nodes: readonly TraceNode[], depth = 0): string[] {
+  return nodes.flatMap((n) => [
+    `${"  ".repeat(depth)}${n.agent_id}: ${n.title}`,
+    ...lines(n.children, depth + 1),
+  ]);
+}
+
+Deno.test(
+  "a task delegated across three gateway processes gives one tree of spans; a forged record is on observe.audit",
+  opts,
+  async () => {
+    const group = uniqueName("gwt").replaceAll("-", "");
+    await using ann = await gateway(group, "ann");
+    const made = await kafclaw(["group", "init", "--json"], ann.env);
+    assert.equal(made.code, 0, made.stderr);
+    const pinned = { KAFCLAW_GROUP_OWNER_PUBLIC_KEY: JSON.parse(made.stdout).owner_public_key };
+    Object.assign(ann.env, pinned);
+    const delegate = {
+      toolCalls: [{
+        name: "delegate_task",
+        arguments: { task: "What is the capital of Peru?", agent: "cy", wait_seconds: 60 },
+      }],
+    };
+    await using ben = await gateway(group, "ben", pinned, [delegate, { text: "cy says Lima" }]);
+    await using cy = await gateway(group, "cy", pinned, [{ text: "Lima" }]);
+    for (const agent of [ann, ben, cy]) await vouch(ann.env, agent.home, agent.id);
+    await Promise.all([ann.start(), ben.start(), cy.start()]);
+    await waitFor(
+      async () => (await rosterOf(ann.env)).filter((m) => m.endsWith(":active")).length === 3,
+      "ann's gateway to see three live members",
+      { timeoutMs: 60_000 },
+    );
+    const submitted = await kafclaw(
+      ["task", "submit", "Ask cy for the capital of Peru", "--to", "ben", "--wait", "--json"],
+      ann.env,
+    );
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const task = JSON.parse(submitted.stdout);
+    assert.equal(task.status, "completed");
+    assert.equal(task.answer, "cy says Lima");
+
+    let trace: { agents: string[]; roots: TraceNode[] } | undefined;
+    await waitFor(
+      async () => {
+        const out = await kafclaw(["task", "show", task.task_id, "--trace", "--json"], ann.env);
+        assert.equal(out.code, 0, out.stderr);
+        trace = JSON.parse(out.stdout);
+        return trace!.agents.length === 3 && trace!.roots.length === 1 &&
+          lines(trace!.roots).some((l) => l.trim() === "cy: turn");
+      },
+      "one tree of spans from ann, ben and cy",
+      {
+        timeoutMs: 60_000,
+        state: () => lines(trace?.roots ?? []),
+      },
+    );
+    const tree = lines(trace!.roots);
+    for (
+      const line of [
+        `ann: submit to group.${group}.agent.ben.inbox`,
+        "  ben: attempt 1 at ben",
+        "      ben: tool delegate_task",
+        `    ben: submit to group.${group}.agent.cy.inbox`,
+        "      cy: attempt 1 at cy",
+        "        cy: turn",
+      ]
+    ) assert.ok(tree.includes(line), `no "${line}" in\n${tree.join("\n")}`);
+
+    const listed = await kafclaw(["task", "list", "--json"], ann.env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      JSON.parse(listed.stdout).tasks.map((t: { task_id: string; status: string }) => t.status),
+      ["completed"],
+    );
+    const replayed = await kafclaw(["task", "replay", task.task_id, "--json"], ann.env);
+    assert.equal(replayed.code, 0, replayed.stderr);
+    const replay = JSON.parse(replayed.stdout);
+    assert.deepEqual(replay.old, { agent_id: "ben", status: "completed", answer: "cy says Lima" });
+    assert.deepEqual(replay.new, {
+      agent_id: "ann",
+      status: "completed",
+      answer: "answered by ann",
+    });
+
+    // A home that took no part has none of the spans: they are read from the traces topic.
+    await using other = await tempHome();
+    const elsewhere = envOf(group, "dee", other.path, ann.llm, pinned);
+    const read = await kafclaw(["task", "show", task.task_id, "--trace", "--json"], elsewhere);
+    assert.equal(read.code, 0, read.stderr);
+    const fromTopic = JSON.parse(read.stdout);
+    assert.equal(fromTopic.source, "topics");
+    assert.deepEqual(lines(fromTopic.roots), tree);
+
+    // With no gateway in its home, task submit --wait follows the task as a one-shot member.
+    await vouch(ann.env, other.path, "dee");
+    const once = await kafclaw(
+      ["task", "submit", "What is 2+2?", "--to", "cy", "--wait", "--json"],
+      elsewhere,
+    );
+    assert.equal(once.code, 0, once.stderr);
+    const onceTask = JSON.parse(once.stdout);
+    assert.deepEqual([onceTask.status, onceTask.answer, onceTask.workers], [
+      "completed",
+      "answered by cy",
+      ["cy"],
+    ]);
+    // It left the group when it ended: ann's roster has the three gateways only.
+    await waitFor(
+      async () => !(await rosterOf(ann.env)).some((m) => m.startsWith("dee:")),
+      "dee gone from ann's roster",
+      { timeoutMs: 30_000 },
+    );
+
+    // A heartbeat in cy's name, signed with a key that is not cy's.
+    const brokers = testBrokers();
+    const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+    const seen: Record<string, unknown>[] = [];
+    const reader = await transport.subscribe({
+      kind: "stream",
+      topics: [topicsFor(group).audit],
+      groupId: uniqueName("audit-reader"),
+      fromBeginning: true,
+      handler: (record) => {
+        const parsed = parseRecord(record);
+        if (parsed.ok && parsed.envelope.type === "audit") {
+          const payload: Record<string, unknown> = parsed.envelope.payload;
+          seen.push({ sender: parsed.envelope.sender_id, ...payload });
+        }
+      },
+    });
+    try {
+      const forger = await agentKey(join(ann.home, "forger"));
+      const forged = {
+        topic: topicsFor(group).heartbeats,
+        key: agentKeyOf("cy"),
+        value: heartbeatValue("cy", 99),
+      };
+      const headers = await signRecord(forged, { keyId: "cy", privateKey: forger.privateKey });
+      await transport.produce([{ ...forged, headers }]);
+      const forgedSeen = () =>
+        seen.filter((a) =>
+          a.event_type === "signature_invalid" && a.agent_id === "cy" && a.code === "bad_signature"
+        );
+      await waitFor(() => forgedSeen().length >= 2, "ann and ben to audit the forged record", {
+        timeoutMs: 30_000,
+        state: () => seen,
+      });
+      assert.ok(forgedSeen().every((a) => a.topic === topicsFor(group).heartbeats));
+    } finally {
+      await reader.close();
+      await transport.close();
+    }
+    for (const agent of [ann, ben, cy]) {
+      assert.equal(await agent.child!.stop("SIGTERM"), 0, agent.child!.stderr);
+    }
+  },
+);

@@ -1,0 +1,167 @@
+/**
+ * `kafclaw task` as a user runs it beside a running gateway of the same KAFCLAW_HOME: three
+ * gateways share an in-process broker, and the CLI runs in ann's home. `submit` hands the task to
+ * ann's gateway, which sends and follows it; `list` and `show` read ann's store; `show --trace`
+ * prints the tree of spans from all three agents; `replay` runs the request again as ann's turn.
+ */
+import assert from "node:assert/strict";
+import { threeGateways } from "../../_support/gateway_memory.ts";
+import { kafclawInProcess } from "../../_support/cli_in_process.ts";
+
+/** Ben's LLM: a delegate_task call to cy first, then its answer after reading cy's. */
+const BEN_DELEGATES = [
+  {
+    toolCalls: [{
+      name: "delegate_task",
+      arguments: { task: "What is the capital of Peru?", agent: "cy", wait_seconds: 30 },
+    }],
+  },
+  { text: "cy says Lima" },
+];
+
+interface TraceNode {
+  agent_id: string;
+  title: string;
+  span_type: string;
+  children: TraceNode[];
+}
+
+function lines(nodes: TraceNode[], depth = 0): string[] {
+  return nodes.flatMap((n) => [
+    `${"  ".repeat(depth)}${n.agent_id}: ${n.title}`,
+    ...lines(n.children, depth + 1),
+  ]);
+}
+
+Deno.test("task submit --wait, list, show and show --trace against a running group", async () => {
+  const { a, b, c } = await threeGateways("clitask", {
+    ben: { chat: BEN_DELEGATES, runtime: { askOwner: () => Promise.resolve(true) } },
+  });
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const run = (...args: string[]) => kafclawInProcess(a.env, ...args);
+  const submitted = await run(
+    "task",
+    "submit",
+    "Ask cy for Peru's capital",
+    "--to",
+    "ben",
+    "--wait",
+    "--json",
+  );
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const task = JSON.parse(submitted.stdout);
+  assert.equal(task.status, "completed");
+  assert.equal(task.answer, "cy says Lima");
+  assert.deepEqual(task.workers, ["ben"]);
+
+  const listed = await run("task", "list");
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(
+    listed.stdout,
+    new RegExp(`^${task.task_id}  completed to agent ben by ben, attempt 1  Ask cy`),
+  );
+
+  const shown = await run("task", "show", task.task_id);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^task .*: completed\nto agent ben, attempt 1, workers ben\n/);
+  assert.match(shown.stdout, /\nanswer: cy says Lima$/);
+
+  // The gateway stores the spans it reads: once every agent's are in, the tree is whole.
+  let trace: { source: string; agents: string[]; spans: number; roots: TraceNode[] } | undefined;
+  for (let i = 0; i < 100; i++) {
+    const out = await run("task", "show", task.task_id, "--trace", "--json");
+    assert.equal(out.code, 0, out.stderr);
+    trace = JSON.parse(out.stdout);
+    if (trace!.agents.length === 3 && lines(trace!.roots).some((l) => l.trim() === "cy: turn")) {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(trace!.source, "agent");
+  assert.deepEqual([...trace!.agents].sort(), ["ann", "ben", "cy"]);
+  assert.equal(trace!.roots.length, 1, lines(trace!.roots).join("\n"));
+  const tree = lines(trace!.roots);
+  for (
+    const line of [
+      "ann: submit to group.clitask.agent.ben.inbox",
+      "  ben: attempt 1 at ben",
+      "      ben: tool delegate_task",
+      "    ben: submit to group.clitask.agent.cy.inbox",
+      "      cy: attempt 1 at cy",
+      "        cy: turn",
+    ]
+  ) assert.ok(tree.includes(line), `no "${line}" in\n${tree.join("\n")}`);
+
+  const text = await run("task", "show", task.task_id, "--trace");
+  assert.match(
+    text.stdout,
+    /^trace [0-9a-f]{32}: \d+ spans from ann, ben, cy\n {2}ann DELEGATION submit to /,
+  );
+  assert.match(text.stdout, /\n {8}cy TASK attempt 1 at cy \(\d+ ms\) \[completed\]\n/);
+});
+
+Deno.test("task replay runs the request again as this agent's turn, the new answer beside the old", async () => {
+  const { a, b, c } = await threeGateways("clireplay");
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const run = (...args: string[]) => kafclawInProcess(a.env, ...args);
+  const submitted = await run("task", "submit", "What is 2+2?", "--to", "cy", "--wait", "--json");
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const { task_id } = JSON.parse(submitted.stdout);
+  const replayed = await run("task", "replay", task_id, "--json");
+  assert.equal(replayed.code, 0, replayed.stderr);
+  const out = JSON.parse(replayed.stdout);
+  assert.deepEqual(out.old, { agent_id: "cy", status: "completed", answer: "answered by cy" });
+  assert.deepEqual(out.new, { agent_id: "ann", status: "completed", answer: "answered by ann" });
+  // Ann's LLM saw the task's request, once, in the replay.
+  const asked = a.llm.chatRequests().map((r) => JSON.stringify(r.body));
+  assert.equal(asked.filter((body) => body.includes("What is 2+2?")).length, 1);
+  const text = await run("task", "replay", task_id);
+  assert.match(
+    text.stdout,
+    /\nold answer \(cy, completed\): answered by cy\nnew answer \(completed\): answered by ann$/,
+  );
+});
+
+Deno.test("task refuses what it cannot do with one clear line", async () => {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-task-" });
+  try {
+    const env = {
+      KAFCLAW_HOME: home,
+      KAFCLAW_GROUP_ENABLED: "true",
+      KAFCLAW_GROUP_NAME: "none",
+      KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
+      KAFCLAW_GROUP_AGENT_ID: "ann",
+    };
+    const both = await kafclawInProcess(env, "task", "submit", "x", "--skill", "s", "--to", "ben");
+    assert.equal(both.code, 2);
+    assert.equal(both.stderr, "kafclaw: task submit takes --skill or --to, not both");
+    const idle = await kafclawInProcess(env, "task", "submit", "x");
+    assert.equal(idle.code, 1);
+    assert.equal(
+      idle.stderr,
+      "kafclaw: no gateway runs in this KAFCLAW_HOME to follow the task: add --wait to follow " +
+        "it from here, or start `kafclaw gateway` first",
+    );
+    const unknown = await kafclawInProcess(env, "task", "show", "nope");
+    assert.equal(unknown.code, 2);
+    assert.equal(
+      unknown.stderr,
+      'kafclaw: no task "nope" was sent from this agent (kafclaw task list shows them)',
+    );
+    const badDeadline = await kafclawInProcess(env, "task", "submit", "x", "--deadline", "soon");
+    assert.equal(badDeadline.code, 2);
+    assert.match(
+      badDeadline.stderr,
+      /--deadline <duration>' argument 'soon' is invalid\. a duration such as 90s, 5m or 1h/,
+    );
+    const none = await kafclawInProcess(env, "task", "list");
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, "no tasks sent from this agent yet (kafclaw task submit sends one)");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
