@@ -341,6 +341,26 @@ export const CONFIG_SCHEMA = z.object({
       max: 104857600,
       description: "Largest envelope produced or accepted",
     }),
+    memoryQuotaItems: integer({
+      default: 100,
+      min: 1,
+      max: 1000000,
+      description:
+        "Shared memory items one author may share per quota window (receivers refuse more)",
+    }),
+    memoryQuotaBytes: integer({
+      default: 8388608,
+      min: 1024,
+      max: 1073741824,
+      description:
+        "Shared memory bytes one author may share per quota window (receivers refuse more)",
+    }),
+    memoryQuotaWindowMs: integer({
+      default: 3600000,
+      min: 1000,
+      max: 604800000,
+      description: "The window of the shared memory quotas",
+    }),
   }),
   orchestrator: z.object({
     enabled: flag({ default: false, description: "Take part in the orchestrator hierarchy" }),

@@ -2,10 +2,11 @@
  * The long-running agent: {@link Gateway.start} starts, in order, the agent runtime, the
  * transport (Kafka when the mode is group or full, or headless with group.enabled; else the
  * in-process transport, under the same protocol code), the membership of the group (with a
- * sponsor where the home holds the owner key), the task paths (tasks.ts), the scheduler (when
- * scheduler.enabled) and the delivery worker. {@link Gateway.stop} stops them in the reverse
- * order within a bounded time: the scheduler's running jobs get part of it, running tasks are
- * given up (declined, so their requesters send them on), and the agent sends its signed `leave`.
+ * sponsor where the home holds the owner key), the task paths (tasks.ts), the shared memory
+ * (shared_memory.ts), the scheduler (when scheduler.enabled) and the delivery worker.
+ * {@link Gateway.stop} stops them in the reverse order within a bounded time: the scheduler's
+ * running jobs get part of it, running tasks are given up (declined, so their requesters send them
+ * on), and the agent sends its signed `leave`.
  *
  * @module
  */
@@ -39,6 +40,7 @@ import {
   type Transport,
 } from "../transport/mod.ts";
 import { bounded } from "./_bounded.ts";
+import { SharedMemorySide } from "./shared_memory.ts";
 import { TaskSide } from "./tasks.ts";
 
 /** What the gateway needs besides config. */
@@ -65,6 +67,8 @@ export interface GatewayOptions {
    * the requester's: 30 s + 3 heartbeat intervals).
    */
   readonly leaseMs?: number;
+  /** How often expired shared memories are deleted (default 30 s). */
+  readonly memorySweepMs?: number;
 }
 
 /** How long {@link Gateway.stop} may take by default. */
@@ -82,6 +86,7 @@ export class Gateway {
   readonly runtime: AgentRuntime;
   readonly membership: Membership;
   readonly tasks: TaskSide;
+  readonly memory: SharedMemorySide;
   readonly sponsoring: boolean;
   readonly #steps: Step[];
   #stopped: Promise<string[]> | undefined;
@@ -94,6 +99,7 @@ export class Gateway {
     runtime: AgentRuntime;
     membership: Membership;
     tasks: TaskSide;
+    memory: SharedMemorySide;
     sponsoring: boolean;
     steps: Step[];
   }) {
@@ -104,6 +110,7 @@ export class Gateway {
     this.runtime = fields.runtime;
     this.membership = fields.membership;
     this.tasks = fields.tasks;
+    this.memory = fields.memory;
     this.sponsoring = fields.sponsoring;
     this.#steps = fields.steps;
   }
@@ -162,6 +169,20 @@ export class Gateway {
       });
       started.tasks = tasks;
       steps.push(["tasks", (ms) => tasks.stop(ms)]);
+      const memory = await SharedMemorySide.start({
+        group,
+        agentId,
+        transport,
+        runtime,
+        membership,
+        quota: {
+          items: config.group.memoryQuotaItems,
+          bytes: config.group.memoryQuotaBytes,
+          windowMs: config.group.memoryQuotaWindowMs,
+        },
+        sweepMs: options.memorySweepMs,
+      });
+      steps.push(["memory", () => memory.stop()]);
       const scheduling = startScheduler(config, runtime, options);
       if (scheduling !== undefined) steps.push(scheduling);
       const delivery = new DeliveryWorker({
@@ -179,6 +200,7 @@ export class Gateway {
         runtime,
         membership,
         tasks,
+        memory,
         sponsoring: sponsor !== undefined,
         steps,
       });

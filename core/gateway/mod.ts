@@ -3,9 +3,11 @@
  * composes what core already has: the agent runtime (core/agent), a transport (core/transport:
  * Kafka in a group, in-process standalone), the membership and the task paths of the group
  * (core/group, wired in tasks.ts: tasks arrive as turns on sessions `task:<task_id>` through the
- * door; the agent's `delegate_task` and `group_members` tools reach the group), the scheduler and
- * the delivery worker (core/scheduler). {@link Gateway.stop} takes them down in the reverse order
- * within a bounded time, leaving the group with a signed `leave`.
+ * door; the agent's `delegate_task` and `group_members` tools reach the group), the shared memory
+ * (shared_memory.ts: the `share_memory` tool, the reader of the memory topics, the sweep of expired
+ * context items), the scheduler and the delivery worker (core/scheduler). {@link Gateway.stop}
+ * takes them down in the reverse order within a bounded time, leaving the group with a signed
+ * `leave`.
  *
  * Channels and the HTTP API join it in later steps. {@link OneShotRequester} (one_shot.ts) is the
  * requester alone, for one command's life, where no gateway runs (`kafclaw task submit --wait`).
@@ -15,3 +17,8 @@
 export { Gateway, type GatewayOptions, observers, STOP_TIMEOUT_MS } from "./gateway.ts";
 export { OneShotRequester } from "./one_shot.ts";
 export { TaskSide, type TaskSideOptions, taskStream } from "./tasks.ts";
+export {
+  MEMORY_SWEEP_MS,
+  SharedMemorySide,
+  type SharedMemorySideOptions,
+} from "./shared_memory.ts";

@@ -31,6 +31,11 @@
  * {@link spanTree} makes one tree of them (`kafclaw task show <id> --trace`). What an agent drops
  * or refuses goes to the group's audit topic ({@link GroupAudit}, audit.ts).
  *
+ * Shared memory: {@link SharedMemory} (shared_memory.ts) is the `share_memory` tool's port, which
+ * publishes an item in parts each with the whole's sha256 (memory_parts.ts), and the handler of
+ * the memory topics, which checks sender, expiry, the author's quota (memory_quota.ts), size and
+ * hash, and indexes the item into the agent's memory with its taint and author.
+ *
  * Membership and trust: `kafclaw group init` makes a group (group_init.ts); an agent joins
  * through a sponsor (sponsor.ts, newcomer.ts) and runs its {@link Membership} (membership.ts):
  * announce, heartbeats, the roster (roster.ts) in memory and SQLite, and in a signed group the
@@ -200,3 +205,22 @@ export {
   runGc,
 } from "./gc.ts";
 export { readSightings, type Sighting, type Sightings } from "./sightings.ts";
+
+// Shared memory.
+export {
+  type MemoryRefusal,
+  SharedMemory,
+  type SharedMemoryDeps,
+  type SharedMemorySink,
+} from "./shared_memory.ts";
+export {
+  type Assembly,
+  byteLength,
+  DEFAULT_SHARED_MEMORY_LIMITS,
+  PartsAssembler,
+  type PartsJournal,
+  type RefusalCause,
+  type SharedMemoryLimits,
+  splitContent,
+} from "./memory_parts.ts";
+export { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_quota.ts";

@@ -58,6 +58,8 @@ export interface RememberOptions {
   readonly taint?: Taint | undefined;
   /** The zone it belongs to; undefined or `public` for public. */
   readonly zone?: string | undefined;
+  /** When it expires (a group's context item): no search sees it after. Default: never. */
+  readonly expiresAt?: Date | undefined;
 }
 
 /** One memory to store. */
@@ -87,6 +89,8 @@ export interface GroupItem {
   readonly zone?: string | undefined;
   /** Untrusted unless the author's certificate says vouched. */
   readonly taint?: Taint | undefined;
+  /** When a context item expires; undefined for shared memory that is kept. */
+  readonly expiresAt?: Date | undefined;
 }
 
 /** See the module documentation. */
@@ -144,6 +148,7 @@ export class Memory {
             tags,
             taint,
             zone,
+            expiresAt: item.expiresAt,
           })
         );
       })
@@ -215,15 +220,31 @@ export class Memory {
     return result;
   }
 
-  /** Indexes a group memory item as `group:<author>` (kept 60 days), tagged with its id. */
-  indexGroupItem(item: GroupItem): Promise<RememberResult> {
+  /**
+   * Indexes a group memory item as `group:<author>` (kept 60 days), tagged with its id; a
+   * context item until it expires.
+   */
+  indexGroupItem(
+    item: GroupItem,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<RememberResult> {
     const title = item.title?.trim();
-    return this.remember(title ? `${title}\n\n${item.content}` : item.content, {
+    return this.rememberMany([{
+      content: title ? `${title}\n\n${item.content}` : item.content,
       source: `group:${item.authorId}`,
       tags: [...(item.tags ?? []), `item:${item.itemId}`],
       taint: item.taint,
       zone: item.zone,
-    });
+      expiresAt: item.expiresAt,
+    }], options);
+  }
+
+  /**
+   * Deletes the memories that expired (context items) by the system clock, which searches judge
+   * expiry by (not the clock of retention); returns how many chunks.
+   */
+  purgeExpired(): number {
+    return this.#timeline.memory.deleteExpiredAt();
   }
 
   /** Hybrid search (see {@link search}). */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Row } from "./_db.ts";
-import { date, int, optText, text } from "./_row.ts";
+import { date, int, optDate, optText, text } from "./_row.ts";
 import type { Taint } from "./types.ts";
 
 /** A stored chunk. */
@@ -20,6 +20,8 @@ export interface MemoryChunk {
   readonly zone: string | undefined;
   /** The model its vector came from; undefined while it has none. */
   readonly embeddingModel: string | undefined;
+  /** When it expires (a group's context item): no search sees it after. Undefined: never. */
+  readonly expiresAt: Date | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -39,17 +41,24 @@ export function toChunk(row: Row): MemoryChunk {
     taint: text(row, "taint") as Taint,
     zone: optText(row, "zone"),
     embeddingModel: optText(row, "embedding_model"),
+    expiresAt: optDate(row, "expires_at"),
     createdAt: date(row, "created_at"),
     updatedAt: date(row, "updated_at"),
   };
 }
 
+/** Now in SQL, as the ISO 8601 text every time is stored as (the system clock). */
+export const SQL_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
 /**
- * The condition that chunk `c` is visible: public, or of a zone in the JSON array bound to
- * parameter `zones`, or any zone when parameter `all` is 1 (the values of {@link zoneParams}).
+ * The condition that chunk `c` is visible: not expired, and public, or of a zone in the JSON array
+ * bound to parameter `zones`, or any zone when parameter `all` is 1 (the values of
+ * {@link zoneParams}). Expiry runs on the system clock, so no search returns a chunk past it even
+ * before the sweep deletes it.
  */
 export function visible(zones: number, all: number): string {
-  return `(c.zone IS NULL OR ?${all} = 1 OR c.zone IN (SELECT value FROM json_each(?${zones})))`;
+  return `((c.expires_at IS NULL OR c.expires_at > ${SQL_NOW}) AND ` +
+    `(c.zone IS NULL OR ?${all} = 1 OR c.zone IN (SELECT value FROM json_each(?${zones}))))`;
 }
 
 /** The two parameters of {@link visible}: the zones as JSON, and 1 for every zone. */

@@ -9,7 +9,14 @@
  * @module
  */
 import type { Db } from "./_db.ts";
-import { type MemoryChunk, toChunk, visible, type ZoneFilter, zoneParams } from "./_chunk_row.ts";
+import {
+  type MemoryChunk,
+  SQL_NOW,
+  toChunk,
+  visible,
+  type ZoneFilter,
+  zoneParams,
+} from "./_chunk_row.ts";
 import { date, int, optText, real, text } from "./_row.ts";
 import { ChunkVectorStore } from "./chunk_vectors.ts";
 import type { Taint } from "./types.ts";
@@ -25,6 +32,8 @@ export interface ChunkInput {
   readonly taint: Taint;
   /** The zone it belongs to; undefined for public. */
   readonly zone?: string | undefined;
+  /** When it expires (a group's context item); undefined: never. */
+  readonly expiresAt?: Date | undefined;
 }
 
 /** Counts by source kind (the part of `source` before the first colon). */
@@ -56,8 +65,9 @@ export class MemoryStore {
   }
 
   /**
-   * Stores a chunk, or refreshes the one with its id: the tags are merged, the time updated, and
-   * the taint becomes untrusted if either is (taint fails closed). Returns it and whether it is new.
+   * Stores a chunk, or refreshes the one with its id: the tags are merged, the time updated, the
+   * taint becomes untrusted if either is (taint fails closed), and it expires at the later of the
+   * two expiries (never, if either never does). Returns it and whether it is new.
    */
   upsert(input: ChunkInput): { chunk: MemoryChunk; created: boolean } {
     return this.#db.tx(() => {
@@ -65,14 +75,16 @@ export class MemoryStore {
       const old = this.get(input.id);
       if (old === undefined) {
         const row = this.#db.get(
-          `INSERT INTO memory_chunks (id, source, content, tags, taint, zone, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          `INSERT INTO memory_chunks
+            (id, source, content, tags, taint, zone, expires_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
           input.id,
           input.source,
           input.content,
           input.tags.join(", "),
           input.taint,
           input.zone,
+          input.expiresAt,
           now,
           now,
         )!;
@@ -80,10 +92,15 @@ export class MemoryStore {
       }
       const tags = [...new Set([...old.tags, ...input.tags])].join(", ");
       const taint = old.taint === "untrusted" ? old.taint : input.taint;
+      const expiresAt = old.expiresAt === undefined || input.expiresAt === undefined
+        ? undefined
+        : new Date(Math.max(old.expiresAt.getTime(), input.expiresAt.getTime()));
       const row = this.#db.get(
-        "UPDATE memory_chunks SET tags = ?, taint = ?, updated_at = ? WHERE seq = ? RETURNING *",
+        `UPDATE memory_chunks SET tags = ?, taint = ?, expires_at = ?, updated_at = ? WHERE seq = ?
+          RETURNING *`,
         tags,
         taint,
+        expiresAt,
         now,
         old.seq,
       )!;
@@ -225,6 +242,18 @@ export class MemoryStore {
     );
   }
 
+  /**
+   * Deletes the chunks that expired at `now` or before (context items), by default now on the
+   * system clock, which searches judge expiry by; returns how many.
+   */
+  deleteExpiredAt(now?: Date): number {
+    return this.#delete(
+      `SELECT seq FROM memory_chunks WHERE expires_at IS NOT NULL
+        AND expires_at <= coalesce(?1, ${SQL_NOW})`,
+      now,
+    );
+  }
+
   /** Deletes the `count` least recently updated chunks whose kind is not in `keep`. */
   deleteOldest(count: number, keep: readonly string[]): number {
     return this.#delete(
@@ -236,7 +265,7 @@ export class MemoryStore {
   }
 
   /** Deletes the chunks that `select` names by seq (their vectors go with them). */
-  #delete(select: string, ...params: (string | number | Date)[]): number {
+  #delete(select: string, ...params: (string | number | Date | undefined)[]): number {
     return this.#db.run(`DELETE FROM memory_chunks WHERE seq IN (${select})`, ...params);
   }
 }

@@ -20,6 +20,7 @@ import {
   SESSION_LEASE_SQL,
 } from "./_schema_more.ts";
 import { GROUP_TRUST_SQL } from "./_schema_trust.ts";
+import { SHARED_MEMORY_SQL } from "./_schema_shared.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -43,6 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "memory vectors", sql: MEMORY_VECTORS_SQL },
   { version: 9, name: "group task resume", sql: GROUP_TASK_RESUME_SQL },
   { version: 10, name: "group trust", sql: GROUP_TRUST_SQL },
+  { version: 11, name: "shared memory", sql: SHARED_MEMORY_SQL },
 ];
 
 /** The schema version this code writes. */

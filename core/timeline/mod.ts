@@ -39,6 +39,7 @@ import { GroupMemberStore } from "./group_members.ts";
 import { CertificateStore, InviteStore } from "./group_trust.ts";
 import { JobStore } from "./jobs.ts";
 import { MemoryStore } from "./chunks.ts";
+import { MemoryPartStore } from "./memory_parts.ts";
 import { migrate } from "./migrations.ts";
 import { ReplayTable } from "./replay.ts";
 import { SessionLeaseStore } from "./session_leases.ts";
@@ -59,6 +60,7 @@ export * from "./group_trust.ts";
 export * from "./jobs.ts";
 export * from "./chunks.ts";
 export * from "./chunk_vectors.ts";
+export * from "./memory_parts.ts";
 export * from "./migrations.ts";
 export * from "./replay.ts";
 export * from "./session_leases.ts";
@@ -194,6 +196,8 @@ export class Timeline implements Disposable {
   readonly replay: ReplayTable;
   /** Memory chunks and their keyword and vector indexes. */
   readonly memory: MemoryStore;
+  /** Parts of shared memory items waiting for the rest. */
+  readonly memoryParts: MemoryPartStore;
   /** Skill events and the expertise they add up to. */
   readonly expertise: ExpertiseStore;
   /** Group tasks this agent sent, for its requester to resume after a restart. */
@@ -221,6 +225,7 @@ export class Timeline implements Disposable {
     this.settings = new SettingStore(db);
     this.replay = new ReplayTable(db);
     this.memory = new MemoryStore(db);
+    this.memoryParts = new MemoryPartStore(db);
     this.expertise = new ExpertiseStore(db);
     this.groupTasks = new GroupTaskStore(db);
     this.groupTraces = new GroupTraceStore(db);

@@ -21,6 +21,8 @@ export interface GatewayOf {
   readonly more?: Partial<GatewayOptions>;
   /** Options of the agent runtime (an owner who answers approvals …). */
   readonly runtime?: RuntimeOptions;
+  /** More settings of this gateway alone ({@link threeGateways}). */
+  readonly env?: Record<string, string>;
 }
 
 /** A gateway in a new home against its own fake LLM; configured by `env` alone. */
@@ -93,7 +95,7 @@ export async function threeGateways(
   const transport = new MemoryTransport({ broker });
   const more = { transport };
   const one = (id: string) =>
-    gatewayOf(envOf(id), {
+    gatewayOf({ ...envOf(id), ...options[id]?.env }, {
       answer: { text: `answered by ${id}` },
       ...options[id],
       more: { ...more, ...options[id]?.more },

@@ -75,3 +75,77 @@ Deno.test("a gateway stopped mid-task declines it, and another gateway answers i
     "the stopped gateway gone from ann's roster",
   );
 });
+
+Deno.test("an item one gateway shares is indexed by the others, with its author; a context item leaves them when it expires", async () => {
+  const group = "gwmemory";
+  const { a, b, c } = await threeGateways(group);
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const tools = b.gateway.runtime.tools.definitions().map((d) => d.name);
+  assert.ok(tools.includes("share_memory"), String(tools));
+  const ctx = { sessionKey: "local:test", workspace: "/fake", signal: AbortSignal.timeout(5_000) };
+  await a.gateway.memory.shared.share(
+    { title: "Oncall", content: "The oncall rotation changes on Tuesdays", tags: [] },
+    ctx,
+  );
+  await a.gateway.memory.shared.share(
+    { title: "Freeze", content: "A deploy freeze holds for a moment", tags: [], ttlSeconds: 1 },
+    ctx,
+  );
+  for (const other of [b, c]) {
+    const memory = other.gateway.runtime.memory;
+    await waitFor(
+      async () => (await memory.search("oncall rotation")).hits.length === 1,
+      `${other.gateway.agentId} to recall the shared item`,
+    );
+    const [hit] = (await memory.search("oncall rotation")).hits;
+    assert.equal(hit!.source, "group:ann");
+    assert.match(hit!.content, /changes on Tuesdays/);
+    assert.equal(hit!.taint, "untrusted", "an open group vouches for nobody");
+  }
+  // The context item came (its chunk is stored) and is gone from recall once it expired.
+  await waitFor(
+    () => c.gateway.memory.shared.indexed === 2,
+    "cy to index the context item",
+  );
+  await waitFor(
+    async () => (await c.gateway.runtime.memory.search("deploy freeze")).hits.length === 0,
+    "the context item to expire",
+  );
+});
+
+Deno.test("a gateway refuses a member's items past the quota its config sets, and records why", async () => {
+  const group = "gwquota";
+  const one = { env: { KAFCLAW_GROUP_MEMORY_QUOTA_ITEMS: "1" } };
+  const { a, b, c } = await threeGateways(group, { ben: one, cy: one });
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const ctx = { sessionKey: "local:test", workspace: "/fake", signal: AbortSignal.timeout(5_000) };
+  for (const word of ["alpha", "omega"]) {
+    await a.gateway.memory.shared.share(
+      { title: word, content: `the ${word} note`, tags: [] },
+      ctx,
+    );
+  }
+  const refusals = () =>
+    b.gateway.runtime.timeline.events.list({ kind: "GROUP" }).items
+      .filter((e) => e.metadata.event_type === "memory_refused");
+  await waitFor(() => refusals().length === 1, "ben to refuse ann's second item");
+  assert.match(refusals()[0]!.contentText, /over quota: ann already shared 1 items/);
+  assert.equal(b.gateway.memory.shared.indexed, 1);
+  // The two items have different keys, so partitions, and may come in either order: one of them
+  // is recalled, the one refused is not.
+  const found = [];
+  for (const word of ["alpha", "omega"]) {
+    for (const hit of (await b.gateway.runtime.memory.search(word)).hits) found.push(...hit.tags);
+  }
+  const items = found.filter((tag) => tag.startsWith("item:"));
+  assert.equal(items.length, 1, String(found));
+  assert.notEqual(items[0], `item:${refusals()[0]!.metadata.item_id}`);
+  await waitFor(
+    () => a.gateway.memory.shared.indexed === 2,
+    "ann, whose quota is the default, to take both",
+  );
+});

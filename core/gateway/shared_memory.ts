@@ -1,0 +1,91 @@
+/**
+ * The gateway's shared memory (core/group {@link SharedMemory}): the agent's `share_memory` tool,
+ * the reader of `memory.shared` and `memory.context` through the agent's own stream group
+ * `kafclaw.<g>.<agent_id>.memory` (from the beginning when the group is new, so a newcomer indexes
+ * what was shared before it came; records awaiting their signer's certificate wait for it), the
+ * parts of items kept in the timeline until all have come (restored at start), and a sweep on a
+ * timer that deletes the context items that expired.
+ *
+ * Zones' memory topics are not read yet: the gateway does not know its zones.
+ *
+ * @module
+ */
+import type { AgentRuntime } from "../agent/mod.ts";
+import { type Membership, type MemoryQuota, SharedMemory } from "../group/mod.ts";
+import { agentConsumerGroup, topicsFor } from "../protocol/mod.ts";
+import { shareMemoryTool } from "../tools/mod.ts";
+import type { Subscription, Transport } from "../transport/mod.ts";
+
+/** How often expired memories are swept by default. */
+export const MEMORY_SWEEP_MS = 30_000;
+
+/** What the shared memory side is built from. */
+export interface SharedMemorySideOptions {
+  readonly group: string;
+  readonly agentId: string;
+  readonly transport: Transport;
+  readonly runtime: AgentRuntime;
+  readonly membership: Pick<Membership, "send" | "trust" | "guard">;
+  /** Each author's quota (config `group.memoryQuota*`). */
+  readonly quota: MemoryQuota;
+  /** Default {@link MEMORY_SWEEP_MS}. */
+  readonly sweepMs?: number | undefined;
+}
+
+/** The running shared memory of one agent. */
+export class SharedMemorySide {
+  readonly shared: SharedMemory;
+  readonly #subscription: Subscription;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  private constructor(shared: SharedMemory, subscription: Subscription, sweepMs: number) {
+    this.shared = shared;
+    this.#subscription = subscription;
+    this.#timer = setInterval(() => shared.sweep(), sweepMs);
+  }
+
+  /** Starts reading the memory topics and gives the agent its `share_memory` tool. */
+  static async start(options: SharedMemorySideOptions): Promise<SharedMemorySide> {
+    const { group, agentId, runtime, membership } = options;
+    const timeline = runtime.timeline;
+    const shared = new SharedMemory({
+      group,
+      agentId,
+      send: (records) => membership.send(records),
+      trust: membership.trust,
+      memory: runtime.memory,
+      quota: options.quota,
+      parts: timeline.memoryParts,
+      audit: (refusal) =>
+        timeline.events.record({
+          kind: "GROUP",
+          sender: refusal.authorId,
+          contentText: `refused memory item ${refusal.itemId ?? "(unreadable)"}: ${refusal.detail}`,
+          metadata: {
+            event_type: refusal.eventType,
+            topic: refusal.topic,
+            ...(refusal.itemId === undefined ? {} : { item_id: refusal.itemId }),
+          },
+        }),
+    });
+    await shared.restore();
+    const topics = topicsFor(group);
+    const subscription = await options.transport.subscribe({
+      kind: "stream",
+      topics: [topics.memoryShared, topics.memoryContext],
+      groupId: `${agentConsumerGroup(group, agentId)}.memory`,
+      fromBeginning: true,
+      handler: membership.guard(shared.handle),
+    });
+    shared.sweep();
+    runtime.tools.register(shareMemoryTool(shared));
+    return new SharedMemorySide(shared, subscription, options.sweepMs ?? MEMORY_SWEEP_MS);
+  }
+
+  /** Stops the sweep and the reader. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#subscription.pause();
+    await this.#subscription.close();
+  }
+}
