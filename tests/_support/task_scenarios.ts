@@ -17,7 +17,7 @@ import {
   type TaskAgentOptions,
   taskPayload,
 } from "./task_group.ts";
-import { waitFor } from "./wait.ts";
+import { settles, waitFor } from "./wait.ts";
 
 const vouched = () => Promise.resolve({ ok: true as const, vouched: true });
 
@@ -25,6 +25,11 @@ interface Group extends AsyncDisposable {
   readonly agents: Record<string, TaskAgent>;
   readonly llms: Record<string, FakeOpenAI>;
   readonly workers: LiveWorkerSet;
+}
+
+/** The final answer `agent`'s requester keeps for task `id`; fails rather than hangs. */
+function answerOf(agent: TaskAgent, id: string) {
+  return settles(agent.requester.answer(id)!, `the answer of task ${id}`);
 }
 
 /** Starts agents (each with its own fake LLM) in `group`; `spec` gives each one's options. */
@@ -98,7 +103,7 @@ export async function eachTaskAnsweredOnce(
         taint: "untrusted",
       }, { topic: topicsFor(group).requests })),
   );
-  const answers = await Promise.all(ids.map((id) => r.requester.answer(id)!));
+  const answers = await Promise.all(ids.map((id) => answerOf(r, id)));
   assert.deepEqual(answers.map((a) => a.status), ids.map(() => "completed"));
   for (const answer of answers) {
     assert.notEqual(answer.responderId, "r", "a requester never takes its own task");
@@ -151,7 +156,7 @@ export async function twoClaimantsOneGrant(transport: Transport, group: string):
       payload: request.payload,
     }),
   }]);
-  const answer = await r.requester.answer("t-twice")!;
+  const answer = await answerOf(r, "t-twice");
   assert.equal(answer.status, "completed");
   await waitFor(
     () => g.agents.a!.intake.running().length + g.agents.b!.intake.running().length === 0,
@@ -175,14 +180,16 @@ export async function lapsedLeaseMovesOn(transport: Transport, group: string): P
   const write = {
     toolCalls: [{ id: "w", name: "write_file", arguments: { path: "done.txt", content: "x" } }],
   };
+  // Renewals at a pace a loaded machine keeps: only the lease of a, cut off, may lapse.
+  const o = { worker: false, heartbeatIntervalMs: 500 };
   await using g = await startGroup(transport, group, {
-    r: { worker: false },
+    r: o,
     a: {
-      worker: false,
+      ...o,
       trust: vouched,
       chat: [async () => (await gate.promise, write), { text: "written by a" }],
     },
-    b: { worker: false, trust: vouched, chat: [write, { text: "written by b" }] },
+    b: { ...o, trust: vouched, chat: [write, { text: "written by b" }] },
   });
   const { r, a, b } = g.agents as Record<string, TaskAgent>;
   await r!.requester.send({
@@ -192,7 +199,7 @@ export async function lapsedLeaseMovesOn(transport: Transport, group: string): P
   }, { topic: agentInbox(group, "a") });
   await waitFor(() => statusesOf(r!, "t-lapse").includes("a:assigned@1"), "a's grant");
   a!.cut();
-  const answer = await r!.requester.answer("t-lapse")!;
+  const answer = await answerOf(r!, "t-lapse");
   assert.deepEqual([answer.status, answer.responderId, answer.content], [
     "completed",
     "b",
@@ -227,7 +234,7 @@ export async function declinedMovesOn(transport: Transport, group: string): Prom
     }),
     taint: "untrusted",
   }, { topic: agentInbox(group, "a") });
-  const answer = await r.requester.answer("t-sql")!;
+  const answer = await answerOf(r, "t-sql");
   assert.deepEqual([answer.status, answer.responderId], ["completed", "b"]);
   const statuses = statusesOf(r, "t-sql");
   assert.ok(statuses.includes("a:declined@1") && statuses.includes("b:claimed@2"), `${statuses}`);
@@ -258,7 +265,7 @@ export async function rejectedWithReason(transport: Transport, group: string): P
     }, { topic: agentInbox(group, "w") });
   }
   for (const [id, , reason] of cases) {
-    const answer = await r.requester.answer(`t-${id}`)!;
+    const answer = await answerOf(r, `t-${id}`);
     assert.equal(answer.status, "rejected", id);
     assert.match(answer.reason ?? "", reason, id);
   }
@@ -315,7 +322,7 @@ export async function requesterResumes(transport: Transport, group: string): Pro
   await createTaskTopics(transport, group, ["w"]);
   await using _w = await startTaskAgent(transport, { group, agentId: "w", llm, workers });
   workers.put({ agentId: "w", skills: [], load: { running: 0, capacity: 4 } });
-  const answer = await again.requester.answer("t-resume")!;
+  const answer = await answerOf(again, "t-resume");
   assert.deepEqual([answer.status, answer.responderId, answer.content], [
     "completed",
     "w",
@@ -351,7 +358,7 @@ export async function subTaskInheritsLimits(transport: Transport, group: string)
     payload: taskPayload("r", { task_id: "t-parent", content: "ask b", deadline_at: deadline }),
     taint: "trusted",
   }, { topic: agentInbox(group, "a") });
-  const answer = await r.requester.answer("t-parent")!;
+  const answer = await answerOf(r, "t-parent");
   assert.deepEqual([answer.status, answer.content], ["completed", "b says 42"]);
   const asked = g.llms.b!.chatRequests()[0]!.body as { messages: { content: string }[] };
   assert.equal(asked.messages.at(-1)!.content, "What is 6 x 7?");

@@ -17,3 +17,20 @@ export async function waitFor(
 export function uniqueName(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
+
+/** Waits for `promise`, failing with what was awaited after `timeoutMs` rather than hanging. */
+export async function settles<T>(
+  promise: Promise<T>,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
