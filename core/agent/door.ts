@@ -98,6 +98,8 @@ export interface Message {
   readonly onToolResult?: ((call: ToolCall, result: ToolResult) => void) | undefined;
   /** What each side effect of the turn must hold first (a group task's grant). */
   readonly fence?: SideEffectFence | undefined;
+  /** The most LLM tokens the turn may spend (a group task's budget); none: no such limit. */
+  readonly tokenBudget?: number | undefined;
 }
 
 /** What became of a message. */
@@ -208,6 +210,7 @@ export class Door {
       onToolCall: message.onToolCall,
       onToolResult: message.onToolResult,
       fence: message.fence,
+      tokenBudget: message.tokenBudget,
     });
     return { kind: "turn", content: turn.content, turn };
   }

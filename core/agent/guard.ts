@@ -55,6 +55,9 @@ interface TurnState {
   readonly origin: TurnOrigin;
   readonly taint: TurnTaint;
   readonly fence: SideEffectFence | undefined;
+  /** The most LLM tokens the turn may spend (a group task's budget), and what it spent so far. */
+  readonly tokenBudget: number | undefined;
+  spent: number;
   /** The levels policy.sensitivity found so far, in the order first found. */
   readonly levels: string[];
   /**
@@ -106,6 +109,8 @@ export class Guard implements TurnGuard {
       origin,
       taint: TurnTaint.start({ messageType: origin.messageType, declared: origin.taint }),
       fence: start.fence,
+      tokenBudget: start.tokenBudget,
+      spent: 0,
       levels: [],
       routeTo: undefined,
       sent: new WeakMap(),
@@ -148,6 +153,11 @@ export class Guard implements TurnGuard {
     if (!quota.ok) throw new TurnRefused(quota.message);
     const budget = await this.#budget.check();
     if (!budget.ok) throw new TurnRefused(budget.message);
+    if (state.tokenBudget !== undefined && state.spent >= state.tokenBudget) {
+      throw new TurnRefused(
+        `I stopped: this task's budget of ${state.tokenBudget} tokens is spent (${state.spent} used)`,
+      );
+    }
     const routeTo = this.#route(state, request.messages);
     const model = routeTo ?? request.model;
     const startedAt = new Date();
@@ -158,6 +168,7 @@ export class Guard implements TurnGuard {
       ...(routeTo ? { exclusive: true } : {}),
     });
     this.#recordChat(state, answer, startedAt);
+    state.spent += answer.usage.promptTokens + answer.usage.completionTokens;
     return answer;
   }
 

@@ -143,7 +143,13 @@ export class AgentLoop {
   async #turn(req: TurnRequest): Promise<TurnResult> {
     const { provider, tools, guard, settings } = this.#deps;
     const guarded = guard.begin(
-      { sessionKey: req.sessionKey, origin: req.origin, text: req.text, fence: req.fence },
+      {
+        sessionKey: req.sessionKey,
+        origin: req.origin,
+        text: req.text,
+        fence: req.fence,
+        tokenBudget: req.tokenBudget,
+      },
       { provider, tools },
     );
     const turn: Turn = {

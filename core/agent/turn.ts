@@ -27,6 +27,8 @@ export interface TurnRequest {
   readonly onToolResult?: ((call: ToolCall, result: ToolResult) => void) | undefined;
   /** Checked before each side effect of the turn (a group task's grant); see {@link SideEffectFence}. */
   readonly fence?: SideEffectFence | undefined;
+  /** The most LLM tokens the turn may spend; once spent, the turn ends before its next LLM call. */
+  readonly tokenBudget?: number | undefined;
 }
 
 /**
@@ -73,6 +75,7 @@ export interface TurnStart {
   readonly origin: TurnOrigin;
   readonly text: string;
   readonly fence?: SideEffectFence | undefined;
+  readonly tokenBudget?: number | undefined;
 }
 
 /** A turn begun by a guard: its taint, whether it may run, and what it may use. */

@@ -349,6 +349,8 @@ export class TaskIntake {
       sessionKey: `task:${task.task_id}`,
       text: task.description ? `${task.description}\n\n${task.content}` : task.content,
       fence: grant,
+      // The tokens the task's budget leaves: its turn ends before an LLM call past them.
+      tokenBudget: this.#active.get(`task:${task.task_id}`)?.accepted.budget.tokens,
       signal: grant.signal,
     });
     reportTurn(result, {

@@ -468,3 +468,32 @@ Deno.test("a side effect waits on the turn's fence and carries its key; a fence 
   assert.equal((await turn("task:t2", undefined)).content, "Done.");
   assert.deepEqual(s.ran, ["note:second", "key:t1#2"]);
 });
+
+Deno.test("a turn with a token budget (a group task's) stops before the LLM call past it", async () => {
+  const script = {
+    chat: [
+      {
+        toolCalls: [{ id: "p", name: "peek", arguments: {} }],
+        usage: { promptTokens: 30, completionTokens: 5 },
+      },
+      { text: "the second call", usage: { promptTokens: 40, completionTokens: 5 } },
+    ],
+  };
+  const run = (s: Awaited<ReturnType<typeof setup>>, tokenBudget?: number) =>
+    s.loop.runTurn({
+      sessionKey: "task:t1",
+      text: "look",
+      origin: origin({ channel: "cli", sender: "owner", ownerReachable: true }),
+      tokenBudget,
+    });
+  await using limited = await setup(script);
+  const stopped = await run(limited, 20);
+  assert.equal(stopped.stopped, "limit");
+  assert.match(stopped.content, /this task's budget of 20 tokens is spent \(35 used\)/);
+  assert.equal(limited.llm.chatRequests().length, 1, "no LLM call past the budget");
+  // Within the budget, or with none, the same turn goes on.
+  await using roomy = await setup(script);
+  assert.equal((await run(roomy, 1000)).content, "the second call");
+  await using free = await setup(script);
+  assert.equal((await run(free)).content, "the second call");
+});

@@ -96,6 +96,11 @@ Deno.test("the answer waits for the grant, which comes on the status stream", as
   await waitFor(() => entered.length === 1, "the turn");
   assert.equal(entered[0]!.fence?.key, "t1#1");
   assert.equal(entered[0]!.sessionKey, "task:t1");
+  assert.equal(
+    entered[0]!.tokenBudget,
+    200_000,
+    "a task without a budget gets the default's tokens",
+  );
   answer.resolve(turn("done"));
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(sent.map((s) => s.status), ["claimed"], "no answer without the grant");
@@ -191,4 +196,16 @@ Deno.test("a stop after the grant was revoked leaves the run as revoked", async 
   answer.resolve(turn("too late"));
   await run;
   assert.deepEqual(sent.map((s) => s.status), ["claimed"], "revoked: nothing more is sent");
+});
+
+Deno.test("a task's turn may spend no more tokens than the task's budget", async () => {
+  const { intake, entered, answer, turn } = rig();
+  const budgeted = JSON.parse(new TextDecoder().decode(request().value));
+  budgeted.payload.delegation.budget = { tasks: 1, tokens: 500 };
+  const run = start(intake, inbound(INBOX, budgeted));
+  await waitFor(() => entered.length === 1, "the turn");
+  assert.equal(entered[0]!.tokenBudget, 500);
+  await intake.handle(word("revoked", "r", "w", INBOX));
+  answer.resolve(turn("stopped"));
+  await run;
 });
