@@ -67,7 +67,14 @@ export const roundRobinAssigner: PartitionAssigner = ({ cluster }) => ({
     const wanted = [...new Set([...topics.values()].flat())];
     // A member may subscribe to topics the leader does not read: learn their partitions too.
     await cluster.addMultipleTargetTopics(wanted);
-    const counts = new Map(wanted.map((t) => [t, partitionsOf(cluster, t)]));
+    let counts = new Map(wanted.map((t) => [t, partitionsOf(cluster, t)]));
+    // Metadata read just after a topic was made may not list its partitions yet: a plan made from
+    // it would give nobody that topic until the next rebalance. Ask again, briefly, first.
+    for (let i = 1; i <= 3 && [...counts.values()].some((n) => n === 0); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * i));
+      await cluster.refreshMetadata().catch(() => {});
+      counts = new Map(wanted.map((t) => [t, partitionsOf(cluster, t)]));
+    }
     const plan = assignRoundRobin(topics, counts);
     return members.map((m) => ({
       memberId: m.memberId,

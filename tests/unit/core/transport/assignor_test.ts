@@ -82,6 +82,8 @@ Deno.test("the kafkajs assignor is named roundrobin and honours each member's to
 Deno.test("the assignor skips a member it cannot read and topics without metadata", async () => {
   const cluster = {
     addMultipleTargetTopics: () => Promise.resolve(),
+    // Asking again does not help a deleted topic, and may fail: the plan leaves it out.
+    refreshMetadata: () => Promise.reject(new Error("no broker answered")),
     findTopicPartitionMetadata: (topic: string) => {
       if (topic === "deleted") throw new Error("Topic metadata not loaded");
       return [{ partitionId: 0 }, { partitionId: 1 }];
@@ -105,4 +107,31 @@ Deno.test("the assignor skips a member it cannot read and topics without metadat
     ) => [r.memberId, AssignerProtocol.MemberAssignment.decode(r.memberAssignment)?.assignment]),
   );
   assert.deepEqual(decoded, { "m-1": { requests: [0, 1] }, "m-2": {} });
+});
+
+Deno.test("a topic whose partitions the metadata does not list yet is asked for again before the plan", async () => {
+  let refreshed = 0;
+  const cluster = {
+    addMultipleTargetTopics: () => Promise.resolve(),
+    // Just made: the first answers list no partitions; after two refreshes they are there.
+    refreshMetadata: () => Promise.resolve(void refreshed++),
+    findTopicPartitionMetadata: () =>
+      refreshed >= 2 ? [{ partitionId: 0 }, { partitionId: 1 }] : [],
+  };
+  // deno-lint-ignore no-explicit-any
+  const assigner = roundRobinAssigner({ cluster: cluster as any, groupId: "g", logger: {} as any });
+  const result = await assigner.assign({
+    topics: ["requests"],
+    members: [{
+      memberId: "m-1",
+      memberMetadata: assigner.protocol({ topics: ["requests"] }).metadata,
+    }],
+  });
+  assert.equal(refreshed, 2);
+  assert.deepEqual(
+    AssignerProtocol.MemberAssignment.decode(result[0]!.memberAssignment)?.assignment,
+    {
+      requests: [0, 1],
+    },
+  );
 });
