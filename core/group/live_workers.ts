@@ -11,6 +11,8 @@ export interface LiveWorker {
   readonly agentId: string;
   readonly skills: readonly string[];
   readonly load: { readonly running: number; readonly capacity: number };
+  /** The heartbeat interval it announced, in ms (absent: unknown). */
+  readonly heartbeatIntervalMs?: number;
   /** Expertise score per skill, 0..1 (absent: unknown). */
   readonly expertise?: Readonly<Record<string, number>>;
 }

@@ -450,7 +450,9 @@ export class Requester {
       });
     }
     if (live.unrouted) return await this.#route(live);
-    if (task.workerId === undefined || now - live.lastRenewal <= this.#leaseMs) return;
+    if (task.workerId === undefined || now - live.lastRenewal <= this.#leaseOf(task.workerId)) {
+      return;
+    }
     if (!(await this.#caughtUp(now))) return;
     this.#deps.audit?.({
       event: "lease_lapsed",
@@ -460,6 +462,16 @@ export class Requester {
       } ms`,
     });
     await this.#retry(live, task.workerId, `the lease of ${task.workerId} lapsed`);
+  }
+
+  /**
+   * The lease of a holder: `leaseMs`, but never less than 3 of the intervals the holder announced
+   * (a slower peer renews more slowly, and stops itself only after 2 of its own intervals).
+   */
+  #leaseOf(holder: string): number {
+    const announced = this.#deps.workers.live().find((w) => w.agentId === holder)
+      ?.heartbeatIntervalMs;
+    return Math.max(this.#leaseMs, 3 * (announced ?? 0));
   }
 
   #finish(live: Live, answer: Omit<FinalAnswer, "taskId">): void {

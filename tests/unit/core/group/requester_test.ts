@@ -391,3 +391,18 @@ Deno.test("a task another process finished in the store keeps that answer", asyn
   const kept = (await r.requester.answer("t1"))!;
   assert.deepEqual([kept.status, kept.content, kept.reason], ["failed", "", "given up elsewhere"]);
 });
+
+Deno.test("a holder that announced a slow heartbeat keeps its lease for 3 of its own intervals", async () => {
+  using r = rig({ statusCaughtUp: () => true });
+  r.workers.put({ agentId: "a", skills: ["sql"], load, heartbeatIntervalMs: 4000 });
+  await send(r);
+  await r.requester.handleStatus(status("a", "claimed"));
+  const grant = r.sent.find((s) => s.topic === STATUS)!.envelope;
+  await r.requester.handleStatus(record(STATUS, grant));
+  r.clock.t += 6000;
+  await r.requester.tick();
+  assert.equal(r.audits.length, 0, "past leaseMs (5 s) but within 3 x 4 s");
+  r.clock.t += 6001;
+  await r.requester.tick();
+  assert.deepEqual(r.audits.map((a) => a.detail), ["a sent nothing for attempt 1 in 12001 ms"]);
+});
