@@ -181,6 +181,7 @@ export class Gateway {
           windowMs: config.group.memoryQuotaWindowMs,
         },
         sweepMs: options.memorySweepMs,
+        audit,
       });
       steps.push(["memory", () => memory.stop()]);
       const scheduling = startScheduler(config, runtime, options);

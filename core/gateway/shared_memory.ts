@@ -11,7 +11,7 @@
  * @module
  */
 import type { AgentRuntime } from "../agent/mod.ts";
-import { type Membership, type MemoryQuota, SharedMemory } from "../group/mod.ts";
+import { type GroupAudit, type Membership, type MemoryQuota, SharedMemory } from "../group/mod.ts";
 import { agentConsumerGroup, topicsFor } from "../protocol/mod.ts";
 import { shareMemoryTool } from "../tools/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
@@ -30,6 +30,8 @@ export interface SharedMemorySideOptions {
   readonly quota: MemoryQuota;
   /** Default {@link MEMORY_SWEEP_MS}. */
   readonly sweepMs?: number | undefined;
+  /** Where refusals are told to the group (its audit topic), beside this agent's timeline. */
+  readonly audit?: Pick<GroupAudit, "publish"> | undefined;
 }
 
 /** The running shared memory of one agent. */
@@ -56,17 +58,27 @@ export class SharedMemorySide {
       memory: runtime.memory,
       quota: options.quota,
       parts: timeline.memoryParts,
-      audit: (refusal) =>
+      audit: (refusal) => {
+        const detail = `refused memory item ${refusal.itemId ?? "(unreadable)"}: ${refusal.detail}`;
         timeline.events.record({
           kind: "GROUP",
           sender: refusal.authorId,
-          contentText: `refused memory item ${refusal.itemId ?? "(unreadable)"}: ${refusal.detail}`,
+          contentText: detail,
           metadata: {
             event_type: refusal.eventType,
             topic: refusal.topic,
             ...(refusal.itemId === undefined ? {} : { item_id: refusal.itemId }),
           },
-        }),
+        });
+        options.audit?.publish({
+          // PROTOCOL.md's audit types have none for a valid item not taken: a policy decision.
+          eventType: refusal.eventType === "poison_record" ? "poison_record" : "policy_decision",
+          ...(refusal.eventType === "poison_record" ? {} : { decision: refusal.eventType }),
+          agentId: refusal.authorId,
+          detail,
+          topic: refusal.topic,
+        });
+      },
     });
     await shared.restore();
     const topics = topicsFor(group);

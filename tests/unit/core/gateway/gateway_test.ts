@@ -5,6 +5,7 @@
  * as processes, is in tests/integration/core/gateway.
  */
 import assert from "node:assert/strict";
+import { parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { gatewayOf, submit, threeGateways } from "../../../_support/gateway_memory.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
@@ -118,7 +119,7 @@ Deno.test("an item one gateway shares is indexed by the others, with its author;
 Deno.test("a gateway refuses a member's items past the quota its config sets, and records why", async () => {
   const group = "gwquota";
   const one = { env: { KAFCLAW_GROUP_MEMORY_QUOTA_ITEMS: "1" } };
-  const { a, b, c } = await threeGateways(group, { ben: one, cy: one });
+  const { a, b, c, broker } = await threeGateways(group, { ben: one, cy: one });
   await using _a = a;
   await using _b = b;
   await using _c = c;
@@ -134,6 +135,16 @@ Deno.test("a gateway refuses a member's items past the quota its config sets, an
       .filter((e) => e.metadata.event_type === "memory_refused");
   await waitFor(() => refusals().length === 1, "ben to refuse ann's second item");
   assert.match(refusals()[0]!.contentText, /over quota: ann already shared 1 items/);
+  // And the group is told, on its audit topic, who refused whose item and why.
+  const told = () =>
+    (broker.topics.get(topicsFor(group).audit)?.log.flat() ?? []).flatMap((record) => {
+      const parsed = parseRecord(record);
+      return parsed.ok && parsed.envelope.type === "audit" ? [parsed.envelope] : [];
+    }).filter((e) => e.payload.decision === "memory_refused");
+  await waitFor(() => told().length >= 1, "the refusal on the audit topic");
+  assert.equal(told()[0]!.sender_id, "ben");
+  assert.equal(told()[0]!.payload.agent_id, "ann");
+  assert.match(told()[0]!.payload.detail, /over quota/);
   assert.equal(b.gateway.memory.shared.indexed, 1);
   // The two items have different keys, so partitions, and may come in either order: one of them
   // is recalled, the one refused is not.
