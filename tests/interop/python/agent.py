@@ -15,7 +15,7 @@ SIGTERM or SIGINT.
 import argparse, base64, datetime, itertools, json, signal, time
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
 ap = argparse.ArgumentParser()
@@ -182,8 +182,13 @@ def ask(text):
     send(topic("requests"), task_id, "request", task_id,
          {"task_id": task_id, "attempt": 1, "description": "asked from Python", "content": text,
           "requester_id": ME, "delegation": {"depth": 0, "chain": []}, "arbiter": "none"})
-    responses = KafkaConsumer(topic("responses"), bootstrap_servers=args.brokers.split(","),
-                              group_id=f"kafclaw.{G}.{ME}", auto_offset_reset="earliest")
+    # A one-shot asker reads every partition itself from the start: no group join to wait for
+    # (a join that stalled left the answer unread in some runs).
+    responses = KafkaConsumer(bootstrap_servers=args.brokers.split(","), group_id=None,
+                              auto_offset_reset="earliest")
+    parts = responses.partitions_for_topic(topic("responses")) or set()
+    responses.assign([TopicPartition(topic("responses"), p) for p in sorted(parts)])
+    responses.seek_to_beginning()
     deadline, held = time.monotonic() + 60, []  # held: the answer, until it verifies
     while time.monotonic() < deadline:
         if roster is not None: read_roster(roster)
