@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { agentKey, writeCertificate } from "../../../../core/group/mod.ts";
+import { agentKey } from "../../../../core/group/mod.ts";
 import {
   agentKey as agentKeyOf,
   parseRecord,
@@ -19,23 +19,11 @@ import {
 import { KafkaTransport } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw, tempHome } from "../../../_support/cli.ts";
-import { envOf, gateway, rosterOf } from "../../../_support/gateway_group.ts";
+import { envOf, gateway, rosterOf, vouch } from "../../../_support/gateway_group.ts";
 import { heartbeatValue } from "../../../_support/group_member.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** Gives the agent of `home` a key and a vouched certificate, issued in the owner's home. */
-async function vouch(ownerEnv: Record<string, string>, home: string, agentId: string) {
-  const identity = join(home, "identity");
-  const key = await agentKey(identity);
-  const admitted = await kafclaw(
-    ["group", "admit", agentId, "--public-key", key.publicKeyText, "--vouched", "--json"],
-    ownerEnv,
-  );
-  assert.equal(admitted.code, 0, admitted.stderr);
-  await writeCertificate(identity, JSON.parse(admitted.stdout).certificate);
-}
 
 interface TraceNode {
   agent_id: string;
