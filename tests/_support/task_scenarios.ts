@@ -32,6 +32,13 @@ function answerOf(agent: TaskAgent, id: string) {
   return settles(agent.requester.answer(id)!, `the answer of task ${id}`);
 }
 
+/**
+ * Options of an agent whose turns hold a grant: renewals every second, so a 6 s lease. With the
+ * default 100 ms interval the lease is 600 ms, and a loaded machine stalls longer than that: the
+ * lease lapsed and attempt 2 went to the other worker while the first was still answering.
+ */
+const steady = { worker: false, heartbeatIntervalMs: 1000 };
+
 /** Starts agents (each with its own fake LLM) in `group`; `spec` gives each one's options. */
 async function startGroup(
   transport: Transport,
@@ -127,16 +134,20 @@ export async function eachTaskAnsweredOnce(
 
 /** Two workers claim one attempt (a redelivery): one holds the grant, the other stops. */
 export async function twoClaimantsOneGrant(transport: Transport, group: string): Promise<void> {
-  const slow = (id: string): FakeTurnSource => async () => {
-    await new Promise((r) => setTimeout(r, 300));
+  // A turn answers once the requester has seen both claims: a claim that comes after the answer
+  // finds no open task, so it is neither granted nor revoked (its worker stops unanswered).
+  let requester: TaskAgent | undefined;
+  const claimed = () => statusesOf(requester!, "t-twice").filter((s) => s.endsWith(":claimed@1"));
+  const afterBothClaims = (id: string): FakeTurnSource => async () => {
+    await waitFor(() => new Set(claimed()).size === 2, "both claims", { state: claimed });
     return { text: `answered by ${id}` };
   };
   await using g = await startGroup(transport, group, {
-    r: { worker: false },
-    a: { worker: false, chat: [slow("a")] },
-    b: { worker: false, chat: [slow("b")] },
+    r: steady,
+    a: { ...steady, chat: [afterBothClaims("a")] },
+    b: { ...steady, chat: [afterBothClaims("b")] },
   });
-  const r = g.agents.r!;
+  const r = requester = g.agents.r!;
   const request = {
     type: "request" as const,
     payload: taskPayload("r", { task_id: "t-twice", content: "once please" }),
@@ -219,9 +230,9 @@ export async function lapsedLeaseMovesOn(transport: Transport, group: string): P
 /** A worker without the task's skill declines it; the requester sends it to one that has it. */
 export async function declinedMovesOn(transport: Transport, group: string): Promise<void> {
   await using g = await startGroup(transport, group, {
-    r: { worker: false },
-    a: { worker: false },
-    b: { worker: false, skills: ["sql"] },
+    r: steady,
+    a: steady,
+    b: { ...steady, skills: ["sql"] },
   });
   const r = g.agents.r!;
   await r.requester.send({
@@ -344,12 +355,11 @@ export async function subTaskInheritsLimits(transport: Transport, group: string)
       arguments: { task: "What is 6 x 7?", agent: "b", wait_seconds: 30 },
     }],
   };
-  // Renewals at a pace a loaded machine keeps: a lapsed lease would send t-parent to b.
-  const slow = { worker: false, heartbeatIntervalMs: 1000 };
+  // A lapsed lease would send t-parent to b.
   await using g = await startGroup(transport, group, {
-    r: slow,
-    a: { ...slow, trust: vouched, chat: [delegate, { text: "b says 42" }] },
-    b: { ...slow, trust: vouched, answer: "42" },
+    r: steady,
+    a: { ...steady, trust: vouched, chat: [delegate, { text: "b says 42" }] },
+    b: { ...steady, trust: vouched, answer: "42" },
   });
   const r = g.agents.r!;
   const deadline = new Date(Date.now() + 60_000).toISOString();
