@@ -32,13 +32,6 @@ function answerOf(agent: TaskAgent, id: string) {
   return settles(agent.requester.answer(id)!, `the answer of task ${id}`);
 }
 
-/**
- * Options of an agent whose turns hold a grant: renewals every second, so a 6 s lease. With the
- * default 100 ms interval the lease is 600 ms, and a loaded machine stalls longer than that: the
- * lease lapsed and attempt 2 went to the other worker while the first was still answering.
- */
-const steady = { worker: false, heartbeatIntervalMs: 1000 };
-
 /** Starts agents (each with its own fake LLM) in `group`; `spec` gives each one's options. */
 async function startGroup(
   transport: Transport,
@@ -94,12 +87,7 @@ export async function eachTaskAnsweredOnce(
   options: { concurrency?: number } = {},
 ): Promise<void> {
   // One requester sends them all: the workers' per-sender rate limit is off for this.
-  // Renewals at a pace the machine keeps under the load of 100 turns at once.
-  const o = {
-    env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
-    heartbeatIntervalMs: 1000,
-    ...options,
-  };
+  const o = { env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" }, ...options };
   await using g = await startGroup(transport, group, { r: o, w1: o, w2: o, w3: o });
   const r = g.agents.r!;
   const ids = await Promise.all(
@@ -143,9 +131,9 @@ export async function twoClaimantsOneGrant(transport: Transport, group: string):
     return { text: `answered by ${id}` };
   };
   await using g = await startGroup(transport, group, {
-    r: steady,
-    a: { ...steady, chat: [afterBothClaims("a")] },
-    b: { ...steady, chat: [afterBothClaims("b")] },
+    r: { worker: false },
+    a: { worker: false, chat: [afterBothClaims("a")] },
+    b: { worker: false, chat: [afterBothClaims("b")] },
   });
   const r = requester = g.agents.r!;
   const request = {
@@ -230,9 +218,9 @@ export async function lapsedLeaseMovesOn(transport: Transport, group: string): P
 /** A worker without the task's skill declines it; the requester sends it to one that has it. */
 export async function declinedMovesOn(transport: Transport, group: string): Promise<void> {
   await using g = await startGroup(transport, group, {
-    r: steady,
-    a: steady,
-    b: { ...steady, skills: ["sql"] },
+    r: { worker: false },
+    a: { worker: false },
+    b: { worker: false, skills: ["sql"] },
   });
   const r = g.agents.r!;
   await r.requester.send({
@@ -355,11 +343,11 @@ export async function subTaskInheritsLimits(transport: Transport, group: string)
       arguments: { task: "What is 6 x 7?", agent: "b", wait_seconds: 30 },
     }],
   };
-  // A lapsed lease would send t-parent to b.
+  // A lapsed lease would send t-parent to b (the default pace is one a loaded machine keeps).
   await using g = await startGroup(transport, group, {
-    r: steady,
-    a: { ...steady, trust: vouched, chat: [delegate, { text: "b says 42" }] },
-    b: { ...steady, trust: vouched, answer: "42" },
+    r: { worker: false },
+    a: { worker: false, trust: vouched, chat: [delegate, { text: "b says 42" }] },
+    b: { worker: false, trust: vouched, answer: "42" },
   });
   const r = g.agents.r!;
   const deadline = new Date(Date.now() + 60_000).toISOString();
