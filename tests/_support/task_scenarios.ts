@@ -319,14 +319,16 @@ export async function requesterResumes(transport: Transport, group: string): Pro
   });
   assert.deepEqual(again.requester.following(), ["t-resume"]);
   await createTaskTopics(transport, group, ["w"]);
-  await using _w = await startTaskAgent(transport, { group, agentId: "w", llm, workers });
+  await using w = await startTaskAgent(transport, { group, agentId: "w", llm, workers });
   workers.put({ agentId: "w", skills: [], load: { running: 0, capacity: 4 } });
   const answer = await answerOf(again, "t-resume");
+  const seen = `reason ${answer.reason}; statuses ${statusesOf(again, "t-resume")}; ` +
+    `w saw ${statusesOf(w, "t-resume")}; LLM asked ${llm.chatRequests().length} times`;
   assert.deepEqual([answer.status, answer.responderId, answer.content], [
     "completed",
     "w",
     "answered by w",
-  ]);
+  ], seen);
   assert.equal(again.runtime.timeline.groupTasks.outgoing("t-resume")?.status, "completed");
 }
 
