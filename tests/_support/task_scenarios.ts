@@ -323,7 +323,8 @@ export async function requesterResumes(transport: Transport, group: string): Pro
   workers.put({ agentId: "w", skills: [], load: { running: 0, capacity: 4 } });
   const answer = await answerOf(again, "t-resume");
   const seen = `reason ${answer.reason}; statuses ${statusesOf(again, "t-resume")}; ` +
-    `w saw ${statusesOf(w, "t-resume")}; LLM asked ${llm.chatRequests().length} times`;
+    `w saw ${statusesOf(w, "t-resume")}; LLM asked ${llm.chatRequests().length} times; ` +
+    `audits ${JSON.stringify(again.audits)}`;
   assert.deepEqual([answer.status, answer.responderId, answer.content], [
     "completed",
     "w",
