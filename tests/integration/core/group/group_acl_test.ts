@@ -99,6 +99,14 @@ Deno.test(
     assert.notEqual(bob.code, 0);
     assert.match(bob.stderr, /^kafclaw: .*AUTHORIZATION_FAILED/m);
     assert.doesNotMatch(bob.stderr, /^\s+at /m);
+    // As a gateway too, in one line that names the refusal, with no trace.
+    await using bobGateway = await gateway(group, "bob", {
+      ...envOf(bobHome.path, "bob", { KAFCLAW_GROUP_AGENT_ID: "bob" }),
+    });
+    bobGateway.child = new Child(kafclawCommand(["gateway"], bobGateway.env));
+    assert.equal(await bobGateway.child.exit(), 1);
+    assert.match(bobGateway.child.stderr, /^kafclaw: .*AUTHORIZATION_FAILED.*\n$/);
+    assert.doesNotMatch(bobGateway.child.stderr, /--debug|^\s+at /m);
     // Alice may read her own inbox, not another agent's (kcat, a client of its own).
     const read = async (topic: string) => {
       const out = await new Deno.Command("kcat", {
