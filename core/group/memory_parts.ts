@@ -84,7 +84,10 @@ export type Assembly =
   | { readonly kind: "waiting" }
   | { readonly kind: "refused"; readonly cause: RefusalCause; readonly reason: string };
 
-/** Where waiting parts are kept across restarts (core/timeline `memoryParts`). */
+/**
+ * Where waiting parts are kept across restarts (core/timeline `memoryParts`); `payload` is the
+ * part's payload as JSON, and the journal keeps only valid JSON.
+ */
 export interface PartsJournal {
   put(
     part: { authorId: string; itemId: string; part: number; payload: string },
@@ -117,12 +120,9 @@ export class PartsAssembler {
   /** Takes back the parts the journal kept (at start); returns how many items wait. */
   restore(): Promise<number> {
     for (const { payload, receivedAt } of this.#journal?.list() ?? []) {
-      let parsed;
-      try {
-        parsed = MemoryPayload.safeParse(JSON.parse(payload));
-      } catch {
-        continue;
-      }
+      // The journal holds valid JSON (the timeline checks it); what no longer reads as a
+      // payload (an older version's) is skipped.
+      const parsed = MemoryPayload.safeParse(JSON.parse(payload));
       if (!parsed.success || typeof parsed.data.content !== "string") continue;
       const part = { ...parsed.data, content: parsed.data.content };
       this.#accept(part, receivedAt.getTime(), false);
@@ -201,7 +201,8 @@ export class PartsAssembler {
     this.#drop(key);
     const content = [...entry.slices.entries()].sort(([a], [b]) => a - b).map(([, s]) => s)
       .join("");
-    return this.#checked(entry.head ?? entry.first, content, entry.bytes);
+    // Every part is there, part 0 too (the schema keeps `part` below `parts`).
+    return this.#checked(entry.head!, content, entry.bytes);
   }
 
   /** Drops items whose parts waited longer than allowed; returns their `author\nitem` keys. */
