@@ -43,7 +43,6 @@ const KNOWN_GAPS = new Set([
   "core/group/membership.ts",
   "core/group/requester.ts",
   "core/group/sightings.ts",
-  "core/group/skills.ts",
   "core/group/spans.ts",
   "core/group/task_intake.ts",
   "core/group/task_log.ts",

@@ -50,8 +50,8 @@ export interface SkillsOptions {
   readonly handler: RecordHandler;
   /** Tells the task intake which skills it takes (a skill task for another is declined). */
   readonly offered?: (skills: readonly string[]) => void;
-  /** Tasks run at once from each skill's subscription (default 4). */
-  readonly concurrency?: number;
+  /** Tasks run at once from each skill's subscription. */
+  readonly concurrency: number;
   /** The zones the agent offers its skills in (default public). */
   readonly zones?: readonly string[];
   /** How new skill topics are made (partitions, replication). */
@@ -131,7 +131,7 @@ export class Skills {
       groupId: skillConsumerGroup(membership.group, skill),
       deadLetterTopic: deadLetterTopicFor(topic),
       handler: this.#options.handler,
-      concurrency: this.#options.concurrency ?? 4,
+      concurrency: this.#options.concurrency,
     });
     this.#consumers.set(skill, consumer);
     this.#since.set(skill, (this.#options.now?.() ?? new Date()).toISOString());
