@@ -39,7 +39,6 @@ const KNOWN_GAPS = new Set([
   "core/group/delegation.ts",
   "core/group/gc.ts",
   "core/group/grant.ts",
-  "core/group/member_config.ts",
   "core/group/membership.ts",
   "core/group/requester.ts",
   "core/group/sightings.ts",
