@@ -232,3 +232,34 @@ Deno.test("paused, the skills' consumers hand over no task until they resume", a
   ann.skills.consumer("sql")!.resume();
   await waitFor(() => ann.tasks.length === 1, "ann's sql task after resume");
 });
+
+Deno.test("a member found gone is taken off every record that lists it, and writes itself back if it was not gone", async () => {
+  await using g = await skillsGroup();
+  const ann = await g.agent("ann");
+  const cy = await g.agent("cy");
+  await ann.skills.offer(["sql"]);
+  await cy.skills.offer(["sql", "etl"]);
+  await waitFor(
+    () =>
+      g.listed(ann.membership, "sql").join() === "ann,cy" &&
+      g.listed(ann.membership, "etl").length === 1,
+    "both on the sql record, cy on etl",
+  );
+  await ann.skills.drop("ann");
+  assert.deepEqual(g.listed(ann.membership, "sql"), ["ann", "cy"], "an agent never drops itself");
+  await ann.skills.drop("cy");
+  await waitFor(
+    () => g.listed(ann.membership, "sql").join() === "ann,cy",
+    "cy, alive, back on the sql record after ann took it off",
+  );
+  // dan offered etl and died: nothing of it runs any more but its record entry.
+  const reader = await g.member("reader");
+  await g.write("dan", "etl", [
+    { agent_id: "dan", zones: ["public"], since: SINCE.toISOString() },
+    { agent_id: "cy", zones: ["public"], since: SINCE.toISOString() },
+  ]);
+  await waitFor(() => g.listed(ann.membership, "etl").join() === "cy,dan", "dan on etl");
+  await ann.skills.drop("dan");
+  await waitFor(() => g.listed(reader, "etl").join() === "cy", "dan, gone, off the etl record");
+  assert.deepEqual(g.listed(reader, "sql"), ["ann", "cy"], "sql did not list dan");
+});
