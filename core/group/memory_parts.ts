@@ -28,16 +28,36 @@ export interface SharedMemoryLimits {
   readonly partsWaitMs: number;
 }
 
+/** The smallest part size a sender may choose (config `group.memoryPartBytes` starts there). */
+export const MIN_PART_BYTES = 1024;
+
 /**
- * The defaults: parts of 64 KiB, items of 1 MiB (16 parts), 100 items pending for 10 minutes. A
- * part with its envelope stays far below the 1 MiB record limit of PROTOCOL.md.
+ * The limits of parts of `partBytes` and items of `itemBytes` (config `group.memoryPartBytes`,
+ * `group.memoryItemBytes`), and 100 items pending for 10 minutes. The part size is the sender's
+ * choice, so a receiver takes as many parts as an item of `itemBytes` may take in parts of the
+ * smallest size, cut on character boundaries (a cut moves back up to 3 bytes: 1 MiB of 3-byte
+ * characters takes 17 parts of 64 KiB, not 16); the bytes of an item are bounded all the same.
  */
-export const DEFAULT_SHARED_MEMORY_LIMITS: SharedMemoryLimits = Object.freeze({
+export function sharedMemoryLimits(
+  sizes: { readonly partBytes: number; readonly itemBytes: number },
+): SharedMemoryLimits {
+  const { partBytes, itemBytes } = sizes;
+  return Object.freeze({
+    partBytes,
+    itemBytes,
+    maxParts: Math.ceil(itemBytes / (MIN_PART_BYTES - 3)),
+    pendingItems: 100,
+    partsWaitMs: 10 * 60_000,
+  });
+}
+
+/**
+ * The defaults: parts of 64 KiB, items of 1 MiB. A part with its envelope stays far below the
+ * 1 MiB record limit of PROTOCOL.md.
+ */
+export const DEFAULT_SHARED_MEMORY_LIMITS: SharedMemoryLimits = sharedMemoryLimits({
   partBytes: 64 * 1024,
   itemBytes: 1024 * 1024,
-  maxParts: 16,
-  pendingItems: 100,
-  partsWaitMs: 10 * 60_000,
 });
 
 const encoder = new TextEncoder();

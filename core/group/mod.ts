@@ -220,10 +220,12 @@ export {
   type Assembly,
   byteLength,
   DEFAULT_SHARED_MEMORY_LIMITS,
+  MIN_PART_BYTES,
   PartsAssembler,
   type PartsJournal,
   type RefusalCause,
   type SharedMemoryLimits,
+  sharedMemoryLimits,
   splitContent,
 } from "./memory_parts.ts";
 export { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_quota.ts";

@@ -8,8 +8,10 @@ import {
   byteLength,
   contentHash,
   DEFAULT_SHARED_MEMORY_LIMITS,
+  MIN_PART_BYTES,
   PartsAssembler,
   type SharedMemoryLimits,
+  sharedMemoryLimits,
   splitContent,
 } from "../../../../core/group/mod.ts";
 import type { MemoryPayload } from "../../../../core/protocol/mod.ts";
@@ -195,4 +197,20 @@ Deno.test("a kept part that no longer reads as a memory payload is skipped at re
   const whole = await assembler.accept(parts[1]!, 200);
   assert.equal(whole.kind === "whole" && whole.item.payload.content, "abcdefghijklmnop");
   assert.equal(await new PartsAssembler(LIMITS).restore(), 0, "without a journal: nothing kept");
+});
+
+Deno.test("limits from config take any sender's parts down to the smallest part size", () => {
+  const limits = sharedMemoryLimits({ partBytes: 4096, itemBytes: 1024 * 1024 });
+  assert.equal(limits.partBytes, 4096);
+  assert.equal(limits.itemBytes, 1024 * 1024);
+  // A sender with parts of 1 KiB, cut on characters (1021 bytes at the least), stays within.
+  assert.equal(limits.maxParts, Math.ceil((1024 * 1024) / (MIN_PART_BYTES - 3)));
+  assert.ok(splitContent("€".repeat(349_525), MIN_PART_BYTES).length <= limits.maxParts);
+  assert.deepEqual(
+    DEFAULT_SHARED_MEMORY_LIMITS,
+    sharedMemoryLimits({
+      partBytes: 65_536,
+      itemBytes: 1_048_576,
+    }),
+  );
 });

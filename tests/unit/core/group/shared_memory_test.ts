@@ -442,3 +442,15 @@ Deno.test("an agent restarted between two parts of an item puts it together from
   assert.equal((await bob.memory.search(content)).hits[0]?.content, `note\n\n${content}`);
   assert.deepEqual(bob.refused, []);
 });
+
+Deno.test("an item of 1 MiB of 3-byte characters, in 17 parts of 64 KiB, comes back whole with the default limits", async () => {
+  using ann = agent("ann");
+  using bob = agent("bob");
+  // 349,525 × 3 bytes: just under 1 MiB; a cut moves back to a character, so parts hold 65,535.
+  const content = "€".repeat(349_525);
+  await ann.shared.share({ title: "euros", content, tags: [] }, CTX);
+  assert.equal(ann.sent.length, 17);
+  await deliver(bob, ann.sent);
+  assert.deepEqual(bob.refused, []);
+  assert.equal(bob.shared.indexed, 1);
+});
