@@ -10,7 +10,7 @@ import type { Transport } from "../../core/transport/mod.ts";
 export class Steps {
   readonly #offsets = new Map<string, number[]>();
   #start = 0;
-  #seen = new Set<string>();
+  readonly #seen = new Map<string, number>();
   #on = false;
 
   /** A new round trip starts now; `record` says whether its steps are kept (not in warm-up). */
@@ -20,11 +20,12 @@ export class Steps {
     this.#on = record;
   }
 
-  /** A step happened now; a step seen again in the same round trip counts as `<step> #2`. */
+  /** A step happened now; the n-th time in the same round trip it counts as `<step> #n`. */
   mark(step: string): void {
     if (!this.#on) return;
-    const name = this.#seen.has(step) ? `${step} #2` : step;
-    this.#seen.add(step);
+    const n = (this.#seen.get(step) ?? 0) + 1;
+    this.#seen.set(step, n);
+    const name = n === 1 ? step : `${step} #${n}`;
     const list = this.#offsets.get(name) ?? [];
     list.push(performance.now() - this.#start);
     this.#offsets.set(name, list);

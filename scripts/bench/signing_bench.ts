@@ -1,7 +1,8 @@
 /**
- * What a signed record costs each side, stage by stage, without Kafka (`deno task bench --filter
- * signed`): 100 request envelopes of the size the Kafka benches send, each figure against
- * `JSON.parse` of the same values, which any reader of them pays anyway.
+ * What a signed record costs each side, stage by stage, without Kafka
+ * (`deno bench -P=test scripts/bench/signing_bench.ts`): 100 request envelopes of the size the
+ * Kafka benches send, each figure against `JSON.parse` of the same values, which any reader of
+ * them pays anyway.
  *
  * - the receiver: `parseRecord` (the JSON guard and the envelope's schema), `verifyRecord` with
  *   the sender's certificate known (the certificate's checks remembered, expiry and revocation
