@@ -22,6 +22,7 @@ import {
   type Membership,
   memberTopicOptions,
   memberTopicSpecs,
+  sharedMemoryLimits,
   type SkillChange,
 } from "../group/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
@@ -180,6 +181,10 @@ export class Gateway {
           bytes: config.group.memoryQuotaBytes,
           windowMs: config.group.memoryQuotaWindowMs,
         },
+        limits: sharedMemoryLimits({
+          partBytes: config.group.memoryPartBytes,
+          itemBytes: config.group.memoryItemBytes,
+        }),
         sweepMs: options.memorySweepMs,
         audit,
       });
