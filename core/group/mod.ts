@@ -111,7 +111,7 @@ export {
   uniqueSpans,
 } from "./span_tree.ts";
 export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from "./turn_spans.ts";
-export { readTaskLog, type TaskLog } from "./task_log.ts";
+export { type DroppedRecord, readTaskLog, type TaskLog, type TaskLogQuery } from "./task_log.ts";
 export { type NewTask, rootLimits, taskRequest, type TaskRequestOut } from "./task_request.ts";
 
 // Membership and trust.
