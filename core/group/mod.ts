@@ -90,7 +90,7 @@ export {
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
 
 // Traces and audit.
-export { type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
+export { type AuditEvent, GroupAudit, type GroupAuditOptions, watchPoison } from "./audit.ts";
 export {
   contentHash,
   GroupSpans,

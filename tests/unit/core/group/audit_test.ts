@@ -4,7 +4,7 @@
  * `observe.audit`, naming the agent it claimed to be and why it was dropped.
  */
 import assert from "node:assert/strict";
-import { GroupAudit } from "../../../../core/group/mod.ts";
+import { GroupAudit, watchPoison } from "../../../../core/group/mod.ts";
 import {
   agentKey as agentKeyOf,
   parseRecord,
@@ -215,4 +215,79 @@ Deno.test("an audit record the broker refuses is told to warn and never fails th
   await waitFor(() => warned.length === 1, "the warning");
   assert.deepEqual(warned, ["Cannot send an audit record: broker down"]);
   assert.equal(a.timeline.events.list({ kind: "GROUP" }).items.length, 1, "kept all the same");
+});
+
+Deno.test("a watched transport tells each poison record but shared memory's, and is the same transport otherwise", async () => {
+  const inner = new MemoryTransport();
+  const told: string[] = [];
+  const watched = watchPoison(inner, (record, reason) => {
+    told.push(`${record.topic}@${record.partition}:${record.offset} ${reason}`);
+  });
+  const topics = topicsFor("au4");
+  const specs = [topics.requests, topics.memoryShared, topics.traces].map((name) => ({
+    name,
+    partitions: 1,
+    config: {},
+  }));
+  assert.deepEqual(await watched.createTopics(specs), specs.map((s) => s.name));
+  assert.deepEqual(await watched.verifyTopics(specs), []);
+  const handled: string[] = [];
+  const subscription = await watched.subscribe({
+    kind: "state",
+    topics: specs.map((s) => s.name),
+    groupId: "kafclaw.au4.watch",
+    handler: (record) => {
+      const text = new TextDecoder().decode(record.value as Uint8Array);
+      handled.push(text);
+      return text === "bad" ? { poison: "not an envelope" } : undefined;
+    },
+  });
+  await watched.produce(specs.map((s) => ({ topic: s.name, key: "k", value: "bad" })));
+  await watched.produce([{ topic: topics.traces, key: "k", value: "fine" }]);
+  await waitFor(() => handled.length === 4, "every record handled");
+  assert.deepEqual(told.toSorted(), [
+    `${topics.requests}@0:0 not an envelope`,
+    `${topics.traces}@0:0 not an envelope`,
+  ]);
+  const groups = await watched.listGroups("kafclaw.au4.");
+  assert.equal(groups.length, 1);
+  assert.equal(await watched.groupMembers(groups[0]!), 1);
+  await subscription.close();
+  await watched.deleteGroups(groups);
+  assert.deepEqual(await watched.listGroups("kafclaw.au4."), []);
+  await watched.close();
+});
+
+Deno.test("a poison record is audited with its topic, partition, offset and reason, and nothing of its value", () => {
+  using a = auditor();
+  a.audit.poison({
+    topic: "group.au3.requests",
+    key: "t-7",
+    value: new TextEncoder().encode('{"content":"sk-live-secret"'),
+    headers: {},
+    partition: 2,
+    offset: "41",
+    timestamp: Date.now(),
+  }, "the value is not valid JSON");
+  const [told] = a.sent;
+  assert.deepEqual({ ...told, correlation_id: undefined }, {
+    correlation_id: undefined,
+    timestamp: "2026-12-04T10:00:00.000Z",
+    event_type: "poison_record",
+    detail: "poison record at group.au3.requests@2:41: the value is not valid JSON",
+    agent_id: "ann",
+    code: "poison",
+    topic: "group.au3.requests",
+    partition: 2,
+    offset: "41",
+  });
+  const [kept] = a.timeline.events.list({ kind: "GROUP" }).items;
+  assert.deepEqual(kept?.metadata, {
+    event_type: "poison_record",
+    code: "poison",
+    topic: "group.au3.requests",
+    partition: 2,
+    offset: "41",
+  });
+  assert.ok(!JSON.stringify([a.sent, kept]).includes("sk-live-secret"));
 });
