@@ -153,6 +153,7 @@ export class Gateway {
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
         onDropped: (dropped) => started.audit?.dropped(dropped),
+        onRejected: (newcomer, reason) => started.audit?.rejected(newcomer, reason),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);

@@ -114,6 +114,16 @@ export class GroupAudit {
     });
   };
 
+  /** A newcomer this agent's sponsor refused (its timeline keeps its own record of it). */
+  readonly rejected = (newcomer: string, reason: string): void => {
+    this.publish({
+      eventType: "onboard_rejected",
+      agentId: newcomer,
+      detail: `refused to onboard ${newcomer}: ${reason}`,
+      code: "onboard_rejected",
+    });
+  };
+
   /** A record a handler called poison: where it was and why, never its value. */
   readonly poison = (record: InboundRecord, reason: string): void => {
     const { topic, partition, offset } = record;

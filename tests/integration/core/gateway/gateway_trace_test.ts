@@ -11,13 +11,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { agentKey } from "../../../../core/group/mod.ts";
-import {
-  agentKey as agentKeyOf,
-  parseRecord,
-  signRecord,
-  topicsFor,
-} from "../../../../core/protocol/mod.ts";
+import { agentKey as agentKeyOf, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw, tempHome } from "../../../_support/cli.ts";
 import { envOf, gateway, rosterOf, vouch } from "../../../_support/gateway_group.ts";
@@ -183,20 +179,7 @@ Deno.test(
     );
 
     // A heartbeat in cy's name, signed with a key that is not cy's.
-    const seen: Record<string, unknown>[] = [];
-    const reader = await transport.subscribe({
-      kind: "stream",
-      topics: [topicsFor(group).audit],
-      groupId: uniqueName("audit-reader"),
-      fromBeginning: true,
-      handler: (record) => {
-        const parsed = parseRecord(record);
-        if (parsed.ok && parsed.envelope.type === "audit") {
-          const payload: Record<string, unknown> = parsed.envelope.payload;
-          seen.push({ sender: parsed.envelope.sender_id, ...payload });
-        }
-      },
-    });
+    const audit = await followAudit(transport, group);
     try {
       const forged = {
         topic: topicsFor(group).heartbeats,
@@ -206,16 +189,16 @@ Deno.test(
       const headers = await signRecord(forged, { keyId: "cy", privateKey: forger.privateKey });
       await transport.produce([{ ...forged, headers }]);
       const forgedSeen = () =>
-        seen.filter((a) =>
+        audit.seen.filter((a) =>
           a.event_type === "signature_invalid" && a.agent_id === "cy" && a.code === "bad_signature"
         );
       await waitFor(() => forgedSeen().length >= 2, "ann and ben to audit the forged record", {
         timeoutMs: 30_000,
-        state: () => seen,
+        state: () => audit.seen,
       });
       assert.ok(forgedSeen().every((a) => a.topic === topicsFor(group).heartbeats));
     } finally {
-      await reader.close();
+      await audit.close();
       await transport.close();
     }
     for (const agent of [ann, ben, cy]) {
