@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { type Envelope, type EnvelopeOf, parseRecord, topicsFor } from "../protocol/mod.ts";
+import {
+  decodeCertificate,
+  type Envelope,
+  type EnvelopeOf,
+  parseRecord,
+  topicsFor,
+} from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
 import { readWhole } from "./_read_whole.ts";
 import { rosterCheck } from "./topic_reader.ts";
@@ -25,6 +31,8 @@ export interface Sighting {
   lastHeartbeat?: number;
   /** The interval it announced (default 10 s). */
   heartbeatIntervalMs: number;
+  /** The zones its certificate names (none while it holds no certificate). */
+  zones?: readonly string[];
 }
 
 /** Every agent the topics name, and how far back the heartbeats stream reaches. */
@@ -66,6 +74,9 @@ export async function readSightings(
         const seen = of(entry.agentId);
         seen.revoked = entry.revoked;
         seen.certified = !entry.revoked;
+        if (entry.revoked) return;
+        const decoded = decodeCertificate({ cert: entry.cert, cert_sig: entry.certSig });
+        if (decoded.ok) seen.zones = decoded.certificate.zones;
       },
     },
     now,
