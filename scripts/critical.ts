@@ -37,13 +37,8 @@ const CRITICAL: RegExp[] = [
 const KNOWN_GAPS = new Set([
   "core/group/delegation.ts",
   "core/group/grant.ts",
-  "core/group/member_config.ts",
   "core/group/membership.ts",
-  "core/group/memory_parts.ts",
-  "core/group/memory_quota.ts",
   "core/group/requester.ts",
-  "core/group/shared_memory.ts",
-  "core/group/skills.ts",
   "core/group/task_intake.ts",
 ]);
 const TESTS = [

@@ -22,6 +22,7 @@ import {
   type Membership,
   memberTopicOptions,
   memberTopicSpecs,
+  sharedMemoryLimits,
   type SkillChange,
   watchPoison,
 } from "../group/mod.ts";
@@ -191,6 +192,10 @@ export class Gateway {
           bytes: config.group.memoryQuotaBytes,
           windowMs: config.group.memoryQuotaWindowMs,
         },
+        limits: sharedMemoryLimits({
+          partBytes: config.group.memoryPartBytes,
+          itemBytes: config.group.memoryItemBytes,
+        }),
         sweepMs: options.memorySweepMs,
         audit,
       });

@@ -169,7 +169,7 @@ export interface StartSponsorOptions {
   readonly invites: SponsorOptions["invites"];
   readonly events: Pick<EventLog, "record">;
   /** Told of each refusal too, after the timeline (the group's audit). */
-  readonly onRejected?: (agentId: string, reason: string) => void;
+  readonly onRejected?: ((agentId: string, reason: string) => void) | undefined;
 }
 
 /**
