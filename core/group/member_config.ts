@@ -142,6 +142,8 @@ export interface JoinOptions {
   readonly security?: "signed" | "open";
   /** Told of every record the membership drops (the group's audit). */
   readonly onDropped?: (dropped: Dropped) => void;
+  /** Told of every newcomer this home's sponsor refuses (the group's audit). */
+  readonly onRejected?: (agentId: string, reason: string) => void;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -207,6 +209,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
       onboardMode: membership.manifest?.onboard_mode ?? config.group.onboardMode,
       invites: timeline.invites,
       events: timeline.events,
+      onRejected: options.onRejected,
     });
     return { membership, sponsor };
   } catch (error) {

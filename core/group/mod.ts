@@ -92,7 +92,7 @@ export {
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
 
 // Traces and audit.
-export { type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
+export { type AuditEvent, GroupAudit, type GroupAuditOptions, watchPoison } from "./audit.ts";
 export {
   contentHash,
   GroupSpans,
@@ -113,7 +113,7 @@ export {
   uniqueSpans,
 } from "./span_tree.ts";
 export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from "./turn_spans.ts";
-export { readTaskLog, type TaskLog } from "./task_log.ts";
+export { type DroppedRecord, readTaskLog, type TaskLog, type TaskLogQuery } from "./task_log.ts";
 export { type NewTask, rootLimits, taskRequest, type TaskRequestOut } from "./task_request.ts";
 
 // Membership and trust.
