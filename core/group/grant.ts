@@ -14,7 +14,7 @@
  *   inbox and the status stream both, is told apart by the requester's `seq`), not from when the
  *   acknowledgement was read: a worker that was paused (SIGSTOP, a long GC, a slow disk) and
  *   reads old acknowledgements on waking finds its grant lost, as the requester may have given
- *   the task away meanwhile; a grant itself read more than 2 intervals after the claim (a busy
+ *   the task away meanwhile; a grant itself read more than 1 interval after the claim (a busy
  *   requester, or a worker paused before it read it) is confirmed first: the worker renews at
  *   once and holds the grant only when that renewal is acknowledged (a requester that moved on
  *   answers `revoked`);
@@ -108,7 +108,7 @@ export class Grant implements SideEffectFence {
     const sentAt = this.#unanswered.shift() ?? this.#lastAck;
     if (this.#state !== "waiting") {
       this.#lastAck = Math.max(this.#lastAck, sentAt);
-    } else if (this.#now() - sentAt > 2 * this.#options.heartbeatIntervalMs) {
+    } else if (this.#now() - sentAt > this.#options.heartbeatIntervalMs) {
       this.#renew();
     } else this.#hold(sentAt);
   }

@@ -58,7 +58,12 @@ export interface TaskAgentOptions {
   readonly llm: FakeOpenAI;
   readonly workers: LiveWorkerSet;
   readonly skills?: readonly string[];
+  /**
+   * Renewal and tick interval (default 1 s, so a 6 s lease): a loaded machine stalls a process
+   * longer than the 600 ms lease of a 100 ms interval, and the lease lapses under a busy worker.
+   */
   readonly heartbeatIntervalMs?: number;
+  /** Silence after which a holder's lease lapses (default 6 intervals). */
   readonly leaseMs?: number;
   readonly grantWaitMs?: number;
   readonly trust?: Trust;
@@ -103,7 +108,7 @@ export async function startTaskAgent(
   const send = (records: readonly OutboundRecord[]) =>
     linked ? transport.produce(records) : Promise.reject(new Error(`${agentId} is cut off`));
   const audits: RequesterAudit[] = [];
-  const interval = options.heartbeatIntervalMs ?? 100;
+  const interval = options.heartbeatIntervalMs ?? 1000;
   const requester = new Requester({
     agentId,
     group,

@@ -87,12 +87,7 @@ export async function eachTaskAnsweredOnce(
   options: { concurrency?: number } = {},
 ): Promise<void> {
   // One requester sends them all: the workers' per-sender rate limit is off for this.
-  // Renewals at a pace the machine keeps under the load of 100 turns at once.
-  const o = {
-    env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
-    heartbeatIntervalMs: 1000,
-    ...options,
-  };
+  const o = { env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" }, ...options };
   await using g = await startGroup(transport, group, { r: o, w1: o, w2: o, w3: o });
   const r = g.agents.r!;
   const ids = await Promise.all(
@@ -127,16 +122,20 @@ export async function eachTaskAnsweredOnce(
 
 /** Two workers claim one attempt (a redelivery): one holds the grant, the other stops. */
 export async function twoClaimantsOneGrant(transport: Transport, group: string): Promise<void> {
-  const slow = (id: string): FakeTurnSource => async () => {
-    await new Promise((r) => setTimeout(r, 300));
+  // A turn answers once the requester has seen both claims: a claim that comes after the answer
+  // finds no open task, so it is neither granted nor revoked (its worker stops unanswered).
+  let requester: TaskAgent | undefined;
+  const claimed = () => statusesOf(requester!, "t-twice").filter((s) => s.endsWith(":claimed@1"));
+  const afterBothClaims = (id: string): FakeTurnSource => async () => {
+    await waitFor(() => new Set(claimed()).size === 2, "both claims", { state: claimed });
     return { text: `answered by ${id}` };
   };
   await using g = await startGroup(transport, group, {
     r: { worker: false },
-    a: { worker: false, chat: [slow("a")] },
-    b: { worker: false, chat: [slow("b")] },
+    a: { worker: false, chat: [afterBothClaims("a")] },
+    b: { worker: false, chat: [afterBothClaims("b")] },
   });
-  const r = g.agents.r!;
+  const r = requester = g.agents.r!;
   const request = {
     type: "request" as const,
     payload: taskPayload("r", { task_id: "t-twice", content: "once please" }),
@@ -320,14 +319,17 @@ export async function requesterResumes(transport: Transport, group: string): Pro
   });
   assert.deepEqual(again.requester.following(), ["t-resume"]);
   await createTaskTopics(transport, group, ["w"]);
-  await using _w = await startTaskAgent(transport, { group, agentId: "w", llm, workers });
+  await using w = await startTaskAgent(transport, { group, agentId: "w", llm, workers });
   workers.put({ agentId: "w", skills: [], load: { running: 0, capacity: 4 } });
   const answer = await answerOf(again, "t-resume");
+  const seen = `reason ${answer.reason}; statuses ${statusesOf(again, "t-resume")}; ` +
+    `w saw ${statusesOf(w, "t-resume")}; LLM asked ${llm.chatRequests().length} times; ` +
+    `audits ${JSON.stringify(again.audits)}`;
   assert.deepEqual([answer.status, answer.responderId, answer.content], [
     "completed",
     "w",
     "answered by w",
-  ]);
+  ], seen);
   assert.equal(again.runtime.timeline.groupTasks.outgoing("t-resume")?.status, "completed");
 }
 
@@ -344,12 +346,11 @@ export async function subTaskInheritsLimits(transport: Transport, group: string)
       arguments: { task: "What is 6 x 7?", agent: "b", wait_seconds: 30 },
     }],
   };
-  // Renewals at a pace a loaded machine keeps: a lapsed lease would send t-parent to b.
-  const slow = { worker: false, heartbeatIntervalMs: 1000 };
+  // A lapsed lease would send t-parent to b (the default pace is one a loaded machine keeps).
   await using g = await startGroup(transport, group, {
-    r: slow,
-    a: { ...slow, trust: vouched, chat: [delegate, { text: "b says 42" }] },
-    b: { ...slow, trust: vouched, answer: "42" },
+    r: { worker: false },
+    a: { worker: false, trust: vouched, chat: [delegate, { text: "b says 42" }] },
+    b: { worker: false, trust: vouched, answer: "42" },
   });
   const r = g.agents.r!;
   const deadline = new Date(Date.now() + 60_000).toISOString();

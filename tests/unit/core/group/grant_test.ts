@@ -125,6 +125,22 @@ Deno.test("a grant read more than two intervals after the claim is held only onc
   g.close();
 });
 
+Deno.test("a grant read between one and two intervals after the claim is confirmed, not lost at its first renewal", async () => {
+  const { g, clock, renewals } = grant();
+  clock.t = 30;
+  g.onStatus("assigned", "r", 1);
+  // Held from the claim's time, its first tick (one interval on) found 50 ms of silence: lost,
+  // without one renewal sent (a resumed requester's grant, seen on the real broker).
+  assert.deepEqual(renewals, [30], "it renews at once to learn whether it still holds it");
+  clock.t = 35;
+  g.onStatus("assigned", "r", 2);
+  assert.equal(g.state, "held");
+  clock.t = 55;
+  await waitFor(() => renewals.length >= 2, "the next renewal");
+  assert.equal(g.state, "held");
+  g.close();
+});
+
 Deno.test("a grant read late whose requester moved on is revoked, never held", async () => {
   const { g, clock, renewals } = grant();
   clock.t = 100;

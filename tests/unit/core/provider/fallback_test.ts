@@ -3,6 +3,7 @@ import {
   type ChatMessage,
   createChatProvider,
   ProviderError,
+  sleep,
 } from "../../../../core/provider/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { fakeConfig, instantRetry, SECRET_KEY } from "./_helpers.ts";
@@ -216,16 +217,27 @@ Deno.test("npm:openai makes no retries of its own", async () => {
 
 Deno.test("aborting during the wait before a retry rejects at once", async () => {
   await using llm = await startFakeOpenAI({ chat: [{ status: 429 }, { text: "late" }] });
-  const provider = createChatProvider(fakeConfig(llm.url), {
-    retry: { baseDelayMs: 5000, maxDelayMs: 5000 },
-  });
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 50);
-  const started = performance.now();
+  let aborted = 0;
+  let wanted = 0;
+  // The real wait (2.5 to 5 s), aborted once it has begun: an abort after a fixed 50 ms came
+  // before the first request reached the server on a loaded machine.
+  const waitThenAbort = (ms: number, signal?: AbortSignal) => {
+    const wait = sleep(ms, signal);
+    wanted = ms;
+    aborted = performance.now();
+    controller.abort();
+    return wait;
+  };
+  const provider = createChatProvider(fakeConfig(llm.url), {
+    retry: { baseDelayMs: 5000, maxDelayMs: 5000, sleep: waitThenAbort },
+  });
   await assert.rejects(provider.chat({ messages: ASK, signal: controller.signal }), {
     name: "AbortError",
   });
-  assert.ok(performance.now() - started < 500);
+  assert.ok(aborted > 0, "the retry's wait began");
+  const took = performance.now() - aborted;
+  assert.ok(took < wanted / 2, `rejected ${took} ms after the abort, in a wait of ${wanted} ms`);
   assert.equal(llm.requests.length, 1);
 });
 
