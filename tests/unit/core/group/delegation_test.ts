@@ -41,6 +41,18 @@ function rig(answer?: FinalAnswer, parent?: { task: RequestPayload; accepted: Ac
   return { delegation, sent };
 }
 
+/** The task `p` of `a`, at `depth`, whose turn delegates. */
+const parentTask = (depth: number): RequestPayload => ({
+  task_id: "p",
+  attempt: 1,
+  description: "",
+  content: "",
+  requester_id: "a",
+  original_requester_id: "a",
+  arbiter: "requester",
+  delegation: { depth, chain: ["a"] },
+});
+
 const ctx = (extra: Partial<ToolContext> = {}): ToolContext => ({ ...testContext(), ...extra });
 
 Deno.test("group_members lists the live members but this agent", () => {
@@ -103,16 +115,7 @@ Deno.test("a skill's task goes to the skill's topic, a zone's work to the zone; 
 });
 
 Deno.test("a task from a task's turn is its sub-task, and none is sent past the parent's budget", async () => {
-  const task: RequestPayload = {
-    task_id: "p",
-    attempt: 1,
-    description: "",
-    content: "",
-    requester_id: "a",
-    original_requester_id: "a",
-    arbiter: "requester",
-    delegation: { depth: 1, chain: ["a"] },
-  };
+  const task = parentTask(1);
   const deadline = new Date("2026-12-04T12:05:00Z");
   const { delegation, sent } = rig(undefined, {
     task,
@@ -144,4 +147,25 @@ Deno.test("a task from a task's turn is its sub-task, and none is sent past the 
     ),
     /^Error: Cannot delegate from task p: the task's budget allows no more sub-tasks$/,
   );
+});
+
+Deno.test("a sub-task gets the tokens its parent's turn left, and a parent that spent them all delegates nothing", async () => {
+  const task = parentTask(0);
+  const accepted: Accepted = {
+    ok: true,
+    budget: { tasks: 3, tokens: 1000 },
+    deadline: new Date("2026-12-04T12:05:00Z"),
+  };
+  const { delegation, sent } = rig(undefined, { task, accepted });
+  const sub = { task: "x", to: { group: true as const }, waitMs: 0 };
+  await delegation.delegate(sub, ctx({ sessionKey: "task:p", tokensSpent: 700 }));
+  const payload = sent[0]!.request.payload as { delegation: { budget: unknown } };
+  assert.deepEqual(payload.delegation.budget, { tasks: 2, tokens: 300 });
+  for (const spent of [1000, 1500]) {
+    await assert.rejects(
+      delegation.delegate(sub, ctx({ sessionKey: "task:p", tokensSpent: spent })),
+      /^Error: Cannot delegate from task p: the task's token budget is exhausted$/,
+    );
+  }
+  assert.equal(sent.length, 1, "nothing sent past the budget");
 });
