@@ -75,7 +75,7 @@ export class FollowedTasks {
         type: "DELEGATION",
         title: `submit to ${sent.topic}`,
         attributes: { task_id: task.taskId, step: "submit", topic: sent.topic },
-        content: String(task.request.content ?? ""),
+        content: String(task.request.content),
         zone: task.zone,
       });
     const followed: FollowedTask = {

@@ -181,11 +181,6 @@ export class Membership {
     return this.#feed.skills;
   }
 
-  /** The skills this agent offers, as it announces them. */
-  get offered(): readonly string[] {
-    return this.#identity.skills;
-  }
-
   /**
    * Changes the skills this agent offers: announces itself again with them (a newcomer reads them
    * from the announce topic) and sends a heartbeat at once (requesters pick from heartbeats).

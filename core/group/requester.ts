@@ -150,7 +150,8 @@ export class Requester {
       for (const queued of this.#deps.store.queued()) {
         const task = this.#deps.store.update(queued.taskId, { status: "sent" });
         if (task !== undefined && this.#tasks.get(task.taskId) === undefined) {
-          await this.#dispatch(task, task.topic ?? "");
+          // A queued task has its topic: the store takes none without one.
+          await this.#dispatch(task, task.topic!);
         }
       }
     } finally {

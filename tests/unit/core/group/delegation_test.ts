@@ -16,7 +16,11 @@ import { testContext } from "../tools/_context.ts";
 const load = { running: 1, capacity: 4 };
 const now = new Date("2026-12-04T12:00:00Z");
 
-function rig(answer?: FinalAnswer, parent?: { task: RequestPayload; accepted: Accepted }) {
+function rig(
+  answer?: FinalAnswer,
+  parent?: { task: RequestPayload; accepted: Accepted },
+  skillTopic?: (skill: string) => Promise<void>,
+) {
   const sent: {
     request: Record<string, unknown>;
     to: { topic: string; zone?: string | undefined };
@@ -37,6 +41,7 @@ function rig(answer?: FinalAnswer, parent?: { task: RequestPayload; accepted: Ac
     },
     taskOf: (session) => session === "task:p" ? parent : undefined,
     now: () => now,
+    ...(skillTopic === undefined ? {} : { skillTopic }),
   });
   return { delegation, sent };
 }
@@ -168,4 +173,20 @@ Deno.test("a sub-task gets the tokens its parent's turn left, and a parent that 
     );
   }
   assert.equal(sent.length, 1, "nothing sent past the budget");
+});
+
+Deno.test("a skill's work topic is made before its first task is sent, and a failure to make it sends nothing", async () => {
+  const made: string[] = [];
+  const { delegation, sent } = rig(undefined, undefined, (skill) => {
+    made.push(`${skill} (${sent.length} sent)`);
+    return skill === "broken" ? Promise.reject(new Error("no such topic")) : Promise.resolve();
+  });
+  await delegation.delegate({ task: "rows?", to: { skill: "sql" }, waitMs: 0 }, ctx());
+  await delegation.delegate({ task: "x", to: { agent: "b" }, waitMs: 0 }, ctx());
+  assert.deepEqual(made, ["sql (0 sent)"]);
+  await assert.rejects(
+    delegation.delegate({ task: "x", to: { skill: "broken" }, waitMs: 0 }, ctx()),
+    /no such topic/,
+  );
+  assert.equal(sent.length, 2);
 });
