@@ -78,17 +78,18 @@ export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
 }
 
 /**
- * An error's message, with the Kafka error types kafkajs keeps inside it ("Topic creation errors"
- * says nothing of TOPIC_AUTHORIZATION_FAILED on its own).
+ * An error's message, with the Kafka error types kafkajs keeps inside it and the topic each names
+ * ("Topic creation errors" says nothing of TOPIC_AUTHORIZATION_FAILED on its own).
  */
 export function kafkaErrorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const inner = (error as { errors?: unknown[] }).errors ?? [];
-  const types = [
-    (error as { type?: unknown }).type,
-    ...inner.map((e) => (e as { type?: unknown }).type),
-  ].filter((t): t is string => typeof t === "string");
-  const unique = [...new Set(types)];
+  const reasons = [error, ...inner].flatMap((e) => {
+    const { type, topic } = (e ?? {}) as { type?: unknown; topic?: unknown };
+    if (typeof type !== "string") return [];
+    return [typeof topic === "string" ? `${type} on ${topic}` : type];
+  });
+  const unique = [...new Set(reasons)];
   return unique.length === 0 ? message : `${message} (${unique.join(", ")})`;
 }
 

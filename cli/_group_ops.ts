@@ -65,6 +65,7 @@ function adminError(error: unknown, what: string): CliError {
 interface AclOptions {
   agent?: string;
   owner?: string;
+  zones?: string;
   apply?: boolean;
   json?: boolean;
 }
@@ -75,6 +76,10 @@ export function aclCommand(ctx: CliContext): Command {
     .description("print (or --apply) the Kafka ACLs that give each agent exactly its topics")
     .option("--agent <id>", "only this agent (default: every agent the group's topics name)")
     .option("--owner <id>", "the owner's agent (default: this home's, when it holds the owner key)")
+    .option(
+      "--zones <zones>",
+      "with --agent: the zones it is a member of, comma-separated (default: public only)",
+    )
     .option("--apply", "create the missing ACLs on the brokers (needs ALTER on the cluster)")
     .option("--json", "print as JSON")
     .action(async (opts: AclOptions) => {
@@ -87,19 +92,32 @@ export function aclCommand(ctx: CliContext): Command {
       }
       const owner = opts.owner ??
         ((await ownerKey(identityDir(config))) !== undefined ? g.agentId : undefined);
+      if (opts.zones !== undefined && opts.agent === undefined) {
+        throw new UsageError(
+          "--zones needs --agent: without it each agent's zones come from its certificate",
+        );
+      }
       let ids: string[];
-      if (opts.agent !== undefined) ids = [opts.agent];
-      else {
+      const zonesOf = new Map<string, readonly string[]>();
+      if (opts.agent !== undefined) {
+        ids = [opts.agent];
+        const zones = (opts.zones ?? "").split(",").map((z) => z.trim()).filter((z) => z !== "");
+        zonesOf.set(opts.agent, zones);
+      } else {
         const { agents } = await sightingsOf(config);
         const named = [...agents.values()]
-          .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined))
-          .map((s) => s.agentId);
-        ids = [...new Set([...named, ...(owner === undefined ? [] : [owner])])].sort();
+          .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined));
+        for (const s of named) zonesOf.set(s.agentId, s.zones ?? []);
+        ids = [
+          ...new Set([...named.map((s) => s.agentId), ...(owner === undefined ? [] : [owner])]),
+        ]
+          .sort();
       }
       const agents: AclAgent[] = ids.map((agentId) => ({
         agentId,
         principal: principalOf(agentId, g.aclPrincipals),
         owner: agentId === owner,
+        zones: zonesOf.get(agentId) ?? [],
       }));
       let acls;
       try {

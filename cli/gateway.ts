@@ -56,6 +56,10 @@ export function gatewayCommand(ctx: CliContext): Command {
           const name = (error as Error).name;
           if (name === "GroupSetupError") throw new UsageError((error as Error).message);
           if (GROUP_ERRORS.has(name)) throw new CliError((error as Error).message);
+          if (name?.startsWith("KafkaJS")) {
+            const { kafkaErrorText } = await import("./_group.ts");
+            throw new CliError(`Cannot start the gateway: ${kafkaErrorText(error)}`);
+          }
           throw error;
         }
         const { agentId, group } = gateway;

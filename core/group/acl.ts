@@ -8,6 +8,10 @@
  * - read and write `heartbeats`, `control.onboarding` (a newcomer asks and reads the answer),
  *   `requests` and every skill's requests (`skill.*`, prefixed), and the streams `responses`,
  *   `tasks.status`, `traces`, `observe.audit`, `memory.shared`, `memory.context`, `dead-letter`;
+ * - create a skill's requests topic (`skill.*`): an agent that starts offering a skill nobody
+ *   offered before makes its topic;
+ * - read and write the topics of each zone its certificate names (`zone.<z>.*`, prefixed), and of
+ *   no other zone (`public` has none of its own: it is the group's topics);
  * - read its own inbox (and create it: an agent makes its inbox at start), and write every
  *   inbox (grants and retries go to another agent's inbox);
  * - describe the configs of the group's topics (every agent checks them at start);
@@ -17,12 +21,12 @@
  * `control.roster` (certificates, manifest), create and alter the group's topics, and read as a
  * sponsor (`kafclaw.<g>.sponsors`).
  *
- * Prefixes end with a `.`: ids hold none, so `kafclaw.g.al.` never covers `kafclaw.g.alice`.
- * Zones' topics are not covered yet.
+ * Prefixes end with a `.`: ids hold none, so `kafclaw.g.al.` never covers `kafclaw.g.alice`, nor
+ * `group.g.zone.lab.` `group.g.zone.labs.…`.
  *
  * @module
  */
-import { agentInbox, isAgentId, topicsFor } from "../protocol/mod.ts";
+import { agentInbox, isAgentId, isId, topicsFor } from "../protocol/mod.ts";
 
 /** One ACL binding, as Kafka's admin API takes it. */
 export interface AclBinding {
@@ -51,6 +55,8 @@ export interface AclAgent {
   readonly principal?: string;
   /** The owner's agent: it sponsors, writes the roster and makes the group's topics. */
   readonly owner?: boolean;
+  /** The zones its certificate names (default none but `public`, which has no topics). */
+  readonly zones?: readonly string[];
 }
 
 /**
@@ -74,7 +80,7 @@ export function principalOf(
  * @example
  * ```ts
  * import { aclBindings } from "./acl.ts";
- * aclBindings("g1", [{ agentId: "alice" }]).length; // 40
+ * aclBindings("g1", [{ agentId: "alice" }]).length; // 41
  * ```
  */
 export function aclBindings(group: string, agents: readonly AclAgent[]): AclBinding[] {
@@ -87,6 +93,13 @@ function agentBindings(group: string, agent: AclAgent): AclBinding[] {
     throw new TypeError(
       `Cannot make ACLs for agent "${agentId}": not a valid agent id, or one whose consumer ` +
         "groups would share a name with the group's own (skill, reader)",
+    );
+  }
+  const zones = (agent.zones ?? []).filter((zone) => zone !== "public");
+  const badZone = zones.find((zone) => !isId(zone));
+  if (badZone !== undefined) {
+    throw new TypeError(
+      `Cannot make ACLs for agent "${agentId}": zone "${badZone}" is not a valid id`,
     );
   }
   const principal = agent.principal ?? `User:${agentId}`;
@@ -118,7 +131,7 @@ function agentBindings(group: string, agent: AclAgent): AclBinding[] {
     add("TOPIC", topic, "LITERAL", readWrite);
   }
   add("TOPIC", t.requests, "LITERAL", readWrite);
-  add("TOPIC", `${prefix}skill.`, "PREFIXED", readWrite);
+  add("TOPIC", `${prefix}skill.`, "PREFIXED", ["READ", "WRITE", "CREATE"]);
   for (
     const topic of [
       t.responses,
@@ -131,6 +144,9 @@ function agentBindings(group: string, agent: AclAgent): AclBinding[] {
     ]
   ) {
     add("TOPIC", topic, "LITERAL", readWrite);
+  }
+  for (const zone of [...new Set(zones)].sort()) {
+    add("TOPIC", `${prefix}zone.${zone}.`, "PREFIXED", readWrite);
   }
   add("TOPIC", agentInbox(group, agentId), "LITERAL", ["READ", "CREATE"]);
   add("TOPIC", `${prefix}agent.`, "PREFIXED", ["WRITE"]);

@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  decodeCertificate,
   type Envelope,
   type EnvelopeOf,
   MemoryReplayStore,
@@ -32,6 +33,8 @@ export interface Sighting {
   lastHeartbeat?: number;
   /** The interval it announced (default 10 s). */
   heartbeatIntervalMs: number;
+  /** The zones its certificate names (none while it holds no certificate). */
+  zones?: readonly string[];
 }
 
 /** Every agent the topics name, and how far back the heartbeats stream reaches. */
@@ -80,6 +83,9 @@ export async function readSightings(
         const seen = of(entry.agentId);
         seen.revoked = entry.revoked;
         seen.certified = !entry.revoked;
+        if (entry.revoked) return;
+        const decoded = decodeCertificate({ cert: entry.cert, cert_sig: entry.certSig });
+        if (decoded.ok) seen.zones = decoded.certificate.zones;
       },
     },
     now,

@@ -2,10 +2,16 @@
  * `kafclaw group acl --apply` on a broker of the test's own that authenticates clients (SASL/PLAIN)
  * and enforces ACLs (StandardAuthorizer): the ACLs it creates are there, a second run creates none,
  * and they are enough: an agent whose principal has them joins the group, while one without any
- * is refused, and may not read another agent's inbox; as a gateway it takes and answers a task.
+ * is refused, and may not read another agent's inbox; as a gateway that offers a skill nobody
+ * offered before (so it makes the skill's topic) it takes and answers a task.
  */
 import assert from "node:assert/strict";
-import { agentInbox, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import {
+  agentInbox,
+  parseRecord,
+  skillRequests,
+  topicsFor,
+} from "../../../../core/protocol/mod.ts";
 import { KafkaAdmin, KafkaTransport } from "../../../../core/transport/mod.ts";
 import { Child } from "../../../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
@@ -93,6 +99,14 @@ Deno.test(
     assert.notEqual(bob.code, 0);
     assert.match(bob.stderr, /^kafclaw: .*AUTHORIZATION_FAILED/m);
     assert.doesNotMatch(bob.stderr, /^\s+at /m);
+    // As a gateway too, in one line that names the refusal, with no trace.
+    await using bobGateway = await gateway(group, "bob", {
+      ...envOf(bobHome.path, "bob", { KAFCLAW_GROUP_AGENT_ID: "bob" }),
+    });
+    bobGateway.child = new Child(kafclawCommand(["gateway"], bobGateway.env));
+    assert.equal(await bobGateway.child.exit(), 1);
+    assert.match(bobGateway.child.stderr, /^kafclaw: .*AUTHORIZATION_FAILED.*\n$/);
+    assert.doesNotMatch(bobGateway.child.stderr, /--debug|^\s+at /m);
     // Alice may read her own inbox, not another agent's (kcat, a client of its own).
     const read = async (topic: string) => {
       const out = await new Deno.Command("kcat", {
@@ -128,11 +142,16 @@ Deno.test(
     assert.match(other.stderr, /authoriz/i);
     assert.equal(await alice.stop("SIGTERM"), 0, alice.stderr);
     // As a gateway (the workers' group, her inbox's and her status stream's), with the same ACLs,
-    // alice takes a task from the group and answers it.
+    // alice makes the topic of the skill she offers first, takes a task from the group and
+    // answers it.
     await using worker = await gateway(group, "alice", {
-      ...envOf(aliceHome.path, "alice", { KAFCLAW_GROUP_AGENT_ID: "alice" }),
+      ...envOf(aliceHome.path, "alice", {
+        KAFCLAW_GROUP_AGENT_ID: "alice",
+        KAFCLAW_GROUP_SKILLS: "translate",
+      }),
     });
     await worker.start();
+    assert.ok((await admin.listTopics()).includes(skillRequests(group, "translate")));
     const asAdmin = new KafkaTransport({
       brokers: broker.bootstrap,
       clientId: "kafclaw-test",

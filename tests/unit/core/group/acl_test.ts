@@ -3,7 +3,7 @@ import { aclBindings, aclLine, principalOf } from "../../../../core/group/mod.ts
 
 const lines = (agents: Parameters<typeof aclBindings>[1]) => aclBindings("g1", agents).map(aclLine);
 
-Deno.test("a member's ACLs: its inbox to read, every inbox to write, the group's topics, its own groups", () => {
+Deno.test("a member's ACLs: its inbox to read, every inbox to write, the group's topics, skill topics to make, its own groups", () => {
   assert.deepEqual(lines([{ agentId: "alice" }]), [
     "ALLOW User:alice READ TOPIC group.g1.control.roster (LITERAL)",
     "ALLOW User:alice READ TOPIC group.g1.announce (LITERAL)",
@@ -20,6 +20,7 @@ Deno.test("a member's ACLs: its inbox to read, every inbox to write, the group's
     "ALLOW User:alice WRITE TOPIC group.g1.requests (LITERAL)",
     "ALLOW User:alice READ TOPIC group.g1.skill. (PREFIXED)",
     "ALLOW User:alice WRITE TOPIC group.g1.skill. (PREFIXED)",
+    "ALLOW User:alice CREATE TOPIC group.g1.skill. (PREFIXED)",
     "ALLOW User:alice READ TOPIC group.g1.responses (LITERAL)",
     "ALLOW User:alice WRITE TOPIC group.g1.responses (LITERAL)",
     "ALLOW User:alice READ TOPIC group.g1.tasks.status (LITERAL)",
@@ -58,7 +59,29 @@ Deno.test("a member may read no other agent's inbox or own groups, nor write the
   assert.ok(alice.every((a) => a.patternType === "LITERAL" || a.resourceName.endsWith(".")));
   const roster = alice.filter((a) => a.resourceName === "group.g1.control.roster");
   assert.deepEqual(roster.map((a) => a.operation), ["READ"]);
-  assert.ok(!alice.some((a) => a.operation === "CREATE" && a.patternType === "PREFIXED"));
+  // The only topics a member makes are its inbox and a skill's requests, never other group topics.
+  const creates = alice.filter((a) => a.operation === "CREATE").map((a) => a.resourceName);
+  assert.deepEqual(creates, ["group.g1.skill.", "group.g1.agent.alice.inbox"]);
+  // A member of no zone but public reads and writes no zone's topics.
+  assert.ok(!alice.some((a) => a.resourceName.includes(".zone.")), "zone ACLs for no zone");
+});
+
+Deno.test("a member reads and writes the topics of its own zones only, each under a prefix that ends with a dot", () => {
+  const acls = lines([{ agentId: "alice", zones: ["public", "lab", "ops", "lab"] }]);
+  const zoned = acls.filter((line) => line.includes(".zone."));
+  assert.deepEqual(zoned, [
+    "ALLOW User:alice READ TOPIC group.g1.zone.lab. (PREFIXED)",
+    "ALLOW User:alice WRITE TOPIC group.g1.zone.lab. (PREFIXED)",
+    "ALLOW User:alice READ TOPIC group.g1.zone.ops. (PREFIXED)",
+    "ALLOW User:alice WRITE TOPIC group.g1.zone.ops. (PREFIXED)",
+  ]);
+  assert.equal(acls.length, lines([{ agentId: "alice" }]).length + 4);
+  const bob = aclBindings("g1", [{ agentId: "bob", zones: ["labs"] }]);
+  assert.ok(!bob.some((a) => a.resourceName === "group.g1.zone.lab."), "labs is not lab");
+  assert.throws(
+    () => aclBindings("g1", [{ agentId: "alice", zones: ["Lab.Bad"] }]),
+    /Cannot make ACLs for agent "alice": zone "Lab.Bad" is not a valid id/,
+  );
 });
 
 Deno.test("the owner's agent also writes the roster, sponsors, and makes and fixes the group's topics", () => {

@@ -1,0 +1,40 @@
+/**
+ * What a user reads when Kafka refuses: kafkajs' own errors, as the broker's refusal reaches the
+ * CLI, turned into one line that names the error type and the topic it is about.
+ */
+import assert from "node:assert/strict";
+import kafkajs from "kafkajs";
+import { kafkaErrorText } from "../../../cli/_group.ts";
+
+// kafkajs exports the class at run time; its type declarations leave it out.
+const { KafkaJSCreateTopicError } = kafkajs as unknown as {
+  KafkaJSCreateTopicError: new (e: object, topic: string) => Error;
+};
+
+Deno.test("a refused topic creation names the refusal and the topic, once each", () => {
+  const refusal = { type: "TOPIC_AUTHORIZATION_FAILED", code: 29, message: "Not authorized" };
+  const error = new kafkajs.KafkaJSAggregateError("Topic creation errors", [
+    new KafkaJSCreateTopicError(refusal, "group.g1.skill.sql.requests"),
+    new KafkaJSCreateTopicError(refusal, "group.g1.skill.sql.requests"),
+    new KafkaJSCreateTopicError(refusal, "group.g1.skill.etl.requests"),
+  ]);
+  assert.equal(
+    kafkaErrorText(error),
+    "Topic creation errors (TOPIC_AUTHORIZATION_FAILED on group.g1.skill.sql.requests, " +
+      "TOPIC_AUTHORIZATION_FAILED on group.g1.skill.etl.requests)",
+  );
+});
+
+Deno.test("an error with a type and no topic says the type; one without either is its message", () => {
+  const denied = new kafkajs.KafkaJSProtocolError({
+    type: "GROUP_AUTHORIZATION_FAILED",
+    code: 30,
+    message: "Not authorized to access group",
+  } as unknown as Error);
+  assert.equal(
+    kafkaErrorText(denied),
+    "Not authorized to access group (GROUP_AUTHORIZATION_FAILED)",
+  );
+  assert.equal(kafkaErrorText(new Error("Connection refused")), "Connection refused");
+  assert.equal(kafkaErrorText("plain text"), "plain text");
+});
