@@ -21,9 +21,7 @@
  * - with `arbiter: "none"` the claim is the grant and nobody acknowledges renewals, so such a
  *   worker never stops itself.
  *
- * The claim may still be on its way while the turn starts thinking: each side effect waits until it
- * left, and a claim that could not be sent gives the grant up. Every side effect of the run
- * carries the key `<task_id>#<attempt>`.
+ * Every side effect of the run carries the key `<task_id>#<attempt>`.
  *
  * @module
  */
@@ -46,11 +44,6 @@ export interface GrantOptions {
   readonly grantWaitMs: number;
   /** Sends one renewal (`in_progress` for this attempt). */
   readonly renew: () => Promise<void>;
-  /**
-   * The claim of the attempt while it is being sent (the turn starts thinking meanwhile): no side
-   * effect happens before it left, and one that could not be sent gives the grant up.
-   */
-  readonly claim?: Promise<void>;
   readonly now?: () => number;
 }
 
@@ -77,9 +70,6 @@ export class Grant implements SideEffectFence {
     // The claim is sent as the grant is made: its acknowledgement is the grant.
     if (options.arbiter === "none") this.#hold(this.#now());
     else this.#unanswered.push(this.#now());
-    options.claim?.catch((error: Error) =>
-      this.abandon(`its claim could not be sent: ${error.message}`)
-    );
   }
 
   /** Where the grant is now (a held grant whose renewals went unacknowledged is lost). */
@@ -126,8 +116,6 @@ export class Grant implements SideEffectFence {
   /** Resolves undefined once the grant is held; else why the side effect may not happen. */
   async check(signal: AbortSignal): Promise<string | undefined> {
     const until = this.#now() + this.#options.grantWaitMs;
-    // The requester hears of the worker before anything the worker does.
-    if (this.#options.claim !== undefined) await this.#options.claim.catch(() => {});
     while (this.state === "waiting" && !signal.aborted) {
       const left = until - this.#now();
       if (left <= 0) {

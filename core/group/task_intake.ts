@@ -221,12 +221,6 @@ export class TaskIntake {
       span?.end({ attributes: { status, reason } });
       return;
     }
-    // The claim goes out while the turn starts thinking (PROTOCOL.md, semantics 3: a worker only
-    // thinks before its grant); its side effects and its answer wait until the claim left.
-    const claim = (async () => {
-      await this.#status(place, request, { status: "claimed" });
-      markStep(this.#deps.spans, span, { taskId: task.task_id, place, title: "claimed" });
-    })();
     const interval = this.#deps.heartbeatIntervalMs ?? 10_000;
     const grant = new Grant({
       taskId: task.task_id,
@@ -236,7 +230,6 @@ export class TaskIntake {
       heartbeatIntervalMs: interval,
       grantWaitMs: this.#deps.grantWaitMs ?? 30_000 + 3 * interval,
       renew: () => this.#status(place, request, { status: "in_progress" }),
-      claim,
     });
     this.#grants.set(grant.key, grant);
     const session = `task:${task.task_id}`;
@@ -244,6 +237,8 @@ export class TaskIntake {
     const started = Date.now();
     let ended: Record<string, unknown> = { status: "stopped" };
     try {
+      await this.#status(place, request, { status: "claimed" });
+      markStep(this.#deps.spans, span, { taskId: task.task_id, place, title: "claimed" });
       const { answer, taint } = await attemptTurn(request, {
         place,
         vouched,
@@ -251,8 +246,6 @@ export class TaskIntake {
         span,
         tokenBudget: verdict.budget.tokens,
       }, { ...this.#deps, now: () => this.#now() });
-      // A claim that could not be sent stopped the turn (its grant given up): the run fails so.
-      await claim;
       // The response is a side effect too: only the holder of the grant sends it.
       const refused = await grant.check(new AbortController().signal);
       if (refused !== undefined) {
