@@ -6,7 +6,7 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
-import { joinGroup, LEAVE_TIMEOUT_MS, type Membership } from "../core/group/mod.ts";
+import { GroupAudit, joinGroup, LEAVE_TIMEOUT_MS, type Membership } from "../core/group/mod.ts";
 import type { Subscription, Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
@@ -30,6 +30,8 @@ export async function runMember(
   for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
   let membership: Membership;
   let sponsor: Subscription | undefined;
+  // The sponsor (on the owner's machine) tells the group of each newcomer it refuses.
+  const late: { audit?: GroupAudit } = {};
   try {
     try {
       ({ membership, sponsor } = await joinGroup(config, {
@@ -37,7 +39,15 @@ export async function runMember(
         transport,
         timeline,
         load: () => ({ running: 0, capacity: 0 }),
+        onRejected: (newcomer, reason) => late.audit?.rejected(newcomer, reason),
       }));
+      const member = membership;
+      late.audit = new GroupAudit({
+        agentId,
+        group,
+        send: (records) => member.send(records),
+        warn: (message) => ctx.io.err(`kafclaw: ${message}`),
+      });
     } catch (error) {
       const message = kafkaErrorText(error);
       throw (error as Error).name === "GroupSetupError"

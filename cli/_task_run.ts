@@ -7,6 +7,7 @@
  */
 import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
+  type DroppedRecord,
   readTaskLog,
   type Requester,
   rootLimits,
@@ -21,8 +22,17 @@ import { agentInbox, topicsFor } from "../core/protocol/mod.ts";
 import { FINAL_OUTGOING, type OutgoingTask, Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import { agentIdOf, groupConfig, groupTransport } from "./_group.ts";
-import { listText, showText, taskJson, taskRow, traceJson, traceText } from "./_task_view.ts";
+import { agentIdOf, groupConfig, groupTransport, pinnedOwnerKey } from "./_group.ts";
+import {
+  droppedJson,
+  droppedLines,
+  listText,
+  showText,
+  taskJson,
+  taskRow,
+  traceJson,
+  traceText,
+} from "./_task_view.ts";
 import type { SubmitFlags } from "./task.ts";
 
 async function homeConfig(ctx: CliContext): Promise<ResolvedConfig> {
@@ -169,8 +179,22 @@ export async function showTask(
     print(ctx, opts.json, taskJson(task), showText(task));
     return;
   }
-  const { trace, source } = await taskTrace(config, timeline, taskId);
-  print(ctx, opts.json, traceJson(trace, source), traceText(trace));
+  const { trace, source, dropped } = await taskTrace(config, timeline, taskId);
+  print(ctx, opts.json, traceJson(trace, source, dropped), traceText(trace, dropped));
+}
+
+/**
+ * How records read back from the group's topics are checked: in a signed group against the
+ * pinned owner key and the roster, as a member checks them; in an open group not at all.
+ */
+async function logQuery(config: ResolvedConfig, agentId: string) {
+  const { name, security } = config.group;
+  return {
+    groupId: `kafclaw.${name}.${agentId}.cli-${crypto.randomUUID().slice(0, 8)}`,
+    signed: security === "signed"
+      ? { group: name, ownerKey: await pinnedOwnerKey(config) }
+      : undefined,
+  };
 }
 
 /**
@@ -182,24 +206,25 @@ async function taskTrace(config: ResolvedConfig, timeline: Timeline, taskId: str
   const known = traceOfTask(taskId, store.ofTask(taskId));
   const local = known === undefined ? undefined : spanTree(known, store.trace(known));
   if (local !== undefined && whole(local) && gatewayRuns(config, timeline)) {
-    return { trace: local, source: "agent" as const };
+    return { trace: local, source: "agent" as const, dropped: [] };
   }
   if (config.group.kafkaBrokers.length === 0) {
-    if (local !== undefined) return { trace: local, source: "agent" as const };
+    if (local !== undefined) return { trace: local, source: "agent" as const, dropped: [] };
     throw new UsageError(`no spans of task "${taskId}" here, and no brokers to read them from`);
   }
   const agentId = config.group.agentId ?? "reader";
+  const query = await logQuery(config, agentId);
   const transport = await groupTransport(config, agentId);
   try {
     const log = await readTaskLog(transport, [topicsFor(config.group.name).traces], {
       taskId,
       traceId: known,
-      groupId: `kafclaw.${config.group.name}.${agentId}.cli-${crypto.randomUUID().slice(0, 8)}`,
+      ...query,
     });
     const traceId = known ?? log.spans[0]?.traceId;
     if (traceId === undefined) throw new UsageError(`no spans of task "${taskId}" in the group`);
     const spans = uniqueSpans([...(known ? store.trace(known) : []), ...log.spans]);
-    return { trace: spanTree(traceId, spans), source: "topics" as const };
+    return { trace: spanTree(traceId, spans), source: "topics" as const, dropped: log.dropped };
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new CliError((error as Error).message);
@@ -243,6 +268,7 @@ export async function replayTask(ctx: CliContext, taskId: string, opts: { json?:
     request: recorded.text,
     old: recorded.old,
     new: { agent_id: agentId, status, answer: result.content },
+    dropped: recorded.dropped.map(droppedJson),
   };
   const old = recorded.old;
   print(
@@ -255,6 +281,7 @@ export async function replayTask(ctx: CliContext, taskId: string, opts: { json?:
         ? `old answer (${old.agent_id ?? "?"}, ${old.status}): ${old.answer}`
         : "old answer: none recorded",
       `new answer (${status}): ${result.content}`,
+      ...droppedLines(recorded.dropped),
     ].join("\n"),
   );
 }
@@ -264,6 +291,8 @@ interface RecordedTask {
   readonly text: string;
   readonly requester: string;
   readonly old: { agent_id: string | null; status: string; answer: string } | null;
+  /** Records of the task read from the topics that failed verification. */
+  readonly dropped: readonly DroppedRecord[];
 }
 
 /** A task's request and answer: from this agent's store, else from the group's topics. */
@@ -283,6 +312,7 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
             answer: task.responseContent ?? "",
           }
           : null,
+        dropped: [],
       };
     }
   }
@@ -291,16 +321,14 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
   }
   const agentId = config.group.agentId ?? "reader";
   const topics = topicsFor(config.group.name);
+  const query = await logQuery(config, agentId);
   const transport = await groupTransport(config, agentId);
   try {
     const log = await readTaskLog(transport, [
       topics.requests,
       ...(config.group.agentId ? [agentInbox(config.group.name, config.group.agentId)] : []),
       topics.responses,
-    ], {
-      taskId,
-      groupId: `kafclaw.${config.group.name}.${agentId}.cli-${crypto.randomUUID().slice(0, 8)}`,
-    });
+    ], { taskId, ...query });
     const [request] = log.requests;
     if (request === undefined) throw new UsageError(`no request of task "${taskId}" in the group`);
     const answer = log.responses.find((r) => r.payload.status === "completed") ?? log.responses[0];
@@ -314,6 +342,7 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
           answer: answer.payload.content,
         }
         : null,
+      dropped: log.dropped,
     };
   } catch (error) {
     if (error instanceof UsageError) throw error;

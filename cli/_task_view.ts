@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SpanTreeNode, TaskTrace } from "../core/group/mod.ts";
+import type { DroppedRecord, SpanTreeNode, TaskTrace } from "../core/group/mod.ts";
 import type { OutgoingTask } from "../core/timeline/mod.ts";
 
 /** A task as `task list --json` prints it. */
@@ -106,19 +106,46 @@ function nodeJson(node: SpanTreeNode): Record<string, unknown> {
   };
 }
 
-/** A trace as `task show --trace --json` prints it: the tree, each span with its children. */
-export function traceJson(trace: TaskTrace, source: "agent" | "topics") {
+/** A record that failed verification, as `--json` prints it. */
+export function droppedJson(dropped: DroppedRecord) {
+  return {
+    agent_id: dropped.agentId,
+    topic: dropped.topic,
+    code: dropped.code,
+    reason: dropped.reason,
+  };
+}
+
+/** What was dropped as text: nothing when nothing was, else a line and one line per record. */
+export function droppedLines(dropped: readonly DroppedRecord[]): string[] {
+  if (dropped.length === 0) return [];
+  return [
+    `dropped ${dropped.length} record(s) of this task that failed verification:`,
+    ...dropped.map((d) => `  from "${d.agentId}" on ${d.topic}: ${d.code}`),
+  ];
+}
+
+/**
+ * A trace as `task show --trace --json` prints it: the tree, each span with its children, and the
+ * records of the task read from the topics that failed verification (not in the tree).
+ */
+export function traceJson(
+  trace: TaskTrace,
+  source: "agent" | "topics",
+  dropped: readonly DroppedRecord[],
+) {
   return {
     trace_id: trace.traceId,
     source,
     agents: trace.agents,
     spans: trace.spans,
     roots: trace.roots.map(nodeJson),
+    dropped: dropped.map(droppedJson),
   };
 }
 
-/** A trace as text: one line per span, indented under its parent. */
-export function traceText(trace: TaskTrace): string {
+/** A trace as text: one line per span, indented under its parent; then what was dropped. */
+export function traceText(trace: TaskTrace, dropped: readonly DroppedRecord[]): string {
   const lines = [`trace ${trace.traceId}: ${trace.spans} spans from ${trace.agents.join(", ")}`];
   const walk = (node: SpanTreeNode, depth: number) => {
     const s = node.span;
@@ -128,5 +155,5 @@ export function traceText(trace: TaskTrace): string {
     for (const child of node.children) walk(child, depth + 1);
   };
   for (const root of trace.roots) walk(root, 1);
-  return lines.join("\n");
+  return [...lines, ...droppedLines(dropped)].join("\n");
 }

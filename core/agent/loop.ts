@@ -15,7 +15,7 @@ import { buildSystemPrompt, DEFAULT_BUDGETS, type SoulFile } from "./context.ts"
 import { type MemoryOrigin, PUBLIC_SCOPE, type TurnMemory, type TurnScope } from "./memory_lane.ts";
 import type { TurnGate } from "./session_gate.ts";
 import { ranCall } from "./ran_calls.ts";
-import type { SessionStore } from "./sessions.ts";
+import { historyOf, type SessionLine, type SessionStore } from "./sessions.ts";
 import {
   type GuardedTurn,
   type ToolRunner,
@@ -215,8 +215,10 @@ export class AgentLoop {
   async #open(turn: Turn): Promise<ChatMessage[]> {
     const { sessions, settings, tools } = this.#deps;
     const { req, guarded } = turn;
-    await this.#compactIfNeeded(turn);
-    const history = await sessions.history(req.sessionKey, settings.historyMessages);
+    // The session is read once, and again only when compaction added its summary.
+    let lines = await sessions.lines(req.sessionKey);
+    if (await this.#compactIfNeeded(turn, lines)) lines = await sessions.lines(req.sessionKey);
+    const history = historyOf(lines, settings.historyMessages);
     // What an untrusted turn left in the session is still there for the model to read.
     if (history.taint === "untrusted") {
       guarded.taint.markUntrusted("the session's history holds untrusted content");
@@ -329,19 +331,19 @@ export class AgentLoop {
    * Summarises the older half of a long session into one summary line. The original lines stay in
    * the file; only the history sent to the model gets shorter. The summary goes through the
    * turn's guarded provider like any other call (redacted, routed, counted), and to memory, with
-   * the turn's taint and zone.
+   * the turn's taint and zone. Returns whether it did (the session then has a summary line more).
    */
-  async #compactIfNeeded(turn: Turn): Promise<void> {
+  async #compactIfNeeded(turn: Turn, lines: readonly SessionLine[]): Promise<boolean> {
     const { sessions, settings } = this.#deps;
     const { req } = turn;
-    const history = await sessions.history(req.sessionKey, Number.MAX_SAFE_INTEGER);
-    if (size(history.messages) <= settings.compactAboveChars) return;
+    const history = historyOf(lines, Number.MAX_SAFE_INTEGER);
+    if (size(history.messages) <= settings.compactAboveChars) return false;
     let keepFrom = Math.floor(history.messages.length / 2);
     while (keepFrom < history.messages.length && history.messages[keepFrom]!.role !== "user") {
       keepFrom++;
     }
     const older = history.messages.slice(0, keepFrom);
-    if (older.length === 0) return;
+    if (older.length === 0) return false;
     const transcript = older.map((m) => `${m.role}: ${m.content ?? "(tool calls)"}`).join("\n");
     const earlier = history.summary ? `Earlier summary:\n${history.summary}\n\n` : "";
     const answer = await turn.guarded.provider.chat({
@@ -372,5 +374,6 @@ export class AgentLoop {
       this.#deps.guard.redact(answer.content),
       origin,
     );
+    return true;
   }
 }

@@ -2,8 +2,9 @@
  * A session's JSONL file on disk: born with its one metadata line, appended whole or not at all,
  * and read back line by line, keeping every good line even after a torn one.
  *
- * - Creation writes the metadata line to a temporary file and links it into place, so a file
- *   exists only with its header, and of two processes creating one session only one header lands.
+ * - Creation writes the metadata line and the first lines to a temporary file and links it into
+ *   place, so a file exists only with its header, and of two processes creating one session only
+ *   one header lands (the other's lines are then appended).
  * - An append that fails (a full disk) truncates the file back to where it was; one cut short by
  *   a crash leaves a torn last line, and the next append starts on a line of its own.
  * - Reading skips a torn line, and finds a good line glued onto one (as older versions wrote).
@@ -84,23 +85,36 @@ export async function tailRecords(
   }
 }
 
-/** Creates `path` holding `header` unless it exists; the file never exists without it. */
-async function createWithHeader(path: string, header: string): Promise<void> {
-  try {
-    await Deno.lstat(path);
-    return;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+/**
+ * Creates `path` holding `first` (its header, and the lines of the first append) unless it exists,
+ * in one link of a file written whole: the file never exists without its header, nor with part of
+ * its first lines. Returns false when another process created it first.
+ */
+async function create(path: string, first: string): Promise<boolean> {
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const write = () => Deno.writeTextFile(temp, first, { createNew: true, mode: 0o600 });
   try {
-    await Deno.writeTextFile(temp, header, { createNew: true, mode: 0o600 });
+    await write().catch(async (error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await write();
+    });
     await Deno.link(temp, path);
+    return true;
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    return false;
   } finally {
     await Deno.remove(temp).catch(() => {});
+  }
+}
+
+async function openToAppend(path: string): Promise<Deno.FsFile | undefined> {
+  try {
+    return await Deno.open(path, { read: true, append: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
   }
 }
 
@@ -117,8 +131,13 @@ async function endsWithNewline(file: Deno.FsFile, size: number): Promise<boolean
  */
 export async function appendLines(path: string, text: string, header: string): Promise<void> {
   try {
-    await createWithHeader(path, header);
-    using file = await Deno.open(path, { read: true, append: true });
+    // A new session is born with its first lines: one file written and linked, nothing appended.
+    let opened = await openToAppend(path);
+    if (opened === undefined) {
+      if (await create(path, header + text)) return;
+      opened = await Deno.open(path, { read: true, append: true });
+    }
+    using file = opened;
     const size = (await file.stat()).size;
     // An empty file (left by an older version) gets its header; a torn last line gets its end.
     const start = size === 0 ? header : await endsWithNewline(file, size) ? "" : "\n";

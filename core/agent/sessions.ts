@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Taint } from "../policy/mod.ts";
 import type { ChatMessage, ToolCall } from "../provider/mod.ts";
 import { appendLines, parseSessionText, tailRecords } from "./session_file.ts";
@@ -71,20 +72,22 @@ const marked = (options: AppendOptions) =>
 
 const SAFE = /^[A-Za-z0-9._-]+$/;
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+// node:crypto hashes at once; WebCrypto's digest went through a worker thread, and every read
+// and append of a session asks for its file name.
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 /**
  * The file name of a session key. Keys such as `cli:default` or `telegram:123` are made safe; when
  * anything had to change, a hash of the original key keeps two keys from sharing one file.
  */
+// deno-lint-ignore require-await
 export async function sessionFileName(key: string): Promise<string> {
   if (key.length === 0) throw new RangeError("A session key cannot be empty");
   if (SAFE.test(key) && !key.startsWith(".") && key.length <= 100) return `${key}.jsonl`;
   const safe = key.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 80);
-  return `${safe || "session"}.${(await sha256Hex(key)).slice(0, 10)}.jsonl`;
+  return `${safe || "session"}.${sha256Hex(key).slice(0, 10)}.jsonl`;
 }
 
 function encodeMessage(m: ChatMessage): Record<string, unknown> {
@@ -266,22 +269,29 @@ export class SessionStore {
    * window never starts in the middle of a tool exchange (a tool result without its call).
    */
   async history(key: string, window: number): Promise<SessionHistory> {
-    const lines = await this.lines(key);
-    const messages = asMessages(lines);
-    const summaries = lines.flatMap((l) => l.type === "summary" ? [l] : []);
-    const last = summaries.at(-1);
-    const after = messages.slice(last?.covers ?? 0);
-    let start = Math.max(0, after.length - window);
-    while (start < after.length && after[start]!.message.role !== "user") start++;
-    const shown = after.slice(start);
-    const tainted = last?.taint === "untrusted" || shown.some((l) => l.taint === "untrusted");
-    return {
-      summary: last?.summary,
-      messages: shown.map((l) => l.message),
-      totalMessages: messages.length,
-      taint: tainted ? "untrusted" : "trusted",
-    };
+    return historyOf(await this.lines(key), window);
   }
+}
+
+/**
+ * {@link SessionStore.history} of lines already read: a turn reads its session once for both
+ * the compaction check and the history it sends.
+ */
+export function historyOf(lines: readonly SessionLine[], window: number): SessionHistory {
+  const messages = asMessages(lines);
+  const summaries = lines.flatMap((l) => l.type === "summary" ? [l] : []);
+  const last = summaries.at(-1);
+  const after = messages.slice(last?.covers ?? 0);
+  let start = Math.max(0, after.length - window);
+  while (start < after.length && after[start]!.message.role !== "user") start++;
+  const shown = after.slice(start);
+  const tainted = last?.taint === "untrusted" || shown.some((l) => l.taint === "untrusted");
+  return {
+    summary: last?.summary,
+    messages: shown.map((l) => l.message),
+    totalMessages: messages.length,
+    taint: tainted ? "untrusted" : "trusted",
+  };
 }
 
 /** Whether a message ends a turn: an assistant's answer without tool calls. */

@@ -361,6 +361,19 @@ export const CONFIG_SCHEMA = z.object({
       max: 604800000,
       description: "The window of the shared memory quotas",
     }),
+    memoryPartBytes: integer({
+      default: 65536,
+      // core/group MIN_PART_BYTES: receivers count parts as if this small.
+      min: 1024,
+      max: 131072,
+      description: "Most content bytes in one part of a shared memory item (each part is a record)",
+    }),
+    memoryItemBytes: integer({
+      default: 1048576,
+      min: 1024,
+      max: 16777216,
+      description: "Most content bytes of one shared memory item (receivers refuse more)",
+    }),
   }),
   orchestrator: z.object({
     enabled: flag({ default: false, description: "Take part in the orchestrator hierarchy" }),

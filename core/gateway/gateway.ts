@@ -22,7 +22,9 @@ import {
   type Membership,
   memberTopicOptions,
   memberTopicSpecs,
+  sharedMemoryLimits,
   type SkillChange,
+  watchPoison,
 } from "../group/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
@@ -34,6 +36,7 @@ import {
   syncConfigJobs,
 } from "../scheduler/mod.ts";
 import {
+  type InboundRecord,
   kafkaOptionsFromConfig,
   KafkaTransport,
   MemoryTransport,
@@ -131,10 +134,17 @@ export class Gateway {
     try {
       const runtime = await options.createRuntime(config);
       steps.push(["agent", () => runtime.close()]);
-      const transport = options.transport ?? await ownTransport(config, kafka, agentId);
-      if (options.transport === undefined) steps.push(["transport", () => transport.close()]);
+      const own = options.transport ?? await ownTransport(config, kafka, agentId);
+      if (options.transport === undefined) steps.push(["transport", () => own.close()]);
       // Heartbeats tell the load of the task side, which starts after the membership.
       const started: { tasks?: TaskSide; audit?: GroupAudit } = {};
+      // Poison on the group's topics is audited too; what comes before the audit exists (the
+      // state topics read while joining) is told once it does.
+      const early: [InboundRecord, string][] = [];
+      const transport = watchPoison(own, (record, reason) => {
+        if (started.audit) started.audit.poison(record, reason);
+        else if (early.length < EARLY_POISON) early.push([record, reason]);
+      });
       const concurrency = options.concurrency ?? 4;
       const { membership, sponsor } = await joinGroup(config, {
         agentId,
@@ -144,12 +154,14 @@ export class Gateway {
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
         onDropped: (dropped) => started.audit?.dropped(dropped),
+        onRejected: (newcomer, reason) => started.audit?.rejected(newcomer, reason),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
       const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
       const { audit, spans } = observers(config, membership, runtime.timeline, options.say);
       started.audit = audit;
+      for (const [record, reason] of early.splice(0)) audit.poison(record, reason);
       const tasks = await TaskSide.start({
         group,
         agentId,
@@ -180,6 +192,10 @@ export class Gateway {
           bytes: config.group.memoryQuotaBytes,
           windowMs: config.group.memoryQuotaWindowMs,
         },
+        limits: sharedMemoryLimits({
+          partBytes: config.group.memoryPartBytes,
+          itemBytes: config.group.memoryItemBytes,
+        }),
         sweepMs: options.memorySweepMs,
         audit,
       });
@@ -282,6 +298,9 @@ async function stopAll(steps: Step[], timeoutMs: number): Promise<string[]> {
   }
   return late;
 }
+
+/** How many poison records read before the audit exists wait to be told. */
+const EARLY_POISON = 100;
 
 /** The mode's transport: Kafka, or a broker in this process holding the group's topics. */
 async function ownTransport(

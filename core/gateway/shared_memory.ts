@@ -11,7 +11,13 @@
  * @module
  */
 import type { AgentRuntime } from "../agent/mod.ts";
-import { type GroupAudit, type Membership, type MemoryQuota, SharedMemory } from "../group/mod.ts";
+import {
+  type GroupAudit,
+  type Membership,
+  type MemoryQuota,
+  SharedMemory,
+  type SharedMemoryLimits,
+} from "../group/mod.ts";
 import { agentConsumerGroup, topicsFor } from "../protocol/mod.ts";
 import { shareMemoryTool } from "../tools/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
@@ -28,6 +34,8 @@ export interface SharedMemorySideOptions {
   readonly membership: Pick<Membership, "send" | "trust" | "guard">;
   /** Each author's quota (config `group.memoryQuota*`). */
   readonly quota: MemoryQuota;
+  /** Sizes of parts and items (config `group.memoryPartBytes`, `group.memoryItemBytes`). */
+  readonly limits: SharedMemoryLimits;
   /** Default {@link MEMORY_SWEEP_MS}. */
   readonly sweepMs?: number | undefined;
   /** Where refusals are told to the group (its audit topic), beside this agent's timeline. */
@@ -57,6 +65,7 @@ export class SharedMemorySide {
       trust: membership.trust,
       memory: runtime.memory,
       quota: options.quota,
+      limits: options.limits,
       parts: timeline.memoryParts,
       audit: (refusal) => {
         const detail = `refused memory item ${refusal.itemId ?? "(unreadable)"}: ${refusal.detail}`;

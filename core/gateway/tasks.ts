@@ -7,7 +7,9 @@
  *   runs as a turn on session `task:<task_id>` through the agent's door.
  * - Out: a {@link Requester} follows the tasks the agent's `delegate_task` sends, and those
  *   `kafclaw task submit` queues in this home's store (looked for every 250 ms), choosing retries
- *   among the live members of the roster (`Membership.live()`).
+ *   among the live members of the roster (`Membership.live()`) less those found gone
+ *   ({@link GoneWorkers}: a lapsed lease, or gone from the roster since the last look, every
+ *   250 ms too), whom it also takes off the skills' records.
  * - Both read the status stream and the responses topic; the spans of every agent are read from
  *   the traces topic on the same subscription and stored (core/group `GroupSpans`).
  *
@@ -27,10 +29,11 @@
 import type { AgentRuntime } from "../agent/mod.ts";
 import {
   ensureSkillTopic,
+  GoneWorkers,
   type GroupAudit,
   GroupDelegation,
   type GroupSpans,
-  type LiveWorkers,
+  type HeardWorker,
   Requester,
   Skills,
   type SkillsMembership,
@@ -62,7 +65,8 @@ export interface TaskSideOptions {
   readonly trust: Trust;
   /** Sends records (signed in a signed group). */
   readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
-  readonly workers: LiveWorkers;
+  /** The live members (the roster's), whom retries and declined tasks go to. */
+  readonly workers: { live(): readonly HeardWorker[] };
   /** The membership, which announces and records the skills the agent offers. */
   readonly membership: SkillsMembership;
   /** The skills offered at start (group.skills). */
@@ -135,15 +139,21 @@ export class TaskSide {
   static async start(options: TaskSideOptions): Promise<TaskSide> {
     const { group, agentId, transport, runtime, send } = options;
     const interval = options.heartbeatIntervalMs;
+    // Members found gone leave routing at once, and the skills' records (gone_workers.ts); the
+    // side exists before the first look (its timer starts last).
+    const workers = new GoneWorkers(options.workers, {
+      onGone: (id) => void side.skills.drop(id).catch(() => {}),
+    });
+    const store = runtime.timeline.groupTasks;
     const requester = new Requester({
       agentId,
       group,
       send,
-      store: runtime.timeline.groupTasks,
-      workers: options.workers,
+      store,
+      workers,
       heartbeatIntervalMs: interval,
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
-      audit: options.audit.requester,
+      audit: workers.lapses((id) => store.outgoing(id)?.workerId, options.audit.requester),
       spans: options.spans,
     });
     const intake = new TaskIntake({
@@ -162,7 +172,7 @@ export class TaskSide {
       agentId,
       group,
       requester,
-      workers: options.workers,
+      workers,
       taskOf: (session) => intake.taskOf(session),
       skillTopic: (skill) => ensureSkillTopic(transport, { group, skill }, options.topics),
     });
@@ -204,7 +214,10 @@ export class TaskSide {
       throw error;
     }
     requester.start();
-    side.#queue = setInterval(() => requester.sendQueued().catch(() => {}), QUEUE_POLL_MS);
+    side.#queue = setInterval(() => {
+      requester.sendQueued().catch(() => {});
+      workers.watch();
+    }, QUEUE_POLL_MS);
     return side;
   }
 

@@ -8,7 +8,10 @@
  * PROTOCOL.md names seven event types; what it has no name for goes as `policy_decision` with a
  * `decision` field saying which (`task_rejected`, `response_dropped`, `turn_refused`,
  * `tool_denied`). Each record carries `code`, `topic` and `task_id` where known, beside the
- * protocol's `detail` and `agent_id` (the agent the event is about). Sending never fails the work
+ * protocol's `detail` and `agent_id` (the agent the event is about); a poison record (one a
+ * handler could not take: not an envelope, the wrong type, a sender that does not verify on a
+ * work topic) its `partition` and `offset` too, with the reason, and never its value
+ * ({@link watchPoison}: the transport dead-letters it as before). Sending never fails the work
  * that caused it: what the broker refuses is told to `warn`.
  *
  * @module
@@ -21,7 +24,13 @@ import {
   topicsFor,
 } from "../protocol/mod.ts";
 import type { EventLog } from "../timeline/mod.ts";
-import type { OutboundRecord } from "../transport/mod.ts";
+import type {
+  HandlerResult,
+  InboundRecord,
+  OutboundRecord,
+  RecordHandler,
+  Transport,
+} from "../transport/mod.ts";
 import type { RequesterAudit } from "./requester.ts";
 import type { Dropped } from "./trust.ts";
 
@@ -35,6 +44,9 @@ export interface AuditEvent {
   readonly detail: string;
   readonly code?: string | undefined;
   readonly topic?: string | undefined;
+  /** Where on `topic` the record was (a poison record). */
+  readonly partition?: number | undefined;
+  readonly offset?: string | undefined;
   readonly taskId?: string | undefined;
 }
 
@@ -67,6 +79,7 @@ export class GroupAudit {
         event_type: event.decision ?? event.eventType,
         ...(event.code ? { code: event.code } : {}),
         ...(event.topic ? { topic: event.topic } : {}),
+        ...(event.offset === undefined ? {} : { partition: event.partition, offset: event.offset }),
         ...(event.taskId ? { task_id: event.taskId } : {}),
       },
     });
@@ -101,6 +114,29 @@ export class GroupAudit {
     });
   };
 
+  /** A newcomer this agent's sponsor refused (its timeline keeps its own record of it). */
+  readonly rejected = (newcomer: string, reason: string): void => {
+    this.publish({
+      eventType: "onboard_rejected",
+      agentId: newcomer,
+      detail: `refused to onboard ${newcomer}: ${reason}`,
+      code: "onboard_rejected",
+    });
+  };
+
+  /** A record a handler called poison: where it was and why, never its value. */
+  readonly poison = (record: InboundRecord, reason: string): void => {
+    const { topic, partition, offset } = record;
+    this.record({
+      eventType: "poison_record",
+      detail: `poison record at ${topic}@${partition}:${offset}: ${reason}`,
+      code: "poison",
+      topic,
+      partition,
+      offset,
+    });
+  };
+
   #record(event: AuditEvent): OutboundRecord {
     const { agentId, group } = this.#options;
     const subject = event.agentId ?? agentId;
@@ -120,9 +156,41 @@ export class GroupAudit {
         ...(event.decision ? { decision: event.decision } : {}),
         ...(event.code ? { code: event.code } : {}),
         ...(event.topic ? { topic: event.topic } : {}),
+        ...(event.offset === undefined ? {} : { partition: event.partition, offset: event.offset }),
         ...(event.taskId ? { task_id: event.taskId } : {}),
       },
     });
     return { topic: topicsFor(group).audit, key: agentKey(agentId), value };
   }
+}
+
+/** Topics whose handlers audit their own poison (shared memory, which says whose item it was). */
+const SELF_AUDITED = /\.memory(\.shared|\.context)?$/;
+
+/**
+ * `transport`, but every record that a subscription's handler calls poison (on any topic but
+ * the shared memory ones, which audit their own) is also told to `poison` before the transport
+ * dead-letters or counts it as before.
+ */
+export function watchPoison(
+  transport: Transport,
+  poison: (record: InboundRecord, reason: string) => void,
+): Transport {
+  const watched = (handler: RecordHandler): RecordHandler => async (record) => {
+    const result: HandlerResult = await handler(record);
+    if (result && "poison" in result && !SELF_AUDITED.test(record.topic)) {
+      poison(record, result.poison);
+    }
+    return result;
+  };
+  return {
+    produce: (records) => transport.produce(records),
+    subscribe: (options) => transport.subscribe({ ...options, handler: watched(options.handler) }),
+    createTopics: (specs) => transport.createTopics(specs),
+    verifyTopics: (specs) => transport.verifyTopics(specs),
+    groupMembers: (groupId) => transport.groupMembers(groupId),
+    listGroups: (prefix) => transport.listGroups(prefix),
+    deleteGroups: (groupIds) => transport.deleteGroups(groupIds),
+    close: () => transport.close(),
+  };
 }

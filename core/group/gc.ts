@@ -59,15 +59,15 @@ const STATE_RUN = /\.state\.[a-z0-9]+$/;
 export function planGc(input: GcInput): GcPlan {
   const { group, now, sightings } = input;
   const prefix = `kafclaw.${group}.`;
-  const inboxes = new Set(
-    input.topics.filter((t) => {
-      const info = parseTopic(t);
-      return info?.role === "inbox" && info.group === group;
-    }),
-  );
-  const ownerOf = (groupId: string) => groupId.slice(prefix.length).split(".")[0] ?? "";
   const ids = new Set<string>([...sightings.agents.keys()]);
-  for (const topic of inboxes) ids.add(topic.split(".")[3] ?? "");
+  const inboxes = new Set<string>();
+  for (const topic of input.topics) {
+    const info = parseTopic(topic);
+    if (info?.role !== "inbox" || info.group !== group) continue;
+    inboxes.add(topic);
+    ids.add(info.agent);
+  }
+  const ownerOf = (groupId: string) => groupId.slice(prefix.length).split(".", 1)[0]!;
   for (const g of input.groups) {
     const id = ownerOf(g.groupId);
     if (!SHARED_GROUPS.has(id)) ids.add(id);

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { isAbsolute, join } from "node:path";
 import { paths, type ResolvedConfig } from "../config/mod.ts";
 import { agentKey, ownerKey, readCertificate, writeCertificate } from "./identity_files.ts";
 import { Membership } from "./membership.ts";
@@ -99,8 +98,8 @@ export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey>
 
 /**
  * The owner's one-time invite as config gives it: `group.invite` (KAFCLAW_GROUP_INVITE), or the
- * first line of the file `group.inviteFile` names (relative to KAFCLAW_HOME, and inside it, where
- * kafclaw may read); undefined when neither is set.
+ * first line of the file `group.inviteFile` names (config made it absolute, under KAFCLAW_HOME
+ * when relative; kafclaw may read only there); undefined when neither is set.
  */
 export async function configuredInvite(config: ResolvedConfig): Promise<string | undefined> {
   const { invite, inviteFile } = config.group;
@@ -111,19 +110,17 @@ export async function configuredInvite(config: ResolvedConfig): Promise<string |
     );
   }
   if (inviteFile === undefined) return invite;
-  const path = isAbsolute(inviteFile) ? inviteFile : join(config.home, inviteFile);
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await Deno.readTextFile(inviteFile);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"
-      : error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied
-      ? "not readable here (keep it inside KAFCLAW_HOME, where kafclaw may read)"
-      : (error as Error).name;
+      : `it cannot be read (${(error as Error).name}): keep it a file inside KAFCLAW_HOME, ` +
+        "where kafclaw may read";
     throw new GroupSetupError(`Cannot read group.inviteFile "${inviteFile}": ${reason}`);
   }
-  const first = text.split("\n")[0]?.trim() ?? "";
+  const first = text.slice(0, (text + "\n").indexOf("\n")).trim();
   if (first === "") {
     throw new GroupSetupError(
       `Cannot read an invite from group.inviteFile "${inviteFile}": it is empty`,
@@ -145,6 +142,8 @@ export interface JoinOptions {
   readonly security?: "signed" | "open";
   /** Told of every record the membership drops (the group's audit). */
   readonly onDropped?: (dropped: Dropped) => void;
+  /** Told of every newcomer this home's sponsor refuses (the group's audit). */
+  readonly onRejected?: (agentId: string, reason: string) => void;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -210,6 +209,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
       onboardMode: membership.manifest?.onboard_mode ?? config.group.onboardMode,
       invites: timeline.invites,
       events: timeline.events,
+      onRejected: options.onRejected,
     });
     return { membership, sponsor };
   } catch (error) {

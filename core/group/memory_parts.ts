@@ -28,16 +28,36 @@ export interface SharedMemoryLimits {
   readonly partsWaitMs: number;
 }
 
+/** The smallest part size a sender may choose (config `group.memoryPartBytes` starts there). */
+export const MIN_PART_BYTES = 1024;
+
 /**
- * The defaults: parts of 64 KiB, items of 1 MiB (16 parts), 100 items pending for 10 minutes. A
- * part with its envelope stays far below the 1 MiB record limit of PROTOCOL.md.
+ * The limits of parts of `partBytes` and items of `itemBytes` (config `group.memoryPartBytes`,
+ * `group.memoryItemBytes`), and 100 items pending for 10 minutes. The part size is the sender's
+ * choice, so a receiver takes as many parts as an item of `itemBytes` may take in parts of the
+ * smallest size, cut on character boundaries (a cut moves back up to 3 bytes: 1 MiB of 3-byte
+ * characters takes 17 parts of 64 KiB, not 16); the bytes of an item are bounded all the same.
  */
-export const DEFAULT_SHARED_MEMORY_LIMITS: SharedMemoryLimits = Object.freeze({
+export function sharedMemoryLimits(
+  sizes: { readonly partBytes: number; readonly itemBytes: number },
+): SharedMemoryLimits {
+  const { partBytes, itemBytes } = sizes;
+  return Object.freeze({
+    partBytes,
+    itemBytes,
+    maxParts: Math.ceil(itemBytes / (MIN_PART_BYTES - 3)),
+    pendingItems: 100,
+    partsWaitMs: 10 * 60_000,
+  });
+}
+
+/**
+ * The defaults: parts of 64 KiB, items of 1 MiB. A part with its envelope stays far below the
+ * 1 MiB record limit of PROTOCOL.md.
+ */
+export const DEFAULT_SHARED_MEMORY_LIMITS: SharedMemoryLimits = sharedMemoryLimits({
   partBytes: 64 * 1024,
   itemBytes: 1024 * 1024,
-  maxParts: 16,
-  pendingItems: 100,
-  partsWaitMs: 10 * 60_000,
 });
 
 const encoder = new TextEncoder();
@@ -84,7 +104,10 @@ export type Assembly =
   | { readonly kind: "waiting" }
   | { readonly kind: "refused"; readonly cause: RefusalCause; readonly reason: string };
 
-/** Where waiting parts are kept across restarts (core/timeline `memoryParts`). */
+/**
+ * Where waiting parts are kept across restarts (core/timeline `memoryParts`); `payload` is the
+ * part's payload as JSON, and the journal keeps only valid JSON.
+ */
 export interface PartsJournal {
   put(
     part: { authorId: string; itemId: string; part: number; payload: string },
@@ -117,12 +140,9 @@ export class PartsAssembler {
   /** Takes back the parts the journal kept (at start); returns how many items wait. */
   restore(): Promise<number> {
     for (const { payload, receivedAt } of this.#journal?.list() ?? []) {
-      let parsed;
-      try {
-        parsed = MemoryPayload.safeParse(JSON.parse(payload));
-      } catch {
-        continue;
-      }
+      // The journal holds valid JSON (the timeline checks it); what no longer reads as a
+      // payload (an older version's) is skipped.
+      const parsed = MemoryPayload.safeParse(JSON.parse(payload));
       if (!parsed.success || typeof parsed.data.content !== "string") continue;
       const part = { ...parsed.data, content: parsed.data.content };
       this.#accept(part, receivedAt.getTime(), false);
@@ -201,7 +221,8 @@ export class PartsAssembler {
     this.#drop(key);
     const content = [...entry.slices.entries()].sort(([a], [b]) => a - b).map(([, s]) => s)
       .join("");
-    return this.#checked(entry.head ?? entry.first, content, entry.bytes);
+    // Every part is there, part 0 too (the schema keeps `part` below `parts`).
+    return this.#checked(entry.head!, content, entry.bytes);
   }
 
   /** Drops items whose parts waited longer than allowed; returns their `author\nitem` keys. */

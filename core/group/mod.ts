@@ -22,7 +22,9 @@
  * skill lists its providers ({@link SkillDirectory}, read whole by every member at start). A
  * skill task's first attempt goes to the skill's topic; its retries and declines go to the inbox
  * of the live provider with the best expertise, then the most free capacity
- * ({@link rankWorkers}), and the requester stores each choice with its reason (`routes`).
+ * ({@link rankWorkers}), and the requester stores each choice with its reason (`routes`). A
+ * member found gone ({@link GoneWorkers}: its lease lapsed, or it left the live set) is out of
+ * routing at once and taken off the skills' records.
  *
  * Traces and audit: the requester and the intake record each step of a task as a span
  * ({@link GroupSpans}, spans.ts) of the task's trace, whose id and parent span travel in the
@@ -90,7 +92,7 @@ export {
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
 
 // Traces and audit.
-export { type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
+export { type AuditEvent, GroupAudit, type GroupAuditOptions, watchPoison } from "./audit.ts";
 export {
   contentHash,
   GroupSpans,
@@ -111,7 +113,7 @@ export {
   uniqueSpans,
 } from "./span_tree.ts";
 export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from "./turn_spans.ts";
-export { readTaskLog, type TaskLog } from "./task_log.ts";
+export { type DroppedRecord, readTaskLog, type TaskLog, type TaskLogQuery } from "./task_log.ts";
 export { type NewTask, rootLimits, taskRequest, type TaskRequestOut } from "./task_request.ts";
 
 // Membership and trust.
@@ -173,6 +175,7 @@ export {
   withoutProvider,
   withProvider,
 } from "./skill_records.ts";
+export { GoneWorkers, type GoneWorkersOptions, type HeardWorker } from "./gone_workers.ts";
 export {
   ensureSkillTopic,
   type SkillChange,
@@ -217,10 +220,12 @@ export {
   type Assembly,
   byteLength,
   DEFAULT_SHARED_MEMORY_LIMITS,
+  MIN_PART_BYTES,
   PartsAssembler,
   type PartsJournal,
   type RefusalCause,
   type SharedMemoryLimits,
+  sharedMemoryLimits,
   splitContent,
 } from "./memory_parts.ts";
 export { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_quota.ts";

@@ -25,6 +25,7 @@ import {
 } from "../protocol/mod.ts";
 import type { StoredCertificate } from "../timeline/mod.ts";
 import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
+import { readWhole } from "./_read_whole.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { SkillDirectory } from "./skill_records.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
@@ -198,19 +199,7 @@ export async function readRoster(
     [topics.skills, feed.onSkill],
     [topics.heartbeats, feed.onHeartbeat],
   ];
-  for (const [topic, handler] of read) {
-    const subscription = await transport.subscribe({
-      kind: "state",
-      topics: [topic],
-      groupId,
-      handler,
-    });
-    try {
-      await subscription.caughtUp();
-    } finally {
-      await subscription.close();
-    }
-  }
+  for (const [topic, handler] of read) await readWhole(transport, [topic], groupId, handler);
   roster.sweep(now());
   return { members: roster.members(), manifest: feed.manifest, skills: feed.skills };
 }

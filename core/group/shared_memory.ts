@@ -174,11 +174,8 @@ export class SharedMemory implements MemorySharer {
     if (!parsed.ok) {
       return this.#refuse(record, undefined, "poison_record", parsed.error.message);
     }
-    if (parsed.envelope.type !== "memory") {
-      const detail = `a ${parsed.envelope.type} record where memory items go`;
-      return this.#refuse(record, undefined, "poison_record", detail);
-    }
-    const envelope: MemoryEnvelope = parsed.envelope;
+    // A memory topic holds memory records only: parseRecord refuses any other type on it.
+    const envelope = parsed.envelope as MemoryEnvelope;
     const verdict = await this.#deps.trust(record, envelope);
     // The trust audits what it drops.
     if (!verdict.ok) return { poison: verdict.reason };

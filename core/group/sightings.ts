@@ -12,14 +12,12 @@ import {
   decodeCertificate,
   type Envelope,
   type EnvelopeOf,
-  MemoryReplayStore,
   parseRecord,
   topicsFor,
 } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
-import { Roster } from "./roster.ts";
-import { RosterFeed } from "./roster_feed.ts";
-import { GroupTrust } from "./trust.ts";
+import { readWhole } from "./_read_whole.ts";
+import { rosterCheck } from "./topic_reader.ts";
 
 /** What the topics say about one agent; times in ms since the epoch. */
 export interface Sighting {
@@ -67,17 +65,10 @@ export async function readSightings(
     }
     return seen;
   };
-  const trust = options.ownerKey === undefined ? undefined : new GroupTrust({
+  const groupId = `kafclaw.${group}.reader`;
+  const check = await rosterCheck(transport, group, {
     ownerKey: options.ownerKey,
-    replay: new MemoryReplayStore(),
-    audit: () => {},
-    now,
-  });
-  const feed = new RosterFeed({
-    roster: new Roster(),
-    trust,
-    audit: () => {},
-    changed: () => {},
+    groupId,
     certificates: {
       put: (entry) => {
         const seen = of(entry.agentId);
@@ -90,54 +81,27 @@ export async function readSightings(
     },
     now,
   });
-  const replay = new MemoryReplayStore();
   let heartbeatsFrom: number | undefined;
   const accept = async (record: InboundRecord, apply: (e: Envelope) => void) => {
     const parsed = parseRecord(record);
     if (!parsed.ok) return { poison: parsed.error.message };
-    if (trust !== undefined) {
-      const verdict = await trust.verify(record, parsed.envelope, {
-        appendTime: record.timestamp,
-        replay,
-      });
-      if (!verdict.ok) return undefined;
-    }
-    apply(parsed.envelope);
+    if ((await check(record, parsed.envelope)).ok) apply(parsed.envelope);
     return undefined;
   };
   const topics = topicsFor(group);
-  const read: [string, (r: InboundRecord) => Promise<HandlerResult>][] = [
-    [topics.roster, feed.onRoster],
-    [topics.announce, (record) =>
-      accept(record, (envelope) => {
-        const { action, identity } = (envelope as EnvelopeOf<"announce">).payload;
-        const seen = of(identity.agent_id);
-        if ((seen.lastAnnounce?.at ?? -1) <= record.timestamp) {
-          seen.lastAnnounce = { action, at: record.timestamp };
-        }
-        seen.heartbeatIntervalMs = identity.heartbeat_interval_ms;
-      })],
-    [topics.heartbeats, (record) => {
-      heartbeatsFrom = Math.min(heartbeatsFrom ?? record.timestamp, record.timestamp);
-      return accept(record, (envelope) => {
-        const { agent_id } = (envelope as EnvelopeOf<"heartbeat">).payload;
-        const seen = of(agent_id);
-        seen.lastHeartbeat = Math.max(seen.lastHeartbeat ?? record.timestamp, record.timestamp);
-      });
-    }],
-  ];
-  for (const [topic, handler] of read) {
-    const subscription = await transport.subscribe({
-      kind: "state",
-      topics: [topic],
-      groupId: `kafclaw.${group}.reader`,
-      handler,
+  await readWhole(transport, [topics.announce], groupId, (record) =>
+    accept(record, (envelope) => {
+      const { action, identity } = (envelope as EnvelopeOf<"announce">).payload;
+      // An agent's records share its key, so one partition: the last read is the last sent.
+      const seen = of(identity.agent_id);
+      seen.lastAnnounce = { action, at: record.timestamp };
+      seen.heartbeatIntervalMs = identity.heartbeat_interval_ms;
+    }));
+  await readWhole(transport, [topics.heartbeats], groupId, (record): Promise<HandlerResult> => {
+    heartbeatsFrom = Math.min(heartbeatsFrom ?? record.timestamp, record.timestamp);
+    return accept(record, (envelope) => {
+      of((envelope as EnvelopeOf<"heartbeat">).payload.agent_id).lastHeartbeat = record.timestamp;
     });
-    try {
-      await subscription.caughtUp();
-    } finally {
-      await subscription.close();
-    }
-  }
+  });
   return { agents, heartbeatsFrom };
 }

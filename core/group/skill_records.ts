@@ -8,8 +8,8 @@
  * skill it offers leaves it out, it writes the record again with itself added, and when the
  * latest record of a skill it no longer offers lists it, again without it (skills.ts). The last
  * write of each skill then lists exactly the agents that offer it. An agent that dies without a
- * word stays listed until it comes back; requesters pick among providers that are alive
- * (heartbeats), so a stale entry costs nothing but a line in `group skills`.
+ * word is taken off by the members that see it go (gone_workers.ts), and writes itself back in
+ * if it returns; our requesters pick among providers that are alive (heartbeats) in any case.
  *
  * @module
  */

@@ -13,7 +13,8 @@
  * An agent's skills are fixed for the life of a consumer: {@link Skills.offer} closes the consumers
  * of skills no longer offered and starts those of new ones, so a running gateway takes a skill
  * added to config.json without a restart of the process. {@link Skills.withdraw} takes the agent
- * off every skill's record (when it leaves the group).
+ * off every skill's record (when it leaves the group), and {@link Skills.drop} another member
+ * found gone (gone_workers.ts), one that died without a word.
  *
  * @module
  */
@@ -50,8 +51,8 @@ export interface SkillsOptions {
   readonly handler: RecordHandler;
   /** Tells the task intake which skills it takes (a skill task for another is declined). */
   readonly offered?: (skills: readonly string[]) => void;
-  /** Tasks run at once from each skill's subscription (default 4). */
-  readonly concurrency?: number;
+  /** Tasks run at once from each skill's subscription. */
+  readonly concurrency: number;
   /** The zones the agent offers its skills in (default public). */
   readonly zones?: readonly string[];
   /** How new skill topics are made (partitions, replication). */
@@ -131,22 +132,38 @@ export class Skills {
       groupId: skillConsumerGroup(membership.group, skill),
       deadLetterTopic: deadLetterTopicFor(topic),
       handler: this.#options.handler,
-      concurrency: this.#options.concurrency ?? 4,
+      concurrency: this.#options.concurrency,
     });
     this.#consumers.set(skill, consumer);
     this.#since.set(skill, (this.#options.now?.() ?? new Date()).toISOString());
   }
 
-  /** Writes the records of `skills` with this agent's entry as it should be. */
-  async #publish(skills: readonly string[]): Promise<void> {
+  /** Writes the records of `skills` with this agent's entry as it should be, and without `gone`. */
+  async #publish(skills: readonly string[], gone?: string): Promise<void> {
     const { membership } = this.#options;
-    const records = skills.map((skill) =>
-      skillRecord(membership.group, membership.agentId, {
+    const records = skills.map((skill) => {
+      const providers = membership.skills.providers(skill);
+      return skillRecord(membership.group, membership.agentId, {
         name: skill,
-        providers: this.#entryIn(skill, membership.skills.providers(skill)),
-      }, this.#options.now?.())
-    );
+        providers: this.#entryIn(skill, gone ? withoutProvider(providers, gone) : providers),
+      }, this.#options.now?.());
+    });
     if (records.length > 0) await membership.send(records);
+  }
+
+  /**
+   * Takes `agentId`, found gone (gone_workers.ts), off the record of every skill that lists it;
+   * it writes itself in again when it comes back. Nothing for this agent itself.
+   */
+  drop(agentId: string): Promise<void> {
+    const { membership } = this.#options;
+    if (agentId === membership.agentId) return Promise.resolve();
+    const run = this.#changing.then(() => {
+      const listing = membership.skills.all().filter((s) => s.providers.includes(agentId));
+      return this.#publish(listing.map((s) => s.skill), agentId);
+    });
+    this.#changing = run.catch(() => {});
+    return run;
   }
 
   /** `providers` with this agent's entry right: in when it offers `skill`, out when not. */

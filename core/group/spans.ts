@@ -84,6 +84,9 @@ export interface GroupSpansOptions {
   readonly now?: () => Date;
 }
 
+/** A span that has ended: what is sent. */
+type EndedSpan = StoredSpan & { readonly endedAt: Date; readonly durationMs: number };
+
 /** Random lower-case hex of `bytes` bytes, never all zero. */
 export function randomId(bytes: 8 | 16): string {
   for (;;) {
@@ -121,7 +124,7 @@ export class GroupSpans {
   }
 
   /** Records a whole span (an instant when `endedAt` is left out); returns it as a parent. */
-  record(start: SpanStart & { readonly endedAt?: Date }): TraceContext {
+  record(start: SpanStart & { readonly endedAt?: Date | undefined }): TraceContext {
     const span = this.begin(start);
     span.end({ endedAt: start.endedAt ?? start.startedAt ?? this.#now() });
     return span.context;
@@ -174,7 +177,7 @@ export class GroupSpans {
     const endedAt = end.endedAt ?? this.#now();
     const text = end.content ?? start.content;
     const redacted = text === undefined ? undefined : (this.#options.redact ?? String)(text);
-    const span: StoredSpan = {
+    const span: EndedSpan = {
       ...open,
       endedAt,
       durationMs: Math.max(0, endedAt.getTime() - open.startedAt.getTime()),
@@ -188,7 +191,7 @@ export class GroupSpans {
     );
   }
 
-  #record(span: StoredSpan): OutboundRecord {
+  #record(span: EndedSpan): OutboundRecord {
     const { group, agentId } = this.#options;
     const taskId = span.attributes.task_id;
     const value = JSON.stringify({
@@ -207,8 +210,8 @@ export class GroupSpans {
         span_type: span.spanType,
         title: span.title,
         started_at: span.startedAt.toISOString(),
-        ended_at: (span.endedAt ?? span.startedAt).toISOString(),
-        duration_ms: span.durationMs ?? 0,
+        ended_at: span.endedAt.toISOString(),
+        duration_ms: span.durationMs,
         attributes: { agent_id: agentId, ...span.attributes },
         ...(span.contentHash ? { content_hash: span.contentHash } : {}),
         ...(span.content === undefined ? {} : { content: span.content }),

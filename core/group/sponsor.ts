@@ -168,6 +168,8 @@ export interface StartSponsorOptions {
   readonly onboardMode: "open" | "gated";
   readonly invites: SponsorOptions["invites"];
   readonly events: Pick<EventLog, "record">;
+  /** Told of each refusal too, after the timeline (the group's audit). */
+  readonly onRejected?: ((agentId: string, reason: string) => void) | undefined;
 }
 
 /**
@@ -189,13 +191,15 @@ export function startSponsor(options: StartSponsorOptions): Promise<Subscription
     manifest: () => membership.manifest,
     invites: options.invites,
     send: (records) => membership.send(records),
-    audit: (agentId, reason) =>
+    audit: (agentId, reason) => {
       options.events.record({
         kind: "GROUP",
         sender: agentId,
         contentText: `refused to onboard ${agentId}: ${reason}`,
         metadata: { event_type: "onboard_rejected", code: "onboard_rejected" },
-      }),
+      });
+      options.onRejected?.(agentId, reason);
+    },
   });
   const topic = topicsFor(group).onboarding;
   return transport.subscribe({

@@ -2,84 +2,119 @@
  * One task as the group's topics hold it, for the commands that look back at a task: its spans
  * from every agent on the traces topic (`kafclaw task show <id> --trace` when the agent's store
  * lacks some), its request and its responses (`kafclaw task replay`). Each topic is read from the
- * beginning through a consumer group of this run that never commits (as a state topic is), and
- * only up to where it was when the read began.
+ * beginning, only up to where it was when the read began (topic_reader.ts).
+ *
+ * In a signed group a record counts only if it verifies as a member would verify it, against the
+ * certificates and revocations on the roster: a span, request or response that a non-member
+ * forged, or that a revoked agent sent, is dropped and counted, never shown as the task's. A
+ * replay (a copy of a record already read) is skipped without being counted.
  *
  * @module
  */
 import { type Envelope, type EnvelopeOf, parseRecord } from "../protocol/mod.ts";
 import type { StoredSpan } from "../timeline/mod.ts";
-import type { InboundRecord, Transport } from "../transport/mod.ts";
+import type { Transport } from "../transport/mod.ts";
 import { spanOf } from "./spans.ts";
+import { readWhole } from "./_read_whole.ts";
+import { rosterCheck } from "./topic_reader.ts";
+
+/** A record of the task that failed verification. */
+export interface DroppedRecord {
+  /** The sender the record claims. */
+  readonly agentId: string;
+  readonly topic: string;
+  /** The verification code (`bad_signature`, `unknown_signer`, `certificate_revoked` …). */
+  readonly code: string;
+  readonly reason: string;
+}
 
 /** What the topics hold of one task. */
 export interface TaskLog {
   readonly spans: StoredSpan[];
   readonly requests: EnvelopeOf<"request" | "skill_request">[];
   readonly responses: EnvelopeOf<"response" | "skill_response">[];
+  /** The task's records (of its trace, or naming it) that failed verification. */
+  readonly dropped: DroppedRecord[];
 }
 
-/** Reads every record of `topics` there is now, handing each parsed envelope to `seen`. */
-async function readAll(
-  transport: Transport,
-  topics: readonly string[],
-  groupId: string,
-  seen: (envelope: Envelope, record: InboundRecord) => void,
-): Promise<void> {
-  for (const topic of topics) {
-    const subscription = await transport.subscribe({
-      kind: "state",
-      topics: [topic],
-      groupId,
-      handler: (record) => {
-        const parsed = parseRecord(record);
-        if (parsed.ok) seen(parsed.envelope, record);
-      },
-    });
-    try {
-      await subscription.caughtUp();
-    } finally {
-      await subscription.close();
-    }
+/** What {@link readTaskLog} looks for, and how. */
+export interface TaskLogQuery {
+  readonly taskId: string;
+  /** The task's trace, when known; else the trace of a span naming the task. */
+  readonly traceId?: string | undefined;
+  /** The per-run consumer group to read through. */
+  readonly groupId: string;
+  /** The group and its owner's key: given, records are verified (a signed group). */
+  readonly signed?: { readonly group: string; readonly ownerKey: CryptoKey } | undefined;
+}
+
+/** The task and trace a record speaks of, to tell whether a dropped record was this task's. */
+function subjectOf(envelope: Envelope): { readonly taskId: unknown; readonly traceId: unknown } {
+  if (envelope.type === "trace") {
+    const { attributes, trace_id } = envelope.payload;
+    return { taskId: attributes?.task_id, traceId: trace_id };
   }
+  return {
+    taskId: (envelope.payload as Readonly<Record<string, unknown>>).task_id,
+    traceId: undefined,
+  };
 }
 
 /**
- * Reads task `taskId` from `topics` (a group's or zone's traces, requests, inbox and responses
- * topics): its spans (those of trace `traceId`, or, when it is not known, of the trace a span
- * naming the task belongs to), its requests and its responses.
+ * Reads the task of `query` from `topics` (a group's or zone's traces, requests, inbox and
+ * responses topics): its spans (those of its trace), its requests and its responses.
  */
 export async function readTaskLog(
   transport: Transport,
   topics: readonly string[],
-  task: {
-    readonly taskId: string;
-    readonly traceId?: string | undefined;
-    readonly groupId: string;
-  },
+  query: TaskLogQuery,
 ): Promise<TaskLog> {
+  const { taskId, groupId, signed } = query;
+  const check = signed === undefined ? undefined : await rosterCheck(transport, signed.group, {
+    ownerKey: signed.ownerKey,
+    groupId,
+  });
   const spans: StoredSpan[] = [];
   const requests: TaskLog["requests"] = [];
   const responses: TaskLog["responses"] = [];
-  await readAll(transport, topics, task.groupId, (envelope) => {
+  const dropped: (DroppedRecord & ReturnType<typeof subjectOf>)[] = [];
+  await readWhole(transport, topics, groupId, async (record) => {
+    const parsed = parseRecord(record);
+    if (!parsed.ok) return;
+    const { envelope } = parsed;
+    const verdict = await check?.(record, envelope);
+    if (verdict?.ok === false) {
+      if (verdict.code === "replay") return;
+      const { code, reason } = verdict;
+      dropped.push({
+        agentId: envelope.sender_id,
+        topic: record.topic,
+        code,
+        reason,
+        ...subjectOf(envelope),
+      });
+      return;
+    }
     switch (envelope.type) {
       case "trace":
         spans.push(spanOf(envelope.sender_id, envelope.payload));
         return;
       case "request":
       case "skill_request":
-        if (envelope.payload.task_id === task.taskId) requests.push(envelope);
+        if (envelope.payload.task_id === taskId) requests.push(envelope);
         return;
       case "response":
       case "skill_response":
-        if (envelope.payload.task_id === task.taskId) responses.push(envelope);
+        if (envelope.payload.task_id === taskId) responses.push(envelope);
     }
   });
-  const traceId = task.traceId ??
-    spans.find((s) => s.attributes.task_id === task.taskId)?.traceId;
+  const traceId = query.traceId ?? spans.find((s) => s.attributes.task_id === taskId)?.traceId;
   return {
-    spans: traceId === undefined ? [] : spans.filter((s) => s.traceId === traceId),
+    spans: spans.filter((s) => s.traceId === traceId),
     requests,
     responses,
+    dropped: dropped
+      .filter((d) => d.taskId === taskId || (traceId !== undefined && d.traceId === traceId))
+      .map(({ agentId, topic, code, reason }) => ({ agentId, topic, code, reason })),
   };
 }

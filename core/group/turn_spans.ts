@@ -46,8 +46,8 @@ const TYPES: Readonly<Record<string, SpanType>> = { LLM: "LLM", TOOL: "TOOL" };
 
 function titleOf(event: TimelineEvent): string {
   if (event.kind === "INBOUND") return "turn";
-  if (event.kind === "TOOL") return `tool ${String(event.metadata.tool ?? "")}`.trim();
-  if (event.kind === "LLM") return `llm ${String(event.metadata.model ?? "")}`.trim();
+  if (event.kind === "TOOL") return `tool ${String(event.metadata.tool)}`;
+  if (event.kind === "LLM") return `llm ${String(event.metadata.model)}`;
   return event.kind.toLowerCase();
 }
 
@@ -71,7 +71,8 @@ function attributesOf(event: TimelineEvent): Record<string, unknown> {
 
 /**
  * Sends a recorded turn's events as spans under `parent`: the turn's start as the `turn` span
- * (lasting until `endedAt`), each other event under it as its parent says.
+ * (lasting until `endedAt`), each other event under it as its parent says (the guard records
+ * every event of a turn under the turn's start, ended).
  */
 export function sendTurnSpans(
   spans: GroupSpans,
@@ -89,7 +90,7 @@ export function sendTurnSpans(
     spans.record({
       parent: {
         traceId: context.parent.traceId,
-        spanId: root ? context.parent.spanId : event.parentSpanId ?? start?.spanId,
+        spanId: root ? context.parent.spanId : event.parentSpanId,
       },
       spanId: event.spanId,
       type: TYPES[event.kind] ?? "TASK",
@@ -98,7 +99,7 @@ export function sendTurnSpans(
       content: event.contentText,
       zone: context.zone,
       startedAt: event.startedAt,
-      endedAt: root ? context.endedAt : event.endedAt ?? event.startedAt,
+      endedAt: root ? context.endedAt : event.endedAt,
     });
   }
 }

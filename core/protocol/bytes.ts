@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 
 const ENCODER = new TextEncoder();
@@ -34,9 +35,7 @@ export function concatBytes(...parts: readonly (Uint8Array | string)[]): Uint8Ar
  * ```
  */
 export function encodeBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 }
 
 /**
@@ -46,9 +45,9 @@ export function encodeBase64Url(bytes: Uint8Array): string {
  */
 export function decodeBase64Url(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  return encodeBase64Url(bytes) === text ? bytes : undefined;
+  const decoded = Buffer.from(text, "base64url");
+  if (decoded.toString("base64url") !== text) return undefined;
+  return new Uint8Array(decoded);
 }
 
 /**

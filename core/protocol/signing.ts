@@ -6,6 +6,7 @@
  * @module
  */
 
+import { KeyObject, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { concatBytes, decodeBase64Url, encodeBase64Url } from "./bytes.ts";
 import { quote } from "./errors.ts";
 import type { CertificateBundle } from "./payloads_group.ts";
@@ -145,25 +146,41 @@ export function recordBytes(
   return concatBytes(RECORD_DOMAIN, record.topic, "\n", record.key, "\n", record.value);
 }
 
-/** Signs bytes with an Ed25519 private key. */
-export async function signBytes(privateKey: CryptoKey, bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await crypto.subtle.sign(ED25519, privateKey, bytes as Uint8Array<ArrayBuffer>),
-  );
+/**
+ * The node:crypto form of a WebCrypto key, made once per key. Signing and verifying with it runs
+ * at once on the calling thread: WebCrypto's Ed25519 sends every call to a worker thread and back,
+ * which costs more than the signature itself (a sign takes a fifth of the time, a verify about a
+ * third, measured one after the other on a busy machine).
+ */
+const NODE_KEYS = new WeakMap<CryptoKey, KeyObject>();
+
+function nodeKey(key: CryptoKey, usage: "sign" | "verify"): KeyObject {
+  if (key.algorithm.name !== ED25519.name || !key.usages.includes(usage)) {
+    throw new TypeError(`Cannot ${usage}: the key is not an Ed25519 key that may ${usage}`);
+  }
+  let found = NODE_KEYS.get(key);
+  if (found === undefined) NODE_KEYS.set(key, found = KeyObject.from(key));
+  return found;
 }
 
-/** Whether `signature` is a valid Ed25519 signature of `bytes` by `publicKey`. */
+/** Signs bytes with an Ed25519 private key. Throws a TypeError for a key that cannot sign. */
+// deno-lint-ignore require-await
+export async function signBytes(privateKey: CryptoKey, bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(nodeSign(null, bytes, nodeKey(privateKey, "sign")));
+}
+
+/**
+ * Whether `signature` is a valid Ed25519 signature of `bytes` by `publicKey`. Throws a TypeError
+ * for a key that cannot verify.
+ */
+// deno-lint-ignore require-await
 export async function verifyBytes(
   publicKey: CryptoKey,
   signature: Uint8Array,
   bytes: Uint8Array,
 ): Promise<boolean> {
-  return await crypto.subtle.verify(
-    ED25519,
-    publicKey,
-    signature as Uint8Array<ArrayBuffer>,
-    bytes as Uint8Array<ArrayBuffer>,
-  );
+  const key = nodeKey(publicKey, "verify");
+  return signature.length === 64 && nodeVerify(null, bytes, key, signature);
 }
 
 /** Who signs: an agent (or the owner) with its private key and, for agents, its certificate. */

@@ -16,6 +16,7 @@ import {
   type TaskAgent,
   taskPayload,
 } from "../../tests/_support/task_group.ts";
+import type { Steps } from "./_steps.ts";
 
 /** How the worker learns it may answer: the claim itself, or the requester's grant. */
 export type Arbiter = "none" | "requester";
@@ -28,6 +29,7 @@ export class DelegationPair {
   readonly #requests: string;
   readonly #arbiter: Arbiter;
   readonly #closers: (() => PromiseLike<unknown>)[];
+  readonly #steps: Steps | undefined;
   #next = 0;
 
   private constructor(
@@ -35,6 +37,7 @@ export class DelegationPair {
     group: string,
     arbiter: Arbiter,
     closers: (() => PromiseLike<unknown>)[],
+    steps: Steps | undefined,
   ) {
     this.#requester = agents.requester;
     this.#worker = agents.worker;
@@ -42,13 +45,21 @@ export class DelegationPair {
     this.#requests = topicsFor(group).requests;
     this.#arbiter = arbiter;
     this.#closers = closers;
+    this.#steps = steps;
   }
 
-  static async start(brokers: string[], arbiter: Arbiter): Promise<DelegationPair> {
+  /** With `steps`, each round trip's steps are marked there (see _steps.ts). */
+  static async start(
+    brokers: string[],
+    arbiter: Arbiter,
+    steps?: Steps,
+  ): Promise<DelegationPair> {
     const group = `bench-${crypto.randomUUID().slice(0, 8)}`;
     const [a, b] = ["requester", "worker"].map((id) =>
       new KafkaTransport({ brokers, clientId: `bench-${id}` })
     );
+    steps?.watch("requester", a!);
+    steps?.watch("worker", b!);
     await createTaskTopics(a!, group, ["req", "wk"]);
     const llm: FakeOpenAI = await startFakeOpenAI({ fallback: { text: "42" } });
     const workers = new LiveWorkerSet([
@@ -64,6 +75,7 @@ export class DelegationPair {
     };
     const requester = await startTaskAgent(a!, { ...common, agentId: "req", worker: false });
     const worker = await startTaskAgent(b!, { ...common, agentId: "wk" });
+    steps?.watchTurns("worker", worker.runtime.door);
     const closers = [
       () => requester[Symbol.asyncDispose](),
       () => worker[Symbol.asyncDispose](),
@@ -71,7 +83,7 @@ export class DelegationPair {
       () => b!.close(),
       () => llm.close(),
     ];
-    const pair = new DelegationPair({ requester, worker }, group, arbiter, closers);
+    const pair = new DelegationPair({ requester, worker }, group, arbiter, closers, steps);
     // The worker's group holds the requests' partitions once a first task is answered.
     await pair.roundTrip();
     return pair;
@@ -80,6 +92,8 @@ export class DelegationPair {
   /** One task sent and its final answer received. */
   async roundTrip(): Promise<void> {
     const taskId = `t-${this.#next++}`;
+    this.#steps?.begin(true);
+    this.#steps?.mark("requester sends");
     await this.#requester.requester.send({
       type: "request",
       payload: taskPayload("req", {
@@ -90,6 +104,7 @@ export class DelegationPair {
       taint: "trusted",
     }, { topic: this.#requests });
     const answer = await this.#requester.requester.answer(taskId);
+    this.#steps?.mark("requester has the answer");
     if (answer?.status !== "completed") {
       throw new Error(`Task ${taskId} ended ${answer?.status}: ${JSON.stringify(answer)}`);
     }
@@ -100,6 +115,7 @@ export class DelegationPair {
    * LLM answering at once), with no Kafka: what of a round trip is the agent's, not the group's.
    */
   async turnAlone(): Promise<void> {
+    this.#steps?.begin(false);
     const result = await this.#worker.runtime.door.enter({
       source: {
         kind: "task",

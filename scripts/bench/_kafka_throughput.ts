@@ -7,10 +7,7 @@
 import kafkajs from "kafkajs";
 import {
   decodeBase64Url,
-  exportPublicKey,
-  generateKeyPair,
   HEADERS,
-  issueCertificate,
   parseRecord,
   recordBytes,
   replayId,
@@ -21,6 +18,7 @@ import {
 } from "../../core/protocol/mod.ts";
 import { KafkaTransport, type OutboundRecord } from "../../core/transport/mod.ts";
 import { requestValue, taskTopics } from "./_kafka_pairs.ts";
+import { benchSigner } from "./_signer.ts";
 
 const quiet = { logLevel: kafkajs.logLevel.NOTHING };
 
@@ -102,20 +100,8 @@ export class TransportThroughput {
   ): Promise<TransportThroughput> {
     const self = new TransportThroughput();
     const { group, requests } = await taskTopics(brokers, 12);
-    const owner = await generateKeyPair();
-    const agent = await generateKeyPair();
-    const certificate = await issueCertificate({
-      agent_id: "requester",
-      public_key: await exportPublicKey(agent.publicKey),
-      zones: ["public"],
-      vouched: false,
-      issuer: false,
-      not_after: new Date(Date.now() + 86_400_000).toISOString(),
-      issuer_id: "owner",
-    }, owner.privateKey);
-    if (options.check !== "none") {
-      self.#signer = { keyId: "requester", privateKey: agent.privateKey, certificate };
-    }
+    const { owner, agent, certificate, signer } = await benchSigner();
+    if (options.check !== "none") self.#signer = signer;
     self.#transport = new KafkaTransport({ brokers, clientId: "bench-throughput" });
     const sub = await self.#transport.subscribe({
       kind: "work",

@@ -9,7 +9,9 @@
  * - the grant path: the same with `arbiter: "requester"`, so the worker answers only once the
  *   requester has granted its claim (claim → assigned → response);
  * - the worker's turn alone, without Kafka (the same fake LLM, a task session of its own): the
- *   part of a round trip that is the agent's own work, not the group layer's.
+ *   part of a round trip that is the agent's own work, not the group layer's;
+ * - where the pure path's milliseconds go: the median offset from the send of each produce call,
+ *   each record received and the worker's turn (_steps.ts).
  *
  * Each round trip is isolated (the system idle before it) and paired with one of the other side.
  * It needs the broker that `scripts/kafka start` runs (or KAFCLAW_TEST_BROKERS); without one it
@@ -18,6 +20,7 @@
 import { DelegationPair } from "./_delegation_pairs.ts";
 import { brokersForBench, RawPingPong } from "./_kafka_pairs.ts";
 import { Samples } from "./_paired.ts";
+import { Steps } from "./_steps.ts";
 
 const RAW = "delegation: raw kafkajs ping-pong";
 const PURE = "delegation: group layer, arbiter none";
@@ -35,7 +38,8 @@ if (brokers === undefined) {
   );
 } else {
   const raw = await RawPingPong.start(brokers, { commits: true });
-  const pure = await DelegationPair.start(brokers, "none");
+  const steps = new Steps();
+  const pure = await DelegationPair.start(brokers, "none", steps);
   const grant = await DelegationPair.start(brokers, "requester");
   const gap = () => new Promise((r) => setTimeout(r, ISOLATION_GAP_MS));
   const group = "delegation: round trip";
@@ -71,6 +75,7 @@ if (brokers === undefined) {
     samples.line("grant path, p50", GRANT, RAW, 0.5, "none");
     samples.line("grant path, p99", GRANT, RAW, 0.99, "none");
     samples.line("the worker's turn alone, p50", TURN, RAW, 0.5, "none");
+    steps.print("the pure path, step by step");
     // The clients end with the process; closing them here would race the unload.
   });
 }

@@ -22,12 +22,21 @@ export interface SkillBroker extends AsyncDisposable {
   transport(): Transport;
 }
 
-/** Starts gateways of `group` on `broker`, each offering the skills given. */
-async function skillGroup(broker: SkillBroker, group: string, skills: Record<string, string>) {
+/** Starts gateways of `group` on `broker`, each offering the skills given; `env` for them all. */
+async function skillGroup(
+  broker: SkillBroker,
+  group: string,
+  skills: Record<string, string>,
+  env: Record<string, string> = {},
+) {
   await broker.transport().createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
   const start = (id: string, offered = "") =>
     gatewayOf(
-      { ...inProcessEnv(group, id), ...(offered ? { KAFCLAW_GROUP_SKILLS: offered } : {}) },
+      {
+        ...inProcessEnv(group, id),
+        ...env,
+        ...(offered ? { KAFCLAW_GROUP_SKILLS: offered } : {}),
+      },
       {
         more: { transport: broker.transport(), leaseMs: 600_000 },
         answer: { text: `answered by ${id}` },
@@ -148,4 +157,28 @@ export async function recordsForNewcomers(broker: SkillBroker, group: string): P
   // Leaving takes a gateway off its skills' records.
   await ben!.gateway.stop();
   await waitFor(() => providers(dan.gateway, "sql") === "cy", "ben off the record as it left");
+}
+
+/**
+ * A provider that dies without a word (its membership stops: no heartbeat, no leave, no
+ * withdrawal) is taken off its skill's record by the members that see it go.
+ */
+export async function diedProviderDropped(broker: SkillBroker, group: string): Promise<void> {
+  await using g = await skillGroup(broker, group, { ann: "", ben: "sql", cy: "sql" }, {
+    // Stale after 3 silent seconds.
+    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
+  });
+  const { ann, ben, cy } = g.gateways;
+  await waitFor(() => providers(ann!.gateway, "sql") === "ben,cy", "both on the sql record");
+  await ben!.gateway.membership.close();
+  await waitFor(
+    () => providers(ann!.gateway, "sql") === "cy" && providers(cy!.gateway, "sql") === "cy",
+    "ben, dead, off the sql record",
+    { timeoutMs: 20_000, state: () => providers(ann!.gateway, "sql") },
+  );
+  // The one who wrote it may have been cy; ann's own roster comes to the same view.
+  await waitFor(
+    () => ann!.gateway.membership.live("sql").map((m) => m.agentId).join() === "cy",
+    "ann's roster without ben",
+  );
 }

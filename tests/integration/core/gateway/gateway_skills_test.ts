@@ -5,14 +5,25 @@
  * member, list the providers, and lose one that leaves. Gateways in the test process, each with
  * its own Kafka client: the scenarios of tests/_support/skill_scenarios.ts (a declined skill task
  * moves to the provider with the best expertise, and why is stored; a newcomer reads the records).
+ * In a signed group too: a signed skill task answered by one provider, and a provider killed
+ * without a word taken off the record by the others, as a verifying reader sees it.
  */
 import assert from "node:assert/strict";
 import { readRoster } from "../../../../core/group/mod.ts";
-import { skillRequests } from "../../../../core/protocol/mod.ts";
+import { importPublicKey, skillRequests } from "../../../../core/protocol/mod.ts";
 import { KafkaTransport, type Transport } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw } from "../../../_support/cli.ts";
-import { gateway, rosterOf, taskReader } from "../../../_support/gateway_group.ts";
+import {
+  answerWithin,
+  gateway,
+  requesterGateway,
+  rosterOf,
+  signedGroup,
+  taskReader,
+  vouch,
+} from "../../../_support/gateway_group.ts";
+import { taskPayload } from "../../../_support/task_group.ts";
 import {
   declinedToBestExpertise,
   offeredAtRuntime,
@@ -84,6 +95,60 @@ Deno.test(
     });
     assert.equal(await ann.child!.stop("SIGTERM"), 0, ann.child!.stderr);
     assert.equal(await cy.child!.stop("SIGTERM"), 0, cy.child!.stderr);
+  },
+);
+
+Deno.test(
+  "signed: a skill task signed by a member goes to one provider; a provider killed without a word leaves the skill's record",
+  opts,
+  async () => {
+    await using stack = new AsyncDisposableStack();
+    const { group, boss, pinned } = await signedGroup("gwsks", stack);
+    const providerOf = { ...pinned, KAFCLAW_GROUP_SKILLS: "sql" };
+    const workers = [
+      stack.use(await gateway(group, "ben", providerOf)),
+      stack.use(await gateway(group, "cy", providerOf)),
+    ];
+    for (const worker of workers) {
+      await vouch(boss.env, worker.home, worker.id);
+      await worker.start();
+    }
+    const { gateway: requester } = stack.use(await requesterGateway(group, boss.env, pinned));
+    // One who is not a member reads the records as a signed group's member would: verified.
+    const reader = stack.use(await taskReader(group));
+    const ownerKey = await importPublicKey(pinned.KAFCLAW_GROUP_OWNER_PUBLIC_KEY);
+    const providers = async () =>
+      (await readRoster(reader.transport, group, { ownerKey })).skills.providers("sql")
+        .map((p) => p.agent_id).join();
+    await waitFor(async () => await providers() === "ben,cy", "ben and cy on the sql record", {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+    await waitFor(
+      () => requester.membership.live("sql").length === 2,
+      "the requester to see ben and cy live",
+      { timeoutMs: 30_000 },
+    );
+    const taskId = crypto.randomUUID();
+    await requester.tasks.requester.send({
+      type: "skill_request",
+      payload: taskPayload("req", { task_id: taskId, content: "Count the rows", skill: "sql" }),
+      taint: "trusted",
+    }, { topic: skillRequests(group, "sql") });
+    const answer = await answerWithin(requester, taskId, 60_000);
+    assert.equal(answer.status, "completed");
+    const asked = workers.filter((g) =>
+      g.llm.chatRequests().some((r) => JSON.stringify(r.body).includes("Count the rows"))
+    );
+    assert.deepEqual(asked.map((g) => g.id), [answer.responderId]);
+    // ben dies: no leave, no withdrawal. The members that see it go stale write the record
+    // again without it, signed, and a verifying reader takes it.
+    await workers[0]!.child!.stop("SIGKILL");
+    await waitFor(async () => await providers() === "cy", "ben off the sql record", {
+      timeoutMs: 60_000,
+      intervalMs: 1_000,
+    });
+    assert.equal(await workers[1]!.child!.stop("SIGTERM"), 0, workers[1]!.child!.stderr);
   },
 );
 

@@ -3,20 +3,17 @@
  * whose certificates are vouched: a task ann submits with `kafclaw task submit --to ben` is
  * delegated on by ben to cy (ben's fake LLM calls delegate_task), and `kafclaw task show --trace
  * --json` in ann's home prints one tree of spans from all three agents (and the same tree, read
- * from the traces topic, in a home that took no part, whose `task submit --wait` then follows
- * its own task as a one-shot member); a heartbeat forged in
+ * from the traces topic, in a home that took no part, without a span of the task forged by a
+ * non-member, which it counts as dropped; that home's `task submit --wait` then follows its own
+ * task as a one-shot member); a heartbeat forged in
  * cy's name is dropped by the members and shows up on the group's audit topic.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { agentKey } from "../../../../core/group/mod.ts";
-import {
-  agentKey as agentKeyOf,
-  parseRecord,
-  signRecord,
-  topicsFor,
-} from "../../../../core/protocol/mod.ts";
+import { agentKey as agentKeyOf, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw, tempHome } from "../../../_support/cli.ts";
 import { envOf, gateway, rosterOf, vouch } from "../../../_support/gateway_group.ts";
@@ -115,7 +112,40 @@ Deno.test(
       answer: "answered by ann",
     });
 
-    // A home that took no part has none of the spans: they are read from the traces topic.
+    // A span of the task forged by mallory, no member, on the traces topic.
+    const brokers = testBrokers();
+    const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+    const forger = await agentKey(join(ann.home, "forger"));
+    const { trace_id, roots } = trace as unknown as {
+      trace_id: string;
+      roots: { span_id: string }[];
+    };
+    const span = {
+      topic: topicsFor(group).traces,
+      key: trace_id,
+      value: JSON.stringify({
+        type: "trace",
+        correlation_id: task.task_id,
+        sender_id: "mallory",
+        timestamp: new Date().toISOString(),
+        payload: {
+          trace_id,
+          span_id: "f".repeat(16),
+          parent_span_id: roots[0]!.span_id,
+          span_type: "TASK",
+          title: "forged by mallory",
+          started_at: new Date().toISOString(),
+          ended_at: new Date().toISOString(),
+          duration_ms: 0,
+          attributes: { task_id: task.task_id },
+        },
+      }),
+    };
+    const spanHeaders = await signRecord(span, { keyId: "mallory", privateKey: forger.privateKey });
+    await transport.produce([{ ...span, headers: spanHeaders }]);
+
+    // A home that took no part has none of the spans: they are read from the traces topic, where
+    // the forged one is dropped and counted.
     await using other = await tempHome();
     const elsewhere = envOf(group, "dee", other.path, ann.llm, pinned);
     const read = await kafclaw(["task", "show", task.task_id, "--trace", "--json"], elsewhere);
@@ -123,6 +153,10 @@ Deno.test(
     const fromTopic = JSON.parse(read.stdout);
     assert.equal(fromTopic.source, "topics");
     assert.deepEqual(lines(fromTopic.roots), tree);
+    assert.deepEqual(
+      fromTopic.dropped.map((d: { agent_id: string; code: string }) => [d.agent_id, d.code]),
+      [["mallory", "unknown_signer"]],
+    );
 
     // With no gateway in its home, task submit --wait follows the task as a one-shot member.
     await vouch(ann.env, other.path, "dee");
@@ -145,24 +179,8 @@ Deno.test(
     );
 
     // A heartbeat in cy's name, signed with a key that is not cy's.
-    const brokers = testBrokers();
-    const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
-    const seen: Record<string, unknown>[] = [];
-    const reader = await transport.subscribe({
-      kind: "stream",
-      topics: [topicsFor(group).audit],
-      groupId: uniqueName("audit-reader"),
-      fromBeginning: true,
-      handler: (record) => {
-        const parsed = parseRecord(record);
-        if (parsed.ok && parsed.envelope.type === "audit") {
-          const payload: Record<string, unknown> = parsed.envelope.payload;
-          seen.push({ sender: parsed.envelope.sender_id, ...payload });
-        }
-      },
-    });
+    const audit = await followAudit(transport, group);
     try {
-      const forger = await agentKey(join(ann.home, "forger"));
       const forged = {
         topic: topicsFor(group).heartbeats,
         key: agentKeyOf("cy"),
@@ -171,16 +189,16 @@ Deno.test(
       const headers = await signRecord(forged, { keyId: "cy", privateKey: forger.privateKey });
       await transport.produce([{ ...forged, headers }]);
       const forgedSeen = () =>
-        seen.filter((a) =>
+        audit.seen.filter((a) =>
           a.event_type === "signature_invalid" && a.agent_id === "cy" && a.code === "bad_signature"
         );
       await waitFor(() => forgedSeen().length >= 2, "ann and ben to audit the forged record", {
         timeoutMs: 30_000,
-        state: () => seen,
+        state: () => audit.seen,
       });
       assert.ok(forgedSeen().every((a) => a.topic === topicsFor(group).heartbeats));
     } finally {
-      await reader.close();
+      await audit.close();
       await transport.close();
     }
     for (const agent of [ann, ben, cy]) {

@@ -1,11 +1,14 @@
 /**
  * Membership on the real broker, as users run it: several `kafclaw` processes, each with its own
  * KAFCLAW_HOME, make a group, join it through the owner's sponsor, see each other, go stale when
- * killed, and leave within the bound on SIGTERM; a gated group takes an invite once.
+ * killed, and leave within the bound on SIGTERM; a gated group takes an invite once, and its
+ * sponsor tells the group of each newcomer it refused on the audit topic.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeBase64Url } from "../../../../core/protocol/mod.ts";
+import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
@@ -149,6 +152,22 @@ Deno.test(
     const reused = await join(carolHome.path, "carol", invite);
     assert.equal(reused.code, 2, reused.stderr);
     assert.match(reused.stderr, /refused to admit "carol"/);
+    // The sponsor told the group of both refusals on its audit topic.
+    const transport = new KafkaTransport({ brokers: testBrokers(), clientId: "kafclaw-test" });
+    const audit = await followAudit(transport, group);
+    const refused = () =>
+      audit.seen.filter((a) => a.event_type === "onboard_rejected")
+        .map((a) => `${a.sender}:${a.agent_id}`).toSorted();
+    try {
+      await waitFor(() => refused().length === 2, "bob's and carol's refusals on the audit topic", {
+        timeoutMs: 30_000,
+        state: refused,
+      });
+      assert.deepEqual(refused(), ["boss:bob", "boss:carol"]);
+    } finally {
+      await audit.close();
+      await transport.close();
+    }
     // Bob leaves (signed) and the group is off in his config.
     const left = await kafclaw(
       ["group", "leave", "--json"],

@@ -6,6 +6,7 @@
 import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   declinedToBestExpertise,
+  diedProviderDropped,
   offeredAtRuntime,
   providerOnly,
   recordsForNewcomers,
@@ -38,4 +39,9 @@ Deno.test("skills offered on a running gateway take tasks at once, and removed o
 Deno.test("providers offering one skill at once all end on its record; a newcomer reads it", async () => {
   await using broker = inProcess();
   await recordsForNewcomers(broker, "gwrecord");
+});
+
+Deno.test("a provider that dies without a word is taken off its skill's record by the others", async () => {
+  await using broker = inProcess();
+  await diedProviderDropped(broker, "gwdied");
 });

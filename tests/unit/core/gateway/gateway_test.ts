@@ -5,6 +5,7 @@
  * as processes, is in tests/integration/core/gateway.
  */
 import assert from "node:assert/strict";
+import { ConfigError, resolveConfig } from "../../../../core/config/mod.ts";
 import { parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { gatewayOf, submit, threeGateways } from "../../../_support/gateway_memory.ts";
 import { waitFor } from "../../../_support/wait.ts";
@@ -159,4 +160,57 @@ Deno.test("a gateway refuses a member's items past the quota its config sets, an
     () => a.gateway.memory.shared.indexed === 2,
     "ann, whose quota is the default, to take both",
   );
+});
+
+Deno.test("gateways share and take items of the part and item sizes their config sets", async () => {
+  const group = "gwsizes";
+  const { a, b, c, broker } = await threeGateways(group, {
+    ann: {
+      env: { KAFCLAW_GROUP_MEMORY_PART_BYTES: "1024", KAFCLAW_GROUP_MEMORY_ITEM_BYTES: "4096" },
+    },
+    ben: { env: { KAFCLAW_GROUP_MEMORY_ITEM_BYTES: "2048" } },
+  });
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const ctx = { sessionKey: "local:test", workspace: "/fake", signal: AbortSignal.timeout(5_000) };
+  await assert.rejects(
+    a.gateway.memory.shared.share({ title: "big", content: "x".repeat(5000), tags: [] }, ctx),
+    { message: "Cannot share 5000 bytes: an item holds at most 4096" },
+  );
+  const id = await a.gateway.memory.shared.share(
+    { title: "runbook", content: "restart the indexer ".repeat(150), tags: [] },
+    ctx,
+  );
+  const keys = (broker.topics.get(topicsFor(group).memoryShared)?.log.flat() ?? [])
+    .map((r) => String(r.key));
+  assert.deepEqual(keys.sort(), [`${id}#0`, `${id}#1`, `${id}#2`], "3000 bytes in parts of 1024");
+  // cy takes items of 1 MiB (the default); ben, of 2 KiB, refuses it as too large.
+  await waitFor(() => c.gateway.memory.shared.indexed === 1, "cy to index the runbook");
+  const refusals = () =>
+    b.gateway.runtime.timeline.events.list({ kind: "GROUP" }).items
+      .filter((e) => e.metadata.item_id === id);
+  await waitFor(() => refusals().length === 1, "ben to refuse the runbook");
+  assert.match(refusals()[0]!.contentText, /oversized: more than 2048 bytes/);
+  assert.equal(b.gateway.memory.shared.indexed, 0);
+});
+
+Deno.test("a part or item size out of range is one line naming the key, the value and where it came from", () => {
+  const home = "/nonexistent-kafclaw-home";
+  for (
+    const [name, value, expected] of [
+      ["KAFCLAW_GROUP_MEMORY_PART_BYTES", "262144", "an integer from 1024 to 131072"],
+      ["KAFCLAW_GROUP_MEMORY_ITEM_BYTES", "1MB", "an integer from 1024 to 16777216"],
+    ] as const
+  ) {
+    let error: unknown;
+    try {
+      resolveConfig({ home, env: { [name]: value } });
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.message.split("\n").length, 1, error.message);
+    assert.match(error.message, new RegExp(`"${value}" \\(from ${name}\\): expected ${expected}$`));
+  }
 });

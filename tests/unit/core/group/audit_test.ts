@@ -4,13 +4,14 @@
  * `observe.audit`, naming the agent it claimed to be and why it was dropped.
  */
 import assert from "node:assert/strict";
-import { GroupAudit } from "../../../../core/group/mod.ts";
+import { GroupAudit, watchPoison } from "../../../../core/group/mod.ts";
 import {
   agentKey as agentKeyOf,
   parseRecord,
   signRecord,
   topicsFor,
 } from "../../../../core/protocol/mod.ts";
+import { Timeline } from "../../../../core/timeline/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   agentHome,
@@ -102,4 +103,191 @@ Deno.test("an audit about the owner names the auditor as agent and the owner apa
   assert.equal(payload.agent_id, "boss");
   assert.equal(payload.claimed_sender, "owner");
   await transport.close();
+});
+
+/** A GroupAudit of agent "ann" in group "au3" keeping a timeline, with the payloads it sent. */
+function auditor(send?: () => Promise<void>, warn?: (message: string) => void) {
+  const timeline = Timeline.open(":memory:");
+  const sent: Record<string, unknown>[] = [];
+  const audit = new GroupAudit({
+    agentId: "ann",
+    group: "au3",
+    events: timeline.events,
+    send: send ?? ((records) => {
+      for (const record of records) {
+        assert.equal(record.topic, topicsFor("au3").audit);
+        assert.equal(record.key, "agent:ann");
+        const parsed = parseRecord({ ...record, key: record.key ?? null });
+        assert.ok(parsed.ok && parsed.envelope.type === "audit");
+        const { payload, correlation_id, timestamp } = parsed.envelope;
+        sent.push({ correlation_id, timestamp, ...payload });
+      }
+      return Promise.resolve();
+    }),
+    ...(warn ? { warn } : {}),
+    now: () => new Date("2026-12-04T10:00:00Z"),
+  });
+  return { audit, sent, timeline, [Symbol.dispose]: () => timeline.close() };
+}
+
+Deno.test("a rejected task is kept in the auditor's timeline and told to the group with why, where and which task", () => {
+  using a = auditor();
+  a.audit.record({
+    eventType: "policy_decision",
+    decision: "task_rejected",
+    agentId: "ben",
+    detail: "delegation depth 3 reached",
+    code: "depth",
+    topic: "group.au3.requests",
+    taskId: "t-1",
+  });
+  a.audit.record({ eventType: "skill_registered", detail: "offers summarize" });
+  assert.deepEqual(a.sent, [{
+    correlation_id: "t-1",
+    timestamp: "2026-12-04T10:00:00.000Z",
+    event_type: "policy_decision",
+    decision: "task_rejected",
+    detail: "delegation depth 3 reached",
+    agent_id: "ben",
+    code: "depth",
+    topic: "group.au3.requests",
+    task_id: "t-1",
+  }, {
+    correlation_id: a.sent[1]!.correlation_id,
+    timestamp: "2026-12-04T10:00:00.000Z",
+    event_type: "skill_registered",
+    detail: "offers summarize",
+    agent_id: "ann",
+  }]);
+  assert.match(String(a.sent[1]!.correlation_id), /^audit-[0-9a-f-]{36}$/);
+  const kept = a.timeline.events.list({ kind: "GROUP" }).items.toReversed();
+  assert.deepEqual(kept.map((e) => [e.sender, e.contentText, e.metadata]), [
+    ["ben", "task t-1: delegation depth 3 reached", {
+      event_type: "task_rejected",
+      code: "depth",
+      topic: "group.au3.requests",
+      task_id: "t-1",
+    }],
+    ["ann", "offers summarize", { event_type: "skill_registered" }],
+  ]);
+});
+
+Deno.test("a requester's lapsed lease and dropped response, and a replayed or uncertified record, are audited by their kind", () => {
+  using a = auditor();
+  a.audit.requester({ event: "lease_lapsed", taskId: "t-2", detail: "ben went silent" });
+  a.audit.requester({ event: "response_dropped", taskId: "t-2", detail: "a second answer" });
+  a.audit.dropped({
+    eventType: "replay_dropped",
+    code: "replay",
+    agentId: "cy",
+    topic: "group.au3.responses",
+    detail: "seen before",
+  });
+  a.audit.dropped({
+    eventType: "certificate_missing",
+    code: "parked",
+    agentId: "dee",
+    topic: "group.au3.requests",
+    detail: 'the certificate of "dee" did not arrive in time',
+  });
+  assert.deepEqual(
+    a.sent.map((p) => [p.event_type, p.decision, p.agent_id, p.code, p.task_id]),
+    [
+      ["lease_lapsed", undefined, "ann", undefined, "t-2"],
+      ["policy_decision", "response_dropped", "ann", undefined, "t-2"],
+      ["replay_dropped", undefined, "cy", "replay", undefined],
+      ["signature_invalid", undefined, "dee", "parked", undefined],
+    ],
+  );
+  assert.equal(a.sent[2]!.detail, "dropped a record on group.au3.responses: seen before");
+  // The requester's events are the auditor's own; dropped records the membership keeps itself.
+  const kept = a.timeline.events.list({ kind: "GROUP" }).items.map((e) => e.metadata.event_type);
+  assert.deepEqual(kept.toSorted(), ["lease_lapsed", "response_dropped"]);
+});
+
+Deno.test("an audit record the broker refuses is told to warn and never fails the work that caused it", async () => {
+  const warned: string[] = [];
+  const refuse = () => Promise.reject(new Error("broker down"));
+  using a = auditor(refuse, (message) => warned.push(message));
+  a.audit.record({ eventType: "poison_record", detail: "not JSON" });
+  using quiet = auditor(refuse);
+  quiet.audit.publish({ eventType: "poison_record", detail: "not JSON" });
+  await waitFor(() => warned.length === 1, "the warning");
+  assert.deepEqual(warned, ["Cannot send an audit record: broker down"]);
+  assert.equal(a.timeline.events.list({ kind: "GROUP" }).items.length, 1, "kept all the same");
+});
+
+Deno.test("a watched transport tells each poison record but shared memory's, and is the same transport otherwise", async () => {
+  const inner = new MemoryTransport();
+  const told: string[] = [];
+  const watched = watchPoison(inner, (record, reason) => {
+    told.push(`${record.topic}@${record.partition}:${record.offset} ${reason}`);
+  });
+  const topics = topicsFor("au4");
+  const specs = [topics.requests, topics.memoryShared, topics.traces].map((name) => ({
+    name,
+    partitions: 1,
+    config: {},
+  }));
+  assert.deepEqual(await watched.createTopics(specs), specs.map((s) => s.name));
+  assert.deepEqual(await watched.verifyTopics(specs), []);
+  const handled: string[] = [];
+  const subscription = await watched.subscribe({
+    kind: "state",
+    topics: specs.map((s) => s.name),
+    groupId: "kafclaw.au4.watch",
+    handler: (record) => {
+      const text = new TextDecoder().decode(record.value as Uint8Array);
+      handled.push(text);
+      return text === "bad" ? { poison: "not an envelope" } : undefined;
+    },
+  });
+  await watched.produce(specs.map((s) => ({ topic: s.name, key: "k", value: "bad" })));
+  await watched.produce([{ topic: topics.traces, key: "k", value: "fine" }]);
+  await waitFor(() => handled.length === 4, "every record handled");
+  assert.deepEqual(told.toSorted(), [
+    `${topics.requests}@0:0 not an envelope`,
+    `${topics.traces}@0:0 not an envelope`,
+  ]);
+  const groups = await watched.listGroups("kafclaw.au4.");
+  assert.equal(groups.length, 1);
+  assert.equal(await watched.groupMembers(groups[0]!), 1);
+  await subscription.close();
+  await watched.deleteGroups(groups);
+  assert.deepEqual(await watched.listGroups("kafclaw.au4."), []);
+  await watched.close();
+});
+
+Deno.test("a poison record is audited with its topic, partition, offset and reason, and nothing of its value", () => {
+  using a = auditor();
+  a.audit.poison({
+    topic: "group.au3.requests",
+    key: "t-7",
+    value: new TextEncoder().encode('{"content":"sk-live-secret"'),
+    headers: {},
+    partition: 2,
+    offset: "41",
+    timestamp: Date.now(),
+  }, "the value is not valid JSON");
+  const [told] = a.sent;
+  assert.deepEqual({ ...told, correlation_id: undefined }, {
+    correlation_id: undefined,
+    timestamp: "2026-12-04T10:00:00.000Z",
+    event_type: "poison_record",
+    detail: "poison record at group.au3.requests@2:41: the value is not valid JSON",
+    agent_id: "ann",
+    code: "poison",
+    topic: "group.au3.requests",
+    partition: 2,
+    offset: "41",
+  });
+  const [kept] = a.timeline.events.list({ kind: "GROUP" }).items;
+  assert.deepEqual(kept?.metadata, {
+    event_type: "poison_record",
+    code: "poison",
+    topic: "group.au3.requests",
+    partition: 2,
+    offset: "41",
+  });
+  assert.ok(!JSON.stringify([a.sent, kept]).includes("sk-live-secret"));
 });

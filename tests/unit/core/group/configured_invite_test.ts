@@ -28,6 +28,10 @@ Deno.test("a missing, empty or doubly set invite is one clear error that never s
     ],
     [{ KAFCLAW_GROUP_INVITE_FILE: "empty" }, /group.inviteFile ".*\/empty": it is empty$/],
     [
+      { KAFCLAW_GROUP_INVITE_FILE: "." },
+      /^Cannot read group.inviteFile ".*": it cannot be read \(IsADirectory\): keep it a file inside KAFCLAW_HOME/,
+    ],
+    [
       { KAFCLAW_GROUP_INVITE: "s3cret", KAFCLAW_GROUP_INVITE_FILE: "empty" },
       /group.invite and group.inviteFile are both set/,
     ],

@@ -182,4 +182,70 @@ Deno.test("durations read as a whole number and a unit, and anything else is one
   }
   assert.equal(formatDuration(3 * HOUR + 5 * MIN), "3h");
   assert.equal(formatDuration(42_000), "42s");
+  assert.equal(formatDuration(250), "250ms");
+  assert.equal(formatDuration(-20), "0ms", "a clock a little behind shows no negative time");
+});
+
+Deno.test("gc looks only at its own group's inboxes and says nothing of an agent that left nothing behind", () => {
+  const result = planGc({
+    group: "g1",
+    olderThanMs: HOUR,
+    now: NOW,
+    sightings: {
+      agents: new Map([
+        sighting("tidy", { lastAnnounce: { action: "leave", at: NOW - 9 * HOUR } }),
+        sighting("gone", { lastAnnounce: { action: "leave", at: NOW - 9 * HOUR } }),
+      ]),
+      heartbeatsFrom: undefined,
+    },
+    topics: ["group.g2.agent.gone.inbox", "group.g2.agent.other.inbox", "not-a-group-topic"],
+    groups: [],
+  });
+  assert.deepEqual(result, { collect: [], kept: [], stateGroups: [] });
+});
+
+Deno.test("an agent that left counts as gone since its last sign of life, a heartbeat after its leave included", () => {
+  const result = plan(
+    [
+      sighting("late", {
+        lastAnnounce: { action: "leave", at: NOW - 5 * HOUR },
+        lastHeartbeat: NOW - 2 * HOUR,
+      }),
+      sighting("recent", {
+        lastAnnounce: { action: "leave", at: NOW - 5 * HOUR },
+        lastHeartbeat: NOW - 10 * MIN,
+      }),
+    ],
+    [["kafclaw.g1.late", 0], ["kafclaw.g1.recent", 0]],
+  );
+  assert.deepEqual(result.collect.map((c) => [c.agentId, c.why, c.goneSince]), [
+    ["late", "left", NOW - 2 * HOUR],
+  ]);
+  assert.deepEqual(result.kept, [{
+    agentId: "recent",
+    reason: "left 10m ago, not longer than --older-than",
+  }]);
+});
+
+Deno.test("with an empty heartbeats stream a silent agent counts as seen as late as the stream keeps them (6 h)", () => {
+  const result = planGc({
+    group: "g1",
+    olderThanMs: 5 * HOUR,
+    now: NOW,
+    sightings: {
+      agents: new Map([
+        sighting("quiet", { lastAnnounce: { action: "join", at: NOW - 9 * HOUR } }),
+      ]),
+      heartbeatsFrom: undefined,
+    },
+    topics: [inbox("quiet")],
+    groups: [],
+  });
+  assert.deepEqual(result.collect, [{
+    agentId: "quiet",
+    why: "silent",
+    goneSince: NOW - 6 * HOUR,
+    topics: [inbox("quiet")],
+    groups: [],
+  }]);
 });

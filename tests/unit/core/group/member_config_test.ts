@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { resolveConfig, type ResolvedConfig } from "../../../../core/config/mod.ts";
 import {
   createOwnerKey,
+  type Dropped,
   GroupSetupError,
   initGroup,
   joinGroup,
@@ -17,6 +18,7 @@ import {
   memberTopicSpecs,
   pinnedOwnerKey,
 } from "../../../../core/group/mod.ts";
+import { topicsFor } from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import {
   MemoryTransport,
@@ -43,17 +45,48 @@ async function homeOf(env: Record<string, string>) {
 }
 
 /** Makes the group in `config`'s home, as `kafclaw group init` does; the owner's public key. */
-async function initIn(config: ResolvedConfig, transport: Transport): Promise<string> {
+async function initIn(
+  config: ResolvedConfig,
+  transport: Transport,
+  onboardMode: "open" | "gated" = "open",
+): Promise<string> {
   const made = await initGroup({
     group: config.group.name,
     agentId: "boss",
     identityDir: join(config.home, "identity"),
     transport,
     security: "signed",
-    onboardMode: "open",
+    onboardMode,
     heartbeatIntervalMs: config.group.heartbeatIntervalMs,
   });
   return made.ownerPublicKey;
+}
+
+/** The owner's own agent "boss" joined from its home, sponsoring; leaves on dispose. */
+async function ownerJoins(
+  owner: Awaited<ReturnType<typeof homeOf>>,
+  transport: Transport,
+  more: { env: Record<string, string>; expertise?: () => Record<string, number> },
+) {
+  const config = resolveConfig({
+    home: owner.config.home,
+    env: { ...more.env, KAFCLAW_GROUP_NAME: "mc", KAFCLAW_GROUP_AGENT_ID: "boss" },
+  });
+  const { expertise } = more;
+  const joined = await joinGroup(config, {
+    agentId: "boss",
+    transport,
+    timeline: owner.timeline,
+    load,
+    ...(expertise === undefined ? {} : { expertise }),
+  });
+  return {
+    ...joined,
+    async [Symbol.asyncDispose]() {
+      await joined.sponsor?.close();
+      await joined.membership.leave();
+    },
+  };
 }
 
 Deno.test("the agent's id comes from config, or the fallback, and is checked", async () => {
@@ -191,6 +224,104 @@ Deno.test("an owner's home whose group has no manifest yet sponsors as config's 
     assert.ok(joined.sponsor, "the owner key's home sponsors newcomers");
   } finally {
     await joined.sponsor?.close();
+    await joined.membership.leave();
+  }
+});
+
+Deno.test("a gated group's newcomer joins with the invite its config holds, once; a wrong one is refused", async () => {
+  const transport = new MemoryTransport();
+  await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
+  const ownerPublicKey = await initIn(owner.config, transport, "gated");
+  owner.timeline.invites.add({
+    id: "inv1",
+    group: "mc",
+    secret: "the-invite",
+    expiresAt: new Date(Date.now() + 60_000),
+  });
+  const signed = {
+    KAFCLAW_GROUP_SECURITY: "signed",
+    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerPublicKey,
+  };
+  await using _boss = await ownerJoins(owner, transport, { env: signed });
+  const as = async (agentId: string, invite: string) => {
+    const home = await homeOf({
+      ...signed,
+      KAFCLAW_GROUP_AGENT_ID: agentId,
+      KAFCLAW_GROUP_INVITE: invite,
+    });
+    const joined = joinGroup(home.config, {
+      agentId,
+      transport,
+      timeline: home.timeline,
+      load,
+    }).then((j) => j.membership.leave(), (e: Error) => e);
+    return { home, outcome: await joined };
+  };
+  const wrong = await as("wrong", "not-the-invite");
+  await using _wrong = wrong.home;
+  assert.match(String(wrong.outcome), /The sponsor refused to admit "wrong"/);
+  const right = await as("newbie", "the-invite");
+  await using _right = right.home;
+  assert.equal(right.outcome, undefined, String(right.outcome));
+  const again = await as("other", "the-invite");
+  await using _again = again.home;
+  assert.match(String(again.outcome), /The sponsor refused to admit "other"/, "used once");
+});
+
+Deno.test("a member's heartbeats carry the expertise it is given, and what its membership drops is told", async () => {
+  const transport = new MemoryTransport();
+  await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
+  const ownerPublicKey = await initIn(owner.config, transport);
+  const dropped: Dropped[] = [];
+  await using ann = await homeOf({
+    KAFCLAW_GROUP_AGENT_ID: "ann",
+    KAFCLAW_GROUP_SECURITY: "signed",
+    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerPublicKey,
+  });
+  await using _boss = await ownerJoins(owner, transport, {
+    env: {
+      KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerPublicKey,
+      // ann reads heartbeats from when it joins: boss's next one comes soon.
+      KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
+    },
+    expertise: () => ({ sql: 0.75 }),
+  });
+  const joined = await joinGroup(ann.config, {
+    agentId: "ann",
+    transport,
+    timeline: ann.timeline,
+    load,
+    onDropped: (d) => dropped.push(d),
+  });
+  try {
+    await waitFor(
+      () => joined.membership.get("boss")?.expertise.sql === 0.75,
+      "boss's expertise in its heartbeats, as ann sees them",
+      { state: () => joined.membership.get("boss") },
+    );
+    // An unsigned heartbeat claiming to be boss's, in a signed group: dropped, and told.
+    await transport.produce([{
+      topic: topicsFor("mc").heartbeats,
+      key: "agent:boss",
+      value: JSON.stringify({
+        type: "heartbeat",
+        correlation_id: "hb-forged",
+        sender_id: "boss",
+        timestamp: new Date().toISOString(),
+        payload: {
+          agent_id: "boss",
+          status: "active",
+          load: { running: 9, capacity: 9 },
+          skills: [],
+          heartbeat_interval_ms: 10_000,
+        },
+      }),
+    }]);
+    await waitFor(() => dropped.length > 0, "the forged heartbeat told as dropped");
+    assert.equal(dropped[0]!.agentId, "boss");
+    assert.equal(dropped[0]!.topic, topicsFor("mc").heartbeats);
+    assert.notEqual(joined.membership.get("boss")?.load.running, 9);
+  } finally {
     await joined.membership.leave();
   }
 });

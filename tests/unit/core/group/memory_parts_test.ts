@@ -8,8 +8,10 @@ import {
   byteLength,
   contentHash,
   DEFAULT_SHARED_MEMORY_LIMITS,
+  MIN_PART_BYTES,
   PartsAssembler,
   type SharedMemoryLimits,
+  sharedMemoryLimits,
   splitContent,
 } from "../../../../core/group/mod.ts";
 import type { MemoryPayload } from "../../../../core/protocol/mod.ts";
@@ -177,4 +179,38 @@ Deno.test("parts kept in the timeline survive a restart: the item is whole with 
   await after.accept(other[0]!, 500);
   await after.accept({ ...other[1]!, parts: 5 }, 500);
   assert.deepEqual(journal.list(), []);
+});
+
+Deno.test("a kept part that no longer reads as a memory payload is skipped at restore; the others wait on", async () => {
+  using timeline = Timeline.open(":memory:");
+  const journal = timeline.memoryParts;
+  const parts = await partsOf("abcdefgh" + "ijklmnop");
+  const at = new Date(100);
+  journal.put({ authorId: "ann", itemId: "i1", part: 0, payload: JSON.stringify(parts[0]) }, at);
+  const damaged = { authorId: "ann", part: 0 };
+  journal.put({ ...damaged, itemId: "bad-field", payload: JSON.stringify({ item_id: "x" }) }, at);
+  const pointer = { ...parts[0]!, item_id: "lfs", content: { kfs_lfs: 1, bucket: "b", key: "k" } };
+  journal.put({ ...damaged, itemId: "lfs", payload: JSON.stringify(pointer) }, at);
+  const assembler = new PartsAssembler(LIMITS, journal);
+  assert.equal(await assembler.restore(), 1);
+  assert.equal(assembler.has("ann", "i1"), true);
+  const whole = await assembler.accept(parts[1]!, 200);
+  assert.equal(whole.kind === "whole" && whole.item.payload.content, "abcdefghijklmnop");
+  assert.equal(await new PartsAssembler(LIMITS).restore(), 0, "without a journal: nothing kept");
+});
+
+Deno.test("limits from config take any sender's parts down to the smallest part size", () => {
+  const limits = sharedMemoryLimits({ partBytes: 4096, itemBytes: 1024 * 1024 });
+  assert.equal(limits.partBytes, 4096);
+  assert.equal(limits.itemBytes, 1024 * 1024);
+  // A sender with parts of 1 KiB, cut on characters (1021 bytes at the least), stays within.
+  assert.equal(limits.maxParts, Math.ceil((1024 * 1024) / (MIN_PART_BYTES - 3)));
+  assert.ok(splitContent("€".repeat(349_525), MIN_PART_BYTES).length <= limits.maxParts);
+  assert.deepEqual(
+    DEFAULT_SHARED_MEMORY_LIMITS,
+    sharedMemoryLimits({
+      partBytes: 65_536,
+      itemBytes: 1_048_576,
+    }),
+  );
 });

@@ -27,3 +27,13 @@ Deno.test("an author over its byte quota is refused, and what was refused is not
   assert.match(quotas.charge("ann", { bytes: 1, newItem: false }, 3) ?? "", /101 bytes/);
   assert.equal(quotas.charge("ann", { bytes: 100, newItem: true }, 10_003), undefined);
 });
+
+Deno.test("an item larger than the whole byte quota is refused even from an author who shared nothing yet", () => {
+  const quotas = new AuthorQuotas({ items: 10, bytes: 100, windowMs: 60_000 });
+  assert.equal(
+    quotas.charge("ann", { bytes: 101, newItem: true }, 0),
+    "ann would share 101 bytes in 1 min (quota 100)",
+  );
+  // Nothing was charged: a small item still goes.
+  assert.equal(quotas.charge("ann", { bytes: 100, newItem: true }, 1), undefined);
+});

@@ -1,16 +1,18 @@
 /**
  * Onboarding through the shared sponsor group over the in-process transport: an open group
- * issues a certificate; a gated one only for an answer made with an unused invite.
+ * issues a certificate; a gated one only for an answer made with an unused invite, and tells the
+ * group of each newcomer it refused on the audit topic.
  */
 import assert from "node:assert/strict";
 import {
+  GroupAudit,
   inviteProof,
   Membership,
   OnboardRejected,
   requestMembership,
   startSponsor,
 } from "../../../../core/group/mod.ts";
-import { importPublicKey, topicsFor } from "../../../../core/protocol/mod.ts";
+import { importPublicKey, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import type { Subscription } from "../../../../core/transport/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
@@ -43,6 +45,13 @@ async function withSponsor(
       onboardMode: mode,
       invites: g.owner.timeline.invites,
       events: g.owner.timeline.events,
+      // A gated group's sponsor tells the group whom it refused; an open one's has nobody to.
+      ...(mode === "gated"
+        ? {
+          onRejected: new GroupAudit({ agentId: "boss", group: g.group, send: (r) => boss.send(r) })
+            .rejected,
+        }
+        : {}),
     });
     await test(g, transport, boss);
   } finally {
@@ -130,6 +139,17 @@ Deno.test("a gated group admits a newcomer with an invite once, and no one with 
       "refused to onboard bob: the answer matches no unused invite",
       "refused to onboard carol: the answer matches no unused invite",
     ]);
+    // The group is told too, on its audit topic, by the sponsor.
+    const told = () =>
+      (transport.broker.topics.get(topicsFor(g.group).audit)?.log.flat() ?? []).flatMap((r) => {
+        const parsed = parseRecord(r);
+        return parsed.ok && parsed.envelope.type === "audit" ? [parsed.envelope] : [];
+      });
+    await waitFor(() => told().length === 2, "two refusals on the audit topic");
+    assert.deepEqual(
+      told().map((e) => [e.sender_id, e.payload.event_type, e.payload.agent_id]).toSorted(),
+      [["boss", "onboard_rejected", "bob"], ["boss", "onboard_rejected", "carol"]],
+    );
   });
 });
 

@@ -14,7 +14,7 @@ import {
   type Trust,
 } from "../../../../core/group/mod.ts";
 import { Memory, openWithVectors, recallTool } from "../../../../core/memory/mod.ts";
-import { topicsFor } from "../../../../core/protocol/mod.ts";
+import { topicsFor, zoneTopic } from "../../../../core/protocol/mod.ts";
 import type { ToolContext } from "../../../../core/tools/mod.ts";
 import type {
   HandlerResult,
@@ -293,4 +293,164 @@ Deno.test("a mis-hashed, oversized or malformed item is refused as poison and au
   // A part of a refused item, delivered again, is dropped without another audit.
   assert.deepEqual(await deliver(bob, [p1[0]!]), [undefined]);
   assert.equal(bob.refused.length, 6);
+});
+
+Deno.test("an item shared in a zone's task goes to that zone's memory topic and is found only by a search in the zone", async () => {
+  using ann = agent("ann");
+  using bob = agent("bob");
+  const scope = { zone: "ops", zones: ["ops"] };
+  await ann.shared.share(
+    { title: "vault", content: "the ops vault rotates on fridays", tags: [] },
+    {
+      ...CTX,
+      scope,
+    },
+  );
+  assert.equal(ann.sent[0]!.topic, zoneTopic(GROUP, "ops", "memory"));
+  assert.equal(JSON.parse(String(ann.sent[0]!.value)).payload.zone, "ops");
+  await deliver(bob, ann.sent);
+  assert.equal(bob.shared.indexed, 1);
+  assert.equal((await bob.memory.search("vault fridays")).hits.length, 0, "public search");
+  const inZone = await bob.memory.search("vault fridays", { zones: ["ops"] });
+  assert.equal(inZone.hits[0]?.zone, "ops");
+});
+
+Deno.test("a zone is taken from the topic, never from the payload's zone field", async () => {
+  using bob = agent("bob");
+  const claimed = await rawRecord({ content: "claims the ops zone", zone: "ops" });
+  await deliver(bob, [claimed]);
+  const found = await bob.memory.search("claims zone");
+  assert.equal(found.hits.length, 1, "a public search finds it");
+  assert.equal(found.hits[0]?.zone, undefined);
+});
+
+Deno.test("a record of another type on a memory topic is poison, and so is one its sender's trust drops", async () => {
+  const dropped: string[] = [];
+  const checked: Trust = (_record, envelope) => {
+    if (envelope.sender_id !== "mallory") return Promise.resolve({ ok: true, vouched: false });
+    dropped.push(envelope.sender_id);
+    return Promise.resolve({ ok: false, reason: "signature does not verify" });
+  };
+  using bob = agent("bob", { trust: checked });
+  const heartbeat: OutboundRecord = {
+    topic: TOPICS.memoryShared,
+    key: "agent:ann",
+    value: JSON.stringify({
+      type: "heartbeat",
+      correlation_id: "hb-1",
+      sender_id: "ann",
+      timestamp: new Date().toISOString(),
+      payload: {
+        agent_id: "ann",
+        status: "active",
+        load: { running: 0, capacity: 1 },
+        skills: [],
+        heartbeat_interval_ms: 1000,
+      },
+    }),
+  };
+  const forged = await rawRecord({ content: "trust me" }, { sender: "mallory" });
+  const results = await deliver(bob, [heartbeat, forged]);
+  assert.deepEqual(results, [
+    {
+      poison: `Cannot parse record from ${TOPICS.memoryShared}@0:${offset - 2}: "type" is ` +
+        '"heartbeat", which does not go on this topic',
+    },
+    { poison: "signature does not verify" },
+  ]);
+  assert.deepEqual(dropped, ["mallory"]);
+  // The trust audits what it drops: the shared memory audits only the misplaced record.
+  assert.deepEqual(bob.refused.map((r) => [r.eventType, r.authorId, r.detail]), [
+    ["poison_record", "unknown", results[0] && "poison" in results[0] && results[0].poison],
+  ]);
+  assert.equal(bob.timeline.memory.count(), 0);
+});
+
+Deno.test("parts that wait past their time are given up at the sweep and audited", async () => {
+  let now = 1_000_000;
+  const limits = { partBytes: 8, itemBytes: 64, maxParts: 8, pendingItems: 5, partsWaitMs: 1_000 };
+  using bob = agent("bob", { limits, now: () => now });
+  const first = await rawRecord(
+    { item_id: "slow", content: "abcdefgh", part: 0, parts: 2 },
+    { key: "slow#0" },
+  );
+  assert.deepEqual(await deliver(bob, [first]), [undefined]);
+  assert.equal(bob.shared.sweep(), 0);
+  assert.deepEqual(bob.refused, [], "still within its time");
+  now += 1_001;
+  bob.shared.sweep();
+  assert.deepEqual(bob.refused, [{
+    eventType: "memory_refused",
+    authorId: "ann",
+    itemId: "slow",
+    topic: "",
+    detail: "its parts did not all come within 1000 ms",
+  }]);
+  // The second part alone starts the item again: it waits rather than making a half item.
+  const second = await rawRecord(
+    { item_id: "slow", content: "ijklmnop", part: 1, parts: 2 },
+    { key: "slow#1" },
+  );
+  assert.deepEqual(await deliver(bob, [second]), [undefined]);
+  assert.equal(bob.timeline.memory.count(), 0);
+});
+
+Deno.test("the refused items remembered are bounded: past a thousand, the oldest one's parts are audited again", async () => {
+  using bob = agent("bob");
+  const forged = (n: number) =>
+    rawRecord({ item_id: `f${n}`, content: "x", author_id: "cara" }, { key: `f${n}` });
+  const first = await forged(0);
+  await deliver(bob, [first]);
+  await deliver(bob, [first]);
+  assert.equal(bob.refused.length, 1, "a refused item's records are dropped quietly");
+  for (let n = 1; n <= 1_000; n++) await deliver(bob, [await forged(n)]);
+  assert.equal(bob.refused.length, 1_001);
+  await deliver(bob, [first]);
+  assert.equal(bob.refused.length, 1_002, "f0 was forgotten to make room");
+  assert.equal(bob.refused.at(-1)?.itemId, "f0");
+});
+
+Deno.test("an agent restarted between two parts of an item puts it together from the parts it kept", async () => {
+  const limits = { partBytes: 8, itemBytes: 64, maxParts: 8, pendingItems: 5, partsWaitMs: 60_000 };
+  using bob = agent("bob", { limits });
+  const deps = { limits, parts: bob.timeline.memoryParts };
+  const before = agent("bob", deps);
+  const content = "abcdefghijklmnop";
+  const sha256 = await contentHash(content);
+  const parts = await Promise.all([0, 1].map((part) =>
+    rawRecord(
+      { item_id: "kept", content: content.slice(part * 8, part * 8 + 8), part, parts: 2, sha256 },
+      { key: `kept#${part}` },
+    )
+  ));
+  await deliver(before, [parts[0]!]);
+  before[Symbol.dispose]();
+  const after = new SharedMemory({
+    group: GROUP,
+    agentId: "bob",
+    send: () => Promise.resolve(),
+    trust: openTrust,
+    memory: bob.memory,
+    audit: (r) => bob.refused.push(r),
+    ...deps,
+  });
+  assert.equal(await after.restore(), 1);
+  const result = await after.handle(inbound(parts[1]!));
+  assert.ok(result && "work" in result);
+  await result.work();
+  assert.equal(after.indexed, 1);
+  assert.equal((await bob.memory.search(content)).hits[0]?.content, `note\n\n${content}`);
+  assert.deepEqual(bob.refused, []);
+});
+
+Deno.test("an item of 1 MiB of 3-byte characters, in 17 parts of 64 KiB, comes back whole with the default limits", async () => {
+  using ann = agent("ann");
+  using bob = agent("bob");
+  // 349,525 × 3 bytes: just under 1 MiB; a cut moves back to a character, so parts hold 65,535.
+  const content = "€".repeat(349_525);
+  await ann.shared.share({ title: "euros", content, tags: [] }, CTX);
+  assert.equal(ann.sent.length, 17);
+  await deliver(bob, ann.sent);
+  assert.deepEqual(bob.refused, []);
+  assert.equal(bob.shared.indexed, 1);
 });

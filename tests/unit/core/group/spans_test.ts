@@ -14,6 +14,7 @@ import {
 import { parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { type StoredSpan, Timeline } from "../../../../core/timeline/mod.ts";
 import type { OutboundRecord } from "../../../../core/transport/mod.ts";
+import { inboundOf } from "./_records.ts";
 
 /** Spans of agent `id` in a timeline of their own, with what they sent. */
 function spansOf(id: string, options: { content?: boolean; trust?: Trust } = {}) {
@@ -89,15 +90,7 @@ Deno.test("an agent stores the spans others send, checked by its trust, and not 
   ben.spans.record({ parent: root, type: "TASK", title: "attempt 1 at ben" });
   mallory.spans.record({ parent: root, type: "TASK", title: "attempt 1 at mallory" });
   for (const record of [...ann.sent, ...ben.sent, ...mallory.sent]) {
-    await ann.spans.handle({
-      topic: record.topic,
-      key: record.key ?? null,
-      value: new TextEncoder().encode(String(record.value)),
-      headers: {},
-      partition: 0,
-      offset: "0",
-      timestamp: Date.now(),
-    });
+    await ann.spans.handle(inboundOf(record));
   }
   const tree = spanTree(root.traceId, ann.timeline.groupTraces.trace(root.traceId));
   assert.deepEqual(tree.agents, ["ann", "ben"]);

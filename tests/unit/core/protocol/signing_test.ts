@@ -31,6 +31,31 @@ Deno.test("base64url is unpadded and has one spelling per byte string", () => {
   }
   const random = crypto.getRandomValues(new Uint8Array(1000));
   assert.deepEqual(decodeBase64Url(encodeBase64Url(random)), random);
+  assert.equal(encodeBase64Url(random.subarray(10, 13)), encodeBase64Url(random.slice(10, 13)));
+});
+
+Deno.test("signatures agree with WebCrypto's both ways, and a wrong length never verifies", async () => {
+  const pair = await generateKeyPair();
+  const bytes = new TextEncoder().encode("kafclaw/1\ngroup.g1.requests\nt-1\n{}");
+  const ours = await signBytes(pair.privateKey, bytes);
+  const theirs = new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, bytes));
+  // Ed25519 signatures are deterministic: the same key and bytes give the same signature.
+  assert.deepEqual(ours, theirs);
+  assert.ok(await crypto.subtle.verify("Ed25519", pair.publicKey, ours, bytes));
+  assert.ok(await verifyBytes(pair.publicKey, theirs, bytes));
+  const tampered = Uint8Array.from(ours, (b, i) => i === 0 ? b ^ 1 : b);
+  assert.equal(await verifyBytes(pair.publicKey, tampered, bytes), false);
+  assert.equal(await verifyBytes(pair.publicKey, ours.subarray(0, 63), bytes), false);
+  assert.equal(await verifyBytes(pair.publicKey, new Uint8Array(65), bytes), false);
+  // A key that may only verify cannot sign, whichever way it is used.
+  await assert.rejects(() => signBytes(pair.publicKey, bytes), TypeError);
+  await assert.rejects(() => verifyBytes(pair.privateKey, ours, bytes), TypeError);
+  const hmac = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+  await assert.rejects(() => signBytes(hmac, bytes), TypeError);
+  await assert.rejects(() => verifyBytes(hmac, ours, bytes), TypeError);
 });
 
 Deno.test("sha256Hex is lower-case hex", async () => {

@@ -1,0 +1,56 @@
+/**
+ * How `kafclaw task show --trace` prints a trace read from the topics, as text and as JSON: the
+ * tree, then the records of the task that failed verification, each with who it claimed to be,
+ * where it was and why it was dropped; nothing about drops when there were none.
+ */
+import assert from "node:assert/strict";
+import { droppedJson, traceJson, traceText } from "../../../cli/_task_view.ts";
+import { type DroppedRecord, spanTree } from "../../../core/group/mod.ts";
+
+const T0 = new Date("2026-12-04T10:00:00.000Z");
+const TRACE = "a".repeat(32);
+const trace = spanTree(TRACE, [{
+  traceId: TRACE,
+  spanId: "b".repeat(16),
+  parentSpanId: undefined,
+  agentId: "ann",
+  spanType: "DELEGATION",
+  title: "submit",
+  startedAt: T0,
+  endedAt: new Date(T0.getTime() + 1200),
+  durationMs: 1200,
+  attributes: { task_id: "t-1", status: "completed" },
+  contentHash: undefined,
+  content: undefined,
+  zone: undefined,
+}]);
+const dropped: DroppedRecord[] = [{
+  agentId: "mallory",
+  topic: "group.g.traces",
+  code: "unknown_signer",
+  reason: 'no certificate of "mallory" is known',
+}];
+
+Deno.test("a trace read from the topics says what failed verification and was left out", () => {
+  assert.equal(
+    traceText(trace, dropped),
+    [
+      `trace ${TRACE}: 1 spans from ann`,
+      "  ann DELEGATION submit (1200 ms) [completed]",
+      "dropped 1 record(s) of this task that failed verification:",
+      '  from "mallory" on group.g.traces: unknown_signer',
+    ].join("\n"),
+  );
+  assert.deepEqual(traceJson(trace, "topics", dropped).dropped, [{
+    agent_id: "mallory",
+    topic: "group.g.traces",
+    code: "unknown_signer",
+    reason: 'no certificate of "mallory" is known',
+  }]);
+  assert.deepEqual(droppedJson(dropped[0]!), traceJson(trace, "topics", dropped).dropped[0]);
+});
+
+Deno.test("a trace with nothing dropped prints its tree alone, and an empty list as JSON", () => {
+  assert.equal(traceText(trace, []).split("\n").length, 2);
+  assert.deepEqual(traceJson(trace, "agent", []).dropped, []);
+});
