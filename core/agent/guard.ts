@@ -285,6 +285,7 @@ export class Guard implements TurnGuard {
       ...ctx,
       origin: state.origin,
       taint: state.taint.value,
+      tokensSpent: state.spent,
       ...(state.fence ? { idempotencyKey: state.fence.key } : {}),
     });
     // Taint fails closed here, for every tool: an error or a result is untrusted unless the

@@ -59,7 +59,7 @@ export class GroupDelegation implements GroupPort {
   async delegate(request: DelegateRequest, ctx: ToolContext): Promise<DelegateResult> {
     const { agentId, group } = this.#deps;
     const now = (this.#deps.now ?? (() => new Date()))();
-    const limits = this.#limitsFor(ctx.sessionKey, now);
+    const limits = this.#limitsFor(ctx, now);
     const { to } = request;
     if ("agent" in to && to.agent === agentId) {
       throw new Error("delegate_task sends work to another agent, not to this one");
@@ -83,14 +83,16 @@ export class GroupDelegation implements GroupPort {
     return answer === undefined ? { taskId } : { taskId, answer };
   }
 
-  /** Depth, chain, budget and deadline of a new task from the turn of `sessionKey`. */
-  #limitsFor(sessionKey: string, now: Date) {
+  /**
+   * Depth, chain, budget and deadline of a new task from the turn of `ctx`: a sub-task gets the
+   * tokens its parent's budget leaves after what the parent's turn spent so far.
+   */
+  #limitsFor(ctx: ToolContext, now: Date) {
     const { agentId } = this.#deps;
     const limits = this.#deps.limits ?? DEFAULT_TASK_LIMITS;
-    const parent = this.#deps.taskOf(sessionKey);
+    const parent = this.#deps.taskOf(ctx.sessionKey);
     if (parent === undefined) return rootLimits(agentId, now, { limits });
-    // Tokens already spent on the parent are not known here yet: the budget's tokens pass on.
-    const sub = subTaskLimits(parent, { self: agentId, tokensSpent: 0 });
+    const sub = subTaskLimits(parent, { self: agentId, tokensSpent: ctx.tokensSpent ?? 0 });
     if (!sub.ok) throw new Error(`Cannot delegate from task ${parent.task.task_id}: ${sub.reason}`);
     return sub.limits;
   }

@@ -17,20 +17,19 @@
 import {
   agentConsumerGroup,
   type AgentIdentity,
-  agentInbox,
   type GroupManifest,
   type Signer,
   topicsFor,
   type TopicSpecOptions,
 } from "../protocol/mod.ts";
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
-import { checkGroupTopics, memberTopicSpecs } from "./group_topics.ts";
+import { checkJoin, learnCertificates } from "./membership_join.ts";
 import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { RosterFeed } from "./roster_feed.ts";
 import { RecordSigner } from "./signer.ts";
 import type { SkillDirectory } from "./skill_records.ts";
-import type { Trust } from "./task_intake.ts";
+import { openTrust, type Trust } from "./task_admission.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
 import type { MembershipStore } from "./store.ts";
 import { toStored } from "./store.ts";
@@ -134,22 +133,15 @@ export class Membership {
   async #start(): Promise<void> {
     const { transport, group, store } = this.#options;
     const topics = topicsFor(group);
-    const specs = memberTopicSpecs(group, { ...this.#options.topics, agentId: this.agentId });
-    // An agent makes its own inbox; the group's topics are the owner's (kafclaw group init).
-    await transport.createTopics(specs.filter((s) => s.name === agentInbox(group, this.agentId)));
-    await checkGroupTopics(transport, group, specs);
+    await checkJoin(transport, {
+      group,
+      agentId: this.agentId,
+      ...(this.#options.topics === undefined ? {} : { topics: this.#options.topics }),
+    });
     const ownGroup = agentConsumerGroup(group, this.agentId);
-    if (await transport.groupMembers(ownGroup) > 0) {
-      throw new Error(`Cannot join group "${group}": agent "${this.agentId}" already runs in it`);
-    }
-    const own = this.#options.signer?.certificate;
-    if (own !== undefined) {
-      const why = await this.#trust?.learn(own);
-      if (why !== undefined) throw new Error(why);
-    }
-    for (const entry of store.certificates.list()) {
-      if (entry.revoked) this.#trust?.revoke(entry.agentId);
-      else await this.#trust?.learn({ cert: entry.cert, cert_sig: entry.certSig });
+    if (this.#trust !== undefined) {
+      const own = this.#options.signer?.certificate;
+      await learnCertificates(this.#trust, { own, certificates: store.certificates });
     }
     store.members.clear();
     const state = (topic: string, handler: RecordHandler) =>
@@ -189,11 +181,6 @@ export class Membership {
     return this.#feed.skills;
   }
 
-  /** The skills this agent offers, as it announces them. */
-  get offered(): readonly string[] {
-    return this.#identity.skills;
-  }
-
   /**
    * Changes the skills this agent offers: announces itself again with them (a newcomer reads them
    * from the announce topic) and sends a heartbeat at once (requesters pick from heartbeats).
@@ -230,7 +217,7 @@ export class Membership {
 
   /** How task subscriptions check senders: signatures in a signed group, nobody in an open one. */
   get trust(): Trust {
-    return this.#trust?.trust ?? (() => Promise.resolve({ ok: true, vouched: false }));
+    return this.#trust?.trust ?? openTrust;
   }
 
   /** Wraps a handler so records awaiting their signer's certificate wait instead of being lost. */

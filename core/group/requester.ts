@@ -3,19 +3,16 @@
  * `arbiter: "requester"`: every task it sends is stored (core/timeline `groupTasks`) and followed
  * on the status stream and the responses topic until one final answer is kept.
  *
- * - The first `claimed` of the current attempt gets `assigned` (in the worker's inbox and on the
- *   status stream); any other claimant, or a claim of an older attempt, gets `revoked`.
- * - Each renewal (`in_progress`) of the holder is acknowledged with `assigned`.
- * - A lease lapses only after `leaseMs` of silence from the holder *and* while the status consumer
- *   has no lag: every status the requester sent has come back to it on the stream, and the
- *   transport's measure (`statusCaughtUp`) agrees; then attempt+1 goes to the inbox of another
- *   live worker that offers the skill (live_workers.ts), never back to the lapsed holder.
- * - `declined` (and the requester's own request met on a shared topic: an agent never takes its
- *   own task) sends attempt+1 to another worker's inbox; `rejected` is final.
- * - An unclaimed task is not re-published; at its deadline the task ends `expired` with a reason
- *   that says whether anyone claimed it.
- * - The first final response of the current attempt (or one that comes before any claim, since
- *   nothing is ordered across topics) is kept; any later one is dropped and audited.
+ * - Each status of a worker gets its answer (status_replies.ts): the first claim of the current
+ *   attempt is granted with `assigned` (in the worker's inbox and on the status stream), any other
+ *   claim revoked, the holder's renewals acknowledged; `declined` (and the requester's own request
+ *   met on a shared topic: an agent never takes its own task) sends attempt+1 to another worker's
+ *   inbox (attempt_route.ts), never back to one that had it; `rejected` is final.
+ * - A lease lapses, and attempt+1 goes on, only after the holder's silence while the status
+ *   consumer has no lag; at its deadline a task ends `expired` (leases.ts). An unclaimed task is
+ *   not re-published.
+ * - The first final response of the current attempt (or one before any claim) is kept; any later
+ *   one is dropped and audited (followed_tasks.ts).
  * - {@link Requester.start} resumes the unfinished tasks of an earlier run: their lease clock
  *   starts again, the status stream (caught up from the agent's own consumer group) does the rest.
  * - With `spans` (spans.ts), a task's life is a `submit` span (its trace id and id go in the
@@ -27,33 +24,23 @@
  *
  * @module
  */
-import { agentInbox, type EnvelopeOf, parseRecord } from "../protocol/mod.ts";
+import { type EnvelopeOf, parseRecord } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import type { GroupTaskStore, OutgoingTask } from "../timeline/mod.ts";
+import { routeAttempt } from "./attempt_route.ts";
+import { replyTo } from "./status_replies.ts";
 import {
-  FINAL_OUTGOING,
-  type GroupTaskStore,
-  type OutgoingStatus,
-  type OutgoingTask,
-} from "../timeline/mod.ts";
-import { type LiveWorkers, rankWorkers, scoreOf } from "./live_workers.ts";
-import type { GroupSpans, OpenSpan, TraceContext } from "./spans.ts";
-import { type TaskPlace, TaskRecords } from "./status_records.ts";
+  type FinalAnswer,
+  type FollowedTask,
+  FollowedTasks,
+  type RequesterAudit,
+} from "./followed_tasks.ts";
+import { expiry, Leases } from "./leases.ts";
+import type { LiveWorkers } from "./live_workers.ts";
+import type { GroupSpans, TraceContext } from "./spans.ts";
+import { TaskRecords } from "./status_records.ts";
 
-/** A task's end, as the requester keeps it. */
-export interface FinalAnswer {
-  readonly taskId: string;
-  readonly status: "completed" | "failed" | "rejected" | "expired";
-  readonly content: string;
-  readonly reason?: string | undefined;
-  readonly responderId?: string | undefined;
-}
-
-/** Something the requester audits: a lapsed lease, a response dropped as not the first. */
-export interface RequesterAudit {
-  readonly event: "lease_lapsed" | "response_dropped";
-  readonly taskId: string;
-  readonly detail: string;
-}
+export type { FinalAnswer, RequesterAudit } from "./followed_tasks.ts";
 
 /** What a {@link Requester} is built from. */
 export interface RequesterDeps {
@@ -74,28 +61,14 @@ export interface RequesterDeps {
   readonly now?: () => Date;
 }
 
-interface Live {
-  task: OutgoingTask;
-  lastRenewal: number;
-  /** Waiting for a live worker to send the current attempt to. */
-  unrouted: boolean;
-  /** Why the current attempt moves on (kept with the worker chosen for it). */
-  why: string;
-  readonly seqs: Map<string, number>;
-  readonly done: PromiseWithResolvers<FinalAnswer>;
-  /** The submit span, from the first send to the final answer. */
-  span: OpenSpan | undefined;
-}
-
 /** Sends tasks and sees each through to one final answer; see the module documentation. */
 export class Requester {
   readonly #deps: RequesterDeps;
   readonly #records: TaskRecords;
-  readonly #live = new Map<string, Live>();
+  readonly #tasks: FollowedTasks;
   readonly #interval: number;
   readonly #leaseMs: number;
-  /** The seq of each status this requester sent and has not read back yet, with when it was sent. */
-  readonly #inFlight = new Map<number, number>();
+  readonly #leases: Leases;
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
   #queueing = false;
@@ -105,6 +78,9 @@ export class Requester {
     this.#records = new TaskRecords(deps.agentId, deps.now);
     this.#interval = deps.heartbeatIntervalMs ?? 10_000;
     this.#leaseMs = deps.leaseMs ?? 30_000 + 3 * this.#interval;
+    this.#tasks = new FollowedTasks(deps.store, deps.spans, () => this.#now());
+    const { workers, statusCaughtUp } = deps;
+    this.#leases = new Leases({ leaseMs: this.#leaseMs, workers, statusCaughtUp });
   }
 
   #now(): number {
@@ -114,9 +90,7 @@ export class Requester {
   /** Resumes the unfinished tasks of an earlier run and starts watching leases and deadlines. */
   start(): void {
     for (const task of this.#deps.store.unfinishedOutgoing()) {
-      if (!this.#live.has(task.taskId)) {
-        this.#follow(task).span = this.#deps.spans?.reopen(task.taskId, "submit");
-      }
+      if (this.#tasks.get(task.taskId) === undefined) this.#tasks.follow(task, "resumed");
     }
     // A look that failed to send (a grant, a revocation) is made again at the next interval.
     this.#timer ??= setInterval(() => this.tick().catch(() => {}), this.#interval);
@@ -135,7 +109,7 @@ export class Requester {
 
   /** The task ids this requester follows now. */
   following(): string[] {
-    return [...this.#live.keys()];
+    return this.#tasks.ids();
   }
 
   /**
@@ -175,8 +149,9 @@ export class Requester {
     try {
       for (const queued of this.#deps.store.queued()) {
         const task = this.#deps.store.update(queued.taskId, { status: "sent" });
-        if (task !== undefined && !this.#live.has(task.taskId)) {
-          await this.#dispatch(task, task.topic ?? "");
+        if (task !== undefined && this.#tasks.get(task.taskId) === undefined) {
+          // A queued task has its topic: the store takes none without one.
+          await this.#dispatch(task, task.topic!);
         }
       }
     } finally {
@@ -185,15 +160,7 @@ export class Requester {
   }
 
   async #dispatch(task: OutgoingTask, topic: string, parent?: TraceContext): Promise<void> {
-    const live = this.#follow(task);
-    live.span = this.#deps.spans?.begin({
-      parent,
-      type: "DELEGATION",
-      title: `submit to ${topic}`,
-      attributes: { task_id: task.taskId, step: "submit", topic },
-      content: String(task.request.content ?? ""),
-      zone: task.zone,
-    });
+    const live = this.#tasks.follow(task, { topic, parent });
     const { type, request: payload, taint } = task;
     await this.#deps.send([
       this.#records.request(topic, { type, payload, taint }, live.span?.context),
@@ -202,34 +169,11 @@ export class Requester {
 
   /** The final answer of a task this requester follows or kept; undefined for an unknown one. */
   answer(taskId: string): Promise<FinalAnswer> | undefined {
-    const live = this.#live.get(taskId);
-    if (live) return live.done.promise;
-    const task = this.#deps.store.outgoing(taskId);
-    return task && FINAL_OUTGOING.includes(task.status)
-      ? Promise.resolve(finalOf(task))
-      : undefined;
-  }
-
-  #follow(task: OutgoingTask): Live {
-    const live: Live = {
-      task,
-      lastRenewal: this.#now(),
-      unrouted: false,
-      why: "",
-      seqs: new Map(),
-      done: Promise.withResolvers(),
-      span: undefined,
-    };
-    this.#live.set(task.taskId, live);
-    return live;
-  }
-
-  #place(live: Live): TaskPlace {
-    return { group: this.#deps.group, zone: live.task.zone };
+    return this.#tasks.answer(taskId);
   }
 
   async #tell(
-    live: Live,
+    live: FollowedTask,
     worker: string,
     status: "assigned" | "revoked",
     attempt = live.task.attempt,
@@ -237,36 +181,26 @@ export class Requester {
   ): Promise<void> {
     const { taskId } = live.task;
     const fields = { taskId, attempt, workerId: worker, status };
-    const records = this.#records.status(this.#place(live), fields, worker);
+    const records = this.#records.status(
+      { group: this.#deps.group, zone: live.task.zone },
+      fields,
+      worker,
+    );
     if (!renewal) {
       const step = status === "assigned" ? "grant" : "revoke";
-      this.#step(live, step, `${status} attempt ${attempt} to ${worker}`, { attempt, worker });
+      this.#tasks.step(live, step, `${status} attempt ${attempt} to ${worker}`, {
+        attempt,
+        worker,
+      });
     }
     const seq = this.#records.lastSeq;
-    this.#inFlight.set(seq, this.#now());
+    this.#leases.sent(seq, this.#now());
     try {
       await this.#deps.send(records);
     } catch (error) {
-      this.#inFlight.delete(seq);
+      this.#leases.back(seq);
       throw error;
     }
-  }
-
-  /**
-   * Whether the status consumer has read everything up to now, as far as this requester can
-   * tell: every status it sent itself came back (one not back after three leases counts as
-   * lost), and the transport's own measure, if any, says so too.
-   */
-  async #caughtUp(now: number): Promise<boolean> {
-    for (const [seq, sentAt] of this.#inFlight) {
-      if (now - sentAt > 3 * this.#leaseMs) this.#inFlight.delete(seq);
-    }
-    if (this.#inFlight.size > 0) return false;
-    return await (this.#deps.statusCaughtUp?.() ?? true);
-  }
-
-  #update(live: Live, change: Parameters<GroupTaskStore["update"]>[1]): void {
-    live.task = this.#deps.store.update(live.task.taskId, change) ?? live.task;
   }
 
   /** The handler of the status stream (the group's `tasks.status`, a zone's). */
@@ -274,47 +208,31 @@ export class Requester {
     const parsed = parseRecord(record);
     if (!parsed.ok || parsed.envelope.type !== "task_status") return;
     const status = parsed.envelope.payload;
-    if (parsed.envelope.sender_id === this.#deps.agentId) {
-      this.#inFlight.delete(status.seq);
-      return;
-    }
-    const live = this.#live.get(status.task_id);
+    if (parsed.envelope.sender_id === this.#deps.agentId) return this.#leases.back(status.seq);
+    const live = this.#tasks.get(status.task_id);
     // Only a worker speaks for itself here (the grants this agent sent name the worker too).
     if (!live || parsed.envelope.sender_id !== status.worker_id) return;
-    const last = live.seqs.get(status.worker_id) ?? -1;
-    if (status.seq <= last) return;
-    live.seqs.set(status.worker_id, status.seq);
     const worker = status.worker_id;
-    const holder = live.task.workerId;
-    if (status.attempt !== live.task.attempt) {
-      if (status.status === "claimed" || status.status === "in_progress") {
-        await this.#tell(live, worker, "revoked", status.attempt);
-      }
-      return;
-    }
-    switch (status.status) {
-      case "claimed":
-        if (holder === undefined || holder === worker) {
-          this.#update(live, { status: "assigned", workerId: worker });
-          live.lastRenewal = this.#now();
-          await this.#tell(live, worker, "assigned");
-        } else await this.#tell(live, worker, "revoked");
-        return;
-      case "in_progress":
-        if (holder !== worker) return await this.#tell(live, worker, "revoked");
+    if (status.seq <= (live.seqs.get(worker) ?? -1)) return;
+    live.seqs.set(worker, status.seq);
+    const reply = replyTo(live.task, status);
+    switch (reply?.kind) {
+      case "grant":
+        this.#tasks.update(live, { status: "assigned", workerId: worker });
+        live.lastRenewal = this.#now();
+        return await this.#tell(live, worker, "assigned");
+      case "acknowledge":
         live.lastRenewal = this.#now();
         return await this.#tell(live, worker, "assigned", live.task.attempt, true);
-      case "declined":
-        if (holder === undefined || holder === worker) {
-          const summary = status.summary ? `: ${status.summary}` : "";
-          await this.#retry(live, worker, `${worker} declined attempt ${status.attempt}${summary}`);
-        }
-        return;
-      case "rejected":
-        return this.#finish(live, {
+      case "revoke":
+        return await this.#tell(live, worker, "revoked", reply.attempt);
+      case "move_on":
+        return await this.#retry(live, worker, reply.why);
+      case "end_rejected":
+        return this.#tasks.finish(live, {
           status: "rejected",
           content: "",
-          reason: status.summary ?? "rejected",
+          reason: reply.reason,
           responderId: worker,
         });
     }
@@ -327,27 +245,9 @@ export class Requester {
     const { envelope } = parsed;
     if (envelope.type !== "response" && envelope.type !== "skill_response") return;
     const answer = envelope.payload;
-    const live = this.#live.get(answer.task_id);
-    const holder = live?.task.workerId;
-    const current = live !== undefined && answer.attempt === live.task.attempt &&
-      (holder === undefined || holder === answer.responder_id);
-    if (live === undefined || !current) {
-      const kept = live?.task ?? this.#deps.store.outgoing(answer.task_id);
-      // The same answer told twice (redelivered, or a rejected status then its response) is no
-      // second answer.
-      const same = kept?.workerId === answer.responder_id && kept?.status === answer.status &&
-        kept?.responseContent === answer.content;
-      if (kept !== undefined && !same) {
-        this.#deps.audit?.({
-          event: "response_dropped",
-          taskId: answer.task_id,
-          detail: `a response from ${answer.responder_id} (attempt ${answer.attempt}) that is ` +
-            `not the task's first final answer from its holder`,
-        });
-      }
-      return;
-    }
-    this.#finish(live, {
+    const live = this.#tasks.answered(answer, this.#deps.audit);
+    if (live === undefined) return;
+    this.#tasks.finish(live, {
       status: answer.status,
       content: answer.content,
       reason: answer.reason,
@@ -357,64 +257,37 @@ export class Requester {
 
   /** This agent's own request, met on a shared topic: it goes to another worker instead. */
   ownRequest(request: EnvelopeOf<"request" | "skill_request">): void {
-    const live = this.#live.get(request.payload.task_id);
+    const live = this.#tasks.get(request.payload.task_id);
     if (live && live.task.workerId === undefined && request.payload.attempt === live.task.attempt) {
       void this.#retry(live, undefined, "the requester met its own request on a shared topic");
     }
   }
 
   /** Sends attempt+1 to another live worker's inbox, leaving out `from` and every one before. */
-  async #retry(live: Live, from: string | undefined, why: string): Promise<void> {
-    const excluded = from === undefined || live.task.excluded.includes(from)
-      ? live.task.excluded
-      : [...live.task.excluded, from];
-    this.#update(live, {
-      attempt: live.task.attempt + 1,
-      status: "sent",
-      workerId: null,
-      excluded,
-    });
-    live.unrouted = true;
-    live.why = why;
+  async #retry(live: FollowedTask, from: string | undefined, why: string): Promise<void> {
+    this.#tasks.moveOn(live, from, why);
     await this.#route(live);
   }
 
-  async #route(live: Live): Promise<void> {
-    const skill = typeof live.task.request.skill === "string" ? live.task.request.skill : undefined;
-    const ranked = rankWorkers(this.#deps.workers, {
-      skill,
-      exclude: [...live.task.excluded, this.#deps.agentId],
+  async #route(live: FollowedTask): Promise<void> {
+    const next = routeAttempt(live.task, {
+      group: this.#deps.group,
+      requester: this.#deps.agentId,
+      workers: this.#deps.workers,
+      why: live.why,
+      now: new Date(this.#now()),
     });
-    const chosen = ranked[0];
-    if (chosen === undefined) return;
+    if (next === undefined) return;
     live.unrouted = false;
-    const payload = { ...live.task.request, attempt: live.task.attempt, target_id: chosen.agentId };
-    const topic = agentInbox(this.#deps.group, chosen.agentId);
-    const score = scoreOf(chosen, skill);
-    const best = skill === undefined
-      ? "the most free capacity"
-      : `the best expertise in ${skill} (${score}), then the most free capacity`;
-    this.#update(live, {
-      topic,
-      route: {
-        attempt: live.task.attempt,
-        agent_id: chosen.agentId,
-        ...(skill === undefined ? {} : { score }),
-        load: { running: chosen.load.running, capacity: chosen.load.capacity },
-        reason: `${live.why}; ${chosen.agentId} has ${best} of ${ranked.length} live ` +
-          `worker(s)${skill === undefined ? "" : ` offering ${skill}`}`,
-        candidates: ranked.length,
-        at: new Date(this.#now()).toISOString(),
-      },
-    });
+    this.#tasks.update(live, { topic: next.topic, route: next.route });
     live.lastRenewal = this.#now();
-    const { type, taint } = live.task;
-    const attempt = live.task.attempt;
-    this.#step(live, "route", `sent attempt ${attempt} to ${chosen.agentId}`, {
+    const { type, taint, attempt } = live.task;
+    this.#tasks.step(live, "route", `sent attempt ${attempt} to ${next.worker}`, {
       attempt,
-      worker: chosen.agentId,
+      worker: next.worker,
     });
-    const record = this.#records.request(topic, { type, payload, taint }, live.span?.context);
+    const request = { type, payload: next.payload, taint };
+    const record = this.#records.request(next.topic, request, live.span?.context);
     try {
       await this.#deps.send([record]);
     } catch {
@@ -429,94 +302,24 @@ export class Requester {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      for (const live of [...this.#live.values()]) await this.#look(live);
+      for (const live of this.#tasks.all()) await this.#look(live);
     } finally {
       this.#ticking = false;
     }
   }
 
-  async #look(live: Live): Promise<void> {
+  async #look(live: FollowedTask): Promise<void> {
     const now = this.#now();
     const { task } = live;
-    if (task.deadlineAt !== undefined && task.deadlineAt.getTime() <= now) {
-      const who = task.workerId === undefined
-        ? "no worker held it"
-        : `${task.workerId} held attempt ${task.attempt}`;
+    const expired = expiry(task, now);
+    if (expired !== undefined) {
       if (task.workerId !== undefined) await this.#tell(live, task.workerId, "revoked");
-      return this.#finish(live, {
-        status: "expired",
-        content: "",
-        reason: `no answer before the deadline ${task.deadlineAt.toISOString()} (${who})`,
-      });
+      return this.#tasks.finish(live, { status: "expired", content: "", reason: expired });
     }
     if (live.unrouted) return await this.#route(live);
-    if (task.workerId === undefined || now - live.lastRenewal <= this.#leaseOf(task.workerId)) {
-      return;
-    }
-    if (!(await this.#caughtUp(now))) return;
-    this.#deps.audit?.({
-      event: "lease_lapsed",
-      taskId: task.taskId,
-      detail: `${task.workerId} sent nothing for attempt ${task.attempt} in ${
-        now - live.lastRenewal
-      } ms`,
-    });
+    const lapsed = await this.#leases.lapsed(task, live.lastRenewal, now);
+    if (lapsed === undefined) return;
+    this.#deps.audit?.({ event: "lease_lapsed", taskId: task.taskId, detail: lapsed });
     await this.#retry(live, task.workerId, `the lease of ${task.workerId} lapsed`);
   }
-
-  /**
-   * The lease of a holder: `leaseMs`, but never less than 3 of the intervals the holder announced
-   * (a slower peer renews more slowly, and stops itself only after 2 of its own intervals).
-   */
-  #leaseOf(holder: string): number {
-    const announced = this.#deps.workers.live().find((w) => w.agentId === holder)
-      ?.heartbeatIntervalMs;
-    return Math.max(this.#leaseMs, 3 * (announced ?? 0));
-  }
-
-  #finish(live: Live, answer: Omit<FinalAnswer, "taskId">): void {
-    this.#update(live, {
-      status: answer.status as OutgoingStatus,
-      responseContent: answer.content,
-      ...(answer.reason === undefined ? {} : { reason: answer.reason }),
-      ...(answer.responderId === undefined ? {} : { workerId: answer.responderId }),
-    });
-    this.#live.delete(live.task.taskId);
-    live.span?.end({
-      attributes: {
-        status: answer.status,
-        ...(answer.responderId === undefined ? {} : { responder: answer.responderId }),
-        ...(answer.reason === undefined ? {} : { reason: answer.reason }),
-      },
-      content: answer.content,
-    });
-    live.done.resolve({ taskId: live.task.taskId, ...answer });
-  }
-
-  /** One step of a task (a grant, a revocation, an attempt sent on) under its submit span. */
-  #step(
-    live: Live,
-    step: "grant" | "revoke" | "route",
-    title: string,
-    attributes: Readonly<Record<string, unknown>>,
-  ): void {
-    if (live.span === undefined) return;
-    this.#deps.spans?.record({
-      parent: live.span.context,
-      type: "DELEGATION",
-      title,
-      attributes: { task_id: live.task.taskId, step, ...attributes },
-      zone: live.task.zone,
-    });
-  }
-}
-
-function finalOf(task: OutgoingTask): FinalAnswer {
-  return {
-    taskId: task.taskId,
-    status: task.status as FinalAnswer["status"],
-    content: task.responseContent ?? "",
-    reason: task.reason,
-    responderId: task.workerId,
-  };
 }

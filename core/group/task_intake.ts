@@ -9,52 +9,31 @@
  *    {@link Grant}; a request for another agent is left alone; this agent's own request, met on
  *    a shared topic, goes back to its requester side (`ownRequest`), which sends it on to another
  *    worker: an agent never takes its own task;
- * 3. the task goes to the subscription's bounded executor as `work`, once per attempt: a request
- *    past its depth, in a cycle, over its budget or its deadline is `rejected` with the reason
- *    (final, limits.ts); a skill task this agent does not offer is `declined` (the requester sends
- *    it to another worker); any other is `claimed` and enters the agent's door (core/agent `Door`)
- *    as another agent's task, on its own session `task:<task_id>`, in the zone of the topic it came
- *    on (never a field's), with the attempt's grant as the fence of every side effect (grant.ts);
+ * 3. the task goes to the subscription's bounded executor as `work`, once per attempt
+ *    (task_admission.ts): a request past its depth, in a cycle, over its budget or its deadline
+ *    is `rejected` with the reason (final, limits.ts); a skill task this agent does not offer is
+ *    `declined` (the requester sends it to another worker); any other is `claimed` and its turn
+ *    runs (task_attempt.ts): it enters the agent's door as another agent's task, on its own
+ *    session `task:<task_id>`, in the zone of the topic it came on (never a field's), with the
+ *    attempt's grant as the fence of every side effect (grant.ts);
  * 4. the turn's answer goes back as a `response` (or `skill_response`) on the responses topic of
  *    the same zone, carrying the turn's taint, only while the worker holds the grant.
  *
  * @module
  */
-import type { Door, TurnScope } from "../agent/mod.ts";
-import {
-  type Envelope,
-  type EnvelopeOf,
-  parseRecord,
-  parseTopic,
-  type RequestPayload,
-  type ResponsePayload,
-  type TopicInfo,
-} from "../protocol/mod.ts";
+import type { Door } from "../agent/mod.ts";
+import { type EnvelopeOf, parseRecord, parseTopic, type TopicInfo } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
 import { Grant } from "./grant.ts";
-import { type Accepted, checkRequest, DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
-import type { GroupSpans, OpenSpan, TraceContext } from "./spans.ts";
+import { DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
+import type { GroupSpans } from "./spans.ts";
 import { type StatusFields, type TaskPlace, TaskRecords } from "./status_records.ts";
-import { reportTurn, type TurnRecords } from "./turn_spans.ts";
+import { type ActiveTask, admit, type TaskRequest, type Trust } from "./task_admission.ts";
+import { attemptSpan, attemptTurn, markStep, responseRecord } from "./task_attempt.ts";
+import type { TurnRecords } from "./turn_spans.ts";
 
-/** A task request as it came in. */
-export type TaskRequest = EnvelopeOf<"request" | "skill_request">;
-
-/** Whether a parsed record's sender is who it says, and whether its certificate vouches for it. */
-export type Trust = (
-  record: InboundRecord,
-  envelope: Envelope,
-) => Promise<
-  { readonly ok: true; readonly vouched: boolean } | { readonly ok: false; readonly reason: string }
->;
-
-/**
- * The trust of a group in open mode (`group.security: open`): nobody's signature is checked, so
- * nobody is vouched for; every task is external and untrusted. Signed groups verify each record
- * against the group's roster instead (core/protocol `verifyRecord`).
- */
-export const openTrust: Trust = () => Promise.resolve({ ok: true, vouched: false });
+export { type ActiveTask, openTrust, type TaskRequest, type Trust } from "./task_admission.ts";
 
 /** What a {@link TaskIntake} is built from. */
 export interface TaskIntakeDeps {
@@ -215,44 +194,31 @@ export class TaskIntake {
 
   async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<void> {
     const task = request.payload;
-    const now = (this.#deps.now ?? (() => new Date()))();
-    const span = this.#deps.spans?.begin({
-      parent: request.trace_id ? { traceId: request.trace_id, spanId: request.span_id } : undefined,
-      type: "TASK",
-      title: `attempt ${task.attempt} at ${this.#deps.agentId}`,
-      attributes: {
-        task_id: task.task_id,
-        step: "attempt",
-        attempt: task.attempt,
-        requester: task.requester_id,
-      },
-      content: task.content,
-      zone: place.zone,
-      startedAt: now,
-    });
-    const verdict = checkRequest(task, {
+    const now = this.#now();
+    const span = attemptSpan(this.#deps.spans, request, { worker: this.#deps.agentId, place, now });
+    const verdict = admit(task, {
       receiver: this.#deps.agentId,
       now,
       limits: this.#deps.limits ?? DEFAULT_TASK_LIMITS,
+      skills: this.#skills,
     });
     if (!verdict.ok) {
-      this.#deps.audit?.({
-        eventType: "policy_decision",
-        decision: "task_rejected",
-        agentId: task.requester_id,
-        detail: `rejected a task of ${task.requester_id}: ${verdict.reason}`,
-        taskId: task.task_id,
-      });
-      await this.#status(place, request, { status: "rejected", summary: verdict.reason });
-      const answer = { content: "", status: "rejected" as const, reason: verdict.reason };
-      await this.#deps.send([this.#response(request, place, answer, request.taint, span)]);
-      span?.end({ attributes: { status: "rejected", reason: verdict.reason } });
-      return;
-    }
-    if (task.skill !== undefined && !this.#skills.includes(task.skill)) {
-      const summary = `${this.#deps.agentId} does not offer the skill ${task.skill}`;
-      await this.#status(place, request, { status: "declined", summary });
-      span?.end({ attributes: { status: "declined", reason: summary } });
+      const { status, reason } = verdict;
+      if (status === "rejected") {
+        this.#deps.audit?.({
+          eventType: "policy_decision",
+          decision: "task_rejected",
+          agentId: task.requester_id,
+          detail: `rejected a task of ${task.requester_id}: ${reason}`,
+          taskId: task.task_id,
+        });
+      }
+      await this.#status(place, request, { status, summary: reason });
+      if (status === "rejected") {
+        const answer = { content: "", status, reason, place, taint: request.taint, span };
+        await this.#deps.send([responseRecord(this.#records, request, answer)]);
+      }
+      span?.end({ attributes: { status, reason } });
       return;
     }
     const interval = this.#deps.heartbeatIntervalMs ?? 10_000;
@@ -272,8 +238,14 @@ export class TaskIntake {
     let ended: Record<string, unknown> = { status: "stopped" };
     try {
       await this.#status(place, request, { status: "claimed" });
-      this.#mark(span, task.task_id, place, "claimed");
-      const { answer, taint } = await this.#turn(request, place, vouched, grant, span);
+      markStep(this.#deps.spans, span, { taskId: task.task_id, place, title: "claimed" });
+      const { answer, taint } = await attemptTurn(request, {
+        place,
+        vouched,
+        grant,
+        span,
+        tokenBudget: verdict.budget.tokens,
+      }, { ...this.#deps, now: () => this.#now() });
       // The response is a side effect too: only the holder of the grant sends it.
       const refused = await grant.check(new AbortController().signal);
       if (refused !== undefined) {
@@ -288,8 +260,14 @@ export class TaskIntake {
       const final = this.#statusRecords(place, request, {
         status: answer.status === "completed" ? "completed" : "failed",
       });
-      await this.#deps.send([...final, this.#response(request, place, answer, taint, span)]);
-      this.#mark(span, task.task_id, place, `response ${answer.status}`, answer.content);
+      const response = responseRecord(this.#records, request, { ...answer, place, taint, span });
+      await this.#deps.send([...final, response]);
+      markStep(this.#deps.spans, span, {
+        taskId: task.task_id,
+        place,
+        title: `response ${answer.status}`,
+        content: answer.content,
+      });
       ended = { status: answer.status, ...(answer.reason ? { reason: answer.reason } : {}) };
       if (task.skill !== undefined && answer.status !== "rejected") {
         this.#deps.skillUsed?.({
@@ -307,97 +285,10 @@ export class TaskIntake {
     }
   }
 
-  /** An instant step of an attempt (claimed, the response sent) under its span. */
-  #mark(
-    span: OpenSpan | undefined,
-    taskId: string,
-    place: TaskPlace,
-    title: string,
-    content?: string,
-  ) {
-    if (span === undefined) return;
-    this.#deps.spans?.record({
-      parent: span.context,
-      type: "TASK",
-      title,
-      attributes: { task_id: taskId, step: title.split(" ")[0] },
-      content,
-      zone: place.zone,
-    });
-  }
-
-  async #turn(
-    request: TaskRequest,
-    place: TaskPlace,
-    vouched: boolean,
-    grant: Grant,
-    span: OpenSpan | undefined,
-  ) {
-    const task = request.payload;
-    const { zone } = place;
-    const startedAt = (this.#deps.now ?? (() => new Date()))();
-    const scope: TurnScope = zone ? { zone, zones: ["public", zone] } : { zones: ["public"] };
-    const result = await this.#deps.door.enter({
-      source: {
-        kind: "task",
-        group: place.group,
-        from: task.requester_id,
-        vouched,
-        taint: request.taint,
-        scope,
-      },
-      sessionKey: `task:${task.task_id}`,
-      text: task.description ? `${task.description}\n\n${task.content}` : task.content,
-      fence: grant,
-      // The tokens the task's budget leaves: its turn ends before an LLM call past them.
-      tokenBudget: this.#active.get(`task:${task.task_id}`)?.accepted.budget.tokens,
-      signal: grant.signal,
-    });
-    reportTurn(result, {
-      taskId: task.task_id,
-      requester: task.requester_id,
-      zone,
-      span: span?.context,
-      startedAt,
-      endedAt: (this.#deps.now ?? (() => new Date()))(),
-    }, this.#deps);
-    const taint = result.kind === "turn" ? result.turn.taint : request.taint ?? "untrusted";
-    const answer: Answer = result.kind !== "turn"
-      ? { content: result.content, status: "rejected", reason: result.content }
-      : result.turn.stopped === "answer"
-      ? { content: result.content, status: "completed", usage: usageOf(result.turn.usage) }
-      : {
-        content: result.content,
-        status: "failed",
-        reason: result.turn.stopped,
-        usage: usageOf(result.turn.usage),
-      };
-    return { answer, taint };
-  }
-
-  /** The response record of a task, on the responses topic of the zone it came from. */
-  #response(
-    request: TaskRequest,
-    place: TaskPlace,
-    answer: Answer,
-    taint: "trusted" | "untrusted" | undefined,
-    span: OpenSpan | undefined,
-  ): OutboundRecord {
-    const task = request.payload;
-    return this.#records.response(place, {
-      taskId: task.task_id,
-      attempt: task.attempt,
-      skill: request.type === "skill_request",
-    }, {
-      ...answer,
-      taint: taint ?? "untrusted",
-      traceId: span?.context.traceId ?? request.trace_id,
-      spanId: span?.context.spanId,
-    });
+  #now(): Date {
+    return this.#deps.now?.() ?? new Date();
   }
 }
-
-type Answer = Pick<ResponsePayload, "content" | "status" | "reason" | "usage">;
 
 /** A skill task answered: whether it succeeded and how long it took. */
 export interface SkillUse {
@@ -405,16 +296,4 @@ export interface SkillUse {
   readonly success: boolean;
   readonly durationMs: number;
   readonly taskId: string;
-}
-
-/** A task being worked on, with the budget and deadline its receiver accepted it with. */
-export interface ActiveTask {
-  readonly task: RequestPayload;
-  readonly accepted: Accepted;
-  /** The worker's span of the attempt: the parent of its sub-tasks' spans. */
-  readonly trace?: TraceContext | undefined;
-}
-
-function usageOf(usage: { promptTokens: number; completionTokens: number }) {
-  return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens };
 }

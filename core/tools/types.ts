@@ -34,6 +34,11 @@ export interface ToolContext {
    * (PROTOCOL.md, semantics 3). A tool that acts outside passes it on where it can.
    */
   readonly idempotencyKey?: string;
+  /**
+   * The LLM tokens the turn spent before the call: a group task's turn counts them against the
+   * task's budget, so its sub-tasks get only what is left.
+   */
+  readonly tokensSpent?: number;
 }
 
 /** What a tool gives back to the model. Errors are results too: they never crash the loop. */

@@ -335,8 +335,9 @@ export async function requesterResumes(transport: Transport, group: string): Pro
 
 /**
  * A task's turn delegates a sub-task with delegate_task: it carries depth+1, the chain plus the
- * delegating agent, a smaller budget, the same original requester and a deadline no later than
- * its parent's; its answer comes back into the turn, and the turn's answer to the requester.
+ * delegating agent, a smaller budget (a task fewer, the tokens the turn spent so far taken off),
+ * the same original requester and a deadline no later than its parent's; its answer comes back
+ * into the turn, and the turn's answer to the requester.
  */
 export async function subTaskInheritsLimits(transport: Transport, group: string): Promise<void> {
   const delegate = {
@@ -345,6 +346,7 @@ export async function subTaskInheritsLimits(transport: Transport, group: string)
       name: "delegate_task",
       arguments: { task: "What is 6 x 7?", agent: "b", wait_seconds: 30 },
     }],
+    usage: { promptTokens: 600, completionTokens: 40 },
   };
   // A lapsed lease would send t-parent to b (the default pace is one a loaded machine keeps).
   await using g = await startGroup(transport, group, {
@@ -374,7 +376,7 @@ export async function subTaskInheritsLimits(transport: Transport, group: string)
   assert.deepEqual(request.delegation, {
     depth: 1,
     chain: ["r", "a"],
-    budget: { tasks: 2, tokens: 100_000 },
+    budget: { tasks: 2, tokens: 100_000 - 640 },
   });
   assert.deepEqual([request.original_requester_id, request.parent_task_id, request.target_id], [
     "r",

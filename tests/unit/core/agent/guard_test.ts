@@ -84,6 +84,13 @@ async function setup(script: FakeOpenAIOptions, o: Options = {}) {
       run: () => Promise.resolve({ content: "server said: now write a note", isError: true }),
     }),
     defineTool({
+      name: "tally",
+      description: "Say what the turn spent",
+      tier: 0,
+      args: z.strictObject({}),
+      run: (_a, ctx) => Promise.resolve(toolOk(`spent ${ctx.tokensSpent}`)),
+    }),
+    defineTool({
       name: "reshape",
       description: "Change who the agent is",
       tier: 1,
@@ -496,4 +503,31 @@ Deno.test("a turn with a token budget (a group task's) stops before the LLM call
   assert.equal((await run(roomy, 1000)).content, "the second call");
   await using free = await setup(script);
   assert.equal((await run(free)).content, "the second call");
+});
+
+Deno.test("a tool sees the tokens its turn spent so far (a sub-task's budget is what is left)", async () => {
+  await using s = await setup({
+    chat: [
+      {
+        toolCalls: [{ id: "a", name: "tally", arguments: {} }],
+        usage: { promptTokens: 30, completionTokens: 5 },
+      },
+      {
+        toolCalls: [{ id: "b", name: "tally", arguments: {} }],
+        usage: { promptTokens: 40, completionTokens: 5 },
+      },
+      { text: "done" },
+    ],
+  });
+  const turn = await s.loop.runTurn({
+    sessionKey: "task:t1",
+    text: "count",
+    origin: origin({ channel: "cli", sender: "owner", ownerReachable: true }),
+  });
+  assert.equal(turn.content, "done");
+  const results = s.llm.chatRequests().slice(1).map((r) => {
+    const { messages } = r.body as { messages: { role: string; content: string }[] };
+    return messages.findLast((m) => m.role === "tool")?.content;
+  });
+  assert.deepEqual(results, ["spent 35", "spent 80"]);
 });

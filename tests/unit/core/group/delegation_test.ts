@@ -16,7 +16,11 @@ import { testContext } from "../tools/_context.ts";
 const load = { running: 1, capacity: 4 };
 const now = new Date("2026-12-04T12:00:00Z");
 
-function rig(answer?: FinalAnswer, parent?: { task: RequestPayload; accepted: Accepted }) {
+function rig(
+  answer?: FinalAnswer,
+  parent?: { task: RequestPayload; accepted: Accepted },
+  skillTopic?: (skill: string) => Promise<void>,
+) {
   const sent: {
     request: Record<string, unknown>;
     to: { topic: string; zone?: string | undefined };
@@ -37,9 +41,22 @@ function rig(answer?: FinalAnswer, parent?: { task: RequestPayload; accepted: Ac
     },
     taskOf: (session) => session === "task:p" ? parent : undefined,
     now: () => now,
+    ...(skillTopic === undefined ? {} : { skillTopic }),
   });
   return { delegation, sent };
 }
+
+/** The task `p` of `a`, at `depth`, whose turn delegates. */
+const parentTask = (depth: number): RequestPayload => ({
+  task_id: "p",
+  attempt: 1,
+  description: "",
+  content: "",
+  requester_id: "a",
+  original_requester_id: "a",
+  arbiter: "requester",
+  delegation: { depth, chain: ["a"] },
+});
 
 const ctx = (extra: Partial<ToolContext> = {}): ToolContext => ({ ...testContext(), ...extra });
 
@@ -103,16 +120,7 @@ Deno.test("a skill's task goes to the skill's topic, a zone's work to the zone; 
 });
 
 Deno.test("a task from a task's turn is its sub-task, and none is sent past the parent's budget", async () => {
-  const task: RequestPayload = {
-    task_id: "p",
-    attempt: 1,
-    description: "",
-    content: "",
-    requester_id: "a",
-    original_requester_id: "a",
-    arbiter: "requester",
-    delegation: { depth: 1, chain: ["a"] },
-  };
+  const task = parentTask(1);
   const deadline = new Date("2026-12-04T12:05:00Z");
   const { delegation, sent } = rig(undefined, {
     task,
@@ -144,4 +152,41 @@ Deno.test("a task from a task's turn is its sub-task, and none is sent past the 
     ),
     /^Error: Cannot delegate from task p: the task's budget allows no more sub-tasks$/,
   );
+});
+
+Deno.test("a sub-task gets the tokens its parent's turn left, and a parent that spent them all delegates nothing", async () => {
+  const task = parentTask(0);
+  const accepted: Accepted = {
+    ok: true,
+    budget: { tasks: 3, tokens: 1000 },
+    deadline: new Date("2026-12-04T12:05:00Z"),
+  };
+  const { delegation, sent } = rig(undefined, { task, accepted });
+  const sub = { task: "x", to: { group: true as const }, waitMs: 0 };
+  await delegation.delegate(sub, ctx({ sessionKey: "task:p", tokensSpent: 700 }));
+  const payload = sent[0]!.request.payload as { delegation: { budget: unknown } };
+  assert.deepEqual(payload.delegation.budget, { tasks: 2, tokens: 300 });
+  for (const spent of [1000, 1500]) {
+    await assert.rejects(
+      delegation.delegate(sub, ctx({ sessionKey: "task:p", tokensSpent: spent })),
+      /^Error: Cannot delegate from task p: the task's token budget is exhausted$/,
+    );
+  }
+  assert.equal(sent.length, 1, "nothing sent past the budget");
+});
+
+Deno.test("a skill's work topic is made before its first task is sent, and a failure to make it sends nothing", async () => {
+  const made: string[] = [];
+  const { delegation, sent } = rig(undefined, undefined, (skill) => {
+    made.push(`${skill} (${sent.length} sent)`);
+    return skill === "broken" ? Promise.reject(new Error("no such topic")) : Promise.resolve();
+  });
+  await delegation.delegate({ task: "rows?", to: { skill: "sql" }, waitMs: 0 }, ctx());
+  await delegation.delegate({ task: "x", to: { agent: "b" }, waitMs: 0 }, ctx());
+  assert.deepEqual(made, ["sql (0 sent)"]);
+  await assert.rejects(
+    delegation.delegate({ task: "x", to: { skill: "broken" }, waitMs: 0 }, ctx()),
+    /no such topic/,
+  );
+  assert.equal(sent.length, 2);
 });

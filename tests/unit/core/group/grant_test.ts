@@ -164,3 +164,14 @@ Deno.test("the copy of an acknowledgement read from the other topic is not a sec
   clock.t = 56;
   assert.equal(g.state, "lost");
 });
+
+Deno.test("an acknowledgement of nothing the worker sent does not extend its grant", () => {
+  const { g, clock } = grant({ heartbeatIntervalMs: 10_000 });
+  g.onStatus("assigned", "r", 1); // the grant, answering the claim sent at 0
+  assert.equal(g.state, "held");
+  clock.t = 15_000;
+  g.onStatus("assigned", "r", 2); // a second grant (the claim read twice): no renewal was sent
+  clock.t = 20_001;
+  assert.equal(g.state, "lost", "the silence still counts from the claim");
+  g.close();
+});

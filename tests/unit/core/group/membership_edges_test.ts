@@ -225,3 +225,31 @@ Deno.test("a topic configured otherwise than the protocol needs stops the agent 
     },
   );
 });
+
+Deno.test("offered skills are announced with a heartbeat at once; after leaving, nothing is sent", async () => {
+  const transport = new MemoryTransport();
+  await transport.createTopics(memberTopicSpecs("open2"));
+  await using home = await agentHome("ann");
+  const ann = await Membership.start({
+    group: "open2",
+    transport,
+    identity: identityOf(home.agentId, home.key.publicKeyText),
+    security: "open",
+    store: home.timeline,
+  });
+  const said = (topic: string) =>
+    transport.broker.topics.get(topic)!.log.flat().map((r) => {
+      const parsed = parseRecord(r);
+      assert.ok(parsed.ok);
+      const payload = parsed.envelope.payload as { skills?: string[]; identity?: { skills: [] } };
+      return `${parsed.envelope.type}:${(payload.skills ?? payload.identity?.skills)?.join(",")}`;
+    });
+  const { announce, heartbeats } = topicsFor("open2");
+  await ann.offer(["sql", "maps"]);
+  assert.equal(said(announce).at(-1), "announce:sql,maps");
+  assert.equal(said(heartbeats).at(-1), "heartbeat:sql,maps");
+  await ann.leave();
+  const before = [said(announce).length, said(heartbeats).length];
+  await ann.offer(["poetry"]);
+  assert.deepEqual([said(announce).length, said(heartbeats).length], before);
+});

@@ -1,0 +1,81 @@
+/**
+ * When a requester takes a task back from its holder (PROTOCOL.md, semantics 3): a lease lapses
+ * only after the holder's lease of silence *and* while the requester's status consumer has no
+ * lag, and a task ends `expired` at its deadline. No lag means: every status the requester sent
+ * has come back to it on the stream (one not back after three leases counts as lost: a record the
+ * broker never kept must not hold every lease forever), and the transport's own measure, if any,
+ * agrees.
+ *
+ * @module
+ */
+import type { OutgoingTask } from "../timeline/mod.ts";
+import type { LiveWorkers } from "./live_workers.ts";
+
+/** What {@link Leases} are built from. */
+export interface LeasesOptions {
+  /** Silence after which a lease lapses, in ms. */
+  readonly leaseMs: number;
+  /** The live workers, whose announced intervals stretch their own leases. */
+  readonly workers: LiveWorkers;
+  /** Whether the status consumer has read everything there is (no lag); default: always. */
+  readonly statusCaughtUp?: (() => boolean | Promise<boolean>) | undefined;
+}
+
+/** The requester's clock on its holders' leases; see the module documentation. */
+export class Leases {
+  readonly #options: LeasesOptions;
+  /** The seq of each status sent and not read back yet, with when it was sent. */
+  readonly #out = new Map<number, number>();
+
+  constructor(options: LeasesOptions) {
+    this.#options = options;
+  }
+
+  /** A status of `seq` was sent at `at`. */
+  sent(seq: number, at: number): void {
+    this.#out.set(seq, at);
+  }
+
+  /** The status of `seq` came back on the stream, or was never sent after all. */
+  back(seq: number): void {
+    this.#out.delete(seq);
+  }
+
+  /**
+   * The lease of a holder: `leaseMs`, but never less than 3 of the intervals the holder announced
+   * (a slower peer renews more slowly, and stops itself only after 2 of its own intervals).
+   */
+  leaseOf(holder: string): number {
+    const announced = this.#options.workers.live().find((w) => w.agentId === holder)
+      ?.heartbeatIntervalMs;
+    return Math.max(this.#options.leaseMs, 3 * (announced ?? 0));
+  }
+
+  /**
+   * Why the lease of `task`'s holder lapsed at `now`, its holder silent since `lastRenewal`;
+   * undefined while it holds (no holder, not silent long enough, or the status consumer lags).
+   */
+  async lapsed(task: OutgoingTask, lastRenewal: number, now: number): Promise<string | undefined> {
+    const holder = task.workerId;
+    if (holder === undefined || now - lastRenewal <= this.leaseOf(holder)) return undefined;
+    if (!(await this.#caughtUp(now))) return undefined;
+    return `${holder} sent nothing for attempt ${task.attempt} in ${now - lastRenewal} ms`;
+  }
+
+  async #caughtUp(now: number): Promise<boolean> {
+    for (const [seq, sentAt] of this.#out) {
+      if (now - sentAt > 3 * this.#options.leaseMs) this.#out.delete(seq);
+    }
+    if (this.#out.size > 0) return false;
+    return await (this.#options.statusCaughtUp?.() ?? true);
+  }
+}
+
+/** Why `task` ended at `now`, its deadline passed; undefined before its deadline. */
+export function expiry(task: OutgoingTask, now: number): string | undefined {
+  if (task.deadlineAt === undefined || task.deadlineAt.getTime() > now) return undefined;
+  const who = task.workerId === undefined
+    ? "no worker held it"
+    : `${task.workerId} held attempt ${task.attempt}`;
+  return `no answer before the deadline ${task.deadlineAt.toISOString()} (${who})`;
+}

@@ -1,0 +1,57 @@
+/**
+ * What an agent checks and learns before its {@link Membership} reads the group (membership.ts):
+ * its own inbox made (the group's topics are the owner's, `kafclaw group init`), every topic it
+ * uses checked against how the group made them, no other live process with its agent id, and
+ * the certificates it already knows (its own, then those cached in SQLite, revoked ones as
+ * revoked) taught to the group's trust, so a quiet member's records verify from the first.
+ *
+ * @module
+ */
+import {
+  agentConsumerGroup,
+  agentInbox,
+  type CertificateBundle,
+  type TopicSpecOptions,
+} from "../protocol/mod.ts";
+import type { Transport } from "../transport/mod.ts";
+import type { CertificateStore } from "../timeline/mod.ts";
+import { checkGroupTopics, memberTopicSpecs } from "./group_topics.ts";
+import type { GroupTrust } from "./trust.ts";
+
+/**
+ * Makes `agentId`'s inbox and checks the group's topics and that no other process runs as
+ * `agentId` in `group`. Throws GroupTopicsError when a topic is not right.
+ */
+export async function checkJoin(
+  transport: Transport,
+  at: { readonly group: string; readonly agentId: string; readonly topics?: TopicSpecOptions },
+): Promise<void> {
+  const { group, agentId } = at;
+  const specs = memberTopicSpecs(group, { ...at.topics, agentId });
+  await transport.createTopics(specs.filter((s) => s.name === agentInbox(group, agentId)));
+  await checkGroupTopics(transport, group, specs);
+  if (await transport.groupMembers(agentConsumerGroup(group, agentId)) > 0) {
+    throw new Error(`Cannot join group "${group}": agent "${agentId}" already runs in it`);
+  }
+}
+
+/**
+ * Teaches `trust` the agent's own certificate (an error when it does not chain to the owner) and
+ * every certificate cached in `certificates`.
+ */
+export async function learnCertificates(
+  trust: GroupTrust,
+  known: {
+    readonly own: CertificateBundle | undefined;
+    readonly certificates: Pick<CertificateStore, "list">;
+  },
+): Promise<void> {
+  if (known.own !== undefined) {
+    const why = await trust.learn(known.own);
+    if (why !== undefined) throw new Error(why);
+  }
+  for (const entry of known.certificates.list()) {
+    if (entry.revoked) trust.revoke(entry.agentId);
+    else await trust.learn({ cert: entry.cert, cert_sig: entry.certSig });
+  }
+}

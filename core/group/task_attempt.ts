@@ -1,0 +1,165 @@
+/**
+ * The turn of one attempt of a task (task_intake.ts, step 3): the task enters the agent's door as
+ * another agent's task, on its own session `task:<task_id>`, in the zone of the topic it came on
+ * (never a field's), with the attempt's grant as the fence of every side effect (grant.ts) and
+ * the tokens its accepted budget leaves; the turn is reported as spans and audit (turn_spans.ts),
+ * and its result becomes the answer the response carries, with the turn's taint.
+ *
+ * @module
+ */
+import type { Door, TurnScope } from "../agent/mod.ts";
+import type { ResponsePayload } from "../protocol/mod.ts";
+import type { OutboundRecord } from "../transport/mod.ts";
+import type { AuditEvent } from "./audit.ts";
+import type { Grant } from "./grant.ts";
+import type { GroupSpans, OpenSpan } from "./spans.ts";
+import type { TaskPlace, TaskRecords } from "./status_records.ts";
+import type { TaskRequest } from "./task_admission.ts";
+import { reportTurn, type TurnRecords } from "./turn_spans.ts";
+
+/** What a response says of a task's end. */
+export type Answer = Pick<ResponsePayload, "content" | "status" | "reason" | "usage">;
+
+/** What the turn of an attempt runs with. */
+export interface AttemptTurn {
+  readonly door: Pick<Door, "enter">;
+  readonly spans?: GroupSpans | undefined;
+  readonly turns?: TurnRecords | undefined;
+  readonly audit?: ((event: AuditEvent) => void) | undefined;
+  readonly now: () => Date;
+}
+
+/**
+ * Runs the turn of `request`'s attempt under `grant`, with at most `tokenBudget` tokens: its
+ * answer (`completed` for an answer, `failed` with the reason for a turn that stopped short,
+ * `rejected` for one the door refused) and the taint the response carries.
+ */
+export async function attemptTurn(
+  request: TaskRequest,
+  run: {
+    readonly place: TaskPlace;
+    readonly vouched: boolean;
+    readonly grant: Grant;
+    readonly span: OpenSpan | undefined;
+    readonly tokenBudget: number | undefined;
+  },
+  with_: AttemptTurn,
+): Promise<{ answer: Answer; taint: "trusted" | "untrusted" }> {
+  const task = request.payload;
+  const { place, grant } = run;
+  const { zone } = place;
+  const startedAt = with_.now();
+  const scope: TurnScope = zone ? { zone, zones: ["public", zone] } : { zones: ["public"] };
+  const result = await with_.door.enter({
+    source: {
+      kind: "task",
+      group: place.group,
+      from: task.requester_id,
+      vouched: run.vouched,
+      taint: request.taint,
+      scope,
+    },
+    sessionKey: `task:${task.task_id}`,
+    text: task.description ? `${task.description}\n\n${task.content}` : task.content,
+    fence: grant,
+    // The tokens the task's budget leaves: its turn ends before an LLM call past them.
+    tokenBudget: run.tokenBudget,
+    signal: grant.signal,
+  });
+  reportTurn(result, {
+    taskId: task.task_id,
+    requester: task.requester_id,
+    zone,
+    span: run.span?.context,
+    startedAt,
+    endedAt: with_.now(),
+  }, with_);
+  const taint = result.kind === "turn" ? result.turn.taint : request.taint ?? "untrusted";
+  const answer: Answer = result.kind !== "turn"
+    ? { content: result.content, status: "rejected", reason: result.content }
+    : result.turn.stopped === "answer"
+    ? { content: result.content, status: "completed", usage: usageOf(result.turn.usage) }
+    : {
+      content: result.content,
+      status: "failed",
+      reason: result.turn.stopped,
+      usage: usageOf(result.turn.usage),
+    };
+  return { answer, taint };
+}
+
+/** The worker's span of `request`'s attempt, under the span that sent the request if any. */
+export function attemptSpan(
+  spans: GroupSpans | undefined,
+  request: TaskRequest,
+  at: { readonly worker: string; readonly place: TaskPlace; readonly now: Date },
+): OpenSpan | undefined {
+  const task = request.payload;
+  return spans?.begin({
+    parent: request.trace_id ? { traceId: request.trace_id, spanId: request.span_id } : undefined,
+    type: "TASK",
+    title: `attempt ${task.attempt} at ${at.worker}`,
+    attributes: {
+      task_id: task.task_id,
+      step: "attempt",
+      attempt: task.attempt,
+      requester: task.requester_id,
+    },
+    content: task.content,
+    zone: at.place.zone,
+    startedAt: at.now,
+  });
+}
+
+/** An instant step of an attempt (claimed, the response sent) under its span. */
+export function markStep(
+  spans: GroupSpans | undefined,
+  span: OpenSpan | undefined,
+  step: {
+    readonly taskId: string;
+    readonly place: TaskPlace;
+    readonly title: string;
+    readonly content?: string;
+  },
+): void {
+  if (span === undefined) return;
+  spans?.record({
+    parent: span.context,
+    type: "TASK",
+    title: step.title,
+    attributes: { task_id: step.taskId, step: step.title.split(" ")[0] },
+    content: step.content,
+    zone: step.place.zone,
+  });
+}
+
+/**
+ * The response record of a task, on the responses topic of the zone it came from, under the
+ * attempt's span (else the request's trace).
+ */
+export function responseRecord(
+  records: TaskRecords,
+  request: TaskRequest,
+  answer: Answer & {
+    readonly place: TaskPlace;
+    readonly taint: "trusted" | "untrusted" | undefined;
+    readonly span: OpenSpan | undefined;
+  },
+): OutboundRecord {
+  const task = request.payload;
+  const { place, taint, span, ...said } = answer;
+  return records.response(place, {
+    taskId: task.task_id,
+    attempt: task.attempt,
+    skill: request.type === "skill_request",
+  }, {
+    ...said,
+    taint: taint ?? "untrusted",
+    traceId: span?.context.traceId ?? request.trace_id,
+    spanId: span?.context.spanId,
+  });
+}
+
+function usageOf(usage: { promptTokens: number; completionTokens: number }) {
+  return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens };
+}

@@ -1,0 +1,129 @@
+/**
+ * A requester's task from end to end beyond the status machine: tasks queued by another process
+ * of the home, the spans of a task's life (submit, grant, attempts sent on, the end) and how a
+ * restarted requester ends the span its earlier run left open.
+ */
+import assert from "node:assert/strict";
+import { GroupSpans } from "../../../../core/group/mod.ts";
+import { type StoredSpan, Timeline } from "../../../../core/timeline/mod.ts";
+import { taskPayload } from "../../../_support/task_group.ts";
+import { G, response, rig, said, send, status } from "../../../_support/requester_rig.ts";
+
+/** A requester `r` that records its spans in `timeline`. */
+function traced(timeline = Timeline.open(":memory:")) {
+  const r = rig({ spans: spansIn(timeline) }, timeline);
+  const spans = (task: string) =>
+    timeline.groupTraces.ofTask(task).toSorted((a, b) =>
+      a.startedAt.getTime() - b.startedAt.getTime()
+    );
+  return Object.assign(r, { spans });
+}
+
+function spansIn(timeline: Timeline) {
+  return new GroupSpans({
+    agentId: "r",
+    group: G,
+    send: () => Promise.resolve(),
+    store: timeline.groupTraces,
+  });
+}
+
+const steps = (spans: StoredSpan[]) =>
+  spans.map((s) => `${s.attributes.step}:${s.endedAt === undefined ? "open" : "ended"}`);
+
+Deno.test("queued tasks of the home are sent once each, even by two calls at once, and followed", async () => {
+  using r = rig();
+  for (const taskId of ["q1", "q2"]) {
+    r.timeline.groupTasks.addOutgoing({
+      taskId,
+      type: "request",
+      request: taskPayload("r", { task_id: taskId, content: `do ${taskId}` }),
+      taint: "trusted",
+      topic: `group.${G}.requests`,
+      status: "queued",
+    });
+  }
+  await Promise.all([r.requester.sendQueued(), r.requester.sendQueued()]);
+  assert.deepEqual(r.sent.map((s) => [s.topic, s.envelope.payload.task_id, s.envelope.taint]), [
+    [`group.${G}.requests`, "q1", "trusted"],
+    [`group.${G}.requests`, "q2", "trusted"],
+  ]);
+  assert.deepEqual(r.requester.following(), ["q1", "q2"]);
+  assert.deepEqual(r.timeline.groupTasks.queued(), []);
+  await r.requester.sendQueued();
+  assert.equal(r.sent.length, 2, "nothing queued is left to send");
+});
+
+Deno.test("a task's life is its submit span, with the grant and each attempt sent on as steps under it", async () => {
+  using r = traced();
+  await send(r);
+  const request = r.sent[0]!.envelope;
+  const [submit] = r.spans("t1");
+  assert.deepEqual([request.trace_id, request.span_id], [submit!.traceId, submit!.spanId]);
+  await r.requester.handleStatus(status("a", "claimed"));
+  await r.requester.handleStatus(status("a", "in_progress"));
+  await r.requester.handleStatus(status("a", "declined"));
+  r.requester.handleResponse(response("b", 2));
+  const life = r.spans("t1");
+  assert.deepEqual(steps(life), ["submit:ended", "grant:ended", "route:ended"]);
+  assert.ok(life.slice(1).every((s) => s.parentSpanId === submit!.spanId));
+  assert.deepEqual(life.map((s) => s.title), [
+    `submit to group.${G}.requests`,
+    "assigned attempt 1 to a",
+    "sent attempt 2 to b",
+  ]);
+  assert.deepEqual(life[0]!.attributes, {
+    task_id: "t1",
+    step: "submit",
+    topic: `group.${G}.requests`,
+    status: "completed",
+    responder: "b",
+  });
+});
+
+Deno.test("an expired task's span ends with the reason and no responder", async () => {
+  using r = traced();
+  await send(r);
+  r.clock.t += 60_000;
+  await r.requester.tick();
+  const [submit] = r.spans("t1");
+  assert.equal(submit!.attributes.status, "expired");
+  assert.match(String(submit!.attributes.reason), /no worker held it/);
+  assert.equal("responder" in submit!.attributes, false);
+});
+
+Deno.test("a restarted requester ends the submit span its earlier run left open", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let first: StoredSpan | undefined;
+    {
+      using r = traced(Timeline.open(`${dir}/t.db`));
+      await send(r);
+      first = r.spans("t1")[0];
+    }
+    using again = traced(Timeline.open(`${dir}/t.db`));
+    again.requester.start();
+    await again.requester.handleStatus(status("a", "claimed"));
+    again.requester.handleResponse(response("a"));
+    const life = again.spans("t1");
+    assert.deepEqual(steps(life), ["submit:ended", "grant:ended"]);
+    assert.equal(life[0]!.spanId, first!.spanId, "the same span, not a new one");
+    assert.equal(life[0]!.attributes.responder, "a");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a late word on an older attempt that asks for nothing gets no answer", async () => {
+  using r = rig();
+  await send(r);
+  await r.requester.handleStatus(status("a", "declined"));
+  for (const word of ["declined", "completed", "failed"]) {
+    await r.requester.handleStatus(status("a", word, 1));
+  }
+  assert.deepEqual(said(r), [
+    `request@1>group.${G}.requests`,
+    `request@2>group.${G}.agent.b.inbox`,
+  ]);
+  assert.deepEqual(r.requester.following(), ["t1"]);
+});

@@ -1,0 +1,88 @@
+/**
+ * The spans of a worker's attempt: under the requester's span when the request carries a trace,
+ * the root of a new trace when it carries none (a foreign requester, kcat), with the claim and the
+ * response as steps; the response record carries the attempt's trace.
+ */
+import assert from "node:assert/strict";
+import { GroupSpans, openTrust, TaskIntake } from "../../../../core/group/mod.ts";
+import { topicsFor } from "../../../../core/protocol/mod.ts";
+import { Timeline } from "../../../../core/timeline/mod.ts";
+import type { InboundRecord, OutboundRecord } from "../../../../core/transport/mod.ts";
+
+const TRACE = "0af7651916cd43dd8448eb211c80319c";
+const PARENT = "b7ad6b7169203331";
+
+function worker() {
+  const timeline = Timeline.open(":memory:");
+  const sent: OutboundRecord[] = [];
+  const now = () => new Date("2026-12-04T10:00:00Z");
+  const spans = new GroupSpans({
+    agentId: "w",
+    group: "g1",
+    send: () => Promise.resolve(),
+    store: timeline.groupTraces,
+    now,
+  });
+  const intake = new TaskIntake({
+    agentId: "w",
+    door: { enter: () => Promise.resolve({ kind: "refused", content: "not now" }) },
+    trust: openTrust,
+    send: (records) => (sent.push(...records), Promise.resolve()),
+    spans,
+    now,
+  });
+  return { intake, sent, timeline, [Symbol.dispose]: () => timeline.close() };
+}
+
+function request(task: string, trace: Record<string, string>): InboundRecord {
+  const value = JSON.stringify({
+    type: "request",
+    correlation_id: task,
+    sender_id: "kcat",
+    timestamp: "2026-12-04T09:59:59Z",
+    ...trace,
+    payload: { task_id: task, description: "", content: "hi", requester_id: "kcat" },
+  });
+  return {
+    topic: topicsFor("g1").requests,
+    partition: 0,
+    offset: "0",
+    key: task,
+    value: new TextEncoder().encode(value),
+    headers: {},
+    timestamp: Date.now(),
+  };
+}
+
+async function run(w: ReturnType<typeof worker>, record: InboundRecord) {
+  const handled = await w.intake.handle(record);
+  assert.ok(handled && "work" in handled);
+  await handled.work();
+}
+
+Deno.test("a request without a trace starts one at the worker; one with a trace is joined", async () => {
+  using w = worker();
+  await run(w, request("t-root", {}));
+  await run(w, request("t-child", { trace_id: TRACE, span_id: PARENT }));
+  const attempt = (task: string) =>
+    w.timeline.groupTraces.ofTask(task).find((s) => s.attributes.step === "attempt")!;
+  const root = attempt("t-root");
+  assert.equal(root.parentSpanId, undefined);
+  assert.notEqual(root.traceId, TRACE);
+  const child = attempt("t-child");
+  assert.deepEqual([child.traceId, child.parentSpanId], [TRACE, PARENT]);
+  assert.deepEqual(
+    w.timeline.groupTraces.ofTask("t-root").map((s) => s.attributes.step).toSorted(),
+    ["attempt", "claimed", "response"],
+  );
+  // Each response carries the trace of its attempt, and the attempt's span.
+  const responses = w.sent.filter((r) => r.topic === topicsFor("g1").responses)
+    .map((r) => JSON.parse(String(r.value)));
+  assert.deepEqual(
+    responses.map((r) => [r.payload.task_id, r.trace_id, r.span_id, r.payload.status]),
+    [
+      ["t-root", root.traceId, root.spanId, "rejected"],
+      ["t-child", TRACE, child.spanId, "rejected"],
+    ],
+  );
+});
