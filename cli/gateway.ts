@@ -51,6 +51,15 @@ export function gatewayCommand(ctx: CliContext): Command {
             createRuntime: (c) => cliRuntime(ctx, c),
             say,
             onRun: (report) => ctx.io.out(runLine(report)),
+            // A rebalance of a work group is news to an operator; the first join is not.
+            onJoin: (groupId, joins) => {
+              if (joins === 1) return;
+              ctx.io.out(
+                opts.json
+                  ? JSON.stringify({ event: "rebalanced", group_id: groupId, joins })
+                  : `consumer group ${groupId} rebalanced (join ${joins})`,
+              );
+            },
           });
         } catch (error) {
           const name = (error as Error).name;

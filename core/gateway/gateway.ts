@@ -63,6 +63,11 @@ export interface GatewayOptions {
   readonly say?: (line: string) => void;
   /** Each scheduled run. */
   readonly onRun?: (report: JobRunReport) => void;
+  /**
+   * Each join of one of its work groups (the inbox's, the workers'): the first, then one per
+   * rebalance, so a join after the first means a new generation of that group.
+   */
+  readonly onJoin?: (groupId: string, joins: number) => void;
   /** Tasks run at once from each work subscription (default 4). */
   readonly concurrency?: number;
   /**
@@ -178,6 +183,7 @@ export class Gateway {
         concurrency,
         audit,
         spans,
+        ...(options.onJoin === undefined ? {} : { onJoin: options.onJoin }),
       });
       started.tasks = tasks;
       steps.push(["tasks", (ms) => tasks.stop(ms)]);

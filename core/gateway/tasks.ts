@@ -82,6 +82,8 @@ export interface TaskSideOptions {
   readonly audit: GroupAudit;
   /** Records each task's steps as spans, and stores those read from the traces topic. */
   readonly spans: GroupSpans;
+  /** Told after each join of a work group (the inbox's, the workers'), with the joins so far. */
+  readonly onJoin?: (groupId: string, joins: number) => void;
 }
 
 /**
@@ -206,6 +208,7 @@ export class TaskSide {
           deadLetterTopic: deadLetterTopicFor(topic),
           handler: intake.handle,
           concurrency: options.concurrency,
+          onJoin: (joins) => options.onJoin?.(groupId, joins),
         });
       }
       await skills.offer(options.skills);

@@ -116,6 +116,7 @@ export class MemoryBroker {
     for (const m of members) {
       m.stats.joins++;
       m.resetPositions();
+      m.joined();
     }
   }
 }
@@ -171,6 +172,11 @@ class Member implements Subscription {
 
   assignment(): string[] {
     return this.assigned.map(([t, p]) => `${t}:${p}`).sort();
+  }
+
+  /** Tells the subscriber of a join of its group (the rebalance above). */
+  joined(): void {
+    this.#options.onJoin?.(this.stats.joins);
   }
 
   resetPositions(): void {

@@ -70,6 +70,7 @@ export class KafkaSubscription implements Subscription {
       this.#assigned = new Set(
         Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
       );
+      deps.options.onJoin?.(dispatcher.stats.joins);
     });
     // Commit what was taken before the group moves on, so the next owner starts after it.
     consumer.on(consumer.events.REBALANCING, () => void this.#committer?.flush());

@@ -84,6 +84,11 @@ export interface SubscribeOptions {
   readonly deadLetterTopic?: string | undefined;
   /** Where a brand-new stream group starts: earliest (default for work) or latest. */
   readonly fromBeginning?: boolean;
+  /**
+   * Told after each join of the group (the first, then one per rebalance: a new generation) with
+   * the count so far, so that a long-lived process can say when its groups rebalance.
+   */
+  readonly onJoin?: (joins: number) => void;
 }
 
 /** Counters a subscription keeps; tests and `status` read them. */

@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RecordSigner } from "../../../../core/group/mod.ts";
-import { exportPublicKey, generateKeyPair, topicsFor } from "../../../../core/protocol/mod.ts";
+import {
+  exportPublicKey,
+  generateKeyPair,
+  topicsFor,
+  workersConsumerGroup,
+} from "../../../../core/protocol/mod.ts";
 import { kafclaw } from "../../../_support/cli.ts";
 import { gateway, rosterOf, taskReader } from "../../../_support/gateway_group.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
@@ -30,6 +35,15 @@ Deno.test(
     await ben.start();
     await cy.start();
     assert.match(ben.child!.stderr, /WARNING: group .* runs in open mode/);
+    // Ben and cy joining the workers' group is a new generation of it, which ann rejoins and says.
+    await waitFor(
+      () =>
+        ann.child!.stdout.includes(
+          `{"event":"rebalanced","group_id":"${workersConsumerGroup(group)}"`,
+        ),
+      "ann to say the workers' group rebalanced",
+      { timeoutMs: 30_000 },
+    );
     await waitFor(
       async () => (await rosterOf(ann.env)).join() === "ann:active,ben:active,cy:active",
       "ann's gateway to see ben and cy",

@@ -157,6 +157,12 @@ Deno.test(
     );
     // The same single member as before the long task, and stable: no rebalance took it out.
     assert.deepEqual(await describe(), before);
+    // Nor any rebalance at all: the generation never changed (ann would have rejoined, and said
+    // so; gateway_group_test shows that she does when another member comes).
     assert.equal(await ann.child!.stop("SIGTERM"), 0, ann.child!.stderr);
+    const rebalances = ann.child!.stdout.split("\n").filter((line) =>
+      line.includes('"event":"rebalanced"') && line.includes(`"group_id":"${workers}"`)
+    );
+    assert.deepEqual(rebalances, []);
   },
 );

@@ -137,3 +137,27 @@ Deno.test("deleteGroups removes groups without members, as group gc will", async
   assert.deepEqual(await t.listGroups(""), []);
   await t.close();
 });
+
+Deno.test("in-process: each member of a work group is told of every join, the first and each rebalance", async () => {
+  const broker = new MemoryBroker();
+  const a = new MemoryTransport({ broker });
+  const b = new MemoryTransport({ broker });
+  await a.createTopics([{ name: "work", partitions: 2, config: {} }]);
+  const joins = { a: [] as number[], b: [] as number[] };
+  const join = (t: MemoryTransport, seen: number[]) =>
+    t.subscribe({
+      kind: "work",
+      topics: ["work"],
+      groupId: "workers",
+      handler: () => {},
+      onJoin: (n) => seen.push(n),
+    });
+  const first = await join(a, joins.a);
+  assert.deepEqual(joins, { a: [1], b: [] });
+  const second = await join(b, joins.b);
+  // B's coming is a new generation for A too: A rejoins, and is told so.
+  assert.deepEqual(joins, { a: [1, 2], b: [1] });
+  assert.equal(first.stats.joins, 2);
+  await second.close();
+  await first.close();
+});
