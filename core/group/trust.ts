@@ -20,10 +20,11 @@ import {
   OWNER_ID,
   type RecordInput,
   type ReplayStore,
+  verifyAhead,
   verifyCertificate,
   verifyRecord,
 } from "../protocol/mod.ts";
-import type { RecordHandler } from "../transport/mod.ts";
+import type { InboundRecord, RecordHandler } from "../transport/mod.ts";
 import type { Trust } from "./task_intake.ts";
 
 /** Why a record was dropped, as the audit records it (PROTOCOL.md `audit` event types). */
@@ -165,7 +166,7 @@ export class GroupTrust {
    * straight to `handler`.
    */
   guard(handler: RecordHandler): RecordHandler {
-    return (record) => {
+    const guarded: RecordHandler = (record) => {
       const keyId = header(record, HEADERS.keyId);
       const waits = keyId !== undefined && keyId !== OWNER_ID && !this.#certs.has(keyId) &&
         header(record, HEADERS.cert) === undefined && !this.#revoked.has(keyId);
@@ -199,6 +200,21 @@ export class GroupTrust {
         },
       };
     };
+    // A fetched batch's signature checks start together; each record is still verified alone.
+    const prepare = async (records: readonly InboundRecord[]) => {
+      await this.verifyAhead(records);
+      await handler.prepare?.(records);
+    };
+    return Object.assign(guarded, { prepare });
+  }
+
+  /**
+   * Starts the signature checks of a batch of records together, before each is verified
+   * (core/protocol `verifyAhead`); what is judged at verification (revocation, expiry, the time
+   * window, replays) is still judged then.
+   */
+  verifyAhead(records: readonly RecordInput[]): Promise<void> {
+    return verifyAhead(records, this.#trustOptions());
   }
 
   /** Resolves true when the agent's certificate arrives, false after `parkMs`. */
