@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  AHEAD_LANES,
   type CertificateBundle,
   generateKeyPair,
   HEADERS,
@@ -28,10 +29,10 @@ function certificateFor(key: CryptoKey): Promise<CertificateBundle> {
 
 const aliceCert = await certificateFor(alice.publicKey);
 
-/** Ten records alice signed, keys t-0 … t-9, as a consumer receives them (headers as bytes). */
-async function batch(): Promise<RecordInput[]> {
+/** Records alice signed, keys t-0 … t-(n-1), as a consumer receives them (headers as bytes). */
+async function batch(n = 10): Promise<RecordInput[]> {
   const encoder = new TextEncoder();
-  return await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+  return await Promise.all(Array.from({ length: n }, async (_, i) => {
     const key = `t-${i}`;
     const record = { topic: "group.g1.requests", key, value: value(key) };
     const headers = await signRecord(record, { keyId: "alice", privateKey: alice.privateKey });
@@ -94,6 +95,17 @@ Deno.test("a forged record in the middle of a batch checked ahead is the only on
   const expected = Array(10).fill("ok");
   expected[4] = "bad_signature";
   assert.deepEqual(await verdicts(records), expected);
+});
+
+Deno.test("a batch larger than the checks that run at once is checked whole", async () => {
+  const n = AHEAD_LANES + 6;
+  const records = await batch(n);
+  const forged = new TextEncoder().encode(value(`t-${n - 2}`) + " ");
+  records[n - 2] = { ...records[n - 2]!, value: forged };
+  await verifyAhead(records, trust());
+  const result = await verdicts(records);
+  assert.equal(result.filter((v) => v === "ok").length, n - 1);
+  assert.equal(result[n - 2], "bad_signature");
 });
 
 Deno.test("a revocation in the middle of a batch checked ahead takes effect at once", async () => {
