@@ -19,6 +19,7 @@ import {
   HEADERS,
   OWNER_ID,
   type RecordInput,
+  recordSource,
   type ReplayStore,
   verifyAhead,
   verifyCertificate,
@@ -129,7 +130,14 @@ export class GroupTrust {
       now: state?.appendTime ?? now,
     });
     if (!result.ok) {
-      const { code, message } = result.error;
+      // A revoked agent's certificate is no longer cached, so its records find no key: they are
+      // refused as revoked, and audited, not taken for a certificate still on its way.
+      const revoked = result.error.code === "unknown_signer" &&
+        this.#revoked.has(envelope.sender_id);
+      const code = revoked ? "certificate_revoked" : result.error.code;
+      const message = revoked
+        ? `Cannot verify record from ${recordSource(record)}: "${envelope.sender_id}" is revoked`
+        : result.error.message;
       if (code !== "unknown_signer") {
         this.#options.audit({
           eventType: code === "replay" ? "replay_dropped" : "signature_invalid",

@@ -84,11 +84,13 @@ Deno.test("a forged record in the middle of a prepared batch is the only one dro
 });
 
 Deno.test("a revocation in the middle of a prepared batch takes effect at the next record", async () => {
-  const { trust, passed, refused, deliver } = await setUp();
+  const { trust, passed, refused, deliver, codes } = await setUp();
   await deliver(await batch(6), (i) => i === 2 && trust.revoke("alice"));
   assert.deepEqual(passed, ["0", "1"]);
-  // The revoked agent's certificate is gone from the cache, so its records find no key at all.
-  assert.deepEqual(refused, Array(4).fill("unknown_signer"));
+  // Its certificate is gone from the cache with the revocation: the records are still refused
+  // as revoked, and audited, not taken for records whose certificate is on its way.
+  assert.deepEqual(refused, Array(4).fill("certificate_revoked"));
+  assert.deepEqual(codes(), Array(4).fill("certificate_revoked@alice"));
 });
 
 Deno.test("in a prepared batch a record whose signer is not known yet still waits for it", async () => {
