@@ -6,6 +6,7 @@
  * replayed record are refused.
  */
 import assert from "node:assert/strict";
+import kafkajs from "kafkajs";
 import { topicSpec } from "../../../core/protocol/mod.ts";
 import { partitionForKey } from "../../../core/transport/mod.ts";
 import type { Child } from "../../_support/child.ts";
@@ -31,12 +32,30 @@ function events(child: Child, field: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line));
 }
 
-/** Two task ids on one partition of the work topic: the worker reads them in the order sent. */
-function twoOnOnePartition(group: Group): [string, string] {
+/** Three task ids on one partition of the work topic: the worker reads them in the order sent. */
+function onOnePartition(group: Group): { partition: number; ids: string[] } {
   const partitions = topicSpec(group.topics.requests).partitions;
-  const first = partitionForKey("parked-0", partitions);
-  for (let i = 1;; i++) {
-    if (partitionForKey(`parked-${i}`, partitions) === first) return ["parked-0", `parked-${i}`];
+  const partition = partitionForKey("parked-0", partitions);
+  const ids = ["parked-0"];
+  for (let i = 1; ids.length < 3; i++) {
+    if (partitionForKey(`parked-${i}`, partitions) === partition) ids.push(`parked-${i}`);
+  }
+  return { partition, ids };
+}
+
+/** The offset the shared work group has committed on one partition of the work topic. */
+async function committed(group: Group, partition: number): Promise<string | undefined> {
+  const admin = new kafkajs.Kafka({ brokers: group.brokers, logLevel: kafkajs.logLevel.NOTHING })
+    .admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({
+      groupId: `kafclaw.${group.name}.workers`,
+      topics: [group.topics.requests],
+    });
+    return offsets?.partitions.find((p) => p.partition === partition)?.offset;
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -65,22 +84,27 @@ for (const [language, agent] of Object.entries(AGENTS)) {
         );
 
       // A newcomer's first requests, without its certificate, wait for it: then both are
-      // answered once, in the order they came.
+      // answered once, in the order they came. A known member's request behind them on the
+      // same partition does not wait for them.
       const newcomer = await group.admit("newcomer");
       const withhold = { withholdCertificate: true };
-      const [first, second] = twoOnOnePartition(group);
-      await group.request(newcomer, first, {}, withhold);
-      await group.request(newcomer, second, {}, withhold);
+      const { partition, ids: [first, second, third] } = onOnePartition(group);
+      await group.request(newcomer, first!, {}, withhold);
+      await group.request(newcomer, second!, {}, withhold);
       await waitFor(() => events(worker, "parked").length === 2, "both requests parked", {
         state: () => worker.stdout,
       });
-      assert.deepEqual([...responses(first), ...responses(second)], []);
+      await group.request(await group.admit("known"), third!);
+      await answered(third!);
+      assert.deepEqual([...responses(first!), ...responses(second!)], []);
       await group.publishCertificate(newcomer);
-      await answered(first);
-      await answered(second);
+      await answered(first!);
+      await answered(second!);
       const claimedAt = (task: string) => statuses(task).find((s) => s.status === "claimed")!.seq;
-      assert.ok(claimedAt(first) < claimedAt(second), "taken in the order they came");
-      for (const task of [first, second]) {
+      assert.ok(claimedAt(first!) < claimedAt(second!), "taken in the order they came");
+      // Taking the held records did not move the work group's commit back behind the third.
+      assert.equal(await committed(group, partition), "3");
+      for (const task of [first!, second!]) {
         assert.equal(responses(task).length, 1, `${task} answered once`);
         const payload = responses(task)[0]!.json.payload as Record<string, string>;
         assert.equal(payload.status, "completed");
@@ -114,7 +138,7 @@ for (const [language, agent] of Object.entries(AGENTS)) {
       const sent = group.on(group.topics.requests).find((r) => r.key === first)!.record;
       await group.transport.produce([{
         topic: sent.topic,
-        key: first,
+        key: first!,
         value: sent.value,
         headers: sent.headers,
       }]);
@@ -125,7 +149,7 @@ for (const [language, agent] of Object.entries(AGENTS)) {
         { state: () => worker.stdout },
       );
       assert.deepEqual(statuses("revoked-1"), []);
-      assert.equal(responses(first).length, 1, "the replay is not answered");
+      assert.equal(responses(first!).length, 1, "the replay is not answered");
       assert.equal(await worker.stop(), 0, worker.stderr);
     },
   );

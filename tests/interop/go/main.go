@@ -348,18 +348,19 @@ func read(r *kgo.Record) *envelope {
 // handle: a request from the work queue.
 func handle(r *kgo.Record) {
 	if e := read(r); e != nil && e.Type == "request" {
-		take(e, r, client)
+		take(e, client)
 	}
 }
 
 // take: a request read by `from`; claim it, then answer it at once or once granted.
-func take(e *envelope, r *kgo.Record, from *kgo.Client) {
+func take(e *envelope, from *kgo.Client) {
 	if e.Payload.TargetID != "" && e.Payload.TargetID != *me {
 		return
 	}
 	task, attempt := e.Payload.TaskID, max(e.Payload.Attempt, 1)
 	send(topic("tasks.status"), task, "task_status", task, status(task, attempt, "claimed"))
-	check(from.CommitRecords(context.Background(), r))
+	// Everything read so far, never behind an earlier commit (a released record can be older).
+	check(from.CommitUncommittedOffsets(context.Background()))
 	if e.Payload.Arbiter == "requester" { // the requester's grant comes to the inbox
 		pending.Store(fmt.Sprint(task, "#", attempt), e)
 		say(map[string]any{"waiting": task})
@@ -373,7 +374,7 @@ func take(e *envelope, r *kgo.Record, from *kgo.Client) {
 func grant(r *kgo.Record) {
 	s := read(r)
 	if s != nil && s.Type == "request" {
-		take(s, r, inbox)
+		take(s, inbox)
 		return
 	}
 	if s == nil || s.Type != "task_status" {
