@@ -177,6 +177,7 @@ def release():
 
 def run(record, act):
     """`act` on a record read from a consumer; a record that is not ours is counted, not fatal."""
+    beat()
     try:
         act(record)
     except Unknown:
@@ -295,12 +296,20 @@ inbox = KafkaConsumer(topic(f"agent.{ME}.inbox"), bootstrap_servers=args.brokers
 send(topic("announce"), f"agent:{ME}", "announce", f"join-{ME}", {"action": "join", "identity": identity("active")})
 print(json.dumps({"joined": ME, "mode": "signed" if signed else "open"}), flush=True)
 next_beat, assigned = 0.0, None
+
+
+def beat():
+    """A heartbeat when one is due; also called between records, so a long batch never holds it up."""
+    global next_beat
+    if time.monotonic() < next_beat: return
+    send(topic("heartbeats"), f"agent:{ME}", "heartbeat", f"hb-{ME}",
+         {"agent_id": ME, "status": "active", "load": {"running": 0, "capacity": 1},
+          "skills": [], "heartbeat_interval_ms": args.heartbeat_ms})
+    next_beat = time.monotonic() + args.heartbeat_ms / 1000
+
+
 while not stopping:
-    if time.monotonic() >= next_beat:
-        send(topic("heartbeats"), f"agent:{ME}", "heartbeat", f"hb-{ME}",
-             {"agent_id": ME, "status": "active", "load": {"running": 0, "capacity": 1},
-              "skills": [], "heartbeat_interval_ms": args.heartbeat_ms})
-        next_beat = time.monotonic() + args.heartbeat_ms / 1000
+    beat()
     if roster is not None: read_roster(roster)
     release()
     for source, act in ((consumer, handle), (inbox, grant)):
