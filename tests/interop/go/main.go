@@ -270,8 +270,9 @@ func readRoster(ctx context.Context) {
 	}()
 }
 
-// trusted: the record verifies with a certificate that the owner issued to its sender: the one in
-// its headers, else the one on the roster (senders attach theirs only now and then).
+// trusted: the record verifies with a certificate that the owner issued to its sender, not revoked:
+// the one in its headers, else the one learnt before (senders attach theirs only now and then);
+// and it is not a replay of one taken within the window.
 func trusted(r *kgo.Record, e *envelope) error {
 	h := headers(r)
 	_, attached := h["kc-cert"]
