@@ -7,6 +7,7 @@ import {
   OnboardError,
 } from "../core/agent/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { hint } from "./_hint.ts";
 import type { CliContext } from "./_context.ts";
 
 interface OnboardFlags {
@@ -125,7 +126,7 @@ export function onboardCommand(ctx: CliContext): Command {
               ? `, ${r.soul.kept.length} kept (${r.soul.kept.join(", ")}; --force overwrites)`
               : ""),
         );
-        ctx.io.out('Next: kafclaw agent -m "hello"');
+        ctx.io.out(`Next: ${hint(env, 'agent -m "hello"')}`);
       } catch (error) {
         // The answers are the user's flags and replies: a bad one is theirs to fix (exit 2).
         if (error instanceof ConfigError) throw new UsageError(error.message);
