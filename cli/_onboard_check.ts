@@ -13,9 +13,11 @@ import {
   configFile,
   type ConfigFs,
   ConfigKeyError,
+  type Env,
   type Provider,
   PROVIDERS,
   readConfigFile,
+  resolvePath,
   setConfigValue,
 } from "../core/config/mod.ts";
 import { type OnboardAnswers, onboardChanges, OnboardError } from "../core/agent/mod.ts";
@@ -56,8 +58,11 @@ export function isProvider(value: string | undefined): value is Provider {
   return (PROVIDERS as readonly string[]).includes(value ?? "");
 }
 
-/** Reads the set-up of `home` (config.json as written, and the agent's name in its soul). */
-export async function readCurrent(home: string): Promise<Current> {
+/**
+ * Reads the set-up of `home` (config.json as written, and the agent's name in its soul); `env`
+ * gives HOME for a workspace written as `~/…` (a relative one is under KAFCLAW_HOME).
+ */
+export async function readCurrent(home: string, env: Env = {}): Promise<Current> {
   const layer = await readConfigFile(configFile(home));
   const root = layer?.value;
   const model = text(at(root, "model.name"));
@@ -72,13 +77,14 @@ export async function readCurrent(home: string): Promise<Current> {
     // No soul yet: the question offers the built-in name.
   }
   const group = at(root, "group.enabled") === true;
+  const workspace = text(at(root, "paths.workspace"));
   return {
     exists: layer !== undefined,
     provider: isProvider(provider) ? provider : undefined,
     model: isProvider(provider) ? model!.slice(slash + 1) : undefined,
     hasKey: (p) => text(at(root, `providers.${p}.apiKey`)) !== undefined,
     apiBase: (p) => text(at(root, `providers.${p}.apiBase`)),
-    workspace: text(at(root, "paths.workspace")),
+    workspace: workspace === undefined ? undefined : resolvePath(workspace, home, env),
     mode: group ? (at(root, "orchestrator.enabled") === true ? "full" : "group") : "standalone",
     kafkaBrokers: Array.isArray(brokers) ? brokers.join(",") : text(brokers),
     groupName: text(at(root, "group.name")),

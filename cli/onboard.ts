@@ -64,7 +64,7 @@ async function onboard(ctx: CliContext, flags: OnboardFlags): Promise<void> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const current = await readCurrent(home).catch((error) => {
+  const current = await readCurrent(home, env).catch((error) => {
     if (error instanceof ConfigError) {
       throw new UsageError(`${error.message.split("\n")[0]} (fix or move it, then onboard)`);
     }

@@ -3,7 +3,7 @@
 Usage: python3 pty_run.py STEPS_JSON -- COMMAND ARGS...
 
 STEPS_JSON is a list of [pattern, text]: wait until the output since the last step, without its
-escape sequences, matches the regular expression `pattern` (at most 30 s), then type `text`. After the last step the output
+escape sequences, matches the regular expression `pattern` (at most 60 s), then type `text`. After the last step the output
 is read until the command exits. Prints one JSON object: {"code": N, "output": "...", "failed":
 null or the pattern that never came}.
 """
@@ -16,7 +16,7 @@ import select
 import sys
 import time
 
-STEP_TIMEOUT = 30.0
+STEP_TIMEOUT = 60.0
 # Colours and cursor moves: patterns are matched against the text without them.
 ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 

@@ -99,3 +99,17 @@ Deno.test("a workspace that is a file is refused at its question", async () => {
   assert.match(r.stderr, /a-file is a file, not a folder; try again/);
   assert.equal((await config(home.path)).paths.workspace, `${home.path}/ws`);
 });
+
+Deno.test("a relative workspace in config.json is offered as what it means: under KAFCLAW_HOME", async () => {
+  await using home = await tempHome();
+  await Deno.writeTextFile(
+    `${home.path}/config.json`,
+    JSON.stringify({ model: { name: "ollama/llama3.1" }, paths: { workspace: "ws" } }),
+    { mode: 0o600 },
+  );
+  const prompter = scriptedPrompter(["modify", "", "", "", "", "", "", "n"]);
+  const r = await onboard(home.path, [], () => prompter);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await config(home.path)).paths.workspace, `${home.path}/ws`);
+  assert.ok((await Deno.stat(`${home.path}/ws`)).isDirectory);
+});
