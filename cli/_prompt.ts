@@ -90,6 +90,8 @@ export function terminalPrompter(): Prompter {
     const shown = fallback ? ` ${paint(`[${fallback}]`, "dim", colour)}` : "";
     write(`${paint(question, "bold", colour)}${shown}: `);
     const line = await readLine();
+    // A piped answer is not echoed: end the question's line, so what follows starts a new one.
+    if (!Deno.stdin.isTerminal()) write("\n");
     if (line === undefined) return fallback;
     return line.trim() || fallback;
   };
@@ -98,9 +100,10 @@ export function terminalPrompter(): Prompter {
     ask,
     async askSecret(question) {
       if (!Deno.stdin.isTerminal()) return await ask(question);
-      write(`${paint(question, "bold", colour)} (not shown): `);
+      // Raw before the question shows: an answer typed at once is never echoed.
       Deno.stdin.setRaw(true);
       try {
+        write(`${paint(question, "bold", colour)} (not shown): `);
         const line = await readLine(true);
         return line?.trim() || undefined;
       } finally {
