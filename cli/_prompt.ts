@@ -63,14 +63,16 @@ export function terminalPrompter(): Prompter {
     if (done) ended = true;
     else buffered += decoder.decode(value, { stream: true });
   };
-  // In raw mode (secrets) Enter arrives as "\r" and Ctrl-C as "\x03".
+  // In raw mode (secrets) Enter arrives as "\r", Ctrl-C as "\x03" and Ctrl-D as "\x04".
   const readLine = async (raw = false): Promise<string | undefined> => {
     // deno-lint-ignore no-control-regex
-    const end = raw ? /[\r\n\x03]/ : /\n/;
+    const end = raw ? /[\r\n\x03\x04]/ : /\n/;
     while (buffered.search(end) < 0 && !ended) await fill();
     if (!buffered && ended) return undefined;
     const at = buffered.search(end);
-    if (at >= 0 && buffered[at] === "\x03") throw new Deno.errors.Interrupted("cancelled");
+    if (at >= 0 && "\x03\x04".includes(buffered[at]!)) {
+      throw new Deno.errors.Interrupted("cancelled");
+    }
     const line = at < 0 ? buffered : buffered.slice(0, at);
     buffered = at < 0 ? "" : buffered.slice(at + 1);
     return line.replace(/\r$/, "");

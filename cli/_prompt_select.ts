@@ -1,6 +1,6 @@
 /**
  * A choice from a list on a terminal in raw mode: the arrow keys (or k and j) move, Enter picks, a
- * number picks that line, Ctrl-C cancels. The list is drawn on stderr and replaced by one line
+ * number picks that line, Ctrl-C (or Ctrl-D) cancels. The list is drawn on stderr and replaced by one line
  * with the answer once picked. Colour only where the caller allows it (NO_COLOR, not a terminal).
  *
  * @module
@@ -31,7 +31,7 @@ const DOWN = new Set(["\x1b[B", "\x1bOB", "j", "\t"]);
 
 /**
  * Lets the user pick one of the choices; resolves its value (undefined at end of input) and
- * throws Deno.errors.Interrupted on Ctrl-C. The terminal must be in raw mode.
+ * throws Deno.errors.Interrupted on Ctrl-C or Ctrl-D. The terminal must be in raw mode.
  */
 export async function selectOnTerminal(io: SelectIo): Promise<string | undefined> {
   const { choices, colour } = io;
@@ -57,7 +57,7 @@ export async function selectOnTerminal(io: SelectIo): Promise<string | undefined
   for (;;) {
     const key = await io.readKey();
     if (key === undefined) return finish(undefined);
-    if (key === "\x03") {
+    if (key === "\x03" || key === "\x04") {
       finish("");
       throw new Deno.errors.Interrupted("cancelled");
     }
