@@ -47,6 +47,14 @@ export interface Current {
   readonly name?: string | undefined;
 }
 
+/** A config.json that cannot be read: there, but with nothing to offer as defaults. */
+export const UNREADABLE: Current = {
+  exists: true,
+  hasKey: () => false,
+  apiBase: () => undefined,
+  mode: "standalone",
+};
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const text = (v: unknown) => typeof v === "string" && v.trim() ? v.trim() : undefined;

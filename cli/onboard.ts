@@ -6,7 +6,13 @@ import { hint } from "./_hint.ts";
 import type { CliContext } from "./_context.ts";
 import type { Prompter } from "./_prompt.ts";
 import { type AnswerFlags, interview } from "./_onboard_ask.ts";
-import { checkAnswers, isProvider, readCurrent } from "./_onboard_check.ts";
+import {
+  checkAnswers,
+  type Current,
+  isProvider,
+  readCurrent,
+  UNREADABLE,
+} from "./_onboard_check.ts";
 import { keyWarning, renameName, testCall } from "./_onboard_write.ts";
 
 interface OnboardFlags extends AnswerFlags {
@@ -64,36 +70,39 @@ async function onboard(ctx: CliContext, flags: OnboardFlags): Promise<void> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const current = await readCurrent(home, env).catch((error) => {
-    if (error instanceof ConfigError) {
-      throw new UsageError(`${error.message.split("\n")[0]} (fix or move it, then onboard)`);
-    }
-    throw error;
-  });
+  const interactive = !flags.nonInteractive;
+  let current: Current = UNREADABLE;
+  let broken: string | undefined;
+  try {
+    current = await readCurrent(home, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    broken = error.message.split("\n")[0]!;
+    if (!interactive) throw new UsageError(`${broken} (fix or move it, then onboard)`);
+  }
   // A model given as provider/model names the provider when --provider does not.
   const prefix = flags.model?.split("/")[0];
   if (flags.provider === undefined && isProvider(prefix) && flags.model!.includes("/")) {
     flags.provider = prefix;
   }
-  const interactive = !flags.nonInteractive;
   const p = interactive ? ctx.prompter() : defaultsOnly;
   let fresh = false;
   if (interactive && current.exists) {
     const what = current.provider ? `${current.provider}/${current.model}, ` : "";
     const choice = await p.choose(
-      `A set-up exists in ${configFile(home)} (${what}${current.mode})`,
+      broken ?? `A set-up exists in ${configFile(home)} (${what}${current.mode})`,
       [
-        { value: "keep", note: "change nothing" },
-        { value: "modify", note: "its values are the defaults" },
+        { value: "keep", note: broken ? "stop here, to fix it by hand" : "change nothing" },
+        ...(broken ? [] : [{ value: "modify", note: "its values are the defaults" }]),
         { value: "reset", note: "start again; the old file is kept as a .bak" },
       ],
-      "modify",
+      broken ? "keep" : "modify",
     );
     if (choice === "keep" || choice === undefined) {
       ctx.io.out(`Kept the set-up in ${configFile(home)}; nothing was written`);
       return;
     }
-    fresh = choice === "reset";
+    fresh = choice === "reset" || broken !== undefined;
   }
   const answers = await interview({
     home,

@@ -113,3 +113,27 @@ Deno.test("a relative workspace in config.json is offered as what it means: unde
   assert.equal((await config(home.path)).paths.workspace, `${home.path}/ws`);
   assert.ok((await Deno.stat(`${home.path}/ws`)).isDirectory);
 });
+
+Deno.test("a config.json that does not parse is offered a reset, kept aside, never lost", async () => {
+  await using home = await tempHome();
+  await Deno.writeTextFile(`${home.path}/config.json`, "{ not json", { mode: 0o600 });
+  const stop = scriptedPrompter([""]);
+  const kept = await onboard(home.path, [], () => stop);
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.match(stop.questions[0]!, /config\.json/);
+  assert.equal(await Deno.readTextFile(`${home.path}/config.json`), "{ not json");
+  const refused = await onboard(home.path, [
+    "--non-interactive",
+    "--provider",
+    "ollama",
+    "--skip-test",
+  ]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /fix or move it, then onboard/);
+  const prompter = scriptedPrompter(["reset", "ollama", "", "", "", "", "", "n"]);
+  const reset = await onboard(home.path, [], () => prompter);
+  assert.equal(reset.code, 0, reset.stderr);
+  assert.equal((await config(home.path)).model.name, "ollama/llama3.1");
+  const bak = [...Deno.readDirSync(home.path)].find((e) => e.name.endsWith(".bak"))!;
+  assert.equal(await Deno.readTextFile(`${home.path}/${bak.name}`), "{ not json");
+});
