@@ -44,7 +44,7 @@ kafclaw_install() {
   [[ "$prefix" == /* ]] || prefix="$PWD/$prefix"
   prefix="${prefix%/}"
   local link="$prefix/kafclaw"
-  if [ -e "$link" ] && ! [ -L "$link" ]; then
+  if { [ -e "$link" ] && ! [ -L "$link" ]; } || [ -d "$link" ]; then
     echo "kafclaw install: $link exists and is not a link; move it away first" >&2
     return 1
   fi

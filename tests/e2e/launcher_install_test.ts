@@ -94,6 +94,13 @@ Deno.test("install links kafclaw into a folder, and says the line to add when it
   assert.equal(file.code, 1);
   assert.match(file.stderr, /exists and is not a link; move it away first/);
   assert.equal(await Deno.readTextFile(`${s}/first/kafclaw`), "#!/bin/sh\n");
+  // Nor a link to a folder (the new link would land inside it).
+  await Deno.mkdir(`${s}/a-folder`);
+  await Deno.mkdir(`${s}/third`);
+  await Deno.symlink(`${s}/a-folder`, `${s}/third/kafclaw`);
+  const folder = await exec(kafclaw, launcherPath, ["install", "--prefix", `${s}/third`], env);
+  assert.equal(folder.code, 1, folder.stdout);
+  assert.deepEqual([...Deno.readDirSync(`${s}/a-folder`)], []);
 });
 
 Deno.test("install defaults to ~/.local/bin and refuses what it does not know", async () => {
