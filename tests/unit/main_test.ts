@@ -50,7 +50,14 @@ Deno.test("every error class a user can meet has its exit code in main.ts, by it
     [new ConfigError("x"), 1],
     [
       new ProviderError("auth", "x", [
-        { provider: "openai", model: "m", status: 401, detail: "no", attempts: 1 },
+        {
+          provider: "openai",
+          model: "m",
+          url: "http://x/v1",
+          status: 401,
+          detail: "no",
+          attempts: 1,
+        },
       ]),
       1,
     ],
