@@ -186,6 +186,25 @@ Deno.test("OPENAI_API_KEY and OPENAI_BASE_URL set providers.openai, below the KA
   assert.equal(resolve().providers.openai.apiBase, "https://api.openai.com/v1");
 });
 
+Deno.test("each provider's own key variable sets its key, below the KAFCLAW_ name", () => {
+  const own = {
+    anthropic: "ANTHROPIC_API_KEY",
+    openrouter: "OPENROUTER_API_KEY",
+    groq: "GROQ_API_KEY",
+    deepseek: "DEEPSEEK_API_KEY",
+    gemini: "GEMINI_API_KEY",
+    xai: "XAI_API_KEY",
+  } as const;
+  for (const [provider, name] of Object.entries(own)) {
+    const c = resolve({ [name]: `key-of-${provider}` });
+    assert.equal(c.providers[provider as keyof typeof own].apiKey, `key-of-${provider}`, name);
+    assert.equal(c.providers.openai.apiKey, undefined, `${name} sets no other key`);
+    const kafclawName = `KAFCLAW_PROVIDERS_${provider.toUpperCase()}_API_KEY`;
+    const both = resolve({ [name]: "standard", [kafclawName]: "kafclaw" });
+    assert.equal(both.providers[provider as keyof typeof own].apiKey, "kafclaw");
+  }
+});
+
 Deno.test("environment values are converted by the key's type", () => {
   for (
     const [raw, value] of [["true", true], ["FALSE", false], ["1", true], ["0", false], [
