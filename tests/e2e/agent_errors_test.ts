@@ -21,3 +21,35 @@ Deno.test("with only ANTHROPIC_API_KEY set, the no-provider error names an Anthr
       "onboard\n",
   );
 });
+
+Deno.test("the same invalid value exits 2 from config set, the environment and config.json", async () => {
+  await using home = await tempHome();
+  const env = { KAFCLAW_HOME: home.path };
+  // Text from a command line or a variable shows as the string it is, a JSON number as one.
+  const expected = (value: string, from: string) =>
+    `kafclaw: Invalid config: model.attempts = ${value} (from ${from}): expected an integer from 1 to 10\n`;
+  const set = await kafclaw(["config", "set", "model.attempts", "0"], env);
+  assert.deepEqual([set.code, set.stderr], [2, expected('"0"', "the new value")]);
+  const fromEnv = await kafclaw(["agent", "-m", "hi"], { ...env, KAFCLAW_MODEL_ATTEMPTS: "0" });
+  assert.deepEqual(
+    [fromEnv.code, fromEnv.stderr],
+    [2, expected('"0"', "KAFCLAW_MODEL_ATTEMPTS")],
+  );
+  const file = `${home.path}/config.json`;
+  await Deno.writeTextFile(file, '{\n  "model": {\n    "attempts": 0\n  }\n}\n', { mode: 0o600 });
+  const fromFile = await kafclaw(["agent", "-m", "hi"], env);
+  assert.deepEqual(
+    [fromFile.code, fromFile.stderr],
+    [2, expected("0", `${file}:3`)],
+  );
+});
+
+Deno.test("a KAFCLAW_HOME kafclaw may not use is said in one line, without Deno's flags", async () => {
+  const r = await kafclaw(["agent", "-m", "hi"], { KAFCLAW_HOME: "/proc/kafclaw-home" });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr,
+    "kafclaw: Cannot read /proc/kafclaw-home/config.json: kafclaw may not use " +
+      "/proc/kafclaw-home/config.json\n",
+  );
+});
