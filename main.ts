@@ -47,7 +47,7 @@ export function exitCodeOf(error: unknown): number {
  * A message with Deno's permission wording put as a user can act on it: `Requires write access to
  * "/x", run again with the --allow-write flag` (a flag a user of the launcher cannot pass) becomes
  * `kafclaw may not write /x`, and the OS's `Permission denied (os error 13)` becomes
- * `permission denied`.
+ * `permission denied` (any `(os error N)` goes).
  */
 export function userText(message: string): string {
   return message
@@ -55,7 +55,10 @@ export function userText(message: string): string {
       /Requires (\w+) access to "([^"]*)"(?:, run again with the --allow-[\w-]+ flag)?/g,
       (_, kind: string, what: string) => `kafclaw may not ${ACCESS[kind] ?? "use"} ${what}`,
     )
-    .replace(/Permission denied \(os error 13\)/g, "permission denied");
+    .replace(
+      /\b([A-Z][a-z]+(?: [a-z]+)*) \(os error \d+\)/g,
+      (_, what: string) => what.toLowerCase(),
+    );
 }
 
 const ACCESS: Readonly<Record<string, string>> = {
@@ -71,7 +74,12 @@ const ACCESS: Readonly<Record<string, string>> = {
 };
 
 /** Turns an error thrown by a subcommand into a message for the user and an exit code. */
-export function reportError(error: unknown, debug: boolean, err: (s: string) => void): number {
+export function reportError(
+  error: unknown,
+  debug: boolean,
+  err: (s: string) => void,
+  home?: string,
+): number {
   const stack = (e: unknown) => (e instanceof Error && e.stack) ? e.stack : String(e);
   const say = (message: string) => err(`kafclaw: ${userText(message).replace(/\s*\n\s*/g, "; ")}`);
   if (error instanceof Error && Object.hasOwn(EXIT_CODES, error.name)) {
@@ -85,7 +93,7 @@ export function reportError(error: unknown, debug: boolean, err: (s: string) => 
     return 1;
   }
   if (error instanceof Deno.errors.PermissionDenied) {
-    say(`${error.message}: check the owner and mode of that path (KAFCLAW_HOME must be writable)`);
+    say(refused(error.message, home));
     if (debug) err(stack(error));
     return 1;
   }
@@ -93,6 +101,31 @@ export function reportError(error: unknown, debug: boolean, err: (s: string) => 
   if (debug && error instanceof Error) err(stack(error));
   else err("kafclaw: run again with --debug for details");
   return 1;
+}
+
+/**
+ * The OS refused a file operation: `KAFCLAW_HOME (/x) is not writable: …` when the path is in it,
+ * else the path and the fix.
+ */
+function refused(message: string, home: string | undefined): string {
+  const path = /'([^']+)'/.exec(message)?.[1];
+  const inHome = home !== undefined && path !== undefined &&
+    (path === home || path.startsWith(home.endsWith("/") ? home : `${home}/`));
+  return inHome
+    ? `KAFCLAW_HOME (${home}) is not writable: ${message}; check its owner and mode`
+    : `${message}: check the owner and mode of that path`;
+}
+
+/** KAFCLAW_HOME as configuration resolves it, if this process may read the environment. */
+function homeOf(): string | undefined {
+  try {
+    const home = Deno.env.get("KAFCLAW_HOME");
+    if (home) return home.replace(/\/+$/, "");
+    const user = Deno.env.get("HOME");
+    return user ? `${user.replace(/\/+$/, "")}/.kafclaw` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 if (import.meta.main) {
@@ -108,7 +141,7 @@ if (import.meta.main) {
       prompter: () => prompter ??= terminalPrompter(),
     }, args);
   } catch (error) {
-    code = reportError(error, args.includes("--debug"), processIo.err);
+    code = reportError(error, args.includes("--debug"), processIo.err, homeOf());
   }
   Deno.exit(code);
 }

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { kafclaw, tempHome } from "../_support/cli.ts";
+import { makeReadOnly } from "../_support/readonly.ts";
 
 Deno.test("with only ANTHROPIC_API_KEY set, the no-provider error names an Anthropic model and exits 2", async () => {
   await using home = await tempHome();
@@ -52,4 +53,26 @@ Deno.test("a KAFCLAW_HOME kafclaw may not use is said in one line, without Deno'
     "kafclaw: Cannot read /proc/kafclaw-home/config.json: kafclaw may not use " +
       "/proc/kafclaw-home/config.json\n",
   );
+});
+
+Deno.test("a KAFCLAW_HOME that cannot be written says so, not a Deno permission", async () => {
+  await using home = await tempHome();
+  const restore = await makeReadOnly(home.path);
+  let r;
+  try {
+    r = await kafclaw(["agent", "-m", "hi"], {
+      KAFCLAW_HOME: home.path,
+      OPENAI_API_KEY: "sk-e2e",
+    });
+  } finally {
+    await restore();
+  }
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^kafclaw: KAFCLAW_HOME \\(${home.path}\\) is not writable: [a-z ]+: \\w+ '${home.path}/[^']+'; check its owner and mode\n$`,
+    ),
+  );
+  assert.doesNotMatch(r.stderr, /--allow|os error|Deno/);
 });

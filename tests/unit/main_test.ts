@@ -98,15 +98,31 @@ Deno.test("Deno's permission wording never reaches a user: what kafclaw may not 
     wrapped.text,
     "kafclaw: Cannot read /proc/x/config.json: kafclaw may not use /proc/x/config.json",
   );
-  const denied = report(
-    new Deno.errors.PermissionDenied("Permission denied (os error 13): mkdir '/home/a/.kafclaw'"),
+  const lines: string[] = [];
+  reportError(
+    new Deno.errors.PermissionDenied(
+      "Permission denied (os error 13): mkdir '/home/a/.kafclaw/run'",
+    ),
+    false,
+    (s) => lines.push(s),
+    "/home/a/.kafclaw",
   );
+  const denied = { text: lines.join("\n") };
   assert.equal(
     denied.text,
-    "kafclaw: permission denied: mkdir '/home/a/.kafclaw': check the owner and mode of that path " +
-      "(KAFCLAW_HOME must be writable)",
+    "kafclaw: KAFCLAW_HOME (/home/a/.kafclaw) is not writable: permission denied: mkdir " +
+      "'/home/a/.kafclaw/run'; check its owner and mode",
   );
-  for (const r of [outside, wrapped, denied]) assert.doesNotMatch(r.text, /--allow|os error/);
+  const elsewhere = report(
+    new Deno.errors.PermissionDenied("Operation not permitted (os error 1): open '/srv/w/a'"),
+  );
+  assert.equal(
+    elsewhere.text,
+    "kafclaw: operation not permitted: open '/srv/w/a': check the owner and mode of that path",
+  );
+  for (const r of [outside, wrapped, denied, elsewhere]) {
+    assert.doesNotMatch(r.text, /--allow|os error/);
+  }
 });
 
 Deno.test("an error of several lines is shown on one", () => {
