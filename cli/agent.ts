@@ -24,7 +24,7 @@ const CALL_LINE_CHARS = 2000;
 
 /**
  * The line that says what a call to the LLM waits for, on stderr: `… waiting for openai/gpt-4o at
- * https://… — attempt 2 of 3 (no answer within 60 s)` at a terminal, the same after `kafclaw: `
+ * https://… — attempt 2 of 3 (no answer within 120 s)` at a terminal, the same after `kafclaw: `
  * where stderr is a file or a pipe, so that logs read like every other line of the CLI.
  */
 export function waitLine(event: WaitEvent, terminal: boolean): string {

@@ -409,7 +409,7 @@ export const CONFIG_SCHEMA = z.object({
       description: "Tool calls allowed in one turn",
     }),
     firstTokenTimeoutMs: integer({
-      default: 60000,
+      default: 120000,
       min: 100,
       max: 3600000,
       description:

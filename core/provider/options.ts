@@ -43,7 +43,7 @@ export function callSettings(config: ProviderConfig, options: ProviderOptions): 
   const timeoutMs = positive("timeoutMs", options.timeoutMs ?? model.timeoutMs ?? 600_000);
   const firstTokenTimeoutMs = positive(
     "firstTokenTimeoutMs",
-    options.firstTokenTimeoutMs ?? model.firstTokenTimeoutMs ?? 60_000,
+    options.firstTokenTimeoutMs ?? model.firstTokenTimeoutMs ?? 120_000,
   );
   const retries = options.retry?.retries ?? (model.attempts ?? 3) - 1;
   return {

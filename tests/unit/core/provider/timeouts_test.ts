@@ -106,11 +106,11 @@ Deno.test("a quick answer says nothing about waiting", async () => {
   assert.deepEqual(events, []);
 });
 
-Deno.test("the limits default to 60 s for the first token, 600 s an attempt and 3 attempts", () => {
+Deno.test("the limits default to 120 s for the first token, 600 s an attempt and 3 attempts", () => {
   const { model } = configFrom({});
   assert.deepEqual(
     [model.firstTokenTimeoutMs, model.timeoutMs, model.attempts],
-    [60_000, 600_000, 3],
+    [120_000, 600_000, 3],
   );
 });
 
