@@ -150,10 +150,13 @@ export function resolveChain(config: ProviderConfig, options: ChainOptions = {})
 export const CONFIGURE_HINT =
   "Set KAFCLAW_MODEL=openai/gpt-4o-mini and OPENAI_API_KEY=..., or point OPENAI_BASE_URL at any OpenAI-compatible server, or run kafclaw onboard";
 
-/** A model of each provider that has a key, for the hint that names it. */
+/**
+ * A model of each provider that has a key, for the hint that names it (the same models onboarding
+ * starts with, cli/_onboard_check.ts).
+ */
 export const SUGGESTED_MODELS: Readonly<Partial<Record<Provider, string>>> = {
   openai: "openai/gpt-4o-mini",
-  anthropic: "anthropic/claude-3-5-haiku-latest",
+  anthropic: "anthropic/claude-sonnet-4-5",
   openrouter: "openrouter/openai/gpt-4o-mini",
   groq: "groq/llama-3.1-8b-instant",
   deepseek: "deepseek/deepseek-chat",

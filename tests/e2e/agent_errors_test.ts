@@ -18,7 +18,7 @@ Deno.test("with only ANTHROPIC_API_KEY set, the no-provider error names an Anthr
     "kafclaw: No LLM provider is configured: model openai/gpt-4o-mini needs providers.openai.apiKey " +
       "(KAFCLAW_PROVIDERS_OPENAI_API_KEY or OPENAI_API_KEY). A key for anthropic is set " +
       "(providers.anthropic.apiKey, KAFCLAW_PROVIDERS_ANTHROPIC_API_KEY or ANTHROPIC_API_KEY): use " +
-      "one of its models, e.g. KAFCLAW_MODEL=anthropic/claude-3-5-haiku-latest, or run kafclaw " +
+      "one of its models, e.g. KAFCLAW_MODEL=anthropic/claude-sonnet-4-5, or run kafclaw " +
       "onboard\n",
   );
 });

@@ -97,7 +97,7 @@ Deno.test("with no key for the configured model, the error says exactly how to c
 
 Deno.test("with another provider's key set, the hint names that provider's model", () => {
   const cases = [
-    ["ANTHROPIC_API_KEY", "anthropic", "anthropic/claude-3-5-haiku-latest"],
+    ["ANTHROPIC_API_KEY", "anthropic", "anthropic/claude-sonnet-4-5"],
     ["GROQ_API_KEY", "groq", "groq/llama-3.1-8b-instant"],
     ["GEMINI_API_KEY", "gemini", "gemini/gemini-2.0-flash"],
   ] as const;
