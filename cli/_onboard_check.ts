@@ -21,16 +21,14 @@ import {
   setConfigValue,
 } from "../core/config/mod.ts";
 import { type OnboardAnswers, onboardChanges, OnboardError } from "../core/agent/mod.ts";
+import { SUGGESTED_MODELS } from "../core/provider/mod.ts";
 
-/** The model each provider starts with when the user names none. */
-export const DEFAULT_MODELS: Readonly<Record<string, string>> = {
-  openai: "gpt-4o-mini",
-  openrouter: "openai/gpt-4o-mini",
-  anthropic: "claude-sonnet-4-5",
-  ollama: "llama3.1",
-  groq: "llama-3.1-8b-instant",
-  deepseek: "deepseek-chat",
-};
+/** The model each provider starts with when the user names none (without its provider). */
+export const DEFAULT_MODELS: Readonly<Partial<Record<Provider, string>>> = Object.fromEntries(
+  Object.entries(SUGGESTED_MODELS).map((
+    [provider, ref],
+  ) => [provider, ref.slice(provider.length + 1)]),
+);
 
 /** The set-up found in KAFCLAW_HOME: what re-running onboarding offers to keep. */
 export interface Current {

@@ -60,6 +60,7 @@ export {
   type ProviderConfig,
   resolveChain,
   resolveModel,
+  SUGGESTED_MODELS,
 } from "./models.ts";
 export {
   ProviderError,

@@ -151,8 +151,8 @@ export const CONFIGURE_HINT =
   "Set KAFCLAW_MODEL=openai/gpt-4o-mini and OPENAI_API_KEY=..., or point OPENAI_BASE_URL at any OpenAI-compatible server, or run kafclaw onboard";
 
 /**
- * A model of each provider that has a key, for the hint that names it (the same models onboarding
- * starts with, cli/_onboard_check.ts).
+ * A model of each provider to start with: the hint for a provider that has a key names it, and
+ * onboarding offers it when the user names none.
  */
 export const SUGGESTED_MODELS: Readonly<Partial<Record<Provider, string>>> = {
   openai: "openai/gpt-4o-mini",
@@ -162,6 +162,7 @@ export const SUGGESTED_MODELS: Readonly<Partial<Record<Provider, string>>> = {
   deepseek: "deepseek/deepseek-chat",
   gemini: "gemini/gemini-2.0-flash",
   xai: "xai/grok-2-latest",
+  ollama: "ollama/llama3.1",
 };
 
 /**
