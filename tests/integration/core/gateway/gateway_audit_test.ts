@@ -23,6 +23,7 @@ import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw } from "../../../_support/cli.ts";
 import { gateway, requesterGateway, signedGroup } from "../../../_support/gateway_group.ts";
 import { identityOf } from "../../../_support/group_member.ts";
+import { followTopic } from "../../../_support/topic_records.ts";
 import { produceUndecodable } from "../../../_support/undecodable.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
@@ -125,12 +126,8 @@ Deno.test(
       const watched = watchPoison(own, audit.poison);
       const reader = await followAudit(own, group);
       const letters: string[] = [];
-      const letterReader = await own.subscribe({
-        kind: "stream",
-        topics: [topics.deadLetter],
-        groupId: uniqueName("letters"),
-        fromBeginning: true,
-        handler: (record) => void letters.push(new TextDecoder().decode(record.value)),
+      const letterReader = await followTopic(own, topics.deadLetter, (record) => {
+        letters.push(new TextDecoder().decode(record.value));
       });
       const work = await watched.subscribe({
         kind: "work",

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { type DeadLetter, KafkaTransport } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
+import { followTopic } from "../../../_support/topic_records.ts";
 import { produceUndecodable } from "../../../_support/undecodable.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
@@ -40,12 +41,8 @@ Deno.test(
         deadLetterTopic: dlt,
         handler: (r) => void seen.push(String(r.key)),
       });
-      const reader = await t.subscribe({
-        kind: "stream",
-        topics: [dlt],
-        groupId: uniqueName("undecodable-dlt-reader"),
-        fromBeginning: true,
-        handler: (r) => void letters.push(JSON.parse(new TextDecoder().decode(r.value))),
+      const reader = await followTopic(t, dlt, (r) => {
+        letters.push(JSON.parse(new TextDecoder().decode(r.value)));
       });
       await waitFor(
         () => seen.length >= 3 && letters.length >= 1,

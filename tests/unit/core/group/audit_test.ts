@@ -13,14 +13,9 @@ import {
 } from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
-import {
-  agentHome,
-  certify,
-  heartbeatValue,
-  makeGroup,
-  startMember,
-} from "../../../_support/group_member.ts";
+import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 /** The audit payloads on the group's audit topic so far, with their sender. */
 function auditsOn(transport: MemoryTransport, group: string): Record<string, unknown>[] {
@@ -57,7 +52,7 @@ Deno.test("a forged record dropped by a member shows up on the group's audit top
     const forged = {
       topic: topicsFor("au1").heartbeats,
       key: agentKeyOf("alice"),
-      value: heartbeatValue("alice", 99),
+      value: heartbeatJson("alice", { capacity: 99 }),
     };
     const headers = await signRecord(forged, {
       keyId: "alice",
