@@ -70,8 +70,9 @@ Deno.test("a handler that throws is told as handler_failed, and the transport de
     topics: [topics.requests, topics.memoryShared],
     groupId: "kafclaw.au7.workers",
     deadLetterTopic: topics.deadLetter,
-    handler: () => {
-      throw new Error("store is read-only");
+    handler: (record) => {
+      if (record.topic === topics.requests) throw new Error("store is read-only");
+      throw "no store"; // not an Error: told as it is
     },
   });
   await watched.produce([
@@ -82,7 +83,7 @@ Deno.test("a handler that throws is told as handler_failed, and the transport de
   await waitFor(() => letters().length === 2, "both dead-lettered", { state: () => told });
   // Shared memory audits its own refusals, not a throw: that is told for every topic.
   assert.deepEqual(told.toSorted(), [
-    `handler_failed ${topics.memoryShared}@0:0 handler failed: store is read-only`,
+    `handler_failed ${topics.memoryShared}@0:0 handler failed: no store`,
     `handler_failed ${topics.requests}@0:0 handler failed: store is read-only`,
   ]);
   assert.equal(subscription.stats.handlerErrors, 2);
