@@ -10,9 +10,11 @@
  * `tool_denied`). Each record carries `code`, `topic` and `task_id` where known, beside the
  * protocol's `detail` and `agent_id` (the agent the event is about); a poison record (one a
  * handler could not take: not an envelope, the wrong type, a sender that does not verify on a
- * work topic) its `partition` and `offset` too, with the reason, and never its value
- * (audit_watch.ts: the transport dead-letters it as before). Sending never fails the work that
- * caused it: what the broker refuses is told to `warn`.
+ * work topic; code `poison`), a record its handler threw on (`handler_failed`) and a batch the
+ * consumer could not decode (`undecodable_batch`, with `last_offset`) their `partition` and
+ * `offset` too, with the reason, and never the value (audit_watch.ts: the transport dead-letters
+ * them as before). Sending never fails the work that caused it: what the broker refuses is told
+ * to `warn`.
  *
  * An audit exists before its agent has joined the group, so that what is refused while it joins
  * (records dropped while the state topics are read, a sponsor's refusals, poison) is not lost:
