@@ -102,9 +102,16 @@ function asResult<T extends object>(outcome: ({ ok: true } & T) | CertificateFai
   };
 }
 
-/** Reads a certificate bundle (base64url, JSON under the poison rules, schema). Never throws. */
+/**
+ * Reads a certificate bundle (base64url, JSON under the poison rules, schema). Never throws. A
+ * bundle read before (here, or to verify it) is not read again: its certificate is the one read
+ * then (cert_memo.ts).
+ */
 export function decodeCertificate(bundle: CertificateBundle): Result<DecodedCertificate> {
-  return asResult(decode(bundle));
+  const found = read(bundle, bundleKey(bundle));
+  if (!found.ok) return asResult(found);
+  const { certificate, bytes, signature } = found.read;
+  return { ok: true, certificate, bytes, signature };
 }
 
 function decode(
