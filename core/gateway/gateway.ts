@@ -25,7 +25,6 @@ import {
   sharedMemoryLimits,
   type SkillChange,
   watchPoison,
-  watchUndecodable,
 } from "../group/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
@@ -141,11 +140,11 @@ export class Gateway {
       steps.push(["agent", () => runtime.close()]);
       // The audit takes events from the start; they reach the group once it has joined.
       const audit = unopenedAudit(agentId, group, runtime.timeline, options.say);
-      const own = options.transport ?? await ownTransport(config, kafka, agentId, audit);
+      const own = options.transport ?? await ownTransport(config, kafka, agentId);
       if (options.transport === undefined) steps.push(["transport", () => own.close()]);
       // Heartbeats tell the load of the task side, which starts after the membership.
       const started: { tasks?: TaskSide } = {};
-      const transport = watchPoison(own, audit.poison);
+      const transport = watchPoison(own, audit.poison, audit.undecodable);
       const concurrency = options.concurrency ?? 4;
       const { membership, sponsor } = await joinGroup(config, {
         agentId,
@@ -313,18 +312,16 @@ async function stopAll(steps: Step[], timeoutMs: number): Promise<string[]> {
 }
 
 /**
- * The mode's transport: Kafka (whose skipped undecodable batches are audited), or a broker in
- * this process holding the group's topics.
+ * The mode's transport: Kafka, or a broker in this process holding the group's topics.
  */
 async function ownTransport(
   config: ResolvedConfig,
   kafka: boolean,
   agentId: string,
-  audit: GroupAudit,
 ): Promise<Transport> {
   if (kafka) {
     const options = await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` });
-    return new KafkaTransport({ ...options, log: watchUndecodable(audit.undecodable) });
+    return new KafkaTransport(options);
   }
   const transport = new MemoryTransport();
   await transport.createTopics(memberTopicSpecs(config.group.name, { agentId }));

@@ -31,8 +31,7 @@ import {
   topicsFor,
 } from "../protocol/mod.ts";
 import type { EventLog } from "../timeline/mod.ts";
-import type { InboundRecord, OutboundRecord } from "../transport/mod.ts";
-import type { UndecodableBatch } from "./audit_watch.ts";
+import type { InboundRecord, OutboundRecord, SkippedBatch } from "../transport/mod.ts";
 import type { RequesterAudit } from "./requester.ts";
 import type { Dropped } from "./trust.ts";
 
@@ -175,7 +174,7 @@ export class GroupAudit {
   };
 
   /** A batch of records the consumer could not decode, skipped: its offsets and why. */
-  readonly undecodable = (batch: UndecodableBatch): void => {
+  readonly undecodable = (batch: SkippedBatch): void => {
     const { topic, partition, firstOffset, lastOffset, reason } = batch;
     this.record({
       eventType: "poison_record",

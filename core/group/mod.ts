@@ -93,13 +93,7 @@ export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
 
 // Traces and audit.
 export { AUDIT_WAITING, type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
-export {
-  type PoisonWatch,
-  type UndecodableBatch,
-  undecodableIn,
-  watchPoison,
-  watchUndecodable,
-} from "./audit_watch.ts";
+export { type PoisonWatch, watchPoison } from "./audit_watch.ts";
 export {
   contentHash,
   GroupSpans,

@@ -108,7 +108,7 @@ function asResult<T extends object>(outcome: ({ ok: true } & T) | CertificateFai
  * then (cert_memo.ts).
  */
 export function decodeCertificate(bundle: CertificateBundle): Result<DecodedCertificate> {
-  const found = read(bundle, bundleKey(bundle));
+  const found = read(bundle);
   if (!found.ok) return asResult(found);
   const { certificate, bytes, signature } = found.read;
   return { ok: true, certificate, bytes, signature };

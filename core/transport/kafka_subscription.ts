@@ -152,6 +152,7 @@ export class KafkaSubscription implements Subscription {
     await this.#hold(heartbeat);
     if (this.#closing) return;
     const { message, bad, record } = item;
+    if (bad) this.#deps.options.onUndecodable?.({ topic, partition, ...bad });
     const delivery = bad
       ? this.#deps.dispatcher.undecodable({ topic, partition, ...bad }, bad.reason)
       : this.#deps.dispatcher.deliver(record as InboundRecord);

@@ -97,6 +97,21 @@ export interface SubscribeOptions {
    * the count so far, so that a long-lived process can say when its groups rebalance.
    */
   readonly onJoin?: (joins: number) => void;
+  /**
+   * Told of each batch the consumer could not decode and skipped (Kafka only), before it is
+   * dead-lettered or logged as before, so that a member can audit it.
+   */
+  readonly onUndecodable?: (batch: SkippedBatch) => void;
+}
+
+/** A batch of records the consumer could not decode: where, its offsets, and why. */
+export interface SkippedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** The batch's first and last offsets, as decimal strings. */
+  readonly firstOffset: string;
+  readonly lastOffset: string;
+  readonly reason: string;
 }
 
 /** Counters a subscription keeps; tests and `status` read them. */

@@ -6,7 +6,11 @@
  * once, with the error.
  */
 import assert from "node:assert/strict";
-import { type DeadLetter, KafkaTransport } from "../../../../core/transport/mod.ts";
+import {
+  type DeadLetter,
+  KafkaTransport,
+  type SkippedBatch,
+} from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { followTopic } from "../../../_support/topic_records.ts";
 import { produceUndecodable } from "../../../_support/undecodable.ts";
@@ -34,12 +38,14 @@ Deno.test(
 
       const seen: string[] = [];
       const letters: DeadLetter[] = [];
+      const told: SkippedBatch[] = [];
       const sub = await t.subscribe({
         kind: "work",
         topics: [topic],
         groupId: uniqueName("undecodable-workers"),
         deadLetterTopic: dlt,
         handler: (r) => void seen.push(String(r.key)),
+        onUndecodable: (batch) => void told.push(batch),
       });
       const reader = await followTopic(t, dlt, (r) => {
         letters.push(JSON.parse(new TextDecoder().decode(r.value)));
@@ -61,6 +67,14 @@ Deno.test(
       assert.equal(letter.value_sha256, null);
       assert.match(letter.reason, /could not be decoded: .*zstd.*67108864 bytes/);
       assert.equal(sub.stats.undecodable, 1);
+      assert.deepEqual(told, [{
+        topic,
+        partition: 0,
+        firstOffset: "1",
+        lastOffset: "3",
+        reason: told[0]?.reason,
+      }]);
+      assert.match(told[0]!.reason, /zstd/);
       assert.equal(sub.stats.deadLettered, 1);
       await reader.close();
       await sub.close();

@@ -1,14 +1,17 @@
 /**
- * What the transport skips, told to the audit: poison and throwing handlers through a watched
- * transport, and undecodable batches through the transport's log, read back with the
- * transport's own wording (its dispatcher writes the lines here).
+ * What the transport skips, told to the audit through a watched transport: poison, throwing
+ * handlers, and batches a subscription could not decode (the Kafka subscription's
+ * `onUndecodable`, which the transport's integration test drives with a real bad batch).
  */
 import assert from "node:assert/strict";
-import { undecodableIn, watchPoison, watchUndecodable } from "../../../../core/group/mod.ts";
-import type { UndecodableBatch } from "../../../../core/group/mod.ts";
+import { watchPoison } from "../../../../core/group/mod.ts";
 import { topicsFor } from "../../../../core/protocol/mod.ts";
-import { Dispatcher } from "../../../../core/transport/dispatch.ts";
-import { MemoryTransport } from "../../../../core/transport/mod.ts";
+import {
+  MemoryTransport,
+  type RecordHandler,
+  type SkippedBatch,
+  type SubscribeOptions,
+} from "../../../../core/transport/mod.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
 Deno.test("a watched transport tells each poison record but shared memory's, and is the same transport otherwise", async () => {
@@ -91,41 +94,46 @@ Deno.test("a handler that throws is told as handler_failed, and the transport de
   await watched.close();
 });
 
-Deno.test("the transport's lines for a batch it could not decode are read back as the batch", async () => {
-  const batches: UndecodableBatch[] = [];
-  const passed: string[] = [];
-  const log = watchUndecodable((b) => batches.push(b), (level, m) => passed.push(`${level} ${m}`));
-  for (const kind of ["work", "stream"] as const) {
-    const d = new Dispatcher({
-      kind,
-      groupId: "kafclaw.au8.workers",
-      handler: () => {},
-      concurrency: 1,
-      deadLetterTopic: "group.au8.dead-letter",
-      produce: () => Promise.resolve(),
-      log,
-    });
-    const where = {
-      topic: "group.au8.requests",
-      partition: 2,
-      firstOffset: "10",
-      lastOffset: "14",
-    };
-    await d.undecodable(where, "Cannot decompress: it grows past 67108864 bytes: x@1:2-3");
-  }
-  const one = {
-    topic: "group.au8.requests",
-    partition: 2,
-    firstOffset: "10",
-    lastOffset: "14",
-    reason: "Cannot decompress: it grows past 67108864 bytes: x@1:2-3",
+Deno.test("a watched subscription tells each undecodable batch to the audit and to its own callback, and keeps prepare", async () => {
+  const inner = new MemoryTransport();
+  const given: SubscribeOptions[] = [];
+  const subscribe = inner.subscribe.bind(inner);
+  inner.subscribe = (options) => {
+    given.push(options);
+    return subscribe(options);
   };
-  assert.deepEqual(batches, [one, one], "dead-lettered from a work topic, skipped from a stream");
-  assert.equal(passed.length, 2, "every line goes on to the log");
-  // Other lines, and other levels, are no batch; and without a log nothing is passed on.
-  assert.equal(undecodableIn("Dead-lettered group.g.requests@0:3 to dlq: not JSON"), undefined);
-  const quiet = watchUndecodable((b) => batches.push(b));
-  quiet("info", "Skipped group.g.requests@0:1-2: batch could not be decoded: no");
-  quiet("warn", "Skipped poison record group.g.requests@0:1: not JSON");
-  assert.equal(batches.length, 2);
+  const audited: SkippedBatch[] = [];
+  const own: SkippedBatch[] = [];
+  const watched = watchPoison(inner, () => {}, (batch) => void audited.push(batch));
+  const topic = topicsFor("au8").requests;
+  await watched.createTopics([{ name: topic, partitions: 1, config: {} }]);
+  const prepare = () => Promise.resolve();
+  const handler: RecordHandler = Object.assign(() => undefined, { prepare });
+  const first = await watched.subscribe({
+    kind: "work",
+    topics: [topic],
+    groupId: "kafclaw.au8.workers",
+    handler,
+    onUndecodable: (batch) => void own.push(batch),
+  });
+  const second = await watched.subscribe({
+    kind: "stream",
+    topics: [topic],
+    groupId: "kafclaw.au8.reader",
+    handler: () => undefined,
+  });
+  const batch = { topic, partition: 0, firstOffset: "10", lastOffset: "14", reason: "no codec" };
+  given[0]!.onUndecodable!(batch);
+  given[1]!.onUndecodable!(batch);
+  assert.deepEqual(audited, [batch, batch]);
+  assert.deepEqual(own, [batch], "a subscription's own callback is still told");
+  assert.equal(
+    given[0]!.handler.prepare,
+    prepare,
+    "the batch's signatures are still checked together",
+  );
+  assert.equal(given[1]!.handler.prepare, undefined);
+  await first.close();
+  await second.close();
+  await watched.close();
 });

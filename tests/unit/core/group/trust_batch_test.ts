@@ -14,7 +14,7 @@ import {
 } from "../../../../core/protocol/mod.ts";
 import type { InboundRecord, RecordHandler } from "../../../../core/transport/mod.ts";
 import { memberCertificate } from "../../../_support/certificates.ts";
-import { heartbeatValue } from "../../../_support/group_member.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const owner = await generateKeyPair();
 const alice = await generateKeyPair();
@@ -25,7 +25,11 @@ const encoder = new TextEncoder();
 /** Heartbeats of `agentId` (signed with `key`) as a consumer receives them, offsets 0 … n-1. */
 async function batch(n: number, agentId = "alice", key = alice.privateKey) {
   return await Promise.all(Array.from({ length: n }, async (_, i): Promise<InboundRecord> => {
-    const record = { topic, key: `agent:${agentId}`, value: heartbeatValue(agentId, i + 1) };
+    const record = {
+      topic,
+      key: `agent:${agentId}`,
+      value: heartbeatJson(agentId, { capacity: i + 1 }),
+    };
     const headers = await signRecord(record, { keyId: agentId, privateKey: key });
     return {
       ...record,
