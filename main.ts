@@ -12,22 +12,23 @@ import { FS_HELPER_ARG, runFsHelper } from "./core/tools/sandbox/helper.ts";
 
 /**
  * Exit codes of the errors a user can meet, by their `name` (each class sets it): 2 when the user
- * asked for something that cannot be done as asked (a flag, a key, a name, a schedule), 1 when
- * doing it failed (a file, the network, a broker, a config that does not load or that others
- * could have written, a full disk), 130 and 143 when Ctrl-C or SIGTERM stopped it (128 plus the
- * signal's number, as a shell reports it). All print their one-line message alone. Any other
- * error exits 1 and suggests `--debug` for its stack.
+ * asked for something that cannot be done as asked or configured it so (a flag, a key, a name, a
+ * schedule, an invalid value from `config set`, the environment or config.json alike), 1 when
+ * doing it failed (a file, the network, a broker, a config that others could have written, a full
+ * disk), 130 and 143 when Ctrl-C or SIGTERM stopped it (128 plus the signal's number, as a shell
+ * reports it). All print their one-line message alone. Any other error exits 1 and suggests
+ * `--debug` for its stack.
  */
 export const EXIT_CODES: Readonly<Record<string, number>> = Object.freeze({
   UsageError: 2,
   ConfigKeyError: 2,
+  ConfigError: 2,
   CronSyntaxError: 2,
   MemoryError: 2,
   OnboardError: 2,
   ProviderNotConfiguredError: 2,
   UnknownAgentError: 2,
   CliError: 1,
-  ConfigError: 1,
   ProviderError: 1,
   SandboxError: 1,
   UntrustedConfigError: 1,
@@ -42,24 +43,89 @@ export function exitCodeOf(error: unknown): number {
   return (name !== undefined && EXIT_CODES[name]) || 1;
 }
 
+/**
+ * A message with Deno's permission wording put as a user can act on it: `Requires write access to
+ * "/x", run again with the --allow-write flag` (a flag a user of the launcher cannot pass) becomes
+ * `kafclaw may not write /x`, and the OS's `Permission denied (os error 13)` becomes
+ * `permission denied` (any `(os error N)` goes).
+ */
+export function userText(message: string): string {
+  return message
+    .replace(
+      /Requires (\w+) access to "([^"]*)"(?:, run again with the --allow-[\w-]+ flag)?/g,
+      (_, kind: string, what: string) => `kafclaw may not ${ACCESS[kind] ?? "use"} ${what}`,
+    )
+    .replace(
+      /\b([A-Z][a-z]+(?: [a-z]+)*) \(os error \d+\)/g,
+      (_, what: string) => what.toLowerCase(),
+    );
+}
+
+const ACCESS: Readonly<Record<string, string>> = {
+  read: "read",
+  write: "write",
+  all: "use",
+  net: "connect to",
+  env: "read the environment variable",
+  run: "run",
+  sys: "read the system's",
+  ffi: "load",
+  import: "import",
+};
+
 /** Turns an error thrown by a subcommand into a message for the user and an exit code. */
-export function reportError(error: unknown, debug: boolean, err: (s: string) => void): number {
+export function reportError(
+  error: unknown,
+  debug: boolean,
+  err: (s: string) => void,
+  home?: string,
+): number {
   const stack = (e: unknown) => (e instanceof Error && e.stack) ? e.stack : String(e);
+  const say = (message: string) => err(`kafclaw: ${userText(message).replace(/\s*\n\s*/g, "; ")}`);
   if (error instanceof Error && Object.hasOwn(EXIT_CODES, error.name)) {
-    err(`kafclaw: ${error.message}`);
+    say(error.message);
     if (debug) err(stack(error.cause ?? error));
     return exitCodeOf(error);
   }
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    err(`kafclaw: this subcommand lacks a permission it needs: ${(error as Error).message}`);
+  if (error instanceof Deno.errors.NotCapable) {
+    say(`${error.message} (it reaches only KAFCLAW_HOME, the workspace and what config names)`);
     if (debug) err(stack(error));
     return 1;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  err(`kafclaw: ${message}`);
+  if (error instanceof Deno.errors.PermissionDenied) {
+    say(refused(error.message, home));
+    if (debug) err(stack(error));
+    return 1;
+  }
+  say(error instanceof Error ? error.message : String(error));
   if (debug && error instanceof Error) err(stack(error));
   else err("kafclaw: run again with --debug for details");
   return 1;
+}
+
+/**
+ * The OS refused a file operation: `KAFCLAW_HOME (/x) is not writable: …` when the path is in it,
+ * else the path and the fix.
+ */
+function refused(message: string, home: string | undefined): string {
+  const path = /'([^']+)'/.exec(message)?.[1];
+  const inHome = home !== undefined && path !== undefined &&
+    (path === home || path.startsWith(home.endsWith("/") ? home : `${home}/`));
+  return inHome
+    ? `KAFCLAW_HOME (${home}) is not writable: ${message}; check its owner and mode`
+    : `${message}: check the owner and mode of that path`;
+}
+
+/** KAFCLAW_HOME as configuration resolves it, if this process may read the environment. */
+function homeOf(): string | undefined {
+  try {
+    const home = Deno.env.get("KAFCLAW_HOME");
+    if (home) return home.replace(/\/+$/, "");
+    const user = Deno.env.get("HOME");
+    return user ? `${user.replace(/\/+$/, "")}/.kafclaw` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 if (import.meta.main) {
@@ -75,7 +141,7 @@ if (import.meta.main) {
       prompter: () => prompter ??= terminalPrompter(),
     }, args);
   } catch (error) {
-    code = reportError(error, args.includes("--debug"), processIo.err);
+    code = reportError(error, args.includes("--debug"), processIo.err, homeOf());
   }
   Deno.exit(code);
 }

@@ -21,7 +21,7 @@ import {
   pinnedOwnerKey as pinnedKey,
   readCertificate,
 } from "../core/group/mod.ts";
-import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
+import { type CertificateBundle, isAgentId, isId } from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
@@ -53,6 +53,22 @@ export function agentIdOf(config: ResolvedConfig, given?: string): string {
     );
   }
   return id;
+}
+
+/**
+ * The zones of a `--zones` flag (`group admit`, `group acl`): comma-separated ids, blanks
+ * around them and empty entries ignored; a zone that is not an id is a usage error, in one line.
+ */
+export function zoneList(text: string): string[] {
+  const zones = text.split(",").map((zone) => zone.trim()).filter((zone) => zone !== "");
+  const bad = zones.find((zone) => !isId(zone));
+  if (bad !== undefined) {
+    throw new UsageError(
+      `Cannot read --zones "${text}": zone "${bad}" is not an id (a-z, 0-9, _ and -, ` +
+        "starting with a letter or digit, at most 64)",
+    );
+  }
+  return zones;
 }
 
 /** The Kafka transport of the configured brokers; close it when done. */

@@ -30,8 +30,13 @@ export async function runMember(
   for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
   let membership: Membership;
   let sponsor: Subscription | undefined;
-  // The sponsor (on the owner's machine) tells the group of each newcomer it refuses.
-  const late: { audit?: GroupAudit } = {};
+  // Records the membership drops, and each newcomer the sponsor (on the owner's machine)
+  // refuses, go on the group's audit topic; those of the join itself wait for it to open.
+  const audit = new GroupAudit({
+    agentId,
+    group,
+    warn: (message) => ctx.io.err(`kafclaw: ${message}`),
+  });
   try {
     try {
       ({ membership, sponsor } = await joinGroup(config, {
@@ -39,15 +44,11 @@ export async function runMember(
         transport,
         timeline,
         load: () => ({ running: 0, capacity: 0 }),
-        onRejected: (newcomer, reason) => late.audit?.rejected(newcomer, reason),
+        onDropped: audit.dropped,
+        onRejected: audit.rejected,
       }));
       const member = membership;
-      late.audit = new GroupAudit({
-        agentId,
-        group,
-        send: (records) => member.send(records),
-        warn: (message) => ctx.io.err(`kafclaw: ${message}`),
-      });
+      audit.open((records) => member.send(records));
     } catch (error) {
       const message = kafkaErrorText(error);
       throw (error as Error).name === "GroupSetupError"

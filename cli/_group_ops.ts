@@ -33,6 +33,7 @@ import {
   identityDir,
   kafkaErrorText,
   pinnedOwnerKey,
+  zoneList,
 } from "./_group.ts";
 
 /**
@@ -101,8 +102,7 @@ export function aclCommand(ctx: CliContext): Command {
       const zonesOf = new Map<string, readonly string[]>();
       if (opts.agent !== undefined) {
         ids = [opts.agent];
-        const zones = (opts.zones ?? "").split(",").map((z) => z.trim()).filter((z) => z !== "");
-        zonesOf.set(opts.agent, zones);
+        zonesOf.set(opts.agent, zoneList(opts.zones ?? ""));
       } else {
         const { agents } = await sightingsOf(config);
         const named = [...agents.values()]

@@ -6,6 +6,7 @@
  * @module
  */
 import type { AgentRuntime } from "../core/agent/mod.ts";
+import type { WaitSink } from "../core/provider/mod.ts";
 import { checkConfigTrust, type ResolvedConfig } from "../core/config/mod.ts";
 import { terminalAsker } from "./_approve.ts";
 import type { CliContext } from "./_context.ts";
@@ -14,7 +15,7 @@ import type { CliContext } from "./_context.ts";
 export async function cliRuntime(
   ctx: CliContext,
   config: ResolvedConfig,
-  options: { readonly agent?: string | undefined } = {},
+  options: { readonly agent?: string | undefined; readonly onWait?: WaitSink } = {},
 ): Promise<AgentRuntime> {
   await checkConfigTrust(config.file);
   const askOwner = terminalAsker({
@@ -29,5 +30,6 @@ export async function cliRuntime(
     ...(askOwner ? { askOwner } : {}),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
     ...(options.agent === undefined ? {} : { agent: options.agent }),
+    ...(options.onWait ? { onWait: options.onWait } : {}),
   });
 }

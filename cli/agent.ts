@@ -14,12 +14,25 @@ import { cliRuntime } from "./_runtime.ts";
 import { Cancelled, CliError, UsageError } from "./_errors.ts";
 import { StopSignals } from "./_stop.ts";
 import type { CliContext } from "./_context.ts";
+import type { WaitEvent } from "../core/provider/mod.ts";
 
 /** How a line at the terminal ended: done (answered), or stopped early by a signal. */
 type TurnEnd = "done" | "cancelled" | "interrupted";
 
 /** How much of a tool call's arguments the line about it shows. */
 const CALL_LINE_CHARS = 2000;
+
+/**
+ * The line that says what a call to the LLM waits for, on stderr: `… waiting for openai/gpt-4o at
+ * https://… — attempt 2 of 3 (no answer within 120 s)` at a terminal, the same after `kafclaw: `
+ * where stderr is a file or a pipe, so that logs read like every other line of the CLI.
+ */
+export function waitLine(event: WaitEvent, terminal: boolean): string {
+  const after = event.after ? ` (${event.after})` : "";
+  const text =
+    `waiting for ${event.ref} at ${event.url} — attempt ${event.attempt} of ${event.attempts}${after}`;
+  return terminal ? `… ${text}` : `kafclaw: ${text}`;
+}
 
 /** A call's arguments for the line about it: whole, or cut with a note that says so. */
 function shown(args: string): string {
@@ -94,7 +107,11 @@ export function agentCommand(ctx: CliContext): Command {
       const config = await loadConfig({ env: ctx.env() });
       // From here on, SIGINT and SIGTERM end the command through its cleanup.
       using stops = new StopSignals();
-      const runtime = await cliRuntime(ctx, config, { agent: opts.agent });
+      const terminal = Deno.stderr.isTerminal();
+      const runtime = await cliRuntime(ctx, config, {
+        agent: opts.agent,
+        onWait: (event) => ctx.io.err(waitLine(event, terminal)),
+      });
       try {
         stops.throwIfStopped();
         if (opts.message !== undefined) {

@@ -23,7 +23,7 @@ import {
   requestMembership,
   writeCertificate,
 } from "../core/group/mod.ts";
-import { decodeCertificate, importPublicKey, isAgentId, isId } from "../core/protocol/mod.ts";
+import { decodeCertificate, importPublicKey, isAgentId } from "../core/protocol/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 import {
@@ -37,6 +37,7 @@ import {
   remember,
   requireOwnerKey,
   topicOptions,
+  zoneList,
 } from "./_group.ts";
 import { membersCommand, statusCommand } from "./_group_status.ts";
 import { aclCommand, gcCommand } from "./_group_ops.ts";
@@ -133,14 +134,12 @@ export function groupCommand(ctx: CliContext): Command {
     .option("--json", "print as JSON")
     .action(async (agentId: string, opts: AdmitOptions) => {
       const config = await groupConfig(ctx);
-      const owner = await requireOwnerKey(config, "kafclaw group admit");
       if (!isAgentId(agentId)) throw new UsageError(`agent id "${agentId}" is not valid`);
+      const zones = zoneList(opts.zones);
+      const owner = await requireOwnerKey(config, "kafclaw group admit");
       await importPublicKey(opts.publicKey).catch(() => {
         throw new UsageError(`--public-key "${opts.publicKey}" is not 32 bytes of base64url`);
       });
-      const zones = opts.zones.split(",").map((z) => z.trim()).filter((z) => z !== "");
-      const bad = zones.find((z) => !isId(z));
-      if (bad !== undefined) throw new UsageError(`zone "${bad}" is not a valid id`);
       const bundle = await admit(owner.privateKey, {
         agentId,
         publicKey: opts.publicKey,

@@ -1,80 +1,33 @@
 import { Command } from "commander";
-import { ConfigError, type Provider, PROVIDERS, resolveHome } from "../core/config/mod.ts";
-import {
-  applyOnboarding,
-  ONBOARD_MODES,
-  type OnboardAnswers,
-  OnboardError,
-} from "../core/agent/mod.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { ConfigError, configFile, loadConfig, PROVIDERS, resolveHome } from "../core/config/mod.ts";
+import { applyOnboarding, type OnboardAnswers, OnboardError } from "../core/agent/mod.ts";
+import { Cancelled, CliError, UsageError } from "./_errors.ts";
+import { hint } from "./_hint.ts";
 import type { CliContext } from "./_context.ts";
+import type { Prompter } from "./_prompt.ts";
+import { type AnswerFlags, interview } from "./_onboard_ask.ts";
+import {
+  checkAnswers,
+  type Current,
+  isProvider,
+  readCurrent,
+  UNREADABLE,
+} from "./_onboard_check.ts";
+import { keyWarning, renameName, testCall } from "./_onboard_write.ts";
 
-interface OnboardFlags {
+interface OnboardFlags extends AnswerFlags {
   nonInteractive?: boolean;
   force?: boolean;
-  provider?: string;
-  model?: string;
-  apiKey?: string;
-  apiBase?: string;
-  workspace?: string;
-  mode?: string;
-  groupName?: string;
-  kafkaBrokers?: string;
-  agentId?: string;
-  name?: string;
+  skipTest?: boolean;
 }
 
-const LOCAL = new Set(["ollama", "lmstudio", "vllm"]);
-const DEFAULT_MODELS: Record<string, string> = {
-  openai: "gpt-4o-mini",
-  openrouter: "openai/gpt-4o-mini",
-  anthropic: "claude-sonnet-4-5",
-  ollama: "llama3.1",
-  groq: "llama-3.1-8b-instant",
-  deepseek: "deepseek-chat",
+/** A prompter for --non-interactive: every question takes its default. */
+const defaultsOnly: Prompter = {
+  ask: (_question, fallback) => Promise.resolve(fallback),
+  askSecret: () => Promise.resolve(undefined),
+  confirm: () => Promise.resolve(false),
+  choose: (_question, _choices, fallback) => Promise.resolve(fallback),
 };
-
-function checkProvider(value: string | undefined): Provider {
-  if (value && (PROVIDERS as readonly string[]).includes(value)) return value as Provider;
-  throw new UsageError(`--provider must be one of ${PROVIDERS.join(", ")}, got "${value ?? ""}"`);
-}
-
-function checkMode(value: string | undefined): OnboardAnswers["mode"] {
-  const mode = value ?? "standalone";
-  if ((ONBOARD_MODES as readonly string[]).includes(mode)) return mode as OnboardAnswers["mode"];
-  throw new UsageError(`--mode must be one of ${ONBOARD_MODES.join(", ")}, got "${mode}"`);
-}
-
-async function interview(ctx: CliContext, f: OnboardFlags): Promise<OnboardAnswers> {
-  const p = ctx.prompter();
-  const provider = checkProvider(
-    f.provider ?? await p.ask(`LLM provider (${PROVIDERS.join(", ")})`, "openai"),
-  );
-  const model = f.model ?? await p.ask("Model", DEFAULT_MODELS[provider] ?? "");
-  const apiKey = f.apiKey ??
-    (LOCAL.has(provider) ? undefined : await p.askSecret(`API key for ${provider} (empty: none)`));
-  const apiBase = f.apiBase ??
-    await p.ask("API base URL (empty: the provider's default)", "");
-  const mode = checkMode(f.mode ?? await p.ask(`Mode (${ONBOARD_MODES.join(", ")})`, "standalone"));
-  let kafkaBrokers = f.kafkaBrokers, groupName = f.groupName, agentId = f.agentId;
-  if (mode !== "standalone") {
-    kafkaBrokers ??= await p.ask("Kafka brokers (host:port, comma-separated)");
-    groupName ??= await p.ask("Group name", "kafclaw");
-    agentId ??= await p.ask("Agent id (lower-case letters, digits, - and _)");
-  }
-  return {
-    provider,
-    model: model ?? "",
-    apiKey: apiKey || undefined,
-    apiBase: apiBase || undefined,
-    workspace: f.workspace,
-    mode,
-    groupName,
-    kafkaBrokers,
-    agentId: agentId || undefined,
-    agentName: f.name,
-  };
-}
 
 /** `kafclaw onboard`: set up provider, model, workspace, mode and soul files. */
 export function onboardCommand(ctx: CliContext): Command {
@@ -82,55 +35,134 @@ export function onboardCommand(ctx: CliContext): Command {
     .description("set up provider, model, workspace, mode and soul files")
     .option("--non-interactive", "take every answer from flags (for scripts)")
     .option("-f, --force", "overwrite existing soul files")
+    .option("--skip-test", "no one-token test call to the model at the end")
     .option("--provider <name>", `LLM provider: ${PROVIDERS.join(", ")}`)
-    .option("--model <name>", "model name at that provider (e.g. gpt-4o-mini)")
+    .option("--model <name>", "model at that provider: gpt-4o-mini, or openai/gpt-4o-mini")
     .option("--api-key <key>", "API key (prefer the environment: OPENAI_API_KEY)")
     .option("--api-base <url>", "OpenAI-compatible endpoint, when not the provider's default")
-    .option("--workspace <path>", "the agent's workspace (default $KAFCLAW_HOME/workspace)")
+    .option(
+      "--workspace <path>",
+      "the agent's workspace, any folder (default $KAFCLAW_HOME/workspace)",
+    )
     .option("--mode <mode>", "standalone, group or full")
     .option("--group-name <name>", "group to join (group and full modes)")
     .option("--kafka-brokers <list>", "host:port,... (group and full modes)")
     .option("--agent-id <id>", "this agent's id in the group")
-    .option("--name <name>", "the agent's name in its soul files", "KafClaw")
+    .option("--name <name>", "the agent's name in its soul files (default KafClaw)")
     .action(async (flags: OnboardFlags) => {
-      const env = ctx.env();
-      let answers: OnboardAnswers;
-      if (flags.nonInteractive) {
-        const provider = checkProvider(flags.provider);
-        answers = {
-          provider,
-          model: flags.model ?? DEFAULT_MODELS[provider] ?? "",
-          apiKey: flags.apiKey,
-          apiBase: flags.apiBase,
-          workspace: flags.workspace,
-          mode: checkMode(flags.mode),
-          groupName: flags.groupName,
-          kafkaBrokers: flags.kafkaBrokers,
-          agentId: flags.agentId,
-          agentName: flags.name,
-        };
-      } else {
-        answers = await interview(ctx, flags);
-      }
       try {
-        const home = resolveHome(env);
-        const r = await applyOnboarding(home, answers, {
-          ...(flags.force ? { force: true } : {}),
-          env: { ...env },
-        });
-        ctx.io.out(`Configuration written to ${r.configFile}: ${r.written.join(", ")}`);
-        ctx.io.out(
-          `Soul files in ${r.soulDir}: ${r.soul.written.length} written` +
-            (r.soul.kept.length
-              ? `, ${r.soul.kept.length} kept (${r.soul.kept.join(", ")}; --force overwrites)`
-              : ""),
-        );
-        ctx.io.out('Next: kafclaw agent -m "hello"');
+        await onboard(ctx, flags);
       } catch (error) {
-        // The answers are the user's flags and replies: a bad one is theirs to fix (exit 2).
-        if (error instanceof ConfigError) throw new UsageError(error.message);
-        if (error instanceof OnboardError) throw error;
-        throw new CliError(`Onboarding failed: ${(error as Error).message}`, { cause: error });
+        // Ctrl-C at a question: nothing was written (answers are written only once all hold).
+        if (error instanceof Deno.errors.Interrupted) throw new Cancelled();
+        throw error;
       }
     });
+}
+
+/** The whole of `kafclaw onboard`: the questions, then the writes, then the checks. */
+async function onboard(ctx: CliContext, flags: OnboardFlags): Promise<void> {
+  const env = ctx.env();
+  let home: string;
+  try {
+    home = resolveHome(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const interactive = !flags.nonInteractive;
+  let current: Current = UNREADABLE;
+  let broken: string | undefined;
+  try {
+    current = await readCurrent(home, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    broken = error.message.split("\n")[0]!;
+    if (!interactive) throw new UsageError(`${broken} (fix or move it, then onboard)`);
+  }
+  // A model given as provider/model names the provider when --provider does not.
+  const prefix = flags.model?.split("/")[0];
+  if (flags.provider === undefined && isProvider(prefix) && flags.model!.includes("/")) {
+    flags.provider = prefix;
+  }
+  const p = interactive ? ctx.prompter() : defaultsOnly;
+  let fresh = false;
+  if (interactive && current.exists) {
+    const what = current.provider ? `${current.provider}/${current.model}, ` : "";
+    const choice = await p.choose(
+      broken ?? `A set-up exists in ${configFile(home)} (${what}${current.mode})`,
+      [
+        { value: "keep", note: broken ? "stop here, to fix it by hand" : "change nothing" },
+        ...(broken ? [] : [{ value: "modify", note: "its values are the defaults" }]),
+        { value: "reset", note: "start again; the old file is kept as a .bak" },
+      ],
+      broken ? "keep" : "modify",
+    );
+    if (choice === "keep" || choice === undefined) {
+      ctx.io.out(`Kept the set-up in ${configFile(home)}; nothing was written`);
+      return;
+    }
+    fresh = choice === "reset" || broken !== undefined;
+  }
+  const answers = await interview({
+    home,
+    prompter: p,
+    interactive,
+    say: (line) => ctx.io.err(line),
+    current,
+    fresh,
+    homeDir: env.HOME,
+    cwd: Deno.cwd(),
+  }, flags);
+  const reason = await checkAnswers(home, answers, { fresh });
+  if (reason !== undefined) throw new UsageError(`Cannot onboard: ${reason}`);
+  await write(ctx, home, answers, { fresh, exists: current.exists, flags, env });
+  const ready = keyWarning(await loadConfig({ env: { ...env, KAFCLAW_HOME: home } }));
+  if (ready.warning) ctx.io.err(`Warning: ${ready.warning}`);
+  let test = !flags.skipTest && ready.config !== undefined;
+  if (test && interactive) {
+    const answer = await p.ask("Test the model now with a one-token call? [Y/n]", "y");
+    test = !/^no?$/i.test(answer ?? "");
+  }
+  if (test) ctx.io.out(await testCall(ready.config!));
+  ctx.io.out(`Next: ${hint(env, 'agent -m "hello"')}`);
+}
+
+/** Writes what the answers say, once every answer holds: the workspace first, then the config. */
+async function write(
+  ctx: CliContext,
+  home: string,
+  answers: OnboardAnswers,
+  o: { fresh: boolean; exists: boolean; flags: OnboardFlags; env: Record<string, string> },
+): Promise<void> {
+  try {
+    if (answers.workspace) {
+      await Deno.mkdir(answers.workspace, { recursive: true, mode: 0o700 }).catch((error) => {
+        throw new CliError(`Cannot create the workspace ${answers.workspace}: ${error.name}`);
+      });
+    }
+    if (o.fresh && o.exists) {
+      const kept = `${configFile(home)}.${new Date().toISOString().replace(/[:.]/g, "-")}.bak`;
+      await Deno.rename(configFile(home), kept);
+      ctx.io.out(`The old set-up is kept in ${kept}`);
+    }
+    const r = await applyOnboarding(home, answers, {
+      ...(o.flags.force ? { force: true } : {}),
+      env: { ...o.env },
+    });
+    const renamed = await renameName(r.soulDir, r.soul.kept, answers.agentName);
+    ctx.io.out(`Configuration written to ${r.configFile}: ${r.written.join(", ")}`);
+    ctx.io.out(
+      `Soul files in ${r.soulDir}: ${r.soul.written.length} written` +
+        (r.soul.kept.length
+          ? `, ${r.soul.kept.length} kept (${r.soul.kept.join(", ")}; --force overwrites)`
+          : "") +
+        (renamed ? `; the agent's name in IDENTITY.md is now ${answers.agentName}` : ""),
+    );
+  } catch (error) {
+    // The answers are the user's flags and replies: a bad one is theirs to fix (exit 2).
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof OnboardError || error instanceof CliError) throw error;
+    throw new CliError(`Onboarding failed: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -43,7 +43,9 @@ kafclaw_find_deno() {
     echo "kafclaw: install Deno (https://deno.com) or Node.js with npm, then run this again" >&2
     return 1
   fi
-  echo "kafclaw: installing Deno $KAFCLAW_DENO_VERSION from npm into $KAFCLAW_ROOT/.deno" >&2
+  # Always said, on stderr (stdout stays the command's): the download takes a while and happens once.
+  echo "kafclaw: first run: downloading Deno $KAFCLAW_DENO_VERSION (about 80 MB) from npm into" \
+    "$KAFCLAW_ROOT/.deno; this happens once" >&2
   mkdir -p "$KAFCLAW_ROOT/.deno"
   if ! npm install --silent --no-audit --no-fund --prefix "$KAFCLAW_ROOT/.deno" "deno@$KAFCLAW_DENO_VERSION" >&2; then
     echo "kafclaw: npm could not install deno@$KAFCLAW_DENO_VERSION" >&2

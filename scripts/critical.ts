@@ -28,13 +28,6 @@ const CRITICAL: RegExp[] = [
   /^core\/scheduler\/.+\.ts$/,
   /^core\/cron\/.+\.ts$/,
 ];
-/**
- * Critical files of step 6 (the group) whose unit coverage is not complete yet: each is printed
- * as GAP with its figures and does not fail the gate, so every other critical file still must be
- * fully covered. A debt, not a rule: remove each entry as its tests are written (the issue's
- * note lists them).
- */
-const KNOWN_GAPS = new Set<string>([]);
 const TESTS = [
   "tests/unit/core/protocol",
   "tests/unit/core/config",
@@ -121,24 +114,17 @@ for await (const path of sources("core")) {
   if (RUNTIME_CODE.test(await Deno.readTextFile(`${root}${path}`))) unloaded.push(path);
 }
 
-let failed = unloaded.filter((file) => !KNOWN_GAPS.has(file)).length;
-let gaps = unloaded.length - failed;
-for (const file of unloaded.sort()) {
-  console.log(`${KNOWN_GAPS.has(file) ? "GAP " : "FAIL"} ${file.padEnd(44)} loaded by no test`);
-}
+let failed = unloaded.length;
+for (const file of unloaded.sort()) console.log(`FAIL ${file.padEnd(44)} loaded by no test`);
 const pct = ([hit, found]: [number, number]) =>
   found === 0 ? "100.0" : (100 * hit / found).toFixed(1);
 for (const f of files.sort((a, b) => a.file.localeCompare(b.file))) {
   const ok = f.lines[0] === f.lines[1] && f.branches[0] === f.branches[1];
-  const gap = !ok && KNOWN_GAPS.has(f.file);
-  if (gap) gaps++;
-  else if (!ok) failed++;
+  if (!ok) failed++;
   console.log(
-    `${ok ? "ok  " : gap ? "GAP " : "FAIL"} ${f.file.padEnd(44)} lines ${
-      pct(f.lines).padStart(5)
-    }%  branches ${pct(f.branches).padStart(5)}%${
-      ok ? "" : `  missed: ${[...new Set(f.missed)].slice(0, 8).join(", ")}`
-    }`,
+    `${ok ? "ok  " : "FAIL"} ${f.file.padEnd(44)} lines ${pct(f.lines).padStart(5)}%  branches ${
+      pct(f.branches).padStart(5)
+    }%${ok ? "" : `  missed: ${[...new Set(f.missed)].slice(0, 8).join(", ")}`}`,
   );
 }
 if (files.length === 0) {
@@ -146,8 +132,5 @@ if (files.length === 0) {
   Deno.exit(1);
 }
 const total = files.length + unloaded.length;
-console.log(
-  `test-critical: ${total - failed - gaps} of ${total} critical files fully covered` +
-    (gaps > 0 ? `; ${gaps} known gap(s) listed in scripts/critical.ts (GAP above)` : ""),
-);
+console.log(`test-critical: ${total - failed} of ${total} critical files fully covered`);
 Deno.exit(failed === 0 ? 0 : 1);

@@ -70,6 +70,11 @@ export function launchFlags(
     home = `${env.HOME ?? "."}/.kafclaw`;
   }
   const inside = (path: string) => path === home || path.startsWith(`${home}/`);
+  // onboard asks for the workspace at a prompt, and it may be anywhere: its file access cannot be
+  // known before it starts, so it keeps its set's whole-disk read and write.
+  if (subcommand === "onboard") {
+    return { config: configFile(home), flags: denoFlags(PERMISSION_SETS.onboard) };
+  }
   const set = narrowSet(PERMISSION_SETS[subcommand], {
     home,
     extraRead: [...extra, ...mcp.read.filter((path) => !inside(path))],

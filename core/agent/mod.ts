@@ -64,6 +64,7 @@ export {
   applyOnboarding,
   ONBOARD_MODES,
   type OnboardAnswers,
+  onboardChanges,
   OnboardError,
   type OnboardResult,
 } from "./onboard.ts";

@@ -8,7 +8,7 @@
 import { getAt, KEYS, paths, type ResolvedConfig } from "../config/mod.ts";
 import { type Memory, memoryFromConfig, openWithVectors } from "../memory/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
-import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
+import { createChatProvider, ProviderNotConfiguredError, type WaitSink } from "../provider/mod.ts";
 import { ensureRoom, type Timeline } from "../timeline/mod.ts";
 import { readMcpConfig, ToolRegistry } from "../tools/mod.ts";
 import { openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   readonly askOwner?: AskOwner;
   /** Reports what the runtime skips or works around (an MCP server that failed to start). */
   readonly warn?: (message: string) => void;
+  /** Told when a call to the LLM waits: a slow first answer, each retry (core/provider). */
+  readonly onWait?: WaitSink;
   /**
    * Sends a text to an owner (`policy.owners`, `channel:sender`) on that owner's channel: with it,
    * approval requests go to the owners when there is no `askOwner`, and their
@@ -100,6 +102,7 @@ export async function createAgentRuntime(
   const provider = createChatProvider(config, {
     model: profile.model,
     fallbacks: profile.fallbacks,
+    ...(options.onWait ? { onWait: options.onWait } : {}),
   });
   checkRoutes(config);
   const mcpServers = await readMcpConfig(config.home);

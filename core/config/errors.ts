@@ -66,8 +66,8 @@ export function formatIssue(issue: ConfigIssue): string {
 
 /**
  * The configuration cannot be used: a value is invalid, the file is not JSON, or it cannot be
- * read. The message names the key, the masked value, its source and what is allowed, one line
- * per problem; `issues` has the same facts for programs.
+ * read. The message names the key, the masked value, its source and what is allowed, on one
+ * line (problems separated by `; `); `issues` has the same facts for programs.
  */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -78,9 +78,11 @@ export class ConfigError extends Error {
     this.issues = issues;
   }
 
-  /** One error for a list of invalid values. */
+  /** One error, on one line, for a list of invalid values. */
   static of(issues: readonly ConfigIssue[]): ConfigError {
-    return new ConfigError(issues.map(formatIssue).join("\n"), issues);
+    if (issues.length === 1) return new ConfigError(formatIssue(issues[0]!), issues);
+    const each = issues.map((issue) => formatIssue(issue).replace(/^Invalid config: /, ""));
+    return new ConfigError(`Invalid config (${issues.length} values): ${each.join("; ")}`, issues);
   }
 }
 

@@ -68,6 +68,13 @@ export const ENV_ALIASES: readonly EnvAliasSpec[] = [
   { key: "group.kafkaBrokers", name: "MIKROBOT_KAFKA_BROKERS", kind: "legacy" },
   { key: "providers.openai.apiKey", name: "OPENAI_API_KEY", kind: "standard" },
   { key: "providers.openai.apiBase", name: "OPENAI_BASE_URL", kind: "standard" },
+  // The variables each provider's own tools read its key from.
+  { key: "providers.anthropic.apiKey", name: "ANTHROPIC_API_KEY", kind: "standard" },
+  { key: "providers.openrouter.apiKey", name: "OPENROUTER_API_KEY", kind: "standard" },
+  { key: "providers.groq.apiKey", name: "GROQ_API_KEY", kind: "standard" },
+  { key: "providers.deepseek.apiKey", name: "DEEPSEEK_API_KEY", kind: "standard" },
+  { key: "providers.gemini.apiKey", name: "GEMINI_API_KEY", kind: "standard" },
+  { key: "providers.xai.apiKey", name: "XAI_API_KEY", kind: "standard" },
 ];
 
 const SEGMENT = /^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)*$/;

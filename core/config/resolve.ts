@@ -227,12 +227,23 @@ function structuredIssue(
   }
   const whole = inner.length === 0 && (zodIssue.code === "invalid_type" && typeof raw === "string");
   const value = typeof raw === "string" ? toJson(raw) : raw;
+  // A field of a shorthand (`"model": "gpt4"` for `{"primary": "gpt4"}`) is named by what was
+  // written: the shorthand, its value and its line.
+  const parent = getAt(value, inner.slice(0, -1));
+  if (inner.length > 0 && getAt(value, inner) === undefined && isWritten(parent)) {
+    inner = inner.slice(0, -1);
+  }
   return {
     key: spec.key + inner.map(pathPart).join(""),
     value: showValue(getAt(value, inner), false),
     source: source.kind === "file" ? fileSource([...spec.segments, ...inner], ctx) : source,
     expected: whole ? spec.expected : expected,
   };
+}
+
+/** A value written as a scalar, where a shorthand stands for an object. */
+function isWritten(value: unknown): boolean {
+  return value !== undefined && value !== null && typeof value !== "object";
 }
 
 /** `[1]` for a list index, `.model` for a name, `["openai/gpt-4o"]` for any other map key. */

@@ -408,6 +408,25 @@ export const CONFIG_SCHEMA = z.object({
       max: 200,
       description: "Tool calls allowed in one turn",
     }),
+    firstTokenTimeoutMs: integer({
+      default: 120000,
+      min: 100,
+      max: 3600000,
+      description:
+        "An attempt with no answer by then (no response; streamed, no first token) is retried",
+    }),
+    timeoutMs: integer({
+      default: 600000,
+      min: 100,
+      max: 86400000,
+      description: "Longest one attempt may take, from the request to the answer's last token",
+    }),
+    attempts: integer({
+      default: 3,
+      min: 1,
+      max: 10,
+      description: "Tries of one model (timeouts, 429, 5xx) before the next model or an error",
+    }),
   }),
   providers: z.object({
     openai: provider("https://api.openai.com/v1", "OpenAI"),

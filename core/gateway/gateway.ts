@@ -25,6 +25,7 @@ import {
   sharedMemoryLimits,
   type SkillChange,
   watchPoison,
+  watchUndecodable,
 } from "../group/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
@@ -36,7 +37,6 @@ import {
   syncConfigJobs,
 } from "../scheduler/mod.ts";
 import {
-  type InboundRecord,
   kafkaOptionsFromConfig,
   KafkaTransport,
   MemoryTransport,
@@ -139,17 +139,13 @@ export class Gateway {
     try {
       const runtime = await options.createRuntime(config);
       steps.push(["agent", () => runtime.close()]);
-      const own = options.transport ?? await ownTransport(config, kafka, agentId);
+      // The audit takes events from the start; they reach the group once it has joined.
+      const audit = unopenedAudit(agentId, group, runtime.timeline, options.say);
+      const own = options.transport ?? await ownTransport(config, kafka, agentId, audit);
       if (options.transport === undefined) steps.push(["transport", () => own.close()]);
       // Heartbeats tell the load of the task side, which starts after the membership.
-      const started: { tasks?: TaskSide; audit?: GroupAudit } = {};
-      // Poison on the group's topics is audited too; what comes before the audit exists (the
-      // state topics read while joining) is told once it does.
-      const early: [InboundRecord, string][] = [];
-      const transport = watchPoison(own, (record, reason) => {
-        if (started.audit) started.audit.poison(record, reason);
-        else if (early.length < EARLY_POISON) early.push([record, reason]);
-      });
+      const started: { tasks?: TaskSide } = {};
+      const transport = watchPoison(own, audit.poison);
       const concurrency = options.concurrency ?? 4;
       const { membership, sponsor } = await joinGroup(config, {
         agentId,
@@ -158,15 +154,13 @@ export class Gateway {
         ...(kafka ? {} : { security: "open" as const }),
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
-        onDropped: (dropped) => started.audit?.dropped(dropped),
-        onRejected: (newcomer, reason) => started.audit?.rejected(newcomer, reason),
+        onDropped: audit.dropped,
+        onRejected: audit.rejected,
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
       const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
-      const { audit, spans } = observers(config, membership, runtime.timeline, options.say);
-      started.audit = audit;
-      for (const [record, reason] of early.splice(0)) audit.poison(record, reason);
+      const spans = observers(config, membership, runtime.timeline, { audit, say: options.say });
       const tasks = await TaskSide.start({
         group,
         agentId,
@@ -265,20 +259,33 @@ function leaseProblem(config: ResolvedConfig): string | undefined {
 }
 
 /**
- * What an agent's group observes with: its audit (kept in `timeline`, told on `observe.audit`)
- * and its spans (stored in `timeline`, sent on the traces topic, content only with
- * `group.traceContent`, redacted of the configured secrets).
+ * An agent's audit before it has joined its group: events are kept in `timeline` at once and
+ * told on `observe.audit` once {@link observers} opens it with the member's sender.
+ */
+export function unopenedAudit(
+  agentId: string,
+  group: string,
+  timeline: Pick<Timeline, "events">,
+  say?: (line: string) => void,
+): GroupAudit {
+  return new GroupAudit({ agentId, group, events: timeline.events, warn: (m) => say?.(m) });
+}
+
+/**
+ * What an agent's group observes with, once it is a member: its `audit` (unopenedAudit), opened
+ * here with the member's signed sender, and its spans (stored in `timeline`, sent on the traces
+ * topic, content only with `group.traceContent`, redacted of the configured secrets), returned.
  */
 export function observers(
   config: ResolvedConfig,
   membership: Membership,
-  timeline: Pick<Timeline, "events" | "groupTraces">,
-  say?: (line: string) => void,
-): { audit: GroupAudit; spans: GroupSpans } {
+  timeline: Pick<Timeline, "groupTraces">,
+  options: { readonly audit: GroupAudit; readonly say?: ((line: string) => void) | undefined },
+): GroupSpans {
   const { agentId, group } = membership;
   const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
-  const warn = (m: string) => say?.(m);
-  const audit = new GroupAudit({ agentId, group, send, events: timeline.events, warn });
+  const warn = (m: string) => options.say?.(m);
+  options.audit.open(send);
   const redactor = new SecretRedactor({ known: configuredSecrets(config) });
   const spans = new GroupSpans({
     agentId,
@@ -290,7 +297,7 @@ export function observers(
     trust: membership.trust,
     warn,
   });
-  return { audit, spans };
+  return spans;
 }
 
 /** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */
@@ -305,19 +312,19 @@ async function stopAll(steps: Step[], timeoutMs: number): Promise<string[]> {
   return late;
 }
 
-/** How many poison records read before the audit exists wait to be told. */
-const EARLY_POISON = 100;
-
-/** The mode's transport: Kafka, or a broker in this process holding the group's topics. */
+/**
+ * The mode's transport: Kafka (whose skipped undecodable batches are audited), or a broker in
+ * this process holding the group's topics.
+ */
 async function ownTransport(
   config: ResolvedConfig,
   kafka: boolean,
   agentId: string,
+  audit: GroupAudit,
 ): Promise<Transport> {
   if (kafka) {
-    return new KafkaTransport(
-      await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
-    );
+    const options = await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` });
+    return new KafkaTransport({ ...options, log: watchUndecodable(audit.undecodable) });
   }
   const transport = new MemoryTransport();
   await transport.createTopics(memberTopicSpecs(config.group.name, { agentId }));

@@ -11,7 +11,7 @@ import type { ResolvedConfig } from "../config/mod.ts";
 import { joinGroup, LEAVE_TIMEOUT_MS, type Membership, Requester } from "../group/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
-import { observers } from "./gateway.ts";
+import { observers, unopenedAudit } from "./gateway.ts";
 import { taskStream } from "./tasks.ts";
 
 /** A requester that runs while one command does; see the module documentation. */
@@ -36,18 +36,17 @@ export class OneShotRequester implements AsyncDisposable {
     },
   ): Promise<OneShotRequester> {
     const { agentId, transport, timeline } = options;
-    const late: { audit?: ReturnType<typeof observers>["audit"] } = {};
+    const audit = unopenedAudit(agentId, config.group.name, timeline);
     const { membership, sponsor } = await joinGroup(config, {
       agentId,
       transport,
       timeline,
       load: () => ({ running: 0, capacity: 0 }),
-      onDropped: (dropped) => late.audit?.dropped(dropped),
+      onDropped: audit.dropped,
     });
     // Newcomers are sponsored by the owner's long-lived agent, not by one command.
     await sponsor?.close();
-    const { audit, spans } = observers(config, membership, timeline);
-    late.audit = audit;
+    const spans = observers(config, membership, timeline, { audit });
     const requester = new Requester({
       agentId,
       group: config.group.name,

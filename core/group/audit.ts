@@ -10,9 +10,16 @@
  * `tool_denied`). Each record carries `code`, `topic` and `task_id` where known, beside the
  * protocol's `detail` and `agent_id` (the agent the event is about); a poison record (one a
  * handler could not take: not an envelope, the wrong type, a sender that does not verify on a
- * work topic) its `partition` and `offset` too, with the reason, and never its value
- * ({@link watchPoison}: the transport dead-letters it as before). Sending never fails the work
- * that caused it: what the broker refuses is told to `warn`.
+ * work topic; code `poison`), a record its handler threw on (`handler_failed`) and a batch the
+ * consumer could not decode (`undecodable_batch`, with `last_offset`) their `partition` and
+ * `offset` too, with the reason, and never the value (audit_watch.ts: the transport dead-letters
+ * them as before). Sending never fails the work that caused it: what the broker refuses is told
+ * to `warn`.
+ *
+ * An audit exists before its agent has joined the group, so that what is refused while it joins
+ * (records dropped while the state topics are read, a sponsor's refusals, poison) is not lost:
+ * each event goes to the timeline at once, and its record waits (at most {@link AUDIT_WAITING})
+ * until {@link GroupAudit.open} gives the audit the member's signed sender.
  *
  * @module
  */
@@ -24,13 +31,8 @@ import {
   topicsFor,
 } from "../protocol/mod.ts";
 import type { EventLog } from "../timeline/mod.ts";
-import type {
-  HandlerResult,
-  InboundRecord,
-  OutboundRecord,
-  RecordHandler,
-  Transport,
-} from "../transport/mod.ts";
+import type { InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import type { UndecodableBatch } from "./audit_watch.ts";
 import type { RequesterAudit } from "./requester.ts";
 import type { Dropped } from "./trust.ts";
 
@@ -47,14 +49,22 @@ export interface AuditEvent {
   /** Where on `topic` the record was (a poison record). */
   readonly partition?: number | undefined;
   readonly offset?: string | undefined;
+  /** The last offset of a range of records (a batch that could not be decoded). */
+  readonly lastOffset?: string | undefined;
   readonly taskId?: string | undefined;
 }
+
+/** How many events wait for {@link GroupAudit.open}; the timeline keeps those beyond. */
+export const AUDIT_WAITING = 100;
+
+type Send = (records: readonly OutboundRecord[]) => Promise<void>;
 
 /** What a {@link GroupAudit} is built from. */
 export interface GroupAuditOptions {
   readonly agentId: string;
   readonly group: string;
-  readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
+  /** Where the records go (the member's signed send); without it they wait for `open`. */
+  readonly send?: Send | undefined;
   /** Where this agent keeps its own record of each event (its timeline); none when omitted. */
   readonly events?: Pick<EventLog, "record">;
   readonly warn?: (message: string) => void;
@@ -64,31 +74,55 @@ export interface GroupAuditOptions {
 /** Records audit events and sends them to the group; see the module documentation. */
 export class GroupAudit {
   readonly #options: GroupAuditOptions;
+  #send: Send | undefined;
+  readonly #waiting: AuditEvent[] = [];
+  #unsent = 0;
 
   constructor(options: GroupAuditOptions) {
     this.#options = options;
+    this.#send = options.send;
+  }
+
+  /**
+   * Sends the records through `send` from now on, the waiting ones first (and says how many did
+   * not wait, if any). Opening again changes the sender.
+   */
+  open(send: Send): void {
+    this.#send = send;
+    if (this.#unsent > 0) {
+      this.#options.warn?.(
+        `${this.#unsent} audit event(s) before the group was joined are in the timeline only ` +
+          `(at most ${AUDIT_WAITING} wait to be sent)`,
+      );
+      this.#unsent = 0;
+    }
+    for (const event of this.#waiting.splice(0)) this.publish(event);
   }
 
   /** Keeps the event in this agent's timeline and sends it to the group. */
   record(event: AuditEvent): void {
-    this.#options.events?.record({
-      kind: "GROUP",
-      sender: event.agentId ?? this.#options.agentId,
-      contentText: event.taskId ? `task ${event.taskId}: ${event.detail}` : event.detail,
-      metadata: {
-        event_type: event.decision ?? event.eventType,
-        ...(event.code ? { code: event.code } : {}),
-        ...(event.topic ? { topic: event.topic } : {}),
-        ...(event.offset === undefined ? {} : { partition: event.partition, offset: event.offset }),
-        ...(event.taskId ? { task_id: event.taskId } : {}),
-      },
-    });
+    try {
+      this.#options.events?.record({
+        kind: "GROUP",
+        sender: event.agentId ?? this.#options.agentId,
+        contentText: event.taskId ? `task ${event.taskId}: ${event.detail}` : event.detail,
+        metadata: { event_type: event.decision ?? event.eventType, ...whereAndWhy(event) },
+      });
+    } catch (error) {
+      // The group still hears of it (a timeline that fails may be why a handler threw).
+      this.#options.warn?.(`Cannot keep an audit event: ${(error as Error).message}`);
+    }
     this.publish(event);
   }
 
   /** Sends the event to the group only (the caller keeps its own record). */
   publish(event: AuditEvent): void {
-    this.#options.send([this.#record(event)]).catch((error) =>
+    if (this.#send === undefined) {
+      if (this.#waiting.length < AUDIT_WAITING) this.#waiting.push(event);
+      else this.#unsent++;
+      return;
+    }
+    this.#send([this.#record(event)]).catch((error) =>
       this.#options.warn?.(`Cannot send an audit record: ${(error as Error).message}`)
     );
   }
@@ -124,16 +158,33 @@ export class GroupAudit {
     });
   };
 
-  /** A record a handler called poison: where it was and why, never its value. */
-  readonly poison = (record: InboundRecord, reason: string): void => {
+  /**
+   * A record a handler called poison (code `poison`), or threw on (`handler_failed`: the
+   * transport takes it for poison too): where it was and why, never its value.
+   */
+  readonly poison = (record: InboundRecord, reason: string, code = "poison"): void => {
     const { topic, partition, offset } = record;
     this.record({
       eventType: "poison_record",
       detail: `poison record at ${topic}@${partition}:${offset}: ${reason}`,
-      code: "poison",
+      code,
       topic,
       partition,
       offset,
+    });
+  };
+
+  /** A batch of records the consumer could not decode, skipped: its offsets and why. */
+  readonly undecodable = (batch: UndecodableBatch): void => {
+    const { topic, partition, firstOffset, lastOffset, reason } = batch;
+    this.record({
+      eventType: "poison_record",
+      detail: `undecodable batch at ${topic}@${partition}:${firstOffset}-${lastOffset}: ${reason}`,
+      code: "undecodable_batch",
+      topic,
+      partition,
+      offset: firstOffset,
+      lastOffset,
     });
   };
 
@@ -154,43 +205,20 @@ export class GroupAudit {
         agent_id: named ? subject : agentId,
         ...(named ? {} : { claimed_sender: subject }),
         ...(event.decision ? { decision: event.decision } : {}),
-        ...(event.code ? { code: event.code } : {}),
-        ...(event.topic ? { topic: event.topic } : {}),
-        ...(event.offset === undefined ? {} : { partition: event.partition, offset: event.offset }),
-        ...(event.taskId ? { task_id: event.taskId } : {}),
+        ...whereAndWhy(event),
       },
     });
     return { topic: topicsFor(group).audit, key: agentKey(agentId), value };
   }
 }
 
-/** Topics whose handlers audit their own poison (shared memory, which says whose item it was). */
-const SELF_AUDITED = /\.memory(\.shared|\.context)?$/;
-
-/**
- * `transport`, but every record that a subscription's handler calls poison (on any topic but
- * the shared memory ones, which audit their own) is also told to `poison` before the transport
- * dead-letters or counts it as before.
- */
-export function watchPoison(
-  transport: Transport,
-  poison: (record: InboundRecord, reason: string) => void,
-): Transport {
-  const watched = (handler: RecordHandler): RecordHandler => async (record) => {
-    const result: HandlerResult = await handler(record);
-    if (result && "poison" in result && !SELF_AUDITED.test(record.topic)) {
-      poison(record, result.poison);
-    }
-    return result;
-  };
+/** The fields of an event beside its type, as the timeline and the audit record carry them. */
+function whereAndWhy(event: AuditEvent): Record<string, unknown> {
   return {
-    produce: (records) => transport.produce(records),
-    subscribe: (options) => transport.subscribe({ ...options, handler: watched(options.handler) }),
-    createTopics: (specs) => transport.createTopics(specs),
-    verifyTopics: (specs) => transport.verifyTopics(specs),
-    groupMembers: (groupId) => transport.groupMembers(groupId),
-    listGroups: (prefix) => transport.listGroups(prefix),
-    deleteGroups: (groupIds) => transport.deleteGroups(groupIds),
-    close: () => transport.close(),
+    ...(event.code ? { code: event.code } : {}),
+    ...(event.topic ? { topic: event.topic } : {}),
+    ...(event.offset === undefined ? {} : { partition: event.partition, offset: event.offset }),
+    ...(event.lastOffset === undefined ? {} : { last_offset: event.lastOffset }),
+    ...(event.taskId ? { task_id: event.taskId } : {}),
   };
 }

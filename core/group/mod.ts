@@ -92,7 +92,14 @@ export {
 export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
 
 // Traces and audit.
-export { type AuditEvent, GroupAudit, type GroupAuditOptions, watchPoison } from "./audit.ts";
+export { AUDIT_WAITING, type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
+export {
+  type PoisonWatch,
+  type UndecodableBatch,
+  undecodableIn,
+  watchPoison,
+  watchUndecodable,
+} from "./audit_watch.ts";
 export {
   contentHash,
   GroupSpans,

@@ -75,6 +75,7 @@ export async function readSightings(
         seen.revoked = entry.revoked;
         seen.certified = !entry.revoked;
         if (entry.revoked) return;
+        // In a signed group the roster check read it to verify it; that reading is reused here.
         const decoded = decodeCertificate({ cert: entry.cert, cert_sig: entry.certSig });
         if (decoded.ok) seen.zones = decoded.certificate.zones;
       },

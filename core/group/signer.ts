@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Signer, signRecord } from "../protocol/mod.ts";
+import { type Signer, signRecords } from "../protocol/mod.ts";
 import type { OutboundRecord } from "../transport/mod.ts";
 
 /** How many records after start carry the certificate. */
@@ -28,17 +28,19 @@ export class RecordSigner {
     if (this.#signer?.certificate !== undefined) this.#attach = Math.max(this.#attach, count);
   }
 
-  /** The records with their signature headers (and certificate, while it goes along). */
+  /**
+   * The records with their signature headers (and certificate, while it goes along), signed
+   * together.
+   */
   async sign(records: readonly OutboundRecord[]): Promise<OutboundRecord[]> {
     const signer = this.#signer;
     if (signer === undefined) return [...records];
-    const out: OutboundRecord[] = [];
-    for (const record of records) {
-      const attachCertificate = this.#attach > 0;
-      if (attachCertificate) this.#attach--;
-      const headers = await signRecord(record, signer, { attachCertificate });
-      out.push({ ...record, headers: { ...record.headers, ...headers } });
-    }
-    return out;
+    const attachCertificate = Math.min(this.#attach, records.length);
+    this.#attach -= attachCertificate;
+    const headers = await signRecords(records, signer, { attachCertificate });
+    return records.map((record, i) => ({
+      ...record,
+      headers: { ...record.headers, ...headers[i] },
+    }));
   }
 }

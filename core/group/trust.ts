@@ -19,11 +19,13 @@ import {
   HEADERS,
   OWNER_ID,
   type RecordInput,
+  recordSource,
   type ReplayStore,
+  verifyAhead,
   verifyCertificate,
   verifyRecord,
 } from "../protocol/mod.ts";
-import type { RecordHandler } from "../transport/mod.ts";
+import type { InboundRecord, RecordHandler } from "../transport/mod.ts";
 import type { Trust } from "./task_intake.ts";
 
 /** Why a record was dropped, as the audit records it (PROTOCOL.md `audit` event types). */
@@ -128,7 +130,14 @@ export class GroupTrust {
       now: state?.appendTime ?? now,
     });
     if (!result.ok) {
-      const { code, message } = result.error;
+      // A revoked agent's certificate is no longer cached, so its records find no key: they are
+      // refused as revoked, and audited, not taken for a certificate still on its way.
+      const revoked = result.error.code === "unknown_signer" &&
+        this.#revoked.has(envelope.sender_id);
+      const code = revoked ? "certificate_revoked" : result.error.code;
+      const message = revoked
+        ? `Cannot verify record from ${recordSource(record)}: "${envelope.sender_id}" is revoked`
+        : result.error.message;
       if (code !== "unknown_signer") {
         this.#options.audit({
           eventType: code === "replay" ? "replay_dropped" : "signature_invalid",
@@ -165,7 +174,7 @@ export class GroupTrust {
    * straight to `handler`.
    */
   guard(handler: RecordHandler): RecordHandler {
-    return (record) => {
+    const guarded: RecordHandler = (record) => {
       const keyId = header(record, HEADERS.keyId);
       const waits = keyId !== undefined && keyId !== OWNER_ID && !this.#certs.has(keyId) &&
         header(record, HEADERS.cert) === undefined && !this.#revoked.has(keyId);
@@ -199,6 +208,21 @@ export class GroupTrust {
         },
       };
     };
+    // A fetched batch's signature checks start together; each record is still verified alone.
+    const prepare = async (records: readonly InboundRecord[]) => {
+      await this.verifyAhead(records);
+      await handler.prepare?.(records);
+    };
+    return Object.assign(guarded, { prepare });
+  }
+
+  /**
+   * Starts the signature checks of a batch of records together, before each is verified
+   * (core/protocol `verifyAhead`); what is judged at verification (revocation, expiry, the time
+   * window, replays) is still judged then.
+   */
+  verifyAhead(records: readonly RecordInput[]): Promise<void> {
+    return verifyAhead(records, this.#trustOptions());
   }
 
   /** Resolves true when the agent's certificate arrives, false after `parkMs`. */

@@ -102,9 +102,16 @@ function asResult<T extends object>(outcome: ({ ok: true } & T) | CertificateFai
   };
 }
 
-/** Reads a certificate bundle (base64url, JSON under the poison rules, schema). Never throws. */
+/**
+ * Reads a certificate bundle (base64url, JSON under the poison rules, schema). Never throws. A
+ * bundle read before (here, or to verify it) is not read again: its certificate is the one read
+ * then (cert_memo.ts).
+ */
 export function decodeCertificate(bundle: CertificateBundle): Result<DecodedCertificate> {
-  return asResult(decode(bundle));
+  const found = read(bundle, bundleKey(bundle));
+  if (!found.ok) return asResult(found);
+  const { certificate, bytes, signature } = found.read;
+  return { ok: true, certificate, bytes, signature };
 }
 
 function decode(
@@ -163,20 +170,35 @@ const NO_REVOCATIONS: ReadonlySet<string> = new Set();
 /** Certificates read before, by their bundle's exact text (cert_memo.ts). */
 const readBefore = new BoundedMap<string, ReadCertificate<Certificate>>(CERT_MEMO_SIZE);
 
+/**
+ * The same, by bundle object: a cache hands out the same bundle for every record of its agent, so
+ * most records find their certificate without joining and hashing its text again.
+ */
+const readObjects = new WeakMap<
+  CertificateBundle,
+  { cert: string; certSig: string; key: string; read: ReadCertificate<Certificate> }
+>();
+
 /** Reads a bundle, or finds it read before. */
 function read(
   bundle: CertificateBundle,
-  key: string,
-): { ok: true; read: ReadCertificate<Certificate> } | CertificateFailure {
-  const known = readBefore.get(key);
-  if (known !== undefined) return { ok: true, read: known };
-  const decoded = decode(bundle);
-  if (!decoded.ok) return decoded;
-  const { certificate, bytes, signature } = decoded;
-  const notAfter = parseTimestamp(certificate.not_after) as number;
-  const fresh = { certificate, bytes, signature, notAfter };
-  readBefore.set(key, fresh);
-  return { ok: true, read: fresh };
+): { ok: true; key: string; read: ReadCertificate<Certificate> } | CertificateFailure {
+  const same = readObjects.get(bundle);
+  if (same?.cert === bundle.cert && same.certSig === bundle.cert_sig) {
+    return { ok: true, key: same.key, read: same.read };
+  }
+  const key = bundleKey(bundle);
+  let found = readBefore.get(key);
+  if (found === undefined) {
+    const decoded = decode(bundle);
+    if (!decoded.ok) return decoded;
+    const { certificate, bytes, signature } = decoded;
+    const notAfter = parseTimestamp(certificate.not_after) as number;
+    found = { certificate, bytes, signature, notAfter };
+    readBefore.set(key, found);
+  }
+  readObjects.set(bundle, { cert: bundle.cert, certSig: bundle.cert_sig, key, read: found });
+  return { ok: true, key, read: found };
 }
 
 /**
@@ -205,9 +227,9 @@ async function checkLevel(
   options: TrustOptions,
   asIssuer: boolean,
 ): Promise<CertificateCheck> {
-  const key = bundleKey(bundle);
-  const found = read(bundle, key);
+  const found = read(bundle);
   if (!found.ok) return found;
+  const { key } = found;
   const { certificate, bytes, signature, notAfter } = found.read;
   const fail = (code: VerifyErrorCode, detail: string) =>
     refuse(code, `the certificate of ${quote(certificate.agent_id)} ${detail}`);

@@ -12,6 +12,7 @@ import {
   type ProviderFailure,
   redact,
   rejectedError,
+  shownUrl,
 } from "./errors.ts";
 import { keyVariables, type ModelEndpoint } from "./models.ts";
 import {
@@ -19,21 +20,40 @@ import {
   backoffDelay,
   type Classified,
   classify,
-  InterruptedStreamError,
   type ResolvedRetry,
   type Verdict,
 } from "./retry.ts";
 
+/** An attempt that waits, as progress lines show it. */
+export interface WaitEvent {
+  /** `provider/model`. */
+  readonly ref: string;
+  /** The base URL, without credentials or query (see {@link shownUrl}). */
+  readonly url: string;
+  /** This attempt's number, from 1. */
+  readonly attempt: number;
+  /** How many attempts the model gets. */
+  readonly attempts: number;
+  /** Why the attempt before failed (redacted); absent for the first. */
+  readonly after?: string;
+}
+
+/** Receives {@link WaitEvent}s; it must not throw. */
+export type WaitSink = (event: WaitEvent) => void;
+
 /** What every call of the provider layer shares. */
 export interface CallSettings {
   readonly retry: ResolvedRetry;
-  /** An attempt without progress for this long is aborted and retried. */
+  /** The longest one attempt may take, to its last token. */
   readonly timeoutMs: number;
+  /** An attempt that has not begun to answer by then is aborted and retried. */
+  readonly firstTokenTimeoutMs: number;
   /** Every configured key, removed from error texts. */
   readonly secrets: readonly string[];
+  readonly onWait?: WaitSink;
 }
 
-/** One attempt: `signal` aborts it; `progress()` tells the watchdog it is alive (per chunk). */
+/** One attempt: `signal` aborts it; `progress()` says the answer has begun (the first chunk). */
 export type Attempt<T> = (signal: AbortSignal, progress: () => void) => Promise<T>;
 
 /** The result of trying one model. */
@@ -44,6 +64,9 @@ export type Outcome<T> =
     readonly verdict: Exclude<Verdict, "retry">;
     readonly failure: ProviderFailure;
   };
+
+/** The longest silence of a first attempt before a progress line says what it waits for. */
+const NOTICE_MS = 5000;
 
 /**
  * Runs `attempt` against one endpoint, retrying what is worth retrying after a backoff. Rethrows
@@ -56,23 +79,40 @@ export async function tryModel<T>(
   settings: CallSettings,
   signal?: AbortSignal,
 ): Promise<Outcome<T>> {
+  const attempts = settings.retry.retries + 1;
+  const url = shownUrl(endpoint.baseUrl, settings.secrets);
+  let after: string | undefined;
   for (let n = 1;; n++) {
     signal?.throwIfAborted();
-    const watchdog = new Watchdog(settings.timeoutMs);
+    const event: WaitEvent = {
+      ref: endpoint.ref,
+      url,
+      attempt: n,
+      attempts,
+      ...(after ? { after } : {}),
+    };
+    const notify = () => settings.onWait?.(event);
+    if (n > 1) notify();
+    const watchdog = new Watchdog(settings, n === 1 ? notify : undefined);
     const attemptSignal = signal ? AbortSignal.any([signal, watchdog.signal]) : watchdog.signal;
     let classified: Classified | null;
     try {
       return { ok: true, value: await attempt(attemptSignal, watchdog.progress) };
     } catch (error) {
       signal?.throwIfAborted();
-      classified = watchdog.fired && !(error instanceof InterruptedStreamError)
-        ? classify(new AttemptTimeoutError(settings.timeoutMs))
-        : classify(error);
+      classified = classify(error);
+      if (watchdog.fired) {
+        const timedOut = classify(watchdog.fired)!;
+        classified = classified?.verdict === "interrupted"
+          ? { ...classified, detail: timedOut.detail }
+          : timedOut;
+      }
       if (classified === null) throw error;
     } finally {
       watchdog.stop();
     }
-    if (classified.verdict === "retry" && n <= settings.retry.retries) {
+    after = redact(classified.detail, settings.secrets);
+    if (classified.verdict === "retry" && n < attempts) {
       await settings.retry.sleep(backoffDelay(n, settings.retry, classified.retryAfterMs), signal);
       continue;
     }
@@ -82,24 +122,36 @@ export async function tryModel<T>(
       failure: {
         provider: endpoint.provider,
         model: endpoint.model,
+        url,
         status: classified.status,
-        detail: redact(classified.detail, settings.secrets),
+        detail: after,
         attempts: n,
+        ...(classified.hint ? { hint: classified.hint } : {}),
       },
     };
   }
 }
 
-/** Aborts its signal when `progress()` is not called for `ms`. */
+/**
+ * Aborts its signal when the answer has not begun within the first-token limit, or has not ended
+ * within the attempt's limit; calls `notice` after a few silent seconds.
+ */
 class Watchdog {
   readonly #controller = new AbortController();
-  readonly #ms: number;
-  #timer: ReturnType<typeof setTimeout>;
-  fired = false;
+  readonly #timers: ReturnType<typeof setTimeout>[] = [];
+  #first: ReturnType<typeof setTimeout> | undefined;
+  /** The timeout that fired, if one did. */
+  fired: AttemptTimeoutError | undefined;
 
-  constructor(ms: number) {
-    this.#ms = ms;
-    this.#timer = this.#arm();
+  constructor(settings: CallSettings, notice: (() => void) | undefined) {
+    const { firstTokenTimeoutMs: first, timeoutMs: total } = settings;
+    this.#first = this.#arm(first, () => new AttemptTimeoutError("first", first));
+    this.#timers.push(this.#arm(total, () => new AttemptTimeoutError("total", total)));
+    if (notice) {
+      const ms = Math.min(NOTICE_MS, Math.floor(first / 2));
+      const timer = setTimeout(() => this.#first !== undefined && notice(), ms);
+      this.#timers.push(timer);
+    }
   }
 
   get signal(): AbortSignal {
@@ -107,19 +159,22 @@ class Watchdog {
   }
 
   readonly progress = (): void => {
-    clearTimeout(this.#timer);
-    if (!this.fired) this.#timer = this.#arm();
+    if (this.#first === undefined) return;
+    clearTimeout(this.#first);
+    this.#first = undefined;
   };
 
   stop(): void {
-    clearTimeout(this.#timer);
+    clearTimeout(this.#first);
+    for (const timer of this.#timers) clearTimeout(timer);
   }
 
-  #arm(): ReturnType<typeof setTimeout> {
+  #arm(ms: number, error: () => AttemptTimeoutError): ReturnType<typeof setTimeout> {
     return setTimeout(() => {
-      this.fired = true;
-      this.#controller.abort(new AttemptTimeoutError(this.#ms));
-    }, this.#ms);
+      if (this.fired) return;
+      this.fired = error();
+      this.#controller.abort(this.fired);
+    }, ms);
   }
 }
 

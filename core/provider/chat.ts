@@ -19,6 +19,7 @@ import {
 } from "./models.ts";
 import { callSettings, type ProviderOptions } from "./options.ts";
 import { classify, InterruptedStreamError, StreamEndedEarlyError } from "./retry.ts";
+import { unreadable, UnreadableAnswerError } from "./_describe.ts";
 import type { ChatProvider, ChatRequest, ChatResult } from "./types.ts";
 
 /** Options of {@link createChatProvider}. */
@@ -112,7 +113,7 @@ class ChainProvider implements ChainedChatProvider {
     const client = this.#clients.get(endpoint);
     const body = chatBody(endpoint, request, this.#sampling);
     if (request.onText) return streamOnce(client, body, request.onText, signal, progress);
-    return client.chat.completions.create(body, { signal }).then(fromCompletion);
+    return answerOnce(client, body, signal, progress);
   }
 
   #record(endpoint: ModelEndpoint, answer: Answer): void {
@@ -127,6 +128,33 @@ class ChainProvider implements ChainedChatProvider {
   }
 }
 
+/** A completion not streamed: progress when the response begins, its body checked. */
+async function answerOnce(
+  client: OpenAI,
+  body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+  signal: AbortSignal,
+  progress: () => void,
+): Promise<Answer> {
+  const call = client.chat.completions.create(body, { signal });
+  const response = call.asResponse();
+  response.then(progress, () => {});
+  const completion: unknown = await call;
+  if (!isCompletion(completion)) {
+    const type = (await response).headers.get("content-type");
+    throw unreadable(
+      type,
+      typeof completion === "string" ? completion : JSON.stringify(completion) ?? "",
+      "a chat completion",
+    );
+  }
+  return fromCompletion(completion);
+}
+
+function isCompletion(value: unknown): value is OpenAI.Chat.ChatCompletion {
+  return typeof value === "object" && value !== null &&
+    Array.isArray((value as { choices?: unknown }).choices);
+}
+
 async function streamOnce(
   client: OpenAI,
   body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
@@ -136,14 +164,20 @@ async function streamOnce(
 ): Promise<Answer> {
   const assembler = new StreamAssembler();
   let emitted = false;
+  let chunks = 0;
   try {
-    const stream = await client.chat.completions.create(
+    const { data: stream, response } = await client.chat.completions.create(
       { ...body, stream: true, stream_options: { include_usage: true } },
       { signal },
-    );
-    progress();
-    for await (const chunk of stream) {
-      progress();
+    ).withResponse();
+    const type = response.headers.get("content-type");
+    if (!/^\s*text\/event-stream/i.test(type ?? "")) {
+      // Not a stream at all: say what it is, from the body the stream would have parsed.
+      const text = await response.text().catch(() => "");
+      throw unreadable(type, text, "an event stream");
+    }
+    for await (const chunk of readChunks(stream)) {
+      if (chunks++ === 0) progress();
       const text = assembler.add(chunk);
       if (text !== "") {
         emitted = true;
@@ -152,6 +186,9 @@ async function streamOnce(
     }
     // npm:openai ends an aborted stream quietly: an abort is only visible on the signal.
     signal.throwIfAborted();
+    if (chunks === 0) {
+      throw new UnreadableAnswerError("HTTP 200 with an event stream that held no answer");
+    }
     if (!assembler.finished) throw new StreamEndedEarlyError();
   } catch (error) {
     // Text already went out: another attempt would repeat it, so this one is final.
@@ -160,4 +197,27 @@ async function streamOnce(
     throw error;
   }
   return assembler.result();
+}
+
+/** The chunks of a stream; a part that is not JSON is an unreadable answer, not a bug. */
+async function* readChunks(
+  stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>,
+): AsyncGenerator<OpenAI.Chat.ChatCompletionChunk> {
+  const iterator = stream[Symbol.asyncIterator]();
+  while (true) {
+    let next: IteratorResult<OpenAI.Chat.ChatCompletionChunk>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new UnreadableAnswerError(
+        `HTTP 200 with an event stream whose parts are not JSON (${error.message})`,
+      );
+    }
+    if (next.done) return;
+    if (typeof next.value !== "object" || next.value === null) {
+      throw new UnreadableAnswerError("HTTP 200 with an event stream whose parts are not chunks");
+    }
+    yield next.value;
+  }
 }

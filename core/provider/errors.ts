@@ -24,12 +24,16 @@ export interface ProviderFailure {
   readonly provider: string;
   /** The model as the provider names it. */
   readonly model: string;
+  /** The base URL it was asked at, as {@link shownUrl} shows it. */
+  readonly url: string;
   /** HTTP status, or null when no response came (connection failure, timeout). */
   readonly status: number | null;
   /** What went wrong, redacted and cut short. */
   readonly detail: string;
   /** Requests made to this model, retries included. */
   readonly attempts: number;
+  /** What the user can do about it, when there is something general to say. */
+  readonly hint?: string;
 }
 
 /**
@@ -78,14 +82,38 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out.length > MAX_DETAIL ? out.slice(0, MAX_DETAIL - 1) + "…" : out;
 }
 
+/**
+ * A URL as messages show it: without user, password or query (where keys hide), and with every
+ * configured secret masked.
+ */
+export function shownUrl(url: string, secrets: readonly string[]): string {
+  let shown = url;
+  if (URL.canParse(url)) {
+    const parsed = new URL(url);
+    const query = parsed.search !== "";
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = "";
+    parsed.hash = "";
+    shown = parsed.href.replace(/\/$/, "") + (query ? "?…" : "");
+  }
+  return redact(shown, secrets);
+}
+
 /** `openrouter/anthropic/claude-3.5`. */
 export function refOf(failure: Pick<ProviderFailure, "provider" | "model">): string {
   return `${failure.provider}/${failure.model}`;
 }
 
+/** `openai/gpt-4o at https://api.openai.com/v1`. */
+function placeOf(failure: ProviderFailure): string {
+  return `${refOf(failure)} at ${failure.url}`;
+}
+
 function outcome(failure: ProviderFailure): string {
   const tries = failure.attempts === 1 ? "1 attempt" : `${failure.attempts} attempts`;
-  return `${refOf(failure)} (${failure.detail}, ${tries})`;
+  const hint = failure.hint ? ` — ${failure.hint}` : "";
+  return `${placeOf(failure)}: ${failure.detail} (${tries})${hint}`;
 }
 
 /** The error of a chain where every model failed. */
@@ -112,7 +140,7 @@ export function authError(
     : `needs an API key (${failure.detail}): set ${where}`;
   return new ProviderError(
     "auth",
-    `${failure.provider} ${what}; model ${refOf(failure)}`,
+    `${failure.provider} ${what}; model ${placeOf(failure)}`,
     [failure],
   );
 }
@@ -124,7 +152,7 @@ export function rejectedError(
 ): ProviderError {
   return new ProviderError(
     "rejected",
-    `${refOf(failure)} rejected the request (${failure.detail})`,
+    `${placeOf(failure)} rejected the request (${failure.detail})`,
     [...earlier, failure],
   );
 }
@@ -136,7 +164,9 @@ export function interruptedError(
 ): ProviderError {
   return new ProviderError(
     "interrupted",
-    `${refOf(failure)} stopped answering after part of the answer was streamed (${failure.detail})`,
+    `${
+      placeOf(failure)
+    } stopped answering after part of the answer was streamed (${failure.detail})`,
     [...earlier, failure],
   );
 }

@@ -47,6 +47,7 @@ export { type ChainedChatProvider, type ChatProviderOptions, createChatProvider 
 export { createEmbedder, type EmbedderOptions } from "./embeddings.ts";
 export { createSpeech, DEFAULT_SPEECH_MODEL, DEFAULT_TRANSCRIPTION_MODEL } from "./audio.ts";
 export { type ProviderOptions } from "./options.ts";
+export type { WaitEvent, WaitSink } from "./_attempt.ts";
 export {
   type ChainOptions,
   CONFIGURE_HINT,
@@ -59,6 +60,7 @@ export {
   type ProviderConfig,
   resolveChain,
   resolveModel,
+  SUGGESTED_MODELS,
 } from "./models.ts";
 export {
   ProviderError,

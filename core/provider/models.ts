@@ -138,7 +138,7 @@ export function resolveChain(config: ProviderConfig, options: ChainOptions = {})
       const reason = needsKey(parseModelRef(ref));
       throw new ProviderNotConfiguredError(
         i === 0
-          ? `No LLM provider is configured: ${reason}. ${CONFIGURE_HINT}`
+          ? `No LLM provider is configured: ${reason}. ${configureHint(config)}`
           : `Fallback ${reason}: set it or remove ${ref} from model.fallbacks`,
         error.provider,
       );
@@ -149,6 +149,33 @@ export function resolveChain(config: ProviderConfig, options: ChainOptions = {})
 /** How to configure a provider, the text every "not configured" message ends with. */
 export const CONFIGURE_HINT =
   "Set KAFCLAW_MODEL=openai/gpt-4o-mini and OPENAI_API_KEY=..., or point OPENAI_BASE_URL at any OpenAI-compatible server, or run kafclaw onboard";
+
+/**
+ * A model of each provider to start with: the hint for a provider that has a key names it, and
+ * onboarding offers it when the user names none.
+ */
+export const SUGGESTED_MODELS: Readonly<Partial<Record<Provider, string>>> = {
+  openai: "openai/gpt-4o-mini",
+  anthropic: "anthropic/claude-sonnet-4-5",
+  openrouter: "openrouter/openai/gpt-4o-mini",
+  groq: "groq/llama-3.1-8b-instant",
+  deepseek: "deepseek/deepseek-chat",
+  gemini: "gemini/gemini-2.0-flash",
+  xai: "xai/grok-2-latest",
+  ollama: "ollama/llama3.1",
+};
+
+/**
+ * The hint for a configuration whose model lacks its key: when another provider has one (its
+ * `ANTHROPIC_API_KEY`, say), to use that provider's model; else {@link CONFIGURE_HINT}.
+ */
+export function configureHint(config: ProviderConfig): string {
+  const keyed = PROVIDERS.find((p) => config.providers[p].apiKey && SUGGESTED_MODELS[p]);
+  if (keyed === undefined) return CONFIGURE_HINT;
+  const vars = keyVariables(keyed).join(" or ");
+  return `A key for ${keyed} is set (providers.${keyed}.apiKey, ${vars}): use one of its models, ` +
+    `e.g. KAFCLAW_MODEL=${SUGGESTED_MODELS[keyed]}, or run kafclaw onboard`;
+}
 
 function needsKey(ref: ModelRef): string {
   const vars = keyVariables(ref.provider).join(" or ");

@@ -6,6 +6,14 @@
  * @module
  */
 import { APIConnectionError, APIError, APIUserAbortError, OpenAIError } from "openai";
+import {
+  connectionDetail,
+  statusDetail,
+  statusHint,
+  TIMEOUT_HINT,
+  UNREADABLE_HINT,
+  UnreadableAnswerError,
+} from "./_describe.ts";
 
 /** How a model is retried. Every field is optional; see {@link resolveRetry} for defaults. */
 export interface RetryOptions {
@@ -94,14 +102,25 @@ export interface Classified {
   readonly detail: string;
   /** The server's Retry-After, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | null;
+  /** What the user can do about it, when there is something general to say. */
+  readonly hint?: string;
 }
 
-/** An attempt that saw no progress for too long. */
+/** An attempt that did not begin to answer (`first`) or did not finish (`total`) in time. */
 export class AttemptTimeoutError extends Error {
   override readonly name = "AttemptTimeoutError";
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
+  constructor(kind: "first" | "total", ms: number) {
+    super(
+      kind === "first"
+        ? `no answer within ${duration(ms)}`
+        : `the answer took longer than ${duration(ms)}`,
+    );
   }
+}
+
+/** `60 s`, `1.5 s`, `250 ms`. */
+export function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 /** A stream that closed before its last chunk (no finish reason). */
@@ -130,22 +149,36 @@ export function classify(error: unknown): Classified | null {
   if (error instanceof InterruptedStreamError) {
     return { ...error.inner, verdict: "interrupted" };
   }
-  if (error instanceof AttemptTimeoutError || error instanceof StreamEndedEarlyError) {
+  if (error instanceof AttemptTimeoutError) {
+    const detail = error.message;
+    return { verdict: "retry", status: null, detail, retryAfterMs: null, hint: TIMEOUT_HINT };
+  }
+  if (error instanceof StreamEndedEarlyError) {
     return { verdict: "retry", status: null, detail: error.message, retryAfterMs: null };
+  }
+  if (error instanceof UnreadableAnswerError) {
+    const detail = error.message;
+    return { verdict: "next", status: 200, detail, retryAfterMs: null, hint: UNREADABLE_HINT };
   }
   if (error instanceof APIUserAbortError) {
     return { verdict: "retry", status: null, detail: "request aborted", retryAfterMs: null };
   }
   if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-    const detail = `connection failed${cause}`;
-    return { verdict: "retry", status: null, detail, retryAfterMs: null };
+    const { detail, hint } = connectionDetail(error);
+    return {
+      verdict: "retry",
+      status: null,
+      detail,
+      retryAfterMs: null,
+      ...(hint ? { hint } : {}),
+    };
   }
   if (error instanceof APIError) {
     const status = error.status ?? null;
-    const detail = error.message;
+    const detail = statusDetail(error);
     const retryAfterMs = parseRetryAfter(error.headers?.get("retry-after") ?? null);
-    return { verdict: verdictOf(status), status, detail, retryAfterMs };
+    const hint = statusHint(status);
+    return { verdict: verdictOf(status), status, detail, retryAfterMs, ...(hint ? { hint } : {}) };
   }
   if (error instanceof OpenAIError) {
     return { verdict: "fail", status: null, detail: error.message, retryAfterMs: null };

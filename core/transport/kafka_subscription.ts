@@ -14,11 +14,11 @@
  *
  * @module
  */
-import type { Admin, Consumer, KafkaMessage } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
 import type { InboundRecord, SubscribeOptions, Subscription } from "./types.ts";
-import { undecodableBatch } from "./undecodable.ts";
+import { type UndecodableBatch, undecodableBatch } from "./undecodable.ts";
 
 /** How often a held consumer looks again and heartbeats (kafkajs sends one per interval). */
 const HOLD_TICK_MS = 200;
@@ -102,26 +102,59 @@ export class KafkaSubscription implements Subscription {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning });
     await consumer.run({
       autoCommit: false,
-      eachMessage: ({ topic, partition, message, heartbeat }) => {
-        const handling = this.#each(topic, partition, message, heartbeat);
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => {
+        const handling = this.#batch(payload);
         this.#inMessage = handling.catch(() => {});
         return handling;
       },
     });
   }
 
+  /**
+   * One fetched batch of a partition: decoded whole, handed to the handler's `prepare` (its
+   * signature checks start together), then its records one by one, in order, as kafkajs's own
+   * per-message loop does: each offset resolved once its record is done, a heartbeat after each,
+   * and no further record once the consumer stops or the partition was sought elsewhere.
+   */
+  async #batch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    const { decode, options, log } = this.#deps;
+    const items = batch.messages.map((message) => {
+      const bad = undecodableBatch(message);
+      return { message, bad, record: bad ? undefined : decode(topic, partition, message) };
+    });
+    const records = items.flatMap((item) => item.record ?? []);
+    if (options.handler.prepare !== undefined && records.length > 1) {
+      await options.handler.prepare(records).catch((error) =>
+        log("warn", `Preparing a batch of ${this.groupId} failed: ${String(error)}`)
+      );
+    }
+    for (const item of items) {
+      if (!isRunning() || isStale()) break;
+      await this.#each(topic, partition, item, heartbeat);
+      resolveOffset(item.message.offset);
+      await heartbeat();
+    }
+  }
+
   async #each(
     topic: string,
     partition: number,
-    message: KafkaMessage,
+    item: {
+      message: KafkaMessage;
+      bad: UndecodableBatch | undefined;
+      record: InboundRecord | undefined;
+    },
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     await this.#hold(heartbeat);
     if (this.#closing) return;
-    const bad = undecodableBatch(message);
+    const { message, bad, record } = item;
     const delivery = bad
       ? this.#deps.dispatcher.undecodable({ topic, partition, ...bad }, bad.reason)
-      : this.#deps.dispatcher.deliver(this.#deps.decode(topic, partition, message));
+      : this.#deps.dispatcher.deliver(record as InboundRecord);
     const rebalance = await this.#heartbeatWhile(delivery, heartbeat);
     this.#committer?.taken(topic, partition, message.offset);
     this.#markRead(topic, partition, BigInt(message.offset));

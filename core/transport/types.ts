@@ -40,8 +40,16 @@ export type HandlerResult =
   | { readonly poison: string }
   | { readonly work: () => Promise<void> };
 
-/** A consumer's callback for one record. */
-export type RecordHandler = (record: InboundRecord) => HandlerResult | Promise<HandlerResult>;
+/**
+ * A consumer's callback for one record. It may carry `prepare`, which the Kafka transport calls
+ * with each fetched batch of a partition before the first of its records goes to the handler, so
+ * that work the records share can start together (their signature checks: core/group/trust.ts).
+ * It decides nothing: every record still goes to the handler, in order, and a transport that
+ * delivers records one by one (in-process) does not call it.
+ */
+export type RecordHandler =
+  & ((record: InboundRecord) => HandlerResult | Promise<HandlerResult>)
+  & { readonly prepare?: (records: readonly InboundRecord[]) => Promise<void> };
 
 /** A topic with its intended configuration, for creation and for verification at start. */
 export interface TopicSpec {

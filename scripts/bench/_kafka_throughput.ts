@@ -10,13 +10,20 @@ import {
   HEADERS,
   parseRecord,
   recordBytes,
+  type RecordInput,
   replayId,
   type Signer,
   signRecord,
+  signRecords,
+  verifyAhead,
   verifyBytes,
   verifyRecord,
 } from "../../core/protocol/mod.ts";
-import { KafkaTransport, type OutboundRecord } from "../../core/transport/mod.ts";
+import {
+  KafkaTransport,
+  type OutboundRecord,
+  type RecordHandler,
+} from "../../core/transport/mod.ts";
 import { requestValue, taskTopics } from "./_kafka_pairs.ts";
 import { benchSigner } from "./_signer.ts";
 
@@ -90,50 +97,63 @@ export class TransportThroughput {
   readonly #counter = new Counter();
   #transport!: KafkaTransport;
   #signer: Signer | undefined;
+  #oneByOne = false;
   #topic = "";
   #n = 0;
   #batch = 0;
 
+  /**
+   * With `oneByOne`, the sender signs each record alone and the receiver checks each signature as
+   * its record comes (what the transport did before batches were signed and checked together).
+   */
   static async start(
     brokers: string[],
-    options: { n: number; check: Check },
+    options: { n: number; check: Check; oneByOne?: boolean },
   ): Promise<TransportThroughput> {
     const self = new TransportThroughput();
     const { group, requests } = await taskTopics(brokers, 12);
     const { owner, agent, certificate, signer } = await benchSigner();
     if (options.check !== "none") self.#signer = signer;
     self.#transport = new KafkaTransport({ brokers, clientId: "bench-throughput" });
+    const trust = () => ({
+      ownerKey: owner.publicKey,
+      now: Date.now(),
+      lookupCertificate: () => certificate,
+    });
+    const handler: RecordHandler = async (record) => {
+      const parsed = parseRecord(record);
+      if (!parsed.ok) return { poison: parsed.error.message };
+      if (options.check === "full") {
+        const verified = await verifyRecord(record, parsed.envelope, trust());
+        if (!verified.ok) return { poison: verified.error.message };
+      } else if (options.check === "signature") {
+        const signature = decodeBase64Url(
+          new TextDecoder().decode(record.headers[HEADERS.signature]),
+        );
+        const signed = recordBytes({ ...record, key: record.key ?? "" });
+        if (!signature || !(await verifyBytes(agent.publicKey, signature, signed))) {
+          return { poison: "bad signature" };
+        }
+        await replayId(signed);
+      }
+      self.#counter.add();
+      return undefined;
+    };
+    // As a signed group's subscriptions do (core/group/trust.ts): a fetched batch's signature
+    // checks start together.
+    const prepare = (records: readonly RecordInput[]) => verifyAhead(records, trust());
     const sub = await self.#transport.subscribe({
       kind: "work",
       topics: [requests],
       groupId: `kafclaw.${group}.workers`,
-      handler: async (record) => {
-        const parsed = parseRecord(record);
-        if (!parsed.ok) return { poison: parsed.error.message };
-        if (options.check === "full") {
-          const verified = await verifyRecord(record, parsed.envelope, {
-            ownerKey: owner.publicKey,
-            now: Date.now(),
-            lookupCertificate: () => certificate,
-          });
-          if (!verified.ok) return { poison: verified.error.message };
-        } else if (options.check === "signature") {
-          const signature = decodeBase64Url(
-            new TextDecoder().decode(record.headers[HEADERS.signature]),
-          );
-          const signed = recordBytes({ ...record, key: record.key ?? "" });
-          if (!signature || !(await verifyBytes(agent.publicKey, signature, signed))) {
-            return { poison: "bad signature" };
-          }
-          await replayId(signed);
-        }
-        self.#counter.add();
-        return undefined;
-      },
+      handler: options.check === "full" && !options.oneByOne
+        ? Object.assign(handler, { prepare })
+        : handler,
     });
     while (sub.assignment().length === 0) await new Promise((r) => setTimeout(r, 20));
     self.#topic = requests;
     self.#n = options.n;
+    self.#oneByOne = options.oneByOne === true;
     return self;
   }
 
@@ -141,16 +161,19 @@ export class TransportThroughput {
     const batch = this.#batch++;
     const done = this.#counter.until(this.#n);
     const signer = this.#signer;
-    const records: OutboundRecord[] = await Promise.all(
-      Array.from({ length: this.#n }, async (_, i) => {
-        const record = { topic: this.#topic, key: `b${batch}-${i}`, value: "" };
-        const value = requestValue(record.key, "requester");
-        if (signer === undefined) return { ...record, value };
-        const headers = await signRecord({ ...record, value }, signer);
-        return { ...record, value, headers };
-      }),
-    );
-    await this.#transport.produce(records);
+    const records: OutboundRecord[] = Array.from({ length: this.#n }, (_, i) => {
+      const key = `b${batch}-${i}`;
+      return { topic: this.#topic, key, value: requestValue(key, "requester") };
+    });
+    if (signer === undefined) {
+      await this.#transport.produce(records);
+    } else {
+      // One send's records signed together (core/protocol signRecords), or each alone.
+      const headers = this.#oneByOne
+        ? await Promise.all(records.map((record) => signRecord(record, signer)))
+        : await signRecords(records, signer);
+      await this.#transport.produce(records.map((r, i) => ({ ...r, headers: headers[i]! })));
+    }
     await done;
   }
 }

@@ -5,10 +5,13 @@
  *
  * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
  *   side, parsed and verified by a work subscription's handler, against raw kafkajs producing the
- *   same values in one batch and a consumer counting them (target: at least 0.8x the rate); the
- *   same with the receiver checking the record's signature and replay id alone (the floor of
- *   `verifyRecord`, which remembers certificate checks per certificate), and unsigned, parsed
- *   only, to tell the transport's share from the signatures';
+ *   same values in one batch and a consumer counting them (target: at least 0.8x the rate). The
+ *   sender signs the batch's records together (`signRecords`) and the subscription starts the
+ *   signature checks of each fetched batch together (`verifyAhead`, as a signed group's
+ *   subscriptions do); the same signed and checked one record at a time, to tell what that is
+ *   worth on this machine; the same with the receiver checking the record's signature and replay
+ *   id alone (the floor of `verifyRecord`, which remembers certificate checks per certificate);
+ *   and unsigned, parsed only, to tell the transport's share from the signatures';
  * - an isolated request/response through the transport, parsed on both sides, with the system
  *   idle before each one, against a raw kafkajs ping-pong (targets: at most 1.3x at p50, 1.5x at
  *   p99);
@@ -29,6 +32,7 @@ const paired = samples.paired.bind(samples);
 
 const THROUGHPUT_RAW = "kafka: raw kafkajs, 500 records";
 const THROUGHPUT_OURS = "kafka: transport, 500 signed envelopes";
+const THROUGHPUT_ONE_BY_ONE = "kafka: transport, 500 signed, one at a time";
 const THROUGHPUT_SIGNATURE = "kafka: transport, 500 signed, certificates known";
 const THROUGHPUT_UNSIGNED = "kafka: transport, 500 envelopes, unsigned";
 const ISOLATED_RAW = "kafka: raw kafkajs ping-pong, isolated";
@@ -45,6 +49,11 @@ if (brokers === undefined) {
 } else {
   const rawThroughput = await RawThroughput.start(brokers, 500);
   const ourThroughput = await TransportThroughput.start(brokers, { n: 500, check: "full" });
+  const oneByOne = await TransportThroughput.start(brokers, {
+    n: 500,
+    check: "full",
+    oneByOne: true,
+  });
   const signatureOnly = await TransportThroughput.start(brokers, { n: 500, check: "signature" });
   const unsigned = await TransportThroughput.start(brokers, { n: 500, check: "none" });
   const rawIsolated = await RawPingPong.start(brokers, { commits: true });
@@ -61,6 +70,11 @@ if (brokers === undefined) {
     THROUGHPUT_OURS,
     { group: "kafka: envelope throughput", n: 30, warmup: 3 },
     paired(THROUGHPUT_OURS, () => rawThroughput.run(), () => ourThroughput.run()),
+  );
+  Deno.bench(
+    THROUGHPUT_ONE_BY_ONE,
+    { group: "kafka: envelope throughput", n: 30, warmup: 3 },
+    paired(THROUGHPUT_ONE_BY_ONE, () => rawThroughput.run(), () => oneByOne.run()),
   );
   Deno.bench(
     THROUGHPUT_SIGNATURE,
@@ -112,6 +126,7 @@ function summary(): void {
     );
   };
   throughput("envelope throughput, median", THROUGHPUT_OURS, ">= 0.8x");
+  throughput("the same, one record at a time", THROUGHPUT_ONE_BY_ONE, "none");
   throughput("the same, certificates known", THROUGHPUT_SIGNATURE, "none");
   throughput("the same unsigned, median", THROUGHPUT_UNSIGNED, "none");
   samples.line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");

@@ -20,6 +20,8 @@ import {
   recordBytes,
   type RecordInput,
   signRecord,
+  signRecords,
+  verifyAhead,
   verifyBytes,
   verifyRecord,
 } from "../../core/protocol/mod.ts";
@@ -77,6 +79,19 @@ Deno.bench("verifyRecord, certificate known", { group }, async () => {
     if (!verified.ok) throw new Error(verified.error.message);
   }
 });
+Deno.bench("verifyAhead of the 100, then verifyRecord", { group }, async () => {
+  const replay = new MemoryReplayStore();
+  const options = () => ({
+    ownerKey: owner.publicKey,
+    now: Date.now(),
+    lookupCertificate: () => certificate,
+  });
+  await verifyAhead(records, options());
+  for (const [i, record] of records.entries()) {
+    const verified = await verifyRecord(record, envelopes[i]!, { ...options(), replay });
+    if (!verified.ok) throw new Error(verified.error.message);
+  }
+});
 Deno.bench("Ed25519 verify alone", { group }, async () => {
   for (const { bytes, signature } of signed) {
     if (!(await verifyBytes(agent.publicKey, signature, bytes))) throw new Error("bad signature");
@@ -96,6 +111,9 @@ Deno.bench("WebCrypto verify, all at once", { group }, async () => {
 });
 Deno.bench("signRecord", { group }, async () => {
   for (const record of outbound) await signRecord(record, signer);
+});
+Deno.bench("signRecords of the 100", { group }, async () => {
+  await signRecords(outbound, signer);
 });
 Deno.bench("WebCrypto sign, one after the other", { group }, async () => {
   for (const { bytes } of signed) await crypto.subtle.sign("Ed25519", agent.privateKey, bytes);

@@ -1,7 +1,7 @@
 /** The group's audit topic as the integration tests read it: every audit record, from the start. */
 import { parseRecord, topicsFor } from "../../core/protocol/mod.ts";
 import type { Transport } from "../../core/transport/mod.ts";
-import { uniqueName } from "./wait.ts";
+import { followTopic } from "./topic_records.ts";
 
 /** An audit record's payload with its sender. */
 export type Audited = Record<string, unknown> & { readonly sender: string };
@@ -12,18 +12,12 @@ export type Audited = Record<string, unknown> & { readonly sender: string };
  */
 export async function followAudit(transport: Transport, group: string) {
   const seen: Audited[] = [];
-  const reader = await transport.subscribe({
-    kind: "stream",
-    topics: [topicsFor(group).audit],
-    groupId: uniqueName("audit-reader"),
-    fromBeginning: true,
-    handler: (record) => {
-      const parsed = parseRecord(record);
-      if (parsed.ok && parsed.envelope.type === "audit") {
-        const payload: Record<string, unknown> = parsed.envelope.payload;
-        seen.push({ ...payload, sender: parsed.envelope.sender_id });
-      }
-    },
-  });
+  const reader = await followTopic(transport, topicsFor(group).audit, (record) => {
+    const parsed = parseRecord(record);
+    if (parsed.ok && parsed.envelope.type === "audit") {
+      const payload: Record<string, unknown> = parsed.envelope.payload;
+      seen.push({ ...payload, sender: parsed.envelope.sender_id });
+    }
+  }, "audit-reader");
   return { seen, close: () => reader.close() };
 }

@@ -15,7 +15,8 @@ import { type FakeOpenAI, type FakeTurnSource, startFakeOpenAI } from "../fakes/
 import { testBrokers } from "./broker.ts";
 import { Child } from "./child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "./cli.ts";
-import { uniqueName } from "./wait.ts";
+import { followTopic } from "./topic_records.ts";
+import { uniqueName, waitFor } from "./wait.ts";
 
 const brokers = testBrokers();
 
@@ -79,16 +80,14 @@ export async function taskReader(group: string) {
   const topics = topicsFor(group);
   const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
   const seen: Envelope[] = [];
-  const reader = await transport.subscribe({
-    kind: "stream",
-    topics: [topics.responses, topics.tasksStatus, topics.heartbeats],
-    groupId: uniqueName("reader"),
-    fromBeginning: true,
-    handler: (record) => {
+  const reader = await followTopic(
+    transport,
+    [topics.responses, topics.tasksStatus, topics.heartbeats],
+    (record) => {
       const parsed = parseRecord(record);
       if (parsed.ok) seen.push(parsed.envelope);
     },
-  });
+  );
   return {
     transport,
     seen,
@@ -167,6 +166,26 @@ export async function requesterGateway(
       await home[Symbol.asyncDispose]();
     },
   };
+}
+
+/** Gives each worker a vouched certificate in the owner's home (`ownerEnv`), then starts it. */
+export async function vouchAndStart(
+  ownerEnv: Record<string, string>,
+  workers: readonly Awaited<ReturnType<typeof gateway>>[],
+): Promise<void> {
+  for (const worker of workers) {
+    await vouch(ownerEnv, worker.home, worker.id);
+    await worker.start();
+  }
+}
+
+/** Waits (up to 30 s) until `requester` sees `count` live members, offering `skill` if given. */
+export function untilLive(requester: Gateway, count: number, skill?: string): Promise<void> {
+  const live = () => requester.membership.live(skill).map((m) => m.agentId);
+  return waitFor(() => live().length === count, `the requester to see ${count} live member(s)`, {
+    timeoutMs: 30_000,
+    state: live,
+  });
 }
 
 /** The final answer of a task `requester` sent, or an error after `ms`. */

@@ -160,20 +160,3 @@ export async function startMember(
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
   });
 }
-
-/** The value of a heartbeat record of `agentId`, as a member sends it. */
-export function heartbeatValue(agentId: string, capacity = 1, at = new Date()): string {
-  return JSON.stringify({
-    type: "heartbeat",
-    correlation_id: `hb-${crypto.randomUUID()}`,
-    sender_id: agentId,
-    timestamp: at.toISOString(),
-    payload: {
-      agent_id: agentId,
-      status: "active",
-      load: { running: 0, capacity },
-      skills: [],
-      heartbeat_interval_ms: 1000,
-    },
-  });
-}

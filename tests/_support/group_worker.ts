@@ -17,6 +17,7 @@ import {
 } from "../../core/protocol/mod.ts";
 import type { InboundRecord, Subscription, Transport } from "../../core/transport/mod.ts";
 import type { FakeOpenAI } from "../fakes/openai_server.ts";
+import { followTopic } from "./topic_records.ts";
 
 /** The worker, the records it answered with, and the dead letters of its subscription. */
 export interface GroupWorker extends AsyncDisposable {
@@ -118,26 +119,20 @@ export async function startGroupWorker(
   });
   const responses: { topic: string; envelope: Envelope }[] = [];
   const letters: Record<string, unknown>[] = [];
-  const reader = await transport.subscribe({
-    kind: "stream",
-    topics: [
-      topics.responses,
-      topics.deadLetter,
-      ...zoned.filter((t) => t.endsWith(".responses") || t.endsWith(".dead-letter")),
-    ],
-    groupId: `reader-${crypto.randomUUID().slice(0, 8)}`,
-    fromBeginning: true,
-    handler: (record: InboundRecord) => {
-      if (record.topic.endsWith("dead-letter")) {
-        letters.push(JSON.parse(new TextDecoder().decode(record.value)));
-        return;
-      }
-      const parsed = parseRecord(record);
-      if (!parsed.ok) {
-        throw new Error(`the worker sent an invalid response: ${parsed.error.message}`);
-      }
-      responses.push({ topic: record.topic, envelope: parsed.envelope });
-    },
+  const reader = await followTopic(transport, [
+    topics.responses,
+    topics.deadLetter,
+    ...zoned.filter((t) => t.endsWith(".responses") || t.endsWith(".dead-letter")),
+  ], (record: InboundRecord) => {
+    if (record.topic.endsWith("dead-letter")) {
+      letters.push(JSON.parse(new TextDecoder().decode(record.value)));
+      return;
+    }
+    const parsed = parseRecord(record);
+    if (!parsed.ok) {
+      throw new Error(`the worker sent an invalid response: ${parsed.error.message}`);
+    }
+    responses.push({ topic: record.topic, envelope: parsed.envelope });
   });
   return {
     runtime,

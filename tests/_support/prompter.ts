@@ -1,4 +1,4 @@
-import type { Prompter } from "../../cli/_prompt.ts";
+import { type Prompter, typedChoice } from "../../cli/_prompt.ts";
 
 /** A prompter that answers from a list and records the questions; it fails when answers run out. */
 export function scriptedPrompter(answers: readonly string[]): Prompter & { questions: string[] } {
@@ -15,6 +15,10 @@ export function scriptedPrompter(answers: readonly string[]): Prompter & { quest
     ask: next,
     askSecret: (q) => next(q),
     confirm: async (q) => /^(y|yes)$/i.test((await next(q)) ?? ""),
+    choose: async (q, choices, fallback) => {
+      const answer = await next(q, fallback);
+      return answer === undefined ? undefined : typedChoice(answer, choices);
+    },
   };
 }
 

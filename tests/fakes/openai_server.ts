@@ -13,8 +13,9 @@
  * left, else from `chat`, else `fallback` (`"echo"` repeats the last user message); with nothing
  * left the fake answers 400 "no scripted turn left", which fails a test loudly. A turn is a
  * {@link FakeTurn}: text, tool calls, an HTTP error (`{ status: 429 }`), `{ hang: true }` (never
- * answers; a stream sends its first chunks and then stalls), or `truncate` (a stream that stops
- * without a finish reason). In-process tests may also queue functions of the request.
+ * answers; a stream sends its first chunks and then stalls), `truncate` (a stream that stops
+ * without a finish reason), or `raw` (a body as it is: an HTML 502, a 200 that is not JSON).
+ * In-process tests may also queue functions of the request.
  * `/audio/speech` returns `FAKE-AUDIO voice=.. format=..\n<text>` and transcription of such bytes
  * returns the text, so speech and transcription round-trip.
  *
@@ -73,6 +74,12 @@ export interface FakeTurn {
   readonly truncate?: boolean;
   /** Wait this long before answering. */
   readonly delayMs?: number;
+  /** Answer with this body as it is (an HTML error page, a 200 that is not JSON). */
+  readonly raw?: {
+    readonly status?: number;
+    readonly contentType?: string;
+    readonly body: string;
+  };
 }
 
 /** A chat request as the fake sees it: the parsed JSON body. */
@@ -313,6 +320,10 @@ class FakeServer implements FakeOpenAI {
   /** The error, delay or hang a turn asks for before its answer; undefined to go on. */
   async #before(turn: FakeTurn): Promise<Response | undefined> {
     if (turn.delayMs) await this.#wait(turn.delayMs);
+    if (turn.raw) {
+      const headers = { "content-type": turn.raw.contentType ?? "text/plain" };
+      return new Response(turn.raw.body, { status: turn.raw.status ?? 200, headers });
+    }
     if (turn.status !== undefined) {
       const message = turn.message ?? `Fake error ${turn.status}`;
       return json(turn.status, errorBody(turn.status, message), turn.headers);

@@ -47,10 +47,17 @@ Deno.test("every error class a user can meet has its exit code in main.ts, by it
     [new ProviderNotConfiguredError("x", "openai"), 2],
     [new UnknownAgentError("x"), 2],
     [new CliError("x"), 1],
-    [new ConfigError("x"), 1],
+    [new ConfigError("x"), 2],
     [
       new ProviderError("auth", "x", [
-        { provider: "openai", model: "m", status: 401, detail: "no", attempts: 1 },
+        {
+          provider: "openai",
+          model: "m",
+          url: "http://x/v1",
+          status: 401,
+          detail: "no",
+          attempts: 1,
+        },
       ]),
       1,
     ],
@@ -69,13 +76,60 @@ Deno.test("every error class a user can meet has its exit code in main.ts, by it
   assert.deepEqual(Object.keys(EXIT_CODES).sort(), errors.map(([e]) => e.name).sort());
 });
 
-Deno.test("a missing permission is named, not shown as a stack trace", () => {
-  const r = report(new Deno.errors.NotCapable('Requires net access to "x:1"'));
-  assert.equal(r.code, 1);
-  assert.equal(
-    r.text,
-    'kafclaw: this subcommand lacks a permission it needs: Requires net access to "x:1"',
+Deno.test("Deno's permission wording never reaches a user: what kafclaw may not do, and where", () => {
+  const outside = report(
+    new Deno.errors.NotCapable(
+      'Requires write access to "/srv/elsewhere", run again with the --allow-write flag',
+    ),
   );
+  assert.equal(outside.code, 1);
+  assert.equal(
+    outside.text,
+    "kafclaw: kafclaw may not write /srv/elsewhere (it reaches only KAFCLAW_HOME, the workspace " +
+      "and what config names)",
+  );
+  const wrapped = report(
+    new ConfigError(
+      'Cannot read /proc/x/config.json: Requires all access to "/proc/x/config.json", run again ' +
+        "with the --allow-all flag",
+    ),
+  );
+  assert.equal(
+    wrapped.text,
+    "kafclaw: Cannot read /proc/x/config.json: kafclaw may not use /proc/x/config.json",
+  );
+  const lines: string[] = [];
+  reportError(
+    new Deno.errors.PermissionDenied(
+      "Permission denied (os error 13): mkdir '/home/a/.kafclaw/run'",
+    ),
+    false,
+    (s) => lines.push(s),
+    "/home/a/.kafclaw",
+  );
+  const denied = { text: lines.join("\n") };
+  assert.equal(
+    denied.text,
+    "kafclaw: KAFCLAW_HOME (/home/a/.kafclaw) is not writable: permission denied: mkdir " +
+      "'/home/a/.kafclaw/run'; check its owner and mode",
+  );
+  const elsewhere = report(
+    new Deno.errors.PermissionDenied("Operation not permitted (os error 1): open '/srv/w/a'"),
+  );
+  assert.equal(
+    elsewhere.text,
+    "kafclaw: operation not permitted: open '/srv/w/a': check the owner and mode of that path",
+  );
+  for (const r of [outside, wrapped, denied, elsewhere]) {
+    assert.doesNotMatch(r.text, /--allow|os error/);
+  }
+});
+
+Deno.test("an error of several lines is shown on one", () => {
+  assert.deepEqual(report(new CliError("first part\nsecond part")), {
+    code: 1,
+    text: "kafclaw: first part; second part",
+  });
 });
 
 Deno.test("an unexpected error shows its message and suggests --debug; --debug shows the stack", () => {

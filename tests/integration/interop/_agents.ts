@@ -3,6 +3,7 @@
  * owner key made here, certificates issued with core/protocol, the agents as child processes, and
  * a Deno requester that sends requests and reads every record the group's streams carry.
  */
+import { certificateRecord, revocationRecord } from "../../../core/group/mod.ts";
 import {
   agentConsumerGroup,
   agentInbox,
@@ -55,6 +56,12 @@ export async function schemaProblems(
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   if (!out.success) throw new Error(`validate.py failed: ${text(out.stderr)}`);
   return text(out.stdout).trim().split("\n").map((line) => JSON.parse(line));
+}
+
+/** How a test request is sent: a broken signature, or no certificate in its headers. */
+export interface SendOptions {
+  readonly tamper?: boolean;
+  readonly withholdCertificate?: boolean;
 }
 
 /** A member's keys and certificate, as files a foreign agent reads. */
@@ -139,12 +146,30 @@ export class Group implements AsyncDisposable {
     return child;
   }
 
-  /** Sends a request as `from` (signed when it is a member, else open), keyed by its task id. */
+  /** Publishes a member's certificate on the roster, as `kafclaw group admit` does. */
+  async publishCertificate(member: Member): Promise<void> {
+    const { privateKey } = this.ownerKey;
+    const { certificate } = member.signer;
+    await this.transport.produce([
+      await certificateRecord(this.name, privateKey, member.id, certificate),
+    ]);
+  }
+
+  /** Revokes a member's certificate on the roster. */
+  async revoke(member: Member): Promise<void> {
+    const record = await revocationRecord(this.name, this.ownerKey.privateKey, member.id, "test");
+    await this.transport.produce([record]);
+  }
+
+  /**
+   * Sends a request as `from` (signed when it is a member, else open), keyed by its task id;
+   * `withholdCertificate` leaves `kc-cert` off, as a sender does once it thinks receivers hold it.
+   */
   async request(
     from: Member | string,
     taskId: string,
     extra: Record<string, unknown> = {},
-    options: { tamper?: boolean } = {},
+    options: SendOptions = {},
   ): Promise<void> {
     const sender = typeof from === "string" ? from : from.id;
     const payload = {
@@ -173,7 +198,7 @@ export class Group implements AsyncDisposable {
     topics: readonly string[],
     type: string,
     payload: Record<string, unknown> & { task_id: string },
-    options: { tamper?: boolean } = {},
+    options: SendOptions = {},
   ): Promise<void> {
     const value = JSON.stringify({
       type,
@@ -189,7 +214,8 @@ export class Group implements AsyncDisposable {
         await this.transport.produce([record]);
         continue;
       }
-      const headers = await signRecord(record, from.signer, { attachCertificate: true });
+      const attachCertificate = options.withholdCertificate !== true;
+      const headers = await signRecord(record, from.signer, { attachCertificate });
       if (options.tamper === true) headers["kc-sig"] = encodeBase64Url(new Uint8Array(64).fill(7));
       await this.transport.produce([{ ...record, headers }]);
     }

@@ -5,8 +5,11 @@
 // tasks sent on), claims each one and answers it. In
 // signed mode (-seed-file, -cert-file and -owner-key given) every record it sends is signed over its
 // exact bytes and carries its certificate, and it accepts only requests signed by a member whose
-// certificate the owner issued; without them it runs in open mode. Stops with a signed leave on
-// SIGTERM or SIGINT.
+// certificate the owner issued, not expired nor revoked, each record once. A signed request whose
+// sender's certificate it has not seen yet (none in the headers nor on the roster) waits, in the
+// order it came, until the certificate arrives: at most 100 records a sender (1000 in all) for at
+// most -park-ms; past either it is dropped and said so. Without them it runs in open mode. Stops
+// with a signed leave on SIGTERM or SIGINT.
 //
 //	go run . -brokers 127.0.0.1:9092 -group g1 -id go-worker \
 //	    [-seed-file key.seed -cert-file cert.json -owner-key <base64url>]
@@ -16,6 +19,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -40,6 +44,7 @@ var (
 	certFile = flag.String("cert-file", "", `{"cert", "cert_sig"} issued by the owner`)
 	ownerKey = flag.String("owner-key", "", "the owner's public key, base64url")
 	beatMs   = flag.Int("heartbeat-ms", 1000, "heartbeat interval")
+	parkMs   = flag.Int("park-ms", 60000, "how long a record waits for its sender's certificate")
 	ask      = flag.String("ask", "", "only send this request to the group, print the answer and exit")
 	b64      = base64.RawURLEncoding
 	client   *kgo.Client // the work queue
@@ -52,9 +57,21 @@ var (
 	}
 	seq       atomic.Int64
 	pending   sync.Map // "<task_id>#<attempt>" -> *envelope, claimed and awaiting the grant
-	certs     sync.Map // agent id -> [cert, cert_sig] as the roster holds them
+	certs     sync.Map // agent id -> [cert, cert_sig], from the roster or a record
+	revoked   sync.Map // agent id -> true: the owner revoked its certificate
+	seen      sync.Map // replay id (SHA-256 of the signed bytes) -> the record's time, within the window
+	parkMu    sync.Mutex
+	parked    = map[string][]held{} // agent id -> records awaiting its certificate
+	draining  = map[string]bool{}   // agent ids whose records are being released
 	startedAt = stamp()
 )
+
+// held: a record waiting for its sender's certificate, and what to do with it then.
+type held struct {
+	since time.Time
+	r     *kgo.Record
+	act   func(*kgo.Record)
+}
 
 const skew = 2 * time.Minute
 
@@ -69,6 +86,16 @@ func check(err error) {
 }
 func say(event map[string]any) { line, _ := json.Marshal(event); fmt.Println(string(line)) }
 func parse(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+func headers(r *kgo.Record) map[string]string {
+	h := map[string]string{}
+	for _, header := range r.Headers {
+		h[header.Key] = string(header.Value)
+	}
+	return h
+}
+func signedBytes(r *kgo.Record) []byte {
+	return bytes.Join([][]byte{[]byte("kafclaw/1"), []byte(r.Topic), r.Key, r.Value}, []byte("\n"))
+}
 
 func send(to, k, kind, correlation string, payload map[string]any) {
 	value, err := json.Marshal(map[string]any{"type": kind, "correlation_id": correlation, "sender_id": *me,
@@ -113,23 +140,111 @@ type envelope struct {
 	} `json:"payload"`
 }
 
-// learn: a `cert:<id>` record of the roster; a certificate the owner issued, or its revocation.
+// learn: a `cert:<id>` record of the roster, signed by the owner within the window of its append
+// time; a certificate the owner issued, or its revocation.
 func learn(r *kgo.Record) {
 	var e struct {
-		Payload struct {
-			AgentID string `json:"agent_id"`
+		SenderID  string `json:"sender_id"`
+		Timestamp string `json:"timestamp"`
+		Payload   struct {
 			Cert    string `json:"cert"`
 			CertSig string `json:"cert_sig"`
 			Revoked bool   `json:"revoked"`
 		} `json:"payload"`
 	}
-	if !strings.HasPrefix(string(r.Key), "cert:") || json.Unmarshal(r.Value, &e) != nil {
+	agent, isCert := strings.CutPrefix(string(r.Key), "cert:")
+	if !isCert {
 		return
-	} else if e.Payload.Revoked {
-		certs.Delete(e.Payload.AgentID)
-	} else {
-		certs.Store(e.Payload.AgentID, [2]string{e.Payload.Cert, e.Payload.CertSig})
 	}
+	h := headers(r)
+	sig, err := b64.DecodeString(h["kc-sig"])
+	err = errors.Join(err, json.Unmarshal(r.Value, &e))
+	if d := r.Timestamp.Sub(parse(e.Timestamp)); err != nil || h["kc-key-id"] != "owner" ||
+		e.SenderID != "owner" || d > skew || d < -skew || !ed25519.Verify(owner, signedBytes(r), sig) {
+		say(map[string]any{"refused": r.Offset, "topic": r.Topic})
+		return
+	}
+	say(map[string]any{"certificate": agent, "revoked": e.Payload.Revoked})
+	if e.Payload.Revoked {
+		certs.Delete(agent)
+		revoked.Store(agent, true)
+	} else {
+		revoked.Delete(agent)
+		certs.Store(agent, [2]string{e.Payload.Cert, e.Payload.CertSig})
+	}
+	release(agent)
+}
+
+// admit: `act` on a record once its sender's certificate is known. A signed record without one,
+// from a sender not known yet or whose records wait already, is held (PROTOCOL.md, Membership and
+// trust) until the roster or a later record brings it.
+func admit(act func(*kgo.Record)) func(*kgo.Record) {
+	return func(r *kgo.Record) {
+		h := headers(r)
+		sender, attached := h["kc-key-id"], h["kc-cert"] != ""
+		parkMu.Lock() // learn stores a certificate, then releases under this lock: none is missed
+		_, certified := certs.Load(sender)
+		_, gone := revoked.Load(sender)
+		queue, waiting := parked[sender]
+		hold := signed() && sender != "" && h["kc-sig"] != "" && !attached && (waiting || !certified && !gone)
+		total := 0
+		for _, q := range parked {
+			total += len(q)
+		}
+		if hold && len(queue) < 100 && total < 1000 {
+			parked[sender] = append(queue, held{time.Now(), r, act})
+		}
+		parkMu.Unlock()
+		if !hold {
+			act(r)
+		} else if len(queue) >= 100 || total >= 1000 {
+			say(map[string]any{"dropped": r.Offset, "why": "too many records wait"})
+		} else {
+			say(map[string]any{"parked": r.Offset})
+		}
+	}
+}
+
+// release runs, in the order they came, the records that wait for `sender`, now that its
+// certificate (or its revocation) is known; one goroutine at a time drains a sender's queue.
+func release(sender string) {
+	parkMu.Lock()
+	if draining[sender] {
+		parkMu.Unlock()
+		return
+	}
+	draining[sender] = true
+	for len(parked[sender]) > 0 {
+		next := parked[sender][0]
+		parked[sender] = parked[sender][1:]
+		parkMu.Unlock()
+		next.act(next.r)
+		parkMu.Lock()
+	}
+	delete(parked, sender)
+	delete(draining, sender)
+	parkMu.Unlock()
+}
+
+// sweep drops the records that waited longer than -park-ms and forgets replay ids out of the window.
+func sweep() {
+	parkMu.Lock()
+	for sender, queue := range parked {
+		for !draining[sender] && len(queue) > 0 && time.Since(queue[0].since) > time.Duration(*parkMs)*time.Millisecond {
+			say(map[string]any{"dropped": queue[0].r.Offset, "why": "no certificate came"})
+			queue = queue[1:]
+		}
+		if parked[sender] = queue; len(queue) == 0 && !draining[sender] {
+			delete(parked, sender)
+		}
+	}
+	parkMu.Unlock()
+	seen.Range(func(id, at any) bool {
+		if time.Since(at.(time.Time)) > skew {
+			seen.Delete(id)
+		}
+		return true
+	})
 }
 
 // readRoster learns the roster's certificates (signed mode): those there now, then the later ones
@@ -155,17 +270,16 @@ func readRoster(ctx context.Context) {
 	}()
 }
 
-// trusted: the record verifies with a certificate that the owner issued to its sender: the one in
-// its headers, else the one on the roster (senders attach theirs only now and then).
+// trusted: the record verifies with a certificate that the owner issued to its sender, not revoked:
+// the one in its headers, else the one learnt before (senders attach theirs only now and then);
+// and it is not a replay of one taken within the window.
 func trusted(r *kgo.Record, e *envelope) error {
-	h := map[string]string{}
-	for _, header := range r.Headers {
-		h[header.Key] = string(header.Value)
-	}
-	if _, attached := h["kc-cert"]; !attached {
-		if held, known := certs.Load(h["kc-key-id"]); known {
-			h["kc-cert"], h["kc-cert-sig"] = held.([2]string)[0], held.([2]string)[1]
-		}
+	h := headers(r)
+	_, attached := h["kc-cert"]
+	if _, gone := revoked.Load(h["kc-key-id"]); gone {
+		return fmt.Errorf("certificate revoked")
+	} else if held, known := certs.Load(h["kc-key-id"]); known && !attached {
+		h["kc-cert"], h["kc-cert-sig"] = held.([2]string)[0], held.([2]string)[1]
 	}
 	certBytes, err1 := b64.DecodeString(h["kc-cert"])
 	certSig, err2 := b64.DecodeString(h["kc-cert-sig"])
@@ -190,9 +304,15 @@ func trusted(r *kgo.Record, e *envelope) error {
 		return fmt.Errorf("timestamp outside the window")
 	}
 	public, err := b64.DecodeString(cert.PublicKey)
-	signedBytes := bytes.Join([][]byte{[]byte("kafclaw/1"), []byte(r.Topic), r.Key, r.Value}, []byte("\n"))
-	if err != nil || len(public) != 32 || !ed25519.Verify(public, signedBytes, sig) {
+	if err != nil || len(public) != 32 || !ed25519.Verify(public, signedBytes(r), sig) {
 		return fmt.Errorf("bad signature")
+	}
+	if _, replayed := seen.LoadOrStore(sha256.Sum256(signedBytes(r)), parse(e.Timestamp)); replayed {
+		return fmt.Errorf("replayed")
+	}
+	// Kept by certificate, whether its sender speaks or not; records waiting for it go on.
+	if _, known := certs.LoadOrStore(cert.AgentID, [2]string{h["kc-cert"], h["kc-cert-sig"]}); !known {
+		go release(cert.AgentID)
 	}
 	return nil
 }
@@ -229,18 +349,19 @@ func read(r *kgo.Record) *envelope {
 // handle: a request from the work queue.
 func handle(r *kgo.Record) {
 	if e := read(r); e != nil && e.Type == "request" {
-		take(e, r, client)
+		take(e, client)
 	}
 }
 
 // take: a request read by `from`; claim it, then answer it at once or once granted.
-func take(e *envelope, r *kgo.Record, from *kgo.Client) {
+func take(e *envelope, from *kgo.Client) {
 	if e.Payload.TargetID != "" && e.Payload.TargetID != *me {
 		return
 	}
 	task, attempt := e.Payload.TaskID, max(e.Payload.Attempt, 1)
 	send(topic("tasks.status"), task, "task_status", task, status(task, attempt, "claimed"))
-	check(from.CommitRecords(context.Background(), r))
+	// Everything read so far, never behind an earlier commit (a released record can be older).
+	check(from.CommitUncommittedOffsets(context.Background()))
 	if e.Payload.Arbiter == "requester" { // the requester's grant comes to the inbox
 		pending.Store(fmt.Sprint(task, "#", attempt), e)
 		say(map[string]any{"waiting": task})
@@ -254,7 +375,7 @@ func take(e *envelope, r *kgo.Record, from *kgo.Client) {
 func grant(r *kgo.Record) {
 	s := read(r)
 	if s != nil && s.Type == "request" {
-		take(s, r, inbox)
+		take(s, inbox)
 		return
 	}
 	if s == nil || s.Type != "task_status" {
@@ -367,6 +488,7 @@ func main() {
 			send(topic("heartbeats"), "agent:"+*me, "heartbeat", "hb-"+*me, map[string]any{"agent_id": *me,
 				"status": "active", "load": map[string]int{"running": 0, "capacity": 1}, "skills": []string{},
 				"heartbeat_interval_ms": *beatMs})
+			sweep()
 		}
 	}()
 	inbox, err = kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...),
@@ -377,11 +499,11 @@ func main() {
 	go func() {
 		defer close(granting)
 		for ctx.Err() == nil {
-			inbox.PollFetches(ctx).EachRecord(grant)
+			inbox.PollFetches(ctx).EachRecord(admit(grant))
 		}
 	}()
 	for ctx.Err() == nil {
-		client.PollFetches(ctx).EachRecord(handle)
+		client.PollFetches(ctx).EachRecord(admit(handle))
 	}
 	<-beating
 	<-granting

@@ -5,14 +5,17 @@ consumer group kafclaw.<g>.workers, assignor `roundrobin`) and from its inbox (r
 tasks sent on), claims each one and answers it. In
 signed mode (--seed-file, --cert-file and --owner-key given) every record it sends is signed over
 its exact bytes and carries its certificate, and it accepts only requests signed by a member whose
-certificate the owner issued; without them it runs in open mode. Stops with a signed leave on
-SIGTERM or SIGINT.
+certificate the owner issued, not expired nor revoked, each record once. A signed request whose
+sender's certificate it has not seen yet (none in the headers nor on the roster) waits, in the
+order it came, until the certificate arrives: at most 100 records a sender (1000 in all) for at
+most --park-ms; past either it is dropped and said so. Without them it runs in open mode. Stops
+with a signed leave on SIGTERM or SIGINT.
 
     pip install kafka-python cryptography
     python agent.py --brokers 127.0.0.1:9092 --group g1 --id py-worker \
         [--seed-file key.seed --cert-file cert.json --owner-key <base64url>]
 """
-import argparse, base64, datetime, itertools, json, signal, time
+import argparse, base64, datetime, hashlib, itertools, json, signal, time
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -24,6 +27,7 @@ for flag in ("--brokers", "--group", "--id"):
 for flag in ("--seed-file", "--cert-file", "--owner-key"):
     ap.add_argument(flag)
 ap.add_argument("--heartbeat-ms", type=int, default=1000)
+ap.add_argument("--park-ms", type=int, default=60000, help="how long a record waits for a certificate")
 ap.add_argument("--ask", help="only send this request to the group, print the answer and exit")
 args = ap.parse_args()
 G, ME, SKEW = args.group, args.id, 120.0
@@ -36,6 +40,9 @@ def now(): return datetime.datetime.now(datetime.timezone.utc)
 def stamp(): return now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 def parse_time(text): return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 def topic(name): return f"group.{G}.{name}"
+def headers(record): return {k: v.decode() for k, v in record.headers or []}
+def signed_bytes(record):
+    return f"kafclaw/1\n{record.topic}\n".encode() + (record.key or b"") + b"\n" + record.value
 
 
 key = Ed25519PrivateKey.from_private_bytes(open(args.seed_file, "rb").read()) if signed \
@@ -68,48 +75,115 @@ def identity(status):
             "heartbeat_interval_ms": args.heartbeat_ms, "protocol": "kafclaw/1"}
 
 
-certs = {}  # agent id -> the certificate the roster holds for it ({"cert", "cert_sig"})
+certs = {}  # agent id -> its certificate ({"cert", "cert_sig"}), from the roster or a record
+revoked = set()  # agent ids whose certificate the owner revoked
+parked = {}  # agent id -> [(since, record, act)]: records awaiting its certificate
+seen = {}  # replay id (SHA-256 of the signed bytes) -> the record's time, kept within the window
+
+
+class Unknown(Exception):
+    """The sender's certificate has not reached this agent yet: its record waits (park)."""
+
+
+def need(condition, why):
+    """A check that stays when Python runs with -O (an `assert` would not)."""
+    if not condition: raise ValueError(why)
 
 
 def learn(record):
-    """A `cert:<id>` record of the roster: a certificate the owner issued, or its revocation."""
+    """A `cert:<id>` record of the roster, signed by the owner within the window of its append
+    time: a certificate the owner issued, or its revocation."""
     if not (record.key or b"").startswith(b"cert:"): return
-    payload = json.loads(record.value)["payload"]
-    if payload.get("revoked"): certs.pop(payload["agent_id"], None)
-    else: certs[payload["agent_id"]] = {"cert": payload["cert"], "cert_sig": payload["cert_sig"]}
+    try:
+        envelope, h = json.loads(record.value), headers(record)
+        need(h["kc-key-id"] == "owner" == envelope["sender_id"], "not from the owner")
+        need(abs(parse_time(envelope["timestamp"]).timestamp() - record.timestamp / 1000) <= SKEW, "outside the window")
+        owner.verify(unb64(h["kc-sig"]), signed_bytes(record))
+    except Exception:
+        return print(json.dumps({"refused": record.offset, "topic": record.topic}), flush=True)
+    agent, payload = record.key[5:].decode(), envelope["payload"]
+    print(json.dumps({"certificate": agent, "revoked": bool(payload.get("revoked"))}), flush=True)
+    if payload.get("revoked"):
+        certs.pop(agent, None)
+        revoked.add(agent)
+    else:
+        revoked.discard(agent)
+        certs[agent] = {"cert": payload["cert"], "cert_sig": payload["cert_sig"]}
 
 
 def read_roster(source, until_quiet=False):
     """Learns the certificates on the roster; with `until_quiet`, reads until a second passes
     without a record once some came (5 s at most)."""
-    deadline, seen = time.monotonic() + 5, False
+    deadline, got = time.monotonic() + 5, False
     while True:
         batches = source.poll(timeout_ms=1000 if until_quiet else 0)
         for records in batches.values():
             for record in records: learn(record)
-        seen = seen or bool(batches)
-        if not until_quiet or (seen and not batches) or time.monotonic() > deadline: return
+        got = got or bool(batches)
+        if not until_quiet or (got and not batches) or time.monotonic() > deadline: return
 
 
 def trusted(record, envelope):
     """Signed mode: the record verifies with a certificate the owner issued to its sender: the
-    one in its headers, else the one on the roster (senders attach theirs only now and then)."""
-    h = {k: v.decode() for k, v in record.headers or []}
+    one in its headers, else the one learnt before (senders attach theirs only now and then). A
+    record without one, from a sender not known yet or whose records wait already, raises Unknown."""
+    h = headers(record)
+    sender = h.get("kc-key-id")
+    known = sender in certs or sender in revoked
+    if sender and "kc-sig" in h and "kc-cert" not in h and (sender in parked or not known):
+        raise Unknown(sender)
     try:
-        held = {"cert": h["kc-cert"], "cert_sig": h["kc-cert-sig"]} if "kc-cert" in h \
-            else certs[h["kc-key-id"]]
+        need(sender not in revoked, "certificate revoked")
+        held = {"cert": h["kc-cert"], "cert_sig": h["kc-cert-sig"]} if "kc-cert" in h else certs[sender]
         cert_bytes = unb64(held["cert"])
         owner.verify(unb64(held["cert_sig"]), b"kafclaw-cert/1\n" + cert_bytes)
         cert = json.loads(cert_bytes)
-        assert cert["issuer_id"] == "owner" and cert["agent_id"] == h["kc-key-id"] == envelope["sender_id"]
-        assert parse_time(cert["not_after"]) > now()
-        assert abs((parse_time(envelope["timestamp"]) - now()).total_seconds()) <= SKEW
-        signed_bytes = f"kafclaw/1\n{record.topic}\n".encode() + (record.key or b"") + b"\n" + record.value
-        Ed25519PublicKey.from_public_bytes(unb64(cert["public_key"])).verify(unb64(h["kc-sig"]), signed_bytes)
+        need(cert["issuer_id"] == "owner" and cert["agent_id"] == sender == envelope["sender_id"], "not its certificate")
+        need(parse_time(cert["not_after"]) > now(), "certificate expired")
+        need(abs((parse_time(envelope["timestamp"]) - now()).total_seconds()) <= SKEW, "outside the window")
+        Ed25519PublicKey.from_public_bytes(unb64(cert["public_key"])).verify(unb64(h["kc-sig"]), signed_bytes(record))
+        replay_id = hashlib.sha256(signed_bytes(record)).hexdigest()
+        need(replay_id not in seen, "replayed")
+        seen[replay_id] = parse_time(envelope["timestamp"])
+        certs.setdefault(sender, held)  # kept by certificate, whether its sender speaks or not
         return True
     except Exception as error:  # a missing header, a bad signature, an expired certificate...
-        print(json.dumps({"refused": record.offset, "why": type(error).__name__}), flush=True)
+        print(json.dumps({"refused": record.offset, "why": str(error) or type(error).__name__}), flush=True)
         return False
+
+
+def park(record, act):
+    """Holds a record until its sender's certificate arrives (PROTOCOL.md, Membership and trust)."""
+    queue = parked.setdefault(headers(record)["kc-key-id"], [])
+    if len(queue) >= 100 or sum(map(len, parked.values())) >= 1000:
+        return print(json.dumps({"dropped": record.offset, "why": "too many records wait"}), flush=True)
+    queue.append((time.monotonic(), record, act))
+    print(json.dumps({"parked": record.offset}), flush=True)
+
+
+def release():
+    """Runs, in the order they came, the records whose sender's certificate (or revocation) came
+    since; drops those that waited longer than --park-ms; forgets replay ids out of the window."""
+    for sender in list(parked):
+        if sender in certs or sender in revoked:
+            for _, record, act in parked.pop(sender): run(record, act)
+            continue
+        while parked[sender] and time.monotonic() - parked[sender][0][0] > args.park_ms / 1000:
+            record = parked[sender].pop(0)[1]
+            print(json.dumps({"dropped": record.offset, "why": "no certificate came"}), flush=True)
+        if not parked[sender]: del parked[sender]
+    for replay_id in [i for i, at in seen.items() if (now() - at).total_seconds() > SKEW]: del seen[replay_id]
+
+
+def run(record, act):
+    """`act` on a record read from a consumer; a record that is not ours is counted, not fatal."""
+    beat()
+    try:
+        act(record)
+    except Unknown:
+        park(record, act)
+    except (AttributeError, KeyError, TypeError, ValueError):  # not a record of ours
+        print(json.dumps({"poison": record.offset}), flush=True)
 
 
 def refusal(payload):
@@ -195,7 +269,11 @@ def ask(text):
         for records in responses.poll(timeout_ms=200).values():
             held += [record for record in records if record.key == task_id.encode()]
         for record in held:  # its sender's certificate may reach the roster after it
-            if read(record):
+            try:
+                verified = read(record)
+            except Unknown:
+                continue
+            if verified:
                 print(record.value.decode(), flush=True)
                 raise SystemExit(0)
     raise SystemExit(f"no answer to {task_id} within 60 s")
@@ -218,20 +296,25 @@ inbox = KafkaConsumer(topic(f"agent.{ME}.inbox"), bootstrap_servers=args.brokers
 send(topic("announce"), f"agent:{ME}", "announce", f"join-{ME}", {"action": "join", "identity": identity("active")})
 print(json.dumps({"joined": ME, "mode": "signed" if signed else "open"}), flush=True)
 next_beat, assigned = 0.0, None
+
+
+def beat():
+    """A heartbeat when one is due; also called between records, so a long batch never holds it up."""
+    global next_beat
+    if time.monotonic() < next_beat: return
+    send(topic("heartbeats"), f"agent:{ME}", "heartbeat", f"hb-{ME}",
+         {"agent_id": ME, "status": "active", "load": {"running": 0, "capacity": 1},
+          "skills": [], "heartbeat_interval_ms": args.heartbeat_ms})
+    next_beat = time.monotonic() + args.heartbeat_ms / 1000
+
+
 while not stopping:
-    if time.monotonic() >= next_beat:
-        send(topic("heartbeats"), f"agent:{ME}", "heartbeat", f"hb-{ME}",
-             {"agent_id": ME, "status": "active", "load": {"running": 0, "capacity": 1},
-              "skills": [], "heartbeat_interval_ms": args.heartbeat_ms})
-        next_beat = time.monotonic() + args.heartbeat_ms / 1000
+    beat()
     if roster is not None: read_roster(roster)
+    release()
     for source, act in ((consumer, handle), (inbox, grant)):
         for records in source.poll(timeout_ms=100).values():
-            for record in records:
-                try:
-                    act(record)
-                except (AttributeError, KeyError, TypeError, ValueError):  # not a record of ours
-                    print(json.dumps({"poison": record.offset}), flush=True)
+            for record in records: run(record, act)
     held = sorted(p.partition for p in consumer.assignment())
     if held != assigned:
         assigned = held

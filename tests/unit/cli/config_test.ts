@@ -160,7 +160,7 @@ Deno.test("config set warns when the environment overrides what it wrote", async
   assert.equal(secret.stdout, `gateway.authToken = ****  (written to ${home.path}/config.json)`);
 });
 
-Deno.test("usage errors exit 2 with one line; runtime errors exit 1; never a stack trace", async () => {
+Deno.test("usage and config errors exit 2 with one line, from config set, the environment and the file alike; runtime errors exit 1; never a stack trace", async () => {
   await using home = await tempHome();
   const env = { KAFCLAW_HOME: home.path };
   const cases: [string[], number, string][] = [
@@ -186,7 +186,7 @@ Deno.test("usage errors exit 2 with one line; runtime errors exit 1; never a sta
   }
   const badEnv = await kafclaw({ ...env, KAFCLAW_GATEWAY_PORT: "abc" }, "config", "show");
   assert.deepEqual(badEnv, {
-    code: 1,
+    code: 2,
     stdout: "",
     stderr:
       'kafclaw: Invalid config: gateway.port = "abc" (from KAFCLAW_GATEWAY_PORT): expected an integer from 1 to 65535',
@@ -194,21 +194,25 @@ Deno.test("usage errors exit 2 with one line; runtime errors exit 1; never a sta
   const file = await writeConfig(home.path, '{\n  "gateway": {\n    "port": 1,,\n  }\n}\n');
   const badJson = await kafclaw(env, "config", "get", "gateway.port");
   assert.deepEqual(badJson, {
-    code: 1,
+    code: 2,
     stdout: "",
     stderr:
       `kafclaw: Invalid config: ${file}:3:15: expected a property name in double quotes (the file is not valid JSON)`,
   });
   await writeConfig(home.path, { gateway: { port: 0 } });
   const otherKey = await kafclaw(env, "config", "set", "group.enabled", "true");
-  assert.equal(otherKey.code, 1);
+  assert.equal(otherKey.code, 2);
   assert.match(
     otherKey.stderr,
     /^kafclaw: Invalid config: gateway\.port = 0 \(from .*config\.json:3\)/,
   );
   await writeConfig(home.path, { gateway: { port: 0, host: "localhost" } });
-  assert.equal((await kafclaw(env, "config", "unset", "gateway.host")).code, 1);
-  assert.equal((await kafclaw({ KAFCLAW_HOME: "relative" }, "config", "path")).code, 1);
+  assert.equal((await kafclaw(env, "config", "unset", "gateway.host")).code, 2);
+  assert.equal((await kafclaw({ KAFCLAW_HOME: "relative" }, "config", "path")).code, 2);
+  await writeConfig(home.path, { gateway: { port: "abc" } });
+  const badFile = await kafclaw(env, "config", "get", "gateway.port");
+  assert.equal(badFile.code, 2, "the same value exits as from config set and the environment");
+  assert.match(badFile.stderr, /^kafclaw: Invalid config: gateway\.port = "abc" \(from \S+:3\)/);
   assert.equal(
     (await kafclaw({}, "config", "show")).stderr,
     "kafclaw: Cannot find the home directory: set KAFCLAW_HOME or HOME",

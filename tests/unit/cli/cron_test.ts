@@ -202,11 +202,11 @@ Deno.test("cron run sends the job's message to the agent and prints the answer",
   });
 });
 
-Deno.test("cron with an unreadable configuration says what is wrong and exits 1", async () => {
+Deno.test("cron with a configuration that is not JSON says what is wrong and exits 2", async () => {
   await using home = await tempHome();
   await writeConfig(home.path, "{ not json");
   const r = await kafclaw({ KAFCLAW_HOME: home.path }, "cron", "list");
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.match(r.stderr, /^kafclaw: .*config\.json/);
 });
 

@@ -34,7 +34,7 @@ Deno.test("group acl --agent --zones gives the agent its zones' topics, and no z
   assert.equal(printed.acls.length, lines.length - 1 - 4);
 });
 
-Deno.test("group acl refuses --zones without --agent, and a bad zone, in one line", async () => {
+Deno.test("group acl refuses --zones without --agent, in one line", async () => {
   await using home = await groupHome();
   const env = { KAFCLAW_HOME: home.path };
   const alone = await kafclaw(env, "group", "acl", "--zones", "lab");
@@ -43,10 +43,40 @@ Deno.test("group acl refuses --zones without --agent, and a bad zone, in one lin
     alone.stderr,
     "kafclaw: --zones needs --agent: without it each agent's zones come from its certificate",
   );
-  const bad = await kafclaw(env, "group", "acl", "--agent", "alice", "--zones", "Lab.Bad");
-  assert.equal(bad.code, 2);
-  assert.equal(
-    bad.stderr,
-    'kafclaw: Cannot make ACLs for agent "alice": zone "Lab.Bad" is not a valid id',
+});
+
+Deno.test("group acl and group admit read --zones alike and refuse a bad zone in the same line", async () => {
+  await using home = await groupHome();
+  const env = { KAFCLAW_HOME: home.path };
+  const zones = "lab, Lab.Bad";
+  const line =
+    'kafclaw: Cannot read --zones "lab, Lab.Bad": zone "Lab.Bad" is not an id (a-z, 0-9, _ and -, ' +
+    "starting with a letter or digit, at most 64)";
+  const acl = await kafclaw(env, "group", "acl", "--agent", "alice", "--zones", zones);
+  assert.deepEqual([acl.code, acl.stdout, acl.stderr], [2, "", line]);
+  const key = "A".repeat(43);
+  const admit = await kafclaw(
+    env,
+    "group",
+    "admit",
+    "alice",
+    "--public-key",
+    key,
+    "--zones",
+    zones,
   );
+  assert.deepEqual([admit.code, admit.stdout, admit.stderr], [2, "", line]);
+  // Blanks and empty entries are no zones to either.
+  const spaced = await kafclaw(
+    env,
+    "group",
+    "acl",
+    "--agent",
+    "alice",
+    "--zones",
+    " lab,, ",
+    "--json",
+  );
+  assert.equal(spaced.code, 0, spaced.stderr);
+  assert.deepEqual(JSON.parse(spaced.stdout).agents[0].zones, ["lab"]);
 });

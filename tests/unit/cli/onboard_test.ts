@@ -1,24 +1,11 @@
 import assert from "node:assert/strict";
-import { memoryIo } from "../../_support/io.ts";
 import type { Prompter } from "../../../cli/_prompt.ts";
-import { runCli } from "../../../cli/mod.ts";
-import { reportError } from "../../../main.ts";
+import { kafclawAnswering } from "../../_support/cli_in_process.ts";
 import { noPrompter, scriptedPrompter } from "../../_support/prompter.ts";
 import { tempHome } from "../../_support/cli.ts";
 
-async function onboard(home: string, args: string[], prompter: () => Prompter = noPrompter) {
-  const io = memoryIo();
-  let code: number;
-  try {
-    code = await runCli({ io, env: () => ({ KAFCLAW_HOME: home }), prompter }, [
-      "onboard",
-      ...args,
-    ]);
-  } catch (error) {
-    code = reportError(error, false, io.err);
-  }
-  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
-}
+const onboard = (home: string, args: string[], prompter: () => Prompter = noPrompter) =>
+  kafclawAnswering({ KAFCLAW_HOME: home }, prompter, ["onboard", ...args]);
 
 Deno.test("onboard --non-interactive writes the config and scaffolds every soul file", async () => {
   await using home = await tempHome();
@@ -32,6 +19,7 @@ Deno.test("onboard --non-interactive writes the config and scaffolds every soul 
     "http://127.0.0.1:9/v1",
     "--name",
     "Ada",
+    "--skip-test",
   ]);
   assert.equal(r.code, 0, r.stderr);
   const config = JSON.parse(await Deno.readTextFile(`${home.path}/config.json`));
@@ -50,7 +38,7 @@ Deno.test("onboard --non-interactive writes the config and scaffolds every soul 
 
 Deno.test("onboard never overwrites an existing soul file without --force", async () => {
   await using home = await tempHome();
-  const args = ["--non-interactive", "--provider", "ollama", "--model", "llama3.1"];
+  const args = ["--non-interactive", "--provider", "ollama", "--model", "llama3.1", "--skip-test"];
   assert.equal((await onboard(home.path, args)).code, 0);
   await Deno.writeTextFile(`${home.path}/soul/SOUL.md`, "mine");
   const again = await onboard(home.path, args);
@@ -64,16 +52,18 @@ Deno.test("onboard never overwrites an existing soul file without --force", asyn
 Deno.test("onboard asks its questions interactively, the API key among them", async () => {
   await using home = await tempHome();
   const prompter = scriptedPrompter([
-    "groq",
-    "",
-    "gsk-secret",
-    "",
-    "group",
+    "groq", // provider
+    "", // model: the provider's default
+    "gsk-secret", // key
+    "", // API base
+    "", // workspace
+    "Ada", // name
+    "group", // mode
     "127.0.0.1:9092",
     "",
     "agent-a",
   ]);
-  const r = await onboard(home.path, [], () => prompter);
+  const r = await onboard(home.path, ["--skip-test"], () => prompter);
   assert.equal(r.code, 0, r.stderr);
   const config = JSON.parse(await Deno.readTextFile(`${home.path}/config.json`));
   assert.equal(config.model.name, "groq/llama-3.1-8b-instant");
@@ -85,13 +75,14 @@ Deno.test("onboard asks its questions interactively, the API key among them", as
   assert.equal(config.orchestrator.enabled, false);
   assert.ok(!r.stdout.includes("gsk-secret"), "the key is not printed");
   assert.match(prompter.questions[2]!, /API key for groq/);
+  assert.match(await Deno.readTextFile(`${home.path}/soul/IDENTITY.md`), /Name: Ada/);
 });
 
 Deno.test("onboard refuses bad answers with a usage error naming what is allowed", async () => {
   await using home = await tempHome();
   const bad = await onboard(home.path, ["--non-interactive", "--provider", "acme"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--provider must be one of openai, openrouter/);
+  assert.match(bad.stderr, /--provider: expected one of openai, openrouter/);
   const noBrokers = await onboard(home.path, [
     "--non-interactive",
     "--provider",
@@ -100,7 +91,7 @@ Deno.test("onboard refuses bad answers with a usage error naming what is allowed
     "full",
   ]);
   assert.equal(noBrokers.code, 2);
-  assert.match(noBrokers.stderr, /Mode full needs Kafka brokers/);
+  assert.match(noBrokers.stderr, /--kafka-brokers is needed/);
   const mode = await onboard(home.path, [
     "--non-interactive",
     "--provider",
@@ -108,7 +99,7 @@ Deno.test("onboard refuses bad answers with a usage error naming what is allowed
     "--mode",
     "headless",
   ]);
-  assert.match(mode.stderr, /--mode must be one of standalone, group, full/);
+  assert.match(mode.stderr, /--mode: expected one of standalone, group, full/);
   const badBroker = await onboard(home.path, [
     "--non-interactive",
     "--provider",
@@ -119,5 +110,7 @@ Deno.test("onboard refuses bad answers with a usage error naming what is allowed
     "not a broker",
   ]);
   assert.equal(badBroker.code, 2);
-  assert.match(badBroker.stderr, /group\.kafkaBrokers/);
+  assert.match(badBroker.stderr, /--kafka-brokers: expected .*group\.kafkaBrokers/);
+  assert.equal(badBroker.stderr.trim().split("\n").length, 1, badBroker.stderr);
+  await assert.rejects(Deno.stat(`${home.path}/config.json`), Deno.errors.NotFound);
 });

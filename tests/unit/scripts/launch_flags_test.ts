@@ -168,3 +168,16 @@ console.log(JSON.stringify({ tools: tools.map((t) => t.name), failures }));
     }
   },
 });
+
+Deno.test("onboard keeps read and write of any path: the workspace it asks for may be anywhere", () => {
+  const options = {
+    env: { HOME: "/home/u", KAFCLAW_HOME: "/home/u/.kafclaw" },
+    readConfig: () => undefined,
+    deno: "/usr/bin/deno",
+    root: ROOT,
+  };
+  const onboard = launchFlags(["onboard"], options).flags;
+  assert.ok(onboard.includes("--allow-read") && onboard.includes("--allow-write"), `${onboard}`);
+  const config = launchFlags(["config", "show"], options).flags;
+  assert.ok(config.some((f) => f.startsWith("--allow-write=/home/u/.kafclaw")), `${config}`);
+});

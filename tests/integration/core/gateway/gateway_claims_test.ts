@@ -14,7 +14,8 @@ import {
   requesterGateway,
   signedGroup,
   taskReader,
-  vouch,
+  untilLive,
+  vouchAndStart,
 } from "../../../_support/gateway_group.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
@@ -41,16 +42,9 @@ Deno.test(
       stack.use(await gateway(group, "cy", pinned, [write, { text: "written by cy" }])),
     ];
     stack.defer(() => bothClaimed.resolve());
-    for (const worker of workers) {
-      await vouch(boss.env, worker.home, worker.id);
-      await worker.start();
-    }
+    await vouchAndStart(boss.env, workers);
     const { gateway: requester } = stack.use(await requesterGateway(group, boss.env, pinned));
-    await waitFor(
-      () => requester.membership.live().length === 3,
-      "the requester to see ben and cy live",
-      { timeoutMs: 30_000 },
-    );
+    await untilLive(requester, 3);
     const reader = stack.use(await taskReader(group));
     const taskId = crypto.randomUUID();
     const request = {

@@ -21,7 +21,8 @@ import {
   rosterOf,
   signedGroup,
   taskReader,
-  vouch,
+  untilLive,
+  vouchAndStart,
 } from "../../../_support/gateway_group.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import {
@@ -109,10 +110,7 @@ Deno.test(
       stack.use(await gateway(group, "ben", providerOf)),
       stack.use(await gateway(group, "cy", providerOf)),
     ];
-    for (const worker of workers) {
-      await vouch(boss.env, worker.home, worker.id);
-      await worker.start();
-    }
+    await vouchAndStart(boss.env, workers);
     const { gateway: requester } = stack.use(await requesterGateway(group, boss.env, pinned));
     // One who is not a member reads the records as a signed group's member would: verified.
     const reader = stack.use(await taskReader(group));
@@ -124,11 +122,7 @@ Deno.test(
       timeoutMs: 30_000,
       intervalMs: 500,
     });
-    await waitFor(
-      () => requester.membership.live("sql").length === 2,
-      "the requester to see ben and cy live",
-      { timeoutMs: 30_000 },
-    );
+    await untilLive(requester, 2, "sql");
     const taskId = crypto.randomUUID();
     await requester.tasks.requester.send({
       type: "skill_request",

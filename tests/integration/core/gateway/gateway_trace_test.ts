@@ -17,8 +17,8 @@ import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw, tempHome } from "../../../_support/cli.ts";
 import { envOf, gateway, rosterOf, vouch } from "../../../_support/gateway_group.ts";
-import { heartbeatValue } from "../../../_support/group_member.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -184,7 +184,7 @@ Deno.test(
       const forged = {
         topic: topicsFor(group).heartbeats,
         key: agentKeyOf("cy"),
-        value: heartbeatValue("cy", 99),
+        value: heartbeatJson("cy", { capacity: 99 }),
       };
       const headers = await signRecord(forged, { keyId: "cy", privateKey: forger.privateKey });
       await transport.produce([{ ...forged, headers }]);

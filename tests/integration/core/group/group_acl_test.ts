@@ -18,6 +18,7 @@ import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { startOwnBroker } from "../../../_support/own_broker.ts";
 import { gateway } from "../../../_support/gateway_group.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
+import { followTopic } from "../../../_support/topic_records.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -159,17 +160,11 @@ Deno.test(
     });
     try {
       const answers: string[] = [];
-      const responses = await asAdmin.subscribe({
-        kind: "stream",
-        topics: [topicsFor(group).responses],
-        groupId: uniqueName("acl-reader"),
-        fromBeginning: true,
-        handler: (record) => {
-          const parsed = parseRecord(record);
-          if (parsed.ok) {
-            answers.push(`${parsed.envelope.sender_id}: ${parsed.envelope.correlation_id}`);
-          }
-        },
+      const responses = await followTopic(asAdmin, topicsFor(group).responses, (record) => {
+        const parsed = parseRecord(record);
+        if (parsed.ok) {
+          answers.push(`${parsed.envelope.sender_id}: ${parsed.envelope.correlation_id}`);
+        }
       });
       await asAdmin.produce([
         requestRecord(topicsFor(group).requests, { id: "task-acl", content: "hi", from: "sh" }),

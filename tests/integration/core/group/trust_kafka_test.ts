@@ -9,14 +9,9 @@ import { agentKey, signRecord, topicsFor } from "../../../../core/protocol/mod.t
 import { type InboundRecord, KafkaTransport } from "../../../../core/transport/mod.ts";
 import type { Timeline } from "../../../../core/timeline/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
-import {
-  agentHome,
-  certify,
-  heartbeatValue,
-  makeGroup,
-  startMember,
-} from "../../../_support/group_member.ts";
+import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -95,7 +90,7 @@ Deno.test(
     });
     try {
       await waitFor(() => boss.get("mallory") !== undefined && seen.length > 0, "all joined");
-      const value = heartbeatValue("alice", 99);
+      const value = heartbeatJson("alice", { capacity: 99 });
       const forged = { topic, key: agentKey("alice"), value };
       const original = seen[seen.length - 1]!;
       await owner.produce([

@@ -6,46 +6,14 @@
  * once, with the error.
  */
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
-import kafkajs from "kafkajs";
 import { type DeadLetter, KafkaTransport } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
+import { followTopic } from "../../../_support/topic_records.ts";
+import { produceUndecodable } from "../../../_support/undecodable.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const { CompressionCodecs, CompressionTypes, Kafka } = kafkajs;
-
-/** A valid zstd frame holding `bytes` as one raw block, declaring a 72 MiB window. */
-function zstdWithHugeWindow(bytes: Uint8Array): Buffer {
-  const block = (bytes.length << 3) | 1; // raw block, the last one
-  return Buffer.concat([
-    Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (16 << 3) | 1]),
-    Buffer.from([block & 0xff, (block >> 8) & 0xff, (block >> 16) & 0xff]),
-    Buffer.from(bytes),
-  ]);
-}
-
-/** Produces one zstd batch of `keys` whose window the transport refuses, with a raw client. */
-async function produceUndecodable(topic: string, keys: string[]): Promise<void> {
-  const zstd = CompressionCodecs[CompressionTypes.ZSTD];
-  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
-    compress: (encoder: { buffer: Buffer }) => Promise.resolve(zstdWithHugeWindow(encoder.buffer)),
-    decompress: () => Promise.reject(new Error("not used")),
-  });
-  const producer = new Kafka({ brokers, clientId: "undecodable", logLevel: 0 }).producer();
-  try {
-    await producer.connect();
-    await producer.send({
-      topic,
-      compression: CompressionTypes.ZSTD,
-      messages: keys.map((key) => ({ key, value: `bad ${key}`, partition: 0 })),
-    });
-  } finally {
-    CompressionCodecs[CompressionTypes.ZSTD] = zstd;
-    await producer.disconnect();
-  }
-}
 
 Deno.test(
   "a batch that cannot be decoded is dead-lettered as a range and the records after it arrive",
@@ -61,7 +29,7 @@ Deno.test(
         { name: dlt, partitions: 1, replicationFactor: 1, config },
       ]);
       await t.produce([{ topic, key: "before", value: "good" }]);
-      await produceUndecodable(topic, ["bad-1", "bad-2", "bad-3"]);
+      await produceUndecodable(brokers, topic, ["bad-1", "bad-2", "bad-3"]);
       await t.produce(["after-1", "after-2"].map((key) => ({ topic, key, value: "good" })));
 
       const seen: string[] = [];
@@ -73,12 +41,8 @@ Deno.test(
         deadLetterTopic: dlt,
         handler: (r) => void seen.push(String(r.key)),
       });
-      const reader = await t.subscribe({
-        kind: "stream",
-        topics: [dlt],
-        groupId: uniqueName("undecodable-dlt-reader"),
-        fromBeginning: true,
-        handler: (r) => void letters.push(JSON.parse(new TextDecoder().decode(r.value))),
+      const reader = await followTopic(t, dlt, (r) => {
+        letters.push(JSON.parse(new TextDecoder().decode(r.value)));
       });
       await waitFor(
         () => seen.length >= 3 && letters.length >= 1,

@@ -186,6 +186,25 @@ Deno.test("OPENAI_API_KEY and OPENAI_BASE_URL set providers.openai, below the KA
   assert.equal(resolve().providers.openai.apiBase, "https://api.openai.com/v1");
 });
 
+Deno.test("each provider's own key variable sets its key, below the KAFCLAW_ name", () => {
+  const own = {
+    anthropic: "ANTHROPIC_API_KEY",
+    openrouter: "OPENROUTER_API_KEY",
+    groq: "GROQ_API_KEY",
+    deepseek: "DEEPSEEK_API_KEY",
+    gemini: "GEMINI_API_KEY",
+    xai: "XAI_API_KEY",
+  } as const;
+  for (const [provider, name] of Object.entries(own)) {
+    const c = resolve({ [name]: `key-of-${provider}` });
+    assert.equal(c.providers[provider as keyof typeof own].apiKey, `key-of-${provider}`, name);
+    assert.equal(c.providers.openai.apiKey, undefined, `${name} sets no other key`);
+    const kafclawName = `KAFCLAW_PROVIDERS_${provider.toUpperCase()}_API_KEY`;
+    const both = resolve({ [name]: "standard", [kafclawName]: "kafclaw" });
+    assert.equal(both.providers[provider as keyof typeof own].apiKey, "kafclaw");
+  }
+});
+
 Deno.test("environment values are converted by the key's type", () => {
   for (
     const [raw, value] of [["true", true], ["FALSE", false], ["1", true], ["0", false], [
@@ -309,8 +328,8 @@ Deno.test("secrets are masked in errors, whatever their source", () => {
   const error = failure({}, text);
   assert.equal(
     error.message,
-    `Invalid config: gateway.authToken = **** (from ${FILE}:2): expected a non-empty string\n` +
-      `Invalid config: providers.openai = **** (from ${FILE}:3): expected an object`,
+    `Invalid config (2 values): gateway.authToken = **** (from ${FILE}:2): expected a ` +
+      `non-empty string; providers.openai = **** (from ${FILE}:3): expected an object`,
   );
   assert.ok(!error.message.includes("12345678") && !error.message.includes("sk-live"));
   const env = failure({ KAFCLAW_GROUP_KAFKA_SASL_PASSWORD: "hunter2", KAFCLAW_GATEWAY_PORT: "x" }, {
@@ -319,7 +338,7 @@ Deno.test("secrets are masked in errors, whatever their source", () => {
   assert.ok(!env.message.includes("hunter"));
 });
 
-Deno.test("every invalid value is reported, each on its own line, once per key", () => {
+Deno.test("every invalid value is reported, once per key, all on one line", () => {
   const error = failure({ KAFCLAW_GATEWAY_PORT: "x", KAFCLAW_MODEL_NAME: "gpt-4" }, {
     group: { name: "has space", agentId: "a/b" },
     orchestrator: { endpoint: "ftp://x" },
@@ -335,7 +354,8 @@ Deno.test("every invalid value is reported, each on its own line, once per key",
     "model.fallbacks.0",
     "scheduler.timezone",
   ]);
-  assert.equal(error.message.split("\n").length, 7);
+  assert.ok(!error.message.includes("\n"), error.message);
+  assert.match(error.message, /^Invalid config \(7 values\): gateway\.port = "x" /);
   assert.match(
     error.message,
     /model\.name = "gpt-4" \(from KAFCLAW_MODEL_NAME\): expected provider\/model, where provider is one of openai, /,

@@ -4,6 +4,7 @@ import {
   ConfigError,
   ConfigKeyError,
   defaultText,
+  formatIssue,
   KEYS,
   loadConfig,
   setConfigValue,
@@ -19,7 +20,8 @@ async function problems(value: unknown, env: Record<string, string> = {}): Promi
     (e) => e,
   );
   assert.ok(error instanceof ConfigError, String(error));
-  return error.message.replaceAll(home.path, "HOME").split("\n");
+  assert.ok(!error.message.includes("\n"), `one line: ${error.message}`);
+  return error.issues.map((issue) => formatIssue(issue).replaceAll(home.path, "HOME"));
 }
 
 Deno.test("agents, prices, sensitivity rules and jobs are read from the file as JSON", async () => {

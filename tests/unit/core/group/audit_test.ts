@@ -4,7 +4,7 @@
  * `observe.audit`, naming the agent it claimed to be and why it was dropped.
  */
 import assert from "node:assert/strict";
-import { GroupAudit, watchPoison } from "../../../../core/group/mod.ts";
+import { AUDIT_WAITING, GroupAudit } from "../../../../core/group/mod.ts";
 import {
   agentKey as agentKeyOf,
   parseRecord,
@@ -13,14 +13,9 @@ import {
 } from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
-import {
-  agentHome,
-  certify,
-  heartbeatValue,
-  makeGroup,
-  startMember,
-} from "../../../_support/group_member.ts";
+import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 /** The audit payloads on the group's audit topic so far, with their sender. */
 function auditsOn(transport: MemoryTransport, group: string): Record<string, unknown>[] {
@@ -57,7 +52,7 @@ Deno.test("a forged record dropped by a member shows up on the group's audit top
     const forged = {
       topic: topicsFor("au1").heartbeats,
       key: agentKeyOf("alice"),
-      value: heartbeatValue("alice", 99),
+      value: heartbeatJson("alice", { capacity: 99 }),
     };
     const headers = await signRecord(forged, {
       keyId: "alice",
@@ -217,47 +212,6 @@ Deno.test("an audit record the broker refuses is told to warn and never fails th
   assert.equal(a.timeline.events.list({ kind: "GROUP" }).items.length, 1, "kept all the same");
 });
 
-Deno.test("a watched transport tells each poison record but shared memory's, and is the same transport otherwise", async () => {
-  const inner = new MemoryTransport();
-  const told: string[] = [];
-  const watched = watchPoison(inner, (record, reason) => {
-    told.push(`${record.topic}@${record.partition}:${record.offset} ${reason}`);
-  });
-  const topics = topicsFor("au4");
-  const specs = [topics.requests, topics.memoryShared, topics.traces].map((name) => ({
-    name,
-    partitions: 1,
-    config: {},
-  }));
-  assert.deepEqual(await watched.createTopics(specs), specs.map((s) => s.name));
-  assert.deepEqual(await watched.verifyTopics(specs), []);
-  const handled: string[] = [];
-  const subscription = await watched.subscribe({
-    kind: "state",
-    topics: specs.map((s) => s.name),
-    groupId: "kafclaw.au4.watch",
-    handler: (record) => {
-      const text = new TextDecoder().decode(record.value as Uint8Array);
-      handled.push(text);
-      return text === "bad" ? { poison: "not an envelope" } : undefined;
-    },
-  });
-  await watched.produce(specs.map((s) => ({ topic: s.name, key: "k", value: "bad" })));
-  await watched.produce([{ topic: topics.traces, key: "k", value: "fine" }]);
-  await waitFor(() => handled.length === 4, "every record handled");
-  assert.deepEqual(told.toSorted(), [
-    `${topics.requests}@0:0 not an envelope`,
-    `${topics.traces}@0:0 not an envelope`,
-  ]);
-  const groups = await watched.listGroups("kafclaw.au4.");
-  assert.equal(groups.length, 1);
-  assert.equal(await watched.groupMembers(groups[0]!), 1);
-  await subscription.close();
-  await watched.deleteGroups(groups);
-  assert.deepEqual(await watched.listGroups("kafclaw.au4."), []);
-  await watched.close();
-});
-
 Deno.test("a poison record is audited with its topic, partition, offset and reason, and nothing of its value", () => {
   using a = auditor();
   a.audit.poison({
@@ -290,4 +244,93 @@ Deno.test("a poison record is audited with its topic, partition, offset and reas
     offset: "41",
   });
   assert.ok(!JSON.stringify([a.sent, kept]).includes("sk-live-secret"));
+});
+
+Deno.test("events audited before the audit opens are kept at once and sent when it opens, in order", () => {
+  const timeline = Timeline.open(":memory:");
+  const warned: string[] = [];
+  const sent: string[] = [];
+  const audit = new GroupAudit({
+    agentId: "ann",
+    group: "au5",
+    events: timeline.events,
+    warn: (message) => warned.push(message),
+  });
+  try {
+    audit.dropped({
+      eventType: "signature_invalid",
+      code: "bad_signature",
+      agentId: "cy",
+      topic: "group.au5.announce",
+      detail: "forged",
+    });
+    audit.rejected("zed", "the invite was used before");
+    for (let i = 0; i < AUDIT_WAITING; i++) {
+      audit.record({ eventType: "poison_record", detail: `poison ${i}` });
+    }
+    // Nothing can go out yet; the timeline has what the audit itself records, all of it.
+    assert.equal(timeline.events.list({ kind: "GROUP", limit: 500 }).items.length, AUDIT_WAITING);
+    audit.open((records) => {
+      for (const r of records) sent.push(JSON.parse(String(r.value)).payload.detail);
+      return Promise.resolve();
+    });
+    assert.deepEqual(sent.slice(0, 3), [
+      "dropped a record on group.au5.announce: forged",
+      "refused to onboard zed: the invite was used before",
+      "poison 0",
+    ]);
+    assert.equal(sent.length, AUDIT_WAITING, "the first ones waited; the rest are kept only");
+    assert.deepEqual(warned, [
+      `2 audit event(s) before the group was joined are in the timeline only (at most ${AUDIT_WAITING} wait to be sent)`,
+    ]);
+    // Once open, each goes at once.
+    audit.record({ eventType: "poison_record", detail: "after" });
+    assert.equal(sent.at(-1), "after");
+    assert.equal(warned.length, 1);
+  } finally {
+    timeline.close();
+  }
+});
+
+Deno.test("a batch that could not be decoded is audited with its offset range and why", () => {
+  using a = auditor();
+  a.audit.undecodable({
+    topic: "group.au3.requests",
+    partition: 1,
+    firstOffset: "10",
+    lastOffset: "14",
+    reason: "Cannot decompress a zstd batch",
+  });
+  assert.deepEqual({ ...a.sent[0], correlation_id: undefined }, {
+    correlation_id: undefined,
+    timestamp: "2026-12-04T10:00:00.000Z",
+    event_type: "poison_record",
+    detail: "undecodable batch at group.au3.requests@1:10-14: Cannot decompress a zstd batch",
+    agent_id: "ann",
+    code: "undecodable_batch",
+    topic: "group.au3.requests",
+    partition: 1,
+    offset: "10",
+    last_offset: "14",
+  });
+  const [kept] = a.timeline.events.list({ kind: "GROUP" }).items;
+  assert.equal(kept?.metadata.last_offset, "14");
+});
+
+Deno.test("an event the timeline cannot keep still reaches the group, and warn says so", () => {
+  const warned: string[] = [];
+  const sent: unknown[] = [];
+  const audit = new GroupAudit({
+    agentId: "ann",
+    group: "au6",
+    events: { record: () => assert.fail("disk full") },
+    send: (records) => {
+      sent.push(...records);
+      return Promise.resolve();
+    },
+    warn: (message) => warned.push(message),
+  });
+  audit.record({ eventType: "poison_record", detail: "not JSON" });
+  assert.equal(sent.length, 1);
+  assert.deepEqual(warned, ["Cannot keep an audit event: disk full"]);
 });

@@ -26,6 +26,7 @@ import {
   type Transport,
 } from "../../../../core/transport/mod.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const load = () => ({ running: 0, capacity: 1 });
 
@@ -303,19 +304,7 @@ Deno.test("a member's heartbeats carry the expertise it is given, and what its m
     await transport.produce([{
       topic: topicsFor("mc").heartbeats,
       key: "agent:boss",
-      value: JSON.stringify({
-        type: "heartbeat",
-        correlation_id: "hb-forged",
-        sender_id: "boss",
-        timestamp: new Date().toISOString(),
-        payload: {
-          agent_id: "boss",
-          status: "active",
-          load: { running: 9, capacity: 9 },
-          skills: [],
-          heartbeat_interval_ms: 10_000,
-        },
-      }),
+      value: heartbeatJson("boss", { running: 9, capacity: 9, intervalMs: 10_000 }),
     }]);
     await waitFor(() => dropped.length > 0, "the forged heartbeat told as dropped");
     assert.equal(dropped[0]!.agentId, "boss");

@@ -16,12 +16,12 @@ import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   agentHome,
   certify,
-  heartbeatValue,
   identityOf,
   makeGroup,
   startMember,
 } from "../../../_support/group_member.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 Deno.test("in an open group records go unsigned, members see each other, and nobody is vouched", async () => {
   const transport = new MemoryTransport();
@@ -113,7 +113,7 @@ Deno.test("a restarted agent starts from the certificates it cached, and refuses
   try {
     assert.deepEqual(again.members().map((m) => m.agentId), ["alice"]);
     const topic = topicsFor("e3").heartbeats;
-    const value = heartbeatValue("bob");
+    const value = heartbeatJson("bob");
     const [signed] = await new RecordSigner({
       keyId: "bob",
       privateKey: bobHome.key.privateKey,

@@ -22,6 +22,7 @@ import type {
   OutboundRecord,
 } from "../../../../core/transport/mod.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const GROUP = "g1";
 const TOPICS = topicsFor(GROUP);
@@ -335,19 +336,7 @@ Deno.test("a record of another type on a memory topic is poison, and so is one i
   const heartbeat: OutboundRecord = {
     topic: TOPICS.memoryShared,
     key: "agent:ann",
-    value: JSON.stringify({
-      type: "heartbeat",
-      correlation_id: "hb-1",
-      sender_id: "ann",
-      timestamp: new Date().toISOString(),
-      payload: {
-        agent_id: "ann",
-        status: "active",
-        load: { running: 0, capacity: 1 },
-        skills: [],
-        heartbeat_interval_ms: 1000,
-      },
-    }),
+    value: heartbeatJson("ann"),
   };
   const forged = await rawRecord({ content: "trust me" }, { sender: "mallory" });
   const results = await deliver(bob, [heartbeat, forged]);

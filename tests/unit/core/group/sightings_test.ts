@@ -8,13 +8,8 @@ import assert from "node:assert/strict";
 import { readSightings, revocationRecord } from "../../../../core/group/mod.ts";
 import { agentKey, generateKeyPair, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport, type OutboundRecord } from "../../../../core/transport/mod.ts";
-import {
-  agentHome,
-  certify,
-  heartbeatValue,
-  identityOf,
-  makeGroup,
-} from "../../../_support/group_member.ts";
+import { agentHome, certify, identityOf, makeGroup } from "../../../_support/group_member.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const GROUP = "si";
 const topics = topicsFor(GROUP);
@@ -38,7 +33,7 @@ function announce(
 }
 
 function heartbeat(agentId: string): OutboundRecord {
-  return { topic: topics.heartbeats, key: agentKey(agentId), value: heartbeatValue(agentId) };
+  return { topic: topics.heartbeats, key: agentKey(agentId), value: heartbeatJson(agentId) };
 }
 
 /**

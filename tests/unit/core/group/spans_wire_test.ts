@@ -9,6 +9,7 @@ import { parseRecord, topicsFor, zoneTopic } from "../../../../core/protocol/mod
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import type { OutboundRecord } from "../../../../core/transport/mod.ts";
 import { inboundOf } from "./_records.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const T0 = new Date("2026-12-04T10:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -119,19 +120,7 @@ Deno.test("a zone's span goes on the zone's traces topic, and the agent that rea
   // Ben's own span read back from the topic, a heartbeat and a broken record are not stored.
   ben.spans.record({ type: "TASK", title: "ben's own", attributes: { task_id: "t-b" } });
   await ben.spans.handle(inboundOf(ben.sent[0]!));
-  const heartbeat = JSON.stringify({
-    type: "heartbeat",
-    correlation_id: "hb-1",
-    sender_id: "cy",
-    timestamp: T0.toISOString(),
-    payload: {
-      agent_id: "cy",
-      status: "active",
-      load: { running: 0, capacity: 1 },
-      skills: [],
-      heartbeat_interval_ms: 1000,
-    },
-  });
+  const heartbeat = heartbeatJson("cy", { at: T0 });
   const traces = topicsFor("sw").traces;
   await ben.spans.handle(inboundOf({ topic: traces, key: "agent:cy", value: heartbeat }));
   await ben.spans.handle(inboundOf({ topic: traces, key: "x", value: "{not json" }));

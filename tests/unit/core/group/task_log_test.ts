@@ -177,7 +177,7 @@ Deno.test("a task read back from a signed group shows only what its members sent
     ["mallory", topics.traces, "unknown_signer"],
     ["ben", topics.traces, "bad_signature"],
     ["dan", topics.traces, "unsigned"],
-    ["cy", topics.traces, "unknown_signer"], // its certificate went with the revocation
+    ["cy", topics.traces, "certificate_revoked"],
     ["ben", topics.responses, "bad_signature"],
   ]);
   for (const d of log.dropped) assert.ok(d.reason.length > 0);

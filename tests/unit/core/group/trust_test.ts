@@ -8,14 +8,9 @@ import { certificateRecord, GroupTrust, revocationRecord } from "../../../../cor
 import { agentKey as agentKeyOf, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { type InboundRecord, MemoryTransport } from "../../../../core/transport/mod.ts";
 import type { Timeline } from "../../../../core/timeline/mod.ts";
-import {
-  agentHome,
-  certify,
-  heartbeatValue,
-  makeGroup,
-  startMember,
-} from "../../../_support/group_member.ts";
+import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 /** The audit events of dropped records in a timeline: [event_type, code, sender]. */
 function audits(timeline: Timeline): string[][] {
@@ -50,13 +45,13 @@ Deno.test("a forged sender, a record signed by another than its sender and a rep
     const topic = topicsFor("t1").heartbeats;
     const key = agentKeyOf("alice");
     // Mallory signs a heartbeat of alice's with its own key, claiming to be alice.
-    const forged = { topic, key, value: heartbeatValue("alice", 99) };
+    const forged = { topic, key, value: heartbeatJson("alice", { capacity: 99 }) };
     const forgedHeaders = await signRecord(forged, {
       keyId: "alice",
       privateKey: malloryHome.key.privateKey,
     });
     // Mallory signs as itself a record whose sender_id is alice.
-    const posing = { topic, key, value: heartbeatValue("alice", 98) };
+    const posing = { topic, key, value: heartbeatJson("alice", { capacity: 98 }) };
     const posingHeaders = await signRecord(posing, {
       keyId: "mallory",
       privateKey: malloryHome.key.privateKey,
@@ -130,7 +125,7 @@ Deno.test("an expired or a revoked certificate's records are dropped and audited
     await assert.rejects(() => startMember(transport, g, oldHome, stale), /expired at/);
     // Its records, sent anyway with the certificate attached, are dropped.
     const topic = topicsFor("t3").heartbeats;
-    const record = { topic, key: "agent:old", value: heartbeatValue("old", 1) };
+    const record = { topic, key: "agent:old", value: heartbeatJson("old") };
     const headers = await signRecord(record, {
       keyId: "old",
       privateKey: oldHome.key.privateKey,

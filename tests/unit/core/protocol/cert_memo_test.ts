@@ -10,7 +10,13 @@ import {
   issuerSignatureHolds,
   type ReadCertificate,
 } from "../../../../core/protocol/cert_memo.ts";
-import { exportPublicKey, generateKeyPair, signBytes } from "../../../../core/protocol/mod.ts";
+import {
+  exportPublicKey,
+  generateKeyPair,
+  signBytes,
+  verifyCertificate,
+} from "../../../../core/protocol/mod.ts";
+import { memberCertificate } from "../../../_support/certificates.ts";
 
 Deno.test("a bounded memo forgets its oldest entry at its limit, and a key set again counts as new", () => {
   const memo = new BoundedMap<string, number>(2);
@@ -60,4 +66,29 @@ Deno.test("an issuer's signature is remembered when it holds; a forgery is check
   assert.equal(read, 3, "a good signature is verified once");
   // Remembered per issuer key: the same bundle under another issuer is verified on its own.
   assert.equal(await issuerSignatureHolds(other.publicKey, "good", good, signed), false);
+});
+
+Deno.test("a certificate bundle changed after it was read is read again, not found by its object", async () => {
+  const owner = await generateKeyPair();
+  const issue = async (agentId: string) =>
+    await memberCertificate(
+      owner.privateKey,
+      agentId,
+      (await generateKeyPair()).publicKey,
+      "2027-01-01T00:00:00Z",
+    );
+  const trust = { ownerKey: owner.publicKey, now: Date.UTC(2026, 0, 15) };
+  const bundle = await issue("alice");
+  const agentOf = async () => {
+    const checked = await verifyCertificate(bundle, trust);
+    return checked.ok ? checked.verified.certificate.agent_id : checked.error.code;
+  };
+  assert.equal(await agentOf(), "alice");
+  assert.equal(await agentOf(), "alice", "found by its object");
+  const bob = await issue("bob");
+  bundle.cert = bob.cert;
+  bundle.cert_sig = bob.cert_sig;
+  assert.equal(await agentOf(), "bob");
+  bundle.cert_sig = (await issue("bob")).cert_sig;
+  assert.equal(await agentOf(), "untrusted_certificate", "the other signature is not bob's");
 });

@@ -228,6 +228,20 @@ Deno.test("a certificate checked before is still refused once it expires or is r
   assert.equal((await verifyCertificate(viaIssuer, options())).ok, true);
 });
 
+Deno.test("a certificate verified before is not read again to decode it", async () => {
+  const bundle = await cert({ zones: ["public", "lab"] });
+  const result = await verifyCertificate(bundle, options());
+  assert.ok(result.ok);
+  const decoded = decodeCertificate(bundle);
+  assert.ok(decoded.ok);
+  // The very certificate read to verify it, not a second reading of the same bytes.
+  assert.equal(decoded.certificate, result.verified.certificate);
+  assert.deepEqual(decoded.certificate.zones, ["public", "lab"]);
+  const again = decodeCertificate(bundle);
+  assert.ok(again.ok);
+  assert.equal(again.certificate, decoded.certificate);
+});
+
 Deno.test("a certificate trusted under one owner key is not trusted under another", async () => {
   const bundle = await cert();
   assert.equal((await verifyCertificate(bundle, options())).ok, true);

@@ -14,6 +14,7 @@ import {
   signBytes,
   signedBytes,
   signRecord,
+  signRecords,
   verifyBytes,
 } from "../../../../core/protocol/mod.ts";
 import { fromHex, signedVectors } from "./_helpers.ts";
@@ -81,6 +82,10 @@ Deno.test("signed bytes are the domain, topic, key and value joined by newlines"
     () => signedBytes({ topic: "group.g1.requests", key: "t\n1", value: "{}" }),
     TypeError,
   );
+  // Text beyond ASCII is signed as its UTF-8 bytes, in key and value alike.
+  const wide = signedBytes({ topic: "group.g1.requests", key: "ü-1", value: '"€"' });
+  assert.equal(text(wide), 'kafclaw/1\ngroup.g1.requests\nü-1\n"€"');
+  assert.equal(wide.length, "kafclaw/1\ngroup.g1.requests\n".length + 4 + 1 + 5);
 });
 
 Deno.test("keys round-trip through their exported forms", async () => {
@@ -146,6 +151,62 @@ Deno.test("signRecord returns the signed-mode headers, with the certificate when
     () =>
       signRecord(record, { keyId: "alice", privateKey: pair.privateKey }, {
         attachCertificate: true,
+      }),
+    TypeError,
+  );
+});
+
+Deno.test("signRecords signs one send's records together, in order, the first with the certificate", async () => {
+  const pair = await generateKeyPair();
+  const certificate = { cert: "Y2VydA", cert_sig: "c2ln" };
+  const signer = { keyId: "alice", privateKey: pair.privateKey, certificate };
+  const records = Array.from({ length: 5 }, (_, i) => ({
+    topic: "group.g1.requests",
+    key: `t-${i}`,
+    value: i % 2 === 0 ? `{"i":${i}}` : new TextEncoder().encode(`{"i":${i}}`),
+  }));
+  const all = await signRecords(records, signer, { attachCertificate: 2 });
+  assert.equal(all.length, 5);
+  for (const [i, headers] of all.entries()) {
+    assert.equal(headers[HEADERS.keyId], "alice");
+    const signature = decodeBase64Url(headers[HEADERS.signature]!)!;
+    assert.ok(
+      await verifyBytes(pair.publicKey, signature, signedBytes(records[i]!)),
+      `record ${i}`,
+    );
+    assert.equal(headers[HEADERS.cert], i < 2 ? "Y2VydA" : undefined, `record ${i}`);
+  }
+  assert.deepEqual(await signRecords([], signer), []);
+  const [one] = await signRecords([records[0]!], signer, { attachCertificate: 1 });
+  assert.deepEqual(one, await signRecord(records[0]!, signer, { attachCertificate: true }));
+  assert.deepEqual(Object.keys((await signRecords(records, signer))[0]!), [
+    HEADERS.keyId,
+    HEADERS.signature,
+  ]);
+});
+
+Deno.test("signRecords refuses what signRecord refuses", async () => {
+  const pair = await generateKeyPair();
+  const records = [
+    { topic: "group.g1.requests", key: "t-1", value: "{}" },
+    { topic: "group.g1.requests", key: "t-2", value: "{}" },
+  ];
+  await assert.rejects(
+    () => signRecords(records, { keyId: "alice", privateKey: pair.publicKey }),
+    /Cannot sign: the key is not an Ed25519 key that may sign/,
+  );
+  await assert.rejects(
+    () =>
+      signRecords(records, { keyId: "alice", privateKey: pair.privateKey }, {
+        attachCertificate: 1,
+      }),
+    /Cannot attach a certificate: "alice" has none/,
+  );
+  await assert.rejects(
+    () =>
+      signRecords([...records, { ...records[0]!, key: "t\n3" }], {
+        keyId: "alice",
+        privateKey: pair.privateKey,
       }),
     TypeError,
   );

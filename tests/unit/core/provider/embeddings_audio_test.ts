@@ -58,7 +58,8 @@ Deno.test("embed retries a rate limit and reports a lasting failure as a Provide
     assert.ok(error instanceof ProviderError);
     assert.equal(
       error.message,
-      "No model answered: openai/text-embedding-3-small (500 Fake error 500, 2 attempts)",
+      `No model answered: openai/text-embedding-3-small at ${llm.url}: HTTP 500: Fake error 500 ` +
+        "(2 attempts) — the server failed: try again later, or add model.fallbacks",
     );
     return true;
   });

@@ -92,8 +92,10 @@ Deno.test("when every model fails, the error names each model and status, never 
       assert.equal(error.kind, "exhausted");
       assert.equal(
         error.message,
-        "No model answered: openai/gpt-a (429 Rate limit reached for ****, 3 attempts); " +
-          "openai/gpt-b (500 Upstream refused Authorization: Bearer ****, 3 attempts)",
+        `No model answered: openai/gpt-a at ${llm.url}: HTTP 429: Rate limit reached for **** ` +
+          "(3 attempts) — the server limits requests: wait and try again, or add model.fallbacks; " +
+          `openai/gpt-b at ${llm.url}: HTTP 500: Upstream refused Authorization: Bearer **** ` +
+          "(3 attempts) — the server failed: try again later, or add model.fallbacks",
       );
       assert.equal(error.provider, "openai");
       assert.equal(error.model, "gpt-b");
@@ -120,9 +122,9 @@ Deno.test("a refused key fails at once, naming the provider and where the key is
       assert.equal(error.status, 401);
       assert.equal(
         error.message,
-        "openai refused the API key (401 Incorrect API key provided: ****.): check " +
+        "openai refused the API key (HTTP 401: Incorrect API key provided: ****.): check " +
           "providers.openai.apiKey (KAFCLAW_PROVIDERS_OPENAI_API_KEY or OPENAI_API_KEY); " +
-          "model openai/gpt-a",
+          `model openai/gpt-a at ${llm.url}`,
       );
       return true;
     },
@@ -135,7 +137,7 @@ Deno.test("a missing key refused by a custom server says to set one", async () =
   const config = fakeConfig(llm.url, { env: { OPENAI_API_KEY: "" } });
   await assert.rejects(
     createChatProvider(config, instantRetry()).chat({ messages: ASK }),
-    /^ProviderError: openai needs an API key \(401 Incorrect API key provided: \(none\)\.\): set providers\.openai\.apiKey/,
+    /^ProviderError: openai needs an API key \(HTTP 401: Incorrect API key provided: \(none\)\.\): set providers\.openai\.apiKey/,
   );
 });
 
@@ -151,7 +153,8 @@ Deno.test("a 400 fails without retries or fallbacks", async () => {
       assert.equal(error.kind, "rejected");
       assert.equal(
         error.message,
-        "openai/gpt-a rejected the request (400 This model's maximum context length is 8192)",
+        `openai/gpt-a at ${llm.url} rejected the request ` +
+          "(HTTP 400: This model's maximum context length is 8192)",
       );
       return true;
     },
@@ -210,7 +213,7 @@ Deno.test("npm:openai makes no retries of its own", async () => {
   await using llm = await startFakeOpenAI({ chat: [{ status: 500 }, { text: "too late" }] });
   await assert.rejects(
     createChatProvider(fakeConfig(llm.url), instantRetry({ retries: 0 })).chat({ messages: ASK }),
-    /^ProviderError: No model answered: openai\/gpt-a \(500 Fake error 500, 1 attempt\)$/,
+    /^ProviderError: No model answered: openai\/gpt-a at \S+: HTTP 500: Fake error 500 \(1 attempt\) — /,
   );
   assert.equal(llm.requests.length, 1);
 });

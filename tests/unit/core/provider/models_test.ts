@@ -95,6 +95,36 @@ Deno.test("with no key for the configured model, the error says exactly how to c
   });
 });
 
+Deno.test("with another provider's key set, the hint names that provider's model", () => {
+  const cases = [
+    ["ANTHROPIC_API_KEY", "anthropic", "anthropic/claude-sonnet-4-5"],
+    ["GROQ_API_KEY", "groq", "groq/llama-3.1-8b-instant"],
+    ["GEMINI_API_KEY", "gemini", "gemini/gemini-2.0-flash"],
+  ] as const;
+  for (const [name, provider, model] of cases) {
+    assert.throws(
+      () => createChatProvider(configFrom({ [name]: SECRET_KEY })),
+      (error: unknown) => {
+        assert.ok(error instanceof ProviderNotConfiguredError);
+        assert.ok(
+          error.message.endsWith(
+            `A key for ${provider} is set (providers.${provider}.apiKey, ` +
+              `KAFCLAW_PROVIDERS_${provider.toUpperCase()}_API_KEY or ${name}): use one of its ` +
+              `models, e.g. KAFCLAW_MODEL=${model}, or run kafclaw onboard`,
+          ),
+          error.message,
+        );
+        assert.ok(!error.message.includes("OPENAI_API_KEY=..."), error.message);
+        assert.ok(!error.message.includes(SECRET_KEY), "the key itself never shows");
+        return true;
+      },
+    );
+    const chain =
+      createChatProvider(configFrom({ [name]: SECRET_KEY, KAFCLAW_MODEL: model })).chain;
+    assert.equal(chain[0]?.apiKey, SECRET_KEY);
+  }
+});
+
 Deno.test("a fallback without its key is named with the variable that sets it", () => {
   const config = configFrom({
     OPENAI_API_KEY: SECRET_KEY,
@@ -104,7 +134,8 @@ Deno.test("a fallback without its key is named with the variable that sets it", 
     assert.ok(error instanceof ProviderNotConfiguredError);
     assert.equal(
       error.message,
-      "Fallback model groq/llama-3.1-8b needs providers.groq.apiKey (KAFCLAW_PROVIDERS_GROQ_API_KEY): " +
+      "Fallback model groq/llama-3.1-8b needs providers.groq.apiKey " +
+        "(KAFCLAW_PROVIDERS_GROQ_API_KEY or GROQ_API_KEY): " +
         "set it or remove groq/llama-3.1-8b from model.fallbacks",
     );
     return true;

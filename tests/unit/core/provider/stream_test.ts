@@ -133,7 +133,7 @@ Deno.test("a stream that breaks after text went out is not retried, so no text r
       assert.equal(error.kind, "interrupted");
       assert.equal(
         error.message,
-        "openai/gpt-a stopped answering after part of the answer was streamed " +
+        `openai/gpt-a at ${llm.url} stopped answering after part of the answer was streamed ` +
           "(the stream ended before the answer was complete)",
       );
       return true;

@@ -1,0 +1,72 @@
+/**
+ * Liveness of the foreign agents of tests/interop on the real broker (PROTOCOL.md, semantics 6): a
+ * peer is stale after 3 of its announced heartbeat intervals of silence, so an agent busy with a
+ * backlog of requests keeps sending heartbeats while it works through them.
+ */
+import assert from "node:assert/strict";
+import { waitFor } from "../../_support/wait.ts";
+import { foreignRuntimes, Group } from "./_agents.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const { python, goAgent } = await foreignRuntimes();
+const AGENTS = {
+  python: {
+    argv: [python, new URL("../../interop/python/agent.py", import.meta.url).pathname],
+    id: "py-worker",
+  },
+  go: { argv: [goAgent], id: "go-worker" },
+};
+/** The heartbeat interval the agents announce here, and how many requests wait for them. */
+const INTERVAL_MS = 250;
+const BACKLOG = 300;
+
+for (const [language, agent] of Object.entries(AGENTS)) {
+  Deno.test(
+    `the ${language} agent keeps its heartbeats while it works through a backlog`,
+    opts,
+    async () => {
+      await using group = await new Group().start([agent.id]);
+      const requester = await group.admit("deno-req");
+      const tasks = Array.from({ length: BACKLOG }, (_, i) => `backlog-${i}`);
+      for (const task of tasks) await group.request(requester, task);
+      const worker = group.spawn(
+        [...agent.argv, "--heartbeat-ms", String(INTERVAL_MS)],
+        agent.id,
+        await group.admit(agent.id),
+      );
+      const statuses = () =>
+        group.on(group.topics.tasksStatus).map((r) => ({
+          at: Date.parse(r.json.timestamp as string),
+          status: (r.json.payload as { status: string }).status,
+        }));
+      await waitFor(
+        () => statuses().filter((s) => s.status === "completed").length === BACKLOG,
+        "every request of the backlog answered",
+        { timeoutMs: 120_000, state: () => ({ stdout: worker.stdout, stderr: worker.stderr }) },
+      );
+      const times = statuses().map((s) => s.at);
+      const [from, to] = [Math.min(...times), Math.max(...times)];
+      await waitFor(
+        () =>
+          group.on(group.topics.heartbeats).some((r) =>
+            Date.parse(r.json.timestamp as string) > to
+          ),
+        "a heartbeat after the last answer",
+      );
+      // The heartbeats around the work: the last before it, those during it, the first after it.
+      const beats = group.on(group.topics.heartbeats).map((r) =>
+        Date.parse(r.json.timestamp as string)
+      )
+        .sort((a, b) => a - b);
+      const first = Math.max(beats.findLastIndex((at) => at <= from), 0);
+      const during = beats.slice(first, beats.findIndex((at) => at > to) + 1);
+      const gaps = during.slice(1).map((at, i) => at - during[i]!);
+      assert.ok(to - from > 3 * INTERVAL_MS, `the work took ${to - from} ms, long enough to tell`);
+      assert.ok(
+        Math.max(...gaps) < 3 * INTERVAL_MS,
+        `heartbeats ${gaps.join(", ")} ms apart while the work took ${to - from} ms`,
+      );
+      assert.equal(await worker.stop(), 0, worker.stderr);
+    },
+  );
+}
