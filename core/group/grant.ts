@@ -19,7 +19,9 @@
  *   once and holds the grant only when that renewal is acknowledged (a requester that moved on
  *   answers `revoked`);
  * - with `arbiter: "none"` the claim is the grant and nobody acknowledges renewals, so such a
- *   worker never stops itself.
+ *   worker never stops itself; its turn starts while the claim is being sent (it may think
+ *   before the grant), and the grant is held once the broker has acknowledged the claim: a side
+ *   effect waits for that, and a claim that could not be sent loses the grant.
  *
  * Every side effect of the run carries the key `<task_id>#<attempt>`.
  *
@@ -44,6 +46,11 @@ export interface GrantOptions {
   readonly grantWaitMs: number;
   /** Sends one renewal (`in_progress` for this attempt). */
   readonly renew: () => Promise<void>;
+  /**
+   * With `arbiter: "none"`, the claim being sent: the grant is held once it is acknowledged, and
+   * lost if it fails. Without it such a grant is held at once (its claim was sent before).
+   */
+  readonly claim?: Promise<void> | undefined;
   readonly now?: () => number;
 }
 
@@ -67,9 +74,19 @@ export class Grant implements SideEffectFence {
     this.#now = options.now ?? Date.now;
     this.key = `${options.taskId}#${options.attempt}`;
     this.#state = "waiting";
-    // The claim is sent as the grant is made: its acknowledgement is the grant.
-    if (options.arbiter === "none") this.#hold(this.#now());
-    else this.#unanswered.push(this.#now());
+    if (options.arbiter === "requester") {
+      // The claim is sent as the grant is made: the requester's acknowledgement is the grant.
+      this.#unanswered.push(this.#now());
+    } else if (options.claim === undefined) this.#hold(this.#now());
+    else {
+      options.claim.then(
+        () => this.#state === "waiting" && this.#hold(this.#now()),
+        (error: unknown) => {
+          const why = error instanceof Error ? error.message : String(error);
+          if (this.#state === "waiting") this.#end("lost", `its claim was not sent: ${why}`);
+        },
+      );
+    }
   }
 
   /** Where the grant is now (a held grant whose renewals went unacknowledged is lost). */

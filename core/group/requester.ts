@@ -11,6 +11,9 @@
  * - A lease lapses, and attempt+1 goes on, only after the holder's silence while the status
  *   consumer has no lag; at its deadline a task ends `expired` (leases.ts). An unclaimed task is
  *   not re-published.
+ * - With `arbiter: "none"` claims and renewals get no answer and no holder is stored: the first
+ *   claim is the grant, nobody acknowledges renewals, and no lease lapses (nobody re-publishes);
+ *   a decline or a rejection is handled as above.
  * - The first final response of the current attempt (or one before any claim) is kept; any later
  *   one is dropped and audited (followed_tasks.ts).
  * - {@link Requester.start} resumes the unfinished tasks of an earlier run: their lease clock

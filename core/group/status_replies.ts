@@ -8,7 +8,9 @@
  * - `declined` by the holder, or before any claim, moves the task on to another worker;
  * - `rejected` ends the task (final);
  * - anything else (a late word on an older attempt, `completed` before its response) needs no
- *   answer.
+ *   answer;
+ * - with `arbiter: "none"` claims and renewals need none either: the first claim is the grant,
+ *   nobody acknowledges renewals, and nobody revokes.
  *
  * @module
  */
@@ -25,14 +27,15 @@ export type StatusReply =
 
 /** The answer to `status` (its worker speaking for itself) on `task`; undefined for none. */
 export function replyTo(
-  task: Pick<OutgoingTask, "attempt" | "workerId">,
+  task: Pick<OutgoingTask, "attempt" | "workerId" | "request">,
   status: Pick<TaskStatusPayload, "attempt" | "worker_id" | "status" | "summary">,
 ): StatusReply | undefined {
+  const asks = status.status === "claimed" || status.status === "in_progress";
+  if (asks && task.request.arbiter !== "requester") return undefined;
   const worker = status.worker_id;
   const holder = task.workerId;
   const mayHold = holder === undefined || holder === worker;
   if (status.attempt !== task.attempt) {
-    const asks = status.status === "claimed" || status.status === "in_progress";
     return asks ? { kind: "revoke", attempt: status.attempt } : undefined;
   }
   switch (status.status) {

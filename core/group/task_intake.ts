@@ -222,6 +222,8 @@ export class TaskIntake {
       return;
     }
     const interval = this.#deps.heartbeatIntervalMs ?? 10_000;
+    // With arbiter none the turn starts while the claim is sent (its acknowledgement is the grant).
+    const claim = this.#status(place, request, { status: "claimed" });
     const grant = new Grant({
       taskId: task.task_id,
       attempt: task.attempt,
@@ -230,6 +232,7 @@ export class TaskIntake {
       heartbeatIntervalMs: interval,
       grantWaitMs: this.#deps.grantWaitMs ?? 30_000 + 3 * interval,
       renew: () => this.#status(place, request, { status: "in_progress" }),
+      claim: task.arbiter === "none" ? claim : undefined,
     });
     this.#grants.set(grant.key, grant);
     const session = `task:${task.task_id}`;
@@ -237,8 +240,13 @@ export class TaskIntake {
     const started = Date.now();
     let ended: Record<string, unknown> = { status: "stopped" };
     try {
-      await this.#status(place, request, { status: "claimed" });
-      markStep(this.#deps.spans, span, { taskId: task.task_id, place, title: "claimed" });
+      const claimed = () =>
+        markStep(this.#deps.spans, span, { taskId: task.task_id, place, title: "claimed" });
+      if (task.arbiter === "none") claim.then(claimed, () => {});
+      else {
+        await claim;
+        claimed();
+      }
       const { answer, taint } = await attemptTurn(request, {
         place,
         vouched,

@@ -5,8 +5,10 @@
  * answer; the worker's TaskIntake claims it, runs the turn against a fake LLM that answers at
  * once, and responds. With `arbiter: "none"` the claim is the grant; with `"requester"` the
  * worker waits for the requester's `assigned` before it answers.
+ *
+ * The worker runs in a process of its own (_delegation_worker.ts), as agents on two machines do,
+ * or (`worker: "here"`) in the bench's process, on the requester's event loop.
  */
-import { LiveWorkerSet } from "../../core/group/mod.ts";
 import { topicsFor } from "../../core/protocol/mod.ts";
 import { KafkaTransport } from "../../core/transport/mod.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
@@ -16,74 +18,79 @@ import {
   type TaskAgent,
   taskPayload,
 } from "../../tests/_support/task_group.ts";
-import type { Steps } from "./_steps.ts";
+import { BENCH_AGENTS, benchWorkers } from "./_delegation_worker.ts";
+import { type Steps, watchTransport, watchTurns } from "./_steps.ts";
 
 /** How the worker learns it may answer: the claim itself, or the requester's grant. */
 export type Arbiter = "none" | "requester";
 
+/** How a {@link DelegationPair} is set up. */
+export interface PairOptions {
+  readonly arbiter: Arbiter;
+  /** Where the worker runs: its own process (default) or this one. */
+  readonly worker?: "process" | "here";
+  /** The worker answers at once, without a turn (its own process only). */
+  readonly echo?: boolean;
+  /** Each round trip's steps are marked there (_steps.ts). */
+  readonly steps?: Steps;
+}
+
+const HERE = new URL(".", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const common = {
+  heartbeatIntervalMs: 10_000,
+  env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
+};
+
 /** A requester and a worker of one group, on their own transports. */
 export class DelegationPair {
   readonly #requester: TaskAgent;
-  readonly #worker: TaskAgent;
+  readonly #worker: TaskAgent | undefined;
   readonly #group: string;
-  readonly #requests: string;
-  readonly #arbiter: Arbiter;
+  readonly #options: PairOptions;
   readonly #closers: (() => PromiseLike<unknown>)[];
-  readonly #steps: Steps | undefined;
   #next = 0;
 
   private constructor(
-    agents: { requester: TaskAgent; worker: TaskAgent },
+    agents: { requester: TaskAgent; worker: TaskAgent | undefined },
     group: string,
-    arbiter: Arbiter,
+    options: PairOptions,
     closers: (() => PromiseLike<unknown>)[],
-    steps: Steps | undefined,
   ) {
     this.#requester = agents.requester;
     this.#worker = agents.worker;
     this.#group = group;
-    this.#requests = topicsFor(group).requests;
-    this.#arbiter = arbiter;
+    this.#options = options;
     this.#closers = closers;
-    this.#steps = steps;
   }
 
-  /** With `steps`, each round trip's steps are marked there (see _steps.ts). */
-  static async start(
-    brokers: string[],
-    arbiter: Arbiter,
-    steps?: Steps,
-  ): Promise<DelegationPair> {
+  static async start(brokers: string[], options: PairOptions): Promise<DelegationPair> {
     const group = `bench-${crypto.randomUUID().slice(0, 8)}`;
-    const [a, b] = ["requester", "worker"].map((id) =>
-      new KafkaTransport({ brokers, clientId: `bench-${id}` })
-    );
-    steps?.watch("requester", a!);
-    steps?.watch("worker", b!);
-    await createTaskTopics(a!, group, ["req", "wk"]);
+    const transport = new KafkaTransport({ brokers, clientId: "bench-requester" });
+    const closers: (() => PromiseLike<unknown>)[] = [];
+    const { steps } = options;
+    if (steps) watchTransport("requester", transport, steps.mark);
+    await createTaskTopics(transport, group, [BENCH_AGENTS.requester, BENCH_AGENTS.worker]);
     const llm: FakeOpenAI = await startFakeOpenAI({ fallback: { text: "42" } });
-    const workers = new LiveWorkerSet([
-      { agentId: "wk", skills: [], load: { running: 0, capacity: 4 } },
-    ]);
-    // Production's heartbeat interval, so the requester's watch does not tick through the bench.
-    const common = {
-      group,
-      llm,
-      workers,
-      heartbeatIntervalMs: 10_000,
-      env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
-    };
-    const requester = await startTaskAgent(a!, { ...common, agentId: "req", worker: false });
-    const worker = await startTaskAgent(b!, { ...common, agentId: "wk" });
-    steps?.watchTurns("worker", worker.runtime.door);
-    const closers = [
-      () => requester[Symbol.asyncDispose](),
-      () => worker[Symbol.asyncDispose](),
-      () => a!.close(),
-      () => b!.close(),
-      () => llm.close(),
-    ];
-    const pair = new DelegationPair({ requester, worker }, group, arbiter, closers, steps);
+    const shared = { ...common, group, llm, workers: benchWorkers() };
+    let worker: TaskAgent | undefined;
+    if (options.worker === "here") {
+      const other = new KafkaTransport({ brokers, clientId: "bench-worker" });
+      if (steps) watchTransport("worker", other, steps.mark);
+      worker = await startTaskAgent(other, { ...shared, agentId: BENCH_AGENTS.worker });
+      if (steps) watchTurns("worker", worker.runtime.door, steps.mark);
+      closers.push(() => worker![Symbol.asyncDispose](), () => other.close());
+    } else {
+      closers.push(await spawnWorker(brokers, group, options));
+    }
+    const requester = await startTaskAgent(transport, {
+      ...shared,
+      agentId: BENCH_AGENTS.requester,
+      worker: false,
+    });
+    closers.unshift(() => requester[Symbol.asyncDispose]());
+    closers.push(() => transport.close(), () => llm.close());
+    const pair = new DelegationPair({ requester, worker }, group, options, closers);
     // The worker's group holds the requests' partitions once a first task is answered.
     await pair.roundTrip();
     return pair;
@@ -92,19 +99,18 @@ export class DelegationPair {
   /** One task sent and its final answer received. */
   async roundTrip(): Promise<void> {
     const taskId = `t-${this.#next++}`;
-    this.#steps?.begin(true);
-    this.#steps?.mark("requester sends");
+    this.#options.steps?.begin(taskId, this.#next > 1);
     await this.#requester.requester.send({
       type: "request",
-      payload: taskPayload("req", {
+      payload: taskPayload(BENCH_AGENTS.requester, {
         task_id: taskId,
         content: "What is the answer?",
-        arbiter: this.#arbiter,
+        arbiter: this.#options.arbiter,
       }),
       taint: "trusted",
-    }, { topic: this.#requests });
+    }, { topic: topicsFor(this.#group).requests });
     const answer = await this.#requester.requester.answer(taskId);
-    this.#steps?.mark("requester has the answer");
+    this.#options.steps?.mark(taskId, "requester has the answer");
     if (answer?.status !== "completed") {
       throw new Error(`Task ${taskId} ended ${answer?.status}: ${JSON.stringify(answer)}`);
     }
@@ -113,14 +119,15 @@ export class DelegationPair {
   /**
    * The worker's turn alone, as its intake runs one for a task (a session of its own, the fake
    * LLM answering at once), with no Kafka: what of a round trip is the agent's, not the group's.
+   * Only for a pair whose worker runs here.
    */
   async turnAlone(): Promise<void> {
-    this.#steps?.begin(false);
+    if (this.#worker === undefined) throw new TypeError("The worker runs in another process");
     const result = await this.#worker.runtime.door.enter({
       source: {
         kind: "task",
         group: this.#group,
-        from: "req",
+        from: BENCH_AGENTS.requester,
         vouched: false,
         taint: "trusted",
         scope: { zones: ["public"] },
@@ -134,4 +141,39 @@ export class DelegationPair {
   async close(): Promise<void> {
     for (const close of this.#closers) await Promise.resolve(close()).catch(() => {});
   }
+}
+
+/** Spawns the worker's process and waits until it takes tasks; resolves with its closer. */
+async function spawnWorker(
+  brokers: string[],
+  group: string,
+  options: PairOptions,
+): Promise<() => Promise<unknown>> {
+  const flags = [...(options.steps ? ["--steps"] : []), ...(options.echo ? ["--echo"] : [])];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=test", `${HERE}_delegation_worker.ts`, brokers.join(","), group, ...flags],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const ready = Promise.withResolvers<void>();
+  const reading = (async () => {
+    let rest = "";
+    for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + text).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (line === "ready") ready.resolve();
+        else options.steps?.read(line);
+      }
+    }
+    ready.reject(new Error("The bench's worker process ended before it was ready"));
+  })();
+  await ready.promise;
+  return async () => {
+    await child.stdin.close();
+    await child.status;
+    await reading;
+  };
 }

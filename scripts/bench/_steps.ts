@@ -2,82 +2,106 @@
  * Where a delegation round trip's milliseconds go: each side's produce calls (start and end),
  * each record a side's subscriptions receive, and the worker's turn, as offsets from the moment
  * the requester starts to send. The summary prints the median offset of each step.
+ *
+ * Steps are kept per round trip (its task id, which every task record carries as its key) at the
+ * wall clock's time in milliseconds ({@link wallMs}), so that a worker in another process on the
+ * same machine can report its own steps (as lines of {@link stepLine}) after the fact.
  */
 import type { Door } from "../../core/agent/mod.ts";
 import type { Transport } from "../../core/transport/mod.ts";
 
-/** The steps of the round trips measured, by name: their offsets (ms) in each round trip. */
+/** Marks step `step` of round trip `id`, at `at` (default now, {@link wallMs}). */
+export type Mark = (id: string, step: string, at?: number) => void;
+
+/** The wall clock in milliseconds, to the microsecond: the same clock in every process. */
+export function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** A step as a line a worker process prints, for {@link Steps.read} in the bench's process. */
+export function stepLine(id: string, step: string, at = wallMs()): string {
+  return JSON.stringify({ step, id, at });
+}
+
+/** The steps of the round trips measured, by round trip: when each happened. */
 export class Steps {
-  readonly #offsets = new Map<string, number[]>();
-  #start = 0;
-  readonly #seen = new Map<string, number>();
-  #on = false;
+  readonly #trips = new Map<string, { start: number; steps: [string, number][] }>();
 
-  /** A new round trip starts now; `record` says whether its steps are kept (not in warm-up). */
-  begin(record: boolean): void {
-    this.#start = performance.now();
-    this.#seen.clear();
-    this.#on = record;
+  /** Round trip `id` starts now; `record` says whether its steps are kept (not in warm-up). */
+  begin(id: string, record: boolean): void {
+    if (record) this.#trips.set(id, { start: wallMs(), steps: [] });
   }
 
-  /** A step happened now; the n-th time in the same round trip it counts as `<step> #n`. */
-  mark(step: string): void {
-    if (!this.#on) return;
-    const n = (this.#seen.get(step) ?? 0) + 1;
-    this.#seen.set(step, n);
-    const name = n === 1 ? step : `${step} #${n}`;
-    const list = this.#offsets.get(name) ?? [];
-    list.push(performance.now() - this.#start);
-    this.#offsets.set(name, list);
-  }
+  /** A step of round trip `id` happened at `at`; the n-th such step counts as `<step> #n`. */
+  readonly mark: Mark = (id, step, at = wallMs()) => {
+    this.#trips.get(id)?.steps.push([step, at]);
+  };
 
-  /** Marks `side`'s produce calls and received records on `transport`. */
-  watch(side: string, transport: Transport): void {
-    const produce = transport.produce.bind(transport);
-    const subscribe = transport.subscribe.bind(transport);
-    const short = (topic: string) => topic.split(".").slice(2).join(".");
-    transport.produce = async (records) => {
-      const what = `${side} produces ${records.map((r) => short(r.topic)).join(" + ")}`;
-      this.mark(`${what}: start`);
-      await produce(records);
-      this.mark(`${what}: acknowledged`);
-    };
-    transport.subscribe = (options) =>
-      subscribe({
-        ...options,
-        handler: (record) => {
-          this.mark(`${side} receives ${short(record.topic)}`);
-          return options.handler(record);
-        },
-      });
-  }
-
-  /** Marks the start and end of every turn through `door`. */
-  watchTurns(side: string, door: Door): void {
-    const enter = door.enter.bind(door);
-    door.enter = async (message) => {
-      this.mark(`${side}'s turn: start`);
-      try {
-        return await enter(message);
-      } finally {
-        this.mark(`${side}'s turn: end`);
-      }
-    };
+  /** A line a worker process printed: a step ({@link stepLine}) is marked, anything else ignored. */
+  read(line: string): void {
+    if (!line.startsWith("{")) return;
+    const { id, step, at } = JSON.parse(line) as { id: string; step: string; at: number };
+    this.mark(id, step, at);
   }
 
   /** Prints the median offset of every step, in the order they happen. */
   print(title: string): void {
-    if (this.#offsets.size === 0) return;
+    const offsets = new Map<string, number[]>();
+    for (const { start, steps } of this.#trips.values()) {
+      const seen = new Map<string, number>();
+      for (const [step, at] of [...steps].sort((a, b) => a[1] - b[1])) {
+        const n = (seen.get(step) ?? 0) + 1;
+        seen.set(step, n);
+        const name = n === 1 ? step : `${step} #${n}`;
+        offsets.set(name, [...(offsets.get(name) ?? []), at - start]);
+      }
+    }
+    if (offsets.size === 0) return;
     const median = (list: number[]) => [...list].sort((a, b) => a - b)[list.length >> 1]!;
-    const rows = [...this.#offsets].map(([step, list]) => ({
-      step,
-      at: median(list),
-      n: list.length,
-    }))
+    const rows = [...offsets].map(([step, list]) => ({ step, at: median(list), n: list.length }))
       .sort((a, b) => a.at - b.at);
     console.log(`\n${title} (median offset from the send, ms; how many round trips had the step)`);
     for (const { step, at, n } of rows) {
       console.log(`  ${at.toFixed(2).padStart(8)}  ${step} (${n})`);
     }
   }
+}
+
+/** Marks `side`'s produce calls and received records on `transport`, by their key (task id). */
+export function watchTransport(side: string, transport: Transport, mark: Mark): void {
+  const produce = transport.produce.bind(transport);
+  const subscribe = transport.subscribe.bind(transport);
+  const short = (topic: string) => topic.split(".").slice(2).join(".");
+  transport.produce = async (records) => {
+    const id = records[0]?.key ?? "";
+    const what = `${side} produces ${records.map((r) => short(r.topic)).join(" + ")}`;
+    mark(id, `${what}: start`);
+    await produce(records);
+    mark(id, `${what}: acknowledged`);
+  };
+  transport.subscribe = (options) =>
+    subscribe({
+      ...options,
+      handler: (record) => {
+        mark(
+          typeof record.key === "string" ? record.key : "",
+          `${side} receives ${short(record.topic)}`,
+        );
+        return options.handler(record);
+      },
+    });
+}
+
+/** Marks the start and end of every task turn through `door` (session `task:<id>`). */
+export function watchTurns(side: string, door: Door, mark: Mark): void {
+  const enter = door.enter.bind(door);
+  door.enter = async (message) => {
+    const id = message.sessionKey?.replace(/^task:/, "") ?? "";
+    mark(id, `${side}'s turn: start`);
+    try {
+      return await enter(message);
+    } finally {
+      mark(id, `${side}'s turn: end`);
+    }
+  };
 }

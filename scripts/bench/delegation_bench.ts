@@ -1,17 +1,20 @@
 /**
  * Delegation round trips through the group layer on a real broker, against a raw kafkajs
  * produce → consume ping-pong on the same broker (`deno task bench --filter delegation`; the
- * summary at the end prints p50 and p99 with the targets of issue 10):
+ * summary at the end prints p50 and p99 with the targets of issue 10). The worker agent runs in a
+ * process of its own (_delegation_worker.ts), as agents on two machines do, except where said:
  *
  * - the pure path: a requester agent sends a task with `arbiter: "none"`; a worker agent claims
  *   it (the claim is the grant), runs the turn against a fake LLM that answers at once, and
  *   responds; the requester keeps the final answer (targets: at most 1.3x at p50, 1.5x at p99);
+ * - the same with both agents in the bench's one process, on one event loop;
  * - the grant path: the same with `arbiter: "requester"`, so the worker answers only once the
  *   requester has granted its claim (claim → assigned → response);
+ * - the group protocol alone: the pure path with a worker whose door answers at once, no turn;
  * - the worker's turn alone, without Kafka (the same fake LLM, a task session of its own): the
  *   part of a round trip that is the agent's own work, not the group layer's;
  * - where the pure path's milliseconds go: the median offset from the send of each produce call,
- *   each record received and the worker's turn (_steps.ts).
+ *   each record received and the worker's turn, on both processes (_steps.ts).
  *
  * Each round trip is isolated (the system idle before it) and paired with one of the other side.
  * It needs the broker that `scripts/kafka start` runs (or KAFCLAW_TEST_BROKERS); without one it
@@ -24,7 +27,9 @@ import { Steps } from "./_steps.ts";
 
 const RAW = "delegation: raw kafkajs ping-pong";
 const PURE = "delegation: group layer, arbiter none";
+const ONE = "delegation: group layer, arbiter none, one process";
 const GRANT = "delegation: group layer, claim, grant, response";
+const ECHO = "delegation: group layer, arbiter none, no turn";
 const TURN = "delegation: the worker's turn alone, no Kafka";
 const ISOLATION_GAP_MS = 60;
 
@@ -39,43 +44,41 @@ if (brokers === undefined) {
 } else {
   const raw = await RawPingPong.start(brokers, { commits: true });
   const steps = new Steps();
-  const pure = await DelegationPair.start(brokers, "none", steps);
-  const grant = await DelegationPair.start(brokers, "requester");
+  const pure = await DelegationPair.start(brokers, { arbiter: "none", steps });
+  const one = await DelegationPair.start(brokers, { arbiter: "none", worker: "here" });
+  const grant = await DelegationPair.start(brokers, { arbiter: "requester" });
+  const echo = await DelegationPair.start(brokers, { arbiter: "none", echo: true });
   const gap = () => new Promise((r) => setTimeout(r, ISOLATION_GAP_MS));
   const group = "delegation: round trip";
   const options = { group, n: 100, warmup: 10 };
+  const against = (name: string, mine: () => Promise<void>) =>
+    Deno.bench(name, options, samples.paired(name, () => raw.roundTrip().then(gap), mine));
 
   Deno.bench(
     RAW,
     { ...options, baseline: true },
     samples.paired(RAW, () => pure.roundTrip().then(gap), () => raw.roundTrip()),
   );
-  Deno.bench(
-    PURE,
-    options,
-    samples.paired(PURE, () => raw.roundTrip().then(gap), () => pure.roundTrip()),
-  );
-  Deno.bench(
-    GRANT,
-    options,
-    samples.paired(GRANT, () => raw.roundTrip().then(gap), () => grant.roundTrip()),
-  );
-
-  Deno.bench(
-    TURN,
-    options,
-    samples.paired(TURN, () => raw.roundTrip().then(gap), () => pure.turnAlone()),
-  );
+  against(PURE, () => pure.roundTrip());
+  against(ONE, () => one.roundTrip());
+  against(GRANT, () => grant.roundTrip());
+  against(ECHO, () => echo.roundTrip());
+  against(TURN, () => one.turnAlone());
 
   globalThis.addEventListener("unload", () => {
     if (samples.size === 0) return;
     console.log("\ndelegation: this machine, this run (raw kafkajs measured alongside)");
     samples.line("pure path (arbiter none), p50", PURE, RAW, 0.5, "<= 1.3x");
     samples.line("pure path (arbiter none), p99", PURE, RAW, 0.99, "<= 1.5x");
+    samples.line("pure path, one process, p50", ONE, RAW, 0.5, "none");
+    samples.line("pure path, one process, p99", ONE, RAW, 0.99, "none");
     samples.line("grant path, p50", GRANT, RAW, 0.5, "none");
     samples.line("grant path, p99", GRANT, RAW, 0.99, "none");
+    samples.line("group protocol, no turn, p50", ECHO, RAW, 0.5, "none");
+    samples.line("group protocol, no turn, p99", ECHO, RAW, 0.99, "none");
     samples.line("the worker's turn alone, p50", TURN, RAW, 0.5, "none");
-    steps.print("the pure path, step by step");
-    // The clients end with the process; closing them here would race the unload.
+    steps.print("the pure path, step by step (the worker in its own process)");
+    // The clients and the worker processes end with this process; closing them here would race
+    // the unload.
   });
 }

@@ -32,6 +32,29 @@ Deno.test("with arbiter none the claim is the grant, and it is never lost", asyn
   g.close();
 });
 
+Deno.test("with arbiter none and its claim being sent, the grant is held once the claim is acknowledged", async () => {
+  const acked = Promise.withResolvers<void>();
+  const { g } = grant({ arbiter: "none", claim: acked.promise });
+  assert.equal(g.state, "waiting", "not before the broker acknowledged the claim");
+  const check = g.check(never());
+  acked.resolve();
+  assert.equal(await check, undefined);
+  assert.equal(g.state, "held");
+  // A claim that fails loses the grant, whatever it fails with; one given up first stays so.
+  const failed = Promise.withResolvers<void>();
+  const { g: lost } = grant({ arbiter: "none", claim: failed.promise });
+  failed.reject("broker gone");
+  await waitFor(() => lost.state === "lost", "the grant lost");
+  assert.match((await lost.check(never()))!, /its claim was not sent: broker gone/);
+  assert.equal(lost.signal.aborted, true);
+  const late = Promise.withResolvers<void>();
+  const { g: abandoned } = grant({ arbiter: "none", claim: late.promise });
+  abandoned.abandon("stopping");
+  late.reject(new Error("too late"));
+  await late.promise.catch(() => {});
+  assert.match((await abandoned.check(never()))!, /\(stopping\)/);
+});
+
 Deno.test("a side effect waits for the grant, and only the requester's word counts", async () => {
   const { g } = grant();
   assert.equal(g.state, "waiting");

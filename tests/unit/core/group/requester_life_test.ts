@@ -1,7 +1,7 @@
 /**
  * A requester's task from end to end beyond the status machine: tasks queued by another process
- * of the home, the spans of a task's life (submit, grant, attempts sent on, the end) and how a
- * restarted requester ends the span its earlier run left open.
+ * of the home, a task with `arbiter: "none"`, the spans of a task's life (submit, grant, attempts
+ * sent on, the end) and how a restarted requester ends the span its earlier run left open.
  */
 import assert from "node:assert/strict";
 import { GroupSpans } from "../../../../core/group/mod.ts";
@@ -30,6 +30,25 @@ function spansIn(timeline: Timeline) {
 
 const steps = (spans: StoredSpan[]) =>
   spans.map((s) => `${s.attributes.step}:${s.endedAt === undefined ? "open" : "ended"}`);
+
+Deno.test("with arbiter none claims and renewals get no answer, nothing is stored for them, and no lease lapses", async () => {
+  using r = rig();
+  await send(r, { arbiter: "none" });
+  await r.requester.handleStatus(status("a", "claimed"));
+  await r.requester.handleStatus(status("b", "claimed"));
+  await r.requester.handleStatus(status("a", "in_progress"));
+  await r.requester.handleStatus(status("a", "claimed", 2)); // an attempt that never was
+  assert.deepEqual(said(r), [`request@1>group.${G}.requests`], "no assigned, no revoked");
+  const stored = r.timeline.groupTasks.outgoing("t1");
+  assert.deepEqual([stored?.status, stored?.workerId], ["sent", undefined]);
+  // Nobody re-publishes: the silence of a lease later, nothing was sent on.
+  r.clock.t += 10 * r.requester.leaseMs;
+  await r.requester.tick();
+  assert.deepEqual(said(r), [`request@1>group.${G}.requests`]);
+  r.requester.handleResponse(response("a"));
+  const answer = await r.requester.answer("t1")!;
+  assert.deepEqual([answer.status, answer.responderId], ["completed", "a"]);
+});
 
 Deno.test("queued tasks of the home are sent once each, even by two calls at once, and followed", async () => {
   using r = rig();

@@ -1,7 +1,8 @@
 /**
  * The worker's side of a grant, at the intake: a task's turn may think before its grant, sends
  * its answer only while it holds it, and stops when it is revoked; grants reach it through its
- * inbox or the status stream, and only the requester's count.
+ * inbox or the status stream, and only the requester's count. With `arbiter: "none"` the grant is
+ * the claim's acknowledgement by the broker.
  */
 import assert from "node:assert/strict";
 import type { DoorResult, Message } from "../../../../core/agent/mod.ts";
@@ -24,7 +25,7 @@ function inbound(topic: string, envelope: Record<string, unknown>): InboundRecor
   };
 }
 
-const request = (task = "t1", attempt = 1) =>
+const request = (task = "t1", attempt = 1, arbiter = "requester") =>
   inbound(INBOX, {
     type: "request",
     correlation_id: task,
@@ -37,7 +38,7 @@ const request = (task = "t1", attempt = 1) =>
       content: "think",
       requester_id: "r",
       delegation: { depth: 0, chain: ["r"] },
-      arbiter: "requester",
+      arbiter,
     },
   });
 
@@ -50,7 +51,11 @@ const word = (status: string, from = "r", worker = "w", topic = STATUS) =>
     payload: { task_id: "t1", attempt: 1, worker_id: worker, status, seq: 5 },
   });
 
-function rig(trust: Trust = () => Promise.resolve({ ok: true, vouched: false })) {
+/** With `claimSent`, the send of a claim resolves (its acknowledgement) or fails with it. */
+function rig(
+  trust: Trust = () => Promise.resolve({ ok: true, vouched: false }),
+  claimSent: Promise<void> = Promise.resolve(),
+) {
   const sent: { topic: string; type: string; status: string }[] = [];
   const entered: Message[] = [];
   const answer = Promise.withResolvers<DoorResult>();
@@ -59,11 +64,13 @@ function rig(trust: Trust = () => Promise.resolve({ ok: true, vouched: false }))
     trust,
     door: { enter: (m) => (entered.push(m), answer.promise) },
     send: (records: readonly OutboundRecord[]) => {
+      let claim = false;
       for (const r of records) {
         const e = JSON.parse(String(r.value));
         sent.push({ topic: r.topic, type: e.type, status: e.payload.status });
+        claim ||= e.payload.status === "claimed";
       }
-      return Promise.resolve();
+      return claim ? claimSent : Promise.resolve();
     },
     // A grant read more than 2 intervals after the claim is confirmed by a renewal first (grant.ts):
     // an interval long enough that a busy machine never takes that path here.
@@ -208,4 +215,40 @@ Deno.test("a task's turn may spend no more tokens than the task's budget", async
   await intake.handle(word("revoked", "r", "w", INBOX));
   answer.resolve(turn("stopped"));
   await run;
+});
+
+Deno.test("with arbiter none the turn starts while the claim is sent; side effects wait for its acknowledgement", async () => {
+  const acked = Promise.withResolvers<void>();
+  const { intake, sent, entered, answer, turn } = rig(undefined, acked.promise);
+  const run = start(intake, request("t1", 1, "none"));
+  await waitFor(() => entered.length === 1, "the turn, before the claim is acknowledged");
+  let allowed: string | undefined | "pending" = "pending";
+  void entered[0]!.fence!.check(new AbortController().signal).then((why) => allowed = why);
+  answer.resolve(turn("done"));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(allowed, "pending", "a side effect waits for the claim's acknowledgement");
+  assert.deepEqual(sent.map((s) => s.status), ["claimed"], "no answer before it either");
+  acked.resolve();
+  await run;
+  assert.equal(allowed, undefined, "once acknowledged, the claim is the grant");
+  assert.deepEqual(sent.map((s) => `${s.type}:${s.status}`), [
+    "task_status:claimed",
+    "task_status:completed",
+    "response:completed",
+  ]);
+});
+
+Deno.test("with arbiter none a claim that could not be sent loses the grant: the turn stops, no answer", async () => {
+  const failed = Promise.withResolvers<void>();
+  const { intake, sent, entered, answer, turn } = rig(undefined, failed.promise);
+  const run = start(intake, request("t1", 1, "none"));
+  await waitFor(() => entered.length === 1, "the turn");
+  failed.reject(new Error("broker unreachable"));
+  await waitFor(() => entered[0]!.signal?.aborted === true, "the turn's signal aborted");
+  const why = await entered[0]!.fence!.check(new AbortController().signal);
+  assert.match(why ?? "", /lost its grant \(its claim was not sent: broker unreachable\)/);
+  answer.resolve(turn("too late"));
+  await run;
+  assert.deepEqual(sent.map((s) => s.status), ["claimed"]);
+  assert.deepEqual(intake.running(), []);
 });

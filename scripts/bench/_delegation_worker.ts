@@ -1,0 +1,76 @@
+/**
+ * The worker agent of the delegation bench, in a process of its own (agents on different machines
+ * is what users run): a real agent runtime on its own Kafka transport against a fake LLM that
+ * answers at once (in this process), taking the group's tasks as tests build it
+ * (tests/_support/task_group.ts). The bench spawns it with its own permission set:
+ *
+ *     deno run -P=test scripts/bench/_delegation_worker.ts <brokers> <group> [--steps] [--echo]
+ *
+ * It prints `ready` once it takes tasks; with `--steps`, a line per step of each round trip
+ * (_steps.ts); with `--echo`, its door answers every task at once without a turn (what the group
+ * protocol costs by itself). It ends when its stdin closes.
+ */
+import type { Door } from "../../core/agent/mod.ts";
+import { LiveWorkerSet } from "../../core/group/mod.ts";
+import { KafkaTransport } from "../../core/transport/mod.ts";
+import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
+import { startTaskAgent } from "../../tests/_support/task_group.ts";
+import { stepLine, watchTransport, watchTurns } from "./_steps.ts";
+
+/** The agent ids of the bench's pair. */
+export const BENCH_AGENTS = { requester: "req", worker: "wk" } as const;
+
+/** The group's live workers as both agents of the pair see them: the worker alone. */
+export function benchWorkers(): LiveWorkerSet {
+  return new LiveWorkerSet([
+    { agentId: BENCH_AGENTS.worker, skills: [], load: { running: 0, capacity: 4 } },
+  ]);
+}
+
+/** A door that answers every message at once, with no turn: the group layer's cost alone. */
+export function echoDoor(): Pick<Door, "enter"> {
+  return {
+    enter: () =>
+      Promise.resolve({
+        kind: "turn",
+        content: "42",
+        turn: {
+          content: "42",
+          stopped: "answer",
+          iterations: 1,
+          usage: { promptTokens: 0, completionTokens: 0 },
+          taint: "trusted",
+        },
+      }),
+  };
+}
+
+if (import.meta.main) {
+  const [brokers, group, ...flags] = Deno.args;
+  if (!brokers || !group) throw new TypeError("Usage: _delegation_worker.ts <brokers> <group>");
+  const transport = new KafkaTransport({ brokers: brokers.split(","), clientId: "bench-worker" });
+  const llm = await startFakeOpenAI({ fallback: { text: "42" } });
+  const out = (line: string) => console.log(line);
+  if (flags.includes("--steps")) {
+    watchTransport("worker", transport, (id, step, at) => out(stepLine(id, step, at)));
+  }
+  const worker = await startTaskAgent(transport, {
+    group,
+    agentId: BENCH_AGENTS.worker,
+    llm,
+    workers: benchWorkers(),
+    heartbeatIntervalMs: 10_000,
+    env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
+  });
+  const door = worker.runtime.door as Door;
+  if (flags.includes("--echo")) door.enter = echoDoor().enter as Door["enter"];
+  if (flags.includes("--steps")) {
+    watchTurns("worker", door, (id, step, at) => out(stepLine(id, step, at)));
+  }
+  out("ready");
+  // Until the bench closes this process's stdin (or ends).
+  for await (const _ of Deno.stdin.readable) { /* nothing is read */ }
+  await worker[Symbol.asyncDispose]();
+  await transport.close();
+  await llm.close();
+}
