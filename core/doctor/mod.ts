@@ -10,14 +10,12 @@
  * @module
  */
 import {
-  checkConfigTrust,
   ConfigError,
   loadConfig,
   paths,
   type ResolvedConfig,
   resolveHome,
   resolveMode,
-  UntrustedConfigError,
 } from "../config/mod.ts";
 import { agentProfile } from "../agent/mod.ts";
 import { unreachableRoutes } from "../agent/mod.ts";
@@ -34,6 +32,7 @@ import { diskFullError, showBytes } from "../timeline/mod.ts";
 import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
 import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
 import { workspaceSecretsCheck } from "./workspace_secrets.ts";
+import { homeChecks, modeOf } from "./home.ts";
 
 /** How a check came out. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -52,57 +51,6 @@ export interface DoctorDeps {
   readonly probe?: (scratchDir: string) => Promise<SandboxProbe>;
   /** Prepares the wrapper of sandboxed MCP servers (default: bubblewrap's). */
   readonly mcpWrapper?: McpWrapperFactory;
-}
-
-async function modeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await Deno.stat(path)).mode! & 0o777;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  const home = await modeOf(config.home);
-  if (home === undefined) {
-    out.push({
-      check: "home",
-      status: "warn",
-      detail: `${config.home} does not exist yet`,
-      hint: "run kafclaw onboard",
-    });
-  } else if (home & 0o077) {
-    out.push({
-      check: "home",
-      status: "fail",
-      detail: `${config.home} is readable by others (mode ${home.toString(8)})`,
-      hint: `chmod 700 ${config.home}`,
-    });
-  } else {
-    out.push({ check: "home", status: "ok", detail: `${config.home} (mode ${home.toString(8)})` });
-  }
-  const file = await modeOf(paths(config).config);
-  try {
-    await checkConfigTrust(paths(config).config);
-  } catch (error) {
-    if (!(error instanceof UntrustedConfigError)) throw error;
-    // Others could have written it: agent and cron refuse it.
-    out.push({ check: "config file", status: "fail", detail: error.problem, hint: error.fix });
-    return out;
-  }
-  if (file !== undefined && file & 0o077) {
-    out.push({
-      check: "config file",
-      status: "fail",
-      detail: `${paths(config).config} is readable by others (mode ${
-        file.toString(8)
-      }); it may hold keys`,
-      hint: `chmod 600 ${paths(config).config}`,
-    });
-  }
-  return out;
 }
 
 /** The default agent's models, in the order they are tried. */
@@ -199,9 +147,27 @@ function memoryLimit(config: ResolvedConfig): string {
 }
 
 async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<CheckResult> {
-  const run = `${config.home}/run`;
-  await Deno.mkdir(run, { recursive: true, mode: 0o700 });
-  const probe = await (deps.probe ?? ((dir) => probeSandbox({ scratchDir: dir })))(run);
+  // The probe's scratch folder (in KAFCLAW_HOME, where the launcher lets kafclaw write) is
+  // removed after it; a missing KAFCLAW_HOME is not created for it.
+  if (await modeOf(config.home) === undefined) {
+    return {
+      check: "sandbox",
+      status: "warn",
+      detail: `not checked: the probe needs ${config.home}, which does not exist`,
+    };
+  }
+  let probe: SandboxProbe;
+  try {
+    probe = await (deps.probe ?? ((dir) => probeSandbox({ scratchDir: dir })))(config.home);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    return {
+      check: "sandbox",
+      status: "warn",
+      detail: `not checked: the probe needs a scratch folder in ${config.home}, which cannot ` +
+        "be written (see home)",
+    };
+  }
   if (probe.available) {
     return { check: "sandbox", status: "ok", detail: `${probe.reason}; ${memoryLimit(config)}` };
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { formatDoctor, runDoctor } from "../../../../core/doctor/mod.ts";
 import { tempHome } from "../../../_support/cli.ts";
+import { makeReadOnly } from "../../../_support/readonly.ts";
 
 const working = () => Promise.resolve({ available: true, reason: "bubblewrap works", hint: null });
 const missing = () =>
@@ -90,12 +91,42 @@ Deno.test("an invalid configuration is the one failed check", async () => {
   assert.match(results[0]!.detail, /KAFCLAW_GATEWAY_PORT/);
 });
 
-Deno.test("doctor's real sandbox probe runs inside KAFCLAW_HOME", async () => {
+Deno.test("doctor's real sandbox probe works and leaves nothing in KAFCLAW_HOME", async () => {
   await using home = await tempHome();
   const results = await runDoctor({ env: { KAFCLAW_HOME: home.path, OPENAI_API_KEY: "sk-x" } });
   const sandbox = results.find((r) => r.check === "sandbox")!;
   assert.equal(sandbox.status, "ok", sandbox.detail);
   assert.match(sandbox.detail, /bubblewrap/);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(home.path)), []);
+});
+
+Deno.test("a KAFCLAW_HOME that does not exist is a failed check, and doctor does not create it", async () => {
+  await using dir = await tempHome();
+  const home = `${dir.path}/not-yet`;
+  const results = await runDoctor({ env: { KAFCLAW_HOME: home }, probe: working });
+  assert.deepEqual(results.find((r) => r.check === "home"), {
+    check: "home",
+    status: "fail",
+    detail: `${home} does not exist`,
+    hint: "run kafclaw onboard",
+  });
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(dir.path)), []);
+});
+
+Deno.test("a KAFCLAW_HOME that cannot be written is a failed check with the fix", async () => {
+  await using home = await tempHome();
+  const restore = await makeReadOnly(home.path);
+  let results;
+  try {
+    results = await runDoctor({ env: { KAFCLAW_HOME: home.path }, probe: working });
+  } finally {
+    await restore();
+  }
+  const check = results.find((r) => r.check === "home")!;
+  assert.equal(check.status, "fail");
+  assert.match(check.detail, /^\/.* cannot be written \([a-z ]+\): agent, gateway and cron/);
+  assert.match(check.hint!, /^make .* writable by this user/);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(home.path)), []);
 });
 
 Deno.test("doctor checks the default agent's models, sensitivity routes and priced budgets", async () => {
