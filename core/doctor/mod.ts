@@ -1,11 +1,12 @@
 /**
  * `kafclaw doctor`: checks of the installation, each with what it found and, when something is
- * wrong, what to do. This build checks the configuration, KAFCLAW_HOME's permissions, the LLM
- * provider (of the default agent), the policy (sensitivity routes that can be reached, budgets
+ * wrong, what to do. This build checks the configuration, KAFCLAW_HOME (there, private, writable:
+ * home.ts), the LLM provider of the default agent and a call to each of its models and to the
+ * embedding model (provider.ts), the policy (sensitivity routes that can be reached, budgets
  * that can see what models cost), the mode, the sandbox, the stdio MCP servers (mcp.ts), and
  * what is stored (free space, the database's integrity, session files: storage.ts); later steps
  * add the Kafka group checks. A check that cannot run (a full disk) is a failed check, never a
- * crash.
+ * crash. Doctor creates nothing: the probes' scratch folders are removed after them.
  *
  * @module
  */
@@ -17,10 +18,8 @@ import {
   resolveHome,
   resolveMode,
 } from "../config/mod.ts";
-import { agentProfile } from "../agent/mod.ts";
 import { unreachableRoutes } from "../agent/mod.ts";
 import { costOf } from "../policy/mod.ts";
-import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
 import {
   addressSpaceBytes,
   DEFAULT_SANDBOX_LIMITS,
@@ -33,6 +32,7 @@ import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
 import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
 import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 import { homeChecks, modeOf } from "./home.ts";
+import { memoryCheck, modelChain, modelChecks, providerCheck } from "./provider.ts";
 
 /** How a check came out. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -51,33 +51,8 @@ export interface DoctorDeps {
   readonly probe?: (scratchDir: string) => Promise<SandboxProbe>;
   /** Prepares the wrapper of sandboxed MCP servers (default: bubblewrap's). */
   readonly mcpWrapper?: McpWrapperFactory;
-}
-
-/** The default agent's models, in the order they are tried. */
-function modelChain(config: ResolvedConfig): string[] {
-  const profile = agentProfile(config);
-  return createChatProvider(config, { model: profile.model, fallbacks: profile.fallbacks })
-    .chain.map((e) => `${e.provider}/${e.model}`);
-}
-
-function providerCheck(config: ResolvedConfig): CheckResult {
-  try {
-    const id = agentProfile(config).id;
-    const chain = modelChain(config).join(", then ");
-    return {
-      check: "provider",
-      status: "ok",
-      detail: id === undefined ? `models: ${chain}` : `agent ${id}: models: ${chain}`,
-    };
-  } catch (error) {
-    if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    return {
-      check: "provider",
-      status: "fail",
-      detail: error.message,
-      hint: "run kafclaw onboard",
-    };
-  }
+  /** How long each call to a model may wait (default 15 s). */
+  readonly probeTimeoutMs?: number;
 }
 
 function policyCheck(config: ResolvedConfig): CheckResult {
@@ -96,7 +71,7 @@ function policyCheck(config: ResolvedConfig): CheckResult {
   const budgeted = p.dailyBudgetUsd > 0 || p.monthlyBudgetUsd > 0;
   let models: string[] = [];
   try {
-    models = modelChain(config);
+    models = modelChain(config).map((e) => e.ref);
   } catch {
     // The provider check reports it.
   }
@@ -219,6 +194,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   });
   await check("home", () => homeChecks(config));
   await check("provider", () => providerCheck(config));
+  await check("model", () => modelChecks(config, deps.probeTimeoutMs));
+  await check("memory", () => memoryCheck(config, deps.probeTimeoutMs));
   await check("policy", () => policyCheck(config));
   await check("mode", () => modeCheck(config));
   await check("sandbox", () => sandboxCheck(config, deps));
