@@ -4,9 +4,9 @@
  * home.ts), the LLM provider of the default agent and a call to each of its models and to the
  * embedding model (provider.ts), the policy (sensitivity routes that can be reached, budgets
  * that can see what models cost), the mode, the sandbox, the stdio MCP servers (mcp.ts), and
- * what is stored (free space, the database's integrity, session files: storage.ts); later steps
- * add the Kafka group checks. A check that cannot run (a full disk) is a failed check, never a
- * crash. Doctor creates nothing: the probes' scratch folders are removed after them.
+ * what is stored (free space, the database's integrity, session files: storage.ts), and the
+ * group's brokers and topics (group.ts). A check that cannot run (a full disk) is a failed check,
+ * never a crash. Doctor creates nothing: the probes' scratch folders are removed after them.
  *
  * @module
  */
@@ -32,6 +32,7 @@ import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
 import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
 import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 import { homeChecks, modeOf } from "./home.ts";
+import { groupChecks } from "./group.ts";
 import { memoryCheck, modelChain, modelChecks, providerCheck } from "./provider.ts";
 
 /** How a check came out. */
@@ -53,6 +54,8 @@ export interface DoctorDeps {
   readonly mcpWrapper?: McpWrapperFactory;
   /** How long each call to a model may wait (default 15 s). */
   readonly probeTimeoutMs?: number;
+  /** How long the group's brokers have to answer (default 10 s). */
+  readonly groupTimeoutMs?: number;
 }
 
 function policyCheck(config: ResolvedConfig): CheckResult {
@@ -198,6 +201,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   await check("memory", () => memoryCheck(config, deps.probeTimeoutMs));
   await check("policy", () => policyCheck(config));
   await check("mode", () => modeCheck(config));
+  await check("group", () => groupChecks(config, deps.groupTimeoutMs));
   await check("sandbox", () => sandboxCheck(config, deps));
   await check("mcp", () => mcpChecks(config, deps.mcpWrapper));
   await check("disk", () => diskCheck(config));
