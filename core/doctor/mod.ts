@@ -33,6 +33,9 @@ import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
 import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 import { homeChecks, modeOf } from "./home.ts";
 import { groupChecks } from "./group.ts";
+import { applyFixes, type FixResult } from "./fix.ts";
+
+export { type FixResult, formatFixes } from "./fix.ts";
 import { memoryCheck, modelChain, modelChecks, providerCheck } from "./provider.ts";
 
 /** How a check came out. */
@@ -158,6 +161,21 @@ async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<C
     }`,
     ...(probe.hint ? { hint: probe.hint } : {}),
   };
+}
+
+/**
+ * `doctor --fix`: applies the safe fixes (fix.ts) and resolves what was done; nothing when the
+ * configuration does not load (the checks then say why).
+ */
+export async function fixDoctor(deps: Pick<DoctorDeps, "env">): Promise<FixResult[]> {
+  let config: ResolvedConfig;
+  try {
+    config = await loadConfig({ env: deps.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [];
+  }
+  return await applyFixes(config);
 }
 
 /** Runs every check. A configuration that does not load is itself the one failed check. */

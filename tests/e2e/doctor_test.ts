@@ -56,3 +56,20 @@ Deno.test("a KAFCLAW_HOME that cannot be written is a failed check with the fix,
   assert.doesNotMatch(r.stdout + r.stderr, /--allow|os error|Deno|at .*\.ts:\d+/);
   assert.deepEqual(await Array.fromAsync(Deno.readDir(home.path)), []);
 });
+
+Deno.test("doctor --fix says what it narrowed, and the checks that follow pass them", async () => {
+  await using home = await tempHome();
+  await Deno.chmod(home.path, 0o755);
+  await Deno.writeTextFile(`${home.path}/config.json`, "{}");
+  await Deno.chmod(`${home.path}/config.json`, 0o644);
+  const r = await kafclaw(["doctor", "--fix"], { KAFCLAW_HOME: home.path });
+  const lines = r.stdout.split("\n");
+  assert.deepEqual(lines.slice(0, 2), [
+    `fixed  ${home.path}: chmod 700 (was 755)`,
+    `fixed  ${home.path}/config.json: chmod 600 (was 644)`,
+  ]);
+  assert.match(r.stdout, /^ok {4}home /m);
+  assert.doesNotMatch(r.stdout, /config file/);
+  const json = await kafclaw(["doctor", "--fix", "--json"], { KAFCLAW_HOME: home.path });
+  assert.deepEqual(JSON.parse(json.stdout).fixed, []);
+});
