@@ -32,7 +32,6 @@ import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
 import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
 import { workspaceSecretsCheck } from "./workspace_secrets.ts";
 import { homeChecks, modeOf } from "./home.ts";
-import { groupChecks } from "./group.ts";
 import { applyFixes, type FixResult } from "./fix.ts";
 
 export { type FixResult, formatFixes } from "./fix.ts";
@@ -219,7 +218,13 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   await check("memory", () => memoryCheck(config, deps.probeTimeoutMs));
   await check("policy", () => policyCheck(config));
   await check("mode", () => modeCheck(config));
-  await check("group", () => groupChecks(config, deps.groupTimeoutMs));
+  // Kafka's client is loaded only when there is a group to check: it reads the environment on
+  // import, which `kafclaw --help` may not.
+  await check("group", async () => {
+    if (!config.group.enabled) return [];
+    const { groupChecks } = await import("./group.ts");
+    return await groupChecks(config, deps.groupTimeoutMs);
+  });
   await check("sandbox", () => sandboxCheck(config, deps));
   await check("mcp", () => mcpChecks(config, deps.mcpWrapper));
   await check("disk", () => diskCheck(config));
