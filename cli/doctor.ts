@@ -1,5 +1,11 @@
 import { Command } from "commander";
-import { formatDoctor, runDoctor } from "../core/doctor/mod.ts";
+import {
+  fixDoctor,
+  type FixResult,
+  formatDoctor,
+  formatFixes,
+  runDoctor,
+} from "../core/doctor/mod.ts";
 import { CliError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -8,9 +14,21 @@ export function doctorCommand(ctx: CliContext): Command {
   return new Command("doctor")
     .description("check the configuration, provider, mode and sandbox, and say what to fix")
     .option("--json", "print as JSON")
-    .action(async (opts: { json?: boolean }) => {
+    .option(
+      "--fix",
+      "first apply the safe fixes (private files' modes, a missing KAFCLAW_HOME) and say each",
+    )
+    .action(async (opts: { json?: boolean; fix?: boolean }) => {
+      let fixed: FixResult[] | undefined;
+      if (opts.fix) fixed = await fixDoctor({ env: ctx.env() });
       const results = await runDoctor({ env: ctx.env() });
-      ctx.io.out(opts.json ? JSON.stringify(results, null, 2) : formatDoctor(results));
+      if (opts.json) {
+        const report = fixed === undefined ? results : { fixed, checks: results };
+        ctx.io.out(JSON.stringify(report, null, 2));
+      } else {
+        if (fixed !== undefined) ctx.io.out(formatFixes(fixed));
+        ctx.io.out(formatDoctor(results));
+      }
       const failed = results.filter((r) => r.status === "fail").length;
       if (failed) throw new CliError(`${failed} check(s) failed`);
     });

@@ -34,8 +34,8 @@ export async function mcpChecks(
   let wrapper: McpWrapper | Error | undefined;
   let stateDir: string | undefined;
   if (sandboxed.length > 0) {
-    await Deno.mkdir(`${config.home}/run`, { recursive: true, mode: 0o700 });
-    stateDir = await Deno.makeTempDir({ dir: `${config.home}/run`, prefix: "doctor-mcp-" });
+    // Removed below: doctor leaves nothing in KAFCLAW_HOME.
+    stateDir = await Deno.makeTempDir({ dir: config.home, prefix: ".doctor-mcp-" });
     wrapper = await wrapperOf(stateDir).catch((error: Error) => error);
   }
   try {

@@ -1,28 +1,25 @@
 /**
  * `kafclaw doctor`: checks of the installation, each with what it found and, when something is
- * wrong, what to do. This build checks the configuration, KAFCLAW_HOME's permissions, the LLM
- * provider (of the default agent), the policy (sensitivity routes that can be reached, budgets
+ * wrong, what to do. This build checks the configuration, KAFCLAW_HOME (there, private, writable:
+ * home.ts), the LLM provider of the default agent and a call to each of its models and to the
+ * embedding model (provider.ts), the policy (sensitivity routes that can be reached, budgets
  * that can see what models cost), the mode, the sandbox, the stdio MCP servers (mcp.ts), and
- * what is stored (free space, the database's integrity, session files: storage.ts); later steps
- * add the Kafka group checks. A check that cannot run (a full disk) is a failed check, never a
- * crash.
+ * what is stored (free space, the database's integrity, session files: storage.ts), and the
+ * group's brokers and topics (group.ts). A check that cannot run (a full disk) is a failed check,
+ * never a crash. Doctor creates nothing: the probes' scratch folders are removed after them.
  *
  * @module
  */
 import {
-  checkConfigTrust,
   ConfigError,
   loadConfig,
   paths,
   type ResolvedConfig,
   resolveHome,
   resolveMode,
-  UntrustedConfigError,
 } from "../config/mod.ts";
-import { agentProfile } from "../agent/mod.ts";
 import { unreachableRoutes } from "../agent/mod.ts";
 import { costOf } from "../policy/mod.ts";
-import { createChatProvider, ProviderNotConfiguredError } from "../provider/mod.ts";
 import {
   addressSpaceBytes,
   DEFAULT_SANDBOX_LIMITS,
@@ -34,6 +31,11 @@ import { diskFullError, showBytes } from "../timeline/mod.ts";
 import { databaseCheck, diskCheck, sessionsCheck } from "./storage.ts";
 import { mcpChecks, type McpWrapperFactory } from "./mcp.ts";
 import { workspaceSecretsCheck } from "./workspace_secrets.ts";
+import { homeChecks, modeOf } from "./home.ts";
+import { applyFixes, type FixResult } from "./fix.ts";
+
+export { type FixResult, formatFixes } from "./fix.ts";
+import { memoryCheck, modelChain, modelChecks, providerCheck } from "./provider.ts";
 
 /** How a check came out. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -52,84 +54,10 @@ export interface DoctorDeps {
   readonly probe?: (scratchDir: string) => Promise<SandboxProbe>;
   /** Prepares the wrapper of sandboxed MCP servers (default: bubblewrap's). */
   readonly mcpWrapper?: McpWrapperFactory;
-}
-
-async function modeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await Deno.stat(path)).mode! & 0o777;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  const home = await modeOf(config.home);
-  if (home === undefined) {
-    out.push({
-      check: "home",
-      status: "warn",
-      detail: `${config.home} does not exist yet`,
-      hint: "run kafclaw onboard",
-    });
-  } else if (home & 0o077) {
-    out.push({
-      check: "home",
-      status: "fail",
-      detail: `${config.home} is readable by others (mode ${home.toString(8)})`,
-      hint: `chmod 700 ${config.home}`,
-    });
-  } else {
-    out.push({ check: "home", status: "ok", detail: `${config.home} (mode ${home.toString(8)})` });
-  }
-  const file = await modeOf(paths(config).config);
-  try {
-    await checkConfigTrust(paths(config).config);
-  } catch (error) {
-    if (!(error instanceof UntrustedConfigError)) throw error;
-    // Others could have written it: agent and cron refuse it.
-    out.push({ check: "config file", status: "fail", detail: error.problem, hint: error.fix });
-    return out;
-  }
-  if (file !== undefined && file & 0o077) {
-    out.push({
-      check: "config file",
-      status: "fail",
-      detail: `${paths(config).config} is readable by others (mode ${
-        file.toString(8)
-      }); it may hold keys`,
-      hint: `chmod 600 ${paths(config).config}`,
-    });
-  }
-  return out;
-}
-
-/** The default agent's models, in the order they are tried. */
-function modelChain(config: ResolvedConfig): string[] {
-  const profile = agentProfile(config);
-  return createChatProvider(config, { model: profile.model, fallbacks: profile.fallbacks })
-    .chain.map((e) => `${e.provider}/${e.model}`);
-}
-
-function providerCheck(config: ResolvedConfig): CheckResult {
-  try {
-    const id = agentProfile(config).id;
-    const chain = modelChain(config).join(", then ");
-    return {
-      check: "provider",
-      status: "ok",
-      detail: id === undefined ? `models: ${chain}` : `agent ${id}: models: ${chain}`,
-    };
-  } catch (error) {
-    if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    return {
-      check: "provider",
-      status: "fail",
-      detail: error.message,
-      hint: "run kafclaw onboard",
-    };
-  }
+  /** How long each call to a model may wait (default 15 s). */
+  readonly probeTimeoutMs?: number;
+  /** How long the group's brokers have to answer (default 10 s). */
+  readonly groupTimeoutMs?: number;
 }
 
 function policyCheck(config: ResolvedConfig): CheckResult {
@@ -148,7 +76,7 @@ function policyCheck(config: ResolvedConfig): CheckResult {
   const budgeted = p.dailyBudgetUsd > 0 || p.monthlyBudgetUsd > 0;
   let models: string[] = [];
   try {
-    models = modelChain(config);
+    models = modelChain(config).map((e) => e.ref);
   } catch {
     // The provider check reports it.
   }
@@ -199,9 +127,27 @@ function memoryLimit(config: ResolvedConfig): string {
 }
 
 async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<CheckResult> {
-  const run = `${config.home}/run`;
-  await Deno.mkdir(run, { recursive: true, mode: 0o700 });
-  const probe = await (deps.probe ?? ((dir) => probeSandbox({ scratchDir: dir })))(run);
+  // The probe's scratch folder (in KAFCLAW_HOME, where the launcher lets kafclaw write) is
+  // removed after it; a missing KAFCLAW_HOME is not created for it.
+  if (await modeOf(config.home) === undefined) {
+    return {
+      check: "sandbox",
+      status: "warn",
+      detail: `not checked: the probe needs ${config.home}, which does not exist`,
+    };
+  }
+  let probe: SandboxProbe;
+  try {
+    probe = await (deps.probe ?? ((dir) => probeSandbox({ scratchDir: dir })))(config.home);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    return {
+      check: "sandbox",
+      status: "warn",
+      detail: `not checked: the probe needs a scratch folder in ${config.home}, which cannot ` +
+        "be written (see home)",
+    };
+  }
   if (probe.available) {
     return { check: "sandbox", status: "ok", detail: `${probe.reason}; ${memoryLimit(config)}` };
   }
@@ -214,6 +160,21 @@ async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<C
     }`,
     ...(probe.hint ? { hint: probe.hint } : {}),
   };
+}
+
+/**
+ * `doctor --fix`: applies the safe fixes (fix.ts) and resolves what was done; nothing when the
+ * configuration does not load (the checks then say why).
+ */
+export async function fixDoctor(deps: Pick<DoctorDeps, "env">): Promise<FixResult[]> {
+  let config: ResolvedConfig;
+  try {
+    config = await loadConfig({ env: deps.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [];
+  }
+  return await applyFixes(config);
 }
 
 /** Runs every check. A configuration that does not load is itself the one failed check. */
@@ -253,8 +214,17 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   });
   await check("home", () => homeChecks(config));
   await check("provider", () => providerCheck(config));
+  await check("model", () => modelChecks(config, deps.probeTimeoutMs));
+  await check("memory", () => memoryCheck(config, deps.probeTimeoutMs));
   await check("policy", () => policyCheck(config));
   await check("mode", () => modeCheck(config));
+  // Kafka's client is loaded only when there is a group to check: it reads the environment on
+  // import, which `kafclaw --help` may not.
+  await check("group", async () => {
+    if (!config.group.enabled) return [];
+    const { groupChecks } = await import("./group.ts");
+    return await groupChecks(config, deps.groupTimeoutMs);
+  });
   await check("sandbox", () => sandboxCheck(config, deps));
   await check("mcp", () => mcpChecks(config, deps.mcpWrapper));
   await check("disk", () => diskCheck(config));

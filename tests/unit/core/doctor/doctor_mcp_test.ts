@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { runDoctor } from "../../../../core/doctor/mod.ts";
 import { SandboxError } from "../../../../core/tools/sandbox/mod.ts";
 import { tempHome } from "../../../_support/cli.ts";
+import { answeringLlm } from "./_llm.ts";
 
 const working = () => Promise.resolve({ available: true, reason: "bubblewrap works", hint: null });
 const refused = () =>
@@ -19,9 +20,10 @@ const refused = () =>
 /** doctor's mcp lines for an mcp.json of `text`. */
 async function mcpLines(text: string | undefined) {
   await using home = await tempHome();
+  await using llm = await answeringLlm();
   if (text !== undefined) await Deno.writeTextFile(`${home.path}/mcp.json`, text);
   const results = await runDoctor({
-    env: { KAFCLAW_HOME: home.path, OPENAI_API_KEY: "sk-x" },
+    env: { KAFCLAW_HOME: home.path, ...llm.env },
     probe: working,
     mcpWrapper: refused,
   });

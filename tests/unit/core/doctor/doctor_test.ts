@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { formatDoctor, runDoctor } from "../../../../core/doctor/mod.ts";
 import { tempHome } from "../../../_support/cli.ts";
+import { answeringLlm } from "./_llm.ts";
+import { makeReadOnly } from "../../../_support/readonly.ts";
 
 const working = () => Promise.resolve({ available: true, reason: "bubblewrap works", hint: null });
 const missing = () =>
@@ -12,14 +14,17 @@ const missing = () =>
 
 Deno.test("doctor passes a configured standalone agent with a working sandbox", async () => {
   await using home = await tempHome();
+  await using llm = await answeringLlm();
   const results = await runDoctor({
-    env: { KAFCLAW_HOME: home.path, OPENAI_API_KEY: "sk-x" },
+    env: { KAFCLAW_HOME: home.path, ...llm.env },
     probe: working,
   });
   assert.deepEqual(results.map((r) => [r.check, r.status]), [
     ["config", "ok"],
     ["home", "ok"],
     ["provider", "ok"],
+    ["model", "ok"],
+    ["memory", "ok"],
     ["policy", "ok"],
     ["mode", "ok"],
     ["sandbox", "ok"],
@@ -29,14 +34,16 @@ Deno.test("doctor passes a configured standalone agent with a working sandbox", 
     ["workspace secrets", "ok"],
   ]);
   assert.match(results[0]!.detail, /no config file yet/);
+  assert.match(results[3]!.detail, /^openai\/gpt-4o-mini answered in \d+ ms$/);
+  assert.match(results[4]!.detail, /^hybrid: openai\/text-embedding-3-small gives vectors of 1536/);
   assert.equal(
-    results[5]!.detail,
+    results[7]!.detail,
     "bubblewrap works; memory: a command holds at most 4.1 GiB in all (16 processes and " +
       "threads x 256 MiB of address space each, plus /tmp and /dev/shm; per-process limits, no " +
       "cgroup; memfd and System V shared memory refused)",
   );
   assert.equal(
-    results[3]!.detail,
+    results[5]!.detail,
     "0 sensitivity rules; no budget; owners: the terminal only",
   );
   assert.match(formatDoctor(results), /no check failed$/);
@@ -66,10 +73,11 @@ Deno.test("doctor names what is wrong and what to do", async () => {
 
 Deno.test("doctor says the memory limit that applies to a command, from the config", async () => {
   await using home = await tempHome();
+  await using llm = await answeringLlm();
   const results = await runDoctor({
     env: {
       KAFCLAW_HOME: home.path,
-      OPENAI_API_KEY: "sk-x",
+      ...llm.env,
       KAFCLAW_TOOLS_EXEC_MEMORY_BYTES: String(16 * 1024 ** 3),
       KAFCLAW_TOOLS_EXEC_PROCESSES: "16",
     },
@@ -90,19 +98,51 @@ Deno.test("an invalid configuration is the one failed check", async () => {
   assert.match(results[0]!.detail, /KAFCLAW_GATEWAY_PORT/);
 });
 
-Deno.test("doctor's real sandbox probe runs inside KAFCLAW_HOME", async () => {
+Deno.test("doctor's real sandbox probe works and leaves nothing in KAFCLAW_HOME", async () => {
   await using home = await tempHome();
-  const results = await runDoctor({ env: { KAFCLAW_HOME: home.path, OPENAI_API_KEY: "sk-x" } });
+  await using llm = await answeringLlm();
+  const results = await runDoctor({ env: { KAFCLAW_HOME: home.path, ...llm.env } });
   const sandbox = results.find((r) => r.check === "sandbox")!;
   assert.equal(sandbox.status, "ok", sandbox.detail);
   assert.match(sandbox.detail, /bubblewrap/);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(home.path)), []);
+});
+
+Deno.test("a KAFCLAW_HOME that does not exist is a failed check, and doctor does not create it", async () => {
+  await using dir = await tempHome();
+  const home = `${dir.path}/not-yet`;
+  const results = await runDoctor({ env: { KAFCLAW_HOME: home }, probe: working });
+  assert.deepEqual(results.find((r) => r.check === "home"), {
+    check: "home",
+    status: "fail",
+    detail: `${home} does not exist`,
+    hint: "run kafclaw onboard",
+  });
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(dir.path)), []);
+});
+
+Deno.test("a KAFCLAW_HOME that cannot be written is a failed check with the fix", async () => {
+  await using home = await tempHome();
+  const restore = await makeReadOnly(home.path);
+  let results;
+  try {
+    results = await runDoctor({ env: { KAFCLAW_HOME: home.path }, probe: working });
+  } finally {
+    await restore();
+  }
+  const check = results.find((r) => r.check === "home")!;
+  assert.equal(check.status, "fail");
+  assert.match(check.detail, /^\/.* cannot be written \([a-z ]+\): agent, gateway and cron/);
+  assert.match(check.hint!, /^make .* writable by this user/);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(home.path)), []);
 });
 
 Deno.test("doctor checks the default agent's models, sensitivity routes and priced budgets", async () => {
   await using home = await tempHome();
+  await using llm = await answeringLlm();
   const env = {
     KAFCLAW_HOME: home.path,
-    OPENAI_API_KEY: "sk-x",
+    ...llm.env,
     KAFCLAW_AGENTS_LIST: '[{"id": "main", "default": true, "model": "openai/gpt-main"}]',
     KAFCLAW_POLICY_DAILY_BUDGET_USD: "2",
     KAFCLAW_MODEL_FALLBACKS: "ollama/llama3",
@@ -148,6 +188,7 @@ Deno.test("doctor checks the default agent's models, sensitivity routes and pric
         '[{"name": "health", "keywords": ["x"], "routeTo": "groq/llama"}]',
       KAFCLAW_AGENTS_LIST: "[]",
       OPENAI_API_KEY: "",
+      OPENAI_BASE_URL: "",
     },
     probe: working,
   });

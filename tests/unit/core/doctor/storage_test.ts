@@ -4,6 +4,7 @@ import { SessionStore } from "../../../../core/agent/sessions.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import { kafclaw, tempHome } from "../../../_support/cli.ts";
 import { smallDisk, TMPFS } from "../../../_support/full_disk.ts";
+import { answeringLlm } from "./_llm.ts";
 
 const working = () => Promise.resolve({ available: true, reason: "bubblewrap works", hint: null });
 const byCheck = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.check, r]));
@@ -13,10 +14,11 @@ Deno.test({
   ignore: !TMPFS,
   async fn() {
     await using disk = (await smallDisk(2048))!;
+    await using llm = await answeringLlm();
     const home = `${disk.path}/home`;
     Timeline.open(`${home}/timeline.db`).close();
     await disk.fill(0);
-    const r = await kafclaw(["doctor", "--json"], { KAFCLAW_HOME: home, OPENAI_API_KEY: "sk-x" });
+    const r = await kafclaw(["doctor", "--json"], { KAFCLAW_HOME: home, ...llm.env });
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr, "kafclaw: 2 check(s) failed\n");
     const by = byCheck(JSON.parse(r.stdout));

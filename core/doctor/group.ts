@@ -1,0 +1,86 @@
+/**
+ * `doctor`'s check of the group, when `group.enabled`: the brokers answer and every topic a
+ * member uses is there as the protocol needs (the check an agent makes at start), within a bounded
+ * wait, so an unreachable broker or a group never initialised is a failed check with its fix.
+ *
+ * @module
+ */
+import type { ResolvedConfig } from "../config/mod.ts";
+import { GroupTopicsError, memberTopicOptions, memberTopicSpecs } from "../group/mod.ts";
+import { kafkaOptionsFromConfig, KafkaSettingsError, KafkaTransport } from "../transport/mod.ts";
+import type { CheckResult } from "./mod.ts";
+
+/** How long the brokers have to answer. */
+export const GROUP_TIMEOUT_MS = 10_000;
+
+class TimedOut extends Error {}
+
+/** `work` unless it takes longer than `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimedOut()), ms);
+    work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+/** The group's brokers and topics; none when the group is not enabled here. */
+export async function groupChecks(
+  config: ResolvedConfig,
+  timeoutMs = GROUP_TIMEOUT_MS,
+): Promise<CheckResult[]> {
+  const g = config.group;
+  if (!g.enabled) return [];
+  const brokers = g.kafkaBrokers.join(",");
+  let transport: KafkaTransport;
+  let lastError: string | undefined;
+  try {
+    const options = await kafkaOptionsFromConfig(config, { clientId: "kafclaw-doctor" });
+    transport = new KafkaTransport({
+      ...options,
+      log: (level, message) => {
+        if (level === "error") lastError = message.replace(/^kafkajs [^:]*: /, "");
+      },
+      connectionTimeoutMs: Math.min(timeoutMs, 5000),
+      requestTimeoutMs: timeoutMs,
+    });
+  } catch (error) {
+    if (!(error instanceof KafkaSettingsError)) throw error;
+    return [{ check: "group", status: "fail", detail: error.message }];
+  }
+  const specs = memberTopicSpecs(g.name, {
+    ...memberTopicOptions(config),
+    ...(g.agentId === undefined ? {} : { agentId: g.agentId }),
+  });
+  const verifying = transport.verifyTopics(specs);
+  try {
+    const problems = await within(verifying, timeoutMs);
+    if (problems.length === 0) {
+      return [{
+        check: "group",
+        status: "ok",
+        detail: `group "${g.name}" at ${brokers}: its ${specs.length} topics are there`,
+      }];
+    }
+    return [{
+      check: "group",
+      status: "fail",
+      detail: new GroupTopicsError(g.name, problems).message,
+      hint: problems.some((p) => p.setting === "existence")
+        ? `kafclaw group init ${g.name}`
+        : "fix each topic as said, then run doctor again",
+    }];
+  } catch (error) {
+    const why = error instanceof TimedOut
+      ? `no answer within ${timeoutMs / 1000} s${lastError ? ` (${lastError})` : ""}`
+      : (error as Error).message;
+    return [{
+      check: "group",
+      status: "fail",
+      detail: `the brokers ${brokers} cannot be reached: ${why}`,
+      hint: "check group.kafkaBrokers (KAFCLAW_GROUP_KAFKA_BROKERS) and that the brokers run",
+    }];
+  } finally {
+    verifying.catch(() => {}); // A late failure after the time limit is already reported.
+    await within(transport.close(), 2000).catch(() => {});
+  }
+}

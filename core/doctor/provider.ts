@@ -1,0 +1,147 @@
+/**
+ * `doctor`'s checks of the models: that the default agent's chain is configured, then one call of
+ * one output token to each of its models (no retry, a bounded wait), so a closed port, a host
+ * that does not resolve, a refused key and an unknown model are each a failed check with its
+ * fix; and the embedding model, when memory embeds, asked for one vector whose size is compared
+ * with `memory.embedding.dimension`. Failures are told from the provider client's own errors.
+ *
+ * @module
+ */
+import type { ResolvedConfig } from "../config/mod.ts";
+import { agentProfile } from "../agent/mod.ts";
+import {
+  createChatProvider,
+  createEmbedder,
+  type ModelEndpoint,
+  ProviderError,
+  ProviderNotConfiguredError,
+} from "../provider/mod.ts";
+import type { CheckResult } from "./mod.ts";
+
+/** How long one probe may wait for its answer. */
+export const PROBE_TIMEOUT_MS = 15_000;
+
+const ONBOARD = "run kafclaw onboard";
+
+/** The default agent's models, in the order they are tried. */
+export function modelChain(config: ResolvedConfig): readonly ModelEndpoint[] {
+  const profile = agentProfile(config);
+  return createChatProvider(config, { model: profile.model, fallbacks: profile.fallbacks }).chain;
+}
+
+/** Whether the chain is configured (every model has its key). */
+export function providerCheck(config: ResolvedConfig): CheckResult {
+  try {
+    const id = agentProfile(config).id;
+    const chain = modelChain(config).map((e) => e.ref).join(", then ");
+    return {
+      check: "provider",
+      status: "ok",
+      detail: id === undefined ? `models: ${chain}` : `agent ${id}: models: ${chain}`,
+    };
+  } catch (error) {
+    if (!(error instanceof ProviderNotConfiguredError)) throw error;
+    return { check: "provider", status: "fail", detail: error.message, hint: ONBOARD };
+  }
+}
+
+/** A failed call as a check: what came back from where, and what to do about it. */
+function failed(check: string, error: ProviderError, fix: string): CheckResult {
+  const last = error.failures[error.failures.length - 1]!;
+  const detail = error.kind === "auth"
+    ? error.message
+    : `${last.provider}/${last.model} at ${last.url}: ${last.detail}`;
+  const hint = error.kind === "auth" ? ONBOARD : last.hint ?? fix;
+  return { check, status: "fail", detail, hint };
+}
+
+const probeOptions = (timeoutMs: number) => ({
+  retry: { retries: 0 },
+  timeoutMs,
+  firstTokenTimeoutMs: timeoutMs,
+});
+
+/** One one-token call to each model of the chain; none when the chain is not configured. */
+export async function modelChecks(
+  config: ResolvedConfig,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<CheckResult[]> {
+  let chain: readonly ModelEndpoint[];
+  try {
+    chain = modelChain(config);
+  } catch {
+    return []; // The provider check says why.
+  }
+  const provider = createChatProvider(config, probeOptions(timeoutMs));
+  const out: CheckResult[] = [];
+  for (const [i, endpoint] of chain.entries()) {
+    const started = performance.now();
+    try {
+      await provider.chat({
+        messages: [{ role: "user", content: "Reply with the word OK." }],
+        maxTokens: 1,
+        model: endpoint.ref,
+        exclusive: true,
+      });
+      const ms = Math.round(performance.now() - started);
+      out.push({ check: "model", status: "ok", detail: `${endpoint.ref} answered in ${ms} ms` });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      const result = failed("model", error, "check model.name and the provider's URL");
+      // A fallback that fails only matters once the model before it fails.
+      out.push(i === 0 ? result : { ...result, status: "warn" });
+    }
+  }
+  return out;
+}
+
+/** The memory's search mode, and the embedding model's vector size against the configured one. */
+export async function memoryCheck(
+  config: ResolvedConfig,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<CheckResult> {
+  const { enabled, model, dimension } = config.memory.embedding;
+  if (!enabled) {
+    return {
+      check: "memory",
+      status: "ok",
+      detail: "keyword only: memory.embedding.enabled is false",
+    };
+  }
+  let embedder;
+  try {
+    embedder = createEmbedder(config, probeOptions(timeoutMs));
+  } catch (error) {
+    if (!(error instanceof ProviderNotConfiguredError)) throw error;
+    return {
+      check: "memory",
+      status: "warn",
+      detail: `keyword only: the embedding model ${model} has no key (${
+        error.message.split("\n")[0]
+      })`,
+      hint: "set its key, or kafclaw config set memory.embedding.enabled false",
+    };
+  }
+  let size: number;
+  try {
+    size = (await embedder.embed(["kafclaw doctor"]))[0]?.length ?? 0;
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return failed("memory", error, "check memory.embedding.model and the provider's URL");
+  }
+  if (size !== dimension) {
+    return {
+      check: "memory",
+      status: "fail",
+      detail:
+        `${model} gives vectors of ${size} numbers, memory.embedding.dimension is ${dimension}`,
+      hint: `kafclaw config set memory.embedding.dimension ${size}, then kafclaw memory reindex`,
+    };
+  }
+  return {
+    check: "memory",
+    status: "ok",
+    detail: `hybrid: ${model} gives vectors of ${dimension} numbers, as configured ` +
+      "(sqlite-vec loads when the agent starts: kafclaw memory status)",
+  };
+}
