@@ -71,7 +71,7 @@ async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
       check: "home",
       status: "warn",
       detail: `${config.home} does not exist yet`,
-      hint: "run kafclaw onboard",
+      hint: `run ${config.command} onboard`,
     });
   } else if (home & 0o077) {
     out.push({
@@ -127,7 +127,7 @@ function providerCheck(config: ResolvedConfig): CheckResult {
       check: "provider",
       status: "fail",
       detail: error.message,
-      hint: "run kafclaw onboard",
+      hint: `run ${config.command} onboard`,
     };
   }
 }
@@ -164,8 +164,8 @@ function policyCheck(config: ResolvedConfig): CheckResult {
       } no price in policy.prices, so ${
         unpriced.length === 1 ? "its" : "their"
       } calls cost 0 and the budget never stops them`,
-      hint:
-        'add prices: kafclaw config set policy.prices \'{"provider/model": {"promptPer1k": …, "completionPer1k": …}}\'',
+      hint: `add prices: ${config.command} config set policy.prices ` +
+        `'{"provider/model": {"promptPer1k": …, "completionPer1k": …}}'`,
     };
   }
   const rules = p.sensitivity.length;

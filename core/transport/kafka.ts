@@ -13,6 +13,7 @@ import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import kafkajs from "kafkajs";
 import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
+import { DEFAULT_COMMAND } from "../config/mod.ts";
 import { roundRobinAssigner } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
@@ -67,6 +68,8 @@ export interface KafkaTransportOptions {
   /** The most records a subscription takes before a commit lands (default 100). */
   readonly maxUncommitted?: number;
   readonly log?: LogFn;
+  /** The name the fixes it suggests start with (core/config commandName); `kafclaw` by default. */
+  readonly command?: string;
 }
 
 function toBuffer(value: Uint8Array | string): Buffer {
@@ -294,6 +297,7 @@ export class KafkaTransport implements Transport {
 
   async verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]> {
     const admin = await this.#adminClient();
+    const doctorFix = `${this.#options.command ?? DEFAULT_COMMAND} doctor --fix`;
     const existing = new Set(await admin.listTopics());
     const problems: TopicProblem[] = [];
     const present = specs.filter((s) => {
@@ -303,7 +307,7 @@ export class KafkaTransport implements Transport {
         setting: "existence",
         expected: "exists",
         actual: "missing",
-        fix: `create it: kafclaw doctor --fix (automatic topic creation is off)`,
+        fix: `create it: ${doctorFix} (automatic topic creation is off)`,
       });
       return false;
     });
@@ -349,7 +353,7 @@ export class KafkaTransport implements Transport {
             setting,
             expected,
             actual,
-            fix: `kafclaw doctor --fix, or kafka-configs.sh --alter --entity-type topics ` +
+            fix: `${doctorFix}, or kafka-configs.sh --alter --entity-type topics ` +
               `--entity-name ${spec.name} --add-config ${setting}=${expected}`,
           });
         }

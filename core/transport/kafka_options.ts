@@ -74,6 +74,7 @@ export async function kafkaOptionsFromConfig(
   return {
     brokers: [...g.kafkaBrokers],
     clientId: options.clientId,
+    command: config.command,
     ...(ssl !== undefined ? { ssl } : {}),
     ...(sasl ? { sasl } : {}),
   };

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DEFAULT_COMMAND } from "../../config/mod.ts";
 import { type HelperBinary, helperBinary } from "./helper.ts";
 
 /**
@@ -87,6 +88,8 @@ export interface SandboxOptions {
    * check while nothing it depends on changed (probe_cache.ts); default: check at every open.
    */
   readonly probeCache?: string;
+  /** The name the errors' suggested commands start with (commandName); `kafclaw` by default. */
+  readonly command?: string;
 }
 
 /** {@link SandboxOptions} with every default filled in. */
@@ -100,6 +103,7 @@ export interface ResolvedSandboxConfig {
   readonly fsTimeoutMs: number;
   readonly stateDir: string | null;
   readonly probeCache: string | null;
+  readonly command: string;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -132,5 +136,6 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     fsTimeoutMs: positiveInteger("fsTimeoutMs", options.fsTimeoutMs ?? 15000),
     stateDir: options.stateDir ?? null,
     probeCache: options.probeCache ?? null,
+    command: options.command ?? DEFAULT_COMMAND,
   };
 }

@@ -13,7 +13,7 @@ const readText = (p: string) =>
 
 Deno.test("plaintext brokers map to a plain connection", async () => {
   const o = await kafkaOptionsFromConfig(config({}), { clientId: "a1", readText });
-  assert.deepEqual(o, { brokers: ["a:9092", "b:9093"], clientId: "a1" });
+  assert.deepEqual(o, { brokers: ["a:9092", "b:9093"], clientId: "a1", command: "kafclaw" });
 });
 
 Deno.test("SASL_SSL with SCRAM-SHA-512, a CA and a client certificate", async () => {
