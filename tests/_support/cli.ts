@@ -1,3 +1,5 @@
+import { commandName } from "../../core/config/mod.ts";
+
 /** Runs the CLI as a user does, through scripts/kafclaw, in a throw-away KAFCLAW_HOME. */
 export interface CliResult {
   code: number;
@@ -6,6 +8,12 @@ export interface CliResult {
 }
 
 const root = new URL("../../", import.meta.url).pathname;
+
+/**
+ * The name the commands kafclaw suggests start with when {@link kafclawCommand} runs it by its
+ * absolute path (and no `kafclaw` on PATH is this launcher).
+ */
+export const LAUNCHER_NAME = commandName({ KAFCLAW_COMMAND: `${root}scripts/kafclaw` });
 
 /**
  * `scripts/kafclaw ARGS` as a command with a clean environment plus `env` (PATH, HOME and

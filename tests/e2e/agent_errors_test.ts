@@ -3,11 +3,8 @@
  * says what to do, with the exit code README gives.
  */
 import assert from "node:assert/strict";
-import { commandName } from "../../core/config/mod.ts";
-import { kafclaw, tempHome } from "../_support/cli.ts";
+import { kafclaw, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
 import { makeReadOnly } from "../_support/readonly.ts";
-
-const launcherPath = new URL("../../scripts/kafclaw", import.meta.url).pathname;
 
 Deno.test("with only ANTHROPIC_API_KEY set, the no-provider error names an Anthropic model and exits 2", async () => {
   await using home = await tempHome();
@@ -23,7 +20,7 @@ Deno.test("with only ANTHROPIC_API_KEY set, the no-provider error names an Anthr
       "(providers.anthropic.apiKey, KAFCLAW_PROVIDERS_ANTHROPIC_API_KEY or ANTHROPIC_API_KEY): use " +
       "one of its models, e.g. KAFCLAW_MODEL=anthropic/claude-sonnet-4-5, or run " +
       // Run by its path, the launcher suggests commands by that path (tests/e2e/hints_test.ts).
-      `${commandName({ KAFCLAW_COMMAND: launcherPath })} onboard\n`,
+      `${LAUNCHER_NAME} onboard\n`,
   );
 });
 

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { DEFAULT_COMMAND } from "../../config/mod.ts";
 import { type HelperBinary, helperBinary } from "./helper.ts";
 
 /**
@@ -88,7 +87,11 @@ export interface SandboxOptions {
    * check while nothing it depends on changed (probe_cache.ts); default: check at every open.
    */
   readonly probeCache?: string;
-  /** The name the errors' suggested commands start with (commandName); `kafclaw` by default. */
+  /**
+   * The name the errors' suggested commands start with (core/config's commandName); `kafclaw` by
+   * default. The default is not imported from core/config: the sandbox's modules import nothing
+   * outside core/tools/sandbox, so they load without the project's import map.
+   */
   readonly command?: string;
 }
 
@@ -136,6 +139,6 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     fsTimeoutMs: positiveInteger("fsTimeoutMs", options.fsTimeoutMs ?? 15000),
     stateDir: options.stateDir ?? null,
     probeCache: options.probeCache ?? null,
-    command: options.command ?? DEFAULT_COMMAND,
+    command: options.command ?? "kafclaw",
   };
 }
