@@ -35,7 +35,7 @@ export interface RuntimeOptions {
   /** Reports what the runtime skips or works around (an MCP server that failed to start). */
   readonly warn?: (message: string) => void;
   /** Told when a call to the LLM waits: a slow first answer, each retry (core/provider). */
-  readonly onWait?: WaitSink;
+  readonly onWait?: WaitSink | undefined;
   /**
    * Sends a text to an owner (`policy.owners`, `channel:sender`) on that owner's channel: with it,
    * approval requests go to the owners when there is no `askOwner`, and their
@@ -102,7 +102,7 @@ export async function createAgentRuntime(
   const provider = createChatProvider(config, {
     model: profile.model,
     fallbacks: profile.fallbacks,
-    ...(options.onWait ? { onWait: options.onWait } : {}),
+    onWait: options.onWait,
   });
   checkRoutes(config);
   const mcpServers = await readMcpConfig(config.home);

@@ -25,7 +25,7 @@ export interface ProviderOptions {
    */
   readonly firstTokenTimeoutMs?: number;
   /** Told when an attempt waits: at once for a retry, after a few silent seconds for the first. */
-  readonly onWait?: WaitSink;
+  readonly onWait?: WaitSink | undefined;
   /** Called after every successful call with its token usage. */
   readonly onUsage?: UsageSink;
   /** The clock of usage records (default: now). */

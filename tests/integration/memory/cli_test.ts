@@ -84,10 +84,11 @@ Deno.test("memory reindex without a model is a usage error; bad numbers are refu
     "memory",
     "status",
   );
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2, "a bad value from the environment is a configuration error");
   assert.match(bad.stderr, /gateway\.port/);
   const relative = await kafclaw({ KAFCLAW_HOME: "relative/home" }, "memory", "status");
-  assert.equal(relative.code, 1);
+  assert.equal(relative.code, 2);
+  assert.match(relative.stderr, /KAFCLAW_HOME/);
 });
 
 Deno.test("a timeline that cannot be opened is a clear error", async () => {
