@@ -13,19 +13,23 @@ const TERMINAL_ARGUMENT_CHARS = 8000;
 import type { Io } from "./_io.ts";
 import type { Prompter } from "./_prompt.ts";
 
-/** The terminal asker, or undefined when no terminal is attached. */
+/**
+ * The terminal asker, or undefined when no terminal is attached; `command` starts the commands it
+ * suggests (commandName).
+ */
 export function terminalAsker(
-  options: { io: Io; prompter: () => Prompter; interactive: boolean },
+  options: { io: Io; prompter: () => Prompter; interactive: boolean; command: string },
 ): AskOwner | undefined {
   if (!options.interactive) return undefined;
+  const { command } = options;
   let queue: Promise<unknown> = Promise.resolve();
   return (approval, signal) => {
     const answer = queue.then(async () => {
       if (signal.aborted) return undefined;
       options.io.err(
         `\nApproval needed [${approval.approvalId}]: ${approval.tool} (tier ${approval.tier})\n` +
-          `  ${approvalArguments(approval, TERMINAL_ARGUMENT_CHARS)}\n` +
-          `  (or from another terminal: kafclaw approvals approve|deny ${approval.approvalId})`,
+          `  ${approvalArguments(approval, TERMINAL_ARGUMENT_CHARS, { command })}\n` +
+          `  (or from another terminal: ${command} approvals approve|deny ${approval.approvalId})`,
       );
       return await options.prompter().confirm("Allow this call?");
     });

@@ -123,13 +123,16 @@ export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey>
   }
 }
 
-/** The owner key of this home, or a usage error saying only the owner's home has it. */
+/**
+ * The owner key of this home, or a usage error saying only the owner's home has it; `what` is the
+ * subcommand that needs it (`group invite`).
+ */
 export async function requireOwnerKey(config: ResolvedConfig, what: string): Promise<KeyPair> {
   const key = await ownerKey(identityDir(config));
   if (key === undefined) {
     throw new UsageError(
-      `${what} needs the group owner's key, which is only in the KAFCLAW_HOME where ` +
-        "kafclaw group init ran",
+      `${config.command} ${what} needs the group owner's key, which is only in the ` +
+        `KAFCLAW_HOME where ${config.command} group init ran`,
     );
   }
   return key;

@@ -162,7 +162,7 @@ export function statusCommand(ctx: CliContext): Command {
         `onboarding: ${g.onboardMode}`,
         `this agent: ${g.agentId ?? "(no group.agentId)"}, ${
           cert === undefined
-            ? "no certificate (kafclaw group join)"
+            ? `no certificate (${config.command} group join)`
             : `certificate until ${cert.not_after}${cert.vouched ? ", vouched" : ""}${
               cert.issuer ? ", issuer" : ""
             }`

@@ -22,6 +22,7 @@ export async function cliRuntime(
     io: ctx.io,
     prompter: ctx.prompter,
     interactive: Deno.stdin.isTerminal(),
+    command: config.command,
   });
   // Loaded here, not at the top: its dependencies (the MCP SDK) read the environment when they
   // load, which subcommands without env access, like `version`, must never do.

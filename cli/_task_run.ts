@@ -65,7 +65,7 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
   if (!running && !opts.wait) {
     throw new CliError(
       "no gateway runs in this KAFCLAW_HOME to follow the task: add --wait to follow it from " +
-        "here, or start `kafclaw gateway` first",
+        `here, or start \`${config.command} gateway\` first`,
     );
   }
   const taskId = crypto.randomUUID();
@@ -104,7 +104,7 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
   while (!FINAL_OUTGOING.includes(task.status)) {
     if (Date.now() > deadline) {
       throw new CliError(
-        `task ${taskId} has no answer yet; kafclaw task show ${taskId} tells later`,
+        `task ${taskId} has no answer yet; ${config.command} task show ${taskId} tells later`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -153,14 +153,14 @@ export async function listTasks(ctx: CliContext, opts: { limit: number; json?: b
   const config = await homeConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
   const tasks = timeline.groupTasks.listOutgoing(opts.limit);
-  print(ctx, opts.json, { tasks: tasks.map(taskRow) }, listText(tasks));
+  print(ctx, opts.json, { tasks: tasks.map(taskRow) }, listText(tasks, config.command));
 }
 
-function knownTask(timeline: Timeline, taskId: string): OutgoingTask {
+function knownTask(timeline: Timeline, taskId: string, command: string): OutgoingTask {
   const task = timeline.groupTasks.outgoing(taskId);
   if (task === undefined) {
     throw new UsageError(
-      `no task "${taskId}" was sent from this agent (kafclaw task list shows them)`,
+      `no task "${taskId}" was sent from this agent (${command} task list shows them)`,
     );
   }
   return task;
@@ -175,7 +175,7 @@ export async function showTask(
   const config = await homeConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
   if (!opts.trace) {
-    const task = knownTask(timeline, taskId);
+    const task = knownTask(timeline, taskId, config.command);
     print(ctx, opts.json, taskJson(task), showText(task));
     return;
   }

@@ -45,10 +45,10 @@ export function taskRow(task: OutgoingTask): TaskRow {
   };
 }
 
-/** `task list` as text: one line per task, newest first. */
-export function listText(tasks: readonly OutgoingTask[]): string {
+/** `task list` as text: one line per task, newest first; `command` starts the hint (commandName). */
+export function listText(tasks: readonly OutgoingTask[], command: string): string {
   if (tasks.length === 0) {
-    return "no tasks sent from this agent yet (kafclaw task submit sends one)";
+    return `no tasks sent from this agent yet (${command} task submit sends one)`;
   }
   return tasks.map((t) => {
     const row = taskRow(t);

@@ -10,6 +10,7 @@ import {
 /** How much of a call's arguments `approvals list` shows before it says where to read the rest. */
 const LIST_ARGUMENT_CHARS = 500;
 import { CliError, UsageError } from "./_errors.ts";
+import { commandName, hint } from "./_hint.ts";
 import type { CliContext } from "./_context.ts";
 
 async function open(ctx: CliContext): Promise<Timeline> {
@@ -26,7 +27,9 @@ function answer(ctx: CliContext, id: string, approved: boolean): Promise<void> {
       if (!r.ok) {
         throw r.reason === "unknown"
           ? new UsageError(
-            `No approval request ${id} (kafclaw approvals list shows the pending ones)`,
+            `No approval request ${id} (${
+              hint(ctx.env(), "approvals list")
+            } shows the pending ones)`,
           )
           : new CliError(answerRefusal(id, r.reason));
       }
@@ -52,10 +55,13 @@ export function approvalsCommand(ctx: CliContext): Command {
         const pending = timeline.approvals.pending();
         if (opts.json) return ctx.io.out(JSON.stringify(pending, null, 2));
         if (pending.length === 0) return ctx.io.out("No pending approvals");
+        const command = commandName(ctx.env());
         for (const a of pending) {
           ctx.io.out(
             `${a.approvalId}  ${a.tool} (tier ${a.tier})  from ${a.requester}  until ` +
-              `${a.expiresAt.toISOString()}\n    ${approvalArguments(a, LIST_ARGUMENT_CHARS)}`,
+              `${a.expiresAt.toISOString()}\n    ${
+                approvalArguments(a, LIST_ARGUMENT_CHARS, { command })
+              }`,
           );
         }
       } finally {
@@ -71,7 +77,9 @@ export function approvalsCommand(ctx: CliContext): Command {
       try {
         const a = timeline.approvals.get(id);
         if (!a) {
-          throw new UsageError(`No approval request ${id} (kafclaw approvals list shows them)`);
+          throw new UsageError(
+            `No approval request ${id} (${hint(ctx.env(), "approvals list")} shows them)`,
+          );
         }
         if (opts.json) return ctx.io.out(JSON.stringify(a, null, 2));
         ctx.io.out(

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import {
   classifyPath,
+  commandName,
   ConfigError,
   configFile,
   ConfigKeyError,
@@ -20,6 +21,7 @@ import {
   type ResolvedConfig,
   resolveHome,
   setConfigValue,
+  unknownKeyMessage,
   unsetConfigValue,
   type ValueSource,
 } from "../core/config/mod.ts";
@@ -63,7 +65,8 @@ export function configCommand(ctx: CliContext): Command {
     .action(async (key: string, value: string) => {
       const env = ctx.env();
       const at = home(env);
-      const result = await edit(at, () => setConfigValue(at, { path: key, value }));
+      const command = commandName(env);
+      const result = await edit(at, () => setConfigValue(at, { path: key, value }, { command }));
       const shown = result.spec?.secret && typeof result.value === "string"
         ? maskSecret(result.value)
         : JSON.stringify(result.value);
@@ -153,9 +156,7 @@ async function get(
     const file = await readConfigFile(config.file);
     const value = maskUnknown(segments[segments.length - 1]!, getAt(file?.value, segments), view);
     if (value === undefined) {
-      throw new UsageError(
-        `Unknown config key ${JSON.stringify(key)} (run kafclaw config env to list the keys)`,
-      );
+      throw new UsageError(unknownKeyMessage(key, config.command));
     }
     return printable(value) + (opts.source ? `  (from ${config.file}, not a known key)` : "");
   }

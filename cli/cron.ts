@@ -70,7 +70,7 @@ export function cronCommand(ctx: CliContext): Command {
       if (!config.scheduler.enabled) {
         ctx.io.err(
           "kafclaw: note: scheduler.enabled is false, so no jobs run on their schedule " +
-            "(kafclaw config set scheduler.enabled true)",
+            `(${config.command} config set scheduler.enabled true)`,
         );
       }
     });
@@ -84,7 +84,7 @@ export function cronCommand(ctx: CliContext): Command {
       if (opts.json) return ctx.io.out(JSON.stringify(jobs.map((j) => asJson(config, j)), null, 2));
       if (jobs.length === 0) {
         return ctx.io.err(
-          "kafclaw: no jobs yet; add one with kafclaw cron add <name> --schedule …",
+          `kafclaw: no jobs yet; add one with ${config.command} cron add <name> --schedule …`,
         );
       }
       ctx.io.out(listing(config, jobs));
@@ -95,7 +95,7 @@ export function cronCommand(ctx: CliContext): Command {
     .action(async (name: string) => {
       const config = await load(ctx);
       using timeline = open(config);
-      notFromConfig(config, needJob(timeline, name));
+      notFromConfig(config, needJob(timeline, name, config.command));
       timeline.jobs.remove(name);
       ctx.io.out(`removed job ${name}`);
     });
@@ -106,7 +106,7 @@ export function cronCommand(ctx: CliContext): Command {
       .action(async (name: string) => {
         const config = await load(ctx);
         using timeline = open(config);
-        const job = needJob(timeline, name);
+        const job = needJob(timeline, name, config.command);
         notFromConfig(config, job);
         // Enabling starts afresh: times that passed while the job was disabled are not caught up.
         const changed = timeline.jobs.upsert({
@@ -184,9 +184,9 @@ function define(config: ResolvedConfig, spec: JobSpec) {
   }
 }
 
-function needJob(timeline: Timeline, name: string): Job {
+function needJob(timeline: Timeline, name: string, command: string): Job {
   const job = timeline.jobs.get(name);
-  if (!job) throw new UsageError(`no job named ${JSON.stringify(name)} (kafclaw cron list)`);
+  if (!job) throw new UsageError(`no job named ${JSON.stringify(name)} (${command} cron list)`);
   return job;
 }
 
@@ -266,9 +266,9 @@ function asJson(config: ResolvedConfig, job: Job) {
 async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Promise<void> {
   {
     using timeline = open(config);
-    const job = needJob(timeline, name);
+    const job = needJob(timeline, name, config.command);
     if (!job.enabled) {
-      throw new UsageError(`job ${name} is disabled; kafclaw cron enable ${name} first`);
+      throw new UsageError(`job ${name} is disabled; ${config.command} cron enable ${name} first`);
     }
   }
   const runtime = await cliRuntime(ctx, config);
@@ -316,7 +316,7 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
   if (!settings.enabled) {
     throw new UsageError(
       "scheduler.enabled is false, so no jobs run; turn it on with " +
-        "kafclaw config set scheduler.enabled true",
+        `${config.command} config set scheduler.enabled true`,
     );
   }
   const runtime = await cliRuntime(ctx, config);

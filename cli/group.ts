@@ -96,7 +96,7 @@ export function groupCommand(ctx: CliContext): Command {
           `made group "${result.group}": ${made.created.length} topic(s) created, all checked`,
           `owner key: ${identityDir(config)}/owner.key (keep it safe; it signs every certificate)`,
           `members pin the owner's public key: KAFCLAW_GROUP_OWNER_PUBLIC_KEY=${made.ownerPublicKey}`,
-          `this agent ("${agentId}") holds a certificate; kafclaw group join runs it as a member`,
+          `this agent ("${agentId}") holds a certificate; ${config.command} group join runs it as a member`,
         ].join("\n"),
       );
     });
@@ -106,7 +106,7 @@ export function groupCommand(ctx: CliContext): Command {
     .option("--json", "print as JSON")
     .action(async (opts: { validHours: number; json?: boolean }) => {
       const config = await groupConfig(ctx);
-      await requireOwnerKey(config, "kafclaw group invite");
+      await requireOwnerKey(config, "group invite");
       const { Timeline } = await import("../core/timeline/mod.ts");
       using timeline = Timeline.open(paths(config).timeline);
       const secret = randomToken();
@@ -119,6 +119,7 @@ export function groupCommand(ctx: CliContext): Command {
           : [
             `invite ${id} for group "${config.group.name}", once, until ${expiresAt.toISOString()}:`,
             secret,
+            // Another machine: its own name for the command is not known here.
             "the newcomer runs: kafclaw group join --invite <that invite>",
           ].join("\n"),
       );
@@ -136,7 +137,7 @@ export function groupCommand(ctx: CliContext): Command {
       const config = await groupConfig(ctx);
       if (!isAgentId(agentId)) throw new UsageError(`agent id "${agentId}" is not valid`);
       const zones = zoneList(opts.zones);
-      const owner = await requireOwnerKey(config, "kafclaw group admit");
+      const owner = await requireOwnerKey(config, "group admit");
       await importPublicKey(opts.publicKey).catch(() => {
         throw new UsageError(`--public-key "${opts.publicKey}" is not 32 bytes of base64url`);
       });

@@ -1,6 +1,12 @@
 import { Command, InvalidArgumentError } from "commander";
 import { join } from "node:path";
-import { loadConfig, paths, type ResolvedConfig, resolveHome } from "../core/config/mod.ts";
+import {
+  commandName,
+  loadConfig,
+  paths,
+  type ResolvedConfig,
+  resolveHome,
+} from "../core/config/mod.ts";
 import type { Memory, PruneReport, ReindexPlan } from "../core/memory/mod.ts";
 import type { Timeline } from "../core/timeline/mod.ts";
 import { CliError } from "./_errors.ts";
@@ -40,7 +46,9 @@ export function memoryCommand(ctx: CliContext): Command {
       await withMemory(ctx, async (mem) => {
         const status = mem.status();
         ctx.io.out(
-          opts.json ? JSON.stringify(status, null, 2) : (await core()).formatStatus(status),
+          opts.json
+            ? JSON.stringify(status, null, 2)
+            : (await core()).formatStatus(status, commandName(ctx.env())),
         );
       });
     });

@@ -124,6 +124,7 @@ export async function createAgentRuntime(
         stateDir,
         // Whether bubblewrap works here is checked once, then again when that can have changed.
         probeCache: `${config.home}/cache/sandbox.json`,
+        command: config.command,
       })))(dirs.workspace),
     openMemory(config, redactor, warn),
   ]);

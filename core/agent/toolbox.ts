@@ -66,7 +66,7 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
   tools.register(
     ...builtinTools({
       sandbox,
-      exec: config.tools.exec,
+      exec: { ...config.tools.exec, command: config.command },
       web: config.tools.web,
       files: { holdsSecret: (text) => deps.redact(text) !== text },
       messages: {

@@ -6,6 +6,7 @@
  * @module
  */
 import { toList } from "./_leaf.ts";
+import { DEFAULT_COMMAND } from "./command.ts";
 import { ConfigKeyError } from "./errors.ts";
 import { type ConfigFs, readConfigFile, writeConfigFile } from "./file.ts";
 import { classifyPath, type ConfigKey } from "./keys.ts";
@@ -22,6 +23,8 @@ import {
 /** Options of {@link setConfigValue} and {@link unsetConfigValue}. */
 export interface EditOptions {
   readonly fs?: ConfigFs;
+  /** The name the errors' suggested commands start with (commandName); `kafclaw` by default. */
+  readonly command?: string;
 }
 
 /** What `config set` wrote. */
@@ -47,15 +50,12 @@ export async function setConfigValue(
 ): Promise<SetResult> {
   const { path, value } = change;
   const target = classifyPath(path);
-  if (target.kind === "unknown") {
-    throw new ConfigKeyError(
-      `Unknown config key ${JSON.stringify(path)} (run kafclaw config env to list the keys)`,
-    );
-  }
+  const command = options.command ?? DEFAULT_COMMAND;
+  if (target.kind === "unknown") throw unknownKey(path, command);
   if (target.kind === "within") {
     throw new ConfigKeyError(
       `Cannot set ${path}: ${target.spec.key} is one JSON value; set it whole, e.g. ` +
-        `kafclaw config set ${target.spec.key} '${
+        `${command} config set ${target.spec.key} '${
           target.spec.typeText === "JSON object" ? "{…}" : "[…]"
         }'`,
     );
@@ -175,4 +175,16 @@ function place(
     node = node[segment] as Record<string, unknown>;
   }
   node[segments[segments.length - 1]!] = value;
+}
+
+/**
+ * The message for a dotted path that is not a key, with the command that lists the keys (its name
+ * from commandName).
+ */
+export function unknownKeyMessage(path: string, command: string = DEFAULT_COMMAND): string {
+  return `Unknown config key ${JSON.stringify(path)} (run ${command} config env to list the keys)`;
+}
+
+function unknownKey(path: string, command: string): ConfigKeyError {
+  return new ConfigKeyError(unknownKeyMessage(path, command));
 }

@@ -57,10 +57,17 @@ export interface KeyTable {
 }
 
 /** Environment names that are not keys but are still reserved (no key may generate them). */
-export const RESERVED_ENV = ["KAFCLAW_HOME"] as const;
+export const RESERVED_ENV = ["KAFCLAW_HOME", "KAFCLAW_COMMAND"] as const;
 
 /** Top-level names that ResolvedConfig uses for itself, so no section may take them. */
-export const RESERVED_SECTIONS = ["home", "file", "sources", "warnings", "unknownKeys"] as const;
+export const RESERVED_SECTIONS = [
+  "home",
+  "file",
+  "command",
+  "sources",
+  "warnings",
+  "unknownKeys",
+] as const;
 
 /** The aliases of the real schema: short, legacy and standard names. */
 export const ENV_ALIASES: readonly EnvAliasSpec[] = [

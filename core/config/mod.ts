@@ -69,9 +69,11 @@ export {
   type EditOptions,
   setConfigValue,
   type SetResult,
+  unknownKeyMessage,
   unsetConfigValue,
   type UnsetResult,
 } from "./edit.ts";
+export { COMMAND_ENV, commandName, DEFAULT_COMMAND } from "./command.ts";
 export {
   configFile,
   DEFAULT_WORKSPACE,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_COMMAND } from "./command.ts";
 import type { DeepReadonly } from "./resolve.ts";
 import type { Config } from "./schema.ts";
 
@@ -13,8 +14,10 @@ export const MODES = ["standalone", "group", "full", "headless"] as const;
 /** One of {@link MODES}. */
 export type Mode = typeof MODES[number];
 
-/** The keys the mode depends on. */
-export type ModeInputs = DeepReadonly<Pick<Config, "gateway" | "group" | "orchestrator">>;
+/** The keys the mode depends on, and the name its errors suggest commands with (default `kafclaw`). */
+export type ModeInputs = DeepReadonly<Pick<Config, "gateway" | "group" | "orchestrator">> & {
+  readonly command?: string;
+};
 
 /** The mode and why, or the mode asked for and why it cannot run as configured. */
 export type ModeResult =
@@ -47,6 +50,7 @@ export function isLoopback(host: string): boolean {
  * ```
  */
 export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
+  const command = config.command ?? DEFAULT_COMMAND;
   const host = config.gateway.host;
   const exposed = !isLoopback(host);
   let mode: Mode;
@@ -80,7 +84,7 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
       ok: false,
       mode,
       error: `Invalid config: headless mode (${reason}) requires gateway.authToken: ` +
-        `set KAFCLAW_GATEWAY_AUTH_TOKEN or run kafclaw config set gateway.authToken <token>`,
+        `set KAFCLAW_GATEWAY_AUTH_TOKEN or run ${command} config set gateway.authToken <token>`,
     };
   }
   if ((mode === "group" || mode === "full") && config.group.kafkaBrokers.length === 0) {
@@ -88,7 +92,7 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
       ok: false,
       mode,
       error: `Invalid config: ${mode} mode (${reason}) requires group.kafkaBrokers: ` +
-        `set KAFCLAW_GROUP_KAFKA_BROKERS or run kafclaw config set group.kafkaBrokers host:9092`,
+        `set KAFCLAW_GROUP_KAFKA_BROKERS or run ${command} config set group.kafkaBrokers host:9092`,
     };
   }
   return { ok: true, mode, reason };

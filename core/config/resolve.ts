@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { JsonSyntaxError, parseJson, pathKey } from "./_json.ts";
 import { toJson } from "./_leaf.ts";
 import { ConfigError, type ConfigIssue, showValue, type ValueSource } from "./errors.ts";
+import { commandName } from "./command.ts";
 import { type ConfigKey, type KeyNode, KEYS, keysUnder } from "./keys.ts";
 import { configFile, type Env, resolvePath } from "./paths.ts";
 import { type Config, CONFIG_SCHEMA } from "./schema.ts";
@@ -23,6 +24,8 @@ export type ResolvedConfig = DeepReadonly<Config> & {
   readonly home: string;
   /** The configuration file (it may not exist). */
   readonly file: string;
+  /** The name suggested commands start with (`kafclaw`, or the launcher's path): see command.ts. */
+  readonly command: string;
   /** Where each key's value came from, by dotted key. */
   readonly sources: ReadonlyMap<string, ValueSource>;
   /** Keys in the file that the schema does not know; kept in the file, not used. */
@@ -127,6 +130,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     ...config,
     home: options.home,
     file: configFile(options.home),
+    command: commandName(options.env),
     sources: ctx.sources,
     unknownKeys,
     warnings,

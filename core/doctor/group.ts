@@ -66,7 +66,7 @@ export async function groupChecks(
       status: "fail",
       detail: new GroupTopicsError(g.name, problems).message,
       hint: problems.some((p) => p.setting === "existence")
-        ? `kafclaw group init ${g.name}`
+        ? `${config.command} group init ${g.name}`
         : "fix each topic as said, then run doctor again",
     }];
   } catch (error) {

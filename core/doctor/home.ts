@@ -43,14 +43,14 @@ export async function unwritable(dir: string): Promise<string | undefined> {
 }
 
 /** KAFCLAW_HOME: there, private, writable. */
-async function homeCheck(home: string): Promise<CheckResult> {
+async function homeCheck(home: string, command: string): Promise<CheckResult> {
   const mode = await modeOf(home);
   if (mode === undefined) {
     return {
       check: "home",
       status: "fail",
       detail: `${home} does not exist`,
-      hint: "run kafclaw onboard",
+      hint: `run ${command} onboard`,
     };
   }
   if (mode & 0o077) {
@@ -75,7 +75,7 @@ async function homeCheck(home: string): Promise<CheckResult> {
 
 /** The checks of KAFCLAW_HOME and its config.json. */
 export async function homeChecks(config: ResolvedConfig): Promise<CheckResult[]> {
-  const out = [await homeCheck(config.home)];
+  const out = [await homeCheck(config.home, config.command)];
   const file = await modeOf(paths(config).config);
   try {
     await checkConfigTrust(paths(config).config);

@@ -92,8 +92,8 @@ function policyCheck(config: ResolvedConfig): CheckResult {
       } no price in policy.prices, so ${
         unpriced.length === 1 ? "its" : "their"
       } calls cost 0 and the budget never stops them`,
-      hint:
-        'add prices: kafclaw config set policy.prices \'{"provider/model": {"promptPer1k": …, "completionPer1k": …}}\'',
+      hint: `add prices: ${config.command} config set policy.prices ` +
+        `'{"provider/model": {"promptPer1k": …, "completionPer1k": …}}'`,
     };
   }
   const rules = p.sensitivity.length;

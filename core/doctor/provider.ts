@@ -21,7 +21,7 @@ import type { CheckResult } from "./mod.ts";
 /** How long one probe may wait for its answer. */
 export const PROBE_TIMEOUT_MS = 15_000;
 
-const ONBOARD = "run kafclaw onboard";
+const onboard = (config: ResolvedConfig) => `run ${config.command} onboard`;
 
 /** The default agent's models, in the order they are tried. */
 export function modelChain(config: ResolvedConfig): readonly ModelEndpoint[] {
@@ -41,17 +41,22 @@ export function providerCheck(config: ResolvedConfig): CheckResult {
     };
   } catch (error) {
     if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    return { check: "provider", status: "fail", detail: error.message, hint: ONBOARD };
+    return { check: "provider", status: "fail", detail: error.message, hint: onboard(config) };
   }
 }
 
 /** A failed call as a check: what came back from where, and what to do about it. */
-function failed(check: string, error: ProviderError, fix: string): CheckResult {
+function failed(
+  config: ResolvedConfig,
+  check: string,
+  error: ProviderError,
+  fix: string,
+): CheckResult {
   const last = error.failures[error.failures.length - 1]!;
   const detail = error.kind === "auth"
     ? error.message
     : `${last.provider}/${last.model} at ${last.url}: ${last.detail}`;
-  const hint = error.kind === "auth" ? ONBOARD : last.hint ?? fix;
+  const hint = error.kind === "auth" ? onboard(config) : last.hint ?? fix;
   return { check, status: "fail", detail, hint };
 }
 
@@ -87,7 +92,7 @@ export async function modelChecks(
       out.push({ check: "model", status: "ok", detail: `${endpoint.ref} answered in ${ms} ms` });
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      const result = failed("model", error, "check model.name and the provider's URL");
+      const result = failed(config, "model", error, "check model.name and the provider's URL");
       // A fallback that fails only matters once the model before it fails.
       out.push(i === 0 ? result : { ...result, status: "warn" });
     }
@@ -119,7 +124,7 @@ export async function memoryCheck(
       detail: `keyword only: the embedding model ${model} has no key (${
         error.message.split("\n")[0]
       })`,
-      hint: "set its key, or kafclaw config set memory.embedding.enabled false",
+      hint: `set its key, or ${config.command} config set memory.embedding.enabled false`,
     };
   }
   let size: number;
@@ -127,7 +132,7 @@ export async function memoryCheck(
     size = (await embedder.embed(["kafclaw doctor"]))[0]?.length ?? 0;
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
-    return failed("memory", error, "check memory.embedding.model and the provider's URL");
+    return failed(config, "memory", error, "check memory.embedding.model and the provider's URL");
   }
   if (size !== dimension) {
     return {
@@ -135,13 +140,14 @@ export async function memoryCheck(
       status: "fail",
       detail:
         `${model} gives vectors of ${size} numbers, memory.embedding.dimension is ${dimension}`,
-      hint: `kafclaw config set memory.embedding.dimension ${size}, then kafclaw memory reindex`,
+      hint: `${config.command} config set memory.embedding.dimension ${size}, ` +
+        `then ${config.command} memory reindex`,
     };
   }
   return {
     check: "memory",
     status: "ok",
     detail: `hybrid: ${model} gives vectors of ${dimension} numbers, as configured ` +
-      "(sqlite-vec loads when the agent starts: kafclaw memory status)",
+      `(sqlite-vec loads when the agent starts: ${config.command} memory status)`,
   };
 }

@@ -60,6 +60,7 @@ export async function workspaceSecretsCheck(config: ResolvedConfig): Promise<Che
     status: "warn",
     detail: `the workspace holds configured secrets: ${found.join("; ")}. The model sees them ` +
       `masked, but the agent's tools read these files`,
-    hint: "move the secrets out of the workspace (kafclaw config set, or the environment)",
+    hint:
+      `move the secrets out of the workspace (${config.command} config set, or the environment)`,
   };
 }

@@ -120,6 +120,7 @@ export function memoryFromConfig(
     maxResults: config.memory.search.maxResults,
     minScore: config.memory.search.minScore,
     maxChunks: config.memory.maxChunks,
+    command: config.command,
     ...rest,
   });
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULT_COMMAND } from "../config/mod.ts";
 import type { Embedder } from "../provider/mod.ts";
 import type { Taint, Timeline } from "../timeline/mod.ts";
 import {
@@ -47,6 +48,8 @@ export interface MemoryOptions {
   readonly chunkChars?: number;
   /** The clock of retention (default: the system clock). */
   readonly now?: () => Date;
+  /** The name suggested commands start with (`kafclaw` by default; commandName). */
+  readonly command?: string | undefined;
 }
 
 /** Where a memory came from and who may see it. */
@@ -112,6 +115,7 @@ export class Memory {
       embedderReason: options.embedderReason,
       dimension: options.dimension ?? 1536,
       support: options.vectors,
+      command: options.command ?? DEFAULT_COMMAND,
     });
     this.#maxResults = options.maxResults ?? 8;
     this.#minScore = options.minScore ?? 0.22;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_COMMAND } from "../config/mod.ts";
 import type { KindCount, ModelCount, Timeline } from "../timeline/mod.ts";
 import type { SearchResult } from "./search.ts";
 import type { VectorSupport } from "./sqlite_vec.ts";
@@ -62,8 +63,8 @@ export function memoryStatus(
   };
 }
 
-/** The status as lines of text. */
-export function formatStatus(status: MemoryStatus): string {
+/** The status as lines of text; `command` starts the commands it suggests (commandName). */
+export function formatStatus(status: MemoryStatus, command: string = DEFAULT_COMMAND): string {
   const lines = [
     status.mode === "hybrid"
       ? "search: hybrid (keywords and vectors, fused by reciprocal rank)"
@@ -77,7 +78,7 @@ export function formatStatus(status: MemoryStatus): string {
   if (status.embeddingModel !== undefined && status.withoutVector > 0) {
     lines.push(
       `  ${status.withoutVector} chunk(s) without a vector of this model ` +
-        "(`kafclaw memory reindex` embeds them)",
+        `(\`${command} memory reindex\` embeds them)`,
     );
   }
   for (const m of status.models) {

@@ -68,6 +68,8 @@ export interface VectorsOptions {
   readonly embedderReason: string | undefined;
   readonly dimension: number;
   readonly support: VectorSupport | undefined;
+  /** The name the reasons' suggested commands start with (commandName). */
+  readonly command: string;
 }
 
 /** The vector index of one memory. */
@@ -88,7 +90,7 @@ export class Vectors {
 
   /** Whether vectors may be used now. */
   state(): VectorState {
-    const { embedder, support, dimension } = this.#options;
+    const { embedder, support, dimension, command } = this.#options;
     const store = this.#timeline.memory;
     if (embedder === undefined) {
       return { ready: false, reason: this.#options.embedderReason ?? "no embedding model is set" };
@@ -104,7 +106,7 @@ export class Vectors {
       return {
         ready: false,
         reason: `the vector index holds ${indexDimension}-dimensional vectors but ` +
-          `memory.embedding.dimension is ${dimension}: run \`kafclaw memory reindex\``,
+          `memory.embedding.dimension is ${dimension}: run \`${command} memory reindex\``,
       };
     }
     const foreign = store.foreignModels(embedder.model);
@@ -114,7 +116,7 @@ export class Vectors {
       return {
         ready: false,
         reason: `${count} chunk(s) were embedded by ${names}, not ${embedder.model}: run ` +
-          "`kafclaw memory reindex` to search by meaning again",
+          `\`${command} memory reindex\` to search by meaning again`,
       };
     }
     return { ready: true, empty: !store.hasModel(embedder.model) };

@@ -50,7 +50,6 @@ export { type ProviderOptions } from "./options.ts";
 export type { WaitEvent, WaitSink } from "./_attempt.ts";
 export {
   type ChainOptions,
-  CONFIGURE_HINT,
   defaultBaseUrl,
   keyOptional,
   LOCAL_PROVIDERS,

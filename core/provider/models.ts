@@ -5,11 +5,22 @@
  *
  * @module
  */
-import { KEYS, type Provider, PROVIDERS, type ResolvedConfig } from "../config/mod.ts";
+import {
+  DEFAULT_COMMAND,
+  KEYS,
+  type Provider,
+  PROVIDERS,
+  type ResolvedConfig,
+} from "../config/mod.ts";
 import { ProviderNotConfiguredError } from "./errors.ts";
 
-/** The part of the configuration the provider layer reads. */
-export type ProviderConfig = Pick<ResolvedConfig, "model" | "providers" | "memory">;
+/**
+ * The part of the configuration the provider layer reads; `command` (the name hints start with,
+ * `kafclaw` when absent) as the resolved configuration has it.
+ */
+export type ProviderConfig =
+  & Pick<ResolvedConfig, "model" | "providers" | "memory">
+  & Partial<Pick<ResolvedConfig, "command">>;
 
 /** Providers that run on the user's machine and need no API key. */
 export const LOCAL_PROVIDERS: readonly Provider[] = ["ollama", "lmstudio", "vllm"];
@@ -146,10 +157,6 @@ export function resolveChain(config: ProviderConfig, options: ChainOptions = {})
   });
 }
 
-/** How to configure a provider, the text every "not configured" message ends with. */
-export const CONFIGURE_HINT =
-  "Set KAFCLAW_MODEL=openai/gpt-4o-mini and OPENAI_API_KEY=..., or point OPENAI_BASE_URL at any OpenAI-compatible server, or run kafclaw onboard";
-
 /**
  * A model of each provider to start with: the hint for a provider that has a key names it, and
  * onboarding offers it when the user names none.
@@ -167,14 +174,19 @@ export const SUGGESTED_MODELS: Readonly<Partial<Record<Provider, string>>> = {
 
 /**
  * The hint for a configuration whose model lacks its key: when another provider has one (its
- * `ANTHROPIC_API_KEY`, say), to use that provider's model; else {@link CONFIGURE_HINT}.
+ * `ANTHROPIC_API_KEY`, say), to use that provider's model; else how to set one up. Either ends
+ * with onboarding, started by the name in `config.command`.
  */
 export function configureHint(config: ProviderConfig): string {
+  const onboard = `run ${config.command ?? DEFAULT_COMMAND} onboard`;
   const keyed = PROVIDERS.find((p) => config.providers[p].apiKey && SUGGESTED_MODELS[p]);
-  if (keyed === undefined) return CONFIGURE_HINT;
+  if (keyed === undefined) {
+    return "Set KAFCLAW_MODEL=openai/gpt-4o-mini and OPENAI_API_KEY=..., or point " +
+      `OPENAI_BASE_URL at any OpenAI-compatible server, or ${onboard}`;
+  }
   const vars = keyVariables(keyed).join(" or ");
   return `A key for ${keyed} is set (providers.${keyed}.apiKey, ${vars}): use one of its models, ` +
-    `e.g. KAFCLAW_MODEL=${SUGGESTED_MODELS[keyed]}, or run kafclaw onboard`;
+    `e.g. KAFCLAW_MODEL=${SUGGESTED_MODELS[keyed]}, or ${onboard}`;
 }
 
 function needsKey(ref: ModelRef): string {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULT_COMMAND } from "../config/mod.ts";
 import type { Db, Row } from "./_db.ts";
 import { date, int, json, optDate, optText, randomHex, text } from "./_row.ts";
 import type { Tier } from "./types.ts";
@@ -101,13 +102,19 @@ export function answerRefusal(
 /**
  * A request's arguments as the owner reads them: the exact JSON of the call (with only secrets'
  * own characters masked, by the guard), whole up to `limit` characters. Past it the text is cut
- * and says so, and where to read all of it: nothing can hide behind padding.
+ * and says so, and where to read all of it (the command started by `options.command`, `kafclaw` by
+ * default): nothing can hide behind padding.
  */
-export function approvalArguments(approval: Approval, limit: number): string {
+export function approvalArguments(
+  approval: Approval,
+  limit: number,
+  options: { readonly command?: string } = {},
+): string {
   const text = JSON.stringify(approval.arguments);
   if (text.length <= limit) return text;
+  const command = options.command ?? DEFAULT_COMMAND;
   return `${text.slice(0, limit)}… [cut: ${text.length} characters in all; ` +
-    `kafclaw approvals show ${approval.approvalId} shows them whole]`;
+    `${command} approvals show ${approval.approvalId} shows them whole]`;
 }
 
 const byId = (a: Approval, b: Approval) => a.id - b.id;

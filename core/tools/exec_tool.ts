@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { DEFAULT_COMMAND } from "../config/mod.ts";
 import { defineTool, toolError } from "./define.ts";
 import type { ExecResult, Sandbox } from "./sandbox/mod.ts";
 import type { Tool, ToolResult } from "./types.ts";
@@ -17,14 +18,21 @@ export interface ExecToolOptions {
   readonly maxOutputBytes: number;
   /** Run commands even without bubblewrap, each after the owner approves. */
   readonly unsandboxed: boolean;
+  /** The name the owner's suggested commands start with (commandName); `kafclaw` by default. */
+  readonly command?: string;
 }
 
-/** What the model reads when exec is off. */
-export const EXEC_OFF_MESSAGE =
-  "exec is off: bubblewrap (bwrap) is not available here, so commands cannot be confined to the " +
-  "workspace. The owner can install bubblewrap (for example `apt-get install bubblewrap`; " +
-  "`kafclaw doctor` explains what is missing), or set tools.exec.unsandboxed to true, after " +
-  "which every command needs the owner's approval. The file tools still work";
+/**
+ * What the model reads when exec is off; it tells the owner a command, started by `command`
+ * (commandName).
+ */
+export function execOffMessage(command: string = DEFAULT_COMMAND): string {
+  return "exec is off: bubblewrap (bwrap) is not available here, so commands cannot be confined " +
+    "to the workspace. The owner can install bubblewrap (for example `apt-get install " +
+    `bubblewrap\`; \`${command} doctor\` explains what is missing), or set ` +
+    "tools.exec.unsandboxed to true, after which every command needs the owner's approval. The " +
+    "file tools still work";
+}
 
 /** Why an unsandboxed command needs the owner's approval. */
 export const UNSANDBOXED_APPROVAL = "bubblewrap is missing, so this command would run " +
@@ -72,7 +80,7 @@ export function execTool(sandbox: Sandbox, options: ExecToolOptions): Tool {
       ),
     }),
     async run({ command, working_dir }, ctx) {
-      if (unconfined && !options.unsandboxed) return toolError(EXEC_OFF_MESSAGE);
+      if (unconfined && !options.unsandboxed) return toolError(execOffMessage(options.command));
       const result = await sandbox.exec(command, {
         ...(working_dir === undefined ? {} : { cwd: working_dir }),
         timeoutMs: options.timeoutMs,

@@ -69,7 +69,7 @@ export {
   type SpeechPort,
   transcribeAudioTool,
 } from "./audio_tools.ts";
-export { EXEC_OFF_MESSAGE, execTool, type ExecToolOptions, formatExecResult } from "./exec_tool.ts";
+export { execOffMessage, execTool, type ExecToolOptions, formatExecResult } from "./exec_tool.ts";
 export { MAX_SPAWN_TIMEOUT_SECONDS, messageTool, sessionsSpawnTool } from "./agent_tools.ts";
 export { builtinTools, type BuiltinToolsOptions } from "./builtin.ts";
 export * from "./web/mod.ts";

@@ -376,7 +376,7 @@ export class MemoryTransport implements Transport {
           setting: "existence",
           expected: "exists",
           actual: "missing",
-          fix: "create it (kafclaw doctor --fix)",
+          fix: "create it (automatic topic creation is off)",
         });
         continue;
       }

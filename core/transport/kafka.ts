@@ -303,7 +303,7 @@ export class KafkaTransport implements Transport {
         setting: "existence",
         expected: "exists",
         actual: "missing",
-        fix: `create it: kafclaw doctor --fix (automatic topic creation is off)`,
+        fix: "create it (automatic topic creation is off)",
       });
       return false;
     });
@@ -349,7 +349,7 @@ export class KafkaTransport implements Transport {
             setting,
             expected,
             actual,
-            fix: `kafclaw doctor --fix, or kafka-configs.sh --alter --entity-type topics ` +
+            fix: `kafka-configs.sh --alter --entity-type topics ` +
               `--entity-name ${spec.name} --add-config ${setting}=${expected}`,
           });
         }

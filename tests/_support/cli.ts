@@ -1,3 +1,5 @@
+import { commandName } from "../../core/config/mod.ts";
+
 /** Runs the CLI as a user does, through scripts/kafclaw, in a throw-away KAFCLAW_HOME. */
 export interface CliResult {
   code: number;
@@ -8,17 +10,29 @@ export interface CliResult {
 const root = new URL("../../", import.meta.url).pathname;
 
 /**
+ * The name the commands kafclaw suggests start with when {@link kafclawCommand} runs it by its
+ * absolute path (and no `kafclaw` on PATH is this launcher).
+ */
+export const LAUNCHER_NAME = commandName({ KAFCLAW_COMMAND: `${root}scripts/kafclaw` });
+
+/**
  * `scripts/kafclaw ARGS` as a command with a clean environment plus `env` (PATH, HOME and
  * DENO_DIR kept), stdin closed (or piped) and the output piped; spawn it for a long-running
- * subcommand.
+ * subcommand. It is run by its absolute path, or with `relative` as a user in the checkout runs
+ * it: `scripts/kafclaw` from the checkout's root.
  */
 export function kafclawCommand(
   args: string[],
   env: Record<string, string> = {},
-  options: { readonly stdin?: "piped" | "null" } = {},
+  options: { readonly stdin?: "piped" | "null"; readonly relative?: boolean } = {},
 ): Deno.Command {
-  return new Deno.Command(`${root}scripts/kafclaw`, {
-    args,
+  // Deno makes a relative program path absolute: a shell keeps it as typed.
+  const how = options.relative
+    ? { program: "sh", args: ["-c", 'exec scripts/kafclaw "$@"', "sh", ...args], cwd: root }
+    : { program: `${root}scripts/kafclaw`, args };
+  return new Deno.Command(how.program, {
+    args: how.args,
+    ...(how.cwd ? { cwd: how.cwd } : {}),
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOME: Deno.env.get("HOME") ?? "/tmp",

@@ -3,7 +3,7 @@
  * says what to do, with the exit code README gives.
  */
 import assert from "node:assert/strict";
-import { kafclaw, tempHome } from "../_support/cli.ts";
+import { kafclaw, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
 import { makeReadOnly } from "../_support/readonly.ts";
 
 Deno.test("with only ANTHROPIC_API_KEY set, the no-provider error names an Anthropic model and exits 2", async () => {
@@ -18,8 +18,9 @@ Deno.test("with only ANTHROPIC_API_KEY set, the no-provider error names an Anthr
     "kafclaw: No LLM provider is configured: model openai/gpt-4o-mini needs providers.openai.apiKey " +
       "(KAFCLAW_PROVIDERS_OPENAI_API_KEY or OPENAI_API_KEY). A key for anthropic is set " +
       "(providers.anthropic.apiKey, KAFCLAW_PROVIDERS_ANTHROPIC_API_KEY or ANTHROPIC_API_KEY): use " +
-      "one of its models, e.g. KAFCLAW_MODEL=anthropic/claude-sonnet-4-5, or run kafclaw " +
-      "onboard\n",
+      "one of its models, e.g. KAFCLAW_MODEL=anthropic/claude-sonnet-4-5, or run " +
+      // Run by its path, the launcher suggests commands by that path (tests/e2e/hints_test.ts).
+      `${LAUNCHER_NAME} onboard\n`,
   );
 });
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Timeline } from "../../core/timeline/mod.ts";
 import { type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { kafclaw, kafclawCommand, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
 
 /** How long anything may take on a slow machine; polls end as soon as the thing happens. */
 const DEADLINE_MS = 60_000;
@@ -207,7 +207,7 @@ Deno.test("cron serve refuses with scheduler.enabled false and says how to turn 
     code: 2,
     stdout: "",
     stderr: "kafclaw: scheduler.enabled is false, so no jobs run; turn it on with " +
-      "kafclaw config set scheduler.enabled true\n",
+      `${LAUNCHER_NAME} config set scheduler.enabled true\n`,
   });
 });
 

@@ -3,7 +3,7 @@
  * a KAFCLAW_HOME it cannot use said as a failed check, never a crash.
  */
 import assert from "node:assert/strict";
-import { kafclaw, tempHome } from "../_support/cli.ts";
+import { kafclaw, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
 import { makeReadOnly } from "../_support/readonly.ts";
 
 /** Every path under `dir` with its mode and modification time. */
@@ -32,7 +32,10 @@ Deno.test("doctor creates nothing: a set-up home is as it was, a missing one is 
   assert.equal(m.code, 1, m.stderr);
   assert.match(
     m.stdout,
-    new RegExp(`^fail  home +${missing} does not exist\\n +→ run kafclaw`, "m"),
+    new RegExp(
+      `^fail  home +${missing} does not exist\\n +→ run ${RegExp.escape(LAUNCHER_NAME)} onboard`,
+      "m",
+    ),
   );
   assert.deepEqual(await snapshot(home.path), before);
 });

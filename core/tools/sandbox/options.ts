@@ -87,6 +87,12 @@ export interface SandboxOptions {
    * check while nothing it depends on changed (probe_cache.ts); default: check at every open.
    */
   readonly probeCache?: string;
+  /**
+   * The name the errors' suggested commands start with (core/config's commandName); `kafclaw` by
+   * default. The default is not imported from core/config: the sandbox's modules import nothing
+   * outside core/tools/sandbox, so they load without the project's import map.
+   */
+  readonly command?: string;
 }
 
 /** {@link SandboxOptions} with every default filled in. */
@@ -100,6 +106,7 @@ export interface ResolvedSandboxConfig {
   readonly fsTimeoutMs: number;
   readonly stateDir: string | null;
   readonly probeCache: string | null;
+  readonly command: string;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -132,5 +139,6 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     fsTimeoutMs: positiveInteger("fsTimeoutMs", options.fsTimeoutMs ?? 15000),
     stateDir: options.stateDir ?? null,
     probeCache: options.probeCache ?? null,
+    command: options.command ?? "kafclaw",
   };
 }

@@ -107,7 +107,8 @@ export class WorkerSandbox implements Sandbox {
       throw new SandboxError(
         `Cannot run ${JSON.stringify(command)}: exec is off because bubblewrap is not ` +
           `available (${this.reason}). Install bubblewrap (for example ` +
-          "`apt-get install bubblewrap`; `kafclaw doctor` explains what is missing), or turn " +
+          `\`apt-get install bubblewrap\`; \`${this.#config.command} doctor\` explains what is ` +
+          "missing), or turn " +
           "on the unsandboxed mode, where every command needs the owner's approval",
         { code: "unavailable" },
       );

@@ -208,5 +208,9 @@ Deno.test("status in hybrid mode counts vectors by model and chunks still withou
     /^ {2}1 chunk\(s\) without a vector of this model \(`kafclaw memory reindex`/m,
   );
   assert.match(text, /^ {2}vectors by fake\/embed-a: 1$/m);
+  assert.match(
+    formatStatus(status, "'/srv/my kafclaw/scripts/kafclaw'"),
+    /^ {2}1 chunk\(s\) without a vector of this model \(`'\/srv\/my kafclaw\/scripts\/kafclaw' memory reindex` embeds them\)$/m,
+  );
   assert.match(text, /, index of 16$/m);
 });

@@ -64,6 +64,10 @@ Deno.test("a changed dimension drops the index and rebuilds it at the new size",
     "the vector index holds 16-dimensional vectors but memory.embedding.dimension is 8: " +
       "run `kafclaw memory reindex`",
   );
+  assert.match(
+    t.reopen({ embedder: small, dimension: 8, command: "scripts/kafclaw" }).status().reason!,
+    /: run `scripts\/kafclaw memory reindex`$/,
+  );
   const { plan } = await memory.reindex({ confirm: true });
   assert.deepEqual([plan.indexDimension, plan.foreign, plan.toEmbed], [16, 0, 3]);
   assert.equal(t.timeline.memory.vectors.dimension(), 8);

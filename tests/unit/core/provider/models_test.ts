@@ -125,6 +125,24 @@ Deno.test("with another provider's key set, the hint names that provider's model
   }
 });
 
+Deno.test("the provider hint suggests onboarding by the name the user ran kafclaw by", () => {
+  for (
+    const [env, ends] of [
+      [{ KAFCLAW_COMMAND: "scripts/kafclaw" }, "or run scripts/kafclaw onboard"],
+      [
+        { KAFCLAW_COMMAND: "/srv/my kafclaw/scripts/kafclaw", ANTHROPIC_API_KEY: SECRET_KEY },
+        "e.g. KAFCLAW_MODEL=anthropic/claude-sonnet-4-5, or run '/srv/my kafclaw/scripts/kafclaw' onboard",
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => createChatProvider(configFrom(env)),
+      (error: unknown) =>
+        error instanceof ProviderNotConfiguredError && error.message.endsWith(ends),
+    );
+  }
+});
+
 Deno.test("a fallback without its key is named with the variable that sets it", () => {
   const config = configFrom({
     OPENAI_API_KEY: SECRET_KEY,

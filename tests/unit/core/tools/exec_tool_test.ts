@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  EXEC_OFF_MESSAGE,
+  execOffMessage,
   execTool,
   UNSANDBOXED_APPROVAL,
 } from "../../../../core/tools/exec_tool.ts";
@@ -69,11 +69,21 @@ Deno.test("exec names what the sandbox set aside after the command, and why", as
 Deno.test("exec without bubblewrap and without unsandboxed mode explains how to enable it", async () => {
   const { sandbox, registry } = setup("worker");
   const result = await registry.run("exec", '{"command":"ls"}', testContext());
-  assert.deepEqual(result, { content: EXEC_OFF_MESSAGE, isError: true });
+  assert.deepEqual(result, { content: execOffMessage(), isError: true });
   assert.match(result.content, /bubblewrap/);
   assert.match(result.content, /tools\.exec\.unsandboxed/);
   assert.equal(sandbox.execCalls.length, 0);
   assert.equal(registry.get("exec")?.approval, undefined, "nothing runs, so nothing is asked");
+});
+
+Deno.test("exec off tells the owner the doctor command by the name they ran kafclaw by", async () => {
+  const sandbox = new FakeSandbox({ kind: "worker" });
+  const registry = new ToolRegistry().register(
+    execTool(sandbox, { ...SETTINGS, unsandboxed: false, command: "scripts/kafclaw" }),
+  );
+  const result = await registry.run("exec", '{"command":"ls"}', testContext());
+  assert.match(result.content, /`scripts\/kafclaw doctor` explains what is missing/);
+  assert.doesNotMatch(result.content, /`kafclaw doctor`/);
 });
 
 Deno.test("unsandboxed exec says every command needs the owner's approval; the policy asks", async () => {

@@ -35,7 +35,13 @@ Deno.test("without bubblewrap exec is off and says how to turn it on", async () 
     assert.match(error.message, /^Cannot run "echo hi": exec is off because bubblewrap/);
     assert.match(error.message, /apt-get install bubblewrap/);
     assert.match(error.message, /unsandboxed mode/);
+    assert.match(error.message, /`kafclaw doctor` explains/);
   });
+  // The doctor command in the name the owner ran kafclaw by.
+  await withWorker(async (sandbox) => {
+    const error = await sandbox.exec("echo hi", LIMITS).catch((error: unknown) => error);
+    assert.match((error as Error).message, /`scripts\/kafclaw doctor` explains what is missing/);
+  }, { command: "scripts/kafclaw" });
 });
 
 Deno.test("the unsandboxed mode runs sh -c in the workspace with a clean environment", async () => {
