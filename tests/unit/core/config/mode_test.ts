@@ -112,3 +112,16 @@ Deno.test("isLoopback knows localhost, 127.0.0.0/8 and ::1", () => {
     assert.ok(!isLoopback(host), host);
   }
 });
+
+Deno.test("the mode's errors suggest commands in the name given, kafclaw when none is", () => {
+  const exposed = { ...config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" }) };
+  const { command: _, ...nameless } = exposed;
+  const plain = resolveMode(nameless);
+  assert.equal(plain.ok, false);
+  assert.match((plain as { error: string }).error, /run kafclaw config set gateway\.authToken/);
+  const named = resolveMode({ ...exposed, command: "scripts/kafclaw" });
+  assert.match(
+    (named as { error: string }).error,
+    /run scripts\/kafclaw config set gateway\.authToken/,
+  );
+});

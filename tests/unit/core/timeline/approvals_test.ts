@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   answerRefusal,
+  type Approval,
+  approvalArguments,
   type ApprovalInput,
   Timeline,
   WAITER_STALE_MS,
@@ -225,4 +227,20 @@ Deno.test("two processes' connections answering one request: only the first answ
   assert.equal(a.ok, true);
   assert.deepEqual(b.ok ? "accepted" : b.reason, "answered");
   assert.equal(t.timeline.approvals.get("ap1")?.status, "denied");
+});
+
+Deno.test("long arguments are cut, saying where to read them whole, in the name the user runs", () => {
+  const approval = {
+    approvalId: "ap9",
+    arguments: { command: "x".repeat(200) },
+  } as unknown as Approval;
+  assert.equal(approvalArguments(approval, 1000), JSON.stringify(approval.arguments));
+  assert.match(
+    approvalArguments(approval, 20),
+    /^\{"command":"xxxxxxxx… \[cut: 214 characters in all; kafclaw approvals show ap9 shows them whole\]$/,
+  );
+  assert.match(
+    approvalArguments(approval, 20, { command: "scripts/kafclaw" }),
+    /; scripts\/kafclaw approvals show ap9 shows them whole\]$/,
+  );
 });
