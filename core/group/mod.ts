@@ -230,3 +230,19 @@ export {
   splitContent,
 } from "./memory_parts.ts";
 export { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_quota.ts";
+
+// Zones.
+export {
+  PUBLIC_ZONE,
+  ZoneDirectory,
+  type ZoneListener,
+  ZoneRefused,
+  type ZoneRefusal,
+} from "./zones.ts";
+export {
+  type ZoneEvent,
+  type ZoneEventAction,
+  zoneEventRecord,
+  type ZoneInfo,
+  zoneRecord,
+} from "./zone_records.ts";
