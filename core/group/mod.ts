@@ -236,13 +236,15 @@ export {
   PUBLIC_ZONE,
   ZoneDirectory,
   type ZoneListener,
-  ZoneRefused,
   type ZoneRefusal,
+  ZoneRefused,
 } from "./zones.ts";
 export {
+  createZoneTopics,
   type ZoneEvent,
   type ZoneEventAction,
   zoneEventRecord,
   type ZoneInfo,
   zoneRecord,
+  zoneTopicSpecs,
 } from "./zone_records.ts";

@@ -3,7 +3,10 @@
  * record is parsed (what does not parse is poison, skipped and counted) and, in a signed group,
  * verified ({@link GroupTrust}); then certificates, revocations and the manifest (roster topic),
  * joins and leaves (announce) and heartbeats update the {@link Roster} and the certificate cache,
- * and `skill` records the {@link SkillDirectory}.
+ * and `skill` records the {@link SkillDirectory}, and the orchestrator topic's zone records the
+ * {@link ZoneDirectory} (zones.ts), whose refusals (a record not from the zone's owner …) are
+ * audited with their sender. The orchestrator topic also holds the orchestrator's `node:<id>`
+ * records: {@link RosterFeed.onOrchestrator} is its one reader, and leaves those alone.
  * A certificate speaks for itself, whoever publishes it (it must chain to the owner); the
  * manifest and revocations count only from the owner.
  *
@@ -29,6 +32,7 @@ import { readWhole } from "./_read_whole.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { SkillDirectory } from "./skill_records.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
+import { ZoneDirectory } from "./zones.ts";
 
 /** What a {@link RosterFeed} updates, and whom it tells. */
 export interface RosterFeedOptions {
@@ -53,11 +57,23 @@ export class RosterFeed {
   // State topics are read whole on every run, so a per-run table sees every copy of a record.
   readonly #stateReplay: ReplayStore = new MemoryReplayStore();
   readonly #skills: SkillDirectory;
+  readonly #zones: ZoneDirectory;
+  /** Where zone records come from, for the audit of those judged later. */
+  #orchestratorTopic = "";
   #manifest: GroupManifest | undefined;
 
   constructor(options: RosterFeedOptions) {
     this.#options = options;
     this.#skills = options.skills ?? new SkillDirectory();
+    this.#zones = new ZoneDirectory((refusal) => {
+      options.audit({
+        eventType: "signature_invalid",
+        code: refusal.code,
+        agentId: refusal.sender,
+        topic: this.#orchestratorTopic,
+        detail: refusal.detail,
+      });
+    });
   }
 
   /** The group's manifest, once read. */
@@ -128,6 +144,19 @@ export class RosterFeed {
     return this.#skills;
   }
 
+  /** The zones and their members, as the orchestrator topic says. */
+  get zones(): ZoneDirectory {
+    return this.#zones;
+  }
+
+  /** Handles a record of the orchestrator topic: zone records go to the zone directory. */
+  readonly onOrchestrator = (record: InboundRecord): Promise<HandlerResult> =>
+    this.#accept(record, true, (envelope) => {
+      this.#orchestratorTopic = record.topic;
+      // In a signed group the verified signer is the envelope's sender.
+      this.#zones.apply(envelope as EnvelopeOf<"orchestrator">, envelope.sender_id);
+    });
+
   /** Handles a record of the heartbeats stream. */
   readonly onHeartbeat = (record: InboundRecord): Promise<HandlerResult> => {
     const { now, clockSkewMs = 120_000 } = this.#options;
@@ -169,11 +198,13 @@ export interface ReadRoster {
   readonly manifest: GroupManifest | undefined;
   /** Who offers which skill, as the skills topic says. */
   readonly skills: SkillDirectory;
+  /** The zones and their members, as the orchestrator topic says. */
+  readonly zones: ZoneDirectory;
 }
 
 /**
  * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
- * runs): the roster and announce topics whole, the heartbeats of the last `clockSkewMs`, each
+ * runs, `kafclaw zone list`): the roster, announce, skills and orchestrator topics whole, the heartbeats of the last `clockSkewMs`, each
  * through a per-run group that commits nothing. Signed groups' records are verified against
  * `ownerKey`; without one (an open group) nothing is.
  */
@@ -197,9 +228,11 @@ export async function readRoster(
     [topics.roster, feed.onRoster],
     [topics.announce, feed.onAnnounce],
     [topics.skills, feed.onSkill],
+    [topics.orchestrator, feed.onOrchestrator],
     [topics.heartbeats, feed.onHeartbeat],
   ];
   for (const [topic, handler] of read) await readWhole(transport, [topic], groupId, handler);
   roster.sweep(now());
-  return { members: roster.members(), manifest: feed.manifest, skills: feed.skills };
+  const { manifest, skills, zones } = feed;
+  return { members: roster.members(), manifest, skills, zones };
 }

@@ -12,12 +12,24 @@
  *   compaction. The owner sends an approval or a denial together with the zone record that
  *   lists the members after it, so a reader that sees only the zone record knows as much.
  *
+ * A zone's own topics (`group.<g>.zone.<z>.<kind>`, PROTOCOL.md Topics) are made with the
+ * group's topic settings when it is created ({@link createZoneTopics}).
+ *
  * The rules that readers apply to them are in zones.ts.
  *
  * @module
  */
-import { PROTOCOL_VERSION, topicsFor, zoneKey, zoneMemberKey } from "../protocol/mod.ts";
-import type { OutboundRecord } from "../transport/mod.ts";
+import {
+  PROTOCOL_VERSION,
+  topicsFor,
+  topicSpec,
+  type TopicSpecOptions,
+  ZONE_TOPIC_KINDS,
+  zoneKey,
+  zoneMemberKey,
+  zoneTopic,
+} from "../protocol/mod.ts";
+import type { OutboundRecord, TopicSpec, Transport } from "../transport/mod.ts";
 
 /** A zone as its record holds it (PROTOCOL.md `Zone`). */
 export interface ZoneInfo {
@@ -95,4 +107,34 @@ export function zoneEventRecord(
     agent_id: event.agentId,
     ...(event.reason === undefined ? {} : { reason: event.reason }),
   }, now);
+}
+
+/** The specs of a zone's own topics, made as the group's (partitions, replication). */
+export function zoneTopicSpecs(
+  group: string,
+  zoneId: string,
+  options: TopicSpecOptions = {},
+): TopicSpec[] {
+  return ZONE_TOPIC_KINDS.map((kind) => topicSpec(zoneTopic(group, zoneId, kind), options));
+}
+
+/**
+ * Makes the zone's topics that do not exist yet; throws when one exists configured otherwise.
+ * Returns the names made.
+ */
+export async function createZoneTopics(
+  transport: Transport,
+  place: { readonly group: string; readonly zoneId: string },
+  options: TopicSpecOptions = {},
+): Promise<string[]> {
+  const specs = zoneTopicSpecs(place.group, place.zoneId, options);
+  const made = await transport.createTopics(specs);
+  const problems = await transport.verifyTopics(specs);
+  if (problems.length > 0) {
+    const p = problems[0]!;
+    throw new Error(
+      `Cannot use the topics of zone "${place.zoneId}": ${p.topic} has ${p.setting} ${p.actual}, expected ${p.expected}`,
+    );
+  }
+  return made;
 }

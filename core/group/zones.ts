@@ -3,9 +3,10 @@
  * reader holds them to (zone_records.ts has the records):
  *
  * - `public` always exists, every member is in it, and no record makes, changes or deletes it.
- * - A zone record counts only from the zone's owner: the first record of a zone id (or the first
- *   after its deletion) makes the sender its owner, and it must name the sender as `owner_id`;
- *   later records of that zone count only when its owner signed them.
+ * - A zone record counts only from the zone's owner: the first record of a zone id makes the
+ *   sender its owner, and it must name the sender as `owner_id`; later records of that zone count
+ *   only when its owner signed them. A deleted zone's id stays its owner's: its topics (and what
+ *   they still hold within their retention) never pass to another agent.
  * - A join request counts only from the agent it names, about a zone that exists; an approval or
  *   a denial only from the zone's owner. An approval makes the agent a member, a denial takes it
  *   out (or turns its request down); the zone record the owner sends beside it says the same.
@@ -51,6 +52,8 @@ interface Pending {
 /** The zones of a group and their members; see the module documentation. */
 export class ZoneDirectory {
   readonly #zones = new Map<string, ZoneInfo>();
+  /** The owners of deleted zones, by id. */
+  readonly #deleted = new Map<string, string>();
   /** Join requests waiting for the owner's answer, by zone. */
   readonly #requests = new Map<string, Set<string>>();
   /** Events about zones not read yet, by `zone:agent`, the latest each. */
@@ -94,7 +97,7 @@ export class ZoneDirectory {
       return this.#refuse(sender, "public_zone", `a record of zone "public", which has none`);
     }
     const known = this.#zones.get(id);
-    const owner = known?.owner_id ?? zone.owner_id;
+    const owner = known?.owner_id ?? this.#deleted.get(id) ?? zone.owner_id;
     if (sender !== owner || (known === undefined && zone.owner_id !== sender)) {
       return this.#refuse(
         sender,
@@ -103,9 +106,11 @@ export class ZoneDirectory {
       );
     }
     if (deleted) {
+      this.#deleted.set(id, owner);
       this.#zones.delete(id);
       this.#requests.delete(id);
     } else {
+      this.#deleted.delete(id);
       const members = [...new Set([zone.owner_id, ...zone.members])].sort();
       this.#zones.set(id, { ...zone, members });
       for (const member of members) this.#requests.get(id)?.delete(member);

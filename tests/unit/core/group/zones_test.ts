@@ -91,8 +91,8 @@ Deno.test("a zone's first record makes its sender the owner; others' records are
   assert.match(refused[1]!.detail, /^ignored a record of zone "lab", owned by "ann", from "eve"$/);
 });
 
-Deno.test("the owner deletes its zone, and then another may make one of that id", () => {
-  const { zones } = directory();
+Deno.test("the owner deletes its zone; its id stays the owner's", () => {
+  const { zones, refused } = directory();
   const changed: string[] = [];
   zones.listen((id) => changed.push(id));
   zones.apply(parsed(zoneRecord("g1", "ann", lab)), "ann");
@@ -100,7 +100,10 @@ Deno.test("the owner deletes its zone, and then another may make one of that id"
   assert.equal(zones.get("lab"), undefined);
   assert.equal(zones.isMember("lab", "ann"), false);
   zones.apply(parsed(zoneRecord("g1", "cy", { ...lab, owner_id: "cy", members: [] })), "cy");
-  assert.deepEqual(zones.get("lab")?.members, ["cy"]);
+  assert.equal(zones.get("lab"), undefined);
+  assert.deepEqual(refused.map((r) => [r.code, r.sender]), [["not_zone_owner", "cy"]]);
+  zones.apply(parsed(zoneRecord("g1", "ann", { ...lab, members: [] })), "ann");
+  assert.deepEqual(zones.get("lab")?.members, ["ann"]);
   assert.deepEqual(changed, ["lab", "lab", "lab"]);
 });
 
