@@ -248,3 +248,9 @@ export {
   zoneRecord,
   zoneTopicSpecs,
 } from "./zone_records.ts";
+export {
+  type ZoneActor,
+  type ZoneChange,
+  ZoneChangeError,
+  zoneChangeRecords,
+} from "./zone_changes.ts";

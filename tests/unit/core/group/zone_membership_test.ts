@@ -18,16 +18,9 @@ import { importPublicKey, zoneTopic } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { LAB_ZONE } from "./_records.ts";
 
-const lab: ZoneInfo = {
-  zone_id: "lab",
-  name: "Lab",
-  visibility: "private",
-  owner_id: "ann",
-  parent_zone: "",
-  members: [],
-  created_at: "2026-12-05T04:00:00.000Z",
-};
+const lab: ZoneInfo = { ...LAB_ZONE, members: [] };
 
 Deno.test("a zone's records reach every member; a non-member cannot publish into it, nor forge it", async () => {
   const transport = new MemoryTransport();

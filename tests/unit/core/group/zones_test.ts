@@ -14,16 +14,9 @@ import {
   topicsFor,
   zoneTopic,
 } from "../../../../core/protocol/mod.ts";
+import { LAB_ZONE } from "./_records.ts";
 
-const lab: ZoneInfo = {
-  zone_id: "lab",
-  name: "Lab",
-  visibility: "private",
-  owner_id: "ann",
-  parent_zone: "",
-  members: ["ben"],
-  created_at: "2026-12-05T04:00:00.000Z",
-};
+const lab: ZoneInfo = { ...LAB_ZONE, members: ["ben"] };
 
 function parsed(record: ReturnType<typeof zoneRecord>): EnvelopeOf<"orchestrator"> {
   const result = parseRecord({ ...record, partition: 0, offset: 0 });
