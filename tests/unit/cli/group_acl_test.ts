@@ -41,7 +41,8 @@ Deno.test("group acl refuses --zones without --agent, in one line", async () => 
   assert.deepEqual([alone.code, alone.stdout], [2, ""]);
   assert.equal(
     alone.stderr,
-    "kafclaw: --zones needs --agent: without it each agent's zones come from its certificate",
+    "kafclaw: --zones needs --agent: without it each agent's zones come from its certificate " +
+      "and the zones' records",
   );
 });
 
