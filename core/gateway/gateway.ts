@@ -169,6 +169,7 @@ export class Gateway {
         send,
         workers: { live: () => membership.live() },
         membership,
+        zones: membership.zones,
         skills: config.group.skills,
         topics: memberTopicOptions(config),
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,

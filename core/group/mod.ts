@@ -254,3 +254,9 @@ export {
   ZoneChangeError,
   zoneChangeRecords,
 } from "./zone_changes.ts";
+export {
+  zoneConsumerGroup,
+  type ZoneHandlers,
+  ZoneSubscriptions,
+  type ZoneSubscriptionsOptions,
+} from "./zone_subscriptions.ts";
