@@ -174,6 +174,7 @@ export class TaskSide {
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
       audit: workers.lapses((id) => store.outgoing(id)?.workerId, options.audit.requester),
       spans: options.spans,
+      ...(options.zones === undefined ? {} : { zones: options.zones }),
     });
     const intake = new TaskIntake({
       agentId,
@@ -193,6 +194,7 @@ export class TaskSide {
       requester,
       workers,
       taskOf: (session) => intake.taskOf(session),
+      ...(options.zones === undefined ? {} : { zones: options.zones }),
       skillTopic: (skill) => ensureSkillTopic(transport, { group, skill }, options.topics),
     });
     runtime.tools.register(delegateTaskTool(delegation), groupMembersTool(delegation));
