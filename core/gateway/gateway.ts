@@ -198,6 +198,7 @@ export class Gateway {
         }),
         sweepMs: options.memorySweepMs,
         audit,
+        zones: membership.zones,
       });
       steps.push(["memory", () => memory.stop()]);
       const scheduling = startScheduler(config, runtime, options);

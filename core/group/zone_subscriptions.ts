@@ -17,12 +17,12 @@ import { agentConsumerGroup, parseRecord, parseTopic, zoneTopic } from "../proto
 import type { RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
 
-/** The handlers of a zone's topics, by kind (the same as of the group's topics). */
+/** The handlers of a zone's topics, by kind (the same as of the group's); a kind left out is not read. */
 export interface ZoneHandlers {
-  readonly requests: RecordHandler;
-  readonly responses: RecordHandler;
-  readonly status: RecordHandler;
-  readonly traces: RecordHandler;
+  readonly requests?: RecordHandler;
+  readonly responses?: RecordHandler;
+  readonly status?: RecordHandler;
+  readonly traces?: RecordHandler;
   readonly memory?: RecordHandler;
 }
 
@@ -35,6 +35,11 @@ export interface ZoneSubscriptionsOptions {
   readonly handlers: ZoneHandlers;
   /** Tasks run at once from a zone's requests. */
   readonly concurrency: number;
+  /**
+   * The streams' group is `kafclaw.<g>.<agent_id>.<streamGroup>.<z>`; default `zone`. Two sides of
+   * one agent that read different kinds each have their own.
+   */
+  readonly streamGroup?: string;
   /** Told of a record dropped for a sender that is not a member of the topic's zone. */
   readonly refused?: (dropped: { sender: string; topic: string; zone: string }) => void;
 }
@@ -94,27 +99,38 @@ export class ZoneSubscriptions {
   async #start(zone: string, subscriptions: Subscription[]): Promise<void> {
     const { group, agentId, transport, handlers, concurrency } = this.#options;
     const topic = (kind: Parameters<typeof zoneTopic>[2]) => zoneTopic(group, zone, kind);
-    subscriptions.push(
-      await transport.subscribe({
-        kind: "work",
-        topics: [topic("requests")],
-        groupId: zoneConsumerGroup(group, zone),
-        deadLetterTopic: topic("dead-letter"),
-        handler: this.#members(handlers.requests),
-        concurrency,
-      }),
-    );
-    const streams = new Map<string, RecordHandler>([
-      [topic("responses"), handlers.responses],
-      [topic("tasks.status"), handlers.status],
-      [topic("traces"), handlers.traces],
-      ...(handlers.memory ? [[topic("memory"), handlers.memory] as const] : []),
-    ]);
+    if (handlers.requests !== undefined) {
+      subscriptions.push(
+        await transport.subscribe({
+          kind: "work",
+          topics: [topic("requests")],
+          groupId: zoneConsumerGroup(group, zone),
+          deadLetterTopic: topic("dead-letter"),
+          handler: this.#members(handlers.requests),
+          concurrency,
+        }),
+      );
+    }
+    const streams = new Map<string, RecordHandler>();
+    for (
+      const [kind, handler] of [
+        ["responses", handlers.responses],
+        ["tasks.status", handlers.status],
+        ["traces", handlers.traces],
+        ["memory", handlers.memory],
+      ] as const
+    ) {
+      if (handler !== undefined) streams.set(topic(kind), handler);
+    }
+    if (streams.size === 0) return;
+    const suffix = this.#options.streamGroup ?? "zone";
     subscriptions.push(
       await transport.subscribe({
         kind: "stream",
         topics: [...streams.keys()],
-        groupId: `${agentConsumerGroup(group, agentId)}.zone.${zone}`,
+        groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
+        // A new member reads what the zone holds already (its memory, above all).
+        fromBeginning: true,
         handler: this.#members((record) => streams.get(record.topic)?.(record)),
       }),
     );
