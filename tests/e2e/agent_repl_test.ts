@@ -5,29 +5,12 @@
  * slash commands, and `-m -`. What reached the model is read from the fake's request log.
  */
 import assert from "node:assert/strict";
-import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai_server.ts";
+import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { kafclawCommand, tempHome } from "../_support/cli.ts";
-import { inPty, KEY, pasted, plain, ptyEnvironment } from "../_support/pty.ts";
+import { inPty, KEY, pasted, plain } from "../_support/pty.ts";
+import { agentEnv, sent } from "../_support/repl.ts";
 
 const launcher = new URL("../../scripts/kafclaw", import.meta.url).pathname;
-
-/** What each chat request sent as the user's message, in order. */
-export function sent(llm: FakeOpenAI): string[] {
-  return llm.chatRequests().map((r) => {
-    const messages = (r.body as { messages: { role: string; content: string }[] }).messages;
-    return messages.filter((m) => m.role === "user").at(-1)!.content;
-  });
-}
-
-/** The agent's environment with the fake as its model. */
-export function agentEnv(home: string, llm: FakeOpenAI, extra: Record<string, string> = {}) {
-  return ptyEnvironment(home, {
-    OPENAI_BASE_URL: llm.url,
-    KAFCLAW_MODEL: "openai/gpt-test",
-    NO_COLOR: "1",
-    ...extra,
-  });
-}
 
 Deno.test("agent at a terminal: arrow keys edit the line, up recalls it, the history outlives the run, Ctrl-D leaves", async () => {
   await using home = await tempHome();
