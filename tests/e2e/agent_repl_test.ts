@@ -124,3 +124,30 @@ Deno.test("agent -m - reads the message from stdin, every line of it", async () 
   assert.equal(new TextDecoder().decode(out.stdout), "echo: from stdin\nand a second line\n");
   assert.doesNotMatch(stderr, /thinking/, "no busy line where nobody watches");
 });
+
+Deno.test("agent at a terminal: a busy line until the first token and while a tool runs, cleared before the answer", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    chat: [
+      {
+        toolCalls: [{ id: "s1", name: "exec", arguments: { command: "sleep 1" } }],
+        delayMs: 800,
+      },
+      { text: "slept well", delayMs: 800 },
+    ],
+  });
+  const r = await inPty([launcher, "agent"], [
+    ["you: ", "sleep a little" + KEY.enter],
+    ["slept well.*you: ", KEY.ctrlD],
+  ], agentEnv(home.path, llm, { KAFCLAW_POLICY_MAX_AUTO_TIER: "2" }));
+  const out = plain(r.output);
+  assert.equal(r.failed, null, out);
+  assert.equal(r.code, 0, out);
+  const thinking = out.indexOf("thinking…");
+  const running = out.indexOf("running exec…");
+  assert.ok(thinking >= 0 && running > thinking, out);
+  assert.ok(out.indexOf("thinking…", running) > running, "thinking again after the tool: " + out);
+  // Cleared on its own line, right before the answer: the answer starts a clean line.
+  assert.ok(r.output.includes("\r\x1b[Kslept well"), JSON.stringify(r.output));
+  assert.ok(r.output.includes("\r\x1b[K· exec"), "cleared before the line about the call");
+});
