@@ -57,7 +57,8 @@ export function agentCommand(ctx: CliContext): Command {
       const busy = new BusyLine(terminal && Deno.stdout.isTerminal());
       const io = busy.io(ctx.io);
       const message = opts.message === "-" ? await stdinMessage() : opts.message;
-      const session = message === undefined && Deno.stdin.isTerminal();
+      // The line editor where a person types and reads: stdin and stderr both a terminal.
+      const session = message === undefined && Deno.stdin.isTerminal() && terminal;
       let runtime: AgentRuntime | undefined;
       const editor = session
         ? await LineEditor.open({
