@@ -42,6 +42,8 @@ export interface LineEditorOptions {
   readonly warn: (message: string) => void;
   /** Ctrl-C while no line is read. */
   readonly onInterrupt: () => void;
+  /** Whether a line holds a secret: recalled in this run, never written to the history file. */
+  readonly secret?: (line: string) => boolean;
 }
 
 /** node:readline's interface with the state it keeps public: the line, the cursor, the history. */
@@ -169,7 +171,8 @@ export class LineEditor {
 
   #remember(): void {
     try {
-      saveHistory(this.#options.history, this.#rl.history);
+      const secret = this.#options.secret ?? (() => false);
+      saveHistory(this.#options.history, this.#rl.history.filter((line) => !secret(line)));
     } catch (error) {
       if (this.#historyFailed) return;
       this.#historyFailed = true;

@@ -60,11 +60,14 @@ export function agentCommand(ctx: CliContext): Command {
       // The line editor where a person types and reads: stdin and stderr both a terminal.
       const session = message === undefined && Deno.stdin.isTerminal() && terminal;
       let runtime: AgentRuntime | undefined;
+      // The configured keys, known once the runtime (which loads core/agent) is made.
+      let secrets: readonly string[] = [];
       const editor = session
         ? await LineEditor.open({
           history: historyPath(config.home),
           warn: (m) => io.err(`kafclaw: ${m}`),
           onInterrupt: () => stops.cancelTurn(),
+          secret: (line) => secrets.some((s) => line.includes(s)),
         })
         : undefined;
       try {
@@ -90,6 +93,7 @@ export function agentCommand(ctx: CliContext): Command {
             }
             : {}),
         });
+        secrets = (await import("../core/agent/mod.ts")).configuredSecrets(config);
         stops.throwIfStopped();
         const turn = { io, runtime, stops, busy };
         if (message !== undefined) {
