@@ -86,7 +86,11 @@ export function editorAsker(options: EditorAskerOptions): AskOwner {
       options.pause?.(true);
       try {
         io.err(question(approval, options.command));
-        const read = await editor.read("Allow this call? [y/N]: ", { remember: false, signal });
+        const read = await editor.read("Allow this call? [y/N]: ", {
+          remember: false,
+          typeAhead: false,
+          signal,
+        });
         switch (read.kind) {
           case "line": {
             const allowed = /^\s*(y|yes)\s*$/i.test(read.text);

@@ -32,6 +32,11 @@ export interface ReadOptions {
   readonly remember?: boolean;
   /** Ends the read, its line cleared from the screen. */
   readonly signal?: AbortSignal;
+  /**
+   * Whether what was typed before the read began is read by it (default true; false for a
+   * question nobody typed ahead for, an approval: what was typed waits for the next read).
+   */
+  readonly typeAhead?: boolean;
 }
 
 /** Options of {@link LineEditor.open}. */
@@ -61,6 +66,8 @@ export class LineEditor {
   readonly #reader = Deno.stdin.readable.getReader();
   readonly #splitter = new PasteSplitter();
   readonly #ahead: Piece[] = [];
+  /** Lines ended while no read waited (two typed in one go), for the next reads. */
+  readonly #early: string[] = [];
   #waiter:
     | { resolve(r: ReadResult): void; options: ReadOptions; pending: string[] }
     | undefined;
@@ -119,6 +126,9 @@ export class LineEditor {
     if (this.#ended || this.#closed) return Promise.resolve({ kind: "end" });
     if (this.#waiter) throw new TypeError("LineEditor.read: a read is already waiting");
     if (options.signal?.aborted) return Promise.resolve({ kind: "aborted" });
+    const typeAhead = options.typeAhead !== false;
+    const early = typeAhead ? this.#early.shift() : undefined;
+    if (early !== undefined) return Promise.resolve({ kind: "line", text: early });
     const { promise, resolve } = Promise.withResolvers<ReadResult>();
     this.#waiter = { resolve, options, pending: [] };
     this.#rl.setPrompt(prompt);
@@ -131,7 +141,7 @@ export class LineEditor {
       this.#finish({ kind: "aborted" });
     }, { once: true });
     // What was typed while no line was read comes first.
-    const held = this.#ahead.splice(0);
+    const held = typeAhead ? this.#ahead.splice(0) : [];
     this.#feeding = this.#feeding.then(async () => {
       for (const piece of held) await this.#take(piece);
     });
@@ -159,7 +169,10 @@ export class LineEditor {
 
   #line(line: string): void {
     const waiter = this.#waiter;
-    if (!waiter) return;
+    if (!waiter) {
+      if (line.trim()) this.#remember();
+      return void this.#early.push(line);
+    }
     if (waiter.options.remember === false) {
       if (this.#rl.history[0] === line) this.#rl.history.shift();
     } else if (line.trim()) {

@@ -113,24 +113,40 @@ Deno.test("approval at the terminal: a timeout is said on its own line, and the 
 });
 
 Deno.test("approval at the terminal: Ctrl-C at y/N cancels the turn, and the next line is the next message", async () => {
-  const home = await tempHome();
-  const llm = await startFakeOpenAI({ chat: [writeCall], fallback: "echo" });
-  try {
-    const env = agentEnv(home.path, llm, { KAFCLAW_POLICY_MAX_AUTO_TIER: "0" });
-    const r = await inPty([launcher, "agent"], [
-      ["you: ", "write a.txt" + KEY.enter],
-      ["Allow this call\\? \\[y/N\\]: ", KEY.ctrlC],
-      ["cancelled.*you: ", "the next line" + KEY.enter],
-      ["echo: the next line.*you: ", KEY.ctrlD],
-    ], env);
-    const out = plain(r.output);
-    assert.equal(r.failed, null, out);
-    assert.equal(r.code, 0, out);
-    outcomeLine(r.output, "cancelled (Ctrl-C), and the turn with it");
-    assert.deepEqual(sent(llm), ["write a.txt", "the next line"]);
-    await assert.rejects(Deno.stat(`${home.path}/workspace/a.txt`), Deno.errors.NotFound);
-  } finally {
-    await llm.close();
-    await home[Symbol.asyncDispose]();
-  }
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({ chat: [writeCall], fallback: "echo" });
+  const env = agentEnv(home.path, llm, { KAFCLAW_POLICY_MAX_AUTO_TIER: "0" });
+  const r = await inPty([launcher, "agent"], [
+    ["you: ", "write a.txt" + KEY.enter],
+    ["Allow this call\\? \\[y/N\\]: ", KEY.ctrlC],
+    ["cancelled.*you: ", "the next line" + KEY.enter],
+    ["echo: the next line.*you: ", KEY.ctrlD],
+  ], env);
+  const out = plain(r.output);
+  assert.equal(r.failed, null, out);
+  assert.equal(r.code, 0, out);
+  outcomeLine(r.output, "cancelled (Ctrl-C), and the turn with it");
+  assert.deepEqual(sent(llm), ["write a.txt", "the next line"]);
+  await assert.rejects(Deno.stat(`${home.path}/workspace/a.txt`), Deno.errors.NotFound);
+});
+
+Deno.test("approval at the terminal: a line typed ahead while the turn ran is not taken as the answer, and is the next message", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    chat: [{ ...writeCall, delayMs: 1500 }, { text: "first turn over" }],
+    fallback: "echo",
+  });
+  const env = agentEnv(home.path, llm, { KAFCLAW_POLICY_MAX_AUTO_TIER: "0" });
+  const r = await inPty([launcher, "agent"], [
+    ["you: ", "write a.txt" + KEY.enter],
+    ["thinking", "typed ahead" + KEY.enter],
+    ["Allow this call\\? \\[y/N\\]: ", "y" + KEY.enter],
+    ["echo: typed ahead.*you: ", KEY.ctrlD],
+  ], env);
+  const out = plain(r.output);
+  assert.equal(r.failed, null, out);
+  assert.equal(r.code, 0, out);
+  assert.match(out, /Approval \S+: allowed\n/);
+  assert.equal(await Deno.readTextFile(`${home.path}/workspace/a.txt`), "x\n");
+  assert.equal(sent(llm).at(-1), "typed ahead");
 });
