@@ -13,7 +13,7 @@
  */
 import type { Interface } from "node:readline";
 import type { PassThrough } from "node:stream";
-import { loadHistory, saveHistory } from "./_line_history.ts";
+import { HISTORY_LINES, loadHistory, saveHistory } from "./_line_history.ts";
 import { PASTE_OFF, PASTE_ON, PasteSplitter, type Piece } from "./_line_keys.ts";
 
 /** How a read ended: a line (several when pasted), the end of input, Ctrl-C, or its signal. */
@@ -92,7 +92,7 @@ export class LineEditor {
       output: modules.stderr,
       terminal: true,
       history: loadHistory(options.history, options.warn),
-      historySize: 500,
+      historySize: HISTORY_LINES,
       removeHistoryDuplicates: true,
       tabSize: 4,
     }) as Readline;
