@@ -57,12 +57,13 @@ export function agentCommand(ctx: CliContext): Command {
       const busy = new BusyLine(terminal && Deno.stdout.isTerminal());
       const io = busy.io(ctx.io);
       const message = opts.message === "-" ? await stdinMessage() : opts.message;
-      // The line editor where a person types and reads: stdin and stderr both a terminal.
-      const session = message === undefined && Deno.stdin.isTerminal() && terminal;
+      // The line editor where a person types and reads (stdin and stderr both a terminal, and
+      // stdin not the message): the session's lines, and with -m too the approval questions.
+      const typing = opts.message !== "-" && Deno.stdin.isTerminal() && terminal;
       let runtime: AgentRuntime | undefined;
       // The configured keys, known once the runtime (which loads core/agent) is made.
       let secrets: readonly string[] = [];
-      const editor = session
+      const editor = typing
         ? await LineEditor.open({
           history: historyPath(config.home),
           warn: (m) => io.err(`kafclaw: ${m}`),

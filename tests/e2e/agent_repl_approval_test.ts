@@ -150,3 +150,26 @@ Deno.test("approval at the terminal: a line typed ahead while the turn ran is no
   assert.equal(await Deno.readTextFile(`${home.path}/workspace/a.txt`), "x\n");
   assert.equal(sent(llm).at(-1), "typed ahead");
 });
+
+Deno.test("agent -m at a terminal: the approval question is the line editor's, no busy line is drawn over it, Ctrl-C is still a cancel", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({
+    chat: [writeCall, { text: "not written" }, { text: "never", hang: true }],
+  });
+  const env = agentEnv(home.path, llm, {
+    KAFCLAW_POLICY_MAX_AUTO_TIER: "0",
+    KAFCLAW_POLICY_APPROVAL_TIMEOUT_MS: "1000",
+  });
+  // A second unanswered at the question: a busy line drawn over it would show in that time.
+  const asked = await inPty([launcher, "agent", "-m", "write a.txt"], [["timed out", ""]], env);
+  const out = plain(asked.output);
+  assert.equal(asked.failed, null, out);
+  assert.equal(asked.code, 0, out);
+  const question = out.slice(out.indexOf("Allow this call? [y/N]: "), out.indexOf("timed out"));
+  assert.match(question, /^Allow this call\? \[y\/N\]: \nApproval \S+: $/, question);
+  assert.match(out, /not written/);
+
+  const cancelled = await inPty([launcher, "agent", "-m", "hang"], [["thinking", KEY.ctrlC]], env);
+  assert.equal(cancelled.code, 130, plain(cancelled.output));
+  assert.match(plain(cancelled.output), /kafclaw: cancelled/);
+});
