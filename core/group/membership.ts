@@ -17,6 +17,7 @@
 import {
   agentConsumerGroup,
   type AgentIdentity,
+  type Envelope,
   type GroupManifest,
   type Signer,
   topicsFor,
@@ -223,6 +224,15 @@ export class Membership {
   /** Wraps a handler so records awaiting their signer's certificate wait instead of being lost. */
   guard(handler: RecordHandler): RecordHandler {
     return this.#trust?.guard(handler) ?? handler;
+  }
+
+  /**
+   * A handler of another state topic of the group (the orchestrator's): each record parsed and,
+   * in a signed group, verified as the roster's are (append time, waiting for its signer's
+   * certificate), then handed to `apply` with its append time.
+   */
+  stateHandler(apply: (envelope: Envelope, appendTime: number) => void): RecordHandler {
+    return this.guard(this.#feed.state(apply));
   }
 
   /** Signs records as this agent (in a signed group) and produces them. */

@@ -138,6 +138,17 @@ export class RosterFeed {
     });
   };
 
+  /**
+   * A handler of another state topic (the orchestrator's) that parses and verifies its records as
+   * this feed does the roster's (append time, the per-run replay table) and hands each to `apply`
+   * with the envelope and its append time.
+   */
+  state(
+    apply: (envelope: Envelope, appendTime: number) => void,
+  ): (record: InboundRecord) => Promise<HandlerResult> {
+    return (record) => this.#accept(record, true, (envelope) => apply(envelope, record.timestamp));
+  }
+
   #changed(change: RosterChange | undefined): void {
     if (change !== undefined) this.#options.changed(change);
   }
@@ -180,7 +191,15 @@ export interface ReadRoster {
 export async function readRoster(
   transport: Transport,
   group: string,
-  options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
+  options: {
+    readonly ownerKey?: CryptoKey;
+    readonly now?: () => number;
+    /** More state topics to read whole after the roster's, each record verified as the roster's. */
+    readonly also?: readonly {
+      readonly topic: string;
+      readonly apply: (envelope: Envelope, appendTime: number) => void;
+    }[];
+  } = {},
 ): Promise<ReadRoster> {
   const now = options.now ?? Date.now;
   const roster = new Roster();
@@ -199,6 +218,7 @@ export async function readRoster(
     [topics.skills, feed.onSkill],
     [topics.heartbeats, feed.onHeartbeat],
   ];
+  for (const { topic, apply } of options.also ?? []) read.push([topic, feed.state(apply)]);
   for (const [topic, handler] of read) await readWhole(transport, [topic], groupId, handler);
   roster.sweep(now());
   return { members: roster.members(), manifest: feed.manifest, skills: feed.skills };
