@@ -205,11 +205,7 @@ export class Gateway {
         audit,
       });
       steps.push(["memory", () => memory.stop()]);
-      const orchestrator = await startOrchestrator(config, mode, {
-        agentId,
-        transport,
-        member: membership,
-      });
+      const orchestrator = await startOrchestrator(config, mode, { agentId, member: membership });
       if (orchestrator !== undefined) steps.push(["orchestrator", () => orchestrator.stop()]);
       const scheduling = startScheduler(config, runtime, options);
       if (scheduling !== undefined) steps.push(scheduling);

@@ -6,25 +6,19 @@
  * @module
  */
 import type { Mode, ResolvedConfig } from "../config/mod.ts";
-import type { Transport } from "../transport/mod.ts";
 import { Orchestrator, type OrchestratorMember } from "./orchestrator.ts";
 
 /** Starts this agent's node when config and mode say so; undefined when they do not. */
 export function startOrchestrator(
   config: ResolvedConfig,
   mode: Mode,
-  at: {
-    readonly agentId: string;
-    readonly transport: Transport;
-    readonly member: OrchestratorMember;
-  },
+  at: { readonly agentId: string; readonly member: OrchestratorMember },
 ): Promise<Orchestrator> | undefined {
   const settings = config.orchestrator;
   if (!settings.enabled || (mode !== "full" && mode !== "headless")) return undefined;
   const zone = settings.zoneId;
   return Orchestrator.start({
     group: config.group.name,
-    transport: at.transport,
     member: at.member,
     self: {
       agentId: at.agentId,

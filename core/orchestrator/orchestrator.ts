@@ -1,9 +1,9 @@
 /**
  * A running node of the orchestrator's hierarchy (a gateway with `orchestrator.enabled`): it
- * reads the group's orchestrator topic from the beginning (a state topic, through the per-run
- * reading the membership uses for the roster, each record verified as the roster's are) into its
- * {@link NodeTable}, then announces its own node record and announces it again every heartbeat
- * interval; {@link Orchestrator.stop} sends its record with status `left`, so the others take it
+ * fills its {@link NodeTable} from the node records the membership has read (the orchestrator
+ * topic, a state topic read whole at start with the roster's, each record verified as theirs are;
+ * core/group `NodeFeed`), then announces its own node record and announces it again every
+ * heartbeat interval; {@link Orchestrator.stop} sends its record with status `left`, so the others take it
  * out at once.
  *
  * Its parent comes from `orchestrator.parentId`, unless a set-parent record for it says otherwise
@@ -12,15 +12,17 @@
  *
  * @module
  */
-import { agentConsumerGroup, type Envelope, topicsFor } from "../protocol/mod.ts";
-import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
+import type { NodeListener } from "../group/mod.ts";
+import type { Envelope } from "../protocol/mod.ts";
+import type { OutboundRecord } from "../transport/mod.ts";
 import { Hierarchy } from "./hierarchy.ts";
 import { type NodePayload, NodeTable } from "./node_table.ts";
 import { nodeRecord } from "./node_records.ts";
 
 /** The part of the membership an orchestrator needs (core/group `Membership`). */
 export interface OrchestratorMember {
-  stateHandler(apply: (envelope: Envelope, appendTime: number) => void): RecordHandler;
+  /** The node records read, those read already first (core/group `NodeFeed`). */
+  readonly nodes: { listen(listener: NodeListener): () => void };
   send(records: readonly OutboundRecord[]): Promise<void>;
 }
 
@@ -37,7 +39,6 @@ export interface SelfNode {
 /** What an {@link Orchestrator} is built from. */
 export interface OrchestratorOptions {
   readonly group: string;
-  readonly transport: Transport;
   readonly member: OrchestratorMember;
   readonly self: SelfNode;
   /** How often the node announces itself again (the group's heartbeat interval). */
@@ -51,7 +52,7 @@ export class Orchestrator {
   readonly #options: OrchestratorOptions;
   readonly #now: () => number;
   #self: NodePayload;
-  #subscription: Subscription | undefined;
+  #unlisten: (() => void) | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #started = false;
 
@@ -74,14 +75,7 @@ export class Orchestrator {
   /** Reads the table, announces the node, and keeps announcing it; see the module documentation. */
   static async start(options: OrchestratorOptions): Promise<Orchestrator> {
     const o = new Orchestrator(options);
-    const { transport, group, member } = options;
-    o.#subscription = await transport.subscribe({
-      kind: "state",
-      topics: [topicsFor(group).orchestrator],
-      groupId: agentConsumerGroup(group, options.self.agentId),
-      handler: member.stateHandler((envelope, at) => o.#apply(envelope, at)),
-    });
-    await o.#subscription.caughtUp();
+    o.#unlisten = options.member.nodes.listen((read) => o.#apply(read.envelope, read.appendTime));
     o.#adoptParent();
     o.#started = true;
     await o.announce();
@@ -127,15 +121,11 @@ export class Orchestrator {
     return changed;
   }
 
-  /** Stops announcing, sends the record that says the node left, and stops reading. */
+  /** Stops announcing and listening, and sends the record that says the node left. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#unlisten?.();
     this.#self = { ...this.#self, status: "left" };
-    try {
-      await this.announce();
-    } finally {
-      await this.#subscription?.close();
-    }
+    await this.announce();
   }
 }

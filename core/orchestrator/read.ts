@@ -1,12 +1,12 @@
 /**
  * The hierarchy as the group's topics say, read by one who is not running (`kafclaw orchestrator
  * status`, `hierarchy`, `set-parent`, `dispatch`): the roster's topics and the orchestrator topic
- * whole, each record believed as a member would believe it (core/group `readRoster`).
+ * whole, each record believed as a member would believe it (core/group `readRoster`, which keeps
+ * the node records for this).
  *
  * @module
  */
 import { type Member, readRoster } from "../group/mod.ts";
-import { topicsFor } from "../protocol/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { Hierarchy } from "./hierarchy.ts";
 import { NodeTable } from "./node_table.ts";
@@ -26,12 +26,8 @@ export async function readNodes(
   options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
 ): Promise<ReadNodes> {
   const now = options.now ?? Date.now;
+  const read = await readRoster(transport, group, { ...options, now });
   const table = new NodeTable();
-  const apply = (...args: Parameters<NodeTable["apply"]>) => void table.apply(...args);
-  const read = await readRoster(transport, group, {
-    ...options,
-    now,
-    also: [{ topic: topicsFor(group).orchestrator, apply }],
-  });
+  for (const node of read.nodes) table.apply(node.envelope, node.appendTime);
   return { table, hierarchy: new Hierarchy(table.nodes(), now()), members: read.members };
 }

@@ -12,6 +12,7 @@ import {
   Orchestrator,
   setParentRecord,
 } from "../../../../core/orchestrator/mod.ts";
+import { topicsFor, zoneMemberKey } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   agentHome,
@@ -52,7 +53,6 @@ async function node(
   const member = await startMember(transport, g, home, certificate);
   const orchestrator = await Orchestrator.start({
     group: g.group,
-    transport,
     member,
     self: {
       agentId,
@@ -119,9 +119,10 @@ Deno.test("a node restarted takes the parent a set-parent gave it over config's"
   const certificate = await certify(transport, g, home);
   const member = await startMember(transport, g, home, certificate);
   await member.send([setParentRecord(g.group, payload("w1"), "boss")]);
+  // As on a restart, the membership has read it when the node starts.
+  await waitFor(() => member.nodes.kept().length === 2, "the set-parent read back");
   const w1 = await Orchestrator.start({
     group: g.group,
-    transport,
     member,
     self: {
       agentId: "w1",
@@ -154,16 +155,30 @@ Deno.test("a node restarted takes the parent a set-parent gave it over config's"
   }
 });
 
-Deno.test("an unsigned node record in a signed group is not believed", async () => {
+Deno.test("an unsigned node record in a signed group is not believed; zone records are not nodes", async () => {
   const transport = new MemoryTransport();
   const g = await makeGroup(transport, "orch3");
   await using _owner = g.owner;
   await using boss = await node(transport, g, "boss");
+  await waitFor(() => boss.orchestrator.table.get("boss") !== undefined, "boss's own record");
+  const before = boss.orchestrator.table.get("boss")!.lastSeen!;
   await transport.produce([nodeRecord(g.group, "w9", payload("w9", { parent_id: "boss" }))]);
+  await boss.member.send([{
+    topic: topicsFor(g.group).orchestrator,
+    key: zoneMemberKey("lab", "boss"),
+    value: JSON.stringify({
+      type: "orchestrator",
+      correlation_id: "zone-1",
+      sender_id: "boss",
+      timestamp: new Date().toISOString(),
+      payload: { action: "zone_join_request", zone_id: "lab", agent_id: "boss" },
+    }),
+  }]);
   await boss.orchestrator.announce();
   await waitFor(
-    () => (boss.orchestrator.table.get("boss")?.lastSeen ?? 0) > 0,
-    "boss's own record read back",
+    () => boss.orchestrator.table.get("boss")!.lastSeen! > before,
+    "boss's next record read back",
   );
-  assert.equal(boss.orchestrator.table.get("w9"), undefined);
+  assert.deepEqual(boss.orchestrator.table.nodes().map((n) => n.agentId), ["boss"]);
+  assert.equal(boss.member.nodes.kept().length, 1);
 });
