@@ -3,7 +3,8 @@
  * record is parsed (what does not parse is poison, skipped and counted) and, in a signed group,
  * verified ({@link GroupTrust}); then certificates, revocations and the manifest (roster topic),
  * joins and leaves (announce) and heartbeats update the {@link Roster} and the certificate cache,
- * and `skill` records the {@link SkillDirectory}.
+ * and `skill` records the {@link SkillDirectory}; the orchestrator topic's node records go to the
+ * {@link NodeFeed} (node_feed.ts), this topic's one reader.
  * A certificate speaks for itself, whoever publishes it (it must chain to the owner); the
  * manifest and revocations count only from the owner.
  *
@@ -26,6 +27,7 @@ import {
 import type { StoredCertificate } from "../timeline/mod.ts";
 import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
 import { readWhole } from "./_read_whole.ts";
+import { NodeFeed, type NodeRecordRead } from "./node_feed.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { SkillDirectory } from "./skill_records.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
@@ -53,6 +55,7 @@ export class RosterFeed {
   // State topics are read whole on every run, so a per-run table sees every copy of a record.
   readonly #stateReplay: ReplayStore = new MemoryReplayStore();
   readonly #skills: SkillDirectory;
+  readonly #nodes = new NodeFeed();
   #manifest: GroupManifest | undefined;
 
   constructor(options: RosterFeedOptions) {
@@ -123,6 +126,22 @@ export class RosterFeed {
       this.#skills.apply(envelope as EnvelopeOf<"skill">);
     });
 
+  /**
+   * Handles a record of the orchestrator topic: node records go to the node feed, which the
+   * orchestrator (core/orchestrator) listens to.
+   */
+  readonly onOrchestrator = (record: InboundRecord): Promise<HandlerResult> =>
+    this.#accept(record, true, (envelope) => {
+      const orchestrator = envelope as EnvelopeOf<"orchestrator">;
+      if (orchestrator.payload.action !== "node") return;
+      this.#nodes.add({ envelope: orchestrator, appendTime: record.timestamp });
+    });
+
+  /** The node records read (node_feed.ts). */
+  get nodes(): NodeFeed {
+    return this.#nodes;
+  }
+
   /** The skill directory this feed fills. */
   get skills(): SkillDirectory {
     return this.#skills;
@@ -169,12 +188,14 @@ export interface ReadRoster {
   readonly manifest: GroupManifest | undefined;
   /** Who offers which skill, as the skills topic says. */
   readonly skills: SkillDirectory;
+  /** The orchestrator's node records (node_feed.ts), in append order. */
+  readonly nodes: readonly NodeRecordRead[];
 }
 
 /**
  * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
- * runs): the roster and announce topics whole, the heartbeats of the last `clockSkewMs`, each
- * through a per-run group that commits nothing. Signed groups' records are verified against
+ * runs): the roster, announce, skills and orchestrator topics whole, the heartbeats of the last
+ * `clockSkewMs`, each through a per-run group that commits nothing. Signed groups' records are verified against
  * `ownerKey`; without one (an open group) nothing is.
  */
 export async function readRoster(
@@ -197,9 +218,15 @@ export async function readRoster(
     [topics.roster, feed.onRoster],
     [topics.announce, feed.onAnnounce],
     [topics.skills, feed.onSkill],
+    [topics.orchestrator, feed.onOrchestrator],
     [topics.heartbeats, feed.onHeartbeat],
   ];
   for (const [topic, handler] of read) await readWhole(transport, [topic], groupId, handler);
   roster.sweep(now());
-  return { members: roster.members(), manifest: feed.manifest, skills: feed.skills };
+  return {
+    members: roster.members(),
+    manifest: feed.manifest,
+    skills: feed.skills,
+    nodes: feed.nodes.kept(),
+  };
 }

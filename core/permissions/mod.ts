@@ -34,6 +34,7 @@ export const SUBCOMMANDS = [
   "config",
   "group",
   "task",
+  "orchestrator",
   "cron",
   "approvals",
   "memory",
@@ -72,6 +73,8 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   gateway: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   task: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
+  // dispatch submits through the task path (a one-shot requester where no gateway runs).
+  orchestrator: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   cron: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   approvals: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },
