@@ -3,15 +3,37 @@
  * Without a terminal there is no asker (the request then waits for `kafclaw approvals` or an
  * owner channel, or is denied when there is none). One question at a time.
  *
+ * With the line editor (cli/_line_editor.ts) the question is a read of its own that ends with
+ * the request: answered here, answered from another terminal, timed out or cancelled with the
+ * turn, each said on a line of its own, and no read is left behind to take the next line.
+ *
  * @module
  */
 import type { AskOwner } from "../core/agent/mod.ts";
-import { approvalArguments } from "../core/timeline/mod.ts";
+import { type Approval, approvalArguments } from "../core/timeline/mod.ts";
+import type { Io } from "./_io.ts";
+import type { LineEditor } from "./_line_editor.ts";
+import type { Prompter } from "./_prompt.ts";
 
 /** How much of a call's arguments the terminal shows before it says where to read the rest. */
 const TERMINAL_ARGUMENT_CHARS = 8000;
-import type { Io } from "./_io.ts";
-import type { Prompter } from "./_prompt.ts";
+
+/** The lines that show a request to the owner. */
+function question(approval: Approval, command: string): string {
+  return `\nApproval needed [${approval.approvalId}]: ${approval.tool} (tier ${approval.tier})\n` +
+    `  ${approvalArguments(approval, TERMINAL_ARGUMENT_CHARS, { command })}\n` +
+    `  (or from another terminal: ${command} approvals approve|deny ${approval.approvalId})`;
+}
+
+/** Runs one question after the other. */
+function oneAtATime(): <T>(ask: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (ask) => {
+    const answer = queue.then(ask);
+    queue = answer.catch(() => {});
+    return answer;
+  };
+}
 
 /**
  * The terminal asker, or undefined when no terminal is attached; `command` starts the commands it
@@ -21,19 +43,73 @@ export function terminalAsker(
   options: { io: Io; prompter: () => Prompter; interactive: boolean; command: string },
 ): AskOwner | undefined {
   if (!options.interactive) return undefined;
-  const { command } = options;
-  let queue: Promise<unknown> = Promise.resolve();
-  return (approval, signal) => {
-    const answer = queue.then(async () => {
+  const inTurn = oneAtATime();
+  return (approval, signal) =>
+    inTurn(async () => {
       if (signal.aborted) return undefined;
-      options.io.err(
-        `\nApproval needed [${approval.approvalId}]: ${approval.tool} (tier ${approval.tier})\n` +
-          `  ${approvalArguments(approval, TERMINAL_ARGUMENT_CHARS, { command })}\n` +
-          `  (or from another terminal: ${command} approvals approve|deny ${approval.approvalId})`,
-      );
+      options.io.err(question(approval, options.command));
       return await options.prompter().confirm("Allow this call?");
-    });
-    queue = answer.catch(() => {});
-    return answer.catch(() => false);
-  };
+    }).catch(() => false);
+}
+
+/** What {@link editorAsker} needs. */
+export interface EditorAskerOptions {
+  readonly io: Io;
+  readonly editor: LineEditor;
+  readonly command: string;
+  /** The request as the timeline holds it now (how it ended when answered elsewhere). */
+  readonly lookup: (approvalId: string) => Approval | undefined;
+  /** Ctrl-C at the question: cancels the turn that asked. */
+  readonly cancelTurn: () => void;
+  /** Called before the question shows and after it is answered (the busy line steps aside). */
+  readonly pause?: (paused: boolean) => void;
+}
+
+/** How a request that ended without an answer here ended, for the owner's line about it. */
+function endedElsewhere(approval: Approval | undefined): string {
+  if (approval?.status === "approved") return "allowed (answered from another terminal)";
+  if (approval?.status === "denied") return "denied (answered from another terminal)";
+  if (approval?.status === "timeout") {
+    return `timed out (${approval.reason ?? "no answer in time"})`;
+  }
+  return "cancelled with the turn";
+}
+
+/** The asker of `kafclaw agent` at a terminal: the question is a read of the line editor. */
+export function editorAsker(options: EditorAskerOptions): AskOwner {
+  const { io, editor } = options;
+  const inTurn = oneAtATime();
+  return (approval, signal) =>
+    inTurn(async () => {
+      if (signal.aborted) return undefined;
+      const said = (outcome: string) => io.err(`Approval ${approval.approvalId}: ${outcome}`);
+      options.pause?.(true);
+      try {
+        io.err(question(approval, options.command));
+        const read = await editor.read("Allow this call? [y/N]: ", {
+          remember: false,
+          typeAhead: false,
+          signal,
+        });
+        switch (read.kind) {
+          case "line": {
+            const allowed = /^\s*(y|yes)\s*$/i.test(read.text);
+            said(allowed ? "allowed" : "denied");
+            return allowed;
+          }
+          case "aborted":
+            said(endedElsewhere(options.lookup(approval.approvalId)));
+            return undefined;
+          case "interrupt":
+            said("cancelled (Ctrl-C), and the turn with it");
+            options.cancelTurn();
+            return undefined;
+          case "end":
+            said("denied (end of input)");
+            return false;
+        }
+      } finally {
+        options.pause?.(false);
+      }
+    }).catch(() => false);
 }

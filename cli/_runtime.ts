@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AgentRuntime } from "../core/agent/mod.ts";
+import type { AgentRuntime, AskOwner } from "../core/agent/mod.ts";
 import type { WaitSink } from "../core/provider/mod.ts";
 import { checkConfigTrust, type ResolvedConfig } from "../core/config/mod.ts";
 import { terminalAsker } from "./_approve.ts";
@@ -15,10 +15,15 @@ import type { CliContext } from "./_context.ts";
 export async function cliRuntime(
   ctx: CliContext,
   config: ResolvedConfig,
-  options: { readonly agent?: string | undefined; readonly onWait?: WaitSink } = {},
+  options: {
+    readonly agent?: string | undefined;
+    readonly onWait?: WaitSink;
+    /** Asks the owner instead of the terminal asker (`kafclaw agent`'s line editor). */
+    readonly askOwner?: AskOwner;
+  } = {},
 ): Promise<AgentRuntime> {
   await checkConfigTrust(config.file);
-  const askOwner = terminalAsker({
+  const askOwner = options.askOwner ?? terminalAsker({
     io: ctx.io,
     prompter: ctx.prompter,
     interactive: Deno.stdin.isTerminal(),

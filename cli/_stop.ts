@@ -32,6 +32,16 @@ export class StopSignals implements Disposable {
     this.#leave.resolve();
   }
 
+  /**
+   * Ctrl-C read as a key (a terminal in raw mode sends no signal): cancels the turn in flight, as
+   * SIGINT does; false when no turn runs.
+   */
+  cancelTurn(): boolean {
+    if (!this.#turn || this.#turn.signal.aborted) return false;
+    this.#turn.abort();
+    return true;
+  }
+
   /** Resolves when a signal asks the command to leave. */
   get leaving(): Promise<void> {
     return this.#leave.promise;

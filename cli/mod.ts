@@ -25,6 +25,7 @@ const SUBCOMMANDS: Readonly<Record<Exclude<Subcommand, "completion">, Loader>> =
   group: async (ctx) => (await import("./group.ts")).groupCommand(ctx),
   zone: async (ctx) => (await import("./zone.ts")).zoneCommand(ctx),
   task: async (ctx) => (await import("./task.ts")).taskCommand(ctx),
+  orchestrator: async (ctx) => (await import("./orchestrator.ts")).orchestratorCommand(ctx),
   cron: async (ctx) => (await import("./cron.ts")).cronCommand(ctx),
   approvals: async (ctx) => (await import("./approvals.ts")).approvalsCommand(ctx),
   memory: async (ctx) => (await import("./memory.ts")).memoryCommand(ctx),

@@ -7,8 +7,9 @@
  * argument builder, the timeline's storage, and the policy (decisions, taint, quotas, rate limits,
  * budgets, redaction, sensitivity routing), approvals and how owners answer them, which agent
  * runs, the one door into a turn and the guard around it, the agent's runtime, the path from a
- * task record to a turn (core/group), and which addresses `web_fetch` may reach. A critical file
- * that no test loads fails too (coverage would never see it).
+ * task record to a turn (core/group), the orchestrator's nodes and hierarchy (core/orchestrator),
+ * and which addresses `web_fetch` may reach. A critical file that no test loads fails too
+ * (coverage would never see it).
  *
  * `--from DIR` judges the coverage a test run already wrote to DIR (`deno test --coverage=DIR`)
  * instead of running the tests again: scripts/test --gates collects it during the unit tier, which
@@ -23,6 +24,7 @@ const CRITICAL: RegExp[] = [
   /^core\/transport\/(dispatch|executor|dead_letter|murmur2)\.ts$/,
   /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard|door|turn|runtime|profile)\.ts$/,
   /^core\/group\/.+\.ts$/,
+  /^core\/orchestrator\/.+\.ts$/,
   /^core\/tools\/define\.ts$/,
   /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
   /^core\/tools\/web\/address\.ts$/,
@@ -40,6 +42,7 @@ const TESTS = [
   "tests/unit/cli",
   "tests/unit/core/agent",
   "tests/unit/core/group",
+  "tests/unit/core/orchestrator",
   "tests/unit/core/tools",
   "tests/unit/core/timeline",
   "tests/unit/core/policy",

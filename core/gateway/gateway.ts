@@ -3,7 +3,8 @@
  * transport (Kafka when the mode is group or full, or headless with group.enabled; else the
  * in-process transport, under the same protocol code), the membership of the group (with a
  * sponsor where the home holds the owner key), the task paths (tasks.ts), the shared memory
- * (shared_memory.ts), the scheduler (when scheduler.enabled) and the delivery worker.
+ * (shared_memory.ts), the orchestrator's node (full mode with orchestrator.enabled,
+ * core/orchestrator), the scheduler (when scheduler.enabled) and the delivery worker.
  * {@link Gateway.stop} stops them in the reverse order within a bounded time: the scheduler's
  * running jobs get part of it, running tasks are given up (declined, so their requesters send them
  * on), and the agent sends its signed `leave`.
@@ -26,6 +27,7 @@ import {
   type SkillChange,
   watchPoison,
 } from "../group/mod.ts";
+import { type Orchestrator, startOrchestrator } from "../orchestrator/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import {
@@ -94,6 +96,8 @@ export class Gateway {
   readonly membership: Membership;
   readonly tasks: TaskSide;
   readonly memory: SharedMemorySide;
+  /** The node of the orchestrator's hierarchy, when full mode runs one. */
+  readonly orchestrator: Orchestrator | undefined;
   readonly sponsoring: boolean;
   readonly #steps: Step[];
   #stopped: Promise<string[]> | undefined;
@@ -107,6 +111,7 @@ export class Gateway {
     membership: Membership;
     tasks: TaskSide;
     memory: SharedMemorySide;
+    orchestrator: Orchestrator | undefined;
     sponsoring: boolean;
     steps: Step[];
   }) {
@@ -118,6 +123,7 @@ export class Gateway {
     this.membership = fields.membership;
     this.tasks = fields.tasks;
     this.memory = fields.memory;
+    this.orchestrator = fields.orchestrator;
     this.sponsoring = fields.sponsoring;
     this.#steps = fields.steps;
   }
@@ -201,6 +207,8 @@ export class Gateway {
         zones: membership.zones,
       });
       steps.push(["memory", () => memory.stop()]);
+      const orchestrator = await startOrchestrator(config, mode, { agentId, member: membership });
+      if (orchestrator !== undefined) steps.push(["orchestrator", () => orchestrator.stop()]);
       const scheduling = startScheduler(config, runtime, options);
       if (scheduling !== undefined) steps.push(scheduling);
       const delivery = new DeliveryWorker({
@@ -219,6 +227,7 @@ export class Gateway {
         membership,
         tasks,
         memory,
+        orchestrator,
         sponsoring: sponsor !== undefined,
         steps,
       });

@@ -1,9 +1,9 @@
 /**
  * An agent's membership of a group while it runs (PROTOCOL.md, Membership and trust; semantics 1
  * and 6). {@link Membership.start} checks the group's topics, reads the roster topic (certificates,
- * revocations, the manifest) and the announce topic from the beginning, follows the heartbeats
- * stream through the agent's own consumer group, announces the agent's join and heartbeats every
- * interval with its load; a sweep marks silent members stale and removes them, each by its own
+ * revocations, the manifest) and the announce, skills and orchestrator topics from the beginning,
+ * follows the heartbeats stream through the agent's own consumer group, announces the agent's
+ * join and heartbeats every interval with its load; a sweep marks silent members stale and removes them, each by its own
  * announced interval. The roster lives in memory and in SQLite (`group_members`).
  * {@link Membership.leave} sends a signed `leave` and stops, within a bounded time.
  *
@@ -29,6 +29,7 @@ import {
 } from "../protocol/mod.ts";
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { checkJoin, learnCertificates } from "./membership_join.ts";
+import type { NodeFeed } from "./node_feed.ts";
 import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { RosterFeed } from "./roster_feed.ts";
@@ -235,6 +236,11 @@ export class Membership {
   /** Wraps a handler so records awaiting their signer's certificate wait instead of being lost. */
   guard(handler: RecordHandler): RecordHandler {
     return this.#trust?.guard(handler) ?? handler;
+  }
+
+  /** The orchestrator's node records, read whole at start and followed (node_feed.ts). */
+  get nodes(): NodeFeed {
+    return this.#feed.nodes;
   }
 
   /**

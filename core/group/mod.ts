@@ -157,6 +157,7 @@ export {
   ownerRecord,
   revocationRecord,
 } from "./owner.ts";
+export { NodeFeed, type NodeListener, type NodeRecordRead } from "./node_feed.ts";
 export { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
 export {
   type Heartbeat,

@@ -3,10 +3,10 @@
  * record is parsed (what does not parse is poison, skipped and counted) and, in a signed group,
  * verified ({@link GroupTrust}); then certificates, revocations and the manifest (roster topic),
  * joins and leaves (announce) and heartbeats update the {@link Roster} and the certificate cache,
- * and `skill` records the {@link SkillDirectory}, and the orchestrator topic's zone records the
- * {@link ZoneDirectory} (zones.ts), whose refusals (a record not from the zone's owner …) are
- * audited with their sender. The orchestrator topic also holds the orchestrator's `node:<id>`
- * records: {@link RosterFeed.onOrchestrator} is its one reader, and leaves those alone.
+ * and `skill` records the {@link SkillDirectory}; the orchestrator topic's node records go to the
+ * {@link NodeFeed} (node_feed.ts) and its zone records to the {@link ZoneDirectory} (zones.ts),
+ * whose refusals (a record not from the zone's owner …) are audited with their sender:
+ * {@link RosterFeed.onOrchestrator} is this topic's one reader.
  * A certificate speaks for itself, whoever publishes it (it must chain to the owner); the
  * manifest and revocations count only from the owner.
  *
@@ -29,6 +29,7 @@ import {
 import type { StoredCertificate } from "../timeline/mod.ts";
 import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
 import { readWhole } from "./_read_whole.ts";
+import { NodeFeed, type NodeRecordRead } from "./node_feed.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { SkillDirectory } from "./skill_records.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
@@ -60,6 +61,7 @@ export class RosterFeed {
   readonly #zones: ZoneDirectory;
   /** Where zone records come from, for the audit of those judged later. */
   #orchestratorTopic = "";
+  readonly #nodes = new NodeFeed();
   #manifest: GroupManifest | undefined;
 
   constructor(options: RosterFeedOptions) {
@@ -139,6 +141,27 @@ export class RosterFeed {
       this.#skills.apply(envelope as EnvelopeOf<"skill">);
     });
 
+  /**
+   * Handles a record of the orchestrator topic: node records go to the node feed, which the
+   * orchestrator (core/orchestrator) listens to; zone records to the zone directory.
+   */
+  readonly onOrchestrator = (record: InboundRecord): Promise<HandlerResult> =>
+    this.#accept(record, true, (envelope) => {
+      const orchestrator = envelope as EnvelopeOf<"orchestrator">;
+      if (orchestrator.payload.action === "node") {
+        this.#nodes.add({ envelope: orchestrator, appendTime: record.timestamp });
+        return;
+      }
+      this.#orchestratorTopic = record.topic;
+      // In a signed group the verified signer is the envelope's sender.
+      this.#zones.apply(orchestrator, envelope.sender_id);
+    });
+
+  /** The node records read (node_feed.ts). */
+  get nodes(): NodeFeed {
+    return this.#nodes;
+  }
+
   /** The skill directory this feed fills. */
   get skills(): SkillDirectory {
     return this.#skills;
@@ -148,14 +171,6 @@ export class RosterFeed {
   get zones(): ZoneDirectory {
     return this.#zones;
   }
-
-  /** Handles a record of the orchestrator topic: zone records go to the zone directory. */
-  readonly onOrchestrator = (record: InboundRecord): Promise<HandlerResult> =>
-    this.#accept(record, true, (envelope) => {
-      this.#orchestratorTopic = record.topic;
-      // In a signed group the verified signer is the envelope's sender.
-      this.#zones.apply(envelope as EnvelopeOf<"orchestrator">, envelope.sender_id);
-    });
 
   /** Handles a record of the heartbeats stream. */
   readonly onHeartbeat = (record: InboundRecord): Promise<HandlerResult> => {
@@ -200,12 +215,15 @@ export interface ReadRoster {
   readonly skills: SkillDirectory;
   /** The zones and their members, as the orchestrator topic says. */
   readonly zones: ZoneDirectory;
+  /** The orchestrator's node records (node_feed.ts), in append order. */
+  readonly nodes: readonly NodeRecordRead[];
 }
 
 /**
  * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
- * runs, `kafclaw zone list`): the roster, announce, skills and orchestrator topics whole, the heartbeats of the last `clockSkewMs`, each
- * through a per-run group that commits nothing. Signed groups' records are verified against
+ * runs, `kafclaw zone list`): the roster, announce, skills and orchestrator topics whole, the
+ * heartbeats of the last `clockSkewMs`, each through a per-run group that commits nothing. Signed
+ * groups' records are verified against
  * `ownerKey`; without one (an open group) nothing is.
  */
 export async function readRoster(
@@ -233,6 +251,11 @@ export async function readRoster(
   ];
   for (const [topic, handler] of read) await readWhole(transport, [topic], groupId, handler);
   roster.sweep(now());
-  const { manifest, skills, zones } = feed;
-  return { members: roster.members(), manifest, skills, zones };
+  return {
+    members: roster.members(),
+    manifest: feed.manifest,
+    skills: feed.skills,
+    zones: feed.zones,
+    nodes: feed.nodes.kept(),
+  };
 }

@@ -35,6 +35,7 @@ export const SUBCOMMANDS = [
   "group",
   "zone",
   "task",
+  "orchestrator",
   "cron",
   "approvals",
   "memory",
@@ -74,6 +75,8 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   zone: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   task: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
+  // dispatch submits through the task path (a one-shot requester where no gateway runs).
+  orchestrator: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   cron: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   approvals: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },

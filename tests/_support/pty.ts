@@ -6,7 +6,37 @@
  */
 
 /** Keys as a terminal sends them. */
-export const KEY = { up: "\x1b[A", down: "\x1b[B", enter: "\r", ctrlC: "\x03" } as const;
+export const KEY = {
+  up: "\x1b[A",
+  down: "\x1b[B",
+  left: "\x1b[D",
+  right: "\x1b[C",
+  enter: "\r",
+  ctrlC: "\x03",
+  ctrlD: "\x04",
+} as const;
+
+/** `text` pasted into a terminal that asked for bracketed paste: line ends sent as Enter. */
+export function pasted(text: string): string {
+  return `\x1b[200~${text.replaceAll("\n", "\r")}\x1b[201~`;
+}
+
+/**
+ * The environment of a command in the pseudo terminal: PATH, HOME and DENO_DIR of this process,
+ * KAFCLAW_HOME, and `extra`.
+ */
+export function ptyEnvironment(
+  home: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/tmp",
+    ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+    KAFCLAW_HOME: home,
+    ...extra,
+  };
+}
 
 /** What a run in the pseudo terminal gave. */
 export interface PtyResult {

@@ -7,19 +7,11 @@
 import assert from "node:assert/strict";
 import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { tempHome } from "../_support/cli.ts";
-import { inPty, KEY, plain } from "../_support/pty.ts";
+import { inPty, KEY, plain, ptyEnvironment } from "../_support/pty.ts";
 
 const launcher = new URL("../../scripts/kafclaw", import.meta.url).pathname;
 
-function environment(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    HOME: Deno.env.get("HOME") ?? "/tmp",
-    ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-    KAFCLAW_HOME: home,
-    ...extra,
-  };
-}
+const environment = ptyEnvironment;
 
 const readConfig = async (home: string) =>
   JSON.parse(await Deno.readTextFile(`${home}/config.json`));

@@ -1,0 +1,33 @@
+/**
+ * The orchestrator a gateway runs, as config says: in full mode (and headless, which runs it)
+ * when `orchestrator.enabled`; its role, parent, zone and endpoint from `orchestrator.*`, its
+ * interval the group's heartbeat interval.
+ *
+ * @module
+ */
+import type { Mode, ResolvedConfig } from "../config/mod.ts";
+import { Orchestrator, type OrchestratorMember } from "./orchestrator.ts";
+
+/** Starts this agent's node when config and mode say so; undefined when they do not. */
+export function startOrchestrator(
+  config: ResolvedConfig,
+  mode: Mode,
+  at: { readonly agentId: string; readonly member: OrchestratorMember },
+): Promise<Orchestrator> | undefined {
+  const settings = config.orchestrator;
+  if (!settings.enabled || (mode !== "full" && mode !== "headless")) return undefined;
+  const zone = settings.zoneId;
+  return Orchestrator.start({
+    group: config.group.name,
+    member: at.member,
+    self: {
+      agentId: at.agentId,
+      agentName: at.agentId,
+      role: settings.role,
+      parentId: settings.parentId,
+      zones: zone === undefined || zone === "public" ? ["public"] : ["public", zone],
+      endpoint: settings.endpoint ?? "",
+    },
+    heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * The hierarchy as the group's topics say, read by one who is not running (`kafclaw orchestrator
+ * status`, `hierarchy`, `set-parent`, `dispatch`): the roster's topics and the orchestrator topic
+ * whole, each record believed as a member would believe it (core/group `readRoster`, which keeps
+ * the node records for this).
+ *
+ * @module
+ */
+import { type Member, readRoster } from "../group/mod.ts";
+import type { Transport } from "../transport/mod.ts";
+import { Hierarchy } from "./hierarchy.ts";
+import { NodeTable } from "./node_table.ts";
+
+/** The nodes, the hierarchy and the live roster, as read from the topics. */
+export interface ReadNodes {
+  readonly table: NodeTable;
+  readonly hierarchy: Hierarchy;
+  /** The members on the roster (active and stale), with their load. */
+  readonly members: readonly Member[];
+}
+
+/** Reads the group's nodes; see the module documentation. */
+export async function readNodes(
+  transport: Transport,
+  group: string,
+  options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
+): Promise<ReadNodes> {
+  const now = options.now ?? Date.now;
+  const read = await readRoster(transport, group, { ...options, now });
+  const table = new NodeTable();
+  for (const node of read.nodes) table.apply(node.envelope, node.appendTime);
+  return { table, hierarchy: new Hierarchy(table.nodes(), now()), members: read.members };
+}
