@@ -19,9 +19,11 @@ import {
   parseDuration,
   planGc,
   principalOf,
+  readRoster,
   readSightings,
   runGc,
   type Sightings,
+  type ZoneDirectory,
 } from "../core/group/mod.ts";
 import { isAgentId } from "../core/protocol/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -37,14 +39,18 @@ import {
 } from "./_group.ts";
 
 /**
- * What the group's topics say of its agents; in a signed group verified against the pinned owner
- * key, which must be set (a forged `leave` must not make a live agent look gone).
+ * What the group's topics say of its agents, and its zones; in a signed group verified against the
+ * pinned owner key, which must be set (a forged `leave` must not make a live agent look gone).
  */
-async function sightingsOf(config: ResolvedConfig): Promise<Sightings> {
+async function sightingsOf(
+  config: ResolvedConfig,
+): Promise<Sightings & { zones: ZoneDirectory }> {
   const key = config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined;
   const transport = await groupTransport(config, config.group.agentId ?? "operator");
   try {
-    return await readSightings(transport, config.group.name, key ? { ownerKey: key } : {});
+    const read = key ? { ownerKey: key } : {};
+    const sightings = await readSightings(transport, config.group.name, read);
+    return { ...sightings, zones: (await readRoster(transport, config.group.name, read)).zones };
   } catch (error) {
     throw new CliError((error as Error).message);
   } finally {
@@ -95,7 +101,7 @@ export function aclCommand(ctx: CliContext): Command {
         ((await ownerKey(identityDir(config))) !== undefined ? g.agentId : undefined);
       if (opts.zones !== undefined && opts.agent === undefined) {
         throw new UsageError(
-          "--zones needs --agent: without it each agent's zones come from its certificate",
+          "--zones needs --agent: without it each agent's zones come from its certificate and the zones' records",
         );
       }
       let ids: string[];
@@ -104,10 +110,13 @@ export function aclCommand(ctx: CliContext): Command {
         ids = [opts.agent];
         zonesOf.set(opts.agent, zoneList(opts.zones ?? ""));
       } else {
-        const { agents } = await sightingsOf(config);
+        const { agents, zones } = await sightingsOf(config);
         const named = [...agents.values()]
           .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined));
-        for (const s of named) zonesOf.set(s.agentId, s.zones ?? []);
+        // The zones its certificate names, and those whose records list it as a member.
+        for (const s of named) {
+          zonesOf.set(s.agentId, [...new Set([...(s.zones ?? []), ...zones.zonesOf(s.agentId)])]);
+        }
         ids = [
           ...new Set([...named.map((s) => s.agentId), ...(owner === undefined ? [] : [owner])]),
         ]

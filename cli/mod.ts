@@ -23,6 +23,7 @@ const SUBCOMMANDS: Readonly<Record<Exclude<Subcommand, "completion">, Loader>> =
   doctor: async (ctx) => (await import("./doctor.ts")).doctorCommand(ctx),
   config: async (ctx) => (await import("./config.ts")).configCommand(ctx),
   group: async (ctx) => (await import("./group.ts")).groupCommand(ctx),
+  zone: async (ctx) => (await import("./zone.ts")).zoneCommand(ctx),
   task: async (ctx) => (await import("./task.ts")).taskCommand(ctx),
   orchestrator: async (ctx) => (await import("./orchestrator.ts")).orchestratorCommand(ctx),
   cron: async (ctx) => (await import("./cron.ts")).cronCommand(ctx),

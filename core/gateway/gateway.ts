@@ -175,6 +175,7 @@ export class Gateway {
         send,
         workers: { live: () => membership.live() },
         membership,
+        zones: membership.zones,
         skills: config.group.skills,
         topics: memberTopicOptions(config),
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
@@ -203,6 +204,7 @@ export class Gateway {
         }),
         sweepMs: options.memorySweepMs,
         audit,
+        zones: membership.zones,
       });
       steps.push(["memory", () => memory.stop()]);
       const orchestrator = await startOrchestrator(config, mode, { agentId, member: membership });

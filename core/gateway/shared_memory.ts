@@ -6,7 +6,9 @@
  * parts of items kept in the timeline until all have come (restored at start), and a sweep on a
  * timer that deletes the context items that expired.
  *
- * Zones' memory topics are not read yet: the gateway does not know its zones.
+ * Zones' memory topics are read too, of each zone the agent is a member of, while it is one
+ * (core/group `ZoneSubscriptions`, through `kafclaw.<g>.<agent_id>.zone-memory.<z>`): an item
+ * there is indexed in that zone (its topic's).
  *
  * @module
  */
@@ -17,6 +19,8 @@ import {
   type MemoryQuota,
   SharedMemory,
   type SharedMemoryLimits,
+  type ZoneDirectory,
+  ZoneSubscriptions,
 } from "../group/mod.ts";
 import { agentConsumerGroup, topicsFor } from "../protocol/mod.ts";
 import { shareMemoryTool } from "../tools/mod.ts";
@@ -39,18 +43,26 @@ export interface SharedMemorySideOptions {
   /** Default {@link MEMORY_SWEEP_MS}. */
   readonly sweepMs?: number | undefined;
   /** Where refusals are told to the group (its audit topic), beside this agent's timeline. */
-  readonly audit?: Pick<GroupAudit, "publish"> | undefined;
+  readonly audit?: Pick<GroupAudit, "publish" | "record"> | undefined;
+  /** The group's zones: the memory topics of those the agent is a member of are read too. */
+  readonly zones?: ZoneDirectory | undefined;
 }
 
 /** The running shared memory of one agent. */
 export class SharedMemorySide {
   readonly shared: SharedMemory;
   readonly #subscription: Subscription;
+  readonly #zones: ZoneSubscriptions | undefined;
   readonly #timer: ReturnType<typeof setInterval>;
 
-  private constructor(shared: SharedMemory, subscription: Subscription, sweepMs: number) {
+  private constructor(
+    shared: SharedMemory,
+    subscriptions: { all: Subscription; zones: ZoneSubscriptions | undefined },
+    sweepMs: number,
+  ) {
     this.shared = shared;
-    this.#subscription = subscription;
+    this.#subscription = subscriptions.all;
+    this.#zones = subscriptions.zones;
     this.#timer = setInterval(() => shared.sweep(), sweepMs);
   }
 
@@ -98,15 +110,34 @@ export class SharedMemorySide {
       fromBeginning: true,
       handler: membership.guard(shared.handle),
     });
+    const zones = options.zones && new ZoneSubscriptions({
+      group,
+      agentId,
+      transport: options.transport,
+      zones: options.zones,
+      handlers: { memory: membership.guard(shared.handle) },
+      concurrency: 1,
+      streamGroup: "zone-memory",
+      refused: ({ sender, topic, zone }) =>
+        options.audit?.record({
+          eventType: "signature_invalid",
+          code: "not_zone_member",
+          agentId: sender,
+          topic,
+          detail: `dropped a record of "${sender}", not a member of zone "${zone}"`,
+        }),
+    });
+    await zones?.follow();
     shared.sweep();
     runtime.tools.register(shareMemoryTool(shared));
-    return new SharedMemorySide(shared, subscription, options.sweepMs ?? MEMORY_SWEEP_MS);
+    const sweepMs = options.sweepMs ?? MEMORY_SWEEP_MS;
+    return new SharedMemorySide(shared, { all: subscription, zones }, sweepMs);
   }
 
   /** Stops the sweep and the reader. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#subscription.pause();
-    await this.#subscription.close();
+    await Promise.allSettled([this.#subscription.close(), this.#zones?.close()]);
   }
 }

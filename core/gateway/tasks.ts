@@ -12,6 +12,8 @@
  *   250 ms too), whom it also takes off the skills' records.
  * - Both read the status stream and the responses topic; the spans of every agent are read from
  *   the traces topic on the same subscription and stored (core/group `GroupSpans`).
+ * - Zones: the same handlers read the topics of the zones the agent is a member of, while it is
+ *   one (core/group `ZoneSubscriptions`).
  *
  * The agent's own consumer group `kafclaw.<g>.<agent_id>` already holds the membership's
  * heartbeats stream, so the task side reads through groups of its own beside it:
@@ -39,6 +41,8 @@ import {
   type SkillsMembership,
   TaskIntake,
   type Trust,
+  type ZoneDirectory,
+  ZoneSubscriptions,
 } from "../group/mod.ts";
 import {
   agentConsumerGroup,
@@ -49,7 +53,7 @@ import {
   workersConsumerGroup,
 } from "../protocol/mod.ts";
 import { delegateTaskTool, groupMembersTool } from "../tools/mod.ts";
-import type { OutboundRecord, Subscription, Transport } from "../transport/mod.ts";
+import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { bounded } from "./_bounded.ts";
 
 /** How often tasks queued by `kafclaw task submit` in this home are looked for. */
@@ -82,6 +86,8 @@ export interface TaskSideOptions {
   readonly audit: GroupAudit;
   /** Records each task's steps as spans, and stores those read from the traces topic. */
   readonly spans: GroupSpans;
+  /** The group's zones: the agent reads the topics of those it is a member of (zone_subscriptions.ts). */
+  readonly zones?: ZoneDirectory;
   /** Told after each join of a work group (the inbox's, the workers'), with the joins so far. */
   readonly onJoin?: (groupId: string, joins: number) => void;
 }
@@ -107,12 +113,21 @@ export function taskStream(
     handler: async (record) => {
       if (record.topic === topics.responses) return to.requester.handleResponse(record);
       if (record.topic === topics.traces) return await to.spans.handle(record);
-      const [mine, grant] = await Promise.all([
-        to.requester.handleStatus(record),
-        to.intake?.handleStatus(record),
-      ]);
-      return mine ?? grant;
+      return await statusHandler(to)(record);
     },
+  };
+}
+
+/** The handler of a status stream: the requester's side, and the intake's grants. */
+function statusHandler(
+  to: { readonly requester: Requester; readonly intake?: TaskIntake },
+): RecordHandler {
+  return async (record) => {
+    const [mine, grant] = await Promise.all([
+      to.requester.handleStatus(record),
+      to.intake?.handleStatus(record),
+    ]);
+    return mine ?? grant;
   };
 }
 
@@ -121,6 +136,8 @@ export class TaskSide {
   readonly intake: TaskIntake;
   readonly requester: Requester;
   readonly skills: Skills;
+  /** The subscriptions of the zones the agent is a member of, when it knows the zones. */
+  zones: ZoneSubscriptions | undefined;
   readonly #subscriptions: Subscription[] = [];
   readonly #concurrency: number;
   #queue: ReturnType<typeof setInterval> | undefined;
@@ -157,6 +174,7 @@ export class TaskSide {
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
       audit: workers.lapses((id) => store.outgoing(id)?.workerId, options.audit.requester),
       spans: options.spans,
+      ...(options.zones === undefined ? {} : { zones: options.zones }),
     });
     const intake = new TaskIntake({
       agentId,
@@ -176,6 +194,7 @@ export class TaskSide {
       requester,
       workers,
       taskOf: (session) => intake.taskOf(session),
+      ...(options.zones === undefined ? {} : { zones: options.zones }),
       skillTopic: (skill) => ensureSkillTopic(transport, { group, skill }, options.topics),
     });
     runtime.tools.register(delegateTaskTool(delegation), groupMembersTool(delegation));
@@ -212,6 +231,30 @@ export class TaskSide {
         });
       }
       await skills.offer(options.skills);
+      if (options.zones !== undefined) {
+        side.zones = new ZoneSubscriptions({
+          group,
+          agentId,
+          transport,
+          zones: options.zones,
+          handlers: {
+            requests: intake.handle,
+            responses: requester.handleResponse,
+            status: statusHandler({ requester, intake }),
+            traces: (record) => options.spans.handle(record),
+          },
+          concurrency: options.concurrency,
+          refused: ({ sender, topic, zone }) =>
+            options.audit.record({
+              eventType: "signature_invalid",
+              code: "not_zone_member",
+              agentId: sender,
+              topic,
+              detail: `dropped a record of "${sender}", not a member of zone "${zone}"`,
+            }),
+        });
+        await side.zones.follow();
+      }
     } catch (error) {
       await side.stop(5_000);
       throw error;
@@ -238,6 +281,7 @@ export class TaskSide {
     this.intake.stop();
     const closing = Promise.allSettled([
       ...this.#subscriptions.splice(0).map((s) => s.close()),
+      this.zones?.close(),
       this.skills.close().then(() => this.skills.withdraw()),
     ]);
     await bounded(closing, timeoutMs);

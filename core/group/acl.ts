@@ -16,7 +16,8 @@
  *   inbox (grants and retries go to another agent's inbox);
  * - describe the configs of the group's topics (every agent checks them at start);
  * and use, as a consumer, its own groups (`kafclaw.<g>.<id>` and `kafclaw.<g>.<id>.…`, deleting
- * its per-run state groups), the shared `kafclaw.<g>.workers` and skill groups, and the
+ * its per-run state groups), the shared `kafclaw.<g>.workers`, skill groups and its zones' groups
+ * (`kafclaw.<g>.zone.<z>`), and the
  * `kafclaw.<g>.reader.…` groups of `kafclaw group members`. The owner's agent may also write
  * `control.roster` (certificates, manifest), create and alter the group's topics, and read as a
  * sponsor (`kafclaw.<g>.sponsors`).
@@ -162,6 +163,9 @@ function agentBindings(group: string, agent: AclAgent): AclBinding[] {
   add("GROUP", `${own}.`, "PREFIXED", ["READ", "DELETE"]);
   add("GROUP", `kafclaw.${group}.workers`, "LITERAL", ["READ"]);
   add("GROUP", `kafclaw.${group}.skill.`, "PREFIXED", ["READ"]);
+  for (const zone of [...new Set(zones)].sort()) {
+    add("GROUP", `kafclaw.${group}.zone.${zone}`, "LITERAL", ["READ"]);
+  }
   add("GROUP", `kafclaw.${group}.reader.`, "PREFIXED", ["READ", "DELETE"]);
   if (agent.owner) add("GROUP", `kafclaw.${group}.sponsors`, "LITERAL", ["READ"]);
   return out;

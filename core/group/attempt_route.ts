@@ -2,7 +2,8 @@
  * Where a requester sends a task's next attempt (PROTOCOL.md, semantics 3 and 4): to the inbox of
  * the live worker that offers the task's skill with the best expertise, then the most free
  * capacity (live_workers.ts), leaving out the workers that declined or lapsed before and the
- * requester itself; with the reason of the choice, stored with the task (`routes`).
+ * requester itself, and, for a zone's task, every agent outside the zone; with the reason of the
+ * choice, stored with the task (`routes`).
  *
  * @module
  */
@@ -31,10 +32,16 @@ export function routeAttempt(
     readonly workers: LiveWorkers;
     readonly why: string;
     readonly now: Date;
+    /** Whether an agent is a member of a zone; without it a zone's task goes to nobody. */
+    readonly inZone?: ((zone: string, agentId: string) => boolean) | undefined;
   },
 ): AttemptRoute | undefined {
   const skill = typeof task.request.skill === "string" ? task.request.skill : undefined;
-  const ranked = rankWorkers(at.workers, { skill, exclude: [...task.excluded, at.requester] });
+  const { zone } = task;
+  const workers = zone === undefined ? at.workers : {
+    live: () => at.workers.live().filter((w) => at.inZone?.(zone, w.agentId) ?? false),
+  };
+  const ranked = rankWorkers(workers, { skill, exclude: [...task.excluded, at.requester] });
   const chosen = ranked[0];
   if (chosen === undefined) return undefined;
   const score = scoreOf(chosen, skill);

@@ -7,7 +7,8 @@
  * parent's (limits.ts); one the parent's budget does not allow is refused before anything is
  * sent. A task from any other turn starts a new tree: depth 0, the chain holding this agent, the
  * default budget and deadline. Either way the request carries the turn's taint, and a task from
- * a zone's work goes to that zone's requests topic (work derived from a zone stays in it). A
+ * a zone's work goes to that zone's requests topic, or to a named member of the zone, and never
+ * to an agent outside it (work derived from a zone stays in it). A
  * sub-task's spans join its parent's trace, under the span of the parent's attempt (spans.ts).
  *
  * @module
@@ -34,6 +35,8 @@ export interface GroupDelegationDeps {
   readonly workers: LiveWorkers;
   /** The group task a turn's session works on (core/group `TaskIntake.taskOf`). */
   readonly taskOf: (sessionKey: string) => ActiveTask | undefined;
+  /** Who is in which zone: a zone's work goes to a named agent only when it is a member. */
+  readonly zones?: { isMember(zone: string, agentId: string): boolean };
   /** Makes a skill's work topic when nobody made it yet (before its first task is sent). */
   readonly skillTopic?: (skill: string) => Promise<void>;
   readonly limits?: TaskLimits;
@@ -65,6 +68,13 @@ export class GroupDelegation implements GroupPort {
       throw new Error("delegate_task sends work to another agent, not to this one");
     }
     const zone = ctx.scope?.zone;
+    if (
+      zone !== undefined && "agent" in to && !(this.#deps.zones?.isMember(zone, to.agent) ?? false)
+    ) {
+      throw new Error(
+        `Cannot delegate work of zone "${zone}" to "${to.agent}": it is not a member of the zone`,
+      );
+    }
     const taskId = crypto.randomUUID();
     const { type, payload, topic } = taskRequest(agentId, group, {
       taskId,
@@ -74,7 +84,7 @@ export class GroupDelegation implements GroupPort {
       zone,
       limits,
     });
-    if ("skill" in to) await this.#deps.skillTopic?.(to.skill);
+    if ("skill" in to && zone === undefined) await this.#deps.skillTopic?.(to.skill);
     const taint = ctx.origin !== undefined && ctx.taint === "trusted" ? "trusted" : "untrusted";
     // A sub-task's spans hang under the span of the task whose turn delegates it.
     const parent = this.#deps.taskOf(ctx.sessionKey)?.trace;

@@ -12,6 +12,11 @@
  * {@link Membership.guard} for its own subscriptions, {@link Membership.live} to pick workers, and
  * {@link Membership.send} to send signed records.
  *
+ * Zones (zones.ts): the orchestrator topic is read whole at start, so {@link Membership.zones}
+ * knows the group's zones and their members; {@link Membership.send} refuses, before anything
+ * goes out, a record for a zone topic of a zone this agent is not a member of (fail closed: every
+ * record an agent sends goes through it).
+ *
  * @module
  */
 import {
@@ -33,6 +38,7 @@ import type { SkillDirectory } from "./skill_records.ts";
 import { openTrust, type Trust } from "./task_admission.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
 import type { MembershipStore } from "./store.ts";
+import type { ZoneDirectory } from "./zones.ts";
 import { toStored } from "./store.ts";
 
 /** What a {@link Membership} is built from. */
@@ -195,6 +201,11 @@ export class Membership {
     await this.#beat();
   }
 
+  /** The group's zones and their members, as the orchestrator topic says (read whole at start). */
+  get zones(): ZoneDirectory {
+    return this.#feed.zones;
+  }
+
   /** Records waiting for their signer's certificate now. */
   get parked(): number {
     return this.#trust?.parked ?? 0;
@@ -232,8 +243,12 @@ export class Membership {
     return this.#feed.nodes;
   }
 
-  /** Signs records as this agent (in a signed group) and produces them. */
+  /**
+   * Signs records as this agent (in a signed group) and produces them. Throws ZoneRefused, sending
+   * none, when one is for a zone this agent is not a member of.
+   */
   async send(records: readonly OutboundRecord[]): Promise<void> {
+    this.zones.checkPublish(this.agentId, records.map((r) => r.topic));
     await this.#options.transport.produce(await this.#signer.sign(records));
   }
 

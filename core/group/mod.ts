@@ -231,3 +231,33 @@ export {
   splitContent,
 } from "./memory_parts.ts";
 export { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_quota.ts";
+
+// Zones.
+export {
+  PUBLIC_ZONE,
+  ZoneDirectory,
+  type ZoneListener,
+  type ZoneRefusal,
+  ZoneRefused,
+} from "./zones.ts";
+export {
+  createZoneTopics,
+  type ZoneEvent,
+  type ZoneEventAction,
+  zoneEventRecord,
+  type ZoneInfo,
+  zoneRecord,
+  zoneTopicSpecs,
+} from "./zone_records.ts";
+export {
+  type ZoneActor,
+  type ZoneChange,
+  ZoneChangeError,
+  zoneChangeRecords,
+} from "./zone_changes.ts";
+export {
+  zoneConsumerGroup,
+  type ZoneHandlers,
+  ZoneSubscriptions,
+  type ZoneSubscriptionsOptions,
+} from "./zone_subscriptions.ts";

@@ -59,6 +59,8 @@ export interface RequesterDeps {
   /** Whether the status consumer has read everything there is (no lag); default: always. */
   readonly statusCaughtUp?: () => boolean | Promise<boolean>;
   readonly audit?: (event: RequesterAudit) => void;
+  /** Who is in which zone: a zone's task moves on only to a member's inbox (none without it). */
+  readonly zones?: { isMember(zone: string, agentId: string): boolean };
   /** Records the task's steps as spans (spans.ts): submit, grants, attempts sent on. */
   readonly spans?: GroupSpans;
   readonly now?: () => Date;
@@ -279,6 +281,7 @@ export class Requester {
       workers: this.#deps.workers,
       why: live.why,
       now: new Date(this.#now()),
+      inZone: this.#deps.zones && ((zone, agentId) => this.#deps.zones!.isMember(zone, agentId)),
     });
     if (next === undefined) return;
     live.unrouted = false;

@@ -4,7 +4,9 @@
  * verified ({@link GroupTrust}); then certificates, revocations and the manifest (roster topic),
  * joins and leaves (announce) and heartbeats update the {@link Roster} and the certificate cache,
  * and `skill` records the {@link SkillDirectory}; the orchestrator topic's node records go to the
- * {@link NodeFeed} (node_feed.ts), this topic's one reader.
+ * {@link NodeFeed} (node_feed.ts) and its zone records to the {@link ZoneDirectory} (zones.ts),
+ * whose refusals (a record not from the zone's owner …) are audited with their sender:
+ * {@link RosterFeed.onOrchestrator} is this topic's one reader.
  * A certificate speaks for itself, whoever publishes it (it must chain to the owner); the
  * manifest and revocations count only from the owner.
  *
@@ -31,6 +33,7 @@ import { NodeFeed, type NodeRecordRead } from "./node_feed.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { SkillDirectory } from "./skill_records.ts";
 import { type Dropped, GroupTrust } from "./trust.ts";
+import { ZoneDirectory } from "./zones.ts";
 
 /** What a {@link RosterFeed} updates, and whom it tells. */
 export interface RosterFeedOptions {
@@ -55,12 +58,24 @@ export class RosterFeed {
   // State topics are read whole on every run, so a per-run table sees every copy of a record.
   readonly #stateReplay: ReplayStore = new MemoryReplayStore();
   readonly #skills: SkillDirectory;
+  readonly #zones: ZoneDirectory;
+  /** Where zone records come from, for the audit of those judged later. */
+  #orchestratorTopic = "";
   readonly #nodes = new NodeFeed();
   #manifest: GroupManifest | undefined;
 
   constructor(options: RosterFeedOptions) {
     this.#options = options;
     this.#skills = options.skills ?? new SkillDirectory();
+    this.#zones = new ZoneDirectory((refusal) => {
+      options.audit({
+        eventType: "signature_invalid",
+        code: refusal.code,
+        agentId: refusal.sender,
+        topic: this.#orchestratorTopic,
+        detail: refusal.detail,
+      });
+    });
   }
 
   /** The group's manifest, once read. */
@@ -128,13 +143,18 @@ export class RosterFeed {
 
   /**
    * Handles a record of the orchestrator topic: node records go to the node feed, which the
-   * orchestrator (core/orchestrator) listens to.
+   * orchestrator (core/orchestrator) listens to; zone records to the zone directory.
    */
   readonly onOrchestrator = (record: InboundRecord): Promise<HandlerResult> =>
     this.#accept(record, true, (envelope) => {
       const orchestrator = envelope as EnvelopeOf<"orchestrator">;
-      if (orchestrator.payload.action !== "node") return;
-      this.#nodes.add({ envelope: orchestrator, appendTime: record.timestamp });
+      if (orchestrator.payload.action === "node") {
+        this.#nodes.add({ envelope: orchestrator, appendTime: record.timestamp });
+        return;
+      }
+      this.#orchestratorTopic = record.topic;
+      // In a signed group the verified signer is the envelope's sender.
+      this.#zones.apply(orchestrator, envelope.sender_id);
     });
 
   /** The node records read (node_feed.ts). */
@@ -145,6 +165,11 @@ export class RosterFeed {
   /** The skill directory this feed fills. */
   get skills(): SkillDirectory {
     return this.#skills;
+  }
+
+  /** The zones and their members, as the orchestrator topic says. */
+  get zones(): ZoneDirectory {
+    return this.#zones;
   }
 
   /** Handles a record of the heartbeats stream. */
@@ -188,14 +213,17 @@ export interface ReadRoster {
   readonly manifest: GroupManifest | undefined;
   /** Who offers which skill, as the skills topic says. */
   readonly skills: SkillDirectory;
+  /** The zones and their members, as the orchestrator topic says. */
+  readonly zones: ZoneDirectory;
   /** The orchestrator's node records (node_feed.ts), in append order. */
   readonly nodes: readonly NodeRecordRead[];
 }
 
 /**
  * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
- * runs): the roster, announce, skills and orchestrator topics whole, the heartbeats of the last
- * `clockSkewMs`, each through a per-run group that commits nothing. Signed groups' records are verified against
+ * runs, `kafclaw zone list`): the roster, announce, skills and orchestrator topics whole, the
+ * heartbeats of the last `clockSkewMs`, each through a per-run group that commits nothing. Signed
+ * groups' records are verified against
  * `ownerKey`; without one (an open group) nothing is.
  */
 export async function readRoster(
@@ -227,6 +255,7 @@ export async function readRoster(
     members: roster.members(),
     manifest: feed.manifest,
     skills: feed.skills,
+    zones: feed.zones,
     nodes: feed.nodes.kept(),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * A new task's request as this agent sends it: where it goes (a named agent's inbox, a skill's
- * requests topic, a zone's or the group's requests topic) and its full payload (PROTOCOL.md,
+ * A new task's request as this agent sends it: where it goes (a named agent's inbox, a zone's
+ * requests topic for a task derived from a zone's work, a skill's or the group's requests topic) and its full payload (PROTOCOL.md,
  * `request`): attempt 1, depth, chain, budget and deadline, `arbiter: "requester"`. The agent's
  * `delegate_task` and `kafclaw task submit` both build theirs here.
  *
@@ -16,7 +16,7 @@ export interface NewTask {
   readonly content: string;
   readonly description?: string | undefined;
   readonly to: DelegateTarget;
-  /** The zone of the work it derives from: the zone's requests topic instead of the group's. */
+  /** The zone of the work it derives from: the zone's requests topic instead of a skill's or the group's. */
   readonly zone?: string | undefined;
 }
 
@@ -52,12 +52,15 @@ export function taskRequest(
   task: NewTask & { readonly limits: object },
 ): TaskRequestOut {
   const { to, zone } = task;
+  // Work derived from a zone stays in it: a skill's task too goes to the zone's requests topic
+  // (its workers there decline it without the skill); a named agent's inbox is the caller's to
+  // allow only for a member of the zone.
   const topic = "agent" in to
     ? agentInbox(group, to.agent)
-    : "skill" in to
-    ? skillRequests(group, to.skill)
     : zone
     ? zoneTopic(group, zone, "requests")
+    : "skill" in to
+    ? skillRequests(group, to.skill)
     : topicsFor(group).requests;
   return {
     type: "skill" in to ? "skill_request" : "request",

@@ -33,6 +33,7 @@ export const SUBCOMMANDS = [
   "doctor",
   "config",
   "group",
+  "zone",
   "task",
   "orchestrator",
   "cron",
@@ -72,6 +73,7 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   agent: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   gateway: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
+  zone: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   task: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   // dispatch submits through the task path (a one-shot requester where no gateway runs).
   orchestrator: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },

@@ -26,12 +26,14 @@ Deno.test("group acl --agent --zones gives the agent its zones' topics, and no z
     "ALLOW User:alice WRITE TOPIC group.g1.zone.lab. (PREFIXED)",
     "ALLOW User:alice READ TOPIC group.g1.zone.ops. (PREFIXED)",
     "ALLOW User:alice WRITE TOPIC group.g1.zone.ops. (PREFIXED)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.zone.lab (LITERAL)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.zone.ops (LITERAL)",
   ]);
   const plain = await kafclaw(env, "group", "acl", "--agent", "alice", "--json");
   assert.equal(plain.code, 0, plain.stderr);
   const printed = JSON.parse(plain.stdout) as { agents: { zones: string[] }[]; acls: unknown[] };
   assert.deepEqual(printed.agents.map((a) => a.zones), [[]]);
-  assert.equal(printed.acls.length, lines.length - 1 - 4);
+  assert.equal(printed.acls.length, lines.length - 1 - 6);
 });
 
 Deno.test("group acl refuses --zones without --agent, in one line", async () => {
@@ -41,7 +43,8 @@ Deno.test("group acl refuses --zones without --agent, in one line", async () => 
   assert.deepEqual([alone.code, alone.stdout], [2, ""]);
   assert.equal(
     alone.stderr,
-    "kafclaw: --zones needs --agent: without it each agent's zones come from its certificate",
+    "kafclaw: --zones needs --agent: without it each agent's zones come from its certificate " +
+      "and the zones' records",
   );
 });
 

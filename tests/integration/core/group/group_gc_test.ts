@@ -8,22 +8,11 @@ import { KafkaAdmin } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { groupEnv } from "../../../_support/group_homes.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-function envOf(group: string, home: string, more: Record<string, string> = {}) {
-  return {
-    KAFCLAW_HOME: home,
-    KAFCLAW_GROUP_NAME: group,
-    KAFCLAW_GROUP_KAFKA_BROKERS: brokers.join(","),
-    KAFCLAW_GROUP_PARTITIONS: "3",
-    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
-    NO_COLOR: "1",
-    ...more,
-  };
-}
 
 interface GcResult {
   collected: { agent_id: string; why: string; topics: string[]; groups: string[] }[];
@@ -41,13 +30,16 @@ Deno.test(
     await using bobHome = await tempHome();
     const made = await kafclaw(
       ["group", "init", "--agent-id", "boss", "--json"],
-      envOf(group, bossHome.path),
+      groupEnv(group, bossHome.path),
     );
     assert.equal(made.code, 0, made.stderr);
     const ownerKey = JSON.parse(made.stdout).owner_public_key as string;
     const member = (home: string, id: string) =>
-      envOf(group, home, { KAFCLAW_GROUP_AGENT_ID: id, KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey });
-    const bossEnv = envOf(group, bossHome.path);
+      groupEnv(group, home, {
+        KAFCLAW_GROUP_AGENT_ID: id,
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      });
+    const bossEnv = groupEnv(group, bossHome.path);
     await using boss = new Child(kafclawCommand(["group", "join"], bossEnv));
     await boss.until(/in group .* sponsoring newcomers/);
     await using alice = new Child(

@@ -12,28 +12,15 @@ import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { groupEnv } from "../../../_support/group_homes.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
-const brokers = testBrokers().join(",");
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** The environment of one agent of `group`. */
-function envOf(group: string, home: string, more: Record<string, string> = {}) {
-  return {
-    KAFCLAW_HOME: home,
-    KAFCLAW_GROUP_NAME: group,
-    KAFCLAW_GROUP_KAFKA_BROKERS: brokers,
-    KAFCLAW_GROUP_PARTITIONS: "3",
-    KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "1000",
-    NO_COLOR: "1",
-    ...more,
-  };
-}
 
 /** `kafclaw group init` in a new home; returns the owner's public key. */
 async function init(group: string, home: string, gated = false): Promise<string> {
   const args = ["group", "init", "--agent-id", "boss", "--json", ...(gated ? ["--gated"] : [])];
-  const made = await kafclaw(args, envOf(group, home));
+  const made = await kafclaw(args, groupEnv(group, home));
   assert.equal(made.code, 0, made.stderr);
   return JSON.parse(made.stdout).owner_public_key;
 }
@@ -65,8 +52,11 @@ Deno.test(
     const config = JSON.parse(await Deno.readTextFile(join(bossHome.path, "config.json")));
     assert.equal(config.group.ownerPublicKey, ownerKey);
     const member = (home: string, id: string) =>
-      envOf(group, home, { KAFCLAW_GROUP_AGENT_ID: id, KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey });
-    await using boss = new Child(kafclawCommand(["group", "join"], envOf(group, bossHome.path)));
+      groupEnv(group, home, {
+        KAFCLAW_GROUP_AGENT_ID: id,
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      });
+    await using boss = new Child(kafclawCommand(["group", "join"], groupEnv(group, bossHome.path)));
     await boss.until(/in group .* sponsoring newcomers/);
     await using alice = new Child(
       kafclawCommand(["group", "join"], member(aliceHome.path, "alice")),
@@ -77,7 +67,7 @@ Deno.test(
     // Each got its certificate from the sponsor, kept 0600.
     const cert = await Deno.stat(join(aliceHome.path, "identity", "agent.cert.json"));
     assert.equal(cert.mode! & 0o777, 0o600);
-    const bossView = envOf(group, bossHome.path);
+    const bossView = groupEnv(group, bossHome.path);
     await waitFor(
       async () => (await members(bossView)).ids.join() === "alice:active,bob:active,boss:active",
       "boss's running agent to see alice and bob",
@@ -128,15 +118,15 @@ Deno.test(
     await using carolHome = await tempHome();
     await using daveHome = await tempHome();
     const ownerKey = await init(group, bossHome.path, true);
-    await using boss = new Child(kafclawCommand(["group", "join"], envOf(group, bossHome.path)));
+    await using boss = new Child(kafclawCommand(["group", "join"], groupEnv(group, bossHome.path)));
     await boss.until(/in group .* sponsoring newcomers/);
-    const made = await kafclaw(["group", "invite", "--json"], envOf(group, bossHome.path));
+    const made = await kafclaw(["group", "invite", "--json"], groupEnv(group, bossHome.path));
     assert.equal(made.code, 0, made.stderr);
     const { invite } = JSON.parse(made.stdout) as { invite: string };
     const join = (home: string, id: string, given?: string) =>
       kafclaw(
         ["group", "join", "--once", ...(given === undefined ? [] : ["--invite", given])],
-        envOf(group, home, {
+        groupEnv(group, home, {
           KAFCLAW_GROUP_AGENT_ID: id,
           KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
         }),
@@ -171,7 +161,7 @@ Deno.test(
     // Bob leaves (signed) and the group is off in his config.
     const left = await kafclaw(
       ["group", "leave", "--json"],
-      envOf(group, bobHome.path, {
+      groupEnv(group, bobHome.path, {
         KAFCLAW_GROUP_AGENT_ID: "bob",
         KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
       }),
@@ -185,7 +175,7 @@ Deno.test(
     const pyKey = await exportPublicKey((await generateKeyPair()).publicKey);
     const admitted = await kafclaw(
       ["group", "admit", "py-agent", "--public-key", pyKey, "--vouched", "--json"],
-      envOf(group, bossHome.path),
+      groupEnv(group, bossHome.path),
     );
     assert.equal(admitted.code, 0, admitted.stderr);
     const { certificate, agent_id } = JSON.parse(admitted.stdout);
@@ -199,12 +189,12 @@ Deno.test(
     ]);
     const badKey = await kafclaw(
       ["group", "admit", "py-agent", "--public-key", "nope"],
-      envOf(group, bossHome.path),
+      groupEnv(group, bossHome.path),
     );
     assert.equal(badKey.code, 2);
     assert.match(badKey.stderr, /--public-key "nope" is not 32 bytes of base64url/);
     // Only an owner's home makes invites.
-    const notOwner = await kafclaw(["group", "invite"], envOf(group, bobHome.path));
+    const notOwner = await kafclaw(["group", "invite"], groupEnv(group, bobHome.path));
     assert.equal(notOwner.code, 2);
     assert.match(notOwner.stderr, /needs the group owner's key/);
     assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
@@ -217,7 +207,7 @@ Deno.test(
   async () => {
     const group = uniqueName("open");
     await using bossHome = await tempHome();
-    const env = envOf(group, bossHome.path, { KAFCLAW_GROUP_SECURITY: "open" });
+    const env = groupEnv(group, bossHome.path, { KAFCLAW_GROUP_SECURITY: "open" });
     const made = await kafclaw(["group", "init", "--agent-id", "boss"], env);
     assert.equal(made.code, 0, made.stderr);
     const status = await kafclaw(["group", "status", "--json"], env);

@@ -74,8 +74,10 @@ Deno.test("a member reads and writes the topics of its own zones only, each unde
     "ALLOW User:alice WRITE TOPIC group.g1.zone.lab. (PREFIXED)",
     "ALLOW User:alice READ TOPIC group.g1.zone.ops. (PREFIXED)",
     "ALLOW User:alice WRITE TOPIC group.g1.zone.ops. (PREFIXED)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.zone.lab (LITERAL)",
+    "ALLOW User:alice READ GROUP kafclaw.g1.zone.ops (LITERAL)",
   ]);
-  assert.equal(acls.length, lines([{ agentId: "alice" }]).length + 4);
+  assert.equal(acls.length, lines([{ agentId: "alice" }]).length + 6);
   const bob = aclBindings("g1", [{ agentId: "bob", zones: ["labs"] }]);
   assert.ok(!bob.some((a) => a.resourceName === "group.g1.zone.lab."), "labs is not lab");
   assert.throws(

@@ -1,0 +1,162 @@
+/**
+ * A running agent's subscriptions to the topics of the zones it is a member of (PROTOCOL.md
+ * semantics 9): only members read a zone's traffic. It follows the zone directory (zones.ts):
+ * when a zone's record lists the agent, it starts reading the zone's requests (work, through the
+ * zone's shared group `kafclaw.<g>.zone.<z>`, dead-letters to the zone's dead-letter topic) and
+ * its responses, statuses, traces and memory (streams, through the agent's own group
+ * `kafclaw.<g>.<agent_id>.zone.<z>`); when it is removed, or the zone deleted, it stops.
+ *
+ * A record on a zone's topic whose sender is not a member of that zone is dropped before any
+ * handler sees it, and told to `refused` (the audit): a member never acts on a non-member's
+ * record in the zone, whatever it holds. The zone of a record is its topic's: each handler is
+ * chosen by the kind of the topic the record came on.
+ *
+ * @module
+ */
+import { agentConsumerGroup, parseRecord, parseTopic, zoneTopic } from "../protocol/mod.ts";
+import type { RecordHandler, Subscription, Transport } from "../transport/mod.ts";
+import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
+
+/** The handlers of a zone's topics, by kind (the same as of the group's); a kind left out is not read. */
+export interface ZoneHandlers {
+  readonly requests?: RecordHandler;
+  readonly responses?: RecordHandler;
+  readonly status?: RecordHandler;
+  readonly traces?: RecordHandler;
+  readonly memory?: RecordHandler;
+}
+
+/** What {@link ZoneSubscriptions} is built from. */
+export interface ZoneSubscriptionsOptions {
+  readonly group: string;
+  readonly agentId: string;
+  readonly transport: Transport;
+  readonly zones: ZoneDirectory;
+  readonly handlers: ZoneHandlers;
+  /** Tasks run at once from a zone's requests. */
+  readonly concurrency: number;
+  /**
+   * The streams' group is `kafclaw.<g>.<agent_id>.<streamGroup>.<z>`; default `zone`. Two sides of
+   * one agent that read different kinds each have their own.
+   */
+  readonly streamGroup?: string;
+  /** Told of a record dropped for a sender that is not a member of the topic's zone. */
+  readonly refused?: (dropped: { sender: string; topic: string; zone: string }) => void;
+}
+
+/** The shared group of a zone's workers: `kafclaw.<g>.zone.<z>`. */
+export function zoneConsumerGroup(group: string, zone: string): string {
+  return `kafclaw.${group}.zone.${zone}`;
+}
+
+/** An agent's zone subscriptions; see the module documentation. */
+export class ZoneSubscriptions {
+  readonly #options: ZoneSubscriptionsOptions;
+  readonly #open = new Map<string, Subscription[]>();
+  #changing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: ZoneSubscriptionsOptions) {
+    this.#options = options;
+    options.zones.listen(() => void this.follow().catch(() => {}));
+  }
+
+  /** The zones whose topics are read now, by id. */
+  joined(): string[] {
+    return [...this.#open.keys()].sort();
+  }
+
+  /** Reads the topics of exactly the zones the agent is a member of now; calls run in turn. */
+  follow(): Promise<void> {
+    const run = this.#changing.then(() => this.#follow());
+    this.#changing = run.catch(() => {});
+    return run;
+  }
+
+  async #follow(): Promise<void> {
+    if (this.#closed) return;
+    const { zones, agentId } = this.#options;
+    const want = zones.zonesOf(agentId).filter((z) => z !== PUBLIC_ZONE);
+    for (const zone of this.joined().filter((z) => !want.includes(z))) {
+      const subscriptions = this.#open.get(zone) ?? [];
+      this.#open.delete(zone);
+      await Promise.allSettled(subscriptions.map((s) => s.close()));
+    }
+    for (const zone of want.filter((z) => !this.#open.has(z))) {
+      const subscriptions: Subscription[] = [];
+      this.#open.set(zone, subscriptions);
+      try {
+        await this.#start(zone, subscriptions);
+      } catch (error) {
+        // Not read: the next change of the zones tries again.
+        this.#open.delete(zone);
+        await Promise.allSettled(subscriptions.map((s) => s.close()));
+        throw error;
+      }
+    }
+  }
+
+  async #start(zone: string, subscriptions: Subscription[]): Promise<void> {
+    const { group, agentId, transport, handlers, concurrency } = this.#options;
+    const topic = (kind: Parameters<typeof zoneTopic>[2]) => zoneTopic(group, zone, kind);
+    if (handlers.requests !== undefined) {
+      subscriptions.push(
+        await transport.subscribe({
+          kind: "work",
+          topics: [topic("requests")],
+          groupId: zoneConsumerGroup(group, zone),
+          deadLetterTopic: topic("dead-letter"),
+          handler: this.#members(handlers.requests),
+          concurrency,
+        }),
+      );
+    }
+    const streams = new Map<string, RecordHandler>();
+    for (
+      const [kind, handler] of [
+        ["responses", handlers.responses],
+        ["tasks.status", handlers.status],
+        ["traces", handlers.traces],
+        ["memory", handlers.memory],
+      ] as const
+    ) {
+      if (handler !== undefined) streams.set(topic(kind), handler);
+    }
+    if (streams.size === 0) return;
+    const suffix = this.#options.streamGroup ?? "zone";
+    subscriptions.push(
+      await transport.subscribe({
+        kind: "stream",
+        topics: [...streams.keys()],
+        groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
+        // A new member reads what the zone holds already (its memory, above all).
+        fromBeginning: true,
+        handler: this.#members((record) => streams.get(record.topic)?.(record)),
+      }),
+    );
+  }
+
+  /** `handler`, for records whose sender is a member of their topic's zone only. */
+  #members(handler: RecordHandler): RecordHandler {
+    const { zones, refused } = this.#options;
+    const members: RecordHandler = (record) => {
+      const where = parseTopic(record.topic);
+      const parsed = parseRecord(record);
+      // What does not parse is the handler's to judge (poison, dead-lettered on work topics).
+      if (where?.role !== "zone" || !parsed.ok) return handler(record);
+      const sender = parsed.envelope.sender_id;
+      if (zones.isMember(where.zone, sender)) return handler(record);
+      refused?.({ sender, topic: record.topic, zone: where.zone });
+    };
+    return handler.prepare ? Object.assign(members, { prepare: handler.prepare }) : members;
+  }
+
+  /** Stops reading every zone's topics. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#changing;
+    const all = [...this.#open.values()].flat();
+    this.#open.clear();
+    await Promise.allSettled(all.map((s) => s.close()));
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Only a zone's members read its topics (core/group zone_subscriptions.ts), over the in-process
+ * transport: an agent starts reading a zone when its record lists it and stops when it is taken
+ * out; a record a non-member sent into the zone is dropped before any handler, and told.
+ */
+import assert from "node:assert/strict";
+import {
+  createZoneTopics,
+  ZoneDirectory,
+  zoneEventRecord,
+  zoneRecord,
+  ZoneSubscriptions,
+} from "../../../../core/group/mod.ts";
+import { type EnvelopeOf, parseRecord, zoneTopic } from "../../../../core/protocol/mod.ts";
+import { type InboundRecord, MemoryTransport } from "../../../../core/transport/mod.ts";
+import type { OutboundRecord } from "../../../../core/transport/mod.ts";
+import { requestRecord } from "../../../_support/group_worker.ts";
+import { waitFor } from "../../../_support/wait.ts";
+import { LAB_ZONE } from "./_records.ts";
+
+function apply(zones: ZoneDirectory, record: OutboundRecord): void {
+  const parsed = parseRecord({ ...record, partition: 0, offset: 0 });
+  assert.ok(parsed.ok);
+  zones.apply(parsed.envelope as EnvelopeOf<"orchestrator">, parsed.envelope.sender_id);
+}
+
+Deno.test("an agent reads a zone's topics while a member only, and never a non-member's record there", async () => {
+  const transport = new MemoryTransport();
+  await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
+  const zones = new ZoneDirectory();
+  const seen = new Map<string, string[]>();
+  const refused: string[] = [];
+  const agent = (agentId: string) => {
+    const took = (record: InboundRecord) => {
+      const parsed = parseRecord(record);
+      seen.set(agentId, [
+        ...(seen.get(agentId) ?? []),
+        parsed.ok ? parsed.envelope.correlation_id : "?",
+      ]);
+    };
+    const none = () => {};
+    return new ZoneSubscriptions({
+      group: "g1",
+      agentId,
+      transport,
+      zones,
+      handlers: { requests: took, responses: none, status: none, traces: none },
+      concurrency: 2,
+      refused: (d) => refused.push(`${agentId}: ${d.sender} on ${d.topic}`),
+    });
+  };
+  const ann = agent("ann");
+  const ben = agent("ben");
+  try {
+    await Promise.all([ann.follow(), ben.follow()]);
+    assert.deepEqual([ann.joined(), ben.joined()], [[], []]);
+    apply(zones, zoneRecord("g1", "ann", LAB_ZONE));
+    await waitFor(() => ann.joined().includes("lab"), "ann reading lab");
+    assert.deepEqual(ben.joined(), []);
+    const requests = zoneTopic("g1", "lab", "requests");
+    await transport.produce([
+      requestRecord(requests, { id: "t-eve", content: "forged", from: "eve" }),
+      requestRecord(requests, { id: "t-ann", content: "hi", from: "ann" }),
+    ]);
+    await waitFor(() => (seen.get("ann") ?? []).includes("t-ann"), "ann's own task");
+    assert.deepEqual(seen.get("ann"), ["t-ann"]);
+    assert.deepEqual(refused, ["ann: eve on group.g1.zone.lab.requests"]);
+    // Ben, approved, reads the zone; denied, he stops, and its next task is not his.
+    apply(
+      zones,
+      zoneEventRecord("g1", "ann", { action: "zone_join_approve", zoneId: "lab", agentId: "ben" }),
+    );
+    await waitFor(() => ben.joined().includes("lab"), "ben reading lab");
+    apply(
+      zones,
+      zoneEventRecord("g1", "ann", { action: "zone_join_deny", zoneId: "lab", agentId: "ben" }),
+    );
+    await waitFor(() => ben.joined().length === 0, "ben no longer reading lab");
+    await transport.produce([
+      requestRecord(requests, { id: "t-2", content: "again", from: "ann" }),
+    ]);
+    await waitFor(() => (seen.get("ann") ?? []).includes("t-2"), "ann's second task");
+    assert.equal(seen.get("ben"), undefined);
+  } finally {
+    await Promise.all([ann.close(), ben.close()]);
+  }
+});

@@ -1,0 +1,88 @@
+/**
+ * Work derived from a zone stays in it (PROTOCOL.md semantics 9): a sub-task of a zone's turn goes
+ * to the zone's requests topic (a skill's too) or to a named member, never to an agent outside;
+ * a zone task declined moves on only to a member's inbox, and to nobody when the requester does
+ * not know the zone.
+ */
+import assert from "node:assert/strict";
+import {
+  GroupDelegation,
+  LiveWorkerSet,
+  ZoneDirectory,
+  zoneRecord,
+} from "../../../../core/group/mod.ts";
+import { type EnvelopeOf, parseRecord } from "../../../../core/protocol/mod.ts";
+import type { ToolContext } from "../../../../core/tools/mod.ts";
+import { G, load, rig, said, status } from "../../../_support/requester_rig.ts";
+import { taskPayload } from "../../../_support/task_group.ts";
+import { testContext } from "../tools/_context.ts";
+import { LAB_ZONE } from "./_records.ts";
+
+/** Zone lab of ann, with `members`. */
+function labWith(members: string[]): ZoneDirectory {
+  const zones = new ZoneDirectory();
+  const parsed = parseRecord({
+    ...zoneRecord(G, "ann", { ...LAB_ZONE, members }),
+    partition: 0,
+    offset: 0,
+  });
+  assert.ok(parsed.ok);
+  zones.apply(parsed.envelope as EnvelopeOf<"orchestrator">, "ann");
+  return zones;
+}
+
+Deno.test("a zone's turn delegates into the zone: a skill's task to its requests, a member by name, nobody outside", async () => {
+  const sent: string[] = [];
+  const delegation = new GroupDelegation({
+    agentId: "me",
+    group: G,
+    workers: new LiveWorkerSet([{ agentId: "b", skills: ["sql"], load }]),
+    requester: {
+      send: (
+        request,
+        to,
+      ) => (sent.push(`${request.type}>${to.topic}@${to.zone}`),
+        Promise.resolve(String(request.payload.task_id))),
+      answer: () => new Promise(() => {}),
+    },
+    taskOf: () => undefined,
+    zones: labWith(["me", "b"]),
+    skillTopic: () => Promise.reject(new Error("no skill topic is made for a zone's task")),
+  });
+  const inLab: ToolContext = { ...testContext(), scope: { zone: "lab", zones: ["public", "lab"] } };
+  await delegation.delegate({ task: "rows?", to: { skill: "sql" }, waitMs: 0 }, inLab);
+  await delegation.delegate({ task: "rows?", to: { agent: "b" }, waitMs: 0 }, inLab);
+  await assert.rejects(
+    delegation.delegate({ task: "rows?", to: { agent: "cy" }, waitMs: 0 }, inLab),
+    /^Error: Cannot delegate work of zone "lab" to "cy": it is not a member of the zone$/,
+  );
+  assert.deepEqual(sent, [
+    `skill_request>group.${G}.zone.lab.requests@lab`,
+    `request>group.${G}.agent.b.inbox@lab`,
+  ]);
+});
+
+Deno.test("a zone's task declined moves on to a member's inbox only, and to nobody without the zones", async () => {
+  const deadline = "2026-12-04T12:01:00.000Z";
+  const sendLab = (r: ReturnType<typeof rig>) =>
+    r.requester.send({
+      type: "request",
+      payload: taskPayload("r", { task_id: "t1", content: "x", deadline_at: deadline }),
+      taint: "untrusted",
+    }, { topic: `group.${G}.zone.lab.requests`, zone: "lab" });
+  {
+    // Of the live workers a and b, only b is in lab.
+    using r = rig({ zones: labWith(["r", "b"]) });
+    await sendLab(r);
+    await r.requester.handleStatus(status("a", "declined"));
+    assert.deepEqual(said(r).slice(1), [`request@2>group.${G}.agent.b.inbox`]);
+    await r.requester.handleStatus(status("b", "declined", 2));
+    assert.deepEqual(said(r).slice(2), []);
+  }
+  {
+    using r = rig();
+    await sendLab(r);
+    await r.requester.handleStatus(status("a", "declined"));
+    assert.deepEqual(said(r).slice(1), []);
+  }
+});
