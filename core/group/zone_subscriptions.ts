@@ -77,8 +77,7 @@ export class ZoneSubscriptions {
     if (this.#closed) return;
     const { zones, agentId } = this.#options;
     const want = zones.zonesOf(agentId).filter((z) => z !== PUBLIC_ZONE);
-    for (const zone of this.joined().filter((z) => !want.includes(z))) {
-      const subscriptions = this.#open.get(zone) ?? [];
+    for (const [zone, subscriptions] of [...this.#open].filter(([z]) => !want.includes(z))) {
       this.#open.delete(zone);
       await Promise.allSettled(subscriptions.map((s) => s.close()));
     }

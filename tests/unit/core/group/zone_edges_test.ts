@@ -99,3 +99,27 @@ Deno.test("zone subscriptions pass what does not parse to the handler, read requ
   await subs.follow();
   assert.deepEqual(subs.joined(), []);
 });
+
+Deno.test("an event waits for its own zone only; public is always known; a denial keeps its reason", () => {
+  const zones = new ZoneDirectory();
+  const approveCy = { action: "zone_join_approve" as const, zoneId: "bench", agentId: "cy" };
+  apply(zones, zoneEventRecord("g1", "ann", approveCy));
+  // Another zone's record leaves the event waiting for its own.
+  apply(zones, zoneRecord("g1", "ann", LAB_ZONE));
+  assert.deepEqual(zones.get("lab")?.members, ["ann"]);
+  apply(zones, zoneRecord("g1", "ann", { ...LAB_ZONE, zone_id: "bench", name: "bench" }));
+  assert.deepEqual(zones.get("bench")?.members, ["ann", "cy"]);
+  assert.equal(zones.get("public")?.zone_id, "public");
+  const denial = zoneEventRecord("g1", "ann", {
+    action: "zone_join_deny",
+    zoneId: "lab",
+    agentId: "eve",
+    reason: "not on the lab's team",
+  });
+  const parsed = parseRecord({ ...denial, partition: 0, offset: 0 });
+  assert.ok(parsed.ok);
+  assert.equal(
+    (parsed.envelope.payload as { reason?: string }).reason,
+    "not on the lab's team",
+  );
+});

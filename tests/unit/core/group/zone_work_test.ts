@@ -62,6 +62,25 @@ Deno.test("a zone's turn delegates into the zone: a skill's task to its requests
   ]);
 });
 
+Deno.test("without the group's zones, a zone's turn delegates to no agent by name", async () => {
+  const delegation = new GroupDelegation({
+    agentId: "me",
+    group: G,
+    workers: new LiveWorkerSet([{ agentId: "b", skills: [], load }]),
+    requester: {
+      send: () => Promise.reject(new Error("nothing is sent")),
+      answer: () => new Promise(() => {}),
+    },
+    taskOf: () => undefined,
+    skillTopic: () => Promise.reject(new Error("no skill topic")),
+  });
+  const inLab: ToolContext = { ...testContext(), scope: { zone: "lab", zones: ["public", "lab"] } };
+  await assert.rejects(
+    delegation.delegate({ task: "rows?", to: { agent: "b" }, waitMs: 0 }, inLab),
+    /^Error: Cannot delegate work of zone "lab" to "b": it is not a member of the zone$/,
+  );
+});
+
 Deno.test("a zone's task declined moves on to a member's inbox only, and to nobody without the zones", async () => {
   const deadline = "2026-12-04T12:01:00.000Z";
   const sendLab = (r: ReturnType<typeof rig>) =>
