@@ -64,9 +64,9 @@ export async function groupChecks(
     return [{
       check: "group",
       status: "fail",
-      detail: new GroupTopicsError(g.name, problems).message,
+      detail: new GroupTopicsError(g.name, problems, config.command).message,
       hint: problems.some((p) => p.setting === "existence")
-        ? `${config.command} group init ${g.name}`
+        ? `${config.command} group init`
         : "fix each topic as said, then run doctor again",
     }];
   } catch (error) {
