@@ -175,7 +175,9 @@ async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<C
  * `doctor --fix`: applies the safe fixes (fix.ts) and resolves what was done; nothing when the
  * configuration does not load (the checks then say why).
  */
-export async function fixDoctor(deps: Pick<DoctorDeps, "env">): Promise<FixResult[]> {
+export async function fixDoctor(
+  deps: Pick<DoctorDeps, "env" | "offline" | "groupTimeoutMs">,
+): Promise<FixResult[]> {
   let config: ResolvedConfig;
   try {
     config = await loadConfig({ env: deps.env });
@@ -183,7 +185,13 @@ export async function fixDoctor(deps: Pick<DoctorDeps, "env">): Promise<FixResul
     if (!(error instanceof ConfigError)) throw error;
     return [];
   }
-  return await applyFixes(config);
+  const fixed = await applyFixes(config);
+  // A group's topic configs need its brokers: loaded (with Kafka's client) only then.
+  if (config.group.enabled && !deps.offline) {
+    const { fixGroupTopics } = await import("./topic_fix.ts");
+    fixed.push(...await fixGroupTopics(config, deps.groupTimeoutMs));
+  }
+  return fixed;
 }
 
 /** Runs every check. A configuration that does not load is itself the one failed check. */
