@@ -34,16 +34,17 @@ function reasonOf(error: unknown): string {
     .replace(/https?:\/\/[^\s)]+/g, "<url>");
 }
 
-/** One line for an HTTP server: does it answer `initialize` within `timeoutMs`. */
+/**
+ * One line for an HTTP server: does it answer `initialize` within its own `timeoutMs` of
+ * mcp.json, and at most `limitMs`.
+ */
 export async function mcpHttpCheck(
   server: McpHttpConfig,
-  timeoutMs = MCP_HTTP_TIMEOUT_MS,
+  limitMs = MCP_HTTP_TIMEOUT_MS,
 ): Promise<CheckResult> {
   const url = shownUrl(server.url);
-  const connection = new McpConnection({
-    ...server,
-    timeoutMs: Math.min(server.timeoutMs, timeoutMs),
-  });
+  const timeoutMs = Math.min(server.timeoutMs, limitMs);
+  const connection = new McpConnection({ ...server, timeoutMs });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const client = await Promise.race([
