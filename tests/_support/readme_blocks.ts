@@ -176,3 +176,28 @@ export function kafclawArgs(words: readonly string[]): string[] | undefined {
 export function denoTask(words: readonly string[]): string | undefined {
   return words[0] === "deno" && words[1] === "task" ? words[2] : undefined;
 }
+
+/** A `kafclaw …` code span of the prose (or a table), as written and as shell words. */
+export interface InlineCommand {
+  readonly line: number;
+  readonly text: string;
+  readonly words: readonly string[];
+}
+
+/**
+ * Every code span outside fenced blocks that starts with `kafclaw ` or `scripts/kafclaw `, its
+ * optional parts' brackets removed (`[--fix]` is `--fix`) and a table's `\|` read as `|`.
+ */
+export function inlineCommands(markdown: string): InlineCommand[] {
+  const found: InlineCommand[] = [];
+  let fenced = false;
+  markdown.split("\n").forEach((line, i) => {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    if (fenced) return;
+    for (const m of line.matchAll(/`((?:scripts\/)?kafclaw [^`]+)`/g)) {
+      const text = m[1]!.replaceAll("\\|", "|");
+      found.push({ line: i + 1, text, words: shellWords(text.replace(/[[\]]/g, " ")) });
+    }
+  });
+  return found;
+}

@@ -12,6 +12,8 @@ export interface Help {
   readonly commands: ReadonlySet<string>;
   /** Flags, each mapped to whether it takes a value. */
   readonly options: ReadonlyMap<string, boolean>;
+  /** How many arguments its Usage line takes (Infinity for a variadic one). */
+  readonly maxArgs: number;
 }
 
 /** Reads commander's help text: the entries of its `Options:` and `Commands:` sections. */
@@ -19,6 +21,12 @@ export function parseHelp(text: string): Help {
   const commands = new Set<string>();
   const options = new Map<string, boolean>();
   let section = "";
+  let maxArgs = 0;
+  const usage = /^Usage: \S+((?: \S+)*)$/m.exec(text)?.[1] ?? "";
+  for (const word of usage.trim().split(" ")) {
+    if (word === "[options]" || word === "[command]" || !/^[<[]/.test(word)) continue;
+    maxArgs = word.includes("...") ? Infinity : maxArgs + 1;
+  }
   for (const line of text.split("\n")) {
     if (/^\S.*:$/.test(line)) {
       section = line;
@@ -36,7 +44,7 @@ export function parseHelp(text: string): Help {
       }
     }
   }
-  return { commands, options };
+  return { commands, options, maxArgs };
 }
 
 /** Runs `scripts/kafclaw PATH --help`, at most once per path. */
@@ -65,14 +73,17 @@ export class HelpCache {
 
   /**
    * What in `args` (a kafclaw command line without the program) its help does not list: one
-   * line per unknown flag, with the subcommand it was given to. Subcommand words are followed
-   * while they name a subcommand; the program's own options count for every subcommand.
+   * line per unknown subcommand or flag, and for more arguments than the Usage line takes.
+   * Subcommand words are followed while they name a subcommand; the program's own options count
+   * for every subcommand.
    */
   async problems(args: readonly string[]): Promise<string[]> {
     const root = await this.help([]);
     const path: string[] = [];
     let help = root;
     let descending = true;
+    /** Arguments given to the subcommand reached; undefined after alternatives. */
+    let given: number | undefined = 0;
     const problems: string[] = [];
     for (let i = 0; i < args.length; i++) {
       const word = args[i]!;
@@ -85,14 +96,28 @@ export class HelpCache {
         } else if (takesValue && !word.includes("=")) i++;
         continue;
       }
-      if (descending && help.commands.has(word)) {
+      if (descending && word.includes("|") && help.commands.size > 0) {
+        // Alternatives (`list|show`): each must be a subcommand here; what follows is not walked.
+        // Where there are no subcommands they are an argument's values (`bash|zsh`).
+        for (const alternative of word.split("|").filter((a) => !help.commands.has(a))) {
+          problems.push(`kafclaw ${path.join(" ")}: no subcommand ${alternative} in its --help`);
+        }
+        descending = false;
+        given = undefined;
+      } else if (descending && help.commands.has(word)) {
         path.push(word);
         help = await this.help(path);
       } else {
         if (descending && help.commands.size > 0) {
           problems.push(`kafclaw ${path.join(" ")}: no subcommand ${word} in its --help`);
+          given = undefined;
         }
         descending = false;
+        if (given !== undefined && ++given > help.maxArgs) {
+          problems.push(
+            `kafclaw ${path.join(" ")}: takes ${help.maxArgs} argument(s), given ${word}`,
+          );
+        }
       }
     }
     return problems;

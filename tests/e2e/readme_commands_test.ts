@@ -10,6 +10,7 @@ import {
   type Block,
   type BlockCommand,
   denoTask,
+  inlineCommands,
   isShell,
   kafclawArgs,
   readBlocks,
@@ -93,6 +94,28 @@ Deno.test("README's kafclaw commands use only subcommands and flags their --help
   assert.deepEqual(await unknownCommands(readme), []);
 });
 
+/** Code spans that read as kafclaw commands but are not the CLI's, each with the reason. */
+const NOT_CLI: Readonly<Record<string, string>> = {
+  "kafclaw __kafclaw-fs-helper <config>":
+    "the compiled binary's reserved first argument, routed before the CLI and kept out of --help",
+  "kafclaw may not write /srv/x": "an error message quoted, not a command",
+  "scripts/kafclaw install": "the launcher's own command (tests/e2e/launcher_install_test.ts)",
+};
+
+Deno.test("README's kafclaw commands in its prose and tables are in their --help too", async () => {
+  const problems: string[] = [];
+  const spans = inlineCommands(await Deno.readTextFile(`${root}README.md`));
+  for (const span of spans.filter((s) => NOT_CLI[s.text] === undefined)) {
+    for (const p of await helps.problems(kafclawArgs(span.words)!)) {
+      problems.push(`README.md:${span.line}: \`${span.text}\`: ${p}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(spans.length >= 30, `only ${spans.length} kafclaw code spans found`);
+  const unused = Object.keys(NOT_CLI).filter((t) => !spans.some((s) => s.text === t));
+  assert.deepEqual(unused, [], "an exception README no longer needs");
+});
+
 Deno.test("README's run blocks run in a fresh home, exit and print as README shows", async () => {
   await using llm = await startFakeOpenAI({ fallback: "echo", embeddingDimension: 1536 });
   const problems: string[] = [];
@@ -139,6 +162,16 @@ Deno.test("the docs test finds an unmarked block, an unknown flag and an unknown
     "```",
   ].join("\n"));
   assert.deepEqual(unmarked(blocks), ["README.md:1: a shell block without a readme-test mark"]);
+  const [span] = inlineCommands("Run `kafclaw group init\\|jion [--gated] [--bogus]`.");
+  assert.deepEqual(await helps.problems(kafclawArgs(span!.words)!), [
+    "kafclaw group: no subcommand jion in its --help",
+    "kafclaw group: no flag --gated in its --help",
+    "kafclaw group: no flag --bogus in its --help",
+  ]);
+  const [init] = inlineCommands("Run `kafclaw group init NAME [--gated]`.");
+  assert.deepEqual(await helps.problems(kafclawArgs(init!.words)!), [
+    "kafclaw group init: takes 0 argument(s), given NAME",
+  ]);
   assert.deepEqual(await unknownCommands(blocks), [
     "README.md:5: kafclaw doctor: no flag --no-such-flag in its --help",
     "README.md:5: kafclaw config: no subcommand sett in its --help",
