@@ -16,12 +16,14 @@ export function doctorCommand(ctx: CliContext): Command {
     .option("--json", "print as JSON")
     .option(
       "--fix",
-      "first apply the safe fixes (private files' modes, a missing KAFCLAW_HOME) and say each",
+      "first apply the safe fixes (private files' modes, a missing KAFCLAW_HOME, a group's " +
+        "topic configs) and say each",
     )
-    .action(async (opts: { json?: boolean; fix?: boolean }) => {
+    .option("--offline", "contact nothing on the network: no model, broker or MCP server")
+    .action(async (opts: { json?: boolean; fix?: boolean; offline?: boolean }) => {
       let fixed: FixResult[] | undefined;
-      if (opts.fix) fixed = await fixDoctor({ env: ctx.env() });
-      const results = await runDoctor({ env: ctx.env() });
+      if (opts.fix) fixed = await fixDoctor({ env: ctx.env(), offline: opts.offline === true });
+      const results = await runDoctor({ env: ctx.env(), offline: opts.offline === true });
       if (opts.json) {
         const report = fixed === undefined ? results : { fixed, checks: results };
         ctx.io.out(JSON.stringify(report, null, 2));

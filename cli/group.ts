@@ -71,6 +71,7 @@ export function groupCommand(ctx: CliContext): Command {
           onboardMode,
           heartbeatIntervalMs: config.group.heartbeatIntervalMs,
           topics: topicOptions(config),
+          command: config.command,
         });
       } catch (error) {
         throw new CliError((error as Error).message);
@@ -275,6 +276,7 @@ async function certificateFor(
       agentId,
       publicKey: key.publicKeyText,
       ownerKey,
+      command: config.command,
       ...(invite === undefined ? {} : { invite }),
     });
     await writeCertificate(identityDir(config), got.certificate);

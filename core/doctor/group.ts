@@ -7,19 +7,70 @@
  */
 import type { ResolvedConfig } from "../config/mod.ts";
 import { GroupTopicsError, memberTopicOptions, memberTopicSpecs } from "../group/mod.ts";
-import { kafkaOptionsFromConfig, KafkaSettingsError, KafkaTransport } from "../transport/mod.ts";
+import {
+  kafkaOptionsFromConfig,
+  KafkaSettingsError,
+  KafkaTransport,
+  type KafkaTransportOptions,
+  type TopicSpec,
+} from "../transport/mod.ts";
 import type { CheckResult } from "./mod.ts";
+
+/** Whether doctor --fix may set a topic's `setting`: a config, not its existence or layout. */
+export const ALTERABLE = (setting: string): boolean =>
+  !["existence", "partitions", "replication factor"].includes(setting);
 
 /** How long the brokers have to answer. */
 export const GROUP_TIMEOUT_MS = 10_000;
 
-class TimedOut extends Error {}
+/** The wait that {@link within} gave up. */
+export class TimedOut extends Error {}
 
 /** `work` unless it takes longer than `ms`. */
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
+export function within<T>(work: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new TimedOut()), ms);
     work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+/** Kafka client options for the doctor's bounded calls, and the last connection error logged. */
+export interface DoctorKafka {
+  readonly options: KafkaTransportOptions;
+  lastError(): string | undefined;
+}
+
+/** {@link DoctorKafka} from config; a failed check when its Kafka settings cannot be used. */
+export async function doctorKafka(
+  config: ResolvedConfig,
+  timeoutMs: number,
+): Promise<DoctorKafka | CheckResult> {
+  let lastError: string | undefined;
+  try {
+    const options = await kafkaOptionsFromConfig(config, { clientId: "kafclaw-doctor" });
+    return {
+      options: {
+        ...options,
+        log: (level, message) => {
+          if (level === "error") lastError = message.replace(/^kafkajs [^:]*: /, "");
+        },
+        connectionTimeoutMs: Math.min(timeoutMs, 5000),
+        requestTimeoutMs: timeoutMs,
+      },
+      lastError: () => lastError,
+    };
+  } catch (error) {
+    if (!(error instanceof KafkaSettingsError)) throw error;
+    return { check: "group", status: "fail", detail: error.message };
+  }
+}
+
+/** The topics a member of config's group uses, as the protocol makes them. */
+export function doctorTopicSpecs(config: ResolvedConfig): TopicSpec[] {
+  const g = config.group;
+  return memberTopicSpecs(g.name, {
+    ...memberTopicOptions(config),
+    ...(g.agentId === undefined ? {} : { agentId: g.agentId }),
   });
 }
 
@@ -31,26 +82,10 @@ export async function groupChecks(
   const g = config.group;
   if (!g.enabled) return [];
   const brokers = g.kafkaBrokers.join(",");
-  let transport: KafkaTransport;
-  let lastError: string | undefined;
-  try {
-    const options = await kafkaOptionsFromConfig(config, { clientId: "kafclaw-doctor" });
-    transport = new KafkaTransport({
-      ...options,
-      log: (level, message) => {
-        if (level === "error") lastError = message.replace(/^kafkajs [^:]*: /, "");
-      },
-      connectionTimeoutMs: Math.min(timeoutMs, 5000),
-      requestTimeoutMs: timeoutMs,
-    });
-  } catch (error) {
-    if (!(error instanceof KafkaSettingsError)) throw error;
-    return [{ check: "group", status: "fail", detail: error.message }];
-  }
-  const specs = memberTopicSpecs(g.name, {
-    ...memberTopicOptions(config),
-    ...(g.agentId === undefined ? {} : { agentId: g.agentId }),
-  });
+  const kafka = await doctorKafka(config, timeoutMs);
+  if ("check" in kafka) return [kafka];
+  const transport = new KafkaTransport(kafka.options);
+  const specs = doctorTopicSpecs(config);
   const verifying = transport.verifyTopics(specs);
   try {
     const problems = await within(verifying, timeoutMs);
@@ -64,14 +99,18 @@ export async function groupChecks(
     return [{
       check: "group",
       status: "fail",
-      detail: new GroupTopicsError(g.name, problems).message,
+      detail: new GroupTopicsError(g.name, problems, config.command).message,
       hint: problems.some((p) => p.setting === "existence")
-        ? `${config.command} group init ${g.name}`
+        ? `${config.command} group init`
+        : problems.every((p) => ALTERABLE(p.setting))
+        ? `${config.command} doctor --fix sets them`
         : "fix each topic as said, then run doctor again",
     }];
   } catch (error) {
     const why = error instanceof TimedOut
-      ? `no answer within ${timeoutMs / 1000} s${lastError ? ` (${lastError})` : ""}`
+      ? `no answer within ${timeoutMs / 1000} s${
+        kafka.lastError() ? ` (${kafka.lastError()})` : ""
+      }`
       : (error as Error).message;
     return [{
       check: "group",

@@ -1,35 +1,50 @@
 /**
- * The doctor's look at the stdio MCP servers of `mcp.json`: whether each would start, found out
- * without starting it. A sandboxed server's sandbox is set up with its grants and asked only
- * whether its command is there (one short bubblewrap start each); an unsandboxed server's
- * absolute command must be an executable file, and a bare one is looked up on PATH only when the
- * agent starts it. HTTP servers are not checked here: they are reached when the agent starts.
+ * The doctor's look at the MCP servers of `mcp.json`, one line each. A stdio server: whether it
+ * would start, found out without starting it. A sandboxed server's sandbox is set up with its
+ * grants and asked only whether its command is there (one short bubblewrap start each); an
+ * unsandboxed server's absolute command must be an executable file, and a bare one is looked up
+ * on PATH only when the agent starts it. An HTTP server is asked to `initialize` (mcp_http.ts),
+ * unless doctor runs offline. Every failed line names the fix.
  *
  * @module
  */
 import type { ResolvedConfig } from "../config/mod.ts";
-import { grantsOf, type McpStdioConfig, readMcpConfig } from "../tools/mod.ts";
+import {
+  grantsOf,
+  type McpServerConfig,
+  type McpStdioConfig,
+  readMcpConfig,
+} from "../tools/mod.ts";
 import { bwrapMcpWrapper, type McpWrapper } from "../tools/sandbox/mod.ts";
 import type { CheckResult } from "./mod.ts";
+import { MCP_HTTP_TIMEOUT_MS, mcpHttpCheck, shownUrl } from "./mcp_http.ts";
 
 /** Prepares the wrapper of sandboxed servers in `stateDir`; throws when bubblewrap cannot run. */
 export type McpWrapperFactory = (stateDir: string) => Promise<McpWrapper>;
 
 const CHECK = "mcp";
 
-/** One line per enabled stdio server of mcp.json; none without such servers. */
+/** How {@link mcpChecks} reaches HTTP servers. */
+export interface McpCheckOptions {
+  /** Contact no HTTP server: each gets a `skip` line. */
+  readonly offline?: boolean;
+  /** How long each HTTP server has to answer `initialize` (default 10 s). */
+  readonly httpTimeoutMs?: number;
+}
+
+/** One line per enabled server of mcp.json, in its order; none without servers. */
 export async function mcpChecks(
   config: ResolvedConfig,
   wrapperOf: McpWrapperFactory = (stateDir) => bwrapMcpWrapper({ stateDir }),
+  options: McpCheckOptions = {},
 ): Promise<CheckResult[]> {
-  let servers: McpStdioConfig[];
+  let all: McpServerConfig[];
   try {
-    servers = (await readMcpConfig(config.home)).filter((s): s is McpStdioConfig =>
-      s.transport === "stdio" && s.enabled
-    );
+    all = (await readMcpConfig(config.home)).filter((s) => s.enabled);
   } catch (error) {
     return [{ check: CHECK, status: "fail", detail: (error as Error).message }];
   }
+  const servers = all.filter((s): s is McpStdioConfig => s.transport === "stdio");
   const sandboxed = servers.filter((s) => !s.unsandboxed);
   let wrapper: McpWrapper | Error | undefined;
   let stateDir: string | undefined;
@@ -40,10 +55,22 @@ export async function mcpChecks(
   }
   try {
     const results: CheckResult[] = [];
-    for (const server of servers) {
-      results.push(
-        server.unsandboxed ? await unsandboxed(server) : await confined(server, wrapper!),
-      );
+    for (const server of all) {
+      if (server.transport === "http") {
+        results.push(
+          options.offline
+            ? {
+              check: CHECK,
+              status: "skip",
+              detail: `${server.name}: ${shownUrl(server.url)} not contacted (--offline)`,
+            }
+            : await mcpHttpCheck(server, options.httpTimeoutMs ?? MCP_HTTP_TIMEOUT_MS),
+        );
+      } else {
+        results.push(
+          server.unsandboxed ? await unsandboxed(server) : await confined(server, wrapper!),
+        );
+      }
     }
     return results;
   } finally {
@@ -70,7 +97,7 @@ async function confined(server: McpStdioConfig, wrapper: McpWrapper | Error): Pr
       detail: `${name}: starts in the sandbox (bubblewrap): ${server.command} is there, ` +
         `${grantCount(server)}${server.network ? ", with the network" : ""}`,
     }
-    : { check: CHECK, status: "fail", detail: `${name}: cannot start: ${why}` };
+    : { check: CHECK, status: "fail", detail: `${name}: cannot start: ${why}`, hint: fixOf(name) };
 }
 
 function grantCount(server: McpStdioConfig): string {
@@ -97,5 +124,15 @@ async function unsandboxed(server: McpStdioConfig): Promise<CheckResult> {
   }
   return problem === undefined
     ? { check: CHECK, status: "ok", detail: `${detail} (${command})` }
-    : { check: CHECK, status: "fail", detail: `${name}: cannot start: ${command} ${problem}` };
+    : {
+      check: CHECK,
+      status: "fail",
+      detail: `${name}: cannot start: ${command} ${problem}`,
+      hint: fixOf(name),
+    };
+}
+
+/** The fix of a stdio server that cannot start. */
+function fixOf(name: string): string {
+  return `fix the command or the grants of ${name} in mcp.json, or set "enabled": false for it`;
 }

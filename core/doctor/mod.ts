@@ -37,8 +37,8 @@ import { applyFixes, type FixResult } from "./fix.ts";
 export { type FixResult, formatFixes } from "./fix.ts";
 import { memoryCheck, modelChain, modelChecks, providerCheck } from "./provider.ts";
 
-/** How a check came out. */
-export type CheckStatus = "ok" | "warn" | "fail";
+/** How a check came out; `skip`: not made, and why (doctor --offline). */
+export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
 /** One check's outcome. */
 export interface CheckResult {
@@ -58,6 +58,15 @@ export interface DoctorDeps {
   readonly probeTimeoutMs?: number;
   /** How long the group's brokers have to answer (default 10 s). */
   readonly groupTimeoutMs?: number;
+  /** How long each HTTP MCP server has to answer `initialize` (default 10 s). */
+  readonly mcpTimeoutMs?: number;
+  /** Contact nothing over the network: those checks are `skip` lines that say so. */
+  readonly offline?: boolean;
+}
+
+/** The line of a check that `--offline` does not make. */
+function offlineSkip(check: string, what: string): CheckResult {
+  return { check, status: "skip", detail: `${what} not contacted (--offline)` };
 }
 
 function policyCheck(config: ResolvedConfig): CheckResult {
@@ -166,7 +175,9 @@ async function sandboxCheck(config: ResolvedConfig, deps: DoctorDeps): Promise<C
  * `doctor --fix`: applies the safe fixes (fix.ts) and resolves what was done; nothing when the
  * configuration does not load (the checks then say why).
  */
-export async function fixDoctor(deps: Pick<DoctorDeps, "env">): Promise<FixResult[]> {
+export async function fixDoctor(
+  deps: Pick<DoctorDeps, "env" | "offline" | "groupTimeoutMs">,
+): Promise<FixResult[]> {
   let config: ResolvedConfig;
   try {
     config = await loadConfig({ env: deps.env });
@@ -174,7 +185,13 @@ export async function fixDoctor(deps: Pick<DoctorDeps, "env">): Promise<FixResul
     if (!(error instanceof ConfigError)) throw error;
     return [];
   }
-  return await applyFixes(config);
+  const fixed = await applyFixes(config);
+  // A group's topic configs need its brokers: loaded (with Kafka's client) only then.
+  if (config.group.enabled && !deps.offline) {
+    const { fixGroupTopics } = await import("./topic_fix.ts");
+    fixed.push(...await fixGroupTopics(config, deps.groupTimeoutMs));
+  }
+  return fixed;
 }
 
 /** Runs every check. A configuration that does not load is itself the one failed check. */
@@ -214,19 +231,37 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   });
   await check("home", () => homeChecks(config));
   await check("provider", () => providerCheck(config));
-  await check("model", () => modelChecks(config, deps.probeTimeoutMs));
-  await check("memory", () => memoryCheck(config, deps.probeTimeoutMs));
+  const offline = deps.offline === true;
+  await check(
+    "model",
+    () =>
+      offline ? offlineSkip("model", "the models are") : modelChecks(config, deps.probeTimeoutMs),
+  );
+  await check(
+    "memory",
+    () =>
+      offline && config.memory.embedding.enabled
+        ? offlineSkip("memory", "the embedding model is")
+        : memoryCheck(config, deps.probeTimeoutMs),
+  );
   await check("policy", () => policyCheck(config));
   await check("mode", () => modeCheck(config));
   // Kafka's client is loaded only when there is a group to check: it reads the environment on
   // import, which `kafclaw --help` may not.
   await check("group", async () => {
     if (!config.group.enabled) return [];
+    if (offline) {
+      return offlineSkip("group", `the brokers ${config.group.kafkaBrokers.join(",")} are`);
+    }
     const { groupChecks } = await import("./group.ts");
     return await groupChecks(config, deps.groupTimeoutMs);
   });
   await check("sandbox", () => sandboxCheck(config, deps));
-  await check("mcp", () => mcpChecks(config, deps.mcpWrapper));
+  await check("mcp", () =>
+    mcpChecks(config, deps.mcpWrapper, {
+      offline,
+      ...(deps.mcpTimeoutMs === undefined ? {} : { httpTimeoutMs: deps.mcpTimeoutMs }),
+    }));
   await check("disk", () => diskCheck(config));
   await check("database", () => databaseCheck(config));
   await check("sessions", () => sessionsCheck(config));
@@ -241,6 +276,10 @@ export function formatDoctor(results: readonly CheckResult[]): string {
     ...(r.hint ? [`      ${"".padEnd(11)}  → ${r.hint}`] : []),
   ]);
   const failed = results.filter((r) => r.status === "fail").length;
-  lines.push(failed ? `${failed} check(s) failed` : "no check failed");
+  const skipped = results.filter((r) => r.status === "skip").length;
+  lines.push(
+    (failed ? `${failed} check(s) failed` : "no check failed") +
+      (skipped ? `; ${skipped} not made (--offline: nothing on the network is contacted)` : ""),
+  );
   return lines.join("\n");
 }

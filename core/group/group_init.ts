@@ -28,6 +28,8 @@ export interface InitGroupOptions {
   readonly security: "signed" | "open";
   readonly onboardMode: "open" | "gated";
   readonly heartbeatIntervalMs: number;
+  /** How the user runs kafclaw (config.command), for the fixes errors name. Default kafclaw. */
+  readonly command?: string;
   readonly topics?: TopicSpecOptions;
   readonly now?: Date;
 }
@@ -50,7 +52,7 @@ export async function initGroup(options: InitGroupOptions): Promise<InitializedG
   const specs = memberTopicSpecs(group, { ...options.topics, agentId });
   const owner = await createOwnerKey(options.identityDir);
   const created = await transport.createTopics(specs);
-  await checkGroupTopics(transport, group, specs);
+  await checkGroupTopics(transport, group, specs, options.command);
   const agent = await agentKey(options.identityDir);
   const certificate = await admit(owner.privateKey, {
     agentId,

@@ -14,14 +14,15 @@ export class GroupTopicsError extends Error {
   /** Every problem found. */
   readonly problems: readonly TopicProblem[];
 
-  constructor(group: string, problems: readonly TopicProblem[]) {
+  /** `command` is how the user runs kafclaw (config.command), for the fix it names. */
+  constructor(group: string, problems: readonly TopicProblem[], command = "kafclaw") {
     const missing = problems.filter((p) => p.setting === "existence").map((p) => p.topic);
     const other = problems.filter((p) => p.setting !== "existence");
     const parts: string[] = [];
     if (missing.length > 0) {
       parts.push(
         `${missing.length} topic(s) missing (${missing.join(", ")}); create them with ` +
-          `kafclaw group init ${group}`,
+          `${command} group init`,
       );
     }
     for (const p of other) {
@@ -41,12 +42,16 @@ export function memberTopicSpecs(
   return topicSpecs(group, { ...rest, agents: agentId === undefined ? [] : [agentId] });
 }
 
-/** Throws {@link GroupTopicsError} unless every topic exists as its spec says. */
+/**
+ * Throws {@link GroupTopicsError} unless every topic exists as its spec says; its fix starts with
+ * `command` (config.command).
+ */
 export async function checkGroupTopics(
   transport: Transport,
   group: string,
   specs: readonly TopicSpec[],
+  command?: string,
 ): Promise<void> {
   const problems = await transport.verifyTopics(specs);
-  if (problems.length > 0) throw new GroupTopicsError(group, problems);
+  if (problems.length > 0) throw new GroupTopicsError(group, problems, command);
 }

@@ -84,7 +84,7 @@ export async function pinnedOwnerKey(config: ResolvedConfig): Promise<CryptoKey>
   if (text === undefined) {
     throw new GroupSetupError(
       "group.ownerPublicKey is not set: a signed group's members pin its owner's public key " +
-        "(KAFCLAW_GROUP_OWNER_PUBLIC_KEY, printed by kafclaw group init)",
+        `(KAFCLAW_GROUP_OWNER_PUBLIC_KEY, printed by ${config.command} group init)`,
     );
   }
   try {
@@ -176,6 +176,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
         agentId,
         publicKey: key.publicKeyText,
         ownerKey: pinned,
+        command: config.command,
         ...(invite === undefined ? {} : { invite }),
       });
       certificate = got.certificate;
@@ -195,6 +196,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     store: timeline,
     clockSkewMs: config.group.clockSkewMs,
     topics: memberTopicOptions(config),
+    command: config.command,
     load: options.load,
     ...(options.expertise === undefined ? {} : { expertise: options.expertise }),
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),

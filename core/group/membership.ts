@@ -55,6 +55,8 @@ export interface MembershipOptions {
   readonly store: MembershipStore;
   /** How the group's topics were made (partitions, replication), for the check at start. */
   readonly topics?: TopicSpecOptions;
+  /** How the user runs kafclaw (config.command), for the fixes errors name. Default kafclaw. */
+  readonly command?: string;
   readonly clockSkewMs?: number;
   /** The agent's load now, for heartbeats. Default nothing running, capacity 0. */
   readonly load?: () => Load;
@@ -144,6 +146,7 @@ export class Membership {
       group,
       agentId: this.agentId,
       ...(this.#options.topics === undefined ? {} : { topics: this.#options.topics }),
+      ...(this.#options.command === undefined ? {} : { command: this.#options.command }),
     });
     const ownGroup = agentConsumerGroup(group, this.agentId);
     if (this.#trust !== undefined) {

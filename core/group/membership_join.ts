@@ -24,12 +24,18 @@ import type { GroupTrust } from "./trust.ts";
  */
 export async function checkJoin(
   transport: Transport,
-  at: { readonly group: string; readonly agentId: string; readonly topics?: TopicSpecOptions },
+  at: {
+    readonly group: string;
+    readonly agentId: string;
+    readonly topics?: TopicSpecOptions;
+    /** How the user runs kafclaw, for the fix of a missing topic (default kafclaw). */
+    readonly command?: string;
+  },
 ): Promise<void> {
   const { group, agentId } = at;
   const specs = memberTopicSpecs(group, { ...at.topics, agentId });
   await transport.createTopics(specs.filter((s) => s.name === agentInbox(group, agentId)));
-  await checkGroupTopics(transport, group, specs);
+  await checkGroupTopics(transport, group, specs, at.command);
   if (await transport.groupMembers(agentConsumerGroup(group, agentId)) > 0) {
     throw new Error(`Cannot join group "${group}": agent "${agentId}" already runs in it`);
   }

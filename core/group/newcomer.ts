@@ -37,6 +37,8 @@ export interface MembershipRequest {
   readonly ownerKey: CryptoKey;
   /** The owner's one-time invite, for a gated group. */
   readonly invite?: string;
+  /** How the user runs kafclaw (config.command), for the commands errors suggest. */
+  readonly command?: string;
   /** Default 30000. */
   readonly timeoutMs?: number;
 }
@@ -97,7 +99,9 @@ export async function requestMembership(
       if (step.action === "onboard_challenge") {
         if (request.invite === undefined) {
           throw new OnboardRejected(
-            `Group "${group}" is gated: ask its owner for an invite (kafclaw group invite) and pass ` +
+            `Group "${group}" is gated: ask its owner for an invite (${
+              request.command ?? "kafclaw"
+            } group invite) and pass ` +
               "it with --invite, or set group.invite (KAFCLAW_GROUP_INVITE)",
           );
         }

@@ -1,6 +1,7 @@
 /**
- * Kafka administration for operators (`kafclaw group acl --apply`, `kafclaw group gc`): topics,
- * consumer groups and ACLs through kafkajs's admin client. Agents never need it; the
+ * Kafka administration for operators (`kafclaw group acl --apply`, `kafclaw group gc`,
+ * `kafclaw doctor --fix`): topics, their configs, consumer groups and ACLs through kafkajs's admin
+ * client. Agents never need it; the
  * {@link Transport} is theirs.
  *
  * @module
@@ -9,7 +10,17 @@ import kafkajs from "kafkajs";
 import type { Admin } from "kafkajs";
 import { kafkaClient, type KafkaTransportOptions } from "./kafka.ts";
 
-const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+const {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ConfigResourceTypes,
+  ConfigSource,
+  ResourcePatternTypes,
+} = kafkajs;
+
+/** How long a topic's altered configs may take to be seen. */
+const SEEN_WITHIN_MS = 5000;
 
 /** One ACL binding, named as Kafka names its parts. */
 export interface KafkaAcl {
@@ -108,6 +119,54 @@ export class KafkaAdmin implements AsyncDisposable {
       for (const r of groups) if (r.error !== undefined) failed.set(r.groupId, errorText(r.error));
     }
     return failed;
+  }
+
+  /** The configs set on `topic` itself (its overrides of the broker's defaults). */
+  async topicConfigs(topic: string): Promise<Record<string, string>> {
+    const { resources } = await (await this.#ready()).describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    });
+    const set: Record<string, string> = {};
+    for (const e of resources[0]?.configEntries ?? []) {
+      if (e.configSource === ConfigSource.TOPIC_CONFIG && e.configValue !== null) {
+        set[e.configName] = e.configValue;
+      }
+    }
+    return set;
+  }
+
+  /**
+   * Sets configs of `topic` and keeps its other overrides: Kafka's AlterConfigs (all kafkajs
+   * speaks) replaces a topic's whole set, so the set is read first and sent back with the
+   * changes. Returns, once the brokers show the change, each changed config's value before
+   * (undefined: the broker's default).
+   */
+  async alterTopicConfigs(
+    topic: string,
+    changes: Readonly<Record<string, string>>,
+  ): Promise<Record<string, string | undefined>> {
+    const current = await this.topicConfigs(topic);
+    const before = Object.fromEntries(Object.keys(changes).map((k) => [k, current[k]]));
+    const merged = { ...current, ...changes };
+    await (await this.#ready()).alterConfigs({
+      validateOnly: false,
+      resources: [{
+        type: ConfigResourceTypes.TOPIC,
+        name: topic,
+        configEntries: Object.entries(merged).map(([name, value]) => ({ name, value })),
+      }],
+    });
+    // The brokers learn the change from the controller a moment later: wait until it is seen.
+    const deadline = Date.now() + SEEN_WITHIN_MS;
+    for (;;) {
+      const now = await this.topicConfigs(topic);
+      if (Object.entries(changes).every(([k, v]) => now[k] === v)) return before;
+      if (Date.now() > deadline) {
+        throw new Error(`Cannot see the new configs of ${topic} within ${SEEN_WITHIN_MS} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** The ALLOW and DENY bindings of `principal` (every principal's when undefined). */

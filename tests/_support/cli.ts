@@ -15,6 +15,16 @@ const root = new URL("../../", import.meta.url).pathname;
  */
 export const LAUNCHER_NAME = commandName({ KAFCLAW_COMMAND: `${root}scripts/kafclaw` });
 
+/** A clean environment for a kafclaw run: PATH, HOME and DENO_DIR kept, plus `env`. */
+export function cleanEnv(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/tmp",
+    ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+    ...env,
+  };
+}
+
 /**
  * `scripts/kafclaw ARGS` as a command with a clean environment plus `env` (PATH, HOME and
  * DENO_DIR kept), stdin closed (or piped) and the output piped; spawn it for a long-running
@@ -33,12 +43,7 @@ export function kafclawCommand(
   return new Deno.Command(how.program, {
     args: how.args,
     ...(how.cwd ? { cwd: how.cwd } : {}),
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-      ...env,
-    },
+    env: cleanEnv(env),
     clearEnv: true,
     stdin: options.stdin ?? "null",
     stdout: "piped",

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { kafclaw, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
 import { makeReadOnly } from "../_support/readonly.ts";
+import { serveFakeMcpHttp } from "../fakes/mcp_server.ts";
 
 /** Every path under `dir` with its mode and modification time. */
 async function snapshot(dir: string): Promise<string[]> {
@@ -75,4 +76,41 @@ Deno.test("doctor --fix says what it narrowed, and the checks that follow pass t
   assert.doesNotMatch(r.stdout, /config file/);
   const json = await kafclaw(["doctor", "--fix", "--json"], { KAFCLAW_HOME: home.path });
   assert.deepEqual(JSON.parse(json.stdout).fixed, []);
+});
+
+Deno.test("doctor through the launcher asks an HTTP MCP server to initialize, gives up on a silent one in its time, and --offline asks none", async () => {
+  await using home = await tempHome();
+  await using mcp = serveFakeMcpHttp();
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  try {
+    const servers = {
+      docs: { url: mcp.url },
+      hung: { url: `http://127.0.0.1:${silent.addr.port}/mcp`, timeoutMs: 1000 },
+    };
+    await Deno.writeTextFile(`${home.path}/mcp.json`, JSON.stringify({ mcpServers: servers }));
+    const started = Date.now();
+    const r = await kafclaw(["doctor"], { KAFCLAW_HOME: home.path });
+    assert.ok(Date.now() - started < 30_000, "doctor ends soon after the silent server's time");
+    assert.match(
+      r.stdout,
+      new RegExp(`^ok {4}mcp +docs: answers at ${RegExp.escape(mcp.url)} `, "m"),
+    );
+    assert.match(
+      r.stdout,
+      /^fail {2}mcp +hung: .* does not answer as an MCP server: no answer to initialize within 1 s\n +→ check that the server runs/m,
+    );
+    const asked = mcp.methods.length;
+    const offline = await kafclaw(["doctor", "--offline"], { KAFCLAW_HOME: home.path });
+    assert.match(offline.stdout, /^skip {2}mcp +docs: .* not contacted \(--offline\)$/m);
+    assert.match(offline.stdout, /^skip {2}mcp +hung: .* not contacted \(--offline\)$/m);
+    assert.equal(mcp.methods.length, asked, "--offline sent the server nothing");
+  } finally {
+    silent.close();
+    for (const conn of held) conn.close();
+    await accepting.catch(() => {});
+  }
 });

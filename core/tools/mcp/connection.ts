@@ -124,7 +124,9 @@ export class McpConnection implements AsyncDisposable {
       }
       const message = error instanceof Error ? error.message : String(error);
       const note = this.stderrNote();
-      throw new Error(`Cannot connect to MCP server "${this.config.name}": ${message}${note}`);
+      throw new Error(`Cannot connect to MCP server "${this.config.name}": ${message}${note}`, {
+        cause: error,
+      });
     }
     this.connects++;
     this.#client = client;

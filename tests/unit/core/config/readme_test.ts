@@ -21,7 +21,7 @@ Deno.test("README's table of variables gives each key's real default", () => {
 
 Deno.test("README's invalid agents.list example is the error that config.json gets", async () => {
   const example =
-    /With this `config\.json`,\s*```json\n([\s\S]*?)```[\s\S]*?`kafclaw: (Invalid config: [^`]*)…`/
+    /With this `config\.json`,\s*(?:<!--[^>]*-->\s*)?```json\n([\s\S]*?)```[\s\S]*?\nkafclaw: (Invalid config: [^\n]*)…\n/
       .exec(README);
   assert.ok(example, "the example was found");
   await using home = await tempHome();

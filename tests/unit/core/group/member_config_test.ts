@@ -111,6 +111,25 @@ Deno.test("a signed group's members must pin a real owner public key", async () 
   );
 });
 
+Deno.test("the group errors of joining from config name the command as the user runs it", async () => {
+  const env = { KAFCLAW_COMMAND: "scripts/kafclaw", KAFCLAW_GROUP_SECURITY: "open" };
+  await using home = await homeOf(env);
+  await assert.rejects(
+    pinnedOwnerKey(home.config),
+    /\(KAFCLAW_GROUP_OWNER_PUBLIC_KEY, printed by scripts\/kafclaw group init\)$/,
+  );
+  // No topic of the group made: the fix names the command as the user runs it.
+  await assert.rejects(
+    joinGroup(home.config, {
+      agentId: "amy",
+      transport: new MemoryTransport(),
+      timeline: home.timeline,
+      load,
+    }),
+    /topic\(s\) missing \(.*\); create them with scripts\/kafclaw group init$/,
+  );
+});
+
 Deno.test("a signed newcomer gets its certificate from the owner's sponsor, keeps it, and rejoins with it", async () => {
   const transport = new MemoryTransport();
   await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });

@@ -200,13 +200,14 @@ Deno.test("an agent refuses to start when a topic of the group is missing, namin
         identity: identityOf("alice", home.key.publicKeyText),
         security: "open",
         store: home.timeline,
+        command: "scripts/kafclaw",
       }),
     (e: unknown) => {
       assert.ok(e instanceof GroupTopicsError);
       assert.equal(
         e.message,
         'Cannot use group "g5": 1 topic(s) missing (group.g5.heartbeats); create them with ' +
-          "kafclaw group init g5",
+          "scripts/kafclaw group init",
       );
       assert.ok(!e.message.includes("\n"));
       return true;

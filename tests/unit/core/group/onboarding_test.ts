@@ -117,11 +117,15 @@ Deno.test("a gated group admits a newcomer with an invite once, and no one with 
         publicKey: home.key.publicKeyText,
         ownerKey,
         timeoutMs: 5000,
+        command: "scripts/kafclaw",
         ...(invite === undefined ? {} : { invite }),
       });
     await assert.rejects(() => ask(bobHome), (e) => {
       assert.ok(e instanceof OnboardRejected);
-      assert.match(e.message, /is gated: ask its owner for an invite/);
+      assert.match(
+        e.message,
+        /is gated: ask its owner for an invite \(scripts\/kafclaw group invite\)/,
+      );
       return true;
     });
     await assert.rejects(
