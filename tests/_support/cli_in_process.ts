@@ -23,5 +23,5 @@ export async function kafclawAnswering(
   } catch (error) {
     code = reportError(error, false, io.err);
   }
-  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
+  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n"), command: args };
 }
