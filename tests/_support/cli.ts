@@ -5,8 +5,15 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-  /** The arguments it ran with (after `kafclaw`). */
-  command?: readonly string[];
+  /** The arguments it ran with (after `kafclaw`); not enumerable, so tests compare the rest. */
+  readonly command?: readonly string[];
+}
+
+/** `result` with the arguments it ran with as its (not enumerable) `command`. */
+export function withCommand<T extends object>(result: T, args: readonly string[]): T & CliResult {
+  return Object.defineProperty(result, "command", { value: [...args], enumerable: false }) as
+    & T
+    & CliResult;
 }
 
 /** The first 2 kB of a process's output, for an error message. */
@@ -89,12 +96,11 @@ export async function kafclaw(
   env: Record<string, string> = {},
 ): Promise<CliResult> {
   const out = await kafclawCommand(args, env).output();
-  return {
+  return withCommand({
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr),
-    command: args,
-  };
+  }, args);
 }
 
 /** A temp KAFCLAW_HOME that removes itself. */
