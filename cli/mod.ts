@@ -46,7 +46,9 @@ export async function buildProgram(
   const { Command } = await import("commander");
   const program = new Command("kafclaw")
     .description("Agents that work together over Apache Kafka")
-    .version(VERSION, "-V, --version", "print the version")
+    // Long only: commander reads the root's options anywhere on the line, and a short -V would
+    // take an option's value that starts with -V (a base64url key may) for the version flag.
+    .version(VERSION, "--version", "print the version (or -V before any command)")
     .option("--debug", "print stack traces of errors")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
@@ -90,7 +92,7 @@ export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<
     return 0;
   }
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync(versionFlag(argv), { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -100,6 +102,12 @@ export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<
     }
     throw error;
   }
+}
+
+/** The command line with a `-V` before the subcommand's name read as `--version`. */
+function versionFlag(argv: readonly string[]): string[] {
+  const named = argv.findIndex((arg) => !arg.startsWith("-"));
+  return argv.map((arg, i) => arg === "-V" && (named === -1 || i < named) ? "--version" : arg);
 }
 
 export type { CliContext } from "./_context.ts";

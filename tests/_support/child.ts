@@ -8,6 +8,8 @@ import { waitFor } from "./wait.ts";
 export class Child implements AsyncDisposable {
   stdout = "";
   stderr = "";
+  /** The exit code once the process has ended (a crash or a kill, too). */
+  exited: number | undefined;
   /** The process (its `stdin` when the command pipes it). */
   readonly process: Deno.ChildProcess;
   readonly #reading: Promise<unknown>;
@@ -15,6 +17,7 @@ export class Child implements AsyncDisposable {
   /** Spawns `command`, which must pipe stdout and stderr. */
   constructor(command: Deno.Command) {
     this.process = command.spawn();
+    this.process.status.then((status) => this.exited = status.code);
     this.#reading = Promise.all([
       this.#collect(this.process.stdout, (t) => this.stdout += t),
       this.#collect(this.process.stderr, (t) => this.stderr += t),

@@ -5,6 +5,50 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The arguments it ran with (after `kafclaw`); not enumerable, so tests compare the rest. */
+  readonly command?: readonly string[];
+}
+
+/** `result` with the arguments it ran with as its (not enumerable) `command`. */
+export function withCommand<T extends object>(result: T, args: readonly string[]): T & CliResult {
+  return Object.defineProperty(result, "command", { value: [...args], enumerable: false }) as
+    & T
+    & CliResult;
+}
+
+/** The first 2 kB of a process's output, for an error message. */
+function head(text: string): string {
+  return text.length > 2048 ? `${text.slice(0, 2048)}… (${text.length} characters)` : text;
+}
+
+/**
+ * A command's stdout (or its first or last line) parsed as JSON; when it does not parse, an error
+ * that names the command (`what`, else kafclaw and its arguments) and shows the first 2 kB of its
+ * stdout and stderr, so a failure says what printed instead of JSON.
+ */
+export function jsonOf(
+  result: {
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly command?: readonly string[];
+  },
+  options: { readonly line?: "first" | "last"; readonly what?: string } = {},
+): ReturnType<typeof JSON.parse> {
+  const lines = result.stdout.trim().split("\n");
+  const text = options.line === "first"
+    ? lines[0]!
+    : options.line === "last"
+    ? lines.at(-1)!
+    : result.stdout;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const what = options.what ?? `kafclaw ${(result.command ?? []).join(" ")}`;
+    throw new Error(
+      `Cannot parse the output of ${what} as JSON: ${(error as Error).message}\n` +
+        `stdout: ${head(result.stdout)}\nstderr: ${head(result.stderr)}`,
+    );
+  }
 }
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -57,11 +101,11 @@ export async function kafclaw(
   env: Record<string, string> = {},
 ): Promise<CliResult> {
   const out = await kafclawCommand(args, env).output();
-  return {
+  return withCommand({
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr),
-  };
+  }, args);
 }
 
 /** A temp KAFCLAW_HOME that removes itself. */

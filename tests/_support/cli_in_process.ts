@@ -1,4 +1,5 @@
 /** Runs the CLI in this process, as main.ts does, with a given environment and captured output. */
+import { withCommand } from "./cli.ts";
 import { memoryIo } from "./io.ts";
 import { runCli } from "../../cli/mod.ts";
 import type { Prompter } from "../../cli/_prompt.ts";
@@ -23,5 +24,5 @@ export async function kafclawAnswering(
   } catch (error) {
     code = reportError(error, false, io.err);
   }
-  return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
+  return withCommand({ code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") }, args);
 }

@@ -14,7 +14,7 @@ import { KafkaTransport } from "../../core/transport/mod.ts";
 import { type FakeOpenAI, type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { testBrokers } from "./broker.ts";
 import { Child } from "./child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "./cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "./cli.ts";
 import { followTopic } from "./topic_records.ts";
 import { uniqueName, waitFor } from "./wait.ts";
 
@@ -76,6 +76,23 @@ export async function gateway(
 }
 
 /**
+ * What each gateway process said last, by id: whether it still runs (else its exit code) and the
+ * last 2 kB of its stderr and of its stdout; the state a timed-out wait or a failed step shows.
+ */
+export function tails(
+  gateways: readonly { readonly id: string; readonly child?: Child | undefined }[],
+) {
+  return Object.fromEntries(gateways.map(({ id, child }) => [
+    id,
+    child === undefined ? "not started" : {
+      running: child.exited === undefined ? true : `no: exited ${child.exited}`,
+      stderr: child.stderr.slice(-2048),
+      stdout: child.stdout.slice(-2048),
+    },
+  ]));
+}
+
+/**
  * Reads the responses, statuses and heartbeats of `group` from the beginning, in the test
  * process.
  */
@@ -122,7 +139,7 @@ export async function taskReader(group: string) {
 export async function rosterOf(env: Record<string, string>): Promise<string[]> {
   const out = await kafclaw(["group", "members", "--json"], env);
   assert.equal(out.code, 0, out.stderr);
-  const parsed = JSON.parse(out.stdout) as {
+  const parsed = jsonOf(out) as {
     source: string;
     members: { agent_id: string; status: string }[];
   };
@@ -140,7 +157,7 @@ export async function vouch(ownerEnv: Record<string, string>, home: string, agen
     ownerEnv,
   );
   assert.equal(admitted.code, 0, admitted.stderr);
-  await writeCertificate(identity, JSON.parse(admitted.stdout).certificate);
+  await writeCertificate(identity, jsonOf(admitted).certificate);
 }
 
 /**
@@ -216,7 +233,7 @@ export async function signedGroup(
   const made = await kafclaw(["group", "init", "--json"], boss.env);
   assert.equal(made.code, 0, made.stderr);
   const pinned = {
-    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: JSON.parse(made.stdout).owner_public_key,
+    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: jsonOf(made).owner_public_key,
     ...more,
   };
   return { group, boss, pinned };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { VERSION } from "../../core/version.ts";
-import { kafclaw, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, tempHome } from "../_support/cli.ts";
 import { launchFlags } from "../../scripts/launch_flags.ts";
 
 Deno.test("kafclaw version prints the version, protocol and runtime", async () => {
@@ -11,7 +11,7 @@ Deno.test("kafclaw version prints the version, protocol and runtime", async () =
     r.stdout,
     new RegExp(`^kafclaw ${VERSION.replaceAll(".", "\\.")} \\(protocol kafclaw/1; deno `),
   );
-  const json = JSON.parse((await kafclaw(["version", "--json"])).stdout);
+  const json = jsonOf(await kafclaw(["version", "--json"]));
   assert.equal(json.version, VERSION);
   assert.equal(json.protocol, "kafclaw/1");
 });

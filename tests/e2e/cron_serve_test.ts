@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Timeline } from "../../core/timeline/mod.ts";
 import { type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
-import { kafclaw, kafclawCommand, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
 
 /** How long anything may take on a slow machine; polls end as soon as the thing happens. */
 const DEADLINE_MS = 60_000;
@@ -75,7 +75,7 @@ interface ListedJob {
 async function listedAll(env: Record<string, string>): Promise<ListedJob[]> {
   const r = await kafclaw(["cron", "list", "--json"], env);
   assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as ListedJob[];
+  return jsonOf(r) as ListedJob[];
 }
 
 /** A job as `kafclaw cron list --json` shows it. */

@@ -3,7 +3,7 @@
  * a KAFCLAW_HOME it cannot use said as a failed check, never a crash.
  */
 import assert from "node:assert/strict";
-import { kafclaw, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, LAUNCHER_NAME, tempHome } from "../_support/cli.ts";
 import { makeReadOnly } from "../_support/readonly.ts";
 import { serveFakeMcpHttp } from "../fakes/mcp_server.ts";
 
@@ -75,7 +75,7 @@ Deno.test("doctor --fix says what it narrowed, and the checks that follow pass t
   assert.match(r.stdout, /^ok {4}home /m);
   assert.doesNotMatch(r.stdout, /config file/);
   const json = await kafclaw(["doctor", "--fix", "--json"], { KAFCLAW_HOME: home.path });
-  assert.deepEqual(JSON.parse(json.stdout).fixed, []);
+  assert.deepEqual(jsonOf(json).fixed, []);
 });
 
 Deno.test("doctor through the launcher asks an HTTP MCP server to initialize, gives up on a silent one in its time, and --offline asks none", async () => {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const root = new URL("../../", import.meta.url).pathname;
@@ -55,7 +55,7 @@ async function setting(more: Record<string, string> = {}) {
 async function started(name: string, env: Record<string, string>) {
   const child = new Child(task(name, env));
   await child.until(/"event":"started"/);
-  const line = JSON.parse(child.stdout.split("\n")[0]!);
+  const line = jsonOf(child, { line: "first", what: "the gateway" });
   return { child, port: line.port as number, dashboard: line.dashboard_port as number, line };
 }
 
@@ -181,9 +181,9 @@ Deno.test(
     await using s = await setting();
     const before = await kafclaw(["status", "--json"], s.env);
     assert.equal(before.code, 0, before.stderr);
-    assert.deepEqual(JSON.parse(before.stdout), {
+    assert.deepEqual(jsonOf(before), {
       running: false,
-      version: JSON.parse((await kafclaw(["version", "--json"], s.env)).stdout).version,
+      version: jsonOf(await kafclaw(["version", "--json"], s.env)).version,
       mode: "standalone",
       agent_id: "local",
       group: { enabled: false, name: "kafclaw" },
@@ -193,7 +193,7 @@ Deno.test(
     await using _ = gateway.child;
     const running = await kafclaw(["status", "--json"], s.env);
     assert.equal(running.code, 0, running.stderr);
-    const body = JSON.parse(running.stdout);
+    const body = jsonOf(running);
     assert.equal(body.running, true);
     assert.equal(body.api, `http://127.0.0.1:${gateway.port}`);
     assert.equal(body.mode, "standalone");
@@ -206,7 +206,7 @@ Deno.test(
     );
     assert.match(text.stdout, /^mode +standalone$/m);
     assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
-    const after = JSON.parse((await kafclaw(["status", "--json"], s.env)).stdout);
+    const after = jsonOf(await kafclaw(["status", "--json"], s.env));
     assert.equal(after.running, false);
     assert.equal(after.problem, undefined, "the stopped gateway took its record away");
     // The token is kept: the next start uses the same one.
@@ -230,7 +230,7 @@ Deno.test(
     const gateway = await started("run", s.env);
     await using _ = gateway.child;
     await gateway.child.stop("SIGKILL");
-    const after = JSON.parse((await kafclaw(["status", "--json"], s.env)).stdout);
+    const after = jsonOf(await kafclaw(["status", "--json"], s.env));
     assert.equal(after.running, false);
     assert.match(after.problem, /^no gateway answers at http:\/\/127\.0\.0\.1:\d+ /);
   },

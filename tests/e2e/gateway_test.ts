@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -26,7 +26,10 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     };
     await using gateway = new Child(kafclawCommand(["gateway", "--json"], env));
     await gateway.until(/"event":"started"/);
-    const { port, dashboard_port, ...started } = JSON.parse(gateway.stdout.split("\n")[0]!);
+    const { port, dashboard_port, ...started } = jsonOf(gateway, {
+      line: "first",
+      what: "kafclaw gateway",
+    });
     assert.ok(
       port > 0 && dashboard_port > 0 && port !== dashboard_port,
       `${port} ${dashboard_port}`,
@@ -43,7 +46,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       host: "127.0.0.1",
     });
     assert.equal(await gateway.stop(signal), 0, gateway.stderr);
-    const stopped = JSON.parse(gateway.stdout.trim().split("\n").at(-1)!);
+    const stopped = jsonOf(gateway, { line: "last", what: "kafclaw gateway" });
     assert.equal(stopped.event, "stopped");
     assert.equal(stopped.signal, signal);
     assert.deepEqual(stopped.late, []);

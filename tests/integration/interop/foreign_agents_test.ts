@@ -12,6 +12,7 @@ import {
   verifyRecord,
 } from "../../../core/protocol/mod.ts";
 import { type InboundRecord, partitionForKey } from "../../../core/transport/mod.ts";
+import { jsonOf } from "../../_support/cli.ts";
 import type { Child } from "../../_support/child.ts";
 import { waitFor } from "../../_support/wait.ts";
 import { foreignRuntimes, Group, type Member, schemaProblems } from "./_agents.ts";
@@ -321,7 +322,7 @@ Deno.test(
     await go.until(/"assigned":true/);
     const fromPy = asker(PY, "py-asker", await group.admit("py-asker"));
     assert.equal(await fromPy.exit(), 0, fromPy.stderr);
-    const pyAnswer = JSON.parse(fromPy.stdout.trim());
+    const pyAnswer = jsonOf(fromPy, { what: "the Python asker" });
     assert.equal(pyAnswer.sender_id, "go-worker");
     assert.equal(pyAnswer.payload.content, "go agent go-worker read: a question from py-asker");
     assert.equal(await go.stop(), 0, go.stderr);
@@ -330,7 +331,7 @@ Deno.test(
     await py.until(/"assigned": \[0, 1, 2/);
     const fromGo = asker(GO, "go-asker", await group.admit("go-asker"));
     assert.equal(await fromGo.exit(), 0, fromGo.stderr);
-    const goAnswer = JSON.parse(fromGo.stdout.trim());
+    const goAnswer = jsonOf(fromGo, { what: "the Go asker" });
     assert.equal(goAnswer.sender_id, "py-worker");
     assert.equal(goAnswer.payload.content, "python agent py-worker read: a question from go-asker");
 

@@ -8,6 +8,7 @@ import {
   type EmbeddingServer,
   startEmbeddingServer,
 } from "./_embeddings.ts";
+import { jsonOf } from "../../_support/cli.ts";
 import { kafclawInProcess as kafclaw } from "../../_support/cli_in_process.ts";
 
 async function tempHome() {
@@ -42,7 +43,7 @@ Deno.test("memory search, status and prune work by keywords without a model and 
     /^1 memory \(keyword search only: memory\.embedding\.enabled is false\):\n1\. \[user, trusted, public, \d{4}-\d\d-\d\d\] the staging database listens on port 5433$/,
   );
   const all = await kafclaw(env, "memory", "search", "broker", "--json");
-  assert.equal(JSON.parse(all.stdout).hits[0].zone, "ops");
+  assert.equal(jsonOf(all).hits[0].zone, "ops");
   const other = await kafclaw(env, "memory", "search", "broker", "--zone", "hr", "--limit", "3");
   assert.match(other.stdout, /^No memories match "broker"/);
   const ops = await kafclaw(env, "memory", "search", "broker", "--zone", "hr", "--zone", "ops");
@@ -54,7 +55,7 @@ Deno.test("memory search, status and prune work by keywords without a model and 
     status.stdout,
     /^search: keyword only \(memory\.embedding\.enabled is false\)\nchunks: 3 of at most 50000\n/,
   );
-  const json = JSON.parse((await kafclaw(env, "memory", "status", "--json")).stdout);
+  const json = jsonOf(await kafclaw(env, "memory", "status", "--json"));
   assert.deepEqual([json.mode, json.chunks, json.sqliteVec.available], ["keyword", 3, true]);
 
   assert.deepEqual(await kafclaw(env, "memory", "prune"), {
@@ -62,7 +63,7 @@ Deno.test("memory search, status and prune work by keywords without a model and 
     stdout: "Deleted 0 expired chunk(s) and 0 above the cap; 3 left",
     stderr: "",
   });
-  const pruned = JSON.parse((await kafclaw(env, "memory", "prune", "--json")).stdout);
+  const pruned = jsonOf(await kafclaw(env, "memory", "prune", "--json"));
   assert.deepEqual(pruned, { expired: {}, overCap: 0, remaining: 3 });
 });
 
@@ -135,7 +136,7 @@ Deno.test("after a model change, memory reindex shows its plan, then re-embeds w
     "Embedded 3 chunk(s) with ollama/e5-new; search uses vectors again",
   ]);
   const after = await kafclaw(env, "memory", "search", "who feeds the cat", "--json");
-  const result = JSON.parse(after.stdout);
+  const result = jsonOf(after);
   assert.equal(result.mode, "hybrid");
   assert.equal(result.hits[0].content, "Sam feeds the cat");
   assert.match(

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Child } from "../../_support/child.ts";
-import { kafclaw, kafclawCommand } from "../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand } from "../../_support/cli.ts";
 import { gateway } from "../../_support/gateway_group.ts";
 import { uniqueName, waitFor } from "../../_support/wait.ts";
 
@@ -30,7 +30,7 @@ for (
     assert.equal(launcher, "scripts/kafclaw");
     ann.child = new Child(kafclawCommand([...args, "--json"], ann.env, { relative: true }));
     await ann.child.until(/"event":"started"/);
-    const started = JSON.parse(ann.child.stdout.split("\n")[0]!);
+    const started = jsonOf(ann.child, { line: "first", what: "ann's gateway" });
     assert.equal(started.mode, mode);
     assert.equal(started.kafka, true);
     const token = (await Deno.readTextFile(join(ann.home, "gateway.token"))).trim();
@@ -55,7 +55,7 @@ for (
         ? { enabled: true, active: false, reason: "the orchestrator is not part of this build yet" }
         : { enabled: false, active: false, reason: `${mode} mode runs no orchestrator` },
     );
-    const cli = JSON.parse((await kafclaw(["status", "--json"], ann.env)).stdout);
+    const cli = jsonOf(await kafclaw(["status", "--json"], ann.env));
     assert.equal(cli.running, true);
     assert.equal(cli.mode, mode);
     assert.equal(cli.group.health, "ok");

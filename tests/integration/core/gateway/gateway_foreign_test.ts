@@ -16,7 +16,7 @@ import {
 import { partitionForKey } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
-import { kafclaw, tempHome } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, tempHome } from "../../../_support/cli.ts";
 import {
   answerWithin,
   gateway,
@@ -48,7 +48,7 @@ async function admit(ownerEnv: Record<string, string>, dir: string, id: string) 
   const out = await kafclaw(["group", "admit", id, "--public-key", key, "--json"], ownerEnv);
   assert.equal(out.code, 0, out.stderr);
   await Deno.writeFile(join(dir, `${id}.seed`), seed, { mode: 0o600 });
-  const certificate = JSON.stringify(JSON.parse(out.stdout).certificate);
+  const certificate = JSON.stringify(jsonOf(out).certificate);
   await Deno.writeTextFile(join(dir, `${id}.cert.json`), certificate, { mode: 0o600 });
 }
 
@@ -115,7 +115,7 @@ for (const signed of [false, true]) {
         const ask = `a question from ${id}`;
         const asker = stack.use(foreign(argv, group, id, { signing, ask }));
         assert.equal(await asker.exit(), 0, asker.stderr);
-        const answer = JSON.parse(asker.stdout.trim().split("\n").at(-1)!);
+        const answer = jsonOf(asker, { line: "last", what: "the foreign asker" });
         assert.ok(ids.includes(answer.sender_id), asker.stdout);
         assert.equal(answer.payload.content, `answered by ${answer.sender_id}`);
       }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Child } from "../../../_support/child.ts";
-import { kafclaw, kafclawCommand } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand } from "../../../_support/cli.ts";
 import { gateway, rosterOf } from "../../../_support/gateway_group.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
@@ -20,13 +20,13 @@ Deno.test(
     await using boss = await gateway(group, "boss");
     const made = await kafclaw(["group", "init", "--gated", "--json"], boss.env);
     assert.equal(made.code, 0, made.stderr);
-    const ownerKey = JSON.parse(made.stdout).owner_public_key as string;
+    const ownerKey = jsonOf(made).owner_public_key as string;
     await boss.start();
     assert.match(boss.child!.stdout, /"sponsoring":true/);
     const invite = async () => {
       const out = await kafclaw(["group", "invite", "--json"], boss.env);
       assert.equal(out.code, 0, out.stderr);
-      return JSON.parse(out.stdout).invite as string;
+      return jsonOf(out).invite as string;
     };
     const pinned = { KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey };
     const first = await invite();

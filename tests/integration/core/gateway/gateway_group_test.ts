@@ -14,8 +14,8 @@ import {
   topicsFor,
   workersConsumerGroup,
 } from "../../../../core/protocol/mod.ts";
-import { kafclaw } from "../../../_support/cli.ts";
-import { gateway, rosterOf, taskReader } from "../../../_support/gateway_group.ts";
+import { jsonOf, kafclaw } from "../../../_support/cli.ts";
+import { gateway, rosterOf, tails, taskReader } from "../../../_support/gateway_group.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
@@ -42,12 +42,12 @@ Deno.test(
           `{"event":"rebalanced","group_id":"${workersConsumerGroup(group)}"`,
         ),
       "ann to say the workers' group rebalanced",
-      { timeoutMs: 30_000 },
+      { timeoutMs: 30_000, state: () => tails([ann, ben, cy]) },
     );
     await waitFor(
       async () => (await rosterOf(ann.env)).join() === "ann:active,ben:active,cy:active",
       "ann's gateway to see ben and cy",
-      { timeoutMs: 30_000, intervalMs: 200 },
+      { timeoutMs: 30_000, intervalMs: 200, state: () => tails([ann, ben, cy]) },
     );
     // A task from outside the group, as a foreign agent writes it (arbiter "none").
     {
@@ -59,7 +59,10 @@ Deno.test(
           from: "sh-agent",
         }),
       ]);
-      await waitFor(() => reader.responses().length > 0, "the response", { timeoutMs: 60_000 });
+      await waitFor(() => reader.responses().length > 0, "the response", {
+        timeoutMs: 60_000,
+        state: () => ({ seen: reader.seen, gateways: tails([ann, ben, cy]) }),
+      });
       const [response] = reader.responses();
       assert.equal(response!.correlation_id, "task-one");
       const responder = response!.sender_id;
@@ -84,12 +87,12 @@ Deno.test(
     assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
     const took = Date.now() - started;
     assert.ok(took < 12_000, `ben took ${took} ms to stop`);
-    const stopped = JSON.parse(ben.child!.stdout.trim().split("\n").at(-1)!);
+    const stopped = jsonOf(ben.child!, { line: "last", what: "ben's gateway" });
     assert.deepEqual([stopped.event, stopped.signal, stopped.late], ["stopped", "SIGTERM", []]);
     await waitFor(
       async () => (await rosterOf(cy.env)).join() === "ann:active,cy:active",
       "ben gone from cy's roster",
-      { timeoutMs: 15_000, intervalMs: 200 },
+      { timeoutMs: 15_000, intervalMs: 200, state: () => tails([ann, cy]) },
     );
     assert.equal(await ann.child!.stop("SIGINT"), 0, ann.child!.stderr);
     assert.equal(await cy.child!.stop("SIGTERM"), 0, cy.child!.stderr);
@@ -104,7 +107,7 @@ Deno.test(
     await using boss = await gateway(group, "boss");
     const made = await kafclaw(["group", "init", "--json"], boss.env);
     assert.equal(made.code, 0, made.stderr);
-    const ownerKey = JSON.parse(made.stdout).owner_public_key as string;
+    const ownerKey = jsonOf(made).owner_public_key as string;
     const pinned = { KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey };
     await using alice = await gateway(group, "alice", pinned);
     await using bob = await gateway(group, "bob", pinned);
@@ -125,12 +128,7 @@ Deno.test(
       {
         timeoutMs: 30_000,
         intervalMs: 200,
-        state: () => ({
-          last,
-          boss: boss.child!.stdout,
-          alice: alice.child!.stdout,
-          bob: bob.child!.stdout,
-        }),
+        state: () => ({ last, gateways: tails([boss, alice, bob]) }),
       },
     );
     // A requester the owner admitted signs its task; the gateways check it against the roster.
@@ -140,7 +138,7 @@ Deno.test(
       boss.env,
     );
     assert.equal(admitted.code, 0, admitted.stderr);
-    const certificate = JSON.parse(admitted.stdout).certificate;
+    const certificate = jsonOf(admitted).certificate;
     const signer = new RecordSigner({ keyId: "tester", privateKey: keys.privateKey, certificate });
     await using reader = await taskReader(group);
     const request = requestRecord(topicsFor(group).requests, {
@@ -149,7 +147,10 @@ Deno.test(
       from: "tester",
     });
     await reader.transport.produce(await signer.sign([request]));
-    await waitFor(() => reader.responses().length > 0, "the response", { timeoutMs: 60_000 });
+    await waitFor(() => reader.responses().length > 0, "the response", {
+      timeoutMs: 60_000,
+      state: () => ({ seen: reader.seen, gateways: tails([boss, alice, bob]) }),
+    });
     const [response] = reader.responses();
     const responder = response!.sender_id;
     assert.equal(response!.correlation_id, "task-signed");

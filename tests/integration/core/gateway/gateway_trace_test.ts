@@ -15,12 +15,19 @@ import { agentKey as agentKeyOf, signRecord, topicsFor } from "../../../../core/
 import { KafkaTransport } from "../../../../core/transport/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
-import { kafclaw, tempHome } from "../../../_support/cli.ts";
-import { envOf, gateway, rosterOf, vouch } from "../../../_support/gateway_group.ts";
+import { type CliResult, jsonOf, kafclaw, tempHome } from "../../../_support/cli.ts";
+import { envOf, gateway, rosterOf, tails, vouch } from "../../../_support/gateway_group.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
+/** As long as a task here may go unanswered: a lost task fails the test in 90 s, not 10 min. */
+const DEADLINE = "90s";
+
+/** A failed command's stderr, and what the gateways said last. */
+function failed(result: CliResult, gateways: Parameters<typeof tails>[0]): string {
+  return `${result.stderr}\ngateways: ${JSON.stringify(tails(gateways), null, 1)}`;
+}
 
 interface TraceNode {
   agent_id: string;
@@ -43,7 +50,7 @@ Deno.test(
     await using ann = await gateway(group, "ann");
     const made = await kafclaw(["group", "init", "--json"], ann.env);
     assert.equal(made.code, 0, made.stderr);
-    const pinned = { KAFCLAW_GROUP_OWNER_PUBLIC_KEY: JSON.parse(made.stdout).owner_public_key };
+    const pinned = { KAFCLAW_GROUP_OWNER_PUBLIC_KEY: jsonOf(made).owner_public_key };
     Object.assign(ann.env, pinned);
     const delegate = {
       toolCalls: [{
@@ -58,14 +65,24 @@ Deno.test(
     await waitFor(
       async () => (await rosterOf(ann.env)).filter((m) => m.endsWith(":active")).length === 3,
       "ann's gateway to see three live members",
-      { timeoutMs: 60_000 },
+      { timeoutMs: 60_000, state: () => tails([ann, ben, cy]) },
     );
     const submitted = await kafclaw(
-      ["task", "submit", "Ask cy for the capital of Peru", "--to", "ben", "--wait", "--json"],
+      [
+        "task",
+        "submit",
+        "Ask cy for the capital of Peru",
+        "--to",
+        "ben",
+        "--wait",
+        "--deadline",
+        DEADLINE,
+        "--json",
+      ],
       ann.env,
     );
-    assert.equal(submitted.code, 0, submitted.stderr);
-    const task = JSON.parse(submitted.stdout);
+    assert.equal(submitted.code, 0, failed(submitted, [ann, ben, cy]));
+    const task = jsonOf(submitted);
     assert.equal(task.status, "completed");
     assert.equal(task.answer, "cy says Lima");
 
@@ -74,14 +91,14 @@ Deno.test(
       async () => {
         const out = await kafclaw(["task", "show", task.task_id, "--trace", "--json"], ann.env);
         assert.equal(out.code, 0, out.stderr);
-        trace = JSON.parse(out.stdout);
+        trace = jsonOf(out);
         return trace!.agents.length === 3 && trace!.roots.length === 1 &&
           lines(trace!.roots).some((l) => l.trim() === "cy: turn");
       },
       "one tree of spans from ann, ben and cy",
       {
         timeoutMs: 60_000,
-        state: () => lines(trace?.roots ?? []),
+        state: () => ({ tree: lines(trace?.roots ?? []), gateways: tails([ann, ben, cy]) }),
       },
     );
     const tree = lines(trace!.roots);
@@ -99,12 +116,12 @@ Deno.test(
     const listed = await kafclaw(["task", "list", "--json"], ann.env);
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(
-      JSON.parse(listed.stdout).tasks.map((t: { task_id: string; status: string }) => t.status),
+      jsonOf(listed).tasks.map((t: { task_id: string; status: string }) => t.status),
       ["completed"],
     );
     const replayed = await kafclaw(["task", "replay", task.task_id, "--json"], ann.env);
     assert.equal(replayed.code, 0, replayed.stderr);
-    const replay = JSON.parse(replayed.stdout);
+    const replay = jsonOf(replayed);
     assert.deepEqual(replay.old, { agent_id: "ben", status: "completed", answer: "cy says Lima" });
     assert.deepEqual(replay.new, {
       agent_id: "ann",
@@ -150,7 +167,7 @@ Deno.test(
     const elsewhere = envOf(group, "dee", other.path, ann.llm, pinned);
     const read = await kafclaw(["task", "show", task.task_id, "--trace", "--json"], elsewhere);
     assert.equal(read.code, 0, read.stderr);
-    const fromTopic = JSON.parse(read.stdout);
+    const fromTopic = jsonOf(read);
     assert.equal(fromTopic.source, "topics");
     assert.deepEqual(lines(fromTopic.roots), tree);
     assert.deepEqual(
@@ -161,11 +178,11 @@ Deno.test(
     // With no gateway in its home, task submit --wait follows the task as a one-shot member.
     await vouch(ann.env, other.path, "dee");
     const once = await kafclaw(
-      ["task", "submit", "What is 2+2?", "--to", "cy", "--wait", "--json"],
+      ["task", "submit", "What is 2+2?", "--to", "cy", "--wait", "--deadline", DEADLINE, "--json"],
       elsewhere,
     );
-    assert.equal(once.code, 0, once.stderr);
-    const onceTask = JSON.parse(once.stdout);
+    assert.equal(once.code, 0, failed(once, [ann, ben, cy]));
+    const onceTask = jsonOf(once);
     assert.deepEqual([onceTask.status, onceTask.answer, onceTask.workers], [
       "completed",
       "answered by cy",
@@ -175,7 +192,7 @@ Deno.test(
     await waitFor(
       async () => !(await rosterOf(ann.env)).some((m) => m.startsWith("dee:")),
       "dee gone from ann's roster",
-      { timeoutMs: 30_000 },
+      { timeoutMs: 30_000, state: () => tails([ann, ben, cy]) },
     );
 
     // A heartbeat in cy's name, signed with a key that is not cy's.
@@ -194,7 +211,7 @@ Deno.test(
         );
       await waitFor(() => forgedSeen().length >= 2, "ann and ben to audit the forged record", {
         timeoutMs: 30_000,
-        state: () => audit.seen,
+        state: () => ({ audit: audit.seen, gateways: tails([ann, ben, cy]) }),
       });
       assert.ok(forgedSeen().every((a) => a.topic === topicsFor(group).heartbeats));
     } finally {

@@ -14,7 +14,7 @@ import {
 } from "../../../../core/protocol/mod.ts";
 import { KafkaAdmin, KafkaTransport } from "../../../../core/transport/mod.ts";
 import { Child } from "../../../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { startOwnBroker } from "../../../_support/own_broker.ts";
 import { gateway } from "../../../_support/gateway_group.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
@@ -63,7 +63,7 @@ Deno.test(
     const apply = async () => {
       const out = await kafclaw(["group", "acl", "--agent", "alice", "--apply", "--json"], ops);
       assert.equal(out.code, 0, out.stderr);
-      return JSON.parse(out.stdout) as {
+      return jsonOf(out) as {
         acls: { principal: string; resourceName: string; operation: string }[];
         created: number;
         existing: number;
@@ -196,7 +196,7 @@ Deno.test(
     const bossEnv = envOfUser(broker, group, bossHome.path, "boss");
     const made = await kafclaw(["group", "init", "--agent-id", "boss", "--json"], bossEnv);
     assert.equal(made.code, 0, made.stderr);
-    const ownerKey = JSON.parse(made.stdout).owner_public_key as string;
+    const ownerKey = jsonOf(made).owner_public_key as string;
     await using boss = new Child(kafclawCommand(["group", "join"], bossEnv));
     await boss.until(/in group .* sponsoring newcomers/);
     await using alice = new Child(kafclawCommand(

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { KafkaAdmin } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { groupEnv } from "../../../_support/group_homes.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
@@ -33,7 +33,7 @@ Deno.test(
       groupEnv(group, bossHome.path),
     );
     assert.equal(made.code, 0, made.stderr);
-    const ownerKey = JSON.parse(made.stdout).owner_public_key as string;
+    const ownerKey = jsonOf(made).owner_public_key as string;
     const member = (home: string, id: string) =>
       groupEnv(group, home, {
         KAFCLAW_GROUP_AGENT_ID: id,
@@ -57,7 +57,7 @@ Deno.test(
     // group acl names every agent the roster does, the owner's agent as such.
     const acl = await kafclaw(["group", "acl", "--json"], bossEnv);
     assert.equal(acl.code, 0, acl.stderr);
-    const printed = JSON.parse(acl.stdout) as {
+    const printed = jsonOf(acl) as {
       agents: { agentId: string; principal: string; owner: boolean }[];
       acls: { principal: string; resourceName: string; operation: string }[];
     };
@@ -77,7 +77,7 @@ Deno.test(
     const gc = async (...args: string[]) => {
       const out = await kafclaw(["group", "gc", "--older-than", "1s", "--json", ...args], bossEnv);
       assert.equal(out.code, 0, out.stderr);
-      return JSON.parse(out.stdout) as GcResult;
+      return jsonOf(out) as GcResult;
     };
     // Once bob has been gone a second, a dry run names him, and only him; it deletes nothing.
     let dry: GcResult | undefined;

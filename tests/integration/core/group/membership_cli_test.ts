@@ -11,7 +11,7 @@ import { KafkaTransport } from "../../../../core/transport/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { groupEnv } from "../../../_support/group_homes.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
@@ -22,14 +22,14 @@ async function init(group: string, home: string, gated = false): Promise<string>
   const args = ["group", "init", "--agent-id", "boss", "--json", ...(gated ? ["--gated"] : [])];
   const made = await kafclaw(args, groupEnv(group, home));
   assert.equal(made.code, 0, made.stderr);
-  return JSON.parse(made.stdout).owner_public_key;
+  return jsonOf(made).owner_public_key;
 }
 
 /** The roster as `kafclaw group members --json` prints it from `home`. */
 async function members(env: Record<string, string>): Promise<{ source: string; ids: string[] }> {
   const out = await kafclaw(["group", "members", "--json"], env);
   assert.equal(out.code, 0, out.stderr);
-  const parsed = JSON.parse(out.stdout) as {
+  const parsed = jsonOf(out) as {
     source: string;
     members: { agent_id: string; status: string }[];
   };
@@ -122,7 +122,7 @@ Deno.test(
     await boss.until(/in group .* sponsoring newcomers/);
     const made = await kafclaw(["group", "invite", "--json"], groupEnv(group, bossHome.path));
     assert.equal(made.code, 0, made.stderr);
-    const { invite } = JSON.parse(made.stdout) as { invite: string };
+    const { invite } = jsonOf(made) as { invite: string };
     const join = (home: string, id: string, given?: string) =>
       kafclaw(
         ["group", "join", "--once", ...(given === undefined ? [] : ["--invite", given])],
@@ -167,7 +167,7 @@ Deno.test(
       }),
     );
     assert.equal(left.code, 0, left.stderr);
-    assert.deepEqual(JSON.parse(left.stdout), { group, agent_id: "bob", left: true });
+    assert.deepEqual(jsonOf(left), { group, agent_id: "bob", left: true });
     const bobConfig = JSON.parse(await Deno.readTextFile(`${bobHome.path}/config.json`));
     assert.equal(bobConfig.group.enabled, false);
     // An agent in another language brings its own key; the owner admits it.
@@ -178,7 +178,7 @@ Deno.test(
       groupEnv(group, bossHome.path),
     );
     assert.equal(admitted.code, 0, admitted.stderr);
-    const { certificate, agent_id } = JSON.parse(admitted.stdout);
+    const { certificate, agent_id } = jsonOf(admitted);
     assert.equal(agent_id, "py-agent");
     const body = JSON.parse(new TextDecoder().decode(decodeBase64Url(certificate.cert)!));
     assert.deepEqual([body.agent_id, body.public_key, body.vouched, body.issuer_id], [
@@ -212,7 +212,7 @@ Deno.test(
     assert.equal(made.code, 0, made.stderr);
     const status = await kafclaw(["group", "status", "--json"], env);
     assert.equal(status.code, 0, status.stderr);
-    const parsed = JSON.parse(status.stdout);
+    const parsed = jsonOf(status);
     assert.equal(parsed.security, "open");
     assert.match(parsed.warning, /^OPEN MODE: records are not signed/);
     assert.deepEqual(parsed.topic_problems, []);

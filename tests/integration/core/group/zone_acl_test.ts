@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { zoneTopic } from "../../../../core/protocol/mod.ts";
 import { Child } from "../../../_support/child.ts";
-import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { groupEnv } from "../../../_support/group_homes.ts";
 import { startOwnBroker } from "../../../_support/own_broker.ts";
 import { uniqueName } from "../../../_support/wait.ts";
@@ -65,7 +65,7 @@ Deno.test(
     // The owner's agent makes zone lab and lets alice in; the ACLs follow the zone's record.
     await run(ops, ["zone", "create", "lab"]);
     await run(ops, ["zone", "approve", "lab", "alice"]);
-    const applied = JSON.parse((await run(ops, ["group", "acl", "--apply", "--json"])).stdout) as {
+    const applied = jsonOf(await run(ops, ["group", "acl", "--apply", "--json"])) as {
       agents: { agentId: string; zones: string[] }[];
     };
     const zonesOf = Object.fromEntries(applied.agents.map((a) => [a.agentId, a.zones]));

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { KafkaAdmin } from "../../../../core/transport/mod.ts";
 import { zoneTopicSpecs } from "../../../../core/group/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
-import { kafclaw, tempHome } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, tempHome } from "../../../_support/cli.ts";
 import { certifiedGroup } from "../../../_support/group_homes.ts";
 import { uniqueName } from "../../../_support/wait.ts";
 
@@ -38,7 +38,7 @@ Deno.test(
       assert.equal(out.code, code, `${args.join(" ")}: ${out.stderr}`);
       return out;
     };
-    const created = JSON.parse((await run(alice, ["create", "lab", "--json"])).stdout);
+    const created = jsonOf(await run(alice, ["create", "lab", "--json"]));
     assert.deepEqual(created.topics_made, zoneTopicSpecs(group, "lab").map((s) => s.name));
     const admin = new KafkaAdmin({ brokers: testBrokers(), clientId: "kafclaw-test" });
     try {
@@ -54,11 +54,11 @@ Deno.test(
       'kafclaw: Cannot approve zone "lab": it is owned by "alice", not "cy"\n',
     );
     await run(cy, ["join", "lab"]);
-    const asked = JSON.parse((await run(alice, ["members", "lab", "--json"])).stdout) as ZoneOut;
+    const asked = jsonOf(await run(alice, ["members", "lab", "--json"])) as ZoneOut;
     assert.deepEqual([asked.members, asked.requests], [["alice"], ["cy"]]);
     await run(alice, ["approve", "lab", "cy"]);
     // The owner's home, in no zone, reads the same from the topic.
-    const listed = JSON.parse((await run(boss, ["list", "--json"])).stdout) as { zones: ZoneOut[] };
+    const listed = jsonOf(await run(boss, ["list", "--json"])) as { zones: ZoneOut[] };
     assert.deepEqual(
       listed.zones.map((z) => [z.zone_id, z.owner_id, z.members.join(), z.requests.join()]),
       [["public", "", "", ""], ["lab", "alice", "alice,cy", ""]],
@@ -70,7 +70,7 @@ Deno.test(
     // Only its owner deletes it.
     await run(cy, ["delete", "lab"], 2);
     await run(alice, ["delete", "lab"]);
-    const after = JSON.parse((await run(cy, ["list", "--json"])).stdout) as { zones: ZoneOut[] };
+    const after = jsonOf(await run(cy, ["list", "--json"])) as { zones: ZoneOut[] };
     assert.deepEqual(after.zones.map((z) => z.zone_id), ["public"]);
   },
 );

@@ -12,7 +12,7 @@ import { createAgentRuntime } from "../../../../core/agent/mod.ts";
 import { resolveConfig } from "../../../../core/config/mod.ts";
 import { Gateway } from "../../../../core/gateway/mod.ts";
 import type { Hierarchy } from "../../../../core/orchestrator/mod.ts";
-import { kafclaw, tempHome } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, tempHome } from "../../../_support/cli.ts";
 import { envOf, gateway, signedGroup, vouch } from "../../../_support/gateway_group.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { waitFor } from "../../../_support/wait.ts";
@@ -32,7 +32,7 @@ const treeOf = (h: Hierarchy): Tree =>
 async function printedTree(env: Record<string, string>): Promise<Tree> {
   const out = await kafclaw(["orchestrator", "hierarchy", "--json"], env);
   assert.equal(out.code, 0, out.stderr);
-  const nodes = JSON.parse(out.stdout).nodes as { agent_id: string; parent_id: string | null }[];
+  const nodes = jsonOf(out).nodes as { agent_id: string; parent_id: string | null }[];
   return Object.fromEntries(nodes.map((n) => [n.agent_id, n.parent_id]));
 }
 
@@ -127,7 +127,7 @@ Deno.test(
     // dispatch from lead's home: a node below lead answers it.
     const sent = await kafclaw(["orchestrator", "dispatch", "Say hi", "--wait", "--json"], leadEnv);
     assert.equal(sent.code, 0, sent.stderr);
-    const answer = JSON.parse(sent.stdout);
+    const answer = jsonOf(sent);
     assert.equal(answer.status, "completed");
     assert.match(answer.answer, /^answered by w(1|3)$/);
   },
