@@ -559,7 +559,12 @@ export const CONFIG_SCHEMA = z.object({
         check: isModelRef,
         expected: MODEL_REF,
       }),
-      dimension: integer({ default: 1536, min: 1, max: 8192, description: "Embedding size" }),
+      dimension: integer({
+        default: 1536,
+        min: 1,
+        max: 8192,
+        description: "Not used: memory takes the size of the vectors from the model's first answer",
+      }),
     }),
     search: z.object({
       maxResults: integer({ default: 8, min: 1, max: 100, description: "Memories recalled" }),

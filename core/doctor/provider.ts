@@ -2,8 +2,9 @@
  * `doctor`'s checks of the models: that the default agent's chain is configured, then one call of
  * one output token to each of its models (no retry, a bounded wait), so a closed port, a host
  * that does not resolve, a refused key and an unknown model are each a failed check with its
- * fix; and the embedding model, when memory embeds, asked for one vector whose size is compared
- * with `memory.embedding.dimension`. Failures are told from the provider client's own errors.
+ * fix; and the embedding model, when memory embeds, asked for one vector whose size is said
+ * (memory records the size of its first answer). Failures are told from the provider client's own
+ * errors.
  *
  * @module
  */
@@ -100,12 +101,12 @@ export async function modelChecks(
   return out;
 }
 
-/** The memory's search mode, and the embedding model's vector size against the configured one. */
+/** The memory's search mode, and the size of the embedding model's vectors. */
 export async function memoryCheck(
   config: ResolvedConfig,
   timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<CheckResult> {
-  const { enabled, model, dimension } = config.memory.embedding;
+  const { enabled, model } = config.memory.embedding;
   if (!enabled) {
     return {
       check: "memory",
@@ -134,20 +135,10 @@ export async function memoryCheck(
     if (!(error instanceof ProviderError)) throw error;
     return failed(config, "memory", error, "check memory.embedding.model and the provider's URL");
   }
-  if (size !== dimension) {
-    return {
-      check: "memory",
-      status: "fail",
-      detail:
-        `${model} gives vectors of ${size} numbers, memory.embedding.dimension is ${dimension}`,
-      hint: `${config.command} config set memory.embedding.dimension ${size}, ` +
-        `then ${config.command} memory reindex`,
-    };
-  }
   return {
     check: "memory",
     status: "ok",
-    detail: `hybrid: ${model} gives vectors of ${dimension} numbers, as configured ` +
-      `(sqlite-vec loads when the agent starts: ${config.command} memory status)`,
+    detail: `hybrid: ${model} gives vectors of ${size} numbers, the size memory records at its ` +
+      `first answer (sqlite-vec loads when the agent starts: ${config.command} memory status)`,
   };
 }

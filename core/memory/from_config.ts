@@ -84,7 +84,7 @@ export function memoryEmbedder(
 
 /** Options of {@link memoryFromConfig} that the configuration does not hold. */
 export interface MemoryFromConfigOptions
-  extends Omit<MemoryOptions, "embedder" | "embedderReason" | "dimension"> {
+  extends Omit<MemoryOptions, "embedder" | "embedderReason"> {
   readonly embedderOptions?: EmbedderOptions;
   /**
    * Applied to every text before it goes to the embedding model, which is a provider like the
@@ -95,8 +95,9 @@ export interface MemoryFromConfigOptions
 }
 
 /**
- * A {@link Memory} configured by `memory.embedding` (enabled, model, dimension) and
- * `memory.search` (maxResults, minScore).
+ * A {@link Memory} configured by `memory.embedding` (enabled, model) and `memory.search`
+ * (maxResults, minScore). The size of the vectors is the model's (see vectors.ts), not
+ * `memory.embedding.dimension`.
  */
 export function memoryFromConfig(
   timeline: Timeline,
@@ -116,7 +117,6 @@ export function memoryFromConfig(
         },
       }
       : {}),
-    dimension: config.memory.embedding.dimension,
     maxResults: config.memory.search.maxResults,
     minScore: config.memory.search.minScore,
     maxChunks: config.memory.maxChunks,

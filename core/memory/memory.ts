@@ -34,8 +34,6 @@ export interface MemoryOptions {
   readonly embedder?: Embedder | undefined;
   /** Why there is no embedder, for status and search notices. */
   readonly embedderReason?: string | undefined;
-  /** The embedding size (`memory.embedding.dimension`, default 1536). */
-  readonly dimension?: number;
   /** How loading sqlite-vec went (from {@link openWithVectors}). */
   readonly vectors?: VectorSupport | undefined;
   /** Results of a search (`memory.search.maxResults`, default 8). */
@@ -113,7 +111,6 @@ export class Memory {
     this.#vectors = new Vectors(timeline, {
       embedder: options.embedder,
       embedderReason: options.embedderReason,
-      dimension: options.dimension ?? 1536,
       support: options.vectors,
       command: options.command ?? DEFAULT_COMMAND,
     });

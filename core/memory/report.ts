@@ -23,6 +23,8 @@ export interface MemoryStatus {
   readonly models: readonly ModelCount[];
   /** The configured embedding model, if any. */
   readonly embeddingModel: string | undefined;
+  /** The size of its vectors, recorded at its first answer (undefined before). */
+  readonly embeddingDimension: number | undefined;
   /** Chunks without a vector of the configured model. */
   readonly withoutVector: number;
   /** sqlite-vec: loaded or why not, its version, the size of the vectors in the index. */
@@ -52,6 +54,7 @@ export function memoryStatus(
     kinds: store.kinds(),
     models,
     embeddingModel: vectors.model,
+    embeddingDimension: vectors.dimension(),
     withoutVector: models.filter((m) => m.model === undefined || m.model !== vectors.model)
       .reduce((sum, m) => sum + m.count, 0),
     sqliteVec: {
@@ -73,7 +76,12 @@ export function formatStatus(status: MemoryStatus, command: string = DEFAULT_COM
     ...status.kinds.map((k) =>
       `  ${k.kind}: ${k.count} (oldest ${k.oldest.toISOString().slice(0, 10)})`
     ),
-    `embedding model: ${status.embeddingModel ?? "none"}`,
+    `embedding model: ${status.embeddingModel ?? "none"}` +
+    (status.embeddingModel === undefined
+      ? ""
+      : status.embeddingDimension === undefined
+      ? " (vector size taken from its first answer)"
+      : ` (${status.embeddingDimension} dimensions)`),
   ];
   if (status.embeddingModel !== undefined && status.withoutVector > 0) {
     lines.push(

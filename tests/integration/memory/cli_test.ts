@@ -124,7 +124,8 @@ Deno.test("after a model change, memory reindex shows its plan, then re-embeds w
   assert.deepEqual([plan.code, plan.stdout], [
     0,
     [
-      "Re-indexing would embed 3 of 3 chunk(s) with ollama/e5-new (384 dimensions).",
+      "Re-indexing would embed 3 of 3 chunk(s) with ollama/e5-new " +
+      "(its vector size is taken from its first answer).",
       "It replaces the vectors of 3 chunk(s) made by another model.",
       "Every chunk is sent to the embedding model; run again with --yes to do it.",
     ].join("\n"),
