@@ -12,11 +12,11 @@ import type { ResolvedConfig } from "../config/mod.ts";
 import { agentProfile } from "../agent/mod.ts";
 import {
   createChatProvider,
-  createEmbedder,
   type ModelEndpoint,
   ProviderError,
   ProviderNotConfiguredError,
 } from "../provider/mod.ts";
+import { memoryEmbedder } from "../memory/mod.ts";
 import type { CheckResult } from "./mod.ts";
 
 /** How long one probe may wait for its answer. */
@@ -101,33 +101,24 @@ export async function modelChecks(
   return out;
 }
 
-/** The memory's search mode, and the size of the embedding model's vectors. */
+/**
+ * The memory's search mode, in the words of `memory status` (memoryEmbedder), and the size of the
+ * embedding model's vectors.
+ */
 export async function memoryCheck(
   config: ResolvedConfig,
   timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<CheckResult> {
-  const { enabled, model } = config.memory.embedding;
-  if (!enabled) {
+  const { embedder, embedderReason, advice } = memoryEmbedder(config, probeOptions(timeoutMs));
+  if (embedder === undefined) {
     return {
       check: "memory",
-      status: "ok",
-      detail: "keyword only: memory.embedding.enabled is false",
+      status: config.memory.embedding.enabled ? "warn" : "ok",
+      detail: `keyword only: ${embedderReason}`,
+      ...(advice === undefined ? {} : { hint: advice }),
     };
   }
-  let embedder;
-  try {
-    embedder = createEmbedder(config, probeOptions(timeoutMs));
-  } catch (error) {
-    if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    return {
-      check: "memory",
-      status: "warn",
-      detail: `keyword only: the embedding model ${model} has no key (${
-        error.message.split("\n")[0]
-      })`,
-      hint: `set its key, or ${config.command} config set memory.embedding.enabled false`,
-    };
-  }
+  const model = embedder.model;
   let size: number;
   try {
     size = (await embedder.embed(["kafclaw doctor"]))[0]?.length ?? 0;

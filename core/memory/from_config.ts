@@ -5,14 +5,10 @@
  *
  * @module
  */
-import {
-  createEmbedder,
-  type EmbedderOptions,
-  type ProviderConfig,
-  ProviderNotConfiguredError,
-} from "../provider/mod.ts";
+import type { EmbedderOptions, ProviderConfig } from "../provider/mod.ts";
 import { Timeline, type TimelineOptions } from "../timeline/mod.ts";
 import { Memory, type MemoryOptions } from "./memory.ts";
+import { memoryEmbedder } from "./setup.ts";
 import {
   ffiGranted,
   SqliteVecLoader,
@@ -63,28 +59,9 @@ export function openWithVectors(
   return { timeline, vectors: loader.status };
 }
 
-/** The embedder of `memory.embedding`, or why there is none. */
-export function memoryEmbedder(
-  config: ProviderConfig,
-  options: EmbedderOptions = {},
-): Pick<MemoryOptions, "embedder" | "embedderReason"> {
-  if (!config.memory.embedding.enabled) {
-    return { embedderReason: "memory.embedding.enabled is false" };
-  }
-  try {
-    return { embedder: createEmbedder(config, options) };
-  } catch (error) {
-    if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    return {
-      embedderReason: `no embedding model can be used (${config.memory.embedding.model}): ` +
-        error.message,
-    };
-  }
-}
-
 /** Options of {@link memoryFromConfig} that the configuration does not hold. */
 export interface MemoryFromConfigOptions
-  extends Omit<MemoryOptions, "embedder" | "embedderReason"> {
+  extends Omit<MemoryOptions, "embedder" | "embedderReason" | "advice"> {
   readonly embedderOptions?: EmbedderOptions;
   /**
    * Applied to every text before it goes to the embedding model, which is a provider like the

@@ -34,6 +34,8 @@ export interface MemoryOptions {
   readonly embedder?: Embedder | undefined;
   /** Why there is no embedder, for status and search notices. */
   readonly embedderReason?: string | undefined;
+  /** When there is none: how to search by meaning too (status says it). */
+  readonly advice?: string | undefined;
   /** How loading sqlite-vec went (from {@link openWithVectors}). */
   readonly vectors?: VectorSupport | undefined;
   /** Results of a search (`memory.search.maxResults`, default 8). */
@@ -99,6 +101,7 @@ export class Memory {
   readonly #timeline: Timeline;
   readonly #vectors: Vectors;
   readonly #support: VectorSupport | undefined;
+  readonly #advice: string | undefined;
   readonly #maxResults: number;
   readonly #minScore: number;
   readonly #maxChunks: number;
@@ -108,6 +111,7 @@ export class Memory {
   constructor(timeline: Timeline, options: MemoryOptions = {}) {
     this.#timeline = timeline;
     this.#support = options.vectors;
+    this.#advice = options.advice;
     this.#vectors = new Vectors(timeline, {
       embedder: options.embedder,
       embedderReason: options.embedderReason,
@@ -262,6 +266,7 @@ export class Memory {
     return memoryStatus(this.#timeline, this.#vectors, {
       support: this.#support,
       maxChunks: this.#maxChunks,
+      advice: this.#advice,
     });
   }
 

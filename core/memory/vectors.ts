@@ -79,6 +79,8 @@ export interface VectorsOptions {
 
 /** The settings key under which a model's vector size is recorded. */
 const DIMENSION_KEY = "embedding_dimension:";
+/** The settings key of a model's last failed call (cleared by the next that succeeds). */
+const ERROR_KEY = "embedding_error:";
 
 /** The vector index of one memory. */
 export class Vectors {
@@ -149,7 +151,7 @@ export class Vectors {
    */
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const embedder = this.#options.embedder!;
-    const vectors = await embedder.embed(texts, signal === undefined ? {} : { signal });
+    const vectors = await this.#call(embedder, texts, signal);
     const size = vectors[0]?.length;
     if (size === undefined) return [];
     if (size === 0 || vectors.some((v) => v.length !== size)) {
@@ -163,6 +165,34 @@ export class Vectors {
     }
     this.#record(embedder.model, size);
     return vectors.map((vector) => Float32Array.from(vector));
+  }
+
+  /** Asks the model, recording a failure (not a cancel) for status until a call succeeds. */
+  async #call(
+    embedder: Embedder,
+    texts: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<number[][]> {
+    const key = ERROR_KEY + embedder.model;
+    const settings = this.#timeline.settings;
+    try {
+      const vectors = await embedder.embed(texts, signal === undefined ? {} : { signal });
+      if (settings.get(key) !== undefined) settings.delete(key);
+      return vectors;
+    } catch (error) {
+      if (signal?.aborted !== true) {
+        const message = error instanceof Error ? error.message : String(error);
+        settings.set(key, JSON.stringify({ message, at: new Date().toISOString() }));
+      }
+      throw error;
+    }
+  }
+
+  /** The model's last call, when it failed. */
+  lastError(): { message: string; at: string } | undefined {
+    const model = this.model;
+    const stored = model === undefined ? undefined : this.#timeline.settings.get(ERROR_KEY + model);
+    return stored === undefined ? undefined : JSON.parse(stored);
   }
 
   /** Records the model's vector size; throws when it differs from the one known before. */

@@ -81,3 +81,57 @@ Deno.test("memory takes the embedding size from the model's first answer, embeds
     "after the change the soul file is embedded once, by the reindex",
   );
 });
+
+Deno.test("an Ollama user searches by meaning with ollama/nomic-embed-text without setting it", async () => {
+  await using home = await tempHome();
+  await using ollama = await startFakeOpenAI({ fallback: { text: "ok" }, embeddingDimension: 768 });
+  await Deno.mkdir(`${home.path}/soul`, { recursive: true });
+  await Deno.writeTextFile(`${home.path}/soul/SOUL.md`, SOUL);
+  const env = {
+    KAFCLAW_HOME: home.path,
+    KAFCLAW_MODEL: "ollama/llama3.1",
+    KAFCLAW_PROVIDERS_OLLAMA_API_BASE: ollama.url,
+  };
+  const turn = await kafclaw(["agent", "-m", "the gate code is 4711"], env);
+  assert.equal(turn.code, 0, turn.stderr);
+  const models = ollama.requests.filter((r) => r.path.endsWith("/embeddings"))
+    .map((r) => (r.body as { model: string }).model);
+  assert.ok(models.length > 0 && models.every((m) => m === "nomic-embed-text"), String(models));
+  const text = await kafclaw(["memory", "status"], env);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^search: hybrid /);
+  assert.match(text.stdout, /\nembedding model: ollama\/nomic-embed-text \(768 dimensions\)\n/);
+});
+
+Deno.test("memory status and doctor say why memory is keyword only and how to search by meaning", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({ fallback: { text: "ok" } });
+  const env = {
+    KAFCLAW_HOME: home.path,
+    KAFCLAW_MODEL: "anthropic/claude-sonnet-4-5",
+    ANTHROPIC_API_KEY: "sk-ant-test",
+    KAFCLAW_PROVIDERS_ANTHROPIC_API_BASE: llm.url,
+  };
+  const json = await status(env) as Awaited<ReturnType<typeof status>> & { advice: string };
+  assert.equal(json.mode, "keyword");
+  assert.match(json.reason!, /^no key for the embedding model: .*OPENAI_API_KEY\)$/);
+  const advice = "anthropic serves no embedding model: set OPENAI_API_KEY for " +
+    "openai/text-embedding-3-small, or run one locally with Ollama (`ollama pull " +
+    `nomic-embed-text\`, then \`${LAUNCHER_NAME} config set memory.embedding.model ` +
+    "ollama/nomic-embed-text`)";
+  assert.equal(json.advice, advice);
+  const text = await kafclaw(["memory", "status"], env);
+  assert.equal(
+    text.stdout.split("\n").slice(0, 2).join("\n"),
+    [
+      `search: keyword only (${json.reason})`,
+      `  ${advice}`,
+    ].join("\n"),
+  );
+  const doctor = await kafclaw(["doctor"], env);
+  assert.ok(
+    doctor.stdout.includes(`warn  memory       keyword only: ${json.reason}\n`),
+    doctor.stdout,
+  );
+  assert.ok(doctor.stdout.includes(`→ ${advice}\n`), doctor.stdout);
+});

@@ -118,5 +118,13 @@ Deno.test("a failing fallback is a warning; the memory mode says why it is keywo
     KAFCLAW_MEMORY_EMBEDDING_MODEL: "groq/embed",
   });
   assert.equal(keyless.memory.status, "warn");
-  assert.match(keyless.memory.detail, /^keyword only: the embedding model groq\/embed has no key/);
+  assert.match(
+    keyless.memory.detail,
+    /^keyword only: no key for the embedding model: Model groq\/embed needs providers\.groq\.apiKey/,
+  );
+  assert.equal(
+    keyless.memory.hint,
+    "to search by meaning with openai, which the chat model uses: " +
+      "`kafclaw config set memory.embedding.model openai/text-embedding-3-small`",
+  );
 });
