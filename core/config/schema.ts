@@ -415,6 +415,12 @@ export const CONFIG_SCHEMA = z.object({
       description:
         "An attempt with no answer by then (no response; streamed, no first token) is retried",
     }),
+    stallTimeoutMs: integer({
+      default: 60000,
+      min: 100,
+      max: 3600000,
+      description: "A streamed answer that stops this long between two chunks is given up",
+    }),
     timeoutMs: integer({
       default: 600000,
       min: 100,

@@ -79,6 +79,63 @@ Deno.test("a stream that began but stalls ends at model.timeoutMs, not at the fi
   assert.ok(deltas.length > 0, "the beginning was streamed");
 });
 
+Deno.test("a stream that stops mid-answer fails after model.stallTimeoutMs, naming the model and URL", async () => {
+  await using llm = await startFakeOpenAI({ chat: [{ text: "a beginning", hang: true }] });
+  const config = limited(llm.url, {
+    KAFCLAW_MODEL_STALL_TIMEOUT_MS: "200",
+    KAFCLAW_MODEL_TIMEOUT_MS: "60000",
+  });
+  const deltas: string[] = [];
+  const started = performance.now();
+  await assert.rejects(
+    createChatProvider(config, { retry: noWait }).chat({
+      messages: ASK,
+      onText: (d) => deltas.push(d),
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.equal(error.kind, "interrupted");
+      assert.ok(!error.message.includes("\n"), error.message);
+      assert.ok(error.message.includes(`openai/gpt-a at ${llm.url}`), error.message);
+      assert.match(
+        error.message,
+        /\(the answer stopped for 200 ms mid-stream\)/,
+      );
+      return true;
+    },
+  );
+  assert.ok(performance.now() - started < 30_000, "the stall limit, not the attempt's, ended it");
+  assert.equal(deltas.join(""), "a beginning", "what came was shown once, not repeated");
+  assert.equal(llm.chatRequests().length, 1, "text already shown: no retry to repeat it");
+});
+
+Deno.test("a stream that stalls before any text is retried like a first-token timeout", async () => {
+  await using llm = await startFakeOpenAI({
+    chat: [{ text: "", hang: true }, { text: "at last" }],
+  });
+  const config = limited(llm.url, { KAFCLAW_MODEL_STALL_TIMEOUT_MS: "150" });
+  const events: WaitEvent[] = [];
+  const deltas: string[] = [];
+  const result = await createChatProvider(config, {
+    retry: noWait,
+    onWait: (e) => events.push(e),
+  }).chat({ messages: ASK, onText: (d) => deltas.push(d) });
+  assert.equal(result.content, "at last");
+  assert.equal(deltas.join(""), "at last");
+  assert.deepEqual(events.map((e) => [e.attempt, e.after]), [
+    [2, "the answer stopped for 150 ms mid-stream"],
+  ]);
+});
+
+Deno.test("a stream whose chunks keep coming is not cut by the stall limit", async () => {
+  await using llm = await startFakeOpenAI({
+    chat: [{ text: "one two three four five six", delayMs: 0 }],
+  });
+  const config = limited(llm.url, { KAFCLAW_MODEL_STALL_TIMEOUT_MS: "100" });
+  const result = await createChatProvider(config).chat({ messages: ASK, onText: () => {} });
+  assert.equal(result.content, "one two three four five six");
+});
+
 Deno.test("the provider says what it waits for: the first attempt after a silence, each retry at once", async () => {
   await using llm = await startFakeOpenAI({
     chat: [{ hang: true }, { status: 503 }, { text: "at last" }],
@@ -106,11 +163,11 @@ Deno.test("a quick answer says nothing about waiting", async () => {
   assert.deepEqual(events, []);
 });
 
-Deno.test("the limits default to 120 s for the first token, 600 s an attempt and 3 attempts", () => {
+Deno.test("the limits default to 120 s for the first token, 60 s of stall, 600 s an attempt and 3 attempts", () => {
   const { model } = configFrom({});
   assert.deepEqual(
-    [model.firstTokenTimeoutMs, model.timeoutMs, model.attempts],
-    [120_000, 600_000, 3],
+    [model.firstTokenTimeoutMs, model.stallTimeoutMs, model.timeoutMs, model.attempts],
+    [120_000, 60_000, 600_000, 3],
   );
 });
 
@@ -119,6 +176,7 @@ Deno.test("a bad limit is one line naming the variable and what is allowed", () 
     const [name, value] of [
       ["KAFCLAW_MODEL_ATTEMPTS", "0"],
       ["KAFCLAW_MODEL_FIRST_TOKEN_TIMEOUT_MS", "soon"],
+      ["KAFCLAW_MODEL_STALL_TIMEOUT_MS", "50"],
       ["KAFCLAW_MODEL_TIMEOUT_MS", "-5"],
     ]
   ) {
