@@ -57,38 +57,17 @@ Deno.test("a stream whose headers never come times out on its first token", asyn
   );
 });
 
-Deno.test("a stream that began but stalls ends at model.timeoutMs, not at the first-token limit", async () => {
+/**
+ * A stream that sends "a beginning" and then nothing, under the limits of `env`: the error it
+ * ends with (interrupted: text was shown), the text shown, the requests made and the time taken.
+ */
+async function stalled(env: Record<string, string>) {
   await using llm = await startFakeOpenAI({ chat: [{ text: "a beginning", hang: true }] });
-  const config = limited(llm.url, {
-    KAFCLAW_MODEL_FIRST_TOKEN_TIMEOUT_MS: "100",
-    KAFCLAW_MODEL_TIMEOUT_MS: "400",
-  });
-  const deltas: string[] = [];
-  await assert.rejects(
-    createChatProvider(config, { retry: noWait }).chat({
-      messages: ASK,
-      onText: (d) => deltas.push(d),
-    }),
-    (error: unknown) => {
-      assert.ok(error instanceof ProviderError);
-      assert.equal(error.kind, "interrupted");
-      assert.match(error.message, /\(the answer took longer than 400 ms\)$/);
-      return true;
-    },
-  );
-  assert.ok(deltas.length > 0, "the beginning was streamed");
-});
-
-Deno.test("a stream that stops mid-answer fails after model.stallTimeoutMs, naming the model and URL", async () => {
-  await using llm = await startFakeOpenAI({ chat: [{ text: "a beginning", hang: true }] });
-  const config = limited(llm.url, {
-    KAFCLAW_MODEL_STALL_TIMEOUT_MS: "200",
-    KAFCLAW_MODEL_TIMEOUT_MS: "60000",
-  });
   const deltas: string[] = [];
   const started = performance.now();
+  let caught: ProviderError | undefined;
   await assert.rejects(
-    createChatProvider(config, { retry: noWait }).chat({
+    createChatProvider(limited(llm.url, env), { retry: noWait }).chat({
       messages: ASK,
       onText: (d) => deltas.push(d),
     }),
@@ -97,16 +76,36 @@ Deno.test("a stream that stops mid-answer fails after model.stallTimeoutMs, nami
       assert.equal(error.kind, "interrupted");
       assert.ok(!error.message.includes("\n"), error.message);
       assert.ok(error.message.includes(`openai/gpt-a at ${llm.url}`), error.message);
-      assert.match(
-        error.message,
-        /\(the answer stopped for 200 ms mid-stream\)/,
-      );
+      caught = error;
       return true;
     },
   );
-  assert.ok(performance.now() - started < 30_000, "the stall limit, not the attempt's, ended it");
-  assert.equal(deltas.join(""), "a beginning", "what came was shown once, not repeated");
-  assert.equal(llm.chatRequests().length, 1, "text already shown: no retry to repeat it");
+  return {
+    message: caught!.message,
+    shown: deltas.join(""),
+    requests: llm.chatRequests().length,
+    ms: performance.now() - started,
+  };
+}
+
+Deno.test("a stream that began but stalls ends at model.timeoutMs, not at the first-token limit", async () => {
+  const r = await stalled({
+    KAFCLAW_MODEL_FIRST_TOKEN_TIMEOUT_MS: "100",
+    KAFCLAW_MODEL_TIMEOUT_MS: "400",
+  });
+  assert.match(r.message, /\(the answer took longer than 400 ms\)$/);
+  assert.equal(r.shown, "a beginning", "the beginning was streamed");
+});
+
+Deno.test("a stream that stops mid-answer fails after model.stallTimeoutMs, naming the model and URL", async () => {
+  const r = await stalled({
+    KAFCLAW_MODEL_STALL_TIMEOUT_MS: "200",
+    KAFCLAW_MODEL_TIMEOUT_MS: "60000",
+  });
+  assert.match(r.message, /\(the answer stopped for 200 ms mid-stream\)$/);
+  assert.ok(r.ms < 30_000, "the stall limit, not the attempt's, ended it");
+  assert.equal(r.shown, "a beginning", "what came was shown once, not repeated");
+  assert.equal(r.requests, 1, "text already shown: no retry to repeat it");
 });
 
 Deno.test("a stream that stalls before any text is retried like a first-token timeout", async () => {
