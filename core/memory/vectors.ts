@@ -152,16 +152,11 @@ export class Vectors {
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const embedder = this.#options.embedder!;
     const vectors = await this.#call(embedder, texts, signal);
-    const size = vectors[0]?.length;
-    if (size === undefined) return [];
-    if (size === 0 || vectors.some((v) => v.length !== size)) {
-      throw new MemoryError(
-        `${embedder.model} returned vectors of ${
-          [...new Set(vectors.map((v) => v.length))].join(
-            " and ",
-          )
-        } numbers`,
-      );
+    // The provider checks that there is one vector a text; each of them must have one size.
+    const sizes = [...new Set(vectors.map((v) => v.length))];
+    const size = sizes[0]!;
+    if (sizes.length > 1 || size === 0) {
+      throw new MemoryError(`${embedder.model} returned vectors of ${sizes.join(" and ")} numbers`);
     }
     this.#record(embedder.model, size);
     return vectors.map((vector) => Float32Array.from(vector));
@@ -181,7 +176,7 @@ export class Vectors {
       return vectors;
     } catch (error) {
       if (signal?.aborted !== true) {
-        const message = error instanceof Error ? error.message : String(error);
+        const { message } = error as Error;
         settings.set(key, JSON.stringify({ message, at: new Date().toISOString() }));
       }
       throw error;

@@ -52,7 +52,7 @@ Deno.test("memory search, status and prune work by keywords without a model and 
   assert.equal(status.code, 0);
   assert.match(
     status.stdout,
-    /^search: keyword only \(memory\.embedding\.enabled is false\)\n  to search by meaning too: `kafclaw config set memory\.embedding\.enabled true`\nchunks: 3 of at most 50000\n/,
+    /^search: keyword only \(memory\.embedding\.enabled is false\)\n {2}to search by meaning too: `kafclaw config set memory\.embedding\.enabled true`\nchunks: 3 of at most 50000\n/,
   );
   const json = JSON.parse((await kafclaw(env, "memory", "status", "--json")).stdout);
   assert.deepEqual([json.mode, json.chunks, json.sqliteVec.available], ["keyword", 3, true]);

@@ -135,6 +135,8 @@ Deno.test("keyword-only memory says how to search by meaning with the user's pro
   );
   const openai = memoryEmbedder(config({}));
   assert.equal(openai.advice, "to search by meaning: set the key named above");
+  const { command: _, ...unnamed } = config({ KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" });
+  assert.match(memoryEmbedder(unnamed).advice!, /`kafclaw config set memory\.embedding\.enabled/);
   const { timeline, vectors } = openWithVectors(":memory:");
   try {
     const cfg = config({ KAFCLAW_MODEL: "anthropic/claude-sonnet-4-5", ANTHROPIC_API_KEY: "k" });
@@ -142,7 +144,7 @@ Deno.test("keyword-only memory says how to search by meaning with the user's pro
     assert.deepEqual([status.mode, status.advice], ["keyword", anthropic.advice]);
     assert.match(
       formatStatus(status),
-      /^search: keyword only \(no key for the embedding model: .*\)\n  anthropic serves no embedding model: /,
+      /^search: keyword only \(no key for the embedding model: .*\)\n {2}anthropic serves no embedding model: /,
     );
   } finally {
     timeline.close();
@@ -165,7 +167,7 @@ Deno.test("status says the embedding model's last error until a call succeeds", 
     const failed = memory.status();
     assert.equal(failed.mode, "hybrid");
     assert.match(failed.lastError!.message, /401/);
-    assert.match(formatStatus(failed), /\n  its last call failed \(\d{4}-.*\): .*401/);
+    assert.match(formatStatus(failed), /\n {2}its last call failed \(\d{4}-.*\): .*401/);
     assert.equal((await memory.reindex({ confirm: true })).embedded, 1);
     assert.equal(memory.status().lastError, undefined);
   } finally {

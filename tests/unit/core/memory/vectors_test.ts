@@ -60,6 +60,10 @@ Deno.test("a model's vector size is taken from its first answer and kept", async
     const embedder = new FakeEmbedder("fake/embed-a", size);
     await using t = await tempMemory({ embedder });
     assert.equal(t.memory.status().embeddingDimension, undefined);
+    assert.match(
+      formatStatus(t.memory.status()),
+      /\nembedding model: fake\/embed-a \(vector size taken from its first answer\)\n/,
+    );
     assert.equal(
       (await t.memory.indexSoulFile("SOUL.md", "## Who\nthe gate code is 4711")).embedded,
       1,
@@ -160,8 +164,30 @@ Deno.test("a model answering vectors of mixed sizes stores chunks without vector
     "stored without vectors: fake/embed-a returned vectors of 8 and 16 numbers",
   );
   await assert.rejects(t.memory.reindex({ confirm: true }), MemoryError);
+  embedder.embed = (texts) => Promise.resolve(texts.map(() => []));
+  assert.equal(
+    (await t.memory.remember("a third")).notice,
+    "stored without vectors: fake/embed-a returned vectors of 0 numbers",
+  );
   embedder.embed = mixed;
-  assert.equal((await t.memory.reindex({ confirm: true })).embedded, 2);
+  assert.equal((await t.memory.reindex({ confirm: true })).embedded, 3);
+});
+
+Deno.test("a call cancelled by its caller is not the model's last error", async () => {
+  const embedder = new FakeEmbedder();
+  await using t = await tempMemory({ embedder });
+  const controller = new AbortController();
+  embedder.embed = () => {
+    controller.abort(new Error("stopped by the user"));
+    return Promise.reject(new Error("aborted"));
+  };
+  await assert.rejects(
+    t.memory.rememberMany([{ content: "a fact" }], { signal: controller.signal }).then((r) => {
+      if (r.notice) throw new Error(r.notice);
+    }),
+    /aborted/,
+  );
+  assert.equal(t.memory.status().lastError, undefined);
 });
 
 Deno.test("reindex needs an embedding model and sqlite-vec", async () => {
