@@ -508,6 +508,14 @@ export const CONFIG_SCHEMA = z.object({
         description: "Time limit of one subagent run",
       }),
     }),
+    sandbox: z.object({
+      handOver: oneOf({
+        values: ["ask", "yes", "no"],
+        default: "ask",
+        description: "As root, whether the workspace's files may be given to the sandbox's uid " +
+          "(ask: kafclaw agent asks once per workspace; other runs need the recorded yes)",
+      }),
+    }),
     exec: z.object({
       timeoutMs: integer({
         default: 60000,
