@@ -13,6 +13,7 @@ import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/m
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { followSkills } from "./_gateway_reload.ts";
+import { openFrontDoor } from "./_front_door.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -41,6 +42,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       const { Gateway } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
       const stop = Promise.withResolvers<string>();
+      const startedAt = Date.now();
       const listeners = STOP_SIGNALS.map((s) => [s, () => stop.resolve(s)] as const);
       for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
       try {
@@ -79,6 +81,10 @@ export function gatewayCommand(ctx: CliContext): Command {
               "who can write to its topics can speak as any agent",
           );
         }
+        const door = await openFrontDoor(config, gateway, startedAt).catch(async (error) => {
+          await gateway.stop();
+          throw error;
+        });
         ctx.io.out(
           opts.json
             ? JSON.stringify({
@@ -90,10 +96,14 @@ export function gatewayCommand(ctx: CliContext): Command {
               members,
               sponsoring: gateway.sponsoring,
               skills: gateway.tasks.skills.offered(),
+              host: door.host,
+              port: door.port,
+              dashboard_port: door.dashboardPort,
             })
             : `gateway running (${gateway.mode}) as "${agentId}" in group "${group}" ` +
               `${gateway.kafka ? "over Kafka" : "in this process"}, ${members} member(s)` +
-              `${gateway.sponsoring ? ", sponsoring newcomers" : ""}; Ctrl-C stops`,
+              `${gateway.sponsoring ? ", sponsoring newcomers" : ""}; API on ` +
+              `${door.host}:${door.port}, dashboard on ${door.dashboardPort}; Ctrl-C stops`,
         );
         const following = followSkills(config, {
           env: ctx.env,
@@ -103,6 +113,7 @@ export function gatewayCommand(ctx: CliContext): Command {
         const signal = await stop.promise;
         following[Symbol.dispose]();
         const started = Date.now();
+        await door.close();
         const late = await gateway.stop();
         const ms = Date.now() - started;
         ctx.io.out(

@@ -1,11 +1,134 @@
+/**
+ * `kafclaw status`: the mode, agent, group health and uptime of this KAFCLAW_HOME's gateway, from
+ * the running gateway's API (with the home's token) when one runs here, else what the config says,
+ * with `running: false`.
+ *
+ * @module
+ */
 import { Command } from "commander";
-import { notBuiltYet } from "./_errors.ts";
+import { loadConfig, type ResolvedConfig, resolveMode } from "../core/config/mod.ts";
+import { VERSION } from "../core/version.ts";
+import { type GatewayStatus, readRunFile, readToken, type RunFile } from "../web/mod.ts";
 import type { CliContext } from "./_context.ts";
 
-/** `kafclaw status`: show the agent, its configuration and its group. */
-export function statusCommand(_ctx: CliContext): Command {
+/** What `kafclaw status --json` prints. */
+type Status =
+  | (GatewayStatus & { readonly running: true; readonly pid: number; readonly api: string })
+  | {
+    readonly running: false;
+    readonly version: string;
+    readonly mode: string;
+    readonly agent_id: string;
+    readonly group: { readonly enabled: boolean; readonly name: string };
+    readonly orchestrator: { readonly enabled: boolean };
+    /** Why the mode cannot run as configured, or why a gateway that seems to run did not answer. */
+    readonly problem?: string;
+  };
+
+/** How long the running gateway has to answer. */
+const ASK_MS = 3_000;
+
+/** `kafclaw status`: show the mode, the agent, the group's health and the uptime. */
+export function statusCommand(ctx: CliContext): Command {
   return new Command("status")
-    .description("show the agent, its configuration and its group (not in this build yet)")
+    .description(
+      "show the mode, the agent, the group's health and the uptime of this home's gateway " +
+        "(what the config says when none runs)",
+    )
     .option("--json", "print as JSON")
-    .action(() => notBuiltYet("status", "arrives with the group step"));
+    .action(async (opts: { json?: boolean }) => {
+      const config = await loadConfig({ env: ctx.env() });
+      const status = await statusOf(config);
+      ctx.io.out(opts.json ? JSON.stringify(status) : text(status));
+    });
+}
+
+async function statusOf(config: ResolvedConfig): Promise<Status> {
+  const run = await readRunFile(config.home);
+  let problem: string | undefined;
+  if (run !== undefined) {
+    const asked = await ask(config, run);
+    if (typeof asked !== "string") return asked;
+    problem = asked;
+  }
+  const decided = resolveMode(config);
+  problem ??= decided.ok ? undefined : decided.error;
+  return {
+    running: false,
+    version: VERSION,
+    mode: decided.mode,
+    agent_id: config.group.agentId ?? (config.group.enabled ? "(group.agentId not set)" : "local"),
+    group: { enabled: config.group.enabled, name: config.group.name },
+    orchestrator: { enabled: decided.mode === "full" || decided.mode === "headless" },
+    ...(problem === undefined ? {} : { problem }),
+  };
+}
+
+/** The running gateway's status, or why it could not be had. */
+async function ask(config: ResolvedConfig, run: RunFile): Promise<Status | string> {
+  const token = config.gateway.authToken || await readToken(config.home);
+  // A wildcard bind answers on loopback too; the Host header then names a loopback address.
+  const host = run.host === "0.0.0.0" ? "127.0.0.1" : run.host === "::" ? "[::1]" : run.host;
+  const api = `http://${
+    host.includes(":") && !host.startsWith("[") ? `[${host}]` : host
+  }:${run.port}`;
+  if (!token) return `a gateway listens at ${api}, but this home has no token for it`;
+  try {
+    const response = await fetch(`${api}/api/v1/status`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(ASK_MS),
+    });
+    if (response.status === 401) {
+      await response.body?.cancel();
+      return `the gateway at ${api} refused this home's token`;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      return `the gateway at ${api} answered ${response.status}`;
+    }
+    const body = await response.json() as GatewayStatus;
+    return { running: true, pid: run.pid, api, ...body };
+  } catch {
+    // A gateway that stopped without removing its file (killed): nothing runs there now.
+    return `no gateway answers at ${api} (gateway.run.json is left from one that stopped)`;
+  }
+}
+
+function text(s: Status): string {
+  const lines: [string, string][] = [];
+  if (s.running) {
+    lines.push(["gateway", `running (pid ${s.pid}) at ${s.api}, up ${uptime(s.uptime_seconds)}`]);
+    lines.push(["mode", s.mode], ["agent", s.agent_id]);
+    const g = s.group;
+    lines.push([
+      "group",
+      `${g.name}: ${
+        g.health === "local"
+          ? "in this process (no Kafka)"
+          : `${g.health}, ${g.live} of ${g.members} members live`
+      }`,
+    ]);
+    const o = s.orchestrator;
+    lines.push([
+      "orchestrator",
+      o.active ? "active" : `not active${o.reason ? ` (${o.reason})` : ""}`,
+    ]);
+  } else {
+    lines.push(["gateway", "not running"], ["mode", `${s.mode} (from config)`]);
+    lines.push(["agent", s.agent_id]);
+    lines.push([
+      "group",
+      s.group.enabled ? `${s.group.name} over Kafka` : `${s.group.name} in this process`,
+    ]);
+    lines.push(["orchestrator", s.orchestrator.enabled ? "enabled" : "off"]);
+    if (s.problem !== undefined) lines.push(["problem", s.problem]);
+  }
+  lines.push(["version", s.version]);
+  return lines.map(([k, v]) => `${k.padEnd(13)}${v}`).join("\n");
+}
+
+function uptime(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor(seconds / 60) % 60} min`;
 }

@@ -9,6 +9,10 @@
  * runs, the one door into a turn and the guard around it, the agent's runtime, the path from a
  * task record to a turn (core/group), and which addresses `web_fetch` may reach. A critical file
  * that no test loads fails too (coverage would never see it).
+ *
+ * `--from DIR` judges the coverage a test run already wrote to DIR (`deno test --coverage=DIR`)
+ * instead of running the tests again: scripts/test --gates collects it during the unit tier, which
+ * runs every test listed here, so CI runs them once.
  */
 Deno.env.delete("RUST_BACKTRACE");
 
@@ -46,22 +50,33 @@ const TESTS = [
 ];
 
 const root = new URL("../", import.meta.url).pathname;
-const dir = `${root}.tmp/critical`;
-await Deno.remove(dir, { recursive: true }).catch(() => {});
 const deno = Deno.execPath();
-
-const test = await new Deno.Command(deno, {
-  args: ["test", "-P=test", "--quiet", `--coverage=${dir}/raw`, ...TESTS],
-  cwd: root,
-  stdout: "inherit",
-  stderr: "inherit",
-}).output();
-if (!test.success) {
-  console.error("test-critical: the critical tests failed");
+const from = Deno.args[0] === "--from" ? Deno.args[1] : undefined;
+if (Deno.args.length > 0 && from === undefined) {
+  console.error("test-critical: the only option is --from DIR (coverage a test run wrote there)");
+  Deno.exit(2);
+}
+let raw = from ?? "";
+if (from === undefined) {
+  const dir = `${root}.tmp/critical`;
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  raw = `${dir}/raw`;
+  const test = await new Deno.Command(deno, {
+    args: ["test", "-P=test", "--quiet", `--coverage=${raw}`, ...TESTS],
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!test.success) {
+    console.error("test-critical: the critical tests failed");
+    Deno.exit(1);
+  }
+} else if (!(await Deno.stat(from).then((s) => s.isDirectory, () => false))) {
+  console.error(`test-critical: no coverage at ${from} (did the unit tier run with --coverage?)`);
   Deno.exit(1);
 }
 const lcov = await new Deno.Command(deno, {
-  args: ["coverage", `${dir}/raw`, "--lcov"],
+  args: ["coverage", raw, "--lcov"],
   cwd: root,
   stdout: "piped",
   stderr: "inherit",

@@ -36,6 +36,9 @@ export function envOf(group: string, id: string, home: string, llm: FakeOpenAI, 
     OPENAI_BASE_URL: llm.url,
     OPENAI_API_KEY: "sk-test",
     KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    // Several gateways run at once: each front door on free ports.
+    KAFCLAW_GATEWAY_PORT: "0",
+    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
     NO_COLOR: "1",
     ...more,
   };

@@ -62,7 +62,7 @@ Deno.test("an unknown option is a usage error with exit 2", async () => {
   assert.match(r.stderr, /unknown option '--nope'/);
 });
 
-for (const name of ["status", "kshark"]) {
+for (const name of ["kshark"]) {
   Deno.test(`kafclaw ${name} says plainly that it is not built yet and exits 2`, async () => {
     await using home = await tempHome();
     const r = await kafclaw([name], { KAFCLAW_HOME: home.path });

@@ -21,10 +21,16 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       OPENAI_API_KEY: "sk-test",
       KAFCLAW_MODEL: "openai/gpt-test",
       KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+      KAFCLAW_GATEWAY_PORT: "0",
+      KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
     };
     await using gateway = new Child(kafclawCommand(["gateway", "--json"], env));
     await gateway.until(/"event":"started"/);
-    const started = JSON.parse(gateway.stdout.split("\n")[0]!);
+    const { port, dashboard_port, ...started } = JSON.parse(gateway.stdout.split("\n")[0]!);
+    assert.ok(
+      port > 0 && dashboard_port > 0 && port !== dashboard_port,
+      `${port} ${dashboard_port}`,
+    );
     assert.deepEqual(started, {
       event: "started",
       mode: "standalone",
@@ -34,6 +40,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       members: 1,
       sponsoring: false,
       skills: [],
+      host: "127.0.0.1",
     });
     assert.equal(await gateway.stop(signal), 0, gateway.stderr);
     const stopped = JSON.parse(gateway.stdout.trim().split("\n").at(-1)!);

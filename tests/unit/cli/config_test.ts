@@ -16,7 +16,7 @@ Deno.test("config env lists every generated name with key, type, default and sec
   const { stdout } = await kafclaw({}, "config", "env");
   for (
     const line of [
-      /^KAFCLAW_GATEWAY_DASHBOARD_PORT +gateway\.dashboardPort +integer 1\.\.65535 +no +18791$/m,
+      /^KAFCLAW_GATEWAY_DASHBOARD_PORT +gateway\.dashboardPort +integer 0\.\.65535 +no +18791$/m,
       /^KAFCLAW_GATEWAY_AUTH_TOKEN +gateway\.authToken +string +yes +-$/m,
       /^KAFCLAW_GROUP_KAFKA_BROKERS +group\.kafkaBrokers +list +no +-$/m,
       /^KAFCLAW_GROUP_SECURITY +group\.security +signed\|open +no +signed$/m,
@@ -167,7 +167,7 @@ Deno.test("usage and config errors exit 2 with one line, from config set, the en
     [
       ["config", "set", "gateway.port", "abc"],
       2,
-      'kafclaw: Invalid config: gateway.port = "abc" (from the new value): expected an integer from 1 to 65535',
+      'kafclaw: Invalid config: gateway.port = "abc" (from the new value): expected an integer from 0 to 65535',
     ],
     [
       ["config", "set", "gateway.prot", "1"],
@@ -189,7 +189,7 @@ Deno.test("usage and config errors exit 2 with one line, from config set, the en
     code: 2,
     stdout: "",
     stderr:
-      'kafclaw: Invalid config: gateway.port = "abc" (from KAFCLAW_GATEWAY_PORT): expected an integer from 1 to 65535',
+      'kafclaw: Invalid config: gateway.port = "abc" (from KAFCLAW_GATEWAY_PORT): expected an integer from 0 to 65535',
   });
   const file = await writeConfig(home.path, '{\n  "gateway": {\n    "port": 1,,\n  }\n}\n');
   const badJson = await kafclaw(env, "config", "get", "gateway.port");
@@ -199,14 +199,14 @@ Deno.test("usage and config errors exit 2 with one line, from config set, the en
     stderr:
       `kafclaw: Invalid config: ${file}:3:15: expected a property name in double quotes (the file is not valid JSON)`,
   });
-  await writeConfig(home.path, { gateway: { port: 0 } });
+  await writeConfig(home.path, { gateway: { port: -1 } });
   const otherKey = await kafclaw(env, "config", "set", "group.enabled", "true");
   assert.equal(otherKey.code, 2);
   assert.match(
     otherKey.stderr,
-    /^kafclaw: Invalid config: gateway\.port = 0 \(from .*config\.json:3\)/,
+    /^kafclaw: Invalid config: gateway\.port = -1 \(from .*config\.json:3\)/,
   );
-  await writeConfig(home.path, { gateway: { port: 0, host: "localhost" } });
+  await writeConfig(home.path, { gateway: { port: -1, host: "localhost" } });
   assert.equal((await kafclaw(env, "config", "unset", "gateway.host")).code, 2);
   assert.equal((await kafclaw({ KAFCLAW_HOME: "relative" }, "config", "path")).code, 2);
   await writeConfig(home.path, { gateway: { port: "abc" } });

@@ -98,7 +98,7 @@ Deno.test("config set refuses an invalid value with the clear error and leaves t
     (e: unknown) =>
       e instanceof ConfigError &&
       e.message ===
-        'Invalid config: gateway.port = "abc" (from the new value): expected an integer from 1 to 65535' &&
+        'Invalid config: gateway.port = "abc" (from the new value): expected an integer from 0 to 65535' &&
       e.issues[0]?.source.kind === "assigned",
   );
   await assert.rejects(
@@ -119,7 +119,7 @@ Deno.test("config set reports other invalid values in the file by their line", a
     (e: unknown) =>
       e instanceof ConfigError &&
       e.message ===
-        `Invalid config: gateway.port = "nope" (from ${file}:3): expected an integer from 1 to 65535`,
+        `Invalid config: gateway.port = "nope" (from ${file}:3): expected an integer from 0 to 65535`,
   );
   // Fixing the bad key itself works.
   await setConfigValue(home.path, { path: "gateway.port", value: "18800" });
@@ -179,9 +179,9 @@ Deno.test("config unset of something absent changes nothing", async () => {
 
 Deno.test("config unset refuses to leave an invalid file", async () => {
   await using home = await tempHome();
-  await writeConfig(home.path, { gateway: { port: 0, host: "localhost" } });
+  await writeConfig(home.path, { gateway: { port: -1, host: "localhost" } });
   await assert.rejects(() => unsetConfigValue(home.path, "gateway.host"), ConfigError);
-  assert.deepEqual(await read(home.path), { gateway: { port: 0, host: "localhost" } });
+  assert.deepEqual(await read(home.path), { gateway: { port: -1, host: "localhost" } });
 });
 
 Deno.test("an invalid list item inside a section being set is reported as the new value", async () => {

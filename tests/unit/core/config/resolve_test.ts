@@ -265,13 +265,13 @@ Deno.test("an invalid environment value names the key, the value, the variable a
   const error = failure({ KAFCLAW_GATEWAY_PORT: "abc" });
   assert.equal(
     error.message,
-    'Invalid config: gateway.port = "abc" (from KAFCLAW_GATEWAY_PORT): expected an integer from 1 to 65535',
+    'Invalid config: gateway.port = "abc" (from KAFCLAW_GATEWAY_PORT): expected an integer from 0 to 65535',
   );
   assert.deepEqual(error.issues, [{
     key: "gateway.port",
     value: '"abc"',
     source: { kind: "env", name: "KAFCLAW_GATEWAY_PORT" },
-    expected: "an integer from 1 to 65535",
+    expected: "an integer from 0 to 65535",
   }]);
   assert.equal(
     failure({ MIKROBOT_GROUP_ENABLED: "maybe" }).message,
@@ -290,7 +290,7 @@ Deno.test("an invalid environment value names the key, the value, the variable a
     failure({ KAFCLAW_GROUP_SECURITY: "none" }).message,
     /group\.security = "none" \(from KAFCLAW_GROUP_SECURITY\): expected one of "signed", "open"$/,
   );
-  assert.match(failure({ KAFCLAW_GATEWAY_PORT: "0" }).message, /gateway\.port = "0"/);
+  assert.match(failure({ KAFCLAW_GATEWAY_PORT: "65536" }).message, /gateway\.port = "65536"/);
   assert.match(
     failure({ KAFCLAW_MODEL_TEMPERATURE: "2.5" }).message,
     /expected a number from 0 to 2$/,
@@ -305,7 +305,7 @@ Deno.test("an invalid file value names the file and the line of the key", () => 
   const text = '{\n  "gateway": {\n    "host": "127.0.0.1",\n    "port": 70000\n  }\n}\n';
   assert.equal(
     failure({}, text).message,
-    `Invalid config: gateway.port = 70000 (from ${FILE}:4): expected an integer from 1 to 65535`,
+    `Invalid config: gateway.port = 70000 (from ${FILE}:4): expected an integer from 0 to 65535`,
   );
   const item = failure({}, '{"channels": {"telegram": {\n"allowFrom": [\n"a",\n{"x": 1}]}}}');
   assert.equal(
@@ -428,7 +428,7 @@ Deno.test("values assigned by config set are reported as the new value", () => {
     assert.ok(error instanceof ConfigError);
     assert.equal(
       error.message,
-      'Invalid config: gateway.port = "x" (from the new value): expected an integer from 1 to 65535',
+      'Invalid config: gateway.port = "x" (from the new value): expected an integer from 0 to 65535',
     );
   }
   const other = resolveConfig({

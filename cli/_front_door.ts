@@ -1,0 +1,73 @@
+/**
+ * The running gateway's front door (web/): its token (the configured one, required in headless
+ * mode; else the home's generated one), its two servers, and the home's record of where they
+ * listen, which `kafclaw status` reads.
+ *
+ * @module
+ */
+import type { ResolvedConfig } from "../core/config/mod.ts";
+import type { Gateway } from "../core/gateway/mod.ts";
+import {
+  ListenError,
+  localToken,
+  removeRunFile,
+  startFrontDoor,
+  statusOf,
+  writeRunFile,
+} from "../web/mod.ts";
+import { CliError } from "./_errors.ts";
+
+/** The front door as the gateway command holds it. */
+export interface OpenFrontDoor {
+  readonly host: string;
+  readonly port: number;
+  readonly dashboardPort: number;
+  /** Stops both servers and removes the home's record of them. */
+  close(): Promise<void>;
+}
+
+/** The token of the gateway of `config`'s home in `mode` (headless: the configured one only). */
+export async function gatewayToken(
+  config: Pick<ResolvedConfig, "gateway" | "home">,
+  mode: Gateway["mode"],
+): Promise<string> {
+  const configured = config.gateway.authToken;
+  if (configured !== undefined && configured !== "") return configured;
+  // resolveMode refuses headless without a token before anything starts.
+  if (mode === "headless") throw new TypeError("headless mode without gateway.authToken");
+  return await localToken(config.home);
+}
+
+/** Starts the front door of `gateway`, up since `startedAt`; a port it cannot use is one line. */
+export async function openFrontDoor(
+  config: ResolvedConfig,
+  gateway: Gateway,
+  startedAt: number,
+): Promise<OpenFrontDoor> {
+  const token = await gatewayToken(config, gateway.mode);
+  // The orchestrator's state joins here (statusOf's `orchestrator`) once it runs in the gateway.
+  const status = statusOf(gateway, { startedAt });
+  let door;
+  try {
+    door = await startFrontDoor(config, { token, status });
+  } catch (error) {
+    if (error instanceof ListenError) throw new CliError(error.message);
+    throw error;
+  }
+  const { host, port, dashboardPort } = door;
+  try {
+    await writeRunFile(config.home, { pid: Deno.pid, host, port, dashboard_port: dashboardPort });
+  } catch (error) {
+    await door.close();
+    throw error;
+  }
+  return {
+    host,
+    port,
+    dashboardPort,
+    async close() {
+      await removeRunFile(config.home);
+      await door.close();
+    },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * The run tasks of deno.json as a user runs them from a checkout (the task's command line, through
+ * a shell in the checkout's root), without a broker: each starts its gateway and answers
+ * `/api/v1/status` with its mode on the port it reports; headless refuses to start without a
+ * token, naming the variable, and with one refuses every call without it, with a wrong one, or
+ * with a foreign Host on both ports while `/healthz` answers. Group and full mode, which need
+ * Kafka, are in tests/integration/gateway_modes_test.ts.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startFakeOpenAI } from "../fakes/openai_server.ts";
+import { Child } from "../_support/child.ts";
+import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const root = new URL("../../", import.meta.url).pathname;
+const TASKS = JSON.parse(await Deno.readTextFile(join(root, "deno.json"))).tasks as Record<
+  string,
+  string
+>;
+const TOKEN = "headless-token-0123456789abcdefghij";
+
+/** `deno task NAME --json` as the task runs it: its command line, from the checkout's root. */
+function task(name: string, env: Record<string, string>): Deno.Command {
+  const [launcher, ...args] = TASKS[name]!.split(" ");
+  assert.equal(launcher, "scripts/kafclaw", `the ${name} task runs the launcher`);
+  return kafclawCommand([...args, "--json"], env, { relative: true });
+}
+
+/** A home, a fake LLM and the environment of a gateway on free loopback ports. */
+async function setting(more: Record<string, string> = {}) {
+  const home = await tempHome();
+  const llm = await startFakeOpenAI({ fallback: { text: "hi" } });
+  const env = {
+    KAFCLAW_HOME: home.path,
+    OPENAI_BASE_URL: llm.url,
+    OPENAI_API_KEY: "sk-test",
+    KAFCLAW_MODEL: "openai/gpt-test",
+    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    KAFCLAW_GATEWAY_PORT: "0",
+    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
+    ...more,
+  };
+  return {
+    home: home.path,
+    env,
+    async [Symbol.asyncDispose]() {
+      await llm.close();
+      await home[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Starts task `name`; resolves with the child and the ports of its started line. */
+async function started(name: string, env: Record<string, string>) {
+  const child = new Child(task(name, env));
+  await child.until(/"event":"started"/);
+  const line = JSON.parse(child.stdout.split("\n")[0]!);
+  return { child, port: line.port as number, dashboard: line.dashboard_port as number, line };
+}
+
+async function get(port: number, path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
+  const text = await response.text();
+  return { status: response.status, body: text.startsWith("{") ? JSON.parse(text) : text };
+}
+
+for (const [name, mode] of [["run-standalone", "standalone"], ["run", "standalone"]] as const) {
+  Deno.test(
+    `deno task ${name} answers /api/v1/status as ${mode} with the home's token`,
+    opts,
+    async () => {
+      await using s = await setting();
+      const gateway = await started(name, s.env);
+      await using _ = gateway.child;
+      const token = (await Deno.readTextFile(join(s.home, "gateway.token"))).trim();
+      assert.equal((await Deno.stat(join(s.home, "gateway.token"))).mode! & 0o777, 0o600);
+      assert.ok(!gateway.child.stdout.includes(token) && !gateway.child.stderr.includes(token));
+      const status = await get(gateway.port, "/api/v1/status", {
+        authorization: `Bearer ${token}`,
+      });
+      assert.equal(status.status, 200);
+      assert.equal(status.body.mode, mode);
+      assert.equal(status.body.agent_id, "local");
+      assert.deepEqual(status.body.group, {
+        enabled: false,
+        name: "kafclaw",
+        health: "local",
+        members: 1,
+        live: 1,
+      });
+      assert.equal((await get(gateway.port, "/api/v1/status")).status, 401);
+      assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
+    },
+  );
+}
+
+Deno.test("deno task run-headless without a token exits 2 naming the variable, listening nowhere", async () => {
+  await using s = await setting();
+  const r = new Child(task("run-headless", s.env));
+  assert.equal(await r.exit(), 2);
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.split("\n").filter((l) => l.startsWith("kafclaw:"));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(
+    lines[0]!,
+    /headless mode \(--mode headless\) requires gateway\.authToken: set KAFCLAW_GATEWAY_AUTH_TOKEN/,
+  );
+  assert.deepEqual(
+    [...Deno.readDirSync(s.home)].map((e) => e.name).filter((n) => n.startsWith("gateway")),
+    [],
+    "no token generated, no gateway recorded",
+  );
+});
+
+Deno.test("a non-loopback gateway.host is headless for every task, refused without a token", async () => {
+  await using s = await setting({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" });
+  const run = await kafclaw(["gateway"], s.env);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /^kafclaw: Invalid config: headless mode \(gateway\.host 0\.0\.0\.0 is not a loopback address\) requires gateway\.authToken: set KAFCLAW_GATEWAY_AUTH_TOKEN/,
+  );
+  const standalone = await kafclaw(["gateway", "--mode", "standalone"], s.env);
+  assert.equal(standalone.code, 2, standalone.stderr);
+  assert.match(standalone.stderr, /a non-loopback address is headless mode/);
+});
+
+Deno.test(
+  "deno task run-headless with a token refuses every call without it, or with a foreign Host, on both ports",
+  opts,
+  async () => {
+    await using s = await setting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    const gateway = await started("run-headless", s.env);
+    await using _ = gateway.child;
+    assert.equal(gateway.line.mode, "headless");
+    const good = { authorization: `Bearer ${TOKEN}` };
+    for (
+      const [port, path] of [[gateway.port, "/api/v1/status"], [gateway.dashboard, "/"]] as const
+    ) {
+      assert.deepEqual(await get(port, "/healthz"), { status: 200, body: { ok: true } });
+      assert.deepEqual(await get(port, path), { status: 401, body: { error: "token required" } });
+      assert.deepEqual(await get(port, path, { authorization: `Bearer ${TOKEN}0` }), {
+        status: 401,
+        body: { error: "wrong token" },
+      });
+      assert.deepEqual(await get(port, path, { ...good, origin: "http://evil.example" }), {
+        status: 403,
+        body: { error: "origin not allowed" },
+      });
+      assert.equal((await get(port, path, good)).status, 200);
+    }
+    // A foreign Host, as a browser sends after DNS rebinding: fetch sets Host from the URL, so it
+    // goes over a plain socket.
+    for (const port of [gateway.port, gateway.dashboard]) {
+      using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(new TextEncoder().encode(
+        `GET / HTTP/1.1\r\nHost: rebound.example:${port}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+          "Connection: close\r\n\r\n",
+      ));
+      const reply = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+      assert.match(reply, /^HTTP\/1\.1 403 /);
+      assert.match(reply, /\{"error":"host not allowed"\}$/);
+    }
+    const status = await get(gateway.port, "/api/v1/status", good);
+    assert.equal(status.body.mode, "headless");
+    assert.deepEqual(status.body.orchestrator, {
+      enabled: true,
+      active: false,
+      reason: "the orchestrator is not part of this build yet",
+    });
+    assert.ok(!gateway.child.stdout.includes(TOKEN) && !gateway.child.stderr.includes(TOKEN));
+    assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
+  },
+);
+
+Deno.test(
+  "kafclaw status asks the running gateway, and says what config does when none runs",
+  opts,
+  async () => {
+    await using s = await setting();
+    const before = await kafclaw(["status", "--json"], s.env);
+    assert.equal(before.code, 0, before.stderr);
+    assert.deepEqual(JSON.parse(before.stdout), {
+      running: false,
+      version: JSON.parse((await kafclaw(["version", "--json"], s.env)).stdout).version,
+      mode: "standalone",
+      agent_id: "local",
+      group: { enabled: false, name: "kafclaw" },
+      orchestrator: { enabled: false },
+    });
+    const gateway = await started("run", s.env);
+    await using _ = gateway.child;
+    const running = await kafclaw(["status", "--json"], s.env);
+    assert.equal(running.code, 0, running.stderr);
+    const body = JSON.parse(running.stdout);
+    assert.equal(body.running, true);
+    assert.equal(body.api, `http://127.0.0.1:${gateway.port}`);
+    assert.equal(body.mode, "standalone");
+    assert.equal(body.group.health, "local");
+    assert.ok(Number.isInteger(body.uptime_seconds));
+    const text = await kafclaw(["status"], s.env);
+    assert.match(
+      text.stdout,
+      /^gateway +running \(pid \d+\) at http:\/\/127\.0\.0\.1:\d+, up \d+ s$/m,
+    );
+    assert.match(text.stdout, /^mode +standalone$/m);
+    assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
+    const after = JSON.parse((await kafclaw(["status", "--json"], s.env)).stdout);
+    assert.equal(after.running, false);
+    assert.equal(after.problem, undefined, "the stopped gateway took its record away");
+    // The token is kept: the next start uses the same one.
+    const token = await Deno.readTextFile(join(s.home, "gateway.token"));
+    const again = await started("run", s.env);
+    await using __ = again.child;
+    assert.equal(await Deno.readTextFile(join(s.home, "gateway.token")), token);
+    assert.equal(
+      (await get(again.port, "/api/v1/status", { authorization: `Bearer ${token.trim()}` })).status,
+      200,
+    );
+    assert.equal(await again.child.stop(), 0, again.child.stderr);
+  },
+);
+
+Deno.test(
+  "kafclaw status after a gateway was killed says nothing answers where it listened",
+  opts,
+  async () => {
+    await using s = await setting();
+    const gateway = await started("run", s.env);
+    await using _ = gateway.child;
+    await gateway.child.stop("SIGKILL");
+    const after = JSON.parse((await kafclaw(["status", "--json"], s.env)).stdout);
+    assert.equal(after.running, false);
+    assert.match(after.problem, /^no gateway answers at http:\/\/127\.0\.0\.1:\d+ /);
+  },
+);

@@ -1,0 +1,62 @@
+/**
+ * `/api/v1/status`'s body from a gateway's parts: the group's health from its own roster, the
+ * uptime from its start, the orchestrator asked only where the mode runs one.
+ */
+import assert from "node:assert/strict";
+import { NO_ORCHESTRATOR, statusOf, type StatusSource } from "../../../web/mod.ts";
+import { VERSION } from "../../../core/version.ts";
+
+type Row = { agentId: string; status: "active" | "stale" };
+
+function source(mode: StatusSource["mode"], kafka: boolean, rows: Row[]): StatusSource {
+  return { mode, agentId: "ann", group: "g1", kafka, membership: { members: () => rows } };
+}
+
+Deno.test("a standalone gateway's group is local and it runs no orchestrator", () => {
+  const status = statusOf(source("standalone", false, [{ agentId: "ann", status: "active" }]), {
+    startedAt: 1_000,
+    now: () => 62_900,
+  })();
+  assert.deepEqual(status, {
+    version: VERSION,
+    mode: "standalone",
+    agent_id: "ann",
+    uptime_seconds: 61,
+    group: { enabled: false, name: "g1", health: "local", members: 1, live: 1 },
+    orchestrator: { enabled: false, active: false, reason: "standalone mode runs no orchestrator" },
+  });
+});
+
+Deno.test("over Kafka the group is ok while the agent is active on its own roster", () => {
+  const rows: Row[] = [{ agentId: "ann", status: "active" }, { agentId: "ben", status: "stale" }];
+  const status = statusOf(source("group", true, rows), { startedAt: Date.now() });
+  assert.deepEqual(status().group, {
+    enabled: true,
+    name: "g1",
+    health: "ok",
+    members: 2,
+    live: 1,
+  });
+  rows[0] = { agentId: "ann", status: "stale" };
+  assert.equal(status().group.health, "degraded");
+  rows.shift();
+  assert.deepEqual(status().group, {
+    enabled: true,
+    name: "g1",
+    health: "degraded",
+    members: 1,
+    live: 0,
+  });
+});
+
+Deno.test("full and headless ask the orchestrator, and say why it is not active without one", () => {
+  for (const mode of ["full", "headless"] as const) {
+    const plain = statusOf(source(mode, true, []), { startedAt: 0 })();
+    assert.deepEqual(plain.orchestrator, { enabled: true, ...NO_ORCHESTRATOR });
+    const asked = statusOf(source(mode, true, []), {
+      startedAt: 0,
+      orchestrator: () => ({ active: true }),
+    })();
+    assert.deepEqual(asked.orchestrator, { enabled: true, active: true });
+  }
+});

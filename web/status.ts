@@ -1,0 +1,94 @@
+/**
+ * The body of `/api/v1/status`, which `kafclaw status` prints: what runs (mode, agent, version,
+ * uptime), how the group fares as far as this gateway can tell, and the orchestrator's state.
+ *
+ * @module
+ */
+import type { Mode } from "../core/config/mod.ts";
+import { VERSION } from "../core/version.ts";
+
+/**
+ * How the group fares: `local` for the in-process group of one (no Kafka), `ok` while this
+ * agent's own heartbeats come back through the brokers (it is active on its own roster),
+ * `degraded` when they do not (the transport is failing, or the agent has not yet been heard).
+ */
+export type GroupHealth = "local" | "ok" | "degraded";
+
+/** The orchestrator's state, from the orchestrator itself when one runs. */
+export interface OrchestratorState {
+  readonly active: boolean;
+  /** Why it is not active, when it is not. */
+  readonly reason?: string;
+}
+
+/** The JSON of `/api/v1/status`. */
+export interface GatewayStatus {
+  readonly version: string;
+  readonly mode: Mode;
+  readonly agent_id: string;
+  readonly uptime_seconds: number;
+  readonly group: {
+    readonly enabled: boolean;
+    readonly name: string;
+    readonly health: GroupHealth;
+    /** Members on the roster (active or stale), this agent included. */
+    readonly members: number;
+    /** Active members. */
+    readonly live: number;
+  };
+  readonly orchestrator: { readonly enabled: boolean } & OrchestratorState;
+}
+
+/** What the status is computed from: the running gateway's parts, as core/gateway has them. */
+export interface StatusSource {
+  readonly mode: Mode;
+  readonly agentId: string;
+  readonly group: string;
+  readonly kafka: boolean;
+  readonly membership: {
+    members(): readonly { readonly agentId: string; readonly status: "active" | "stale" }[];
+  };
+}
+
+/** The orchestrator's state until core/orchestrator runs in the gateway and says its own. */
+export const NO_ORCHESTRATOR: OrchestratorState = {
+  active: false,
+  reason: "the orchestrator is not part of this build yet",
+};
+
+/**
+ * A function that computes the status of `gateway`, started at `startedAt` (ms since the epoch).
+ * `orchestrator` tells the orchestrator's state; it is asked only in the modes that run one
+ * (full and headless).
+ */
+export function statusOf(
+  gateway: StatusSource,
+  options: {
+    readonly startedAt: number;
+    readonly orchestrator?: () => OrchestratorState;
+    readonly now?: () => number;
+  },
+): () => GatewayStatus {
+  const now = options.now ?? Date.now;
+  const orchestrating = gateway.mode === "full" || gateway.mode === "headless";
+  return () => {
+    const members = gateway.membership.members();
+    const self = members.find((m) => m.agentId === gateway.agentId);
+    return {
+      version: VERSION,
+      mode: gateway.mode,
+      agent_id: gateway.agentId,
+      uptime_seconds: Math.max(0, Math.floor((now() - options.startedAt) / 1000)),
+      group: {
+        enabled: gateway.kafka,
+        name: gateway.group,
+        health: !gateway.kafka ? "local" : self?.status === "active" ? "ok" : "degraded",
+        members: members.length,
+        live: members.filter((m) => m.status === "active").length,
+      },
+      orchestrator: orchestrating
+        ? { enabled: true, ...(options.orchestrator?.() ?? NO_ORCHESTRATOR) }
+        : { enabled: false, active: false, reason: `${gateway.mode} mode runs no orchestrator` },
+    };
+  };
+}
