@@ -34,6 +34,8 @@ export async function cliRuntime(
   const { createAgentRuntime } = await import("../core/agent/mod.ts");
   return await createAgentRuntime(config, {
     ...(askOwner ? { askOwner } : {}),
+    // As root, whether the sandbox may take the workspace is asked where a person answers.
+    ...(Deno.stdin.isTerminal() ? { askHandOver: (q: string) => ctx.prompter().confirm(q) } : {}),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
     ...(options.agent === undefined ? {} : { agent: options.agent }),
     ...(options.onWait ? { onWait: options.onWait } : {}),

@@ -131,9 +131,14 @@ function collect(value: string, previous: string[]): string[] {
 export function planText(plan: ReindexPlan): string {
   const lines = [
     `Re-indexing would embed ${plan.toEmbed} of ${plan.total} chunk(s) with ${plan.model} ` +
-    `(${plan.dimension} dimensions).`,
+    (plan.dimension === undefined
+      ? "(its vector size is taken from its first answer)."
+      : `(${plan.dimension} dimensions).`),
   ];
-  if (plan.indexDimension !== undefined && plan.indexDimension !== plan.dimension) {
+  if (
+    plan.indexDimension !== undefined && plan.dimension !== undefined &&
+    plan.indexDimension !== plan.dimension
+  ) {
     lines.push(`It drops the index of ${plan.indexDimension}-dimensional vectors first.`);
   }
   if (plan.foreign > 0) {

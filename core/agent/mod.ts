@@ -46,6 +46,13 @@ export {
   WAITER_STALE_MS,
 } from "./approvals.ts";
 export { Guard, type GuardDeps } from "./guard.ts";
+export {
+  type AskYesNo,
+  HAND_OVER_FILE,
+  handOverPolicy,
+  recordedHandOvers,
+  takenWithoutAsking,
+} from "./hand_over.ts";
 export { AgentLoop, type LoopDeps, type LoopSettings } from "./loop.ts";
 export {
   type GuardedTurn,

@@ -12,6 +12,7 @@ import { createChatProvider, ProviderNotConfiguredError, type WaitSink } from ".
 import { ensureRoom, type Timeline } from "../timeline/mod.ts";
 import { readMcpConfig, ToolRegistry } from "../tools/mod.ts";
 import { openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
+import { type AskYesNo, handOverPolicy } from "./hand_over.ts";
 import { Approvals, type AskOwner, ownerNotifier, type SendToOwner } from "./approvals.ts";
 import { readSoulFiles } from "./context.ts";
 import { Door } from "./door.ts";
@@ -44,6 +45,11 @@ export interface RuntimeOptions {
   readonly sendToOwner?: SendToOwner;
   /** The agent of `agents.list` to run as; default: the one marked default, else `model.*`. */
   readonly agent?: string;
+  /**
+   * Asks the owner, at a terminal, whether the sandbox may take the workspace as root (see
+   * hand_over.ts); absent, a workspace that needs it is refused unless a yes is recorded.
+   */
+  readonly askHandOver?: AskYesNo | undefined;
   /** Opens the sandbox (tests may choose the fallback); default {@link openSandbox}. */
   readonly openSandbox?: (workspace: string) => Promise<Sandbox>;
 }
@@ -125,6 +131,7 @@ export async function createAgentRuntime(
         // Whether bubblewrap works here is checked once, then again when that can have changed.
         probeCache: `${config.home}/cache/sandbox.json`,
         command: config.command,
+        handOver: handOverPolicy(config, { ask: options.askHandOver, warn }),
       })))(dirs.workspace),
     openMemory(config, redactor, warn),
   ]);

@@ -420,6 +420,12 @@ export const CONFIG_SCHEMA = z.object({
       description:
         "An attempt with no answer by then (no response; streamed, no first token) is retried",
     }),
+    stallTimeoutMs: integer({
+      default: 60000,
+      min: 100,
+      max: 3600000,
+      description: "A streamed answer that stops this long between two chunks is given up",
+    }),
     timeoutMs: integer({
       default: 600000,
       min: 100,
@@ -507,6 +513,14 @@ export const CONFIG_SCHEMA = z.object({
         description: "Time limit of one subagent run",
       }),
     }),
+    sandbox: z.object({
+      handOver: oneOf({
+        values: ["ask", "yes", "no"],
+        default: "ask",
+        description: "As root, whether the workspace's files may be given to the sandbox's uid " +
+          "(ask: kafclaw agent asks once per workspace; other runs need the recorded yes)",
+      }),
+    }),
     exec: z.object({
       timeoutMs: integer({
         default: 60000,
@@ -564,7 +578,12 @@ export const CONFIG_SCHEMA = z.object({
         check: isModelRef,
         expected: MODEL_REF,
       }),
-      dimension: integer({ default: 1536, min: 1, max: 8192, description: "Embedding size" }),
+      dimension: integer({
+        default: 1536,
+        min: 1,
+        max: 8192,
+        description: "Not used: memory takes the size of the vectors from the model's first answer",
+      }),
     }),
     search: z.object({
       maxResults: integer({ default: 8, min: 1, max: 100, description: "Memories recalled" }),

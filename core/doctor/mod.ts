@@ -35,6 +35,7 @@ import { homeChecks, modeOf } from "./home.ts";
 import { applyFixes, type FixResult } from "./fix.ts";
 
 export { type FixResult, formatFixes } from "./fix.ts";
+import { handOverCheck } from "./hand_over.ts";
 import { memoryCheck, modelChain, modelChecks, providerCheck } from "./provider.ts";
 
 /** How a check came out; `skip`: not made, and why (doctor --offline). */
@@ -257,6 +258,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
     return await groupChecks(config, deps.groupTimeoutMs);
   });
   await check("sandbox", () => sandboxCheck(config, deps));
+  await check("hand-over", () => handOverCheck(config));
   await check("mcp", () =>
     mcpChecks(config, deps.mcpWrapper, {
       offline,

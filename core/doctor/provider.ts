@@ -2,8 +2,9 @@
  * `doctor`'s checks of the models: that the default agent's chain is configured, then one call of
  * one output token to each of its models (no retry, a bounded wait), so a closed port, a host
  * that does not resolve, a refused key and an unknown model are each a failed check with its
- * fix; and the embedding model, when memory embeds, asked for one vector whose size is compared
- * with `memory.embedding.dimension`. Failures are told from the provider client's own errors.
+ * fix; and the embedding model, when memory embeds, asked for one vector whose size is said
+ * (memory records the size of its first answer). Failures are told from the provider client's own
+ * errors.
  *
  * @module
  */
@@ -11,11 +12,11 @@ import type { ResolvedConfig } from "../config/mod.ts";
 import { agentProfile } from "../agent/mod.ts";
 import {
   createChatProvider,
-  createEmbedder,
   type ModelEndpoint,
   ProviderError,
   ProviderNotConfiguredError,
 } from "../provider/mod.ts";
+import { memoryEmbedder } from "../memory/mod.ts";
 import type { CheckResult } from "./mod.ts";
 
 /** How long one probe may wait for its answer. */
@@ -100,33 +101,24 @@ export async function modelChecks(
   return out;
 }
 
-/** The memory's search mode, and the embedding model's vector size against the configured one. */
+/**
+ * The memory's search mode, in the words of `memory status` (memoryEmbedder), and the size of the
+ * embedding model's vectors.
+ */
 export async function memoryCheck(
   config: ResolvedConfig,
   timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<CheckResult> {
-  const { enabled, model, dimension } = config.memory.embedding;
-  if (!enabled) {
+  const { embedder, embedderReason, advice } = memoryEmbedder(config, probeOptions(timeoutMs));
+  if (embedder === undefined) {
     return {
       check: "memory",
-      status: "ok",
-      detail: "keyword only: memory.embedding.enabled is false",
+      status: config.memory.embedding.enabled ? "warn" : "ok",
+      detail: `keyword only: ${embedderReason}`,
+      ...(advice === undefined ? {} : { hint: advice }),
     };
   }
-  let embedder;
-  try {
-    embedder = createEmbedder(config, probeOptions(timeoutMs));
-  } catch (error) {
-    if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    return {
-      check: "memory",
-      status: "warn",
-      detail: `keyword only: the embedding model ${model} has no key (${
-        error.message.split("\n")[0]
-      })`,
-      hint: `set its key, or ${config.command} config set memory.embedding.enabled false`,
-    };
-  }
+  const model = embedder.model;
   let size: number;
   try {
     size = (await embedder.embed(["kafclaw doctor"]))[0]?.length ?? 0;
@@ -134,20 +126,10 @@ export async function memoryCheck(
     if (!(error instanceof ProviderError)) throw error;
     return failed(config, "memory", error, "check memory.embedding.model and the provider's URL");
   }
-  if (size !== dimension) {
-    return {
-      check: "memory",
-      status: "fail",
-      detail:
-        `${model} gives vectors of ${size} numbers, memory.embedding.dimension is ${dimension}`,
-      hint: `${config.command} config set memory.embedding.dimension ${size}, ` +
-        `then ${config.command} memory reindex`,
-    };
-  }
   return {
     check: "memory",
     status: "ok",
-    detail: `hybrid: ${model} gives vectors of ${dimension} numbers, as configured ` +
-      `(sqlite-vec loads when the agent starts: ${config.command} memory status)`,
+    detail: `hybrid: ${model} gives vectors of ${size} numbers, the size memory records at its ` +
+      `first answer (sqlite-vec loads when the agent starts: ${config.command} memory status)`,
   };
 }

@@ -5,14 +5,10 @@
  *
  * @module
  */
-import {
-  createEmbedder,
-  type EmbedderOptions,
-  type ProviderConfig,
-  ProviderNotConfiguredError,
-} from "../provider/mod.ts";
+import type { EmbedderOptions, ProviderConfig } from "../provider/mod.ts";
 import { Timeline, type TimelineOptions } from "../timeline/mod.ts";
 import { Memory, type MemoryOptions } from "./memory.ts";
+import { memoryEmbedder } from "./setup.ts";
 import {
   ffiGranted,
   SqliteVecLoader,
@@ -63,28 +59,9 @@ export function openWithVectors(
   return { timeline, vectors: loader.status };
 }
 
-/** The embedder of `memory.embedding`, or why there is none. */
-export function memoryEmbedder(
-  config: ProviderConfig,
-  options: EmbedderOptions = {},
-): Pick<MemoryOptions, "embedder" | "embedderReason"> {
-  if (!config.memory.embedding.enabled) {
-    return { embedderReason: "memory.embedding.enabled is false" };
-  }
-  try {
-    return { embedder: createEmbedder(config, options) };
-  } catch (error) {
-    if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    return {
-      embedderReason: `no embedding model can be used (${config.memory.embedding.model}): ` +
-        error.message,
-    };
-  }
-}
-
 /** Options of {@link memoryFromConfig} that the configuration does not hold. */
 export interface MemoryFromConfigOptions
-  extends Omit<MemoryOptions, "embedder" | "embedderReason" | "dimension"> {
+  extends Omit<MemoryOptions, "embedder" | "embedderReason" | "advice"> {
   readonly embedderOptions?: EmbedderOptions;
   /**
    * Applied to every text before it goes to the embedding model, which is a provider like the
@@ -95,8 +72,9 @@ export interface MemoryFromConfigOptions
 }
 
 /**
- * A {@link Memory} configured by `memory.embedding` (enabled, model, dimension) and
- * `memory.search` (maxResults, minScore).
+ * A {@link Memory} configured by `memory.embedding` (enabled, model) and `memory.search`
+ * (maxResults, minScore). The size of the vectors is the model's (see vectors.ts), not
+ * `memory.embedding.dimension`.
  */
 export function memoryFromConfig(
   timeline: Timeline,
@@ -116,7 +94,6 @@ export function memoryFromConfig(
         },
       }
       : {}),
-    dimension: config.memory.embedding.dimension,
     maxResults: config.memory.search.maxResults,
     minScore: config.memory.search.minScore,
     maxChunks: config.memory.maxChunks,

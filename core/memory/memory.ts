@@ -34,8 +34,8 @@ export interface MemoryOptions {
   readonly embedder?: Embedder | undefined;
   /** Why there is no embedder, for status and search notices. */
   readonly embedderReason?: string | undefined;
-  /** The embedding size (`memory.embedding.dimension`, default 1536). */
-  readonly dimension?: number;
+  /** When there is none: how to search by meaning too (status says it). */
+  readonly advice?: string | undefined;
   /** How loading sqlite-vec went (from {@link openWithVectors}). */
   readonly vectors?: VectorSupport | undefined;
   /** Results of a search (`memory.search.maxResults`, default 8). */
@@ -101,6 +101,7 @@ export class Memory {
   readonly #timeline: Timeline;
   readonly #vectors: Vectors;
   readonly #support: VectorSupport | undefined;
+  readonly #advice: string | undefined;
   readonly #maxResults: number;
   readonly #minScore: number;
   readonly #maxChunks: number;
@@ -110,10 +111,10 @@ export class Memory {
   constructor(timeline: Timeline, options: MemoryOptions = {}) {
     this.#timeline = timeline;
     this.#support = options.vectors;
+    this.#advice = options.advice;
     this.#vectors = new Vectors(timeline, {
       embedder: options.embedder,
       embedderReason: options.embedderReason,
-      dimension: options.dimension ?? 1536,
       support: options.vectors,
       command: options.command ?? DEFAULT_COMMAND,
     });
@@ -265,6 +266,7 @@ export class Memory {
     return memoryStatus(this.#timeline, this.#vectors, {
       support: this.#support,
       maxChunks: this.#maxChunks,
+      advice: this.#advice,
     });
   }
 

@@ -75,8 +75,8 @@ export {
   sqliteVecPath,
   type VectorSupport,
 } from "./sqlite_vec.ts";
+export { type EmbeddingSetup, hybridAdvice, memoryEmbedder } from "./setup.ts";
 export {
-  memoryEmbedder,
   memoryFromConfig,
   type MemoryFromConfigOptions,
   openWithVectors,

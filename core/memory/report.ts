@@ -16,6 +16,10 @@ export interface MemoryStatus {
   readonly mode: "hybrid" | "keyword";
   /** Why searches are keyword-only, when they are. */
   readonly reason: string | undefined;
+  /** How to search by meaning too, when the configuration gives no embedding model. */
+  readonly advice: string | undefined;
+  /** The embedding model's last call, when it failed (chunks stored meanwhile lack vectors). */
+  readonly lastError: { readonly message: string; readonly at: string } | undefined;
   readonly chunks: number;
   readonly maxChunks: number;
   readonly kinds: readonly KindCount[];
@@ -23,6 +27,8 @@ export interface MemoryStatus {
   readonly models: readonly ModelCount[];
   /** The configured embedding model, if any. */
   readonly embeddingModel: string | undefined;
+  /** The size of its vectors, recorded at its first answer (undefined before). */
+  readonly embeddingDimension: number | undefined;
   /** Chunks without a vector of the configured model. */
   readonly withoutVector: number;
   /** sqlite-vec: loaded or why not, its version, the size of the vectors in the index. */
@@ -38,7 +44,11 @@ export interface MemoryStatus {
 export function memoryStatus(
   timeline: Timeline,
   vectors: Vectors,
-  options: { readonly support: VectorSupport | undefined; readonly maxChunks: number },
+  options: {
+    readonly support: VectorSupport | undefined;
+    readonly maxChunks: number;
+    readonly advice?: string | undefined;
+  },
 ): MemoryStatus {
   const store = timeline.memory;
   const state = vectors.state();
@@ -47,11 +57,14 @@ export function memoryStatus(
   return {
     mode: state.ready ? "hybrid" : "keyword",
     reason: state.reason,
+    advice: state.ready ? undefined : options.advice,
+    lastError: vectors.lastError(),
     chunks: store.count(),
     maxChunks: options.maxChunks,
     kinds: store.kinds(),
     models,
     embeddingModel: vectors.model,
+    embeddingDimension: vectors.dimension(),
     withoutVector: models.filter((m) => m.model === undefined || m.model !== vectors.model)
       .reduce((sum, m) => sum + m.count, 0),
     sqliteVec: {
@@ -69,16 +82,27 @@ export function formatStatus(status: MemoryStatus, command: string = DEFAULT_COM
     status.mode === "hybrid"
       ? "search: hybrid (keywords and vectors, fused by reciprocal rank)"
       : `search: keyword only (${status.reason})`,
+    ...(status.advice === undefined ? [] : [`  ${status.advice}`]),
     `chunks: ${status.chunks} of at most ${status.maxChunks}`,
     ...status.kinds.map((k) =>
       `  ${k.kind}: ${k.count} (oldest ${k.oldest.toISOString().slice(0, 10)})`
     ),
-    `embedding model: ${status.embeddingModel ?? "none"}`,
+    `embedding model: ${status.embeddingModel ?? "none"}` +
+    (status.embeddingModel === undefined
+      ? ""
+      : status.embeddingDimension === undefined
+      ? " (vector size taken from its first answer)"
+      : ` (${status.embeddingDimension} dimensions)`),
   ];
   if (status.embeddingModel !== undefined && status.withoutVector > 0) {
     lines.push(
       `  ${status.withoutVector} chunk(s) without a vector of this model ` +
         `(\`${command} memory reindex\` embeds them)`,
+    );
+  }
+  if (status.lastError !== undefined) {
+    lines.push(
+      `  its last call failed (${status.lastError.at}): ${status.lastError.message}`,
     );
   }
   for (const m of status.models) {

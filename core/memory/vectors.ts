@@ -6,6 +6,11 @@
  * other than the configured one, search uses keywords only and says to re-index; re-indexing is
  * explicit because it sends every chunk to the embedding model again.
  *
+ * The size of a model's vectors is not configured: it is taken from the model's first answer and
+ * recorded in the timeline's settings (`embedding_dimension:<model>`), beside the vectors it
+ * describes. A model that later answers with another size is recorded at the new size, and its
+ * older vectors wait for one re-index, as another model's would.
+ *
  * @module
  */
 import type { Embedder } from "../provider/mod.ts";
@@ -32,7 +37,8 @@ export interface VectorState {
 export interface ReindexPlan {
   /** The configured embedding model. */
   readonly model: string;
-  readonly dimension: number;
+  /** The size of its vectors, once it has answered. */
+  readonly dimension: number | undefined;
   /** The size of the vectors in the index now, if there is one. */
   readonly indexDimension: number | undefined;
   /** Chunks whose vectors another model made. */
@@ -66,11 +72,15 @@ export interface VectorsOptions {
   readonly embedder: Embedder | undefined;
   /** Why there is no embedder. */
   readonly embedderReason: string | undefined;
-  readonly dimension: number;
   readonly support: VectorSupport | undefined;
   /** The name the reasons' suggested commands start with (commandName). */
   readonly command: string;
 }
+
+/** The settings key under which a model's vector size is recorded. */
+const DIMENSION_KEY = "embedding_dimension:";
+/** The settings key of a model's last failed call (cleared by the next that succeeds). */
+const ERROR_KEY = "embedding_error:";
 
 /** The vector index of one memory. */
 export class Vectors {
@@ -88,9 +98,21 @@ export class Vectors {
     return this.#options.embedder?.model;
   }
 
+  /**
+   * The size of the model's vectors: as recorded at its first answer, else that of its stored
+   * vectors (a timeline from before the record), else undefined until it answers.
+   */
+  dimension(): number | undefined {
+    const model = this.model;
+    if (model === undefined) return undefined;
+    const recorded = this.#timeline.settings.get(DIMENSION_KEY + model);
+    if (recorded !== undefined) return Number(recorded);
+    return this.#timeline.memory.vectors.first(model, 1)[0]?.length;
+  }
+
   /** Whether vectors may be used now. */
   state(): VectorState {
-    const { embedder, support, dimension, command } = this.#options;
+    const { embedder, support, command } = this.#options;
     const store = this.#timeline.memory;
     if (embedder === undefined) {
       return { ready: false, reason: this.#options.embedderReason ?? "no embedding model is set" };
@@ -102,11 +124,12 @@ export class Vectors {
       };
     }
     const indexDimension = store.vectors.dimension();
-    if (indexDimension !== undefined && indexDimension !== dimension) {
+    const dimension = this.dimension();
+    if (indexDimension !== undefined && dimension !== undefined && indexDimension !== dimension) {
       return {
         ready: false,
         reason: `the vector index holds ${indexDimension}-dimensional vectors but ` +
-          `memory.embedding.dimension is ${dimension}: run \`${command} memory reindex\``,
+          `${embedder.model} answers with ${dimension}: run \`${command} memory reindex\``,
       };
     }
     const foreign = store.foreignModels(embedder.model);
@@ -122,19 +145,63 @@ export class Vectors {
     return { ready: true, empty: !store.hasModel(embedder.model) };
   }
 
-  /** Embeds texts as float32 vectors; throws when the model answers with the wrong size. */
+  /**
+   * Embeds texts as float32 vectors. The first answer's size is recorded as the model's; an answer
+   * of another size is recorded too, and throws: the stored vectors need a re-index.
+   */
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const embedder = this.#options.embedder!;
-    const vectors = await embedder.embed(texts, signal === undefined ? {} : { signal });
-    return vectors.map((vector) => {
-      if (vector.length !== this.#options.dimension) {
-        throw new MemoryError(
-          `${embedder.model} returned ${vector.length}-dimensional vectors but ` +
-            `memory.embedding.dimension is ${this.#options.dimension}`,
-        );
+    const vectors = await this.#call(embedder, texts, signal);
+    // The provider checks that there is one vector a text; each of them must have one size.
+    const sizes = [...new Set(vectors.map((v) => v.length))];
+    const size = sizes[0]!;
+    if (sizes.length > 1 || size === 0) {
+      throw new MemoryError(`${embedder.model} returned vectors of ${sizes.join(" and ")} numbers`);
+    }
+    this.#record(embedder.model, size);
+    return vectors.map((vector) => Float32Array.from(vector));
+  }
+
+  /** Asks the model, recording a failure (not a cancel) for status until a call succeeds. */
+  async #call(
+    embedder: Embedder,
+    texts: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<number[][]> {
+    const key = ERROR_KEY + embedder.model;
+    const settings = this.#timeline.settings;
+    try {
+      const vectors = await embedder.embed(texts, signal === undefined ? {} : { signal });
+      if (settings.get(key) !== undefined) settings.delete(key);
+      return vectors;
+    } catch (error) {
+      if (signal?.aborted !== true) {
+        const { message } = error as Error;
+        settings.set(key, JSON.stringify({ message, at: new Date().toISOString() }));
       }
-      return Float32Array.from(vector);
-    });
+      throw error;
+    }
+  }
+
+  /** The model's last call, when it failed. */
+  lastError(): { message: string; at: string } | undefined {
+    const model = this.model;
+    const stored = model === undefined ? undefined : this.#timeline.settings.get(ERROR_KEY + model);
+    return stored === undefined ? undefined : JSON.parse(stored);
+  }
+
+  /** Records the model's vector size; throws when it differs from the one known before. */
+  #record(model: string, size: number): void {
+    const key = DIMENSION_KEY + model;
+    if (this.#timeline.settings.get(key) === String(size)) return;
+    const known = this.dimension();
+    this.#timeline.settings.set(key, String(size));
+    if (known === undefined || known === size) return;
+    this.#index = undefined;
+    throw new MemoryError(
+      `${model} now answers with ${size}-dimensional vectors, ${known} before: run ` +
+        `\`${this.#options.command} memory reindex\` to embed every chunk again`,
+    );
   }
 
   /** Embeds chunks (at least one) and stores their vectors with their codes. */
@@ -158,14 +225,14 @@ export class Vectors {
   ): { chunk: MemoryChunk; distance: number }[] {
     this.#index ??= new CodeIndex(this.#timeline, {
       model: this.model!,
-      dimension: this.#options.dimension,
+      dimension: vector.length,
     });
     return this.#index.nearest(vector, options);
   }
 
   /** What a re-index would do. Throws MemoryError when there is no model or no sqlite-vec. */
   plan(): ReindexPlan {
-    const { embedder, dimension } = this.#options;
+    const { embedder } = this.#options;
     if (embedder === undefined) {
       throw new MemoryError(`Cannot re-index memory: ${this.state().reason}`);
     }
@@ -175,9 +242,11 @@ export class Vectors {
     }
     const models = store.models();
     const indexDimension = store.vectors.dimension();
+    const dimension = this.dimension();
     const count = (keep: (model: string | undefined) => boolean) =>
       models.filter((m) => keep(m.model)).reduce((sum, m) => sum + m.count, 0);
-    const resized = indexDimension !== undefined && indexDimension !== dimension;
+    const resized = indexDimension !== undefined && dimension !== undefined &&
+      indexDimension !== dimension;
     return {
       model: embedder.model,
       dimension,
@@ -197,8 +266,12 @@ export class Vectors {
     if (options.confirm !== true) return { plan, done: false, embedded: 0 };
     const batchSize = options.batchSize ?? 32;
     const store = this.#timeline.memory;
-    if (plan.indexDimension !== undefined && plan.indexDimension !== plan.dimension) {
+    if (
+      plan.indexDimension !== undefined && plan.dimension !== undefined &&
+      plan.indexDimension !== plan.dimension
+    ) {
       store.vectors.clear();
+      this.#index = undefined;
     } else {
       store.vectors.clearForeign(plan.model);
     }

@@ -48,13 +48,22 @@ export interface CallSettings {
   readonly timeoutMs: number;
   /** An attempt that has not begun to answer by then is aborted and retried. */
   readonly firstTokenTimeoutMs: number;
+  /** A streamed answer silent this long between two chunks is aborted. */
+  readonly stallTimeoutMs: number;
   /** Every configured key, removed from error texts. */
   readonly secrets: readonly string[];
   readonly onWait?: WaitSink;
 }
 
-/** One attempt: `signal` aborts it; `progress()` says the answer has begun (the first chunk). */
-export type Attempt<T> = (signal: AbortSignal, progress: () => void) => Promise<T>;
+/**
+ * One attempt: `signal` aborts it; `progress()` says the answer has begun; `chunk()` says a
+ * streamed chunk came (the answer has begun and goes on), which restarts the stall limit.
+ */
+export type Attempt<T> = (
+  signal: AbortSignal,
+  progress: () => void,
+  chunk: () => void,
+) => Promise<T>;
 
 /** The result of trying one model. */
 export type Outcome<T> =
@@ -97,7 +106,10 @@ export async function tryModel<T>(
     const attemptSignal = signal ? AbortSignal.any([signal, watchdog.signal]) : watchdog.signal;
     let classified: Classified | null;
     try {
-      return { ok: true, value: await attempt(attemptSignal, watchdog.progress) };
+      return {
+        ok: true,
+        value: await attempt(attemptSignal, watchdog.progress, watchdog.chunk),
+      };
     } catch (error) {
       signal?.throwIfAborted();
       classified = classify(error);
@@ -133,18 +145,23 @@ export async function tryModel<T>(
 }
 
 /**
- * Aborts its signal when the answer has not begun within the first-token limit, or has not ended
- * within the attempt's limit; calls `notice` after a few silent seconds.
+ * Aborts its signal when the answer has not begun within the first-token limit, when a streamed
+ * answer stops between two chunks for the stall limit, or when it has not ended within the
+ * attempt's limit; calls `notice` after a few silent seconds.
  */
 class Watchdog {
   readonly #controller = new AbortController();
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
   #first: ReturnType<typeof setTimeout> | undefined;
+  #stall: ReturnType<typeof setTimeout> | undefined;
+  #lastChunk = 0;
+  readonly #stallMs: number;
   /** The timeout that fired, if one did. */
   fired: AttemptTimeoutError | undefined;
 
   constructor(settings: CallSettings, notice: (() => void) | undefined) {
     const { firstTokenTimeoutMs: first, timeoutMs: total } = settings;
+    this.#stallMs = settings.stallTimeoutMs;
     this.#first = this.#arm(first, () => new AttemptTimeoutError("first", first));
     this.#timers.push(this.#arm(total, () => new AttemptTimeoutError("total", total)));
     if (notice) {
@@ -164,8 +181,29 @@ class Watchdog {
     this.#first = undefined;
   };
 
+  /** A chunk came: one timer per stall limit, re-armed for what is left of it when it fires. */
+  readonly chunk = (): void => {
+    this.progress();
+    this.#lastChunk = performance.now();
+    this.#stall ??= this.#armStall(this.#stallMs);
+  };
+
+  #armStall(ms: number): ReturnType<typeof setTimeout> {
+    return setTimeout(() => {
+      const idle = performance.now() - this.#lastChunk;
+      if (idle < this.#stallMs) {
+        this.#stall = this.#armStall(this.#stallMs - idle);
+        return;
+      }
+      if (this.fired) return;
+      this.fired = new AttemptTimeoutError("stall", this.#stallMs);
+      this.#controller.abort(this.fired);
+    }, ms);
+  }
+
   stop(): void {
     clearTimeout(this.#first);
+    clearTimeout(this.#stall);
     for (const timer of this.#timers) clearTimeout(timer);
   }
 

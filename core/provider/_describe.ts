@@ -92,6 +92,10 @@ export const UNREADABLE_HINT = "is the URL an OpenAI-compatible API (often …/v
 export const TIMEOUT_HINT =
   "raise model.firstTokenTimeoutMs or model.timeoutMs if the model is only slow";
 
+/** The hint of a streamed answer that stopped mid-way. */
+export const STALL_HINT =
+  "raise model.stallTimeoutMs if the model pauses that long while it answers";
+
 /** A 200 that is not what was asked for, described by its type and first characters. */
 export function unreadable(
   contentType: string | null,

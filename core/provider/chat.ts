@@ -80,7 +80,7 @@ class ChainProvider implements ChainedChatProvider {
     for (const endpoint of this.#chainFor(request)) {
       const outcome = await tryModel(
         endpoint,
-        (signal, progress) => this.#once(endpoint, request, signal, progress),
+        (signal, progress, chunk) => this.#once(endpoint, request, signal, progress, chunk),
         this.#settings,
         request.signal,
       );
@@ -109,10 +109,11 @@ class ChainProvider implements ChainedChatProvider {
     request: ChatRequest,
     signal: AbortSignal,
     progress: () => void,
+    chunk: () => void,
   ): Promise<Answer> {
     const client = this.#clients.get(endpoint);
     const body = chatBody(endpoint, request, this.#sampling);
-    if (request.onText) return streamOnce(client, body, request.onText, signal, progress);
+    if (request.onText) return streamOnce(client, body, request.onText, signal, chunk);
     return answerOnce(client, body, signal, progress);
   }
 
@@ -160,7 +161,7 @@ async function streamOnce(
   body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
   onText: (delta: string) => void,
   signal: AbortSignal,
-  progress: () => void,
+  chunk: () => void,
 ): Promise<Answer> {
   const assembler = new StreamAssembler();
   let emitted = false;
@@ -176,9 +177,10 @@ async function streamOnce(
       const text = await response.text().catch(() => "");
       throw unreadable(type, text, "an event stream");
     }
-    for await (const chunk of readChunks(stream)) {
-      if (chunks++ === 0) progress();
-      const text = assembler.add(chunk);
+    for await (const part of readChunks(stream)) {
+      chunks++;
+      chunk();
+      const text = assembler.add(part);
       if (text !== "") {
         emitted = true;
         onText(text);

@@ -6,7 +6,7 @@
  */
 import { failureError, tryModel } from "./_attempt.ts";
 import { ClientCache } from "./_client.ts";
-import { type ModelEndpoint, type ProviderConfig, resolveModel } from "./models.ts";
+import { embeddingModel, type ModelEndpoint, type ProviderConfig, resolveModel } from "./models.ts";
 import { callSettings, type ProviderOptions } from "./options.ts";
 import type { Embedder, EmbedOptions } from "./types.ts";
 
@@ -17,12 +17,12 @@ export interface EmbedderOptions extends ProviderOptions {
 }
 
 /**
- * Builds the embedder of a configuration (`memory.embedding.model` unless `options.model`).
+ * Builds the embedder of a configuration ({@link embeddingModel} unless `options.model`).
  * Whether memory uses it (`memory.embedding.enabled`) is the caller's decision. Throws
  * ProviderNotConfiguredError when the model's provider lacks its key.
  */
 export function createEmbedder(config: ProviderConfig, options: EmbedderOptions = {}): Embedder {
-  const endpoint = resolveModel(config, options.model ?? config.memory.embedding.model);
+  const endpoint = resolveModel(config, options.model ?? embeddingModel(config));
   const settings = callSettings(config, options);
   const clients = new ClientCache(settings.timeoutMs);
 

@@ -51,6 +51,8 @@ export type { WaitEvent, WaitSink } from "./_attempt.ts";
 export {
   type ChainOptions,
   defaultBaseUrl,
+  EMBEDDING_MODELS,
+  embeddingModel,
   keyOptional,
   LOCAL_PROVIDERS,
   ModelEndpoint,

@@ -20,7 +20,7 @@ import { ProviderNotConfiguredError } from "./errors.ts";
  */
 export type ProviderConfig =
   & Pick<ResolvedConfig, "model" | "providers" | "memory">
-  & Partial<Pick<ResolvedConfig, "command">>;
+  & Partial<Pick<ResolvedConfig, "command" | "sources">>;
 
 /** Providers that run on the user's machine and need no API key. */
 export const LOCAL_PROVIDERS: readonly Provider[] = ["ollama", "lmstudio", "vllm"];
@@ -171,6 +171,31 @@ export const SUGGESTED_MODELS: Readonly<Partial<Record<Provider, string>>> = {
   xai: "xai/grok-2-latest",
   ollama: "ollama/llama3.1",
 };
+
+/**
+ * An embedding model of each provider that serves one through its OpenAI-compatible API: memory
+ * uses the chat provider's when `memory.embedding.model` is not set, and the advice for hybrid
+ * search names it. A provider missing here (anthropic, groq, deepseek, xai, vllm) serves none.
+ */
+export const EMBEDDING_MODELS: Readonly<Partial<Record<Provider, string>>> = {
+  openai: "openai/text-embedding-3-small",
+  openrouter: "openrouter/openai/text-embedding-3-small",
+  gemini: "gemini/gemini-embedding-001",
+  ollama: "ollama/nomic-embed-text",
+  lmstudio: "lmstudio/text-embedding-nomic-embed-text-v1.5",
+};
+
+/**
+ * The embedding model memory uses: `memory.embedding.model` when it was set (or the configuration
+ * does not say where its values came from), else the chat model's provider's
+ * ({@link EMBEDDING_MODELS}), else the default.
+ */
+export function embeddingModel(config: ProviderConfig): string {
+  const configured = config.memory.embedding.model;
+  if (config.sources?.get("memory.embedding.model")?.kind !== "default") return configured;
+  const provider = config.model.name.slice(0, config.model.name.indexOf("/")) as Provider;
+  return EMBEDDING_MODELS[provider] ?? configured;
+}
 
 /**
  * The hint for a configuration whose model lacks its key: when another provider has one (its

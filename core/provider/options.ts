@@ -1,7 +1,7 @@
 /**
  * Options shared by the chat, embedding and speech providers, and their defaults: the time limits
- * and attempts of `model.firstTokenTimeoutMs`, `model.timeoutMs` and `model.attempts` unless the
- * caller sets its own.
+ * and attempts of `model.firstTokenTimeoutMs`, `model.stallTimeoutMs`, `model.timeoutMs` and
+ * `model.attempts` unless the caller sets its own.
  *
  * @module
  */
@@ -24,6 +24,11 @@ export interface ProviderOptions {
    * given up and retried (default `model.firstTokenTimeoutMs`).
    */
   readonly firstTokenTimeoutMs?: number;
+  /**
+   * A streamed answer that stops this long between two chunks is given up: retried when none of
+   * it was shown yet (default `model.stallTimeoutMs`).
+   */
+  readonly stallTimeoutMs?: number;
   /** Told when an attempt waits: at once for a retry, after a few silent seconds for the first. */
   readonly onWait?: WaitSink | undefined;
   /** Called after every successful call with its token usage. */
@@ -45,11 +50,16 @@ export function callSettings(config: ProviderConfig, options: ProviderOptions): 
     "firstTokenTimeoutMs",
     options.firstTokenTimeoutMs ?? model.firstTokenTimeoutMs ?? 120_000,
   );
+  const stallTimeoutMs = positive(
+    "stallTimeoutMs",
+    options.stallTimeoutMs ?? model.stallTimeoutMs ?? 60_000,
+  );
   const retries = options.retry?.retries ?? (model.attempts ?? 3) - 1;
   return {
     retry: resolveRetry({ ...options.retry, retries }),
     timeoutMs,
     firstTokenTimeoutMs: Math.min(firstTokenTimeoutMs, timeoutMs),
+    stallTimeoutMs: Math.min(stallTimeoutMs, timeoutMs),
     secrets: configuredSecrets(config),
     ...(options.onWait ? { onWait: options.onWait } : {}),
   };

@@ -8,6 +8,7 @@
 import { APIConnectionError, APIError, APIUserAbortError, OpenAIError } from "openai";
 import {
   connectionDetail,
+  STALL_HINT,
   statusDetail,
   statusHint,
   TIMEOUT_HINT,
@@ -109,12 +110,17 @@ export interface Classified {
 /** An attempt that did not begin to answer (`first`) or did not finish (`total`) in time. */
 export class AttemptTimeoutError extends Error {
   override readonly name = "AttemptTimeoutError";
-  constructor(kind: "first" | "total", ms: number) {
+  /** Which limit ran out. */
+  readonly kind: "first" | "stall" | "total";
+  constructor(kind: "first" | "stall" | "total", ms: number) {
     super(
       kind === "first"
         ? `no answer within ${duration(ms)}`
+        : kind === "stall"
+        ? `the answer stopped for ${duration(ms)} mid-stream`
         : `the answer took longer than ${duration(ms)}`,
     );
+    this.kind = kind;
   }
 }
 
@@ -151,7 +157,8 @@ export function classify(error: unknown): Classified | null {
   }
   if (error instanceof AttemptTimeoutError) {
     const detail = error.message;
-    return { verdict: "retry", status: null, detail, retryAfterMs: null, hint: TIMEOUT_HINT };
+    const hint = error.kind === "stall" ? STALL_HINT : TIMEOUT_HINT;
+    return { verdict: "retry", status: null, detail, retryAfterMs: null, hint };
   }
   if (error instanceof StreamEndedEarlyError) {
     return { verdict: "retry", status: null, detail: error.message, retryAfterMs: null };

@@ -69,7 +69,6 @@ const remote = new Memory(timeline, {
     model: corpus.model,
     embed: (texts) => new Promise((done) => setTimeout(() => done(corpus.embed(texts)), 10)),
   },
-  dimension: corpus.dimension,
   maxChunks: CHUNKS,
   minScore: -1,
 });

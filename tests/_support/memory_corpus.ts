@@ -187,7 +187,6 @@ export async function corpusMemory(count: number, seed: number) {
   const memory = new Memory(timeline, {
     vectors,
     embedder: corpus,
-    dimension: corpus.dimension,
     maxChunks: count,
     minScore: -1,
   });

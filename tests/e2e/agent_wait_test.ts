@@ -77,3 +77,15 @@ Deno.test("a closed port says connection refused, naming the URL", async () => {
       "is the server running on that port?\n",
   );
 });
+
+Deno.test("a stream that stops mid-answer ends after model.stallTimeoutMs with one line naming the model and URL", async () => {
+  const r = await agentAgainst([{ text: "a beginning", hang: true }], {
+    KAFCLAW_MODEL_STALL_TIMEOUT_MS: "300",
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, "a beginning\n");
+  assert.deepEqual(r.lines, [
+    `kafclaw: the answer above was not saved: openai/gpt-test at ${r.url} stopped answering ` +
+    "after part of the answer was streamed (the answer stopped for 300 ms mid-stream)",
+  ]);
+});

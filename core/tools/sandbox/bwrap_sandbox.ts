@@ -138,7 +138,11 @@ export class BwrapSandbox implements Sandbox {
             code: "unavailable",
           });
         }
-        if (needsAdoption(workspace, drop)) await adoptWorkspace(workspace, system, drop);
+        if (needsAdoption(workspace, drop)) {
+          const refused = await config.handOver(workspace);
+          if (refused !== undefined) throw new SandboxError(refused, { code: "unavailable" });
+          await adoptWorkspace(workspace, system, drop);
+        }
       }
       const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
       if (options.checked) return sandbox;

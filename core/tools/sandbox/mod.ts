@@ -59,6 +59,7 @@ export {
   type SelfFacts,
 } from "./helper.ts";
 export { BwrapSandbox } from "./bwrap_sandbox.ts";
+export { needsAdoption } from "./_host.ts";
 export {
   bwrapMcpWrapper,
   type McpServerLimits,

@@ -93,6 +93,13 @@ export interface SandboxOptions {
    * outside core/tools/sandbox, so they load without the project's import map.
    */
   readonly command?: string;
+  /**
+   * Asked, as root, before the workspace's files are given to the sandbox's uid (the drop from
+   * root needs them to be its own): undefined to go ahead, or why not, in one line. Refused, the
+   * bubblewrap sandbox is unavailable and opening falls back to the worker sandbox, saying why.
+   * Default: go ahead.
+   */
+  readonly handOver?: (workspace: string) => Promise<string | undefined>;
 }
 
 /** {@link SandboxOptions} with every default filled in. */
@@ -107,6 +114,7 @@ export interface ResolvedSandboxConfig {
   readonly stateDir: string | null;
   readonly probeCache: string | null;
   readonly command: string;
+  readonly handOver: (workspace: string) => Promise<string | undefined>;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -140,5 +148,6 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     stateDir: options.stateDir ?? null,
     probeCache: options.probeCache ?? null,
     command: options.command ?? "kafclaw",
+    handOver: options.handOver ?? (() => Promise.resolve(undefined)),
   };
 }

@@ -53,7 +53,7 @@ Deno.test("memory search, status and prune work by keywords without a model and 
   assert.equal(status.code, 0);
   assert.match(
     status.stdout,
-    /^search: keyword only \(memory\.embedding\.enabled is false\)\nchunks: 3 of at most 50000\n/,
+    /^search: keyword only \(memory\.embedding\.enabled is false\)\n {2}to search by meaning too: `kafclaw config set memory\.embedding\.enabled true`\nchunks: 3 of at most 50000\n/,
   );
   const json = jsonOf(await kafclaw(env, "memory", "status", "--json"));
   assert.deepEqual([json.mode, json.chunks, json.sqliteVec.available], ["keyword", 3, true]);
@@ -125,7 +125,8 @@ Deno.test("after a model change, memory reindex shows its plan, then re-embeds w
   assert.deepEqual([plan.code, plan.stdout], [
     0,
     [
-      "Re-indexing would embed 3 of 3 chunk(s) with ollama/e5-new (384 dimensions).",
+      "Re-indexing would embed 3 of 3 chunk(s) with ollama/e5-new " +
+      "(its vector size is taken from its first answer).",
       "It replaces the vectors of 3 chunk(s) made by another model.",
       "Every chunk is sent to the embedding model; run again with --yes to do it.",
     ].join("\n"),

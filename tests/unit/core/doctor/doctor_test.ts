@@ -28,6 +28,8 @@ Deno.test("doctor passes a configured standalone agent with a working sandbox", 
     ["policy", "ok"],
     ["mode", "ok"],
     ["sandbox", "ok"],
+    // As root, what the sandbox will do with the workspace's owners (no workspace yet: ok).
+    ...(Deno.uid() === 0 ? [["hand-over", "ok"]] : []),
     ["disk", "ok"],
     ["database", "ok"],
     ["sessions", "ok"],

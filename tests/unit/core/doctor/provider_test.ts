@@ -106,10 +106,10 @@ Deno.test("a failing fallback is a warning; the memory mode says why it is keywo
   assert.deepEqual(chain.model.map((r: CheckResult) => r.status), ["ok", "warn"]);
   assert.deepEqual(chain.memory, {
     check: "memory",
-    status: "fail",
-    detail: "openai/text-embedding-3-small gives vectors of 1024 numbers, " +
-      "memory.embedding.dimension is 1536",
-    hint: "kafclaw config set memory.embedding.dimension 1024, then kafclaw memory reindex",
+    status: "ok",
+    detail: "hybrid: openai/text-embedding-3-small gives vectors of 1024 numbers, the size " +
+      "memory records at its first answer (sqlite-vec loads when the agent starts: " +
+      "kafclaw memory status)",
   });
   const off = await doctor({ ...base, KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" });
   assert.equal(off.memory.detail, "keyword only: memory.embedding.enabled is false");
@@ -118,5 +118,13 @@ Deno.test("a failing fallback is a warning; the memory mode says why it is keywo
     KAFCLAW_MEMORY_EMBEDDING_MODEL: "groq/embed",
   });
   assert.equal(keyless.memory.status, "warn");
-  assert.match(keyless.memory.detail, /^keyword only: the embedding model groq\/embed has no key/);
+  assert.match(
+    keyless.memory.detail,
+    /^keyword only: no key for the embedding model: Model groq\/embed needs providers\.groq\.apiKey/,
+  );
+  assert.equal(
+    keyless.memory.hint,
+    "to search by meaning with openai, which the chat model uses: " +
+      "`kafclaw config set memory.embedding.model openai/text-embedding-3-small`",
+  );
 });

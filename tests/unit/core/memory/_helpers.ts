@@ -48,7 +48,7 @@ export async function tempMemory(options: MemoryOptions & { file?: boolean } = {
   const clock = new Clock("2026-11-25T10:00:00.000Z");
   const path = `${dir}/timeline.db`;
   const { timeline, vectors } = openWithVectors(path, { now: clock.now });
-  const memory = new Memory(timeline, { vectors, now: clock.now, dimension: 16, ...options });
+  const memory = new Memory(timeline, { vectors, now: clock.now, ...options });
   return {
     dir,
     path,
@@ -57,8 +57,7 @@ export async function tempMemory(options: MemoryOptions & { file?: boolean } = {
     vectors,
     memory,
     /** Another Memory over the same timeline (a restart with other options). */
-    reopen: (more: MemoryOptions) =>
-      new Memory(timeline, { vectors, now: clock.now, dimension: 16, ...more }),
+    reopen: (more: MemoryOptions) => new Memory(timeline, { vectors, now: clock.now, ...more }),
     [Symbol.asyncDispose]: async () => {
       timeline.close();
       await Deno.remove(dir, { recursive: true });

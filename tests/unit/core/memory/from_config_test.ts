@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../../../core/config/mod.ts";
-import { memoryEmbedder, memoryFromConfig, openWithVectors } from "../../../../core/memory/mod.ts";
+import {
+  formatStatus,
+  memoryEmbedder,
+  memoryFromConfig,
+  openWithVectors,
+} from "../../../../core/memory/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 
 function config(env: Record<string, string>) {
@@ -12,7 +17,7 @@ Deno.test("the default configuration without an OpenAI key gives keyword-only me
   assert.equal(embedder, undefined);
   assert.match(
     embedderReason!,
-    /^no embedding model can be used \(openai\/text-embedding-3-small\): .*OPENAI_API_KEY/,
+    /^no key for the embedding model: Model openai\/text-embedding-3-small needs .*OPENAI_API_KEY/,
   );
   const { timeline, vectors } = openWithVectors(":memory:");
   try {
@@ -25,7 +30,10 @@ Deno.test("the default configuration without an OpenAI key gives keyword-only me
 
 Deno.test("embedding can be turned off, and other configuration errors are not hidden", () => {
   const off = memoryEmbedder(config({ KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" }));
-  assert.deepEqual(off, { embedderReason: "memory.embedding.enabled is false" });
+  assert.deepEqual(off, {
+    embedderReason: "memory.embedding.enabled is false",
+    advice: "to search by meaning too: `kafclaw config set memory.embedding.enabled true`",
+  });
   assert.throws(
     () => memoryEmbedder(config({ OPENAI_API_KEY: "sk-x" }), { timeoutMs: -1 }),
     RangeError,
@@ -84,6 +92,84 @@ Deno.test("with a redactor, no text reaches the embedding model unredacted, and 
       ["the router password is [REDACTED]"],
       ["what is [REDACTED] for"],
     ]);
+  } finally {
+    timeline.close();
+  }
+});
+
+Deno.test("the embedding model follows the chat model's provider unless it is set", () => {
+  const ollama = config({ KAFCLAW_MODEL: "ollama/llama3.1" });
+  assert.equal(memoryEmbedder(ollama).embedder?.model, "ollama/nomic-embed-text");
+  const set = config({
+    KAFCLAW_MODEL: "ollama/llama3.1",
+    KAFCLAW_MEMORY_EMBEDDING_MODEL: "ollama/all-minilm",
+  });
+  assert.equal(memoryEmbedder(set).embedder?.model, "ollama/all-minilm");
+  const keyed = config({ KAFCLAW_MODEL: "openrouter/x/y", OPENROUTER_API_KEY: "sk-or" });
+  assert.equal(
+    memoryEmbedder(keyed).embedder?.model,
+    "openrouter/openai/text-embedding-3-small",
+  );
+});
+
+Deno.test("keyword-only memory says how to search by meaning with the user's provider", () => {
+  const anthropic = memoryEmbedder(
+    config({ KAFCLAW_MODEL: "anthropic/claude-sonnet-4-5", ANTHROPIC_API_KEY: "sk-ant" }),
+  );
+  assert.equal(anthropic.embedder, undefined);
+  assert.equal(
+    anthropic.advice,
+    "anthropic serves no embedding model: set OPENAI_API_KEY for openai/text-embedding-3-small, " +
+      "or run one locally with Ollama (`ollama pull nomic-embed-text`, then " +
+      "`kafclaw config set memory.embedding.model ollama/nomic-embed-text`)",
+  );
+  const gemini = memoryEmbedder(config({
+    KAFCLAW_MODEL: "gemini/gemini-2.0-flash",
+    KAFCLAW_MEMORY_EMBEDDING_MODEL: "openai/text-embedding-3-small",
+    GEMINI_API_KEY: "g",
+  }));
+  assert.equal(
+    gemini.advice,
+    "to search by meaning with gemini, which the chat model uses: " +
+      "`kafclaw config set memory.embedding.model gemini/gemini-embedding-001`",
+  );
+  const openai = memoryEmbedder(config({}));
+  assert.equal(openai.advice, "to search by meaning: set the key named above");
+  const { command: _, ...unnamed } = config({ KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" });
+  assert.match(memoryEmbedder(unnamed).advice!, /`kafclaw config set memory\.embedding\.enabled/);
+  const { timeline, vectors } = openWithVectors(":memory:");
+  try {
+    const cfg = config({ KAFCLAW_MODEL: "anthropic/claude-sonnet-4-5", ANTHROPIC_API_KEY: "k" });
+    const status = memoryFromConfig(timeline, cfg, { vectors }).status();
+    assert.deepEqual([status.mode, status.advice], ["keyword", anthropic.advice]);
+    assert.match(
+      formatStatus(status),
+      /^search: keyword only \(no key for the embedding model: .*\)\n {2}anthropic serves no embedding model: /,
+    );
+  } finally {
+    timeline.close();
+  }
+});
+
+Deno.test("status says the embedding model's last error until a call succeeds", async () => {
+  await using llm = await startFakeOpenAI({
+    endpoints: { embeddings: [{ status: 401, message: "bad key" }] },
+  });
+  const cfg = config({
+    KAFCLAW_MEMORY_EMBEDDING_MODEL: "ollama/nomic-embed-text",
+    KAFCLAW_PROVIDERS_OLLAMA_API_BASE: llm.url,
+  });
+  const { timeline, vectors } = openWithVectors(":memory:");
+  try {
+    const memory = memoryFromConfig(timeline, cfg, { vectors });
+    const stored = await memory.remember("the gate code is 4711");
+    assert.match(stored.notice!, /^stored without vectors: /);
+    const failed = memory.status();
+    assert.equal(failed.mode, "hybrid");
+    assert.match(failed.lastError!.message, /401/);
+    assert.match(formatStatus(failed), /\n {2}its last call failed \(\d{4}-.*\): .*401/);
+    assert.equal((await memory.reindex({ confirm: true })).embedded, 1);
+    assert.equal(memory.status().lastError, undefined);
   } finally {
     timeline.close();
   }

@@ -202,7 +202,7 @@ Deno.test("status in hybrid mode counts vectors by model and chunks still withou
   assert.equal(status.withoutVector, 1);
   const text = formatStatus(status);
   assert.match(text, /^search: hybrid \(keywords and vectors, fused by reciprocal rank\)$/m);
-  assert.match(text, /^embedding model: fake\/embed-a$/m);
+  assert.match(text, /^embedding model: fake\/embed-a \(16 dimensions\)$/m);
   assert.match(
     text,
     /^ {2}1 chunk\(s\) without a vector of this model \(`kafclaw memory reindex`/m,

@@ -29,7 +29,7 @@ Deno.test("a changed embedding model makes search keyword-only until a confirmed
 
   const plan = {
     model: "fake/embed-b",
-    dimension: 16,
+    dimension: undefined,
     indexDimension: 16,
     foreign: 3,
     toEmbed: 4,
@@ -45,6 +45,7 @@ Deno.test("a changed embedding model makes search keyword-only until a confirmed
     onProgress: (n, total) => progress.push([n, total]),
   });
   assert.deepEqual(done, { plan, done: true, embedded: 4 });
+  assert.equal(memory.status().embeddingDimension, 16);
   assert.deepEqual(progress, [[0, 4], [3, 4], [4, 4]]);
   assert.deepEqual(b.calls.map((c) => c.length), [3, 1]);
   assert.deepEqual(memory.status().models, [{ model: "fake/embed-b", count: 4 }]);
@@ -54,25 +55,77 @@ Deno.test("a changed embedding model makes search keyword-only until a confirmed
   assert.equal((await memory.reindex()).plan.toEmbed, 0);
 });
 
-Deno.test("a changed dimension drops the index and rebuilds it at the new size", async () => {
+Deno.test("a model's vector size is taken from its first answer and kept", async () => {
+  for (const size of [384, 1536]) {
+    const embedder = new FakeEmbedder("fake/embed-a", size);
+    await using t = await tempMemory({ embedder });
+    assert.equal(t.memory.status().embeddingDimension, undefined);
+    assert.match(
+      formatStatus(t.memory.status()),
+      /\nembedding model: fake\/embed-a \(vector size taken from its first answer\)\n/,
+    );
+    assert.equal(
+      (await t.memory.indexSoulFile("SOUL.md", "## Who\nthe gate code is 4711")).embedded,
+      1,
+    );
+    assert.equal(t.timeline.settings.get("embedding_dimension:fake/embed-a"), String(size));
+    const again = t.reopen({ embedder });
+    assert.deepEqual([again.status().mode, again.status().embeddingDimension], ["hybrid", size]);
+    const calls = embedder.calls.length;
+    assert.equal(
+      (await again.indexSoulFile("SOUL.md", "## Who\nthe gate code is 4711")).embedded,
+      0,
+    );
+    assert.equal(embedder.calls.length, calls, "an unchanged soul file is not embedded again");
+    assert.equal((await again.search("gate code")).hits[0]?.vectorRank, 1);
+    assert.match(
+      formatStatus(again.status()),
+      new RegExp(`embedding model: fake/embed-a \\(${size} dimensions\\)`),
+    );
+  }
+});
+
+Deno.test("a model answering with another size later is re-indexed once", async () => {
   await using t = await tempMemory({ embedder: new FakeEmbedder("fake/embed-a", 16) });
   for (const fact of FACTS) await t.memory.remember(fact);
   const small = new FakeEmbedder("fake/embed-a", 8);
-  const memory = t.reopen({ embedder: small, dimension: 8 });
-  assert.equal(
-    memory.status().reason,
-    "the vector index holds 16-dimensional vectors but memory.embedding.dimension is 8: " +
-      "run `kafclaw memory reindex`",
-  );
+  const memory = t.reopen({ embedder: small });
+  const changed = await memory.remember("a fact told after the change");
+  assert.deepEqual([changed.embedded, changed.notice], [
+    0,
+    "stored without vectors: fake/embed-a now answers with 8-dimensional vectors, 16 before: " +
+    "run `kafclaw memory reindex` to embed every chunk again",
+  ]);
+  const why = "the vector index holds 16-dimensional vectors but fake/embed-a answers with 8: " +
+    "run `kafclaw memory reindex`";
+  assert.equal(memory.status().reason, why);
+  const calls = small.calls.length;
+  const later = await t.reopen({ embedder: small }).remember("and another one");
+  assert.deepEqual([later.embedded, later.notice], [0, `stored without vectors: ${why}`]);
+  assert.equal(small.calls.length, calls, "nothing is sent to the model until the re-index");
   assert.match(
-    t.reopen({ embedder: small, dimension: 8, command: "scripts/kafclaw" }).status().reason!,
+    t.reopen({ embedder: small, command: "scripts/kafclaw" }).status().reason!,
     /: run `scripts\/kafclaw memory reindex`$/,
   );
   const { plan } = await memory.reindex({ confirm: true });
-  assert.deepEqual([plan.indexDimension, plan.foreign, plan.toEmbed], [16, 0, 3]);
+  assert.deepEqual([plan.dimension, plan.indexDimension, plan.foreign, plan.toEmbed], [
+    8,
+    16,
+    0,
+    5,
+  ]);
   assert.equal(t.timeline.memory.vectors.dimension(), 8);
   assert.equal(memory.status().mode, "hybrid");
   assert.equal((await memory.search("boiler serviced")).hits[0]?.vectorRank, 1);
+});
+
+Deno.test("a timeline from before the record takes the size of the model's stored vectors", async () => {
+  const embedder = new FakeEmbedder("fake/embed-a", 16);
+  await using t = await tempMemory({ embedder });
+  await t.memory.remember(FACTS[0]!);
+  t.timeline.settings.delete("embedding_dimension:fake/embed-a");
+  assert.equal(t.reopen({ embedder }).status().embeddingDimension, 16);
+  assert.equal((await t.reopen({ embedder }).remember(FACTS[1]!)).embedded, 1);
 });
 
 Deno.test("an interrupted reindex resumes with the chunks still without a vector", async () => {
@@ -97,19 +150,44 @@ Deno.test("an interrupted reindex resumes with the chunks still without a vector
   assert.deepEqual([rest.plan.foreign, rest.plan.toEmbed, rest.embedded], [0, 2, 2]);
 });
 
-Deno.test("a model answering with the wrong size stores chunks without vectors", async () => {
+Deno.test("a model answering vectors of mixed sizes stores chunks without vectors", async () => {
   const embedder = new FakeEmbedder();
   await using t = await tempMemory({ embedder });
-  embedder.wrongDimension = 8;
-  const result = await t.memory.remember("a fact");
+  const mixed = embedder.embed.bind(embedder);
+  embedder.embed = async (texts, options) => {
+    const vectors = await mixed(texts, options);
+    return vectors.map((v, i) => i === 0 ? v.slice(0, 8) : v);
+  };
+  const result = await t.memory.rememberMany([{ content: "one fact" }, { content: "another" }]);
   assert.equal(
     result.notice,
-    "stored without vectors: fake/embed-a returned 8-dimensional vectors but " +
-      "memory.embedding.dimension is 16",
+    "stored without vectors: fake/embed-a returned vectors of 8 and 16 numbers",
   );
   await assert.rejects(t.memory.reindex({ confirm: true }), MemoryError);
-  embedder.wrongDimension = undefined;
-  assert.equal((await t.memory.reindex({ confirm: true })).embedded, 1);
+  embedder.embed = (texts) => Promise.resolve(texts.map(() => []));
+  assert.equal(
+    (await t.memory.remember("a third")).notice,
+    "stored without vectors: fake/embed-a returned vectors of 0 numbers",
+  );
+  embedder.embed = mixed;
+  assert.equal((await t.memory.reindex({ confirm: true })).embedded, 3);
+});
+
+Deno.test("a call cancelled by its caller is not the model's last error", async () => {
+  const embedder = new FakeEmbedder();
+  await using t = await tempMemory({ embedder });
+  const controller = new AbortController();
+  embedder.embed = () => {
+    controller.abort(new Error("stopped by the user"));
+    return Promise.reject(new Error("aborted"));
+  };
+  await assert.rejects(
+    t.memory.rememberMany([{ content: "a fact" }], { signal: controller.signal }).then((r) => {
+      if (r.notice) throw new Error(r.notice);
+    }),
+    /aborted/,
+  );
+  assert.equal(t.memory.status().lastError, undefined);
 });
 
 Deno.test("reindex needs an embedding model and sqlite-vec", async () => {
@@ -123,7 +201,7 @@ Deno.test("reindex needs an embedding model and sqlite-vec", async () => {
   const { timeline, vectors } = openWithVectors(":memory:", { sqliteVec: false });
   try {
     assert.deepEqual(vectors, { available: false, reason: "sqlite-vec was turned off" });
-    const memory = new Memory(timeline, { vectors, embedder: new FakeEmbedder(), dimension: 16 });
+    const memory = new Memory(timeline, { vectors, embedder: new FakeEmbedder() });
     await assert.rejects(
       memory.reindex(),
       /^MemoryError: Cannot re-index memory: sqlite-vec was turned off$/,
@@ -132,7 +210,7 @@ Deno.test("reindex needs an embedding model and sqlite-vec", async () => {
     assert.equal(stored.notice, "stored without vectors: sqlite-vec was turned off");
     assert.equal(memory.status().sqliteVec.available, false);
     assert.match(formatStatus(memory.status()), /\nsqlite-vec: not loaded$/);
-    const bare = new Memory(timeline, { embedder: new FakeEmbedder(), dimension: 16 });
+    const bare = new Memory(timeline, { embedder: new FakeEmbedder() });
     assert.equal(
       bare.status().reason,
       "the sqlite-vec extension is not loaded on this connection",

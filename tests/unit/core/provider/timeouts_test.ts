@@ -57,26 +57,82 @@ Deno.test("a stream whose headers never come times out on its first token", asyn
   );
 });
 
-Deno.test("a stream that began but stalls ends at model.timeoutMs, not at the first-token limit", async () => {
+/**
+ * A stream that sends "a beginning" and then nothing, under the limits of `env`: the error it
+ * ends with (interrupted: text was shown), the text shown, the requests made and the time taken.
+ */
+async function stalled(env: Record<string, string>) {
   await using llm = await startFakeOpenAI({ chat: [{ text: "a beginning", hang: true }] });
-  const config = limited(llm.url, {
-    KAFCLAW_MODEL_FIRST_TOKEN_TIMEOUT_MS: "100",
-    KAFCLAW_MODEL_TIMEOUT_MS: "400",
-  });
   const deltas: string[] = [];
+  const started = performance.now();
+  let caught: ProviderError | undefined;
   await assert.rejects(
-    createChatProvider(config, { retry: noWait }).chat({
+    createChatProvider(limited(llm.url, env), { retry: noWait }).chat({
       messages: ASK,
       onText: (d) => deltas.push(d),
     }),
     (error: unknown) => {
       assert.ok(error instanceof ProviderError);
       assert.equal(error.kind, "interrupted");
-      assert.match(error.message, /\(the answer took longer than 400 ms\)$/);
+      assert.ok(!error.message.includes("\n"), error.message);
+      assert.ok(error.message.includes(`openai/gpt-a at ${llm.url}`), error.message);
+      caught = error;
       return true;
     },
   );
-  assert.ok(deltas.length > 0, "the beginning was streamed");
+  return {
+    message: caught!.message,
+    shown: deltas.join(""),
+    requests: llm.chatRequests().length,
+    ms: performance.now() - started,
+  };
+}
+
+Deno.test("a stream that began but stalls ends at model.timeoutMs, not at the first-token limit", async () => {
+  const r = await stalled({
+    KAFCLAW_MODEL_FIRST_TOKEN_TIMEOUT_MS: "100",
+    KAFCLAW_MODEL_TIMEOUT_MS: "400",
+  });
+  assert.match(r.message, /\(the answer took longer than 400 ms\)$/);
+  assert.equal(r.shown, "a beginning", "the beginning was streamed");
+});
+
+Deno.test("a stream that stops mid-answer fails after model.stallTimeoutMs, naming the model and URL", async () => {
+  const r = await stalled({
+    KAFCLAW_MODEL_STALL_TIMEOUT_MS: "200",
+    KAFCLAW_MODEL_TIMEOUT_MS: "60000",
+  });
+  assert.match(r.message, /\(the answer stopped for 200 ms mid-stream\)$/);
+  assert.ok(r.ms < 30_000, "the stall limit, not the attempt's, ended it");
+  assert.equal(r.shown, "a beginning", "what came was shown once, not repeated");
+  assert.equal(r.requests, 1, "text already shown: no retry to repeat it");
+});
+
+Deno.test("a stream that stalls before any text is retried like a first-token timeout", async () => {
+  await using llm = await startFakeOpenAI({
+    chat: [{ text: "", hang: true }, { text: "at last" }],
+  });
+  const config = limited(llm.url, { KAFCLAW_MODEL_STALL_TIMEOUT_MS: "150" });
+  const events: WaitEvent[] = [];
+  const deltas: string[] = [];
+  const result = await createChatProvider(config, {
+    retry: noWait,
+    onWait: (e) => events.push(e),
+  }).chat({ messages: ASK, onText: (d) => deltas.push(d) });
+  assert.equal(result.content, "at last");
+  assert.equal(deltas.join(""), "at last");
+  assert.deepEqual(events.map((e) => [e.attempt, e.after]), [
+    [2, "the answer stopped for 150 ms mid-stream"],
+  ]);
+});
+
+Deno.test("a stream whose chunks keep coming is not cut by the stall limit", async () => {
+  await using llm = await startFakeOpenAI({
+    chat: [{ text: "one two three four five six", delayMs: 0 }],
+  });
+  const config = limited(llm.url, { KAFCLAW_MODEL_STALL_TIMEOUT_MS: "100" });
+  const result = await createChatProvider(config).chat({ messages: ASK, onText: () => {} });
+  assert.equal(result.content, "one two three four five six");
 });
 
 Deno.test("the provider says what it waits for: the first attempt after a silence, each retry at once", async () => {
@@ -106,11 +162,11 @@ Deno.test("a quick answer says nothing about waiting", async () => {
   assert.deepEqual(events, []);
 });
 
-Deno.test("the limits default to 120 s for the first token, 600 s an attempt and 3 attempts", () => {
+Deno.test("the limits default to 120 s for the first token, 60 s of stall, 600 s an attempt and 3 attempts", () => {
   const { model } = configFrom({});
   assert.deepEqual(
-    [model.firstTokenTimeoutMs, model.timeoutMs, model.attempts],
-    [120_000, 600_000, 3],
+    [model.firstTokenTimeoutMs, model.stallTimeoutMs, model.timeoutMs, model.attempts],
+    [120_000, 60_000, 600_000, 3],
   );
 });
 
@@ -119,6 +175,7 @@ Deno.test("a bad limit is one line naming the variable and what is allowed", () 
     const [name, value] of [
       ["KAFCLAW_MODEL_ATTEMPTS", "0"],
       ["KAFCLAW_MODEL_FIRST_TOKEN_TIMEOUT_MS", "soon"],
+      ["KAFCLAW_MODEL_STALL_TIMEOUT_MS", "50"],
       ["KAFCLAW_MODEL_TIMEOUT_MS", "-5"],
     ]
   ) {

@@ -90,7 +90,7 @@ Deno.test("an older timeline's vectors move out of sqlite-vec's table when it is
       ["the team meets on Mondays", embedder.model],
       ["no vector in the table", null],
     ]);
-    const memory = new Memory(timeline, { embedder, dimension: 16 });
+    const memory = new Memory(timeline, { embedder });
     const found = await memory.search("gate code", { zones: ["team"] });
     assert.deepEqual([found.mode, found.hits[0]?.content, found.hits[0]?.vectorRank], [
       "hybrid",

@@ -83,6 +83,35 @@ Deno.test("as root, the workspace is handed to the sandbox's uid, hard-linked fi
   }
 });
 
+Deno.test("as root, a refused hand-over leaves every owner as it was and falls back, saying why", {
+  ignore: Deno.uid() !== 0,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kafclaw-adopt-" });
+  try {
+    const workspace = `${dir}/workspace`;
+    await Deno.mkdir(workspace, { mode: 0o700 });
+    await Deno.writeTextFile(`${workspace}/root.txt`, "root's", { mode: 0o600 });
+    const asked: string[] = [];
+    await using sandbox = await openSandbox(workspace, {
+      uid: 4321,
+      handOver: (ws) => (asked.push(ws), Promise.resolve("the owner said no")),
+    });
+    assert.deepEqual(asked, [await Deno.realPath(workspace)]);
+    assert.ok(sandbox instanceof WorkerSandbox);
+    assert.equal(sandbox.reason, "the owner said no");
+    for (const path of ["", "/root.txt"]) {
+      assert.equal((await Deno.lstat(`${workspace}${path}`)).uid, 0, path);
+    }
+    assert.equal(
+      await sandbox.fs.readText("root.txt", { maxBytes: 100 }),
+      "root's",
+      "the file tools still work",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test(
   "as root, a workspace handed over before is only looked at, and what was added since is handed over",
   {
