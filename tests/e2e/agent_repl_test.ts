@@ -68,6 +68,10 @@ Deno.test("agent at a terminal: Ctrl-C clears the prompt and says how to leave, 
   assert.equal(r.failed, null, out);
   assert.equal(r.code, 0, out);
   assert.deepEqual(sent(llm), ["tell me a story", "after"], "the cleared line was never sent");
+  // The cancelled turn's request was dropped then, not when the process ended: the server saw its
+  // client go away mid-stream before the next message arrived.
+  const [dropped] = llm.abandonedStreams();
+  assert.ok(dropped !== undefined && dropped < llm.chatRequests()[1]!.at, `dropped at ${dropped}`);
   // The cancelled turn is in the session, and the next turn sees it: nothing was lost.
   const messages =
     (llm.chatRequests()[1]!.body as { messages: { role: string; content: string }[] })

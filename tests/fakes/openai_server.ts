@@ -149,6 +149,11 @@ export interface FakeOpenAI extends AsyncDisposable {
   readonly requests: readonly RecordedRequest[];
   /** The chat requests only. */
   chatRequests(): readonly RecordedRequest[];
+  /**
+   * When (ms since the server started, as {@link RecordedRequest.at}) a client went away from a
+   * streamed answer before its end, one entry per stream.
+   */
+  abandonedStreams(): readonly number[];
   /** Queues more chat turns, for every model or (with `model`) for one. */
   push(turns: readonly FakeTurnSource[], model?: string): void;
   /** Stops answering, ends hanging requests and closes the server. */
@@ -172,6 +177,7 @@ class FakeServer implements FakeOpenAI {
   readonly #streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   #counter = 0;
+  readonly #abandoned: number[] = [];
   #closed = false;
 
   constructor(options: FakeOpenAIOptions) {
@@ -194,6 +200,10 @@ class FakeServer implements FakeOpenAI {
 
   chatRequests(): readonly RecordedRequest[] {
     return this.requests.filter((r) => r.path.endsWith("/chat/completions"));
+  }
+
+  abandonedStreams(): readonly number[] {
+    return this.#abandoned;
   }
 
   push(turns: readonly FakeTurnSource[], model?: string): void {
@@ -336,6 +346,7 @@ class FakeServer implements FakeOpenAI {
     let i = 0;
     let self: ReadableStreamDefaultController<Uint8Array> | undefined;
     const streams = this.#streams;
+    const abandoned = () => this.#abandoned.push(performance.now() - this.#start);
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         self = controller;
@@ -352,8 +363,10 @@ class FakeServer implements FakeOpenAI {
         }
         // A hanging stream stays open until the client aborts or the server closes.
       },
+      // Called when the client goes away (an aborted request) before the stream ended.
       cancel() {
         if (self) streams.delete(self);
+        abandoned();
       },
     });
     return new Response(stream, {
