@@ -20,6 +20,8 @@ export async function cliRuntime(
     readonly onWait?: WaitSink;
     /** Asks the owner instead of the terminal asker (`kafclaw agent`'s line editor). */
     readonly askOwner?: AskOwner;
+    /** Asks yes or no instead of the prompter (`kafclaw agent`'s line editor, which owns stdin). */
+    readonly confirm?: (question: string) => Promise<boolean>;
   } = {},
 ): Promise<AgentRuntime> {
   await checkConfigTrust(config.file);
@@ -35,7 +37,11 @@ export async function cliRuntime(
   return await createAgentRuntime(config, {
     ...(askOwner ? { askOwner } : {}),
     // As root, whether the sandbox may take the workspace is asked where a person answers.
-    ...(Deno.stdin.isTerminal() ? { askHandOver: (q: string) => ctx.prompter().confirm(q) } : {}),
+    ...(options.confirm
+      ? { askHandOver: options.confirm }
+      : Deno.stdin.isTerminal()
+      ? { askHandOver: (q: string) => ctx.prompter().confirm(q) }
+      : {}),
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
     ...(options.agent === undefined ? {} : { agent: options.agent }),
     ...(options.onWait ? { onWait: options.onWait } : {}),

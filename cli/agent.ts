@@ -78,6 +78,14 @@ export function agentCommand(ctx: CliContext): Command {
           onWait: (event) => io.err(waitLine(event, terminal)),
           ...(editor
             ? {
+              // The editor reads stdin: a second reader (the prompter) would find it locked.
+              confirm: async (question: string) => {
+                const read = await editor.read(`${question} [y/N]: `, {
+                  remember: false,
+                  typeAhead: false,
+                });
+                return read.kind === "line" && /^\s*(y|yes)\s*$/i.test(read.text);
+              },
               askOwner: editorAsker({
                 io,
                 editor,
