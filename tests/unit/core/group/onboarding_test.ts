@@ -109,7 +109,11 @@ Deno.test("a gated group admits a newcomer with an invite once, and no one with 
       secret: "the-right-invite",
       expiresAt: new Date(Date.now() + 3_600_000),
     });
-    const ask = (home: typeof bobHome, invite?: string) =>
+    const ask = (
+      home: typeof bobHome,
+      invite?: string,
+      command: string | null = "scripts/kafclaw",
+    ) =>
       requestMembership({
         transport,
         group: g.group,
@@ -117,7 +121,7 @@ Deno.test("a gated group admits a newcomer with an invite once, and no one with 
         publicKey: home.key.publicKeyText,
         ownerKey,
         timeoutMs: 5000,
-        command: "scripts/kafclaw",
+        ...(command === null ? {} : { command }),
         ...(invite === undefined ? {} : { invite }),
       });
     await assert.rejects(() => ask(bobHome), (e) => {
@@ -128,6 +132,11 @@ Deno.test("a gated group admits a newcomer with an invite once, and no one with 
       );
       return true;
     });
+    // Without the name the user runs it by, the hint says kafclaw.
+    await assert.rejects(
+      () => ask(bobHome, undefined, null),
+      /is gated: ask its owner for an invite \(kafclaw group invite\)/,
+    );
     await assert.rejects(
       () => ask(bobHome, "a-wrong-invite"),
       /The sponsor refused to admit "bob": the answer matches no unused invite/,
