@@ -17,7 +17,6 @@ import { roundRobinAssigner } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { decodeRecordKey } from "./record_key.ts";
-import { startAtEnds } from "./stream_start.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
 import type {
@@ -229,10 +228,6 @@ export class KafkaTransport implements Transport {
     });
     if (options.kind === "state") await sub.recordEnds();
     const fromBeginning = options.fromBeginning ?? options.kind !== "stream";
-    // A new stream group reads from the ends as they are now, not as its first fetch finds them.
-    if (options.kind === "stream" && !fromBeginning) {
-      await startAtEnds(admin, groupId, options.topics);
-    }
     try {
       await sub.start(options.kind === "state" ? true : fromBeginning);
     } catch (error) {
