@@ -242,6 +242,7 @@ export {
 } from "./zones.ts";
 export {
   createZoneTopics,
+  orchestratorRecord,
   type ZoneEvent,
   type ZoneEventAction,
   zoneEventRecord,

@@ -54,19 +54,24 @@ export interface ZoneEvent {
   readonly reason?: string | undefined;
 }
 
-function orchestratorRecord(
+/**
+ * An `orchestrator` record keyed `key` on the group's orchestrator topic (a zone's, a zone event's,
+ * or a node's: core/orchestrator), sent by `sender`; its correlation id is `<kind>-<uuid>`.
+ */
+export function orchestratorRecord(
   group: string,
   sender: string,
   key: string,
   payload: Record<string, unknown>,
   now: Date,
+  kind: "zone" | "node" = "zone",
 ): OutboundRecord {
   return {
     topic: topicsFor(group).orchestrator,
     key,
     value: JSON.stringify({
       type: "orchestrator",
-      correlation_id: `zone-${crypto.randomUUID()}`,
+      correlation_id: `${kind}-${crypto.randomUUID()}`,
       sender_id: sender,
       timestamp: now.toISOString(),
       protocol: PROTOCOL_VERSION,

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { nodeKey, PROTOCOL_VERSION, topicsFor } from "../protocol/mod.ts";
+import { orchestratorRecord } from "../group/mod.ts";
+import { nodeKey } from "../protocol/mod.ts";
 import type { OutboundRecord } from "../transport/mod.ts";
 import type { NodePayload } from "./node_table.ts";
 
@@ -17,18 +18,14 @@ export function nodeRecord(
   node: NodePayload,
   now = new Date(),
 ): OutboundRecord {
-  return {
-    topic: topicsFor(group).orchestrator,
-    key: nodeKey(node.agent_id),
-    value: JSON.stringify({
-      type: "orchestrator",
-      correlation_id: `node-${crypto.randomUUID()}`,
-      sender_id: sender,
-      timestamp: now.toISOString(),
-      protocol: PROTOCOL_VERSION,
-      payload: { action: "node", node },
-    }),
-  };
+  return orchestratorRecord(
+    group,
+    sender,
+    nodeKey(node.agent_id),
+    { action: "node", node },
+    now,
+    "node",
+  );
 }
 
 /**
