@@ -98,9 +98,13 @@ export class KafkaSubscription implements Subscription {
 
   async start(fromBeginning: boolean): Promise<void> {
     const { consumer, options } = this.#deps;
+    // kafkajs fixes "latest" at the first fetch, after subscribe() has returned, so a record
+    // produced in between would be skipped. A stream group starting at the end therefore starts
+    // each partition it has no commit for at the end it has now, before it returns.
+    const starts = options.kind === "stream" && !fromBeginning ? await this.#uncommittedEnds() : [];
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning });
-    await consumer.run({
+    const running = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => {
@@ -109,6 +113,28 @@ export class KafkaSubscription implements Subscription {
         return handling;
       },
     });
+    // run() makes the group at once and joins it later: a seek now is taken at the first fetch.
+    for (const start of starts) consumer.seek(start);
+    await running;
+  }
+
+  /** Each partition of the topics that this group has no commit for, with its end now. */
+  async #uncommittedEnds(): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+    const { admin, options } = this.#deps;
+    const topics = [...options.topics];
+    const [committed, ends] = await Promise.all([
+      admin.fetchOffsets({ groupId: this.groupId, topics }),
+      Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))),
+    ]);
+    const has = new Set(
+      committed.flatMap((t) =>
+        t.partitions.filter((p) => BigInt(p.offset) >= 0n).map((p) => `${t.topic}:${p.partition}`)
+      ),
+    );
+    return topics.flatMap((topic, i) =>
+      (ends[i] ?? []).filter((p) => !has.has(`${topic}:${p.partition}`))
+        .map((p) => ({ topic, partition: p.partition, offset: p.high }))
+    );
   }
 
   /**

@@ -277,6 +277,43 @@ export async function streamGroupIsExclusive(cluster: Cluster): Promise<void> {
   }
 }
 
+/**
+ * A new stream group that does not read from the beginning gets every record produced once its
+ * `subscribe()` has resolved, and none from before (a requester sends its task right after
+ * subscribing to the statuses, and the claim must not be skipped). Several groups, one after the
+ * other, each producing at once.
+ */
+export async function streamStartsAtSubscribe(cluster: Cluster): Promise<void> {
+  const t = cluster.make();
+  try {
+    const topic = uniqueName("late");
+    await t.createTopics([stream(topic)]);
+    const keys = ["a", "b", "c", "d", "e", "f"];
+    for (let round = 0; round < 5; round++) {
+      await t.produce(keys.map((key) => ({ topic, key, value: `before ${round}` })));
+      const got: string[] = [];
+      const sub = await t.subscribe({
+        kind: "stream",
+        topics: [topic],
+        groupId: uniqueName("kafclaw.g.agent"),
+        fromBeginning: false,
+        handler: (r) => void got.push(`${r.key}: ${text(r)}`),
+      });
+      await t.produce(keys.map((key) => ({ topic, key, value: `after ${round}` })));
+      const want = keys.map((key) => `${key}: after ${round}`);
+      // A record may come twice (at least once), never one from before the subscription.
+      await waitFor(() => want.every((w) => got.includes(w)), `round ${round}'s records`, {
+        timeoutMs: 15_000,
+        state: () => got,
+      });
+      assert.deepEqual([...new Set(got)].sort(), want, `round ${round}`);
+      await sub.close();
+    }
+  } finally {
+    await t.close();
+  }
+}
+
 /** A paused subscription receives nothing until resumed, then everything. */
 export async function pauseAndResume(cluster: Cluster): Promise<void> {
   const t = cluster.make();

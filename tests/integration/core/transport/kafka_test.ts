@@ -58,3 +58,9 @@ Deno.test(
   opts,
   () => scenario.pauseAndResume(kafka()),
 );
+
+Deno.test(
+  "kafka: a new stream group reads every record produced once subscribe() resolved, none before",
+  opts,
+  () => scenario.streamStartsAtSubscribe(kafka()),
+);

@@ -38,6 +38,8 @@ for (const [label, f] of [["in-process", undefined], ["in-process, fault mode", 
     scenario.streamGroupIsExclusive(cluster(f)));
   Deno.test(`${label}: a paused subscription gets nothing until resumed`, () =>
     scenario.pauseAndResume(cluster(f)));
+  Deno.test(`${label}: a new stream group reads what comes once it subscribed, none before`, () =>
+    scenario.streamStartsAtSubscribe(cluster(f)));
 }
 
 Deno.test("in-process: slow work runs off the handler and pauses the consumer while full", () =>
