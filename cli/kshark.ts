@@ -149,9 +149,12 @@ async function loadSettings(
       try {
         text = await Deno.readTextFile(flags.props);
       } catch (error) {
-        throw new k.KsharkSettingsError(
-          `Cannot read --props "${flags.props}": ${error instanceof Error ? error.message : error}`,
-        );
+        const why = error instanceof Deno.errors.NotFound
+          ? "no such file"
+          : error instanceof Error
+          ? error.message
+          : String(error);
+        throw new k.KsharkSettingsError(`Cannot read --props "${flags.props}": ${why}`);
       }
       props = k.parseProperties(text, flags.props);
     }

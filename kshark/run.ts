@@ -62,7 +62,7 @@ export async function runKshark(options: RunOptions): Promise<Report> {
   };
   const reachable = await networkChecks(ctx);
   if (reachable.length === 0) {
-    skipKafka(ctx, "no broker is reachable over TCP");
+    skipKafka(ctx, "no broker is reachable (TCP, and TLS where configured)");
   } else {
     await kafkaChecks(ctx, options);
   }
@@ -92,7 +92,7 @@ export async function runKshark(options: RunOptions): Promise<Report> {
   };
 }
 
-/** DNS, TCP, TLS and ApiVersions per broker; the brokers that answered over TCP. */
+/** DNS, TCP, TLS and ApiVersions per broker; the brokers that connected (and shook hands). */
 async function networkChecks(ctx: CheckContext): Promise<string[]> {
   const reachable: string[] = [];
   for (const broker of ctx.settings.brokers) {
@@ -109,11 +109,11 @@ async function networkChecks(ctx: CheckContext): Promise<string[]> {
       skip("ApiVersions", "L7-Kafka", "no TCP connection");
       continue;
     }
-    reachable.push(broker);
     if (!await checkTls(ctx, broker)) {
       skip("ApiVersions", "L7-Kafka", "the TLS handshake failed");
       continue;
     }
+    reachable.push(broker);
     await checkApiVersions(ctx, broker);
   }
   return reachable;

@@ -109,7 +109,10 @@ export function brokerList(text: string, where: string): string[] {
 /** The username and password of a `sasl.jaas.config` line, when it names them. */
 function jaasLogin(jaas: string): { username?: string; password?: string } {
   const field = (name: string) =>
-    new RegExp(`\\b${name}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(jaas)?.[1];
+    new RegExp(`\\b${name}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(jaas)?.[1]?.replace(
+      /\\(.)/g,
+      "$1",
+    );
   const username = field("username");
   const password = field("password");
   return {
