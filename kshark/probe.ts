@@ -93,7 +93,24 @@ async function consumeProbe(
   const { topic, key, id } = probe;
   const groupId = `kshark-probe-${id}`;
   const base = { component: "Consume", target: topic, layer: "L7-Kafka" } as const;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  // A young cluster makes its offsets topic at the first group's join, so finding the group's
+  // coordinator may take a few tries: they are bounded by --consume-timeout.
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  let crashed: string | undefined;
+  consumer.on(consumer.events.CRASH, (event) => void (crashed = reason(event.payload.error)));
+  // A consumer that kafkajs restarts after a crash forgets an earlier seek: seek at every join.
+  if (probe.startOffset === "latest") {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      try {
+        consumer.seek({ topic, partition: probe.partition, offset: probe.offset });
+      } catch { /* stopped meanwhile */ }
+    });
+  }
   ctx.starting(`consume from ${topic}`);
   try {
     const { ms } = await timed(ctx, ctx.timeouts.consumeMs, `reading ${key} back`, async () => {
@@ -108,9 +125,6 @@ async function consumeProbe(
             return Promise.resolve();
           },
         });
-        if (probe.startOffset === "latest") {
-          consumer.seek({ topic, partition: probe.partition, offset: probe.offset });
-        }
       });
     });
     ctx.add({
@@ -126,7 +140,9 @@ async function consumeProbe(
     ctx.add({
       ...base,
       status: "FAIL",
-      detail: `cannot read the probe back: ${reason(error)}`,
+      detail: `cannot read the probe back: ${reason(error)}${
+        crashed ? ` (the consumer: ${crashed})` : ""
+      }`,
       hint: `check that the principal may READ ${topic} and use consumer groups named ` +
         "kshark-probe-* (ACLs); raise --consume-timeout where joining a group is slow",
     });
