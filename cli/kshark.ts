@@ -95,7 +95,10 @@ async function runCommand(ctx: CliContext, flags: KsharkFlags): Promise<void> {
       "Cannot use --test-connection with --probe-topics: one skips the probe the other asks for",
     );
   }
-  if (flags.group !== undefined && !k.isGroupId(flags.group)) {
+  // The protocol's names come with its schemas: loaded for --group alone.
+  if (
+    flags.group !== undefined && !(await import("../core/protocol/mod.ts")).isGroupId(flags.group)
+  ) {
     throw new UsageError(
       `Cannot read --group "${flags.group}": a KafClaw group id is a-z, 0-9, _ and -, starting with a letter or digit`,
     );
@@ -139,7 +142,10 @@ async function loadSettings(
   k: typeof import("../kshark/mod.ts"),
 ) {
   try {
-    if (flags.auto) return await k.autoSettings(ctx.env(), flags.broker);
+    if (flags.auto) {
+      const { autoSettings } = await import("../kshark/auto.ts");
+      return await autoSettings(ctx.env(), flags.broker);
+    }
     const preset = flags.preset ? k.PRESETS[flags.preset] : {};
     let props: Record<string, string> = {};
     let where = "the flags";

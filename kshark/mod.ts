@@ -5,7 +5,8 @@
  * HTML and JUnit renderers. `report.schema.json` beside this file is the JSON report's schema.
  *
  * It needs no KAFCLAW_HOME, no LLM and no config: the settings come from a client.properties
- * file, a preset and `--broker`; only `--auto` reads the agent's config (see {@link autoSettings}).
+ * file, a preset and `--broker`; only `--auto` reads the agent's config, through `auto.ts`, which
+ * is imported on its own so that a run without `--auto` loads no config schema.
  *
  * @example
  * ```ts ignore
@@ -22,7 +23,6 @@
  * @module
  */
 export { type Timeouts } from "./check.ts";
-export { autoSettings } from "./auto.ts";
 export {
   exitCodeOf,
   type Layer,
@@ -47,4 +47,3 @@ export {
   resolveSettings,
 } from "./settings.ts";
 export { type StartOffset } from "./probe.ts";
-export { isGroupId } from "../core/protocol/mod.ts";

@@ -8,7 +8,6 @@
 import { VERSION } from "../core/version.ts";
 import { checkApiVersions } from "./api_versions.ts";
 import type { CheckContext, Timeouts } from "./check.ts";
-import { checkConsumerGroups, checkGroupTopics } from "./group_checks.ts";
 import { checkHttp } from "./http_checks.ts";
 import { checkLogin, checkMetadata, checkTopics } from "./kafka_checks.ts";
 import { ksharkClient } from "./kafka_client.ts";
@@ -174,6 +173,8 @@ async function kafkaChecks(ctx: CheckContext, options: RunOptions): Promise<void
       }
     }
     if (options.group !== undefined) {
+      // Loaded for --group alone: it brings core's protocol specs and transport.
+      const { checkConsumerGroups, checkGroupTopics } = await import("./group_checks.ts");
       await checkGroupTopics(ctx, facts, options.group);
       await checkConsumerGroups(ctx, admin, options.group);
     }
