@@ -6,6 +6,7 @@
  * year, and one that expires in 10 days).
  */
 import assert from "node:assert/strict";
+import kafkajs from "kafkajs";
 import { memberTopicSpecs } from "../../../core/group/mod.ts";
 import { ensureTopics, KafkaAdmin, KafkaTransport } from "../../../core/transport/mod.ts";
 import { testBrokers } from "../../_support/broker.ts";
@@ -141,8 +142,31 @@ Deno.test(
   },
 );
 
+/** Three records on partition 0 of `topic`, and `groupId` committed at offset 1 with no member. */
+async function lagBehind(topic: string, groupId: string): Promise<void> {
+  const kafka = new kafkajs.Kafka({
+    brokers,
+    clientId: "kshark-test",
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+  const admin = kafka.admin();
+  try {
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: ["a", "b", "c"].map((value) => ({ value, partition: 0 })),
+    });
+    await admin.connect();
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "1" }] });
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+}
+
 Deno.test(
-  "kshark --group fails a KafClaw group with a missing topic and names that topic",
+  "kshark --group fails a KafClaw group with a missing topic, names it, and shows a group's lag",
   opts,
   async () => {
     const group = uniqueName("ks").replace(/-/g, "");
@@ -153,6 +177,13 @@ Deno.test(
     } finally {
       await t.close();
     }
+    const before = await kshark(["--broker", brokers.join(","), "--group", group]);
+    assert.deepEqual(
+      rowsOf(before.report, "Consumer groups").map((row) => row.status),
+      ["WARN"],
+      "no consumer group yet",
+    );
+    await lagBehind(`group.${group}.requests`, `kafclaw.${group}.workers`);
     const r = await kshark(["--broker", brokers.join(","), "--group", group]);
     assert.equal(r.code, 1, r.stderr);
     const [layout] = rowsOf(r.report, "Group topics");
@@ -164,7 +195,14 @@ Deno.test(
     assert.ok(topics.every((row) => row.status === "OK"), JSON.stringify(topics));
     const requests = topics.find((row) => row.target === `group.${group}.requests`)!;
     assert.match(requests.detail, /^work topic, 12 partition\(s\) \(wants 12\), replication 1$/);
-    assert.deepEqual(rowsOf(r.report, "Consumer groups").map((row) => row.status), ["WARN"]);
+    assert.deepEqual(rowsOf(r.report, "Consumer group"), [{
+      component: "Consumer group",
+      target: `kafclaw.${group}.workers`,
+      layer: "L7-Kafka",
+      status: "WARN",
+      detail: "Empty, 0 member(s), lag 2 over 1 topic(s): records wait and nobody reads them",
+      hint: "start the agents that read with this group (kafclaw gateway)",
+    }]);
     assert.match(
       r.stdout,
       new RegExp(
