@@ -142,10 +142,7 @@ async function loadSettings(
   k: typeof import("../kshark/mod.ts"),
 ) {
   try {
-    if (flags.auto) {
-      const { autoSettings } = await import("../kshark/auto.ts");
-      return await autoSettings(ctx.env(), flags.broker);
-    }
+    if (flags.auto) return await k.autoSettings(ctx.env(), flags.broker);
     const preset = flags.preset ? k.PRESETS[flags.preset] : {};
     let props: Record<string, string> = {};
     let where = "the flags";

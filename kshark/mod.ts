@@ -5,8 +5,7 @@
  * HTML and JUnit renderers. `report.schema.json` beside this file is the JSON report's schema.
  *
  * It needs no KAFCLAW_HOME, no LLM and no config: the settings come from a client.properties
- * file, a preset and `--broker`; only `--auto` reads the agent's config, through `auto.ts`, which
- * is imported on its own so that a run without `--auto` loads no config schema.
+ * file, a preset and `--broker`; only `--auto` reads the agent's config ({@link autoSettings}).
  *
  * @example
  * ```ts ignore
@@ -47,3 +46,14 @@ export {
   resolveSettings,
 } from "./settings.ts";
 export { type StartOffset } from "./probe.ts";
+
+/**
+ * `--auto`'s settings: this agent's Kafka settings from its config (see auto.ts). Loaded when
+ * called, so that a run without `--auto` loads no config schema.
+ */
+export async function autoSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  broker?: string,
+): Promise<import("./settings.ts").KsharkSettings> {
+  return await (await import("./auto.ts")).autoSettings(env, broker);
+}
