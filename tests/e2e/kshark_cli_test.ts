@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { kafclaw, tempHome } from "../_support/cli.ts";
-import { deadPort, rowsOf, validReport } from "../_support/kshark.ts";
-import { parseJunit } from "../unit/kshark/_junit.ts";
+import { deadPort, parseJunit, rowsOf, validReport } from "../_support/kshark.ts";
 
 Deno.test("a dead port is a TCP FAIL with a hint, exit 1, and every report file says so", async () => {
   await using dir = await tempHome();

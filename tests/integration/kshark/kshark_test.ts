@@ -11,11 +11,10 @@ import { memberTopicSpecs } from "../../../core/group/mod.ts";
 import { ensureTopics, KafkaAdmin, KafkaTransport } from "../../../core/transport/mod.ts";
 import { testBrokers } from "../../_support/broker.ts";
 import { kafclaw, tempHome } from "../../_support/cli.ts";
-import { type JsonReport, rowsOf, validReport } from "../../_support/kshark.ts";
+import { type JsonReport, parseJunit, rowsOf, validReport } from "../../_support/kshark.ts";
 import { startOwnBroker } from "../../_support/own_broker.ts";
 import { testCa } from "../../_support/test_ca.ts";
 import { uniqueName } from "../../_support/wait.ts";
-import { parseJunit } from "../../unit/kshark/_junit.ts";
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -9,7 +9,7 @@ import {
   summarize,
   table,
 } from "../../../kshark/mod.ts";
-import { parseJunit } from "./_junit.ts";
+import { parseJunit } from "../../_support/kshark.ts";
 
 const ROWS: Row[] = [
   {
