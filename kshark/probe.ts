@@ -148,8 +148,33 @@ async function consumeProbe(
     });
   } finally {
     await consumer.disconnect().catch(() => {});
-    await admin.deleteGroups([groupId]).catch(() => {});
+    await dropProbeGroup(ctx, admin, groupId);
   }
+}
+
+/**
+ * Deletes the probe's consumer group; a few tries, since the coordinator may still count the
+ * member that just left. A WARN row when it stays.
+ */
+async function dropProbeGroup(ctx: CheckContext, admin: Admin, groupId: string): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await admin.deleteGroups([groupId]);
+      return;
+    } catch (error) {
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+    }
+  }
+  ctx.add({
+    component: "Cleanup",
+    target: groupId,
+    layer: "L7-Kafka",
+    status: "WARN",
+    detail: `cannot delete the probe's consumer group: ${reason(last)}`,
+    hint: `delete the consumer group ${groupId} by hand (kafka-consumer-groups.sh --delete)`,
+  });
 }
 
 /** Makes a topic of kshark's own for the probe; its name, or undefined (with a FAIL row). */

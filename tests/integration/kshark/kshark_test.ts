@@ -14,7 +14,7 @@ import { kafclaw, tempHome } from "../../_support/cli.ts";
 import { type JsonReport, parseJunit, rowsOf, validReport } from "../../_support/kshark.ts";
 import { startOwnBroker } from "../../_support/own_broker.ts";
 import { testCa } from "../../_support/test_ca.ts";
-import { uniqueName } from "../../_support/wait.ts";
+import { uniqueName, waitFor } from "../../_support/wait.ts";
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -80,9 +80,10 @@ Deno.test(
     const admin = new KafkaAdmin({ brokers, clientId: "kshark-test" });
     try {
       const probeTopic = rowsOf(r.report, "Produce")[0]!.target;
-      assert.ok(
-        !(await admin.listTopics()).includes(probeTopic),
-        "the probe's own topic is deleted",
+      await waitFor(
+        async () => !(await admin.listTopics()).includes(probeTopic),
+        "the probe's own topic deleted",
+        { timeoutMs: 10_000 },
       );
       assert.deepEqual(
         await admin.groups("kshark-probe-"),
