@@ -181,3 +181,42 @@ Deno.test("--auto takes the agent's Kafka settings from its config, and the pass
   assert.equal(none.code, 2, none.stderr);
   assert.match(none.stderr, /^kafclaw: group\.kafkaBrokers is empty/);
 });
+
+Deno.test("a listener that never answers fails ApiVersions and the connection within --kafka-timeout", async () => {
+  await using dir = await tempHome();
+  // Accepts connections and says nothing: a firewall that lets SYNs through, a hung broker.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const broker = `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+    const r = await kafclaw([
+      "kshark",
+      "--broker",
+      broker,
+      "--kafka-timeout",
+      "1s",
+      "--timeout",
+      "20s",
+      "--json",
+      `${dir.path}/r.json`,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const report = await validReport(`${dir.path}/r.json`);
+    assert.deepEqual(rowsOf(report, "TCP").map((row) => row.status), ["OK"]);
+    const [api] = rowsOf(report, "ApiVersions");
+    assert.equal(api!.status, "FAIL");
+    assert.equal(
+      api!.detail,
+      `no ApiVersions answer: ApiVersions at ${broker} took longer than 1000 ms`,
+    );
+    const [kafka] = rowsOf(report, "Kafka connection");
+    assert.equal(kafka!.status, "FAIL", JSON.stringify(report.rows));
+  } finally {
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting.catch(() => {});
+  }
+});
