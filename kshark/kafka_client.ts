@@ -8,6 +8,9 @@
 import kafkajs from "kafkajs";
 import type { Kafka, SASLOptions } from "kafkajs";
 import type { KafkaTransportOptions } from "../core/transport/mod.ts";
+// Loaded for its side effect too: core's transport drops the meaningless TimeoutNegativeWarning
+// that kafkajs's request queue provokes, which would otherwise reach kshark's stderr.
+import "../core/transport/mod.ts";
 import type { CheckContext } from "./check.ts";
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
