@@ -70,7 +70,7 @@ function flagsFor(argv: string[], mcp: string | Error | undefined): string[] {
   ];
 }
 
-const flag = (flags: string[], name: string) =>
+const flag = (flags: readonly string[], name: string) =>
   flags.find((f) => f.startsWith(`--allow-${name}=`))?.split("=")[1]?.split(",") ?? [];
 
 Deno.test("the launcher adds mcp.json's reads to agent, cron, gateway and doctor, and runs to all but doctor", () => {
@@ -180,4 +180,85 @@ Deno.test("onboard keeps read and write of any path: the workspace it asks for m
   assert.ok(onboard.includes("--allow-read") && onboard.includes("--allow-write"), `${onboard}`);
   const config = launchFlags(["config", "show"], options).flags;
   assert.ok(config.some((f) => f.startsWith("--allow-write=/home/u/.kafclaw")), `${config}`);
+});
+
+/** The flags of `argv` for a home at /home/u/.kafclaw with config.json `config` and `env`. */
+function gatewayFlags(argv: string[], env: Record<string, string>, config: unknown = undefined) {
+  return launchFlags(argv, {
+    env: { HOME: "/home/u", KAFCLAW_HOME: "/home/u/.kafclaw", ...env },
+    readConfig: (path) =>
+      path.endsWith("/config.json") && config !== undefined ? JSON.stringify(config) : undefined,
+    deno: "/opt/deno",
+    root: "/src/kafclaw",
+  });
+}
+
+Deno.test("a headless gateway may reach only its ports, the brokers and the LLM and channel hosts", () => {
+  const env = {
+    KAFCLAW_GROUP_KAFKA_BROKERS: "10.0.0.7:9092",
+    OPENAI_BASE_URL: "http://127.0.0.1:4000/v1",
+    KAFCLAW_GATEWAY_PORT: "8000",
+  };
+  const config = {
+    gateway: { dashboardPort: 8001 },
+    channels: { telegram: { enabled: true } },
+    paths: { workspace: "/srv/ws" },
+  };
+  const expected = [
+    "127.0.0.1:8000",
+    "127.0.0.1:8001",
+    "10.0.0.7:9092",
+    "127.0.0.1:4000",
+    "api.telegram.org:443",
+  ];
+  for (
+    const argv of [["gateway", "--mode", "headless"], ["gateway", "--json", "--mode=headless"]]
+  ) {
+    const { flags } = gatewayFlags(argv, env, config);
+    assert.deepEqual(flag(flags, "net"), expected, argv.join(" "));
+    assert.ok(!flags.includes("--allow-net"));
+    // Files: KAFCLAW_HOME and KafClaw's code; the workspace elsewhere is not granted (the
+    // gateway refuses it as it starts).
+    assert.deepEqual(flag(flags, "write"), ["/home/u/.kafclaw"]);
+    assert.ok(!flag(flags, "read").includes("/srv/ws"));
+    assert.ok(flag(flags, "read").includes("/src/kafclaw/core"));
+  }
+  // Any non-loopback gateway.host is headless, whatever --mode says.
+  const exposed = gatewayFlags(["gateway"], { ...env, KAFCLAW_GATEWAY_HOST: "0.0.0.0" }, config);
+  assert.deepEqual(flag(exposed.flags, "net").slice(0, 2), ["0.0.0.0:8000", "0.0.0.0:8001"]);
+  // Not headless: the whole network, and the workspace wherever it is.
+  for (
+    const argv of [["gateway"], ["gateway", "--mode", "full"], ["agent", "--mode", "headless"]]
+  ) {
+    const { flags } = gatewayFlags(argv, env, config);
+    assert.ok(flags.includes("--allow-net"), argv.join(" "));
+    assert.ok(flag(flags, "write").includes("/srv/ws"), argv.join(" "));
+  }
+});
+
+Deno.test("the flags name every environment variable they were computed from", () => {
+  const headless = gatewayFlags(["gateway", "--mode", "headless"], {}, {}).env;
+  for (
+    const name of [
+      "HOME",
+      "KAFCLAW_HOME",
+      "KAFCLAW_GATEWAY_HOST",
+      "MIKROBOT_GATEWAY_HOST",
+      "KAFCLAW_GROUP_KAFKA_BROKERS",
+      "MIKROBOT_KAFKA_BROKERS",
+      "KAFCLAW_MODEL",
+      "OPENAI_BASE_URL",
+      "KAFCLAW_PROVIDERS_OPENAI_API_BASE",
+      "KAFCLAW_CHANNELS_TELEGRAM_ENABLED",
+    ]
+  ) assert.ok(headless.includes(name), name);
+  assert.deepEqual(headless, [...headless].sort());
+  // No secret is read, so none is kept with the cached flags.
+  assert.ok(!headless.some((name) => /KEY|TOKEN|PASSWORD|SECRET/.test(name)), `${headless}`);
+  assert.deepEqual(gatewayFlags(["agent"], {}).env, [
+    "HOME",
+    "KAFCLAW_HOME",
+    "KAFCLAW_PATHS_WORKSPACE",
+    "MIKROBOT_PATHS_WORKSPACE",
+  ]);
 });
