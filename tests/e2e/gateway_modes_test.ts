@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
-import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand } from "../_support/cli.ts";
+import { gatewaySetting, startedGateway } from "../_support/gateway_env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const root = new URL("../../", import.meta.url).pathname;
@@ -27,37 +27,8 @@ function task(name: string, env: Record<string, string>): Deno.Command {
   return kafclawCommand([...args, "--json"], env, { relative: true });
 }
 
-/** A home, a fake LLM and the environment of a gateway on free loopback ports. */
-async function setting(more: Record<string, string> = {}) {
-  const home = await tempHome();
-  const llm = await startFakeOpenAI({ fallback: { text: "hi" } });
-  const env = {
-    KAFCLAW_HOME: home.path,
-    OPENAI_BASE_URL: llm.url,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MODEL: "openai/gpt-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    KAFCLAW_GATEWAY_PORT: "0",
-    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
-    ...more,
-  };
-  return {
-    home: home.path,
-    env,
-    async [Symbol.asyncDispose]() {
-      await llm.close();
-      await home[Symbol.asyncDispose]();
-    },
-  };
-}
-
 /** Starts task `name`; resolves with the child and the ports of its started line. */
-async function started(name: string, env: Record<string, string>) {
-  const child = new Child(task(name, env));
-  await child.until(/"event":"started"/);
-  const line = jsonOf(child, { line: "first", what: "the gateway" });
-  return { child, port: line.port as number, dashboard: line.dashboard_port as number, line };
-}
+const started = (name: string, env: Record<string, string>) => startedGateway(task(name, env));
 
 async function get(port: number, path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
@@ -70,7 +41,7 @@ for (const [name, mode] of [["run-standalone", "standalone"], ["run", "standalon
     `deno task ${name} answers /api/v1/status as ${mode} with the home's token`,
     opts,
     async () => {
-      await using s = await setting();
+      await using s = await gatewaySetting();
       const gateway = await started(name, s.env);
       await using _ = gateway.child;
       const token = (await Deno.readTextFile(join(s.home, "gateway.token"))).trim();
@@ -96,7 +67,7 @@ for (const [name, mode] of [["run-standalone", "standalone"], ["run", "standalon
 }
 
 Deno.test("deno task run-headless without a token exits 2 naming the variable, listening nowhere", async () => {
-  await using s = await setting();
+  await using s = await gatewaySetting();
   const r = new Child(task("run-headless", s.env));
   assert.equal(await r.exit(), 2);
   assert.equal(r.stdout, "");
@@ -114,7 +85,7 @@ Deno.test("deno task run-headless without a token exits 2 naming the variable, l
 });
 
 Deno.test("a non-loopback gateway.host is headless for every task, refused without a token", async () => {
-  await using s = await setting({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" });
+  await using s = await gatewaySetting({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" });
   const run = await kafclaw(["gateway"], s.env);
   assert.equal(run.code, 2, run.stderr);
   assert.match(
@@ -130,7 +101,7 @@ Deno.test(
   "deno task run-headless with a token refuses every call without it, or with a foreign Host, on both ports",
   opts,
   async () => {
-    await using s = await setting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
     const gateway = await started("run-headless", s.env);
     await using _ = gateway.child;
     assert.equal(gateway.line.mode, "headless");
@@ -178,7 +149,7 @@ Deno.test(
   "kafclaw status asks the running gateway, and says what config does when none runs",
   opts,
   async () => {
-    await using s = await setting();
+    await using s = await gatewaySetting();
     const before = await kafclaw(["status", "--json"], s.env);
     assert.equal(before.code, 0, before.stderr);
     assert.deepEqual(jsonOf(before), {
@@ -226,7 +197,7 @@ Deno.test(
   "kafclaw status after a gateway was killed says nothing answers where it listened",
   opts,
   async () => {
-    await using s = await setting();
+    await using s = await gatewaySetting();
     const gateway = await started("run", s.env);
     await using _ = gateway.child;
     await gateway.child.stop("SIGKILL");
