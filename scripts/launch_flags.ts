@@ -1,10 +1,11 @@
 /**
  * The Deno permission flags for a `kafclaw` command line: the subcommand's set from
  * core/permissions, narrowed to this user's KAFCLAW_HOME and the configured workspace, and read
- * access to KafClaw's own code ({@link CODE_FOLDERS}). A headless gateway (`gateway --mode
+ * access to KafClaw's own code ({@link CODE_FOLDERS}), and reading the files config names (TLS
+ * certificates, an invite file) wherever they are. A headless gateway (`gateway --mode
  * headless`, or a non-loopback `gateway.host`) is narrowed further: its network to its ports, the
  * brokers and the LLM and channel hosts (core/config/network.ts), its files to KAFCLAW_HOME even
- * when the workspace is elsewhere.
+ * when the workspace or a named file is elsewhere.
  * scripts/kafclaw runs it when its cache of these flags cannot be used, then runs main.ts with
  * exactly them. It prints the configuration file it read on the first line (the launcher keys its
  * cache on that file), the names of the environment variables it read on the second (the
@@ -22,7 +23,13 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { configFile, type Env, resolveHome, workspaceOf } from "../core/config/paths.ts";
+import {
+  configFile,
+  type Env,
+  namedFilesOf,
+  resolveHome,
+  workspaceOf,
+} from "../core/config/paths.ts";
 import { gatewayNetwork } from "../core/config/network.ts";
 import {
   denoFlags,
@@ -86,11 +93,13 @@ export function launchFlags(
     ? gatewayNetwork({ mode: modeOf(argv), env, file })
     : undefined;
   const locked = network?.headless === true;
-  // A headless gateway keeps to KAFCLAW_HOME: a workspace elsewhere is refused as it starts.
+  // A headless gateway keeps to KAFCLAW_HOME: a workspace elsewhere is refused as it starts, and
+  // a file config names elsewhere (a CA certificate) with a line that says so.
   const extra = locked ? [] : outsideHome(home, env, file);
+  const named = locked ? [] : namedFilesOf(home, env, file).filter((path) => !inside(path));
   const set = narrowSet(PERMISSION_SETS[subcommand], {
     home,
-    extraRead: [...extra, ...mcp.read.filter((path) => !inside(path))],
+    extraRead: [...extra, ...named, ...mcp.read.filter((path) => !inside(path))],
     extraWrite: extra,
     ...(access === "run" ? { extraRun: mcp.run } : {}),
     ...(locked ? { net: [...network.listen, ...network.connect] } : {}),

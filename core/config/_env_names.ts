@@ -2,7 +2,8 @@
  * The environment variables that set a configuration key, without the schema (no zod): the
  * generated name (`group.kafkaBrokers` → `KAFCLAW_GROUP_KAFKA_BROKERS`), its deprecated
  * `MIKROBOT_` twin and the aliases, in order of precedence. keys.ts builds the key table from it;
- * network.ts reads the few keys the launcher narrows permissions by with it.
+ * network.ts and paths.ts read the few keys the launcher narrows permissions by with it
+ * ({@link rawSetting}).
  *
  * @module
  */
@@ -72,4 +73,27 @@ export function envNamesOf(
     { name: env.replace(/^KAFCLAW_/, "MIKROBOT_"), kind: "legacy" as const },
     ...aliases.filter((a) => a.key === key).map(({ name, kind }) => ({ name, kind })),
   ].sort((a, b) => RANK[a.kind] - RANK[b.kind]);
+}
+
+/**
+ * A key's value read without the schema, as resolve.ts picks it: the first non-blank environment
+ * variable of its names (trimmed), else config.json's value (`file`, parsed); undefined when
+ * neither sets it (null and "" count as unset).
+ */
+export function rawSetting(
+  segments: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  file: unknown,
+): unknown {
+  for (const { name } of envNamesOf(segments)) {
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== "") return raw.trim();
+  }
+  let value = file;
+  for (const segment of segments) {
+    const found = typeof value === "object" && value !== null && !Array.isArray(value) &&
+      Object.hasOwn(value, segment);
+    value = found ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  return value === null || value === "" ? undefined : value;
 }

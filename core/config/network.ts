@@ -14,7 +14,7 @@
  * @module
  */
 import { toBoolean, toInteger, toJson, toList } from "./_coerce.ts";
-import { envNamesOf } from "./_env_names.ts";
+import { rawSetting } from "./_env_names.ts";
 import { isLoopback } from "./mode.ts";
 import type { Env } from "./paths.ts";
 
@@ -161,16 +161,7 @@ function channelBases(read: (key: Key) => unknown): unknown[] {
 
 /** A key's value: its first non-blank environment variable, else the file's, else the default. */
 function setting(key: Key, env: Env, file: unknown): unknown {
-  const segments = key.split(".");
-  for (const { name } of envNamesOf(segments)) {
-    const raw = env[name];
-    if (raw !== undefined && raw.trim() !== "") return raw.trim();
-  }
-  let value = file;
-  for (const segment of segments) {
-    value = isObject(value) && Object.hasOwn(value, segment) ? value[segment] : undefined;
-  }
-  return value === undefined || value === null || value === "" ? NETWORK_DEFAULTS[key] : value;
+  return rawSetting(key.split("."), env, file) ?? NETWORK_DEFAULTS[key];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Child } from "../_support/child.ts";
-import { jsonOf, kafclaw, kafclawCommand } from "../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 import { gatewaySetting, startedGateway } from "../_support/gateway_env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -204,5 +204,45 @@ Deno.test(
     const after = jsonOf(await kafclaw(["status", "--json"], s.env));
     assert.equal(after.running, false);
     assert.match(after.problem, /^no gateway answers at http:\/\/127\.0\.0\.1:\d+ /);
+  },
+);
+
+Deno.test(
+  "a headless gateway keeps to KAFCLAW_HOME: a workspace or a Kafka CA file outside it is refused in one line",
+  async () => {
+    await using outside = await tempHome();
+    const ca = join(outside.path, "ca.pem");
+    await Deno.writeTextFile(ca, "-----BEGIN CERTIFICATE-----\n");
+    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    const workspace = await kafclaw(["gateway", "--mode", "headless"], {
+      ...s.env,
+      KAFCLAW_PATHS_WORKSPACE: join(outside.path, "ws"),
+    });
+    assert.equal(workspace.code, 2, workspace.stderr);
+    assert.equal(
+      workspace.stderr,
+      `kafclaw: Invalid config: headless mode (--mode headless) keeps its files in KAFCLAW_HOME ` +
+        `(${s.home}), but paths.workspace is ${join(outside.path, "ws")}: move the workspace ` +
+        "inside it, or unset paths.workspace\n",
+    );
+    const tls = {
+      ...s.env,
+      KAFCLAW_GROUP_ENABLED: "true",
+      KAFCLAW_GROUP_AGENT_ID: "ann",
+      KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
+      KAFCLAW_GROUP_KAFKA_SECURITY_PROTOCOL: "SSL",
+      KAFCLAW_GROUP_KAFKA_TLS_CA_FILE: ca,
+    };
+    const refused = await kafclaw(["gateway", "--mode", "headless"], tls);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(
+      refused.stderr,
+      `kafclaw: Cannot read group.kafkaTlsCaFile "${ca}": kafclaw may not read ${ca}: it keeps ` +
+        "to KAFCLAW_HOME, the workspace and its own code (a headless gateway to KAFCLAW_HOME " +
+        "alone)\n",
+    );
+    // Out of headless the same settings get past the file (and stop at the broker).
+    const group = await kafclaw(["gateway", "--mode", "group"], tls);
+    assert.doesNotMatch(group.stderr, /may not read/);
   },
 );

@@ -70,6 +70,18 @@ function flagsFor(argv: string[], mcp: string | Error | undefined): string[] {
   ];
 }
 
+/** Runs `script` with `args` under exactly `flags`; resolves with its stdout's JSON. */
+async function runUnder(flags: readonly string[], script: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", "--config", `${ROOT}/deno.json`, ...flags, script]
+      .concat(args),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
 const flag = (flags: readonly string[], name: string) =>
   flags.find((f) => f.startsWith(`--allow-${name}=`))?.split("=")[1]?.split(",") ?? [];
 
@@ -136,21 +148,7 @@ console.log(JSON.stringify({ tools: tools.map((t) => t.name), failures }));
           deno: Deno.execPath(),
           root: ROOT,
         });
-        const out = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--quiet",
-            "--no-prompt",
-            "--config",
-            `${ROOT}/deno.json`,
-            ...flags,
-            script,
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-        return JSON.parse(new TextDecoder().decode(out.stdout));
+        return await runUnder(flags, script);
       };
       assert.deepEqual(await run(named), { tools: ["py__shout", "py__whoami"], failures: [] });
       // Flags computed from a file without that server (a stale grant, a static permission set).
@@ -223,6 +221,16 @@ Deno.test("a headless gateway may reach only its ports, the brokers and the LLM 
     assert.ok(!flag(flags, "read").includes("/srv/ws"));
     assert.ok(flag(flags, "read").includes("/src/kafclaw/core"));
   }
+  // A file config names outside KAFCLAW_HOME is read by every command but a headless gateway.
+  const tls = { group: { kafkaTlsCaFile: "/etc/kafka/ca.pem" } };
+  assert.ok(
+    !flag(gatewayFlags(["gateway", "--mode", "headless"], {}, tls).flags, "read")
+      .includes("/etc/kafka/ca.pem"),
+  );
+  for (const argv of [["gateway"], ["task", "list"], ["group", "status"]]) {
+    const read = flag(gatewayFlags(argv, {}, tls).flags, "read");
+    assert.ok(read.includes("/etc/kafka/ca.pem"), argv.join(" "));
+  }
   // Any non-loopback gateway.host is headless, whatever --mode says.
   const exposed = gatewayFlags(["gateway"], { ...env, KAFCLAW_GATEWAY_HOST: "0.0.0.0" }, config);
   assert.deepEqual(flag(exposed.flags, "net").slice(0, 2), ["0.0.0.0:8000", "0.0.0.0:8001"]);
@@ -255,10 +263,86 @@ Deno.test("the flags name every environment variable they were computed from", (
   assert.deepEqual(headless, [...headless].sort());
   // No secret is read, so none is kept with the cached flags.
   assert.ok(!headless.some((name) => /KEY|TOKEN|PASSWORD|SECRET/.test(name)), `${headless}`);
-  assert.deepEqual(gatewayFlags(["agent"], {}).env, [
-    "HOME",
-    "KAFCLAW_HOME",
-    "KAFCLAW_PATHS_WORKSPACE",
-    "MIKROBOT_PATHS_WORKSPACE",
-  ]);
+  // Another subcommand reads where its files are, and no network setting.
+  const agent = gatewayFlags(["agent"], {}).env;
+  for (
+    const name of ["HOME", "KAFCLAW_HOME", "KAFCLAW_PATHS_WORKSPACE", "KAFCLAW_GROUP_INVITE_FILE"]
+  ) assert.ok(agent.includes(name), name);
+  assert.ok(!agent.some((name) => /GATEWAY_HOST|BROKERS|BASE_URL/.test(name)), `${agent}`);
+});
+
+Deno.test({
+  name: "under a headless gateway's flags a tool reaches the LLM's host, and another host or a " +
+    "file outside KAFCLAW_HOME is refused in one line without Deno's words",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const home = await Deno.makeTempDir({ prefix: "kafclaw-launch-headless-" });
+    const serve = (text: string) =>
+      Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response(text));
+    await using llm = serve("the LLM's host");
+    await using other = serve("another host");
+    try {
+      const script = `${home}/tools.ts`;
+      await Deno.writeTextFile(
+        script,
+        `import { z } from "zod";
+import { defineTool, toolOk, ToolRegistry, webFetchTool } from ${
+          JSON.stringify(`${ROOT}/core/tools/mod.ts`)
+        };
+const registry = new ToolRegistry().register(
+  webFetchTool({ timeoutMs: 5000, maxBytes: 10000, maxRedirects: 0, classify: () => "public" }),
+  defineTool({
+    name: "read_any",
+    description: "reads a host path",
+    tier: 0,
+    args: z.object({ path: z.string() }),
+    run: async ({ path }) => toolOk(await Deno.readTextFile(path)),
+  }),
+);
+const ctx = { sessionKey: "s", workspace: ${
+          JSON.stringify(home)
+        }, signal: new AbortController().signal };
+const results = [];
+for (const [name, args] of JSON.parse(Deno.args[0])) {
+  results.push(await registry.run(name, JSON.stringify(args), ctx));
+}
+console.log(JSON.stringify(results));
+`,
+      );
+      const { flags } = launchFlags(["gateway", "--mode", "headless"], {
+        env: {
+          HOME: Deno.env.get("HOME"),
+          KAFCLAW_HOME: home,
+          OPENAI_BASE_URL: `http://127.0.0.1:${llm.addr.port}/v1`,
+        },
+        readConfig: () => undefined,
+        deno: Deno.execPath(),
+        root: ROOT,
+      });
+      const calls = [
+        ["web_fetch", { url: `http://127.0.0.1:${llm.addr.port}/` }],
+        ["web_fetch", { url: `http://127.0.0.1:${other.addr.port}/` }],
+        ["read_any", { path: `${ROOT}/core/version.ts` }],
+        ["read_any", { path: "/etc/hostname" }],
+      ];
+      const [allowed, net, code, file] = await runUnder(flags, script, JSON.stringify(calls));
+      assert.match(allowed.content, /the LLM's host$/);
+      assert.equal(allowed.isError, undefined);
+      assert.deepEqual(net, {
+        isError: true,
+        content: `Cannot fetch http://127.0.0.1:${other.addr.port}/: kafclaw may not connect to ` +
+          `127.0.0.1:${other.addr.port}: a headless gateway reaches only its own ports, the ` +
+          "brokers, and the LLM and channel hosts its config names",
+      });
+      // KafClaw's own code is readable (lazy imports need it), nothing else outside the home.
+      assert.equal(code.isError, undefined);
+      assert.deepEqual(file, {
+        isError: true,
+        content: "read_any failed: kafclaw may not read /etc/hostname: it keeps to KAFCLAW_HOME, " +
+          "the workspace and its own code (a headless gateway to KAFCLAW_HOME alone)",
+      });
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });

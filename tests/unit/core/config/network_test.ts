@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { gatewayNetwork, NETWORK_DEFAULTS } from "../../../../core/config/network.ts";
 import { KEYS, PROVIDERS, resolveConfig } from "../../../../core/config/mod.ts";
+import { FILE_KEYS, namedFilesOf } from "../../../../core/config/paths.ts";
 
 Deno.test("every key the network is read from has the schema's default", () => {
   for (const [key, value] of Object.entries(NETWORK_DEFAULTS)) {
@@ -118,4 +119,28 @@ Deno.test("enabled channels bring their API's host; disabled ones and bad values
     "127.0.0.1:7000",
     "discord.com:443",
   ]);
+});
+
+Deno.test("the files config names are every path key but the workspace, resolved as the schema does", () => {
+  assert.deepEqual(
+    [...FILE_KEYS],
+    KEYS.keys.filter((k) => k.path && k.key !== "paths.workspace").map((k) => k.key),
+  );
+  const env = { HOME: "/u", KAFCLAW_GROUP_KAFKA_TLS_CA_FILE: " ~/ca.pem " };
+  const file = {
+    gateway: { tlsCert: "certs/gw.pem", tlsKey: "" },
+    group: { kafkaTlsCaFile: "/ignored.pem", inviteFile: 7, kafkaTlsKeyFile: "/etc/k.pem" },
+  };
+  assert.deepEqual(namedFilesOf("/h", env, file), ["/h/certs/gw.pem", "/u/ca.pem", "/etc/k.pem"]);
+  const resolved = resolveConfig({
+    home: "/h",
+    env,
+    file: {
+      path: "/h/config.json",
+      value: { ...file, group: { ...file.group, inviteFile: "" } },
+      lines: new Map(),
+    },
+  });
+  assert.equal(resolved.gateway.tlsCert, "/h/certs/gw.pem");
+  assert.equal(resolved.group.kafkaTlsCaFile, "/u/ca.pem");
 });
