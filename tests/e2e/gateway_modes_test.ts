@@ -135,11 +135,16 @@ Deno.test(
     }
     const status = await get(gateway.port, "/api/v1/status", good);
     assert.equal(status.body.mode, "headless");
-    assert.deepEqual(status.body.orchestrator, {
-      enabled: true,
-      active: false,
-      reason: "the orchestrator is not part of this build yet",
-    });
+    // Headless forces the orchestrator on, though orchestrator.enabled is not set.
+    assert.equal(s.env.KAFCLAW_ORCHESTRATOR_ENABLED, undefined);
+    assert.deepEqual(
+      { ...status.body.orchestrator, nodes: undefined },
+      { enabled: true, active: true, role: "worker", nodes: undefined },
+    );
+    const shown = await kafclaw(["status"], s.env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^mode +headless$/m);
+    assert.match(shown.stdout, /^orchestrator +active as worker, \d+ node\(s\) known$/m);
     assert.ok(!gateway.child.stdout.includes(TOKEN) && !gateway.child.stderr.includes(TOKEN));
     assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
   },
@@ -150,6 +155,14 @@ Deno.test(
   opts,
   async () => {
     await using s = await gatewaySetting();
+    // A headless config runs the orchestrator, and status says so before it starts.
+    const exposed = {
+      ...s.env,
+      KAFCLAW_GATEWAY_HOST: "0.0.0.0",
+      KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN,
+    };
+    const headless = jsonOf(await kafclaw(["status", "--json"], exposed));
+    assert.deepEqual([headless.mode, headless.orchestrator], ["headless", { enabled: true }]);
     const before = await kafclaw(["status", "--json"], s.env);
     assert.equal(before.code, 0, before.stderr);
     assert.deepEqual(jsonOf(before), {

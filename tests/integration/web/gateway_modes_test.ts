@@ -67,7 +67,11 @@ for (
     assert.deepEqual(
       body.orchestrator,
       orchestrator
-        ? { enabled: true, active: false, reason: "the orchestrator is not part of this build yet" }
+        ? {
+          enabled: true,
+          active: false,
+          reason: "orchestrator.enabled is false (KAFCLAW_ORCHESTRATOR_ENABLED)",
+        }
         : { enabled: false, active: false, reason: `${mode} mode runs no orchestrator` },
     );
     const cli = jsonOf(await kafclaw(["status", "--json"], ann.env));
@@ -95,6 +99,18 @@ Deno.test(
     await ann.child.until(/"event":"started"/);
     const started = jsonOf(ann.child, { line: "first", what: "ann's gateway" });
     assert.equal(started.mode, "headless");
+    // Headless runs the orchestrator whatever orchestrator.enabled says.
+    await waitFor(
+      async () => (await statusOf(started.port, token)).orchestrator.nodes === 1,
+      "ann's node in its own orchestrator table",
+      { timeoutMs: 30_000, intervalMs: 200, state: () => tails([ann]) },
+    );
+    assert.deepEqual((await statusOf(started.port, token)).orchestrator, {
+      enabled: true,
+      active: true,
+      role: "worker",
+      nodes: 1,
+    });
     // The process the launcher became holds exactly the headless set's network.
     const ps = await new Deno.Command("ps", {
       args: ["-ww", "-o", "args=", "-p", String(ann.child.process.pid)],
