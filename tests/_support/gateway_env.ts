@@ -50,3 +50,15 @@ export async function startedGateway(command: Deno.Command, what = "the gateway"
   const line = jsonOf(child, { line: "first", what });
   return { child, port: line.port as number, dashboard: line.dashboard_port as number, line };
 }
+
+/**
+ * The command line of process `pid` as `ps` shows it, split at spaces (the launcher's flags hold
+ * none): what permission flags the process the launcher became runs with.
+ */
+export async function processArgs(pid: number): Promise<string[]> {
+  const ps = await new Deno.Command("ps", {
+    args: ["-ww", "-o", "args=", "-p", String(pid)],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(ps.stdout).trim().split(" ");
+}

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Child } from "../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
-import { gatewaySetting, startedGateway } from "../_support/gateway_env.ts";
+import { gatewaySetting, processArgs, startedGateway } from "../_support/gateway_env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const root = new URL("../../", import.meta.url).pathname;
@@ -257,5 +257,29 @@ Deno.test(
     // Out of headless the same settings get past the file (and stop at the broker).
     const group = await kafclaw(["gateway", "--mode", "group"], tls);
     assert.doesNotMatch(group.stderr, /may not read/);
+  },
+);
+
+Deno.test(
+  "deno task run bound to 0.0.0.0 with a token is headless, under the narrowed set, on both ports",
+  opts,
+  async () => {
+    await using s = await gatewaySetting({
+      KAFCLAW_GATEWAY_HOST: "0.0.0.0",
+      KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN,
+    });
+    const gateway = await started("run", s.env);
+    await using _ = gateway.child;
+    assert.deepEqual([gateway.line.mode, gateway.line.host], ["headless", "0.0.0.0"]);
+    const args = await processArgs(gateway.child.process.pid);
+    const net = args.filter((a) => a.startsWith("--allow-net"));
+    assert.deepEqual(net, [`--allow-net=0.0.0.0:0,${new URL(s.llm.url).host}`]);
+    for (const port of [gateway.port, gateway.dashboard]) {
+      assert.equal((await get(port, "/healthz")).status, 200);
+      assert.equal((await get(port, "/api/v1/status")).status, 401);
+    }
+    const status = await get(gateway.port, "/api/v1/status", { authorization: `Bearer ${TOKEN}` });
+    assert.equal(status.body.mode, "headless");
+    assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
   },
 );

@@ -12,6 +12,7 @@ import { Child } from "../../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand } from "../../_support/cli.ts";
 import { gateway, tails } from "../../_support/gateway_group.ts";
 import { testBrokers } from "../../_support/broker.ts";
+import { processArgs } from "../../_support/gateway_env.ts";
 import { uniqueName, waitFor } from "../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -112,11 +113,7 @@ Deno.test(
       nodes: 1,
     });
     // The process the launcher became holds exactly the headless set's network.
-    const ps = await new Deno.Command("ps", {
-      args: ["-ww", "-o", "args=", "-p", String(ann.child.process.pid)],
-      stdout: "piped",
-    }).output();
-    const argv = new TextDecoder().decode(ps.stdout).trim().split(" ");
+    const argv = await processArgs(ann.child.process.pid);
     const llm = new URL(ann.llm.url).host;
     assert.deepEqual(argv.filter((a) => a.startsWith("--allow-net")), [
       `--allow-net=127.0.0.1:0,${testBrokers().join(",")},${llm}`,
