@@ -220,3 +220,11 @@ export function narrowSet(set: PermissionSet, facts: NarrowingFacts): Permission
   }
   return out as PermissionSet;
 }
+
+/**
+ * Whether this process may reach any host: true under a set with the whole network (a compiled
+ * binary's, `-P=gateway`), false under the launcher's headless flags, which name each host.
+ */
+export function holdsWholeNetwork(): boolean {
+  return Deno.permissions.querySync({ name: "net" }).state === "granted";
+}

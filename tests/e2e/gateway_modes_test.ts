@@ -283,3 +283,30 @@ Deno.test(
     assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
   },
 );
+
+Deno.test(
+  "a headless gateway with the whole network (a compiled binary's set) warns that it is not narrowed",
+  opts,
+  async () => {
+    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    const root = new URL("../../", import.meta.url).pathname;
+    const whole = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "-P=gateway", `${root}main.ts`, "gateway", "--mode", "headless"],
+      env: s.env,
+      stdout: "piped",
+      stderr: "piped",
+    });
+    await using gateway = new Child(whole);
+    await gateway.until(/gateway running/);
+    assert.match(
+      gateway.stderr,
+      /^kafclaw: WARNING: this headless gateway may reach any host: only the launcher \(scripts\/kafclaw, deno task run-headless\) narrows its network/m,
+    );
+    assert.equal(await gateway.stop(), 0, gateway.stderr);
+    // Under the launcher's flags it says nothing of the kind.
+    const narrowed = await startedGateway(task("run-headless", s.env));
+    await using _ = narrowed.child;
+    assert.equal(await narrowed.child.stop(), 0, narrowed.child.stderr);
+    assert.doesNotMatch(narrowed.child.stderr, /WARNING/);
+  },
+);
