@@ -326,6 +326,28 @@ console.log(JSON.stringify(results));
         ["read_any", { path: "/etc/hostname" }],
       ];
       const [allowed, net, code, file] = await runUnder(flags, script, JSON.stringify(calls));
+      // An MCP server over HTTP is not among a headless gateway's hosts either.
+      const load = `${home}/mcp.ts`;
+      await Deno.writeTextFile(
+        `${home}/mcp.json`,
+        JSON.stringify({ mcpServers: { web: { url: `http://127.0.0.1:${other.addr.port}/mcp` } } }),
+      );
+      await Deno.writeTextFile(
+        load,
+        `import { McpToolset, readMcpConfig } from ${
+          JSON.stringify(`${ROOT}/core/tools/mcp/mod.ts`)
+        };
+await using toolset = new McpToolset(await readMcpConfig(${JSON.stringify(home)}));
+console.log(JSON.stringify((await toolset.load()).failures));
+`,
+      );
+      const [failure] = await runUnder(flags, load);
+      assert.equal(failure.server, "web");
+      assert.match(
+        failure.message,
+        new RegExp(`kafclaw may not connect to 127\\.0\\.0\\.1:${other.addr.port}: a headless`),
+      );
+      assert.doesNotMatch(failure.message, /--allow-net|Requires net access/);
       assert.match(allowed.content, /the LLM's host$/);
       assert.equal(allowed.isError, undefined);
       assert.deepEqual(net, {
