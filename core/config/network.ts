@@ -109,6 +109,8 @@ export function gatewayNetwork(
 /** No comma (Deno's flags separate values with it), no control character, no blank. */
 const FLAG_VALUE = /^[^,\s\p{Cc}]+$/u;
 const BROKER = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const CHANNELS = Object.keys(channels).filter((k) => k.endsWith(".apiBase"))
+  .map((k) => k.split(".")[1]!);
 const PROVIDER_OF = new Map(
   Object.keys(providerBase).map((key) => [key.split(".")[1]!, key as Key]),
 );
@@ -154,9 +156,8 @@ function providersOf(read: (key: Key) => unknown): unknown[] {
 
 /** The API base URLs of the enabled channels. */
 function channelBases(read: (key: Key) => unknown): unknown[] {
-  return (["telegram", "discord", "whatsapp"] as const)
-    .filter((name) => toBoolean(read(`channels.${name}.enabled`)) === true)
-    .map((name) => read(`channels.${name}.apiBase`));
+  return CHANNELS.filter((name) => toBoolean(read(`channels.${name}.enabled` as Key)) === true)
+    .map((name) => read(`channels.${name}.apiBase` as Key));
 }
 
 /** A key's value: its first non-blank environment variable, else the file's, else the default. */

@@ -13,6 +13,13 @@ Deno.test("every key the network is read from has the schema's default", () => {
   }
   const providers = Object.keys(NETWORK_DEFAULTS).filter((k) => k.startsWith("providers."));
   assert.deepEqual(providers, PROVIDERS.map((p) => `providers.${p}.apiBase`));
+  // Every endpoint the schema knows is read: a channel or provider added there is granted.
+  const endpoints = KEYS.keys.filter((k) => k.key.endsWith(".apiBase")).map((k) => k.key);
+  const channels = KEYS.keys.filter((k) => /^channels\.\w+\.enabled$/.test(k.key))
+    .map((k) => k.key);
+  for (const key of [...endpoints, ...channels]) {
+    assert.ok(Object.hasOwn(NETWORK_DEFAULTS, key), `${key} is not read`);
+  }
 });
 
 Deno.test("by default: loopback, not headless, the default model's provider only", () => {
