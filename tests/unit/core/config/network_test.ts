@@ -151,3 +151,26 @@ Deno.test("the files config names are every path key but the workspace, resolved
   assert.equal(resolved.gateway.tlsCert, "/h/certs/gw.pem");
   assert.equal(resolved.group.kafkaTlsCaFile, "/u/ca.pem");
 });
+
+Deno.test("what the schema would refuse grants no host; a URL's scheme gives its default port", () => {
+  const file = {
+    model: { name: "openai/x", fallbacks: ["groq/y"] },
+    agents: { list: ["not an agent", { id: "a" }, { id: "b", model: 7 }] },
+    policy: { sensitivity: { not: "a list" } },
+    memory: { embedding: { enabled: false } },
+    providers: {
+      openai: { apiBase: 42 },
+      groq: { apiBase: "http://a,b:1/v1" },
+    },
+    channels: { telegram: { enabled: true, apiBase: "http://bad url" } },
+  };
+  assert.deepEqual(gatewayNetwork({ env: {}, file }).connect, []);
+  const plain = {
+    model: { name: "vllm/x" },
+    providers: { vllm: { apiBase: "http://llm.lan/v1" } },
+  };
+  assert.deepEqual(
+    gatewayNetwork({ env: { KAFCLAW_MEMORY_EMBEDDING_ENABLED: "no" }, file: plain }).connect,
+    ["llm.lan:80"],
+  );
+});
