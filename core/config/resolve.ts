@@ -117,6 +117,12 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       setAt(config, spec.segments, resolvePath(value, options.home, options.env));
     }
   }
+  // An agent's workspace in agents.list is a path like paths.workspace: made absolute here.
+  for (const agent of (config.agents as { list: { workspace?: string }[] }).list) {
+    if (agent.workspace !== undefined) {
+      agent.workspace = resolvePath(agent.workspace, options.home, options.env);
+    }
+  }
   const unknownKeys = options.file ? findUnknown(KEYS.tree, options.file.value, []) : [];
   const warnings = [...unknownKeys.map((key) => unknownWarning(key, ctx)), ...ctx.warnings];
   const mode = options.file?.mode;

@@ -1,0 +1,107 @@
+/**
+ * The agents of `agents.list` as a gateway runs them (swarm.ts): each one's config, derived from
+ * the gateway's, with its own id in the group, name, model, workspace, skills and policy, and its
+ * own KAFCLAW_HOME (timeline, sessions, soul files, identity). The lead agent (the entry marked
+ * `default`, else the first) keeps the gateway's KAFCLAW_HOME and workspace, so `kafclaw agent`,
+ * `kafclaw status` and `kafclaw group members` there see it; every other agent lives in
+ * `$KAFCLAW_HOME/agents/<id>/`, with its workspace in it unless its entry names one. Only the lead
+ * runs the scheduler's jobs and the orchestrator's node, so a job never runs once per agent.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { ResolvedConfig } from "../config/mod.ts";
+
+/** The folder of KAFCLAW_HOME that holds the homes of the agents other than the lead. */
+export const AGENTS_DIR = "agents";
+
+/** One agent of the list, ready to start. */
+export interface SwarmAgent {
+  readonly id: string;
+  /** Whether it is the lead agent, which keeps the gateway's home. */
+  readonly lead: boolean;
+  /** Its own config: the gateway's, scoped to this agent. */
+  readonly config: ResolvedConfig;
+}
+
+type Entry = ResolvedConfig["agents"]["list"][number];
+
+/** The home of agent `id` other than the lead: `$KAFCLAW_HOME/agents/<id>`. */
+export function agentHome(home: string, id: string): string {
+  return join(home, AGENTS_DIR, id);
+}
+
+/**
+ * The agents a gateway of `config` runs, the lead first; empty when `agents.list` is (the gateway
+ * then runs the one agent of `config` as before).
+ *
+ * @example
+ * ```ts
+ * import { swarmAgents } from "./swarm_scope.ts";
+ * const config = {
+ *   home: "/h",
+ *   paths: { workspace: "/h/workspace" },
+ *   agent: { name: "KafClaw" },
+ *   model: { name: "openai/gpt-4o", fallbacks: [] },
+ *   group: { agentId: undefined, skills: [] },
+ *   policy: { maxAutoTier: 1, externalMaxTier: 0 },
+ *   scheduler: { enabled: true },
+ *   orchestrator: { enabled: false },
+ *   agents: { list: [{ id: "main" }, { id: "coder", policy: { maxAutoTier: 2 } }] },
+ * } as unknown as Parameters<typeof swarmAgents>[0];
+ * const [main, coder] = swarmAgents(config);
+ * console.assert(main!.lead && main!.config.home === "/h");
+ * console.assert(coder!.config.paths.workspace === "/h/agents/coder/workspace");
+ * console.assert(coder!.config.policy.maxAutoTier === 2 && !coder!.config.scheduler.enabled);
+ * ```
+ */
+export function swarmAgents(config: ResolvedConfig): SwarmAgent[] {
+  const list = config.agents.list;
+  const lead = list.find((a) => a.default) ?? list[0];
+  if (lead === undefined) return [];
+  return [lead, ...list.filter((a) => a !== lead)].map((entry) => ({
+    id: entry.id,
+    lead: entry === lead,
+    config: scoped(config, entry, entry === lead),
+  }));
+}
+
+/** `config` as agent `entry` runs it. */
+function scoped(config: ResolvedConfig, entry: Entry, lead: boolean): ResolvedConfig {
+  const home = lead ? config.home : agentHome(config.home, entry.id);
+  const workspace = entry.workspace ?? (lead ? config.paths.workspace : join(home, "workspace"));
+  return freeze({
+    ...config,
+    home,
+    // The entry is the default in its own config: its runtime takes its model and name from it.
+    agents: { list: config.agents.list.map((a) => ({ ...a, default: a.id === entry.id })) },
+    agent: { ...config.agent, name: entry.name ?? (lead ? config.agent.name : entry.id) },
+    model: {
+      ...config.model,
+      name: entry.model?.primary ?? config.model.name,
+      fallbacks: entry.model?.fallbacks ?? config.model.fallbacks,
+    },
+    group: {
+      ...config.group,
+      agentId: entry.id,
+      skills: entry.skills ?? (lead ? config.group.skills : []),
+    },
+    paths: { ...config.paths, workspace },
+    policy: {
+      ...config.policy,
+      maxAutoTier: entry.policy?.maxAutoTier ?? config.policy.maxAutoTier,
+      externalMaxTier: entry.policy?.externalMaxTier ?? config.policy.externalMaxTier,
+    },
+    scheduler: lead ? config.scheduler : { ...config.scheduler, enabled: false },
+    orchestrator: lead ? config.orchestrator : { ...config.orchestrator, enabled: false },
+  });
+}
+
+/** Freezes what {@link scoped} made anew; what it took from the gateway's config is frozen. */
+function freeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) freeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
