@@ -39,23 +39,25 @@ export function gatewayCommand(ctx: CliContext): Command {
     .action(async (opts: { mode?: Mode; json?: boolean }) => {
       const config = await loadConfig({ env: ctx.env() });
       await checkConfigTrust(config.file);
-      const { Gateway } = await import("../core/gateway/mod.ts");
+      const { Swarm } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
       const stop = Promise.withResolvers<string>();
       const startedAt = Date.now();
       const listeners = STOP_SIGNALS.map((s) => [s, () => stop.resolve(s)] as const);
       for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
       try {
-        let gateway;
+        let swarm;
+        let up = false;
         try {
-          gateway = await Gateway.start(config, {
+          swarm = await Swarm.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
             createRuntime: (c) => cliRuntime(ctx, c),
             say,
             onRun: (report) => ctx.io.out(runLine(report)),
-            // A rebalance of a work group is news to an operator; the first join is not.
+            // A rebalance of a work group is news to an operator; the first join is not, nor
+            // those of the start, when the agents of agents.list join the same groups in turn.
             onJoin: (groupId, joins) => {
-              if (joins === 1) return;
+              if (joins === 1 || !up) return;
               ctx.io.out(
                 opts.json
                   ? JSON.stringify({ event: "rebalanced", group_id: groupId, joins })
@@ -73,7 +75,10 @@ export function gatewayCommand(ctx: CliContext): Command {
           }
           throw error;
         }
+        up = true;
+        const gateway = swarm.lead;
         const { agentId, group } = gateway;
+        const agents = swarm.gateways.map((g) => g.agentId);
         const members = gateway.membership.members().length;
         if (gateway.membership.security === "open" && gateway.kafka) {
           say(
@@ -81,8 +86,8 @@ export function gatewayCommand(ctx: CliContext): Command {
               "who can write to its topics can speak as any agent",
           );
         }
-        const door = await openFrontDoor(config, gateway, startedAt).catch(async (error) => {
-          await gateway.stop();
+        const door = await openFrontDoor(config, swarm, startedAt).catch(async (error) => {
+          await swarm.stop();
           throw error;
         });
         ctx.io.out(
@@ -92,6 +97,7 @@ export function gatewayCommand(ctx: CliContext): Command {
               mode: gateway.mode,
               group,
               agent_id: agentId,
+              agents,
               kafka: gateway.kafka,
               members,
               sponsoring: gateway.sponsoring,
@@ -100,7 +106,9 @@ export function gatewayCommand(ctx: CliContext): Command {
               port: door.port,
               dashboard_port: door.dashboardPort,
             })
-            : `gateway running (${gateway.mode}) as "${agentId}" in group "${group}" ` +
+            : `gateway running (${gateway.mode}) as ${
+              agents.map((id) => `"${id}"`).join(", ")
+            } in group "${group}" ` +
               `${gateway.kafka ? "over Kafka" : "in this process"}, ${members} member(s)` +
               `${gateway.sponsoring ? ", sponsoring newcomers" : ""}; API on ` +
               `${door.host}:${door.port}, dashboard on ${door.dashboardPort}; Ctrl-C stops`,
@@ -114,7 +122,7 @@ export function gatewayCommand(ctx: CliContext): Command {
         following[Symbol.dispose]();
         const started = Date.now();
         await door.close();
-        const late = await gateway.stop();
+        const late = await swarm.stop();
         const ms = Date.now() - started;
         ctx.io.out(
           opts.json

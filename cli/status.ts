@@ -21,6 +21,8 @@ type Status =
     readonly agent_id: string;
     readonly group: { readonly enabled: boolean; readonly name: string };
     readonly orchestrator: { readonly enabled: boolean };
+    /** The agents of agents.list a gateway would run here, the lead first (none: the one agent). */
+    readonly agents: readonly { readonly agent_id: string; readonly lead: boolean }[];
     /** Why the mode cannot run as configured, or why a gateway that seems to run did not answer. */
     readonly problem?: string;
   };
@@ -60,6 +62,7 @@ async function statusOf(config: ResolvedConfig): Promise<Status> {
     agent_id: config.group.agentId ?? (config.group.enabled ? "(group.agentId not set)" : "local"),
     group: { enabled: config.group.enabled, name: config.group.name },
     orchestrator: { enabled: decided.mode === "full" || decided.mode === "headless" },
+    agents: listed(config),
     ...(problem === undefined ? {} : { problem }),
   };
 }
@@ -94,6 +97,14 @@ async function ask(config: ResolvedConfig, run: RunFile): Promise<Status | strin
   }
 }
 
+/** agents.list as a gateway runs it: the lead (the default entry, else the first) first. */
+function listed(config: ResolvedConfig): { agent_id: string; lead: boolean }[] {
+  const list = config.agents.list;
+  const lead = list.find((a) => a.default) ?? list[0];
+  return [...list].sort((a, b) => Number(b === lead) - Number(a === lead))
+    .map((a) => ({ agent_id: a.id, lead: a === lead }));
+}
+
 function text(s: Status): string {
   const lines: [string, string][] = [];
   if (s.running) {
@@ -113,6 +124,15 @@ function text(s: Status): string {
       "orchestrator",
       o.active ? "active" : `not active${o.reason ? ` (${o.reason})` : ""}`,
     ]);
+    // Several agents (agents.list): one line each.
+    for (const a of s.agents?.length > 1 ? s.agents : []) {
+      lines.push([
+        a.lead ? "agents" : "",
+        `${a.agent_id}${a.lead ? " (lead)" : ""}: ${a.model}, ${a.status}, ` +
+        `${a.tasks.running}/${a.tasks.capacity} tasks, skills ${a.skills.join(",") || "-"}, ` +
+        `workspace ${a.workspace}`,
+      ]);
+    }
   } else {
     lines.push(["gateway", "not running"], ["mode", `${s.mode} (from config)`]);
     lines.push(["agent", s.agent_id]);
@@ -121,6 +141,12 @@ function text(s: Status): string {
       s.group.enabled ? `${s.group.name} over Kafka` : `${s.group.name} in this process`,
     ]);
     lines.push(["orchestrator", s.orchestrator.enabled ? "enabled" : "off"]);
+    if (s.agents.length > 1) {
+      lines.push([
+        "agents",
+        s.agents.map((a) => `${a.agent_id}${a.lead ? " (lead)" : ""}`).join(", "),
+      ]);
+    }
     if (s.problem !== undefined) lines.push(["problem", s.problem]);
   }
   lines.push(["version", s.version]);

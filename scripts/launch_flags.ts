@@ -17,7 +17,13 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { configFile, type Env, resolveHome, workspaceOf } from "../core/config/paths.ts";
+import {
+  agentWorkspacesOf,
+  configFile,
+  type Env,
+  resolveHome,
+  workspaceOf,
+} from "../core/config/paths.ts";
 import {
   denoFlags,
   MCP_ACCESS,
@@ -86,7 +92,10 @@ export function launchFlags(
   return { config: configFile(home), flags: denoFlags(unionOf([set, code])) };
 }
 
-/** The configured workspace when it is outside KAFCLAW_HOME (which the set grants anyway). */
+/**
+ * The configured workspaces (paths.workspace, and those of agents.list's agents) outside
+ * KAFCLAW_HOME (which the set grants anyway).
+ */
 function outsideHome(
   home: string,
   options: { env: Env; readConfig: (path: string) => string | undefined },
@@ -99,8 +108,13 @@ function outsideHome(
     // An unreadable or invalid config.json: main.ts will say what is wrong; no workspace needed.
     return [];
   }
-  const workspace = workspaceOf(home, options.env, file);
-  return workspace === undefined || workspace.startsWith(`${home}/`) ? [] : [workspace];
+  const workspaces = [
+    workspaceOf(home, options.env, file),
+    ...agentWorkspacesOf(home, options.env, file),
+  ];
+  return [...new Set(workspaces)].filter((w): w is string =>
+    w !== undefined && !w.startsWith(`${home}/`)
+  );
 }
 
 /** What the stdio MCP servers of mcp.json need of the process that starts them. */

@@ -75,6 +75,7 @@ export {
 } from "./edit.ts";
 export { COMMAND_ENV, commandName, DEFAULT_COMMAND } from "./command.ts";
 export {
+  agentWorkspacesOf,
   configFile,
   DEFAULT_WORKSPACE,
   type Env,

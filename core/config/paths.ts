@@ -77,6 +77,35 @@ export function workspaceOf(home: string, env: Env, file: unknown): string | und
   return resolvePath(value.trim(), home, env);
 }
 
+/**
+ * The workspaces that the agents of `agents.list` name, resolved like {@link workspaceOf}, read
+ * without the schema: the list from `$KAFCLAW_AGENTS_LIST` (JSON) when set, else from the file.
+ * Entries without a string `workspace` name none (theirs is inside KAFCLAW_HOME).
+ *
+ * @example
+ * ```ts
+ * import { agentWorkspacesOf } from "./paths.ts";
+ * const file = { agents: { list: [{ id: "a" }, { id: "b", workspace: "/srv/b" }] } };
+ * console.assert(agentWorkspacesOf("/h", {}, file).join() === "/srv/b");
+ * ```
+ */
+export function agentWorkspacesOf(home: string, env: Env, file: unknown): string[] {
+  let list: unknown;
+  const fromEnv = env.KAFCLAW_AGENTS_LIST;
+  try {
+    list = fromEnv?.trim() ? JSON.parse(fromEnv) : field(field(file, "agents"), "list");
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry) => {
+    const value = field(entry, "workspace");
+    return typeof value === "string" && value.trim() !== ""
+      ? [resolvePath(value.trim(), home, env)]
+      : [];
+  });
+}
+
 const isUnset = (value: unknown) => value === undefined || value === null || value === "";
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -19,7 +19,13 @@
  */
 export { Gateway, type GatewayOptions, observers, overKafka, STOP_TIMEOUT_MS } from "./gateway.ts";
 export { Swarm, type SwarmMemberState } from "./swarm.ts";
-export { agentHome, AGENTS_DIR, type SwarmAgent, swarmAgents } from "./swarm_scope.ts";
+export {
+  agentHome,
+  AGENTS_DIR,
+  inProcessAgentId,
+  type SwarmAgent,
+  swarmAgents,
+} from "./swarm_scope.ts";
 export { OneShotRequester } from "./one_shot.ts";
 export { TaskSide, type TaskSideOptions, taskStream } from "./tasks.ts";
 export {

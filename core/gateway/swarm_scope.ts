@@ -66,6 +66,16 @@ export function swarmAgents(config: ResolvedConfig): SwarmAgent[] {
   }));
 }
 
+/**
+ * The id the gateway of `config`'s home runs as when its group is in its own process (standalone
+ * mode): the lead agent of `agents.list`, else `local`. Commands run in that home (`kafclaw task
+ * submit`) ask in its name.
+ */
+export function inProcessAgentId(config: Pick<ResolvedConfig, "agents">): string {
+  const list = config.agents.list;
+  return (list.find((a) => a.default) ?? list[0])?.id ?? "local";
+}
+
 /** `config` as agent `entry` runs it. */
 function scoped(config: ResolvedConfig, entry: Entry, lead: boolean): ResolvedConfig {
   const home = lead ? config.home : agentHome(config.home, entry.id);
