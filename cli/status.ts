@@ -59,7 +59,9 @@ async function statusOf(config: ResolvedConfig): Promise<Status> {
     running: false,
     version: VERSION,
     mode: decided.mode,
-    agent_id: config.group.agentId ?? (config.group.enabled ? "(group.agentId not set)" : "local"),
+    agent_id: config.group.enabled
+      ? config.group.agentId ?? "(group.agentId not set)"
+      : listed(config)[0]?.agent_id ?? config.group.agentId ?? "local",
     group: { enabled: config.group.enabled, name: config.group.name },
     orchestrator: { enabled: decided.mode === "full" || decided.mode === "headless" },
     agents: listed(config),

@@ -36,6 +36,7 @@ Deno.test("each agent of agents.list runs with its own id, name, model, home, wo
     KAFCLAW_MODEL: "openai/gpt-base",
     KAFCLAW_GROUP_SKILLS: "triage",
     KAFCLAW_SCHEDULER_ENABLED: "true",
+    KAFCLAW_ORCHESTRATOR_ENABLED: "true",
   });
   const agents = swarmAgents(config);
   assert.deepEqual(agents.map((a) => [a.id, a.lead]), [
@@ -78,6 +79,7 @@ Deno.test("each agent of agents.list runs with its own id, name, model, home, wo
     ["main", false],
     ["ops", false],
   ]);
+  assert.deepEqual([main!, helper!, ops!].map((c) => c.orchestrator.enabled), [true, false, false]);
   assert.ok(Object.isFrozen(helper!.policy) && Object.isFrozen(helper!.group));
   assert.equal(inProcessAgentId(config), "main");
   assert.equal(inProcessAgentId(configOf([])), "local");
