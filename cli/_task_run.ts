@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import {
+  checkConfigTrust,
+  inProcessAgentId,
+  loadConfig,
+  paths,
+  type ResolvedConfig,
+} from "../core/config/mod.ts";
 import {
   type DroppedRecord,
   readTaskLog,
@@ -63,9 +69,7 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
   // A standalone gateway's group is in its process: the task is queued for it, in its name.
   const local = running && !config.group.enabled;
   if (!local) needBrokers(config);
-  const agentId = local
-    ? (await import("../core/gateway/mod.ts")).inProcessAgentId(config)
-    : agentIdOf(config);
+  const agentId = local ? inProcessAgentId(config) : agentIdOf(config);
   const group = config.group.name;
   if (!running && !opts.wait) {
     throw new CliError(

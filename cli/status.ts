@@ -6,7 +6,7 @@
  * @module
  */
 import { Command } from "commander";
-import { loadConfig, type ResolvedConfig, resolveMode } from "../core/config/mod.ts";
+import { loadConfig, type ResolvedConfig, resolveMode, swarmAgents } from "../core/config/mod.ts";
 import { VERSION } from "../core/version.ts";
 import { type GatewayStatus, readRunFile, readToken, type RunFile } from "../web/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -99,12 +99,9 @@ async function ask(config: ResolvedConfig, run: RunFile): Promise<Status | strin
   }
 }
 
-/** agents.list as a gateway runs it: the lead (the default entry, else the first) first. */
+/** agents.list as a gateway runs it, the lead first. */
 function listed(config: ResolvedConfig): { agent_id: string; lead: boolean }[] {
-  const list = config.agents.list;
-  const lead = list.find((a) => a.default) ?? list[0];
-  return [...list].sort((a, b) => Number(b === lead) - Number(a === lead))
-    .map((a) => ({ agent_id: a.id, lead: a === lead }));
+  return swarmAgents(config).map((a) => ({ agent_id: a.id, lead: a.lead }));
 }
 
 function text(s: Status): string {

@@ -108,3 +108,11 @@ export {
   maskUnknown,
   type ViewOptions,
 } from "./view.ts";
+export {
+  agentHome,
+  AGENTS_DIR,
+  agentScope,
+  inProcessAgentId,
+  type SwarmAgent,
+  swarmAgents,
+} from "./agent_scope.ts";

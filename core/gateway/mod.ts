@@ -10,7 +10,7 @@
  * `leave`.
  *
  * {@link Swarm} (swarm.ts) runs the agents of `agents.list` in one process, each a gateway with
- * its own config (swarm_scope.ts), members of one in-process group.
+ * its own config (core/config `swarmAgents`), members of one in-process group.
  *
  * Channels and the HTTP API join it in later steps. {@link OneShotRequester} (one_shot.ts) is the
  * requester alone, for one command's life, where no gateway runs (`kafclaw task submit --wait`).
@@ -19,13 +19,6 @@
  */
 export { Gateway, type GatewayOptions, observers, overKafka, STOP_TIMEOUT_MS } from "./gateway.ts";
 export { Swarm, type SwarmMemberState } from "./swarm.ts";
-export {
-  agentHome,
-  AGENTS_DIR,
-  inProcessAgentId,
-  type SwarmAgent,
-  swarmAgents,
-} from "./swarm_scope.ts";
 export { OneShotRequester } from "./one_shot.ts";
 export { TaskSide, type TaskSideOptions, taskStream } from "./tasks.ts";
 export {

@@ -1,7 +1,7 @@
 /**
  * Several agents in one gateway: {@link Swarm.start} runs every agent of `agents.list`, each a
  * {@link Gateway} of its own (runtime, membership, task paths, shared memory) with its own config
- * (swarm_scope.ts: id, model, home, workspace, skills, policy), all members of one group on one
+ * (core/config agent_scope.ts: id, model, home, workspace, skills, policy), all members of one group on one
  * in-process transport. They find each other on the roster and delegate with `delegate_task`
  * through the same protocol code (core/group) as over Kafka: the embedded default for a small
  * swarm on one machine. A transport given by the caller is shared the same way, whatever the mode.
@@ -12,11 +12,16 @@
  *
  * @module
  */
-import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
+import {
+  type Mode,
+  type ResolvedConfig,
+  resolveMode,
+  type SwarmAgent,
+  swarmAgents,
+} from "../config/mod.ts";
 import { GroupSetupError, memberTopicSpecs } from "../group/mod.ts";
 import { MemoryTransport, type Transport } from "../transport/mod.ts";
 import { Gateway, type GatewayOptions, overKafka, STOP_TIMEOUT_MS } from "./gateway.ts";
-import { type SwarmAgent, swarmAgents } from "./swarm_scope.ts";
 
 /** One agent of a running swarm, as the status shows it. */
 export interface SwarmMemberState {

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type AgentRuntime, createAgentRuntime } from "../../../../core/agent/mod.ts";
-import { resolveConfig } from "../../../../core/config/mod.ts";
-import { inProcessAgentId, Swarm, swarmAgents } from "../../../../core/gateway/mod.ts";
+import { inProcessAgentId, resolveConfig, swarmAgents } from "../../../../core/config/mod.ts";
+import { Swarm } from "../../../../core/gateway/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { waitFor } from "../../../_support/wait.ts";
 

@@ -1,5 +1,6 @@
 /**
- * The agents of `agents.list` as a gateway runs them (swarm.ts): each one's config, derived from
+ * The agents of `agents.list` as a gateway runs them (core/gateway swarm.ts) and as `kafclaw agent
+ * --agent <id>` talks to one: each one's config, derived from
  * the gateway's, with its own id in the group, name, model, workspace, skills and policy, and its
  * own KAFCLAW_HOME (timeline, sessions, soul files, identity). The lead agent (the entry marked
  * `default`, else the first) keeps the gateway's KAFCLAW_HOME and workspace, so `kafclaw agent`,
@@ -10,7 +11,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { ResolvedConfig } from "../config/mod.ts";
+import type { ResolvedConfig } from "./resolve.ts";
 
 /** The folder of KAFCLAW_HOME that holds the homes of the agents other than the lead. */
 export const AGENTS_DIR = "agents";
@@ -37,7 +38,7 @@ export function agentHome(home: string, id: string): string {
  *
  * @example
  * ```ts
- * import { swarmAgents } from "./swarm_scope.ts";
+ * import { swarmAgents } from "./agent_scope.ts";
  * const config = {
  *   home: "/h",
  *   paths: { workspace: "/h/workspace" },
@@ -74,6 +75,14 @@ export function swarmAgents(config: ResolvedConfig): SwarmAgent[] {
 export function inProcessAgentId(config: Pick<ResolvedConfig, "agents">): string {
   const list = config.agents.list;
   return (list.find((a) => a.default) ?? list[0])?.id ?? "local";
+}
+
+/**
+ * The config of agent `id` of `agents.list`, scoped as a gateway runs it (its home, workspace,
+ * skills, policy); undefined when the list has no such agent.
+ */
+export function agentScope(config: ResolvedConfig, id: string): ResolvedConfig | undefined {
+  return swarmAgents(config).find((a) => a.id === id)?.config;
 }
 
 /** `config` as agent `entry` runs it. */
