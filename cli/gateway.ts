@@ -115,7 +115,7 @@ export function gatewayCommand(ctx: CliContext): Command {
         );
         const following = followSkills(config, {
           env: ctx.env,
-          offer: (skills) => gateway.offerSkills(skills),
+          offer: (next) => swarm.offerSkills(next),
           say,
         });
         const signal = await stop.promise;

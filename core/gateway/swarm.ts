@@ -13,13 +13,14 @@
  * @module
  */
 import {
+  agentScope,
   type Mode,
   type ResolvedConfig,
   resolveMode,
   type SwarmAgent,
   swarmAgents,
 } from "../config/mod.ts";
-import { GroupSetupError, memberTopicSpecs } from "../group/mod.ts";
+import { GroupSetupError, memberTopicSpecs, type SkillChange } from "../group/mod.ts";
 import { MemoryTransport, type Transport } from "../transport/mod.ts";
 import { Gateway, type GatewayOptions, overKafka, STOP_TIMEOUT_MS } from "./gateway.ts";
 
@@ -45,16 +46,20 @@ export class Swarm {
   readonly gateways: readonly Gateway[];
   readonly #configs: ReadonlyMap<Gateway, ResolvedConfig>;
   readonly #owned: Transport | undefined;
+  /** Whether the agents run as agents.list scopes them (else one gateway runs the config). */
+  readonly #scoped: boolean;
   #stopped: Promise<string[]> | undefined;
 
   private constructor(
     members: readonly (readonly [Gateway, ResolvedConfig])[],
     owned: Transport | undefined,
+    scoped: boolean,
   ) {
     this.gateways = members.map(([gateway]) => gateway);
     this.lead = this.gateways[0]!;
     this.#configs = new Map(members);
     this.#owned = owned;
+    this.#scoped = scoped;
   }
 
   /**
@@ -68,7 +73,7 @@ export class Swarm {
     const kafka = overKafka(config, decided.mode);
     if (agents.length === 0 || (kafka && options.transport === undefined)) {
       if (agents.length > 1) options.say?.(kafkaNote(decided.mode, config.group.agentId, agents));
-      return new Swarm([[await Gateway.start(config, options), config]], undefined);
+      return new Swarm([[await Gateway.start(config, options), config]], undefined, false);
     }
     const owned = options.transport === undefined ? await inProcess(config) : undefined;
     const transport = options.transport ?? owned!;
@@ -84,7 +89,28 @@ export class Swarm {
       await owned?.close();
       throw error;
     }
-    return new Swarm(started, owned);
+    return new Swarm(started, owned, true);
+  }
+
+  /**
+   * Offers from now on the skills that `config` (config.json read again) gives each agent: its
+   * entry's `skills` for an agent of agents.list the swarm runs, else `group.skills`. What changed
+   * is named `<agent>:<skill>` when several agents run.
+   */
+  async offerSkills(config: ResolvedConfig): Promise<SkillChange> {
+    const changes = await Promise.all(this.gateways.map((g) => {
+      // An agent no longer in the list keeps what it offers until the gateway restarts.
+      const skills = this.#scoped
+        ? agentScope(config, g.agentId)?.group.skills ?? g.tasks.skills.offered()
+        : config.group.skills;
+      return g.offerSkills(skills);
+    }));
+    if (changes.length === 1) return changes[0]!;
+    const named = (g: Gateway, skills: readonly string[]) => skills.map((s) => `${g.agentId}:${s}`);
+    return {
+      added: changes.flatMap((c, i) => named(this.gateways[i]!, c.added)),
+      removed: changes.flatMap((c, i) => named(this.gateways[i]!, c.removed)),
+    };
   }
 
   /** Each agent as the status shows it, the lead first. */

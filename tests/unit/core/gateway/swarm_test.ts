@@ -1,8 +1,8 @@
 /**
  * Several agents in one gateway (core/gateway Swarm): each agent of agents.list gets its own
  * config (id, name, model, home, workspace, skills, policy; only the lead runs the scheduler and
- * the orchestrator), they run on the swarm's own in-process transport, each under its own policy,
- * and a start that fails stops what it started. The delegation scenario is in
+ * the orchestrator), they run on the swarm's own in-process transport, each under its own policy
+ * and offering its own skills, and a start that fails stops what it started. The delegation scenario is in
  * swarm_delegation_test.ts.
  */
 import assert from "node:assert/strict";
@@ -129,6 +129,20 @@ Deno.test("the agents run on the swarm's own in-process group, each under its ow
       runtime.timeline.events.list({ kind: "APPROVAL" }).items.map((e) => e.contentText);
     assert.deepEqual(denied(careful!.runtime), ["write_file: denied"]);
     assert.deepEqual(denied(lead!.runtime), []);
+    // config.json read again: each agent offers what its own entry says now.
+    const changed = configOf(
+      [
+        { id: "lead", model: "openai/gpt-lead", skills: ["ops"] },
+        { id: "careful", model: "openai/gpt-careful", skills: ["sql"] },
+      ],
+      { OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: "sk-test" },
+      home,
+    );
+    assert.deepEqual(await swarm.offerSkills(changed), {
+      added: ["lead:ops", "careful:sql"],
+      removed: [],
+    });
+    assert.deepEqual(careful!.tasks.skills.offered(), ["sql"]);
   } finally {
     assert.deepEqual(await swarm.stop(), []);
     await Deno.remove(home, { recursive: true });
