@@ -85,6 +85,7 @@ export {
   resolvePath,
   WORKSPACE_ENV,
   workspaceOf,
+  workspaceProblem,
 } from "./paths.ts";
 export {
   checkConfigTrust,

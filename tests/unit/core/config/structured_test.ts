@@ -185,6 +185,48 @@ Deno.test("an agent's id, workspace, skills and policy are checked field by fiel
   }
 });
 
+Deno.test("no workspace holds KAFCLAW_HOME or lies in a home's soul, identity, sessions or agents' homes", async () => {
+  const rule = "a folder that neither holds KAFCLAW_HOME nor lies in its soul, identity, " +
+    "sessions or agents' homes (tools write in it)";
+  const lines = await problems(`{
+  "agents": {"list": [
+    {"id": "main"},
+    {"id": "a", "workspace": "."},
+    {"id": "b", "workspace": "agents"},
+    {"id": "c", "workspace": "agents/b/soul"},
+    {"id": "d", "workspace": "identity/keys"},
+    {"id": "e", "workspace": "agents/b/workspace/shared"},
+    {"id": "f", "workspace": "code"},
+    {"id": "g", "workspace": "/srv/g"}
+  ]}
+}`);
+  const at = (i: number, value: string) =>
+    `Invalid config: agents.list[${i}].workspace = "HOME${value}" (from HOME/config.json:${
+      i + 3
+    }): expected ${rule}`;
+  assert.deepEqual(lines, [
+    at(1, ""),
+    at(2, "/agents"),
+    at(3, "/agents/b/soul"),
+    at(4, "/identity/keys"),
+  ]);
+  // paths.workspace too: a workspace of the owner's home folder would hold ~/.kafclaw.
+  await using home = await tempHome();
+  const parent = home.path.slice(0, home.path.lastIndexOf("/"));
+  const error = await loadConfig({
+    env: { KAFCLAW_HOME: home.path, KAFCLAW_PATHS_WORKSPACE: parent },
+  }).then(() => assert.fail("accepted"), (e) => e);
+  assert.equal(
+    error.message,
+    `Invalid config: paths.workspace = ${JSON.stringify(parent)} (from KAFCLAW_PATHS_WORKSPACE): ` +
+      `expected ${rule}`,
+  );
+  const fine = await loadConfig({
+    env: { KAFCLAW_HOME: home.path, KAFCLAW_PATHS_WORKSPACE: `${parent}/elsewhere` },
+  });
+  assert.equal(fine.paths.workspace, `${parent}/elsewhere`);
+});
+
 Deno.test("a structured value of the wrong shape says what the whole key allows", async () => {
   assert.deepEqual(await problems({}, { KAFCLAW_AGENTS_LIST: "main" }), [
     'Invalid config: agents.list = "main" (from KAFCLAW_AGENTS_LIST): expected a JSON list of agents',
