@@ -12,6 +12,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
+import { oneAtATime, terminalAsker } from "./_approve.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -48,10 +49,22 @@ export function gatewayCommand(ctx: CliContext): Command {
       try {
         let swarm;
         let up = false;
+        const turns = oneAtATime();
         try {
           swarm = await Swarm.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-            createRuntime: (c) => cliRuntime(ctx, c),
+            // The agents of agents.list ask on one terminal, in turn, each naming itself.
+            createRuntime: (c) => {
+              const askOwner = terminalAsker({
+                io: ctx.io,
+                prompter: ctx.prompter,
+                interactive: Deno.stdin.isTerminal(),
+                command: config.command,
+                agent: config.agents.list.length > 0 ? c.group.agentId : undefined,
+                turns,
+              });
+              return cliRuntime(ctx, c, askOwner === undefined ? {} : { askOwner });
+            },
             say,
             onRun: (report) => ctx.io.out(runLine(report)),
             // A rebalance of a work group is news to an operator; the first join is not, nor
