@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type AgentRuntime, createAgentRuntime } from "../../../../core/agent/mod.ts";
-import { inProcessAgentId, resolveConfig, swarmAgents } from "../../../../core/config/mod.ts";
+import {
+  agentScope,
+  inProcessAgentId,
+  resolveConfig,
+  swarmAgents,
+} from "../../../../core/config/mod.ts";
 import { Swarm } from "../../../../core/gateway/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { waitFor } from "../../../_support/wait.ts";
@@ -176,6 +181,28 @@ Deno.test("a swarm whose second agent cannot start stops the first and says why"
       { message: "two cannot start" },
     );
     assert.deepEqual(closed, ["one"]);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("an agent of agents.list in a home of its own runs the MCP servers of the gateway's home", async () => {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-swarm-" });
+  try {
+    await Deno.writeTextFile(
+      `${home}/mcp.json`,
+      JSON.stringify({ mcpServers: { shared: { url: "http://127.0.0.1:9/mcp" } } }),
+    );
+    const config = configOf([{ id: "main" }, { id: "helper" }], {
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      KAFCLAW_MODEL: "openai/gpt-test",
+    }, home);
+    const helper = agentScope(config, "helper")!;
+    assert.equal(helper.home, `${home}/agents/helper`);
+    const warnings: string[] = [];
+    await using _runtime = await createAgentRuntime(helper, { warn: (m) => warnings.push(m) });
+    // The server cannot be reached: that it was tried shows helper read the home's mcp.json.
+    assert.ok(warnings.some((w) => w.startsWith("MCP server shared:")), warnings.join("\n"));
   } finally {
     await Deno.remove(home, { recursive: true });
   }
