@@ -3,7 +3,8 @@
  * --agent <id>` talks to one: each one's config, derived from
  * the gateway's, with its own id in the group, name, model, workspace, skills and policy, and its
  * own KAFCLAW_HOME (timeline, sessions, soul files, identity). The lead agent (the entry marked
- * `default`, else the first) keeps the gateway's KAFCLAW_HOME and workspace, so `kafclaw agent`,
+ * `default`, else the home's own agent of the top-level config) keeps the gateway's KAFCLAW_HOME
+ * and workspace, so `kafclaw agent`,
  * `kafclaw status` and `kafclaw group members` there see it; every other agent lives in
  * `$KAFCLAW_HOME/agents/<id>/`, with its workspace in it unless its entry names one. Only the lead
  * runs the scheduler's jobs and the orchestrator's node, so a job never runs once per agent.
@@ -34,7 +35,9 @@ export function agentHome(home: string, id: string): string {
 
 /**
  * The agents a gateway of `config` runs, the lead first; empty when `agents.list` is (the gateway
- * then runs the one agent of `config` as before).
+ * then runs the one agent of `config` as before). The lead is the entry marked `default`, else the
+ * home's own agent (`group.agentId`, else `local`, with the top-level `model.*`), as `kafclaw
+ * agent` without `--agent` runs it; every other entry is an agent of its own.
  *
  * @example
  * ```ts
@@ -48,7 +51,7 @@ export function agentHome(home: string, id: string): string {
  *   policy: { maxAutoTier: 1, externalMaxTier: 0 },
  *   scheduler: { enabled: true },
  *   orchestrator: { enabled: false },
- *   agents: { list: [{ id: "main" }, { id: "coder", policy: { maxAutoTier: 2 } }] },
+ *   agents: { list: [{ id: "main", default: true }, { id: "coder", policy: { maxAutoTier: 2 } }] },
  * } as unknown as Parameters<typeof swarmAgents>[0];
  * const [main, coder] = swarmAgents(config);
  * console.assert(main!.lead && main!.config.home === "/h");
@@ -58,23 +61,46 @@ export function agentHome(home: string, id: string): string {
  */
 export function swarmAgents(config: ResolvedConfig): SwarmAgent[] {
   const list = config.agents.list;
-  const lead = list.find((a) => a.default) ?? list[0];
-  if (lead === undefined) return [];
-  return [lead, ...list.filter((a) => a !== lead)].map((entry) => ({
-    id: entry.id,
-    lead: entry === lead,
-    config: scoped(config, entry, entry === lead),
-  }));
+  if (list.length === 0) return [];
+  const lead = list.find((a) => a.default);
+  const own: SwarmAgent = lead === undefined
+    ? {
+      id: inProcessAgentId(config),
+      lead: true,
+      config: freeze({ ...config, group: { ...config.group, agentId: inProcessAgentId(config) } }),
+    }
+    : { id: lead.id, lead: true, config: scoped(config, lead, true) };
+  return [
+    own,
+    ...list.filter((a) => a !== lead).map((entry) => ({
+      id: entry.id,
+      lead: false,
+      config: scoped(config, entry, false),
+    })),
+  ];
 }
 
 /**
- * The id the gateway of `config`'s home runs as when its group is in its own process (standalone
- * mode): the lead agent of `agents.list`, else `local`. Commands run in that home (`kafclaw task
- * submit`) ask in its name.
+ * The id of the agent of `config`'s home when its group is in its own process (standalone mode):
+ * the entry of `agents.list` marked `default`, else `group.agentId`, else `local`. Commands run in
+ * that home (`kafclaw task submit`) ask in its name.
  */
-export function inProcessAgentId(config: Pick<ResolvedConfig, "agents">): string {
-  const list = config.agents.list;
-  return (list.find((a) => a.default) ?? list[0])?.id ?? "local";
+export function inProcessAgentId(config: Pick<ResolvedConfig, "agents" | "group">): string {
+  return config.agents.list.find((a) => a.default)?.id ?? config.group.agentId ?? "local";
+}
+
+/**
+ * Why the agents of `config` cannot run side by side, if they cannot: two with one id (an entry
+ * of agents.list with the id of the home's own agent, when no entry is its `default`).
+ */
+export function swarmProblem(config: ResolvedConfig): string | undefined {
+  const [own, ...others] = swarmAgents(config);
+  const clash = others.find((a) => a.id === own?.id);
+  if (clash === undefined) return undefined;
+  const i = config.agents.list.findIndex((a) => a.id === clash.id);
+  return `agents.list[${i}].id "${clash.id}" is the id of this home's own agent ` +
+    `(group.agentId, else local): mark the entry "default": true to make it the home's agent, ` +
+    "or give it another id";
 }
 
 /**

@@ -116,4 +116,5 @@ export {
   inProcessAgentId,
   type SwarmAgent,
   swarmAgents,
+  swarmProblem,
 } from "./agent_scope.ts";

@@ -19,6 +19,7 @@ import {
   resolveMode,
   type SwarmAgent,
   swarmAgents,
+  swarmProblem,
 } from "../config/mod.ts";
 import { GroupSetupError, memberTopicSpecs, type SkillChange } from "../group/mod.ts";
 import { MemoryTransport, type Transport } from "../transport/mod.ts";
@@ -75,6 +76,8 @@ export class Swarm {
       if (agents.length > 1) options.say?.(kafkaNote(decided.mode, config.group.agentId, agents));
       return new Swarm([[await Gateway.start(config, options), config]], undefined, false);
     }
+    const clash = swarmProblem(config);
+    if (clash !== undefined) throw new GroupSetupError(clash);
     const owned = options.transport === undefined ? await inProcess(config) : undefined;
     const transport = options.transport ?? owned!;
     const started: [Gateway, ResolvedConfig][] = [];

@@ -23,7 +23,7 @@ Deno.test(
       fallback: { text: "not scripted" },
     });
     const agents = [
-      { id: "asker", name: "Asker", model: "openai/gpt-asker" },
+      { id: "asker", default: true, name: "Asker", model: "openai/gpt-asker" },
       { id: "helper", default: false, model: "openai/gpt-helper", skills: ["geography"] },
     ];
     const env = standaloneEnv(home.path, llm.url, {

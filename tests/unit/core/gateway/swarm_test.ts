@@ -91,6 +91,30 @@ Deno.test("each agent of agents.list runs with its own id, name, model, home, wo
   assert.deepEqual(swarmAgents(configOf([])), []);
 });
 
+Deno.test("without a default entry the home's own agent leads, as kafclaw agent runs it; an entry with its id is refused", async () => {
+  const config = configOf([{ id: "coder", model: "openai/gpt-coder" }, { id: "ops" }], {
+    KAFCLAW_MODEL: "openai/gpt-base",
+  });
+  const agents = swarmAgents(config);
+  assert.deepEqual(agents.map((a) => [a.id, a.lead, a.config.home, a.config.model.name]), [
+    ["local", true, HOME, "openai/gpt-base"],
+    ["coder", false, `${HOME}/agents/coder`, "openai/gpt-coder"],
+    ["ops", false, `${HOME}/agents/ops`, "openai/gpt-base"],
+  ]);
+  // Its runtime takes no entry of the list for its own: the top-level model.
+  assert.ok(agents[0]!.config.agents.list.every((a) => !a.default));
+  assert.equal(agentScope(config, "local")?.group.agentId, "local");
+  const named = configOf([{ id: "bot" }], { KAFCLAW_GROUP_AGENT_ID: "ann" });
+  assert.deepEqual(swarmAgents(named).map((a) => a.id), ["ann", "bot"]);
+  const clash = configOf([{ id: "local" }, { id: "ops" }]);
+  await assert.rejects(Swarm.start(clash, { createRuntime: () => assert.fail("started") }), {
+    name: "GroupSetupError",
+    message: 'agents.list[0].id "local" is the id of this home\'s own agent (group.agentId, ' +
+      'else local): mark the entry "default": true to make it the home\'s agent, or give it ' +
+      "another id",
+  });
+});
+
 /** An owner's turn at `runtime` in which the LLM writes note.txt. */
 function writeNote(runtime: AgentRuntime) {
   return runtime.door.enter({ source: { kind: "terminal" }, text: "Write a note" });
@@ -110,7 +134,7 @@ Deno.test("the agents run on the swarm's own in-process group, each under its ow
   const home = await Deno.makeTempDir({ prefix: "kafclaw-swarm-" });
   const config = configOf(
     [
-      { id: "lead", model: "openai/gpt-lead" },
+      { id: "lead", default: true, model: "openai/gpt-lead" },
       { id: "careful", model: "openai/gpt-careful", policy: { maxAutoTier: 0 } },
     ],
     { OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: "sk-test" },
@@ -137,7 +161,7 @@ Deno.test("the agents run on the swarm's own in-process group, each under its ow
     // config.json read again: each agent offers what its own entry says now.
     const changed = configOf(
       [
-        { id: "lead", model: "openai/gpt-lead", skills: ["ops"] },
+        { id: "lead", default: true, model: "openai/gpt-lead", skills: ["ops"] },
         { id: "careful", model: "openai/gpt-careful", skills: ["sql"] },
       ],
       { OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: "sk-test" },
@@ -157,7 +181,7 @@ Deno.test("the agents run on the swarm's own in-process group, each under its ow
 Deno.test("a swarm whose second agent cannot start stops the first and says why", async () => {
   await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
   const home = await Deno.makeTempDir({ prefix: "kafclaw-swarm-" });
-  const config = configOf([{ id: "one" }, { id: "two" }], {
+  const config = configOf([{ id: "one", default: true }, { id: "two" }], {
     OPENAI_BASE_URL: llm.url,
     OPENAI_API_KEY: "sk-test",
     KAFCLAW_MODEL: "openai/gpt-test",
