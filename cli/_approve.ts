@@ -18,15 +18,19 @@ import type { Prompter } from "./_prompt.ts";
 /** How much of a call's arguments the terminal shows before it says where to read the rest. */
 const TERMINAL_ARGUMENT_CHARS = 8000;
 
-/** The lines that show a request to the owner. */
-function question(approval: Approval, command: string): string {
-  return `\nApproval needed [${approval.approvalId}]: ${approval.tool} (tier ${approval.tier})\n` +
+/** The lines that show a request to the owner; `agent` names the agent asking, when several run. */
+function question(approval: Approval, command: string, agent?: string): string {
+  const of = agent === undefined ? "" : ` of agent ${agent}`;
+  return `\nApproval needed [${approval.approvalId}]${of}: ${approval.tool} (tier ${approval.tier})\n` +
     `  ${approvalArguments(approval, TERMINAL_ARGUMENT_CHARS, { command })}\n` +
     `  (or from another terminal: ${command} approvals approve|deny ${approval.approvalId})`;
 }
 
-/** Runs one question after the other. */
-function oneAtATime(): <T>(ask: () => Promise<T>) => Promise<T> {
+/** Runs one question after the other: askers that share one ask in turn on one terminal. */
+export type QuestionTurns = <T>(ask: () => Promise<T>) => Promise<T>;
+
+/** A {@link QuestionTurns} of its own. */
+export function oneAtATime(): QuestionTurns {
   let queue: Promise<unknown> = Promise.resolve();
   return (ask) => {
     const answer = queue.then(ask);
@@ -40,14 +44,23 @@ function oneAtATime(): <T>(ask: () => Promise<T>) => Promise<T> {
  * suggests (commandName).
  */
 export function terminalAsker(
-  options: { io: Io; prompter: () => Prompter; interactive: boolean; command: string },
+  options: {
+    io: Io;
+    prompter: () => Prompter;
+    interactive: boolean;
+    command: string;
+    /** The agent whose requests these are, named in each question (several agents run). */
+    agent?: string | undefined;
+    /** Shared by the askers of the agents of one process (default: this asker's own). */
+    turns?: QuestionTurns;
+  },
 ): AskOwner | undefined {
   if (!options.interactive) return undefined;
-  const inTurn = oneAtATime();
+  const inTurn = options.turns ?? oneAtATime();
   return (approval, signal) =>
     inTurn(async () => {
       if (signal.aborted) return undefined;
-      options.io.err(question(approval, options.command));
+      options.io.err(question(approval, options.command, options.agent));
       return await options.prompter().confirm("Allow this call?");
     }).catch(() => false);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ResolvedConfig } from "../core/config/mod.ts";
-import type { Gateway } from "../core/gateway/mod.ts";
+import type { Gateway, Swarm } from "../core/gateway/mod.ts";
 import {
   ListenError,
   localToken,
@@ -39,15 +39,20 @@ export async function gatewayToken(
   return await localToken(config.home);
 }
 
-/** Starts the front door of `gateway`, up since `startedAt`; a port it cannot use is one line. */
+/**
+ * Starts the front door of `swarm` (its lead gateway speaks for it), up since `startedAt`; a port
+ * it cannot use is one line.
+ */
 export async function openFrontDoor(
   config: ResolvedConfig,
-  gateway: Gateway,
+  swarm: Swarm,
   startedAt: number,
 ): Promise<OpenFrontDoor> {
+  const gateway = swarm.lead;
   const token = await gatewayToken(config, gateway.mode);
   const status = statusOf(gateway, {
     startedAt,
+    agents: () => swarm.members(),
     orchestrator: () => {
       const node = gateway.orchestrator;
       if (node === undefined) return NO_ORCHESTRATOR;

@@ -1,5 +1,6 @@
 /**
- * `kafclaw gateway` follows config.json for `group.skills`, as `cron serve` follows it for its
+ * `kafclaw gateway` follows config.json for `group.skills` (and the `skills` of the agents of
+ * `agents.list` it runs), as `cron serve` follows it for its
  * jobs: when the file changes (looked at every second), or on SIGHUP, it is read again and the
  * skills it lists are offered at once (the consumers of new skills start, those of removed ones
  * stop, and the skills' records say so), with a line saying what changed. A file that does not
@@ -20,8 +21,11 @@ import type { SkillChange } from "../core/group/mod.ts";
 /** What following config.json needs from the gateway. */
 export interface SkillFollowOptions {
   readonly env: () => Readonly<Record<string, string>>;
-  /** Offers exactly these skills (core/gateway `Gateway.offerSkills`). */
-  readonly offer: (skills: readonly string[]) => Promise<SkillChange>;
+  /**
+   * Offers exactly the skills that `next` gives (core/gateway `Swarm.offerSkills`: each agent's,
+   * for the agents of agents.list).
+   */
+  readonly offer: (next: ResolvedConfig) => Promise<SkillChange>;
   /** A line about what happened. */
   readonly say: (line: string) => void;
   /** How often the file is looked at (default 1 s). */
@@ -36,7 +40,7 @@ export function followSkills(config: ResolvedConfig, options: SkillFollowOptions
     try {
       const next = await loadConfig({ env: options.env(), home: config.home });
       await checkConfigTrust(next.file);
-      const { added, removed } = await options.offer(next.group.skills);
+      const { added, removed } = await options.offer(next);
       const parts = [
         ...(added.length ? [`added ${added.join(", ")}`] : []),
         ...(removed.length ? [`removed ${removed.join(", ")}`] : []),

@@ -28,8 +28,18 @@ import type { CliContext } from "./_context.ts";
 
 /** The configuration, refused when others could have written config.json. */
 export async function groupConfig(ctx: CliContext): Promise<ResolvedConfig> {
+  return needBrokers(await trustedConfig(ctx));
+}
+
+/** This home's config, refused when others could have written it. */
+export async function trustedConfig(ctx: CliContext): Promise<ResolvedConfig> {
   const config = await loadConfig({ env: ctx.env() });
   await checkConfigTrust(config.file);
+  return config;
+}
+
+/** `config`, when it names the group's brokers; else a usage error that says how to. */
+export function needBrokers(config: ResolvedConfig): ResolvedConfig {
   if (config.group.kafkaBrokers.length === 0) {
     throw new UsageError(
       "group.kafkaBrokers is empty: set KAFCLAW_GROUP_KAFKA_BROKERS (host:port, comma-separated)",

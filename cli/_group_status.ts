@@ -16,7 +16,9 @@ import {
   groupConfig,
   groupTransport,
   identityDir,
+  needBrokers,
   topicOptions,
+  trustedConfig,
 } from "./_group.ts";
 
 /** A member as the commands print it. */
@@ -57,7 +59,7 @@ async function roster(
   const key = config.group.security === "signed" && pinned !== undefined
     ? await importPublicKey(pinned).catch(() => undefined)
     : undefined;
-  const transport = await groupTransport(config, config.group.agentId ?? "reader");
+  const transport = await groupTransport(needBrokers(config), config.group.agentId ?? "reader");
   try {
     const read = await readRoster(transport, config.group.name, key ? { ownerKey: key } : {});
     return {
@@ -83,7 +85,12 @@ export function membersCommand(ctx: CliContext): Command {
     .description("list the group's members: the running agent's roster, else the group's topics")
     .option("--json", "print as JSON")
     .action(async (opts: { json?: boolean }) => {
-      const config = await groupConfig(ctx);
+      // A running gateway's roster needs no brokers: its group may be in its own process. Where
+      // no gateway ever ran, there is no store to read, and none is made to find that out.
+      const config = await trustedConfig(ctx);
+      if (!await Deno.stat(paths(config).timeline).then(() => true, () => false)) {
+        needBrokers(config);
+      }
       const { source, members } = await roster(config);
       if (opts.json) {
         ctx.io.out(JSON.stringify({ group: config.group.name, source, members }, null, 2));

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import {
+  checkConfigTrust,
+  inProcessAgentId,
+  loadConfig,
+  paths,
+  type ResolvedConfig,
+} from "../core/config/mod.ts";
 import {
   type DroppedRecord,
   readTaskLog,
@@ -22,7 +28,7 @@ import { agentInbox, topicsFor } from "../core/protocol/mod.ts";
 import { FINAL_OUTGOING, type OutgoingTask, Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import { agentIdOf, groupConfig, groupTransport, pinnedOwnerKey } from "./_group.ts";
+import { agentIdOf, groupTransport, needBrokers, pinnedOwnerKey, trustedConfig } from "./_group.ts";
 import {
   droppedJson,
   droppedLines,
@@ -57,11 +63,14 @@ function print(ctx: CliContext, json: boolean | undefined, value: unknown, text:
  * answer. Where no gateway runs, `wait` makes this command the requester, as a one-shot member.
  */
 export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlags): Promise<void> {
-  const config = await groupConfig(ctx);
-  const agentId = agentIdOf(config);
-  const group = config.group.name;
+  const config = await trustedConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
   const running = gatewayRuns(config, timeline);
+  // A standalone gateway's group is in its process: the task is queued for it, in its name.
+  const local = running && !config.group.enabled;
+  if (!local) needBrokers(config);
+  const agentId = local ? inProcessAgentId(config) : agentIdOf(config);
+  const group = config.group.name;
   if (!running && !opts.wait) {
     throw new CliError(
       "no gateway runs in this KAFCLAW_HOME to follow the task: add --wait to follow it from " +

@@ -9,7 +9,7 @@
  * @module
  */
 import { Command } from "commander";
-import { loadConfig } from "../core/config/mod.ts";
+import { agentScope, loadConfig } from "../core/config/mod.ts";
 import type { AgentRuntime } from "../core/agent/mod.ts";
 import type { WaitEvent } from "../core/provider/mod.ts";
 import { editorAsker } from "./_approve.ts";
@@ -47,9 +47,16 @@ export function agentCommand(ctx: CliContext): Command {
     .description("talk to the agent: one message with -m, or an interactive session")
     .option("-m, --message <text>", "send one message and print the answer (- reads it from stdin)")
     .option("-s, --session <key>", "the session to continue", "cli:default")
-    .option("-a, --agent <id>", "run as this agent of agents.list (its model)")
+    .option(
+      "-a, --agent <id>",
+      "run as this agent of agents.list (its model, home, workspace and policy)",
+    )
     .action(async (opts: { message?: string; session: string; agent?: string }) => {
-      const config = await loadConfig({ env: ctx.env() });
+      const loaded = await loadConfig({ env: ctx.env() });
+      // The agent as the gateway runs it: its own sessions, timeline and workspace (an unknown
+      // id is the runtime's error, which names the known ones).
+      const config = (opts.agent === undefined ? undefined : agentScope(loaded, opts.agent)) ??
+        loaded;
       // From here on, SIGINT and SIGTERM end the command through its cleanup.
       using stops = new StopSignals();
       const terminal = Deno.stderr.isTerminal();

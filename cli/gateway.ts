@@ -12,6 +12,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
+import { oneAtATime, terminalAsker } from "./_approve.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -40,23 +41,37 @@ export function gatewayCommand(ctx: CliContext): Command {
     .action(async (opts: { mode?: Mode; json?: boolean }) => {
       const config = await loadConfig({ env: ctx.env() });
       await checkConfigTrust(config.file);
-      const { Gateway } = await import("../core/gateway/mod.ts");
+      const { Swarm } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
       const stop = Promise.withResolvers<string>();
       const startedAt = Date.now();
       const listeners = STOP_SIGNALS.map((s) => [s, () => stop.resolve(s)] as const);
       for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
       try {
-        let gateway;
+        let swarm;
+        let up = false;
+        const turns = oneAtATime();
         try {
-          gateway = await Gateway.start(config, {
+          swarm = await Swarm.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-            createRuntime: (c) => cliRuntime(ctx, c),
+            // The agents of agents.list ask on one terminal, in turn, each naming itself.
+            createRuntime: (c) => {
+              const askOwner = terminalAsker({
+                io: ctx.io,
+                prompter: ctx.prompter,
+                interactive: Deno.stdin.isTerminal(),
+                command: config.command,
+                agent: config.agents.list.length > 0 ? c.group.agentId : undefined,
+                turns,
+              });
+              return cliRuntime(ctx, c, askOwner === undefined ? {} : { askOwner });
+            },
             say,
             onRun: (report) => ctx.io.out(runLine(report)),
-            // A rebalance of a work group is news to an operator; the first join is not.
+            // A rebalance of a work group is news to an operator; the first join is not, nor
+            // those of the start, when the agents of agents.list join the same groups in turn.
             onJoin: (groupId, joins) => {
-              if (joins === 1) return;
+              if (joins === 1 || !up) return;
               ctx.io.out(
                 opts.json
                   ? JSON.stringify({ event: "rebalanced", group_id: groupId, joins })
@@ -74,7 +89,10 @@ export function gatewayCommand(ctx: CliContext): Command {
           }
           throw error;
         }
+        up = true;
+        const gateway = swarm.lead;
         const { agentId, group } = gateway;
+        const agents = swarm.gateways.map((g) => g.agentId);
         const members = gateway.membership.members().length;
         if (gateway.membership.security === "open" && gateway.kafka) {
           say(
@@ -89,8 +107,8 @@ export function gatewayCommand(ctx: CliContext): Command {
               "brokers and the LLM and channel hosts; a compiled binary cannot (README, Permissions)",
           );
         }
-        const door = await openFrontDoor(config, gateway, startedAt).catch(async (error) => {
-          await gateway.stop();
+        const door = await openFrontDoor(config, swarm, startedAt).catch(async (error) => {
+          await swarm.stop();
           throw error;
         });
         ctx.io.out(
@@ -100,6 +118,7 @@ export function gatewayCommand(ctx: CliContext): Command {
               mode: gateway.mode,
               group,
               agent_id: agentId,
+              agents,
               kafka: gateway.kafka,
               members,
               sponsoring: gateway.sponsoring,
@@ -108,21 +127,23 @@ export function gatewayCommand(ctx: CliContext): Command {
               port: door.port,
               dashboard_port: door.dashboardPort,
             })
-            : `gateway running (${gateway.mode}) as "${agentId}" in group "${group}" ` +
+            : `gateway running (${gateway.mode}) as ${
+              agents.map((id) => `"${id}"`).join(", ")
+            } in group "${group}" ` +
               `${gateway.kafka ? "over Kafka" : "in this process"}, ${members} member(s)` +
               `${gateway.sponsoring ? ", sponsoring newcomers" : ""}; API on ` +
               `${door.host}:${door.port}, dashboard on ${door.dashboardPort}; Ctrl-C stops`,
         );
         const following = followSkills(config, {
           env: ctx.env,
-          offer: (skills) => gateway.offerSkills(skills),
+          offer: (next) => swarm.offerSkills(next),
           say,
         });
         const signal = await stop.promise;
         following[Symbol.dispose]();
         const started = Date.now();
         await door.close();
-        const late = await gateway.stop();
+        const late = await swarm.stop();
         const ms = Date.now() - started;
         ctx.io.out(
           opts.json

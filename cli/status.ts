@@ -6,7 +6,7 @@
  * @module
  */
 import { Command } from "commander";
-import { loadConfig, type ResolvedConfig, resolveMode } from "../core/config/mod.ts";
+import { loadConfig, type ResolvedConfig, resolveMode, swarmAgents } from "../core/config/mod.ts";
 import { VERSION } from "../core/version.ts";
 import { type GatewayStatus, readRunFile, readToken, type RunFile } from "../web/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -21,6 +21,8 @@ type Status =
     readonly agent_id: string;
     readonly group: { readonly enabled: boolean; readonly name: string };
     readonly orchestrator: { readonly enabled: boolean };
+    /** The agents of agents.list a gateway would run here, the lead first (none: the one agent). */
+    readonly agents: readonly { readonly agent_id: string; readonly lead: boolean }[];
     /** Why the mode cannot run as configured, or why a gateway that seems to run did not answer. */
     readonly problem?: string;
   };
@@ -57,9 +59,12 @@ async function statusOf(config: ResolvedConfig): Promise<Status> {
     running: false,
     version: VERSION,
     mode: decided.mode,
-    agent_id: config.group.agentId ?? (config.group.enabled ? "(group.agentId not set)" : "local"),
+    agent_id: config.group.enabled
+      ? config.group.agentId ?? "(group.agentId not set)"
+      : listed(config)[0]?.agent_id ?? config.group.agentId ?? "local",
     group: { enabled: config.group.enabled, name: config.group.name },
     orchestrator: { enabled: decided.mode === "full" || decided.mode === "headless" },
+    agents: listed(config),
     ...(problem === undefined ? {} : { problem }),
   };
 }
@@ -94,6 +99,11 @@ async function ask(config: ResolvedConfig, run: RunFile): Promise<Status | strin
   }
 }
 
+/** agents.list as a gateway runs it, the lead first. */
+function listed(config: ResolvedConfig): { agent_id: string; lead: boolean }[] {
+  return swarmAgents(config).map((a) => ({ agent_id: a.id, lead: a.lead }));
+}
+
 function text(s: Status): string {
   const lines: [string, string][] = [];
   if (s.running) {
@@ -115,6 +125,15 @@ function text(s: Status): string {
         ? `active${o.role ? ` as ${o.role}, ${o.nodes ?? 0} node(s) known` : ""}`
         : `not active${o.reason ? ` (${o.reason})` : ""}`,
     ]);
+    // Several agents (agents.list): one line each.
+    for (const a of s.agents?.length > 1 ? s.agents : []) {
+      lines.push([
+        a.lead ? "agents" : "",
+        `${a.agent_id}${a.lead ? " (lead)" : ""}: ${a.model}, ${a.status}, ` +
+        `${a.tasks.running}/${a.tasks.capacity} tasks, skills ${a.skills.join(",") || "-"}, ` +
+        `workspace ${a.workspace}`,
+      ]);
+    }
   } else {
     lines.push(["gateway", "not running"], ["mode", `${s.mode} (from config)`]);
     lines.push(["agent", s.agent_id]);
@@ -123,6 +142,12 @@ function text(s: Status): string {
       s.group.enabled ? `${s.group.name} over Kafka` : `${s.group.name} in this process`,
     ]);
     lines.push(["orchestrator", s.orchestrator.enabled ? "enabled" : "off"]);
+    if (s.agents.length > 1) {
+      lines.push([
+        "agents",
+        s.agents.map((a) => `${a.agent_id}${a.lead ? " (lead)" : ""}`).join(", "),
+      ]);
+    }
     if (s.problem !== undefined) lines.push(["problem", s.problem]);
   }
   lines.push(["version", s.version]);

@@ -24,6 +24,7 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import {
+  agentWorkspacesOf,
   configFile,
   type Env,
   namedFilesOf,
@@ -168,10 +169,15 @@ function configValue(
   }
 }
 
-/** The configured workspace when it is outside KAFCLAW_HOME (which the set grants anyway). */
+/**
+ * The configured workspaces (paths.workspace, and those of agents.list's agents) outside
+ * KAFCLAW_HOME (which the set grants anyway).
+ */
 function outsideHome(home: string, env: Env, file: unknown): string[] {
-  const workspace = workspaceOf(home, env, file);
-  return workspace === undefined || workspace.startsWith(`${home}/`) ? [] : [workspace];
+  const workspaces = [workspaceOf(home, env, file), ...agentWorkspacesOf(home, env, file)];
+  return [...new Set(workspaces)].filter((w): w is string =>
+    w !== undefined && !w.startsWith(`${home}/`)
+  );
 }
 
 /** What the stdio MCP servers of mcp.json need of the process that starts them. */

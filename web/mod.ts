@@ -20,6 +20,7 @@ export {
 } from "./local.ts";
 export { type FrontDoor, ListenError, startFrontDoor } from "./serve.ts";
 export {
+  type AgentStatus,
   type GatewayStatus,
   type GroupHealth,
   NO_ORCHESTRATOR,

@@ -1,10 +1,12 @@
 /**
  * The body of `/api/v1/status`, which `kafclaw status` prints: what runs (mode, agent, version,
- * uptime), how the group fares as far as this gateway can tell, and the orchestrator's state.
+ * uptime), how the group fares as far as this gateway can tell, the orchestrator's state, and
+ * each agent the gateway runs.
  *
  * @module
  */
 import type { Mode } from "../core/config/mod.ts";
+import type { SwarmMemberState } from "../core/gateway/mod.ts";
 import { VERSION } from "../core/version.ts";
 
 /**
@@ -25,6 +27,19 @@ export interface OrchestratorState {
   readonly nodes?: number;
 }
 
+/**
+ * One agent the gateway runs, in `/api/v1/status`: its name, model, home, workspace and skills
+ * as core/gateway has them, whether it is the lead (whose KAFCLAW_HOME this is), its state on the
+ * lead's roster (`unknown` when not yet seen) and its tasks running.
+ */
+export type AgentStatus =
+  & Pick<SwarmMemberState, "name" | "model" | "lead" | "home" | "workspace" | "skills">
+  & {
+    readonly agent_id: string;
+    readonly status: "active" | "stale" | "unknown";
+    readonly tasks: { readonly running: number; readonly capacity: number };
+  };
+
 /** The JSON of `/api/v1/status`. */
 export interface GatewayStatus {
   readonly version: string;
@@ -41,6 +56,8 @@ export interface GatewayStatus {
     readonly live: number;
   };
   readonly orchestrator: { readonly enabled: boolean } & OrchestratorState;
+  /** The agents this gateway runs (several with `agents.list`), the lead first. */
+  readonly agents: readonly AgentStatus[];
 }
 
 /** What the status is computed from: the running gateway's parts, as core/gateway has them. */
@@ -70,6 +87,8 @@ export function statusOf(
   options: {
     readonly startedAt: number;
     readonly orchestrator?: () => OrchestratorState;
+    /** The agents the gateway runs (core/gateway Swarm.members); default: `gateway`'s own. */
+    readonly agents?: () => readonly SwarmMemberState[];
     readonly now?: () => number;
   },
 ): () => GatewayStatus {
@@ -93,6 +112,17 @@ export function statusOf(
       orchestrator: orchestrating
         ? { enabled: true, ...(options.orchestrator?.() ?? NO_ORCHESTRATOR) }
         : { enabled: false, active: false, reason: `${gateway.mode} mode runs no orchestrator` },
+      agents: (options.agents?.() ?? []).map((a) => ({
+        agent_id: a.agentId,
+        name: a.name,
+        model: a.model,
+        lead: a.lead,
+        home: a.home,
+        workspace: a.workspace,
+        skills: a.skills,
+        status: members.find((m) => m.agentId === a.agentId)?.status ?? "unknown",
+        tasks: { running: a.running, capacity: a.capacity },
+      })),
     };
   };
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { getAt, KEYS, paths, type ResolvedConfig } from "../config/mod.ts";
 import { type Memory, memoryFromConfig, openWithVectors } from "../memory/mod.ts";
 import { SecretRedactor } from "../policy/mod.ts";
@@ -111,7 +112,9 @@ export async function createAgentRuntime(
     onWait: options.onWait,
   });
   checkRoutes(config);
-  const mcpServers = await readMcpConfig(config.home);
+  // The MCP servers of the home whose config.json this is: an agent of agents.list in a home of
+  // its own (agents/<id>) runs those of the gateway's home, which the launcher grants.
+  const mcpServers = await readMcpConfig(dirname(config.file));
   // A full disk stops the start, saying so, before anything is half written.
   await ensureRoom(config.home);
   // The sandbox keeps its files under KAFCLAW_HOME, the only place this process may write, in

@@ -75,6 +75,7 @@ export {
 } from "./edit.ts";
 export { COMMAND_ENV, commandName, DEFAULT_COMMAND } from "./command.ts";
 export {
+  agentWorkspacesOf,
   configFile,
   DEFAULT_WORKSPACE,
   type Env,
@@ -84,6 +85,7 @@ export {
   resolvePath,
   WORKSPACE_ENV,
   workspaceOf,
+  workspaceProblem,
 } from "./paths.ts";
 export {
   checkConfigTrust,
@@ -107,3 +109,12 @@ export {
   maskUnknown,
   type ViewOptions,
 } from "./view.ts";
+export {
+  agentHome,
+  AGENTS_DIR,
+  agentScope,
+  inProcessAgentId,
+  type SwarmAgent,
+  swarmAgents,
+  swarmProblem,
+} from "./agent_scope.ts";

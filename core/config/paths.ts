@@ -99,6 +99,67 @@ export function namedFilesOf(home: string, env: Env, file: unknown): string[] {
     .map((value) => resolvePath(value.trim(), home, env));
 }
 
+/**
+ * The workspaces that the agents of `agents.list` name, resolved like {@link workspaceOf}, read
+ * without the schema: the list from `$KAFCLAW_AGENTS_LIST` (JSON) when set, else from the file.
+ * Entries without a string `workspace` name none (theirs is inside KAFCLAW_HOME).
+ *
+ * @example
+ * ```ts
+ * import { agentWorkspacesOf } from "./paths.ts";
+ * const file = { agents: { list: [{ id: "a" }, { id: "b", workspace: "/srv/b" }] } };
+ * console.assert(agentWorkspacesOf("/h", {}, file).join() === "/srv/b");
+ * ```
+ */
+export function agentWorkspacesOf(home: string, env: Env, file: unknown): string[] {
+  let list: unknown;
+  const fromEnv = env.KAFCLAW_AGENTS_LIST;
+  try {
+    list = fromEnv?.trim() ? JSON.parse(fromEnv) : field(field(file, "agents"), "list");
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry) => {
+    const value = field(entry, "workspace");
+    return typeof value === "string" && value.trim() !== ""
+      ? [resolvePath(value.trim(), home, env)]
+      : [];
+  });
+}
+
+/** The folders of a KafClaw home that no tool may reach: instructions, keys, conversations. */
+const PRIVATE_FOLDERS = ["soul", "identity", "sessions"] as const;
+
+/**
+ * Why `workspace` cannot be a workspace of an agent of KAFCLAW_HOME `home` (what the rule expects,
+ * for "expected …"), or undefined when it can. Tools write in a workspace, so it may not hold the
+ * home (its config.json, keys, soul files, timeline, and the homes of the other agents of
+ * agents.list, in `agents/<id>/`), nor lie in a home's soul, identity or sessions folder, nor in
+ * an agent's home anywhere but in its `workspace/`.
+ *
+ * @example
+ * ```ts
+ * import { workspaceProblem } from "./paths.ts";
+ * console.assert(workspaceProblem("/h/.kafclaw/workspace", "/h/.kafclaw") === undefined);
+ * console.assert(workspaceProblem("/h", "/h/.kafclaw") !== undefined);
+ * console.assert(workspaceProblem("/h/.kafclaw/agents/b/soul", "/h/.kafclaw") !== undefined);
+ * ```
+ */
+export function workspaceProblem(workspace: string, home: string): string | undefined {
+  const within = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+  const rule = "a folder that neither holds KAFCLAW_HOME nor lies in its soul, identity, " +
+    "sessions or agents' homes (tools write in it)";
+  if (within(home, workspace)) return rule;
+  const agents = join(home, "agents");
+  const [id, folder] = within(workspace, agents)
+    ? workspace.slice(agents.length + 1).split("/")
+    : [undefined, undefined];
+  const homeOf = id === undefined ? home : join(agents, id);
+  if (PRIVATE_FOLDERS.some((name) => within(workspace, join(homeOf, name)))) return rule;
+  return id !== undefined && folder !== "workspace" ? rule : undefined;
+}
+
 const isUnset = (value: unknown) => value === undefined || value === null || value === "";
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -10,7 +10,7 @@ import { toJson } from "./_leaf.ts";
 import { ConfigError, type ConfigIssue, showValue, type ValueSource } from "./errors.ts";
 import { commandName } from "./command.ts";
 import { type ConfigKey, type KeyNode, KEYS, keysUnder } from "./keys.ts";
-import { configFile, type Env, resolvePath } from "./paths.ts";
+import { configFile, type Env, resolvePath, workspaceProblem } from "./paths.ts";
 import { type Config, CONFIG_SCHEMA } from "./schema.ts";
 
 /** T, read-only all the way down. */
@@ -117,6 +117,14 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
       setAt(config, spec.segments, resolvePath(value, options.home, options.env));
     }
   }
+  // An agent's workspace in agents.list is a path like paths.workspace: made absolute here.
+  for (const agent of (config.agents as { list: { workspace?: string }[] }).list) {
+    if (agent.workspace !== undefined) {
+      agent.workspace = resolvePath(agent.workspace, options.home, options.env);
+    }
+  }
+  const misplaced = workspaceIssues(config as unknown as Config, ctx);
+  if (misplaced.length > 0) throw ConfigError.of(misplaced);
   const unknownKeys = options.file ? findUnknown(KEYS.tree, options.file.value, []) : [];
   const warnings = [...unknownKeys.map((key) => unknownWarning(key, ctx)), ...ctx.warnings];
   const mode = options.file?.mode;
@@ -135,6 +143,28 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     unknownKeys,
     warnings,
   }) as unknown as ResolvedConfig;
+}
+
+/** The workspaces ({@link workspaceProblem}) that tools could not be let write in. */
+function workspaceIssues(config: Config, ctx: Context): ConfigIssue[] {
+  const { home } = ctx.options;
+  const issues: ConfigIssue[] = [];
+  const check = (key: string, workspace: string, source: ValueSource) => {
+    const expected = workspaceProblem(workspace, home);
+    if (expected !== undefined) {
+      issues.push({ key, value: JSON.stringify(workspace), source, expected });
+    }
+  };
+  check("paths.workspace", config.paths.workspace, ctx.sources.get("paths.workspace")!);
+  const list = ctx.sources.get("agents.list")!;
+  for (const [i, agent] of config.agents.list.entries()) {
+    if (agent.workspace === undefined) continue;
+    const source = list.kind === "file"
+      ? fileSource(["agents", "list", String(i), "workspace"], ctx)
+      : list;
+    check(`agents.list[${i}].workspace`, agent.workspace, source);
+  }
+  return issues;
 }
 
 function build(section: SectionNode, given: unknown, ctx: Context): Record<string, unknown> {

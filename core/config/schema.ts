@@ -42,6 +42,7 @@ const BROKER = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 /** A skill name, as PROTOCOL.md allows ids (they become topic and consumer group names). */
 const SKILL = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const AGENT_ID_RULE = "1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit";
 
 /** True for an http: or https: URL. */
 export function isHttpUrl(value: string): boolean {
@@ -99,9 +100,21 @@ function chatChannel(name: string, apiBase: string) {
 const modelRef = z.string().refine(isModelRef, { error: `a model as ${MODEL_REF}` });
 const PRICE_KEY = /^[a-z]+\/.+$/;
 
-/** One agent of `agents.list`; `model` may be given as just its primary `provider/model`. */
+/** Ids no agent may take in a group (PROTOCOL.md): they name the owner and shared groups. */
+const RESERVED_AGENT_IDS = ["owner", "workers", "sponsors"];
+const TIER = z.int({ error: "a tool tier: 0, 1 or 2" }).min(0, { error: "a tool tier: 0, 1 or 2" })
+  .max(2, { error: "a tool tier: 0, 1 or 2" });
+
+/**
+ * One agent of `agents.list`; `model` may be given as just its primary `provider/model`. Its id is
+ * its id in the group too (a gateway runs the list's agents as members of one in-process group),
+ * so it follows the group's rule for agent ids.
+ */
 const AGENT_ENTRY = z.strictObject({
-  id: z.string().regex(NAME, { error: `an agent id of ${NAME_RULE.expected}` }),
+  id: z.string().regex(SKILL, { error: `an agent id of ${AGENT_ID_RULE}` }).refine(
+    (id) => !RESERVED_AGENT_IDS.includes(id),
+    { error: `an agent id other than ${RESERVED_AGENT_IDS.join(", ")}` },
+  ),
   name: z.string().min(1, { error: "a non-empty name" }).optional(),
   default: z.boolean({ error: "true or false" }).optional(),
   model: z.preprocess(
@@ -111,6 +124,15 @@ const AGENT_ENTRY = z.strictObject({
       fallbacks: z.array(modelRef, { error: "a list of provider/model names" }).optional(),
     }, { error: 'a model: "provider/model" or {"primary": …, "fallbacks": […]}' }),
   ).optional(),
+  workspace: z.string().trim().min(1, { error: "a directory path" }).optional(),
+  skills: z.array(
+    z.string().regex(SKILL, { error: `a skill name of ${AGENT_ID_RULE}` }),
+    { error: "a list of skill names" },
+  ).optional(),
+  policy: z.strictObject({
+    maxAutoTier: TIER.optional(),
+    externalMaxTier: TIER.optional(),
+  }, { error: 'a policy: {"maxAutoTier": 0-2, "externalMaxTier": 0-2}' }).optional(),
 }, { error: 'an agent: {"id": …, "model": …}' });
 
 const AGENT_LIST = z.array(AGENT_ENTRY, { error: "a list of agents" }).superRefine(
@@ -466,7 +488,9 @@ export const CONFIG_SCHEMA = z.object({
       schema: AGENT_LIST,
       default: [],
       description:
-        "Named agents, each with its own model: [{id, name, default, model: {primary, fallbacks}}]",
+        "Named agents, each with its own model: [{id, name, default, model: {primary, fallbacks}, " +
+        "workspace, skills, policy: {maxAutoTier, externalMaxTier}}]; the gateway runs them all " +
+        "in one in-process group",
       expected: "a JSON list of agents",
       typeText: "JSON list",
     }),

@@ -135,8 +135,7 @@ export class Gateway {
     const { mode } = decided;
     const lease = leaseProblem(config);
     if (lease !== undefined) throw new GroupSetupError(lease);
-    const kafka = mode === "group" || mode === "full" ||
-      (mode === "headless" && config.group.enabled);
+    const kafka = overKafka(config, mode);
     const agentId = memberId(config, kafka ? undefined : "local");
     const group = config.group.name;
     const steps: Step[] = [];
@@ -252,6 +251,14 @@ export class Gateway {
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
     return this.#stopped ??= stopAll(this.#steps, timeoutMs);
   }
+}
+
+/**
+ * Whether a gateway in `mode` runs its group over Kafka (group and full modes, and headless with
+ * group.enabled); else the group is in this process.
+ */
+export function overKafka(config: Pick<ResolvedConfig, "group">, mode: Mode): boolean {
+  return mode === "group" || mode === "full" || (mode === "headless" && config.group.enabled);
 }
 
 /**

@@ -9,12 +9,16 @@
  * takes them down in the reverse order within a bounded time, leaving the group with a signed
  * `leave`.
  *
+ * {@link Swarm} (swarm.ts) runs the agents of `agents.list` in one process, each a gateway with
+ * its own config (core/config `swarmAgents`), members of one in-process group.
+ *
  * Channels and the HTTP API join it in later steps. {@link OneShotRequester} (one_shot.ts) is the
  * requester alone, for one command's life, where no gateway runs (`kafclaw task submit --wait`).
  *
  * @module
  */
-export { Gateway, type GatewayOptions, observers, STOP_TIMEOUT_MS } from "./gateway.ts";
+export { Gateway, type GatewayOptions, observers, overKafka, STOP_TIMEOUT_MS } from "./gateway.ts";
+export { Swarm, type SwarmMemberState } from "./swarm.ts";
 export { OneShotRequester } from "./one_shot.ts";
 export { TaskSide, type TaskSideOptions, taskStream } from "./tasks.ts";
 export {

@@ -9,7 +9,7 @@ import { Timeline } from "../../core/timeline/mod.ts";
 
 const modelOf = (body: unknown) => (body as { model: string }).model;
 
-Deno.test("kafclaw agent --agent runs with that agent's model; the default agent without it", async () => {
+Deno.test("kafclaw agent --agent runs with that agent's model and home; the default agent without it", async () => {
   await using home = await tempHome();
   await using llm = await startFakeOpenAI({
     chat: [{ text: "from coder" }, { text: "from main" }],
@@ -36,6 +36,21 @@ Deno.test("kafclaw agent --agent runs with that agent's model; the default agent
     "the agent's name is in its prompt",
   );
   assert.equal(modelOf(second!.body), "gpt-main");
+  // Each keeps its session in its own home, as the gateway runs it: coder's in agents/coder.
+  const sessions = async (dir: string) => {
+    const names = [];
+    for await (const entry of Deno.readDir(`${dir}/sessions`)) names.push(entry.name);
+    return names;
+  };
+  const [coderFile] = await sessions(`${home.path}/agents/coder`);
+  const [mainFile] = await sessions(home.path);
+  assert.match(
+    await Deno.readTextFile(`${home.path}/agents/coder/sessions/${coderFile}`),
+    /from coder/,
+  );
+  const mainText = await Deno.readTextFile(`${home.path}/sessions/${mainFile}`);
+  assert.ok(mainText.includes("from main") && !mainText.includes("from coder"), mainText);
+  assert.equal((await Deno.stat(`${home.path}/agents/coder`)).mode! & 0o077, 0);
 
   const unknown = await kafclaw(["agent", "--agent", "nobody", "-m", "hi"], env);
   assert.equal(unknown.code, 2);

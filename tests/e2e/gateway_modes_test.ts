@@ -172,6 +172,7 @@ Deno.test(
       agent_id: "local",
       group: { enabled: false, name: "kafclaw" },
       orchestrator: { enabled: false },
+      agents: [],
     });
     const gateway = await started("run", s.env);
     await using _ = gateway.child;

@@ -29,6 +29,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       mode: "standalone",
       group: "kafclaw",
       agent_id: "local",
+      agents: ["local"],
       kafka: false,
       members: 1,
       sponsoring: false,

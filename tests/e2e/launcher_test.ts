@@ -131,6 +131,8 @@ Deno.test("each input of the flags, changed, makes the launcher compute them aga
   assert.ok((await follows("MIKROBOT_PATHS_WORKSPACE set")).some((f) => f.includes("ws-legacy")));
   env = { ...env, KAFCLAW_PATHS_WORKSPACE: `${s}/ws-env` };
   assert.ok((await follows("KAFCLAW_PATHS_WORKSPACE set")).some((f) => f.includes("ws-env")));
+  env = { ...env, KAFCLAW_AGENTS_LIST: JSON.stringify([{ id: "a", workspace: `${s}/ws-agent` }]) };
+  assert.ok((await follows("KAFCLAW_AGENTS_LIST set")).some((f) => f.includes("ws-agent")));
   env = { HOME: s, KAFCLAW_HOME: `${s}/other-home` };
   assert.ok((await follows("KAFCLAW_HOME changed")).some((f) => f.includes("other-home")));
   env = { HOME: `${s}/user` };

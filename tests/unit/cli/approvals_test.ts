@@ -38,3 +38,59 @@ Deno.test("approvals list cuts long arguments and says so; approvals show prints
     await Deno.remove(home, { recursive: true });
   }
 });
+
+/** Puts a pending request `id` for `tool` into the timeline at `file`. */
+function pendingIn(file: string, id: string, tool: string): void {
+  const timeline = Timeline.open(file);
+  timeline.approvals.create({
+    approvalId: id,
+    traceId: "b".repeat(32),
+    tool,
+    tier: 1,
+    arguments: { path: "x" },
+    requester: "cli:owner",
+    channel: "cli",
+    expiresAt: new Date(Date.now() + 60_000),
+  });
+  timeline.close();
+}
+
+Deno.test("approvals lists and answers the requests of every agent of agents.list, each in its own home", async () => {
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-approvals-" });
+  try {
+    await Deno.mkdir(`${home}/agents/coder`, { recursive: true });
+    pendingIn(`${home}/timeline.db`, "apmain", "write_file");
+    pendingIn(`${home}/agents/coder/timeline.db`, "apcoder", "edit_file");
+    const env = {
+      KAFCLAW_HOME: home,
+      KAFCLAW_AGENTS_LIST: JSON.stringify([{ id: "main" }, { id: "coder" }, { id: "ghost" }]),
+    };
+    const list = await kafclawInProcess(env, "approvals", "list");
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^apmain {2}write_file \(tier 1\) {2}from cli:owner {2}until/m);
+    assert.match(
+      list.stdout,
+      /^apcoder {2}edit_file \(tier 1\) {2}from cli:owner \(agent coder\)/m,
+    );
+    const json = await kafclawInProcess(env, "approvals", "list", "--json");
+    assert.deepEqual(
+      (JSON.parse(json.stdout) as { approvalId: string; agent?: string }[])
+        .map((a) => [a.approvalId, a.agent]),
+      [["apmain", undefined], ["apcoder", "coder"]],
+    );
+    const show = await kafclawInProcess(env, "approvals", "show", "apcoder");
+    assert.match(show.stdout, /^apcoder {2}edit_file \(tier 1\) {2}pending \(agent coder\)$/m);
+    const approved = await kafclawInProcess(env, "approvals", "approve", "apcoder");
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.equal(approved.stdout.trim(), "Approved apcoder: edit_file (tier 1) (agent coder)");
+    const coder = Timeline.open(`${home}/agents/coder/timeline.db`);
+    assert.equal(coder.approvals.get("apcoder")?.status, "approved");
+    coder.close();
+    const denied = await kafclawInProcess(env, "approvals", "deny", "apmain");
+    assert.equal(denied.stdout.trim(), "Denied apmain: write_file (tier 1)");
+    // An agent that never ran has no requests, and no database is made for it.
+    await assert.rejects(Deno.stat(`${home}/agents/ghost`));
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { terminalAsker } from "../../../cli/_approve.ts";
+import { oneAtATime, terminalAsker } from "../../../cli/_approve.ts";
 import { memoryIo } from "../../_support/io.ts";
 import type { Approval } from "../../../core/timeline/mod.ts";
 import { scriptedPrompter } from "../../_support/prompter.ts";
@@ -82,4 +82,30 @@ Deno.test("the owner sees a padded command whole, or is told it was cut and wher
     io.stderr.join("\n"),
     /from another terminal: '\/home\/a b\/kafclaw\/scripts\/kafclaw' approvals approve\|deny p2/,
   );
+});
+
+Deno.test("the askers of several agents on one terminal name their agent and ask one at a time", async () => {
+  const io = memoryIo();
+  const prompter = scriptedPrompter(["y", "n"]);
+  const turns = oneAtATime();
+  const asker = (agent: string) =>
+    terminalAsker({
+      io,
+      prompter: () => prompter,
+      interactive: true,
+      command: "kafclaw",
+      agent,
+      turns,
+    })!;
+  const [a, b] = await Promise.all([
+    asker("main")(approval("m1", "exec"), open),
+    asker("coder")(approval("c1", "write_file"), open),
+  ]);
+  assert.deepEqual([a, b], [true, false]);
+  const said = io.stderr.join("\n");
+  assert.match(said, /Approval needed \[m1\] of agent main: exec \(tier 2\)/);
+  assert.match(said, /Approval needed \[c1\] of agent coder: write_file \(tier 2\)/);
+  // The second question was put only once the first was answered.
+  assert.ok(said.indexOf("[c1]") > said.indexOf("[m1]"));
+  assert.deepEqual(prompter.questions.length, 2);
 });

@@ -382,3 +382,37 @@ console.log(JSON.stringify((await toolset.load()).failures));
     }
   },
 });
+
+Deno.test("the launcher grants the workspaces of agents.list's agents outside KAFCLAW_HOME, from the file or the variable", () => {
+  const home = "/home/u/.kafclaw";
+  const config = JSON.stringify({
+    paths: { workspace: "/srv/main" },
+    agents: {
+      list: [
+        { id: "main" },
+        { id: "coder", workspace: "/srv/code" },
+        { id: "notes", workspace: "notes" },
+        { id: "odd", workspace: 7 },
+      ],
+    },
+  });
+  const flagsOf = (env: Record<string, string>) =>
+    launchFlags(["gateway"], {
+      env: { HOME: "/home/u", KAFCLAW_HOME: home, ...env },
+      readConfig: (path) => path.endsWith("/config.json") ? config : undefined,
+      deno: "/opt/deno",
+      root: "/src/kafclaw",
+    }).flags;
+  const fromFile = flagsOf({});
+  for (const name of ["read", "write"]) {
+    assert.ok(flag([...fromFile], name).includes("/srv/code"), `${name}: ${fromFile.join(" ")}`);
+    assert.ok(flag([...fromFile], name).includes("/srv/main"));
+    // One inside the home is granted with the home, not on its own.
+    assert.ok(!flag([...fromFile], name).includes(`${home}/notes`));
+  }
+  const fromEnv = flagsOf({
+    KAFCLAW_AGENTS_LIST: JSON.stringify([{ id: "ops", workspace: "~/ops" }]),
+  });
+  assert.ok(flag([...fromEnv], "write").includes("/home/u/ops"), fromEnv.join(" "));
+  assert.ok(!flag([...fromEnv], "write").includes("/srv/code"), "the variable replaces the file");
+});

@@ -24,6 +24,42 @@ Deno.test("a standalone gateway's group is local and it runs no orchestrator", (
     uptime_seconds: 61,
     group: { enabled: false, name: "g1", health: "local", members: 1, live: 1 },
     orchestrator: { enabled: false, active: false, reason: "standalone mode runs no orchestrator" },
+    agents: [],
+  });
+});
+
+Deno.test("each agent the gateway runs is listed, with its state on the lead's roster", () => {
+  const rows: Row[] = [{ agentId: "ann", status: "active" }, { agentId: "ben", status: "stale" }];
+  const agent = (agentId: string, lead: boolean) => ({
+    agentId,
+    name: agentId.toUpperCase(),
+    model: `openai/${agentId}`,
+    lead,
+    home: `/h/${agentId}`,
+    workspace: `/h/${agentId}/workspace`,
+    skills: lead ? [] : ["sql"],
+    running: lead ? 0 : 1,
+    capacity: 4,
+  });
+  const status = statusOf(source("standalone", false, rows), {
+    startedAt: 0,
+    agents: () => [agent("ann", true), agent("ben", false), agent("cy", false)],
+  });
+  assert.deepEqual(status().agents.map((a) => [a.agent_id, a.lead, a.status, a.tasks.running]), [
+    ["ann", true, "active", 0],
+    ["ben", false, "stale", 1],
+    ["cy", false, "unknown", 1],
+  ]);
+  assert.deepEqual(status().agents[1], {
+    agent_id: "ben",
+    name: "BEN",
+    model: "openai/ben",
+    lead: false,
+    home: "/h/ben",
+    workspace: "/h/ben/workspace",
+    skills: ["sql"],
+    status: "stale",
+    tasks: { running: 1, capacity: 4 },
   });
 });
 

@@ -95,7 +95,7 @@ Deno.test("each invalid field is named by its own path, with its line and rule",
   const expect = [
     `agents.list[1].id = "bad id" ${
       at(4)
-    }: expected an agent id of 1-128 letters, digits, '.', '_' or '-'`,
+    }: expected an agent id of 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit`,
     `agents.list[1].model.primary = "nope" ${
       at(4)
     }: expected a model as provider/model, where provider is one of openai, openrouter, anthropic, ollama, vllm, lmstudio, groq, deepseek, xai, gemini`,
@@ -131,6 +131,100 @@ Deno.test("each invalid field is named by its own path, with its line and rule",
   assert.ok(dupes.some((l) => l.includes("agents.list[1].id") && l.includes("an id no other")));
   assert.ok(dupes.some((l) => l.includes("agents.list[1].default") && l.includes("one default")));
   assert.ok(dupes.some((l) => l.includes("scheduler.jobs[1].name") && l.includes("no other job")));
+});
+
+Deno.test("an agent's workspace, skills and policy are read, its workspace made absolute", async () => {
+  await using home = await tempHome();
+  await writeConfig(home.path, {
+    agents: {
+      list: [
+        { id: "main", default: true },
+        {
+          id: "coder",
+          workspace: "code",
+          skills: ["review", "go"],
+          policy: { maxAutoTier: 2, externalMaxTier: 1 },
+        },
+        { id: "notes", workspace: "/srv/notes" },
+      ],
+    },
+  });
+  const config = await loadConfig({ env: { KAFCLAW_HOME: home.path } });
+  const [, coder, notes] = config.agents.list;
+  assert.equal(coder!.workspace, `${home.path}/code`);
+  assert.deepEqual(coder!.skills, ["review", "go"]);
+  assert.deepEqual(coder!.policy, { maxAutoTier: 2, externalMaxTier: 1 });
+  assert.equal(notes!.workspace, "/srv/notes");
+});
+
+Deno.test("an agent's id, workspace, skills and policy are checked field by field", async () => {
+  const lines = await problems(`{
+  "agents": {"list": [
+    {"id": "Main"},
+    {"id": "owner"},
+    {"id": "coder", "workspace": "", "skills": ["ok", "Bad Skill"]},
+    {"id": "ops", "skills": "review", "policy": {"maxAutoTier": 3, "externalMaxTier": 1.5}},
+    {"id": "qa", "policy": {"maxTier": 1}}
+  ]}
+}`);
+  const id = "1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit";
+  const expect: [field: string, value: string, line: number, rule: string][] = [
+    ["[0].id", '"Main"', 3, `an agent id of ${id}`],
+    ["[1].id", '"owner"', 4, "an agent id other than owner, workers, sponsors"],
+    ["[2].workspace", '""', 5, "a directory path"],
+    ["[2].skills[1]", '"Bad Skill"', 5, `a skill name of ${id}`],
+    ["[3].skills", '"review"', 6, "a list of skill names"],
+    ["[3].policy.maxAutoTier", "3", 6, "a tool tier: 0, 1 or 2"],
+    ["[3].policy.externalMaxTier", "1.5", 6, "a tool tier: 0, 1 or 2"],
+    ["[4].policy.maxTier", "1", 7, "a known field (check its spelling)"],
+  ];
+  for (const [field, value, line, rule] of expect) {
+    const text = `Invalid config: agents.list${field} = ${value} ` +
+      `(from HOME/config.json:${line}): expected ${rule}`;
+    assert.ok(lines.includes(text), `${text}\nin:\n${lines.join("\n")}`);
+  }
+});
+
+Deno.test("no workspace holds KAFCLAW_HOME or lies in a home's soul, identity, sessions or agents' homes", async () => {
+  const rule = "a folder that neither holds KAFCLAW_HOME nor lies in its soul, identity, " +
+    "sessions or agents' homes (tools write in it)";
+  const lines = await problems(`{
+  "agents": {"list": [
+    {"id": "main"},
+    {"id": "a", "workspace": "."},
+    {"id": "b", "workspace": "agents"},
+    {"id": "c", "workspace": "agents/b/soul"},
+    {"id": "d", "workspace": "identity/keys"},
+    {"id": "e", "workspace": "agents/b/workspace/shared"},
+    {"id": "f", "workspace": "code"},
+    {"id": "g", "workspace": "/srv/g"}
+  ]}
+}`);
+  const at = (i: number, value: string) =>
+    `Invalid config: agents.list[${i}].workspace = "HOME${value}" (from HOME/config.json:${
+      i + 3
+    }): expected ${rule}`;
+  assert.deepEqual(lines, [
+    at(1, ""),
+    at(2, "/agents"),
+    at(3, "/agents/b/soul"),
+    at(4, "/identity/keys"),
+  ]);
+  // paths.workspace too: a workspace of the owner's home folder would hold ~/.kafclaw.
+  await using home = await tempHome();
+  const parent = home.path.slice(0, home.path.lastIndexOf("/"));
+  const error = await loadConfig({
+    env: { KAFCLAW_HOME: home.path, KAFCLAW_PATHS_WORKSPACE: parent },
+  }).then(() => assert.fail("accepted"), (e) => e);
+  assert.equal(
+    error.message,
+    `Invalid config: paths.workspace = ${JSON.stringify(parent)} (from KAFCLAW_PATHS_WORKSPACE): ` +
+      `expected ${rule}`,
+  );
+  const fine = await loadConfig({
+    env: { KAFCLAW_HOME: home.path, KAFCLAW_PATHS_WORKSPACE: `${parent}/elsewhere` },
+  });
+  assert.equal(fine.paths.workspace, `${parent}/elsewhere`);
 });
 
 Deno.test("a structured value of the wrong shape says what the whole key allows", async () => {
