@@ -3,7 +3,7 @@
  * semantics 9), as this home's agent. Every command reads the group's orchestrator topic whole
  * (verified against the pinned owner key in a signed group) to know the zones now; a change is
  * decided against them (core/group zone_changes.ts), signed with the agent's key and sent there.
- * `create` also makes the zone's six topics with the group's topic settings. The creator owns the
+ * `create` also makes the zone's seven topics with the group's topic settings. The creator owns the
  * zone; only the owner approves, denies (which removes a member) and deletes.
  *
  * @module

@@ -30,6 +30,7 @@
  */
 import type { AgentRuntime } from "../agent/mod.ts";
 import {
+  createZoneTopics,
   ensureSkillTopic,
   GoneWorkers,
   type GroupAudit,
@@ -239,11 +240,13 @@ export class TaskSide {
           zones: options.zones,
           handlers: {
             requests: intake.handle,
+            inbox: intake.handle,
             responses: requester.handleResponse,
             status: statusHandler({ requester, intake }),
             traces: (record) => options.spans.handle(record),
           },
           concurrency: options.concurrency,
+          ensureTopics: (zoneId) => createZoneTopics(transport, { group, zoneId }, options.topics),
           refused: ({ sender, topic, zone }) =>
             options.audit.record({
               eventType: "signature_invalid",

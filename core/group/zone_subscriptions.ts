@@ -2,7 +2,8 @@
  * A running agent's subscriptions to the topics of the zones it is a member of (PROTOCOL.md
  * semantics 9): only members read a zone's traffic. It follows the zone directory (zones.ts):
  * when a zone's record lists the agent, it starts reading the zone's requests (work, through the
- * zone's shared group `kafclaw.<g>.zone.<z>`, dead-letters to the zone's dead-letter topic) and
+ * zone's shared group `kafclaw.<g>.zone.<z>`, dead-letters to the zone's dead-letter topic), its
+ * inbox (targeted work and grants, through its own `kafclaw.<g>.<agent_id>.zone-inbox.<z>`) and
  * its responses, statuses, traces and memory (streams, through the agent's own group
  * `kafclaw.<g>.<agent_id>.zone.<z>`); when it is removed, or the zone deleted, it stops.
  *
@@ -20,6 +21,8 @@ import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
 /** The handlers of a zone's topics, by kind (the same as of the group's); a kind left out is not read. */
 export interface ZoneHandlers {
   readonly requests?: RecordHandler;
+  /** The zone's targeted work and grants, for this member (the same handler as its own inbox's). */
+  readonly inbox?: RecordHandler;
   readonly responses?: RecordHandler;
   readonly status?: RecordHandler;
   readonly traces?: RecordHandler;
@@ -40,6 +43,11 @@ export interface ZoneSubscriptionsOptions {
    * one agent that read different kinds each have their own.
    */
   readonly streamGroup?: string;
+  /**
+   * Makes the zone's topics that are missing before they are read (a zone made before its inbox
+   * was one of them); a failure (no right to create them) is left to the subscription.
+   */
+  readonly ensureTopics?: (zone: string) => Promise<unknown>;
   /** Told of a record dropped for a sender that is not a member of the topic's zone. */
   readonly refused?: (dropped: { sender: string; topic: string; zone: string }) => void;
 }
@@ -106,6 +114,20 @@ export class ZoneSubscriptions {
           groupId: zoneConsumerGroup(group, zone),
           deadLetterTopic: topic("dead-letter"),
           handler: this.#members(handlers.requests),
+          concurrency,
+        }),
+      );
+    }
+    if (handlers.inbox !== undefined) {
+      await this.#options.ensureTopics?.(zone).catch(() => {});
+      subscriptions.push(
+        await transport.subscribe({
+          kind: "work",
+          topics: [topic("inbox")],
+          // Every member reads all of it through its own group, and acts on what names it; a
+          // poison record is not dead-lettered (each member would write a copy).
+          groupId: `${agentConsumerGroup(group, agentId)}.zone-inbox.${zone}`,
+          handler: this.#members(handlers.inbox),
           concurrency,
         }),
       );

@@ -85,3 +85,47 @@ Deno.test("an agent reads a zone's topics while a member only, and never a non-m
     await Promise.all([ann.close(), ben.close()]);
   }
 });
+
+Deno.test("every member reads a zone's inbox through a group of its own, a non-member not at all", async () => {
+  const transport = new MemoryTransport();
+  const zones = new ZoneDirectory();
+  const seen: string[] = [];
+  const made: string[] = [];
+  const agent = (agentId: string) =>
+    new ZoneSubscriptions({
+      group: "g1",
+      agentId,
+      transport,
+      zones,
+      handlers: {
+        inbox: (record) => {
+          const parsed = parseRecord(record);
+          seen.push(`${agentId}:${parsed.ok ? parsed.envelope.correlation_id : "?"}`);
+        },
+      },
+      concurrency: 2,
+      // The zone's topics are made when a member first reads them (none made before here).
+      ensureTopics: async (zoneId) =>
+        made.push(...await createZoneTopics(transport, { group: "g1", zoneId })),
+    });
+  const [ann, ben, cy] = [agent("ann"), agent("ben"), agent("cy")];
+  try {
+    apply(zones, zoneRecord("g1", "ann", { ...LAB_ZONE, members: ["ann", "ben"] }));
+    await waitFor(() => ann.joined().includes("lab") && ben.joined().includes("lab"), "lab read");
+    assert.ok(made.includes(zoneTopic("g1", "lab", "inbox")), made.join());
+    await cy.follow();
+    assert.deepEqual(cy.joined(), []);
+    await transport.produce([
+      requestRecord(zoneTopic("g1", "lab", "inbox"), {
+        id: "t-b",
+        content: "x",
+        from: "ann",
+        to: "ben",
+      }),
+    ]);
+    await waitFor(() => seen.length === 2, "both members reading the inbox", { state: () => seen });
+    assert.deepEqual(seen.sort(), ["ann:t-b", "ben:t-b"]);
+  } finally {
+    await Promise.all([ann.close(), ben.close(), cy.close()]);
+  }
+});
