@@ -4,8 +4,9 @@
  * `hierarchy` the tree; `set-parent <agent> <parent>` writes the agent's set-parent record, signed
  * with this home's key (only a node's own home may: the protocol drops a node record whose sender
  * is another agent), after refusing an unknown parent and a cycle; `dispatch "<task>"` sends a task
- * to a live node below this one in the zone (core/orchestrator `dispatchTarget`), through the
- * group's task path (`kafclaw task submit --to`). Every one has `--json`.
+ * to a live node below this one in the zone (core/orchestrator `dispatchTarget`, members by the
+ * zone records), through the group's task path (`kafclaw task submit --to`, into the zone's inbox
+ * for a zone other than `public`). Every one has `--json`.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import {
   readNodes,
   setParentRecord,
   wouldCycle,
+  zoneMembersOf,
 } from "../core/orchestrator/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -110,6 +112,7 @@ export function orchestratorCommand(ctx: CliContext): Command {
           from: agentId,
           workers: { live: () => read.members.filter((m) => m.status === "active") },
           zone: opts.zone,
+          zoneMembers: zoneMembersOf(read.zones),
         });
       } catch (error) {
         if (error instanceof DispatchError) throw new CliError(error.message);
@@ -117,9 +120,10 @@ export function orchestratorCommand(ctx: CliContext): Command {
       }
       await submitTask(ctx, task, {
         to: target,
+        zone: opts.zone,
         ...(opts.wait ? { wait: true } : {}),
         ...(opts.json ? { json: true } : {}),
-      });
+      }, { zones: read.zones });
     });
   return command;
 }

@@ -12,7 +12,6 @@ import { Command } from "commander";
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
   createZoneTopics,
-  readRoster,
   RecordSigner,
   type ZoneChange,
   ZoneChangeError,
@@ -29,21 +28,9 @@ import {
   groupConfig,
   groupTransport,
   kafkaErrorText,
-  pinnedOwnerKey,
   topicOptions,
+  zonesNow,
 } from "./_group.ts";
-
-/** The group's zones as its topics say, read with `transport`. */
-async function zonesNow(config: ResolvedConfig, transport: Transport): Promise<ZoneDirectory> {
-  const key = config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined;
-  try {
-    return (await readRoster(transport, config.group.name, key ? { ownerKey: key } : {})).zones;
-  } catch (error) {
-    throw new CliError(
-      `Cannot read the zones of group "${config.group.name}": ${kafkaErrorText(error)}`,
-    );
-  }
-}
 
 /** Runs `use` with the configuration, this agent's id, a transport and the zones now. */
 async function withZones<T>(

@@ -201,6 +201,24 @@ export class ZoneDirectory {
   }
 
   /**
+   * Throws {@link ZoneRefused}, in one line, unless `agentId` may send a task into `zoneId` (and,
+   * given `target`, to that agent there): the zone exists and both are its members. `public`
+   * takes every task.
+   */
+  checkTask(agentId: string, zoneId: string, target?: string): void {
+    if (zoneId === PUBLIC_ZONE) return;
+    const what = `Cannot send a task into zone ${quote(zoneId)}`;
+    if (this.#zones.get(zoneId) === undefined) {
+      throw new ZoneRefused(`${what}: there is no such zone`);
+    }
+    for (const who of target === undefined ? [agentId] : [agentId, target]) {
+      if (!this.isMember(zoneId, who)) {
+        throw new ZoneRefused(`${what}: ${quote(who)} is not a member of it`);
+      }
+    }
+  }
+
+  /**
    * Throws {@link ZoneRefused} when one of `topics` is a zone's topic and `agentId` is not a member
    * of that zone (an unknown zone included).
    */
