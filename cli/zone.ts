@@ -89,6 +89,16 @@ async function change(ctx: CliContext, wanted: ZoneChange, json: boolean | undef
       throw new CliError(`Cannot send to group "${config.group.name}": ${kafkaErrorText(error)}`);
     }
     const who = "agentId" in wanted ? wanted.agentId : agentId;
+    if (
+      (wanted.kind === "create" || wanted.kind === "approve") &&
+      zones.certifies(who, wanted.zoneId) === false
+    ) {
+      ctx.io.err(
+        `note: "${who}" works in zone "${wanted.zoneId}" once its certificate names it: the ` +
+          `group's owner runs ${config.command} group admit ${who} --public-key <its key> ` +
+          `--zones public,${wanted.zoneId},…`,
+      );
+    }
     ctx.io.out(
       json
         ? JSON.stringify({

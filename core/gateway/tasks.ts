@@ -43,6 +43,7 @@ import {
   TaskIntake,
   type Trust,
   type ZoneDirectory,
+  zoneDroppedEvent,
   ZoneSubscriptions,
 } from "../group/mod.ts";
 import {
@@ -247,14 +248,7 @@ export class TaskSide {
           },
           concurrency: options.concurrency,
           ensureTopics: (zoneId) => createZoneTopics(transport, { group, zoneId }, options.topics),
-          refused: ({ sender, topic, zone }) =>
-            options.audit.record({
-              eventType: "signature_invalid",
-              code: "not_zone_member",
-              agentId: sender,
-              topic,
-              detail: `dropped a record of "${sender}", not a member of zone "${zone}"`,
-            }),
+          refused: (dropped) => options.audit.record(zoneDroppedEvent(dropped)),
         });
         await side.zones.follow();
       }

@@ -75,7 +75,7 @@ export class RosterFeed {
         topic: this.#orchestratorTopic,
         detail: refusal.detail,
       });
-    });
+    }, options.trust && ((agentId) => options.trust!.certifiedZones(agentId)));
   }
 
   /** The group's manifest, once read. */

@@ -80,13 +80,13 @@ Deno.test(
     assert.equal(outside.code, 1, outside.stderr);
     assert.equal(
       outside.stderr,
-      'kafclaw: Cannot send a task into zone "lab": "w3" is not a member of it\n',
+      'kafclaw: Cannot send a task into zone "lab": "w3" is not a member of zone "lab"\n',
     );
     const named = await kafclaw(["task", "submit", "--zone", "lab", "--to", "w3", "x"], boss.env);
     assert.equal(named.code, 1, named.stderr);
     assert.match(
       named.stderr,
-      /^kafclaw: Cannot send a task into zone "lab": "w3" is not a member of it\n$/,
+      /^kafclaw: Cannot send a task into zone "lab": "w3" is not a member of zone "lab"\n$/,
     );
     const nowhere = await kafclaw(["task", "submit", "--zone", "lab2", "x"], boss.env);
     assert.match(

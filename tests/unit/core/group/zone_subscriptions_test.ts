@@ -129,3 +129,49 @@ Deno.test("every member reads a zone's inbox through a group of its own, a non-m
     await Promise.all([ann.close(), ben.close(), cy.close()]);
   }
 });
+
+Deno.test("in a signed group, a listed member's record whose certificate does not name the zone is dropped, and why is told", async () => {
+  const transport = new MemoryTransport();
+  await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
+  // ann's certificate names lab; ben's names public only; eve has none known.
+  const certified: Record<string, string[]> = { ann: ["public", "lab"], ben: ["public"] };
+  const zones = new ZoneDirectory(() => {}, (agentId) => certified[agentId]);
+  apply(zones, zoneRecord("g1", "ann", { ...LAB_ZONE, members: ["ann", "ben", "eve"] }));
+  const took: string[] = [];
+  const refused: string[] = [];
+  const ann = new ZoneSubscriptions({
+    group: "g1",
+    agentId: "ann",
+    transport,
+    zones,
+    handlers: {
+      requests: (record) => {
+        const parsed = parseRecord(record);
+        took.push(parsed.ok ? parsed.envelope.correlation_id : "?");
+      },
+    },
+    concurrency: 1,
+    refused: (d) => refused.push(d.why),
+  });
+  try {
+    await ann.follow();
+    assert.deepEqual(ann.joined(), ["lab"]);
+    const requests = zoneTopic("g1", "lab", "requests");
+    await transport.produce([
+      requestRecord(requests, { id: "t-ben", content: "x", from: "ben" }),
+      requestRecord(requests, { id: "t-eve", content: "x", from: "eve" }),
+      requestRecord(requests, { id: "t-ann", content: "x", from: "ann" }),
+    ]);
+    await waitFor(() => took.includes("t-ann") && refused.length === 2, "the three judged", {
+      state: () => ({ took, refused }),
+    });
+    assert.deepEqual(took, ["t-ann"]);
+    assert.deepEqual(refused.sort(), [
+      '"ben" is listed in zone "lab", but its certificate does not name it',
+      '"eve" is listed in zone "lab", but no certificate of it is known',
+    ]);
+    assert.deepEqual(zones.zonesOf("ben"), ["public"]);
+  } finally {
+    await ann.close();
+  }
+});
