@@ -88,9 +88,7 @@ export class ZoneDirectory {
 
   /** Applies an `orchestrator` record from `sender`; `node` records are not the zones' concern. */
   apply(envelope: EnvelopeOf<"orchestrator">, sender: string): void {
-    const payload = envelope.payload as EnvelopeOf<"orchestrator">["payload"] & {
-      deleted?: unknown;
-    };
+    const payload = envelope.payload;
     if (payload.action === "node") return;
     if (payload.action === "zone") {
       this.#zone(payload.zone as unknown as ZoneInfo, sender, payload.deleted === true);
