@@ -75,6 +75,20 @@ Deno.test(
       { timeoutMs: 60_000 },
     );
 
+    // Status is the group's, read from its topics, the same from every home.
+    const status = async (env: Record<string, string>) => {
+      const out = await kafclaw(["orchestrator", "status", "--json"], env);
+      assert.equal(out.code, 0, out.stderr);
+      return jsonOf(out);
+    };
+    const bossStatus = await status(boss.env);
+    assert.deepEqual(bossStatus.children, ["w1", "w2", "w3"]);
+    assert.deepEqual(bossStatus.zones, ["public", "lab", "ops"]);
+    assert.equal(bossStatus.nodes.active, 4);
+    const w1Status = await status(w1.env);
+    assert.deepEqual([w1Status.node.parent_id, w1Status.zones], ["boss", ["public", "lab"]]);
+    assert.deepEqual((await status(w3.env)).zones, ["public", "ops"]);
+
     // Refused in one line: a home outside lab, and a named agent outside lab.
     const outside = await kafclaw(["task", "submit", "--zone", "lab", "x", "--json"], w3.env);
     assert.equal(outside.code, 1, outside.stderr);
@@ -154,6 +168,10 @@ Deno.test(
         p.status === "declined" && p.worker_id === "w1"
       ),
     );
+    // w1 left: the group's status, read from w2's home, has three active nodes, all below boss.
+    const after = await status(w2.env);
+    assert.equal(after.nodes.active, 3);
+    assert.deepEqual((await status(boss.env)).children, ["w2", "w3"]);
     assert.equal(saw(w3), false);
     assert.equal(saw(boss), false);
     assert.deepEqual(
