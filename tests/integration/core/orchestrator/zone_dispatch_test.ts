@@ -5,7 +5,9 @@
  * that member as it stops, its next attempt goes to the other lab member through lab's inbox
  * again, and is answered on lab's topics; w3, outside lab, never sees it, and nothing of it is on
  * a group-wide topic or an agent's own inbox. `task submit --zone` from a home that is not a
- * member, or to a named agent that is not one, is refused in one line.
+ * member, or to a named agent that is not one, is refused in one line; from a member's home with
+ * no gateway, `--wait` sends into lab and follows the answer on lab's topics. `orchestrator
+ * status` reads the same group from every home.
  */
 import assert from "node:assert/strict";
 import { zoneConsumerGroup } from "../../../../core/group/mod.ts";
@@ -54,6 +56,8 @@ Deno.test(
     await zone("approve", "lab", "w1");
     await zone("approve", "lab", "w2");
     await zone("approve", "ops", "w3");
+    // sh is in lab too, but runs no gateway: its tasks are sent and followed by the command itself.
+    await zone("approve", "lab", "sh");
     await using reader = await taskReader(group);
     const inbox = (id: string) => `kafclaw.${group}.${id}.zone-inbox.lab`;
     await waitFor(
@@ -180,5 +184,23 @@ Deno.test(
     );
     // The group's own status stream never carried it either (the reader of the test's taskReader).
     assert.deepEqual(reader.seen.filter((e) => e.correlation_id === taskId), []);
+
+    // From a home with no gateway, submit --zone --wait sends into lab and follows lab's topics.
+    const sh = stack.use(await gateway(group, "sh", { KAFCLAW_GROUP_SECURITY: "open" }));
+    const waited = await kafclaw(
+      ["task", "submit", "--zone", "lab", "A question for lab", "--wait", "--json"],
+      sh.env,
+    );
+    assert.equal(waited.code, 0, waited.stderr);
+    const done = jsonOf(waited);
+    assert.equal(done.status, "completed");
+    assert.match(done.answer, /^answered by (boss|w2)$/);
+    assert.ok(
+      lab.some((r) => r.envelope.correlation_id === done.task_id && r.topic.endsWith(".requests")),
+    );
+    assert.deepEqual(
+      elsewhere.filter((r) => r.envelope.correlation_id === done.task_id).map((r) => r.topic),
+      [],
+    );
   },
 );
