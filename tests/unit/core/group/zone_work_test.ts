@@ -134,3 +134,25 @@ Deno.test("a requester refuses to send a zone's task to a topic outside the zone
   );
   assert.deepEqual(r.sent, []);
 });
+
+Deno.test("a queued zone task whose topic is outside its zone fails with the reason, and nothing is sent", async () => {
+  using r = rig({ zones: labWith(["r", "b"]) });
+  const request = taskPayload("r", { task_id: "tq", content: "x" });
+  r.timeline.groupTasks.addOutgoing({
+    taskId: "tq",
+    type: "request",
+    request,
+    taint: "trusted",
+    topic: `group.${G}.requests`,
+    zone: "lab",
+    status: "queued",
+  });
+  await r.requester.sendQueued();
+  const task = r.timeline.groupTasks.outgoing("tq")!;
+  assert.equal(task.status, "failed");
+  assert.equal(
+    task.reason,
+    `Cannot send a task of zone "lab" to group.${G}.requests: it is not a topic of its place`,
+  );
+  assert.deepEqual(r.sent, []);
+});
