@@ -4,7 +4,7 @@
  * and tester's certificates name lab. Ann alone reads lab (ben, listed, does not), answers
  * tester's signed task there, and drops and audits mallory's signed record, with the reason; ben's
  * `task submit --zone lab` is refused in one line that says why; boss's `zone create` notes how
- * the owner grants the zone.
+ * the owner grants the zone; `group acl` gives lab's topics to ann and tester alone.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -124,5 +124,18 @@ Deno.test(
     assert.equal(answers.some((e) => e.correlation_id === "zs-mallory"), false);
     // Ben, listed but not certified, never joined lab's readers.
     assert.equal(await reader.transport.groupMembers(labGroup), 1);
+    // The ACLs follow the same membership: lab's topics for ann and tester, not ben or mallory.
+    const acl = await kafclaw(["group", "acl", "--json"], boss.env);
+    assert.equal(acl.code, 0, acl.stderr);
+    const zonesByAgent = Object.fromEntries(
+      (jsonOf(acl).agents as { agentId: string; zones: string[] }[]).map((a) => [
+        a.agentId,
+        a.zones.filter((z) => z !== "public"),
+      ]),
+    );
+    assert.deepEqual(
+      [zonesByAgent.ann, zonesByAgent.tester, zonesByAgent.ben, zonesByAgent.mallory],
+      [["lab"], ["lab"], [], []],
+    );
   },
 );
