@@ -14,7 +14,7 @@ import {
 } from "../../../../core/group/mod.ts";
 import { type EnvelopeOf, parseRecord } from "../../../../core/protocol/mod.ts";
 import type { ToolContext } from "../../../../core/tools/mod.ts";
-import { G, load, rig, said, status } from "../../../_support/requester_rig.ts";
+import { G, load, record, rig, said, status } from "../../../_support/requester_rig.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { testContext } from "../tools/_context.ts";
 import { LAB_ZONE } from "./_records.ts";
@@ -155,4 +155,29 @@ Deno.test("a queued zone task whose topic is outside its zone fails with the rea
     `Cannot send a task of zone "lab" to group.${G}.requests: it is not a topic of its place`,
   );
   assert.deepEqual(r.sent, []);
+});
+
+Deno.test("a zone task whose lease lapsed moves on to another member through the zone's inbox", async () => {
+  using r = rig({ zones: labWith(["r", "a", "b"]) });
+  const labStatus = `group.${G}.zone.lab.tasks.status`;
+  await r.requester.send({
+    type: "request",
+    payload: taskPayload("r", {
+      task_id: "t1",
+      content: "x",
+      deadline_at: new Date(r.clock.t + 60_000).toISOString(),
+    }),
+    taint: "untrusted",
+  }, { topic: `group.${G}.zone.lab.requests`, zone: "lab" });
+  await r.requester.handleStatus(status("a", "claimed"));
+  const grant = r.sent.find((s) => s.topic === labStatus)!.envelope;
+  // The grant came back on lab's status stream; then a is silent past the lease.
+  await r.requester.handleStatus(record(labStatus, grant));
+  r.clock.t += 5001;
+  await r.requester.tick();
+  assert.deepEqual(r.audits.map((a) => a.event), ["lease_lapsed"]);
+  const retry = r.sent.at(-1)!;
+  assert.equal(retry.topic, `group.${G}.zone.lab.inbox`);
+  assert.deepEqual([retry.envelope.payload.target_id, retry.envelope.payload.attempt], ["b", 2]);
+  assert.deepEqual(r.sent.filter((s) => !s.topic.startsWith(`group.${G}.zone.lab.`)), []);
 });
