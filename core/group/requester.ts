@@ -159,7 +159,7 @@ export class Requester {
     try {
       for (const queued of this.#deps.store.queued()) {
         try {
-          checkPlace({ group: this.#deps.group, zone: queued.zone }, queued.topic ?? "");
+          checkPlace({ group: this.#deps.group, zone: queued.zone }, queued.topic!);
         } catch (error) {
           const reason = (error as Error).message;
           this.#deps.store.update(queued.taskId, { status: "failed", reason });

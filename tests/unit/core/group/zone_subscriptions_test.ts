@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   createZoneTopics,
   ZoneDirectory,
+  zoneDroppedEvent,
   zoneEventRecord,
   zoneRecord,
   ZoneSubscriptions,
@@ -171,6 +172,22 @@ Deno.test("in a signed group, a listed member's record whose certificate does no
       '"eve" is listed in zone "lab", but no certificate of it is known',
     ]);
     assert.deepEqual(zones.zonesOf("ben"), ["public"]);
+    assert.deepEqual(
+      zoneDroppedEvent({
+        sender: "ben",
+        topic: requests,
+        zone: "lab",
+        why: '"ben" is listed in zone "lab", but its certificate does not name it',
+      }),
+      {
+        eventType: "signature_invalid",
+        code: "not_zone_member",
+        agentId: "ben",
+        topic: requests,
+        detail:
+          'dropped a record of "ben": "ben" is listed in zone "lab", but its certificate does not name it',
+      },
+    );
   } finally {
     await ann.close();
   }
