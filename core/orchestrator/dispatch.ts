@@ -27,9 +27,15 @@ export type ZoneMembers = (zone: string) => readonly string[] | "everyone" | und
 /** The zones there are while zone records are not read: `public`, which holds every node. */
 export const publicOnly: ZoneMembers = (zone) => zone === "public" ? "everyone" : undefined;
 
-/** The members of each zone as the group's zone records say; `public` holds every node. */
-export function zoneMembersOf(zones: Pick<ZoneDirectory, "get">): ZoneMembers {
-  return (zone) => zone === PUBLIC_ZONE ? "everyone" : zones.get(zone)?.members;
+/**
+ * The members of each zone as the group's zone records say (in a signed group, those whose
+ * certificate names the zone too); `public` holds every node.
+ */
+export function zoneMembersOf(zones: Pick<ZoneDirectory, "get" | "isMember">): ZoneMembers {
+  return (zone) =>
+    zone === PUBLIC_ZONE
+      ? "everyone"
+      : zones.get(zone)?.members.filter((agentId) => zones.isMember(zone, agentId));
 }
 
 /** Why a task cannot be dispatched, in one line. */

@@ -80,6 +80,22 @@ Deno.test("the zone records say who is in a zone: members only, an unknown zone 
     () => dispatchTarget({ hierarchy: tree, from: "boss", workers, zone: "ops", zoneMembers }),
     new DispatchError('Cannot dispatch to zone "ops": no such zone'),
   );
+  // In a signed group w1, listed, is no member while its certificate does not name lab.
+  const signed = new ZoneDirectory(() => {}, (agentId) => agentId === "w1" ? ["public"] : ["lab"]);
+  signed.apply(parsed.envelope as EnvelopeOf<"orchestrator">, "boss");
+  assert.throws(
+    () =>
+      dispatchTarget({
+        hierarchy: tree,
+        from: "boss",
+        workers,
+        zone: "lab",
+        zoneMembers: zoneMembersOf(signed),
+      }),
+    new DispatchError(
+      'Cannot dispatch from "boss": no live node below it in zone "lab" takes work',
+    ),
+  );
 });
 
 Deno.test("no zone, no active orchestrator, or nobody live below: one-line errors", () => {
