@@ -173,18 +173,27 @@ export function zoneCommand(ctx: CliContext): Command {
         const found = zones.get(zoneId(id));
         if (found === undefined) throw new UsageError(`zone "${id}" does not exist`);
         const requests = zones.requests(id);
+        // In a signed group, listed agents whose certificate does not name the zone are no members.
+        const uncertified = found.members.filter((m) => zones.certifies(m, id) === false);
         if (opts.json) {
           ctx.io.out(
             JSON.stringify({
               zone_id: id,
               owner_id: found.owner_id,
               members: found.members,
+              uncertified,
               requests,
             }),
           );
         } else if (id === "public") ctx.io.out("every member of the group");
         else {
-          for (const m of found.members) ctx.io.out(m === found.owner_id ? `${m}\towner` : m);
+          for (const m of found.members) {
+            const notes = [
+              ...(m === found.owner_id ? ["owner"] : []),
+              ...(uncertified.includes(m) ? ["its certificate does not name the zone"] : []),
+            ];
+            ctx.io.out([m, ...notes].join("\t"));
+          }
           for (const r of requests) ctx.io.out(`${r}\tasks to join`);
         }
         return Promise.resolve();

@@ -124,6 +124,9 @@ Deno.test(
     assert.equal(answers.some((e) => e.correlation_id === "zs-mallory"), false);
     // Ben, listed but not certified, never joined lab's readers.
     assert.equal(await reader.transport.groupMembers(labGroup), 1);
+    const members = await kafclaw(["zone", "members", "lab", "--json"], ben.env);
+    assert.equal(members.code, 0, members.stderr);
+    assert.deepEqual(jsonOf(members).uncertified, ["ben", "boss", "mallory"]);
     // The ACLs follow the same membership: lab's topics for ann and tester, not ben or mallory.
     const acl = await kafclaw(["group", "acl", "--json"], boss.env);
     assert.equal(acl.code, 0, acl.stderr);
