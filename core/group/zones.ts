@@ -81,6 +81,14 @@ export class ZoneDirectory {
     this.#certified = certified;
   }
 
+  /**
+   * Tells the listeners that every zone may have changed: a certificate was learned or revoked,
+   * which changes who is a member in a signed group.
+   */
+  recheck(): void {
+    for (const zoneId of [...this.#zones.keys()]) this.#changed(zoneId);
+  }
+
   /** Calls `listener` with a zone's id after each change of it. */
   listen(listener: ZoneListener): void {
     this.#listeners.push(listener);

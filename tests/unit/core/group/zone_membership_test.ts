@@ -87,8 +87,12 @@ Deno.test("a zone's records reach every member; a non-member cannot publish into
     );
     await assert.rejects(() => cy.send([request]), uncertified);
     assert.equal(boss.zones.isMember("lab", "cy"), false);
-    // The owner issues cy a certificate that names lab (it replaces the old on the roster).
+    // The owner issues cy a certificate that names lab (it replaces the old on the roster); those
+    // who follow the zones (a gateway's zone subscriptions) are told.
+    const told: string[] = [];
+    cy.zones.listen((zoneId) => told.push(zoneId));
     await certify(transport, g, cyHome, labCert);
+    await waitFor(() => told.includes("lab"), "cy's zone listeners told of the new certificate");
     await waitFor(
       () => cy.zones.isMember("lab", "cy") && boss.zones.isMember("lab", "cy"),
       "cy's new certificate at every member",
