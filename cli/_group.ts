@@ -20,6 +20,8 @@ import {
   ownerKey,
   pinnedOwnerKey as pinnedKey,
   readCertificate,
+  readRoster,
+  type ZoneDirectory,
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId, isId } from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
@@ -175,3 +177,18 @@ export async function remember(
 
 /** How this group's topics are made: config's partitions and replication factor. */
 export const topicOptions = memberTopicOptions;
+
+/** The group's zones as its topics say, read with `transport` (verified in a signed group). */
+export async function zonesNow(
+  config: ResolvedConfig,
+  transport: Transport,
+): Promise<ZoneDirectory> {
+  const key = config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined;
+  try {
+    return (await readRoster(transport, config.group.name, key ? { ownerKey: key } : {})).zones;
+  } catch (error) {
+    throw new CliError(
+      `Cannot read the zones of group "${config.group.name}": ${kafkaErrorText(error)}`,
+    );
+  }
+}

@@ -113,9 +113,12 @@ export function aclCommand(ctx: CliContext): Command {
         const { agents, zones } = await sightingsOf(config);
         const named = [...agents.values()]
           .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined));
-        // The zones its certificate names, and those whose records list it as a member.
+        // The zones it is a member of. In a signed group that takes the zone's record and its
+        // certificate (zonesOf asks both); in an open one the record, or a certificate's zones.
+        const signed = config.group.security === "signed";
         for (const s of named) {
-          zonesOf.set(s.agentId, [...new Set([...(s.zones ?? []), ...zones.zonesOf(s.agentId)])]);
+          const member = zones.zonesOf(s.agentId);
+          zonesOf.set(s.agentId, signed ? member : [...new Set([...(s.zones ?? []), ...member])]);
         }
         ids = [
           ...new Set([...named.map((s) => s.agentId), ...(owner === undefined ? [] : [owner])]),

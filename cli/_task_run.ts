@@ -14,6 +14,7 @@ import {
 } from "../core/config/mod.ts";
 import {
   type DroppedRecord,
+  PUBLIC_ZONE,
   readTaskLog,
   type Requester,
   rootLimits,
@@ -23,12 +24,21 @@ import {
   type TaskTrace,
   traceOfTask,
   uniqueSpans,
+  type ZoneDirectory,
+  ZoneRefused,
 } from "../core/group/mod.ts";
-import { agentInbox, topicsFor } from "../core/protocol/mod.ts";
+import { agentInbox, isId, topicsFor } from "../core/protocol/mod.ts";
 import { FINAL_OUTGOING, type OutgoingTask, Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import { agentIdOf, groupTransport, needBrokers, pinnedOwnerKey, trustedConfig } from "./_group.ts";
+import {
+  agentIdOf,
+  groupTransport,
+  needBrokers,
+  pinnedOwnerKey,
+  trustedConfig,
+  zonesNow,
+} from "./_group.ts";
 import {
   droppedJson,
   droppedLines,
@@ -60,9 +70,15 @@ function print(ctx: CliContext, json: boolean | undefined, value: unknown, text:
 
 /**
  * `task submit`: queues the task for the gateway running in this home; with `wait`, prints its
- * answer. Where no gateway runs, `wait` makes this command the requester, as a one-shot member.
+ * answer. With `zone`, the task goes into that zone (its requests topic, or its inbox for `to`),
+ * refused first unless this agent (and `to`) is a member. Where no gateway runs, `wait` makes this command the requester, as a one-shot member.
  */
-export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlags): Promise<void> {
+export async function submitTask(
+  ctx: CliContext,
+  text: string,
+  opts: SubmitFlags,
+  known: { readonly zones?: ZoneDirectory } = {},
+): Promise<void> {
   const config = await trustedConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
   const running = gatewayRuns(config, timeline);
@@ -83,18 +99,24 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
     : opts.skill !== undefined
     ? { skill: opts.skill }
     : { group: true as const };
+  const zone = await taskZone(config, agentId, {
+    zone: opts.zone,
+    to: "agent" in to ? to.agent : undefined,
+    ...(known.zones ? { zones: known.zones } : {}),
+  });
   const limits = rootLimits(agentId, new Date(), { deadlineMs: opts.deadline });
   const { type, payload, topic } = taskRequest(agentId, group, {
     taskId,
     content: text,
     to,
+    zone,
     limits,
   });
   const deadline = Date.parse(String(limits.deadline_at)) + 2 * config.group.heartbeatIntervalMs;
   const request = { type, payload, taint: "trusted" as const };
   if (!running) {
     await oneShot(config, { agentId, timeline, deadline }, async (requester) => {
-      await requester.send(request, { topic });
+      await requester.send(request, { topic, zone });
     });
   } else {
     timeline.groupTasks.addOutgoing({
@@ -102,6 +124,7 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
       ...request,
       request: payload,
       topic,
+      zone,
       status: "queued",
     });
     if (!opts.wait) {
@@ -123,6 +146,43 @@ export async function submitTask(ctx: CliContext, text: string, opts: SubmitFlag
   if (task.status !== "completed") {
     throw new CliError(`task ${taskId} ${task.status}: ${task.reason ?? "no reason given"}`);
   }
+}
+
+/**
+ * The zone a task is sent into (`--zone`; `public` is the group's topics, so none), refused in one
+ * line unless it exists and this agent (and the agent of `--to`) is a member. The zones are those
+ * given (read already) or read from the group's topics.
+ */
+async function taskZone(
+  config: ResolvedConfig,
+  agentId: string,
+  opts: {
+    readonly zone?: string | undefined;
+    readonly to?: string | undefined;
+    readonly zones?: ZoneDirectory;
+  },
+): Promise<string | undefined> {
+  const zone = opts.zone;
+  if (zone === undefined || zone === PUBLIC_ZONE) return undefined;
+  if (!isId(zone)) {
+    throw new UsageError(`--zone "${zone}" is not a zone id (a-z, 0-9, _ and -)`);
+  }
+  let zones = opts.zones;
+  if (zones === undefined) {
+    const transport = await groupTransport(config, agentId);
+    try {
+      zones = await zonesNow(config, transport);
+    } finally {
+      await transport.close();
+    }
+  }
+  try {
+    zones.checkTask(agentId, zone, opts.to);
+  } catch (error) {
+    if (error instanceof ZoneRefused) throw new CliError(error.message);
+    throw error;
+  }
+  return zone;
 }
 
 /**

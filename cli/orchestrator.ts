@@ -1,11 +1,14 @@
 /**
  * `kafclaw orchestrator`: the hierarchy of the group's nodes as its orchestrator topic says (read
- * whole, each record believed as a member would believe it). `status` is this agent's node;
+ * whole, each record believed as a member would believe it: what is true for the group, not what
+ * one process holds). `status` is this agent's node, the group's nodes by liveness and this
+ * agent's zones (by the zone records, and in a signed group its certificate);
  * `hierarchy` the tree; `set-parent <agent> <parent>` writes the agent's set-parent record, signed
  * with this home's key (only a node's own home may: the protocol drops a node record whose sender
  * is another agent), after refusing an unknown parent and a cycle; `dispatch "<task>"` sends a task
- * to a live node below this one in the zone (core/orchestrator `dispatchTarget`), through the
- * group's task path (`kafclaw task submit --to`). Every one has `--json`.
+ * to a live node below this one in the zone (core/orchestrator `dispatchTarget`, members by the
+ * zone records), through the group's task path (`kafclaw task submit --to`, into the zone's inbox
+ * for a zone other than `public`). Every one has `--json`.
  *
  * @module
  */
@@ -20,6 +23,7 @@ import {
   readNodes,
   setParentRecord,
   wouldCycle,
+  zoneMembersOf,
 } from "../core/orchestrator/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -37,13 +41,24 @@ export function orchestratorCommand(ctx: CliContext): Command {
   const command = new Command("orchestrator")
     .description("the group's hierarchy of nodes: status, tree, parents, dispatch");
   command.command("status")
-    .description("this agent's node: role, parent, liveness, the nodes below it")
+    .description(
+      "this agent's node (role, parent, liveness, nodes below) and the group's nodes and zones",
+    )
     .option("--json", "print as JSON")
     .action(async (opts: { json?: boolean }) => {
       const { config, agentId, read } = await nodesOf(ctx);
       const placed = read.hierarchy.get(agentId);
       const below = placed ? read.hierarchy.subtree(agentId) : [];
       const children = placed ? read.hierarchy.children(agentId) : [];
+      const nodes = read.hierarchy.nodes();
+      const count = (liveness: string) => nodes.filter((n) => n.liveness === liveness).length;
+      const group = {
+        nodes: nodes.length,
+        active: count("active"),
+        stale: count("stale"),
+        live_members: read.members.filter((m) => m.status === "active").length,
+      };
+      const zones = read.zones.zonesOf(agentId);
       if (opts.json) {
         ctx.io.out(JSON.stringify(
           {
@@ -52,20 +67,27 @@ export function orchestratorCommand(ctx: CliContext): Command {
             node: placed ? row(placed) : null,
             children: children.map((c) => c.node.agentId),
             subtree: below.map((c) => c.node.agentId),
+            zones,
+            nodes: group,
           },
           null,
           2,
         ));
         return;
       }
+      const about = `group "${config.group.name}": ${group.nodes} node(s), ${group.active} ` +
+        `active, ${group.stale} stale; ${group.live_members} live member(s); "${agentId}" in ` +
+        `zone(s) ${zones.join(",")}`;
       if (placed === undefined) {
         ctx.io.out(
           `"${agentId}" has no active node in group "${config.group.name}": run ` +
-            `${config.command} gateway with orchestrator.enabled (full mode)`,
+            `${config.command} gateway with orchestrator.enabled (full mode)\n${about}`,
         );
         return;
       }
-      ctx.io.out(`${line(placed)}\n  children ${names(children)}  below ${below.length}`);
+      ctx.io.out(
+        `${line(placed)}\n  children ${names(children)}  below ${below.length}\n${about}`,
+      );
     });
   command.command("hierarchy")
     .description("the tree of the group's active and stale nodes")
@@ -110,6 +132,7 @@ export function orchestratorCommand(ctx: CliContext): Command {
           from: agentId,
           workers: { live: () => read.members.filter((m) => m.status === "active") },
           zone: opts.zone,
+          zoneMembers: zoneMembersOf(read.zones),
         });
       } catch (error) {
         if (error instanceof DispatchError) throw new CliError(error.message);
@@ -117,9 +140,10 @@ export function orchestratorCommand(ctx: CliContext): Command {
       }
       await submitTask(ctx, task, {
         to: target,
+        zone: opts.zone,
         ...(opts.wait ? { wait: true } : {}),
         ...(opts.json ? { json: true } : {}),
-      });
+      }, { zones: read.zones });
     });
   return command;
 }

@@ -21,6 +21,7 @@ export function taskCommand(ctx: CliContext): Command {
     .argument("<text>", "what the task asks")
     .option("--skill <skill>", "send it to whoever offers this skill")
     .option("--to <agent>", "send it to this agent")
+    .option("--zone <zone>", "send it into this zone, of which this agent is a member")
     .option("--wait", "wait for the answer and print it")
     .option("--deadline <duration>", "how long the group has to answer (90s, 5m, 1h)", duration)
     .option("--json", "print as JSON")
@@ -53,6 +54,8 @@ export function taskCommand(ctx: CliContext): Command {
 export interface SubmitFlags {
   readonly skill?: string;
   readonly to?: string;
+  /** The zone the task goes into (`public`, the default, is the group's topics). */
+  readonly zone?: string;
   readonly wait?: boolean;
   readonly deadline?: number;
   readonly json?: boolean;

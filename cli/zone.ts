@@ -3,7 +3,7 @@
  * semantics 9), as this home's agent. Every command reads the group's orchestrator topic whole
  * (verified against the pinned owner key in a signed group) to know the zones now; a change is
  * decided against them (core/group zone_changes.ts), signed with the agent's key and sent there.
- * `create` also makes the zone's six topics with the group's topic settings. The creator owns the
+ * `create` also makes the zone's seven topics with the group's topic settings. The creator owns the
  * zone; only the owner approves, denies (which removes a member) and deletes.
  *
  * @module
@@ -12,7 +12,6 @@ import { Command } from "commander";
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
   createZoneTopics,
-  readRoster,
   RecordSigner,
   type ZoneChange,
   ZoneChangeError,
@@ -29,21 +28,9 @@ import {
   groupConfig,
   groupTransport,
   kafkaErrorText,
-  pinnedOwnerKey,
   topicOptions,
+  zonesNow,
 } from "./_group.ts";
-
-/** The group's zones as its topics say, read with `transport`. */
-async function zonesNow(config: ResolvedConfig, transport: Transport): Promise<ZoneDirectory> {
-  const key = config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined;
-  try {
-    return (await readRoster(transport, config.group.name, key ? { ownerKey: key } : {})).zones;
-  } catch (error) {
-    throw new CliError(
-      `Cannot read the zones of group "${config.group.name}": ${kafkaErrorText(error)}`,
-    );
-  }
-}
 
 /** Runs `use` with the configuration, this agent's id, a transport and the zones now. */
 async function withZones<T>(
@@ -102,6 +89,16 @@ async function change(ctx: CliContext, wanted: ZoneChange, json: boolean | undef
       throw new CliError(`Cannot send to group "${config.group.name}": ${kafkaErrorText(error)}`);
     }
     const who = "agentId" in wanted ? wanted.agentId : agentId;
+    if (
+      (wanted.kind === "create" || wanted.kind === "approve") &&
+      zones.certifies(who, wanted.zoneId) === false
+    ) {
+      ctx.io.err(
+        `note: "${who}" works in zone "${wanted.zoneId}" once its certificate names it: the ` +
+          `group's owner runs ${config.command} group admit ${who} --public-key <its key> ` +
+          `--zones public,${wanted.zoneId},…`,
+      );
+    }
     ctx.io.out(
       json
         ? JSON.stringify({
@@ -176,18 +173,27 @@ export function zoneCommand(ctx: CliContext): Command {
         const found = zones.get(zoneId(id));
         if (found === undefined) throw new UsageError(`zone "${id}" does not exist`);
         const requests = zones.requests(id);
+        // In a signed group, listed agents whose certificate does not name the zone are no members.
+        const uncertified = found.members.filter((m) => zones.certifies(m, id) === false);
         if (opts.json) {
           ctx.io.out(
             JSON.stringify({
               zone_id: id,
               owner_id: found.owner_id,
               members: found.members,
+              uncertified,
               requests,
             }),
           );
         } else if (id === "public") ctx.io.out("every member of the group");
         else {
-          for (const m of found.members) ctx.io.out(m === found.owner_id ? `${m}\towner` : m);
+          for (const m of found.members) {
+            const notes = [
+              ...(m === found.owner_id ? ["owner"] : []),
+              ...(uncertified.includes(m) ? ["its certificate does not name the zone"] : []),
+            ];
+            ctx.io.out([m, ...notes].join("\t"));
+          }
           for (const r of requests) ctx.io.out(`${r}\tasks to join`);
         }
         return Promise.resolve();

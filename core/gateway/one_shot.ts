@@ -2,13 +2,20 @@
  * A requester for one command's life: `kafclaw task submit --wait` where no gateway runs in the
  * KAFCLAW_HOME. It joins the group as the home's agent with no capacity (so nobody sends it work,
  * and it reads no work topic: PROTOCOL.md keeps those for long-lived agents), follows its task on
- * the agent's task stream as the gateway would (grants, leases, retries, spans, audit), and leaves
+ * the agent's task stream (and a zone's task on the zone's streams) as the gateway would (grants,
+ * leases, retries, spans, audit), and leaves
  * the group when the command ends.
  *
  * @module
  */
 import type { ResolvedConfig } from "../config/mod.ts";
-import { joinGroup, LEAVE_TIMEOUT_MS, type Membership, Requester } from "../group/mod.ts";
+import {
+  joinGroup,
+  LEAVE_TIMEOUT_MS,
+  type Membership,
+  Requester,
+  ZoneSubscriptions,
+} from "../group/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
 import { observers, unopenedAudit } from "./gateway.ts";
@@ -19,11 +26,18 @@ export class OneShotRequester implements AsyncDisposable {
   readonly requester: Requester;
   readonly #membership: Membership;
   readonly #stream: Subscription;
+  readonly #zones: ZoneSubscriptions;
 
-  private constructor(requester: Requester, membership: Membership, stream: Subscription) {
+  private constructor(
+    requester: Requester,
+    membership: Membership,
+    stream: Subscription,
+    zones: ZoneSubscriptions,
+  ) {
     this.requester = requester;
     this.#membership = membership;
     this.#stream = stream;
+    this.#zones = zones;
   }
 
   /** Joins the group as `agentId` and starts following tasks. */
@@ -56,24 +70,42 @@ export class OneShotRequester implements AsyncDisposable {
       heartbeatIntervalMs: config.group.heartbeatIntervalMs,
       audit: audit.requester,
       spans,
+      zones: membership.zones,
+    });
+    // A zone's task is followed on its zone's streams, read while the agent is a member.
+    const zones = new ZoneSubscriptions({
+      group: config.group.name,
+      agentId,
+      transport,
+      zones: membership.zones,
+      handlers: {
+        responses: requester.handleResponse,
+        status: requester.handleStatus,
+        traces: (record) => spans.handle(record),
+      },
+      concurrency: 1,
+      streamGroup: "one-shot",
     });
     let stream: Subscription;
     try {
       stream = await transport.subscribe(
         taskStream(config.group.name, agentId, { requester, spans }),
       );
+      await zones.follow();
     } catch (error) {
+      await zones.close();
       await membership.leave();
       throw error;
     }
     requester.start();
-    return new OneShotRequester(requester, membership, stream);
+    return new OneShotRequester(requester, membership, stream, zones);
   }
 
   /** Stops following (unfinished tasks stay stored) and leaves the group. */
   async stop(): Promise<void> {
     this.requester.close();
     await this.#stream.close();
+    await this.#zones.close();
     await this.#membership.leave(LEAVE_TIMEOUT_MS);
   }
 

@@ -20,6 +20,7 @@ import {
   SharedMemory,
   type SharedMemoryLimits,
   type ZoneDirectory,
+  zoneDroppedEvent,
   ZoneSubscriptions,
 } from "../group/mod.ts";
 import { agentConsumerGroup, topicsFor } from "../protocol/mod.ts";
@@ -118,14 +119,7 @@ export class SharedMemorySide {
       handlers: { memory: membership.guard(shared.handle) },
       concurrency: 1,
       streamGroup: "zone-memory",
-      refused: ({ sender, topic, zone }) =>
-        options.audit?.record({
-          eventType: "signature_invalid",
-          code: "not_zone_member",
-          agentId: sender,
-          topic,
-          detail: `dropped a record of "${sender}", not a member of zone "${zone}"`,
-        }),
+      refused: (dropped) => options.audit?.record(zoneDroppedEvent(dropped)),
     });
     await zones?.follow();
     shared.sweep();

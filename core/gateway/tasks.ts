@@ -30,6 +30,7 @@
  */
 import type { AgentRuntime } from "../agent/mod.ts";
 import {
+  createZoneTopics,
   ensureSkillTopic,
   GoneWorkers,
   type GroupAudit,
@@ -42,6 +43,7 @@ import {
   TaskIntake,
   type Trust,
   type ZoneDirectory,
+  zoneDroppedEvent,
   ZoneSubscriptions,
 } from "../group/mod.ts";
 import {
@@ -239,19 +241,14 @@ export class TaskSide {
           zones: options.zones,
           handlers: {
             requests: intake.handle,
+            inbox: intake.handle,
             responses: requester.handleResponse,
             status: statusHandler({ requester, intake }),
             traces: (record) => options.spans.handle(record),
           },
           concurrency: options.concurrency,
-          refused: ({ sender, topic, zone }) =>
-            options.audit.record({
-              eventType: "signature_invalid",
-              code: "not_zone_member",
-              agentId: sender,
-              topic,
-              detail: `dropped a record of "${sender}", not a member of zone "${zone}"`,
-            }),
+          ensureTopics: (zoneId) => createZoneTopics(transport, { group, zoneId }, options.topics),
+          refused: (dropped) => options.audit.record(zoneDroppedEvent(dropped)),
         });
         await side.zones.follow();
       }

@@ -10,8 +10,8 @@
  *   `tasks.status`, `traces`, `observe.audit`, `memory.shared`, `memory.context`, `dead-letter`;
  * - create a skill's requests topic (`skill.*`): an agent that starts offering a skill nobody
  *   offered before makes its topic;
- * - read and write the topics of each zone its certificate names (`zone.<z>.*`, prefixed), and of
- *   no other zone (`public` has none of its own: it is the group's topics);
+ * - read and write the topics of each zone it is given (`zone.<z>.*`, prefixed: its requests,
+ *   inbox, streams), and of no other zone (`public` has none of its own: it is the group's topics);
  * - read its own inbox (and create it: an agent makes its inbox at start), and write every
  *   inbox (grants and retries go to another agent's inbox);
  * - describe the configs of the group's topics (every agent checks them at start);

@@ -1,15 +1,15 @@
 /**
  * Where a requester sends a task's next attempt (PROTOCOL.md, semantics 3 and 4): to the inbox of
- * the live worker that offers the task's skill with the best expertise, then the most free
+ * (for a zone's task: to the zone's inbox, addressed to) the live worker that offers the task's skill with the best expertise, then the most free
  * capacity (live_workers.ts), leaving out the workers that declined or lapsed before and the
  * requester itself, and, for a zone's task, every agent outside the zone; with the reason of the
  * choice, stored with the task (`routes`).
  *
  * @module
  */
-import { agentInbox } from "../protocol/mod.ts";
 import type { OutgoingTask, RouteChoice } from "../timeline/mod.ts";
 import { type LiveWorkers, rankWorkers, scoreOf } from "./live_workers.ts";
+import { inboxFor } from "./status_records.ts";
 
 /** The next attempt of a task: the worker chosen, its inbox, the request and why. */
 export interface AttemptRoute {
@@ -50,7 +50,7 @@ export function routeAttempt(
     : `the best expertise in ${skill} (${score}), then the most free capacity`;
   return {
     worker: chosen.agentId,
-    topic: agentInbox(at.group, chosen.agentId),
+    topic: inboxFor({ group: at.group, zone }, chosen.agentId),
     payload: { ...task.request, attempt: task.attempt, target_id: chosen.agentId },
     route: {
       attempt: task.attempt,

@@ -234,6 +234,7 @@ export { AuthorQuotas, DEFAULT_MEMORY_QUOTA, type MemoryQuota } from "./memory_q
 
 // Zones.
 export {
+  type CertifiedZones,
   PUBLIC_ZONE,
   ZoneDirectory,
   type ZoneListener,
@@ -258,6 +259,8 @@ export {
 } from "./zone_changes.ts";
 export {
   zoneConsumerGroup,
+  type ZoneDropped,
+  zoneDroppedEvent,
   type ZoneHandlers,
   ZoneSubscriptions,
   type ZoneSubscriptionsOptions,

@@ -8,6 +8,9 @@
  *   claim revoked, the holder's renewals acknowledged; `declined` (and the requester's own request
  *   met on a shared topic: an agent never takes its own task) sends attempt+1 to another worker's
  *   inbox (attempt_route.ts), never back to one that had it; `rejected` is final.
+ * - A zone's task stays on its zone's topics: its later attempts and its grants go to the zone's
+ *   inbox addressed to a member, never to a group-wide inbox; a request for a topic outside the
+ *   task's place is refused before it is sent (status_records.ts `checkPlace`).
  * - A lease lapses, and attempt+1 goes on, only after the holder's silence while the status
  *   consumer has no lag; at its deadline a task ends `expired` (leases.ts). An unclaimed task is
  *   not re-published.
@@ -41,7 +44,7 @@ import {
 import { expiry, Leases } from "./leases.ts";
 import type { LiveWorkers } from "./live_workers.ts";
 import type { GroupSpans, TraceContext } from "./spans.ts";
-import { TaskRecords } from "./status_records.ts";
+import { checkPlace, TaskRecords } from "./status_records.ts";
 
 export type { FinalAnswer, RequesterAudit } from "./followed_tasks.ts";
 
@@ -132,6 +135,8 @@ export class Requester {
     parent?: TraceContext,
   ): Promise<string> {
     const taskId = String(request.payload.task_id);
+    // A zone's task goes only to its zone's topics, a group task only to the group's.
+    checkPlace({ group: this.#deps.group, zone: to.zone }, to.topic);
     const task = this.#deps.store.addOutgoing({
       taskId,
       type: request.type,
@@ -153,6 +158,13 @@ export class Requester {
     this.#queueing = true;
     try {
       for (const queued of this.#deps.store.queued()) {
+        try {
+          checkPlace({ group: this.#deps.group, zone: queued.zone }, queued.topic!);
+        } catch (error) {
+          const reason = (error as Error).message;
+          this.#deps.store.update(queued.taskId, { status: "failed", reason });
+          continue;
+        }
         const task = this.#deps.store.update(queued.taskId, { status: "sent" });
         if (task !== undefined && this.#tasks.get(task.taskId) === undefined) {
           // A queued task has its topic: the store takes none without one.
@@ -294,6 +306,7 @@ export class Requester {
     });
     const request = { type, payload: next.payload, taint };
     const record = this.#records.request(next.topic, request, live.span?.context);
+    checkPlace({ group: this.#deps.group, zone: live.task.zone }, next.topic);
     try {
       await this.#deps.send([record]);
     } catch {

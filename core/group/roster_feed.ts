@@ -75,7 +75,7 @@ export class RosterFeed {
         topic: this.#orchestratorTopic,
         detail: refusal.detail,
       });
-    });
+    }, options.trust && ((agentId) => options.trust!.certifiedZones(agentId)));
   }
 
   /** The group's manifest, once read. */
@@ -106,6 +106,7 @@ export class RosterFeed {
         trust?.revoke(agentId);
         certificates?.put({ agentId, revoked: true, reason: String(payload.reason) });
         this.#changed(this.#options.roster.leave(agentId));
+        this.#zones.recheck();
       } else {
         const bundle = { cert: payload.cert as string, cert_sig: payload.cert_sig as string };
         const why = await trust?.learn(bundle);
@@ -120,6 +121,8 @@ export class RosterFeed {
           return;
         }
         certificates?.put({ agentId, revoked: false, cert: bundle.cert, certSig: bundle.cert_sig });
+        // In a signed group a certificate's zones decide membership too.
+        if (trust !== undefined) this.#zones.recheck();
       }
     });
 

@@ -7,6 +7,7 @@
  */
 import {
   agentInbox,
+  parseTopic,
   PROTOCOL_VERSION,
   type ResponsePayload,
   type TaskStatus,
@@ -19,6 +20,27 @@ import type { OutboundRecord } from "../transport/mod.ts";
 export interface TaskPlace {
   readonly group: string;
   readonly zone?: string | undefined;
+}
+
+/**
+ * Where a record addressed to one agent goes: its inbox, or for a zone's task the zone's inbox
+ * (`group.<g>.zone.<z>.inbox`, read by the zone's members only), so a zone's task never leaves its
+ * zone's topics when it is addressed to one member (a retry, a grant, a named sub-task).
+ */
+export function inboxFor(at: TaskPlace, agentId: string): string {
+  return at.zone ? zoneTopic(at.group, at.zone, "inbox") : agentInbox(at.group, agentId);
+}
+
+/**
+ * Throws when `topic` is not of the task's place: a zone's task only on its zone's topics, a
+ * group task only on the group's. Every request a requester sends passes here.
+ */
+export function checkPlace(at: TaskPlace, topic: string): void {
+  const where = parseTopic(topic);
+  const zone = where?.role === "zone" ? where.zone : undefined;
+  if (where?.group === at.group && zone === at.zone) return;
+  const place = at.zone === undefined ? `group "${at.group}"` : `zone "${at.zone}"`;
+  throw new Error(`Cannot send a task of ${place} to ${topic}: it is not a topic of its place`);
 }
 
 /** A producer's `seq`: the time in ms, or one more than the last when the clock did not move. */
@@ -93,7 +115,7 @@ export class TaskRecords {
     return this.#lastSeq;
   }
 
-  /** A status on the place's status stream, and also in `inbox` of that agent when given. */
+  /** A status on the place's status stream, and also in the inbox of agent `inbox` when given ({@link inboxFor}). */
   status(at: TaskPlace, fields: StatusFields, inbox?: string): OutboundRecord[] {
     const value = JSON.stringify(this.#envelope("task_status", fields.taskId, {
       task_id: fields.taskId,
@@ -108,7 +130,7 @@ export class TaskRecords {
       : topicsFor(at.group).tasksStatus;
     const records: OutboundRecord[] = [{ topic: stream, key: fields.taskId, value }];
     if (inbox !== undefined) {
-      records.push({ topic: agentInbox(at.group, inbox), key: fields.taskId, value });
+      records.push({ topic: inboxFor(at, inbox), key: fields.taskId, value });
     }
     return records;
   }

@@ -5,7 +5,7 @@
  *
  * 1. the record is parsed (core/protocol `parseRecord`) and its sender checked (`trust`); what
  *    fails either is poison, which the transport dead-letters (PROTOCOL.md, Envelope);
- * 2. a grant (`assigned`) or `revoked` for this agent, in its inbox, goes to the attempt's
+ * 2. a grant (`assigned`) or `revoked` for this agent, in its inbox (or a zone's), goes to the attempt's
  *    {@link Grant}; a request for another agent is left alone; this agent's own request, met on
  *    a shared topic, goes back to its requester side (`ownRequest`), which sends it on to another
  *    worker: an agent never takes its own task;
@@ -121,10 +121,15 @@ export class TaskIntake {
       return { poison: `a ${envelope.type} record on ${record.topic}, where tasks come in` };
     }
     const task = envelope.payload;
+    if (where.role === "zone" && where.kind === "inbox" && task.target_id === undefined) {
+      // Every member reads a zone's inbox: a request addressed to nobody would run on each.
+      return { poison: `a request addressed to no member (no "target_id") on ${record.topic}` };
+    }
     if (task.target_id !== undefined && task.target_id !== this.#deps.agentId) return;
     const place = { group: where.group, zone: where.role === "zone" ? where.zone : undefined };
     if (task.requester_id === this.#deps.agentId) {
-      if (where.role !== "inbox") this.#deps.ownRequest?.(envelope, place);
+      const inbox = where.role === "inbox" || (where.role === "zone" && where.kind === "inbox");
+      if (!inbox) this.#deps.ownRequest?.(envelope, place);
       return;
     }
     const trusted = await this.#deps.trust(record, envelope);

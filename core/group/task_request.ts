@@ -1,14 +1,16 @@
 /**
- * A new task's request as this agent sends it: where it goes (a named agent's inbox, a zone's
- * requests topic for a task derived from a zone's work, a skill's or the group's requests topic) and its full payload (PROTOCOL.md,
+ * A new task's request as this agent sends it: where it goes (a named agent's inbox, or its zone's
+ * inbox; a zone's requests topic for a task of a zone, a skill's or the group's requests topic)
+ * and its full payload (PROTOCOL.md,
  * `request`): attempt 1, depth, chain, budget and deadline, `arbiter: "requester"`. The agent's
  * `delegate_task` and `kafclaw task submit` both build theirs here.
  *
  * @module
  */
-import { agentInbox, skillRequests, topicsFor, zoneTopic } from "../protocol/mod.ts";
+import { skillRequests, topicsFor, zoneTopic } from "../protocol/mod.ts";
 import type { DelegateTarget } from "../tools/mod.ts";
 import { DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
+import { inboxFor } from "./status_records.ts";
 
 /** What a new task says and where it goes. */
 export interface NewTask {
@@ -53,10 +55,10 @@ export function taskRequest(
 ): TaskRequestOut {
   const { to, zone } = task;
   // Work derived from a zone stays in it: a skill's task too goes to the zone's requests topic
-  // (its workers there decline it without the skill); a named agent's inbox is the caller's to
-  // allow only for a member of the zone.
+  // (its workers there decline it without the skill), a named agent's to the zone's inbox, which
+  // the caller allows only for a member of the zone.
   const topic = "agent" in to
-    ? agentInbox(group, to.agent)
+    ? inboxFor({ group, zone }, to.agent)
     : zone
     ? zoneTopic(group, zone, "requests")
     : "skill" in to

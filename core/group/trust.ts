@@ -75,6 +75,8 @@ export class GroupTrust {
   readonly #options: GroupTrustOptions;
   readonly #now: () => number;
   readonly #certs = new Map<string, CertificateBundle>();
+  /** The zones each cached certificate names. */
+  readonly #zones = new Map<string, readonly string[]>();
   readonly #revoked = new Set<string>();
   readonly #waiting = new Map<string, Set<() => void>>();
   #parked = 0;
@@ -98,6 +100,7 @@ export class GroupTrust {
     if (!checked.ok) return checked.error.message;
     const agentId = checked.verified.certificate.agent_id;
     this.#certs.set(agentId, { cert: bundle.cert, cert_sig: bundle.cert_sig });
+    this.#zones.set(agentId, [...checked.verified.certificate.zones]);
     const waiters = this.#waiting.get(agentId);
     this.#waiting.delete(agentId);
     for (const wake of waiters ?? []) wake();
@@ -108,6 +111,15 @@ export class GroupTrust {
   revoke(agentId: string): void {
     this.#revoked.add(agentId);
     this.#certs.delete(agentId);
+    this.#zones.delete(agentId);
+  }
+
+  /**
+   * The zones named by the certificate known for `agentId` (the latest one verified: the roster's
+   * `cert:<id>`, or the one its records carried first), or undefined when none is known.
+   */
+  certifiedZones(agentId: string): readonly string[] | undefined {
+    return this.#zones.get(agentId);
   }
 
   /**

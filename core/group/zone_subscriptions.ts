@@ -2,12 +2,14 @@
  * A running agent's subscriptions to the topics of the zones it is a member of (PROTOCOL.md
  * semantics 9): only members read a zone's traffic. It follows the zone directory (zones.ts):
  * when a zone's record lists the agent, it starts reading the zone's requests (work, through the
- * zone's shared group `kafclaw.<g>.zone.<z>`, dead-letters to the zone's dead-letter topic) and
+ * zone's shared group `kafclaw.<g>.zone.<z>`, dead-letters to the zone's dead-letter topic), its
+ * inbox (targeted work and grants, through its own `kafclaw.<g>.<agent_id>.zone-inbox.<z>`) and
  * its responses, statuses, traces and memory (streams, through the agent's own group
  * `kafclaw.<g>.<agent_id>.zone.<z>`); when it is removed, or the zone deleted, it stops.
  *
- * A record on a zone's topic whose sender is not a member of that zone is dropped before any
- * handler sees it, and told to `refused` (the audit): a member never acts on a non-member's
+ * A record on a zone's topic whose sender is not a member of that zone (in a signed group: whose
+ * certificate does not name it either) is dropped before any handler sees it, and told to
+ * `refused` (the audit), with why: a member never acts on a non-member's
  * record in the zone, whatever it holds. The zone of a record is its topic's: each handler is
  * chosen by the kind of the topic the record came on.
  *
@@ -15,11 +17,14 @@
  */
 import { agentConsumerGroup, parseRecord, parseTopic, zoneTopic } from "../protocol/mod.ts";
 import type { RecordHandler, Subscription, Transport } from "../transport/mod.ts";
+import type { AuditEvent } from "./audit.ts";
 import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
 
 /** The handlers of a zone's topics, by kind (the same as of the group's); a kind left out is not read. */
 export interface ZoneHandlers {
   readonly requests?: RecordHandler;
+  /** The zone's targeted work and grants, for this member (the same handler as its own inbox's). */
+  readonly inbox?: RecordHandler;
   readonly responses?: RecordHandler;
   readonly status?: RecordHandler;
   readonly traces?: RecordHandler;
@@ -40,8 +45,32 @@ export interface ZoneSubscriptionsOptions {
    * one agent that read different kinds each have their own.
    */
   readonly streamGroup?: string;
+  /**
+   * Makes the zone's topics that are missing before they are read (a zone made before its inbox
+   * was one of them); a failure (no right to create them) is left to the subscription.
+   */
+  readonly ensureTopics?: (zone: string) => Promise<unknown>;
   /** Told of a record dropped for a sender that is not a member of the topic's zone. */
-  readonly refused?: (dropped: { sender: string; topic: string; zone: string }) => void;
+  readonly refused?: (dropped: ZoneDropped) => void;
+}
+
+/** A record dropped on a zone's topic: its sender, where, and why the sender does not count. */
+export interface ZoneDropped {
+  readonly sender: string;
+  readonly topic: string;
+  readonly zone: string;
+  readonly why: string;
+}
+
+/** The audit event of a record dropped on a zone's topic (`not_zone_member`). */
+export function zoneDroppedEvent(dropped: ZoneDropped): AuditEvent {
+  return {
+    eventType: "signature_invalid",
+    code: "not_zone_member",
+    agentId: dropped.sender,
+    topic: dropped.topic,
+    detail: `dropped a record of "${dropped.sender}": ${dropped.why}`,
+  };
 }
 
 /** The shared group of a zone's workers: `kafclaw.<g>.zone.<z>`. */
@@ -110,6 +139,20 @@ export class ZoneSubscriptions {
         }),
       );
     }
+    if (handlers.inbox !== undefined) {
+      await this.#options.ensureTopics?.(zone).catch(() => {});
+      subscriptions.push(
+        await transport.subscribe({
+          kind: "work",
+          topics: [topic("inbox")],
+          // Every member reads all of it through its own group, and acts on what names it; a
+          // poison record is not dead-lettered (each member would write a copy).
+          groupId: `${agentConsumerGroup(group, agentId)}.zone-inbox.${zone}`,
+          handler: this.#members(handlers.inbox),
+          concurrency,
+        }),
+      );
+    }
     const streams = new Map<string, RecordHandler>();
     for (
       const [kind, handler] of [
@@ -144,8 +187,9 @@ export class ZoneSubscriptions {
       // What does not parse is the handler's to judge (poison, dead-lettered on work topics).
       if (where?.role !== "zone" || !parsed.ok) return handler(record);
       const sender = parsed.envelope.sender_id;
-      if (zones.isMember(where.zone, sender)) return handler(record);
-      refused?.({ sender, topic: record.topic, zone: where.zone });
+      const why = zones.whyNot(where.zone, sender);
+      if (why === undefined) return handler(record);
+      refused?.({ sender, topic: record.topic, zone: where.zone, why });
     };
     return handler.prepare ? Object.assign(members, { prepare: handler.prepare }) : members;
   }

@@ -17,6 +17,10 @@
  * The sender given to {@link ZoneDirectory.apply} is the verified signer in a signed group (the
  * envelope's `sender_id`, which a signature must match) and the claimed sender in an open one.
  *
+ * In a signed group a member must also hold a certificate that names the zone (its `zones`, which
+ * the owner or an issuer gave it): {@link ZoneDirectory.isMember} asks both, so every reader,
+ * router and publisher holds an agent whose certificate does not name a zone outside it.
+ *
  * {@link ZoneDirectory.checkPublish} is the one place where an agent refuses to publish into a
  * zone it is not a member of: everything it sends goes through its membership's `send`, which
  * asks it first. It fails closed: a zone not read (yet) has no members.
@@ -34,6 +38,9 @@ export interface ZoneRefusal {
   readonly code: "not_zone_owner" | "not_requester" | "public_zone" | "unknown_zone";
   readonly detail: string;
 }
+
+/** The zones a verified certificate names for an agent, or undefined when none is known. */
+export type CertifiedZones = (agentId: string) => readonly string[] | undefined;
 
 /** A zone's change, for those who follow membership (a gateway's zone subscriptions). */
 export type ZoneListener = (zoneId: string) => void;
@@ -60,10 +67,26 @@ export class ZoneDirectory {
   readonly #waiting = new Map<string, Pending & { agentId: string; zoneId: string }>();
   readonly #listeners: ZoneListener[] = [];
   readonly #refused: (refusal: ZoneRefusal & { sender: string }) => void;
+  readonly #certified: CertifiedZones | undefined;
 
-  /** `refused` hears what does not count, with its sender, when judged (possibly later). */
-  constructor(refused: (refusal: ZoneRefusal & { sender: string }) => void = () => {}) {
+  /**
+   * `refused` hears what does not count, with its sender, when judged (possibly later). With
+   * `certified` (a signed group), a member must also hold a certificate that names the zone.
+   */
+  constructor(
+    refused: (refusal: ZoneRefusal & { sender: string }) => void = () => {},
+    certified?: CertifiedZones,
+  ) {
     this.#refused = refused;
+    this.#certified = certified;
+  }
+
+  /**
+   * Tells the listeners that every zone may have changed: a certificate was learned or revoked,
+   * which changes who is a member in a signed group.
+   */
+  recheck(): void {
+    for (const zoneId of [...this.#zones.keys()]) this.#changed(zoneId);
   }
 
   /** Calls `listener` with a zone's id after each change of it. */
@@ -73,9 +96,7 @@ export class ZoneDirectory {
 
   /** Applies an `orchestrator` record from `sender`; `node` records are not the zones' concern. */
   apply(envelope: EnvelopeOf<"orchestrator">, sender: string): void {
-    const payload = envelope.payload as EnvelopeOf<"orchestrator">["payload"] & {
-      deleted?: unknown;
-    };
+    const payload = envelope.payload;
     if (payload.action === "node") return;
     if (payload.action === "zone") {
       this.#zone(payload.zone as unknown as ZoneInfo, sender, payload.deleted === true);
@@ -184,10 +205,36 @@ export class ZoneDirectory {
     return [publicZone(), ...zones];
   }
 
-  /** Whether `agentId` is a member of `zoneId` (everyone is of `public`; nobody of an unknown). */
+  /**
+   * Whether `agentId` is a member of `zoneId`: everyone is of `public`, nobody of an unknown zone;
+   * of another, an agent its record lists, whose certificate names it in a signed group.
+   */
   isMember(zoneId: string, agentId: string): boolean {
-    if (zoneId === PUBLIC_ZONE) return true;
-    return this.#zones.get(zoneId)?.members.includes(agentId) ?? false;
+    return this.whyNot(zoneId, agentId) === undefined;
+  }
+
+  /**
+   * Whether the certificate known for `agentId` names `zoneId`; undefined where certificates do
+   * not count (an open group).
+   */
+  certifies(agentId: string, zoneId: string): boolean | undefined {
+    return this.#certified && (this.#certified(agentId)?.includes(zoneId) ?? false);
+  }
+
+  /** Why `agentId` is not a member of `zoneId` (for a refusal or an audit), or undefined. */
+  whyNot(zoneId: string, agentId: string): string | undefined {
+    if (zoneId === PUBLIC_ZONE) return undefined;
+    const zone = this.#zones.get(zoneId);
+    if (zone === undefined) return `there is no zone ${quote(zoneId)}`;
+    if (!zone.members.includes(agentId)) {
+      return `${quote(agentId)} is not a member of zone ${quote(zoneId)}`;
+    }
+    if (this.certifies(agentId, zoneId) !== false) return undefined;
+    return `${quote(agentId)} is listed in zone ${quote(zoneId)}, but ${
+      this.#certified!(agentId) === undefined
+        ? "no certificate of it is known"
+        : "its certificate does not name it"
+    }`;
   }
 
   /** The zones `agentId` is a member of, `public` first. */
@@ -201,18 +248,32 @@ export class ZoneDirectory {
   }
 
   /**
+   * Throws {@link ZoneRefused}, in one line, unless `agentId` may send a task into `zoneId` (and,
+   * given `target`, to that agent there): the zone exists and both are its members. `public`
+   * takes every task.
+   */
+  checkTask(agentId: string, zoneId: string, target?: string): void {
+    if (zoneId === PUBLIC_ZONE) return;
+    const what = `Cannot send a task into zone ${quote(zoneId)}`;
+    if (this.#zones.get(zoneId) === undefined) {
+      throw new ZoneRefused(`${what}: there is no such zone`);
+    }
+    for (const who of target === undefined ? [agentId] : [agentId, target]) {
+      const why = this.whyNot(zoneId, who);
+      if (why !== undefined) throw new ZoneRefused(`${what}: ${why}`);
+    }
+  }
+
+  /**
    * Throws {@link ZoneRefused} when one of `topics` is a zone's topic and `agentId` is not a member
    * of that zone (an unknown zone included).
    */
   checkPublish(agentId: string, topics: Iterable<string>): void {
     for (const topic of topics) {
       const where = parseTopic(topic);
-      if (where?.role !== "zone" || this.isMember(where.zone, agentId)) continue;
-      throw new ZoneRefused(
-        `Cannot publish to ${topic}: ${quote(agentId)} is not a member of zone ${
-          quote(where.zone)
-        }`,
-      );
+      if (where?.role !== "zone") continue;
+      const why = this.whyNot(where.zone, agentId);
+      if (why !== undefined) throw new ZoneRefused(`Cannot publish to ${topic}: ${why}`);
     }
   }
 }

@@ -5,12 +5,20 @@
  * `chooseWorker`: most free capacity by the heartbeats, then the smallest id). The task then goes
  * through the group's own task path to that node's inbox.
  *
- * Zones: which nodes are in a zone is asked of a {@link ZoneMembers} hook. Until zone records
- * exist, {@link publicOnly} is it: `public` holds every node and any other zone is refused.
+ * Zones: which nodes are in a zone is asked of a {@link ZoneMembers} hook: {@link zoneMembersOf}
+ * the group's zone records (core/group `ZoneDirectory`); without one, {@link publicOnly}:
+ * `public` holds every node and any other zone is refused. A task dispatched into a zone goes to
+ * the zone's inbox addressed to the node chosen (core/group `taskRequest`), so only members see it.
  *
  * @module
  */
-import { chooseWorker, type LiveWorkers, LiveWorkerSet } from "../group/mod.ts";
+import {
+  chooseWorker,
+  type LiveWorkers,
+  LiveWorkerSet,
+  PUBLIC_ZONE,
+  type ZoneDirectory,
+} from "../group/mod.ts";
 import type { Hierarchy } from "./hierarchy.ts";
 
 /** The members of `zone` (agent ids), or undefined for a zone that does not exist. */
@@ -18,6 +26,17 @@ export type ZoneMembers = (zone: string) => readonly string[] | "everyone" | und
 
 /** The zones there are while zone records are not read: `public`, which holds every node. */
 export const publicOnly: ZoneMembers = (zone) => zone === "public" ? "everyone" : undefined;
+
+/**
+ * The members of each zone as the group's zone records say (in a signed group, those whose
+ * certificate names the zone too); `public` holds every node.
+ */
+export function zoneMembersOf(zones: Pick<ZoneDirectory, "get" | "isMember">): ZoneMembers {
+  return (zone) =>
+    zone === PUBLIC_ZONE
+      ? "everyone"
+      : zones.get(zone)?.members.filter((agentId) => zones.isMember(zone, agentId));
+}
 
 /** Why a task cannot be dispatched, in one line. */
 export class DispatchError extends Error {

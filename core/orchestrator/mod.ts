@@ -13,9 +13,8 @@
  *   only the node itself may write, from its home, as the protocol's key rule has it
  *   ({@link setParentRecord}); set-parent refuses what would close a cycle ({@link wouldCycle}).
  * - Dispatch ({@link dispatchTarget}) picks an active, live node below the orchestrator in the
- *   task's zone, as the requester picks workers; the task then takes the group's own task path.
- *
- * Zone records are not read here yet: {@link publicOnly} is the zone hook until they are.
+ *   task's zone (its members by the zone records, {@link zoneMembersOf}), as the requester picks
+ *   workers; the task then takes the group's own task path, into the zone's inbox for a zone.
  *
  * @module
  */
@@ -45,6 +44,7 @@ export {
   dispatchTarget,
   publicOnly,
   type ZoneMembers,
+  zoneMembersOf,
 } from "./dispatch.ts";
 export { type ReadNodes, readNodes } from "./read.ts";
 export { runsOrchestrator, startOrchestrator } from "./from_config.ts";

@@ -1,12 +1,12 @@
 /**
- * The hierarchy as the group's topics say, read by one who is not running (`kafclaw orchestrator
+ * The hierarchy (and the zones) as the group's topics say, read by one who is not running (`kafclaw orchestrator
  * status`, `hierarchy`, `set-parent`, `dispatch`): the roster's topics and the orchestrator topic
  * whole, each record believed as a member would believe it (core/group `readRoster`, which keeps
  * the node records for this).
  *
  * @module
  */
-import { type Member, readRoster } from "../group/mod.ts";
+import { type Member, readRoster, type ZoneDirectory } from "../group/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { Hierarchy } from "./hierarchy.ts";
 import { NodeTable } from "./node_table.ts";
@@ -17,6 +17,8 @@ export interface ReadNodes {
   readonly hierarchy: Hierarchy;
   /** The members on the roster (active and stale), with their load. */
   readonly members: readonly Member[];
+  /** The group's zones and their members, from the same topic as the nodes. */
+  readonly zones: ZoneDirectory;
 }
 
 /** Reads the group's nodes; see the module documentation. */
@@ -29,5 +31,10 @@ export async function readNodes(
   const read = await readRoster(transport, group, { ...options, now });
   const table = new NodeTable();
   for (const node of read.nodes) table.apply(node.envelope, node.appendTime);
-  return { table, hierarchy: new Hierarchy(table.nodes(), now()), members: read.members };
+  return {
+    table,
+    hierarchy: new Hierarchy(table.nodes(), now()),
+    members: read.members,
+    zones: read.zones,
+  };
 }

@@ -135,6 +135,13 @@ export const OrchestratorPayload = z.looseObject({
   zone_id: ZoneId.optional(),
   agent_id: AgentId.optional(),
   reason: z.string().optional(),
+  /**
+   * With action `zone`: the zone is deleted. Its owner's signed record, with the zone as it was
+   * (a tombstone could not be signed); the id stays the owner's.
+   */
+  deleted: z.boolean().meta({
+    description: 'with action "zone": the zone is deleted (its owner\'s last record of it)',
+  }).optional(),
 }).superRefine(requireForAction(ORCHESTRATOR_FIELDS_BY_ACTION)).meta({
   id: "OrchestratorPayload",
   allOf: actionRequirements(ORCHESTRATOR_FIELDS_BY_ACTION),

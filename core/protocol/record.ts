@@ -62,6 +62,7 @@ const TYPES_BY_ROLE: Readonly<Record<string, readonly EnvelopeType[]>> = {
   skillRequests: ["skill_request"],
   inbox: ["request", "skill_request", "task_status"],
   "zone requests": ["request", "skill_request"],
+  "zone inbox": ["request", "skill_request", "task_status"],
   "zone responses": RESPONSES,
   "zone tasks.status": TASK_STATUS,
   "zone traces": ["trace"],

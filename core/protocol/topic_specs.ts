@@ -9,6 +9,7 @@
  * | requests, skill.<s>.requests, zone.<z>.requests | work | 12 | delete, 7 days |
  * | control.onboarding | work | 3 | delete, 7 days |
  * | agent.<id>.inbox | work | 1 | delete, 7 days |
+ * | zone.<z>.inbox | work | 3 | delete, 7 days |
  * | responses, tasks.status, traces (and the zones') | stream | 3 | delete, 7 days |
  * | observe.audit | stream | 3 | delete, 30 days |
  * | memory.shared, zone.<z>.memory | stream | 3 | delete, 90 days |
@@ -17,7 +18,8 @@
  *
  * State topics are small and read whole by every agent: one partition keeps them in one order.
  * Work topics have 12 partitions, enough for the expected workers of one shared group; the
- * onboarding topic has few sponsors and little traffic; an inbox has one reader. Streams have 3.
+ * onboarding topic has few sponsors and little traffic; an inbox has one reader. A zone's inbox is read by each member through its own group, as a stream
+ * is. Streams have 3.
  * Partition counts never change after creation (that would move keys to other partitions). Every
  * topic allows 2 MiB per record, above the 1 MiB value limit plus headers and certificates.
  *
@@ -99,6 +101,8 @@ const ROLE_SPECS: Readonly<Record<Role, RoleSpec>> = {
   memoryContext: stream(DAY),
   deadLetter: stream(14 * DAY),
   "zone.requests": SHARED_WORK,
+  // Every member reads it through a group of its own, as streams are read.
+  "zone.inbox": { kind: "work", partitions: 3, retentionMs: 7 * DAY },
   "zone.responses": stream(7 * DAY),
   "zone.tasks.status": stream(7 * DAY),
   "zone.traces": stream(7 * DAY),

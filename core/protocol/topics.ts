@@ -63,9 +63,14 @@ export type GroupTopic = keyof typeof GROUP_TOPICS;
 /** A group's topic names, by role. */
 export type GroupTopics = { readonly [R in GroupTopic]: string };
 
-/** The topics a zone has of its own: `group.<g>.zone.<z>.<kind>`. */
+/**
+ * The topics a zone has of its own: `group.<g>.zone.<z>.<kind>`. `inbox` is the zone's targeted
+ * work: a zone task's request addressed to one member (`target_id`) and the grants and
+ * revocations of a zone task (`worker_id`); every member reads it and acts on what names it.
+ */
 export const ZONE_TOPIC_KINDS = [
   "requests",
+  "inbox",
   "responses",
   "tasks.status",
   "traces",
@@ -143,7 +148,7 @@ const SUFFIX_ROLES = new Map<string, GroupTopic>(
 const TOPIC = /^group\.([^.]+)\.(.+)$/;
 const SKILL = /^skill\.([^.]+)\.requests$/;
 const INBOX = /^agent\.([^.]+)\.inbox$/;
-const ZONE = /^zone\.([^.]+)\.(requests|responses|tasks\.status|traces|memory|dead-letter)$/;
+const ZONE = /^zone\.([^.]+)\.(requests|inbox|responses|tasks\.status|traces|memory|dead-letter)$/;
 
 /**
  * Reads a topic name of this protocol, or returns undefined for any other name.

@@ -114,11 +114,12 @@ export async function certify(
   transport: Transport,
   g: TestGroup,
   home: AgentHome,
-  options: { validDays?: number; now?: Date; publish?: boolean } = {},
+  options: { validDays?: number; now?: Date; publish?: boolean; zones?: readonly string[] } = {},
 ): Promise<CertificateBundle> {
   const bundle = await admit(g.ownerKey.privateKey, {
     agentId: home.agentId,
     publicKey: home.key.publicKeyText,
+    ...(options.zones === undefined ? {} : { zones: options.zones }),
     ...(options.validDays === undefined ? {} : { validDays: options.validDays }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });

@@ -1,6 +1,6 @@
 /**
  * `kafclaw zone …` on the real broker, as users run it, in a signed group: a member makes a zone
- * (and its six topics), another asks to join and the owner approves, a non-owner's approval is
+ * (and its seven topics), another asks to join and the owner approves, a non-owner's approval is
  * refused in one line, every home reads the same zones from the orchestrator topic, and the owner
  * deletes the zone.
  */

@@ -368,3 +368,36 @@ function inbound(topic: string, key: string, value: string): InboundRecord {
     timestamp: Date.now(),
   };
 }
+
+Deno.test("in a zone's inbox, which every member reads, an agent takes only what names it", async () => {
+  const owned: string[] = [];
+  const intake = new TaskIntake({
+    agentId: "deno-1",
+    door: { enter: () => Promise.reject(new Error("no turn runs here")) },
+    trust: openTrust,
+    send: () => Promise.resolve(),
+    ownRequest: (request) => void owned.push(request.payload.task_id),
+  });
+  const inbox = zoneTopic("g5", "lab", "inbox");
+  const at = (record: OutboundRecord): InboundRecord => ({
+    ...record,
+    value: new TextEncoder().encode(String(record.value)),
+    partition: 0,
+    offset: "0",
+    headers: {},
+    timestamp: Date.now(),
+  });
+  const handle = (task: Parameters<typeof requestRecord>[1]) =>
+    intake.handle(at(requestRecord(inbox, task)));
+  assert.deepEqual(await handle({ id: "t-all", content: "x" }), {
+    poison: `a request addressed to no member (no "target_id") on ${inbox}`,
+  });
+  assert.equal(await handle({ id: "t-other", content: "x", to: "deno-2" }), undefined);
+  assert.equal(
+    await handle({ id: "t-own", content: "x", from: "deno-1", to: "deno-1" }),
+    undefined,
+  );
+  assert.deepEqual(owned, []);
+  const mine = await handle({ id: "t-mine", content: "x", to: "deno-1" });
+  assert.equal(typeof (mine as { work?: unknown })?.work, "function");
+});

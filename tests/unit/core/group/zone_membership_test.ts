@@ -1,7 +1,9 @@
 /**
  * Zones in a running signed group over the in-process transport: a zone made by one member is
  * known to every member and to a newcomer, its join request, approval and topics; a non-member's
- * publish into it is refused before it leaves, and its forged zone record is dropped and audited.
+ * publish into it is refused before it leaves, and its forged zone record is dropped and audited;
+ * an approved member whose certificate does not name the zone is no member until the owner issues
+ * it one that does.
  */
 import assert from "node:assert/strict";
 import {
@@ -32,7 +34,13 @@ Deno.test("a zone's records reach every member; a non-member cannot publish into
   const boss = await startMember(transport, g, g.owner, g.init.certificate, {
     onDropped: (d) => dropped.push(d),
   });
-  const ann = await startMember(transport, g, annHome, await certify(transport, g, annHome));
+  const labCert = { zones: ["public", "lab"] };
+  const ann = await startMember(
+    transport,
+    g,
+    annHome,
+    await certify(transport, g, annHome, labCert),
+  );
   const cy = await startMember(transport, g, cyHome, await certify(transport, g, cyHome));
   try {
     const made = await createZoneTopics(transport, { group: "gz", zoneId: "lab" }, g.topics);
@@ -72,7 +80,23 @@ Deno.test("a zone's records reach every member; a non-member cannot publish into
       zoneEventRecord("gz", "ann", { action: "zone_join_approve", zoneId: "lab", agentId: "cy" }),
       zoneRecord("gz", "ann", { ...lab, members: ["cy"] }),
     ]);
-    await waitFor(() => cy.zones.isMember("lab", "cy"), "the approval at cy");
+    await waitFor(() => cy.zones.get("lab")?.members.includes("cy") === true, "the approval at cy");
+    // Listed, but its certificate names public only: still no member, anywhere.
+    const uncertified = new ZoneRefused(
+      'Cannot publish to group.gz.zone.lab.requests: "cy" is listed in zone "lab", but its certificate does not name it',
+    );
+    await assert.rejects(() => cy.send([request]), uncertified);
+    assert.equal(boss.zones.isMember("lab", "cy"), false);
+    // The owner issues cy a certificate that names lab (it replaces the old on the roster); those
+    // who follow the zones (a gateway's zone subscriptions) are told.
+    const told: string[] = [];
+    cy.zones.listen((zoneId) => told.push(zoneId));
+    await certify(transport, g, cyHome, labCert);
+    await waitFor(() => told.includes("lab"), "cy's zone listeners told of the new certificate");
+    await waitFor(
+      () => cy.zones.isMember("lab", "cy") && boss.zones.isMember("lab", "cy"),
+      "cy's new certificate at every member",
+    );
     await cy.send([request]);
     assert.deepEqual(boss.zones.zonesOf("cy"), ["public", "lab"]);
     // A reader that is no member has the zones from the topic alone.

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   createZoneTopics,
   ZoneDirectory,
+  zoneDroppedEvent,
   zoneEventRecord,
   zoneRecord,
   ZoneSubscriptions,
@@ -83,5 +84,111 @@ Deno.test("an agent reads a zone's topics while a member only, and never a non-m
     assert.equal(seen.get("ben"), undefined);
   } finally {
     await Promise.all([ann.close(), ben.close()]);
+  }
+});
+
+Deno.test("every member reads a zone's inbox through a group of its own, a non-member not at all", async () => {
+  const transport = new MemoryTransport();
+  const zones = new ZoneDirectory();
+  const seen: string[] = [];
+  const made: string[] = [];
+  const agent = (agentId: string) =>
+    new ZoneSubscriptions({
+      group: "g1",
+      agentId,
+      transport,
+      zones,
+      handlers: {
+        inbox: (record) => {
+          const parsed = parseRecord(record);
+          seen.push(`${agentId}:${parsed.ok ? parsed.envelope.correlation_id : "?"}`);
+        },
+      },
+      concurrency: 2,
+      // The zone's topics are made when a member first reads them (none made before here).
+      ensureTopics: async (zoneId) =>
+        made.push(...await createZoneTopics(transport, { group: "g1", zoneId })),
+    });
+  const [ann, ben, cy] = [agent("ann"), agent("ben"), agent("cy")];
+  try {
+    apply(zones, zoneRecord("g1", "ann", { ...LAB_ZONE, members: ["ann", "ben"] }));
+    await waitFor(() => ann.joined().includes("lab") && ben.joined().includes("lab"), "lab read");
+    assert.ok(made.includes(zoneTopic("g1", "lab", "inbox")), made.join());
+    await cy.follow();
+    assert.deepEqual(cy.joined(), []);
+    await transport.produce([
+      requestRecord(zoneTopic("g1", "lab", "inbox"), {
+        id: "t-b",
+        content: "x",
+        from: "ann",
+        to: "ben",
+      }),
+    ]);
+    await waitFor(() => seen.length === 2, "both members reading the inbox", { state: () => seen });
+    assert.deepEqual(seen.sort(), ["ann:t-b", "ben:t-b"]);
+  } finally {
+    await Promise.all([ann.close(), ben.close(), cy.close()]);
+  }
+});
+
+Deno.test("in a signed group, a listed member's record whose certificate does not name the zone is dropped, and why is told", async () => {
+  const transport = new MemoryTransport();
+  await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
+  // ann's certificate names lab; ben's names public only; eve has none known.
+  const certified: Record<string, string[]> = { ann: ["public", "lab"], ben: ["public"] };
+  const zones = new ZoneDirectory(() => {}, (agentId) => certified[agentId]);
+  apply(zones, zoneRecord("g1", "ann", { ...LAB_ZONE, members: ["ann", "ben", "eve"] }));
+  const took: string[] = [];
+  const refused: string[] = [];
+  const ann = new ZoneSubscriptions({
+    group: "g1",
+    agentId: "ann",
+    transport,
+    zones,
+    handlers: {
+      requests: (record) => {
+        const parsed = parseRecord(record);
+        took.push(parsed.ok ? parsed.envelope.correlation_id : "?");
+      },
+    },
+    concurrency: 1,
+    refused: (d) => refused.push(d.why),
+  });
+  try {
+    await ann.follow();
+    assert.deepEqual(ann.joined(), ["lab"]);
+    const requests = zoneTopic("g1", "lab", "requests");
+    await transport.produce([
+      requestRecord(requests, { id: "t-ben", content: "x", from: "ben" }),
+      requestRecord(requests, { id: "t-eve", content: "x", from: "eve" }),
+      requestRecord(requests, { id: "t-ann", content: "x", from: "ann" }),
+    ]);
+    await waitFor(() => took.includes("t-ann") && refused.length === 2, "the three judged", {
+      state: () => ({ took, refused }),
+    });
+    assert.deepEqual(took, ["t-ann"]);
+    assert.deepEqual(refused.sort(), [
+      '"ben" is listed in zone "lab", but its certificate does not name it',
+      '"eve" is listed in zone "lab", but no certificate of it is known',
+    ]);
+    assert.deepEqual(zones.zonesOf("ben"), ["public"]);
+    assert.deepEqual(
+      zoneDroppedEvent({
+        sender: "ben",
+        topic: requests,
+        zone: "lab",
+        why: '"ben" is listed in zone "lab", but its certificate does not name it',
+      }),
+      {
+        eventType: "signature_invalid",
+        code: "not_zone_member",
+        agentId: "ben",
+        topic: requests,
+        detail:
+          'dropped a record of "ben": "ben" is listed in zone "lab", but its certificate does not name it',
+      },
+    );
+  } finally {
+    await ann.close();
   }
 });

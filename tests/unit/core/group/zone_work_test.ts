@@ -1,8 +1,9 @@
 /**
  * Work derived from a zone stays in it (PROTOCOL.md semantics 9): a sub-task of a zone's turn goes
- * to the zone's requests topic (a skill's too) or to a named member, never to an agent outside;
- * a zone task declined moves on only to a member's inbox, and to nobody when the requester does
- * not know the zone.
+ * to the zone's requests topic (a skill's too) or to a named member through the zone's inbox,
+ * never to an agent outside; a zone task declined moves on only to a member, through the zone's
+ * inbox, and to nobody when the requester does not know the zone; its grants go to the zone's
+ * topics only; a request for a topic outside the task's place is refused before it is sent.
  */
 import assert from "node:assert/strict";
 import {
@@ -13,7 +14,7 @@ import {
 } from "../../../../core/group/mod.ts";
 import { type EnvelopeOf, parseRecord } from "../../../../core/protocol/mod.ts";
 import type { ToolContext } from "../../../../core/tools/mod.ts";
-import { G, load, rig, said, status } from "../../../_support/requester_rig.ts";
+import { G, load, record, rig, said, status } from "../../../_support/requester_rig.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { testContext } from "../tools/_context.ts";
 import { LAB_ZONE } from "./_records.ts";
@@ -58,7 +59,7 @@ Deno.test("a zone's turn delegates into the zone: a skill's task to its requests
   );
   assert.deepEqual(sent, [
     `skill_request>group.${G}.zone.lab.requests@lab`,
-    `request>group.${G}.agent.b.inbox@lab`,
+    `request>group.${G}.zone.lab.inbox@lab`,
   ]);
 });
 
@@ -81,7 +82,7 @@ Deno.test("without the group's zones, a zone's turn delegates to no agent by nam
   );
 });
 
-Deno.test("a zone's task declined moves on to a member's inbox only, and to nobody without the zones", async () => {
+Deno.test("a zone's task declined moves on to a member through the zone's inbox only, and to nobody without the zones", async () => {
   const deadline = "2026-12-04T12:01:00.000Z";
   const sendLab = (r: ReturnType<typeof rig>) =>
     r.requester.send({
@@ -94,9 +95,18 @@ Deno.test("a zone's task declined moves on to a member's inbox only, and to nobo
     using r = rig({ zones: labWith(["r", "b"]) });
     await sendLab(r);
     await r.requester.handleStatus(status("a", "declined"));
-    assert.deepEqual(said(r).slice(1), [`request@2>group.${G}.agent.b.inbox`]);
+    assert.deepEqual(said(r).slice(1), [`request@2>group.${G}.zone.lab.inbox`]);
+    assert.equal(r.sent.at(-1)!.envelope.payload.target_id, "b");
+    // b's claim of attempt 2 is granted on lab's status stream and in lab's inbox, nowhere else.
+    await r.requester.handleStatus(status("b", "claimed", 2));
+    const grants = r.sent.filter((s) => s.envelope.payload.status === "assigned");
+    assert.deepEqual(grants.map((g) => g.topic), [
+      `group.${G}.zone.lab.tasks.status`,
+      `group.${G}.zone.lab.inbox`,
+    ]);
     await r.requester.handleStatus(status("b", "declined", 2));
     assert.deepEqual(said(r).slice(2), []);
+    assert.deepEqual(r.sent.filter((s) => !s.topic.startsWith(`group.${G}.zone.lab.`)), []);
   }
   {
     using r = rig();
@@ -104,4 +114,70 @@ Deno.test("a zone's task declined moves on to a member's inbox only, and to nobo
     await r.requester.handleStatus(status("a", "declined"));
     assert.deepEqual(said(r).slice(1), []);
   }
+});
+
+Deno.test("a requester refuses to send a zone's task to a topic outside the zone, and a group task into a zone", async () => {
+  using r = rig({ zones: labWith(["r", "b"]) });
+  const payload = (id: string) => taskPayload("r", { task_id: id, content: "x" });
+  await assert.rejects(
+    r.requester.send({ type: "request", payload: payload("t1"), taint: "trusted" }, {
+      topic: `group.${G}.agent.b.inbox`,
+      zone: "lab",
+    }),
+    /^Error: Cannot send a task of zone "lab" to group\.g1\.agent\.b\.inbox: it is not a topic of its place$/,
+  );
+  await assert.rejects(
+    r.requester.send({ type: "request", payload: payload("t2"), taint: "trusted" }, {
+      topic: `group.${G}.zone.lab.requests`,
+    }),
+    /^Error: Cannot send a task of group "g1" to group\.g1\.zone\.lab\.requests/,
+  );
+  assert.deepEqual(r.sent, []);
+});
+
+Deno.test("a queued zone task whose topic is outside its zone fails with the reason, and nothing is sent", async () => {
+  using r = rig({ zones: labWith(["r", "b"]) });
+  const request = taskPayload("r", { task_id: "tq", content: "x" });
+  r.timeline.groupTasks.addOutgoing({
+    taskId: "tq",
+    type: "request",
+    request,
+    taint: "trusted",
+    topic: `group.${G}.requests`,
+    zone: "lab",
+    status: "queued",
+  });
+  await r.requester.sendQueued();
+  const task = r.timeline.groupTasks.outgoing("tq")!;
+  assert.equal(task.status, "failed");
+  assert.equal(
+    task.reason,
+    `Cannot send a task of zone "lab" to group.${G}.requests: it is not a topic of its place`,
+  );
+  assert.deepEqual(r.sent, []);
+});
+
+Deno.test("a zone task whose lease lapsed moves on to another member through the zone's inbox", async () => {
+  using r = rig({ zones: labWith(["r", "a", "b"]) });
+  const labStatus = `group.${G}.zone.lab.tasks.status`;
+  await r.requester.send({
+    type: "request",
+    payload: taskPayload("r", {
+      task_id: "t1",
+      content: "x",
+      deadline_at: new Date(r.clock.t + 60_000).toISOString(),
+    }),
+    taint: "untrusted",
+  }, { topic: `group.${G}.zone.lab.requests`, zone: "lab" });
+  await r.requester.handleStatus(status("a", "claimed"));
+  const grant = r.sent.find((s) => s.topic === labStatus)!.envelope;
+  // The grant came back on lab's status stream; then a is silent past the lease.
+  await r.requester.handleStatus(record(labStatus, grant));
+  r.clock.t += 5001;
+  await r.requester.tick();
+  assert.deepEqual(r.audits.map((a) => a.event), ["lease_lapsed"]);
+  const retry = r.sent.at(-1)!;
+  assert.equal(retry.topic, `group.${G}.zone.lab.inbox`);
+  assert.deepEqual([retry.envelope.payload.target_id, retry.envelope.payload.attempt], ["b", 2]);
+  assert.deepEqual(r.sent.filter((s) => !s.topic.startsWith(`group.${G}.zone.lab.`)), []);
 });

@@ -184,3 +184,21 @@ Deno.test("an agent may publish into public and its zones only, failing closed",
   );
   assert.throws(() => zones.checkPublish("ann", [zoneTopic("g1", "ops", "memory")]), ZoneRefused);
 });
+
+Deno.test("a task may go into public always, into a zone only from a member and to a member", () => {
+  const { zones } = directory();
+  zones.apply(parsed(zoneRecord("g1", "ann", lab)), "ann");
+  zones.checkTask("cy", "public", "dee");
+  zones.checkTask("ann", "lab");
+  zones.checkTask("ann", "lab", "ben");
+  const refused = (agentId: string, zoneId: string, target: string | undefined, why: string) =>
+    assert.throws(
+      () => zones.checkTask(agentId, zoneId, target),
+      new ZoneRefused(`Cannot send a task into zone "${zoneId}": ${why}`),
+    );
+  refused("ann", "ops", undefined, "there is no such zone");
+  refused("cy", "lab", undefined, '"cy" is not a member of zone "lab"');
+  refused("ann", "lab", "cy", '"cy" is not a member of zone "lab"');
+  // Open group: no certificates count, so certifies says nothing.
+  assert.equal(zones.certifies("ann", "lab"), undefined);
+});

@@ -3,12 +3,14 @@
  * in the zone, the least loaded first; and the one-line errors when there is none.
  */
 import assert from "node:assert/strict";
-import { LiveWorkerSet } from "../../../../core/group/mod.ts";
+import { LiveWorkerSet, ZoneDirectory, zoneRecord } from "../../../../core/group/mod.ts";
+import { type EnvelopeOf, parseRecord } from "../../../../core/protocol/mod.ts";
 import {
   DispatchError,
   dispatchTarget,
   Hierarchy,
   publicOnly,
+  zoneMembersOf,
 } from "../../../../core/orchestrator/mod.ts";
 import { known } from "./_nodes.ts";
 
@@ -47,6 +49,52 @@ Deno.test("only nodes the zone hook names take a zone's task", () => {
   assert.equal(
     dispatchTarget({ hierarchy: tree, from: "boss", workers, zone: "lab", zoneMembers }),
     "w1",
+  );
+});
+
+Deno.test("the zone records say who is in a zone: members only, an unknown zone refused", () => {
+  const zones = new ZoneDirectory();
+  const record = zoneRecord("g1", "boss", {
+    zone_id: "lab",
+    name: "Lab",
+    visibility: "private",
+    owner_id: "boss",
+    parent_zone: "",
+    members: ["w1", "w3"],
+    created_at: "2026-12-05T04:00:00.000Z",
+  });
+  const parsed = parseRecord({ ...record, partition: 0, offset: 0 });
+  assert.ok(parsed.ok);
+  zones.apply(parsed.envelope as EnvelopeOf<"orchestrator">, "boss");
+  const zoneMembers = zoneMembersOf(zones);
+  // lead and w2 have more free capacity than w1, but only w1 is in lab (w3 is stale).
+  assert.equal(
+    dispatchTarget({ hierarchy: tree, from: "boss", workers, zone: "lab", zoneMembers }),
+    "w1",
+  );
+  assert.equal(
+    dispatchTarget({ hierarchy: tree, from: "boss", workers, zone: "public", zoneMembers }),
+    "lead",
+  );
+  assert.throws(
+    () => dispatchTarget({ hierarchy: tree, from: "boss", workers, zone: "ops", zoneMembers }),
+    new DispatchError('Cannot dispatch to zone "ops": no such zone'),
+  );
+  // In a signed group w1, listed, is no member while its certificate does not name lab.
+  const signed = new ZoneDirectory(() => {}, (agentId) => agentId === "w1" ? ["public"] : ["lab"]);
+  signed.apply(parsed.envelope as EnvelopeOf<"orchestrator">, "boss");
+  assert.throws(
+    () =>
+      dispatchTarget({
+        hierarchy: tree,
+        from: "boss",
+        workers,
+        zone: "lab",
+        zoneMembers: zoneMembersOf(signed),
+      }),
+    new DispatchError(
+      'Cannot dispatch from "boss": no live node below it in zone "lab" takes work',
+    ),
   );
 });
 

@@ -79,7 +79,9 @@ Deno.test("topicSpecs covers the group, and the skills, zones and agents asked f
     agents: ["alice"],
     workPartitions: 6,
   });
-  assert.equal(all.length, base.length + 1 + 6 + 1);
+  assert.equal(all.length, base.length + 1 + 7 + 1);
+  const inbox = all.find((spec) => spec.name === "group.g1.zone.lab.inbox");
+  assert.equal(inbox?.partitions, 3);
   assert.ok(
     all.some((spec) => spec.name === "group.g1.skill.s1.requests" && spec.partitions === 6),
   );

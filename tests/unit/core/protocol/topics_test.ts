@@ -98,6 +98,7 @@ Deno.test("parseTopic reads every topic name back", () => {
       kind: "tasks.status",
     }],
     ["group.g1.zone.lab.memory", { group: "g1", role: "zone", zone: "lab", kind: "memory" }],
+    ["group.g1.zone.lab.inbox", { group: "g1", role: "zone", zone: "lab", kind: "inbox" }],
   ];
   for (const [role, suffix] of Object.entries(GROUP_TOPICS)) {
     names.push([`group.g-2.${suffix}`, { group: "g-2", role } as TopicInfo]);
