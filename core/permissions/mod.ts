@@ -38,6 +38,8 @@ export const SUBCOMMANDS = [
   "orchestrator",
   "cron",
   "approvals",
+  "pairing",
+  "channels",
   "memory",
   "kshark",
   "version",
@@ -79,6 +81,8 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   orchestrator: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   cron: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   approvals: { ...HOME_FILES },
+  pairing: { ...HOME_FILES },
+  channels: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },
   kshark: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, run: ["traceroute", "tracepath"] },
 };

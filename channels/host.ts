@@ -1,0 +1,169 @@
+/**
+ * The channels of one gateway: built from config (`channels.telegram` when enabled), each started
+ * with its own {@link ChannelInbox} over the agent's door and timeline, and the two ways back
+ * that the rest of the gateway uses: {@link ChannelHost.sendToOwner} (approval requests to the
+ * owners' chats) and {@link ChannelHost.deliver} (the delivery worker's retries).
+ *
+ * While it runs, the host writes each channel's state to `KAFCLAW_HOME/channels/status.json`
+ * (0600) every few seconds, which `kafclaw channels status` reads from another process.
+ *
+ * @module
+ */
+import type { Door } from "../core/agent/mod.ts";
+import { type DmPolicy, paths, type ResolvedConfig, writeConfigFile } from "../core/config/mod.ts";
+import { createSpeech } from "../core/provider/mod.ts";
+import type { Task, Timeline } from "../core/timeline/mod.ts";
+import { ChannelInbox } from "./inbox.ts";
+import { PairingStore } from "./pairing.ts";
+import { TelegramChannel } from "./telegram/telegram.ts";
+import type { Channel, ChannelStatus } from "./types.ts";
+
+/** How often the status file is written. */
+export const STATUS_EVERY_MS = 5000;
+
+/** What `channels/status.json` holds. */
+export interface ChannelsReport {
+  readonly updatedAt: string;
+  readonly pid: number;
+  readonly channels: Readonly<Record<string, ChannelStatus>>;
+}
+
+/** The status file of a KAFCLAW_HOME. */
+export function statusFile(home: string): string {
+  return `${home}/channels/status.json`;
+}
+
+/** The channels config enables, built (not started). Throws TypeError for a config that cannot work. */
+export function channelsFromConfig(config: ResolvedConfig): Channel[] {
+  const channels: Channel[] = [];
+  const telegram = config.channels.telegram;
+  if (telegram.enabled) {
+    if (!telegram.token) {
+      throw new TypeError(
+        "Cannot run Telegram without channels.telegram.token (the bot token from BotFather)",
+      );
+    }
+    const speech = createSpeech(config);
+    channels.push(
+      new TelegramChannel({
+        token: telegram.token,
+        apiRoot: telegram.apiBase,
+        mode: telegram.mode,
+        webhookSecret: telegram.webhookSecret,
+        webhookUrl: telegram.webhookUrl,
+        webhookHost: telegram.webhookHost,
+        webhookPort: telegram.webhookPort,
+        workspace: paths(config).workspace,
+        transcribe: (audio, mime) => speech.transcribe(audio, { mime }),
+      }),
+    );
+  }
+  return channels;
+}
+
+/** What the host runs channels over. */
+export interface ChannelAgent {
+  readonly door: Pick<Door, "enter">;
+  readonly timeline: Pick<Timeline, "tasks">;
+}
+
+/** The running channels of a gateway; see the module documentation. */
+export class ChannelHost {
+  readonly channels: readonly Channel[];
+  readonly #config: ResolvedConfig;
+  readonly #warn: (message: string) => void;
+  readonly #inboxes: ChannelInbox[] = [];
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    config: ResolvedConfig,
+    options: { readonly channels?: readonly Channel[]; readonly warn?: (m: string) => void } = {},
+  ) {
+    this.#config = config;
+    this.channels = options.channels ?? channelsFromConfig(config);
+    this.#warn = options.warn ?? (() => {});
+  }
+
+  /** Starts every channel over `agent`; on a failure, those started are stopped again. */
+  async start(agent: ChannelAgent): Promise<void> {
+    const pairing = new PairingStore(this.#config.home);
+    const started: Channel[] = [];
+    try {
+      for (const channel of this.channels) {
+        const settings = this.#settings(channel.name);
+        const inbox = new ChannelInbox({
+          channel,
+          door: agent.door,
+          tasks: agent.timeline.tasks,
+          pairing,
+          dmPolicy: settings.dmPolicy,
+          allowFrom: settings.allowFrom,
+          owners: this.#config.policy.owners,
+          command: this.#config.command,
+          warn: this.#warn,
+        });
+        this.#inboxes.push(inbox);
+        await channel.start(inbox);
+        started.push(channel);
+      }
+    } catch (error) {
+      for (const channel of started) await channel.stop();
+      throw new Error(
+        `Cannot start the ${this.channels[started.length]?.name} channel: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+    if (this.channels.length === 0) return;
+    await this.writeStatus();
+    this.#timer = setInterval(() => this.writeStatus().catch(() => {}), STATUS_EVERY_MS);
+  }
+
+  /** Stops receiving, waits for the turns under way, and records the channels as stopped. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    for (const channel of this.channels) await channel.stop();
+    await Promise.all(this.#inboxes.map((inbox) => inbox.idle()));
+    if (this.channels.length > 0) await this.writeStatus().catch(() => {});
+  }
+
+  /** Each channel's state. */
+  status(): Record<string, ChannelStatus> {
+    return Object.fromEntries(this.channels.map((c) => [c.name, c.status()]));
+  }
+
+  /** Writes {@link ChannelsReport} to the status file. */
+  writeStatus(): Promise<void> {
+    const report: ChannelsReport = {
+      updatedAt: new Date().toISOString(),
+      pid: Deno.pid,
+      channels: this.status(),
+    };
+    return writeConfigFile(statusFile(this.#config.home), report);
+  }
+
+  /** Sends `text` to an owner identity `channel:chat` (core/agent `SendToOwner`). */
+  readonly sendToOwner = async (owner: string, text: string): Promise<void> => {
+    const colon = owner.indexOf(":");
+    await this.#channel(owner.slice(0, colon)).send({ chatId: owner.slice(colon + 1), text });
+  };
+
+  /** Sends a task's answer to its chat again (core/scheduler `Deliver`). */
+  readonly deliver = async (task: Task): Promise<void> => {
+    await this.#channel(task.channel).send({ chatId: task.chatId, text: task.contentOut ?? "" });
+  };
+
+  #channel(name: string): Channel {
+    const channel = this.channels.find((c) => c.name === name);
+    if (!channel) throw new Error(`channel ${name} does not run in this gateway`);
+    return channel;
+  }
+
+  #settings(name: string): { readonly dmPolicy: DmPolicy; readonly allowFrom: readonly string[] } {
+    const all: Readonly<Record<string, { dmPolicy: DmPolicy; allowFrom: readonly string[] }>> =
+      this.#config.channels;
+    const found = all[name];
+    if (!found) throw new TypeError(`No config section channels.${name}`);
+    return found;
+  }
+}

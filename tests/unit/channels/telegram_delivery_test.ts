@@ -1,0 +1,121 @@
+/**
+ * Telegram's way in by webhook (the secret token checked before anything is handled) and the way
+ * out when the Bot API is down (the answer kept, retried by the delivery worker with backoff,
+ * then recorded as failed), through grammY against the fake Bot API.
+ */
+import assert from "node:assert/strict";
+import { DeliveryWorker, systemClock } from "../../../core/scheduler/mod.ts";
+import { OWNER_ID, startTelegramRig } from "../../_support/telegram_rig.ts";
+import { waitFor } from "../../_support/wait.ts";
+
+const SECRET = "webhook-secret-42";
+
+function webhookRig() {
+  return startTelegramRig({ fallback: "echo" }, {
+    KAFCLAW_CHANNELS_TELEGRAM_MODE: "webhook",
+    KAFCLAW_CHANNELS_TELEGRAM_WEBHOOK_SECRET: SECRET,
+    KAFCLAW_CHANNELS_TELEGRAM_WEBHOOK_PORT: "0",
+    KAFCLAW_CHANNELS_TELEGRAM_WEBHOOK_URL: "https://bot.example.com/telegram",
+  });
+}
+
+function post(address: string, update: unknown, secret?: string) {
+  return fetch(`http://${address}/telegram`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
+    },
+    body: JSON.stringify(update),
+  });
+}
+
+const update = (id: number, text: string) => ({
+  update_id: id,
+  message: {
+    message_id: id * 10,
+    date: Math.floor(Date.now() / 1000),
+    chat: { id: OWNER_ID, type: "private" },
+    from: { id: OWNER_ID, is_bot: false, first_name: "Owner" },
+    text,
+  },
+});
+
+Deno.test("a webhook update with a wrong or missing secret is refused with 401 and not handled", async () => {
+  await using rig = await webhookRig();
+  assert.deepEqual(rig.telegram.webhook, {
+    url: "https://bot.example.com/telegram",
+    secret: SECRET,
+  });
+  const address = rig.host.status().telegram!.listening!;
+  for (const secret of ["wrong", undefined]) {
+    const refused = await post(address, update(1, "rm -rf everything"), secret);
+    assert.equal(refused.status, 401);
+    await refused.body?.cancel();
+  }
+  assert.equal(rig.runtime.timeline.tasks.list().items.length, 0, "nothing recorded");
+  assert.equal(rig.llm.chatRequests().length, 0, "no turn");
+
+  const accepted = await post(address, update(2, "hello by webhook"), SECRET);
+  assert.equal(accepted.status, 200);
+  await accepted.body?.cancel();
+  await waitFor(() => rig.telegram.sent.length === 1, "the answer");
+  assert.equal(rig.telegram.sent[0]!.text, "echo: hello by webhook");
+  // The same update posted again is answered once.
+  const again = await post(address, update(2, "hello by webhook"), SECRET);
+  await again.body?.cancel();
+  await rig.host.stop();
+  assert.equal(rig.telegram.sent.length, 1);
+});
+
+/** A clock an hour ahead: every retry of the worker is due at once. */
+const later = { now: () => new Date(Date.now() + 3_600_000), sleep: systemClock.sleep };
+
+Deno.test("with the Bot API down the answer is kept, retried with backoff, then recorded as failed", async () => {
+  await using rig = await startTelegramRig({ chat: [{ text: "Saved for later." }] });
+  rig.telegram.down.add("sendMessage");
+  const sentAt = Date.now();
+  rig.telegram.pushMessage(OWNER_ID, "are you there?");
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryAttempts === 1, "the first failed attempt");
+  assert.equal(task()!.deliveryStatus, "pending");
+  assert.equal(task()!.contentOut, "Saved for later.");
+  // The next attempt waits the delivery worker's backoff (30 s after the first failure).
+  assert.ok(task()!.deliveryNextAt!.getTime() - sentAt >= 29_000);
+  assert.match(rig.host.status().telegram!.lastError!, /sendMessage: 502 Bad Gateway/);
+  assert.ok(!rig.host.status().telegram!.lastError!.includes(rig.telegram.token));
+
+  const worker = new DeliveryWorker({
+    store: rig.runtime.timeline,
+    deliver: rig.host.deliver,
+    clock: later,
+    retry: { maxAttempts: 3, baseMs: 1, capMs: 1 },
+  });
+  assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 1, failed: 0 });
+  assert.equal(task()!.deliveryAttempts, 2);
+  assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 0, failed: 1 });
+  assert.equal(task()!.deliveryStatus, "failed");
+  assert.equal(task()!.contentOut, "Saved for later.", "the answer is not lost");
+  const tries = rig.telegram.calls.filter((c) => c.method === "sendMessage");
+  assert.equal(tries.length, 3);
+  assert.ok(tries.every((c) => c.status === 502));
+});
+
+Deno.test("an answer that could not be sent reaches the chat when the Bot API is back", async () => {
+  await using rig = await startTelegramRig({ chat: [{ text: "Better late than never." }] });
+  rig.telegram.down.add("sendMessage");
+  rig.telegram.pushMessage(OWNER_ID, "hello?");
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryAttempts === 1, "the first failed attempt");
+  rig.telegram.down.delete("sendMessage");
+  const worker = new DeliveryWorker({
+    store: rig.runtime.timeline,
+    deliver: rig.host.deliver,
+    clock: later,
+  });
+  assert.deepEqual(await worker.pass(), { sent: 1, skipped: 0, retrying: 0, failed: 0 });
+  assert.equal(task()!.deliveryStatus, "sent");
+  assert.deepEqual(rig.telegram.sent.map((s) => [s.chatId, s.text]), [
+    [String(OWNER_ID), "Better late than never."],
+  ]);
+});
