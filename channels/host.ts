@@ -14,6 +14,7 @@ import { type DmPolicy, paths, type ResolvedConfig, writeConfigFile } from "../c
 import { createSpeech } from "../core/provider/mod.ts";
 import type { Task, Timeline } from "../core/timeline/mod.ts";
 import { ChannelInbox } from "./inbox.ts";
+import { sendRecorded } from "./outbox.ts";
 import { PairingStore } from "./pairing.ts";
 import { TelegramChannel } from "./telegram/telegram.ts";
 import type { Channel, ChannelStatus } from "./types.ts";
@@ -25,6 +26,8 @@ export const STATUS_EVERY_MS = 5000;
 export interface ChannelsReport {
   readonly updatedAt: string;
   readonly pid: number;
+  /** Set by the last write of a gateway that stopped. */
+  readonly stopped?: boolean;
   readonly channels: Readonly<Record<string, ChannelStatus>>;
 }
 
@@ -73,6 +76,7 @@ export class ChannelHost {
   readonly #config: ResolvedConfig;
   readonly #warn: (message: string) => void;
   readonly #inboxes: ChannelInbox[] = [];
+  #agent: ChannelAgent | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -86,6 +90,7 @@ export class ChannelHost {
 
   /** Starts every channel over `agent`; on a failure, those started are stopped again. */
   async start(agent: ChannelAgent): Promise<void> {
+    this.#agent = agent;
     const pairing = new PairingStore(this.#config.home);
     const started: Channel[] = [];
     try {
@@ -124,7 +129,7 @@ export class ChannelHost {
     clearInterval(this.#timer);
     for (const channel of this.channels) await channel.stop();
     await Promise.all(this.#inboxes.map((inbox) => inbox.idle()));
-    if (this.channels.length > 0) await this.writeStatus().catch(() => {});
+    if (this.channels.length > 0) await this.writeStatus(true).catch(() => {});
   }
 
   /** Each channel's state. */
@@ -132,14 +137,47 @@ export class ChannelHost {
     return Object.fromEntries(this.channels.map((c) => [c.name, c.status()]));
   }
 
-  /** Writes {@link ChannelsReport} to the status file. */
-  writeStatus(): Promise<void> {
+  /** Writes {@link ChannelsReport} to the status file; `stopped` for the last one. */
+  writeStatus(stopped = false): Promise<void> {
     const report: ChannelsReport = {
       updatedAt: new Date().toISOString(),
       pid: Deno.pid,
+      ...(stopped ? { stopped } : {}),
       channels: this.status(),
     };
     return writeConfigFile(statusFile(this.#config.home), report);
+  }
+
+  /**
+   * Sends `text` to every owner whose channel runs here, once per `key` (a scheduled run's
+   * `cron:<job>:<time>`) and owner, recorded as a task like an answer, so a failed send is retried
+   * by the delivery worker. Resolves with how many owners it went to.
+   */
+  async notifyOwners(key: string, text: string): Promise<number> {
+    const agent = this.#agent;
+    if (agent === undefined) throw new TypeError("Cannot notify owners before the channels start");
+    let count = 0;
+    for (const owner of this.#config.policy.owners) {
+      const colon = owner.indexOf(":");
+      const channel = this.channels.find((c) => c.name === owner.slice(0, colon));
+      if (!channel) continue;
+      const chatId = owner.slice(colon + 1);
+      const { task, created } = agent.timeline.tasks.create({
+        idempotencyKey: `${key}:${owner}`,
+        channel: channel.name,
+        chatId,
+        senderId: "owner",
+        messageType: "internal",
+        contentIn: key,
+      });
+      if (!created) continue;
+      agent.timeline.tasks.start(task.taskId);
+      await sendRecorded(channel, agent.timeline.tasks, task, { chatId, text }, {
+        warn: this.#warn,
+      });
+      count++;
+    }
+    return count;
   }
 
   /** Sends `text` to an owner identity `channel:chat` (core/agent `SendToOwner`). */

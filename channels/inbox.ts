@@ -11,9 +11,8 @@
  *    `deny <id>`. Turns of one chat run in order, chats side by side; an approval answer skips
  *    the queue (the turn it unblocks may be ahead of it in the same chat). The chat shows the
  *    typing indicator meanwhile.
- * 4. The answer: stored on the task and sent at once; a send that fails counts as the delivery's
- *    first failed attempt, and the delivery worker (core/scheduler) retries it with backoff until
- *    it gives up and records the delivery as failed, the answer kept on the task.
+ * 4. The answer: sent and recorded on the task by the outbox (outbox.ts), which leaves a failed
+ *    send to the delivery worker's retries.
  *
  * @module
  */
@@ -21,6 +20,7 @@ import type { DmPolicy } from "../core/config/mod.ts";
 import type { DoorResult, Message } from "../core/agent/mod.ts";
 import type { DeliveryRetry, Task, TaskStore } from "../core/timeline/mod.ts";
 import { accessOf, isOwner } from "./access.ts";
+import { sendRecorded } from "./outbox.ts";
 import type { PairingStore } from "./pairing.ts";
 import type { Channel, InboundMessage, Inbox } from "./types.ts";
 
@@ -110,7 +110,7 @@ export class ChannelInbox implements Inbox {
       : "This agent answers only people its owner knows, and too many pairing requests are " +
         "waiting; try again in an hour.";
     this.#o.tasks.start(task.taskId);
-    await this.#answer(task, message, reply, "pairing requested");
+    await this.#answer(task, message, reply);
   }
 
   async #turn(task: Task, message: InboundMessage): Promise<void> {
@@ -135,35 +135,16 @@ export class ChannelInbox implements Inbox {
       typing.abort();
     }
     const text = result.content === "" ? "(no answer)" : result.content;
-    await this.#answer(task, message, text, result.kind === "turn" ? undefined : result.kind);
+    // An owner's approval answer and a refusal are what the message asked for, not failures.
+    await this.#answer(task, message, text);
   }
 
-  /**
-   * Sends `text` and records it on the task. The send comes first and the records follow without
-   * a pause, so the delivery worker (same process) never sees the answer before this attempt ends.
-   */
-  async #answer(task: Task, message: InboundMessage, text: string, failed?: string) {
+  #answer(task: Task, message: InboundMessage, text: string, failed?: string) {
     const o = this.#o;
-    let error: unknown;
-    try {
-      await o.channel.send({ chatId: message.chatId, text, replyTo: message.replyTo });
-    } catch (e) {
-      error = e;
-    }
-    if (failed !== undefined && failed !== "approval" && failed !== "refused") {
-      o.tasks.fail(task.taskId, failed, { reply: text });
-    } else {
-      o.tasks.complete(task.taskId, text);
-    }
-    if (error === undefined) {
-      o.tasks.markDelivery(task.taskId, "sent");
-      return;
-    }
-    const after = o.tasks.deliveryFailed(task.taskId, o.retry);
-    o.warn?.(
-      `${o.channel.name}: cannot send the answer to message ${message.messageId}: ` +
-        `${error instanceof Error ? error.message : String(error)}` +
-        (after.deliveryNextAt ? `; next attempt at ${after.deliveryNextAt.toISOString()}` : ""),
-    );
+    return sendRecorded(o.channel, o.tasks, task, {
+      chatId: message.chatId,
+      text,
+      replyTo: message.replyTo,
+    }, { retry: o.retry, failed, warn: o.warn });
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AgentRuntime, AskOwner } from "../core/agent/mod.ts";
+import type { AgentRuntime, AskOwner, SendToOwner } from "../core/agent/mod.ts";
 import type { WaitSink } from "../core/provider/mod.ts";
 import { checkConfigTrust, type ResolvedConfig } from "../core/config/mod.ts";
 import { terminalAsker } from "./_approve.ts";
@@ -22,6 +22,8 @@ export async function cliRuntime(
     readonly askOwner?: AskOwner;
     /** Asks yes or no instead of the prompter (`kafclaw agent`'s line editor, which owns stdin). */
     readonly confirm?: (question: string) => Promise<boolean>;
+    /** The owners' chat channels (the gateway's), where no terminal asks. */
+    readonly sendToOwner?: SendToOwner;
   } = {},
 ): Promise<AgentRuntime> {
   await checkConfigTrust(config.file);
@@ -45,5 +47,6 @@ export async function cliRuntime(
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
     ...(options.agent === undefined ? {} : { agent: options.agent }),
     ...(options.onWait ? { onWait: options.onWait } : {}),
+    ...(options.sendToOwner ? { sendToOwner: options.sendToOwner } : {}),
   });
 }

@@ -33,7 +33,7 @@ export function channelsCommand(ctx: CliContext): Command {
     .action(async (opts: { json?: boolean }) => {
       const config = await loadConfig({ env: ctx.env() });
       const report = await readReport(statusFile(config.home));
-      const running = report !== undefined &&
+      const running = report !== undefined && report.stopped !== true &&
         Date.now() - Date.parse(report.updatedAt) < STALE_MS;
       const rows = Object.entries(config.channels).map(([name, settings]) => {
         const seen = running ? report.channels[name] : undefined;

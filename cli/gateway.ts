@@ -9,7 +9,15 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/mod.ts";
+import {
+  checkConfigTrust,
+  loadConfig,
+  type Mode,
+  MODES,
+  type ResolvedConfig,
+} from "../core/config/mod.ts";
+import type { JobRunReport } from "../core/scheduler/mod.ts";
+import type { ChannelHost } from "../channels/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { followSkills } from "./_gateway_reload.ts";
@@ -31,8 +39,8 @@ const GROUP_ERRORS = new Set([
 export function gatewayCommand(ctx: CliContext): Command {
   return new Command("gateway")
     .description(
-      "run the agent as a long-lived process: group membership and tasks, the scheduler, " +
-        "the delivery worker; Ctrl-C or SIGTERM stops it, leaving the group",
+      "run the agent as a long-lived process: group membership and tasks, the chat channels, " +
+        "the scheduler, the delivery worker; Ctrl-C or SIGTERM stops it, leaving the group",
     )
     .option("--mode <mode>", `${MODES.join(", ")} (default: decided from config)`, mode)
     .option("--json", "print what happens as JSON lines")
@@ -41,6 +49,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       await checkConfigTrust(config.file);
       const { Gateway } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
+      const channels = await hostChannels(config, say);
       const stop = Promise.withResolvers<string>();
       const startedAt = Date.now();
       const listeners = STOP_SIGNALS.map((s) => [s, () => stop.resolve(s)] as const);
@@ -50,9 +59,14 @@ export function gatewayCommand(ctx: CliContext): Command {
         try {
           gateway = await Gateway.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-            createRuntime: (c) => cliRuntime(ctx, c),
+            createRuntime: (c) =>
+              cliRuntime(ctx, c, channels ? { sendToOwner: channels.sendToOwner } : {}),
             say,
-            onRun: (report) => ctx.io.out(runLine(report)),
+            ...(channels ? { deliver: channels.deliver } : {}),
+            onRun: (report) => {
+              ctx.io.out(runLine(report));
+              if (channels) jobToOwners(channels, report).catch((e) => say(e.message));
+            },
             // A rebalance of a work group is news to an operator; the first join is not.
             onJoin: (groupId, joins) => {
               if (joins === 1) return;
@@ -81,7 +95,14 @@ export function gatewayCommand(ctx: CliContext): Command {
               "who can write to its topics can speak as any agent",
           );
         }
+        try {
+          await channels?.start(gateway.runtime);
+        } catch (error) {
+          await gateway.stop();
+          throw new CliError((error as Error).message);
+        }
         const door = await openFrontDoor(config, gateway, startedAt).catch(async (error) => {
+          await channels?.stop();
           await gateway.stop();
           throw error;
         });
@@ -114,6 +135,7 @@ export function gatewayCommand(ctx: CliContext): Command {
         following[Symbol.dispose]();
         const started = Date.now();
         await door.close();
+        await channels?.stop();
         const late = await gateway.stop();
         const ms = Date.now() - started;
         ctx.io.out(
@@ -127,6 +149,27 @@ export function gatewayCommand(ctx: CliContext): Command {
         for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
       }
     });
+}
+
+/** The chat channels config enables, or undefined when none is (their code is then not loaded). */
+async function hostChannels(config: ResolvedConfig, say: (line: string) => void) {
+  if (!Object.values(config.channels).some((c) => c.enabled)) return undefined;
+  const { ChannelHost } = await import("../channels/mod.ts");
+  try {
+    return new ChannelHost(config, { warn: say });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** A scheduled run's result, or its failure, to the owners on their chat channels. */
+function jobToOwners(channels: ChannelHost, report: JobRunReport): Promise<number> {
+  if (report.status === "cancelled" || !report.recorded) return Promise.resolve(0);
+  const text = report.answer !== undefined
+    ? `[${report.job}] ${report.answer}`
+    : `[${report.job}] failed: ${report.error ?? report.status}`;
+  const at = (report.slot ?? report.startedAt).toISOString();
+  return channels.notifyOwners(`cron:${report.job}:${at}`, text);
 }
 
 function mode(value: string): Mode {

@@ -58,6 +58,7 @@ export class TelegramChannel implements Channel {
   };
   #polling: Promise<void> | undefined;
   #server: Deno.HttpServer | undefined;
+  #stopping = false;
 
   constructor(options: TelegramOptions) {
     if (options.mode === "webhook" && !options.webhookSecret) {
@@ -73,7 +74,8 @@ export class TelegramChannel implements Channel {
       try {
         const result = await call(method, payload, signal);
         if (result.ok) {
-          if (method === "getUpdates" || method === "getMe") this.#status.connected = true;
+          const receiving = method === "getUpdates" || method === "getMe";
+          if (receiving && !this.#stopping) this.#status.connected = true;
         } else this.#failed(method, `${result.error_code} ${result.description}`);
         return result;
       } catch (error) {
@@ -107,6 +109,7 @@ export class TelegramChannel implements Channel {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     this.#status.connected = false;
     if (this.#server) {
       await this.#server.shutdown();

@@ -113,3 +113,24 @@ export async function tempHome(): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix: "kafclaw-home-" });
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
+
+/**
+ * The environment of a standalone gateway over `home` and the fake LLM at `llmUrl`, on free
+ * loopback ports, with `more` added.
+ */
+export function gatewayEnv(
+  home: string,
+  llmUrl: string,
+  more: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    KAFCLAW_HOME: home,
+    OPENAI_BASE_URL: llmUrl,
+    OPENAI_API_KEY: "sk-test",
+    KAFCLAW_MODEL: "openai/gpt-test",
+    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    KAFCLAW_GATEWAY_PORT: "0",
+    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
+    ...more,
+  };
+}

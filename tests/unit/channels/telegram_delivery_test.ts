@@ -119,3 +119,26 @@ Deno.test("an answer that could not be sent reaches the chat when the Bot API is
     [String(OWNER_ID), "Better late than never."],
   ]);
 });
+
+Deno.test("a scheduled run's result reaches the owner's chat once, and a failed send is retried", async () => {
+  await using rig = await startTelegramRig({});
+  const key = "cron:daily:2026-12-05T08:00:00.000Z";
+  assert.equal(await rig.host.notifyOwners(key, "[daily] All quiet."), 1);
+  assert.equal(await rig.host.notifyOwners(key, "[daily] All quiet."), 0, "once per run");
+  assert.deepEqual(rig.telegram.sent.map((s) => [s.chatId, s.text]), [
+    [String(OWNER_ID), "[daily] All quiet."],
+  ]);
+  rig.telegram.down.add("sendMessage");
+  await rig.host.notifyOwners("cron:daily:2026-12-06T08:00:00.000Z", "[daily] Still quiet.");
+  const task = rig.runtime.timeline.tasks.list().items[0]!;
+  assert.equal(task.deliveryStatus, "pending");
+  assert.equal(task.deliveryAttempts, 1);
+  rig.telegram.down.delete("sendMessage");
+  const worker = new DeliveryWorker({
+    store: rig.runtime.timeline,
+    deliver: rig.host.deliver,
+    clock: later,
+  });
+  assert.equal((await worker.pass()).sent, 1);
+  assert.equal(rig.telegram.sent.at(-1)?.text, "[daily] Still quiet.");
+});
