@@ -154,30 +154,53 @@ export class ChannelHost {
    * by the delivery worker. Resolves with how many owners it went to.
    */
   async notifyOwners(key: string, text: string): Promise<number> {
-    const agent = this.#agent;
-    if (agent === undefined) throw new TypeError("Cannot notify owners before the channels start");
     let count = 0;
     for (const owner of this.#config.policy.owners) {
-      const colon = owner.indexOf(":");
-      const channel = this.channels.find((c) => c.name === owner.slice(0, colon));
-      if (!channel) continue;
-      const chatId = owner.slice(colon + 1);
-      const { task, created } = agent.timeline.tasks.create({
-        idempotencyKey: `${key}:${owner}`,
-        channel: channel.name,
-        chatId,
-        senderId: "owner",
-        messageType: "internal",
-        contentIn: key,
-      });
-      if (!created) continue;
-      agent.timeline.tasks.start(task.taskId);
-      await sendRecorded(channel, agent.timeline.tasks, task, { chatId, text }, {
-        warn: this.#warn,
-      });
-      count++;
+      const chat = this.#chatOf(owner);
+      if (chat && await this.#post(`${key}:${owner}`, chat, text)) count++;
     }
     return count;
+  }
+
+  /**
+   * The chats of the running channels as the agent's `message` tool reaches them (core/agent
+   * `ChatOutbound`): a message to the session `telegram:<chat>` is sent to that chat.
+   */
+  readonly chats = {
+    owns: (session: string): boolean => this.#chatOf(session) !== undefined,
+    send: async (session: string, text: string): Promise<void> => {
+      const chat = this.#chatOf(session);
+      if (!chat) throw new Error(`No channel here reaches ${session}`);
+      await this.#post(`message:${crypto.randomUUID()}`, chat, text);
+    },
+  };
+
+  /** The running channel and chat of `channel:chat`, if that channel runs here. */
+  #chatOf(identity: string): { channel: Channel; chatId: string } | undefined {
+    const colon = identity.indexOf(":");
+    const channel = this.channels.find((c) => c.name === identity.slice(0, colon));
+    const chatId = identity.slice(colon + 1);
+    return channel && colon > 0 && chatId !== "" ? { channel, chatId } : undefined;
+  }
+
+  /** Sends `text` to a chat as a task of its own under `key`; false when `key` was used. */
+  async #post(key: string, to: { channel: Channel; chatId: string }, text: string) {
+    const agent = this.#agent;
+    if (agent === undefined) throw new TypeError("Cannot send before the channels start");
+    const { task, created } = agent.timeline.tasks.create({
+      idempotencyKey: key,
+      channel: to.channel.name,
+      chatId: to.chatId,
+      senderId: "agent",
+      messageType: "internal",
+      contentIn: key,
+    });
+    if (!created) return false;
+    agent.timeline.tasks.start(task.taskId);
+    await sendRecorded(to.channel, agent.timeline.tasks, task, { chatId: to.chatId, text }, {
+      warn: this.#warn,
+    });
+    return true;
   }
 
   /** Sends `text` to an owner identity `channel:chat` (core/agent `SendToOwner`). */

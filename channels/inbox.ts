@@ -2,7 +2,8 @@
  * Where every channel hands its messages: {@link ChannelInbox.receive}.
  *
  * 1. Access (access.ts): owners always; others by the channel's `dmPolicy`. Ignored messages leave
- *    no trace; a stranger under `pairing` gets a pairing code (pairing.ts) and no turn.
+ *    no trace; a stranger under `pairing` gets a pairing code (pairing.ts) and no turn, once per
+ *    code (writing again gets no reply).
  * 2. Idempotency: a task is created in the timeline under `<channel>:<message id>` before
  *    anything else happens; a message whose task exists (a redelivered update, also after a
  *    restart) is dropped, so it is answered once.
@@ -68,6 +69,14 @@ export class ChannelInbox implements Inbox {
       paired,
     });
     if (access === "ignore") return;
+    let code: string | undefined;
+    if (access === "pair") {
+      // One answer per code: a stranger who writes again (or a redelivery) gets no reply.
+      const asked = await o.pairing.request(message.channel, message.sender);
+      if (!asked) o.warn?.(`${message.channel}: too many pairing codes are waiting`);
+      if (!asked?.created) return;
+      code = asked.pending.code;
+    }
     const owner = isOwner(o.owners, message.channel, message.sender);
     const { task, created } = o.tasks.create({
       idempotencyKey: `${message.channel}:${message.messageId}`,
@@ -78,7 +87,7 @@ export class ChannelInbox implements Inbox {
       contentIn: message.text,
     });
     if (!created) return;
-    if (access === "pair") return this.#track(this.#pair(task, message));
+    if (code !== undefined) return this.#track(this.#pair(task, message, code));
     const work = () => this.#turn(task, message);
     if (/^\s*\/?(approve|deny)\s/i.test(message.text)) return this.#track(work());
     const previous = this.#chats.get(message.chatId) ?? Promise.resolve();
@@ -100,15 +109,10 @@ export class ChannelInbox implements Inbox {
     tracked.finally(() => this.#running.delete(tracked));
   }
 
-  async #pair(task: Task, message: InboundMessage): Promise<void> {
-    const pending = await this.#o.pairing.request(message.channel, message.sender);
+  async #pair(task: Task, message: InboundMessage, code: string): Promise<void> {
     const command = this.#o.command ?? "kafclaw";
-    const reply = pending
-      ? `This agent answers only people its owner knows. Your pairing code is ${pending.code}; ` +
-        `the owner lets you in with: ${command} pairing approve ${message.channel} ` +
-        `${pending.code}`
-      : "This agent answers only people its owner knows, and too many pairing requests are " +
-        "waiting; try again in an hour.";
+    const reply = `This agent answers only people its owner knows. Your pairing code is ${code}; ` +
+      `the owner lets you in with: ${command} pairing approve ${message.channel} ${code}`;
     this.#o.tasks.start(task.taskId);
     await this.#answer(task, message, reply);
   }

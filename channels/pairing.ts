@@ -84,13 +84,16 @@ export class PairingStore {
   }
 
   /**
-   * The code for `sender` on `channel`: the one already waiting, else a new one; undefined when
-   * the channel already has {@link MAX_PENDING} codes waiting.
+   * The code for `sender` on `channel`: the one already waiting (`created` false), else a new one;
+   * undefined when the channel already has {@link MAX_PENDING} codes waiting.
    */
-  async request(channel: string, sender: string): Promise<PendingPairing | undefined> {
+  async request(
+    channel: string,
+    sender: string,
+  ): Promise<{ readonly pending: PendingPairing; readonly created: boolean } | undefined> {
     const state = await this.read();
     const waiting = state.pending.find((p) => p.channel === channel && p.sender === sender);
-    if (waiting) return waiting;
+    if (waiting) return { pending: waiting, created: false };
     if (state.pending.filter((p) => p.channel === channel).length >= MAX_PENDING) return undefined;
     const now = this.#now();
     const pending: PendingPairing = {
@@ -101,7 +104,7 @@ export class PairingStore {
       expiresAt: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
     };
     await this.#write({ ...state, pending: [...state.pending, pending] });
-    return pending;
+    return { pending, created: true };
   }
 
   /** Lets the sender of `code` in. Throws PairingError for a code not waiting on `channel`. */

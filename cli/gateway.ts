@@ -60,7 +60,11 @@ export function gatewayCommand(ctx: CliContext): Command {
           gateway = await Gateway.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
             createRuntime: (c) =>
-              cliRuntime(ctx, c, channels ? { sendToOwner: channels.sendToOwner } : {}),
+              cliRuntime(
+                ctx,
+                c,
+                channels ? { sendToOwner: channels.sendToOwner, chats: channels.chats } : {},
+              ),
             say,
             ...(channels ? { deliver: channels.deliver } : {}),
             onRun: (report) => {

@@ -49,7 +49,10 @@ export async function startTelegramRig(
   const config = resolveConfig({ home, env: settings });
   const start = async () => {
     const host = new ChannelHost(config);
-    const runtime = await createAgentRuntime(config, { sendToOwner: host.sendToOwner });
+    const runtime = await createAgentRuntime(config, {
+      sendToOwner: host.sendToOwner,
+      chats: host.chats,
+    });
     try {
       await host.start(runtime);
     } catch (error) {

@@ -16,10 +16,11 @@ async function store(now: { t: number }) {
 Deno.test("a stranger keeps one code; approving it pairs them; the file is 0600", async () => {
   const now = { t: Date.parse("2026-12-05T08:00:00Z") };
   await using pairing = await store(now);
-  const first = await pairing.request("telegram", "99");
-  assert.ok(first);
+  const asked = await pairing.request("telegram", "99");
+  assert.equal(asked?.created, true);
+  const first = asked!.pending;
   assert.match(first.code, new RegExp(`^[${CODE_ALPHABET}]{8}$`));
-  assert.equal((await pairing.request("telegram", "99"))?.code, first.code);
+  assert.deepEqual(await pairing.request("telegram", "99"), { pending: first, created: false });
   assert.equal((await Deno.stat(pairing.path)).mode! & 0o777, 0o600);
   assert.equal(await pairing.isPaired("telegram", "99"), false);
   const paired = await pairing.approve("telegram", first.code.toLowerCase());
@@ -48,7 +49,7 @@ Deno.test("at most three codes wait per channel, and a code expires after an hou
 Deno.test("a denied code is gone and its sender not paired", async () => {
   const now = { t: Date.now() };
   await using pairing = await store(now);
-  const code = (await pairing.request("telegram", "8"))!.code;
+  const code = (await pairing.request("telegram", "8"))!.pending.code;
   assert.equal((await pairing.deny("telegram", code)).sender, "8");
   assert.deepEqual(await pairing.read(), { pending: [], paired: [] });
 });

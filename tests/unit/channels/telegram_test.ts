@@ -46,6 +46,9 @@ Deno.test("an unknown sender gets a pairing code, is approved with the CLI, then
   assert.equal(rig.llm.chatRequests().length, 0, "no turn for a stranger");
   const mode = (await Deno.stat(`${rig.home}/channels/pairing.json`)).mode! & 0o777;
   assert.equal(mode, 0o600);
+  // Writing again gets no second code, nor any other reply.
+  rig.telegram.pushMessage(STRANGER, "hello??");
+  await waitFor(() => rig.telegram.unconfirmed() === 0, "the second message is read");
 
   const listed = await kafclawInProcess(rig.env, "pairing", "list");
   assert.match(listed.stdout, new RegExp(`telegram  ${code}  from ${STRANGER}`));
@@ -150,4 +153,23 @@ Deno.test("a voice note is transcribed and a document saved into the workspace",
     "a,b\n1,2\n",
   );
   assert.match(rig.telegram.sent[1]!.text, /^echo: sum this\n/);
+});
+
+Deno.test("the message tool reaches a person's Telegram chat by its session", async () => {
+  const tell = {
+    toolCalls: [{
+      id: "m1",
+      name: "message",
+      arguments: { session: `telegram:${STRANGER}`, text: "Your parcel arrived." },
+    }],
+  };
+  await using rig = await startTelegramRig({ chat: [tell, { text: "Told them." }] });
+  rig.telegram.pushMessage(OWNER_ID, `tell ${STRANGER} the parcel arrived`);
+  await waitFor(() => rig.telegram.sent.some((s) => s.text === "Told them."), "the answer");
+  assert.deepEqual(
+    rig.telegram.sent.map((s) => [s.chatId, s.text]),
+    [[String(STRANGER), "Your parcel arrived."], [String(OWNER_ID), "Told them."]],
+  );
+  // It went to the person, not into a turn of the agent in that session.
+  assert.equal(rig.llm.chatRequests().length, 2);
 });
