@@ -11,12 +11,10 @@
  */
 import type { Door } from "../core/agent/mod.ts";
 import { type DmPolicy, paths, type ResolvedConfig, writeConfigFile } from "../core/config/mod.ts";
-import { createSpeech } from "../core/provider/mod.ts";
 import type { Task, Timeline } from "../core/timeline/mod.ts";
 import { ChannelInbox } from "./inbox.ts";
 import { sendRecorded } from "./outbox.ts";
 import { PairingStore } from "./pairing.ts";
-import { TelegramChannel } from "./telegram/telegram.ts";
 import type { Channel, ChannelStatus } from "./types.ts";
 
 /** How often the status file is written. */
@@ -36,8 +34,11 @@ export function statusFile(home: string): string {
   return `${home}/channels/status.json`;
 }
 
-/** The channels config enables, built (not started). Throws TypeError for a config that cannot work. */
-export function channelsFromConfig(config: ResolvedConfig): Channel[] {
+/**
+ * The channels config enables, built (not started); each platform's code is loaded only when its
+ * channel is enabled. Rejects with a TypeError for a config that cannot work.
+ */
+export async function channelsFromConfig(config: ResolvedConfig): Promise<Channel[]> {
   const channels: Channel[] = [];
   const telegram = config.channels.telegram;
   if (telegram.enabled) {
@@ -46,6 +47,10 @@ export function channelsFromConfig(config: ResolvedConfig): Channel[] {
         "Cannot run Telegram without channels.telegram.token (the bot token from BotFather)",
       );
     }
+    const [{ TelegramChannel }, { createSpeech }] = await Promise.all([
+      import("./telegram/mod.ts"),
+      import("../core/provider/mod.ts"),
+    ]);
     const speech = createSpeech(config);
     channels.push(
       new TelegramChannel({
@@ -81,11 +86,20 @@ export class ChannelHost {
 
   constructor(
     config: ResolvedConfig,
-    options: { readonly channels?: readonly Channel[]; readonly warn?: (m: string) => void } = {},
+    channels: readonly Channel[],
+    options: { readonly warn?: (m: string) => void } = {},
   ) {
     this.#config = config;
-    this.channels = options.channels ?? channelsFromConfig(config);
+    this.channels = channels;
     this.#warn = options.warn ?? (() => {});
+  }
+
+  /** A host of the channels config enables ({@link channelsFromConfig}). */
+  static async fromConfig(
+    config: ResolvedConfig,
+    options: { readonly warn?: (m: string) => void } = {},
+  ): Promise<ChannelHost> {
+    return new ChannelHost(config, await channelsFromConfig(config), options);
   }
 
   /** Starts every channel over `agent`; on a failure, those started are stopped again. */

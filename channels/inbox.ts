@@ -89,6 +89,8 @@ export class ChannelInbox implements Inbox {
     if (!created) return;
     if (code !== undefined) return this.#track(this.#pair(task, message, code));
     const work = () => this.#turn(task, message);
+    // What looks like an answer to an approval skips the queue (the door decides what it is; its
+    // parser lives in core/agent, which `kafclaw pairing` must not load for this one pattern).
     if (/^\s*\/?(approve|deny)\s/i.test(message.text)) return this.#track(work());
     const previous = this.#chats.get(message.chatId) ?? Promise.resolve();
     const next = previous.then(work);

@@ -6,14 +6,15 @@
  *   (access.ts) and pairing (pairing.ts), one stored task per platform message id (a redelivery
  *   is answered once, also after a restart), the one door into a turn, the answer sent and, when
  *   that fails, left to the delivery worker's retries.
- * - telegram/: Telegram through grammY, long polling or webhook.
+ * - telegram/: Telegram through grammY, long polling or webhook, loaded by the host only when
+ *   Telegram is enabled (so `kafclaw pairing` never loads grammY).
  * - host.ts: the channels of one gateway, built from config, with the owners' channel for
  *   approvals and the delivery worker's way back.
  *
  * @example
  * ```ts ignore
  * import { ChannelHost } from "./mod.ts";
- * const host = new ChannelHost(config);
+ * const host = await ChannelHost.fromConfig(config);
  * await using agent = await createAgentRuntime(config, { sendToOwner: host.sendToOwner });
  * await host.start(agent);
  * ```
@@ -23,6 +24,7 @@
 export type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "./types.ts";
 export { type Access, accessOf, isOwner } from "./access.ts";
 export { ChannelInbox, type ChannelInboxOptions } from "./inbox.ts";
+export { type OutboxOptions, type OutboxTasks, sendRecorded } from "./outbox.ts";
 export {
   CODE_ALPHABET,
   CODE_TTL_MS,
@@ -42,4 +44,3 @@ export {
   STATUS_EVERY_MS,
   statusFile,
 } from "./host.ts";
-export { TELEGRAM_TEXT_LIMIT, TelegramChannel, type TelegramOptions } from "./telegram/telegram.ts";

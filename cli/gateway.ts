@@ -160,7 +160,7 @@ async function hostChannels(config: ResolvedConfig, say: (line: string) => void)
   if (!Object.values(config.channels).some((c) => c.enabled)) return undefined;
   const { ChannelHost } = await import("../channels/mod.ts");
   try {
-    return new ChannelHost(config, { warn: say });
+    return await ChannelHost.fromConfig(config, { warn: say });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

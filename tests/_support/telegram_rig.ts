@@ -48,7 +48,7 @@ export async function startTelegramRig(
   };
   const config = resolveConfig({ home, env: settings });
   const start = async () => {
-    const host = new ChannelHost(config);
+    const host = await ChannelHost.fromConfig(config);
     const runtime = await createAgentRuntime(config, {
       sendToOwner: host.sendToOwner,
       chats: host.chats,

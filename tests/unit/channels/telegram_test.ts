@@ -173,3 +173,23 @@ Deno.test("the message tool reaches a person's Telegram chat by its session", as
   // It went to the person, not into a turn of the agent in that session.
   assert.equal(rig.llm.chatRequests().length, 2);
 });
+
+Deno.test("the owner answers an approval their own message asked for, in the same chat", async () => {
+  const write = {
+    toolCalls: [{ id: "w2", name: "write_file", arguments: { path: "own.txt", content: "x\n" } }],
+  };
+  // With maxAutoTier 0 even the owner's writes wait for an approval.
+  await using rig = await startTelegramRig({ chat: [write, { text: "Done." }] }, {
+    KAFCLAW_POLICY_MAX_AUTO_TIER: "0",
+  });
+  rig.telegram.pushMessage(OWNER_ID, "write own.txt");
+  const notice = () => rig.telegram.sent.find((s) => s.text.startsWith("Approval needed"));
+  await waitFor(() => notice() !== undefined, "the approval request");
+  const id = /Approval needed (\S+):/.exec(notice()!.text)![1]!;
+  // The chat's turn waits for this answer: it must not queue behind that turn.
+  rig.telegram.pushMessage(OWNER_ID, `approve ${id}`);
+  await waitFor(() => rig.telegram.sent.some((s) => s.text === "Done."), "the turn ends", {
+    timeoutMs: 10_000,
+  });
+  assert.equal(await Deno.readTextFile(`${rig.runtime.sandbox.workspace}/own.txt`), "x\n");
+});
