@@ -9,6 +9,7 @@ import { startFakeTelegram } from "../fakes/telegram_server.ts";
 import { Child } from "../_support/child.ts";
 import { gatewayEnv, jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 import { waitFor } from "../_support/wait.ts";
+import { Timeline } from "../../core/timeline/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -63,4 +64,37 @@ Deno.test("a gateway with Telegram enabled and no token is refused in one line",
     r.stderr.trim(),
     "kafclaw: Cannot run Telegram without channels.telegram.token (the bot token from BotFather)",
   );
+});
+
+Deno.test("a scheduled job's result reaches the owner's Telegram chat once", opts, async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({ chat: [{ text: "Backups are fine." }] });
+  await using telegram = await startFakeTelegram();
+  const env = gatewayEnv(home.path, llm.url, {
+    KAFCLAW_POLICY_OWNERS: "telegram:1001",
+    KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
+    KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
+    KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
+    KAFCLAW_SCHEDULER_ENABLED: "true",
+    KAFCLAW_SCHEDULER_TICK_INTERVAL_MS: "1000",
+  });
+  const added = await kafclaw(
+    ["cron", "add", "backups", "--schedule", "0 0 1 1 *", "-m", "Check the backups"],
+    env,
+  );
+  assert.equal(added.code, 0, added.stderr);
+  {
+    // Due an hour ago, as if the gateway had been off: it runs once at start.
+    using timeline = Timeline.open(`${home.path}/timeline.db`);
+    const job = timeline.jobs.get("backups")!;
+    timeline.jobs.upsert({ ...job, nextRunAt: new Date(Date.now() - 3_600_000) });
+  }
+  await using gateway = new Child(kafclawCommand(["gateway"], env));
+  await waitFor(() => telegram.sent.length > 0, "the job's result", {
+    state: () => gateway.stderr,
+  });
+  assert.deepEqual(telegram.sent.map((s) => [s.chatId, s.text]), [
+    ["1001", "[backups] Backups are fine."],
+  ]);
+  assert.equal(await gateway.stop("SIGTERM"), 0, gateway.stderr);
 });
