@@ -225,7 +225,11 @@ export class ChannelHost {
 
   /** Sends a task's answer to its chat again (core/scheduler `Deliver`). */
   readonly deliver = async (task: Task): Promise<void> => {
-    await this.#channel(task.channel).send({ chatId: task.chatId, text: task.contentOut ?? "" });
+    await this.#channel(task.channel).send({
+      chatId: task.chatId,
+      text: task.contentOut ?? "",
+      id: task.taskId,
+    });
   };
 
   #channel(name: string): Channel {

@@ -36,7 +36,7 @@ export async function sendRecorded(
 ): Promise<void> {
   let error: unknown;
   try {
-    await channel.send(message);
+    await channel.send({ ...message, id: task.taskId });
   } catch (e) {
     error = e;
   }

@@ -38,6 +38,11 @@ export interface OutboundMessage {
   readonly text: string;
   /** The platform's id of the message this one answers. */
   readonly replyTo?: string | undefined;
+  /**
+   * What the text is the delivery of (its task's id): when a text goes out in several pieces and
+   * one fails, sending the same id again starts at the piece that failed.
+   */
+  readonly id?: string | undefined;
 }
 
 /** How a channel is doing, as `kafclaw channels status` shows it. */

@@ -9,7 +9,8 @@
  *   documents (saved into the workspace, media.ts) become {@link InboundMessage}s with the id
  *   `<chat>:<message>`, replies to the message they answer.
  * - Sending splits at Telegram's 4096 characters without breaking Markdown (split.ts) and sends
- *   Markdown; a piece Telegram cannot parse as Markdown is sent again as plain text.
+ *   Markdown; a piece Telegram cannot parse as Markdown is sent again as plain text. When a piece
+ *   fails, a retry of the same delivery (`id`) starts at that piece, while this process runs.
  * - Every API call that fails is the channel's last error (with no token in it); polling that
  *   fails shows as disconnected until a call succeeds again.
  *
@@ -59,6 +60,7 @@ export class TelegramChannel implements Channel {
   #polling: Promise<void> | undefined;
   #server: Deno.HttpServer | undefined;
   #stopping = false;
+  readonly #piecesSent = new Map<string, number>();
 
   constructor(options: TelegramOptions) {
     if (options.mode === "webhook" && !options.webhookSecret) {
@@ -130,23 +132,45 @@ export class TelegramChannel implements Channel {
 
   async send(message: OutboundMessage): Promise<void> {
     const pieces = splitMessage(message.text, TELEGRAM_TEXT_LIMIT);
-    for (const [i, text] of pieces.entries()) {
-      const reply = i === 0 && message.replyTo !== undefined
-        ? {
-          reply_parameters: {
-            message_id: Number(message.replyTo),
-            allow_sending_without_reply: true,
-          },
-        }
-        : {};
+    const key = message.id;
+    let done = key === undefined ? 0 : this.#piecesSent.get(key) ?? 0;
+    for (const text of pieces.slice(done)) {
+      await this.#sendPiece(message, text, done === 0);
+      done++;
+      if (key !== undefined) this.#remember(key, done);
+    }
+    if (key !== undefined) this.#piecesSent.delete(key);
+  }
+
+  async #sendPiece(message: OutboundMessage, text: string, first: boolean): Promise<void> {
+    const reply = first && message.replyTo !== undefined
+      ? {
+        reply_parameters: {
+          message_id: Number(message.replyTo),
+          allow_sending_without_reply: true,
+        },
+      }
+      : {};
+    try {
       try {
         await this.#bot.api.sendMessage(message.chatId, text, { parse_mode: "Markdown", ...reply });
       } catch (error) {
         if (!(error instanceof GrammyError && /can't parse entities/i.test(error.description))) {
-          throw new Error(this.#redact(errorText(error)));
+          throw error;
         }
         await this.#bot.api.sendMessage(message.chatId, text, reply);
       }
+    } catch (error) {
+      throw new Error(this.#redact(errorText(error)));
+    }
+  }
+
+  /** Pieces of `key` already sent, for a retry; the oldest forgotten past a bound. */
+  #remember(key: string, sent: number): void {
+    this.#piecesSent.delete(key);
+    this.#piecesSent.set(key, sent);
+    if (this.#piecesSent.size > 1000) {
+      this.#piecesSent.delete(this.#piecesSent.keys().next().value!);
     }
   }
 

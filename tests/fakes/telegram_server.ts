@@ -13,7 +13,8 @@
  *
  * Tests push updates ({@link FakeTelegram.pushMessage}), read what the bot sent
  * ({@link FakeTelegram.sent}, {@link FakeTelegram.actions}, {@link FakeTelegram.calls}), add
- * files, and take methods down ({@link FakeTelegram.down}: they answer 502 Bad Gateway).
+ * files, and take methods down ({@link FakeTelegram.down}, {@link FakeTelegram.refuse}: they answer
+ * 502 Bad Gateway).
  *
  * @module
  */
@@ -54,6 +55,8 @@ export interface FakeTelegram extends AsyncDisposable {
   readonly calls: readonly ApiCall[];
   /** Methods that answer 502 Bad Gateway while listed. */
   readonly down: Set<string>;
+  /** Answers 502 Bad Gateway to a call for which it returns true. */
+  refuse: ((method: string, params: Record<string, unknown>) => boolean) | undefined;
   /** The webhook setWebhook registered, if any. */
   readonly webhook: { url: string; secret: string | undefined } | undefined;
   /** Queues a private-chat message from user `from`; returns the update (also for webhooks). */
@@ -143,7 +146,7 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
   async function api(method: string, request: Request, url: URL): Promise<Response> {
     const p = await params(request, url);
     const answer = async (): Promise<Response> => {
-      if (down.has(method)) return fail(502, "Bad Gateway");
+      if (down.has(method) || fake.refuse?.(method, p)) return fail(502, "Bad Gateway");
       switch (method) {
         case "getMe":
           return ok({ ...BOT, can_join_groups: true, can_read_all_group_messages: false });
@@ -204,7 +207,8 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
     wake = Promise.withResolvers<void>();
   }
 
-  return Promise.resolve({
+  const fake: FakeTelegram = {
+    refuse: undefined,
     url: `http://127.0.0.1:${port}`,
     token,
     sent,
@@ -268,7 +272,8 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
       wake.resolve();
       await server.shutdown();
     },
-  });
+  };
+  return Promise.resolve(fake);
 }
 
 /** Whether Telegram's legacy Markdown would parse `text`: its markers pair up outside code. */

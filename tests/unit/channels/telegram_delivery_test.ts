@@ -142,3 +142,24 @@ Deno.test("a scheduled run's result reaches the owner's chat once, and a failed 
   assert.equal((await worker.pass()).sent, 1);
   assert.equal(rig.telegram.sent.at(-1)?.text, "[daily] Still quiet.");
 });
+
+Deno.test("a long answer whose second piece failed is completed by the retry without repeating the first", async () => {
+  const long = `${"First half. ".repeat(300)}\n\n${"Second half. ".repeat(200)}`;
+  await using rig = await startTelegramRig({ chat: [{ text: long }] });
+  let failures = 1;
+  rig.telegram.refuse = (method, params) =>
+    method === "sendMessage" && String(params.text).startsWith("Second half") && failures-- > 0;
+  rig.telegram.pushMessage(OWNER_ID, "a long one, please");
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryAttempts === 1, "the failed attempt");
+  assert.equal(rig.telegram.sent.length, 1, "the first piece went out");
+  const worker = new DeliveryWorker({
+    store: rig.runtime.timeline,
+    deliver: rig.host.deliver,
+    clock: later,
+  });
+  assert.equal((await worker.pass()).sent, 1);
+  const texts = rig.telegram.sent.map((s) => s.text);
+  assert.equal(texts.length, 2);
+  assert.ok(texts[0]!.startsWith("First half.") && texts[1]!.startsWith("Second half."));
+});
