@@ -5,6 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { DeliveryWorker, systemClock } from "../../../core/scheduler/mod.ts";
+import { resolveConfig } from "../../../core/config/mod.ts";
+import { ChannelHost } from "../../../channels/mod.ts";
+import { TelegramChannel } from "../../../channels/telegram/mod.ts";
+import { startFakeTelegram } from "../../fakes/telegram_server.ts";
 import { OWNER_ID, startTelegramRig } from "../../_support/telegram_rig.ts";
 import { waitFor } from "../../_support/wait.ts";
 
@@ -162,4 +166,31 @@ Deno.test("a long answer whose second piece failed is completed by the retry wit
   const texts = rig.telegram.sent.map((s) => s.text);
   assert.equal(texts.length, 2);
   assert.ok(texts[0]!.startsWith("First half.") && texts[1]!.startsWith("Second half."));
+});
+
+Deno.test("a wrong bot token stops the start with a clear error that does not show the token", async () => {
+  await using telegram = await startFakeTelegram();
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-telegram-token-" });
+  try {
+    const config = resolveConfig({ home, env: {} });
+    const token = "999:WRONG-secret-token";
+    const channel = new TelegramChannel({
+      token,
+      apiRoot: telegram.url,
+      mode: "polling",
+      workspace: home,
+    });
+    const host = new ChannelHost(config, [channel]);
+    const never = () => Promise.reject(new Error("no turn expected"));
+    const error = await host.start({
+      door: { enter: never },
+      timeline: { tasks: {} as never },
+    }).then(() => undefined, (e: Error) => e);
+    assert.ok(error, "the start fails");
+    assert.match(error.message, /^Cannot start the telegram channel: .*401.*Unauthorized/);
+    assert.ok(!error.message.includes(token));
+    assert.match(channel.status().lastError!, /getMe: 401 Unauthorized/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });
