@@ -193,3 +193,31 @@ Deno.test("the owner answers an approval their own message asked for, in the sam
   });
   assert.equal(await Deno.readTextFile(`${rig.runtime.sandbox.workspace}/own.txt`), "x\n");
 });
+
+Deno.test("an answer Telegram cannot read as Markdown goes out as plain text; a photo is saved", async () => {
+  await using rig = await startTelegramRig({
+    chat: [{ text: "Use my_var here." }],
+    fallback: "echo",
+  });
+  rig.telegram.pushMessage(OWNER_ID, "name a variable");
+  await waitFor(() => rig.telegram.sent.length === 1, "the answer");
+  assert.deepEqual(rig.telegram.sent[0], {
+    chatId: String(OWNER_ID),
+    text: "Use my_var here.",
+    parseMode: undefined,
+    replyTo: rig.telegram.sent[0]!.replyTo,
+  });
+  const refused = rig.telegram.calls.filter((c) => c.method === "sendMessage" && c.status === 400);
+  assert.equal(refused.length, 1, "tried as Markdown first");
+
+  const photo = rig.telegram.addFile(new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), "photos/p.jpg");
+  const update = rig.telegram.pushMessage(OWNER_ID, "", { photo: { fileId: photo } });
+  const id = (update.message as { message_id: number }).message_id;
+  const saved = `${rig.runtime.sandbox.workspace}/inbox/telegram/${id}-photo.jpg`;
+  await waitFor(() => rig.telegram.sent.length === 2, "the photo's answer");
+  assert.match(
+    rig.telegram.sent[1]!.text,
+    /saved in the workspace: inbox\/telegram\/\d+-photo\.jpg/,
+  );
+  assert.deepEqual(await Deno.readFile(saved), new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
+});
