@@ -194,3 +194,17 @@ Deno.test("a wrong bot token stops the start with a clear error that does not sh
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("polling through a Bot API outage shows disconnected with the error, then catches up", async () => {
+  await using rig = await startTelegramRig({ fallback: "echo" });
+  rig.telegram.down.add("getUpdates");
+  // The poll under way ends with the next update; the ones after it fail.
+  rig.telegram.pushMessage(OWNER_ID, "before");
+  await waitFor(() => rig.host.status().telegram!.connected === false, "disconnected");
+  assert.equal(rig.host.status().telegram!.lastError, "getUpdates: 502 Bad Gateway");
+  rig.telegram.pushMessage(OWNER_ID, "during");
+  rig.telegram.down.delete("getUpdates");
+  await waitFor(() => rig.telegram.sent.length === 2, "both answers", { timeoutMs: 15_000 });
+  assert.deepEqual(rig.telegram.sent.map((s) => s.text), ["echo: before", "echo: during"]);
+  assert.equal(rig.host.status().telegram!.connected, true);
+});
