@@ -91,39 +91,63 @@ export class PairingStore {
     channel: string,
     sender: string,
   ): Promise<{ readonly pending: PendingPairing; readonly created: boolean } | undefined> {
-    const state = await this.read();
-    const waiting = state.pending.find((p) => p.channel === channel && p.sender === sender);
-    if (waiting) return { pending: waiting, created: false };
-    if (state.pending.filter((p) => p.channel === channel).length >= MAX_PENDING) return undefined;
-    const now = this.#now();
-    const pending: PendingPairing = {
-      channel,
-      sender,
-      code: newCode(),
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
-    };
-    await this.#write({ ...state, pending: [...state.pending, pending] });
-    return { pending, created: true };
+    return await this.#locked(async () => {
+      const state = await this.read();
+      const waiting = state.pending.find((p) => p.channel === channel && p.sender === sender);
+      if (waiting) return { pending: waiting, created: false };
+      if (state.pending.filter((p) => p.channel === channel).length >= MAX_PENDING) {
+        return undefined;
+      }
+      const now = this.#now();
+      const pending: PendingPairing = {
+        channel,
+        sender,
+        code: newCode(),
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
+      };
+      await this.#write({ ...state, pending: [...state.pending, pending] });
+      return { pending, created: true };
+    });
   }
 
   /** Lets the sender of `code` in. Throws PairingError for a code not waiting on `channel`. */
-  async approve(channel: string, code: string): Promise<PairedSender> {
-    const { state, found } = await this.#take(channel, code);
-    const paired: PairedSender = {
-      channel,
-      sender: found.sender,
-      approvedAt: this.#now().toISOString(),
-    };
-    await this.#write({ pending: state.pending, paired: [...state.paired, paired] });
-    return paired;
+  approve(channel: string, code: string): Promise<PairedSender> {
+    return this.#locked(async () => {
+      const { state, found } = await this.#take(channel, code);
+      const paired: PairedSender = {
+        channel,
+        sender: found.sender,
+        approvedAt: this.#now().toISOString(),
+      };
+      await this.#write({ pending: state.pending, paired: [...state.paired, paired] });
+      return paired;
+    });
   }
 
   /** Drops a waiting code. Throws PairingError for a code not waiting on `channel`. */
-  async deny(channel: string, code: string): Promise<PendingPairing> {
-    const { state, found } = await this.#take(channel, code);
-    await this.#write(state);
-    return found;
+  deny(channel: string, code: string): Promise<PendingPairing> {
+    return this.#locked(async () => {
+      const { state, found } = await this.#take(channel, code);
+      await this.#write(state);
+      return found;
+    });
+  }
+
+  /**
+   * Runs a read-modify-write of the file under an exclusive lock of `pairing.lock` beside it, so
+   * the gateway's new codes and the CLI's approvals never overwrite each other.
+   */
+  async #locked<T>(change: () => Promise<T>): Promise<T> {
+    const dir = this.path.slice(0, this.path.lastIndexOf("/"));
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    using lock = await Deno.open(`${dir}/pairing.lock`, { create: true, write: true, mode: 0o600 });
+    await lock.lock(true);
+    try {
+      return await change();
+    } finally {
+      await lock.unlock();
+    }
   }
 
   async #take(channel: string, code: string) {

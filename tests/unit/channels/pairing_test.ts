@@ -60,3 +60,24 @@ Deno.test("a pairing file that is not JSON is a clear error, not a crash", async
   await Deno.writeTextFile(pairing.path, "{not json");
   await assert.rejects(() => pairing.read(), /is not JSON \(remove it to start over\)/);
 });
+
+Deno.test("codes asked for at once, and an approval meanwhile, are all kept", async () => {
+  await using pairing = await store({ t: Date.now() });
+  const first = (await pairing.request("telegram", "1"))!.pending.code;
+  // Two other stores on the same file: the gateway asking, the CLI approving.
+  const other = new PairingStore(pairing.home);
+  const cli = new PairingStore(pairing.home);
+  await Promise.all([
+    pairing.request("telegram", "2"),
+    other.request("discord", "3"),
+    cli.approve("telegram", first),
+    other.request("telegram", "4"),
+  ]);
+  const state = await pairing.read();
+  assert.deepEqual(state.pending.map((p) => `${p.channel}:${p.sender}`).sort(), [
+    "discord:3",
+    "telegram:2",
+    "telegram:4",
+  ]);
+  assert.deepEqual(state.paired.map((p) => p.sender), ["1"]);
+});
