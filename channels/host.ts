@@ -17,6 +17,9 @@ import { sendRecorded } from "./outbox.ts";
 import { PairingStore } from "./pairing.ts";
 import type { Channel, ChannelStatus } from "./types.ts";
 
+/** How long {@link ChannelHost.stop} waits for the turns under way by default. */
+export const STOP_GRACE_MS = 5000;
+
 /** How often the status file is written. */
 export const STATUS_EVERY_MS = 5000;
 
@@ -138,11 +141,20 @@ export class ChannelHost {
     this.#timer = setInterval(() => this.writeStatus().catch(() => {}), STATUS_EVERY_MS);
   }
 
-  /** Stops receiving, waits for the turns under way, and records the channels as stopped. */
-  async stop(): Promise<void> {
+  /**
+   * Stops receiving and gives the turns under way up to `graceMs` (default 5 s) to end; those
+   * still running (one waiting for an approval, say) are left to the agent's close, which cancels
+   * them. Records the channels as stopped.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     clearInterval(this.#timer);
     for (const channel of this.channels) await channel.stop();
-    await Promise.all(this.#inboxes.map((inbox) => inbox.idle()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(this.#inboxes.map((inbox) => inbox.idle())),
+      new Promise((resolve) => timer = setTimeout(resolve, graceMs)),
+    ]);
+    clearTimeout(timer);
     if (this.channels.length > 0) await this.writeStatus(true).catch(() => {});
   }
 

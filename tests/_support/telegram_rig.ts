@@ -62,7 +62,7 @@ export async function startTelegramRig(
     return { host, runtime };
   };
   const stop = async (r: { host: ChannelHost; runtime: AgentRuntime }) => {
-    await r.host.stop();
+    await r.host.stop(1000);
     await r.runtime.close();
   };
   const first = await start();

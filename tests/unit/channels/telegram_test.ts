@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { OWNER_ID, startTelegramRig } from "../../_support/telegram_rig.ts";
-import { waitFor } from "../../_support/wait.ts";
+import { settles, waitFor } from "../../_support/wait.ts";
 import { kafclawInProcess } from "../../_support/cli_in_process.ts";
 
 const STRANGER = 2002;
@@ -220,4 +220,21 @@ Deno.test("an answer Telegram cannot read as Markdown goes out as plain text; a 
     /saved in the workspace: inbox\/telegram\/\d+-photo\.jpg/,
   );
   assert.deepEqual(await Deno.readFile(saved), new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
+});
+
+Deno.test("stopping the channels does not wait for a turn that waits for an approval", async () => {
+  const write = {
+    toolCalls: [{ id: "w3", name: "write_file", arguments: { path: "x.txt", content: "x" } }],
+  };
+  await using rig = await startTelegramRig({ chat: [write] }, {
+    KAFCLAW_CHANNELS_TELEGRAM_DM_POLICY: "open",
+  });
+  rig.telegram.pushMessage(STRANGER, "write x");
+  await waitFor(
+    () => rig.telegram.sent.some((s) => s.text.startsWith("Approval needed")),
+    "the approval request",
+  );
+  // The approval waits 5 minutes by default; the stop takes its grace and returns.
+  await settles(rig.host.stop(50), "the channels' stop", 10_000);
+  assert.equal(rig.host.status().telegram!.connected, false);
 });
