@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AgentRuntime, AskOwner } from "../core/agent/mod.ts";
+import type { AgentRuntime, AskOwner, ChatOutbound, SendToOwner } from "../core/agent/mod.ts";
 import type { WaitSink } from "../core/provider/mod.ts";
 import { checkConfigTrust, type ResolvedConfig } from "../core/config/mod.ts";
 import { terminalAsker } from "./_approve.ts";
@@ -22,15 +22,20 @@ export async function cliRuntime(
     readonly askOwner?: AskOwner;
     /** Asks yes or no instead of the prompter (`kafclaw agent`'s line editor, which owns stdin). */
     readonly confirm?: (question: string) => Promise<boolean>;
+    /** The owners' chat channels (the gateway's): approvals go there instead of a terminal. */
+    readonly sendToOwner?: SendToOwner;
+    /** The chats of those channels, where the `message` tool reaches people. */
+    readonly chats?: ChatOutbound;
   } = {},
 ): Promise<AgentRuntime> {
   await checkConfigTrust(config.file);
-  const askOwner = options.askOwner ?? terminalAsker({
+  // With chat channels (the gateway's), approvals go to the owners' chats, not to a terminal.
+  const askOwner = options.askOwner ?? (options.sendToOwner ? undefined : terminalAsker({
     io: ctx.io,
     prompter: ctx.prompter,
     interactive: Deno.stdin.isTerminal(),
     command: config.command,
-  });
+  }));
   // Loaded here, not at the top: its dependencies (the MCP SDK) read the environment when they
   // load, which subcommands without env access, like `version`, must never do.
   const { createAgentRuntime } = await import("../core/agent/mod.ts");
@@ -45,5 +50,7 @@ export async function cliRuntime(
     warn: (m) => ctx.io.err(`kafclaw: ${m}`),
     ...(options.agent === undefined ? {} : { agent: options.agent }),
     ...(options.onWait ? { onWait: options.onWait } : {}),
+    ...(options.sendToOwner ? { sendToOwner: options.sendToOwner } : {}),
+    ...(options.chats ? { chats: options.chats } : {}),
   });
 }

@@ -9,7 +9,15 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/mod.ts";
+import {
+  checkConfigTrust,
+  loadConfig,
+  type Mode,
+  MODES,
+  type ResolvedConfig,
+} from "../core/config/mod.ts";
+import type { JobRunReport } from "../core/scheduler/mod.ts";
+import type { ChannelHost } from "../channels/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { oneAtATime, terminalAsker } from "./_approve.ts";
@@ -33,8 +41,8 @@ const GROUP_ERRORS = new Set([
 export function gatewayCommand(ctx: CliContext): Command {
   return new Command("gateway")
     .description(
-      "run the agent as a long-lived process: group membership and tasks, the scheduler, " +
-        "the delivery worker; Ctrl-C or SIGTERM stops it, leaving the group",
+      "run the agent as a long-lived process: group membership and tasks, the chat channels, " +
+        "the scheduler, the delivery worker; Ctrl-C or SIGTERM stops it, leaving the group",
     )
     .option("--mode <mode>", `${MODES.join(", ")} (default: decided from config)`, mode)
     .option("--json", "print what happens as JSON lines")
@@ -43,6 +51,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       await checkConfigTrust(config.file);
       const { Swarm } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
+      const channels = await hostChannels(config, say);
       const stop = Promise.withResolvers<string>();
       const startedAt = Date.now();
       const listeners = STOP_SIGNALS.map((s) => [s, () => stop.resolve(s)] as const);
@@ -54,8 +63,15 @@ export function gatewayCommand(ctx: CliContext): Command {
         try {
           swarm = await Swarm.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-            // The agents of agents.list ask on one terminal, in turn, each naming itself.
+            // With chat channels, approvals go to the owners' chats; otherwise the agents of
+            // agents.list ask on one terminal, in turn, each naming itself.
             createRuntime: (c) => {
+              if (channels) {
+                return cliRuntime(ctx, c, {
+                  sendToOwner: channels.sendToOwner,
+                  chats: channels.chats,
+                });
+              }
               const askOwner = terminalAsker({
                 io: ctx.io,
                 prompter: ctx.prompter,
@@ -67,7 +83,11 @@ export function gatewayCommand(ctx: CliContext): Command {
               return cliRuntime(ctx, c, askOwner === undefined ? {} : { askOwner });
             },
             say,
-            onRun: (report) => ctx.io.out(runLine(report)),
+            ...(channels ? { deliver: channels.deliver } : {}),
+            onRun: (report) => {
+              ctx.io.out(runLine(report));
+              if (channels) jobToOwners(channels, report).catch((e) => say(e.message));
+            },
             // A rebalance of a work group is news to an operator; the first join is not, nor
             // those of the start, when the agents of agents.list join the same groups in turn.
             onJoin: (groupId, joins) => {
@@ -107,7 +127,15 @@ export function gatewayCommand(ctx: CliContext): Command {
               "brokers and the LLM and channel hosts; a compiled binary cannot (README, Permissions)",
           );
         }
+        // The chat channels speak for the lead agent.
+        try {
+          await channels?.start(gateway.runtime);
+        } catch (error) {
+          await swarm.stop();
+          throw new CliError((error as Error).message);
+        }
         const door = await openFrontDoor(config, swarm, startedAt).catch(async (error) => {
+          await channels?.stop();
           await swarm.stop();
           throw error;
         });
@@ -143,6 +171,7 @@ export function gatewayCommand(ctx: CliContext): Command {
         following[Symbol.dispose]();
         const started = Date.now();
         await door.close();
+        await channels?.stop();
         const late = await swarm.stop();
         const ms = Date.now() - started;
         ctx.io.out(
@@ -156,6 +185,27 @@ export function gatewayCommand(ctx: CliContext): Command {
         for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
       }
     });
+}
+
+/** The chat channels config enables, or undefined when none is (their code is then not loaded). */
+async function hostChannels(config: ResolvedConfig, say: (line: string) => void) {
+  if (!Object.values(config.channels).some((c) => c.enabled)) return undefined;
+  const { ChannelHost } = await import("../channels/mod.ts");
+  try {
+    return await ChannelHost.fromConfig(config, { warn: say });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** A scheduled run's result, or its failure, to the owners on their chat channels. */
+function jobToOwners(channels: ChannelHost, report: JobRunReport): Promise<number> {
+  if (report.status === "cancelled" || !report.recorded) return Promise.resolve(0);
+  const text = report.answer !== undefined
+    ? `[${report.job}] ${report.answer}`
+    : `[${report.job}] failed: ${report.error ?? report.status}`;
+  const at = (report.slot ?? report.startedAt).toISOString();
+  return channels.notifyOwners(`cron:${report.job}:${at}`, text);
 }
 
 function mode(value: string): Mode {

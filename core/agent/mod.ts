@@ -46,6 +46,7 @@ export {
   WAITER_STALE_MS,
 } from "./approvals.ts";
 export { Guard, type GuardDeps } from "./guard.ts";
+export type { ChatOutbound } from "./toolbox.ts";
 export {
   type AskYesNo,
   HAND_OVER_FILE,

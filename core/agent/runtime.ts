@@ -25,7 +25,7 @@ import { sessionGate } from "./session_gate.ts";
 import { agentProfile } from "./profile.ts";
 import { unreachableRoutes } from "./routes.ts";
 import { SessionStore } from "./sessions.ts";
-import { registerTools } from "./toolbox.ts";
+import { type ChatOutbound, registerTools } from "./toolbox.ts";
 
 /** What the runtime needs from its caller. */
 export interface RuntimeOptions {
@@ -44,6 +44,8 @@ export interface RuntimeOptions {
    * `approve <id>` / `deny <id>` come back through {@link AgentRuntime.door}.
    */
   readonly sendToOwner?: SendToOwner;
+  /** The chats of the channels this process runs, where a `message` to their sessions goes. */
+  readonly chats?: ChatOutbound;
   /** The agent of `agents.list` to run as; default: the one marked default, else `model.*`. */
   readonly agent?: string;
   /**
@@ -212,6 +214,7 @@ export async function createAgentRuntime(
     stateDir,
     mcpServers,
     warn,
+    chats: options.chats,
   });
   let closed: Promise<void> | undefined;
   const close = () =>

@@ -1,7 +1,8 @@
 /**
  * The tools of one agent, wired to it: the built-ins over its sandbox, the audio tools, the soul
  * tool, memory, and the tools of the MCP servers in `mcp.json`. `message` and `sessions_spawn`
- * start their turns through the agent's door, as work of the turn that called them.
+ * start their turns through the agent's door, as work of the turn that called them; a `message` to
+ * the session of a chat on a channel this process runs is sent to that chat ({@link ChatOutbound}).
  *
  * @module
  */
@@ -23,6 +24,17 @@ import { agentProfile } from "./profile.ts";
 import { soulTool } from "./soul_tool.ts";
 import { Subagents } from "./subagents.ts";
 
+/**
+ * The chats of the channels this process runs (the gateway's): a `message` to one of their
+ * sessions (`telegram:<chat>`) is sent to that chat instead of starting a turn there.
+ */
+export interface ChatOutbound {
+  /** Whether `session` is the session of a chat of a channel that runs here. */
+  owns(session: string): boolean;
+  /** Sends `text` to the chat of `session` (a failed send is retried later); rejects when it cannot. */
+  send(session: string, text: string): Promise<void>;
+}
+
 /** What the tools are wired to. */
 export interface ToolboxDeps {
   readonly config: ResolvedConfig;
@@ -38,6 +50,8 @@ export interface ToolboxDeps {
   /** The servers of `mcp.json` (read before anything is opened, so a bad file stops the start). */
   readonly mcpServers: readonly McpServerConfig[];
   readonly warn: (message: string) => void;
+  /** Where a `message` to a chat's session goes; absent, every session is this agent's own. */
+  readonly chats?: ChatOutbound | undefined;
 }
 
 /**
@@ -71,6 +85,8 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
       files: { holdsSecret: (text) => deps.redact(text) !== text },
       messages: {
         send(to, text, ctx) {
+          // A person's chat: the text is for them, not another turn of the agent.
+          if (deps.chats?.owns(to.session)) return deps.chats.send(to.session, text);
           // The message becomes the next input of another session; its answer stays there.
           door.enter({
             source: { kind: "message", parent: parentTurn(ctx) },

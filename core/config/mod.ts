@@ -18,7 +18,14 @@
  *
  * @module
  */
-export { type Config, CONFIG_SCHEMA, type Provider, PROVIDERS } from "./schema.ts";
+export {
+  type Config,
+  CONFIG_SCHEMA,
+  DM_POLICIES,
+  type DmPolicy,
+  type Provider,
+  PROVIDERS,
+} from "./schema.ts";
 export {
   classifyPath,
   type ConfigKey,

@@ -94,8 +94,21 @@ function chatChannel(name: string, apiBase: string) {
       description: `${name} sender ids allowed to talk to the agent`,
     }),
     apiBase: text({ default: apiBase, description: `${name} API endpoint`, ...URL_RULE }),
+    dmPolicy: oneOf({
+      values: DM_POLICIES,
+      default: "pairing",
+      description: `Who may talk to the agent on ${name} besides the owner: allowFrom only ` +
+        "(allowlist), allowFrom and senders the owner paired (pairing), anyone (open), nobody " +
+        "(disabled)",
+    }),
   };
 }
+
+/** Who may talk to the agent on a chat channel, besides the owners (`policy.owners`). */
+export const DM_POLICIES = ["allowlist", "pairing", "open", "disabled"] as const;
+
+/** One of {@link DM_POLICIES}. */
+export type DmPolicy = typeof DM_POLICIES[number];
 
 const modelRef = z.string().refine(isModelRef, { error: `a model as ${MODEL_REF}` });
 const PRICE_KEY = /^[a-z]+\/.+$/;
@@ -474,7 +487,31 @@ export const CONFIG_SCHEMA = z.object({
     gemini: provider("https://generativelanguage.googleapis.com/v1beta/openai", "Gemini"),
   }),
   channels: z.object({
-    telegram: z.object(chatChannel("Telegram", "https://api.telegram.org")),
+    telegram: z.object({
+      ...chatChannel("Telegram", "https://api.telegram.org"),
+      mode: oneOf({
+        values: ["polling", "webhook"],
+        default: "polling",
+        description: "How updates arrive: long polling (getUpdates) or a webhook Telegram calls",
+      }),
+      webhookUrl: optionalText({
+        description: "Public https:// URL Telegram posts updates to (webhook mode)",
+        ...URL_RULE,
+      }),
+      webhookSecret: secret({
+        description: "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode)",
+      }),
+      webhookHost: text({
+        default: "127.0.0.1",
+        description: "Address the webhook listener binds (put a TLS proxy in front)",
+      }),
+      webhookPort: integer({
+        default: 8443,
+        min: 0,
+        max: 65535,
+        description: "Port the webhook listener binds (0: any free port)",
+      }),
+    }),
     discord: z.object(chatChannel("Discord", "https://discord.com/api/v10")),
     whatsapp: z.object({
       ...chatChannel("WhatsApp", "https://graph.facebook.com/v21.0"),

@@ -4,8 +4,8 @@
  * home.ts), the LLM provider of the default agent and a call to each of its models and to the
  * embedding model (provider.ts), the policy (sensitivity routes that can be reached, budgets
  * that can see what models cost), the mode, the sandbox, the stdio MCP servers (mcp.ts), and
- * what is stored (free space, the database's integrity, session files: storage.ts), and the
- * group's brokers and topics (group.ts). A check that cannot run (a full disk) is a failed check,
+ * what is stored (free space, the database's integrity, session files: storage.ts), the
+ * group's brokers and topics (group.ts), and the chat channels enabled (channels.ts). A check that cannot run (a full disk) is a failed check,
  * never a crash. Doctor creates nothing: the probes' scratch folders are removed after them.
  *
  * @module
@@ -36,6 +36,7 @@ import { applyFixes, type FixResult } from "./fix.ts";
 
 export { type FixResult, formatFixes } from "./fix.ts";
 import { handOverCheck } from "./hand_over.ts";
+import { channelChecks } from "./channels.ts";
 import { memoryCheck, modelChain, modelChecks, providerCheck } from "./provider.ts";
 
 /** How a check came out; `skip`: not made, and why (doctor --offline). */
@@ -257,6 +258,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
     const { groupChecks } = await import("./group.ts");
     return await groupChecks(config, deps.groupTimeoutMs);
   });
+  await check("channels", () => channelChecks(config, { offline, timeoutMs: deps.probeTimeoutMs }));
   await check("sandbox", () => sandboxCheck(config, deps));
   await check("hand-over", () => handOverCheck(config));
   await check("mcp", () =>

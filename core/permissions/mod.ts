@@ -39,6 +39,8 @@ export const SUBCOMMANDS = [
   "orchestrator",
   "cron",
   "approvals",
+  "pairing",
+  "channels",
   "memory",
   "kshark",
   "version",
@@ -80,6 +82,8 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   orchestrator: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   cron: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   approvals: { ...HOME_FILES },
+  pairing: { ...HOME_FILES },
+  channels: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },
   // kshark reads the files its command line names (--props, the PEMs they name) and writes its
   // reports where told (--json, --html, --junit), anywhere, so the launcher does not narrow its

@@ -1,0 +1,90 @@
+/**
+ * An agent with its Telegram channel, as the gateway runs them: a real runtime over a fake LLM,
+ * the channel host built from config (`channels.telegram` pointed at a fake Bot API through
+ * `apiBase`, which grammY takes as `client.apiRoot`), approvals sent to the owners' chats through
+ * the host. {@link restart} builds a fresh runtime and host over the same KAFCLAW_HOME, as a
+ * gateway restart does.
+ */
+import { type AgentRuntime, createAgentRuntime } from "../../core/agent/mod.ts";
+import { resolveConfig } from "../../core/config/mod.ts";
+import { ChannelHost } from "../../channels/mod.ts";
+import { type FakeOpenAIOptions, startFakeOpenAI } from "../fakes/openai_server.ts";
+import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram_server.ts";
+
+/** The owner's Telegram user id in the rig. */
+export const OWNER_ID = 1001;
+
+/** A running rig. */
+export interface TelegramRig extends AsyncDisposable {
+  readonly llm: Awaited<ReturnType<typeof startFakeOpenAI>>;
+  readonly telegram: FakeTelegram;
+  readonly home: string;
+  readonly env: Record<string, string>;
+  runtime: AgentRuntime;
+  host: ChannelHost;
+  /** Stops the host and the runtime and starts new ones on the same home. */
+  restart(): Promise<void>;
+}
+
+/** Starts a rig; `env` adds to or overrides the rig's settings. */
+export async function startTelegramRig(
+  script: FakeOpenAIOptions,
+  env: Record<string, string> = {},
+): Promise<TelegramRig> {
+  const llm = await startFakeOpenAI(script);
+  const telegram = await startFakeTelegram();
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-telegram-" });
+  const settings: Record<string, string> = {
+    KAFCLAW_HOME: home,
+    KAFCLAW_MODEL: "openai/gpt-test",
+    OPENAI_BASE_URL: llm.url,
+    OPENAI_API_KEY: "sk-test",
+    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    KAFCLAW_POLICY_OWNERS: `telegram:${OWNER_ID}`,
+    KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
+    KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
+    KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
+    ...env,
+  };
+  const config = resolveConfig({ home, env: settings });
+  const start = async () => {
+    const host = await ChannelHost.fromConfig(config);
+    const runtime = await createAgentRuntime(config, {
+      sendToOwner: host.sendToOwner,
+      chats: host.chats,
+    });
+    try {
+      await host.start(runtime);
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+    return { host, runtime };
+  };
+  const stop = async (r: { host: ChannelHost; runtime: AgentRuntime }) => {
+    await r.host.stop(1000);
+    await r.runtime.close();
+  };
+  const first = await start();
+  const rig: TelegramRig = {
+    llm,
+    telegram,
+    home,
+    env: settings,
+    runtime: first.runtime,
+    host: first.host,
+    async restart() {
+      await stop(rig);
+      const next = await start();
+      rig.runtime = next.runtime;
+      rig.host = next.host;
+    },
+    async [Symbol.asyncDispose]() {
+      await stop(rig);
+      await telegram[Symbol.asyncDispose]();
+      await llm[Symbol.asyncDispose]();
+      await Deno.remove(home, { recursive: true });
+    },
+  };
+  return rig;
+}
