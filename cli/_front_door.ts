@@ -43,13 +43,19 @@ export async function openFrontDoor(
   config: ResolvedConfig,
   gateway: Gateway,
   startedAt: number,
+  options: { readonly warn?: (line: string) => void } = {},
 ): Promise<OpenFrontDoor> {
   const token = await gatewayToken(config, gateway.mode);
   // The orchestrator's state joins here (statusOf's `orchestrator`) once it runs in the gateway.
   const status = statusOf(gateway, { startedAt });
   let door;
   try {
-    door = await startFrontDoor(config, { token, status });
+    door = await startFrontDoor(config, {
+      token,
+      status,
+      parts: { gateway, config },
+      warn: options.warn,
+    });
   } catch (error) {
     if (error instanceof ListenError) throw new CliError(error.message);
     throw error;

@@ -81,10 +81,12 @@ export function gatewayCommand(ctx: CliContext): Command {
               "who can write to its topics can speak as any agent",
           );
         }
-        const door = await openFrontDoor(config, gateway, startedAt).catch(async (error) => {
-          await gateway.stop();
-          throw error;
-        });
+        const door = await openFrontDoor(config, gateway, startedAt, { warn: say }).catch(
+          async (error) => {
+            await gateway.stop();
+            throw error;
+          },
+        );
         ctx.io.out(
           opts.json
             ? JSON.stringify({

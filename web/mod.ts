@@ -7,7 +7,14 @@
  * @module
  */
 export { apiApp, type AppOptions, dashboardApp } from "./app.ts";
-export { guard, type GuardOptions, hostNames, originAllowed, sameToken } from "./guard.ts";
+export {
+  guard,
+  type GuardOptions,
+  hostNames,
+  originAllowed,
+  originsOf,
+  sameToken,
+} from "./guard.ts";
 export {
   localToken,
   readRunFile,
@@ -18,7 +25,7 @@ export {
   TOKEN_FILE,
   writeRunFile,
 } from "./local.ts";
-export { type FrontDoor, ListenError, startFrontDoor } from "./serve.ts";
+export { type FrontDoor, type FrontDoorOptions, ListenError, startFrontDoor } from "./serve.ts";
 export {
   type GatewayStatus,
   type GroupHealth,
