@@ -12,6 +12,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { checkConfigTrust, loadConfig, type Mode, MODES } from "../core/config/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
+import { apiOwner } from "../web/mod.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -50,7 +51,10 @@ export function gatewayCommand(ctx: CliContext): Command {
         try {
           gateway = await Gateway.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-            createRuntime: (c) => cliRuntime(ctx, c),
+            // Without a terminal the owner answers through the API (or `approvals`): a request
+            // waits for that answer instead of being denied for want of an owner.
+            createRuntime: (c) =>
+              cliRuntime(ctx, c, Deno.stdin.isTerminal() ? {} : { askOwner: apiOwner }),
             say,
             onRun: (report) => ctx.io.out(runLine(report)),
             // A rebalance of a work group is news to an operator; the first join is not.

@@ -18,6 +18,10 @@ import {
   apiSetup,
   DEFAULT_LIMITS,
   errorBody,
+  mountApprovals,
+  mountChat,
+  mountDecisions,
+  mountSessions,
   mountStatus,
   onApiError,
   openApiRoute,
@@ -40,11 +44,14 @@ export function apiApp(options: AppOptions): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ ok: true }));
   apiSetup(app, { ...options, limits: options.limits ?? DEFAULT_LIMITS });
-  const routes = new ApiRoutes(app, { mode: options.parts?.gateway.mode });
+  const routes = new ApiRoutes(app, { mode: options.parts?.gateway.mode, warn: options.warn });
   mountStatus(routes, options.status);
   const parts = options.parts;
   if (parts !== undefined) {
-    // One line per area.
+    mountChat(routes, parts);
+    mountSessions(routes, parts);
+    mountApprovals(routes, parts);
+    mountDecisions(routes, parts);
   }
   openApiRoute(routes);
   return app;

@@ -12,7 +12,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { isLoopback } from "../core/config/mod.ts";
-import { errorBody } from "./api/errors.ts";
 
 /** What {@link guard} lets in. */
 export interface GuardOptions {
@@ -45,6 +44,9 @@ export function hostNames(
   if (wildcard) { for (const name of machine.names ?? []) names.add(name.toLowerCase()); }
   return new Set([...names].map((name) => `${name.includes(":") ? `[${name}]` : name}:${port}`));
 }
+
+/** A refusal in the API's error shape (web/api/errors.ts), which the API's kit builds on. */
+const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 

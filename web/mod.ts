@@ -7,6 +7,7 @@
  * @module
  */
 export { apiApp, type AppOptions, dashboardApp } from "./app.ts";
+export { type ApiLimits, apiOwner, type ApiParts, DEFAULT_LIMITS } from "./api/mod.ts";
 export {
   guard,
   type GuardOptions,

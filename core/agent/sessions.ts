@@ -126,6 +126,35 @@ function decodeMessage(o: Record<string, unknown>): ChatMessage | undefined {
   return undefined;
 }
 
+/** One session as {@link SessionStore.list} tells it. */
+export interface SessionSummary {
+  readonly key: string;
+  /** When its file was made (ISO 8601), from its metadata line. */
+  readonly createdAt: string;
+  /** When it last changed (ISO 8601). */
+  readonly updatedAt: string;
+  readonly bytes: number;
+}
+
+/** The first line of a file (at most 64 KiB of it), or undefined when it cannot be read. */
+async function firstLine(path: string): Promise<string | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = new Uint8Array(64 * 1024);
+    const n = await file.read(buffer);
+    if (n === null) return undefined;
+    const text = new TextDecoder().decode(buffer.subarray(0, n));
+    return text.split("\n", 1)[0];
+  } finally {
+    file.close();
+  }
+}
+
 /** Where sessions live, and how they are read and appended. */
 export class SessionStore {
   readonly #dir: string;
@@ -245,9 +274,46 @@ export class SessionStore {
     return out;
   }
 
-  /** The session files with lines that cannot be read (and so are skipped), by file name. */
-  async damaged(): Promise<DamagedSession[]> {
-    const out: DamagedSession[] = [];
+  /**
+   * Every session with its key (from the file's metadata line), newest change first. A file whose
+   * first line is not a session's metadata is left out.
+   */
+  async list(): Promise<SessionSummary[]> {
+    const out: SessionSummary[] = [];
+    for (const name of await this.#files()) {
+      const path = `${this.#dir}/${name}`;
+      const head = await firstLine(path);
+      let meta: { _type?: unknown; key?: unknown; created_at?: unknown };
+      try {
+        meta = JSON.parse(head ?? "");
+      } catch {
+        continue;
+      }
+      if (meta?._type !== "metadata" || typeof meta.key !== "string") continue;
+      const info = await Deno.stat(path).catch(() => undefined);
+      if (info === undefined) continue;
+      out.push({
+        key: meta.key,
+        createdAt: typeof meta.created_at === "string" ? meta.created_at : "",
+        updatedAt: (info.mtime ?? new Date(0)).toISOString(),
+        bytes: info.size,
+      });
+    }
+    return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  /** Deletes a session's file; false when there was none. */
+  async remove(key: string): Promise<boolean> {
+    try {
+      await Deno.remove(await this.path(key));
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+
+  async #files(): Promise<string[]> {
     let entries: Deno.DirEntry[];
     try {
       entries = await Array.fromAsync(Deno.readDir(this.#dir));
@@ -255,11 +321,19 @@ export class SessionStore {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
     }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!entry.isFile || !entry.name.endsWith(".jsonl") || entry.name.startsWith(".")) continue;
-      const text = await Deno.readTextFile(`${this.#dir}/${entry.name}`);
+    return entries
+      .filter((e) => e.isFile && e.name.endsWith(".jsonl") && !e.name.startsWith("."))
+      .map((e) => e.name)
+      .sort();
+  }
+
+  /** The session files with lines that cannot be read (and so are skipped), by file name. */
+  async damaged(): Promise<DamagedSession[]> {
+    const out: DamagedSession[] = [];
+    for (const name of await this.#files()) {
+      const text = await Deno.readTextFile(`${this.#dir}/${name}`);
       const { unreadable } = parseSessionText(text);
-      if (unreadable.length > 0) out.push({ file: entry.name, lines: unreadable });
+      if (unreadable.length > 0) out.push({ file: name, lines: unreadable });
     }
     return out;
   }

@@ -20,7 +20,19 @@ export {
 export { type ApiLimits, DEFAULT_LIMITS, rateLimit, sizeLimit } from "./limits.ts";
 export { dashboardCors } from "./cors.ts";
 export { openApiDocument } from "./openapi.ts";
-export { ApiRoutes, checked, readBody, type RouteSpec, standaloneRefusal } from "./routes.ts";
+export {
+  ApiRoutes,
+  checked,
+  PAGE_QUERY,
+  param,
+  readBody,
+  type RouteSpec,
+  standaloneRefusal,
+} from "./routes.ts";
 export { apiSetup, clientOf } from "./setup.ts";
 export type { ApiParts } from "./parts.ts";
 export { mountStatus, openApiRoute } from "./status.ts";
+export { mountChat, SESSION_NAME } from "./chat.ts";
+export { mountSessions } from "./sessions.ts";
+export { apiOwner, mountApprovals } from "./approvals.ts";
+export { mountDecisions } from "./policy.ts";

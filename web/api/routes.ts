@@ -52,11 +52,23 @@ export class ApiRoutes {
   readonly #app: Hono;
   readonly #specs: RouteSpec[] = [];
   readonly #mode: Mode | undefined;
+  /** Tells the gateway's operator what failed in a handler (never the client). */
+  readonly warn: (line: string) => void;
 
-  /** `mode`: the gateway's, which decides whether group routes answer (not standalone). */
-  constructor(app: Hono, options: { readonly mode?: Mode | undefined } = {}) {
+  /**
+   * `mode`: the gateway's, which decides whether group routes answer (not standalone); `warn`:
+   * where failures the client is not told about go.
+   */
+  constructor(
+    app: Hono,
+    options: {
+      readonly mode?: Mode | undefined;
+      readonly warn?: ((line: string) => void) | undefined;
+    } = {},
+  ) {
     this.#app = app;
     this.#mode = options.mode;
+    this.warn = options.warn ?? (() => {});
   }
 
   /** The declarations, in the order they were added. */
@@ -102,7 +114,7 @@ export function checked<S extends z.ZodType>(schema: S, value: unknown, what: st
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.map(String).join(".");
-  const where = field === "" ? what.replace(/ .*$/, "") : `${what} "${field}"`;
+  const where = field === "" ? what.replace(/ (field|parameter)$/, "") : `${what} "${field}"`;
   throw new BadRequest(`Invalid ${where}: ${issue.message}`);
 }
 
@@ -113,4 +125,18 @@ export function standaloneRefusal(): Conflict {
       "(or full) and group.enabled to use the group endpoints",
     "standalone",
   );
+}
+
+/** The paging query of a list: at most `limit` items, older than item `before`. */
+export const PAGE_QUERY = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe("At most this many (50)"),
+  before: z.coerce.number().int().min(1).optional().describe("Older than this id (`next`)"),
+}).transform((q): { limit?: number; before?: number } => ({
+  ...(q.limit === undefined ? {} : { limit: q.limit }),
+  ...(q.before === undefined ? {} : { before: q.before }),
+}));
+
+/** A path parameter checked against `schema` (400 naming it). */
+export function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.output<S> {
+  return checked(schema, c.req.param(name), `path parameter "${name}"`);
 }
