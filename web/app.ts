@@ -21,8 +21,14 @@ import {
   mountApprovals,
   mountChat,
   mountDecisions,
+  mountGroup,
+  mountMemory,
+  mountOrchestrator,
+  mountScheduler,
   mountSessions,
+  mountSettings,
   mountStatus,
+  mountTasks,
   onApiError,
   openApiRoute,
 } from "./api/mod.ts";
@@ -52,6 +58,12 @@ export function apiApp(options: AppOptions): Hono {
     mountSessions(routes, parts);
     mountApprovals(routes, parts);
     mountDecisions(routes, parts);
+    mountMemory(routes, parts);
+    mountScheduler(routes, parts);
+    mountSettings(routes, parts);
+    mountTasks(routes, parts);
+    mountGroup(routes, parts);
+    mountOrchestrator(routes, parts);
   }
   openApiRoute(routes);
   return app;

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import type { AskOwner } from "../../core/agent/mod.ts";
 import { answerRefusal, WAITER_STALE_MS } from "../../core/timeline/mod.ts";
-import { Conflict, NotFound } from "./errors.ts";
+import { Conflict, found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
 
@@ -47,9 +47,7 @@ export function mountApprovals(routes: ApiRoutes, parts: ApiParts): void {
     },
     (c) => {
       const id = param(c, "id", ID);
-      const approval = store.get(id);
-      if (approval === undefined) throw new NotFound(`No approval request ${id}`);
-      return c.json(approval);
+      return c.json(found(store.get(id), `No approval request ${id}`));
     },
   );
   for (const [verb, status] of [["approve", "approved"], ["deny", "denied"]] as const) {

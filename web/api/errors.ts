@@ -47,6 +47,12 @@ export class NotFound extends ApiError {
   }
 }
 
+/** `value`, or a 404 saying `message` when there is none. */
+export function found<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new NotFound(message);
+  return value;
+}
+
 /** 409: the request cannot be done in this gateway's state (a group call in standalone mode). */
 export class Conflict extends ApiError {
   constructor(message: string, code = "conflict") {
