@@ -82,6 +82,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
       kafka: gateway.kafka,
       security: membership.security,
       sponsoring: gateway.sponsoring,
+      left: membership.closed,
       members: membership.members().length,
       live: membership.live().length,
       parked: membership.parked,
@@ -149,7 +150,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   get("/manifest", "The group's manifest as the owner signed it", (c) => {
     const manifest = membership.manifest;
     if (manifest === undefined) {
-      throw new NotFound("No manifest has been read (an open group has none)");
+      throw new NotFound("No manifest has been read yet");
     }
     return c.json(manifest);
   });
@@ -165,9 +166,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     tag: "group",
     group: true,
   }, async (c) => {
-    if (membership.get(gateway.agentId)?.status !== "active") {
-      throw new Conflict(`${gateway.agentId} is not an active member of ${gateway.group}`);
-    }
+    if (membership.closed) throw new Conflict(`${gateway.agentId} has left ${gateway.group}`);
     await membership.leave();
     return c.json({ left: gateway.group, agent_id: gateway.agentId });
   });
