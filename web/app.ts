@@ -23,6 +23,7 @@ import {
   mountDecisions,
   mountGroup,
   mountMemory,
+  mountMetrics,
   mountOrchestrator,
   mountScheduler,
   mountSessions,
@@ -64,6 +65,7 @@ export function apiApp(options: AppOptions): Hono {
     mountTasks(routes, parts);
     mountGroup(routes, parts);
     mountOrchestrator(routes, parts);
+    mountMetrics(routes, parts);
   }
   openApiRoute(routes);
   return app;

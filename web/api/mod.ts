@@ -42,3 +42,4 @@ export { mountSettings, notWritable } from "./settings.ts";
 export { mountTasks } from "./tasks.ts";
 export { mountGroup, NEW_TASK, queueTask } from "./group.ts";
 export { mountOrchestrator } from "./orchestrator.ts";
+export { exposition, families, LAG_TIMEOUT_MS, mountMetrics } from "./metrics.ts";

@@ -122,6 +122,19 @@ Deno.test(
     assert.equal(dispatched.status, 409, JSON.stringify(dispatched.body));
     assert.equal(dispatched.body.error.code, "no_target");
 
+    const metrics = await (await fetch(`http://127.0.0.1:${started.port}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    })).text();
+    assert.match(metrics, /^kafclaw_consumer_lag_up 1$/m, metrics);
+    assert.match(
+      metrics,
+      new RegExp(
+        `^kafclaw_consumer_lag\\{group="kafclaw\\.${group}\\.[^"]+",topic="group\\.${group}\\.`,
+        "m",
+      ),
+    );
+    assert.match(metrics, /^kafclaw_group_tasks\{status="completed"\} 1$/m);
+
     const left = await ok("/api/v1/group/leave", { method: "POST" });
     assert.deepEqual(left, { left: group, agent_id: "ann" });
     const again = await api("/api/v1/group/leave", { method: "POST" });
