@@ -5,7 +5,7 @@
  * @module
  */
 import type { ResolvedConfig } from "../core/config/mod.ts";
-import type { ApiParts } from "./api/mod.ts";
+import type { ApiLimits, ApiParts } from "./api/mod.ts";
 import { apiApp, dashboardApp } from "./app.ts";
 import { hostNames, originsOf } from "./guard.ts";
 import type { GatewayStatus } from "./status.ts";
@@ -37,6 +37,8 @@ export interface FrontDoorOptions {
   readonly parts?: ApiParts | undefined;
   /** Where an endpoint's failure is told. */
   readonly warn?: ((line: string) => void) | undefined;
+  /** The API's limits (default: web/api's DEFAULT_LIMITS). */
+  readonly limits?: ApiLimits | undefined;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startFrontDoor(
         status: options.status,
         parts: options.parts,
         warn: options.warn,
+        limits: options.limits,
       });
       return (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr });
     });
