@@ -88,3 +88,17 @@ export function sseEvents(text: string): { event: string; data: unknown }[] {
     return { event, data: data === "" ? undefined : JSON.parse(data) };
   });
 }
+
+/** The environment of a standalone `kafclaw gateway` process in `home` on free loopback ports. */
+export function gatewayProcessEnv(home: string, llmUrl: string, more: Record<string, string> = {}) {
+  return {
+    KAFCLAW_HOME: home,
+    OPENAI_BASE_URL: llmUrl,
+    OPENAI_API_KEY: "sk-test",
+    KAFCLAW_MODEL: "openai/gpt-test",
+    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    KAFCLAW_GATEWAY_PORT: "0",
+    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
+    ...more,
+  };
+}

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startFakeOpenAI } from "../fakes/openai_server.ts";
+import { gatewayProcessEnv } from "../_support/api.ts";
 import { Child } from "../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 
@@ -31,16 +32,7 @@ function task(name: string, env: Record<string, string>): Deno.Command {
 async function setting(more: Record<string, string> = {}) {
   const home = await tempHome();
   const llm = await startFakeOpenAI({ fallback: { text: "hi" } });
-  const env = {
-    KAFCLAW_HOME: home.path,
-    OPENAI_BASE_URL: llm.url,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MODEL: "openai/gpt-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    KAFCLAW_GATEWAY_PORT: "0",
-    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
-    ...more,
-  };
+  const env = gatewayProcessEnv(home.path, llm.url, more);
   return {
     home: home.path,
     env,

@@ -69,3 +69,26 @@ Deno.test("a port in use is one line naming the address and the server", async (
     message: `Cannot listen on 127.0.0.1:${port} for the dashboard: the port is in use`,
   });
 });
+
+Deno.test("the API lets in the dashboard's own origin, on whatever port it got", async () => {
+  await using door = await startFrontDoor(gatewayOn(0, 0), { token: TOKEN, status: () => STATUS });
+  const api = `http://127.0.0.1:${door.port}/api/v1/status`;
+  const dashboard = `http://localhost:${door.dashboardPort}`;
+  const preflight = await fetch(api, {
+    method: "OPTIONS",
+    headers: { origin: dashboard, "access-control-request-method": "GET" },
+  });
+  await preflight.body?.cancel();
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), dashboard);
+  const call = await fetch(api, {
+    headers: { origin: dashboard, authorization: `Bearer ${TOKEN}` },
+  });
+  assert.deepEqual(await call.json(), STATUS);
+  assert.equal(call.headers.get("access-control-allow-origin"), dashboard);
+  const other = await fetch(api, {
+    headers: { origin: `http://localhost:${door.port + 7}`, authorization: `Bearer ${TOKEN}` },
+  });
+  assert.equal(other.status, 403);
+  await other.body?.cancel();
+});

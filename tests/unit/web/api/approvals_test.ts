@@ -88,3 +88,17 @@ Deno.test("an unknown or malformed approval id is a 404 or a 400", async () => {
   const page = await api.json("/api/v1/policy/decisions?limit=0", {}, 400);
   assert.match(page.error.message, /query parameter "limit"/);
 });
+
+Deno.test("the owner's approve words in a chat through the API answer a pending approval", async () => {
+  await using api = await writer();
+  const chat = api.json("/api/v1/chat", { body: { message: "write the proof" } });
+  const approval = await pending(api);
+  const said = await api.json("/api/v1/chat", {
+    body: { message: `approve ${approval.approvalId}`, session: "answers" },
+  });
+  assert.equal(said.kind, "approval");
+  assert.equal((await chat).content, "Finished.");
+  assert.equal(await Deno.readTextFile(proof(api)), "ok\n");
+  // The words never reached the model: only the writing turn's two calls did.
+  assert.equal(api.llm.chatRequests().length, 2);
+});
