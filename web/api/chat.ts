@@ -9,6 +9,7 @@
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { DoorResult, Message } from "../../core/agent/mod.ts";
+import { knownFailure } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import type { ApiRoutes } from "./routes.ts";
 
@@ -95,11 +96,12 @@ export function mountChat(routes: ApiRoutes, parts: ApiParts): void {
           data: JSON.stringify(answerOf(result, m.sessionKey)),
         });
       } catch (error) {
-        routes.warn(`API chat stream failed: ${(error as Error).message.split("\n")[0]}`);
-        await stream.writeSSE({
-          event: "error",
-          data: JSON.stringify({ code: "internal", message: "The turn failed" }),
-        });
+        const known = knownFailure(error as Error);
+        if (known === undefined) {
+          routes.warn(`API chat stream failed: ${(error as Error).message.split("\n")[0]}`);
+        }
+        const { code, message } = known ?? { code: "internal", message: "The turn failed" };
+        await stream.writeSSE({ event: "error", data: JSON.stringify({ code, message }) });
       }
     });
   });

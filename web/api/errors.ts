@@ -89,6 +89,8 @@ export function errorResponse(c: Context, error: ApiError): Response {
 export function onApiError(warn?: (line: string) => void) {
   return function apiErrorHandler(error: Error, c: Context): Response {
     if (error instanceof ApiError) return errorResponse(c, error);
+    const known = knownFailure(error);
+    if (known !== undefined) return errorResponse(c, known);
     const status = httpStatus(error);
     if (status !== undefined && status < 500) {
       return errorResponse(c, new ApiError(status, "bad_request", "The request is malformed"));
@@ -96,6 +98,31 @@ export function onApiError(warn?: (line: string) => void) {
     warn?.(`API ${c.req.method} ${c.req.path} failed: ${firstLine(error)}`);
     return errorResponse(c, new ApiError(500, "internal", "Internal error"));
   };
+}
+
+/**
+ * A failure of core's that a client can act on, told without its detail (which may hold a
+ * provider's text): the model failed (502), or the disk is full (507, nothing was written).
+ */
+export function knownFailure(error: Error): ApiError | undefined {
+  if (error.name === "ProviderError") {
+    const { kind, provider, model, status } = error as Error & {
+      kind?: string;
+      provider?: string;
+      model?: string;
+      status?: number | null;
+    };
+    const code = status ? `, HTTP ${status}` : "";
+    return new ApiError(
+      502,
+      "llm_failed",
+      `The model ${provider}/${model} failed (${kind}${code})`,
+    );
+  }
+  if (error.name === "DiskFullError") {
+    return new ApiError(507, "disk_full", "The disk is full: nothing was written");
+  }
+  return undefined;
 }
 
 /** The status of one of Hono's own HTTPExceptions (a malformed request it refused). */

@@ -1,11 +1,11 @@
 /**
  * Sessions (core/agent `SessionStore`): the list of conversations, one read whole, and deleting
- * one. A session's key is its full name (`api:default`, `telegram:42`, `cron:daily`).
+ * one (not while a turn of it runs: 409). A session's key is its full name (`api:default`, `telegram:42`, `cron:daily`).
  *
  * @module
  */
 import { z } from "zod";
-import { NotFound } from "./errors.ts";
+import { Conflict, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
 
@@ -14,6 +14,7 @@ const KEY = z.string().min(1).max(300);
 /** Mounts the session endpoints. */
 export function mountSessions(routes: ApiRoutes, parts: ApiParts): void {
   const sessions = parts.gateway.runtime.sessions;
+  const leases = parts.gateway.runtime.timeline.sessionLeases;
   routes.add(
     {
       method: "get",
@@ -46,6 +47,13 @@ export function mountSessions(routes: ApiRoutes, parts: ApiParts): void {
     },
     async (c) => {
       const key = param(c, "key", KEY);
+      const holder = leases.holder(key);
+      if (holder !== undefined && holder.until > new Date()) {
+        throw new Conflict(
+          `Session ${key} is in a turn; delete it when the turn has ended`,
+          "busy",
+        );
+      }
       if (!await sessions.remove(key)) throw new NotFound(`No session ${key}`);
       return c.json({ deleted: key });
     },

@@ -85,3 +85,28 @@ Deno.test("sessions are listed, read whole and deleted", async () => {
   await api.json("/api/v1/sessions/api:notes", { method: "DELETE" }, 404);
   assert.deepEqual((await api.json("/api/v1/sessions")).items, []);
 });
+
+Deno.test("a model that fails is a 502 naming it, without the provider's text", async () => {
+  await using api = await apiOf({}, {
+    answer: { status: 401, message: "invalid key sk-test-very-secret" },
+  });
+  const { error } = await api.json("/api/v1/chat", { body: { message: "hi" } }, 502);
+  assert.equal(error.code, "llm_failed");
+  assert.match(error.message, /^The model openai\/gpt-test failed \(auth, HTTP 401\)$/);
+  const response = await api.call("/api/v1/chat/stream", { body: { message: "hi" } });
+  const events = sseEvents(await response.text());
+  assert.deepEqual(events.at(-1), { event: "error", data: error });
+  assert.equal(JSON.stringify(events).includes("secret"), false);
+});
+
+Deno.test("a session in a turn is not deleted under it", async () => {
+  await using api = await apiOf();
+  const leases = api.gateway.runtime.timeline.sessionLeases;
+  await api.json("/api/v1/chat", { body: { message: "hi", session: "busy" } });
+  assert.ok(leases.take("api:busy", { owner: "elsewhere", until: new Date(Date.now() + 60_000) }));
+  const refused = await api.json("/api/v1/sessions/api:busy", { method: "DELETE" }, 409);
+  assert.equal(refused.error.code, "busy");
+  assert.equal((await api.json("/api/v1/sessions")).items.length, 1);
+  leases.release("api:busy", "elsewhere");
+  await api.json("/api/v1/sessions/api:busy", { method: "DELETE" });
+});
