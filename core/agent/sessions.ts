@@ -136,23 +136,27 @@ export interface SessionSummary {
   readonly bytes: number;
 }
 
-/** The first line of a file (at most 64 KiB of it), or undefined when it cannot be read. */
-async function firstLine(path: string): Promise<string | undefined> {
-  let file: Deno.FsFile;
+/** The first line of a file (at most 64 KiB of it); empty for an empty file. */
+async function firstLine(path: string): Promise<string> {
+  using file = await Deno.open(path);
+  const buffer = new Uint8Array(64 * 1024);
+  const n = await file.read(buffer);
+  if (n === null) return "";
+  return new TextDecoder().decode(buffer.subarray(0, n)).split("\n", 1)[0]!;
+}
+
+/** The key and creation time a session file's first line holds, or undefined when it is none. */
+function sessionMetadata(line: string): { key: string; createdAt: string } | undefined {
+  let value: unknown;
   try {
-    file = await Deno.open(path);
+    value = JSON.parse(line);
   } catch {
     return undefined;
   }
-  try {
-    const buffer = new Uint8Array(64 * 1024);
-    const n = await file.read(buffer);
-    if (n === null) return undefined;
-    const text = new TextDecoder().decode(buffer.subarray(0, n));
-    return text.split("\n", 1)[0];
-  } finally {
-    file.close();
-  }
+  const m = value as { _type?: unknown; key?: unknown; created_at?: unknown } | null;
+  if (typeof m !== "object" || m === null || m._type !== "metadata") return undefined;
+  if (typeof m.key !== "string") return undefined;
+  return { key: m.key, createdAt: typeof m.created_at === "string" ? m.created_at : "" };
 }
 
 /** Where sessions live, and how they are read and appended. */
@@ -282,22 +286,10 @@ export class SessionStore {
     const out: SessionSummary[] = [];
     for (const name of await this.#files()) {
       const path = `${this.#dir}/${name}`;
-      const head = await firstLine(path);
-      let meta: { _type?: unknown; key?: unknown; created_at?: unknown };
-      try {
-        meta = JSON.parse(head ?? "");
-      } catch {
-        continue;
-      }
-      if (meta?._type !== "metadata" || typeof meta.key !== "string") continue;
-      const info = await Deno.stat(path).catch(() => undefined);
-      if (info === undefined) continue;
-      out.push({
-        key: meta.key,
-        createdAt: typeof meta.created_at === "string" ? meta.created_at : "",
-        updatedAt: (info.mtime ?? new Date(0)).toISOString(),
-        bytes: info.size,
-      });
+      const meta = sessionMetadata(await firstLine(path));
+      if (meta === undefined) continue;
+      const info = await Deno.stat(path);
+      out.push({ ...meta, updatedAt: info.mtime!.toISOString(), bytes: info.size });
     }
     return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }

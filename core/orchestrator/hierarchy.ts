@@ -139,6 +139,7 @@ export function nodeJson(p: PlacedNode) {
     liveness: p.liveness,
     zones: node.zones,
     endpoint: node.endpoint,
-    last_seen: node.lastSeen === undefined ? null : new Date(node.lastSeen).toISOString(),
+    // A placed node is not inactive, so it has been heard from.
+    last_seen: new Date(node.lastSeen!).toISOString(),
   };
 }
