@@ -2,8 +2,8 @@
  * The group, as this gateway's membership (core/group) knows it: its state, the roster, the tasks
  * this agent sent (and a new one, queued for the gateway's requester as `kafclaw task submit`
  * queues it), a task's trace across every agent that worked on it, the skills offered, shared
- * memory, the owner's manifest, the topics, the audit and leaving. Every one is 409 in standalone
- * mode, which has no group.
+ * memory (searched, and shared as the owner), the owner's manifest, the topics, the audit and
+ * leaving. Every one is 409 in standalone mode, which has no group.
  *
  * @module
  */
@@ -25,6 +25,14 @@ export const NEW_TASK = z.object({
     z.object({ skill: z.string().min(1).max(128) }),
   ]).optional().describe("One agent, or any agent offering a skill (default: anyone)"),
   deadline_ms: z.number().int().min(1000).max(86_400_000).optional(),
+});
+
+const SHARE = z.object({
+  title: z.string().trim().min(1).max(200),
+  content: z.string().min(1).describe("At most group.memoryItemBytes (1 MiB by default)"),
+  tags: z.array(z.string().min(1).max(64)).max(20).default([]),
+  ttl_seconds: z.number().int().min(1).max(30 * 86_400).optional()
+    .describe("A context item that expires; absent: shared memory kept"),
 });
 
 const SHARED = z.object({
@@ -146,6 +154,34 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
       ...(query.limit === undefined ? {} : { limit: query.limit }),
     });
     return c.json({ ...result, hits: result.hits.filter((h) => h.source.startsWith("group:")) });
+  });
+  routes.add({
+    method: "post",
+    path: "/api/v1/group/memory",
+    summary: "Shares a memory with the group, as the owner (as the share_memory tool does)",
+    tag: "group",
+    group: true,
+    body: SHARE,
+  }, async (c, { body }) => {
+    const ctx = {
+      sessionKey: "api:default",
+      workspace: gateway.runtime.sandbox.workspace,
+      signal: c.req.raw.signal,
+      taint: "trusted" as const,
+    };
+    const request = {
+      title: body.title,
+      content: body.content,
+      tags: body.tags,
+      ...(body.ttl_seconds === undefined ? {} : { ttlSeconds: body.ttl_seconds }),
+    };
+    let itemId: string;
+    try {
+      itemId = await gateway.memory.shared.share(request, ctx);
+    } catch (error) {
+      throw new Conflict((error as Error).message.split("\n")[0]!, "not_shared");
+    }
+    return c.json({ item_id: itemId }, 202);
   });
   get("/manifest", "The group's manifest as the owner signed it", (c) => {
     const manifest = membership.manifest;

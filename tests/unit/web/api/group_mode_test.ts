@@ -16,7 +16,10 @@ Deno.test("a group-mode gateway's API sends tasks and reads the group; no orches
   const setUp = new MemoryTransport({ broker });
   await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
   const more = { transport: new MemoryTransport({ broker }) };
-  await using ann = await apiOf(inProcessEnv(group, "ann"), { more });
+  await using ann = await apiOf({
+    ...inProcessEnv(group, "ann"),
+    KAFCLAW_GROUP_MEMORY_QUOTA_ITEMS: "1",
+  }, { more });
   await using _ben = await gatewayOf(inProcessEnv(group, "ben"), {
     answer: { text: "answered by ben" },
     more,
@@ -43,6 +46,23 @@ Deno.test("a group-mode gateway's API sends tasks and reads the group; no orches
     400,
   );
   assert.match(bad.error.message, /body field "to"/);
+  const shared = await ann.json("/api/v1/group/memory", {
+    body: { title: "Boiler", content: "The boiler code is 4711", tags: ["home"] },
+  }, 202);
+  assert.match(shared.item_id, /^mem-/);
+  await waitFor(async () => {
+    const found = await ann.json("/api/v1/group/memory?q=boiler");
+    return found.hits.some((h: { content: string }) => h.content.includes("4711"));
+  }, "the shared item searchable as the group's");
+  const huge = await ann.json("/api/v1/group/memory", {
+    body: { title: "Big", content: "x".repeat(1024 * 1024 + 1) },
+  }, 413);
+  assert.equal(huge.error.code, "too_large");
+  const over = await ann.json("/api/v1/group/memory", {
+    body: { title: "Again", content: "one item an hour" },
+  }, 409);
+  assert.equal(over.error.code, "not_shared");
+  assert.match(over.error.message, /^Cannot share now/);
   const none = await ann.json("/api/v1/orchestrator/hierarchy", {}, 409);
   assert.equal(none.error.code, "no_orchestrator");
   assert.match(none.error.message, /group mode.*full mode/);
