@@ -130,6 +130,10 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     const traceId = found(traceOfTask(id, groupTraces.ofTask(id)), `No spans of task ${id} here`);
     return c.json(spanTree(traceId, groupTraces.trace(traceId)));
   });
+  get("/traces", "The traces of group tasks stored here, newest first", (c) => {
+    const { limit } = LIMIT.parse(c.req.query());
+    return c.json({ items: groupTraces.recent(limit) });
+  });
   get("/traces/:id", "A trace's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);
     const spans = groupTraces.trace(id);

@@ -95,6 +95,8 @@ Deno.test(
       { state: () => ({ agents, ...state() }), timeoutMs: 60_000 },
     );
 
+    const traces = await ok("/api/v1/group/traces?limit=5");
+    assert.ok(traces.items.some((t: { agents: string[] }) => t.agents.includes("ben")));
     const skills = await ok("/api/v1/group/skills");
     assert.ok(Array.isArray(skills.directory));
     assert.ok(Array.isArray((await ok("/api/v1/group/audit")).items));
