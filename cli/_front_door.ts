@@ -47,6 +47,7 @@ export async function openFrontDoor(
   config: ResolvedConfig,
   swarm: Swarm,
   startedAt: number,
+  options: { readonly warn?: (line: string) => void } = {},
 ): Promise<OpenFrontDoor> {
   const gateway = swarm.lead;
   const token = await gatewayToken(config, gateway.mode);
@@ -61,7 +62,12 @@ export async function openFrontDoor(
   });
   let door;
   try {
-    door = await startFrontDoor(config, { token, status });
+    door = await startFrontDoor(config, {
+      token,
+      status,
+      parts: { gateway, config },
+      warn: options.warn,
+    });
   } catch (error) {
     if (error instanceof ListenError) throw new CliError(error.message);
     throw error;

@@ -21,6 +21,7 @@ import type { ChannelHost } from "../channels/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { oneAtATime, terminalAsker } from "./_approve.ts";
+import { apiOwner } from "../web/mod.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -63,8 +64,10 @@ export function gatewayCommand(ctx: CliContext): Command {
         try {
           swarm = await Swarm.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-            // With chat channels, approvals go to the owners' chats; otherwise the agents of
-            // agents.list ask on one terminal, in turn, each naming itself.
+            // With chat channels, approvals go to the owners' chats. Otherwise the agents of
+            // agents.list ask on one terminal, in turn, each naming itself; without a terminal the
+            // owner answers through the API (or `kafclaw approvals`): a request waits for that
+            // answer instead of being denied for want of an owner.
             createRuntime: (c) => {
               if (channels) {
                 return cliRuntime(ctx, c, {
@@ -80,7 +83,7 @@ export function gatewayCommand(ctx: CliContext): Command {
                 agent: config.agents.list.length > 0 ? c.group.agentId : undefined,
                 turns,
               });
-              return cliRuntime(ctx, c, askOwner === undefined ? {} : { askOwner });
+              return cliRuntime(ctx, c, { askOwner: askOwner ?? apiOwner });
             },
             say,
             ...(channels ? { deliver: channels.deliver } : {}),
@@ -134,11 +137,13 @@ export function gatewayCommand(ctx: CliContext): Command {
           await swarm.stop();
           throw new CliError((error as Error).message);
         }
-        const door = await openFrontDoor(config, swarm, startedAt).catch(async (error) => {
-          await channels?.stop();
-          await swarm.stop();
-          throw error;
-        });
+        const door = await openFrontDoor(config, swarm, startedAt, { warn: say }).catch(
+          async (error) => {
+            await channels?.stop();
+            await swarm.stop();
+            throw error;
+          },
+        );
         ctx.io.out(
           opts.json
             ? JSON.stringify({

@@ -18,6 +18,7 @@ import { RecordSigner } from "../core/group/mod.ts";
 import {
   DispatchError,
   dispatchTarget,
+  nodeJson,
   type PlacedNode,
   type ReadNodes,
   readNodes,
@@ -64,7 +65,7 @@ export function orchestratorCommand(ctx: CliContext): Command {
           {
             group: config.group.name,
             agent_id: agentId,
-            node: placed ? row(placed) : null,
+            node: placed ? nodeJson(placed) : null,
             children: children.map((c) => c.node.agentId),
             subtree: below.map((c) => c.node.agentId),
             zones,
@@ -96,7 +97,9 @@ export function orchestratorCommand(ctx: CliContext): Command {
       const { config, read } = await nodesOf(ctx);
       const nodes = read.hierarchy.nodes();
       if (opts.json) {
-        ctx.io.out(JSON.stringify({ group: config.group.name, nodes: nodes.map(row) }, null, 2));
+        ctx.io.out(
+          JSON.stringify({ group: config.group.name, nodes: nodes.map(nodeJson) }, null, 2),
+        );
         return;
       }
       const lines = [`group "${config.group.name}": ${nodes.length} node(s)`];
@@ -214,20 +217,6 @@ async function nodesOf(
   } finally {
     await transport.close();
   }
-}
-
-function row(p: PlacedNode) {
-  const { node } = p;
-  return {
-    agent_id: node.agentId,
-    role: node.role,
-    parent_id: p.parentId ?? null,
-    named_parent_id: node.parentId ?? null,
-    liveness: p.liveness,
-    zones: node.zones,
-    endpoint: node.endpoint,
-    last_seen: node.lastSeen === undefined ? null : new Date(node.lastSeen).toISOString(),
-  };
 }
 
 function line(p: PlacedNode): string {

@@ -8,7 +8,9 @@
 import { Command } from "commander";
 import { loadConfig, type ResolvedConfig, resolveMode, swarmAgents } from "../core/config/mod.ts";
 import { VERSION } from "../core/version.ts";
-import { type GatewayStatus, readRunFile, readToken, type RunFile } from "../web/mod.ts";
+import type { GatewayStatus } from "../web/mod.ts";
+// The home's files alone: the API's modules (web/mod.ts) stay unloaded.
+import { readRunFile, readToken, type RunFile } from "../web/home/mod.ts";
 import type { CliContext } from "./_context.ts";
 
 /** What `kafclaw status --json` prints. */

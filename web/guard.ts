@@ -3,8 +3,9 @@
  * server (a loopback server is reachable from a browser through DNS rebinding, where the page's
  * own name is sent), an Origin, when a browser sends one, must be this server's, and the request
  * must carry the gateway's token as `Authorization: Bearer <token>`, compared in constant time.
- * A refusal is a short JSON error (403 for Host and Origin, 401 for the token) that never repeats
- * the token or the header given.
+ * The API also lets in the dashboard's own origin (another port, so another origin), named in
+ * `origins`. A refusal is a short JSON error `{error: {code, message}}` (403 for Host and Origin,
+ * 401 for the token) that never repeats the token or the header given.
  *
  * @module
  */
@@ -18,6 +19,13 @@ export interface GuardOptions {
   readonly token: string;
   /** The Host header values (lower case, with the port) that name this server. */
   readonly hosts: ReadonlySet<string>;
+  /** Origins of other servers let in as well (the dashboard's, on the API), as `http://host:port`. */
+  readonly origins?: ReadonlySet<string> | undefined;
+}
+
+/** The origins (`http://` and `https://`) of a server named by `hosts` (see {@link hostNames}). */
+export function originsOf(hosts: Iterable<string>): Set<string> {
+  return new Set([...hosts].flatMap((h) => [`http://${h}`, `https://${h}`]));
 }
 
 /** The Host values of a server bound to `host` on `port`, given the names the machine has. */
@@ -37,6 +45,9 @@ export function hostNames(
   return new Set([...names].map((name) => `${name.includes(":") ? `[${name}]` : name}:${port}`));
 }
 
+/** A refusal in the API's error shape (web/api/errors.ts), which the API's kit builds on. */
+const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
 /** Whether `given` is `expected`, in a time that does not depend on where they differ. */
@@ -46,8 +57,13 @@ export function sameToken(given: string, expected: string): boolean {
 }
 
 /** Whether an Origin header (absent, or this server's own) is allowed for a request to `host`. */
-export function originAllowed(origin: string | undefined, host: string): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  host: string,
+  others: ReadonlySet<string> = new Set(),
+): boolean {
   if (origin === undefined) return true;
+  if (others.has(origin.toLowerCase().replace(/\/$/, ""))) return true;
   let url: URL;
   try {
     url = new URL(origin);
@@ -64,14 +80,19 @@ export function guard(options: GuardOptions): MiddlewareHandler {
   if (expected.length === 0) throw new TypeError("the gateway's token is empty");
   return async function frontDoorGuard(c, next) {
     const host = (c.req.header("host") ?? "").toLowerCase();
-    if (!options.hosts.has(host)) return c.json({ error: "host not allowed" }, 403);
-    if (!originAllowed(c.req.header("origin"), host)) {
-      return c.json({ error: "origin not allowed" }, 403);
+    if (!options.hosts.has(host)) {
+      return c.json(errorBody("host_not_allowed", "Host not allowed"), 403);
+    }
+    if (!originAllowed(c.req.header("origin"), host, options.origins)) {
+      return c.json(errorBody("origin_not_allowed", "Origin not allowed"), 403);
     }
     const match = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "");
     if (match === null || !sameToken(match[1]!, expected)) {
       c.header("WWW-Authenticate", 'Bearer realm="kafclaw"');
-      return c.json({ error: match === null ? "token required" : "wrong token" }, 401);
+      const body = match === null
+        ? errorBody("token_required", "Token required")
+        : errorBody("wrong_token", "Wrong token");
+      return c.json(body, 401);
     }
     return await next();
   };

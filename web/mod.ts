@@ -2,12 +2,21 @@
  * The gateway's front door (ARCHITECTURE.md, Modes): the HTTP API and the dashboard's port, Hono
  * on `Deno.serve`, started by `kafclaw gateway` in every mode. `/healthz` is open; everything
  * else needs the gateway's token (guard.ts) and a Host and Origin that name this server. The
- * token and where the gateway listens are kept in KAFCLAW_HOME (local.ts) for `kafclaw status`.
+ * token and where the gateway listens are kept in KAFCLAW_HOME (home/), which `kafclaw status`
+ * reads without loading the API.
  *
  * @module
  */
 export { apiApp, type AppOptions, dashboardApp } from "./app.ts";
-export { guard, type GuardOptions, hostNames, originAllowed, sameToken } from "./guard.ts";
+export { type ApiLimits, apiOwner, type ApiParts, DEFAULT_LIMITS } from "./api/mod.ts";
+export {
+  guard,
+  type GuardOptions,
+  hostNames,
+  originAllowed,
+  originsOf,
+  sameToken,
+} from "./guard.ts";
 export {
   localToken,
   readRunFile,
@@ -17,8 +26,8 @@ export {
   type RunFile,
   TOKEN_FILE,
   writeRunFile,
-} from "./local.ts";
-export { type FrontDoor, ListenError, startFrontDoor } from "./serve.ts";
+} from "./home/mod.ts";
+export { type FrontDoor, type FrontDoorOptions, ListenError, startFrontDoor } from "./serve.ts";
 export {
   type AgentStatus,
   type GatewayStatus,

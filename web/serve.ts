@@ -5,8 +5,9 @@
  * @module
  */
 import type { ResolvedConfig } from "../core/config/mod.ts";
+import type { ApiLimits, ApiParts } from "./api/mod.ts";
 import { apiApp, dashboardApp } from "./app.ts";
-import { hostNames } from "./guard.ts";
+import { hostNames, originsOf } from "./guard.ts";
 import type { GatewayStatus } from "./status.ts";
 
 /** The running servers. */
@@ -26,49 +27,64 @@ export class ListenError extends Error {
   override name = "ListenError";
 }
 
+/** What {@link startFrontDoor} serves. */
+export interface FrontDoorOptions {
+  /** The bearer token of both servers. */
+  readonly token: string;
+  /** The body of `/api/v1/status`. */
+  readonly status: () => GatewayStatus;
+  /** The running gateway behind the API's other endpoints. */
+  readonly parts?: ApiParts | undefined;
+  /** Where an endpoint's failure is told. */
+  readonly warn?: ((line: string) => void) | undefined;
+  /** The API's limits (default: web/api's DEFAULT_LIMITS). */
+  readonly limits?: ApiLimits | undefined;
+}
+
 /**
- * Starts both servers with `token` as the bearer token and `status` as `/api/v1/status`'s body.
- * Throws a {@link ListenError} when either cannot listen (and then neither runs).
+ * Starts both servers with `options`. Throws a {@link ListenError} when either cannot listen (and
+ * then neither runs). The API lets in the dashboard's origin (CORS).
  */
 export async function startFrontDoor(
   config: Pick<ResolvedConfig, "gateway">,
-  options: { readonly token: string; readonly status: () => GatewayStatus },
+  options: FrontDoorOptions,
 ): Promise<FrontDoor> {
   const { host } = config.gateway;
   const names = machineNames();
-  const api = listen(
+  // The dashboard first: the API lets in its origin, so needs its port.
+  const dashboard = listen(
     host,
-    config.gateway.port,
-    "API",
-    (port) =>
-      apiApp({
+    config.gateway.dashboardPort,
+    "dashboard",
+    (port) => dashboardApp({ token: options.token, hosts: hostNames(host, port, { names }) }).fetch,
+  );
+  let api;
+  try {
+    api = listen(host, config.gateway.port, "API", (port) => {
+      const app = apiApp({
         token: options.token,
         hosts: hostNames(host, port, { names }),
+        origins: originsOf(hostNames(host, dashboard.addr.port, { names })),
         status: options.status,
-      })
-        .fetch,
-  );
-  let dashboard;
-  try {
-    dashboard = listen(
-      host,
-      config.gateway.dashboardPort,
-      "dashboard",
-      (port) =>
-        dashboardApp({ token: options.token, hosts: hostNames(host, port, { names }) }).fetch,
-    );
+        parts: options.parts,
+        warn: options.warn,
+        limits: options.limits,
+      });
+      return (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr });
+    });
   } catch (error) {
-    await api.shutdown();
+    await dashboard.shutdown();
     throw error;
   }
+  const apiServer = api;
   const close = async (timeoutMs = 2_000) => {
     const abort = AbortSignal.timeout(timeoutMs);
-    const shutdown = Promise.all([api.shutdown(), dashboard.shutdown()]);
+    const shutdown = Promise.all([apiServer.shutdown(), dashboard.shutdown()]);
     await Promise.race([shutdown, new Promise((done) => abort.addEventListener("abort", done))]);
   };
   return {
     host,
-    port: api.addr.port,
+    port: apiServer.addr.port,
     dashboardPort: dashboard.addr.port,
     close,
     [Symbol.asyncDispose]: () => close(),
@@ -80,13 +96,12 @@ function listen(
   host: string,
   port: number,
   what: string,
-  handler: (port: number) => (request: Request) => Response | Promise<Response>,
+  handler: (port: number) => Deno.ServeHandler<Deno.NetAddr>,
 ): Deno.HttpServer<Deno.NetAddr> {
-  let serve: (request: Request) => Response | Promise<Response> = () =>
-    new Response(null, { status: 503 });
+  let serve: Deno.ServeHandler<Deno.NetAddr> = () => new Response(null, { status: 503 });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({ hostname: host, port, onListen: () => {} }, (r) => serve(r));
+    server = Deno.serve({ hostname: host, port, onListen: () => {} }, (r, info) => serve(r, info));
   } catch (error) {
     throw new ListenError(`Cannot listen on ${host}:${port} for the ${what}: ${why(error)}`);
   }

@@ -1,14 +1,15 @@
 /**
  * The one door into a turn. Every message that makes the agent think comes in here: the terminal
- * (`kafclaw agent`), the scheduler's jobs, people on chat channels, a `message` one session sends
- * another, a subagent's task, and (core/group) another agent's task. {@link Door.enter} decides,
+ * (`kafclaw agent`), the gateway's API, the scheduler's jobs, people on chat channels, a `message`
+ * one session sends another, a subagent's task, and (core/group) another agent's task. {@link Door.enter} decides,
  * once, who the turn acts for ({@link TurnOrigin}: channel, sender, internal or external, the
  * taint it brings, whether an owner can be asked) and everything after it reads that decision:
  * the guard, the tools, the work the turn starts in turn.
  *
- * - The owner's `approve <id>` / `deny <id>` (at the terminal, or on a channel from an identity in
- *   `policy.owners`) answers a pending approval and never reaches the LLM; the same words from
- *   anyone else are refused, so a sender can never approve what their own message asked for.
+ * - The owner's `approve <id>` / `deny <id>` (at the terminal, through the gateway's API with the
+ *   owner's token, or on a channel from an identity in `policy.owners`) answers a pending approval
+ *   and never reaches the LLM; the same words from anyone else are refused, so a sender can never
+ *   approve what their own message asked for.
  * - A person or agent not on a non-empty `policy.allowedSenders` (`chat:42`, `group:g1:agent-7`)
  *   is refused before any turn starts.
  * - Work a turn starts for itself keeps the turn's origin and its taint at that moment: an
@@ -63,6 +64,8 @@ export function parentTurn(ctx: ToolContext): ParentTurn {
 export type MessageSource =
   /** The owner at the terminal (`kafclaw agent`). */
   | { readonly kind: "terminal" }
+  /** The owner through the gateway's API or dashboard (the request carried the owner's token). */
+  | { readonly kind: "api" }
   /** One of the owner's scheduled jobs. */
   | { readonly kind: "scheduler"; readonly job: string }
   /** A person on a chat channel: the owner when `channel:sender` is in `policy.owners`. */
@@ -143,6 +146,9 @@ export class Door {
     switch (source.kind) {
       case "terminal":
         return owner("cli", true);
+      case "api":
+        // The API's caller is answering: approvals can be answered through the API.
+        return owner("api", true);
       case "scheduler":
         return owner("scheduler", reachable);
       case "channel": {
@@ -182,10 +188,12 @@ export class Door {
   async enter(message: Message): Promise<DoorResult> {
     const { source } = message;
     const origin = this.origin(source);
-    if (source.kind === "terminal" || source.kind === "channel") {
+    if (source.kind === "terminal" || source.kind === "api" || source.kind === "channel") {
       const command = parseApprovalCommand(message.text);
       if (command && origin.messageType === "internal") {
-        const who = source.kind === "terminal" ? "cli" : identity(origin.channel, origin.sender);
+        const who = source.kind === "channel"
+          ? identity(origin.channel, origin.sender)
+          : origin.channel;
         return {
           kind: "approval",
           content: this.#deps.approvals.answer(command.id, command.approved, who),
@@ -240,6 +248,8 @@ function defaultSession(source: MessageSource): string {
       return `group:${source.group}:${source.from}`;
     case "terminal":
       return "cli:default";
+    case "api":
+      return "api:default";
     case "scheduler":
       return `cron:${source.job}`;
     case "channel":

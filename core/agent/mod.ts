@@ -78,7 +78,7 @@ export {
 } from "./onboard.ts";
 export { SOUL_FILES, type SoulFile } from "./context.ts";
 export { PUBLIC_SCOPE, type TurnScope } from "./memory_lane.ts";
-export { type DamagedSession, SessionStore } from "./sessions.ts";
+export { type DamagedSession, SessionStore, type SessionSummary } from "./sessions.ts";
 export {
   Interruption,
   sessionGate,

@@ -126,6 +126,39 @@ function decodeMessage(o: Record<string, unknown>): ChatMessage | undefined {
   return undefined;
 }
 
+/** One session as {@link SessionStore.list} tells it. */
+export interface SessionSummary {
+  readonly key: string;
+  /** When its file was made (ISO 8601), from its metadata line. */
+  readonly createdAt: string;
+  /** When it last changed (ISO 8601). */
+  readonly updatedAt: string;
+  readonly bytes: number;
+}
+
+/** The first line of a file (at most 64 KiB of it); empty for an empty file. */
+async function firstLine(path: string): Promise<string> {
+  using file = await Deno.open(path);
+  const buffer = new Uint8Array(64 * 1024);
+  const n = await file.read(buffer);
+  if (n === null) return "";
+  return new TextDecoder().decode(buffer.subarray(0, n)).split("\n", 1)[0]!;
+}
+
+/** The key and creation time a session file's first line holds, or undefined when it is none. */
+function sessionMetadata(line: string): { key: string; createdAt: string } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const m = value as { _type?: unknown; key?: unknown; created_at?: unknown } | null;
+  if (typeof m !== "object" || m === null || m._type !== "metadata") return undefined;
+  if (typeof m.key !== "string") return undefined;
+  return { key: m.key, createdAt: typeof m.created_at === "string" ? m.created_at : "" };
+}
+
 /** Where sessions live, and how they are read and appended. */
 export class SessionStore {
   readonly #dir: string;
@@ -245,9 +278,34 @@ export class SessionStore {
     return out;
   }
 
-  /** The session files with lines that cannot be read (and so are skipped), by file name. */
-  async damaged(): Promise<DamagedSession[]> {
-    const out: DamagedSession[] = [];
+  /**
+   * Every session with its key (from the file's metadata line), newest change first. A file whose
+   * first line is not a session's metadata is left out.
+   */
+  async list(): Promise<SessionSummary[]> {
+    const out: SessionSummary[] = [];
+    for (const name of await this.#files()) {
+      const path = `${this.#dir}/${name}`;
+      const meta = sessionMetadata(await firstLine(path));
+      if (meta === undefined) continue;
+      const info = await Deno.stat(path);
+      out.push({ ...meta, updatedAt: info.mtime!.toISOString(), bytes: info.size });
+    }
+    return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  /** Deletes a session's file; false when there was none. */
+  async remove(key: string): Promise<boolean> {
+    try {
+      await Deno.remove(await this.path(key));
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+
+  async #files(): Promise<string[]> {
     let entries: Deno.DirEntry[];
     try {
       entries = await Array.fromAsync(Deno.readDir(this.#dir));
@@ -255,11 +313,19 @@ export class SessionStore {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
     }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!entry.isFile || !entry.name.endsWith(".jsonl") || entry.name.startsWith(".")) continue;
-      const text = await Deno.readTextFile(`${this.#dir}/${entry.name}`);
+    return entries
+      .filter((e) => e.isFile && e.name.endsWith(".jsonl") && !e.name.startsWith("."))
+      .map((e) => e.name)
+      .sort();
+  }
+
+  /** The session files with lines that cannot be read (and so are skipped), by file name. */
+  async damaged(): Promise<DamagedSession[]> {
+    const out: DamagedSession[] = [];
+    for (const name of await this.#files()) {
+      const text = await Deno.readTextFile(`${this.#dir}/${name}`);
       const { unreadable } = parseSessionText(text);
-      if (unreadable.length > 0) out.push({ file: entry.name, lines: unreadable });
+      if (unreadable.length > 0) out.push({ file: name, lines: unreadable });
     }
     return out;
   }

@@ -99,6 +99,8 @@ export class Gateway {
   /** The node of the orchestrator's hierarchy, in headless mode and when full mode runs one. */
   readonly orchestrator: Orchestrator | undefined;
   readonly sponsoring: boolean;
+  /** The transport it runs on (its own, or the one it was given). */
+  readonly transport: Transport;
   readonly #steps: Step[];
   #stopped: Promise<string[]> | undefined;
 
@@ -113,6 +115,7 @@ export class Gateway {
     memory: SharedMemorySide;
     orchestrator: Orchestrator | undefined;
     sponsoring: boolean;
+    transport: Transport;
     steps: Step[];
   }) {
     this.mode = fields.mode;
@@ -125,6 +128,7 @@ export class Gateway {
     this.memory = fields.memory;
     this.orchestrator = fields.orchestrator;
     this.sponsoring = fields.sponsoring;
+    this.transport = fields.transport;
     this.#steps = fields.steps;
   }
 
@@ -228,6 +232,7 @@ export class Gateway {
         memory,
         orchestrator,
         sponsoring: sponsor !== undefined,
+        transport: own,
         steps,
       });
     } catch (error) {

@@ -262,6 +262,11 @@ export class Membership {
     return changes;
   }
 
+  /** Whether it has left the group, or stopped. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Sends a signed `leave` and stops, giving up on the broker after `timeoutMs`. */
   async leave(timeoutMs = LEAVE_TIMEOUT_MS): Promise<void> {
     if (this.#closed) return;

@@ -127,3 +127,19 @@ export function wouldCycle(
   }
   return false;
 }
+
+/** A placed node as JSON (`orchestrator hierarchy --json`, the gateway's API). */
+export function nodeJson(p: PlacedNode) {
+  const { node } = p;
+  return {
+    agent_id: node.agentId,
+    role: node.role,
+    parent_id: p.parentId ?? null,
+    named_parent_id: node.parentId ?? null,
+    liveness: p.liveness,
+    zones: node.zones,
+    endpoint: node.endpoint,
+    // A placed node is not inactive, so it has been heard from.
+    last_seen: new Date(node.lastSeen!).toISOString(),
+  };
+}

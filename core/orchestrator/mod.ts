@@ -30,7 +30,7 @@ export {
   type Role,
   ROLES,
 } from "./node_table.ts";
-export { Hierarchy, type PlacedNode, wouldCycle } from "./hierarchy.ts";
+export { Hierarchy, nodeJson, type PlacedNode, wouldCycle } from "./hierarchy.ts";
 export { nodeRecord, setParentRecord } from "./node_records.ts";
 export {
   Orchestrator,

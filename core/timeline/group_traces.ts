@@ -7,7 +7,7 @@
  * @module
  */
 import type { Db, Row } from "./_db.ts";
-import { date, json, optDate, optInt, optText, text } from "./_row.ts";
+import { date, int, json, optDate, optInt, optText, text } from "./_row.ts";
 
 /** One span as stored. */
 export interface StoredSpan {
@@ -45,6 +45,16 @@ function toSpan(row: Row): StoredSpan {
     content: optText(row, "content"),
     zone: optText(row, "zone"),
   };
+}
+
+/** One trace as {@link GroupTraceStore.recent} tells it. */
+export interface TraceSummary {
+  readonly traceId: string;
+  readonly spans: number;
+  /** The agents whose spans it holds, sorted. */
+  readonly agents: readonly string[];
+  /** When its first span started. */
+  readonly startedAt: Date;
 }
 
 /** The `groupTraces` repository of a Timeline. */
@@ -89,6 +99,21 @@ export class GroupTraceStore {
       "SELECT * FROM group_traces WHERE trace_id = ? ORDER BY started_at, id",
       traceId,
     ).map(toSpan);
+  }
+
+  /** The traces with the latest spans stored, newest first: how many spans, from which agents. */
+  recent(limit = 50): TraceSummary[] {
+    return this.#db.all(
+      `SELECT trace_id, count(*) AS spans, group_concat(DISTINCT source_agent_id) AS agents,
+        min(started_at) AS started_at FROM group_traces GROUP BY trace_id ORDER BY max(id) DESC
+        LIMIT ?`,
+      limit,
+    ).map((row) => ({
+      traceId: text(row, "trace_id"),
+      spans: int(row, "spans"),
+      agents: text(row, "agents").split(",").sort(),
+      startedAt: date(row, "started_at"),
+    }));
   }
 
   /** The spans that name a task (attribute `task_id`), first stored first. */

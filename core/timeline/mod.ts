@@ -40,6 +40,7 @@ import { CertificateStore, InviteStore } from "./group_trust.ts";
 import { JobStore } from "./jobs.ts";
 import { MemoryStore } from "./chunks.ts";
 import { MemoryPartStore } from "./memory_parts.ts";
+import { MetricsQuery } from "./metrics.ts";
 import { migrate } from "./migrations.ts";
 import { ReplayTable } from "./replay.ts";
 import { SessionLeaseStore } from "./session_leases.ts";
@@ -61,6 +62,7 @@ export * from "./jobs.ts";
 export * from "./chunks.ts";
 export * from "./chunk_vectors.ts";
 export * from "./memory_parts.ts";
+export * from "./metrics.ts";
 export * from "./migrations.ts";
 export * from "./replay.ts";
 export * from "./session_leases.ts";
@@ -210,6 +212,8 @@ export class Timeline implements Disposable {
   readonly certificates: CertificateStore;
   /** The owner's one-time invites for gated onboarding. */
   readonly invites: InviteStore;
+  /** The aggregate counts of `/metrics`. */
+  readonly metrics: MetricsQuery;
   readonly #db: Db;
 
   private constructor(path: string, db: Db) {
@@ -228,6 +232,7 @@ export class Timeline implements Disposable {
     this.memoryParts = new MemoryPartStore(db);
     this.expertise = new ExpertiseStore(db);
     this.groupTasks = new GroupTaskStore(db);
+    this.metrics = new MetricsQuery(db);
     this.groupTraces = new GroupTraceStore(db);
     this.members = new GroupMemberStore(db);
     this.certificates = new CertificateStore(db);

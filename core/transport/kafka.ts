@@ -22,6 +22,7 @@ import { installUndecodableMarkers } from "./undecodable.ts";
 import type {
   InboundRecord,
   OutboundRecord,
+  PartitionLag,
   SubscribeOptions,
   Subscription,
   TopicProblem,
@@ -368,6 +369,24 @@ export class KafkaTransport implements Transport {
     const admin = await this.#adminClient();
     const { groups } = await admin.listGroups();
     return groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix)).sort();
+  }
+
+  async consumerLag(groupId: string): Promise<PartitionLag[]> {
+    const admin = await this.#adminClient();
+    const committed = await admin.fetchOffsets({ groupId });
+    const out: PartitionLag[] = [];
+    for (const { topic, partitions } of committed) {
+      const ends = new Map(
+        (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]),
+      );
+      for (const p of partitions) {
+        const at = BigInt(p.offset);
+        const end = ends.get(p.partition);
+        if (at < 0n || end === undefined) continue;
+        out.push({ topic, partition: p.partition, lag: Number(end > at ? end - at : 0n) });
+      }
+    }
+    return out;
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {

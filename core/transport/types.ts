@@ -171,7 +171,19 @@ export interface Transport {
   listGroups(prefix: string): Promise<string[]>;
   /** Deletes consumer groups that have no live member (state groups left by an agent that died). */
   deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /**
+   * How far a consumer group is behind the end of each partition it has committed in; absent
+   * where the transport cannot tell (in process, where delivery is immediate).
+   */
+  consumerLag?(groupId: string): Promise<PartitionLag[]>;
   close(): Promise<void>;
+}
+
+/** A consumer group's lag on one partition: records past its committed offset. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
 }
 
 /** Thrown at start when topics are missing or misconfigured; the message lists every fix. */

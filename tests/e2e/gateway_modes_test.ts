@@ -110,14 +110,17 @@ Deno.test(
       const [port, path] of [[gateway.port, "/api/v1/status"], [gateway.dashboard, "/"]] as const
     ) {
       assert.deepEqual(await get(port, "/healthz"), { status: 200, body: { ok: true } });
-      assert.deepEqual(await get(port, path), { status: 401, body: { error: "token required" } });
+      assert.deepEqual(await get(port, path), {
+        status: 401,
+        body: { error: { code: "token_required", message: "Token required" } },
+      });
       assert.deepEqual(await get(port, path, { authorization: `Bearer ${TOKEN}0` }), {
         status: 401,
-        body: { error: "wrong token" },
+        body: { error: { code: "wrong_token", message: "Wrong token" } },
       });
       assert.deepEqual(await get(port, path, { ...good, origin: "http://evil.example" }), {
         status: 403,
-        body: { error: "origin not allowed" },
+        body: { error: { code: "origin_not_allowed", message: "Origin not allowed" } },
       });
       assert.equal((await get(port, path, good)).status, 200);
     }
@@ -131,7 +134,7 @@ Deno.test(
       ));
       const reply = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
       assert.match(reply, /^HTTP\/1\.1 403 /);
-      assert.match(reply, /\{"error":"host not allowed"\}$/);
+      assert.match(reply, /"code":"host_not_allowed"/);
     }
     const status = await get(gateway.port, "/api/v1/status", good);
     assert.equal(status.body.mode, "headless");

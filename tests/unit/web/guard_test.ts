@@ -58,10 +58,10 @@ for (const app of ["api", "dashboard"] as const) {
   Deno.test(`the ${app} port refuses a call without the token, or with a wrong one`, async () => {
     for (
       const [authorization, error] of [
-        [undefined, "token required"],
-        [`Basic ${btoa(`x:${TOKEN}`)}`, "token required"],
-        [`Bearer ${TOKEN}x`, "wrong token"],
-        ["Bearer ", "token required"],
+        [undefined, "token_required"],
+        [`Basic ${btoa(`x:${TOKEN}`)}`, "token_required"],
+        [`Bearer ${TOKEN}x`, "wrong_token"],
+        ["Bearer ", "token_required"],
       ] as const
     ) {
       const response = await call(app, {
@@ -71,7 +71,7 @@ for (const app of ["api", "dashboard"] as const) {
       assert.equal(response.status, 401, authorization);
       assert.equal(response.headers.get("www-authenticate"), 'Bearer realm="kafclaw"');
       const text = await response.text();
-      assert.deepEqual(JSON.parse(text), { error });
+      assert.equal(JSON.parse(text).error.code, error);
       assert.ok(!text.includes(TOKEN.slice(4)));
     }
   });
@@ -80,15 +80,15 @@ for (const app of ["api", "dashboard"] as const) {
     const authorization = `Bearer ${TOKEN}`;
     for (
       const [headers, error] of [
-        [{ host: "evil.example:18790" }, "host not allowed"],
-        [{ host: "127.0.0.1:18791" }, "host not allowed"],
-        [{ host: "" }, "host not allowed"],
-        [{ host: HOST, origin: "http://evil.example" }, "origin not allowed"],
+        [{ host: "evil.example:18790" }, "host_not_allowed"],
+        [{ host: "127.0.0.1:18791" }, "host_not_allowed"],
+        [{ host: "" }, "host_not_allowed"],
+        [{ host: HOST, origin: "http://evil.example" }, "origin_not_allowed"],
       ] as const
     ) {
       const response = await call(app, { authorization, ...headers });
       assert.equal(response.status, 403, JSON.stringify(headers));
-      assert.deepEqual(await response.json(), { error });
+      assert.equal((await response.json()).error.code, error);
     }
   });
 }
@@ -103,7 +103,7 @@ Deno.test("with the token, a right Host and no foreign Origin, both ports serve"
   assert.match(await page.text(), /<title>KafClaw<\/title>/);
   const missing = await call("api", { host: HOST, authorization }, "/api/v1/nothing");
   assert.equal(missing.status, 404);
-  assert.deepEqual(await missing.json(), { error: "not found" });
+  assert.equal((await missing.json()).error.code, "not_found");
 });
 
 Deno.test("a failing handler answers 500 with no detail", async () => {
@@ -117,5 +117,7 @@ Deno.test("a failing handler answers 500 with no detail", async () => {
     headers: { host: HOST, authorization: `Bearer ${TOKEN}` },
   });
   assert.equal(response.status, 500);
-  assert.deepEqual(await response.json(), { error: "internal error" });
+  assert.deepEqual(await response.json(), {
+    error: { code: "internal", message: "Internal error" },
+  });
 });

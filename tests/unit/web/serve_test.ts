@@ -46,7 +46,7 @@ Deno.test("a Host naming another server is refused on the wire, with the token",
     const auth = { Authorization: `Bearer ${TOKEN}` };
     const rebound = await rawGet(port, path, { Host: `attacker.example:${port}`, ...auth });
     assert.equal(rebound.status, 403);
-    assert.deepEqual(JSON.parse(rebound.body), { error: "host not allowed" });
+    assert.equal(JSON.parse(rebound.body).error.code, "host_not_allowed");
     const own = await rawGet(port, path, { Host: `127.0.0.1:${port}`, ...auth });
     assert.equal(own.status, 200);
   }
@@ -68,4 +68,27 @@ Deno.test("a port in use is one line naming the address and the server", async (
   await assert.rejects(start(0, port), {
     message: `Cannot listen on 127.0.0.1:${port} for the dashboard: the port is in use`,
   });
+});
+
+Deno.test("the API lets in the dashboard's own origin, on whatever port it got", async () => {
+  await using door = await startFrontDoor(gatewayOn(0, 0), { token: TOKEN, status: () => STATUS });
+  const api = `http://127.0.0.1:${door.port}/api/v1/status`;
+  const dashboard = `http://localhost:${door.dashboardPort}`;
+  const preflight = await fetch(api, {
+    method: "OPTIONS",
+    headers: { origin: dashboard, "access-control-request-method": "GET" },
+  });
+  await preflight.body?.cancel();
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), dashboard);
+  const call = await fetch(api, {
+    headers: { origin: dashboard, authorization: `Bearer ${TOKEN}` },
+  });
+  assert.deepEqual(await call.json(), STATUS);
+  assert.equal(call.headers.get("access-control-allow-origin"), dashboard);
+  const other = await fetch(api, {
+    headers: { origin: `http://localhost:${door.port + 7}`, authorization: `Bearer ${TOKEN}` },
+  });
+  assert.equal(other.status, 403);
+  await other.body?.cancel();
 });

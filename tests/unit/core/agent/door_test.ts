@@ -493,3 +493,19 @@ Deno.test("a job goes through the door as the owner's own, in its session; no an
   });
   await assert.rejects(refused(job, ctx), { message: "no" });
 });
+
+Deno.test("the owner through the gateway's API is the owner, answers approvals, in api:default", async () => {
+  const { door, turns, answered } = recordingDoor();
+  assert.deepEqual(door.origin({ kind: "api" }), {
+    channel: "api",
+    sender: "owner",
+    messageType: "internal",
+    taint: "trusted",
+    ownerReachable: true,
+  });
+  const answer = await door.enter({ source: { kind: "api" }, text: "approve a1" });
+  assert.deepEqual(answer, { kind: "approval", content: "answered" });
+  assert.deepEqual(answered, ["a1 true api"]);
+  await door.enter({ source: { kind: "api" }, text: "hello" });
+  assert.equal(turns[0]!.sessionKey, "api:default");
+});

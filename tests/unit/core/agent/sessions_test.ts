@@ -153,3 +153,51 @@ Deno.test("a taint field that is not trusted fails closed", async () => {
     ["summary", "untrusted"],
   ]);
 });
+
+Deno.test("sessions are listed by their keys, newest change first, and removed", async () => {
+  await using s = await store();
+  assert.deepEqual(await s.store.list(), [], "no folder yet");
+  await s.store.append("cli:default", [{ role: "user", content: "one" }]);
+  await s.store.append("telegram:42", [{ role: "user", content: "two" }]);
+  const later = new Date(Date.now() + 60_000);
+  await Deno.utime(await s.store.path("telegram:42"), later, later);
+  // Files that are not sessions are left out: no metadata line, not JSON, empty.
+  await Deno.writeTextFile(`${s.dir}/notes.jsonl`, '{"role":"user","content":"x"}\n');
+  await Deno.writeTextFile(`${s.dir}/broken.jsonl`, "not json\n");
+  await Deno.writeTextFile(`${s.dir}/empty.jsonl`, "");
+  const listed = await s.store.list();
+  assert.deepEqual(listed.map((l) => l.key), ["telegram:42", "cli:default"]);
+  assert.equal(listed[1]!.createdAt, "2026-11-25T10:00:00.000Z");
+  assert.ok(listed[1]!.bytes > 0);
+  assert.equal(await s.store.remove("cli:default"), true);
+  assert.equal(await s.store.remove("cli:default"), false);
+  assert.deepEqual((await s.store.list()).map((l) => l.key), ["telegram:42"]);
+});
+
+Deno.test("only files whose first line is a session's metadata are listed", async () => {
+  await using s = await store();
+  await Deno.mkdir(`${s.dir}/folder.jsonl`, { recursive: true });
+  const files: Record<string, string> = {
+    "old.jsonl": '{"_type":"metadata","key":"old"}\n',
+    "null.jsonl": "null\n",
+    "number.jsonl": "5\n",
+    "keyless.jsonl": '{"_type":"metadata"}\n',
+    "readme.txt": '{"_type":"metadata","key":"txt"}\n',
+    ".temp.jsonl": '{"_type":"metadata","key":"temp"}\n',
+  };
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${s.dir}/${name}`, text);
+  }
+  assert.deepEqual((await s.store.list()).map((l) => [l.key, l.createdAt]), [["old", ""]]);
+});
+
+Deno.test("removing a session that cannot be removed, or listing a folder that is a file, throws", async () => {
+  await using s = await store();
+  await s.store.append("k", [{ role: "user", content: "one" }]);
+  const path = await s.store.path("held");
+  await Deno.mkdir(`${path}/inside`, { recursive: true });
+  await assert.rejects(() => s.store.remove("held"));
+  await Deno.remove(s.dir, { recursive: true });
+  await Deno.writeTextFile(s.dir, "not a folder");
+  await assert.rejects(() => s.store.list());
+});

@@ -95,7 +95,9 @@ Deno.test("a restarted agent starts from the certificates it cached, and refuses
     () => aliceHome.timeline.certificates.list().some((c) => c.revoked),
     "the revocation cached",
   );
+  assert.equal(alice.closed, false);
   await alice.leave();
+  assert.equal(alice.closed, true, "it has left");
   const again = await Membership.start({
     group: "e3",
     transport,

@@ -4,7 +4,7 @@
  * set-parent's cycle check.
  */
 import assert from "node:assert/strict";
-import { Hierarchy, wouldCycle } from "../../../../core/orchestrator/mod.ts";
+import { Hierarchy, nodeJson, wouldCycle } from "../../../../core/orchestrator/mod.ts";
 import { known } from "./_nodes.ts";
 
 const parents = (h: Hierarchy) =>
@@ -64,4 +64,33 @@ Deno.test("wouldCycle: itself, a descendant, and a loop of records above the new
   assert.equal(wouldCycle(nodes, "w1", "stranger"), false);
   const looped = [known("p", "q"), known("q", "p")];
   assert.equal(wouldCycle(looped, "w1", "p"), false);
+});
+
+Deno.test("a placed node's JSON says its placed and named parents, and when it was last seen", () => {
+  const h = new Hierarchy([
+    known("boss", undefined, { lastSeen: 1000 }),
+    known("w1", "gone", { lastSeen: 0, zones: ["public", "z"] }),
+  ], 1000);
+  assert.deepEqual(h.nodes().map(nodeJson), [
+    {
+      agent_id: "boss",
+      role: "worker",
+      parent_id: null,
+      named_parent_id: null,
+      liveness: "active",
+      zones: ["public"],
+      endpoint: "",
+      last_seen: "1970-01-01T00:00:01.000Z",
+    },
+    {
+      agent_id: "w1",
+      role: "worker",
+      parent_id: null,
+      named_parent_id: "gone",
+      liveness: "active",
+      zones: ["public", "z"],
+      endpoint: "",
+      last_seen: "1970-01-01T00:00:00.000Z",
+    },
+  ]);
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { encodeBase64Url } from "../core/protocol/mod.ts";
+import { encodeBase64Url } from "../../core/protocol/mod.ts";
 
 /** The token file in KAFCLAW_HOME. */
 export const TOKEN_FILE = "gateway.token";

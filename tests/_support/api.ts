@@ -1,0 +1,90 @@
+/**
+ * The gateway's API over a real gateway in this process (gateway_memory.ts: its own home, its own
+ * fake LLM), driven through `app.request()`: `call` sends the token and the API's Host.
+ */
+import { apiApp, hostNames, originsOf, statusOf } from "../../web/mod.ts";
+import { type ApiLimits, apiOwner } from "../../web/api/mod.ts";
+import { resolveConfig } from "../../core/config/mod.ts";
+import { type GatewayOf, gatewayOf } from "./gateway_memory.ts";
+
+/** The token of the test APIs. */
+export const API_TOKEN = "api-test-token-0123456789abcdefghijklmn";
+/** The Host of the test APIs. */
+export const API_HOST = "127.0.0.1:18790";
+/** The dashboard's origin of the test APIs. */
+export const DASHBOARD_ORIGIN = "http://127.0.0.1:18791";
+
+/** A call's options: a method, a JSON body, headers to add or (undefined) to leave out. */
+export interface CallInit {
+  readonly method?: string;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string | undefined>;
+}
+
+/** An API over a gateway made by `gatewayOf(env, options)`, whose owner answers through the API. */
+export async function apiOf(
+  env: Record<string, string> = {},
+  options: GatewayOf & { readonly limits?: ApiLimits } = {},
+) {
+  const made = await gatewayOf(env, {
+    ...options,
+    runtime: { askOwner: apiOwner, ...options.runtime },
+  });
+  const config = resolveConfig({ home: made.home, env: made.env });
+  const warnings: string[] = [];
+  const app = apiApp({
+    token: API_TOKEN,
+    hosts: hostNames("127.0.0.1", 18790),
+    origins: originsOf(hostNames("127.0.0.1", 18791)),
+    status: statusOf(made.gateway, { startedAt: Date.now() }),
+    parts: { gateway: made.gateway, config },
+    limits: options.limits,
+    warn: (line) => warnings.push(line),
+  });
+  /** Sends one request to `path` with the token, unless `headers` says otherwise. */
+  const call = (path: string, init: CallInit = {}) => {
+    const headers: Record<string, string> = {};
+    const given = {
+      host: API_HOST,
+      authorization: `Bearer ${API_TOKEN}`,
+      ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+      ...init.headers,
+    };
+    for (const [k, v] of Object.entries(given)) if (v !== undefined) headers[k] = v;
+    return app.request(`http://${API_HOST}${path}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers,
+      ...(init.body === undefined
+        ? {}
+        : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
+    });
+  };
+  return {
+    ...made,
+    app,
+    call,
+    warnings,
+    /** The JSON of a call that must answer `status`. */
+    async json(path: string, init: CallInit = {}, status = 200) {
+      const response = await call(path, init);
+      const text = await response.text();
+      if (response.status !== status) {
+        throw new Error(`${path}: expected ${status}, got ${response.status}: ${text}`);
+      }
+      return JSON.parse(text);
+    },
+  };
+}
+
+/** An API made by {@link apiOf}. */
+export type TestApi = Awaited<ReturnType<typeof apiOf>>;
+
+/** The events of an SSE body, in order. */
+export function sseEvents(text: string): { event: string; data: unknown }[] {
+  return text.split("\n\n").filter((block) => block.trim() !== "").map((block) => {
+    const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? "message";
+    const data = block.split("\n").filter((l) => l.startsWith("data:"))
+      .map((l) => l.replace(/^data: ?/, "")).join("\n");
+    return { event, data: data === "" ? undefined : JSON.parse(data) };
+  });
+}

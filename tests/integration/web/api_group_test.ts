@@ -1,0 +1,145 @@
+/**
+ * The API's group and orchestrator endpoints on the real broker: two `kafclaw gateway` processes
+ * of an open group, ann in full mode (she runs the orchestrator) and ben in group mode; through
+ * ann's API over HTTP the roster shows both, a task sent to ben is answered and its trace holds
+ * both agents' spans, the hierarchy holds ann's node, and leaving takes ann out of the group.
+ */
+import assert from "node:assert/strict";
+import { readToken } from "../../../web/mod.ts";
+import { kafclaw } from "../../_support/cli.ts";
+import { gateway, tails } from "../../_support/gateway_group.ts";
+import { uniqueName, waitFor } from "../../_support/wait.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test(
+  "group and orchestrator endpoints answer from a gateway in a group on the broker",
+  opts,
+  async () => {
+    const group = uniqueName("gwapi").replaceAll("-", "");
+    const open = { KAFCLAW_GROUP_SECURITY: "open" };
+    await using ann = await gateway(group, "ann", {
+      ...open,
+      KAFCLAW_ORCHESTRATOR_ENABLED: "true",
+    });
+    await using ben = await gateway(group, "ben", open);
+    const made = await kafclaw(["group", "init", "--json"], ann.env);
+    assert.equal(made.code, 0, made.stderr);
+    await Promise.all([ann.start(), ben.start()]);
+    const started = JSON.parse(ann.child!.stdout.split("\n").find((l) => l.includes('"started"'))!);
+    assert.equal(started.mode, "full");
+    const token = await readToken(ann.home);
+    const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+      const response = await fetch(`http://127.0.0.1:${started.port}${path}`, {
+        method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const state = () => tails([ann, ben]);
+    const ok = async (path: string, init?: { method?: string; body?: unknown }) => {
+      const r = await api(path, init);
+      assert.ok(r.status < 300, `${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+
+    const status = await ok("/api/v1/group");
+    assert.deepEqual([status.name, status.agent_id, status.kafka, status.security], [
+      group,
+      "ann",
+      true,
+      "open",
+    ]);
+    await waitFor(
+      async () => {
+        const { items } = await ok("/api/v1/group/members");
+        return ["ann", "ben"].every((id) =>
+          items.some((m: { agentId: string; status: string }) =>
+            m.agentId === id && m.status === "active"
+          )
+        );
+      },
+      "ann and ben active on ann's roster",
+      { state, timeoutMs: 60_000 },
+    );
+    assert.equal((await ok("/api/v1/group/topics")).requests, `group.${group}.requests`);
+
+    const sent = await api("/api/v1/group/tasks", {
+      body: { content: "What is 2 + 2?", to: { agent: "ben" } },
+    });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const taskId = sent.body.task_id;
+    let task: { status: string; responseContent?: string; workerId?: string } = { status: "" };
+    await waitFor(
+      async () => {
+        task = await ok(`/api/v1/group/tasks/${taskId}`);
+        return task.status === "completed";
+      },
+      "ben's answer",
+      { state: () => ({ task, ...state() }), timeoutMs: 90_000 },
+    );
+    assert.equal(task.responseContent, "answered by ben");
+    assert.equal(task.workerId, "ben");
+    assert.ok(
+      (await ok("/api/v1/group/tasks")).items.some((t: { taskId: string }) => t.taskId === taskId),
+    );
+    let agents: string[] = [];
+    await waitFor(
+      async () => {
+        const r = await api(`/api/v1/group/tasks/${taskId}/trace`);
+        agents = r.status === 200 ? r.body.agents : [];
+        return agents.includes("ann") && agents.includes("ben");
+      },
+      "the task's spans of both agents",
+      { state: () => ({ agents, ...state() }), timeoutMs: 60_000 },
+    );
+
+    const traces = await ok("/api/v1/group/traces?limit=5");
+    assert.ok(traces.items.some((t: { agents: string[] }) => t.agents.includes("ben")));
+    const skills = await ok("/api/v1/group/skills");
+    assert.ok(Array.isArray(skills.directory));
+    assert.ok(Array.isArray((await ok("/api/v1/group/audit")).items));
+    assert.ok(Array.isArray((await ok("/api/v1/group/memory?q=anything")).hits));
+    const manifest = await ok("/api/v1/group/manifest");
+    assert.deepEqual([manifest.group_name, manifest.security_mode], [group, "open"]);
+
+    await waitFor(
+      async () => {
+        const { nodes } = await ok("/api/v1/orchestrator/hierarchy");
+        return nodes.some((n: { agent_id: string }) => n.agent_id === "ann");
+      },
+      "ann's node in the hierarchy",
+      { state, timeoutMs: 60_000 },
+    );
+    const roster = await ok("/api/v1/orchestrator/agents");
+    assert.ok(
+      roster.items.some((a: { agent_id: string; node: unknown }) =>
+        a.agent_id === "ann" && a.node !== null
+      ),
+    );
+    assert.ok(Array.isArray((await ok("/api/v1/orchestrator/zones")).items));
+    // ben runs no orchestrator node, so nothing lives below ann: a clear refusal.
+    const dispatched = await api("/api/v1/orchestrator/dispatch", { body: { content: "Hi" } });
+    assert.equal(dispatched.status, 409, JSON.stringify(dispatched.body));
+    assert.equal(dispatched.body.error.code, "no_target");
+
+    const metrics = await (await fetch(`http://127.0.0.1:${started.port}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    })).text();
+    assert.match(metrics, /^kafclaw_consumer_lag_up 1$/m, metrics);
+    assert.match(
+      metrics,
+      new RegExp(
+        `^kafclaw_consumer_lag\\{group="kafclaw\\.${group}\\.[^"]+",topic="group\\.${group}\\.`,
+        "m",
+      ),
+    );
+    assert.match(metrics, /^kafclaw_group_tasks\{status="completed"\} 1$/m);
+
+    const left = await ok("/api/v1/group/leave", { method: "POST" });
+    assert.deepEqual(left, { left: group, agent_id: "ann" });
+    const again = await api("/api/v1/group/leave", { method: "POST" });
+    assert.equal(again.status, 409);
+  },
+);
