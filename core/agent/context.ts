@@ -246,15 +246,19 @@ export function buildSystemPrompt(inputs: ContextInputs): string {
   return truncate(sections.join("\n\n---\n\n"), budgets.total, "the system prompt");
 }
 
-/** Reads the soul files that exist in a folder; missing files are simply absent. */
-export async function readSoulFiles(dir: string): Promise<Partial<Record<SoulFile, string>>> {
+/**
+ * Reads the soul files that exist in a folder; missing files are simply absent. Every turn reads
+ * them, so the reads are synchronous: small local files, where each asynchronous read would wait
+ * for a thread of the pool and then for the event loop (core/agent/session_file.ts says more).
+ */
+export function readSoulFiles(dir: string): Promise<Partial<Record<SoulFile, string>>> {
   const out: Partial<Record<SoulFile, string>> = {};
   for (const name of SOUL_FILES) {
     try {
-      out[name] = await Deno.readTextFile(`${dir}/${name}`);
+      out[name] = Deno.readTextFileSync(`${dir}/${name}`);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (!(error instanceof Deno.errors.NotFound)) return Promise.reject(error);
     }
   }
-  return out;
+  return Promise.resolve(out);
 }

@@ -217,7 +217,8 @@ export class SessionStore {
   async lines(key: string): Promise<SessionLine[]> {
     let text: string;
     try {
-      text = await Deno.readTextFile(await this.path(key));
+      // Synchronous, as session_file.ts explains: a small local file, read at every turn.
+      text = Deno.readTextFileSync(await this.path(key));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
