@@ -60,7 +60,12 @@ export class OneShotRequester implements AsyncDisposable {
     let stream: Subscription;
     try {
       stream = await transport.subscribe(
-        taskStream(config.group.name, agentId, { requester, spans }),
+        taskStream(config.group.name, agentId, {
+          requester,
+          spans,
+          trust: membership.trust,
+          guard: (handler) => membership.guard(handler),
+        }),
       );
     } catch (error) {
       await membership.leave();
