@@ -247,18 +247,21 @@ export function buildSystemPrompt(inputs: ContextInputs): string {
 }
 
 /**
- * Reads the soul files that exist in a folder; missing files are simply absent. Every turn reads
- * them, so the reads are synchronous: small local files, where each asynchronous read would wait
- * for a thread of the pool and then for the event loop (core/agent/session_file.ts says more).
+ * Reads the soul files that exist in a folder, all at once (every turn reads them); missing files
+ * are simply absent, and the others keep the order of {@link SOUL_FILES}.
  */
-export function readSoulFiles(dir: string): Promise<Partial<Record<SoulFile, string>>> {
-  const out: Partial<Record<SoulFile, string>> = {};
-  for (const name of SOUL_FILES) {
+export async function readSoulFiles(dir: string): Promise<Partial<Record<SoulFile, string>>> {
+  const texts = await Promise.all(SOUL_FILES.map(async (name) => {
     try {
-      out[name] = Deno.readTextFileSync(`${dir}/${name}`);
+      return await Deno.readTextFile(`${dir}/${name}`);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) return Promise.reject(error);
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      return undefined;
     }
-  }
-  return Promise.resolve(out);
+  }));
+  const out: Partial<Record<SoulFile, string>> = {};
+  SOUL_FILES.forEach((name, i) => {
+    if (texts[i] !== undefined) out[name] = texts[i];
+  });
+  return out;
 }

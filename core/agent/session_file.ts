@@ -9,12 +9,6 @@
  *   a crash leaves a torn last line, and the next append starts on a line of its own.
  * - Reading skips a torn line, and finds a good line glued onto one (as older versions wrote).
  *
- * Its reads and writes are synchronous calls: a session file is small and local, and a turn
- * touches it several times, each a few microseconds, where an asynchronous call waits for a
- * thread of the pool and then for the event loop, some hundreds of microseconds on a busy machine
- * (the delegation bench measured it: scripts/bench/delegation_bench.ts). The functions still
- * return promises, so callers need not know.
- *
  * @module
  */
 import { basename, dirname, join } from "node:path";
@@ -63,34 +57,23 @@ export function parseSessionText(text: string): ParsedSessionFile {
  * holds for them or the whole file is read, so a long session costs no more than its tail. Empty
  * when the file does not exist.
  */
-export function tailRecords(
+export async function tailRecords(
   path: string,
   enough: (records: readonly Record<string, unknown>[]) => boolean,
 ): Promise<Record<string, unknown>[]> {
-  try {
-    return Promise.resolve(tailRecordsNow(path, enough));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-function tailRecordsNow(
-  path: string,
-  enough: (records: readonly Record<string, unknown>[]) => boolean,
-): Record<string, unknown>[] {
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(path, { read: true });
+    file = await Deno.open(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
   using _ = file;
-  const size = file.statSync().size;
+  const size = (await file.stat()).size;
   for (let span = Math.min(size, 16 * 1024);; span = Math.min(size, span * 4)) {
     const bytes = new Uint8Array(span);
-    file.seekSync(size - span, Deno.SeekMode.Start);
-    for (let read = 0; read < span;) read += file.readSync(bytes.subarray(read)) ?? span;
+    await file.seek(size - span, Deno.SeekMode.Start);
+    for (let read = 0; read < span;) read += (await file.read(bytes.subarray(read))) ?? span;
     let text = new TextDecoder().decode(bytes);
     // Unless it starts the file, the first line is cut: it is read in the next, larger piece.
     if (span < size) {
@@ -107,44 +90,38 @@ function tailRecordsNow(
  * in one link of a file written whole: the file never exists without its header, nor with part of
  * its first lines. Returns false when another process created it first.
  */
-function create(path: string, first: string): boolean {
+async function create(path: string, first: string): Promise<boolean> {
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  const write = () => Deno.writeTextFileSync(temp, first, { createNew: true, mode: 0o600 });
+  const write = () => Deno.writeTextFile(temp, first, { createNew: true, mode: 0o600 });
   try {
-    try {
-      write();
-    } catch (error) {
+    await write().catch(async (error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
-      Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      write();
-    }
-    Deno.linkSync(temp, path);
+      await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await write();
+    });
+    await Deno.link(temp, path);
     return true;
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     return false;
   } finally {
-    try {
-      Deno.removeSync(temp);
-    } catch {
-      // Not written, or already gone.
-    }
+    await Deno.remove(temp).catch(() => {});
   }
 }
 
-function openToAppend(path: string): Deno.FsFile | undefined {
+async function openToAppend(path: string): Promise<Deno.FsFile | undefined> {
   try {
-    return Deno.openSync(path, { read: true, append: true });
+    return await Deno.open(path, { read: true, append: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
 }
 
-function endsWithNewline(file: Deno.FsFile, size: number): boolean {
+async function endsWithNewline(file: Deno.FsFile, size: number): Promise<boolean> {
   const last = new Uint8Array(1);
-  file.seekSync(size - 1, Deno.SeekMode.Start);
-  return file.readSync(last) === 1 && last[0] === NEWLINE;
+  await file.seek(size - 1, Deno.SeekMode.Start);
+  return (await file.read(last)) === 1 && last[0] === NEWLINE;
 }
 
 /**
@@ -152,38 +129,29 @@ function endsWithNewline(file: Deno.FsFile, size: number): boolean {
  * `header` (one line) first. Either every byte lands or the file is left as it was; a full disk
  * is thrown as a DiskFullError naming the file.
  */
-export function appendLines(path: string, text: string, header: string): Promise<void> {
+export async function appendLines(path: string, text: string, header: string): Promise<void> {
   try {
-    appendLinesNow(path, text, header);
-    return Promise.resolve();
-  } catch (error) {
-    return Promise.reject(diskFullError(error, path) ?? error);
-  }
-}
-
-function appendLinesNow(path: string, text: string, header: string): void {
-  // A new session is born with its first lines: one file written and linked, nothing appended.
-  let opened = openToAppend(path);
-  if (opened === undefined) {
-    if (create(path, header + text)) return;
-    opened = Deno.openSync(path, { read: true, append: true });
-  }
-  using file = opened;
-  const size = file.statSync().size;
-  // An empty file (left by an older version) gets its header; a torn last line gets its end.
-  const start = size === 0 ? header : endsWithNewline(file, size) ? "" : "\n";
-  const bytes = encoder.encode(start + text);
-  try {
-    for (let written = 0; written < bytes.length;) {
-      written += file.writeSync(bytes.subarray(written));
+    // A new session is born with its first lines: one file written and linked, nothing appended.
+    let opened = await openToAppend(path);
+    if (opened === undefined) {
+      if (await create(path, header + text)) return;
+      opened = await Deno.open(path, { read: true, append: true });
     }
-  } catch (error) {
-    // Should even this fail, the next append starts a fresh line and reading skips the torn one.
+    using file = opened;
+    const size = (await file.stat()).size;
+    // An empty file (left by an older version) gets its header; a torn last line gets its end.
+    const start = size === 0 ? header : await endsWithNewline(file, size) ? "" : "\n";
+    const bytes = encoder.encode(start + text);
     try {
-      file.truncateSync(size);
-    } catch {
-      // The write's own error is the one the caller must see.
+      for (let written = 0; written < bytes.length;) {
+        written += await file.write(bytes.subarray(written));
+      }
+    } catch (error) {
+      // Should even this fail, the next append starts a fresh line and reading skips the torn one.
+      await file.truncate(size).catch(() => {});
+      throw error;
     }
-    throw error;
+  } catch (error) {
+    throw diskFullError(error, path) ?? error;
   }
 }

@@ -217,8 +217,7 @@ export class SessionStore {
   async lines(key: string): Promise<SessionLine[]> {
     let text: string;
     try {
-      // Synchronous, as session_file.ts explains: a small local file, read at every turn.
-      text = Deno.readTextFileSync(await this.path(key));
+      text = await Deno.readTextFile(await this.path(key));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
