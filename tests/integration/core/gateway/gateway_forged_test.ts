@@ -1,20 +1,25 @@
 /**
- * What a requester gateway reads of its own tasks in a signed group, on the real broker: the
- * statuses and responses of its workers are verified before its requester acts on them, so a
+ * Trust on a gateway's task paths in a signed group, on the real broker: the statuses and
+ * responses of a requester's workers are verified before its requester acts on them, so a
  * response or a status in a worker's name, signed with a key the owner never certified, neither
- * answers the task nor moves it on; both are audited, and the real holder's answer is kept.
+ * answers the task nor moves it on (both are audited, and the real holder's answer is kept); and a
+ * worker holds a request whose sender's certificate it has not seen yet until the certificate
+ * comes, instead of dead-lettering it.
  */
 import assert from "node:assert/strict";
-import { TaskRecords } from "../../../../core/group/mod.ts";
+import { join } from "node:path";
+import { ownerKey, TaskRecords } from "../../../../core/group/mod.ts";
 import {
   agentInbox,
   generateKeyPair,
   signRecord,
   topicsFor,
+  topicSpec,
 } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { KafkaTransport, partitionForKey } from "../../../../core/transport/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
+import { memberCertificate } from "../../../_support/certificates.ts";
 import {
   answerWithin,
   gateway,
@@ -105,6 +110,56 @@ Deno.test(
     assert.equal(answer.status, "completed");
     assert.equal(answer.responderId, "ben");
     assert.equal(answer.content, "the real answer");
+    assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
+  },
+);
+
+Deno.test(
+  "a worker gateway holds a newcomer's request until the newcomer's certificate comes, then takes it",
+  opts,
+  async () => {
+    await using stack = new AsyncDisposableStack();
+    const { group, boss, pinned } = await signedGroup("gwp", stack);
+    const ben = stack.use(await gateway(group, "ben", pinned));
+    await vouchAndStart(boss.env, [ben]);
+    const reader = stack.use(await taskReader(group));
+    const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+    stack.defer(() => transport.close());
+    // A newcomer the owner certified, whose certificate is on no roster record yet.
+    const owner = (await ownerKey(join(boss.home, "identity")))!;
+    const nina = await generateKeyPair();
+    const certificate = await memberCertificate(owner.privateKey, "nina", nina.publicKey);
+    const signer = { keyId: "nina", privateKey: nina.privateKey, certificate };
+    const request = async (taskId: string, attachCertificate: boolean) => {
+      const record = new TaskRecords("nina").request(agentInbox(group, "ben"), {
+        type: "request",
+        payload: taskPayload("nina", { task_id: taskId, content: "hello", arbiter: "none" }),
+        taint: "untrusted",
+      });
+      const headers = await signRecord(record, signer, { attachCertificate });
+      await transport.produce([{ ...record, headers }]);
+    };
+    // Both on one partition of ben's inbox, so ben reads the first before the second.
+    const partitions = topicSpec(agentInbox(group, "ben")).partitions;
+    const first = crypto.randomUUID();
+    let second = crypto.randomUUID();
+    while (partitionForKey(second, partitions) !== partitionForKey(first, partitions)) {
+      second = crypto.randomUUID();
+    }
+    await request(first, false);
+    // The same sender's next request carries the certificate: ben learns it, and the first one,
+    // waiting, goes on.
+    await request(second, true);
+    for (const taskId of [second, first]) {
+      await waitFor(
+        () => reader.statuses(taskId).includes("ben:completed@1"),
+        `${taskId} answered`,
+        {
+          timeoutMs: 60_000,
+          state: () => ({ first: reader.statuses(first), second: reader.statuses(second) }),
+        },
+      );
+    }
     assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
   },
 );
