@@ -246,15 +246,22 @@ export function buildSystemPrompt(inputs: ContextInputs): string {
   return truncate(sections.join("\n\n---\n\n"), budgets.total, "the system prompt");
 }
 
-/** Reads the soul files that exist in a folder; missing files are simply absent. */
+/**
+ * Reads the soul files that exist in a folder, all at once (every turn reads them); missing files
+ * are simply absent, and the others keep the order of {@link SOUL_FILES}.
+ */
 export async function readSoulFiles(dir: string): Promise<Partial<Record<SoulFile, string>>> {
-  const out: Partial<Record<SoulFile, string>> = {};
-  for (const name of SOUL_FILES) {
+  const texts = await Promise.all(SOUL_FILES.map(async (name) => {
     try {
-      out[name] = await Deno.readTextFile(`${dir}/${name}`);
+      return await Deno.readTextFile(`${dir}/${name}`);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
+      return undefined;
     }
-  }
+  }));
+  const out: Partial<Record<SoulFile, string>> = {};
+  SOUL_FILES.forEach((name, i) => {
+    if (texts[i] !== undefined) out[name] = texts[i];
+  });
   return out;
 }

@@ -224,10 +224,16 @@ export class AgentLoop {
       guarded.taint.markUntrusted("the session's history holds untrusted content");
     }
     const user: ChatMessage = { role: "user", content: req.text };
-    await this.#append(turn, [user]);
-    turn.asked = true;
-    const system = await this.#systemPrompt(turn, history.summary, tools.definitions());
-    return [{ role: "system", content: system }, ...history.messages, user];
+    // The user's line is written (with the taint the turn has now, before any memory is read)
+    // while the system prompt is built: neither waits for the other.
+    const [appended, system] = await Promise.allSettled([
+      this.#append(turn, [user]),
+      this.#systemPrompt(turn, history.summary, tools.definitions()),
+    ]);
+    turn.asked = appended.status === "fulfilled";
+    if (appended.status === "rejected") throw appended.reason;
+    if (system.status === "rejected") throw system.reason;
+    return [{ role: "system", content: system.value }, ...history.messages, user];
   }
 
   /**

@@ -175,6 +175,7 @@ export class Gateway {
         transport,
         runtime,
         trust: membership.trust,
+        guard: (handler) => membership.guard(handler),
         send,
         workers: { live: () => membership.live() },
         membership,

@@ -89,7 +89,12 @@ export class OneShotRequester implements AsyncDisposable {
     let stream: Subscription;
     try {
       stream = await transport.subscribe(
-        taskStream(config.group.name, agentId, { requester, spans }),
+        taskStream(config.group.name, agentId, {
+          requester,
+          spans,
+          trust: membership.trust,
+          guard: (handler) => membership.guard(handler),
+        }),
       );
       await zones.follow();
     } catch (error) {

@@ -12,6 +12,11 @@
  *   250 ms too), whom it also takes off the skills' records.
  * - Both read the status stream and the responses topic; the spans of every agent are read from
  *   the traces topic on the same subscription and stored (core/group `GroupSpans`).
+ * - Trust: in a signed group every record of that stream is verified before its handlers see it
+ *   (core/group `senderChecked`), and the intake verifies each task and grant itself; every task
+ *   subscription is behind the membership's guard (`TaskSideOptions.guard`), so a record whose
+ *   signer's certificate has not arrived waits for it instead of being refused, and a fetched
+ *   batch's signatures are checked together before its records come one by one.
  * - Zones: the same handlers read the topics of the zones the agent is a member of, while it is
  *   one (core/group `ZoneSubscriptions`).
  *
@@ -38,6 +43,7 @@ import {
   type GroupSpans,
   type HeardWorker,
   Requester,
+  senderChecked,
   Skills,
   type SkillsMembership,
   TaskIntake,
@@ -69,6 +75,11 @@ export interface TaskSideOptions {
   readonly runtime: AgentRuntime;
   /** Checks senders (the membership's trust). */
   readonly trust: Trust;
+  /**
+   * Wraps each task subscription's handler (the membership's guard: records awaiting their
+   * signer's certificate wait for it; a batch's signatures are checked together). Default: none.
+   */
+  readonly guard?: (handler: RecordHandler) => RecordHandler;
   /** Sends records (signed in a signed group). */
   readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
   /** The live members (the roster's), whom retries and declined tasks go to. */
@@ -96,7 +107,8 @@ export interface TaskSideOptions {
 
 /**
  * The subscription of an agent's task stream (`kafclaw.<g>.<agent_id>.tasks`): statuses and
- * responses to its requester, grants to its intake (when it works), spans to its store.
+ * responses to its requester, grants to its intake (when it works), spans to its store, each
+ * record's sender checked first by `trust`, behind `guard` (see the module documentation).
  */
 export function taskStream(
   group: string,
@@ -105,18 +117,21 @@ export function taskStream(
     readonly requester: Requester;
     readonly intake?: TaskIntake;
     readonly spans: GroupSpans;
+    readonly trust: Trust;
+    readonly guard?: ((handler: RecordHandler) => RecordHandler) | undefined;
   },
 ): Parameters<Transport["subscribe"]>[0] {
   const topics = topicsFor(group);
+  const guard = to.guard ?? ((handler: RecordHandler) => handler);
   return {
     kind: "stream",
     topics: [topics.tasksStatus, topics.responses, topics.traces],
     groupId: `${agentConsumerGroup(group, agentId)}.tasks`,
-    handler: async (record) => {
+    handler: guard(senderChecked(to.trust, async (record) => {
       if (record.topic === topics.responses) return to.requester.handleResponse(record);
       if (record.topic === topics.traces) return await to.spans.handle(record);
       return await statusHandler(to)(record);
-    },
+    })),
   };
 }
 
@@ -158,7 +173,8 @@ export class TaskSide {
 
   /** Starts reading tasks, statuses and responses, and gives the agent its group tools. */
   static async start(options: TaskSideOptions): Promise<TaskSide> {
-    const { group, agentId, transport, runtime, send } = options;
+    const { group, agentId, transport, runtime, send, trust } = options;
+    const guard = options.guard ?? ((handler: RecordHandler) => handler);
     const interval = options.heartbeatIntervalMs;
     // Members found gone leave routing at once, and the skills' records (gone_workers.ts); the
     // side exists before the first look (its timer starts last).
@@ -181,7 +197,7 @@ export class TaskSide {
     const intake = new TaskIntake({
       agentId,
       door: runtime.door,
-      trust: options.trust,
+      trust,
       send,
       heartbeatIntervalMs: interval,
       ownRequest: (request) => requester.ownRequest(request),
@@ -203,7 +219,7 @@ export class TaskSide {
     const skills = new Skills({
       membership: options.membership,
       transport,
-      handler: intake.handle,
+      handler: guard(intake.handle),
       offered: (offered) => intake.offer(offered),
       concurrency: options.concurrency,
       ...(options.topics === undefined ? {} : { topics: options.topics }),
@@ -215,7 +231,9 @@ export class TaskSide {
       side.#subscriptions.push(await transport.subscribe(o));
     };
     try {
-      await subscribe(taskStream(group, agentId, { requester, intake, spans: options.spans }));
+      await subscribe(
+        taskStream(group, agentId, { requester, intake, spans: options.spans, trust, guard }),
+      );
       for (
         const [topic, groupId] of [
           [agentInbox(group, agentId), `${own}.inbox`],
@@ -227,7 +245,7 @@ export class TaskSide {
           topics: [topic],
           groupId,
           deadLetterTopic: deadLetterTopicFor(topic),
-          handler: intake.handle,
+          handler: guard(intake.handle),
           concurrency: options.concurrency,
           onJoin: (joins) => options.onJoin?.(groupId, joins),
         });
@@ -240,11 +258,11 @@ export class TaskSide {
           transport,
           zones: options.zones,
           handlers: {
-            requests: intake.handle,
-            inbox: intake.handle,
-            responses: requester.handleResponse,
-            status: statusHandler({ requester, intake }),
-            traces: (record) => options.spans.handle(record),
+            requests: guard(intake.handle),
+            inbox: guard(intake.handle),
+            responses: guard(senderChecked(trust, requester.handleResponse)),
+            status: guard(senderChecked(trust, statusHandler({ requester, intake }))),
+            traces: guard(senderChecked(trust, (record) => options.spans.handle(record))),
           },
           concurrency: options.concurrency,
           ensureTopics: (zoneId) => createZoneTopics(transport, { group, zoneId }, options.topics),

@@ -156,10 +156,23 @@ export class Membership {
     store.members.clear();
     const state = (topic: string, handler: RecordHandler) =>
       this.#subscribe({ kind: "state", topics: [topic], groupId: ownGroup, handler });
+    // The roster first: every certificate and revocation is known before any other record is
+    // verified. The other three are read together (each joins a consumer group of its own, which
+    // takes most of the time): they fill apart structures (the roster's members, the skill
+    // directory, the zones and nodes), so no order between them matters, and the agent goes on
+    // once all three are read to their ends.
     await (await state(topics.roster, this.#feed.onRoster)).caughtUp();
-    await (await state(topics.announce, this.guard(this.#feed.onAnnounce))).caughtUp();
-    await (await state(topics.skills, this.guard(this.#feed.onSkill))).caughtUp();
-    await (await state(topics.orchestrator, this.guard(this.#feed.onOrchestrator))).caughtUp();
+    const reads = await Promise.allSettled(
+      ([
+        [topics.announce, this.#feed.onAnnounce],
+        [topics.skills, this.#feed.onSkill],
+        [topics.orchestrator, this.#feed.onOrchestrator],
+      ] as const).map(async ([topic, handler]) =>
+        (await state(topic, this.guard(handler))).caughtUp()
+      ),
+    );
+    const failed = reads.find((read) => read.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     await this.#subscribe({
       kind: "stream",
       topics: [topics.heartbeats],

@@ -94,6 +94,7 @@ export { GroupDelegation, type GroupDelegationDeps } from "./delegation.ts";
 // Traces and audit.
 export { AUDIT_WAITING, type AuditEvent, GroupAudit, type GroupAuditOptions } from "./audit.ts";
 export { type PoisonWatch, watchPoison } from "./audit_watch.ts";
+export { senderChecked } from "./sender_check.ts";
 export {
   contentHash,
   GroupSpans,

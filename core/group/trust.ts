@@ -79,6 +79,8 @@ export class GroupTrust {
   readonly #zones = new Map<string, readonly string[]>();
   readonly #revoked = new Set<string>();
   readonly #waiting = new Map<string, Set<() => void>>();
+  /** What {@link trust} found for each record it was asked of: a record is verified once. */
+  readonly #verdicts = new WeakMap<RecordInput, ReturnType<Trust>>();
   #parked = 0;
 
   constructor(options: GroupTrustOptions) {
@@ -174,10 +176,20 @@ export class GroupTrust {
     };
   }
 
-  /** The {@link Trust} a task intake checks senders with. */
-  readonly trust: Trust = async (record, envelope) => {
-    const verdict = await this.verify(record, envelope);
-    return verdict.ok ? { ok: true, vouched: verdict.vouched } : verdict;
+  /**
+   * The {@link Trust} a task intake and the task streams check senders with. A record asked of
+   * again (its stream's sender check, then the handler's own) gets the verdict it got first: it
+   * is not verified twice, which would also take it for its own replay.
+   */
+  readonly trust: Trust = (record, envelope) => {
+    let verdict = this.#verdicts.get(record);
+    if (verdict === undefined) {
+      verdict = this.verify(record, envelope).then((v) =>
+        v.ok ? { ok: true as const, vouched: v.vouched } : v
+      );
+      this.#verdicts.set(record, verdict);
+    }
+    return verdict;
   };
 
   /**

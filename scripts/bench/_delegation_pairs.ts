@@ -143,6 +143,14 @@ export class DelegationPair {
   }
 }
 
+/**
+ * Deno flags for the worker's process from `KAFCLAW_BENCH_WORKER_FLAGS` (space-separated), to
+ * profile it: `KAFCLAW_BENCH_WORKER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`.
+ */
+function workerDenoFlags(): string[] {
+  return (Deno.env.get("KAFCLAW_BENCH_WORKER_FLAGS") ?? "").split(" ").filter((f) => f !== "");
+}
+
 /** Spawns the worker's process and waits until it takes tasks; resolves with its closer. */
 async function spawnWorker(
   brokers: string[],
@@ -150,8 +158,9 @@ async function spawnWorker(
   options: PairOptions,
 ): Promise<() => Promise<unknown>> {
   const flags = [...(options.steps ? ["--steps"] : []), ...(options.echo ? ["--echo"] : [])];
+  const script = [`${HERE}_delegation_worker.ts`, brokers.join(","), group, ...flags];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=test", `${HERE}_delegation_worker.ts`, brokers.join(","), group, ...flags],
+    args: ["run", "-P=test", ...workerDenoFlags(), ...script],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
