@@ -56,6 +56,8 @@ export interface FakeWhatsApp extends AsyncDisposable {
   down: boolean;
   /** Recipients whose customer-service window has closed. */
   readonly outsideWindow: Set<string>;
+  /** Where media metadata says a medium is downloaded from (default: this server). */
+  mediaOrigin: string;
   /** Stores a medium; returns its id. */
   addMedia(bytes: Uint8Array, mime: string): string;
   /** Posts `notification` to `webhook` signed with `secret` (default the app secret). */
@@ -197,7 +199,7 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
       if (!found) return graphError(400, 100, "(#100) Invalid media id");
       return Response.json({
         messaging_product: "whatsapp",
-        url: `${fake.url}/media/${meta[1]}`,
+        url: `${fake.mediaOrigin}/media/${meta[1]}`,
         mime_type: found.mime,
         sha256: createHash("sha256").update(found.bytes).digest("hex"),
         file_size: found.bytes.length,
@@ -224,6 +226,7 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
     calls,
     down: false,
     outsideWindow: new Set(),
+    mediaOrigin: `http://127.0.0.1:${port}`,
     addMedia(bytes, mime) {
       const id = `${1000000 + media.size}`;
       media.set(id, { bytes, mime });
