@@ -6,6 +6,8 @@
 import { type AgentRuntime, createAgentRuntime } from "../../core/agent/mod.ts";
 import type { ResolvedConfig } from "../../core/config/mod.ts";
 import { ChannelHost } from "../../channels/mod.ts";
+import type { DeliveryRetry } from "../../core/timeline/mod.ts";
+import { DeliveryWorker, systemClock } from "../../core/scheduler/mod.ts";
 
 /** The settings of an agent in `home` over the fake LLM at `llmUrl`, owned by `owner`. */
 export function agentSettings(home: string, llmUrl: string, owner: string): Record<string, string> {
@@ -45,4 +47,17 @@ export async function startChannelAgent(config: ResolvedConfig): Promise<Channel
 export async function stopChannelAgent(agent: ChannelAgent): Promise<void> {
   await agent.host.stop();
   await agent.runtime.close();
+}
+
+/** A clock an hour ahead: every retry of a delivery worker is due at once. */
+export const LATER = { now: () => new Date(Date.now() + 3_600_000), sleep: systemClock.sleep };
+
+/** A delivery worker over `agent` whose retries are all due now (call its `pass()`). */
+export function dueWorker(agent: ChannelAgent, retry?: DeliveryRetry): DeliveryWorker {
+  return new DeliveryWorker({
+    store: agent.runtime.timeline,
+    deliver: agent.host.deliver,
+    clock: LATER,
+    ...(retry ? { retry } : {}),
+  });
 }

@@ -5,14 +5,11 @@
  * report of a failed message, and the access token kept from hosts that are not Meta's.
  */
 import assert from "node:assert/strict";
-import { DeliveryWorker, systemClock } from "../../../core/scheduler/mod.ts";
 import { GraphClient, GraphError } from "../../../channels/whatsapp/mod.ts";
 import { OWNER, startWhatsAppRig } from "../../_support/whatsapp_rig.ts";
 import { GRAPH_VERSION, PHONE_NUMBER_ID, startFakeWhatsApp } from "../../fakes/whatsapp_server.ts";
 import { waitFor } from "../../_support/wait.ts";
-
-/** A clock an hour ahead: every retry of the worker is due at once. */
-const later = { now: () => new Date(Date.now() + 3_600_000), sleep: systemClock.sleep };
+import { dueWorker } from "../../_support/channel_agent.ts";
 
 Deno.test("with the Graph API down the answer is kept, retried with backoff, then recorded as failed", async () => {
   await using rig = await startWhatsAppRig({ chat: [{ text: "Saved for later." }] });
@@ -29,12 +26,7 @@ Deno.test("with the Graph API down the answer is kept, retried with backoff, the
   assert.match(lastError, /^send: HTTP 502/);
   assert.ok(!lastError.includes(rig.whatsapp.accessToken));
 
-  const worker = new DeliveryWorker({
-    store: rig.runtime.timeline,
-    deliver: rig.host.deliver,
-    clock: later,
-    retry: { maxAttempts: 3, baseMs: 1, capMs: 1 },
-  });
+  const worker = dueWorker(rig, { maxAttempts: 3, baseMs: 1, capMs: 1 });
   assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 1, failed: 0 });
   assert.equal(task()!.deliveryAttempts, 2);
   assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 0, failed: 1 });
@@ -51,11 +43,7 @@ Deno.test("an answer that could not be sent reaches the chat when the Graph API 
   const task = () => rig.runtime.timeline.tasks.list().items[0];
   await waitFor(() => task()?.deliveryAttempts === 1, "the first failed attempt");
   rig.whatsapp.down = false;
-  const worker = new DeliveryWorker({
-    store: rig.runtime.timeline,
-    deliver: rig.host.deliver,
-    clock: later,
-  });
+  const worker = dueWorker(rig);
   assert.deepEqual(await worker.pass(), { sent: 1, skipped: 0, retrying: 0, failed: 0 });
   assert.equal(task()!.deliveryStatus, "sent");
   assert.deepEqual(rig.whatsapp.sent.map((s) => [s.to, s.text]), [
@@ -78,11 +66,7 @@ Deno.test("outside the 24-hour window an answer fails at once, recorded with the
   assert.match(task()!.errorText!, /only a message template can reach them/);
   assert.match(task()!.errorText!, /#131047/);
   assert.match(rig.host.status().whatsapp!.lastError!, /24-hour customer-service window/);
-  const worker = new DeliveryWorker({
-    store: rig.runtime.timeline,
-    deliver: rig.host.deliver,
-    clock: later,
-  });
+  const worker = dueWorker(rig);
   assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 0, failed: 0 });
   const tries = rig.whatsapp.calls.filter((c) => c.path.endsWith("/messages") && !c.body?.status);
   assert.equal(tries.length, 1, "one attempt only");
@@ -96,12 +80,7 @@ Deno.test("a retry that meets a closed window fails at once, the delivery worker
   await waitFor(() => task()?.deliveryAttempts === 1, "the first failed attempt");
   rig.whatsapp.down = false;
   rig.whatsapp.outsideWindow.add(OWNER);
-  const worker = new DeliveryWorker({
-    store: rig.runtime.timeline,
-    deliver: rig.host.deliver,
-    clock: later,
-    retry: { maxAttempts: 5, baseMs: 1, capMs: 1 },
-  });
+  const worker = dueWorker(rig, { maxAttempts: 5, baseMs: 1, capMs: 1 });
   assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 0, failed: 1 });
   assert.equal(task()!.deliveryStatus, "failed");
   assert.equal(task()!.deliveryAttempts, 2);
