@@ -40,6 +40,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** How often the typing indicator is renewed (WhatsApp shows it for about 25 s). */
 const TYPING_EVERY_MS = 20_000;
 
+/** The keys WhatsApp cannot run without, with what each is. */
+const REQUIRED = [
+  ["phoneNumberId", "the id of the business phone number, from the app's WhatsApp set-up"],
+  ["accessToken", "a system user's access token with the whatsapp_business_messaging permission"],
+  ["appSecret", "the app's secret, which checks that webhook calls come from Meta"],
+  ["verifyToken", "any secret text, given again to Meta when subscribing the webhook"],
+] as const;
+
 /** What the WhatsApp channel needs. */
 export interface WhatsAppOptions {
   readonly phoneNumberId: string;
@@ -74,9 +82,9 @@ export class WhatsAppChannel implements Channel {
   readonly #piecesSent = new Map<string, number>();
 
   constructor(options: WhatsAppOptions) {
-    for (const key of ["phoneNumberId", "accessToken", "appSecret", "verifyToken"] as const) {
+    for (const [key, what] of REQUIRED) {
       if (!options[key]) {
-        throw new TypeError(`Cannot run WhatsApp without channels.whatsapp.${key}`);
+        throw new TypeError(`Cannot run WhatsApp without channels.whatsapp.${key} (${what})`);
       }
     }
     this.#o = options;

@@ -23,6 +23,19 @@ import {
 /** The owner's WhatsApp id (their phone number) in the rig. */
 export const OWNER = "15551230001";
 
+/** The settings of WhatsApp enabled against `fake`, its webhook on a free port. */
+export function whatsappSettings(fake: FakeWhatsApp): Record<string, string> {
+  return {
+    KAFCLAW_CHANNELS_WHATSAPP_ENABLED: "true",
+    KAFCLAW_CHANNELS_WHATSAPP_ACCESS_TOKEN: fake.accessToken,
+    KAFCLAW_CHANNELS_WHATSAPP_APP_SECRET: APP_SECRET,
+    KAFCLAW_CHANNELS_WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+    KAFCLAW_CHANNELS_WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+    KAFCLAW_CHANNELS_WHATSAPP_API_BASE: fake.url,
+    KAFCLAW_CHANNELS_WHATSAPP_WEBHOOK_PORT: "0",
+  };
+}
+
 /** A running rig. */
 export interface WhatsAppRig extends AsyncDisposable {
   readonly llm: Awaited<ReturnType<typeof startFakeOpenAI>>;
@@ -49,13 +62,7 @@ export async function startWhatsAppRig(
   const home = await Deno.makeTempDir({ prefix: "kafclaw-whatsapp-" });
   const settings: Record<string, string> = {
     ...agentSettings(home, llm.url, `whatsapp:${OWNER}`),
-    KAFCLAW_CHANNELS_WHATSAPP_ENABLED: "true",
-    KAFCLAW_CHANNELS_WHATSAPP_ACCESS_TOKEN: whatsapp.accessToken,
-    KAFCLAW_CHANNELS_WHATSAPP_APP_SECRET: APP_SECRET,
-    KAFCLAW_CHANNELS_WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
-    KAFCLAW_CHANNELS_WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
-    KAFCLAW_CHANNELS_WHATSAPP_API_BASE: whatsapp.url,
-    KAFCLAW_CHANNELS_WHATSAPP_WEBHOOK_PORT: "0",
+    ...whatsappSettings(whatsapp),
     ...env,
   };
   const config = resolveConfig({ home, env: settings });
