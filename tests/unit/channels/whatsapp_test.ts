@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { OWNER, startWhatsAppRig } from "../../_support/whatsapp_rig.ts";
-import { mediaMessage, textMessage } from "../../fakes/whatsapp_server.ts";
+import { mediaMessage, notification, textMessage } from "../../fakes/whatsapp_server.ts";
 import { waitFor } from "../../_support/wait.ts";
 import { kafclawInProcess } from "../../_support/cli_in_process.ts";
 
@@ -39,20 +39,7 @@ Deno.test("the owner's WhatsApp message gets the agent's answer, split at 4096 a
 
 Deno.test("a notification with a wrong or missing signature is refused with 401 and nothing is handled", async () => {
   await using rig = await startWhatsAppRig({ fallback: "echo" });
-  const body = (text: string) => ({
-    object: "whatsapp_business_account",
-    entry: [{
-      id: "1",
-      changes: [{
-        field: "messages",
-        value: {
-          messaging_product: "whatsapp",
-          metadata: { phone_number_id: "106540352242922" },
-          messages: [textMessage(OWNER, text)],
-        },
-      }],
-    }],
-  });
+  const body = (text: string) => notification([textMessage(OWNER, text)]);
   const wrong = await rig.whatsapp.deliver(rig.webhook, body("forged"), "not-the-app-secret");
   assert.equal(wrong.status, 401);
   await wrong.body?.cancel();
@@ -216,7 +203,6 @@ Deno.test("a voice note is downloaded and transcribed; an image and a document a
 
 Deno.test("messages for another phone number of the business account are not handled", async () => {
   await using rig = await startWhatsAppRig({ fallback: "echo" });
-  const { notification } = await import("../../fakes/whatsapp_server.ts");
   const other = await rig.whatsapp.deliver(
     rig.webhook,
     notification([textMessage(OWNER, "for the other number")], [], "999000999"),
