@@ -51,6 +51,19 @@ export class GraphClient {
     this.#base = `${options.apiBase.replace(/\/+$/, "")}/${options.apiVersion}`;
   }
 
+  /**
+   * The business number's name as WhatsApp shows it: a call that checks the access token and the
+   * phone number id before the channel starts.
+   */
+  async phoneNumber(): Promise<string> {
+    const id = encodeURIComponent(this.#o.phoneNumberId);
+    const answer = await this.#call(
+      "GET",
+      `${this.#base}/${id}?fields=display_phone_number,verified_name`,
+    ) as { display_phone_number?: string; verified_name?: string };
+    return answer.verified_name ?? answer.display_phone_number ?? this.#o.phoneNumberId;
+  }
+
   /** Sends a text to `to`; resolves with its message id. */
   async sendText(to: string, body: string, replyTo?: string): Promise<string> {
     const answer = await this.#messages({

@@ -96,8 +96,17 @@ export class WhatsAppChannel implements Channel {
     });
   }
 
-  /** Starts the webhook listener, handing what arrives to `inbox`. */
+  /**
+   * Checks the access token and phone number id with the Graph API (rejecting when they do not
+   * work), then starts the webhook listener, handing what arrives to `inbox`.
+   */
   async start(inbox: Inbox): Promise<void> {
+    try {
+      await this.#graph.phoneNumber();
+    } catch (error) {
+      this.#failed("phone number", error);
+      throw error;
+    }
     this.#inbox = inbox;
     const ready = Promise.withResolvers<void>();
     const host = this.#o.webhookHost ?? "127.0.0.1";

@@ -9,6 +9,7 @@
  *   `status: "read"` (with `typing_indicator`) answers `{success: true}`. A recipient in
  *   {@link FakeWhatsApp.outsideWindow} gets 400 with error 131047 (Re-engagement message), as a
  *   chat whose 24-hour window has closed does.
+ * - `GET /{version}/{phone-number-id}`: the number's `verified_name` and `display_phone_number`.
  * - `GET /{version}/{media-id}`: the medium's `{url, mime_type, sha256, file_size, id}`, its url
  *   on this server (`/media/<id>`), whose download needs the same token.
  *
@@ -193,6 +194,13 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
     }
     const send = new RegExp(`^/${GRAPH_VERSION}/${PHONE_NUMBER_ID}/messages$`).exec(url.pathname);
     if (send && request.method === "POST") return messages(await request.json());
+    if (url.pathname === `/${GRAPH_VERSION}/${PHONE_NUMBER_ID}` && request.method === "GET") {
+      return Response.json({
+        verified_name: "KafClaw Test",
+        display_phone_number: "+1 555-000-1111",
+        id: PHONE_NUMBER_ID,
+      });
+    }
     const meta = new RegExp(`^/${GRAPH_VERSION}/([^/]+)$`).exec(url.pathname);
     if (meta && request.method === "GET") {
       const found = media.get(meta[1]!);

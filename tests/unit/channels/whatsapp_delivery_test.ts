@@ -5,7 +5,9 @@
  * report of a failed message, and the access token kept from hosts that are not Meta's.
  */
 import assert from "node:assert/strict";
-import { GraphClient, GraphError } from "../../../channels/whatsapp/mod.ts";
+import { GraphClient, GraphError, WhatsAppChannel } from "../../../channels/whatsapp/mod.ts";
+import { ChannelHost } from "../../../channels/mod.ts";
+import { resolveConfig } from "../../../core/config/mod.ts";
 import { OWNER, startWhatsAppRig } from "../../_support/whatsapp_rig.ts";
 import { GRAPH_VERSION, PHONE_NUMBER_ID, startFakeWhatsApp } from "../../fakes/whatsapp_server.ts";
 import { waitFor } from "../../_support/wait.ts";
@@ -142,4 +144,35 @@ Deno.test("the access token goes only to the Graph API and Meta's media hosts", 
   const denied = await wrong.sendText(OWNER, "hi").then(() => undefined, (e: Error) => e);
   assert.match(denied!.message, /^401 \(#190\) Invalid OAuth access token/);
   assert.ok(!denied!.message.includes("EAAG-wrong-token"));
+});
+
+Deno.test("a wrong access token stops the start with a clear error that does not show the token", async () => {
+  await using graph = await startFakeWhatsApp();
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-whatsapp-token-" });
+  try {
+    const token = "EAAG-WRONG-secret-token";
+    const channel = new WhatsAppChannel({
+      phoneNumberId: PHONE_NUMBER_ID,
+      accessToken: token,
+      appSecret: "s",
+      verifyToken: "v",
+      apiBase: graph.url,
+      webhookPort: 0,
+      workspace: home,
+    });
+    const host = new ChannelHost(resolveConfig({ home, env: {} }), [channel]);
+    const error = await host.start({
+      door: { enter: () => Promise.reject(new Error("no turn expected")) },
+      timeline: { tasks: {} as never },
+    }).then(() => undefined, (e: Error) => e);
+    assert.match(
+      error?.message ?? "",
+      /^Cannot start the whatsapp channel: 401 \(#190\) Invalid OAuth access token/,
+    );
+    assert.ok(!error!.message.includes(token));
+    assert.match(channel.status().lastError!, /^phone number: 401 \(#190\)/);
+    assert.equal(channel.webhookAddress, undefined, "no listener was started");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });
