@@ -44,12 +44,14 @@ export interface WhatsAppRig extends AsyncDisposable {
   readonly env: Record<string, string>;
   readonly runtime: AgentRuntime;
   readonly host: ChannelHost;
-  /** The webhook's URL on its listener. */
+  /** The webhook's URL on its listener (a new one after {@link WhatsAppRig.restart}). */
   readonly webhook: string;
   /** Meta notifies the webhook of a text from `from`; resolves with the message sent. */
   send(from: string, text: string): Promise<Record<string, unknown>>;
   /** Meta notifies the webhook of `messages` as they are (the same again: a redelivery). */
   notify(...messages: Record<string, unknown>[]): Promise<void>;
+  /** Stops the host and the runtime and starts new ones on the same home, as a gateway restart. */
+  restart(): Promise<void>;
 }
 
 /** Starts a rig; `env` adds to or overrides the rig's settings. */
@@ -66,11 +68,10 @@ export async function startWhatsAppRig(
     ...env,
   };
   const config = resolveConfig({ home, env: settings });
-  const agent = await startChannelAgent(config);
-  const { host, runtime } = agent;
-  const webhook = `http://${host.status().whatsapp!.listening}${WEBHOOK_PATH}`;
+  let agent = await startChannelAgent(config);
+  const webhook = () => `http://${agent.host.status().whatsapp!.listening}${WEBHOOK_PATH}`;
   const notify = async (...messages: Record<string, unknown>[]) => {
-    const response = await whatsapp.deliver(webhook, notification(messages));
+    const response = await whatsapp.deliver(webhook(), notification(messages));
     await response.body?.cancel();
     if (response.status !== 200) throw new Error(`the webhook answered ${response.status}`);
   };
@@ -79,15 +80,25 @@ export async function startWhatsAppRig(
     whatsapp,
     home,
     env: settings,
-    runtime,
-    host,
-    webhook,
+    get runtime() {
+      return agent.runtime;
+    },
+    get host() {
+      return agent.host;
+    },
+    get webhook() {
+      return webhook();
+    },
     async send(from, text) {
       const message = textMessage(from, text);
       await notify(message);
       return message;
     },
     notify,
+    async restart() {
+      await stopChannelAgent(agent);
+      agent = await startChannelAgent(config);
+    },
     async [Symbol.asyncDispose]() {
       await stopChannelAgent(agent);
       await whatsapp[Symbol.asyncDispose]();
