@@ -18,6 +18,12 @@ export const OUTSIDE_WINDOW_CODE = 131047;
 /** The largest inbound file the channel downloads (WhatsApp's documents go up to 100 MB). */
 export const MAX_MEDIA_BYTES = 25 * 1024 * 1024;
 
+/** What a text refused for the closed customer-service window is recorded with. */
+export function outsideWindow(detail: string): string {
+  return `outside WhatsApp's 24-hour customer-service window: the person last wrote more than 24 ` +
+    `hours ago, so only a message template can reach them until they write again [${detail}]`;
+}
+
 /** A call the Graph API refused or could not answer. */
 export class GraphError extends Error {
   override name = "GraphError";
@@ -155,12 +161,7 @@ export class GraphClient {
         details ? `: ${details}` : ""
       }`,
     );
-    if (error.code === OUTSIDE_WINDOW_CODE) {
-      throw new OutsideWindowError(
-        `outside WhatsApp's 24-hour customer-service window: the person last wrote more than 24 ` +
-          `hours ago, so only a message template can reach them until they write again [${message}]`,
-      );
-    }
+    if (error.code === OUTSIDE_WINDOW_CODE) throw new OutsideWindowError(outsideWindow(message));
     throw new GraphError(message, response.status, error.code);
   }
 

@@ -17,6 +17,7 @@ export {
   type GraphOptions,
   MAX_MEDIA_BYTES,
   OUTSIDE_WINDOW_CODE,
+  outsideWindow,
   OutsideWindowError,
 } from "./graph.ts";
 export {

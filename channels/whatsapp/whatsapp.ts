@@ -15,14 +15,16 @@
  *   process runs. While the agent works, the message it answers is marked read with the typing
  *   indicator. A text refused because the 24-hour customer-service window closed throws an
  *   {@link OutsideWindowError}, which fails the delivery at once with that reason on the task.
- * - Statuses Meta reports for sent messages: a `failed` one is the channel's last error.
+ * - Statuses Meta reports for sent messages: a `failed` one is the channel's last error, and the
+ *   failed delivery of the task the message was sent for ({@link Inbox.undelivered}), with the
+ *   window's reason when its code is 131047.
  *
  * @module
  */
 import { saveInbound } from "../media.ts";
 import { splitMessage } from "../split.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
-import { GraphClient } from "./graph.ts";
+import { GraphClient, OUTSIDE_WINDOW_CODE, outsideWindow } from "./graph.ts";
 import {
   parseNotification,
   signatureValid,
@@ -79,7 +81,10 @@ export class WhatsAppChannel implements Channel {
   #inbox: Inbox | undefined;
   /** The last message of each chat, which the typing indicator marks read. */
   readonly #lastMessage = new Map<string, string>();
+  /** Pieces of a delivery (`id`) already sent, for a retry that starts at the one that failed. */
   readonly #piecesSent = new Map<string, number>();
+  /** The delivery (`id`) each message WhatsApp took belongs to, for Meta's later statuses. */
+  readonly #sentFor = new Map<string, string>();
 
   constructor(options: WhatsAppOptions) {
     for (const [key, what] of REQUIRED) {
@@ -149,13 +154,14 @@ export class WhatsAppChannel implements Channel {
     for (const text of pieces.slice(done)) {
       const replyTo = done === 0 ? message.replyTo : undefined;
       try {
-        await this.#graph.sendText(message.chatId, text, replyTo);
+        const sent = await this.#graph.sendText(message.chatId, text, replyTo);
+        if (key !== undefined && sent !== "") remember(this.#sentFor, sent, key);
       } catch (error) {
         this.#failed("send", error);
         throw error;
       }
       done++;
-      if (key !== undefined) this.#remember(key, done);
+      if (key !== undefined) remember(this.#piecesSent, key, done);
     }
     if (key !== undefined) this.#piecesSent.delete(key);
   }
@@ -204,11 +210,7 @@ export class WhatsAppChannel implements Channel {
 
   /** The message the agent reads, or undefined for what it does not (stickers, reactions, ...). */
   #inbound(m: WhatsAppMessage): InboundMessage | undefined {
-    this.#lastMessage.delete(m.from);
-    this.#lastMessage.set(m.from, m.id);
-    if (this.#lastMessage.size > 1000) {
-      this.#lastMessage.delete(this.#lastMessage.keys().next().value!);
-    }
+    remember(this.#lastMessage, m.from, m.id);
     const base = {
       channel: this.name,
       messageId: m.id,
@@ -252,6 +254,7 @@ export class WhatsAppChannel implements Channel {
     }
   }
 
+  /** A `failed` status is the last error, and the failed delivery of the task it belongs to. */
   #onStatus(status: WhatsAppStatus): void {
     if (status.status !== "failed") return;
     const e = status.errors?.[0];
@@ -260,21 +263,26 @@ export class WhatsAppChannel implements Channel {
       "status",
       new Error(`message ${status.id} to ${status.recipient_id} failed: ${why}`),
     );
-  }
-
-  /** Pieces of `key` already sent, for a retry; the oldest forgotten past a bound. */
-  #remember(key: string, sent: number): void {
-    this.#piecesSent.delete(key);
-    this.#piecesSent.set(key, sent);
-    if (this.#piecesSent.size > 1000) {
-      this.#piecesSent.delete(this.#piecesSent.keys().next().value!);
-    }
+    const id = this.#sentFor.get(status.id);
+    if (id === undefined) return;
+    this.#sentFor.delete(status.id);
+    const reason = e?.code === OUTSIDE_WINDOW_CODE
+      ? outsideWindow(why)
+      : `WhatsApp reported ${why}`;
+    this.#inbox?.undelivered?.(id, reason);
   }
 
   #failed(what: string, error: unknown): void {
     this.#status.lastError = `${what}: ${errorText(error)}`;
     this.#status.lastErrorAt = new Date().toISOString();
   }
+}
+
+/** Sets `key` last in `map`, forgetting the oldest entry past 1000. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > 1000) map.delete(map.keys().next().value!);
 }
 
 /** The request's body, or undefined when it is over {@link MAX_BODY_BYTES}. */

@@ -286,6 +286,20 @@ export class TaskStore {
     });
   }
 
+  /**
+   * Records that a delivery marked sent did not arrive after all (the platform reported it later):
+   * the delivery becomes failed, with `reason` as the task's `errorText` unless it has one.
+   * Undefined, and nothing changed, for a task that is unknown or not marked sent.
+   */
+  deliveryLost(taskId: string, reason: string): Task | undefined {
+    return this.#update(
+      taskId,
+      "delivery_status = 'failed', error_text = coalesce(error_text, ?3)",
+      "delivery_status = 'sent'",
+      reason,
+    );
+  }
+
   #deliveryDone(task: Task, status: DeliveryStatus): string {
     return `mark the delivery of task ${JSON.stringify(task.taskId)} ${status}: ` +
       `it is already ${task.deliveryStatus}`;

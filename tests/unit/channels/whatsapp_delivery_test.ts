@@ -9,7 +9,12 @@ import { GraphClient, GraphError, WhatsAppChannel } from "../../../channels/what
 import { ChannelHost } from "../../../channels/mod.ts";
 import { resolveConfig } from "../../../core/config/mod.ts";
 import { OWNER, startWhatsAppRig } from "../../_support/whatsapp_rig.ts";
-import { GRAPH_VERSION, PHONE_NUMBER_ID, startFakeWhatsApp } from "../../fakes/whatsapp_server.ts";
+import {
+  GRAPH_VERSION,
+  notification,
+  PHONE_NUMBER_ID,
+  startFakeWhatsApp,
+} from "../../fakes/whatsapp_server.ts";
 import { waitFor } from "../../_support/wait.ts";
 import { dueWorker } from "../../_support/channel_agent.ts";
 
@@ -89,26 +94,44 @@ Deno.test("a retry that meets a closed window fails at once, the delivery worker
   assert.match(task()!.errorText!, /24-hour customer-service window/);
 });
 
-Deno.test("Meta's report of a failed message becomes the channel's last error", async () => {
-  await using rig = await startWhatsAppRig({});
-  const { notification } = await import("../../fakes/whatsapp_server.ts");
+/** Meta's status notification that the message `id` to `to` failed with `code`. */
+function failedStatus(id: string, to: string, code: number, title: string) {
+  return notification([], [{
+    id,
+    status: "failed",
+    timestamp: "1700000000",
+    recipient_id: to,
+    errors: [{ code, title }],
+  }]);
+}
+
+Deno.test("an answer Meta took and later reports failed for the closed window is recorded as failed", async () => {
+  await using rig = await startWhatsAppRig({ chat: [{ text: "Taken, then lost." }] });
+  await rig.send(OWNER, "hello");
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryStatus === "sent", "the answer taken");
+  const sent = rig.whatsapp.sent[0]!;
   const response = await rig.whatsapp.deliver(
     rig.webhook,
-    notification([], [{
-      id: "wamid.sent1",
-      status: "failed",
-      timestamp: "1700000000",
-      recipient_id: OWNER,
-      errors: [{ code: 131047, title: "Re-engagement message" }],
-    }]),
+    failedStatus(sent.id, OWNER, 131047, "Re-engagement message"),
   );
   assert.equal(response.status, 200);
   await response.body?.cancel();
+  assert.equal(task()!.deliveryStatus, "failed");
+  assert.match(task()!.errorText!, /^delivery: outside WhatsApp's 24-hour customer-service window/);
+  assert.equal(task()!.contentOut, "Taken, then lost.", "the answer is kept");
   assert.equal(
     rig.host.status().whatsapp!.lastError,
-    `status: message wamid.sent1 to ${OWNER} failed: (#131047) Re-engagement message`,
+    `status: message ${sent.id} to ${OWNER} failed: (#131047) Re-engagement message`,
   );
-  assert.equal(rig.runtime.timeline.tasks.list().items.length, 0, "a status is not a message");
+  // A status of a message this gateway did not send is the last error only.
+  const unknown = await rig.whatsapp.deliver(
+    rig.webhook,
+    failedStatus("wamid.other", OWNER, 131026, "Message undeliverable"),
+  );
+  await unknown.body?.cancel();
+  assert.match(rig.host.status().whatsapp!.lastError!, /wamid\.other .*\(#131026\)/);
+  assert.equal(rig.runtime.timeline.tasks.list().items.length, 1, "a status is not a message");
 });
 
 Deno.test("the access token goes only to the Graph API and Meta's media hosts", async () => {

@@ -187,6 +187,23 @@ Deno.test("an undeliverable text fails its delivery at once, with the reason on 
   assert.equal(tasks.deliveryFailed("t2", {}, closed).errorText, "the model is down");
 });
 
+Deno.test("a delivery reported lost after it was sent becomes failed, with the reason", async () => {
+  await using t = await tempTimeline();
+  const tasks = t.timeline.tasks;
+  for (const id of ["t1", "t2"]) {
+    tasks.create({ idempotencyKey: id, taskId: id, channel: "whatsapp" });
+    tasks.complete(id, "x");
+  }
+  tasks.markDelivery("t1", "sent");
+  const lost = tasks.deliveryLost("t1", "delivery: window closed");
+  assert.equal(lost?.deliveryStatus, "failed");
+  assert.equal(lost?.errorText, "delivery: window closed");
+  assert.equal(tasks.deliveryLost("t1", "again"), undefined, "already failed");
+  assert.equal(tasks.deliveryLost("t2", "pending"), undefined, "not sent yet");
+  assert.equal(tasks.get("t2")?.deliveryStatus, "pending");
+  assert.equal(tasks.deliveryLost("t9", "unknown"), undefined);
+});
+
 Deno.test("a sent or skipped delivery is final and is no longer due", async () => {
   await using t = await tempTimeline();
   const tasks = t.timeline.tasks;
