@@ -122,7 +122,7 @@ export class WhatsAppChannel implements Channel {
         (request) => this.#handle(request),
       );
     } catch (error) {
-      throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+      throw new Error(`cannot listen on ${host}:${port} for the webhook: ${listenError(error)}`);
     }
     await ready.promise;
     const addr = this.#server.addr;
@@ -283,6 +283,16 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.delete(key);
   map.set(key, value);
   if (map.size > 1000) map.delete(map.keys().next().value!);
+}
+
+/** Why the listener could not start, in a few words (never Deno's permission text). */
+function listenError(error: unknown): string {
+  if (error instanceof Deno.errors.AddrInUse) return "the port is in use";
+  if (error instanceof Deno.errors.AddrNotAvailable) return "no such address on this machine";
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return "this process may not listen there";
+  }
+  return errorText(error).split("\n")[0]!;
 }
 
 /** The request's body, or undefined when it is over {@link MAX_BODY_BYTES}. */

@@ -199,3 +199,23 @@ Deno.test("a wrong access token stops the start with a clear error that does not
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("a webhook port in use stops the start in one line", async () => {
+  await using graph = await startFakeWhatsApp();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const channel = new WhatsAppChannel({
+    phoneNumberId: PHONE_NUMBER_ID,
+    accessToken: graph.accessToken,
+    appSecret: "s",
+    verifyToken: "v",
+    apiBase: graph.url,
+    webhookPort: taken.addr.port,
+    workspace: "/nonexistent",
+  });
+  const error = await channel.start({ receive: () => Promise.resolve() })
+    .then(() => undefined, (e: Error) => e);
+  assert.equal(
+    error?.message,
+    `cannot listen on 127.0.0.1:${taken.addr.port} for the webhook: the port is in use`,
+  );
+});
