@@ -217,3 +217,22 @@ Deno.test("messages for another phone number of the business account are not han
   await rig.host.stop();
   assert.deepEqual(rig.whatsapp.sent.map((s) => s.text), ["echo: for us"]);
 });
+
+Deno.test("a scheduled run's result and the message tool reach WhatsApp chats", async () => {
+  const tell = {
+    toolCalls: [{
+      id: "m1",
+      name: "message",
+      arguments: { session: `whatsapp:${STRANGER}`, text: "Your parcel arrived." },
+    }],
+  };
+  await using rig = await startWhatsAppRig({ chat: [tell, { text: "Told them." }] });
+  assert.equal(await rig.host.notifyOwners("cron:daily:2026-12-05T08:00:00.000Z", "[daily] ok"), 1);
+  await rig.send(OWNER, `tell ${STRANGER} the parcel arrived`);
+  await waitFor(() => rig.whatsapp.sent.some((s) => s.text === "Told them."), "the answer");
+  assert.deepEqual(rig.whatsapp.sent.map((s) => [s.to, s.text]), [
+    [OWNER, "[daily] ok"],
+    [STRANGER, "Your parcel arrived."],
+    [OWNER, "Told them."],
+  ]);
+});
