@@ -1,8 +1,9 @@
 /**
- * The channels of one gateway: built from config (`channels.telegram` when enabled), each started
- * with its own {@link ChannelInbox} over the agent's door and timeline, and the two ways back
- * that the rest of the gateway uses: {@link ChannelHost.sendToOwner} (approval requests to the
- * owners' chats) and {@link ChannelHost.deliver} (the delivery worker's retries).
+ * The channels of one gateway: built from config (`channels.telegram`, `channels.whatsapp` when
+ * enabled), each started with its own {@link ChannelInbox} over the agent's door and timeline,
+ * and the two ways back that the rest of the gateway uses: {@link ChannelHost.sendToOwner}
+ * (approval requests to the owners' chats) and {@link ChannelHost.deliver} (the delivery worker's
+ * retries).
  *
  * While it runs, the host writes each channel's state to `KAFCLAW_HOME/channels/status.json`
  * (0600) every few seconds, which `kafclaw channels status` reads from another process.
@@ -43,18 +44,19 @@ export function statusFile(home: string): string {
  */
 export async function channelsFromConfig(config: ResolvedConfig): Promise<Channel[]> {
   const channels: Channel[] = [];
-  const telegram = config.channels.telegram;
+  const { telegram, whatsapp } = config.channels;
+  if (!telegram.enabled && !whatsapp.enabled) return channels;
+  const { createSpeech } = await import("../core/provider/mod.ts");
+  const speech = createSpeech(config);
+  const transcribe = (audio: Uint8Array, mime: string) => speech.transcribe(audio, { mime });
+  const workspace = paths(config).workspace;
   if (telegram.enabled) {
     if (!telegram.token) {
       throw new TypeError(
         "Cannot run Telegram without channels.telegram.token (the bot token from BotFather)",
       );
     }
-    const [{ TelegramChannel }, { createSpeech }] = await Promise.all([
-      import("./telegram/mod.ts"),
-      import("../core/provider/mod.ts"),
-    ]);
-    const speech = createSpeech(config);
+    const { TelegramChannel } = await import("./telegram/mod.ts");
     channels.push(
       new TelegramChannel({
         token: telegram.token,
@@ -64,8 +66,25 @@ export async function channelsFromConfig(config: ResolvedConfig): Promise<Channe
         webhookUrl: telegram.webhookUrl,
         webhookHost: telegram.webhookHost,
         webhookPort: telegram.webhookPort,
-        workspace: paths(config).workspace,
-        transcribe: (audio, mime) => speech.transcribe(audio, { mime }),
+        workspace,
+        transcribe,
+      }),
+    );
+  }
+  if (whatsapp.enabled) {
+    const { WhatsAppChannel } = await import("./whatsapp/mod.ts");
+    channels.push(
+      new WhatsAppChannel({
+        phoneNumberId: whatsapp.phoneNumberId ?? "",
+        accessToken: whatsapp.accessToken ?? "",
+        appSecret: whatsapp.appSecret ?? "",
+        verifyToken: whatsapp.verifyToken ?? "",
+        apiBase: whatsapp.apiBase,
+        apiVersion: whatsapp.apiVersion,
+        webhookHost: whatsapp.webhookHost,
+        webhookPort: whatsapp.webhookPort,
+        workspace,
+        transcribe,
       }),
     );
   }

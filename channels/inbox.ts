@@ -31,7 +31,7 @@ export interface ChannelInboxOptions {
   readonly door: { enter(message: Message): Promise<DoorResult> };
   readonly tasks: Pick<
     TaskStore,
-    "create" | "start" | "complete" | "fail" | "markDelivery" | "deliveryFailed"
+    "create" | "start" | "complete" | "fail" | "markDelivery" | "deliveryFailed" | "deliveryLost"
   >;
   readonly pairing: Pick<PairingStore, "isPaired" | "request">;
   readonly dmPolicy: DmPolicy;
@@ -98,6 +98,13 @@ export class ChannelInbox implements Inbox {
     this.#track(next.finally(() => {
       if (this.#chats.get(message.chatId) === next) this.#chats.delete(message.chatId);
     }));
+  }
+
+  /** Records a text the platform took and later reported lost: the delivery failed, and why. */
+  undelivered(id: string, reason: string): void {
+    if (this.#o.tasks.deliveryLost(id, `delivery: ${reason}`)) {
+      this.#o.warn?.(`${this.#o.channel.name}: task ${id} was not delivered: ${reason}`);
+    }
   }
 
   /** Waits for the turns and sends under way (a stop, a test). */

@@ -46,7 +46,7 @@ export async function sendRecorded(
     tasks.markDelivery(task.taskId, "sent");
     return;
   }
-  const after = tasks.deliveryFailed(task.taskId, options.retry);
+  const after = tasks.deliveryFailed(task.taskId, options.retry, error);
   options.warn?.(
     `${channel.name}: cannot send to chat ${message.chatId}: ` +
       `${error instanceof Error ? error.message : String(error)}` +

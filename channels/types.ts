@@ -64,6 +64,11 @@ export interface Inbox {
    * before the agent's turn ends: a channel never waits for the agent.
    */
   receive(message: InboundMessage): Promise<void>;
+  /**
+   * The platform reported later that a text it had taken did not arrive: `id` is the
+   * {@link OutboundMessage.id} it was sent under, `reason` what the platform said.
+   */
+  undelivered?(id: string, reason: string): void;
 }
 
 /** One chat platform. */

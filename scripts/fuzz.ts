@@ -8,6 +8,7 @@ import { seededRandom } from "../core/transport/mod.ts";
 import { fuzzConfig } from "../tests/fuzz/config_fuzz.ts";
 import { fuzzPolicy } from "../tests/fuzz/policy_fuzz.ts";
 import { fuzzProtocol } from "../tests/fuzz/protocol_fuzz.ts";
+import { fuzzWhatsApp } from "../tests/fuzz/whatsapp_fuzz.ts";
 
 Deno.env.delete("RUST_BACKTRACE");
 
@@ -15,6 +16,7 @@ const TARGETS: Record<string, (rng: () => number, iterations: number) => unknown
   protocol: fuzzProtocol,
   config: fuzzConfig,
   policy: fuzzPolicy,
+  whatsapp: fuzzWhatsApp,
 };
 
 function arg(name: string): string | undefined {

@@ -34,10 +34,15 @@ const providerBase = {
 const channels = {
   "channels.telegram.enabled": false,
   "channels.telegram.apiBase": "https://api.telegram.org",
+  "channels.telegram.mode": "polling",
+  "channels.telegram.webhookHost": "127.0.0.1",
+  "channels.telegram.webhookPort": 8443,
   "channels.discord.enabled": false,
   "channels.discord.apiBase": "https://discord.com/api/v10",
   "channels.whatsapp.enabled": false,
-  "channels.whatsapp.apiBase": "https://graph.facebook.com/v21.0",
+  "channels.whatsapp.apiBase": "https://graph.facebook.com",
+  "channels.whatsapp.webhookHost": "127.0.0.1",
+  "channels.whatsapp.webhookPort": 8444,
 } as const;
 
 /** Every key read here, with the default the schema gives it. */
@@ -103,12 +108,40 @@ export function gatewayNetwork(
     const found = urlAddress(url);
     return found === undefined ? [] : [found];
   });
-  return { headless, listen, connect: [...new Set([...brokers, ...hosts])] };
+  if (enabled(read, "whatsapp")) hosts.push(WHATSAPP_MEDIA);
+  return {
+    headless,
+    listen: [...listen, ...webhookListeners(read)],
+    connect: [...new Set([...brokers, ...hosts])],
+  };
+}
+
+/** Whether chat channel `name` is enabled. */
+const enabled = (read: (key: Key) => unknown, name: string) =>
+  toBoolean(read(`channels.${name}.enabled` as Key)) === true;
+
+/** The webhook listeners of the enabled channels: WhatsApp's, and Telegram's in webhook mode. */
+function webhookListeners(read: (key: Key) => unknown): string[] {
+  const names = [
+    ...(enabled(read, "telegram") && read("channels.telegram.mode") === "webhook"
+      ? ["telegram"]
+      : []),
+    ...(enabled(read, "whatsapp") ? ["whatsapp"] : []),
+  ];
+  return names.flatMap((name) => {
+    const host = read(`channels.${name}.webhookHost` as Key);
+    const port = toInteger(read(`channels.${name}.webhookPort` as Key));
+    return typeof host === "string" && FLAG_VALUE.test(host) && Number.isInteger(port)
+      ? [address(host, port as number)]
+      : [];
+  });
 }
 
 /** No comma (Deno's flags separate values with it), no control character, no blank. */
 const FLAG_VALUE = /^[^,\s\p{Cc}]+$/u;
 const BROKER = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+/** Where WhatsApp's media files are downloaded from (the Graph API names URLs there). */
+const WHATSAPP_MEDIA = "lookaside.fbsbx.com:443";
 const CHANNELS = Object.keys(channels).filter((k) => k.endsWith(".apiBase"))
   .map((k) => k.split(".")[1]!);
 const PROVIDER_OF = new Map(
@@ -156,7 +189,7 @@ function providersOf(read: (key: Key) => unknown): unknown[] {
 
 /** The API base URLs of the enabled channels. */
 function channelBases(read: (key: Key) => unknown): unknown[] {
-  return CHANNELS.filter((name) => toBoolean(read(`channels.${name}.enabled` as Key)) === true)
+  return CHANNELS.filter((name) => enabled(read, name))
     .map((name) => read(`channels.${name}.apiBase` as Key));
 }
 

@@ -104,6 +104,36 @@ function chatChannel(name: string, apiBase: string) {
   };
 }
 
+/** `channels.whatsapp`: the WhatsApp Cloud API, a chat channel whose token is an access token. */
+function whatsappChannel() {
+  const { token: _bot, ...common } = chatChannel("WhatsApp", "https://graph.facebook.com");
+  return {
+    ...common,
+    accessToken: secret({ description: "WhatsApp Cloud API access token (a system user's)" }),
+    apiVersion: text({
+      default: "v21.0",
+      description: "Graph API version in the WhatsApp API's paths",
+      check: (v) => /^v\d+\.\d+$/.test(v),
+      expected: "a version such as v21.0",
+    }),
+    phoneNumberId: optionalText({ description: "WhatsApp Cloud API phone number id" }),
+    verifyToken: secret({ description: "WhatsApp webhook verify token (the subscription check)" }),
+    appSecret: secret({
+      description: "WhatsApp app secret (checks X-Hub-Signature-256 of every webhook call)",
+    }),
+    webhookHost: text({
+      default: "127.0.0.1",
+      description: "Address the WhatsApp webhook listener binds (put a TLS proxy in front)",
+    }),
+    webhookPort: integer({
+      default: 8444,
+      min: 0,
+      max: 65535,
+      description: "Port the WhatsApp webhook listener binds (0: any free port)",
+    }),
+  };
+}
+
 /** Who may talk to the agent on a chat channel, besides the owners (`policy.owners`). */
 export const DM_POLICIES = ["allowlist", "pairing", "open", "disabled"] as const;
 
@@ -513,12 +543,7 @@ export const CONFIG_SCHEMA = z.object({
       }),
     }),
     discord: z.object(chatChannel("Discord", "https://discord.com/api/v10")),
-    whatsapp: z.object({
-      ...chatChannel("WhatsApp", "https://graph.facebook.com/v21.0"),
-      phoneNumberId: optionalText({ description: "WhatsApp Cloud API phone number id" }),
-      verifyToken: secret({ description: "WhatsApp webhook verify token" }),
-      appSecret: secret({ description: "WhatsApp app secret (checks webhook signatures)" }),
-    }),
+    whatsapp: z.object(whatsappChannel()),
   }),
   agents: z.object({
     list: structured({

@@ -97,7 +97,7 @@ export class DeliveryWorker implements AsyncDisposable {
     try {
       outcome = await this.#deliver(task);
     } catch (error) {
-      const after = this.#store.tasks.deliveryFailed(task.taskId, this.#retry);
+      const after = this.#store.tasks.deliveryFailed(task.taskId, this.#retry, error);
       const why = error instanceof Error ? error.message : String(error);
       if (after.deliveryStatus === "failed") {
         this.#warn(

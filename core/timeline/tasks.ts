@@ -9,6 +9,15 @@ import type { Db, Param, Row } from "./_db.ts";
 import { date, int, optDate, optText, pageLimit, pageOf, randomHex, real, text } from "./_row.ts";
 import type { MessageType, Page, PageOptions } from "./types.ts";
 
+/**
+ * What a delivery attempt throws when its channel can never deliver the text as it is (WhatsApp's
+ * customer-service window has closed): {@link TaskStore.deliveryFailed} then fails the delivery at
+ * once, with this message as the task's `errorText`, instead of retrying in vain.
+ */
+export class UndeliverableError extends Error {
+  override name = "UndeliverableError";
+}
+
 /** Where a task is in its life. */
 export type TaskStatus = "pending" | "processing" | "completed" | "failed";
 
@@ -247,10 +256,13 @@ export class TaskStore {
 
   /**
    * Records a failed delivery attempt: the next attempt is due after the backoff, or, once
-   * `maxAttempts` have failed, the delivery is failed for good.
+   * `maxAttempts` have failed, the delivery is failed for good; at once when `error` (what the
+   * attempt threw) is an {@link UndeliverableError}.
    */
-  deliveryFailed(taskId: string, retry: DeliveryRetry = {}): Task {
-    const max = retry.maxAttempts ?? 5;
+  deliveryFailed(taskId: string, retry: DeliveryRetry = {}, error?: unknown): Task {
+    // A text the channel can never deliver as it is fails now, with the reason on the task.
+    const final = error instanceof UndeliverableError;
+    const max = final ? 0 : retry.maxAttempts ?? 5;
     const base = retry.baseMs ?? 30_000;
     const cap = retry.capMs ?? 300_000;
     return this.#db.tx(() => {
@@ -264,12 +276,28 @@ export class TaskStore {
       return this.#update(
         taskId,
         `delivery_attempts = ?3, delivery_next_at = ?4,
-          delivery_status = CASE WHEN ?4 IS NULL THEN 'failed' ELSE 'pending' END`,
+          delivery_status = CASE WHEN ?4 IS NULL THEN 'failed' ELSE 'pending' END,
+          error_text = coalesce(error_text, ?5)`,
         "1",
         attempts,
         next,
+        final ? `delivery: ${error.message}` : null,
       )!;
     });
+  }
+
+  /**
+   * Records that a delivery marked sent did not arrive after all (the platform reported it later):
+   * the delivery becomes failed, with `reason` as the task's `errorText` unless it has one.
+   * Undefined, and nothing changed, for a task that is unknown or not marked sent.
+   */
+  deliveryLost(taskId: string, reason: string): Task | undefined {
+    return this.#update(
+      taskId,
+      "delivery_status = 'failed', error_text = coalesce(error_text, ?3)",
+      "delivery_status = 'sent'",
+      reason,
+    );
   }
 
   #deliveryDone(task: Task, status: DeliveryStatus): string {

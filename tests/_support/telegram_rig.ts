@@ -5,9 +5,10 @@
  * the host. {@link restart} builds a fresh runtime and host over the same KAFCLAW_HOME, as a
  * gateway restart does.
  */
-import { type AgentRuntime, createAgentRuntime } from "../../core/agent/mod.ts";
+import type { AgentRuntime } from "../../core/agent/mod.ts";
 import { resolveConfig } from "../../core/config/mod.ts";
-import { ChannelHost } from "../../channels/mod.ts";
+import type { ChannelHost } from "../../channels/mod.ts";
+import { agentSettings, startChannelAgent, stopChannelAgent } from "./channel_agent.ts";
 import { type FakeOpenAIOptions, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram_server.ts";
 
@@ -35,36 +36,15 @@ export async function startTelegramRig(
   const telegram = await startFakeTelegram();
   const home = await Deno.makeTempDir({ prefix: "kafclaw-telegram-" });
   const settings: Record<string, string> = {
-    KAFCLAW_HOME: home,
-    KAFCLAW_MODEL: "openai/gpt-test",
-    OPENAI_BASE_URL: llm.url,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    KAFCLAW_POLICY_OWNERS: `telegram:${OWNER_ID}`,
+    ...agentSettings(home, llm.url, `telegram:${OWNER_ID}`),
     KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
     KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
     KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
     ...env,
   };
   const config = resolveConfig({ home, env: settings });
-  const start = async () => {
-    const host = await ChannelHost.fromConfig(config);
-    const runtime = await createAgentRuntime(config, {
-      sendToOwner: host.sendToOwner,
-      chats: host.chats,
-    });
-    try {
-      await host.start(runtime);
-    } catch (error) {
-      await runtime.close();
-      throw error;
-    }
-    return { host, runtime };
-  };
-  const stop = async (r: { host: ChannelHost; runtime: AgentRuntime }) => {
-    await r.host.stop(1000);
-    await r.runtime.close();
-  };
+  const start = () => startChannelAgent(config);
+  const stop = stopChannelAgent;
   const first = await start();
   const rig: TelegramRig = {
     llm,

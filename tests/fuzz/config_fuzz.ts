@@ -34,11 +34,13 @@ const SAMPLES = [
   "null",
 ];
 
-function pick<T>(rng: () => number, xs: readonly T[]): T {
+/** One of `xs`, at random. */
+export function pick<T>(rng: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rng() * xs.length)]!;
 }
 
-function mutate(rng: () => number, s: string): string {
+/** `s` with a few characters removed, or random characters and JSON punctuation put in. */
+export function mutate(rng: () => number, s: string): string {
   const chars = [...s];
   const n = 1 + Math.floor(rng() * 4);
   for (let i = 0; i < n; i++) {

@@ -128,6 +128,38 @@ Deno.test("enabled channels bring their API's host; disabled ones and bad values
   ]);
 });
 
+Deno.test("a channel's webhook listener is among a headless gateway's addresses; WhatsApp brings its media host", () => {
+  const env = { KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" };
+  const file = {
+    model: { name: "openai/x" },
+    channels: {
+      whatsapp: { enabled: true, webhookPort: 9444 },
+      telegram: { enabled: true, mode: "webhook", webhookHost: "10.0.0.2" },
+    },
+  };
+  const net = gatewayNetwork({ mode: "headless", env, file });
+  assert.deepEqual(net.listen, [
+    "127.0.0.1:18790",
+    "127.0.0.1:18791",
+    "10.0.0.2:8443",
+    "127.0.0.1:9444",
+  ]);
+  assert.deepEqual(net.connect, [
+    "api.openai.com:443",
+    "api.telegram.org:443",
+    "graph.facebook.com:443",
+    "lookaside.fbsbx.com:443",
+  ]);
+  // Telegram polling listens on nothing; a disabled WhatsApp reaches nothing.
+  const polling = gatewayNetwork({
+    mode: "headless",
+    env,
+    file: { model: { name: "openai/x" }, channels: { telegram: { enabled: true } } },
+  });
+  assert.deepEqual(polling.listen, ["127.0.0.1:18790", "127.0.0.1:18791"]);
+  assert.ok(!polling.connect.some((a) => a.includes("facebook") || a.includes("fbsbx")));
+});
+
 Deno.test("the files config names are every path key but the workspace, resolved as the schema does", () => {
   assert.deepEqual(
     [...FILE_KEYS],

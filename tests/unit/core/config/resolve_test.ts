@@ -461,3 +461,16 @@ Deno.test("a null section is an unset section; a non-string enum is an error", (
     /group\.security = 1 .*expected one of "signed", "open"/,
   );
 });
+
+Deno.test("WhatsApp's Graph API version is a vN.N path segment, checked where it is set", () => {
+  assert.equal(resolve({}).channels.whatsapp.apiVersion, "v21.0");
+  assert.equal(
+    resolve({ KAFCLAW_CHANNELS_WHATSAPP_API_VERSION: "v23.0" }).channels.whatsapp.apiVersion,
+    "v23.0",
+  );
+  assert.equal(
+    failure({ KAFCLAW_CHANNELS_WHATSAPP_API_VERSION: "23.0/../x" }).message,
+    'Invalid config: channels.whatsapp.apiVersion = "23.0/../x" ' +
+      "(from KAFCLAW_CHANNELS_WHATSAPP_API_VERSION): expected a version such as v21.0",
+  );
+});

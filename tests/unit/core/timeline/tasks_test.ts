@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { UndeliverableError } from "../../../../core/timeline/mod.ts";
 import { tempTimeline } from "./_helpers.ts";
 
 const T0 = new Date("2026-11-25T10:00:00.000Z");
@@ -166,6 +167,41 @@ Deno.test("default delivery retry: 5 attempts from 30 s, capped at 5 min", async
     undefined,
   ]);
   assert.equal(tasks.get("t1")?.deliveryStatus, "failed");
+});
+
+Deno.test("an undeliverable text fails its delivery at once, with the reason on the task", async () => {
+  await using t = await tempTimeline();
+  const tasks = t.timeline.tasks;
+  for (const id of ["t1", "t2"]) tasks.create({ idempotencyKey: id, taskId: id, channel: "cli" });
+  tasks.complete("t1", "x");
+  const closed = new UndeliverableError("outside the window");
+  const failed = tasks.deliveryFailed("t1", { maxAttempts: 5 }, closed);
+  assert.equal(failed.deliveryStatus, "failed");
+  assert.equal(failed.deliveryAttempts, 1);
+  assert.equal(failed.deliveryNextAt, undefined);
+  assert.equal(failed.errorText, "delivery: outside the window");
+  assert.deepEqual(tasks.dueDeliveries(after(10_000_000)), []);
+  // Any other error is retried and leaves no text; a failed turn's own error is kept.
+  tasks.fail("t2", "the model is down", { reply: "Sorry" });
+  assert.equal(tasks.deliveryFailed("t2", {}, new Error("HTTP 502")).deliveryStatus, "pending");
+  assert.equal(tasks.deliveryFailed("t2", {}, closed).errorText, "the model is down");
+});
+
+Deno.test("a delivery reported lost after it was sent becomes failed, with the reason", async () => {
+  await using t = await tempTimeline();
+  const tasks = t.timeline.tasks;
+  for (const id of ["t1", "t2"]) {
+    tasks.create({ idempotencyKey: id, taskId: id, channel: "whatsapp" });
+    tasks.complete(id, "x");
+  }
+  tasks.markDelivery("t1", "sent");
+  const lost = tasks.deliveryLost("t1", "delivery: window closed");
+  assert.equal(lost?.deliveryStatus, "failed");
+  assert.equal(lost?.errorText, "delivery: window closed");
+  assert.equal(tasks.deliveryLost("t1", "again"), undefined, "already failed");
+  assert.equal(tasks.deliveryLost("t2", "pending"), undefined, "not sent yet");
+  assert.equal(tasks.get("t2")?.deliveryStatus, "pending");
+  assert.equal(tasks.deliveryLost("t9", "unknown"), undefined);
 });
 
 Deno.test("a sent or skipped delivery is final and is no longer due", async () => {
