@@ -1,0 +1,186 @@
+/**
+ * `/api/v1/timeline`: the timeline's events, newest first, filtered and paged (`GET /`, which
+ * also lists the kinds one may filter by), and a live stream of the events stored from now on as
+ * server-sent events (`GET /stream`). The stream reads the database, not this process's memory, so it shows what any process of the home writes
+ * (a `kafclaw agent` beside the gateway too). Errors are `{error: {code, message}}`.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { z } from "zod";
+import {
+  EVENT_KINDS,
+  type EventLog,
+  type EventQuery,
+  type TimelineEvent,
+} from "../../core/timeline/mod.ts";
+
+/** What the routes read: the timeline's event log (core/timeline `EventLog`). */
+export type TimelineSource = Pick<EventLog, "list" | "after" | "lastId">;
+
+/** How the stream behaves; the defaults suit a dashboard. */
+export interface StreamOptions {
+  /** How often the stream looks for new events (default 500 ms). */
+  readonly pollMs?: number;
+  /** How often an idle stream sends a comment, so proxies keep it open (default 15 s). */
+  readonly keepAliveMs?: number;
+}
+
+/** An event as the API shows it. */
+export function eventJson(event: TimelineEvent) {
+  return {
+    id: event.id,
+    event_id: event.eventId,
+    trace_id: event.traceId,
+    span_id: event.spanId,
+    parent_span_id: event.parentSpanId ?? null,
+    kind: event.kind,
+    session_key: event.sessionKey ?? null,
+    channel: event.channel ?? null,
+    sender: event.sender ?? null,
+    content_text: event.contentText,
+    metadata: event.metadata,
+    started_at: event.startedAt.toISOString(),
+    ended_at: event.endedAt?.toISOString() ?? null,
+    duration_ms: event.durationMs ?? null,
+    taint: event.taint,
+    zone: event.zone ?? null,
+  };
+}
+
+const rowId = z.coerce.number().int().min(0);
+const filters = z.strictObject({
+  kind: z.enum(EVENT_KINDS).optional(),
+  session: z.string().min(1).max(512).optional(),
+  trace: z.string().regex(/^[0-9a-f]{1,64}$/, "hexadecimal digits").optional(),
+  channel: z.string().min(1).max(128).optional(),
+});
+/** The query of `GET /`. */
+export const listQuery = filters.extend({
+  before: rowId.min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+/** The query of `GET /stream`. */
+export const streamQuery = filters.extend({ after: rowId.optional() });
+
+type Filters = z.infer<typeof filters>;
+
+/** The routes, to mount at `/api/v1/timeline`. */
+export function timelineApi(events: TimelineSource, options: StreamOptions = {}): Hono {
+  const app = new Hono();
+  app.get("/", (c) => {
+    const query = parse(c, listQuery);
+    if (query instanceof Response) return query;
+    const page = events.list({ ...eventQuery(query), ...definedOnly(query, "before", "limit") });
+    return c.json({
+      items: page.items.map(eventJson),
+      next: page.next ?? null,
+      kinds: EVENT_KINDS,
+    });
+  });
+  app.get("/stream", (c) => {
+    const query = parse(c, streamQuery);
+    if (query instanceof Response) return query;
+    const resume = c.req.header("last-event-id");
+    let cursor = query.after ?? events.lastId();
+    if (resume !== undefined && /^\d{1,15}$/.test(resume)) cursor = Number(resume);
+    const matches = matcher(query);
+    return new Response(stream(events, cursor, matches, c.req.raw.signal, options), {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+      },
+    });
+  });
+  return app;
+}
+
+/** The body of the stream: new events as `timeline` SSE events, each with its row id as `id`. */
+function stream(
+  events: TimelineSource,
+  start: number,
+  matches: (event: TimelineEvent) => boolean,
+  signal: AbortSignal,
+  options: StreamOptions,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const pollMs = options.pollMs ?? 500;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  let cursor = start;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let quietSince = Date.now();
+  const stop = () => clearTimeout(timer);
+  return new ReadableStream({
+    start(controller) {
+      // `retry` tells the browser how soon to reconnect; the comment opens the stream at once.
+      controller.enqueue(encoder.encode(`retry: 2000\n: cursor ${cursor}\n\n`));
+      const tick = () => {
+        if (signal.aborted) return;
+        try {
+          let batch: TimelineEvent[];
+          do {
+            batch = events.after(cursor, 200);
+            for (const event of batch) {
+              cursor = event.id;
+              if (!matches(event)) continue;
+              const data = JSON.stringify(eventJson(event));
+              controller.enqueue(
+                encoder.encode(`id: ${event.id}\nevent: timeline\ndata: ${data}\n\n`),
+              );
+              quietSince = Date.now();
+            }
+          } while (batch.length === 200);
+          if (Date.now() - quietSince >= keepAliveMs) {
+            controller.enqueue(encoder.encode(": keep-alive\n\n"));
+            quietSince = Date.now();
+          }
+        } catch {
+          // The database is gone (the gateway stops): the stream ends, the browser reconnects.
+          controller.close();
+          return;
+        }
+        timer = setTimeout(tick, pollMs);
+      };
+      signal.addEventListener("abort", stop, { once: true });
+      tick();
+    },
+    cancel: stop,
+  });
+}
+
+function eventQuery(query: Filters): EventQuery {
+  return {
+    ...(query.kind === undefined ? {} : { kind: query.kind }),
+    ...(query.session === undefined ? {} : { sessionKey: query.session }),
+    ...(query.trace === undefined ? {} : { traceId: query.trace }),
+    ...(query.channel === undefined ? {} : { channel: query.channel }),
+  };
+}
+
+function matcher(query: Filters): (event: TimelineEvent) => boolean {
+  return (e) =>
+    (query.kind === undefined || e.kind === query.kind) &&
+    (query.session === undefined || e.sessionKey === query.session) &&
+    (query.trace === undefined || e.traceId === query.trace) &&
+    (query.channel === undefined || e.channel === query.channel);
+}
+
+function definedOnly<T extends object, K extends keyof T>(value: T, ...keys: K[]) {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out as { [P in K]?: Exclude<T[P], undefined> };
+}
+
+/** The query parsed by `schema`, or a 400 naming the first parameter that is wrong. */
+function parse<S extends z.ZodType>(c: Context, schema: S): z.infer<S> | Response {
+  const result = schema.safeParse(c.req.query());
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.length > 0 ? issue.path.join(".") : (
+    issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "query"
+  );
+  const what = issue.code === "unrecognized_keys" ? "unknown parameter" : issue.message;
+  return c.json({ error: { code: "bad_request", message: `query ${where}: ${what}` } }, 400);
+}
