@@ -22,6 +22,8 @@ export interface OpenFrontDoor {
   readonly host: string;
   readonly port: number;
   readonly dashboardPort: number;
+  /** A one-time code the dashboard trades for the token (`--open`). */
+  loginCode(): string;
   /** Stops both servers and removes the home's record of them. */
   close(): Promise<void>;
 }
@@ -46,10 +48,10 @@ export async function openFrontDoor(
 ): Promise<OpenFrontDoor> {
   const token = await gatewayToken(config, gateway.mode);
   // The orchestrator's state joins here (statusOf's `orchestrator`) once it runs in the gateway.
-  const status = statusOf(gateway, { startedAt });
+  const status = statusOf(gateway, { startedAt, model: config.model.name });
   let door;
   try {
-    door = await startFrontDoor(config, { token, status });
+    door = await startFrontDoor(config, { token, status, events: gateway.runtime.timeline.events });
   } catch (error) {
     if (error instanceof ListenError) throw new CliError(error.message);
     throw error;
@@ -65,6 +67,7 @@ export async function openFrontDoor(
     host,
     port,
     dashboardPort,
+    loginCode: () => door.loginCode(),
     async close() {
       await removeRunFile(config.home);
       await door.close();

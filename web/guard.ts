@@ -9,7 +9,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { isLoopback } from "../core/config/mod.ts";
 
 /** What {@link guard} lets in. */
@@ -18,6 +18,11 @@ export interface GuardOptions {
   readonly token: string;
   /** The Host header values (lower case, with the port) that name this server. */
   readonly hosts: ReadonlySet<string>;
+  /**
+   * Origins besides this server's own whose pages may call it (the dashboard's, on the API port:
+   * cors.ts), exactly as a browser sends them (`http://127.0.0.1:18791`).
+   */
+  readonly origins?: ReadonlySet<string>;
 }
 
 /** The Host values of a server bound to `host` on `port`, given the names the machine has. */
@@ -58,16 +63,34 @@ export function originAllowed(origin: string | undefined, host: string): boolean
     origin.replace(/\/$/, "") === url.origin;
 }
 
+/** The refusal of a request whose Host or Origin does not name this server, if it is one. */
+function misplaced(c: Context, options: Omit<GuardOptions, "token">): Response | undefined {
+  const host = (c.req.header("host") ?? "").toLowerCase();
+  if (!options.hosts.has(host)) return c.json({ error: "host not allowed" }, 403);
+  const origin = c.req.header("origin");
+  if (!originAllowed(origin, host) && !options.origins?.has(origin!)) {
+    return c.json({ error: "origin not allowed" }, 403);
+  }
+  return undefined;
+}
+
+/**
+ * The Host and Origin checks alone: what guards the dashboard's public shell (its page and
+ * scripts, which hold nothing of the agent's; every answer with data needs the token).
+ */
+export function placeGuard(options: Omit<GuardOptions, "token">): MiddlewareHandler {
+  return async function frontDoorPlace(c, next) {
+    return misplaced(c, options) ?? await next();
+  };
+}
+
 /** The middleware that refuses what the front door does not let in; see the module doc. */
 export function guard(options: GuardOptions): MiddlewareHandler {
   const expected = options.token;
   if (expected.length === 0) throw new TypeError("the gateway's token is empty");
   return async function frontDoorGuard(c, next) {
-    const host = (c.req.header("host") ?? "").toLowerCase();
-    if (!options.hosts.has(host)) return c.json({ error: "host not allowed" }, 403);
-    if (!originAllowed(c.req.header("origin"), host)) {
-      return c.json({ error: "origin not allowed" }, 403);
-    }
+    const refused = misplaced(c, options);
+    if (refused !== undefined) return refused;
     const match = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "");
     if (match === null || !sameToken(match[1]!, expected)) {
       c.header("WWW-Authenticate", 'Bearer realm="kafclaw"');

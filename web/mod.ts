@@ -7,7 +7,17 @@
  * @module
  */
 export { apiApp, type AppOptions, dashboardApp } from "./app.ts";
-export { guard, type GuardOptions, hostNames, originAllowed, sameToken } from "./guard.ts";
+export { eventJson, type StreamOptions, timelineApi, type TimelineSource } from "./api/timeline.ts";
+export { dashboardCors, originsOf } from "./cors.ts";
+export { type DashboardOptions, LoginCodes } from "./dashboard/mod.ts";
+export {
+  guard,
+  type GuardOptions,
+  hostNames,
+  originAllowed,
+  placeGuard,
+  sameToken,
+} from "./guard.ts";
 export {
   localToken,
   readRunFile,
@@ -18,7 +28,7 @@ export {
   TOKEN_FILE,
   writeRunFile,
 } from "./local.ts";
-export { type FrontDoor, ListenError, startFrontDoor } from "./serve.ts";
+export { type FrontDoor, type FrontDoorOptions, ListenError, startFrontDoor } from "./serve.ts";
 export {
   type GatewayStatus,
   type GroupHealth,

@@ -6,6 +6,9 @@
  */
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import { apiApp, dashboardApp } from "./app.ts";
+import type { TimelineSource } from "./api/timeline.ts";
+import { originsOf } from "./cors.ts";
+import { LoginCodes } from "./dashboard/mod.ts";
 import { hostNames } from "./guard.ts";
 import type { GatewayStatus } from "./status.ts";
 
@@ -17,6 +20,8 @@ export interface FrontDoor extends AsyncDisposable {
   readonly port: number;
   /** The bound port of the dashboard. */
   readonly dashboardPort: number;
+  /** A one-time code that the dashboard trades for the token (`kafclaw gateway --open`). */
+  loginCode(): string;
   /** Stops both, letting requests under way finish within `timeoutMs`. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -26,72 +31,78 @@ export class ListenError extends Error {
   override name = "ListenError";
 }
 
+/** What the front door serves besides its token and status. */
+export interface FrontDoorOptions {
+  readonly token: string;
+  readonly status: () => GatewayStatus;
+  /** The timeline's events, for `/api/v1/timeline`. */
+  readonly events?: TimelineSource;
+}
+
 /**
  * Starts both servers with `token` as the bearer token and `status` as `/api/v1/status`'s body.
  * Throws a {@link ListenError} when either cannot listen (and then neither runs).
  */
 export async function startFrontDoor(
   config: Pick<ResolvedConfig, "gateway">,
-  options: { readonly token: string; readonly status: () => GatewayStatus },
+  options: FrontDoorOptions,
 ): Promise<FrontDoor> {
   const { host } = config.gateway;
   const names = machineNames();
-  const api = listen(
-    host,
-    config.gateway.port,
-    "API",
-    (port) =>
-      apiApp({
-        token: options.token,
-        hosts: hostNames(host, port, { names }),
-        status: options.status,
-      })
-        .fetch,
-  );
+  const codes = new LoginCodes();
+  const api = listen(host, config.gateway.port, "API");
   let dashboard;
   try {
-    dashboard = listen(
-      host,
-      config.gateway.dashboardPort,
-      "dashboard",
-      (port) =>
-        dashboardApp({ token: options.token, hosts: hostNames(host, port, { names }) }).fetch,
-    );
+    dashboard = listen(host, config.gateway.dashboardPort, "dashboard");
   } catch (error) {
-    await api.shutdown();
+    await api.server.shutdown();
     throw error;
   }
+  const apiPort = api.server.addr.port;
+  const dashboardPort = dashboard.server.addr.port;
+  const dashboardHosts = hostNames(host, dashboardPort, { names });
+  const { token } = options;
+  api.serve(
+    apiApp({
+      token,
+      hosts: hostNames(host, apiPort, { names }),
+      origins: originsOf(dashboardHosts),
+      status: options.status,
+      ...(options.events ? { events: options.events } : {}),
+    }).fetch,
+  );
+  dashboard.serve(dashboardApp({ token, hosts: dashboardHosts, apiPort, codes }).fetch);
   const close = async (timeoutMs = 2_000) => {
     const abort = AbortSignal.timeout(timeoutMs);
-    const shutdown = Promise.all([api.shutdown(), dashboard.shutdown()]);
+    const shutdown = Promise.all([api.server.shutdown(), dashboard.server.shutdown()]);
     await Promise.race([shutdown, new Promise((done) => abort.addEventListener("abort", done))]);
   };
   return {
     host,
-    port: api.addr.port,
-    dashboardPort: dashboard.addr.port,
+    port: apiPort,
+    dashboardPort,
+    loginCode: () => codes.issue(),
     close,
     [Symbol.asyncDispose]: () => close(),
   };
 }
 
-/** Serves `handler` (made once the port is known) on host:port; a failure is a ListenError. */
-function listen(
-  host: string,
-  port: number,
-  what: string,
-  handler: (port: number) => (request: Request) => Response | Promise<Response>,
-): Deno.HttpServer<Deno.NetAddr> {
-  let serve: (request: Request) => Response | Promise<Response> = () =>
+/** Listens on host:port, answering 503 until `serve` is given the handler; a failure is a ListenError. */
+function listen(host: string, port: number, what: string) {
+  let handler: (request: Request) => Response | Promise<Response> = () =>
     new Response(null, { status: 503 });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({ hostname: host, port, onListen: () => {} }, (r) => serve(r));
+    server = Deno.serve({ hostname: host, port, onListen: () => {} }, (r) => handler(r));
   } catch (error) {
     throw new ListenError(`Cannot listen on ${host}:${port} for the ${what}: ${why(error)}`);
   }
-  serve = handler(server.addr.port);
-  return server;
+  return {
+    server,
+    serve(fetch: (request: Request) => Response | Promise<Response>) {
+      handler = fetch;
+    },
+  };
 }
 
 function why(error: unknown): string {
