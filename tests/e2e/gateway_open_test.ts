@@ -6,40 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { startFakeOpenAI } from "../fakes/openai_server.ts";
-import { Child } from "../_support/child.ts";
-import { jsonOf, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { tempHome } from "../_support/cli.ts";
+import { fakeOpener, startGateway } from "../_support/dashboard.ts";
 import { waitFor } from "../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** A folder holding an `xdg-open` that writes its argument to `opened` and exits `code`. */
-async function fakeOpener(dir: string, code = 0) {
-  const bin = `${dir}/bin`;
-  await Deno.mkdir(bin);
-  const opened = `${dir}/opened.txt`;
-  await Deno.writeTextFile(
-    `${bin}/xdg-open`,
-    `#!/bin/sh\nprintf '%s' "$1" > ${opened}\nexit ${code}\n`,
-    { mode: 0o755 },
-  );
-  return { bin, opened };
-}
-
-async function gatewayWith(home: string, llm: string, bin: string) {
-  const env = {
-    KAFCLAW_HOME: home,
-    OPENAI_BASE_URL: llm,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MODEL: "openai/gpt-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    KAFCLAW_GATEWAY_PORT: "0",
-    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
-    PATH: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-  };
-  const gateway = new Child(kafclawCommand(["gateway", "--json", "--open"], env));
-  await gateway.until(/"event":"started"/);
-  return gateway;
-}
 
 Deno.test(
   "--open hands the browser a one-time code, never the token, traded once for it",
@@ -48,8 +19,11 @@ Deno.test(
     await using home = await tempHome();
     await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
     const { bin, opened } = await fakeOpener(home.path);
-    await using gateway = await gatewayWith(home.path, llm.url, bin);
-    const { dashboard_port } = jsonOf(gateway, { line: "first", what: "kafclaw gateway" });
+    await using started = await startGateway(home.path, llm.url, {
+      args: ["--open"],
+      pathFirst: bin,
+    });
+    const { child: gateway, dashboardPort: dashboard_port } = started;
     let url = "";
     await waitFor(
       async () => (url = await Deno.readTextFile(opened).catch(() => "")) !== "",
@@ -88,8 +62,11 @@ Deno.test(
     await using home = await tempHome();
     await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
     const { bin } = await fakeOpener(home.path, 3);
-    await using gateway = await gatewayWith(home.path, llm.url, bin);
-    const { dashboard_port } = jsonOf(gateway, { line: "first", what: "kafclaw gateway" });
+    await using started = await startGateway(home.path, llm.url, {
+      args: ["--open"],
+      pathFirst: bin,
+    });
+    const { child: gateway, dashboardPort: dashboard_port } = started;
     await gateway.until(/--open: xdg-open failed/, "stderr");
     assert.match(
       gateway.stderr,

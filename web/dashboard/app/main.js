@@ -26,7 +26,9 @@ function routeOf(hash) {
 
 function Login({ onToken, notice }) {
   const [token, setToken] = useState("");
-  const [error, setError] = useState(notice);
+  // The notice (a login link that failed) may come after the form is shown.
+  const [error, setError] = useState(undefined);
+  const shown = error ?? notice;
   const [busy, setBusy] = useState(false);
   const submit = async (e) => {
     e.preventDefault();
@@ -54,7 +56,7 @@ function Login({ onToken, notice }) {
           <label>Token <input type="password" name="token" autocomplete="current-password"
             value=${token} onInput=${(e) => setToken(e.currentTarget.value)} autofocus /></label>
           <button type="submit" disabled=${busy || token.trim() === ""}>Log in</button>
-          ${error && html`<p class="error" role="alert">${error}</p>`}
+          ${shown && html`<p class="error" role="alert">${shown}</p>`}
         </form>
     </main>
   `;
