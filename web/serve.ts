@@ -62,6 +62,8 @@ export async function startFrontDoor(
   const dashboardPort = dashboard.server.addr.port;
   const dashboardHosts = hostNames(host, dashboardPort, { names });
   const { token } = options;
+  // Aborted at close: the live streams end, so the shutdown need not wait for open dashboards.
+  const closing = new AbortController();
   api.serve(
     apiApp({
       token,
@@ -69,10 +71,12 @@ export async function startFrontDoor(
       origins: originsOf(dashboardHosts),
       status: options.status,
       ...(options.events ? { events: options.events } : {}),
+      stream: { closing: closing.signal },
     }).fetch,
   );
   dashboard.serve(dashboardApp({ token, hosts: dashboardHosts, apiPort, codes }).fetch);
   const close = async (timeoutMs = 2_000) => {
+    closing.abort();
     const abort = AbortSignal.timeout(timeoutMs);
     const shutdown = Promise.all([api.server.shutdown(), dashboard.server.shutdown()]);
     await Promise.race([shutdown, new Promise((done) => abort.addEventListener("abort", done))]);

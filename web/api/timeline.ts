@@ -25,6 +25,13 @@ export interface StreamOptions {
   readonly pollMs?: number;
   /** How often an idle stream sends a comment, so proxies keep it open (default 15 s). */
   readonly keepAliveMs?: number;
+  /** How many streams may be open at once (default 32); one more is refused with a 503. */
+  readonly maxStreams?: number;
+  /**
+   * Aborted when the server stops: every stream ends then, so the server's shutdown, which waits
+   * for the answers under way, does not wait for the open dashboards.
+   */
+  readonly closing?: AbortSignal;
 }
 
 /** An event as the API shows it. */
@@ -69,6 +76,8 @@ type Filters = z.infer<typeof filters>;
 /** The routes, to mount at `/api/v1/timeline`. */
 export function timelineApi(events: TimelineSource, options: StreamOptions = {}): Hono {
   const app = new Hono();
+  const maxStreams = options.maxStreams ?? 32;
+  let open = 0;
   app.get("/", (c) => {
     const query = parse(c, listQuery);
     if (query instanceof Response) return query;
@@ -85,8 +94,13 @@ export function timelineApi(events: TimelineSource, options: StreamOptions = {})
     const resume = c.req.header("last-event-id");
     let cursor = query.after ?? events.lastId();
     if (resume !== undefined && /^\d{1,15}$/.test(resume)) cursor = Number(resume);
-    const matches = matcher(query);
-    return new Response(stream(events, cursor, matches, c.req.raw.signal, options), {
+    if (open >= maxStreams) {
+      const message = `${maxStreams} timeline streams are open already; close one and retry`;
+      return c.json({ error: { code: "too_many_streams", message } }, 503);
+    }
+    open++;
+    const closed = () => open--;
+    return new Response(stream(events, cursor, matcher(query), options, closed), {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-store",
@@ -102,8 +116,8 @@ function stream(
   events: TimelineSource,
   start: number,
   matches: (event: TimelineEvent) => boolean,
-  signal: AbortSignal,
   options: StreamOptions,
+  closed: () => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const pollMs = options.pollMs ?? 500;
@@ -111,16 +125,24 @@ function stream(
   let cursor = start;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let quietSince = Date.now();
-  const stop = () => clearTimeout(timer);
+  let end = () => {};
+  let stopped = false;
+  const stop = () => {
+    clearTimeout(timer);
+    options.closing?.removeEventListener("abort", end);
+    if (!stopped) closed();
+    stopped = true;
+  };
   return new ReadableStream({
     start(controller) {
       // `retry` tells the browser how soon to reconnect; the comment opens the stream at once.
       controller.enqueue(encoder.encode(`retry: 2000\n: cursor ${cursor}\n\n`));
       const tick = () => {
-        if (signal.aborted) return;
         try {
-          let batch: TimelineEvent[];
-          do {
+          let batch: TimelineEvent[] = [];
+          // A reader that does not keep up is sent nothing more until it does (nothing is lost:
+          // the cursor stays where it read to).
+          while ((controller.desiredSize ?? 1) > 0) {
             batch = events.after(cursor, 200);
             for (const event of batch) {
               cursor = event.id;
@@ -131,23 +153,31 @@ function stream(
               );
               quietSince = Date.now();
             }
-          } while (batch.length === 200);
+            if (batch.length < 200) break;
+          }
           if (Date.now() - quietSince >= keepAliveMs) {
             controller.enqueue(encoder.encode(": keep-alive\n\n"));
             quietSince = Date.now();
           }
         } catch {
           // The database is gone (the gateway stops): the stream ends, the browser reconnects.
-          controller.close();
+          end();
           return;
         }
         timer = setTimeout(tick, pollMs);
       };
-      signal.addEventListener("abort", stop, { once: true });
+      end = () => {
+        stop();
+        try {
+          controller.close();
+        } catch { /* the reader went away first */ }
+      };
+      options.closing?.addEventListener("abort", end, { once: true });
+      if (options.closing?.aborted) return end();
       tick();
     },
     cancel: stop,
-  });
+  }, { highWaterMark: 64 });
 }
 
 function eventQuery(query: Filters): EventQuery {

@@ -150,3 +150,39 @@ Deno.test("the stream sends each event stored after it opened, filtered, and res
   const resumed = await readUntil(again.body!, (s) => s.length >= 1);
   assert.deepEqual(resumed.map((e) => e.id), [String(missed.id)]);
 });
+
+Deno.test("a stream that is not read loses nothing: it gets every event, in order, once it reads", async () => {
+  await using t = await tempTimeline();
+  const events = t.timeline.events;
+  const app = appOf(events);
+  const response = await app.request(`http://${HOST}/api/v1/timeline/stream`, { headers: auth });
+  const ids: number[] = [];
+  for (let i = 0; i < 600; i++) ids.push(events.record({ kind: "TOOL", contentText: `${i}` }).id);
+  // Several polls pass with the reader idle.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const seen = await readUntil(response.body!, (s) => s.length >= 600);
+  assert.deepEqual(seen.map((e) => Number(e.id)), ids);
+});
+
+Deno.test("at most maxStreams streams are open at once; a closed one makes room", async () => {
+  await using t = await tempTimeline();
+  const app = apiApp({
+    token: TOKEN,
+    hosts: hostNames("127.0.0.1", 18790),
+    status: () => ({}) as GatewayStatus,
+    events: t.timeline.events,
+    stream: { pollMs: 10, maxStreams: 2 },
+  });
+  const open = () => app.request(`http://${HOST}/api/v1/timeline/stream`, { headers: auth });
+  const [one, two] = [await open(), await open()];
+  assert.equal(one.status, 200);
+  assert.equal(two.status, 200);
+  const refused = await open();
+  assert.equal(refused.status, 503);
+  assert.equal((await refused.json()).error.code, "too_many_streams");
+  await one.body!.cancel();
+  const three = await open();
+  assert.equal(three.status, 200);
+  await two.body!.cancel();
+  await three.body!.cancel();
+});
