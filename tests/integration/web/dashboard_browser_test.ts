@@ -99,12 +99,34 @@ Deno.test(
     // The filter asks the API again, and the live stream follows it.
     await page.select("select[name=kind]", "INBOUND");
     await page.click(".filters button[type=submit]");
+    const kinds = () => page.$$eval(".event .kind", (all) => all.map((k) => k.textContent));
     await waitFor(
-      async () =>
-        (await page.$$eval(".event .kind", (kinds) => kinds.map((k) => k.textContent)))
-          .every((kind) => kind === "INBOUND"),
+      async () => (await kinds()).every((kind) => kind === "INBOUND"),
       "only INBOUND events",
     );
+    // An event's own trace, from its details: the turn's events, and only they.
+    await page.click(".event[data-id] .event-head");
+    await page.click("[data-narrow=trace]");
+    await page.waitForFunction(
+      `document.querySelector("input[name=trace]").value.length === 32`,
+      WAIT,
+    );
+    const trace = await page.$eval(
+      "input[name=trace]",
+      (e) => (e as unknown as { value: string }).value,
+    );
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const listed =
+      await (await fetch(`http://127.0.0.1:${gateway.port}/api/v1/timeline?trace=${trace}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })).json();
+    assert.ok(listed.items.length >= 2, JSON.stringify(listed.items));
+    await waitFor(
+      async () => (await kinds()).length === listed.items.length,
+      "the trace's events alone",
+    );
+    assert.ok((await kinds()).includes("LLM"));
+    await screenshot(page, "timeline-trace");
   },
 );
 

@@ -22,6 +22,8 @@ function queryOf(filters, extra = {}) {
 
 function Filters({ value, kinds, onChange }) {
   const [draft, setDraft] = useState(value);
+  // A filter set from an event ("this trace only") shows in the form too.
+  useEffect(() => setDraft(value), [value]);
   const set = (key) => (e) => setDraft({ ...draft, [key]: e.currentTarget.value.trim() });
   const submit = (e) => {
     e.preventDefault();
@@ -41,7 +43,7 @@ function Filters({ value, kinds, onChange }) {
   </form>`;
 }
 
-function EventRow({ event, fresh }) {
+function EventRow({ event, fresh, onFilter }) {
   const [open, setOpen] = useState(false);
   return html`<li class=${`event kind-${event.kind}${fresh ? " fresh" : ""}`} data-id=${event.id}>
     <button class="event-head" onClick=${() => setOpen(!open)} aria-expanded=${open}>
@@ -52,22 +54,29 @@ function EventRow({ event, fresh }) {
       <span class="ms">${event.duration_ms === null ? "open" : `${event.duration_ms} ms`}</span>
     </button>
     ${
-    open &&
-    html`<pre class="event-detail">${
-      JSON.stringify(
-        {
-          trace_id: event.trace_id,
-          span_id: event.span_id,
-          parent_span_id: event.parent_span_id,
-          sender: event.sender,
-          taint: event.taint,
-          zone: event.zone,
-          metadata: event.metadata,
-        },
-        null,
-        2,
-      )
-    }</pre>`
+    open && html`
+      <div class="event-detail">
+        <p class="narrow">
+              <button data-narrow="trace" onClick=${() =>
+                onFilter({ trace: event.trace_id })}>This trace only</button>
+              ${event.session_key && html`<button data-narrow="session" onClick=${() =>
+                onFilter({ session: event.session_key })}>This session only</button>`}
+            </p>
+        <pre>${JSON.stringify(
+          {
+            trace_id: event.trace_id,
+            span_id: event.span_id,
+            parent_span_id: event.parent_span_id,
+            sender: event.sender,
+            taint: event.taint,
+            zone: event.zone,
+            metadata: event.metadata,
+          },
+          null,
+          2,
+        )}</pre>
+      </div>
+    `
   }
   </li>`;
 }
@@ -122,6 +131,7 @@ export function Timeline() {
     return () => abort.abort();
   }, [filters, live]);
 
+  const narrow = (only) => setFilters({ kind: "", session: "", channel: "", trace: "", ...only });
   const older = async () => {
     try {
       const page = await api(`/api/v1/timeline${queryOf(filters, { limit: 50, before: next })}`);
@@ -145,7 +155,9 @@ export function Timeline() {
         Object.values(filters).some(Boolean) ? " match these filters" : " yet"
       }.</p>`
       : html`<ol class="events">${
-        events.map((e) => html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} />`)
+        events.map((e) =>
+          html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} onFilter=${narrow} />`
+        )
       }</ol>`}
     ${next !== null && html`<button class="older" onClick=${older}>Older events</button>`}
   `;
