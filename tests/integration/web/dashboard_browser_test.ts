@@ -1,10 +1,10 @@
 /**
  * The dashboard in a real browser (headless Chromium through puppeteer-core) against a real
  * `kafclaw gateway` and the fake LLM: the login refuses a wrong token and keeps the right one for
- * the tab; the overview shows the running agent; a turn of `kafclaw agent` beside the gateway
- * appears on the timeline live, over SSE, without a reload; `--open` logs in through the one-time
- * code; a page whose endpoint the API lacks says so. Each test saves a screenshot under
- * `.tmp/dashboard/`.
+ * the tab (and drops one the gateway stops taking); the overview shows the running agent; a turn
+ * of `kafclaw agent` beside the gateway appears on the timeline live, over SSE, without a reload;
+ * `--open` logs in through the one-time code; a page whose endpoint the API lacks says so. Each
+ * test saves a screenshot under `.tmp/dashboard/`.
  */
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
@@ -64,6 +64,13 @@ Deno.test(
     const other = await (await browser.createBrowserContext()).newPage();
     await other.goto(`http://127.0.0.1:${gateway.dashboardPort}/`);
     await other.waitForSelector("input[name=token]", WAIT);
+    // A token the gateway no longer takes sends the tab back to the login, saying why.
+    await page.evaluate(() =>
+      sessionStorage.setItem("kafclaw.token", "a-token-of-another-gateway-0000")
+    );
+    await page.reload();
+    assert.match(await textOf(page, ".login .error"), /no longer takes this tab's token/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("kafclaw.token")), null);
   },
 );
 

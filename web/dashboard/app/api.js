@@ -55,6 +55,14 @@ async function failure(response) {
   );
 }
 
+/** The event the window gets when the API refuses the tab's token: the app goes back to login. */
+export const REFUSED = "kafclaw:token-refused";
+
+function refused(error, explicit) {
+  if (error.status === 401 && explicit === undefined) dispatchEvent(new Event(REFUSED));
+  return error;
+}
+
 /** Calls the API at `path` with the tab's token (or `token`); the JSON answer, or an ApiError. */
 export async function api(path, { method = "GET", body, token, signal } = {}) {
   const headers = { authorization: `Bearer ${token ?? savedToken() ?? ""}` };
@@ -65,7 +73,7 @@ export async function api(path, { method = "GET", body, token, signal } = {}) {
     signal,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw await failure(response);
+  if (!response.ok) throw refused(await failure(response), token);
   return await response.json();
 }
 
@@ -116,7 +124,7 @@ export async function follow(path, { onEvent, onState, signal }) {
       };
       if (lastId !== undefined) headers["last-event-id"] = lastId;
       const response = await fetch(`${apiOrigin()}${path}`, { headers, signal });
-      if (!response.ok) throw await failure(response);
+      if (!response.ok) throw refused(await failure(response));
       onState("live");
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";

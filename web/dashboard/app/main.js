@@ -6,7 +6,7 @@
  * @module
  */
 import { html, render, useEffect, useState } from "./html.js";
-import { api, ApiError, forgetToken, redeemCode, savedToken, saveToken } from "./api.js";
+import { api, ApiError, forgetToken, redeemCode, REFUSED, savedToken, saveToken } from "./api.js";
 import { Overview } from "./pages/overview.js";
 import { Timeline } from "./pages/timeline.js";
 import { PENDING, Pending } from "./pages/pending.js";
@@ -98,12 +98,15 @@ function App() {
     }, (err) => setNotice(`The login link did not work (${err.message}); enter the token.`));
   }, []);
   useEffect(() => {
-    // A token the gateway stops taking sends the tab back to the login.
-    const refused = (e) => {
-      if (e.reason instanceof ApiError && e.reason.status === 401) logout();
+    // A token the gateway stops taking (another gateway.authToken, a new home) sends the tab back
+    // to the login, saying why.
+    const refused = () => {
+      forgetToken();
+      setToken(null);
+      setNotice("The gateway no longer takes this tab's token; enter the current one.");
     };
-    addEventListener("unhandledrejection", refused);
-    return () => removeEventListener("unhandledrejection", refused);
+    addEventListener(REFUSED, refused);
+    return () => removeEventListener(REFUSED, refused);
   }, []);
   const logout = () => {
     forgetToken();
@@ -112,6 +115,7 @@ function App() {
   if (!token) {
     return html`<${Login} notice=${notice} onToken=${(t) => {
       saveToken(t);
+      setNotice(undefined);
       setToken(t);
     }} />`;
   }
