@@ -70,10 +70,11 @@ export function launchFlags(
     home = `${env.HOME ?? "."}/.kafclaw`;
   }
   const inside = (path: string) => path === home || path.startsWith(`${home}/`);
-  // onboard asks for the workspace at a prompt, and it may be anywhere: its file access cannot be
-  // known before it starts, so it keeps its set's whole-disk read and write.
-  if (subcommand === "onboard") {
-    return { config: configFile(home), flags: denoFlags(PERMISSION_SETS.onboard) };
+  // onboard asks for the workspace at a prompt, and kshark reads and writes the files its command
+  // line names; both may be anywhere: their file access cannot be known before they start (the
+  // flags are cached by the first word alone), so they keep their sets' whole-disk read and write.
+  if (subcommand === "onboard" || subcommand === "kshark") {
+    return { config: configFile(home), flags: denoFlags(PERMISSION_SETS[subcommand]) };
   }
   const set = narrowSet(PERMISSION_SETS[subcommand], {
     home,

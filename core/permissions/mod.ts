@@ -87,7 +87,10 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   cron: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   approvals: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },
-  kshark: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, run: ["traceroute", "tracepath"] },
+  // kshark reads the files its command line names (--props, the PEMs they name) and writes its
+  // reports where told (--json, --html, --junit), anywhere, so the launcher does not narrow its
+  // file access; it needs no host facts and no ffi, and runs a program only for --network-diag.
+  kshark: { ...HOME_FILES, ...NETWORK, run: ["tracepath", "traceroute"] },
 };
 
 const KEYS = ["read", "write", "net", "env", "run", "sys", "ffi"] as const;

@@ -30,11 +30,15 @@ export interface OwnBroker extends AsyncDisposable {
 /**
  * Starts `nodes` brokers; dispose stops them and removes their state. With `saslUsers` (name to
  * password) clients log in with SASL/PLAIN and an authorizer enforces ACLs; the first user is a
- * super user.
+ * super user. With `tlsDir` (server.pem and ca.pem, see tests/_support/test_ca.ts) the client
+ * listener speaks TLS.
  */
 export async function startOwnBroker(
   nodes = 1,
-  options: { readonly saslUsers?: Readonly<Record<string, string>> } = {},
+  options: {
+    readonly saslUsers?: Readonly<Record<string, string>>;
+    readonly tlsDir?: string;
+  } = {},
 ): Promise<OwnBroker> {
   const state = await Deno.makeTempDir({ prefix: "kafclaw-kafka-" });
   await Deno.remove(state);
@@ -44,6 +48,7 @@ export async function startOwnBroker(
     "--nodes",
     String(nodes),
     ...(users === "" ? [] : ["--sasl-users", users]),
+    ...(options.tlsDir === undefined ? [] : ["--tls", options.tlsDir]),
   ]);
   const bootstrap = out.split("\n").pop()!.split(",");
   return {

@@ -62,16 +62,6 @@ Deno.test("an unknown option is a usage error with exit 2", async () => {
   assert.match(r.stderr, /unknown option '--nope'/);
 });
 
-for (const name of ["kshark"]) {
-  Deno.test(`kafclaw ${name} says plainly that it is not built yet and exits 2`, async () => {
-    await using home = await tempHome();
-    const r = await kafclaw([name], { KAFCLAW_HOME: home.path });
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stdout, "", "no pretend output");
-    assert.match(r.stderr, new RegExp(`\`kafclaw ${name}\` is not available in this build yet`));
-  });
-}
-
 Deno.test("kafclaw group join without brokers is a usage error that names the setting", async () => {
   await using home = await tempHome();
   const r = await kafclaw(["group", "join"], { KAFCLAW_HOME: home.path });

@@ -172,15 +172,29 @@ console.log(JSON.stringify({ tools: tools.map((t) => t.name), failures }));
   },
 });
 
+/** A user's home with no config.json. */
+const PLAIN_HOME = {
+  env: { HOME: "/home/u", KAFCLAW_HOME: "/home/u/.kafclaw" },
+  readConfig: () => undefined,
+  deno: "/usr/bin/deno",
+  root: ROOT,
+};
+
 Deno.test("onboard keeps read and write of any path: the workspace it asks for may be anywhere", () => {
-  const options = {
-    env: { HOME: "/home/u", KAFCLAW_HOME: "/home/u/.kafclaw" },
-    readConfig: () => undefined,
-    deno: "/usr/bin/deno",
-    root: ROOT,
-  };
-  const onboard = launchFlags(["onboard"], options).flags;
+  const onboard = launchFlags(["onboard"], PLAIN_HOME).flags;
   assert.ok(onboard.includes("--allow-read") && onboard.includes("--allow-write"), `${onboard}`);
-  const config = launchFlags(["config", "show"], options).flags;
+  const config = launchFlags(["config", "show"], PLAIN_HOME).flags;
   assert.ok(config.some((f) => f.startsWith("--allow-write=/home/u/.kafclaw")), `${config}`);
+});
+
+Deno.test("kshark reads and writes the files its command line names, anywhere, and nothing more", () => {
+  const flags =
+    launchFlags(["kshark", "--props", "/etc/kafka/client.properties"], PLAIN_HOME).flags;
+  assert.ok(flags.includes("--allow-read") && flags.includes("--allow-write"), `${flags}`);
+  // No ffi, no host facts, and only the two tracers --network-diag runs.
+  assert.ok(
+    !flags.some((f) => f.startsWith("--allow-ffi") || f.startsWith("--allow-sys")),
+    `${flags}`,
+  );
+  assert.ok(flags.includes("--allow-run=tracepath,traceroute"), `${flags}`);
 });
