@@ -133,10 +133,22 @@ function duration(start: Date, end: Date): number {
 /** The `events` repository of a Timeline. */
 export class EventLog {
   readonly #db: Db;
+  readonly #onWrite = new Set<() => void>();
 
   /** Used by Timeline; not for direct use. */
   constructor(db: Db) {
     this.#db = db;
+  }
+
+  /**
+   * Calls `listener` after each event this connection stores (other processes' writes are not
+   * seen here: poll {@link after} for those), until the returned function is called. It is called
+   * at once, maybe inside a transaction not yet committed: it should only schedule a read, never
+   * read there. A listener that throws is ignored.
+   */
+  onWrite(listener: () => void): () => void {
+    this.#onWrite.add(listener);
+    return () => this.#onWrite.delete(listener);
   }
 
   #insert(input: SpanInput, endedAt: Date | undefined): TimelineEvent {
@@ -159,6 +171,11 @@ export class EventLog {
       input.taint ?? "trusted",
       input.zone,
     );
+    for (const listener of this.#onWrite) {
+      try {
+        listener();
+      } catch { /* a reader's failure is not the write's */ }
+    }
     return toEvent(row!);
   }
 

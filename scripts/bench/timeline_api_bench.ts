@@ -4,9 +4,10 @@
  * (and the same filtered by kind) for a fixed 5 s each through the whole front door (real sockets,
  * Host and token checked), against a bare `Deno.serve` answering the same page of JSON, measured
  * alongside as the baseline. Then the live stream: 200 events stored 20 ms apart while a client
- * follows `/api/v1/timeline/stream`, and how long each took from its write to its arrival (the
- * stream polls the database every 500 ms, so about half of that on average). Prints
- * requests/s, p50, p99 and errors, and the stream's p50 and p99.
+ * follows `/api/v1/timeline/stream`, and how long each took from its write to its arrival, written
+ * by the serving process (sent at once) and by another connection to the file, as another process
+ * of the home writes (found by the stream's poll of the database every 500 ms). Prints
+ * requests/s, p50, p99 and errors, and each stream's p50 and p99.
  */
 import { Timeline } from "../../core/timeline/mod.ts";
 import { startFrontDoor } from "../../web/mod.ts";
@@ -52,8 +53,8 @@ measure("bare Deno.serve, the same page", `http://127.0.0.1:${bare.addr.port}/`)
 measure("GET /api/v1/timeline?limit=50", `${api}?limit=50`, auth);
 measure("GET /api/v1/timeline?kind=TOOL&limit=50", `${api}?kind=TOOL&limit=50`, auth);
 
-let streamMs: number[] = [];
-Deno.bench("stream: write to arrival", { group: "timeline stream", n: 1, warmup: 0 }, async () => {
+/** 200 events written 20 ms apart through `writer`, and how long each took to reach a stream. */
+async function followed(writer: Timeline): Promise<number[]> {
   const response = await fetch(`${api}/stream`, { headers: auth });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const written = new Map<string, number>();
@@ -73,14 +74,28 @@ Deno.bench("stream: write to arrival", { group: "timeline stream", n: 1, warmup:
     }
   })();
   for (let i = 0; i < 200; i++) {
-    const event = timeline.events.record({ kind: "TOOL", contentText: `live ${i}` });
+    const event = writer.events.record({ kind: "TOOL", contentText: `live ${i}` });
     written.set(event.eventId, performance.now());
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await reading;
   await reader.cancel();
-  streamMs = arrived.sort((a, b) => a - b);
-});
+  return arrived.sort((a, b) => a - b);
+}
+
+// Another connection to the same file writes as another process of the home would.
+const other = Timeline.open(`${dir}/timeline.db`);
+const streams = new Map<string, number[]>();
+for (
+  const [name, writer] of [["written by the gateway's process", timeline], [
+    "written by another process (another connection)",
+    other,
+  ]] as const
+) {
+  Deno.bench(`stream: ${name}`, { group: "timeline stream", n: 1, warmup: 0 }, async () => {
+    streams.set(name, await followed(writer));
+  });
+}
 
 globalThis.addEventListener("unload", () => {
   if (runs.size > 0) {
@@ -89,15 +104,16 @@ globalThis.addEventListener("unload", () => {
     console.log("| --- | --- | --- | --- | --- |");
     for (const [name, run] of runs) console.log(loadRow(name, run));
   }
-  if (streamMs.length > 0) {
-    const p = (q: number) => `${quantile(streamMs, q).toFixed(0)} ms`;
+  for (const [name, ms] of streams) {
+    const p = (q: number) => `${quantile(ms, q).toFixed(0)} ms`;
     console.log(
-      `stream: ${streamMs.length} events, write to arrival p50 ${p(0.5)}, p99 ${p(0.99)}`,
+      `stream, ${name}: ${ms.length} events, write to arrival p50 ${p(0.5)}, p99 ${p(0.99)}`,
     );
   }
   // The servers end with this process; closing them here would race the unload.
   void door.close();
   void bare.shutdown();
   timeline.close();
+  other.close();
   Deno.removeSync(dir, { recursive: true });
 });

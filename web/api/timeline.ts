@@ -1,8 +1,9 @@
 /**
  * `/api/v1/timeline`: the timeline's events, newest first, filtered and paged (`GET /`, which
  * also lists the kinds one may filter by), and a live stream of the events stored from now on as
- * server-sent events (`GET /stream`). The stream reads the database, not this process's memory, so it shows what any process of the home writes
- * (a `kafclaw agent` beside the gateway too). Errors are `{error: {code, message}}`.
+ * server-sent events (`GET /stream`). The stream sends what this process writes at once, and
+ * finds what other processes of the home write (a `kafclaw agent` beside the gateway) by reading
+ * the database every 500 ms. Errors are `{error: {code, message}}`.
  *
  * @module
  */
@@ -17,7 +18,7 @@ import {
 } from "../../core/timeline/mod.ts";
 
 /** What the routes read: the timeline's event log (core/timeline `EventLog`). */
-export type TimelineSource = Pick<EventLog, "list" | "after" | "lastId">;
+export type TimelineSource = Pick<EventLog, "list" | "after" | "lastId" | "onWrite">;
 
 /** How the stream behaves; the defaults suit a dashboard. */
 export interface StreamOptions {
@@ -127,8 +128,10 @@ function stream(
   let quietSince = Date.now();
   let end = () => {};
   let stopped = false;
+  let unsubscribe = () => {};
   const stop = () => {
     clearTimeout(timer);
+    unsubscribe();
     options.closing?.removeEventListener("abort", end);
     if (!stopped) closed();
     stopped = true;
@@ -174,6 +177,13 @@ function stream(
       };
       options.closing?.addEventListener("abort", end, { once: true });
       if (options.closing?.aborted) return end();
+      // This process's own writes are sent at once (read once the writer's transaction is over);
+      // the poll finds other processes' writes.
+      unsubscribe = events.onWrite(() => {
+        if (stopped) return;
+        clearTimeout(timer);
+        timer = setTimeout(tick, 0);
+      });
       tick();
     },
     cancel: stop,

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { apiApp, hostNames, parseSse } from "./_timeline_support.ts";
 import { tempTimeline } from "../core/timeline/_helpers.ts";
+import { settles } from "../../_support/wait.ts";
 import type { GatewayStatus } from "../../../web/mod.ts";
 
 const TOKEN = "timeline-api-test-token-0123456789abcdef";
@@ -185,4 +186,22 @@ Deno.test("at most maxStreams streams are open at once; a closed one makes room"
   assert.equal(three.status, 200);
   await two.body!.cancel();
   await three.body!.cancel();
+});
+
+Deno.test("this process's own writes reach the stream without waiting for the poll", async () => {
+  await using t = await tempTimeline();
+  const events = t.timeline.events;
+  // A poll this slow would fail the read's deadline: only the write's own wake can pass.
+  const app = apiApp({
+    token: TOKEN,
+    hosts: hostNames("127.0.0.1", 18790),
+    status: () => ({}) as GatewayStatus,
+    events,
+    stream: { pollMs: 60_000 },
+  });
+  const response = await app.request(`http://${HOST}/api/v1/timeline/stream`, { headers: auth });
+  const reading = readUntil(response.body!, (s) => s.length >= 1);
+  const written = events.record({ kind: "OUTBOUND", contentText: "at once" });
+  const [seen] = await settles(reading, "the write on the stream before the next poll", 10_000);
+  assert.equal(seen?.id, String(written.id));
 });

@@ -173,3 +173,22 @@ Deno.test("events list by channel, and a live reader gets what came after its ro
   assert.deepEqual(events.after(3), [], "an ended span is not new");
   assert.throws(() => events.after(0, 0), RangeError);
 });
+
+Deno.test("a write listener hears each event this connection stores until it leaves", async () => {
+  await using t = await tempTimeline();
+  const events = t.timeline.events;
+  let heard = 0;
+  const leave = events.onWrite(() => heard++);
+  const failing = events.onWrite(() => {
+    throw new Error("a reader's bug");
+  });
+  const open = events.begin({ kind: "TOOL" });
+  events.record({ kind: "LLM" });
+  assert.equal(heard, 2, "the failing listener stops neither the write nor the others");
+  events.end(open.eventId);
+  assert.equal(heard, 2, "an end stores no new event");
+  leave();
+  failing();
+  events.record({ kind: "LLM" });
+  assert.equal(heard, 2);
+});
