@@ -9,6 +9,7 @@
  * @module
  */
 import { FS_HELPER_ARG, runFsHelper } from "./core/tools/sandbox/helper.ts";
+import { deniedText } from "./core/permissions/mod.ts";
 
 /**
  * Exit codes of the errors a user can meet, by their `name` (each class sets it): 2 when the user
@@ -44,34 +45,17 @@ export function exitCodeOf(error: unknown): number {
 }
 
 /**
- * A message with Deno's permission wording put as a user can act on it: `Requires write access to
- * "/x", run again with the --allow-write flag` (a flag a user of the launcher cannot pass) becomes
- * `kafclaw may not write /x`, and the OS's `Permission denied (os error 13)` becomes
- * `permission denied` (any `(os error N)` goes).
+ * A message with Deno's permission wording put as a user can act on it (core/permissions'
+ * deniedText: `Requires write access to "/x", run again with the --allow-write flag`, a flag a
+ * user of the launcher cannot pass, becomes `kafclaw may not write /x` and why), and the OS's
+ * `Permission denied (os error 13)` becomes `permission denied` (any `(os error N)` goes).
  */
 export function userText(message: string): string {
-  return message
-    .replace(
-      /Requires (\w+) access to "([^"]*)"(?:, run again with the --allow-[\w-]+ flag)?/g,
-      (_, kind: string, what: string) => `kafclaw may not ${ACCESS[kind] ?? "use"} ${what}`,
-    )
-    .replace(
-      /\b([A-Z][a-z]+(?: [a-z]+)*) \(os error \d+\)/g,
-      (_, what: string) => what.toLowerCase(),
-    );
+  return deniedText(message).replace(
+    /\b([A-Z][a-z]+(?: [a-z]+)*) \(os error \d+\)/g,
+    (_, what: string) => what.toLowerCase(),
+  );
 }
-
-const ACCESS: Readonly<Record<string, string>> = {
-  read: "read",
-  write: "write",
-  all: "use",
-  net: "connect to",
-  env: "read the environment variable",
-  run: "run",
-  sys: "read the system's",
-  ffi: "load",
-  import: "import",
-};
 
 /** Turns an error thrown by a subcommand into a message for the user and an exit code. */
 export function reportError(
@@ -88,7 +72,7 @@ export function reportError(
     return exitCodeOf(error);
   }
   if (error instanceof Deno.errors.NotCapable) {
-    say(`${error.message} (it reaches only KAFCLAW_HOME, the workspace and what config names)`);
+    say(error.message);
     if (debug) err(stack(error));
     return 1;
   }

@@ -10,6 +10,7 @@ import type { Gateway } from "../core/gateway/mod.ts";
 import {
   ListenError,
   localToken,
+  NO_ORCHESTRATOR,
   removeRunFile,
   startFrontDoor,
   statusOf,
@@ -47,8 +48,15 @@ export async function openFrontDoor(
   startedAt: number,
 ): Promise<OpenFrontDoor> {
   const token = await gatewayToken(config, gateway.mode);
-  // The orchestrator's state joins here (statusOf's `orchestrator`) once it runs in the gateway.
-  const status = statusOf(gateway, { startedAt, model: config.model.name });
+  const status = statusOf(gateway, {
+    startedAt,
+    model: config.model.name,
+    orchestrator: () => {
+      const node = gateway.orchestrator;
+      if (node === undefined) return NO_ORCHESTRATOR;
+      return { active: true, role: node.self.role, nodes: node.table.nodes().length };
+    },
+  });
   let door;
   try {
     door = await startFrontDoor(config, { token, status, events: gateway.runtime.timeline.events });

@@ -16,6 +16,7 @@ import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { openDashboard } from "./_open.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -84,6 +85,13 @@ export function gatewayCommand(ctx: CliContext): Command {
           say(
             `WARNING: group "${group}" runs in open mode: records are not signed, and anyone ` +
               "who can write to its topics can speak as any agent",
+          );
+        }
+        if (gateway.mode === "headless" && holdsWholeNetwork()) {
+          say(
+            "WARNING: this headless gateway may reach any host: only the launcher " +
+              "(scripts/kafclaw, deno task run-headless) narrows its network to its ports, the " +
+              "brokers and the LLM and channel hosts; a compiled binary cannot (README, Permissions)",
           );
         }
         const door = await openFrontDoor(config, gateway, startedAt).catch(async (error) => {

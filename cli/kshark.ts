@@ -100,7 +100,7 @@ async function runCommand(ctx: CliContext, flags: KsharkFlags): Promise<void> {
     flags.group !== undefined && !(await import("../core/protocol/mod.ts")).isGroupId(flags.group)
   ) {
     throw new UsageError(
-      `Cannot read --group "${flags.group}": a KafClaw group id is a-z, 0-9, _ and -, starting with a letter or digit`,
+      `Cannot read --group "${flags.group}": a KafClaw group id is a-z, 0-9 and -, starting with a letter or digit, at most 64`,
     );
   }
   const topics = (flags.topic ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "");

@@ -111,7 +111,9 @@ function text(s: Status): string {
     const o = s.orchestrator;
     lines.push([
       "orchestrator",
-      o.active ? "active" : `not active${o.reason ? ` (${o.reason})` : ""}`,
+      o.active
+        ? `active${o.role ? ` as ${o.role}, ${o.nodes ?? 0} node(s) known` : ""}`
+        : `not active${o.reason ? ` (${o.reason})` : ""}`,
     ]);
   } else {
     lines.push(["gateway", "not running"], ["mode", `${s.mode} (from config)`]);

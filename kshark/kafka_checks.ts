@@ -63,6 +63,29 @@ export async function checkLogin(ctx: CheckContext, admin: Admin): Promise<boole
   }
 }
 
+/** Whether kafkajs failed for a partition without a leader (its retries wrap the cause). */
+function isLeaderError(error: unknown): boolean {
+  type Wrapped = { type?: string; originalError?: unknown; cause?: unknown };
+  for (let e = error as Wrapped | undefined; e; e = (e.originalError ?? e.cause) as Wrapped) {
+    if (e.type === "LEADER_NOT_AVAILABLE") return true;
+  }
+  return false;
+}
+
+/** What to try when the metadata cannot be read. */
+function metadataHint(error: unknown, text: string): string {
+  if (isLeaderError(error)) {
+    return "bring back the brokers that hold the leaderless partitions' replicas " +
+      "(kafka-topics.sh --describe --unavailable-partitions lists them)";
+  }
+  if (/connection|ECONN|ETIMEDOUT|EHOSTUNREACH/i.test(text)) {
+    return "a broker the cluster lists does not answer: it is down (the cluster drops it once " +
+      "its session expires) or it advertises an address this machine cannot reach " +
+      "(advertised.listeners)";
+  }
+  return "check that the principal may DESCRIBE the cluster and its topics (ACLs)";
+}
+
 /** What the metadata check learnt, for the checks after it. */
 export interface ClusterFacts {
   readonly brokers: number;
@@ -129,11 +152,14 @@ export async function checkMetadata(
     }
     return { brokers: ids.length, topics: new Map(value.topics.map((t) => [t.name, t])) };
   } catch (error) {
+    const text = reason(error);
     ctx.add({
       ...base,
       status: "FAIL",
-      detail: `cannot read the metadata: ${reason(error)}`,
-      hint: "check that the principal may DESCRIBE the cluster and its topics (ACLs)",
+      detail: isLeaderError(error)
+        ? `a partition has no leader, so kafkajs refuses the whole metadata: ${text}`
+        : `cannot read the metadata: ${text}`,
+      hint: metadataHint(error, text),
     });
     return undefined;
   }

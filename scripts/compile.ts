@@ -1,6 +1,10 @@
 /**
  * `deno task compile`: one binary per target (linux and darwin, amd64 and arm64) with the compile
- * permission set (`kafclaw`, the union of every subcommand's set) baked in, written to dist/.
+ * permission set (`kafclaw`, the union of every subcommand's set) baked in, written to dist/. That
+ * set holds every grant a headless gateway's narrowed flags hold (scripts/launch_flags.ts), but a
+ * binary cannot narrow them to hosts and paths: Deno revokes only whole grants, so a headless
+ * gateway from a binary has the whole network and says so as it starts; the permission-locked
+ * server is `deno task run-headless` from a checkout (README, Permissions).
  *
  * `deno compile` downloads the Deno runtime for each target from Deno's download server; where that
  * server cannot be reached the step fails and says so. `--bundle-only` proves what can be proven

@@ -19,6 +19,10 @@ export interface OrchestratorState {
   readonly active: boolean;
   /** Why it is not active, when it is not. */
   readonly reason?: string;
+  /** This node's role in the hierarchy, while active. */
+  readonly role?: string;
+  /** The nodes of the group it knows of (itself included), while active. */
+  readonly nodes?: number;
 }
 
 /** The JSON of `/api/v1/status`. */
@@ -52,10 +56,10 @@ export interface StatusSource {
   };
 }
 
-/** The orchestrator's state until core/orchestrator runs in the gateway and says its own. */
+/** The orchestrator's state in full mode without `orchestrator.enabled` (headless always runs it). */
 export const NO_ORCHESTRATOR: OrchestratorState = {
   active: false,
-  reason: "the orchestrator is not part of this build yet",
+  reason: "orchestrator.enabled is false (KAFCLAW_ORCHESTRATOR_ENABLED)",
 };
 
 /**

@@ -9,16 +9,17 @@
  */
 import { z } from "zod";
 import { type LeafMeta, leafMeta } from "./_leaf.ts";
+import {
+  ENV_ALIASES,
+  type EnvAliasSpec,
+  type EnvName,
+  type EnvNameKind,
+  envNamesOf,
+  upperSnake,
+} from "./_env_names.ts";
 import { CONFIG_SCHEMA } from "./schema.ts";
 
-/** How an environment variable relates to its key, in order of precedence. */
-export type EnvNameKind = "canonical" | "alias" | "legacy" | "standard";
-
-/** One environment variable that sets a key. */
-export interface EnvName {
-  readonly name: string;
-  readonly kind: EnvNameKind;
-}
+export { ENV_ALIASES, type EnvAliasSpec, type EnvName, type EnvNameKind, upperSnake };
 
 /** One leaf of the configuration. */
 export interface ConfigKey extends LeafMeta {
@@ -41,13 +42,6 @@ export type KeyNode =
   }
   | { readonly kind: "leaf"; readonly key: string; readonly spec: ConfigKey };
 
-/** Extra names for keys, beyond the generated ones. */
-export interface EnvAliasSpec {
-  readonly key: string;
-  readonly name: string;
-  readonly kind: Exclude<EnvNameKind, "canonical">;
-}
-
 /** The whole table: keys in schema order, lookups, the tree and every environment name. */
 export interface KeyTable {
   readonly keys: readonly ConfigKey[];
@@ -69,34 +63,7 @@ export const RESERVED_SECTIONS = [
   "unknownKeys",
 ] as const;
 
-/** The aliases of the real schema: short, legacy and standard names. */
-export const ENV_ALIASES: readonly EnvAliasSpec[] = [
-  { key: "model.name", name: "KAFCLAW_MODEL", kind: "alias" },
-  { key: "group.kafkaBrokers", name: "MIKROBOT_KAFKA_BROKERS", kind: "legacy" },
-  { key: "providers.openai.apiKey", name: "OPENAI_API_KEY", kind: "standard" },
-  { key: "providers.openai.apiBase", name: "OPENAI_BASE_URL", kind: "standard" },
-  // The variables each provider's own tools read its key from.
-  { key: "providers.anthropic.apiKey", name: "ANTHROPIC_API_KEY", kind: "standard" },
-  { key: "providers.openrouter.apiKey", name: "OPENROUTER_API_KEY", kind: "standard" },
-  { key: "providers.groq.apiKey", name: "GROQ_API_KEY", kind: "standard" },
-  { key: "providers.deepseek.apiKey", name: "DEEPSEEK_API_KEY", kind: "standard" },
-  { key: "providers.gemini.apiKey", name: "GEMINI_API_KEY", kind: "standard" },
-  { key: "providers.xai.apiKey", name: "XAI_API_KEY", kind: "standard" },
-];
-
 const SEGMENT = /^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)*$/;
-const RANK: Readonly<Record<EnvNameKind, number>> = {
-  canonical: 0,
-  alias: 1,
-  legacy: 2,
-  standard: 3,
-};
-
-/** `kafkaBrokers` → `KAFKA_BROKERS`. */
-export function upperSnake(segment: string): string {
-  return segment.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
-}
-
 /**
  * Builds the key table of a schema. Throws TypeError when the schema has something that is
  * neither a leaf nor a section, a key that is not plain camelCase, or two keys that would share an
@@ -152,12 +119,8 @@ function walk(schema: z.ZodObject, path: readonly string[], state: WalkState): S
     if (!SEGMENT.test(name)) throw new TypeError(`Config schema: "${key}" is not a camelCase name`);
     const meta = leafMeta(child);
     if (meta) {
-      const env = "KAFCLAW_" + segments.map(upperSnake).join("_");
-      const envNames: EnvName[] = [
-        { name: env, kind: "canonical" as const },
-        { name: env.replace(/^KAFCLAW_/, "MIKROBOT_"), kind: "legacy" as const },
-        ...state.aliases.filter((a) => a.key === key).map(({ name, kind }) => ({ name, kind })),
-      ].sort((a, b) => RANK[a.kind] - RANK[b.kind]);
+      const envNames = envNamesOf(segments, state.aliases);
+      const env = envNames[0]!.name;
       const spec: ConfigKey = { ...meta, key, segments, env, envNames, schema: child };
       state.keys.push(spec);
       children.set(name, { kind: "leaf", key, spec });

@@ -17,6 +17,9 @@ export type Mode = typeof MODES[number];
 /** The keys the mode depends on, and the name its errors suggest commands with (default `kafclaw`). */
 export type ModeInputs = DeepReadonly<Pick<Config, "gateway" | "group" | "orchestrator">> & {
   readonly command?: string;
+  /** KAFCLAW_HOME and the workspace: a headless gateway keeps to the first (resolved config). */
+  readonly home?: string;
+  readonly paths?: { readonly workspace: string };
 };
 
 /** The mode and why, or the mode asked for and why it cannot run as configured. */
@@ -34,8 +37,9 @@ export function isLoopback(host: string): boolean {
  * Decides the mode. Without an override: headless when the gateway binds anything but loopback
  * (0.0.0.0 included), full when group and orchestrator are enabled, group when the group is,
  * else standalone. An override (`--mode`) is taken as asked, except that a non-loopback bind is
- * always headless. Then checks the mode's needs: headless needs gateway.authToken; group and full
- * need group.kafkaBrokers.
+ * always headless. Then checks the mode's needs: headless needs gateway.authToken and a workspace
+ * inside KAFCLAW_HOME (when the inputs name both: the launcher grants it no file outside); group
+ * and full need group.kafkaBrokers.
  *
  * @example
  * ```ts
@@ -85,6 +89,21 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
       mode,
       error: `Invalid config: headless mode (${reason}) requires gateway.authToken: ` +
         `set KAFCLAW_GATEWAY_AUTH_TOKEN or run ${command} config set gateway.authToken <token>`,
+    };
+  }
+  const workspace = config.paths?.workspace;
+  const home = config.home;
+  if (
+    mode === "headless" && home !== undefined && workspace !== undefined &&
+    !workspace.startsWith(`${home.replace(/\/+$/, "")}/`)
+  ) {
+    return {
+      ok: false,
+      mode,
+      error:
+        `Invalid config: headless mode (${reason}) keeps its files in KAFCLAW_HOME (${home}), ` +
+        `but paths.workspace is ${workspace}: move the workspace inside it, or unset ` +
+        "paths.workspace",
     };
   }
   if ((mode === "group" || mode === "full") && config.group.kafkaBrokers.length === 0) {

@@ -7,6 +7,7 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
+import { rawSetting } from "./_env_names.ts";
 
 /** The environment as configuration reads it. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -75,6 +76,27 @@ export function workspaceOf(home: string, env: Env, file: unknown): string | und
   }
   if (typeof value !== "string" || value.trim() === "") return undefined;
   return resolvePath(value.trim(), home, env);
+}
+
+/** The keys that name a file KafClaw reads (the schema's `path` leaves other than the workspace). */
+export const FILE_KEYS = [
+  "gateway.tlsCert",
+  "gateway.tlsKey",
+  "group.kafkaTlsCaFile",
+  "group.kafkaTlsCertFile",
+  "group.kafkaTlsKeyFile",
+  "group.inviteFile",
+] as const;
+
+/**
+ * The files the configuration names ({@link FILE_KEYS}), resolved as the schema resolves paths,
+ * read without the schema: the launcher grants reading them. A value the schema refuses (not a
+ * string) names nothing.
+ */
+export function namedFilesOf(home: string, env: Env, file: unknown): string[] {
+  return FILE_KEYS.map((key) => rawSetting(key.split("."), env, file))
+    .filter((value): value is string => typeof value === "string" && value.trim() !== "")
+    .map((value) => resolvePath(value.trim(), home, env));
 }
 
 const isUnset = (value: unknown) => value === undefined || value === null || value === "";

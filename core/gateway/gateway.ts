@@ -3,7 +3,7 @@
  * transport (Kafka when the mode is group or full, or headless with group.enabled; else the
  * in-process transport, under the same protocol code), the membership of the group (with a
  * sponsor where the home holds the owner key), the task paths (tasks.ts), the shared memory
- * (shared_memory.ts), the orchestrator's node (full mode with orchestrator.enabled,
+ * (shared_memory.ts), the orchestrator's node (headless, and full mode with orchestrator.enabled,
  * core/orchestrator), the scheduler (when scheduler.enabled) and the delivery worker.
  * {@link Gateway.stop} stops them in the reverse order within a bounded time: the scheduler's
  * running jobs get part of it, running tasks are given up (declined, so their requesters send them
@@ -96,7 +96,7 @@ export class Gateway {
   readonly membership: Membership;
   readonly tasks: TaskSide;
   readonly memory: SharedMemorySide;
-  /** The node of the orchestrator's hierarchy, when full mode runs one. */
+  /** The node of the orchestrator's hierarchy, in headless mode and when full mode runs one. */
   readonly orchestrator: Orchestrator | undefined;
   readonly sponsoring: boolean;
   readonly #steps: Step[];

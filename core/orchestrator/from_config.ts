@@ -1,12 +1,21 @@
 /**
- * The orchestrator a gateway runs, as config says: in full mode (and headless, which runs it)
- * when `orchestrator.enabled`; its role, parent, zone and endpoint from `orchestrator.*`, its
- * interval the group's heartbeat interval.
+ * The orchestrator a gateway runs: always in headless mode, which forces it on (ARCHITECTURE.md,
+ * Modes: the server others reach is a node of the hierarchy), and in full mode when
+ * `orchestrator.enabled`; its role, parent, zone and endpoint from `orchestrator.*`, its interval
+ * the group's heartbeat interval.
  *
  * @module
  */
 import type { Mode, ResolvedConfig } from "../config/mod.ts";
 import { Orchestrator, type OrchestratorMember } from "./orchestrator.ts";
+
+/** Whether a gateway in `mode` runs the orchestrator's node. */
+export function runsOrchestrator(
+  config: Pick<ResolvedConfig, "orchestrator">,
+  mode: Mode,
+): boolean {
+  return mode === "headless" || (mode === "full" && config.orchestrator.enabled);
+}
 
 /** Starts this agent's node when config and mode say so; undefined when they do not. */
 export function startOrchestrator(
@@ -15,7 +24,7 @@ export function startOrchestrator(
   at: { readonly agentId: string; readonly member: OrchestratorMember },
 ): Promise<Orchestrator> | undefined {
   const settings = config.orchestrator;
-  if (!settings.enabled || (mode !== "full" && mode !== "headless")) return undefined;
+  if (!runsOrchestrator(config, mode)) return undefined;
   const zone = settings.zoneId;
   return Orchestrator.start({
     group: config.group.name,

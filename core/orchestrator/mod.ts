@@ -47,4 +47,4 @@ export {
   type ZoneMembers,
 } from "./dispatch.ts";
 export { type ReadNodes, readNodes } from "./read.ts";
-export { startOrchestrator } from "./from_config.ts";
+export { runsOrchestrator, startOrchestrator } from "./from_config.ts";

@@ -9,6 +9,7 @@
  *
  * @module
  */
+export { deniedText } from "./denied.ts";
 
 /** One permission as deno.json writes it: all, none, or a list of allowed values. */
 export type Grant = boolean | readonly string[];
@@ -194,6 +195,11 @@ export interface NarrowingFacts {
   /** Extra commands a subcommand must run (those of unsandboxed MCP servers). */
   readonly extraRun?: readonly string[];
   /**
+   * The only addresses (`host:port`) a subcommand may listen on or connect to, when its network
+   * is narrowed (a headless gateway: its ports, the brokers, the LLM and channel hosts).
+   */
+  readonly net?: readonly string[];
+  /**
    * The Deno binary that runs the subcommand: a set that starts the sandbox may also start it
    * again, as the file helper of the no-bubblewrap fallback.
    */
@@ -203,9 +209,9 @@ export interface NarrowingFacts {
 /**
  * Narrows a set's file access to KAFCLAW_HOME (and any extra read paths), and lets a set that
  * starts the sandbox (it may run `bwrap`) start `facts.deno` too and read
- * {@link SANDBOX_PROBE_READS}. A set that runs commands may run `facts.extraRun` too. Grants
- * that are already lists or absent stay as they are otherwise; network narrowing comes from the
- * configured endpoints later.
+ * {@link SANDBOX_PROBE_READS}. A set that runs commands may run `facts.extraRun` too. A set with
+ * the whole network gets `facts.net` alone when it is given. Grants that are already lists or
+ * absent stay as they are otherwise.
  */
 export function narrowSet(set: PermissionSet, facts: NarrowingFacts): PermissionSet {
   const out: Record<string, Grant> = { ...set };
@@ -215,8 +221,20 @@ export function narrowSet(set: PermissionSet, facts: NarrowingFacts): Permission
   }
   if (set.write === true) out.write = [facts.home, ...(facts.extraWrite ?? [])];
   if (facts.deno !== undefined && sandbox) out.run = [...(set.run as string[]), facts.deno];
+  if (set.net === true && facts.net !== undefined) {
+    // An empty list would be no grant at all, which deno.json's sets write as `false`.
+    out.net = facts.net.length > 0 ? [...new Set(facts.net)] : false;
+  }
   if (Array.isArray(out.run) && facts.extraRun?.length) {
     out.run = [...new Set([...out.run, ...facts.extraRun])];
   }
   return out as PermissionSet;
+}
+
+/**
+ * Whether this process may reach any host: true under a set with the whole network (a compiled
+ * binary's, `-P=gateway`), false under the launcher's headless flags, which name each host.
+ */
+export function holdsWholeNetwork(): boolean {
+  return Deno.permissions.querySync({ name: "net" }).state === "granted";
 }

@@ -1,7 +1,9 @@
 /**
  * The tool registry: what the model is offered and the one place its calls are checked and run.
  * `run` never throws: an unknown tool, bad JSON, invalid arguments or a tool that fails all come
- * back as a result with `isError`, which the model reads and can act on.
+ * back as a result with `isError`, which the model reads and can act on. A tool's error never
+ * carries Deno's permission wording: what the process may not reach is said as such (a headless
+ * gateway's network and files are narrowed), whichever tool met it.
  *
  * @module
  */
@@ -10,6 +12,7 @@ import type { ToolDefinition } from "../provider/mod.ts";
 import { type ArgsSchema, schemaOf, TOOL_NAME, toolError } from "./define.ts";
 import { SandboxError } from "./sandbox/mod.ts";
 import { capText } from "./_text.ts";
+import { deniedText } from "../permissions/mod.ts";
 import type { Tier, Tool, ToolContext, ToolOutput, ToolResult } from "./types.ts";
 
 /** Options of a {@link ToolRegistry}. */
@@ -161,11 +164,12 @@ export class ToolRegistry {
     try {
       result = await entry.tool.run(parsed.data, ctx);
     } catch (error) {
-      return toolError(`${name} ${failure(error)}: ${errorText(error)}`);
+      return toolError(`${name} ${failure(error)}: ${deniedText(errorText(error))}`);
     }
     if (typeof result?.content !== "string") {
       return toolError(`${name} failed: it returned no text content`);
     }
-    return { ...result, content: capText(result.content, this.#maxResultBytes) };
+    const content = result.isError ? deniedText(result.content) : result.content;
+    return { ...result, content: capText(content, this.#maxResultBytes) };
   }
 }

@@ -23,6 +23,13 @@ import { type UndecodableBatch, undecodableBatch } from "./undecodable.ts";
 /** How often a held consumer looks again and heartbeats (kafkajs sends one per interval). */
 const HOLD_TICK_MS = 200;
 
+/** A partition a stream group reads from `next`, whatever kafkajs would choose. */
+interface Start {
+  readonly topic: string;
+  readonly partition: number;
+  next: bigint;
+}
+
 /** What a {@link KafkaSubscription} is made of. */
 export interface KafkaSubscriptionDeps {
   readonly consumer: Consumer;
@@ -41,6 +48,8 @@ export class KafkaSubscription implements Subscription {
   readonly #deps: KafkaSubscriptionDeps;
   readonly #committer: OffsetCommitter | undefined;
   readonly #ends = new Map<string, bigint>();
+  /** Where a new stream group starts each partition it has no commit for, then moves on. */
+  readonly #starts = new Map<string, Start>();
   #caughtUp: Array<() => void> = [];
   #wakers: Array<() => void> = [];
   #assigned = new Set<string>();
@@ -70,6 +79,11 @@ export class KafkaSubscription implements Subscription {
       this.#assigned = new Set(
         Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
       );
+      // kafkajs emits this after the join and before the next fetch, which takes the seeks. A
+      // consumer it restarts (after a crash) forgets earlier seeks, so they are made at each join.
+      for (const { topic, partition, next } of this.#starts.values()) {
+        consumer.seek({ topic, partition, offset: next.toString() });
+      }
       deps.options.onJoin?.(dispatcher.stats.joins);
     });
     // Commit what was taken before the group moves on, so the next owner starts after it.
@@ -101,10 +115,14 @@ export class KafkaSubscription implements Subscription {
     // kafkajs fixes "latest" at the first fetch, after subscribe() has returned, so a record
     // produced in between would be skipped. A stream group starting at the end therefore starts
     // each partition it has no commit for at the end it has now, before it returns.
-    const starts = options.kind === "stream" && !fromBeginning ? await this.#uncommittedEnds() : [];
+    if (options.kind === "stream" && !fromBeginning) {
+      for (const start of await this.#uncommittedEnds()) {
+        this.#starts.set(`${start.topic}:${start.partition}`, start);
+      }
+    }
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning });
-    const running = consumer.run({
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => {
@@ -113,13 +131,10 @@ export class KafkaSubscription implements Subscription {
         return handling;
       },
     });
-    // run() makes the group at once and joins it later: a seek now is taken at the first fetch.
-    for (const start of starts) consumer.seek(start);
-    await running;
   }
 
   /** Each partition of the topics that this group has no commit for, with its end now. */
-  async #uncommittedEnds(): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+  async #uncommittedEnds(): Promise<Start[]> {
     const { admin, options } = this.#deps;
     const topics = [...options.topics];
     const [committed, ends] = await Promise.all([
@@ -133,7 +148,7 @@ export class KafkaSubscription implements Subscription {
     );
     return topics.flatMap((topic, i) =>
       (ends[i] ?? []).filter((p) => !has.has(`${topic}:${p.partition}`))
-        .map((p) => ({ topic, partition: p.partition, offset: p.high }))
+        .map((p) => ({ topic, partition: p.partition, next: BigInt(p.high) }))
     );
   }
 
@@ -184,6 +199,8 @@ export class KafkaSubscription implements Subscription {
       : this.#deps.dispatcher.deliver(record as InboundRecord);
     const rebalance = await this.#heartbeatWhile(delivery, heartbeat);
     this.#committer?.taken(topic, partition, message.offset);
+    const start = this.#starts.get(`${topic}:${partition}`);
+    if (start !== undefined) start.next = BigInt(message.offset) + 1n;
     this.#markRead(topic, partition, BigInt(message.offset));
     if (rebalance !== undefined) throw rebalance;
   }

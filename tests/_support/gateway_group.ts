@@ -16,14 +16,14 @@ import { testBrokers } from "./broker.ts";
 import { Child } from "./child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "./cli.ts";
 import { followTopic } from "./topic_records.ts";
+import { gatewayEnv } from "./gateway_env.ts";
 import { uniqueName, waitFor } from "./wait.ts";
 
 const brokers = testBrokers();
 
 /** The environment of agent `id` of `group`: nothing but variables. */
 export function envOf(group: string, id: string, home: string, llm: FakeOpenAI, more = {}) {
-  return {
-    KAFCLAW_HOME: home,
+  return gatewayEnv(home, llm, {
     KAFCLAW_GROUP_ENABLED: "true",
     KAFCLAW_GROUP_NAME: group,
     KAFCLAW_GROUP_KAFKA_BROKERS: brokers.join(","),
@@ -32,16 +32,9 @@ export function envOf(group: string, id: string, home: string, llm: FakeOpenAI, 
     // The running agent's roster counts for 3 intervals after its last heartbeat: room enough
     // for a machine busy starting three agents.
     KAFCLAW_GROUP_HEARTBEAT_INTERVAL_MS: "3000",
-    KAFCLAW_MODEL: "openai/gpt-test",
-    OPENAI_BASE_URL: llm.url,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    // Several gateways run at once: each front door on free ports.
-    KAFCLAW_GATEWAY_PORT: "0",
-    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
     NO_COLOR: "1",
     ...more,
-  };
+  });
 }
 
 /**

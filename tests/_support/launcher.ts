@@ -117,7 +117,8 @@ export async function launcher(): Promise<Launcher> {
         stderr: "piped",
       }).output();
       assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-      return new TextDecoder().decode(out.stdout).trim().split("\n").slice(1);
+      // The configuration file, the environment variables read, then the flags.
+      return new TextDecoder().decode(out.stdout).trim().split("\n").slice(2);
     },
     spawn(args, env) {
       return new Deno.Command("setsid", {

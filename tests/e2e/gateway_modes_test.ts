@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { gatewaySetting, processArgs, startedGateway } from "../_support/gateway_env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const root = new URL("../../", import.meta.url).pathname;
@@ -27,37 +27,8 @@ function task(name: string, env: Record<string, string>): Deno.Command {
   return kafclawCommand([...args, "--json"], env, { relative: true });
 }
 
-/** A home, a fake LLM and the environment of a gateway on free loopback ports. */
-async function setting(more: Record<string, string> = {}) {
-  const home = await tempHome();
-  const llm = await startFakeOpenAI({ fallback: { text: "hi" } });
-  const env = {
-    KAFCLAW_HOME: home.path,
-    OPENAI_BASE_URL: llm.url,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MODEL: "openai/gpt-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    KAFCLAW_GATEWAY_PORT: "0",
-    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
-    ...more,
-  };
-  return {
-    home: home.path,
-    env,
-    async [Symbol.asyncDispose]() {
-      await llm.close();
-      await home[Symbol.asyncDispose]();
-    },
-  };
-}
-
 /** Starts task `name`; resolves with the child and the ports of its started line. */
-async function started(name: string, env: Record<string, string>) {
-  const child = new Child(task(name, env));
-  await child.until(/"event":"started"/);
-  const line = jsonOf(child, { line: "first", what: "the gateway" });
-  return { child, port: line.port as number, dashboard: line.dashboard_port as number, line };
-}
+const started = (name: string, env: Record<string, string>) => startedGateway(task(name, env));
 
 async function get(port: number, path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
@@ -70,7 +41,7 @@ for (const [name, mode] of [["run-standalone", "standalone"], ["run", "standalon
     `deno task ${name} answers /api/v1/status as ${mode} with the home's token`,
     opts,
     async () => {
-      await using s = await setting();
+      await using s = await gatewaySetting();
       const gateway = await started(name, s.env);
       await using _ = gateway.child;
       const token = (await Deno.readTextFile(join(s.home, "gateway.token"))).trim();
@@ -96,7 +67,7 @@ for (const [name, mode] of [["run-standalone", "standalone"], ["run", "standalon
 }
 
 Deno.test("deno task run-headless without a token exits 2 naming the variable, listening nowhere", async () => {
-  await using s = await setting();
+  await using s = await gatewaySetting();
   const r = new Child(task("run-headless", s.env));
   assert.equal(await r.exit(), 2);
   assert.equal(r.stdout, "");
@@ -114,7 +85,7 @@ Deno.test("deno task run-headless without a token exits 2 naming the variable, l
 });
 
 Deno.test("a non-loopback gateway.host is headless for every task, refused without a token", async () => {
-  await using s = await setting({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" });
+  await using s = await gatewaySetting({ KAFCLAW_GATEWAY_HOST: "0.0.0.0" });
   const run = await kafclaw(["gateway"], s.env);
   assert.equal(run.code, 2, run.stderr);
   assert.match(
@@ -130,7 +101,7 @@ Deno.test(
   "deno task run-headless with a token refuses API calls without it, and a foreign Host on both ports",
   opts,
   async () => {
-    await using s = await setting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
     const gateway = await started("run-headless", s.env);
     await using _ = gateway.child;
     assert.equal(gateway.line.mode, "headless");
@@ -172,11 +143,16 @@ Deno.test(
     }
     const status = await get(gateway.port, "/api/v1/status", good);
     assert.equal(status.body.mode, "headless");
-    assert.deepEqual(status.body.orchestrator, {
-      enabled: true,
-      active: false,
-      reason: "the orchestrator is not part of this build yet",
-    });
+    // Headless forces the orchestrator on, though orchestrator.enabled is not set.
+    assert.equal(s.env.KAFCLAW_ORCHESTRATOR_ENABLED, undefined);
+    assert.deepEqual(
+      { ...status.body.orchestrator, nodes: undefined },
+      { enabled: true, active: true, role: "worker", nodes: undefined },
+    );
+    const shown = await kafclaw(["status"], s.env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^mode +headless$/m);
+    assert.match(shown.stdout, /^orchestrator +active as worker, \d+ node\(s\) known$/m);
     assert.ok(!gateway.child.stdout.includes(TOKEN) && !gateway.child.stderr.includes(TOKEN));
     assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
   },
@@ -186,7 +162,15 @@ Deno.test(
   "kafclaw status asks the running gateway, and says what config does when none runs",
   opts,
   async () => {
-    await using s = await setting();
+    await using s = await gatewaySetting();
+    // A headless config runs the orchestrator, and status says so before it starts.
+    const exposed = {
+      ...s.env,
+      KAFCLAW_GATEWAY_HOST: "0.0.0.0",
+      KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN,
+    };
+    const headless = jsonOf(await kafclaw(["status", "--json"], exposed));
+    assert.deepEqual([headless.mode, headless.orchestrator], ["headless", { enabled: true }]);
     const before = await kafclaw(["status", "--json"], s.env);
     assert.equal(before.code, 0, before.stderr);
     assert.deepEqual(jsonOf(before), {
@@ -234,12 +218,105 @@ Deno.test(
   "kafclaw status after a gateway was killed says nothing answers where it listened",
   opts,
   async () => {
-    await using s = await setting();
+    await using s = await gatewaySetting();
     const gateway = await started("run", s.env);
     await using _ = gateway.child;
     await gateway.child.stop("SIGKILL");
     const after = jsonOf(await kafclaw(["status", "--json"], s.env));
     assert.equal(after.running, false);
     assert.match(after.problem, /^no gateway answers at http:\/\/127\.0\.0\.1:\d+ /);
+  },
+);
+
+Deno.test(
+  "a headless gateway keeps to KAFCLAW_HOME: a workspace or a Kafka CA file outside it is refused in one line",
+  async () => {
+    await using outside = await tempHome();
+    const ca = join(outside.path, "ca.pem");
+    await Deno.writeTextFile(ca, "-----BEGIN CERTIFICATE-----\n");
+    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    const workspace = await kafclaw(["gateway", "--mode", "headless"], {
+      ...s.env,
+      KAFCLAW_PATHS_WORKSPACE: join(outside.path, "ws"),
+    });
+    assert.equal(workspace.code, 2, workspace.stderr);
+    assert.equal(
+      workspace.stderr,
+      `kafclaw: Invalid config: headless mode (--mode headless) keeps its files in KAFCLAW_HOME ` +
+        `(${s.home}), but paths.workspace is ${join(outside.path, "ws")}: move the workspace ` +
+        "inside it, or unset paths.workspace\n",
+    );
+    const tls = {
+      ...s.env,
+      KAFCLAW_GROUP_ENABLED: "true",
+      KAFCLAW_GROUP_AGENT_ID: "ann",
+      KAFCLAW_GROUP_KAFKA_BROKERS: "127.0.0.1:9",
+      KAFCLAW_GROUP_KAFKA_SECURITY_PROTOCOL: "SSL",
+      KAFCLAW_GROUP_KAFKA_TLS_CA_FILE: ca,
+    };
+    const refused = await kafclaw(["gateway", "--mode", "headless"], tls);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(
+      refused.stderr,
+      `kafclaw: Cannot read group.kafkaTlsCaFile "${ca}": kafclaw may not read ${ca}: it keeps ` +
+        "to KAFCLAW_HOME, the workspace and its own code (a headless gateway to KAFCLAW_HOME " +
+        "alone)\n",
+    );
+    // Out of headless the same settings get past the file (and stop at the broker).
+    const group = await kafclaw(["gateway", "--mode", "group"], tls);
+    assert.doesNotMatch(group.stderr, /may not read/);
+  },
+);
+
+Deno.test(
+  "deno task run bound to 0.0.0.0 with a token is headless, under the narrowed set, on both ports",
+  opts,
+  async () => {
+    await using s = await gatewaySetting({
+      KAFCLAW_GATEWAY_HOST: "0.0.0.0",
+      KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN,
+    });
+    const gateway = await started("run", s.env);
+    await using _ = gateway.child;
+    assert.deepEqual([gateway.line.mode, gateway.line.host], ["headless", "0.0.0.0"]);
+    const args = await processArgs(gateway.child.process.pid);
+    const net = args.filter((a) => a.startsWith("--allow-net"));
+    assert.deepEqual(net, [`--allow-net=0.0.0.0:0,${new URL(s.llm.url).host}`]);
+    for (const port of [gateway.port, gateway.dashboard]) {
+      assert.equal((await get(port, "/healthz")).status, 200);
+    }
+    assert.equal((await get(gateway.port, "/api/v1/status")).status, 401);
+    // The dashboard's page holds no data: it asks for the token and calls the API with it.
+    assert.equal((await get(gateway.dashboard, "/")).status, 200);
+    const status = await get(gateway.port, "/api/v1/status", { authorization: `Bearer ${TOKEN}` });
+    assert.equal(status.body.mode, "headless");
+    assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
+  },
+);
+
+Deno.test(
+  "a headless gateway with the whole network (a compiled binary's set) warns that it is not narrowed",
+  opts,
+  async () => {
+    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    const root = new URL("../../", import.meta.url).pathname;
+    const whole = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "-P=gateway", `${root}main.ts`, "gateway", "--mode", "headless"],
+      env: s.env,
+      stdout: "piped",
+      stderr: "piped",
+    });
+    await using gateway = new Child(whole);
+    await gateway.until(/gateway running/);
+    assert.match(
+      gateway.stderr,
+      /^kafclaw: WARNING: this headless gateway may reach any host: only the launcher \(scripts\/kafclaw, deno task run-headless\) narrows its network/m,
+    );
+    assert.equal(await gateway.stop(), 0, gateway.stderr);
+    // Under the launcher's flags it says nothing of the kind.
+    const narrowed = await startedGateway(task("run-headless", s.env));
+    await using _ = narrowed.child;
+    assert.equal(await narrowed.child.stop(), 0, narrowed.child.stderr);
+    assert.doesNotMatch(narrowed.child.stderr, /WARNING/);
   },
 );

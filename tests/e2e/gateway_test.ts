@@ -5,26 +5,16 @@
  * tests/integration/core/gateway.
  */
 import assert from "node:assert/strict";
-import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { gatewaySetting } from "../_support/gateway_env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`a standalone gateway starts, and stops on ${signal} with exit 0`, opts, async () => {
-    await using home = await tempHome();
-    await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
-    const env = {
-      KAFCLAW_HOME: home.path,
-      OPENAI_BASE_URL: llm.url,
-      OPENAI_API_KEY: "sk-test",
-      KAFCLAW_MODEL: "openai/gpt-test",
-      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-      KAFCLAW_GATEWAY_PORT: "0",
-      KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
-    };
-    await using gateway = new Child(kafclawCommand(["gateway", "--json"], env));
+    await using s = await gatewaySetting();
+    await using gateway = new Child(kafclawCommand(["gateway", "--json"], s.env));
     await gateway.until(/"event":"started"/);
     const { port, dashboard_port, ...started } = jsonOf(gateway, {
       line: "first",

@@ -67,6 +67,9 @@ Deno.test("cached flags are exactly the flags computed afresh, for every kind of
       { args: ["doctor"], mcp: mcpJson("/usr/bin/uvx", "/opt/mcp") },
       { args: ["cron", "run"], mcp: "{ not json" },
       { args: ["agent"], env: { KAFCLAW_HOME: "" }, mcp: mcpJson("node", "/srv/mcp") },
+      { args: ["gateway", "--mode", "headless"], env: { KAFCLAW_GROUP_KAFKA_BROKERS: "k:9092" } },
+      { args: ["gateway"], config: { gateway: { host: "0.0.0.0" }, model: { name: "xai/g" } } },
+      { args: ["gateway", "--mode=headless"], env: { OPENAI_BASE_URL: "http://a b" } },
     ];
   for (const { args, env: extra, config, mcp } of cases) {
     const env = { HOME: s, KAFCLAW_HOME: home, ...extra };
@@ -145,6 +148,56 @@ Deno.test("each input of the flags, changed, makes the launcher compute them aga
   await Deno.writeTextFile(permissions, text.replace('"NO_COLOR"', '"NO_COLOUR"'));
   args = ["version"];
   assert.ok((await follows("the permission table edited")).some((f) => f.includes("NO_COLOUR")));
+});
+
+Deno.test("a headless gateway's flags are computed again when its mode, brokers or LLM host change", async () => {
+  await using kafclaw = await launcher();
+  const s = kafclaw.scratch;
+  let env: Record<string, string> = { HOME: s, KAFCLAW_HOME: `${s}/home` };
+  let args = ["gateway"];
+  const net = (flags: string[]) => flags.find((f) => f.startsWith("--allow-net"));
+  const follows = async (change: string) => {
+    const run = await kafclaw.run(args, env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.starts.length, 2, `${change}: the flags were computed again`);
+    assert.deepEqual(run.flags, await kafclaw.uncached(args, env), change);
+    const again = await kafclaw.run(args, env);
+    assert.equal(again.starts.length, 1, `${change}: then cached`);
+    assert.deepEqual(again.flags, run.flags, change);
+    return net(run.flags);
+  };
+  assert.equal(await follows("first run"), "--allow-net");
+  args = ["gateway", "--mode", "headless"];
+  assert.match((await follows("--mode headless"))!, /^--allow-net=127\.0\.0\.1:18790,/);
+  const headless = await kafclaw.run(args, env);
+  args = ["gateway", "--json", "--mode=headless"];
+  const written = await kafclaw.run(args, env);
+  assert.equal(written.starts.length, 1, "--mode=headless is the same mode: cached");
+  assert.deepEqual(written.flags, headless.flags);
+  env = { ...env, KAFCLAW_GROUP_KAFKA_BROKERS: "k1:9092" };
+  assert.ok((await follows("brokers set"))!.includes("k1:9092"));
+  env = { ...env, KAFCLAW_GROUP_KAFKA_BROKERS: "k2:9092" };
+  const moved = (await follows("brokers changed"))!;
+  assert.ok(moved.includes("k2:9092") && !moved.includes("k1:9092"), moved);
+  // A lower-ranked name is not read while a higher one is set: it changes nothing.
+  env = { ...env, MIKROBOT_KAFKA_BROKERS: "legacy:9092" };
+  assert.equal((await kafclaw.run(args, env)).starts.length, 1);
+  env = { ...env, OPENAI_BASE_URL: "http://127.0.0.1:4001/v1" };
+  assert.ok((await follows("LLM host set"))!.includes("127.0.0.1:4001"));
+  env = { ...env, OPENAI_BASE_URL: "http://127.0.0.1:4002/v1" };
+  assert.ok((await follows("LLM host changed"))!.includes("127.0.0.1:4002"));
+  env = { ...env, OPENAI_BASE_URL: "" };
+  assert.ok((await follows("LLM host set empty"))!.includes("api.openai.com:443"));
+  env = { ...env, KAFCLAW_MODEL: "ollama/llama3" };
+  assert.ok((await follows("another provider"))!.includes("127.0.0.1:11434"));
+  args = ["gateway", "--mode", "full"];
+  assert.equal(await follows("--mode full"), "--allow-net");
+  args = ["gateway"];
+  env = { ...env, KAFCLAW_GATEWAY_HOST: "0.0.0.0" };
+  assert.match((await follows("a wildcard gateway.host"))!, /^--allow-net=0\.0\.0\.0:18790,/);
+  // A variable the flags never read changes nothing.
+  env = { ...env, KAFCLAW_AGENT_NAME: "other" };
+  assert.equal((await kafclaw.run(args, env)).starts.length, 1);
 });
 
 Deno.test("a cache file that others could write is not used", async () => {

@@ -85,8 +85,8 @@ Deno.test("Deno's permission wording never reaches a user: what kafclaw may not 
   assert.equal(outside.code, 1);
   assert.equal(
     outside.text,
-    "kafclaw: kafclaw may not write /srv/elsewhere (it reaches only KAFCLAW_HOME, the workspace " +
-      "and what config names)",
+    "kafclaw: kafclaw may not write /srv/elsewhere: it writes only in KAFCLAW_HOME and the " +
+      "workspace (a headless gateway in KAFCLAW_HOME alone)",
   );
   const wrapped = report(
     new ConfigError(

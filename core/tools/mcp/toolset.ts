@@ -7,6 +7,7 @@
  */
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { deniedText } from "../../permissions/mod.ts";
 import { toolError } from "../define.ts";
 import type { Tool } from "../types.ts";
 import type { McpServerConfig } from "./config.ts";
@@ -65,7 +66,8 @@ export function resultText(result: CallToolResult): string {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // A server this process may not reach (a headless gateway's narrowed network) is said as such.
+  return deniedText(error instanceof Error ? error.message : String(error));
 }
 
 /** What a JSON Schema may keep when its prose is withheld: its structure, nothing written. */

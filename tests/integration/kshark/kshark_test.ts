@@ -310,3 +310,48 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "kshark on a cluster that lost a broker: a partition without a leader is a FAIL with what to do",
+  opts,
+  async () => {
+    // Three nodes: the controllers keep their quorum when one goes, and fence the lost broker.
+    await using cluster = await startOwnBroker(3);
+    const kafka = new kafkajs.Kafka({
+      brokers: [...cluster.bootstrap],
+      clientId: "kshark-test",
+      logLevel: kafkajs.logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // "single" has a partition on each broker alone: the lost broker's has no leader then.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: "single", numPartitions: 3, replicationFactor: 1 },
+        ],
+      });
+      await cluster.kill(2);
+      const survivor = cluster.bootstrap[0]!;
+      // Until its session expires the cluster still lists the lost broker, and reading the
+      // metadata through it fails; then its partition of "single" has no leader, which makes
+      // kafkajs refuse the whole metadata answer: a FAIL that says so.
+      let r = await kshark(["--broker", survivor, "--test-connection"]);
+      await waitFor(
+        async () => {
+          r = await kshark(["--broker", survivor, "--test-connection"]);
+          return /^a partition has no leader/.test(rowsOf(r.report, "Metadata")[0]?.detail ?? "");
+        },
+        "the lost broker's partition to have no leader",
+        { timeoutMs: 60_000, state: () => r.report.rows },
+      );
+      assert.equal(r.code, 1);
+      const [metadata] = rowsOf(r.report, "Metadata");
+      assert.equal(metadata!.status, "FAIL");
+      assert.match(metadata!.hint!, /bring back the brokers .*--unavailable-partitions/);
+    } finally {
+      await admin.disconnect();
+    }
+  },
+);

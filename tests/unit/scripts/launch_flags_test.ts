@@ -70,7 +70,19 @@ function flagsFor(argv: string[], mcp: string | Error | undefined): string[] {
   ];
 }
 
-const flag = (flags: string[], name: string) =>
+/** Runs `script` with `args` under exactly `flags`; resolves with its stdout's JSON. */
+async function runUnder(flags: readonly string[], script: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", "--config", `${ROOT}/deno.json`, ...flags, script]
+      .concat(args),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+const flag = (flags: readonly string[], name: string) =>
   flags.find((f) => f.startsWith(`--allow-${name}=`))?.split("=")[1]?.split(",") ?? [];
 
 Deno.test("the launcher adds mcp.json's reads to agent, cron, gateway and doctor, and runs to all but doctor", () => {
@@ -139,21 +151,7 @@ console.log(JSON.stringify({ tools: tools.map((t) => t.name), failures }));
           deno: Deno.execPath(),
           root: ROOT,
         });
-        const out = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--quiet",
-            "--no-prompt",
-            "--config",
-            `${ROOT}/deno.json`,
-            ...flags,
-            script,
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-        return JSON.parse(new TextDecoder().decode(out.stdout));
+        return await runUnder(flags, script);
       };
       assert.deepEqual(await run(named), { tools: ["py__shout", "py__whoami"], failures: [] });
       // Flags computed from a file without that server (a stale grant, a static permission set).
@@ -197,4 +195,193 @@ Deno.test("kshark reads and writes the files its command line names, anywhere, a
     `${flags}`,
   );
   assert.ok(flags.includes("--allow-run=tracepath,traceroute"), `${flags}`);
+});
+
+/** The flags of `argv` for a home at /home/u/.kafclaw with config.json `config` and `env`. */
+function gatewayFlags(argv: string[], env: Record<string, string>, config: unknown = undefined) {
+  return launchFlags(argv, {
+    env: { HOME: "/home/u", KAFCLAW_HOME: "/home/u/.kafclaw", ...env },
+    readConfig: (path) =>
+      path.endsWith("/config.json") && config !== undefined ? JSON.stringify(config) : undefined,
+    deno: "/opt/deno",
+    root: "/src/kafclaw",
+  });
+}
+
+Deno.test("a headless gateway may reach only its ports, the brokers and the LLM and channel hosts", () => {
+  const env = {
+    KAFCLAW_GROUP_KAFKA_BROKERS: "10.0.0.7:9092",
+    OPENAI_BASE_URL: "http://127.0.0.1:4000/v1",
+    KAFCLAW_GATEWAY_PORT: "8000",
+  };
+  const config = {
+    gateway: { dashboardPort: 8001 },
+    channels: { telegram: { enabled: true } },
+    paths: { workspace: "/srv/ws" },
+  };
+  const expected = [
+    "127.0.0.1:8000",
+    "127.0.0.1:8001",
+    "10.0.0.7:9092",
+    "127.0.0.1:4000",
+    "api.telegram.org:443",
+  ];
+  for (
+    const argv of [["gateway", "--mode", "headless"], ["gateway", "--json", "--mode=headless"]]
+  ) {
+    const { flags } = gatewayFlags(argv, env, config);
+    assert.deepEqual(flag(flags, "net"), expected, argv.join(" "));
+    assert.ok(!flags.includes("--allow-net"));
+    // Files: KAFCLAW_HOME and KafClaw's code; the workspace elsewhere is not granted (the
+    // gateway refuses it as it starts).
+    assert.deepEqual(flag(flags, "write"), ["/home/u/.kafclaw"]);
+    assert.ok(!flag(flags, "read").includes("/srv/ws"));
+    assert.ok(flag(flags, "read").includes("/src/kafclaw/core"));
+  }
+  // A file config names outside KAFCLAW_HOME is read by every command but a headless gateway.
+  const tls = { group: { kafkaTlsCaFile: "/etc/kafka/ca.pem" } };
+  assert.ok(
+    !flag(gatewayFlags(["gateway", "--mode", "headless"], {}, tls).flags, "read")
+      .includes("/etc/kafka/ca.pem"),
+  );
+  for (const argv of [["gateway"], ["task", "list"], ["group", "status"]]) {
+    const read = flag(gatewayFlags(argv, {}, tls).flags, "read");
+    assert.ok(read.includes("/etc/kafka/ca.pem"), argv.join(" "));
+  }
+  // Any non-loopback gateway.host is headless, whatever --mode says.
+  const exposed = gatewayFlags(["gateway"], { ...env, KAFCLAW_GATEWAY_HOST: "0.0.0.0" }, config);
+  assert.deepEqual(flag(exposed.flags, "net").slice(0, 2), ["0.0.0.0:8000", "0.0.0.0:8001"]);
+  // Not headless: the whole network, and the workspace wherever it is.
+  for (
+    const argv of [["gateway"], ["gateway", "--mode", "full"], ["agent", "--mode", "headless"]]
+  ) {
+    const { flags } = gatewayFlags(argv, env, config);
+    assert.ok(flags.includes("--allow-net"), argv.join(" "));
+    assert.ok(flag(flags, "write").includes("/srv/ws"), argv.join(" "));
+  }
+});
+
+Deno.test("the flags name every environment variable they were computed from", () => {
+  const headless = gatewayFlags(["gateway", "--mode", "headless"], {}, {}).env;
+  for (
+    const name of [
+      "HOME",
+      "KAFCLAW_HOME",
+      "KAFCLAW_GATEWAY_HOST",
+      "MIKROBOT_GATEWAY_HOST",
+      "KAFCLAW_GROUP_KAFKA_BROKERS",
+      "MIKROBOT_KAFKA_BROKERS",
+      "KAFCLAW_MODEL",
+      "OPENAI_BASE_URL",
+      "KAFCLAW_PROVIDERS_OPENAI_API_BASE",
+      "KAFCLAW_CHANNELS_TELEGRAM_ENABLED",
+    ]
+  ) assert.ok(headless.includes(name), name);
+  assert.deepEqual(headless, [...headless].sort());
+  // No secret is read, so none is kept with the cached flags.
+  assert.ok(!headless.some((name) => /KEY|TOKEN|PASSWORD|SECRET/.test(name)), `${headless}`);
+  // Another subcommand reads where its files are, and no network setting.
+  const agent = gatewayFlags(["agent"], {}).env;
+  for (
+    const name of ["HOME", "KAFCLAW_HOME", "KAFCLAW_PATHS_WORKSPACE", "KAFCLAW_GROUP_INVITE_FILE"]
+  ) assert.ok(agent.includes(name), name);
+  assert.ok(!agent.some((name) => /GATEWAY_HOST|BROKERS|BASE_URL/.test(name)), `${agent}`);
+});
+
+Deno.test({
+  name: "under a headless gateway's flags a tool reaches the LLM's host, and another host or a " +
+    "file outside KAFCLAW_HOME is refused in one line without Deno's words",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const home = await Deno.makeTempDir({ prefix: "kafclaw-launch-headless-" });
+    const serve = (text: string) =>
+      Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response(text));
+    await using llm = serve("the LLM's host");
+    await using other = serve("another host");
+    try {
+      const script = `${home}/tools.ts`;
+      await Deno.writeTextFile(
+        script,
+        `import { z } from "zod";
+import { defineTool, toolOk, ToolRegistry, webFetchTool } from ${
+          JSON.stringify(`${ROOT}/core/tools/mod.ts`)
+        };
+const registry = new ToolRegistry().register(
+  webFetchTool({ timeoutMs: 5000, maxBytes: 10000, maxRedirects: 0, classify: () => "public" }),
+  defineTool({
+    name: "read_any",
+    description: "reads a host path",
+    tier: 0,
+    args: z.object({ path: z.string() }),
+    run: async ({ path }) => toolOk(await Deno.readTextFile(path)),
+  }),
+);
+const ctx = { sessionKey: "s", workspace: ${
+          JSON.stringify(home)
+        }, signal: new AbortController().signal };
+const results = [];
+for (const [name, args] of JSON.parse(Deno.args[0])) {
+  results.push(await registry.run(name, JSON.stringify(args), ctx));
+}
+console.log(JSON.stringify(results));
+`,
+      );
+      const { flags } = launchFlags(["gateway", "--mode", "headless"], {
+        env: {
+          HOME: Deno.env.get("HOME"),
+          KAFCLAW_HOME: home,
+          OPENAI_BASE_URL: `http://127.0.0.1:${llm.addr.port}/v1`,
+        },
+        readConfig: () => undefined,
+        deno: Deno.execPath(),
+        root: ROOT,
+      });
+      const calls = [
+        ["web_fetch", { url: `http://127.0.0.1:${llm.addr.port}/` }],
+        ["web_fetch", { url: `http://127.0.0.1:${other.addr.port}/` }],
+        ["read_any", { path: `${ROOT}/core/version.ts` }],
+        ["read_any", { path: "/etc/hostname" }],
+      ];
+      const [allowed, net, code, file] = await runUnder(flags, script, JSON.stringify(calls));
+      // An MCP server over HTTP is not among a headless gateway's hosts either.
+      const load = `${home}/mcp.ts`;
+      await Deno.writeTextFile(
+        `${home}/mcp.json`,
+        JSON.stringify({ mcpServers: { web: { url: `http://127.0.0.1:${other.addr.port}/mcp` } } }),
+      );
+      await Deno.writeTextFile(
+        load,
+        `import { McpToolset, readMcpConfig } from ${
+          JSON.stringify(`${ROOT}/core/tools/mcp/mod.ts`)
+        };
+await using toolset = new McpToolset(await readMcpConfig(${JSON.stringify(home)}));
+console.log(JSON.stringify((await toolset.load()).failures));
+`,
+      );
+      const [failure] = await runUnder(flags, load);
+      assert.equal(failure.server, "web");
+      assert.match(
+        failure.message,
+        new RegExp(`kafclaw may not connect to 127\\.0\\.0\\.1:${other.addr.port}: a headless`),
+      );
+      assert.doesNotMatch(failure.message, /--allow-net|Requires net access/);
+      assert.match(allowed.content, /the LLM's host$/);
+      assert.equal(allowed.isError, undefined);
+      assert.deepEqual(net, {
+        isError: true,
+        content: `Cannot fetch http://127.0.0.1:${other.addr.port}/: kafclaw may not connect to ` +
+          `127.0.0.1:${other.addr.port}: a headless gateway reaches only its own ports, the ` +
+          "brokers, and the LLM and channel hosts its config names",
+      });
+      // KafClaw's own code is readable (lazy imports need it), nothing else outside the home.
+      assert.equal(code.isError, undefined);
+      assert.deepEqual(file, {
+        isError: true,
+        content: "read_any failed: kafclaw may not read /etc/hostname: it keeps to KAFCLAW_HOME, " +
+          "the workspace and its own code (a headless gateway to KAFCLAW_HOME alone)",
+      });
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });

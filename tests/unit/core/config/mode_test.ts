@@ -125,3 +125,28 @@ Deno.test("the mode's errors suggest commands in the name given, kafclaw when no
     /run scripts\/kafclaw config set gateway\.authToken/,
   );
 });
+
+Deno.test("headless mode refuses a workspace outside KAFCLAW_HOME, naming both", () => {
+  const token = { KAFCLAW_GATEWAY_AUTH_TOKEN: "t0ken" };
+  const outside = resolveMode(config({ ...token, KAFCLAW_PATHS_WORKSPACE: "/srv/ws" }), "headless");
+  assert.deepEqual(outside, {
+    ok: false,
+    mode: "headless",
+    error:
+      "Invalid config: headless mode (--mode headless) keeps its files in KAFCLAW_HOME (/h), " +
+      "but paths.workspace is /srv/ws: move the workspace inside it, or unset paths.workspace",
+  });
+  // A sibling that merely starts with the home's name is outside too.
+  const sibling = config({
+    ...token,
+    KAFCLAW_GATEWAY_HOST: "0.0.0.0",
+    KAFCLAW_PATHS_WORKSPACE: "/hx",
+  });
+  assert.equal(resolveMode(sibling).ok, false);
+  assert.equal(
+    resolveMode(config({ ...token, KAFCLAW_PATHS_WORKSPACE: "ws" }), "headless").ok,
+    true,
+  );
+  // Other modes keep a workspace anywhere (the launcher grants it).
+  assert.equal(resolveMode(config({ KAFCLAW_PATHS_WORKSPACE: "/srv/ws" })).ok, true);
+});

@@ -1,7 +1,8 @@
 /**
  * Gateways in full mode run their node (orchestrator.enabled): parents from config, the hierarchy
  * the same on every gateway and as the topics read by one who does not run say; a stopped
- * gateway's children hang from its parent. A gateway in group mode runs none.
+ * gateway's children hang from its parent. A gateway in group mode runs none; a headless one runs
+ * its node whatever orchestrator.enabled says.
  */
 import assert from "node:assert/strict";
 import { memberTopicSpecs } from "../../../../core/group/mod.ts";
@@ -68,4 +69,24 @@ Deno.test("a group-mode gateway, or one without orchestrator.enabled, runs no no
   );
   assert.equal(grouped.gateway.mode, "group");
   assert.equal(grouped.gateway.orchestrator, undefined);
+});
+
+Deno.test("a headless gateway runs its node without orchestrator.enabled; full mode needs it", async () => {
+  const transport = new MemoryTransport();
+  await transport.createTopics(memberTopicSpecs("orchhl", { workPartitions: 3 }));
+  const token = { KAFCLAW_GATEWAY_AUTH_TOKEN: "t0ken-for-headless" };
+  await using server = await gatewayOf(
+    { ...inProcessEnv("orchhl", "srv"), ...token },
+    { more: { transport, mode: "headless" } },
+  );
+  assert.equal(server.gateway.mode, "headless");
+  const node = server.gateway.orchestrator;
+  assert.ok(node !== undefined, "headless forces the orchestrator on");
+  await waitFor(() => node.table.get("srv") !== undefined, "srv's node in its own table");
+  assert.equal(node.table.get("srv")!.role, "worker");
+  await using full = await gatewayOf(inProcessEnv("orchhl", "fll"), {
+    more: { transport, mode: "full" },
+  });
+  assert.equal(full.gateway.mode, "full");
+  assert.equal(full.gateway.orchestrator, undefined);
 });

@@ -101,6 +101,22 @@ Deno.test("narrowSet adds extra commands to a set that runs commands, and to no 
   }
 });
 
+Deno.test("narrowSet gives a set with the whole network the listed hosts alone, once each", () => {
+  const net = ["0.0.0.0:0", "k:9092", "0.0.0.0:0"];
+  const gateway = narrowSet(PERMISSION_SETS.gateway, { home: "/h", net });
+  assert.deepEqual(gateway.net, ["0.0.0.0:0", "k:9092"]);
+  assert.equal(narrowSet(PERMISSION_SETS.gateway, { home: "/h", net: [] }).net, false);
+  assert.equal(narrowSet(PERMISSION_SETS.config, { home: "/h", net }).net, undefined);
+  assert.equal(narrowSet(PERMISSION_SETS.gateway, { home: "/h" }).net, true);
+  // The compile set, which a binary keeps whole, grants all a narrowed gateway may do and more.
+  for (const key of ["read", "write", "net", "env", "ffi"] as const) {
+    assert.equal(COMPILE_SET[key], true, key);
+  }
+  for (const command of PERMISSION_SETS.gateway.run as string[]) {
+    assert.ok((COMPILE_SET.run as string[]).includes(command), command);
+  }
+});
+
 Deno.test("denoFlags renders whole and listed grants and leaves out denied ones", () => {
   assert.deepEqual(denoFlags({ read: true, run: ["bwrap", "git"], net: false }), [
     "--allow-read",
