@@ -14,9 +14,14 @@ const root = new URL("../../", import.meta.url).pathname;
 export async function startGateway(
   home: string,
   llm: string,
-  options: { readonly args?: string[]; readonly pathFirst?: string } = {},
+  options: {
+    readonly args?: string[];
+    readonly pathFirst?: string;
+    /** More environment (`KAFCLAW_POLICY_MAX_AUTO_TIER` …). */
+    readonly env?: Record<string, string>;
+  } = {},
 ) {
-  const env = gatewayEnv(home, { url: llm });
+  const env = gatewayEnv(home, { url: llm }, options.env);
   if (options.pathFirst) env.PATH = `${options.pathFirst}:${Deno.env.get("PATH") ?? "/usr/bin"}`;
   const command = kafclawCommand(["gateway", "--json", ...options.args ?? []], env);
   const { child, port, dashboard } = await startedGateway(command, "kafclaw gateway");

@@ -3,8 +3,8 @@
  * `kafclaw gateway` and the fake LLM: the login refuses a wrong token and keeps the right one for
  * the tab (and drops one the gateway stops taking); the overview shows the running agent; a turn
  * of `kafclaw agent` beside the gateway appears on the timeline live, over SSE, without a reload;
- * `--open` logs in through the one-time code; a page of an endpoint the API serves shows its
- * answer. Each test saves a screenshot under `.tmp/dashboard/`.
+ * `--open` logs in through the one-time code; a write waiting for the owner is approved on the
+ * approvals page, and runs. Each test saves a screenshot under `.tmp/dashboard/`.
  */
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
@@ -161,16 +161,44 @@ Deno.test(
   },
 );
 
-Deno.test("a page whose endpoint the API now serves shows its answer", opts, async () => {
-  await using home = await tempHome();
-  await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
-  await using gateway = await startGateway(home.path, llm.url);
-  await using browser = await launchChromium();
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/approvals`);
-  await logIn(page, (await Deno.readTextFile(`${home.path}/gateway.token`)).trim());
-  const raw = JSON.parse(await textOf(page, ".raw"));
-  assert.deepEqual(raw, { items: [] });
-  assert.equal(await page.$(".empty"), null);
-  await screenshot(page, "approvals-answer");
-});
+Deno.test(
+  "a tool call waiting for the owner is approved on the approvals page, and runs",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [{
+        toolCalls: [{
+          id: "w1",
+          name: "write_file",
+          arguments: { path: "p.txt", content: "yes\n" },
+        }],
+      }],
+      fallback: { text: "Written." },
+    });
+    await using gateway = await startGateway(home.path, llm.url, {
+      env: { KAFCLAW_POLICY_MAX_AUTO_TIER: "0" },
+    });
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/approvals`);
+    await logIn(page, token);
+    assert.match(await textOf(page, ".empty"), /No approval waits/);
+    // A turn through the API whose write waits for the owner.
+    const turn = fetch(`http://127.0.0.1:${gateway.port}/api/v1/chat`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "write p.txt" }),
+    });
+    assert.match(await textOf(page, ".approval h3"), /write_file/);
+    assert.match(await textOf(page, ".approval .raw"), /"path": "p.txt"/);
+    await screenshot(page, "approval-pending");
+    await page.click("button[data-answer=approve]");
+    const answer = await (await turn).json();
+    assert.equal(answer.content, "Written.");
+    assert.equal(await Deno.readTextFile(`${home.path}/workspace/p.txt`), "yes\n");
+    assert.match(await textOf(page, ".empty"), /No approval waits/);
+    await screenshot(page, "approval-done");
+  },
+);

@@ -7,9 +7,13 @@
 import { useEffect, useState } from "./html.js";
 import { api } from "./api.js";
 
-/** `{data, error, loading}` of GET `path`, refreshed every `everyMs` (0: once). */
+/**
+ * `{data, error, loading, reload}` of GET `path`, refreshed every `everyMs` (0: once) and at once
+ * by `reload()` (after the page changed what it shows).
+ */
 export function useApi(path, everyMs = 0) {
   const [state, setState] = useState({ data: undefined, error: undefined, loading: true });
+  const [round, setRound] = useState(0);
   useEffect(() => {
     const abort = new AbortController();
     let timer;
@@ -28,6 +32,6 @@ export function useApi(path, everyMs = 0) {
       abort.abort();
       clearTimeout(timer);
     };
-  }, [path, everyMs]);
-  return state;
+  }, [path, everyMs, round]);
+  return { ...state, reload: () => setRound((n) => n + 1) };
 }

@@ -9,11 +9,13 @@ import { html, render, useEffect, useState } from "./html.js";
 import { api, ApiError, forgetToken, redeemCode, REFUSED, savedToken, saveToken } from "./api.js";
 import { Overview } from "./pages/overview.js";
 import { Timeline } from "./pages/timeline.js";
+import { Approvals } from "./pages/approvals.js";
 import { PENDING, Pending } from "./pages/pending.js";
 
 const PAGES = [
   ["overview", "Overview", () => html`<${Overview} />`],
   ["timeline", "Timeline", () => html`<${Timeline} />`],
+  ["approvals", "Approvals", () => html`<${Approvals} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),

@@ -1,5 +1,5 @@
 /**
- * The pages whose API this gateway may not serve yet (approvals, chat, traces, group): each asks
+ * The pages whose API this gateway may not serve yet (chat, traces, group): each asks
  * its endpoint and shows what it answers, or says plainly that this gateway has no such endpoint.
  *
  * @module
@@ -25,12 +25,6 @@ export function Pending({ title, path, what }) {
 }
 
 export const PENDING = {
-  approvals: {
-    title: "Approvals",
-    path: "/api/v1/approvals",
-    what: "Pending approvals show here once the API lists them; until then answer them with " +
-      "`kafclaw approvals`.",
-  },
   chat: {
     title: "Chat",
     path: "/api/v1/sessions",
