@@ -23,6 +23,8 @@ export interface OpenFrontDoor {
   readonly host: string;
   readonly port: number;
   readonly dashboardPort: number;
+  /** A one-time code the dashboard trades for the token (`--open`). */
+  loginCode(): string;
   /** Stops both servers and removes the home's record of them. */
   close(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function openFrontDoor(
   const token = await gatewayToken(config, gateway.mode);
   const status = statusOf(gateway, {
     startedAt,
+    model: config.model.name,
     agents: () => swarm.members(),
     orchestrator: () => {
       const node = gateway.orchestrator;
@@ -67,6 +70,7 @@ export async function openFrontDoor(
       status,
       parts: { gateway, config },
       warn: options.warn,
+      events: gateway.runtime.timeline.events,
     });
   } catch (error) {
     if (error instanceof ListenError) throw new CliError(error.message);
@@ -83,6 +87,7 @@ export async function openFrontDoor(
     host,
     port,
     dashboardPort,
+    loginCode: () => door.loginCode(),
     async close() {
       await removeRunFile(config.home);
       await door.close();

@@ -24,6 +24,7 @@ import { oneAtATime, terminalAsker } from "./_approve.ts";
 import { apiOwner } from "../web/mod.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
+import { openDashboard } from "./_open.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -47,7 +48,11 @@ export function gatewayCommand(ctx: CliContext): Command {
     )
     .option("--mode <mode>", `${MODES.join(", ")} (default: decided from config)`, mode)
     .option("--json", "print what happens as JSON lines")
-    .action(async (opts: { mode?: Mode; json?: boolean }) => {
+    .option(
+      "--open",
+      "open the dashboard in the browser, logged in (a one-time code, not the token)",
+    )
+    .action(async (opts: { mode?: Mode; json?: boolean; open?: boolean }) => {
       const config = await loadConfig({ env: ctx.env() });
       await checkConfigTrust(config.file);
       const { Swarm } = await import("../core/gateway/mod.ts");
@@ -167,6 +172,7 @@ export function gatewayCommand(ctx: CliContext): Command {
               `${gateway.sponsoring ? ", sponsoring newcomers" : ""}; API on ` +
               `${door.host}:${door.port}, dashboard on ${door.dashboardPort}; Ctrl-C stops`,
         );
+        if (opts.open) openDashboard(door, say);
         const following = followSkills(config, {
           env: ctx.env,
           offer: (next) => swarm.offerSkills(next),

@@ -1,15 +1,16 @@
 /**
  * The two Hono apps of the front door: the API (`gateway.port`) and the dashboard
  * (`gateway.dashboardPort`). Both answer `/healthz` to anyone (liveness: it says nothing but
- * that the process serves) and put everything else behind the same guard (guard.ts). The API
- * is the kit of web/api (limits, CORS for the dashboard's origin, one `onError`, the routes with
- * their schemas and the OpenAPI document made of them) and one line per area of endpoints; the
- * dashboard is a placeholder page until the dashboard step.
+ * that the process serves). The API puts everything else behind the same guard (guard.ts): it is
+ * the kit of web/api (limits, CORS for the dashboard's origin, one `onError`, the routes with
+ * their schemas and the OpenAPI document made of them) and one line per area of endpoints. The
+ * dashboard serves its single-page app (web/dashboard), whose every call for data goes to the
+ * API with the token.
  *
  * @module
  */
 import { Hono } from "hono";
-import { guard, type GuardOptions } from "./guard.ts";
+import type { GuardOptions } from "./guard.ts";
 import type { GatewayStatus } from "./status.ts";
 import {
   type ApiLimits,
@@ -30,9 +31,13 @@ import {
   mountSettings,
   mountStatus,
   mountTasks,
+  mountTimeline,
   onApiError,
   openApiRoute,
+  type StreamOptions,
+  type TimelineSource,
 } from "./api/mod.ts";
+import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
 
 /** What the apps serve, besides the guard's settings. */
 export interface AppOptions extends GuardOptions {
@@ -44,6 +49,13 @@ export interface AppOptions extends GuardOptions {
   readonly limits?: ApiLimits | undefined;
   /** Where a handler's failure is told (the gateway's stderr); the client never sees it. */
   readonly warn?: ((line: string) => void) | undefined;
+  /**
+   * The timeline's events, for `/api/v1/timeline` (default: the gateway's, from `parts`; with
+   * neither, that path is not served).
+   */
+  readonly events?: TimelineSource | undefined;
+  /** How `/api/v1/timeline/stream` behaves (tests make it quick; the server ends it at close). */
+  readonly stream?: StreamOptions | undefined;
 }
 
 /** The app of the API port. */
@@ -54,6 +66,8 @@ export function apiApp(options: AppOptions): Hono {
   const routes = new ApiRoutes(app, { mode: options.parts?.gateway.mode, warn: options.warn });
   mountStatus(routes, options.status);
   const parts = options.parts;
+  const events = options.events ?? parts?.gateway.runtime.timeline.events;
+  if (events !== undefined) mountTimeline(routes, { events, stream: options.stream });
   if (parts !== undefined) {
     mountChat(routes, parts);
     mountSessions(routes, parts);
@@ -71,21 +85,12 @@ export function apiApp(options: AppOptions): Hono {
   return app;
 }
 
-/** The app of the dashboard port: the placeholder page, behind the same guard as the API. */
-export function dashboardApp(options: GuardOptions): Hono {
+/** The app of the dashboard port: the dashboard's page and scripts, Host- and Origin-checked. */
+export function dashboardApp(options: DashboardOptions): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ ok: true }));
-  app.use("*", guard(options));
-  app.notFound((c) => c.json(errorBody("not_found", "Not found"), 404));
+  app.route("/", dashboardRoutes(options));
+  app.notFound((c) => c.json(errorBody("not_found", `No page ${c.req.path}`), 404));
   app.onError(onApiError());
-  app.get("/", (c) => c.html(PLACEHOLDER));
   return app;
 }
-
-const PLACEHOLDER = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>KafClaw</title></head>
-<body><h1>KafClaw</h1><p>The gateway runs. The dashboard arrives in a later version;
-the API answers on the gateway's API port (<code>/api/v1/status</code>).</p></body>
-</html>
-`;

@@ -5,12 +5,14 @@
  * must carry the gateway's token as `Authorization: Bearer <token>`, compared in constant time.
  * The API also lets in the dashboard's own origin (another port, so another origin), named in
  * `origins`. A refusal is a short JSON error `{error: {code, message}}` (403 for Host and Origin,
- * 401 for the token) that never repeats the token or the header given.
+ * 401 for the token) that never repeats the token or the header given. The dashboard's public
+ * shell (its page and scripts, which hold nothing of the agent's) gets the Host and Origin checks
+ * alone ({@link placeGuard}).
  *
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { isLoopback } from "../core/config/mod.ts";
 
 /** What {@link guard} lets in. */
@@ -74,18 +76,35 @@ export function originAllowed(
     origin.replace(/\/$/, "") === url.origin;
 }
 
+/** The refusal of a request whose Host or Origin does not name this server, if it is one. */
+function misplaced(c: Context, options: Omit<GuardOptions, "token">): Response | undefined {
+  const host = (c.req.header("host") ?? "").toLowerCase();
+  if (!options.hosts.has(host)) {
+    return c.json(errorBody("host_not_allowed", "Host not allowed"), 403);
+  }
+  if (!originAllowed(c.req.header("origin"), host, options.origins)) {
+    return c.json(errorBody("origin_not_allowed", "Origin not allowed"), 403);
+  }
+  return undefined;
+}
+
+/**
+ * The Host and Origin checks alone: what guards the dashboard's public shell (its page and
+ * scripts, which hold nothing of the agent's; every answer with data needs the token).
+ */
+export function placeGuard(options: Omit<GuardOptions, "token">): MiddlewareHandler {
+  return async function frontDoorPlace(c, next) {
+    return misplaced(c, options) ?? await next();
+  };
+}
+
 /** The middleware that refuses what the front door does not let in; see the module doc. */
 export function guard(options: GuardOptions): MiddlewareHandler {
   const expected = options.token;
   if (expected.length === 0) throw new TypeError("the gateway's token is empty");
   return async function frontDoorGuard(c, next) {
-    const host = (c.req.header("host") ?? "").toLowerCase();
-    if (!options.hosts.has(host)) {
-      return c.json(errorBody("host_not_allowed", "Host not allowed"), 403);
-    }
-    if (!originAllowed(c.req.header("origin"), host, options.origins)) {
-      return c.json(errorBody("origin_not_allowed", "Origin not allowed"), 403);
-    }
+    const refused = misplaced(c, options);
+    if (refused !== undefined) return refused;
     const match = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "");
     if (match === null || !sameToken(match[1]!, expected)) {
       c.header("WWW-Authenticate", 'Bearer realm="kafclaw"');

@@ -8,13 +8,23 @@
  * @module
  */
 export { apiApp, type AppOptions, dashboardApp } from "./app.ts";
-export { type ApiLimits, apiOwner, type ApiParts, DEFAULT_LIMITS } from "./api/mod.ts";
+export {
+  type ApiLimits,
+  apiOwner,
+  type ApiParts,
+  DEFAULT_LIMITS,
+  eventJson,
+  type StreamOptions,
+  type TimelineSource,
+} from "./api/mod.ts";
+export { type DashboardOptions, LoginCodes } from "./dashboard/mod.ts";
 export {
   guard,
   type GuardOptions,
   hostNames,
   originAllowed,
   originsOf,
+  placeGuard,
   sameToken,
 } from "./guard.ts";
 export {

@@ -5,8 +5,9 @@
  * @module
  */
 import type { ResolvedConfig } from "../core/config/mod.ts";
-import type { ApiLimits, ApiParts } from "./api/mod.ts";
+import type { ApiLimits, ApiParts, TimelineSource } from "./api/mod.ts";
 import { apiApp, dashboardApp } from "./app.ts";
+import { LoginCodes } from "./dashboard/mod.ts";
 import { hostNames, originsOf } from "./guard.ts";
 import type { GatewayStatus } from "./status.ts";
 
@@ -18,6 +19,8 @@ export interface FrontDoor extends AsyncDisposable {
   readonly port: number;
   /** The bound port of the dashboard. */
   readonly dashboardPort: number;
+  /** A one-time code that the dashboard trades for the token (`kafclaw gateway --open`). */
+  loginCode(): string;
   /** Stops both, letting requests under way finish within `timeoutMs`. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -39,11 +42,13 @@ export interface FrontDoorOptions {
   readonly warn?: ((line: string) => void) | undefined;
   /** The API's limits (default: web/api's DEFAULT_LIMITS). */
   readonly limits?: ApiLimits | undefined;
+  /** The timeline's events, for `/api/v1/timeline` (default: the gateway's, from `parts`). */
+  readonly events?: TimelineSource | undefined;
 }
 
 /**
- * Starts both servers with `options`. Throws a {@link ListenError} when either cannot listen (and
- * then neither runs). The API lets in the dashboard's origin (CORS).
+ * Starts both servers with `token` as the bearer token and `status` as `/api/v1/status`'s body.
+ * Throws a {@link ListenError} when either cannot listen (and then neither runs).
  */
 export async function startFrontDoor(
   config: Pick<ResolvedConfig, "gateway">,
@@ -51,62 +56,69 @@ export async function startFrontDoor(
 ): Promise<FrontDoor> {
   const { host } = config.gateway;
   const names = machineNames();
-  // The dashboard first: the API lets in its origin, so needs its port.
-  const dashboard = listen(
-    host,
-    config.gateway.dashboardPort,
-    "dashboard",
-    (port) => dashboardApp({ token: options.token, hosts: hostNames(host, port, { names }) }).fetch,
-  );
-  let api;
+  const codes = new LoginCodes();
+  // Both ports first: the API lets in the dashboard's origin, the dashboard's page names the API.
+  const api = listen(host, config.gateway.port, "API");
+  let dashboard;
   try {
-    api = listen(host, config.gateway.port, "API", (port) => {
-      const app = apiApp({
-        token: options.token,
-        hosts: hostNames(host, port, { names }),
-        origins: originsOf(hostNames(host, dashboard.addr.port, { names })),
-        status: options.status,
-        parts: options.parts,
-        warn: options.warn,
-        limits: options.limits,
-      });
-      return (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr });
-    });
+    dashboard = listen(host, config.gateway.dashboardPort, "dashboard");
   } catch (error) {
-    await dashboard.shutdown();
+    await api.server.shutdown();
     throw error;
   }
-  const apiServer = api;
+  const apiPort = api.server.addr.port;
+  const dashboardPort = dashboard.server.addr.port;
+  const dashboardHosts = hostNames(host, dashboardPort, { names });
+  const { token } = options;
+  // Aborted at close: the live streams end, so the shutdown need not wait for open dashboards.
+  const closing = new AbortController();
+  const app = apiApp({
+    token,
+    hosts: hostNames(host, apiPort, { names }),
+    origins: originsOf(dashboardHosts),
+    status: options.status,
+    parts: options.parts,
+    warn: options.warn,
+    limits: options.limits,
+    events: options.events,
+    stream: { closing: closing.signal },
+  });
+  api.serve((request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }));
+  dashboard.serve(dashboardApp({ token, hosts: dashboardHosts, apiPort, codes }).fetch);
   const close = async (timeoutMs = 2_000) => {
+    closing.abort();
     const abort = AbortSignal.timeout(timeoutMs);
-    const shutdown = Promise.all([apiServer.shutdown(), dashboard.shutdown()]);
+    const shutdown = Promise.all([api.server.shutdown(), dashboard.server.shutdown()]);
     await Promise.race([shutdown, new Promise((done) => abort.addEventListener("abort", done))]);
   };
   return {
     host,
-    port: apiServer.addr.port,
-    dashboardPort: dashboard.addr.port,
+    port: apiPort,
+    dashboardPort,
+    loginCode: () => codes.issue(),
     close,
     [Symbol.asyncDispose]: () => close(),
   };
 }
 
-/** Serves `handler` (made once the port is known) on host:port; a failure is a ListenError. */
-function listen(
-  host: string,
-  port: number,
-  what: string,
-  handler: (port: number) => Deno.ServeHandler<Deno.NetAddr>,
-): Deno.HttpServer<Deno.NetAddr> {
-  let serve: Deno.ServeHandler<Deno.NetAddr> = () => new Response(null, { status: 503 });
+/** Listens on host:port, answering 503 until `serve` is given the handler; a failure is a ListenError. */
+function listen(host: string, port: number, what: string) {
+  let handler: Deno.ServeHandler<Deno.NetAddr> = () => new Response(null, { status: 503 });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({ hostname: host, port, onListen: () => {} }, (r, info) => serve(r, info));
+    server = Deno.serve(
+      { hostname: host, port, onListen: () => {} },
+      (request, info) => handler(request, info),
+    );
   } catch (error) {
     throw new ListenError(`Cannot listen on ${host}:${port} for the ${what}: ${why(error)}`);
   }
-  serve = handler(server.addr.port);
-  return server;
+  return {
+    server,
+    serve(fetch: Deno.ServeHandler<Deno.NetAddr>) {
+      handler = fetch;
+    },
+  };
 }
 
 function why(error: unknown): string {

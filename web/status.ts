@@ -46,6 +46,8 @@ export interface GatewayStatus {
   readonly mode: Mode;
   readonly agent_id: string;
   readonly uptime_seconds: number;
+  /** The model of the agent loop (`model.name`), when the gateway says it. */
+  readonly model?: { readonly provider: string; readonly name: string };
   readonly group: {
     readonly enabled: boolean;
     readonly name: string;
@@ -90,10 +92,16 @@ export function statusOf(
     /** The agents the gateway runs (core/gateway Swarm.members); default: `gateway`'s own. */
     readonly agents?: () => readonly SwarmMemberState[];
     readonly now?: () => number;
+    /** The agent loop's model as `provider/model` (config `model.name`). */
+    readonly model?: string;
   },
 ): () => GatewayStatus {
   const now = options.now ?? Date.now;
   const orchestrating = gateway.mode === "full" || gateway.mode === "headless";
+  const slash = options.model?.indexOf("/") ?? -1;
+  const model = options.model === undefined || slash < 0
+    ? {}
+    : { model: { provider: options.model.slice(0, slash), name: options.model.slice(slash + 1) } };
   return () => {
     const members = gateway.membership.members();
     const self = members.find((m) => m.agentId === gateway.agentId);
@@ -102,6 +110,7 @@ export function statusOf(
       mode: gateway.mode,
       agent_id: gateway.agentId,
       uptime_seconds: Math.max(0, Math.floor((now() - options.startedAt) / 1000)),
+      ...model,
       group: {
         enabled: gateway.kafka,
         name: gateway.group,

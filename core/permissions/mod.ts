@@ -74,7 +74,14 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   status: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   doctor: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, run: ["bwrap", "git"] },
   agent: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
-  gateway: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
+  // --open starts the user's browser through the system's opener (xdg-open; open on macOS).
+  gateway: {
+    ...HOME_FILES,
+    ...NETWORK,
+    ...HOST_FACTS,
+    run: [...SANDBOX.run, "xdg-open", "open"],
+    ffi: true,
+  },
   group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   zone: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   task: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },

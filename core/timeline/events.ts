@@ -98,6 +98,7 @@ export interface EventQuery extends PageOptions {
   readonly traceId?: string;
   readonly sessionKey?: string;
   readonly kind?: EventKind;
+  readonly channel?: string;
 }
 
 function toEvent(row: Row): TimelineEvent {
@@ -132,10 +133,22 @@ function duration(start: Date, end: Date): number {
 /** The `events` repository of a Timeline. */
 export class EventLog {
   readonly #db: Db;
+  readonly #onWrite = new Set<() => void>();
 
   /** Used by Timeline; not for direct use. */
   constructor(db: Db) {
     this.#db = db;
+  }
+
+  /**
+   * Calls `listener` after each event this connection stores (other processes' writes are not
+   * seen here: poll {@link after} for those), until the returned function is called. It is called
+   * at once, maybe inside a transaction not yet committed: it should only schedule a read, never
+   * read there. A listener that throws is ignored.
+   */
+  onWrite(listener: () => void): () => void {
+    this.#onWrite.add(listener);
+    return () => this.#onWrite.delete(listener);
   }
 
   #insert(input: SpanInput, endedAt: Date | undefined): TimelineEvent {
@@ -158,6 +171,11 @@ export class EventLog {
       input.taint ?? "trusted",
       input.zone,
     );
+    for (const listener of this.#onWrite) {
+      try {
+        listener();
+      } catch { /* a reader's failure is not the write's */ }
+    }
     return toEvent(row!);
   }
 
@@ -212,12 +230,31 @@ export class EventLog {
     filter("trace_id", query.traceId);
     filter("session_key", query.sessionKey);
     filter("kind", query.kind);
+    filter("channel", query.channel);
     filter("id", query.before, "<");
     const limit = pageLimit(query.limit);
     const sql = `SELECT * FROM timeline_events${
       where.length ? ` WHERE ${where.join(" AND ")}` : ""
     } ORDER BY id DESC LIMIT ?`;
     return pageOf(this.#db.all(sql, ...params, limit + 1), limit, toEvent);
+  }
+
+  /**
+   * Events stored after row `afterId`, oldest first, at most `limit` (default 50, at most 1000):
+   * what a live reader has not seen yet. Ended spans keep their row id, so each event comes once.
+   */
+  after(afterId: number, limit?: number): TimelineEvent[] {
+    return this.#db.all(
+      "SELECT * FROM timeline_events WHERE id > ? ORDER BY id LIMIT ?",
+      afterId,
+      pageLimit(limit),
+    ).map(toEvent);
+  }
+
+  /** The row id of the newest event (0 when there is none): where a live reader starts. */
+  lastId(): number {
+    const row = this.#db.get("SELECT coalesce(max(id), 0) AS id FROM timeline_events");
+    return int(row!, "id");
   }
 
   /** Every event of a trace, in start order. */

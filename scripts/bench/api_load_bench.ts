@@ -11,44 +11,11 @@ import { createAgentRuntime } from "../../core/agent/mod.ts";
 import { resolveConfig } from "../../core/config/mod.ts";
 import { Gateway } from "../../core/gateway/mod.ts";
 import { DEFAULT_LIMITS, startFrontDoor, statusOf } from "../../web/mod.ts";
+import { type Load, load, loadRow } from "./_load.ts";
 
 const SECONDS = 5;
 const CLIENTS = 16;
 const TOKEN = "bench-token-0123456789abcdefghijklmnopq";
-
-/** What a load run saw. */
-interface Load {
-  readonly requests: number;
-  readonly errors: number;
-  readonly seconds: number;
-  readonly sortedMs: number[];
-}
-
-/** `CLIENTS` clients sending `request()` back to back for `SECONDS`. */
-async function load(url: string, headers: Record<string, string>): Promise<Load> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const start = performance.now();
-  const until = start + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (performance.now() < until) {
-      const t0 = performance.now();
-      try {
-        const response = await fetch(url, { headers });
-        await response.arrayBuffer();
-        if (response.status !== 200) errors++;
-      } catch {
-        errors++;
-      }
-      latencies.push(performance.now() - t0);
-    }
-  }));
-  const seconds = (performance.now() - start) / 1000;
-  return { requests: latencies.length, errors, seconds, sortedMs: latencies.sort((a, b) => a - b) };
-}
-
-const at = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 const home = await Deno.makeTempDir({ prefix: "kafclaw-bench-api-" });
 const env = {
@@ -80,7 +47,7 @@ const runs = new Map<string, Load>();
 const auth = { authorization: `Bearer ${TOKEN}` };
 const measure = (name: string, url: string, headers: Record<string, string> = {}) =>
   Deno.bench(name, { group: "api load", n: 1, warmup: 0 }, async () => {
-    runs.set(name, await load(url, headers));
+    runs.set(name, await load(url, { headers, clients: CLIENTS, seconds: SECONDS }));
   });
 
 measure("bare Deno.serve, same JSON", `http://127.0.0.1:${bare.addr.port}/`);
@@ -92,11 +59,7 @@ globalThis.addEventListener("unload", () => {
   console.log(`\napi load: ${CLIENTS} loopback clients, ${SECONDS} s each, this machine, this run`);
   console.log("| endpoint | requests/s | p50 | p99 | errors |");
   console.log("| --- | --- | --- | --- | --- |");
-  for (const [name, run] of runs) {
-    const rate = Math.round(run.requests / run.seconds);
-    const p = (q: number) => `${at(run.sortedMs, q).toFixed(2)} ms`;
-    console.log(`| ${name} | ${rate} | ${p(0.5)} | ${p(0.99)} | ${run.errors} |`);
-  }
+  for (const [name, run] of runs) console.log(loadRow(name, run));
   // The servers and the gateway end with this process; closing them here would race the unload.
   void door.close();
   void bare.shutdown();

@@ -2,9 +2,9 @@
  * The run tasks of deno.json as a user runs them from a checkout (the task's command line, through
  * a shell in the checkout's root), without a broker: each starts its gateway and answers
  * `/api/v1/status` with its mode on the port it reports; headless refuses to start without a
- * token, naming the variable, and with one refuses every call without it, with a wrong one, or
- * with a foreign Host on both ports while `/healthz` answers. Group and full mode, which need
- * Kafka, are in tests/integration/gateway_modes_test.ts.
+ * token, naming the variable, and with one refuses every API call without it or with a wrong one,
+ * and every call with a foreign Host or Origin on both ports, while `/healthz` answers. Group and
+ * full mode, which need Kafka, are in tests/integration/gateway_modes_test.ts.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -98,7 +98,7 @@ Deno.test("a non-loopback gateway.host is headless for every task, refused witho
 });
 
 Deno.test(
-  "deno task run-headless with a token refuses every call without it, or with a foreign Host, on both ports",
+  "deno task run-headless with a token refuses API calls without it, and a foreign Host on both ports",
   opts,
   async () => {
     await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
@@ -110,20 +110,25 @@ Deno.test(
       const [port, path] of [[gateway.port, "/api/v1/status"], [gateway.dashboard, "/"]] as const
     ) {
       assert.deepEqual(await get(port, "/healthz"), { status: 200, body: { ok: true } });
-      assert.deepEqual(await get(port, path), {
-        status: 401,
-        body: { error: { code: "token_required", message: "Token required" } },
-      });
-      assert.deepEqual(await get(port, path, { authorization: `Bearer ${TOKEN}0` }), {
-        status: 401,
-        body: { error: { code: "wrong_token", message: "Wrong token" } },
-      });
       assert.deepEqual(await get(port, path, { ...good, origin: "http://evil.example" }), {
         status: 403,
         body: { error: { code: "origin_not_allowed", message: "Origin not allowed" } },
       });
       assert.equal((await get(port, path, good)).status, 200);
     }
+    // The API needs the token; the dashboard's page holds no data and asks for it itself.
+    const api = gateway.port;
+    assert.deepEqual(await get(api, "/api/v1/status"), {
+      status: 401,
+      body: { error: { code: "token_required", message: "Token required" } },
+    });
+    assert.deepEqual(await get(api, "/api/v1/status", { authorization: `Bearer ${TOKEN}0` }), {
+      status: 401,
+      body: { error: { code: "wrong_token", message: "Wrong token" } },
+    });
+    const page = await get(gateway.dashboard, "/");
+    assert.equal(page.status, 200);
+    assert.ok(!String(page.body).includes(TOKEN));
     // A foreign Host, as a browser sends after DNS rebinding: fetch sets Host from the URL, so it
     // goes over a plain socket.
     for (const port of [gateway.port, gateway.dashboard]) {
@@ -280,8 +285,10 @@ Deno.test(
     assert.deepEqual(net, [`--allow-net=0.0.0.0:0,${new URL(s.llm.url).host}`]);
     for (const port of [gateway.port, gateway.dashboard]) {
       assert.equal((await get(port, "/healthz")).status, 200);
-      assert.equal((await get(port, "/api/v1/status")).status, 401);
     }
+    assert.equal((await get(gateway.port, "/api/v1/status")).status, 401);
+    // The dashboard's page holds no data: it asks for the token and calls the API with it.
+    assert.equal((await get(gateway.dashboard, "/")).status, 200);
     const status = await get(gateway.port, "/api/v1/status", { authorization: `Bearer ${TOKEN}` });
     assert.equal(status.body.mode, "headless");
     assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);

@@ -43,3 +43,10 @@ export { mountTasks } from "./tasks.ts";
 export { mountGroup, NEW_TASK, queueTask } from "./group.ts";
 export { mountOrchestrator } from "./orchestrator.ts";
 export { exposition, families, LAG_TIMEOUT_MS, mountMetrics } from "./metrics.ts";
+export {
+  eventJson,
+  mountTimeline,
+  type StreamOptions,
+  type TimelineParts,
+  type TimelineSource,
+} from "./timeline.ts";

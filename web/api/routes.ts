@@ -113,7 +113,9 @@ export function checked<S extends z.ZodType>(schema: S, value: unknown, what: st
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = issue.path.map(String).join(".");
+  // A key the schema does not take is named as the field (its issue's path is the object's).
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+  const field = path.map(String).join(".");
   const where = field === "" ? what.replace(/ (field|parameter)$/, "") : `${what} "${field}"`;
   throw new BadRequest(`Invalid ${where}: ${issue.message}`);
 }

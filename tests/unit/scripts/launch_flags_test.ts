@@ -99,13 +99,16 @@ Deno.test("the launcher adds mcp.json's reads to agent, cron, gateway and doctor
     );
     // What is inside KAFCLAW_HOME is granted already, once.
     assert.equal(flag(flags, "read").filter((p) => p.startsWith("/home/u")).length, 1, sub);
+    // gateway also starts the browser's opener (--open).
+    const opener = sub === "gateway" ? ["xdg-open", "open"] : [];
     assert.deepEqual(flag(flags, "run"), [
       "bwrap",
       "setpriv",
       "prlimit",
+      ...opener,
       "/opt/deno",
       "/usr/bin/uvx",
-    ]);
+    ], sub);
     assert.deepEqual(flag(flags, "write"), ["/home/u/.kafclaw"], "no write access is added");
   }
   const doctor = flagsFor(["doctor"], mcp);

@@ -1,7 +1,8 @@
 /**
  * The front door's checks through the Hono apps, without a socket (`app.request`): `/healthz`
- * is open; everything else needs the token, a Host naming this server and no foreign Origin, on
- * the API and the dashboard alike; refusals are short JSON errors that never echo the token.
+ * is open; on both ports everything else needs a Host naming this server and no foreign Origin,
+ * and on the API the token too (the dashboard's page and scripts hold no data and need none);
+ * refusals are short JSON errors that never echo the token.
  */
 import assert from "node:assert/strict";
 import { apiApp, dashboardApp, hostNames, originAllowed, sameToken } from "../../../web/mod.ts";
@@ -11,7 +12,7 @@ const TOKEN = "t0ken-of-the-gateway-0123456789abcdef";
 const HOST = "127.0.0.1:18790";
 const STATUS = { mode: "standalone", agent_id: "local" } as unknown as GatewayStatus;
 const options = { token: TOKEN, hosts: hostNames("127.0.0.1", 18790), status: () => STATUS };
-const apps = { api: apiApp(options), dashboard: dashboardApp(options) };
+const apps = { api: apiApp(options), dashboard: dashboardApp({ ...options, apiPort: 18789 }) };
 const PATHS = { api: "/api/v1/status", dashboard: "/" };
 
 function call(app: keyof typeof apps, headers: Record<string, string>, path = PATHS[app]) {
@@ -55,27 +56,6 @@ for (const app of ["api", "dashboard"] as const) {
     }
   });
 
-  Deno.test(`the ${app} port refuses a call without the token, or with a wrong one`, async () => {
-    for (
-      const [authorization, error] of [
-        [undefined, "token_required"],
-        [`Basic ${btoa(`x:${TOKEN}`)}`, "token_required"],
-        [`Bearer ${TOKEN}x`, "wrong_token"],
-        ["Bearer ", "token_required"],
-      ] as const
-    ) {
-      const response = await call(app, {
-        host: HOST,
-        ...(authorization === undefined ? {} : { authorization }),
-      });
-      assert.equal(response.status, 401, authorization);
-      assert.equal(response.headers.get("www-authenticate"), 'Bearer realm="kafclaw"');
-      const text = await response.text();
-      assert.equal(JSON.parse(text).error.code, error);
-      assert.ok(!text.includes(TOKEN.slice(4)));
-    }
-  });
-
   Deno.test(`the ${app} port refuses a foreign Host or Origin even with the token`, async () => {
     const authorization = `Bearer ${TOKEN}`;
     for (
@@ -92,6 +72,35 @@ for (const app of ["api", "dashboard"] as const) {
     }
   });
 }
+
+Deno.test("the API port refuses a call without the token, or with a wrong one", async () => {
+  for (
+    const [authorization, error] of [
+      [undefined, "token_required"],
+      [`Basic ${btoa(`x:${TOKEN}`)}`, "token_required"],
+      [`Bearer ${TOKEN}x`, "wrong_token"],
+      ["Bearer ", "token_required"],
+    ] as const
+  ) {
+    const response = await call("api", {
+      host: HOST,
+      ...(authorization === undefined ? {} : { authorization }),
+    });
+    assert.equal(response.status, 401, authorization);
+    assert.equal(response.headers.get("www-authenticate"), 'Bearer realm="kafclaw"');
+    const text = await response.text();
+    assert.equal(JSON.parse(text).error.code, error);
+    assert.ok(!text.includes(TOKEN.slice(4)));
+  }
+});
+
+Deno.test("the dashboard's page and scripts need no token, and never carry it", async () => {
+  for (const path of ["/", "/app.js", "/app.css"]) {
+    const response = await call("dashboard", { host: HOST }, path);
+    assert.equal(response.status, 200, path);
+    assert.ok(!(await response.text()).includes(TOKEN), path);
+  }
+});
 
 Deno.test("with the token, a right Host and no foreign Origin, both ports serve", async () => {
   const authorization = `Bearer ${TOKEN}`;

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { ListenError, startFrontDoor } from "../../../web/mod.ts";
 import type { GatewayStatus } from "../../../web/mod.ts";
+import { Timeline } from "../../../core/timeline/mod.ts";
+import { settles } from "../../_support/wait.ts";
 
 const TOKEN = "serve-test-token-0123456789abcdefghijkl";
 const STATUS = { mode: "standalone" } as unknown as GatewayStatus;
@@ -91,4 +93,26 @@ Deno.test("the API lets in the dashboard's own origin, on whatever port it got",
   });
   assert.equal(other.status, 403);
   await other.body?.cancel();
+});
+
+Deno.test("a stopping front door ends its live streams instead of waiting for them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kafclaw-serve-" });
+  using timeline = Timeline.open(`${dir}/timeline.db`);
+  const door = await startFrontDoor(gatewayOn(0, 0), {
+    token: TOKEN,
+    status: () => STATUS,
+    events: timeline.events,
+  });
+  const response = await fetch(`http://127.0.0.1:${door.port}/api/v1/timeline/stream`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  const reader = response.body!.getReader();
+  await reader.read();
+  const ended = (async () => {
+    for (;;) if ((await reader.read()).done) return "ended";
+  })();
+  // Without the end of the streams, close waits out its whole time and the stream stays open.
+  await door.close(10_000);
+  assert.equal(await settles(ended, "the stream's end", 10_000), "ended");
+  await Deno.remove(dir, { recursive: true });
 });

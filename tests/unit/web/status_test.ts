@@ -96,3 +96,16 @@ Deno.test("full and headless ask the orchestrator, and say why it is not active 
     assert.deepEqual(asked.orchestrator, { enabled: true, active: true });
   }
 });
+
+Deno.test("the status names the agent loop's provider and model when given", () => {
+  const gateway = {
+    mode: "standalone" as const,
+    agentId: "local",
+    group: "g",
+    kafka: false,
+    membership: { members: () => [] },
+  };
+  const status = statusOf(gateway, { startedAt: 0, now: () => 0, model: "openrouter/x/y-7b" })();
+  assert.deepEqual(status.model, { provider: "openrouter", name: "x/y-7b" });
+  assert.equal("model" in statusOf(gateway, { startedAt: 0 })(), false);
+});

@@ -33,7 +33,8 @@ Deno.test("every subcommand has a permission set and the compile set covers them
   assert.equal(COMPILE_SET.net, true);
   assert.deepEqual(
     COMPILE_SET.run,
-    ["bwrap", "git", "kafclaw", "prlimit", "setpriv", "traceroute", "tracepath"].sort(),
+    ["bwrap", "git", "kafclaw", "open", "prlimit", "setpriv", "traceroute", "tracepath", "xdg-open"]
+      .sort(),
   );
 });
 

@@ -155,3 +155,40 @@ Deno.test("events list newest first by trace, session and kind, a page at a time
   assert.throws(() => ev.list({ limit: 1.5 }), RangeError);
   assert.throws(() => ev.list({ limit: 1001 }), RangeError);
 });
+
+Deno.test("events list by channel, and a live reader gets what came after its row, once", async () => {
+  await using t = await tempTimeline();
+  const events = t.timeline.events;
+  assert.equal(events.lastId(), 0);
+  assert.deepEqual(events.after(0), []);
+  events.record({ kind: "INBOUND", channel: "telegram", contentText: "one" });
+  const open = events.begin({ kind: "TOOL", channel: "cli", contentText: "two" });
+  events.record({ kind: "OUTBOUND", channel: "telegram", contentText: "three" });
+  const telegram = events.list({ channel: "telegram" }).items.map((e) => e.contentText);
+  assert.deepEqual(telegram, ["three", "one"]);
+  assert.equal(events.lastId(), 3);
+  assert.deepEqual(events.after(1).map((e) => e.contentText), ["two", "three"]);
+  assert.deepEqual(events.after(0, 1).map((e) => e.contentText), ["one"]);
+  events.end(open.eventId);
+  assert.deepEqual(events.after(3), [], "an ended span is not new");
+  assert.throws(() => events.after(0, 0), RangeError);
+});
+
+Deno.test("a write listener hears each event this connection stores until it leaves", async () => {
+  await using t = await tempTimeline();
+  const events = t.timeline.events;
+  let heard = 0;
+  const leave = events.onWrite(() => heard++);
+  const failing = events.onWrite(() => {
+    throw new Error("a reader's bug");
+  });
+  const open = events.begin({ kind: "TOOL" });
+  events.record({ kind: "LLM" });
+  assert.equal(heard, 2, "the failing listener stops neither the write nor the others");
+  events.end(open.eventId);
+  assert.equal(heard, 2, "an end stores no new event");
+  leave();
+  failing();
+  events.record({ kind: "LLM" });
+  assert.equal(heard, 2);
+});

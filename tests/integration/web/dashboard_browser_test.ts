@@ -1,0 +1,204 @@
+/**
+ * The dashboard in a real browser (headless Chromium through puppeteer-core) against a real
+ * `kafclaw gateway` and the fake LLM: the login refuses a wrong token and keeps the right one for
+ * the tab (and drops one the gateway stops taking); the overview shows the running agent; a turn
+ * of `kafclaw agent` beside the gateway appears on the timeline live, over SSE, without a reload;
+ * `--open` logs in through the one-time code; a write waiting for the owner is approved on the
+ * approvals page, and runs. Each test saves a screenshot under `.tmp/dashboard/`.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { startFakeOpenAI } from "../../fakes/openai_server.ts";
+import { kafclaw, tempHome } from "../../_support/cli.ts";
+import { fakeOpener, launchChromium, screenshot, startGateway } from "../../_support/dashboard.ts";
+import { gatewayEnv } from "../../_support/gateway_env.ts";
+import { waitFor } from "../../_support/wait.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const WAIT = { timeout: 30_000 };
+
+/** The text of the element at `selector`, once there is one. */
+async function textOf(page: Page, selector: string): Promise<string> {
+  const element = await page.waitForSelector(selector, WAIT);
+  return await element!.evaluate((e) => e.textContent ?? "");
+}
+
+/** Logs in through the login form with `token`. */
+async function logIn(page: Page, token: string) {
+  await page.waitForSelector("input[name=token]", WAIT);
+  await page.$eval("input[name=token]", (e) => {
+    (e as unknown as { value: string }).value = "";
+  });
+  await page.type("input[name=token]", token);
+  await page.click("button[type=submit]");
+}
+
+Deno.test(
+  "the login takes only the gateway's token, and the overview shows the agent",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
+    await using gateway = await startGateway(home.path, llm.url);
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/`);
+    await logIn(page, "not-the-token-of-this-gateway-at-all-000");
+    assert.match(await textOf(page, ".login .error"), /not this gateway's token/);
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    await logIn(page, token);
+    assert.equal(await textOf(page, "[data-fact=Agent]"), "local");
+    assert.equal(await textOf(page, "[data-fact=Mode]"), "standalone");
+    assert.equal(await textOf(page, "[data-fact=Model]"), "openai / gpt-test");
+    assert.match(await textOf(page, "[data-health]"), /^\s*local/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("kafclaw.token")), token);
+    await screenshot(page, "overview");
+    // A reload keeps the tab logged in; a new tab of another session does not have the token.
+    await page.reload();
+    assert.equal(await textOf(page, "[data-fact=Agent]"), "local");
+    const other = await (await browser.createBrowserContext()).newPage();
+    await other.goto(`http://127.0.0.1:${gateway.dashboardPort}/`);
+    await other.waitForSelector("input[name=token]", WAIT);
+    // A token the gateway no longer takes sends the tab back to the login, saying why.
+    await page.evaluate(() =>
+      sessionStorage.setItem("kafclaw.token", "a-token-of-another-gateway-0000")
+    );
+    await page.reload();
+    assert.match(await textOf(page, ".login .error"), /no longer takes this tab's token/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("kafclaw.token")), null);
+  },
+);
+
+Deno.test(
+  "a turn beside the gateway appears on the timeline live, without a reload",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({ fallback: { text: "the fake model answers" } });
+    await using gateway = await startGateway(home.path, llm.url);
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/timeline`);
+    await logIn(page, (await Deno.readTextFile(`${home.path}/gateway.token`)).trim());
+    await page.waitForSelector("[data-stream=live]", WAIT);
+    const before = await page.$$eval(".event", (rows) => rows.length);
+    const message = `hello from the browser test ${crypto.randomUUID().slice(0, 8)}`;
+    const turn = await kafclaw(["agent", "-m", message], gatewayEnv(home.path, llm));
+    assert.equal(turn.code, 0, turn.stderr);
+    // Marked fresh: it came over the stream, not with the page's first load.
+    await page.waitForFunction(
+      `[...document.querySelectorAll(".event.fresh")]
+      .some((e) => e.textContent.includes(${JSON.stringify(message)}))`,
+      WAIT,
+    );
+    const rows = await page.$$eval(".event.fresh", (all) => all.map((e) => e.textContent ?? ""));
+    assert.match(rows.find((row) => row.includes(message)) ?? "", /INBOUND/);
+    await waitFor(
+      async () => (await page.$$eval(".event", (rows) => rows.length)) > before + 1,
+      "the turn's other events",
+    );
+    await screenshot(page, "timeline-live");
+    // The filter asks the API again, and the live stream follows it.
+    await page.select("select[name=kind]", "INBOUND");
+    await page.click(".filters button[type=submit]");
+    const kinds = () => page.$$eval(".event .kind", (all) => all.map((k) => k.textContent));
+    await waitFor(
+      async () => (await kinds()).every((kind) => kind === "INBOUND"),
+      "only INBOUND events",
+    );
+    // An event's own trace, from its details: the turn's events, and only they.
+    await page.click(".event[data-id] .event-head");
+    await page.click("[data-narrow=trace]");
+    await page.waitForFunction(
+      `document.querySelector("input[name=trace]").value.length === 32`,
+      WAIT,
+    );
+    const trace = await page.$eval(
+      "input[name=trace]",
+      (e) => (e as unknown as { value: string }).value,
+    );
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const listed =
+      await (await fetch(`http://127.0.0.1:${gateway.port}/api/v1/timeline?trace=${trace}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })).json();
+    assert.ok(listed.items.length >= 2, JSON.stringify(listed.items));
+    await waitFor(
+      async () => (await kinds()).length === listed.items.length,
+      "the trace's events alone",
+    );
+    assert.ok((await kinds()).includes("LLM"));
+    await screenshot(page, "timeline-trace");
+  },
+);
+
+Deno.test(
+  "--open logs the browser in through a one-time code, which leaves the address",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
+    const { bin, opened } = await fakeOpener(home.path);
+    await using _gateway = await startGateway(home.path, llm.url, {
+      args: ["--open"],
+      pathFirst: bin,
+    });
+    let url = "";
+    await waitFor(
+      async () => (url = await Deno.readTextFile(opened).catch(() => "")) !== "",
+      "--open",
+    );
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(url);
+    assert.equal(await textOf(page, "[data-fact=Agent]"), "local");
+    assert.ok(!page.url().includes("code="), page.url());
+    await screenshot(page, "open");
+    // The code is spent: the same link again asks for the token.
+    const again = await browser.newPage();
+    await again.goto(url);
+    assert.match(await textOf(again, ".login .error"), /login link did not work/);
+  },
+);
+
+Deno.test(
+  "a tool call waiting for the owner is approved on the approvals page, and runs",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [{
+        toolCalls: [{
+          id: "w1",
+          name: "write_file",
+          arguments: { path: "p.txt", content: "yes\n" },
+        }],
+      }],
+      fallback: { text: "Written." },
+    });
+    await using gateway = await startGateway(home.path, llm.url, {
+      env: { KAFCLAW_POLICY_MAX_AUTO_TIER: "0" },
+    });
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/approvals`);
+    await logIn(page, token);
+    assert.match(await textOf(page, ".empty"), /No approval waits/);
+    // A turn through the API whose write waits for the owner.
+    const turn = fetch(`http://127.0.0.1:${gateway.port}/api/v1/chat`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "write p.txt" }),
+    });
+    assert.match(await textOf(page, ".approval h3"), /write_file/);
+    assert.match(await textOf(page, ".approval .raw"), /"path": "p.txt"/);
+    await screenshot(page, "approval-pending");
+    await page.click("button[data-answer=approve]");
+    const answer = await (await turn).json();
+    assert.equal(answer.content, "Written.");
+    assert.equal(await Deno.readTextFile(`${home.path}/workspace/p.txt`), "yes\n");
+    assert.match(await textOf(page, ".empty"), /No approval waits/);
+    await screenshot(page, "approval-done");
+  },
+);
