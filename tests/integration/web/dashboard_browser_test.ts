@@ -202,3 +202,63 @@ Deno.test(
     await screenshot(page, "approval-done");
   },
 );
+
+Deno.test(
+  "chat streams the agent's answer into the page, Stop ends a turn, and the session is kept",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [
+        // The first answer streams its first words, then never ends: what shows came streamed.
+        { text: "Thinking about Peru", hang: true },
+        { text: "The capital of Peru is Lima.", chunks: ["The capital ", "of Peru ", "is Lima."] },
+      ],
+    });
+    await using gateway = await startGateway(home.path, llm.url);
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/chat`);
+    await logIn(page, token);
+    await page.waitForSelector("textarea[name=message]", WAIT);
+    const answer = ".bubble-assistant:last-child .text";
+
+    await page.type("textarea[name=message]", "Where is the capital of Peru?");
+    await page.click(".chat-form button[type=submit]");
+    // The words the model sent so far show while its turn still runs.
+    await page.waitForSelector(".bubble-assistant[data-state=streaming]", WAIT);
+    await page.waitForFunction(
+      `document.querySelector(${JSON.stringify(answer)})?.textContent.includes("Thinking about")`,
+      WAIT,
+    );
+    await screenshot(page, "chat-streaming");
+    await page.click("button[data-stop]");
+    await page.waitForSelector(".bubble-assistant[data-state=stopped]", WAIT);
+    await waitFor(() => llm.abandonedStreams().length === 1, "the model's stream given up");
+
+    await page.type("textarea[name=message]", "And now, please?");
+    await page.click(".chat-form button[type=submit]");
+    await page.waitForSelector(".bubble-assistant:last-child[data-state=done]", WAIT);
+    assert.equal(await textOf(page, answer), "The capital of Peru is Lima.");
+    // The second turn continued the session of the first: the model saw the first question.
+    const asked = JSON.stringify(llm.chatRequests().at(-1)!.body);
+    assert.match(asked, /Where is the capital of Peru\?/);
+    await screenshot(page, "chat-answered");
+
+    // A reload reads the session back from the API.
+    await page.reload();
+    await page.waitForFunction(
+      `[...document.querySelectorAll(".bubble")].some((b) => b.textContent.includes("Lima."))`,
+      WAIT,
+    );
+    const shown = await page.$$eval(".bubble .text", (all) => all.map((e) => e.textContent));
+    assert.ok(shown.includes("And now, please?"), JSON.stringify(shown));
+    assert.ok(shown.includes("The capital of Peru is Lima."), JSON.stringify(shown));
+    const session = await fetch(`http://127.0.0.1:${gateway.port}/api/v1/sessions/api:default`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(session.status, 200);
+    assert.match(JSON.stringify(await session.json()), /Lima/);
+  },
+);

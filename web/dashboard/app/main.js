@@ -10,12 +10,14 @@ import { api, ApiError, forgetToken, redeemCode, REFUSED, savedToken, saveToken 
 import { Overview } from "./pages/overview.js";
 import { Timeline } from "./pages/timeline.js";
 import { Approvals } from "./pages/approvals.js";
+import { Chat } from "./pages/chat.js";
 import { PENDING, Pending } from "./pages/pending.js";
 
 const PAGES = [
   ["overview", "Overview", () => html`<${Overview} />`],
   ["timeline", "Timeline", () => html`<${Timeline} />`],
   ["approvals", "Approvals", () => html`<${Approvals} />`],
+  ["chat", "Chat", () => html`<${Chat} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),

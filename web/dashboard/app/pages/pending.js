@@ -25,11 +25,6 @@ export function Pending({ title, path, what }) {
 }
 
 export const PENDING = {
-  chat: {
-    title: "Chat",
-    path: "/api/v1/sessions",
-    what: "Chat with the agent needs the API's chat endpoint; until then use `kafclaw agent`.",
-  },
   traces: {
     title: "Traces",
     path: "/api/v1/tasks",
