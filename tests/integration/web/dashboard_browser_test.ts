@@ -262,3 +262,67 @@ Deno.test(
     assert.match(JSON.stringify(await session.json()), /Lima/);
   },
 );
+
+Deno.test(
+  "a task delegated between two agents opens as a graph with a node per span of each agent",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      models: { "gpt-helper": [{ text: "Lima" }] },
+      fallback: { text: "not scripted" },
+    });
+    const agents = JSON.stringify([
+      { id: "asker", default: true, model: "openai/gpt-asker" },
+      { id: "helper", default: false, model: "openai/gpt-helper" },
+    ]);
+    const env = { KAFCLAW_AGENTS_LIST: agents };
+    await using gateway = await startGateway(home.path, llm.url, { env });
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const submitted = await kafclaw(
+      ["task", "submit", "What is the capital of Peru?", "--to", "helper", "--wait", "--json"],
+      gatewayEnv(home.path, llm, env),
+    );
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const taskId = (JSON.parse(submitted.stdout) as { task_id: string }).task_id;
+    // The helper's spans reach the lead over the group's traces topic, a moment after the answer.
+    const traceOf = async () => {
+      const response = await fetch(
+        `http://127.0.0.1:${gateway.port}/api/v1/group/tasks/${taskId}/trace`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      return response.ok ? await response.json() : { agents: [], spans: 0 };
+    };
+    let trace: { agents: string[]; spans: number; traceId: string } = await traceOf();
+    await waitFor(
+      async () => (trace = await traceOf()).agents.length === 2 && trace.spans >= 5,
+      "the spans of both agents at the lead",
+      { state: () => trace },
+    );
+
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/traces`);
+    await logIn(page, token);
+    // The task is listed among those sent; its link opens the graph.
+    await (await page.waitForSelector(`tr[data-task="${taskId}"] a`, WAIT))!.click();
+    await page.waitForSelector("svg.trace-graph g.node", WAIT);
+    await waitFor(
+      async () => (await page.$$("svg.trace-graph g.node")).length === trace.spans,
+      "a node per span",
+    );
+    const nodes = await page.$$eval(
+      "svg.trace-graph g.node",
+      (all) => all.map((n) => [n.getAttribute("data-agent"), n.textContent ?? ""]),
+    );
+    assert.deepEqual([...new Set(nodes.map(([agent]) => agent))].sort(), ["asker", "helper"]);
+    assert.ok(nodes.some(([a, text]) => a === "helper" && /llm openai\/gpt-helper/.test(text!)));
+    assert.ok(nodes.every(([, text]) => /\d+(\.\d+)? (ms|s)|open/.test(text!)), "timings shown");
+    // Arrows join each span to those it started: one less than the spans of a single tree.
+    const edges = await page.$$eval("svg.trace-graph .edge", (all) => all.length);
+    assert.ok(edges >= trace.spans - 1, `${edges} arrows for ${trace.spans} spans`);
+    assert.equal(await page.$$eval("table.timings tbody tr", (r) => r.length), trace.spans);
+    assert.match(await textOf(page, ".trace-title"), new RegExp(taskId));
+    await screenshot(page, "trace-graph");
+  },
+);

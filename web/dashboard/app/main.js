@@ -11,6 +11,7 @@ import { Overview } from "./pages/overview.js";
 import { Timeline } from "./pages/timeline.js";
 import { Approvals } from "./pages/approvals.js";
 import { Chat } from "./pages/chat.js";
+import { Traces } from "./pages/traces.js";
 import { PENDING, Pending } from "./pages/pending.js";
 
 const PAGES = [
@@ -18,6 +19,7 @@ const PAGES = [
   ["timeline", "Timeline", () => html`<${Timeline} />`],
   ["approvals", "Approvals", () => html`<${Approvals} />`],
   ["chat", "Chat", () => html`<${Chat} />`],
+  ["traces", "Traces", () => html`<${Traces} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),
