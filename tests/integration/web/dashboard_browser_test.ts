@@ -326,3 +326,61 @@ Deno.test(
     await screenshot(page, "trace-graph");
   },
 );
+
+/** How many pixels of the chart's canvas are about the colour `rgb`. */
+function pixelsOf(page: Page, rgb: [number, number, number]): Promise<number> {
+  return page.$eval(".latency-chart canvas", (canvas, [r, g, b]) => {
+    const c = canvas as unknown as {
+      width: number;
+      height: number;
+      getContext(kind: "2d"): { getImageData(...a: number[]): { data: Uint8ClampedArray } };
+    };
+    const { data } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const near = Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) +
+        Math.abs(data[i + 2]! - b!);
+      if (data[i + 3]! > 200 && near < 40) n++;
+    }
+    return n;
+  }, rgb);
+}
+
+Deno.test(
+  "the latency page charts the turns and LLM calls the agent made",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [{ text: "first", delayMs: 30 }, { text: "second", delayMs: 120 }],
+    });
+    await using gateway = await startGateway(home.path, llm.url);
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/latency`);
+    await logIn(page, token);
+    // Before any turn there is nothing to chart.
+    assert.match(await textOf(page, ".empty"), /Nothing to chart yet/);
+    for (const message of ["one", "two"]) {
+      const answer = await fetch(`http://127.0.0.1:${gateway.port}/api/v1/chat`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ message }),
+      });
+      assert.equal(answer.status, 200, await answer.text());
+    }
+    await page.reload();
+    await page.waitForSelector(".latency-chart canvas", WAIT);
+    assert.equal(await textOf(page, "[data-series=turns] [data-count]"), "2");
+    assert.equal(await textOf(page, "[data-series=llm] [data-count]"), "2");
+    assert.equal(await textOf(page, "[data-series=tasks] [data-count]"), "0");
+    // The slowest LLM call took at least the fake model's delay.
+    const slowest = await textOf(page, "[data-series=llm] td:last-child");
+    assert.ok(Number.parseInt(slowest) >= 120, slowest);
+    // The canvas has the turns' and the LLM calls' colours on it: the series were drawn.
+    await waitFor(async () => (await pixelsOf(page, [47, 95, 208])) > 20, "the turns drawn");
+    await waitFor(async () => (await pixelsOf(page, [31, 138, 76])) > 20, "the LLM calls drawn");
+    await screenshot(page, "latency");
+  },
+);

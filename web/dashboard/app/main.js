@@ -12,6 +12,7 @@ import { Timeline } from "./pages/timeline.js";
 import { Approvals } from "./pages/approvals.js";
 import { Chat } from "./pages/chat.js";
 import { Traces } from "./pages/traces.js";
+import { Latency } from "./pages/latency.js";
 import { PENDING, Pending } from "./pages/pending.js";
 
 const PAGES = [
@@ -20,6 +21,7 @@ const PAGES = [
   ["approvals", "Approvals", () => html`<${Approvals} />`],
   ["chat", "Chat", () => html`<${Chat} />`],
   ["traces", "Traces", () => html`<${Traces} />`],
+  ["latency", "Latency", () => html`<${Latency} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),
