@@ -23,6 +23,17 @@ async function textOf(page: Page, selector: string): Promise<string> {
   return await element!.evaluate((e) => e.textContent ?? "");
 }
 
+/** A call to the gateway's API on `port` with `token`: GET, or POST of `body` as JSON. */
+function callApi(port: number, token: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return fetch(`http://127.0.0.1:${port}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
 /** Logs in through the login form with `token`. */
 async function logIn(page: Page, token: string) {
   await page.waitForSelector("input[name=token]", WAIT);
@@ -255,9 +266,7 @@ Deno.test(
     const shown = await page.$$eval(".bubble .text", (all) => all.map((e) => e.textContent));
     assert.ok(shown.includes("And now, please?"), JSON.stringify(shown));
     assert.ok(shown.includes("The capital of Peru is Lima."), JSON.stringify(shown));
-    const session = await fetch(`http://127.0.0.1:${gateway.port}/api/v1/sessions/api:default`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const session = await callApi(gateway.port, token, "/api/v1/sessions/api:default");
     assert.equal(session.status, 200);
     assert.match(JSON.stringify(await session.json()), /Lima/);
   },
@@ -287,10 +296,7 @@ Deno.test(
     const taskId = (JSON.parse(submitted.stdout) as { task_id: string }).task_id;
     // The helper's spans reach the lead over the group's traces topic, a moment after the answer.
     const traceOf = async () => {
-      const response = await fetch(
-        `http://127.0.0.1:${gateway.port}/api/v1/group/tasks/${taskId}/trace`,
-        { headers: { authorization: `Bearer ${token}` } },
-      );
+      const response = await callApi(gateway.port, token, `/api/v1/group/tasks/${taskId}/trace`);
       return response.ok ? await response.json() : { agents: [], spans: 0 };
     };
     let trace: { agents: string[]; spans: number; traceId: string } = await traceOf();
@@ -363,11 +369,7 @@ Deno.test(
     // Before any turn there is nothing to chart.
     assert.match(await textOf(page, ".empty"), /Nothing to chart yet/);
     for (const message of ["one", "two"]) {
-      const answer = await fetch(`http://127.0.0.1:${gateway.port}/api/v1/chat`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ message }),
-      });
+      const answer = await callApi(gateway.port, token, "/api/v1/chat", { message });
       assert.equal(answer.status, 200, await answer.text());
     }
     await page.reload();
@@ -382,5 +384,43 @@ Deno.test(
     await waitFor(async () => (await pixelsOf(page, [47, 95, 208])) > 20, "the turns drawn");
     await waitFor(async () => (await pixelsOf(page, [31, 138, 76])) > 20, "the LLM calls drawn");
     await screenshot(page, "latency");
+  },
+);
+
+Deno.test(
+  "without a group, the traces page says so and draws one of this agent's turns",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [
+        { toolCalls: [{ id: "r1", name: "list_dir", arguments: { path: "." } }] },
+        { text: "Nothing much here." },
+      ],
+    });
+    await using gateway = await startGateway(home.path, llm.url);
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const said = await callApi(gateway.port, token, "/api/v1/chat", {
+      message: "what is in the workspace?",
+    });
+    assert.equal((await said.json()).content, "Nothing much here.");
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/traces`);
+    await logIn(page, token);
+    assert.match(await textOf(page, ".empty"), /standalone mode/);
+    await (await page.waitForSelector("tr[data-turn] a", WAIT))!.click();
+    await page.waitForSelector("svg.trace-graph g.node", WAIT);
+    const traceId = page.url().split("/").at(-1)!;
+    const tree = await (await callApi(gateway.port, token, `/api/v1/traces/${traceId}`)).json();
+    const count = (nodes: { children: unknown[] }[]): number =>
+      nodes.reduce((n, node) => n + 1 + count(node.children as { children: unknown[] }[]), 0);
+    const types = await page.$$eval(
+      "svg.trace-graph g.node",
+      (all) => all.map((n) => n.getAttribute("data-type")),
+    );
+    assert.equal(types.length, count(tree.roots));
+    for (const kind of ["INBOUND", "LLM", "TOOL"]) assert.ok(types.includes(kind), types.join());
+    await screenshot(page, "trace-turn");
   },
 );

@@ -2,7 +2,9 @@
  * Traces: the group tasks this agent sent (`/api/v1/group/tasks`) and the group traces it stored
  * (`/api/v1/group/traces`), newest first; `#/traces/<task id>` draws a task's trace, the spans of
  * every agent that worked on it (`/api/v1/group/tasks/<id>/trace`), and `#/traces/trace/<id>` a
- * trace by its id (`/api/v1/group/traces/<id>`), as a graph (trace_graph.js) with each span's
+ * trace by its id (`/api/v1/group/traces/<id>`), and `#/traces/local/<id>` one of this agent's
+ * turns from its own timeline (`/api/v1/traces/<id>`, listed from its latest `INBOUND` events), as
+ * a graph (trace_graph.js) with each span's
  * start and duration below. A gateway with no group says so (the API's 409).
  *
  * @module
@@ -24,6 +26,9 @@ function decoded(part) {
 /** What the address asks for: a list, a task's trace or a trace. */
 function wanted(hash) {
   const [first, second] = hash.replace(/^#\/?/, "").split("/").map(decoded);
+  if (first === "local" && second) {
+    return { path: `/api/v1/traces/${encodeURIComponent(second)}`, id: second, local: true };
+  }
   if (first === "trace" && second) {
     return { path: `/api/v1/group/traces/${encodeURIComponent(second)}`, id: second };
   }
@@ -72,15 +77,31 @@ function Timings({ spans }) {
   `;
 }
 
-function Trace({ path, id, task }) {
-  const { data, error, loading } = useApi(path, 5_000);
+/** This agent's own trace (timeline events) in the shape of a group trace (spans). */
+function asSpans(data) {
+  const span = (e) => ({
+    spanId: e.spanId,
+    agentId: "this agent",
+    spanType: e.kind,
+    title: (e.contentText || e.kind).replace(/\s+/g, " ").slice(0, 48),
+    startedAt: e.startedAt,
+    durationMs: e.durationMs ?? undefined,
+  });
+  const node = (n) => ({ span: span(n.event), children: n.children.map(node) });
+  const roots = data.roots.map(node);
+  return { traceId: data.trace_id, roots, spans: flatten(roots).length, agents: ["this agent"] };
+}
+
+function Trace({ path, id, task, local }) {
+  const { data: answer, error, loading } = useApi(path, 5_000);
   if (loading) return html`<p class="muted">Loading…</p>`;
   if (error?.status === 409) return html`<${NoGroup} error=${error} />`;
-  if (!data) return html`<${ErrorLine} error=${error} />`;
+  if (!answer) return html`<${ErrorLine} error=${error} />`;
+  const data = local ? asSpans(answer) : answer;
   const spans = flatten(data.roots);
   return html`
     <p><a href="#/traces">All traces</a></p>
-    <h2 class="trace-title">${task ? "Task" : "Trace"} <code>${id}</code></h2>
+    <h2 class="trace-title">${task ? "Task" : local ? "Turn" : "Trace"} <code>${id}</code></h2>
     <p
       class="muted">Trace <code>${data.traceId}</code>: ${data.spans} spans from ${data.agents
         .length} agent${data.agents.length === 1 ? "" : "s"} (${data.agents.join(", ")}).</p>
@@ -90,15 +111,51 @@ function Trace({ path, id, task }) {
   `;
 }
 
+/** This agent's latest turns, each a link to its own trace. */
+function Turns() {
+  const turns = useApi("/api/v1/timeline?kind=INBOUND&limit=30", 5_000);
+  const items = turns.data?.items ?? [];
+  return html`<section class="card">
+    <h2>This agent's turns</h2>
+    <${ErrorLine} error=${turns.error} />
+    ${
+    items.length === 0 ? html`<p class="muted">None yet.</p>` : html`
+      <table class="turns">
+        <tbody>${items.map((e) =>
+          html`
+            <tr data-turn=${e.trace_id}>
+              <td><a href=${`#/traces/local/${e.trace_id}`}>${(e.content_text || "(no text)").slice(
+                0,
+                80,
+              )}</a></td>
+              <td>${e.channel ?? ""}</td>
+              <td>
+                <${Time} iso=${e.started_at} />
+              </td>
+            </tr>
+          `
+        )}</tbody>
+      </table>
+    `
+  }
+  </section>`;
+}
+
 function Lists() {
   const tasks = useApi("/api/v1/group/tasks?limit=50", 5_000);
   const traces = useApi("/api/v1/group/traces?limit=50", 5_000);
   if (tasks.loading || traces.loading) return html`<p class="muted">Loading…</p>`;
-  if (tasks.error?.status === 409) return html`<${NoGroup} error=${tasks.error} />`;
+  if (tasks.error?.status === 409) {
+    return html`
+      <${NoGroup} error=${tasks.error} />
+      <${Turns} />
+    `;
+  }
   const sent = tasks.data?.items ?? [];
   const stored = traces.data?.items ?? [];
   return html`
     <${ErrorLine} error=${tasks.error ?? traces.error} />
+    <${Turns} />
     <section class="card">
       <h2>Tasks this agent sent</h2>
       ${sent.length === 0
