@@ -10,6 +10,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { swarmAgents } from "../core/config/mod.ts";
 import type { GuardOptions } from "./guard.ts";
 import type { GatewayStatus } from "./status.ts";
 import {
@@ -63,7 +64,12 @@ export function apiApp(options: AppOptions): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ ok: true }));
   apiSetup(app, { ...options, limits: options.limits ?? DEFAULT_LIMITS });
-  const routes = new ApiRoutes(app, { mode: options.parts?.gateway.mode, warn: options.warn });
+  const routes = new ApiRoutes(app, {
+    mode: options.parts?.gateway.mode,
+    // The agents of agents.list that a standalone gateway runs are a group in its process.
+    agents: options.parts === undefined ? 1 : swarmAgents(options.parts.config).length,
+    warn: options.warn,
+  });
   mountStatus(routes, options.status);
   const parts = options.parts;
   const events = options.events ?? parts?.gateway.runtime.timeline.events;

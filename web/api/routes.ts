@@ -29,7 +29,10 @@ export interface RouteSpec {
   readonly response?: z.ZodType | undefined;
   /** Answers with `text/event-stream` (or JSON, by the request). */
   readonly stream?: boolean | undefined;
-  /** Needs a group over Kafka or in process: 409 in standalone mode. */
+  /**
+   * Needs a group, over Kafka or in process: 409 in standalone mode, unless the gateway runs
+   * several agents (agents.list), who are a group in its process.
+   */
   readonly group?: boolean | undefined;
 }
 
@@ -52,22 +55,26 @@ export class ApiRoutes {
   readonly #app: Hono;
   readonly #specs: RouteSpec[] = [];
   readonly #mode: Mode | undefined;
+  readonly #agents: number;
   /** Tells the gateway's operator what failed in a handler (never the client). */
   readonly warn: (line: string) => void;
 
   /**
-   * `mode`: the gateway's, which decides whether group routes answer (not standalone); `warn`:
-   * where failures the client is not told about go.
+   * `mode` and `agents` (how many agents the gateway runs in its process; default 1): whether
+   * group routes answer (not in standalone mode with one agent); `warn`: where failures the
+   * client is not told about go.
    */
   constructor(
     app: Hono,
     options: {
       readonly mode?: Mode | undefined;
+      readonly agents?: number | undefined;
       readonly warn?: ((line: string) => void) | undefined;
     } = {},
   ) {
     this.#app = app;
     this.#mode = options.mode;
+    this.#agents = options.agents ?? 1;
     this.warn = options.warn ?? (() => {});
   }
 
@@ -86,7 +93,9 @@ export class ApiRoutes {
   ): void {
     this.#specs.push(spec);
     this.#app.on(spec.method.toUpperCase(), spec.path, async (c) => {
-      if (spec.group && this.#mode === "standalone") throw standaloneRefusal();
+      if (spec.group && this.#mode === "standalone" && this.#agents < 2) {
+        throw standaloneRefusal();
+      }
       const body = spec.body === undefined ? undefined : await readBody(c, spec.body);
       const query = spec.query === undefined
         ? undefined
@@ -124,7 +133,8 @@ export function checked<S extends z.ZodType>(schema: S, value: unknown, what: st
 export function standaloneRefusal(): Conflict {
   return new Conflict(
     "This gateway runs in standalone mode, without a group: start it with --mode group " +
-      "(or full) and group.enabled to use the group endpoints",
+      "(or full) and group.enabled, or list several agents in agents.list, to use the group " +
+      "endpoints",
     "standalone",
   );
 }

@@ -23,6 +23,17 @@ async function textOf(page: Page, selector: string): Promise<string> {
   return await element!.evaluate((e) => e.textContent ?? "");
 }
 
+/** A call to the gateway's API on `port` with `token`: GET, or POST of `body` as JSON. */
+function callApi(port: number, token: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return fetch(`http://127.0.0.1:${port}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
 /** Logs in through the login form with `token`. */
 async function logIn(page: Page, token: string) {
   await page.waitForSelector("input[name=token]", WAIT);
@@ -200,5 +211,216 @@ Deno.test(
     assert.equal(await Deno.readTextFile(`${home.path}/workspace/p.txt`), "yes\n");
     assert.match(await textOf(page, ".empty"), /No approval waits/);
     await screenshot(page, "approval-done");
+  },
+);
+
+Deno.test(
+  "chat streams the agent's answer into the page, Stop ends a turn, and the session is kept",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [
+        // The first answer streams its first words, then never ends: what shows came streamed.
+        { text: "Thinking about Peru", hang: true },
+        { text: "The capital of Peru is Lima.", chunks: ["The capital ", "of Peru ", "is Lima."] },
+      ],
+    });
+    await using gateway = await startGateway(home.path, llm.url);
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/chat`);
+    await logIn(page, token);
+    await page.waitForSelector("textarea[name=message]", WAIT);
+    const answer = ".bubble-assistant:last-child .text";
+
+    await page.type("textarea[name=message]", "Where is the capital of Peru?");
+    await page.click(".chat-form button[type=submit]");
+    // The words the model sent so far show while its turn still runs.
+    await page.waitForSelector(".bubble-assistant[data-state=streaming]", WAIT);
+    await page.waitForFunction(
+      `document.querySelector(${JSON.stringify(answer)})?.textContent.includes("Thinking about")`,
+      WAIT,
+    );
+    await screenshot(page, "chat-streaming");
+    await page.click("button[data-stop]");
+    await page.waitForSelector(".bubble-assistant[data-state=stopped]", WAIT);
+    await waitFor(() => llm.abandonedStreams().length === 1, "the model's stream given up");
+
+    await page.type("textarea[name=message]", "And now, please?");
+    await page.click(".chat-form button[type=submit]");
+    await page.waitForSelector(".bubble-assistant:last-child[data-state=done]", WAIT);
+    assert.equal(await textOf(page, answer), "The capital of Peru is Lima.");
+    // The second turn continued the session of the first: the model saw the first question.
+    const asked = JSON.stringify(llm.chatRequests().at(-1)!.body);
+    assert.match(asked, /Where is the capital of Peru\?/);
+    await screenshot(page, "chat-answered");
+
+    // A reload reads the session back from the API.
+    await page.reload();
+    await page.waitForFunction(
+      `[...document.querySelectorAll(".bubble")].some((b) => b.textContent.includes("Lima."))`,
+      WAIT,
+    );
+    const shown = await page.$$eval(".bubble .text", (all) => all.map((e) => e.textContent));
+    assert.ok(shown.includes("And now, please?"), JSON.stringify(shown));
+    assert.ok(shown.includes("The capital of Peru is Lima."), JSON.stringify(shown));
+    const session = await callApi(gateway.port, token, "/api/v1/sessions/api:default");
+    assert.equal(session.status, 200);
+    assert.match(JSON.stringify(await session.json()), /Lima/);
+  },
+);
+
+Deno.test(
+  "a task delegated between two agents opens as a graph with a node per span of each agent",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      models: { "gpt-helper": [{ text: "Lima" }] },
+      fallback: { text: "not scripted" },
+    });
+    const agents = JSON.stringify([
+      { id: "asker", default: true, model: "openai/gpt-asker" },
+      { id: "helper", default: false, model: "openai/gpt-helper" },
+    ]);
+    const env = { KAFCLAW_AGENTS_LIST: agents };
+    await using gateway = await startGateway(home.path, llm.url, { env });
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const submitted = await kafclaw(
+      ["task", "submit", "What is the capital of Peru?", "--to", "helper", "--wait", "--json"],
+      gatewayEnv(home.path, llm, env),
+    );
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const taskId = (JSON.parse(submitted.stdout) as { task_id: string }).task_id;
+    // The helper's spans reach the lead over the group's traces topic, a moment after the answer.
+    const traceOf = async () => {
+      const response = await callApi(gateway.port, token, `/api/v1/group/tasks/${taskId}/trace`);
+      return response.ok ? await response.json() : { agents: [], spans: 0 };
+    };
+    let trace: { agents: string[]; spans: number; traceId: string } = await traceOf();
+    await waitFor(
+      async () => (trace = await traceOf()).agents.length === 2 && trace.spans >= 5,
+      "the spans of both agents at the lead",
+      { state: () => trace },
+    );
+
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/traces`);
+    await logIn(page, token);
+    // The task is listed among those sent; its link opens the graph.
+    await (await page.waitForSelector(`tr[data-task="${taskId}"] a`, WAIT))!.click();
+    await page.waitForSelector("svg.trace-graph g.node", WAIT);
+    await waitFor(
+      async () => (await page.$$("svg.trace-graph g.node")).length === trace.spans,
+      "a node per span",
+    );
+    const nodes = await page.$$eval(
+      "svg.trace-graph g.node",
+      (all) => all.map((n) => [n.getAttribute("data-agent"), n.textContent ?? ""]),
+    );
+    assert.deepEqual([...new Set(nodes.map(([agent]) => agent))].sort(), ["asker", "helper"]);
+    assert.ok(nodes.some(([a, text]) => a === "helper" && /llm openai\/gpt-helper/.test(text!)));
+    assert.ok(nodes.every(([, text]) => /\d+(\.\d+)? (ms|s)|open/.test(text!)), "timings shown");
+    // Arrows join each span to those it started: one less than the spans of a single tree.
+    const edges = await page.$$eval("svg.trace-graph .edge", (all) => all.length);
+    assert.ok(edges >= trace.spans - 1, `${edges} arrows for ${trace.spans} spans`);
+    assert.equal(await page.$$eval("table.timings tbody tr", (r) => r.length), trace.spans);
+    assert.match(await textOf(page, ".trace-title"), new RegExp(taskId));
+    await screenshot(page, "trace-graph");
+  },
+);
+
+/** How many pixels of the chart's canvas are about the colour `rgb`. */
+function pixelsOf(page: Page, rgb: [number, number, number]): Promise<number> {
+  return page.$eval(".latency-chart canvas", (canvas, [r, g, b]) => {
+    const c = canvas as unknown as {
+      width: number;
+      height: number;
+      getContext(kind: "2d"): { getImageData(...a: number[]): { data: Uint8ClampedArray } };
+    };
+    const { data } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const near = Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) +
+        Math.abs(data[i + 2]! - b!);
+      if (data[i + 3]! > 200 && near < 40) n++;
+    }
+    return n;
+  }, rgb);
+}
+
+Deno.test(
+  "the latency page charts the turns and LLM calls the agent made",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [{ text: "first", delayMs: 30 }, { text: "second", delayMs: 120 }],
+    });
+    await using gateway = await startGateway(home.path, llm.url);
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/latency`);
+    await logIn(page, token);
+    // Before any turn there is nothing to chart.
+    assert.match(await textOf(page, ".empty"), /Nothing to chart yet/);
+    for (const message of ["one", "two"]) {
+      const answer = await callApi(gateway.port, token, "/api/v1/chat", { message });
+      assert.equal(answer.status, 200, await answer.text());
+    }
+    await page.reload();
+    await page.waitForSelector(".latency-chart canvas", WAIT);
+    assert.equal(await textOf(page, "[data-series=turns] [data-count]"), "2");
+    assert.equal(await textOf(page, "[data-series=llm] [data-count]"), "2");
+    assert.equal(await textOf(page, "[data-series=tasks] [data-count]"), "0");
+    // The slowest LLM call took at least the fake model's delay.
+    const slowest = await textOf(page, "[data-series=llm] td:last-child");
+    assert.ok(Number.parseInt(slowest) >= 120, slowest);
+    // The canvas has the turns' and the LLM calls' colours on it: the series were drawn.
+    await waitFor(async () => (await pixelsOf(page, [47, 95, 208])) > 20, "the turns drawn");
+    await waitFor(async () => (await pixelsOf(page, [31, 138, 76])) > 20, "the LLM calls drawn");
+    await screenshot(page, "latency");
+  },
+);
+
+Deno.test(
+  "without a group, the traces page says so and draws one of this agent's turns",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      chat: [
+        { toolCalls: [{ id: "r1", name: "list_dir", arguments: { path: "." } }] },
+        { text: "Nothing much here." },
+      ],
+    });
+    await using gateway = await startGateway(home.path, llm.url);
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const said = await callApi(gateway.port, token, "/api/v1/chat", {
+      message: "what is in the workspace?",
+    });
+    assert.equal((await said.json()).content, "Nothing much here.");
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/traces`);
+    await logIn(page, token);
+    assert.match(await textOf(page, ".empty"), /standalone mode/);
+    await (await page.waitForSelector("tr[data-turn] a", WAIT))!.click();
+    await page.waitForSelector("svg.trace-graph g.node", WAIT);
+    const traceId = page.url().split("/").at(-1)!;
+    const tree = await (await callApi(gateway.port, token, `/api/v1/traces/${traceId}`)).json();
+    const count = (nodes: { children: unknown[] }[]): number =>
+      nodes.reduce((n, node) => n + 1 + count(node.children as { children: unknown[] }[]), 0);
+    const types = await page.$$eval(
+      "svg.trace-graph g.node",
+      (all) => all.map((n) => n.getAttribute("data-type")),
+    );
+    assert.equal(types.length, count(tree.roots));
+    for (const kind of ["INBOUND", "LLM", "TOOL"]) assert.ok(types.includes(kind), types.join());
+    await screenshot(page, "trace-turn");
   },
 );

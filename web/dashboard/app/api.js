@@ -109,6 +109,19 @@ export function parseSse(text) {
   return { events, rest };
 }
 
+/** Reads the SSE body of `response` to its end, calling `each(event)` as events complete. */
+async function readEvents(response, each) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    const parsed = parseSse(buffer + value);
+    buffer = parsed.rest;
+    for (const event of parsed.events) each(event);
+  }
+}
+
 /**
  * Follows the SSE stream at `path` until `signal` aborts, calling `onEvent(name, data, id)` for
  * each event and `onState("live" | "retrying" | error)` as the connection changes; after a drop it
@@ -126,18 +139,10 @@ export async function follow(path, { onEvent, onState, signal }) {
       const response = await fetch(`${apiOrigin()}${path}`, { headers, signal });
       if (!response.ok) throw refused(await failure(response));
       onState("live");
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const parsed = parseSse(buffer + value);
-        buffer = parsed.rest;
-        for (const event of parsed.events) {
-          if (event.id !== undefined) lastId = event.id;
-          onEvent(event.event, JSON.parse(event.data), event.id);
-        }
-      }
+      await readEvents(response, (event) => {
+        if (event.id !== undefined) lastId = event.id;
+        onEvent(event.event, JSON.parse(event.data), event.id);
+      });
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
@@ -149,4 +154,23 @@ export async function follow(path, { onEvent, onState, signal }) {
     onState("retrying");
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
+}
+
+/**
+ * POSTs `body` to the SSE endpoint at `path` and calls `onEvent(name, data)` for each event until
+ * the stream ends or `signal` aborts (which ends the request, and so the turn behind it).
+ */
+export async function postEvents(path, body, { onEvent, signal }) {
+  const response = await fetch(`${apiOrigin()}${path}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${savedToken() ?? ""}`,
+      accept: "text/event-stream",
+      "content-type": "application/json",
+    },
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!response.ok) throw refused(await failure(response));
+  await readEvents(response, (event) => onEvent(event.event, JSON.parse(event.data)));
 }

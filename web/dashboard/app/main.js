@@ -10,12 +10,18 @@ import { api, ApiError, forgetToken, redeemCode, REFUSED, savedToken, saveToken 
 import { Overview } from "./pages/overview.js";
 import { Timeline } from "./pages/timeline.js";
 import { Approvals } from "./pages/approvals.js";
+import { Chat } from "./pages/chat.js";
+import { Traces } from "./pages/traces.js";
+import { Latency } from "./pages/latency.js";
 import { PENDING, Pending } from "./pages/pending.js";
 
 const PAGES = [
   ["overview", "Overview", () => html`<${Overview} />`],
   ["timeline", "Timeline", () => html`<${Timeline} />`],
   ["approvals", "Approvals", () => html`<${Approvals} />`],
+  ["chat", "Chat", () => html`<${Chat} />`],
+  ["traces", "Traces", () => html`<${Traces} />`],
+  ["latency", "Latency", () => html`<${Latency} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),

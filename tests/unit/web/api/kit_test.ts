@@ -23,7 +23,9 @@ const HOST = "127.0.0.1:18790";
 const DASHBOARD = "http://127.0.0.1:18791";
 const AUTH = { host: HOST, authorization: `Bearer ${TOKEN}` };
 
-function kitApp(options: { limits?: ApiLimits; mode?: Mode; warn?: (line: string) => void } = {}) {
+function kitApp(
+  options: { limits?: ApiLimits; mode?: Mode; agents?: number; warn?: (line: string) => void } = {},
+) {
   const app = new Hono();
   apiSetup(app, {
     token: TOKEN,
@@ -32,7 +34,7 @@ function kitApp(options: { limits?: ApiLimits; mode?: Mode; warn?: (line: string
     limits: options.limits ?? DEFAULT_LIMITS,
     warn: options.warn,
   });
-  const routes = new ApiRoutes(app, { mode: options.mode ?? "group" });
+  const routes = new ApiRoutes(app, { mode: options.mode ?? "group", agents: options.agents });
   routes.add({
     method: "post",
     path: "/api/v1/things/:name",
@@ -183,6 +185,15 @@ Deno.test("a group route is a 409 in standalone mode, saying how to get a group"
   assert.match(error.message, /standalone mode.*--mode group/);
   const grouped = await kitApp().request(`http://${HOST}/api/v1/members`, { headers: AUTH });
   assert.equal(grouped.status, 200);
+});
+
+Deno.test("a group route answers in standalone mode when the gateway runs several agents", async () => {
+  const members = (agents: number) =>
+    kitApp({ mode: "standalone", agents }).request(`http://${HOST}/api/v1/members`, {
+      headers: AUTH,
+    });
+  assert.equal((await members(2)).status, 200);
+  assert.equal((await members(1)).status, 409);
 });
 
 Deno.test("the OpenAPI document is made of the routes' own schemas", async () => {

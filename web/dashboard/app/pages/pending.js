@@ -1,5 +1,5 @@
 /**
- * The pages whose API this gateway may not serve yet (chat, traces, group): each asks
+ * The pages whose API this gateway may not serve yet (group): each asks
  * its endpoint and shows what it answers, or says plainly that this gateway has no such endpoint.
  *
  * @module
@@ -25,16 +25,6 @@ export function Pending({ title, path, what }) {
 }
 
 export const PENDING = {
-  chat: {
-    title: "Chat",
-    path: "/api/v1/sessions",
-    what: "Chat with the agent needs the API's chat endpoint; until then use `kafclaw agent`.",
-  },
-  traces: {
-    title: "Traces",
-    path: "/api/v1/tasks",
-    what: "A task's trace graph needs the API's tasks and traces; the timeline shows each span.",
-  },
   group: {
     title: "Group",
     path: "/api/v1/group/members",
