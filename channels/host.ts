@@ -1,6 +1,6 @@
 /**
- * The channels of one gateway: built from config (`channels.telegram`, `channels.whatsapp` when
- * enabled), each started with its own {@link ChannelInbox} over the agent's door and timeline,
+ * The channels of one gateway: built from config (`channels.telegram`, `channels.discord`,
+ * `channels.whatsapp` when enabled), each started with its own {@link ChannelInbox} over the agent's door and timeline,
  * and the two ways back that the rest of the gateway uses: {@link ChannelHost.sendToOwner}
  * (approval requests to the owners' chats) and {@link ChannelHost.deliver} (the delivery worker's
  * retries).
@@ -44,7 +44,8 @@ export function statusFile(home: string): string {
  */
 export async function channelsFromConfig(config: ResolvedConfig): Promise<Channel[]> {
   const channels: Channel[] = [];
-  const { telegram, whatsapp } = config.channels;
+  const { telegram, whatsapp, discord } = config.channels;
+  if (discord.enabled) channels.push(await discordChannel(discord));
   if (!telegram.enabled && !whatsapp.enabled) return channels;
   const { createSpeech } = await import("../core/provider/mod.ts");
   const speech = createSpeech(config);
@@ -89,6 +90,17 @@ export async function channelsFromConfig(config: ResolvedConfig): Promise<Channe
     );
   }
   return channels;
+}
+
+/** The Discord channel of `channels.discord` (it needs no speech: it reads text only). */
+async function discordChannel(discord: ResolvedConfig["channels"]["discord"]): Promise<Channel> {
+  if (!discord.token) {
+    throw new TypeError(
+      "Cannot run Discord without channels.discord.token (the bot token from the Developer Portal)",
+    );
+  }
+  const { DiscordChannel } = await import("./discord/mod.ts");
+  return new DiscordChannel({ token: discord.token, apiBase: discord.apiBase });
 }
 
 /** What the host runs channels over. */

@@ -1,0 +1,161 @@
+/**
+ * Discord end to end, through discord.js against a real fake of Discord (REST API and gateway
+ * websocket, tests/fakes/discord_server.ts): a DM in, the answer out (split at 2000, as a reply,
+ * typing meanwhile); guild messages only when they mention the bot, answered in their thread;
+ * pairing; one answer per message id also across a restart; the API down (kept, retried with
+ * backoff, recorded failed); an approval answered from the owner's DMs.
+ */
+import assert from "node:assert/strict";
+import { OWNER_ID, startDiscordRig } from "../../_support/discord_rig.ts";
+import { dueWorker } from "../../_support/channel_agent.ts";
+import { waitFor } from "../../_support/wait.ts";
+import { kafclawInProcess } from "../../_support/cli_in_process.ts";
+import { TEXT_CHANNEL_ID, THREAD_ID } from "../../fakes/discord_server.ts";
+
+const STRANGER = "800000000000000002";
+
+Deno.test("a DM gets the agent's answer as a reply, split at 2000 without breaking code blocks", async () => {
+  const code = Array.from({ length: 120 }, (_, i) => `console.log("line ${i}");`).join("\n");
+  const long = `Here it is:\n\n\`\`\`ts\n${code}\n\`\`\`\n\nDone.`;
+  await using rig = await startDiscordRig({ chat: [{ text: long }] });
+  const id = rig.discord.pushMessage(OWNER_ID, "write me a long script");
+  await waitFor(() => rig.discord.sent.at(-1)?.content.endsWith("Done.") === true, "the answer");
+  const pieces = rig.discord.sent;
+  assert.ok(pieces.length >= 2, `split into ${pieces.length} pieces`);
+  const dm = rig.discord.dmChannelOf(OWNER_ID);
+  for (const piece of pieces) {
+    assert.ok(piece.content.length <= 2000, `a piece of ${piece.content.length} characters`);
+    assert.equal(piece.channelId, dm);
+    assert.equal((piece.content.match(/```/g) ?? []).length % 2, 0, piece.content.slice(0, 80));
+  }
+  assert.equal(pieces[0]!.replyTo, id, "the first piece replies to the message");
+  const joined = pieces.map((p) => p.content).join("\n").replace(/\n```\n```ts\n/g, "\n");
+  assert.equal(joined.replace(/\s+/g, " "), long.replace(/\s+/g, " "));
+  assert.ok(rig.discord.typing.includes(dm), "typing while it worked");
+  assert.match(JSON.stringify(rig.llm.chatRequests()[0]!.body), /write me a long script/);
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryStatus === "sent", "the answer recorded as sent");
+  assert.equal(task()?.messageType, "internal");
+  assert.equal(rig.host.status().discord!.connected, true);
+});
+
+Deno.test("in a guild only a mention is answered, in the thread it was written in", async () => {
+  await using rig = await startDiscordRig({ fallback: "echo" }, {
+    KAFCLAW_CHANNELS_DISCORD_DM_POLICY: "open",
+  });
+  rig.discord.pushMessage(STRANGER, "talking among ourselves", { channelId: TEXT_CHANNEL_ID });
+  const asked = rig.discord.pushMessage(STRANGER, "what time is it?", {
+    channelId: THREAD_ID,
+    mention: true,
+  });
+  await waitFor(() => rig.discord.sent.length === 1, "the mention's answer");
+  assert.deepEqual(rig.discord.sent[0], {
+    channelId: THREAD_ID,
+    content: "echo: what time is it?",
+    replyTo: asked,
+  });
+  assert.equal(rig.llm.chatRequests().length, 1, "no turn for the message without a mention");
+  const tasks = rig.runtime.timeline.tasks.list().items;
+  assert.equal(tasks.length, 1);
+  assert.equal(tasks[0]!.chatId, `channel/${THREAD_ID}`);
+  assert.equal(tasks[0]!.messageType, "external");
+});
+
+Deno.test("an unknown sender gets a pairing code, is approved with the CLI, then answered", async () => {
+  await using rig = await startDiscordRig({ chat: [{ text: "Hello, new friend." }] });
+  rig.discord.pushMessage(STRANGER, "hi there");
+  await waitFor(() => rig.discord.sent.length === 1, "the pairing code");
+  const code = /pairing code is ([A-Z0-9]{8})/.exec(rig.discord.sent[0]!.content)?.[1];
+  assert.ok(code, rig.discord.sent[0]!.content);
+  assert.equal(rig.discord.sent[0]!.channelId, rig.discord.dmChannelOf(STRANGER));
+  assert.equal(rig.llm.chatRequests().length, 0, "no turn for a stranger");
+  const approved = await kafclawInProcess(rig.env, "pairing", "approve", "discord", code);
+  assert.equal(approved.code, 0, approved.stderr);
+  assert.match(approved.stdout, new RegExp(`Paired discord:${STRANGER}`));
+  rig.discord.pushMessage(STRANGER, "hi again");
+  await waitFor(() => rig.discord.sent.length === 2, "the answer");
+  assert.equal(rig.discord.sent[1]!.content, "Hello, new friend.");
+  const task = rig.runtime.timeline.tasks.list().items[0]!;
+  assert.equal(task.messageType, "external", "a paired stranger is still external");
+});
+
+Deno.test("a message id seen before is answered once, also after a restart", async () => {
+  await using rig = await startDiscordRig({ chat: [{ text: "Once." }], fallback: "echo" });
+  const id = rig.discord.pushMessage(OWNER_ID, "say it once");
+  await waitFor(() => rig.discord.sent.length === 1, "the answer");
+  rig.discord.pushMessage(OWNER_ID, "say it once", { id });
+  await rig.restart();
+  await waitFor(() => rig.discord.connected() === 1, "the new gateway connection");
+  rig.discord.pushMessage(OWNER_ID, "say it once", { id });
+  rig.discord.pushMessage(OWNER_ID, "a new one");
+  await waitFor(() => rig.discord.sent.length === 2, "the new message's answer", {
+    state: () => rig.discord.sent,
+  });
+  assert.deepEqual(rig.discord.sent.map((s) => s.content), ["Once.", "echo: a new one"]);
+  assert.equal(rig.llm.chatRequests().length, 2);
+});
+
+Deno.test("with the REST API down the answer is kept, retried with backoff, then recorded as failed", async () => {
+  await using rig = await startDiscordRig({ chat: [{ text: "Saved for later." }] });
+  rig.discord.down.add("POST /channels");
+  const sentAt = Date.now();
+  rig.discord.pushMessage(OWNER_ID, "are you there?");
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryAttempts === 1, "the first failed attempt");
+  assert.equal(task()!.deliveryStatus, "pending");
+  assert.equal(task()!.contentOut, "Saved for later.");
+  assert.ok(task()!.deliveryNextAt!.getTime() - sentAt >= 29_000, "the worker's backoff");
+  const status = rig.host.status().discord!;
+  assert.match(status.lastError!, /send: .*502/);
+  assert.ok(!status.lastError!.includes(rig.discord.token));
+
+  const worker = dueWorker(rig, { maxAttempts: 3, baseMs: 1, capMs: 1 });
+  assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 1, failed: 0 });
+  assert.deepEqual(await worker.pass(), { sent: 0, skipped: 0, retrying: 0, failed: 1 });
+  assert.equal(task()!.deliveryStatus, "failed");
+  assert.equal(task()!.contentOut, "Saved for later.", "the answer is not lost");
+  const tries = rig.discord.calls.filter((c) => c.route.endsWith("/messages"));
+  assert.equal(tries.length, 3, "one call per attempt");
+  assert.ok(tries.every((c) => c.status === 502));
+  assert.equal(rig.discord.sent.length, 0);
+});
+
+Deno.test("the owner approves a stranger's pending tool call from Discord", async () => {
+  const write = {
+    toolCalls: [{
+      id: "w1",
+      name: "write_file",
+      arguments: { path: "from-discord.txt", content: "hello\n" },
+    }],
+  };
+  await using rig = await startDiscordRig({ chat: [write, { text: "Written." }] }, {
+    KAFCLAW_CHANNELS_DISCORD_DM_POLICY: "open",
+  });
+  rig.discord.pushMessage(STRANGER, "please write a file", {
+    channelId: TEXT_CHANNEL_ID,
+    mention: true,
+  });
+  const notice = () => rig.discord.sent.find((s) => s.content.startsWith("Approval needed"));
+  await waitFor(() => notice() !== undefined, "the approval request");
+  assert.equal(notice()!.channelId, rig.discord.dmChannelOf(OWNER_ID), "to the owner's DMs");
+  const id = /Approval needed (\S+):/.exec(notice()!.content)![1]!;
+  rig.discord.pushMessage(STRANGER, `approve ${id}`, { channelId: TEXT_CHANNEL_ID, mention: true });
+  await waitFor(
+    () =>
+      rig.discord.sent.some((s) => s.content === "Only the owner can answer approval requests."),
+    "the stranger's refusal",
+  );
+  rig.discord.pushMessage(OWNER_ID, `approve ${id}`);
+  await waitFor(() => rig.discord.sent.some((s) => s.content === "Written."), "the turn ends");
+  assert.ok(rig.discord.sent.some((s) => s.content === `Approved ${id} (write_file)`));
+  assert.equal(
+    await Deno.readTextFile(`${rig.runtime.sandbox.workspace}/from-discord.txt`),
+    "hello\n",
+  );
+  assert.equal(rig.runtime.timeline.approvals.get(id)?.responder, `discord:${OWNER_ID}`);
+  assert.equal(
+    rig.discord.sent.find((s) => s.content === "Written.")!.channelId,
+    TEXT_CHANNEL_ID,
+    "the stranger's answer in the guild channel",
+  );
+});
