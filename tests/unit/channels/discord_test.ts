@@ -3,14 +3,16 @@
  * websocket, tests/fakes/discord_server.ts): a DM in, the answer out (split at 2000, as a reply,
  * typing meanwhile); guild messages only when they mention the bot, answered in their thread;
  * pairing; one answer per message id also across a restart; the API down (kept, retried with
- * backoff, recorded failed); an approval answered from the owner's DMs.
+ * backoff, recorded failed); an approval answered from the owner's DMs; a refused token.
  */
 import assert from "node:assert/strict";
 import { OWNER_ID, startDiscordRig } from "../../_support/discord_rig.ts";
-import { dueWorker } from "../../_support/channel_agent.ts";
+import { agentSettings, dueWorker, startChannelAgent } from "../../_support/channel_agent.ts";
+import { resolveConfig } from "../../../core/config/mod.ts";
+import { channelsFromConfig } from "../../../channels/mod.ts";
 import { waitFor } from "../../_support/wait.ts";
 import { kafclawInProcess } from "../../_support/cli_in_process.ts";
-import { TEXT_CHANNEL_ID, THREAD_ID } from "../../fakes/discord_server.ts";
+import { startFakeDiscord, TEXT_CHANNEL_ID, THREAD_ID } from "../../fakes/discord_server.ts";
 
 const STRANGER = "800000000000000002";
 
@@ -158,4 +160,36 @@ Deno.test("the owner approves a stranger's pending tool call from Discord", asyn
     TEXT_CHANNEL_ID,
     "the stranger's answer in the guild channel",
   );
+});
+
+Deno.test("a token Discord refuses stops the start in one line without the token", async () => {
+  await using discord = await startFakeDiscord();
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-discord-" });
+  try {
+    const config = resolveConfig({
+      home,
+      env: {
+        ...agentSettings(home, "http://127.0.0.1:9/v1", `discord:${OWNER_ID}`),
+        KAFCLAW_CHANNELS_DISCORD_ENABLED: "true",
+        KAFCLAW_CHANNELS_DISCORD_TOKEN: "wrong-secret-token",
+        KAFCLAW_CHANNELS_DISCORD_API_BASE: `${discord.url}/api/v10`,
+      },
+    });
+    const error = await startChannelAgent(config).then(() => undefined, (e: Error) => e);
+    assert.ok(error, "the start fails");
+    assert.match(
+      error.message,
+      /^Cannot start the discord channel: An invalid token was provided\.$/,
+    );
+    assert.ok(!error.message.includes("wrong-secret-token"), error.message);
+    assert.ok(!error.message.includes("\n"), error.message);
+    assert.equal(discord.connected(), 0);
+    const noToken = resolveConfig({
+      home,
+      env: { KAFCLAW_HOME: home, KAFCLAW_CHANNELS_DISCORD_ENABLED: "true" },
+    });
+    await assert.rejects(channelsFromConfig(noToken), /without channels\.discord\.token/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 });
