@@ -62,6 +62,7 @@ export class DiscordChannel implements Channel {
   readonly #token: string;
   readonly #client: Client;
   #status: { connected: boolean; lastError?: string; lastErrorAt?: string } = { connected: false };
+  /** Users' DM channel ids, and pieces of a delivery (`id`) already sent, for a retry. */
   readonly #dms = new Map<string, string>();
   readonly #piecesSent = new Map<string, number>();
 
@@ -86,7 +87,11 @@ export class DiscordChannel implements Channel {
         inbox.receive(inbound).catch((error) => this.#failed("receive", errorText(error)));
       }
     });
-    client.on(Events.ShardDisconnect, () => this.#status.connected = false);
+    client.on(Events.ShardDisconnect, (event) => {
+      this.#status.connected = false;
+      this.#failed("gateway", `closed with code ${event.code}`);
+    });
+    client.on(Events.ShardReconnecting, () => this.#status.connected = false);
     client.on(Events.ShardReady, () => this.#status.connected = true);
     client.on(Events.ShardResume, () => this.#status.connected = true);
     client.on(Events.Error, (error) => this.#failed("gateway", errorText(error)));
@@ -129,7 +134,7 @@ export class DiscordChannel implements Channel {
           body: { content, allowed_mentions: { parse: [] }, ...reply },
         });
         done++;
-        if (key !== undefined) this.#remember(key, done);
+        if (key !== undefined) remember(this.#piecesSent, key, done);
       }
     } catch (error) {
       this.#failed("send", errorText(error));
@@ -158,7 +163,7 @@ export class DiscordChannel implements Channel {
       const channel = await this.#client.rest.post(Routes.userChannels(), {
         body: { recipient_id: chatId },
       }) as APIChannel;
-      this.#dms.set(chatId, dm = channel.id);
+      remember(this.#dms, chatId, dm = channel.id);
     }
     return dm;
   }
@@ -171,7 +176,7 @@ export class DiscordChannel implements Channel {
     if (inGuild && !message.mentions.users.has(me)) return undefined;
     const text = message.content.replaceAll(new RegExp(`<@!?${me}>`, "g"), "").trim();
     if (text === "") return undefined;
-    if (!inGuild) this.#dms.set(message.author.id, message.channelId);
+    if (!inGuild) remember(this.#dms, message.author.id, message.channelId);
     return {
       channel: this.name,
       messageId: message.id,
@@ -182,15 +187,6 @@ export class DiscordChannel implements Channel {
     };
   }
 
-  /** Pieces of `key` already sent, for a retry; the oldest forgotten past a bound. */
-  #remember(key: string, sent: number): void {
-    this.#piecesSent.delete(key);
-    this.#piecesSent.set(key, sent);
-    if (this.#piecesSent.size > 1000) {
-      this.#piecesSent.delete(this.#piecesSent.keys().next().value!);
-    }
-  }
-
   #failed(what: string, why: string): void {
     this.#status.lastError = `${what}: ${this.#redact(why)}`;
     this.#status.lastErrorAt = new Date().toISOString();
@@ -199,6 +195,13 @@ export class DiscordChannel implements Channel {
   #redact(text: string): string {
     return this.#token === "" ? text : text.replaceAll(this.#token, "<token>");
   }
+}
+
+/** Sets `key` in `map` as its newest entry; past 1000 entries the oldest is forgotten. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > 1000) map.delete(map.keys().next().value!);
 }
 
 /** discord.js takes the API's root and its version apart: `…/api/v10` -> `…/api`, `10`. */

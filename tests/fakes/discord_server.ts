@@ -9,7 +9,9 @@
  * {@link FakeDiscord.down} answers 502 Bad Gateway.
  *
  * Gateway: HELLO, then READY on IDENTIFY (one guild, unavailable), then that guild's GUILD_CREATE
- * (a text channel and a thread), heartbeats acknowledged; {@link FakeDiscord.pushMessage}
+ * (a text channel and a thread), RESUMED on RESUME, heartbeats acknowledged;
+ * {@link FakeDiscord.drop} closes the connections, {@link FakeDiscord.gatewayDown} refuses new
+ * ones; {@link FakeDiscord.pushMessage}
  * dispatches a MESSAGE_CREATE to every connected client, as Discord does.
  *
  * @module
@@ -57,8 +59,16 @@ export interface FakeDiscord extends AsyncDisposable {
   readonly calls: readonly ApiCall[];
   /** Route prefixes (`POST /channels`) that answer 502 while listed. */
   readonly down: Set<string>;
-  /** Clients that identified and are connected. */
+  /** Clients that identified (or resumed) and are connected. */
   connected(): number;
+  /** The intents of every IDENTIFY received, in order. */
+  readonly intents: readonly number[];
+  /** The `allowed_mentions` of every message the bot sent, in order. */
+  readonly allowedMentions: readonly unknown[];
+  /** While true, the gateway refuses new websocket connections (503). */
+  gatewayDown: boolean;
+  /** Closes every gateway connection with `code` (4000: an unknown error, to be resumed). */
+  drop(code: number): void;
   /** The DM channel id the fake gives `userId`. */
   dmChannelOf(userId: string): string;
   /** Dispatches a MESSAGE_CREATE from `userId`; returns the message's id. */
@@ -77,6 +87,8 @@ function user(id: string, bot = false) {
 /** Starts the fake. */
 export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDiscord> {
   const sent: SentMessage[] = [];
+  const intents: number[] = [];
+  const allowedMentions: unknown[] = [];
   const typing: string[] = [];
   const calls: ApiCall[] = [];
   const down = new Set<string>();
@@ -102,9 +114,16 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
     socket.onmessage = (event) => {
       const payload = JSON.parse(String(event.data)) as { op: number; d: unknown };
       if (payload.op === 1) socket.send(JSON.stringify({ op: 11 }));
+      if (payload.op === 6) {
+        const resume = payload.d as { token: string };
+        if (resume.token !== token) return socket.close(4004, "Authentication failed.");
+        dispatch(socket, "RESUMED", {});
+        sockets.add(socket);
+      }
       if (payload.op !== 2) return;
-      const identify = payload.d as { token: string };
+      const identify = payload.d as { token: string; intents: number };
       if (identify.token !== token) return socket.close(4004, "Authentication failed.");
+      intents.push(identify.intents);
       dispatch(socket, "READY", {
         v: 10,
         user: user(BOT_ID, true),
@@ -191,6 +210,7 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
       }
       const reference = body.message_reference as { message_id?: string } | undefined;
       sent.push({ channelId: messages[1]!, content, replyTo: reference?.message_id });
+      allowedMentions.push(body.allowed_mentions);
       return Response.json(message(snowflake(), messages[1]!, user(BOT_ID, true), content));
     }
     calls.pop();
@@ -200,16 +220,27 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
 
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
     const path = new URL(request.url).pathname;
-    if (path === "/gateway") return gateway(request);
+    if (path === "/gateway") {
+      return fake.gatewayDown
+        ? new Response("Service Unavailable", { status: 503 })
+        : gateway(request);
+    }
     if (path.startsWith("/api/v10/")) return rest(request, path.slice("/api/v10".length));
     return new Response("Not Found", { status: 404 });
   });
   const url = `http://127.0.0.1:${server.addr.port}`;
 
-  return Promise.resolve({
+  const fake: FakeDiscord = {
     url,
     token,
     sent,
+    intents,
+    allowedMentions,
+    gatewayDown: false,
+    drop(code) {
+      for (const socket of sockets) socket.close(code);
+      sockets.clear();
+    },
     typing,
     calls,
     down,
@@ -233,7 +264,8 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
       for (const socket of sockets) socket.close(1000);
       await server.shutdown();
     },
-  });
+  };
+  return Promise.resolve(fake);
 }
 
 function message(id: string, channelId: string, author: unknown, content: string) {

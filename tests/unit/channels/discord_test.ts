@@ -39,6 +39,25 @@ Deno.test("a DM gets the agent's answer as a reply, split at 2000 without breaki
   await waitFor(() => task()?.deliveryStatus === "sent", "the answer recorded as sent");
   assert.equal(task()?.messageType, "internal");
   assert.equal(rig.host.status().discord!.connected, true);
+  // Guilds, GuildMessages, DirectMessages, MessageContent: no other (privileged) intent.
+  assert.deepEqual(rig.discord.intents, [(1 << 0) | (1 << 9) | (1 << 12) | (1 << 15)]);
+  // An answer never pings anyone (@everyone, roles, users) whatever the model wrote.
+  assert.ok(rig.discord.allowedMentions.every((a) => JSON.stringify(a) === '{"parse":[]}'));
+});
+
+Deno.test("a dropped gateway shows as not connected until discord.js resumes it", async () => {
+  await using rig = await startDiscordRig({ fallback: "echo" });
+  rig.discord.gatewayDown = true;
+  rig.discord.drop(4000);
+  await waitFor(() => rig.host.status().discord!.connected === false, "shown as not connected");
+  rig.discord.gatewayDown = false;
+  await waitFor(() => rig.host.status().discord!.connected, "connected again", {
+    timeoutMs: 20_000,
+    state: () => rig.host.status(),
+  });
+  rig.discord.pushMessage(OWNER_ID, "still there?");
+  await waitFor(() => rig.discord.sent.length === 1, "the answer after the resume");
+  assert.equal(rig.discord.sent[0]!.content, "echo: still there?");
 });
 
 Deno.test("in a guild only a mention is answered, in the thread it was written in", async () => {
