@@ -6,7 +6,8 @@
  * REST: `GET /gateway/bot` (points discord.js at the fake gateway), `GET /users/@me`,
  * `POST /users/@me/channels` (a DM channel per user), `POST /channels/{id}/messages`,
  * `POST /channels/{id}/typing`. A wrong `Authorization: Bot <token>` is 401; a route listed in
- * {@link FakeDiscord.down} answers 502 Bad Gateway.
+ * {@link FakeDiscord.down}, or a message {@link FakeDiscord.refuse} picks, answers 502 Bad Gateway;
+ * a message over 2000 characters is refused with 400, as Discord does.
  *
  * Gateway: HELLO, then READY on IDENTIFY (one guild, unavailable), then that guild's GUILD_CREATE
  * (a text channel and a thread), RESUMED on RESUME, heartbeats acknowledged;
@@ -65,6 +66,8 @@ export interface FakeDiscord extends AsyncDisposable {
   readonly intents: readonly number[];
   /** The `allowed_mentions` of every message the bot sent, in order. */
   readonly allowedMentions: readonly unknown[];
+  /** Answers 502 Bad Gateway to a message whose content it returns true for. */
+  refuse: ((content: string) => boolean) | undefined;
   /** While true, the gateway refuses new websocket connections (503). */
   gatewayDown: boolean;
   /** Closes every gateway connection with `code` (4000: an unknown error, to be resumed). */
@@ -199,6 +202,11 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
     const messages = /^POST \/channels\/(\d+)\/messages$/.exec(route);
     if (messages) {
       const content = String(body.content ?? "");
+      if (fake.refuse?.(content)) {
+        calls.pop();
+        record(502);
+        return new Response("Bad Gateway", { status: 502 });
+      }
       if (content.length > 2000) {
         calls.pop();
         record(400);
@@ -237,6 +245,7 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
     intents,
     allowedMentions,
     gatewayDown: false,
+    refuse: undefined,
     drop(code) {
       for (const socket of sockets) socket.close(code);
       sockets.clear();

@@ -141,6 +141,21 @@ Deno.test("with the REST API down the answer is kept, retried with backoff, then
   assert.equal(rig.discord.sent.length, 0);
 });
 
+Deno.test("a long answer whose second piece failed is completed by the retry without repeating the first", async () => {
+  const long = `${"First half. ".repeat(150)}\n\n${"Second half. ".repeat(100)}`;
+  await using rig = await startDiscordRig({ chat: [{ text: long }] });
+  let failures = 1;
+  rig.discord.refuse = (content) => content.startsWith("Second half") && failures-- > 0;
+  rig.discord.pushMessage(OWNER_ID, "a long one, please");
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryAttempts === 1, "the failed attempt");
+  assert.equal(rig.discord.sent.length, 1, "the first piece went out");
+  assert.equal((await dueWorker(rig).pass()).sent, 1);
+  const texts = rig.discord.sent.map((s) => s.content);
+  assert.equal(texts.length, 2);
+  assert.ok(texts[0]!.startsWith("First half.") && texts[1]!.startsWith("Second half."));
+});
+
 Deno.test("the owner approves a stranger's pending tool call from Discord", async () => {
   const write = {
     toolCalls: [{
