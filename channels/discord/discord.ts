@@ -48,6 +48,10 @@ export const DISCORD_INTENTS = [
   GatewayIntentBits.MessageContent,
 ] as const;
 
+/** What a start refused for the privileged intent says. */
+export const DISALLOWED_INTENTS = "Discord refused the Message Content intent: switch on " +
+  "Message Content Intent on the application's Bot page in the Developer Portal";
+
 /** What the Discord channel needs. */
 export interface DiscordOptions {
   /** The bot token from the Developer Portal. */
@@ -101,6 +105,8 @@ export class DiscordChannel implements Channel {
     } catch (error) {
       this.#failed("login", errorText(error));
       await client.destroy().catch(() => {});
+      // Gateway close 4014: the application has not switched the Message Content intent on.
+      if (/disallowed intents/i.test(errorText(error))) throw new Error(DISALLOWED_INTENTS);
       throw new Error(this.#redact(errorText(error)));
     }
     await ready;

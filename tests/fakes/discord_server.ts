@@ -68,6 +68,11 @@ export interface FakeDiscord extends AsyncDisposable {
   readonly allowedMentions: readonly unknown[];
   /** Answers 502 Bad Gateway to a message whose content it returns true for. */
   refuse: ((content: string) => boolean) | undefined;
+  /**
+   * While false, an IDENTIFY asking for the privileged Message Content intent is closed with 4014
+   * (Disallowed intents), as for an application whose intent is not switched on.
+   */
+  messageContentAllowed: boolean;
   /** While true, the gateway refuses new websocket connections (503). */
   gatewayDown: boolean;
   /** Closes every gateway connection with `code` (4000: an unknown error, to be resumed). */
@@ -127,6 +132,9 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
       const identify = payload.d as { token: string; intents: number };
       if (identify.token !== token) return socket.close(4004, "Authentication failed.");
       intents.push(identify.intents);
+      if (!fake.messageContentAllowed && (identify.intents & (1 << 15)) !== 0) {
+        return socket.close(4014, "Disallowed intent(s).");
+      }
       dispatch(socket, "READY", {
         v: 10,
         user: user(BOT_ID, true),
@@ -245,6 +253,7 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
     intents,
     allowedMentions,
     gatewayDown: false,
+    messageContentAllowed: true,
     refuse: undefined,
     drop(code) {
       for (const socket of sockets) socket.close(code);

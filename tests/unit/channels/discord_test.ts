@@ -196,19 +196,17 @@ Deno.test("the owner approves a stranger's pending tool call from Discord", asyn
   );
 });
 
-Deno.test("a token Discord refuses stops the start in one line without the token", async () => {
+Deno.test("a token Discord refuses, or an intent it does not allow, stops the start in one line", async () => {
   await using discord = await startFakeDiscord();
   const home = await Deno.makeTempDir({ prefix: "kafclaw-discord-" });
   try {
-    const config = resolveConfig({
-      home,
-      env: {
-        ...agentSettings(home, "http://127.0.0.1:9/v1", `discord:${OWNER_ID}`),
-        KAFCLAW_CHANNELS_DISCORD_ENABLED: "true",
-        KAFCLAW_CHANNELS_DISCORD_TOKEN: "wrong-secret-token",
-        KAFCLAW_CHANNELS_DISCORD_API_BASE: `${discord.url}/api/v10`,
-      },
-    });
+    const env = {
+      ...agentSettings(home, "http://127.0.0.1:9/v1", `discord:${OWNER_ID}`),
+      KAFCLAW_CHANNELS_DISCORD_ENABLED: "true",
+      KAFCLAW_CHANNELS_DISCORD_TOKEN: "wrong-secret-token",
+      KAFCLAW_CHANNELS_DISCORD_API_BASE: `${discord.url}/api/v10`,
+    };
+    const config = resolveConfig({ home, env });
     const error = await startChannelAgent(config).then(() => undefined, (e: Error) => e);
     assert.ok(error, "the start fails");
     assert.match(
@@ -218,6 +216,18 @@ Deno.test("a token Discord refuses stops the start in one line without the token
     assert.ok(!error.message.includes("wrong-secret-token"), error.message);
     assert.ok(!error.message.includes("\n"), error.message);
     assert.equal(discord.connected(), 0);
+    // The right token, but the application has not switched the Message Content intent on.
+    discord.messageContentAllowed = false;
+    const rightToken = resolveConfig({
+      home,
+      env: { ...env, KAFCLAW_CHANNELS_DISCORD_TOKEN: discord.token },
+    });
+    const refused = await startChannelAgent(rightToken).then(() => undefined, (e: Error) => e);
+    assert.equal(
+      refused?.message,
+      "Cannot start the discord channel: Discord refused the Message Content intent: switch on " +
+        "Message Content Intent on the application's Bot page in the Developer Portal",
+    );
     const noToken = resolveConfig({
       home,
       env: { KAFCLAW_HOME: home, KAFCLAW_CHANNELS_DISCORD_ENABLED: "true" },
