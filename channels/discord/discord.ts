@@ -69,6 +69,7 @@ export class DiscordChannel implements Channel {
   /** Users' DM channel ids, and pieces of a delivery (`id`) already sent, for a retry. */
   readonly #dms = new Map<string, string>();
   readonly #piecesSent = new Map<string, number>();
+  #receiving = Promise.resolve();
 
   constructor(options: DiscordOptions) {
     this.#token = options.token;
@@ -87,9 +88,11 @@ export class DiscordChannel implements Channel {
     const client = this.#client;
     client.on(Events.MessageCreate, (message) => {
       const inbound = this.#inbound(message);
-      if (inbound) {
-        inbox.receive(inbound).catch((error) => this.#failed("receive", errorText(error)));
-      }
+      if (!inbound) return;
+      // One at a time, in the order Discord sent them (the inbox queues each chat's turns).
+      this.#receiving = this.#receiving.then(() => inbox.receive(inbound)).catch((error) =>
+        this.#failed("receive", errorText(error))
+      );
     });
     client.on(Events.ShardDisconnect, (event) => {
       this.#status.connected = false;
@@ -120,6 +123,7 @@ export class DiscordChannel implements Channel {
     // sending still works (the delivery worker's last retries while the gateway stops).
     await this.#client.destroy();
     this.#client.rest.setToken(this.#token);
+    await this.#receiving;
   }
 
   status(): ChannelStatus {
