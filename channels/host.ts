@@ -45,12 +45,12 @@ export function statusFile(home: string): string {
 export async function channelsFromConfig(config: ResolvedConfig): Promise<Channel[]> {
   const channels: Channel[] = [];
   const { telegram, whatsapp, discord } = config.channels;
-  if (discord.enabled) channels.push(await discordChannel(discord));
-  if (!telegram.enabled && !whatsapp.enabled) return channels;
+  if (!telegram.enabled && !whatsapp.enabled && !discord.enabled) return channels;
   const { createSpeech } = await import("../core/provider/mod.ts");
   const speech = createSpeech(config);
   const transcribe = (audio: Uint8Array, mime: string) => speech.transcribe(audio, { mime });
   const workspace = paths(config).workspace;
+  if (discord.enabled) channels.push(await discordChannel(discord, workspace, transcribe));
   if (telegram.enabled) {
     if (!telegram.token) {
       throw new TypeError(
@@ -92,15 +92,24 @@ export async function channelsFromConfig(config: ResolvedConfig): Promise<Channe
   return channels;
 }
 
-/** The Discord channel of `channels.discord` (it needs no speech: it reads text only). */
-async function discordChannel(discord: ResolvedConfig["channels"]["discord"]): Promise<Channel> {
+/** The Discord channel of `channels.discord`. */
+async function discordChannel(
+  discord: ResolvedConfig["channels"]["discord"],
+  workspace: string,
+  transcribe: (audio: Uint8Array, mime: string) => Promise<string>,
+): Promise<Channel> {
   if (!discord.token) {
     throw new TypeError(
       "Cannot run Discord without channels.discord.token (the bot token from the Developer Portal)",
     );
   }
   const { DiscordChannel } = await import("./discord/mod.ts");
-  return new DiscordChannel({ token: discord.token, apiBase: discord.apiBase });
+  return new DiscordChannel({
+    token: discord.token,
+    apiBase: discord.apiBase,
+    workspace,
+    transcribe,
+  });
 }
 
 /** What the host runs channels over. */

@@ -7,6 +7,8 @@
  *   user whose DM channel is not cached still arrives.
  * - What the agent reads: every DM, and in guild channels (and threads) only messages that
  *   mention the bot, with the mention taken out. Bots, the bot itself included, are never read.
+ *   Attachments are downloaded from Discord's CDN only (attachments.ts): audio transcribed by the
+ *   agent's speech provider, other files saved into the workspace under `inbox/discord/`.
  * - Chats: a DM's chat is the user's id (so `policy.owners` entries `discord:<user id>` reach
  *   the owner, and the `message` tool reaches a person by `discord:<user id>`); a guild channel's
  *   is `channel/<channel id>`, a thread's is its own channel id, so the answer lands in the
@@ -31,6 +33,7 @@ import {
   Routes,
 } from "discord.js";
 import { splitMessage } from "../split.ts";
+import { type Attachment, downloadAttachment, saveAttachment } from "./attachments.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
 
 /** Discord's longest message. */
@@ -58,12 +61,18 @@ export interface DiscordOptions {
   readonly token: string;
   /** The REST API's base with its version (default https://discord.com/api/v10). */
   readonly apiBase?: string;
+  /** The agent's workspace, where attachments are saved; absent, they are not read. */
+  readonly workspace?: string | undefined;
+  /** Speech to text for audio attachments; absent, they are saved like any file. */
+  readonly transcribe?: ((audio: Uint8Array, mime: string) => Promise<string>) | undefined;
 }
 
 /** The Discord channel; see the module documentation. */
 export class DiscordChannel implements Channel {
   readonly name = "discord";
   readonly #token: string;
+  readonly #o: DiscordOptions;
+  readonly #apiOrigin: string;
   readonly #client: Client;
   #status: { connected: boolean; lastError?: string; lastErrorAt?: string } = { connected: false };
   /** Users' DM channel ids, and pieces of a delivery (`id`) already sent, for a retry. */
@@ -73,7 +82,9 @@ export class DiscordChannel implements Channel {
 
   constructor(options: DiscordOptions) {
     this.#token = options.token;
+    this.#o = options;
     const { api, version } = restBase(options.apiBase ?? "https://discord.com/api/v10");
+    this.#apiOrigin = new URL(api).origin;
     this.#client = new Client({
       intents: [...DISCORD_INTENTS],
       partials: [Partials.Channel],
@@ -185,7 +196,16 @@ export class DiscordChannel implements Channel {
     const inGuild = message.guildId !== null;
     if (inGuild && !message.mentions.users.has(me)) return undefined;
     const text = message.content.replaceAll(new RegExp(`<@!?${me}>`, "g"), "").trim();
-    if (text === "") return undefined;
+    const files: Attachment[] = [...message.attachments.values()].map((a) => ({
+      name: `${message.id}-${a.name}`,
+      url: a.url,
+      size: a.size,
+      contentType: a.contentType ?? undefined,
+    }));
+    const media = files.length > 0 && this.#o.workspace !== undefined
+      ? () => Promise.all(files.map((f) => this.#read(f))).then((lines) => lines.join("\n"))
+      : undefined;
+    if (text === "" && media === undefined) return undefined;
     if (!inGuild) remember(this.#dms, message.author.id, message.channelId);
     return {
       channel: this.name,
@@ -194,7 +214,21 @@ export class DiscordChannel implements Channel {
       sender: message.author.id,
       text,
       replyTo: message.id,
+      media,
     };
+  }
+
+  /** What the agent reads of an attachment: a transcript, or where it was saved. */
+  async #read(file: Attachment): Promise<string> {
+    const audio = file.contentType?.startsWith("audio/") === true && this.#o.transcribe;
+    try {
+      const bytes = await downloadAttachment(file, this.#apiOrigin);
+      if (audio) return `[voice note] ${await audio(bytes, file.contentType!)}`;
+      const path = await saveAttachment(this.#o.workspace!, file.name, bytes);
+      return `[file saved in the workspace: ${path}]`;
+    } catch (error) {
+      return `[an attachment that could not be read: ${this.#redact(errorText(error))}]`;
+    }
   }
 
   #failed(what: string, why: string): void {

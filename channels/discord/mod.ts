@@ -1,5 +1,6 @@
 /**
- * Discord through discord.js (discord.ts). Loaded only by a gateway that runs Discord, so no
+ * Discord through discord.js (discord.ts), and the attachments that arrive on it
+ * (attachments.ts). Loaded only by a gateway that runs Discord, so no
  * other command pays for discord.js.
  *
  * @module
@@ -11,3 +12,4 @@ export {
   type DiscordOptions,
   restBase,
 } from "./discord.ts";
+export { DISCORD_CDN_HOSTS, MAX_ATTACHMENT_BYTES } from "./attachments.ts";

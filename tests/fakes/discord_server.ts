@@ -9,6 +9,8 @@
  * {@link FakeDiscord.down}, or a message {@link FakeDiscord.refuse} picks, answers 502 Bad Gateway;
  * a message over 2000 characters is refused with 400, as Discord does.
  *
+ * Attachments of pushed messages are served at `/attachments/...`, as Discord's CDN serves them.
+ *
  * Gateway: HELLO, then READY on IDENTIFY (one guild, unavailable), then that guild's GUILD_CREATE
  * (a text channel and a thread), RESUMED on RESUME, heartbeats acknowledged;
  * {@link FakeDiscord.drop} closes the connections, {@link FakeDiscord.gatewayDown} refuses new
@@ -48,6 +50,14 @@ export interface PushOptions {
   readonly mention?: boolean;
   /** Reuse a message id (a redelivery). */
   readonly id?: string;
+  /** Files attached, served by the fake as Discord's CDN serves them. */
+  readonly attachments?: readonly {
+    readonly name: string;
+    readonly bytes: Uint8Array;
+    readonly contentType: string;
+    /** Where the attachment says it is, instead of the fake's own URL. */
+    readonly url?: string;
+  }[];
 }
 
 /** A running fake; see the module documentation. */
@@ -102,6 +112,7 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
   const down = new Set<string>();
   const sockets = new Set<WebSocket>();
   const dms = new Map<string, string>();
+  const files = new Map<string, { bytes: Uint8Array; contentType: string }>();
   const dmChannelOf = (userId: string) => {
     let id = dms.get(userId);
     if (id === undefined) dms.set(userId, id = snowflake());
@@ -242,6 +253,10 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
         : gateway(request);
     }
     if (path.startsWith("/api/v10/")) return rest(request, path.slice("/api/v10".length));
+    const file = files.get(path);
+    if (file && request.method === "GET") {
+      return new Response(file.bytes.slice(), { headers: { "content-type": file.contentType } });
+    }
     return new Response("Not Found", { status: 404 });
   });
   const url = `http://127.0.0.1:${server.addr.port}`;
@@ -268,8 +283,23 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
       const id = options.id ?? snowflake();
       const channelId = options.channelId ?? dmChannelOf(userId);
       const content = options.mention ? `<@${BOT_ID}> ${text}` : text;
+      const attachments = (options.attachments ?? []).map((a) => {
+        const fileId = snowflake();
+        const path = `/attachments/${channelId}/${fileId}/${encodeURIComponent(a.name)}`;
+        files.set(path, { bytes: a.bytes, contentType: a.contentType });
+        const where = a.url ?? `${url}${path}`;
+        return {
+          id: fileId,
+          filename: a.name,
+          size: a.bytes.length,
+          url: where,
+          proxy_url: where,
+          content_type: a.contentType,
+        };
+      });
       const data = {
         ...message(id, channelId, user(userId), content),
+        attachments,
         // Discord names the channel's type on every message (1: a DM, 11: a thread, 0: text).
         channel_type: options.channelId === undefined ? 1 : channelId === THREAD_ID ? 11 : 0,
         ...(options.channelId ? { guild_id: GUILD_ID } : {}),

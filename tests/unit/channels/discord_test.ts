@@ -237,3 +237,38 @@ Deno.test("a token Discord refuses, or an intent it does not allow, stops the st
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("an attachment is saved into the workspace, audio transcribed; a URL off Discord's CDN is not fetched", async () => {
+  await using rig = await startDiscordRig({ fallback: "echo" });
+  const csv = new TextEncoder().encode("a,b\n1,2\n");
+  const id = rig.discord.pushMessage(OWNER_ID, "sum this", {
+    attachments: [{ name: "../../data.csv", bytes: csv, contentType: "text/csv" }],
+  });
+  await waitFor(() => rig.discord.sent.length === 1, "the file's answer");
+  const saved = /saved in the workspace: (\S+)\]/.exec(rig.discord.sent[0]!.content)?.[1];
+  // The sender's "../../data.csv" stays a name inside the inbox folder.
+  assert.equal(saved, `inbox/discord/${id}-.._.._data.csv`);
+  assert.deepEqual(await Deno.readFile(`${rig.runtime.sandbox.workspace}/${saved}`), csv);
+  assert.match(rig.discord.sent[0]!.content, /^echo: sum this\n/);
+
+  const voice = new TextEncoder().encode("FAKE-AUDIO voice=alloy format=ogg\nbuy oat milk");
+  rig.discord.pushMessage(OWNER_ID, "", {
+    attachments: [{ name: "voice-message.ogg", bytes: voice, contentType: "audio/ogg" }],
+  });
+  await waitFor(() => rig.discord.sent.length === 2, "the voice message's answer");
+  assert.equal(rig.discord.sent[1]!.content, "echo: [voice note] buy oat milk");
+
+  rig.discord.pushMessage(OWNER_ID, "look", {
+    attachments: [{
+      name: "x.txt",
+      bytes: csv,
+      contentType: "text/plain",
+      url: "http://169.254.169.254/latest/meta-data",
+    }],
+  });
+  await waitFor(() => rig.discord.sent.length === 3, "the refused file's answer");
+  assert.equal(
+    rig.discord.sent[2]!.content,
+    "echo: look\n[an attachment that could not be read: the attachment is not on Discord's CDN]",
+  );
+});
