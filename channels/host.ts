@@ -1,6 +1,6 @@
 /**
- * The channels of one gateway: built from config (`channels.telegram`, `channels.whatsapp` when
- * enabled), each started with its own {@link ChannelInbox} over the agent's door and timeline,
+ * The channels of one gateway: built from config (`channels.telegram`, `channels.discord`,
+ * `channels.whatsapp` when enabled), each started with its own {@link ChannelInbox} over the agent's door and timeline,
  * and the two ways back that the rest of the gateway uses: {@link ChannelHost.sendToOwner}
  * (approval requests to the owners' chats) and {@link ChannelHost.deliver} (the delivery worker's
  * retries).
@@ -44,12 +44,13 @@ export function statusFile(home: string): string {
  */
 export async function channelsFromConfig(config: ResolvedConfig): Promise<Channel[]> {
   const channels: Channel[] = [];
-  const { telegram, whatsapp } = config.channels;
-  if (!telegram.enabled && !whatsapp.enabled) return channels;
+  const { telegram, whatsapp, discord } = config.channels;
+  if (!telegram.enabled && !whatsapp.enabled && !discord.enabled) return channels;
   const { createSpeech } = await import("../core/provider/mod.ts");
   const speech = createSpeech(config);
   const transcribe = (audio: Uint8Array, mime: string) => speech.transcribe(audio, { mime });
   const workspace = paths(config).workspace;
+  if (discord.enabled) channels.push(await discordChannel(discord, workspace, transcribe));
   if (telegram.enabled) {
     if (!telegram.token) {
       throw new TypeError(
@@ -89,6 +90,26 @@ export async function channelsFromConfig(config: ResolvedConfig): Promise<Channe
     );
   }
   return channels;
+}
+
+/** The Discord channel of `channels.discord`. */
+async function discordChannel(
+  discord: ResolvedConfig["channels"]["discord"],
+  workspace: string,
+  transcribe: (audio: Uint8Array, mime: string) => Promise<string>,
+): Promise<Channel> {
+  if (!discord.token) {
+    throw new TypeError(
+      "Cannot run Discord without channels.discord.token (the bot token from the Developer Portal)",
+    );
+  }
+  const { DiscordChannel } = await import("./discord/mod.ts");
+  return new DiscordChannel({
+    token: discord.token,
+    apiBase: discord.apiBase,
+    workspace,
+    transcribe,
+  });
 }
 
 /** What the host runs channels over. */

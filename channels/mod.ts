@@ -8,6 +8,8 @@
  *   that fails, left to the delivery worker's retries.
  * - telegram/: Telegram through grammY, long polling or webhook, loaded by the host only when
  *   Telegram is enabled (so `kafclaw pairing` never loads grammY).
+ * - discord/: Discord through discord.js (DMs and mentions in servers), likewise loaded only when
+ *   enabled.
  * - whatsapp/: WhatsApp through the official Cloud API (a signed webhook in, the Graph API out),
  *   likewise loaded only when enabled.
  * - media.ts: inbound files saved into the workspace under `inbox/<channel>/`.

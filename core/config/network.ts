@@ -4,7 +4,7 @@
  * exactly that before main.ts starts (scripts/launch_flags.ts): its two ports on `gateway.host`,
  * the brokers of `group.kafkaBrokers`, the base URL of every provider a configured model names
  * (`model.*`, `agents.list`, `policy.sensitivity`, the embedding model while embedding is on),
- * and the API of every enabled channel.
+ * and the API of every enabled channel (with WhatsApp's media host, Discord's gateway and CDN).
  *
  * Each key is read as resolve.ts reads it: the first non-blank environment variable of its names
  * (_env_names.ts), coerced as its leaf coerces it (_coerce.ts), else the file's value, else the
@@ -109,6 +109,7 @@ export function gatewayNetwork(
     return found === undefined ? [] : [found];
   });
   if (enabled(read, "whatsapp")) hosts.push(WHATSAPP_MEDIA);
+  if (enabled(read, "discord")) hosts.push(...DISCORD_HOSTS);
   return {
     headless,
     listen: [...listen, ...webhookListeners(read)],
@@ -142,6 +143,11 @@ const FLAG_VALUE = /^[^,\s\p{Cc}]+$/u;
 const BROKER = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 /** Where WhatsApp's media files are downloaded from (the Graph API names URLs there). */
 const WHATSAPP_MEDIA = "lookaside.fbsbx.com:443";
+/**
+ * Discord's gateway websocket (the REST API's `GET /gateway/bot` names it) and the CDN that serves
+ * attachments (channels/discord/attachments.ts).
+ */
+const DISCORD_HOSTS = ["gateway.discord.gg:443", "cdn.discordapp.com:443"];
 const CHANNELS = Object.keys(channels).filter((k) => k.endsWith(".apiBase"))
   .map((k) => k.split(".")[1]!);
 const PROVIDER_OF = new Map(

@@ -70,10 +70,13 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
     kind: "private_key",
     regex: new RegExp(
       "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----" +
-        String.raw`(?:?
-|\[rn])*(?:[A-Za-z-]{1,40}: [A-Za-z0-9,-]{1,200}(?:?
+        String.raw`(?:
+?
+|\[rn])*(?:[A-Za-z-]{1,40}: [A-Za-z0-9,-]{1,200}(?:
+?
 |\[rn])+)*` +
-        String.raw`(?:[A-Za-z0-9+/=]|?
+        String.raw`(?:[A-Za-z0-9+/=]|
+?
 |\[rn]){0,16384}` +
         "(?:-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----)?",
       "g",
@@ -107,6 +110,15 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   {
     kind: "telegram_bot_token",
     regex: /(?<![0-9])\d{6,12}:[A-Za-z0-9_-]{35,}/g,
+    check: mixedCase,
+  },
+  {
+    // The bot's user id in base64, a timestamp, an HMAC: three dot-separated parts.
+    kind: "discord_bot_token",
+    regex: new RegExp(
+      `${START}[MNO][A-Za-z0-9_-]{23,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])`,
+      "g",
+    ),
     check: mixedCase,
   },
   {

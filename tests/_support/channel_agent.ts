@@ -61,3 +61,40 @@ export function dueWorker(agent: ChannelAgent, retry?: DeliveryRetry): DeliveryW
     ...(retry ? { retry } : {}),
   });
 }
+
+/** A started agent that a rig can restart and, at its end, dispose of with its fakes and home. */
+export interface RunningChannelAgent extends AsyncDisposable {
+  readonly runtime: AgentRuntime;
+  readonly host: ChannelHost;
+  /** Stops the host and the runtime and starts new ones on the same home, as a gateway restart. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Starts the agent of `config` ({@link startChannelAgent}); disposing of it stops it, then
+ * disposes of `fakes` in order and removes `home`.
+ */
+export async function runChannelAgent(
+  config: ResolvedConfig,
+  home: string,
+  fakes: readonly AsyncDisposable[],
+): Promise<RunningChannelAgent> {
+  let agent = await startChannelAgent(config);
+  return {
+    get runtime() {
+      return agent.runtime;
+    },
+    get host() {
+      return agent.host;
+    },
+    async restart() {
+      await stopChannelAgent(agent);
+      agent = await startChannelAgent(config);
+    },
+    async [Symbol.asyncDispose]() {
+      await stopChannelAgent(agent);
+      for (const fake of fakes) await fake[Symbol.asyncDispose]();
+      await Deno.remove(home, { recursive: true });
+    },
+  };
+}

@@ -125,7 +125,23 @@ Deno.test("enabled channels bring their API's host; disabled ones and bad values
     "ok:1",
     "127.0.0.1:7000",
     "discord.com:443",
+    "gateway.discord.gg:443",
+    "cdn.discordapp.com:443",
   ]);
+});
+
+Deno.test("Discord brings its gateway's websocket host and its CDN only while enabled", () => {
+  const env = { KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" };
+  const on = { model: { name: "openai/x" }, channels: { discord: { enabled: true } } };
+  assert.deepEqual(gatewayNetwork({ mode: "headless", env, file: on }).connect, [
+    "api.openai.com:443",
+    "discord.com:443",
+    "gateway.discord.gg:443",
+    "cdn.discordapp.com:443",
+  ]);
+  const off = { model: { name: "openai/x" }, channels: { discord: { enabled: false } } };
+  const connect = gatewayNetwork({ mode: "headless", env, file: off }).connect;
+  assert.ok(!connect.some((host) => host.includes("discord")), connect.join());
 });
 
 Deno.test("a channel's webhook listener is among a headless gateway's addresses; WhatsApp brings its media host", () => {

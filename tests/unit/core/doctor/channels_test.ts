@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { resolveConfig } from "../../../../core/config/mod.ts";
 import { channelChecks } from "../../../../core/doctor/channels.ts";
 import { startFakeTelegram } from "../../../fakes/telegram_server.ts";
+import { startFakeDiscord } from "../../../fakes/discord_server.ts";
 
 const config = (env: Record<string, string>) => resolveConfig({ home: "/tmp/kafclaw-x", env });
 
@@ -58,4 +59,34 @@ Deno.test("Telegram's missing token, webhook secret and owner are named with the
   assert.match(webhook[1]!.detail, /without channels\.telegram\.webhookUrl/);
   assert.match(webhook[2]!.detail, /no owner on telegram in policy\.owners/);
   assert.match(webhook[3]!.detail, /dmPolicy is open/);
+});
+
+Deno.test("a Discord token the REST API accepts is ok; a refused or missing one fails without showing it", async () => {
+  await using discord = await startFakeDiscord();
+  const env = {
+    KAFCLAW_CHANNELS_DISCORD_ENABLED: "true",
+    KAFCLAW_CHANNELS_DISCORD_TOKEN: discord.token,
+    KAFCLAW_CHANNELS_DISCORD_API_BASE: `${discord.url}/api/v10`,
+    KAFCLAW_POLICY_OWNERS: "discord:800000000000000001",
+  };
+  assert.deepEqual(await channelChecks(config(env), { offline: false }), [{
+    check: "channels",
+    status: "ok",
+    detail: `discord: the bot kafclaw answers at ${discord.url}/api/v10`,
+  }]);
+  const wrong = "WRONG-discord-token";
+  const refused = await channelChecks(
+    config({ ...env, KAFCLAW_CHANNELS_DISCORD_TOKEN: wrong, KAFCLAW_POLICY_OWNERS: "" }),
+    { offline: false },
+  );
+  assert.deepEqual(refused.map((r) => r.status), ["warn", "fail"]);
+  assert.match(refused[0]!.detail, /no owner on discord in policy\.owners/);
+  assert.equal(refused[1]!.detail, "discord refuses the bot token: HTTP 401 401: Unauthorized");
+  assert.ok(!JSON.stringify(refused).includes(wrong));
+  const none = await channelChecks(
+    config({ KAFCLAW_CHANNELS_DISCORD_ENABLED: "true" }),
+    { offline: true },
+  );
+  assert.deepEqual(none.map((r) => r.status), ["fail"]);
+  assert.match(none[0]!.hint!, /config set channels\.discord\.token/);
 });

@@ -47,6 +47,10 @@ const SHAPES: Array<[string, string]> = [
     `https://api.telegram.org/bot${R("telegram_bot_token")}/getMe`,
   ],
   [
+    "Authorization: Bot MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GxYz12.q8Wk3nR5tV7yA9cE1gI3kM5oQ7sU9wY1aC3",
+    `Authorization: Bot ${R("discord_bot_token")}`,
+  ],
+  [
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     R("jwt"),
   ],
@@ -121,6 +125,7 @@ const ORDINARY = [
   "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
   "123456789:this_is_a_long_identifier_in_lower_case_x",
   "AKIA is a prefix; AIza too; ghp_short; xoxb-1",
+  "Math.random.toString and Object.prototype.hasOwnProperty.call(x)",
   "Grüße, 😀 — ça va?",
 ];
 
