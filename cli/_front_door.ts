@@ -8,6 +8,7 @@
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import type { Gateway, Swarm } from "../core/gateway/mod.ts";
 import {
+  type ChannelState,
   ListenError,
   localToken,
   NO_ORCHESTRATOR,
@@ -49,7 +50,11 @@ export async function openFrontDoor(
   config: ResolvedConfig,
   swarm: Swarm,
   startedAt: number,
-  options: { readonly warn?: (line: string) => void } = {},
+  options: {
+    readonly warn?: (line: string) => void;
+    /** The chat channels' states (the gateway's channel host), shown in the status. */
+    readonly channels?: () => Readonly<Record<string, ChannelState>>;
+  } = {},
 ): Promise<OpenFrontDoor> {
   const gateway = swarm.lead;
   const token = await gatewayToken(config, gateway.mode);
@@ -57,6 +62,7 @@ export async function openFrontDoor(
     startedAt,
     model: config.model.name,
     agents: () => swarm.members(),
+    ...(options.channels ? { channels: options.channels } : {}),
     orchestrator: () => {
       const node = gateway.orchestrator;
       if (node === undefined) return NO_ORCHESTRATOR;

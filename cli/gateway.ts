@@ -142,7 +142,10 @@ export function gatewayCommand(ctx: CliContext): Command {
           await swarm.stop();
           throw new CliError((error as Error).message);
         }
-        const door = await openFrontDoor(config, swarm, startedAt, { warn: say }).catch(
+        const door = await openFrontDoor(config, swarm, startedAt, {
+          warn: say,
+          ...(channels ? { channels: () => channels.status() } : {}),
+        }).catch(
           async (error) => {
             await channels?.stop();
             await swarm.stop();

@@ -40,6 +40,7 @@ export {
 export { type FrontDoor, type FrontDoorOptions, ListenError, startFrontDoor } from "./serve.ts";
 export {
   type AgentStatus,
+  type ChannelState,
   type GatewayStatus,
   type GroupHealth,
   NO_ORCHESTRATOR,

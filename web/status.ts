@@ -60,6 +60,19 @@ export interface GatewayStatus {
   readonly orchestrator: { readonly enabled: boolean } & OrchestratorState;
   /** The agents this gateway runs (several with `agents.list`), the lead first. */
   readonly agents: readonly AgentStatus[];
+  /** The chat channels it runs, by name (`telegram`…); empty when none is enabled. */
+  readonly channels: Readonly<Record<string, ChannelState>>;
+}
+
+/** A chat channel's state, as the channel reports it (channels/types.ts ChannelStatus). */
+export interface ChannelState {
+  /** Whether it currently receives messages (polling, or listening for its webhook). */
+  readonly connected: boolean;
+  /** The last failure talking to the platform, with no secret in it. */
+  readonly lastError?: string | undefined;
+  readonly lastErrorAt?: string | undefined;
+  /** Where its webhook listener is bound, when it has one. */
+  readonly listening?: string | undefined;
 }
 
 /** What the status is computed from: the running gateway's parts, as core/gateway has them. */
@@ -94,6 +107,8 @@ export function statusOf(
     readonly now?: () => number;
     /** The agent loop's model as `provider/model` (config `model.name`). */
     readonly model?: string;
+    /** The chat channels' states (the gateway's channel host). */
+    readonly channels?: () => Readonly<Record<string, ChannelState>>;
   },
 ): () => GatewayStatus {
   const now = options.now ?? Date.now;
@@ -132,6 +147,7 @@ export function statusOf(
         status: members.find((m) => m.agentId === a.agentId)?.status ?? "unknown",
         tasks: { running: a.running, capacity: a.capacity },
       })),
+      channels: options.channels?.() ?? {},
     };
   };
 }

@@ -4,11 +4,12 @@
  * the tab (and drops one the gateway stops taking); the overview shows the running agent; a turn
  * of `kafclaw agent` beside the gateway appears on the timeline live, over SSE, without a reload;
  * `--open` logs in through the one-time code; a write waiting for the owner is approved on the
- * approvals page, and runs. Each test saves a screenshot under `.tmp/dashboard/`.
+ * approvals page, and runs; the overview shows the chat channels' states. Each test saves a screenshot under `.tmp/dashboard/`.
  */
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import { startFakeOpenAI } from "../../fakes/openai_server.ts";
+import { startFakeTelegram } from "../../fakes/telegram_server.ts";
 import { kafclaw, tempHome } from "../../_support/cli.ts";
 import { fakeOpener, launchChromium, screenshot, startGateway } from "../../_support/dashboard.ts";
 import { gatewayEnv } from "../../_support/gateway_env.ts";
@@ -77,6 +78,41 @@ Deno.test(
     await page.reload();
     assert.match(await textOf(page, ".login .error"), /no longer takes this tab's token/);
     assert.equal(await page.evaluate(() => sessionStorage.getItem("kafclaw.token")), null);
+  },
+);
+
+Deno.test(
+  "the overview shows each chat channel the gateway runs and whether it is connected",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
+    await using telegram = await startFakeTelegram();
+    const channels = {
+      KAFCLAW_POLICY_OWNERS: "telegram:1001",
+      KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
+      KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
+      KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
+    };
+    await using gateway = await startGateway(home.path, llm.url, { env: channels });
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const status = await (await callApi(gateway.port, token, "/api/v1/status")).json();
+    assert.deepEqual(Object.keys(status.channels), ["telegram"]);
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/`);
+    await logIn(page, token);
+    await page.waitForFunction(
+      `document.querySelector("[data-fact=telegram]")?.textContent.startsWith("connected")`,
+      WAIT,
+    );
+    await screenshot(page, "overview-channels");
+    // A gateway without channels says so instead of an empty card.
+    await using plain = await tempHome();
+    await using other = await startGateway(plain.path, llm.url);
+    await page.goto(`http://127.0.0.1:${other.dashboardPort}/`);
+    await logIn(page, (await Deno.readTextFile(`${plain.path}/gateway.token`)).trim());
+    assert.match(await textOf(page, "[data-card=channels] p"), /No chat channel is enabled/);
   },
 );
 

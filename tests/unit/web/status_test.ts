@@ -25,6 +25,26 @@ Deno.test("a standalone gateway's group is local and it runs no orchestrator", (
     group: { enabled: false, name: "g1", health: "local", members: 1, live: 1 },
     orchestrator: { enabled: false, active: false, reason: "standalone mode runs no orchestrator" },
     agents: [],
+    channels: {},
+  });
+});
+
+Deno.test("each chat channel's state is in the status, asked at each call", () => {
+  let connected = true;
+  const status = statusOf(source("standalone", false, []), {
+    startedAt: 0,
+    channels: () => ({
+      telegram: connected
+        ? { connected }
+        : { connected, lastError: "Bot API: 502", lastErrorAt: "2026-12-05T09:00:00Z" },
+    }),
+  });
+  assert.deepEqual(status().channels, { telegram: { connected: true } });
+  connected = false;
+  assert.deepEqual(status().channels.telegram, {
+    connected: false,
+    lastError: "Bot API: 502",
+    lastErrorAt: "2026-12-05T09:00:00Z",
   });
 });
 

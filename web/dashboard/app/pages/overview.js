@@ -1,6 +1,7 @@
 /**
  * Overview: what runs (mode, agent, version, uptime, provider and model) and how the group fares
- * (health, members, the orchestrator), from `/api/v1/status`, refreshed every 5 seconds.
+ * (health, members, the orchestrator) and the chat channels' states, from `/api/v1/status`,
+ * refreshed every 5 seconds.
  *
  * @module
  */
@@ -49,6 +50,27 @@ export function Overview() {
           ["Orchestrator", orchestrator],
         ]} />
       </article>
+      <${Channels} channels=${s.channels ?? {}} />
     </section>
   `;
+}
+
+/** Each chat channel the gateway runs: connected or not, and its last error. */
+function Channels({ channels }) {
+  const names = Object.keys(channels).sort();
+  return html`
+    <article class="card" data-card="channels">
+      <h2>Channels</h2>
+      ${names.length === 0
+        ? html`<p class="muted">No chat channel is enabled (Telegram, Discord, WhatsApp).</p>`
+        : html`<${Facts} rows=${names.map((name) => [name, channelLine(channels[name])])} />`}
+    </article>
+  `;
+}
+
+function channelLine(c) {
+  const state = c.connected ? "connected" : "not connected";
+  const where = c.listening ? ` (webhook on ${c.listening})` : "";
+  const error = c.lastError ? `; last error: ${c.lastError}` : "";
+  return `${state}${where}${error}`;
 }
