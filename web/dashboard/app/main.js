@@ -11,11 +11,13 @@ import { Overview } from "./pages/overview.js";
 import { Timeline } from "./pages/timeline.js";
 import { Approvals } from "./pages/approvals.js";
 import { PENDING, Pending } from "./pages/pending.js";
+import { Group } from "./pages/group.js";
 
 const PAGES = [
   ["overview", "Overview", () => html`<${Overview} />`],
   ["timeline", "Timeline", () => html`<${Timeline} />`],
   ["approvals", "Approvals", () => html`<${Approvals} />`],
+  ["group", "Group", () => html`<${Group} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),

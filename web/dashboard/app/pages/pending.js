@@ -1,5 +1,5 @@
 /**
- * The pages whose API this gateway may not serve yet (chat, traces, group): each asks
+ * The pages whose API this gateway may not serve yet (chat, traces): each asks
  * its endpoint and shows what it answers, or says plainly that this gateway has no such endpoint.
  *
  * @module
@@ -34,11 +34,5 @@ export const PENDING = {
     title: "Traces",
     path: "/api/v1/tasks",
     what: "A task's trace graph needs the API's tasks and traces; the timeline shows each span.",
-  },
-  group: {
-    title: "Group",
-    path: "/api/v1/group/members",
-    what: "The roster needs the API's group endpoints; the overview shows the group's health, " +
-      "and `kafclaw group status` the rest.",
   },
 };
