@@ -1,5 +1,5 @@
 /**
- * The dashboard's group, memory, scheduler, settings and kshark pages in a real browser (headless
+ * The dashboard's group, memory, scheduler and settings pages in a real browser (headless
  * Chromium through puppeteer-core) against real `kafclaw gateway` processes: a standalone one, and
  * two of a group on the real broker. Each test saves a screenshot under `.tmp/dashboard/`.
  */
@@ -116,5 +116,143 @@ Deno.test(
       { state: () => ({ audited, ...state() }), timeoutMs: 30_000 },
     );
     await screenshot(page, "group");
+  },
+);
+
+/** A standalone gateway in a new home against a fake LLM, and a browser logged in at `route`. */
+async function standalone(llm: Parameters<typeof startFakeOpenAI>[0], route: string) {
+  const home = await tempHome();
+  const fake = await startFakeOpenAI(llm);
+  const gw = await startGateway(home.path, fake.url);
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+  await openPage(page, gw.dashboardPort, route, home.path);
+  return {
+    home: home.path,
+    page,
+    gw,
+    /** Calls the gateway's API with its token. */
+    api: async (path: string, init: { method?: string; body?: unknown } = {}) => {
+      const response = await fetch(`http://127.0.0.1:${gw.port}${path}`, {
+        method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    async [Symbol.asyncDispose]() {
+      await browser[Symbol.asyncDispose]();
+      await gw[Symbol.asyncDispose]();
+      await fake.close();
+      await home[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Replaces the value of the input at `selector` with `text`, as a person types it. */
+async function fill(page: Page, selector: string, text: string) {
+  await page.waitForSelector(selector, WAIT);
+  await page.$eval(selector, (e) => {
+    (e as unknown as { value: string }).value = "";
+  });
+  await page.type(selector, text);
+}
+
+Deno.test("the memory page finds what the agent remembered", opts, async () => {
+  await using rig = await standalone({
+    chat: [{
+      toolCalls: [{
+        id: "r1",
+        name: "remember",
+        arguments: { content: "The owner's cat is called Ziggy and likes tuna." },
+      }],
+    }],
+    fallback: { text: "Noted." },
+  }, "memory");
+  const turn = await rig.api("/api/v1/chat", { body: { message: "Remember my cat's name" } });
+  assert.equal(turn.status, 200, JSON.stringify(turn.body));
+  const { page } = rig;
+  assert.match(await textOf(page, "[data-fact=Chunks]"), /^\d+ \(at most \d+\)$/);
+  await fill(page, "input[name=q]", "Ziggy");
+  await page.click(".search button[type=submit]");
+  const hit = await textOf(page, ".hit");
+  assert.match(hit, /The owner's cat is called Ziggy and likes tuna\./);
+  assert.match(hit, /score 0\.\d{4}/);
+  await screenshot(page, "memory");
+  // A search that finds nothing says so.
+  await fill(page, "input[name=q]", "zebra");
+  await page.click(".search button[type=submit]");
+  assert.match(await textOf(page, ".empty"), /No memory matches “zebra”/);
+});
+
+Deno.test(
+  "the scheduler page adds a job, shows a refused schedule, runs a job now and deletes it",
+  opts,
+  async () => {
+    await using rig = await standalone(
+      { fallback: { text: "Good morning from the fake model." } },
+      "scheduler",
+    );
+    const { page } = rig;
+    assert.match(await textOf(page, ".empty h3"), /No job/);
+    await fill(page, ".new-job input[name=name]", "brief");
+    await fill(page, ".new-job input[name=schedule]", "every tuesday");
+    await fill(page, ".new-job textarea[name=message]", "Say good morning");
+    await page.click(".new-job button[type=submit]");
+    assert.match(await textOf(page, ".new-job .error"), /Invalid job/);
+    assert.deepEqual((await rig.api("/api/v1/scheduler/jobs")).body.items, []);
+    await fill(page, ".new-job input[name=schedule]", "0 8 * * MON-FRI");
+    await page.click(".new-job button[type=submit]");
+    assert.match(await textOf(page, "li.job[data-job=brief] h3"), /brief\s+0 8 \* \* MON-FRI/);
+    assert.equal(await page.$(".new-job .error"), null);
+    await page.click("li.job[data-job=brief] button[data-action=run]");
+    assert.match(
+      await textOf(page, "li.job[data-job=brief] .run-report"),
+      /Ran now: succeeded\s*Good morning from the fake model\./,
+    );
+    await waitFor(
+      async () => (await textOf(page, "li.job[data-job=brief]")).includes("1 run(s)"),
+      "the run counted on the page",
+    );
+    await screenshot(page, "scheduler");
+    await page.click("li.job[data-job=brief] button[data-action=delete]");
+    await page.click("li.job[data-job=brief] button[data-action=confirm-delete]");
+    assert.match(await textOf(page, ".empty h3"), /No job/);
+    assert.deepEqual((await rig.api("/api/v1/scheduler/jobs")).body.items, []);
+  },
+);
+
+Deno.test(
+  "the settings page shows the running values and writes a key, showing the API's refusals",
+  opts,
+  async () => {
+    await using rig = await standalone({ fallback: { text: "hi" } }, "settings");
+    const { page } = rig;
+    const row = "tr[data-key='group.maxDelegationDepth']";
+    assert.match(await textOf(page, `${row} td`), /^3$/);
+    await fill(page, "input[name=filter]", "maxDelegation");
+    await waitFor(async () => (await page.$$("table.settings tr")).length === 1, "one row left");
+    await page.click(`${row} button[data-edit]`);
+    await fill(page, ".change input[name=value]", "99");
+    await page.click(".change button[type=submit]");
+    assert.match(await textOf(page, ".change .error"), /group\.maxDelegationDepth.*16/);
+    const config = () => Deno.readTextFile(`${rig.home}/config.json`).catch(() => "{}");
+    assert.doesNotMatch(await config(), /maxDelegationDepth/);
+    // A secret is not written through the API, and the page says why.
+    await fill(page, ".change input[name=key]", "group.kafkaSaslPassword");
+    await fill(page, ".change input[name=value]", "hunter2");
+    await page.click(".change button[type=submit]");
+    assert.match(await textOf(page, ".change .error"), /is a secret.*\(not_writable\)/);
+    await fill(page, ".change input[name=key]", "group.maxDelegationDepth");
+    await fill(page, ".change input[name=value]", "5");
+    await page.click(".change button[type=submit]");
+    assert.match(
+      await textOf(page, ".change .saved"),
+      /group\.maxDelegationDepth = 5 is in .*config\.json; it\s+takes effect when the gateway starts again/,
+    );
+    assert.equal(await page.$(".change .error"), null);
+    assert.equal(JSON.parse(await config()).group.maxDelegationDepth, 5);
+    await screenshot(page, "settings");
   },
 );

@@ -12,12 +12,18 @@ import { Timeline } from "./pages/timeline.js";
 import { Approvals } from "./pages/approvals.js";
 import { PENDING, Pending } from "./pages/pending.js";
 import { Group } from "./pages/group.js";
+import { Memory } from "./pages/memory.js";
+import { Scheduler } from "./pages/scheduler.js";
+import { Settings } from "./pages/settings.js";
 
 const PAGES = [
   ["overview", "Overview", () => html`<${Overview} />`],
   ["timeline", "Timeline", () => html`<${Timeline} />`],
   ["approvals", "Approvals", () => html`<${Approvals} />`],
   ["group", "Group", () => html`<${Group} />`],
+  ["memory", "Memory", () => html`<${Memory} />`],
+  ["scheduler", "Scheduler", () => html`<${Scheduler} />`],
+  ["settings", "Settings", () => html`<${Settings} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),
