@@ -23,6 +23,7 @@ import {
   mountChat,
   mountDecisions,
   mountGroup,
+  mountKshark,
   mountMemory,
   mountMetrics,
   mountOrchestrator,
@@ -37,7 +38,8 @@ import {
   type StreamOptions,
   type TimelineSource,
 } from "./api/mod.ts";
-import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
+import { type DashboardOptions, dashboardRoutes, ReportViews } from "./dashboard/mod.ts";
+import { ksharkReportsDir } from "../core/config/mod.ts";
 
 /** What the apps serve, besides the guard's settings. */
 export interface AppOptions extends GuardOptions {
@@ -56,6 +58,8 @@ export interface AppOptions extends GuardOptions {
   readonly events?: TimelineSource | undefined;
   /** How `/api/v1/timeline/stream` behaves (tests make it quick; the server ends it at close). */
   readonly stream?: StreamOptions | undefined;
+  /** The view codes of kshark reports, shared with the dashboard's app (default: its own). */
+  readonly reportViews?: ReportViews | undefined;
 }
 
 /** The app of the API port. */
@@ -79,6 +83,10 @@ export function apiApp(options: AppOptions): Hono {
     mountTasks(routes, parts);
     mountGroup(routes, parts);
     mountOrchestrator(routes, parts);
+    mountKshark(routes, {
+      dir: ksharkReportsDir(parts.config.home),
+      views: options.reportViews ?? new ReportViews(),
+    });
     mountMetrics(routes, parts);
   }
   openApiRoute(routes);

@@ -120,7 +120,10 @@ Deno.test(
 );
 
 /** A standalone gateway in a new home against a fake LLM, and a browser logged in at `route`. */
-async function standalone(llm: Parameters<typeof startFakeOpenAI>[0], route: string) {
+async function standalone(
+  route: string,
+  llm: Parameters<typeof startFakeOpenAI>[0] = { fallback: { text: "hi" } },
+) {
   const home = await tempHome();
   const fake = await startFakeOpenAI(llm);
   const gw = await startGateway(home.path, fake.url);
@@ -150,6 +153,19 @@ async function standalone(llm: Parameters<typeof startFakeOpenAI>[0], route: str
   };
 }
 
+/** A browser test of the page at `route` of a standalone gateway whose fake LLM is `llm`. */
+function pageTest(
+  name: string,
+  route: string,
+  body: (rig: Awaited<ReturnType<typeof standalone>>) => Promise<void>,
+  llm?: Parameters<typeof startFakeOpenAI>[0],
+) {
+  Deno.test(name, opts, async () => {
+    await using rig = await standalone(route, llm);
+    await body(rig);
+  });
+}
+
 /** Replaces the value of the input at `selector` with `text`, as a person types it. */
 async function fill(page: Page, selector: string, text: string) {
   await page.waitForSelector(selector, WAIT);
@@ -159,17 +175,7 @@ async function fill(page: Page, selector: string, text: string) {
   await page.type(selector, text);
 }
 
-Deno.test("the memory page finds what the agent remembered", opts, async () => {
-  await using rig = await standalone({
-    chat: [{
-      toolCalls: [{
-        id: "r1",
-        name: "remember",
-        arguments: { content: "The owner's cat is called Ziggy and likes tuna." },
-      }],
-    }],
-    fallback: { text: "Noted." },
-  }, "memory");
+pageTest("the memory page finds what the agent remembered", "memory", async (rig) => {
   const turn = await rig.api("/api/v1/chat", { body: { message: "Remember my cat's name" } });
   assert.equal(turn.status, 200, JSON.stringify(turn.body));
   const { page } = rig;
@@ -184,16 +190,21 @@ Deno.test("the memory page finds what the agent remembered", opts, async () => {
   await fill(page, "input[name=q]", "zebra");
   await page.click(".search button[type=submit]");
   assert.match(await textOf(page, ".empty"), /No memory matches “zebra”/);
+}, {
+  chat: [{
+    toolCalls: [{
+      id: "r1",
+      name: "remember",
+      arguments: { content: "The owner's cat is called Ziggy and likes tuna." },
+    }],
+  }],
+  fallback: { text: "Noted." },
 });
 
-Deno.test(
+pageTest(
   "the scheduler page adds a job, shows a refused schedule, runs a job now and deletes it",
-  opts,
-  async () => {
-    await using rig = await standalone(
-      { fallback: { text: "Good morning from the fake model." } },
-      "scheduler",
-    );
+  "scheduler",
+  async (rig) => {
     const { page } = rig;
     assert.match(await textOf(page, ".empty h3"), /No job/);
     await fill(page, ".new-job input[name=name]", "brief");
@@ -221,13 +232,15 @@ Deno.test(
     assert.match(await textOf(page, ".empty h3"), /No job/);
     assert.deepEqual((await rig.api("/api/v1/scheduler/jobs")).body.items, []);
   },
+  {
+    fallback: { text: "Good morning from the fake model." },
+  },
 );
 
-Deno.test(
+pageTest(
   "the settings page shows the running values and writes a key, showing the API's refusals",
-  opts,
-  async () => {
-    await using rig = await standalone({ fallback: { text: "hi" } }, "settings");
+  "settings",
+  async (rig) => {
     const { page } = rig;
     const row = "tr[data-key='group.maxDelegationDepth']";
     assert.match(await textOf(page, `${row} td`), /^3$/);
@@ -254,5 +267,44 @@ Deno.test(
     assert.equal(await page.$(".change .error"), null);
     assert.equal(JSON.parse(await config()).group.maxDelegationDepth, 5);
     await screenshot(page, "settings");
+  },
+);
+
+pageTest(
+  "the kshark page shows the reports kshark kept, in a sandboxed frame that runs nothing",
+  "kshark",
+  async (rig) => {
+    const { page } = rig;
+    assert.match(await textOf(page, ".empty h3"), /No kshark report yet/);
+    // A run against a port nobody listens on: it fails, and its report is kept in the home.
+    const run = await kafclaw(
+      ["kshark", "--broker", "127.0.0.1:1", "--test-connection", "--timeout", "10s"],
+      { KAFCLAW_HOME: rig.home, NO_COLOR: "1" },
+    );
+    assert.equal(run.code, 1, run.stderr);
+    const kept = [...Deno.readDirSync(`${rig.home}/kshark`)].map((e) => e.name).sort();
+    assert.equal(kept.length, 2, kept.join(" "));
+    assert.match(kept[0]!, /^kshark-.*\.html$/);
+    assert.equal(Deno.statSync(`${rig.home}/kshark/${kept[0]}`).mode! & 0o777, 0o600);
+    // The page lists it on its next refresh (or a reload), newest first, and shows it.
+    await page.reload();
+    assert.match(await textOf(page, ".kshark-reports li .verdict"), /^FAIL$/);
+    const frame = await page.waitForSelector("iframe.kshark-report", WAIT);
+    assert.equal(await frame!.evaluate((f) => f.getAttribute("sandbox")), "");
+    const src = await frame!.evaluate((f) => f.getAttribute("src") ?? "");
+    assert.match(src, /^\/kshark\/[\w-]{43}$/);
+    const content = await frame!.contentFrame();
+    await content.waitForSelector("td.FAIL", WAIT);
+    assert.match(await content.$eval("body", (b) => b.textContent ?? ""), /127\.0\.0\.1:1/);
+    // Its own inline style applies (its policy allows that and nothing else).
+    assert.equal(
+      await content.evaluate(`getComputedStyle(document.querySelector("td.FAIL")).color`),
+      "rgb(207, 34, 46)",
+    );
+    await screenshot(page, "kshark");
+    // The view code was spent by the frame: the same address again is refused.
+    const again = await fetch(`http://127.0.0.1:${rig.gw.dashboardPort}${src}`);
+    assert.equal(again.status, 404);
+    await again.body?.cancel();
   },
 );

@@ -15,6 +15,7 @@ import { Group } from "./pages/group.js";
 import { Memory } from "./pages/memory.js";
 import { Scheduler } from "./pages/scheduler.js";
 import { Settings } from "./pages/settings.js";
+import { Kshark } from "./pages/kshark.js";
 
 const PAGES = [
   ["overview", "Overview", () => html`<${Overview} />`],
@@ -24,6 +25,7 @@ const PAGES = [
   ["memory", "Memory", () => html`<${Memory} />`],
   ["scheduler", "Scheduler", () => html`<${Scheduler} />`],
   ["settings", "Settings", () => html`<${Settings} />`],
+  ["kshark", "kshark", () => html`<${Kshark} />`],
   ...Object.entries(PENDING).map((
     [key, page],
   ) => [key, page.title, () => html`<${Pending} ...${page} />`]),
