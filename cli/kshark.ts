@@ -8,6 +8,7 @@
 import { Command, Option } from "commander";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { keepReport } from "./_kshark_keep.ts";
 import { showProgress, writeReportFile } from "./_kshark_output.ts";
 
 interface KsharkFlags {
@@ -130,7 +131,9 @@ async function runCommand(ctx: CliContext, flags: KsharkFlags): Promise<void> {
   if (flags.json) {
     await writeReportFile(flags.json, JSON.stringify(report, null, 2) + "\n", "--json");
   }
-  if (flags.html) await writeReportFile(flags.html, k.reportHtml(report), "--html");
+  const html = k.reportHtml(report);
+  await keepReport(ctx, report, html);
+  if (flags.html) await writeReportFile(flags.html, html, "--html");
   if (flags.junit) await writeReportFile(flags.junit, k.junitXml(report), "--junit");
   const failed = report.summary.total?.fail ?? 0;
   if (failed > 0) throw new CliError(`${failed} check(s) failed`);

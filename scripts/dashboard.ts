@@ -1,6 +1,6 @@
 /**
  * `deno task dashboard`: bundles the dashboard's app (web/dashboard/app/, Preact and htm from npm)
- * for the browser and writes it, with its page and style sheet, into web/dashboard/_bundle.ts, a
+ * for the browser and writes it, with its page and style sheets (style.css, then pages/*.css), into web/dashboard/_bundle.ts, a
  * module the gateway imports, so that `deno compile` carries it and nothing is fetched at run
  * time. The module records a digest of its sources; `--check` exits 1 when the sources (or the
  * pinned versions of Preact and htm) changed since, and a unit test does the same.
@@ -22,13 +22,26 @@ async function sources(dir = APP, prefix = ""): Promise<string[]> {
   return names.sort();
 }
 
-/** The digest of the app's sources and of the library versions deno.json pins. */
+/**
+ * The digest of the app's sources and of the versions deno.json pins for the libraries they
+ * import (every bare specifier of a source: preact, htm, the layout library, ...).
+ */
 export async function sourcesDigest(): Promise<string> {
   const hash = createHash("sha256");
-  const imports = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).imports;
-  hash.update(`preact=${imports.preact} htm=${imports.htm}\n`);
+  const imports: Record<string, string> =
+    JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).imports;
+  const libraries = new Set<string>();
   for (const name of await sources()) {
-    hash.update(`${name}\n`).update(await Deno.readFile(new URL(name, APP))).update("\n");
+    const text = await Deno.readFile(new URL(name, APP));
+    hash.update(`${name}\n`).update(text).update("\n");
+    for (const [, specifier] of new TextDecoder().decode(text).matchAll(/from "([^./][^"]*)"/g)) {
+      libraries.add(specifier!);
+    }
+  }
+  for (const library of [...libraries].sort()) {
+    const pinned = imports[library] ??
+      Object.entries(imports).find(([key]) => key.endsWith("/") && library.startsWith(key))?.[1];
+    hash.update(`${library}=${pinned}\n`);
   }
   return hash.digest("hex");
 }
@@ -55,7 +68,14 @@ async function build(): Promise<void> {
     }
     const js = await Deno.readTextFile(out);
     const html = await Deno.readTextFile(new URL("index.html", APP));
-    const css = await Deno.readTextFile(new URL("style.css", APP));
+    // style.css first, then each page's own style sheet (pages/NAME.css), by name.
+    const sheets = [
+      "style.css",
+      ...(await sources()).filter((n) => n.startsWith("pages/") && n.endsWith(".css")),
+    ];
+    const css = (await Promise.all(sheets.map((n) => Deno.readTextFile(new URL(n, APP))))).join(
+      "\n",
+    );
     const module = [
       "// deno-fmt-ignore-file",
       "// deno-lint-ignore-file",

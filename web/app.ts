@@ -24,6 +24,7 @@ import {
   mountChat,
   mountDecisions,
   mountGroup,
+  mountKshark,
   mountMemory,
   mountMetrics,
   mountOrchestrator,
@@ -38,7 +39,8 @@ import {
   type StreamOptions,
   type TimelineSource,
 } from "./api/mod.ts";
-import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
+import { type DashboardOptions, dashboardRoutes, ReportViews } from "./dashboard/mod.ts";
+import { ksharkReportsDir } from "../core/config/mod.ts";
 
 /** What the apps serve, besides the guard's settings. */
 export interface AppOptions extends GuardOptions {
@@ -57,6 +59,8 @@ export interface AppOptions extends GuardOptions {
   readonly events?: TimelineSource | undefined;
   /** How `/api/v1/timeline/stream` behaves (tests make it quick; the server ends it at close). */
   readonly stream?: StreamOptions | undefined;
+  /** The view codes of kshark reports, shared with the dashboard's app (default: its own). */
+  readonly reportViews?: ReportViews | undefined;
 }
 
 /** The app of the API port. */
@@ -85,6 +89,10 @@ export function apiApp(options: AppOptions): Hono {
     mountTasks(routes, parts);
     mountGroup(routes, parts);
     mountOrchestrator(routes, parts);
+    mountKshark(routes, {
+      dir: ksharkReportsDir(parts.config.home),
+      views: options.reportViews ?? new ReportViews(),
+    });
     mountMetrics(routes, parts);
   }
   openApiRoute(routes);

@@ -17,7 +17,7 @@ export {
   type StreamOptions,
   type TimelineSource,
 } from "./api/mod.ts";
-export { type DashboardOptions, LoginCodes } from "./dashboard/mod.ts";
+export { type DashboardOptions, LoginCodes, ReportViews } from "./dashboard/mod.ts";
 export {
   guard,
   type GuardOptions,

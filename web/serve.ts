@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { ResolvedConfig } from "../core/config/mod.ts";
 import type { ApiLimits, ApiParts, TimelineSource } from "./api/mod.ts";
 import { apiApp, dashboardApp } from "./app.ts";
-import { LoginCodes } from "./dashboard/mod.ts";
+import { ksharkReportsDir, type ResolvedConfig } from "../core/config/mod.ts";
+import { LoginCodes, ReportViews } from "./dashboard/mod.ts";
 import { hostNames, originsOf } from "./guard.ts";
 import type { GatewayStatus } from "./status.ts";
 
@@ -57,6 +57,11 @@ export async function startFrontDoor(
   const { host } = config.gateway;
   const names = machineNames();
   const codes = new LoginCodes();
+  const reportViews = new ReportViews();
+  const home = options.parts?.config.home;
+  const reports = home === undefined
+    ? undefined
+    : { dir: ksharkReportsDir(home), views: reportViews };
   // Both ports first: the API lets in the dashboard's origin, the dashboard's page names the API.
   const api = listen(host, config.gateway.port, "API");
   let dashboard;
@@ -82,9 +87,10 @@ export async function startFrontDoor(
     limits: options.limits,
     events: options.events,
     stream: { closing: closing.signal },
+    reportViews,
   });
   api.serve((request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }));
-  dashboard.serve(dashboardApp({ token, hosts: dashboardHosts, apiPort, codes }).fetch);
+  dashboard.serve(dashboardApp({ token, hosts: dashboardHosts, apiPort, codes, reports }).fetch);
   const close = async (timeoutMs = 2_000) => {
     closing.abort();
     const abort = AbortSignal.timeout(timeoutMs);

@@ -87,6 +87,7 @@ export {
   DEFAULT_WORKSPACE,
   type Env,
   type KafclawPaths,
+  ksharkReportsDir,
   paths,
   resolveHome,
   resolvePath,

@@ -171,6 +171,14 @@ export function configFile(home: string): string {
   return join(home, "config.json");
 }
 
+/**
+ * The folder of a KAFCLAW_HOME where `kafclaw kshark` keeps its latest reports (an HTML page and
+ * the JSON of each run), which the gateway's dashboard shows.
+ */
+export function ksharkReportsDir(home: string): string {
+  return join(home, "kshark");
+}
+
 /** Where KafClaw keeps each kind of thing. */
 export interface KafclawPaths {
   /** KAFCLAW_HOME itself (0700). */

@@ -93,7 +93,8 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
   channels: { ...HOME_FILES },
   memory: { ...HOME_FILES, ...NETWORK, ffi: true },
   // kshark reads the files its command line names (--props, the PEMs they name) and writes its
-  // reports where told (--json, --html, --junit), anywhere, so the launcher does not narrow its
+  // reports where told (--json, --html, --junit), anywhere, and keeps each run's report in
+  // $KAFCLAW_HOME/kshark/ for the dashboard, so the launcher does not narrow its
   // file access; it needs no host facts and no ffi, and runs a program only for --network-diag.
   kshark: { ...HOME_FILES, ...NETWORK, run: ["tracepath", "traceroute"] },
 };

@@ -4,6 +4,7 @@
  */
 import { apiApp, hostNames, originsOf, statusOf } from "../../web/mod.ts";
 import { type ApiLimits, apiOwner } from "../../web/api/mod.ts";
+import type { ReportViews } from "../../web/dashboard/mod.ts";
 import { resolveConfig } from "../../core/config/mod.ts";
 import { type GatewayOf, gatewayOf } from "./gateway_memory.ts";
 
@@ -24,7 +25,7 @@ export interface CallInit {
 /** An API over a gateway made by `gatewayOf(env, options)`, whose owner answers through the API. */
 export async function apiOf(
   env: Record<string, string> = {},
-  options: GatewayOf & { readonly limits?: ApiLimits } = {},
+  options: GatewayOf & { readonly limits?: ApiLimits; readonly reportViews?: ReportViews } = {},
 ) {
   const made = await gatewayOf(env, {
     ...options,
@@ -39,6 +40,7 @@ export async function apiOf(
     status: statusOf(made.gateway, { startedAt: Date.now() }),
     parts: { gateway: made.gateway, config },
     limits: options.limits,
+    reportViews: options.reportViews,
     warn: (line) => warnings.push(line),
   });
   /** Sends one request to `path` with the token, unless `headers` says otherwise. */

@@ -42,6 +42,7 @@ export { mountSettings, notWritable } from "./settings.ts";
 export { mountTasks } from "./tasks.ts";
 export { mountGroup, NEW_TASK, queueTask } from "./group.ts";
 export { mountOrchestrator } from "./orchestrator.ts";
+export { mountKshark } from "./kshark.ts";
 export { exposition, families, LAG_TIMEOUT_MS, mountMetrics } from "./metrics.ts";
 export {
   eventJson,

@@ -11,9 +11,10 @@
 import { Hono } from "hono";
 import { placeGuard } from "../guard.ts";
 import { APP_CSS, APP_JS, INDEX_HTML } from "./_bundle.ts";
-import type { LoginCodes } from "./codes.ts";
+import { readReport, REPORT_CSP } from "../kshark_reports.ts";
+import type { LoginCodes, ReportViews } from "./codes.ts";
 
-export { LoginCodes } from "./codes.ts";
+export { LoginCodes, OneTimeCodes, ReportViews } from "./codes.ts";
 
 /** What the dashboard's routes need. */
 export interface DashboardOptions {
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   readonly apiPort: number;
   /** The login codes `--open` issues; absent, every code is refused. */
   readonly codes?: LoginCodes;
+  /** The kshark reports' folder and the view codes the API issues for them; absent, none shown. */
+  readonly reports?: { readonly dir: string; readonly views: ReportViews } | undefined;
 }
 
 const MAX_CODE_BODY = 1024;
@@ -43,6 +46,8 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
       "script-src 'self'",
       "style-src 'self'",
       "img-src 'self' data:",
+      // The kshark report's frame (/kshark/<code>), under a policy of its own.
+      "frame-src 'self'",
       `connect-src 'self' ${apiOrigins.join(" ")}`,
       "base-uri 'none'",
       "form-action 'none'",
@@ -57,6 +62,24 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
   app.get("/", asset(page, "text/html; charset=utf-8"));
   app.get("/app.js", asset(APP_JS, "text/javascript; charset=utf-8"));
   app.get("/app.css", asset(APP_CSS, "text/css; charset=utf-8"));
+  app.get("/kshark/:code", async (c) => {
+    const name = options.reports?.views.take(c.req.param("code"));
+    const page = name === undefined ? undefined : await readReport(options.reports!.dir, name);
+    if (page === undefined) {
+      return c.json({
+        error: { code: "not_found", message: "the view code is spent, expired, or unknown" },
+      }, 404);
+    }
+    return new Response(page, {
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": REPORT_CSP,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "cache-control": "no-store",
+      },
+    });
+  });
   app.post("/login/code", async (c) => {
     const refuse = (message: string) => c.json({ error: { code: "bad_code", message } }, 401);
     const text = await c.req.text();

@@ -13,7 +13,11 @@ import { Approvals } from "./pages/approvals.js";
 import { Chat } from "./pages/chat.js";
 import { Traces } from "./pages/traces.js";
 import { Latency } from "./pages/latency.js";
-import { PENDING, Pending } from "./pages/pending.js";
+import { Group } from "./pages/group.js";
+import { Memory } from "./pages/memory.js";
+import { Scheduler } from "./pages/scheduler.js";
+import { Settings } from "./pages/settings.js";
+import { Kshark } from "./pages/kshark.js";
 
 const PAGES = [
   ["overview", "Overview", () => html`<${Overview} />`],
@@ -22,9 +26,11 @@ const PAGES = [
   ["chat", "Chat", () => html`<${Chat} />`],
   ["traces", "Traces", () => html`<${Traces} />`],
   ["latency", "Latency", () => html`<${Latency} />`],
-  ...Object.entries(PENDING).map((
-    [key, page],
-  ) => [key, page.title, () => html`<${Pending} ...${page} />`]),
+  ["group", "Group", () => html`<${Group} />`],
+  ["memory", "Memory", () => html`<${Memory} />`],
+  ["scheduler", "Scheduler", () => html`<${Scheduler} />`],
+  ["settings", "Settings", () => html`<${Settings} />`],
+  ["kshark", "kshark", () => html`<${Kshark} />`],
 ];
 
 function routeOf(hash) {

@@ -8,26 +8,23 @@
 import { html, useState } from "../html.js";
 import { api } from "../api.js";
 import { useApi } from "../hooks.js";
+import { useAction } from "../action.js";
 import { Empty, ErrorLine, Time } from "../views.js";
 
 const VERBS = [["approve", "Approve"], ["deny", "Deny"]];
 
 function Request({ approval, onAnswered }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(undefined);
-  const answer = async (verb) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useAction();
+  // Answered, its buttons stay off until the list's reload takes the row away.
+  const [answered, setAnswered] = useState(false);
+  const answer = (verb) =>
+    run(async () => {
       await api(`/api/v1/approvals/${encodeURIComponent(approval.approvalId)}/${verb}`, {
         method: "POST",
       });
+      setAnswered(true);
       onAnswered();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+    });
   const where = [approval.channel, approval.sessionKey].filter(Boolean).join(" ");
   return html`
     <li class="approval" data-approval=${approval.approvalId}>
@@ -40,7 +37,7 @@ function Request({ approval, onAnswered }) {
         </p>
       <pre class="raw">${JSON.stringify(approval.arguments, null, 2)}</pre>
       <p class="answers">${VERBS.map(([verb, label]) =>
-        html`<button data-answer=${verb} disabled=${busy} onClick=${() =>
+        html`<button data-answer=${verb} disabled=${busy || answered} onClick=${() =>
           answer(verb)}>${label}</button>`
       )}</p>
       <${ErrorLine} error=${error} />
