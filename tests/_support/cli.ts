@@ -70,26 +70,6 @@ export function cleanEnv(env: Record<string, string> = {}): Record<string, strin
 }
 
 /**
- * The environment of a standalone gateway in `home` against the fake LLM at `llmUrl` (no
- * embeddings), its front door on free ports; `more` adds to it.
- */
-export function standaloneEnv(
-  home: string,
-  llmUrl: string,
-  more: Record<string, string> = {},
-): Record<string, string> {
-  return {
-    KAFCLAW_HOME: home,
-    OPENAI_BASE_URL: llmUrl,
-    OPENAI_API_KEY: "sk-test",
-    KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    KAFCLAW_GATEWAY_PORT: "0",
-    KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
-    ...more,
-  };
-}
-
-/**
  * `scripts/kafclaw ARGS` as a command with a clean environment plus `env` (PATH, HOME and
  * DENO_DIR kept), stdin closed (or piped) and the output piped; spawn it for a long-running
  * subcommand. It is run by its absolute path, or with `relative` as a user in the checkout runs

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { Child } from "../_support/child.ts";
-import { jsonOf, kafclaw, kafclawCommand, standaloneEnv, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
+import { gatewayEnv } from "../_support/gateway_env.ts";
 import { waitFor } from "../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -26,7 +27,7 @@ Deno.test(
       { id: "asker", default: true, name: "Asker", model: "openai/gpt-asker" },
       { id: "helper", default: false, model: "openai/gpt-helper", skills: ["geography"] },
     ];
-    const env = standaloneEnv(home.path, llm.url, {
+    const env = gatewayEnv(home.path, llm, {
       KAFCLAW_AGENTS_LIST: JSON.stringify(agents),
       NO_COLOR: "1",
     });
