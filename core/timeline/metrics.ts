@@ -79,8 +79,6 @@ export class MetricsQuery {
   }
 
   #counts(sql: string): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const row of this.#db.all(sql)) out[text(row, "k")] = int(row, "n");
-    return out;
+    return Object.fromEntries(this.#db.all(sql).map((row) => [text(row, "k"), int(row, "n")]));
   }
 }

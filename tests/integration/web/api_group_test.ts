@@ -124,17 +124,20 @@ Deno.test(
     assert.equal(dispatched.status, 409, JSON.stringify(dispatched.body));
     assert.equal(dispatched.body.error.code, "no_target");
 
-    const metrics = await (await fetch(`http://127.0.0.1:${started.port}/metrics`, {
-      headers: { authorization: `Bearer ${token}` },
-    })).text();
-    assert.match(metrics, /^kafclaw_consumer_lag_up 1$/m, metrics);
-    assert.match(
-      metrics,
-      new RegExp(
-        `^kafclaw_consumer_lag\\{group="kafclaw\\.${group}\\.[^"]+",topic="group\\.${group}\\.`,
-        "m",
-      ),
+    const scrape = async () =>
+      await (await fetch(`http://127.0.0.1:${started.port}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      })).text();
+    // A group's lag is known once it committed, which its consumers do a moment after they read.
+    const lag = new RegExp(
+      `^kafclaw_consumer_lag\\{group="kafclaw\\.${group}\\.[^"]+",topic="group\\.${group}\\.`,
+      "m",
     );
+    let metrics = "";
+    await waitFor(async () => lag.test(metrics = await scrape()), "a consumer group's lag", {
+      state: () => metrics,
+    });
+    assert.match(metrics, /^kafclaw_consumer_lag_up 1$/m, metrics);
     assert.match(metrics, /^kafclaw_group_tasks\{status="completed"\} 1$/m);
 
     const left = await ok("/api/v1/group/leave", { method: "POST" });

@@ -173,6 +173,15 @@ Deno.test("a channel's webhook listener is among a headless gateway's addresses;
     file: { model: { name: "openai/x" }, channels: { telegram: { enabled: true } } },
   });
   assert.deepEqual(polling.listen, ["127.0.0.1:18790", "127.0.0.1:18791"]);
+  // A listener address the schema would refuse grants nothing.
+  for (const whatsapp of [{ webhookHost: "a,b" }, { webhookPort: "many" }]) {
+    const bad = gatewayNetwork({
+      mode: "headless",
+      env,
+      file: { model: { name: "openai/x" }, channels: { whatsapp: { enabled: true, ...whatsapp } } },
+    });
+    assert.deepEqual(bad.listen, ["127.0.0.1:18790", "127.0.0.1:18791"], JSON.stringify(whatsapp));
+  }
   assert.ok(!polling.connect.some((a) => a.includes("facebook") || a.includes("fbsbx")));
 });
 

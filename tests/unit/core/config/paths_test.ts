@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import {
+  agentWorkspacesOf,
   ConfigError,
   configFile,
   DEFAULT_WORKSPACE,
   KEYS,
+  ksharkReportsDir,
   paths,
   resolveConfig,
   resolveHome,
@@ -97,4 +99,20 @@ Deno.test("workspaceOf finds the workspace the full configuration resolves, with
     }
     assert.equal(workspaceOf("/k", all, file), expected, what);
   }
+});
+
+Deno.test("agents.list's workspaces: the variable's list over the file's; what is not a list names none", () => {
+  const file = { agents: { list: [{ id: "a" }, { id: "b", workspace: "/srv/b" }] } };
+  assert.deepEqual(agentWorkspacesOf("/h", {}, file), ["/srv/b"]);
+  const env = { KAFCLAW_AGENTS_LIST: JSON.stringify([{ id: "c", workspace: "c-ws" }]) };
+  assert.deepEqual(agentWorkspacesOf("/h", env, file), ["/h/c-ws"]);
+  // A variable that is not JSON, or JSON that is not a list, grants nothing (the gateway then
+  // refuses the config, saying what is wrong).
+  assert.deepEqual(agentWorkspacesOf("/h", { KAFCLAW_AGENTS_LIST: "[{" }, file), []);
+  assert.deepEqual(agentWorkspacesOf("/h", { KAFCLAW_AGENTS_LIST: '{"id":"x"}' }, file), []);
+  assert.deepEqual(agentWorkspacesOf("/h", {}, { agents: { list: 7 } }), []);
+});
+
+Deno.test("kshark keeps its reports in the home's kshark folder", () => {
+  assert.equal(ksharkReportsDir("/h/.kafclaw"), "/h/.kafclaw/kshark");
 });

@@ -12,7 +12,11 @@ import {
   revocationRecord,
 } from "../../../../core/group/mod.ts";
 import { HEADERS, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
-import { MemoryTransport } from "../../../../core/transport/mod.ts";
+import {
+  MemoryTransport,
+  type SubscribeOptions,
+  type Subscription,
+} from "../../../../core/transport/mod.ts";
 import {
   agentHome,
   certify,
@@ -254,4 +258,31 @@ Deno.test("offered skills are announced with a heartbeat at once; after leaving,
   const before = [said(announce).length, said(heartbeats).length];
   await ann.offer(["poetry"]);
   assert.deepEqual([said(announce).length, said(heartbeats).length], before);
+});
+
+Deno.test("a state topic that cannot be read stops the start with the reason", async () => {
+  const skills = topicsFor("e9").skills;
+  class Unreadable extends MemoryTransport {
+    override subscribe(options: SubscribeOptions): Promise<Subscription> {
+      if (options.topics.includes(skills)) {
+        return Promise.reject(new Error(`Cannot read ${skills}: not authorized`));
+      }
+      return super.subscribe(options);
+    }
+  }
+  const transport = new Unreadable();
+  await transport.createTopics(memberTopicSpecs("e9"));
+  await using home = await agentHome("alice");
+  await assert.rejects(
+    () =>
+      Membership.start({
+        group: "e9",
+        transport,
+        identity: identityOf(home.agentId, home.key.publicKeyText),
+        security: "open",
+        store: home.timeline,
+      }),
+    new RegExp(`Cannot read ${skills.replaceAll(".", "\\.")}: not authorized`),
+  );
+  await transport.close();
 });
