@@ -28,6 +28,19 @@ export function gatewayEnv(
   };
 }
 
+/**
+ * What enables Telegram against a fake Bot API (`token`, `url`) for a gateway, with Telegram user
+ * 1001 as the owner.
+ */
+export function telegramEnv(telegram: { readonly token: string; readonly url: string }) {
+  return {
+    KAFCLAW_POLICY_OWNERS: "telegram:1001",
+    KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
+    KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
+    KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
+  };
+}
+
 /** A home, a fake LLM that answers "hi", and {@link gatewayEnv}; disposing removes both. */
 export async function gatewaySetting(more: Record<string, string> = {}) {
   const home = await tempHome();

@@ -8,7 +8,7 @@ import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { startFakeTelegram } from "../fakes/telegram_server.ts";
 import { Child } from "../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
-import { gatewayEnv } from "../_support/gateway_env.ts";
+import { gatewayEnv, telegramEnv } from "../_support/gateway_env.ts";
 import { waitFor } from "../_support/wait.ts";
 import { Timeline } from "../../core/timeline/mod.ts";
 
@@ -21,12 +21,7 @@ Deno.test(
     await using home = await tempHome();
     await using llm = await startFakeOpenAI({ fallback: { text: "Hello from the gateway." } });
     await using telegram = await startFakeTelegram();
-    const env = gatewayEnv(home.path, llm, {
-      KAFCLAW_POLICY_OWNERS: "telegram:1001",
-      KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
-      KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
-      KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
-    });
+    const env = gatewayEnv(home.path, llm, telegramEnv(telegram));
 
     await using gateway = new Child(kafclawCommand(["gateway", "--json"], env));
     await gateway.until(/"event":"started"/);
@@ -72,10 +67,7 @@ Deno.test("a scheduled job's result reaches the owner's Telegram chat once", opt
   await using llm = await startFakeOpenAI({ chat: [{ text: "Backups are fine." }] });
   await using telegram = await startFakeTelegram();
   const env = gatewayEnv(home.path, llm, {
-    KAFCLAW_POLICY_OWNERS: "telegram:1001",
-    KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
-    KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
-    KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
+    ...telegramEnv(telegram),
     KAFCLAW_SCHEDULER_ENABLED: "true",
     KAFCLAW_SCHEDULER_TICK_INTERVAL_MS: "1000",
   });

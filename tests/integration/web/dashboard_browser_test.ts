@@ -12,7 +12,7 @@ import { startFakeOpenAI } from "../../fakes/openai_server.ts";
 import { startFakeTelegram } from "../../fakes/telegram_server.ts";
 import { kafclaw, tempHome } from "../../_support/cli.ts";
 import { fakeOpener, launchChromium, screenshot, startGateway } from "../../_support/dashboard.ts";
-import { gatewayEnv } from "../../_support/gateway_env.ts";
+import { gatewayEnv, telegramEnv } from "../../_support/gateway_env.ts";
 import { waitFor } from "../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -89,10 +89,7 @@ Deno.test(
     await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
     await using telegram = await startFakeTelegram();
     const channels = {
-      KAFCLAW_POLICY_OWNERS: "telegram:1001",
-      KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
-      KAFCLAW_CHANNELS_TELEGRAM_TOKEN: telegram.token,
-      KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
+      ...telegramEnv(telegram),
     };
     await using gateway = await startGateway(home.path, llm.url, { env: channels });
     const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
