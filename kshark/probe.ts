@@ -8,6 +8,7 @@
  * @module
  */
 import type { Admin, Kafka } from "kafkajs";
+import { waitForLeaders } from "../core/transport/mod.ts";
 import { type CheckContext, reason, timed } from "./check.ts";
 
 /** Where the probe starts reading: at its own record, or at the topic's beginning. */
@@ -186,11 +187,13 @@ export async function makeProbeTopic(
   const topic = `kshark-probe-${crypto.randomUUID()}`;
   ctx.starting(`create ${topic}`);
   try {
-    await timed(ctx, ctx.timeouts.kafkaMs, `creating ${topic}`, () =>
-      admin.createTopics({
-        waitForLeaders: true,
+    await timed(ctx, ctx.timeouts.kafkaMs, `creating ${topic}`, async () => {
+      await admin.createTopics({
+        waitForLeaders: false,
         topics: [{ topic, numPartitions: 1, replicationFactor: Math.min(3, brokers) }],
-      }));
+      });
+      await waitForLeaders(admin, [topic], ctx.timeouts.kafkaMs);
+    });
     return topic;
   } catch (error) {
     ctx.add({

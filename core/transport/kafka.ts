@@ -16,6 +16,7 @@ import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs"
 import { roundRobinAssigner } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
+import { waitForLeaders } from "./leaders.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
@@ -90,10 +91,6 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
     headers,
     timestamp: Number(m.timestamp),
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Builds kafkajs's client from our options, routing its logs into ours. */
@@ -265,32 +262,8 @@ export class KafkaTransport implements Transport {
       })),
     });
     const names = missing.map((s) => s.name);
-    await this.#waitForLeaders(admin, names);
+    await waitForLeaders(admin, names);
     return names;
-  }
-
-  /**
-   * Waits until every partition of new topics has a leader. kafkajs's own wait gives up when a
-   * KRaft broker briefly answers "does not host this topic-partition" right after creation, so
-   * this one retries any error until the deadline.
-   */
-  async #waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "no metadata yet";
-    while (Date.now() < deadline) {
-      try {
-        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
-        const waiting = meta.filter((t) =>
-          t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)
-        );
-        if (meta.length === topics.length && waiting.length === 0) return;
-        last = `no leader yet for ${waiting.map((t) => t.name).join(", ")}`;
-      } catch (error) {
-        last = errorText(error);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`Topics created but without leaders after ${timeoutMs} ms: ${last}`);
   }
 
   async verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]> {

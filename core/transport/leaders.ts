@@ -1,0 +1,33 @@
+/**
+ * Waiting for new topics' leaders. kafkajs's own wait (`createTopics({waitForLeaders: true})`)
+ * gives up when a KRaft broker briefly answers "does not host this topic-partition" right after
+ * the topic is created, so a create that succeeded reads as a failure. This wait retries any error
+ * until its deadline and then says what it last saw.
+ *
+ * @module
+ */
+import type { Admin } from "kafkajs";
+
+/** Resolves once every partition of `topics` has a leader; throws after `timeoutMs`. */
+export async function waitForLeaders(
+  admin: Admin,
+  topics: readonly string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no metadata yet";
+  while (Date.now() < deadline) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const waiting = meta.filter((t) =>
+        t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)
+      );
+      if (meta.length === topics.length && waiting.length === 0) return;
+      last = `no leader yet for ${waiting.map((t) => t.name).join(", ")}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Topics created but without leaders after ${timeoutMs} ms: ${last}`);
+}
