@@ -1,7 +1,8 @@
 /**
  * The Kafka transport on a real broker, each figure against raw kafkajs measured in the same run
  * (`deno bench -P=test scripts/bench/kafka_transport_bench.ts` prints the ratios of the means; the
- * summary at the end prints medians, p99 and the targets of issue 10):
+ * summary at the end prints medians, p99, the targets of issue 10 and, for the throughput rows,
+ * the process's CPU time per record, which a shared machine's load sways less than the rate):
  *
  * - envelope throughput: 500 envelopes signed, produced through the transport and, on the other
  *   side, parsed and verified by a work subscription's handler, against raw kafkajs producing the
@@ -117,12 +118,15 @@ function summary(): void {
   if (samples.size === 0) return;
   console.log("\nkafka transport: this machine, this run (raw kafkajs measured alongside)");
   const rate = (name: string) => 500 / (samples.quantile(name, 0.5) / 1000);
+  // The process's CPU time per record (both sides of the transport are this process), median.
+  const cpu = (name: string) => samples.cpuQuantile(name, 0.5) * 1000 / 500;
   const throughput = (what: string, name: string, target: string) => {
     if (!samples.has(name) || !samples.has(THROUGHPUT_RAW)) return;
     console.log(
       `  ${what.padEnd(34)} ${rate(name).toFixed(0).padStart(6)}/s vs ` +
         `${rate(THROUGHPUT_RAW).toFixed(0).padStart(6)}/s  ` +
-        `${(rate(name) / rate(THROUGHPUT_RAW)).toFixed(2)}x (target ${target})`,
+        `${(rate(name) / rate(THROUGHPUT_RAW)).toFixed(2)}x (target ${target}); CPU ` +
+        `${cpu(name).toFixed(0)} vs ${cpu(THROUGHPUT_RAW).toFixed(0)} µs/record`,
     );
   };
   throughput("envelope throughput, median", THROUGHPUT_OURS, ">= 0.8x");
