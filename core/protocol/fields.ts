@@ -146,27 +146,28 @@ const CYCLE_MS = 146097 * 86_400_000;
 export function parseTimestamp(text: string): number | undefined {
   const m = RFC3339.exec(text);
   if (m === null) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const offsetHours = Number(m[9] ?? 0);
-  const offsetMinutes = Number(m[10] ?? 0);
-  const lastDay = new Date(Date.UTC(year + 400, month, 0)).getUTCDate();
+  const year = +m[1]!, month = +m[2]!, day = +m[3]!;
+  const hour = +m[4]!, minute = +m[5]!, second = +m[6]!;
+  const offsetHours = m[9] === undefined ? 0 : +m[9];
+  const offsetMinutes = m[10] === undefined ? 0 : +m[10];
   if (
-    month < 1 || month > 12 || day < 1 || day > lastDay || hour > 23 || minute > 59 ||
-    second > 60 || offsetHours > 23 || offsetMinutes > 59
+    month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 ||
+    minute > 59 || second > 60 || offsetHours > 23 || offsetMinutes > 59
   ) {
     return undefined;
   }
   const sign = m[8] === "-" ? -1 : 1;
   const local = Date.UTC(year + 400, month - 1, day, hour, minute, second) - CYCLE_MS;
-  const fraction = Number(`0${m[7] ?? ""}`) * 1000;
+  const fraction = m[7] === undefined ? 0 : +`0${m[7]}` * 1000;
   return local + fraction - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The days of a month (1-12) of a Gregorian year. */
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 /** The shape of an RFC 3339 timestamp with offset, as the JSON Schema writes it (ASCII digits only). */

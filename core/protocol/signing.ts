@@ -6,7 +6,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { KeyObject, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { concatBytes, decodeBase64Url, encodeBase64Url } from "./bytes.ts";
 import { quote } from "./errors.ts";
@@ -145,26 +144,45 @@ export function recordBytes(
   },
 ): Uint8Array {
   const { topic, key, value } = record;
-  const size = (part: string | Uint8Array) =>
-    typeof part === "string" ? Buffer.byteLength(part) : part.length;
-  // One buffer written in place: no intermediate copies of the parts (a record's value is most of
-  // its bytes), and node:crypto takes a Buffer as it is.
-  const out = Buffer.allocUnsafeSlow(
-    RECORD_DOMAIN.length + size(topic) + size(key) + size(value) + 2,
-  );
-  let at = out.write(RECORD_DOMAIN, 0, "latin1");
+  const prefix = topicPrefix(topic);
+  // One array with room for the parts (a string's UTF-8 is at most 3 bytes per UTF-16 unit),
+  // written in place and cut to what was written: no intermediate copies of the parts (a record's
+  // value is most of its bytes), and no node Buffer, which costs more to make.
+  const room = (part: string | Uint8Array) =>
+    typeof part === "string" ? part.length * 3 : part.length;
+  const out = new Uint8Array(prefix.length + room(key) + 1 + room(value));
+  out.set(prefix);
+  let at = prefix.length;
   const put = (part: string | Uint8Array) => {
-    at += typeof part === "string" ? out.write(part, at) : (out.set(part, at), part.length);
+    if (typeof part === "string") {
+      at += UTF8.encodeInto(part, out.subarray(at)).written;
+    } else {
+      out.set(part, at);
+      at += part.length;
+    }
   };
-  put(topic);
-  out[at++] = NEWLINE;
   put(key);
   out[at++] = NEWLINE;
   put(value);
-  return out;
+  return out.subarray(0, at);
 }
 
+const UTF8 = new TextEncoder();
 const NEWLINE = 0x0a;
+
+/** `"kafclaw/1\n" + topic + "\n"` as bytes, made once per topic (an agent reads a few). */
+const prefixes = new Map<string, Uint8Array>();
+const PREFIXES_KEPT = 256;
+
+function topicPrefix(topic: string): Uint8Array {
+  let prefix = prefixes.get(topic);
+  if (prefix === undefined) {
+    if (prefixes.size >= PREFIXES_KEPT) prefixes.clear();
+    prefix = UTF8.encode(`${RECORD_DOMAIN}${topic}\n`);
+    prefixes.set(topic, prefix);
+  }
+  return prefix;
+}
 
 /**
  * The node:crypto form of a WebCrypto key, made once per key. Signing and verifying with it runs

@@ -62,18 +62,16 @@ function headerOf(record: RecordInput, name: string): string | undefined {
   return value instanceof Uint8Array ? HEADER_DECODER.decode(value) : value;
 }
 
-/** The length of a signature's base64url text: 64 bytes, unpadded. */
-const SIGNATURE_TEXT_LENGTH = 86;
-
 /**
- * A record signature's 64 bytes from its header text, or undefined unless the text is their one
- * canonical base64url spelling (the rule of `decodeBase64Url`, checked by spelling the bytes
- * again, which other characters, padding or stray bits cannot survive).
+ * A signature's one canonical base64url spelling: 64 bytes are 86 characters, unpadded, whose last
+ * one carries 2 bits of the last byte and 4 bits that must be zero (so it is A, Q, g or w). The
+ * rule of `decodeBase64Url`, checked by shape instead of by spelling the bytes again.
  */
+const SIGNATURE_TEXT = /^[A-Za-z0-9_-]{85}[AQgw]$/;
+
+/** A record signature's 64 bytes from its header text, or undefined unless it is canonical. */
 function decodeSignature(text: string): Uint8Array | undefined {
-  if (text.length !== SIGNATURE_TEXT_LENGTH) return undefined;
-  const bytes = Buffer.from(text, "base64url");
-  return bytes.toString("base64url") === text ? bytes : undefined;
+  return SIGNATURE_TEXT.test(text) ? Buffer.from(text, "base64url") : undefined;
 }
 
 /** A signature check started for a record before it is verified ({@link verifyAhead}). */

@@ -1,12 +1,16 @@
 /**
  * Paired benches: each timed iteration runs the other side of its pair first, untimed, so that a
  * machine that gets busier or quieter weighs on both alike; the samples of each are kept, so that
- * a summary can print quantiles and their ratios after `deno bench`'s own table.
+ * a summary can print quantiles and their ratios after `deno bench`'s own table. The process's
+ * CPU time (all its threads, workers included) is kept for each timed iteration too: on a shared
+ * machine it says what a side costs when the wall-clock time says mostly how busy the others are.
  */
+import process from "node:process";
 
 /** Per bench name, the time (ms) of each timed iteration. */
 export class Samples {
   readonly #samples = new Map<string, number[]>();
+  readonly #cpu = new Map<string, number[]>();
 
   /** A paired bench body: the other side first, untimed, then this side, timed and recorded. */
   paired(name: string, other: () => Promise<unknown>, mine: () => Promise<unknown>) {
@@ -14,16 +18,19 @@ export class Samples {
       await other();
       b.start();
       const started = performance.now();
+      const cpu = process.cpuUsage();
       await mine();
-      this.#record(name, performance.now() - started);
+      const used = process.cpuUsage(cpu);
+      this.#record(this.#samples, name, performance.now() - started);
+      this.#record(this.#cpu, name, (used.user + used.system) / 1000);
       b.end();
     };
   }
 
-  #record(name: string, ms: number): void {
-    const list = this.#samples.get(name) ?? [];
+  #record(into: Map<string, number[]>, name: string, ms: number): void {
+    const list = into.get(name) ?? [];
     list.push(ms);
-    this.#samples.set(name, list);
+    into.set(name, list);
   }
 
   get size(): number {
@@ -36,8 +43,12 @@ export class Samples {
 
   /** The `q` quantile (0..1) of a bench's times, in ms; NaN when it has none. */
   quantile(name: string, q: number): number {
-    const sorted = [...(this.#samples.get(name) ?? [])].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? NaN;
+    return quantileOf(this.#samples.get(name), q);
+  }
+
+  /** The `q` quantile (0..1) of the process's CPU time (ms) in a bench's timed iterations. */
+  cpuQuantile(name: string, q: number): number {
+    return quantileOf(this.#cpu.get(name), q);
   }
 
   /** Prints one line: `ours` against `raw` at quantile `q`, with the ratio and the target. */
@@ -49,4 +60,9 @@ export class Samples {
         `${(x / y).toFixed(2)}x (target ${target})`,
     );
   }
+}
+
+function quantileOf(samples: readonly number[] | undefined, q: number): number {
+  const sorted = [...(samples ?? [])].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? NaN;
 }

@@ -66,3 +66,19 @@ Deno.test("parseTimestamp refuses what is not RFC 3339 with an offset", () => {
     assert.equal(Timestamp.safeParse(text).success, false, JSON.stringify(text));
   }
 });
+
+Deno.test("parseTimestamp knows the length of every month, leap years of every kind included", () => {
+  for (const year of [0, 4, 100, 400, 1900, 1999, 2000, 2023, 2024, 2100, 2400, 9999]) {
+    for (let month = 1; month <= 12; month++) {
+      // The calendar's own answer: day 0 of the next month is the last of this one.
+      const last = new Date(Date.UTC(year + 400, month, 0)).getUTCDate();
+      for (let day = 27; day <= 32; day++) {
+        const text = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${
+          String(day).padStart(2, "0")
+        }T00:00:00Z`;
+        const expected = day <= last ? new Date(text).getTime() : undefined;
+        assert.equal(parseTimestamp(text), expected, text);
+      }
+    }
+  }
+});

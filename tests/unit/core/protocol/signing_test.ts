@@ -10,6 +10,7 @@ import {
   importPublicKey,
   keyPairFromSeed,
   RECORD_DOMAIN,
+  recordBytes,
   sha256Hex,
   signBytes,
   signedBytes,
@@ -210,4 +211,21 @@ Deno.test("signRecords refuses what signRecord refuses", async () => {
       }),
     TypeError,
   );
+});
+
+Deno.test("signed bytes stay right for records of many topics, and for keys given as bytes", () => {
+  // More topics than the prefixes kept for them: each is still signed with its own.
+  for (let i = 0; i < 600; i++) {
+    const topic = `group.g${i}.requests`;
+    assert.equal(
+      text(recordBytes({ topic, key: "t-1", value: "{}" })),
+      `kafclaw/1\n${topic}\nt-1\n{}`,
+    );
+  }
+  const bytes = recordBytes({
+    topic: "group.g1.requests",
+    key: new TextEncoder().encode("ü-1"),
+    value: new Uint8Array([0x7b, 0x7d]),
+  });
+  assert.equal(text(bytes), "kafclaw/1\ngroup.g1.requests\nü-1\n{}");
 });

@@ -313,3 +313,27 @@ Deno.test("missing or malformed signature headers are refused", async () => {
   const mismatch = await verify({ ...record, headers: { ...record.headers, "kc-key-id": "bob" } });
   assert.ok(!mismatch.ok && mismatch.error.code === "sender_mismatch");
 });
+
+Deno.test("a signature is read only in its one canonical spelling of 86 characters", async () => {
+  const record = await signedRecord();
+  const sig = (record.headers as Record<string, string>)["kc-sig"]!;
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const codeWith = async (text: string) => {
+    const result = await verify({ ...record, headers: { ...record.headers, "kc-sig": text } });
+    return result.ok ? "ok" : result.error.code;
+  };
+  // Every last character: the four whose unused bits are zero spell 64 bytes (one of them these,
+  // the others a signature that does not hold); the other sixty spell none.
+  const codes = new Map<string, string[]>();
+  for (const last of alphabet) {
+    const code = await codeWith(sig.slice(0, -1) + last);
+    codes.set(code, [...(codes.get(code) ?? []), last]);
+  }
+  assert.deepEqual(codes.get("ok"), [sig.at(-1)]);
+  assert.deepEqual([...codes.get("bad_signature")!, sig.at(-1)].sort(), ["A", "Q", "g", "w"]);
+  assert.equal(codes.get("bad_header")!.length, 60);
+  // Padding, a character outside base64url, one character more or fewer: not a signature.
+  for (const text of [`${sig}==`, `${sig.slice(0, -2)}+${sig.at(-1)}`, `${sig}A`, sig.slice(1)]) {
+    assert.equal(await codeWith(text), "bad_header", text);
+  }
+});
