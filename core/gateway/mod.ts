@@ -17,7 +17,15 @@
  *
  * @module
  */
-export { Gateway, type GatewayOptions, observers, overKafka, STOP_TIMEOUT_MS } from "./gateway.ts";
+export {
+  Gateway,
+  type GatewayOptions,
+  MembershipStateError,
+  overKafka,
+  STOP_TIMEOUT_MS,
+} from "./gateway.ts";
+export { observers } from "./observers.ts";
+export { GroupSide, type GroupSideOptions } from "./group_side.ts";
 export { Swarm, type SwarmMemberState } from "./swarm.ts";
 export { OneShotRequester } from "./one_shot.ts";
 export { TaskSide, type TaskSideOptions, taskStream } from "./tasks.ts";

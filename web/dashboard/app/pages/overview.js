@@ -13,6 +13,7 @@ const HEALTH = {
   local: "local: a group of one, in this process (no Kafka)",
   ok: "ok: this agent's heartbeats come back through the brokers",
   degraded: "degraded: this agent's own heartbeats are not coming back",
+  left: "left: this gateway is out of its group until it joins again",
 };
 
 export function Overview() {
