@@ -3,7 +3,8 @@
  * the gateway's whole group side down (the others see it go, its group tools are gone, nothing more
  * is shared, the status says it left), a second leave and a join while a member are 409s, and a
  * join brings a new membership that the status, the group endpoints and the requester use: a task
- * sent after it is answered again.
+ * sent after it is answered again. A join that fails leaves the gateway out, saying why; joins,
+ * leaves and the stop take turns.
  */
 import assert from "node:assert/strict";
 import { apiOf, groupTaskAnswered } from "../../../_support/api.ts";
@@ -71,6 +72,43 @@ Deno.test("a gateway leaves its group and joins it again through the API; tasks 
 
   const task = await groupTaskAnswered(ann, "ben", "Say hi after the join");
   assert.equal(task.responseContent, "answered by ben");
+});
+
+Deno.test("a join that fails is a 503 with its reason, the gateway still out; the next one works", async () => {
+  const { group, more } = await inProcessGroup("gfail");
+  const transport = more.transport;
+  const subscribe = transport.subscribe.bind(transport);
+  let down = false;
+  transport.subscribe = (options) =>
+    down ? Promise.reject(new Error("the broker went away\nat somewhere")) : subscribe(options);
+  await using ann = await apiOf(inProcessEnv(group, "ann"), { more });
+  await ann.json("/api/v1/group/leave", { method: "POST" });
+  down = true;
+  const failed = await ann.json("/api/v1/group/join", { method: "POST" }, 503);
+  assert.deepEqual(failed.error, {
+    code: "not_joined",
+    message: "Cannot join the group: the broker went away",
+  });
+  assert.equal(ann.gateway.member, false);
+  assert.equal((await ann.json("/api/v1/status")).group.health, "left");
+  await ann.json("/api/v1/group/leave", { method: "POST" }, 409);
+  down = false;
+  await ann.json("/api/v1/group/join", { method: "POST" });
+  assert.equal(ann.gateway.member, true);
+  assert.ok(ann.gateway.runtime.tools.names().includes("delegate_task"));
+});
+
+Deno.test("joins, leaves and the stop run one at a time; a join once the stop began is refused", async () => {
+  const { group, more } = await inProcessGroup("gturn");
+  await using ann = await apiOf(inProcessEnv(group, "ann"), { more });
+  const gateway = ann.gateway;
+  const results = await Promise.allSettled([gateway.leave(), gateway.join(), gateway.leave()]);
+  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "fulfilled"]);
+  assert.equal(gateway.member, false);
+  const stopping = gateway.stop();
+  await assert.rejects(gateway.join(), /The gateway of ann has stopped/);
+  assert.deepEqual(await stopping, []);
+  assert.equal(gateway.member, false);
 });
 
 Deno.test("join and leave are 409 in standalone mode, and need the owner's token", async () => {
