@@ -121,7 +121,8 @@ export function statusOf(
     ? {}
     : { model: { provider: options.model.slice(0, slash), name: options.model.slice(slash + 1) } };
   return () => {
-    const members = gateway.membership.members();
+    // Out of the group the agent follows no roster; the one it left with is not the group's now.
+    const members = gateway.member === false ? [] : gateway.membership.members();
     const self = members.find((m) => m.agentId === gateway.agentId);
     return {
       version: VERSION,

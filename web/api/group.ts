@@ -76,7 +76,9 @@ export function queueTask(
 /** Mounts the group endpoints. */
 export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   const { gateway } = parts;
-  // The membership is read at each request: a leave and a join replace it (group_join.ts).
+  // The membership is read at each request: a leave and a join replace it (group_join.ts). Out
+  // of the group the agent follows no roster: the one it had when it left is not shown as now.
+  const roster = () => gateway.member ? gateway.membership.members() : [];
   const { groupTasks, groupTraces, events } = gateway.runtime.timeline;
   const get = (path: string, summary: string, answer: Parameters<ApiRoutes["add"]>[1]) =>
     routes.add(
@@ -92,15 +94,15 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
       security: gateway.membership.security,
       sponsoring: gateway.sponsoring,
       left: !gateway.member,
-      members: gateway.membership.members().length,
-      live: gateway.membership.live().length,
+      members: roster().length,
+      live: roster().filter((m) => m.status === "active").length,
       parked: gateway.membership.parked,
       skills: gateway.tasks.skills.offered(),
     }));
   get(
     "/members",
     "The roster: every member, active or stale",
-    (c) => c.json({ items: gateway.membership.members() }),
+    (c) => c.json({ items: roster() }),
   );
   get("/tasks", "The tasks this agent sent, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());

@@ -30,8 +30,13 @@ Deno.test("a gateway leaves its group and joins it again through the API; tasks 
   assert.deepEqual(left, { left: group, agent_id: "ann" });
   await waitFor(() => live(ben).join() === "ben", "ben to see ann go", { state: () => live(ben) });
   assert.deepEqual(tools(), [], "no group tool while out of the group");
-  assert.equal((await ann.json("/api/v1/group")).left, true);
-  assert.equal((await ann.json("/api/v1/status")).group.health, "left");
+  const out = await ann.json("/api/v1/group");
+  assert.deepEqual([out.left, out.members, out.live], [true, 0, 0]);
+  assert.deepEqual((await ann.json("/api/v1/group/members")).items, [], "no roster followed");
+  const status = await ann.json("/api/v1/status");
+  assert.deepEqual([status.group.health, status.group.members], ["left", 0]);
+  const node = await ann.json("/api/v1/orchestrator/hierarchy", {}, 409);
+  assert.equal(node.error.code, "not_member");
   const again = await ann.json("/api/v1/group/leave", { method: "POST" }, 409);
   assert.deepEqual(again.error, {
     code: "not_member",
