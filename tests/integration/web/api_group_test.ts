@@ -147,6 +147,12 @@ Deno.test(
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, "not_member");
     assert.equal((await ok("/api/v1/status")).group.health, "left");
+    const told = await kafclaw(["status"], ann.env);
+    assert.equal(told.code, 0, told.stderr);
+    assert.match(
+      told.stdout,
+      new RegExp(`^group +${group}: left \\(not a member until it joins`, "m"),
+    );
 
     // Joining again starts a new membership, task paths and orchestrator node on the broker.
     const joined = await ok("/api/v1/group/join", { method: "POST" });
