@@ -13,7 +13,8 @@
  * scheduler, the API), and {@link Gateway.join} brings it back with a new group side: its
  * `membership`, `tasks`, `memory` and `orchestrator` are always those of the latest side, so
  * whoever reads them through the gateway sees the new ones. Joining while a member, or leaving
- * while not one, throws a {@link MembershipStateError}; the two, and the stop, run one at a time.
+ * while not one, throws a {@link MembershipStateError}; the two run one at a time, and the stop
+ * waits for the one under way (within half its time; a join that ends later is undone).
  *
  * @module
  */
@@ -40,6 +41,7 @@ import {
   MemoryTransport,
   type Transport,
 } from "../transport/mod.ts";
+import { bounded } from "./_bounded.ts";
 import { type Step, stopAll } from "./_steps.ts";
 import { GroupSide, type GroupSideOptions } from "./group_side.ts";
 import type { SharedMemorySide } from "./shared_memory.ts";
@@ -283,7 +285,13 @@ export class Gateway {
           `${this.agentId} is a member of group "${this.group}" already`,
         );
       }
-      this.#group = await GroupSide.start({ ...this.#side, skills: this.#skills });
+      const side = await GroupSide.start({ ...this.#side, skills: this.#skills });
+      if (this.#stopped !== undefined) {
+        // The stop did not wait for this join to end: the new side goes at once.
+        await side.stop(STOP_TIMEOUT_MS);
+        throw new MembershipStateError(false, `The gateway of ${this.agentId} has stopped`);
+      }
+      this.#group = side;
       this.#member = true;
     });
   }
@@ -293,15 +301,17 @@ export class Gateway {
    * that did not end in time (empty when all did). Stopping twice waits for the first stop.
    */
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
-    return this.#stopped ??= this.#inTurn(async () => {
+    return this.#stopped ??= (async () => {
       const until = Date.now() + timeoutMs;
       const left = () => Math.max(until - Date.now(), 250);
-      const late = await stopAll(this.#after, timeoutMs);
+      // A join or leave under way gets half the time to end; a join that ends later is undone.
+      await bounded(this.#turn, timeoutMs / 2);
+      const late = await stopAll(this.#after, left());
       if (this.#member) late.push(...await this.#group.stop(left()));
       this.#member = false;
       late.push(...await stopAll(this.#before, left()));
       return late;
-    });
+    })();
   }
 
   /** Runs `change` after the join, leave or stop under way, if any. */

@@ -116,6 +116,30 @@ Deno.test("joins, leaves and the stop run one at a time; a join once the stop be
   assert.equal(gateway.member, false);
 });
 
+Deno.test("a stop does not wait past half its time for a join under way, and undoes it after", async () => {
+  const { group, more } = await inProcessGroup("gslow");
+  const transport = more.transport;
+  const subscribe = transport.subscribe.bind(transport);
+  let gate: Promise<void> | undefined;
+  transport.subscribe = async (options) => {
+    await gate;
+    return await subscribe(options);
+  };
+  await using ann = await apiOf(inProcessEnv(group, "ann"), { more });
+  const gateway = ann.gateway;
+  await gateway.leave();
+  const held = Promise.withResolvers<void>();
+  gate = held.promise;
+  const joining = gateway.join();
+  const started = Date.now();
+  assert.deepEqual(await gateway.stop(1000), []);
+  assert.ok(Date.now() - started < 5000, `the stop took ${Date.now() - started} ms`);
+  held.resolve();
+  await assert.rejects(joining, /The gateway of ann has stopped/);
+  assert.equal(gateway.member, false);
+  assert.ok(!gateway.runtime.tools.names().includes("delegate_task"), "the late side is gone");
+});
+
 Deno.test("join and leave are 409 in standalone mode, and need the owner's token", async () => {
   await using api = await apiOf();
   for (const path of ["/api/v1/group/join", "/api/v1/group/leave"]) {
