@@ -105,14 +105,16 @@ Deno.test(
     const manifest = await ok("/api/v1/group/manifest");
     assert.deepEqual([manifest.group_name, manifest.security_mode], [group, "open"]);
 
-    await waitFor(
-      async () => {
-        const { nodes } = await ok("/api/v1/orchestrator/hierarchy");
-        return nodes.some((n: { agent_id: string }) => n.agent_id === "ann");
-      },
-      "ann's node in the hierarchy",
-      { state, timeoutMs: 60_000 },
-    );
+    const annsNode = (what: string) =>
+      waitFor(
+        async () => {
+          const { nodes } = await ok("/api/v1/orchestrator/hierarchy");
+          return nodes.some((n: { agent_id: string }) => n.agent_id === "ann");
+        },
+        what,
+        { state, timeoutMs: 60_000 },
+      );
+    await annsNode("ann's node in the hierarchy");
     const roster = await ok("/api/v1/orchestrator/agents");
     assert.ok(
       roster.items.some((a: { agent_id: string; node: unknown }) =>
@@ -164,14 +166,7 @@ Deno.test(
       "ann's own heartbeats back through the broker",
       { state, timeoutMs: 60_000 },
     );
-    await waitFor(
-      async () => {
-        const { nodes } = await ok("/api/v1/orchestrator/hierarchy");
-        return nodes.some((n: { agent_id: string }) => n.agent_id === "ann");
-      },
-      "ann's node in the hierarchy after the join",
-      { state, timeoutMs: 60_000 },
-    );
+    await annsNode("ann's node in the hierarchy after the join");
     const resent = await api("/api/v1/group/tasks", {
       body: { content: "And 3 + 3?", to: { agent: "ben" } },
     });
