@@ -117,6 +117,8 @@ function text(s: Status): string {
       `${g.name}: ${
         g.health === "local"
           ? "in this process (no Kafka)"
+          : g.health === "left"
+          ? "left (not a member until it joins again)"
           : `${g.health}, ${g.live} of ${g.members} members live`
       }`,
     ]);

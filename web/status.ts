@@ -12,9 +12,10 @@ import { VERSION } from "../core/version.ts";
 /**
  * How the group fares: `local` for the in-process group of one (no Kafka), `ok` while this
  * agent's own heartbeats come back through the brokers (it is active on its own roster),
- * `degraded` when they do not (the transport is failing, or the agent has not yet been heard).
+ * `degraded` when they do not (the transport is failing, or the agent has not yet been heard),
+ * `left` while the gateway is out of its group (`POST /api/v1/group/leave`, until a join).
  */
-export type GroupHealth = "local" | "ok" | "degraded";
+export type GroupHealth = "local" | "ok" | "degraded" | "left";
 
 /** The orchestrator's state, from the orchestrator itself when one runs. */
 export interface OrchestratorState {
@@ -81,6 +82,8 @@ export interface StatusSource {
   readonly agentId: string;
   readonly group: string;
   readonly kafka: boolean;
+  /** Whether it is a member of its group now (false once it left); default true. */
+  readonly member?: boolean;
   readonly membership: {
     members(): readonly { readonly agentId: string; readonly status: "active" | "stale" }[];
   };
@@ -118,7 +121,8 @@ export function statusOf(
     ? {}
     : { model: { provider: options.model.slice(0, slash), name: options.model.slice(slash + 1) } };
   return () => {
-    const members = gateway.membership.members();
+    // Out of the group the agent follows no roster; the one it left with is not the group's now.
+    const members = gateway.member === false ? [] : gateway.membership.members();
     const self = members.find((m) => m.agentId === gateway.agentId);
     return {
       version: VERSION,
@@ -129,7 +133,13 @@ export function statusOf(
       group: {
         enabled: gateway.kafka,
         name: gateway.group,
-        health: !gateway.kafka ? "local" : self?.status === "active" ? "ok" : "degraded",
+        health: gateway.member === false
+          ? "left"
+          : !gateway.kafka
+          ? "local"
+          : self?.status === "active"
+          ? "ok"
+          : "degraded",
         members: members.length,
         live: members.filter((m) => m.status === "active").length,
       },

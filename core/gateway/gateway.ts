@@ -1,35 +1,33 @@
 /**
  * The long-running agent: {@link Gateway.start} starts, in order, the agent runtime, the
  * transport (Kafka when the mode is group or full, or headless with group.enabled; else the
- * in-process transport, under the same protocol code), the membership of the group (with a
- * sponsor where the home holds the owner key), the task paths (tasks.ts), the shared memory
- * (shared_memory.ts), the orchestrator's node (headless, and full mode with orchestrator.enabled,
- * core/orchestrator), the scheduler (when scheduler.enabled) and the delivery worker.
- * {@link Gateway.stop} stops them in the reverse order within a bounded time: the scheduler's
- * running jobs get part of it, running tasks are given up (declined, so their requesters send them
- * on), and the agent sends its signed `leave`.
+ * in-process transport, under the same protocol code), its part in the group (group_side.ts: the
+ * membership, with a sponsor where the home holds the owner key, the task paths, the shared memory
+ * and the orchestrator's node in headless mode and full mode with orchestrator.enabled), the
+ * scheduler (when scheduler.enabled) and the delivery worker. {@link Gateway.stop} stops them in
+ * the reverse order within a bounded time: the scheduler's running jobs get part of it, running
+ * tasks are given up (declined, so their requesters send them on), and the agent sends its signed
+ * `leave`.
+ *
+ * {@link Gateway.leave} takes the gateway out of its group while the rest serves on (chat, the
+ * scheduler, the API), and {@link Gateway.join} brings it back with a new group side: its
+ * `membership`, `tasks`, `memory` and `orchestrator` are always those of the latest side, so
+ * whoever reads them through the gateway sees the new ones. Joining while a member, or leaving
+ * while not one, throws a {@link MembershipStateError}; the two run one at a time, and the stop
+ * waits for the one under way (within half its time; a join that ends later is undone).
  *
  * @module
  */
-import { type AgentRuntime, configuredSecrets, jobRunner } from "../agent/mod.ts";
+import { type AgentRuntime, jobRunner } from "../agent/mod.ts";
 import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
 import {
-  GroupAudit,
   GroupSetupError,
-  GroupSpans,
-  joinGroup,
-  LEAVE_TIMEOUT_MS,
   memberId,
   type Membership,
-  memberTopicOptions,
   memberTopicSpecs,
-  sharedMemoryLimits,
   type SkillChange,
-  watchPoison,
 } from "../group/mod.ts";
-import { type Orchestrator, startOrchestrator } from "../orchestrator/mod.ts";
-import { SecretRedactor } from "../policy/mod.ts";
-import type { Timeline } from "../timeline/mod.ts";
+import type { Orchestrator } from "../orchestrator/mod.ts";
 import {
   type Deliver,
   DeliveryWorker,
@@ -44,8 +42,10 @@ import {
   type Transport,
 } from "../transport/mod.ts";
 import { bounded } from "./_bounded.ts";
-import { SharedMemorySide } from "./shared_memory.ts";
-import { TaskSide } from "./tasks.ts";
+import { type Step, stopAll } from "./_steps.ts";
+import { GroupSide, type GroupSideOptions } from "./group_side.ts";
+import type { SharedMemorySide } from "./shared_memory.ts";
+import type { TaskSide } from "./tasks.ts";
 
 /** What the gateway needs besides config. */
 export interface GatewayOptions {
@@ -83,7 +83,16 @@ export interface GatewayOptions {
 /** How long {@link Gateway.stop} may take by default. */
 export const STOP_TIMEOUT_MS = 10_000;
 
-type Step = readonly [name: string, stop: (ms: number) => Promise<unknown>];
+/**
+ * A join while the gateway is a member of its group, or a leave while it is not: `member` says
+ * which it is now.
+ */
+export class MembershipStateError extends Error {
+  override name = "MembershipStateError";
+  constructor(readonly member: boolean, message: string) {
+    super(message);
+  }
+}
 
 /** A running gateway; see the module documentation. */
 export class Gateway {
@@ -93,43 +102,45 @@ export class Gateway {
   /** Whether the group runs over Kafka (else in this process). */
   readonly kafka: boolean;
   readonly runtime: AgentRuntime;
-  readonly membership: Membership;
-  readonly tasks: TaskSide;
-  readonly memory: SharedMemorySide;
-  /** The node of the orchestrator's hierarchy, in headless mode and when full mode runs one. */
-  readonly orchestrator: Orchestrator | undefined;
-  readonly sponsoring: boolean;
   /** The transport it runs on (its own, or the one it was given). */
   readonly transport: Transport;
-  readonly #steps: Step[];
+  /** What a new group side is started from, the skills to offer aside. */
+  readonly #side: Omit<GroupSideOptions, "skills">;
+  /** The latest group side: the running one while a member, else the one that left. */
+  #group: GroupSide;
+  #member = true;
+  /** The skills offered, kept while out of the group for the next join. */
+  #skills: readonly string[];
+  /** The steps started before the group side (agent, transport) and after it (scheduler...). */
+  readonly #before: Step[];
+  readonly #after: Step[];
+  /** The join, leave or stop under way: they run one at a time. */
+  #turn: Promise<unknown> = Promise.resolve();
   #stopped: Promise<string[]> | undefined;
 
   private constructor(fields: {
     mode: Mode;
     agentId: string;
-    group: string;
     kafka: boolean;
     runtime: AgentRuntime;
-    membership: Membership;
-    tasks: TaskSide;
-    memory: SharedMemorySide;
-    orchestrator: Orchestrator | undefined;
-    sponsoring: boolean;
     transport: Transport;
-    steps: Step[];
+    side: Omit<GroupSideOptions, "skills">;
+    group: GroupSide;
+    skills: readonly string[];
+    before: Step[];
+    after: Step[];
   }) {
     this.mode = fields.mode;
     this.agentId = fields.agentId;
-    this.group = fields.group;
+    this.group = fields.side.config.group.name;
     this.kafka = fields.kafka;
     this.runtime = fields.runtime;
-    this.membership = fields.membership;
-    this.tasks = fields.tasks;
-    this.memory = fields.memory;
-    this.orchestrator = fields.orchestrator;
-    this.sponsoring = fields.sponsoring;
     this.transport = fields.transport;
-    this.#steps = fields.steps;
+    this.#side = fields.side;
+    this.#group = fields.group;
+    this.#skills = fields.skills;
+    this.#before = fields.before;
+    this.#after = fields.after;
   }
 
   /** Starts everything; on a failure, what started is stopped again and the error thrown. */
@@ -141,100 +152,53 @@ export class Gateway {
     if (lease !== undefined) throw new GroupSetupError(lease);
     const kafka = overKafka(config, mode);
     const agentId = memberId(config, kafka ? undefined : "local");
-    const group = config.group.name;
-    const steps: Step[] = [];
-    const unwind = () => stopAll(steps, STOP_TIMEOUT_MS);
+    const before: Step[] = [];
+    const after: Step[] = [];
+    let group: GroupSide | undefined;
+    const unwind = async () => {
+      await stopAll(after, STOP_TIMEOUT_MS);
+      await group?.stop(STOP_TIMEOUT_MS);
+      await stopAll(before, STOP_TIMEOUT_MS);
+    };
     try {
       const runtime = await options.createRuntime(config);
-      steps.push(["agent", () => runtime.close()]);
-      // The audit takes events from the start; they reach the group once it has joined.
-      const audit = unopenedAudit(agentId, group, runtime.timeline, options.say);
-      const own = options.transport ?? await ownTransport(config, kafka, agentId);
-      if (options.transport === undefined) steps.push(["transport", () => own.close()]);
-      // Heartbeats tell the load of the task side, which starts after the membership.
-      const started: { tasks?: TaskSide } = {};
-      const transport = watchPoison(own, audit.poison, audit.undecodable);
-      const concurrency = options.concurrency ?? 4;
-      const { membership, sponsor } = await joinGroup(config, {
+      before.push(["agent", () => runtime.close()]);
+      const transport = options.transport ?? await ownTransport(config, kafka, agentId);
+      if (options.transport === undefined) before.push(["transport", () => transport.close()]);
+      const side = {
+        config,
+        mode,
         agentId,
-        transport,
-        timeline: runtime.timeline,
-        ...(kafka ? {} : { security: "open" as const }),
-        load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
-        expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
-        onDropped: audit.dropped,
-        onRejected: audit.rejected,
-      });
-      steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
-      if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
-      const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
-      const spans = observers(config, membership, runtime.timeline, { audit, say: options.say });
-      const tasks = await TaskSide.start({
-        group,
-        agentId,
-        transport,
+        kafka,
         runtime,
-        trust: membership.trust,
-        guard: (handler) => membership.guard(handler),
-        send,
-        workers: { live: () => membership.live() },
-        membership,
-        zones: membership.zones,
-        skills: config.group.skills,
-        topics: memberTopicOptions(config),
-        heartbeatIntervalMs: config.group.heartbeatIntervalMs,
-        leaseMs: options.leaseMs ?? config.group.leaseMs,
-        concurrency,
-        audit,
-        spans,
-        ...(options.onJoin === undefined ? {} : { onJoin: options.onJoin }),
-      });
-      started.tasks = tasks;
-      steps.push(["tasks", (ms) => tasks.stop(ms)]);
-      const memory = await SharedMemorySide.start({
-        group,
-        agentId,
         transport,
-        runtime,
-        membership,
-        quota: {
-          items: config.group.memoryQuotaItems,
-          bytes: config.group.memoryQuotaBytes,
-          windowMs: config.group.memoryQuotaWindowMs,
-        },
-        limits: sharedMemoryLimits({
-          partBytes: config.group.memoryPartBytes,
-          itemBytes: config.group.memoryItemBytes,
-        }),
-        sweepMs: options.memorySweepMs,
-        audit,
-        zones: membership.zones,
-      });
-      steps.push(["memory", () => memory.stop()]);
-      const orchestrator = await startOrchestrator(config, mode, { agentId, member: membership });
-      if (orchestrator !== undefined) steps.push(["orchestrator", () => orchestrator.stop()]);
+        concurrency: options.concurrency ?? 4,
+        leaseMs: options.leaseMs,
+        memorySweepMs: options.memorySweepMs,
+        say: options.say,
+        onJoin: options.onJoin,
+      };
+      group = await GroupSide.start({ ...side, skills: config.group.skills });
       const scheduling = startScheduler(config, runtime, options);
-      if (scheduling !== undefined) steps.push(scheduling);
+      if (scheduling !== undefined) after.push(scheduling);
       const delivery = new DeliveryWorker({
         store: runtime.timeline,
         deliver: options.deliver ?? noChannel,
         warn: (m) => options.say?.(m),
       });
       delivery.start();
-      steps.push(["delivery", () => delivery.stop()]);
+      after.push(["delivery", () => delivery.stop()]);
       return new Gateway({
         mode,
         agentId,
-        group,
         kafka,
         runtime,
-        membership,
-        tasks,
-        memory,
-        orchestrator,
-        sponsoring: sponsor !== undefined,
-        transport: own,
-        steps,
+        transport,
+        side,
+        group,
+        skills: config.group.skills,
+        before,
+        after,
       });
     } catch (error) {
       await unwind();
@@ -242,12 +206,94 @@ export class Gateway {
     }
   }
 
+  /** Whether it is a member of its group now (it has not left, or it joined again). */
+  get member(): boolean {
+    return this.#member;
+  }
+
+  /** The membership of the latest group side (closed once the gateway left). */
+  get membership(): Membership {
+    return this.#group.membership;
+  }
+
+  /** The task paths of the latest group side. */
+  get tasks(): TaskSide {
+    return this.#group.tasks;
+  }
+
+  /** The shared memory of the latest group side. */
+  get memory(): SharedMemorySide {
+    return this.#group.memory;
+  }
+
+  /** The node of the orchestrator's hierarchy, in headless mode and when full mode runs one. */
+  get orchestrator(): Orchestrator | undefined {
+    return this.#group.orchestrator;
+  }
+
+  /** Whether this home's sponsor lets newcomers in (while a member). */
+  get sponsoring(): boolean {
+    return this.#group.sponsoring;
+  }
+
   /**
    * Offers exactly `skills` from now on (config.json's group.skills changed): the consumers of
-   * skills no longer offered stop, those of new ones start, and the skills' records say so.
+   * skills no longer offered stop, those of new ones start, and the skills' records say so. Out
+   * of the group, the skills are kept for the next join.
    */
   offerSkills(skills: readonly string[]): Promise<SkillChange> {
-    return this.tasks.skills.offer(skills);
+    const before = this.#skills;
+    this.#skills = [...skills];
+    if (this.#member) return this.tasks.skills.offer(skills);
+    return Promise.resolve({
+      added: skills.filter((s) => !before.includes(s)),
+      removed: before.filter((s) => !skills.includes(s)),
+    });
+  }
+
+  /**
+   * Leaves the group with a signed `leave`, stopping every part of the group side within
+   * `timeoutMs`; the rest of the gateway serves on. Resolves with the parts that did not end in
+   * time. Throws a {@link MembershipStateError} when it is not a member.
+   */
+  leave(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
+    return this.#inTurn(() => {
+      if (!this.#member) {
+        throw new MembershipStateError(
+          false,
+          `${this.agentId} is not a member of group "${this.group}": it has left it`,
+        );
+      }
+      this.#member = false;
+      return this.#group.stop(timeoutMs);
+    });
+  }
+
+  /**
+   * Joins the group again with a new group side (membership, task paths, shared memory, the
+   * orchestrator's node). Throws a {@link MembershipStateError} when it is a member already, and
+   * what the join threw when it failed (then it is still out of the group).
+   */
+  join(): Promise<void> {
+    return this.#inTurn(async () => {
+      if (this.#stopped !== undefined) {
+        throw new MembershipStateError(false, `The gateway of ${this.agentId} has stopped`);
+      }
+      if (this.#member) {
+        throw new MembershipStateError(
+          true,
+          `${this.agentId} is a member of group "${this.group}" already`,
+        );
+      }
+      const side = await GroupSide.start({ ...this.#side, skills: this.#skills });
+      if (this.#stopped !== undefined) {
+        // The stop did not wait for this join to end: the new side goes at once.
+        await side.stop(STOP_TIMEOUT_MS);
+        throw new MembershipStateError(false, `The gateway of ${this.agentId} has stopped`);
+      }
+      this.#group = side;
+      this.#member = true;
+    });
   }
 
   /**
@@ -255,7 +301,24 @@ export class Gateway {
    * that did not end in time (empty when all did). Stopping twice waits for the first stop.
    */
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<string[]> {
-    return this.#stopped ??= stopAll(this.#steps, timeoutMs);
+    return this.#stopped ??= (async () => {
+      const until = Date.now() + timeoutMs;
+      const left = () => Math.max(until - Date.now(), 250);
+      // A join or leave under way gets half the time to end; a join that ends later is undone.
+      await bounded(this.#turn, timeoutMs / 2);
+      const late = await stopAll(this.#after, left());
+      if (this.#member) late.push(...await this.#group.stop(left()));
+      this.#member = false;
+      late.push(...await stopAll(this.#before, left()));
+      return late;
+    })();
+  }
+
+  /** Runs `change` after the join, leave or stop under way, if any. */
+  #inTurn<T>(change: () => T | Promise<T>): Promise<T> {
+    const next = this.#turn.then(change);
+    this.#turn = next.catch(() => {});
+    return next;
   }
 }
 
@@ -279,60 +342,6 @@ function leaseProblem(config: ResolvedConfig): string | undefined {
   return `Cannot use group.leaseMs ${leaseMs}: it must be at least 3 heartbeat intervals ` +
     `(${least} ms with group.heartbeatIntervalMs ${heartbeatIntervalMs}), because a silent ` +
     "worker stops itself only after 2 of them";
-}
-
-/**
- * An agent's audit before it has joined its group: events are kept in `timeline` at once and
- * told on `observe.audit` once {@link observers} opens it with the member's sender.
- */
-export function unopenedAudit(
-  agentId: string,
-  group: string,
-  timeline: Pick<Timeline, "events">,
-  say?: (line: string) => void,
-): GroupAudit {
-  return new GroupAudit({ agentId, group, events: timeline.events, warn: (m) => say?.(m) });
-}
-
-/**
- * What an agent's group observes with, once it is a member: its `audit` (unopenedAudit), opened
- * here with the member's signed sender, and its spans (stored in `timeline`, sent on the traces
- * topic, content only with `group.traceContent`, redacted of the configured secrets), returned.
- */
-export function observers(
-  config: ResolvedConfig,
-  membership: Membership,
-  timeline: Pick<Timeline, "groupTraces">,
-  options: { readonly audit: GroupAudit; readonly say?: ((line: string) => void) | undefined },
-): GroupSpans {
-  const { agentId, group } = membership;
-  const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
-  const warn = (m: string) => options.say?.(m);
-  options.audit.open(send);
-  const redactor = new SecretRedactor({ known: configuredSecrets(config) });
-  const spans = new GroupSpans({
-    agentId,
-    group,
-    send,
-    store: timeline.groupTraces,
-    content: config.group.traceContent,
-    redact: (text) => redactor.redact(text).text,
-    trust: membership.trust,
-    warn,
-  });
-  return spans;
-}
-
-/** Runs each step's stop, last started first, each bounded by what is left of `timeoutMs`. */
-async function stopAll(steps: Step[], timeoutMs: number): Promise<string[]> {
-  const until = Date.now() + timeoutMs;
-  const late: string[] = [];
-  for (const [name, stop] of steps.splice(0).reverse()) {
-    // A step always gets a moment, so a late one still sends its last records.
-    const left = Math.max(until - Date.now(), 250);
-    if (!await bounded(stop(left), left)) late.push(name);
-  }
-  return late;
 }
 
 /**
@@ -378,16 +387,6 @@ function startScheduler(
   scheduler.start();
   // Running jobs get half of what is left; their times stay due when they are cancelled.
   return ["scheduler", (ms) => scheduler.stop({ graceMs: ms / 2 })];
-}
-
-/** The agent's expertise score in each skill it offers and has used (core/memory, step 3). */
-function skillScores(runtime: AgentRuntime, skills: readonly string[]): Record<string, number> {
-  const scores: Record<string, number> = {};
-  for (const skill of skills) {
-    const known = runtime.memory.expertise(skill);
-    if (known !== undefined) scores[skill] = Math.round(known.score * 1000) / 1000;
-  }
-  return scores;
 }
 
 /** No channel runs in this gateway yet: a due delivery fails, and is tried again later. */

@@ -7,7 +7,9 @@
  * (shared_memory.ts: the `share_memory` tool, the reader of the memory topics, the sweep of expired
  * context items), the scheduler and the delivery worker (core/scheduler). {@link Gateway.stop}
  * takes them down in the reverse order within a bounded time, leaving the group with a signed
- * `leave`.
+ * `leave`. Everything of the group (membership, task paths, shared memory, the orchestrator's node)
+ * is one {@link GroupSide} (group_side.ts): {@link Gateway.leave} stops it while the rest serves on,
+ * and {@link Gateway.join} starts a new one.
  *
  * {@link Swarm} (swarm.ts) runs the agents of `agents.list` in one process, each a gateway with
  * its own config (core/config `swarmAgents`), members of one in-process group.
@@ -17,7 +19,15 @@
  *
  * @module
  */
-export { Gateway, type GatewayOptions, observers, overKafka, STOP_TIMEOUT_MS } from "./gateway.ts";
+export {
+  Gateway,
+  type GatewayOptions,
+  MembershipStateError,
+  overKafka,
+  STOP_TIMEOUT_MS,
+} from "./gateway.ts";
+export { observers } from "./observers.ts";
+export { GroupSide, type GroupSideOptions } from "./group_side.ts";
 export { Swarm, type SwarmMemberState } from "./swarm.ts";
 export { OneShotRequester } from "./one_shot.ts";
 export { TaskSide, type TaskSideOptions, taskStream } from "./tasks.ts";

@@ -18,7 +18,7 @@ import {
 } from "../group/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
-import { observers, unopenedAudit } from "./gateway.ts";
+import { observers, unopenedAudit } from "./observers.ts";
 import { taskStream } from "./tasks.ts";
 
 /** A requester that runs while one command does; see the module documentation. */

@@ -55,6 +55,8 @@ export class SharedMemorySide {
   readonly #subscription: Subscription;
   readonly #zones: ZoneSubscriptions | undefined;
   readonly #timer: ReturnType<typeof setInterval>;
+  /** Takes the `share_memory` tool from the agent. */
+  #untool: () => void = () => {};
 
   private constructor(
     shared: SharedMemory,
@@ -123,13 +125,17 @@ export class SharedMemorySide {
     });
     await zones?.follow();
     shared.sweep();
-    runtime.tools.register(shareMemoryTool(shared));
+    const tool = shareMemoryTool(shared);
+    runtime.tools.register(tool);
     const sweepMs = options.sweepMs ?? MEMORY_SWEEP_MS;
-    return new SharedMemorySide(shared, { all: subscription, zones }, sweepMs);
+    const side = new SharedMemorySide(shared, { all: subscription, zones }, sweepMs);
+    side.#untool = () => runtime.tools.unregister(tool.name);
+    return side;
   }
 
-  /** Stops the sweep and the reader. */
+  /** Takes the `share_memory` tool from the agent, and stops the sweep and the reader. */
   async stop(): Promise<void> {
+    this.#untool();
     clearInterval(this.#timer);
     this.#subscription.pause();
     await Promise.allSettled([this.#subscription.close(), this.#zones?.close()]);

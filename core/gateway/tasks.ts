@@ -27,9 +27,9 @@
  * consumer without its partitions now and then on the real broker: the roster emptied itself
  * (three of six runs of tests/integration/core/gateway; none since the groups are apart).
  *
- * {@link TaskSide.stop} pauses intake, gives running attempts up (declined, so their requesters
- * send them on at once), closes the subscriptions and takes the agent off its skills' records,
- * within the given time.
+ * {@link TaskSide.stop} pauses intake, takes the group's tools from the agent, gives running
+ * attempts up (declined, so their requesters send them on at once), closes the subscriptions and
+ * takes the agent off its skills' records, within the given time.
  *
  * @module
  */
@@ -158,6 +158,8 @@ export class TaskSide {
   readonly #subscriptions: Subscription[] = [];
   readonly #concurrency: number;
   #queue: ReturnType<typeof setInterval> | undefined;
+  /** Takes the group's tools from the agent. */
+  #untools: () => void = () => {};
 
   private constructor(
     intake: TaskIntake,
@@ -215,7 +217,8 @@ export class TaskSide {
       ...(options.zones === undefined ? {} : { zones: options.zones }),
       skillTopic: (skill) => ensureSkillTopic(transport, { group, skill }, options.topics),
     });
-    runtime.tools.register(delegateTaskTool(delegation), groupMembersTool(delegation));
+    const tools = [delegateTaskTool(delegation), groupMembersTool(delegation)];
+    runtime.tools.register(...tools);
     const skills = new Skills({
       membership: options.membership,
       transport,
@@ -225,6 +228,7 @@ export class TaskSide {
       ...(options.topics === undefined ? {} : { topics: options.topics }),
     });
     const side = new TaskSide(intake, requester, skills, options.concurrency);
+    side.#untools = () => runtime.tools.unregister(...tools.map((t) => t.name));
     const topics = topicsFor(group);
     const own = agentConsumerGroup(group, agentId);
     const subscribe = async (o: Parameters<Transport["subscribe"]>[0]) => {
@@ -292,6 +296,7 @@ export class TaskSide {
     for (const subscription of this.#subscriptions) subscription.pause();
     this.skills.pause();
     clearInterval(this.#queue);
+    this.#untools();
     this.requester.close();
     this.intake.stop();
     const closing = Promise.allSettled([

@@ -5,7 +5,8 @@
  * follows the heartbeats stream through the agent's own consumer group, announces the agent's
  * join and heartbeats every interval with its load; a sweep marks silent members stale and removes them, each by its own
  * announced interval. The roster lives in memory and in SQLite (`group_members`).
- * {@link Membership.leave} sends a signed `leave` and stops, within a bounded time.
+ * {@link Membership.leave} sends a signed `leave` and stops, within a bounded time; it closes for
+ * good (nothing more is sent through it), and joining again takes a new membership.
  *
  * In a signed group every record is verified ({@link GroupTrust}); records whose signer's
  * certificate has not arrived wait for it. The task side uses {@link Membership.trust} and
@@ -69,6 +70,11 @@ export interface MembershipOptions {
   /** Told of every record dropped, after it is kept in the store (the group's audit, audit.ts). */
   readonly onDropped?: (dropped: Dropped) => void;
   readonly now?: () => number;
+}
+
+/** A record to send through a membership that has left its group, or stopped. */
+export class MembershipClosed extends Error {
+  override name = "MembershipClosed";
 }
 
 /** The bound of {@link Membership.leave} by default. */
@@ -261,9 +267,15 @@ export class Membership {
 
   /**
    * Signs records as this agent (in a signed group) and produces them. Throws ZoneRefused, sending
-   * none, when one is for a zone this agent is not a member of.
+   * none, when one is for a zone this agent is not a member of, and MembershipClosed once it has
+   * left or stopped: a part of the agent that outlives its membership cannot speak in the group.
    */
   async send(records: readonly OutboundRecord[]): Promise<void> {
+    if (this.#closed) {
+      throw new MembershipClosed(
+        `${this.agentId} is not a member of group "${this.group}" now: it has left it`,
+      );
+    }
     this.zones.checkPublish(this.agentId, records.map((r) => r.topic));
     await this.#options.transport.produce(await this.#signer.sign(records));
   }

@@ -137,7 +137,12 @@ export {
   type ProofParts,
   randomToken,
 } from "./invites.ts";
-export { LEAVE_TIMEOUT_MS, Membership, type MembershipOptions } from "./membership.ts";
+export {
+  LEAVE_TIMEOUT_MS,
+  Membership,
+  MembershipClosed,
+  type MembershipOptions,
+} from "./membership.ts";
 export {
   configuredInvite,
   GroupSetupError,

@@ -1,8 +1,9 @@
 /**
  * The policy engine, as pure logic (ARCHITECTURE.md, Policy): who a message comes from, whether a
  * tool call may run, how taint spreads through a turn, token quotas, rate limits, budgets, content
- * sensitivity, and secret redaction. Nothing here does I/O: storage comes in through small ports
- * ({@link UsageSince}, {@link SpendSince}) and time through injectable clocks.
+ * sensitivity, and secret redaction, and what the limits on LLM use stand at ({@link budgetUse}).
+ * Nothing here does I/O: storage comes in through small ports ({@link UsageSince},
+ * {@link SpendSince}, {@link UsageRead}) and time through injectable clocks.
  *
  * @example
  * ```ts
@@ -45,6 +46,7 @@ export {
   type DecisionCode,
   type DecisionInput,
 } from "./decide.ts";
+export { type BudgetUse, budgetUse, type BudgetUseSettings, type UsageRead } from "./budget_use.ts";
 export {
   Budget,
   type BudgetSettings,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Db } from "./_db.ts";
-import { int, real } from "./_row.ts";
+import { int, real, text } from "./_row.ts";
 
 /** One model call. */
 export interface UsageInput {
@@ -106,5 +106,18 @@ export class UsageLog {
       filter.sender,
     );
     return real(row!, "n");
+  }
+
+  /**
+   * The sender (`channel:sender`) whose calls at or after `start` used the most tokens, with
+   * those tokens; undefined when no call since then had a sender (a scheduled job's have none).
+   */
+  topSenderSince(start: Date): { sender: string; tokens: number } | undefined {
+    const row = this.#db.get(
+      `SELECT sender, sum(prompt_tokens + completion_tokens) AS n FROM llm_usage
+        WHERE at >= ? AND sender != '' GROUP BY sender ORDER BY n DESC, sender LIMIT 1`,
+      start,
+    );
+    return row === undefined ? undefined : { sender: text(row, "sender"), tokens: int(row, "n") };
   }
 }

@@ -100,6 +100,12 @@ export class ToolRegistry {
     return this;
   }
 
+  /** Takes tools away by name (a part that gave them stopped); unknown names are ignored. */
+  unregister(...names: readonly string[]): this {
+    for (const name of names) this.#entries.delete(name);
+    return this;
+  }
+
   /** The tool of that name. */
   get(name: string): Tool | undefined {
     return this.#entries.get(name)?.tool;

@@ -7,6 +7,7 @@ import { type ApiLimits, apiOwner } from "../../web/api/mod.ts";
 import type { ReportViews } from "../../web/dashboard/mod.ts";
 import { resolveConfig } from "../../core/config/mod.ts";
 import { type GatewayOf, gatewayOf } from "./gateway_memory.ts";
+import { waitFor } from "./wait.ts";
 
 /** The token of the test APIs. */
 export const API_TOKEN = "api-test-token-0123456789abcdefghijklmn";
@@ -76,6 +77,28 @@ export async function apiOf(
       return JSON.parse(text);
     },
   };
+}
+
+/**
+ * Sends a group task to agent `to` through `api` (`POST /api/v1/group/tasks`) and waits until it
+ * is completed; its record as `GET /api/v1/group/tasks/{id}` answers it.
+ */
+export async function groupTaskAnswered(
+  api: TestApi,
+  to: string,
+  content: string,
+): Promise<{ status: string; responseContent?: string; workerId?: string }> {
+  const sent = await api.json("/api/v1/group/tasks", { body: { content, to: { agent: to } } }, 202);
+  let task = { status: "" };
+  await waitFor(
+    async () => {
+      task = await api.json(`/api/v1/group/tasks/${sent.task_id}`);
+      return task.status === "completed";
+    },
+    `${to}'s answer`,
+    { state: () => task },
+  );
+  return task;
 }
 
 /** An API made by {@link apiOf}. */

@@ -10,7 +10,7 @@ import { agentInbox, topicsFor } from "../../core/protocol/mod.ts";
 import { MemoryBroker, MemoryTransport } from "../../core/transport/mod.ts";
 import { type FakeTurn, type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { taskPayload } from "./task_group.ts";
-import { waitFor } from "./wait.ts";
+import { uniqueName, waitFor } from "./wait.ts";
 
 /** How one gateway of a test is made. */
 export interface GatewayOf {
@@ -74,6 +74,19 @@ export function inProcessEnv(group: string, id: string): Record<string, string> 
     // A lease that never lapses in a test: only a decline moves a task to another worker.
     KAFCLAW_GROUP_LEASE_MS: "600000",
   };
+}
+
+/**
+ * A new open group on a new in-process broker, its topics made: its name (`prefix` made unique)
+ * and the gateway options that put a gateway on that broker.
+ */
+export async function inProcessGroup(prefix: string) {
+  const group = uniqueName(prefix).replaceAll("-", "");
+  const broker = new MemoryBroker();
+  await new MemoryTransport({ broker }).createTopics(
+    memberTopicSpecs(group, { workPartitions: 3 }),
+  );
+  return { group, more: { transport: new MemoryTransport({ broker }) } };
 }
 
 /** A gateway made by {@link gatewayOf}. */

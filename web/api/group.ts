@@ -2,8 +2,8 @@
  * The group, as this gateway's membership (core/group) knows it: its state, the roster, the tasks
  * this agent sent (and a new one, queued for the gateway's requester as `kafclaw task submit`
  * queues it), a task's trace across every agent that worked on it, the skills offered, shared
- * memory (searched, and shared as the owner), the owner's manifest, the topics, the audit and
- * leaving. Every one is 409 in standalone mode, which has no group.
+ * memory (searched, and shared as the owner), the owner's manifest, the topics, the audit, and
+ * leaving and joining again (group_join.ts). Every one is 409 in standalone mode, which has no group.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import { rootLimits, spanTree, taskRequest, traceOfTask } from "../../core/group
 import { topicsFor } from "../../core/protocol/mod.ts";
 import { Conflict, found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
+import { mountGroupJoin } from "./group_join.ts";
 import { type ApiRoutes, param } from "./routes.ts";
 import { ID } from "./tasks.ts";
 
@@ -75,7 +76,9 @@ export function queueTask(
 /** Mounts the group endpoints. */
 export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   const { gateway } = parts;
-  const { membership } = gateway;
+  // The membership is read at each request: a leave and a join replace it (group_join.ts). Out
+  // of the group the agent follows no roster: the one it had when it left is not shown as now.
+  const roster = () => gateway.member ? gateway.membership.members() : [];
   const { groupTasks, groupTraces, events } = gateway.runtime.timeline;
   const get = (path: string, summary: string, answer: Parameters<ApiRoutes["add"]>[1]) =>
     routes.add(
@@ -88,18 +91,18 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
       agent_id: gateway.agentId,
       mode: gateway.mode,
       kafka: gateway.kafka,
-      security: membership.security,
+      security: gateway.membership.security,
       sponsoring: gateway.sponsoring,
-      left: membership.closed,
-      members: membership.members().length,
-      live: membership.live().length,
-      parked: membership.parked,
+      left: !gateway.member,
+      members: roster().length,
+      live: roster().filter((m) => m.status === "active").length,
+      parked: gateway.membership.parked,
       skills: gateway.tasks.skills.offered(),
     }));
   get(
     "/members",
     "The roster: every member, active or stale",
-    (c) => c.json({ items: membership.members() }),
+    (c) => c.json({ items: roster() }),
   );
   get("/tasks", "The tasks this agent sent, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());
@@ -143,7 +146,11 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   get(
     "/skills",
     "The group's skills and who offers each",
-    (c) => c.json({ offered: gateway.tasks.skills.offered(), directory: membership.skills.all() }),
+    (c) =>
+      c.json({
+        offered: gateway.tasks.skills.offered(),
+        directory: gateway.membership.skills.all(),
+      }),
   );
   routes.add({
     method: "get",
@@ -188,7 +195,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     return c.json({ item_id: itemId }, 202);
   });
   get("/manifest", "The group's manifest as the owner signed it", (c) => {
-    const manifest = membership.manifest;
+    const manifest = gateway.membership.manifest;
     if (manifest === undefined) {
       throw new NotFound("No manifest has been read yet");
     }
@@ -199,15 +206,5 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     const { limit } = LIMIT.parse(c.req.query());
     return c.json(events.list({ kind: "GROUP", limit }));
   });
-  routes.add({
-    method: "post",
-    path: "/api/v1/group/leave",
-    summary: "Leaves the group with a signed leave (the gateway serves on, outside it)",
-    tag: "group",
-    group: true,
-  }, async (c) => {
-    if (membership.closed) throw new Conflict(`${gateway.agentId} has left ${gateway.group}`);
-    await membership.leave();
-    return c.json({ left: gateway.group, agent_id: gateway.agentId });
-  });
+  mountGroupJoin(routes, parts);
 }

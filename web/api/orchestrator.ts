@@ -2,7 +2,8 @@
  * The orchestrator (core/orchestrator), in full mode (and headless with a group): the hierarchy
  * of nodes, the zones, the agents with their node and roster state, and a dispatch to a live node
  * below this one, queued through the group's task path as `kafclaw orchestrator dispatch` sends
- * it. Without an orchestrator the endpoints answer 409 saying which mode runs one.
+ * it. Without an orchestrator the endpoints answer 409 saying which mode runs one, and so they do
+ * while the gateway is out of its group.
  *
  * @module
  */
@@ -22,6 +23,13 @@ const DISPATCH = z.object({
 export function mountOrchestrator(routes: ApiRoutes, parts: ApiParts): void {
   const { gateway } = parts;
   const orchestrator = () => {
+    if (!gateway.member) {
+      throw new Conflict(
+        `${gateway.agentId} has left group "${gateway.group}": its node is back once it joins ` +
+          "again (POST /api/v1/group/join)",
+        "not_member",
+      );
+    }
     if (gateway.orchestrator !== undefined) return gateway.orchestrator;
     throw new Conflict(
       `This gateway runs no orchestrator (${gateway.mode} mode): full mode with ` +

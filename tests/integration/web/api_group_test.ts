@@ -2,7 +2,8 @@
  * The API's group and orchestrator endpoints on the real broker: two `kafclaw gateway` processes
  * of an open group, ann in full mode (she runs the orchestrator) and ben in group mode; through
  * ann's API over HTTP the roster shows both, a task sent to ben is answered and its trace holds
- * both agents' spans, the hierarchy holds ann's node, and leaving takes ann out of the group.
+ * both agents' spans, the hierarchy holds ann's node, leaving takes ann out of the group, and
+ * joining again brings her back: her node in the hierarchy, and a task she sends answered by ben.
  */
 import assert from "node:assert/strict";
 import { readToken } from "../../../web/mod.ts";
@@ -104,14 +105,16 @@ Deno.test(
     const manifest = await ok("/api/v1/group/manifest");
     assert.deepEqual([manifest.group_name, manifest.security_mode], [group, "open"]);
 
-    await waitFor(
-      async () => {
-        const { nodes } = await ok("/api/v1/orchestrator/hierarchy");
-        return nodes.some((n: { agent_id: string }) => n.agent_id === "ann");
-      },
-      "ann's node in the hierarchy",
-      { state, timeoutMs: 60_000 },
-    );
+    const annsNode = (what: string) =>
+      waitFor(
+        async () => {
+          const { nodes } = await ok("/api/v1/orchestrator/hierarchy");
+          return nodes.some((n: { agent_id: string }) => n.agent_id === "ann");
+        },
+        what,
+        { state, timeoutMs: 60_000 },
+      );
+    await annsNode("ann's node in the hierarchy");
     const roster = await ok("/api/v1/orchestrator/agents");
     assert.ok(
       roster.items.some((a: { agent_id: string; node: unknown }) =>
@@ -144,5 +147,38 @@ Deno.test(
     assert.deepEqual(left, { left: group, agent_id: "ann" });
     const again = await api("/api/v1/group/leave", { method: "POST" });
     assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, "not_member");
+    assert.equal((await ok("/api/v1/status")).group.health, "left");
+    const told = await kafclaw(["status"], ann.env);
+    assert.equal(told.code, 0, told.stderr);
+    assert.match(
+      told.stdout,
+      new RegExp(`^group +${group}: left \\(not a member until it joins`, "m"),
+    );
+
+    // Joining again starts a new membership, task paths and orchestrator node on the broker.
+    const joined = await ok("/api/v1/group/join", { method: "POST" });
+    assert.deepEqual(joined, { joined: group, agent_id: "ann" });
+    const twice = await api("/api/v1/group/join", { method: "POST" });
+    assert.deepEqual([twice.status, twice.body.error.code], [409, "member"]);
+    await waitFor(
+      async () => (await ok("/api/v1/status")).group.health === "ok",
+      "ann's own heartbeats back through the broker",
+      { state, timeoutMs: 60_000 },
+    );
+    await annsNode("ann's node in the hierarchy after the join");
+    const resent = await api("/api/v1/group/tasks", {
+      body: { content: "And 3 + 3?", to: { agent: "ben" } },
+    });
+    assert.equal(resent.status, 202, JSON.stringify(resent.body));
+    await waitFor(
+      async () => {
+        task = await ok(`/api/v1/group/tasks/${resent.body.task_id}`);
+        return task.status === "completed";
+      },
+      "ben's answer to a task sent after the join",
+      { state: () => ({ task, ...state() }), timeoutMs: 90_000 },
+    );
+    assert.deepEqual([task.responseContent, task.workerId], ["answered by ben", "ben"]);
   },
 );

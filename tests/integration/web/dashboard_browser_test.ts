@@ -4,7 +4,8 @@
  * the tab (and drops one the gateway stops taking); the overview shows the running agent; a turn
  * of `kafclaw agent` beside the gateway appears on the timeline live, over SSE, without a reload;
  * `--open` logs in through the one-time code; a write waiting for the owner is approved on the
- * approvals page, and runs; the overview shows the chat channels' states. Each test saves a screenshot under `.tmp/dashboard/`.
+ * approvals page, and runs; the overview shows the chat channels' states, and the budgets used
+ * today ("No budget set" without one). Each test saves a screenshot under `.tmp/dashboard/`.
  */
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
@@ -63,6 +64,7 @@ Deno.test(
     assert.equal(await textOf(page, "[data-fact=Mode]"), "standalone");
     assert.equal(await textOf(page, "[data-fact=Model]"), "openai / gpt-test");
     assert.match(await textOf(page, "[data-health]"), /^\s*local/);
+    assert.match(await textOf(page, "[data-budget=none]"), /No budget set/);
     assert.equal(await page.evaluate(() => sessionStorage.getItem("kafclaw.token")), token);
     await screenshot(page, "overview");
     // A reload keeps the tab logged in; a new tab of another session does not have the token.
@@ -78,6 +80,44 @@ Deno.test(
     await page.reload();
     assert.match(await textOf(page, ".login .error"), /no longer takes this tab's token/);
     assert.equal(await page.evaluate(() => sessionStorage.getItem("kafclaw.token")), null);
+  },
+);
+
+Deno.test(
+  "the overview shows each budget the policy sets with what a turn used of it today",
+  opts,
+  async () => {
+    await using home = await tempHome();
+    await using llm = await startFakeOpenAI({
+      fallback: { text: "hi", usage: { promptTokens: 300, completionTokens: 100 } },
+    });
+    await using gateway = await startGateway(home.path, llm.url, {
+      env: {
+        KAFCLAW_POLICY_DAILY_TOKEN_LIMIT: "10000",
+        KAFCLAW_POLICY_DAILY_BUDGET_USD: "0.6",
+        KAFCLAW_POLICY_PRICES: JSON.stringify({
+          "openai/*": { promptPer1k: 1, completionPer1k: 2 },
+        }),
+      },
+    });
+    const token = (await Deno.readTextFile(`${home.path}/gateway.token`)).trim();
+    const chat = await callApi(gateway.port, token, "/api/v1/chat", { message: "hello" });
+    assert.equal(chat.status, 200, await chat.text());
+    await using browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/`);
+    await logIn(page, token);
+    const used = (name: string) => textOf(page, `[data-budget=${name}] .budget-used`);
+    assert.equal(await used("daily_tokens"), "400 / 10,000");
+    // 300 tokens at $1 and 100 at $2 per 1000: $0.50 of $0.60, past 80%.
+    assert.equal(await used("daily_usd"), "$0.50 / $0.60");
+    const meter = await page.$eval(
+      "[data-budget=daily_usd] meter",
+      (m) => [m.getAttribute("value"), m.getAttribute("max")],
+    );
+    assert.deepEqual(meter, ["0.5", "0.6"]);
+    assert.equal(await page.$("[data-budget=none]"), null);
+    await screenshot(page, "overview-budgets");
   },
 );
 

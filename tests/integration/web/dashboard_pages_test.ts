@@ -116,6 +116,33 @@ Deno.test(
       { state: () => ({ audited, ...state() }), timeoutMs: 30_000 },
     );
     await screenshot(page, "group");
+
+    // Leaving from the page takes ann out (ben sees her go), and joining again brings her back.
+    await page.click("button[data-member-change=leave]");
+    await waitFor(
+      async () => (await textOf(page, "[data-fact=Left]")).startsWith("yes"),
+      "the page to say ann left",
+      { state, timeoutMs: 30_000 },
+    );
+    await page.waitForSelector("button[data-member-change=join]", { timeout: 30_000 });
+    assert.match(await textOf(page, "[data-note=left]"), /Out of the group/);
+    // Its node is gone with it: the drawing says why, and shows no stale hierarchy.
+    assert.match(await textOf(page, "[data-note=orchestrator]"), /ann has left group/);
+    await waitFor(
+      async () => (await page.$("svg.group-graph g.gnode[data-kind=agent]")) === null,
+      "no stale boxes of agents in the drawing",
+      { state, timeoutMs: 30_000 },
+    );
+    await screenshot(page, "group-left");
+    await page.click("button[data-member-change=join]");
+    await waitFor(
+      async () =>
+        (await textOf(page, "[data-fact=Left]")) === "no" &&
+        (await liveness("ann")) === "active",
+      "ann a member again, active on her roster",
+      { state, timeoutMs: 60_000 },
+    );
+    await page.waitForSelector("button[data-member-change=leave]", { timeout: 30_000 });
   },
 );
 

@@ -1,12 +1,13 @@
 /**
  * The edges of a membership: open mode, a signed group without a certificate, an agent running
  * twice, a restart on a cached roster, certificates learned from record headers, the task side's
- * trust and guard, the signer, and misconfigured topics.
+ * trust and guard, the signer, misconfigured topics, and a membership that left sending nothing.
  */
 import assert from "node:assert/strict";
 import {
   GroupTopicsError,
   Membership,
+  MembershipClosed,
   memberTopicSpecs,
   RecordSigner,
   revocationRecord,
@@ -285,4 +286,31 @@ Deno.test("a state topic that cannot be read stops the start with the reason", a
     new RegExp(`Cannot read ${skills.replaceAll(".", "\\.")}: not authorized`),
   );
   await transport.close();
+});
+
+Deno.test("a membership that left sends nothing more: a send through it is refused in one line", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "e9");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  const alice = await startMember(transport, g, aliceHome, await certify(transport, g, aliceHome));
+  const topic = topicsFor("e9").audit;
+  await alice.send([{ topic, key: "alice", value: "{}" }]);
+  await alice.leave();
+  let produced = 0;
+  const produce = transport.produce.bind(transport);
+  transport.produce = (records) => {
+    produced += records.length;
+    return produce(records);
+  };
+  await assert.rejects(
+    alice.send([{ topic, key: "alice", value: "{}" }]),
+    (error: Error) =>
+      error instanceof MembershipClosed &&
+      error.message === 'alice is not a member of group "e9" now: it has left it',
+  );
+  assert.equal(produced, 0, "nothing reached the broker");
+  // Offering skills after the leave changes what it would announce, and sends nothing either.
+  await alice.offer(["translate"]);
+  assert.equal(produced, 0);
 });

@@ -51,8 +51,14 @@ Deno.test("tokens and cost since midnight UTC, for all, one agent or one sender"
   assert.equal(usage.costSince(midnight, { sender: "carol" }), 0);
   usage.record({ promptTokens: 0, completionTokens: 0 });
   assert.equal(usage.tokensSince(midnight), 133);
+  // alice's 2000 of yesterday do not count: today she used 120, bob 13.
+  assert.deepEqual(usage.topSenderSince(midnight), { sender: "alice", tokens: 120 });
+  assert.deepEqual(usage.topSenderSince(new Date(0)), { sender: "alice", tokens: 2120 });
   t.clock.advance(24 * 3600_000);
   assert.equal(usage.tokensSince(startOfUtcDay(t.clock.now())), 0);
+  // A call without a sender (a scheduled job) is nobody's.
+  usage.record({ promptTokens: 50, completionTokens: 50 });
+  assert.equal(usage.topSenderSince(startOfUtcDay(t.clock.now())), undefined);
 });
 
 Deno.test("usage refuses token counts that are negative or not whole", async () => {

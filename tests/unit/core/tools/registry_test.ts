@@ -57,6 +57,17 @@ Deno.test("register refuses a name already taken", () => {
   );
 });
 
+Deno.test("a tool taken away is no longer offered or run, and may be registered again", async () => {
+  const registry = new ToolRegistry().register(echo);
+  registry.unregister("echo", "never-registered");
+  assert.deepEqual(registry.names(), []);
+  assert.deepEqual(registry.definitions(), []);
+  const result = await registry.run("echo", '{"text":"hi"}', testContext());
+  assert.equal(result.isError, true);
+  registry.register(echo);
+  assert.deepEqual(registry.names(), ["echo"]);
+});
+
 Deno.test("register refuses a name the function calling API would reject", () => {
   const bad: Tool = { ...echo, name: "has space" };
   assert.throws(() => new ToolRegistry().register(bad), TypeError);

@@ -4,18 +4,12 @@
  * for the requester, which sends it to ben and keeps his answer.
  */
 import assert from "node:assert/strict";
-import { memberTopicSpecs } from "../../../../core/group/mod.ts";
-import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
-import { apiOf } from "../../../_support/api.ts";
-import { gatewayOf, inProcessEnv } from "../../../_support/gateway_memory.ts";
-import { uniqueName, waitFor } from "../../../_support/wait.ts";
+import { apiOf, groupTaskAnswered } from "../../../_support/api.ts";
+import { gatewayOf, inProcessEnv, inProcessGroup } from "../../../_support/gateway_memory.ts";
+import { waitFor } from "../../../_support/wait.ts";
 
 Deno.test("a group-mode gateway's API sends tasks and reads the group; no orchestrator, a 409", async () => {
-  const group = uniqueName("gapi").replaceAll("-", "");
-  const broker = new MemoryBroker();
-  const setUp = new MemoryTransport({ broker });
-  await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
-  const more = { transport: new MemoryTransport({ broker }) };
+  const { group, more } = await inProcessGroup("gapi");
   await using ann = await apiOf({
     ...inProcessEnv(group, "ann"),
     KAFCLAW_GROUP_MEMORY_QUOTA_ITEMS: "1",
@@ -27,19 +21,8 @@ Deno.test("a group-mode gateway's API sends tasks and reads the group; no orches
   await waitFor(() => ann.gateway.membership.live().length === 2, "ann to see ben");
   const status = await ann.json("/api/v1/group");
   assert.deepEqual([status.mode, status.members, status.left], ["group", 2, false]);
-  const sent = await ann.json("/api/v1/group/tasks", {
-    body: { content: "Say hi", to: { agent: "ben" } },
-  }, 202);
-  let task = { status: "" };
-  await waitFor(
-    async () => {
-      task = await ann.json(`/api/v1/group/tasks/${sent.task_id}`);
-      return task.status === "completed";
-    },
-    "ben's answer",
-    { state: () => task },
-  );
-  assert.equal((task as { responseContent?: string }).responseContent, "answered by ben");
+  const task = await groupTaskAnswered(ann, "ben", "Say hi");
+  assert.equal(task.responseContent, "answered by ben");
   const bad = await ann.json(
     "/api/v1/group/tasks",
     { body: { content: "x", to: { who: 1 } } },

@@ -2,11 +2,14 @@
  * The group page: this agent's view of its group (name, security, live members), the roster with
  * each member's liveness, load and skills, the orchestrator's hierarchy and the zones drawn as a
  * graph (group_graph.js), the group's topics and the audit events this agent kept. Refreshed every
- * 5 s. A standalone gateway has no group: the API answers 409 and the page says so.
+ * 5 s. A button leaves the group, or joins it again after a leave (`POST /api/v1/group/leave`,
+ * `/join`). A standalone gateway has no group: the API answers 409 and the page says so.
  *
  * @module
  */
 import { html } from "../html.js";
+import { api } from "../api.js";
+import { useAction } from "../action.js";
 import { useApi } from "../hooks.js";
 import { Empty, ErrorLine, Facts, Time } from "../views.js";
 import { GroupGraph } from "./group_graph.js";
@@ -18,7 +21,12 @@ function ago(ms) {
   return seconds < 90 ? `${seconds}s ago` : `${Math.round(seconds / 60)}m ago`;
 }
 
-function Roster({ members }) {
+function Roster({ members, left }) {
+  if (left) {
+    return html`<p class="muted" data-note="left">
+      Out of the group: this agent follows no roster until it joins again.
+    </p>`;
+  }
   if (members.length === 0) return html`<p class="muted">No member has been heard from yet.</p>`;
   return html`
     <table class="roster">
@@ -70,8 +78,27 @@ function Drawing({ members }) {
       ? html`<p class="muted note" data-note="orchestrator">${noOrchestrator.message}; the
         drawing shows the roster alone.</p>`
       : html`<${ErrorLine} error=${hierarchy.error ?? zones.error} />`}
-    <${GroupGraph} members=${members} nodes=${hierarchy.data?.nodes ?? []}
-      zones=${zones.data?.items ?? []} />
+    <${GroupGraph} members=${members} nodes=${noOrchestrator ? [] : hierarchy.data?.nodes ?? []}
+      zones=${noOrchestrator ? [] : zones.data?.items ?? []} />
+  `;
+}
+
+/** Leaves the group, or joins it again once left; `changed` reloads what the page shows. */
+function MemberButton({ left, changed }) {
+  const { busy, error, run } = useAction();
+  const verb = left ? "join" : "leave";
+  const change = () =>
+    run(async () => {
+      await api(`/api/v1/group/${verb}`, { method: "POST" });
+      changed();
+    });
+  return html`
+    <div class="member-change">
+      <button data-member-change=${verb} disabled=${busy} onClick=${change}>
+        ${left ? "Join the group again" : "Leave the group"}
+      </button>
+      <${ErrorLine} error=${error} />
+    </div>
   `;
 }
 
@@ -100,9 +127,13 @@ export function Group() {
       ["Members", `${s.live} live of ${s.members}`],
       ["Left", s.left ? "yes: this agent has left the group" : "no"],
     ]} />`}
+    ${s && html`<${MemberButton} left=${s.left} changed=${() => {
+      state.reload();
+      members.reload();
+    }} />`}
     <section class="group-part">
       <h2>Roster</h2>
-      <${Roster} members=${items} />
+      <${Roster} members=${items} left=${s?.left} />
     </section>
     <section class="group-part">
       <h2>Hierarchy and zones</h2>

@@ -1,18 +1,20 @@
 /**
  * Overview: what runs (mode, agent, version, uptime, provider and model) and how the group fares
  * (health, members, the orchestrator) and the chat channels' states, from `/api/v1/status`,
- * refreshed every 5 seconds.
+ * refreshed every 5 seconds; and the budgets used today (budgets.js).
  *
  * @module
  */
 import { html } from "../html.js";
 import { useApi } from "../hooks.js";
 import { duration, ErrorLine, Facts } from "../views.js";
+import { Budgets } from "./budgets.js";
 
 const HEALTH = {
   local: "local: a group of one, in this process (no Kafka)",
   ok: "ok: this agent's heartbeats come back through the brokers",
   degraded: "degraded: this agent's own heartbeats are not coming back",
+  left: "left: this gateway is out of its group until it joins again",
 };
 
 export function Overview() {
@@ -50,6 +52,7 @@ export function Overview() {
           ["Orchestrator", orchestrator],
         ]} />
       </article>
+      <${Budgets} />
       <${Channels} channels=${s.channels ?? {}} />
     </section>
   `;

@@ -1,0 +1,183 @@
+/**
+ * A gateway's part in its group, started and stopped as one unit: {@link GroupSide.start} joins
+ * with a fresh membership (core/group `joinGroup`: announce, heartbeats, roster, and a sponsor in
+ * the home holding the owner key), opens the audit and the spans on it, then starts the task paths
+ * (tasks.ts: intake, requester, skills, zone subscriptions, the `delegate_task` and
+ * `group_members` tools), the shared memory (shared_memory.ts, the `share_memory` tool) and the
+ * orchestrator's node when the mode runs one. {@link GroupSide.stop} stops them last started
+ * first, the membership's signed `leave` last, and takes the group's tools from the agent.
+ *
+ * A membership closes for good once it has left, so a gateway that leaves its group
+ * (`POST /api/v1/group/leave`) and joins again starts a new side; nothing of the old one is
+ * reused.
+ *
+ * @module
+ */
+import type { AgentRuntime } from "../agent/mod.ts";
+import type { Mode, ResolvedConfig } from "../config/mod.ts";
+import {
+  joinGroup,
+  LEAVE_TIMEOUT_MS,
+  type Membership,
+  memberTopicOptions,
+  sharedMemoryLimits,
+  watchPoison,
+} from "../group/mod.ts";
+import { type Orchestrator, startOrchestrator } from "../orchestrator/mod.ts";
+import type { Transport } from "../transport/mod.ts";
+import { type Step, stopAll } from "./_steps.ts";
+import { observers, unopenedAudit } from "./observers.ts";
+import { SharedMemorySide } from "./shared_memory.ts";
+import { TaskSide, type TaskSideOptions } from "./tasks.ts";
+
+/** What a group side is started from: the gateway's parts that outlive it. */
+export interface GroupSideOptions {
+  readonly config: ResolvedConfig;
+  readonly mode: Mode;
+  readonly agentId: string;
+  /** Whether the group runs over Kafka (else in this process, unsigned). */
+  readonly kafka: boolean;
+  readonly runtime: AgentRuntime;
+  /** The gateway's transport, which the side uses and never closes. */
+  readonly transport: Transport;
+  /** The skills to offer (group.skills, or what the gateway was last told to offer). */
+  readonly skills: readonly string[];
+  /** Tasks run at once from each work subscription. */
+  readonly concurrency: number;
+  readonly leaseMs?: number | undefined;
+  readonly memorySweepMs?: number | undefined;
+  readonly say?: ((line: string) => void) | undefined;
+  readonly onJoin?: TaskSideOptions["onJoin"];
+}
+
+/** A running part of a group; see the module documentation. */
+export class GroupSide {
+  readonly membership: Membership;
+  readonly tasks: TaskSide;
+  readonly memory: SharedMemorySide;
+  /** The node of the orchestrator's hierarchy, when the mode runs one. */
+  readonly orchestrator: Orchestrator | undefined;
+  /** Whether this home's sponsor lets newcomers in. */
+  readonly sponsoring: boolean;
+  readonly #steps: Step[];
+  #stopped: Promise<string[]> | undefined;
+
+  private constructor(fields: {
+    membership: Membership;
+    tasks: TaskSide;
+    memory: SharedMemorySide;
+    orchestrator: Orchestrator | undefined;
+    sponsoring: boolean;
+    steps: Step[];
+  }) {
+    this.membership = fields.membership;
+    this.tasks = fields.tasks;
+    this.memory = fields.memory;
+    this.orchestrator = fields.orchestrator;
+    this.sponsoring = fields.sponsoring;
+    this.#steps = fields.steps;
+  }
+
+  /** Joins and starts every part; on a failure, what started is stopped again and it throws. */
+  static async start(options: GroupSideOptions): Promise<GroupSide> {
+    const { config, agentId, runtime, kafka, concurrency, say } = options;
+    const group = config.group.name;
+    const steps: Step[] = [];
+    try {
+      // The audit takes events from the start; they reach the group once it has joined.
+      const audit = unopenedAudit(agentId, group, runtime.timeline, say);
+      const transport = watchPoison(options.transport, audit.poison, audit.undecodable);
+      // Heartbeats tell the load of the task side, which starts after the membership.
+      const started: { tasks?: TaskSide } = {};
+      const { membership, sponsor } = await joinGroup(config, {
+        agentId,
+        transport,
+        timeline: runtime.timeline,
+        ...(kafka ? {} : { security: "open" as const }),
+        load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
+        expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
+        onDropped: audit.dropped,
+        onRejected: audit.rejected,
+      });
+      steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
+      if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
+      const spans = observers(config, membership, runtime.timeline, { audit, say });
+      const tasks = await TaskSide.start({
+        group,
+        agentId,
+        transport,
+        runtime,
+        trust: membership.trust,
+        guard: (handler) => membership.guard(handler),
+        send: (records) => membership.send(records),
+        workers: { live: () => membership.live() },
+        membership,
+        zones: membership.zones,
+        skills: options.skills,
+        topics: memberTopicOptions(config),
+        heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+        leaseMs: options.leaseMs ?? config.group.leaseMs,
+        concurrency,
+        audit,
+        spans,
+        ...(options.onJoin === undefined ? {} : { onJoin: options.onJoin }),
+      });
+      started.tasks = tasks;
+      steps.push(["tasks", (ms) => tasks.stop(ms)]);
+      const memory = await SharedMemorySide.start({
+        group,
+        agentId,
+        transport,
+        runtime,
+        membership,
+        quota: {
+          items: config.group.memoryQuotaItems,
+          bytes: config.group.memoryQuotaBytes,
+          windowMs: config.group.memoryQuotaWindowMs,
+        },
+        limits: sharedMemoryLimits({
+          partBytes: config.group.memoryPartBytes,
+          itemBytes: config.group.memoryItemBytes,
+        }),
+        sweepMs: options.memorySweepMs,
+        audit,
+        zones: membership.zones,
+      });
+      steps.push(["memory", () => memory.stop()]);
+      const orchestrator = await startOrchestrator(config, options.mode, {
+        agentId,
+        member: membership,
+      });
+      if (orchestrator !== undefined) steps.push(["orchestrator", () => orchestrator.stop()]);
+      return new GroupSide({
+        membership,
+        tasks,
+        memory,
+        orchestrator,
+        sponsoring: sponsor !== undefined,
+        steps,
+      });
+    } catch (error) {
+      await stopAll(steps, LEAVE_TIMEOUT_MS);
+      throw error;
+    }
+  }
+
+  /**
+   * Stops within `timeoutMs`, leaving the group; resolves with the parts that did not end in
+   * time. Stopping twice waits for the first stop.
+   */
+  stop(timeoutMs: number): Promise<string[]> {
+    return this.#stopped ??= stopAll(this.#steps, timeoutMs);
+  }
+}
+
+/** The agent's expertise score in each skill it offers and has used (core/memory, step 3). */
+function skillScores(runtime: AgentRuntime, skills: readonly string[]): Record<string, number> {
+  const scores: Record<string, number> = {};
+  for (const skill of skills) {
+    const known = runtime.memory.expertise(skill);
+    if (known !== undefined) scores[skill] = Math.round(known.score * 1000) / 1000;
+  }
+  return scores;
+}
