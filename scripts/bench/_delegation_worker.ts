@@ -5,10 +5,12 @@
  * (tests/_support/task_group.ts). The bench spawns it with its own permission set:
  *
  *     deno run -P=test scripts/bench/_delegation_worker.ts <brokers> <group> [--steps] [--echo]
+ *       [--spans]
  *
  * It prints `ready` once it takes tasks; with `--steps`, a line per step of each round trip
  * (_steps.ts); with `--echo`, its door answers every task at once without a turn (what the group
- * protocol costs by itself). It ends when its stdin closes.
+ * protocol costs by itself); with `--spans`, it records and sends its tasks' spans as a gateway
+ * does. It ends when its stdin closes.
  */
 import type { Door } from "../../core/agent/mod.ts";
 import { LiveWorkerSet } from "../../core/group/mod.ts";
@@ -61,6 +63,7 @@ if (import.meta.main) {
     workers: benchWorkers(),
     heartbeatIntervalMs: 10_000,
     env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
+    spans: flags.includes("--spans"),
   });
   const door = worker.runtime.door as Door;
   if (flags.includes("--echo")) door.enter = echoDoor().enter as Door["enter"];
