@@ -169,6 +169,8 @@ export class Gateway {
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
       const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
       const spans = observers(config, membership, runtime.timeline, { audit, say: options.say });
+      // Stopped after the task side (steps stop last first): the spans its stop ended go out.
+      steps.push(["spans", () => spans.flush()]);
       const tasks = await TaskSide.start({
         group,
         agentId,

@@ -17,6 +17,7 @@ function worker() {
   const sent: OutboundRecord[] = [];
   const now = () => new Date("2026-12-04T10:00:00Z");
   const spans = new GroupSpans({
+    lingerMs: 0, // each span sent as it ends: no timer outlives the test
     agentId: "w",
     group: "g1",
     send: () => Promise.resolve(),
