@@ -72,9 +72,17 @@ Deno.test("flush sends the waiting spans at once, sends nothing when none wait, 
   }
 });
 
-Deno.test("without a linger each span is sent as it ends", () => {
+Deno.test("by default a span waits for the others; without a linger each is sent as it ends", async () => {
+  {
+    using d = lingering();
+    step(d.spans, "claimed");
+    assert.equal(d.calls.length, 0, "the default lingers");
+    await d.spans.flush();
+    assert.equal(d.calls.length, 1);
+  }
   using a = lingering({ lingerMs: 0 });
   step(a.spans, "claimed");
   step(a.spans, "turn");
   assert.deepEqual(a.calls.map((c) => c.length), [1, 1]);
+  await a.spans.flush();
 });
