@@ -97,7 +97,7 @@ export interface GroupSpansOptions {
 }
 
 /** How long an ended span waits, by default, to go out with the others (see the module doc). */
-export const SPAN_LINGER_MS = 100;
+export const SPAN_LINGER_MS = 20;
 
 /** A span that has ended: what is sent. */
 type EndedSpan = StoredSpan & { readonly endedAt: Date; readonly durationMs: number };

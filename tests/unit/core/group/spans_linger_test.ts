@@ -33,7 +33,7 @@ function step(spans: GroupSpans, title: string) {
 }
 
 Deno.test("spans ended together are stored at once and sent in one call after the linger, behind the task's own record", async () => {
-  assert.equal(SPAN_LINGER_MS, 100);
+  assert.equal(SPAN_LINGER_MS, 20);
   using a = lingering({ lingerMs: 40 });
   const claimed = step(a.spans, "claimed");
   const turn = step(a.spans, "turn");
