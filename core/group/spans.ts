@@ -13,10 +13,11 @@
  *
  * Spans are stored when they end, and sent a little later (`lingerMs`, default
  * {@link SPAN_LINGER_MS}), together with the others that ended meanwhile, in one call: the
- * producer has one request in flight, so a span sent at once would go ahead of the record that the
- * task waits for (a worker's claimed step and its turn's spans end just before its response) and
- * delay it by a whole produce round trip. {@link GroupSpans.flush} sends what waits at once (an
- * agent that stops calls it before it leaves).
+ * producer has one request in flight, so each span sent on its own could go ahead of a record that
+ * a task waits for (another task's response, a grant) and delay it by a whole produce round trip.
+ * (A worker records its own attempt's steps and turn once its response is sent: task_intake.ts.)
+ * {@link GroupSpans.flush} sends what waits at once (an agent that stops calls it before it
+ * leaves).
  *
  * @module
  */
