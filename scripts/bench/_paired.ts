@@ -15,12 +15,13 @@ export class Samples {
       b.start();
       const started = performance.now();
       await mine();
-      this.#record(name, performance.now() - started);
+      this.record(name, performance.now() - started);
       b.end();
     };
   }
 
-  #record(name: string, ms: number): void {
+  /** Records one timed run of `name`, in ms (for benches that time several things per iteration). */
+  record(name: string, ms: number): void {
     const list = this.#samples.get(name) ?? [];
     list.push(ms);
     this.#samples.set(name, list);
