@@ -25,7 +25,7 @@
  * says so and measures nothing.
  */
 import { DelegationPair } from "./_delegation_pairs.ts";
-import { brokersForBench, RawPingPong } from "./_kafka_pairs.ts";
+import { brokersForBench, noBroker, RawPingPong } from "./_kafka_pairs.ts";
 import { Samples } from "./_paired.ts";
 import { Steps } from "./_steps.ts";
 
@@ -41,10 +41,7 @@ const brokers = await brokersForBench();
 const samples = new Samples();
 
 if (brokers === undefined) {
-  console.log(
-    "delegation bench: no broker (start one with scripts/kafka start, or set " +
-      "KAFCLAW_TEST_BROKERS); nothing measured",
-  );
+  console.log(noBroker("delegation bench"));
 } else {
   const raw = await RawPingPong.start(brokers, { commits: true });
   // The agents record, store and send their tasks' spans, as gateways do.

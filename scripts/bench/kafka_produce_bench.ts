@@ -16,16 +16,13 @@
  */
 import kafkajs from "kafkajs";
 import { KafkaTransport } from "../../core/transport/mod.ts";
-import { brokersForBench, requestValue, taskTopics } from "./_kafka_pairs.ts";
+import { brokersForBench, noBroker, requestValue, taskTopics } from "./_kafka_pairs.ts";
 import { Samples } from "./_paired.ts";
 
 const brokers = await brokersForBench();
 
 if (brokers === undefined) {
-  console.log(
-    "kafka produce bench: no broker (start one with scripts/kafka start, or set " +
-      "KAFCLAW_TEST_BROKERS); nothing measured",
-  );
+  console.log(noBroker("kafka produce bench"));
 } else {
   const { requests: topic, responses: other } = await taskTopics(brokers);
   const transport = new KafkaTransport({ brokers, clientId: "bench-produce" });
