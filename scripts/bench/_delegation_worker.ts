@@ -47,12 +47,29 @@ export function echoDoor(): Pick<Door, "enter"> {
   };
 }
 
+/** How long after a round trip's last step its step lines are printed. */
+const STEPS_QUIET_MS = 30;
+
+/**
+ * Prints step lines once the worker has been quiet for {@link STEPS_QUIET_MS}, all at once: a line
+ * written to the pipe as each step happens would cost the round trip a write of its own, each.
+ */
+function stepPrinter(): (line: string) => void {
+  const lines: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return (line) => {
+    lines.push(line);
+    clearTimeout(timer);
+    timer = setTimeout(() => console.log(lines.splice(0).join("\n")), STEPS_QUIET_MS);
+  };
+}
+
 if (import.meta.main) {
   const [brokers, group, ...flags] = Deno.args;
   if (!brokers || !group) throw new TypeError("Usage: _delegation_worker.ts <brokers> <group>");
   const transport = new KafkaTransport({ brokers: brokers.split(","), clientId: "bench-worker" });
   const llm = await startFakeOpenAI({ fallback: { text: "42" } });
-  const out = (line: string) => console.log(line);
+  const out = stepPrinter();
   if (flags.includes("--steps")) {
     watchTransport("worker", transport, (id, step, at) => out(stepLine(id, step, at)));
   }
@@ -70,7 +87,7 @@ if (import.meta.main) {
   if (flags.includes("--steps")) {
     watchTurns("worker", door, (id, step, at) => out(stepLine(id, step, at)));
   }
-  out("ready");
+  console.log("ready");
   // Until the bench closes this process's stdin (or ends).
   for await (const _ of Deno.stdin.readable) { /* nothing is read */ }
   await worker[Symbol.asyncDispose]();
