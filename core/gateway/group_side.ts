@@ -102,6 +102,8 @@ export class GroupSide {
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
       const spans = observers(config, membership, runtime.timeline, { audit, say });
+      // Stopped after the task side (steps stop last first): the spans its stop ended go out.
+      steps.push(["spans", () => spans.flush()]);
       const tasks = await TaskSide.start({
         group,
         agentId,

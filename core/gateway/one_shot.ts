@@ -10,6 +10,7 @@
  */
 import type { ResolvedConfig } from "../config/mod.ts";
 import {
+  type GroupSpans,
   joinGroup,
   LEAVE_TIMEOUT_MS,
   type Membership,
@@ -27,17 +28,19 @@ export class OneShotRequester implements AsyncDisposable {
   readonly #membership: Membership;
   readonly #stream: Subscription;
   readonly #zones: ZoneSubscriptions;
+  readonly #spans: GroupSpans;
 
   private constructor(
     requester: Requester,
     membership: Membership,
-    stream: Subscription,
-    zones: ZoneSubscriptions,
+    streams: { readonly stream: Subscription; readonly zones: ZoneSubscriptions },
+    spans: GroupSpans,
   ) {
     this.requester = requester;
     this.#membership = membership;
-    this.#stream = stream;
-    this.#zones = zones;
+    this.#stream = streams.stream;
+    this.#zones = streams.zones;
+    this.#spans = spans;
   }
 
   /** Joins the group as `agentId` and starts following tasks. */
@@ -103,12 +106,13 @@ export class OneShotRequester implements AsyncDisposable {
       throw error;
     }
     requester.start();
-    return new OneShotRequester(requester, membership, stream, zones);
+    return new OneShotRequester(requester, membership, { stream, zones }, spans);
   }
 
-  /** Stops following (unfinished tasks stay stored) and leaves the group. */
+  /** Stops following (unfinished tasks stay stored), sends its last spans, leaves the group. */
   async stop(): Promise<void> {
     this.requester.close();
+    await this.#spans.flush();
     await this.#stream.close();
     await this.#zones.close();
     await this.#membership.leave(LEAVE_TIMEOUT_MS);

@@ -101,6 +101,7 @@ export {
   type GroupSpansOptions,
   type OpenSpan,
   randomId,
+  SPAN_LINGER_MS,
   type SpanEnd,
   spanOf,
   type SpanStart,

@@ -11,6 +11,14 @@
  * when the owner enabled it (`group.traceContent`), after secret redaction. Sending a span never
  * fails a task: what the broker refuses is told to `warn` and dropped.
  *
+ * Spans are stored when they end, and sent a little later (`lingerMs`, default
+ * {@link SPAN_LINGER_MS}), together with the others that ended meanwhile, in one call: the
+ * producer has one request in flight, so each span sent on its own could go ahead of a record that
+ * a task waits for (another task's response, a grant) and delay it by a whole produce round trip.
+ * (A worker records its own attempt's steps and turn once its response is sent: task_intake.ts.)
+ * {@link GroupSpans.flush} sends what waits at once (an agent that stops calls it before it
+ * leaves).
+ *
  * @module
  */
 import { createHash } from "node:crypto";
@@ -82,7 +90,15 @@ export interface GroupSpansOptions {
   readonly trust?: Trust;
   readonly warn?: (message: string) => void;
   readonly now?: () => Date;
+  /**
+   * How long an ended span waits to be sent with the spans that end after it (default
+   * {@link SPAN_LINGER_MS}); 0 sends each span as it ends.
+   */
+  readonly lingerMs?: number;
 }
+
+/** How long an ended span waits, by default, to go out with the others (see the module doc). */
+export const SPAN_LINGER_MS = 20;
 
 /** A span that has ended: what is sent. */
 type EndedSpan = StoredSpan & { readonly endedAt: Date; readonly durationMs: number };
@@ -107,6 +123,9 @@ export function contentHash(text: string): string {
 export class GroupSpans {
   readonly #options: GroupSpansOptions;
   readonly #now: () => Date;
+  /** Ended spans not sent yet, with the timer that sends them. */
+  #waiting: { readonly spanId: string; readonly record: OutboundRecord }[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: GroupSpansOptions) {
     this.#options = options;
@@ -186,9 +205,24 @@ export class GroupSpans {
       content: this.#options.content ? redacted : undefined,
     };
     this.#options.store.put(span);
-    this.#options.send([this.#record(span)]).catch((error) =>
-      this.#options.warn?.(`Cannot send span ${span.spanId}: ${(error as Error).message}`)
-    );
+    this.#waiting.push({ spanId: span.spanId, record: this.#record(span) });
+    const linger = this.#options.lingerMs ?? SPAN_LINGER_MS;
+    if (linger <= 0) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), linger);
+  }
+
+  /** Sends the ended spans that wait, in one call; resolves once they are sent or refused. */
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiting = this.#waiting.splice(0);
+    if (waiting.length === 0) return;
+    try {
+      await this.#options.send(waiting.map((w) => w.record));
+    } catch (error) {
+      const ids = waiting.map((w) => w.spanId).join(", ");
+      this.#options.warn?.(`Cannot send span ${ids}: ${(error as Error).message}`);
+    }
   }
 
   #record(span: EndedSpan): OutboundRecord {

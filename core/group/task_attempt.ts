@@ -32,7 +32,9 @@ export interface AttemptTurn {
 /**
  * Runs the turn of `request`'s attempt under `grant`, with at most `tokenBudget` tokens: its
  * answer (`completed` for an answer, `failed` with the reason for a turn that stopped short,
- * `rejected` for one the door refused) and the taint the response carries.
+ * `rejected` for one the door refused), the taint the response carries, and `report`, which
+ * sends the turn as spans and audits what it refused (turn_spans.ts), to call once the answer is
+ * on its way.
  */
 export async function attemptTurn(
   request: TaskRequest,
@@ -44,7 +46,7 @@ export async function attemptTurn(
     readonly tokenBudget: number | undefined;
   },
   with_: AttemptTurn,
-): Promise<{ answer: Answer; taint: "trusted" | "untrusted" }> {
+): Promise<{ answer: Answer; taint: "trusted" | "untrusted"; report: () => void }> {
   const task = request.payload;
   const { place, grant } = run;
   const { zone } = place;
@@ -66,14 +68,15 @@ export async function attemptTurn(
     tokenBudget: run.tokenBudget,
     signal: grant.signal,
   });
-  reportTurn(result, {
+  const turn = {
     taskId: task.task_id,
     requester: task.requester_id,
     zone,
     span: run.span?.context,
     startedAt,
     endedAt: with_.now(),
-  }, with_);
+  };
+  const report = () => reportTurn(result, turn, with_);
   const taint = result.kind === "turn" ? result.turn.taint : request.taint ?? "untrusted";
   const answer: Answer = result.kind !== "turn"
     ? { content: result.content, status: "rejected", reason: result.content }
@@ -85,7 +88,7 @@ export async function attemptTurn(
       reason: result.turn.stopped,
       usage: usageOf(result.turn.usage),
     };
-  return { answer, taint };
+  return { answer, taint, report };
 }
 
 /** The worker's span of `request`'s attempt, under the span that sent the request if any. */
@@ -111,7 +114,7 @@ export function attemptSpan(
   });
 }
 
-/** An instant step of an attempt (claimed, the response sent) under its span. */
+/** An instant step of an attempt (claimed, the response sent) under its span, at `at` (now). */
 export function markStep(
   spans: GroupSpans | undefined,
   span: OpenSpan | undefined,
@@ -120,6 +123,7 @@ export function markStep(
     readonly place: TaskPlace;
     readonly title: string;
     readonly content?: string;
+    readonly at?: Date;
   },
 ): void {
   if (span === undefined) return;
@@ -130,6 +134,7 @@ export function markStep(
     attributes: { task_id: step.taskId, step: step.title.split(" ")[0] },
     content: step.content,
     zone: step.place.zone,
+    ...(step.at === undefined ? {} : { startedAt: step.at }),
   });
 }
 

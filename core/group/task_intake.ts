@@ -244,21 +244,35 @@ export class TaskIntake {
     this.#active.set(session, { task, accepted: verdict, trace: span?.context });
     const started = Date.now();
     let ended: Record<string, unknown> = { status: "stopped" };
+    // The claimed step and the turn's spans and audit are recorded once the answer is sent (or
+    // the run ends without one), with the times they happened: on the way to the response they
+    // would hold it back by their SQLite writes and hashing.
+    let claimedAt: Date | undefined;
+    let reportTurn: (() => void) | undefined;
+    const recordSteps = () => {
+      if (claimedAt !== undefined) {
+        const at = claimedAt;
+        markStep(this.#deps.spans, span, { taskId: task.task_id, place, title: "claimed", at });
+      }
+      reportTurn?.();
+      claimedAt = reportTurn = undefined;
+    };
     try {
-      const claimed = () =>
-        markStep(this.#deps.spans, span, { taskId: task.task_id, place, title: "claimed" });
+      const claimed = () => void (claimedAt = this.#now());
       if (task.arbiter === "none") claim.then(claimed, () => {});
       else {
         await claim;
         claimed();
       }
-      const { answer, taint } = await attemptTurn(request, {
+      const turn = await attemptTurn(request, {
         place,
         vouched,
         grant,
         span,
         tokenBudget: verdict.budget.tokens,
       }, { ...this.#deps, now: () => this.#now() });
+      const { answer, taint } = turn;
+      reportTurn = turn.report;
       // The response is a side effect too: only the holder of the grant sends it.
       const refused = await grant.check(new AbortController().signal);
       if (refused !== undefined) {
@@ -275,6 +289,7 @@ export class TaskIntake {
       });
       const response = responseRecord(this.#records, request, { ...answer, place, taint, span });
       await this.#deps.send([...final, response]);
+      recordSteps();
       markStep(this.#deps.spans, span, {
         taskId: task.task_id,
         place,
@@ -291,6 +306,7 @@ export class TaskIntake {
         });
       }
     } finally {
+      recordSteps();
       span?.end({ attributes: ended });
       grant.close();
       this.#grants.delete(grant.key);

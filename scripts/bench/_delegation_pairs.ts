@@ -33,6 +33,8 @@ export interface PairOptions {
   readonly echo?: boolean;
   /** Each round trip's steps are marked there (_steps.ts). */
   readonly steps?: Steps;
+  /** Both agents record, store and send their tasks' spans, as gateways do. */
+  readonly spans?: boolean;
 }
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -72,7 +74,13 @@ export class DelegationPair {
     if (steps) watchTransport("requester", transport, steps.mark);
     await createTaskTopics(transport, group, [BENCH_AGENTS.requester, BENCH_AGENTS.worker]);
     const llm: FakeOpenAI = await startFakeOpenAI({ fallback: { text: "42" } });
-    const shared = { ...common, group, llm, workers: benchWorkers() };
+    const shared = {
+      ...common,
+      group,
+      llm,
+      workers: benchWorkers(),
+      spans: options.spans ?? false,
+    };
     let worker: TaskAgent | undefined;
     if (options.worker === "here") {
       const other = new KafkaTransport({ brokers, clientId: "bench-worker" });
@@ -157,7 +165,11 @@ async function spawnWorker(
   group: string,
   options: PairOptions,
 ): Promise<() => Promise<unknown>> {
-  const flags = [...(options.steps ? ["--steps"] : []), ...(options.echo ? ["--echo"] : [])];
+  const flags = [
+    ...(options.steps ? ["--steps"] : []),
+    ...(options.echo ? ["--echo"] : []),
+    ...(options.spans ? ["--spans"] : []),
+  ];
   const script = [`${HERE}_delegation_worker.ts`, brokers.join(","), group, ...flags];
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-P=test", ...workerDenoFlags(), ...script],

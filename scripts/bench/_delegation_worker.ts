@@ -5,10 +5,12 @@
  * (tests/_support/task_group.ts). The bench spawns it with its own permission set:
  *
  *     deno run -P=test scripts/bench/_delegation_worker.ts <brokers> <group> [--steps] [--echo]
+ *       [--spans]
  *
  * It prints `ready` once it takes tasks; with `--steps`, a line per step of each round trip
  * (_steps.ts); with `--echo`, its door answers every task at once without a turn (what the group
- * protocol costs by itself). It ends when its stdin closes.
+ * protocol costs by itself); with `--spans`, it records and sends its tasks' spans as a gateway
+ * does. It ends when its stdin closes.
  */
 import type { Door } from "../../core/agent/mod.ts";
 import { LiveWorkerSet } from "../../core/group/mod.ts";
@@ -45,12 +47,29 @@ export function echoDoor(): Pick<Door, "enter"> {
   };
 }
 
+/** How long after a round trip's last step its step lines are printed. */
+const STEPS_QUIET_MS = 30;
+
+/**
+ * Prints step lines once the worker has been quiet for {@link STEPS_QUIET_MS}, all at once: a line
+ * written to the pipe as each step happens would cost the round trip a write of its own, each.
+ */
+function stepPrinter(): (line: string) => void {
+  const lines: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return (line) => {
+    lines.push(line);
+    clearTimeout(timer);
+    timer = setTimeout(() => console.log(lines.splice(0).join("\n")), STEPS_QUIET_MS);
+  };
+}
+
 if (import.meta.main) {
   const [brokers, group, ...flags] = Deno.args;
   if (!brokers || !group) throw new TypeError("Usage: _delegation_worker.ts <brokers> <group>");
   const transport = new KafkaTransport({ brokers: brokers.split(","), clientId: "bench-worker" });
   const llm = await startFakeOpenAI({ fallback: { text: "42" } });
-  const out = (line: string) => console.log(line);
+  const out = stepPrinter();
   if (flags.includes("--steps")) {
     watchTransport("worker", transport, (id, step, at) => out(stepLine(id, step, at)));
   }
@@ -61,13 +80,14 @@ if (import.meta.main) {
     workers: benchWorkers(),
     heartbeatIntervalMs: 10_000,
     env: { KAFCLAW_POLICY_REQUESTS_PER_MINUTE: "0" },
+    spans: flags.includes("--spans"),
   });
   const door = worker.runtime.door as Door;
   if (flags.includes("--echo")) door.enter = echoDoor().enter as Door["enter"];
   if (flags.includes("--steps")) {
     watchTurns("worker", door, (id, step, at) => out(stepLine(id, step, at)));
   }
-  out("ready");
+  console.log("ready");
   // Until the bench closes this process's stdin (or ends).
   for await (const _ of Deno.stdin.readable) { /* nothing is read */ }
   await worker[Symbol.asyncDispose]();

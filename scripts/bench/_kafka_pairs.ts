@@ -23,6 +23,12 @@ export async function brokersForBench(): Promise<string[] | undefined> {
   return out.success && line ? line.split(",") : undefined;
 }
 
+/** What a bench that needs a broker says when there is none. */
+export function noBroker(bench: string): string {
+  return `${bench}: no broker (start one with scripts/kafka start, or set ` +
+    "KAFCLAW_TEST_BROKERS); nothing measured";
+}
+
 /** A fresh group name and its two task topics, created with one partition each. */
 export async function taskTopics(brokers: string[], partitions = 1) {
   const group = `bench-${crypto.randomUUID().slice(0, 8)}`;

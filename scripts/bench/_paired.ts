@@ -21,10 +21,15 @@ export class Samples {
       const cpu = process.cpuUsage();
       await mine();
       const used = process.cpuUsage(cpu);
-      this.#record(this.#samples, name, performance.now() - started);
+      this.record(name, performance.now() - started);
       this.#record(this.#cpu, name, (used.user + used.system) / 1000);
       b.end();
     };
+  }
+
+  /** Records one timed run of `name`, in ms (for benches that time several things per iteration). */
+  record(name: string, ms: number): void {
+    this.#record(this.#samples, name, ms);
   }
 
   #record(into: Map<string, number[]>, name: string, ms: number): void {

@@ -67,7 +67,10 @@ export class Steps {
   }
 }
 
-/** Marks `side`'s produce calls and received records on `transport`, by their key (task id). */
+/**
+ * Marks `side`'s produce calls and received records on `transport`, by their key (task id), and
+ * where each record's handler first waits or returns.
+ */
 export function watchTransport(side: string, transport: Transport, mark: Mark): void {
   const produce = transport.produce.bind(transport);
   const subscribe = transport.subscribe.bind(transport);
@@ -83,11 +86,12 @@ export function watchTransport(side: string, transport: Transport, mark: Mark): 
     subscribe({
       ...options,
       handler: (record) => {
-        mark(
-          typeof record.key === "string" ? record.key : "",
-          `${side} receives ${short(record.topic)}`,
-        );
-        return options.handler(record);
+        const id = typeof record.key === "string" ? record.key : "";
+        mark(id, `${side} receives ${short(record.topic)}`);
+        const result = options.handler(record);
+        // Where the handler first waits (an async one) or returns: its synchronous part's end.
+        mark(id, `${side}'s handler of ${short(record.topic)} returns or waits`);
+        return result;
       },
     });
 }

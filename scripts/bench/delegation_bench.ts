@@ -13,15 +13,19 @@
  * - the group protocol alone: the pure path with a worker whose door answers at once, no turn;
  * - the worker's turn alone, without Kafka (the same fake LLM, a task session of its own): the
  *   part of a round trip that is the agent's own work, not the group layer's;
- * - where the pure path's milliseconds go: the median offset from the send of each produce call,
- *   each record received and the worker's turn, on both processes (_steps.ts).
+ * - where the milliseconds of the pure path and of the group protocol alone go: the median offset
+ *   from the send of each produce call, each record received and the worker's turn, on both
+ *   processes (_steps.ts).
+ *
+ * Both agents record, store and send their tasks' spans, as gateways do (the traces topic is on
+ * the path: a span sent just before a response delays it).
  *
  * Each round trip is isolated (the system idle before it) and paired with one of the other side.
  * It needs the broker that `scripts/kafka start` runs (or KAFCLAW_TEST_BROKERS); without one it
  * says so and measures nothing.
  */
 import { DelegationPair } from "./_delegation_pairs.ts";
-import { brokersForBench, RawPingPong } from "./_kafka_pairs.ts";
+import { brokersForBench, noBroker, RawPingPong } from "./_kafka_pairs.ts";
 import { Samples } from "./_paired.ts";
 import { Steps } from "./_steps.ts";
 
@@ -37,17 +41,22 @@ const brokers = await brokersForBench();
 const samples = new Samples();
 
 if (brokers === undefined) {
-  console.log(
-    "delegation bench: no broker (start one with scripts/kafka start, or set " +
-      "KAFCLAW_TEST_BROKERS); nothing measured",
-  );
+  console.log(noBroker("delegation bench"));
 } else {
   const raw = await RawPingPong.start(brokers, { commits: true });
+  // The agents record, store and send their tasks' spans, as gateways do.
+  const spans = true;
   const steps = new Steps();
-  const pure = await DelegationPair.start(brokers, { arbiter: "none", steps });
-  const one = await DelegationPair.start(brokers, { arbiter: "none", worker: "here" });
-  const grant = await DelegationPair.start(brokers, { arbiter: "requester" });
-  const echo = await DelegationPair.start(brokers, { arbiter: "none", echo: true });
+  const pure = await DelegationPair.start(brokers, { arbiter: "none", steps, spans });
+  const one = await DelegationPair.start(brokers, { arbiter: "none", worker: "here", spans });
+  const grant = await DelegationPair.start(brokers, { arbiter: "requester", spans });
+  const echoSteps = new Steps();
+  const echo = await DelegationPair.start(brokers, {
+    arbiter: "none",
+    echo: true,
+    steps: echoSteps,
+    spans,
+  });
   const gap = () => new Promise((r) => setTimeout(r, ISOLATION_GAP_MS));
   const group = "delegation: round trip";
   const options = { group, n: 100, warmup: 10 };
@@ -78,6 +87,7 @@ if (brokers === undefined) {
     samples.line("group protocol, no turn, p99", ECHO, RAW, 0.99, "none");
     samples.line("the worker's turn alone, p50", TURN, RAW, 0.5, "none");
     steps.print("the pure path, step by step (the worker in its own process)");
+    echoSteps.print("the group protocol alone, step by step (a worker that answers at once)");
     // The clients and the worker processes end with this process; closing them here would race
     // the unload.
   });

@@ -25,7 +25,7 @@
  * busier or quieter weighs on both alike. It needs the broker that `scripts/kafka start` runs (or
  * KAFCLAW_TEST_BROKERS); without one it says so and measures nothing.
  */
-import { brokersForBench, RawPingPong, TransportPingPong } from "./_kafka_pairs.ts";
+import { brokersForBench, noBroker, RawPingPong, TransportPingPong } from "./_kafka_pairs.ts";
 import { RawThroughput, TransportThroughput } from "./_kafka_throughput.ts";
 import { Samples } from "./_paired.ts";
 
@@ -46,10 +46,7 @@ const FLOOR_OURS = "kafka: transport round trips, back to back";
 const ISOLATION_GAP_MS = 60;
 
 if (brokers === undefined) {
-  console.log(
-    "kafka transport bench: no broker (start one with scripts/kafka start, or set " +
-      "KAFCLAW_TEST_BROKERS); nothing measured",
-  );
+  console.log(noBroker("kafka transport bench"));
 } else {
   const rawThroughput = await RawThroughput.start(brokers, 500);
   const ourThroughput = await TransportThroughput.start(brokers, { n: 500, check: "full" });

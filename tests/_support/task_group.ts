@@ -11,6 +11,7 @@
 import type { AgentRuntime } from "../../core/agent/mod.ts";
 import {
   GroupDelegation,
+  GroupSpans,
   LiveWorkerSet,
   openTrust,
   Requester,
@@ -74,6 +75,11 @@ export interface TaskAgentOptions {
   /** Whether it takes tasks from the group's requests topic (default true). */
   readonly worker?: boolean;
   readonly env?: Record<string, string>;
+  /**
+   * Whether the agent records its tasks' steps as spans, stores them and sends them on the traces
+   * topic, as a gateway does (default false).
+   */
+  readonly spans?: boolean;
 }
 
 /** Creates the group's task topics and the inboxes of `agents`, and the topics of `skills`. */
@@ -89,6 +95,7 @@ export async function createTaskTopics(
     topics.responses,
     topics.tasksStatus,
     topics.deadLetter,
+    topics.traces,
     ...agents.map((a) => agentInbox(group, a)),
     ...skills.map((s) => skillRequests(group, s)),
   ];
@@ -109,6 +116,9 @@ export async function startTaskAgent(
     linked ? transport.produce(records) : Promise.reject(new Error(`${agentId} is cut off`));
   const audits: RequesterAudit[] = [];
   const interval = options.heartbeatIntervalMs ?? 1000;
+  const spans = options.spans
+    ? new GroupSpans({ agentId, group, send, store: runtime.timeline.groupTraces })
+    : undefined;
   const requester = new Requester({
     agentId,
     group,
@@ -118,6 +128,7 @@ export async function startTaskAgent(
     heartbeatIntervalMs: interval,
     leaseMs: options.leaseMs ?? 6 * interval,
     audit: (event) => audits.push(event),
+    ...(spans ? { spans } : {}),
   });
   const intake = new TaskIntake({
     agentId,
@@ -128,6 +139,7 @@ export async function startTaskAgent(
     heartbeatIntervalMs: interval,
     grantWaitMs: options.grantWaitMs ?? 20 * interval,
     ownRequest: (request) => requester.ownRequest(request),
+    ...(spans ? { spans, turns: runtime.timeline } : {}),
   });
   const delegation = new GroupDelegation({
     agentId,
@@ -144,10 +156,11 @@ export async function startTaskAgent(
   subscriptions.push(
     await transport.subscribe({
       kind: "stream",
-      topics: [topics.tasksStatus, topics.responses],
+      topics: [topics.tasksStatus, topics.responses, ...(spans ? [topics.traces] : [])],
       groupId: `${own}.tasks`,
       fromBeginning: true,
       handler: (record) => {
+        if (record.topic === topics.traces) return spans?.handle(record);
         // Each record once, however often the transport delivers it.
         const at = `${record.topic}:${record.partition}:${record.offset}`;
         const parsed = parseRecord(record);

@@ -21,6 +21,7 @@ function traced(timeline = Timeline.open(":memory:")) {
 
 function spansIn(timeline: Timeline) {
   return new GroupSpans({
+    lingerMs: 0, // each span sent as it ends: no timer outlives the test
     agentId: "r",
     group: G,
     send: () => Promise.resolve(),

@@ -21,6 +21,7 @@ function spansOf(id: string, options: { content?: boolean; trust?: Trust } = {})
   const timeline = Timeline.open(":memory:");
   const sent: OutboundRecord[] = [];
   const spans = new GroupSpans({
+    lingerMs: 0, // each span sent as it ends, so the test sees it at once
     agentId: id,
     group: "sp",
     send: (records) => {

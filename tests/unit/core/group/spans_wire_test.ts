@@ -18,6 +18,7 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 function spansOn(agentId: string, timeline: Timeline) {
   const sent: OutboundRecord[] = [];
   const spans = new GroupSpans({
+    lingerMs: 0, // each span sent as it ends, so the test sees it at once
     agentId,
     group: "sw",
     send: (records) => {

@@ -27,6 +27,7 @@ const topics = topicsFor(GROUP);
 function spansOf(agentId: string, out: OutboundRecord[]) {
   const timeline = Timeline.open(":memory:");
   const spans = new GroupSpans({
+    lingerMs: 0, // each span sent as it ends, so the test sees it at once
     agentId,
     group: GROUP,
     send: (records) => {

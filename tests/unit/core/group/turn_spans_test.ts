@@ -27,6 +27,7 @@ function worker() {
   const timeline = Timeline.open(":memory:");
   const sent: OutboundRecord[] = [];
   const spans = new GroupSpans({
+    lingerMs: 0, // each span sent as it ends, so the test sees it at once
     agentId: "ben",
     group: "ts",
     send: (records) => {

@@ -120,7 +120,7 @@ Deno.test("a stop does not wait past half its time for a join under way, and und
   const { group, more } = await inProcessGroup("gslow");
   const transport = more.transport;
   const subscribe = transport.subscribe.bind(transport);
-  let gate: Promise<void> | undefined;
+  let gate: Promise<void> = Promise.resolve();
   transport.subscribe = async (options) => {
     await gate;
     return await subscribe(options);
