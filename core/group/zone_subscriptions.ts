@@ -16,7 +16,13 @@
  * @module
  */
 import { agentConsumerGroup, parseRecord, parseTopic, zoneTopic } from "../protocol/mod.ts";
-import type { RecordHandler, Subscription, Transport } from "../transport/mod.ts";
+import {
+  around,
+  byTopic,
+  type RecordHandler,
+  type Subscription,
+  type Transport,
+} from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
 import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
 
@@ -173,7 +179,9 @@ export class ZoneSubscriptions {
         groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
         // A new member reads what the zone holds already (its memory, above all).
         fromBeginning: true,
-        handler: this.#members((record) => streams.get(record.topic)?.(record)),
+        // Each batch's records go to their topic's handler's prepare: a signed group's guard
+        // starts their signature checks together, as on the group-wide streams.
+        handler: this.#members(byTopic(streams)),
       }),
     );
   }
@@ -181,7 +189,7 @@ export class ZoneSubscriptions {
   /** `handler`, for records whose sender is a member of their topic's zone only. */
   #members(handler: RecordHandler): RecordHandler {
     const { zones, refused } = this.#options;
-    const members: RecordHandler = (record) => {
+    return around(handler, (record) => {
       const where = parseTopic(record.topic);
       const parsed = parseRecord(record);
       // What does not parse is the handler's to judge (poison, dead-lettered on work topics).
@@ -190,8 +198,7 @@ export class ZoneSubscriptions {
       const why = zones.whyNot(where.zone, sender);
       if (why === undefined) return handler(record);
       refused?.({ sender, topic: record.topic, zone: where.zone, why });
-    };
-    return handler.prepare ? Object.assign(members, { prepare: handler.prepare }) : members;
+    });
   }
 
   /** Stops reading every zone's topics. */
