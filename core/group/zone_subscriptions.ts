@@ -13,6 +13,12 @@
  * record in the zone, whatever it holds. The zone of a record is its topic's: each handler is
  * chosen by the kind of the topic the record came on.
  *
+ * Every handler is wrapped here, not by each caller, so that no way of reading a zone skips a
+ * check: each goes behind `guard` (a signed membership's: records wait for their signer's
+ * certificate, batches are verified together), and the task streams (statuses, responses, spans)
+ * behind the check of each record's sender by `trust` as well (sender_check.ts), as the group's
+ * task stream is; the requests, the inbox and memory check their senders themselves.
+ *
  * @module
  */
 import { agentConsumerGroup, parseRecord, parseTopic, zoneTopic } from "../protocol/mod.ts";
@@ -24,6 +30,8 @@ import {
   type Transport,
 } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
+import { senderChecked } from "./sender_check.ts";
+import type { Trust } from "./task_admission.ts";
 import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
 
 /** The handlers of a zone's topics, by kind (the same as of the group's); a kind left out is not read. */
@@ -58,6 +66,10 @@ export interface ZoneSubscriptionsOptions {
   readonly ensureTopics?: (zone: string) => Promise<unknown>;
   /** Told of a record dropped for a sender that is not a member of the topic's zone. */
   readonly refused?: (dropped: ZoneDropped) => void;
+  /** Checks each task stream record's sender: the membership's trust (`openTrust` when open). */
+  readonly trust: Trust;
+  /** Wraps every handler: a signed membership's guard. Default none (an open group). */
+  readonly guard?: (handler: RecordHandler) => RecordHandler;
 }
 
 /** A record dropped on a zone's topic: its sender, where, and why the sender does not count. */
@@ -131,7 +143,19 @@ export class ZoneSubscriptions {
   }
 
   async #start(zone: string, subscriptions: Subscription[]): Promise<void> {
-    const { group, agentId, transport, handlers, concurrency } = this.#options;
+    const { group, agentId, transport, concurrency, trust } = this.#options;
+    const guard = this.#options.guard ?? ((handler: RecordHandler) => handler);
+    const given = this.#options.handlers;
+    const checked = (handler: RecordHandler | undefined) =>
+      handler && guard(senderChecked(trust, handler));
+    const handlers: Record<keyof ZoneHandlers, RecordHandler | undefined> = {
+      requests: given.requests && guard(given.requests),
+      inbox: given.inbox && guard(given.inbox),
+      responses: checked(given.responses),
+      status: checked(given.status),
+      traces: checked(given.traces),
+      memory: given.memory && guard(given.memory),
+    };
     const topic = (kind: Parameters<typeof zoneTopic>[2]) => zoneTopic(group, zone, kind);
     if (handlers.requests !== undefined) {
       subscriptions.push(

@@ -1,16 +1,15 @@
 /**
- * A zone's streams get the batch verification the group's streams get (core/group
- * zone_subscriptions.ts, core/transport handlers.ts): the Kafka transport hands each fetched batch
- * to the subscription's `prepare`, which reaches the guard of the batch's topic, so a signed
- * member starts the signature checks of a zone's statuses together; each record is still judged
- * alone, and a forged one is dropped and audited.
+ * A zone's streams get the checks the group's streams get (core/group zone_subscriptions.ts,
+ * core/transport handlers.ts), whatever handlers they are given: every record's sender is
+ * verified before the handler sees it, so a forged one is dropped and audited; and the Kafka
+ * transport's fetched batches reach the guard's `prepare`, so a signed member starts the signature
+ * checks of a zone's statuses together, each record still judged alone.
  */
 import assert from "node:assert/strict";
 import {
   createZoneTopics,
   type Dropped,
   GroupTrust,
-  senderChecked,
   TaskRecords,
   ZoneDirectory,
   zoneRecord,
@@ -41,7 +40,7 @@ class Recording extends MemoryTransport {
   }
 }
 
-Deno.test("a zone's streams hand each batch to their guards' prepare; a forged status among them is still dropped and audited", async () => {
+Deno.test("a zone's streams verify every record before a bare handler sees it, a batch's signatures together; a forged status is dropped and audited", async () => {
   const owner = await generateKeyPair();
   const alice = await generateKeyPair();
   const mallory = await generateKeyPair();
@@ -62,7 +61,7 @@ Deno.test("a zone's streams hand each batch to their guards' prepare; a forged s
     return verifyAhead(records);
   };
   const statuses: string[] = [];
-  const traces: string[] = [];
+  const others: string[] = [];
   const transport = new Recording();
   await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
   const zones = new ZoneDirectory();
@@ -73,14 +72,15 @@ Deno.test("a zone's streams hand each batch to their guards' prepare; a forged s
     const parsed = parseRecord(record);
     into.push(parsed.ok ? `${parsed.envelope.correlation_id}@${record.offset}` : "?");
   };
-  // As the gateway builds them (core/gateway/tasks.ts).
-  const guarded = (into: string[]) => trust.guard(senderChecked(trust.trust, seen(into)));
+  // The handlers as given, checking nothing: the subscriptions put each behind the checks.
   const ann = new ZoneSubscriptions({
     group: "g1",
     agentId: "ann",
     transport,
     zones,
-    handlers: { status: guarded(statuses), traces: guarded(traces) },
+    handlers: { status: seen(statuses), traces: seen(others), memory: seen(others) },
+    trust: trust.trust,
+    guard: (handler) => trust.guard(handler),
     concurrency: 1,
   });
   try {
@@ -107,7 +107,7 @@ Deno.test("a zone's streams hand each batch to their guards' prepare; a forged s
     const results = [];
     for (const record of batch) results.push(await stream.handler(record));
     assert.deepEqual(statuses, ["t-1@0", "t-3@2"]);
-    assert.deepEqual(traces, []);
+    assert.deepEqual(others, []);
     assert.match(JSON.stringify(results[1]), /"poison":.*does not verify/);
     assert.deepEqual(dropped.map((d) => `${d.eventType}/${d.code}@${d.agentId}`), [
       "signature_invalid/bad_signature@alice",
