@@ -18,7 +18,7 @@
  *   signer's certificate has not arrived waits for it instead of being refused, and a fetched
  *   batch's signatures are checked together before its records come one by one.
  * - Zones: the same handlers read the topics of the zones the agent is a member of, while it is
- *   one (core/group `ZoneSubscriptions`).
+ *   one (core/group `ZoneSubscriptions`, which puts them behind the same trust and guard itself).
  *
  * The agent's own consumer group `kafclaw.<g>.<agent_id>` already holds the membership's
  * heartbeats stream, so the task side reads through groups of its own beside it:
