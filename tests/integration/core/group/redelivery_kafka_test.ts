@@ -54,7 +54,13 @@ async function startWorker(
     // Nothing it takes is committed while the test runs.
     commitMs: 600_000,
   }));
-  await child.until(/^ready$/m);
+  // A run that ends before it is ready (refused at start, say) fails the test with its stderr.
+  await waitFor(
+    () => /^ready$/m.test(child.stdout) || child.exited !== undefined,
+    `${home.agentId} ready`,
+    { timeoutMs: 60_000, state: () => child.stderr },
+  );
+  assert.equal(child.exited, undefined, `${home.agentId} ended at start: ${child.stderr}`);
   return child;
 }
 
@@ -103,7 +109,8 @@ Deno.test(
       await first.exit();
       // Its consumers leave the group when their session ends; then it may start again.
       await waitFor(
-        async () => (await owner.groupMembers(`kafclaw.${group}.wk`)) === 0,
+        // A broker busy with the group may not answer at once: that is "not yet".
+        async () => (await owner.groupMembers(`kafclaw.${group}.wk`).catch(() => 1)) === 0,
         "the killed run's consumers gone",
         { timeoutMs: 30_000 },
       );
