@@ -86,6 +86,8 @@ export class OneShotRequester implements AsyncDisposable {
         status: requester.handleStatus,
         traces: (record) => spans.handle(record),
       },
+      trust: membership.trust,
+      guard: (handler) => membership.guard(handler),
       concurrency: 1,
       streamGroup: "one-shot",
     });

@@ -18,7 +18,7 @@
  *   signer's certificate has not arrived waits for it instead of being refused, and a fetched
  *   batch's signatures are checked together before its records come one by one.
  * - Zones: the same handlers read the topics of the zones the agent is a member of, while it is
- *   one (core/group `ZoneSubscriptions`).
+ *   one (core/group `ZoneSubscriptions`, which puts them behind the same trust and guard itself).
  *
  * The agent's own consumer group `kafclaw.<g>.<agent_id>` already holds the membership's
  * heartbeats stream, so the task side reads through groups of its own beside it:
@@ -262,12 +262,14 @@ export class TaskSide {
           transport,
           zones: options.zones,
           handlers: {
-            requests: guard(intake.handle),
-            inbox: guard(intake.handle),
-            responses: guard(senderChecked(trust, requester.handleResponse)),
-            status: guard(senderChecked(trust, statusHandler({ requester, intake }))),
-            traces: guard(senderChecked(trust, (record) => options.spans.handle(record))),
+            requests: intake.handle,
+            inbox: intake.handle,
+            responses: requester.handleResponse,
+            status: statusHandler({ requester, intake }),
+            traces: (record) => options.spans.handle(record),
           },
+          trust,
+          guard,
           concurrency: options.concurrency,
           ensureTopics: (zoneId) => createZoneTopics(transport, { group, zoneId }, options.topics),
           refused: (dropped) => options.audit.record(zoneDroppedEvent(dropped)),

@@ -10,12 +10,13 @@
  *
  * @module
  */
-import type {
-  HandlerResult,
-  InboundRecord,
-  RecordHandler,
-  SkippedBatch,
-  Transport,
+import {
+  around,
+  type HandlerResult,
+  type InboundRecord,
+  type RecordHandler,
+  type SkippedBatch,
+  type Transport,
 } from "../transport/mod.ts";
 
 /** Topics whose handlers audit their own poison (shared memory, which says whose item it was). */
@@ -40,8 +41,8 @@ export function watchPoison(
   poison: PoisonWatch,
   undecodable?: (batch: SkippedBatch) => void,
 ): Transport {
-  const watched = (handler: RecordHandler): RecordHandler => {
-    const wrapped: RecordHandler = async (record) => {
+  const watched = (handler: RecordHandler): RecordHandler =>
+    around(handler, async (record) => {
       let result: HandlerResult;
       try {
         result = await handler(record);
@@ -53,11 +54,7 @@ export function watchPoison(
         poison(record, result.poison);
       }
       return result;
-    };
-    return handler.prepare === undefined
-      ? wrapped
-      : Object.assign(wrapped, { prepare: handler.prepare });
-  };
+    });
   const skipped = (told?: (batch: SkippedBatch) => void) => (batch: SkippedBatch) => {
     undecodable?.(batch);
     told?.(batch);

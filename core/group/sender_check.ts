@@ -13,20 +13,17 @@
  * @module
  */
 import { parseRecord } from "../protocol/mod.ts";
-import type { RecordHandler } from "../transport/mod.ts";
+import { around, type RecordHandler } from "../transport/mod.ts";
 import type { Trust } from "./task_admission.ts";
 
 /** `handler`, behind the check of each record's sender by `trust`. */
 export function senderChecked(trust: Trust, handler: RecordHandler): RecordHandler {
-  const checked: RecordHandler = async (record) => {
+  return around(handler, async (record) => {
     const parsed = parseRecord(record);
     if (parsed.ok) {
       const verdict = await trust(record, parsed.envelope);
       if (!verdict.ok) return { poison: verdict.reason };
     }
     return await handler(record);
-  };
-  return handler.prepare === undefined
-    ? checked
-    : Object.assign(checked, { prepare: handler.prepare });
+  });
 }

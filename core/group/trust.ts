@@ -179,7 +179,7 @@ export class GroupTrust {
   /**
    * The {@link Trust} a task intake and the task streams check senders with. A record asked of
    * again (its stream's sender check, then the handler's own) gets the verdict it got first: it
-   * is not verified twice, which would also take it for its own replay.
+   * is not verified twice.
    */
   readonly trust: Trust = (record, envelope) => {
     let verdict = this.#verdicts.get(record);

@@ -13,11 +13,25 @@
  * record in the zone, whatever it holds. The zone of a record is its topic's: each handler is
  * chosen by the kind of the topic the record came on.
  *
+ * Every handler is wrapped here, not by each caller, so that no way of reading a zone skips a
+ * check: each goes behind `guard` (a signed membership's: records wait for their signer's
+ * certificate, batches are verified together), and the task streams (statuses, responses, spans)
+ * behind the check of each record's sender by `trust` as well (sender_check.ts), as the group's
+ * task stream is; the requests, the inbox and memory check their senders themselves.
+ *
  * @module
  */
 import { agentConsumerGroup, parseRecord, parseTopic, zoneTopic } from "../protocol/mod.ts";
-import type { RecordHandler, Subscription, Transport } from "../transport/mod.ts";
+import {
+  around,
+  byTopic,
+  type RecordHandler,
+  type Subscription,
+  type Transport,
+} from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
+import { senderChecked } from "./sender_check.ts";
+import type { Trust } from "./task_admission.ts";
 import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
 
 /** The handlers of a zone's topics, by kind (the same as of the group's); a kind left out is not read. */
@@ -52,6 +66,10 @@ export interface ZoneSubscriptionsOptions {
   readonly ensureTopics?: (zone: string) => Promise<unknown>;
   /** Told of a record dropped for a sender that is not a member of the topic's zone. */
   readonly refused?: (dropped: ZoneDropped) => void;
+  /** Checks each task stream record's sender: the membership's trust (`openTrust` when open). */
+  readonly trust: Trust;
+  /** Wraps every handler: a signed membership's guard. Default none (an open group). */
+  readonly guard?: (handler: RecordHandler) => RecordHandler;
 }
 
 /** A record dropped on a zone's topic: its sender, where, and why the sender does not count. */
@@ -125,7 +143,19 @@ export class ZoneSubscriptions {
   }
 
   async #start(zone: string, subscriptions: Subscription[]): Promise<void> {
-    const { group, agentId, transport, handlers, concurrency } = this.#options;
+    const { group, agentId, transport, concurrency, trust } = this.#options;
+    const guard = this.#options.guard ?? ((handler: RecordHandler) => handler);
+    const given = this.#options.handlers;
+    const checked = (handler: RecordHandler | undefined) =>
+      handler && guard(senderChecked(trust, handler));
+    const handlers: Record<keyof ZoneHandlers, RecordHandler | undefined> = {
+      requests: given.requests && guard(given.requests),
+      inbox: given.inbox && guard(given.inbox),
+      responses: checked(given.responses),
+      status: checked(given.status),
+      traces: checked(given.traces),
+      memory: given.memory && guard(given.memory),
+    };
     const topic = (kind: Parameters<typeof zoneTopic>[2]) => zoneTopic(group, zone, kind);
     if (handlers.requests !== undefined) {
       subscriptions.push(
@@ -173,7 +203,9 @@ export class ZoneSubscriptions {
         groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
         // A new member reads what the zone holds already (its memory, above all).
         fromBeginning: true,
-        handler: this.#members((record) => streams.get(record.topic)?.(record)),
+        // Each batch's records go to their topic's handler's prepare: a signed group's guard
+        // starts their signature checks together, as on the group-wide streams.
+        handler: this.#members(byTopic(streams)),
       }),
     );
   }
@@ -181,7 +213,7 @@ export class ZoneSubscriptions {
   /** `handler`, for records whose sender is a member of their topic's zone only. */
   #members(handler: RecordHandler): RecordHandler {
     const { zones, refused } = this.#options;
-    const members: RecordHandler = (record) => {
+    return around(handler, (record) => {
       const where = parseTopic(record.topic);
       const parsed = parseRecord(record);
       // What does not parse is the handler's to judge (poison, dead-lettered on work topics).
@@ -190,8 +222,7 @@ export class ZoneSubscriptions {
       const why = zones.whyNot(where.zone, sender);
       if (why === undefined) return handler(record);
       refused?.({ sender, topic: record.topic, zone: where.zone, why });
-    };
-    return handler.prepare ? Object.assign(members, { prepare: handler.prepare }) : members;
+    });
   }
 
   /** Stops reading every zone's topics. */

@@ -6,7 +6,8 @@
  * A record's clock is the broker's append time on state topics (LogAppendTime) and the receiver's
  * clock elsewhere; the window and the remembered replay ids both run on it, so a byte-identical
  * copy appended within the window is a replay to every reader: one that catches up from the
- * beginning, and one whose own clock runs ahead.
+ * beginning, and one whose own clock runs ahead. The same record delivered again (its topic,
+ * partition and offset the same: after a crash or a rebalance) is not a replay (replay.ts).
  *
  * @module
  */
@@ -196,10 +197,12 @@ export async function verifyRecord(
   const id = await replayId(signed);
   if (
     options.replay !== undefined &&
-    !(await options.replay.remember(state ? `${keyId} ${record.topic}` : keyId, id, {
-      expiresAt: timestamp + skew,
-      now: clock,
-    }))
+    !(await options.replay.remember(
+      state ? `${keyId} ${record.topic}` : keyId,
+      id,
+      { expiresAt: timestamp + skew, now: clock },
+      placeOf(record),
+    ))
   ) {
     return fail("replay", `${quote(keyId)} sent this record before`);
   }
@@ -208,6 +211,15 @@ export async function verifyRecord(
     ? { signer: keyId, replayId: id }
     : { signer: keyId, certificate, replayId: id };
   return { ok: true, verified };
+}
+
+/**
+ * Where a record is, `topic@partition:offset`, as the replay table tells a redelivery of it from
+ * a copy (replay.ts); undefined when the transport did not say.
+ */
+function placeOf(record: RecordInput): string | undefined {
+  if (record.partition === undefined || record.offset === undefined) return undefined;
+  return `${record.topic}@${record.partition}:${record.offset}`;
 }
 
 /**

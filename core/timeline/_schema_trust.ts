@@ -3,7 +3,7 @@
  * and trust). The roster itself lives in `group_members` (step 3), which gains the load and
  * expertise of each member's last heartbeat; certificates are cached here by agent, apart from
  * liveness, so a quiet member's records still verify; invites are the owner's one-time secrets for
- * gated onboarding, each used at most once.
+ * gated onboarding, each used at most once. Step 12 adds where each replay id's record was.
  *
  * @module
  */
@@ -34,4 +34,13 @@ CREATE TABLE group_invites (
   used_at TEXT,
   used_by TEXT
 );
+`;
+
+/**
+ * Step 12: where each remembered replay id's record was (`topic@partition:offset`), so that the
+ * same record delivered again after a crash or a rebalance is told from a copy appended again
+ * (core/protocol replay.ts). Ids remembered before have no place: met again, they are replays.
+ */
+export const REPLAY_PLACE_SQL = `
+ALTER TABLE replay_ids ADD COLUMN place TEXT;
 `;

@@ -19,7 +19,7 @@ import {
   MEMORY_VECTORS_SQL,
   SESSION_LEASE_SQL,
 } from "./_schema_more.ts";
-import { GROUP_TRUST_SQL } from "./_schema_trust.ts";
+import { GROUP_TRUST_SQL, REPLAY_PLACE_SQL } from "./_schema_trust.ts";
 import { SHARED_MEMORY_SQL } from "./_schema_shared.ts";
 
 /** One schema step. */
@@ -45,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "group task resume", sql: GROUP_TASK_RESUME_SQL },
   { version: 10, name: "group trust", sql: GROUP_TRUST_SQL },
   { version: 11, name: "shared memory", sql: SHARED_MEMORY_SQL },
+  { version: 12, name: "replay places", sql: REPLAY_PLACE_SQL },
 ];
 
 /** The schema version this code writes. */

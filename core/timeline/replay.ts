@@ -19,18 +19,22 @@ export class ReplayTable implements ReplayStore {
   }
 
   /**
-   * Remembers `id` from `sender` until `expiresAt`. Returns false when the id is already
-   * remembered and has not expired at `now`: the record is a replay. One statement, so two
-   * processes that see the same record at once cannot both accept it.
+   * Remembers `id` from `sender` until `expiresAt`, met at `place`. Returns false when the id is
+   * already remembered and has not expired at `now`, unless at this same place (a redelivery,
+   * core/protocol replay.ts): the record is a replay. One statement, so of two processes that
+   * meet one id at two places at once, only one accepts it.
    */
-  remember(sender: string, id: string, { expiresAt, now }: ReplayTimes): boolean {
+  remember(sender: string, id: string, { expiresAt, now }: ReplayTimes, place?: string): boolean {
+    // A place of NULL equals nothing, not even another NULL: without one, a repeat is a replay.
     return this.#db.run(
-      `INSERT INTO replay_ids (sender, id, expires_at) VALUES (?1, ?2, ?3)
-        ON CONFLICT (sender, id) DO UPDATE SET expires_at = ?3 WHERE expires_at <= ?4`,
+      `INSERT INTO replay_ids (sender, id, expires_at, place) VALUES (?1, ?2, ?3, ?5)
+        ON CONFLICT (sender, id) DO UPDATE SET expires_at = ?3, place = ?5
+        WHERE expires_at <= ?4 OR place = ?5`,
       sender,
       id,
       expiresAt,
       now,
+      place ?? null,
     ) === 1;
   }
 

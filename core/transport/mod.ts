@@ -8,6 +8,7 @@ export * from "./types.ts";
 export { BoundedExecutor } from "./executor.ts";
 export { type DeadLetter, deadLetterRecord } from "./dead_letter.ts";
 export type { LogFn } from "./dispatch.ts";
+export { around, byTopic, type HandleOne } from "./handlers.ts";
 export { murmur2, partitionForKey } from "./murmur2.ts";
 export { decodeRecordKey } from "./record_key.ts";
 export {

@@ -1,5 +1,9 @@
-/** The group's audit topic as the integration tests read it: every audit record, from the start. */
+/**
+ * The group's audit as the tests read it: every audit record of its topic, from the start; what a
+ * member's timeline kept of the records it dropped.
+ */
 import { parseRecord, topicsFor } from "../../core/protocol/mod.ts";
+import type { Timeline } from "../../core/timeline/mod.ts";
 import type { Transport } from "../../core/transport/mod.ts";
 import { followTopic } from "./topic_records.ts";
 
@@ -20,4 +24,13 @@ export async function followAudit(transport: Transport, group: string) {
     }
   }, "audit-reader");
   return { seen, close: () => reader.close() };
+}
+
+/**
+ * What a member's timeline kept of the records it dropped (the membership's audit of forged,
+ * replayed, revoked and uncertified records), oldest first, as `<event_type>/<code>/<sender>`.
+ */
+export function droppedIn(timeline: Timeline): string[] {
+  return timeline.events.list({ kind: "GROUP" }).items
+    .map((e) => `${e.metadata.event_type}/${e.metadata.code}/${e.sender}`).reverse();
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createAgentRuntime } from "../../core/agent/mod.ts";
 import { resolveConfig } from "../../core/config/mod.ts";
 import { Gateway } from "../../core/gateway/mod.ts";
-import { agentKey, writeCertificate } from "../../core/group/mod.ts";
+import { agentKey, writeCertificate, zoneConsumerGroup } from "../../core/group/mod.ts";
 import { type Envelope, parseRecord, topicsFor } from "../../core/protocol/mod.ts";
 import { KafkaTransport } from "../../core/transport/mod.ts";
 import { type FakeOpenAI, type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
@@ -141,12 +141,29 @@ export async function rosterOf(env: Record<string, string>): Promise<string[]> {
   return parsed.members.map((m) => `${m.agent_id}:${m.status}`);
 }
 
-/** Gives the agent of `home` a key and a vouched certificate, issued in the owner's home. */
-export async function vouch(ownerEnv: Record<string, string>, home: string, agentId: string) {
+/**
+ * Gives the agent of `home` a key and a vouched certificate, issued in the owner's home; naming
+ * `zones` (`public,lab`) when given.
+ */
+export async function vouch(
+  ownerEnv: Record<string, string>,
+  home: string,
+  agentId: string,
+  zones?: string,
+) {
   const identity = join(home, "identity");
   const key = await agentKey(identity);
   const admitted = await kafclaw(
-    ["group", "admit", agentId, "--public-key", key.publicKeyText, "--vouched", "--json"],
+    [
+      "group",
+      "admit",
+      agentId,
+      "--public-key",
+      key.publicKeyText,
+      ...(zones === undefined ? [] : ["--zones", zones]),
+      "--vouched",
+      "--json",
+    ],
     ownerEnv,
   );
   assert.equal(admitted.code, 0, admitted.stderr);
@@ -230,4 +247,17 @@ export async function signedGroup(
     ...more,
   };
   return { group, boss, pinned };
+}
+
+/** Waits (up to a minute) until `count` workers read the requests of `zone` in `group`. */
+export function untilZoneReaders(
+  reader: { readonly transport: KafkaTransport },
+  at: { readonly group: string; readonly zone: string },
+  count: number,
+): Promise<void> {
+  const readers = () => reader.transport.groupMembers(zoneConsumerGroup(at.group, at.zone));
+  return waitFor(async () => (await readers()) === count, `${count} reader(s) of ${at.zone}`, {
+    timeoutMs: 60_000,
+    state: readers,
+  });
 }

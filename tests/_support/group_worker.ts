@@ -53,7 +53,11 @@ export function requestRecord(
 /** An agent's runtime in `home`, against the fake LLM, with more config from `env`. */
 export async function agentRuntime(
   home: string,
-  options: { agentId: string; llm: FakeOpenAI; env?: Record<string, string> | undefined },
+  options: {
+    agentId: string;
+    llm: Pick<FakeOpenAI, "url">;
+    env?: Record<string, string> | undefined;
+  },
 ): Promise<AgentRuntime> {
   const config = resolveConfig({
     home,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { certificateRecord, revocationRecord } from "../../../../core/group/mod.ts";
 import { agentKey, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { type InboundRecord, KafkaTransport } from "../../../../core/transport/mod.ts";
-import type { Timeline } from "../../../../core/timeline/mod.ts";
+import { droppedIn } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
@@ -18,11 +18,6 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 
 function transport(id: string): KafkaTransport {
   return new KafkaTransport({ brokers, clientId: `kafclaw-${id}` });
-}
-
-function audits(timeline: Timeline): string[] {
-  return timeline.events.list({ kind: "GROUP" }).items
-    .map((e) => `${e.metadata.event_type}/${e.metadata.code}/${e.sender}`).reverse();
 }
 
 Deno.test(
@@ -49,7 +44,7 @@ Deno.test(
       ]);
       await waitFor(() => boss.get("bob")?.status === "active", "bob on boss's roster");
       await waitFor(() => boss.parked === 0, "nothing held any more");
-      assert.deepEqual(audits(g.owner.timeline), []);
+      assert.deepEqual(droppedIn(g.owner.timeline), []);
     } finally {
       await bob.leave();
       await boss.leave();
@@ -104,9 +99,9 @@ Deno.test(
         { topic, key: agentKey("alice"), value: original.value, headers: original.headers },
       ]);
       await waitFor(() => boss.dropped >= 2, "the forged and the replayed record dropped", {
-        state: () => audits(g.owner.timeline),
+        state: () => droppedIn(g.owner.timeline),
       });
-      assert.deepEqual(audits(g.owner.timeline), [
+      assert.deepEqual(droppedIn(g.owner.timeline), [
         "signature_invalid/bad_signature/alice",
         "replay_dropped/replay/alice",
       ]);
@@ -116,9 +111,9 @@ Deno.test(
       ]);
       await waitFor(() => boss.get("mallory") === undefined, "mallory off the roster");
       await waitFor(
-        () => audits(g.owner.timeline).includes("signature_invalid/certificate_revoked/mallory"),
+        () => droppedIn(g.owner.timeline).includes("signature_invalid/certificate_revoked/mallory"),
         "mallory's next heartbeat dropped as revoked",
-        { state: () => audits(g.owner.timeline) },
+        { state: () => droppedIn(g.owner.timeline) },
       );
     } finally {
       await watch.close();

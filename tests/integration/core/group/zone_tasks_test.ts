@@ -6,11 +6,10 @@
  * members and audited.
  */
 import assert from "node:assert/strict";
-import { zoneConsumerGroup } from "../../../../core/group/mod.ts";
 import { type Envelope, parseRecord, zoneTopic } from "../../../../core/protocol/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { kafclaw } from "../../../_support/cli.ts";
-import { gateway, taskReader } from "../../../_support/gateway_group.ts";
+import { gateway, taskReader, untilZoneReaders } from "../../../_support/gateway_group.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
 import { followTopic } from "../../../_support/topic_records.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
@@ -38,11 +37,7 @@ Deno.test(
     await zone("approve", "lab", "ben");
     await zone("approve", "lab", "sh");
     await using reader = await taskReader(group);
-    await waitFor(
-      async () => (await reader.transport.groupMembers(zoneConsumerGroup(group, "lab"))) === 2,
-      "ann and ben reading lab's requests",
-      { timeoutMs: 60_000 },
-    );
+    await untilZoneReaders(reader, { group, zone: "lab" }, 2);
     const inZone: Envelope[] = [];
     const zoneReader = await followTopic(
       reader.transport,

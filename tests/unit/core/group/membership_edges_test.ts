@@ -154,9 +154,12 @@ Deno.test("a certificate sent along with a record is learned from it; the task s
     const mine = heartbeats.find((r) => r.key === "agent:bob")!;
     const parsed = parseRecord(mine);
     assert.ok(parsed.ok);
-    // Already seen by boss's own feed, so the same bytes are a replay to it now.
-    const again = await boss.trust(mine, parsed.envelope);
+    // Already seen by boss's own feed: the same bytes at another offset are a replay to it now,
+    // the same record delivered again is not (and bob's certificate does not vouch for him).
+    const copy = { ...mine, offset: String(Number(mine.offset) + 1000) };
+    const again = await boss.trust(copy, parsed.envelope);
     assert.equal(again.ok, false);
+    assert.deepEqual(await boss.trust({ ...mine }, parsed.envelope), { ok: true, vouched: false });
     // The owner's own agent is vouched; a fresh record of it verifies.
     const fresh = await signedRecord(boss, transport);
     const verdict = await boss.trust(fresh.record, fresh.envelope);

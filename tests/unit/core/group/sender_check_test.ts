@@ -60,7 +60,7 @@ Deno.test("a genuine record is verified once: the handler's own check is not a r
   assert.equal(await handler(genuine), undefined);
   assert.deepEqual(seen, ["ok@1"]);
   assert.equal(dropped.length, 0, JSON.stringify(dropped));
-  // A second copy of the same bytes, delivered again, is a replay all the same.
+  // A second copy of the same bytes, appended again at another offset, is a replay.
   const copy = { ...genuine, offset: "2" };
   const again = await handler(copy);
   assert.ok(again && "poison" in again, JSON.stringify(again));

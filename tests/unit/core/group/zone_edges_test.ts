@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   createZoneTopics,
+  openTrust,
   ZoneChangeError,
   zoneChangeRecords,
   ZoneDirectory,
@@ -81,6 +82,7 @@ Deno.test("zone subscriptions pass what does not parse to the handler, read requ
     transport,
     zones,
     handlers: { requests: handler },
+    trust: openTrust,
     concurrency: 1,
   });
   try {

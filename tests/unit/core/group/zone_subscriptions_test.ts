@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   createZoneTopics,
+  openTrust,
   ZoneDirectory,
   zoneDroppedEvent,
   zoneEventRecord,
@@ -46,6 +47,7 @@ Deno.test("an agent reads a zone's topics while a member only, and never a non-m
       transport,
       zones,
       handlers: { requests: took, responses: none, status: none, traces: none },
+      trust: openTrust,
       concurrency: 2,
       refused: (d) => refused.push(`${agentId}: ${d.sender} on ${d.topic}`),
     });
@@ -104,6 +106,7 @@ Deno.test("every member reads a zone's inbox through a group of its own, a non-m
           seen.push(`${agentId}:${parsed.ok ? parsed.envelope.correlation_id : "?"}`);
         },
       },
+      trust: openTrust,
       concurrency: 2,
       // The zone's topics are made when a member first reads them (none made before here).
       ensureTopics: async (zoneId) =>
@@ -151,6 +154,7 @@ Deno.test("in a signed group, a listed member's record whose certificate does no
         took.push(parsed.ok ? parsed.envelope.correlation_id : "?");
       },
     },
+    trust: openTrust,
     concurrency: 1,
     refused: (d) => refused.push(d.why),
   });

@@ -36,3 +36,18 @@ Deno.test("expired ids are dropped as new ones arrive, oldest first", () => {
   store.remember("bob", "other", { expiresAt: 10_000, now: 200 });
   assert.equal(store.remember("bob", "short", { expiresAt: 300, now: 200 }), true);
 });
+
+Deno.test("an id met again at the place it was remembered at is a redelivery, elsewhere a replay", () => {
+  const store = new MemoryReplayStore();
+  const at = (now: number) => ({ expiresAt: 2000, now });
+  assert.equal(store.remember("alice", "id1", at(1000), "t@0:7"), true);
+  assert.equal(store.remember("alice", "id1", at(1100), "t@0:7"), true);
+  assert.equal(store.remember("alice", "id1", at(1200), "t@0:7"), true);
+  assert.equal(store.remember("alice", "id1", at(1300), "t@0:8"), false);
+  assert.equal(store.remember("alice", "id1", at(1400), "t@1:7"), false);
+  assert.equal(store.remember("alice", "id1", at(1500)), false);
+  // Remembered without a place, it has none to be met at again.
+  assert.equal(store.remember("bob", "id2", at(1000)), true);
+  assert.equal(store.remember("bob", "id2", at(1100), "t@0:7"), false);
+  assert.equal(store.size, 2);
+});

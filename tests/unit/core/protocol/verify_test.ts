@@ -130,20 +130,44 @@ Deno.test("verifyRecord drops a replay within the window, and remembers nothing 
   const replay = new MemoryReplayStore();
   const record = await signedRecord();
   assert.equal((await verify(record, { replay })).ok, true);
-  const again = await verify(record, { replay, now: NOW + 1000 });
+  // The same bytes appended again: another offset.
+  const copy = { ...record, offset: 41 };
+  const again = await verify(copy, { replay, now: NOW + 1000 });
   assert.ok(!again.ok);
   assert.equal(again.error.code, "replay");
   assert.equal(
     again.error.message,
-    'Cannot verify record from group.g1.requests@2:40: "alice" sent this record before',
+    'Cannot verify record from group.g1.requests@2:41: "alice" sent this record before',
   );
-  assert.equal((await verify(record, { replay, now: NOW + 200_000 })).ok, false);
+  assert.equal((await verify(copy, { replay, now: NOW + 200_000 })).ok, false);
   const skewed = await verify(
     await signedRecord(json({ ...request(), timestamp: "2026-01-15T11:00:00Z" })),
     { replay },
   );
   assert.ok(!skewed.ok && skewed.error.code === "clock_skew");
   assert.equal(replay.size, 1);
+});
+
+Deno.test("the same record delivered again (its topic, partition and offset) is no replay", async () => {
+  const replay = new MemoryReplayStore();
+  const record = await signedRecord();
+  assert.equal((await verify(record, { replay })).ok, true);
+  // After a crash before its commit, the record comes again from where it was, maybe twice.
+  assert.equal((await verify(record, { replay, now: NOW + 1000 })).ok, true);
+  assert.equal((await verify(record, { replay, now: NOW + 2000 })).ok, true);
+  // The same offset of another partition is another place.
+  const elsewhere = await verify({ ...record, partition: 1 }, { replay, now: NOW + 3000 });
+  assert.ok(!elsewhere.ok && elsewhere.error.code === "replay", JSON.stringify(elsewhere));
+  assert.equal(replay.size, 1);
+  // A record whose place the transport does not tell is a replay when met again.
+  const { partition: _p, offset: _o, ...placeless } = record;
+  const { offset: _offset, ...offsetless } = record;
+  for (const unplaced of [placeless, offsetless]) {
+    const fresh = new MemoryReplayStore();
+    assert.equal((await verify(unplaced, { replay: fresh })).ok, true);
+    const again = await verify(unplaced, { replay: fresh });
+    assert.ok(!again.ok && again.error.code === "replay", JSON.stringify(again));
+  }
 });
 
 /** A replay store that answers later, as one on SQLite would. */

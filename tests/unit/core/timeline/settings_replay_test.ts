@@ -55,9 +55,39 @@ Deno.test("the SQLite replay table answers like the in-memory one", async () => 
   }
 });
 
+Deno.test("the SQLite replay table lets an id through again at its place only, like the in-memory one", async () => {
+  await using t = await tempTimeline();
+  const memory = new MemoryReplayStore();
+  const steps: [string, string, number, number, string | undefined][] = [
+    ["a", "1", 100, 0, "t@0:7"],
+    ["a", "1", 100, 10, "t@0:7"],
+    ["a", "1", 100, 20, "t@0:8"],
+    ["a", "1", 100, 30, undefined],
+    ["a", "2", 100, 40, undefined],
+    ["a", "2", 100, 50, undefined],
+    ["a", "2", 100, 60, "t@0:9"],
+    ["a", "1", 300, 100, "t@0:8"],
+    ["a", "1", 300, 110, "t@0:8"],
+    ["a", "1", 300, 120, "t@0:7"],
+  ];
+  const answers = steps.map(([sender, id, expiresAt, now, place]) => {
+    const sqlite = t.timeline.replay.remember(sender, id, { expiresAt, now }, place);
+    assert.equal(
+      sqlite,
+      memory.remember(sender, id, { expiresAt, now }, place),
+      `${sender}/${id} at ${now} from ${place}`,
+    );
+    return sqlite;
+  });
+  assert.deepEqual(answers, [true, true, false, false, true, false, false, true, true, false]);
+});
+
 Deno.test("a replay id seen through one connection is a replay through another", async () => {
   await using t = await tempTimeline();
   using other = Timeline.open(t.path);
   assert.equal(t.timeline.replay.remember("a", "x", { expiresAt: 10, now: 1 }), true);
   assert.equal(other.replay.remember("a", "x", { expiresAt: 10, now: 2 }), false);
+  assert.equal(t.timeline.replay.remember("a", "y", { expiresAt: 10, now: 1 }, "t@0:1"), true);
+  assert.equal(other.replay.remember("a", "y", { expiresAt: 10, now: 2 }, "t@0:1"), true);
+  assert.equal(other.replay.remember("a", "y", { expiresAt: 10, now: 2 }, "t@0:2"), false);
 });
