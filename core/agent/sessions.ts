@@ -250,7 +250,10 @@ export class SessionStore {
   async lines(key: string): Promise<SessionLine[]> {
     let text: string;
     try {
-      text = await Deno.readTextFile(await this.path(key));
+      const path = await this.path(key);
+      // A new session has no file: known at once, without a trip through the file pool.
+      Deno.statSync(path);
+      text = await Deno.readTextFile(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
