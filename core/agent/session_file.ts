@@ -135,20 +135,37 @@ function endsWithNewline(file: Deno.FsFile, size: number): boolean {
 }
 
 /**
+ * A file's device, inode, size and modification time: a session file is only ever appended to
+ * (which grows it), so while its look stays the same, so does what it holds.
+ */
+export function lookOf(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+}
+
+/** What an append did: the file's look before it (none: it created the file) and after it. */
+export interface Appended {
+  readonly before: string | undefined;
+  readonly after: string;
+}
+
+/**
  * Appends `text` (whole lines, each ending in a newline) to a session file, creating it with
  * `header` (one line) first. Either every byte lands or the file is left as it was; a full disk
  * is thrown as a DiskFullError naming the file.
  */
-export function appendLines(path: string, text: string, header: string): void {
+export function appendLines(path: string, text: string, header: string): Appended {
   try {
     // A new session is born with its first lines: one file written and linked, nothing appended.
     let opened = openToAppend(path);
     if (opened === undefined) {
-      if (create(path, header + text)) return;
+      if (create(path, header + text)) {
+        return { before: undefined, after: lookOf(Deno.statSync(path)) };
+      }
       opened = Deno.openSync(path, { read: true, append: true });
     }
     using file = opened;
-    const size = file.statSync().size;
+    const info = file.statSync();
+    const size = info.size;
     // An empty file (left by an older version) gets its header; a torn last line gets its end.
     const start = size === 0 ? header : endsWithNewline(file, size) ? "" : "\n";
     const bytes = encoder.encode(start + text);
@@ -163,7 +180,32 @@ export function appendLines(path: string, text: string, header: string): void {
       } catch { /* see above */ }
       throw error;
     }
+    return { before: lookOf(info), after: lookOf(file.statSync()) };
   } catch (error) {
     throw diskFullError(error, path) ?? error;
   }
+}
+
+/**
+ * A session file's bytes as its look says them: the look is taken first, and only as many bytes
+ * as it counts are read (a line appended meanwhile is read next time, its look then differing).
+ * Undefined when the file does not exist.
+ */
+export async function readLooked(
+  path: string,
+): Promise<{ readonly look: string; readonly text: string } | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  using _ = file;
+  const info = file.statSync();
+  const bytes = new Uint8Array(info.size);
+  for (let read = 0; read < bytes.length;) {
+    read += (await file.read(bytes.subarray(read))) ?? bytes.length;
+  }
+  return { look: lookOf(info), text: new TextDecoder().decode(bytes) };
 }
