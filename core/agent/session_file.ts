@@ -142,6 +142,11 @@ export function lookOf(info: Deno.FileInfo): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
 }
 
+/** The size in bytes that a look ({@link lookOf}) records. */
+export function sizeOfLook(look: string): number {
+  return Number(look.split(":")[2]);
+}
+
 /** What an append did: the file's look before it (none: it created the file) and after it. */
 export interface Appended {
   readonly before: string | undefined;

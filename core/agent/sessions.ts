@@ -22,7 +22,14 @@
 import { createHash } from "node:crypto";
 import type { Taint } from "../policy/mod.ts";
 import type { ChatMessage, ToolCall } from "../provider/mod.ts";
-import { appendLines, lookOf, parseSessionText, readLooked, tailRecords } from "./session_file.ts";
+import {
+  appendLines,
+  lookOf,
+  parseSessionText,
+  readLooked,
+  sizeOfLook,
+  tailRecords,
+} from "./session_file.ts";
 
 /** One stored message: a chat message with the time it was recorded and its taint. */
 export type SessionLine =
@@ -188,11 +195,20 @@ function linesOf(text: string): SessionLine[] {
   return parseSessionText(text).records.flatMap((o) => lineOf(o) ?? []);
 }
 
+/** What a store keeps of a session file: its look, its lines, and its size in bytes. */
+interface Kept {
+  readonly look: string;
+  readonly lines: SessionLine[];
+  readonly bytes: number;
+}
+
 /** Options of a {@link SessionStore}. */
 export interface SessionStoreOptions {
   readonly now?: () => Date;
   /** How many sessions' lines are kept in memory, the least recently used dropped (default 16). */
   readonly keep?: number;
+  /** How many bytes of session files, at most, those lines stand for (default 8 MiB). */
+  readonly keepBytes?: number;
 }
 
 /** Where sessions live, and how they are read and appended. */
@@ -200,14 +216,17 @@ export class SessionStore {
   readonly #dir: string;
   readonly #now: () => Date;
   readonly #keep: number;
+  readonly #keepBytes: number;
   /** By path: the lines of a session file as it looked when last read or written here. */
-  readonly #known = new Map<string, { readonly look: string; readonly lines: SessionLine[] }>();
+  readonly #known = new Map<string, Kept>();
+  #keptBytes = 0;
   #reads = 0;
 
   constructor(dir: string, options: SessionStoreOptions = {}) {
     this.#dir = dir;
     this.#now = options.now ?? (() => new Date());
     this.#keep = options.keep ?? 16;
+    this.#keepBytes = options.keepBytes ?? 8 * 1024 * 1024;
   }
 
   /** How many times a session file was read whole (for tests and benchmarks). */
@@ -215,10 +234,23 @@ export class SessionStore {
     return this.#reads;
   }
 
+  /** Keeps `lines` of `path`, dropping the least recently used beyond the count and the bytes. */
   #remember(path: string, look: string, lines: SessionLine[]): void {
+    this.#forget(path);
+    const bytes = sizeOfLook(look);
+    // Too big to keep at all: the others stay.
+    if (bytes > this.#keepBytes) return;
+    this.#known.set(path, { look, lines, bytes });
+    this.#keptBytes += bytes;
+    for (const oldest of this.#known.keys()) {
+      if (this.#known.size <= this.#keep && this.#keptBytes <= this.#keepBytes) break;
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(path: string): void {
+    this.#keptBytes -= this.#known.get(path)?.bytes ?? 0;
     this.#known.delete(path);
-    this.#known.set(path, { look, lines });
-    if (this.#known.size > this.#keep) this.#known.delete(this.#known.keys().next().value!);
   }
 
   /** The lines kept of `path` while its file still looks as it did, else undefined. */
@@ -232,7 +264,7 @@ export class SessionStore {
       // Gone, or not to be looked at: read as if never kept.
     }
     if (look === known.look) return known.lines;
-    this.#known.delete(path);
+    this.#forget(path);
     return undefined;
   }
 
@@ -252,7 +284,7 @@ export class SessionStore {
     const path = await this.path(key);
     const kept = this.#known.get(path);
     // Taken out first: should the append fail, nothing is known of the file.
-    this.#known.delete(path);
+    this.#forget(path);
     const { before, after } = appendLines(path, text, header);
     // Kept on only when the file was, before this append, what was kept of it (or new).
     if (before === undefined || before === kept?.look) {
@@ -355,7 +387,7 @@ export class SessionStore {
   /** Deletes a session's file; false when there was none. */
   async remove(key: string): Promise<boolean> {
     const path = await this.path(key);
-    this.#known.delete(path);
+    this.#forget(path);
     try {
       await Deno.remove(path);
       return true;

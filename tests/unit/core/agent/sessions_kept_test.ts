@@ -74,13 +74,32 @@ Deno.test("closing an unanswered turn judges by the kept lines: answered, asked,
   assert.equal(s.store.reads, 0);
 });
 
+/** A store on `dir` with `limits`, that wrote sessions `a` and `b` and read `b` back. */
+async function withAB(dir: string, limits: { keep?: number; keepBytes?: number }) {
+  const limited = new SessionStore(dir, { now: SESSION_TIME, ...limits });
+  await limited.append("a", [user("a")]);
+  await limited.append("b", [user("b")]);
+  assert.deepEqual(await texts(limited, "b"), ["b"]);
+  return limited;
+}
+
 Deno.test("only the sessions used last are kept; an older one is read again", async () => {
   await using s = await store();
-  const one = new SessionStore(s.dir, { now: SESSION_TIME, keep: 1 });
-  await one.append("a", [user("a")]);
-  await one.append("b", [user("b")]);
-  assert.deepEqual(await texts(one, "b"), ["b"]);
+  const one = await withAB(s.dir, { keep: 1 });
   assert.equal(one.reads, 0);
   assert.deepEqual(await texts(one, "a"), ["a"]);
   assert.equal(one.reads, 1);
+});
+
+Deno.test("no more bytes of sessions are kept than allowed; a session bigger than that is never kept", async () => {
+  await using s = await store();
+  const small = await withAB(s.dir, { keepBytes: 600 });
+  assert.deepEqual(await texts(small, "a"), ["a"]);
+  assert.equal(small.reads, 0, "two small sessions fit");
+  await small.append("big", [user("x".repeat(700))]);
+  await small.lines("big");
+  await small.lines("big");
+  assert.equal(small.reads, 2, "read every time");
+  assert.deepEqual(await texts(small, "a"), ["a"]);
+  assert.equal(small.reads, 2, "the small ones were not dropped for it");
 });
