@@ -116,3 +116,11 @@ Deno.test("through the runtime: a soul file edited between two turns is in the s
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("a soul folder that is a file, or a soul file that is a folder, fails the read with its error", async () => {
+  await using d = await soulDir();
+  await Deno.writeTextFile(`${d.dir}/not-a-folder`, "x");
+  await assert.rejects(new SoulFiles(`${d.dir}/not-a-folder`).read(), Error);
+  await Deno.mkdir(`${d.dir}/SOUL.md`);
+  await assert.rejects(new SoulFiles(d.dir).read(), Deno.errors.IsADirectory);
+});
