@@ -15,13 +15,13 @@ import { readMcpConfig, ToolRegistry } from "../tools/mod.ts";
 import { openSandbox, type Sandbox } from "../tools/sandbox/mod.ts";
 import { type AskYesNo, handOverPolicy } from "./hand_over.ts";
 import { Approvals, type AskOwner, ownerNotifier, type SendToOwner } from "./approvals.ts";
-import { readSoulFiles } from "./context.ts";
 import { Door } from "./door.ts";
 import { Guard } from "./guard.ts";
 import { AgentLoop } from "./loop.ts";
 import { MemoryLane } from "./memory_lane.ts";
 import { RunDir, runDirAlive, sweepRunDirs } from "./run_dir.ts";
 import { sessionGate } from "./session_gate.ts";
+import { SoulFiles } from "./soul_files.ts";
 import { agentProfile } from "./profile.ts";
 import { unreachableRoutes } from "./routes.ts";
 import { SessionStore } from "./sessions.ts";
@@ -170,13 +170,15 @@ export async function createAgentRuntime(
     agentId: profile.id ?? config.group.agentId ?? "local",
   });
   const tools = new ToolRegistry();
+  // Read again only when one changed: an edit is in the next turn.
+  const soul = new SoulFiles(dirs.soul);
   const loop = new AgentLoop({
     provider,
     tools,
     sessions,
     workspace: dirs.workspace,
     agentName: profile.name,
-    soul: () => readSoulFiles(dirs.soul),
+    soul: () => soul.read(),
     settings: {
       maxToolIterations: config.model.maxToolIterations,
       maxTokens: config.model.maxTokens,

@@ -9,6 +9,11 @@
  *   a crash leaves a torn last line, and the next append starts on a line of its own.
  * - Reading skips a torn line, and finds a good line glued onto one (as older versions wrote).
  *
+ * Appending and the first look at a file are synchronous calls: a turn's lines are small, and
+ * each asynchronous call waits for a thread of the file pool and then for the event loop, which
+ * on a busy machine cost a turn milliseconds per call (a turn appended in some ten calls).
+ * Reading a whole session, which may be long, stays asynchronous.
+ *
  * @module
  */
 import { basename, dirname, join } from "node:path";
@@ -63,13 +68,14 @@ export async function tailRecords(
 ): Promise<Record<string, unknown>[]> {
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    // A new session has no file: known at once, without a trip through the file pool.
+    file = Deno.openSync(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
   using _ = file;
-  const size = (await file.stat()).size;
+  const size = file.statSync().size;
   for (let span = Math.min(size, 16 * 1024);; span = Math.min(size, span * 4)) {
     const bytes = new Uint8Array(span);
     await file.seek(size - span, Deno.SeekMode.Start);
@@ -90,38 +96,61 @@ export async function tailRecords(
  * in one link of a file written whole: the file never exists without its header, nor with part of
  * its first lines. Returns false when another process created it first.
  */
-async function create(path: string, first: string): Promise<boolean> {
+function create(path: string, first: string): boolean {
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  const write = () => Deno.writeTextFile(temp, first, { createNew: true, mode: 0o600 });
+  const write = () => Deno.writeTextFileSync(temp, first, { createNew: true, mode: 0o600 });
   try {
-    await write().catch(async (error) => {
+    try {
+      write();
+    } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
-      await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      await write();
-    });
-    await Deno.link(temp, path);
+      Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      write();
+    }
+    Deno.linkSync(temp, path);
     return true;
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     return false;
   } finally {
-    await Deno.remove(temp).catch(() => {});
+    try {
+      Deno.removeSync(temp);
+    } catch { /* never written, or already gone */ }
   }
 }
 
-async function openToAppend(path: string): Promise<Deno.FsFile | undefined> {
+function openToAppend(path: string): Deno.FsFile | undefined {
   try {
-    return await Deno.open(path, { read: true, append: true });
+    return Deno.openSync(path, { read: true, append: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
 }
 
-async function endsWithNewline(file: Deno.FsFile, size: number): Promise<boolean> {
+function endsWithNewline(file: Deno.FsFile, size: number): boolean {
   const last = new Uint8Array(1);
-  await file.seek(size - 1, Deno.SeekMode.Start);
-  return (await file.read(last)) === 1 && last[0] === NEWLINE;
+  file.seekSync(size - 1, Deno.SeekMode.Start);
+  return file.readSync(last) === 1 && last[0] === NEWLINE;
+}
+
+/**
+ * A file's device, inode, size and modification time: a session file is only ever appended to
+ * (which grows it), so while its look stays the same, so does what it holds.
+ */
+export function lookOf(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+}
+
+/** The size in bytes that a look ({@link lookOf}) records. */
+export function sizeOfLook(look: string): number {
+  return Number(look.split(":")[2]);
+}
+
+/** What an append did: the file's look before it (none: it created the file) and after it. */
+export interface Appended {
+  readonly before: string | undefined;
+  readonly after: string;
 }
 
 /**
@@ -129,29 +158,59 @@ async function endsWithNewline(file: Deno.FsFile, size: number): Promise<boolean
  * `header` (one line) first. Either every byte lands or the file is left as it was; a full disk
  * is thrown as a DiskFullError naming the file.
  */
-export async function appendLines(path: string, text: string, header: string): Promise<void> {
+export function appendLines(path: string, text: string, header: string): Appended {
   try {
     // A new session is born with its first lines: one file written and linked, nothing appended.
-    let opened = await openToAppend(path);
+    let opened = openToAppend(path);
     if (opened === undefined) {
-      if (await create(path, header + text)) return;
-      opened = await Deno.open(path, { read: true, append: true });
+      if (create(path, header + text)) {
+        return { before: undefined, after: lookOf(Deno.statSync(path)) };
+      }
+      opened = Deno.openSync(path, { read: true, append: true });
     }
     using file = opened;
-    const size = (await file.stat()).size;
+    const info = file.statSync();
+    const size = info.size;
     // An empty file (left by an older version) gets its header; a torn last line gets its end.
-    const start = size === 0 ? header : await endsWithNewline(file, size) ? "" : "\n";
+    const start = size === 0 ? header : endsWithNewline(file, size) ? "" : "\n";
     const bytes = encoder.encode(start + text);
     try {
       for (let written = 0; written < bytes.length;) {
-        written += await file.write(bytes.subarray(written));
+        written += file.writeSync(bytes.subarray(written));
       }
     } catch (error) {
       // Should even this fail, the next append starts a fresh line and reading skips the torn one.
-      await file.truncate(size).catch(() => {});
+      try {
+        file.truncateSync(size);
+      } catch { /* see above */ }
       throw error;
     }
+    return { before: lookOf(info), after: lookOf(file.statSync()) };
   } catch (error) {
     throw diskFullError(error, path) ?? error;
   }
+}
+
+/**
+ * A session file's bytes as its look says them: the look is taken first, and only as many bytes
+ * as it counts are read (a line appended meanwhile is read next time, its look then differing).
+ * Undefined when the file does not exist.
+ */
+export async function readLooked(
+  path: string,
+): Promise<{ readonly look: string; readonly text: string } | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  using _ = file;
+  const info = file.statSync();
+  const bytes = new Uint8Array(info.size);
+  for (let read = 0; read < bytes.length;) {
+    read += (await file.read(bytes.subarray(read))) ?? bytes.length;
+  }
+  return { look: lookOf(info), text: new TextDecoder().decode(bytes) };
 }

@@ -12,12 +12,24 @@
  * line; the model sees it as an answer saying so, never as a question still open. How lines reach
  * the disk whole is in session_file.ts.
  *
+ * A store keeps the lines of the sessions it last read or wrote in memory, each with its file's
+ * look (device, inode, size, modification time): a turn that continues a session this process
+ * holds reads none of it from the disk, and one whose file another process changed, or that was
+ * removed, reads it again.
+ *
  * @module
  */
 import { createHash } from "node:crypto";
 import type { Taint } from "../policy/mod.ts";
 import type { ChatMessage, ToolCall } from "../provider/mod.ts";
-import { appendLines, parseSessionText, tailRecords } from "./session_file.ts";
+import {
+  appendLines,
+  lookOf,
+  parseSessionText,
+  readLooked,
+  sizeOfLook,
+  tailRecords,
+} from "./session_file.ts";
 
 /** One stored message: a chat message with the time it was recorded and its taint. */
 export type SessionLine =
@@ -159,14 +171,101 @@ function sessionMetadata(line: string): { key: string; createdAt: string } | und
   return { key: m.key, createdAt: typeof m.created_at === "string" ? m.created_at : "" };
 }
 
+/** The lines of one record of a session file, if it is one a session shows. */
+function lineOf(o: Record<string, unknown>): SessionLine | undefined {
+  const at = typeof o.timestamp === "string" ? o.timestamp : "";
+  // Anything but an explicit "trusted" on a marked line fails closed.
+  const taint: Taint = o.taint === undefined || o.taint === "trusted" ? "trusted" : "untrusted";
+  if (o._type === "metadata") return undefined;
+  if (o._type === "summary") {
+    return typeof o.summary === "string" && typeof o.covers === "number"
+      ? { type: "summary", summary: o.summary, covers: o.covers, at, taint }
+      : undefined;
+  }
+  if (o._type === "interrupted") {
+    const reason = typeof o.reason === "string" ? o.reason : "unknown";
+    return { type: "interrupted", reason, at, taint };
+  }
+  const message = decodeMessage(o);
+  return message && { type: "message", message, at, taint };
+}
+
+/** The lines of a session file's text. */
+function linesOf(text: string): SessionLine[] {
+  return parseSessionText(text).records.flatMap((o) => lineOf(o) ?? []);
+}
+
+/** What a store keeps of a session file: its look, its lines, and its size in bytes. */
+interface Kept {
+  readonly look: string;
+  readonly lines: SessionLine[];
+  readonly bytes: number;
+}
+
+/** Options of a {@link SessionStore}. */
+export interface SessionStoreOptions {
+  readonly now?: () => Date;
+  /** How many sessions' lines are kept in memory, the least recently used dropped (default 16). */
+  readonly keep?: number;
+  /** How many bytes of session files, at most, those lines stand for (default 8 MiB). */
+  readonly keepBytes?: number;
+}
+
 /** Where sessions live, and how they are read and appended. */
 export class SessionStore {
   readonly #dir: string;
   readonly #now: () => Date;
+  readonly #keep: number;
+  readonly #keepBytes: number;
+  /** By path: the lines of a session file as it looked when last read or written here. */
+  readonly #known = new Map<string, Kept>();
+  #keptBytes = 0;
+  #reads = 0;
 
-  constructor(dir: string, options: { now?: () => Date } = {}) {
+  constructor(dir: string, options: SessionStoreOptions = {}) {
     this.#dir = dir;
     this.#now = options.now ?? (() => new Date());
+    this.#keep = options.keep ?? 16;
+    this.#keepBytes = options.keepBytes ?? 8 * 1024 * 1024;
+  }
+
+  /** How many times a session file was read whole (for tests and benchmarks). */
+  get reads(): number {
+    return this.#reads;
+  }
+
+  /** Keeps `lines` of `path`, dropping the least recently used beyond the count and the bytes. */
+  #remember(path: string, look: string, lines: SessionLine[]): void {
+    this.#forget(path);
+    const bytes = sizeOfLook(look);
+    // Too big to keep at all: the others stay.
+    if (bytes > this.#keepBytes) return;
+    this.#known.set(path, { look, lines, bytes });
+    this.#keptBytes += bytes;
+    for (const oldest of this.#known.keys()) {
+      if (this.#known.size <= this.#keep && this.#keptBytes <= this.#keepBytes) break;
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(path: string): void {
+    this.#keptBytes -= this.#known.get(path)?.bytes ?? 0;
+    this.#known.delete(path);
+  }
+
+  /** The lines kept of `path` while its file still looks as it did, else undefined. */
+  #kept(path: string): SessionLine[] | undefined {
+    const known = this.#known.get(path);
+    if (known === undefined) return undefined;
+    let look: string | undefined;
+    try {
+      look = lookOf(Deno.statSync(path));
+    } catch {
+      // Gone, or not to be looked at: read as if never kept.
+    }
+    if (look === known.look) return known.lines;
+    this.#forget(path);
+    return undefined;
   }
 
   /** The path of a session's file. */
@@ -182,7 +281,15 @@ export class SessionStore {
       format: "kafclaw-session/1",
     }) + "\n";
     const text = lines.map((l) => JSON.stringify(l) + "\n").join("");
-    await appendLines(await this.path(key), text, header);
+    const path = await this.path(key);
+    const kept = this.#known.get(path);
+    // Taken out first: should the append fail, nothing is known of the file.
+    this.#forget(path);
+    const { before, after } = appendLines(path, text, header);
+    // Kept on only when the file was, before this append, what was kept of it (or new).
+    if (before === undefined || before === kept?.look) {
+      this.#remember(path, after, [...(before === undefined ? [] : kept!.lines), ...linesOf(text)]);
+    }
   }
 
   /**
@@ -238,9 +345,11 @@ export class SessionStore {
     // Only the end of the file is read: the last line that is a message or a mark.
     const relevant = (o: Record<string, unknown>) =>
       o._type === "interrupted" || (o._type === undefined && decodeMessage(o) !== undefined);
-    const records = await tailRecords(await this.path(key), (rs) => rs.some(relevant));
-    const last = records.findLast(relevant);
-    const message = last && last._type === undefined ? decodeMessage(last) : undefined;
+    const path = await this.path(key);
+    const kept = this.#kept(path);
+    const message = kept === undefined
+      ? lastMessage(await tailRecords(path, (rs) => rs.some(relevant)), relevant)
+      : messageOf(kept.findLast((l) => l.type !== "summary"));
     if (message === undefined || answers(message)) return false;
     await this.markInterrupted(key, reason);
     return true;
@@ -248,34 +357,15 @@ export class SessionStore {
 
   /** Every line of a session; unreadable lines are skipped, never fatal. */
   async lines(key: string): Promise<SessionLine[]> {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(await this.path(key));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return [];
-      throw error;
-    }
-    const out: SessionLine[] = [];
-    for (const o of parseSessionText(text).records) {
-      const at = typeof o.timestamp === "string" ? o.timestamp : "";
-      // Anything but an explicit "trusted" on a marked line fails closed.
-      const taint: Taint = o.taint === undefined || o.taint === "trusted" ? "trusted" : "untrusted";
-      if (o._type === "metadata") continue;
-      if (o._type === "summary") {
-        if (typeof o.summary === "string" && typeof o.covers === "number") {
-          out.push({ type: "summary", summary: o.summary, covers: o.covers, at, taint });
-        }
-        continue;
-      }
-      if (o._type === "interrupted") {
-        const reason = typeof o.reason === "string" ? o.reason : "unknown";
-        out.push({ type: "interrupted", reason, at, taint });
-        continue;
-      }
-      const message = decodeMessage(o);
-      if (message) out.push({ type: "message", message, at, taint });
-    }
-    return out;
+    const path = await this.path(key);
+    const kept = this.#kept(path);
+    if (kept !== undefined) return [...kept];
+    const read = await readLooked(path);
+    if (read === undefined) return [];
+    this.#reads++;
+    const lines = linesOf(read.text);
+    this.#remember(path, read.look, lines);
+    return [...lines];
   }
 
   /**
@@ -296,8 +386,10 @@ export class SessionStore {
 
   /** Deletes a session's file; false when there was none. */
   async remove(key: string): Promise<boolean> {
+    const path = await this.path(key);
+    this.#forget(path);
     try {
-      await Deno.remove(await this.path(key));
+      await Deno.remove(path);
       return true;
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return false;
@@ -358,6 +450,20 @@ export function historyOf(lines: readonly SessionLine[], window: number): Sessio
     totalMessages: messages.length,
     taint: tainted ? "untrusted" : "trusted",
   };
+}
+
+/** The message of the last record that `relevant` picks, when that record is a message. */
+function lastMessage(
+  records: readonly Record<string, unknown>[],
+  relevant: (o: Record<string, unknown>) => boolean,
+): ChatMessage | undefined {
+  const last = records.findLast(relevant);
+  return last && last._type === undefined ? decodeMessage(last) : undefined;
+}
+
+/** The message of a line, when it is a message's. */
+function messageOf(line: SessionLine | undefined): ChatMessage | undefined {
+  return line?.type === "message" ? line.message : undefined;
 }
 
 /** Whether a message ends a turn: an assistant's answer without tool calls. */

@@ -8,8 +8,12 @@
  *   in the forms a command makes of it), against the same without configured secrets (the
  *   shapes alone); a turn redacts each message once;
  * - the memory search behind `# Relevant Memory` (keyword-only, fused and filtered), against the
- *   bare FTS5 query it is built on, over 5000 chunks.
+ *   bare FTS5 query it is built on, over 5000 chunks;
+ * - the soul files as a turn gets them (the six looked at, kept in memory while unchanged),
+ *   against reading the six every turn as turns did before.
  */
+import { readSoulFiles, SOUL_FILES } from "../../core/agent/context.ts";
+import { SoulFiles } from "../../core/agent/soul_files.ts";
 import { ContentClassifier, SecretRedactor } from "../../core/policy/mod.ts";
 import { Memory } from "../../core/memory/mod.ts";
 import { Timeline } from "../../core/timeline/mod.ts";
@@ -74,6 +78,19 @@ Deno.bench("bare FTS5 query, 5000 chunks", { group: "memory", baseline: true }, 
 });
 Deno.bench("memory search for the prompt, 5000 chunks", { group: "memory" }, async () => {
   await memory.search("broker release", { zones: ["public"], limit: 8 });
+});
+
+const soulDir = `${dir}/soul`;
+await Deno.mkdir(soulDir);
+for (const name of SOUL_FILES) {
+  await Deno.writeTextFile(`${soulDir}/${name}`, `# ${name}\n\n${filler.repeat(20)}\n`);
+}
+const soul = new SoulFiles(soulDir, { now: () => Date.now() + 60_000 });
+Deno.bench("read the six soul files", { group: "soul", baseline: true }, async () => {
+  await readSoulFiles(soulDir);
+});
+Deno.bench("the six soul files, unchanged, from memory", { group: "soul" }, async () => {
+  await soul.read();
 });
 
 globalThis.addEventListener("unload", () => {
