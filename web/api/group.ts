@@ -14,6 +14,7 @@ import { Conflict, found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
 import { ID } from "./tasks.ts";
+import { EVENT_PAGE, eventJson } from "./timeline.ts";
 
 const LIMIT = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
@@ -195,9 +196,17 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     return c.json(manifest);
   });
   get("/topics", "The group's topics", (c) => c.json(topicsFor(gateway.group)));
-  get("/audit", "The group's audit events this agent kept, newest first", (c) => {
-    const { limit } = LIMIT.parse(c.req.query());
-    return c.json(events.list({ kind: "GROUP", limit }));
+  routes.add({
+    method: "get",
+    path: "/api/v1/group/audit",
+    summary: "The group's audit events this agent kept, newest first (as the timeline shows them)",
+    tag: "group",
+    group: true,
+    query: LIMIT,
+    response: EVENT_PAGE,
+  }, (c, { query }) => {
+    const page = events.list({ kind: "GROUP", limit: query.limit });
+    return c.json({ items: page.items.map(eventJson), next: page.next ?? null });
   });
   routes.add({
     method: "post",

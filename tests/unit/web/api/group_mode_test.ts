@@ -67,3 +67,41 @@ Deno.test("a group-mode gateway's API sends tasks and reads the group; no orches
   assert.equal(none.error.code, "no_orchestrator");
   assert.match(none.error.message, /group mode.*full mode/);
 });
+
+Deno.test("the group's audit answers its events as the timeline does: snake_case, documented", async () => {
+  const group = uniqueName("gaudit").replaceAll("-", "");
+  const broker = new MemoryBroker();
+  await new MemoryTransport({ broker }).createTopics(
+    memberTopicSpecs(group, { workPartitions: 3 }),
+  );
+  await using ann = await apiOf(inProcessEnv(group, "ann"), {
+    more: { transport: new MemoryTransport({ broker }) },
+  });
+  // What the membership keeps of a record it dropped.
+  const kept = ann.gateway.runtime.timeline.events.record({
+    kind: "GROUP",
+    sender: "mallory",
+    contentText: `dropped a record on group.${group}.requests: not signed`,
+    metadata: { event_type: "unsigned", code: "unsigned", topic: `group.${group}.requests` },
+  });
+  const audit = await ann.json("/api/v1/group/audit?limit=10");
+  assert.deepEqual(Object.keys(audit), ["items", "next"]);
+  const event = audit.items.find((e: { event_id: string }) => e.event_id === kept.eventId);
+  assert.deepEqual(event, {
+    ...event,
+    kind: "GROUP",
+    sender: "mallory",
+    content_text: kept.contentText,
+    started_at: kept.startedAt.toISOString(),
+    metadata: kept.metadata,
+  });
+  for (const key of Object.keys(event)) assert.match(key, /^[a-z]+(_[a-z]+)*$/);
+  const timeline = await ann.json("/api/v1/timeline?kind=GROUP&limit=10");
+  assert.deepEqual(audit.items, timeline.items, "the same events, the same shape");
+  const bad = await ann.json("/api/v1/group/audit?limit=0", {}, 400);
+  assert.match(bad.error.message, /"limit"/);
+
+  const doc = await ann.json("/api/v1/openapi.json");
+  const answer = doc.paths["/api/v1/group/audit"].get.responses["200"].content["application/json"];
+  assert.ok(answer.schema.properties.items.items.properties.content_text, "the audit's schema");
+});

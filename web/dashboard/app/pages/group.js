@@ -52,10 +52,10 @@ function Audit({ items }) {
   return html`<ol class="audit">${
     items.map((e) =>
       html`<li data-id=${e.id}>
-        <${Time} iso=${e.startedAt} /> <span class="kind">${
+        <${Time} iso=${e.started_at} /> <span class="kind">${
         e.metadata?.event_type ?? "event"
       }</span>
-        ${e.sender ? ` (${e.sender})` : ""}: ${e.contentText || "(no text)"}
+        ${e.sender ? ` (${e.sender})` : ""}: ${e.content_text || "(no text)"}
       </li>`
     )
   }</ol>`;
