@@ -108,6 +108,7 @@ export {
   type TraceContext,
 } from "./spans.ts";
 export {
+  spanJson,
   spanTree,
   type SpanTreeNode,
   type TaskTrace,

@@ -15,6 +15,7 @@ import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
 import { ID } from "./tasks.ts";
 import { EVENT_PAGE, eventJson } from "./timeline.ts";
+import { memberJson, outgoingJson, topicsJson, traceJson, traceSummaryJson } from "./group_json.ts";
 
 const LIMIT = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
@@ -100,11 +101,11 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   get(
     "/members",
     "The roster: every member, active or stale",
-    (c) => c.json({ items: membership.members() }),
+    (c) => c.json({ items: membership.members().map(memberJson) }),
   );
   get("/tasks", "The tasks this agent sent, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());
-    return c.json({ items: groupTasks.listOutgoing(limit) });
+    return c.json({ items: groupTasks.listOutgoing(limit).map(outgoingJson) });
   });
   routes.add({
     method: "post",
@@ -124,22 +125,23 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     }, 202));
   get("/tasks/:id", "One task this agent sent", (c) => {
     const id = param(c, "id", ID);
-    return c.json(found(groupTasks.outgoing(id), `No task ${id} was sent from this agent`));
+    const task = found(groupTasks.outgoing(id), `No task ${id} was sent from this agent`);
+    return c.json(outgoingJson(task));
   });
   get("/tasks/:id/trace", "A task's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);
     const traceId = found(traceOfTask(id, groupTraces.ofTask(id)), `No spans of task ${id} here`);
-    return c.json(spanTree(traceId, groupTraces.trace(traceId)));
+    return c.json(traceJson(spanTree(traceId, groupTraces.trace(traceId))));
   });
   get("/traces", "The traces of group tasks stored here, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());
-    return c.json({ items: groupTraces.recent(limit) });
+    return c.json({ items: groupTraces.recent(limit).map(traceSummaryJson) });
   });
   get("/traces/:id", "A trace's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);
     const spans = groupTraces.trace(id);
     if (spans.length === 0) throw new NotFound(`No spans of trace ${id} here`);
-    return c.json(spanTree(id, spans));
+    return c.json(traceJson(spanTree(id, spans)));
   });
   get(
     "/skills",
@@ -195,7 +197,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     }
     return c.json(manifest);
   });
-  get("/topics", "The group's topics", (c) => c.json(topicsFor(gateway.group)));
+  get("/topics", "The group's topics", (c) => c.json(topicsJson(topicsFor(gateway.group))));
   routes.add({
     method: "get",
     path: "/api/v1/group/audit",

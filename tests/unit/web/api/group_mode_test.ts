@@ -1,7 +1,8 @@
 /**
- * The group endpoints of a gateway in group mode (an in-process broker): they answer, and the
- * orchestrator's are a 409 that says which mode runs one; a task sent through the API is queued
- * for the requester, which sends it to ben and keeps his answer.
+ * The group endpoints of a gateway in group mode (an in-process broker): they answer, in
+ * snake_case as the whole API, and the orchestrator's are a 409 that says which mode runs one; a
+ * task sent through the API is queued for the requester, which sends it to ben and keeps his
+ * answer.
  */
 import assert from "node:assert/strict";
 import { memberTopicSpecs } from "../../../../core/group/mod.ts";
@@ -9,6 +10,19 @@ import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts
 import { apiOf } from "../../../_support/api.ts";
 import { gatewayOf, inProcessEnv } from "../../../_support/gateway_memory.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+/** What the API passes through as data, whose keys are not the API's: payloads, attributes. */
+const DATA = new Set(["request", "attributes", "expertise", "metadata", "identity"]);
+
+/** Asserts that every key of `value` (but those inside {@link DATA}) is snake_case. */
+function assertSnakeCase(value: unknown, where: string): void {
+  if (Array.isArray(value)) return value.forEach((v) => assertSnakeCase(v, where));
+  if (value === null || typeof value !== "object") return;
+  for (const [key, inner] of Object.entries(value)) {
+    assert.match(key, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, `${where}: ${key}`);
+    if (!DATA.has(key)) assertSnakeCase(inner, `${where} ${key}`);
+  }
+}
 
 Deno.test("a group-mode gateway's API sends tasks and reads the group; no orchestrator, a 409", async () => {
   const group = uniqueName("gapi").replaceAll("-", "");
@@ -39,7 +53,28 @@ Deno.test("a group-mode gateway's API sends tasks and reads the group; no orches
     "ben's answer",
     { state: () => task },
   );
-  assert.equal((task as { responseContent?: string }).responseContent, "answered by ben");
+  assert.equal((task as { response_content?: string }).response_content, "answered by ben");
+  await waitFor(
+    async () => (await ann.call(`/api/v1/group/tasks/${sent.task_id}/trace`)).status === 200,
+    "the task's spans",
+  );
+  const trace = await ann.json(`/api/v1/group/tasks/${sent.task_id}/trace`);
+  assert.ok(trace.roots[0].span.span_id, JSON.stringify(trace));
+  const [member] = (await ann.json("/api/v1/group/members")).items;
+  assert.equal(typeof member.last_seen, "number");
+  for (
+    const path of [
+      "/api/v1/group",
+      "/api/v1/group/members",
+      "/api/v1/group/tasks",
+      `/api/v1/group/tasks/${sent.task_id}`,
+      `/api/v1/group/tasks/${sent.task_id}/trace`,
+      "/api/v1/group/traces",
+      `/api/v1/group/traces/${trace.trace_id}`,
+      "/api/v1/group/skills",
+      "/api/v1/group/topics",
+    ]
+  ) assertSnakeCase(await ann.json(path), path);
   const bad = await ann.json(
     "/api/v1/group/tasks",
     { body: { content: "x", to: { who: 1 } } },

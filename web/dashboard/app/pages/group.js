@@ -33,11 +33,13 @@ function Roster({ members }) {
       </thead>
       <tbody>${members.map((m) =>
         html`
-          <tr data-member=${m.agentId}>
-            <td>${m.agentId}</td>
+          <tr data-member=${m.agent_id}>
+            <td>${m.agent_id}</td>
             <td><span class=${`live live-${m.status}`} data-liveness=${m.status}>${m
               .status}</span></td>
-            <td><time datetime=${new Date(m.lastSeen).toISOString()}>${ago(m.lastSeen)}</time></td>
+            <td><time datetime=${new Date(m.last_seen).toISOString()}>${ago(
+              m.last_seen,
+            )}</time></td>
             <td>${m.load.running} of ${m.load.capacity}</td>
             <td>${m.skills.join(", ") || "—"}</td>
           </tr>
