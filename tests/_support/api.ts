@@ -2,6 +2,7 @@
  * The gateway's API over a real gateway in this process (gateway_memory.ts: its own home, its own
  * fake LLM), driven through `app.request()`: `call` sends the token and the API's Host.
  */
+import assert from "node:assert/strict";
 import { apiApp, hostNames, originsOf, statusOf } from "../../web/mod.ts";
 import { type ApiLimits, apiOwner } from "../../web/api/mod.ts";
 import type { ReportViews } from "../../web/dashboard/mod.ts";
@@ -89,4 +90,17 @@ export function sseEvents(text: string): { event: string; data: unknown }[] {
       .map((l) => l.replace(/^data: ?/, "")).join("\n");
     return { event, data: data === "" ? undefined : JSON.parse(data) };
   });
+}
+
+/** What the API passes through as data, whose keys are not its own: payloads, tool arguments. */
+const DATA = new Set(["request", "arguments", "attributes", "expertise", "metadata", "identity"]);
+
+/** Asserts that every key of `value` (but those inside {@link DATA}) is snake_case. */
+export function assertSnakeCase(value: unknown, where: string): void {
+  if (Array.isArray(value)) return value.forEach((v) => assertSnakeCase(v, where));
+  if (value === null || typeof value !== "object") return;
+  for (const [key, inner] of Object.entries(value)) {
+    assert.match(key, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, `${where}: ${key}`);
+    if (!DATA.has(key)) assertSnakeCase(inner, `${where} ${key}`);
+  }
 }

@@ -15,7 +15,8 @@ import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
 import { ID } from "./tasks.ts";
 import { EVENT_PAGE, eventJson } from "./timeline.ts";
-import { memberJson, outgoingJson, topicsJson, traceJson, traceSummaryJson } from "./group_json.ts";
+import { topicsJson, traceJson } from "./group_json.ts";
+import { wire } from "./wire.ts";
 
 const LIMIT = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
@@ -101,11 +102,11 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   get(
     "/members",
     "The roster: every member, active or stale",
-    (c) => c.json({ items: membership.members().map(memberJson) }),
+    (c) => c.json({ items: membership.members().map(wire) }),
   );
   get("/tasks", "The tasks this agent sent, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());
-    return c.json({ items: groupTasks.listOutgoing(limit).map(outgoingJson) });
+    return c.json({ items: groupTasks.listOutgoing(limit).map(wire) });
   });
   routes.add({
     method: "post",
@@ -126,7 +127,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   get("/tasks/:id", "One task this agent sent", (c) => {
     const id = param(c, "id", ID);
     const task = found(groupTasks.outgoing(id), `No task ${id} was sent from this agent`);
-    return c.json(outgoingJson(task));
+    return c.json(wire(task));
   });
   get("/tasks/:id/trace", "A task's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);
@@ -135,7 +136,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   });
   get("/traces", "The traces of group tasks stored here, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());
-    return c.json({ items: groupTraces.recent(limit).map(traceSummaryJson) });
+    return c.json({ items: groupTraces.recent(limit).map(wire) });
   });
   get("/traces/:id", "A trace's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);

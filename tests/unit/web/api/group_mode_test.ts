@@ -7,22 +7,9 @@
 import assert from "node:assert/strict";
 import { memberTopicSpecs } from "../../../../core/group/mod.ts";
 import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
-import { apiOf } from "../../../_support/api.ts";
+import { apiOf, assertSnakeCase } from "../../../_support/api.ts";
 import { gatewayOf, inProcessEnv } from "../../../_support/gateway_memory.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
-
-/** What the API passes through as data, whose keys are not the API's: payloads, attributes. */
-const DATA = new Set(["request", "attributes", "expertise", "metadata", "identity"]);
-
-/** Asserts that every key of `value` (but those inside {@link DATA}) is snake_case. */
-function assertSnakeCase(value: unknown, where: string): void {
-  if (Array.isArray(value)) return value.forEach((v) => assertSnakeCase(v, where));
-  if (value === null || typeof value !== "object") return;
-  for (const [key, inner] of Object.entries(value)) {
-    assert.match(key, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, `${where}: ${key}`);
-    if (!DATA.has(key)) assertSnakeCase(inner, `${where} ${key}`);
-  }
-}
 
 Deno.test("a group-mode gateway's API sends tasks and reads the group; no orchestrator, a 409", async () => {
   const group = uniqueName("gapi").replaceAll("-", "");
