@@ -17,6 +17,7 @@ import { ID } from "./tasks.ts";
 import { EVENT_PAGE, eventJson } from "./timeline.ts";
 import { topicsJson, traceJson } from "./group_json.ts";
 import { wire } from "./wire.ts";
+import { searchJson } from "./memory.ts";
 
 const LIMIT = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
@@ -161,7 +162,8 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
       zones: "all",
       ...(query.limit === undefined ? {} : { limit: query.limit }),
     });
-    return c.json({ ...result, hits: result.hits.filter((h) => h.source.startsWith("group:")) });
+    const shared = result.hits.filter((h) => h.source.startsWith("group:"));
+    return c.json(searchJson({ ...result, hits: shared }));
   });
   routes.add({
     method: "post",

@@ -13,6 +13,7 @@ import {
   EVENT_KINDS,
   type EventLog,
   type EventQuery,
+  type SpanNode,
   type TimelineEvent,
 } from "../../core/timeline/mod.ts";
 import { ApiError } from "./errors.ts";
@@ -82,6 +83,17 @@ export function eventJson(event: TimelineEvent): z.output<typeof EVENT_JSON> {
     taint: event.taint,
     zone: event.zone ?? null,
   };
+}
+
+/** A trace's events as a tree, each node an event as the API shows it, with its children. */
+export function eventTree(nodes: readonly SpanNode[]): EventNode[] {
+  return nodes.map((n) => ({ event: eventJson(n.event), children: eventTree(n.children) }));
+}
+
+/** A node of {@link eventTree}. */
+export interface EventNode {
+  readonly event: z.output<typeof EVENT_JSON>;
+  readonly children: EventNode[];
 }
 
 const rowId = z.coerce.number().int().min(0);

@@ -80,12 +80,12 @@ function Timings({ spans }) {
 /** This agent's own trace (timeline events) in the shape of a group trace (spans). */
 function asSpans(data) {
   const span = (e) => ({
-    span_id: e.spanId,
+    span_id: e.span_id,
     agent_id: "this agent",
     span_type: e.kind,
-    title: (e.contentText || e.kind).replace(/\s+/g, " ").slice(0, 48),
-    started_at: e.startedAt,
-    duration_ms: e.durationMs ?? null,
+    title: (e.content_text || e.kind).replace(/\s+/g, " ").slice(0, 48),
+    started_at: e.started_at,
+    duration_ms: e.duration_ms,
   });
   const node = (n) => ({ span: span(n.event), children: n.children.map(node) });
   const roots = data.roots.map(node);
