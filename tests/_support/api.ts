@@ -92,8 +92,16 @@ export function sseEvents(text: string): { event: string; data: unknown }[] {
   });
 }
 
-/** What the API passes through as data, whose keys are not its own: payloads, tool arguments. */
-const DATA = new Set(["request", "arguments", "attributes", "expertise", "metadata", "identity"]);
+/** Data the API passes through, whose keys are not its own: payloads, arguments, config keys. */
+const DATA = new Set([
+  "request",
+  "arguments",
+  "attributes",
+  "expertise",
+  "metadata",
+  "identity",
+  "values",
+]);
 
 /** Asserts that every key of `value` (but those inside {@link DATA}) is snake_case. */
 export function assertSnakeCase(value: unknown, where: string): void {
