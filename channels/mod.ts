@@ -35,6 +35,7 @@ export {
   CODE_TTL_MS,
   MAX_PENDING,
   type PairedSender,
+  PAIRING_CHANNELS,
   PairingError,
   type PairingState,
   PairingStore,

@@ -3,7 +3,9 @@
  * scheduled job's result): sent at once and recorded on its task in the timeline. A send that
  * fails counts as the delivery's first failed attempt, and the delivery worker (core/scheduler)
  * retries it with backoff until it gives up and records the delivery as failed; the text stays on
- * the task either way.
+ * the task either way. A channel that throws an `UndeliverableError` (a person the platform says
+ * it can never reach: each channel names those refusals in its `unreachable`) fails the delivery
+ * at once, with that reason on the task.
  *
  * @module
  */

@@ -9,7 +9,16 @@
  *
  * @module
  */
-import { writeConfigFile } from "../core/config/mod.ts";
+import { type Config, writeConfigFile } from "../core/config/mod.ts";
+
+/** Every chat channel of the config; a channel added there fails to compile until it is here. */
+const CHAT_CHANNELS: Record<keyof Config["channels"], true> = {
+  telegram: true,
+  discord: true,
+  whatsapp: true,
+};
+/** The channels whose `dmPolicy` can be `pairing`, so a code can be given on them. */
+export const PAIRING_CHANNELS = Object.keys(CHAT_CHANNELS) as readonly (keyof Config["channels"])[];
 
 /** The characters of a code: no 0, O, 1 or I to misread. */
 export const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";

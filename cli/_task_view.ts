@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { DroppedRecord, SpanTreeNode, TaskTrace } from "../core/group/mod.ts";
+import {
+  type DroppedRecord,
+  spanJson,
+  type SpanTreeNode,
+  type TaskTrace,
+} from "../core/group/mod.ts";
 import type { OutgoingTask } from "../core/timeline/mod.ts";
 
 /** A task as `task list --json` prints it. */
@@ -88,20 +93,12 @@ export function showText(task: OutgoingTask): string {
   ].join("\n");
 }
 
+/** A span with its children, its fields beside them (without the trace's id, said once above). */
 function nodeJson(node: SpanTreeNode): Record<string, unknown> {
-  const s = node.span;
+  const { trace_id: _trace, zone: _zone, content, ...span } = spanJson(node.span);
   return {
-    span_id: s.spanId,
-    parent_span_id: s.parentSpanId ?? null,
-    agent_id: s.agentId,
-    span_type: s.spanType,
-    title: s.title,
-    started_at: s.startedAt.toISOString(),
-    ended_at: s.endedAt?.toISOString() ?? null,
-    duration_ms: s.durationMs ?? null,
-    attributes: s.attributes,
-    content_hash: s.contentHash ?? null,
-    ...(s.content === undefined ? {} : { content: s.content }),
+    ...span,
+    ...(content === null ? {} : { content }),
     children: node.children.map(nodeJson),
   };
 }

@@ -8,6 +8,7 @@
 import type { Mode } from "../core/config/mod.ts";
 import type { SwarmMemberState } from "../core/gateway/mod.ts";
 import { VERSION } from "../core/version.ts";
+import { wire } from "./api/mod.ts";
 
 /**
  * How the group fares: `local` for the in-process group of one (no Kafka), `ok` while this
@@ -62,7 +63,15 @@ export interface GatewayStatus {
   /** The agents this gateway runs (several with `agents.list`), the lead first. */
   readonly agents: readonly AgentStatus[];
   /** The chat channels it runs, by name (`telegram`…); empty when none is enabled. */
-  readonly channels: Readonly<Record<string, ChannelState>>;
+  readonly channels: Readonly<Record<string, ChannelStateJson>>;
+}
+
+/** A chat channel's state as the status answers it: {@link ChannelState} in snake_case. */
+export interface ChannelStateJson {
+  readonly connected: boolean;
+  readonly last_error?: string | null;
+  readonly last_error_at?: string | null;
+  readonly listening?: string | null;
 }
 
 /** A chat channel's state, as the channel reports it (channels/types.ts ChannelStatus). */
@@ -157,7 +166,9 @@ export function statusOf(
         status: members.find((m) => m.agentId === a.agentId)?.status ?? "unknown",
         tasks: { running: a.running, capacity: a.capacity },
       })),
-      channels: options.channels?.() ?? {},
+      channels: Object.fromEntries(
+        Object.entries(options.channels?.() ?? {}).map(([name, state]) => [name, wire(state)]),
+      ),
     };
   };
 }

@@ -15,7 +15,10 @@
  *   thread the mention was in. Answers reply to the message they answer.
  * - Sending splits at Discord's 2000 characters without breaking code blocks (split.ts); when a
  *   piece fails, a retry of the same delivery (`id`) starts at that piece, while this process
- *   runs. The typing indicator is renewed while the agent works.
+ *   runs. A user or channel that can never be reached (50007: the bot blocked or DMs closed;
+ *   `UNREACHABLE`) throws an {@link UndeliverableError}, so the delivery fails at once with that
+ *   reason instead of being retried for hours. The typing indicator is renewed while the agent
+ *   works.
  * - Every failure is the channel's last error, with no token in it; a gateway that drops shows
  *   as disconnected until it is back.
  *
@@ -32,6 +35,7 @@ import {
   Partials,
   Routes,
 } from "discord.js";
+import { UndeliverableError } from "../../core/timeline/mod.ts";
 import { splitMessage } from "../split.ts";
 import { type Attachment, downloadAttachment, saveAttachment } from "./attachments.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
@@ -159,7 +163,9 @@ export class DiscordChannel implements Channel {
       }
     } catch (error) {
       this.#failed("send", errorText(error));
-      throw new Error(this.#redact(errorText(error)));
+      const text = this.#redact(errorText(error));
+      const never = unreachable(error);
+      throw never === undefined ? new Error(text) : new UndeliverableError(`${never} [${text}]`);
     }
     if (key !== undefined) this.#piecesSent.delete(key);
   }
@@ -253,6 +259,25 @@ export function restBase(apiBase: string): { api: string; version: string } {
   const trimmed = apiBase.replace(/\/+$/, "");
   const match = /^(.*)\/v(\d+)$/.exec(trimmed);
   return match ? { api: match[1]!, version: match[2]! } : { api: trimmed, version: "10" };
+}
+
+/**
+ * Discord's JSON error codes that no retry can change, with why: the one place Discord's permanent
+ * refusals are named. 50007 is Discord's "Cannot send messages to this user" (the person blocked
+ * the bot, closed DMs from server members, or shares no server with it any more).
+ */
+const UNREACHABLE: Readonly<Record<number, string>> = {
+  50007: "Discord will not deliver to this user: they blocked the bot, do not take direct " +
+    "messages from server members, or share no server with it any more",
+  10003: "Discord knows no such channel (it was deleted, or the bot cannot see it)",
+  10013: "Discord knows no such user",
+};
+
+/** Why no retry can deliver, for Discord's answers that say so; undefined for the rest. */
+function unreachable(error: unknown): string | undefined {
+  return error instanceof DiscordAPIError && typeof error.code === "number"
+    ? UNREACHABLE[error.code]
+    : undefined;
 }
 
 function errorText(error: unknown): string {

@@ -10,13 +10,17 @@
  *   `<chat>:<message>`, replies to the message they answer.
  * - Sending splits at Telegram's 4096 characters without breaking Markdown (split.ts) and sends
  *   Markdown; a piece Telegram cannot parse as Markdown is sent again as plain text. When a piece
- *   fails, a retry of the same delivery (`id`) starts at that piece, while this process runs.
+ *   fails, a retry of the same delivery (`id`) starts at that piece, while this process runs. A
+ *   chat that can never be reached (the bot blocked, the account deleted: `unreachable`)
+ *   throws an {@link UndeliverableError}, so the delivery fails at once with that reason instead
+ *   of being retried for hours.
  * - Every API call that fails is the channel's last error (with no token in it); polling that
  *   fails shows as disconnected until a call succeeds again.
  *
  * @module
  */
 import { Bot, type Context, GrammyError, webhookCallback } from "grammy";
+import { UndeliverableError } from "../../core/timeline/mod.ts";
 import { splitMessage } from "../split.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
 import { downloadFile, saveToWorkspace } from "./media.ts";
@@ -161,7 +165,9 @@ export class TelegramChannel implements Channel {
         await this.#bot.api.sendMessage(message.chatId, text, reply);
       }
     } catch (error) {
-      throw new Error(this.#redact(errorText(error)));
+      const text = this.#redact(errorText(error));
+      const never = unreachable(error);
+      throw never === undefined ? new Error(text) : new UndeliverableError(`${never} [${text}]`);
     }
   }
 
@@ -271,6 +277,24 @@ export class TelegramChannel implements Channel {
   #redact(text: string): string {
     return text.replaceAll(this.#o.token, "<token>");
   }
+}
+
+/**
+ * Why no retry can deliver to a chat, for Telegram's answers that say so; undefined for the rest.
+ * Every 403 is one ("Forbidden: bot was blocked by the user", "user is deactivated", "bot can't
+ * initiate conversation with a user", "bot was kicked from the group chat"), and so is a 400 for a
+ * chat Telegram does not know. The one place Telegram's permanent refusals are named.
+ */
+function unreachable(error: unknown): string | undefined {
+  if (!(error instanceof GrammyError)) return undefined;
+  if (error.error_code === 403) {
+    return "Telegram will not deliver to this chat: the person blocked the bot, deleted their " +
+      "account or never started it, or the bot left the group; they must write to it again";
+  }
+  if (error.error_code === 400 && /chat not found/i.test(error.description)) {
+    return "Telegram knows no such chat";
+  }
+  return undefined;
 }
 
 function errorText(error: unknown): string {

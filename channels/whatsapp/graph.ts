@@ -4,10 +4,12 @@
  * with the typing indicator (the same endpoint, `status: "read"`), and inbound media (its URL from
  * `GET /{version}/{media-id}`, then the bytes from that URL, with the same token).
  *
- * A refusal is a {@link GraphError} carrying Meta's error code; the one for a closed
- * customer-service window (131047: the person last wrote more than 24 hours ago, so only a
- * template may reach them) is an {@link OutsideWindowError}, which the timeline records as failed
- * at once, since a retry cannot succeed. No error text ever holds the access token.
+ * A refusal is a {@link GraphError} carrying Meta's error code, except for the codes no retry can
+ * change ({@link unreachable}), which are {@link UndeliverableError}s that the timeline records as
+ * failed at once: a closed customer-service window (131047: the person last wrote more than 24
+ * hours ago, so only a template may reach them) is an {@link OutsideWindowError}; a number
+ * WhatsApp cannot deliver to (131026: not on WhatsApp, terms not accepted, an app too old) and the
+ * business's own number (131021) are the others. No error text ever holds the access token.
  *
  * @module
  */
@@ -22,6 +24,23 @@ export const MAX_MEDIA_BYTES = 25 * 1024 * 1024;
 export function outsideWindow(detail: string): string {
   return `outside WhatsApp's 24-hour customer-service window: the person last wrote more than 24 ` +
     `hours ago, so only a message template can reach them until they write again [${detail}]`;
+}
+
+/**
+ * Meta's error codes that no retry can change, with why: the one place WhatsApp's permanent
+ * refusals are named, for a send the Graph API refuses and for a failed status Meta reports later.
+ */
+const UNREACHABLE: Readonly<Record<number, (detail: string) => string>> = {
+  [OUTSIDE_WINDOW_CODE]: outsideWindow,
+  131026: (detail) =>
+    "WhatsApp cannot deliver to this number: it has no WhatsApp account, has not accepted " +
+    `WhatsApp's current terms, or runs a version too old for business messages [${detail}]`,
+  131021: (detail) => `the recipient is the business's own number [${detail}]`,
+};
+
+/** Why no retry can deliver, for Meta's error `code` that says so; undefined for the rest. */
+export function unreachable(code: number | undefined, detail: string): string | undefined {
+  return code === undefined ? undefined : UNREACHABLE[code]?.(detail);
 }
 
 /** A call the Graph API refused or could not answer. */
@@ -161,7 +180,12 @@ export class GraphClient {
         details ? `: ${details}` : ""
       }`,
     );
-    if (error.code === OUTSIDE_WINDOW_CODE) throw new OutsideWindowError(outsideWindow(message));
+    const never = unreachable(error.code, message);
+    if (never !== undefined) {
+      throw error.code === OUTSIDE_WINDOW_CODE
+        ? new OutsideWindowError(never)
+        : new UndeliverableError(never);
+    }
     throw new GraphError(message, response.status, error.code);
   }
 

@@ -13,18 +13,19 @@
  * - Out: texts split at WhatsApp's 4096 characters (split.ts), the first replying to the message
  *   it answers; a retry of the same delivery (`id`) starts at the piece that failed, while this
  *   process runs. While the agent works, the message it answers is marked read with the typing
- *   indicator. A text refused because the 24-hour customer-service window closed throws an
- *   {@link OutsideWindowError}, which fails the delivery at once with that reason on the task.
+ *   indicator. A text refused for good (the 24-hour customer-service window closed, a number not
+ *   on WhatsApp: graph.ts's `unreachable`) throws an `UndeliverableError`, which fails the
+ *   delivery at once with that reason on the task.
  * - Statuses Meta reports for sent messages: a `failed` one is the channel's last error, and the
  *   failed delivery of the task the message was sent for ({@link Inbox.undelivered}), with the
- *   window's reason when its code is 131047.
+ *   same reason when its code is one no retry can change.
  *
  * @module
  */
 import { saveInbound } from "../media.ts";
 import { splitMessage } from "../split.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
-import { GraphClient, OUTSIDE_WINDOW_CODE, outsideWindow } from "./graph.ts";
+import { GraphClient, unreachable } from "./graph.ts";
 import {
   parseNotification,
   signatureValid,
@@ -266,9 +267,7 @@ export class WhatsAppChannel implements Channel {
     const id = this.#sentFor.get(status.id);
     if (id === undefined) return;
     this.#sentFor.delete(status.id);
-    const reason = e?.code === OUTSIDE_WINDOW_CODE
-      ? outsideWindow(why)
-      : `WhatsApp reported ${why}`;
+    const reason = unreachable(e?.code, why) ?? `WhatsApp reported ${why}`;
     this.#inbox?.undelivered?.(id, reason);
   }
 

@@ -109,6 +109,7 @@ export {
   type TraceContext,
 } from "./spans.ts";
 export {
+  spanJson,
   spanTree,
   type SpanTreeNode,
   type TaskTrace,

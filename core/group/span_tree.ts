@@ -23,6 +23,28 @@ export interface TaskTrace {
   readonly agents: string[];
 }
 
+/**
+ * A span as the API answers it and `--json` prints it: snake_case keys, times as ISO 8601, absent
+ * values as null; its attributes as they were sent.
+ */
+export function spanJson(s: StoredSpan) {
+  return {
+    trace_id: s.traceId,
+    span_id: s.spanId,
+    parent_span_id: s.parentSpanId ?? null,
+    agent_id: s.agentId,
+    span_type: s.spanType,
+    title: s.title,
+    started_at: s.startedAt.toISOString(),
+    ended_at: s.endedAt?.toISOString() ?? null,
+    duration_ms: s.durationMs ?? null,
+    attributes: s.attributes,
+    content_hash: s.contentHash ?? null,
+    content: s.content ?? null,
+    zone: s.zone ?? null,
+  };
+}
+
 /** The spans of `spans` that belong together, each once (the latest told, an ended one first). */
 export function uniqueSpans(spans: readonly StoredSpan[]): StoredSpan[] {
   const byKey = new Map<string, StoredSpan>();

@@ -2,6 +2,7 @@
  * The gateway's API over a real gateway in this process (gateway_memory.ts: its own home, its own
  * fake LLM), driven through `app.request()`: `call` sends the token and the API's Host.
  */
+import assert from "node:assert/strict";
 import { apiApp, hostNames, originsOf, statusOf } from "../../web/mod.ts";
 import { type ApiLimits, apiOwner } from "../../web/api/mod.ts";
 import type { ReportViews } from "../../web/dashboard/mod.ts";
@@ -87,9 +88,9 @@ export async function groupTaskAnswered(
   api: TestApi,
   to: string,
   content: string,
-): Promise<{ status: string; responseContent?: string; workerId?: string }> {
+): Promise<{ task_id: string; status: string; response_content?: string; worker_id?: string }> {
   const sent = await api.json("/api/v1/group/tasks", { body: { content, to: { agent: to } } }, 202);
-  let task = { status: "" };
+  let task = { task_id: sent.task_id as string, status: "" };
   await waitFor(
     async () => {
       task = await api.json(`/api/v1/group/tasks/${sent.task_id}`);
@@ -112,4 +113,25 @@ export function sseEvents(text: string): { event: string; data: unknown }[] {
       .map((l) => l.replace(/^data: ?/, "")).join("\n");
     return { event, data: data === "" ? undefined : JSON.parse(data) };
   });
+}
+
+/** Data the API passes through, whose keys are not its own: payloads, arguments, config keys. */
+const DATA = new Set([
+  "request",
+  "arguments",
+  "attributes",
+  "expertise",
+  "metadata",
+  "identity",
+  "values",
+]);
+
+/** Asserts that every key of `value` (but those inside {@link DATA}) is snake_case. */
+export function assertSnakeCase(value: unknown, where: string): void {
+  if (Array.isArray(value)) return value.forEach((v) => assertSnakeCase(v, where));
+  if (value === null || typeof value !== "object") return;
+  for (const [key, inner] of Object.entries(value)) {
+    assert.match(key, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, `${where}: ${key}`);
+    if (!DATA.has(key)) assertSnakeCase(inner, `${where} ${key}`);
+  }
 }

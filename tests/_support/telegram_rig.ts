@@ -11,6 +11,8 @@ import type { ChannelHost } from "../../channels/mod.ts";
 import { agentSettings, startChannelAgent, stopChannelAgent } from "./channel_agent.ts";
 import { type FakeOpenAIOptions, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram_server.ts";
+import type { Task } from "../../core/timeline/mod.ts";
+import { waitFor } from "./wait.ts";
 
 /** The owner's Telegram user id in the rig. */
 export const OWNER_ID = 1001;
@@ -67,4 +69,20 @@ export async function startTelegramRig(
     },
   };
   return rig;
+}
+
+/**
+ * The owner writes `text` while the Bot API's sendMessage is down; once the answer's first attempt
+ * has failed, sendMessage is back. Resolves with a reader of the answer's task.
+ */
+export async function firstAttemptFailed(
+  rig: TelegramRig,
+  text: string,
+): Promise<() => Task | undefined> {
+  rig.telegram.down.add("sendMessage");
+  rig.telegram.pushMessage(OWNER_ID, text);
+  const task = () => rig.runtime.timeline.tasks.list().items[0];
+  await waitFor(() => task()?.deliveryAttempts === 1, "the first failed attempt");
+  rig.telegram.down.delete("sendMessage");
+  return task;
 }

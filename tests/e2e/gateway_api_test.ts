@@ -55,7 +55,7 @@ Deno.test(
     assert.equal(events.at(-1)!.event, "done");
 
     const writing = call("/api/v1/chat", { message: "write p.txt", session: "w" });
-    let pending: { approvalId: string; tool: string }[] = [];
+    let pending: { approval_id: string; tool: string }[] = [];
     await waitFor(
       async () => {
         pending = (await (await call("/api/v1/approvals")).json()).items;
@@ -65,7 +65,7 @@ Deno.test(
       { state: () => ({ pending, err: child.stderr }) },
     );
     const approved = await call(
-      `/api/v1/approvals/${pending[0]!.approvalId}/approve`,
+      `/api/v1/approvals/${pending[0]!.approval_id}/approve`,
       undefined,
       "POST",
     );

@@ -7,7 +7,8 @@
  * `POST /users/@me/channels` (a DM channel per user), `POST /channels/{id}/messages`,
  * `POST /channels/{id}/typing`. A wrong `Authorization: Bot <token>` is 401; a route listed in
  * {@link FakeDiscord.down}, or a message {@link FakeDiscord.refuse} picks, answers 502 Bad Gateway;
- * a message over 2000 characters is refused with 400, as Discord does.
+ * a message over 2000 characters is refused with 400, and one to a user in
+ * {@link FakeDiscord.closedDms} with 403 and error 50007, as Discord does.
  *
  * Attachments of pushed messages are served at `/attachments/...`, as Discord's CDN serves them.
  *
@@ -76,6 +77,11 @@ export interface FakeDiscord extends AsyncDisposable {
   readonly intents: readonly number[];
   /** The `allowed_mentions` of every message the bot sent, in order. */
   readonly allowedMentions: readonly unknown[];
+  /**
+   * Users whose DM channel refuses the bot's messages with 403 and Discord's error 50007 (Cannot
+   * send messages to this user), as for a user who blocked the bot or closed their DMs.
+   */
+  readonly closedDms: Set<string>;
   /** Answers 502 Bad Gateway to a message whose content it returns true for. */
   refuse: ((content: string) => boolean) | undefined;
   /**
@@ -118,6 +124,9 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
     if (id === undefined) dms.set(userId, id = snowflake());
     return id;
   };
+  const closedDms = new Set<string>();
+  /** Whether `channelId` is the DM channel of a user in {@link FakeDiscord.closedDms}. */
+  const closedTo = (channelId: string) => [...closedDms].some((u) => dms.get(u) === channelId);
   let sequence = 0;
   const dispatch = (socket: WebSocket, t: string, d: unknown) => {
     if (socket.readyState === WebSocket.OPEN) {
@@ -226,6 +235,14 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
         record(502);
         return new Response("Bad Gateway", { status: 502 });
       }
+      if (closedTo(messages[1]!)) {
+        calls.pop();
+        record(403);
+        return Response.json(
+          { message: "Cannot send messages to this user", code: 50007 },
+          { status: 403 },
+        );
+      }
       if (content.length > 2000) {
         calls.pop();
         record(400);
@@ -277,6 +294,7 @@ export function startFakeDiscord(token = "discord-test-token"): Promise<FakeDisc
     typing,
     calls,
     down,
+    closedDms,
     connected: () => sockets.size,
     dmChannelOf,
     pushMessage(userId, text, options = {}) {

@@ -13,8 +13,8 @@
  *
  * Tests push updates ({@link FakeTelegram.pushMessage}), read what the bot sent
  * ({@link FakeTelegram.sent}, {@link FakeTelegram.actions}, {@link FakeTelegram.calls}), add
- * files, and take methods down ({@link FakeTelegram.down}, {@link FakeTelegram.refuse}: they answer
- * 502 Bad Gateway).
+ * files, take methods down ({@link FakeTelegram.down}, {@link FakeTelegram.refuse}: they answer
+ * 502 Bad Gateway), and have a chat refuse the bot for good ({@link FakeTelegram.forbidden}: 403).
  *
  * @module
  */
@@ -55,6 +55,11 @@ export interface FakeTelegram extends AsyncDisposable {
   readonly calls: readonly ApiCall[];
   /** Methods that answer 502 Bad Gateway while listed. */
   readonly down: Set<string>;
+  /**
+   * Chats (by id) that refuse the bot's messages and chat actions with 403 and `Forbidden: ` plus
+   * the reason given (`bot was blocked by the user`, `user is deactivated`), as Telegram does.
+   */
+  readonly forbidden: Map<string, string>;
   /** Answers 502 Bad Gateway to a call for which it returns true. */
   refuse: ((method: string, params: Record<string, unknown>) => boolean) | undefined;
   /** The webhook setWebhook registered, if any. */
@@ -82,6 +87,7 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
   const actions: { chatId: string; action: string }[] = [];
   const calls: ApiCall[] = [];
   const down = new Set<string>();
+  const forbidden = new Map<string, string>();
   const queue: Record<string, unknown>[] = [];
   const files = new Map<string, { path: string; bytes: Uint8Array }>();
   let webhook: { url: string; secret: string | undefined } | undefined;
@@ -147,6 +153,10 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
     const p = await params(request, url);
     const answer = async (): Promise<Response> => {
       if (down.has(method) || fake.refuse?.(method, p)) return fail(502, "Bad Gateway");
+      const refusal = forbidden.get(String(p.chat_id));
+      if (refusal !== undefined && (method === "sendMessage" || method === "sendChatAction")) {
+        return fail(403, `Forbidden: ${refusal}`);
+      }
       switch (method) {
         case "getMe":
           return ok({ ...BOT, can_join_groups: true, can_read_all_group_messages: false });
@@ -215,6 +225,7 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
     actions,
     calls,
     down,
+    forbidden,
     get webhook() {
       return webhook;
     },

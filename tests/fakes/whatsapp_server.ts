@@ -8,7 +8,8 @@
  *   characters, else 400 with error 100) answers `{messaging_product, contacts, messages: [{id}]}`;
  *   `status: "read"` (with `typing_indicator`) answers `{success: true}`. A recipient in
  *   {@link FakeWhatsApp.outsideWindow} gets 400 with error 131047 (Re-engagement message), as a
- *   chat whose 24-hour window has closed does.
+ *   chat whose 24-hour window has closed does; one in {@link FakeWhatsApp.notOnWhatsApp} gets 400
+ *   with error 131026 (Message undeliverable), as a number without WhatsApp does.
  * - `GET /{version}/{phone-number-id}`: the number's `verified_name` and `display_phone_number`.
  * - `GET /{version}/{media-id}`: the medium's `{url, mime_type, sha256, file_size, id}`, its url
  *   on this server (`/media/<id>`), whose download needs the same token.
@@ -57,6 +58,8 @@ export interface FakeWhatsApp extends AsyncDisposable {
   down: boolean;
   /** Recipients whose customer-service window has closed. */
   readonly outsideWindow: Set<string>;
+  /** Recipients WhatsApp cannot deliver to (no WhatsApp account): error 131026. */
+  readonly notOnWhatsApp: Set<string>;
   /** Where media metadata says a medium is downloaded from (default: this server). */
   mediaOrigin: string;
   /** Stores a medium; returns its id. */
@@ -170,6 +173,14 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
           "replied to this number.",
       );
     }
+    if (fake.notOnWhatsApp.has(to)) {
+      return graphError(
+        400,
+        131026,
+        "(#131026) Message undeliverable",
+        "Message failed to send because the recipient is not a WhatsApp user.",
+      );
+    }
     const id = wamid();
     const context = body.context as { message_id?: string } | undefined;
     sent.push({ to, text, replyTo: context?.message_id, id });
@@ -234,6 +245,7 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
     calls,
     down: false,
     outsideWindow: new Set(),
+    notOnWhatsApp: new Set(),
     mediaOrigin: `http://127.0.0.1:${port}`,
     addMedia(bytes, mime) {
       const id = `${1000000 + media.size}`;

@@ -13,6 +13,7 @@ import { answerRefusal, WAITER_STALE_MS } from "../../core/timeline/mod.ts";
 import { Conflict, found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
+import { wire } from "./wire.ts";
 
 const ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "not an approval id" });
 
@@ -36,7 +37,7 @@ export function mountApprovals(routes: ApiRoutes, parts: ApiParts): void {
       summary: "Pending requests, oldest first",
       tag: "approvals",
     },
-    (c) => c.json({ items: store.pending() }),
+    (c) => c.json({ items: store.pending().map(wire) }),
   );
   routes.add(
     {
@@ -47,7 +48,7 @@ export function mountApprovals(routes: ApiRoutes, parts: ApiParts): void {
     },
     (c) => {
       const id = param(c, "id", ID);
-      return c.json(found(store.get(id), `No approval request ${id}`));
+      return c.json(wire(found(store.get(id), `No approval request ${id}`)));
     },
   );
   for (const [verb, status] of [["approve", "approved"], ["deny", "denied"]] as const) {
@@ -59,7 +60,7 @@ export function mountApprovals(routes: ApiRoutes, parts: ApiParts): void {
     }, (c) => {
       const id = param(c, "id", ID);
       const r = store.resolve(id, { status, responder: "api" }, { staleMs: WAITER_STALE_MS });
-      if (r.ok) return c.json(r.approval);
+      if (r.ok) return c.json(wire(r.approval));
       if (r.reason === "unknown") throw new NotFound(`No approval request ${id}`);
       throw new Conflict(answerRefusal(id, r.reason), `approval_${r.reason}`);
     });

@@ -15,6 +15,10 @@ import type { ApiParts } from "./parts.ts";
 import { mountGroupJoin } from "./group_join.ts";
 import { type ApiRoutes, param } from "./routes.ts";
 import { ID } from "./tasks.ts";
+import { EVENT_PAGE, eventJson } from "./timeline.ts";
+import { topicsJson, traceJson } from "./group_json.ts";
+import { wire } from "./wire.ts";
+import { searchJson } from "./memory.ts";
 
 const LIMIT = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
@@ -102,11 +106,11 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   get(
     "/members",
     "The roster: every member, active or stale",
-    (c) => c.json({ items: roster() }),
+    (c) => c.json({ items: roster().map(wire) }),
   );
   get("/tasks", "The tasks this agent sent, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());
-    return c.json({ items: groupTasks.listOutgoing(limit) });
+    return c.json({ items: groupTasks.listOutgoing(limit).map(wire) });
   });
   routes.add({
     method: "post",
@@ -126,22 +130,23 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     }, 202));
   get("/tasks/:id", "One task this agent sent", (c) => {
     const id = param(c, "id", ID);
-    return c.json(found(groupTasks.outgoing(id), `No task ${id} was sent from this agent`));
+    const task = found(groupTasks.outgoing(id), `No task ${id} was sent from this agent`);
+    return c.json(wire(task));
   });
   get("/tasks/:id/trace", "A task's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);
     const traceId = found(traceOfTask(id, groupTraces.ofTask(id)), `No spans of task ${id} here`);
-    return c.json(spanTree(traceId, groupTraces.trace(traceId)));
+    return c.json(traceJson(spanTree(traceId, groupTraces.trace(traceId))));
   });
   get("/traces", "The traces of group tasks stored here, newest first", (c) => {
     const { limit } = LIMIT.parse(c.req.query());
-    return c.json({ items: groupTraces.recent(limit) });
+    return c.json({ items: groupTraces.recent(limit).map(wire) });
   });
   get("/traces/:id", "A trace's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);
     const spans = groupTraces.trace(id);
     if (spans.length === 0) throw new NotFound(`No spans of trace ${id} here`);
-    return c.json(spanTree(id, spans));
+    return c.json(traceJson(spanTree(id, spans)));
   });
   get(
     "/skills",
@@ -164,7 +169,8 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
       zones: "all",
       ...(query.limit === undefined ? {} : { limit: query.limit }),
     });
-    return c.json({ ...result, hits: result.hits.filter((h) => h.source.startsWith("group:")) });
+    const shared = result.hits.filter((h) => h.source.startsWith("group:"));
+    return c.json(searchJson({ ...result, hits: shared }));
   });
   routes.add({
     method: "post",
@@ -201,10 +207,18 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     }
     return c.json(manifest);
   });
-  get("/topics", "The group's topics", (c) => c.json(topicsFor(gateway.group)));
-  get("/audit", "The group's audit events this agent kept, newest first", (c) => {
-    const { limit } = LIMIT.parse(c.req.query());
-    return c.json(events.list({ kind: "GROUP", limit }));
+  get("/topics", "The group's topics", (c) => c.json(topicsJson(topicsFor(gateway.group))));
+  routes.add({
+    method: "get",
+    path: "/api/v1/group/audit",
+    summary: "The group's audit events this agent kept, newest first (as the timeline shows them)",
+    tag: "group",
+    group: true,
+    query: LIMIT,
+    response: EVENT_PAGE,
+  }, (c, { query }) => {
+    const page = events.list({ kind: "GROUP", limit: query.limit });
+    return c.json({ items: page.items.map(eventJson), next: page.next ?? null });
   });
   mountGroupJoin(routes, parts);
 }

@@ -6,8 +6,10 @@
  * @module
  */
 import { z } from "zod";
+import type { MemoryStatus, SearchResult } from "../../core/memory/mod.ts";
 import type { ApiParts } from "./parts.ts";
 import type { ApiRoutes } from "./routes.ts";
+import { wire } from "./wire.ts";
 
 const SEARCH = z.object({
   q: z.string().min(1).max(2000).describe("What to look for"),
@@ -15,6 +17,21 @@ const SEARCH = z.object({
   zone: z.string().regex(/^[\w.-]+(,[\w.-]+)*$/).optional()
     .describe("See only public memory and these zones (comma-separated)"),
 });
+
+/** A search's answer: how it searched, and each hit with its keys in snake_case. */
+export function searchJson(result: SearchResult) {
+  return { ...wire(result), hits: result.hits.map(wire) };
+}
+
+/** What memory holds, each part with its keys in snake_case. */
+function statusJson(s: MemoryStatus) {
+  return {
+    ...wire(s),
+    kinds: s.kinds.map(wire),
+    models: s.models.map(wire),
+    sqlite_vec: wire(s.sqliteVec),
+  };
+}
 
 /** Mounts the memory endpoints. */
 export function mountMemory(routes: ApiRoutes, parts: ApiParts): void {
@@ -26,16 +43,16 @@ export function mountMemory(routes: ApiRoutes, parts: ApiParts): void {
     tag: "memory",
     query: SEARCH,
   }, async (c, { query }) =>
-    c.json(
+    c.json(searchJson(
       await memory.search(query.q, {
         zones: query.zone === undefined ? "all" : query.zone.split(","),
         ...(query.limit === undefined ? {} : { limit: query.limit }),
         signal: c.req.raw.signal,
       }),
-    ));
+    )));
   routes.add(
     { method: "get", path: "/api/v1/memory/status", summary: "What memory holds", tag: "memory" },
-    (c) => c.json(memory.status()),
+    (c) => c.json(statusJson(memory.status())),
   );
   routes.add(
     {
@@ -44,6 +61,6 @@ export function mountMemory(routes: ApiRoutes, parts: ApiParts): void {
       summary: "Removes expired memory",
       tag: "memory",
     },
-    (c) => c.json(memory.prune()),
+    (c) => c.json(wire(memory.prune())),
   );
 }

@@ -9,6 +9,7 @@
 import { budgetUse } from "../../core/policy/mod.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, PAGE_QUERY } from "./routes.ts";
+import { wire } from "./wire.ts";
 
 /** Mounts `/api/v1/policy/decisions` and `/api/v1/policy/budgets`. */
 export function mountDecisions(routes: ApiRoutes, parts: ApiParts): void {
@@ -19,7 +20,10 @@ export function mountDecisions(routes: ApiRoutes, parts: ApiParts): void {
     summary: "The policy's decisions on tool calls, newest first",
     tag: "policy",
     query: PAGE_QUERY,
-  }, (c, { query }) => c.json(decisions.list(query)));
+  }, (c, { query }) => {
+    const page = decisions.list(query);
+    return c.json({ items: page.items.map(wire), next: page.next ?? null });
+  });
   const usage = parts.gateway.runtime.timeline.usage;
   routes.add({
     method: "get",

@@ -12,6 +12,7 @@ import type { Job } from "../../core/timeline/mod.ts";
 import { BadRequest, Conflict, found } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
+import { wire } from "./wire.ts";
 
 const NAME = z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, {
   message: "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -58,7 +59,7 @@ export function mountScheduler(routes: ApiRoutes, parts: ApiParts): void {
   };
   routes.add(
     { method: "get", path: "/api/v1/scheduler/jobs", summary: "Every job", tag: "scheduler" },
-    (c) => c.json({ items: jobs.list() }),
+    (c) => c.json({ items: jobs.list().map(wire) }),
   );
   routes.add({
     method: "post",
@@ -70,11 +71,11 @@ export function mountScheduler(routes: ApiRoutes, parts: ApiParts): void {
     if (jobs.get(body.name) !== undefined) {
       throw new Conflict(`Job ${body.name} exists; PUT replaces it`);
     }
-    return c.json(save(body.name, body), 201);
+    return c.json(wire(save(body.name, body)), 201);
   });
   routes.add(
     { method: "get", path: "/api/v1/scheduler/jobs/:name", summary: "One job", tag: "scheduler" },
-    (c) => c.json(existing(param(c, "name", NAME))),
+    (c) => c.json(wire(existing(param(c, "name", NAME)))),
   );
   routes.add({
     method: "put",
@@ -84,7 +85,7 @@ export function mountScheduler(routes: ApiRoutes, parts: ApiParts): void {
     body: DEFINITION,
   }, (c, { body }) => {
     const job = editable(existing(param(c, "name", NAME)));
-    return c.json(save(job.name, body));
+    return c.json(wire(save(job.name, body)));
   });
   routes.add(
     {
@@ -113,6 +114,6 @@ export function mountScheduler(routes: ApiRoutes, parts: ApiParts): void {
     });
     const report = await scheduler.runNow(job.name);
     if (report === undefined) throw new Conflict(`Job ${job.name} is running already`, "running");
-    return c.json(report);
+    return c.json(wire(report));
   });
 }

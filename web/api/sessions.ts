@@ -8,6 +8,7 @@ import { z } from "zod";
 import { Conflict, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
+import { wire } from "./wire.ts";
 
 const KEY = z.string().min(1).max(300);
 
@@ -22,7 +23,7 @@ export function mountSessions(routes: ApiRoutes, parts: ApiParts): void {
       summary: "Every session, newest first",
       tag: "sessions",
     },
-    async (c) => c.json({ items: await sessions.list() }),
+    async (c) => c.json({ items: (await sessions.list()).map(wire) }),
   );
   routes.add(
     {

@@ -11,6 +11,8 @@ import type { TaskStatus } from "../../core/timeline/mod.ts";
 import { found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, PAGE_QUERY, param, type RouteSpec } from "./routes.ts";
+import { eventTree } from "./timeline.ts";
+import { wire } from "./wire.ts";
 
 /** An id of a task, a trace or a span as the API takes it. */
 export const ID = z.string().regex(/^[\w.:-]{1,128}$/, { message: "not an id" });
@@ -43,13 +45,14 @@ export function mountTasks(routes: ApiRoutes, parts: ApiParts): void {
     query: LIST,
   }, (c, { query }) => {
     const page = PAGE_QUERY.parse({ limit: query.limit, before: query.before });
-    return c.json(tasks.list({ ...page, ...(query.status ? { status: query.status } : {}) }));
+    const listed = tasks.list({ ...page, ...(query.status ? { status: query.status } : {}) });
+    return c.json({ items: listed.items.map(wire), next: listed.next ?? null });
   });
   routes.add(
     { method: "get", path: "/api/v1/tasks/:id", summary: "One task and its trace", tag: "tasks" },
     (c) => {
       const task = known(param(c, "id", ID));
-      return c.json({ task, trace: events.traceTree(task.traceId) });
+      return c.json({ task: wire(task), trace: eventTree(events.traceTree(task.traceId)) });
     },
   );
   routes.add(REPLAY, async (c) => {
@@ -82,7 +85,7 @@ export function mountTasks(routes: ApiRoutes, parts: ApiParts): void {
       const id = param(c, "id", ID);
       const roots = events.traceTree(id);
       if (roots.length === 0) throw new NotFound(`No trace ${id}`);
-      return c.json({ trace_id: id, roots });
+      return c.json({ trace_id: id, roots: eventTree(roots) });
     },
   );
 }

@@ -13,6 +13,7 @@ import {
   EVENT_KINDS,
   type EventLog,
   type EventQuery,
+  type SpanNode,
   type TimelineEvent,
 } from "../../core/timeline/mod.ts";
 import { ApiError } from "./errors.ts";
@@ -36,8 +37,34 @@ export interface StreamOptions {
   readonly closing?: AbortSignal | undefined;
 }
 
+/** An event as the API shows it (snake_case, as every answer of the API), for the document. */
+export const EVENT_JSON = z.object({
+  id: z.number().int(),
+  event_id: z.string(),
+  trace_id: z.string(),
+  span_id: z.string(),
+  parent_span_id: z.string().nullable(),
+  kind: z.enum(EVENT_KINDS),
+  session_key: z.string().nullable(),
+  channel: z.string().nullable(),
+  sender: z.string().nullable(),
+  content_text: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  started_at: z.string().describe("ISO 8601"),
+  ended_at: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+  taint: z.string(),
+  zone: z.string().nullable(),
+});
+
+/** A page of events: `next` is the `before` of the next page, null on the last one. */
+export const EVENT_PAGE = z.object({
+  items: z.array(EVENT_JSON),
+  next: z.number().int().nullable(),
+});
+
 /** An event as the API shows it. */
-export function eventJson(event: TimelineEvent) {
+export function eventJson(event: TimelineEvent): z.output<typeof EVENT_JSON> {
   return {
     id: event.id,
     event_id: event.eventId,
@@ -56,6 +83,17 @@ export function eventJson(event: TimelineEvent) {
     taint: event.taint,
     zone: event.zone ?? null,
   };
+}
+
+/** A trace's events as a tree, each node an event as the API shows it, with its children. */
+export function eventTree(nodes: readonly SpanNode[]): EventNode[] {
+  return nodes.map((n) => ({ event: eventJson(n.event), children: eventTree(n.children) }));
+}
+
+/** A node of {@link eventTree}. */
+export interface EventNode {
+  readonly event: z.output<typeof EVENT_JSON>;
+  readonly children: EventNode[];
 }
 
 const rowId = z.coerce.number().int().min(0);
@@ -94,6 +132,7 @@ export function mountTimeline(routes: ApiRoutes, parts: TimelineParts): void {
       summary: "The timeline's events, newest first, filtered and paged; and the kinds",
       tag: "timeline",
       query: listQuery,
+      response: EVENT_PAGE.extend({ kinds: z.array(z.enum(EVENT_KINDS)) }),
     },
     (c, { query }) => {
       const page = events.list({ ...eventQuery(query), ...definedOnly(query, "before", "limit") });

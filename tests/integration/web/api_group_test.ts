@@ -56,8 +56,8 @@ Deno.test(
       async () => {
         const { items } = await ok("/api/v1/group/members");
         return ["ann", "ben"].every((id) =>
-          items.some((m: { agentId: string; status: string }) =>
-            m.agentId === id && m.status === "active"
+          items.some((m: { agent_id: string; status: string }) =>
+            m.agent_id === id && m.status === "active"
           )
         );
       },
@@ -71,7 +71,7 @@ Deno.test(
     });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     const taskId = sent.body.task_id;
-    let task: { status: string; responseContent?: string; workerId?: string } = { status: "" };
+    let task: { status: string; response_content?: string; worker_id?: string } = { status: "" };
     await waitFor(
       async () => {
         task = await ok(`/api/v1/group/tasks/${taskId}`);
@@ -80,10 +80,12 @@ Deno.test(
       "ben's answer",
       { state: () => ({ task, ...state() }), timeoutMs: 90_000 },
     );
-    assert.equal(task.responseContent, "answered by ben");
-    assert.equal(task.workerId, "ben");
+    assert.equal(task.response_content, "answered by ben");
+    assert.equal(task.worker_id, "ben");
     assert.ok(
-      (await ok("/api/v1/group/tasks")).items.some((t: { taskId: string }) => t.taskId === taskId),
+      (await ok("/api/v1/group/tasks")).items.some((t: { task_id: string }) =>
+        t.task_id === taskId
+      ),
     );
     let agents: string[] = [];
     await waitFor(
@@ -179,6 +181,6 @@ Deno.test(
       "ben's answer to a task sent after the join",
       { state: () => ({ task, ...state() }), timeoutMs: 90_000 },
     );
-    assert.deepEqual([task.responseContent, task.workerId], ["answered by ben", "ben"]);
+    assert.deepEqual([task.response_content, task.worker_id], ["answered by ben", "ben"]);
   },
 );

@@ -372,7 +372,7 @@ Deno.test(
       const response = await callApi(gateway.port, token, `/api/v1/group/tasks/${taskId}/trace`);
       return response.ok ? await response.json() : { agents: [], spans: 0 };
     };
-    let trace: { agents: string[]; spans: number; traceId: string } = await traceOf();
+    let trace: { agents: string[]; spans: number; trace_id: string } = await traceOf();
     await waitFor(
       async () => (trace = await traceOf()).agents.length === 2 && trace.spans >= 5,
       "the spans of both agents at the lead",

@@ -9,7 +9,7 @@ import { resolveConfig } from "../../../core/config/mod.ts";
 import { ChannelHost } from "../../../channels/mod.ts";
 import { TelegramChannel } from "../../../channels/telegram/mod.ts";
 import { startFakeTelegram } from "../../fakes/telegram_server.ts";
-import { OWNER_ID, startTelegramRig } from "../../_support/telegram_rig.ts";
+import { firstAttemptFailed, OWNER_ID, startTelegramRig } from "../../_support/telegram_rig.ts";
 import { waitFor } from "../../_support/wait.ts";
 
 const SECRET = "webhook-secret-42";
@@ -107,11 +107,7 @@ Deno.test("with the Bot API down the answer is kept, retried with backoff, then 
 
 Deno.test("an answer that could not be sent reaches the chat when the Bot API is back", async () => {
   await using rig = await startTelegramRig({ chat: [{ text: "Better late than never." }] });
-  rig.telegram.down.add("sendMessage");
-  rig.telegram.pushMessage(OWNER_ID, "hello?");
-  const task = () => rig.runtime.timeline.tasks.list().items[0];
-  await waitFor(() => task()?.deliveryAttempts === 1, "the first failed attempt");
-  rig.telegram.down.delete("sendMessage");
+  const task = await firstAttemptFailed(rig, "hello?");
   const worker = new DeliveryWorker({
     store: rig.runtime.timeline,
     deliver: rig.host.deliver,

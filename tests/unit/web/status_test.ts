@@ -43,8 +43,8 @@ Deno.test("each chat channel's state is in the status, asked at each call", () =
   connected = false;
   assert.deepEqual(status().channels.telegram, {
     connected: false,
-    lastError: "Bot API: 502",
-    lastErrorAt: "2026-12-05T09:00:00Z",
+    last_error: "Bot API: 502",
+    last_error_at: "2026-12-05T09:00:00Z",
   });
 });
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   contentHash,
   GroupSpans,
+  spanJson,
   spanTree,
   traceOfTask,
   type Trust,
@@ -137,4 +138,47 @@ Deno.test("spans of several agents make one tree; a lost parent's children are r
   assert.notEqual(tree.roots[0]!.children[0]!.span.endedAt, undefined);
   assert.equal(traceOfTask("t-1", spans), "a".repeat(32));
   assert.equal(traceOfTask("t-2", spans), undefined);
+});
+
+Deno.test("a span as answers show it: snake_case, ISO times, null for what it lacks", () => {
+  const started = new Date(Date.UTC(2026, 0, 1, 0, 0, 1));
+  const open = span({ spanId: "a", startedAt: started, endedAt: undefined, durationMs: undefined });
+  assert.deepEqual(spanJson(open), {
+    trace_id: open.traceId,
+    span_id: "a",
+    parent_span_id: null,
+    agent_id: open.agentId,
+    span_type: open.spanType,
+    title: open.title,
+    started_at: "2026-01-01T00:00:01.000Z",
+    ended_at: null,
+    duration_ms: null,
+    attributes: open.attributes,
+    content_hash: null,
+    content: null,
+    zone: null,
+  });
+  const ended = new Date(Date.UTC(2026, 0, 1, 0, 0, 2));
+  const whole = span({
+    spanId: "b",
+    parentSpanId: "a",
+    startedAt: started,
+    endedAt: ended,
+    durationMs: 1000,
+    contentHash: "h",
+    content: "what it said",
+    zone: "lab",
+  });
+  const json = spanJson(whole);
+  assert.deepEqual(
+    [
+      json.parent_span_id,
+      json.ended_at,
+      json.duration_ms,
+      json.content_hash,
+      json.content,
+      json.zone,
+    ],
+    ["a", "2026-01-01T00:00:02.000Z", 1000, "h", "what it said", "lab"],
+  );
 });

@@ -4,7 +4,7 @@
  * token, or a second answer, changes nothing. The policy's decisions are listed, newest first.
  */
 import assert from "node:assert/strict";
-import { apiOf, type TestApi } from "../../../_support/api.ts";
+import { apiOf, assertSnakeCase, type TestApi } from "../../../_support/api.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
 /** A gateway whose owner must approve every write, and a model that writes proof.txt. */
@@ -24,7 +24,7 @@ function writer() {
 }
 
 async function pending(api: TestApi) {
-  let items: { approvalId: string; tool: string }[] = [];
+  let items: { approval_id: string; tool: string }[] = [];
   await waitFor(async () => {
     items = (await api.json("/api/v1/approvals")).items;
     return items.length > 0;
@@ -39,16 +39,19 @@ Deno.test("approving from the API runs the tool the turn waits on", async () => 
   const chat = api.json("/api/v1/chat", { body: { message: "write the proof" } });
   const approval = await pending(api);
   assert.equal(approval.tool, "write_file");
-  const whole = await api.json(`/api/v1/approvals/${approval.approvalId}`);
+  const whole = await api.json(`/api/v1/approvals/${approval.approval_id}`);
   assert.deepEqual(whole.arguments, { path: "proof.txt", content: "ok\n" });
+  assert.equal(whole.status, "pending");
+  assert.ok(Date.parse(whole.expires_at) > Date.now(), whole.expires_at);
+  assertSnakeCase(whole, "an approval");
   // Without the token nothing is answered: the agent holds no token.
-  const forged = await api.call(`/api/v1/approvals/${approval.approvalId}/approve`, {
+  const forged = await api.call(`/api/v1/approvals/${approval.approval_id}/approve`, {
     method: "POST",
     headers: { authorization: undefined },
   });
   assert.equal(forged.status, 401);
   assert.equal((await api.json("/api/v1/approvals")).items.length, 1);
-  const answered = await api.json(`/api/v1/approvals/${approval.approvalId}/approve`, {
+  const answered = await api.json(`/api/v1/approvals/${approval.approval_id}/approve`, {
     method: "POST",
   });
   assert.equal(answered.status, "approved");
@@ -56,21 +59,22 @@ Deno.test("approving from the API runs the tool the turn waits on", async () => 
   assert.equal((await chat).content, "Finished.");
   assert.equal(await Deno.readTextFile(proof(api)), "ok\n");
   const again = await api.json(
-    `/api/v1/approvals/${approval.approvalId}/deny`,
+    `/api/v1/approvals/${approval.approval_id}/deny`,
     { method: "POST" },
     409,
   );
   assert.equal(again.error.code, "approval_answered");
-  const { items } = await api.json("/api/v1/policy/decisions?limit=5");
-  assert.equal(items[0].tool, "write_file");
-  assert.equal(items[0].requiresApproval, true);
+  const decisions = await api.json("/api/v1/policy/decisions?limit=5");
+  assert.equal(decisions.items[0].tool, "write_file");
+  assert.equal(decisions.items[0].requires_approval, true);
+  assertSnakeCase(decisions, "the decisions");
 });
 
 Deno.test("denying from the API leaves the tool unrun", async () => {
   await using api = await writer();
   const chat = api.json("/api/v1/chat", { body: { message: "write the proof" } });
   const approval = await pending(api);
-  const answered = await api.json(`/api/v1/approvals/${approval.approvalId}/deny`, {
+  const answered = await api.json(`/api/v1/approvals/${approval.approval_id}/deny`, {
     method: "POST",
   });
   assert.equal(answered.status, "denied");
@@ -94,7 +98,7 @@ Deno.test("the owner's approve words in a chat through the API answer a pending 
   const chat = api.json("/api/v1/chat", { body: { message: "write the proof" } });
   const approval = await pending(api);
   const said = await api.json("/api/v1/chat", {
-    body: { message: `approve ${approval.approvalId}`, session: "answers" },
+    body: { message: `approve ${approval.approval_id}`, session: "answers" },
   });
   assert.equal(said.kind, "approval");
   assert.equal((await chat).content, "Finished.");

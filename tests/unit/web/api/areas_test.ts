@@ -4,7 +4,7 @@
  * job, a secret or the gateway's own keys, an unknown task).
  */
 import assert from "node:assert/strict";
-import { apiOf } from "../../../_support/api.ts";
+import { apiOf, assertSnakeCase } from "../../../_support/api.ts";
 
 Deno.test("memory is searched, told and pruned through the API", async () => {
   await using api = await apiOf();
@@ -12,12 +12,17 @@ Deno.test("memory is searched, told and pruned through the API", async () => {
   const found = await api.json("/api/v1/memory/search?q=boiler&limit=3");
   assert.equal(found.mode, "keyword");
   assert.match(found.hits[0].content, /4711/);
+  assert.equal(found.hits[0].keyword_rank, 1);
+  assertSnakeCase(found, "a search");
   const none = await api.json("/api/v1/memory/search?q=boiler&zone=finance");
   assert.ok(Array.isArray(none.hits));
   const status = await api.json("/api/v1/memory/status");
   assert.ok(status.chunks >= 1, JSON.stringify(status));
+  assert.equal(typeof status.sqlite_vec.available, "boolean");
+  assertSnakeCase(status, "memory's status");
   const pruned = await api.json("/api/v1/memory/prune", { method: "POST" });
   assert.equal(typeof pruned.remaining, "number");
+  assert.equal(pruned.over_cap, 0);
   const bad = await api.json("/api/v1/memory/search", {}, 400);
   assert.match(bad.error.message, /query parameter "q"/);
 });
@@ -28,7 +33,8 @@ Deno.test("scheduler jobs are added, read, replaced, run now and removed", async
   const added = await api.json("/api/v1/scheduler/jobs", { body: job }, 201);
   assert.equal(added.name, "morning");
   assert.equal(added.enabled, true);
-  assert.ok(added.nextRunAt);
+  assert.ok(Date.parse(added.next_run_at) > Date.now(), added.next_run_at);
+  assertSnakeCase(added, "a job");
   const twice = await api.json("/api/v1/scheduler/jobs", { body: job }, 409);
   assert.match(twice.error.message, /exists/);
   const replaced = await api.json("/api/v1/scheduler/jobs/morning", {
@@ -39,8 +45,10 @@ Deno.test("scheduler jobs are added, read, replaced, run now and removed", async
   const run = await api.json("/api/v1/scheduler/jobs/morning/run", { method: "POST" });
   assert.equal(run.status, "succeeded");
   assert.equal(run.answer, "Morning report ready");
+  assertSnakeCase(run, "a run");
   const listed = await api.json("/api/v1/scheduler/jobs");
-  assert.equal(listed.items[0].runCount, 1);
+  assert.equal(listed.items[0].run_count, 1);
+  assert.equal(listed.items[0].last_status, "succeeded");
   await api.json("/api/v1/scheduler/jobs/morning", { method: "DELETE" });
   await api.json("/api/v1/scheduler/jobs/morning", {}, 404);
   const badCron = await api.json("/api/v1/scheduler/jobs", {
@@ -109,13 +117,21 @@ Deno.test("tasks are listed, shown with their trace, and replayed as their sende
   });
   timeline.tasks.complete(task.taskId, "Noon");
   const { items } = await api.json("/api/v1/tasks?status=completed");
-  assert.deepEqual(items.map((t: { taskId: string }) => t.taskId), [task.taskId]);
+  assert.deepEqual(items.map((t: { task_id: string }) => t.task_id), [task.taskId]);
+  assertSnakeCase(items, "the tasks");
   assert.deepEqual((await api.json("/api/v1/tasks?status=failed")).items, []);
   const shown = await api.json(`/api/v1/tasks/${task.taskId}`);
-  assert.equal(shown.task.contentOut, "Noon");
-  assert.equal(shown.trace[0].event.eventId, root.eventId);
+  assert.equal(shown.task.content_out, "Noon");
+  assert.equal(
+    shown.task.completed_at,
+    timeline.tasks.get(task.taskId)!.completedAt!.toISOString(),
+  );
+  assert.equal(shown.trace[0].event.event_id, root.eventId);
+  assertSnakeCase(shown, "a task");
   const trace = await api.json(`/api/v1/traces/${root.traceId}`);
   assert.equal(trace.roots.length, 1);
+  assert.equal(trace.roots[0].event.span_id, root.spanId);
+  assertSnakeCase(trace, "a trace");
   const replay = await api.json(`/api/v1/tasks/${task.taskId}/replay`, { method: "POST" });
   assert.deepEqual(replay.old, { status: "completed", answer: "Noon" });
   assert.equal(replay.new.answer, "Replayed answer");

@@ -4,7 +4,7 @@
  * deleted.
  */
 import assert from "node:assert/strict";
-import { apiOf, sseEvents } from "../../../_support/api.ts";
+import { apiOf, assertSnakeCase, sseEvents } from "../../../_support/api.ts";
 
 Deno.test("a chat is one turn through the door, answered when it ends", async () => {
   await using api = await apiOf({}, { answer: { text: "Hello from the model" } });
@@ -70,6 +70,8 @@ Deno.test("sessions are listed, read whole and deleted", async () => {
   await api.json("/api/v1/chat", { body: { message: "remember me", session: "notes" } });
   const { items } = await api.json("/api/v1/sessions");
   assert.deepEqual(items.map((s: { key: string }) => s.key), ["api:notes"]);
+  assert.ok(Date.parse(items[0].updated_at) >= Date.parse(items[0].created_at), items[0]);
+  assertSnakeCase(items, "the sessions");
   const read = await api.json("/api/v1/sessions/api:notes");
   assert.deepEqual(
     read.lines.map((

@@ -70,13 +70,13 @@ Deno.test("a gateway leaves its group and joins it again through the API; tasks 
     { state: () => live(ben) },
   );
   const members = await ann.json("/api/v1/group/members");
-  assert.deepEqual(members.items.map((m: { agentId: string }) => m.agentId).sort(), [
+  assert.deepEqual(members.items.map((m: { agent_id: string }) => m.agent_id).sort(), [
     "ann",
     "ben",
   ]);
 
   const task = await groupTaskAnswered(ann, "ben", "Say hi after the join");
-  assert.equal(task.responseContent, "answered by ben");
+  assert.equal(task.response_content, "answered by ben");
 });
 
 Deno.test("a join that fails is a 503 with its reason, the gateway still out; the next one works", async () => {

@@ -42,7 +42,7 @@ Deno.test("metrics count what the agent did, and what waits for the owner", asyn
     { state: () => text },
   );
   const { items } = await api.json("/api/v1/approvals");
-  await api.json(`/api/v1/approvals/${items[0].approvalId}/deny`, { method: "POST" });
+  await api.json(`/api/v1/approvals/${items[0].approval_id}/deny`, { method: "POST" });
   await writing;
   const response = await api.call("/metrics");
   assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);

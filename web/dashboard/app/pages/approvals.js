@@ -19,20 +19,20 @@ function Request({ approval, onAnswered }) {
   const [answered, setAnswered] = useState(false);
   const answer = (verb) =>
     run(async () => {
-      await api(`/api/v1/approvals/${encodeURIComponent(approval.approvalId)}/${verb}`, {
+      await api(`/api/v1/approvals/${encodeURIComponent(approval.approval_id)}/${verb}`, {
         method: "POST",
       });
       setAnswered(true);
       onAnswered();
     });
-  const where = [approval.channel, approval.sessionKey].filter(Boolean).join(" ");
+  const where = [approval.channel, approval.session_key].filter(Boolean).join(" ");
   return html`
-    <li class="approval" data-approval=${approval.approvalId}>
+    <li class="approval" data-approval=${approval.approval_id}>
       <h3><code>${approval.tool}</code> <span class="muted">tier ${approval.tier}</span></h3>
       <p class="muted">
           Asked by ${approval.requester}${where && ` in ${where}`} at <${Time} iso=${approval
-            .createdAt} />;
-          it waits until <${Time} iso=${approval.expiresAt} />. The policy lets tools above its
+            .created_at} />;
+          it waits until <${Time} iso=${approval.expires_at} />. The policy lets tools above its
           automatic tier run only when the owner says so.
         </p>
       <pre class="raw">${JSON.stringify(approval.arguments, null, 2)}</pre>
@@ -58,7 +58,7 @@ export function Approvals() {
         </${Empty}>`
       : html`<ol class="approvals">${
         items.map((a) =>
-          html`<${Request} key=${a.approvalId} approval=${a} onAnswered=${reload} />`
+          html`<${Request} key=${a.approval_id} approval=${a} onAnswered=${reload} />`
         )
       }</ol>`}
   `;

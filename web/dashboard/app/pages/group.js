@@ -41,11 +41,13 @@ function Roster({ members, left }) {
       </thead>
       <tbody>${members.map((m) =>
         html`
-          <tr data-member=${m.agentId}>
-            <td>${m.agentId}</td>
+          <tr data-member=${m.agent_id}>
+            <td>${m.agent_id}</td>
             <td><span class=${`live live-${m.status}`} data-liveness=${m.status}>${m
               .status}</span></td>
-            <td><time datetime=${new Date(m.lastSeen).toISOString()}>${ago(m.lastSeen)}</time></td>
+            <td><time datetime=${new Date(m.last_seen).toISOString()}>${ago(
+              m.last_seen,
+            )}</time></td>
             <td>${m.load.running} of ${m.load.capacity}</td>
             <td>${m.skills.join(", ") || "—"}</td>
           </tr>
@@ -60,10 +62,10 @@ function Audit({ items }) {
   return html`<ol class="audit">${
     items.map((e) =>
       html`<li data-id=${e.id}>
-        <${Time} iso=${e.startedAt} /> <span class="kind">${
+        <${Time} iso=${e.started_at} /> <span class="kind">${
         e.metadata?.event_type ?? "event"
       }</span>
-        ${e.sender ? ` (${e.sender})` : ""}: ${e.contentText || "(no text)"}
+        ${e.sender ? ` (${e.sender})` : ""}: ${e.content_text || "(no text)"}
       </li>`
     )
   }</ol>`;

@@ -19,7 +19,7 @@ const ZONE = { width: 130, height: 36 };
 export function groupGraph({ members = [], nodes = [], zones = [] }) {
   const agents = new Map();
   for (const m of members) {
-    agents.set(m.agentId, { id: m.agentId, kind: "agent", liveness: m.status, role: "" });
+    agents.set(m.agent_id, { id: m.agent_id, kind: "agent", liveness: m.status, role: "" });
   }
   for (const n of nodes) {
     const known = agents.get(n.agent_id);

@@ -31,10 +31,10 @@ export function samples(events, tasks) {
     const start = Date.parse(e.started_at);
     return [start / 1000, endOf.get(e.trace_id) - start];
   });
-  const done = tasks.filter((t) => t.completedAt);
+  const done = tasks.filter((t) => t.completed_at);
   const taskPoints = done.map((t) => [
-    Date.parse(t.createdAt) / 1000,
-    Date.parse(t.completedAt) - Date.parse(t.createdAt),
+    Date.parse(t.created_at) / 1000,
+    Date.parse(t.completed_at) - Date.parse(t.created_at),
   ]);
   return { turns, llm, tasks: taskPoints };
 }

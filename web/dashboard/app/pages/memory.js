@@ -41,8 +41,8 @@ function Results({ result, q }) {
 function statusRows(s) {
   const rows = [
     ["Search", s.reason ? `${s.mode}: ${s.reason}` : s.mode],
-    ["Chunks", `${s.chunks} (at most ${s.maxChunks})`],
-    ["Embedding model", s.embeddingModel ?? "none"],
+    ["Chunks", `${s.chunks} (at most ${s.max_chunks})`],
+    ["Embedding model", s.embedding_model ?? "none"],
   ];
   if (s.advice) rows.push(["Advice", s.advice]);
   return rows;

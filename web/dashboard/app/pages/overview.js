@@ -74,6 +74,6 @@ function Channels({ channels }) {
 function channelLine(c) {
   const state = c.connected ? "connected" : "not connected";
   const where = c.listening ? ` (webhook on ${c.listening})` : "";
-  const error = c.lastError ? `; last error: ${c.lastError}` : "";
+  const error = c.last_error ? `; last error: ${c.last_error}` : "";
   return `${state}${where}${error}`;
 }

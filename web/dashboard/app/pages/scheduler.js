@@ -82,9 +82,11 @@ function JobRow({ job, onChanged }) {
     <p class="job-message">${job.message}</p>
     <p class="muted">
       Last run: ${
-    job.lastRunAt ? html`<${Time} iso=${job.lastRunAt} /> (${job.lastStatus})` : "never"
+    job.last_run_at ? html`<${Time} iso=${job.last_run_at} /> (${job.last_status})` : "never"
   };
-      next: ${job.nextRunAt ? html`<${Time} iso=${job.nextRunAt} />` : "—"}; ${job.runCount} run(s)
+      next: ${
+    job.next_run_at ? html`<${Time} iso=${job.next_run_at} />` : "—"
+  }; ${job.run_count} run(s)
     </p>
     <p class="answers">
       <button data-action="run" disabled=${busy || !job.enabled} onClick=${run}>Run now</button>

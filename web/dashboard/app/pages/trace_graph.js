@@ -15,20 +15,20 @@ const CHAR = 7.6;
 
 /** Every span of a tree of `{span, children}` with its parent's id. */
 export function flatten(nodes, parent = undefined) {
-  return nodes.flatMap((n) => [{ span: n.span, parent }, ...flatten(n.children, n.span.spanId)]);
+  return nodes.flatMap((n) => [{ span: n.span, parent }, ...flatten(n.children, n.span.span_id)]);
 }
 
 /** A span's duration as people read it. */
 export function took(span) {
-  if (span.durationMs === undefined || span.durationMs === null) return "open";
-  return span.durationMs < 1000
-    ? `${span.durationMs} ms`
-    : `${(span.durationMs / 1000).toFixed(2)} s`;
+  if (span.duration_ms === undefined || span.duration_ms === null) return "open";
+  return span.duration_ms < 1000
+    ? `${span.duration_ms} ms`
+    : `${(span.duration_ms / 1000).toFixed(2)} s`;
 }
 
 /** The lines of a span's box. */
 function linesOf(span) {
-  return [`${span.agentId} · ${span.spanType}`, span.title, took(span)];
+  return [`${span.agent_id} · ${span.span_type}`, span.title, took(span)];
 }
 
 /** Positions of the spans and arrows, from dagre. */
@@ -36,15 +36,15 @@ function layout(spans) {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: "TB", nodesep: 24, ranksep: 36, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
-  const key = (s) => `${s.agentId}/${s.spanId}`;
-  const ids = new Set(spans.map(({ span }) => span.spanId));
+  const key = (s) => `${s.agent_id}/${s.span_id}`;
+  const ids = new Set(spans.map(({ span }) => span.span_id));
   for (const { span } of spans) {
     const widest = Math.max(...linesOf(span).map((l) => l.length));
     g.setNode(key(span), { width: widest * CHAR + 2 * PAD, height: 3 * LINE + PAD, span });
   }
   for (const { span, parent } of spans) {
     if (parent === undefined || !ids.has(parent)) continue;
-    const from = spans.find((s) => s.span.spanId === parent);
+    const from = spans.find((s) => s.span.span_id === parent);
     g.setEdge(key(from.span), key(span));
   }
   dagre.layout(g);
@@ -83,17 +83,17 @@ export function TraceGraph({ spans, agents }) {
         )}
         ${nodes.map(({ x, y, width: w, height: h, span }) =>
           html`
-            <g class="node" data-span=${span.spanId} data-agent=${span.agentId}
-              data-type=${span.spanType} transform=${`translate(${x - w / 2},${y - h / 2})`}>
-                        <title>${span.title} (${span.agentId}, ${took(span)})</title>
+            <g class="node" data-span=${span.span_id} data-agent=${span.agent_id}
+              data-type=${span.span_type} transform=${`translate(${x - w / 2},${y - h / 2})`}>
+                        <title>${span.title} (${span.agent_id}, ${took(span)})</title>
                         <rect width=${w} height=${h} rx="6" fill="#fff" stroke=${colour(
-                          span.agentId,
+                          span.agent_id,
                         )}
                           stroke-width="2" />
                         ${linesOf(span).map((line, i) =>
                           html`
                             <text x=${PAD} y=${PAD / 2 + LINE * (i + 1) - 3} class=${`line-${i}`}
-                              fill=${i === 0 ? colour(span.agentId) : "#1d2330"}>${line}</text>
+                              fill=${i === 0 ? colour(span.agent_id) : "#1d2330"}>${line}</text>
                           `
                         )}
                       </g>

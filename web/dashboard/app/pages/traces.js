@@ -47,9 +47,9 @@ function NoGroup({ error }) {
 }
 
 function Timings({ spans }) {
-  const start = Math.min(...spans.map(({ span }) => Date.parse(span.startedAt)));
+  const start = Math.min(...spans.map(({ span }) => Date.parse(span.started_at)));
   const rows = [...spans].sort((a, b) =>
-    Date.parse(a.span.startedAt) - Date.parse(b.span.startedAt)
+    Date.parse(a.span.started_at) - Date.parse(b.span.started_at)
   );
   return html`
     <table class="timings">
@@ -64,11 +64,11 @@ function Timings({ spans }) {
       </thead>
       <tbody>${rows.map(({ span }) =>
         html`
-          <tr data-span=${span.spanId}>
-            <td>${span.agentId}</td>
-            <td>${span.spanType}</td>
+          <tr data-span=${span.span_id}>
+            <td>${span.agent_id}</td>
+            <td>${span.span_type}</td>
             <td>${span.title}</td>
-            <td>+${Date.parse(span.startedAt) - start} ms</td>
+            <td>+${Date.parse(span.started_at) - start} ms</td>
             <td>${took(span)}</td>
           </tr>
         `
@@ -80,16 +80,16 @@ function Timings({ spans }) {
 /** This agent's own trace (timeline events) in the shape of a group trace (spans). */
 function asSpans(data) {
   const span = (e) => ({
-    spanId: e.spanId,
-    agentId: "this agent",
-    spanType: e.kind,
-    title: (e.contentText || e.kind).replace(/\s+/g, " ").slice(0, 48),
-    startedAt: e.startedAt,
-    durationMs: e.durationMs ?? undefined,
+    span_id: e.span_id,
+    agent_id: "this agent",
+    span_type: e.kind,
+    title: (e.content_text || e.kind).replace(/\s+/g, " ").slice(0, 48),
+    started_at: e.started_at,
+    duration_ms: e.duration_ms,
   });
   const node = (n) => ({ span: span(n.event), children: n.children.map(node) });
   const roots = data.roots.map(node);
-  return { traceId: data.trace_id, roots, spans: flatten(roots).length, agents: ["this agent"] };
+  return { trace_id: data.trace_id, roots, spans: flatten(roots).length, agents: ["this agent"] };
 }
 
 function Trace({ path, id, task, local }) {
@@ -103,7 +103,7 @@ function Trace({ path, id, task, local }) {
     <p><a href="#/traces">All traces</a></p>
     <h2 class="trace-title">${task ? "Task" : local ? "Turn" : "Trace"} <code>${id}</code></h2>
     <p
-      class="muted">Trace <code>${data.traceId}</code>: ${data.spans} spans from ${data.agents
+      class="muted">Trace <code>${data.trace_id}</code>: ${data.spans} spans from ${data.agents
         .length} agent${data.agents.length === 1 ? "" : "s"} (${data.agents.join(", ")}).</p>
     <${ErrorLine} error=${error} />
     <${TraceGraph} spans=${spans} agents=${data.agents} />
@@ -165,13 +165,13 @@ function Lists() {
           <table class="tasks">
             <tbody>${sent.map((t) =>
               html`
-                <tr data-task=${t.taskId}>
-                  <td><a href=${`#/traces/${t.taskId}`}>${String(t.request.content ?? t.taskId)
+                <tr data-task=${t.task_id}>
+                  <td><a href=${`#/traces/${t.task_id}`}>${String(t.request.content ?? t.task_id)
                     .slice(0, 80)}</a></td>
                   <td>${t.status}</td>
-                  <td>${t.workerId ?? ""}</td>
+                  <td>${t.worker_id ?? ""}</td>
                   <td>
-                    <${Time} iso=${t.createdAt} />
+                    <${Time} iso=${t.created_at} />
                   </td>
                 </tr>
               `
@@ -185,12 +185,12 @@ function Lists() {
         <table class="traces">
           <tbody>${stored.map((t) =>
             html`
-              <tr data-trace=${t.traceId}>
-                <td><a href=${`#/traces/trace/${t.traceId}`}><code>${t.traceId}</code></a></td>
+              <tr data-trace=${t.trace_id}>
+                <td><a href=${`#/traces/trace/${t.trace_id}`}><code>${t.trace_id}</code></a></td>
                 <td>${t.spans} spans</td>
                 <td>${t.agents.join(", ")}</td>
                 <td>
-                  <${Time} iso=${t.startedAt} />
+                  <${Time} iso=${t.started_at} />
                 </td>
               </tr>
             `
