@@ -1,7 +1,8 @@
 /**
  * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
  * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
- * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), look at it (`status`,
+ * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`; both through this home's
+ * gateway while it runs in the group: cli/_group_gateway.ts), look at it (`status`,
  * `members`), say what this agent offers (`skills`), and look after its Kafka (`acl`, `gc`).
  * Every one speaks JSON with `--json`.
  *
