@@ -5,12 +5,14 @@
  * out (its status says `left`, its heartbeats stop, ben's roster loses her) and turns the group off
  * in config; `group join` brings the gateway back (ben's roster shows her active again). A token
  * the gateway refuses fails the command and sends nothing; once the gateway is gone (killed, its
- * run file left behind) `group leave` goes to the group directly again.
+ * run file left behind) `group leave` goes to the group directly again, as it does beside a
+ * standalone gateway, which is no member.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readRunFile } from "../../../web/mod.ts";
-import { jsonOf, kafclaw } from "../../_support/cli.ts";
+import { Child } from "../../_support/child.ts";
+import { jsonOf, kafclaw, kafclawCommand } from "../../_support/cli.ts";
 import { gateway, rosterOf, tails, taskReader } from "../../_support/gateway_group.ts";
 import { uniqueName, waitFor } from "../../_support/wait.ts";
 
@@ -120,5 +122,24 @@ Deno.test(
     const direct = await kafclaw(["group", "leave", "--json"], ann.env);
     assert.equal(direct.code, 0, direct.stderr);
     assert.deepEqual(jsonOf(direct), { group, agent_id: "ann", left: true, via: "kafka" });
+  },
+);
+
+Deno.test(
+  "group leave beside a standalone gateway of the home goes to the group directly",
+  opts,
+  async () => {
+    const group = uniqueName("cligws").replaceAll("-", "");
+    await using cy = await gateway(group, "cy", { KAFCLAW_GROUP_SECURITY: "open" });
+    const made = await kafclaw(["group", "init", "--json"], cy.env);
+    assert.equal(made.code, 0, made.stderr);
+    await using child = new Child(
+      kafclawCommand(["gateway", "--mode", "standalone", "--json"], cy.env),
+    );
+    await child.until(/"event":"started"/);
+    assert.notEqual(await readRunFile(cy.home), undefined);
+    const left = await kafclaw(["group", "leave", "--json"], cy.env);
+    assert.equal(left.code, 0, left.stderr);
+    assert.deepEqual(jsonOf(left), { group, agent_id: "cy", left: true, via: "kafka" });
   },
 );
