@@ -6,7 +6,7 @@
  * in config; `group join` brings the gateway back (ben's roster shows her active again). A token
  * the gateway refuses fails the command and sends nothing; once the gateway is gone (killed, its
  * run file left behind) `group leave` goes to the group directly again, as it does beside a
- * standalone gateway, which is no member.
+ * standalone gateway, which is no member. In a signed group the owner's gateway does the same.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -141,5 +141,37 @@ Deno.test(
     const left = await kafclaw(["group", "leave", "--json"], cy.env);
     assert.equal(left.code, 0, left.stderr);
     assert.deepEqual(jsonOf(left), { group, agent_id: "cy", left: true, via: "kafka" });
+  },
+);
+
+Deno.test(
+  "in a signed group the owner's gateway leaves and joins again through group leave and join",
+  opts,
+  async () => {
+    const group = uniqueName("cligwsig").replaceAll("-", "");
+    await using ann = await gateway(group, "ann");
+    const made = await kafclaw(["group", "init", "--json"], ann.env);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(jsonOf(made).security, "signed");
+    await ann.start();
+    const health = async () => jsonOf(await kafclaw(["status", "--json"], ann.env)).group.health;
+    const healthy = (what: string) =>
+      waitFor(async () => await health() === "ok", what, {
+        state: () => tails([ann]),
+        timeoutMs: 60_000,
+      });
+    await healthy("ann's signed heartbeats back through the broker");
+    const second = await kafclaw(["group", "join"], ann.env);
+    assert.equal(second.code, 2, second.stdout);
+    assert.match(second.stderr, /is a member of group .* already, through this home's gateway/);
+
+    const left = await kafclaw(["group", "leave", "--json"], ann.env);
+    assert.equal(left.code, 0, left.stderr);
+    assert.equal(await health(), "left");
+    assert.equal(jsonOf(left).via, "gateway");
+    const joined = await kafclaw(["group", "join", "--json"], ann.env);
+    assert.equal(joined.code, 0, joined.stderr);
+    assert.equal(jsonOf(joined).via, "gateway");
+    await healthy("ann's signed heartbeats back after the join");
   },
 );
