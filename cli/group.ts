@@ -1,7 +1,8 @@
 /**
  * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
  * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
- * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`), look at it (`status`,
+ * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`; both through this home's
+ * gateway while it runs in the group: cli/_group_gateway.ts), look at it (`status`,
  * `members`), say what this agent offers (`skills`), and look after its Kafka (`acl`, `gc`).
  * Every one speaks JSON with `--json`.
  *
@@ -42,6 +43,7 @@ import {
 import { membersCommand, statusCommand } from "./_group_status.ts";
 import { aclCommand, gcCommand } from "./_group_ops.ts";
 import { runMember } from "./_group_join.ts";
+import { changeReport, groupGateway, joinThrough, leaveThrough } from "./_group_gateway.ts";
 import { skillsCommand } from "./_group_skills.ts";
 
 /** `kafclaw group`: make, join, leave and inspect a group of agents over Kafka. */
@@ -172,7 +174,10 @@ export function groupCommand(ctx: CliContext): Command {
       }
     });
   group.command("join")
-    .description("join the group (a certificate first, from a sponsor), and stay until Ctrl-C")
+    .description(
+      "join the group (a certificate first, from a sponsor), and stay until Ctrl-C; while this " +
+        "home's gateway runs, it is the gateway that joins again",
+    )
     .option("--agent-id <id>", "this agent's id in the group (default group.agentId)")
     .option(
       "--invite <invite>",
@@ -183,6 +188,14 @@ export function groupCommand(ctx: CliContext): Command {
     .action(async (opts: JoinOptions) => {
       const config = await groupConfig(ctx);
       const agentId = agentIdOf(config, opts.agentId);
+      // A gateway of this home in the group is its member: it joins again, none starts beside it.
+      const gateway = opts.once ? undefined : await groupGateway(config);
+      if (gateway !== undefined) {
+        const joined = await joinThrough(gateway, agentId);
+        await remember(config, { "group.enabled": "true", "group.agentId": agentId });
+        ctx.io.out(changeReport("joined", joined, opts.json === true));
+        return;
+      }
       const transport = await groupTransport(config, agentId);
       try {
         if (config.group.security === "signed") {
@@ -203,10 +216,21 @@ export function groupCommand(ctx: CliContext): Command {
       }
     });
   group.command("leave")
-    .description("announce (signed) that this agent leaves, and turn the group off in config")
+    .description(
+      "announce (signed) that this agent leaves, and turn the group off in config; while this " +
+        "home's gateway runs in the group, it is the gateway that leaves",
+    )
     .option("--json", "print as JSON")
     .action(async (opts: { json?: boolean }) => {
       const config = await groupConfig(ctx);
+      // A gateway of this home in the group leaves itself; a leave sent beside it would not stop it.
+      const gateway = await groupGateway(config);
+      if (gateway !== undefined) {
+        const left = await leaveThrough(gateway);
+        await remember(config, { "group.enabled": "false" });
+        ctx.io.out(changeReport("left", left, opts.json === true));
+        return;
+      }
       const agentId = agentIdOf(config);
       const { key, certificate } = await agentCredentials(config);
       const signed = config.group.security === "signed";
@@ -230,7 +254,12 @@ export function groupCommand(ctx: CliContext): Command {
       await remember(config, { "group.enabled": "false" });
       ctx.io.out(
         opts.json
-          ? JSON.stringify({ group: config.group.name, agent_id: agentId, left: true })
+          ? JSON.stringify({
+            group: config.group.name,
+            agent_id: agentId,
+            left: true,
+            via: "kafka",
+          })
           : `"${agentId}" left group "${config.group.name}"`,
       );
     });

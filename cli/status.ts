@@ -9,9 +9,8 @@ import { Command } from "commander";
 import { loadConfig, type ResolvedConfig, resolveMode, swarmAgents } from "../core/config/mod.ts";
 import { VERSION } from "../core/version.ts";
 import type { GatewayStatus } from "../web/mod.ts";
-// The home's files alone: the API's modules (web/mod.ts) stay unloaded.
-import { readRunFile, readToken, type RunFile } from "../web/home/mod.ts";
 import type { CliContext } from "./_context.ts";
+import { callGateway, type HomeGateway, homeGateway } from "./_home_gateway.ts";
 
 /** What `kafclaw status --json` prints. */
 type Status =
@@ -29,9 +28,6 @@ type Status =
     readonly problem?: string;
   };
 
-/** How long the running gateway has to answer. */
-const ASK_MS = 3_000;
-
 /** `kafclaw status`: show the mode, the agent, the group's health and the uptime. */
 export function statusCommand(ctx: CliContext): Command {
   return new Command("status")
@@ -48,10 +44,10 @@ export function statusCommand(ctx: CliContext): Command {
 }
 
 async function statusOf(config: ResolvedConfig): Promise<Status> {
-  const run = await readRunFile(config.home);
+  const gateway = await homeGateway(config);
   let problem: string | undefined;
-  if (run !== undefined) {
-    const asked = await ask(config, run);
+  if (gateway !== undefined) {
+    const asked = await ask(gateway);
     if (typeof asked !== "string") return asked;
     problem = asked;
   }
@@ -72,33 +68,13 @@ async function statusOf(config: ResolvedConfig): Promise<Status> {
 }
 
 /** The running gateway's status, or why it could not be had. */
-async function ask(config: ResolvedConfig, run: RunFile): Promise<Status | string> {
-  const token = config.gateway.authToken || await readToken(config.home);
-  // A wildcard bind answers on loopback too; the Host header then names a loopback address.
-  const host = run.host === "0.0.0.0" ? "127.0.0.1" : run.host === "::" ? "[::1]" : run.host;
-  const api = `http://${
-    host.includes(":") && !host.startsWith("[") ? `[${host}]` : host
-  }:${run.port}`;
-  if (!token) return `a gateway listens at ${api}, but this home has no token for it`;
-  try {
-    const response = await fetch(`${api}/api/v1/status`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(ASK_MS),
-    });
-    if (response.status === 401) {
-      await response.body?.cancel();
-      return `the gateway at ${api} refused this home's token`;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      return `the gateway at ${api} answered ${response.status}`;
-    }
-    const body = await response.json() as GatewayStatus;
-    return { running: true, pid: run.pid, api, ...body };
-  } catch {
-    // A gateway that stopped without removing its file (killed): nothing runs there now.
-    return `no gateway answers at ${api} (gateway.run.json is left from one that stopped)`;
+async function ask(gateway: HomeGateway): Promise<Status | string> {
+  const answer = await callGateway(gateway, "/api/v1/status");
+  if (answer.kind !== "answer") return answer.problem;
+  if (answer.status !== 200 || answer.body === undefined) {
+    return `the gateway at ${gateway.api} answered ${answer.status}`;
   }
+  return { running: true, pid: gateway.pid, api: gateway.api, ...answer.body as GatewayStatus };
 }
 
 /** agents.list as a gateway runs it, the lead first. */

@@ -167,7 +167,7 @@ Deno.test(
       }),
     );
     assert.equal(left.code, 0, left.stderr);
-    assert.deepEqual(jsonOf(left), { group, agent_id: "bob", left: true });
+    assert.deepEqual(jsonOf(left), { group, agent_id: "bob", left: true, via: "kafka" });
     const bobConfig = JSON.parse(await Deno.readTextFile(`${bobHome.path}/config.json`));
     assert.equal(bobConfig.group.enabled, false);
     // An agent in another language brings its own key; the owner admits it.
