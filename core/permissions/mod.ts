@@ -66,9 +66,11 @@ const HOST_FACTS = {
 
 /** The permission set of each subcommand. `help` serves bare `kafclaw`, `--help` and usage errors. */
 export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet>> = {
-  help: { ...TERMINAL },
+  // Help and completion list every subcommand, so they load their modules, and kafkajs reads
+  // NODE_ENV as it loads.
+  help: { env: [...TERMINAL.env, "NODE_ENV"] },
   version: { ...TERMINAL },
-  completion: { ...TERMINAL },
+  completion: { env: [...TERMINAL.env, "NODE_ENV"] },
   config: { ...HOME_FILES },
   onboard: { ...HOME_FILES, ...NETWORK },
   status: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },

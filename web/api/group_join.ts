@@ -9,7 +9,9 @@
  * @module
  */
 import { z } from "zod";
-import { MembershipStateError } from "../../core/gateway/mod.ts";
+// A type only: the gateway's module loads the whole group side (kafkajs among it), which the CLI
+// commands that only talk to a gateway must not load.
+import type { MembershipStateError } from "../../core/gateway/mod.ts";
 import { ApiError, Conflict } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import type { ApiRoutes } from "./routes.ts";
@@ -43,10 +45,14 @@ async function changing(change: () => Promise<unknown>): Promise<void> {
   try {
     await change();
   } catch (error) {
-    if (error instanceof MembershipStateError) {
+    if (isStateError(error)) {
       throw new Conflict(error.message, error.member ? "member" : "not_member");
     }
     const line = (error as Error).message.split("\n")[0];
     throw new ApiError(503, "not_joined", `Cannot join the group: ${line}`);
   }
+}
+
+function isStateError(error: unknown): error is MembershipStateError {
+  return error instanceof Error && error.name === "MembershipStateError";
 }
