@@ -68,6 +68,8 @@ export interface AgentRuntime extends AsyncDisposable {
   /** Long-term memory (in the timeline). */
   readonly memory: Memory;
   readonly approvals: Approvals;
+  /** The name of this process's run folder under the home's `run/` (run_dir.ts). */
+  readonly runName?: string;
   /** Cancels running turns (pending approvals recorded as cancelled), then closes everything. */
   close(): Promise<void>;
 }
@@ -237,6 +239,7 @@ export async function createAgentRuntime(
     timeline,
     memory,
     approvals,
+    runName: runDir.name,
     close,
     [Symbol.asyncDispose]: close,
   };

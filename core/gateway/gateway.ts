@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { type AgentRuntime, jobRunner } from "../agent/mod.ts";
+import { type AgentRuntime, jobRunner, runDirAlive } from "../agent/mod.ts";
 import { type Mode, type ResolvedConfig, resolveMode } from "../config/mod.ts";
 import {
   GroupSetupError,
@@ -163,7 +163,8 @@ export class Gateway {
     try {
       const runtime = await options.createRuntime(config);
       before.push(["agent", () => runtime.close()]);
-      const transport = options.transport ?? await ownTransport(config, kafka, agentId);
+      const transport = options.transport ??
+        await ownTransport(config, kafka, { agentId, runName: runtime.runName });
       if (options.transport === undefined) before.push(["transport", () => transport.close()]);
       const side = {
         config,
@@ -345,16 +346,22 @@ function leaseProblem(config: ResolvedConfig): string | undefined {
 }
 
 /**
- * The mode's transport: Kafka, or a broker in this process holding the group's topics.
+ * The mode's transport: Kafka (its consumers tagged with the agent's run folder), or a broker in
+ * this process holding the group's topics.
  */
 async function ownTransport(
   config: ResolvedConfig,
   kafka: boolean,
-  agentId: string,
+  agent: { readonly agentId: string; readonly runName: string | undefined },
 ): Promise<Transport> {
+  const { agentId, runName } = agent;
   if (kafka) {
     const options = await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` });
-    return new KafkaTransport(options);
+    // The consumers name the agent's run folder: a restart after a crash frees its groups at once.
+    const runFolder = runName === undefined
+      ? undefined
+      : { home: config.home, name: runName, alive: runDirAlive };
+    return new KafkaTransport({ ...options, ...(runFolder === undefined ? {} : { runFolder }) });
   }
   const transport = new MemoryTransport();
   await transport.createTopics(memberTopicSpecs(config.group.name, { agentId }));

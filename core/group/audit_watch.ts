@@ -70,6 +70,7 @@ export function watchPoison(
     createTopics: (specs) => transport.createTopics(specs),
     verifyTopics: (specs) => transport.verifyTopics(specs),
     groupMembers: (groupId) => transport.groupMembers(groupId),
+    reclaimGroup: (groupId) => transport.reclaimGroup(groupId),
     listGroups: (prefix) => transport.listGroups(prefix),
     deleteGroups: (groupIds) => transport.deleteGroups(groupIds),
     close: () => transport.close(),

@@ -1,7 +1,8 @@
 /**
  * What an agent checks and learns before its {@link Membership} reads the group (membership.ts):
  * its own inbox made (the group's topics are the owner's, `kafclaw group init`), every topic it
- * uses checked against how the group made them, no other live process with its agent id, and
+ * uses checked against how the group made them, no other live process with its agent id (what
+ * a crashed run of it on this host left in its consumer group is removed first), and
  * the certificates it already knows (its own, then those cached in SQLite, revoked ones as
  * revoked) taught to the group's trust, so a quiet member's records verify from the first.
  *
@@ -13,7 +14,7 @@ import {
   type CertificateBundle,
   type TopicSpecOptions,
 } from "../protocol/mod.ts";
-import type { Transport } from "../transport/mod.ts";
+import { type Transport, whereHeld } from "../transport/mod.ts";
 import type { CertificateStore } from "../timeline/mod.ts";
 import { checkGroupTopics, memberTopicSpecs } from "./group_topics.ts";
 import type { GroupTrust } from "./trust.ts";
@@ -36,8 +37,13 @@ export async function checkJoin(
   const specs = memberTopicSpecs(group, { ...at.topics, agentId });
   await transport.createTopics(specs.filter((s) => s.name === agentInbox(group, agentId)));
   await checkGroupTopics(transport, group, specs, at.command);
-  if (await transport.groupMembers(agentConsumerGroup(group, agentId)) > 0) {
-    throw new Error(`Cannot join group "${group}": agent "${agentId}" already runs in it`);
+  // A run of this agent that crashed on this host leaves its consumers behind until their
+  // session ends: they are removed, and only a live one refuses the start.
+  const holders = await transport.reclaimGroup(agentConsumerGroup(group, agentId));
+  if (holders.length > 0) {
+    throw new Error(
+      `Cannot join group "${group}": agent "${agentId}" already runs in it${whereHeld(holders)}`,
+    );
   }
 }
 

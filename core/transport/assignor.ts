@@ -58,44 +58,53 @@ export function assignRoundRobin(
 }
 
 /** The kafkajs form of the assignor; see the module documentation. */
-export const roundRobinAssigner: PartitionAssigner = ({ cluster }) => ({
-  name: ROUND_ROBIN,
-  version: 0,
-  async assign({ members }) {
-    // A member whose metadata does not decode subscribes to nothing and gets nothing.
-    const topics = new Map(members.map((m) => [m.memberId, subscribedTopics(m.memberMetadata)]));
-    const wanted = [...new Set([...topics.values()].flat())];
-    // A member may subscribe to topics the leader does not read: learn their partitions too.
-    await cluster.addMultipleTargetTopics(wanted);
-    let counts = new Map(wanted.map((t) => [t, partitionsOf(cluster, t)]));
-    // Metadata read just after a topic was made may not list its partitions yet: a plan made from
-    // it would give nobody that topic until the next rebalance. Ask again, briefly, first.
-    for (let i = 1; i <= 3 && [...counts.values()].some((n) => n === 0); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100 * i));
-      await cluster.refreshMetadata().catch(() => {});
-      counts = new Map(wanted.map((t) => [t, partitionsOf(cluster, t)]));
-    }
-    const plan = assignRoundRobin(topics, counts);
-    return members.map((m) => ({
-      memberId: m.memberId,
-      memberAssignment: AssignerProtocol.MemberAssignment.encode({
-        version: 0,
-        assignment: plan.get(m.memberId)!,
-        userData: NO_USER_DATA,
-      }),
-    }));
-  },
-  protocol({ topics }) {
-    return {
-      name: ROUND_ROBIN,
-      metadata: AssignerProtocol.MemberMetadata.encode({
-        version: 0,
-        topics,
-        userData: NO_USER_DATA,
-      }),
-    };
-  },
-});
+export const roundRobinAssigner: PartitionAssigner = roundRobinAssignerWith(NO_USER_DATA);
+
+/**
+ * The assignor whose members send `userData` with their subscription (the transport's run tag,
+ * run_tag.ts); other members ignore it, as the Java client's round-robin does.
+ */
+export function roundRobinAssignerWith(userData: Uint8Array): PartitionAssigner {
+  const sent = Buffer.from(userData);
+  return ({ cluster }) => ({
+    name: ROUND_ROBIN,
+    version: 0,
+    async assign({ members }) {
+      // A member whose metadata does not decode subscribes to nothing and gets nothing.
+      const topics = new Map(members.map((m) => [m.memberId, subscribedTopics(m.memberMetadata)]));
+      const wanted = [...new Set([...topics.values()].flat())];
+      // A member may subscribe to topics the leader does not read: learn their partitions too.
+      await cluster.addMultipleTargetTopics(wanted);
+      let counts = new Map(wanted.map((t) => [t, partitionsOf(cluster, t)]));
+      // Metadata read just after a topic was made may not list its partitions yet: a plan made from
+      // it would give nobody that topic until the next rebalance. Ask again, briefly, first.
+      for (let i = 1; i <= 3 && [...counts.values()].some((n) => n === 0); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * i));
+        await cluster.refreshMetadata().catch(() => {});
+        counts = new Map(wanted.map((t) => [t, partitionsOf(cluster, t)]));
+      }
+      const plan = assignRoundRobin(topics, counts);
+      return members.map((m) => ({
+        memberId: m.memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 0,
+          assignment: plan.get(m.memberId)!,
+          userData: NO_USER_DATA,
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return {
+        name: ROUND_ROBIN,
+        metadata: AssignerProtocol.MemberMetadata.encode({
+          version: 0,
+          topics,
+          userData: sent,
+        }),
+      };
+    },
+  });
+}
 
 function subscribedTopics(metadata: Buffer): string[] {
   try {

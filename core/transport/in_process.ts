@@ -9,6 +9,7 @@
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { partitionForKey } from "./murmur2.ts";
 import type {
+  GroupHolder,
   InboundRecord,
   OutboundRecord,
   SubscribeOptions,
@@ -407,6 +408,12 @@ export class MemoryTransport implements Transport {
 
   groupMembers(groupId: string): Promise<number> {
     return Promise.resolve(this.broker.groups.get(groupId)?.members.size ?? 0);
+  }
+
+  /** Members here live in this process: none is ever left behind by a dead one. */
+  reclaimGroup(groupId: string): Promise<GroupHolder[]> {
+    const members = this.broker.groups.get(groupId)?.members.size ?? 0;
+    return Promise.resolve(Array.from({ length: members }, () => ({})));
   }
 
   listGroups(prefix: string): Promise<string[]> {

@@ -13,14 +13,17 @@ import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import kafkajs from "kafkajs";
 import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
-import { roundRobinAssigner } from "./assignor.ts";
+import { roundRobinAssignerWith } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { waitForLeaders } from "./leaders.ts";
+import { LeftoverMembers, whereHeld } from "./leftover_members.ts";
+import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
 import type {
+  GroupHolder,
   InboundRecord,
   OutboundRecord,
   PartitionLag,
@@ -69,6 +72,11 @@ export interface KafkaTransportOptions {
   /** The most records a subscription takes before a commit lands (default 100). */
   readonly maxUncommitted?: number;
   readonly log?: LogFn;
+  /**
+   * The agent's run folder in its home, named in its consumers' metadata so that a restart can
+   * tell what a crashed run left in its groups (run_tag.ts).
+   */
+  readonly runFolder?: RunFolder;
 }
 
 function toBuffer(value: Uint8Array | string): Buffer {
@@ -129,6 +137,9 @@ export class KafkaTransport implements Transport {
   #producer: Producer | undefined;
   #admin: Admin | undefined;
   readonly #subs = new Set<KafkaSubscription>();
+  readonly #leftovers: LeftoverMembers;
+  /** Every consumer says which process (and agent run) it belongs to (run_tag.ts). */
+  readonly #assigner: ReturnType<typeof roundRobinAssignerWith>;
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
@@ -139,6 +150,13 @@ export class KafkaTransport implements Transport {
     const notInstalled = installUndecodableMarkers();
     if (notInstalled) this.#log("warn", notInstalled);
     this.#kafka = kafkaClient(options);
+    const folder = options.runFolder;
+    const me = thisRun(folder);
+    this.#assigner = roundRobinAssignerWith(encodeRunTag(me));
+    this.#leftovers = new LeftoverMembers(this.#kafka, () => this.#adminClient(), {
+      me,
+      live: folder === undefined ? {} : { folderAlive: folder.alive },
+    });
   }
 
   async #adminClient(): Promise<Admin> {
@@ -190,7 +208,8 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const admin = await this.#adminClient();
-    if (options.kind === "stream") await this.#refuseSharedStreamGroup(options.groupId);
+    // A group this agent joins again after a crash is freed of what the dead run left in it.
+    if (options.kind !== "state") await this.#claimGroup(options.kind, options.groupId);
     const groupId = options.kind === "state"
       ? `${options.groupId}.state.${Date.now().toString(36)}${(++runCounter).toString(36)}`
       : options.groupId;
@@ -200,7 +219,7 @@ export class KafkaTransport implements Transport {
       heartbeatInterval: this.#options.heartbeatIntervalMs ?? 3000,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 250,
-      partitionAssigners: [roundRobinAssigner],
+      partitionAssigners: [this.#assigner],
     });
     const dispatcher = new Dispatcher({
       kind: options.kind,
@@ -236,13 +255,16 @@ export class KafkaTransport implements Transport {
     return sub;
   }
 
-  /** A stream group is one agent's own: a second live member means a second copy of the agent. */
-  async #refuseSharedStreamGroup(groupId: string): Promise<void> {
-    const members = await this.groupMembers(groupId);
-    if (members > 0) {
+  /**
+   * Frees `groupId` of members left by dead runs; a stream group is one agent's own, so a member
+   * still in it means a second copy of the agent: refused.
+   */
+  async #claimGroup(kind: "stream" | "work", groupId: string): Promise<void> {
+    const holders = await this.reclaimGroup(groupId);
+    if (kind === "stream" && holders.length > 0) {
       throw new Error(
-        `Consumer group "${groupId}" already has ${members} live member(s): another process is ` +
-          `running as this agent; stop it or use another agent id`,
+        `Consumer group "${groupId}" already has ${holders.length} live member(s): another ` +
+          `process is running as this agent${whereHeld(holders)}; stop it or use another agent id`,
       );
     }
   }
@@ -338,6 +360,10 @@ export class KafkaTransport implements Transport {
     return groups[0]?.members.length ?? 0;
   }
 
+  reclaimGroup(groupId: string): Promise<GroupHolder[]> {
+    return this.#leftovers.reclaim(groupId);
+  }
+
   async listGroups(prefix: string): Promise<string[]> {
     const admin = await this.#adminClient();
     const { groups } = await admin.listGroups();
@@ -373,6 +399,7 @@ export class KafkaTransport implements Transport {
     this.#subs.clear();
     await this.#producer?.disconnect().catch(() => {});
     await this.#admin?.disconnect().catch(() => {});
+    await this.#leftovers.close();
     this.#producer = undefined;
     this.#admin = undefined;
   }

@@ -167,6 +167,12 @@ export interface Transport {
   verifyTopics(specs: readonly TopicSpec[]): Promise<TopicProblem[]>;
   /** Number of live members of a consumer group (0 when it does not exist). */
   groupMembers(groupId: string): Promise<number>;
+  /**
+   * Removes from a consumer group the members that processes of this host left when they died
+   * (the broker keeps them until their session times out), and returns the other members: live,
+   * or not known to be dead (another host's).
+   */
+  reclaimGroup(groupId: string): Promise<GroupHolder[]>;
   /** The consumer groups whose id starts with `prefix` (for `group gc`). */
   listGroups(prefix: string): Promise<string[]>;
   /** Deletes consumer groups that have no live member (state groups left by an agent that died). */
@@ -177,6 +183,12 @@ export interface Transport {
    */
   consumerLag?(groupId: string): Promise<PartitionLag[]>;
   close(): Promise<void>;
+}
+
+/** A member of a consumer group, with where it runs when its metadata says. */
+export interface GroupHolder {
+  readonly host?: string;
+  readonly pid?: number;
 }
 
 /** A consumer group's lag on one partition: records past its committed offset. */

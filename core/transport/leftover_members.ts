@@ -1,0 +1,126 @@
+/**
+ * Consumer group members left behind by crashed processes of this host. A process killed
+ * (SIGKILL, a power cut, an OOM kill) does not leave its groups: the broker keeps its members
+ * until their session times out (30 s by default), so an agent started again at once would take
+ * them for a second copy of itself, and a shared group would wait for them at its next rebalance.
+ *
+ * {@link LeftoverMembers.reclaim} describes a group, removes the members whose run tag
+ * (run_tag.ts) proves their process gone, with a LeaveGroup request naming their member ids (what
+ * Kafka's own admin client does to remove members; kafkajs's admin has no such call, but its
+ * brokers speak LeaveGroup v3, which removes a member by id), and returns the members left, live
+ * or not known to be dead.
+ *
+ * @module
+ */
+import type { Buffer } from "node:buffer";
+import kafkajs from "kafkajs";
+import type { Admin, Cluster, Kafka } from "kafkajs";
+import { roundRobinAssigner } from "./assignor.ts";
+import { decodeRunTag, leftBehind, type Liveness, type RunTag } from "./run_tag.ts";
+import type { GroupHolder } from "./types.ts";
+
+const { AssignerProtocol } = kafkajs;
+
+/** The part of kafkajs's broker connection used here (its types leave LeaveGroup out). */
+interface Coordinator {
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+}
+
+/** The run tag in a member's group metadata, if any. */
+export function memberRunTag(metadata: Buffer | null | undefined): RunTag | undefined {
+  if (metadata === null || metadata === undefined || metadata.length === 0) return undefined;
+  try {
+    return decodeRunTag(AssignerProtocol.MemberMetadata.decode(metadata)?.userData);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Finds and removes leftover members; see the module documentation. Close it when done. */
+export class LeftoverMembers {
+  readonly #kafka: Kafka;
+  readonly #admin: () => Promise<Admin>;
+  readonly #me: RunTag | undefined;
+  readonly #live: Liveness;
+  #cluster: Promise<Cluster> | undefined;
+
+  /** `me`: this process's tag, as its consumers send it; `live`: how runs are checked. */
+  constructor(
+    kafka: Kafka,
+    admin: () => Promise<Admin>,
+    at: { readonly me: RunTag | undefined; readonly live?: Liveness },
+  ) {
+    this.#kafka = kafka;
+    this.#admin = admin;
+    this.#me = at.me;
+    this.#live = at.live ?? {};
+  }
+
+  /**
+   * Removes from `groupId` the members left by gone processes of this host; returns the others
+   * (each with where it runs, when its metadata says).
+   */
+  async reclaim(groupId: string): Promise<GroupHolder[]> {
+    const { groups } = await (await this.#admin()).describeGroups([groupId]);
+    const kept: GroupHolder[] = [];
+    const gone: string[] = [];
+    for (const member of groups[0]?.members ?? []) {
+      const tag = memberRunTag(member.memberMetadata);
+      if (await leftBehind(tag, this.#me, this.#live)) gone.push(member.memberId);
+      else kept.push(tag === undefined ? {} : { host: tag.host, pid: tag.pid });
+    }
+    if (gone.length > 0) {
+      const coordinator = await (await this.#clusterOf()).findGroupCoordinator({ groupId });
+      for (const memberId of gone) {
+        await (coordinator as unknown as Coordinator).leaveGroup({ groupId, memberId })
+          .catch((error) => {
+            // Its session ended meanwhile: it is gone all the same.
+            if ((error as { type?: string }).type !== "UNKNOWN_MEMBER_ID") throw error;
+          });
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * A cluster connection of kafkajs's own, as every consumer has: kafkajs hands it to a consumer's
+   * partition assigners, and this consumer is made only to receive it (it never connects).
+   */
+  #clusterOf(): Promise<Cluster> {
+    this.#cluster ??= (async () => {
+      let cluster: Cluster | undefined;
+      this.#kafka.consumer({
+        groupId: "kafclaw.unused",
+        partitionAssigners: [(config) => {
+          cluster = config.cluster;
+          return roundRobinAssigner(config);
+        }],
+      });
+      if (cluster === undefined) {
+        throw new Error("kafkajs did not hand its cluster to the assigner");
+      }
+      await cluster.connect();
+      return cluster;
+    })();
+    const pending = this.#cluster;
+    pending.catch(() => {
+      if (this.#cluster === pending) this.#cluster = undefined;
+    });
+    return pending;
+  }
+
+  async close(): Promise<void> {
+    const cluster = this.#cluster;
+    this.#cluster = undefined;
+    await (await cluster?.catch(() => undefined))?.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Where the members of a group run, for an error: ` (pid 4242 on host h)`, the first one whose
+ * metadata says; empty when none does.
+ */
+export function whereHeld(holders: readonly GroupHolder[]): string {
+  const known = holders.find((h) => h.host !== undefined && h.pid !== undefined);
+  return known === undefined ? "" : ` (pid ${known.pid} on host ${known.host})`;
+}
