@@ -70,3 +70,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: path as `${string}.png`, fullPage: true });
   return path;
 }
+
+/**
+ * Holds the answers to `page`'s GET requests whose URL ends with `suffix`: each is asked of the
+ * server at once (so it reflects that moment) but reaches the page only after `release()`, as on
+ * a slow or busy machine. Every other request goes through untouched.
+ */
+export async function holdAnswers(page: Page, suffix: string) {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => release = resolve);
+  await page.setRequestInterception(true);
+  page.on("request", async (request) => {
+    if (request.method() !== "GET" || !request.url().endsWith(suffix)) {
+      return void request.continue();
+    }
+    const answer = await fetch(request.url(), { headers: request.headers() });
+    const body = await answer.text();
+    await released;
+    await request.respond({
+      status: answer.status,
+      headers: Object.fromEntries(answer.headers),
+      body,
+    });
+  });
+  return { release };
+}

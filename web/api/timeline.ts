@@ -199,8 +199,10 @@ function stream(
   };
   return new ReadableStream({
     start(controller) {
-      // `retry` tells the browser how soon to reconnect; the comment opens the stream at once.
-      controller.enqueue(encoder.encode(`retry: 2000\n: cursor ${cursor}\n\n`));
+      // `retry` tells the browser how soon to reconnect; the id (a block with no data, which
+      // dispatches nothing) is where a reader that loses the stream before any event resumes,
+      // so nothing written while it reconnects is missed.
+      controller.enqueue(encoder.encode(`retry: 2000\nid: ${cursor}\n\n`));
       const tick = () => {
         try {
           let batch: TimelineEvent[] = [];

@@ -12,7 +12,13 @@ import type { Page } from "puppeteer-core";
 import { startFakeOpenAI } from "../../fakes/openai_server.ts";
 import { startFakeTelegram } from "../../fakes/telegram_server.ts";
 import { kafclaw, tempHome } from "../../_support/cli.ts";
-import { fakeOpener, launchChromium, screenshot, startGateway } from "../../_support/dashboard.ts";
+import {
+  fakeOpener,
+  holdAnswers,
+  launchChromium,
+  screenshot,
+  startGateway,
+} from "../../_support/dashboard.ts";
 import { gatewayEnv, telegramEnv } from "../../_support/gateway_env.ts";
 import { waitFor } from "../../_support/wait.ts";
 
@@ -162,37 +168,42 @@ Deno.test(
     await using gateway = await startGateway(home.path, llm.url);
     await using browser = await launchChromium();
     const page = await browser.newPage();
+    // The first page of events reaches the browser only after the turn came over the stream, as
+    // on a busy machine: what came live must stay when that (older) page arrives.
+    const firstPage = await holdAnswers(page, "/api/v1/timeline?limit=50");
     await page.goto(`http://127.0.0.1:${gateway.dashboardPort}/#/timeline`);
     await logIn(page, (await Deno.readTextFile(`${home.path}/gateway.token`)).trim());
     await page.waitForSelector("[data-stream=live]", WAIT);
-    const before = await page.$$eval(".event", (rows) => rows.length);
     const message = `hello from the browser test ${crypto.randomUUID().slice(0, 8)}`;
     const turn = await kafclaw(["agent", "-m", message], gatewayEnv(home.path, llm));
     assert.equal(turn.code, 0, turn.stderr);
     // Marked fresh: it came over the stream, not with the page's first load.
-    await page.waitForFunction(
-      `[...document.querySelectorAll(".event.fresh")]
-      .some((e) => e.textContent.includes(${JSON.stringify(message)}))`,
-      WAIT,
-    );
+    const freshRow = `[...document.querySelectorAll(".event.fresh")]
+      .some((e) => e.textContent.includes(${JSON.stringify(message)}))`;
+    await page.waitForFunction(freshRow, WAIT);
+    await page.waitForFunction(`document.querySelectorAll(".event.fresh").length >= 2`, WAIT);
+    firstPage.release();
+    await page.waitForSelector("[data-list=loaded]", WAIT);
+    assert.ok(await page.evaluate(freshRow), "the live rows stay when the first page arrives");
     const rows = await page.$$eval(".event.fresh", (all) => all.map((e) => e.textContent ?? ""));
     assert.match(rows.find((row) => row.includes(message)) ?? "", /INBOUND/);
-    await waitFor(
-      async () => (await page.$$eval(".event", (rows) => rows.length)) > before + 1,
-      "the turn's other events",
-    );
     await screenshot(page, "timeline-live");
-    // The filter asks the API again, and the live stream follows it.
+    // The filter asks the API again, and the live stream follows it: the list is loaded once it
+    // holds INBOUND events alone (an empty list while the page loads does not count).
     await page.select("select[name=kind]", "INBOUND");
     await page.click(".filters button[type=submit]");
     const kinds = () => page.$$eval(".event .kind", (all) => all.map((k) => k.textContent));
+    const loaded = () => page.$$eval("[data-list=loaded]", (all) => all.length === 1);
     await waitFor(
-      async () => (await kinds()).every((kind) => kind === "INBOUND"),
+      async () => {
+        const shown = await kinds();
+        return await loaded() && shown.length > 0 && shown.every((kind) => kind === "INBOUND");
+      },
       "only INBOUND events",
     );
     // An event's own trace, from its details: the turn's events, and only they.
     await page.click(".event[data-id] .event-head");
-    await page.click("[data-narrow=trace]");
+    await (await page.waitForSelector("[data-narrow=trace]", WAIT))!.click();
     await page.waitForFunction(
       `document.querySelector("input[name=trace]").value.length === 32`,
       WAIT,
@@ -208,7 +219,7 @@ Deno.test(
       })).json();
     assert.ok(listed.items.length >= 2, JSON.stringify(listed.items));
     await waitFor(
-      async () => (await kinds()).length === listed.items.length,
+      async () => await loaded() && (await kinds()).length === listed.items.length,
       "the trace's events alone",
     );
     assert.ok((await kinds()).includes("LLM"));

@@ -2,4 +2,5 @@
 export function parseSse(text: string): {
   events: { id?: string; event: string; data: string }[];
   rest: string;
+  lastId?: string;
 };

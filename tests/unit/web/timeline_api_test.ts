@@ -152,6 +152,26 @@ Deno.test("the stream sends each event stored after it opened, filtered, and res
   assert.deepEqual(resumed.map((e) => e.id), [String(missed.id)]);
 });
 
+Deno.test("a stream opens with its cursor as an id, so a reader that drops it before any event misses nothing", async () => {
+  await using t = await tempTimeline();
+  const events = t.timeline.events;
+  const before = events.record({ kind: "TOOL", contentText: "before the stream" });
+  const app = appOf(events);
+  const response = await app.request(`http://${HOST}/api/v1/timeline/stream`, { headers: auth });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const opening = parseSse((await reader.read()).value!);
+  await reader.cancel();
+  // The opening block sets the id and is no event (a browser's EventSource treats it alike).
+  assert.deepEqual(opening.events, []);
+  assert.equal(opening.lastId, String(before.id));
+  const whileAway = events.record({ kind: "TOOL", contentText: "written while reconnecting" });
+  const again = await app.request(`http://${HOST}/api/v1/timeline/stream`, {
+    headers: { ...auth, "last-event-id": opening.lastId },
+  });
+  const resumed = await readUntil(again.body!, (s) => s.length >= 1);
+  assert.deepEqual(resumed.map((e) => e.id), [String(whileAway.id)]);
+});
+
 Deno.test("a stream that is not read loses nothing: it gets every event, in order, once it reads", async () => {
   await using t = await tempTimeline();
   const events = t.timeline.events;

@@ -88,9 +88,13 @@ export async function redeemCode(code) {
   return (await response.json()).token;
 }
 
-/** Splits SSE text into events; returns the events and the unfinished rest. */
+/**
+ * Splits SSE text into events; returns the events, the unfinished rest, and the last id that a
+ * complete block set (a block with an id and no data sets it without being an event).
+ */
 export function parseSse(text) {
   const events = [];
+  let lastId;
   const blocks = text.replaceAll("\r\n", "\n").split("\n\n");
   const rest = blocks.pop() ?? "";
   for (const block of blocks) {
@@ -101,16 +105,19 @@ export function parseSse(text) {
       const field = colon < 0 ? line : line.slice(0, colon);
       const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
       if (field === "data") event.data.push(value);
-      else if (field === "id") event.id = value;
+      else if (field === "id") event.id = lastId = value;
       else if (field === "event") event.event = value;
     }
     if (event.data.length > 0) events.push({ ...event, data: event.data.join("\n") });
   }
-  return { events, rest };
+  return { events, rest, lastId };
 }
 
-/** Reads the SSE body of `response` to its end, calling `each(event)` as events complete. */
-async function readEvents(response, each) {
+/**
+ * Reads the SSE body of `response` to its end, calling `each(event)` as events complete and
+ * `onId(id)` with the last id each chunk set.
+ */
+async function readEvents(response, each, onId = () => {}) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
@@ -119,13 +126,15 @@ async function readEvents(response, each) {
     const parsed = parseSse(buffer + value);
     buffer = parsed.rest;
     for (const event of parsed.events) each(event);
+    if (parsed.lastId !== undefined) onId(parsed.lastId);
   }
 }
 
 /**
  * Follows the SSE stream at `path` until `signal` aborts, calling `onEvent(name, data, id)` for
  * each event and `onState("live" | "retrying" | error)` as the connection changes; after a drop it
- * reconnects with the last id it saw, so no event is missed or repeated.
+ * reconnects with the last id it saw (the stream's opening id when no event came yet), so no
+ * event is missed or repeated.
  */
 export async function follow(path, { onEvent, onState, signal }) {
   let lastId;
@@ -139,10 +148,11 @@ export async function follow(path, { onEvent, onState, signal }) {
       const response = await fetch(`${apiOrigin()}${path}`, { headers, signal });
       if (!response.ok) throw refused(await failure(response));
       onState("live");
-      await readEvents(response, (event) => {
-        if (event.id !== undefined) lastId = event.id;
-        onEvent(event.event, JSON.parse(event.data), event.id);
-      });
+      await readEvents(
+        response,
+        (event) => onEvent(event.event, JSON.parse(event.data), event.id),
+        (id) => lastId = id,
+      );
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {

@@ -282,10 +282,11 @@ Deno.test("processes that open a new file at once migrate it exactly once", asyn
 async function writer(path: string, holdMs?: number) {
   const worker = new Worker(new URL("./_writer_worker.ts", import.meta.url), { type: "module" });
   const said: string[] = [];
-  const writing = new Promise<void>((resolve) => {
+  const writing = new Promise<void>((resolve, reject) => {
     worker.onmessage = (e) => {
       said.push(e.data);
       if (e.data === "writing") resolve();
+      if (String(e.data).startsWith("failed")) reject(new Error(`The writer ${e.data}`));
     };
   });
   worker.postMessage({ path, ...(holdMs === undefined ? {} : { holdMs }) });
@@ -312,6 +313,7 @@ Deno.test("opening a file while another process writes it retries the switch to 
     assert.equal(timeline.info().journalMode, "wal");
     assert.equal(timeline.info().schemaVersion, SCHEMA_VERSION);
     await waitFor(() => w.said.length === 2, "the writer to let go");
+    assert.deepEqual(w.said, ["writing", "done"]);
   }
   {
     // A writer that never lets go: after the busy timeout the open fails, naming the lock.

@@ -1,7 +1,9 @@
 /**
  * Timeline: the agent's events, newest first, filtered by kind, session, channel and trace, a page
  * at a time (`/api/v1/timeline`); while "live" is on, events stored from then on arrive over
- * server-sent events (`/api/v1/timeline/stream`, same filters) and are marked as new.
+ * server-sent events (`/api/v1/timeline/stream`, same filters) and are marked as new. An event
+ * that arrives live before the first page does stays when the page comes. The list carries
+ * `data-list="loading"` until the page of the current filters is in, then `"loaded"`.
  *
  * @module
  */
@@ -41,6 +43,12 @@ function Filters({ value, kinds, onChange }) {
   }
     <button type="submit">Filter</button>
   </form>`;
+}
+
+/** The events of `page`, after those that came live while it loaded (newest first, once each). */
+function withStreamed(page, streamed) {
+  const listed = new Set(page.map((e) => e.id));
+  return [...streamed.filter((e) => !listed.has(e.id)), ...page];
 }
 
 function EventRow({ event, fresh, onFilter }) {
@@ -90,6 +98,8 @@ export function Timeline() {
   const [live, setLive] = useState(true);
   const [stream, setStream] = useState("off");
   const [kinds, setKinds] = useState([]);
+  // The filters whose first page is shown: the list is loading while they are not the current.
+  const [loadedFor, setLoadedFor] = useState(undefined);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -97,12 +107,18 @@ export function Timeline() {
     setFresh(new Set());
     api(`/api/v1/timeline${queryOf(filters, { limit: 50 })}`, { signal: abort.signal })
       .then((page) => {
-        setEvents(page.items);
+        // The stream may have brought events while the page loaded: they stay.
+        setEvents((streamed) => withStreamed(page.items, streamed));
+        setLoadedFor(filters);
         setNext(page.next);
         setKinds(page.kinds);
         setError(undefined);
       })
-      .catch((e) => !abort.signal.aborted && setError(e));
+      .catch((e) => {
+        if (abort.signal.aborted) return;
+        setError(e);
+        setLoadedFor(filters);
+      });
     return () => abort.abort();
   }, [filters]);
 
@@ -142,6 +158,7 @@ export function Timeline() {
     }
   };
 
+  const list = loadedFor === filters ? "loaded" : "loading";
   return html`
     <${Filters} value=${filters} kinds=${kinds} onChange=${setFilters} />
     <p class="stream">
@@ -151,10 +168,12 @@ export function Timeline() {
     </p>
     <${ErrorLine} error=${error} />
     ${events.length === 0
-      ? html`<p class="muted">No events${
-        Object.values(filters).some(Boolean) ? " match these filters" : " yet"
-      }.</p>`
-      : html`<ol class="events">${
+      ? html`<p class="muted" data-list=${list}>${
+        list === "loading"
+          ? "Loading…"
+          : `No events${Object.values(filters).some(Boolean) ? " match these filters" : " yet"}.`
+      }</p>`
+      : html`<ol class="events" data-list=${list}>${
         events.map((e) =>
           html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} onFilter=${narrow} />`
         )
