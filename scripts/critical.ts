@@ -21,7 +21,7 @@ const CRITICAL: RegExp[] = [
   /^core\/protocol\/.+\.ts$/,
   /^core\/config\/.+\.ts$/,
   /^core\/permissions\/.+\.ts$/,
-  /^core\/transport\/(dispatch|executor|dead_letter|murmur2|handlers)\.ts$/,
+  /^core\/transport\/(dispatch|executor|dead_letter|murmur2|handlers|commits|watermark)\.ts$/,
   /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard|door|turn|runtime|profile)\.ts$/,
   /^core\/group\/.+\.ts$/,
   /^core\/orchestrator\/.+\.ts$/,

@@ -1,23 +1,27 @@
 /**
  * Offset commits off the fetch path. A consumer tells the committer which records its handler
- * has taken; the committer commits the next offsets in the background, at most one commit in
- * flight, coalescing whatever arrives meanwhile. So a record costs no commit round trip of its
- * own, and the broker's commit linger (`group.coordinator.append.linger.ms`) never delays a fetch
- * that is waiting for one.
+ * has taken, and later that each is finished (the work the handler handed back has ended); the
+ * committer commits in the background, at most one commit in flight, coalescing whatever arrives
+ * meanwhile. So a record costs no commit round trip of its own, and the broker's commit linger
+ * (`group.coordinator.append.linger.ms`) never delays a fetch that is waiting for one.
  *
- * What at-least-once means then: after a crash, the records delivered since the last commit that
- * landed are delivered again, to this agent or to the next owner of their partitions. The
- * committer keeps that set small: it commits `intervalMs` after the first uncommitted record, at
- * once when half of `maxUncommitted` records wait, and the consumer holds its next record while
- * `maxUncommitted` records are uncommitted. A crash therefore redelivers at most `maxUncommitted`
- * records per subscription, none delivered more than `intervalMs` plus one commit round trip
- * before the last commit. A rebalance redelivers what was uncommitted when it began, within the
- * same bound. The claim/grant protocol and the idempotency keys of PROTOCOL.md make a
- * redelivered task harmless.
+ * A partition is committed only up to its oldest record still running (watermark.ts): records
+ * finished after it wait behind it. So a worker that crashes in the middle of a task leaves the
+ * task's record uncommitted, and it is delivered again, to this agent's next run or to the next
+ * owner of its partition, instead of being lost with the crash.
+ *
+ * What at-least-once means then: after a crash, the records unfinished or finished since the last
+ * commit that landed are delivered again. The committer keeps the finished part small: it commits
+ * `intervalMs` after a record finishes at the latest, at once when half of `maxUncommitted`
+ * records wait, and the consumer holds its next record while `maxUncommitted` records are
+ * uncommitted (running ones included). A rebalance commits what is finished, and redelivers the
+ * rest. The claim/grant protocol, the replay rule's redelivery (same topic, partition and offset)
+ * and the idempotency keys of PROTOCOL.md make a redelivered task harmless.
  *
  * @module
  */
 import type { LogFn } from "./dispatch.ts";
+import { Watermarks } from "./watermark.ts";
 
 /** One partition's next offset to read, as Kafka commits it. */
 export interface PartitionOffset {
@@ -47,14 +51,17 @@ function errorText(error: unknown): string {
 /** Commits taken offsets in the background, within a bound; see the module documentation. */
 export class OffsetCommitter {
   readonly #options: CommitterOptions;
+  readonly #marks = new Watermarks();
+  /** Per partition, the offset finished records allow to commit, not yet in a commit in flight. */
   readonly #pending = new Map<string, { topic: string; partition: number; next: bigint }>();
-  /** Records taken and not covered by a commit that landed (pending and in flight). */
+  /** Records taken and not covered by a commit that landed (running, pending and in flight). */
   #uncommitted = 0;
   /** Records of `#pending` (not yet in a commit in flight). */
   #pendingCount = 0;
   #generation = 0;
   #inFlight: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
   /** Commits that landed, for `status` and tests. */
   commits = 0;
 
@@ -77,16 +84,25 @@ export class OffsetCommitter {
     return this.#uncommitted >= this.#options.maxUncommitted;
   }
 
-  /** Notes that the record at `offset` was taken; its partition may be committed past it. */
-  taken(topic: string, partition: number, offset: string): void {
-    const key = `${topic}:${partition}`;
-    const next = BigInt(offset) + 1n;
-    const entry = this.#pending.get(key);
-    if (entry === undefined || entry.next < next) {
-      this.#pending.set(key, { topic, partition, next });
-    }
-    this.#pendingCount++;
+  /**
+   * Notes that the record at `offset` was taken. Its partition is committed past it only once
+   * the returned function was called (its handling finished) and every older record's was too.
+   */
+  taken(topic: string, partition: number, offset: string): () => void {
+    const record = this.#marks.taken(topic, partition, BigInt(offset));
     this.#uncommitted++;
+    return () => {
+      const advance = this.#marks.finish(record);
+      if (advance === undefined) return;
+      const key = `${topic}:${partition}`;
+      this.#pending.set(key, { topic, partition, next: advance.next });
+      this.#pendingCount += advance.count;
+      this.#schedule();
+    };
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
     if (this.#uncommitted * 2 >= this.#options.maxUncommitted) {
       // Each such call waits behind the commit in flight; the first takes what came meanwhile.
       void this.flush();
@@ -101,6 +117,7 @@ export class OffsetCommitter {
    */
   rejoined(): void {
     this.#generation++;
+    this.#marks.clear();
     this.#pending.clear();
     this.#pendingCount = 0;
     this.#uncommitted = 0;
@@ -128,7 +145,7 @@ export class OffsetCommitter {
     } finally {
       this.#inFlight = undefined;
       this.#options.onSettled();
-      if (this.#pending.size > 0 && this.#timer === undefined) {
+      if (this.#pending.size > 0 && this.#timer === undefined && !this.#stopped) {
         this.#timer = setTimeout(() => void this.flush(), this.#options.intervalMs);
       }
     }
@@ -158,8 +175,9 @@ export class OffsetCommitter {
     }
   }
 
-  /** Stops the timer; pending offsets stay until the next `flush`. */
+  /** Stops the timer for good; pending offsets stay until the next `flush`. */
   stop(): void {
+    this.#stopped = true;
     this.#clearTimer();
   }
 

@@ -17,6 +17,18 @@ import type {
 /** A log sink: transports report what they skip or retry, never throw it at the caller. */
 export type LogFn = (level: "debug" | "info" | "warn" | "error", message: string) => void;
 
+/** What became of a delivered record. */
+export interface Delivery {
+  /**
+   * Resolves once the record's handling has ended: the work its handler handed back has finished
+   * (failed or not), or at once when it handed none back (dead-lettered poison included). Only
+   * then may its offset be committed.
+   */
+  readonly finished: Promise<void>;
+}
+
+const FINISHED: Delivery = { finished: Promise.resolve() };
+
 /** Options of a dispatcher. */
 export interface DispatcherOptions {
   readonly kind: SubscriptionKind;
@@ -59,10 +71,10 @@ export class Dispatcher {
   }
 
   /**
-   * Handles one record. When this resolves the record is done with as far as the consumer is
-   * concerned (the offset may be committed); work it started goes on in the executor.
+   * Handles one record. When this resolves the consumer may take the next record; work the
+   * handler started goes on in the executor, and the record is finished when `finished` resolves.
    */
-  async deliver(record: InboundRecord): Promise<void> {
+  async deliver(record: InboundRecord): Promise<Delivery> {
     this.stats.delivered++;
     let result;
     try {
@@ -70,22 +82,23 @@ export class Dispatcher {
     } catch (error) {
       this.stats.handlerErrors++;
       await this.#poison(record, `handler failed: ${errorText(error)}`);
-      return;
+      return FINISHED;
     }
-    if (!result) return;
+    if (!result) return FINISHED;
     if ("poison" in result) {
       await this.#poison(record, result.poison);
-      return;
+      return FINISHED;
     }
     this.stats.workStarted++;
     const work = result.work;
-    this.executor.submit(async () => {
+    const finished = this.executor.submit(async () => {
       try {
         await work();
       } finally {
         this.stats.workFinished++;
       }
     });
+    return { finished };
   }
 
   /**

@@ -31,8 +31,11 @@ export class BoundedExecutor {
     return this.#running >= this.#capacity;
   }
 
-  /** Starts a task; throws if the executor is full (callers pause their input instead). */
-  submit(task: () => Promise<void>): void {
+  /**
+   * Starts a task; throws if the executor is full (callers pause their input instead). Resolves
+   * once the task has ended, failed or not (a failure goes to `onError`).
+   */
+  submit(task: () => Promise<void>): Promise<void> {
     if (this.full) throw new RangeError("Executor is full: pause the input before submitting");
     this.#running++;
     let settled: Promise<void>;
@@ -41,7 +44,7 @@ export class BoundedExecutor {
     } catch (error) {
       settled = Promise.reject(error);
     }
-    settled.catch(this.#onError).finally(() => {
+    return settled.catch(this.#onError).finally(() => {
       this.#running--;
       const free = this.#freeWaiters.splice(0);
       for (const wake of free) wake();

@@ -2,12 +2,14 @@
  * The in-process transport: Kafka's semantics (partitions, keys, consumer groups, committed
  * offsets, rebalances, no automatic topic creation) in memory, for agents that share one process
  * and for tests. Its fault mode adds what Kafka does to a consumer on a bad day: duplicates,
- * delays, reordering across topics and partitions, and redelivery of uncommitted records.
+ * delays, reordering across topics and partitions, and redelivery of uncommitted records. Like
+ * the Kafka transport, it commits a partition only up to its oldest record whose work still runs.
  *
  * @module
  */
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { partitionForKey } from "./murmur2.ts";
+import { type TakenRecord, Watermarks } from "./watermark.ts";
 import type {
   GroupHolder,
   InboundRecord,
@@ -138,6 +140,9 @@ class Member implements Subscription {
   #paused = false;
   #manualPause = false;
   #closed = false;
+  /** Records taken and not yet committable, and the rebalance they were taken in. */
+  readonly #marks = new Watermarks();
+  #generation = 0;
 
   constructor(broker: MemoryBroker, options: SubscribeOptions, deps: {
     groupId: string;
@@ -181,6 +186,8 @@ class Member implements Subscription {
   }
 
   resetPositions(): void {
+    this.#generation++;
+    this.#marks.clear();
     this.#positions.clear();
     const committed = this.#broker.group(this.groupId).committed;
     for (const [name, p] of this.assigned) {
@@ -229,21 +236,23 @@ class Member implements Subscription {
           await new Promise((r) => setTimeout(r, this.#random() * this.#faults!.maxDelayMs!));
           if (this.#closed || this.#positions.get(key) !== Number(record.offset)) continue;
         }
-        await this.#dispatcher.deliver(record);
+        const generation = this.#generation;
+        const deliveries = [await this.#dispatcher.deliver(record)];
         if (this.#faults?.duplicate && this.#random() < this.#faults.duplicate) {
-          await this.#dispatcher.deliver(record);
+          deliveries.push(await this.#dispatcher.deliver(record));
         }
         if (this.#positions.get(key) !== Number(record.offset)) continue; // rebalanced meanwhile
-        const next = Number(record.offset) + 1;
         if (this.#faults?.redeliver && this.#random() < this.#faults.redeliver) {
           // The commit is lost: like a consumer that restarts, go back to the last commit.
           const committed = this.#broker.group(this.groupId).committed.get(key);
           this.#positions.set(key, committed ?? 0);
         } else {
-          this.#positions.set(key, next);
+          this.#positions.set(key, Number(record.offset) + 1);
           if (this.#options.kind !== "state") {
-            this.#broker.group(this.groupId).committed.set(key, next);
-            this.#dispatcher.stats.commits++;
+            // Committed once its work is done, never past an older record still running.
+            const taken = this.#marks.taken(record.topic, record.partition, BigInt(record.offset));
+            const finished = Promise.all(deliveries.map((d) => d.finished));
+            void finished.then(() => this.#commit(taken, generation));
           }
         }
         this.#checkCaughtUp();
@@ -260,6 +269,16 @@ class Member implements Subscription {
       this.#pumping = false;
       this.#checkCaughtUp();
     }
+  }
+
+  /** Commits what `taken` finishing allows, unless the group moved on since it was taken. */
+  #commit(taken: TakenRecord, generation: number): void {
+    if (this.#closed || generation !== this.#generation) return;
+    const advance = this.#marks.finish(taken);
+    if (advance === undefined) return;
+    const key = tp(advance.topic, advance.partition);
+    this.#broker.group(this.groupId).committed.set(key, Number(advance.next));
+    this.#dispatcher.stats.commits++;
   }
 
   #checkCaughtUp(): void {

@@ -1,6 +1,7 @@
 /**
  * One subscription of the Kafka transport: a kafkajs consumer whose records go through the
- * dispatcher, with commits off the fetch path (commits.ts) and a consumer that never blocks.
+ * dispatcher, with commits off the fetch path (commits.ts) that never pass a record whose work
+ * still runs, and a consumer that never blocks.
  *
  * The consumer holds its next record, instead of pausing its partitions, while the executor is
  * full, the subscription is paused, or too many records wait for a commit. Holding keeps the
@@ -86,7 +87,8 @@ export class KafkaSubscription implements Subscription {
       }
       deps.options.onJoin?.(dispatcher.stats.joins);
     });
-    // Commit what was taken before the group moves on, so the next owner starts after it.
+    // Commit what is finished before the group moves on, so the next owner starts after it (and
+    // takes again what still runs here: the task's protocol makes that harmless).
     consumer.on(consumer.events.REBALANCING, () => void this.#committer?.flush());
     consumer.on(consumer.events.FETCH_START, () => void dispatcher.stats.fetches++);
   }
@@ -194,11 +196,19 @@ export class KafkaSubscription implements Subscription {
     if (this.#closing) return;
     const { message, bad, record } = item;
     if (bad) this.#deps.options.onUndecodable?.({ topic, partition, ...bad });
+    // Finished at once unless the handler hands work back; a delivery that failed is finished.
+    let finished: Promise<void> | undefined;
     const delivery = bad
       ? this.#deps.dispatcher.undecodable({ topic, partition, ...bad }, bad.reason)
-      : this.#deps.dispatcher.deliver(record as InboundRecord);
+      : this.#deps.dispatcher.deliver(record as InboundRecord).then((d) => {
+        finished = d.finished;
+      });
     const rebalance = await this.#heartbeatWhile(delivery, heartbeat);
-    this.#committer?.taken(topic, partition, message.offset);
+    const done = this.#committer?.taken(topic, partition, message.offset);
+    if (done !== undefined) {
+      if (finished === undefined) done();
+      else void finished.then(done);
+    }
     const start = this.#starts.get(`${topic}:${partition}`);
     if (start !== undefined) start.next = BigInt(message.offset) + 1n;
     this.#markRead(topic, partition, BigInt(message.offset));
@@ -303,7 +313,10 @@ export class KafkaSubscription implements Subscription {
     return this.#deps.dispatcher.executor.idle();
   }
 
-  /** Takes no further record, commits what was taken, leaves the group, lets work finish. */
+  /**
+   * Takes no further record, commits what is finished, leaves the group, lets work finish (what
+   * finishes after the commit is delivered again to the partition's next owner).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

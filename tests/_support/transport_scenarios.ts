@@ -252,6 +252,64 @@ export async function slowWorkKeepsMembership(
   }
 }
 
+/**
+ * A record whose work has not finished is never committed, even when records after it finished:
+ * a member that leaves while it runs (as a crashed worker's partitions move) leaves it, and
+ * what came after it, to the next member of the group.
+ */
+export async function unfinishedWorkComesAgain(cluster: Cluster): Promise<void> {
+  const a = cluster.make();
+  const b = cluster.make();
+  try {
+    const topic = uniqueName("unfinished");
+    const groupId = uniqueName("workers");
+    await a.createTopics([stream(topic, 1)]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const doneByA: string[] = [];
+    const first = await a.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId,
+      concurrency: 2,
+      handler: (r) => ({
+        work: async () => {
+          if (text(r) === "slow") await held;
+          doneByA.push(text(r));
+        },
+      }),
+    });
+    await waitFor(() => first.assignment().length === 1, "the partition to be assigned");
+    await a.produce([
+      { topic, key: "a", value: "slow" },
+      { topic, key: "a", value: "quick" },
+    ]);
+    await waitFor(() => doneByA.includes("quick"), "the quick task behind the slow one");
+    // It commits what is finished and leaves; its slow work goes on until released.
+    const leaving = first.close();
+    const gotByB: string[] = [];
+    const second = await b.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId,
+      handler: (r) => void gotByB.push(text(r)),
+    });
+    try {
+      await waitFor(() => gotByB.includes("slow"), "the unfinished record delivered again", {
+        timeoutMs: 30_000,
+        state: () => ({ doneByA, gotByB }),
+      });
+      assert.deepEqual(gotByB, ["slow", "quick"], "from the oldest unfinished record on");
+    } finally {
+      release();
+      await leaving;
+      await second.close();
+    }
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
 /** A stream group belongs to one agent: a second live member is refused at subscribe. */
 export async function streamGroupIsExclusive(cluster: Cluster): Promise<void> {
   const a = cluster.make();

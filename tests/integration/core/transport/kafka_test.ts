@@ -48,6 +48,13 @@ Deno.test(
 );
 
 Deno.test(
+  "kafka: a record whose work has not finished comes again to the next member",
+  opts,
+  () =>
+    scenario.unfinishedWorkComesAgain(kafka({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 })),
+);
+
+Deno.test(
   "kafka: a second live member of an agent's own stream group is refused",
   opts,
   () => scenario.streamGroupIsExclusive(kafka()),

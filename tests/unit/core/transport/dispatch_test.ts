@@ -129,3 +129,38 @@ Deno.test("a stream subscription logs a batch it could not decode and writes no 
     "warn: Skipped group.g.responses@0:3-3: batch could not be decoded: bad lz4 frame",
   ]);
 });
+
+Deno.test("a delivered record is finished only when the work its handler handed back ends, failed or not", async () => {
+  let release!: (ok: boolean) => void;
+  const { d } = dispatcher(() => ({
+    work: () =>
+      new Promise<void>((resolve, reject) =>
+        release = (ok) => ok ? resolve() : reject(new Error("llm down"))
+      ),
+  }));
+  let finished = false;
+  const delivery = await d.deliver(record("x"));
+  void delivery.finished.then(() => finished = true);
+  await Promise.resolve();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(finished, false, "the work still runs");
+  release(false);
+  await delivery.finished;
+  assert.equal(d.stats.handlerErrors, 1, "a failed work item is counted and then finished");
+});
+
+Deno.test("a record whose handler hands no work back, or fails, is finished at once", async () => {
+  const quiet = dispatcher(() => {});
+  const poisoned = dispatcher(() => ({ poison: "not a task" }));
+  const thrown = dispatcher(() => {
+    throw new Error("boom");
+  });
+  for (const { d } of [quiet, poisoned, thrown]) {
+    let finished = false;
+    const delivery = await d.deliver(record("x"));
+    void delivery.finished.then(() => finished = true);
+    await Promise.resolve();
+    assert.equal(finished, true);
+  }
+  assert.equal(poisoned.produced.length + thrown.produced.length, 2, "both dead-lettered first");
+});

@@ -42,6 +42,9 @@ for (const [label, f] of [["in-process", undefined], ["in-process, fault mode", 
     scenario.streamStartsAtSubscribe(cluster(f)));
 }
 
+Deno.test("in-process: a record whose work has not finished comes again to the next member", () =>
+  scenario.unfinishedWorkComesAgain(cluster(undefined)));
+
 Deno.test("in-process: slow work runs off the handler and pauses the consumer while full", () =>
   scenario.slowWorkKeepsMembership(cluster(undefined), { workMs: 200 }));
 
