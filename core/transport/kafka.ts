@@ -16,7 +16,7 @@ import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs"
 import { roundRobinAssignerWith } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
-import { waitForLeaders } from "./leaders.ts";
+import { topicOffsets, waitForLeaders } from "./leaders.ts";
 import { LeftoverMembers, whereHeld } from "./leftover_members.ts";
 import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
@@ -376,7 +376,7 @@ export class KafkaTransport implements Transport {
     const out: PartitionLag[] = [];
     for (const { topic, partitions } of committed) {
       const ends = new Map(
-        (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]),
+        (await topicOffsets(admin, topic)).map((p) => [p.partition, BigInt(p.high)]),
       );
       for (const p of partitions) {
         const at = BigInt(p.offset);

@@ -18,6 +18,7 @@
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
+import { topicOffsets } from "./leaders.ts";
 import type { InboundRecord, SubscribeOptions, Subscription } from "./types.ts";
 import { type UndecodableBatch, undecodableBatch } from "./undecodable.ts";
 
@@ -104,7 +105,7 @@ export class KafkaSubscription implements Subscription {
   /** Reads where each partition ends now, so `caughtUp` knows when the start state is read. */
   async recordEnds(): Promise<void> {
     for (const topic of this.#deps.options.topics) {
-      for (const p of await this.#deps.admin.fetchTopicOffsets(topic)) {
+      for (const p of await topicOffsets(this.#deps.admin, topic)) {
         if (BigInt(p.high) > BigInt(p.low)) {
           this.#ends.set(`${topic}:${p.partition}`, BigInt(p.high));
         }
@@ -141,7 +142,7 @@ export class KafkaSubscription implements Subscription {
     const topics = [...options.topics];
     const [committed, ends] = await Promise.all([
       admin.fetchOffsets({ groupId: this.groupId, topics }),
-      Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))),
+      Promise.all(topics.map((topic) => topicOffsets(admin, topic))),
     ]);
     const has = new Set(
       committed.flatMap((t) =>

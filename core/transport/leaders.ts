@@ -1,8 +1,9 @@
 /**
- * Waiting for new topics' leaders. kafkajs's own wait (`createTopics({waitForLeaders: true})`)
- * gives up when a KRaft broker briefly answers "does not host this topic-partition" right after
- * the topic is created, so a create that succeeded reads as a failure. This wait retries any error
- * until its deadline and then says what it last saw.
+ New topics, through a broker that has not taken them in yet. kafkajs's own wait
+ * (`createTopics({waitForLeaders: true})`) gives up when a KRaft broker briefly answers "does not
+ * host this topic-partition" right after the topic is created, so a create that succeeded reads as
+ * a failure, and its `fetchTopicOffsets` gives up on a passing "not the leader". These wait and ask
+ * again until a deadline, then say what they last saw.
  *
  * @module
  */
@@ -30,4 +31,27 @@ export async function waitForLeaders(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`Topics created but without leaders after ${timeoutMs} ms: ${last}`);
+}
+
+/**
+ * A topic's offsets (kafkajs's `fetchTopicOffsets`), asked again while the broker's refusal is a
+ * passing one: a partition made a moment ago may answer "not the leader" until the broker has
+ * taken in its own leadership, and kafkajs gives up on that at once.
+ */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+  timeoutMs = 15_000,
+): ReturnType<Admin["fetchTopicOffsets"]> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() >= deadline) {
+        throw error;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

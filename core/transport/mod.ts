@@ -22,6 +22,6 @@ export { KafkaTransport, type KafkaTransportOptions } from "./kafka.ts";
 export { type Assignment, assignRoundRobin, ROUND_ROBIN, roundRobinAssigner } from "./assignor.ts";
 export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";
 export { type GroupInfo, type KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
-export { waitForLeaders } from "./leaders.ts";
+export { topicOffsets, waitForLeaders } from "./leaders.ts";
 export { whereHeld } from "./leftover_members.ts";
 export type { RunFolder } from "./run_tag.ts";
