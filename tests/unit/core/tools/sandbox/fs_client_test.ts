@@ -77,10 +77,11 @@ Deno.test("a helper that dies at every request is an error after one retry", asy
 });
 
 Deno.test("a helper slow to start is waited for, beyond one request's limit", async () => {
-  // Each request may take 50 ms; the helper needs more than that to start, as on a busy machine.
-  const patient = new FsHelperClient(() => fakeHelper(false, 1000), {
-    timeoutMs: 50,
-    startLimitsMs: [50, 60000],
+  // Each request may take 2 s (ample for an answer, even on a loaded machine); the helper needs
+  // twice that to start, as on a busy machine.
+  const patient = new FsHelperClient(() => fakeHelper(false, 4000), {
+    timeoutMs: 2000,
+    startLimitsMs: [2000, 60000],
   });
   try {
     assert.equal(await patient.readText("a.txt", { maxBytes: 10 }), "a");
