@@ -5,6 +5,7 @@
  * @module
  */
 import type { FsOperation, FsResponse } from "./_fs_helper.ts";
+import { DEFAULT_START_LIMITS_MS, timedOutReason } from "./_start_check.ts";
 import {
   type DirEntry,
   MAX_BINARY_BYTES,
@@ -62,18 +63,32 @@ async function lastText(stream: ReadableStream<Uint8Array>, keep = 2000): Promis
   return text.trim();
 }
 
+/** How long the client waits for its helper. */
+export interface FsHelperTimes {
+  /** An answer to one request that takes longer stops the helper (the call fails). */
+  readonly timeoutMs: number;
+  /**
+   * How long a starting helper has to say it is ready: the sum of these limits (at least
+   * `timeoutMs`). A Deno runtime that starts in 50 ms on an idle machine can take many seconds
+   * on a busy one; that is slowness, not a broken helper. Default: 10 s, then 50 s.
+   */
+  readonly startLimitsMs?: readonly number[];
+}
+
 /** A {@link WorkspaceFs} served by a helper process. */
 export class FsHelperClient implements WorkspaceFs {
   readonly #spawn: HelperSpawner;
   readonly #timeoutMs: number;
+  readonly #startLimitsMs: readonly number[];
   #running: Running | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #nextId = 1;
   #closed = false;
 
-  constructor(spawn: HelperSpawner, options: { timeoutMs: number }) {
+  constructor(spawn: HelperSpawner, options: FsHelperTimes) {
     this.#spawn = spawn;
     this.#timeoutMs = options.timeoutMs;
+    this.#startLimitsMs = options.startLimitsMs ?? DEFAULT_START_LIMITS_MS;
   }
 
   readText(path: string, options: { maxBytes: number }): Promise<string> {
@@ -132,7 +147,8 @@ export class FsHelperClient implements WorkspaceFs {
       const running = await this.#ensure(what);
       id = this.#nextId++;
       const line = new TextEncoder().encode(JSON.stringify({ ...request, id }) + "\n");
-      answer = await this.#answer(running, what, () => running.writer.write(line));
+      const send = () => running.writer.write(line);
+      answer = await this.#answer(running, { what, send, limitMs: this.#timeoutMs });
     } catch (error) {
       if (error instanceof HelperStopped && !again) return await this.#send(request, true);
       throw error;
@@ -167,7 +183,13 @@ export class FsHelperClient implements WorkspaceFs {
     };
     child.status.then(() => running.exited = true, () => running.exited = true);
     this.#running = running;
-    const ready = await this.#answer(running, what, () => Promise.resolve());
+    const started = this.#startLimitsMs.reduce((sum, ms) => sum + ms, 0);
+    const ready = await this.#answer(running, {
+      what,
+      send: () => Promise.resolve(),
+      limitMs: Math.max(started, this.#timeoutMs),
+      starting: true,
+    });
     if (!("ready" in ready)) {
       await this.#stop();
       throw new SandboxError(`${what}: the file helper did not say it was ready`);
@@ -175,11 +197,18 @@ export class FsHelperClient implements WorkspaceFs {
     return running;
   }
 
-  /** The next line from the helper; on death or stall the helper is stopped and this throws. */
-  async #answer(running: Running, what: string, send: () => Promise<void>): Promise<FsResponse> {
+  /**
+   * The next line from the helper, within `limitMs` of `send`; on death or stall the helper is
+   * stopped and this throws. `starting`: the line awaited is the ready line of a new helper.
+   */
+  async #answer(
+    running: Running,
+    wait: { what: string; send: () => Promise<void>; limitMs: number; starting?: boolean },
+  ): Promise<FsResponse> {
+    const { what, send, limitMs } = wait;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stalled = new Promise<"stalled">((resolve) => {
-      timer = setTimeout(() => resolve("stalled"), this.#timeoutMs);
+      timer = setTimeout(() => resolve("stalled"), limitMs);
     });
     try {
       const next = send().then(() => running.lines.next());
@@ -189,9 +218,13 @@ export class FsHelperClient implements WorkspaceFs {
       }
       next.catch(() => {});
       await this.#stop();
+      if (outcome === "stalled" && wait.starting) {
+        const reason = timedOutReason("its start", [limitMs]);
+        throw new SandboxError(`${what}: the file helper did not say it was ready: ${reason}`);
+      }
       if (outcome === "stalled") {
         throw new SandboxError(
-          `${what}: the file helper did not answer within ${this.#timeoutMs} ms; it was restarted`,
+          `${what}: the file helper did not answer within ${limitMs} ms; it was restarted`,
         );
       }
       const status = await running.child.status;

@@ -9,7 +9,9 @@
  */
 import type { McpGrants, WrapCommand } from "../mcp/mod.ts";
 import { HOST_PATH } from "./_bwrap_args.ts";
-import { SandboxError } from "./types.ts";
+import { runBounded } from "./_run.ts";
+import { checkPatiently, timedOutReason } from "./_start_check.ts";
+import { type ExecResult, SandboxError } from "./types.ts";
 
 /** What a bare command name is looked up on inside, when the grants' `env` sets no PATH. */
 export const MCP_SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -43,18 +45,34 @@ function notFound(command: string, path: string): string {
       `grant in "read" what it needs`;
 }
 
-/** Runs a wrapped command line to its end, with a time limit; throws when bwrap is missing. */
-async function runWrapped(line: { command: string; args: readonly string[] }) {
+/** Output kept of one check (stdout and stderr together): a path, or bubblewrap's words. */
+const CHECK_OUTPUT_BYTES = 65536;
+
+/**
+ * Runs a wrapped command line to its end under each of `limitsMs` in turn while it times out
+ * (_start_check.ts); throws when bwrap is missing. A run that timed out is killed with its whole
+ * process group where this process may signal groups: a bubblewrap killed while it starts can
+ * leave a child waiting forever for it, which must hold neither the check nor the machine.
+ */
+function runWrapped(
+  line: { command: string; args: readonly string[] },
+  limitsMs: readonly number[],
+): Promise<ExecResult> {
+  return checkPatiently(limitsMs, (limitMs) => runWrappedOnce(line, limitMs));
+}
+
+async function runWrappedOnce(
+  line: { command: string; args: readonly string[] },
+  limitMs: number,
+): Promise<ExecResult> {
   try {
-    return await new Deno.Command(line.command, {
-      args: [...line.args],
-      clearEnv: true,
+    return await runBounded(line.command, {
+      args: line.args,
       env: { PATH: HOST_PATH },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(10000),
-    }).output();
+      timeoutMs: limitMs,
+      maxOutputBytes: CHECK_OUTPUT_BYTES,
+      killGroup: true,
+    });
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     throw new SandboxError("Cannot start bubblewrap: bwrap is not installed", {
@@ -64,19 +82,24 @@ async function runWrapped(line: { command: string; args: readonly string[] }) {
   }
 }
 
-const stderrOf = (output: Deno.CommandOutput) => new TextDecoder().decode(output.stderr).trim();
-
 /**
  * Runs `sh -c 'command -v prlimit'` with no grants through the wrapper (looked up inside, as a
  * server's bare command is) and answers where the sandbox has `prlimit`; throws a SandboxError
- * (code `unavailable`) that says why when that fails.
+ * (code `unavailable`) that says why when that fails. A run that timed out is tried again under
+ * the next of `limitsMs`; only the last timing out gives up, saying so.
  */
-export async function checkWrapper(wrapCommand: WrapCommand): Promise<string> {
+export async function checkWrapper(
+  wrapCommand: WrapCommand,
+  limitsMs: readonly number[],
+): Promise<string> {
   const grants = { read: [], write: [], network: false, env: {} };
-  const output = await runWrapped(wrapCommand("sh", ["-c", "command -v prlimit"], grants));
-  const found = new TextDecoder().decode(output.stdout).trim();
-  if (!output.success || !found.startsWith("/")) {
-    const why = stderrOf(output) || `exit code ${output.code}`;
+  const line = wrapCommand("sh", ["-c", "command -v prlimit"], grants);
+  const output = await runWrapped(line, limitsMs);
+  const found = output.stdout.trim();
+  if (output.timedOut || output.exitCode !== 0 || !found.startsWith("/")) {
+    const why = output.timedOut
+      ? timedOutReason("running a shell in the MCP sandbox", limitsMs)
+      : output.stderr.trim() || `exit code ${output.exitCode}`;
     throw new SandboxError(`Cannot start bubblewrap: ${why}`, { code: "unavailable" });
   }
   return found;
@@ -98,15 +121,17 @@ export async function probeStart(
   line: { command: string; args: readonly string[] },
   command: string,
   grants: McpGrants,
+  limitsMs: readonly number[],
 ): Promise<string | undefined> {
-  const output = await runWrapped(line);
-  if (output.success) return undefined;
-  const stderr = stderrOf(output);
-  if (stderr === "" && output.code === 127) return notFound(command, sandboxPath(grants));
-  if (stderr === "" && output.code === 1) {
+  const output = await runWrapped(line, limitsMs);
+  if (output.timedOut) return timedOutReason("the check of its sandbox", limitsMs);
+  if (output.exitCode === 0) return undefined;
+  const stderr = output.stderr.trim();
+  if (stderr === "" && output.exitCode === 127) return notFound(command, sandboxPath(grants));
+  if (stderr === "" && output.exitCode === 1) {
     return `the sandbox cannot run the command ${JSON.stringify(command)}: it is not ` +
       `executable by the sandbox's uid`;
   }
   return startFailure(command, sandboxPath(grants), stderr) ??
-    (stderr || `exit code ${output.code}`);
+    (stderr || `exit code ${output.exitCode}`);
 }

@@ -36,6 +36,7 @@ import { runBounded, runCollected } from "./_run.ts";
 import type { ViewRunner } from "./_scan.ts";
 import { seccompFilter } from "./_seccomp.ts";
 import { Serial } from "./_serial.ts";
+import { checkPatiently, timedOutReason } from "./_start_check.ts";
 import { helperCommand } from "./helper.ts";
 import type { ResolvedSandboxConfig } from "./options.ts";
 import { splitWorkspacePath } from "./paths.ts";
@@ -101,6 +102,7 @@ export class BwrapSandbox implements Sandbox {
     this.workspace = host.workspace;
     const client = new FsHelperClient(() => this.#spawnHelper(), {
       timeoutMs: config.fsTimeoutMs,
+      startLimitsMs: config.startLimitsMs,
     });
     this.#client = client;
     const writing = <T>(task: () => Promise<T>) => this.#serial.run(() => this.#usable(task));
@@ -116,6 +118,8 @@ export class BwrapSandbox implements Sandbox {
   /**
    * Prepares the host side (the sandbox's /etc, and as root the workspace's owner), then runs
    * `true` in the sandbox: bubblewrap missing or refused throws a SandboxError that says why.
+   * A `true` that ran out of time runs again under the next of `config.startLimitsMs`: only when
+   * the last one times out too is bubblewrap given up on, saying the check timed out.
    * With `checked`, bubblewrap is known to work here (a remembered check) and `true` is not run.
    */
   static async open(
@@ -146,10 +150,16 @@ export class BwrapSandbox implements Sandbox {
       }
       const sandbox = new BwrapSandbox(config, { workspace, system, stateDir, ownsStateDir, drop });
       if (options.checked) return sandbox;
-      const check = await sandbox.#run("true", { timeoutMs: 10000, maxOutputBytes: 4096 }, []);
+      const limits = config.startLimitsMs;
+      const check = await checkPatiently(
+        limits,
+        (timeoutMs) => sandbox.#run("true", { timeoutMs, maxOutputBytes: 4096 }, []),
+      );
       if (check.exitCode !== 0) {
         await sandbox.close();
-        const why = (check.stderr || check.stdout).trim() || `exit code ${check.exitCode}`;
+        const why = check.timedOut
+          ? timedOutReason("running `true` in the sandbox", limits)
+          : (check.stderr || check.stdout).trim() || `exit code ${check.exitCode}`;
         throw new SandboxError(`Cannot start bubblewrap: ${why}`, { code: "unavailable" });
       }
       return sandbox;

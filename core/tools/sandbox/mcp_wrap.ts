@@ -56,6 +56,7 @@ import {
   sandboxPath,
   startFailure,
 } from "./_mcp_start.ts";
+import { DEFAULT_START_LIMITS_MS, startLimits } from "./_start_check.ts";
 
 /** Limits of one MCP server's process tree (inside its own user namespace). */
 export interface McpServerLimits {
@@ -94,6 +95,12 @@ export interface McpWrapOptions {
   readonly gid?: number;
   /** Limits of every server; what is left out comes from {@link DEFAULT_MCP_LIMITS}. */
   readonly limits?: Partial<McpServerLimits>;
+  /**
+   * The time limits of the wrapper's own check and of `canStart`, tried in turn while each one
+   * times out (_start_check.ts): a busy machine is slow, not without bubblewrap. Default: 10 s,
+   * then 50 s.
+   */
+  readonly startLimitsMs?: readonly number[];
 }
 
 /** The wrapper of stdio MCP servers, which can also tell whether one would start. */
@@ -140,6 +147,8 @@ interface Prepared {
   readonly prlimit: string;
   /** This process's Deno binary (see {@link shimProof}). */
   readonly denoPath: string;
+  /** The time limits of a start check, tried in turn while each one times out. */
+  readonly startLimitsMs: readonly number[];
 }
 
 function bindArgs(binds: readonly Bind[]): string[] {
@@ -240,7 +249,8 @@ async function canStartIn(
     return (error as Error).message;
   }
   const args = shimProof([...sandbox.args, ...presentArgs(sandbox.command)], prepared.denoPath);
-  return await probeStart({ command: "bwrap", args }, sandbox.command, grants);
+  const line = { command: "bwrap", args };
+  return await probeStart(line, sandbox.command, grants, prepared.startLimitsMs);
 }
 
 async function writeEtc(dir: string): Promise<void> {
@@ -291,12 +301,16 @@ export async function bwrapMcpWrapper(options: McpWrapOptions): Promise<McpWrapp
     drop: (await ownUid(etcDir)) === 0 ? { uid, gid: options.gid ?? uid } : null,
     prlimit: "prlimit",
     denoPath: Deno.execPath(),
+    startLimitsMs: startLimits(
+      "startLimitsMs",
+      options.startLimitsMs ?? DEFAULT_START_LIMITS_MS,
+    ),
   };
   const wrapper: McpWrapper = Object.assign(
     (command: string, args: readonly string[], grants: McpGrants) =>
       wrap(prepared, { command, args }, grants),
     { canStart: (command: string, grants: McpGrants) => canStartIn(prepared, command, grants) },
   );
-  prepared = { ...prepared, prlimit: await checkWrapper(wrapper) };
+  prepared = { ...prepared, prlimit: await checkWrapper(wrapper, prepared.startLimitsMs) };
   return wrapper;
 }

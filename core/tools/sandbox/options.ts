@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DEFAULT_START_LIMITS_MS, startLimits } from "./_start_check.ts";
 import { type HelperBinary, helperBinary } from "./helper.ts";
 
 /**
@@ -80,6 +81,12 @@ export interface SandboxOptions {
   readonly denoPath?: string;
   /** A file operation that takes longer restarts the file helper (default 15000). */
   readonly fsTimeoutMs?: number;
+  /**
+   * The time limits of opening's start checks (bubblewrap running `true`, the file helper's
+   * first answer), tried in turn while each one times out (_start_check.ts): a busy machine is
+   * slow, not without bubblewrap. Only the last timing out gives up. Default: 10 s, then 50 s.
+   */
+  readonly startLimitsMs?: readonly number[];
   /** Where the sandbox keeps its own small files (default: a new temporary folder). */
   readonly stateDir?: string;
   /**
@@ -111,6 +118,7 @@ export interface ResolvedSandboxConfig {
   readonly gid: number;
   readonly helper: HelperBinary;
   readonly fsTimeoutMs: number;
+  readonly startLimitsMs: readonly number[];
   readonly stateDir: string | null;
   readonly probeCache: string | null;
   readonly command: string;
@@ -145,6 +153,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     gid,
     helper: helperBinary(options.denoPath),
     fsTimeoutMs: positiveInteger("fsTimeoutMs", options.fsTimeoutMs ?? 15000),
+    startLimitsMs: startLimits("startLimitsMs", options.startLimitsMs ?? DEFAULT_START_LIMITS_MS),
     stateDir: options.stateDir ?? null,
     probeCache: options.probeCache ?? null,
     command: options.command ?? "kafclaw",

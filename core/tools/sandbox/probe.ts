@@ -83,6 +83,14 @@ export async function explainFailure(message: string): Promise<SandboxProbe> {
       hint: `Install util-linux (prlimit, setpriv), which the sandbox runs. ${FALLBACK}`,
     };
   }
+  if (/ timed out after /.test(message)) {
+    return {
+      available: false,
+      reason,
+      hint: "The machine was too busy for bubblewrap to start in time: run the check again " +
+        `when it is less loaded. ${FALLBACK}`,
+    };
+  }
   if (/namespace|uid map|Operation not permitted|Permission denied/i.test(message)) {
     return { available: false, reason, hint: await namespaceHint() };
   }

@@ -60,6 +60,7 @@ export class WorkerSandbox implements Sandbox {
     this.#ownsStateDir = state.owned;
     this.#client = new FsHelperClient(() => Promise.resolve(this.#spawnHelper()), {
       timeoutMs: config.fsTimeoutMs,
+      startLimitsMs: config.startLimitsMs,
     });
     const client = this.#client;
     const serial = this.#serial;

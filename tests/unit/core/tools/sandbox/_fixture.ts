@@ -137,7 +137,8 @@ export async function withSandbox(
   await Deno.mkdir(workspace, { mode: 0o700 });
   await options.setup?.(workspace);
   await using sandbox = await openSandbox(workspace, { limits: TEST_LIMITS, ...options });
-  assert.equal(sandbox.kind, "bwrap", "these tests need a working bubblewrap");
+  const why = "reason" in sandbox ? `: ${sandbox.reason}` : "";
+  assert.equal(sandbox.kind, "bwrap", `these tests need a working bubblewrap${why}`);
   await fn(sandbox);
 }
 

@@ -1,19 +1,22 @@
 /**
  * The host side of the file helper against helpers that die: a helper killed while idle, before
  * the client noticed, costs the next call nothing; one that dies on every request is an error
- * after a single retry, never a loop.
+ * after a single retry, never a loop; one slow to start is waited for (a busy machine), up to the
+ * start limits, not one request's.
  */
 import assert from "node:assert/strict";
 import { FsHelperClient } from "../../../../../core/tools/sandbox/_fs_client.ts";
 import { SandboxError } from "../../../../../core/tools/sandbox/mod.ts";
 
 /**
- * A helper speaking the file helper's lines: ready first, then for each request either an answer
- * (`"a"` for any read) or, when `dies` is set, an exit with 137 (as a SIGKILL would leave it).
+ * A helper speaking the file helper's lines: ready first (after `readyAfterMs`, as a helper
+ * starting on a busy machine), then for each request either an answer (`"a"` for any read) or,
+ * when `dies` is set, an exit with 137 (as a SIGKILL would leave it).
  */
-function fakeHelper(dies: boolean): Promise<Deno.ChildProcess> {
+function fakeHelper(dies: boolean, readyAfterMs = 0): Promise<Deno.ChildProcess> {
   const program = `
     const out = (v) => Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(v) + "\\n"));
+    await new Promise((resolve) => setTimeout(resolve, ${readyAfterMs}));
     out({ ready: true });
     let pending = "";
     for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
@@ -70,5 +73,34 @@ Deno.test("a helper that dies at every request is an error after one retry", asy
     assert.equal(spawns, 2);
   } finally {
     await client.close();
+  }
+});
+
+Deno.test("a helper slow to start is waited for, beyond one request's limit", async () => {
+  // Each request may take 2 s (ample for an answer, even on a loaded machine); the helper needs
+  // twice that to start, as on a busy machine.
+  const patient = new FsHelperClient(() => fakeHelper(false, 4000), {
+    timeoutMs: 2000,
+    startLimitsMs: [2000, 60000],
+  });
+  try {
+    assert.equal(await patient.readText("a.txt", { maxBytes: 10 }), "a");
+  } finally {
+    await patient.close();
+  }
+  const hasty = new FsHelperClient(() => fakeHelper(false, 60000), {
+    timeoutMs: 50,
+    startLimitsMs: [300],
+  });
+  try {
+    await assert.rejects(
+      hasty.readText("a.txt", { maxBytes: 10 }),
+      new RegExp(
+        '^SandboxError: Cannot read "a\\.txt": the file helper did not say it was ready: its ' +
+          "start timed out after 300 ms; the machine may be too busy$",
+      ),
+    );
+  } finally {
+    await hasty.close();
   }
 });
