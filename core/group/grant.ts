@@ -19,9 +19,10 @@
  *   once and holds the grant only when that renewal is acknowledged (a requester that moved on
  *   answers `revoked`);
  * - with `arbiter: "none"` the claim is the grant and nobody acknowledges renewals, so such a
- *   worker never stops itself; its turn starts while the claim is being sent (it may think
- *   before the grant), and the grant is held once the broker has acknowledged the claim: a side
- *   effect waits for that, and a claim that could not be sent loses the grant.
+ *   worker never stops itself; its turn starts before the claim is sent (it may think before the
+ *   grant; deferred_claim.ts holds the claim back), a side effect sends the claim if it has not
+ *   gone and waits for the broker's acknowledgement, which is the grant, and a claim that could
+ *   not be sent loses the grant.
  *
  * Every side effect of the run carries the key `<task_id>#<attempt>`.
  *
@@ -51,6 +52,8 @@ export interface GrantOptions {
    * lost if it fails. Without it such a grant is held at once (its claim was sent before).
    */
   readonly claim?: Promise<void> | undefined;
+  /** With `arbiter: "none"`, sends a claim still held back: a side effect needs its grant now. */
+  readonly sendClaim?: () => void;
   readonly now?: () => number;
 }
 
@@ -132,6 +135,7 @@ export class Grant implements SideEffectFence {
 
   /** Resolves undefined once the grant is held; else why the side effect may not happen. */
   async check(signal: AbortSignal): Promise<string | undefined> {
+    if (this.#state === "waiting") this.#options.sendClaim?.();
     const until = this.#now() + this.#options.grantWaitMs;
     while (this.state === "waiting" && !signal.aborted) {
       const left = until - this.#now();
@@ -142,7 +146,13 @@ export class Grant implements SideEffectFence {
       await within(this.#changed.promise, left, signal);
     }
     if (signal.aborted) return `Not done: the run of task ${this.key} was stopped`;
-    if (this.state === "held") return undefined;
+    return this.refusal();
+  }
+
+  /** Why no side effect may happen any more (the grant was revoked or lost); else undefined. */
+  refusal(): string | undefined {
+    const state = this.state;
+    if (state !== "revoked" && state !== "lost") return undefined;
     return `Not done: task ${this.key} lost its grant (${this.#why}); the run stops`;
   }
 

@@ -25,6 +25,7 @@ import type { Door } from "../agent/mod.ts";
 import { type EnvelopeOf, parseRecord, parseTopic, type TopicInfo } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
+import { DeferredClaim } from "./deferred_claim.ts";
 import { Grant } from "./grant.ts";
 import { DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
 import type { GroupSpans } from "./spans.ts";
@@ -50,6 +51,8 @@ export interface TaskIntakeDeps {
   readonly skills?: readonly string[];
   /** Renewal interval of a held grant (`group.heartbeatIntervalMs`, default 10 s). */
   readonly heartbeatIntervalMs?: number;
+  /** With `arbiter: "none"`, how long a claim waits to go out with the answer (default 50 ms). */
+  readonly claimLingerMs?: number;
   /** How long a side effect waits for a grant that has not come (default 30 s + 3 intervals). */
   readonly grantWaitMs?: number;
   /** This agent's own request, met on a shared topic: its requester side sends it elsewhere. */
@@ -227,8 +230,13 @@ export class TaskIntake {
       return;
     }
     const interval = this.#deps.heartbeatIntervalMs ?? 10_000;
-    // With arbiter none the turn starts while the claim is sent (its acknowledgement is the grant).
-    const claim = this.#status(place, request, { status: "claimed" });
+    const claimRecords = () => this.#statusRecords(place, request, { status: "claimed" });
+    // With arbiter none the claim is held back until a side effect, the answer or the linger
+    // sends it (its acknowledgement is the grant); an arbiter needs it at once to grant.
+    const deferred = task.arbiter === "none"
+      ? new DeferredClaim(claimRecords, this.#deps.send, this.#deps.claimLingerMs)
+      : undefined;
+    const claim = deferred?.acknowledged ?? this.#deps.send(claimRecords());
     const grant = new Grant({
       taskId: task.task_id,
       attempt: task.attempt,
@@ -237,7 +245,8 @@ export class TaskIntake {
       heartbeatIntervalMs: interval,
       grantWaitMs: this.#deps.grantWaitMs ?? 30_000 + 3 * interval,
       renew: () => this.#status(place, request, { status: "in_progress" }),
-      claim: task.arbiter === "none" ? claim : undefined,
+      claim: deferred?.acknowledged,
+      sendClaim: () => deferred?.send(),
     });
     this.#grants.set(grant.key, grant);
     const session = `task:${task.task_id}`;
@@ -273,8 +282,11 @@ export class TaskIntake {
       }, { ...this.#deps, now: () => this.#now() });
       const { answer, taint } = turn;
       reportTurn = turn.report;
-      // The response is a side effect too: only the holder of the grant sends it.
-      const refused = await grant.check(new AbortController().signal);
+      // The response is a side effect too: only the holder of the grant sends it. A claim still
+      // held back goes with it in one request (the claim first), so the answer's acknowledgement
+      // is the grant's too.
+      const riding = deferred?.held === true;
+      const refused = riding ? grant.refusal() : await grant.check(new AbortController().signal);
       if (refused !== undefined) {
         ended = { status: grant.state === "revoked" ? "revoked" : "stopped", reason: refused };
         // A revoked attempt belongs to another worker now: declining it would only add noise.
@@ -288,7 +300,8 @@ export class TaskIntake {
         status: answer.status === "completed" ? "completed" : "failed",
       });
       const response = responseRecord(this.#records, request, { ...answer, place, taint, span });
-      await this.#deps.send([...final, response]);
+      const answered = [...final, response];
+      await (deferred ? deferred.with(answered) : this.#deps.send(answered));
       recordSteps();
       markStep(this.#deps.spans, span, {
         taskId: task.task_id,
@@ -306,6 +319,7 @@ export class TaskIntake {
         });
       }
     } finally {
+      deferred?.drop();
       recordSteps();
       span?.end({ attributes: ended });
       grant.close();

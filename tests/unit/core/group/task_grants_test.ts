@@ -55,8 +55,11 @@ const word = (status: string, from = "r", worker = "w", topic = STATUS) =>
 function rig(
   trust: Trust = () => Promise.resolve({ ok: true, vouched: false }),
   claimSent: Promise<void> = Promise.resolve(),
+  claimLingerMs?: number,
 ) {
   const sent: { topic: string; type: string; status: string }[] = [];
+  /** Each produce request, as `type:status` of its records. */
+  const requests: string[][] = [];
   const entered: Message[] = [];
   const answer = Promise.withResolvers<DoorResult>();
   const intake = new TaskIntake({
@@ -65,13 +68,17 @@ function rig(
     door: { enter: (m) => (entered.push(m), answer.promise) },
     send: (records: readonly OutboundRecord[]) => {
       let claim = false;
+      const request: string[] = [];
       for (const r of records) {
         const e = JSON.parse(String(r.value));
         sent.push({ topic: r.topic, type: e.type, status: e.payload.status });
+        request.push(`${e.type}:${e.payload.status}`);
         claim ||= e.payload.status === "claimed";
       }
+      requests.push(request);
       return claim ? claimSent : Promise.resolve();
     },
+    ...(claimLingerMs === undefined ? {} : { claimLingerMs }),
     // A grant read more than 2 intervals after the claim is confirmed by a renewal first (grant.ts):
     // an interval long enough that a busy machine never takes that path here.
     heartbeatIntervalMs: 1000,
@@ -88,7 +95,7 @@ function rig(
       taint: "untrusted",
     },
   });
-  return { intake, sent, entered, answer, turn };
+  return { intake, sent, requests, entered, answer, turn };
 }
 
 async function start(intake: TaskIntake, record = request()) {
@@ -217,7 +224,7 @@ Deno.test("a task's turn may spend no more tokens than the task's budget", async
   await run;
 });
 
-Deno.test("with arbiter none the turn starts while the claim is sent; side effects wait for its acknowledgement", async () => {
+Deno.test("with arbiter none a side effect sends the claim held back and waits for its acknowledgement", async () => {
   const acked = Promise.withResolvers<void>();
   const { intake, sent, entered, answer, turn } = rig(undefined, acked.promise);
   const run = start(intake, request("t1", 1, "none"));
@@ -240,9 +247,9 @@ Deno.test("with arbiter none the turn starts while the claim is sent; side effec
 
 Deno.test("with arbiter none a claim that could not be sent loses the grant: the turn stops, no answer", async () => {
   const failed = Promise.withResolvers<void>();
-  const { intake, sent, entered, answer, turn } = rig(undefined, failed.promise);
+  const { intake, sent, entered, answer, turn } = rig(undefined, failed.promise, 1);
   const run = start(intake, request("t1", 1, "none"));
-  await waitFor(() => entered.length === 1, "the turn");
+  await waitFor(() => entered.length === 1 && sent.length === 1, "the turn, and its claim sent");
   failed.reject(new Error("broker unreachable"));
   await waitFor(() => entered[0]!.signal?.aborted === true, "the turn's signal aborted");
   const why = await entered[0]!.fence!.check(new AbortController().signal);
@@ -251,4 +258,53 @@ Deno.test("with arbiter none a claim that could not be sent loses the grant: the
   await run;
   assert.deepEqual(sent.map((s) => s.status), ["claimed"]);
   assert.deepEqual(intake.running(), []);
+});
+
+Deno.test("with arbiter none a turn answered within the linger sends claim, final status and response in one request", async () => {
+  const { intake, requests, entered, answer, turn } = rig(undefined, undefined, 60_000);
+  const run = start(intake, request("t1", 1, "none"));
+  await waitFor(() => entered.length === 1, "the turn");
+  assert.deepEqual(requests, [], "nothing is sent while the turn thinks");
+  answer.resolve(turn("done"));
+  await run;
+  assert.deepEqual(requests, [[
+    "task_status:claimed",
+    "task_status:completed",
+    "response:completed",
+  ]], "one produce request, the claim first");
+});
+
+Deno.test("with arbiter none a turn longer than the linger shows the task claimed while it runs", async () => {
+  const { intake, requests, entered, answer, turn } = rig(undefined, undefined, 1);
+  const run = start(intake, request("t1", 1, "none"));
+  await waitFor(() => entered.length === 1, "the turn");
+  await waitFor(() => requests.length === 1, "the claim, sent alone after the linger");
+  assert.deepEqual(requests, [["task_status:claimed"]]);
+  answer.resolve(turn("done"));
+  await run;
+  assert.deepEqual(requests.slice(1), [["task_status:completed", "response:completed"]]);
+});
+
+Deno.test("with arbiter none a run that stops before the linger sends no claim, only its decline", async () => {
+  const { intake, requests, entered, answer, turn } = rig(undefined, undefined, 60_000);
+  const run = start(intake, request("t1", 1, "none"));
+  await waitFor(() => entered.length === 1, "the turn");
+  intake.stop();
+  answer.resolve(turn("finished after the stop"));
+  await run;
+  assert.deepEqual(requests, [["task_status:declined"]]);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(requests, [["task_status:declined"]], "no claim left to go out later");
+});
+
+Deno.test("with arbiter none a claim sent after the linger that fails keeps the answer back", async () => {
+  const failed = Promise.withResolvers<void>();
+  const { intake, requests, entered, answer, turn } = rig(undefined, failed.promise, 1);
+  const run = start(intake, request("t1", 1, "none"));
+  await waitFor(() => requests.length === 1, "the claim, sent after the linger");
+  answer.resolve(turn("done"));
+  failed.reject(new Error("broker unreachable"));
+  await run;
+  assert.equal(entered.length, 1);
+  assert.deepEqual(requests, [["task_status:claimed"]], "no answer without the grant");
 });
