@@ -8,6 +8,7 @@ import { seededRandom } from "../core/transport/mod.ts";
 import { fuzzConfig } from "../tests/fuzz/config_fuzz.ts";
 import { fuzzPolicy } from "../tests/fuzz/policy_fuzz.ts";
 import { fuzzProtocol } from "../tests/fuzz/protocol_fuzz.ts";
+import { fuzzRunTag } from "../tests/fuzz/run_tag_fuzz.ts";
 import { fuzzWhatsApp } from "../tests/fuzz/whatsapp_fuzz.ts";
 
 Deno.env.delete("RUST_BACKTRACE");
@@ -17,6 +18,7 @@ const TARGETS: Record<string, (rng: () => number, iterations: number) => unknown
   config: fuzzConfig,
   policy: fuzzPolicy,
   whatsapp: fuzzWhatsApp,
+  runTag: fuzzRunTag,
 };
 
 function arg(name: string): string | undefined {

@@ -13,6 +13,7 @@
 import { Buffer } from "node:buffer";
 import kafkajs from "kafkajs";
 import type { PartitionAssigner } from "kafkajs";
+import { readSubscription } from "./member_metadata.ts";
 
 const { AssignerProtocol } = kafkajs;
 const NO_USER_DATA = Buffer.alloc(0);
@@ -106,12 +107,12 @@ export function roundRobinAssignerWith(userData: Uint8Array): PartitionAssigner 
   });
 }
 
-function subscribedTopics(metadata: Buffer): string[] {
-  try {
-    return AssignerProtocol.MemberMetadata.decode(metadata)?.topics ?? [];
-  } catch {
-    return [];
-  }
+/**
+ * The topics a member subscribes to, as its metadata says (member_metadata.ts: another client
+ * wrote it); metadata that does not read as a subscription subscribes to nothing.
+ */
+export function subscribedTopics(metadata: Uint8Array | null | undefined): string[] {
+  return readSubscription(metadata)?.topics ?? [];
 }
 
 function partitionsOf(

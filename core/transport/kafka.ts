@@ -152,7 +152,7 @@ export class KafkaTransport implements Transport {
     this.#kafka = kafkaClient(options);
     const folder = options.runFolder;
     const me = thisRun(folder);
-    this.#assigner = roundRobinAssignerWith(encodeRunTag(me));
+    this.#assigner = roundRobinAssignerWith(encodeRunTag(me?.tag));
     this.#leftovers = new LeftoverMembers(this.#kafka, () => this.#adminClient(), {
       me,
       live: folder === undefined ? {} : { folderAlive: folder.alive },

@@ -12,35 +12,38 @@
  *
  * @module
  */
-import type { Buffer } from "node:buffer";
-import kafkajs from "kafkajs";
 import type { Admin, Cluster, Kafka } from "kafkajs";
 import { roundRobinAssigner } from "./assignor.ts";
-import { decodeRunTag, leftBehind, type Liveness, type RunTag } from "./run_tag.ts";
+import { readSubscription } from "./member_metadata.ts";
+import {
+  decodeRunTag,
+  leftBehind,
+  type Liveness,
+  type RunTag,
+  sameHost,
+  type ThisRun,
+} from "./run_tag.ts";
 import type { GroupHolder } from "./types.ts";
-
-const { AssignerProtocol } = kafkajs;
 
 /** The part of kafkajs's broker connection used here (its types leave LeaveGroup out). */
 interface Coordinator {
   leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
 }
 
-/** The run tag in a member's group metadata, if any. */
-export function memberRunTag(metadata: Buffer | null | undefined): RunTag | undefined {
-  if (metadata === null || metadata === undefined || metadata.length === 0) return undefined;
-  try {
-    return decodeRunTag(AssignerProtocol.MemberMetadata.decode(metadata)?.userData);
-  } catch {
-    return undefined;
-  }
+/**
+ * The run tag in a member's group metadata, if any. Metadata is the member's client's to write
+ * (kafkajs, Java, Python, Go, or anything speaking the protocol): what does not read as a
+ * subscription (member_metadata.ts) holding our tag is no tag, never an error.
+ */
+export function memberRunTag(metadata: Uint8Array | null | undefined): RunTag | undefined {
+  return decodeRunTag(readSubscription(metadata)?.userData);
 }
 
 /** Finds and removes leftover members; see the module documentation. Close it when done. */
 export class LeftoverMembers {
   readonly #kafka: Kafka;
   readonly #admin: () => Promise<Admin>;
-  readonly #me: RunTag | undefined;
+  readonly #me: ThisRun | undefined;
   readonly #live: Liveness;
   #cluster: Promise<Cluster> | undefined;
 
@@ -48,7 +51,7 @@ export class LeftoverMembers {
   constructor(
     kafka: Kafka,
     admin: () => Promise<Admin>,
-    at: { readonly me: RunTag | undefined; readonly live?: Liveness },
+    at: { readonly me: ThisRun | undefined; readonly live?: Liveness },
   ) {
     this.#kafka = kafka;
     this.#admin = admin;
@@ -57,8 +60,9 @@ export class LeftoverMembers {
   }
 
   /**
-   * Removes from `groupId` the members left by gone processes of this host; returns the others
-   * (each with where it runs, when its metadata says).
+   * Removes from `groupId` the members left by gone processes of this host; returns the others,
+   * each with its pid when its tag says, and its host when the tag proves it this one (the name
+   * is this process's own, never read from the metadata).
    */
   async reclaim(groupId: string): Promise<GroupHolder[]> {
     const { groups } = await (await this.#admin()).describeGroups([groupId]);
@@ -67,7 +71,7 @@ export class LeftoverMembers {
     for (const member of groups[0]?.members ?? []) {
       const tag = memberRunTag(member.memberMetadata);
       if (await leftBehind(tag, this.#me, this.#live)) gone.push(member.memberId);
-      else kept.push(tag === undefined ? {} : { host: tag.host, pid: tag.pid });
+      else kept.push(this.#holder(tag));
     }
     if (gone.length > 0) {
       const coordinator = await (await this.#clusterOf()).findGroupCoordinator({ groupId });
@@ -80,6 +84,13 @@ export class LeftoverMembers {
       }
     }
     return kept;
+  }
+
+  #holder(tag: RunTag | undefined): GroupHolder {
+    if (tag === undefined) return {};
+    if (sameHost(tag, this.#me)) return { pid: tag.pid, host: this.#me!.host };
+    const elsewhere = tag.place !== undefined && this.#me?.tag.place !== undefined;
+    return { pid: tag.pid, ...(elsewhere ? { elsewhere } : {}) };
   }
 
   /**
@@ -117,10 +128,14 @@ export class LeftoverMembers {
 }
 
 /**
- * Where the members of a group run, for an error: ` (pid 4242 on host h)`, the first one whose
- * metadata says; empty when none does.
+ * Where the members of a group run, for an error: ` (pid 4242 on host h)` for one of this host
+ * (the first such), else ` (pid 4242 on another host)` or ` (pid 4242)` as far as is known; empty
+ * when no member is tagged.
  */
 export function whereHeld(holders: readonly GroupHolder[]): string {
-  const known = holders.find((h) => h.host !== undefined && h.pid !== undefined);
-  return known === undefined ? "" : ` (pid ${known.pid} on host ${known.host})`;
+  const here = holders.find((h) => h.host !== undefined && h.pid !== undefined);
+  if (here !== undefined) return ` (pid ${here.pid} on host ${here.host})`;
+  const tagged = holders.find((h) => h.pid !== undefined);
+  if (tagged === undefined) return "";
+  return tagged.elsewhere ? ` (pid ${tagged.pid} on another host)` : ` (pid ${tagged.pid})`;
 }

@@ -185,10 +185,15 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** A member of a consumer group, with where it runs when its metadata says. */
+/**
+ * A member of a consumer group: its pid when its metadata says, the host name when it is this
+ * process's own host (read here, never from the metadata), and whether it is known to run
+ * elsewhere (another host, boot or PID namespace).
+ */
 export interface GroupHolder {
   readonly host?: string;
   readonly pid?: number;
+  readonly elsewhere?: boolean;
 }
 
 /** A consumer group's lag on one partition: records past its committed offset. */
