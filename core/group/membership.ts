@@ -149,6 +149,9 @@ export class Membership {
   async #start(): Promise<void> {
     const { transport, group, store } = this.#options;
     const topics = topicsFor(group);
+    // The producer connects while the topics are checked and read; the join is its first send.
+    // A failure here is the first send's to report (it connects again).
+    void transport.connectProducer?.().catch(() => {});
     await checkJoin(transport, {
       group,
       agentId: this.agentId,
