@@ -238,22 +238,27 @@ export class TaskSide {
       await subscribe(
         taskStream(group, agentId, { requester, intake, spans: options.spans, trust, guard }),
       );
-      for (
-        const [topic, groupId] of [
+      // The two work groups after the task stream (which must hold its place before a task
+      // taken here can be granted), together: each one's set-up is a few round trips to the
+      // broker (its group described for a crashed run's members, its consumer connected).
+      const work = await Promise.allSettled(
+        ([
           [agentInbox(group, agentId), `${own}.inbox`],
           [topics.requests, workersConsumerGroup(group)],
-        ] as const
-      ) {
-        await subscribe({
-          kind: "work",
-          topics: [topic],
-          groupId,
-          deadLetterTopic: deadLetterTopicFor(topic),
-          handler: guard(intake.handle),
-          concurrency: options.concurrency,
-          onJoin: (joins) => options.onJoin?.(groupId, joins),
-        });
-      }
+        ] as const).map(([topic, groupId]) =>
+          subscribe({
+            kind: "work",
+            topics: [topic],
+            groupId,
+            deadLetterTopic: deadLetterTopicFor(topic),
+            handler: guard(intake.handle),
+            concurrency: options.concurrency,
+            onJoin: (joins) => options.onJoin?.(groupId, joins),
+          })
+        ),
+      );
+      const failed = work.find((made) => made.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
       await skills.offer(options.skills);
       if (options.zones !== undefined) {
         side.zones = new ZoneSubscriptions({

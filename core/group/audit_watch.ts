@@ -61,6 +61,9 @@ export function watchPoison(
   };
   return {
     produce: (records) => transport.produce(records),
+    ...(transport.connectProducer === undefined
+      ? {}
+      : { connectProducer: () => transport.connectProducer!() }),
     subscribe: (options) =>
       transport.subscribe({
         ...options,

@@ -29,6 +29,7 @@ import {
   type TopicSpecOptions,
 } from "../protocol/mod.ts";
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
+import { afterGate, gate } from "./_gate.ts";
 import { checkJoin, learnCertificates } from "./membership_join.ts";
 import type { NodeFeed } from "./node_feed.ts";
 import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
@@ -148,6 +149,9 @@ export class Membership {
   async #start(): Promise<void> {
     const { transport, group, store } = this.#options;
     const topics = topicsFor(group);
+    // The producer connects while the topics are checked and read; the join is its first send.
+    // A failure here is the first send's to report (it connects again).
+    void transport.connectProducer?.().catch(() => {});
     await checkJoin(transport, {
       group,
       agentId: this.agentId,
@@ -163,29 +167,36 @@ export class Membership {
     const state = (topic: string, handler: RecordHandler) =>
       this.#subscribe({ kind: "state", topics: [topic], groupId: ownGroup, handler });
     // The roster first: every certificate and revocation is known before any other record is
-    // verified. The other three are read together (each joins a consumer group of its own, which
-    // takes most of the time): they fill apart structures (the roster's members, the skill
-    // directory, the zones and nodes), so no order between them matters, and the agent goes on
-    // once all three are read to their ends.
-    await (await state(topics.roster, this.#feed.onRoster)).caughtUp();
-    const reads = await Promise.allSettled(
-      ([
-        [topics.announce, this.#feed.onAnnounce],
-        [topics.skills, this.#feed.onSkill],
-        [topics.orchestrator, this.#feed.onOrchestrator],
-      ] as const).map(async ([topic, handler]) =>
-        (await state(topic, this.guard(handler))).caughtUp()
-      ),
+    // verified. The other state topics and the heartbeats are subscribed to at the same time
+    // (each joins a consumer group of its own, which takes most of the time), but their records
+    // wait until the roster is read ({@link afterGate}), the heartbeats until all state is. The
+    // three state topics fill apart structures (the roster's members, the skill directory, the
+    // zones and nodes), so no order between them matters, and the agent goes on once all are
+    // read to their ends.
+    const rosterRead = gate();
+    const stateRead = gate();
+    const roster = state(topics.roster, this.#feed.onRoster).then((s) => s.caughtUp());
+    const others = ([
+      [topics.announce, this.#feed.onAnnounce],
+      [topics.skills, this.#feed.onSkill],
+      [topics.orchestrator, this.#feed.onOrchestrator],
+    ] as const).map(async ([topic, handler]) =>
+      (await state(topic, afterGate(rosterRead.opened, this.guard(handler)))).caughtUp()
     );
-    const failed = reads.find((read) => read.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-    await this.#subscribe({
+    const heartbeats = this.#subscribe({
       kind: "stream",
       topics: [topics.heartbeats],
       groupId: ownGroup,
       fromBeginning: false,
-      handler: this.guard(this.#feed.onHeartbeat),
+      handler: afterGate(stateRead.opened, this.guard(this.#feed.onHeartbeat)),
     });
+    rosterRead.open((await Promise.allSettled([roster]))[0].status === "fulfilled");
+    const reads = await Promise.allSettled([roster, ...others]);
+    stateRead.open(reads.every((read) => read.status === "fulfilled"));
+    const failed = [...reads, ...await Promise.allSettled([heartbeats])].find((read) =>
+      read.status === "rejected"
+    );
+    if (failed !== undefined) throw failed.reason;
     this.#identity = { ...this.#identity, joined_at: new Date(this.#now()).toISOString() };
     await this.send([announceRecord(group, "join", this.#identity, new Date(this.#now()))]);
     this.#stored(this.#roster.join(this.#identity, this.#now()));

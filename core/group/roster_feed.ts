@@ -27,7 +27,13 @@ import {
   topicsFor,
 } from "../protocol/mod.ts";
 import type { StoredCertificate } from "../timeline/mod.ts";
-import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
+import type {
+  HandleOne,
+  HandlerResult,
+  InboundRecord,
+  RecordHandler,
+  Transport,
+} from "../transport/mod.ts";
 import { readWhole } from "./_read_whole.ts";
 import { NodeFeed, type NodeRecordRead } from "./node_feed.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
@@ -84,7 +90,7 @@ export class RosterFeed {
   }
 
   /** Handles a record of `control.roster`. */
-  readonly onRoster = (record: InboundRecord): Promise<HandlerResult> =>
+  readonly onRoster: RecordHandler = this.#batched((record) =>
     this.#accept(record, true, async (envelope) => {
       // parseRecord takes only the type that goes on a topic: here, `roster`.
       const payload = envelope.payload as Record<string, unknown>;
@@ -124,10 +130,11 @@ export class RosterFeed {
         // In a signed group a certificate's zones decide membership too.
         if (trust !== undefined) this.#zones.recheck();
       }
-    });
+    })
+  );
 
   /** Handles a record of the announce topic. */
-  readonly onAnnounce = (record: InboundRecord): Promise<HandlerResult> =>
+  readonly onAnnounce: RecordHandler = this.#batched((record) =>
     this.#accept(record, true, (envelope) => {
       const { action, identity } = (envelope as EnvelopeOf<"announce">).payload;
       const { roster } = this.#options;
@@ -136,19 +143,21 @@ export class RosterFeed {
           ? roster.join(identity, record.timestamp)
           : roster.leave(identity.agent_id),
       );
-    });
+    })
+  );
 
   /** Handles a record of the skills topic: the skill's providers, in the skill directory. */
-  readonly onSkill = (record: InboundRecord): Promise<HandlerResult> =>
+  readonly onSkill: RecordHandler = this.#batched((record) =>
     this.#accept(record, true, (envelope) => {
       this.#skills.apply(envelope as EnvelopeOf<"skill">);
-    });
+    })
+  );
 
   /**
    * Handles a record of the orchestrator topic: node records go to the node feed, which the
    * orchestrator (core/orchestrator) listens to; zone records to the zone directory.
    */
-  readonly onOrchestrator = (record: InboundRecord): Promise<HandlerResult> =>
+  readonly onOrchestrator: RecordHandler = this.#batched((record) =>
     this.#accept(record, true, (envelope) => {
       const orchestrator = envelope as EnvelopeOf<"orchestrator">;
       if (orchestrator.payload.action === "node") {
@@ -158,7 +167,8 @@ export class RosterFeed {
       this.#orchestratorTopic = record.topic;
       // In a signed group the verified signer is the envelope's sender.
       this.#zones.apply(orchestrator, envelope.sender_id);
-    });
+    })
+  );
 
   /** The node records read (node_feed.ts). */
   get nodes(): NodeFeed {
@@ -176,14 +186,38 @@ export class RosterFeed {
   }
 
   /** Handles a record of the heartbeats stream. */
-  readonly onHeartbeat = (record: InboundRecord): Promise<HandlerResult> => {
+  readonly onHeartbeat: RecordHandler = this.#batched(
+    (record) => {
+      if (!this.#recent(record)) return Promise.resolve(undefined);
+      return this.#accept(record, false, (envelope) => {
+        const { payload } = envelope as EnvelopeOf<"heartbeat">;
+        this.#changed(this.#options.roster.heartbeat(payload, record.timestamp));
+      });
+    },
+    (record) => this.#recent(record),
+  );
+
+  /** Whether a heartbeat is recent enough to say anything about liveness now. */
+  #recent(record: InboundRecord): boolean {
     const { now, clockSkewMs = 120_000 } = this.#options;
-    if (record.timestamp < now() - clockSkewMs) return Promise.resolve(undefined);
-    return this.#accept(record, false, (envelope) => {
-      const { payload } = envelope as EnvelopeOf<"heartbeat">;
-      this.#changed(this.#options.roster.heartbeat(payload, record.timestamp));
-    });
-  };
+    return record.timestamp >= now() - clockSkewMs;
+  }
+
+  /**
+   * `handle` with a `prepare` that, in a signed group, starts the signature checks of a fetched
+   * batch together (trust.ts `verifyAhead`) before its records come one by one (those `worth`
+   * checking only: a heartbeat too old to count is not): the first read of a state topic is
+   * hundreds of records at once. Each record is still verified, and dropped or applied, alone.
+   */
+  #batched(
+    handle: HandleOne,
+    worth: (record: InboundRecord) => boolean = () => true,
+  ): RecordHandler {
+    const prepare = async (records: readonly InboundRecord[]): Promise<void> => {
+      await this.#options.trust?.verifyAhead(records.filter(worth));
+    };
+    return Object.assign(handle, { prepare });
+  }
 
   #changed(change: RosterChange | undefined): void {
     if (change !== undefined) this.#options.changed(change);
@@ -245,7 +279,7 @@ export async function readRoster(
   const feed = new RosterFeed({ roster, trust, audit: () => {}, changed: () => {}, now });
   const topics = topicsFor(group);
   const groupId = `kafclaw.${group}.reader`;
-  const read: [string, (r: InboundRecord) => Promise<HandlerResult>][] = [
+  const read: [string, RecordHandler][] = [
     [topics.roster, feed.onRoster],
     [topics.announce, feed.onAnnounce],
     [topics.skills, feed.onSkill],

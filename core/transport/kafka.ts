@@ -134,8 +134,9 @@ export class KafkaTransport implements Transport {
   readonly #kafka: Kafka;
   readonly #options: KafkaTransportOptions;
   readonly #log: LogFn;
-  #producer: Producer | undefined;
-  #admin: Admin | undefined;
+  /** Made once, by the first who needs it (concurrent starts share it); dropped on failure. */
+  #producer: Promise<Producer> | undefined;
+  #admin: Promise<Admin> | undefined;
   readonly #subs = new Set<KafkaSubscription>();
   readonly #leftovers: LeftoverMembers;
   /** Every consumer says which process (and agent run) it belongs to (run_tag.ts). */
@@ -159,27 +160,26 @@ export class KafkaTransport implements Transport {
     });
   }
 
-  async #adminClient(): Promise<Admin> {
-    if (!this.#admin) {
-      const admin = this.#kafka.admin();
-      await admin.connect();
-      this.#admin = admin;
-    }
+  #adminClient(): Promise<Admin> {
+    this.#admin ??= connected(this.#kafka.admin(), () => this.#admin = undefined);
     return this.#admin;
   }
 
-  async #producerClient(): Promise<Producer> {
-    if (!this.#producer) {
-      const producer = this.#kafka.producer({
+  #producerClient(): Promise<Producer> {
+    this.#producer ??= connected(
+      this.#kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
-      this.#producer = producer;
-    }
+      }),
+      () => this.#producer = undefined,
+    );
     return this.#producer;
+  }
+
+  async connectProducer(): Promise<void> {
+    await this.#producerClient();
   }
 
   async produce(records: readonly OutboundRecord[]): Promise<void> {
@@ -397,10 +397,24 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.#subs].map((s) => s.close().catch(() => {})));
     this.#subs.clear();
-    await this.#producer?.disconnect().catch(() => {});
-    await this.#admin?.disconnect().catch(() => {});
+    await (await this.#producer?.catch(() => undefined))?.disconnect().catch(() => {});
+    await (await this.#admin?.catch(() => undefined))?.disconnect().catch(() => {});
     await this.#leftovers.close();
     this.#producer = undefined;
     this.#admin = undefined;
+  }
+}
+
+/** `client` once connected; `forget` is called when it cannot connect, so a later call tries again. */
+async function connected<T extends { connect(): Promise<void> }>(
+  client: T,
+  forget: () => void,
+): Promise<T> {
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    forget();
+    throw error;
   }
 }

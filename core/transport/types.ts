@@ -160,6 +160,12 @@ export interface Transport {
    * request in flight). Nothing is promised across topics (PROTOCOL.md, semantics 7).
    */
   produce(records: readonly OutboundRecord[]): Promise<void>;
+  /**
+   * Opens what producing needs (a Kafka producer's connections and its producer id) before the
+   * first `produce`, so that a start can do it while it waits on other things. Optional: a
+   * transport without it connects at the first `produce`. Rejects as that `produce` would.
+   */
+  connectProducer?(): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Creates missing topics with their full configuration; existing ones are left alone. */
   createTopics(specs: readonly TopicSpec[]): Promise<string[]>;

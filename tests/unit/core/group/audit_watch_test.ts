@@ -137,3 +137,15 @@ Deno.test("a watched subscription tells each undecodable batch to the audit and 
   await second.close();
   await watched.close();
 });
+
+Deno.test("the watched transport connects its producer ahead when the transport can", async () => {
+  const poison = () => {};
+  let connected = 0;
+  const inner = Object.assign(new MemoryTransport(), {
+    connectProducer: () => Promise.resolve(void connected++),
+  });
+  await watchPoison(inner, poison).connectProducer?.();
+  assert.equal(connected, 1);
+  // One that cannot (in process) leaves it out, and a start goes on without it.
+  assert.equal(watchPoison(new MemoryTransport(), poison).connectProducer, undefined);
+});

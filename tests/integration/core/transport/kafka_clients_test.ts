@@ -1,0 +1,75 @@
+/**
+ * A Kafka transport's producer and admin client are made once, by the first caller, however many
+ * ask at the same time (a member's start produces, subscribes and checks topics at once): one
+ * connection each, all closed with the transport. Before, callers that came together each made
+ * one, and all but the last were never disconnected.
+ */
+import assert from "node:assert/strict";
+import kafkajs from "kafkajs";
+import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { testBrokers } from "../../../_support/broker.ts";
+import { uniqueName } from "../../../_support/wait.ts";
+
+const brokers = testBrokers();
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** Counts the producers and admin clients kafkajs makes, and those disconnected, while `run` runs. */
+async function counting(run: () => Promise<void>) {
+  const made = { producer: 0, admin: 0 };
+  const closed = { producer: 0, admin: 0 };
+  const proto = kafkajs.Kafka.prototype as unknown as Record<
+    "producer" | "admin",
+    (...args: unknown[]) => { disconnect(): Promise<void> }
+  >;
+  const originals = { producer: proto.producer, admin: proto.admin };
+  for (const kind of ["producer", "admin"] as const) {
+    proto[kind] = function (this: unknown, ...args: unknown[]) {
+      made[kind]++;
+      const client = originals[kind].apply(this, args);
+      const disconnect = client.disconnect.bind(client);
+      client.disconnect = () => {
+        closed[kind]++;
+        return disconnect();
+      };
+      return client;
+    };
+  }
+  try {
+    await run();
+  } finally {
+    Object.assign(proto, originals);
+  }
+  return { made, closed };
+}
+
+Deno.test(
+  "kafka: concurrent first uses share one producer and one admin client, and close disconnects both",
+  opts,
+  async () => {
+    const topic = uniqueName("clients");
+    const { made, closed } = await counting(async () => {
+      const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+      try {
+        await Promise.all([
+          transport.createTopics([{
+            name: topic,
+            partitions: 1,
+            replicationFactor: 1,
+            config: {},
+          }]),
+          transport.groupMembers("kafclaw.nobody"),
+          transport.listGroups("kafclaw.nobody"),
+        ]);
+        await Promise.all([
+          transport.connectProducer(),
+          transport.produce([{ topic, key: "a", value: "1" }]),
+          transport.produce([{ topic, key: "b", value: "2" }]),
+        ]);
+      } finally {
+        await transport.close();
+      }
+    });
+    assert.deepEqual(made, { producer: 1, admin: 1 });
+    assert.deepEqual(closed, { producer: 1, admin: 1 });
+  },
+);
