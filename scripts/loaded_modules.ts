@@ -2,10 +2,11 @@
  * What one command line of kafclaw loads: runs main.ts with it under a permission set of deno.json
  * (the subcommand's own by default, as the launcher picks it) and lists every module it ran, read
  * from V8's coverage of the process: the npm packages by name and this checkout's files by path.
- * `deno info main.ts` shows what could load; this shows what did, dynamic imports included.
+ * `deno info main.ts` shows what could load; this shows what did, dynamic imports included. The
+ * run sees PATH, HOME, DENO_DIR and KAFCLAW_HOME of the environment, nothing else.
  *
  * ```sh
- * deno run -P=test scripts/loaded_modules.ts -- status --json
+ * KAFCLAW_HOME=/tmp/h deno run -P=test scripts/loaded_modules.ts -- status --json
  * ```
  *
  * @module
@@ -93,7 +94,8 @@ export function modulesOf(urls: Iterable<string>): { packages: string[]; files: 
 
 if (import.meta.main) {
   const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
-  const run = await loadedModules(args);
+  const home = Deno.env.get("KAFCLAW_HOME");
+  const run = await loadedModules(args, { env: home ? { KAFCLAW_HOME: home } : {} });
   console.log(`exit ${run.code}; packages: ${run.packages.join(" ") || "none"}`);
   const folders = new Map<string, number>();
   for (const file of run.files) {

@@ -109,6 +109,25 @@ Deno.test("help and completion run under their own sets and load commander alone
   }
 });
 
+Deno.test("the light subcommands load no Kafka client, LLM client, vector search or web server", async () => {
+  await using home = await tempHome();
+  const heavy = ["kafkajs", "openai", "sqlite-vec", "hono"];
+  for (
+    const args of [
+      ["version"],
+      ["status", "--json"],
+      ["config", "get", "group.name"],
+      ["cron", "list"],
+      ["cron", "add", "daily", "--schedule", "@daily", "-m", "hello"],
+    ]
+  ) {
+    const run = await loadedModules(args, { env: { KAFCLAW_HOME: home.path } });
+    const what = `kafclaw ${args.join(" ")}`;
+    assert.equal(run.code, 0, `${what}: ${run.stderr}`);
+    assert.deepEqual(run.packages.filter((p) => heavy.includes(p)), [], what);
+  }
+});
+
 Deno.test("the bash completion script completes subcommands in a real bash", async () => {
   const script = (await kafclaw(["completion", "bash"])).stdout;
   const probe =
