@@ -208,7 +208,7 @@ globalThis.addEventListener("unload", () => {
     const [a, b] = [runs.get(name), runs.get(base)];
     if (!a?.kib.length || !b?.kib.length) return;
     console.log(
-      `  ${`${name}, peak memory`.padEnd(28)} ${
+      `  ${`${name}, peak memory`.padEnd(34)} ${
         (median(a.kib) / 1024).toFixed(1).padStart(7)
       } MiB ` +
         `${pairedRatio(a.kib, b.kib).toFixed(2)}x ${base} ` +
