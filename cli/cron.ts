@@ -17,7 +17,6 @@ import {
   Scheduler,
   syncConfigJobs,
 } from "../core/scheduler/mod.ts";
-import { jobRunner } from "../core/agent/mod.ts";
 import { type Job, type JobSyncResult, Timeline } from "../core/timeline/mod.ts";
 import { followConfig } from "./_cron_reload.ts";
 import { cliRuntime } from "./_runtime.ts";
@@ -263,6 +262,9 @@ function asJson(config: ResolvedConfig, job: Job) {
   };
 }
 
+/** The agent, loaded only where a job runs (`run`, `serve`): listing and editing jobs need none of it. */
+const agent = () => import("../core/agent/mod.ts");
+
 async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Promise<void> {
   {
     using timeline = open(config);
@@ -273,6 +275,7 @@ async function runNow(ctx: CliContext, config: ResolvedConfig, name: string): Pr
   }
   const runtime = await cliRuntime(ctx, config);
   await using _runtime = runtime;
+  const { jobRunner } = await agent();
   await using scheduler = new Scheduler({
     store: runtime.timeline,
     runner: jobRunner(runtime.door),
@@ -322,6 +325,7 @@ async function serve(ctx: CliContext, config: ResolvedConfig, graceSeconds: numb
   const runtime = await cliRuntime(ctx, config);
   await using _runtime = runtime;
   syncJobs(config, runtime.timeline);
+  const { jobRunner } = await agent();
   await using scheduler = new Scheduler({
     store: runtime.timeline,
     runner: jobRunner(runtime.door),

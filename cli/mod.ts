@@ -12,10 +12,11 @@ import { permissionSetFor, type Subcommand } from "../core/permissions/mod.ts";
 
 /**
  * Each subcommand's file, loaded only when the command line names it: `kafclaw status` never
- * loads the agent, its providers or its tools. Help, completion and unknown words load them all.
- * commander itself loads with the program; `kafclaw version [--json]` is answered without it.
+ * loads the agent, its providers or its tools. Help, completion and unknown words load none of
+ * them: they build the tree from the subcommands' descriptions (cli/_command_table.json). commander
+ * itself loads with the program; `kafclaw version [--json]` is answered without it.
  */
-const SUBCOMMANDS: Readonly<Record<Exclude<Subcommand, "completion">, Loader>> = {
+const SUBCOMMANDS: Readonly<Record<LoadedSubcommand, Loader>> = {
   agent: async (ctx) => (await import("./agent.ts")).agentCommand(ctx),
   gateway: async (ctx) => (await import("./gateway.ts")).gatewayCommand(ctx),
   onboard: async (ctx) => (await import("./onboard.ts")).onboardCommand(ctx),
@@ -37,16 +38,25 @@ const SUBCOMMANDS: Readonly<Record<Exclude<Subcommand, "completion">, Loader>> =
 
 type Loader = (ctx: CliContext) => Promise<Command>;
 
+/** The subcommands whose modules {@link loadSubcommand} loads: all but `completion`. */
+export type LoadedSubcommand = Exclude<Subcommand, "completion">;
+
+/** Loads one subcommand's module and builds its command, ready to run. */
+export function loadSubcommand(name: LoadedSubcommand, ctx: CliContext): Promise<Command> {
+  return SUBCOMMANDS[name](ctx);
+}
+
 /**
- * Builds the program for one command line: the root and the subcommand it names, or every
- * subcommand when it names none of them (help, completion, a typo commander answers).
+ * Builds the program for one command line: the root and the subcommand it names, or, when it names
+ * none of them (help, completion, a typo commander answers), every subcommand as its description
+ * shows it, with nothing to run.
  */
 export async function buildProgram(
   ctx: CliContext,
   argv: readonly string[] = [],
 ): Promise<Command> {
-  const { Command } = await import("commander");
-  const program = new Command("kafclaw")
+  const commander = await import("commander");
+  const program = new commander.Command("kafclaw")
     .description("Agents that work together over Apache Kafka")
     // Long only: commander reads the root's options anywhere on the line, and a short -V would
     // take an option's value that starts with -V (a base64url key may) for the version flag.
@@ -59,10 +69,13 @@ export async function buildProgram(
     });
   const named = permissionSetFor(argv);
   const one = named !== "help" && named !== "completion" ? SUBCOMMANDS[named] : undefined;
-  const loaders = one ? [one] : Object.values(SUBCOMMANDS);
-  for (const sub of await Promise.all(loaders.map((load) => load(ctx)))) program.addCommand(sub);
-  if (!one) {
-    const { completionCommand } = await import("./completion.ts");
+  if (one) program.addCommand(await one(ctx));
+  else {
+    const [{ commandOf, commandTable }, { completionCommand }] = await Promise.all([
+      import("./_command_spec.ts"),
+      import("./completion.ts"),
+    ]);
+    for (const spec of await commandTable()) program.addCommand(commandOf(spec, commander));
     program.addCommand(completionCommand(ctx, program));
   }
   program.exitOverride();

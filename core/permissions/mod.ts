@@ -66,11 +66,11 @@ const HOST_FACTS = {
 
 /** The permission set of each subcommand. `help` serves bare `kafclaw`, `--help` and usage errors. */
 export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet>> = {
-  // Help and completion list every subcommand, so they load their modules, and kafkajs reads
-  // NODE_ENV as it loads.
-  help: { env: [...TERMINAL.env, "NODE_ENV"] },
+  // Help and completion read the subcommands' descriptions (cli/_command_table.json), not their
+  // modules: nothing they load reads more of the environment than commander does.
+  help: { ...TERMINAL },
   version: { ...TERMINAL },
-  completion: { env: [...TERMINAL.env, "NODE_ENV"] },
+  completion: { ...TERMINAL },
   config: { ...HOME_FILES },
   onboard: { ...HOME_FILES, ...NETWORK },
   status: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },

@@ -7,7 +7,13 @@
  * - a one-shot `scripts/kafclaw agent -m` turn against a zero-latency fake LLM
  *   (tests/fakes/openai_server.ts), against a bare Deno script that makes the same streamed chat
  *   call with npm:openai (targets: at most 2x the time and 1.3x the peak memory);
- * - the resident memory of an interactive agent left idle for 30 s (target: at most 60 MB).
+ * - the resident memory of an interactive agent left idle for 30 s (target: at most 60 MB);
+ * - the commands that should load little (`--help`, `completion bash`, `cron list`, `status`),
+ *   each against `scripts/kafclaw version`, which loads nothing; with
+ *   `KAFCLAW_STARTUP_BEFORE=<checkout>` (the code before a change, e.g.
+ *   `git archive <commit> | tar -x -C /tmp/before`) each is also run by that checkout's launcher,
+ *   alternating with this tree's, and the summary prints after / before as the median of the
+ *   paired ratios.
  *
  * Peak memory is GNU time's maximum resident set size (`/usr/bin/time -f %M`); without it the
  * summary says so and leaves memory out.
@@ -115,6 +121,37 @@ Deno.bench(
   paired(runAgent, runBare),
 );
 Deno.bench(AGENT, { group: "startup: agent -m", n: 15, warmup: 2 }, paired(runBare, runAgent));
+/** The commands that should load little, each paired with `kafclaw version`. */
+const LIGHT = [["--help"], ["completion", "bash"], ["cron", "list"], ["status"]] as const;
+const before = Deno.env.get("KAFCLAW_STARTUP_BEFORE");
+const lightName = (args: readonly string[], side = "") =>
+  `startup: kafclaw ${args.join(" ")}${side}`;
+for (const args of LIGHT) {
+  const name = lightName(args);
+  // Each iteration runs the command, `kafclaw version` and (with a checkout before) that
+  // checkout's command, in an order that turns with the iteration; each is recorded under a name
+  // of this command's own, so the samples of one iteration stay side by side.
+  const sides = [
+    () => timed(`${name} / version`, kafclaw, ["version"]),
+    ...(before === undefined
+      ? []
+      : [() => timed(lightName(args, " (before)"), `${before}/scripts/kafclaw`, [...args])]),
+  ];
+  let turn = 0;
+  Deno.bench(name, { group: `startup: ${args[0]}`, n: 20, warmup: 2 }, async (b) => {
+    const order = [...sides.keys(), -1];
+    const at = turn++ % order.length;
+    for (const k of [...order.slice(at), ...order.slice(0, at)]) {
+      if (k >= 0) await sides[k]!();
+      else {
+        b.start();
+        await timed(name, kafclaw, [...args]);
+        b.end();
+      }
+    }
+  });
+}
+
 Deno.bench("startup: kafclaw agent, idle 30 s", {
   group: "startup: idle",
   n: 1,
@@ -159,20 +196,20 @@ const pairedRatio = (a: readonly number[], b: readonly number[]) =>
   median(a.map((value, i) => value / b[i]!).filter((r) => Number.isFinite(r)));
 
 globalThis.addEventListener("unload", () => {
-  const line = (name: string, base: string, target: string) => {
+  const line = (name: string, base: string, target?: string) => {
     const [a, b] = [runs.get(name), runs.get(base)];
     if (!a || !b) return;
     console.log(
-      `  ${name.padEnd(28)} ${median(a.ms).toFixed(1).padStart(7)} ms  ` +
-        `${pairedRatio(a.ms, b.ms).toFixed(2)}x ${base} (${median(b.ms).toFixed(1)} ms; ` +
-        `target <= ${target}x)`,
+      `  ${name.padEnd(34)} ${median(a.ms).toFixed(1).padStart(7)} ms  ` +
+        `${pairedRatio(a.ms, b.ms).toFixed(2)}x ${base} (${median(b.ms).toFixed(1)} ms` +
+        `${target === undefined ? "" : `; target <= ${target}x`})`,
     );
   };
   const memory = (name: string, base: string, target: string) => {
     const [a, b] = [runs.get(name), runs.get(base)];
     if (!a?.kib.length || !b?.kib.length) return;
     console.log(
-      `  ${`${name}, peak memory`.padEnd(28)} ${
+      `  ${`${name}, peak memory`.padEnd(34)} ${
         (median(a.kib) / 1024).toFixed(1).padStart(7)
       } MiB ` +
         `${pairedRatio(a.kib, b.kib).toFixed(2)}x ${base} ` +
@@ -183,6 +220,10 @@ globalThis.addEventListener("unload", () => {
     console.log(`\nstartup: medians of paired whole-process runs, this machine, this run`);
     line(VERSION, EMPTY, "1.5");
     line(AGENT, BARE, "2");
+    for (const args of LIGHT) {
+      line(lightName(args), `${lightName(args)} / version`);
+      if (before !== undefined) line(lightName(args), lightName(args, " (before)"));
+    }
     memory(AGENT, BARE, "1.3");
     if (!gnuTime) console.log("  (peak memory needs GNU time at /usr/bin/time)");
     if (idleKib !== undefined) {

@@ -3,6 +3,7 @@ import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { VERSION } from "../../core/version.ts";
 import { jsonOf, kafclaw, tempHome } from "../_support/cli.ts";
 import { launchFlags } from "../../scripts/launch_flags.ts";
+import { loadedModules } from "../../scripts/loaded_modules.ts";
 
 Deno.test("kafclaw version prints the version, protocol and runtime", async () => {
   const r = await kafclaw(["version"]);
@@ -84,6 +85,47 @@ Deno.test("kafclaw completion prints bash, zsh and fish scripts naming the subco
   const bad = await kafclaw(["completion", "tcsh"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Unknown shell "tcsh"/);
+});
+
+Deno.test("help and completion run under their own sets and load commander alone, no subcommand", async () => {
+  // Under exactly deno.json's `help` and `completion` sets: loading kafkajs would be refused its
+  // NODE_ENV, and what loads is read from the process's own coverage.
+  for (
+    const [set, args] of [
+      ["help", ["--help"]],
+      ["help", ["help", "group", "join"]],
+      ["help", ["frobnicate"]],
+      ["completion", ["completion", "bash"]],
+      ["completion", ["completion", "fish"]],
+    ] as const
+  ) {
+    const run = await loadedModules(args, { permissionSet: set });
+    const what = `kafclaw ${args.join(" ")}`;
+    assert.equal(run.code, args[0] === "frobnicate" ? 2 : 0, `${what}: ${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /NODE_ENV|may not/, what);
+    assert.deepEqual(run.packages, ["commander"], what);
+    const subcommands = run.files.filter((f) => /^cli\/[a-z]+\.ts$/.test(f));
+    assert.deepEqual(subcommands, ["cli/completion.ts", "cli/mod.ts"], what);
+  }
+});
+
+Deno.test("the light subcommands load no Kafka client, LLM client, vector search or web server", async () => {
+  await using home = await tempHome();
+  const heavy = ["kafkajs", "openai", "sqlite-vec", "hono"];
+  for (
+    const args of [
+      ["version"],
+      ["status", "--json"],
+      ["config", "get", "group.name"],
+      ["cron", "list"],
+      ["cron", "add", "daily", "--schedule", "@daily", "-m", "hello"],
+    ]
+  ) {
+    const run = await loadedModules(args, { env: { KAFCLAW_HOME: home.path } });
+    const what = `kafclaw ${args.join(" ")}`;
+    assert.equal(run.code, 0, `${what}: ${run.stderr}`);
+    assert.deepEqual(run.packages.filter((p) => heavy.includes(p)), [], what);
+  }
 });
 
 Deno.test("the bash completion script completes subcommands in a real bash", async () => {

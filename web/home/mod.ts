@@ -7,7 +7,6 @@
  * @module
  */
 import { join } from "node:path";
-import { encodeBase64Url } from "../../core/protocol/mod.ts";
 
 /** The token file in KAFCLAW_HOME. */
 export const TOKEN_FILE = "gateway.token";
@@ -30,6 +29,9 @@ export async function localToken(home: string): Promise<string> {
   const path = join(home, TOKEN_FILE);
   const known = await readToken(home);
   if (known !== undefined) return known;
+  // Only a new token needs the protocol's encoder: `kafclaw status`, which reads this home's run
+  // and token files, does not load the protocol for it.
+  const { encodeBase64Url } = await import("../../core/protocol/mod.ts");
   const token = encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)));
   await Deno.mkdir(home, { recursive: true, mode: 0o700 });
   await Deno.writeTextFile(`${path}.tmp`, `${token}\n`, { mode: 0o600 });
