@@ -23,7 +23,7 @@
  */
 import type { Door } from "../agent/mod.ts";
 import { type EnvelopeOf, parseRecord, parseTopic, type TopicInfo } from "../protocol/mod.ts";
-import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import type { HandlerResult, InboundRecord, OutboundRecord, WorkEnd } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
 import { DeferredClaim } from "./deferred_claim.ts";
 import { Grant } from "./grant.ts";
@@ -143,7 +143,10 @@ export class TaskIntake {
     const stopping = this.#stopping;
     if (stopping !== undefined) {
       return {
-        work: () => this.#status(place, envelope, { status: "declined", summary: stopping }),
+        work: async () => {
+          await this.#status(place, envelope, { status: "declined", summary: stopping });
+          return { again: stopping };
+        },
       };
     }
     return { work: () => this.#run(envelope, place, trusted.vouched) };
@@ -200,7 +203,7 @@ export class TaskIntake {
     });
   }
 
-  async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<void> {
+  async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<WorkEnd> {
     const task = request.payload;
     const now = this.#now();
     const span = attemptSpan(this.#deps.spans, request, { worker: this.#deps.agentId, place, now });
@@ -290,8 +293,11 @@ export class TaskIntake {
       if (refused !== undefined) {
         ended = { status: grant.state === "revoked" ? "revoked" : "stopped", reason: refused };
         // A revoked attempt belongs to another worker now: declining it would only add noise.
-        if (this.#stopping !== undefined && grant.state !== "revoked") {
-          await this.#status(place, request, { status: "declined", summary: this.#stopping });
+        const stopping = this.#stopping;
+        if (stopping !== undefined && grant.state !== "revoked") {
+          await this.#status(place, request, { status: "declined", summary: stopping });
+          // Given up unfinished: its record is not committed, so it comes again.
+          return { again: stopping };
         }
         return;
       }
