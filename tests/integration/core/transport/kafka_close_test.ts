@@ -8,13 +8,12 @@
  * the grace stayed uncommitted and came again; one that stopped short was committed and lost.
  */
 import assert from "node:assert/strict";
-import kafkajs from "kafkajs";
 import {
   type InboundRecord,
   KafkaTransport,
   type Subscription,
 } from "../../../../core/transport/mod.ts";
-import { testBrokers } from "../../../_support/broker.ts";
+import { committedAt, testBrokers } from "../../../_support/broker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const brokers = testBrokers();
@@ -24,18 +23,6 @@ const text = (r: InboundRecord) => new TextDecoder().decode(r.value);
 const NEVER = 600_000;
 const make = () =>
   new KafkaTransport({ brokers, clientId: "kafclaw-test", commitIntervalMs: NEVER });
-
-/** The offset `groupId` committed on partition 0 of `topic` (-1 for none). */
-async function committedAt(groupId: string, topic: string): Promise<number> {
-  const admin = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Number(offsets?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Work the test ends by hand: done, or stopped short (`again`). */
 function heldWork() {
