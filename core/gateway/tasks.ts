@@ -49,6 +49,7 @@ import {
   Skills,
   type SkillsMembership,
   TaskIntake,
+  type TaskLimits,
   type Trust,
   type ZoneDirectory,
   zoneDroppedEvent,
@@ -93,6 +94,11 @@ export interface TaskSideOptions {
   /** How new skill topics are made (partitions, replication). */
   readonly topics?: TopicSpecOptions;
   readonly heartbeatIntervalMs: number;
+  /**
+   * Depth, budget, deadline and clock skew of the tasks it takes and sends (group.maxDelegationDepth
+   * and group.clockSkewMs); default the protocol's.
+   */
+  readonly limits?: TaskLimits;
   /** Silence after which a lease lapses; default the requester's. */
   readonly leaseMs?: number | undefined;
   /** Tasks run at once from each work subscription. */
@@ -200,11 +206,13 @@ export class TaskSide {
       spans: options.spans,
       ...(options.zones === undefined ? {} : { zones: options.zones }),
     });
+    const limits = options.limits === undefined ? {} : { limits: options.limits };
     const intake = new TaskIntake({
       agentId,
       door: runtime.door,
       trust,
       send,
+      ...limits,
       heartbeatIntervalMs: interval,
       ownRequest: (request) => requester.ownRequest(request),
       skillUsed: (use) => runtime.memory.recordSkillEvent(use),
@@ -213,6 +221,7 @@ export class TaskSide {
       audit: (event) => options.audit.record(event),
     });
     const delegation = new GroupDelegation({
+      ...limits,
       agentId,
       group,
       requester,
