@@ -400,3 +400,53 @@ export async function pauseAndResume(cluster: Cluster): Promise<void> {
     await t.close();
   }
 }
+
+/**
+ * A work subscription closed while its work runs gives the work its grace: the record whose work
+ * finished in it is committed, one whose work stopped short (`again`: its worker stops) is not,
+ * nor anything after it, so the group's next member is handed exactly those.
+ */
+export async function closeCommitsWhatFinished(cluster: Cluster): Promise<void> {
+  const a = cluster.make();
+  const b = cluster.make();
+  try {
+    const topic = uniqueName("closing");
+    const groupId = uniqueName("workers");
+    await a.createTopics([stream(topic, 1)]);
+    const ends = new Map<string, (end: void | { again: string }) => void>();
+    const first = await a.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId,
+      handler: (r) => ({
+        work: () => new Promise<void | { again: string }>((end) => ends.set(text(r), end)),
+      }),
+    });
+    await waitFor(() => first.assignment().length === 1, "the partition to be assigned");
+    await a.produce(["first", "second", "third"].map((value) => ({ topic, key: "k", value })));
+    await waitFor(() => ends.size === 3, "every record's work running", { state: () => ends });
+    const closed = first.close(60_000);
+    ends.get("first")!();
+    ends.get("second")!({ again: "the worker is stopping" });
+    ends.get("third")!();
+    await closed;
+    const gotByB: string[] = [];
+    const second = await b.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId,
+      handler: (r) => void gotByB.push(text(r)),
+    });
+    try {
+      await waitFor(() => gotByB.length >= 2, "the records handed over again", {
+        timeoutMs: 30_000,
+        state: () => gotByB,
+      });
+      assert.deepEqual(gotByB, ["second", "third"], "from the record that stopped short on");
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}

@@ -14,6 +14,7 @@ import {
   type Subscription,
 } from "../../../../core/transport/mod.ts";
 import { committedAt, testBrokers } from "../../../_support/broker.ts";
+import * as scenario from "../../../_support/transport_scenarios.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const brokers = testBrokers();
@@ -76,27 +77,9 @@ async function stage(values: readonly string[]) {
 }
 
 Deno.test(
-  "kafka: a work subscription closed while its work runs commits the record finished in the grace and leaves the one stopped short to come again",
+  "kafka: a work subscription closed while its work runs commits what finished in the grace, never what stopped short",
   opts,
-  async () => {
-    const s = await stage(["first", "second", "third"]);
-    try {
-      const closed = s.sub.close(60_000);
-      // The grace: the first finishes, the second stops short, the third finishes after it.
-      s.work.end("first");
-      s.work.end("second", { again: "the worker is stopping" });
-      s.work.end("third");
-      await closed;
-      assert.equal(
-        await committedAt(s.groupId, s.topic),
-        1,
-        "committed past the first, never past the second",
-      );
-      assert.deepEqual(await s.nextMember(2), ["second", "third"]);
-    } finally {
-      await s.t.close();
-    }
-  },
+  () => scenario.closeCommitsWhatFinished({ make }),
 );
 
 Deno.test(
