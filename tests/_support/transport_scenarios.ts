@@ -287,13 +287,7 @@ export async function unfinishedWorkComesAgain(cluster: Cluster): Promise<void> 
     await waitFor(() => doneByA.includes("quick"), "the quick task behind the slow one");
     // It commits what is finished and leaves; its slow work goes on until released.
     const leaving = first.close();
-    const gotByB: string[] = [];
-    const second = await b.subscribe({
-      kind: "work",
-      topics: [topic],
-      groupId,
-      handler: (r) => void gotByB.push(text(r)),
-    });
+    const { got: gotByB, subscription: second } = await nextMember(b, topic, groupId);
     try {
       await waitFor(() => gotByB.includes("slow"), "the unfinished record delivered again", {
         timeoutMs: 30_000,
@@ -308,6 +302,18 @@ export async function unfinishedWorkComesAgain(cluster: Cluster): Promise<void> 
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
+}
+
+/** A new member of work group `groupId` on `topic`, with what it is handed, in order. */
+async function nextMember(t: Transport, topic: string, groupId: string) {
+  const got: string[] = [];
+  const subscription = await t.subscribe({
+    kind: "work",
+    topics: [topic],
+    groupId,
+    handler: (r) => void got.push(text(r)),
+  });
+  return { got, subscription };
 }
 
 /** A stream group belongs to one agent: a second live member is refused at subscribe. */
@@ -430,13 +436,7 @@ export async function closeCommitsWhatFinished(cluster: Cluster): Promise<void> 
     ends.get("second")!({ again: "the worker is stopping" });
     ends.get("third")!();
     await closed;
-    const gotByB: string[] = [];
-    const second = await b.subscribe({
-      kind: "work",
-      topics: [topic],
-      groupId,
-      handler: (r) => void gotByB.push(text(r)),
-    });
+    const { got: gotByB, subscription: second } = await nextMember(b, topic, groupId);
     try {
       await waitFor(() => gotByB.length >= 2, "the records handed over again", {
         timeoutMs: 30_000,
