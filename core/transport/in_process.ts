@@ -314,7 +314,9 @@ class Member implements Subscription {
     if (this.#closed || this.#draining) return;
     this.#draining = true;
     this.#manualPause = true;
-    await bounded(Promise.all(this.#finishing), graceMs);
+    if (graceMs > 0 && this.#finishing.size > 0) {
+      await bounded(Promise.all(this.#finishing), graceMs);
+    }
     this.#closed = true;
     const group = this.#broker.group(this.groupId);
     group.members.delete(this);

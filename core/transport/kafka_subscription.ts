@@ -335,7 +335,9 @@ export class KafkaSubscription implements Subscription {
     if (this.#closed) return;
     this.#closed = true;
     this.#draining = true;
-    await bounded(Promise.all(this.#finishing), graceMs);
+    if (graceMs > 0 && this.#finishing.size > 0) {
+      await bounded(Promise.all(this.#finishing), graceMs);
+    }
     this.#closing = true;
     this.#wake();
     await this.#inMessage;
