@@ -1,14 +1,7 @@
 /**
  * Waiting for a step of the gateway's stop with a limit, so that a stuck step never holds the
- * process past its bound.
+ * process past its bound (the transport's, which closes subscriptions within one too).
  *
  * @module
  */
-
-/** Whether `promise` settled within `ms` (its rejection counts as settled). */
-export function bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  const done = promise.then(() => true, () => true);
-  return Promise.race([done, late]).finally(() => clearTimeout(timer));
-}
+export { bounded } from "../transport/mod.ts";

@@ -6,8 +6,9 @@
  * and the orchestrator's node in headless mode and full mode with orchestrator.enabled), the
  * scheduler (when scheduler.enabled) and the delivery worker. {@link Gateway.stop} stops them in
  * the reverse order within a bounded time: the scheduler's running jobs get part of it, running
- * tasks are given up (declined, so their requesters send them on), and the agent sends its signed
- * `leave`.
+ * tasks get half of what is left to end and answer (tasks.ts) before those still running are
+ * given up (declined, so their requesters send them on, and left uncommitted, so they come
+ * again), and the agent sends its signed `leave`.
  *
  * {@link Gateway.leave} takes the gateway out of its group while the rest serves on (chat, the
  * scheduler, the API), and {@link Gateway.join} brings it back with a new group side: its

@@ -16,6 +16,7 @@
 import type { AgentRuntime } from "../agent/mod.ts";
 import type { Mode, ResolvedConfig } from "../config/mod.ts";
 import {
+  DEFAULT_TASK_LIMITS,
   joinGroup,
   LEAVE_TIMEOUT_MS,
   type Membership,
@@ -118,6 +119,11 @@ export class GroupSide {
         skills: options.skills,
         topics: memberTopicOptions(config),
         heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+        limits: {
+          ...DEFAULT_TASK_LIMITS,
+          maxDepth: config.group.maxDelegationDepth,
+          clockSkewMs: config.group.clockSkewMs,
+        },
         leaseMs: options.leaseMs ?? config.group.leaseMs,
         concurrency,
         audit,

@@ -27,9 +27,11 @@
  * consumer without its partitions now and then on the real broker: the roster emptied itself
  * (three of six runs of tests/integration/core/gateway; none since the groups are apart).
  *
- * {@link TaskSide.stop} pauses intake, takes the group's tools from the agent, gives running
- * attempts up (declined, so their requesters send them on at once), closes the subscriptions and
- * takes the agent off its skills' records, within the given time.
+ * {@link TaskSide.stop} takes the group's tools from the agent and no further task, gives the
+ * attempts running half of the given time to end and answer (their records are committed), then
+ * gives those still running up (declined, so their requesters send them on at once; their records
+ * are left uncommitted, so they come again), closes the subscriptions and takes the agent off its
+ * skills' records, within the given time.
  *
  * @module
  */
@@ -47,6 +49,7 @@ import {
   Skills,
   type SkillsMembership,
   TaskIntake,
+  type TaskLimits,
   type Trust,
   type ZoneDirectory,
   zoneDroppedEvent,
@@ -91,6 +94,11 @@ export interface TaskSideOptions {
   /** How new skill topics are made (partitions, replication). */
   readonly topics?: TopicSpecOptions;
   readonly heartbeatIntervalMs: number;
+  /**
+   * Depth, budget, deadline and clock skew of the tasks it takes and sends (group.maxDelegationDepth
+   * and group.clockSkewMs); default the protocol's.
+   */
+  readonly limits?: TaskLimits;
   /** Silence after which a lease lapses; default the requester's. */
   readonly leaseMs?: number | undefined;
   /** Tasks run at once from each work subscription. */
@@ -155,7 +163,9 @@ export class TaskSide {
   readonly skills: Skills;
   /** The subscriptions of the zones the agent is a member of, when it knows the zones. */
   zones: ZoneSubscriptions | undefined;
-  readonly #subscriptions: Subscription[] = [];
+  /** The task stream's subscription, and the work subscriptions (the inbox's, the requests'). */
+  readonly #streams: Subscription[] = [];
+  readonly #work: Subscription[] = [];
   readonly #concurrency: number;
   #queue: ReturnType<typeof setInterval> | undefined;
   /** Takes the group's tools from the agent. */
@@ -196,11 +206,13 @@ export class TaskSide {
       spans: options.spans,
       ...(options.zones === undefined ? {} : { zones: options.zones }),
     });
+    const limits = options.limits === undefined ? {} : { limits: options.limits };
     const intake = new TaskIntake({
       agentId,
       door: runtime.door,
       trust,
       send,
+      ...limits,
       heartbeatIntervalMs: interval,
       ownRequest: (request) => requester.ownRequest(request),
       skillUsed: (use) => runtime.memory.recordSkillEvent(use),
@@ -209,6 +221,7 @@ export class TaskSide {
       audit: (event) => options.audit.record(event),
     });
     const delegation = new GroupDelegation({
+      ...limits,
       agentId,
       group,
       requester,
@@ -232,7 +245,8 @@ export class TaskSide {
     const topics = topicsFor(group);
     const own = agentConsumerGroup(group, agentId);
     const subscribe = async (o: Parameters<Transport["subscribe"]>[0]) => {
-      side.#subscriptions.push(await transport.subscribe(o));
+      const subscription = await transport.subscribe(o);
+      (o.kind === "work" ? side.#work : side.#streams).push(subscription);
     };
     try {
       await subscribe(
@@ -300,17 +314,25 @@ export class TaskSide {
 
   /** Stops within `timeoutMs`; see the module documentation. */
   async stop(timeoutMs: number): Promise<void> {
-    for (const subscription of this.#subscriptions) subscription.pause();
-    this.skills.pause();
+    const until = Date.now() + timeoutMs;
     clearInterval(this.#queue);
     this.#untools();
     this.requester.close();
-    this.intake.stop();
-    const closing = Promise.allSettled([
-      ...this.#subscriptions.splice(0).map((s) => s.close()),
-      this.zones?.close(),
-      this.skills.close().then(() => this.skills.withdraw()),
+    // The work subscriptions take no further task; the attempts running get half the time to
+    // end, answer, and have their records committed. Those still running then are given up
+    // (declined) and their records left uncommitted, so they come again.
+    const grace = timeoutMs / 2;
+    const giveUp = setTimeout(() => this.intake.stop(), grace);
+    const work = Promise.allSettled([
+      ...this.#work.splice(0).map((s) => s.close(grace)),
+      this.zones?.close(grace),
+      this.skills.close(grace).then(() => this.skills.withdraw()),
     ]);
-    await bounded(closing, timeoutMs);
+    await bounded(work, timeoutMs);
+    clearTimeout(giveUp);
+    this.intake.stop();
+    // The task stream last: the attempts finishing in the grace read their grants on it.
+    const streams = Promise.allSettled(this.#streams.splice(0).map((s) => s.close()));
+    await bounded(streams, Math.max(until - Date.now(), 250));
   }
 }

@@ -189,11 +189,14 @@ export class Skills {
     for (const consumer of this.#consumers.values()) consumer.pause();
   }
 
-  /** Closes every skill's consumer; the skills stay offered on the records. */
-  async close(): Promise<void> {
+  /**
+   * Closes every skill's consumer, giving the work running `graceMs` (default 0) to end first
+   * (transport `Subscription.close`); the skills stay offered on the records.
+   */
+  async close(graceMs = 0): Promise<void> {
     await this.#changing;
     const consumers = [...this.#consumers.values()];
-    await Promise.allSettled(consumers.map((c) => c.close()));
+    await Promise.allSettled(consumers.map((c) => c.close(graceMs)));
   }
 
   /** Takes this agent off the record of every skill it offers (it leaves the group). */

@@ -17,13 +17,18 @@
  *    session `task:<task_id>`, in the zone of the topic it came on (never a field's), with the
  *    attempt's grant as the fence of every side effect (grant.ts);
  * 4. the turn's answer goes back as a `response` (or `skill_response`) on the responses topic of
- *    the same zone, carrying the turn's taint, only while the worker holds the grant.
+ *    the same zone, carrying the turn's taint, only while the worker holds the grant;
+ * 5. a run still going past the task's deadline and the clock skew is stopped (task_deadline.ts):
+ *    its turn is aborted, the attempt ends `failed` with the reason (status and response, while
+ *    the worker holds the grant), and its work ends, so its record is committed like any other;
+ * 6. when the agent stops, a run given up (`stop`) is declined and its work ends `again`, so its
+ *    record is not committed and comes again (core/transport `WorkEnd`).
  *
  * @module
  */
 import type { Door } from "../agent/mod.ts";
 import { type EnvelopeOf, parseRecord, parseTopic, type TopicInfo } from "../protocol/mod.ts";
-import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import type { HandlerResult, InboundRecord, OutboundRecord, WorkEnd } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
 import { DeferredClaim } from "./deferred_claim.ts";
 import { Grant } from "./grant.ts";
@@ -31,7 +36,8 @@ import { DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
 import type { GroupSpans } from "./spans.ts";
 import { type StatusFields, type TaskPlace, TaskRecords } from "./status_records.ts";
 import { type ActiveTask, admit, type TaskRequest, type Trust } from "./task_admission.ts";
-import { attemptSpan, attemptTurn, markStep, responseRecord } from "./task_attempt.ts";
+import { type Answer, attemptSpan, attemptTurn, markStep, responseRecord } from "./task_attempt.ts";
+import { TaskDeadline } from "./task_deadline.ts";
 import type { TurnRecords } from "./turn_spans.ts";
 
 export { type ActiveTask, openTrust, type TaskRequest, type Trust } from "./task_admission.ts";
@@ -143,7 +149,10 @@ export class TaskIntake {
     const stopping = this.#stopping;
     if (stopping !== undefined) {
       return {
-        work: () => this.#status(place, envelope, { status: "declined", summary: stopping }),
+        work: async () => {
+          await this.#status(place, envelope, { status: "declined", summary: stopping });
+          return { again: stopping };
+        },
       };
     }
     return { work: () => this.#run(envelope, place, trusted.vouched) };
@@ -200,14 +209,15 @@ export class TaskIntake {
     });
   }
 
-  async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<void> {
+  async #run(request: TaskRequest, place: TaskPlace, vouched: boolean): Promise<WorkEnd> {
     const task = request.payload;
     const now = this.#now();
     const span = attemptSpan(this.#deps.spans, request, { worker: this.#deps.agentId, place, now });
+    const limits = this.#deps.limits ?? DEFAULT_TASK_LIMITS;
     const verdict = admit(task, {
       receiver: this.#deps.agentId,
       now,
-      limits: this.#deps.limits ?? DEFAULT_TASK_LIMITS,
+      limits,
       skills: this.#skills,
     });
     if (!verdict.ok) {
@@ -251,6 +261,12 @@ export class TaskIntake {
     this.#grants.set(grant.key, grant);
     const session = `task:${task.task_id}`;
     this.#active.set(session, { task, accepted: verdict, trace: span?.context });
+    // Past its deadline and the clock skew the run stops, failed, and its record is released.
+    const deadline = new TaskDeadline(
+      verdict.deadline,
+      limits.clockSkewMs,
+      () => this.#now().getTime(),
+    );
     const started = Date.now();
     let ended: Record<string, unknown> = { status: "stopped" };
     // The claimed step and the turn's spans and audit are recorded once the answer is sent (or
@@ -273,15 +289,23 @@ export class TaskIntake {
         await claim;
         claimed();
       }
-      const turn = await attemptTurn(request, {
-        place,
-        vouched,
-        grant,
-        span,
-        tokenBudget: verdict.budget.tokens,
-      }, { ...this.#deps, now: () => this.#now() });
-      const { answer, taint } = turn;
-      reportTurn = turn.report;
+      const turn = await Promise.race([
+        attemptTurn(request, {
+          place,
+          vouched,
+          grant,
+          span,
+          tokenBudget: verdict.budget.tokens,
+          signal: AbortSignal.any([grant.signal, deadline.signal]),
+        }, { ...this.#deps, now: () => this.#now() }),
+        // A turn that does not end when aborted is not waited for.
+        deadline.reached.then(() => undefined),
+      ]);
+      const answer: Answer = deadline.passed || turn === undefined
+        ? { content: "", status: "failed", reason: `Stopped: ${deadline.reason}` }
+        : turn.answer;
+      const taint = turn?.taint ?? request.taint ?? "untrusted";
+      reportTurn = turn?.report;
       // The response is a side effect too: only the holder of the grant sends it. A claim still
       // held back goes with it in one request (the claim first), so the answer's acknowledgement
       // is the grant's too.
@@ -290,8 +314,11 @@ export class TaskIntake {
       if (refused !== undefined) {
         ended = { status: grant.state === "revoked" ? "revoked" : "stopped", reason: refused };
         // A revoked attempt belongs to another worker now: declining it would only add noise.
-        if (this.#stopping !== undefined && grant.state !== "revoked") {
-          await this.#status(place, request, { status: "declined", summary: this.#stopping });
+        const stopping = this.#stopping;
+        if (stopping !== undefined && grant.state !== "revoked") {
+          await this.#status(place, request, { status: "declined", summary: stopping });
+          // Given up unfinished: its record is not committed, so it comes again.
+          return { again: stopping };
         }
         return;
       }
@@ -319,6 +346,9 @@ export class TaskIntake {
         });
       }
     } finally {
+      deadline.cancel();
+      // A turn still running past the deadline may do nothing more.
+      if (deadline.passed) grant.abandon(deadline.reason);
       deferred?.drop();
       recordSteps();
       span?.end({ attributes: ended });

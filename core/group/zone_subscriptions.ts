@@ -100,6 +100,8 @@ export function zoneConsumerGroup(group: string, zone: string): string {
 export class ZoneSubscriptions {
   readonly #options: ZoneSubscriptionsOptions;
   readonly #open = new Map<string, Subscription[]>();
+  /** The stream subscription of each zone read (the others are work subscriptions). */
+  readonly #streams = new Set<Subscription>();
   #changing: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -126,6 +128,7 @@ export class ZoneSubscriptions {
     const want = zones.zonesOf(agentId).filter((z) => z !== PUBLIC_ZONE);
     for (const [zone, subscriptions] of [...this.#open].filter(([z]) => !want.includes(z))) {
       this.#open.delete(zone);
+      for (const s of subscriptions) this.#streams.delete(s);
       await Promise.allSettled(subscriptions.map((s) => s.close()));
     }
     for (const zone of want.filter((z) => !this.#open.has(z))) {
@@ -196,18 +199,18 @@ export class ZoneSubscriptions {
     }
     if (streams.size === 0) return;
     const suffix = this.#options.streamGroup ?? "zone";
-    subscriptions.push(
-      await transport.subscribe({
-        kind: "stream",
-        topics: [...streams.keys()],
-        groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
-        // A new member reads what the zone holds already (its memory, above all).
-        fromBeginning: true,
-        // Each batch's records go to their topic's handler's prepare: a signed group's guard
-        // starts their signature checks together, as on the group-wide streams.
-        handler: this.#members(byTopic(streams)),
-      }),
-    );
+    const stream = await transport.subscribe({
+      kind: "stream",
+      topics: [...streams.keys()],
+      groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
+      // A new member reads what the zone holds already (its memory, above all).
+      fromBeginning: true,
+      // Each batch's records go to their topic's handler's prepare: a signed group's guard
+      // starts their signature checks together, as on the group-wide streams.
+      handler: this.#members(byTopic(streams)),
+    });
+    this.#streams.add(stream);
+    subscriptions.push(stream);
   }
 
   /** `handler`, for records whose sender is a member of their topic's zone only. */
@@ -225,12 +228,20 @@ export class ZoneSubscriptions {
     });
   }
 
-  /** Stops reading every zone's topics. */
-  async close(): Promise<void> {
+  /**
+   * Stops reading every zone's topics. The work subscriptions first, giving the work running
+   * `graceMs` (default 0) to end (transport `Subscription.close`); the streams after them, so a
+   * run finishing meanwhile still reads its grant's acknowledgements.
+   */
+  async close(graceMs = 0): Promise<void> {
     this.#closed = true;
     await this.#changing;
     const all = [...this.#open.values()].flat();
     this.#open.clear();
-    await Promise.allSettled(all.map((s) => s.close()));
+    const streams = all.filter((s) => this.#streams.has(s));
+    this.#streams.clear();
+    const work = all.filter((s) => !streams.includes(s));
+    await Promise.allSettled(work.map((s) => s.close(graceMs)));
+    await Promise.allSettled(streams.map((s) => s.close()));
   }
 }

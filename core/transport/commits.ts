@@ -15,7 +15,8 @@
  * `intervalMs` after a record finishes at the latest, at once when half of `maxUncommitted`
  * records wait, and the consumer holds its next record while `maxUncommitted` records are
  * uncommitted (running ones included). A rebalance commits what is finished, and redelivers the
- * rest. The claim/grant protocol, the replay rule's redelivery (same topic, partition and offset)
+ * rest. A close gives the work running a grace first (kafka_subscription.ts), then commits what
+ * finished; work that ended `again` (its worker stopped it short) is never marked finished. The claim/grant protocol, the replay rule's redelivery (same topic, partition and offset)
  * and the idempotency keys of PROTOCOL.md make a redelivered task harmless.
  *
  * @module

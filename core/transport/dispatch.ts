@@ -22,12 +22,13 @@ export interface Delivery {
   /**
    * Resolves once the record's handling has ended: the work its handler handed back has finished
    * (failed or not), or at once when it handed none back (dead-lettered poison included). Only
-   * then may its offset be committed.
+   * then may its offset be committed, and only when it resolves true: false says the work
+   * stopped short (it ended `again`, types.ts `WorkEnd`), so the record must come again.
    */
-  readonly finished: Promise<void>;
+  readonly finished: Promise<boolean>;
 }
 
-const FINISHED: Delivery = { finished: Promise.resolve() };
+const FINISHED: Delivery = { finished: Promise.resolve(true) };
 
 /** Options of a dispatcher. */
 export interface DispatcherOptions {
@@ -91,14 +92,20 @@ export class Dispatcher {
     }
     this.stats.workStarted++;
     const work = result.work;
+    let done = true;
     const finished = this.executor.submit(async () => {
       try {
-        await work();
+        const end = await work();
+        if (end && "again" in end) {
+          done = false;
+          const where = `${record.topic}@${record.partition}:${record.offset}`;
+          this.#options.log("info", `Left ${where} uncommitted, to come again: ${end.again}`);
+        }
       } finally {
         this.stats.workFinished++;
       }
     });
-    return { finished };
+    return { finished: finished.then(() => done) };
   }
 
   /**

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { bounded } from "./bounded.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { partitionForKey } from "./murmur2.ts";
 import { type TakenRecord, Watermarks } from "./watermark.ts";
@@ -140,6 +141,10 @@ class Member implements Subscription {
   #paused = false;
   #manualPause = false;
   #closed = false;
+  /** Closing: taking no further record while the work running gets its grace. */
+  #draining = false;
+  /** Each taken record whose work runs, until what its end allows is committed. */
+  readonly #finishing = new Set<Promise<void>>();
   /** Records taken and not yet committable, and the rebalance they were taken in. */
   readonly #marks = new Watermarks();
   #generation = 0;
@@ -204,6 +209,7 @@ class Member implements Subscription {
   }
 
   resume(): void {
+    if (this.#draining) return;
     this.#manualPause = false;
     this.kick();
   }
@@ -252,7 +258,11 @@ class Member implements Subscription {
             // Committed once its work is done, never past an older record still running.
             const taken = this.#marks.taken(record.topic, record.partition, BigInt(record.offset));
             const finished = Promise.all(deliveries.map((d) => d.finished));
-            void finished.then(() => this.#commit(taken, generation));
+            const marked = finished.then((ended) => {
+              if (ended.every(Boolean)) this.#commit(taken, generation);
+            });
+            this.#finishing.add(marked);
+            void marked.finally(() => this.#finishing.delete(marked));
           }
         }
         this.#checkCaughtUp();
@@ -299,8 +309,14 @@ class Member implements Subscription {
     return this.#dispatcher.executor.idle();
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** See {@link Subscription.close}: the work running gets `graceMs` while this member waits. */
+  async close(graceMs = 0): Promise<void> {
+    if (this.#closed || this.#draining) return;
+    this.#draining = true;
+    this.#manualPause = true;
+    if (graceMs > 0 && this.#finishing.size > 0) {
+      await bounded(Promise.all(this.#finishing), graceMs);
+    }
     this.#closed = true;
     const group = this.#broker.group(this.groupId);
     group.members.delete(this);

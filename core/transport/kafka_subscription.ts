@@ -16,6 +16,7 @@
  * @module
  */
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
+import { bounded } from "./bounded.ts";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
 import { topicOffsets } from "./leaders.ts";
@@ -56,9 +57,13 @@ export class KafkaSubscription implements Subscription {
   #wakers: Array<() => void> = [];
   #assigned = new Set<string>();
   #manualPause = false;
+  /** Closing: no further record goes to the handler while the work running gets its grace. */
+  #draining = false;
   #closing = false;
   #closed = false;
   #inMessage: Promise<void> | undefined;
+  /** Each taken record whose work runs, until its end is marked for the committer. */
+  readonly #finishing = new Set<Promise<void>>();
 
   constructor(deps: KafkaSubscriptionDeps) {
     this.#deps = deps;
@@ -198,7 +203,7 @@ export class KafkaSubscription implements Subscription {
     const { message, bad, record } = item;
     if (bad) this.#deps.options.onUndecodable?.({ topic, partition, ...bad });
     // Finished at once unless the handler hands work back; a delivery that failed is finished.
-    let finished: Promise<void> | undefined;
+    let finished: Promise<boolean> | undefined;
     const delivery = bad
       ? this.#deps.dispatcher.undecodable({ topic, partition, ...bad }, bad.reason)
       : this.#deps.dispatcher.deliver(record as InboundRecord).then((d) => {
@@ -208,7 +213,7 @@ export class KafkaSubscription implements Subscription {
     const done = this.#committer?.taken(topic, partition, message.offset);
     if (done !== undefined) {
       if (finished === undefined) done();
-      else void finished.then(done);
+      else this.#track(finished.then((ended) => void (ended && done())));
     }
     const start = this.#starts.get(`${topic}:${partition}`);
     if (start !== undefined) start.next = BigInt(message.offset) + 1n;
@@ -216,8 +221,14 @@ export class KafkaSubscription implements Subscription {
     if (rebalance !== undefined) throw rebalance;
   }
 
+  /** Keeps `finishing` (a record's work, then its commit mark) until it settles. */
+  #track(finishing: Promise<void>): void {
+    this.#finishing.add(finishing);
+    void finishing.finally(() => this.#finishing.delete(finishing));
+  }
+
   #held(): boolean {
-    return this.#manualPause || this.#deps.dispatcher.executor.full ||
+    return this.#manualPause || this.#draining || this.#deps.dispatcher.executor.full ||
       this.#committer?.atBound === true;
   }
 
@@ -315,12 +326,18 @@ export class KafkaSubscription implements Subscription {
   }
 
   /**
-   * Takes no further record, commits what is finished, leaves the group, lets work finish (what
-   * finishes after the commit is delivered again to the partition's next owner).
+   * Takes no further record (the consumer holds the next one, heartbeating, so the group keeps
+   * this member), gives the work running up to `graceMs` to end, commits what finished, leaves
+   * the group, then waits for the work still running: what finishes after the commit is delivered
+   * again, to this agent's next run or to the partition's next owner.
    */
-  async close(): Promise<void> {
+  async close(graceMs = 0): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#draining = true;
+    if (graceMs > 0 && this.#finishing.size > 0) {
+      await bounded(Promise.all(this.#finishing), graceMs);
+    }
     this.#closing = true;
     this.#wake();
     await this.#inMessage;

@@ -6,6 +6,7 @@
  */
 export * from "./types.ts";
 export { BoundedExecutor } from "./executor.ts";
+export { bounded } from "./bounded.ts";
 export { type DeadLetter, deadLetterRecord } from "./dead_letter.ts";
 export type { LogFn } from "./dispatch.ts";
 export { around, byTopic, type HandleOne } from "./handlers.ts";

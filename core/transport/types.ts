@@ -38,7 +38,14 @@ export interface InboundRecord {
 export type HandlerResult =
   | void
   | { readonly poison: string }
-  | { readonly work: () => Promise<void> };
+  | { readonly work: () => Promise<WorkEnd> };
+
+/**
+ * How work ends: nothing when it is done (failed or not), or `{ again }` with the reason when it
+ * stopped short because its worker is stopping. A record whose work ended `again` is never
+ * committed, so it is delivered again: to this agent's next run, or to the partition's next owner.
+ */
+export type WorkEnd = void | { readonly again: string };
 
 /**
  * A consumer's callback for one record. It may carry `prepare`, which the Kafka transport calls
@@ -150,7 +157,13 @@ export interface Subscription {
   caughtUp(): Promise<void>;
   /** Resolves when no work is running or queued (for tests and clean shutdown). */
   idle(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Takes no further record and gives the work running up to `graceMs` (default 0) to end,
+   * keeping the group meanwhile; then commits what finished, never past a record whose work still
+   * runs or ended `again` (those are delivered again), and leaves the group. Resolves once the
+   * work still running then has ended too.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The port. */

@@ -1,3 +1,5 @@
+import kafkajs from "kafkajs";
+
 /**
  * The real broker for integration tests. scripts/test starts it and passes its bootstrap servers in
  * KAFCLAW_TEST_BROKERS; a test that needs Kafka fails (never skips) when it is missing.
@@ -11,4 +13,17 @@ export function testBrokers(): string[] {
     );
   }
   return value.split(",");
+}
+
+/** The offset consumer group `groupId` committed on `topic`'s `partition` (-1 for none). */
+export async function committedAt(groupId: string, topic: string, partition = 0): Promise<number> {
+  const admin = new kafkajs.Kafka({ brokers: testBrokers(), logLevel: kafkajs.logLevel.NOTHING })
+    .admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Number(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+  } finally {
+    await admin.disconnect();
+  }
 }

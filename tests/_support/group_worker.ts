@@ -5,7 +5,13 @@
  */
 import { type AgentRuntime, createAgentRuntime } from "../../core/agent/mod.ts";
 import { resolveConfig } from "../../core/config/mod.ts";
-import { type AuditEvent, openTrust, TaskIntake, type Trust } from "../../core/group/mod.ts";
+import {
+  type AuditEvent,
+  openTrust,
+  TaskIntake,
+  type TaskLimits,
+  type Trust,
+} from "../../core/group/mod.ts";
 import {
   deadLetterTopicFor,
   type Envelope,
@@ -86,6 +92,8 @@ export async function startGroupWorker(
     env?: Record<string, string>;
     /** What the intake tells the group's audit. */
     audit?: (event: AuditEvent) => void;
+    /** The intake's depth, budget, deadline and clock skew (default the protocol's). */
+    limits?: TaskLimits;
   },
 ): Promise<GroupWorker> {
   const { group, agentId } = options;
@@ -112,6 +120,7 @@ export async function startGroupWorker(
     trust: options.trust ?? openTrust,
     send: (records) => transport.produce(records),
     ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const requestTopics = [topics.requests, ...zoned.filter((t) => t.endsWith(".requests"))];
   const subscription = await transport.subscribe({

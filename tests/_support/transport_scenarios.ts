@@ -287,13 +287,7 @@ export async function unfinishedWorkComesAgain(cluster: Cluster): Promise<void> 
     await waitFor(() => doneByA.includes("quick"), "the quick task behind the slow one");
     // It commits what is finished and leaves; its slow work goes on until released.
     const leaving = first.close();
-    const gotByB: string[] = [];
-    const second = await b.subscribe({
-      kind: "work",
-      topics: [topic],
-      groupId,
-      handler: (r) => void gotByB.push(text(r)),
-    });
+    const { got: gotByB, subscription: second } = await nextMember(b, topic, groupId);
     try {
       await waitFor(() => gotByB.includes("slow"), "the unfinished record delivered again", {
         timeoutMs: 30_000,
@@ -308,6 +302,18 @@ export async function unfinishedWorkComesAgain(cluster: Cluster): Promise<void> 
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
+}
+
+/** A new member of work group `groupId` on `topic`, with what it is handed, in order. */
+async function nextMember(t: Transport, topic: string, groupId: string) {
+  const got: string[] = [];
+  const subscription = await t.subscribe({
+    kind: "work",
+    topics: [topic],
+    groupId,
+    handler: (r) => void got.push(text(r)),
+  });
+  return { got, subscription };
 }
 
 /** A stream group belongs to one agent: a second live member is refused at subscribe. */
@@ -398,5 +404,49 @@ export async function pauseAndResume(cluster: Cluster): Promise<void> {
     await sub.close();
   } finally {
     await t.close();
+  }
+}
+
+/**
+ * A work subscription closed while its work runs gives the work its grace: the record whose work
+ * finished in it is committed, one whose work stopped short (`again`: its worker stops) is not,
+ * nor anything after it, so the group's next member is handed exactly those.
+ */
+export async function closeCommitsWhatFinished(cluster: Cluster): Promise<void> {
+  const a = cluster.make();
+  const b = cluster.make();
+  try {
+    const topic = uniqueName("closing");
+    const groupId = uniqueName("workers");
+    await a.createTopics([stream(topic, 1)]);
+    const ends = new Map<string, (end: void | { again: string }) => void>();
+    const first = await a.subscribe({
+      kind: "work",
+      topics: [topic],
+      groupId,
+      handler: (r) => ({
+        work: () => new Promise<void | { again: string }>((end) => ends.set(text(r), end)),
+      }),
+    });
+    await waitFor(() => first.assignment().length === 1, "the partition to be assigned");
+    await a.produce(["first", "second", "third"].map((value) => ({ topic, key: "k", value })));
+    await waitFor(() => ends.size === 3, "every record's work running", { state: () => ends });
+    const closed = first.close(60_000);
+    ends.get("first")!();
+    ends.get("second")!({ again: "the worker is stopping" });
+    ends.get("third")!();
+    await closed;
+    const { got: gotByB, subscription: second } = await nextMember(b, topic, groupId);
+    try {
+      await waitFor(() => gotByB.length >= 2, "the records handed over again", {
+        timeoutMs: 30_000,
+        state: () => gotByB,
+      });
+      assert.deepEqual(gotByB, ["second", "third"], "from the record that stopped short on");
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Promise.all([a.close(), b.close()]);
   }
 }

@@ -9,7 +9,6 @@
  * runs and however many other tasks it answered and committed meanwhile.
  */
 import assert from "node:assert/strict";
-import kafkajs from "kafkajs";
 import { topicsFor, workersConsumerGroup } from "../../../../core/protocol/mod.ts";
 import {
   type InboundRecord,
@@ -19,7 +18,7 @@ import {
 } from "../../../../core/transport/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { droppedIn } from "../../../_support/audit.ts";
-import { testBrokers } from "../../../_support/broker.ts";
+import { committedAt, testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { crashWorkerCommand } from "../../../_support/crash_worker.ts";
 import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
@@ -35,19 +34,6 @@ const NEVER = 600_000;
 
 function transport(id: string): KafkaTransport {
   return new KafkaTransport({ brokers, clientId: `kafclaw-${id}` });
-}
-
-/** The offset group `groupId` committed on `topic`'s `partition` (-1 for none). */
-async function committedAt(groupId: string, topic: string, partition: number): Promise<number> {
-  const admin = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const at = offsets?.partitions.find((p) => p.partition === partition);
-    return Number(at?.offset ?? -1);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**

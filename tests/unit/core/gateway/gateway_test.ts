@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError, resolveConfig } from "../../../../core/config/mod.ts";
-import { parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import { agentInbox, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { gatewayOf, submit, threeGateways } from "../../../_support/gateway_memory.ts";
+import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
 Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
@@ -43,7 +44,7 @@ Deno.test("a task sent into a group of gateways is answered once, by another gat
   assert.equal(asked.filter((body) => body.includes("What is 2+2?")).length, 1);
 });
 
-Deno.test("a gateway stopped mid-task declines it, and another gateway answers it", async () => {
+Deno.test("a gateway stopped mid-task gives it half the stop's time, then declines it, and another gateway answers it", async () => {
   const group = "gwstop";
   const slow = { text: "too late", delayMs: 60_000 };
   const { a, b, c } = await threeGateways(group, { ben: { answer: slow }, cy: { answer: slow } });
@@ -60,8 +61,10 @@ Deno.test("a gateway stopped mid-task declines it, and another gateway answers i
   const other = first === b ? c : b;
   other.llm.push([{ text: `answered by ${other.gateway.agentId}` }]);
   const started = Date.now();
-  assert.deepEqual(await first.gateway.stop(), []);
-  assert.ok(Date.now() - started < 5_000, `stopping took ${Date.now() - started} ms`);
+  assert.deepEqual(await first.gateway.stop(2_000), []);
+  const took = Date.now() - started;
+  // The task ran on for its grace (half of the 2 s), and the stop kept within its bound.
+  assert.ok(took >= 1_000 && took < 2_500, `stopping took ${took} ms`);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const answer = await Promise.race([
     answering,
@@ -213,4 +216,48 @@ Deno.test("a part or item size out of range is one line naming the key, the valu
     assert.equal(error.message.split("\n").length, 1, error.message);
     assert.match(error.message, new RegExp(`"${value}" \\(from ${name}\\): expected ${expected}$`));
   }
+});
+
+Deno.test("a gateway stops a task still running past its deadline and group.clockSkewMs, and answers it failed", async () => {
+  const group = "gwdeadline";
+  const { a, b, c, broker } = await threeGateways(
+    group,
+    { ben: { answer: { hang: true } } },
+    { KAFCLAW_GROUP_CLOCK_SKEW_MS: "500" },
+  );
+  await using _a = a;
+  await using _b = b;
+  await using _c = c;
+  const taskId = crypto.randomUUID();
+  const deadline = new Date(Date.now() + 1_000);
+  await a.gateway.tasks.requester.send(
+    {
+      type: "request",
+      payload: taskPayload("ann", {
+        task_id: taskId,
+        content: "Think for ever",
+        target_id: "ben",
+        deadline_at: deadline.toISOString(),
+      }),
+      taint: "untrusted",
+    },
+    { topic: agentInbox(group, "ben") },
+  );
+  const response = () =>
+    (broker.topics.get(topicsFor(group).responses)?.log.flat() ?? []).flatMap((record) => {
+      const parsed = parseRecord(record);
+      return parsed.ok && parsed.envelope.type === "response" &&
+          parsed.envelope.correlation_id === taskId
+        ? [parsed.envelope]
+        : [];
+    })[0];
+  await waitFor(() => response() !== undefined, "ben's answer to the task it could not finish", {
+    timeoutMs: 20_000,
+  });
+  const { sender_id, payload } = response()!;
+  assert.equal(sender_id, "ben");
+  assert.equal(payload.status, "failed");
+  // The skew is the config's (500 ms), not the protocol's default of 2 min.
+  assert.match(payload.reason ?? "", /deadline .* passed \(with 500 ms allowed for clock skew\)/);
+  assert.deepEqual(b.gateway.tasks.intake.running(), [], "its run has ended");
 });

@@ -65,7 +65,7 @@ async function setUp(inner: Partial<Pick<RecordHandler, "prepare">> = {}) {
   const deliver = async (records: InboundRecord[], before?: (i: number) => void) => {
     assert.ok(handler.prepare !== undefined, "a guarded handler prepares batches");
     await handler.prepare(records);
-    const work: Array<() => Promise<void>> = [];
+    const work: Array<() => Promise<unknown>> = [];
     for (const [i, record] of records.entries()) {
       before?.(i);
       const result = await handler(record);

@@ -164,3 +164,15 @@ Deno.test("a record whose handler hands no work back, or fails, is finished at o
   }
   assert.equal(poisoned.produced.length + thrown.produced.length, 2, "both dead-lettered first");
 });
+
+Deno.test("work that ends `again` leaves its record unfinished, and says so; done or failed work finishes it", async () => {
+  const ends: Array<void | { again: string }> = [undefined, { again: "ann is stopping" }];
+  const { d, logs } = dispatcher(() => ({ work: () => Promise.resolve(ends.shift()) }));
+  assert.equal(await (await d.deliver(record("done"))).finished, true);
+  assert.equal(await (await d.deliver(record("given up", "8"))).finished, false);
+  assert.deepEqual(logs, [
+    "info: Left group.g.requests@2:8 uncommitted, to come again: ann is stopping",
+  ]);
+  const failing = dispatcher(() => ({ work: () => Promise.reject(new Error("llm down")) }));
+  assert.equal(await (await failing.d.deliver(record("x"))).finished, true);
+});

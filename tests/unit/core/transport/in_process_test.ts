@@ -45,6 +45,9 @@ for (const [label, f] of [["in-process", undefined], ["in-process, fault mode", 
 Deno.test("in-process: a record whose work has not finished comes again to the next member", () =>
   scenario.unfinishedWorkComesAgain(cluster(undefined)));
 
+Deno.test("in-process: a work subscription closed while its work runs commits what finished in the grace, never what stopped short", () =>
+  scenario.closeCommitsWhatFinished(cluster(undefined)));
+
 Deno.test("in-process: slow work runs off the handler and pauses the consumer while full", () =>
   scenario.slowWorkKeepsMembership(cluster(undefined), { workMs: 200 }));
 
