@@ -1,0 +1,133 @@
+/**
+ * What `kafclaw group status`, `task show` and `task replay` print with `--json` against a signed
+ * group running on the real broker: a worker's gateway process (ben) and the owner's home (boss),
+ * which sends a task with `task submit --wait` as a one-shot member. Status says the certificate,
+ * the owner key and where the members were read; show gives the stored task; replay runs the
+ * request again as the current agent's turn, from the store where the task was sent, and from the
+ * group's topics (the log) in the worker's home, whose store has no such task.
+ */
+import assert from "node:assert/strict";
+import type { FakeOpenAI } from "../../fakes/openai_server.ts";
+import { jsonOf, kafclaw } from "../../_support/cli.ts";
+import {
+  gateway,
+  rosterOf,
+  signedGroup,
+  tails,
+  vouchAndStart,
+} from "../../_support/gateway_group.ts";
+import { waitFor } from "../../_support/wait.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const QUESTION = "What is the capital of Peru?";
+
+/** How many chat requests an LLM got that carry `text`. */
+function asked(llm: FakeOpenAI, text: string): number {
+  return llm.chatRequests().filter((r) => JSON.stringify(r.body).includes(text)).length;
+}
+
+Deno.test(
+  "in a running signed group, group status, task show and task replay (from the store and from the log) print what the group holds, as JSON",
+  opts,
+  async () => {
+    await using stack = new AsyncDisposableStack();
+    const { boss, pinned } = await signedGroup("gwj", stack);
+    const ben = stack.use(await signedMember(boss, pinned));
+    await vouchAndStart(boss.env, [ben]);
+    await waitFor(
+      async () => (await rosterOf(ben.env)).includes("ben:active"),
+      "ben's gateway on its own roster",
+      { timeoutMs: 30_000, state: () => tails([ben]) },
+    );
+
+    // The worker's home, its gateway running: signed, a vouched certificate, the owner key pinned
+    // but not held here, the members from the running agent.
+    const benStatus = await kafclaw(["group", "status", "--json"], ben.env);
+    assert.equal(benStatus.code, 0, benStatus.stderr);
+    const seenByBen = jsonOf(benStatus);
+    assert.deepEqual(
+      [
+        seenByBen.security,
+        seenByBen.agent_id,
+        seenByBen.owner_key_pinned,
+        seenByBen.owner_key_here,
+      ],
+      ["signed", "ben", true, false],
+    );
+    assert.equal(seenByBen.warning, undefined);
+    assert.equal(seenByBen.certificate.vouched, true);
+    assert.ok(Date.parse(seenByBen.certificate.not_after) > Date.now());
+    assert.deepEqual(seenByBen.topic_problems, []);
+    assert.equal(seenByBen.members.source, "agent");
+    assert.ok(seenByBen.members.active >= 1, JSON.stringify(seenByBen.members));
+    // The owner's home, where no agent runs: the owner key is held here, the members are read
+    // from the group's topics, ben among them.
+    const bossStatus = await kafclaw(["group", "status", "--json"], boss.env);
+    assert.equal(bossStatus.code, 0, bossStatus.stderr);
+    const seenByBoss = jsonOf(bossStatus);
+    assert.deepEqual(
+      [seenByBoss.agent_id, seenByBoss.owner_key_here, seenByBoss.members.source],
+      ["boss", true, "topics"],
+    );
+    assert.ok(seenByBoss.members.active >= 1, JSON.stringify(seenByBoss.members));
+
+    // The owner sends ben a task and waits for it, as a one-shot member.
+    const submitted = await kafclaw(
+      ["task", "submit", QUESTION, "--to", "ben", "--wait", "--deadline", "90s", "--json"],
+      boss.env,
+    );
+    assert.equal(submitted.code, 0, `${submitted.stderr}\n${JSON.stringify(tails([ben]))}`);
+    const task = jsonOf(submitted);
+    assert.deepEqual([task.status, task.answer], ["completed", "answered by ben"]);
+    assert.equal(asked(ben.llm, QUESTION), 1);
+
+    const shown = await kafclaw(["task", "show", task.task_id, "--json"], boss.env);
+    assert.equal(shown.code, 0, shown.stderr);
+    const show = jsonOf(shown);
+    assert.deepEqual(
+      [show.task_id, show.status, show.to, show.worker, show.workers, show.answer, show.request],
+      [task.task_id, "completed", "agent ben", "ben", ["ben"], "answered by ben", QUESTION],
+    );
+    assert.equal(show.reason, null);
+    assert.ok(Date.parse(show.responded_at) >= Date.parse(show.created_at));
+
+    // In ben's home the task was never sent: replay reads its request and answer from the
+    // group's topics, verified, and runs the request as ben's turn.
+    const fromLog = await kafclaw(["task", "replay", task.task_id, "--json"], ben.env);
+    assert.equal(fromLog.code, 0, fromLog.stderr);
+    const replayedByBen = jsonOf(fromLog);
+    assert.equal(replayedByBen.request, QUESTION);
+    assert.deepEqual(replayedByBen.old, {
+      agent_id: "ben",
+      status: "completed",
+      answer: "answered by ben",
+    });
+    assert.deepEqual(replayedByBen.new, {
+      agent_id: "ben",
+      status: "completed",
+      answer: "answered by ben",
+    });
+    assert.deepEqual(replayedByBen.dropped, []);
+    assert.equal(asked(ben.llm, QUESTION), 2, "ben's LLM was asked the question again");
+    // In the owner's home, from its store.
+    const fromStore = await kafclaw(["task", "replay", task.task_id, "--json"], boss.env);
+    assert.equal(fromStore.code, 0, fromStore.stderr);
+    const replayedByBoss = jsonOf(fromStore);
+    assert.deepEqual([replayedByBoss.request, replayedByBoss.old, replayedByBoss.new], [
+      QUESTION,
+      { agent_id: "ben", status: "completed", answer: "answered by ben" },
+      { agent_id: "boss", status: "completed", answer: "answered by boss" },
+    ]);
+    assert.equal(asked(boss.llm, QUESTION), 1, "boss's LLM was asked the question once");
+    // A task nobody sent: one line, no stack.
+    const unknown = await kafclaw(["task", "replay", "no-such-task", "--json"], ben.env);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.equal(unknown.stderr.trim(), 'kafclaw: no request of task "no-such-task" in the group');
+    assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
+  },
+);
+
+/** Ben, a worker of the group whose owner's home is `boss`, configured by env alone. */
+function signedMember(boss: { env: Record<string, string> }, pinned: Record<string, string>) {
+  return gateway(boss.env.KAFCLAW_GROUP_NAME!, "ben", pinned);
+}
