@@ -7,6 +7,7 @@
  * group's topics (the log) in the worker's home, whose store has no such task.
  */
 import assert from "node:assert/strict";
+import { workersConsumerGroup } from "../../../core/protocol/mod.ts";
 import type { FakeOpenAI } from "../../fakes/openai_server.ts";
 import { jsonOf, kafclaw } from "../../_support/cli.ts";
 import {
@@ -14,6 +15,7 @@ import {
   rosterOf,
   signedGroup,
   tails,
+  taskReader,
   vouchAndStart,
 } from "../../_support/gateway_group.ts";
 import { waitFor } from "../../_support/wait.ts";
@@ -31,8 +33,12 @@ Deno.test(
   opts,
   async () => {
     await using stack = new AsyncDisposableStack();
-    const { boss, pinned } = await signedGroup("gwj", stack);
-    const ben = stack.use(await signedMember(boss, pinned));
+    const { group, boss, pinned } = await signedGroup("gwj", stack);
+    // Ben's first turn holds its answer until the test has looked at the workers' group.
+    const looked = Promise.withResolvers<void>();
+    stack.defer(() => looked.resolve());
+    const held = async () => (await looked.promise, { text: "answered by ben" });
+    const ben = stack.use(await gateway(group, "ben", pinned, [held]));
     await vouchAndStart(boss.env, [ben]);
     await waitFor(
       async () => (await rosterOf(ben.env)).includes("ben:active"),
@@ -71,11 +77,20 @@ Deno.test(
     );
     assert.ok(seenByBoss.members.active >= 1, JSON.stringify(seenByBoss.members));
 
-    // The owner sends ben a task and waits for it, as a one-shot member.
-    const submitted = await kafclaw(
+    // The owner sends ben a task and waits for it, as a one-shot member: one that reads no work
+    // topic (PROTOCOL.md, semantics 1), so the workers' group holds ben alone while it waits.
+    const submitting = kafclaw(
       ["task", "submit", QUESTION, "--to", "ben", "--wait", "--deadline", "90s", "--json"],
       boss.env,
     );
+    await waitFor(() => asked(ben.llm, QUESTION) === 1, "ben thinking about the task", {
+      timeoutMs: 60_000,
+      state: () => tails([ben]),
+    });
+    const reader = stack.use(await taskReader(group));
+    assert.equal(await reader.transport.groupMembers(workersConsumerGroup(group)), 1);
+    looked.resolve();
+    const submitted = await submitting;
     assert.equal(submitted.code, 0, `${submitted.stderr}\n${JSON.stringify(tails([ben]))}`);
     const task = jsonOf(submitted);
     assert.deepEqual([task.status, task.answer], ["completed", "answered by ben"]);
@@ -126,8 +141,3 @@ Deno.test(
     assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
   },
 );
-
-/** Ben, a worker of the group whose owner's home is `boss`, configured by env alone. */
-function signedMember(boss: { env: Record<string, string> }, pinned: Record<string, string>) {
-  return gateway(boss.env.KAFCLAW_GROUP_NAME!, "ben", pinned);
-}
