@@ -7,7 +7,7 @@
  * group's topics (the log) in the worker's home, whose store has no such task.
  */
 import assert from "node:assert/strict";
-import { workersConsumerGroup } from "../../../core/protocol/mod.ts";
+import { topicsFor, workersConsumerGroup } from "../../../core/protocol/mod.ts";
 import type { FakeOpenAI } from "../../fakes/openai_server.ts";
 import { jsonOf, kafclaw } from "../../_support/cli.ts";
 import {
@@ -18,6 +18,7 @@ import {
   taskReader,
   vouchAndStart,
 } from "../../_support/gateway_group.ts";
+import { followTopic } from "../../_support/topic_records.ts";
 import { waitFor } from "../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -28,23 +29,33 @@ function asked(llm: FakeOpenAI, text: string): number {
   return llm.chatRequests().filter((r) => JSON.stringify(r.body).includes(text)).length;
 }
 
+/**
+ * A signed group made in the home of boss (no agent runs there) and ben's gateway, vouched for and
+ * running, whose first turn answers `text` once `release` is resolved.
+ */
+async function benHolding(prefix: string, text: string, stack: AsyncDisposableStack) {
+  const { group, boss, pinned } = await signedGroup(prefix, stack);
+  const release = Promise.withResolvers<void>();
+  const held = async () => (await release.promise, { text });
+  const ben = stack.use(await gateway(group, "ben", pinned, [held]));
+  // Before ben's fake LLM closes, its held turn ends.
+  stack.defer(() => release.resolve());
+  await vouchAndStart(boss.env, [ben]);
+  await waitFor(
+    async () => (await rosterOf(ben.env)).includes("ben:active"),
+    "ben's gateway on its own roster",
+    { timeoutMs: 30_000, state: () => tails([ben]) },
+  );
+  return { group, boss, ben, release };
+}
+
 Deno.test(
   "in a running signed group, group status, task show and task replay (from the store and from the log) print what the group holds, as JSON",
   opts,
   async () => {
     await using stack = new AsyncDisposableStack();
-    const { group, boss, pinned } = await signedGroup("gwj", stack);
     // Ben's first turn holds its answer until the test has looked at the workers' group.
-    const looked = Promise.withResolvers<void>();
-    stack.defer(() => looked.resolve());
-    const held = async () => (await looked.promise, { text: "answered by ben" });
-    const ben = stack.use(await gateway(group, "ben", pinned, [held]));
-    await vouchAndStart(boss.env, [ben]);
-    await waitFor(
-      async () => (await rosterOf(ben.env)).includes("ben:active"),
-      "ben's gateway on its own roster",
-      { timeoutMs: 30_000, state: () => tails([ben]) },
-    );
+    const { group, boss, ben, release: looked } = await benHolding("gwj", "answered by ben", stack);
 
     // The worker's home, its gateway running: signed, a vouched certificate, the owner key pinned
     // but not held here, the members from the running agent.
@@ -139,5 +150,56 @@ Deno.test(
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.equal(unknown.stderr.trim(), 'kafclaw: no request of task "no-such-task" in the group');
     assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
+  },
+);
+
+Deno.test(
+  "task submit --wait past its deadline ends the task expired, saying who held it, in JSON and in one line, and keeps that end",
+  opts,
+  async () => {
+    await using stack = new AsyncDisposableStack();
+    // Ben thinks until the test lets him: past the task's deadline.
+    const { group, boss, ben, release } = await benHolding("gwd", "too late", stack);
+    const reader = stack.use(await taskReader(group));
+    const submitted = await kafclaw(
+      ["task", "submit", QUESTION, "--to", "ben", "--wait", "--deadline", "8s", "--json"],
+      boss.env,
+    );
+    assert.equal(submitted.code, 1, submitted.stderr);
+    const task = jsonOf(submitted);
+    assert.equal(task.status, "expired");
+    assert.match(task.reason, /^no answer before the deadline \S+ \(ben held attempt 1\)$/);
+    assert.equal(task.answer, "", "no answer came");
+    assert.equal(
+      submitted.stderr.trim(),
+      `kafclaw: task ${task.task_id} expired: ${task.reason}`,
+    );
+    // Ben was told, by the requester: his grant is revoked; his turn, let go now, sends no answer.
+    const told = () =>
+      reader.seen.flatMap((e) =>
+        e.type === "task_status" && e.correlation_id === task.task_id && e.sender_id === "boss"
+          ? [`${e.payload.worker_id}:${e.payload.status}@${e.payload.attempt}`]
+          : []
+      );
+    await waitFor(() => told().includes("ben:revoked@1"), "ben's revocation on the status stream", {
+      state: told,
+    });
+    release.resolve();
+    // Ben stops (sending all he has to send first); then a marker keyed as the task's answer
+    // would be, so on its partition after anything ben sent: read back, nothing came before it.
+    assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
+    const marker = `marker-${crypto.randomUUID()}`;
+    await reader.transport.produce([
+      { topic: topicsFor(group).responses, key: task.task_id, value: marker },
+    ]);
+    const raw: string[] = [];
+    const follower = await followTopic(reader.transport, topicsFor(group).responses, (r) => {
+      if (r.key === task.task_id) raw.push(new TextDecoder().decode(r.value));
+    });
+    stack.defer(() => follower.close());
+    await waitFor(() => raw.includes(marker), "the marker read back");
+    assert.deepEqual(raw, [marker], "no answer from ben on the wire");
+    const shown = jsonOf(await kafclaw(["task", "show", task.task_id, "--json"], boss.env));
+    assert.deepEqual([shown.status, shown.answer, shown.reason], ["expired", "", task.reason]);
   },
 );
