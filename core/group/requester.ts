@@ -307,7 +307,6 @@ export class Requester {
     });
     if (next === undefined) return;
     live.unrouted = false;
-    this.#tasks.update(live, { topic: next.topic, route: next.route });
     live.lastRenewal = this.#now();
     const { type, taint, attempt } = live.task;
     this.#tasks.step(live, "route", `sent attempt ${attempt} to ${next.worker}`, {
@@ -321,9 +320,12 @@ export class Requester {
       await this.#deps.send([record]);
     } catch {
       // Not sent (a worker whose inbox does not exist, the broker unreachable): the task still
-      // waits for a worker, and the next look sends it again.
+      // waits for a worker, and the next look sends it again (after a restart too: no route is
+      // stored for the attempt).
       live.unrouted = true;
+      return;
     }
+    this.#tasks.update(live, { topic: next.topic, route: next.route });
   }
 
   /** One look at every followed task: deadlines, lapsed leases, tasks waiting for a worker. */

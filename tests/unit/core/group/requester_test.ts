@@ -268,6 +268,33 @@ Deno.test("a requester started again sends on an attempt that waited for a worke
   }
 });
 
+Deno.test("a retry that could not be sent before the requester stopped is sent after its restart", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    {
+      const refuse = () =>
+        Promise.reject(new Error("This server does not host this topic-partition"));
+      using r = rig({
+        send: (records) =>
+          records.some((x) => x.topic.endsWith(".inbox")) ? refuse() : Promise.resolve(),
+      }, Timeline.open(`${dir}/t.db`));
+      await send(r);
+      await r.requester.handleStatus(status("a", "declined"));
+      assert.deepEqual(r.timeline.groupTasks.outgoing("t1")?.routes, [], "nothing was sent");
+    }
+    using again = rig({}, Timeline.open(`${dir}/t.db`));
+    again.requester.start();
+    await again.requester.tick();
+    assert.deepEqual(said(again), [`request@2>group.${G}.agent.b.inbox`]);
+    assert.deepEqual(
+      again.timeline.groupTasks.outgoing("t1")?.routes.map((route) => route.agent_id),
+      ["b"],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("by default a lease is kafkajs' retry budget plus three heartbeat intervals (60 s)", async () => {
   using r = rig();
   const requester = new Requester({
