@@ -60,7 +60,7 @@ export async function learnCertificates(
 ): Promise<void> {
   if (known.own !== undefined) {
     const why = await trust.learn(known.own);
-    if (why !== undefined) throw new Error(why);
+    if (why !== undefined) throw new Error(why.message);
   }
   for (const entry of known.certificates.list()) {
     if (entry.revoked) trust.revoke(entry.agentId);

@@ -95,10 +95,20 @@ export class Requester {
     return (this.#deps.now?.() ?? new Date()).getTime();
   }
 
-  /** Resumes the unfinished tasks of an earlier run and starts watching leases and deadlines. */
+  /**
+   * Resumes the unfinished tasks of an earlier run and starts watching leases and deadlines. An
+   * attempt that run moved on (declined, lapsed, or its own request met on a shared topic) but
+   * chose no worker for still waits for one: the next look sends it.
+   */
   start(): void {
     for (const task of this.#deps.store.unfinishedOutgoing()) {
-      if (this.#tasks.get(task.taskId) === undefined) this.#tasks.follow(task, "resumed");
+      if (this.#tasks.get(task.taskId) !== undefined) continue;
+      const live = this.#tasks.follow(task, "resumed");
+      const routed = task.routes.some((route) => route.attempt === task.attempt);
+      if (task.attempt > 1 && task.workerId === undefined && !routed) {
+        live.unrouted = true;
+        live.why = `attempt ${task.attempt} waited for a worker when the earlier run ended`;
+      }
     }
     // A look that failed to send (a grant, a revocation) is made again at the next interval.
     this.#timer ??= setInterval(() => this.tick().catch(() => {}), this.#interval);
@@ -297,7 +307,6 @@ export class Requester {
     });
     if (next === undefined) return;
     live.unrouted = false;
-    this.#tasks.update(live, { topic: next.topic, route: next.route });
     live.lastRenewal = this.#now();
     const { type, taint, attempt } = live.task;
     this.#tasks.step(live, "route", `sent attempt ${attempt} to ${next.worker}`, {
@@ -311,9 +320,12 @@ export class Requester {
       await this.#deps.send([record]);
     } catch {
       // Not sent (a worker whose inbox does not exist, the broker unreachable): the task still
-      // waits for a worker, and the next look sends it again.
+      // waits for a worker, and the next look sends it again (after a restart too: no route is
+      // stored for the attempt).
       live.unrouted = true;
+      return;
     }
+    this.#tasks.update(live, { topic: next.topic, route: next.route });
   }
 
   /** One look at every followed task: deadlines, lapsed leases, tasks waiting for a worker. */

@@ -119,10 +119,10 @@ export class RosterFeed {
         if (why !== undefined) {
           this.#options.audit({
             eventType: "signature_invalid",
-            code: "untrusted_certificate",
+            code: why.code,
             agentId,
             topic: record.topic,
-            detail: why,
+            detail: why.message,
           });
           return;
         }

@@ -10,11 +10,14 @@
  * ({@link GroupTrust.guard}): it waits as work on the subscription's bounded executor (so the
  * consumer never blocks, and pauses when too many wait) until the certificate arrives, and then
  * goes through; after `parkMs`, or beyond `parkLimit` parked records, it is dropped and audited.
+ * A certificate the owner issued that has expired is kept apart: its agent's records wait for
+ * nothing, and are refused as expired.
  *
  * @module
  */
 import {
   type CertificateBundle,
+  decodeCertificate,
   type Envelope,
   HEADERS,
   OWNER_ID,
@@ -58,12 +61,24 @@ export interface GroupTrustOptions {
   readonly now?: () => number;
 }
 
+/** Why a certificate was not taken: its verification code and the words for it. */
+export interface CertificateRefusal {
+  readonly code: string;
+  readonly message: string;
+}
+
 /** A verified record's signer, or why the record is refused. */
 export type TrustVerdict =
   | { readonly ok: true; readonly signer: string; readonly vouched: boolean }
   | { readonly ok: false; readonly code: string; readonly reason: string };
 
 const decoder = new TextDecoder();
+
+/** The agent a certificate names, read without checking it; undefined when it cannot be read. */
+function agentOf(bundle: CertificateBundle): string | undefined {
+  const read = decodeCertificate(bundle);
+  return read.ok ? read.certificate.agent_id : undefined;
+}
 
 function header(record: RecordInput, name: string): string | undefined {
   const value = record.headers?.[name];
@@ -75,6 +90,11 @@ export class GroupTrust {
   readonly #options: GroupTrustOptions;
   readonly #now: () => number;
   readonly #certs = new Map<string, CertificateBundle>();
+  /**
+   * Certificates that chain to the owner but have expired, by agent, while no valid one is known:
+   * records signed under them verify against them, and so are refused as expired.
+   */
+  readonly #expired = new Map<string, CertificateBundle>();
   /** The zones each cached certificate names. */
   readonly #zones = new Map<string, readonly string[]>();
   readonly #revoked = new Set<string>();
@@ -96,17 +116,31 @@ export class GroupTrust {
   /**
    * Caches a certificate after checking that it chains to the owner and is neither expired nor
    * revoked, and lets the records parked for its agent go on. Returns why not, when it does not.
+   * An expired one is remembered: the records parked for its agent go on, to be refused as expired.
    */
-  async learn(bundle: CertificateBundle): Promise<string | undefined> {
+  async learn(bundle: CertificateBundle): Promise<CertificateRefusal | undefined> {
     const checked = await verifyCertificate(bundle, this.#trustOptions());
-    if (!checked.ok) return checked.error.message;
+    if (!checked.ok) {
+      const agentId = checked.error.code === "certificate_expired" ? agentOf(bundle) : undefined;
+      if (agentId !== undefined && !this.#certs.has(agentId)) {
+        this.#expired.set(agentId, { cert: bundle.cert, cert_sig: bundle.cert_sig });
+        this.#wake(agentId);
+      }
+      return { code: checked.error.code, message: checked.error.message };
+    }
     const agentId = checked.verified.certificate.agent_id;
     this.#certs.set(agentId, { cert: bundle.cert, cert_sig: bundle.cert_sig });
+    this.#expired.delete(agentId);
     this.#zones.set(agentId, [...checked.verified.certificate.zones]);
+    this.#wake(agentId);
+    return undefined;
+  }
+
+  /** Lets the records parked for `agentId` go on. */
+  #wake(agentId: string): void {
     const waiters = this.#waiting.get(agentId);
     this.#waiting.delete(agentId);
     for (const wake of waiters ?? []) wake();
-    return undefined;
   }
 
   /** Revokes an agent: its cached certificate goes, and its records are refused from now on. */
@@ -201,7 +235,8 @@ export class GroupTrust {
     const guarded: RecordHandler = (record) => {
       const keyId = header(record, HEADERS.keyId);
       const waits = keyId !== undefined && keyId !== OWNER_ID && !this.#certs.has(keyId) &&
-        header(record, HEADERS.cert) === undefined && !this.#revoked.has(keyId);
+        !this.#expired.has(keyId) && header(record, HEADERS.cert) === undefined &&
+        !this.#revoked.has(keyId);
       if (!waits) return handler(record);
       const drop = (detail: string) => {
         this.#options.audit({
@@ -249,9 +284,9 @@ export class GroupTrust {
     return verifyAhead(records, this.#trustOptions());
   }
 
-  /** Resolves true when the agent's certificate arrives, false after `parkMs`. */
+  /** Resolves true when the agent's certificate arrives (valid or expired), false after `parkMs`. */
   #arrival(agentId: string): Promise<boolean> {
-    if (this.#certs.has(agentId)) return Promise.resolve(true);
+    if (this.#certs.has(agentId) || this.#expired.has(agentId)) return Promise.resolve(true);
     return new Promise((resolve) => {
       let waiters = this.#waiting.get(agentId);
       if (waiters === undefined) this.#waiting.set(agentId, waiters = new Set());
@@ -270,7 +305,8 @@ export class GroupTrust {
   #trustOptions() {
     return {
       ownerKey: this.#options.ownerKey,
-      lookupCertificate: (agentId: string) => this.#certs.get(agentId),
+      lookupCertificate: (agentId: string) =>
+        this.#certs.get(agentId) ?? this.#expired.get(agentId),
       revoked: this.#revoked,
       now: this.#now(),
     };

@@ -246,6 +246,30 @@ export async function declinedMovesOn(transport: Transport, group: string): Prom
   assert.equal(g.llms.a!.chatRequests().length, 0, "a declined without thinking");
 }
 
+/**
+ * Tasks from `requester` that `receiver` must reject (PROTOCOL.md, semantics 5): a name, the
+ * payload fields that break a limit, and the reason expected: depth at the limit, a chain that
+ * already holds the receiver (a cycle), a spent budget.
+ */
+export function limitBreaches(
+  requester: string,
+  receiver: string,
+): [string, Record<string, unknown>, RegExp][] {
+  return [
+    ["deep", { delegation: { depth: 3, chain: [requester] } }, /depth 3 reaches the limit of 3/],
+    [
+      "cycle",
+      { delegation: { depth: 1, chain: [requester, receiver] } },
+      new RegExp(`already passed through ${receiver}`),
+    ],
+    [
+      "broke",
+      { delegation: { depth: 0, chain: [requester], budget: { tasks: 1, tokens: 0 } } },
+      /budget is exhausted/,
+    ],
+  ];
+}
+
 /** Depth past the limit, a cycle, an exhausted budget, an expired deadline: rejected, with why. */
 export async function rejectedWithReason(transport: Transport, group: string): Promise<void> {
   await using g = await startGroup(transport, group, {
@@ -253,15 +277,7 @@ export async function rejectedWithReason(transport: Transport, group: string): P
     w: { worker: false },
   });
   const r = g.agents.r!;
-  const cases: [string, Record<string, unknown>, RegExp][] = [
-    ["deep", { delegation: { depth: 3, chain: ["r"] } }, /depth 3 reaches the limit of 3/],
-    ["cycle", { delegation: { depth: 1, chain: ["r", "w"] } }, /already passed through w/],
-    [
-      "broke",
-      { delegation: { depth: 0, chain: ["r"], budget: { tasks: 1, tokens: 0 } } },
-      /budget is exhausted/,
-    ],
-  ];
+  const cases = limitBreaches("r", "w");
   for (const [id, fields] of cases) {
     await r.requester.send({
       type: "request",

@@ -86,13 +86,18 @@ export class Group implements AsyncDisposable {
   ownerPublic!: string;
   #closers: (() => Promise<void>)[] = [];
 
-  /** Creates the topics (with the inboxes of `agents`) and starts reading the streams. */
-  async start(agents: readonly string[]): Promise<this> {
-    this.ownerKey = await crypto.subtle.generateKey("Ed25519", true, [
-      "sign",
-      "verify",
-    ]) as CryptoKeyPair;
-    this.ownerPublic = await exportPublicKey(this.ownerKey.publicKey);
+  /**
+   * Creates the topics (with the inboxes of `agents`) and starts reading the streams. With
+   * `ownerKeyStart`, the owner's public key (base64url) begins with it: `-`, say (1 key in 64).
+   */
+  async start(agents: readonly string[], options: { ownerKeyStart?: string } = {}): Promise<this> {
+    do {
+      this.ownerKey = await crypto.subtle.generateKey("Ed25519", true, [
+        "sign",
+        "verify",
+      ]) as CryptoKeyPair;
+      this.ownerPublic = await exportPublicKey(this.ownerKey.publicKey);
+    } while (!this.ownerPublic.startsWith(options.ownerKeyStart ?? ""));
     await this.transport.createTopics(topicSpecs(this.name, { agents: [...agents] }));
     const { announce, heartbeats, requests, tasksStatus, responses } = this.topics;
     const sub = await this.transport.subscribe({
@@ -137,7 +142,8 @@ export class Group implements AsyncDisposable {
     args.push("--id", id);
     if (member !== undefined) {
       args.push("--seed-file", member.seedFile, "--cert-file", member.certFile);
-      args.push("--owner-key", this.ownerPublic);
+      // One word: a key that begins with `-` is not taken for an option.
+      args.push(`--owner-key=${this.ownerPublic}`);
     }
     const child = new Child(
       new Deno.Command(argv[0]!, { args, stdout: "piped", stderr: "piped", stdin: "null" }),

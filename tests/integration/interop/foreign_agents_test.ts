@@ -343,3 +343,16 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "signed Python and Go agents start with an owner key that begins with a dash, and share the work",
+  opts,
+  async () => {
+    // base64url uses `-`: one owner key in 64 begins with it, which an argument parser may take
+    // for an option of its own.
+    await using group = await new Group().start(FOREIGN, { ownerKeyStart: "-" });
+    const py = group.spawn(PY, "py-worker", await group.admit("py-worker"));
+    const go = group.spawn(GO, "go-worker", await group.admit("go-worker"));
+    await bothHoldWork(py, go);
+  },
+);

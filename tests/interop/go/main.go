@@ -12,7 +12,7 @@
 // with a signed leave on SIGTERM or SIGINT.
 //
 //	go run . -brokers 127.0.0.1:9092 -group g1 -id go-worker \
-//	    [-seed-file key.seed -cert-file cert.json -owner-key <base64url>]
+//	    [-seed-file key.seed -cert-file cert.json -owner-key=<base64url>]
 package main
 
 import (

@@ -13,7 +13,10 @@ with a signed leave on SIGTERM or SIGINT.
 
     pip install kafka-python cryptography
     python agent.py --brokers 127.0.0.1:9092 --group g1 --id py-worker \
-        [--seed-file key.seed --cert-file cert.json --owner-key <base64url>]
+        [--seed-file key.seed --cert-file cert.json --owner-key=<base64url>]
+
+Give the owner key in one word with its flag (`--owner-key=<key>`): a base64url key may begin
+with `-`, which argparse would take for an option.
 """
 import argparse, base64, datetime, hashlib, itertools, json, signal, time
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey

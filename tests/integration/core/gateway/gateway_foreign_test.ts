@@ -60,11 +60,16 @@ function foreign(
   options: { signing: Signing; ask?: string },
 ): Child {
   const args = [...argv.slice(1), "--brokers", testBrokers().join(","), "--group", group];
-  args.push("--id", id, ...(options.ask === undefined ? [] : ["--ask", options.ask]));
+  // Values that may begin with `-` go in one word with their flag, never taken for an option.
+  args.push("--id", id, ...(options.ask === undefined ? [] : [`--ask=${options.ask}`]));
   const { signing } = options;
   if (signing !== undefined) {
     args.push("--seed-file", join(signing.dir, `${id}.seed`));
-    args.push("--cert-file", join(signing.dir, `${id}.cert.json`), "--owner-key", signing.ownerKey);
+    args.push(
+      "--cert-file",
+      join(signing.dir, `${id}.cert.json`),
+      `--owner-key=${signing.ownerKey}`,
+    );
   }
   return new Child(
     new Deno.Command(argv[0]!, { args, stdout: "piped", stderr: "piped", stdin: "null" }),

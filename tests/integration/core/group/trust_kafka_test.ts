@@ -124,3 +124,56 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "an expired certificate's records, its certificate on the roster or on the record, are dropped and audited on the real broker",
+  opts,
+  async () => {
+    const group = uniqueName("expire").replaceAll("-", "");
+    const owner = transport("owner");
+    const g = await makeGroup(owner, group, { replicationFactor: 1 });
+    await using _owner = g.owner;
+    await using oldHome = await agentHome("old");
+    await using lateHome = await agentHome("late");
+    const bossSide = transport("boss");
+    const boss = await startMember(bossSide, g, g.owner, g.init.certificate);
+    const yesterday = { validDays: 1, now: new Date(Date.now() - 2 * 86_400_000) };
+    try {
+      // old's expired certificate is on the roster, as the owner issued it; late's travels only
+      // on its record, in the kc-cert header.
+      const old = await certify(owner, g, oldHome, yesterday);
+      const late = await certify(owner, g, lateHome, { ...yesterday, publish: false });
+      const topic = topicsFor(group).heartbeats;
+      const signed = async (id: string, home: typeof oldHome, certificate: typeof old) => {
+        const record = { topic, key: agentKey(id), value: heartbeatJson(id) };
+        const headers = await signRecord(record, {
+          keyId: id,
+          privateKey: home.key.privateKey,
+          certificate,
+        }, { attachCertificate: id === "late" });
+        return { ...record, headers };
+      };
+      await owner.produce([
+        await signed("old", oldHome, old),
+        await signed("late", lateHome, late),
+      ]);
+      // The roster's copy of old's certificate is refused as expired too; old's heartbeat does
+      // not wait (60 s) for a valid certificate that will never come, audited as missing.
+      await waitFor(() => boss.dropped >= 3, "the expired certificate and both records dropped", {
+        state: () => droppedIn(g.owner.timeline),
+      });
+      // Keyed apart, the records may sit on different partitions: their order is not fixed.
+      assert.deepEqual(droppedIn(g.owner.timeline).sort(), [
+        "signature_invalid/certificate_expired/late",
+        "signature_invalid/certificate_expired/old",
+        "signature_invalid/certificate_expired/old",
+      ]);
+      assert.equal(boss.parked, 0);
+      assert.equal(boss.get("old"), undefined);
+      assert.equal(boss.get("late"), undefined);
+    } finally {
+      await boss.leave();
+      await Promise.all([owner.close(), bossSide.close()]);
+    }
+  },
+);

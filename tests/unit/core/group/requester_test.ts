@@ -245,6 +245,56 @@ Deno.test("a requester started again resumes its unfinished tasks from the timel
   }
 });
 
+Deno.test("a requester started again sends on an attempt that waited for a worker when it stopped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    {
+      using r = rig({}, Timeline.open(`${dir}/t.db`));
+      r.workers.remove("b");
+      await send(r);
+      // Declined by a, the only other worker: attempt 2 waits for one.
+      await r.requester.handleStatus(status("a", "declined"));
+      await r.requester.tick();
+      assert.deepEqual(said(r).slice(1), []);
+    }
+    using again = rig({}, Timeline.open(`${dir}/t.db`));
+    again.requester.start();
+    await again.requester.tick();
+    assert.deepEqual(said(again), [`request@2>group.${G}.agent.b.inbox`], "b is live now");
+    await again.requester.tick();
+    assert.equal(said(again).length, 1, "sent once");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a retry that could not be sent before the requester stopped is sent after its restart", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    {
+      const refuse = () =>
+        Promise.reject(new Error("This server does not host this topic-partition"));
+      using r = rig({
+        send: (records) =>
+          records.some((x) => x.topic.endsWith(".inbox")) ? refuse() : Promise.resolve(),
+      }, Timeline.open(`${dir}/t.db`));
+      await send(r);
+      await r.requester.handleStatus(status("a", "declined"));
+      assert.deepEqual(r.timeline.groupTasks.outgoing("t1")?.routes, [], "nothing was sent");
+    }
+    using again = rig({}, Timeline.open(`${dir}/t.db`));
+    again.requester.start();
+    await again.requester.tick();
+    assert.deepEqual(said(again), [`request@2>group.${G}.agent.b.inbox`]);
+    assert.deepEqual(
+      again.timeline.groupTasks.outgoing("t1")?.routes.map((route) => route.agent_id),
+      ["b"],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("by default a lease is kafkajs' retry budget plus three heartbeat intervals (60 s)", async () => {
   using r = rig();
   const requester = new Requester({

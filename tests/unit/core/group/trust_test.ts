@@ -329,3 +329,43 @@ Deno.test("a held record goes through at once when its certificate came before i
   assert.deepEqual(done, ["work"]);
   assert.equal(trust.parked, 0);
 });
+
+Deno.test("a member removed from the roster for its silence keeps its certificate: its next record verifies at once", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "t9");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  const boss = await startMember(transport, g, g.owner, g.init.certificate, { intervalMs: 60_000 });
+  // Alice's certificate reaches boss only on the roster; her later records do not carry it.
+  const alice = await startMember(
+    transport,
+    g,
+    aliceHome,
+    await certify(transport, g, aliceHome),
+    { intervalMs: 200, attachFirst: 0 },
+  );
+  try {
+    await waitFor(() => boss.get("alice") !== undefined, "alice at boss");
+    await alice.close(); // silent, without leaving
+    const seen = boss.get("alice")!.lastSeen;
+    assert.deepEqual(boss.sweep(seen + 1200), [{ agentId: "alice", kind: "removed" }]);
+    assert.equal(boss.get("alice"), undefined);
+    // Back after a long quiet: her heartbeat, signed, without her certificate attached.
+    const record = {
+      topic: topicsFor("t9").heartbeats,
+      key: "agent:alice",
+      value: heartbeatJson("alice"),
+    };
+    const headers = await signRecord(record, {
+      keyId: "alice",
+      privateKey: aliceHome.key.privateKey,
+    });
+    await transport.produce([{ ...record, headers }]);
+    await waitFor(() => boss.get("alice") !== undefined, "alice back on boss's roster");
+    assert.equal(boss.parked, 0, "nothing waited for a certificate boss already had");
+    assert.equal(boss.dropped, 0);
+    assert.deepEqual(audits(g.owner.timeline), []);
+  } finally {
+    await boss.leave();
+  }
+});
