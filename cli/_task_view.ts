@@ -72,7 +72,11 @@ export function taskJson(task: OutgoingTask) {
     deadline_at: task.deadlineAt?.toISOString() ?? null,
     // The workers that had it before the one holding it now, whose lease lapsed or who declined.
     workers: [...task.excluded, ...(task.workerId ? [task.workerId] : [])],
-    answer: task.responseContent ?? null,
+    // A task that ended without an answer (rejected, expired, failed with nothing said) has none,
+    // whatever its end left in the store: null, as for a task not answered yet.
+    answer: task.status !== "completed" && !task.responseContent
+      ? null
+      : task.responseContent ?? null,
     reason: task.reason ?? null,
     responded_at: task.respondedAt?.toISOString() ?? null,
   };

@@ -169,7 +169,7 @@ Deno.test(
     const task = jsonOf(submitted);
     assert.equal(task.status, "expired");
     assert.match(task.reason, /^no answer before the deadline \S+ \(ben held attempt 1\)$/);
-    assert.equal(task.answer, "", "no answer came");
+    assert.equal(task.answer, null, "no answer came");
     assert.equal(
       submitted.stderr.trim(),
       `kafclaw: task ${task.task_id} expired: ${task.reason}`,

@@ -4,7 +4,8 @@
  * where it was and why it was dropped; nothing about drops when there were none.
  */
 import assert from "node:assert/strict";
-import { droppedJson, traceJson, traceText } from "../../../cli/_task_view.ts";
+import { droppedJson, showText, taskJson, traceJson, traceText } from "../../../cli/_task_view.ts";
+import type { OutgoingTask } from "../../../core/timeline/mod.ts";
 import { type DroppedRecord, spanTree } from "../../../core/group/mod.ts";
 
 const T0 = new Date("2026-12-04T10:00:00.000Z");
@@ -53,4 +54,33 @@ Deno.test("a trace read from the topics says what failed verification and was le
 Deno.test("a trace with nothing dropped prints its tree alone, and an empty list as JSON", () => {
   assert.equal(traceText(trace, []).split("\n").length, 2);
   assert.deepEqual(traceJson(trace, "agent", []).dropped, []);
+});
+
+Deno.test("a task that ended without an answer shows none, as JSON null and no answer line", () => {
+  const task = (status: OutgoingTask["status"], responseContent: string | undefined) =>
+    ({
+      taskId: "t-1",
+      type: "request",
+      request: { content: "sum it" },
+      taint: "trusted",
+      attempt: 1,
+      status,
+      workerId: "w",
+      excluded: [],
+      topic: "group.g.requests",
+      zone: undefined,
+      deadlineAt: undefined,
+      responseContent,
+      reason: status === "completed" ? undefined : "past its deadline",
+      createdAt: T0,
+      respondedAt: undefined,
+      routes: [],
+    }) as OutgoingTask;
+  for (const status of ["rejected", "expired", "failed"] as const) {
+    assert.equal(taskJson(task(status, "")).answer, null, status);
+    assert.doesNotMatch(showText(task(status, "")), /answer:/, status);
+  }
+  assert.equal(taskJson(task("sent", undefined)).answer, null);
+  assert.equal(taskJson(task("failed", "the tool broke")).answer, "the tool broke");
+  assert.equal(taskJson(task("completed", "")).answer, "", "an empty answer is still an answer");
 });
