@@ -44,8 +44,8 @@ export async function attemptTurn(
     readonly grant: Grant;
     readonly span: OpenSpan | undefined;
     readonly tokenBudget: number | undefined;
-    /** Stops the turn; default the grant's (revoked or lost). */
-    readonly signal?: AbortSignal;
+    /** Stops the turn: the grant's (revoked or lost), with whatever else may stop it. */
+    readonly signal: AbortSignal;
   },
   with_: AttemptTurn,
 ): Promise<{ answer: Answer; taint: "trusted" | "untrusted"; report: () => void }> {
@@ -68,7 +68,7 @@ export async function attemptTurn(
     fence: grant,
     // The tokens the task's budget leaves: its turn ends before an LLM call past them.
     tokenBudget: run.tokenBudget,
-    signal: run.signal ?? grant.signal,
+    signal: run.signal,
   });
   const turn = {
     taskId: task.task_id,

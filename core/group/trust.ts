@@ -74,12 +74,6 @@ export type TrustVerdict =
 
 const decoder = new TextDecoder();
 
-/** The agent a certificate names, read without checking it; undefined when it cannot be read. */
-function agentOf(bundle: CertificateBundle): string | undefined {
-  const read = decodeCertificate(bundle);
-  return read.ok ? read.certificate.agent_id : undefined;
-}
-
 function header(record: RecordInput, name: string): string | undefined {
   const value = record.headers?.[name];
   return value instanceof Uint8Array ? decoder.decode(value) : value;
@@ -121,7 +115,11 @@ export class GroupTrust {
   async learn(bundle: CertificateBundle): Promise<CertificateRefusal | undefined> {
     const checked = await verifyCertificate(bundle, this.#trustOptions());
     if (!checked.ok) {
-      const agentId = checked.error.code === "certificate_expired" ? agentOf(bundle) : undefined;
+      // An expired certificate was read and its signature checked: it names its agent.
+      const read = checked.error.code === "certificate_expired"
+        ? decodeCertificate(bundle)
+        : undefined;
+      const agentId = read?.ok ? read.certificate.agent_id : undefined;
       if (agentId !== undefined && !this.#certs.has(agentId)) {
         this.#expired.set(agentId, { cert: bundle.cert, cert_sig: bundle.cert_sig });
         this.#wake(agentId);

@@ -240,3 +240,25 @@ Deno.test("one who is not a member reads the roster from the group's topics", as
     await boss.leave();
   }
 });
+
+/** A transport whose producer cannot connect ahead of its first send. */
+class NoEarlyProducer extends MemoryTransport {
+  tries = 0;
+  connectProducer(): Promise<void> {
+    this.tries++;
+    return Promise.reject(new Error("the broker is not up yet"));
+  }
+}
+
+Deno.test("a producer that cannot connect ahead of the join does not stop the start: the join connects", async () => {
+  const transport = new NoEarlyProducer();
+  const g = await makeGroup(transport, "g1");
+  await using _owner = g.owner;
+  const boss = await startMember(transport, g, g.owner, g.init.certificate);
+  try {
+    assert.equal(transport.tries, 1, "the producer was asked to connect early");
+    assert.deepEqual(boss.members().map((m) => m.agentId), ["boss"]);
+  } finally {
+    await boss.leave();
+  }
+});

@@ -115,3 +115,38 @@ Deno.test("constant-time comparison and invite matching refuse what differs, in 
   const parts = { challenge: "c", requesterId: "bob", publicKey: "k", sponsorId: "boss" };
   assert.equal(await matchInvite("not base64url!", [{ secret: "s" }], parts), undefined);
 });
+
+Deno.test("a fetched batch of state records starts its signature checks together, old heartbeats left out", async () => {
+  const ahead: string[][] = [];
+  const trust = {
+    verifyAhead: (records: readonly InboundRecord[]) => {
+      ahead.push(records.map((r) => `${r.topic}@${r.offset}`));
+      return Promise.resolve();
+    },
+    certifiedZones: () => [],
+  };
+  const feed = new RosterFeed({
+    roster: new Roster(),
+    trust: trust as unknown as ConstructorParameters<typeof RosterFeed>[0]["trust"],
+    audit: () => {},
+    changed: () => {},
+    now: () => Date.now(),
+  });
+  const at = (topic: string, offset: string, timestamp = Date.now()) => ({
+    ...record(topic, "{}"),
+    offset,
+    timestamp,
+  });
+  await feed.onRoster.prepare!([
+    at("group.f.control.roster", "0"),
+    at("group.f.control.roster", "1"),
+  ]);
+  await feed.onHeartbeat.prepare!([
+    at("group.f.heartbeats", "7", Date.now() - 600_000),
+    at("group.f.heartbeats", "8"),
+  ]);
+  assert.deepEqual(ahead, [
+    ["group.f.control.roster@0", "group.f.control.roster@1"],
+    ["group.f.heartbeats@8"],
+  ]);
+});

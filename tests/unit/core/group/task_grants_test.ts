@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { DoorResult, Message } from "../../../../core/agent/mod.ts";
-import { TaskIntake, type Trust } from "../../../../core/group/mod.ts";
+import { DEFAULT_TASK_LIMITS, TaskIntake, type Trust } from "../../../../core/group/mod.ts";
 import type { InboundRecord, OutboundRecord } from "../../../../core/transport/mod.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
@@ -307,4 +307,45 @@ Deno.test("with arbiter none a claim sent after the linger that fails keeps the 
   await run;
   assert.equal(entered.length, 1);
   assert.deepEqual(requests, [["task_status:claimed"]], "no answer without the grant");
+});
+
+Deno.test("a turn still running past its deadline and the skew is stopped: failed, answered untrusted when the request said no taint", async () => {
+  const sent: { type: string; status: string; taint: unknown; content: unknown }[] = [];
+  let aborted = false;
+  const intake = new TaskIntake({
+    agentId: "w",
+    trust: () => Promise.resolve({ ok: true, vouched: false }),
+    // A turn that never ends, even when aborted.
+    door: {
+      enter: (
+        m,
+      ) => (m.signal?.addEventListener("abort", () => aborted = true), new Promise(() => {})),
+    },
+    send: (records: readonly OutboundRecord[]) => {
+      for (const r of records) {
+        const e = JSON.parse(String(r.value));
+        sent.push({
+          type: e.type,
+          status: e.payload.status,
+          taint: e.taint,
+          content: e.payload.content,
+        });
+      }
+      return Promise.resolve();
+    },
+    limits: { ...DEFAULT_TASK_LIMITS, clockSkewMs: 0 },
+  });
+  const untainted = JSON.parse(new TextDecoder().decode(request("t1", 1, "none").value));
+  delete untainted.taint;
+  untainted.payload.deadline_at = new Date(Date.now() + 150).toISOString();
+  await start(intake, inbound(INBOX, untainted));
+  assert.ok(aborted, "the turn's signal was aborted");
+  const response = sent.find((s) => s.type === "response")!;
+  assert.equal(response.status, "failed");
+  assert.equal(response.taint, "untrusted", "no taint said: untrusted");
+  assert.deepEqual(sent.map((s) => `${s.type}:${s.status}`), [
+    "task_status:claimed",
+    "task_status:failed",
+    "response:failed",
+  ]);
 });
