@@ -200,6 +200,6 @@ Deno.test(
     await waitFor(() => raw.includes(marker), "the marker read back");
     assert.deepEqual(raw, [marker], "no answer from ben on the wire");
     const shown = jsonOf(await kafclaw(["task", "show", task.task_id, "--json"], boss.env));
-    assert.deepEqual([shown.status, shown.answer, shown.reason], ["expired", "", task.reason]);
+    assert.deepEqual([shown.status, shown.answer, shown.reason], ["expired", null, task.reason]);
   },
 );
