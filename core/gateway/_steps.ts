@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { bounded } from "./_bounded.ts";
+import { bounded } from "../transport/mod.ts";
 
 /** One started part: its name, and how it stops within a given time. */
 export type Step = readonly [name: string, stop: (ms: number) => Promise<unknown>];

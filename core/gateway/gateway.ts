@@ -37,12 +37,12 @@ import {
   syncConfigJobs,
 } from "../scheduler/mod.ts";
 import {
+  bounded,
   kafkaOptionsFromConfig,
   KafkaTransport,
   MemoryTransport,
   type Transport,
 } from "../transport/mod.ts";
-import { bounded } from "./_bounded.ts";
 import { type Step, stopAll } from "./_steps.ts";
 import { GroupSide, type GroupSideOptions } from "./group_side.ts";
 import type { SharedMemorySide } from "./shared_memory.ts";

@@ -64,8 +64,13 @@ import {
   workersConsumerGroup,
 } from "../protocol/mod.ts";
 import { delegateTaskTool, groupMembersTool } from "../tools/mod.ts";
-import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
-import { bounded } from "./_bounded.ts";
+import {
+  bounded,
+  type OutboundRecord,
+  type RecordHandler,
+  type Subscription,
+  type Transport,
+} from "../transport/mod.ts";
 
 /** How often tasks queued by `kafclaw task submit` in this home are looked for. */
 const QUEUE_POLL_MS = 250;
