@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { bounded } from "./bounded.ts";
+import { RunningWork } from "./bounded.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { partitionForKey } from "./murmur2.ts";
 import { type TakenRecord, Watermarks } from "./watermark.ts";
@@ -144,7 +144,7 @@ class Member implements Subscription {
   /** Closing: taking no further record while the work running gets its grace. */
   #draining = false;
   /** Each taken record whose work runs, until what its end allows is committed. */
-  readonly #finishing = new Set<Promise<void>>();
+  readonly #finishing = new RunningWork();
   /** Records taken and not yet committable, and the rebalance they were taken in. */
   readonly #marks = new Watermarks();
   #generation = 0;
@@ -258,11 +258,9 @@ class Member implements Subscription {
             // Committed once its work is done, never past an older record still running.
             const taken = this.#marks.taken(record.topic, record.partition, BigInt(record.offset));
             const finished = Promise.all(deliveries.map((d) => d.finished));
-            const marked = finished.then((ended) => {
+            this.#finishing.track(finished.then((ended) => {
               if (ended.every(Boolean)) this.#commit(taken, generation);
-            });
-            this.#finishing.add(marked);
-            void marked.finally(() => this.#finishing.delete(marked));
+            }));
           }
         }
         this.#checkCaughtUp();
@@ -314,9 +312,7 @@ class Member implements Subscription {
     if (this.#closed || this.#draining) return;
     this.#draining = true;
     this.#manualPause = true;
-    if (graceMs > 0 && this.#finishing.size > 0) {
-      await bounded(Promise.all(this.#finishing), graceMs);
-    }
+    await this.#finishing.grace(graceMs);
     this.#closed = true;
     const group = this.#broker.group(this.groupId);
     group.members.delete(this);

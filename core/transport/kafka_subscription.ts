@@ -16,7 +16,7 @@
  * @module
  */
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
-import { bounded } from "./bounded.ts";
+import { RunningWork } from "./bounded.ts";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
 import { topicOffsets } from "./leaders.ts";
@@ -63,7 +63,7 @@ export class KafkaSubscription implements Subscription {
   #closed = false;
   #inMessage: Promise<void> | undefined;
   /** Each taken record whose work runs, until its end is marked for the committer. */
-  readonly #finishing = new Set<Promise<void>>();
+  readonly #finishing = new RunningWork();
 
   constructor(deps: KafkaSubscriptionDeps) {
     this.#deps = deps;
@@ -213,18 +213,12 @@ export class KafkaSubscription implements Subscription {
     const done = this.#committer?.taken(topic, partition, message.offset);
     if (done !== undefined) {
       if (finished === undefined) done();
-      else this.#track(finished.then((ended) => void (ended && done())));
+      else this.#finishing.track(finished.then((ended) => void (ended && done())));
     }
     const start = this.#starts.get(`${topic}:${partition}`);
     if (start !== undefined) start.next = BigInt(message.offset) + 1n;
     this.#markRead(topic, partition, BigInt(message.offset));
     if (rebalance !== undefined) throw rebalance;
-  }
-
-  /** Keeps `finishing` (a record's work, then its commit mark) until it settles. */
-  #track(finishing: Promise<void>): void {
-    this.#finishing.add(finishing);
-    void finishing.finally(() => this.#finishing.delete(finishing));
   }
 
   #held(): boolean {
@@ -335,9 +329,7 @@ export class KafkaSubscription implements Subscription {
     if (this.#closed) return;
     this.#closed = true;
     this.#draining = true;
-    if (graceMs > 0 && this.#finishing.size > 0) {
-      await bounded(Promise.all(this.#finishing), graceMs);
-    }
+    await this.#finishing.grace(graceMs);
     this.#closing = true;
     this.#wake();
     await this.#inMessage;
