@@ -11,6 +11,7 @@ import { TelegramChannel } from "../../../channels/telegram/mod.ts";
 import { startFakeTelegram } from "../../fakes/telegram_server.ts";
 import { firstAttemptFailed, OWNER_ID, startTelegramRig } from "../../_support/telegram_rig.ts";
 import { waitFor } from "../../_support/wait.ts";
+import { postEndless } from "../../_support/endless_body.ts";
 
 const SECRET = "webhook-secret-42";
 
@@ -203,4 +204,29 @@ Deno.test("polling through a Bot API outage shows disconnected with the error, t
   await waitFor(() => rig.telegram.sent.length === 2, "both answers", { timeoutMs: 15_000 });
   assert.deepEqual(rig.telegram.sent.map((s) => s.text), ["echo: before", "echo: during"]);
   assert.equal(rig.host.status().telegram!.connected, true);
+});
+
+Deno.test("a webhook body is bounded and must be JSON: 413 or 400 in one word, nothing handled", async () => {
+  await using rig = await webhookRig();
+  const address = rig.host.status().telegram!.listening!;
+  const port = Number(address.split(":").at(-1));
+  const endless = await postEndless(port, "/telegram", {
+    Host: address,
+    "X-Telegram-Bot-Api-Secret-Token": SECRET,
+  });
+  assert.equal(endless.status, 413);
+  assert.ok(endless.sent < 32 * 1024 * 1024, `the listener read ${endless.sent} bytes first`);
+  const malformed = await fetch(`http://${address}/telegram`, {
+    method: "POST",
+    headers: { "x-telegram-bot-api-secret-token": SECRET },
+    body: '{"update_id": 1, "message": ',
+  });
+  assert.equal(malformed.status, 400);
+  await malformed.body?.cancel();
+  // Without the secret, nothing of the body is read or judged.
+  const stranger = await postEndless(port, "/telegram", { Host: address });
+  assert.equal(stranger.status, 401);
+  assert.ok(stranger.sent < 32 * 1024 * 1024);
+  assert.equal(rig.runtime.timeline.tasks.list().items.length, 0, "nothing recorded");
+  assert.equal(rig.llm.chatRequests().length, 0, "no turn");
 });
