@@ -103,6 +103,7 @@ export {
 } from "./trust.ts";
 export {
   isLoopback,
+  MIN_HEADLESS_TOKEN,
   type Mode,
   type ModeInputs,
   type ModeResult,
