@@ -250,3 +250,17 @@ Deno.test("a notification body sent without end is cut at 1 MiB and refused, bef
   assert.ok(endless.sent < 32 * 1024 * 1024, `the listener read ${endless.sent} bytes first`);
   assert.equal(rig.runtime.timeline.tasks.list().items.length, 0);
 });
+
+Deno.test("a medium over 25 MB whose size Meta does not give is refused as it streams in", async () => {
+  await using rig = await startWhatsAppRig({ fallback: "echo" });
+  rig.whatsapp.mediaSizeKnown = false;
+  const size = 64 * 1024 * 1024;
+  const big = rig.whatsapp.addMedia(new Uint8Array(size), "application/pdf");
+  await rig.notify(mediaMessage(OWNER, "document", { id: big, mime: "application/pdf" }));
+  await waitFor(() => rig.whatsapp.sent.length === 1, "the document's answer");
+  assert.match(rig.whatsapp.sent[0]!.text, /a file that could not be saved: .*25 MB/);
+  assert.ok(
+    rig.whatsapp.mediaBytesServed < 40 * 1024 * 1024,
+    `the channel read ${rig.whatsapp.mediaBytesServed} of ${size} bytes`,
+  );
+});
