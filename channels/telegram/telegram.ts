@@ -4,7 +4,7 @@
  * - Updates arrive by long polling (`getUpdates`), or on a webhook: a listener of its own on
  *   `webhookHost:webhookPort` takes Telegram's POSTs, answers 401 and handles nothing when the
  *   `X-Telegram-Bot-Api-Secret-Token` header is not the configured secret (which webhook mode
- *   requires; compared before the body is read), reads the body up to 1 MiB as it streams in
+ *   requires, at least 16 characters; compared before the body is read), reads the body up to 1 MiB as it streams in
  *   (more is a 413, a body that is not JSON a 400: body.ts), and registers `webhookUrl`
  *   with `setWebhook` when one is configured.
  * - Text, captions, voice notes and audio (transcribed by the agent's speech provider), photos and
@@ -22,6 +22,7 @@
  * @module
  */
 import { Bot, type Context, GrammyError, webhookCallback } from "grammy";
+import { shortSecret } from "../../core/config/mod.ts";
 import { UndeliverableError } from "../../core/timeline/mod.ts";
 import { splitMessage } from "../split.ts";
 import { readWebhookBody, sameSecret } from "../body.ts";
@@ -78,6 +79,11 @@ export class TelegramChannel implements Channel {
           "could post updates to the listener",
       );
     }
+    // Whoever has the secret posts updates as any sender, the owner included.
+    const short = options.mode === "webhook"
+      ? shortSecret("channels.telegram.webhookSecret", options.webhookSecret ?? "")
+      : undefined;
+    if (short !== undefined) throw new TypeError(`Cannot run Telegram in webhook mode: ${short}`);
     this.#o = options;
     this.#apiRoot = (options.apiRoot ?? "https://api.telegram.org").replace(/\/+$/, "");
     this.#bot = new Bot(options.token, { client: { apiRoot: this.#apiRoot } });

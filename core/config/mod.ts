@@ -103,13 +103,13 @@ export {
 } from "./trust.ts";
 export {
   isLoopback,
-  MIN_HEADLESS_TOKEN,
   type Mode,
   type ModeInputs,
   type ModeResult,
   MODES,
   resolveMode,
 } from "./mode.ts";
+export { MIN_NETWORK_SECRET, shortSecret } from "./network_secret.ts";
 export {
   configValues,
   formatKeyView,

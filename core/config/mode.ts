@@ -5,6 +5,7 @@
  * @module
  */
 import { DEFAULT_COMMAND } from "./command.ts";
+import { shortSecret } from "./network_secret.ts";
 import type { DeepReadonly } from "./resolve.ts";
 import type { Config } from "./schema.ts";
 
@@ -27,12 +28,6 @@ export type ModeResult =
   | { readonly ok: true; readonly mode: Mode; readonly reason: string }
   | { readonly ok: false; readonly mode: Mode; readonly error: string };
 
-/**
- * The shortest gateway.authToken a headless gateway takes: it answers the network, so its token
- * must be too long to guess (the token a gateway makes for itself is 43 characters).
- */
-export const MIN_HEADLESS_TOKEN = 16;
-
 /** True for loopback addresses: localhost, 127.0.0.0/8 and ::1. */
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
@@ -43,8 +38,8 @@ export function isLoopback(host: string): boolean {
  * Decides the mode. Without an override: headless when the gateway binds anything but loopback
  * (0.0.0.0 included), full when group and orchestrator are enabled, group when the group is,
  * else standalone. An override (`--mode`) is taken as asked, except that a non-loopback bind is
- * always headless. Then checks the mode's needs: headless needs gateway.authToken (at least
- * {@link MIN_HEADLESS_TOKEN} characters) and a workspace
+ * always headless. Then checks the mode's needs: headless needs gateway.authToken (not a short one:
+ * network_secret.ts) and a workspace
  * inside KAFCLAW_HOME (when the inputs name both: the launcher grants it no file outside); group
  * and full need group.kafkaBrokers.
  *
@@ -98,15 +93,11 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
         `set KAFCLAW_GATEWAY_AUTH_TOKEN or run ${command} config set gateway.authToken <token>`,
     };
   }
-  const token = config.gateway.authToken ?? "";
-  if (mode === "headless" && token.length < MIN_HEADLESS_TOKEN) {
-    return {
-      ok: false,
-      mode,
-      error: `Invalid config: headless mode (${reason}) needs a gateway.authToken of at least ` +
-        `${MIN_HEADLESS_TOKEN} characters, and it has ${token.length}: anyone who reaches the ` +
-        "gateway may try to guess it. Make one with: head -c 32 /dev/urandom | base64",
-    };
+  const short = mode === "headless"
+    ? shortSecret("gateway.authToken", config.gateway.authToken ?? "")
+    : undefined;
+  if (short !== undefined) {
+    return { ok: false, mode, error: `Invalid config: in headless mode (${reason}), ${short}` };
   }
   const workspace = config.paths?.workspace;
   const home = config.home;

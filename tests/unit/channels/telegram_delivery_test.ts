@@ -230,3 +230,28 @@ Deno.test("a webhook body is bounded and must be JSON: 413 or 400 in one word, n
   assert.equal(rig.runtime.timeline.tasks.list().items.length, 0, "nothing recorded");
   assert.equal(rig.llm.chatRequests().length, 0, "no turn");
 });
+
+Deno.test("webhook mode refuses a secret short enough to guess, naming its length, not the secret", () => {
+  for (const secret of ["x", "short-secret-15"]) {
+    assert.throws(
+      () =>
+        new TelegramChannel({
+          token: "123456:TEST-token",
+          mode: "webhook",
+          webhookSecret: secret,
+          workspace: "/tmp",
+        }),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          "Cannot run Telegram in webhook mode: channels.telegram.webhookSecret has " +
+            `${secret.length} characters and needs at least 16: anyone who reaches the listener ` +
+            "may try to guess it. Make one with: head -c 32 /dev/urandom | base64 | tr -d '/+='",
+        );
+        return true;
+      },
+    );
+  }
+  // Polling has no listener: its (unused) secret is not judged.
+  new TelegramChannel({ token: "1:x", mode: "polling", webhookSecret: "x", workspace: "/tmp" });
+});

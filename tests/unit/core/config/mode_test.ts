@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   isLoopback,
-  MIN_HEADLESS_TOKEN,
+  MIN_NETWORK_SECRET,
   type ModeInputs,
   MODES,
   resolveConfig,
@@ -74,7 +74,7 @@ Deno.test("headless mode without gateway.authToken is a validation error that sa
 });
 
 Deno.test("headless mode refuses a token short enough to guess, saying how long it must be", () => {
-  for (const short of ["t", "t0ken", "x".repeat(MIN_HEADLESS_TOKEN - 1)]) {
+  for (const short of ["t", "t0ken", "x".repeat(MIN_NETWORK_SECRET - 1)]) {
     const result = resolveMode(
       config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0", KAFCLAW_GATEWAY_AUTH_TOKEN: short }),
     );
@@ -82,18 +82,22 @@ Deno.test("headless mode refuses a token short enough to guess, saying how long 
     assert.equal(result.mode, "headless");
     assert.equal(
       result.error,
-      "Invalid config: headless mode (gateway.host 0.0.0.0 is not a loopback address) needs a " +
-        `gateway.authToken of at least 16 characters, and it has ${short.length}: anyone who ` +
-        "reaches the gateway may try to guess it. Make one with: head -c 32 /dev/urandom | base64",
+      "Invalid config: in headless mode (gateway.host 0.0.0.0 is not a loopback address), " +
+        `gateway.authToken has ${short.length} characters and needs at least 16: anyone who ` +
+        "reaches the listener may try to guess it. Make one with: " +
+        "head -c 32 /dev/urandom | base64 | tr -d '/+='",
     );
     if (short.length > 1) assert.ok(!result.error.includes(short), "the token is not shown");
   }
   const forced = resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: "t0ken" }), "headless");
   assert.ok(!forced.ok);
-  assert.match(forced.error, /^Invalid config: headless mode \(--mode headless\) needs a /);
+  assert.match(
+    forced.error,
+    /^Invalid config: in headless mode \(--mode headless\), gateway\.authT/,
+  );
   // A loopback gateway's token is the user's business; only the network makes length matter.
   assert.ok(resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: "t" })).ok);
-  const long = "x".repeat(MIN_HEADLESS_TOKEN);
+  const long = "x".repeat(MIN_NETWORK_SECRET);
   assert.ok(resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: long }), "headless").ok);
 });
 
