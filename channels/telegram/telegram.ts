@@ -26,6 +26,7 @@ import { shortSecret } from "../../core/config/mod.ts";
 import { UndeliverableError } from "../../core/timeline/mod.ts";
 import { splitMessage } from "../split.ts";
 import { readWebhookBody, sameSecret } from "../body.ts";
+import { serveWebhook } from "../webhook_listener.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
 import { downloadFile, saveToWorkspace } from "./media.ts";
 
@@ -207,32 +208,30 @@ export class TelegramChannel implements Channel {
       secretToken: secret,
       onTimeout: "return",
     });
-    const ready = Promise.withResolvers<void>();
-    this.#server = Deno.serve({
-      hostname: this.#o.webhookHost ?? "127.0.0.1",
+    this.#server = await serveWebhook({
+      host: this.#o.webhookHost ?? "127.0.0.1",
       port: this.#o.webhookPort ?? 8443,
-      onListen: () => ready.resolve(),
-      onError: (error) => {
-        this.#failed("webhook", errorText(error));
-        return new Response("Internal Server Error", { status: 500 });
+      onError: (error) => this.#failed("webhook", errorText(error)),
+      handler: async (request) => {
+        if (request.method !== "POST") {
+          return new Response("Method Not Allowed", { status: 405 });
+        }
+        // The secret first: a stranger's body is neither read nor judged.
+        if (!sameSecret(request.headers.get(SECRET_HEADER) ?? "", secret)) {
+          return new Response("Unauthorized", { status: 401 });
+        }
+        const body = await readWebhookBody(request);
+        if (body === undefined) return new Response("Payload Too Large", { status: 413 });
+        try {
+          JSON.parse(new TextDecoder().decode(body));
+        } catch {
+          this.#failed("webhook", "an update that is not JSON");
+          return new Response("Bad Request", { status: 400 });
+        }
+        const update = new Request(request.url, { method: "POST", headers: request.headers, body });
+        return await handle(update);
       },
-    }, async (request) => {
-      if (request.method !== "POST") return new Response("Method Not Allowed", { status: 405 });
-      // The secret first: a stranger's body is neither read nor judged.
-      if (!sameSecret(request.headers.get(SECRET_HEADER) ?? "", secret)) {
-        return new Response("Unauthorized", { status: 401 });
-      }
-      const body = await readWebhookBody(request);
-      if (body === undefined) return new Response("Payload Too Large", { status: 413 });
-      try {
-        JSON.parse(new TextDecoder().decode(body));
-      } catch {
-        this.#failed("webhook", "an update that is not JSON");
-        return new Response("Bad Request", { status: 400 });
-      }
-      return handle(new Request(request.url, { method: "POST", headers: request.headers, body }));
     });
-    await ready.promise;
     const addr = this.#server.addr as Deno.NetAddr;
     this.#status.listening = `${addr.hostname}:${addr.port}`;
     if (this.#o.webhookUrl !== undefined) {

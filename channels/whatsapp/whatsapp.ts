@@ -25,6 +25,7 @@
  */
 import { saveInbound } from "../media.ts";
 import { readWebhookBody } from "../body.ts";
+import { serveWebhook } from "../webhook_listener.ts";
 import { splitMessage } from "../split.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
 import { GraphClient, unreachable } from "./graph.ts";
@@ -114,27 +115,12 @@ export class WhatsAppChannel implements Channel {
       throw error;
     }
     this.#inbox = inbox;
-    const ready = Promise.withResolvers<void>();
-    const host = this.#o.webhookHost ?? "127.0.0.1";
-    const port = this.#o.webhookPort ?? 8444;
-    try {
-      this.#server = Deno.serve(
-        {
-          hostname: host,
-          port,
-          onListen: () => ready.resolve(),
-          // One line in the channel's status, never a stack on the gateway's stderr.
-          onError: (error) => {
-            this.#failed("webhook", error);
-            return new Response("Internal Server Error", { status: 500 });
-          },
-        },
-        (request) => this.#handle(request),
-      );
-    } catch (error) {
-      throw new Error(`cannot listen on ${host}:${port} for the webhook: ${listenError(error)}`);
-    }
-    await ready.promise;
+    this.#server = await serveWebhook({
+      host: this.#o.webhookHost ?? "127.0.0.1",
+      port: this.#o.webhookPort ?? 8444,
+      handler: (request) => this.#handle(request),
+      onError: (error) => this.#failed("webhook", error),
+    });
     const addr = this.#server.addr;
     this.#status.listening = `${addr.hostname}:${addr.port}`;
     this.#status.connected = true;
@@ -291,16 +277,6 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.delete(key);
   map.set(key, value);
   if (map.size > 1000) map.delete(map.keys().next().value!);
-}
-
-/** Why the listener could not start, in a few words (never Deno's permission text). */
-function listenError(error: unknown): string {
-  if (error instanceof Deno.errors.AddrInUse) return "the port is in use";
-  if (error instanceof Deno.errors.AddrNotAvailable) return "no such address on this machine";
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return "this process may not listen there";
-  }
-  return errorText(error).split("\n")[0]!;
 }
 
 const EXTENSIONS: Record<string, string> = {

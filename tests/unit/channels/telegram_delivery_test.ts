@@ -255,3 +255,24 @@ Deno.test("webhook mode refuses a secret short enough to guess, naming its lengt
   // Polling has no listener: its (unused) secret is not judged.
   new TelegramChannel({ token: "1:x", mode: "polling", webhookSecret: "x", workspace: "/tmp" });
 });
+
+Deno.test("a webhook port that is taken is one line naming the address, as WhatsApp says it", async () => {
+  await using telegram = await startFakeTelegram();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = taken.addr as Deno.NetAddr;
+  const channel = new TelegramChannel({
+    token: telegram.token,
+    apiRoot: telegram.url,
+    mode: "webhook",
+    webhookSecret: SECRET.repeat(2),
+    webhookPort: port,
+    workspace: "/tmp",
+  });
+  const never = () => Promise.reject(new Error("no turn expected"));
+  const error = await channel.start({ receive: never }).then(() => undefined, (e: Error) => e);
+  await channel.stop();
+  assert.equal(
+    error?.message,
+    `cannot listen on 127.0.0.1:${port} for the webhook: the port is in use`,
+  );
+});
