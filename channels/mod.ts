@@ -13,6 +13,10 @@
  * - whatsapp/: WhatsApp through the official Cloud API (a signed webhook in, the Graph API out),
  *   likewise loaded only when enabled.
  * - media.ts: inbound files saved into the workspace under `inbox/<channel>/`.
+ * - body.ts: bodies read from the network up to a bound as they stream in (webhook requests,
+ *   downloaded files), and the webhooks' secrets compared in constant time.
+ * - webhook_listener.ts: the listener of a platform's webhook calls (Telegram, WhatsApp): one
+ *   line naming the address when it cannot listen, a handler's failure in the channel's status.
  * - host.ts: the channels of one gateway, built from config, with the owners' channel for
  *   approvals and the delivery worker's way back.
  *

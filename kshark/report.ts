@@ -80,6 +80,18 @@ export function exitCodeOf(report: Pick<Report, "rows">): 0 | 1 {
 // password; a basic-auth user info is "user:password").
 const SECRET_KEY = /pass|secret|token|jaas|credential|user\.info|private|\.key$|api[._-]?key/i;
 
+/** Whether the setting `key` holds a secret (a file's location is not one). */
+function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) && !key.endsWith(".location");
+}
+
+const URL_PASSWORD = /(\/\/[^/:@\s]*:)([^@/\s]*)@/g;
+
+/** `text` with the password of every URL's user info in it replaced by {@link REDACTED}. */
+export function redactUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, `$1${REDACTED}@`);
+}
+
 /**
  * The settings as a report echoes them: values of secret-looking keys replaced by
  * {@link REDACTED}, and any password in a URL's user info too.
@@ -89,9 +101,45 @@ export function redactConfig(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(settings)) {
-    out[key] = SECRET_KEY.test(key) && !key.endsWith(".location")
-      ? REDACTED
-      : value.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/g, `$1${REDACTED}@`);
+    out[key] = isSecretKey(key) ? REDACTED : redactUrlPasswords(value);
   }
   return out;
+}
+
+/**
+ * What hides the secrets of `settings` (the values of secret-looking keys, the passwords of
+ * URLs' user info, raw and as a URL encodes them) in a text kshark shows: a row, a hint, a
+ * progress line. Every row passes through it (run.ts), whatever check made it.
+ */
+export function secretScrubber(
+  settings: Readonly<Record<string, string>>,
+): (text: string) => string {
+  const secrets = new Set<string>();
+  for (const [key, value] of Object.entries(settings)) {
+    if (isSecretKey(key)) {
+      secrets.add(value);
+      // A JAAS line's password and a basic-auth user info's password appear alone too.
+      for (const m of value.matchAll(/password\s*=\s*"((?:[^"\\]|\\.)*)"/g)) secrets.add(m[1]!);
+      if (/user\.info$/.test(key)) secrets.add(value.slice(value.indexOf(":") + 1));
+    }
+    for (const m of value.matchAll(URL_PASSWORD)) {
+      secrets.add(m[2]!);
+      secrets.add(decodeOr(m[2]!));
+    }
+  }
+  // Longest first, so a secret that holds another is hidden whole; short ones would hide words.
+  const known = [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = redactUrlPasswords(text);
+    for (const secret of known) out = out.replaceAll(secret, REDACTED);
+    return out;
+  };
+}
+
+function decodeOr(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -14,7 +14,7 @@ import { ksharkClient } from "./kafka_client.ts";
 import { checkDns, checkTcp, checkTls } from "./net_checks.ts";
 import { checkNetworkPaths } from "./network_diag.ts";
 import { dropProbeTopic, makeProbeTopic, probeTopic, type StartOffset } from "./probe.ts";
-import { redactConfig, type Report, type Row, summarize } from "./report.ts";
+import { redactConfig, type Report, type Row, secretScrubber, summarize } from "./report.ts";
 import type { KsharkSettings } from "./settings.ts";
 
 /** What to check. */
@@ -40,6 +40,8 @@ export interface RunOptions {
 export async function runKshark(options: RunOptions): Promise<Report> {
   const startedAt = new Date();
   const rows: Row[] = [];
+  // Every row and progress line passes here: no check can show a secret of the settings.
+  const scrub = secretScrubber(options.settings.echo);
   const ctx: CheckContext = {
     settings: options.settings,
     timeouts: options.timeouts,
@@ -54,10 +56,11 @@ export async function runKshark(options: RunOptions): Promise<Report> {
           hint: "raise --timeout",
         }
         : row;
-      rows.push(final);
-      options.onRow?.(final);
+      const shown = scrubbed(final, scrub);
+      rows.push(shown);
+      options.onRow?.(shown);
     },
-    starting: (what) => options.onStart?.(what),
+    starting: (what) => options.onStart?.(scrub(what)),
   };
   const reachable = await networkChecks(ctx);
   if (reachable.length === 0) {
@@ -89,6 +92,17 @@ export async function runKshark(options: RunOptions): Promise<Report> {
     summary: summarize(rows),
     config: redactConfig(options.settings.echo),
   };
+}
+
+/** `row` with no secret in its texts. */
+function scrubbed(row: Row, scrub: (text: string) => string): Row {
+  const out = {
+    ...row,
+    component: scrub(row.component),
+    target: scrub(row.target),
+    detail: scrub(row.detail),
+  };
+  return row.hint === undefined ? out : { ...out, hint: scrub(row.hint) };
 }
 
 /** DNS, TCP, TLS and ApiVersions per broker; the brokers that connected (and shook hands). */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { redactUrlPasswords } from "./report.ts";
 
 /** A setting kshark cannot use as given; the message names the setting and where it came from. */
 export class KsharkSettingsError extends Error {
@@ -207,7 +208,7 @@ export async function resolveSettings(
       return parsed.href;
     } catch {
       throw new KsharkSettingsError(
-        `Cannot use ${where} ${key} "${value}": expected an http(s) URL`,
+        `Cannot use ${where} ${key} "${redactUrlPasswords(value)}": expected an http(s) URL`,
       );
     }
   };

@@ -7,6 +7,7 @@
  * @module
  */
 import { saveInbound } from "../media.ts";
+import { readUpTo } from "../body.ts";
 
 /** The largest attachment the channel downloads (Discord's free upload limit). */
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
@@ -47,19 +48,8 @@ export async function downloadAttachment(
     await response.body?.cancel();
     throw new Error(`HTTP ${response.status}`);
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.length;
-    if (total > MAX_ATTACHMENT_BYTES) throw new Error("the file is over the 25 MB limit");
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
+  const bytes = await readUpTo(response.body, MAX_ATTACHMENT_BYTES);
+  if (bytes === undefined) throw new Error("the file is over the 25 MB limit");
   return bytes;
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { readUpTo } from "../body.ts";
 import { inboxDir, saveInbound } from "../media.ts";
 export { safeName } from "../media.ts";
 
@@ -26,9 +27,11 @@ export async function downloadFile(
     await response.body?.cancel();
     throw new Error(`Cannot download a Telegram file: HTTP ${response.status}`);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_DOWNLOAD_BYTES) {
-    throw new Error(`Cannot take a Telegram file of ${bytes.length} bytes: the limit is 20 MB`);
+  const bytes = response.body === null
+    ? new Uint8Array()
+    : await readUpTo(response.body, MAX_DOWNLOAD_BYTES);
+  if (bytes === undefined) {
+    throw new Error("Cannot take a Telegram file over the 20 MB limit");
   }
   return bytes;
 }

@@ -4,7 +4,9 @@
  * - Updates arrive by long polling (`getUpdates`), or on a webhook: a listener of its own on
  *   `webhookHost:webhookPort` takes Telegram's POSTs, answers 401 and handles nothing when the
  *   `X-Telegram-Bot-Api-Secret-Token` header is not the configured secret (which webhook mode
- *   requires), and registers `webhookUrl` with `setWebhook` when one is configured.
+ *   requires, at least 16 characters; compared before the body is read), reads the body up to 1 MiB as it streams in
+ *   (more is a 413, a body that is not JSON a 400: body.ts), and registers `webhookUrl`
+ *   with `setWebhook` when one is configured.
  * - Text, captions, voice notes and audio (transcribed by the agent's speech provider), photos and
  *   documents (saved into the workspace, media.ts) become {@link InboundMessage}s with the id
  *   `<chat>:<message>`, replies to the message they answer.
@@ -20,8 +22,11 @@
  * @module
  */
 import { Bot, type Context, GrammyError, webhookCallback } from "grammy";
+import { shortSecret } from "../../core/config/mod.ts";
 import { UndeliverableError } from "../../core/timeline/mod.ts";
 import { splitMessage } from "../split.ts";
+import { readWebhookBody, sameSecret } from "../body.ts";
+import { serveWebhook } from "../webhook_listener.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
 import { downloadFile, saveToWorkspace } from "./media.ts";
 
@@ -29,6 +34,8 @@ import { downloadFile, saveToWorkspace } from "./media.ts";
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** How often the typing indicator is renewed (Telegram shows it for 5 s). */
 const TYPING_EVERY_MS = 4000;
+/** The header Telegram sends the webhook's secret in. */
+const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
 /** What the Telegram channel needs. */
 export interface TelegramOptions {
@@ -73,6 +80,11 @@ export class TelegramChannel implements Channel {
           "could post updates to the listener",
       );
     }
+    // Whoever has the secret posts updates as any sender, the owner included.
+    const short = options.mode === "webhook"
+      ? shortSecret("channels.telegram.webhookSecret", options.webhookSecret ?? "")
+      : undefined;
+    if (short !== undefined) throw new TypeError(`Cannot run Telegram in webhook mode: ${short}`);
     this.#o = options;
     this.#apiRoot = (options.apiRoot ?? "https://api.telegram.org").replace(/\/+$/, "");
     this.#bot = new Bot(options.token, { client: { apiRoot: this.#apiRoot } });
@@ -196,16 +208,30 @@ export class TelegramChannel implements Channel {
       secretToken: secret,
       onTimeout: "return",
     });
-    const ready = Promise.withResolvers<void>();
-    this.#server = Deno.serve({
-      hostname: this.#o.webhookHost ?? "127.0.0.1",
+    this.#server = await serveWebhook({
+      host: this.#o.webhookHost ?? "127.0.0.1",
       port: this.#o.webhookPort ?? 8443,
-      onListen: () => ready.resolve(),
-    }, (request) => {
-      if (request.method !== "POST") return new Response("Method Not Allowed", { status: 405 });
-      return handle(request);
+      onError: (error) => this.#failed("webhook", errorText(error)),
+      handler: async (request) => {
+        if (request.method !== "POST") {
+          return new Response("Method Not Allowed", { status: 405 });
+        }
+        // The secret first: a stranger's body is neither read nor judged.
+        if (!sameSecret(request.headers.get(SECRET_HEADER) ?? "", secret)) {
+          return new Response("Unauthorized", { status: 401 });
+        }
+        const body = await readWebhookBody(request);
+        if (body === undefined) return new Response("Payload Too Large", { status: 413 });
+        try {
+          JSON.parse(new TextDecoder().decode(body));
+        } catch {
+          this.#failed("webhook", "an update that is not JSON");
+          return new Response("Bad Request", { status: 400 });
+        }
+        const update = new Request(request.url, { method: "POST", headers: request.headers, body });
+        return await handle(update);
+      },
     });
-    await ready.promise;
     const addr = this.#server.addr as Deno.NetAddr;
     this.#status.listening = `${addr.hostname}:${addr.port}`;
     if (this.#o.webhookUrl !== undefined) {

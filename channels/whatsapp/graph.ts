@@ -14,6 +14,7 @@
  * @module
  */
 import { UndeliverableError } from "../../core/timeline/mod.ts";
+import { readUpTo } from "../body.ts";
 
 /** Meta's code for a free-form message outside the 24-hour customer-service window. */
 export const OUTSIDE_WINDOW_CODE = 131047;
@@ -127,10 +128,10 @@ export class GraphClient {
       await response.body?.cancel();
       throw new GraphError(`media download: HTTP ${response.status}`, response.status);
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > MAX_MEDIA_BYTES) {
-      throw new GraphError(`a file of ${bytes.length} bytes is over the 25 MB limit`, 413);
-    }
+    const bytes = response.body === null
+      ? new Uint8Array()
+      : await readUpTo(response.body, MAX_MEDIA_BYTES);
+    if (bytes === undefined) throw new GraphError("the file is over the 25 MB limit", 413);
     return { bytes, mime: meta.mime_type ?? response.headers.get("content-type") ?? "" };
   }
 

@@ -13,15 +13,11 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { sameSecret } from "../body.ts";
 
-const digest = (text: string) => createHash("sha256").update(text).digest();
-
-/** Whether `given` is `expected`, compared in constant time (over digests of equal length). */
-export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
-}
+export { sameSecret };
 
 /** The challenge to echo for a subscription check, or undefined when it must be refused. */
 export function verifyChallenge(params: URLSearchParams, verifyToken: string): string | undefined {

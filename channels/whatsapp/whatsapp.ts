@@ -4,8 +4,9 @@
  * - In: Meta calls a webhook, which this channel serves on a listener of its own
  *   (`webhookHost:webhookPort`, path {@link WEBHOOK_PATH}; put a TLS proxy in front). The
  *   subscription check echoes the challenge only for the right verify token (else 403); a
- *   notification is read only when its `X-Hub-Signature-256` signs the raw body under the app
- *   secret (else 401, and nothing is handled). The listener serves nothing else: every other path
+ *   notification's body is read up to 1 MiB as it streams in (more is a 413: body.ts),
+ *   and handled only when its `X-Hub-Signature-256` signs the raw body under the app secret
+ *   (else 401, and nothing is handled). The listener serves nothing else: every other path
  *   is 404, other methods 405, and it never sees the gateway's API or token.
  * - Text, voice notes and audio (downloaded through the Graph API's media endpoint, transcribed by
  *   the agent's speech provider), images, videos and documents (saved into the workspace under
@@ -23,6 +24,8 @@
  * @module
  */
 import { saveInbound } from "../media.ts";
+import { readWebhookBody } from "../body.ts";
+import { serveWebhook } from "../webhook_listener.ts";
 import { splitMessage } from "../split.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
 import { GraphClient, unreachable } from "./graph.ts";
@@ -38,8 +41,6 @@ import {
 export const WHATSAPP_TEXT_LIMIT = 4096;
 /** Where the webhook listener takes Meta's calls. */
 export const WEBHOOK_PATH = "/whatsapp/webhook";
-/** The largest notification body read (Meta's are a few KB). */
-const MAX_BODY_BYTES = 1024 * 1024;
 /** How often the typing indicator is renewed (WhatsApp shows it for about 25 s). */
 const TYPING_EVERY_MS = 20_000;
 
@@ -114,18 +115,12 @@ export class WhatsAppChannel implements Channel {
       throw error;
     }
     this.#inbox = inbox;
-    const ready = Promise.withResolvers<void>();
-    const host = this.#o.webhookHost ?? "127.0.0.1";
-    const port = this.#o.webhookPort ?? 8444;
-    try {
-      this.#server = Deno.serve(
-        { hostname: host, port, onListen: () => ready.resolve() },
-        (request) => this.#handle(request),
-      );
-    } catch (error) {
-      throw new Error(`cannot listen on ${host}:${port} for the webhook: ${listenError(error)}`);
-    }
-    await ready.promise;
+    this.#server = await serveWebhook({
+      host: this.#o.webhookHost ?? "127.0.0.1",
+      port: this.#o.webhookPort ?? 8444,
+      handler: (request) => this.#handle(request),
+      onError: (error) => this.#failed("webhook", error),
+    });
     const addr = this.#server.addr;
     this.#status.listening = `${addr.hostname}:${addr.port}`;
     this.#status.connected = true;
@@ -188,7 +183,7 @@ export class WhatsAppChannel implements Channel {
         : new Response(challenge, { headers: { "content-type": "text/plain" } });
     }
     if (request.method !== "POST") return new Response("Method Not Allowed", { status: 405 });
-    const body = await readBody(request);
+    const body = await readWebhookBody(request);
     if (body === undefined) return new Response("Payload Too Large", { status: 413 });
     const signature = request.headers.get("x-hub-signature-256");
     if (!signatureValid(body, signature, this.#o.appSecret)) {
@@ -282,24 +277,6 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.delete(key);
   map.set(key, value);
   if (map.size > 1000) map.delete(map.keys().next().value!);
-}
-
-/** Why the listener could not start, in a few words (never Deno's permission text). */
-function listenError(error: unknown): string {
-  if (error instanceof Deno.errors.AddrInUse) return "the port is in use";
-  if (error instanceof Deno.errors.AddrNotAvailable) return "no such address on this machine";
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return "this process may not listen there";
-  }
-  return errorText(error).split("\n")[0]!;
-}
-
-/** The request's body, or undefined when it is over {@link MAX_BODY_BYTES}. */
-async function readBody(request: Request): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) return undefined;
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  return bytes.length > MAX_BODY_BYTES ? undefined : bytes;
 }
 
 const EXTENSIONS: Record<string, string> = {

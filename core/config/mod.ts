@@ -109,6 +109,7 @@ export {
   MODES,
   resolveMode,
 } from "./mode.ts";
+export { MIN_NETWORK_SECRET, shortSecret } from "./network_secret.ts";
 export {
   configValues,
   formatKeyView,

@@ -5,6 +5,7 @@
  * @module
  */
 import { DEFAULT_COMMAND } from "./command.ts";
+import { shortSecret } from "./network_secret.ts";
 import type { DeepReadonly } from "./resolve.ts";
 import type { Config } from "./schema.ts";
 
@@ -37,7 +38,8 @@ export function isLoopback(host: string): boolean {
  * Decides the mode. Without an override: headless when the gateway binds anything but loopback
  * (0.0.0.0 included), full when group and orchestrator are enabled, group when the group is,
  * else standalone. An override (`--mode`) is taken as asked, except that a non-loopback bind is
- * always headless. Then checks the mode's needs: headless needs gateway.authToken and a workspace
+ * always headless. Then checks the mode's needs: headless needs gateway.authToken (not a short one:
+ * network_secret.ts) and a workspace
  * inside KAFCLAW_HOME (when the inputs name both: the launcher grants it no file outside); group
  * and full need group.kafkaBrokers.
  *
@@ -90,6 +92,12 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
       error: `Invalid config: headless mode (${reason}) requires gateway.authToken: ` +
         `set KAFCLAW_GATEWAY_AUTH_TOKEN or run ${command} config set gateway.authToken <token>`,
     };
+  }
+  const short = mode === "headless"
+    ? shortSecret("gateway.authToken", config.gateway.authToken ?? "")
+    : undefined;
+  if (short !== undefined) {
+    return { ok: false, mode, error: `Invalid config: in headless mode (${reason}), ${short}` };
   }
   const workspace = config.paths?.workspace;
   const home = config.home;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ResolvedConfig } from "../config/mod.ts";
+import { type ResolvedConfig, shortSecret } from "../config/mod.ts";
 import type { CheckResult } from "./mod.ts";
 
 const CHECK = "channels";
@@ -132,6 +132,17 @@ async function telegramChecks(config: ResolvedConfig, options: Options): Promise
       status: "fail",
       detail: "telegram's webhook mode needs channels.telegram.webhookSecret: the gateway " +
         "will not start without it",
+      hint: set("channels.telegram.webhookSecret", "<a long random text>"),
+    });
+  }
+  const short = telegram.mode === "webhook" && telegram.webhookSecret
+    ? shortSecret("channels.telegram.webhookSecret", telegram.webhookSecret)
+    : undefined;
+  if (short !== undefined) {
+    results.push({
+      check: CHECK,
+      status: "fail",
+      detail: `telegram's webhook mode will not start: ${short}`,
       hint: set("channels.telegram.webhookSecret", "<a long random text>"),
     });
   }

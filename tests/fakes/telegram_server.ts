@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { countedBody } from "./_counted_body.ts";
 
 /** A message the bot sent. */
 export interface SentMessage {
@@ -70,6 +71,8 @@ export interface FakeTelegram extends AsyncDisposable {
   pushUpdate(update: Record<string, unknown>): void;
   /** Stores a file for getFile and the download; returns its file_id. */
   addFile(bytes: Uint8Array, path: string): string;
+  /** Bytes of files the downloads gave so far (a client that stops reading stops it). */
+  fileBytesServed: number;
   /**
    * Forgets every confirmation, as when a bot stopped before confirming: every update is
    * delivered again, with its own update_id.
@@ -200,7 +203,9 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
     if (file) {
       if (file[1] !== token) return fail(401, "Unauthorized");
       const found = [...files.values()].find((f) => f.path === file[2]);
-      return found ? new Response(found.bytes.slice()) : new Response("Not Found", { status: 404 });
+      return found
+        ? new Response(countedBody(found.bytes, (n) => fake.fileBytesServed += n))
+        : new Response("Not Found", { status: 404 });
     }
     const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!call) return fail(404, "Not Found");
@@ -219,6 +224,7 @@ export function startFakeTelegram(token = "123456:TEST-token"): Promise<FakeTele
 
   const fake: FakeTelegram = {
     refuse: undefined,
+    fileBytesServed: 0,
     url: `http://127.0.0.1:${port}`,
     token,
     sent,

@@ -21,6 +21,7 @@
  * @module
  */
 import { createHash, createHmac } from "node:crypto";
+import { countedBody } from "./_counted_body.ts";
 
 /** The fake's phone number id, app secret and token. */
 export const PHONE_NUMBER_ID = "106540352242922";
@@ -64,6 +65,10 @@ export interface FakeWhatsApp extends AsyncDisposable {
   mediaOrigin: string;
   /** Stores a medium; returns its id. */
   addMedia(bytes: Uint8Array, mime: string): string;
+  /** Whether media metadata gives `file_size` (default true). */
+  mediaSizeKnown: boolean;
+  /** Bytes of media the downloads gave so far (a client that stops reading stops it). */
+  mediaBytesServed: number;
   /** Posts `notification` to `webhook` signed with `secret` (default the app secret). */
   deliver(webhook: string, notification: unknown, secret?: string): Promise<Response>;
 }
@@ -199,8 +204,9 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
     const download = /^\/media\/([^/]+)$/.exec(url.pathname);
     if (download && request.method === "GET") {
       const found = media.get(download[1]!);
-      return found
-        ? new Response(found.bytes.slice(), { headers: { "content-type": found.mime } })
+      const body = found && countedBody(found.bytes, (n) => fake.mediaBytesServed += n);
+      return body
+        ? new Response(body, { headers: { "content-type": found.mime } })
         : new Response("Not Found", { status: 404 });
     }
     const send = new RegExp(`^/${GRAPH_VERSION}/${PHONE_NUMBER_ID}/messages$`).exec(url.pathname);
@@ -221,7 +227,7 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
         url: `${fake.mediaOrigin}/media/${meta[1]}`,
         mime_type: found.mime,
         sha256: createHash("sha256").update(found.bytes).digest("hex"),
-        file_size: found.bytes.length,
+        ...(fake.mediaSizeKnown ? { file_size: found.bytes.length } : {}),
         id: meta[1],
       });
     }
@@ -247,6 +253,8 @@ export function startFakeWhatsApp(accessToken = "EAAGfake-access-token"): Promis
     outsideWindow: new Set(),
     notOnWhatsApp: new Set(),
     mediaOrigin: `http://127.0.0.1:${port}`,
+    mediaSizeKnown: true,
+    mediaBytesServed: 0,
     addMedia(bytes, mime) {
       const id = `${1000000 + media.size}`;
       media.set(id, { bytes, mime });

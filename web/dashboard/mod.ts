@@ -10,6 +10,7 @@
  */
 import { Hono } from "hono";
 import { placeGuard } from "../guard.ts";
+import { sizeLimit } from "../api/mod.ts";
 import { APP_CSS, APP_JS, INDEX_HTML } from "./_bundle.ts";
 import { readReport, REPORT_CSP } from "../kshark_reports.ts";
 import type { LoginCodes, ReportViews } from "./codes.ts";
@@ -30,12 +31,15 @@ export interface DashboardOptions {
   readonly reports?: { readonly dir: string; readonly views: ReportViews } | undefined;
 }
 
-const MAX_CODE_BODY = 1024;
+/** The largest body the dashboard reads (a login code's); more is a 413 before it is read. */
+const MAX_BODY = 1024;
 
 /** The dashboard's routes; see the module doc. */
 export function dashboardRoutes(options: DashboardOptions): Hono {
   const app = new Hono();
   app.use("*", placeGuard({ hosts: options.hosts }));
+  // Its routes are open to whoever passes the Host check: never read a body without a bound.
+  app.use("*", sizeLimit(MAX_BODY));
   const page = INDEX_HTML.replace("%API_PORT%", String(options.apiPort));
   const apiOrigins = [...options.hosts].map((host) =>
     `http://${host.replace(/:\d+$/, `:${options.apiPort}`)}`
@@ -83,9 +87,6 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
   app.post("/login/code", async (c) => {
     const refuse = (message: string) => c.json({ error: { code: "bad_code", message } }, 401);
     const text = await c.req.text();
-    if (text.length > MAX_CODE_BODY) {
-      return c.json({ error: { code: "too_large", message: "body: over 1024 bytes" } }, 413);
-    }
     let code: unknown;
     try {
       code = (JSON.parse(text) as { code?: unknown })?.code;

@@ -11,6 +11,7 @@ import { TelegramChannel } from "../../../channels/telegram/mod.ts";
 import { startFakeTelegram } from "../../fakes/telegram_server.ts";
 import { firstAttemptFailed, OWNER_ID, startTelegramRig } from "../../_support/telegram_rig.ts";
 import { waitFor } from "../../_support/wait.ts";
+import { postEndless } from "../../_support/endless_body.ts";
 
 const SECRET = "webhook-secret-42";
 
@@ -203,4 +204,75 @@ Deno.test("polling through a Bot API outage shows disconnected with the error, t
   await waitFor(() => rig.telegram.sent.length === 2, "both answers", { timeoutMs: 15_000 });
   assert.deepEqual(rig.telegram.sent.map((s) => s.text), ["echo: before", "echo: during"]);
   assert.equal(rig.host.status().telegram!.connected, true);
+});
+
+Deno.test("a webhook body is bounded and must be JSON: 413 or 400 in one word, nothing handled", async () => {
+  await using rig = await webhookRig();
+  const address = rig.host.status().telegram!.listening!;
+  const port = Number(address.split(":").at(-1));
+  const endless = await postEndless(port, "/telegram", {
+    Host: address,
+    "X-Telegram-Bot-Api-Secret-Token": SECRET,
+  });
+  assert.equal(endless.status, 413);
+  assert.ok(endless.sent < 32 * 1024 * 1024, `the listener read ${endless.sent} bytes first`);
+  const malformed = await fetch(`http://${address}/telegram`, {
+    method: "POST",
+    headers: { "x-telegram-bot-api-secret-token": SECRET },
+    body: '{"update_id": 1, "message": ',
+  });
+  assert.equal(malformed.status, 400);
+  await malformed.body?.cancel();
+  // Without the secret, nothing of the body is read or judged.
+  const stranger = await postEndless(port, "/telegram", { Host: address });
+  assert.equal(stranger.status, 401);
+  assert.ok(stranger.sent < 32 * 1024 * 1024);
+  assert.equal(rig.runtime.timeline.tasks.list().items.length, 0, "nothing recorded");
+  assert.equal(rig.llm.chatRequests().length, 0, "no turn");
+});
+
+Deno.test("webhook mode refuses a secret short enough to guess, naming its length, not the secret", () => {
+  for (const secret of ["x", "short-secret-15"]) {
+    assert.throws(
+      () =>
+        new TelegramChannel({
+          token: "123456:TEST-token",
+          mode: "webhook",
+          webhookSecret: secret,
+          workspace: "/tmp",
+        }),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          "Cannot run Telegram in webhook mode: channels.telegram.webhookSecret has " +
+            `${secret.length} characters and needs at least 16: anyone who reaches the listener ` +
+            "may try to guess it. Make one with: head -c 32 /dev/urandom | base64 | tr -d '/+='",
+        );
+        return true;
+      },
+    );
+  }
+  // Polling has no listener: its (unused) secret is not judged.
+  new TelegramChannel({ token: "1:x", mode: "polling", webhookSecret: "x", workspace: "/tmp" });
+});
+
+Deno.test("a webhook port that is taken is one line naming the address, as WhatsApp says it", async () => {
+  await using telegram = await startFakeTelegram();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = taken.addr as Deno.NetAddr;
+  const channel = new TelegramChannel({
+    token: telegram.token,
+    apiRoot: telegram.url,
+    mode: "webhook",
+    webhookSecret: SECRET.repeat(2),
+    webhookPort: port,
+    workspace: "/tmp",
+  });
+  const never = () => Promise.reject(new Error("no turn expected"));
+  const error = await channel.start({ receive: never }).then(() => undefined, (e: Error) => e);
+  await channel.stop();
+  assert.equal(
+    error?.message,
+    `cannot listen on 127.0.0.1:${port} for the webhook: the port is in use`,
+  );
 });

@@ -241,3 +241,16 @@ Deno.test("stopping the channels does not wait for a turn that waits for an appr
   await settles(rig.host.stop(50), "the channels' stop", 10_000);
   assert.equal(rig.host.status().telegram!.connected, false);
 });
+
+Deno.test("a file over the 20 MB download limit is refused as it streams in, not read whole first", async () => {
+  await using rig = await startTelegramRig({ fallback: "echo" });
+  const size = 64 * 1024 * 1024;
+  const big = rig.telegram.addFile(new Uint8Array(size), "documents/file_big.bin");
+  rig.telegram.pushMessage(OWNER_ID, "", { document: { fileId: big, name: "big.bin" } });
+  await waitFor(() => rig.telegram.sent.length === 1, "the document's answer");
+  assert.match(rig.telegram.sent[0]!.text, /a file that could not be saved: .*20 MB/);
+  assert.ok(
+    rig.telegram.fileBytesServed < 40 * 1024 * 1024,
+    `the channel read ${rig.telegram.fileBytesServed} of ${size} bytes`,
+  );
+});

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { OWNER, startWhatsAppRig } from "../../_support/whatsapp_rig.ts";
 import { mediaMessage, notification, textMessage } from "../../fakes/whatsapp_server.ts";
 import { waitFor } from "../../_support/wait.ts";
+import { postEndless } from "../../_support/endless_body.ts";
 import { kafclawInProcess } from "../../_support/cli_in_process.ts";
 
 const STRANGER = "15559870002";
@@ -235,4 +236,31 @@ Deno.test("a scheduled run's result and the message tool reach WhatsApp chats", 
     [STRANGER, "Your parcel arrived."],
     [OWNER, "Told them."],
   ]);
+});
+
+Deno.test("a notification body sent without end is cut at 1 MiB and refused, before the client stops", async () => {
+  await using rig = await startWhatsAppRig({ fallback: "echo" });
+  const url = new URL(rig.webhook);
+  // Unsigned, so the body is read before anything says it is not Meta's: it must be bounded.
+  const endless = await postEndless(Number(url.port), url.pathname, {
+    Host: url.host,
+    "X-Hub-Signature-256": `sha256=${"0".repeat(64)}`,
+  });
+  assert.equal(endless.status, 413);
+  assert.ok(endless.sent < 32 * 1024 * 1024, `the listener read ${endless.sent} bytes first`);
+  assert.equal(rig.runtime.timeline.tasks.list().items.length, 0);
+});
+
+Deno.test("a medium over 25 MB whose size Meta does not give is refused as it streams in", async () => {
+  await using rig = await startWhatsAppRig({ fallback: "echo" });
+  rig.whatsapp.mediaSizeKnown = false;
+  const size = 64 * 1024 * 1024;
+  const big = rig.whatsapp.addMedia(new Uint8Array(size), "application/pdf");
+  await rig.notify(mediaMessage(OWNER, "document", { id: big, mime: "application/pdf" }));
+  await waitFor(() => rig.whatsapp.sent.length === 1, "the document's answer");
+  assert.match(rig.whatsapp.sent[0]!.text, /a file that could not be saved: .*25 MB/);
+  assert.ok(
+    rig.whatsapp.mediaBytesServed < 40 * 1024 * 1024,
+    `the channel read ${rig.whatsapp.mediaBytesServed} of ${size} bytes`,
+  );
 });

@@ -7,6 +7,7 @@ import { ListenError, startFrontDoor } from "../../../web/mod.ts";
 import type { GatewayStatus } from "../../../web/mod.ts";
 import { Timeline } from "../../../core/timeline/mod.ts";
 import { settles } from "../../_support/wait.ts";
+import { postEndless } from "../../_support/endless_body.ts";
 
 const TOKEN = "serve-test-token-0123456789abcdefghijkl";
 const STATUS = { mode: "standalone" } as unknown as GatewayStatus;
@@ -115,4 +116,18 @@ Deno.test("a stopping front door ends its live streams instead of waiting for th
   await door.close(10_000);
   assert.equal(await settles(ended, "the stream's end", 10_000), "ended");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a login-code body sent without end is cut at the limit, before the client stops", async () => {
+  await using door = await startFrontDoor(gatewayOn(0, 0), {
+    token: TOKEN,
+    status: () => STATUS,
+  });
+  // Anyone who can reach the dashboard may post a login code: its body must be bounded too.
+  const login = await postEndless(door.dashboardPort, "/login/code", {
+    Host: `127.0.0.1:${door.dashboardPort}`,
+  });
+  assert.equal(login.status, 413, login.body);
+  assert.equal(JSON.parse(login.body).error.code, "too_large");
+  assert.ok(login.sent < 32 * 1024 * 1024, `the dashboard read ${login.sent} bytes first`);
 });

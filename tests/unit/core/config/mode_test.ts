@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   isLoopback,
+  MIN_NETWORK_SECRET,
   type ModeInputs,
   MODES,
   resolveConfig,
@@ -10,6 +11,8 @@ import {
 function config(env: Record<string, string> = {}): ModeInputs {
   return resolveConfig({ home: "/h", env });
 }
+
+const TOKEN = "headless-token-0123456789";
 
 const BROKERS = { KAFCLAW_GROUP_KAFKA_BROKERS: "localhost:9092" };
 
@@ -40,7 +43,7 @@ Deno.test("standalone by default, group with group.enabled, full with the orches
 
 Deno.test("a gateway bound to 0.0.0.0 (or any non-loopback address) is headless", () => {
   const result = resolveMode(
-    config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0", KAFCLAW_GATEWAY_AUTH_TOKEN: "t0ken" }),
+    config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0", KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN }),
   );
   assert.deepEqual(result, {
     ok: true,
@@ -49,7 +52,7 @@ Deno.test("a gateway bound to 0.0.0.0 (or any non-loopback address) is headless"
   });
   const lan = config({
     KAFCLAW_GATEWAY_HOST: "192.168.1.5",
-    KAFCLAW_GATEWAY_AUTH_TOKEN: "t",
+    KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN,
     KAFCLAW_GROUP_ENABLED: "1",
   });
   assert.equal((resolveMode(lan) as { mode: string }).mode, "headless");
@@ -70,6 +73,34 @@ Deno.test("headless mode without gateway.authToken is a validation error that sa
   assert.match(forced.error, /headless mode \(--mode headless\) requires gateway\.authToken/);
 });
 
+Deno.test("headless mode refuses a token short enough to guess, saying how long it must be", () => {
+  for (const short of ["t", "t0ken", "x".repeat(MIN_NETWORK_SECRET - 1)]) {
+    const result = resolveMode(
+      config({ KAFCLAW_GATEWAY_HOST: "0.0.0.0", KAFCLAW_GATEWAY_AUTH_TOKEN: short }),
+    );
+    assert.ok(!result.ok, short);
+    assert.equal(result.mode, "headless");
+    assert.equal(
+      result.error,
+      "Invalid config: in headless mode (gateway.host 0.0.0.0 is not a loopback address), " +
+        `gateway.authToken has ${short.length} characters and needs at least 16: anyone who ` +
+        "reaches the listener may try to guess it. Make one with: " +
+        "head -c 32 /dev/urandom | base64 | tr -d '/+='",
+    );
+    if (short.length > 1) assert.ok(!result.error.includes(short), "the token is not shown");
+  }
+  const forced = resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: "t0ken" }), "headless");
+  assert.ok(!forced.ok);
+  assert.match(
+    forced.error,
+    /^Invalid config: in headless mode \(--mode headless\), gateway\.authT/,
+  );
+  // A loopback gateway's token is the user's business; only the network makes length matter.
+  assert.ok(resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: "t" })).ok);
+  const long = "x".repeat(MIN_NETWORK_SECRET);
+  assert.ok(resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: long }), "headless").ok);
+});
+
 Deno.test("an explicit mode is taken as asked", () => {
   assert.deepEqual(resolveMode(config(BROKERS), "full"), {
     ok: true,
@@ -81,7 +112,7 @@ Deno.test("an explicit mode is taken as asked", () => {
     mode: "standalone",
     reason: "--mode standalone",
   });
-  const headless = resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: "t" }), "headless");
+  const headless = resolveMode(config({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN }), "headless");
   assert.deepEqual(headless, { ok: true, mode: "headless", reason: "--mode headless" });
 });
 
@@ -127,7 +158,7 @@ Deno.test("the mode's errors suggest commands in the name given, kafclaw when no
 });
 
 Deno.test("headless mode refuses a workspace outside KAFCLAW_HOME, naming both", () => {
-  const token = { KAFCLAW_GATEWAY_AUTH_TOKEN: "t0ken" };
+  const token = { KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN };
   const outside = resolveMode(config({ ...token, KAFCLAW_PATHS_WORKSPACE: "/srv/ws" }), "headless");
   assert.deepEqual(outside, {
     ok: false,

@@ -61,6 +61,25 @@ Deno.test("Telegram's missing token, webhook secret and owner are named with the
   assert.match(webhook[3]!.detail, /dmPolicy is open/);
 });
 
+Deno.test("a Telegram webhook secret short enough to guess fails, without showing it", async () => {
+  const results = await channelChecks(
+    config({
+      KAFCLAW_CHANNELS_TELEGRAM_ENABLED: "true",
+      KAFCLAW_CHANNELS_TELEGRAM_TOKEN: "1:x",
+      KAFCLAW_CHANNELS_TELEGRAM_MODE: "webhook",
+      KAFCLAW_CHANNELS_TELEGRAM_WEBHOOK_SECRET: "hunter2",
+      KAFCLAW_CHANNELS_TELEGRAM_WEBHOOK_URL: "https://bot.example.com/telegram",
+      KAFCLAW_POLICY_OWNERS: "telegram:1001",
+    }),
+    { offline: true },
+  );
+  const failed = results.filter((r) => r.status === "fail");
+  assert.equal(failed.length, 1, JSON.stringify(results));
+  assert.match(failed[0]!.detail, /webhookSecret has 7 characters and needs at least 16/);
+  assert.match(failed[0]!.hint!, /config set channels\.telegram\.webhookSecret/);
+  assert.ok(!JSON.stringify(results).includes("hunter2"));
+});
+
 Deno.test("a Discord token the REST API accepts is ok; a refused or missing one fails without showing it", async () => {
   await using discord = await startFakeDiscord();
   const env = {
