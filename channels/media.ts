@@ -5,6 +5,9 @@
  * Saving is a host-side write into a folder the agent can change, so it refuses what would lead
  * outside: the folder's real path must lie inside the workspace's (a symlink the agent planted as
  * `inbox` leads nowhere), and the file is created new, never written through an existing name.
+ * The bytes go to a hidden file of their own first, which is then linked under its name, so a
+ * write that fails half way (a full disk, a stream that breaks) leaves no partial file for the
+ * agent to read.
  *
  * @module
  */
@@ -28,7 +31,7 @@ export async function saveInbound(
   workspace: string,
   channel: string,
   name: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array | ReadableStream<Uint8Array>,
 ): Promise<string> {
   const inbox = inboxDir(channel);
   const dir = `${workspace}/${inbox}`;
@@ -38,14 +41,20 @@ export async function saveInbound(
     throw new Error(`Cannot save a ${channel} file: ${inbox} in the workspace leads elsewhere`);
   }
   const safe = safeName(name);
-  for (let n = 0; n < 100; n++) {
-    const file = n === 0 ? safe : safe.replace(/(\.[^.]*)?$/, `-${n}$1`);
-    try {
-      await Deno.writeFile(`${real}/${file}`, bytes, { createNew: true, mode: 0o600 });
-      return `${inbox}/${file}`;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  const partial = `${real}/.partial-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeFile(partial, bytes, { createNew: true, mode: 0o600 });
+    for (let n = 0; n < 100; n++) {
+      const file = n === 0 ? safe : safe.replace(/(\.[^.]*)?$/, `-${n}$1`);
+      try {
+        await Deno.link(partial, `${real}/${file}`);
+        return `${inbox}/${file}`;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      }
     }
+    throw new Error(`Cannot save a ${channel} file: too many files named ${safe}`);
+  } finally {
+    await Deno.remove(partial).catch(() => {});
   }
-  throw new Error(`Cannot save a ${channel} file: too many files named ${safe}`);
 }
