@@ -28,6 +28,7 @@ import {
   parseSessionText,
   readLooked,
   sizeOfLook,
+  SpareFiles,
   tailRecords,
 } from "./session_file.ts";
 
@@ -209,6 +210,11 @@ export interface SessionStoreOptions {
   readonly keep?: number;
   /** How many bytes of session files, at most, those lines stand for (default 8 MiB). */
   readonly keepBytes?: number;
+  /**
+   * Whether a new session's file is made ahead, in the background (session_file.ts
+   * `SpareFiles`); {@link SessionStore.close} then removes the one not used. Default false.
+   */
+  readonly spares?: boolean;
 }
 
 /** Where sessions live, and how they are read and appended. */
@@ -221,12 +227,19 @@ export class SessionStore {
   readonly #known = new Map<string, Kept>();
   #keptBytes = 0;
   #reads = 0;
+  readonly #spares: SpareFiles | undefined;
 
   constructor(dir: string, options: SessionStoreOptions = {}) {
     this.#dir = dir;
     this.#now = options.now ?? (() => new Date());
     this.#keep = options.keep ?? 16;
     this.#keepBytes = options.keepBytes ?? 8 * 1024 * 1024;
+    this.#spares = options.spares ? new SpareFiles(dir) : undefined;
+  }
+
+  /** Removes the spare file not used (see {@link SessionStoreOptions.spares}). */
+  async close(): Promise<void> {
+    await this.#spares?.close();
   }
 
   /** How many times a session file was read whole (for tests and benchmarks). */
@@ -285,7 +298,7 @@ export class SessionStore {
     const kept = this.#known.get(path);
     // Taken out first: should the append fail, nothing is known of the file.
     this.#forget(path);
-    const { before, after } = appendLines(path, text, header);
+    const { before, after } = appendLines(path, text, header, this.#spares);
     // Kept on only when the file was, before this append, what was kept of it (or new).
     if (before === undefined || before === kept?.look) {
       this.#remember(path, after, [...(before === undefined ? [] : kept!.lines), ...linesOf(text)]);
