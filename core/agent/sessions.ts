@@ -217,6 +217,9 @@ export interface SessionStoreOptions {
   readonly spares?: boolean;
 }
 
+/** How many session keys' file paths a store keeps. */
+const KEPT_PATHS = 256;
+
 /** Where sessions live, and how they are read and appended. */
 export class SessionStore {
   readonly #dir: string;
@@ -228,6 +231,8 @@ export class SessionStore {
   #keptBytes = 0;
   #reads = 0;
   readonly #spares: SpareFiles | undefined;
+  /** The file paths of the keys asked for last, at most {@link KEPT_PATHS}. */
+  readonly #paths = new Map<string, string>();
 
   constructor(dir: string, options: SessionStoreOptions = {}) {
     this.#dir = dir;
@@ -281,9 +286,18 @@ export class SessionStore {
     return undefined;
   }
 
-  /** The path of a session's file. */
+  /**
+   * The path of a session's file. A turn asks for it some four times, and a key such as
+   * `task:<id>` is hashed for its name: the paths of the last keys are kept.
+   */
   async path(key: string): Promise<string> {
-    return `${this.#dir}/${await sessionFileName(key)}`;
+    let path = this.#paths.get(key);
+    if (path === undefined) {
+      path = `${this.#dir}/${await sessionFileName(key)}`;
+      if (this.#paths.size >= KEPT_PATHS) this.#paths.clear();
+      this.#paths.set(key, path);
+    }
+    return path;
   }
 
   async #append(key: string, lines: readonly Record<string, unknown>[]): Promise<void> {
