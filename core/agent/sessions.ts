@@ -211,8 +211,9 @@ export interface SessionStoreOptions {
   /** How many bytes of session files, at most, those lines stand for (default 8 MiB). */
   readonly keepBytes?: number;
   /**
-   * Whether a new session's file is made ahead, in the background (session_file.ts
-   * `SpareFiles`); {@link SessionStore.close} then removes the one not used. Default false.
+   * Whether a new session's file is made ahead, in the background, after a line is added to a
+   * session that exists (session_file.ts `SpareFiles`); {@link SessionStore.close} then removes
+   * the one not used. Default false.
    */
   readonly spares?: boolean;
 }
@@ -313,6 +314,9 @@ export class SessionStore {
     // Taken out first: should the append fail, nothing is known of the file.
     this.#forget(path);
     const { before, after } = appendLines(path, text, header, this.#spares);
+    // A line added to a session already there (a turn's answer, mostly): a spare for the next
+    // new session is made now, while that answer goes out, not during the next turn.
+    if (before !== undefined) this.#spares?.prepare();
     // Kept on only when the file was, before this append, what was kept of it (or new).
     if (before === undefined || before === kept?.look) {
       this.#remember(path, after, [...(before === undefined ? [] : kept!.lines), ...linesOf(text)]);
