@@ -5,12 +5,13 @@
  * (tests/_support/task_group.ts). The bench spawns it with its own permission set:
  *
  *     deno run -P=test scripts/bench/_delegation_worker.ts <brokers> <group> [--steps] [--echo]
- *       [--spans]
+ *       [--spans] [--llm-apart]
  *
  * It prints `ready` once it takes tasks; with `--steps`, a line per step of each round trip
  * (_steps.ts); with `--echo`, its door answers every task at once without a turn (what the group
  * protocol costs by itself); with `--spans`, it records and sends its tasks' spans as a gateway
- * does. It ends when its stdin closes.
+ * does; with `--llm-apart`, its fake LLM runs in a process of its own, as a real LLM never runs
+ * in the agent's process. It ends when its stdin closes.
  */
 import type { Door } from "../../core/agent/mod.ts";
 import { LiveWorkerSet } from "../../core/group/mod.ts";
@@ -64,11 +65,42 @@ function stepPrinter(): (line: string) => void {
   };
 }
 
+/** The fake LLM answering "42" at once, in a process of its own; `close` ends it. */
+async function fakeLlmProcess(): Promise<{ url: string; close(): Promise<void> }> {
+  const script = await Deno.makeTempFile({ prefix: "kafclaw-bench-llm-", suffix: ".json" });
+  await Deno.writeTextFile(script, JSON.stringify({ fallback: { text: "42" } }));
+  const fake = new URL("../../tests/fakes/openai_server.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=test", fake, "--script", script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error("The bench's fake LLM process ended before it said its URL");
+    text += value;
+  }
+  lines.releaseLock();
+  return {
+    url: text.split("\n")[0]!,
+    async close() {
+      child.kill("SIGTERM");
+      await child.stdout.cancel().catch(() => {});
+      await child.status;
+      await Deno.remove(script);
+    },
+  };
+}
+
 if (import.meta.main) {
   const [brokers, group, ...flags] = Deno.args;
   if (!brokers || !group) throw new TypeError("Usage: _delegation_worker.ts <brokers> <group>");
   const transport = new KafkaTransport({ brokers: brokers.split(","), clientId: "bench-worker" });
-  const llm = await startFakeOpenAI({ fallback: { text: "42" } });
+  const llm = flags.includes("--llm-apart")
+    ? await fakeLlmProcess()
+    : await startFakeOpenAI({ fallback: { text: "42" } });
   const out = stepPrinter();
   if (flags.includes("--steps")) {
     watchTransport("worker", transport, (id, step, at) => out(stepLine(id, step, at)));
