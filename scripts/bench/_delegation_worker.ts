@@ -17,6 +17,7 @@ import type { Door } from "../../core/agent/mod.ts";
 import { LiveWorkerSet } from "../../core/group/mod.ts";
 import { KafkaTransport } from "../../core/transport/mod.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
+import { Child } from "../../tests/_support/child.ts";
 import { startTaskAgent } from "../../tests/_support/task_group.ts";
 import { stepLine, watchTransport, watchTurns } from "./_steps.ts";
 
@@ -70,25 +71,19 @@ async function fakeLlmProcess(): Promise<{ url: string; close(): Promise<void> }
   const script = await Deno.makeTempFile({ prefix: "kafclaw-bench-llm-", suffix: ".json" });
   await Deno.writeTextFile(script, JSON.stringify({ fallback: { text: "42" } }));
   const fake = new URL("../../tests/fakes/openai_server.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=test", fake, "--script", script],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("The bench's fake LLM process ended before it said its URL");
-    text += value;
-  }
-  lines.releaseLock();
+  const child = new Child(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-P=test", fake, "--script", script],
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
+  // Its first line is its base URL.
+  await child.until(/\n/);
   return {
-    url: text.split("\n")[0]!,
+    url: child.stdout.split("\n")[0]!,
     async close() {
-      child.kill("SIGTERM");
-      await child.stdout.cancel().catch(() => {});
-      await child.status;
+      await child.stop();
       await Deno.remove(script);
     },
   };

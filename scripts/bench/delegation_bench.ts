@@ -39,6 +39,8 @@ const GRANT = "delegation: group layer, claim, grant, response";
 const ECHO = "delegation: group layer, arbiter none, no turn";
 const TURN = "delegation: the worker's turn alone, no Kafka";
 const ISOLATION_GAP_MS = 60;
+/** The pure path with the worker's fake LLM in a process of its own. */
+const pureApart = { arbiter: "none", llmApart: true } as const;
 
 const brokers = await brokersForBench();
 const samples = new Samples();
@@ -53,12 +55,7 @@ if (brokers === undefined) {
   const pure = await DelegationPair.start(brokers, { arbiter: "none", steps, spans });
   const one = await DelegationPair.start(brokers, { arbiter: "none", worker: "here", spans });
   const apartSteps = new Steps();
-  const apart = await DelegationPair.start(brokers, {
-    arbiter: "none",
-    llmApart: true,
-    steps: apartSteps,
-    spans,
-  });
+  const apart = await DelegationPair.start(brokers, { ...pureApart, steps: apartSteps, spans });
   const grant = await DelegationPair.start(brokers, { arbiter: "requester", spans });
   const echoSteps = new Steps();
   const echo = await DelegationPair.start(brokers, {
