@@ -30,7 +30,7 @@ import {
   TurnTaint,
 } from "../policy/mod.ts";
 import type { ChatMessage, ChatProvider, ChatRequest } from "../provider/mod.ts";
-import type { Timeline } from "../timeline/mod.ts";
+import { randomHex, type Timeline } from "../timeline/mod.ts";
 import type { ToolContext, ToolResult } from "../tools/mod.ts";
 import type { Approvals } from "./approvals.ts";
 import type { GuardedTurn, SideEffectFence, ToolRunner, TurnGuard, TurnStart } from "./turn.ts";
@@ -69,10 +69,6 @@ interface TurnState {
   readonly sent: WeakMap<ChatMessage, ChatMessage>;
 }
 
-const hex = (bytes: number) =>
-  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
-
 /** Applies the policy to turns and records what happened. */
 export class Guard implements TurnGuard {
   readonly #deps: GuardDeps;
@@ -103,8 +99,8 @@ export class Guard implements TurnGuard {
   begin(start: TurnStart, inner: { provider: ChatProvider; tools: ToolRunner }): GuardedTurn {
     const { origin } = start;
     const state: TurnState = {
-      traceId: hex(16),
-      rootSpanId: hex(8),
+      traceId: randomHex(16),
+      rootSpanId: randomHex(8),
       sessionKey: start.sessionKey,
       origin,
       taint: TurnTaint.start({ messageType: origin.messageType, declared: origin.taint }),

@@ -152,7 +152,8 @@ export async function createAgentRuntime(
   }
   const sandbox = opened.value;
   const { timeline, memory, memoryLane } = remembered.value;
-  const sessions = new SessionStore(dirs.sessions);
+  // A new session's file is made ahead: a task's turn is a new session each time.
+  const sessions = new SessionStore(dirs.sessions, { spares: true });
   const ask = options.askOwner ??
     (options.sendToOwner && config.policy.owners.length > 0
       ? ownerNotifier(config.policy.owners, options.sendToOwner)
@@ -225,6 +226,7 @@ export async function createAgentRuntime(
     closed ??= (async () => {
       // Turns still running (one waiting for an approval, say) end first, cancelled.
       await loop.close();
+      await sessions.close();
       await memoryLane.close();
       await mcp.close();
       await sandbox.close();

@@ -28,6 +28,7 @@ import {
   parseSessionText,
   readLooked,
   sizeOfLook,
+  SpareFiles,
   tailRecords,
 } from "./session_file.ts";
 
@@ -209,7 +210,16 @@ export interface SessionStoreOptions {
   readonly keep?: number;
   /** How many bytes of session files, at most, those lines stand for (default 8 MiB). */
   readonly keepBytes?: number;
+  /**
+   * Whether a new session's file is made ahead, in the background, after a line is added to a
+   * session that exists (session_file.ts `SpareFiles`); {@link SessionStore.close} then removes
+   * the one not used. Default false.
+   */
+  readonly spares?: boolean;
 }
+
+/** How many session keys' file paths a store keeps. */
+const KEPT_PATHS = 256;
 
 /** Where sessions live, and how they are read and appended. */
 export class SessionStore {
@@ -221,12 +231,21 @@ export class SessionStore {
   readonly #known = new Map<string, Kept>();
   #keptBytes = 0;
   #reads = 0;
+  readonly #spares: SpareFiles | undefined;
+  /** The file paths of the keys asked for last, at most {@link KEPT_PATHS}. */
+  readonly #paths = new Map<string, string>();
 
   constructor(dir: string, options: SessionStoreOptions = {}) {
     this.#dir = dir;
     this.#now = options.now ?? (() => new Date());
     this.#keep = options.keep ?? 16;
     this.#keepBytes = options.keepBytes ?? 8 * 1024 * 1024;
+    this.#spares = options.spares ? new SpareFiles(dir) : undefined;
+  }
+
+  /** Removes the spare file not used (see {@link SessionStoreOptions.spares}). */
+  async close(): Promise<void> {
+    await this.#spares?.close();
   }
 
   /** How many times a session file was read whole (for tests and benchmarks). */
@@ -268,9 +287,18 @@ export class SessionStore {
     return undefined;
   }
 
-  /** The path of a session's file. */
+  /**
+   * The path of a session's file. A turn asks for it some four times, and a key such as
+   * `task:<id>` is hashed for its name: the paths of the last keys are kept.
+   */
   async path(key: string): Promise<string> {
-    return `${this.#dir}/${await sessionFileName(key)}`;
+    let path = this.#paths.get(key);
+    if (path === undefined) {
+      path = `${this.#dir}/${await sessionFileName(key)}`;
+      if (this.#paths.size >= KEPT_PATHS) this.#paths.clear();
+      this.#paths.set(key, path);
+    }
+    return path;
   }
 
   async #append(key: string, lines: readonly Record<string, unknown>[]): Promise<void> {
@@ -285,7 +313,10 @@ export class SessionStore {
     const kept = this.#known.get(path);
     // Taken out first: should the append fail, nothing is known of the file.
     this.#forget(path);
-    const { before, after } = appendLines(path, text, header);
+    const { before, after } = appendLines(path, text, header, this.#spares);
+    // A line added to a session already there (a turn's answer, mostly): a spare for the next
+    // new session is made now, while that answer goes out, not during the next turn.
+    if (before !== undefined) this.#spares?.prepare();
     // Kept on only when the file was, before this append, what was kept of it (or new).
     if (before === undefined || before === kept?.look) {
       this.#remember(path, after, [...(before === undefined ? [] : kept!.lines), ...linesOf(text)]);

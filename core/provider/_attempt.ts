@@ -89,18 +89,21 @@ export async function tryModel<T>(
   signal?: AbortSignal,
 ): Promise<Outcome<T>> {
   const attempts = settings.retry.retries + 1;
-  const url = shownUrl(endpoint.baseUrl, settings.secrets);
+  // Shown only in a wait line or a failure: most calls need it never.
+  let shown: string | undefined;
+  const url = () => shown ??= shownUrl(endpoint.baseUrl, settings.secrets);
   let after: string | undefined;
   for (let n = 1;; n++) {
     signal?.throwIfAborted();
-    const event: WaitEvent = {
-      ref: endpoint.ref,
-      url,
-      attempt: n,
-      attempts,
-      ...(after ? { after } : {}),
-    };
-    const notify = () => settings.onWait?.(event);
+    const before = after;
+    const notify = () =>
+      settings.onWait?.({
+        ref: endpoint.ref,
+        url: url(),
+        attempt: n,
+        attempts,
+        ...(before ? { after: before } : {}),
+      });
     if (n > 1) notify();
     const watchdog = new Watchdog(settings, n === 1 ? notify : undefined);
     const attemptSignal = signal ? AbortSignal.any([signal, watchdog.signal]) : watchdog.signal;
@@ -134,7 +137,7 @@ export async function tryModel<T>(
       failure: {
         provider: endpoint.provider,
         model: endpoint.model,
-        url,
+        url: url(),
         status: classified.status,
         detail: after,
         attempts: n,

@@ -182,6 +182,8 @@ export class MemoryStore {
           depth,
         ).map((row) => [int(row, "seq"), real(row, "rank")]),
       );
+      // Nothing matched (a search whose words no chunk holds): no chunk to join.
+      if (ranked.size === 0) return [];
       const rows = this.#db.all(
         `SELECT c.* FROM json_each(?1) r JOIN memory_chunks c ON c.seq = r.value
           WHERE ${visible(2, 3)} ORDER BY r.key LIMIT ?4`,

@@ -48,6 +48,7 @@ import { SettingStore } from "./settings.ts";
 import { TaskStore } from "./tasks.ts";
 import { UsageLog } from "./usage.ts";
 
+export { randomHex } from "./_row.ts";
 export * from "./approvals.ts";
 export * from "./decisions.ts";
 export * from "./disk.ts";

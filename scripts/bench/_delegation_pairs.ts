@@ -35,6 +35,8 @@ export interface PairOptions {
   readonly steps?: Steps;
   /** Both agents record, store and send their tasks' spans, as gateways do. */
   readonly spans?: boolean;
+  /** The worker's fake LLM runs in a process of its own (the worker's own process only). */
+  readonly llmApart?: boolean;
 }
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -169,6 +171,7 @@ async function spawnWorker(
     ...(options.steps ? ["--steps"] : []),
     ...(options.echo ? ["--echo"] : []),
     ...(options.spans ? ["--spans"] : []),
+    ...(options.llmApart ? ["--llm-apart"] : []),
   ];
   const script = [`${HERE}_delegation_worker.ts`, brokers.join(","), group, ...flags];
   const child = new Deno.Command(Deno.execPath(), {

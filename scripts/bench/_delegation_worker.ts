@@ -5,17 +5,19 @@
  * (tests/_support/task_group.ts). The bench spawns it with its own permission set:
  *
  *     deno run -P=test scripts/bench/_delegation_worker.ts <brokers> <group> [--steps] [--echo]
- *       [--spans]
+ *       [--spans] [--llm-apart]
  *
  * It prints `ready` once it takes tasks; with `--steps`, a line per step of each round trip
  * (_steps.ts); with `--echo`, its door answers every task at once without a turn (what the group
  * protocol costs by itself); with `--spans`, it records and sends its tasks' spans as a gateway
- * does. It ends when its stdin closes.
+ * does; with `--llm-apart`, its fake LLM runs in a process of its own, as a real LLM never runs
+ * in the agent's process. It ends when its stdin closes.
  */
 import type { Door } from "../../core/agent/mod.ts";
 import { LiveWorkerSet } from "../../core/group/mod.ts";
 import { KafkaTransport } from "../../core/transport/mod.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
+import { Child } from "../../tests/_support/child.ts";
 import { startTaskAgent } from "../../tests/_support/task_group.ts";
 import { stepLine, watchTransport, watchTurns } from "./_steps.ts";
 
@@ -64,11 +66,36 @@ function stepPrinter(): (line: string) => void {
   };
 }
 
+/** The fake LLM answering "42" at once, in a process of its own; `close` ends it. */
+async function fakeLlmProcess(): Promise<{ url: string; close(): Promise<void> }> {
+  const script = await Deno.makeTempFile({ prefix: "kafclaw-bench-llm-", suffix: ".json" });
+  await Deno.writeTextFile(script, JSON.stringify({ fallback: { text: "42" } }));
+  const fake = new URL("../../tests/fakes/openai_server.ts", import.meta.url).pathname;
+  const child = new Child(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-P=test", fake, "--script", script],
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
+  // Its first line is its base URL.
+  await child.until(/\n/);
+  return {
+    url: child.stdout.split("\n")[0]!,
+    async close() {
+      await child.stop();
+      await Deno.remove(script);
+    },
+  };
+}
+
 if (import.meta.main) {
   const [brokers, group, ...flags] = Deno.args;
   if (!brokers || !group) throw new TypeError("Usage: _delegation_worker.ts <brokers> <group>");
   const transport = new KafkaTransport({ brokers: brokers.split(","), clientId: "bench-worker" });
-  const llm = await startFakeOpenAI({ fallback: { text: "42" } });
+  const llm = flags.includes("--llm-apart")
+    ? await fakeLlmProcess()
+    : await startFakeOpenAI({ fallback: { text: "42" } });
   const out = stepPrinter();
   if (flags.includes("--steps")) {
     watchTransport("worker", transport, (id, step, at) => out(stepLine(id, step, at)));

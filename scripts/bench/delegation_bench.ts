@@ -8,6 +8,8 @@
  *   it (the claim is the grant), runs the turn against a fake LLM that answers at once, and
  *   responds; the requester keeps the final answer (targets: at most 1.3x at p50, 1.5x at p99);
  * - the same with both agents in the bench's one process, on one event loop;
+ * - the same with the worker's fake LLM in a process of its own (in the other rows it runs in the
+ *   worker's process, which a real LLM never does), with its steps;
  * - the grant path: the same with `arbiter: "requester"`, so the worker answers only once the
  *   requester has granted its claim (claim → assigned → response);
  * - the group protocol alone: the pure path with a worker whose door answers at once, no turn;
@@ -32,10 +34,13 @@ import { Steps } from "./_steps.ts";
 const RAW = "delegation: raw kafkajs ping-pong";
 const PURE = "delegation: group layer, arbiter none";
 const ONE = "delegation: group layer, arbiter none, one process";
+const APART = "delegation: group layer, arbiter none, the fake LLM in its own process";
 const GRANT = "delegation: group layer, claim, grant, response";
 const ECHO = "delegation: group layer, arbiter none, no turn";
 const TURN = "delegation: the worker's turn alone, no Kafka";
 const ISOLATION_GAP_MS = 60;
+/** The pure path with the worker's fake LLM in a process of its own. */
+const pureApart = { arbiter: "none", llmApart: true } as const;
 
 const brokers = await brokersForBench();
 const samples = new Samples();
@@ -49,6 +54,8 @@ if (brokers === undefined) {
   const steps = new Steps();
   const pure = await DelegationPair.start(brokers, { arbiter: "none", steps, spans });
   const one = await DelegationPair.start(brokers, { arbiter: "none", worker: "here", spans });
+  const apartSteps = new Steps();
+  const apart = await DelegationPair.start(brokers, { ...pureApart, steps: apartSteps, spans });
   const grant = await DelegationPair.start(brokers, { arbiter: "requester", spans });
   const echoSteps = new Steps();
   const echo = await DelegationPair.start(brokers, {
@@ -70,6 +77,7 @@ if (brokers === undefined) {
   );
   against(PURE, () => pure.roundTrip());
   against(ONE, () => one.roundTrip());
+  against(APART, () => apart.roundTrip());
   against(GRANT, () => grant.roundTrip());
   against(ECHO, () => echo.roundTrip());
   against(TURN, () => one.turnAlone());
@@ -81,12 +89,15 @@ if (brokers === undefined) {
     samples.line("pure path (arbiter none), p99", PURE, RAW, 0.99, "<= 1.5x");
     samples.line("pure path, one process, p50", ONE, RAW, 0.5, "none");
     samples.line("pure path, one process, p99", ONE, RAW, 0.99, "none");
+    samples.line("pure path, the fake LLM apart, p50", APART, RAW, 0.5, "none");
+    samples.line("pure path, the fake LLM apart, p99", APART, RAW, 0.99, "none");
     samples.line("grant path, p50", GRANT, RAW, 0.5, "none");
     samples.line("grant path, p99", GRANT, RAW, 0.99, "none");
     samples.line("group protocol, no turn, p50", ECHO, RAW, 0.5, "none");
     samples.line("group protocol, no turn, p99", ECHO, RAW, 0.99, "none");
     samples.line("the worker's turn alone, p50", TURN, RAW, 0.5, "none");
     steps.print("the pure path, step by step (the worker in its own process)");
+    apartSteps.print("the pure path, step by step, the worker's fake LLM in its own process");
     echoSteps.print("the group protocol alone, step by step (a worker that answers at once)");
     // The clients and the worker processes end with this process; closing them here would race
     // the unload.

@@ -56,7 +56,8 @@ export interface TaskAgent extends AsyncDisposable {
 export interface TaskAgentOptions {
   readonly group: string;
   readonly agentId: string;
-  readonly llm: FakeOpenAI;
+  /** The fake LLM the agent calls (only its URL is used: it may run in another process). */
+  readonly llm: Pick<FakeOpenAI, "url">;
   readonly workers: LiveWorkerSet;
   readonly skills?: readonly string[];
   /**

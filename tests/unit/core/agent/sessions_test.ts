@@ -15,6 +15,14 @@ Deno.test("session keys become safe file names that never collide", async () => 
   assert.match(await sessionFileName("a".repeat(300)), /^a{80}\.[0-9a-f]{10}\.jsonl$/);
 });
 
+Deno.test("a store names each key's file as sessionFileName does, however many keys it saw", async () => {
+  await using s = await store();
+  const keys = Array.from({ length: 600 }, (_, i) => `task:${i % 300}`);
+  for (const key of keys) {
+    assert.equal(await s.store.path(key), `${s.dir}/${await sessionFileName(key)}`);
+  }
+});
+
 Deno.test("a session file is created 0600 in a 0700 folder with a metadata first line", async () => {
   await using s = await store();
   await s.store.append("cli:default", [{ role: "user", content: "hi" }]);
