@@ -155,6 +155,13 @@ export interface Subscription {
   resume(): void;
   /** Resolves when a `state` subscription has read every partition up to its end at start. */
   caughtUp(): Promise<void>;
+  /**
+   * Whether a record appended to `topics` (default: all of the subscription's) before this call
+   * has not been handed to the handler yet: the consumer's lag, as Kafka measures it (the end of
+   * each partition this member holds against its position there). A member that holds no
+   * partition of them is behind: what it has not been given it has not read.
+   */
+  behind(topics?: readonly string[]): Promise<boolean>;
   /** Resolves when no work is running or queued (for tests and clean shutdown). */
   idle(): Promise<void>;
   /**
