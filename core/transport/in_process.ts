@@ -314,7 +314,7 @@ class Member implements Subscription {
   }
 
   idle(): Promise<void> {
-    return this.#dispatcher.executor.idle();
+    return this.#dispatcher.idle();
   }
 
   /** See {@link Subscription.close}: the work running gets `graceMs` while this member waits. */

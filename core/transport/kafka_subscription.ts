@@ -353,7 +353,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   idle(): Promise<void> {
-    return this.#deps.dispatcher.executor.idle();
+    return this.#deps.dispatcher.idle();
   }
 
   /**

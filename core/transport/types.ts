@@ -38,7 +38,16 @@ export interface InboundRecord {
 export type HandlerResult =
   | void
   | { readonly poison: string }
-  | { readonly work: () => Promise<WorkEnd> };
+  | {
+    readonly work: () => Promise<WorkEnd>;
+    /**
+     * The work waits for this before it starts (a record parked until its signer's certificate
+     * arrives, core/group/trust.ts), holding no place in the executor meanwhile: the consumer
+     * goes on with the records behind it. The record is still finished only once its work has
+     * run, so its offset is not committed before.
+     */
+    readonly ready?: Promise<unknown>;
+  };
 
 /**
  * How work ends: nothing when it is done (failed or not), or `{ again }` with the reason when it
