@@ -319,15 +319,20 @@ export class TaskSide {
   /**
    * Whether the stream that carries `task`'s statuses and responses (the group's task stream, or
    * its zone's) has records appended to them that it has not read: the lag that keeps a lease
-   * from lapsing (core/group leases.ts). Not reading them at all counts as behind.
+   * from lapsing (core/group leases.ts). Not reading them at all counts as behind, and so does a
+   * measure that failed (the broker out of reach): no lease lapses on a lag not known.
    */
   async #statusesBehind(task: { readonly zone?: string | undefined }): Promise<boolean> {
-    if (task.zone !== undefined) {
-      return await (this.zones?.behind(task.zone, ["tasks.status", "responses"]) ?? true);
+    try {
+      if (task.zone !== undefined) {
+        return await (this.zones?.behind(task.zone, ["tasks.status", "responses"]) ?? true);
+      }
+      const [stream] = this.#streams;
+      const { tasksStatus, responses } = topicsFor(this.#group);
+      return await (stream?.behind([tasksStatus, responses]) ?? true);
+    } catch {
+      return true;
     }
-    const [stream] = this.#streams;
-    const { tasksStatus, responses } = topicsFor(this.#group);
-    return await (stream?.behind([tasksStatus, responses]) ?? true);
   }
 
   /** Tasks running now and how many may run at once, for heartbeats. */
