@@ -172,6 +172,7 @@ export class TaskSide {
   readonly #streams: Subscription[] = [];
   readonly #work: Subscription[] = [];
   readonly #concurrency: number;
+  readonly #group: string;
   #queue: ReturnType<typeof setInterval> | undefined;
   /** Takes the group's tools from the agent. */
   #untools: () => void = () => {};
@@ -181,7 +182,9 @@ export class TaskSide {
     requester: Requester,
     skills: Skills,
     concurrency: number,
+    group: string,
   ) {
+    this.#group = group;
     this.intake = intake;
     this.requester = requester;
     this.skills = skills;
@@ -210,6 +213,7 @@ export class TaskSide {
       audit: workers.lapses((id) => store.outgoing(id)?.workerId, options.audit.requester),
       spans: options.spans,
       ...(options.zones === undefined ? {} : { zones: options.zones }),
+      statusCaughtUp: async (task) => !(await side.#statusesBehind(task)),
     });
     const limits = options.limits === undefined ? {} : { limits: options.limits };
     const intake = new TaskIntake({
@@ -245,7 +249,7 @@ export class TaskSide {
       concurrency: options.concurrency,
       ...(options.topics === undefined ? {} : { topics: options.topics }),
     });
-    const side = new TaskSide(intake, requester, skills, options.concurrency);
+    const side: TaskSide = new TaskSide(intake, requester, skills, options.concurrency, group);
     side.#untools = () => runtime.tools.unregister(...tools.map((t) => t.name));
     const topics = topicsFor(group);
     const own = agentConsumerGroup(group, agentId);
@@ -310,6 +314,25 @@ export class TaskSide {
       workers.watch();
     }, QUEUE_POLL_MS);
     return side;
+  }
+
+  /**
+   * Whether the stream that carries `task`'s statuses and responses (the group's task stream, or
+   * its zone's) has records appended to them that it has not read: the lag that keeps a lease
+   * from lapsing (core/group leases.ts). Not reading them at all counts as behind, and so does a
+   * measure that failed (the broker out of reach): no lease lapses on a lag not known.
+   */
+  async #statusesBehind(task: { readonly zone?: string | undefined }): Promise<boolean> {
+    try {
+      if (task.zone !== undefined) {
+        return await (this.zones?.behind(task.zone, ["tasks.status", "responses"]) ?? true);
+      }
+      const [stream] = this.#streams;
+      const { tasksStatus, responses } = topicsFor(this.#group);
+      return await (stream?.behind([tasksStatus, responses]) ?? true);
+    } catch {
+      return true;
+    }
   }
 
   /** Tasks running now and how many may run at once, for heartbeats. */

@@ -3,8 +3,11 @@
  * only after the holder's lease of silence *and* while the requester's status consumer has no
  * lag, and a task ends `expired` at its deadline. No lag means: every status the requester sent
  * has come back to it on the stream (one not back after three leases counts as lost: a record the
- * broker never kept must not hold every lease forever), and the transport's own measure, if any,
- * agrees.
+ * broker never kept must not hold every lease forever), and the transport's own measure agrees
+ * (the gateway's: the consumer's position against the end of each partition of the task's status
+ * and response topics). The echo alone is not enough: a requester that sent nothing lately (it
+ * was paused, or its consumer stalled before the holder's last renewals) has nothing to wait for,
+ * and would take a silence it has not read yet for the holder's.
  *
  * @module
  */
@@ -17,8 +20,11 @@ export interface LeasesOptions {
   readonly leaseMs: number;
   /** The live workers, whose announced intervals stretch their own leases. */
   readonly workers: LiveWorkers;
-  /** Whether the status consumer has read everything there is (no lag); default: always. */
-  readonly statusCaughtUp?: (() => boolean | Promise<boolean>) | undefined;
+  /**
+   * Whether the consumer of `task`'s statuses and responses has read everything there is (no
+   * lag, as the transport measures it); default: always.
+   */
+  readonly statusCaughtUp?: ((task: OutgoingTask) => boolean | Promise<boolean>) | undefined;
 }
 
 /** The requester's clock on its holders' leases; see the module documentation. */
@@ -52,22 +58,28 @@ export class Leases {
   }
 
   /**
-   * Why the lease of `task`'s holder lapsed at `now`, its holder silent since `lastRenewal`;
+   * Why the lease of `task`'s holder lapsed at `now`, its holder silent since `lastRenewal()`;
    * undefined while it holds (no holder, not silent long enough, or the status consumer lags).
+   * The silence is measured again once the consumer is found caught up: what it read meanwhile
+   * (a renewal) counts.
    */
-  async lapsed(task: OutgoingTask, lastRenewal: number, now: number): Promise<string | undefined> {
+  async lapsed(
+    task: OutgoingTask,
+    lastRenewal: () => number,
+    now: number,
+  ): Promise<string | undefined> {
     const holder = task.workerId;
-    if (holder === undefined || now - lastRenewal <= this.leaseOf(holder)) return undefined;
-    if (!(await this.#caughtUp(now))) return undefined;
-    return `${holder} sent nothing for attempt ${task.attempt} in ${now - lastRenewal} ms`;
+    const silent = () => holder !== undefined && now - lastRenewal() > this.leaseOf(holder);
+    if (!silent() || !(await this.#caughtUp(task, now)) || !silent()) return undefined;
+    return `${holder} sent nothing for attempt ${task.attempt} in ${now - lastRenewal()} ms`;
   }
 
-  async #caughtUp(now: number): Promise<boolean> {
+  async #caughtUp(task: OutgoingTask, now: number): Promise<boolean> {
     for (const [seq, sentAt] of this.#out) {
       if (now - sentAt > 3 * this.#options.leaseMs) this.#out.delete(seq);
     }
     if (this.#out.size > 0) return false;
-    return await (this.#options.statusCaughtUp?.() ?? true);
+    return await (this.#options.statusCaughtUp?.(task) ?? true);
   }
 }
 

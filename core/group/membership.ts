@@ -66,6 +66,9 @@ export interface MembershipOptions {
   readonly expertise?: () => Record<string, number>;
   /** How long a record may wait for its signer's certificate. Default 60000. */
   readonly parkMs?: number;
+  /** How many records, and bytes of them, may wait for certificates at once (trust.ts). */
+  readonly parkLimit?: number;
+  readonly parkBytes?: number;
   /** How many records after start carry the agent's certificate. Default 8. */
   readonly attachFirst?: number;
   /** Told of every record dropped, after it is kept in the store (the group's audit, audit.ts). */
@@ -120,6 +123,8 @@ export class Membership {
         audit: (d) => this.#audit(d),
         ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
         ...(options.parkMs === undefined ? {} : { parkMs: options.parkMs }),
+        ...(options.parkLimit === undefined ? {} : { parkLimit: options.parkLimit }),
+        ...(options.parkBytes === undefined ? {} : { parkBytes: options.parkBytes }),
         now: this.#now,
       });
     }

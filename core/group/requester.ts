@@ -59,8 +59,11 @@ export interface RequesterDeps {
   readonly heartbeatIntervalMs?: number;
   /** Silence after which a lease lapses (default 30 s, kafkajs' retry budget, + 3 intervals). */
   readonly leaseMs?: number;
-  /** Whether the status consumer has read everything there is (no lag); default: always. */
-  readonly statusCaughtUp?: () => boolean | Promise<boolean>;
+  /**
+   * Whether the consumer of `task`'s statuses and responses has read everything there is (no
+   * lag); default: always (leases.ts).
+   */
+  readonly statusCaughtUp?: (task: OutgoingTask) => boolean | Promise<boolean>;
   readonly audit?: (event: RequesterAudit) => void;
   /** Who is in which zone: a zone's task moves on only to a member's inbox (none without it). */
   readonly zones?: { isMember(zone: string, agentId: string): boolean };
@@ -348,8 +351,10 @@ export class Requester {
       return this.#tasks.finish(live, { status: "expired", content: "", reason: expired });
     }
     if (live.unrouted) return await this.#route(live);
-    const lapsed = await this.#leases.lapsed(task, live.lastRenewal, now);
-    if (lapsed === undefined) return;
+    const lapsed = await this.#leases.lapsed(task, () => live.lastRenewal, now);
+    // Caught up meanwhile, the consumer may have read the task's end, or its moving on.
+    if (lapsed === undefined || this.#tasks.get(task.taskId) !== live) return;
+    if (live.task.attempt !== task.attempt || live.task.workerId !== task.workerId) return;
     this.#deps.audit?.({ event: "lease_lapsed", taskId: task.taskId, detail: lapsed });
     await this.#retry(live, task.workerId, `the lease of ${task.workerId} lapsed`);
   }

@@ -7,9 +7,10 @@
  * Certificates are cached by agent, from the roster's `cert:<id>` records and from the `kc-cert`
  * headers of records, apart from liveness: a quiet or brand-new agent's records still verify. A
  * record whose signer's certificate has not arrived yet is parked, not dropped
- * ({@link GroupTrust.guard}): it waits as work on the subscription's bounded executor (so the
- * consumer never blocks, and pauses when too many wait) until the certificate arrives, and then
- * goes through; after `parkMs`, or beyond `parkLimit` parked records, it is dropped and audited.
+ * ({@link GroupTrust.guard}): it waits until the certificate arrives, and then goes through; after
+ * `parkMs`, or beyond `parkLimit` parked records or `parkBytes` of their values, it is dropped and
+ * audited. It waits outside the subscription's executor (transport `HandlerResult.ready`), so the
+ * records behind it (other senders' heartbeats, above all) go on; only its offset's commit waits.
  * A certificate the owner issued that has expired is kept apart: its agent's records wait for
  * nothing, and are refused as expired.
  *
@@ -57,6 +58,8 @@ export interface GroupTrustOptions {
   readonly parkMs?: number;
   /** How many records may wait at once. Default 1000. */
   readonly parkLimit?: number;
+  /** How many bytes of record values may wait at once. Default 16 MiB. */
+  readonly parkBytes?: number;
   /** The receiver's clock, ms since the epoch. */
   readonly now?: () => number;
 }
@@ -96,6 +99,7 @@ export class GroupTrust {
   /** What {@link trust} found for each record it was asked of: a record is verified once. */
   readonly #verdicts = new WeakMap<RecordInput, ReturnType<Trust>>();
   #parked = 0;
+  #parkedBytes = 0;
 
   constructor(options: GroupTrustOptions) {
     this.#options = options;
@@ -245,22 +249,35 @@ export class GroupTrust {
           detail,
         });
       };
-      if (this.#parked >= (this.#options.parkLimit ?? 1000)) {
-        drop(`dropped: ${this.#parked} records already wait for certificates`);
+      const bytes = record.value.byteLength;
+      const limit = this.#options.parkLimit ?? 1000;
+      const byteLimit = this.#options.parkBytes ?? 16 * 1024 * 1024;
+      if (this.#parked >= limit || this.#parkedBytes + bytes > byteLimit) {
+        drop(
+          `dropped: ${this.#parked} records (${this.#parkedBytes} bytes) already wait for ` +
+            `certificates, at most ${limit} (${byteLimit} bytes)`,
+        );
         return;
       }
       this.#parked++;
+      this.#parkedBytes += bytes;
+      // The record waits apart from the executor (transport HandlerResult `ready`): the
+      // records behind it go on meanwhile.
+      const arrived = this.#arrival(keyId).finally(() => {
+        this.#parked--;
+        this.#parkedBytes -= bytes;
+      });
       return {
+        ready: arrived,
         work: async () => {
-          try {
-            if (!(await this.#arrival(keyId))) {
-              drop(`the certificate of "${keyId}" did not arrive in time`);
-              return;
-            }
-            const result = await handler(record);
-            if (result && "work" in result) await result.work();
-          } finally {
-            this.#parked--;
+          if (!(await arrived)) {
+            drop(`the certificate of "${keyId}" did not arrive in time`);
+            return;
+          }
+          const result = await handler(record);
+          if (result && "work" in result) {
+            await result.ready;
+            return await result.work();
           }
         },
       };

@@ -45,6 +45,9 @@ export interface ZoneHandlers {
   readonly memory?: RecordHandler;
 }
 
+/** A zone topic read by the zone's stream subscription. */
+export type ZoneStreamKind = "responses" | "tasks.status" | "traces" | "memory";
+
 /** What {@link ZoneSubscriptions} is built from. */
 export interface ZoneSubscriptionsOptions {
   readonly group: string;
@@ -108,6 +111,16 @@ export class ZoneSubscriptions {
   constructor(options: ZoneSubscriptionsOptions) {
     this.#options = options;
     options.zones.listen(() => void this.follow().catch(() => {}));
+  }
+
+  /**
+   * Whether this agent's stream of `zone` has not read everything appended to `topics` of it
+   * (transport `Subscription.behind`); true for a zone it does not read.
+   */
+  async behind(zone: string, kinds: readonly ZoneStreamKind[]): Promise<boolean> {
+    const topics = kinds.map((kind) => zoneTopic(this.#options.group, zone, kind));
+    const stream = this.#open.get(zone)?.find((s) => this.#streams.has(s));
+    return stream === undefined ? true : await stream.behind(topics);
   }
 
   /** The zones whose topics are read now, by id. */

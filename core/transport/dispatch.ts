@@ -62,6 +62,8 @@ export class Dispatcher {
   };
   readonly executor: BoundedExecutor;
   readonly #options: DispatcherOptions;
+  /** Records whose work waits for its `ready`, outside the executor. */
+  readonly #parked = new Set<Promise<void>>();
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -91,9 +93,9 @@ export class Dispatcher {
       return FINISHED;
     }
     this.stats.workStarted++;
-    const work = result.work;
+    const { work, ready } = result;
     let done = true;
-    const finished = this.executor.submit(async () => {
+    const task = async () => {
       try {
         const end = await work();
         if (end && "again" in end) {
@@ -104,8 +106,33 @@ export class Dispatcher {
       } finally {
         this.stats.workFinished++;
       }
-    });
+    };
+    const finished = ready === undefined ? this.#submit(task) : this.#waiting(ready, task);
     return { finished: finished.then(() => done) };
+  }
+
+  /** Starts `task` in the executor as soon as it has room (a woken record may have taken it). */
+  async #submit(task: () => Promise<void>): Promise<void> {
+    while (this.executor.full) await this.executor.whenFree();
+    await this.executor.submit(task);
+  }
+
+  /** Starts `task` once `ready` settles; until then it is counted apart from the executor. */
+  async #waiting(ready: Promise<unknown>, task: () => Promise<void>): Promise<void> {
+    const waits = ready.then(() => {}, () => {});
+    this.#parked.add(waits);
+    try {
+      await waits;
+    } finally {
+      this.#parked.delete(waits);
+    }
+    await this.#submit(task);
+  }
+
+  /** Resolves when no work runs, none waits for a slot, and no record waits to start. */
+  async idle(): Promise<void> {
+    while (this.#parked.size > 0) await Promise.all(this.#parked);
+    await this.executor.idle();
   }
 
   /**

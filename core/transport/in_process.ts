@@ -303,8 +303,18 @@ class Member implements Subscription {
     });
   }
 
+  behind(topics: readonly string[] = this.topics): Promise<boolean> {
+    const held = this.assigned.filter(([name]) => topics.includes(name));
+    return Promise.resolve(
+      held.length === 0 ||
+        held.some(([name, p]) =>
+          (this.#positions.get(tp(name, p)) ?? 0) < this.#broker.topics.get(name)!.log[p]!.length
+        ),
+    );
+  }
+
   idle(): Promise<void> {
-    return this.#dispatcher.executor.idle();
+    return this.#dispatcher.idle();
   }
 
   /** See {@link Subscription.close}: the work running gets `graceMs` while this member waits. */

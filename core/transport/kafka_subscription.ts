@@ -54,6 +54,8 @@ export class KafkaSubscription implements Subscription {
   /** Where a new stream group starts each partition it has no commit for, then moves on. */
   readonly #starts = new Map<string, Start>();
   #caughtUp: Array<() => void> = [];
+  /** The next offset of each partition read in this run, as `topic:partition`. */
+  readonly #read = new Map<string, bigint>();
   #wakers: Array<() => void> = [];
   #assigned = new Set<string>();
   #manualPause = false;
@@ -298,6 +300,7 @@ export class KafkaSubscription implements Subscription {
 
   #markRead(topic: string, partition: number, offset: bigint): void {
     const key = `${topic}:${partition}`;
+    this.#read.set(key, offset + 1n);
     const end = this.#ends.get(key);
     if (end !== undefined && offset + 1n >= end) this.#ends.delete(key);
     this.#checkCaughtUp();
@@ -315,8 +318,42 @@ export class KafkaSubscription implements Subscription {
     });
   }
 
+  /**
+   * See {@link Subscription.behind}. The ends are read first, so a record appended while this
+   * looks does not count. Where this run read nothing of a partition yet, its position is where
+   * it started: the group's commit, or the end a new stream group starts at.
+   */
+  async behind(topics: readonly string[] = this.#deps.options.topics): Promise<boolean> {
+    const { admin } = this.#deps;
+    const mine = topics.filter((t) => this.#deps.options.topics.includes(t));
+    const ends = await Promise.all(mine.map((topic) => topicOffsets(admin, topic)));
+    const held = mine.flatMap((topic, i) =>
+      (ends[i] ?? []).flatMap((p) => {
+        const key = `${topic}:${p.partition}`;
+        if (!this.#assigned.has(key)) return [];
+        const at = this.#read.get(key) ?? this.#starts.get(key)?.next;
+        return [{ key, topic, high: BigInt(p.high), low: BigInt(p.low), at }];
+      })
+    );
+    if (held.length === 0) return true;
+    const unread = held.filter((p) => p.high > (p.at ?? p.low));
+    if (unread.some((p) => p.at !== undefined)) return true;
+    if (unread.length === 0) return false;
+    // Nothing read there in this run: the consumer started at the group's commit.
+    const committed = await admin.fetchOffsets({
+      groupId: this.groupId,
+      topics: [...new Set(unread.map((p) => p.topic))],
+    });
+    const start = new Map<string, bigint>(
+      committed.flatMap((t) =>
+        t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)] as const)
+      ),
+    );
+    return unread.some((p) => p.high > (start.get(p.key) ?? -1n));
+  }
+
   idle(): Promise<void> {
-    return this.#deps.dispatcher.executor.idle();
+    return this.#deps.dispatcher.idle();
   }
 
   /**

@@ -38,7 +38,16 @@ export interface InboundRecord {
 export type HandlerResult =
   | void
   | { readonly poison: string }
-  | { readonly work: () => Promise<WorkEnd> };
+  | {
+    readonly work: () => Promise<WorkEnd>;
+    /**
+     * The work waits for this before it starts (a record parked until its signer's certificate
+     * arrives, core/group/trust.ts), holding no place in the executor meanwhile: the consumer
+     * goes on with the records behind it. The record is still finished only once its work has
+     * run, so its offset is not committed before.
+     */
+    readonly ready?: Promise<unknown>;
+  };
 
 /**
  * How work ends: nothing when it is done (failed or not), or `{ again }` with the reason when it
@@ -155,6 +164,13 @@ export interface Subscription {
   resume(): void;
   /** Resolves when a `state` subscription has read every partition up to its end at start. */
   caughtUp(): Promise<void>;
+  /**
+   * Whether a record appended to `topics` (default: all of the subscription's) before this call
+   * has not been handed to the handler yet: the consumer's lag, as Kafka measures it (the end of
+   * each partition this member holds against its position there). A member that holds no
+   * partition of them is behind: what it has not been given it has not read.
+   */
+  behind(topics?: readonly string[]): Promise<boolean>;
   /** Resolves when no work is running or queued (for tests and clean shutdown). */
   idle(): Promise<void>;
   /**

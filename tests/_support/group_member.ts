@@ -141,6 +141,7 @@ export async function startMember(
     intervalMs?: number;
     skills?: string[];
     parkMs?: number;
+    parkLimit?: number;
     attachFirst?: number;
     now?: () => number;
     onDropped?: (dropped: Dropped) => void;
@@ -156,6 +157,7 @@ export async function startMember(
     store: home.timeline,
     topics: g.topics,
     ...(options.parkMs === undefined ? {} : { parkMs: options.parkMs }),
+    ...(options.parkLimit === undefined ? {} : { parkLimit: options.parkLimit }),
     ...(options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),

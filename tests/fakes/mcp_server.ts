@@ -1,7 +1,7 @@
 /**
  * A fake MCP server for tool tests, built on the SDK's McpServer. Run it over stdio with
  * `deno run -A tests/fakes/mcp_server.ts`, or serve it over streamable HTTP in-process with
- * {@link serveFakeMcpHttp} (127.0.0.1, port 0).
+ * {@link serveFakeMcpHttp} (127.0.0.1, port 0), which keeps what each tool call sent.
  *
  * Tools: echo, add, fail (an isError result), throws (a handler that throws), mixed (text, image
  * and resource parts), search.web (a name to be sanitised), env (reads FAKE_MCP_VALUE), slow, and
@@ -75,6 +75,8 @@ export interface FakeMcpHttp extends AsyncDisposable {
   readonly url: string;
   /** Requests received, by JSON-RPC method. */
   readonly methods: string[];
+  /** The params of each `tools/call` received (name, arguments, `_meta`), in order. */
+  readonly calls: Record<string, unknown>[];
   restart(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export interface FakeMcpHttp extends AsyncDisposable {
 export function serveFakeMcpHttp(): FakeMcpHttp {
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const methods: string[] = [];
+  const calls: Record<string, unknown>[] = [];
   const closeAll = async () => {
     const open = [...sessions.values()];
     sessions.clear();
@@ -94,6 +97,7 @@ export function serveFakeMcpHttp(): FakeMcpHttp {
       body = await request.json();
       const method = (body as { method?: unknown }).method;
       if (typeof method === "string") methods.push(method);
+      if (method === "tools/call") calls.push((body as { params: Record<string, unknown> }).params);
     }
     let transport = id === null ? undefined : sessions.get(id);
     if (transport === undefined) {
@@ -110,6 +114,7 @@ export function serveFakeMcpHttp(): FakeMcpHttp {
   return {
     url: `http://127.0.0.1:${http.addr.port}/mcp`,
     methods,
+    calls,
     restart: closeAll,
     async [Symbol.asyncDispose]() {
       await closeAll();

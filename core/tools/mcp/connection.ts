@@ -23,6 +23,9 @@ import {
 } from "./config.ts";
 
 /** Options of an {@link McpConnection}. */
+/** The `_meta` key of a tool call that carries its side effect's idempotency key. */
+export const IDEMPOTENCY_META = "kafclaw/idempotency-key";
+
 export interface McpConnectionOptions {
   /** Confines stdio servers (bubblewrap); supplied by the sandbox. */
   readonly wrapCommand?: WrapCommand;
@@ -79,10 +82,22 @@ export class McpConnection implements AsyncDisposable {
     return tools;
   }
 
-  /** Calls a tool by the server's own name. */
-  async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal) {
+  /**
+   * Calls a tool by the server's own name; the idempotency key of its side effect, when the turn
+   * has one (a group task's `<task_id>#<attempt>`), goes in the request's `_meta` as
+   * {@link IDEMPOTENCY_META}, so a server that acts outside can do it once per attempt.
+   */
+  async callTool(
+    name: string,
+    args: Record<string, unknown>,
+    call: { readonly signal: AbortSignal; readonly idempotencyKey?: string | undefined },
+  ) {
     const client = await this.client();
-    return await client.callTool({ name, arguments: args }, undefined, {
+    const { signal, idempotencyKey } = call;
+    const meta = idempotencyKey === undefined ? {} : {
+      _meta: { [IDEMPOTENCY_META]: idempotencyKey },
+    };
+    return await client.callTool({ name, arguments: args, ...meta }, undefined, {
       signal,
       timeout: this.config.timeoutMs,
     }) as CallToolResult;

@@ -17,7 +17,12 @@ export {
   resolveMcpServers,
   type WrapCommand,
 } from "./config.ts";
-export { McpConnection, type McpConnectionOptions, type McpToolInfo } from "./connection.ts";
+export {
+  IDEMPOTENCY_META,
+  McpConnection,
+  type McpConnectionOptions,
+  type McpToolInfo,
+} from "./connection.ts";
 export { mcpToolName } from "./names.ts";
 export {
   type McpFailure,

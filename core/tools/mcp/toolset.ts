@@ -147,7 +147,10 @@ function toTool(connection: McpConnection, info: McpToolInfo): Tool {
     async run(args, ctx) {
       let result: CallToolResult;
       try {
-        result = await connection.callTool(info.name, { ...args }, ctx.signal);
+        result = await connection.callTool(info.name, { ...args }, {
+          signal: ctx.signal,
+          idempotencyKey: ctx.idempotencyKey,
+        });
       } catch (error) {
         if (ctx.signal.aborted) return toolError(`The call to ${info.name} was cancelled`);
         const answered = await isAnswer(error);

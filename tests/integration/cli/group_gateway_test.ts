@@ -14,6 +14,7 @@ import { readRunFile } from "../../../web/mod.ts";
 import { Child } from "../../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand } from "../../_support/cli.ts";
 import { gateway, rosterOf, tails, taskReader } from "../../_support/gateway_group.ts";
+import { openGroup } from "../../_support/open_group.ts";
 import { uniqueName, waitFor } from "../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -22,14 +23,9 @@ Deno.test(
   "group leave and join act through the running gateway of the home, and refuse a second member",
   opts,
   async () => {
-    const group = uniqueName("cligw").replaceAll("-", "");
-    const open = { KAFCLAW_GROUP_SECURITY: "open" };
-    await using ann = await gateway(group, "ann", open);
-    await using ben = await gateway(group, "ben", open);
-    const made = await kafclaw(["group", "init", "--json"], ann.env);
-    assert.equal(made.code, 0, made.stderr);
+    await using stack = new AsyncDisposableStack();
+    const { group, members: [ann, ben] } = await openGroup("cligw", stack, [["ann"], ["ben"]]);
     await using reader = await taskReader(group);
-    await Promise.all([ann.start(), ben.start()]);
     const { pid, port } = (await readRunFile(ann.home))!;
     const state = () => ({ roster: seen, ...tails([ann, ben]) });
     let seen: string[] = [];

@@ -8,8 +8,9 @@
 import assert from "node:assert/strict";
 import { readToken } from "../../../web/mod.ts";
 import { kafclaw } from "../../_support/cli.ts";
-import { gateway, tails } from "../../_support/gateway_group.ts";
-import { uniqueName, waitFor } from "../../_support/wait.ts";
+import { tails } from "../../_support/gateway_group.ts";
+import { openGroup } from "../../_support/open_group.ts";
+import { waitFor } from "../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -17,16 +18,11 @@ Deno.test(
   "group and orchestrator endpoints answer from a gateway in a group on the broker",
   opts,
   async () => {
-    const group = uniqueName("gwapi").replaceAll("-", "");
-    const open = { KAFCLAW_GROUP_SECURITY: "open" };
-    await using ann = await gateway(group, "ann", {
-      ...open,
-      KAFCLAW_ORCHESTRATOR_ENABLED: "true",
-    });
-    await using ben = await gateway(group, "ben", open);
-    const made = await kafclaw(["group", "init", "--json"], ann.env);
-    assert.equal(made.code, 0, made.stderr);
-    await Promise.all([ann.start(), ben.start()]);
+    await using stack = new AsyncDisposableStack();
+    const { group, members: [ann, ben] } = await openGroup("gwapi", stack, [
+      ["ann", { KAFCLAW_ORCHESTRATOR_ENABLED: "true" }],
+      ["ben"],
+    ]);
     const started = JSON.parse(ann.child!.stdout.split("\n").find((l) => l.includes('"started"'))!);
     assert.equal(started.mode, "full");
     const token = await readToken(ann.home);

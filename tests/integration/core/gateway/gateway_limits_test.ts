@@ -7,10 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { agentInbox } from "../../../../core/protocol/mod.ts";
-import { kafclaw } from "../../../_support/cli.ts";
 import {
   answerWithin,
-  gateway,
   requesterGateway,
   tails,
   taskReader,
@@ -18,24 +16,21 @@ import {
 } from "../../../_support/gateway_group.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { limitBreaches } from "../../../_support/task_scenarios.ts";
-import { uniqueName, waitFor } from "../../../_support/wait.ts";
+import { OPEN, openGroup } from "../../../_support/open_group.ts";
+import { waitFor } from "../../../_support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const open = { KAFCLAW_GROUP_SECURITY: "open" };
 
 Deno.test(
   "a worker process rejects depth, a cycle, a spent budget and a passed deadline with the reason, without a turn; a task it declines is answered by another process",
   opts,
   async () => {
     await using stack = new AsyncDisposableStack();
-    const group = uniqueName("gwr").replaceAll("-", "");
-    const ben = stack.use(await gateway(group, "ben", open));
-    const cy = stack.use(await gateway(group, "cy", { ...open, KAFCLAW_GROUP_SKILLS: "sql" }));
-    const made = await kafclaw(["group", "init", "--json"], ben.env);
-    assert.equal(made.code, 0, made.stderr);
-    await ben.start();
-    await cy.start();
-    const { gateway: requester } = stack.use(await requesterGateway(group, undefined, open));
+    const { group, members: [ben, cy] } = await openGroup("gwr", stack, [
+      ["ben"],
+      ["cy", { KAFCLAW_GROUP_SKILLS: "sql" }],
+    ]);
+    const { gateway: requester } = stack.use(await requesterGateway(group, undefined, OPEN));
     await untilLive(requester, 3);
     const reader = stack.use(await taskReader(group));
     const send = (

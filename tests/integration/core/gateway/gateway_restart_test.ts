@@ -27,7 +27,7 @@ Deno.test(
   opts,
   async () => {
     await using crash = await crashedGateway("gwr");
-    const { group, open, ann, reader } = crash;
+    const { group, open, ann } = crash;
 
     const restartedAt = Date.now();
     const restarted = await startOrEnd(ann);

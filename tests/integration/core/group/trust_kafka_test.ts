@@ -54,6 +54,80 @@ Deno.test(
 );
 
 Deno.test(
+  "records awaiting a certificate are parked within the bounds while the receiver reads on; past the count or the time they are dropped and audited",
+  opts,
+  async () => {
+    const group = uniqueName("bound").replaceAll("-", "");
+    const owner = transport("owner");
+    const g = await makeGroup(owner, group, { replicationFactor: 1 });
+    await using _owner = g.owner;
+    await using aliceHome = await agentHome("alice");
+    await using ninaHome = await agentHome("nina");
+    const sides = [transport("boss"), transport("alice")] as const;
+    // More may wait than the heartbeats' executor runs at once (4).
+    const boss = await startMember(sides[0], g, g.owner, g.init.certificate, {
+      parkMs: 4000,
+      parkLimit: 6,
+    });
+    const alice = await startMember(sides[1], g, aliceHome, await certify(owner, g, aliceHome));
+    // Nina's certificate is on no roster record, and her records do not carry it.
+    const certificate = await certify(owner, g, ninaHome, { publish: false });
+    const topic = topicsFor(group).heartbeats;
+    const withheld = async (count: number) => {
+      const records = [];
+      for (let i = 0; i < count; i++) {
+        const record = { topic, key: agentKey("nina"), value: heartbeatJson("nina") };
+        const signer = { keyId: "nina", privateKey: ninaHome.key.privateKey, certificate };
+        const headers = await signRecord(record, signer, { attachCertificate: false });
+        records.push({ ...record, headers });
+      }
+      await owner.produce(records);
+    };
+    const ninas = () => droppedIn(g.owner.timeline).filter((d) => d.endsWith("/nina"));
+    const state = () => ({ parked: boss.parked, dropped: droppedIn(g.owner.timeline) });
+    try {
+      await waitFor(() => boss.get("alice")?.status === "active", "alice on boss's roster");
+      await withheld(8);
+      const sentAt = Date.now();
+      // Six wait (the count), the two beyond it are dropped and audited at once.
+      await waitFor(() => boss.parked === 6 && ninas().length === 2, "six parked, two dropped", {
+        state,
+      });
+      assert.deepEqual(ninas(), [
+        "certificate_missing/parked/nina",
+        "certificate_missing/parked/nina",
+      ]);
+      // While they wait, boss reads alice's heartbeats behind them.
+      await waitFor(
+        () => (boss.get("alice")?.lastSeen ?? 0) > sentAt + 1000 && boss.parked === 6,
+        "a heartbeat of alice's sent after nina's records, read while they wait",
+        { state: () => ({ ...state(), alice: boss.get("alice") }) },
+      );
+      // No certificate comes: after their time the six are dropped and audited too.
+      await waitFor(() => ninas().length === 8 && boss.parked === 0, "the six dropped in time", {
+        state,
+      });
+      assert.equal(boss.get("nina"), undefined);
+      // Parked again, then the certificate comes: they go on, and nothing more is dropped.
+      await withheld(2);
+      await waitFor(() => boss.parked === 2, "two more parked", { state });
+      await owner.produce([
+        await certificateRecord(group, g.ownerKey.privateKey, "nina", certificate),
+      ]);
+      await waitFor(() => boss.parked === 0, "nina's records taken once her certificate came", {
+        state,
+      });
+      assert.equal(ninas().length, 8);
+      assert.equal(boss.get("alice")?.status, "active");
+    } finally {
+      await alice.leave();
+      await boss.leave();
+      await Promise.all([owner.close(), ...sides.map((s) => s.close())]);
+    }
+  },
+);
+
+Deno.test(
   "forged, replayed and revoked records are dropped and audited on the real broker",
   opts,
   async () => {

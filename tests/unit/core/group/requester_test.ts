@@ -182,6 +182,33 @@ Deno.test("a lease lapses after leaseMs of silence, only once the stream gave ba
   assert.equal(said(r).at(-1), "revoked:a@1");
 });
 
+Deno.test("a renewal read while the requester measures its lag keeps the lease, and the task with its holder", async () => {
+  let renewed: (() => Promise<unknown>) | undefined;
+  using r = rig({
+    statusCaughtUp: async (task) => {
+      assert.equal(task.taskId, "t1");
+      // The consumer, catching up, reads the holder's renewal before the measure comes back.
+      await renewed?.();
+      return true;
+    },
+  });
+  await send(r);
+  await r.requester.handleStatus(status("a", "claimed"));
+  const grant = r.sent.find((s) => s.topic === STATUS)!.envelope;
+  await r.requester.handleStatus(record(STATUS, grant));
+  r.clock.t += 5001;
+  renewed = async () => {
+    renewed = undefined;
+    await r.requester.handleStatus(status("a", "in_progress"));
+    const ack = r.sent.filter((s) => s.topic === STATUS).at(-1)!.envelope;
+    await r.requester.handleStatus(record(STATUS, ack));
+  };
+  await r.requester.tick();
+  assert.deepEqual(r.audits, []);
+  assert.deepEqual(said(r).slice(1), ["assigned:a@1", "assigned:a@1"]);
+  assert.equal(r.timeline.groupTasks.outgoing("t1")?.attempt, 1);
+});
+
 Deno.test("an own status that never comes back stops counting as lag after three leases", async () => {
   using r = rig();
   await send(r);

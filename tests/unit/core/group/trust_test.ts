@@ -235,7 +235,7 @@ Deno.test("beyond the park limit a record waiting for a certificate is dropped a
   assert.equal(trust.parked, 1);
   assert.equal(await handler(record("1", "bob")), undefined);
   assert.deepEqual(dropped, [
-    "certificate_missing bob: dropped: 1 records already wait for certificates",
+    "certificate_missing bob: dropped: 1 records (0 bytes) already wait for certificates, at most 1 (16777216 bytes)",
   ]);
   // Unsigned and owner records are not held: verification decides about them.
   await handler(record("2"));
@@ -244,6 +244,42 @@ Deno.test("beyond the park limit a record waiting for a certificate is dropped a
   await first.work();
   assert.equal(trust.parked, 0);
   assert.equal(dropped.length, 2);
+});
+
+Deno.test("records wait for a certificate only up to the park's bytes, and give them back when they go on", async () => {
+  const dropped: string[] = [];
+  const { MemoryReplayStore, generateKeyPair } = await import("../../../../core/protocol/mod.ts");
+  const trust = new GroupTrust({
+    ownerKey: (await generateKeyPair()).publicKey,
+    replay: new MemoryReplayStore(),
+    audit: (d) => dropped.push(d.detail),
+    parkBytes: 100,
+    parkMs: 10,
+  });
+  const handler = trust.guard(() => {});
+  const record = (offset: string, bytes: number): InboundRecord => ({
+    topic: "group.t6.heartbeats",
+    partition: 0,
+    offset,
+    key: "agent:bob",
+    value: new Uint8Array(bytes),
+    headers: { "kc-key-id": new TextEncoder().encode("bob") },
+    timestamp: Date.now(),
+  });
+  const first = await handler(record("0", 60));
+  assert.ok(first && "work" in first && first.ready !== undefined);
+  assert.equal(await handler(record("1", 41)), undefined);
+  assert.deepEqual(dropped, [
+    "dropped: 1 records (60 bytes) already wait for certificates, at most 1000 (100 bytes)",
+  ]);
+  const second = await handler(record("2", 40));
+  assert.ok(second && "work" in second);
+  assert.equal(trust.parked, 2);
+  // Neither certificate comes: both are dropped when their time is up, and the park is empty.
+  await Promise.all([first.work(), second.work()]);
+  assert.equal(trust.parked, 0);
+  assert.equal(dropped.length, 3);
+  assert.ok(await handler(record("3", 100)), "the whole park is free again");
 });
 
 Deno.test("roster records from a member are refused but for certificates, which must chain to the owner", async () => {

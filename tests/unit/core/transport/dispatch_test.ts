@@ -176,3 +176,32 @@ Deno.test("work that ends `again` leaves its record unfinished, and says so; don
   const failing = dispatcher(() => ({ work: () => Promise.reject(new Error("llm down")) }));
   assert.equal(await (await failing.d.deliver(record("x"))).finished, true);
 });
+
+Deno.test("work that waits for its ready holds no executor slot; it runs once ready, then a slot is free, and its record is finished after", async () => {
+  const ready = Promise.withResolvers<void>();
+  const ran: string[] = [];
+  const hold = Promise.withResolvers<void>();
+  const { d } = dispatcher((r) => {
+    const value = new TextDecoder().decode(r.value);
+    return value === "parked"
+      ? { ready: ready.promise, work: () => Promise.resolve(void ran.push(value)) }
+      : { work: () => hold.promise.then(() => void ran.push(value)) };
+  });
+  const parked = await d.deliver(record("parked", "1"));
+  assert.equal(d.executor.full, false, "the waiting record takes no slot (capacity 1)");
+  let idle = false;
+  void d.idle().then(() => idle = true);
+  const busy = await d.deliver(record("busy", "2"));
+  assert.equal(d.executor.full, true);
+  let finished = false;
+  void parked.finished.then(() => finished = true);
+  ready.resolve();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual([ran, finished], [[], false], "ready, it waits for the slot busy holds");
+  hold.resolve();
+  assert.equal(await busy.finished, true);
+  assert.equal(await parked.finished, true);
+  assert.deepEqual(ran, ["busy", "parked"]);
+  await d.idle();
+  assert.equal(idle, true, "idle waited for the record that waited");
+});

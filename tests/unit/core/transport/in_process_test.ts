@@ -6,6 +6,7 @@ import {
   seededRandom,
 } from "../../../../core/transport/mod.ts";
 import * as scenario from "../../../_support/transport_scenarios.ts";
+import { waitFor } from "../../../_support/wait.ts";
 
 const SEED = Number(Deno.env.get("KAFCLAW_FAULT_SEED") ?? 20261125);
 const faults: FaultOptions = {
@@ -168,4 +169,38 @@ Deno.test("in-process: each member of a work group is told of every join, the fi
   assert.equal(first.stats.joins, 2);
   await second.close();
   await first.close();
+});
+
+Deno.test("in-process: a subscription is behind while appended records wait unread, and caught up once they are read", async () => {
+  const transport = new MemoryTransport();
+  await transport.createTopics([
+    { name: "lag", partitions: 2, replicationFactor: 1, config: {} },
+    { name: "other", partitions: 1, replicationFactor: 1, config: {} },
+  ]);
+  const release = Promise.withResolvers<void>();
+  let handed = 0;
+  const subscription = await transport.subscribe({
+    kind: "stream",
+    topics: ["lag"],
+    groupId: "g.lag",
+    concurrency: 1,
+    handler: () => {
+      handed++;
+      return { work: () => release.promise };
+    },
+  });
+  try {
+    assert.equal(await subscription.behind(), false);
+    assert.equal(await subscription.behind(["other"]), true, "a topic it holds nothing of");
+    await transport.produce(["a", "b", "c"].map((key) => ({ topic: "lag", key, value: key })));
+    await waitFor(() => handed === 1, "the first record handed over");
+    assert.equal(await subscription.behind(), true, "the others wait: the first holds the slot");
+    assert.equal(handed, 1);
+    release.resolve();
+    await waitFor(() => handed === 3, "every record handed over");
+    assert.equal(await subscription.behind(), false);
+  } finally {
+    release.resolve();
+    await subscription.close();
+  }
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { resolveMcpServers } from "../../../../../core/tools/mcp/config.ts";
 import { McpToolset } from "../../../../../core/tools/mcp/toolset.ts";
+import { IDEMPOTENCY_META } from "../../../../../core/tools/mcp/mod.ts";
 import { ToolRegistry } from "../../../../../core/tools/registry.ts";
 import { serveFakeMcpHttp } from "../../../../fakes/mcp_server.ts";
 import { testContext } from "../_context.ts";
@@ -30,6 +31,19 @@ Deno.test("http: tools are listed, namespaced and tiered, and calls return resul
     isError: true,
   });
   assert.equal((await registry.run("remote__throws", "{}", ctx)).isError, true);
+});
+
+Deno.test("http: a call carries the turn's idempotency key in its _meta, and none without one", async () => {
+  await using server = serveFakeMcpHttp();
+  await using toolset = new McpToolset(httpServer(server.url));
+  const registry = new ToolRegistry().register(...(await toolset.load()).tools);
+  const keyed = { ...testContext(), idempotencyKey: "t1#2" };
+  assert.equal((await registry.run("remote__echo", '{"text":"a"}', keyed)).content, "a");
+  assert.equal((await registry.run("remote__echo", '{"text":"b"}', testContext())).content, "b");
+  assert.deepEqual(server.calls.map((c) => [c.arguments, c._meta]), [
+    [{ text: "a" }, { [IDEMPOTENCY_META]: "t1#2" }],
+    [{ text: "b" }, undefined],
+  ]);
 });
 
 Deno.test("http: the configured headers are sent", async () => {
