@@ -11,7 +11,10 @@
 import { Command, InvalidArgumentError } from "commander";
 import type { CliContext } from "./_context.ts";
 import { UsageError } from "./_errors.ts";
-import { listTasks, replayTask, showTask, submitTask } from "./_task_run.ts";
+import { listTasks, showTask } from "./_task_read.ts";
+
+/** Submitting and replaying need the group's code (and the agent's): loaded when they run. */
+const run = () => import("./_task_run.ts");
 
 /** `kafclaw task`: submit and inspect group tasks. */
 export function taskCommand(ctx: CliContext): Command {
@@ -29,7 +32,7 @@ export function taskCommand(ctx: CliContext): Command {
       if (opts.skill !== undefined && opts.to !== undefined) {
         throw new UsageError("task submit takes --skill or --to, not both");
       }
-      await submitTask(ctx, text, opts);
+      await (await run()).submitTask(ctx, text, opts);
     });
   task.command("list")
     .description("the tasks this agent sent, newest first, with their status")
@@ -46,7 +49,9 @@ export function taskCommand(ctx: CliContext): Command {
     .description("run a recorded task's request again on this agent; old and new answers")
     .argument("<task-id>", "the task's id")
     .option("--json", "print as JSON")
-    .action((id: string, opts: { json?: boolean }) => replayTask(ctx, id, opts));
+    .action(async (id: string, opts: { json?: boolean }) => {
+      await (await run()).replayTask(ctx, id, opts);
+    });
   return task;
 }
 

@@ -117,7 +117,8 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
   const keyless = { KAFCLAW_HOME: home.path };
   // Memory's vectors are sqlite-vec's: status counts them, search and prune read them.
   const vectors = ["sqlite-vec"];
-  const runs: [string[], Record<string, string>, string[]][] = [
+  // [command line, environment, heavy packages it uses, exit code (0 if left out)]
+  const runs: [string[], Record<string, string>, string[], number?][] = [
     [["version"], keyed, []],
     [["status", "--json"], keyed, []],
     [["config", "get", "group.name"], keyed, []],
@@ -127,11 +128,15 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
     [["memory", "status", "--json"], keyed, vectors],
     [["memory", "prune"], keyed, vectors],
     [["memory", "search", "staging", "port"], keyless, vectors],
+    // The tasks this agent sent are in its store; only --trace may read the group's topics.
+    [["task", "list"], keyed, []],
+    [["task", "list", "--json"], keyed, []],
+    [["task", "show", "no-such-task"], keyed, [], 2],
   ];
-  for (const [args, env, uses] of runs) {
+  for (const [args, env, uses, code = 0] of runs) {
     const run = await loadedModules(args, { env });
     const what = `kafclaw ${args.join(" ")}`;
-    assert.equal(run.code, 0, `${what}: ${run.stderr}`);
+    assert.equal(run.code, code, `${what}: ${run.stderr}`);
     const loaded = run.packages.filter((p) => heavy.includes(p) && !uses.includes(p));
     assert.deepEqual(loaded, [], what);
     // Neither the agent nor its tools (the sandbox's file helper, which main.ts may start, is none).
