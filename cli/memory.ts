@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { join } from "node:path";
 import {
   commandName,
@@ -11,6 +11,7 @@ import type { Memory, PruneReport, ReindexPlan } from "../core/memory/mod.ts";
 import type { Timeline } from "../core/timeline/mod.ts";
 import { CliError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import { wholeNumber } from "./_numbers.ts";
 
 /** Core memory, loaded when a memory subcommand runs (it brings the tools and their SDKs). */
 const core = () => import("../core/memory/mod.ts");
@@ -110,17 +111,6 @@ async function withMemory(ctx: CliContext, fn: (memory: Memory) => unknown): Pro
 
 function load(env: Readonly<Record<string, string>>): Promise<ResolvedConfig> {
   return loadConfig({ env, home: resolveHome(env) });
-}
-
-/** A commander parser of whole numbers from 1 to `max`. */
-function wholeNumber(max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < 1 || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
-    }
-    return n;
-  };
 }
 
 function collect(value: string, previous: string[]): string[] {
