@@ -40,6 +40,7 @@ export {
 } from "./memory.ts";
 export type { MemoryHit, SearchOptions, SearchResult } from "./search.ts";
 export { formatSearch, formatStatus, type MemoryStatus } from "./report.ts";
+export { pruneJson, reindexJson, searchJson, statusJson } from "./json.ts";
 export {
   MemoryError,
   type ReindexOptions,
