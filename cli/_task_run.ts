@@ -5,13 +5,7 @@
  *
  * @module
  */
-import {
-  checkConfigTrust,
-  inProcessAgentId,
-  loadConfig,
-  paths,
-  type ResolvedConfig,
-} from "../core/config/mod.ts";
+import { inProcessAgentId, paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   type DroppedRecord,
   PUBLIC_ZONE,
@@ -28,7 +22,7 @@ import {
   ZoneRefused,
 } from "../core/group/mod.ts";
 import { agentInbox, isId, topicsFor } from "../core/protocol/mod.ts";
-import { FINAL_OUTGOING, type OutgoingTask, Timeline } from "../core/timeline/mod.ts";
+import { FINAL_OUTGOING, Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import {
@@ -39,33 +33,16 @@ import {
   trustedConfig,
   zonesNow,
 } from "./_group.ts";
-import {
-  droppedJson,
-  droppedLines,
-  listText,
-  showText,
-  taskJson,
-  taskRow,
-  traceJson,
-  traceText,
-} from "./_task_view.ts";
+import { homeConfig, print } from "./_task_read.ts";
+import { taskJson } from "./_task_view.ts";
+import { droppedJson, droppedLines, traceJson, traceText } from "./_trace_view.ts";
 import type { SubmitFlags } from "./task.ts";
-
-async function homeConfig(ctx: CliContext): Promise<ResolvedConfig> {
-  const config = await loadConfig({ env: ctx.env() });
-  await checkConfigTrust(config.file);
-  return config;
-}
 
 /** Whether the gateway of this home runs: it wrote `group.alive_at` within 3 intervals. */
 function gatewayRuns(config: ResolvedConfig, timeline: Timeline): boolean {
   const alive = timeline.settings.get("group.alive_at");
   const window = STALE_AFTER * config.group.heartbeatIntervalMs;
   return alive !== undefined && Date.now() - Date.parse(alive) < window;
-}
-
-function print(ctx: CliContext, json: boolean | undefined, value: unknown, text: string): void {
-  ctx.io.out(json ? JSON.stringify(value, null, 2) : text);
 }
 
 /**
@@ -217,39 +194,18 @@ async function oneShot(
   }
 }
 
-/** `task list`. */
-export async function listTasks(ctx: CliContext, opts: { limit: number; json?: boolean }) {
-  const config = await homeConfig(ctx);
-  using timeline = Timeline.open(paths(config).timeline);
-  const tasks = timeline.groupTasks.listOutgoing(opts.limit);
-  print(ctx, opts.json, { tasks: tasks.map(taskRow) }, listText(tasks, config.command));
-}
-
-function knownTask(timeline: Timeline, taskId: string, command: string): OutgoingTask {
-  const task = timeline.groupTasks.outgoing(taskId);
-  if (task === undefined) {
-    throw new UsageError(
-      `no task "${taskId}" was sent from this agent (${command} task list shows them)`,
-    );
-  }
-  return task;
-}
-
-/** `task show`, and with `trace` the task's spans from every agent. */
-export async function showTask(
+/** `task show --trace`: the task's spans from every agent, as one tree. */
+export async function showTrace(
   ctx: CliContext,
-  taskId: string,
-  opts: { trace?: boolean; json?: boolean },
+  at: {
+    readonly config: ResolvedConfig;
+    readonly timeline: Timeline;
+    readonly taskId: string;
+    readonly json: boolean | undefined;
+  },
 ): Promise<void> {
-  const config = await homeConfig(ctx);
-  using timeline = Timeline.open(paths(config).timeline);
-  if (!opts.trace) {
-    const task = knownTask(timeline, taskId, config.command);
-    print(ctx, opts.json, taskJson(task), showText(task));
-    return;
-  }
-  const { trace, source, dropped } = await taskTrace(config, timeline, taskId);
-  print(ctx, opts.json, traceJson(trace, source, dropped), traceText(trace, dropped));
+  const { trace, source, dropped } = await taskTrace(at.config, at.timeline, at.taskId);
+  print(ctx, at.json, traceJson(trace, source, dropped), traceText(trace, dropped));
 }
 
 /**

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { paths } from "../core/config/mod.ts";
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
@@ -45,6 +45,7 @@ import { aclCommand, gcCommand } from "./_group_ops.ts";
 import { runMember } from "./_group_join.ts";
 import { changeReport, groupGateway, joinThrough, leaveThrough } from "./_group_gateway.ts";
 import { skillsCommand } from "./_group_skills.ts";
+import { wholeNumber } from "./_numbers.ts";
 
 /** `kafclaw group`: make, join, leave and inspect a group of agents over Kafka. */
 export function groupCommand(ctx: CliContext): Command {
@@ -105,7 +106,7 @@ export function groupCommand(ctx: CliContext): Command {
     });
   group.command("invite")
     .description("make a one-time invite for a gated group (on the owner's machine)")
-    .option("--valid-hours <n>", "how long it may be used", positive, 24)
+    .option("--valid-hours <n>", "how long it may be used", wholeNumber(), 24)
     .option("--json", "print as JSON")
     .action(async (opts: { validHours: number; json?: boolean }) => {
       const config = await groupConfig(ctx);
@@ -134,7 +135,7 @@ export function groupCommand(ctx: CliContext): Command {
     .option("--zones <zones>", "comma-separated zones", "public")
     .option("--vouched", "its records are trusted (not tainted)")
     .option("--issuer", "it may issue certificates itself")
-    .option("--valid-days <n>", "how long the certificate holds", positive, 365)
+    .option("--valid-days <n>", "how long the certificate holds", wholeNumber(), 365)
     .option("--json", "print as JSON")
     .action(async (agentId: string, opts: AdmitOptions) => {
       const config = await groupConfig(ctx);
@@ -315,10 +316,4 @@ async function certificateFor(
     }
     throw new CliError((error as Error).message);
   }
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number above 0");
-  return n;
 }

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { join } from "node:path";
 import {
   commandName,
@@ -11,8 +11,9 @@ import type { Memory, PruneReport, ReindexPlan } from "../core/memory/mod.ts";
 import type { Timeline } from "../core/timeline/mod.ts";
 import { CliError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import { wholeNumber } from "./_numbers.ts";
 
-/** Core memory, loaded when a memory subcommand runs (it brings the tools and their SDKs). */
+/** Core memory (SQLite, sqlite-vec), loaded when a memory subcommand runs, not to build it. */
 const core = () => import("../core/memory/mod.ts");
 
 /** `kafclaw memory`: search and maintain the agent's memory. */
@@ -33,9 +34,10 @@ export function memoryCommand(ctx: CliContext): Command {
           zones: opts.zone.length > 0 ? opts.zone : "all",
           ...(opts.limit === undefined ? {} : { limit: opts.limit }),
         });
+        const { formatSearch, searchJson } = await core();
         const text = opts.json
-          ? JSON.stringify(result, null, 2)
-          : (await core()).formatSearch(query, result);
+          ? JSON.stringify(searchJson(result), null, 2)
+          : formatSearch(query, result);
         ctx.io.out(text);
       });
     });
@@ -45,10 +47,11 @@ export function memoryCommand(ctx: CliContext): Command {
     .action(async (opts: { json?: boolean }) => {
       await withMemory(ctx, async (mem) => {
         const status = mem.status();
+        const { formatStatus, statusJson } = await core();
         ctx.io.out(
           opts.json
-            ? JSON.stringify(status, null, 2)
-            : (await core()).formatStatus(status, commandName(ctx.env())),
+            ? JSON.stringify(statusJson(status), null, 2)
+            : formatStatus(status, commandName(ctx.env())),
         );
       });
     });
@@ -56,7 +59,8 @@ export function memoryCommand(ctx: CliContext): Command {
     .description("embed every chunk again with the configured embedding model (after a change)")
     .option("-y, --yes", "do it (without it, only say what it would do)")
     .option("--batch-size <n>", "chunks per embedding request (1-2048)", wholeNumber(2048), 32)
-    .action(async (opts: { yes?: boolean; batchSize: number }) => {
+    .option("--json", "print as JSON")
+    .action(async (opts: { yes?: boolean; batchSize: number; json?: boolean }) => {
       await withMemory(ctx, async (mem) => {
         const bar = Deno.stderr.isTerminal() ? new ProgressBar() : undefined;
         const result = await mem.reindex({
@@ -64,11 +68,15 @@ export function memoryCommand(ctx: CliContext): Command {
           batchSize: opts.batchSize,
           ...(bar ? { onProgress: (done: number, total: number) => bar.draw(done, total) } : {}),
         }).finally(() => bar?.end());
-        ctx.io.out(
-          result.done
-            ? `Embedded ${result.embedded} chunk(s) with ${result.plan.model}; search uses vectors again`
-            : planText(result.plan),
-        );
+        if (opts.json) {
+          ctx.io.out(JSON.stringify((await core()).reindexJson(result), null, 2));
+        } else {
+          ctx.io.out(
+            result.done
+              ? `Embedded ${result.embedded} chunk(s) with ${result.plan.model}; search uses vectors again`
+              : planText(result.plan),
+          );
+        }
       });
     });
   memory.command("prune")
@@ -77,9 +85,10 @@ export function memoryCommand(ctx: CliContext): Command {
     )
     .option("--json", "print as JSON")
     .action(async (opts: { json?: boolean }) => {
+      const { pruneJson } = await core();
       await withMemory(ctx, (mem) => {
         const report = mem.prune();
-        ctx.io.out(opts.json ? JSON.stringify(report, null, 2) : pruneText(report));
+        ctx.io.out(opts.json ? JSON.stringify(pruneJson(report), null, 2) : pruneText(report));
       });
     });
   return memory;
@@ -110,17 +119,6 @@ async function withMemory(ctx: CliContext, fn: (memory: Memory) => unknown): Pro
 
 function load(env: Readonly<Record<string, string>>): Promise<ResolvedConfig> {
   return loadConfig({ env, home: resolveHome(env) });
-}
-
-/** A commander parser of whole numbers from 1 to `max`. */
-function wholeNumber(max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < 1 || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
-    }
-    return n;
-  };
 }
 
 function collect(value: string, previous: string[]): string[] {

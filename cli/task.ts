@@ -11,7 +11,11 @@
 import { Command, InvalidArgumentError } from "commander";
 import type { CliContext } from "./_context.ts";
 import { UsageError } from "./_errors.ts";
-import { listTasks, replayTask, showTask, submitTask } from "./_task_run.ts";
+import { wholeNumber } from "./_numbers.ts";
+import { listTasks, showTask } from "./_task_read.ts";
+
+/** Submitting and replaying need the group's code (and the agent's): loaded when they run. */
+const run = () => import("./_task_run.ts");
 
 /** `kafclaw task`: submit and inspect group tasks. */
 export function taskCommand(ctx: CliContext): Command {
@@ -29,11 +33,11 @@ export function taskCommand(ctx: CliContext): Command {
       if (opts.skill !== undefined && opts.to !== undefined) {
         throw new UsageError("task submit takes --skill or --to, not both");
       }
-      await submitTask(ctx, text, opts);
+      await (await run()).submitTask(ctx, text, opts);
     });
   task.command("list")
     .description("the tasks this agent sent, newest first, with their status")
-    .option("--limit <n>", "at most this many", positive, 50)
+    .option("-n, --limit <n>", "at most this many", wholeNumber(), 50)
     .option("--json", "print as JSON")
     .action((opts: { limit: number; json?: boolean }) => listTasks(ctx, opts));
   task.command("show")
@@ -46,7 +50,9 @@ export function taskCommand(ctx: CliContext): Command {
     .description("run a recorded task's request again on this agent; old and new answers")
     .argument("<task-id>", "the task's id")
     .option("--json", "print as JSON")
-    .action((id: string, opts: { json?: boolean }) => replayTask(ctx, id, opts));
+    .action(async (id: string, opts: { json?: boolean }) => {
+      await (await run()).replayTask(ctx, id, opts);
+    });
   return task;
 }
 
@@ -67,12 +73,6 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 export function duration(value: string): number {
   const match = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
   const ms = match ? Number(match[1]) * UNITS[match[2]!]! : NaN;
-  if (!(ms > 0)) throw new InvalidArgumentError("a duration such as 90s, 5m or 1h");
+  if (!(ms > 0)) throw new InvalidArgumentError("expected a duration such as 90s, 5m or 1h");
   return ms;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number above 0");
-  return n;
 }

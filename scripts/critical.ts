@@ -3,7 +3,7 @@
  * unless every critical file has 100% line and branch coverage. Critical now: envelope parsing and
  * validation, signatures and certificates, topic names (core/protocol), configuration precedence
  * and validation (core/config), the permission table, the transport's delivery core, sessions,
- * subagent limits, the soul-file tool, tool definitions, and the sandbox's path rules and
+ * subagent limits, the soul-file and memory tools, tool definitions, and the sandbox's path rules and
  * argument builder, the timeline's storage, and the policy (decisions, taint, quotas, rate limits,
  * budgets, redaction, sensitivity routing), approvals and how owners answer them, which agent
  * runs, the one door into a turn and the guard around it, the agent's runtime, the path from a
@@ -25,7 +25,7 @@ const CRITICAL: RegExp[] = [
   /^core\/agent\/(sessions|subagents|soul_tool|approvals|guard|door|turn|runtime|profile)\.ts$/,
   /^core\/group\/.+\.ts$/,
   /^core\/orchestrator\/.+\.ts$/,
-  /^core\/tools\/define\.ts$/,
+  /^core\/tools\/(define|memory_tools)\.ts$/,
   /^core\/tools\/sandbox\/(paths|_bwrap_args)\.ts$/,
   /^core\/tools\/web\/address\.ts$/,
   /^core\/timeline\/.+\.ts$/,

@@ -8,13 +8,13 @@
  */
 import type { ResolvedConfig } from "../config/mod.ts";
 import type { Memory } from "../memory/mod.ts";
-import { memoryTools } from "../memory/mod.ts";
 import { createSpeech } from "../provider/mod.ts";
 import {
   audioTools,
   builtinTools,
   type McpServerConfig,
   McpToolset,
+  memoryTools,
   type Sandbox,
   type ToolRegistry,
 } from "../tools/mod.ts";

@@ -195,10 +195,10 @@ export class Membership {
       fromBeginning: false,
       handler: afterGate(stateRead.opened, this.guard(this.#feed.onHeartbeat)),
     });
-    rosterRead.open((await Promise.allSettled([roster]))[0].status === "fulfilled");
+    rosterRead.open(await roster.then(() => true, () => false));
     const reads = await Promise.allSettled([roster, ...others]);
     stateRead.open(reads.every((read) => read.status === "fulfilled"));
-    const failed = [...reads, ...await Promise.allSettled([heartbeats])].find((read) =>
+    const failed = (await Promise.allSettled([roster, ...others, heartbeats])).find((read) =>
       read.status === "rejected"
     );
     if (failed !== undefined) throw failed.reason;

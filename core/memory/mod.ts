@@ -15,7 +15,7 @@
  *   the zones it is given; its result is untrusted when any hit is (PROTOCOL.md semantics 9-10).
  * - Retention by source kind (conversation 30 days, tool 14, group 60; soul, user and summary
  *   permanent) and a chunk cap; a changed embedding model needs an explicit {@link Memory.reindex}.
- * - Expertise per skill; the `remember` and `recall` tools.
+ * - Expertise per skill. (The `remember` and `recall` tools over it are in core/tools.)
  *
  * @example
  * ```ts
@@ -40,6 +40,7 @@ export {
 } from "./memory.ts";
 export type { MemoryHit, SearchOptions, SearchResult } from "./search.ts";
 export { formatSearch, formatStatus, type MemoryStatus } from "./report.ts";
+export { pruneJson, reindexJson, searchJson, statusJson } from "./json.ts";
 export {
   MemoryError,
   type ReindexOptions,
@@ -100,11 +101,3 @@ export {
   TREND_WINDOW,
   trendOf,
 } from "./expertise.ts";
-export {
-  MAX_RECALL,
-  type MemoryScope,
-  memoryTools,
-  type MemoryToolsOptions,
-  recallTool,
-  rememberTool,
-} from "./tools.ts";

@@ -84,7 +84,12 @@ export const PERMISSION_SETS: Readonly<Record<Subcommand | "help", PermissionSet
     run: [...SANDBOX.run, "xdg-open", "open"],
     ffi: true,
   },
-  group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
+  // `group join` holds the agent's own consumer group (and the sponsors' group) as a gateway does:
+  // its consumers' run tag needs this process's place and start time, which only the C library
+  // tells (core/transport process_facts.ts), so that a join or gateway started right after it
+  // crashed can prove it gone, and it can prove a crashed gateway gone. `zone` consumes nothing
+  // but state topics, each through a group of its own run that no start reclaims: no ffi.
+  group: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS, ffi: true },
   zone: { ...HOME_FILES, ...NETWORK, ...HOST_FACTS },
   task: { ...HOME_FILES, ...NETWORK, ...SANDBOX, ...HOST_FACTS, ffi: true },
   // dispatch submits through the task path (a one-shot requester where no gateway runs).

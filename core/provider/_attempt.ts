@@ -15,6 +15,7 @@ import {
   shownUrl,
 } from "./errors.ts";
 import { keyVariables, type ModelEndpoint } from "./models.ts";
+import { openaiSdk } from "./_client.ts";
 import {
   AttemptTimeoutError,
   backoffDelay,
@@ -78,9 +79,9 @@ export type Outcome<T> =
 const NOTICE_MS = 5000;
 
 /**
- * Runs `attempt` against one endpoint, retrying what is worth retrying after a backoff. Rethrows
- * the caller's abort reason as soon as `signal` aborts, and any error that is not a provider
- * failure (a bug).
+ * Runs `attempt` against one endpoint, retrying what is worth retrying after a backoff (npm:openai
+ * is loaded first, outside every attempt's time). Rethrows the caller's abort reason as soon as
+ * `signal` aborts, and any error that is not a provider failure (a bug).
  */
 export async function tryModel<T>(
   endpoint: ModelEndpoint,
@@ -88,6 +89,9 @@ export async function tryModel<T>(
   settings: CallSettings,
   signal?: AbortSignal,
 ): Promise<Outcome<T>> {
+  // The first call of a process imports npm:openai here, before any attempt's clock starts: the
+  // model's time limits are the model's, not the time it takes to load the client.
+  await openaiSdk();
   const attempts = settings.retry.retries + 1;
   // Shown only in a wait line or a failure: most calls need it never.
   let shown: string | undefined;

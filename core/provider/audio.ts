@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { toFile } from "openai";
 import { failureError, tryModel } from "./_attempt.ts";
-import { ClientCache } from "./_client.ts";
+import { ClientCache, openaiSdk } from "./_client.ts";
 import { type ModelEndpoint, type ProviderConfig, resolveModel } from "./models.ts";
 import { callSettings, type ProviderOptions } from "./options.ts";
 import type { SpeakOptions, SpeechProvider, TranscribeOptions } from "./types.ts";
@@ -58,8 +57,9 @@ export function createSpeech(
       const mime = call.mime ?? "audio/ogg";
       const filename = call.filename ?? `audio.${EXTENSIONS[mime] ?? "ogg"}`;
       const result = await run(endpoint, call.signal, async (signal) => {
+        const { toFile } = await openaiSdk();
         const file = await toFile(audio, filename, { type: mime });
-        return clients.get(endpoint).audio.transcriptions.create({
+        return (await clients.get(endpoint)).audio.transcriptions.create({
           file,
           model: endpoint.model,
           response_format: "json",
@@ -72,7 +72,7 @@ export function createSpeech(
     async speak(text: string, call: SpeakOptions = {}): Promise<Uint8Array> {
       const endpoint = resolveModel(config, call.model ?? DEFAULT_SPEECH_MODEL);
       return await run(endpoint, call.signal, async (signal) => {
-        const response = await clients.get(endpoint).audio.speech.create({
+        const response = await (await clients.get(endpoint)).audio.speech.create({
           model: endpoint.model,
           input: text,
           voice: call.voice ?? "alloy",

@@ -104,14 +104,14 @@ class ChainProvider implements ChainedChatProvider {
     return [first, ...this.chain.slice(1).filter((e) => e.ref !== first.ref)];
   }
 
-  #once(
+  async #once(
     endpoint: ModelEndpoint,
     request: ChatRequest,
     signal: AbortSignal,
     progress: () => void,
     chunk: () => void,
   ): Promise<Answer> {
-    const client = this.#clients.get(endpoint);
+    const client = await this.#clients.get(endpoint);
     const body = chatBody(endpoint, request, this.#sampling);
     if (request.onText) return streamOnce(client, body, request.onText, signal, chunk);
     return answerOnce(client, body, signal, progress);

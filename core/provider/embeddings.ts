@@ -34,7 +34,8 @@ export function createEmbedder(config: ProviderConfig, options: EmbedderOptions 
     const outcome = await tryModel(
       target,
       async (signal) => {
-        const response = await clients.get(target).embeddings.create(
+        const client = await clients.get(target);
+        const response = await client.embeddings.create(
           { model: target.model, input: [...texts], encoding_format: "float" },
           { signal },
         );

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { APIConnectionError, APIError, APIUserAbortError, OpenAIError } from "openai";
+import { loadedSdk } from "./_client.ts";
 import {
   connectionDetail,
   STALL_HINT,
@@ -167,10 +167,12 @@ export function classify(error: unknown): Classified | null {
     const detail = error.message;
     return { verdict: "next", status: 200, detail, retryAfterMs: null, hint: UNREADABLE_HINT };
   }
-  if (error instanceof APIUserAbortError) {
+  const sdk = loadedSdk();
+  if (sdk === undefined) return null;
+  if (error instanceof sdk.APIUserAbortError) {
     return { verdict: "retry", status: null, detail: "request aborted", retryAfterMs: null };
   }
-  if (error instanceof APIConnectionError) {
+  if (error instanceof sdk.APIConnectionError) {
     const { detail, hint } = connectionDetail(error);
     return {
       verdict: "retry",
@@ -180,14 +182,14 @@ export function classify(error: unknown): Classified | null {
       ...(hint ? { hint } : {}),
     };
   }
-  if (error instanceof APIError) {
+  if (error instanceof sdk.APIError) {
     const status = error.status ?? null;
     const detail = statusDetail(error);
     const retryAfterMs = parseRetryAfter(error.headers?.get("retry-after") ?? null);
     const hint = statusHint(status);
     return { verdict: verdictOf(status), status, detail, retryAfterMs, ...(hint ? { hint } : {}) };
   }
-  if (error instanceof OpenAIError) {
+  if (error instanceof sdk.OpenAIError) {
     return { verdict: "fail", status: null, detail: error.message, retryAfterMs: null };
   }
   return null;

@@ -1,6 +1,6 @@
 /**
  * Tools: the registry the agent loop calls, the built-in tools, web_fetch, the audio tools, the
- * group tools, MCP server tools, and the sandbox they run in.
+ * group tools, the memory tools, MCP server tools, and the sandbox they run in.
  *
  * @example
  * ```ts ignore
@@ -69,6 +69,14 @@ export {
   type SpeechPort,
   transcribeAudioTool,
 } from "./audio_tools.ts";
+export {
+  MAX_RECALL,
+  type MemoryScope,
+  memoryTools,
+  type MemoryToolsOptions,
+  recallTool,
+  rememberTool,
+} from "./memory_tools.ts";
 export { execOffMessage, execTool, type ExecToolOptions, formatExecResult } from "./exec_tool.ts";
 export { MAX_SPAWN_TIMEOUT_SECONDS, messageTool, sessionsSpawnTool } from "./agent_tools.ts";
 export { builtinTools, type BuiltinToolsOptions } from "./builtin.ts";

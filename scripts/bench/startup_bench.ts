@@ -8,7 +8,8 @@
  *   (tests/fakes/openai_server.ts), against a bare Deno script that makes the same streamed chat
  *   call with npm:openai (targets: at most 2x the time and 1.3x the peak memory);
  * - the resident memory of an interactive agent left idle for 30 s (target: at most 60 MB);
- * - the commands that should load little (`--help`, `completion bash`, `cron list`, `status`),
+ * - the commands that should load little (`--help`, `completion bash`, `cron list`, `status`,
+ *   `memory status`, `task list`),
  *   each against `scripts/kafclaw version`, which loads nothing; with
  *   `KAFCLAW_STARTUP_BEFORE=<checkout>` (the code before a change, e.g.
  *   `git archive <commit> | tar -x -C /tmp/before`) each is also run by that checkout's launcher,
@@ -122,7 +123,14 @@ Deno.bench(
 );
 Deno.bench(AGENT, { group: "startup: agent -m", n: 15, warmup: 2 }, paired(runBare, runAgent));
 /** The commands that should load little, each paired with `kafclaw version`. */
-const LIGHT = [["--help"], ["completion", "bash"], ["cron", "list"], ["status"]] as const;
+const LIGHT = [
+  ["--help"],
+  ["completion", "bash"],
+  ["cron", "list"],
+  ["status"],
+  ["memory", "status"],
+  ["task", "list"],
+] as const;
 const before = Deno.env.get("KAFCLAW_STARTUP_BEFORE");
 const lightName = (args: readonly string[], side = "") =>
   `startup: kafclaw ${args.join(" ")}${side}`;

@@ -109,22 +109,39 @@ Deno.test("help and completion run under their own sets and load commander alone
   }
 });
 
-Deno.test("the light subcommands load no Kafka client, LLM client, vector search or web server", async () => {
+Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector search or web server", async () => {
   await using home = await tempHome();
   const heavy = ["kafkajs", "openai", "sqlite-vec", "hono"];
-  for (
-    const args of [
-      ["version"],
-      ["status", "--json"],
-      ["config", "get", "group.name"],
-      ["cron", "list"],
-      ["cron", "add", "daily", "--schedule", "@daily", "-m", "hello"],
-    ]
-  ) {
-    const run = await loadedModules(args, { env: { KAFCLAW_HOME: home.path } });
+  // The key gives memory an embedder, which only a search that embeds its query may call.
+  const keyed = { KAFCLAW_HOME: home.path, OPENAI_API_KEY: "sk-light" };
+  const keyless = { KAFCLAW_HOME: home.path };
+  // Memory's vectors are sqlite-vec's: status counts them, search and prune read them.
+  const vectors = ["sqlite-vec"];
+  // [command line, environment, heavy packages it uses, exit code (0 if left out)]
+  const runs: [string[], Record<string, string>, string[], number?][] = [
+    [["version"], keyed, []],
+    [["status", "--json"], keyed, []],
+    [["config", "get", "group.name"], keyed, []],
+    [["cron", "list"], keyed, []],
+    [["cron", "add", "daily", "--schedule", "@daily", "-m", "hello"], keyed, []],
+    [["memory", "status"], keyed, vectors],
+    [["memory", "status", "--json"], keyed, vectors],
+    [["memory", "prune"], keyed, vectors],
+    [["memory", "search", "staging", "port"], keyless, vectors],
+    // The tasks this agent sent are in its store; only --trace may read the group's topics.
+    [["task", "list"], keyed, []],
+    [["task", "list", "--json"], keyed, []],
+    [["task", "show", "no-such-task"], keyed, [], 2],
+  ];
+  for (const [args, env, uses, code = 0] of runs) {
+    const run = await loadedModules(args, { env });
     const what = `kafclaw ${args.join(" ")}`;
-    assert.equal(run.code, 0, `${what}: ${run.stderr}`);
-    assert.deepEqual(run.packages.filter((p) => heavy.includes(p)), [], what);
+    assert.equal(run.code, code, `${what}: ${run.stderr}`);
+    const loaded = run.packages.filter((p) => heavy.includes(p) && !uses.includes(p));
+    assert.deepEqual(loaded, [], what);
+    // Neither the agent nor its tools (the sandbox's file helper, which main.ts may start, is none).
+    const agent = run.files.filter((f) => /^core\/(agent\/.+|tools\/[^/]+)\.ts$/.test(f));
+    assert.deepEqual(agent, [], what);
   }
 });
 

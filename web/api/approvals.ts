@@ -13,7 +13,7 @@ import { answerRefusal, WAITER_STALE_MS } from "../../core/timeline/mod.ts";
 import { Conflict, found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
-import { wire } from "./wire.ts";
+import { wire } from "../../core/wire/mod.ts";
 
 const ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "not an approval id" });
 

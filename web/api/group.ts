@@ -17,8 +17,8 @@ import { type ApiRoutes, param } from "./routes.ts";
 import { ID } from "./tasks.ts";
 import { EVENT_PAGE, eventJson } from "./timeline.ts";
 import { topicsJson, traceJson } from "./group_json.ts";
-import { wire } from "./wire.ts";
-import { searchJson } from "./memory.ts";
+import { wire } from "../../core/wire/mod.ts";
+import { searchJson } from "../../core/memory/mod.ts";
 
 const LIMIT = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { spanJson, type SpanTreeNode, type TaskTrace } from "../../core/group/mod.ts";
-import { snakeKey, wire } from "./wire.ts";
+import { snakeKey, wire } from "../../core/wire/mod.ts";
 
 /** A node of a trace's tree, with its children. */
 interface NodeJson {

@@ -6,10 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import type { MemoryStatus, SearchResult } from "../../core/memory/mod.ts";
+import { pruneJson, searchJson, statusJson } from "../../core/memory/mod.ts";
 import type { ApiParts } from "./parts.ts";
 import type { ApiRoutes } from "./routes.ts";
-import { wire } from "./wire.ts";
 
 const SEARCH = z.object({
   q: z.string().min(1).max(2000).describe("What to look for"),
@@ -17,21 +16,6 @@ const SEARCH = z.object({
   zone: z.string().regex(/^[\w.-]+(,[\w.-]+)*$/).optional()
     .describe("See only public memory and these zones (comma-separated)"),
 });
-
-/** A search's answer: how it searched, and each hit with its keys in snake_case. */
-export function searchJson(result: SearchResult) {
-  return { ...wire(result), hits: result.hits.map(wire) };
-}
-
-/** What memory holds, each part with its keys in snake_case. */
-function statusJson(s: MemoryStatus) {
-  return {
-    ...wire(s),
-    kinds: s.kinds.map(wire),
-    models: s.models.map(wire),
-    sqlite_vec: wire(s.sqliteVec),
-  };
-}
 
 /** Mounts the memory endpoints. */
 export function mountMemory(routes: ApiRoutes, parts: ApiParts): void {
@@ -61,6 +45,6 @@ export function mountMemory(routes: ApiRoutes, parts: ApiParts): void {
       summary: "Removes expired memory",
       tag: "memory",
     },
-    (c) => c.json(wire(memory.prune())),
+    (c) => c.json(pruneJson(memory.prune())),
   );
 }

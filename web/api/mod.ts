@@ -20,7 +20,7 @@ export {
 export { type ApiLimits, DEFAULT_LIMITS, rateLimit, sizeLimit } from "./limits.ts";
 export { dashboardCors } from "./cors.ts";
 export { openApiDocument } from "./openapi.ts";
-export { snakeKey, type Wire, wire } from "./wire.ts";
+export { snakeKey, type Wire, wire } from "../../core/wire/mod.ts";
 export {
   ApiRoutes,
   checked,

@@ -9,7 +9,7 @@
 import { budgetUse } from "../../core/policy/mod.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, PAGE_QUERY } from "./routes.ts";
-import { wire } from "./wire.ts";
+import { wire } from "../../core/wire/mod.ts";
 
 /** Mounts `/api/v1/policy/decisions` and `/api/v1/policy/budgets`. */
 export function mountDecisions(routes: ApiRoutes, parts: ApiParts): void {

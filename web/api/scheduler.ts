@@ -12,7 +12,7 @@ import type { Job } from "../../core/timeline/mod.ts";
 import { BadRequest, Conflict, found } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
-import { wire } from "./wire.ts";
+import { wire } from "../../core/wire/mod.ts";
 
 const NAME = z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, {
   message: "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { Conflict, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, param } from "./routes.ts";
-import { wire } from "./wire.ts";
+import { wire } from "../../core/wire/mod.ts";
 
 const KEY = z.string().min(1).max(300);
 

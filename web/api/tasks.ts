@@ -12,7 +12,7 @@ import { found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
 import { type ApiRoutes, PAGE_QUERY, param, type RouteSpec } from "./routes.ts";
 import { eventTree } from "./timeline.ts";
-import { wire } from "./wire.ts";
+import { wire } from "../../core/wire/mod.ts";
 
 /** An id of a task, a trace or a span as the API takes it. */
 export const ID = z.string().regex(/^[\w.:-]{1,128}$/, { message: "not an id" });

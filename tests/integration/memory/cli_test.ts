@@ -55,8 +55,12 @@ Deno.test("memory search, status and prune work by keywords without a model and 
     status.stdout,
     /^search: keyword only \(memory\.embedding\.enabled is false\)\n {2}to search by meaning too: `kafclaw config set memory\.embedding\.enabled true`\nchunks: 3 of at most 50000\n/,
   );
+  // --json in snake_case, as group, task and zone print theirs and the API answers memory's.
   const json = jsonOf(await kafclaw(env, "memory", "status", "--json"));
-  assert.deepEqual([json.mode, json.chunks, json.sqliteVec.available], ["keyword", 3, true]);
+  assert.deepEqual([json.mode, json.chunks, json.sqlite_vec.available], ["keyword", 3, true]);
+  assert.deepEqual([json.max_chunks, json.without_vector, json.last_error], [50000, 3, null]);
+  const keys = [json, ...json.kinds, json.sqlite_vec].flatMap((o) => Object.keys(o));
+  assert.deepEqual(keys.filter((key) => /[A-Z]/.test(key)), []);
 
   assert.deepEqual(await kafclaw(env, "memory", "prune"), {
     code: 0,
@@ -64,7 +68,7 @@ Deno.test("memory search, status and prune work by keywords without a model and 
     stderr: "",
   });
   const pruned = jsonOf(await kafclaw(env, "memory", "prune", "--json"));
-  assert.deepEqual(pruned, { expired: {}, overCap: 0, remaining: 3 });
+  assert.deepEqual(pruned, { expired: {}, over_cap: 0, remaining: 3 });
 });
 
 Deno.test("memory reindex without a model is a usage error; bad numbers are refused", async () => {
@@ -131,6 +135,18 @@ Deno.test("after a model change, memory reindex shows its plan, then re-embeds w
       "Every chunk is sent to the embedding model; run again with --yes to do it.",
     ].join("\n"),
   ]);
+  assert.deepEqual(jsonOf(await kafclaw(env, "memory", "reindex", "--json")), {
+    done: false,
+    embedded: 0,
+    plan: {
+      model: "ollama/e5-new",
+      dimension: null,
+      index_dimension: E5_DIMENSION,
+      foreign: 3,
+      to_embed: 3,
+      total: 3,
+    },
+  });
   const done = await kafclaw(env, "memory", "reindex", "--yes", "--batch-size", "2");
   assert.deepEqual([done.code, done.stdout], [
     0,
@@ -140,6 +156,8 @@ Deno.test("after a model change, memory reindex shows its plan, then re-embeds w
   const result = jsonOf(after);
   assert.equal(result.mode, "hybrid");
   assert.equal(result.hits[0].content, "Sam feeds the cat");
+  assert.equal(typeof result.hits[0].vector_rank, "number");
+  assert.ok(!("vectorRank" in result.hits[0]), "a hit's keys are snake_case");
   assert.match(
     (await kafclaw(env, "memory", "reindex")).stdout,
     /would embed 0 of 3 .*\nNothing to do\.$/,

@@ -4,7 +4,8 @@
  * where it was and why it was dropped; nothing about drops when there were none.
  */
 import assert from "node:assert/strict";
-import { droppedJson, showText, taskJson, traceJson, traceText } from "../../../cli/_task_view.ts";
+import { showText, taskJson } from "../../../cli/_task_view.ts";
+import { droppedJson, traceJson, traceText } from "../../../cli/_trace_view.ts";
 import type { OutgoingTask } from "../../../core/timeline/mod.ts";
 import { type DroppedRecord, spanTree } from "../../../core/group/mod.ts";
 

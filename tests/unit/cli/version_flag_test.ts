@@ -20,5 +20,5 @@ Deno.test("an option's value starting with -V goes to that option, not to the ve
   const r = await kafclawInProcess(env, "task", "list", "--limit", "-V3");
   assert.equal(r.code, 2, r.stdout);
   assert.ok(!r.stdout.includes(VERSION), r.stdout);
-  assert.match(r.stderr, /'--limit <n>' argument '-V3' is invalid/);
+  assert.match(r.stderr, /'-n, --limit <n>' argument '-V3' is invalid/);
 });

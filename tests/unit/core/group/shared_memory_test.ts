@@ -13,9 +13,9 @@ import {
   type SharedMemoryDeps,
   type Trust,
 } from "../../../../core/group/mod.ts";
-import { Memory, openWithVectors, recallTool } from "../../../../core/memory/mod.ts";
+import { Memory, openWithVectors } from "../../../../core/memory/mod.ts";
 import { topicsFor, zoneTopic } from "../../../../core/protocol/mod.ts";
-import type { ToolContext } from "../../../../core/tools/mod.ts";
+import { recallTool, type ToolContext } from "../../../../core/tools/mod.ts";
 import type {
   HandlerResult,
   InboundRecord,

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
+import { chunkId } from "../../../../core/memory/mod.ts";
 import {
-  chunkId,
   MAX_RECALL,
   type MemoryScope,
   memoryTools,
   recallTool,
   rememberTool,
-} from "../../../../core/memory/mod.ts";
-import { ToolRegistry } from "../../../../core/tools/mod.ts";
-import { testContext } from "../tools/_context.ts";
-import { tempMemory } from "./_helpers.ts";
+  ToolRegistry,
+} from "../../../../core/tools/mod.ts";
+import { testContext } from "./_context.ts";
+import { tempMemory } from "../memory/_helpers.ts";
 
 /** A registry with both tools, whose scope is set per session by the test. */
 function registryFor(memory: Parameters<typeof memoryTools>[0]) {

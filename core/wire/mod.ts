@@ -1,9 +1,10 @@
 /**
- * The one way a core record becomes an API answer: its keys in snake_case (`approvalId` →
- * `approval_id`), its Dates as ISO 8601 strings, an absent value as null. Only the record's own
- * keys change; what a value holds passes as it is (a tool's arguments, a protocol payload, an
- * event's metadata are data, whose keys are not the API's), so a record whose value is itself a
- * core record turns that one with its own call.
+ * The one way a core record becomes JSON for a user, as the gateway's API answers it and as
+ * `kafclaw memory ... --json` prints it: its keys in snake_case (`approvalId` → `approval_id`), its
+ * Dates as ISO 8601 strings, an absent value as null. Only the record's own keys change; what a
+ * value holds passes as it is (a tool's arguments, a protocol payload, an event's metadata are
+ * data, whose keys are not the API's), so a record whose value is itself a core record turns that
+ * one with its own call.
  *
  * @module
  */

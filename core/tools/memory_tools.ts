@@ -7,10 +7,10 @@
  * @module
  */
 import { z } from "zod";
-import { defineTool, type Tool, type ToolContext, toolOk } from "../tools/mod.ts";
+import { formatSearch, type Memory } from "../memory/mod.ts";
 import type { Taint, ZoneFilter } from "../timeline/mod.ts";
-import type { Memory } from "./memory.ts";
-import { formatSearch } from "./report.ts";
+import { defineTool, toolOk } from "./define.ts";
+import type { Tool, ToolContext } from "./types.ts";
 
 /** The turn a tool call belongs to, as memory needs it. */
 export interface MemoryScope {
