@@ -192,8 +192,6 @@ export class Requester {
     await this.#deps.send([
       this.#records.request(topic, { type, payload, taint }, live.span?.context),
     ]);
-    // Its submit span is stored open while the request is on its way, at the latest now.
-    this.#deps.spans?.storeBegun();
   }
 
   /** The final answer of a task this requester follows or kept; undefined for an unknown one. */

@@ -11,9 +11,6 @@
  * when the owner enabled it (`group.traceContent`), after secret redaction. Sending a span never
  * fails a task: what the broker refuses is told to `warn` and dropped.
  *
- * A span begun is stored open at the event loop's next turn, not at once: the requester's submit
- * and the worker's attempt begin on the way to a produce or a turn, which a SQLite write would hold
- * back, and a span that ends before then (an instant step) is stored once, ended, instead of twice.
  * Spans are stored when they end, and sent a little later (`lingerMs`, default
  * {@link SPAN_LINGER_MS}), together with the others that ended meanwhile, in one call: the
  * producer has one request in flight, so each span sent on its own could go ahead of a record that
@@ -129,45 +126,20 @@ export class GroupSpans {
   /** Ended spans not sent yet, with the timer that sends them. */
   #waiting: { readonly spanId: string; readonly record: OutboundRecord }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Spans begun and not stored yet, by id, with the timer that stores them. */
-  readonly #unstored = new Map<string, StoredSpan>();
-  #storing: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: GroupSpansOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
   }
 
-  /**
-   * Begins a span: stored open at the event loop's next turn (a restarted requester finds it),
-   * sent when it ends.
-   */
+  /** Begins a span: stored open at once (a restarted requester finds it), sent when it ends. */
   begin(start: SpanStart): OpenSpan {
     const traceId = start.parent?.traceId ?? randomId(16);
     const spanId = start.spanId ?? randomId(8);
     const startedAt = start.startedAt ?? this.#now();
     const open = this.#span(start, { traceId, spanId, startedAt });
-    this.#unstored.set(spanId, open);
-    this.#storing ??= setTimeout(() => this.storeBegun(), 0);
+    this.#options.store.put(open);
     return this.#handle(open, start);
-  }
-
-  /**
-   * Stores, open, the spans begun and not stored yet, now instead of at the event loop's next
-   * turn (a requester once its request is sent: a restarted one finds the task's submit span).
-   */
-  storeBegun(): void {
-    clearTimeout(this.#storing);
-    this.#storing = undefined;
-    const spans = [...this.#unstored.values()];
-    this.#unstored.clear();
-    try {
-      for (const span of spans) this.#options.store.put(span);
-    } catch (error) {
-      // The timeline closed meanwhile (the agent stopped): they end unstored, as if never begun.
-      const ids = spans.map((span) => span.spanId).join(", ");
-      this.#options.warn?.(`Cannot store span ${ids}: ${(error as Error).message}`);
-    }
   }
 
   /** Records a whole span (an instant when `endedAt` is left out); returns it as a parent. */
@@ -232,7 +204,6 @@ export class GroupSpans {
       contentHash: redacted === undefined ? undefined : contentHash(redacted),
       content: this.#options.content ? redacted : undefined,
     };
-    this.#unstored.delete(span.spanId);
     this.#options.store.put(span);
     this.#waiting.push({ spanId: span.spanId, record: this.#record(span) });
     const linger = this.#options.lingerMs ?? SPAN_LINGER_MS;
@@ -240,12 +211,8 @@ export class GroupSpans {
     else this.#timer ??= setTimeout(() => void this.flush(), linger);
   }
 
-  /**
-   * Stores the open spans not stored yet, and sends the ended spans that wait, in one call;
-   * resolves once they are sent or refused.
-   */
+  /** Sends the ended spans that wait, in one call; resolves once they are sent or refused. */
   async flush(): Promise<void> {
-    this.storeBegun();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const waiting = this.#waiting.splice(0);

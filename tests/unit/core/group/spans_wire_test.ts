@@ -82,8 +82,6 @@ Deno.test("a requester that restarted ends the submit span it stored open, once;
     startedAt: at(-5000),
   });
   assert.equal(before.sent.length, 0);
-  // What the requester does once its request is sent (else the event loop's next turn does it).
-  before.spans.storeBegun();
   const after = spansOn("ann", timeline);
   assert.equal(after.spans.reopen("t-9", "grant"), undefined, "no such step");
   assert.equal(spansOn("ben", timeline).spans.reopen("t-9", "submit"), undefined, "not ben's");
@@ -156,53 +154,4 @@ Deno.test("a foreign agent's trace payload without attributes or parent reads as
   assert.equal(span.agentId, "py-agent");
   assert.equal(span.zone, undefined);
   assert.equal(span.endedAt?.getTime(), at(40).getTime());
-});
-
-Deno.test("a span begun is stored open at the next turn of the event loop, or once when it ends first", async () => {
-  using timeline = Timeline.open(":memory:");
-  const puts: string[] = [];
-  const store = {
-    put: (span: Parameters<typeof timeline.groupTraces.put>[0]) => {
-      puts.push(`${span.title}:${span.endedAt === undefined ? "open" : "ended"}`);
-      timeline.groupTraces.put(span);
-    },
-    ofTask: (taskId: string) => timeline.groupTraces.ofTask(taskId),
-  };
-  const spans = new GroupSpans({
-    agentId: "ann",
-    group: "sw",
-    send: () => Promise.resolve(),
-    store,
-    now: () => T0,
-  });
-  const attributes = { task_id: "t-7" };
-  // Nothing is written on the way to the produce or the turn that a span begins before.
-  const attempt = spans.begin({ type: "TASK", title: "attempt", attributes });
-  spans.record({ type: "DELEGATION", title: "claimed", attributes, parent: attempt.context });
-  assert.deepEqual(puts, ["claimed:ended"], "an instant is stored once, ended");
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  assert.deepEqual(puts, ["claimed:ended", "attempt:open"]);
-  assert.equal(timeline.groupTraces.ofTask("t-7").length, 2);
-  attempt.end();
-  spans.begin({ type: "TASK", title: "late", attributes }).end();
-  assert.deepEqual(puts.slice(2), ["attempt:ended", "late:ended"]);
-  await spans.flush();
-  assert.equal(puts.length, 4, "flush has nothing begun left to store");
-});
-
-Deno.test("a span begun as the timeline closes is told, not thrown", async () => {
-  const timeline = Timeline.open(":memory:");
-  const warned: string[] = [];
-  const spans = new GroupSpans({
-    agentId: "ann",
-    group: "sw",
-    send: () => Promise.resolve(),
-    store: timeline.groupTraces,
-    warn: (message) => warned.push(message),
-  });
-  const { context } = spans.begin({ type: "TASK", title: "attempt", attributes: { task_id: "t" } });
-  timeline.close();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  assert.equal(warned.length, 1);
-  assert.match(warned[0]!, new RegExp(`^Cannot store span ${context.spanId}: `));
 });
