@@ -38,7 +38,7 @@ import { readWhole } from "./_read_whole.ts";
 import { NodeFeed, type NodeRecordRead } from "./node_feed.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { SkillDirectory } from "./skill_records.ts";
-import { type Dropped, GroupTrust } from "./trust.ts";
+import { type Dropped, GroupTrust, startsOwnChecks } from "./trust.ts";
 import { ZoneDirectory } from "./zones.ts";
 
 /** What a {@link RosterFeed} updates, and whom it tells. */
@@ -216,7 +216,8 @@ export class RosterFeed {
     const prepare = async (records: readonly InboundRecord[]): Promise<void> => {
       await this.#options.trust?.verifyAhead(records.filter(worth));
     };
-    return Object.assign(handle, { prepare });
+    // The membership's guard around it leaves the batch's checks to this prepare.
+    return startsOwnChecks(Object.assign(handle, { prepare }));
   }
 
   #changed(change: RosterChange | undefined): void {

@@ -82,6 +82,22 @@ function header(record: RecordInput, name: string): string | undefined {
   return value instanceof Uint8Array ? decoder.decode(value) : value;
 }
 
+/** Handlers that start their batches' signature checks themselves ({@link startsOwnChecks}). */
+const OWN_CHECKS = new WeakSet<RecordHandler>();
+
+/**
+ * Marks `handler` as one whose `prepare` starts the signature checks of each fetched batch itself
+ * (the roster feed's handlers, which leave out the records not worth checking, and read without
+ * a guard too): a guard around it starts none of its own, so each batch's checks are started by
+ * exactly one layer.
+ */
+export function startsOwnChecks<H extends RecordHandler & Required<Pick<RecordHandler, "prepare">>>(
+  handler: H,
+): H {
+  OWN_CHECKS.add(handler);
+  return handler;
+}
+
 /** Certificates, revocations, replay and parking of one agent in a signed group. */
 export class GroupTrust {
   readonly #options: GroupTrustOptions;
@@ -231,7 +247,8 @@ export class GroupTrust {
   /**
    * Wraps a handler so that a record signed by an agent whose certificate is not known yet (and
    * does not come with one) waits for it, as work, instead of being dropped. Other records go
-   * straight to `handler`.
+   * straight to `handler`. Its `prepare` starts each fetched batch's signature checks together,
+   * unless `handler` starts them itself ({@link startsOwnChecks}).
    */
   guard(handler: RecordHandler): RecordHandler {
     const guarded: RecordHandler = (record) => {
@@ -283,7 +300,10 @@ export class GroupTrust {
       };
     };
     // A fetched batch's signature checks start together; each record is still verified alone.
-    const prepare = async (records: readonly InboundRecord[]) => {
+    // A handler that starts its own (startsOwnChecks) is left to it.
+    const prepare = OWN_CHECKS.has(handler) ? handler.prepare! : async (
+      records: readonly InboundRecord[],
+    ) => {
       await this.verifyAhead(records);
       await handler.prepare?.(records);
     };

@@ -89,6 +89,19 @@ const AGENT_KEY = /^(?:agent|node):(.*)$/s;
  * ```
  */
 export function parseRecord(record: RecordInput, options: ParseRecordOptions = {}): RecordResult {
+  // A record goes through several layers (a stream's sender check, then its handler, or a status
+  // to both the requester and the intake): each parses it, and all but the first get the result
+  // of the first. Only with the default limit: another limit may judge the same bytes otherwise.
+  if (options.maxBytes !== undefined) return parseOnce(record, options);
+  let result = PARSED.get(record);
+  if (result === undefined) PARSED.set(record, result = parseOnce(record, options));
+  return result;
+}
+
+/** Each record's result with the default options, by the record object (see parseRecord). */
+const PARSED = new WeakMap<RecordInput, RecordResult>();
+
+function parseOnce(record: RecordInput, options: ParseRecordOptions): RecordResult {
   const { topic } = record;
   const source = recordSource(record);
   const fail = (code: ParseErrorCode, detail: string): RecordResult => ({

@@ -98,10 +98,20 @@ function checked(what: string, value: string, valid: (value: string) => boolean)
  * ```
  */
 export function topicsFor(group: string): GroupTopics {
+  const known = TOPICS_OF.get(group);
+  if (known !== undefined) return known;
   const prefix = `group.${checked("group id", group, isGroupId)}.`;
   const entries = Object.entries(GROUP_TOPICS).map(([role, suffix]) => [role, prefix + suffix]);
-  return Object.fromEntries(entries) as GroupTopics;
+  const topics = Object.freeze(Object.fromEntries(entries)) as GroupTopics;
+  // A process names a group or a few, each on the way to every task record it builds: made once.
+  if (TOPICS_OF.size >= TOPICS_KEPT) TOPICS_OF.clear();
+  TOPICS_OF.set(group, topics);
+  return topics;
 }
+
+/** The topic names of the groups named last (at most {@link TOPICS_KEPT}), by group id. */
+const TOPICS_OF = new Map<string, GroupTopics>();
+const TOPICS_KEPT = 64;
 
 /** The work topic of a skill: `group.<g>.skill.<s>.requests`. */
 export function skillRequests(group: string, skill: string): string {

@@ -104,8 +104,6 @@ export async function verifyAhead(
   const lanes: Promise<unknown>[] = Array(AHEAD_LANES).fill(Promise.resolve());
   let started = 0;
   for (const record of records) {
-    // A record's check starts once (a guarded handler's prepare, then its inner handler's).
-    if (AHEAD.has(record)) continue;
     const keyId = headerOf(record, HEADERS.keyId);
     const sigText = headerOf(record, HEADERS.signature);
     if (keyId === undefined || sigText === undefined) continue;

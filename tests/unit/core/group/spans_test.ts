@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   contentHash,
   GroupSpans,
+  randomId,
   spanJson,
   spanTree,
   traceOfTask,
@@ -181,4 +182,25 @@ Deno.test("a span as answers show it: snake_case, ISO times, null for what it la
     ],
     ["a", "2026-01-01T00:00:02.000Z", 1000, "h", "what it said", "lab"],
   );
+});
+
+Deno.test("ids are random lower-case hex of their length, and never all zero", () => {
+  const ids = Array.from({ length: 50 }, () => randomId(8));
+  assert.ok(ids.every((id) => /^[0-9a-f]{16}$/.test(id)));
+  assert.equal(new Set(ids).size, 50);
+  assert.match(randomId(16), /^[0-9a-f]{32}$/);
+  // All zero is not a valid trace or span id: drawn again.
+  const real = crypto.getRandomValues;
+  let calls = 0;
+  crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+    if (calls++ === 0) return array;
+    (array as unknown as Uint8Array).set([0xab, 0x01]);
+    return array;
+  }) as typeof crypto.getRandomValues;
+  try {
+    assert.equal(randomId(8), "ab01000000000000");
+    assert.equal(calls, 2);
+  } finally {
+    crypto.getRandomValues = real;
+  }
 });

@@ -4,7 +4,7 @@
  * so a forgery costs only itself and a revocation in the middle of a batch takes effect at once.
  */
 import assert from "node:assert/strict";
-import { type Dropped, GroupTrust } from "../../../../core/group/mod.ts";
+import { type Dropped, GroupTrust, Roster, RosterFeed } from "../../../../core/group/mod.ts";
 import {
   generateKeyPair,
   MemoryReplayStore,
@@ -115,4 +115,39 @@ Deno.test("a guarded handler's own prepare runs after the signature checks start
   await deliver(await batch(3));
   assert.deepEqual(seen, [3]);
   assert.deepEqual(passed, ["0", "1", "2"]);
+});
+
+Deno.test("a guarded roster feed handler's batch checks start once per record, by the feed, old heartbeats left out", async () => {
+  const trust = new GroupTrust({
+    ownerKey: owner.publicKey,
+    replay: new MemoryReplayStore(),
+    audit: () => {},
+  });
+  assert.equal(await trust.learn(aliceCert), undefined);
+  const feed = new RosterFeed({
+    roster: new Roster(),
+    trust,
+    audit: () => {},
+    changed: () => {},
+    now: () => Date.now(),
+  });
+  // The membership reads the heartbeats through its guard, as the gateway does.
+  const handler = trust.guard(feed.onHeartbeat);
+  const records = await batch(4);
+  records[0] = { ...records[0]!, timestamp: Date.now() - 600_000 };
+  const subtle = crypto.subtle;
+  const verify = subtle.verify.bind(subtle);
+  let checks = 0;
+  subtle.verify = (...args: Parameters<SubtleCrypto["verify"]>) => {
+    checks++;
+    return verify(...args);
+  };
+  try {
+    await handler.prepare!(records);
+    assert.equal(checks, 3, "the three recent heartbeats, each once; not the old one");
+    for (const record of records) await handler(record);
+    assert.equal(checks, 3, "each recent heartbeat took the check started for it");
+  } finally {
+    subtle.verify = verify;
+  }
 });

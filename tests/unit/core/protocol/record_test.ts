@@ -230,3 +230,16 @@ Deno.test("a roster record's key tells its shape: a manifest may carry any field
   assert.ok(!asCert.ok);
   assert.deepEqual(asCert.error.path, ["payload", "agent_id"]);
 });
+
+Deno.test("a record parsed again by another layer is not parsed again, unless with a limit", () => {
+  const record = { topic: "group.g1.requests", key: "t-9", value: json(request()) };
+  const first = parseRecord(record);
+  assert.equal(first.ok, true);
+  // The sender check's parse, then the handler's: the same result, not a second parse.
+  assert.equal(parseRecord(record), first);
+  // Another record with the same bytes is a record of its own.
+  assert.notEqual(parseRecord({ ...record }), first);
+  // A smaller limit still judges the bytes, whatever the default parse said.
+  const limited = parseRecord(record, { maxBytes: 10 });
+  assert.equal(limited.ok ? "parsed" : limited.error.code, "too_large");
+});

@@ -145,3 +145,12 @@ Deno.test("isLegalTopicName follows Kafka's rule", () => {
     assert.equal(isLegalTopicName(name), false, JSON.stringify(name));
   }
 });
+
+Deno.test("topicsFor makes a group's names once, and they cannot be changed", () => {
+  const first = topicsFor("g-kept");
+  assert.equal(topicsFor("g-kept"), first);
+  assert.ok(Object.isFrozen(first));
+  // However many groups a process names, each gets its own names.
+  for (let i = 0; i < 200; i++) assert.equal(topicsFor(`g${i}`).requests, `group.g${i}.requests`);
+  assert.equal(topicsFor("g-kept").requests, "group.g-kept.requests");
+});
