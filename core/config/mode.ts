@@ -85,19 +85,20 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
     mode = "standalone";
     reason = "group.enabled is false";
   }
-  if (mode === "headless" && !config.gateway.authToken) {
-    return {
-      ok: false,
-      mode,
-      error: `Invalid config: headless mode (${reason}) requires gateway.authToken: ` +
-        `set KAFCLAW_GATEWAY_AUTH_TOKEN or run ${command} config set gateway.authToken <token>`,
-    };
-  }
-  const short = mode === "headless"
-    ? shortSecret("gateway.authToken", config.gateway.authToken ?? "")
-    : undefined;
-  if (short !== undefined) {
-    return { ok: false, mode, error: `Invalid config: in headless mode (${reason}), ${short}` };
+  if (mode === "headless") {
+    const token = config.gateway.authToken;
+    if (!token) {
+      return {
+        ok: false,
+        mode,
+        error: `Invalid config: headless mode (${reason}) requires gateway.authToken: ` +
+          `set KAFCLAW_GATEWAY_AUTH_TOKEN or run ${command} config set gateway.authToken <token>`,
+      };
+    }
+    const short = shortSecret("gateway.authToken", token);
+    if (short !== undefined) {
+      return { ok: false, mode, error: `Invalid config: in headless mode (${reason}), ${short}` };
+    }
   }
   const workspace = config.paths?.workspace;
   const home = config.home;

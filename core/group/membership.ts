@@ -121,10 +121,10 @@ export class Membership {
         ownerKey: options.ownerKey,
         replay: options.store.replay,
         audit: (d) => this.#audit(d),
-        ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
-        ...(options.parkMs === undefined ? {} : { parkMs: options.parkMs }),
-        ...(options.parkLimit === undefined ? {} : { parkLimit: options.parkLimit }),
-        ...(options.parkBytes === undefined ? {} : { parkBytes: options.parkBytes }),
+        clockSkewMs: options.clockSkewMs,
+        parkMs: options.parkMs,
+        parkLimit: options.parkLimit,
+        parkBytes: options.parkBytes,
         now: this.#now,
       });
     }

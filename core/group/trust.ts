@@ -53,13 +53,13 @@ export interface GroupTrustOptions {
   /** Called for every record dropped. */
   readonly audit: (dropped: Dropped) => void;
   /** Default 120000. */
-  readonly clockSkewMs?: number;
+  readonly clockSkewMs?: number | undefined;
   /** How long a record waits for its signer's certificate. Default 60000. */
-  readonly parkMs?: number;
+  readonly parkMs?: number | undefined;
   /** How many records may wait at once. Default 1000. */
-  readonly parkLimit?: number;
+  readonly parkLimit?: number | undefined;
   /** How many bytes of record values may wait at once. Default 16 MiB. */
-  readonly parkBytes?: number;
+  readonly parkBytes?: number | undefined;
   /** The receiver's clock, ms since the epoch. */
   readonly now?: () => number;
 }
@@ -319,9 +319,11 @@ export class GroupTrust {
     return verifyAhead(records, this.#trustOptions());
   }
 
-  /** Resolves true when the agent's certificate arrives (valid or expired), false after `parkMs`. */
+  /**
+   * Resolves true when the certificate of `agentId`, not known now (the guard has looked), arrives
+   * (valid or expired), false after `parkMs`.
+   */
   #arrival(agentId: string): Promise<boolean> {
-    if (this.#certs.has(agentId) || this.#expired.has(agentId)) return Promise.resolve(true);
     return new Promise((resolve) => {
       let waiters = this.#waiting.get(agentId);
       if (waiters === undefined) this.#waiting.set(agentId, waiters = new Set());

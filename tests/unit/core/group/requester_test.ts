@@ -209,6 +209,34 @@ Deno.test("a renewal read while the requester measures its lag keeps the lease, 
   assert.equal(r.timeline.groupTasks.outgoing("t1")?.attempt, 1);
 });
 
+Deno.test("a decline read while the requester measures its lag moves the task on once, with no lapse, even with no worker to take it", async () => {
+  let declined: (() => Promise<unknown>) | undefined;
+  using r = rig({
+    statusCaughtUp: async () => {
+      // The consumer, catching up, reads the holder's decline before the measure comes back.
+      await declined?.();
+      return true;
+    },
+  });
+  await send(r);
+  await r.requester.handleStatus(status("a", "claimed"));
+  const grant = r.sent.find((s) => s.topic === STATUS)!.envelope;
+  await r.requester.handleStatus(record(STATUS, grant));
+  r.clock.t += 5001;
+  declined = async () => {
+    declined = undefined;
+    r.workers.remove("b");
+    await r.requester.handleStatus(status("a", "declined"));
+  };
+  await r.requester.tick();
+  assert.deepEqual(r.audits, [], "the silence of attempt 1 no longer counts");
+  assert.deepEqual(said(r).slice(1), ["assigned:a@1"], "attempt 2 waits for a worker");
+  assert.equal(r.timeline.groupTasks.outgoing("t1")?.attempt, 2);
+  r.workers.put({ agentId: "c", skills: [], load });
+  await r.requester.tick();
+  assert.deepEqual(said(r).slice(2), [`request@2>group.${G}.agent.c.inbox`]);
+});
+
 Deno.test("an own status that never comes back stops counting as lag after three leases", async () => {
   using r = rig();
   await send(r);

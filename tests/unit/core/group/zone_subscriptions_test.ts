@@ -196,3 +196,30 @@ Deno.test("in a signed group, a listed member's record whose certificate does no
     await ann.close();
   }
 });
+
+Deno.test("a zone's stream is behind until it has read its status and responses; a zone not read always is", async () => {
+  const transport = new MemoryTransport();
+  await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
+  const zones = new ZoneDirectory();
+  const none = () => {};
+  const ann = new ZoneSubscriptions({
+    group: "g1",
+    agentId: "ann",
+    transport,
+    zones,
+    handlers: { requests: none, responses: none, status: none, traces: none },
+    trust: openTrust,
+    concurrency: 2,
+    refused: () => {},
+  });
+  try {
+    const kinds = ["tasks.status", "responses"] as const;
+    assert.equal(await ann.behind("lab", kinds), true, "not a member: lab is not read");
+    apply(zones, zoneRecord("g1", "ann", LAB_ZONE));
+    await waitFor(() => ann.joined().includes("lab"), "ann reading lab");
+    await waitFor(async () => !(await ann.behind("lab", kinds)), "ann caught up on lab");
+    assert.equal(await ann.behind("elsewhere", kinds), true, "a zone ann does not read");
+  } finally {
+    await ann.close();
+  }
+});
