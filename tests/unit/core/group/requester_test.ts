@@ -182,13 +182,16 @@ Deno.test("a lease lapses after leaseMs of silence, only once the stream gave ba
   assert.equal(said(r).at(-1), "revoked:a@1");
 });
 
-Deno.test("a renewal read while the requester measures its lag keeps the lease, and the task with its holder", async () => {
-  let renewed: (() => Promise<unknown>) | undefined;
-  using r = rig({
+/**
+ * A rig whose task "t1" is granted to "a" and silent one ms past its lease, where the consumer,
+ * catching up while the requester measures its lag, reads what `meanwhile` hands it first.
+ */
+async function silentPastLease(meanwhile: (r: ReturnType<typeof rig>) => Promise<unknown>) {
+  let reading: (() => Promise<unknown>) | undefined;
+  const r = rig({
     statusCaughtUp: async (task) => {
       assert.equal(task.taskId, "t1");
-      // The consumer, catching up, reads the holder's renewal before the measure comes back.
-      await renewed?.();
+      await reading?.();
       return true;
     },
   });
@@ -197,12 +200,19 @@ Deno.test("a renewal read while the requester measures its lag keeps the lease, 
   const grant = r.sent.find((s) => s.topic === STATUS)!.envelope;
   await r.requester.handleStatus(record(STATUS, grant));
   r.clock.t += 5001;
-  renewed = async () => {
-    renewed = undefined;
+  reading = () => {
+    reading = undefined;
+    return meanwhile(r);
+  };
+  return r;
+}
+
+Deno.test("a renewal read while the requester measures its lag keeps the lease, and the task with its holder", async () => {
+  using r = await silentPastLease(async (r) => {
     await r.requester.handleStatus(status("a", "in_progress"));
     const ack = r.sent.filter((s) => s.topic === STATUS).at(-1)!.envelope;
     await r.requester.handleStatus(record(STATUS, ack));
-  };
+  });
   await r.requester.tick();
   assert.deepEqual(r.audits, []);
   assert.deepEqual(said(r).slice(1), ["assigned:a@1", "assigned:a@1"]);
@@ -210,24 +220,10 @@ Deno.test("a renewal read while the requester measures its lag keeps the lease, 
 });
 
 Deno.test("a decline read while the requester measures its lag moves the task on once, with no lapse, even with no worker to take it", async () => {
-  let declined: (() => Promise<unknown>) | undefined;
-  using r = rig({
-    statusCaughtUp: async () => {
-      // The consumer, catching up, reads the holder's decline before the measure comes back.
-      await declined?.();
-      return true;
-    },
-  });
-  await send(r);
-  await r.requester.handleStatus(status("a", "claimed"));
-  const grant = r.sent.find((s) => s.topic === STATUS)!.envelope;
-  await r.requester.handleStatus(record(STATUS, grant));
-  r.clock.t += 5001;
-  declined = async () => {
-    declined = undefined;
+  using r = await silentPastLease(async (r) => {
     r.workers.remove("b");
     await r.requester.handleStatus(status("a", "declined"));
-  };
+  });
   await r.requester.tick();
   assert.deepEqual(r.audits, [], "the silence of attempt 1 no longer counts");
   assert.deepEqual(said(r).slice(1), ["assigned:a@1"], "attempt 2 waits for a worker");
