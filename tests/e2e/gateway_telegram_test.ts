@@ -32,11 +32,11 @@ Deno.test(
     const running = await kafclaw(["channels", "status", "--json"], env);
     assert.equal(running.code, 0, running.stderr);
     const status = jsonOf(running, { what: "channels status" });
-    assert.equal(status.gatewayRunning, true);
+    assert.equal(status.gateway_running, true);
     assert.deepEqual(status.channels[0], {
       channel: "telegram",
       enabled: true,
-      dmPolicy: "pairing",
+      dm_policy: "pairing",
       connected: true,
     });
 
