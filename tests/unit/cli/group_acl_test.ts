@@ -72,7 +72,7 @@ Deno.test("group acl and group admit read --zones alike and refuse a bad zone in
   const env = { KAFCLAW_HOME: home.path };
   const zones = "lab, Lab.Bad";
   const line =
-    'kafclaw: Cannot read --zones "lab, Lab.Bad": zone "Lab.Bad" is not an id (a-z, 0-9, _ and -, ' +
+    'kafclaw: Cannot read --zones "lab, Lab.Bad": zone "Lab.Bad" is not a zone id (a-z, 0-9, _ and -, ' +
     "starting with a letter or digit, at most 64)";
   const acl = await kafclaw(env, "group", "acl", "--agent", "alice", "--zones", zones);
   assert.deepEqual([acl.code, acl.stdout, acl.stderr], [2, "", line]);
