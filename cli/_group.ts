@@ -23,10 +23,11 @@ import {
   readRoster,
   type ZoneDirectory,
 } from "../core/group/mod.ts";
-import { type CertificateBundle, isAgentId, isId } from "../core/protocol/mod.ts";
+import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import { zoneId } from "./_zone_id.ts";
 
 /** The configuration, refused when others could have written config.json. */
 export async function groupConfig(ctx: CliContext): Promise<ResolvedConfig> {
@@ -73,13 +74,7 @@ export function agentIdOf(config: ResolvedConfig, given?: string): string {
  */
 export function zoneList(text: string): string[] {
   const zones = text.split(",").map((zone) => zone.trim()).filter((zone) => zone !== "");
-  const bad = zones.find((zone) => !isId(zone));
-  if (bad !== undefined) {
-    throw new UsageError(
-      `Cannot read --zones "${text}": zone "${bad}" is not an id (a-z, 0-9, _ and -, ` +
-        "starting with a letter or digit, at most 64)",
-    );
-  }
+  for (const zone of zones) zoneId(zone, `Cannot read --zones "${text}": zone`);
   return zones;
 }
 

@@ -26,6 +26,7 @@ import {
   type ZoneDirectory,
 } from "../core/group/mod.ts";
 import { isAgentId } from "../core/protocol/mod.ts";
+import { wire } from "../core/wire/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import {
@@ -152,8 +153,8 @@ export function aclCommand(ctx: CliContext): Command {
         ctx.io.out(JSON.stringify(
           {
             group: g.name,
-            agents,
-            acls,
+            agents: agents.map(wire),
+            acls: acls.map(wire),
             ...(created === undefined ? {} : { created, existing: acls.length - created }),
           },
           null,

@@ -21,7 +21,7 @@ import {
   type ZoneDirectory,
   ZoneRefused,
 } from "../core/group/mod.ts";
-import { agentInbox, isId, topicsFor } from "../core/protocol/mod.ts";
+import { agentInbox, topicsFor } from "../core/protocol/mod.ts";
 import { FINAL_OUTGOING, Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -33,6 +33,7 @@ import {
   trustedConfig,
   zonesNow,
 } from "./_group.ts";
+import { zoneId } from "./_zone_id.ts";
 import { homeConfig, print } from "./_task_read.ts";
 import { taskJson } from "./_task_view.ts";
 import { droppedJson, droppedLines, traceJson, traceText } from "./_trace_view.ts";
@@ -141,9 +142,7 @@ async function taskZone(
 ): Promise<string | undefined> {
   const zone = opts.zone;
   if (zone === undefined || zone === PUBLIC_ZONE) return undefined;
-  if (!isId(zone)) {
-    throw new UsageError(`--zone "${zone}" is not a zone id (a-z, 0-9, _ and -)`);
-  }
+  zoneId(zone, "--zone");
   let zones = opts.zones;
   if (zones === undefined) {
     const transport = await groupTransport(config, agentId);

@@ -8,6 +8,7 @@
 import { Command } from "commander";
 import { loadConfig, paths, swarmAgents } from "../core/config/mod.ts";
 import type { Approval } from "../core/timeline/mod.ts";
+import { wire } from "../core/wire/mod.ts";
 import {
   answerRefusal,
   approvalArguments,
@@ -96,7 +97,7 @@ export function approvalsCommand(ctx: CliContext): Command {
         const pending: (Approval & { agent?: string })[] = all.flatMap(({ agent, timeline }) =>
           timeline.approvals.pending().map((a) => agent === undefined ? a : { ...a, agent })
         );
-        if (opts.json) return ctx.io.out(JSON.stringify(pending, null, 2));
+        if (opts.json) return ctx.io.out(JSON.stringify(pending.map(wire), null, 2));
         if (pending.length === 0) return ctx.io.out("No pending approvals");
         const command = commandName(ctx.env());
         for (const a of pending) {
@@ -128,7 +129,9 @@ export function approvalsCommand(ctx: CliContext): Command {
           );
         }
         if (opts.json) {
-          return ctx.io.out(JSON.stringify(agent === undefined ? a : { ...a, agent }, null, 2));
+          return ctx.io.out(
+            JSON.stringify(wire(agent === undefined ? a : { ...a, agent }), null, 2),
+          );
         }
         ctx.io.out(
           `${a.approvalId}  ${a.tool} (tier ${a.tier})  ${a.status}${whose(agent)}\n` +

@@ -8,6 +8,7 @@
 import { Command } from "commander";
 import { loadConfig } from "../core/config/mod.ts";
 import { type ChannelsReport, STATUS_EVERY_MS, statusFile } from "../channels/mod.ts";
+import { wire } from "../core/wire/mod.ts";
 import { CliError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -47,7 +48,9 @@ export function channelsCommand(ctx: CliContext): Command {
         };
       });
       if (opts.json) {
-        return ctx.io.out(JSON.stringify({ gatewayRunning: running, channels: rows }, null, 2));
+        // snake_case keys, as the API answers (core/wire).
+        const json = { gateway_running: running, channels: rows.map(wire) };
+        return ctx.io.out(JSON.stringify(json, null, 2));
       }
       if (!running) ctx.io.out("No gateway is running here: no channel is connected");
       for (const row of rows) {

@@ -25,6 +25,7 @@ import {
   unsetConfigValue,
   type ValueSource,
 } from "../core/config/mod.ts";
+import { wire } from "../core/wire/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -47,7 +48,9 @@ export function configCommand(ctx: CliContext): Command {
     .option("--json", "print as JSON, with every name (deprecated MIKROBOT_ twins too)")
     .action((opts: { json?: boolean }) => {
       ctx.io.out(
-        opts.json ? JSON.stringify(envVariables(undefined, { twins: true }), null, 2) : envText(),
+        opts.json
+          ? JSON.stringify(envVariables(undefined, { twins: true }).map(wire), null, 2)
+          : envText(),
       );
     });
   config.command("get")
@@ -102,7 +105,7 @@ export function configCommand(ctx: CliContext): Command {
             file: resolved.file,
             values: configValues(resolved, view),
             sources: Object.fromEntries(sources),
-            unknownKeys: resolved.unknownKeys,
+            unknown_keys: resolved.unknownKeys,
           },
           null,
           2,

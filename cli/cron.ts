@@ -18,6 +18,7 @@ import {
   syncConfigJobs,
 } from "../core/scheduler/mod.ts";
 import { type Job, type JobSyncResult, Timeline } from "../core/timeline/mod.ts";
+import { wire } from "../core/wire/mod.ts";
 import { followConfig } from "./_cron_reload.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
@@ -245,21 +246,22 @@ function running(job: Job): boolean {
   return job.lockUntil !== undefined && job.lockUntil > new Date();
 }
 
+/** A job as `cron list --json` prints it: snake_case keys, as the API answers (core/wire). */
 function asJson(config: ResolvedConfig, job: Job) {
   const { fields, zone } = describe(config, job);
-  return {
+  return wire({
     name: job.name,
     schedule: fields,
     timezone: zone,
     message: job.message,
     enabled: job.enabled,
     definedIn: job.origin === "config" ? "config" : "cli",
-    nextRunAt: job.nextRunAt?.toISOString() ?? null,
-    lastRunAt: job.lastRunAt?.toISOString() ?? null,
-    lastStatus: job.lastStatus ?? null,
+    nextRunAt: job.nextRunAt,
+    lastRunAt: job.lastRunAt,
+    lastStatus: job.lastStatus,
     runCount: job.runCount,
     running: running(job),
-  };
+  });
 }
 
 /** The agent, loaded only where a job runs (`run`, `serve`): listing and editing jobs need none of it. */

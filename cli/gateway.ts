@@ -17,6 +17,7 @@ import {
   type ResolvedConfig,
 } from "../core/config/mod.ts";
 import type { JobRunReport } from "../core/scheduler/mod.ts";
+import { wire } from "../core/wire/mod.ts";
 import type { ChannelHost } from "../channels/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
@@ -93,7 +94,10 @@ export function gatewayCommand(ctx: CliContext): Command {
             say,
             ...(channels ? { deliver: channels.deliver } : {}),
             onRun: (report) => {
-              ctx.io.out(runLine(report));
+              // With --json every line of stdout is an event: a run, as the API answers it.
+              ctx.io.out(
+                opts.json ? JSON.stringify({ event: "job_run", ...wire(report) }) : runLine(report),
+              );
               if (channels) jobToOwners(channels, report).catch((e) => say(e.message));
             },
             // A rebalance of a work group is news to an operator; the first join is not, nor

@@ -28,6 +28,11 @@ export function memoryCommand(ctx: CliContext): Command {
     .option("--zone <zone>", "see only public memory and this zone (repeatable)", collect, [])
     .option("--json", "print as JSON")
     .action(async (words: string[], opts: { limit?: number; zone: string[]; json?: boolean }) => {
+      if (opts.zone.length > 0) {
+        // The check task submit --zone makes; loaded only when a zone is named.
+        const { zoneId } = await import("./_zone_id.ts");
+        for (const zone of opts.zone) zoneId(zone, "--zone");
+      }
       const query = words.join(" ");
       await withMemory(ctx, async (mem) => {
         const result = await mem.search(query, {

@@ -36,6 +36,7 @@ import {
   pinnedOwnerKey,
 } from "./_group.ts";
 import { submitTask } from "./_task_run.ts";
+import { zoneId } from "./_zone_id.ts";
 
 /** `kafclaw orchestrator`: the hierarchy's nodes, parents and dispatch. */
 export function orchestratorCommand(ctx: CliContext): Command {
@@ -127,6 +128,7 @@ export function orchestratorCommand(ctx: CliContext): Command {
     .option("--wait", "wait for the answer and print it")
     .option("--json", "print as JSON")
     .action(async (task: string, opts: { zone: string; wait?: boolean; json?: boolean }) => {
+      zoneId(opts.zone, "--zone");
       const { agentId, read } = await nodesOf(ctx);
       let target: string;
       try {

@@ -8,6 +8,7 @@
  */
 import { Command } from "commander";
 import { loadConfig } from "../core/config/mod.ts";
+import { wire } from "../core/wire/mod.ts";
 import { PAIRING_CHANNELS, PairingError, PairingStore } from "../channels/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
@@ -51,7 +52,11 @@ export function pairingCommand(ctx: CliContext): Command {
     .option("--json", "print as JSON")
     .action(async (opts: { json?: boolean }) => {
       const state = await answering(async () => await (await store(ctx)).read());
-      if (opts.json) return ctx.io.out(JSON.stringify(state, null, 2));
+      if (opts.json) {
+        // snake_case keys, as every --json prints them (core/wire).
+        const json = { pending: state.pending.map(wire), paired: state.paired.map(wire) };
+        return ctx.io.out(JSON.stringify(json, null, 2));
+      }
       if (state.pending.length === 0) ctx.io.out("No pairing codes waiting");
       for (const p of state.pending) {
         ctx.io.out(`${p.channel}  ${p.code}  from ${p.sender}  until ${p.expiresAt}`);

@@ -18,10 +18,10 @@ import {
   zoneChangeRecords,
   type ZoneDirectory,
 } from "../core/group/mod.ts";
-import { isId } from "../core/protocol/mod.ts";
 import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { zoneId } from "./_zone_id.ts";
 import {
   agentCredentials,
   agentIdOf,
@@ -130,15 +130,6 @@ function doneText(wanted: ZoneChange, who: string): string {
   }
 }
 
-function zoneId(id: string): string {
-  if (!isId(id)) {
-    throw new UsageError(
-      `zone "${id}" is not valid: a-z, 0-9, _ and - (starting with a letter or digit), at most 64`,
-    );
-  }
-  return id;
-}
-
 /** `kafclaw zone`. */
 export function zoneCommand(ctx: CliContext): Command {
   const zone = new Command("zone").description(
@@ -220,7 +211,7 @@ export function zoneCommand(ctx: CliContext): Command {
           zoneId: zoneId(id),
           name: opts.name,
           visibility,
-          parentZone: opts.parent === undefined ? undefined : zoneId(opts.parent),
+          parentZone: opts.parent === undefined ? undefined : zoneId(opts.parent, "--parent"),
         }, opts.json);
       },
     );

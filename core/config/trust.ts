@@ -70,39 +70,62 @@ export type ConfigFileChange = "changed" | "SIGHUP";
 
 /**
  * Calls `onChange` when the file at `path` changes (its size, time, inode, mode or owner, looked
- * at every `intervalMs`, created and removed included) and on SIGHUP. Calls never overlap: a change
- * seen while `onChange` runs waits for it. Dispose of the result to stop.
+ * at every `intervalMs`, created and removed included) and on SIGHUP. The file as it is when this
+ * returns is the baseline, so any change made after the call is reported. Calls never overlap: a
+ * change seen while `onChange` runs waits for it. Dispose of the result to stop.
  */
 export function watchConfigFile(
   path: string,
   onChange: (why: ConfigFileChange) => void | Promise<void>,
   options: { readonly intervalMs?: number } = {},
 ): Disposable {
-  const signature = async () => {
-    try {
-      const s = await Deno.stat(path);
-      return [s.size, s.mtime?.getTime(), s.ino, s.mode, s.uid].join(":");
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return "missing";
-      return `unreadable: ${(error as Error).message}`;
-    }
-  };
-  let last: Promise<string> = signature();
+  const intervalMs = options.intervalMs ?? 1000;
+  // Taken now, not by a look that could run after the caller's next write and miss it.
+  let last = fileSignature(path);
   let running: Promise<void> = Promise.resolve();
   const fire = (why: ConfigFileChange) => {
     running = running.then(() => onChange(why)).catch(() => {});
   };
-  const timer = setInterval(() => {
-    const previous = last;
-    last = signature();
-    Promise.all([previous, last]).then(([a, b]) => a !== b && fire("changed"));
-  }, options.intervalMs ?? 1000);
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // One look at a time, each compared with the one before it: looks never finish out of order.
+  const look = async () => {
+    const now = await Deno.stat(path).then(signatureOf, failureSignature);
+    if (stopped) return;
+    if (now !== last) {
+      last = now;
+      fire("changed");
+    }
+    timer = setTimeout(look, intervalMs);
+  };
+  timer = setTimeout(look, intervalMs);
   const onHup = () => fire("SIGHUP");
   Deno.addSignalListener("SIGHUP", onHup);
   return {
     [Symbol.dispose]() {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       Deno.removeSignalListener("SIGHUP", onHup);
     },
   };
+}
+
+/** What {@link watchConfigFile} compares: size, time, inode, mode and owner. */
+function signatureOf(s: Deno.FileInfo): string {
+  return [s.size, s.mtime?.getTime(), s.ino, s.mode, s.uid].join(":");
+}
+
+/** A file that is not there, or cannot be looked at, as a signature. */
+function failureSignature(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "missing";
+  return `unreadable: ${(error as Error).message}`;
+}
+
+/** The file's signature as it is now. */
+function fileSignature(path: string): string {
+  try {
+    return signatureOf(Deno.statSync(path));
+  } catch (error) {
+    return failureSignature(error);
+  }
 }

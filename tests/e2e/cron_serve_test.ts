@@ -66,9 +66,9 @@ function moveNextRun(home: string, name: string, at: Date): void {
 
 interface ListedJob {
   name: string;
-  lastStatus: string | null;
-  runCount: number;
-  nextRunAt: string;
+  last_status: string | null;
+  run_count: number;
+  next_run_at: string;
 }
 
 /** Every job as `kafclaw cron list --json` shows them. */
@@ -113,9 +113,12 @@ Deno.test("cron serve runs a missed job once as an internal message, records it,
   assert.match(messages.at(-1)!.content, /Greet me/);
   assert.match(messages[0]!.content, /This message comes from your owner \(channel scheduler\)/);
   const job = await listed(t.env, "hello");
-  assert.equal(job.lastStatus, "succeeded");
-  assert.equal(job.runCount, 1);
-  assert.ok(new Date(job.nextRunAt) > new Date(), "the next time is New Year, not the missed one");
+  assert.equal(job.last_status, "succeeded");
+  assert.equal(job.run_count, 1);
+  assert.ok(
+    new Date(job.next_run_at) > new Date(),
+    "the next time is New Year, not the missed one",
+  );
   const list = await kafclaw(["cron", "list"], t.env);
   assert.match(list.stdout, /^hello +enabled .* succeeded +1$/m);
 });
@@ -139,8 +142,8 @@ Deno.test("cron serve with scheduler.catchUp false skips a missed time and recor
   assert.equal(await serve.stop("SIGINT"), 0, serve.stderr);
   assert.equal(t.llm.chatRequests().length, 0);
   const job = await listed(t.env, "hello");
-  assert.equal(job.lastStatus, "skipped");
-  assert.ok(new Date(job.nextRunAt) > new Date());
+  assert.equal(job.last_status, "skipped");
+  assert.ok(new Date(job.next_run_at) > new Date());
 });
 
 Deno.test("two cron serve processes on one KAFCLAW_HOME run a due time exactly once", async () => {
@@ -167,7 +170,7 @@ Deno.test("two cron serve processes on one KAFCLAW_HOME run a due time exactly o
   assert.match(lines[0]!, /^job once: ok \(due \S+, \d+\.\d s\): Done once\.$/);
   assert.equal(t.llm.chatRequests().length, 1);
   const job = await listed(t.env, "once");
-  assert.deepEqual([job.lastStatus, job.runCount], ["succeeded", 1]);
+  assert.deepEqual([job.last_status, job.run_count], ["succeeded", 1]);
 });
 
 Deno.test("on SIGTERM cron serve waits for a running job; one that outlasts --grace is cancelled and stays due", async () => {
@@ -186,7 +189,7 @@ Deno.test("on SIGTERM cron serve waits for a running job; one that outlasts --gr
     assert.match(serve.stderr, /stopping: waiting up to 1 s for slow/);
     assert.match(serve.stdout, /^job slow: cancelled \(missed \S+, \d+\.\d s\): stopped before/m);
     const job = await listed(t.env, "slow");
-    assert.deepEqual([job.runCount, job.nextRunAt], [0, slot.toISOString()], "still due");
+    assert.deepEqual([job.run_count, job.next_run_at], [0, slot.toISOString()], "still due");
   }
   await using serve = new Serve(t.env);
   await eventually("the second request", () => t.llm.chatRequests().length === 2);
@@ -197,7 +200,7 @@ Deno.test("on SIGTERM cron serve waits for a running job; one that outlasts --gr
   assert.equal(await exited, 0, serve.stderr);
   assert.match(serve.stdout, /^job slow: ok \(missed \S+, \d+\.\d s\): Finally done\.$/m);
   const job = await listed(t.env, "slow");
-  assert.deepEqual([job.lastStatus, job.runCount], ["succeeded", 1]);
+  assert.deepEqual([job.last_status, job.run_count], ["succeeded", 1]);
 });
 
 Deno.test("cron serve refuses with scheduler.enabled false and says how to turn it on", async () => {

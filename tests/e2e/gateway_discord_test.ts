@@ -51,12 +51,12 @@ async function answersADm(mode: string): Promise<void> {
   const running = await kafclaw(["channels", "status", "--json"], env);
   assert.equal(running.code, 0, running.stderr);
   const status = jsonOf(running, { what: "channels status" });
-  assert.equal(status.gatewayRunning, true);
+  assert.equal(status.gateway_running, true);
   const entry = status.channels.find((c: { channel: string }) => c.channel === "discord");
   assert.deepEqual(entry, {
     channel: "discord",
     enabled: true,
-    dmPolicy: "pairing",
+    dm_policy: "pairing",
     connected: true,
   });
 

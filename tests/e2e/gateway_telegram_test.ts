@@ -32,11 +32,11 @@ Deno.test(
     const running = await kafclaw(["channels", "status", "--json"], env);
     assert.equal(running.code, 0, running.stderr);
     const status = jsonOf(running, { what: "channels status" });
-    assert.equal(status.gatewayRunning, true);
+    assert.equal(status.gateway_running, true);
     assert.deepEqual(status.channels[0], {
       channel: "telegram",
       enabled: true,
-      dmPolicy: "pairing",
+      dm_policy: "pairing",
       connected: true,
     });
 
@@ -82,12 +82,23 @@ Deno.test("a scheduled job's result reaches the owner's Telegram chat once", opt
     const job = timeline.jobs.get("backups")!;
     timeline.jobs.upsert({ ...job, nextRunAt: new Date(Date.now() - 3_600_000) });
   }
-  await using gateway = new Child(kafclawCommand(["gateway"], env));
+  await using gateway = new Child(kafclawCommand(["gateway", "--json"], env));
   await waitFor(() => telegram.sent.length > 0, "the job's result", {
     state: () => gateway.stderr,
   });
   assert.deepEqual(telegram.sent.map((s) => [s.chatId, s.text]), [
     ["1001", "[backups] Backups are fine."],
   ]);
+  // With --json the run is an event line like the others, in the API's shape.
+  await gateway.until(/"event":"job_run"/);
+  const run = gateway.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l))
+    .find((e: { event: string }) => e.event === "job_run");
+  assert.deepEqual([run.job, run.status, run.trigger, run.answer], [
+    "backups",
+    "succeeded",
+    "catch-up",
+    "Backups are fine.",
+  ]);
+  assert.match(run.started_at, /^\d{4}-\d\d-\d\dT/);
   assert.equal(await gateway.stop("SIGTERM"), 0, gateway.stderr);
 });

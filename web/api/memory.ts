@@ -7,13 +7,18 @@
  */
 import { z } from "zod";
 import { pruneJson, searchJson, statusJson } from "../../core/memory/mod.ts";
+import { isId } from "../../core/protocol/mod.ts";
 import type { ApiParts } from "./parts.ts";
 import type { ApiRoutes } from "./routes.ts";
 
 const SEARCH = z.object({
   q: z.string().min(1).max(2000).describe("What to look for"),
   limit: z.coerce.number().int().min(1).max(100).optional().describe("Most results"),
-  zone: z.string().regex(/^[\w.-]+(,[\w.-]+)*$/).optional()
+  zone: z.string()
+    .refine((zones) => zones.split(",").every(isId), {
+      message: "each zone is a zone id (a-z, 0-9, _ and -, starting with a letter or digit)",
+    })
+    .optional()
     .describe("See only public memory and these zones (comma-separated)"),
 });
 

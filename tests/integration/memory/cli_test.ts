@@ -48,6 +48,16 @@ Deno.test("memory search, status and prune work by keywords without a model and 
   assert.match(other.stdout, /^No memories match "broker"/);
   const ops = await kafclaw(env, "memory", "search", "broker", "--zone", "hr", "--zone", "ops");
   assert.match(ops.stdout, /^1 memory/);
+  // A --zone that is no zone id is refused as task submit --zone refuses it, in one line.
+  assert.deepEqual(
+    await kafclaw(env, "memory", "search", "broker", "--zone", "ops", "--zone", "Ops.Team"),
+    {
+      code: 2,
+      stdout: "",
+      stderr: 'kafclaw: --zone "Ops.Team" is not a zone id (a-z, 0-9, _ and -, starting with a ' +
+        "letter or digit, at most 64)",
+    },
+  );
 
   const status = await kafclaw(env, "memory", "status");
   assert.equal(status.code, 0);

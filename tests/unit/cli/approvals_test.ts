@@ -31,6 +31,15 @@ Deno.test("approvals list cuts long arguments and says so; approvals show prints
     assert.equal(show.code, 0, show.stderr);
     assert.ok(show.stdout.includes(JSON.stringify(command)), show.stdout);
     assert.match(show.stdout, /asked for by chat:stranger on chat/);
+    // --json answers as the API does: snake_case keys, the tool's arguments as they are.
+    const json = JSON.parse(
+      (await kafclawInProcess(env, "approvals", "show", "ap1", "--json")).stdout,
+    );
+    assert.equal(json.approval_id, "ap1");
+    assert.equal(json.trace_id, "a".repeat(32));
+    assert.match(json.expires_at, /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(json.arguments, { command });
+    assert.ok(!Object.keys(json).some((k) => /[A-Z]/.test(k)), Object.keys(json).join(","));
     const missing = await kafclawInProcess(env, "approvals", "show", "nope");
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /No approval request nope/);
@@ -74,8 +83,8 @@ Deno.test("approvals lists and answers the requests of every agent of agents.lis
     );
     const json = await kafclawInProcess(env, "approvals", "list", "--json");
     assert.deepEqual(
-      (JSON.parse(json.stdout) as { approvalId: string; agent?: string }[])
-        .map((a) => [a.approvalId, a.agent]),
+      (JSON.parse(json.stdout) as { approval_id: string; agent?: string }[])
+        .map((a) => [a.approval_id, a.agent]),
       [["apmain", undefined], ["apcoder", "coder"]],
     );
     const show = await kafclawInProcess(env, "approvals", "show", "apcoder");

@@ -27,6 +27,10 @@ Deno.test("config env lists every generated name with key, type, default and sec
   ) assert.match(stdout, line);
   const json = JSON.parse((await kafclaw({}, "config", "env", "--json")).stdout);
   assert.ok(json.some((r: { name: string }) => r.name === "MIKROBOT_GATEWAY_AUTH_TOKEN"));
+  // snake_case keys, as every --json prints them; a name with no key of its own says null.
+  const model = json.find((r: { name: string }) => r.name === "KAFCLAW_MODEL");
+  assert.equal(model.alias_of, "KAFCLAW_MODEL_NAME");
+  assert.equal(json.find((r: { name: string }) => r.name === "KAFCLAW_HOME").key, null);
 });
 
 Deno.test("config path prints the file under KAFCLAW_HOME; --all every path", async () => {
@@ -137,7 +141,7 @@ Deno.test("config show lists every key with its source, secrets masked, warnings
   assert.equal(json.values.gateway.authToken, "****6789");
   assert.equal(json.sources["group.enabled"], "from MIKROBOT_GROUP_ENABLED");
   assert.equal(json.sources["gateway.port"], "default");
-  assert.deepEqual(json.unknownKeys, ["knowledge"]);
+  assert.deepEqual(json.unknown_keys, ["knowledge"]);
   const revealed = JSON.parse((await kafclaw(env, "config", "show", "--json", "--reveal")).stdout);
   assert.equal(revealed.values.gateway.authToken, "file-token-0123456789");
 });

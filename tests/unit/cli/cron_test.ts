@@ -71,11 +71,11 @@ Deno.test("cron add, list, disable, enable and rm round-trip through the timelin
     timezone: "UTC",
     message: "The report",
     enabled: true,
-    definedIn: "cli",
-    nextRunAt: `${firstOfMonth.slice(0, 10)}T00:00:00.000Z`,
-    lastRunAt: null,
-    lastStatus: null,
-    runCount: 0,
+    defined_in: "cli",
+    next_run_at: `${firstOfMonth.slice(0, 10)}T00:00:00.000Z`,
+    last_run_at: null,
+    last_status: null,
+    run_count: 0,
     running: false,
   });
 
@@ -190,8 +190,8 @@ Deno.test("cron run sends the job's message to the agent and prints the answer",
   const list = await kafclaw(env, "cron", "list");
   assert.match(list.stdout, /^hello +running +0 7 \* \* \* +UTC +\S+ \S+ +\S+ \S+ failed +2$/m);
   const [hello] = JSON.parse((await kafclaw(env, "cron", "list", "--json")).stdout);
-  assert.equal(hello.lastStatus, "failed");
-  assert.match(hello.lastRunAt, /^\d{4}-\d\d-\d\dT/);
+  assert.equal(hello.last_status, "failed");
+  assert.match(hello.last_run_at, /^\d{4}-\d\d-\d\dT/);
   const busy = await kafclaw(env, "cron", "run", "hello");
   assert.equal(busy.code, 1);
   assert.match(busy.stderr, /^kafclaw: job hello is running elsewhere \(gateway-1 until \d{4}-/);
@@ -278,8 +278,8 @@ Deno.test("jobs from scheduler.jobs are listed and run like the others, edited o
   );
   const list = await kafclaw(env, "cron", "list", "--json");
   assert.equal(list.code, 0, list.stderr);
-  const jobs = JSON.parse(list.stdout) as { name: string; message: string; definedIn: string }[];
-  assert.deepEqual(jobs.map((j) => [j.name, j.message, j.definedIn]), [
+  const jobs = JSON.parse(list.stdout) as { name: string; message: string; defined_in: string }[];
+  assert.deepEqual(jobs.map((j) => [j.name, j.message, j.defined_in]), [
     ["digest", "Summarise the month", "config"],
     ["mine", "x", "cli"],
   ]);

@@ -31,9 +31,28 @@ Deno.test("group acl --agent --zones gives the agent its zones' topics, and no z
   ]);
   const plain = await kafclaw(env, "group", "acl", "--agent", "alice", "--json");
   assert.equal(plain.code, 0, plain.stderr);
-  const printed = JSON.parse(plain.stdout) as { agents: { zones: string[] }[]; acls: unknown[] };
+  const printed = JSON.parse(plain.stdout) as {
+    agents: { zones: string[] }[];
+    acls: object[];
+  };
   assert.deepEqual(printed.agents.map((a) => a.zones), [[]]);
   assert.equal(printed.acls.length, lines.length - 1 - 6);
+  // snake_case keys, as every --json prints them.
+  assert.deepEqual(Object.keys(printed.agents[0]!).sort(), [
+    "agent_id",
+    "owner",
+    "principal",
+    "zones",
+  ]);
+  assert.deepEqual(Object.keys(printed.acls[0]!).sort(), [
+    "host",
+    "operation",
+    "pattern_type",
+    "permission",
+    "principal",
+    "resource_name",
+    "resource_type",
+  ]);
 });
 
 Deno.test("group acl refuses --zones without --agent, in one line", async () => {
@@ -53,7 +72,7 @@ Deno.test("group acl and group admit read --zones alike and refuse a bad zone in
   const env = { KAFCLAW_HOME: home.path };
   const zones = "lab, Lab.Bad";
   const line =
-    'kafclaw: Cannot read --zones "lab, Lab.Bad": zone "Lab.Bad" is not an id (a-z, 0-9, _ and -, ' +
+    'kafclaw: Cannot read --zones "lab, Lab.Bad": zone "Lab.Bad" is not a zone id (a-z, 0-9, _ and -, ' +
     "starting with a letter or digit, at most 64)";
   const acl = await kafclaw(env, "group", "acl", "--agent", "alice", "--zones", zones);
   assert.deepEqual([acl.code, acl.stdout, acl.stderr], [2, "", line]);

@@ -30,6 +30,16 @@ Deno.test("pairing list and approve work for Discord and WhatsApp codes", async 
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, new RegExp(`discord  ${rig.discord}  from 880011223344556677`));
   assert.match(listed.stdout, new RegExp(`whatsapp  ${rig.whatsapp}  from 15550001111`));
+  // --json: snake_case keys, as every --json prints them.
+  const waiting = JSON.parse((await kafclawInProcess(rig.env, "pairing", "list", "--json")).stdout);
+  const code = waiting.pending.find((p: { channel: string }) => p.channel === "discord");
+  assert.deepEqual(Object.keys(code).sort(), [
+    "channel",
+    "code",
+    "created_at",
+    "expires_at",
+    "sender",
+  ]);
 
   // A code is approved on the channel it was given on only.
   const elsewhere = await kafclawInProcess(rig.env, "pairing", "approve", "telegram", rig.discord);
@@ -56,6 +66,7 @@ Deno.test("pairing list and approve work for Discord and WhatsApp codes", async 
     state.paired.map((p: { channel: string; sender: string }) => `${p.channel}:${p.sender}`),
     ["discord:880011223344556677", "whatsapp:15550001111"],
   );
+  assert.match(state.paired[0].approved_at, /^\d{4}-\d\d-\d\dT/);
 });
 
 Deno.test("pairing deny drops a WhatsApp code without letting its sender in", async () => {

@@ -158,6 +158,14 @@ Deno.test("task refuses what it cannot do with one clear line", async () => {
       badDeadline.stderr,
       /--deadline <duration>' argument 'soon' is invalid\. expected a duration such as 90s, 5m or 1h/,
     );
+    for (const args of [["task", "submit", "x"], ["orchestrator", "dispatch", "x"]]) {
+      const badZone = await kafclawInProcess(env, ...args, "--zone", "Lab.Bad", "--wait");
+      assert.deepEqual([badZone.code, badZone.stderr], [
+        2,
+        'kafclaw: --zone "Lab.Bad" is not a zone id (a-z, 0-9, _ and -, starting with a letter ' +
+        "or digit, at most 64)",
+      ], args.join(" "));
+    }
     const none = await kafclawInProcess(env, "task", "list");
     assert.equal(none.code, 0, none.stderr);
     assert.equal(none.stdout, "no tasks sent from this agent yet (kafclaw task submit sends one)");

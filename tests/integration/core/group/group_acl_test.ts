@@ -64,7 +64,7 @@ Deno.test(
       const out = await kafclaw(["group", "acl", "--agent", "alice", "--apply", "--json"], ops);
       assert.equal(out.code, 0, out.stderr);
       return jsonOf(out) as {
-        acls: { principal: string; resourceName: string; operation: string }[];
+        acls: { principal: string; resource_name: string; operation: string }[];
         created: number;
         existing: number;
       };
@@ -83,7 +83,8 @@ Deno.test(
     const held = await admin.describeAcls("User:alice");
     const key = (a: { principal: string; resourceName: string; operation: string }) =>
       `${a.principal} ${a.operation} ${a.resourceName}`;
-    assert.deepEqual(held.map(key).sort(), first.acls.map(key).sort());
+    const printed = first.acls.map((a) => key({ ...a, resourceName: a.resource_name }));
+    assert.deepEqual(held.map(key).sort(), printed.sort());
     // Alice, with them, joins: her inbox made, the state topics read, heartbeats sent.
     await using alice = new Child(
       kafclawCommand(

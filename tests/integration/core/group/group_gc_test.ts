@@ -58,17 +58,17 @@ Deno.test(
     const acl = await kafclaw(["group", "acl", "--json"], bossEnv);
     assert.equal(acl.code, 0, acl.stderr);
     const printed = jsonOf(acl) as {
-      agents: { agentId: string; principal: string; owner: boolean }[];
-      acls: { principal: string; resourceName: string; operation: string }[];
+      agents: { agent_id: string; principal: string; owner: boolean }[];
+      acls: { principal: string; resource_name: string; operation: string }[];
     };
-    assert.deepEqual(printed.agents.map((a) => [a.agentId, a.principal, a.owner]), [
+    assert.deepEqual(printed.agents.map((a) => [a.agent_id, a.principal, a.owner]), [
       ["alice", "User:alice", false],
       ["bob", "User:bob", false],
       ["boss", "User:boss", true],
     ]);
     assert.ok(printed.acls.some((a) =>
       a.principal === "User:bob" && a.operation === "READ" &&
-      a.resourceName === `group.${group}.agent.bob.inbox`
+      a.resource_name === `group.${group}.agent.bob.inbox`
     ));
     const before = await leftovers("bob");
     assert.deepEqual(before.topics, [`group.${group}.agent.bob.inbox`]);

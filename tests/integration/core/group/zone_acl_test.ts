@@ -66,9 +66,9 @@ Deno.test(
     await run(ops, ["zone", "create", "lab"]);
     await run(ops, ["zone", "approve", "lab", "alice"]);
     const applied = jsonOf(await run(ops, ["group", "acl", "--apply", "--json"])) as {
-      agents: { agentId: string; zones: string[] }[];
+      agents: { agent_id: string; zones: string[] }[];
     };
-    const zonesOf = Object.fromEntries(applied.agents.map((a) => [a.agentId, a.zones]));
+    const zonesOf = Object.fromEntries(applied.agents.map((a) => [a.agent_id, a.zones]));
     assert.ok(zonesOf.alice?.includes("lab"), JSON.stringify(zonesOf));
     assert.ok(!zonesOf.bob?.includes("lab"), JSON.stringify(zonesOf));
     for (const kind of ["requests", "memory"] as const) {

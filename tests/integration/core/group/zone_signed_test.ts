@@ -131,8 +131,8 @@ Deno.test(
     const acl = await kafclaw(["group", "acl", "--json"], boss.env);
     assert.equal(acl.code, 0, acl.stderr);
     const zonesByAgent = Object.fromEntries(
-      (jsonOf(acl).agents as { agentId: string; zones: string[] }[]).map((a) => [
-        a.agentId,
+      (jsonOf(acl).agents as { agent_id: string; zones: string[] }[]).map((a) => [
+        a.agent_id,
         a.zones.filter((z) => z !== "public"),
       ]),
     );

@@ -77,6 +77,19 @@ Deno.test("watching config.json reports a change, a new file and SIGHUP, one at 
   assert.deepEqual(seen, ["changed", "changed", "SIGHUP"]);
 });
 
+Deno.test("watching config.json reports a file written right after the watch starts, every time", async () => {
+  // The first look was once taken by a stat that could run after such a write, which was then
+  // never reported; 20 rounds made that miss near certain.
+  await using home = await tempHome();
+  for (let round = 0; round < 20; round++) {
+    const path = `${home.path}/config-${round}.json`;
+    let seen = 0;
+    using _ = watchConfigFile(path, () => void seen++, { intervalMs: 20 });
+    Deno.writeTextFileSync(path, "{}");
+    await waitFor(() => seen === 1, `the file of round ${round}`, { timeoutMs: 10_000 });
+  }
+});
+
 Deno.test("watching config.json reports a file that appears unreadable, then one that reads", async () => {
   await using home = await tempHome();
   const path = `${home.path}/config.json`;

@@ -25,6 +25,9 @@ Deno.test("memory is searched, told and pruned through the API", async () => {
   assert.equal(pruned.over_cap, 0);
   const bad = await api.json("/api/v1/memory/search", {}, 400);
   assert.match(bad.error.message, /query parameter "q"/);
+  // A zone that is no zone id is refused, as the CLI's memory search --zone refuses it.
+  const badZone = await api.json("/api/v1/memory/search?q=boiler&zone=finance,Ops.Team", {}, 400);
+  assert.match(badZone.error.message, /zone/);
 });
 
 Deno.test("scheduler jobs are added, read, replaced, run now and removed", async () => {
