@@ -5,13 +5,7 @@
  *
  * @module
  */
-import {
-  checkConfigTrust,
-  loadConfig,
-  paths,
-  type ResolvedConfig,
-  setConfigValue,
-} from "../core/config/mod.ts";
+import { paths, type ResolvedConfig, setConfigValue } from "../core/config/mod.ts";
 import {
   agentKey,
   type KeyPair,
@@ -26,30 +20,10 @@ import {
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
-import type { CliContext } from "./_context.ts";
 import { zoneId } from "./_zone_id.ts";
 
-/** The configuration, refused when others could have written config.json. */
-export async function groupConfig(ctx: CliContext): Promise<ResolvedConfig> {
-  return needBrokers(await trustedConfig(ctx));
-}
-
-/** This home's config, refused when others could have written it. */
-export async function trustedConfig(ctx: CliContext): Promise<ResolvedConfig> {
-  const config = await loadConfig({ env: ctx.env() });
-  await checkConfigTrust(config.file);
-  return config;
-}
-
-/** `config`, when it names the group's brokers; else a usage error that says how to. */
-export function needBrokers(config: ResolvedConfig): ResolvedConfig {
-  if (config.group.kafkaBrokers.length === 0) {
-    throw new UsageError(
-      "group.kafkaBrokers is empty: set KAFCLAW_GROUP_KAFKA_BROKERS (host:port, comma-separated)",
-    );
-  }
-  return config;
-}
+// The light helpers, for the subcommands that import these from here.
+export { groupConfig, needBrokers, trustedConfig } from "./_group_config.ts";
 
 /** This agent's id: `--agent-id`, else group.agentId. */
 export function agentIdOf(config: ResolvedConfig, given?: string): string {

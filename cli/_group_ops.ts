@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError } from "commander";
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
   type AclAgent,
@@ -16,7 +15,6 @@ import {
   aclLine,
   formatDuration,
   ownerKey,
-  parseDuration,
   planGc,
   principalOf,
   readRoster,
@@ -70,7 +68,7 @@ function adminError(error: unknown, what: string): CliError {
   return new CliError(`Cannot ${what}: ${reason}`);
 }
 
-interface AclOptions {
+export interface AclOptions {
   agent?: string;
   owner?: string;
   zones?: string;
@@ -78,178 +76,159 @@ interface AclOptions {
   json?: boolean;
 }
 
-/** `kafclaw group acl`. */
-export function aclCommand(ctx: CliContext): Command {
-  return new Command("acl")
-    .description("print (or --apply) the Kafka ACLs that give each agent exactly its topics")
-    .option("--agent <id>", "only this agent (default: every agent the group's topics name)")
-    .option("--owner <id>", "the owner's agent (default: this home's, when it holds the owner key)")
-    .option(
-      "--zones <zones>",
-      "with --agent: the zones it is a member of, comma-separated (default: public only)",
-    )
-    .option("--apply", "create the missing ACLs on the brokers (needs ALTER on the cluster)")
-    .option("--json", "print as JSON")
-    .action(async (opts: AclOptions) => {
-      const config = await groupConfig(ctx);
-      const g = config.group;
-      for (const [flag, id] of [["--agent", opts.agent], ["--owner", opts.owner]] as const) {
-        if (id !== undefined && !isAgentId(id)) {
-          throw new UsageError(`${flag} "${id}" is not a valid agent id`);
-        }
-      }
-      const owner = opts.owner ??
-        ((await ownerKey(identityDir(config))) !== undefined ? g.agentId : undefined);
-      if (opts.zones !== undefined && opts.agent === undefined) {
-        throw new UsageError(
-          "--zones needs --agent: without it each agent's zones come from its certificate and the zones' records",
-        );
-      }
-      let ids: string[];
-      const zonesOf = new Map<string, readonly string[]>();
-      if (opts.agent !== undefined) {
-        ids = [opts.agent];
-        zonesOf.set(opts.agent, zoneList(opts.zones ?? ""));
-      } else {
-        const { agents, zones } = await sightingsOf(config);
-        const named = [...agents.values()]
-          .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined));
-        // The zones it is a member of. In a signed group that takes the zone's record and its
-        // certificate (zonesOf asks both); in an open one the record, or a certificate's zones.
-        const signed = config.group.security === "signed";
-        for (const s of named) {
-          const member = zones.zonesOf(s.agentId);
-          zonesOf.set(s.agentId, signed ? member : [...new Set([...(s.zones ?? []), ...member])]);
-        }
-        ids = [
-          ...new Set([...named.map((s) => s.agentId), ...(owner === undefined ? [] : [owner])]),
-        ]
-          .sort();
-      }
-      const agents: AclAgent[] = ids.map((agentId) => ({
-        agentId,
-        principal: principalOf(agentId, g.aclPrincipals),
-        owner: agentId === owner,
-        zones: zonesOf.get(agentId) ?? [],
-      }));
-      let acls;
-      try {
-        acls = aclBindings(g.name, agents);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-      let created: number | undefined;
-      if (opts.apply) {
-        const admin = await groupAdmin(config);
-        try {
-          created = (await admin.createAcls(acls)).length;
-        } catch (error) {
-          throw adminError(error, `create ACLs on ${g.kafkaBrokers.join(",")}`);
-        } finally {
-          await admin.close();
-        }
-      }
-      if (opts.json) {
-        ctx.io.out(JSON.stringify(
-          {
-            group: g.name,
-            agents: agents.map(wire),
-            acls: acls.map(wire),
-            ...(created === undefined ? {} : { created, existing: acls.length - created }),
-          },
-          null,
-          2,
-        ));
-        return;
-      }
-      for (const agent of agents) {
-        ctx.io.out(`# ${agent.agentId} as ${agent.principal}${agent.owner ? " (owner)" : ""}`);
-        for (const acl of acls.filter((a) => a.principal === agent.principal)) {
-          ctx.io.out(aclLine(acl));
-        }
-      }
-      if (agents.length === 0) ctx.io.err("kafclaw: the group's topics name no agent yet");
-      if (created !== undefined) {
-        ctx.io.err(
-          `kafclaw: ${created} ACL(s) created, ${acls.length - created} already there`,
-        );
-      }
-    });
-}
-
-function duration(value: string): number {
+/** `group acl`: prints (or with `apply` creates) the ACLs of each agent of the group. */
+export async function groupAcl(ctx: CliContext, opts: AclOptions): Promise<void> {
+  const config = await groupConfig(ctx);
+  const g = config.group;
+  for (const [flag, id] of [["--agent", opts.agent], ["--owner", opts.owner]] as const) {
+    if (id !== undefined && !isAgentId(id)) {
+      throw new UsageError(`${flag} "${id}" is not a valid agent id`);
+    }
+  }
+  const owner = opts.owner ??
+    ((await ownerKey(identityDir(config))) !== undefined ? g.agentId : undefined);
+  if (opts.zones !== undefined && opts.agent === undefined) {
+    throw new UsageError(
+      "--zones needs --agent: without it each agent's zones come from its certificate and the zones' records",
+    );
+  }
+  let ids: string[];
+  const zonesOf = new Map<string, readonly string[]>();
+  if (opts.agent !== undefined) {
+    ids = [opts.agent];
+    zonesOf.set(opts.agent, zoneList(opts.zones ?? ""));
+  } else {
+    const { agents, zones } = await sightingsOf(config);
+    const named = [...agents.values()]
+      .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined));
+    // The zones it is a member of. In a signed group that takes the zone's record and its
+    // certificate (zonesOf asks both); in an open one the record, or a certificate's zones.
+    const signed = config.group.security === "signed";
+    for (const s of named) {
+      const member = zones.zonesOf(s.agentId);
+      zonesOf.set(s.agentId, signed ? member : [...new Set([...(s.zones ?? []), ...member])]);
+    }
+    ids = [
+      ...new Set([...named.map((s) => s.agentId), ...(owner === undefined ? [] : [owner])]),
+    ]
+      .sort();
+  }
+  const agents: AclAgent[] = ids.map((agentId) => ({
+    agentId,
+    principal: principalOf(agentId, g.aclPrincipals),
+    owner: agentId === owner,
+    zones: zonesOf.get(agentId) ?? [],
+  }));
+  let acls;
   try {
-    return parseDuration(value);
+    acls = aclBindings(g.name, agents);
   } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
+    throw new UsageError((error as Error).message);
+  }
+  let created: number | undefined;
+  if (opts.apply) {
+    const admin = await groupAdmin(config);
+    try {
+      created = (await admin.createAcls(acls)).length;
+    } catch (error) {
+      throw adminError(error, `create ACLs on ${g.kafkaBrokers.join(",")}`);
+    } finally {
+      await admin.close();
+    }
+  }
+  if (opts.json) {
+    ctx.io.out(JSON.stringify(
+      {
+        group: g.name,
+        agents: agents.map(wire),
+        acls: acls.map(wire),
+        ...(created === undefined ? {} : { created, existing: acls.length - created }),
+      },
+      null,
+      2,
+    ));
+    return;
+  }
+  for (const agent of agents) {
+    ctx.io.out(`# ${agent.agentId} as ${agent.principal}${agent.owner ? " (owner)" : ""}`);
+    for (const acl of acls.filter((a) => a.principal === agent.principal)) {
+      ctx.io.out(aclLine(acl));
+    }
+  }
+  if (agents.length === 0) ctx.io.err("kafclaw: the group's topics name no agent yet");
+  if (created !== undefined) {
+    ctx.io.err(
+      `kafclaw: ${created} ACL(s) created, ${acls.length - created} already there`,
+    );
   }
 }
 
-/** `kafclaw group gc`. */
-export function gcCommand(ctx: CliContext): Command {
-  return new Command("gc")
-    .description("delete the inbox and consumer groups of agents gone longer than --older-than")
-    .requiredOption("--older-than <duration>", "how long gone: 30m, 12h, 7d ...", duration)
-    .option("--dry-run", "say what would go, delete nothing")
-    .option("--json", "print as JSON")
-    .action(async (opts: { olderThan: number; dryRun?: boolean; json?: boolean }) => {
-      const config = await groupConfig(ctx);
-      const group = config.group.name;
-      const sightings = await sightingsOf(config);
-      const admin = await groupAdmin(config);
-      let plan;
-      let refused = new Map<string, string>();
-      try {
-        try {
-          plan = planGc({
-            group,
-            olderThanMs: opts.olderThan,
-            now: Date.now(),
-            sightings,
-            topics: await admin.listTopics(),
-            groups: await admin.groups(`kafclaw.${group}.`),
-          });
-        } catch (error) {
-          throw adminError(error, "list the group's topics and consumer groups");
-        }
-        if (!opts.dryRun) {
-          refused = await runGc(admin, plan).catch((error) => {
-            throw adminError(error, "delete them");
-          });
-        }
-      } finally {
-        await admin.close();
-      }
-      const collected = plan.collect.map((c) => ({
-        agent_id: c.agentId,
-        why: c.why,
-        gone_since: new Date(c.goneSince).toISOString(),
-        topics: c.topics,
-        groups: c.groups,
-      }));
-      const result = {
+/** The flags of `group gc`. */
+export interface GcOptions {
+  /** How long gone, in ms (`--older-than`). */
+  olderThan: number;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** `group gc`: deletes (or with `dryRun` names) what agents gone longer than `olderThan` left. */
+export async function groupGc(ctx: CliContext, opts: GcOptions): Promise<void> {
+  const config = await groupConfig(ctx);
+  const group = config.group.name;
+  const sightings = await sightingsOf(config);
+  const admin = await groupAdmin(config);
+  let plan;
+  let refused = new Map<string, string>();
+  try {
+    try {
+      plan = planGc({
         group,
-        dry_run: opts.dryRun === true,
-        collected,
-        kept: plan.kept.map((k) => ({ agent_id: k.agentId, reason: k.reason })),
-        state_groups: plan.stateGroups,
-        not_deleted: Object.fromEntries(refused),
-      };
-      if (opts.json) {
-        ctx.io.out(JSON.stringify(result, null, 2));
-        return;
-      }
-      const verb = opts.dryRun ? "would delete" : "deleted";
-      for (const c of plan.collect) {
-        ctx.io.out(
-          `${c.agentId}: ${c.why} ${formatDuration(Date.now() - c.goneSince)} ago; ${verb} ` +
-            [...c.topics, ...c.groups].join(", "),
-        );
-      }
-      for (const k of plan.kept) ctx.io.out(`${k.agentId}: kept (${k.reason})`);
-      if (plan.stateGroups.length > 0) {
-        ctx.io.out(`${verb} ${plan.stateGroups.length} per-run state group(s) with no member`);
-      }
-      for (const [id, why] of refused) ctx.io.err(`kafclaw: ${id} not deleted: ${why}`);
-    });
+        olderThanMs: opts.olderThan,
+        now: Date.now(),
+        sightings,
+        topics: await admin.listTopics(),
+        groups: await admin.groups(`kafclaw.${group}.`),
+      });
+    } catch (error) {
+      throw adminError(error, "list the group's topics and consumer groups");
+    }
+    if (!opts.dryRun) {
+      refused = await runGc(admin, plan).catch((error) => {
+        throw adminError(error, "delete them");
+      });
+    }
+  } finally {
+    await admin.close();
+  }
+  const collected = plan.collect.map((c) => ({
+    agent_id: c.agentId,
+    why: c.why,
+    gone_since: new Date(c.goneSince).toISOString(),
+    topics: c.topics,
+    groups: c.groups,
+  }));
+  const result = {
+    group,
+    dry_run: opts.dryRun === true,
+    collected,
+    kept: plan.kept.map((k) => ({ agent_id: k.agentId, reason: k.reason })),
+    state_groups: plan.stateGroups,
+    not_deleted: Object.fromEntries(refused),
+  };
+  if (opts.json) {
+    ctx.io.out(JSON.stringify(result, null, 2));
+    return;
+  }
+  const verb = opts.dryRun ? "would delete" : "deleted";
+  for (const c of plan.collect) {
+    ctx.io.out(
+      `${c.agentId}: ${c.why} ${formatDuration(Date.now() - c.goneSince)} ago; ${verb} ` +
+        [...c.topics, ...c.groups].join(", "),
+    );
+  }
+  for (const k of plan.kept) ctx.io.out(`${k.agentId}: kept (${k.reason})`);
+  if (plan.stateGroups.length > 0) {
+    ctx.io.out(`${verb} ${plan.stateGroups.length} per-run state group(s) with no member`);
+  }
+  for (const [id, why] of refused) ctx.io.err(`kafclaw: ${id} not deleted: ${why}`);
 }

@@ -7,9 +7,7 @@
  *
  * @module
  */
-import { Command } from "commander";
 import {
-  checkConfigTrust,
   ConfigError,
   loadConfig,
   type ResolvedConfig,
@@ -18,15 +16,9 @@ import {
 import { isId } from "../core/protocol/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { trustedConfig } from "./_group_config.ts";
 
 const ENV = "KAFCLAW_GROUP_SKILLS";
-
-/** The configuration, refused when others could have written config.json. */
-async function trustedConfig(ctx: CliContext): Promise<ResolvedConfig> {
-  const config = await loadConfig({ env: ctx.env() });
-  await checkConfigTrust(config.file);
-  return config;
-}
 
 /** The skills in config.json itself (the environment left out). */
 async function fileSkills(ctx: CliContext): Promise<readonly string[]> {
@@ -74,52 +66,38 @@ function show(skills: readonly string[]): string {
   return skills.length === 0 ? "empty" : skills.join(", ");
 }
 
-/** `kafclaw group skills`. */
-export function skillsCommand(ctx: CliContext): Command {
-  const skills = new Command("skills")
-    .description(
-      "the skills this agent offers the group (group.skills); a running gateway here follows them",
-    );
-  skills.command("list", { isDefault: true })
-    .description("the skills offered, and where that is set")
-    .option("--json", "print as JSON")
-    .action(async (opts: { json?: boolean }) => {
-      const config = await trustedConfig(ctx);
-      const source = ctx.env()[ENV] !== undefined ? ENV : config.file;
-      const list = config.group.skills;
-      ctx.io.out(
-        opts.json
-          ? JSON.stringify({ skills: list, source })
-          : list.length === 0
-          ? `no skills offered (group.skills is empty in ${source})`
-          : list.join("\n"),
-      );
-    });
-  skills.command("add")
-    .description("offer a skill: add it to group.skills")
-    .argument("<name>", "the skill: a-z, 0-9, _ and -")
-    .option("--json", "print as JSON")
-    .action(async (name: string, opts: { json?: boolean }) => {
-      const skill = skillName(name);
-      const config = await trustedConfig(ctx);
-      const now = await fileSkills(ctx);
-      const done = now.includes(skill) ? `already offered ${skill}` : `added ${skill}`;
-      const next = now.includes(skill) ? now : [...now, skill];
-      await write(ctx, config, { skills: next, done, ...opts });
-    });
-  skills.command("remove")
-    .description("stop offering a skill: remove it from group.skills")
-    .argument("<name>", "the skill")
-    .option("--json", "print as JSON")
-    .action(async (name: string, opts: { json?: boolean }) => {
-      const skill = skillName(name);
-      const config = await trustedConfig(ctx);
-      const now = await fileSkills(ctx);
-      if (!now.includes(skill)) {
-        throw new UsageError(`skill "${skill}" is not in group.skills (${show(now)})`);
-      }
-      const next = now.filter((s) => s !== skill);
-      await write(ctx, config, { skills: next, done: `removed ${skill}`, ...opts });
-    });
-  return skills;
+/** `group skills list`: the skills offered, and where that is set. */
+export async function listSkills(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+  const config = await trustedConfig(ctx);
+  const source = ctx.env()[ENV] !== undefined ? ENV : config.file;
+  const list = config.group.skills;
+  ctx.io.out(
+    opts.json
+      ? JSON.stringify({ skills: list, source })
+      : list.length === 0
+      ? `no skills offered (group.skills is empty in ${source})`
+      : list.join("\n"),
+  );
+}
+
+/** `group skills add <name>`: offers a skill (no change when it is offered already). */
+export async function addSkill(ctx: CliContext, name: string, opts: { json?: boolean }) {
+  const skill = skillName(name);
+  const config = await trustedConfig(ctx);
+  const now = await fileSkills(ctx);
+  const done = now.includes(skill) ? `already offered ${skill}` : `added ${skill}`;
+  const next = now.includes(skill) ? now : [...now, skill];
+  await write(ctx, config, { skills: next, done, ...opts });
+}
+
+/** `group skills remove <name>`: stops offering a skill; a usage error when it is not offered. */
+export async function removeSkill(ctx: CliContext, name: string, opts: { json?: boolean }) {
+  const skill = skillName(name);
+  const config = await trustedConfig(ctx);
+  const now = await fileSkills(ctx);
+  if (!now.includes(skill)) {
+    throw new UsageError(`skill "${skill}" is not in group.skills (${show(now)})`);
+  }
+  const next = now.filter((s) => s !== skill);
+  await write(ctx, config, { skills: next, done: `removed ${skill}`, ...opts });
 }

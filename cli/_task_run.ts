@@ -13,7 +13,6 @@ import {
   type Requester,
   rootLimits,
   spanTree,
-  STALE_AFTER,
   taskRequest,
   type TaskTrace,
   traceOfTask,
@@ -33,18 +32,12 @@ import {
   trustedConfig,
   zonesNow,
 } from "./_group.ts";
+import { memberRunsHere } from "./_group_config.ts";
 import { zoneId } from "./_zone_id.ts";
 import { homeConfig, print } from "./_task_read.ts";
 import { taskJson } from "./_task_view.ts";
 import { droppedJson, droppedLines, traceJson, traceText } from "./_trace_view.ts";
 import type { SubmitFlags } from "./task.ts";
-
-/** Whether the gateway of this home runs: it wrote `group.alive_at` within 3 intervals. */
-function gatewayRuns(config: ResolvedConfig, timeline: Timeline): boolean {
-  const alive = timeline.settings.get("group.alive_at");
-  const window = STALE_AFTER * config.group.heartbeatIntervalMs;
-  return alive !== undefined && Date.now() - Date.parse(alive) < window;
-}
 
 /**
  * `task submit`: queues the task for the gateway running in this home; with `wait`, prints its
@@ -59,7 +52,7 @@ export async function submitTask(
 ): Promise<void> {
   const config = await trustedConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
-  const running = gatewayRuns(config, timeline);
+  const running = memberRunsHere(config, timeline);
   // A standalone gateway's group is in its process: the task is queued for it, in its name.
   const local = running && !config.group.enabled;
   if (!local) needBrokers(config);
@@ -229,7 +222,7 @@ async function taskTrace(config: ResolvedConfig, timeline: Timeline, taskId: str
   const store = timeline.groupTraces;
   const known = traceOfTask(taskId, store.ofTask(taskId));
   const local = known === undefined ? undefined : spanTree(known, store.trace(known));
-  if (local !== undefined && whole(local) && gatewayRuns(config, timeline)) {
+  if (local !== undefined && whole(local) && memberRunsHere(config, timeline)) {
     return { trace: local, source: "agent" as const, dropped: [] };
   }
   if (config.group.kafkaBrokers.length === 0) {

@@ -8,9 +8,10 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import type { CliContext } from "./_context.ts";
 import { UsageError } from "./_errors.ts";
+import { DEADLINE, duration } from "./_durations.ts";
 import { wholeNumber } from "./_numbers.ts";
 import { listTasks, showTask } from "./_task_read.ts";
 
@@ -27,7 +28,11 @@ export function taskCommand(ctx: CliContext): Command {
     .option("--to <agent>", "send it to this agent")
     .option("--zone <zone>", "send it into this zone, of which this agent is a member")
     .option("--wait", "wait for the answer and print it")
-    .option("--deadline <duration>", "how long the group has to answer (90s, 5m, 1h)", duration)
+    .option(
+      "--deadline <duration>",
+      "how long the group has to answer (90s, 5m, 1h; up to 24d)",
+      duration(DEADLINE),
+    )
     .option("--json", "print as JSON")
     .action(async (text: string, opts: SubmitFlags) => {
       if (opts.skill !== undefined && opts.to !== undefined) {
@@ -65,14 +70,4 @@ export interface SubmitFlags {
   readonly wait?: boolean;
   readonly deadline?: number;
   readonly json?: boolean;
-}
-
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A duration as `90s`, `5m`, `1h` or `500ms`, in ms. */
-export function duration(value: string): number {
-  const match = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
-  const ms = match ? Number(match[1]) * UNITS[match[2]!]! : NaN;
-  if (!(ms > 0)) throw new InvalidArgumentError("expected a duration such as 90s, 5m or 1h");
-  return ms;
 }

@@ -137,20 +137,6 @@ export async function runGc(admin: GcAdmin, plan: GcPlan): Promise<Map<string, s
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/**
- * `30s`, `15m`, `12h`, `7d`, `500ms` (a whole number and a unit) in ms; throws a TypeError
- * naming the value otherwise.
- */
-export function parseDuration(text: string): number {
-  const m = /^(\d{1,9})(ms|s|m|h|d)$/.exec(text.trim());
-  if (m === null) {
-    throw new TypeError(
-      `Cannot parse a duration from "${text}": expected a whole number and ms, s, m, h or d (e.g. 7d)`,
-    );
-  }
-  return Number(m[1]) * UNITS[m[2] as keyof typeof UNITS];
-}
-
 /** A duration as the largest unit that fits: `3d`, `5h`, `12m`, `40s`, `250ms`. */
 export function formatDuration(ms: number): string {
   for (const unit of ["d", "h", "m", "s"] as const) {

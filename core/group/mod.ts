@@ -213,7 +213,6 @@ export {
   type GcAdmin,
   type GcInput,
   type GcPlan,
-  parseDuration,
   planGc,
   runGc,
 } from "./gc.ts";

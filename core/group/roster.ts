@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { AgentIdentity, EnvelopeOf } from "../protocol/mod.ts";
+import { type AgentIdentity, type EnvelopeOf, REMOVE_AFTER, STALE_AFTER } from "../protocol/mod.ts";
 
 /** The payload of a `heartbeat` record. */
 export type Heartbeat = EnvelopeOf<"heartbeat">["payload"];
@@ -37,10 +37,8 @@ export interface RosterChange {
   readonly kind: "updated" | "stale" | "removed" | "left";
 }
 
-/** How many silent intervals make a member stale, and how many remove it. */
-export const STALE_AFTER = 3;
-/** See {@link STALE_AFTER}. */
-export const REMOVE_AFTER = 6;
+// The protocol's counts of silent intervals, exported with the roster that applies them.
+export { REMOVE_AFTER, STALE_AFTER };
 
 /** Who is in the group; see the module documentation. */
 export class Roster {

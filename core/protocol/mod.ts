@@ -85,3 +85,4 @@ export {
 export * from "./verify.ts";
 export * from "./replay.ts";
 export * from "./schema.ts";
+export { REMOVE_AFTER, STALE_AFTER } from "./liveness.ts";

@@ -9,7 +9,8 @@
  *   call with npm:openai (targets: at most 2x the time and 1.3x the peak memory);
  * - the resident memory of an interactive agent left idle for 30 s (target: at most 60 MB);
  * - the commands that should load little (`--help`, `completion bash`, `cron list`, `status`,
- *   `memory status`, `task list`),
+ *   `memory status`, `task list`, `group skills list`, and `group members` beside a standalone
+ *   gateway of the same home, started for that row and stopped after it),
  *   each against `scripts/kafclaw version`, which loads nothing; with
  *   `KAFCLAW_STARTUP_BEFORE=<checkout>` (the code before a change, e.g.
  *   `git archive <commit> | tar -x -C /tmp/before`) each is also run by that checkout's launcher,
@@ -130,6 +131,9 @@ const LIGHT = [
   ["status"],
   ["memory", "status"],
   ["task", "list"],
+  ["group", "skills", "list"],
+  // Beside a running gateway: the roster comes from its store.
+  ["group", "members"],
 ] as const;
 const before = Deno.env.get("KAFCLAW_STARTUP_BEFORE");
 const lightName = (args: readonly string[], side = "") =>
@@ -147,6 +151,7 @@ for (const args of LIGHT) {
   ];
   let turn = 0;
   Deno.bench(name, { group: `startup: ${args[0]}`, n: 20, warmup: 2 }, async (b) => {
+    if (args[1] === "members") await gatewayUp();
     const order = [...sides.keys(), -1];
     const at = turn++ % order.length;
     for (const k of [...order.slice(at), ...order.slice(0, at)]) {
@@ -160,11 +165,52 @@ for (const args of LIGHT) {
   });
 }
 
+/** The standalone gateway `group members` runs beside, in the same home; undefined when down. */
+let gateway: Deno.ChildProcess | undefined;
+
+/** Starts that gateway (once) and waits until `group members` reads its roster from the store. */
+async function gatewayUp(): Promise<void> {
+  if (gateway !== undefined) return;
+  gateway = new Deno.Command(kafclaw, {
+    args: ["gateway", "--json"],
+    env: {
+      ...env,
+      KAFCLAW_GATEWAY_PORT: "0",
+      KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
+      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let tries = 0; tries < 600; tries++) {
+    const out = await new Deno.Command(kafclaw, {
+      args: ["group", "members", "--json"],
+      env,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    if (out.success && JSON.parse(text).source === "agent") return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("The gateway beside `group members` never showed its roster");
+}
+
+/** Stops that gateway, if it runs, and waits for it to end. */
+async function gatewayDown(): Promise<void> {
+  if (gateway === undefined) return;
+  gateway.kill("SIGTERM");
+  await gateway.status;
+  gateway = undefined;
+}
+
 Deno.bench("startup: kafclaw agent, idle 30 s", {
   group: "startup: idle",
   n: 1,
   warmup: 0,
 }, async () => {
+  await gatewayDown();
   idleKib = await idleResident(30_000);
 });
 
@@ -241,6 +287,8 @@ globalThis.addEventListener("unload", () => {
       );
     }
   }
+  // An unload handler cannot wait: the gateway, told to stop, ends on its own.
+  gateway?.kill("SIGTERM");
   llm.close();
   Deno.removeSync(home, { recursive: true });
 });

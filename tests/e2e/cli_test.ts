@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { VERSION } from "../../core/version.ts";
-import { jsonOf, kafclaw, tempHome } from "../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 import { launchFlags } from "../../scripts/launch_flags.ts";
 import { loadedModules } from "../../scripts/loaded_modules.ts";
+import { gatewaySetting, startedGateway } from "../_support/gateway_env.ts";
+import { waitFor } from "../_support/wait.ts";
 
 Deno.test("kafclaw version prints the version, protocol and runtime", async () => {
   const r = await kafclaw(["version"]);
@@ -132,6 +134,10 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
     [["task", "list"], keyed, []],
     [["task", "list", "--json"], keyed, []],
     [["task", "show", "no-such-task"], keyed, [], 2],
+    // The skills this agent offers are in config.json alone.
+    [["group", "skills", "list"], keyed, []],
+    [["group", "skills", "add", "translate"], keyed, []],
+    [["group", "skills", "remove", "translate", "--json"], keyed, []],
   ];
   for (const [args, env, uses, code = 0] of runs) {
     const run = await loadedModules(args, { env });
@@ -144,6 +150,33 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
     assert.deepEqual(agent, [], what);
   }
 });
+
+Deno.test(
+  "group members beside a running gateway reads its store, loading no Kafka client or group code",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    await using s = await gatewaySetting();
+    const gateway = await startedGateway(kafclawCommand(["gateway", "--json"], s.env));
+    await using _ = gateway.child;
+    const env = { KAFCLAW_HOME: s.home };
+    // The gateway's in-process group beats at once; until then the roster would be the topics'.
+    let run: Awaited<ReturnType<typeof loadedModules>> | undefined;
+    await waitFor(
+      async () => {
+        run = await loadedModules(["group", "members", "--json"], { env });
+        return run.code === 0 && JSON.parse(run.stdout).source === "agent";
+      },
+      "group members reading the running gateway's roster",
+      { state: () => run },
+    );
+    if (run === undefined) throw new Error("unreachable: waitFor returned without a run");
+    assert.deepEqual(JSON.parse(run.stdout).members.map((m: { agent_id: string }) => m.agent_id), [
+      "local",
+    ]);
+    assert.deepEqual(run.packages.filter((p) => ["kafkajs", "openai", "hono"].includes(p)), []);
+    assert.deepEqual(run.files.filter((f) => /^core\/(group|transport|agent)\//.test(f)), []);
+  },
+);
 
 Deno.test("the bash completion script completes subcommands in a real bash", async () => {
   const script = (await kafclaw(["completion", "bash"])).stdout;

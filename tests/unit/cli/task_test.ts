@@ -156,7 +156,7 @@ Deno.test("task refuses what it cannot do with one clear line", async () => {
     assert.equal(badDeadline.code, 2);
     assert.match(
       badDeadline.stderr,
-      /--deadline <duration>' argument 'soon' is invalid\. expected a duration such as 90s, 5m or 1h/,
+      /--deadline <duration>' argument 'soon' is invalid\. expected a whole number above 0 and ms, s, m, h or d/,
     );
     for (const args of [["task", "submit", "x"], ["orchestrator", "dispatch", "x"]]) {
       const badZone = await kafclawInProcess(env, ...args, "--zone", "Lab.Bad", "--wait");

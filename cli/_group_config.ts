@@ -1,0 +1,45 @@
+/**
+ * The configuration the `kafclaw group` subcommands start from, and whether this home's member
+ * runs: the light part of their helpers (config.json, the store's `group.alive_at`), which loads
+ * neither the group's code nor the Kafka client. `group skills` and `group members` beside a
+ * running gateway need nothing more; the rest is cli/_group.ts.
+ *
+ * @module
+ */
+import { checkConfigTrust, loadConfig, type ResolvedConfig } from "../core/config/mod.ts";
+import { STALE_AFTER } from "../core/protocol/mod.ts";
+import type { Timeline } from "../core/timeline/mod.ts";
+import type { CliContext } from "./_context.ts";
+import { UsageError } from "./_errors.ts";
+
+/** The configuration, refused when others could have written config.json, with its brokers. */
+export async function groupConfig(ctx: CliContext): Promise<ResolvedConfig> {
+  return needBrokers(await trustedConfig(ctx));
+}
+
+/** This home's config, refused when others could have written it. */
+export async function trustedConfig(ctx: CliContext): Promise<ResolvedConfig> {
+  const config = await loadConfig({ env: ctx.env() });
+  await checkConfigTrust(config.file);
+  return config;
+}
+
+/** `config`, when it names the group's brokers; else a usage error that says how to. */
+export function needBrokers(config: ResolvedConfig): ResolvedConfig {
+  if (config.group.kafkaBrokers.length === 0) {
+    throw new UsageError(
+      "group.kafkaBrokers is empty: set KAFCLAW_GROUP_KAFKA_BROKERS (host:port, comma-separated)",
+    );
+  }
+  return config;
+}
+
+/**
+ * Whether this home's member (its gateway, or `group join`) runs: it wrote `group.alive_at` in
+ * the store within {@link STALE_AFTER} heartbeat intervals.
+ */
+export function memberRunsHere(config: ResolvedConfig, timeline: Timeline): boolean {
+  const alive = timeline.settings.get("group.alive_at");
+  const window = STALE_AFTER * config.group.heartbeatIntervalMs;
+  return alive !== undefined && Date.now() - Date.parse(alive) < window;
+}

@@ -1,0 +1,104 @@
+/**
+ * `kafclaw group members`, and the roster `group status` counts: from the running agent's store
+ * while one runs here (it wrote `group.alive_at` within 3 heartbeat intervals), else from the
+ * group's topics. Reading the store loads neither the group's code nor the Kafka client; they are
+ * imported only when the roster has to come from the topics.
+ *
+ * @module
+ */
+import { paths, type ResolvedConfig } from "../core/config/mod.ts";
+import { importPublicKey } from "../core/protocol/mod.ts";
+import type { CliContext } from "./_context.ts";
+import { CliError } from "./_errors.ts";
+import { memberRunsHere, needBrokers, trustedConfig } from "./_group_config.ts";
+
+/** A member as the commands print it. */
+export interface MemberRow {
+  readonly agent_id: string;
+  readonly status: string;
+  readonly load: { readonly running: number; readonly capacity: number };
+  readonly skills: readonly string[];
+  readonly last_seen: string;
+}
+
+/** The roster, and where it was read. */
+export interface RosterRead {
+  readonly source: "agent" | "topics";
+  readonly members: MemberRow[];
+}
+
+/** The roster: the running agent's, else the group's topics'. */
+export async function roster(config: ResolvedConfig): Promise<RosterRead> {
+  const { Timeline } = await import("../core/timeline/mod.ts");
+  {
+    using timeline = Timeline.open(paths(config).timeline);
+    if (memberRunsHere(config, timeline)) {
+      return {
+        source: "agent",
+        members: timeline.members.list().map((m) => ({
+          agent_id: m.agentId,
+          status: m.status,
+          load: m.load,
+          skills: m.skills,
+          last_seen: m.lastSeen.toISOString(),
+        })),
+      };
+    }
+  }
+  return { source: "topics", members: await topicsRoster(config) };
+}
+
+/** The roster as the group's topics say (verified against the pinned key in a signed group). */
+async function topicsRoster(config: ResolvedConfig): Promise<MemberRow[]> {
+  needBrokers(config);
+  const [{ readRoster }, { groupTransport }] = await Promise.all([
+    import("../core/group/mod.ts"),
+    import("./_group.ts"),
+  ]);
+  const pinned = config.group.ownerPublicKey;
+  const key = config.group.security === "signed" && pinned !== undefined
+    ? await importPublicKey(pinned).catch(() => undefined)
+    : undefined;
+  const transport = await groupTransport(config, config.group.agentId ?? "reader");
+  try {
+    const read = await readRoster(transport, config.group.name, key ? { ownerKey: key } : {});
+    return read.members.map((m) => ({
+      agent_id: m.agentId,
+      status: m.status,
+      load: m.load,
+      skills: m.skills,
+      last_seen: new Date(m.lastSeen).toISOString(),
+    }));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  } finally {
+    await transport.close();
+  }
+}
+
+/** `group members`: the group's members, from the running agent or the group's topics. */
+export async function groupMembers(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+  // A running gateway's roster needs no brokers: its group may be in its own process. Where
+  // no gateway ever ran, there is no store to read, and none is made to find that out.
+  const config = await trustedConfig(ctx);
+  if (!await Deno.stat(paths(config).timeline).then(() => true, () => false)) {
+    needBrokers(config);
+  }
+  const { source, members } = await roster(config);
+  if (opts.json) {
+    ctx.io.out(JSON.stringify({ group: config.group.name, source, members }, null, 2));
+    return;
+  }
+  ctx.io.out(
+    `group "${config.group.name}": ${members.length} member(s), from ${
+      source === "agent" ? "the running agent" : "the group's topics"
+    }`,
+  );
+  for (const m of members) {
+    ctx.io.out(
+      `  ${m.agent_id}  ${m.status}  load ${m.load.running}/${m.load.capacity}  skills ${
+        m.skills.join(",") || "-"
+      }  last seen ${m.last_seen}`,
+    );
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The owner's side of `kafclaw group`, run on the machine that holds the owner key: `init` makes
+ * the group (the owner key, every topic, this agent's certificate), `invite` makes a one-time
+ * invite for a gated group, and `admit` issues a certificate to an agent that brings its own key.
+ * Loaded only when one of them runs (cli/group.ts holds their flags).
+ *
+ * @module
+ */
+import { paths } from "../core/config/mod.ts";
+import { admit, certificateRecord, initGroup, randomToken } from "../core/group/mod.ts";
+import { decodeCertificate, importPublicKey, isAgentId } from "../core/protocol/mod.ts";
+import type { CliContext } from "./_context.ts";
+import { CliError, UsageError } from "./_errors.ts";
+import {
+  agentIdOf,
+  groupConfig,
+  groupTransport,
+  identityDir,
+  remember,
+  requireOwnerKey,
+  topicOptions,
+  zoneList,
+} from "./_group.ts";
+
+/** The flags of `group init`. */
+export interface InitOptions {
+  agentId?: string;
+  gated?: boolean;
+  json?: boolean;
+}
+
+/** `group init`: makes the group, and turns it on in config as this agent's. */
+export async function initAction(ctx: CliContext, opts: InitOptions): Promise<void> {
+  const config = await groupConfig(ctx);
+  const agentId = agentIdOf(config, opts.agentId);
+  const onboardMode = opts.gated ? "gated" : config.group.onboardMode;
+  const transport = await groupTransport(config, agentId);
+  let made;
+  try {
+    made = await initGroup({
+      group: config.group.name,
+      agentId,
+      identityDir: identityDir(config),
+      transport,
+      security: config.group.security,
+      onboardMode,
+      heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+      topics: topicOptions(config),
+      command: config.command,
+    });
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  } finally {
+    await transport.close();
+  }
+  await remember(config, {
+    "group.enabled": "true",
+    "group.agentId": agentId,
+    "group.ownerPublicKey": made.ownerPublicKey,
+    "group.onboardMode": onboardMode,
+  });
+  const result = {
+    group: config.group.name,
+    agent_id: agentId,
+    owner_public_key: made.ownerPublicKey,
+    security: config.group.security,
+    onboard_mode: onboardMode,
+    topics_created: made.created,
+  };
+  ctx.io.out(
+    opts.json ? JSON.stringify(result, null, 2) : [
+      `made group "${result.group}": ${made.created.length} topic(s) created, all checked`,
+      `owner key: ${identityDir(config)}/owner.key (keep it safe; it signs every certificate)`,
+      `members pin the owner's public key: KAFCLAW_GROUP_OWNER_PUBLIC_KEY=${made.ownerPublicKey}`,
+      `this agent ("${agentId}") holds a certificate; ${config.command} group join runs it as a member`,
+    ].join("\n"),
+  );
+}
+
+/** `group invite`: a one-time invite valid for `validHours`, recorded in the store. */
+export async function inviteAction(
+  ctx: CliContext,
+  opts: { validHours: number; json?: boolean },
+): Promise<void> {
+  const config = await groupConfig(ctx);
+  await requireOwnerKey(config, "group invite");
+  const { Timeline } = await import("../core/timeline/mod.ts");
+  using timeline = Timeline.open(paths(config).timeline);
+  const secret = randomToken();
+  const expiresAt = new Date(Date.now() + opts.validHours * 3_600_000);
+  const id = randomToken(6);
+  timeline.invites.add({ id, group: config.group.name, secret, expiresAt });
+  ctx.io.out(
+    opts.json
+      ? JSON.stringify({ id, invite: secret, expires_at: expiresAt.toISOString() }, null, 2)
+      : [
+        `invite ${id} for group "${config.group.name}", once, until ${expiresAt.toISOString()}:`,
+        secret,
+        // Another machine: its own name for the command is not known here.
+        "the newcomer runs: kafclaw group join --invite <that invite>",
+      ].join("\n"),
+  );
+}
+
+/** The flags of `group admit`. */
+export interface AdmitOptions {
+  publicKey: string;
+  zones: string;
+  vouched?: boolean;
+  issuer?: boolean;
+  validDays: number;
+  json?: boolean;
+}
+
+/** `group admit <agent-id>`: issues its certificate and puts it on the roster. */
+export async function admitAction(
+  ctx: CliContext,
+  agentId: string,
+  opts: AdmitOptions,
+): Promise<void> {
+  const config = await groupConfig(ctx);
+  if (!isAgentId(agentId)) throw new UsageError(`agent id "${agentId}" is not valid`);
+  const zones = zoneList(opts.zones);
+  const owner = await requireOwnerKey(config, "group admit");
+  await importPublicKey(opts.publicKey).catch(() => {
+    throw new UsageError(`--public-key "${opts.publicKey}" is not 32 bytes of base64url`);
+  });
+  const bundle = await admit(owner.privateKey, {
+    agentId,
+    publicKey: opts.publicKey,
+    zones,
+    vouched: opts.vouched === true,
+    issuer: opts.issuer === true,
+    validDays: opts.validDays,
+  });
+  const transport = await groupTransport(config, agentIdOf(config));
+  try {
+    await transport.produce([
+      await certificateRecord(config.group.name, owner.privateKey, agentId, bundle),
+    ]);
+  } finally {
+    await transport.close();
+  }
+  const decoded = decodeCertificate(bundle);
+  const notAfter = decoded.ok ? decoded.certificate.not_after : "";
+  ctx.io.out(
+    opts.json
+      ? JSON.stringify({ agent_id: agentId, not_after: notAfter, certificate: bundle }, null, 2)
+      : JSON.stringify(bundle),
+  );
+  if (!opts.json) {
+    ctx.io.err(
+      `kafclaw: admitted "${agentId}" until ${notAfter}; its certificate (above) is on the roster`,
+    );
+  }
+}
