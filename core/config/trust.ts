@@ -77,9 +77,14 @@ export type ConfigFileChange = "changed" | "SIGHUP";
 export function watchConfigFile(
   path: string,
   onChange: (why: ConfigFileChange) => void | Promise<void>,
-  options: { readonly intervalMs?: number } = {},
+  options: {
+    readonly intervalMs?: number;
+    /** How the file is looked at between looks; Deno.stat unless a test says otherwise. */
+    readonly stat?: (path: string) => Promise<Deno.FileInfo>;
+  } = {},
 ): Disposable {
   const intervalMs = options.intervalMs ?? 1000;
+  const stat = options.stat ?? Deno.stat;
   // Taken now, not by a look that could run after the caller's next write and miss it.
   let last = fileSignature(path);
   let running: Promise<void> = Promise.resolve();
@@ -90,7 +95,7 @@ export function watchConfigFile(
   let timer: ReturnType<typeof setTimeout> | undefined;
   // One look at a time, each compared with the one before it: looks never finish out of order.
   const look = async () => {
-    const now = await Deno.stat(path).then(signatureOf, failureSignature);
+    const now = await stat(path).then(signatureOf, failureSignature);
     if (stopped) return;
     if (now !== last) {
       last = now;

@@ -113,3 +113,23 @@ Deno.test("watching config.json without an interval still sees a change, within 
   await Deno.writeTextFile(path, "{}");
   await waitFor(() => changed, "the new file");
 });
+
+Deno.test("a watch stopped while it looks at config.json reports nothing of that look and looks no more", async () => {
+  await using home = await tempHome();
+  const path = `${home.path}/config.json`;
+  const looks: PromiseWithResolvers<Deno.FileInfo>[] = [];
+  const stat = () => {
+    looks.push(Promise.withResolvers<Deno.FileInfo>());
+    return looks.at(-1)!.promise;
+  };
+  let seen = 0;
+  const watch = watchConfigFile(path, () => void seen++, { intervalMs: 1, stat });
+  await waitFor(() => looks.length === 1, "the first look");
+  watch[Symbol.dispose]();
+  // The file as that look finds it has changed: a watch still running would report it.
+  await Deno.writeTextFile(path, "{}");
+  looks[0]!.resolve(await Deno.stat(path));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(seen, 0);
+  assert.equal(looks.length, 1, "no look after the stop");
+});
