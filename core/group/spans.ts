@@ -59,6 +59,11 @@ export interface SpanStart {
   readonly startedAt?: Date;
   /** Default: a new random id. */
   readonly spanId?: string;
+  /**
+   * Whether the span is stored open as it begins (default true), so that the store shows it
+   * while it runs and a restarted agent finds it; else it is stored once, when it ends.
+   */
+  readonly storedOpen?: boolean;
 }
 
 /** How a span ends. */
@@ -141,13 +146,16 @@ export class GroupSpans {
     this.#now = options.now ?? (() => new Date());
   }
 
-  /** Begins a span: stored open at once (a restarted requester finds it), sent when it ends. */
+  /**
+   * Begins a span: stored open at once (a restarted requester finds it) unless `storedOpen` is
+   * false, stored ended and sent when it ends.
+   */
   begin(start: SpanStart): OpenSpan {
     const traceId = start.parent?.traceId ?? randomId(16);
     const spanId = start.spanId ?? randomId(8);
     const startedAt = start.startedAt ?? this.#now();
     const open = this.#span(start, { traceId, spanId, startedAt });
-    this.#options.store.put(open);
+    if (start.storedOpen !== false) this.#options.store.put(open);
     return this.#handle(open, start);
   }
 
