@@ -167,7 +167,11 @@ export class FollowedTasks {
     live.why = why;
   }
 
-  /** Ends a task with its final answer: stored, no longer followed, its span ended, waiters told. */
+  /**
+   * Ends a task with its final answer: stored, no longer followed, waiters told, then its span
+   * ended. The store holds the answer before any waiter can read it; the span ends at this
+   * moment, but is stored and sent after the hand-over (spans.ts `endSoon`).
+   */
   finish(live: FollowedTask, answer: Omit<FinalAnswer, "taskId">): void {
     this.update(live, {
       status: answer.status as OutgoingStatus,
@@ -176,7 +180,8 @@ export class FollowedTasks {
       ...(answer.responderId === undefined ? {} : { workerId: answer.responderId }),
     });
     this.#live.delete(live.task.taskId);
-    live.span?.end({
+    live.done.resolve({ taskId: live.task.taskId, ...answer });
+    live.span?.endSoon({
       attributes: {
         status: answer.status,
         ...(answer.responderId === undefined ? {} : { responder: answer.responderId }),
@@ -184,7 +189,6 @@ export class FollowedTasks {
       },
       content: answer.content,
     });
-    live.done.resolve({ taskId: live.task.taskId, ...answer });
   }
 
   /** One step of a task (a grant, a revocation, an attempt sent on) under its submit span. */

@@ -59,6 +59,11 @@ export interface SpanStart {
   readonly startedAt?: Date;
   /** Default: a new random id. */
   readonly spanId?: string;
+  /**
+   * Whether the span is stored open as it begins (default true), so that the store shows it
+   * while it runs and a restarted agent finds it; else it is stored once, when it ends.
+   */
+  readonly storedOpen?: boolean;
 }
 
 /** How a span ends. */
@@ -74,6 +79,13 @@ export interface OpenSpan {
   readonly context: TraceContext;
   /** Ends the span (once; later calls do nothing), stores it and sends it. */
   end(end?: SpanEnd): void;
+  /**
+   * Ends the span now (once, as `end`: its end time is taken now), but stores it, hashes its
+   * content and builds its record only when the spans that wait are sent (the linger's timer, or
+   * {@link GroupSpans.flush}): what ending costs stays off its caller's path. A requester ends a
+   * task's submit span so once it has handed the final answer over.
+   */
+  endSoon(end?: SpanEnd): void;
 }
 
 /** What {@link GroupSpans} is built from. */
@@ -125,6 +137,8 @@ export class GroupSpans {
   readonly #now: () => Date;
   /** Ended spans not sent yet, with the timer that sends them. */
   #waiting: { readonly spanId: string; readonly record: OutboundRecord }[] = [];
+  /** Spans ended by `endSoon`, stored and built when the waiting spans are sent. */
+  #soon: { readonly spanId: string; readonly finish: () => void }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: GroupSpansOptions) {
@@ -132,13 +146,16 @@ export class GroupSpans {
     this.#now = options.now ?? (() => new Date());
   }
 
-  /** Begins a span: stored open at once (a restarted requester finds it), sent when it ends. */
+  /**
+   * Begins a span: stored open at once (a restarted requester finds it) unless `storedOpen` is
+   * false, stored ended and sent when it ends.
+   */
   begin(start: SpanStart): OpenSpan {
     const traceId = start.parent?.traceId ?? randomId(16);
     const spanId = start.spanId ?? randomId(8);
     const startedAt = start.startedAt ?? this.#now();
     const open = this.#span(start, { traceId, spanId, startedAt });
-    this.#options.store.put(open);
+    if (start.storedOpen !== false) this.#options.store.put(open);
     return this.#handle(open, start);
   }
 
@@ -163,12 +180,19 @@ export class GroupSpans {
 
   #handle(open: StoredSpan, start: SpanStart): OpenSpan {
     let ended = false;
+    const once = () => !ended && (ended = true);
     return {
       context: { traceId: open.traceId, spanId: open.spanId },
       end: (end = {}) => {
-        if (ended) return;
-        ended = true;
+        if (!once()) return;
         this.#finish(open, start, end);
+        this.#sendSoon(false);
+      },
+      endSoon: (end = {}) => {
+        if (!once()) return;
+        const ended = { ...end, endedAt: end.endedAt ?? this.#now() };
+        this.#soon.push({ spanId: open.spanId, finish: () => this.#finish(open, start, ended) });
+        this.#sendSoon(true);
       },
     };
   }
@@ -206,15 +230,33 @@ export class GroupSpans {
     };
     this.#options.store.put(span);
     this.#waiting.push({ spanId: span.spanId, record: this.#record(span) });
-    const linger = this.#options.lingerMs ?? SPAN_LINGER_MS;
-    if (linger <= 0) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), linger);
   }
 
-  /** Sends the ended spans that wait, in one call; resolves once they are sent or refused. */
+  /**
+   * Sends the waiting spans after the linger; with no linger at once, or (`timer`: a span that
+   * ended soon waits) at the event loop's next timer.
+   */
+  #sendSoon(timer: boolean): void {
+    const linger = this.#options.lingerMs ?? SPAN_LINGER_MS;
+    if (linger <= 0 && !timer) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), Math.max(0, linger));
+  }
+
+  /**
+   * Stores the spans ended soon, then sends every ended span that waits, in one call; resolves
+   * once they are sent or refused.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const { spanId, finish } of this.#soon.splice(0)) {
+      try {
+        finish();
+      } catch (error) {
+        // Its store closed meanwhile (the agent stopped without a flush): the span is lost.
+        this.#options.warn?.(`Cannot store span ${spanId}: ${(error as Error).message}`);
+      }
+    }
     const waiting = this.#waiting.splice(0);
     if (waiting.length === 0) return;
     try {

@@ -93,7 +93,11 @@ export async function attemptTurn(
   return { answer, taint, report };
 }
 
-/** The worker's span of `request`'s attempt, under the span that sent the request if any. */
+/**
+ * The worker's span of `request`'s attempt, under the span that sent the request if any. It is
+ * stored once, when the attempt ends (as the claimed step and the turn's spans are, once the
+ * response is sent): a write as it begins would stand between the request's receipt and its turn.
+ */
 export function attemptSpan(
   spans: GroupSpans | undefined,
   request: TaskRequest,
@@ -113,6 +117,7 @@ export function attemptSpan(
     content: task.content,
     zone: at.place.zone,
     startedAt: at.now,
+    storedOpen: false,
   });
 }
 

@@ -141,17 +141,21 @@ export class GroupTaskStore {
     this.#db = db;
   }
 
-  /** Records a task this agent sent; a task id already recorded is left as it is. */
+  /**
+   * Records a task this agent sent and returns it as stored; a task id already recorded is left
+   * as it is, and returned as it was. The row comes back from the write itself (`RETURNING`), not
+   * from a second statement.
+   */
   addOutgoing(input: OutgoingInput): OutgoingTask {
     const now = this.#db.now();
     const p = input.request;
     const str = (key: string) => typeof p[key] === "string" ? p[key] as string : null;
-    this.#db.run(
+    const row = this.#db.get(
       `INSERT INTO group_tasks (task_id, direction, attempt, description, content, skill, zone,
         requester_id, target_id, parent_task_id, original_requester_id, deadline_at, arbiter,
         status, request, topic, created_at, updated_at)
         VALUES (?1, 'outgoing', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?15, ?12, ?13,
-          ?14, ?14) ON CONFLICT (task_id, direction) DO NOTHING`,
+          ?14, ?14) ON CONFLICT (task_id, direction) DO NOTHING RETURNING *`,
       input.taskId,
       str("description") ?? "",
       str("content") ?? "",
@@ -168,7 +172,7 @@ export class GroupTaskStore {
       now,
       input.status ?? "sent",
     );
-    return this.outgoing(input.taskId)!;
+    return row === undefined ? this.outgoing(input.taskId)! : toTask(row);
   }
 
   /** The outgoing tasks, newest first, at most `limit`. */
@@ -202,11 +206,12 @@ export class GroupTaskStore {
 
   /**
    * Changes an unfinished outgoing task; returns it as it is now, or undefined when it is
-   * unknown or already finished (a final answer is never replaced).
+   * unknown or already finished (a final answer is never replaced). The row comes back from the
+   * write itself (`RETURNING`), not from a second statement.
    */
   update(taskId: string, change: OutgoingChange): OutgoingTask | undefined {
     const final = change.status !== undefined && FINAL_OUTGOING.includes(change.status);
-    const changed = this.#db.run(
+    const row = this.#db.get(
       `UPDATE group_tasks SET attempt = coalesce(?2, attempt), status = coalesce(?3, status),
         worker_id = CASE WHEN ?4 = 1 THEN ?5 ELSE worker_id END,
         excluded = coalesce(?6, excluded), topic = coalesce(?7, topic),
@@ -215,7 +220,8 @@ export class GroupTaskStore {
         request = CASE WHEN ?12 IS NULL THEN request ELSE json_set(request, '$.routes',
           json_insert(coalesce(json_extract(request, '$.routes'), json('[]')), '$[#]', json(?12)))
         END
-        WHERE task_id = ?1 AND direction = 'outgoing' AND status NOT IN (${FINAL_SQL})`,
+        WHERE task_id = ?1 AND direction = 'outgoing' AND status NOT IN (${FINAL_SQL})
+        RETURNING *`,
       taskId,
       change.attempt ?? null,
       change.status ?? null,
@@ -229,6 +235,6 @@ export class GroupTaskStore {
       this.#db.now(),
       change.route ? JSON.stringify(change.route) : null,
     );
-    return changed === 1 ? this.outgoing(taskId) : undefined;
+    return row && toTask(row);
   }
 }

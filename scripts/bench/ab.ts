@@ -5,14 +5,15 @@
  * and p90 and the median of the paired ratios (after / before; below 1: this tree is faster).
  *
  *     git archive <commit> | tar -x -C /tmp/before
- *     deno run -P=test scripts/bench/ab.ts /tmp/before [--turns 300] [--trips 150] [--echo]
+ *     deno run -P=test scripts/bench/ab.ts /tmp/before [--turns 300] [--trips 150] [--echo] [--spans]
  *
  * - the worker's turn alone, as the delegation bench runs it (a task's turn on a session of its
  *   own, the fake LLM answering at once), and a turn continuing one long session;
  * - with a broker (KAFCLAW_TEST_BROKERS, or the one `scripts/kafka start` runs), the delegation's
  *   pure path (`arbiter: "none"`), each side a requester here and a worker process of its own tree;
  *   with `--echo`, the group protocol alone instead (a worker whose door answers at once, no turn:
- *   the group layer's own milliseconds, which a turn's spread would hide).
+ *   the group layer's own milliseconds, which a turn's spread would hide); with `--spans`, both
+ *   agents record, store and send their tasks' spans, as gateways (and the delegation bench) do.
  *
  * On a machine shared with other work, two runs of the same code differ a lot (the same tree on
  * both sides, three runs under a load average of 17-23: p50s up to 30% apart, either way; medians
@@ -31,13 +32,15 @@ const { values, positionals } = parseArgs({
     turns: { type: "string", default: "300" },
     trips: { type: "string", default: "150" },
     echo: { type: "boolean", default: false },
+    spans: { type: "boolean", default: false },
   },
   allowPositionals: true,
 });
 const before = positionals[0];
 if (before === undefined) {
   console.error(
-    "Usage: scripts/bench/ab.ts <checkout before the change> [--turns N] [--trips N] [--echo]",
+    "Usage: scripts/bench/ab.ts <checkout before the change> [--turns N] [--trips N] [--echo] " +
+      "[--spans]",
   );
   Deno.exit(2);
 }
@@ -137,14 +140,16 @@ if (brokers === undefined) {
 } else {
   const pairOf = async (root: string, name: string): Promise<Side> => {
     const { DelegationPair } = await import(`${root}/scripts/bench/_delegation_pairs.ts`);
-    const pair = await DelegationPair.start(brokers, { arbiter: "none", echo: values.echo });
+    const { echo, spans } = values;
+    const pair = await DelegationPair.start(brokers, { arbiter: "none", echo, spans });
     return { name, run: () => pair.roundTrip() };
   };
   const { sides } = await balanced(pairOf, (side) => side);
   await paired(
-    values.echo
+    (values.echo
       ? "delegation, the group protocol alone (a worker that answers at once), isolated round trips"
-      : "delegation, pure path (arbiter none), isolated round trips",
+      : "delegation, pure path (arbiter none), isolated round trips") +
+      (values.spans ? ", with spans" : ""),
     sides,
     Number(values.trips),
     60,

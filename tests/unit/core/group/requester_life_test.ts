@@ -9,23 +9,33 @@ import { type StoredSpan, Timeline } from "../../../../core/timeline/mod.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { G, response, rig, said, send, status } from "../../../_support/requester_rig.ts";
 
-/** A requester `r` that records its spans in `timeline`. */
+/**
+ * A requester `r` that records its spans in `timeline`; `spans` reads a task's spans as stored
+ * now, `flushed` once the spans ended soon (a task's submit, at its end) are stored.
+ */
 function traced(timeline = Timeline.open(":memory:")) {
-  const r = rig({ spans: spansIn(timeline) }, timeline);
+  // The spans run on the rig's clock.
+  const recorder = spansIn(timeline, () => new Date(r.clock.t));
+  const r = rig({ spans: recorder }, timeline);
   const spans = (task: string) =>
     timeline.groupTraces.ofTask(task).toSorted((a, b) =>
       a.startedAt.getTime() - b.startedAt.getTime()
     );
-  return Object.assign(r, { spans });
+  const flushed = async (task: string) => {
+    await recorder.flush();
+    return spans(task);
+  };
+  return Object.assign(r, { spans, flushed });
 }
 
-function spansIn(timeline: Timeline) {
+function spansIn(timeline: Timeline, now: () => Date) {
   return new GroupSpans({
-    lingerMs: 0, // each span sent as it ends: no timer outlives the test
+    lingerMs: 0, // each span sent as it ends: no timer outlives a test that flushes
     agentId: "r",
     group: G,
     send: () => Promise.resolve(),
     store: timeline.groupTraces,
+    now,
   });
 }
 
@@ -84,7 +94,7 @@ Deno.test("a task's life is its submit span, with the grant and each attempt sen
   await r.requester.handleStatus(status("a", "in_progress"));
   await r.requester.handleStatus(status("a", "declined"));
   r.requester.handleResponse(response("b", 2));
-  const life = r.spans("t1");
+  const life = await r.flushed("t1");
   assert.deepEqual(steps(life), ["submit:ended", "grant:ended", "route:ended"]);
   assert.ok(life.slice(1).every((s) => s.parentSpanId === submit!.spanId));
   assert.deepEqual(life.map((s) => s.title), [
@@ -101,12 +111,28 @@ Deno.test("a task's life is its submit span, with the grant and each attempt sen
   });
 });
 
+Deno.test("the final answer is stored and handed over first; its submit span ends then, at the answer's time", async () => {
+  using r = traced();
+  await send(r);
+  const answered = r.clock.t += 1500;
+  r.requester.handleResponse(response("a"));
+  // The store holds the answer before any waiter reads it; the span's ending waits for them.
+  assert.equal(r.timeline.groupTasks.outgoing("t1")?.status, "completed");
+  assert.equal((await r.requester.answer("t1"))?.content, "from a");
+  assert.deepEqual(steps(r.spans("t1")), ["submit:open"]);
+  r.clock.t += 5000;
+  const [submit] = await r.flushed("t1");
+  assert.deepEqual(steps([submit!]), ["submit:ended"]);
+  assert.deepEqual([submit!.endedAt, submit!.durationMs], [new Date(answered), 1500]);
+  assert.equal(submit!.attributes.responder, "a");
+});
+
 Deno.test("an expired task's span ends with the reason and no responder", async () => {
   using r = traced();
   await send(r);
   r.clock.t += 60_000;
   await r.requester.tick();
-  const [submit] = r.spans("t1");
+  const [submit] = await r.flushed("t1");
   assert.equal(submit!.attributes.status, "expired");
   assert.match(String(submit!.attributes.reason), /no worker held it/);
   assert.equal("responder" in submit!.attributes, false);
@@ -125,7 +151,7 @@ Deno.test("a restarted requester ends the submit span its earlier run left open"
     again.requester.start();
     await again.requester.handleStatus(status("a", "claimed"));
     again.requester.handleResponse(response("a"));
-    const life = again.spans("t1");
+    const life = await again.flushed("t1");
     assert.deepEqual(steps(life), ["submit:ended", "grant:ended"]);
     assert.equal(life[0]!.spanId, first!.spanId, "the same span, not a new one");
     assert.equal(life[0]!.attributes.responder, "a");

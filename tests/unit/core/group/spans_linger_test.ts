@@ -86,3 +86,53 @@ Deno.test("by default a span waits for the others; without a linger each is sent
   assert.deepEqual(a.calls.map((c) => c.length), [1, 1]);
   await a.spans.flush();
 });
+
+Deno.test("a span ended soon keeps its end time, is stored and sent with the next spans sent, and only once", async () => {
+  // With a linger: it goes with the spans sent when the linger ends.
+  {
+    using a = lingering({ lingerMs: 40 });
+    const open = a.spans.begin({
+      type: "DELEGATION",
+      title: "submit",
+      attributes: { task_id: "t-1" },
+    });
+    const before = Date.now();
+    open.endSoon({ attributes: { status: "completed" }, content: "42" });
+    const after = Date.now();
+    open.endSoon({ attributes: { status: "failed" } });
+    open.end({ attributes: { status: "failed" } });
+    const stored = () => a.timeline.groupTraces.trace(open.context.traceId)[0]!;
+    assert.equal(stored().endedAt, undefined, "not stored on the caller's path");
+    await waitFor(() => a.calls.length === 1, "the span sent after the linger");
+    const span = stored();
+    assert.equal(span.attributes.status, "completed", "ended once");
+    assert.ok(span.endedAt!.getTime() >= before && span.endedAt!.getTime() <= after);
+    assert.equal(a.calls[0]!.length, 1);
+  }
+  // Without a linger: at the event loop's next timer, or at once by a flush or an ended span.
+  {
+    using b = lingering({ lingerMs: 0 });
+    const soon = b.spans.begin({ type: "DELEGATION", title: "submit" });
+    soon.endSoon();
+    assert.equal(b.calls.length, 0);
+    await waitFor(() => b.calls.length === 1, "sent at the next timer");
+    const again = b.spans.begin({ type: "DELEGATION", title: "submit again" });
+    again.endSoon();
+    step(b.spans, "claimed");
+    assert.deepEqual(b.calls.map((c) => c.length), [1, 2], "with the span ended after it");
+    await b.spans.flush();
+  }
+});
+
+Deno.test("a span ended soon whose store closed before it was stored is warned about, and the others are still sent", async () => {
+  const a = lingering({ lingerMs: 60_000 });
+  const open = a.spans.begin({ type: "DELEGATION", title: "submit" });
+  step(a.spans, "claimed");
+  open.endSoon();
+  a.timeline.close();
+  await a.spans.flush();
+  assert.equal(a.warnings.length, 1);
+  assert.match(a.warnings[0]!, new RegExp(`^Cannot store span ${open.context.spanId}: `));
+  assert.equal(a.calls.length, 1, "the span ended before is sent");
+  assert.equal(a.calls[0]!.length, 1);
+});

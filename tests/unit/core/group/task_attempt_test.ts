@@ -152,3 +152,20 @@ Deno.test("a worker's claimed step and its turn's audit go out after its respons
     "claimed when the claim went out, before the response",
   );
 });
+
+Deno.test("a worker's attempt span is not written as its turn starts, and is stored once ended, from its start", async () => {
+  let clock = Date.parse("2026-12-05T10:00:00Z");
+  const received = clock;
+  using w = worker({ now: () => new Date(clock++) });
+  const stored = () => w.timeline.groupTraces.ofTask("t-1").map((s) => s.attributes.step);
+  const handled = await w.intake.handle(request("t-1", {}, { attempt: 1, arbiter: "none" }));
+  assert.ok(handled && "work" in handled);
+  // The work runs to the turn's door before it first waits: nothing of the attempt is stored yet.
+  const working = handled.work();
+  const atTurn = stored();
+  await working;
+  assert.deepEqual(atTurn, [], "no write between the request's receipt and its turn");
+  const attempt = w.timeline.groupTraces.ofTask("t-1").find((s) => s.attributes.step === "attempt");
+  assert.ok(attempt?.endedAt !== undefined, "stored ended");
+  assert.equal(attempt.startedAt.getTime(), received, "from the request's receipt");
+});

@@ -28,8 +28,19 @@ Deno.test("an outgoing task is stored as sent, changed while unfinished, and nev
     ["skill_request", request, "untrusted", 1, "sent", undefined, "lab"],
   );
   assert.deepEqual(task.deadlineAt, new Date("2026-12-04T13:00:00Z"));
-  // The same id again changes nothing.
-  store.addOutgoing({ taskId: "t1", type: "request", request: {}, taint: "trusted", topic: "x" });
+  // The same id again changes nothing, and returns the task as it was stored first.
+  const again = store.addOutgoing({
+    taskId: "t1",
+    type: "request",
+    request: {},
+    taint: "trusted",
+    topic: "x",
+  });
+  assert.deepEqual([again.type, again.request, again.topic], [
+    "skill_request",
+    request,
+    task.topic,
+  ]);
   assert.equal(store.outgoing("t1")?.type, "skill_request");
   const held = store.update("t1", { status: "assigned", workerId: "a", excluded: ["b"] });
   assert.deepEqual([held?.status, held?.workerId, held?.excluded], ["assigned", "a", ["b"]]);
