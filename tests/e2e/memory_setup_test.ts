@@ -15,8 +15,8 @@ async function status(env: Record<string, string>) {
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as {
     mode: string;
-    reason: string | undefined;
-    embeddingDimension: number | undefined;
+    reason: string | null;
+    embedding_dimension: number | null;
   };
 }
 
@@ -36,9 +36,9 @@ Deno.test("memory takes the embedding size from the model's first answer, embeds
   assert.equal(first.code, 0, first.stderr);
   assert.ok(embedded(small).some((text) => text.includes("4711")), "the soul file is embedded");
   const before = await status(env);
-  assert.deepEqual([before.mode, before.reason, before.embeddingDimension], [
+  assert.deepEqual([before.mode, before.reason, before.embedding_dimension], [
     "hybrid",
-    undefined,
+    null,
     384,
   ]);
 
@@ -59,7 +59,7 @@ Deno.test("memory takes the embedding size from the model's first answer, embeds
   const third = await kafclaw(["agent", "-m", "and now?"], changed);
   assert.equal(third.code, 0, third.stderr);
   const after = await status(changed);
-  assert.deepEqual([after.mode, after.embeddingDimension], ["keyword", 1536]);
+  assert.deepEqual([after.mode, after.embedding_dimension], ["keyword", 1536]);
   assert.match(
     after.reason!,
     new RegExp(
@@ -72,7 +72,7 @@ Deno.test("memory takes the embedding size from the model's first answer, embeds
   assert.equal(reindex.code, 0, reindex.stderr);
   assert.match(reindex.stdout, /^Embedded \d+ chunk\(s\) with openai\/embed-test/);
   const rebuilt = await status(changed);
-  assert.deepEqual([rebuilt.mode, rebuilt.embeddingDimension], ["hybrid", 1536]);
+  assert.deepEqual([rebuilt.mode, rebuilt.embedding_dimension], ["hybrid", 1536]);
   const fourth = await kafclaw(["agent", "-m", "once more"], changed);
   assert.equal(fourth.code, 0, fourth.stderr);
   assert.equal(
