@@ -80,8 +80,12 @@ export async function providerOnly(broker: SkillBroker, group: string): Promise<
   assert.deepEqual([answer.status, answer.responderId], ["completed", "ben"]);
   assert.equal(cy!.llm.chatRequests().length, 0, "cy offers no sql and never saw the task");
   assert.ok(ben!.gateway.tasks.skills.consumer("sql"), "ben reads sql through its own consumer");
-  // The answer counts for ben's expertise in sql, which its heartbeats tell the others.
-  assert.equal(ben!.gateway.runtime.memory.expertise("sql")?.successCount, 1);
+  // The answer counts for ben's expertise in sql, which its heartbeats tell the others. Ben
+  // records it once its response is sent, so the answer may reach ann first.
+  await waitFor(
+    () => ben!.gateway.runtime.memory.expertise("sql")?.successCount === 1,
+    "ben to record the answer in its sql expertise",
+  );
   const known = ben!.gateway.runtime.memory.expertise("sql")!.score;
   assert.ok(known > 0);
   await waitFor(
