@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes the foreign agents of tests/interop runnable, from the registries alone, under
-# .tmp/interop of the checkout: a Python venv with kafka-python (python-snappy to read snappy), cryptography and jsonschema from
-# PyPI, and the Go agent built from the Go module proxy into go-agent-<hash of its source>, so a
-# changed source builds once and an unchanged one never again. Prints the two paths, one a line.
+# .tmp/interop of the checkout: a Python venv with kafka-python (python-snappy to read snappy),
+# cryptography and jsonschema from PyPI, and the Go agent (every .go file of its package) built
+# from the Go module proxy into go-agent-<hash of its source>, so a changed source builds once and
+# an unchanged one never again. Prints the two paths, one a line.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/tests/interop"
@@ -19,7 +20,7 @@ if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$wanted" ] || [ ! -x "$venv/
   echo "$wanted" >"$venv/.requirements"
 fi
 
-hash="$(cat "$here/go/go.mod" "$here/go/go.sum" "$here/go/main.go" | sha256sum | cut -c1-16)"
+hash="$(cat "$here/go/go.mod" "$here/go/go.sum" "$here"/go/*.go | sha256sum | cut -c1-16)"
 agent="$out/go-agent-$hash"
 if [ ! -x "$agent" ]; then
   echo "interop: building the Go agent into $agent" >&2
