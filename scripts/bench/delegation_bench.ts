@@ -17,7 +17,7 @@
  *   part of a round trip that is the agent's own work, not the group layer's;
  * - where the milliseconds of the pure path and of the group protocol alone go: the median offset
  *   from the send of each produce call, each record received and the worker's turn, on both
- *   processes (_steps.ts).
+ *   processes (_steps.ts), beside the raw ping-pong's own produce calls and receipts.
  *
  * Both agents record, store and send their tasks' spans, as gateways do (the traces topic is on
  * the path: a span sent just before a response delays it).
@@ -48,7 +48,9 @@ const samples = new Samples();
 if (brokers === undefined) {
   console.log(noBroker("delegation bench"));
 } else {
-  const raw = await RawPingPong.start(brokers, { commits: true });
+  // The raw ping-pong's steps, under the same names, print beside the group layer's.
+  const rawSteps = new Steps();
+  const raw = await RawPingPong.start(brokers, { commits: true, steps: rawSteps });
   // The agents record, store and send their tasks' spans, as gateways do.
   const spans = true;
   const steps = new Steps();
@@ -96,9 +98,13 @@ if (brokers === undefined) {
     samples.line("group protocol, no turn, p50", ECHO, RAW, 0.5, "none");
     samples.line("group protocol, no turn, p99", ECHO, RAW, 0.99, "none");
     samples.line("the worker's turn alone, p50", TURN, RAW, 0.5, "none");
-    steps.print("the pure path, step by step (the worker in its own process)");
+    const beside = { name: "raw kafkajs", steps: rawSteps };
+    steps.print("the pure path, step by step (the worker in its own process)", beside);
     apartSteps.print("the pure path, step by step, the worker's fake LLM in its own process");
-    echoSteps.print("the group protocol alone, step by step (a worker that answers at once)");
+    echoSteps.print(
+      "the group protocol alone, step by step (a worker that answers at once)",
+      beside,
+    );
     // The clients and the worker processes end with this process; closing them here would race
     // the unload.
   });
