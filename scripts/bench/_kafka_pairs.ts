@@ -113,9 +113,17 @@ export interface RawOptions {
    * the step tables compare hop by hop.
    */
   readonly steps?: Steps;
+  /**
+   * What the worker does before it answers each request: an agent's turn, for a minimal Kafka
+   * integration of the same agent (default: nothing, it answers at once).
+   */
+  readonly turn?: () => Promise<void>;
 }
 
-/** A raw kafkajs ping-pong: the worker echoes a response; `commits: false` commits nothing. */
+/**
+ * A raw kafkajs ping-pong: the worker echoes a response (after a turn, with `turn`); `commits:
+ * false` commits nothing.
+ */
 export class RawPingPong {
   readonly #pending = new Pending();
   readonly #producer: kafkajs.Producer;
@@ -154,6 +162,11 @@ export class RawPingPong {
     await consume(b!, topics.requests, async (m) => {
       const key = m.key!.toString();
       mark(key, "worker receives requests");
+      if (options.turn !== undefined) {
+        mark(key, "worker's turn: start");
+        await options.turn();
+        mark(key, "worker's turn: end");
+      }
       mark(key, "worker produces responses: start");
       await worker.send({
         topic: topics.responses,
