@@ -6,6 +6,7 @@
 import kafkajs from "kafkajs";
 import { parseRecord } from "../../core/protocol/mod.ts";
 import { KafkaTransport, type Subscription } from "../../core/transport/mod.ts";
+import type { Steps } from "./_steps.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const quiet = { logLevel: kafkajs.logLevel.NOTHING };
@@ -102,24 +103,47 @@ async function joined(consumer: kafkajs.Consumer): Promise<void> {
   await new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
 }
 
-/** A raw kafkajs ping-pong: the worker echoes a response; `commits: false` commits nothing. */
+/** How a {@link RawPingPong} is set up. */
+export interface RawOptions {
+  /** Whether its consumers commit what they read. */
+  readonly commits: boolean;
+  /**
+   * Each round trip's steps are marked there under the names the group layer's steps have
+   * (_steps.ts: each side's produce start and acknowledgement, each record received), so that
+   * the step tables compare hop by hop.
+   */
+  readonly steps?: Steps;
+  /**
+   * What the worker does before it answers each request: an agent's turn, for a minimal Kafka
+   * integration of the same agent (default: nothing, it answers at once).
+   */
+  readonly turn?: () => Promise<void>;
+}
+
+/**
+ * A raw kafkajs ping-pong: the worker echoes a response (after a turn, with `turn`); `commits:
+ * false` commits nothing.
+ */
 export class RawPingPong {
   readonly #pending = new Pending();
   readonly #producer: kafkajs.Producer;
   readonly #topic: string;
+  readonly #steps: Steps | undefined;
 
-  private constructor(producer: kafkajs.Producer, topic: string) {
+  private constructor(producer: kafkajs.Producer, topic: string, steps: Steps | undefined) {
     this.#producer = producer;
     this.#topic = topic;
+    this.#steps = steps;
   }
 
-  static async start(brokers: string[], options: { commits: boolean }): Promise<RawPingPong> {
+  static async start(brokers: string[], options: RawOptions): Promise<RawPingPong> {
     const topics = await taskTopics(brokers);
     const [a, b] = [0, 1].map(() => new kafkajs.Kafka({ brokers, ...quiet }));
     const settings = { idempotent: true, maxInFlightRequests: 1 };
     const [requester, worker] = [a!.producer(settings), b!.producer(settings)];
     await Promise.all([requester.connect(), worker.connect()]);
-    const pair = new RawPingPong(requester, topics.requests);
+    const mark = options.steps?.mark ?? (() => {});
+    const pair = new RawPingPong(requester, topics.requests, options.steps);
     const consume = async (
       client: kafkajs.Kafka,
       topic: string,
@@ -137,25 +161,41 @@ export class RawPingPong {
     };
     await consume(b!, topics.requests, async (m) => {
       const key = m.key!.toString();
+      mark(key, "worker receives requests");
+      if (options.turn !== undefined) {
+        mark(key, "worker's turn: start");
+        await options.turn();
+        mark(key, "worker's turn: end");
+      }
+      mark(key, "worker produces responses: start");
       await worker.send({
         topic: topics.responses,
         acks: -1,
         messages: [{ key, value: responseValue(key) }],
       });
+      mark(key, "worker produces responses: acknowledged");
     });
-    await consume(a!, topics.responses, (m) => pair.#pending.done(m.key?.toString()));
+    await consume(a!, topics.responses, (m) => {
+      const key = m.key?.toString() ?? "";
+      mark(key, "requester receives responses");
+      pair.#pending.done(key);
+    });
     return pair;
   }
 
   async roundTrip(): Promise<void> {
     const key = this.#pending.key();
+    this.#steps?.begin(key, true);
     const answered = this.#pending.wait(key);
+    this.#steps?.mark(key, "requester produces requests: start");
     await this.#producer.send({
       topic: this.#topic,
       acks: -1,
       messages: [{ key, value: requestValue(key) }],
     });
+    this.#steps?.mark(key, "requester produces requests: acknowledged");
     await answered;
+    this.#steps?.mark(key, "requester has the answer");
   }
 }
 

@@ -44,8 +44,8 @@ export class Steps {
     this.mark(id, step, at);
   }
 
-  /** Prints the median offset of every step, in the order they happen. */
-  print(title: string): void {
+  /** The median offset of every step and how many round trips had it, in the order they happen. */
+  medians(): { step: string; at: number; n: number }[] {
     const offsets = new Map<string, number[]>();
     for (const { start, steps } of this.#trips.values()) {
       const seen = new Map<string, number>();
@@ -56,13 +56,35 @@ export class Steps {
         offsets.set(name, [...(offsets.get(name) ?? []), at - start]);
       }
     }
-    if (offsets.size === 0) return;
     const median = (list: number[]) => [...list].sort((a, b) => a - b)[list.length >> 1]!;
-    const rows = [...offsets].map(([step, list]) => ({ step, at: median(list), n: list.length }))
+    return [...offsets].map(([step, list]) => ({ step, at: median(list), n: list.length }))
       .sort((a, b) => a.at - b.at);
-    console.log(`\n${title} (median offset from the send, ms; how many round trips had the step)`);
+  }
+
+  /**
+   * Prints the median offset of every step, in the order they happen; with `beside`, that one's
+   * median of the same step (by name) in a column of its own, a dash where it has no such step.
+   */
+  print(title: string, beside?: { readonly name: string; readonly steps: Steps }): void {
+    const mine = this.medians();
+    if (mine.length === 0) return;
+    const theirs = beside?.steps.medians() ?? [];
+    const other = new Map(theirs.map((row) => [row.step, row.at]));
+    const ours = new Set(mine.map((row) => row.step));
+    // Their steps we do not have go in at their own offset, with a dash in our column.
+    const rows = [
+      ...mine.map((row) => ({ ...row, at: row.at as number | undefined })),
+      ...theirs.filter((row) => !ours.has(row.step)).map((row) => ({ ...row, at: undefined })),
+    ].map((row) => ({ ...row, order: row.at ?? other.get(row.step)! }))
+      .sort((a, b) => a.order - b.order);
+    const column = (at: number | undefined) => (at?.toFixed(2) ?? "-").padStart(8);
+    const head = beside ? `; beside it, ${beside.name}'s` : "";
+    console.log(
+      `\n${title} (median offset from the send, ms${head}; how many round trips had the step)`,
+    );
     for (const { step, at, n } of rows) {
-      console.log(`  ${at.toFixed(2).padStart(8)}  ${step} (${n})`);
+      const theirs = beside ? `  ${column(other.get(step))}` : "";
+      console.log(`  ${column(at)}${theirs}  ${step} (${n})`);
     }
   }
 }

@@ -15,9 +15,12 @@
  * - the group protocol alone: the pure path with a worker whose door answers at once, no turn;
  * - the worker's turn alone, without Kafka (the same fake LLM, a task session of its own): the
  *   part of a round trip that is the agent's own work, not the group layer's;
+ * - the raw ping-pong whose worker runs that same turn before it answers (the agent of the
+ *   one-process row, its fake LLM, a task session of its own): a minimal Kafka integration of the
+ *   same agent, so that the summary shows what the group layer costs over it;
  * - where the milliseconds of the pure path and of the group protocol alone go: the median offset
  *   from the send of each produce call, each record received and the worker's turn, on both
- *   processes (_steps.ts).
+ *   processes (_steps.ts), beside the raw ping-pong's own produce calls and receipts.
  *
  * Both agents record, store and send their tasks' spans, as gateways do (the traces topic is on
  * the path: a span sent just before a response delays it).
@@ -38,6 +41,7 @@ const APART = "delegation: group layer, arbiter none, the fake LLM in its own pr
 const GRANT = "delegation: group layer, claim, grant, response";
 const ECHO = "delegation: group layer, arbiter none, no turn";
 const TURN = "delegation: the worker's turn alone, no Kafka";
+const RAW_TURN = "delegation: raw kafkajs ping-pong, the worker's turn before it answers";
 const ISOLATION_GAP_MS = 60;
 /** The pure path with the worker's fake LLM in a process of its own. */
 const pureApart = { arbiter: "none", llmApart: true } as const;
@@ -48,7 +52,9 @@ const samples = new Samples();
 if (brokers === undefined) {
   console.log(noBroker("delegation bench"));
 } else {
-  const raw = await RawPingPong.start(brokers, { commits: true });
+  // The raw ping-pong's steps, under the same names, print beside the group layer's.
+  const rawSteps = new Steps();
+  const raw = await RawPingPong.start(brokers, { commits: true, steps: rawSteps });
   // The agents record, store and send their tasks' spans, as gateways do.
   const spans = true;
   const steps = new Steps();
@@ -56,6 +62,8 @@ if (brokers === undefined) {
   const one = await DelegationPair.start(brokers, { arbiter: "none", worker: "here", spans });
   const apartSteps = new Steps();
   const apart = await DelegationPair.start(brokers, { ...pureApart, steps: apartSteps, spans });
+  // The one-process pair's worker agent runs the turn: the same agent set-up and fake LLM.
+  const rawTurn = await RawPingPong.start(brokers, { commits: true, turn: () => one.turnAlone() });
   const grant = await DelegationPair.start(brokers, { arbiter: "requester", spans });
   const echoSteps = new Steps();
   const echo = await DelegationPair.start(brokers, {
@@ -81,6 +89,7 @@ if (brokers === undefined) {
   against(GRANT, () => grant.roundTrip());
   against(ECHO, () => echo.roundTrip());
   against(TURN, () => one.turnAlone());
+  against(RAW_TURN, () => rawTurn.roundTrip());
 
   globalThis.addEventListener("unload", () => {
     if (samples.size === 0) return;
@@ -96,9 +105,19 @@ if (brokers === undefined) {
     samples.line("group protocol, no turn, p50", ECHO, RAW, 0.5, "none");
     samples.line("group protocol, no turn, p99", ECHO, RAW, 0.99, "none");
     samples.line("the worker's turn alone, p50", TURN, RAW, 0.5, "none");
-    steps.print("the pure path, step by step (the worker in its own process)");
+    samples.line("raw + the worker's turn, p50", RAW_TURN, RAW, 0.5, "none");
+    samples.line("raw + the worker's turn, p99", RAW_TURN, RAW, 0.99, "none");
+    // What the group layer costs over a minimal Kafka integration of the same agent.
+    samples.line("pure path / raw + turn, p50", PURE, RAW_TURN, 0.5, "none");
+    samples.line("pure path / raw + turn, p99", PURE, RAW_TURN, 0.99, "none");
+    samples.line("one process / raw + turn, p50", ONE, RAW_TURN, 0.5, "none");
+    const beside = { name: "raw kafkajs", steps: rawSteps };
+    steps.print("the pure path, step by step (the worker in its own process)", beside);
     apartSteps.print("the pure path, step by step, the worker's fake LLM in its own process");
-    echoSteps.print("the group protocol alone, step by step (a worker that answers at once)");
+    echoSteps.print(
+      "the group protocol alone, step by step (a worker that answers at once)",
+      beside,
+    );
     // The clients and the worker processes end with this process; closing them here would race
     // the unload.
   });
