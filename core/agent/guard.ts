@@ -113,7 +113,7 @@ export class Guard implements TurnGuard {
     };
     const limit = this.#limiter.take({ channel: origin.channel, sender: origin.sender });
     const { levels } = this.#classifier.classify(start.text);
-    this.#deps.timeline.events.record({
+    this.#deps.timeline.events.note({
       kind: "INBOUND",
       traceId: state.traceId,
       spanId: state.rootSpanId,
@@ -188,7 +188,7 @@ export class Guard implements TurnGuard {
     if (fresh.length === 0 && newRoute === undefined) return state.routeTo;
     state.levels.push(...fresh);
     state.routeTo ??= newRoute;
-    this.#deps.timeline.events.record({
+    this.#deps.timeline.events.note({
       kind: "POLICY",
       traceId: state.traceId,
       parentSpanId: state.rootSpanId,
@@ -242,7 +242,7 @@ export class Guard implements TurnGuard {
       model: answer.model.slice(slash + 1),
       traceId: state.traceId,
     });
-    this.#deps.timeline.events.record({
+    this.#deps.timeline.events.note({
       kind: "LLM",
       traceId: state.traceId,
       parentSpanId: state.rootSpanId,
@@ -290,7 +290,7 @@ export class Guard implements TurnGuard {
       output: tools.outputOf(call.name),
       workspaceFilesUntrusted: this.#deps.settings.workspaceFilesUntrusted,
     });
-    this.#deps.timeline.events.record({
+    this.#deps.timeline.events.note({
       kind: "TOOL",
       traceId: state.traceId,
       parentSpanId: state.rootSpanId,
@@ -376,7 +376,7 @@ export class Guard implements TurnGuard {
       channel: origin.channel,
       reason: decision.reason,
     }, options.signal);
-    timeline.events.record({
+    timeline.events.note({
       kind: "APPROVAL",
       traceId: state.traceId,
       parentSpanId: state.rootSpanId,

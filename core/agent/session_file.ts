@@ -110,12 +110,12 @@ export async function tailRecords(
 /**
  * Creates `path` holding `first` (its header, and the lines of the first append) unless it exists,
  * in one link of a file written whole: the file never exists without its header, nor with part of
- * its first lines. Returns false when another process created it first. A spare, when one is
- * ready, is the file written and linked.
+ * its first lines. Returns the look of the file made, or false when another process created it
+ * first. A spare, when one is ready, is the file written and linked.
  */
-function create(path: string, first: string, spares: SpareFiles | undefined): boolean {
+function create(path: string, first: string, spares: SpareFiles | undefined): string | false {
   const spare = spares?.take();
-  const linked = spare && linkSpare(spare, path, first);
+  const linked = spare && linkSpare(spare, path, first, spares!);
   if (linked !== undefined) return linked;
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   const write = () => Deno.writeTextFileSync(temp, first, { createNew: true, mode: 0o600 });
@@ -128,7 +128,7 @@ function create(path: string, first: string, spares: SpareFiles | undefined): bo
       write();
     }
     Deno.linkSync(temp, path);
-    return true;
+    return lookOf(Deno.statSync(path));
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     return false;
@@ -148,30 +148,56 @@ interface Spare {
 /** Closes a spare and removes its file, if it is still there. */
 function drop(spare: Spare): void {
   spare.file.close();
-  try {
-    Deno.removeSync(spare.path);
-  } catch { /* already gone */ }
+  forget(spare.path);
+}
+
+/** A session file written last, still open, and its look after that write. */
+interface Held {
+  readonly path: string;
+  readonly file: Deno.FsFile;
+  readonly look: string;
 }
 
 /**
- * {@link create} with a spare: `first` written into it, then the spare linked into place.
- * Undefined when the spare's file is no longer there (someone removed it): then a file is made
- * as without a spare.
+ * {@link create} with a spare: `first` written into it, then the spare linked into place, and
+ * its file, still open, held by `spares` for the session's next append. Undefined when the
+ * spare's file is no longer there (someone removed it): then a file is made as without a spare.
  */
-function linkSpare(spare: Spare, path: string, first: string): boolean | undefined {
+function linkSpare(
+  spare: Spare,
+  path: string,
+  first: string,
+  spares: SpareFiles,
+): string | false | undefined {
+  let linked = false;
   try {
-    const bytes = encoder.encode(first);
-    for (let written = 0; written < bytes.length;) {
-      written += spare.file.writeSync(bytes.subarray(written));
-    }
+    writeAll(spare.file, encoder.encode(first));
     Deno.linkSync(spare.path, path);
-    return true;
+    const look = lookOf(spare.file.statSync());
+    spares.hold(path, spare.file, look);
+    linked = true;
+    return look;
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) return false;
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   } finally {
-    drop(spare);
+    if (linked) forget(spare.path);
+    else drop(spare);
+  }
+}
+
+/** Removes a file's name, if it is still there. */
+function forget(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* already gone */ }
+}
+
+/** Writes all of `bytes` at the file's offset. */
+function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length;) {
+    written += file.writeSync(bytes.subarray(written));
   }
 }
 
@@ -183,10 +209,15 @@ function linkSpare(spare: Spare, path: string, first: string): boolean | undefin
  * the event loop some 80-120 µs on the build machine. A new session with no spare ready makes
  * its file itself. {@link close} removes the spare not taken; a process that dies leaves its one
  * empty spare behind.
+ *
+ * They also hold the session file written last open ({@link hold}): a turn's next line (its
+ * answer) goes into it without opening it again, as long as its name still leads to that file
+ * and nobody wrote to it since (its look is the one the last write left).
  */
 export class SpareFiles {
   readonly #dir: string;
   #ready: Spare | undefined;
+  #held: Held | undefined;
   #making: Promise<void> | undefined;
   #closed = false;
 
@@ -225,12 +256,48 @@ export class SpareFiles {
     }
   }
 
-  /** Waits for a spare being made, and removes the one not taken. */
+  /**
+   * Holds `file`, the session file at `path` as its last write left it, in place of the one held
+   * before (closed); once closed, holds nothing and closes `file`.
+   */
+  hold(path: string, file: Deno.FsFile, look: string): void {
+    this.#let();
+    if (this.#closed) file.close();
+    else this.#held = { path, file, look };
+  }
+
+  /**
+   * The file held for `path`, no longer held, when its name still leads to it and its look is
+   * the one the last write left (so it ends with a whole line, and its offset is its end); else
+   * undefined, and a file held for `path` is closed.
+   */
+  reuse(path: string): Held | undefined {
+    const held = this.#held;
+    if (held?.path !== path) return undefined;
+    let look: string | undefined;
+    try {
+      look = lookOf(Deno.statSync(path));
+    } catch {
+      // Removed: the append makes the session anew.
+    }
+    if (look !== held.look) this.#let();
+    else this.#held = undefined;
+    return look === held.look ? held : undefined;
+  }
+
+  /** Closes the file held, if one is. */
+  #let(): void {
+    this.#held?.file.close();
+    this.#held = undefined;
+  }
+
+  /** Waits for a spare being made, removes the one not taken, and closes the file held. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#making;
     if (this.#ready !== undefined) drop(this.#ready);
     this.#ready = undefined;
+    this.#let();
   }
 }
 
@@ -282,34 +349,51 @@ export function appendLines(
   spares?: SpareFiles,
 ): Appended {
   try {
+    const keep = spares && ((file: Deno.FsFile, after: string) => spares.hold(path, file, after));
+    // The file held since the last write to it: whole lines, and nobody wrote to it since.
+    const held = spares?.reuse(path);
+    if (held !== undefined) return appendTo(held.file, text, held.look, keep);
     // A new session is born with its first lines: one file written and linked, nothing appended.
-    let opened = openToAppend(path);
-    if (opened === undefined) {
-      if (create(path, header + text, spares)) {
-        return { before: undefined, after: lookOf(Deno.statSync(path)) };
-      }
-      opened = Deno.openSync(path, { read: true, append: true });
-    }
-    using file = opened;
+    const opened = openToAppend(path);
+    const made = opened === undefined && create(path, header + text, spares);
+    if (made) return { before: undefined, after: made };
+    const file = opened ?? Deno.openSync(path, { read: true, append: true });
     const info = file.statSync();
-    const size = info.size;
     // An empty file (left by an older version) gets its header; a torn last line gets its end.
-    const start = size === 0 ? header : endsWithNewline(file, size) ? "" : "\n";
-    const bytes = encoder.encode(start + text);
+    const start = info.size === 0 ? header : endsWithNewline(file, info.size) ? "" : "\n";
+    return appendTo(file, start + text, lookOf(info), keep);
+  } catch (error) {
+    throw diskFullError(error, path) ?? error;
+  }
+}
+
+/**
+ * Writes `text` at the end of `file`, whose look is `before`, and hands the file to `keep` with
+ * its look after the write, or closes it. A write that fails cuts the file back to `before`.
+ */
+function appendTo(
+  file: Deno.FsFile,
+  text: string,
+  before: string,
+  keep: ((file: Deno.FsFile, after: string) => void) | undefined,
+): Appended {
+  let kept = false;
+  try {
     try {
-      for (let written = 0; written < bytes.length;) {
-        written += file.writeSync(bytes.subarray(written));
-      }
+      writeAll(file, encoder.encode(text));
     } catch (error) {
       // Should even this fail, the next append starts a fresh line and reading skips the torn one.
       try {
-        file.truncateSync(size);
+        file.truncateSync(sizeOfLook(before));
       } catch { /* see above */ }
       throw error;
     }
-    return { before: lookOf(info), after: lookOf(file.statSync()) };
-  } catch (error) {
-    throw diskFullError(error, path) ?? error;
+    const after = lookOf(file.statSync());
+    if (keep) keep(file, after);
+    kept = keep !== undefined;
+    return { before, after };
+  } finally {
+    if (!kept) file.close();
   }
 }
 

@@ -70,8 +70,10 @@ export function sessionGate(options: SessionGateOptions): TurnGate {
     until: new Date(Date.now() + leaseMs),
     ...(replacing === undefined ? {} : { replacing }),
   });
-  // A read first: a waiting process only writes when taking the lease may succeed.
-  const take = async (key: string): Promise<boolean> => {
+  // The first try writes at once: a session's lease is mostly free, and taking it is then one
+  // statement. Later tries read first: a waiting process only writes when taking may succeed.
+  const take = async (key: string, first: boolean): Promise<boolean> => {
+    if (first && leases.take(key, lease())) return true;
     const holder = leases.holder(key);
     if (holder === undefined || holder.owner === owner || holder.until <= new Date()) {
       return leases.take(key, lease());
@@ -82,7 +84,7 @@ export function sessionGate(options: SessionGateOptions): TurnGate {
   return async (key, signal) => {
     requireFreeSpace(options.home);
     let waited = false;
-    while (!await take(key)) {
+    while (!await take(key, !waited)) {
       if (!waited) options.onWait?.(key);
       waited = true;
       await delay(options.pollMs ?? 250, signal);

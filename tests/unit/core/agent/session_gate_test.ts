@@ -103,6 +103,40 @@ Deno.test("a holder killed with -9 loses the session at once; its unanswered tur
   assert.equal(await runDirAlive(h.path, mine.name), true);
 });
 
+/** A process's leases, counting its reads of the holder and its tries to take a lease. */
+function countedLeases(timeline: Timeline) {
+  const real = timeline.sessionLeases;
+  const counts = { reads: 0, takes: 0 };
+  const leases: SessionGateOptions["leases"] = Object.assign(Object.create(real), {
+    holder: (key: string) => (counts.reads++, real.holder(key)),
+    take: (...args: Parameters<typeof real.take>) => (counts.takes++, real.take(...args)),
+    release: (key: string, owner: string) => real.release(key, owner),
+  });
+  return { leases, counts };
+}
+
+Deno.test("a free session's lease is taken in one write; a waiting turn reads before it writes", async () => {
+  await using h = await home();
+  using timeline = Timeline.open(`${h.path}/timeline.db`);
+  const { leases, counts } = countedLeases(timeline);
+  let waits = 0;
+  const gate = h.gate("me", { leases, onWait: () => waits++ });
+  await (await gate("cli:free", open()))[Symbol.asyncDispose]();
+  assert.deepEqual(counts, { reads: 0, takes: 1 });
+
+  const until = new Date(Date.now() + 60_000);
+  assert.ok(timeline.sessionLeases.take("cli:held", { owner: "another", until }));
+  counts.reads = counts.takes = 0;
+  const entering = gate("cli:held", open());
+  await waitFor(() => counts.reads >= 3, "a few looks at the holder");
+  assert.equal(counts.takes, 1, "only the first try wrote while another held the session");
+  timeline.sessionLeases.release("cli:held", "another");
+  await using _ = await entering;
+  assert.equal(counts.takes, 2);
+  assert.equal(waits, 1);
+  assert.equal(timeline.sessionLeases.holder("cli:held")?.owner, "me");
+});
+
 Deno.test("a lease that ran out is taken even when its holder cannot be checked", async () => {
   await using h = await home();
   using timeline = Timeline.open(`${h.path}/timeline.db`);

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { SessionStore } from "../../../../core/agent/sessions.ts";
+import { sizeLimited } from "../../../_support/full_disk.ts";
 import { waitFor } from "../../../_support/wait.ts";
 import { SESSION_TIME } from "./_sessions.ts";
 
@@ -64,6 +65,89 @@ Deno.test("a new session's file is the spare made ahead, whole and 0600", async 
   const fresh = new SessionStore(s.dir);
   assert.deepEqual(await contents(fresh, "second"), ["q", "a", "q2"]);
   assert.deepEqual((await fresh.list()).map((x) => x.key).sort(), ["first", "second"]);
+});
+
+/**
+ * How many of this process's open files are the file at `path`, by inode (as the kernel lists
+ * them to a child: a file opened under another name, a spare's, is listed under that name).
+ */
+async function openFilesOf(path: string): Promise<number> {
+  const { ino } = Deno.statSync(path);
+  const list = 'stat -L -c %i /proc/"$1"/fd/* 2>/dev/null';
+  const out = await new Deno.Command("sh", { args: ["-c", list, "sh", String(Deno.pid)] }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((i) => i === String(ino)).length;
+}
+
+Deno.test("a turn's answer goes into the file its question was written to, still open", async () => {
+  await using s = await sparesStore();
+  await turn(s.store, "a", "1");
+  await waitFor(() => spareIn(s.dir) !== undefined, "a spare");
+  // A new session made from the spare, and one opened to append: each stays open once written.
+  for (const key of ["b", "a"]) {
+    await s.store.append(key, [{ role: "user", content: `asked in ${key}` }]);
+    const path = await s.store.path(key);
+    assert.equal(await openFilesOf(path), 1, `${key} held after its question`);
+    await s.store.append(key, [{ role: "assistant", content: `answered in ${key}` }]);
+    assert.equal(await openFilesOf(path), 1, `${key} held after its answer`);
+  }
+  assert.equal(await openFilesOf(await s.store.path("b")), 0, "one file held at a time");
+  assert.deepEqual(await contents(new SessionStore(s.dir), "b"), ["asked in b", "answered in b"]);
+  assert.deepEqual(await contents(new SessionStore(s.dir), "a"), [
+    "1",
+    "answer to 1",
+    "asked in a",
+    "answered in a",
+  ]);
+  await s.store.close();
+  assert.equal(await openFilesOf(await s.store.path("a")), 0, "closed with the store");
+  await turn(s.store, "a", "after close");
+  assert.equal(await openFilesOf(await s.store.path("a")), 0, "a closed store holds nothing");
+});
+
+Deno.test("a held session file is written again only while nobody else changed it", async () => {
+  await using s = await sparesStore();
+  const other = new SessionStore(s.dir, { now: SESSION_TIME });
+  await s.store.append("k", [{ role: "user", content: "mine" }]);
+  await other.append("k", [{ role: "assistant", content: "another process's" }]);
+  await s.store.append("k", [{ role: "user", content: "mine again" }]);
+  assert.deepEqual(await contents(other, "k"), ["mine", "another process's", "mine again"]);
+  // Removed, or removed and made anew, since the last write: the session is made again.
+  await Deno.remove(await s.store.path("k"));
+  await s.store.append("k", [{ role: "user", content: "after the removal" }]);
+  await Deno.remove(await s.store.path("k"));
+  await other.append("k", [{ role: "user", content: "made anew elsewhere" }]);
+  await s.store.append("k", [{ role: "assistant", content: "into the new file" }]);
+  const text = await Deno.readTextFile(await s.store.path("k"));
+  assert.equal(text.split("\n").filter((l) => l.includes('"metadata"')).length, 1);
+  assert.deepEqual(await contents(other, "k"), ["made anew elsewhere", "into the new file"]);
+});
+
+Deno.test("a held file's append cut short by a file-size limit leaves the file as it was", async () => {
+  await using s = await sparesStore();
+  await s.store.append("k", [{ role: "user", content: "first" }]);
+  const path = await s.store.path("k");
+  const url = new URL("../../../../core/agent/sessions.ts", import.meta.url).href;
+  const code = `
+    import { SessionStore } from ${JSON.stringify(url)};
+    const store = new SessionStore(${JSON.stringify(s.dir)}, { spares: true });
+    await store.append("k", [{ role: "assistant", content: "held" }]);
+    try {
+      await store.append("k", [{ role: "user", content: "y".repeat(4000) }]);
+      console.log("appended");
+    } catch (error) {
+      console.log("failed: " + error.message);
+    }
+    await store.close();
+  `;
+  // Room for the held line, not for the long one after it.
+  const room = (await Deno.readTextFile(path)).length + 300;
+  const out = await sizeLimited(room, Deno.execPath(), ["eval", "-A", "--quiet", code], {
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.match(new TextDecoder().decode(out.stdout), /^failed: File too large/);
+  assert.deepEqual(await contents(new SessionStore(s.dir), "k"), ["first", "held"]);
 });
 
 Deno.test("close removes the spare not used, and one still being made", async () => {

@@ -95,6 +95,41 @@ Deno.test("record stores a finished span, or an instant when no end is given", a
   assert.equal(whole.durationMs, 250);
 });
 
+Deno.test("note stores what record stores, returns nothing, and wakes the write listeners", async () => {
+  await using t = await tempTimeline();
+  const events = t.timeline.events;
+  let heard = 0;
+  events.onWrite(() => heard++);
+  const input = {
+    kind: "LLM" as const,
+    traceId: "a".repeat(32),
+    parentSpanId: "c".repeat(16),
+    sessionKey: "task:t-1",
+    channel: "group",
+    sender: "req",
+    contentText: "42",
+    metadata: { model: "openai/gpt-test" },
+    taint: "untrusted" as const,
+    startedAt: new Date("2026-11-25T09:59:00Z"),
+    endedAt: new Date("2026-11-25T09:59:00.250Z"),
+  };
+  const recorded = events.record({ ...input, eventId: "e-record", spanId: "1".repeat(16) });
+  assert.equal(events.note({ ...input, eventId: "e-note", spanId: "2".repeat(16) }), undefined);
+  assert.equal(heard, 2);
+  const noted = events.get("e-note")!;
+  assert.deepEqual(
+    { ...noted, id: recorded.id, eventId: "e-record", spanId: recorded.spanId },
+    recorded,
+  );
+  // An instant, and made ids, as record makes them.
+  events.note({ kind: "POLICY", startedAt: new Date(T0) });
+  const instant = events.list({ kind: "POLICY" }).items[0]!;
+  assert.deepEqual(instant.endedAt, new Date(T0));
+  assert.equal(instant.durationMs, 0);
+  assert.match(instant.traceId, /^[0-9a-f]{32}$/);
+  assert.match(instant.eventId, /^[0-9a-f]{32}$/);
+});
+
 Deno.test("a trace reads back as a tree of spans by parent span id, in start order", async () => {
   await using t = await tempTimeline();
   const ev = t.timeline.events;
