@@ -5,7 +5,10 @@
  */
 import kafkajs from "kafkajs";
 import { parseRecord } from "../../core/protocol/mod.ts";
-import { KafkaTransport, type Subscription } from "../../core/transport/mod.ts";
+import { loadKafka, type Subscription } from "../../core/transport/mod.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const root = new URL("../../", import.meta.url).pathname;
 const quiet = { logLevel: kafkajs.logLevel.NOTHING };

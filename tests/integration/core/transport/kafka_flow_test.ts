@@ -8,14 +8,17 @@ import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
 import {
   type InboundRecord,
-  KafkaTransport,
   type KafkaTransportOptions,
+  loadKafka,
   partitionForKey,
   type Subscription,
 } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child, denoEval } from "../../../_support/child.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
