@@ -9,6 +9,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { readAtMost } from "../core/bytes/mod.ts";
 
 /** The largest webhook body read (the platforms' notifications are a few KB). */
 export const MAX_WEBHOOK_BODY = 1024 * 1024;
@@ -21,26 +22,8 @@ export async function readUpTo(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  const { bytes, overflowed } = await readAtMost(stream, maxBytes);
+  return overflowed ? undefined : bytes;
 }
 
 /** The body of a webhook's `request`, or undefined when it is over `maxBytes` (see {@link readUpTo}). */
