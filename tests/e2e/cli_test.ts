@@ -199,6 +199,23 @@ Deno.test(
   },
 );
 
+Deno.test("the commands that act on this home refuse a config.json that others can write", async () => {
+  await using home = await tempHome();
+  const file = `${home.path}/config.json`;
+  await Deno.writeTextFile(file, "{}");
+  await Deno.chmod(file, 0o666);
+  for (const args of [["task", "list"], ["cron", "list"], ["group", "skills", "list"]]) {
+    const run = await kafclaw(args, { KAFCLAW_HOME: home.path });
+    const what = `kafclaw ${args.join(" ")}`;
+    assert.equal(run.code, 1, `${what}: ${run.stderr}`);
+    assert.equal(
+      run.stderr.trim(),
+      `kafclaw: Cannot use ${file}: others can write it (mode 666); fix it with chmod 600 ${file}`,
+      what,
+    );
+  }
+});
+
 Deno.test("the bash completion script completes subcommands in a real bash", async () => {
   const script = (await kafclaw(["completion", "bash"])).stdout;
   const probe =
