@@ -3,7 +3,8 @@
  * Content-Length says or leaves out (a chunked body has none): a webhook's request (Telegram's,
  * WhatsApp's listeners face the network, behind a TLS proxy or on 0.0.0.0, and a body read whole
  * before it is judged would let anyone fill the gateway's memory) and a downloaded file (a
- * Telegram file, a WhatsApp medium, a Discord attachment: refused at the limit, not after it). And the webhooks' secrets, compared in a time that does not depend on
+ * Telegram file, a WhatsApp medium, a Discord attachment: refused at the limit, not after it),
+ * both read by core/bytes. And the webhooks' secrets, compared in a time that does not depend on
  * where they differ.
  *
  * @module
@@ -26,7 +27,10 @@ export async function readUpTo(
   return overflowed ? undefined : bytes;
 }
 
-/** The body of a webhook's `request`, or undefined when it is over `maxBytes` (see {@link readUpTo}). */
+/**
+ * The body of a webhook's `request`, or undefined when it is over `maxBytes` (see
+ * {@link readUpTo}).
+ */
 export async function readWebhookBody(
   request: Request,
   maxBytes = MAX_WEBHOOK_BODY,
