@@ -249,7 +249,8 @@ Deno.test(
       const topic = await topicOf(t, 3);
       const transport = new URL("../../../../core/transport/mod.ts", import.meta.url).href;
       await using child = new Child(denoEval(`
-        import { KafkaTransport } from ${JSON.stringify(transport)};
+        import { loadKafka } from ${JSON.stringify(transport)};
+        const { KafkaTransport } = await loadKafka();
         const t = new KafkaTransport({
           brokers: ${JSON.stringify(brokers)},
           clientId: "kafclaw-test",
