@@ -3,12 +3,14 @@
  * Content-Length says or leaves out (a chunked body has none): a webhook's request (Telegram's,
  * WhatsApp's listeners face the network, behind a TLS proxy or on 0.0.0.0, and a body read whole
  * before it is judged would let anyone fill the gateway's memory) and a downloaded file (a
- * Telegram file, a WhatsApp medium, a Discord attachment: refused at the limit, not after it). And the webhooks' secrets, compared in a time that does not depend on
+ * Telegram file, a WhatsApp medium, a Discord attachment: refused at the limit, not after it),
+ * both read by core/bytes. And the webhooks' secrets, compared in a time that does not depend on
  * where they differ.
  *
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { readAtMost } from "../core/bytes/mod.ts";
 
 /** The largest webhook body read (the platforms' notifications are a few KB). */
 export const MAX_WEBHOOK_BODY = 1024 * 1024;
@@ -21,29 +23,14 @@ export async function readUpTo(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  const { bytes, overflowed } = await readAtMost(stream, maxBytes);
+  return overflowed ? undefined : bytes;
 }
 
-/** The body of a webhook's `request`, or undefined when it is over `maxBytes` (see {@link readUpTo}). */
+/**
+ * The body of a webhook's `request`, or undefined when it is over `maxBytes` (see
+ * {@link readUpTo}).
+ */
 export async function readWebhookBody(
   request: Request,
   maxBytes = MAX_WEBHOOK_BODY,

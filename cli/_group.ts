@@ -54,7 +54,8 @@ export function zoneList(text: string): string[] {
 
 /** The Kafka transport of the configured brokers; close it when done. */
 export async function groupTransport(config: ResolvedConfig, agentId: string): Promise<Transport> {
-  const { KafkaTransport, kafkaOptionsFromConfig } = await import("../core/transport/mod.ts");
+  const { kafkaOptionsFromConfig, loadKafka } = await import("../core/transport/mod.ts");
+  const { KafkaTransport } = await loadKafka();
   try {
     return new KafkaTransport(
       await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
@@ -66,7 +67,8 @@ export async function groupTransport(config: ResolvedConfig, agentId: string): P
 
 /** The Kafka admin client of the configured brokers, as this home's principal; close it when done. */
 export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
-  const { KafkaAdmin, kafkaOptionsFromConfig } = await import("../core/transport/mod.ts");
+  const { kafkaOptionsFromConfig, loadKafka } = await import("../core/transport/mod.ts");
+  const { KafkaAdmin } = await loadKafka();
   try {
     return new KafkaAdmin(await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }));
   } catch (error) {

@@ -6,22 +6,18 @@
  *
  * @module
  */
-import { checkConfigTrust, loadConfig, type ResolvedConfig } from "../core/config/mod.ts";
+import type { ResolvedConfig } from "../core/config/mod.ts";
 import { STALE_AFTER } from "../core/protocol/mod.ts";
 import type { Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { UsageError } from "./_errors.ts";
+import { trustedConfig } from "./_trusted_config.ts";
+
+export { trustedConfig };
 
 /** The configuration, refused when others could have written config.json, with its brokers. */
 export async function groupConfig(ctx: CliContext): Promise<ResolvedConfig> {
   return needBrokers(await trustedConfig(ctx));
-}
-
-/** This home's config, refused when others could have written it. */
-export async function trustedConfig(ctx: CliContext): Promise<ResolvedConfig> {
-  const config = await loadConfig({ env: ctx.env() });
-  await checkConfigTrust(config.file);
-  return config;
 }
 
 /** `config`, when it names the group's brokers; else a usage error that says how to. */

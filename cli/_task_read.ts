@@ -5,18 +5,12 @@
  *
  * @module
  */
-import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import { paths } from "../core/config/mod.ts";
 import { type OutgoingTask, Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { UsageError } from "./_errors.ts";
 import { listText, showText, taskJson, taskRow } from "./_task_view.ts";
-
-/** The configuration of this home, refused when others could have written config.json. */
-export async function homeConfig(ctx: CliContext): Promise<ResolvedConfig> {
-  const config = await loadConfig({ env: ctx.env() });
-  await checkConfigTrust(config.file);
-  return config;
-}
+import { trustedConfig } from "./_trusted_config.ts";
 
 /** Prints `value` as JSON with `json`, else `text`. */
 export function print(
@@ -41,7 +35,7 @@ export function knownTask(timeline: Timeline, taskId: string, command: string): 
 
 /** `task list`: the newest `limit` tasks this agent sent. */
 export async function listTasks(ctx: CliContext, opts: { limit: number; json?: boolean }) {
-  const config = await homeConfig(ctx);
+  const config = await trustedConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
   const tasks = timeline.groupTasks.listOutgoing(opts.limit);
   print(ctx, opts.json, { tasks: tasks.map(taskRow) }, listText(tasks, config.command));
@@ -53,7 +47,7 @@ export async function showTask(
   taskId: string,
   opts: { trace?: boolean; json?: boolean },
 ): Promise<void> {
-  const config = await homeConfig(ctx);
+  const config = await trustedConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
   if (opts.trace) {
     const { showTrace } = await import("./_task_run.ts");

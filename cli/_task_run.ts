@@ -34,7 +34,7 @@ import {
 } from "./_group.ts";
 import { memberRunsHere } from "./_group_config.ts";
 import { zoneId } from "./_zone_id.ts";
-import { homeConfig, print } from "./_task_read.ts";
+import { print } from "./_task_read.ts";
 import { taskJson } from "./_task_view.ts";
 import { droppedJson, droppedLines, traceJson, traceText } from "./_trace_view.ts";
 import type { SubmitFlags } from "./task.ts";
@@ -258,7 +258,7 @@ function whole(trace: TaskTrace): boolean {
 
 /** `task replay`: the task's request again, as a turn of this agent; old and new answers. */
 export async function replayTask(ctx: CliContext, taskId: string, opts: { json?: boolean }) {
-  const config = await homeConfig(ctx);
+  const config = await trustedConfig(ctx);
   const recorded = await recordedTask(config, taskId);
   const { createAgentRuntime } = await import("../core/agent/mod.ts");
   await using runtime = await createAgentRuntime(config, {});

@@ -8,7 +8,7 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { checkConfigTrust, loadConfig, paths, type ResolvedConfig } from "../core/config/mod.ts";
+import { paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   CronSchedule,
   defineJob,
@@ -23,6 +23,7 @@ import { followConfig } from "./_cron_reload.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import { trustedConfig } from "./_trusted_config.ts";
 
 interface AddOptions {
   schedule: string;
@@ -49,7 +50,7 @@ export function cronCommand(ctx: CliContext): Command {
     .option("--disabled", "add it disabled")
     .option("--replace", "change the job if it exists (its history is kept)")
     .action(async (name: string, opts: AddOptions) => {
-      const config = await load(ctx);
+      const config = await trustedConfig(ctx);
       using timeline = open(config);
       const old = timeline.jobs.get(name);
       notFromConfig(config, old);
@@ -78,7 +79,7 @@ export function cronCommand(ctx: CliContext): Command {
     .description("list the jobs with their next and last run (times in each job's time zone)")
     .option("--json", "print as JSON")
     .action(async (opts: { json?: boolean }) => {
-      const config = await load(ctx);
+      const config = await trustedConfig(ctx);
       using timeline = open(config);
       const jobs = timeline.jobs.list();
       if (opts.json) return ctx.io.out(JSON.stringify(jobs.map((j) => asJson(config, j)), null, 2));
@@ -93,7 +94,7 @@ export function cronCommand(ctx: CliContext): Command {
     .description("remove a job and its history")
     .argument("<name>", "the job")
     .action(async (name: string) => {
-      const config = await load(ctx);
+      const config = await trustedConfig(ctx);
       using timeline = open(config);
       notFromConfig(config, needJob(timeline, name, config.command));
       timeline.jobs.remove(name);
@@ -104,7 +105,7 @@ export function cronCommand(ctx: CliContext): Command {
       .description(enabled ? "enable a job; it runs from its next time on" : "disable a job")
       .argument("<name>", "the job")
       .action(async (name: string) => {
-        const config = await load(ctx);
+        const config = await trustedConfig(ctx);
         using timeline = open(config);
         const job = needJob(timeline, name, config.command);
         notFromConfig(config, job);
@@ -122,7 +123,7 @@ export function cronCommand(ctx: CliContext): Command {
   cron.command("run")
     .description("run a job now through the agent and print its answer (its schedule is kept)")
     .argument("<name>", "the job")
-    .action(async (name: string) => runNow(ctx, await load(ctx), name));
+    .action(async (name: string) => runNow(ctx, await trustedConfig(ctx), name));
   cron.command("serve")
     .description(
       "run the jobs at their times in the foreground, one line per run, until Ctrl-C or SIGTERM",
@@ -133,15 +134,8 @@ export function cronCommand(ctx: CliContext): Command {
       seconds,
       30,
     )
-    .action(async (opts: { grace: number }) => serve(ctx, await load(ctx), opts.grace));
+    .action(async (opts: { grace: number }) => serve(ctx, await trustedConfig(ctx), opts.grace));
   return cron;
-}
-
-/** The config; one that others could have written is refused, since its jobs would run. */
-async function load(ctx: CliContext): Promise<ResolvedConfig> {
-  const config = await loadConfig({ env: ctx.env() });
-  await checkConfigTrust(config.file);
-  return config;
 }
 
 /** The timeline, with config's `scheduler.jobs` synced into it. */

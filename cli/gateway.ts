@@ -9,13 +9,7 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import {
-  checkConfigTrust,
-  loadConfig,
-  type Mode,
-  MODES,
-  type ResolvedConfig,
-} from "../core/config/mod.ts";
+import { type Mode, MODES, type ResolvedConfig } from "../core/config/mod.ts";
 import type { JobRunReport } from "../core/scheduler/mod.ts";
 import { wire } from "../core/wire/mod.ts";
 import type { ChannelHost } from "../channels/mod.ts";
@@ -29,6 +23,7 @@ import { openDashboard } from "./_open.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
+import { trustedConfig } from "./_trusted_config.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -54,8 +49,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       "open the dashboard in the browser, logged in (a one-time code, not the token)",
     )
     .action(async (opts: { mode?: Mode; json?: boolean; open?: boolean }) => {
-      const config = await loadConfig({ env: ctx.env() });
-      await checkConfigTrust(config.file);
+      const config = await trustedConfig(ctx);
       const { Swarm } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
       const channels = await hostChannels(config, say);

@@ -8,6 +8,7 @@
 import { Command, Option } from "commander";
 import type { CliContext } from "./_context.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { durationOf, KSHARK_TIMEOUT } from "./_durations.ts";
 import { keepReport } from "./_kshark_keep.ts";
 import { showProgress, writeReportFile } from "./_kshark_output.ts";
 
@@ -30,18 +31,6 @@ interface KsharkFlags {
   html?: string;
   junit?: string;
   yes?: boolean;
-}
-
-/** A duration flag (`10s`, `500ms`, `2m`, or seconds alone) in ms; a usage error otherwise. */
-export function durationMs(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? "s"] ?? 1000) : NaN;
-  if (!(ms > 0) || ms > 3_600_000) {
-    throw new UsageError(
-      `Cannot read ${flag} "${text}": expected a duration up to 1h such as 10s, 500ms or 2m`,
-    );
-  }
-  return ms;
 }
 
 /** `kafclaw kshark`: diagnose a Kafka connection layer by layer. */
@@ -81,10 +70,10 @@ export function kshark(ctx: CliContext): Command {
 async function runCommand(ctx: CliContext, flags: KsharkFlags): Promise<void> {
   const k = await import("../kshark/mod.ts");
   const timeouts = {
-    totalMs: durationMs(flags.timeout, "--timeout"),
-    kafkaMs: durationMs(flags.kafkaTimeout, "--kafka-timeout"),
-    produceMs: durationMs(flags.produceTimeout, "--produce-timeout"),
-    consumeMs: durationMs(flags.consumeTimeout, "--consume-timeout"),
+    totalMs: durationOf(flags.timeout, KSHARK_TIMEOUT, "--timeout"),
+    kafkaMs: durationOf(flags.kafkaTimeout, KSHARK_TIMEOUT, "--kafka-timeout"),
+    produceMs: durationOf(flags.produceTimeout, KSHARK_TIMEOUT, "--produce-timeout"),
+    consumeMs: durationOf(flags.consumeTimeout, KSHARK_TIMEOUT, "--consume-timeout"),
   };
   if (flags.props !== undefined && flags.auto) {
     throw new UsageError(

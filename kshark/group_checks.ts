@@ -7,7 +7,7 @@
  */
 import type { Admin } from "kafkajs";
 import { parseTopic, topicSpecs } from "../core/protocol/mod.ts";
-import { KafkaTransport, type TopicProblem } from "../core/transport/mod.ts";
+import { loadKafka, type TopicProblem } from "../core/transport/mod.ts";
 import { type CheckContext, reason, timed } from "./check.ts";
 import type { ClusterFacts } from "./kafka_checks.ts";
 import { transportOptions } from "./kafka_client.ts";
@@ -36,6 +36,7 @@ export async function checkGroupTopics(
   const specs = groupLayout(group, facts.topics.keys());
   ctx.starting(`the topics of group ${group}`);
   let problems: TopicProblem[];
+  const { KafkaTransport } = await loadKafka();
   const transport = new KafkaTransport(transportOptions(ctx));
   try {
     ({ value: problems } = await timed(

@@ -19,6 +19,7 @@ Deno.env.delete("RUST_BACKTRACE");
 
 const CRITICAL: RegExp[] = [
   /^core\/protocol\/.+\.ts$/,
+  /^core\/bytes\/.+\.ts$/,
   /^core\/config\/.+\.ts$/,
   /^core\/permissions\/.+\.ts$/,
   /^core\/transport\/(dispatch|executor|dead_letter|murmur2|handlers|commits|watermark)\.ts$/,
@@ -36,6 +37,7 @@ const CRITICAL: RegExp[] = [
 ];
 const TESTS = [
   "tests/unit/core/protocol",
+  "tests/unit/core/bytes",
   "tests/unit/core/config",
   "tests/unit/core/permissions",
   "tests/unit/core/transport",

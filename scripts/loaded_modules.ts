@@ -32,6 +32,11 @@ export interface LoadedModulesOptions {
   readonly permissionSet?: string;
   /** The environment of the run (nothing else is passed but PATH, HOME and DENO_DIR). */
   readonly env?: Record<string, string>;
+  /**
+   * For a command that runs until stopped (`gateway`): SIGTERM once its stdout matches, then
+   * wait for it to end (what it loaded is known only when it ends).
+   */
+  readonly stopOn?: RegExp;
 }
 
 /** Runs `main.ts ARGS` and returns the modules it loaded. */
@@ -46,7 +51,7 @@ export async function loadedModules(
       const v = Deno.env.get(k);
       return v === undefined ? [] : [[k, v] as const];
     });
-    const out = await new Deno.Command(Deno.execPath(), {
+    const command = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "--quiet",
@@ -62,7 +67,10 @@ export async function loadedModules(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-    }).output();
+    });
+    const out = options.stopOn === undefined
+      ? await command.output()
+      : await stoppedOn(command.spawn(), options.stopOn);
     const urls = new Set<string>();
     for await (const entry of Deno.readDir(coverage)) {
       const { url } = JSON.parse(await Deno.readTextFile(`${coverage}/${entry.name}`));
@@ -77,6 +85,23 @@ export async function loadedModules(
   } finally {
     await Deno.remove(coverage, { recursive: true });
   }
+}
+
+/** Reads `child`'s stdout until it matches `stop`, sends SIGTERM, and returns its whole output. */
+async function stoppedOn(child: Deno.ChildProcess, stop: RegExp): Promise<Deno.CommandOutput> {
+  const stderr = new Response(child.stderr).bytes();
+  let text = "";
+  let stopped = false;
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    text += decoder.decode(chunk, { stream: true });
+    if (!stopped && stop.test(text)) {
+      stopped = true;
+      child.kill("SIGTERM");
+    }
+  }
+  const status = await child.status;
+  return { ...status, stdout: new TextEncoder().encode(text), stderr: await stderr };
 }
 
 /** Sorts module URLs into npm package names and files of this checkout. */

@@ -26,6 +26,7 @@ import { shortSecret } from "../../core/config/mod.ts";
 import { UndeliverableError } from "../../core/timeline/mod.ts";
 import { splitMessage } from "../split.ts";
 import { readWebhookBody, sameSecret } from "../body.ts";
+import { parsedUpdate, type Update } from "./parsed_update.ts";
 import { serveWebhook } from "../webhook_listener.ts";
 import type { Channel, ChannelStatus, InboundMessage, Inbox, OutboundMessage } from "../types.ts";
 import { downloadFile, saveToWorkspace } from "./media.ts";
@@ -204,7 +205,7 @@ export class TelegramChannel implements Channel {
   async #listen(): Promise<void> {
     // The constructor made sure there is a secret.
     const secret = this.#o.webhookSecret ?? "";
-    const handle = webhookCallback(this.#bot, "std/http", {
+    const handle = webhookCallback(this.#bot, parsedUpdate, {
       secretToken: secret,
       onTimeout: "return",
     });
@@ -222,14 +223,15 @@ export class TelegramChannel implements Channel {
         }
         const body = await readWebhookBody(request);
         if (body === undefined) return new Response("Payload Too Large", { status: 413 });
+        let update: Update;
         try {
-          JSON.parse(new TextDecoder().decode(body));
+          update = JSON.parse(new TextDecoder().decode(body));
         } catch {
           this.#failed("webhook", "an update that is not JSON");
           return new Response("Bad Request", { status: 400 });
         }
-        const update = new Request(request.url, { method: "POST", headers: request.headers, body });
-        return await handle(update);
+        // Parsed once: grammY gets the value, not the body to parse again.
+        return await handle(update, request.headers.get(SECRET_HEADER) ?? undefined);
       },
     });
     const addr = this.#server.addr as Deno.NetAddr;

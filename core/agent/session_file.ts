@@ -208,7 +208,8 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
  * on its way rather than during a turn: even made through the file pool, a file's making cost
  * the event loop some 80-120 µs on the build machine. A new session with no spare ready makes
  * its file itself. {@link close} removes the spare not taken; a process that dies leaves its one
- * empty spare behind.
+ * empty spare behind, which the first spare this process makes sweeps away (see
+ * {@link sweepSpares}).
  *
  * They also hold the session file written last open ({@link hold}): a turn's next line (its
  * answer) goes into it without opening it again, as long as its name still leads to that file
@@ -220,6 +221,7 @@ export class SpareFiles {
   #held: Held | undefined;
   #making: Promise<void> | undefined;
   #closed = false;
+  #swept = false;
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -244,6 +246,10 @@ export class SpareFiles {
   async #make(): Promise<void> {
     try {
       await new Promise((resolve) => setTimeout(resolve, 0));
+      if (!this.#swept) {
+        await sweepSpares(this.#dir);
+        this.#swept = true;
+      }
       if (this.#closed) return;
       const path = join(this.#dir, `.spare.${crypto.randomUUID().slice(0, 8)}.tmp`);
       const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
@@ -298,6 +304,28 @@ export class SpareFiles {
     if (this.#ready !== undefined) drop(this.#ready);
     this.#ready = undefined;
     this.#let();
+  }
+}
+
+const SPARE_NAME = /^\.spare\.[^/]+\.tmp$/;
+
+/**
+ * Removes from `dir` the spares made before this process started: those of processes that died
+ * (a SIGKILL, a power cut) and never removed theirs. One of an older process still running goes
+ * too, which costs it nothing but the spare: its maker, finding the file gone, makes its next
+ * session's file itself (linkSpare). A spare made since this process started is left alone.
+ */
+async function sweepSpares(dir: string): Promise<void> {
+  const started = performance.timeOrigin;
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !SPARE_NAME.test(entry.name)) continue;
+    const path = join(dir, entry.name);
+    try {
+      const { mtime } = await Deno.stat(path);
+      if (mtime !== null && mtime.getTime() < started) await Deno.remove(path);
+    } catch {
+      // Taken or removed meanwhile by its owner.
+    }
   }
 }
 

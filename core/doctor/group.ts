@@ -10,8 +10,8 @@ import { GroupTopicsError, memberTopicOptions, memberTopicSpecs } from "../group
 import {
   kafkaOptionsFromConfig,
   KafkaSettingsError,
-  KafkaTransport,
   type KafkaTransportOptions,
+  loadKafka,
   type TopicSpec,
 } from "../transport/mod.ts";
 import type { CheckResult } from "./mod.ts";
@@ -84,6 +84,7 @@ export async function groupChecks(
   const brokers = g.kafkaBrokers.join(",");
   const kafka = await doctorKafka(config, timeoutMs);
   if ("check" in kafka) return [kafka];
+  const { KafkaTransport } = await loadKafka();
   const transport = new KafkaTransport(kafka.options);
   const specs = doctorTopicSpecs(config);
   const verifying = transport.verifyTopics(specs);

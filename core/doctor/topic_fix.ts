@@ -8,7 +8,7 @@
  * @module
  */
 import type { ResolvedConfig } from "../config/mod.ts";
-import { KafkaAdmin, KafkaTransport, type TopicProblem } from "../transport/mod.ts";
+import { loadKafka, type TopicProblem } from "../transport/mod.ts";
 import type { FixResult } from "./fix.ts";
 import {
   ALTERABLE,
@@ -37,6 +37,7 @@ export async function fixGroupTopics(
   const brokers = config.group.kafkaBrokers.join(",");
   const kafka = await doctorKafka(config, timeoutMs);
   if ("check" in kafka) return [{ path: brokers, did: kafka.detail, ok: false }];
+  const { KafkaAdmin, KafkaTransport } = await loadKafka();
   const transport = new KafkaTransport(kafka.options);
   const admin = new KafkaAdmin(kafka.options);
   const out: FixResult[] = [];

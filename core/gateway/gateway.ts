@@ -39,7 +39,7 @@ import {
 import {
   bounded,
   kafkaOptionsFromConfig,
-  KafkaTransport,
+  loadKafka,
   MemoryTransport,
   type Transport,
 } from "../transport/mod.ts";
@@ -362,6 +362,7 @@ async function ownTransport(
     const runFolder = runName === undefined
       ? undefined
       : { home: config.home, name: runName, alive: runDirAlive };
+    const { KafkaTransport } = await loadKafka();
     return new KafkaTransport({ ...options, ...(runFolder === undefined ? {} : { runFolder }) });
   }
   const transport = new MemoryTransport();

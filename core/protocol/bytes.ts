@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
+import { joinChunks } from "../bytes/mod.ts";
 
 const ENCODER = new TextEncoder();
 
@@ -15,14 +16,7 @@ export function utf8(text: string): Uint8Array {
 
 /** Joins byte arrays (strings as UTF-8) into one. */
 export function concatBytes(...parts: readonly (Uint8Array | string)[]): Uint8Array {
-  const arrays = parts.map((part) => typeof part === "string" ? utf8(part) : part);
-  const out = new Uint8Array(arrays.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of arrays) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return joinChunks(parts.map((part) => typeof part === "string" ? utf8(part) : part));
 }
 
 /**

@@ -92,10 +92,23 @@ export function parseRecord(record: RecordInput, options: ParseRecordOptions = {
   // A record goes through several layers (a stream's sender check, then its handler, or a status
   // to both the requester and the intake): each parses it, and all but the first get the result
   // of the first. Only with the default limit: another limit may judge the same bytes otherwise.
+  // That result is deep-frozen: a layer that changed it would change what the next one reads.
   if (options.maxBytes !== undefined) return parseOnce(record, options);
   let result = PARSED.get(record);
-  if (result === undefined) PARSED.set(record, result = parseOnce(record, options));
+  if (result === undefined) PARSED.set(record, result = deepFreeze(parseOnce(record, options)));
   return result;
+}
+
+/**
+ * Freezes `value` and every object and array in it. A parse result holds only those and
+ * primitives (JSON, checked by the schemas), and no cycle.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Each record's result with the default options, by the record object (see parseRecord). */

@@ -16,6 +16,7 @@ import kafkajs from "kafkajs";
 import { decompress as zstdDecompress } from "fzstd";
 import * as lz4 from "lz4js";
 import snappy from "snappyjs";
+import { joinChunks } from "../bytes/mod.ts";
 
 /** What one batch may grow to when it is decompressed; more is refused, not allocated. */
 export const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
@@ -54,13 +55,7 @@ export function snappyDecompress(bytes: Uint8Array): Uint8Array {
     parts.push(part);
     at += size;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return joinChunks(parts);
 }
 
 /** Decompresses an lz4 frame. */

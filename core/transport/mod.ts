@@ -2,6 +2,15 @@
  * The transport layer: the {@link Transport} port and its two implementations, Kafka (kafkajs)
  * and in-process (with a fault mode).
  *
+ * The Kafka client is loaded only where a Kafka transport or admin is made: its classes are
+ * exported here as types, and {@link loadKafka} imports them (kafka_parts.ts), so everything
+ * that enters this folder without talking to Kafka stays free of kafkajs:
+ *
+ * ```ts ignore
+ * const { KafkaTransport } = await loadKafka();
+ * const transport = new KafkaTransport({ brokers: ["127.0.0.1:9092"], clientId: "me" });
+ * ```
+ *
  * @module
  */
 export * from "./types.ts";
@@ -19,10 +28,18 @@ export {
   type MemoryTransportOptions,
   seededRandom,
 } from "./in_process.ts";
-export { KafkaTransport, type KafkaTransportOptions } from "./kafka.ts";
-export { type Assignment, assignRoundRobin, ROUND_ROBIN, roundRobinAssigner } from "./assignor.ts";
+export type { KafkaTransport, KafkaTransportOptions } from "./kafka.ts";
+export type { Assignment } from "./assignor.ts";
 export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";
-export { type GroupInfo, type KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
+export type { GroupInfo, KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
 export { topicOffsets, waitForLeaders } from "./leaders.ts";
-export { whereHeld } from "./leftover_members.ts";
+export { whereHeld } from "./where_held.ts";
 export type { RunFolder } from "./run_tag.ts";
+
+/** What {@link loadKafka} gives: the Kafka transport, its admin and the round-robin assignor. */
+export type KafkaParts = typeof import("./kafka_parts.ts");
+
+/** Loads the parts that hold the Kafka client (kafkajs), once, when Kafka is first used. */
+export function loadKafka(): Promise<KafkaParts> {
+  return import("./kafka_parts.ts");
+}

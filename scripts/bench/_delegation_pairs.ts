@@ -10,7 +10,7 @@
  * or (`worker: "here"`) in the bench's process, on the requester's event loop.
  */
 import { topicsFor } from "../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../core/transport/mod.ts";
+import { loadKafka } from "../../core/transport/mod.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
 import {
   createTaskTopics,
@@ -20,6 +20,8 @@ import {
 } from "../../tests/_support/task_group.ts";
 import { BENCH_AGENTS, benchWorkers } from "./_delegation_worker.ts";
 import { type Steps, watchTransport, watchTurns } from "./_steps.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 /** How the worker learns it may answer: the claim itself, or the requester's grant. */
 export type Arbiter = "none" | "requester";

@@ -15,11 +15,13 @@
  */
 import type { Door } from "../../core/agent/mod.ts";
 import { LiveWorkerSet } from "../../core/group/mod.ts";
-import { KafkaTransport } from "../../core/transport/mod.ts";
+import { loadKafka } from "../../core/transport/mod.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
 import { Child } from "../../tests/_support/child.ts";
 import { startTaskAgent } from "../../tests/_support/task_group.ts";
 import { stepLine, watchTransport, watchTurns } from "./_steps.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 /** The agent ids of the bench's pair. */
 export const BENCH_AGENTS = { requester: "req", worker: "wk" } as const;

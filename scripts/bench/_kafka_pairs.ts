@@ -5,8 +5,11 @@
  */
 import kafkajs from "kafkajs";
 import { parseRecord } from "../../core/protocol/mod.ts";
-import { KafkaTransport, type Subscription } from "../../core/transport/mod.ts";
+import { loadKafka, type Subscription } from "../../core/transport/mod.ts";
 import type { Steps } from "./_steps.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const root = new URL("../../", import.meta.url).pathname;
 const quiet = { logLevel: kafkajs.logLevel.NOTHING };

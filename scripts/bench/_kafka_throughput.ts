@@ -19,14 +19,13 @@ import {
   verifyBytes,
   verifyRecord,
 } from "../../core/protocol/mod.ts";
-import {
-  KafkaTransport,
-  type OutboundRecord,
-  type RecordHandler,
-} from "../../core/transport/mod.ts";
+import { loadKafka, type OutboundRecord, type RecordHandler } from "../../core/transport/mod.ts";
 import { requestValue, taskTopics } from "./_kafka_pairs.ts";
 import { benchSigner } from "./_signer.ts";
 import { type SignatureJob, SignaturePool } from "./_signature_pool.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const quiet = { logLevel: kafkajs.logLevel.NOTHING };
 

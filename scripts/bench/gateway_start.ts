@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseRecord, topicsFor } from "../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../core/transport/mod.ts";
+import { loadKafka } from "../../core/transport/mod.ts";
 import { Child } from "../../tests/_support/child.ts";
 import { cleanEnv, tempHome } from "../../tests/_support/cli.ts";
 import { gatewayEnv } from "../../tests/_support/gateway_env.ts";
@@ -23,6 +23,8 @@ import { followTopic } from "../../tests/_support/topic_records.ts";
 import { waitFor } from "../../tests/_support/wait.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
 import { brokersForBench, noBroker } from "./_kafka_pairs.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const { values, positionals } = parseArgs({
   args: Deno.args,

@@ -15,9 +15,11 @@
  * Without a broker it says so and measures nothing.
  */
 import kafkajs from "kafkajs";
-import { KafkaTransport } from "../../core/transport/mod.ts";
+import { loadKafka } from "../../core/transport/mod.ts";
 import { brokersForBench, noBroker, requestValue, taskTopics } from "./_kafka_pairs.ts";
 import { Samples } from "./_paired.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = await brokersForBench();
 

@@ -32,14 +32,13 @@ import {
   signRecords,
   topicsFor,
 } from "../../core/protocol/mod.ts";
-import {
-  type InboundRecord,
-  KafkaTransport,
-  type RecordHandler,
-} from "../../core/transport/mod.ts";
+import { type InboundRecord, loadKafka, type RecordHandler } from "../../core/transport/mod.ts";
 import { identityOf } from "../../tests/_support/group_member.ts";
 import { brokersForBench, noBroker } from "./_kafka_pairs.ts";
 import { Samples } from "./_paired.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const AGENTS = 100;
 const JOINS_EACH = 4;

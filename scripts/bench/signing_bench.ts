@@ -4,10 +4,11 @@
  * Kafka benches send, each figure against `JSON.parse` of the same values, which any reader of
  * them pays anyway.
  *
- * - the receiver: `parseRecord` (the JSON guard and the envelope's schema), `verifyRecord` with
- *   the sender's certificate known (the certificate's checks remembered, expiry and revocation
- *   judged, the signature, the timestamp window and the replay table), and the Ed25519 check of a
- *   signature alone;
+ * - the receiver: `parseRecord` (the JSON guard and the envelope's schema; and its first parse of
+ *   a record, which caches and deep-freezes the result, against one that does neither),
+ *   `verifyRecord` with the sender's certificate known (the certificate's checks remembered,
+ *   expiry and revocation judged, the signature, the timestamp window and the replay table), and
+ *   the Ed25519 check of a signature alone;
  * - the sender: `signRecord`;
  * - WebCrypto's Ed25519 on the same bytes, one call after the other as a handler makes them and
  *   all at once, the measure behind checking and making signatures with node:crypto instead
@@ -65,6 +66,22 @@ Deno.bench("JSON.parse of the values", { group, baseline: true }, () => {
 });
 Deno.bench("parseRecord", { group }, () => {
   for (const record of records) if (!parseRecord(record).ok) throw new Error("refused");
+});
+// The first parse of each record object: the one a record's later layers share is cached and
+// deep-frozen (core/protocol/record.ts); with an explicit limit it is neither, the same parse.
+const first = "parseRecord, first parse of 100";
+const MIB = 1024 * 1024;
+Deno.bench(
+  "parseRecord with a limit: not cached, not frozen",
+  { group: first, baseline: true },
+  () => {
+    for (const record of records) {
+      if (!parseRecord({ ...record }, { maxBytes: MIB }).ok) throw new Error("refused");
+    }
+  },
+);
+Deno.bench("parseRecord: cached and deep-frozen", { group: first }, () => {
+  for (const record of records) if (!parseRecord({ ...record }).ok) throw new Error("refused");
 });
 Deno.bench("verifyRecord, certificate known", { group }, async () => {
   // A fresh replay table each time: the same records again would be replays.

@@ -11,7 +11,9 @@
  * - the commands that should load little (`--help`, `completion bash`, `cron list`, `status`,
  *   `memory status`, `task list`, `group skills list`, and `group members` beside a standalone
  *   gateway of the same home, started for that row and stopped after it),
- *   each against `scripts/kafclaw version`, which loads nothing; with
+ *   each against `scripts/kafclaw version`, which loads nothing;
+ * - a standalone `scripts/kafclaw gateway`, from its launch to its `started` line, in a fresh
+ *   home each time (then stopped); with
  *   `KAFCLAW_STARTUP_BEFORE=<checkout>` (the code before a change, e.g.
  *   `git archive <commit> | tar -x -C /tmp/before`) each is also run by that checkout's launcher,
  *   alternating with this tree's, and the summary prints after / before as the median of the
@@ -50,6 +52,13 @@ const env = {
   OPENAI_BASE_URL: llm.url,
   OPENAI_API_KEY: "sk-bench",
   KAFCLAW_MODEL: "openai/gpt-bench",
+};
+/** A standalone gateway's: free ports, no embedding model. */
+const gatewayEnv = {
+  ...env,
+  KAFCLAW_GATEWAY_PORT: "0",
+  KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
+  KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
 };
 const gnuTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
 
@@ -165,6 +174,52 @@ for (const args of LIGHT) {
   });
 }
 
+const GATEWAY = "startup: kafclaw gateway, standalone, until started";
+
+/** Launches a standalone gateway in a fresh home; records the time to its `started` line. */
+async function timedGatewayStart(name: string, launcher: string): Promise<void> {
+  const fresh = await Deno.makeTempDir({ dir: scratch, prefix: "gateway-" });
+  const started = performance.now();
+  const child = new Deno.Command(launcher, {
+    args: ["gateway", "--json"],
+    env: { ...gatewayEnv, KAFCLAW_HOME: fresh },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let text = "";
+  let ms: number | undefined;
+  for await (const line of child.stdout.pipeThrough(new TextDecoderStream())) {
+    text += line;
+    if (ms === undefined && text.includes('"event":"started"')) {
+      ms = performance.now() - started;
+      child.kill("SIGTERM");
+    }
+  }
+  await child.status;
+  await Deno.remove(fresh, { recursive: true });
+  if (ms === undefined) throw new Error(`The gateway (${launcher}) never started: ${text}`);
+  const entry = runs.get(name) ?? { ms: [], kib: [] };
+  entry.ms.push(ms);
+  runs.set(name, entry);
+}
+
+{
+  // With a checkout before, its gateway is the baseline, alternating; else `kafclaw version`.
+  const base = before === undefined ? `${GATEWAY} / version` : `${GATEWAY} (before)`;
+  const other = before === undefined
+    ? () => timed(base, kafclaw, ["version"])
+    : () => timedGatewayStart(base, `${before}/scripts/kafclaw`);
+  let turn = 0;
+  Deno.bench(GATEWAY, { group: "startup: gateway", n: 20, warmup: 2 }, async (b) => {
+    if (turn++ % 2 === 0) await other();
+    b.start();
+    await timedGatewayStart(GATEWAY, kafclaw);
+    b.end();
+    if (turn % 2 === 0) await other();
+  });
+}
+
 /** The standalone gateway `group members` runs beside, in the same home; undefined when down. */
 let gateway: Deno.ChildProcess | undefined;
 
@@ -173,12 +228,7 @@ async function gatewayUp(): Promise<void> {
   if (gateway !== undefined) return;
   gateway = new Deno.Command(kafclaw, {
     args: ["gateway", "--json"],
-    env: {
-      ...env,
-      KAFCLAW_GATEWAY_PORT: "0",
-      KAFCLAW_GATEWAY_DASHBOARD_PORT: "0",
-      KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
-    },
+    env: gatewayEnv,
     stdin: "null",
     stdout: "null",
     stderr: "null",
@@ -278,6 +328,7 @@ globalThis.addEventListener("unload", () => {
       line(lightName(args), `${lightName(args)} / version`);
       if (before !== undefined) line(lightName(args), lightName(args, " (before)"));
     }
+    line(GATEWAY, before === undefined ? `${GATEWAY} / version` : `${GATEWAY} (before)`);
     memory(AGENT, BARE, "1.3");
     if (!gnuTime) console.log("  (peak memory needs GNU time at /usr/bin/time)");
     if (idleKib !== undefined) {

@@ -22,9 +22,11 @@ import {
   type TopicSpecOptions,
   workersConsumerGroup,
 } from "../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../core/transport/mod.ts";
+import { loadKafka } from "../../core/transport/mod.ts";
 import { agentRuntime } from "./group_worker.ts";
 import { identityOf } from "./group_member.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 /** What the worker is started with. */
 export interface CrashWorkerOptions {

@@ -10,7 +10,7 @@ import { resolveConfig } from "../../core/config/mod.ts";
 import { Gateway } from "../../core/gateway/mod.ts";
 import { agentKey, writeCertificate, zoneConsumerGroup } from "../../core/group/mod.ts";
 import { type Envelope, parseRecord, topicsFor } from "../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../core/transport/mod.ts";
+import { loadKafka } from "../../core/transport/mod.ts";
 import { type FakeOpenAI, type FakeTurnSource, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { testBrokers } from "./broker.ts";
 import { Child } from "./child.ts";
@@ -18,6 +18,9 @@ import { jsonOf, kafclaw, kafclawCommand, tempHome } from "./cli.ts";
 import { followTopic } from "./topic_records.ts";
 import { gatewayEnv } from "./gateway_env.ts";
 import { uniqueName, waitFor } from "./wait.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const brokers = testBrokers();
 

@@ -178,6 +178,44 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a standalone gateway starts and stops without loading the Kafka client",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    await using s = await gatewaySetting();
+    const run = await loadedModules(["gateway", "--json"], {
+      env: s.env,
+      stopOn: /"event":"stopped"|"event":"started"/,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const events = run.stdout.trim().split("\n").map((line) => JSON.parse(line).event);
+    assert.deepEqual([events[0], events.at(-1)], ["started", "stopped"], run.stdout);
+    // It runs the group's code on the in-process transport: the door it enters by is loaded.
+    assert.ok(run.files.includes("core/transport/mod.ts"), run.files.join(" "));
+    assert.deepEqual(run.packages.filter((p) => p === "kafkajs"), []);
+    const client =
+      /^core\/transport\/(kafka|kafka_parts|kafka_admin|kafka_subscription|codecs)\.ts$/;
+    assert.deepEqual(run.files.filter((f) => client.test(f)), []);
+  },
+);
+
+Deno.test("the commands that act on this home refuse a config.json that others can write", async () => {
+  await using home = await tempHome();
+  const file = `${home.path}/config.json`;
+  await Deno.writeTextFile(file, "{}");
+  await Deno.chmod(file, 0o666);
+  for (const args of [["task", "list"], ["cron", "list"], ["group", "skills", "list"]]) {
+    const run = await kafclaw(args, { KAFCLAW_HOME: home.path });
+    const what = `kafclaw ${args.join(" ")}`;
+    assert.equal(run.code, 1, `${what}: ${run.stderr}`);
+    assert.equal(
+      run.stderr.trim(),
+      `kafclaw: Cannot use ${file}: others can write it (mode 666); fix it with chmod 600 ${file}`,
+      what,
+    );
+  }
+});
+
 Deno.test("the bash completion script completes subcommands in a real bash", async () => {
   const script = (await kafclaw(["completion", "bash"])).stdout;
   const probe =

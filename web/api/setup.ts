@@ -6,6 +6,7 @@
  * @module
  */
 import type { Context, Hono } from "hono";
+import { clientKey } from "./client_key.ts";
 import { guard, type GuardOptions } from "../guard.ts";
 import { dashboardCors } from "./cors.ts";
 import { errorBody, onApiError } from "./errors.ts";
@@ -18,12 +19,13 @@ export interface SetupOptions extends GuardOptions {
 }
 
 /**
- * The client a request comes from: its address, as the server put it in the app's env
- * (`{remoteAddr}`, serve.ts); requests made without a socket (`app.request`) share one.
+ * The client a request comes from, as the rate limit counts it: its address as the server put it
+ * in the app's env (`{remoteAddr}`, serve.ts), an IPv6 one by its /64 (client_key.ts); requests
+ * made without a socket (`app.request`) share one.
  */
 export function clientOf(c: Context): string {
   const addr = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
-  return addr?.hostname ?? "local";
+  return clientKey(addr?.hostname ?? "local");
 }
 
 /** Puts the API's middleware and error answers on `app`. */

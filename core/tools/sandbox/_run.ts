@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type ByteBudget, CappedChunks } from "../../bytes/mod.ts";
 import type { ExecResult } from "./types.ts";
 
 /** How to run and bound one program. */
@@ -45,39 +46,24 @@ export const GROUP_WRAPPER = `trap 'trap "" TERM; kill -KILL 0' TERM; sh -c "$1"
 /** How long a host command has to die after SIGTERM before it gets SIGKILL. */
 const TERM_GRACE_MS = 1000;
 
-interface Budget {
-  left: number;
-  truncated: boolean;
-}
-
 async function collect(
   stream: ReadableStream<Uint8Array>,
-  budget: Budget,
+  budget: ByteBudget,
   stop: Promise<void>,
 ): Promise<string> {
-  const chunks: Uint8Array[] = [];
+  // Past the budget, output is still read (and dropped), so the command never blocks on a pipe.
+  const kept = new CappedChunks(budget);
   const reader = stream.getReader();
   stop.then(() => reader.cancel().catch(() => {}));
   try {
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      const chunk = next.value;
-      const take = Math.min(chunk.length, budget.left);
-      if (take < chunk.length) budget.truncated = true;
-      if (take === 0) continue;
-      chunks.push(chunk.subarray(0, take));
-      budget.left -= take;
+      kept.add(next.value);
     }
   } finally {
     reader.releaseLock();
   }
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
   // `stream: true` holds back a character cut in half by the cap instead of mangling it.
-  return new TextDecoder().decode(bytes, { stream: budget.truncated });
+  return new TextDecoder().decode(kept.bytes(), { stream: budget.overflowed });
 }
 
 /** How long output is still read after the command ended, from processes it left behind. */
@@ -131,7 +117,7 @@ export async function runBounded(program: string, run: BoundedRun): Promise<Exec
   }, Math.max(run.timeoutMs, run.killAfterMs ?? 0));
   const onAbort = () => kill();
   run.signal?.addEventListener("abort", onAbort, { once: true });
-  const budget: Budget = { left: run.maxOutputBytes, truncated: false };
+  const budget: ByteBudget = { left: run.maxOutputBytes, overflowed: false };
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
   let endedAt = Infinity;
   const ended = child.status.then((status) => {
@@ -154,7 +140,7 @@ export async function runBounded(program: string, run: BoundedRun): Promise<Exec
     run.signal?.throwIfAborted();
     timedOut ||= endedAt - started >= run.timeoutMs;
     const exitCode = timedOut || status.signal !== null ? null : status.code;
-    return { exitCode, stdout, stderr, timedOut, truncated: budget.truncated };
+    return { exitCode, stdout, stderr, timedOut, truncated: budget.overflowed };
   } finally {
     clearTimeout(timer);
     clearTimeout(drainTimer);

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
+import { readAtMost } from "../../bytes/mod.ts";
 
 async function decoderFor(encoding: string): Promise<Readable & NodeJS.WritableStream | undefined> {
   const zlib = (await import("node:zlib")).default;
@@ -41,21 +42,9 @@ export async function readCapped(
   }
   const onAbort = () => stream.destroy(new Error("aborted"));
   signal.addEventListener("abort", onAbort, { once: true });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
   try {
-    for await (const chunk of stream) {
-      const bytes = chunk as Uint8Array;
-      if (size + bytes.length > maxBytes) {
-        chunks.push(bytes.subarray(0, maxBytes - size));
-        size = maxBytes;
-        truncated = true;
-        break;
-      }
-      chunks.push(bytes);
-      size += bytes.length;
-    }
+    const { bytes, overflowed } = await readAtMost(stream, maxBytes);
+    return { body: bytes, truncated: overflowed };
   } catch (error) {
     throw new Error(`Cannot read the response: ${error instanceof Error ? error.message : error}`);
   } finally {
@@ -63,11 +52,4 @@ export async function readCapped(
     stream.destroy();
     response.destroy();
   }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return { body, truncated };
 }

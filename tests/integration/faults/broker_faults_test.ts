@@ -4,9 +4,11 @@
  * that was acknowledged is lost, and consumers resume without help.
  */
 import assert from "node:assert/strict";
-import { type InboundRecord, KafkaTransport } from "../../../core/transport/mod.ts";
+import { type InboundRecord, loadKafka } from "../../../core/transport/mod.ts";
 import { startOwnBroker } from "../../_support/own_broker.ts";
 import { uniqueName, waitFor } from "../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const text = (r: InboundRecord) => new TextDecoder().decode(r.value);

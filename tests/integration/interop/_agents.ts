@@ -17,10 +17,12 @@ import {
   topicsFor,
   topicSpecs,
 } from "../../../core/protocol/mod.ts";
-import { type InboundRecord, KafkaTransport } from "../../../core/transport/mod.ts";
+import { type InboundRecord, loadKafka } from "../../../core/transport/mod.ts";
 import { testBrokers } from "../../_support/broker.ts";
 import { Child } from "../../_support/child.ts";
 import { uniqueName } from "../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const INTEROP = `${ROOT}tests/interop/`;

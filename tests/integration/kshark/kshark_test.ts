@@ -8,13 +8,15 @@
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
 import { memberTopicSpecs } from "../../../core/group/mod.ts";
-import { ensureTopics, KafkaAdmin, KafkaTransport } from "../../../core/transport/mod.ts";
+import { ensureTopics, loadKafka } from "../../../core/transport/mod.ts";
 import { testBrokers } from "../../_support/broker.ts";
 import { kafclaw, tempHome } from "../../_support/cli.ts";
 import { type JsonReport, parseJunit, rowsOf, validReport } from "../../_support/kshark.ts";
 import { startOwnBroker } from "../../_support/own_broker.ts";
 import { testCa } from "../../_support/test_ca.ts";
 import { uniqueName, waitFor } from "../../_support/wait.ts";
+
+const { KafkaAdmin, KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -223,6 +223,7 @@ Deno.test("a webhook body is bounded and must be JSON: 413 or 400 in one word, n
   });
   assert.equal(malformed.status, 400);
   await malformed.body?.cancel();
+  assert.equal(rig.host.status().telegram!.lastError, "webhook: an update that is not JSON");
   // Without the secret, nothing of the body is read or judged.
   const stranger = await postEndless(port, "/telegram", { Host: address });
   assert.equal(stranger.status, 401);

@@ -6,10 +6,12 @@
 import assert from "node:assert/strict";
 import { fixDoctor, runDoctor } from "../../../../core/doctor/mod.ts";
 import { memberTopicSpecs } from "../../../../core/group/mod.ts";
-import { ensureTopics, KafkaAdmin, KafkaTransport } from "../../../../core/transport/mod.ts";
+import { ensureTopics, loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { tempHome } from "../../../_support/cli.ts";
 import { uniqueName } from "../../../_support/wait.ts";
+
+const { KafkaAdmin, KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -17,7 +17,7 @@ import {
   signRecord,
   topicsFor,
 } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw } from "../../../_support/cli.ts";
@@ -26,6 +26,8 @@ import { identityOf } from "../../../_support/group_member.ts";
 import { followTopic } from "../../../_support/topic_records.ts";
 import { produceUndecodable } from "../../../_support/undecodable.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -16,7 +16,7 @@ import {
   topicsFor,
   topicSpec,
 } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport, partitionForKey } from "../../../../core/transport/mod.ts";
+import { loadKafka, partitionForKey } from "../../../../core/transport/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { memberCertificate } from "../../../_support/certificates.ts";
@@ -30,6 +30,8 @@ import {
 } from "../../../_support/gateway_group.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { readRoster } from "../../../../core/group/mod.ts";
 import { importPublicKey, skillRequests } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport, type Transport } from "../../../../core/transport/mod.ts";
+import { loadKafka, type Transport } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { kafclaw } from "../../../_support/cli.ts";
 import {
@@ -33,6 +33,8 @@ import {
   type SkillBroker,
 } from "../../../_support/skill_scenarios.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

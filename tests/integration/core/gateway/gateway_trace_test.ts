@@ -12,13 +12,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { agentKey } from "../../../../core/group/mod.ts";
 import { agentKey as agentKeyOf, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { type CliResult, jsonOf, kafclaw, tempHome } from "../../../_support/cli.ts";
 import { envOf, gateway, rosterOf, tails, vouch } from "../../../_support/gateway_group.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 import { heartbeatJson } from "../../../_support/topic_records.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 /** As long as a task here may go unanswered: a lost task fails the test in 90 s, not 10 min. */

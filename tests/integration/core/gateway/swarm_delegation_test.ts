@@ -9,10 +9,12 @@ import { createAgentRuntime } from "../../../../core/agent/mod.ts";
 import { resolveConfig } from "../../../../core/config/mod.ts";
 import { Swarm } from "../../../../core/gateway/mod.ts";
 import { memberTopicOptions, memberTopicSpecs } from "../../../../core/group/mod.ts";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { delegationScenario } from "../../../_support/delegation_scenario.ts";
 import { uniqueName } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -3,7 +3,7 @@
  * fake LLM, in one group over Kafka. The same scenarios run over the in-process transport in
  * tests/unit/core/group.
  */
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import {
   declinedMovesOn,
@@ -15,6 +15,9 @@ import {
   twoClaimantsOneGrant,
 } from "../../../_support/task_scenarios.ts";
 import { uniqueName } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

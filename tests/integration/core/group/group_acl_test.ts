@@ -12,7 +12,7 @@ import {
   skillRequests,
   topicsFor,
 } from "../../../../core/protocol/mod.ts";
-import { KafkaAdmin, KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { Child } from "../../../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { startOwnBroker } from "../../../_support/own_broker.ts";
@@ -20,6 +20,8 @@ import { gateway } from "../../../_support/gateway_group.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
 import { followTopic } from "../../../_support/topic_records.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaAdmin, KafkaTransport } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const users = { admin: "admin-pw", alice: "alice-pw", bob: "bob-pw", boss: "boss-pw" };

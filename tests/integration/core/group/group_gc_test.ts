@@ -4,12 +4,14 @@
  * group's shared topics stay. `--dry-run` deletes nothing.
  */
 import assert from "node:assert/strict";
-import { KafkaAdmin } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { groupEnv } from "../../../_support/group_homes.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaAdmin } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

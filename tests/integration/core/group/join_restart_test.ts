@@ -12,12 +12,14 @@
  */
 import assert from "node:assert/strict";
 import { agentConsumerGroup } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { groupEnv } from "../../../_support/group_homes.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -7,13 +7,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeBase64Url } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { followAudit } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child } from "../../../_support/child.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import { groupEnv } from "../../../_support/group_homes.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

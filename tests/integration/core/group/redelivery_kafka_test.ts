@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { topicsFor, workersConsumerGroup } from "../../../../core/protocol/mod.ts";
 import {
   type InboundRecord,
-  KafkaTransport,
+  loadKafka,
   type OutboundRecord,
   partitionForKey,
 } from "../../../../core/transport/mod.ts";
@@ -25,6 +25,9 @@ import { agentHome, certify, makeGroup, startMember } from "../../../_support/gr
 import { taskPayload } from "../../../_support/task_group.ts";
 import { followTopic } from "../../../_support/topic_records.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

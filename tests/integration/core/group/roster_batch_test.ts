@@ -19,7 +19,7 @@ import {
   signRecords,
   topicsFor,
 } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport, type OutboundRecord } from "../../../../core/transport/mod.ts";
+import { loadKafka, type OutboundRecord } from "../../../../core/transport/mod.ts";
 import { droppedIn } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import {
@@ -31,6 +31,8 @@ import {
   startMember,
 } from "../../../_support/group_member.ts";
 import { uniqueName } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

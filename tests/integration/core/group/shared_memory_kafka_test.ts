@@ -17,7 +17,7 @@ import {
 import { Memory } from "../../../../core/memory/mod.ts";
 import { agentConsumerGroup, topicsFor } from "../../../../core/protocol/mod.ts";
 import type { ToolContext } from "../../../../core/tools/mod.ts";
-import { KafkaTransport, type Subscription } from "../../../../core/transport/mod.ts";
+import { loadKafka, type Subscription } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import {
   type AgentHome,
@@ -27,6 +27,8 @@ import {
   type TestGroup,
 } from "../../../_support/group_member.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

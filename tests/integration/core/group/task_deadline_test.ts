@@ -11,11 +11,13 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TASK_LIMITS } from "../../../../core/group/mod.ts";
 import { topicsFor, topicSpec, workersConsumerGroup } from "../../../../core/protocol/mod.ts";
-import { KafkaTransport, partitionForKey } from "../../../../core/transport/mod.ts";
+import { loadKafka, partitionForKey } from "../../../../core/transport/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { committedAt, testBrokers } from "../../../_support/broker.ts";
 import { requestRecord, startGroupWorker } from "../../../_support/group_worker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -3,12 +3,14 @@
  * record into a turn through its door and answers with a response record that kcat reads back.
  */
 import assert from "node:assert/strict";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { parseEnvelope, topicsFor } from "../../../../core/protocol/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { requestRecord, startGroupWorker } from "../../../_support/group_worker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -6,12 +6,15 @@
 import assert from "node:assert/strict";
 import { certificateRecord, revocationRecord } from "../../../../core/group/mod.ts";
 import { agentKey, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
-import { type InboundRecord, KafkaTransport } from "../../../../core/transport/mod.ts";
+import { type InboundRecord, loadKafka } from "../../../../core/transport/mod.ts";
 import { droppedIn } from "../../../_support/audit.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { agentHome, certify, makeGroup, startMember } from "../../../_support/group_member.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
 import { heartbeatJson } from "../../../_support/topic_records.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

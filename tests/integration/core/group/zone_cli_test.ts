@@ -5,12 +5,14 @@
  * deletes the zone.
  */
 import assert from "node:assert/strict";
-import { KafkaAdmin } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { zoneTopicSpecs } from "../../../../core/group/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { jsonOf, kafclaw, tempHome } from "../../../_support/cli.ts";
 import { certifiedGroup } from "../../../_support/group_homes.ts";
 import { uniqueName } from "../../../_support/wait.ts";
+
+const { KafkaAdmin } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -4,9 +4,11 @@
  * real broker; before the codecs, the first snappy batch stopped the consumer at its offset.
  */
 import assert from "node:assert/strict";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

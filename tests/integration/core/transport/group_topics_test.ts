@@ -6,13 +6,11 @@ import {
   topicSpecs,
   workersConsumerGroup,
 } from "../../../../core/protocol/mod.ts";
-import {
-  ensureTopics,
-  type InboundRecord,
-  KafkaTransport,
-} from "../../../../core/transport/mod.ts";
+import { ensureTopics, type InboundRecord, loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -14,13 +14,16 @@ import {
 } from "../../../../core/protocol/mod.ts";
 import {
   type InboundRecord,
-  KafkaTransport,
+  loadKafka,
   type OutboundRecord,
   type RecordHandler,
 } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { memberCertificate } from "../../../_support/certificates.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -10,12 +10,14 @@
 import assert from "node:assert/strict";
 import {
   type InboundRecord,
-  KafkaTransport,
+  loadKafka,
   type Subscription,
 } from "../../../../core/transport/mod.ts";
 import { committedAt, testBrokers } from "../../../_support/broker.ts";
 import * as scenario from "../../../_support/transport_scenarios.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

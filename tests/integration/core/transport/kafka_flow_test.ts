@@ -8,14 +8,17 @@ import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
 import {
   type InboundRecord,
-  KafkaTransport,
   type KafkaTransportOptions,
+  loadKafka,
   partitionForKey,
   type Subscription,
 } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { Child, denoEval } from "../../../_support/child.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
+type KafkaTransport = InstanceType<typeof KafkaTransport>;
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -246,7 +249,8 @@ Deno.test(
       const topic = await topicOf(t, 3);
       const transport = new URL("../../../../core/transport/mod.ts", import.meta.url).href;
       await using child = new Child(denoEval(`
-        import { KafkaTransport } from ${JSON.stringify(transport)};
+        import { loadKafka } from ${JSON.stringify(transport)};
+        const { KafkaTransport } = await loadKafka();
         const t = new KafkaTransport({
           brokers: ${JSON.stringify(brokers)},
           clientId: "kafclaw-test",

@@ -6,9 +6,11 @@
  * on a topic of which it holds no partition.
  */
 import assert from "node:assert/strict";
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -1,6 +1,8 @@
-import { KafkaTransport } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import * as scenario from "../../../_support/transport_scenarios.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const kafka = (extra: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number } = {}) => ({

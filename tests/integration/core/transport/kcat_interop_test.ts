@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  type InboundRecord,
-  KafkaTransport,
-  partitionForKey,
-} from "../../../../core/transport/mod.ts";
+import { type InboundRecord, loadKafka, partitionForKey } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

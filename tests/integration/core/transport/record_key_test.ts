@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import kafkajs from "kafkajs";
 import { parseRecord, topicsFor, topicSpecs } from "../../../../core/protocol/mod.ts";
-import { ensureTopics, KafkaTransport } from "../../../../core/transport/mod.ts";
+import { ensureTopics, loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

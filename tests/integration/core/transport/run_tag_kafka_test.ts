@@ -8,9 +8,11 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import kafkajs from "kafkajs";
 import { RunDir, runDirAlive } from "../../../../core/agent/mod.ts";
-import { KafkaTransport, ROUND_ROBIN } from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport, ROUND_ROBIN } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -6,15 +6,13 @@
  * once, with the error.
  */
 import assert from "node:assert/strict";
-import {
-  type DeadLetter,
-  KafkaTransport,
-  type SkippedBatch,
-} from "../../../../core/transport/mod.ts";
+import { type DeadLetter, loadKafka, type SkippedBatch } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { followTopic } from "../../../_support/topic_records.ts";
 import { produceUndecodable } from "../../../_support/undecodable.ts";
 import { uniqueName, waitFor } from "../../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -2,7 +2,8 @@
  * A store whose new sessions' files are made ahead (`spares`, after a line is added to a session
  * that exists, as a turn's answer is): a new session's file is the spare, whole with its header,
  * 0600; what it holds reads back as without spares; the spare not used is removed at close; a
- * spare someone removed, or one never made, leaves the session made as before.
+ * spare someone removed, or one never made, leaves the session made as before; the spares a
+ * killed process left are swept when this one makes its first.
  */
 import assert from "node:assert/strict";
 import { SessionStore } from "../../../../core/agent/sessions.ts";
@@ -189,4 +190,24 @@ Deno.test("a store with spares makes its sessions folder, then spares in it", as
     assert.deepEqual(names(`${root}/sessions`), ["a.jsonl", "b.jsonl"]);
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("spares left by a process that died are swept when this one makes its first", async () => {
+  await using s = await sparesStore();
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  // Left by a process killed before this one started, and an old session beside it.
+  await Deno.writeTextFile(`${s.dir}/.spare.dead0001.tmp`, "", { mode: 0o600 });
+  await Deno.writeTextFile(`${s.dir}/old.jsonl`, "{}\n");
+  for (const name of [".spare.dead0001.tmp", "old.jsonl"]) {
+    await Deno.utime(`${s.dir}/${name}`, hourAgo, hourAgo);
+  }
+  // Made since this process started: another running process's spare, left alone.
+  await Deno.writeTextFile(`${s.dir}/.spare.live0002.tmp`, "", { mode: 0o600 });
+  await turn(s.store, "a", "1");
+  const mine = () =>
+    names(s.dir).find((n) => n.startsWith(".spare.") && !/dead0001|live0002/.test(n));
+  await waitFor(() => mine() !== undefined, "this process's first spare");
+  assert.deepEqual(names(s.dir), [".spare.live0002.tmp", mine(), "a.jsonl", "old.jsonl"].sort());
+  await s.store.close();
+  assert.deepEqual(names(s.dir), [".spare.live0002.tmp", "a.jsonl", "old.jsonl"]);
 });

@@ -243,3 +243,30 @@ Deno.test("a record parsed again by another layer is not parsed again, unless wi
   const limited = parseRecord(record, { maxBytes: 10 });
   assert.equal(limited.ok ? "parsed" : limited.error.code, "too_large");
 });
+
+Deno.test("a layer cannot change the shared parse: the next layer reads the record as sent", () => {
+  const delegation = { depth: 1, chain: ["carol"] };
+  const record = { topic: "group.g1.requests", key: "t-9", value: json(request({ delegation })) };
+  const first = parseRecord(record);
+  if (!first.ok) throw new Error(first.error.message);
+  // A handler that writes into what it was given (modules are strict: the write throws).
+  const envelope = first.envelope as unknown as Record<string, unknown>;
+  const payload = envelope.payload as Record<string, unknown>;
+  assert.throws(() => (envelope.sender_id = "mallory"), TypeError);
+  assert.throws(() => (payload.content = "changed"), TypeError);
+  assert.throws(() => delete payload.task_id, TypeError);
+  assert.throws(() => (payload.delegation as { chain: string[] }).chain.push("mallory"), TypeError);
+  assert.throws(() => ((payload.delegation as { depth: number }).depth = 0), TypeError);
+  const second = parseRecord(record);
+  assert.ok(second.ok);
+  assert.equal(second.envelope.sender_id, "alice");
+  assert.equal(second.envelope.type === "request" && second.envelope.payload.content, "c");
+  assert.deepEqual(
+    second.envelope.type === "request" && second.envelope.payload.delegation,
+    delegation,
+  );
+  // A refusal is shared too, and as fixed.
+  const bad = parseRecord({ topic: "group.g1.requests", key: "t-9", value: "{}" });
+  assert.ok(!bad.ok);
+  assert.ok(Object.isFrozen(bad.error));
+});

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import kafkajs from "kafkajs";
-import {
-  assignRoundRobin,
-  ROUND_ROBIN,
-  roundRobinAssigner,
-} from "../../../../core/transport/mod.ts";
+import { loadKafka } from "../../../../core/transport/mod.ts";
+
+const { assignRoundRobin, ROUND_ROBIN, roundRobinAssigner } = await loadKafka();
 
 const { AssignerProtocol } = kafkajs;
 

@@ -121,6 +121,19 @@ Deno.test("a client over its rate gets 429 with Retry-After; another client does
   assert.equal((await get("10.0.0.2")).status, 404);
 });
 
+Deno.test("an IPv6 client's /64 shares one rate; another /64 has its own", async () => {
+  const app = kitApp({ limits: { ...DEFAULT_LIMITS, burst: 3, perSecond: 0.5 } });
+  const get = (hostname: string) =>
+    app.request(`http://${HOST}/api/v1/gone`, { headers: AUTH }, { remoteAddr: { hostname } });
+  // A new address of the same /64 for every request gets no new budget.
+  for (const n of [1, 2, 3]) assert.equal((await get(`2001:db8:aa:bb::${n}`)).status, 404);
+  assert.equal((await get("2001:db8:aa:bb:1234:5678:9abc:def0")).status, 429);
+  assert.equal((await get("2001:db8:aa:bc::1")).status, 404);
+  // An IPv4-mapped address is its IPv4 client.
+  for (let i = 0; i < 3; i++) assert.equal((await get("192.0.2.1")).status, 404);
+  assert.equal((await get("::ffff:192.0.2.1")).status, 429);
+});
+
 Deno.test("a request without the token counts against the rate too", async () => {
   const app = kitApp({ limits: { ...DEFAULT_LIMITS, burst: 2, perSecond: 0.1 } });
   const guess = () =>

@@ -3,9 +3,10 @@
  * itself; an agent started by an ordinary user takes the other path (no drop, its own uid maps to
  * the sandbox's). This test, when it runs as root, starts the same suite in a child under
  * `setpriv --reuid 65534 --regid 65534 --clear-groups`, with everything the child needs in a
- * scratch folder that uid owns: a copy of the sandbox sources and tests and deno.json, a fresh
- * DENO_DIR and TMPDIR, and the Deno binary (copied when uid 65534 cannot run it where it is,
- * e.g. under /root, which is 0700). The child sees KAFCLAW_SANDBOX_AS=nobody.
+ * scratch folder that uid owns: a copy of the sandbox sources (and core/bytes, which they import)
+ * and tests and deno.json, a fresh DENO_DIR and TMPDIR, and the Deno binary (copied when uid
+ * 65534 cannot run it where it is, e.g. under /root, which is 0700). The child sees
+ * KAFCLAW_SANDBOX_AS=nobody.
  */
 import assert from "node:assert/strict";
 import { AS_NOBODY } from "./_fixture.ts";
@@ -63,6 +64,8 @@ Deno.test({
     try {
       const repo = `${scratch}/repo`;
       await copyTree(`${REPO}core/tools/sandbox`, `${repo}/core/tools/sandbox`);
+      // The sandbox reads a command's output up to its cap with core/bytes.
+      await copyTree(`${REPO}core/bytes`, `${repo}/core/bytes`);
       await copyTree(
         `${REPO}tests/unit/core/tools/sandbox`,
         `${repo}/tests/unit/core/tools/sandbox`,
