@@ -58,7 +58,7 @@ Deno.test("kshark's usage errors exit 2 with one line that names the flag", asyn
     [["--broker", "b1"], /^kafclaw: Cannot read --broker: "b1" is not host:port$/],
     [
       ["--broker", "b:1", "--timeout", "soon"],
-      /^kafclaw: Cannot read --timeout "soon": expected a duration/,
+      /^kafclaw: Cannot read --timeout "soon": expected a number above 0 and ms, s, m, h or d/,
     ],
     [
       ["--props", "/nonexistent/c.properties"],
