@@ -123,6 +123,11 @@ export class DelegationPair {
     return pair;
   }
 
+  /** The group's name. */
+  get group(): string {
+    return this.#group;
+  }
+
   /** One task sent and its final answer received. */
   async roundTrip(): Promise<void> {
     const taskId = `t-${this.#next++}`;
