@@ -252,12 +252,16 @@ export async function signRecord(
   return signedHeaders(signer, signature, options.attachCertificate === true);
 }
 
+/** The number of records of one send from which {@link signRecords} signs on worker threads. */
+export const SIGN_TOGETHER_FROM = 4;
+
 /**
  * Signs the records of one send together and returns their headers, in order; the first
- * `attachCertificate` of them carry the signer's certificate. The signatures are made all at
- * once by WebCrypto, on worker threads, which is faster than one after the other on the calling
- * thread from a few records on; a single record is signed at once. Throws a TypeError as
- * {@link signRecord} does.
+ * `attachCertificate` of them carry the signer's certificate. From {@link SIGN_TOGETHER_FROM}
+ * records on, the signatures are made all at once by WebCrypto, on worker threads, which keeps a
+ * stream of large sends going on both cores; fewer (a single record, a task's answer with its two
+ * statuses) are signed at once on the calling thread, which after an idle moment takes half the
+ * time of the threads' round trip. Throws a TypeError as {@link signRecord} does.
  */
 export async function signRecords(
   records: readonly RecordToSign[],
@@ -265,7 +269,7 @@ export async function signRecords(
   options: { readonly attachCertificate?: number } = {},
 ): Promise<Record<string, string>[]> {
   const attach = options.attachCertificate ?? 0;
-  if (records.length < 2) {
+  if (records.length < SIGN_TOGETHER_FROM) {
     return await Promise.all(
       records.map((record, i) => signRecord(record, signer, { attachCertificate: i < attach })),
     );

@@ -8,6 +8,9 @@
  *
  * The worker runs in a process of its own (_delegation_worker.ts), as agents on two machines do,
  * or (`worker: "here"`) in the bench's process, on the requester's event loop.
+ *
+ * With `signed`, the group is a signed one (_signed_group.ts), the default security mode: each
+ * agent signs what it sends and verifies what it receives through its membership's guard.
  */
 import { topicsFor } from "../../core/protocol/mod.ts";
 import { loadKafka } from "../../core/transport/mod.ts";
@@ -19,6 +22,7 @@ import {
   taskPayload,
 } from "../../tests/_support/task_group.ts";
 import { BENCH_AGENTS, benchWorkers } from "./_delegation_worker.ts";
+import { type AdmittedAgent, makeSignedGroup } from "./_signed_group.ts";
 import { type Steps, watchTransport, watchTurns } from "./_steps.ts";
 
 const { KafkaTransport } = await loadKafka();
@@ -39,6 +43,8 @@ export interface PairOptions {
   readonly spans?: boolean;
   /** The worker's fake LLM runs in a process of its own (the worker's own process only). */
   readonly llmApart?: boolean;
+  /** The group is a signed one: every record on the path is signed and verified. */
+  readonly signed?: boolean;
 }
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -76,6 +82,9 @@ export class DelegationPair {
     const closers: (() => PromiseLike<unknown>)[] = [];
     const { steps } = options;
     if (steps) watchTransport("requester", transport, steps.mark);
+    const signedGroup = options.signed ? await makeSignedGroup(transport, group) : undefined;
+    const admitted = async (agentId: string) =>
+      signedGroup === undefined ? undefined : await signedGroup.admitAgent(agentId);
     await createTaskTopics(transport, group, [BENCH_AGENTS.requester, BENCH_AGENTS.worker]);
     const llm: FakeOpenAI = await startFakeOpenAI({ fallback: { text: "42" } });
     const shared = {
@@ -89,14 +98,22 @@ export class DelegationPair {
     if (options.worker === "here") {
       const other = new KafkaTransport({ brokers, clientId: "bench-worker" });
       if (steps) watchTransport("worker", other, steps.mark);
-      worker = await startTaskAgent(other, { ...shared, agentId: BENCH_AGENTS.worker });
+      worker = await startTaskAgent(other, {
+        ...shared,
+        ...await admitted(BENCH_AGENTS.worker),
+        agentId: BENCH_AGENTS.worker,
+      });
       if (steps) watchTurns("worker", worker.runtime.door, steps.mark);
       closers.push(() => worker![Symbol.asyncDispose](), () => other.close());
     } else {
-      closers.push(await spawnWorker(brokers, group, options));
+      const member = await admitted(BENCH_AGENTS.worker);
+      closers.push(
+        await spawnWorker(brokers, group, options, member),
+      );
     }
     const requester = await startTaskAgent(transport, {
       ...shared,
+      ...await admitted(BENCH_AGENTS.requester),
       agentId: BENCH_AGENTS.requester,
       worker: false,
     });
@@ -106,6 +123,11 @@ export class DelegationPair {
     // The worker's group holds the requests' partitions once a first task is answered.
     await pair.roundTrip();
     return pair;
+  }
+
+  /** The group's name. */
+  get group(): string {
+    return this.#group;
   }
 
   /** One task sent and its final answer received. */
@@ -168,8 +190,10 @@ async function spawnWorker(
   brokers: string[],
   group: string,
   options: PairOptions,
+  signed: AdmittedAgent | undefined,
 ): Promise<() => Promise<unknown>> {
   const flags = [
+    ...(signed ? [`--signed=${JSON.stringify(signed)}`] : []),
     ...(options.steps ? ["--steps"] : []),
     ...(options.echo ? ["--echo"] : []),
     ...(options.spans ? ["--spans"] : []),

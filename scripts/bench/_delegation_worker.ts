@@ -5,13 +5,15 @@
  * (tests/_support/task_group.ts). The bench spawns it with its own permission set:
  *
  *     deno run -P=test scripts/bench/_delegation_worker.ts <brokers> <group> [--steps] [--echo]
- *       [--spans] [--llm-apart]
+ *       [--spans] [--llm-apart] [--signed=<json>]
  *
  * It prints `ready` once it takes tasks; with `--steps`, a line per step of each round trip
  * (_steps.ts); with `--echo`, its door answers every task at once without a turn (what the group
  * protocol costs by itself); with `--spans`, it records and sends its tasks' spans as a gateway
  * does; with `--llm-apart`, its fake LLM runs in a process of its own, as a real LLM never runs
- * in the agent's process. It ends when its stdin closes.
+ * in the agent's process; with `--signed`, it is a member of a signed group, its home and
+ * certificate given as the JSON of an AdmittedAgent (_signed_group.ts), and signs what it sends
+ * and verifies what it receives. It ends when its stdin closes.
  */
 import type { Door } from "../../core/agent/mod.ts";
 import { LiveWorkerSet } from "../../core/group/mod.ts";
@@ -19,6 +21,7 @@ import { loadKafka } from "../../core/transport/mod.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
 import { Child } from "../../tests/_support/child.ts";
 import { startTaskAgent } from "../../tests/_support/task_group.ts";
+import type { AdmittedAgent } from "./_signed_group.ts";
 import { stepLine, watchTransport, watchTurns } from "./_steps.ts";
 
 const { KafkaTransport } = await loadKafka();
@@ -102,7 +105,10 @@ if (import.meta.main) {
   if (flags.includes("--steps")) {
     watchTransport("worker", transport, (id, step, at) => out(stepLine(id, step, at)));
   }
+  const signedFlag = flags.find((f) => f.startsWith("--signed="));
+  const signed = signedFlag && JSON.parse(signedFlag.slice("--signed=".length)) as AdmittedAgent;
   const worker = await startTaskAgent(transport, {
+    ...(signed ? signed : {}),
     group,
     agentId: BENCH_AGENTS.worker,
     llm,

@@ -6,6 +6,7 @@
  *
  *     git archive <commit> | tar -x -C /tmp/before
  *     deno run -P=test scripts/bench/ab.ts /tmp/before [--turns 300] [--trips 150] [--echo] [--spans]
+ *       [--signed]
  *
  * - the worker's turn alone, as the delegation bench runs it (a task's turn on a session of its
  *   own, the fake LLM answering at once), and a turn continuing one long session;
@@ -13,7 +14,9 @@
  *   pure path (`arbiter: "none"`), each side a requester here and a worker process of its own tree;
  *   with `--echo`, the group protocol alone instead (a worker whose door answers at once, no turn:
  *   the group layer's own milliseconds, which a turn's spread would hide); with `--spans`, both
- *   agents record, store and send their tasks' spans, as gateways (and the delegation bench) do.
+ *   agents record, store and send their tasks' spans, as gateways (and the delegation bench) do;
+ *   with `--signed`, in a signed group, each agent signing what it sends and verifying what it
+ *   receives (both trees need the delegation bench's `signed` pairs).
  *
  * On a machine shared with other work, two runs of the same code differ a lot (the same tree on
  * both sides, three runs under a load average of 17-23: p50s up to 30% apart, either way; medians
@@ -33,6 +36,7 @@ const { values, positionals } = parseArgs({
     trips: { type: "string", default: "150" },
     echo: { type: "boolean", default: false },
     spans: { type: "boolean", default: false },
+    signed: { type: "boolean", default: false },
   },
   allowPositionals: true,
 });
@@ -40,7 +44,7 @@ const before = positionals[0];
 if (before === undefined) {
   console.error(
     "Usage: scripts/bench/ab.ts <checkout before the change> [--turns N] [--trips N] [--echo] " +
-      "[--spans]",
+      "[--spans] [--signed]",
   );
   Deno.exit(2);
 }
@@ -140,8 +144,8 @@ if (brokers === undefined) {
 } else {
   const pairOf = async (root: string, name: string): Promise<Side> => {
     const { DelegationPair } = await import(`${root}/scripts/bench/_delegation_pairs.ts`);
-    const { echo, spans } = values;
-    const pair = await DelegationPair.start(brokers, { arbiter: "none", echo, spans });
+    const { echo, spans, signed } = values;
+    const pair = await DelegationPair.start(brokers, { arbiter: "none", echo, spans, signed });
     return { name, run: () => pair.roundTrip() };
   };
   const { sides } = await balanced(pairOf, (side) => side);
@@ -149,7 +153,7 @@ if (brokers === undefined) {
     (values.echo
       ? "delegation, the group protocol alone (a worker that answers at once), isolated round trips"
       : "delegation, pure path (arbiter none), isolated round trips") +
-      (values.spans ? ", with spans" : ""),
+      (values.spans ? ", with spans" : "") + (values.signed ? ", in a signed group" : ""),
     sides,
     Number(values.trips),
     60,

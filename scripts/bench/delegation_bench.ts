@@ -18,6 +18,9 @@
  * - the raw ping-pong whose worker runs that same turn before it answers (the agent of the
  *   one-process row, its fake LLM, a task session of its own): a minimal Kafka integration of the
  *   same agent, so that the summary shows what the group layer costs over it;
+ * - the pure path and the group protocol alone again in a signed group (_signed_group.ts), the
+ *   default security mode: each agent signs what it sends and verifies what it receives through
+ *   its membership's guard, so that the summary shows what signing costs a delegation;
  * - where the milliseconds of the pure path and of the group protocol alone go: the median offset
  *   from the send of each produce call, each record received and the worker's turn, on both
  *   processes (_steps.ts), beside the raw ping-pong's own produce calls and receipts.
@@ -42,6 +45,8 @@ const GRANT = "delegation: group layer, claim, grant, response";
 const ECHO = "delegation: group layer, arbiter none, no turn";
 const TURN = "delegation: the worker's turn alone, no Kafka";
 const RAW_TURN = "delegation: raw kafkajs ping-pong, the worker's turn before it answers";
+const SIGNED = "delegation: signed group, arbiter none";
+const SIGNED_ECHO = "delegation: signed group, arbiter none, no turn";
 const ISOLATION_GAP_MS = 60;
 /** The pure path with the worker's fake LLM in a process of its own. */
 const pureApart = { arbiter: "none", llmApart: true } as const;
@@ -66,11 +71,14 @@ if (brokers === undefined) {
   const rawTurn = await RawPingPong.start(brokers, { commits: true, turn: () => one.turnAlone() });
   const grant = await DelegationPair.start(brokers, { arbiter: "requester", spans });
   const echoSteps = new Steps();
-  const echo = await DelegationPair.start(brokers, {
-    arbiter: "none",
-    echo: true,
-    steps: echoSteps,
-    spans,
+  const noTurn = { arbiter: "none", echo: true, spans } as const;
+  const echo = await DelegationPair.start(brokers, { ...noTurn, steps: echoSteps });
+  const signed = await DelegationPair.start(brokers, { arbiter: "none", spans, signed: true });
+  const signedEchoSteps = new Steps();
+  const signedEcho = await DelegationPair.start(brokers, {
+    ...noTurn,
+    steps: signedEchoSteps,
+    signed: true,
   });
   const gap = () => new Promise((r) => setTimeout(r, ISOLATION_GAP_MS));
   const group = "delegation: round trip";
@@ -90,6 +98,8 @@ if (brokers === undefined) {
   against(ECHO, () => echo.roundTrip());
   against(TURN, () => one.turnAlone());
   against(RAW_TURN, () => rawTurn.roundTrip());
+  against(SIGNED, () => signed.roundTrip());
+  against(SIGNED_ECHO, () => signedEcho.roundTrip());
 
   globalThis.addEventListener("unload", () => {
     if (samples.size === 0) return;
@@ -111,12 +121,20 @@ if (brokers === undefined) {
     samples.line("pure path / raw + turn, p50", PURE, RAW_TURN, 0.5, "none");
     samples.line("pure path / raw + turn, p99", PURE, RAW_TURN, 0.99, "none");
     samples.line("one process / raw + turn, p50", ONE, RAW_TURN, 0.5, "none");
+    samples.line("signed group, pure path, p50", SIGNED, RAW, 0.5, "none");
+    samples.line("signed group, pure path, p99", SIGNED, RAW, 0.99, "none");
+    samples.line("signed group, no turn, p50", SIGNED_ECHO, RAW, 0.5, "none");
+    samples.line("signed group, no turn, p99", SIGNED_ECHO, RAW, 0.99, "none");
     const beside = { name: "raw kafkajs", steps: rawSteps };
     steps.print("the pure path, step by step (the worker in its own process)", beside);
     apartSteps.print("the pure path, step by step, the worker's fake LLM in its own process");
     echoSteps.print(
       "the group protocol alone, step by step (a worker that answers at once)",
       beside,
+    );
+    signedEchoSteps.print(
+      "the group protocol alone in a signed group, step by step",
+      { name: "the open group's", steps: echoSteps },
     );
     // The clients and the worker processes end with this process; closing them here would race
     // the unload.

@@ -4,15 +4,22 @@
  * its inbox, and a {@link Requester} on the status stream and the responses topic. The live
  * workers are a {@link LiveWorkerSet} the test holds (the roster's part, built elsewhere).
  *
+ * In a signed group (`signed`), the agent joins through a {@link Membership}: what it sends is
+ * signed by it, and what its subscriptions receive is verified through its guard, as a gateway's
+ * task side does.
+ *
  * An agent's link to the broker can be cut (`cut()`): what it sends is lost, as when its process
  * is stopped, while its turn goes on; `restore()` joins it again. `crash()` closes its
  * subscriptions and requester without a word, as a killed process would.
  */
+import { join } from "node:path";
 import type { AgentRuntime } from "../../core/agent/mod.ts";
 import {
+  agentKey,
   GroupDelegation,
   GroupSpans,
   LiveWorkerSet,
+  Membership,
   openTrust,
   Requester,
   type RequesterAudit,
@@ -22,7 +29,9 @@ import {
 import {
   agentConsumerGroup,
   agentInbox,
+  type CertificateBundle,
   type Envelope,
+  importPublicKey,
   parseRecord,
   skillConsumerGroup,
   skillRequests,
@@ -31,8 +40,14 @@ import {
   workersConsumerGroup,
 } from "../../core/protocol/mod.ts";
 import { delegateTaskTool, groupMembersTool } from "../../core/tools/mod.ts";
-import type { OutboundRecord, Subscription, Transport } from "../../core/transport/mod.ts";
+import type {
+  OutboundRecord,
+  RecordHandler,
+  Subscription,
+  Transport,
+} from "../../core/transport/mod.ts";
 import type { FakeOpenAI } from "../fakes/openai_server.ts";
+import { identityOf } from "./group_member.ts";
 import { agentRuntime } from "./group_worker.ts";
 
 /** One agent of the group. */
@@ -50,6 +65,13 @@ export interface TaskAgent extends AsyncDisposable {
   restore(): void;
   /** Stops consuming and following, without a word to anyone; the home stays (for a restart). */
   crash(): Promise<void>;
+}
+
+/** An agent of a signed group: the owner issued `certificate` to the key in its home's identity/. */
+export interface SignedMember {
+  readonly certificate: CertificateBundle;
+  /** base64url of the owner's public key, as members pin it. */
+  readonly ownerPublicKey: string;
 }
 
 /** Options of {@link startTaskAgent}. */
@@ -81,6 +103,11 @@ export interface TaskAgentOptions {
    * topic, as a gateway does (default false).
    */
   readonly spans?: boolean;
+  /**
+   * The agent is a member of a signed group (its `home`, given, holds the certified key): it
+   * signs what it sends and verifies what it receives. Default: an open group, nothing signed.
+   */
+  readonly signed?: SignedMember;
 }
 
 /** Creates the group's task topics and the inboxes of `agents`, and the topics of `skills`. */
@@ -112,9 +139,16 @@ export async function startTaskAgent(
   const topics = topicsFor(group);
   const home = options.home ?? await Deno.makeTempDir({ prefix: `kafclaw-${agentId}-` });
   const runtime = await agentRuntime(home, { agentId, llm: options.llm, env: options.env });
+  const membership = options.signed === undefined
+    ? undefined
+    : await joinSigned(transport, { ...options, home, runtime, signed: options.signed });
+  const produce = membership
+    ? (records: readonly OutboundRecord[]) => membership.send(records)
+    : (records: readonly OutboundRecord[]) => transport.produce(records);
+  const guard = (handler: RecordHandler) => membership?.guard(handler) ?? handler;
   let linked = true;
   const send = (records: readonly OutboundRecord[]) =>
-    linked ? transport.produce(records) : Promise.reject(new Error(`${agentId} is cut off`));
+    linked ? produce(records) : Promise.reject(new Error(`${agentId} is cut off`));
   const audits: RequesterAudit[] = [];
   const interval = options.heartbeatIntervalMs ?? 1000;
   const spans = options.spans
@@ -134,7 +168,7 @@ export async function startTaskAgent(
   const intake = new TaskIntake({
     agentId,
     door: runtime.door,
-    trust: options.trust ?? openTrust,
+    trust: options.trust ?? membership?.trust ?? openTrust,
     send,
     skills: options.skills ?? [],
     heartbeatIntervalMs: interval,
@@ -160,7 +194,7 @@ export async function startTaskAgent(
       topics: [topics.tasksStatus, topics.responses, ...(spans ? [topics.traces] : [])],
       groupId: `${own}.tasks`,
       fromBeginning: true,
-      handler: (record) => {
+      handler: guard((record) => {
         if (record.topic === topics.traces) return spans?.handle(record);
         // Each record once, however often the transport delivers it.
         const at = `${record.topic}:${record.partition}:${record.offset}`;
@@ -170,14 +204,14 @@ export async function startTaskAgent(
         if (record.topic === topics.responses) return requester.handleResponse(record);
         return Promise.all([requester.handleStatus(record), intake.handleStatus(record)])
           .then(([mine, grant]) => mine ?? grant);
-      },
+      }),
     }),
     await transport.subscribe({
       kind: "work",
       topics: [agentInbox(group, agentId)],
       groupId: own,
       deadLetterTopic: topics.deadLetter,
-      handler: intake.handle,
+      handler: guard(intake.handle),
       concurrency: options.concurrency ?? 8,
     }),
   );
@@ -188,7 +222,7 @@ export async function startTaskAgent(
         topics: [topics.requests],
         groupId: workersConsumerGroup(group),
         deadLetterTopic: topics.deadLetter,
-        handler: intake.handle,
+        handler: guard(intake.handle),
         concurrency: options.concurrency ?? 8,
       }),
     );
@@ -199,7 +233,7 @@ export async function startTaskAgent(
           topics: [skillRequests(group, skill)],
           groupId: skillConsumerGroup(group, skill),
           deadLetterTopic: topics.deadLetter,
-          handler: intake.handle,
+          handler: guard(intake.handle),
         }),
       );
     }
@@ -212,6 +246,7 @@ export async function startTaskAgent(
     linked = false;
     requester.close();
     await Promise.all(subscriptions.map((s) => s.close()));
+    await membership?.close();
   };
   return {
     id: agentId,
@@ -229,6 +264,26 @@ export async function startTaskAgent(
       await runtime.close();
     },
   };
+}
+
+/** Joins the signed group as `home`'s certified key, with the agent's timeline as its store. */
+async function joinSigned(
+  transport: Transport,
+  options: TaskAgentOptions & { home: string; runtime: AgentRuntime; signed: SignedMember },
+): Promise<Membership> {
+  const key = await agentKey(join(options.home, "identity"));
+  const { agentId, signed } = options;
+  return await Membership.start({
+    group: options.group,
+    transport,
+    identity: identityOf(agentId, key.publicKeyText, {
+      intervalMs: options.heartbeatIntervalMs ?? 1000,
+    }),
+    security: "signed",
+    signer: { keyId: agentId, privateKey: key.privateKey, certificate: signed.certificate },
+    ownerKey: await importPublicKey(signed.ownerPublicKey),
+    store: options.runtime.timeline,
+  });
 }
 
 /** The responses among what an agent's requester read, by task id. */

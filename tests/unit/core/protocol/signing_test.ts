@@ -12,6 +12,7 @@ import {
   RECORD_DOMAIN,
   recordBytes,
   sha256Hex,
+  SIGN_TOGETHER_FROM,
   signBytes,
   signedBytes,
   signRecord,
@@ -184,6 +185,36 @@ Deno.test("signRecords signs one send's records together, in order, the first wi
     HEADERS.keyId,
     HEADERS.signature,
   ]);
+});
+
+Deno.test("signRecords signs a small send (a task's answer and its two statuses) on the calling thread, a larger one on WebCrypto's threads", async () => {
+  const pair = await generateKeyPair();
+  const signer = { keyId: "alice", privateKey: pair.privateKey };
+  const records = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => ({ topic: "group.g1.responses", key: "t-1", value: `${i}` }),
+    );
+  const subtle = crypto.subtle;
+  const sign = subtle.sign;
+  let threaded = 0;
+  subtle.sign = (...args: Parameters<SubtleCrypto["sign"]>) => {
+    threaded++;
+    return sign.apply(subtle, args);
+  };
+  try {
+    const small = records(SIGN_TOGETHER_FROM - 1);
+    const headers = await signRecords(small, signer);
+    assert.equal(threaded, 0, "a send of 3 records waits for no worker thread");
+    for (const [i, h] of headers.entries()) {
+      const signature = decodeBase64Url(h[HEADERS.signature]!)!;
+      assert.ok(await verifyBytes(pair.publicKey, signature, signedBytes(small[i]!)), `${i}`);
+    }
+    await signRecords(records(SIGN_TOGETHER_FROM), signer);
+    assert.equal(threaded, SIGN_TOGETHER_FROM);
+  } finally {
+    subtle.sign = sign;
+  }
 });
 
 Deno.test("signRecords refuses what signRecord refuses", async () => {
