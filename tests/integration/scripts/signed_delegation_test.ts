@@ -5,11 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { topicsFor } from "../../../core/protocol/mod.ts";
-import { type InboundRecord, KafkaTransport } from "../../../core/transport/mod.ts";
+import { type InboundRecord, loadKafka } from "../../../core/transport/mod.ts";
 import { DelegationPair } from "../../../scripts/bench/_delegation_pairs.ts";
 import { testBrokers } from "../../_support/broker.ts";
 import { followTopic } from "../../_support/topic_records.ts";
 import { waitFor } from "../../_support/wait.ts";
+
+const { KafkaTransport } = await loadKafka();
 
 const brokers = testBrokers();
 const opts = { sanitizeOps: false, sanitizeResources: false };
