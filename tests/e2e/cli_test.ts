@@ -152,7 +152,7 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
   }
 });
 
-Deno.test("a one-shot agent turn with no MCP server in mcp.json loads no MCP client", async () => {
+Deno.test("a one-shot agent turn loads no line editor, and no MCP client without MCP servers", async () => {
   await using home = await tempHome();
   await using llm = await startFakeOpenAI({ fallback: "echo" });
   const run = await loadedModules(["agent", "-m", "hi"], {
@@ -170,6 +170,9 @@ Deno.test("a one-shot agent turn with no MCP server in mcp.json loads no MCP cli
   const mcp =
     /^core\/tools\/(mcp\/(mod|connection|toolset)|sandbox\/(mcp_wrap|_mcp_start|_mcp_grants))\.ts$/;
   assert.deepEqual(run.files.filter((f) => mcp.test(f)), []);
+  // `-m` from a pipe: the interactive session's loop and line editor are never used.
+  const typing = /^cli\/(_line_editor|_line_history|_line_keys|_repl)\.ts$/;
+  assert.deepEqual(run.files.filter((f) => typing.test(f)), []);
 });
 
 Deno.test(
