@@ -15,9 +15,7 @@ import type { WaitEvent } from "../core/provider/mod.ts";
 import { editorAsker } from "./_approve.ts";
 import type { CliContext } from "./_context.ts";
 import { Cancelled, UsageError } from "./_errors.ts";
-import { LineEditor } from "./_line_editor.ts";
-import { historyPath } from "./_line_history.ts";
-import { type ReadLine, repl } from "./_repl.ts";
+import type { ReadLine } from "./_repl.ts";
 import { BusyLine } from "./_repl_busy.ts";
 import { runTurn } from "./_repl_turn.ts";
 import { cliRuntime } from "./_runtime.ts";
@@ -70,9 +68,10 @@ export function agentCommand(ctx: CliContext): Command {
       let runtime: AgentRuntime | undefined;
       // The configured keys, known once the runtime (which loads core/agent) is made.
       let secrets: readonly string[] = [];
+      // The editor and the session's loop are imported where they run: `-m` from a pipe needs neither.
       const editor = typing
-        ? await LineEditor.open({
-          history: historyPath(config.home),
+        ? await (await import("./_line_editor.ts")).LineEditor.open({
+          history: (await import("./_line_history.ts")).historyPath(config.home),
           warn: (m) => io.err(`kafclaw: ${m}`),
           onInterrupt: () => stops.cancelTurn(),
           secret: (line) => secrets.some((s) => line.includes(s)),
@@ -119,6 +118,7 @@ export function agentCommand(ctx: CliContext): Command {
           stops.throwIfStopped();
           return;
         }
+        const { repl } = await import("./_repl.ts");
         io.err(
           `kafclaw agent — session ${opts.session}. Ctrl-C cancels an answer; ` +
             `Ctrl-D leaves; /help lists the commands.`,

@@ -13,12 +13,10 @@ import {
   audioTools,
   builtinTools,
   type McpServerConfig,
-  McpToolset,
   memoryTools,
   type Sandbox,
   type ToolRegistry,
 } from "../tools/mod.ts";
-import { bwrapMcpWrapper } from "../tools/sandbox/mod.ts";
 import { type Door, parentTurn } from "./door.ts";
 import { agentProfile } from "./profile.ts";
 import { soulTool } from "./soul_tool.ts";
@@ -54,11 +52,16 @@ export interface ToolboxDeps {
   readonly chats?: ChatOutbound | undefined;
 }
 
+/** What the tools hold open (the MCP servers' connections), closed with the agent. */
+export interface OpenTools {
+  close(): Promise<void>;
+}
+
 /**
- * Registers every tool of the agent in `tools`; resolves with the MCP servers' toolset, to close
- * with the agent.
+ * Registers every tool of the agent in `tools`; resolves with what they hold open, to close with
+ * the agent.
  */
-export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<McpToolset> {
+export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<OpenTools> {
   const { config, sandbox, door, warn } = deps;
   const subagents = new Subagents(
     config.tools.subagents,
@@ -138,10 +141,12 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
 /**
  * The tools of the MCP servers in `mcp.json`. stdio servers run under bubblewrap with their grants
  * only; without it they are refused, with an error that says so. Those marked unsandboxed run on
- * the host.
+ * the host. The MCP client is imported only when `mcp.json` names a server.
  */
-async function mcpTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<McpToolset> {
+async function mcpTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<OpenTools> {
   const servers = deps.mcpServers;
+  if (servers.length === 0) return { close: () => Promise.resolve() };
+  const { bwrapMcpWrapper, McpToolset } = await import("../tools/mcp/mod.ts");
   const confined = servers.some((s) => s.transport === "stdio" && s.enabled && !s.unsandboxed);
   const wrapCommand = deps.sandbox.kind === "bwrap" && confined
     ? await bwrapMcpWrapper({ stateDir: deps.stateDir }).catch((error) => {

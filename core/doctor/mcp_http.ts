@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { McpConnection, type McpHttpConfig } from "../tools/mod.ts";
+import { McpConnection, type McpHttpConfig } from "../tools/mcp/mod.ts";
 import type { CheckResult } from "./mod.ts";
 
 /** How long an HTTP MCP server has to answer `initialize`. */

@@ -1,6 +1,7 @@
 /**
  * Tools: the registry the agent loop calls, the built-in tools, web_fetch, the audio tools, the
- * group tools, the memory tools, MCP server tools, and the sandbox they run in.
+ * group tools, the memory tools, what reading `mcp.json` needs (the MCP client is ./mcp/mod.ts), and
+ * the sandbox they run in.
  *
  * @example
  * ```ts ignore
@@ -81,7 +82,10 @@ export { execOffMessage, execTool, type ExecToolOptions, formatExecResult } from
 export { MAX_SPAWN_TIMEOUT_SECONDS, messageTool, sessionsSpawnTool } from "./agent_tools.ts";
 export { builtinTools, type BuiltinToolsOptions } from "./builtin.ts";
 export * from "./web/mod.ts";
-export * from "./mcp/mod.ts";
+// What reading mcp.json needs; the MCP client itself (its connections, the toolset, the sandbox's
+// wrapper of stdio servers) is entered by ./mcp/mod.ts, imported where a server is used.
+export * from "./mcp/config.ts";
+export { mcpToolName } from "./mcp/names.ts";
 export {
   type DirEntry,
   type ExecOptions,

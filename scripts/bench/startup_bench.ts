@@ -15,9 +15,9 @@
  * - a standalone `scripts/kafclaw gateway`, from its launch to its `started` line, in a fresh
  *   home each time (then stopped); with
  *   `KAFCLAW_STARTUP_BEFORE=<checkout>` (the code before a change, e.g.
- *   `git archive <commit> | tar -x -C /tmp/before`) each is also run by that checkout's launcher,
- *   alternating with this tree's, and the summary prints after / before as the median of the
- *   paired ratios.
+ *   `git archive <commit> | tar -x -C /tmp/before`) each of these, and the `agent -m` turn, is
+ *   also run by that checkout's launcher, alternating with this tree's, and the summary prints
+ *   after / before as the median of the paired ratios (and for the turn its peak memory too).
  *
  * Peak memory is GNU time's maximum resident set size (`/usr/bin/time -f %M`); without it the
  * summary says so and leaves memory out.
@@ -104,8 +104,11 @@ const runBare = () =>
     "--allow-net",
     `${scratch}/bare_chat.ts`,
   ]);
+const before = Deno.env.get("KAFCLAW_STARTUP_BEFORE");
 // A new session each time: the home is warm (database, soul, sandbox check), the turn is first.
-const runAgent = () => timed(AGENT, kafclaw, ["agent", "-s", `cli:bench-${session++}`, "-m", "hi"]);
+const agentTurn = (name: string, launcher: string) => () =>
+  timed(name, launcher, ["agent", "-s", `cli:bench-${session++}`, "-m", "hi"]);
+const runAgent = agentTurn(AGENT, kafclaw);
 
 /**
  * Each iteration runs the other side of the pair first, untimed, so that baseline and subject
@@ -131,7 +134,34 @@ Deno.bench(
   { group: "startup: agent -m", baseline: true, n: 15, warmup: 2 },
   paired(runAgent, runBare),
 );
-Deno.bench(AGENT, { group: "startup: agent -m", n: 15, warmup: 2 }, paired(runBare, runAgent));
+Deno.bench(
+  AGENT,
+  { group: "startup: agent -m", n: 15, warmup: 2 },
+  // With a checkout before, its turn runs beside the pair, before it and after it in turn.
+  before === undefined ? paired(runBare, runAgent) : pairedWithBefore(
+    runBare,
+    agentTurn(`${AGENT} (before)`, `${before}/scripts/kafclaw`),
+    runAgent,
+  ),
+);
+
+/** {@link paired}, with the checkout before's run after the pair in one iteration, before it in the next. */
+function pairedWithBefore(
+  other: () => Promise<void>,
+  old: () => Promise<void>,
+  mine: () => Promise<void>,
+) {
+  let turn = 0;
+  return async (b: Deno.BenchContext) => {
+    const first = turn++ % 2 === 0;
+    if (first) await old();
+    await other();
+    b.start();
+    await mine();
+    b.end();
+    if (!first) await old();
+  };
+}
 /** The commands that should load little, each paired with `kafclaw version`. */
 const LIGHT = [
   ["--help"],
@@ -144,7 +174,6 @@ const LIGHT = [
   // Beside a running gateway: the roster comes from its store.
   ["group", "members"],
 ] as const;
-const before = Deno.env.get("KAFCLAW_STARTUP_BEFORE");
 const lightName = (args: readonly string[], side = "") =>
   `startup: kafclaw ${args.join(" ")}${side}`;
 for (const args of LIGHT) {
@@ -309,7 +338,7 @@ globalThis.addEventListener("unload", () => {
         `${target === undefined ? "" : `; target <= ${target}x`})`,
     );
   };
-  const memory = (name: string, base: string, target: string) => {
+  const memory = (name: string, base: string, target?: string) => {
     const [a, b] = [runs.get(name), runs.get(base)];
     if (!a?.kib.length || !b?.kib.length) return;
     console.log(
@@ -317,7 +346,9 @@ globalThis.addEventListener("unload", () => {
         (median(a.kib) / 1024).toFixed(1).padStart(7)
       } MiB ` +
         `${pairedRatio(a.kib, b.kib).toFixed(2)}x ${base} ` +
-        `(${(median(b.kib) / 1024).toFixed(1)} MiB; target <= ${target}x)`,
+        `(${(median(b.kib) / 1024).toFixed(1)} MiB${
+          target === undefined ? "" : `; target <= ${target}x`
+        })`,
     );
   };
   if (runs.size > 0 || idleKib !== undefined) {
@@ -330,6 +361,10 @@ globalThis.addEventListener("unload", () => {
     }
     line(GATEWAY, before === undefined ? `${GATEWAY} / version` : `${GATEWAY} (before)`);
     memory(AGENT, BARE, "1.3");
+    if (before !== undefined) {
+      line(AGENT, `${AGENT} (before)`);
+      memory(AGENT, `${AGENT} (before)`);
+    }
     if (!gnuTime) console.log("  (peak memory needs GNU time at /usr/bin/time)");
     if (idleKib !== undefined) {
       console.log(

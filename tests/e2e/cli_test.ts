@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { VERSION } from "../../core/version.ts";
+import { startFakeOpenAI } from "../fakes/openai_server.ts";
 import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 import { launchFlags } from "../../scripts/launch_flags.ts";
 import { loadedModules } from "../../scripts/loaded_modules.ts";
@@ -149,6 +150,29 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
     const agent = run.files.filter((f) => /^core\/(agent\/.+|tools\/[^/]+)\.ts$/.test(f));
     assert.deepEqual(agent, [], what);
   }
+});
+
+Deno.test("a one-shot agent turn loads no line editor, and no MCP client without MCP servers", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({ fallback: "echo" });
+  const run = await loadedModules(["agent", "-m", "hi"], {
+    env: {
+      KAFCLAW_HOME: home.path,
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_API_KEY: "sk-light",
+      KAFCLAW_MODEL: "openai/gpt-test",
+    },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trim(), "echo: hi");
+  // The tools the model is offered are loaded; the MCP client and its sandbox wrapper are not.
+  assert.ok(run.files.includes("core/tools/fs_tools.ts"), run.files.join(" "));
+  const mcp =
+    /^core\/tools\/(mcp\/(mod|connection|toolset)|sandbox\/(mcp_wrap|_mcp_start|_mcp_grants))\.ts$/;
+  assert.deepEqual(run.files.filter((f) => mcp.test(f)), []);
+  // `-m` from a pipe: the interactive session's loop and line editor are never used.
+  const typing = /^cli\/(_line_editor|_line_history|_line_keys|_repl)\.ts$/;
+  assert.deepEqual(run.files.filter((f) => typing.test(f)), []);
 });
 
 Deno.test(

@@ -1,5 +1,8 @@
 /**
- * Tools from MCP servers (stdio and streamable HTTP) through @modelcontextprotocol/sdk.
+ * Tools from MCP servers (stdio and streamable HTTP) through @modelcontextprotocol/sdk, with
+ * bubblewrap's wrapper of stdio servers. Imported where a server is used: the tools' door
+ * (../mod.ts) holds only what reading `mcp.json` needs, so an agent without servers loads none of
+ * this.
  *
  * @module
  */
@@ -31,3 +34,9 @@ export {
   resultText,
   withoutProse,
 } from "./toolset.ts";
+export {
+  bwrapMcpWrapper,
+  type McpServerLimits,
+  type McpWrapOptions,
+  type McpWrapper,
+} from "../sandbox/mcp_wrap.ts";

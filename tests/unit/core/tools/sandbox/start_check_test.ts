@@ -6,11 +6,8 @@
  * wrapper's check, for `doctor`'s probe, and for a file helper slow to say it is ready (fs_client_test.ts).
  */
 import assert from "node:assert/strict";
-import {
-  bwrapMcpWrapper,
-  openSandbox,
-  probeSandbox,
-} from "../../../../../core/tools/sandbox/mod.ts";
+import { openSandbox, probeSandbox } from "../../../../../core/tools/sandbox/mod.ts";
+import { bwrapMcpWrapper } from "../../../../../core/tools/mcp/mod.ts";
 import { SandboxError } from "../../../../../core/tools/sandbox/types.ts";
 import { WorkerSandbox } from "../../../../../core/tools/sandbox/worker_sandbox.ts";
 import { resolveSandboxOptions } from "../../../../../core/tools/sandbox/options.ts";
