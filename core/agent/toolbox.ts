@@ -12,11 +12,13 @@ import { createSpeech } from "../provider/mod.ts";
 import {
   audioTools,
   builtinTools,
+  loadMcpClient,
   type McpServerConfig,
   memoryTools,
   type Sandbox,
   type ToolRegistry,
 } from "../tools/mod.ts";
+import { bwrapMcpWrapper } from "../tools/sandbox/mod.ts";
 import { type Door, parentTurn } from "./door.ts";
 import { agentProfile } from "./profile.ts";
 import { soulTool } from "./soul_tool.ts";
@@ -146,7 +148,7 @@ export async function registerTools(tools: ToolRegistry, deps: ToolboxDeps): Pro
 async function mcpTools(tools: ToolRegistry, deps: ToolboxDeps): Promise<OpenTools> {
   const servers = deps.mcpServers;
   if (servers.length === 0) return { close: () => Promise.resolve() };
-  const { bwrapMcpWrapper, McpToolset } = await import("../tools/mcp/mod.ts");
+  const { McpToolset } = await loadMcpClient();
   const confined = servers.some((s) => s.transport === "stdio" && s.enabled && !s.unsandboxed);
   const wrapCommand = deps.sandbox.kind === "bwrap" && confined
     ? await bwrapMcpWrapper({ stateDir: deps.stateDir }).catch((error) => {

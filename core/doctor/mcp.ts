@@ -15,7 +15,7 @@ import {
   type McpStdioConfig,
   readMcpConfig,
 } from "../tools/mod.ts";
-import { bwrapMcpWrapper, type McpWrapper } from "../tools/mcp/mod.ts";
+import { bwrapMcpWrapper, type McpWrapper } from "../tools/sandbox/mod.ts";
 import type { CheckResult } from "./mod.ts";
 import { MCP_HTTP_TIMEOUT_MS, mcpHttpCheck, shownUrl } from "./mcp_http.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { McpConnection, type McpHttpConfig } from "../tools/mcp/mod.ts";
+import { loadMcpClient, type McpHttpConfig } from "../tools/mcp/mod.ts";
 import type { CheckResult } from "./mod.ts";
 
 /** How long an HTTP MCP server has to answer `initialize`. */
@@ -44,6 +44,7 @@ export async function mcpHttpCheck(
 ): Promise<CheckResult> {
   const url = shownUrl(server.url);
   const timeoutMs = Math.min(server.timeoutMs, limitMs);
+  const { McpConnection } = await loadMcpClient();
   const connection = new McpConnection({ ...server, timeoutMs });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {

@@ -82,10 +82,8 @@ export { execOffMessage, execTool, type ExecToolOptions, formatExecResult } from
 export { MAX_SPAWN_TIMEOUT_SECONDS, messageTool, sessionsSpawnTool } from "./agent_tools.ts";
 export { builtinTools, type BuiltinToolsOptions } from "./builtin.ts";
 export * from "./web/mod.ts";
-// What reading mcp.json needs; the MCP client itself (its connections, the toolset, the sandbox's
-// wrapper of stdio servers) is entered by ./mcp/mod.ts, imported where a server is used.
-export * from "./mcp/config.ts";
-export { mcpToolName } from "./mcp/names.ts";
+// What reading mcp.json needs; the MCP client itself loads through loadMcpClient().
+export * from "./mcp/mod.ts";
 export {
   type DirEntry,
   type ExecOptions,

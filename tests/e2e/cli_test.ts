@@ -165,11 +165,11 @@ Deno.test("a one-shot agent turn loads no line editor, and no MCP client without
   });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout.trim(), "echo: hi");
-  // The tools the model is offered are loaded; the MCP client and its sandbox wrapper are not.
+  // The tools the model is offered are loaded; the MCP client and its SDK are not.
   assert.ok(run.files.includes("core/tools/fs_tools.ts"), run.files.join(" "));
-  const mcp =
-    /^core\/tools\/(mcp\/(mod|connection|toolset)|sandbox\/(mcp_wrap|_mcp_start|_mcp_grants))\.ts$/;
+  const mcp = /^core\/tools\/mcp\/(client|connection|toolset)\.ts$/;
   assert.deepEqual(run.files.filter((f) => mcp.test(f)), []);
+  assert.ok(!run.packages.includes("@modelcontextprotocol/sdk"), run.packages.join(" "));
   // `-m` from a pipe: the interactive session's loop and line editor are never used.
   const typing = /^cli\/(_line_editor|_line_history|_line_keys|_repl)\.ts$/;
   assert.deepEqual(run.files.filter((f) => typing.test(f)), []);

@@ -14,6 +14,7 @@ import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdi
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
 import { VERSION } from "../../version.ts";
+import { IDEMPOTENCY_META } from "./names.ts";
 import {
   type CommandLine,
   grantsOf,
@@ -24,7 +25,6 @@ import {
 
 /** Options of an {@link McpConnection}. */
 /** The `_meta` key of a tool call that carries its side effect's idempotency key. */
-export const IDEMPOTENCY_META = "kafclaw/idempotency-key";
 
 export interface McpConnectionOptions {
   /** Confines stdio servers (bubblewrap); supplied by the sandbox. */

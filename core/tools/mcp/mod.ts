@@ -1,8 +1,9 @@
 /**
- * Tools from MCP servers (stdio and streamable HTTP) through @modelcontextprotocol/sdk, with
- * bubblewrap's wrapper of stdio servers. Imported where a server is used: the tools' door
- * (../mod.ts) holds only what reading `mcp.json` needs, so an agent without servers loads none of
- * this.
+ * Tools from MCP servers (stdio and streamable HTTP). This door holds what reading `mcp.json`
+ * needs, the names of the tools, and the client's types; the client itself (the SDK, the
+ * connections, the toolset) loads through {@link loadMcpClient} where a server is used, so an
+ * agent without servers loads none of it. bubblewrap's wrapper of stdio servers is the
+ * sandbox's (`core/tools/sandbox`).
  *
  * @module
  */
@@ -20,23 +21,11 @@ export {
   resolveMcpServers,
   type WrapCommand,
 } from "./config.ts";
-export {
-  IDEMPOTENCY_META,
-  McpConnection,
-  type McpConnectionOptions,
-  type McpToolInfo,
-} from "./connection.ts";
-export { mcpToolName } from "./names.ts";
-export {
-  type McpFailure,
-  McpToolset,
-  type McpToolsetOptions,
-  resultText,
-  withoutProse,
-} from "./toolset.ts";
-export {
-  bwrapMcpWrapper,
-  type McpServerLimits,
-  type McpWrapOptions,
-  type McpWrapper,
-} from "../sandbox/mcp_wrap.ts";
+export type { McpConnection, McpConnectionOptions, McpToolInfo } from "./connection.ts";
+export { IDEMPOTENCY_META, mcpToolName } from "./names.ts";
+export type { McpFailure, McpToolset, McpToolsetOptions } from "./toolset.ts";
+
+/** The MCP client (`McpConnection`, `McpToolset`), imported when first asked for. */
+export function loadMcpClient(): Promise<typeof import("./client.ts")> {
+  return import("./client.ts");
+}

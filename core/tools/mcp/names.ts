@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The `_meta` key of a tool call that carries its task attempt's idempotency key. */
+export const IDEMPOTENCY_META = "kafclaw/idempotency-key";
+
 function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(text)) {

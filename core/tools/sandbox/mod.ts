@@ -60,8 +60,12 @@ export {
 } from "./helper.ts";
 export { BwrapSandbox } from "./bwrap_sandbox.ts";
 export { needsAdoption } from "./_host.ts";
-// bubblewrap's wrapper of MCP stdio servers is entered with the MCP client (../mcp/mod.ts).
-export type { McpServerLimits, McpWrapOptions, McpWrapper } from "./mcp_wrap.ts";
+export {
+  bwrapMcpWrapper,
+  type McpServerLimits,
+  type McpWrapOptions,
+  type McpWrapper,
+} from "./mcp_wrap.ts";
 export { WorkerSandbox } from "./worker_sandbox.ts";
 export {
   type DirEntry,

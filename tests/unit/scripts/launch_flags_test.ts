@@ -136,9 +136,10 @@ Deno.test({
       const script = `${home}/load.ts`;
       await Deno.writeTextFile(
         script,
-        `import { McpToolset, readMcpConfig } from ${
+        `import { loadMcpClient, readMcpConfig } from ${
           JSON.stringify(`${ROOT}/core/tools/mcp/mod.ts`)
         };
+const { McpToolset } = await loadMcpClient();
 await using toolset = new McpToolset(await readMcpConfig(${JSON.stringify(home)}));
 const { tools, failures } = await toolset.load();
 console.log(JSON.stringify({ tools: tools.map((t) => t.name), failures }));
@@ -351,9 +352,10 @@ console.log(JSON.stringify(results));
       );
       await Deno.writeTextFile(
         load,
-        `import { McpToolset, readMcpConfig } from ${
+        `import { loadMcpClient, readMcpConfig } from ${
           JSON.stringify(`${ROOT}/core/tools/mcp/mod.ts`)
         };
+const { McpToolset } = await loadMcpClient();
 await using toolset = new McpToolset(await readMcpConfig(${JSON.stringify(home)}));
 console.log(JSON.stringify((await toolset.load()).failures));
 `,

@@ -13,7 +13,7 @@ import {
 } from "../../../../../core/tools/mcp/config.ts";
 import { McpToolset } from "../../../../../core/tools/mcp/toolset.ts";
 import { ToolRegistry } from "../../../../../core/tools/registry.ts";
-import { bwrapMcpWrapper, type McpWrapper } from "../../../../../core/tools/mcp/mod.ts";
+import { bwrapMcpWrapper, type McpWrapper } from "../../../../../core/tools/sandbox/mod.ts";
 import { testContext } from "../_context.ts";
 
 const SERVER = new URL("../../../../fakes/mcp_stdio_server.py", import.meta.url).pathname;

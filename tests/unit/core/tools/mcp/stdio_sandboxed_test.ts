@@ -14,7 +14,7 @@ import {
 import { McpToolset } from "../../../../../core/tools/mcp/toolset.ts";
 import { ToolRegistry } from "../../../../../core/tools/registry.ts";
 import { openSandbox, type Sandbox } from "../../../../../core/tools/sandbox/mod.ts";
-import { bwrapMcpWrapper } from "../../../../../core/tools/mcp/mod.ts";
+import { bwrapMcpWrapper } from "../../../../../core/tools/sandbox/mod.ts";
 import { type AgentRuntime, createAgentRuntime } from "../../../../../core/agent/runtime.ts";
 import { resolveConfig } from "../../../../../core/config/mod.ts";
 import { testContext } from "../_context.ts";

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { openSandbox, probeSandbox } from "../../../../../core/tools/sandbox/mod.ts";
-import { bwrapMcpWrapper } from "../../../../../core/tools/mcp/mod.ts";
+import { bwrapMcpWrapper } from "../../../../../core/tools/sandbox/mod.ts";
 import { SandboxError } from "../../../../../core/tools/sandbox/types.ts";
 import { WorkerSandbox } from "../../../../../core/tools/sandbox/worker_sandbox.ts";
 import { resolveSandboxOptions } from "../../../../../core/tools/sandbox/options.ts";
