@@ -61,12 +61,13 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
-  const groups = (half: string): number[] | undefined => {
+  // A dotted quad may end the address only: the last item of its last half.
+  const groups = (half: string, ends: boolean): number[] | undefined => {
     if (half === "") return [];
     const out: number[] = [];
     const items = half.split(":");
     for (const [i, item] of items.entries()) {
-      if (i === items.length - 1 && item.includes(".")) {
+      if (ends && i === items.length - 1 && item.includes(".")) {
         const quad = parseIpv4(item);
         if (quad === undefined) return undefined;
         out.push(quad >>> 16, quad & 0xffff);
@@ -76,8 +77,8 @@ export function parseIpv6(text: string): Uint8Array | undefined {
     }
     return out;
   };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const head = groups(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? groups(halves[1]!, true) : [];
   if (head === undefined || tail === undefined) return undefined;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;

@@ -135,6 +135,12 @@ Deno.test("parseIpv6 expands :: and trailing dotted quads", () => {
   assert.equal(parseIpv6("1:2:3:4:5:6:7::8"), undefined);
 });
 
+Deno.test("parseIpv6 takes a dotted quad only at the address's end", () => {
+  assert.deepEqual([...parseIpv6("1:2:3:4:5:6:1.2.3.4") ?? []].slice(12), [1, 2, 3, 4]);
+  assert.equal(parseIpv6("1.2.3.4::"), undefined);
+  assert.equal(parseIpv6("1.2.3.4::1"), undefined);
+});
+
 Deno.test("isIpAddress tells addresses from host names", () => {
   assert.equal(isIpAddress("10.0.0.1"), true);
   assert.equal(isIpAddress("::1"), true);
