@@ -1,8 +1,9 @@
 /**
- * Builders for the leaves of the config schema. Each returns a zod schema that accepts the value as
- * the file gives it or as a string from the environment (coercing "18790", "yes", "a,b"), and
- * records what the key is for: its type, default, whether it is secret and what it allows, in
- * words for error messages and `kafclaw config env`.
+ * Builders for the leaves of the config schema. Each returns a key ({@link ConfigLeaf}): what the
+ * key is for (its type, default, whether it is secret and what it allows, in words for error
+ * messages and `kafclaw config env`), and the zod schema that accepts the value as the file gives
+ * it or as a string from the environment (coercing "18790", "yes", "a,b"), built when first
+ * needed. The sections of the schema are plain objects of keys and sections.
  *
  * @module
  */
@@ -41,16 +42,52 @@ export interface LeafMeta {
   readonly description: string;
 }
 
-const LEAVES = new WeakMap<z.ZodType, LeafMeta>();
+/**
+ * One key of the schema: what it is for ({@link LeafMeta}) and the zod schema that validates a
+ * value given for it. The zod schema is built the first time it is asked for: a process checks
+ * only the keys that the environment or the file sets (most keep their defaults), and building
+ * all of them would cost more than everything else a short command does.
+ */
+export class ConfigLeaf<T extends z.ZodType = z.ZodType> {
+  readonly meta: LeafMeta;
+  readonly #build: () => T;
+  #schema: T | undefined;
 
-/** The metadata of a leaf schema, or `undefined` for anything else (sections). */
-export function leafMeta(schema: z.ZodType): LeafMeta | undefined {
-  return LEAVES.get(schema);
+  constructor(build: () => T, meta: LeafMeta) {
+    this.#build = build;
+    this.meta = meta;
+  }
+
+  /** The zod schema of a value given for this key (built once). */
+  schema(): T {
+    return this.#schema ??= this.#build();
+  }
 }
 
-function leaf<T extends z.ZodType>(schema: T, meta: LeafMeta): T {
-  LEAVES.set(schema, meta);
-  return schema;
+/** What a section of the schema holds: keys and sections, by camelCase name. */
+export interface ConfigSection {
+  readonly [name: string]: ConfigLeaf | ConfigSection;
+}
+
+/** The value a key produces. */
+type LeafOutput<L> = L extends ConfigLeaf<infer T> ? z.output<T> : never;
+
+/** The names of a section's keys whose value may be unset. */
+type OptionalNames<S> = {
+  [K in keyof S]: S[K] extends ConfigLeaf ? undefined extends LeafOutput<S[K]> ? K : never
+    : never;
+}[keyof S];
+
+/** The values a section produces: every key filled in (or left out when it is unset). */
+export type SectionOutput<S> =
+  & {
+    -readonly [K in Exclude<keyof S, OptionalNames<S>>]: S[K] extends ConfigLeaf ? LeafOutput<S[K]>
+      : SectionOutput<S[K]>;
+  }
+  & { -readonly [K in OptionalNames<S>]?: LeafOutput<S[K]> };
+
+function leaf<T extends z.ZodType>(build: () => T, meta: LeafMeta): ConfigLeaf<T> {
+  return new ConfigLeaf(build, meta);
 }
 
 /** A rule on a string beyond being non-empty. */
@@ -89,7 +126,7 @@ export function text(
   options: TextRule & { readonly default: string; readonly description: string },
 ) {
   return leaf(
-    stringSchema(options),
+    () => stringSchema(options),
     textMeta(options, options.description, false, options.default),
   );
 }
@@ -97,14 +134,17 @@ export function text(
 /** A string that is unset unless configured. */
 export function optionalText(options: TextRule & { readonly description: string }) {
   return leaf(
-    stringSchema(options).optional(),
+    () => stringSchema(options).optional(),
     textMeta(options, options.description, false, undefined),
   );
 }
 
 /** A secret string (a token, key or password), unset unless configured. */
 export function secret(options: { readonly description: string }) {
-  return leaf(stringSchema({}).optional(), textMeta({}, options.description, true, undefined));
+  return leaf(
+    () => stringSchema({}).optional(),
+    textMeta({}, options.description, true, undefined),
+  );
 }
 
 /** Bounds and description of a numeric key. */
@@ -116,12 +156,12 @@ export interface NumberOptions {
 
 /** An integer in [min, max] with a default. */
 export function integer(options: NumberOptions & { readonly default: number }) {
-  return leaf(integerSchema(options), integerMeta(options, options.default));
+  return leaf(() => integerSchema(options), integerMeta(options, options.default));
 }
 
 /** An integer in [min, max], unset unless configured. */
 export function optionalInteger(options: NumberOptions) {
-  return leaf(integerSchema(options).optional(), integerMeta(options, undefined));
+  return leaf(() => integerSchema(options).optional(), integerMeta(options, undefined));
 }
 
 function integerSchema(o: NumberOptions) {
@@ -142,7 +182,7 @@ function integerMeta(o: NumberOptions, def: number | undefined): LeafMeta {
 
 /** A number in [min, max] with a default. */
 export function number(options: NumberOptions & { readonly default: number }) {
-  return leaf(z.preprocess(toNumber, z.number().min(options.min).max(options.max)), {
+  return leaf(() => z.preprocess(toNumber, z.number().min(options.min).max(options.max)), {
     type: "number",
     default: options.default,
     path: false,
@@ -155,7 +195,7 @@ export function number(options: NumberOptions & { readonly default: number }) {
 
 /** A boolean with a default. */
 export function flag(options: { readonly default: boolean; readonly description: string }) {
-  return leaf(z.preprocess(toBoolean, z.boolean()), {
+  return leaf(() => z.preprocess(toBoolean, z.boolean()), {
     type: "boolean",
     default: options.default,
     path: false,
@@ -178,7 +218,7 @@ export function oneOf<const V extends readonly [string, ...string[]]>(options: {
     const wanted = v.trim().toLowerCase();
     return values.find((allowed) => allowed.toLowerCase() === wanted) ?? v;
   };
-  return leaf(z.preprocess(canonical, z.enum(values)), {
+  return leaf(() => z.preprocess(canonical, z.enum(values)), {
     type: "enum",
     default: options.default,
     path: false,
@@ -199,10 +239,12 @@ export function list(options: {
   readonly items?: string;
   readonly check?: (value: string) => boolean;
 }) {
-  const item = z.string().min(1);
-  const itemSchema = options.check ? item.refine(options.check) : item;
+  const check = options.check;
   const itemExpected = options.item ?? "a non-empty string";
-  return leaf(z.preprocess(toList, z.array(itemSchema)), {
+  return leaf(() => {
+    const item = z.string().min(1);
+    return z.preprocess(toList, z.array(check ? item.refine(check) : item));
+  }, {
     type: "list",
     default: options.default,
     path: false,
@@ -223,7 +265,8 @@ export function list(options: {
  * rules as error messages in words ("a provider/model name"), which complete "expected …".
  */
 export function structured<T extends z.ZodType>(options: {
-  readonly schema: T;
+  /** Builds the inner schema (when a value is given for the key). */
+  readonly schema: () => T;
   readonly default: z.output<T>;
   readonly description: string;
   /** What the whole value allows, completing "expected …". */
@@ -231,7 +274,7 @@ export function structured<T extends z.ZodType>(options: {
   /** A short type for tables, e.g. `JSON list`. */
   readonly typeText: string;
 }) {
-  return leaf(z.preprocess(toJson, options.schema), {
+  return leaf(() => z.preprocess(toJson, options.schema()), {
     type: "structured",
     default: options.default,
     path: false,

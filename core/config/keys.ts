@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { z } from "zod";
-import { type LeafMeta, leafMeta } from "./_leaf.ts";
+import type { z } from "zod";
+import { ConfigLeaf, type ConfigSection, type LeafMeta } from "./_leaf.ts";
 import {
   ENV_ALIASES,
   type EnvAliasSpec,
@@ -30,7 +30,8 @@ export interface ConfigKey extends LeafMeta {
   readonly env: string;
   /** Every name that sets this key, highest precedence first (the generated one first). */
   readonly envNames: readonly EnvName[];
-  readonly schema: z.ZodType;
+  /** The zod schema of a value given for the key (built when first asked for). */
+  readonly schema: () => z.ZodType;
 }
 
 /** A node of the key tree: a section of keys or one key. */
@@ -70,7 +71,7 @@ const SEGMENT = /^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)*$/;
  * environment variable name.
  */
 export function describeKeys(
-  schema: z.ZodObject,
+  schema: ConfigSection,
   aliases: readonly EnvAliasSpec[] = [],
 ): KeyTable {
   const keys: ConfigKey[] = [];
@@ -111,26 +112,38 @@ interface WalkState {
   readonly aliases: readonly EnvAliasSpec[];
 }
 
-function walk(schema: z.ZodObject, path: readonly string[], state: WalkState): Section {
+function walk(schema: ConfigSection, path: readonly string[], state: WalkState): Section {
   const children = new Map<string, KeyNode>();
-  for (const [name, child] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+  for (const [name, child] of Object.entries(schema)) {
     const segments = [...path, name];
     const key = segments.join(".");
     if (!SEGMENT.test(name)) throw new TypeError(`Config schema: "${key}" is not a camelCase name`);
-    const meta = leafMeta(child);
-    if (meta) {
+    if (child instanceof ConfigLeaf) {
       const envNames = envNamesOf(segments, state.aliases);
       const env = envNames[0]!.name;
-      const spec: ConfigKey = { ...meta, key, segments, env, envNames, schema: child };
+      const spec: ConfigKey = {
+        ...child.meta,
+        key,
+        segments,
+        env,
+        envNames,
+        schema: () => child.schema(),
+      };
       state.keys.push(spec);
       children.set(name, { kind: "leaf", key, spec });
-    } else if (child instanceof z.ZodObject) {
+    } else if (isSection(child)) {
       children.set(name, walk(child, segments, state));
     } else {
       throw new TypeError(`Config schema: "${key}" is neither a key nor a section`);
     }
   }
   return { kind: "section", key: path.join("."), children };
+}
+
+/** A plain object of keys and sections (not a zod schema, a list or anything else). */
+function isSection(value: unknown): value is ConfigSection {
+  return typeof value === "object" && value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /** The key table of KafClaw's configuration. */

@@ -11,7 +11,7 @@ import { ConfigError, type ConfigIssue, showValue, type ValueSource } from "./er
 import { commandName } from "./command.ts";
 import { type ConfigKey, type KeyNode, KEYS, keysUnder } from "./keys.ts";
 import { configFile, type Env, resolvePath, workspaceProblem } from "./paths.ts";
-import { type Config, CONFIG_SCHEMA } from "./schema.ts";
+import type { Config } from "./schema.ts";
 
 /** T, read-only all the way down. */
 export type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[]
@@ -98,19 +98,17 @@ interface Context {
 export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   const ctx: Context = { options, sources: new Map(), warnings: [] };
   const input = build(KEYS.tree, options.file?.value, ctx);
-  // Parsed once per process: zod's compiled fast path would cost more to build than it saves.
-  const result = CONFIG_SCHEMA.safeParse(input, { jitless: true });
-  if (!result.success) {
+  const found: ConfigIssue[] = [];
+  const config = check(KEYS.tree, input, input, ctx, found);
+  if (found.length > 0) {
     const seen = new Set<string>();
     const issues: ConfigIssue[] = [];
-    for (const zodIssue of result.error.issues) {
-      const issue = toIssue(zodIssue, input, ctx);
+    for (const issue of found) {
       if (!seen.has(issue.key)) issues.push(issue);
       seen.add(issue.key);
     }
     throw ConfigError.of(issues);
   }
-  const config: Record<string, unknown> = result.data;
   for (const spec of KEYS.keys) {
     const value = getAt(config, spec.segments);
     if (spec.path && typeof value === "string") {
@@ -181,6 +179,46 @@ function build(section: SectionNode, given: unknown, ctx: Context): Record<strin
   return out;
 }
 
+/**
+ * The values of a section, each key's checked: a default is taken as it is (every default is
+ * valid: a unit test parses each with its key's schema), a value from the environment or the file
+ * goes through its key's zod schema, which coerces it ("18790" to 18790). So only the keys that
+ * are set build a schema. Every problem goes to `issues`, in the schema's order.
+ */
+function check(
+  section: SectionNode,
+  given: Record<string, unknown>,
+  input: unknown,
+  ctx: Context,
+  issues: ConfigIssue[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, node] of section.children) {
+    if (!Object.hasOwn(given, name)) continue;
+    const value = given[name];
+    if (node.kind === "section") {
+      if (isPlainObject(value)) out[name] = check(node, value, input, ctx, issues);
+      else issues.push(sectionIssue(node, input, ctx));
+      continue;
+    }
+    const spec = node.spec;
+    if (ctx.sources.get(spec.key)?.kind === "default") {
+      out[name] = typeof value === "object" && value !== null ? structuredClone(value) : value;
+      continue;
+    }
+    // Parsed once per process: zod's compiled fast path would cost more to build than it saves.
+    const result = spec.schema().safeParse(value, { jitless: true });
+    if (result.success) {
+      out[name] = result.data;
+      continue;
+    }
+    for (const issue of result.error.issues) {
+      issues.push(toIssue({ ...issue, path: [...spec.segments, ...issue.path] }, input, ctx));
+    }
+  }
+  return out;
+}
+
 function pick(spec: ConfigKey, given: unknown, ctx: Context): unknown {
   for (const { name, kind } of spec.envNames) {
     const raw = ctx.options.env[name];
@@ -218,16 +256,7 @@ function toIssue(zodIssue: z.core.$ZodIssue, input: unknown, ctx: Context): Conf
     node = node.children.get(segments[depth]!)!;
     depth++;
   }
-  if (node.kind === "section") {
-    // A section that is not an object in the file.
-    const secret = keysUnder(node).some((k) => k.secret);
-    return {
-      key: segments.join("."),
-      value: showValue(getAt(input, segments), secret),
-      source: fileSource(segments, ctx),
-      expected: "an object",
-    };
-  }
+  if (node.kind === "section") return sectionIssue(node, input, ctx);
   const spec = node.spec;
   const raw = getAt(input, spec.segments);
   const source = ctx.sources.get(spec.key)!;
@@ -242,6 +271,17 @@ function toIssue(zodIssue: z.core.$ZodIssue, input: unknown, ctx: Context): Conf
     };
   }
   return { key: spec.key, value: showValue(raw, spec.secret), source, expected: spec.expected };
+}
+
+/** A section that is not an object in the file. */
+function sectionIssue(section: SectionNode, input: unknown, ctx: Context): ConfigIssue {
+  const segments = section.key.split(".");
+  return {
+    key: section.key,
+    value: showValue(getAt(input, segments), keysUnder(section).some((k) => k.secret)),
+    source: fileSource(segments, ctx),
+    expected: "an object",
+  };
 }
 
 /** An issue inside a structured value, named by its own path and described by its own rule. */

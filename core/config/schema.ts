@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import {
+  type ConfigSection,
   flag,
   integer,
   list,
@@ -14,6 +15,7 @@ import {
   optionalInteger,
   optionalText,
   secret,
+  type SectionOutput,
   structured,
   text,
 } from "./_leaf.ts";
@@ -75,14 +77,14 @@ const NAME_RULE = {
 } as const;
 
 function provider(apiBase: string, name: string) {
-  return z.object({
+  return {
     apiKey: secret({ description: `API key for ${name}` }),
     apiBase: text({
       default: apiBase,
       description: `OpenAI-compatible endpoint of ${name}`,
       ...URL_RULE,
     }),
-  });
+  };
 }
 
 function chatChannel(name: string, apiBase: string) {
@@ -140,80 +142,86 @@ export const DM_POLICIES = ["allowlist", "pairing", "open", "disabled"] as const
 /** One of {@link DM_POLICIES}. */
 export type DmPolicy = typeof DM_POLICIES[number];
 
-const modelRef = z.string().refine(isModelRef, { error: `a model as ${MODEL_REF}` });
+const modelRef = () => z.string().refine(isModelRef, { error: `a model as ${MODEL_REF}` });
 const PRICE_KEY = /^[a-z]+\/.+$/;
 
 /** Ids no agent may take in a group (PROTOCOL.md): they name the owner and shared groups. */
 const RESERVED_AGENT_IDS = ["owner", "workers", "sponsors"];
-const TIER = z.int({ error: "a tool tier: 0, 1 or 2" }).min(0, { error: "a tool tier: 0, 1 or 2" })
-  .max(2, { error: "a tool tier: 0, 1 or 2" });
+const tier = () =>
+  z.int({ error: "a tool tier: 0, 1 or 2" }).min(0, { error: "a tool tier: 0, 1 or 2" })
+    .max(2, { error: "a tool tier: 0, 1 or 2" });
 
 /**
  * One agent of `agents.list`; `model` may be given as just its primary `provider/model`. Its id is
  * its id in the group too (a gateway runs the list's agents as members of one in-process group),
  * so it follows the group's rule for agent ids.
  */
-const AGENT_ENTRY = z.strictObject({
-  id: z.string().regex(SKILL, { error: `an agent id of ${AGENT_ID_RULE}` }).refine(
-    (id) => !RESERVED_AGENT_IDS.includes(id),
-    { error: `an agent id other than ${RESERVED_AGENT_IDS.join(", ")}` },
-  ),
-  name: z.string().min(1, { error: "a non-empty name" }).optional(),
-  default: z.boolean({ error: "true or false" }).optional(),
-  model: z.preprocess(
-    (v) => typeof v === "string" ? { primary: v } : v,
-    z.strictObject({
-      primary: modelRef,
-      fallbacks: z.array(modelRef, { error: "a list of provider/model names" }).optional(),
-    }, { error: 'a model: "provider/model" or {"primary": …, "fallbacks": […]}' }),
-  ).optional(),
-  workspace: z.string().trim().min(1, { error: "a directory path" }).optional(),
-  skills: z.array(
-    z.string().regex(SKILL, { error: `a skill name of ${AGENT_ID_RULE}` }),
-    { error: "a list of skill names" },
-  ).optional(),
-  policy: z.strictObject({
-    maxAutoTier: TIER.optional(),
-    externalMaxTier: TIER.optional(),
-  }, { error: 'a policy: {"maxAutoTier": 0-2, "externalMaxTier": 0-2}' }).optional(),
-}, { error: 'an agent: {"id": …, "model": …}' });
+const agentEntry = () =>
+  z.strictObject({
+    id: z.string().regex(SKILL, { error: `an agent id of ${AGENT_ID_RULE}` }).refine(
+      (id) => !RESERVED_AGENT_IDS.includes(id),
+      { error: `an agent id other than ${RESERVED_AGENT_IDS.join(", ")}` },
+    ),
+    name: z.string().min(1, { error: "a non-empty name" }).optional(),
+    default: z.boolean({ error: "true or false" }).optional(),
+    model: z.preprocess(
+      (v) => typeof v === "string" ? { primary: v } : v,
+      z.strictObject({
+        primary: modelRef(),
+        fallbacks: z.array(modelRef(), { error: "a list of provider/model names" }).optional(),
+      }, { error: 'a model: "provider/model" or {"primary": …, "fallbacks": […]}' }),
+    ).optional(),
+    workspace: z.string().trim().min(1, { error: "a directory path" }).optional(),
+    skills: z.array(
+      z.string().regex(SKILL, { error: `a skill name of ${AGENT_ID_RULE}` }),
+      { error: "a list of skill names" },
+    ).optional(),
+    policy: z.strictObject({
+      maxAutoTier: tier().optional(),
+      externalMaxTier: tier().optional(),
+    }, { error: 'a policy: {"maxAutoTier": 0-2, "externalMaxTier": 0-2}' }).optional(),
+  }, { error: 'an agent: {"id": …, "model": …}' });
 
-const AGENT_LIST = z.array(AGENT_ENTRY, { error: "a list of agents" }).superRefine(
-  (agents, ctx) => {
-    const seen = new Set<string>();
-    let defaults = 0;
-    for (const [i, agent] of agents.entries()) {
-      if (seen.has(agent.id)) {
-        ctx.addIssue({ code: "custom", path: [i, "id"], message: "an id no other agent has" });
+const agentList = () =>
+  z.array(agentEntry(), { error: "a list of agents" }).superRefine(
+    (agents, ctx) => {
+      const seen = new Set<string>();
+      let defaults = 0;
+      for (const [i, agent] of agents.entries()) {
+        if (seen.has(agent.id)) {
+          ctx.addIssue({ code: "custom", path: [i, "id"], message: "an id no other agent has" });
+        }
+        seen.add(agent.id);
+        if (agent.default && ++defaults > 1) {
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "default"],
+            message: "one default agent at most",
+          });
+        }
       }
-      seen.add(agent.id);
-      if (agent.default && ++defaults > 1) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "default"],
-          message: "one default agent at most",
-        });
-      }
-    }
-  },
-);
+    },
+  );
 
-const USD = z.number({ error: "a number of US dollars" }).min(0, { error: "a price of 0 or more" });
-const PRICE_TABLE = z.record(
-  z.string().refine((key) => PRICE_KEY.test(key) && (key.endsWith("/*") || isModelRef(key)), {
-    error: "prices keyed by provider/model or provider/*",
-  }),
-  z.strictObject({ promptPer1k: USD, completionPer1k: USD }, {
-    error: 'a price: {"promptPer1k": USD, "completionPer1k": USD}',
-  }),
-  { error: 'an object of prices by provider/model, e.g. {"openai/gpt-4o": {…}}' },
-);
+const usd = () =>
+  z.number({ error: "a number of US dollars" }).min(0, { error: "a price of 0 or more" });
+const priceTable = () =>
+  z.record(
+    z.string().refine((key) => PRICE_KEY.test(key) && (key.endsWith("/*") || isModelRef(key)), {
+      error: "prices keyed by provider/model or provider/*",
+    }),
+    z.strictObject({ promptPer1k: usd(), completionPer1k: usd() }, {
+      error: 'a price: {"promptPer1k": USD, "completionPer1k": USD}',
+    }),
+    { error: 'an object of prices by provider/model, e.g. {"openai/gpt-4o": {…}}' },
+  );
 
-const ACL_PRINCIPALS = z.record(
-  z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: "principals keyed by agent id" }),
-  z.string().regex(/^[A-Za-z]+:[^\s]+$/, { error: "a principal: Type:name, e.g. User:alice" }),
-  { error: 'an object of principals by agent id, e.g. {"alice": "User:alice"}' },
-);
+const aclPrincipals = () =>
+  z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: "principals keyed by agent id" }),
+    z.string().regex(/^[A-Za-z]+:[^\s]+$/, { error: "a principal: Type:name, e.g. User:alice" }),
+    { error: 'an object of principals by agent id, e.g. {"alice": "User:alice"}' },
+  );
 
 function compiles(pattern: string): boolean {
   try {
@@ -224,54 +232,56 @@ function compiles(pattern: string): boolean {
   }
 }
 
-const SENSITIVITY_RULES = z.array(
-  z.strictObject({
-    name: z.string().regex(NAME, { error: `a level name of ${NAME_RULE.expected}` }),
-    patterns: z.array(
-      z.string().refine(compiles, { error: "a regular expression (JavaScript syntax, u flag)" }),
-      { error: "a list of regular expressions" },
-    ).optional(),
-    keywords: z.array(z.string().min(1, { error: "a non-empty keyword" }), {
-      error: "a list of keywords",
-    }).optional(),
-    routeTo: modelRef.optional(),
-  }, { error: 'a rule: {"name": …, "patterns": […], "keywords": […], "routeTo": …}' }),
-  { error: "a list of sensitivity rules" },
-);
+const sensitivityRules = () =>
+  z.array(
+    z.strictObject({
+      name: z.string().regex(NAME, { error: `a level name of ${NAME_RULE.expected}` }),
+      patterns: z.array(
+        z.string().refine(compiles, { error: "a regular expression (JavaScript syntax, u flag)" }),
+        { error: "a list of regular expressions" },
+      ).optional(),
+      keywords: z.array(z.string().min(1, { error: "a non-empty keyword" }), {
+        error: "a list of keywords",
+      }).optional(),
+      routeTo: modelRef().optional(),
+    }, { error: 'a rule: {"name": …, "patterns": […], "keywords": […], "routeTo": …}' }),
+    { error: "a list of sensitivity rules" },
+  );
 
-const JOB_LIST = z.array(
-  z.strictObject({
-    name: z.string().regex(JOB_NAME, {
-      error: "a job name of 1-64 letters, digits, '.', '_' or '-'",
-    }),
-    schedule: z.string().superRefine((expression, ctx) => {
-      try {
-        CronSchedule.parse(expression);
-      } catch (error) {
-        ctx.addIssue({
-          code: "custom",
-          message: `a cron expression (${(error as CronSyntaxError).problem})`,
-        });
+const jobList = () =>
+  z.array(
+    z.strictObject({
+      name: z.string().regex(JOB_NAME, {
+        error: "a job name of 1-64 letters, digits, '.', '_' or '-'",
+      }),
+      schedule: z.string().superRefine((expression, ctx) => {
+        try {
+          CronSchedule.parse(expression);
+        } catch (error) {
+          ctx.addIssue({
+            code: "custom",
+            message: `a cron expression (${(error as CronSyntaxError).problem})`,
+          });
+        }
+      }),
+      message: z.string().trim().min(1, { error: "the message the job sends (not empty)" }),
+      timezone: z.string().refine(isTimeZone, { error: "an IANA time zone" }).optional(),
+      enabled: z.boolean({ error: "true or false" }).optional(),
+    }, { error: 'a job: {"name": …, "schedule": …, "message": …}' }),
+    { error: "a list of jobs" },
+  ).superRefine((jobs, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, job] of jobs.entries()) {
+      if (seen.has(job.name)) {
+        ctx.addIssue({ code: "custom", path: [i, "name"], message: "a name no other job has" });
       }
-    }),
-    message: z.string().trim().min(1, { error: "the message the job sends (not empty)" }),
-    timezone: z.string().refine(isTimeZone, { error: "an IANA time zone" }).optional(),
-    enabled: z.boolean({ error: "true or false" }).optional(),
-  }, { error: 'a job: {"name": …, "schedule": …, "message": …}' }),
-  { error: "a list of jobs" },
-).superRefine((jobs, ctx) => {
-  const seen = new Set<string>();
-  for (const [i, job] of jobs.entries()) {
-    if (seen.has(job.name)) {
-      ctx.addIssue({ code: "custom", path: [i, "name"], message: "a name no other job has" });
+      seen.add(job.name);
     }
-    seen.add(job.name);
-  }
-});
+  });
 
 /** The whole configuration schema; {@link Config} is what it produces. */
-export const CONFIG_SCHEMA = z.object({
-  gateway: z.object({
+export const CONFIG_SCHEMA = {
+  gateway: {
     host: text({
       default: "127.0.0.1",
       description: "Address the gateway listens on; a non-loopback address means headless mode",
@@ -293,8 +303,8 @@ export const CONFIG_SCHEMA = z.object({
     authToken: secret({ description: "Bearer token of the API and dashboard (required headless)" }),
     tlsCert: optionalText({ description: "TLS certificate (PEM) of the gateway", ...FILE }),
     tlsKey: optionalText({ description: "TLS private key (PEM) of the gateway", ...FILE }),
-  }),
-  group: z.object({
+  },
+  group: {
     enabled: flag({ default: false, description: "Join a group of agents over Kafka" }),
     name: text({
       default: "kafclaw",
@@ -387,7 +397,7 @@ export const CONFIG_SCHEMA = z.object({
       ...FILE,
     }),
     aclPrincipals: structured({
-      schema: ACL_PRINCIPALS,
+      schema: aclPrincipals,
       default: {},
       description:
         'Kafka principal of each agent for kafclaw group acl: {"alice": "User:alice"} (default User:<agent id>)',
@@ -444,8 +454,8 @@ export const CONFIG_SCHEMA = z.object({
       max: 16777216,
       description: "Most content bytes of one shared memory item (receivers refuse more)",
     }),
-  }),
-  orchestrator: z.object({
+  },
+  orchestrator: {
     enabled: flag({ default: false, description: "Take part in the orchestrator hierarchy" }),
     role: oneOf({
       values: ["orchestrator", "worker", "observer"],
@@ -455,8 +465,8 @@ export const CONFIG_SCHEMA = z.object({
     zoneId: optionalText({ description: "Zone this agent belongs to", ...NAME_RULE }),
     parentId: optionalText({ description: "Agent id of the parent orchestrator", ...NAME_RULE }),
     endpoint: optionalText({ description: "URL other agents reach this one at", ...URL_RULE }),
-  }),
-  model: z.object({
+  },
+  model: {
     name: text({
       default: "openai/gpt-4o-mini",
       description: "Model of the agent loop",
@@ -503,8 +513,8 @@ export const CONFIG_SCHEMA = z.object({
       max: 10,
       description: "Tries of one model (timeouts, 429, 5xx) before the next model or an error",
     }),
-  }),
-  providers: z.object({
+  },
+  providers: {
     openai: provider("https://api.openai.com/v1", "OpenAI"),
     openrouter: provider("https://openrouter.ai/api/v1", "OpenRouter"),
     anthropic: provider("https://api.anthropic.com/v1", "Anthropic"),
@@ -515,9 +525,9 @@ export const CONFIG_SCHEMA = z.object({
     deepseek: provider("https://api.deepseek.com/v1", "DeepSeek"),
     xai: provider("https://api.x.ai/v1", "xAI"),
     gemini: provider("https://generativelanguage.googleapis.com/v1beta/openai", "Gemini"),
-  }),
-  channels: z.object({
-    telegram: z.object({
+  },
+  channels: {
+    telegram: {
       ...chatChannel("Telegram", "https://api.telegram.org"),
       mode: oneOf({
         values: ["polling", "webhook"],
@@ -541,13 +551,13 @@ export const CONFIG_SCHEMA = z.object({
         max: 65535,
         description: "Port the webhook listener binds (0: any free port)",
       }),
-    }),
-    discord: z.object(chatChannel("Discord", "https://discord.com/api/v10")),
-    whatsapp: z.object(whatsappChannel()),
-  }),
-  agents: z.object({
+    },
+    discord: chatChannel("Discord", "https://discord.com/api/v10"),
+    whatsapp: whatsappChannel(),
+  },
+  agents: {
     list: structured({
-      schema: AGENT_LIST,
+      schema: agentList,
       default: [],
       description:
         "Named agents, each with its own model: [{id, name, default, model: {primary, fallbacks}, " +
@@ -556,8 +566,8 @@ export const CONFIG_SCHEMA = z.object({
       expected: "a JSON list of agents",
       typeText: "JSON list",
     }),
-  }),
-  agent: z.object({
+  },
+  agent: {
     name: text({ default: "KafClaw", description: "The agent's name in prompts and soul files" }),
     historyMessages: integer({
       default: 50,
@@ -571,9 +581,9 @@ export const CONFIG_SCHEMA = z.object({
       max: 10000000,
       description: "History longer than this is summarised (the session file keeps every line)",
     }),
-  }),
-  tools: z.object({
-    subagents: z.object({
+  },
+  tools: {
+    subagents: {
       maxSpawnDepth: integer({
         default: 1,
         min: 0,
@@ -598,16 +608,16 @@ export const CONFIG_SCHEMA = z.object({
         max: 86400000,
         description: "Time limit of one subagent run",
       }),
-    }),
-    sandbox: z.object({
+    },
+    sandbox: {
       handOver: oneOf({
         values: ["ask", "yes", "no"],
         default: "ask",
         description: "As root, whether the workspace's files may be given to the sandbox's uid " +
           "(ask: kafclaw agent asks once per workspace; other runs need the recorded yes)",
       }),
-    }),
-    exec: z.object({
+    },
+    exec: {
       timeoutMs: integer({
         default: 60000,
         min: 1000,
@@ -637,8 +647,8 @@ export const CONFIG_SCHEMA = z.object({
         max: 4096,
         description: "Processes and threads one command may have at once",
       }),
-    }),
-    web: z.object({
+    },
+    web: {
       enabled: flag({ default: true, description: "Offer the web_fetch tool" }),
       timeoutMs: integer({
         default: 30000,
@@ -653,10 +663,10 @@ export const CONFIG_SCHEMA = z.object({
         description: "Largest response read",
       }),
       maxRedirects: integer({ default: 5, min: 0, max: 20, description: "Redirects followed" }),
-    }),
-  }),
-  memory: z.object({
-    embedding: z.object({
+    },
+  },
+  memory: {
+    embedding: {
       enabled: flag({ default: true, description: "Embed memories for semantic search" }),
       model: text({
         default: "openai/text-embedding-3-small",
@@ -670,19 +680,19 @@ export const CONFIG_SCHEMA = z.object({
         max: 8192,
         description: "Not used: memory takes the size of the vectors from the model's first answer",
       }),
-    }),
-    search: z.object({
+    },
+    search: {
       maxResults: integer({ default: 8, min: 1, max: 100, description: "Memories recalled" }),
       minScore: number({ default: 0.22, min: 0, max: 1, description: "Lowest relevance recalled" }),
-    }),
+    },
     maxChunks: integer({
       default: 50000,
       min: 100,
       max: 10000000,
       description: "Most memory chunks kept (the oldest non-permanent go first)",
     }),
-  }),
-  scheduler: z.object({
+  },
+  scheduler: {
     enabled: flag({ default: false, description: "Run scheduled jobs" }),
     tickIntervalMs: integer({
       default: 60000,
@@ -709,7 +719,7 @@ export const CONFIG_SCHEMA = z.object({
       description: "Concurrent other jobs",
     }),
     jobs: structured({
-      schema: JOB_LIST,
+      schema: jobList,
       default: [],
       description: "Jobs defined in config: [{name, schedule, message, timezone, enabled}]",
       expected: "a JSON list of jobs",
@@ -720,8 +730,8 @@ export const CONFIG_SCHEMA = z.object({
       description:
         "A job time missed while no scheduler ran runs once at start (false: it is skipped)",
     }),
-  }),
-  policy: z.object({
+  },
+  policy: {
     maxAutoTier: integer({
       default: 1,
       min: 0,
@@ -779,7 +789,7 @@ export const CONFIG_SCHEMA = z.object({
       description: "LLM spending a month in USD; calls stop when it is spent (0: unlimited)",
     }),
     prices: structured({
-      schema: PRICE_TABLE,
+      schema: priceTable,
       default: {},
       description:
         'USD per 1000 tokens by model: {"openai/gpt-4o": {promptPer1k, completionPer1k}}, "ollama/*"',
@@ -787,7 +797,7 @@ export const CONFIG_SCHEMA = z.object({
       typeText: "JSON object",
     }),
     sensitivity: structured({
-      schema: SENSITIVITY_RULES,
+      schema: sensitivityRules,
       default: [],
       description: "Content sensitivity levels: [{name, patterns, keywords, routeTo}], first wins",
       expected: "a JSON list of sensitivity rules",
@@ -797,8 +807,8 @@ export const CONFIG_SCHEMA = z.object({
       default: true,
       description: "Reading workspace files taints the turn (tools then need approval)",
     }),
-  }),
-  paths: z.object({
+  },
+  paths: {
     workspace: text({
       default: DEFAULT_WORKSPACE,
       defaultText: "$KAFCLAW_HOME/workspace",
@@ -806,8 +816,8 @@ export const CONFIG_SCHEMA = z.object({
       ...FILE,
       expected: "a directory path",
     }),
-  }),
-});
+  },
+} satisfies ConfigSection;
 
 /** The configuration with every key filled in: what {@link CONFIG_SCHEMA} produces. */
-export type Config = z.output<typeof CONFIG_SCHEMA>;
+export type Config = SectionOutput<typeof CONFIG_SCHEMA>;

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { flag, integer, list, text } from "../../../../core/config/_leaf.ts";
+import {
+  ConfigLeaf,
+  type ConfigSection,
+  flag,
+  integer,
+  list,
+  text,
+} from "../../../../core/config/_leaf.ts";
 import {
   classifyPath,
   CONFIG_SCHEMA,
@@ -86,17 +93,17 @@ Deno.test("aliases come after the generated name: KAFCLAW_ > alias > MIKROBOT_ >
 });
 
 Deno.test("describeKeys refuses two keys that would share a name", () => {
-  const clash = z.object({
-    tools: z.object({
-      web: z.object({ searchApiKey: text({ default: "a", description: "x" }) }),
-      webSearch: z.object({ apiKey: text({ default: "b", description: "y" }) }),
-    }),
-  });
+  const clash = {
+    tools: {
+      web: { searchApiKey: text({ default: "a", description: "x" }) },
+      webSearch: { apiKey: text({ default: "b", description: "y" }) },
+    },
+  };
   assert.throws(
     () => describeKeys(clash),
     /tools\.web\.searchApiKey and tools\.webSearch\.apiKey both use the environment variable KAFCLAW_TOOLS_WEB_SEARCH_API_KEY/,
   );
-  const aliasClash = z.object({ a: z.object({ b: flag({ default: true, description: "x" }) }) });
+  const aliasClash = { a: { b: flag({ default: true, description: "x" }) } };
   assert.throws(
     () => describeKeys(aliasClash, [{ key: "a.b", name: "KAFCLAW_A_B", kind: "alias" }]),
     /a\.b and a\.b both use the environment variable KAFCLAW_A_B/,
@@ -109,18 +116,18 @@ Deno.test("describeKeys refuses two keys that would share a name", () => {
 
 Deno.test("describeKeys refuses schemas it cannot name", () => {
   const leaf = () => integer({ default: 1, min: 0, max: 2, description: "x" });
-  assert.throws(() => describeKeys(z.object({ a_b: leaf() })), /"a_b" is not a camelCase name/);
-  assert.throws(() => describeKeys(z.object({ kafkaTLS: leaf() })), /not a camelCase name/);
+  assert.throws(() => describeKeys({ a_b: leaf() }), /"a_b" is not a camelCase name/);
+  assert.throws(() => describeKeys({ kafkaTLS: leaf() }), /not a camelCase name/);
   assert.throws(
-    () => describeKeys(z.object({ a: z.string() })),
+    () => describeKeys({ a: z.string() } as unknown as ConfigSection),
     /"a" is neither a key nor a section/,
   );
   assert.throws(
-    () => describeKeys(z.object({ file: z.object({ a: leaf() }) })),
+    () => describeKeys({ file: { a: leaf() } }),
     /"file" is reserved/,
   );
   assert.throws(
-    () => describeKeys(z.object({ a: leaf() }), [{ key: "b", name: "B", kind: "alias" }]),
+    () => describeKeys({ a: leaf() }, [{ key: "b", name: "B", kind: "alias" }]),
     /alias B names no key/,
   );
 });
@@ -169,9 +176,28 @@ Deno.test("defaults read well in tables", () => {
   assert.equal(d("gateway.authToken"), "-");
   assert.equal(d("group.kafkaBrokers"), "-");
   assert.equal(d("paths.workspace"), "$KAFCLAW_HOME/workspace");
-  const listWithDefault = z.object({
+  const listWithDefault = {
     a: list({ default: ["x", "y"], description: "d" }),
-  });
+  };
   assert.equal(defaultText(describeKeys(listWithDefault).keys[0]!), "x,y");
   assert.ok(CONFIG_SCHEMA);
+});
+
+Deno.test("every default is a value its key's schema takes as it is", () => {
+  // resolveConfig takes a default without parsing it: this is what makes that right.
+  for (const spec of KEYS.keys) {
+    if (spec.default === undefined) continue;
+    assert.deepEqual(spec.schema().parse(spec.default), spec.default, spec.key);
+  }
+});
+
+Deno.test("a key builds its zod schema the first time it is asked for, once", () => {
+  let built = 0;
+  const key = new ConfigLeaf(() => {
+    built++;
+    return z.string();
+  }, KEYS.byKey.get("gateway.host")!);
+  assert.equal(built, 0);
+  assert.equal(key.schema(), key.schema());
+  assert.equal(built, 1);
 });
