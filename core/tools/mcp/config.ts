@@ -1,7 +1,8 @@
 /**
  * Configuration of MCP servers, as the caller passes it (until `tools.mcp.servers` is in the
- * config schema, for which {@link MCP_SERVERS_SCHEMA} is the proposed shape), resolved once into
- * a fully filled form the rest of the code trusts.
+ * config schema, for which {@link mcpServersSchema} is the proposed shape), resolved once into
+ * a fully filled form the rest of the code trusts. The schemas are built the first time a server
+ * is resolved: an agent without MCP servers (most) never builds them.
  *
  * @module
  */
@@ -48,51 +49,55 @@ export type WrapCommand = (
 ) => CommandLine;
 
 const SERVER_NAME = /^[a-zA-Z0-9-]{1,32}$/;
-const TIER = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
-const COMMON = {
-  /** Offer this server's tools (default true). */
-  enabled: z.boolean().default(true),
-  /** Tier of every tool of the server (default 2: it acts outside). */
-  tier: TIER.default(2),
-  /** Tiers of single tools, by the server's own tool name. */
-  toolTiers: z.record(z.string(), TIER).default({}),
-  /** Offer only these tools (by the server's own names); absent: all. */
-  allowTools: z.array(z.string()).optional(),
-  /**
-   * The server is the owner's own: its results and errors do not taint the turn, and its tools'
-   * descriptions reach the model as the server wrote them (default false: withheld).
-   */
-  trusted: z.boolean().default(false),
-  /** Time limit of one call, and of connecting. */
-  timeoutMs: z.number().int().min(1000).max(3_600_000).default(60_000),
-};
+/** The schema of one server's settings, whose transport is named. */
+function serverSchema() {
+  const TIER = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+  const COMMON = {
+    /** Offer this server's tools (default true). */
+    enabled: z.boolean().default(true),
+    /** Tier of every tool of the server (default 2: it acts outside). */
+    tier: TIER.default(2),
+    /** Tiers of single tools, by the server's own tool name. */
+    toolTiers: z.record(z.string(), TIER).default({}),
+    /** Offer only these tools (by the server's own names); absent: all. */
+    allowTools: z.array(z.string()).optional(),
+    /**
+     * The server is the owner's own: its results and errors do not taint the turn, and its tools'
+     * descriptions reach the model as the server wrote them (default false: withheld).
+     */
+    trusted: z.boolean().default(false),
+    /** Time limit of one call, and of connecting. */
+    timeoutMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+  };
 
-const STDIO = z.strictObject({
-  transport: z.literal("stdio"),
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
-  cwd: z.string().optional(),
-  /** Host paths the server may read, inside its sandbox. */
-  read: z.array(z.string()).default([]),
-  /** Host paths the server may write, inside its sandbox. */
-  write: z.array(z.string()).default([]),
-  network: z.boolean().default(false),
-  /**
-   * Run on the host, without a sandbox, with the agent's user's access to files, network and
-   * processes: the owner's explicit choice for a server the sandbox cannot serve.
-   */
-  unsandboxed: z.boolean().default(false),
-  ...COMMON,
-});
+  const STDIO = z.strictObject({
+    transport: z.literal("stdio"),
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: z.string().optional(),
+    /** Host paths the server may read, inside its sandbox. */
+    read: z.array(z.string()).default([]),
+    /** Host paths the server may write, inside its sandbox. */
+    write: z.array(z.string()).default([]),
+    network: z.boolean().default(false),
+    /**
+     * Run on the host, without a sandbox, with the agent's user's access to files, network and
+     * processes: the owner's explicit choice for a server the sandbox cannot serve.
+     */
+    unsandboxed: z.boolean().default(false),
+    ...COMMON,
+  });
 
-const HTTP = z.strictObject({
-  transport: z.literal("http"),
-  url: z.url({ protocol: /^https?$/ }),
-  headers: z.record(z.string(), z.string()).default({}),
-  ...COMMON,
-});
+  const HTTP = z.strictObject({
+    transport: z.literal("http"),
+    url: z.url({ protocol: /^https?$/ }),
+    headers: z.record(z.string(), z.string()).default({}),
+    ...COMMON,
+  });
+  return z.discriminatedUnion("transport", [STDIO, HTTP]);
+}
 
 const TYPE_ALIASES: Readonly<Record<string, "stdio" | "http">> = {
   stdio: "stdio",
@@ -116,21 +121,29 @@ function withTransport(value: unknown): unknown {
   return transport === undefined ? value : { transport, ...rest };
 }
 
-const SERVER = z.discriminatedUnion("transport", [STDIO, HTTP]);
+type ServerSchema = ReturnType<typeof serverSchema>;
 
-/** One server's settings (`transport` may be left out, see {@link withTransport}). */
-export const MCP_SERVER_SCHEMA = z.preprocess(withTransport, SERVER);
+function serversSchema() {
+  return z.record(
+    z.string().regex(SERVER_NAME, "1-32 letters, digits or '-'"),
+    z.preprocess(withTransport, serverSchema()),
+  ).default({});
+}
 
-/** The proposed `tools.mcp.servers` config key: server name -> settings. */
-export const MCP_SERVERS_SCHEMA = z.record(
-  z.string().regex(SERVER_NAME, "1-32 letters, digits or '-'"),
-  MCP_SERVER_SCHEMA,
-).default({});
+let servers: ReturnType<typeof serversSchema> | undefined;
+
+/**
+ * The proposed `tools.mcp.servers` config key: server name -> settings (`transport` may be left
+ * out, see {@link withTransport}). Built once, when first asked for.
+ */
+export function mcpServersSchema(): ReturnType<typeof serversSchema> {
+  return servers ??= serversSchema();
+}
 
 /** Settings of one server, as written (with its transport named). */
-export type McpServerOptions = z.input<typeof SERVER>;
+export type McpServerOptions = z.input<ServerSchema>;
 /** Settings of one server, every default filled in. */
-export type McpServerConfig = z.output<typeof SERVER> & { readonly name: string };
+export type McpServerConfig = z.output<ServerSchema> & { readonly name: string };
 /** A stdio server's resolved settings. */
 export type McpStdioConfig = Extract<McpServerConfig, { transport: "stdio" }>;
 /** An HTTP server's resolved settings. */
@@ -147,7 +160,7 @@ export type McpHttpConfig = Extract<McpServerConfig, { transport: "http" }>;
  * ```
  */
 export function resolveMcpServers(servers: Record<string, McpServerOptions>): McpServerConfig[] {
-  const parsed = MCP_SERVERS_SCHEMA.safeParse(servers);
+  const parsed = mcpServersSchema().safeParse(servers);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join(".") ?? "";

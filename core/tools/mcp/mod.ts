@@ -10,12 +10,11 @@
 export {
   type CommandLine,
   grantsOf,
-  MCP_SERVER_SCHEMA,
-  MCP_SERVERS_SCHEMA,
   type McpGrants,
   type McpHttpConfig,
   type McpServerConfig,
   type McpServerOptions,
+  mcpServersSchema,
   type McpStdioConfig,
   readMcpConfig,
   resolveMcpServers,
