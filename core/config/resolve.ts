@@ -212,9 +212,7 @@ function check(
       out[name] = result.data;
       continue;
     }
-    for (const issue of result.error.issues) {
-      issues.push(toIssue({ ...issue, path: [...spec.segments, ...issue.path] }, input, ctx));
-    }
+    for (const issue of result.error.issues) issues.push(toIssue(spec, issue, input, ctx));
   }
   return out;
 }
@@ -247,22 +245,19 @@ function fileSource(segments: readonly string[], ctx: Context): ValueSource {
   return line === undefined ? { kind: "file", path } : { kind: "file", path, line };
 }
 
-function toIssue(zodIssue: z.core.$ZodIssue, input: unknown, ctx: Context): ConfigIssue {
-  const segments = zodIssue.path.map(String);
-  let node: KeyNode = KEYS.tree;
-  let depth = 0;
-  while (node.kind === "section" && depth < segments.length) {
-    // The input holds known keys only, so every step of an issue's path is in the tree.
-    node = node.children.get(segments[depth]!)!;
-    depth++;
-  }
-  if (node.kind === "section") return sectionIssue(node, input, ctx);
-  const spec = node.spec;
+/** The problem a key's zod schema found in its value (the issue's path is within the value). */
+function toIssue(
+  spec: ConfigKey,
+  zodIssue: z.core.$ZodIssue,
+  input: unknown,
+  ctx: Context,
+): ConfigIssue {
   const raw = getAt(input, spec.segments);
   const source = ctx.sources.get(spec.key)!;
-  if (spec.type === "structured") return structuredIssue(spec, zodIssue, raw, depth, ctx);
-  if (depth < segments.length && Array.isArray(raw)) {
+  if (spec.type === "structured") return structuredIssue(spec, zodIssue, raw, ctx);
+  if (zodIssue.path.length > 0 && Array.isArray(raw)) {
     // One item of a list given as a JSON array.
+    const segments = [...spec.segments, ...zodIssue.path.map(String)];
     return {
       key: segments.join("."),
       value: showValue(getAt(input, segments), spec.secret),
@@ -289,11 +284,10 @@ function structuredIssue(
   spec: ConfigKey,
   zodIssue: z.core.$ZodIssue,
   raw: unknown,
-  depth: number,
   ctx: Context,
 ): ConfigIssue {
   const source = ctx.sources.get(spec.key)!;
-  let inner = zodIssue.path.slice(depth).map(String);
+  let inner = zodIssue.path.map(String);
   let expected = describeZodIssue(zodIssue);
   if (zodIssue.code === "unrecognized_keys") {
     inner = [...inner, zodIssue.keys[0]!];
