@@ -8,16 +8,14 @@
  * @module
  */
 
-import { parseIpv6 } from "../../core/tools/web/mod.ts";
+import { isV4Mapped, parseIpv6 } from "../../core/tools/web/mod.ts";
 
 /** The rate limit's key of the client at `hostname`, as the server reported the peer. */
 export function clientKey(hostname: string): string {
   if (!hostname.includes(":")) return hostname;
   const bytes = parseIpv6(hostname.replace(/%.*$/, ""));
   if (bytes === undefined) return hostname;
-  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return bytes.subarray(12).join(".");
-  }
+  if (isV4Mapped(bytes)) return bytes.subarray(12).join(".");
   const groups = [0, 2, 4, 6].map((i) => (bytes[i]! << 8 | bytes[i + 1]!).toString(16));
   return `${groups.join(":")}::/64`;
 }

@@ -24,8 +24,6 @@ import {
 } from "./config.ts";
 
 /** Options of an {@link McpConnection}. */
-/** The `_meta` key of a tool call that carries its side effect's idempotency key. */
-
 export interface McpConnectionOptions {
   /** Confines stdio servers (bubblewrap); supplied by the sandbox. */
   readonly wrapCommand?: WrapCommand;

@@ -111,11 +111,16 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[], bits: number):
   return true;
 }
 
+/** Whether the 16 bytes of an IPv6 address are an IPv4-mapped one (`::ffff:192.0.2.1`). */
+export function isV4Mapped(b: Uint8Array): boolean {
+  return b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+}
+
 function classifyV6(b: Uint8Array): AddressClass {
   const zeros = (n: number) => b.subarray(0, n).every((x) => x === 0);
   if (zeros(16)) return "unspecified";
   if (zeros(15) && b[15] === 1) return "loopback";
-  if (zeros(10) && b[10] === 0xff && b[11] === 0xff) return classifyV4(embeddedV4(b, 12));
+  if (isV4Mapped(b)) return classifyV4(embeddedV4(b, 12));
   if (zeros(12)) return "reserved"; // IPv4-compatible, deprecated
   if (startsWith(b, [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], 96)) {
     return classifyV4(embeddedV4(b, 12)); // NAT64 well-known prefix

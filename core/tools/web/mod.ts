@@ -8,6 +8,7 @@ export {
   type AddressClass,
   classifyAddress,
   isIpAddress,
+  isV4Mapped,
   parseIpv4,
   parseIpv6,
 } from "./address.ts";
