@@ -23,6 +23,7 @@ import { loadKafka, type OutboundRecord, type RecordHandler } from "../../core/t
 import { requestValue, taskTopics } from "./_kafka_pairs.ts";
 import { benchSigner } from "./_signer.ts";
 import { type SignatureJob, SignaturePool } from "./_signature_pool.ts";
+import { ChunkVerifier, signChunks } from "./_chunk_signatures.ts";
 
 const { KafkaTransport } = await loadKafka();
 type KafkaTransport = InstanceType<typeof KafkaTransport>;
@@ -89,9 +90,12 @@ export class RawThroughput {
  * `verifyRecord` whole (`full`: the certificate, then the signature), or the signature and replay
  * id alone (`signature`: the floor of `full`, whose certificate checks are remembered per
  * certificate), the same with each fetched batch's signatures checked in a pool of 2 Web Workers
- * (`workers`: whether moving the curve off the consumer's thread helps on this machine).
+ * (`workers`: whether moving the curve off the consumer's thread helps on this machine), or, the
+ * sender signing each chunk of eight records once, each record's place in its chunk and the
+ * chunk's signature (`chunks`: a proposal, `_chunk_signatures.ts`; certificates known, as in
+ * `signature`).
  */
-export type Check = "none" | "signature" | "workers" | "full";
+export type Check = "none" | "signature" | "workers" | "full" | "chunks";
 
 /** Through the transport: each envelope parsed on receipt, signed and checked as `check` says. */
 export class TransportThroughput {
@@ -99,6 +103,7 @@ export class TransportThroughput {
   #transport!: KafkaTransport;
   #signer: Signer | undefined;
   #oneByOne = false;
+  #chunks = false;
   #pool: SignaturePool | undefined;
   #topic = "";
   #n = 0;
@@ -122,10 +127,14 @@ export class TransportThroughput {
       now: Date.now(),
       lookupCertificate: () => certificate,
     });
+    const chunks = options.check === "chunks" ? new ChunkVerifier(agent.publicKey) : undefined;
+    self.#chunks = chunks !== undefined;
     const handler: RecordHandler = async (record) => {
       const parsed = parseRecord(record);
       if (!parsed.ok) return { poison: parsed.error.message };
-      if (options.check === "full") {
+      if (chunks !== undefined) {
+        if (chunks.check(record) === undefined) return { poison: "bad chunk signature" };
+      } else if (options.check === "full") {
         const verified = await verifyRecord(record, parsed.envelope, trust());
         if (!verified.ok) return { poison: verified.error.message };
       } else if (options.check !== "none") {
@@ -192,7 +201,9 @@ export class TransportThroughput {
       await this.#transport.produce(records);
     } else {
       // One send's records signed together (core/protocol signRecords), or each alone.
-      const headers = this.#oneByOne
+      const headers = this.#chunks
+        ? signChunks(records, signer)
+        : this.#oneByOne
         ? await Promise.all(records.map((record) => signRecord(record, signer)))
         : await signRecords(records, signer);
       await this.#transport.produce(records.map((r, i) => ({ ...r, headers: headers[i]! })));

@@ -13,7 +13,9 @@
  *   worth on this machine; the same with the receiver checking the record's signature and replay
  *   id alone (the floor of `verifyRecord`, which remembers certificate checks per certificate);
  *   the same with each fetched batch's signatures checked in 2 Web Workers (does taking the curve
- *   off the consumer's thread pay on this machine?); and unsigned, parsed only, to tell the
+ *   off the consumer's thread pay on this machine?); the same with one signature per chunk of
+ *   eight records instead of one per record (a proposed change to the protocol, measured in
+ *   `_chunk_signatures.ts`; certificates known); and unsigned, parsed only, to tell the
  *   transport's share from the signatures';
  * - an isolated request/response through the transport, parsed on both sides, with the system
  *   idle before each one, against a raw kafkajs ping-pong (targets: at most 1.3x at p50, 1.5x at
@@ -38,6 +40,7 @@ const THROUGHPUT_OURS = "kafka: transport, 500 signed envelopes";
 const THROUGHPUT_ONE_BY_ONE = "kafka: transport, 500 signed, one at a time";
 const THROUGHPUT_SIGNATURE = "kafka: transport, 500 signed, certificates known";
 const THROUGHPUT_WORKERS = "kafka: transport, 500 signed, certificates known, checks in 2 workers";
+const THROUGHPUT_CHUNKS = "kafka: transport, 500 signed, one signature per 8 records (proposal)";
 const THROUGHPUT_UNSIGNED = "kafka: transport, 500 envelopes, unsigned";
 const ISOLATED_RAW = "kafka: raw kafkajs ping-pong, isolated";
 const ISOLATED_OURS = "kafka: transport request/response, isolated";
@@ -57,6 +60,7 @@ if (brokers === undefined) {
   });
   const signatureOnly = await TransportThroughput.start(brokers, { n: 500, check: "signature" });
   const inWorkers = await TransportThroughput.start(brokers, { n: 500, check: "workers" });
+  const inChunks = await TransportThroughput.start(brokers, { n: 500, check: "chunks" });
   const unsigned = await TransportThroughput.start(brokers, { n: 500, check: "none" });
   const rawIsolated = await RawPingPong.start(brokers, { commits: true });
   const rawFloor = await RawPingPong.start(brokers, { commits: false });
@@ -87,6 +91,11 @@ if (brokers === undefined) {
     THROUGHPUT_WORKERS,
     { group: "kafka: envelope throughput", n: 30, warmup: 3 },
     paired(THROUGHPUT_WORKERS, () => rawThroughput.run(), () => inWorkers.run()),
+  );
+  Deno.bench(
+    THROUGHPUT_CHUNKS,
+    { group: "kafka: envelope throughput", n: 30, warmup: 3 },
+    paired(THROUGHPUT_CHUNKS, () => rawThroughput.run(), () => inChunks.run()),
   );
   Deno.bench(
     THROUGHPUT_UNSIGNED,
@@ -140,6 +149,7 @@ function summary(): void {
   throughput("the same, one record at a time", THROUGHPUT_ONE_BY_ONE, "none");
   throughput("the same, certificates known", THROUGHPUT_SIGNATURE, "none");
   throughput("the same, checks in 2 workers", THROUGHPUT_WORKERS, "none");
+  throughput("one signature per 8 (proposal)", THROUGHPUT_CHUNKS, "none");
   throughput("the same unsigned, median", THROUGHPUT_UNSIGNED, "none");
   samples.line("isolated request/response, p50", ISOLATED_OURS, ISOLATED_RAW, 0.5, "<= 1.3x");
   samples.line("isolated request/response, p99", ISOLATED_OURS, ISOLATED_RAW, 0.99, "<= 1.5x");
