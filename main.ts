@@ -34,6 +34,8 @@ export const EXIT_CODES: Readonly<Record<string, number>> = Object.freeze({
   SandboxError: 1,
   UntrustedConfigError: 1,
   DiskFullError: 1,
+  TimelineDamagedError: 1,
+  TimelineVersionError: 1,
   Cancelled: 130,
   Terminated: 143,
 });

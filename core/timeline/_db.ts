@@ -11,7 +11,7 @@ import {
   type StatementSync,
 } from "node:sqlite";
 import { dirname } from "node:path";
-import { diskFullError } from "./disk.ts";
+import { storageError } from "./damaged.ts";
 
 /** A row as node:sqlite returns it (integers as bigint: every statement reads BigInts). */
 export type Row = Record<string, SQLOutputValue>;
@@ -104,7 +104,7 @@ export class Db {
     try {
       return fn();
     } catch (error) {
-      throw diskFullError(error, this.path) ?? error;
+      throw storageError(error, this.path);
     }
   }
 

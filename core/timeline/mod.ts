@@ -28,6 +28,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { Db, prepareFile, restrict, SIBLINGS } from "./_db.ts";
 import { diskFullError } from "./disk.ts";
+import { DAMAGED, storageError } from "./damaged.ts";
 import { bool, int, text } from "./_row.ts";
 import { ApprovalStore } from "./approvals.ts";
 import { DecisionLog } from "./decisions.ts";
@@ -50,6 +51,7 @@ import { UsageLog } from "./usage.ts";
 
 export { randomHex } from "./_row.ts";
 export * from "./approvals.ts";
+export { damagedError, TimelineDamagedError } from "./damaged.ts";
 export * from "./decisions.ts";
 export * from "./disk.ts";
 export * from "./events.ts";
@@ -143,8 +145,6 @@ function quickCheck(path: string, options: { readonly exclusive?: boolean } = {}
     db.close();
   }
 }
-
-const DAMAGED = /malformed|not a database|corrupt/i;
 
 /** What SQLite says of a damaged file is a finding; anything else (busy, no permission) is thrown. */
 function finding(error: unknown): TimelineCheck {
@@ -254,7 +254,7 @@ export class Timeline implements Disposable {
         allowExtension: options.extensions !== undefined,
       });
     } catch (error) {
-      throw diskFullError(error, path) ?? error;
+      throw storageError(error, path);
     }
     try {
       enableWal(raw, options.busyTimeoutMs ?? 5000);
@@ -266,7 +266,7 @@ export class Timeline implements Disposable {
       migrate(raw, { path });
     } catch (error) {
       raw.close();
-      throw diskFullError(error, path) ?? error;
+      throw storageError(error, path);
     }
     if (path !== ":memory:") { for (const suffix of SIBLINGS) restrict(path + suffix); }
     const timeline = new Timeline(path, new Db(raw, options.now ?? (() => new Date()), path));

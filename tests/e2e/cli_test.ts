@@ -240,6 +240,25 @@ Deno.test("the commands that act on this home refuse a config.json that others c
   }
 });
 
+Deno.test("a timeline that is not a database is named in one line, and left as it was", async () => {
+  await using home = await tempHome();
+  const file = `${home.path}/timeline.db`;
+  const text = "not a database, only some text long enough to look like a file's header";
+  await Deno.writeTextFile(file, text);
+  for (const args of [["task", "list"], ["cron", "list"]]) {
+    const run = await kafclaw(args, { KAFCLAW_HOME: home.path });
+    const what = `kafclaw ${args.join(" ")}`;
+    assert.equal(run.code, 1, `${what}: ${run.stderr}`);
+    assert.equal(
+      run.stderr.trim(),
+      `kafclaw: Cannot read the timeline ${JSON.stringify(file)}: file is not a database (the ` +
+        "file is damaged or is not a timeline); kafclaw doctor checks it and says how to recover it",
+      what,
+    );
+  }
+  assert.equal(await Deno.readTextFile(file), text);
+});
+
 Deno.test("the bash completion script completes subcommands in a real bash", async () => {
   const script = (await kafclaw(["completion", "bash"])).stdout;
   const probe =

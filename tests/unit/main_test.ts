@@ -7,7 +7,11 @@ import { OnboardError } from "../../core/agent/onboard.ts";
 import { MemoryError } from "../../core/memory/mod.ts";
 import { SUBCOMMANDS } from "../../core/permissions/mod.ts";
 import { ProviderError, ProviderNotConfiguredError } from "../../core/provider/mod.ts";
-import { DiskFullError } from "../../core/timeline/mod.ts";
+import {
+  DiskFullError,
+  TimelineDamagedError,
+  TimelineVersionError,
+} from "../../core/timeline/mod.ts";
 import { FS_HELPER_ARG, SandboxError } from "../../core/tools/sandbox/mod.ts";
 import { EXIT_CODES, reportError } from "../../main.ts";
 
@@ -64,6 +68,11 @@ Deno.test("every error class a user can meet has its exit code in main.ts, by it
     [new SandboxError("x"), 1],
     [new UntrustedConfigError("x", "chmod 600 x"), 1],
     [new DiskFullError("/home", 0), 1],
+    [
+      new TimelineDamagedError("/home/timeline.db", { cause: new Error("file is not a database") }),
+      1,
+    ],
+    [new TimelineVersionError("/home/timeline.db", 99, 1), 1],
     [new Cancelled(), 130],
     [new Terminated(), 143],
   ];

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import {
+  damagedError,
   migrate,
   type Migration,
   MIGRATIONS,
   SCHEMA_VERSION,
   schemaVersion,
   Timeline,
+  TimelineDamagedError,
   TimelineVersionError,
 } from "../../../../core/timeline/mod.ts";
 import { otherProcess, tempDir, tempTimeline, TIMELINE_URL } from "./_helpers.ts";
@@ -218,9 +220,56 @@ Deno.test("an in-memory timeline works for tests of other modules", () => {
 Deno.test("a failure while opening closes the connection and reports it", async () => {
   await using d = await tempDir();
   const path = `${d.dir}/timeline.db`;
-  Deno.writeTextFileSync(path, "this is not a database, just some text that is long enough");
-  assert.throws(() => Timeline.open(path), /not a database/);
+  const text = "this is not a database, just some text that is long enough";
+  Deno.writeTextFileSync(path, text);
+  assert.throws(() => Timeline.open(path), (error: Error) => {
+    assert.ok(error instanceof TimelineDamagedError, String(error));
+    assert.equal(error.path, path);
+    // What SQLite said, the file, and where to turn; the file itself is left as it was.
+    assert.match(error.message, /not a database/);
+    assert.ok(error.message.includes(JSON.stringify(path)), error.message);
+    assert.match(error.message, /kafclaw doctor/);
+    return true;
+  });
+  assert.equal(Deno.readTextFileSync(path), text);
   assert.throws(() => Timeline.open(d.dir), Error);
+});
+
+Deno.test("a damaged page met by a query is reported with the file, not in SQLite's bare words", async () => {
+  await using t = await tempTimeline();
+  for (let i = 0; i < 400; i++) {
+    t.timeline.events.record({ kind: "INBOUND", contentText: `${i} ${"x".repeat(200)}` });
+  }
+  t.timeline.close();
+  // Every page after the schema's first one overwritten: the tables' pages no longer read.
+  const bytes = Deno.readFileSync(t.path);
+  bytes.fill(0x5a, 4096);
+  Deno.writeFileSync(t.path, bytes);
+  let timeline: Timeline | undefined;
+  try {
+    timeline = Timeline.open(t.path);
+    timeline.events.list({ limit: 500 });
+    assert.fail("the damaged pages were read without an error");
+  } catch (error) {
+    assert.ok(error instanceof TimelineDamagedError, String(error));
+    assert.match(error.message, /malformed|corrupt|not a database/);
+  } finally {
+    timeline?.close();
+  }
+});
+
+Deno.test("only SQLite's own errors count as damage, wrapped or not", () => {
+  const sqlite = Object.assign(new Error("database disk image is malformed"), {
+    code: "ERR_SQLITE_ERROR",
+  });
+  const wrapped = new Error("Cannot migrate step 3", { cause: sqlite });
+  assert.equal(damagedError(wrapped, "/t.db")?.cause, sqlite);
+  assert.ok(damagedError(sqlite, "/t.db") instanceof TimelineDamagedError);
+  const once = damagedError(sqlite, "/t.db")!;
+  assert.equal(damagedError(once, "/t.db"), once);
+  assert.equal(damagedError(new Error("a malformed record"), "/t.db"), undefined);
+  assert.equal(damagedError(new Error("x", { cause: new Error("malformed") }), "/t.db"), undefined);
+  assert.equal(damagedError("malformed", "/t.db"), undefined);
 });
 
 Deno.test("the FTS5 index follows memory chunks through insert, update and delete", async () => {
