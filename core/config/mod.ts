@@ -60,6 +60,7 @@ export {
   type DeepReadonly,
   getAt,
   parseConfigFile,
+  parseJsonFile,
   resolveConfig,
   type ResolvedConfig,
   type ResolveOptions,

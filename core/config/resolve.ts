@@ -5,7 +5,7 @@
  * @module
  */
 import type { z } from "zod";
-import { JsonSyntaxError, parseJson, pathKey } from "./_json.ts";
+import { type JsonSyntaxError, parseJson, pathKey, type PositionedJson } from "./_json.ts";
 import { toJson } from "./_leaf.ts";
 import { ConfigError, type ConfigIssue, showValue, type ValueSource } from "./errors.ts";
 import { commandName } from "./command.ts";
@@ -55,19 +55,26 @@ export function parseConfigFile(
 ): ConfigFileLayer {
   const extra = mode === undefined ? {} : { mode };
   if (text.trim() === "") return { path, value: {}, lines: new Map(), ...extra };
-  let parsed;
-  try {
-    parsed = parseJson(text);
-  } catch (error) {
-    const e = error as JsonSyntaxError;
-    throw new ConfigError(
-      `Invalid config: ${path}:${e.line}:${e.column}: ${e.reason} (the file is not valid JSON)`,
-    );
-  }
+  const parsed = parseJsonFile(path, text, "Invalid config: ");
   if (!isPlainObject(parsed.value)) {
     throw new ConfigError(`Invalid config: ${path}: expected a JSON object at the top level`);
   }
   return { path, value: parsed.value, lines: parsed.lines, ...extra };
+}
+
+/**
+ * The JSON of a file the owner writes, with the line of each value. Throws ConfigError when it is
+ * not JSON: `prefix`, then the file, line and column, and why.
+ */
+export function parseJsonFile(path: string, text: string, prefix: string): PositionedJson {
+  try {
+    return parseJson(text);
+  } catch (error) {
+    const e = error as JsonSyntaxError;
+    throw new ConfigError(
+      `${prefix}${path}:${e.line}:${e.column}: ${e.reason} (the file is not valid JSON)`,
+    );
+  }
 }
 
 /** What {@link resolveConfig} resolves from. */

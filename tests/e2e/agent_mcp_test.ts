@@ -177,7 +177,12 @@ Deno.test("a malformed mcp.json stops kafclaw agent with a line that names the f
   await Deno.writeTextFile(`${home.path}/mcp.json`, '{"mcpServers": {"py": {"command": ');
   await using llm = await startFakeOpenAI({ chat: [] });
   const r = await agent(home.path, llm, "hi");
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`^kafclaw: Cannot read ${home.path}/mcp\\.json: .*JSON`));
+  // A configuration problem: exit 2, one line with the file, line and column.
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr.trim(),
+    `kafclaw: Cannot read ${home.path}/mcp.json:1:35: unexpected end of the file (the file is ` +
+      "not valid JSON)",
+  );
   assert.equal(llm.chatRequests().length, 0);
 });

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { ConfigError, parseJsonFile } from "../../config/mod.ts";
 
 /** What a sandboxed stdio MCP server is granted; nothing else of the host is visible to it. */
 export interface McpGrants {
@@ -173,7 +174,8 @@ export function resolveMcpServers(servers: Record<string, McpServerOptions>): Mc
 
 /**
  * The servers of `<home>/mcp.json` (`{"mcpServers": {...}}`, as other MCP clients write it),
- * resolved; none when the file does not exist. An error names the file and what is wrong in it.
+ * resolved; none when the file does not exist or is empty. A ConfigError names the file and what is
+ * wrong in it (for JSON that does not parse, the line and column).
  */
 export async function readMcpConfig(home: string): Promise<McpServerConfig[]> {
   const file = `${home}/mcp.json`;
@@ -184,22 +186,17 @@ export async function readMcpConfig(home: string): Promise<McpServerConfig[]> {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`Cannot read ${file}: ${(error as Error).message}`);
-  }
+  const parsed = text.trim() === "" ? {} : parseJsonFile(file, text, "Cannot read ").value;
   const servers = (parsed as { mcpServers?: unknown })?.mcpServers;
   if (servers === undefined) return [];
   if (typeof servers !== "object" || servers === null || Array.isArray(servers)) {
-    throw new Error(`Cannot read ${file}: "mcpServers" must be an object`);
+    throw new ConfigError(`Cannot read ${file}: "mcpServers" must be an object`);
   }
   try {
     return resolveMcpServers(servers as Record<string, McpServerOptions>);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    throw new Error(`Cannot use ${file}: ${error.message}`);
+    throw new ConfigError(`Cannot use ${file}: ${error.message}`);
   }
 }
 
