@@ -19,7 +19,7 @@ import {
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { failure, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 
 // The light helpers, for the subcommands that import these from here.
@@ -61,7 +61,7 @@ export async function groupTransport(config: ResolvedConfig, agentId: string): P
       await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
     );
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }
 
@@ -72,7 +72,7 @@ export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
   try {
     return new KafkaAdmin(await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }));
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }
 
@@ -129,7 +129,7 @@ export async function agentCredentials(
   try {
     return { key: await agentKey(dir), certificate: await readCertificate(dir) };
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }
 
@@ -158,7 +158,8 @@ export async function zonesNow(
   try {
     return (await readRoster(transport, config.group.name, key ? { ownerKey: key } : {})).zones;
   } catch (error) {
-    throw new CliError(
+    throw failure(
+      error,
       `Cannot read the zones of group "${config.group.name}": ${kafkaErrorText(error)}`,
     );
   }

@@ -17,7 +17,7 @@ import {
   writeCertificate,
 } from "../core/group/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { failure, UsageError } from "./_errors.ts";
 import {
   agentCredentials,
   agentIdOf,
@@ -141,6 +141,6 @@ async function certificateFor(
     if (error instanceof OnboardRejected || error instanceof GroupSetupError) {
       throw new UsageError(error.message);
     }
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }

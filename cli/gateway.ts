@@ -109,6 +109,8 @@ export function gatewayCommand(ctx: CliContext): Command {
           const name = (error as Error).name;
           if (name === "GroupSetupError") throw new UsageError((error as Error).message);
           if (GROUP_ERRORS.has(name)) throw new CliError((error as Error).message);
+          // Kafka out of reach is said as every command says it (cli/mod.ts).
+          if (name === "KafkaUnreachableError") throw error;
           if (name?.startsWith("KafkaJS")) {
             const { kafkaErrorText } = await import("./_group.ts");
             throw new CliError(`Cannot start the gateway: ${kafkaErrorText(error)}`);

@@ -11,6 +11,7 @@ import {
   kafkaOptionsFromConfig,
   KafkaSettingsError,
   type KafkaTransportOptions,
+  KafkaUnreachableError,
   loadKafka,
   type TopicSpec,
 } from "../transport/mod.ts";
@@ -112,6 +113,8 @@ export async function groupChecks(
       ? `no answer within ${timeoutMs / 1000} s${
         kafka.lastError() ? ` (${kafka.lastError()})` : ""
       }`
+      : error instanceof KafkaUnreachableError
+      ? (error.brokers.includes(error.address) ? "" : `${error.address}: `) + error.reason
       : (error as Error).message;
     return [{
       check: "group",

@@ -23,6 +23,7 @@ import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
+import { unreachable } from "./unreachable.ts";
 import type {
   GroupHolder,
   InboundRecord,
@@ -102,8 +103,44 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
   };
 }
 
-/** Builds kafkajs's client from our options, routing its logs into ours. */
+/**
+ * Builds kafkajs's client from our options, routing its logs into ours. Its admin, producers and
+ * consumers fail with a KafkaUnreachableError when a connection fails (unreachable.ts), so
+ * whoever uses them meets one error for it, whatever call met it.
+ */
 export function kafkaClient(options: KafkaTransportOptions): Kafka {
+  const kafka = kafkajsClient(options);
+  const brokers = [...options.brokers];
+  const admin = kafka.admin.bind(kafka);
+  const producer = kafka.producer.bind(kafka);
+  const consumer = kafka.consumer.bind(kafka);
+  return Object.assign(kafka, {
+    admin: (...args: Parameters<Kafka["admin"]>) => failingClearly(admin(...args), brokers),
+    producer: (...args: Parameters<Kafka["producer"]>) =>
+      failingClearly(producer(...args), brokers),
+    consumer: (...args: Parameters<Kafka["consumer"]>) =>
+      failingClearly(consumer(...args), brokers),
+  });
+}
+
+/** `client`, whose calls that return a promise reject with a KafkaUnreachableError for a failed connection. */
+function failingClearly<T extends object>(client: T, brokers: readonly string[]): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const out = value.apply(target, args);
+        if (!(out instanceof Promise)) return out;
+        return out.catch((error: unknown) => {
+          throw unreachable(error, brokers) ?? error;
+        });
+      };
+    },
+  });
+}
+
+function kafkajsClient(options: KafkaTransportOptions): Kafka {
   const log = options.log ?? (() => {});
   const sasl = options.sasl
     ? {

@@ -34,6 +34,7 @@ export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kaf
 export type { GroupInfo, KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
 export { topicOffsets, waitForLeaders } from "./leaders.ts";
 export { whereHeld } from "./where_held.ts";
+export { type KafkaFailure, KafkaUnreachableError, unreachable } from "./unreachable.ts";
 export type { RunFolder } from "./run_tag.ts";
 
 /** What {@link loadKafka} gives: the Kafka transport, its admin and the round-robin assignor. */
