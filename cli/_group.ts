@@ -18,7 +18,7 @@ import {
   type ZoneDirectory,
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
-import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
+import type { KafkaAdmin, Patience, Transport } from "../core/transport/mod.ts";
 import { failure, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 
@@ -52,14 +52,23 @@ export function zoneList(text: string): string[] {
   return zones;
 }
 
-/** The Kafka transport of the configured brokers; close it when done. */
-export async function groupTransport(config: ResolvedConfig, agentId: string): Promise<Transport> {
+/**
+ * The Kafka transport of the configured brokers; close it when done. A command gives up on Kafka
+ * it cannot reach within seconds; `patience: "service"` is for one that runs until stopped
+ * (`group join`).
+ */
+export async function groupTransport(
+  config: ResolvedConfig,
+  agentId: string,
+  options: { readonly patience?: Patience } = {},
+): Promise<Transport> {
   const { kafkaOptionsFromConfig, loadKafka } = await import("../core/transport/mod.ts");
   const { KafkaTransport } = await loadKafka();
   try {
-    return new KafkaTransport(
-      await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
-    );
+    return new KafkaTransport({
+      ...await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
+      patience: options.patience ?? "command",
+    });
   } catch (error) {
     throw failure(error);
   }
@@ -70,7 +79,10 @@ export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
   const { kafkaOptionsFromConfig, loadKafka } = await import("../core/transport/mod.ts");
   const { KafkaAdmin } = await loadKafka();
   try {
-    return new KafkaAdmin(await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }));
+    return new KafkaAdmin({
+      ...await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }),
+      patience: "command",
+    });
   } catch (error) {
     throw failure(error);
   }

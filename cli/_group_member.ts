@@ -51,7 +51,10 @@ export async function joinAction(ctx: CliContext, opts: JoinOptions): Promise<vo
     ctx.io.out(changeReport("joined", joined, opts.json === true));
     return;
   }
-  const transport = await groupTransport(config, agentId);
+  // Without --once the member runs until stopped: it keeps trying as the gateway does.
+  const transport = await groupTransport(config, agentId, {
+    patience: opts.once ? "command" : "service",
+  });
   try {
     if (config.group.security === "signed") {
       await certificateFor(config, agentId, transport, opts);

@@ -49,6 +49,25 @@ const emitWarning = process.emitWarning;
   return emitWarning.call(process, warning as string, ...rest);
 };
 
+/** How long a client keeps trying to reach Kafka; see {@link KafkaTransportOptions.patience}. */
+export type Patience = "command" | "service";
+
+/**
+ * kafkajs's connection timeout and retries for each patience. A command's retries wait some
+ * 0.3 + 0.6 + 1.2 + 2 s between 5 attempts, so a refused, unresolved or closed connection is told
+ * within about 5 s; a service's wait some 30 s over 9 attempts.
+ */
+const PATIENCE = {
+  command: {
+    connectionTimeout: 3000,
+    retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 2000 },
+  },
+  service: {
+    connectionTimeout: 5000,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
+  },
+} as const;
+
 /** Connection settings, resolved from the group config (core/config) by the caller. */
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];
@@ -64,7 +83,15 @@ export interface KafkaTransportOptions {
   readonly sessionTimeoutMs?: number;
   /** Consumer heartbeat interval in ms (default 3000). */
   readonly heartbeatIntervalMs?: number;
+  /** How long one connection may take to open (default: by {@link patience}). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * How long to keep trying when Kafka cannot be reached: `"command"` for a command that a user
+   * waits on (a few attempts within seconds, then KafkaUnreachableError), `"service"` (the default)
+   * for a long-lived process such as the gateway (retries with backoff for half a minute and more).
+   * The retries also cover a broker's passing refusals (a coordinator still loading).
+   */
+  readonly patience?: Patience;
   readonly requestTimeoutMs?: number;
   /**
    * Work and stream subscriptions commit this long after the first uncommitted record at the
@@ -142,6 +169,7 @@ function failingClearly<T extends object>(client: T, brokers: readonly string[])
 
 function kafkajsClient(options: KafkaTransportOptions): Kafka {
   const log = options.log ?? (() => {});
+  const patience = PATIENCE[options.patience ?? "service"];
   const sasl = options.sasl
     ? {
       mechanism: options.sasl.mechanism,
@@ -154,9 +182,9 @@ function kafkajsClient(options: KafkaTransportOptions): Kafka {
     brokers: [...options.brokers],
     ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
     ...(sasl ? { sasl } : {}),
-    connectionTimeout: options.connectionTimeoutMs ?? 5000,
+    connectionTimeout: options.connectionTimeoutMs ?? patience.connectionTimeout,
     requestTimeout: options.requestTimeoutMs ?? 30000,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
+    retry: { ...patience.retry },
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }) => {
       const lvl = level <= logLevel.ERROR ? "error" : level === logLevel.WARN ? "warn" : "debug";

@@ -28,7 +28,7 @@ export {
   type MemoryTransportOptions,
   seededRandom,
 } from "./in_process.ts";
-export type { KafkaTransport, KafkaTransportOptions } from "./kafka.ts";
+export type { KafkaTransport, KafkaTransportOptions, Patience } from "./kafka.ts";
 export type { Assignment } from "./assignor.ts";
 export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";
 export type { GroupInfo, KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
