@@ -2,12 +2,16 @@
  * The one line a user reads when Kafka cannot be reached, whichever command met it: the address,
  * the config key and environment variable it came from, what failed, what to check, and the
  * `kshark` command that checks the path layer by layer. Core's KafkaUnreachableError carries the
- * facts (core/transport unreachable.ts); this file alone words them, for every command and for the
- * gateway's start.
+ * facts (core/transport unreachable.ts); this file alone words them, for every command, for the
+ * gateway's start, and for a running gateway that loses Kafka and finds it again.
  *
  * @module
  */
-import type { KafkaFailure, KafkaUnreachableError } from "../core/transport/mod.ts";
+import type {
+  KafkaFailure,
+  KafkaUnreachableError,
+  ReachabilityChange,
+} from "../core/transport/mod.ts";
 
 /** Where the brokers are configured, as the CLI and the gateway name it. */
 export const BROKERS_KEY = "group.kafkaBrokers, KAFCLAW_GROUP_KAFKA_BROKERS";
@@ -47,4 +51,15 @@ export function unreachableLine(error: UnreachableFacts, command: string): strin
   const advice = ADVICE[error.failure];
   return `Cannot reach Kafka at ${where}: ${error.reason}` +
     `${advice === "" ? "" : ` (${advice})`}; ${kshark} checks the path layer by layer`;
+}
+
+/**
+ * What a running gateway says when it loses Kafka (the line of {@link unreachableLine}, and that it
+ * keeps trying) and when Kafka answers again.
+ */
+export function kafkaNews(change: ReachabilityChange, command: string): string {
+  if (change.reachable) {
+    return `Kafka at ${change.brokers.join(",")} answers again: the gateway works on`;
+  }
+  return `Lost Kafka, trying again: ${unreachableLine(change.error, command)}`;
 }

@@ -21,6 +21,7 @@ import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { openDashboard } from "./_open.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { kafkaNews } from "./_kafka_line.ts";
 import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { trustedConfig } from "./_trusted_config.ts";
@@ -86,6 +87,7 @@ export function gatewayCommand(ctx: CliContext): Command {
               return cliRuntime(ctx, c, { askOwner: askOwner ?? apiOwner });
             },
             say,
+            onKafka: (change) => say(kafkaNews(change, config.command)),
             ...(channels ? { deliver: channels.deliver } : {}),
             onRun: (report) => {
               // With --json every line of stdout is an event: a run, as the API answers it.

@@ -9,10 +9,9 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import kafkajs from "kafkajs";
-import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
+import type { Admin, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { roundRobinAssignerWith } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
@@ -23,7 +22,8 @@ import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
-import { unreachable } from "./unreachable.ts";
+import { kafkaClient } from "./kafka_client.ts";
+import type { ReachabilityChange } from "./reachability.ts";
 import type {
   GroupHolder,
   InboundRecord,
@@ -36,37 +36,10 @@ import type {
   Transport,
 } from "./types.ts";
 
-const { Kafka: KafkaClient, Partitioners, ConfigResourceTypes, logLevel } = kafkajs;
-
-// kafkajs 2.2.4 sometimes schedules a timer with a negative delay (its request queue); Node then
-// prints a TimeoutNegativeWarning that means nothing to our users. Only that warning is dropped.
-const emitWarning = process.emitWarning;
-// deno-lint-ignore no-explicit-any
-(process as any).emitWarning = (warning: unknown, ...rest: any[]) => {
-  const type = typeof rest[0] === "string" ? rest[0] : rest[0]?.type;
-  const name = warning instanceof Error ? warning.name : type;
-  if (name === "TimeoutNegativeWarning") return;
-  return emitWarning.call(process, warning as string, ...rest);
-};
+const { Partitioners, ConfigResourceTypes } = kafkajs;
 
 /** How long a client keeps trying to reach Kafka; see {@link KafkaTransportOptions.patience}. */
 export type Patience = "command" | "service";
-
-/**
- * kafkajs's connection timeout and retries for each patience. A command's retries wait some
- * 0.3 + 0.6 + 1.2 + 2 s between 5 attempts, so a refused, unresolved or closed connection is told
- * within about 5 s; a service's wait some 30 s over 9 attempts.
- */
-const PATIENCE = {
-  command: {
-    connectionTimeout: 3000,
-    retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 2000 },
-  },
-  service: {
-    connectionTimeout: 5000,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
-  },
-} as const;
 
 /** Connection settings, resolved from the group config (core/config) by the caller. */
 export interface KafkaTransportOptions {
@@ -92,6 +65,11 @@ export interface KafkaTransportOptions {
    * The retries also cover a broker's passing refusals (a coordinator still loading).
    */
   readonly patience?: Patience;
+  /**
+   * Told once when a long-lived client loses Kafka (its retries ran out on a failed connection)
+   * and once when Kafka answers again (reachability.ts).
+   */
+  readonly onReachability?: (change: ReachabilityChange) => void;
   readonly requestTimeoutMs?: number;
   /**
    * Work and stream subscriptions commit this long after the first uncommitted record at the
@@ -128,69 +106,6 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
     headers,
     timestamp: Number(m.timestamp),
   };
-}
-
-/**
- * Builds kafkajs's client from our options, routing its logs into ours. Its admin, producers and
- * consumers fail with a KafkaUnreachableError when a connection fails (unreachable.ts), so
- * whoever uses them meets one error for it, whatever call met it.
- */
-export function kafkaClient(options: KafkaTransportOptions): Kafka {
-  const kafka = kafkajsClient(options);
-  const brokers = [...options.brokers];
-  const admin = kafka.admin.bind(kafka);
-  const producer = kafka.producer.bind(kafka);
-  const consumer = kafka.consumer.bind(kafka);
-  return Object.assign(kafka, {
-    admin: (...args: Parameters<Kafka["admin"]>) => failingClearly(admin(...args), brokers),
-    producer: (...args: Parameters<Kafka["producer"]>) =>
-      failingClearly(producer(...args), brokers),
-    consumer: (...args: Parameters<Kafka["consumer"]>) =>
-      failingClearly(consumer(...args), brokers),
-  });
-}
-
-/** `client`, whose calls that return a promise reject with a KafkaUnreachableError for a failed connection. */
-function failingClearly<T extends object>(client: T, brokers: readonly string[]): T {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        const out = value.apply(target, args);
-        if (!(out instanceof Promise)) return out;
-        return out.catch((error: unknown) => {
-          throw unreachable(error, brokers) ?? error;
-        });
-      };
-    },
-  });
-}
-
-function kafkajsClient(options: KafkaTransportOptions): Kafka {
-  const log = options.log ?? (() => {});
-  const patience = PATIENCE[options.patience ?? "service"];
-  const sasl = options.sasl
-    ? {
-      mechanism: options.sasl.mechanism,
-      username: options.sasl.username,
-      password: options.sasl.password,
-    } as SASLOptions
-    : undefined;
-  return new KafkaClient({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
-    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
-    ...(sasl ? { sasl } : {}),
-    connectionTimeout: options.connectionTimeoutMs ?? patience.connectionTimeout,
-    requestTimeout: options.requestTimeoutMs ?? 30000,
-    retry: { ...patience.retry },
-    logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const lvl = level <= logLevel.ERROR ? "error" : level === logLevel.WARN ? "warn" : "debug";
-      log(lvl, `kafkajs ${entry.logger ?? ""}: ${entry.message}`);
-    },
-  });
 }
 
 let runCounter = 0;

@@ -35,6 +35,7 @@ export type { GroupInfo, KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
 export { topicOffsets, waitForLeaders } from "./leaders.ts";
 export { whereHeld } from "./where_held.ts";
 export { type KafkaFailure, KafkaUnreachableError, unreachable } from "./unreachable.ts";
+export type { ReachabilityChange } from "./reachability.ts";
 export type { RunFolder } from "./run_tag.ts";
 
 /** What {@link loadKafka} gives: the Kafka transport, its admin and the round-robin assignor. */

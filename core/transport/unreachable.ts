@@ -2,7 +2,7 @@
  * Kafka that cannot be reached, as one typed error: which address failed and why, in classes a
  * user can act on (connection refused, a name that does not resolve, no answer in time, a peer that
  * closed the connection or is not Kafka, a failed TLS handshake, refused SASL credentials). The
- * kafkajs client (kafka.ts `kafkaClient`) turns the errors of its connections into it at one place;
+ * kafkajs client (kafka_client.ts) turns the errors of its connections into it at one place;
  * the CLI and the gateway word it with the config key and what to do. It holds no credentials:
  * only addresses, the class and, for an error of no known class, the socket's own words.
  *

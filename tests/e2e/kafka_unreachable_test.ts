@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { kafclaw, tempHome } from "../_support/cli.ts";
+import { gatewaySetting } from "../_support/gateway_env.ts";
 
 /** A loopback port that was free a moment ago and that nothing listens on now. */
 function closedPort(): number {
@@ -103,4 +104,17 @@ Deno.test("a host name that does not resolve is said so", async () => {
   const address = "kafclaw-test.invalid:9092";
   const line = oneLine(await withBrokers(address, ["group", "status"]), address);
   assert.match(line, /: the host name does not resolve \(check the host name\)/);
+});
+
+Deno.test("a gateway that cannot reach Kafka at start keeps trying, then ends with the same line", async () => {
+  await using setting = await gatewaySetting();
+  const address = `127.0.0.1:${closedPort()}`;
+  const result = await kafclaw(["gateway"], {
+    ...setting.env,
+    KAFCLAW_GROUP_ENABLED: "true",
+    KAFCLAW_GROUP_SECURITY: "open",
+    KAFCLAW_GROUP_AGENT_ID: "a1",
+    KAFCLAW_GROUP_KAFKA_BROKERS: address,
+  });
+  assert.match(oneLine(result, address), /: connection refused \(/);
 });

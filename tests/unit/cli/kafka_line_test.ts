@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { KafkaUnreachableError } from "../../../core/transport/mod.ts";
-import { unreachableLine } from "../../../cli/_kafka_line.ts";
+import { kafkaNews, unreachableLine } from "../../../cli/_kafka_line.ts";
 
 const brokers = ["127.0.0.1:1"];
 
@@ -66,5 +66,17 @@ Deno.test("a failure of no known class keeps the socket's words and no advice", 
     unreachableLine(error, "kafclaw"),
     "Cannot reach Kafka at a:1,b:2 (group.kafkaBrokers, KAFCLAW_GROUP_KAFKA_BROKERS): " +
       "connect EHOSTUNREACH 10.9.9.9:9092; kafclaw kshark --broker a:1,b:2 checks the path layer by layer",
+  );
+});
+
+Deno.test("a running gateway says it lost Kafka in the same line, and when Kafka is back", () => {
+  const error = new KafkaUnreachableError({ brokers, address: "127.0.0.1:1", failure: "refused" });
+  assert.equal(
+    kafkaNews({ reachable: false, error }, "kafclaw"),
+    `Lost Kafka, trying again: ${unreachableLine(error, "kafclaw")}`,
+  );
+  assert.equal(
+    kafkaNews({ reachable: true, brokers: ["a:1", "b:2"] }, "kafclaw"),
+    "Kafka at a:1,b:2 answers again: the gateway works on",
   );
 });
