@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { kafclaw, tempHome } from "../_support/cli.ts";
 import { gatewaySetting } from "../_support/gateway_env.ts";
+import { kafkaLine } from "../_support/kafka_line.ts";
 
 /** A loopback port that was free a moment ago and that nothing listens on now. */
 function closedPort(): number {
@@ -49,17 +50,9 @@ async function withBrokers(brokers: string, args: string[], more: Record<string,
   });
 }
 
-/** The one line a command printed, checked as the user reads it. */
+/** The one line a command printed, its kshark hint naming `address`. */
 function oneLine(result: { code: number; stderr: string }, address: string): string {
-  assert.equal(result.code, 1, result.stderr);
-  const lines = result.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`);
-  const line = lines[0]!;
-  assert.ok(line.startsWith(`kafclaw: Cannot reach Kafka at ${address} `), line);
-  assert.ok(line.includes("group.kafkaBrokers, KAFCLAW_GROUP_KAFKA_BROKERS"), line);
-  assert.ok(line.includes(`kshark --broker ${address} checks the path`), line);
-  assert.doesNotMatch(line, /KafkaJS|Error:|\bat \S+\.[jt]s:\d+/);
-  return line;
+  return kafkaLine(result, address, `--broker ${address}`);
 }
 
 Deno.test("group commands against a port nothing listens on end with one line: connection refused", async () => {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { kafclaw, tempHome } from "../../_support/cli.ts";
 import { testBrokers } from "../../_support/broker.ts";
 import { startOwnBroker } from "../../_support/own_broker.ts";
+import { kafkaLine } from "../../_support/kafka_line.ts";
 
 /** `group status` in a fresh home whose group's Kafka settings are `env`. */
 async function groupStatus(env: Record<string, string>) {
@@ -18,26 +19,16 @@ async function groupStatus(env: Record<string, string>) {
   });
 }
 
-/** The one line on stderr, after the checks every such line passes. */
-function oneLine(result: { code: number; stderr: string }, address: string): string {
-  assert.equal(result.code, 1, result.stderr);
-  const lines = result.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`);
-  const line = lines[0]!;
-  assert.ok(line.startsWith(`kafclaw: Cannot reach Kafka at ${address} `), line);
-  assert.ok(line.includes("(group.kafkaBrokers, KAFCLAW_GROUP_KAFKA_BROKERS)"), line);
-  assert.ok(line.includes("kshark --auto checks the path layer by layer"), line);
-  assert.doesNotMatch(line, /KafkaJS|Error:|\bat \S+\.[jt]s:\d+/);
-  return line;
-}
-
 Deno.test("TLS spoken to a plaintext listener is said to be a failed TLS handshake", async () => {
   const broker = testBrokers()[0]!;
   const result = await groupStatus({
     KAFCLAW_GROUP_KAFKA_BROKERS: broker,
     KAFCLAW_GROUP_KAFKA_SECURITY_PROTOCOL: "SSL",
   });
-  assert.match(oneLine(result, broker), /: the TLS handshake failed \(check group\.kafkaSecurity/);
+  assert.match(
+    kafkaLine(result, broker, "--auto"),
+    /: the TLS handshake failed \(check group\.kafkaSecurity/,
+  );
 });
 
 Deno.test(
@@ -53,7 +44,7 @@ Deno.test(
       KAFCLAW_GROUP_KAFKA_SASL_USERNAME: "admin",
       KAFCLAW_GROUP_KAFKA_SASL_PASSWORD: secret,
     });
-    const line = oneLine(result, address);
+    const line = kafkaLine(result, address, "--auto");
     assert.match(line, /: SASL authentication failed \(check group\.kafkaSaslUsername/);
     assert.ok(!result.stderr.includes(secret) && !result.stdout.includes(secret));
   },
