@@ -57,6 +57,8 @@ export async function doctorKafka(
         },
         connectionTimeoutMs: Math.min(timeoutMs, 5000),
         requestTimeoutMs: timeoutMs,
+        // doctor is a command: Kafka out of reach is told in seconds, as the group commands do.
+        patience: "command",
       },
       lastError: () => lastError,
     };

@@ -73,6 +73,25 @@ Deno.test("doctor fails brokers that do not answer within its time limit", opts,
   assert.match(check!.detail, /ECONNREFUSED/, "the last connection error says why");
 });
 
+Deno.test(
+  "doctor says a refused connection as such, in seconds, before its time limit",
+  opts,
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const [check] = await groupCheck(
+      { KAFCLAW_GROUP_NAME: "nobody", KAFCLAW_GROUP_KAFKA_BROKERS: `127.0.0.1:${port}` },
+      60_000,
+    );
+    assert.equal(check!.status, "fail");
+    assert.equal(
+      check!.detail,
+      `the brokers 127.0.0.1:${port} cannot be reached: connection refused`,
+    );
+  },
+);
+
 Deno.test("doctor has no group line in standalone mode", async () => {
   await using home = await tempHome();
   const results = await runDoctor({ env: { KAFCLAW_HOME: home.path }, probe: working });
