@@ -18,7 +18,7 @@ import {
   type ZoneDirectory,
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
-import type { KafkaAdmin, Patience, Transport } from "../core/transport/mod.ts";
+import type { KafkaAdmin, Patience, ReachabilityChange, Transport } from "../core/transport/mod.ts";
 import { failure, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 
@@ -60,7 +60,11 @@ export function zoneList(text: string): string[] {
 export async function groupTransport(
   config: ResolvedConfig,
   agentId: string,
-  options: { readonly patience?: Patience } = {},
+  options: {
+    readonly patience?: Patience;
+    /** Told once when Kafka is lost and once when it is back (a member that runs until stopped). */
+    readonly onKafka?: (change: ReachabilityChange) => void;
+  } = {},
 ): Promise<Transport> {
   const { kafkaOptionsFromConfig, loadKafka } = await import("../core/transport/mod.ts");
   const { KafkaTransport } = await loadKafka();
@@ -68,6 +72,7 @@ export async function groupTransport(
     return new KafkaTransport({
       ...await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
       patience: options.patience ?? "command",
+      ...(options.onKafka === undefined ? {} : { onReachability: options.onKafka }),
     });
   } catch (error) {
     throw failure(error);

@@ -29,6 +29,7 @@ import {
   remember,
 } from "./_group.ts";
 import { runMember } from "./_group_join.ts";
+import { kafkaNews } from "./_kafka_line.ts";
 import { changeReport, groupGateway, joinThrough, leaveThrough } from "./_group_gateway.ts";
 
 /** The flags of `group join`. */
@@ -51,10 +52,16 @@ export async function joinAction(ctx: CliContext, opts: JoinOptions): Promise<vo
     ctx.io.out(changeReport("joined", joined, opts.json === true));
     return;
   }
-  // Without --once the member runs until stopped: it keeps trying as the gateway does.
-  const transport = await groupTransport(config, agentId, {
-    patience: opts.once ? "command" : "service",
-  });
+  // Without --once the member runs until stopped: it keeps trying, and tells of Kafka lost and
+  // back, as the gateway does.
+  const transport = await groupTransport(
+    config,
+    agentId,
+    opts.once ? {} : {
+      patience: "service",
+      onKafka: (change) => ctx.io.err(`kafclaw: ${kafkaNews(change, config.command)}`),
+    },
+  );
   try {
     if (config.group.security === "signed") {
       await certificateFor(config, agentId, transport, opts);

@@ -3,7 +3,7 @@
  * the config key and environment variable it came from, what failed, what to check, and the
  * `kshark` command that checks the path layer by layer. Core's KafkaUnreachableError carries the
  * facts (core/transport unreachable.ts); this file alone words them, for every command, for the
- * gateway's start, and for a running gateway that loses Kafka and finds it again.
+ * gateway's start, and for a running gateway or member that loses Kafka and finds it again.
  *
  * @module
  */
@@ -54,12 +54,10 @@ export function unreachableLine(error: UnreachableFacts, command: string): strin
 }
 
 /**
- * What a running gateway says when it loses Kafka (the line of {@link unreachableLine}, and that it
- * keeps trying) and when Kafka answers again.
+ * What a running gateway or member says when it loses Kafka (the line of {@link unreachableLine},
+ * and that it keeps trying) and when Kafka answers again.
  */
 export function kafkaNews(change: ReachabilityChange, command: string): string {
-  if (change.reachable) {
-    return `Kafka at ${change.brokers.join(",")} answers again: the gateway works on`;
-  }
+  if (change.reachable) return `Kafka at ${change.brokers.join(",")} answers again`;
   return `Lost Kafka, trying again: ${unreachableLine(change.error, command)}`;
 }
