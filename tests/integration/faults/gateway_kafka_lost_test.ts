@@ -49,15 +49,20 @@ async function lostAndBack(what: string, run: (env: Record<string, string>) => P
   assert.doesNotMatch(child.stderr, /KafkaJS|\bat \S+\.[jt]s:\d+/);
 }
 
+/** Runs `kafclaw ARGS` in a member's environment, ready once stdout matches `ready`. */
+function running(args: string[], ready: RegExp) {
+  return async (env: Record<string, string>) => {
+    const child = new Child(kafclawCommand(args, env));
+    await child.until(ready);
+    return child;
+  };
+}
+
 Deno.test(
   "a gateway says once that it lost Kafka and once that it is back, and runs on",
   opts,
   async () => {
-    await lostAndBack("the gateway", async (env) => {
-      const child = new Child(kafclawCommand(["gateway", "--json"], env));
-      await child.until(/"event":"started"/);
-      return child;
-    });
+    await lostAndBack("the gateway", running(["gateway", "--json"], /"event":"started"/));
   },
 );
 
@@ -65,10 +70,6 @@ Deno.test(
   "a group join member says once that it lost Kafka and once that it is back",
   opts,
   async () => {
-    await lostAndBack("the member", async (env) => {
-      const child = new Child(kafclawCommand(["group", "join"], env));
-      await child.until(/in group "[^"]+" as "a1"/);
-      return child;
-    });
+    await lostAndBack("the member", running(["group", "join"], /in group "[^"]+" as "a1"/));
   },
 );
