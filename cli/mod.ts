@@ -133,7 +133,10 @@ async function worded(error: unknown, ctx: CliContext): Promise<unknown> {
       import("../core/config/mod.ts"),
     ]);
     const facts = error as KafkaUnreachableError;
-    return new CliError(unreachableLine(facts, commandName(ctx.env())), { cause: error });
+    // --debug shows the client's own error, the one that failed the connection.
+    return new CliError(unreachableLine(facts, commandName(ctx.env())), {
+      cause: facts.cause ?? error,
+    });
   }
   if (name.startsWith("KafkaJS")) {
     const { kafkaErrorText } = await import("./_group.ts");
