@@ -15,6 +15,16 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
+/**
+ * What a subcommand throws when `error` stopped it: Kafka that could not be reached as it is (the
+ * CLI words it in one line, cli/_kafka_line.ts), any other error as a {@link CliError} of
+ * `message` (by default the error's own).
+ */
+export function failure(error: unknown, message?: string): Error {
+  if (error instanceof Error && error.name === "KafkaUnreachableError") return error;
+  return new CliError(message ?? (error instanceof Error ? error.message : String(error)));
+}
+
 /** Ctrl-C (SIGINT) cancelled what the command did, after it cleaned up: exit 130 (128 + 2). */
 export class Cancelled extends Error {
   override name = "Cancelled";

@@ -18,8 +18,8 @@ import {
   type ZoneDirectory,
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
-import type { KafkaAdmin, Transport } from "../core/transport/mod.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import type { KafkaAdmin, Patience, ReachabilityChange, Transport } from "../core/transport/mod.ts";
+import { failure, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 
 // The light helpers, for the subcommands that import these from here.
@@ -52,16 +52,30 @@ export function zoneList(text: string): string[] {
   return zones;
 }
 
-/** The Kafka transport of the configured brokers; close it when done. */
-export async function groupTransport(config: ResolvedConfig, agentId: string): Promise<Transport> {
+/**
+ * The Kafka transport of the configured brokers; close it when done. A command gives up on Kafka
+ * it cannot reach within seconds; `patience: "service"` is for one that runs until stopped
+ * (`group join`).
+ */
+export async function groupTransport(
+  config: ResolvedConfig,
+  agentId: string,
+  options: {
+    readonly patience?: Patience;
+    /** Told once when Kafka is lost and once when it is back (a member that runs until stopped). */
+    readonly onKafka?: (change: ReachabilityChange) => void;
+  } = {},
+): Promise<Transport> {
   const { kafkaOptionsFromConfig, loadKafka } = await import("../core/transport/mod.ts");
   const { KafkaTransport } = await loadKafka();
   try {
-    return new KafkaTransport(
-      await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
-    );
+    return new KafkaTransport({
+      ...await kafkaOptionsFromConfig(config, { clientId: `kafclaw-${agentId}` }),
+      patience: options.patience ?? "command",
+      ...(options.onKafka === undefined ? {} : { onReachability: options.onKafka }),
+    });
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }
 
@@ -70,9 +84,12 @@ export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
   const { kafkaOptionsFromConfig, loadKafka } = await import("../core/transport/mod.ts");
   const { KafkaAdmin } = await loadKafka();
   try {
-    return new KafkaAdmin(await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }));
+    return new KafkaAdmin({
+      ...await kafkaOptionsFromConfig(config, { clientId: "kafclaw-admin" }),
+      patience: "command",
+    });
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }
 
@@ -129,7 +146,7 @@ export async function agentCredentials(
   try {
     return { key: await agentKey(dir), certificate: await readCertificate(dir) };
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }
 
@@ -158,7 +175,8 @@ export async function zonesNow(
   try {
     return (await readRoster(transport, config.group.name, key ? { ownerKey: key } : {})).zones;
   } catch (error) {
-    throw new CliError(
+    throw failure(
+      error,
       `Cannot read the zones of group "${config.group.name}": ${kafkaErrorText(error)}`,
     );
   }

@@ -8,7 +8,7 @@
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
 import { GroupAudit, joinGroup, LEAVE_TIMEOUT_MS, type Membership } from "../core/group/mod.ts";
 import type { Subscription, Transport } from "../core/transport/mod.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { failure, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 import { kafkaErrorText } from "./_group.ts";
 
@@ -53,7 +53,7 @@ export async function runMember(
       const message = kafkaErrorText(error);
       throw (error as Error).name === "GroupSetupError"
         ? new UsageError(message)
-        : new CliError(message);
+        : failure(error, message);
     }
     if (membership.security === "open") {
       ctx.io.err(

@@ -17,7 +17,7 @@ import {
   writeCertificate,
 } from "../core/group/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { failure, UsageError } from "./_errors.ts";
 import {
   agentCredentials,
   agentIdOf,
@@ -29,6 +29,7 @@ import {
   remember,
 } from "./_group.ts";
 import { runMember } from "./_group_join.ts";
+import { kafkaNews } from "./_kafka_line.ts";
 import { changeReport, groupGateway, joinThrough, leaveThrough } from "./_group_gateway.ts";
 
 /** The flags of `group join`. */
@@ -51,7 +52,16 @@ export async function joinAction(ctx: CliContext, opts: JoinOptions): Promise<vo
     ctx.io.out(changeReport("joined", joined, opts.json === true));
     return;
   }
-  const transport = await groupTransport(config, agentId);
+  // Without --once the member runs until stopped: it keeps trying, and tells of Kafka lost and
+  // back, as the gateway does.
+  const transport = await groupTransport(
+    config,
+    agentId,
+    opts.once ? {} : {
+      patience: "service",
+      onKafka: (change) => ctx.io.err(`kafclaw: ${kafkaNews(change, config.command)}`),
+    },
+  );
   try {
     if (config.group.security === "signed") {
       await certificateFor(config, agentId, transport, opts);
@@ -141,6 +151,6 @@ async function certificateFor(
     if (error instanceof OnboardRejected || error instanceof GroupSetupError) {
       throw new UsageError(error.message);
     }
-    throw new CliError((error as Error).message);
+    throw failure(error);
   }
 }

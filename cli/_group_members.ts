@@ -9,7 +9,7 @@
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
 import { importPublicKey } from "../core/protocol/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError } from "./_errors.ts";
+import { failure } from "./_errors.ts";
 import { memberRunsHere, needBrokers, trustedConfig } from "./_group_config.ts";
 
 /** A member as the commands print it. */
@@ -70,7 +70,7 @@ async function topicsRoster(config: ResolvedConfig): Promise<MemberRow[]> {
       last_seen: new Date(m.lastSeen).toISOString(),
     }));
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }

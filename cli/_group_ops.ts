@@ -26,7 +26,7 @@ import {
 import { isAgentId } from "../core/protocol/mod.ts";
 import { wire } from "../core/wire/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { failure, UsageError } from "./_errors.ts";
 import {
   groupAdmin,
   groupConfig,
@@ -51,21 +51,21 @@ async function sightingsOf(
     const sightings = await readSightings(transport, config.group.name, read);
     return { ...sightings, zones: (await readRoster(transport, config.group.name, read)).zones };
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }
 }
 
 /** A Kafka admin error as one line saying what to do. */
-function adminError(error: unknown, what: string): CliError {
+function adminError(error: unknown, what: string): Error {
   const type = (error as { type?: string }).type;
   const reason = type === "SECURITY_DISABLED"
     ? "the broker has no authorizer (authorizer.class.name is not set)"
     : type === "CLUSTER_AUTHORIZATION_FAILED" || type?.endsWith("_AUTHORIZATION_FAILED")
     ? `this home's Kafka principal is not allowed to (${type})`
     : kafkaErrorText(error);
-  return new CliError(`Cannot ${what}: ${reason}`);
+  return failure(error, `Cannot ${what}: ${reason}`);
 }
 
 export interface AclOptions {

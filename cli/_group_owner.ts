@@ -10,7 +10,7 @@ import { paths } from "../core/config/mod.ts";
 import { admit, certificateRecord, initGroup, randomToken } from "../core/group/mod.ts";
 import { decodeCertificate, importPublicKey, isAgentId } from "../core/protocol/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { failure, UsageError } from "./_errors.ts";
 import {
   agentIdOf,
   groupConfig,
@@ -49,7 +49,7 @@ export async function initAction(ctx: CliContext, opts: InitOptions): Promise<vo
       command: config.command,
     });
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }

@@ -8,7 +8,7 @@
 import { memberTopicSpecs, ownerKey } from "../core/group/mod.ts";
 import { decodeCertificate } from "../core/protocol/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError } from "./_errors.ts";
+import { failure } from "./_errors.ts";
 import {
   agentCredentials,
   groupConfig,
@@ -38,7 +38,7 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
       }),
     );
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }

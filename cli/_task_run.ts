@@ -23,7 +23,7 @@ import {
 import { agentInbox, topicsFor } from "../core/protocol/mod.ts";
 import { FINAL_OUTGOING, Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { CliError, failure, UsageError } from "./_errors.ts";
 import {
   agentIdOf,
   groupTransport,
@@ -168,7 +168,7 @@ async function oneShot(
   try {
     await using member = await OneShotRequester.start(config, { ...at, transport }).catch(
       (error) => {
-        throw new CliError((error as Error).message);
+        throw failure(error);
       },
     );
     const before = new Set(member.requester.following());
@@ -244,7 +244,7 @@ async function taskTrace(config: ResolvedConfig, timeline: Timeline, taskId: str
     return { trace: spanTree(traceId, spans), source: "topics" as const, dropped: log.dropped };
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }
@@ -363,7 +363,7 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
     };
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }

@@ -21,6 +21,7 @@ import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { openDashboard } from "./_open.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { kafkaNews } from "./_kafka_line.ts";
 import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { trustedConfig } from "./_trusted_config.ts";
@@ -86,6 +87,7 @@ export function gatewayCommand(ctx: CliContext): Command {
               return cliRuntime(ctx, c, { askOwner: askOwner ?? apiOwner });
             },
             say,
+            onKafka: (change) => say(kafkaNews(change, config.command)),
             ...(channels ? { deliver: channels.deliver } : {}),
             onRun: (report) => {
               // With --json every line of stdout is an event: a run, as the API answers it.
@@ -109,6 +111,8 @@ export function gatewayCommand(ctx: CliContext): Command {
           const name = (error as Error).name;
           if (name === "GroupSetupError") throw new UsageError((error as Error).message);
           if (GROUP_ERRORS.has(name)) throw new CliError((error as Error).message);
+          // Kafka out of reach is said as every command says it (cli/mod.ts).
+          if (name === "KafkaUnreachableError") throw error;
           if (name?.startsWith("KafkaJS")) {
             const { kafkaErrorText } = await import("./_group.ts");
             throw new CliError(`Cannot start the gateway: ${kafkaErrorText(error)}`);

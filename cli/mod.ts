@@ -7,6 +7,8 @@
 import type { Command } from "commander";
 import { VERSION } from "../core/version.ts";
 import type { CliContext } from "./_context.ts";
+import { CliError } from "./_errors.ts";
+import type { KafkaUnreachableError } from "../core/transport/mod.ts";
 import { isPlainVersion, printVersion } from "./_version.ts";
 import { permissionSetFor, type Subcommand } from "../core/permissions/mod.ts";
 
@@ -115,8 +117,32 @@ export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<
       // commander already printed its message; usage errors exit 2 like every other.
       return 2;
     }
-    throw error;
+    throw await worded(error, ctx);
   }
+}
+
+/**
+ * Kafka errors in the CLI's words: Kafka that cannot be reached as one line with its key and the
+ * kshark command (cli/_kafka_line.ts), any other error of the Kafka client as its message alone.
+ */
+async function worded(error: unknown, ctx: CliContext): Promise<unknown> {
+  const name = error instanceof Error ? error.name : "";
+  if (name === "KafkaUnreachableError") {
+    const [{ unreachableLine }, { commandName }] = await Promise.all([
+      import("./_kafka_line.ts"),
+      import("../core/config/mod.ts"),
+    ]);
+    const facts = error as KafkaUnreachableError;
+    // --debug shows the client's own error, the one that failed the connection.
+    return new CliError(unreachableLine(facts, commandName(ctx.env())), {
+      cause: facts.cause ?? error,
+    });
+  }
+  if (name.startsWith("KafkaJS")) {
+    const { kafkaErrorText } = await import("./_group.ts");
+    return new CliError(`Kafka failed: ${kafkaErrorText(error)}`, { cause: error });
+  }
+  return error;
 }
 
 /** The command line with a `-V` before the subcommand's name read as `--version`. */

@@ -27,7 +27,7 @@ import {
   zoneMembersOf,
 } from "../core/orchestrator/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { CliError, failure, UsageError } from "./_errors.ts";
 import {
   agentCredentials,
   agentIdOf,
@@ -192,7 +192,7 @@ async function setParent(
   try {
     await transport.produce(await signer.sign([record]));
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }
@@ -215,7 +215,7 @@ async function nodesOf(
     const read = await readNodes(transport, config.group.name, ownerKey ? { ownerKey } : {});
     return { config, agentId, read };
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw failure(error);
   } finally {
     await transport.close();
   }

@@ -20,7 +20,7 @@ import {
 } from "../core/group/mod.ts";
 import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { failure, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 import {
   agentCredentials,
@@ -66,7 +66,8 @@ async function change(ctx: CliContext, wanted: ZoneChange, json: boolean | undef
     if (wanted.kind === "create") {
       const place = { group: config.group.name, zoneId: wanted.zoneId };
       made = await createZoneTopics(transport, place, topicOptions(config)).catch((error) => {
-        throw new CliError(
+        throw failure(
+          error,
           `Cannot make the topics of zone "${wanted.zoneId}": ${kafkaErrorText(error)}`,
         );
       });
@@ -86,7 +87,10 @@ async function change(ctx: CliContext, wanted: ZoneChange, json: boolean | undef
     try {
       await transport.produce(await signer.sign(records));
     } catch (error) {
-      throw new CliError(`Cannot send to group "${config.group.name}": ${kafkaErrorText(error)}`);
+      throw failure(
+        error,
+        `Cannot send to group "${config.group.name}": ${kafkaErrorText(error)}`,
+      );
     }
     const who = "agentId" in wanted ? wanted.agentId : agentId;
     if (

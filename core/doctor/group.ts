@@ -11,6 +11,7 @@ import {
   kafkaOptionsFromConfig,
   KafkaSettingsError,
   type KafkaTransportOptions,
+  KafkaUnreachableError,
   loadKafka,
   type TopicSpec,
 } from "../transport/mod.ts";
@@ -56,6 +57,8 @@ export async function doctorKafka(
         },
         connectionTimeoutMs: Math.min(timeoutMs, 5000),
         requestTimeoutMs: timeoutMs,
+        // doctor is a command: Kafka out of reach is told in seconds, as the group commands do.
+        patience: "command",
       },
       lastError: () => lastError,
     };
@@ -112,6 +115,8 @@ export async function groupChecks(
       ? `no answer within ${timeoutMs / 1000} s${
         kafka.lastError() ? ` (${kafka.lastError()})` : ""
       }`
+      : error instanceof KafkaUnreachableError
+      ? (error.brokers.includes(error.address) ? "" : `${error.address}: `) + error.reason
       : (error as Error).message;
     return [{
       check: "group",

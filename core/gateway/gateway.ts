@@ -41,6 +41,7 @@ import {
   kafkaOptionsFromConfig,
   loadKafka,
   MemoryTransport,
+  type ReachabilityChange,
   type Transport,
 } from "../transport/mod.ts";
 import { type Step, stopAll } from "./_steps.ts";
@@ -63,6 +64,11 @@ export interface GatewayOptions {
   readonly deliver?: Deliver;
   /** Lines about what the gateway does (stderr in the CLI). */
   readonly say?: (line: string) => void;
+  /**
+   * Kafka lost (its client's retries ran out) or back, once per change; default: said through
+   * `say` in core's words.
+   */
+  readonly onKafka?: (change: ReachabilityChange) => void;
   /** Each scheduled run. */
   readonly onRun?: (report: JobRunReport) => void;
   /**
@@ -165,7 +171,11 @@ export class Gateway {
       const runtime = await options.createRuntime(config);
       before.push(["agent", () => runtime.close()]);
       const transport = options.transport ??
-        await ownTransport(config, kafka, { agentId, runName: runtime.runName });
+        await ownTransport(config, kafka, {
+          agentId,
+          runName: runtime.runName,
+          onKafka: kafkaNews(options),
+        });
       if (options.transport === undefined) before.push(["transport", () => transport.close()]);
       const side = {
         config,
@@ -353,7 +363,11 @@ function leaseProblem(config: ResolvedConfig): string | undefined {
 async function ownTransport(
   config: ResolvedConfig,
   kafka: boolean,
-  agent: { readonly agentId: string; readonly runName: string | undefined },
+  agent: {
+    readonly agentId: string;
+    readonly runName: string | undefined;
+    readonly onKafka: (change: ReachabilityChange) => void;
+  },
 ): Promise<Transport> {
   const { agentId, runName } = agent;
   if (kafka) {
@@ -363,11 +377,25 @@ async function ownTransport(
       ? undefined
       : { home: config.home, name: runName, alive: runDirAlive };
     const { KafkaTransport } = await loadKafka();
-    return new KafkaTransport({ ...options, ...(runFolder === undefined ? {} : { runFolder }) });
+    return new KafkaTransport({
+      ...options,
+      ...(runFolder === undefined ? {} : { runFolder }),
+      onReachability: agent.onKafka,
+    });
   }
   const transport = new MemoryTransport();
   await transport.createTopics(memberTopicSpecs(config.group.name, { agentId }));
   return transport;
+}
+
+/** What the gateway says when Kafka is lost or back: the caller's words, else core's. */
+function kafkaNews(options: GatewayOptions): (change: ReachabilityChange) => void {
+  return options.onKafka ?? ((change) =>
+    options.say?.(
+      change.reachable
+        ? `Kafka at ${change.brokers.join(",")} answers again`
+        : `${change.error.message}; the gateway keeps trying`,
+    ));
 }
 
 /** The scheduler over the agent, as `cron serve` runs it, when scheduler.enabled. */

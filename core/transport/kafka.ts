@@ -9,10 +9,9 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import kafkajs from "kafkajs";
-import type { Admin, Kafka, KafkaMessage, Producer, SASLOptions } from "kafkajs";
+import type { Admin, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { roundRobinAssignerWith } from "./assignor.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
@@ -23,6 +22,8 @@ import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
+import { kafkaClient } from "./kafka_client.ts";
+import type { ReachabilityChange } from "./reachability.ts";
 import type {
   GroupHolder,
   InboundRecord,
@@ -35,18 +36,10 @@ import type {
   Transport,
 } from "./types.ts";
 
-const { Kafka: KafkaClient, Partitioners, ConfigResourceTypes, logLevel } = kafkajs;
+const { Partitioners, ConfigResourceTypes } = kafkajs;
 
-// kafkajs 2.2.4 sometimes schedules a timer with a negative delay (its request queue); Node then
-// prints a TimeoutNegativeWarning that means nothing to our users. Only that warning is dropped.
-const emitWarning = process.emitWarning;
-// deno-lint-ignore no-explicit-any
-(process as any).emitWarning = (warning: unknown, ...rest: any[]) => {
-  const type = typeof rest[0] === "string" ? rest[0] : rest[0]?.type;
-  const name = warning instanceof Error ? warning.name : type;
-  if (name === "TimeoutNegativeWarning") return;
-  return emitWarning.call(process, warning as string, ...rest);
-};
+/** How long a client keeps trying to reach Kafka; see {@link KafkaTransportOptions.patience}. */
+export type Patience = "command" | "service";
 
 /** Connection settings, resolved from the group config (core/config) by the caller. */
 export interface KafkaTransportOptions {
@@ -63,7 +56,20 @@ export interface KafkaTransportOptions {
   readonly sessionTimeoutMs?: number;
   /** Consumer heartbeat interval in ms (default 3000). */
   readonly heartbeatIntervalMs?: number;
+  /** How long one connection may take to open (default: by {@link patience}). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * How long to keep trying when Kafka cannot be reached: `"command"` for a command that a user
+   * waits on (a few attempts within seconds, then KafkaUnreachableError), `"service"` (the default)
+   * for a long-lived process such as the gateway (retries with backoff for half a minute and more).
+   * The retries also cover a broker's passing refusals (a coordinator still loading).
+   */
+  readonly patience?: Patience;
+  /**
+   * Told once when a long-lived client loses Kafka (its retries ran out on a failed connection)
+   * and once when Kafka answers again (reachability.ts).
+   */
+  readonly onReachability?: (change: ReachabilityChange) => void;
   readonly requestTimeoutMs?: number;
   /**
    * Work and stream subscriptions commit this long after the first uncommitted record at the
@@ -100,32 +106,6 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
     headers,
     timestamp: Number(m.timestamp),
   };
-}
-
-/** Builds kafkajs's client from our options, routing its logs into ours. */
-export function kafkaClient(options: KafkaTransportOptions): Kafka {
-  const log = options.log ?? (() => {});
-  const sasl = options.sasl
-    ? {
-      mechanism: options.sasl.mechanism,
-      username: options.sasl.username,
-      password: options.sasl.password,
-    } as SASLOptions
-    : undefined;
-  return new KafkaClient({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
-    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
-    ...(sasl ? { sasl } : {}),
-    connectionTimeout: options.connectionTimeoutMs ?? 5000,
-    requestTimeout: options.requestTimeoutMs ?? 30000,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const lvl = level <= logLevel.ERROR ? "error" : level === logLevel.WARN ? "warn" : "debug";
-      log(lvl, `kafkajs ${entry.logger ?? ""}: ${entry.message}`);
-    },
-  });
 }
 
 let runCounter = 0;

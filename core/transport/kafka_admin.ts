@@ -8,7 +8,8 @@
  */
 import kafkajs from "kafkajs";
 import type { Admin } from "kafkajs";
-import { kafkaClient, type KafkaTransportOptions } from "./kafka.ts";
+import type { KafkaTransportOptions } from "./kafka.ts";
+import { kafkaClient } from "./kafka_client.ts";
 
 const {
   AclOperationTypes,

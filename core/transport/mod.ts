@@ -28,12 +28,14 @@ export {
   type MemoryTransportOptions,
   seededRandom,
 } from "./in_process.ts";
-export type { KafkaTransport, KafkaTransportOptions } from "./kafka.ts";
+export type { KafkaTransport, KafkaTransportOptions, Patience } from "./kafka.ts";
 export type { Assignment } from "./assignor.ts";
 export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";
 export type { GroupInfo, KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
 export { topicOffsets, waitForLeaders } from "./leaders.ts";
 export { whereHeld } from "./where_held.ts";
+export { type KafkaFailure, KafkaUnreachableError, unreachable } from "./unreachable.ts";
+export type { ReachabilityChange } from "./reachability.ts";
 export type { RunFolder } from "./run_tag.ts";
 
 /** What {@link loadKafka} gives: the Kafka transport, its admin and the round-robin assignor. */

@@ -56,22 +56,40 @@ Deno.test(
   },
 );
 
-Deno.test("doctor fails brokers that do not answer within its time limit", opts, async () => {
+/** doctor's group check, with `timeoutMs`, of a broker port nothing listens on. */
+async function refusedCheck(timeoutMs: number) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   const [check] = await groupCheck(
     { KAFCLAW_GROUP_NAME: "nobody", KAFCLAW_GROUP_KAFKA_BROKERS: `127.0.0.1:${port}` },
-    2000,
+    timeoutMs,
   );
   assert.equal(check!.status, "fail");
+  return { port, check: check! };
+}
+
+Deno.test("doctor fails brokers that do not answer within its time limit", opts, async () => {
+  const { port, check } = await refusedCheck(2000);
   assert.match(
-    check!.detail,
+    check.detail,
     new RegExp(`^the brokers 127\\.0\\.0\\.1:${port} cannot be reached: no answer within 2 s`),
   );
-  assert.match(check!.hint!, /group\.kafkaBrokers/);
-  assert.match(check!.detail, /ECONNREFUSED/, "the last connection error says why");
+  assert.match(check.hint!, /group\.kafkaBrokers/);
+  assert.match(check.detail, /ECONNREFUSED/, "the last connection error says why");
 });
+
+Deno.test(
+  "doctor says a refused connection as such, in seconds, before its time limit",
+  opts,
+  async () => {
+    const { port, check } = await refusedCheck(60_000);
+    assert.equal(
+      check.detail,
+      `the brokers 127.0.0.1:${port} cannot be reached: connection refused`,
+    );
+  },
+);
 
 Deno.test("doctor has no group line in standalone mode", async () => {
   await using home = await tempHome();
