@@ -18,11 +18,27 @@ export class CliError extends Error {
 /**
  * What a subcommand throws when `error` stopped it: Kafka that could not be reached as it is (the
  * CLI words it in one line, cli/_kafka_line.ts), any other error as a {@link CliError} of
- * `message` (by default the error's own).
+ * `message` (by default the error's own, with the Kafka refusals it holds: {@link kafkaErrorText}).
  */
 export function failure(error: unknown, message?: string): Error {
   if (error instanceof Error && error.name === "KafkaUnreachableError") return error;
-  return new CliError(message ?? (error instanceof Error ? error.message : String(error)));
+  return new CliError(message ?? kafkaErrorText(error));
+}
+
+/**
+ * An error's message, with the Kafka error types kafkajs keeps inside it and the topic each names
+ * ("Topic creation errors" says nothing of TOPIC_AUTHORIZATION_FAILED on its own).
+ */
+export function kafkaErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const inner = (error as { errors?: unknown[] }).errors ?? [];
+  const reasons = [error, ...inner].flatMap((e) => {
+    const { type, topic } = (e ?? {}) as { type?: unknown; topic?: unknown };
+    if (typeof type !== "string") return [];
+    return [typeof topic === "string" ? `${type} on ${topic}` : type];
+  });
+  const unique = [...new Set(reasons)];
+  return unique.length === 0 ? message : `${message} (${unique.join(", ")})`;
 }
 
 /** Ctrl-C (SIGINT) cancelled what the command did, after it cleaned up: exit 130 (128 + 2). */

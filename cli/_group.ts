@@ -19,7 +19,7 @@ import {
 } from "../core/group/mod.ts";
 import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Patience, ReachabilityChange, Transport } from "../core/transport/mod.ts";
-import { failure, UsageError } from "./_errors.ts";
+import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 
 // The light helpers, for the subcommands that import these from here.
@@ -93,21 +93,7 @@ export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
   }
 }
 
-/**
- * An error's message, with the Kafka error types kafkajs keeps inside it and the topic each names
- * ("Topic creation errors" says nothing of TOPIC_AUTHORIZATION_FAILED on its own).
- */
-export function kafkaErrorText(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const inner = (error as { errors?: unknown[] }).errors ?? [];
-  const reasons = [error, ...inner].flatMap((e) => {
-    const { type, topic } = (e ?? {}) as { type?: unknown; topic?: unknown };
-    if (typeof type !== "string") return [];
-    return [typeof topic === "string" ? `${type} on ${topic}` : type];
-  });
-  const unique = [...new Set(reasons)];
-  return unique.length === 0 ? message : `${message} (${unique.join(", ")})`;
-}
+export { kafkaErrorText };
 
 /** The identity folder of this KAFCLAW_HOME. */
 export function identityDir(config: ResolvedConfig): string {

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
 import { kafkaErrorText } from "../../../cli/_group.ts";
+import { failure } from "../../../cli/_errors.ts";
 
 // kafkajs exports the class at run time; its type declarations leave it out.
 const { KafkaJSCreateTopicError } = kafkajs as unknown as {
@@ -37,4 +38,18 @@ Deno.test("an error with a type and no topic says the type; one without either i
   );
   assert.equal(kafkaErrorText(new Error("Connection refused")), "Connection refused");
   assert.equal(kafkaErrorText("plain text"), "plain text");
+});
+
+Deno.test("a command stopped by a refusal says which: failure() words it so by default", () => {
+  const refusal = { type: "TOPIC_AUTHORIZATION_FAILED", code: 29, message: "Not authorized" };
+  const error = new kafkajs.KafkaJSAggregateError("Topic creation errors", [
+    new KafkaJSCreateTopicError(refusal, "group.g1.requests"),
+  ]);
+  const stopped = failure(error);
+  assert.equal(stopped.name, "CliError");
+  assert.equal(
+    stopped.message,
+    "Topic creation errors (TOPIC_AUTHORIZATION_FAILED on group.g1.requests)",
+  );
+  assert.equal(failure(error, "Cannot make the group").message, "Cannot make the group");
 });
