@@ -255,6 +255,8 @@ export interface ReadRoster {
   readonly zones: ZoneDirectory;
   /** The orchestrator's node records (node_feed.ts), in append order. */
   readonly nodes: readonly NodeRecordRead[];
+  /** When the read began: the moment liveness is judged at. */
+  readonly readAt: number;
 }
 
 /**
@@ -270,6 +272,9 @@ export async function readRoster(
   options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
 ): Promise<ReadRoster> {
   const now = options.now ?? Date.now;
+  // Liveness is judged as of the moment the read began: a slow read (a busy machine, five
+  // consumer groups joined one after the other) must not age the heartbeats it read.
+  const readAt = now();
   const roster = new Roster();
   const trust = options.ownerKey === undefined ? undefined : new GroupTrust({
     ownerKey: options.ownerKey,
@@ -288,12 +293,13 @@ export async function readRoster(
     [topics.heartbeats, feed.onHeartbeat],
   ];
   for (const [topic, handler] of read) await readWhole(transport, [topic], groupId, handler);
-  roster.sweep(now());
+  roster.sweep(readAt);
   return {
     members: roster.members(),
     manifest: feed.manifest,
     skills: feed.skills,
     zones: feed.zones,
     nodes: feed.nodes.kept(),
+    readAt,
   };
 }

@@ -33,7 +33,9 @@ export async function readNodes(
   for (const node of read.nodes) table.apply(node.envelope, node.appendTime);
   return {
     table,
-    hierarchy: new Hierarchy(table.nodes(), now()),
+    // As of the moment the read began, as the members are: the time the read takes must not make
+    // every node look silent.
+    hierarchy: new Hierarchy(table.nodes(), read.readAt),
     members: read.members,
     zones: read.zones,
   };

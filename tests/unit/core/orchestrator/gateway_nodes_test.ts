@@ -47,6 +47,12 @@ Deno.test("full-mode gateways agree on the hierarchy from config, and re-parent 
   const read = await readNodes(new MemoryTransport({ broker }), group);
   assert.equal(parents(read.hierarchy), want);
   assert.deepEqual(read.members.map((m) => m.agentId), ["ann", "ben", "cy"]);
+  // A read that takes a minute (a busy machine) judges the nodes and members as of its start.
+  let calls = 0;
+  const slowRead = () => Date.now() + (calls++ === 0 ? 0 : 60_000);
+  const slow = await readNodes(new MemoryTransport({ broker }), group, { now: slowRead });
+  assert.equal(parents(slow.hierarchy), want);
+  assert.deepEqual(slow.members.map((m) => m.agentId), ["ann", "ben", "cy"]);
 
   await b.gateway.stop();
   const left = JSON.stringify({ ann: null, cy: "ann" });
