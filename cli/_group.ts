@@ -93,8 +93,6 @@ export async function groupAdmin(config: ResolvedConfig): Promise<KafkaAdmin> {
   }
 }
 
-export { kafkaErrorText };
-
 /** The identity folder of this KAFCLAW_HOME. */
 export function identityDir(config: ResolvedConfig): string {
   return paths(config).identity;

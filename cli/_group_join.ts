@@ -10,7 +10,7 @@ import { GroupAudit, joinGroup, LEAVE_TIMEOUT_MS, type Membership } from "../cor
 import type { Subscription, Transport } from "../core/transport/mod.ts";
 import { failure, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
-import { kafkaErrorText } from "./_group.ts";
+import { kafkaErrorText } from "./_errors.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 

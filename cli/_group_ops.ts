@@ -26,13 +26,12 @@ import {
 import { isAgentId } from "../core/protocol/mod.ts";
 import { wire } from "../core/wire/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { failure, UsageError } from "./_errors.ts";
+import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import {
   groupAdmin,
   groupConfig,
   groupTransport,
   identityDir,
-  kafkaErrorText,
   pinnedOwnerKey,
   zoneList,
 } from "./_group.ts";

@@ -20,7 +20,7 @@ import { apiOwner } from "../web/mod.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { openDashboard } from "./_open.ts";
-import { CliError, UsageError } from "./_errors.ts";
+import { CliError, kafkaErrorText, UsageError } from "./_errors.ts";
 import { kafkaNews } from "./_kafka_line.ts";
 import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -114,7 +114,6 @@ export function gatewayCommand(ctx: CliContext): Command {
           // Kafka out of reach is said as every command says it (cli/mod.ts).
           if (name === "KafkaUnreachableError") throw error;
           if (name?.startsWith("KafkaJS")) {
-            const { kafkaErrorText } = await import("./_group.ts");
             throw new CliError(`Cannot start the gateway: ${kafkaErrorText(error)}`);
           }
           throw error;

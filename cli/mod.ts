@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { VERSION } from "../core/version.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError } from "./_errors.ts";
+import { CliError, kafkaErrorText } from "./_errors.ts";
 import type { KafkaUnreachableError } from "../core/transport/mod.ts";
 import { isPlainVersion, printVersion } from "./_version.ts";
 import { permissionSetFor, type Subcommand } from "../core/permissions/mod.ts";
@@ -139,7 +139,6 @@ async function worded(error: unknown, ctx: CliContext): Promise<unknown> {
     });
   }
   if (name.startsWith("KafkaJS")) {
-    const { kafkaErrorText } = await import("./_group.ts");
     return new CliError(`Kafka failed: ${kafkaErrorText(error)}`, { cause: error });
   }
   return error;

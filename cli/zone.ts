@@ -20,14 +20,13 @@ import {
 } from "../core/group/mod.ts";
 import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { failure, UsageError } from "./_errors.ts";
+import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 import {
   agentCredentials,
   agentIdOf,
   groupConfig,
   groupTransport,
-  kafkaErrorText,
   topicOptions,
   zonesNow,
 } from "./_group.ts";

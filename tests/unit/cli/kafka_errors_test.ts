@@ -4,8 +4,7 @@
  */
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
-import { kafkaErrorText } from "../../../cli/_group.ts";
-import { failure } from "../../../cli/_errors.ts";
+import { failure, kafkaErrorText } from "../../../cli/_errors.ts";
 
 // kafkajs exports the class at run time; its type declarations leave it out.
 const { KafkaJSCreateTopicError } = kafkajs as unknown as {
