@@ -77,6 +77,8 @@ export interface FakeMcpHttp extends AsyncDisposable {
   readonly methods: string[];
   /** The params of each `tools/call` received (name, arguments, `_meta`), in order. */
   readonly calls: Record<string, unknown>[];
+  /** The `authorization` header of every request received ("" when absent), in order. */
+  readonly authorizations: string[];
   restart(): Promise<void>;
 }
 
@@ -85,12 +87,14 @@ export function serveFakeMcpHttp(): FakeMcpHttp {
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const methods: string[] = [];
   const calls: Record<string, unknown>[] = [];
+  const authorizations: string[] = [];
   const closeAll = async () => {
     const open = [...sessions.values()];
     sessions.clear();
     await Promise.all(open.map((t) => t.close()));
   };
   const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    authorizations.push(request.headers.get("authorization") ?? "");
     const id = request.headers.get("mcp-session-id");
     let body: unknown;
     if (request.method === "POST") {
@@ -115,6 +119,7 @@ export function serveFakeMcpHttp(): FakeMcpHttp {
     url: `http://127.0.0.1:${http.addr.port}/mcp`,
     methods,
     calls,
+    authorizations,
     restart: closeAll,
     async [Symbol.asyncDispose]() {
       await closeAll();
