@@ -11,6 +11,7 @@ const PASSES = 'Deno.test("passes", () => {});\n';
 /** Runs `scripts/test --unit` over `files` (name to source) in a scratch checkout. */
 async function runSuite(
   files: Record<string, string>,
+  env: Record<string, string> = {},
 ): Promise<{ code: number; lastLine: string; output: string }> {
   const dir = await Deno.makeTempDir({ prefix: "kafclaw-scripts-test-" });
   try {
@@ -25,14 +26,14 @@ async function runSuite(
     await Deno.chmod(`${dir}/scripts/test`, 0o755);
     await Deno.writeTextFile(
       `${dir}/deno.json`,
-      JSON.stringify({ permissions: { test: { read: true } } }),
+      JSON.stringify({ permissions: { test: { read: true, run: true } } }),
     );
     for (const [name, source] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/tests/unit/${name}`, source);
     }
     const output = await new Deno.Command(`${dir}/scripts/test`, {
       args: ["--unit"],
-      env: { KAFCLAW_DENO: Deno.execPath(), NO_COLOR: "1" },
+      env: { KAFCLAW_DENO: Deno.execPath(), NO_COLOR: "1", ...env },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -82,4 +83,19 @@ Deno.test("scripts/test ends with the plain count and exit 0 when every file loa
   const run = await runSuite({ "a_test.ts": PASSES, "e_test.ts": PASSES });
   assert.equal(run.lastLine, "3 passed, 0 failed", run.output);
   assert.equal(run.code, 0);
+});
+
+Deno.test("scripts/test stops a hung test, and what it started, and counts it as failed", async () => {
+  const marker = `kafclaw-hung-${crypto.randomUUID()}`;
+  const run = await runSuite({
+    "h_test.ts": `Deno.test("never ends", async () => {
+  await new Deno.Command("bash", { args: ["-c", "exec -a ${marker} sleep 600"] }).spawn().status;
+});
+`,
+  }, { KAFCLAW_TEST_HANG_MINUTES: "1" });
+  assert.equal(run.code, 1, run.output);
+  assert.match(run.lastLine, /^\d+ passed, 1 failed$/, run.output);
+  assert.match(run.output, /FAILED unit: 'never ends' still running after 1 minutes/);
+  const left = await new Deno.Command("pgrep", { args: ["-f", marker], stdout: "piped" }).output();
+  assert.equal(new TextDecoder().decode(left.stdout).trim(), "", "the hung test's child was left");
 });
