@@ -22,7 +22,8 @@ export class CliError extends Error {
  */
 export function failure(error: unknown, message?: string): Error {
   if (error instanceof Error && error.name === "KafkaUnreachableError") return error;
-  return new CliError(message ?? kafkaErrorText(error));
+  // The cause keeps the error's own stack for --debug.
+  return new CliError(message ?? kafkaErrorText(error), { cause: error });
 }
 
 /**

@@ -30,9 +30,11 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /** Errors of core that a user fixes in config or in the group, not bugs: one line, exit 1. */
 const GROUP_ERRORS = new Set([
+  "AgentRunsError",
   "GroupTopicsError",
   "KafkaSettingsError",
   "OnboardRejected",
+  "SponsorSilent",
   "TopicConfigError",
 ]);
 

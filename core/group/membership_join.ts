@@ -19,9 +19,15 @@ import type { CertificateStore } from "../timeline/mod.ts";
 import { checkGroupTopics, memberTopicSpecs } from "./group_topics.ts";
 import type { GroupTrust } from "./trust.ts";
 
+/** Another process runs as this agent in the group; the message says where, when it is known. */
+export class AgentRunsError extends Error {
+  override name = "AgentRunsError";
+}
+
 /**
  * Makes `agentId`'s inbox and checks the group's topics and that no other process runs as
- * `agentId` in `group`. Throws GroupTopicsError when a topic is not right.
+ * `agentId` in `group`. Throws GroupTopicsError when a topic is not right, and
+ * {@link AgentRunsError} when `agentId` is taken.
  */
 export async function checkJoin(
   transport: Transport,
@@ -41,8 +47,9 @@ export async function checkJoin(
   // session ends: they are removed, and only a live one refuses the start.
   const holders = await transport.reclaimGroup(agentConsumerGroup(group, agentId));
   if (holders.length > 0) {
-    throw new Error(
-      `Cannot join group "${group}": agent "${agentId}" already runs in it${whereHeld(holders)}`,
+    throw new AgentRunsError(
+      `Cannot join group "${group}": agent "${agentId}" already runs in it${whereHeld(holders)}; ` +
+        "stop that one first, or give this one an agent id of its own (group.agentId)",
     );
   }
 }

@@ -156,7 +156,13 @@ export {
   memberTopicOptions,
   pinnedOwnerKey,
 } from "./member_config.ts";
-export { type MembershipRequest, OnboardRejected, requestMembership } from "./newcomer.ts";
+export { AgentRunsError } from "./membership_join.ts";
+export {
+  type MembershipRequest,
+  OnboardRejected,
+  requestMembership,
+  SponsorSilent,
+} from "./newcomer.ts";
 export {
   type Admission,
   admit,

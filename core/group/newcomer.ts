@@ -26,6 +26,11 @@ export class OnboardRejected extends Error {
   override name = "OnboardRejected";
 }
 
+/** No sponsor answered the newcomer within its time: no agent of the owner runs, or none reads. */
+export class SponsorSilent extends Error {
+  override name = "SponsorSilent";
+}
+
 /** What a newcomer asks with. */
 export interface MembershipRequest {
   readonly transport: Transport;
@@ -74,7 +79,7 @@ export async function requestMembership(
     while (replies.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(
+        throw new SponsorSilent(
           `Cannot join group "${group}": no sponsor answered within ${timeoutMs} ms ` +
             "(is an agent of the group's owner running?)",
         );

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
 import { failure, kafkaErrorText } from "../../../cli/_errors.ts";
+import { reportError } from "../../../main.ts";
 
 // kafkajs exports the class at run time; its type declarations leave it out.
 const { KafkaJSCreateTopicError } = kafkajs as unknown as {
@@ -51,4 +52,14 @@ Deno.test("a command stopped by a refusal says which: failure() words it so by d
     "Topic creation errors (TOPIC_AUTHORIZATION_FAILED on group.g1.requests)",
   );
   assert.equal(failure(error, "Cannot make the group").message, "Cannot make the group");
+});
+
+Deno.test("--debug on a command stopped by failure() shows the stack of what stopped it", () => {
+  const original = new Error("Cannot make the inbox");
+  const said: string[] = [];
+  assert.equal(reportError(failure(original), true, (line) => said.push(line)), 1);
+  assert.deepEqual(said, ["kafclaw: Cannot make the inbox", original.stack]);
+  const quiet: string[] = [];
+  reportError(failure(original), false, (line) => quiet.push(line));
+  assert.deepEqual(quiet, ["kafclaw: Cannot make the inbox"]);
 });

@@ -80,7 +80,12 @@ Deno.test("a signed membership needs a certificate, and an agent runs once in a 
   try {
     await assert.rejects(
       () => startMember(transport, g, g.owner, g.init.certificate),
-      /Cannot join group "e2": agent "boss" already runs in it/,
+      (error: Error) => {
+        assert.equal(error.name, "AgentRunsError");
+        assert.match(error.message, /^Cannot join group "e2": agent "boss" already runs in it/);
+        assert.match(error.message, /give this one an agent id of its own \(group\.agentId\)$/);
+        return true;
+      },
     );
   } finally {
     await boss.leave();

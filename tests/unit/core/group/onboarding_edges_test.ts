@@ -75,7 +75,7 @@ Deno.test("a newcomer that no sponsor answers gives up after its timeout, saying
         ownerKey: owner.publicKey,
         timeoutMs: 50,
       }),
-    /^Error: Cannot join group "ob": no sponsor answered within 50 ms/,
+    /^SponsorSilent: Cannot join group "ob": no sponsor answered within 50 ms/,
   );
 });
 
