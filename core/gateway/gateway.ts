@@ -174,7 +174,7 @@ export class Gateway {
         await ownTransport(config, kafka, {
           agentId,
           runName: runtime.runName,
-          onKafka: kafkaNews(options),
+          onKafka: kafkaListener(options),
         });
       if (options.transport === undefined) before.push(["transport", () => transport.close()]);
       const side = {
@@ -389,7 +389,7 @@ async function ownTransport(
 }
 
 /** What the gateway says when Kafka is lost or back: the caller's words, else core's. */
-function kafkaNews(options: GatewayOptions): (change: ReachabilityChange) => void {
+function kafkaListener(options: GatewayOptions): (change: ReachabilityChange) => void {
   return options.onKafka ?? ((change) =>
     options.say?.(
       change.reachable
