@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { threeGateways } from "../../_support/gateway_memory.ts";
 import { kafclawInProcess } from "../../_support/cli_in_process.ts";
+import { waitFor } from "../../_support/wait.ts";
+import { spanTree, type SpanTreeNode, traceOfTask } from "../../../core/group/mod.ts";
 
 /** Ben's LLM: a delegate_task call to cy first, then its answer after reading cy's. */
 const BEN_DELEGATES = [
@@ -68,21 +70,26 @@ Deno.test("task submit --wait, list, show and show --trace against a running gro
   assert.match(shown.stdout, /^task .*: completed\nto agent ben, attempt 1, workers ben\n/);
   assert.match(shown.stdout, /\nanswer: cy says Lima$/);
 
-  // The gateway stores the spans it reads: once every agent's are in, the tree is whole.
-  let trace: { source: string; agents: string[]; spans: number; roots: TraceNode[] } | undefined;
-  for (let i = 0; i < 100; i++) {
-    const out = await run("task", "show", task.task_id, "--trace", "--json");
-    assert.equal(out.code, 0, out.stderr);
-    trace = JSON.parse(out.stdout);
-    if (trace!.agents.length === 3 && lines(trace!.roots).some((l) => l.trim() === "cy: turn")) {
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(trace!.source, "agent");
-  assert.deepEqual([...trace!.agents].sort(), ["ann", "ben", "cy"]);
-  assert.equal(trace!.roots.length, 1, lines(trace!.roots).join("\n"));
-  const tree = lines(trace!.roots);
+  // The gateway stores the spans it reads: once every agent's are in and ended, the tree is whole
+  // and `show --trace` reads it from the store. Before, it reads the traces topic too, which this
+  // test's gateways do not dial (their broker is in-process): so it waits for that first.
+  const store = a.gateway.runtime.timeline.groupTraces;
+  await waitFor(() => {
+    const traceId = traceOfTask(task.task_id, store.ofTask(task.task_id));
+    if (traceId === undefined) return false;
+    const tree = spanTree(traceId, store.trace(traceId));
+    const ended = (nodes: SpanTreeNode[]): boolean =>
+      nodes.every((n) => n.span.endedAt !== undefined && ended(n.children));
+    return tree.agents.length === 3 && tree.roots.length === 1 && ended(tree.roots);
+  }, "ann's store to hold the spans of all three agents, ended");
+  const out = await run("task", "show", task.task_id, "--trace", "--json");
+  assert.equal(out.code, 0, out.stderr);
+  const trace: { source: string; agents: string[]; spans: number; roots: TraceNode[] } = JSON
+    .parse(out.stdout);
+  assert.equal(trace.source, "agent");
+  assert.deepEqual([...trace.agents].sort(), ["ann", "ben", "cy"]);
+  assert.equal(trace.roots.length, 1, lines(trace.roots).join("\n"));
+  const tree = lines(trace.roots);
   for (
     const line of [
       "ann: submit to group.clitask.agent.ben.inbox",
