@@ -77,10 +77,12 @@ Deno.test("task submit --wait, list, show and show --trace against a running gro
   await waitFor(() => {
     const traceId = traceOfTask(task.task_id, store.ofTask(task.task_id));
     if (traceId === undefined) return false;
-    const tree = spanTree(traceId, store.trace(traceId));
+    const spans = store.trace(traceId);
+    const tree = spanTree(traceId, spans);
     const ended = (nodes: SpanTreeNode[]): boolean =>
       nodes.every((n) => n.span.endedAt !== undefined && ended(n.children));
-    return tree.agents.length === 3 && tree.roots.length === 1 && ended(tree.roots);
+    return tree.agents.length === 3 && tree.roots.length === 1 && ended(tree.roots) &&
+      spans.some((s) => s.agentId === "cy" && s.title === "turn");
   }, "ann's store to hold the spans of all three agents, ended");
   const out = await run("task", "show", task.task_id, "--trace", "--json");
   assert.equal(out.code, 0, out.stderr);
