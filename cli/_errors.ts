@@ -27,19 +27,27 @@ export function failure(error: unknown, message?: string): Error {
 }
 
 /**
- * An error's message, with the Kafka error types kafkajs keeps inside it and the topic each names
+ * An error's message, with the Kafka error types kafkajs keeps inside it (in `errors` and in
+ * `cause`, where a client that gave up after retrying keeps the last) and the topic each names
  * ("Topic creation errors" says nothing of TOPIC_AUTHORIZATION_FAILED on its own).
  */
 export function kafkaErrorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const inner = (error as { errors?: unknown[] }).errors ?? [];
-  const reasons = [error, ...inner].flatMap((e) => {
+  const reasons = inside(error).flatMap((e) => {
     const { type, topic } = (e ?? {}) as { type?: unknown; topic?: unknown };
     if (typeof type !== "string") return [];
     return [typeof topic === "string" ? `${type} on ${topic}` : type];
   });
   const unique = [...new Set(reasons)];
   return unique.length === 0 ? message : `${message} (${unique.join(", ")})`;
+}
+
+/** `error` and the errors it holds, through `errors` and `cause`, at most a few levels deep. */
+function inside(error: unknown, depth = 0): unknown[] {
+  if (typeof error !== "object" || error === null || depth > 4) return [error];
+  const { errors, cause } = error as { errors?: unknown; cause?: unknown };
+  const held = [...(Array.isArray(errors) ? errors : []), ...(cause === undefined ? [] : [cause])];
+  return [error, ...held.flatMap((e) => inside(e, depth + 1))];
 }
 
 /** Ctrl-C (SIGINT) cancelled what the command did, after it cleaned up: exit 130 (128 + 2). */

@@ -341,11 +341,13 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
   const query = await logQuery(config, agentId);
   const transport = await groupTransport(config, agentId);
   try {
-    const log = await readTaskLog(transport, [
-      topics.requests,
-      ...(config.group.agentId ? [agentInbox(config.group.name, config.group.agentId)] : []),
-      topics.responses,
-    ], { taskId, ...query });
+    // This agent's inbox, when it has one: an agent that never joined has none yet.
+    const inbox = config.group.agentId ? [agentInbox(config.group.name, config.group.agentId)] : [];
+    const log = await readTaskLog(transport, [topics.requests, ...inbox, topics.responses], {
+      taskId,
+      ...query,
+      optional: inbox,
+    });
     const [request] = log.requests;
     if (request === undefined) throw new UsageError(`no request of task "${taskId}" in the group`);
     const answer = log.responses.find((r) => r.payload.status === "completed") ?? log.responses[0];

@@ -46,6 +46,8 @@ export interface TaskLogQuery {
   readonly groupId: string;
   /** The group and its owner's key: given, records are verified (a signed group). */
   readonly signed?: { readonly group: string; readonly ownerKey: CryptoKey } | undefined;
+  /** Topics that may not exist (an agent's inbox); missing, they hold nothing. */
+  readonly optional?: readonly string[];
 }
 
 /** The task and trace a record speaks of, to tell whether a dropped record was this task's. */
@@ -69,7 +71,7 @@ export async function readTaskLog(
   topics: readonly string[],
   query: TaskLogQuery,
 ): Promise<TaskLog> {
-  const { taskId, groupId, signed } = query;
+  const { taskId, groupId, signed, optional } = query;
   const check = signed === undefined ? undefined : await rosterCheck(transport, signed.group, {
     ownerKey: signed.ownerKey,
     groupId,
@@ -107,7 +109,7 @@ export async function readTaskLog(
       case "skill_response":
         if (envelope.payload.task_id === taskId) responses.push(envelope);
     }
-  });
+  }, optional);
   const traceId = query.traceId ?? spans.find((s) => s.attributes.task_id === taskId)?.traceId;
   return {
     spans: spans.filter((s) => s.traceId === traceId),

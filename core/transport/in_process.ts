@@ -11,15 +11,16 @@ import { RunningWork } from "./bounded.ts";
 import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { partitionForKey } from "./murmur2.ts";
 import { type TakenRecord, Watermarks } from "./watermark.ts";
-import type {
-  GroupHolder,
-  InboundRecord,
-  OutboundRecord,
-  SubscribeOptions,
-  Subscription,
-  TopicProblem,
-  TopicSpec,
-  Transport,
+import {
+  type GroupHolder,
+  type InboundRecord,
+  type OutboundRecord,
+  type SubscribeOptions,
+  type Subscription,
+  TopicMissingError,
+  type TopicProblem,
+  type TopicSpec,
+  type Transport,
 } from "./types.ts";
 
 /** Faults to inject; each probability is per delivered record. */
@@ -70,7 +71,7 @@ export class MemoryBroker {
   append(records: readonly OutboundRecord[]): void {
     for (const r of records) {
       const topic = this.topics.get(r.topic);
-      if (!topic) throw new Error(`Topic "${r.topic}" does not exist (automatic creation is off)`);
+      if (!topic) throw new TopicMissingError(r.topic);
       const partition = partitionForKey(r.key, topic.spec.partitions);
       const log = topic.log[partition]!;
       const headers: Record<string, Uint8Array> = {};
@@ -172,7 +173,7 @@ class Member implements Subscription {
     });
     for (const name of this.topics) {
       const topic = broker.topics.get(name);
-      if (!topic) throw new Error(`Topic "${name}" does not exist (automatic creation is off)`);
+      if (!topic) throw new TopicMissingError(name);
       topic.log.forEach((log, p) => this.#endAtStart.set(tp(name, p), log.length));
     }
   }

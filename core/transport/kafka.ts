@@ -23,6 +23,7 @@ import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
 import { kafkaClient } from "./kafka_client.ts";
+import { missingTopicError } from "./missing_topic.ts";
 import type { ReachabilityChange } from "./reachability.ts";
 import type {
   GroupHolder,
@@ -184,7 +185,12 @@ export class KafkaTransport implements Transport {
         ),
       })),
     }));
-    await producer.sendBatch({ acks: -1, topicMessages });
+    try {
+      await producer.sendBatch({ acks: -1, topicMessages });
+    } catch (error) {
+      const listTopics = async () => (await this.#adminClient()).listTopics();
+      throw await missingTopicError(error, topics.keys(), listTopics);
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -224,13 +230,13 @@ export class KafkaTransport implements Transport {
       },
       log: this.#log,
     });
-    if (options.kind === "state") await sub.recordEnds();
     const fromBeginning = options.fromBeginning ?? options.kind !== "stream";
     try {
+      if (options.kind === "state") await sub.recordEnds();
       await sub.start(options.kind === "state" ? true : fromBeginning);
     } catch (error) {
       await consumer.disconnect().catch(() => {});
-      throw error;
+      throw await missingTopicError(error, options.topics, () => admin.listTopics());
     }
     this.#subs.add(sub);
     return sub;

@@ -20,6 +20,7 @@ import { RunningWork } from "./bounded.ts";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
 import { topicOffsets } from "./leaders.ts";
+import { requireTopics } from "./missing_topic.ts";
 import type { InboundRecord, SubscribeOptions, Subscription } from "./types.ts";
 import { type UndecodableBatch, undecodableBatch } from "./undecodable.ts";
 
@@ -111,8 +112,10 @@ export class KafkaSubscription implements Subscription {
 
   /** Reads where each partition ends now, so `caughtUp` knows when the start state is read. */
   async recordEnds(): Promise<void> {
-    for (const topic of this.#deps.options.topics) {
-      for (const p of await topicOffsets(this.#deps.admin, topic)) {
+    const { admin, options } = this.#deps;
+    await requireTopics(options.topics, () => admin.listTopics());
+    for (const topic of options.topics) {
+      for (const p of await topicOffsets(admin, topic)) {
         if (BigInt(p.high) > BigInt(p.low)) {
           this.#ends.set(`${topic}:${p.partition}`, BigInt(p.high));
         }

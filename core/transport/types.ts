@@ -238,6 +238,17 @@ export interface PartitionLag {
   readonly lag: number;
 }
 
+/**
+ * A subscription or a write named a topic the broker does not have (KafClaw never lets a client
+ * create one by using it).
+ */
+export class TopicMissingError extends Error {
+  override name = "TopicMissingError";
+  constructor(readonly topic: string, options?: ErrorOptions) {
+    super(`Topic "${topic}" does not exist (automatic creation is off)`, options);
+  }
+}
+
 /** Thrown at start when topics are missing or misconfigured; the message lists every fix. */
 export class TopicConfigError extends Error {
   override name = "TopicConfigError";

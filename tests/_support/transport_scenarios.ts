@@ -8,6 +8,7 @@ import {
   ensureTopics,
   type InboundRecord,
   TopicConfigError,
+  TopicMissingError,
   type TopicSpec,
   type Transport,
 } from "../../core/transport/mod.ts";
@@ -205,6 +206,32 @@ export async function wrongCleanupPolicyDetected(cluster: Cluster): Promise<void
     assert.equal(error.problems[0]!.setting, "cleanup.policy");
     assert.equal(error.problems[0]!.actual, "delete");
     assert.match(error.message, /cleanup\.policy=compact/);
+  } finally {
+    await t.close();
+  }
+}
+
+/** Writing to or reading a topic the cluster does not have names it, and creates nothing. */
+export async function missingTopicNamed(cluster: Cluster): Promise<void> {
+  const t = cluster.make();
+  try {
+    const here = uniqueName("here");
+    const absent = uniqueName("absent");
+    await t.createTopics([stream(here, 1)]);
+    const named = (error: unknown) => {
+      assert.ok(error instanceof TopicMissingError, `expected TopicMissingError, got ${error}`);
+      assert.equal(error.topic, absent);
+      assert.equal(error.message, `Topic "${absent}" does not exist (automatic creation is off)`);
+      return true;
+    };
+    await assert.rejects(t.produce([{ topic: absent, key: "k", value: "v" }]), named);
+    for (const kind of ["state", "stream"] as const) {
+      await assert.rejects(
+        t.subscribe({ kind, topics: [here, absent], groupId: uniqueName("g"), handler: () => {} }),
+        named,
+      );
+    }
+    assert.deepEqual(await t.verifyTopics([stream(absent, 1)]).then((p) => p.length), 1);
   } finally {
     await t.close();
   }

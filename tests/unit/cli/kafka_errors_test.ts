@@ -63,3 +63,19 @@ Deno.test("--debug on a command stopped by failure() shows the stack of what sto
   reportError(failure(original), false, (line) => quiet.push(line));
   assert.deepEqual(quiet, ["kafclaw: Cannot make the inbox"]);
 });
+
+Deno.test("a refusal kafkajs gave up on after retrying (kept as the cause) is named too", () => {
+  const last = new kafkajs.KafkaJSProtocolError({
+    type: "UNKNOWN_TOPIC_OR_PARTITION",
+    code: 3,
+    message: "This server does not host this topic-partition",
+  } as unknown as Error);
+  const { KafkaJSNumberOfRetriesExceeded } = kafkajs as unknown as {
+    KafkaJSNumberOfRetriesExceeded: new (e: Error, o: object) => Error;
+  };
+  const gaveUp = new KafkaJSNumberOfRetriesExceeded(last, { retryCount: 5, retryTime: 3000 });
+  assert.equal(
+    kafkaErrorText(gaveUp),
+    "This server does not host this topic-partition (UNKNOWN_TOPIC_OR_PARTITION)",
+  );
+});

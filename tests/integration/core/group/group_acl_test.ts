@@ -3,7 +3,8 @@
  * and enforces ACLs (StandardAuthorizer): the ACLs it creates are there, a second run creates none,
  * and they are enough: an agent whose principal has them joins the group, while one without any
  * is refused, and may not read another agent's inbox; as a gateway that offers a skill nobody
- * offered before (so it makes the skill's topic) it takes and answers a task.
+ * offered before (so it makes the skill's topic) it takes and answers a task, which a third home,
+ * once given its ACLs, replays from the group's topics.
  */
 import assert from "node:assert/strict";
 import {
@@ -179,6 +180,32 @@ Deno.test(
       await asAdmin.close();
     }
     assert.equal(await worker.child!.stop("SIGTERM"), 0, worker.child!.stderr);
+
+    // A third home, bob's, which neither sent the task nor answered it, reads it from the group's
+    // topics: refused in one line while bob has no ACLs; once the owner applied his, task replay
+    // reads its request and answer and runs the request again as bob's turn.
+    const refused = await kafclaw(["task", "replay", "task-acl", "--json"], bobGateway.env);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /^kafclaw: .*AUTHORIZATION_FAILED[^\n]*\n$/);
+    const forBob = await kafclaw(["group", "acl", "--agent", "bob", "--apply", "--json"], ops);
+    assert.equal(forBob.code, 0, forBob.stderr);
+    const replayed = await kafclaw(
+      ["task", "replay", "task-acl", "--json"],
+      bobGateway.env,
+    );
+    assert.equal(replayed.code, 0, replayed.stderr);
+    const again = jsonOf(replayed);
+    assert.equal(again.request, "hi");
+    assert.deepEqual(again.old, {
+      agent_id: "alice",
+      status: "completed",
+      answer: "answered by alice",
+    });
+    assert.deepEqual(again.new, {
+      agent_id: "bob",
+      status: "completed",
+      answer: "answered by bob",
+    });
   },
 );
 

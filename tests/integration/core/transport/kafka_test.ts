@@ -41,6 +41,12 @@ Deno.test(
 );
 
 Deno.test(
+  "kafka: writing to or reading a missing topic names it, and creates nothing",
+  opts,
+  () => scenario.missingTopicNamed(kafka()),
+);
+
+Deno.test(
   "kafka: work longer than the session timeout does not get the consumer ejected",
   opts,
   () =>

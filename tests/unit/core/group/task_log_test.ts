@@ -15,9 +15,18 @@ import {
   type TaskLogQuery,
   taskRequest,
 } from "../../../../core/group/mod.ts";
-import { generateKeyPair, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import {
+  agentInbox,
+  generateKeyPair,
+  signRecord,
+  topicsFor,
+} from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
-import { MemoryTransport, type OutboundRecord } from "../../../../core/transport/mod.ts";
+import {
+  MemoryTransport,
+  type OutboundRecord,
+  TopicMissingError,
+} from "../../../../core/transport/mod.ts";
 import { agentHome, certify, makeGroup } from "../../../_support/group_member.ts";
 
 const GROUP = "tl";
@@ -216,4 +225,23 @@ Deno.test("a task's trace is the one given, or that of a span naming the task; w
   assert.deepEqual(other.spans, [], "t-2's only span was forged");
   assert.deepEqual(other.dropped.map((d) => [d.agentId, d.code]), [["mallory", "unknown_signer"]]);
   assert.deepEqual(other.responses.map((r) => r.payload.content), ["other"]);
+});
+
+Deno.test("an optional topic that does not exist holds nothing; any other missing topic is named", async () => {
+  await using t = await taskGroup();
+  const inbox = agentInbox(GROUP, "never-joined");
+  const query = {
+    taskId: "t-1",
+    groupId: `kafclaw.${GROUP}.cli-${crypto.randomUUID().slice(0, 8)}`,
+  };
+  const log = await readTaskLog(t.transport, [topics.requests, inbox, topics.responses], {
+    ...query,
+    optional: [inbox],
+  });
+  assert.deepEqual(log.requests.map((r) => r.payload.content), ["What is the capital of Peru?"]);
+  assert.deepEqual(log.responses.map((r) => r.payload.content), ["Lima", "Quito"]);
+  await assert.rejects(
+    readTaskLog(t.transport, [topics.requests, inbox], query),
+    (error: unknown) => error instanceof TopicMissingError && error.topic === inbox,
+  );
 });

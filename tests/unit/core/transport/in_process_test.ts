@@ -35,6 +35,8 @@ for (const [label, f] of [["in-process", undefined], ["in-process, fault mode", 
     scenario.poisonIsDeadLettered(cluster(f)));
   Deno.test(`${label}: a topic with the wrong cleanup policy is refused at start`, () =>
     scenario.wrongCleanupPolicyDetected(cluster(f)));
+  Deno.test(`${label}: writing to or reading a missing topic names it, and creates nothing`, () =>
+    scenario.missingTopicNamed(cluster(f)));
   Deno.test(`${label}: a second live member of an agent's own stream group is refused`, () =>
     scenario.streamGroupIsExclusive(cluster(f)));
   Deno.test(`${label}: a paused subscription gets nothing until resumed`, () =>

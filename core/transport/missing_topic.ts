@@ -1,0 +1,65 @@
+/**
+ * Kafka's answer to a client that names a topic the broker does not have (UNKNOWN_TOPIC_OR_PARTITION,
+ * "This server does not host this topic-partition", which names no topic) turned into a
+ * {@link TopicMissingError} that names it, as the in-process broker throws it.
+ *
+ * @module
+ */
+import { TopicMissingError } from "./types.ts";
+
+/** How long a topic the broker does not list is looked for again (it may have just been made). */
+const GRACE_MS = 2_000;
+
+const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
+
+/** Whether `error`, or an error it wraps (kafkajs keeps them in `cause` and `errors`), is Kafka's unknown topic. */
+export function isUnknownTopic(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 8) return false;
+  const { type, cause, errors } = error as { type?: unknown; cause?: unknown; errors?: unknown };
+  if (type === UNKNOWN_TOPIC) return true;
+  if (isUnknownTopic(cause, depth + 1)) return true;
+  return Array.isArray(errors) && errors.some((e) => isUnknownTopic(e, depth + 1));
+}
+
+/**
+ * What to throw for `error`, met while using `topics`: a {@link TopicMissingError} naming the
+ * first of them the broker lacks (asked through `listTopics`) when it is Kafka's unknown topic,
+ * else `error` itself.
+ */
+export async function missingTopicError(
+  error: unknown,
+  topics: Iterable<string>,
+  listTopics: () => Promise<string[]>,
+): Promise<unknown> {
+  if (!isUnknownTopic(error)) return error;
+  let existing: Set<string>;
+  try {
+    existing = new Set(await listTopics());
+  } catch {
+    return error;
+  }
+  for (const topic of topics) {
+    if (!existing.has(topic)) return new TopicMissingError(topic, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Throws {@link TopicMissingError} for the first of `topics` that `listTopics` does not list within
+ * {@link GRACE_MS} (another broker may not know a topic made a moment ago). Asked first, this
+ * spares a reader kafkajs's half-minute of retries on a topic that is not there.
+ */
+export async function requireTopics(
+  topics: readonly string[],
+  listTopics: () => Promise<string[]>,
+  graceMs = GRACE_MS,
+): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (true) {
+    const existing = new Set(await listTopics());
+    const missing = topics.find((t) => !existing.has(t));
+    if (missing === undefined) return;
+    if (Date.now() >= deadline) throw new TopicMissingError(missing);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
