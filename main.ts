@@ -36,6 +36,7 @@ export const EXIT_CODES: Readonly<Record<string, number>> = Object.freeze({
   DiskFullError: 1,
   TimelineDamagedError: 1,
   TimelineVersionError: 1,
+  TopicMissingError: 1,
   Cancelled: 130,
   Terminated: 143,
 });

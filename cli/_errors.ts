@@ -16,14 +16,30 @@ export class CliError extends Error {
 }
 
 /**
- * What a subcommand throws when `error` stopped it: Kafka that could not be reached as it is (the
- * CLI words it in one line, cli/_kafka_line.ts), any other error as a {@link CliError} of
+ * What a subcommand throws when `error` stopped it: Kafka that could not be reached, or a topic
+ * it does not have, as it is (cli/mod.ts words them in one line, cli/_kafka_line.ts and
+ * {@link missingTopicLine}), any other error as a {@link CliError} of
  * `message` (by default the error's own, with the Kafka refusals it holds: {@link kafkaErrorText}).
  */
 export function failure(error: unknown, message?: string): Error {
-  if (error instanceof Error && error.name === "KafkaUnreachableError") return error;
+  if (error instanceof Error && PASSED_ON.has(error.name)) return error;
   // The cause keeps the error's own stack for --debug.
   return new CliError(message ?? kafkaErrorText(error), { cause: error });
+}
+
+/** What cli/mod.ts words itself, with the name kafclaw was run by: passed on as they are. */
+const PASSED_ON = new Set(["KafkaUnreachableError", "TopicMissingError"]);
+
+/**
+ * A group's topic that Kafka does not have (core/transport's TopicMissingError), with where to
+ * look: most often the group was not made on these brokers, or group.name is not its name.
+ * Undefined for a topic that is not a group's.
+ */
+export function missingTopicLine(topic: string, message: string, command: string) {
+  const group = /^group\.([a-z0-9-]+)\./.exec(topic)?.[1];
+  if (group === undefined) return undefined;
+  return `${message}: is group "${group}" made on these brokers, and is group.name right? ` +
+    `${command} group status lists what is missing`;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { memberTopicSpecs, ownerKey } from "../core/group/mod.ts";
 import { decodeCertificate } from "../core/protocol/mod.ts";
+import { TopicMissingError } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure } from "./_errors.ts";
 import {
@@ -29,20 +30,26 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
   const decoded = certificate === undefined ? undefined : decodeCertificate(certificate);
   const cert = decoded?.ok ? decoded.certificate : undefined;
   const transport = await groupTransport(config, g.agentId ?? "status");
+  const specs = memberTopicSpecs(g.name, {
+    ...topicOptions(config),
+    ...(g.agentId === undefined ? {} : { agentId: g.agentId }),
+  });
   let problems;
   try {
-    problems = await transport.verifyTopics(
-      memberTopicSpecs(g.name, {
-        ...topicOptions(config),
-        ...(g.agentId === undefined ? {} : { agentId: g.agentId }),
-      }),
-    );
+    problems = await transport.verifyTopics(specs);
   } catch (error) {
     throw failure(error);
   } finally {
     await transport.close();
   }
-  const { source, members } = await roster(config);
+  // A group whose topics are missing (not made yet, or another group.name) has no roster to
+  // read: its status says which topics are missing, and no members.
+  const missing = problems.some((p) => p.actual === "missing");
+  const { source, members } = await roster(config).catch((error) => {
+    const cause = (error as Error).cause ?? error;
+    if (missing && cause instanceof TopicMissingError) return { source: "topics", members: [] };
+    throw error;
+  });
   const status = {
     group: g.name,
     enabled: g.enabled,
@@ -85,6 +92,9 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     }`,
     problems.length === 0
       ? "topics: all as the protocol needs"
+      : problems.length === specs.length && problems.every((p) => p.actual === "missing")
+      ? `topics: none of the group's ${specs.length} exist on these brokers ` +
+        `(${config.command} group init makes them; is group.name right?)`
       : `topics: ${problems.length} problem(s): ${status.topic_problems.join("; ")}`,
     `members: ${status.members.active} active, ${status.members.stale} stale (from ${
       source === "agent" ? "the running agent" : "the group's topics"

@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { VERSION } from "../core/version.ts";
 import type { CliContext } from "./_context.ts";
-import { CliError, kafkaErrorText } from "./_errors.ts";
+import { CliError, kafkaErrorText, missingTopicLine } from "./_errors.ts";
 import type { KafkaUnreachableError } from "../core/transport/mod.ts";
 import { isPlainVersion, printVersion } from "./_version.ts";
 import { permissionSetFor, type Subcommand } from "../core/permissions/mod.ts";
@@ -123,7 +123,8 @@ export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<
 
 /**
  * Kafka errors in the CLI's words: Kafka that cannot be reached as one line with its key and the
- * kshark command (cli/_kafka_line.ts), any other error of the Kafka client as its message alone.
+ * kshark command (cli/_kafka_line.ts), a group's topic it does not have with where to look, any
+ * other error of the Kafka client as its message alone.
  */
 async function worded(error: unknown, ctx: CliContext): Promise<unknown> {
   const name = error instanceof Error ? error.name : "";
@@ -137,6 +138,12 @@ async function worded(error: unknown, ctx: CliContext): Promise<unknown> {
     return new CliError(unreachableLine(facts, commandName(ctx.env())), {
       cause: facts.cause ?? error,
     });
+  }
+  if (name === "TopicMissingError") {
+    const { commandName } = await import("../core/config/mod.ts");
+    const { topic, message } = error as Error & { topic: string };
+    const line = missingTopicLine(topic, message, commandName(ctx.env()));
+    return line === undefined ? error : new CliError(line, { cause: error });
   }
   if (name.startsWith("KafkaJS")) {
     return new CliError(`Kafka failed: ${kafkaErrorText(error)}`, { cause: error });

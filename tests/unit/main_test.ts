@@ -13,6 +13,7 @@ import {
   TimelineVersionError,
 } from "../../core/timeline/mod.ts";
 import { FS_HELPER_ARG, SandboxError } from "../../core/tools/sandbox/mod.ts";
+import { TopicMissingError } from "../../core/transport/mod.ts";
 import { EXIT_CODES, reportError } from "../../main.ts";
 
 function report(error: unknown, debug = false) {
@@ -73,6 +74,7 @@ Deno.test("every error class a user can meet has its exit code in main.ts, by it
       1,
     ],
     [new TimelineVersionError("/home/timeline.db", 99, 1), 1],
+    [new TopicMissingError("group.g.requests"), 1],
     [new Cancelled(), 130],
     [new Terminated(), 143],
   ];
