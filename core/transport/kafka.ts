@@ -23,7 +23,7 @@ import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
 import { kafkaClient } from "./kafka_client.ts";
-import { missingTopicError } from "./missing_topic.ts";
+import { missingTopicError, requireTopics } from "./missing_topic.ts";
 import type { ReachabilityChange } from "./reachability.ts";
 import type {
   GroupHolder,
@@ -111,6 +111,9 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
 
 let runCounter = 0;
 
+/** How many topics a transport remembers as existing before it starts over. */
+const KNOWN_TOPICS = 10_000;
+
 /** The Kafka Transport. */
 export class KafkaTransport implements Transport {
   readonly #kafka: Kafka;
@@ -123,6 +126,8 @@ export class KafkaTransport implements Transport {
   readonly #leftovers: LeftoverMembers;
   /** Every consumer says which process (and agent run) it belongs to (run_tag.ts). */
   readonly #assigner: ReturnType<typeof roundRobinAssignerWith>;
+  /** Topics seen to exist: a write to any other is checked first (missing_topic.ts). */
+  readonly #known = new Set<string>();
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
@@ -185,10 +190,18 @@ export class KafkaTransport implements Transport {
         ),
       })),
     }));
+    const listTopics = async () => (await this.#adminClient()).listTopics();
+    // A topic not written to before is asked for first: one that does not exist is named at
+    // once, not after kafkajs's half-minute of retries.
+    const unknown = [...topics.keys()].filter((topic) => !this.#known.has(topic));
+    if (unknown.length > 0) {
+      await requireTopics(unknown, listTopics);
+      if (this.#known.size > KNOWN_TOPICS) this.#known.clear();
+      for (const topic of unknown) this.#known.add(topic);
+    }
     try {
       await producer.sendBatch({ acks: -1, topicMessages });
     } catch (error) {
-      const listTopics = async () => (await this.#adminClient()).listTopics();
       throw await missingTopicError(error, topics.keys(), listTopics);
     }
   }
