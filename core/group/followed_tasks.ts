@@ -12,6 +12,7 @@ import {
   type OutgoingTask,
 } from "../timeline/mod.ts";
 import type { ResponsePayload } from "../protocol/mod.ts";
+import type { OutboundRecord } from "../transport/mod.ts";
 import type { GroupSpans, OpenSpan, TraceContext } from "./spans.ts";
 
 /** A task's end, as the requester keeps it. */
@@ -37,6 +38,8 @@ export interface FollowedTask {
   lastRenewal: number;
   /** Waiting for a live worker to send the current attempt to. */
   unrouted: boolean;
+  /** The first request, when it could not be sent (Kafka out of reach): the next look sends it. */
+  unsent: OutboundRecord | undefined;
   /** Why the current attempt moves on (kept with the worker chosen for it). */
   why: string;
   /** The last `seq` read from each worker: an older status is a late copy. */
@@ -82,6 +85,7 @@ export class FollowedTasks {
       task,
       lastRenewal: this.#now(),
       unrouted: false,
+      unsent: undefined,
       why: "",
       seqs: new Map(),
       done: Promise.withResolvers(),

@@ -30,8 +30,13 @@
  *
  * @module
  */
-import { type EnvelopeOf, parseRecord } from "../protocol/mod.ts";
-import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
+import { type EnvelopeOf, parseRecord, parseTopic } from "../protocol/mod.ts";
+import {
+  type HandlerResult,
+  type InboundRecord,
+  type OutboundRecord,
+  TopicMissingError,
+} from "../transport/mod.ts";
 import type { GroupTaskStore, OutgoingTask } from "../timeline/mod.ts";
 import { routeAttempt } from "./attempt_route.ts";
 import { replyTo } from "./status_replies.ts";
@@ -180,8 +185,9 @@ export class Requester {
         }
         const task = this.#deps.store.update(queued.taskId, { status: "sent" });
         if (task !== undefined && this.#tasks.get(task.taskId) === undefined) {
-          // A queued task has its topic: the store takes none without one.
-          await this.#dispatch(task, task.topic!);
+          // A queued task has its topic: the store takes none without one. Not sent now, it is
+          // sent at the next look (its record kept), as its submitter waits for its answer.
+          await this.#dispatch(task, task.topic!, undefined, "later");
         }
       }
     } finally {
@@ -189,12 +195,34 @@ export class Requester {
     }
   }
 
-  async #dispatch(task: OutgoingTask, topic: string, parent?: TraceContext): Promise<void> {
+  /**
+   * Follows `task` and sends its request to `topic`. A topic that does not exist (an agent that
+   * never joined, or whose inbox `group gc` removed) will never take it: the task fails at once,
+   * saying so. Any other failure to send fails it too (the caller is told), unless `unsent` is
+   * "later": then its record is kept and the next look sends it.
+   */
+  async #dispatch(
+    task: OutgoingTask,
+    topic: string,
+    parent?: TraceContext,
+    unsent: "fail" | "later" = "fail",
+  ): Promise<void> {
     const live = this.#tasks.follow(task, { topic, parent });
     const { type, request: payload, taint } = task;
-    await this.#deps.send([
-      this.#records.request(topic, { type, payload, taint }, live.span?.context),
-    ]);
+    const record = this.#records.request(topic, { type, payload, taint }, live.span?.context);
+    try {
+      await this.#deps.send([record]);
+    } catch (error) {
+      if (!(error instanceof TopicMissingError) && unsent === "later") {
+        live.unsent = record;
+        return;
+      }
+      const reason = error instanceof TopicMissingError
+        ? nowhere(this.#deps.group, error.topic)
+        : `the request could not be sent: ${(error as Error).message}`;
+      this.#tasks.finish(live, { status: "failed", content: "", reason });
+      if (!(error instanceof TopicMissingError)) throw error;
+    }
   }
 
   /** The final answer of a task this requester follows or kept; undefined for an unknown one. */
@@ -350,6 +378,10 @@ export class Requester {
       if (task.workerId !== undefined) await this.#tell(live, task.workerId, "revoked");
       return this.#tasks.finish(live, { status: "expired", content: "", reason: expired });
     }
+    if (live.unsent !== undefined) {
+      await this.#deps.send([live.unsent]).then(() => live.unsent = undefined, () => {});
+      return;
+    }
     if (live.unrouted) return await this.#route(live);
     const lapsed = await this.#leases.lapsed(task, () => live.lastRenewal, now);
     // Caught up meanwhile, the consumer may have read the task's end, or its moving on.
@@ -358,4 +390,14 @@ export class Requester {
     this.#deps.audit?.({ event: "lease_lapsed", taskId: task.taskId, detail: lapsed });
     await this.#retry(live, task.workerId, `the lease of ${task.workerId} lapsed`);
   }
+}
+
+/** Why a task sent to `topic`, which does not exist, failed. */
+function nowhere(group: string, topic: string): string {
+  const agent = parseTopic(topic);
+  const inbox = agent?.role === "inbox" ? agent.agent : undefined;
+  return inbox === undefined
+    ? `topic ${topic} does not exist: nobody can take the task there`
+    : `agent "${inbox}" has no inbox in group "${group}": it never joined the group, or ` +
+      "group gc removed it";
 }
