@@ -195,7 +195,8 @@ export class KafkaTransport implements Transport {
     // once, not after kafkajs's half-minute of retries.
     const unknown = [...topics.keys()].filter((topic) => !this.#known.has(topic));
     if (unknown.length > 0) {
-      await requireTopics(unknown, listTopics);
+      const admin = await this.#adminClient();
+      await requireTopics(unknown, (topic) => admin.fetchTopicMetadata({ topics: [topic] }));
       if (this.#known.size > KNOWN_TOPICS) this.#known.clear();
       for (const topic of unknown) this.#known.add(topic);
     }

@@ -113,7 +113,7 @@ export class KafkaSubscription implements Subscription {
   /** Reads where each partition ends now, so `caughtUp` knows when the start state is read. */
   async recordEnds(): Promise<void> {
     const { admin, options } = this.#deps;
-    await requireTopics(options.topics, () => admin.listTopics());
+    await requireTopics(options.topics, (topic) => admin.fetchTopicMetadata({ topics: [topic] }));
     for (const topic of options.topics) {
       for (const p of await topicOffsets(admin, topic)) {
         if (BigInt(p.high) > BigInt(p.low)) {

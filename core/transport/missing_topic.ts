@@ -45,21 +45,28 @@ export async function missingTopicError(
 }
 
 /**
- * Throws {@link TopicMissingError} for the first of `topics` that `listTopics` does not list within
- * {@link GRACE_MS} (another broker may not know a topic made a moment ago). Asked first, this
- * spares a reader kafkajs's half-minute of retries on a topic that is not there.
+ * Throws {@link TopicMissingError} for the first of `topics` that Kafka says it does not have,
+ * asking for each (`describe`: a metadata request that kafkajs does not retry) and again for up to
+ * {@link GRACE_MS} (another broker may not know a topic made a moment ago). Any other answer (a
+ * topic this principal may not see, under ACLs) is thrown as it comes. Asked first, this spares a
+ * client kafkajs's half-minute of retries on a topic that is not there.
  */
 export async function requireTopics(
-  topics: readonly string[],
-  listTopics: () => Promise<string[]>,
+  topics: Iterable<string>,
+  describe: (topic: string) => Promise<unknown>,
   graceMs = GRACE_MS,
 ): Promise<void> {
-  const deadline = Date.now() + graceMs;
-  while (true) {
-    const existing = new Set(await listTopics());
-    const missing = topics.find((t) => !existing.has(t));
-    if (missing === undefined) return;
-    if (Date.now() >= deadline) throw new TopicMissingError(missing);
-    await new Promise((r) => setTimeout(r, 200));
+  for (const topic of topics) {
+    const deadline = Date.now() + graceMs;
+    while (true) {
+      try {
+        await describe(topic);
+        break;
+      } catch (error) {
+        if (!isUnknownTopic(error)) throw error;
+        if (Date.now() >= deadline) throw new TopicMissingError(topic, { cause: error });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }

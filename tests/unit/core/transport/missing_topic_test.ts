@@ -61,10 +61,31 @@ Deno.test("the error names the first topic the broker does not list, and keeps K
 
 Deno.test("requireTopics waits a moment for a topic just made, then names the one missing", async () => {
   let asked = 0;
-  await requireTopics(["a", "b"], () => Promise.resolve(++asked < 3 ? ["a"] : ["a", "b"]), 5_000);
-  assert.equal(asked, 3);
+  const describe = (topic: string) => {
+    asked++;
+    if (topic === "b" && asked < 3) return Promise.reject(unknownTopic());
+    if (topic === "c") return Promise.reject(unknownTopic());
+    return Promise.resolve();
+  };
+  await requireTopics(["a", "b"], describe, 5_000);
+  assert.equal(asked, 3, "a once, b until it is there");
   await assert.rejects(
-    requireTopics(["a", "b"], () => Promise.resolve(["b"]), 300),
-    (error: unknown) => error instanceof TopicMissingError && error.topic === "a",
+    requireTopics(["a", "c"], describe, 300),
+    (error: unknown) =>
+      error instanceof TopicMissingError && error.topic === "c" && isUnknownTopic(error.cause),
   );
+});
+
+Deno.test("requireTopics throws any other answer as it comes: a topic this principal may not see", async () => {
+  const denied = new errors.KafkaJSProtocolError!({
+    type: "TOPIC_AUTHORIZATION_FAILED",
+    code: 29,
+    message: "Not authorized to access topics: [Topic authorization failed]",
+  });
+  let asked = 0;
+  await assert.rejects(
+    requireTopics(["hidden"], () => (asked++, Promise.reject(denied)), 5_000),
+    (error: unknown) => error === denied,
+  );
+  assert.equal(asked, 1, "not asked again");
 });
