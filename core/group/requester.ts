@@ -183,11 +183,11 @@ export class Requester {
           this.#deps.store.update(queued.taskId, { status: "failed", reason });
           continue;
         }
-        const task = this.#deps.store.update(queued.taskId, { status: "sent" });
-        if (task !== undefined && this.#tasks.get(task.taskId) === undefined) {
-          // A queued task has its topic: the store takes none without one. Not sent now, it is
-          // sent at the next look (its record kept), as its submitter waits for its answer.
-          await this.#dispatch(task, task.topic!, undefined, "later");
+        if (this.#tasks.get(queued.taskId) === undefined) {
+          // A queued task has its topic: the store takes none without one. It stays queued until
+          // its request is sent: not sent now, the next look sends it (its record kept), or after
+          // a restart this call again, as its submitter waits for its answer.
+          await this.#dispatch(queued, queued.topic!, undefined, "later");
         }
       }
     } finally {
@@ -212,6 +212,7 @@ export class Requester {
     const record = this.#records.request(topic, { type, payload, taint }, live.span?.context);
     try {
       await this.#deps.send([record]);
+      this.#sent(live);
     } catch (error) {
       if (!(error instanceof TopicMissingError) && unsent === "later") {
         live.unsent = record;
@@ -223,6 +224,12 @@ export class Requester {
       this.#tasks.finish(live, { status: "failed", content: "", reason });
       if (!(error instanceof TopicMissingError)) throw error;
     }
+  }
+
+  /** Marks a queued task sent, once its request went out. */
+  #sent(live: FollowedTask): void {
+    live.unsent = undefined;
+    if (live.task.status === "queued") this.#tasks.update(live, { status: "sent" });
   }
 
   /** The final answer of a task this requester follows or kept; undefined for an unknown one. */
@@ -379,7 +386,7 @@ export class Requester {
       return this.#tasks.finish(live, { status: "expired", content: "", reason: expired });
     }
     if (live.unsent !== undefined) {
-      await this.#deps.send([live.unsent]).then(() => live.unsent = undefined, () => {});
+      await this.#deps.send([live.unsent]).then(() => this.#sent(live), () => {});
       return;
     }
     if (live.unrouted) return await this.#route(live);

@@ -66,8 +66,10 @@ Deno.test("a queued task that meets Kafka out of reach is sent at the next look"
   queue(r, "q1", `group.${G}.requests`);
   await r.requester.sendQueued();
   assert.deepEqual(r.requester.following(), ["q1"]);
+  await r.requester.sendQueued();
   await r.requester.tick();
   assert.equal(wire.out.length, 0, "still down");
+  assert.equal(r.timeline.groupTasks.outgoing("q1")?.status, "queued", "queued until it is sent");
   down = false;
   await r.requester.tick();
   await r.requester.tick();
@@ -75,6 +77,21 @@ Deno.test("a queued task that meets Kafka out of reach is sent at the next look"
     [`group.${G}.requests`, "q1"],
   ]);
   assert.equal(r.timeline.groupTasks.outgoing("q1")?.status, "sent");
+});
+
+Deno.test("a queued task not sent before a restart is sent by the next run", async () => {
+  const down = sender(() => new Error("Kafka is gone"));
+  using before = rig({ send: down.send });
+  queue(before, "q1", `group.${G}.requests`);
+  await before.requester.sendQueued();
+  before.requester.close();
+  const up = sender(() => undefined);
+  const after = rig({ send: up.send }, before.timeline);
+  after.requester.start();
+  await after.requester.sendQueued();
+  assert.deepEqual(up.out.map((o) => JSON.parse(String(o.value)).payload.task_id), ["q1"]);
+  assert.equal(after.timeline.groupTasks.outgoing("q1")?.status, "sent");
+  after.requester.close();
 });
 
 Deno.test("a task sent directly while Kafka is out of reach fails, and the caller is told", async () => {
