@@ -401,10 +401,10 @@ export class Requester {
 
 /** Why a task sent to `topic`, which does not exist, failed. */
 function nowhere(group: string, topic: string): string {
-  const agent = parseTopic(topic);
-  const inbox = agent?.role === "inbox" ? agent.agent : undefined;
-  return inbox === undefined
-    ? `topic ${topic} does not exist: nobody can take the task there`
-    : `agent "${inbox}" has no inbox in group "${group}": it never joined the group, or ` +
-      "group gc removed it";
+  const where = parseTopic(topic);
+  if (where?.role !== "inbox") {
+    return `topic ${topic} does not exist: nobody can take the task there`;
+  }
+  return `agent "${where.agent}" has no inbox in group "${group}": it never joined the group, or ` +
+    "group gc removed it";
 }

@@ -59,6 +59,22 @@ Deno.test("a task for an agent with no inbox fails at once, saying why", async (
   assert.equal(wire.out.length, 0);
 });
 
+Deno.test("a task for a skill whose topic does not exist fails at once, naming the topic", async () => {
+  const topic = `group.${G}.skill.sql.requests`;
+  const wire = sender((r) => r.topic === topic ? new TopicMissingError(r.topic) : undefined);
+  using r = rig({ send: wire.send });
+  const taskId = await r.requester.send({
+    type: "skill_request",
+    payload: taskPayload("r", { task_id: "s1", content: "hi", skill: "sql" }),
+    taint: "untrusted",
+  }, { topic });
+  const answer = await r.requester.answer(taskId)!;
+  assert.deepEqual([answer.status, answer.reason], [
+    "failed",
+    `topic ${topic} does not exist: nobody can take the task there`,
+  ]);
+});
+
 Deno.test("a queued task that meets Kafka out of reach is sent at the next look", async () => {
   let down = true;
   const wire = sender(() => down ? new Error("Kafka is gone") : undefined);
