@@ -402,9 +402,13 @@ export class Requester {
 /** Why a task sent to `topic`, which does not exist, failed. */
 function nowhere(group: string, topic: string): string {
   const where = parseTopic(topic);
-  if (where?.role !== "inbox") {
-    return `topic ${topic} does not exist: nobody can take the task there`;
+  if (where?.role === "inbox") {
+    return `agent "${where.agent}" has no inbox in group "${group}": it never joined the group, ` +
+      "or group gc removed it";
   }
-  return `agent "${where.agent}" has no inbox in group "${group}": it never joined the group, or ` +
-    "group gc removed it";
+  if (where?.role === "skillRequests") {
+    return `no agent has offered skill "${where.skill}" in group "${group}" (its topic ${topic} ` +
+      "does not exist)";
+  }
+  return `topic ${topic} does not exist: nobody can take the task there`;
 }

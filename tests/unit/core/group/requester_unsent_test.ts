@@ -59,19 +59,27 @@ Deno.test("a task for an agent with no inbox fails at once, saying why", async (
   assert.equal(wire.out.length, 0);
 });
 
-Deno.test("a task for a skill whose topic does not exist fails at once, naming the topic", async () => {
-  const topic = `group.${G}.skill.sql.requests`;
-  const wire = sender((r) => r.topic === topic ? new TopicMissingError(r.topic) : undefined);
+Deno.test("a task for a skill nobody offered, or to another missing topic, fails at once", async () => {
+  const skill = `group.${G}.skill.sql.requests`;
+  const requests = `group.${G}.requests`;
+  const wire = sender((r) => new TopicMissingError(r.topic));
   using r = rig({ send: wire.send });
-  const taskId = await r.requester.send({
-    type: "skill_request",
-    payload: taskPayload("r", { task_id: "s1", content: "hi", skill: "sql" }),
-    taint: "untrusted",
-  }, { topic });
-  const answer = await r.requester.answer(taskId)!;
-  assert.deepEqual([answer.status, answer.reason], [
-    "failed",
-    `topic ${topic} does not exist: nobody can take the task there`,
+  const reasons: [string, string | undefined][] = [];
+  for (const [taskId, topic] of [["s1", skill], ["s2", requests]] as const) {
+    await r.requester.send({
+      type: topic === skill ? "skill_request" : "request",
+      payload: taskPayload("r", { task_id: taskId, content: "hi", skill: "sql" }),
+      taint: "untrusted",
+    }, { topic });
+    const answer = await r.requester.answer(taskId)!;
+    reasons.push([answer.status, answer.reason]);
+  }
+  assert.deepEqual(reasons, [
+    [
+      "failed",
+      `no agent has offered skill "sql" in group "${G}" (its topic ${skill} does not exist)`,
+    ],
+    ["failed", `topic ${requests} does not exist: nobody can take the task there`],
   ]);
 });
 
