@@ -214,15 +214,17 @@ export class Requester {
       await this.#deps.send([record]);
       this.#sent(live);
     } catch (error) {
-      if (!(error instanceof TopicMissingError) && unsent === "later") {
+      if (error instanceof TopicMissingError) {
+        const reason = nowhere(this.#deps.group, error.topic);
+        return this.#tasks.finish(live, { status: "failed", content: "", reason });
+      }
+      if (unsent === "later") {
         live.unsent = record;
         return;
       }
-      const reason = error instanceof TopicMissingError
-        ? nowhere(this.#deps.group, error.topic)
-        : `the request could not be sent: ${(error as Error).message}`;
+      const reason = `the request could not be sent: ${(error as Error).message}`;
       this.#tasks.finish(live, { status: "failed", content: "", reason });
-      if (!(error instanceof TopicMissingError)) throw error;
+      throw error;
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import { TopicMissingError } from "./types.ts";
 
-/** How long a topic the broker does not list is looked for again (it may have just been made). */
+/** How long a topic Kafka says it lacks is asked for again (it may have just been made). */
 const GRACE_MS = 2_000;
 
 const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
