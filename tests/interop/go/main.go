@@ -3,8 +3,9 @@
 // It announces itself, sends heartbeats, takes requests from the group's work queue and from its
 // inbox, claims each one and answers it. Given -seed-file, -cert-file and -owner-key it runs
 // signed: every record it sends is signed over its exact bytes and carries its certificate, and it
-// takes only records that verify (receiving.go holds those checks and the -ask requester). Without
-// them it runs in open mode. Stops with a leave on SIGTERM or SIGINT.
+// takes only records that verify (receiving.go holds those checks and the -ask requester; inbox.go
+// what comes to its inbox). Without them it runs in open mode. Stops with a leave on SIGTERM or
+// SIGINT.
 //
 //	go run . -brokers 127.0.0.1:9092 -group g1 -id go-worker \
 //	    [-seed-file key.seed -cert-file cert.json -owner-key=<base64url>]
@@ -20,7 +21,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -36,18 +36,14 @@ var (
 	certFile = flag.String("cert-file", "", `{"cert", "cert_sig"} issued by the owner`)
 	ownerKey = flag.String("owner-key", "", "the owner's public key, base64url")
 	beatMs   = flag.Int("heartbeat-ms", 1000, "heartbeat interval")
-	parkMs   = flag.Int("park-ms", 60000, "how long a record waits for its sender's certificate")
-	ask      = flag.String("ask", "", "only send this request to the group, print the answer and exit")
 	b64      = base64.RawURLEncoding
 	client   *kgo.Client // the work queue (with -ask, the responses stream)
-	inbox    *kgo.Client
 	key      ed25519.PrivateKey
 	bundle   struct {
 		Cert    string `json:"cert"`
 		CertSig string `json:"cert_sig"`
 	}
 	seq     atomic.Int64 // orders this worker's statuses of a task
-	pending sync.Map     // "<task_id>#<attempt>" -> *envelope, claimed and awaiting the grant
 	started = stamp()
 )
 
@@ -112,26 +108,6 @@ func take(e *envelope, from *kgo.Client) {
 	answer(e, attempt)
 }
 
-// grant: the inbox; a request sent to this agent (a retry or a declined task sent on), or the
-// requester's `assigned` (answer now) or `revoked` (drop it).
-func grant(r *kgo.Record) {
-	s := read(r)
-	if s != nil && s.Type == "request" {
-		take(s, inbox)
-		return
-	} else if s == nil || s.Type != "task_status" {
-		return
-	}
-	attempt := max(s.Payload.Attempt, 1)
-	if e, held := pending.LoadAndDelete(fmt.Sprint(s.Payload.TaskID, "#", attempt)); !held {
-		return
-	} else if s.Payload.Status == "assigned" && s.Payload.WorkerID == *me {
-		answer(e.(*envelope), attempt)
-	} else {
-		say(map[string]any{"revoked": s.Payload.TaskID})
-	}
-}
-
 func status(task string, attempt int, s string) map[string]any {
 	return map[string]any{"task_id": task, "attempt": attempt, "worker_id": *me, "status": s, "seq": seq.Add(1)}
 }
@@ -191,17 +167,9 @@ func main() {
 			sweep()
 		}
 	}()
-	// The inbox, through this agent's own group: retries, declined tasks sent on, grants.
-	inbox = newClient(kgo.ConsumerGroup("kafclaw."+*group+"."+*me), kgo.ConsumeTopics(topic("agent."+*me+".inbox")),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	granting := make(chan struct{})
-	go func() {
-		defer close(granting)
-		for ctx.Err() == nil {
-			inbox.PollFetches(ctx).EachRecord(admit(grant))
-		}
-	}()
-	for ctx.Err() == nil { // a request of the work queue, for whoever takes it
+	granting := serveInbox(ctx) // inbox.go: retries, declined tasks sent on, grants
+	// A request of the work queue, for whoever takes it.
+	for ctx.Err() == nil {
 		client.PollFetches(ctx).EachRecord(admit(func(r *kgo.Record) {
 			if e := read(r); e != nil && e.Type == "request" {
 				take(e, client)
@@ -210,7 +178,6 @@ func main() {
 	}
 	<-beating
 	<-granting
-	inbox.Close()
 	announce("leave", "leaving") // the same identity, `leaving`, under the same key
 	client.Close()
 	say(map[string]any{"left": *me})

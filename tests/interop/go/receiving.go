@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"sync"
@@ -26,6 +27,8 @@ import (
 const skew = 2 * time.Minute // the timestamp window (PROTOCOL.md, Envelope: clockSkew)
 
 var (
+	parkMs   = flag.Int("park-ms", 60000, "how long a record waits for its sender's certificate")
+	ask      = flag.String("ask", "", "only send this request to the group, print the answer and exit")
 	owner    ed25519.PublicKey
 	certs    sync.Map // agent id -> [cert, cert_sig], from the roster or a record
 	revoked  sync.Map // agent id -> true: the owner revoked its certificate
