@@ -73,6 +73,12 @@ export interface KafkaTransportOptions {
   readonly onReachability?: (change: ReachabilityChange) => void;
   readonly requestTimeoutMs?: number;
   /**
+   * How long a topic Kafka said it has is written to without asking again (default 60 s): a
+   * topic deleted meanwhile (`group gc` deletes inboxes) is then named at a write within this
+   * long, not after kafkajs's half-minute of retries.
+   */
+  readonly topicRecheckMs?: number;
+  /**
    * Work and stream subscriptions commit this long after the first uncommitted record at the
    * latest (default 1000 ms); see commits.ts for what a crash may redeliver.
    */
@@ -113,6 +119,8 @@ let runCounter = 0;
 
 /** How many topics a transport remembers as existing before it starts over. */
 const KNOWN_TOPICS = 10_000;
+/** How long a topic found to exist is written to before a write asks for it again. */
+const TOPIC_RECHECK_MS = 60_000;
 
 /** The Kafka Transport. */
 export class KafkaTransport implements Transport {
@@ -127,7 +135,8 @@ export class KafkaTransport implements Transport {
   /** Every consumer says which process (and agent run) it belongs to (run_tag.ts). */
   readonly #assigner: ReturnType<typeof roundRobinAssignerWith>;
   /** Topics seen to exist: a write to any other is checked first (missing_topic.ts). */
-  readonly #known = new Set<string>();
+  /** Topic → when Kafka last said it has it. */
+  readonly #known = new Map<string, number>();
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
@@ -191,14 +200,19 @@ export class KafkaTransport implements Transport {
       })),
     }));
     const listTopics = async () => (await this.#adminClient()).listTopics();
-    // A topic not written to before is asked for first: one that does not exist is named at
-    // once, not after kafkajs's half-minute of retries.
-    const unknown = [...topics.keys()].filter((topic) => !this.#known.has(topic));
+    // A topic not written to lately is asked for first: one that does not exist (or no longer)
+    // is named at once, not after kafkajs's half-minute of retries.
+    const now = Date.now();
+    const recheckMs = this.#options.topicRecheckMs ?? TOPIC_RECHECK_MS;
+    const unknown = [...topics.keys()].filter((topic) => {
+      const seen = this.#known.get(topic);
+      return seen === undefined || now - seen >= recheckMs;
+    });
     if (unknown.length > 0) {
       const admin = await this.#adminClient();
       await requireTopics(unknown, (topic) => admin.fetchTopicMetadata({ topics: [topic] }));
       if (this.#known.size > KNOWN_TOPICS) this.#known.clear();
-      for (const topic of unknown) this.#known.add(topic);
+      for (const topic of unknown) this.#known.set(topic, now);
     }
     try {
       await producer.sendBatch({ acks: -1, topicMessages });
