@@ -129,6 +129,7 @@ export class GroupSide {
         audit,
         spans,
         ...(options.onJoin === undefined ? {} : { onJoin: options.onJoin }),
+        warn: say,
       });
       started.tasks = tasks;
       steps.push(["tasks", (ms) => tasks.stop(ms)]);

@@ -116,6 +116,8 @@ export interface TaskSideOptions {
   readonly zones?: ZoneDirectory;
   /** Told after each join of a work group (the inbox's, the workers'), with the joins so far. */
   readonly onJoin?: (groupId: string, joins: number) => void;
+  /** Told, in one line, of a task whose turn failed here (the LLM refused, an error). */
+  readonly warn?: ((line: string) => void) | undefined;
 }
 
 /**
@@ -228,6 +230,7 @@ export class TaskSide {
       spans: options.spans,
       turns: runtime.timeline,
       audit: (event) => options.audit.record(event),
+      ...(options.warn === undefined ? {} : { warn: options.warn }),
     });
     const delegation = new GroupDelegation({
       ...limits,

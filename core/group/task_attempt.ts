@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Door, TurnScope } from "../agent/mod.ts";
+import type { Door, DoorResult, TurnScope } from "../agent/mod.ts";
 import type { ResponsePayload } from "../protocol/mod.ts";
 import type { OutboundRecord } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
@@ -26,15 +26,17 @@ export interface AttemptTurn {
   readonly spans?: GroupSpans | undefined;
   readonly turns?: TurnRecords | undefined;
   readonly audit?: ((event: AuditEvent) => void) | undefined;
+  /** Told, in one line, of a turn that failed (its answer says less: see {@link failedTurn}). */
+  readonly warn?: ((line: string) => void) | undefined;
   readonly now: () => Date;
 }
 
 /**
  * Runs the turn of `request`'s attempt under `grant`, with at most `tokenBudget` tokens: its
- * answer (`completed` for an answer, `failed` with the reason for a turn that stopped short,
- * `rejected` for one the door refused), the taint the response carries, and `report`, which
- * sends the turn as spans and audits what it refused (turn_spans.ts), to call once the answer is
- * on its way.
+ * answer (`completed` for an answer, `failed` with the reason for a turn that stopped short or
+ * failed, `rejected` for one the door refused), the taint the response carries, and `report`,
+ * which sends the turn as spans and audits what it refused (turn_spans.ts), to call once the
+ * answer is on its way.
  */
 export async function attemptTurn(
   request: TaskRequest,
@@ -50,26 +52,23 @@ export async function attemptTurn(
   with_: AttemptTurn,
 ): Promise<{ answer: Answer; taint: "trusted" | "untrusted"; report: () => void }> {
   const task = request.payload;
-  const { place, grant } = run;
-  const { zone } = place;
+  const { zone } = run.place;
   const startedAt = with_.now();
   const scope: TurnScope = zone ? { zone, zones: ["public", zone] } : { zones: ["public"] };
-  const result = await with_.door.enter({
-    source: {
-      kind: "task",
-      group: place.group,
-      from: task.requester_id,
-      vouched: run.vouched,
-      taint: request.taint,
-      scope,
-    },
-    sessionKey: `task:${task.task_id}`,
-    text: task.description ? `${task.description}\n\n${task.content}` : task.content,
-    fence: grant,
-    // The tokens the task's budget leaves: its turn ends before an LLM call past them.
-    tokenBudget: run.tokenBudget,
-    signal: run.signal,
-  });
+  let result: DoorResult;
+  try {
+    result = await enter(request, run, with_, scope);
+  } catch (error) {
+    // The LLM refused, or the turn broke: the requester is told so now, not by a lease that lapses
+    // at every worker in turn until the deadline.
+    const reason = failedTurn(error);
+    with_.warn?.(
+      `Task ${task.task_id} (attempt ${task.attempt}, from ${task.requester_id}) failed: ` +
+        (error instanceof Error ? error.message : String(error)),
+    );
+    const taint = request.taint ?? "untrusted";
+    return { answer: { content: "", status: "failed", reason }, taint, report: () => {} };
+  }
   const turn = {
     taskId: task.task_id,
     requester: task.requester_id,
@@ -91,6 +90,48 @@ export async function attemptTurn(
       usage: usageOf(result.turn.usage),
     };
   return { answer, taint, report };
+}
+
+/** The errors whose words are made for whoever asked (no key, no secret in them): the model's. */
+const TOLD_AS_IS = new Set(["ProviderError", "ProviderNotConfiguredError"]);
+
+/**
+ * The reason a failed turn's response gives: the model's failure in its own words, which name
+ * the provider, model and HTTP status and never a key; of any other error only its kind, since
+ * its words may hold what the worker keeps to itself (its log has them).
+ */
+export function failedTurn(error: unknown): string {
+  const name = error instanceof Error ? error.name : typeof error;
+  if (error instanceof Error && TOLD_AS_IS.has(name)) {
+    return `The worker's model failed: ${error.message}`;
+  }
+  return `The worker's turn failed (${name}); the worker's log says why`;
+}
+
+/** The task's turn through the door, on its own session, in the zone it came in. */
+function enter(
+  request: TaskRequest,
+  run: Parameters<typeof attemptTurn>[1],
+  with_: AttemptTurn,
+  scope: TurnScope,
+): Promise<DoorResult> {
+  const task = request.payload;
+  return with_.door.enter({
+    source: {
+      kind: "task",
+      group: run.place.group,
+      from: task.requester_id,
+      vouched: run.vouched,
+      taint: request.taint,
+      scope,
+    },
+    sessionKey: `task:${task.task_id}`,
+    text: task.description ? `${task.description}\n\n${task.content}` : task.content,
+    fence: run.grant,
+    // The tokens the task's budget leaves: its turn ends before an LLM call past them.
+    tokenBudget: run.tokenBudget,
+    signal: run.signal,
+  });
 }
 
 /**

@@ -17,7 +17,8 @@
  *    session `task:<task_id>`, in the zone of the topic it came on (never a field's), with the
  *    attempt's grant as the fence of every side effect (grant.ts);
  * 4. the turn's answer goes back as a `response` (or `skill_response`) on the responses topic of
- *    the same zone, carrying the turn's taint, only while the worker holds the grant;
+ *    the same zone, carrying the turn's taint, only while the worker holds the grant; a turn that
+ *    throws (the LLM refused, an error) is answered `failed` with the reason `failedTurn` gives;
  * 5. a run still going past the task's deadline and the clock skew is stopped (task_deadline.ts):
  *    its turn is aborted, the attempt ends `failed` with the reason (status and response, while
  *    the worker holds the grant), and its work ends, so its record is committed like any other;
@@ -71,6 +72,8 @@ export interface TaskIntakeDeps {
   readonly turns?: TurnRecords;
   /** Tells the group what was refused: rejected tasks, refused turns, denied tool calls. */
   readonly audit?: (event: AuditEvent) => void;
+  /** Told, in one line, of a task whose turn failed (the LLM refused, an error). */
+  readonly warn?: (line: string) => void;
   readonly now?: () => Date;
 }
 

@@ -94,6 +94,8 @@ export async function startGroupWorker(
     audit?: (event: AuditEvent) => void;
     /** The intake's depth, budget, deadline and clock skew (default the protocol's). */
     limits?: TaskLimits;
+    /** What the intake says of a failed turn. */
+    warn?: (line: string) => void;
   },
 ): Promise<GroupWorker> {
   const { group, agentId } = options;
@@ -121,6 +123,7 @@ export async function startGroupWorker(
     send: (records) => transport.produce(records),
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.warn ? { warn: options.warn } : {}),
   });
   const requestTopics = [topics.requests, ...zoned.filter((t) => t.endsWith(".requests"))];
   const subscription = await transport.subscribe({

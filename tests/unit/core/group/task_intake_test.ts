@@ -182,6 +182,67 @@ Deno.test("a turn that ends without an answer fails the task; a refused sender's
   await transport.close();
 });
 
+Deno.test("a task whose LLM refuses is answered failed at once, in the model's words", async () => {
+  // No scripted answer: the fake LLM refuses every request (HTTP 400), as a real one refuses a
+  // request it cannot take; the provider does not retry that.
+  await using llm = await startFakeOpenAI({});
+  const transport = new MemoryTransport();
+  const said: string[] = [];
+  await using worker = await startGroupWorker(transport, {
+    group: "g6b",
+    agentId: "deno-1",
+    llm,
+    warn: (line) => said.push(line),
+  });
+  const requests = topicsFor("g6b").requests;
+  await transport.produce([requestRecord(requests, { id: "t-llm", content: "hello" })]);
+  await waitFor(() => worker.responses.length === 1, "the failure");
+  const failed = worker.responses[0]!.envelope.payload as Record<string, unknown>;
+  assert.equal(failed.status, "failed");
+  assert.equal(failed.content, "");
+  assert.match(String(failed.reason), /^The worker's model failed: openai\/gpt-test .*400/);
+  assert.doesNotMatch(String(failed.reason), /sk-test/);
+  assert.equal(llm.chatRequests().length, 1);
+  assert.equal(said.length, 1);
+  assert.match(said[0]!, /^Task t-llm \(attempt 1, from py-agent\) failed: openai\/gpt-test/);
+  await transport.close();
+});
+
+Deno.test("a task whose turn breaks is answered failed, naming the error's kind and not its words", async () => {
+  const thrown = [
+    [
+      new TypeError("cannot read /home/me/.kafclaw/x"),
+      "TypeError",
+      "cannot read /home/me/.kafclaw/x",
+    ],
+    ["a bare string", "string", "a bare string"],
+  ] as const;
+  for (const [error, kind, words] of thrown) {
+    const sent: OutboundRecord[] = [];
+    const said: string[] = [];
+    const intake = new TaskIntake({
+      agentId: "deno-1",
+      door: { enter: () => Promise.reject(error) },
+      trust: openTrust,
+      send: (records) => (sent.push(...records), Promise.resolve()),
+      warn: (line) => said.push(line),
+      claimLingerMs: 0,
+    });
+    const { topic, key, value } = requestRecord(topicsFor("g6c").requests, {
+      id: "t-bug",
+      content: "hello",
+    });
+    const result = await intake.handle(inbound(topic, key, value));
+    assert.ok(result && "work" in result);
+    await result.work();
+    const payloads = sent.map((r) => JSON.parse(r.value as string).payload);
+    assert.deepEqual(payloads.map((p) => p.status), ["claimed", "failed", "failed"]);
+    const reason = `The worker's turn failed (${kind}); the worker's log says why`;
+    assert.equal(payloads.at(-1).reason, reason);
+    assert.deepEqual(said, [`Task t-bug (attempt 1, from py-agent) failed: ${words}`]);
+  }
+});
+
 Deno.test("a task from an agent not on the allowlist is rejected before any turn, and audited", async () => {
   const audits: AuditEvent[] = [];
   await using llm = await startFakeOpenAI({ fallback: { text: "never" } });
