@@ -98,6 +98,7 @@ export async function submitTask(
       zone,
       status: "queued",
     });
+    if ("agent" in to) noteAbsent(ctx, timeline, to.agent, String(limits.deadline_at));
     if (!opts.wait) {
       print(ctx, opts.json, { task_id: taskId, status: "queued" }, taskId);
       return;
@@ -117,6 +118,20 @@ export async function submitTask(
   if (task.status !== "completed") {
     throw new CliError(`task ${taskId} ${task.status}: ${task.reason ?? "no reason given"}`);
   }
+}
+
+/**
+ * Tells on stderr, when the running agent's roster does not hold `agent` as active, that the task
+ * waits in its inbox: it may come back before the deadline (a gateway restarting leaves and joins).
+ */
+function noteAbsent(ctx: CliContext, timeline: Timeline, agent: string, deadline: string): void {
+  const member = timeline.members.list().find((m) => m.agentId === agent);
+  if (member?.status === "active") return;
+  const state = member === undefined ? "not in the group now (it left, or never joined)" : "stale";
+  ctx.io.err(
+    `kafclaw: "${agent}" is ${state}: the task waits in its inbox until it comes back or its ` +
+      `deadline ${deadline}`,
+  );
 }
 
 /**

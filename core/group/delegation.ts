@@ -89,6 +89,14 @@ export class GroupDelegation implements GroupPort {
     // A sub-task's spans hang under the span of the task whose turn delegates it.
     const parent = this.#deps.taskOf(ctx.sessionKey)?.trace;
     await this.#deps.requester.send({ type, payload, taint }, { topic, zone }, parent);
+    // An agent not live now may come back before the deadline: the task waits in its inbox, but
+    // the turn is told at once rather than after the whole wait.
+    if ("agent" in to && !this.#deps.workers.live().some((w) => w.agentId === to.agent)) {
+      const note = `"${to.agent}" is not live in the group now (it left, or has not been heard ` +
+        "from lately): the task waits in its inbox until it comes back or the deadline passes; " +
+        "group_members lists who is live.";
+      return { taskId, note };
+    }
     const answer = await within(this.#deps.requester.answer(taskId)!, request.waitMs, ctx.signal);
     return answer === undefined ? { taskId } : { taskId, answer };
   }

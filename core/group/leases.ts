@@ -83,11 +83,17 @@ export class Leases {
   }
 }
 
-/** Why `task` ended at `now`, its deadline passed; undefined before its deadline. */
-export function expiry(task: OutgoingTask, now: number): string | undefined {
+/**
+ * Why `task` ended at `now`, its deadline passed; undefined before its deadline. `absent`: the
+ * agent whose inbox it waited in unclaimed, not live in the group at the end.
+ */
+export function expiry(task: OutgoingTask, now: number, absent?: string): string | undefined {
   if (task.deadlineAt === undefined || task.deadlineAt.getTime() > now) return undefined;
-  const who = task.workerId === undefined
-    ? "no worker held it"
-    : `${task.workerId} held attempt ${task.attempt}`;
+  const who = task.workerId !== undefined
+    ? `${task.workerId} held attempt ${task.attempt}`
+    : absent !== undefined
+    ? `no worker held it; agent "${absent}" is not live in the group: it left, or has not been ` +
+      "heard from lately"
+    : "no worker held it";
   return `no answer before the deadline ${task.deadlineAt.toISOString()} (${who})`;
 }

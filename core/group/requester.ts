@@ -379,10 +379,20 @@ export class Requester {
     }
   }
 
+  /** The agent whose inbox holds `task` unclaimed, when it is not live in the group now. */
+  #absentTarget(task: OutgoingTask): string | undefined {
+    const where = task.workerId === undefined && task.topic !== undefined
+      ? parseTopic(task.topic)
+      : undefined;
+    if (where?.role !== "inbox") return undefined;
+    const live = this.#deps.workers.live().some((w) => w.agentId === where.agent);
+    return live ? undefined : where.agent;
+  }
+
   async #look(live: FollowedTask): Promise<void> {
     const now = this.#now();
     const { task } = live;
-    const expired = expiry(task, now);
+    const expired = expiry(task, now, this.#absentTarget(task));
     if (expired !== undefined) {
       if (task.workerId !== undefined) await this.#tell(live, task.workerId, "revoked");
       return this.#tasks.finish(live, { status: "expired", content: "", reason: expired });

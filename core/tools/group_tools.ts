@@ -53,9 +53,12 @@ export function delegateTaskTool(group: GroupPort): Tool {
         to,
         waitMs: (wait_seconds ?? 120) * 1000,
       }, ctx);
-      const { answer, taskId } = result;
+      const { answer, taskId, note } = result;
       if (answer === undefined) {
-        return toolOk(`Task ${taskId} is sent; no answer yet. It goes on without you waiting.`);
+        const why = note === undefined ? "" : ` ${note}`;
+        return toolOk(
+          `Task ${taskId} is sent; no answer yet.${why} It goes on without you waiting.`,
+        );
       }
       const who = answer.responderId ? ` by ${answer.responderId}` : "";
       if (answer.status === "completed") {

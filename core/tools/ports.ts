@@ -76,6 +76,8 @@ export interface DelegateResult {
     readonly reason?: string | undefined;
     readonly responderId?: string | undefined;
   };
+  /** Why it was not waited for, when that is not the time running out (the agent is not live). */
+  readonly note?: string;
 }
 
 /** A member of the group, as `group_members` shows it. */

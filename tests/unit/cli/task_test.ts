@@ -119,7 +119,17 @@ Deno.test("task replay runs the request again as this agent's turn, the new answ
   const run = (...args: string[]) => kafclawInProcess(a.env, ...args);
   const submitted = await run("task", "submit", "What is 2+2?", "--to", "cy", "--wait", "--json");
   assert.equal(submitted.code, 0, submitted.stderr);
+  assert.equal(submitted.stderr, "", "cy is live: nothing to note");
   const { task_id } = JSON.parse(submitted.stdout);
+  // An agent the running agent's roster does not hold: the task is queued all the same, and the
+  // user told why no answer may come soon.
+  const ghost = await run("task", "submit", "Anyone?", "--to", "ghost");
+  assert.equal(ghost.code, 0, ghost.stderr);
+  assert.match(ghost.stdout, /^[0-9a-f-]{36}$/);
+  assert.match(
+    ghost.stderr,
+    /^kafclaw: "ghost" is not in the group now \(it left, or never joined\): the task waits in its inbox until it comes back or its deadline \d{4}-/,
+  );
   const replayed = await run("task", "replay", task_id, "--json");
   assert.equal(replayed.code, 0, replayed.stderr);
   const out = JSON.parse(replayed.stdout);

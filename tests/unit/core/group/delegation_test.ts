@@ -190,3 +190,17 @@ Deno.test("a skill's work topic is made before its first task is sent, and a fai
   );
   assert.equal(sent.length, 2);
 });
+
+Deno.test("a task to an agent not live now is sent to its inbox, and the turn is told at once, not after the wait", async () => {
+  const { delegation, sent } = rig();
+  const result = await delegation.delegate(
+    { task: "hi", to: { agent: "gone" }, waitMs: 60_000 },
+    ctx(),
+  );
+  assert.equal(sent[0]!.to.topic, "group.g1.agent.gone.inbox");
+  assert.equal(result.answer, undefined);
+  assert.match(
+    result.note!,
+    /^"gone" is not live in the group now \(it left, or has not been heard/,
+  );
+});

@@ -275,6 +275,34 @@ Deno.test("at its deadline a task ends expired, saying who held it, and the hold
   assert.equal(said(r).at(-1), "revoked:a@1");
 });
 
+Deno.test("a task that expires unclaimed in the inbox of an agent gone from the group says so", async () => {
+  using r = rig();
+  const deadline = new Date(r.clock.t + 60_000).toISOString();
+  for (const [task, agent] of [["to-a", "a"], ["to-z", "z"]] as const) {
+    await r.requester.send({
+      type: "request",
+      payload: taskPayload("r", {
+        task_id: task,
+        content: "x",
+        deadline_at: deadline,
+        target_id: agent,
+      }),
+      taint: "untrusted",
+    }, { topic: `group.${G}.agent.${agent}.inbox` });
+  }
+  r.clock.t += 60_000;
+  await r.requester.tick();
+  const [live, gone] = await Promise.all([
+    r.requester.answer("to-a")!,
+    r.requester.answer("to-z")!,
+  ]);
+  assert.match(live.reason!, /\(no worker held it\)$/);
+  assert.match(
+    gone.reason!,
+    /\(no worker held it; agent "z" is not live in the group: it left, or has not been heard from lately\)$/,
+  );
+});
+
 Deno.test("a requester started again resumes its unfinished tasks from the timeline", async () => {
   const dir = await Deno.makeTempDir();
   try {

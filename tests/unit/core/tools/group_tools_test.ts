@@ -59,6 +59,11 @@ Deno.test("delegate_task: the answer is untrusted content; a failure says why; n
       content: "Task t4 is sent; no answer yet. It goes on without you waiting.",
     },
   );
+  const absent = port({ taskId: "t5", note: '"z" is not live in the group now.' });
+  assert.equal(
+    (await delegateTaskTool(absent.group).run({ task: "x", agent: "z" }, testContext())).content,
+    'Task t5 is sent; no answer yet. "z" is not live in the group now. It goes on without you waiting.',
+  );
   assert.deepEqual(await tool.run({ task: "x", agent: "b", skill: "sql" }, testContext()), {
     content: "delegate_task takes an agent or a skill, not both",
     isError: true,
