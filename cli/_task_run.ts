@@ -121,16 +121,16 @@ export async function submitTask(
 }
 
 /**
- * Tells on stderr, when the running agent's roster does not hold `agent` as active, that the task
- * waits in its inbox: it may come back before the deadline (a gateway restarting leaves and joins).
+ * Tells on stderr, when the running agent's roster does not hold `agent` as active, that no answer
+ * may come soon: it may be back before the deadline (a gateway restarting leaves and joins).
  */
 function noteAbsent(ctx: CliContext, timeline: Timeline, agent: string, deadline: string): void {
   const member = timeline.members.list().find((m) => m.agentId === agent);
   if (member?.status === "active") return;
   const state = member === undefined ? "not in the group now (it left, or never joined)" : "stale";
   ctx.io.err(
-    `kafclaw: "${agent}" is ${state}: the task waits in its inbox until it comes back or its ` +
-      `deadline ${deadline}`,
+    `kafclaw: "${agent}" is ${state}: no answer may come until it is back, or before the ` +
+      `task's deadline ${deadline}`,
   );
 }
 

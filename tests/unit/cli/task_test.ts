@@ -128,7 +128,7 @@ Deno.test("task replay runs the request again as this agent's turn, the new answ
   assert.match(ghost.stdout, /^[0-9a-f-]{36}$/);
   assert.match(
     ghost.stderr,
-    /^kafclaw: "ghost" is not in the group now \(it left, or never joined\): the task waits in its inbox until it comes back or its deadline \d{4}-/,
+    /^kafclaw: "ghost" is not in the group now \(it left, or never joined\): no answer may come until it is back, or before the task's deadline \d{4}-/,
   );
   const replayed = await run("task", "replay", task_id, "--json");
   assert.equal(replayed.code, 0, replayed.stderr);
