@@ -39,7 +39,12 @@ export interface DispatcherOptions {
   readonly deadLetterTopic: string | undefined;
   readonly produce: (records: readonly OutboundRecord[]) => Promise<void>;
   readonly log: LogFn;
+  /** The first wait before a failed dead-letter write is tried again (default 1 s; it doubles). */
+  readonly deadLetterRetryMs?: number;
 }
+
+/** The longest wait between two tries of a dead-letter write. */
+const DEAD_LETTER_RETRY_MAX_MS = 30_000;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -64,6 +69,8 @@ export class Dispatcher {
   readonly #options: DispatcherOptions;
   /** Records whose work waits for its `ready`, outside the executor. */
   readonly #parked = new Set<Promise<void>>();
+  /** Ends the dead-letter writes still being tried ({@link stop}). */
+  readonly #stopped = new AbortController();
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -84,14 +91,10 @@ export class Dispatcher {
       result = await this.#options.handler(record);
     } catch (error) {
       this.stats.handlerErrors++;
-      await this.#poison(record, `handler failed: ${errorText(error)}`);
-      return FINISHED;
+      return await this.#poison(record, `handler failed: ${errorText(error)}`);
     }
     if (!result) return FINISHED;
-    if ("poison" in result) {
-      await this.#poison(record, result.poison);
-      return FINISHED;
-    }
+    if ("poison" in result) return await this.#poison(record, result.poison);
     this.stats.workStarted++;
     const { work, ready } = result;
     let done = true;
@@ -129,6 +132,14 @@ export class Dispatcher {
     await this.#submit(task);
   }
 
+  /**
+   * Gives up the dead-letter writes still being tried: their records end unfinished, so they are
+   * not committed and come again (the subscription is closing).
+   */
+  stop(): void {
+    this.#stopped.abort();
+  }
+
   /** Resolves when no work runs, none waits for a slot, and no record waits to start. */
   async idle(): Promise<void> {
     while (this.#parked.size > 0) await Promise.all(this.#parked);
@@ -139,38 +150,85 @@ export class Dispatcher {
    * Skips a batch the consumer could not decode: work subscriptions dead-letter its offset range
    * and the error (once, not per record), the others log it. The consumer goes on after it.
    */
-  async undecodable(batch: BatchPlace, reason: string): Promise<void> {
+  async undecodable(batch: BatchPlace, reason: string): Promise<Delivery> {
     this.stats.undecodable++;
     const where = `${batch.topic}@${batch.partition}:${batch.firstOffset}-${batch.lastOffset}`;
     const why = `batch could not be decoded: ${reason}`;
     const { kind, deadLetterTopic, groupId } = this.#options;
     if (kind !== "work" || !deadLetterTopic) {
       this.#options.log("warn", `Skipped ${where}: ${why}`);
-      return;
+      return FINISHED;
     }
     const letter = deadLetterBatch(batch, { deadLetterTopic, reason: why, groupId });
-    await this.#deadLetter(where, why, letter);
+    return await this.#deadLetter(where, why, letter);
   }
 
-  async #poison(record: InboundRecord, reason: string): Promise<void> {
+  async #poison(record: InboundRecord, reason: string): Promise<Delivery> {
     this.stats.poison++;
     const where = `${record.topic}@${record.partition}:${record.offset}`;
     const { kind, deadLetterTopic, groupId } = this.#options;
     if (kind !== "work" || !deadLetterTopic) {
       this.#options.log("warn", `Skipped poison record ${where}: ${reason}`);
-      return;
+      return FINISHED;
     }
     const letter = await deadLetterRecord(record, { deadLetterTopic, reason, groupId });
-    await this.#deadLetter(where, reason, letter);
+    return await this.#deadLetter(where, reason, letter);
   }
 
-  async #deadLetter(where: string, reason: string, letter: OutboundRecord): Promise<void> {
+  /**
+   * Writes the dead letter of the record at `where`. One that cannot be written is tried again in
+   * the background, every 1 s doubling to 30 s, and the record stays unfinished meanwhile: its
+   * offset is not committed before its letter is written, so it is never lost, while the consumer
+   * goes on with the records after it (up to the subscription's bound on uncommitted records).
+   */
+  async #deadLetter(where: string, reason: string, letter: OutboundRecord): Promise<Delivery> {
     try {
-      await this.#options.produce([letter]);
-      this.stats.deadLettered++;
-      this.#options.log("warn", `Dead-lettered ${where} to ${letter.topic}: ${reason}`);
+      await this.#write(where, reason, letter);
+      return FINISHED;
     } catch (error) {
-      this.#options.log("error", `Cannot dead-letter ${where}: ${errorText(error)}`);
+      this.#options.log(
+        "error",
+        `Cannot dead-letter ${where}: ${
+          errorText(error)
+        }; trying again, its offset uncommitted until then`,
+      );
+      return { finished: this.#deadLetterLater(where, reason, letter) };
     }
   }
+
+  async #write(where: string, reason: string, letter: OutboundRecord): Promise<void> {
+    await this.#options.produce([letter]);
+    this.stats.deadLettered++;
+    this.#options.log("warn", `Dead-lettered ${where} to ${letter.topic}: ${reason}`);
+  }
+
+  /** Tries the letter again until it is written (true) or {@link stop} (false: it comes again). */
+  async #deadLetterLater(where: string, reason: string, letter: OutboundRecord): Promise<boolean> {
+    const signal = this.#stopped.signal;
+    let wait = this.#options.deadLetterRetryMs ?? 1_000;
+    while (!signal.aborted) {
+      await pause(wait, signal);
+      if (signal.aborted) break;
+      try {
+        await this.#write(where, reason, letter);
+        return true;
+      } catch {
+        wait = Math.min(wait * 2, DEAD_LETTER_RETRY_MAX_MS);
+      }
+    }
+    return false;
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
 }

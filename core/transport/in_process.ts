@@ -323,6 +323,7 @@ class Member implements Subscription {
     if (this.#closed || this.#draining) return;
     this.#draining = true;
     this.#manualPause = true;
+    this.#dispatcher.stop();
     await this.#finishing.grace(graceMs);
     this.#closed = true;
     const group = this.#broker.group(this.groupId);

@@ -209,11 +209,12 @@ export class KafkaSubscription implements Subscription {
     if (bad) this.#deps.options.onUndecodable?.({ topic, partition, ...bad });
     // Finished at once unless the handler hands work back; a delivery that failed is finished.
     let finished: Promise<boolean> | undefined;
-    const delivery = bad
-      ? this.#deps.dispatcher.undecodable({ topic, partition, ...bad }, bad.reason)
-      : this.#deps.dispatcher.deliver(record as InboundRecord).then((d) => {
-        finished = d.finished;
-      });
+    const delivery =
+      (bad
+        ? this.#deps.dispatcher.undecodable({ topic, partition, ...bad }, bad.reason)
+        : this.#deps.dispatcher.deliver(record as InboundRecord)).then((d) => {
+          finished = d.finished;
+        });
     const rebalance = await this.#heartbeatWhile(delivery, heartbeat);
     const done = this.#committer?.taken(topic, partition, message.offset);
     if (done !== undefined) {
@@ -369,6 +370,8 @@ export class KafkaSubscription implements Subscription {
     if (this.#closed) return;
     this.#closed = true;
     this.#draining = true;
+    // A dead letter still being written ends now: its record is not committed, so it comes again.
+    this.#deps.dispatcher.stop();
     await this.#finishing.grace(graceMs);
     this.#closing = true;
     this.#wake();

@@ -22,6 +22,8 @@ function dispatcher(
     kind?: "work" | "stream";
     dlq?: string | undefined;
     produce?: (r: readonly OutboundRecord[]) => Promise<void>;
+    /** The first wait before a dead letter is tried again (5 ms; undefined: the default). */
+    retryMs?: number | undefined;
   } = {},
 ) {
   const produced: OutboundRecord[] = [];
@@ -37,6 +39,7 @@ function dispatcher(
       return Promise.resolve();
     }),
     log: (level, message) => logs.push(`${level}: ${message}`),
+    ...("retryMs" in options ? {} : { deadLetterRetryMs: 5 }),
   });
   return { d, produced, logs };
 }
@@ -77,13 +80,50 @@ Deno.test("a work consumer without a dead-letter topic skips poison too", async 
   assert.equal(produced.length, 0);
 });
 
-Deno.test("a dead-letter write that fails is logged and the consumer goes on", async () => {
+Deno.test("a dead-letter write that fails is tried again, its record unfinished until it is written", async () => {
+  let refusals = 3;
+  const written: OutboundRecord[] = [];
   const { d, logs } = dispatcher(() => ({ poison: "bad" }), {
-    produce: () => Promise.reject(new Error("broker down")),
+    produce: (r) => {
+      if (refusals-- > 0) return Promise.reject(new Error("broker down"));
+      written.push(...r);
+      return Promise.resolve();
+    },
   });
-  await d.deliver(record("x"));
+  // The consumer goes on at once; the record is finished (its offset may be committed) only once
+  // its letter is written.
+  const delivery = await d.deliver(record("x"));
   assert.equal(d.stats.deadLettered, 0);
-  assert.match(logs.at(-1)!, /^error: Cannot dead-letter group\.g\.requests@2:7: broker down$/);
+  assert.equal(
+    logs[0],
+    "error: Cannot dead-letter group.g.requests@2:7: broker down; trying again, its offset uncommitted until then",
+  );
+  assert.equal(await delivery.finished, true);
+  assert.equal(written.length, 1);
+  assert.equal(JSON.parse(written[0]!.value as string).reason, "bad");
+  assert.equal(d.stats.deadLettered, 1);
+  assert.match(
+    logs.at(-1)!,
+    /^warn: Dead-lettered group\.g\.requests@2:7 to group\.g\.dead-letter: bad$/,
+  );
+});
+
+Deno.test("a dead letter still unwritten when the subscription stops leaves its record to come again", async () => {
+  // The default first wait (1 s) is never waited out: stop ends it.
+  const { d } = dispatcher(() => ({ poison: "bad" }), {
+    produce: () => Promise.reject(new Error("broker down")),
+    retryMs: undefined,
+  });
+  const delivery = await d.deliver(record("x"));
+  d.stop();
+  assert.equal(await delivery.finished, false);
+  assert.equal(d.stats.deadLettered, 0);
+  // An undecodable batch's letter likewise.
+  const batch = await d.undecodable(
+    { topic: "group.g.requests", partition: 2, firstOffset: "8", lastOffset: "9" },
+    "unknown codec",
+  );
+  assert.equal(await batch.finished, false);
 });
 
 Deno.test("work runs after deliver returns; a failed work item is counted and logged", async () => {
