@@ -40,6 +40,7 @@ import {
   bounded,
   kafkaOptionsFromConfig,
   loadKafka,
+  type LogFn,
   MemoryTransport,
   type ReachabilityChange,
   type Transport,
@@ -175,6 +176,7 @@ export class Gateway {
           agentId,
           runName: runtime.runName,
           onKafka: kafkaListener(options),
+          log: transportLog(options.say),
         });
       if (options.transport === undefined) before.push(["transport", () => transport.close()]);
       const side = {
@@ -367,6 +369,7 @@ async function ownTransport(
     readonly agentId: string;
     readonly runName: string | undefined;
     readonly onKafka: (change: ReachabilityChange) => void;
+    readonly log: LogFn;
   },
 ): Promise<Transport> {
   const { agentId, runName } = agent;
@@ -381,11 +384,23 @@ async function ownTransport(
       ...options,
       ...(runFolder === undefined ? {} : { runFolder }),
       onReachability: agent.onKafka,
+      log: agent.log,
     });
   }
   const transport = new MemoryTransport();
   await transport.createTopics(memberTopicSpecs(config.group.name, { agentId }));
   return transport;
+}
+
+/**
+ * What the gateway says of its transport: its own errors (work that failed, a dead letter not
+ * written yet, a delivery that broke), one line each. kafkajs's words and the transport's warnings
+ * stay out: the reachability lines and the group's audit say what matters of them.
+ */
+export function transportLog(say: ((line: string) => void) | undefined): LogFn {
+  return (level, message) => {
+    if (level === "error" && !message.startsWith("kafkajs ")) say?.(message);
+  };
 }
 
 /** What the gateway says when Kafka is lost or back: the caller's words, else core's. */

@@ -25,6 +25,7 @@ export {
   MembershipStateError,
   overKafka,
   STOP_TIMEOUT_MS,
+  transportLog,
 } from "./gateway.ts";
 export { observers } from "./observers.ts";
 export { GroupSide, type GroupSideOptions } from "./group_side.ts";
