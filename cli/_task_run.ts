@@ -98,7 +98,7 @@ export async function submitTask(
       zone,
       status: "queued",
     });
-    if ("agent" in to) noteAbsent(ctx, timeline, to.agent, String(limits.deadline_at));
+    if (!local) noteNobody(ctx, timeline, { agentId, to, deadline: String(limits.deadline_at) });
     if (!opts.wait) {
       print(ctx, opts.json, { task_id: taskId, status: "queued" }, taskId);
       return;
@@ -121,16 +121,44 @@ export async function submitTask(
 }
 
 /**
- * Tells on stderr, when the running agent's roster does not hold `agent` as active, that no answer
- * may come soon: it may be back before the deadline (a gateway restarting leaves and joins).
+ * Tells on stderr when the running agent's roster holds nobody live who could take the task (the
+ * agent of `--to`, a provider of the skill, any other member): no answer may come soon, though one
+ * may be back before the deadline (a gateway restarting leaves and joins).
  */
-function noteAbsent(ctx: CliContext, timeline: Timeline, agent: string, deadline: string): void {
-  const member = timeline.members.list().find((m) => m.agentId === agent);
-  if (member?.status === "active") return;
-  const state = member === undefined ? "not in the group now (it left, or never joined)" : "stale";
+function noteNobody(
+  ctx: CliContext,
+  timeline: Timeline,
+  task: {
+    readonly agentId: string;
+    readonly to: { agent: string } | { skill: string } | { group: true };
+    readonly deadline: string;
+  },
+): void {
+  const { agentId, to } = task;
+  const members = timeline.members.list();
+  const live = members.filter((m) => m.status === "active" && m.agentId !== agentId);
+  let nobody: string | undefined;
+  let until = "one is";
+  if ("agent" in to) {
+    const member = members.find((m) => m.agentId === to.agent);
+    if (member?.status !== "active") {
+      const state = member === undefined
+        ? "not in the group now (it left, or never joined)"
+        : "stale";
+      nobody = `"${to.agent}" is ${state}`;
+      until = "it is back";
+    }
+  } else if ("skill" in to) {
+    if (!live.some((m) => m.skills.includes(to.skill))) {
+      nobody = `no live agent offers skill "${to.skill}" now`;
+    }
+  } else if (live.length === 0) {
+    nobody = "no other agent is live in the group now";
+  }
+  if (nobody === undefined) return;
   ctx.io.err(
-    `kafclaw: "${agent}" is ${state}: no answer may come until it is back, or before the ` +
-      `task's deadline ${deadline}`,
+    `kafclaw: ${nobody}: no answer may come until ${until}, or before the task's deadline ` +
+      task.deadline,
   );
 }
 

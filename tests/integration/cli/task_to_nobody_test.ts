@@ -17,8 +17,12 @@ Deno.test(
       "group gc removed it";
     const waited = await kafclaw(["task", "submit", "hi", "--to", "ghost", "--wait"], ann.env);
     assert.equal(waited.code, 1, waited.stdout);
-    assert.match(waited.stderr, new RegExp(`^kafclaw: task [0-9a-f-]{36} failed: .*\\n$`));
-    assert.ok(waited.stderr.endsWith(`failed: ${why}\n`), waited.stderr);
+    // First the note that nobody by that name is live, then the failure and its reason.
+    const [note, failed, ...more] = waited.stderr.split("\n");
+    assert.match(note!, /^kafclaw: "ghost" is not in the group now \(it left, or never joined\)/);
+    assert.match(failed!, /^kafclaw: task [0-9a-f-]{36} failed: /);
+    assert.ok(failed!.endsWith(`failed: ${why}`), waited.stderr);
+    assert.deepEqual(more, [""]);
     const json = await kafclaw(
       ["task", "submit", "hi", "--to", "ghost", "--wait", "--json"],
       ann.env,

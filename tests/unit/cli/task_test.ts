@@ -130,6 +130,12 @@ Deno.test("task replay runs the request again as this agent's turn, the new answ
     ghost.stderr,
     /^kafclaw: "ghost" is not in the group now \(it left, or never joined\): no answer may come until it is back, or before the task's deadline \d{4}-/,
   );
+  const skilled = await run("task", "submit", "Anyone?", "--skill", "nope");
+  assert.equal(skilled.code, 0, skilled.stderr);
+  assert.match(
+    skilled.stderr,
+    /^kafclaw: no live agent offers skill "nope" now: no answer may come until one is, or before the task's deadline \d{4}-/,
+  );
   const replayed = await run("task", "replay", task_id, "--json");
   assert.equal(replayed.code, 0, replayed.stderr);
   const out = JSON.parse(replayed.stdout);
