@@ -8,7 +8,7 @@
  */
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import { STALE_AFTER } from "../core/protocol/mod.ts";
-import type { Timeline } from "../core/timeline/mod.ts";
+import { QUEUE_FOLLOWED_AT, type Timeline } from "../core/timeline/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { UsageError } from "./_errors.ts";
 import { trustedConfig } from "./_trusted_config.ts";
@@ -38,4 +38,15 @@ export function memberRunsHere(config: ResolvedConfig, timeline: Timeline): bool
   const alive = timeline.settings.get("group.alive_at");
   const window = STALE_AFTER * config.group.heartbeatIntervalMs;
   return alive !== undefined && Date.now() - Date.parse(alive) < window;
+}
+
+/**
+ * Whether this home's gateway follows the tasks queued in the store (`QUEUE_FOLLOWED_AT`, within
+ * {@link STALE_AFTER} heartbeat intervals): a member that runs here without it (`group join`, a
+ * `task submit --wait` that joined) sends none of them.
+ */
+export function queueFollowedHere(config: ResolvedConfig, timeline: Timeline): boolean {
+  const followed = timeline.settings.get(QUEUE_FOLLOWED_AT);
+  const window = STALE_AFTER * config.group.heartbeatIntervalMs;
+  return followed !== undefined && Date.now() - Date.parse(followed) < window;
 }

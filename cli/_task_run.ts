@@ -32,7 +32,7 @@ import {
   trustedConfig,
   zonesNow,
 } from "./_group.ts";
-import { memberRunsHere } from "./_group_config.ts";
+import { memberRunsHere, queueFollowedHere } from "./_group_config.ts";
 import { zoneId } from "./_zone_id.ts";
 import { print } from "./_task_read.ts";
 import { taskJson } from "./_task_view.ts";
@@ -58,6 +58,15 @@ export async function submitTask(
   if (!local) needBrokers(config);
   const agentId = local ? inProcessAgentId(config) : agentIdOf(config);
   const group = config.group.name;
+  if (running && !local && !await followedSoon(config, timeline)) {
+    // The member is `group join` (or a `task submit --wait` that joined): it sends no task, and a
+    // second member of the same agent cannot join beside it. A task queued here would never go.
+    throw new CliError(
+      `this home's agent "${agentId}" runs as a member that sends no tasks (\`${config.command} ` +
+        `group join\`, or a \`task submit --wait\` still waiting): stop it and run ` +
+        `\`${config.command} gateway\` here, or submit with --wait once it has stopped`,
+    );
+  }
   if (!running && !opts.wait) {
     throw new CliError(
       "no gateway runs in this KAFCLAW_HOME to follow the task: add --wait to follow it from " +
@@ -118,6 +127,19 @@ export async function submitTask(
   if (task.status !== "completed") {
     throw new CliError(`task ${taskId} ${task.status}: ${task.reason ?? "no reason given"}`);
   }
+}
+
+/**
+ * Whether this home's gateway follows the task queue, asked again for up to 2 s: a gateway that
+ * has just joined starts its task side a moment after its first heartbeat.
+ */
+async function followedSoon(config: ResolvedConfig, timeline: Timeline): Promise<boolean> {
+  const until = Date.now() + 2_000;
+  while (!queueFollowedHere(config, timeline)) {
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
 }
 
 /**

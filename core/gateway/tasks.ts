@@ -63,6 +63,7 @@ import {
   type TopicSpecOptions,
   workersConsumerGroup,
 } from "../protocol/mod.ts";
+import { QUEUE_FOLLOWED_AT } from "../timeline/mod.ts";
 import { delegateTaskTool, groupMembersTool } from "../tools/mod.ts";
 import {
   bounded,
@@ -74,6 +75,8 @@ import {
 
 /** How often tasks queued by `kafclaw task submit` in this home are looked for. */
 const QUEUE_POLL_MS = 250;
+/** How often at most `QUEUE_FOLLOWED_AT` (core/timeline) is written. */
+const QUEUE_MARK_MS = 1_000;
 
 /** What the task side is built from. */
 export interface TaskSideOptions {
@@ -312,9 +315,22 @@ export class TaskSide {
       throw error;
     }
     requester.start();
+    const settings = runtime.timeline.settings;
+    let marked = 0;
+    const mark = () => {
+      if (Date.now() - marked < QUEUE_MARK_MS) return;
+      marked = Date.now();
+      settings.set(QUEUE_FOLLOWED_AT, new Date(marked).toISOString());
+    };
+    mark();
     side.#queue = setInterval(() => {
       requester.sendQueued().catch(() => {});
       workers.watch();
+      try {
+        mark();
+      } catch {
+        // The store closing under the timer: the next look, if any, marks it.
+      }
     }, QUEUE_POLL_MS);
     return side;
   }

@@ -7,6 +7,13 @@
 import type { Db } from "./_db.ts";
 import { text } from "./_row.ts";
 
+/**
+ * When this home's gateway last looked for the tasks `kafclaw task submit` queued in its store
+ * (an ISO time): only a gateway's task side sends them, so a task is queued only while it is
+ * fresh. A member of `group join` writes `group.alive_at` too, and sends nothing.
+ */
+export const QUEUE_FOLLOWED_AT = "group.queue_followed_at";
+
 /** The `settings` repository of a Timeline. */
 export class SettingStore {
   readonly #db: Db;

@@ -9,6 +9,7 @@ import { threeGateways } from "../../_support/gateway_memory.ts";
 import { kafclawInProcess } from "../../_support/cli_in_process.ts";
 import { waitFor } from "../../_support/wait.ts";
 import { spanTree, type SpanTreeNode, traceOfTask } from "../../../core/group/mod.ts";
+import { Timeline } from "../../../core/timeline/mod.ts";
 
 /** Ben's LLM: a delegate_task call to cy first, then its answer after reading cy's. */
 const BEN_DELEGATES = [
@@ -194,6 +195,20 @@ Deno.test("task refuses what it cannot do with one clear line", async () => {
     const none = await kafclawInProcess(env, "task", "list");
     assert.equal(none.code, 0, none.stderr);
     assert.equal(none.stdout, "no tasks sent from this agent yet (kafclaw task submit sends one)");
+    // A member runs here (its heartbeats mark the store) but no gateway follows the task queue:
+    // `group join`. A task queued for it would never be sent; none is queued.
+    {
+      using timeline = Timeline.open(`${home}/timeline.db`);
+      timeline.settings.set("group.alive_at", new Date().toISOString());
+    }
+    const beside = await kafclawInProcess(env, "task", "submit", "x", "--to", "ben", "--wait");
+    assert.deepEqual([beside.code, beside.stderr], [
+      1,
+      'kafclaw: this home\'s agent "ann" runs as a member that sends no tasks (`kafclaw group ' +
+      "join`, or a `task submit --wait` still waiting): stop it and run `kafclaw gateway` here, " +
+      "or submit with --wait once it has stopped",
+    ]);
+    assert.equal((await kafclawInProcess(env, "task", "list")).stdout, none.stdout);
   } finally {
     await Deno.remove(home, { recursive: true });
   }
