@@ -96,6 +96,8 @@ export async function submitTask(
   const request = { type, payload, taint: "trusted" as const };
   if (!running) {
     await oneShot(config, { agentId, timeline, deadline }, async (requester) => {
+      // Joined, this command's membership has stored the roster as it read it.
+      noteNobody(ctx, timeline, { agentId, to, deadline: String(limits.deadline_at) });
       await requester.send(request, { topic, zone });
     });
   } else {

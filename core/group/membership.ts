@@ -321,6 +321,7 @@ export class Membership {
     } finally {
       clearTimeout(timer);
       this.#closed = true;
+      this.#gone();
     }
   }
 
@@ -328,6 +329,15 @@ export class Membership {
   async close(): Promise<void> {
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     await this.#stop();
+    this.#gone();
+  }
+
+  /**
+   * No member of this home runs any more: `group.alive_at` goes, so a command of the home started
+   * next does not take this one for running (a task queued for it would wait for nobody).
+   */
+  #gone(): void {
+    this.#options.store.settings.delete("group.alive_at");
   }
 
   async #stop(): Promise<void> {
@@ -338,6 +348,9 @@ export class Membership {
   async #beat(): Promise<void> {
     const load = this.#options.load?.() ?? { running: 0, capacity: 0 };
     const expertise = this.#options.expertise?.();
+    // Marked before the send: a beat still on its way when the member stops cannot mark it again
+    // after `#gone`.
+    this.#options.store.settings.set("group.alive_at", new Date(this.#now()).toISOString());
     await this.send([heartbeatRecord(this.group, {
       agent_id: this.agentId,
       status: "active",
@@ -346,7 +359,6 @@ export class Membership {
       ...(expertise === undefined ? {} : { expertise }),
       heartbeat_interval_ms: this.#identity.heartbeat_interval_ms,
     }, new Date(this.#now()))]);
-    this.#options.store.settings.set("group.alive_at", new Date(this.#now()).toISOString());
   }
 
   #stored(change: RosterChange): void {

@@ -20,7 +20,7 @@ export interface MembershipStore {
   readonly members: Pick<GroupMemberStore, "put" | "remove" | "clear">;
   readonly certificates: Pick<CertificateStore, "put" | "list">;
   readonly replay: ReplayStore;
-  readonly settings: Pick<SettingStore, "set">;
+  readonly settings: Pick<SettingStore, "set" | "delete">;
   readonly events: Pick<EventLog, "record">;
 }
 

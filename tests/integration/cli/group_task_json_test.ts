@@ -149,6 +149,13 @@ Deno.test(
     const unknown = await kafclaw(["task", "replay", "no-such-task", "--json"], ben.env);
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.equal(unknown.stderr.trim(), 'kafclaw: no request of task "no-such-task" in the group');
+    // Boss, with no gateway, joins for as long as it waits: its roster has no "ghost", which it
+    // says before the task fails for want of an inbox.
+    const ghost = await kafclaw(["task", "submit", "hi", "--to", "ghost", "--wait"], boss.env);
+    assert.equal(ghost.code, 1, ghost.stdout);
+    const [note, failed] = ghost.stderr.trim().split("\n");
+    assert.match(note!, /^kafclaw: "ghost" is not in the group now \(it left, or never joined\)/);
+    assert.match(failed!, /^kafclaw: task \S+ failed: agent "ghost" has no inbox in group /);
     assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
   },
 );

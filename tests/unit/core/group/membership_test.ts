@@ -144,6 +144,9 @@ Deno.test("heartbeats carry load and expertise to the others' rosters", async ()
     const stored = g.owner.timeline.members.list().find((m) => m.agentId === "alice")!;
     assert.deepEqual(stored.load, { running: 2, capacity: 4 });
     assert.equal(aliceHome.timeline.settings.get("group.alive_at") !== undefined, true);
+    // Gone, she leaves no mark: a command of her home started next finds no member running.
+    await alice.leave();
+    assert.equal(aliceHome.timeline.settings.get("group.alive_at"), undefined);
   } finally {
     await alice.leave();
     await boss.leave();
@@ -166,6 +169,7 @@ Deno.test("a member that falls silent goes stale after 3 of its intervals and is
   try {
     await waitFor(() => boss.get("alice") !== undefined, "alice at boss");
     await alice.close(); // silent, without leaving
+    assert.equal(aliceHome.timeline.settings.get("group.alive_at"), undefined, "no mark left");
     const seen = boss.get("alice")!.lastSeen;
     assert.deepEqual(boss.sweep(seen + 599), []);
     assert.deepEqual(boss.sweep(seen + 600), [{ agentId: "alice", kind: "stale" }]);
