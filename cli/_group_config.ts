@@ -35,9 +35,7 @@ export function needBrokers(config: ResolvedConfig): ResolvedConfig {
  * the store within {@link STALE_AFTER} heartbeat intervals.
  */
 export function memberRunsHere(config: ResolvedConfig, timeline: Timeline): boolean {
-  const alive = timeline.settings.get("group.alive_at");
-  const window = STALE_AFTER * config.group.heartbeatIntervalMs;
-  return alive !== undefined && Date.now() - Date.parse(alive) < window;
+  return freshIn(config, timeline, "group.alive_at");
 }
 
 /**
@@ -46,7 +44,12 @@ export function memberRunsHere(config: ResolvedConfig, timeline: Timeline): bool
  * `task submit --wait` that joined) sends none of them.
  */
 export function queueFollowedHere(config: ResolvedConfig, timeline: Timeline): boolean {
-  const followed = timeline.settings.get(QUEUE_FOLLOWED_AT);
+  return freshIn(config, timeline, QUEUE_FOLLOWED_AT);
+}
+
+/** Whether the time the store's setting `key` holds is within {@link STALE_AFTER} heartbeat intervals. */
+function freshIn(config: ResolvedConfig, timeline: Timeline, key: string): boolean {
+  const at = timeline.settings.get(key);
   const window = STALE_AFTER * config.group.heartbeatIntervalMs;
-  return followed !== undefined && Date.now() - Date.parse(followed) < window;
+  return at !== undefined && Date.now() - Date.parse(at) < window;
 }

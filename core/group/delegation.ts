@@ -22,7 +22,7 @@ import type {
 } from "../tools/mod.ts";
 import { within } from "./_within.ts";
 import { DEFAULT_TASK_LIMITS, subTaskLimits, type TaskLimits } from "./limits.ts";
-import type { LiveWorkers } from "./live_workers.ts";
+import { isLive, type LiveWorkers } from "./live_workers.ts";
 import type { Requester } from "./requester.ts";
 import type { ActiveTask } from "./task_intake.ts";
 import { rootLimits, taskRequest } from "./task_request.ts";
@@ -91,7 +91,7 @@ export class GroupDelegation implements GroupPort {
     await this.#deps.requester.send({ type, payload, taint }, { topic, zone }, parent);
     // An agent not live now may come back before the deadline: the task waits in its inbox, but
     // the turn is told at once rather than after the whole wait.
-    if ("agent" in to && !this.#deps.workers.live().some((w) => w.agentId === to.agent)) {
+    if ("agent" in to && !isLive(this.#deps.workers, to.agent)) {
       const note = `"${to.agent}" is not live in the group now (it left, or has not been heard ` +
         "from lately): the task waits in its inbox until it comes back or the deadline passes; " +
         "group_members lists who is live.";

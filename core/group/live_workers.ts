@@ -47,6 +47,11 @@ export class LiveWorkerSet implements LiveWorkers {
   }
 }
 
+/** Whether `agentId` is among the live members of `workers`. */
+export function isLive(workers: LiveWorkers, agentId: string): boolean {
+  return workers.live().some((w) => w.agentId === agentId);
+}
+
 /**
  * The workers that could take a task, best first: live, offering `skill` (any, without one), not
  * in `exclude`; ranked by expertise in the skill, then most free capacity, then smallest id (so

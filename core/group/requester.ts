@@ -47,7 +47,7 @@ import {
   type RequesterAudit,
 } from "./followed_tasks.ts";
 import { expiry, Leases } from "./leases.ts";
-import type { LiveWorkers } from "./live_workers.ts";
+import { isLive, type LiveWorkers } from "./live_workers.ts";
 import type { GroupSpans, TraceContext } from "./spans.ts";
 import { checkPlace, TaskRecords } from "./status_records.ts";
 
@@ -385,8 +385,7 @@ export class Requester {
       ? parseTopic(task.topic)
       : undefined;
     if (where?.role !== "inbox") return undefined;
-    const live = this.#deps.workers.live().some((w) => w.agentId === where.agent);
-    return live ? undefined : where.agent;
+    return isLive(this.#deps.workers, where.agent) ? undefined : where.agent;
   }
 
   async #look(live: FollowedTask): Promise<void> {

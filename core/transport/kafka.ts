@@ -134,8 +134,10 @@ export class KafkaTransport implements Transport {
   readonly #leftovers: LeftoverMembers;
   /** Every consumer says which process (and agent run) it belongs to (run_tag.ts). */
   readonly #assigner: ReturnType<typeof roundRobinAssignerWith>;
-  /** Topics seen to exist: a write to any other is checked first (missing_topic.ts). */
-  /** Topic → when Kafka last said it has it. */
+  /**
+   * Topic → when Kafka last said it has it: a write to any other, or to one not asked for lately,
+   * is checked first (missing_topic.ts).
+   */
   readonly #known = new Map<string, number>();
 
   constructor(options: KafkaTransportOptions) {
