@@ -8,6 +8,7 @@
 import { memberTopicSpecs, ownerKey } from "../core/group/mod.ts";
 import { decodeCertificate } from "../core/protocol/mod.ts";
 import { TopicMissingError } from "../core/transport/mod.ts";
+import { errorChain } from "../core/errors/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure } from "./_errors.ts";
 import {
@@ -46,8 +47,8 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
   // read: its status says which topics are missing, and no members.
   const missing = problems.some((p) => p.actual === "missing");
   const { source, members } = await roster(config).catch((error) => {
-    const cause = (error as Error).cause ?? error;
-    if (missing && cause instanceof TopicMissingError) return { source: "topics", members: [] };
+    const gone = errorChain(error).some((e) => e instanceof TopicMissingError);
+    if (missing && gone) return { source: "topics", members: [] };
     throw error;
   });
   const status = {

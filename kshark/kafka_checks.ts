@@ -6,6 +6,7 @@
  * @module
  */
 import type { Admin, ITopicMetadata } from "kafkajs";
+import { errorChain } from "../core/errors/mod.ts";
 import { type CheckContext, reason, timed } from "./check.ts";
 import { isSaslFailure } from "./kafka_client.ts";
 
@@ -65,11 +66,7 @@ export async function checkLogin(ctx: CheckContext, admin: Admin): Promise<boole
 
 /** Whether kafkajs failed for a partition without a leader (its retries wrap the cause). */
 function isLeaderError(error: unknown): boolean {
-  type Wrapped = { type?: string; originalError?: unknown; cause?: unknown };
-  for (let e = error as Wrapped | undefined; e; e = (e.originalError ?? e.cause) as Wrapped) {
-    if (e.type === "LEADER_NOT_AVAILABLE") return true;
-  }
-  return false;
+  return errorChain(error).some((e) => e.type === "LEADER_NOT_AVAILABLE");
 }
 
 /** What to try when the metadata cannot be read. */

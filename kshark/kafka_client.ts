@@ -8,6 +8,7 @@
 import kafkajs from "kafkajs";
 import type { Kafka, SASLOptions } from "kafkajs";
 import type { KafkaTransportOptions } from "../core/transport/mod.ts";
+import { errorChain } from "../core/errors/mod.ts";
 // Loaded for its side effect too: core's transport drops the meaningless TimeoutNegativeWarning
 // that kafkajs's request queue provokes, which would otherwise reach kshark's stderr.
 import "../core/transport/mod.ts";
@@ -55,14 +56,8 @@ export function ksharkClient(ctx: CheckContext): Kafka {
 
 /** Whether kafkajs failed at the SASL login (a wrong password, an unknown user or mechanism). */
 export function isSaslFailure(error: unknown): boolean {
-  for (
-    let e: unknown = error;
-    e instanceof Error;
-    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError
-  ) {
-    if (e.name === "KafkaJSSASLAuthenticationError" || /SASL|authentication/i.test(e.message)) {
-      return true;
-    }
-  }
-  return false;
+  return errorChain(error).some((e) =>
+    e.name === "KafkaJSSASLAuthenticationError" ||
+    (typeof e.message === "string" && /SASL|authentication/i.test(e.message))
+  );
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { chainMessages } from "../errors/mod.ts";
 import { loadMcpClient, type McpHttpConfig } from "../tools/mcp/mod.ts";
 import type { CheckResult } from "./mod.ts";
 
@@ -22,10 +23,7 @@ export function shownUrl(url: string): string {
 
 /** Why connecting failed, in a few words: the innermost cause of a failed fetch, or the SDK's. */
 function reasonOf(error: unknown): string {
-  let text = "";
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    text += ` ${e.message}`;
-  }
+  const text = chainMessages(error).join(" ");
   if (/connection refused/i.test(text)) return "connection refused";
   if (/dns error|failed to lookup|name or service not known|no such host/i.test(text)) {
     return "DNS lookup failed (no such host)";

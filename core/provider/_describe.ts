@@ -6,6 +6,7 @@
  * @module
  */
 import type { APIConnectionError, APIError } from "openai";
+import { chainMessages } from "../errors/mod.ts";
 
 /** The longest reason quoted from a server. */
 const REASON_CHARS = 100;
@@ -23,12 +24,8 @@ export interface Described {
 
 /** The messages of an error and its causes, outermost first. */
 function causes(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    parts.push(e.message);
-  }
   // URLs in these texts can carry a key in their query: the message names the URL itself.
-  return parts.join(": ").replace(/https?:\/\/[^\s)]+/g, "<url>");
+  return chainMessages(error).join(": ").replace(/https?:\/\/[^\s)]+/g, "<url>");
 }
 
 /** A connection that failed before any HTTP status: refused, unknown host, TLS, reset. */

@@ -4,6 +4,7 @@
  * (`kafclaw doctor` checks the file and says how to recover it), not in SQLite's bare words, which
  * name no file. {@link storageError} is the one place a SQLite error becomes what a user is told.
  */
+import { errorChain } from "../errors/mod.ts";
 import { diskFullError } from "./disk.ts";
 
 /** The code node:sqlite gives its errors. */
@@ -30,17 +31,15 @@ export class TimelineDamagedError extends Error {
 
 /** The {@link TimelineDamagedError} that `error`, met on `path`, stands for; else undefined. */
 export function damagedError(error: unknown, path: string): TimelineDamagedError | undefined {
-  if (error instanceof TimelineDamagedError) return error;
   if (!(error instanceof Error)) return undefined;
-  // A wrapped error (a failed migration step) is judged by what it wraps.
-  if (error.cause instanceof Error && damagedError(error.cause, path)) {
-    return new TimelineDamagedError(path, { cause: error.cause });
+  // A wrapped error (a failed migration step) is judged by what it wraps too.
+  for (const e of errorChain(error)) {
+    if (e instanceof TimelineDamagedError) return e;
+    // Only SQLite's own errors: a message of ours inside a transaction may say "malformed" too.
+    const fromSqlite = e instanceof Error && (e as { code?: unknown }).code === SQLITE_ERROR;
+    if (fromSqlite && DAMAGED.test(e.message)) return new TimelineDamagedError(path, { cause: e });
   }
-  // Only SQLite's own errors: a message of ours inside a transaction may say "malformed" too.
-  const fromSqlite = (error as { code?: unknown }).code === SQLITE_ERROR;
-  return fromSqlite && DAMAGED.test(error.message)
-    ? new TimelineDamagedError(path, { cause: error })
-    : undefined;
+  return undefined;
 }
 
 /** What a SQLite error met on the timeline at `path` is reported as: full disk, damage, or itself. */

@@ -7,6 +7,7 @@
  */
 import { statfsSync } from "node:fs";
 import { dirname } from "node:path";
+import { chainMessages, errorChain } from "../errors/mod.ts";
 
 /** The least free space a process that writes (a turn, a job) starts with: 1 MiB. */
 export const MIN_FREE_BYTES = 1024 * 1024;
@@ -99,11 +100,11 @@ const SQLITE_IOERR = "disk I/O error";
 export function diskFullError(error: unknown, path: string): DiskFullError | undefined {
   if (error instanceof DiskFullError) return error;
   if (!(error instanceof Error)) return undefined;
-  // A wrapped error (a failed migration step) is judged by what it wraps.
-  if (error.cause !== undefined) {
-    const inner = diskFullError(error.cause, path);
-    if (inner) return new DiskFullError(path, inner.free, { cause: error });
-  }
+  // A wrapped error (a failed migration step) is judged by what it wraps too.
+  const chain = errorChain(error);
+  const found = chain.find((e): e is DiskFullError => e instanceof DiskFullError);
+  if (found) return new DiskFullError(path, found.free, { cause: error });
+  const messages = chainMessages(error);
   const free = () => {
     try {
       return freeBytes(path);
@@ -111,10 +112,10 @@ export function diskFullError(error: unknown, path: string): DiskFullError | und
       return undefined;
     }
   };
-  if (OS_FULL.test(error.message) || error.message === SQLITE_FULL) {
+  if (messages.some((m) => OS_FULL.test(m) || m === SQLITE_FULL)) {
     return new DiskFullError(path, free(), { cause: error });
   }
-  if (error.message.startsWith(SQLITE_IOERR)) {
+  if (messages.some((m) => m.startsWith(SQLITE_IOERR))) {
     const left = free();
     if (left !== undefined && left < MIN_FREE_BYTES) {
       return new DiskFullError(path, left, { cause: error });

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { errorChain, type ErrorFacts } from "../errors/mod.ts";
 
 /** Why Kafka could not be reached. */
 export type KafkaFailure =
@@ -61,15 +62,6 @@ export class KafkaUnreachableError extends Error {
   }
 }
 
-interface ErrorFacts {
-  readonly name?: unknown;
-  readonly message?: unknown;
-  readonly code?: unknown;
-  readonly type?: unknown;
-  readonly broker?: unknown;
-  readonly cause?: unknown;
-}
-
 /** kafkajs's errors that mean the connection, not the request, failed. */
 const CONNECTION_ERRORS = new Set([
   "KafkaJSConnectionError",
@@ -87,17 +79,6 @@ const SASL_TYPES = new Set([
 
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
 const TLS_WORDS = /\b(TLS|SSL)\b|certificate/i;
-
-/** `error` and the errors it wraps (kafkajs's retries keep the last attempt's as `cause`). */
-function chain(error: unknown): ErrorFacts[] {
-  const out: ErrorFacts[] = [];
-  let at: unknown = error;
-  while (typeof at === "object" && at !== null && !out.includes(at) && out.length < 8) {
-    out.push(at as ErrorFacts);
-    at = (at as ErrorFacts).cause;
-  }
-  return out;
-}
 
 /** The class of one connection failure. */
 function failureOf(e: ErrorFacts): KafkaFailure {
@@ -136,7 +117,7 @@ export function unreachable(
   brokers: readonly string[],
 ): KafkaUnreachableError | undefined {
   if (error instanceof KafkaUnreachableError) return error;
-  const failed = chain(error).find((e) =>
+  const failed = errorChain(error).find((e) =>
     CONNECTION_ERRORS.has(e.name as string) || SASL_TYPES.has(e.type as string)
   );
   if (failed === undefined) return undefined;

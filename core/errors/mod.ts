@@ -1,0 +1,14 @@
+/**
+ * Errors and what they wrap: one walk along an error's `cause` (and kafkajs's `originalError`),
+ * bounded and safe against a chain that loops, for every reader that looks past the outermost
+ * error for its class or its words.
+ *
+ * ```ts
+ * import { chainMessages } from "./mod.ts";
+ * chainMessages(new Error("fetch failed", { cause: new Error("connection refused") }));
+ * // ["fetch failed", "connection refused"]
+ * ```
+ *
+ * @module
+ */
+export { CHAIN_LIMIT, chainMessages, errorChain, type ErrorFacts } from "./chain.ts";
