@@ -42,6 +42,11 @@ export interface FollowedTask {
   unsent: OutboundRecord | undefined;
   /** Why the current attempt moves on (kept with the worker chosen for it). */
   why: string;
+  /**
+   * The same in a few words made of ids alone (no worker's text), for the span of its route:
+   * `w2 declined attempt 1`, `the lease of w2 lapsed`.
+   */
+  movedBecause: string;
   /** The last `seq` read from each worker: an older status is a late copy. */
   readonly seqs: Map<string, number>;
   readonly done: PromiseWithResolvers<FinalAnswer>;
@@ -87,6 +92,7 @@ export class FollowedTasks {
       unrouted: false,
       unsent: undefined,
       why: "",
+      movedBecause: "",
       seqs: new Map(),
       done: Promise.withResolvers(),
       span,
@@ -159,7 +165,11 @@ export class FollowedTasks {
    * Moves a task on to its next attempt because of `why`, waiting for a worker to be chosen;
    * `from` (the worker that declined or lapsed) is never chosen for it again.
    */
-  moveOn(live: FollowedTask, from: string | undefined, why: string): void {
+  moveOn(
+    live: FollowedTask,
+    from: string | undefined,
+    why: { readonly full: string; readonly brief: string },
+  ): void {
     const { excluded } = live.task;
     this.update(live, {
       attempt: live.task.attempt + 1,
@@ -168,7 +178,8 @@ export class FollowedTasks {
       excluded: from === undefined || excluded.includes(from) ? excluded : [...excluded, from],
     });
     live.unrouted = true;
-    live.why = why;
+    live.why = why.full;
+    live.movedBecause = why.brief;
   }
 
   /**

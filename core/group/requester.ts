@@ -294,7 +294,10 @@ export class Requester {
       case "revoke":
         return await this.#tell(live, worker, "revoked", reply.attempt);
       case "move_on":
-        return await this.#retry(live, worker, reply.why);
+        return await this.#retry(live, worker, {
+          full: reply.why,
+          brief: `${worker} declined attempt ${live.task.attempt}`,
+        });
       case "end_rejected":
         return this.#tasks.finish(live, {
           status: "rejected",
@@ -326,12 +329,19 @@ export class Requester {
   ownRequest(request: EnvelopeOf<"request" | "skill_request">): void {
     const live = this.#tasks.get(request.payload.task_id);
     if (live && live.task.workerId === undefined && request.payload.attempt === live.task.attempt) {
-      void this.#retry(live, undefined, "the requester met its own request on a shared topic");
+      void this.#retry(live, undefined, {
+        full: "the requester met its own request on a shared topic",
+        brief: `attempt ${live.task.attempt} came back to the requester itself`,
+      });
     }
   }
 
   /** Sends attempt+1 to another live worker's inbox, leaving out `from` and every one before. */
-  async #retry(live: FollowedTask, from: string | undefined, why: string): Promise<void> {
+  async #retry(
+    live: FollowedTask,
+    from: string | undefined,
+    why: { readonly full: string; readonly brief: string },
+  ): Promise<void> {
     this.#tasks.moveOn(live, from, why);
     await this.#route(live);
   }
@@ -349,7 +359,8 @@ export class Requester {
     live.unrouted = false;
     live.lastRenewal = this.#now();
     const { type, taint, attempt } = live.task;
-    this.#tasks.step(live, "route", `sent attempt ${attempt} to ${next.worker}`, {
+    const because = live.movedBecause === "" ? "" : ` (${live.movedBecause})`;
+    this.#tasks.step(live, "route", `sent attempt ${attempt} to ${next.worker}${because}`, {
       attempt,
       worker: next.worker,
     });
@@ -406,7 +417,8 @@ export class Requester {
     if (lapsed === undefined || this.#tasks.get(task.taskId) !== live) return;
     if (live.task.attempt !== task.attempt || live.task.workerId !== task.workerId) return;
     this.#deps.audit?.({ event: "lease_lapsed", taskId: task.taskId, detail: lapsed });
-    await this.#retry(live, task.workerId, `the lease of ${task.workerId} lapsed`);
+    const lapse = `the lease of ${task.workerId} lapsed`;
+    await this.#retry(live, task.workerId, { full: lapse, brief: lapse });
   }
 }
 

@@ -100,7 +100,7 @@ Deno.test("a task's life is its submit span, with the grant and each attempt sen
   assert.deepEqual(life.map((s) => s.title), [
     `submit to group.${G}.requests`,
     "assigned attempt 1 to a",
-    "sent attempt 2 to b",
+    "sent attempt 2 to b (a declined attempt 1)",
   ]);
   assert.deepEqual(life[0]!.attributes, {
     task_id: "t1",
@@ -109,6 +109,24 @@ Deno.test("a task's life is its submit span, with the grant and each attempt sen
     status: "completed",
     responder: "b",
   });
+});
+
+Deno.test("an attempt sent on says why in its span, in ids alone: its own request back, a lapsed lease", async () => {
+  using r = traced();
+  await send(r);
+  const own = JSON.parse(JSON.stringify(r.sent[0]!.envelope));
+  r.requester.ownRequest(own);
+  await r.requester.tick();
+  await r.requester.handleStatus(status("a", "claimed", 2));
+  r.clock.t += 10 * r.requester.leaseMs;
+  await r.requester.tick();
+  await r.requester.tick();
+  r.requester.handleResponse(response("b", 3));
+  const titles = (await r.flushed("t1")).map((s) => s.title);
+  assert.deepEqual(titles.filter((t) => t.startsWith("sent ")), [
+    "sent attempt 2 to a (attempt 1 came back to the requester itself)",
+    "sent attempt 3 to b (the lease of a lapsed)",
+  ]);
 });
 
 Deno.test("the final answer is stored and handed over first; its submit span ends then, at the answer's time", async () => {
