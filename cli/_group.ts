@@ -14,10 +14,11 @@ import {
   ownerKey,
   pinnedOwnerKey as pinnedKey,
   readCertificate,
+  type ReadRoster,
   readRoster,
   type ZoneDirectory,
 } from "../core/group/mod.ts";
-import { type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
+import { type Certificate, type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Patience, ReachabilityChange, Transport } from "../core/transport/mod.ts";
 import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
@@ -155,13 +156,45 @@ export async function zonesNow(
   config: ResolvedConfig,
   transport: Transport,
 ): Promise<ZoneDirectory> {
-  const key = config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined;
+  return (await rosterNow(config, transport, { what: "zones" })).zones;
+}
+
+/**
+ * The group's roster, zones and certificates as its topics say now: verified against the pinned
+ * owner key in a signed group, or against `ownerKey` when given (the owner's own, in any group).
+ */
+export async function rosterNow(
+  config: ResolvedConfig,
+  transport: Transport,
+  options: { readonly what: string; readonly ownerKey?: CryptoKey },
+): Promise<ReadRoster> {
+  const key = options.ownerKey ??
+    (config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined);
   try {
-    return (await readRoster(transport, config.group.name, key ? { ownerKey: key } : {})).zones;
+    return await readRoster(transport, config.group.name, key ? { ownerKey: key } : {});
   } catch (error) {
     throw failure(
       error,
-      `Cannot read the zones of group "${config.group.name}": ${kafkaErrorText(error)}`,
+      `Cannot read the ${options.what} of group "${config.group.name}": ${kafkaErrorText(error)}`,
     );
   }
+}
+
+/**
+ * The command that gives `agentId` a certificate naming `zoneId` as well as what the one the group
+ * knows for it names (its key, and whether it is vouched or an issuer, kept); with no certificate
+ * known, the agent's key must be given.
+ */
+export function admitCommand(
+  command: string,
+  agentId: string,
+  zoneId: string,
+  known: Certificate | undefined,
+): string {
+  if (known === undefined) {
+    return `${command} group admit ${agentId} --public-key <its key> --zones public,${zoneId}`;
+  }
+  const zones = [...new Set([...known.zones, zoneId])].join(",");
+  return `${command} group admit ${agentId} --zones ${zones}` +
+    `${known.vouched ? " --vouched" : ""}${known.issuer ? " --issuer" : ""}`;
 }

@@ -6,9 +6,15 @@
  *
  * @module
  */
-import { paths } from "../core/config/mod.ts";
+import { paths, type ResolvedConfig } from "../core/config/mod.ts";
 import { admit, certificateRecord, initGroup, randomToken } from "../core/group/mod.ts";
-import { decodeCertificate, importPublicKey, isAgentId } from "../core/protocol/mod.ts";
+import {
+  type CertificateBundle,
+  decodeCertificate,
+  importPublicKey,
+  isAgentId,
+} from "../core/protocol/mod.ts";
+import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure, UsageError } from "./_errors.ts";
 import {
@@ -18,6 +24,7 @@ import {
   identityDir,
   remember,
   requireOwnerKey,
+  rosterNow,
   topicOptions,
   zoneList,
 } from "./_group.ts";
@@ -104,7 +111,7 @@ export async function inviteAction(
 
 /** The flags of `group admit`. */
 export interface AdmitOptions {
-  publicKey: string;
+  publicKey?: string;
   zones: string;
   vouched?: boolean;
   issuer?: boolean;
@@ -122,33 +129,84 @@ export async function admitAction(
   if (!isAgentId(agentId)) throw new UsageError(`agent id "${agentId}" is not valid`);
   const zones = zoneList(opts.zones);
   const owner = await requireOwnerKey(config, "group admit");
-  await importPublicKey(opts.publicKey).catch(() => {
-    throw new UsageError(`--public-key "${opts.publicKey}" is not 32 bytes of base64url`);
-  });
-  const bundle = await admit(owner.privateKey, {
-    agentId,
-    publicKey: opts.publicKey,
-    zones,
-    vouched: opts.vouched === true,
-    issuer: opts.issuer === true,
-    validDays: opts.validDays,
-  });
+  if (opts.publicKey !== undefined) {
+    await importPublicKey(opts.publicKey).catch(() => {
+      throw new UsageError(`--public-key "${opts.publicKey}" is not 32 bytes of base64url`);
+    });
+  }
   const transport = await groupTransport(config, agentIdOf(config));
   try {
+    const publicKey = opts.publicKey ?? await knownKey(ctx, config, transport, agentId, {
+      ownerKey: owner.publicKey,
+      vouched: opts.vouched === true,
+      issuer: opts.issuer === true,
+    });
+    const bundle = await admit(owner.privateKey, {
+      agentId,
+      publicKey,
+      zones,
+      vouched: opts.vouched === true,
+      issuer: opts.issuer === true,
+      validDays: opts.validDays,
+    });
     await transport.produce([
       await certificateRecord(config.group.name, owner.privateKey, agentId, bundle),
     ]);
+    report(ctx, agentId, bundle, opts.json);
   } finally {
     await transport.close();
   }
+}
+
+/**
+ * The key of the certificate the group knows for `agentId` (the latest on the roster that chains
+ * to the owner), for a new certificate of the same agent; a note when the new one drops what the
+ * known one allowed.
+ */
+async function knownKey(
+  ctx: CliContext,
+  config: ResolvedConfig,
+  transport: Transport,
+  agentId: string,
+  wanted: { readonly ownerKey: CryptoKey; readonly vouched: boolean; readonly issuer: boolean },
+): Promise<string> {
+  const read = await rosterNow(config, transport, { what: "roster", ownerKey: wanted.ownerKey });
+  const known = read.certificate(agentId);
+  if (known === undefined) {
+    throw new UsageError(
+      `no certificate of "${agentId}" is on the roster of group "${config.group.name}": give ` +
+        `its key with --public-key (an agent that has not joined yet brings its own)`,
+    );
+  }
+  const dropped = [
+    ...(known.vouched && !wanted.vouched ? [["--vouched", "vouched records"]] : []),
+    ...(known.issuer && !wanted.issuer ? [["--issuer", "issuing certificates"]] : []),
+  ];
+  if (dropped.length > 0) {
+    ctx.io.err(
+      `note: the certificate the group knew for "${agentId}" allowed ` +
+        `${dropped.map(([, what]) => what).join(" and ")}; the new one does not (add ` +
+        `${dropped.map(([flag]) => flag).join(" ")} to keep that)`,
+    );
+  }
+  return known.public_key;
+}
+
+/** What `group admit` prints: the certificate, and on stderr what it did. */
+function report(
+  ctx: CliContext,
+  agentId: string,
+  bundle: CertificateBundle,
+  json: boolean | undefined,
+): void {
   const decoded = decodeCertificate(bundle);
   const notAfter = decoded.ok ? decoded.certificate.not_after : "";
   ctx.io.out(
-    opts.json
+    json
       ? JSON.stringify({ agent_id: agentId, not_after: notAfter, certificate: bundle }, null, 2)
       : JSON.stringify(bundle),
   );
-  if (!opts.json) {
+  if (!json) {
     ctx.io.err(
       `kafclaw: admitted "${agentId}" until ${notAfter}; its certificate (above) is on the roster`,
     );

@@ -42,7 +42,11 @@ export function groupCommand(ctx: CliContext): Command {
   group.command("admit")
     .description("issue a certificate to an agent that brings its own key (on the owner's machine)")
     .argument("<agent-id>", "the agent's id in the group")
-    .requiredOption("--public-key <key>", "its Ed25519 public key: base64url of the raw 32 bytes")
+    .option(
+      "--public-key <key>",
+      "its Ed25519 public key: base64url of the raw 32 bytes (default: the key of the " +
+        "certificate the group knows for it)",
+    )
     .option("--zones <zones>", "comma-separated zones", "public")
     .option("--vouched", "its records are trusted (not tainted)")
     .option("--issuer", "it may issue certificates itself")

@@ -12,6 +12,7 @@ import { Command } from "commander";
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
   createZoneTopics,
+  type ReadRoster,
   RecordSigner,
   type ZoneChange,
   ZoneChangeError,
@@ -23,12 +24,13 @@ import type { CliContext } from "./_context.ts";
 import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
 import {
+  admitCommand,
   agentCredentials,
   agentIdOf,
   groupConfig,
   groupTransport,
+  rosterNow,
   topicOptions,
-  zonesNow,
 } from "./_group.ts";
 
 /** Runs `use` with the configuration, this agent's id, a transport and the zones now. */
@@ -39,13 +41,15 @@ async function withZones<T>(
     agentId: string;
     transport: Transport;
     zones: ZoneDirectory;
+    read: ReadRoster;
   }) => Promise<T>,
 ): Promise<T> {
   const config = await groupConfig(ctx);
   const agentId = agentIdOf(config);
   const transport = await groupTransport(config, agentId);
   try {
-    return await use({ config, agentId, transport, zones: await zonesNow(config, transport) });
+    const read = await rosterNow(config, transport, { what: "zones" });
+    return await use({ config, agentId, transport, zones: read.zones, read });
   } finally {
     await transport.close();
   }
@@ -53,7 +57,7 @@ async function withZones<T>(
 
 /** Decides `change`, signs its records as this agent and sends them. */
 async function change(ctx: CliContext, wanted: ZoneChange, json: boolean | undefined) {
-  await withZones(ctx, async ({ config, agentId, transport, zones }) => {
+  await withZones(ctx, async ({ config, agentId, transport, zones, read }) => {
     let records;
     try {
       records = zoneChangeRecords(zones, { group: config.group.name, agentId }, wanted);
@@ -96,10 +100,10 @@ async function change(ctx: CliContext, wanted: ZoneChange, json: boolean | undef
       (wanted.kind === "create" || wanted.kind === "approve") &&
       zones.certifies(who, wanted.zoneId) === false
     ) {
+      const admit = admitCommand(config.command, who, wanted.zoneId, read.certificate(who));
       ctx.io.err(
         `note: "${who}" works in zone "${wanted.zoneId}" once its certificate names it: the ` +
-          `group's owner runs ${config.command} group admit ${who} --public-key <its key> ` +
-          `--zones public,${wanted.zoneId},…`,
+          `group's owner runs ${admit}`,
       );
     }
     ctx.io.out(
@@ -163,7 +167,7 @@ export function zoneCommand(ctx: CliContext): Command {
     .argument("<zone>", "the zone")
     .option("--json", "print as JSON")
     .action((id: string, opts: { json?: boolean }) =>
-      withZones(ctx, ({ zones }) => {
+      withZones(ctx, ({ config, zones, read }) => {
         const found = zones.get(zoneId(id));
         if (found === undefined) throw new UsageError(`zone "${id}" does not exist`);
         const requests = zones.requests(id);
@@ -189,6 +193,10 @@ export function zoneCommand(ctx: CliContext): Command {
             ctx.io.out([m, ...notes].join("\t"));
           }
           for (const r of requests) ctx.io.out(`${r}\tasks to join`);
+          for (const m of uncertified) {
+            const admit = admitCommand(config.command, m, id, read.certificate(m));
+            ctx.io.err(`note: the group's owner gives "${m}" the zone with ${admit}`);
+          }
         }
         return Promise.resolve();
       })

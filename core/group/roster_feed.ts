@@ -16,6 +16,7 @@
  * @module
  */
 import {
+  type Certificate,
   type Envelope,
   type EnvelopeOf,
   type GroupManifest,
@@ -257,6 +258,11 @@ export interface ReadRoster {
   readonly nodes: readonly NodeRecordRead[];
   /** When the read began: the moment liveness is judged at. */
   readonly readAt: number;
+  /**
+   * The certificate the group knows for an agent (the latest on the roster that verifies), in a
+   * signed group; undefined in an open one, or when none is known.
+   */
+  certificate(agentId: string): Certificate | undefined;
 }
 
 /**
@@ -301,5 +307,6 @@ export async function readRoster(
     zones: feed.zones,
     nodes: feed.nodes.kept(),
     readAt,
+    certificate: (agentId) => trust?.certificateOf(agentId),
   };
 }

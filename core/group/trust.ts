@@ -17,6 +17,7 @@
  * @module
  */
 import {
+  type Certificate,
   type CertificateBundle,
   decodeCertificate,
   type Envelope,
@@ -108,8 +109,8 @@ export class GroupTrust {
    * records signed under them verify against them, and so are refused as expired.
    */
   readonly #expired = new Map<string, CertificateBundle>();
-  /** The zones each cached certificate names. */
-  readonly #zones = new Map<string, readonly string[]>();
+  /** Each cached certificate, read. */
+  readonly #held = new Map<string, Certificate>();
   readonly #revoked = new Set<string>();
   readonly #waiting = new Map<string, Set<() => void>>();
   /** What {@link trust} found for each record it was asked of: a record is verified once. */
@@ -149,7 +150,7 @@ export class GroupTrust {
     const agentId = checked.verified.certificate.agent_id;
     this.#certs.set(agentId, { cert: bundle.cert, cert_sig: bundle.cert_sig });
     this.#expired.delete(agentId);
-    this.#zones.set(agentId, [...checked.verified.certificate.zones]);
+    this.#held.set(agentId, checked.verified.certificate);
     this.#wake(agentId);
     return undefined;
   }
@@ -165,7 +166,7 @@ export class GroupTrust {
   revoke(agentId: string): void {
     this.#revoked.add(agentId);
     this.#certs.delete(agentId);
-    this.#zones.delete(agentId);
+    this.#held.delete(agentId);
   }
 
   /**
@@ -173,7 +174,12 @@ export class GroupTrust {
    * `cert:<id>`, or the one its records carried first), or undefined when none is known.
    */
   certifiedZones(agentId: string): readonly string[] | undefined {
-    return this.#zones.get(agentId);
+    return this.#held.get(agentId)?.zones;
+  }
+
+  /** The certificate known for `agentId`, as {@link certifiedZones} picks it, read; or undefined. */
+  certificateOf(agentId: string): Certificate | undefined {
+    return this.#held.get(agentId);
   }
 
   /**

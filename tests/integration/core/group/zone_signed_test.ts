@@ -60,7 +60,10 @@ Deno.test(
 
     const made = await kafclaw(["zone", "create", "lab"], boss.env);
     assert.equal(made.code, 0, made.stderr);
-    assert.match(made.stderr, /^note: "boss" works in zone "lab" once its certificate names it/);
+    assert.match(
+      made.stderr,
+      /^note: "boss" works in zone "lab" once its certificate names it: the group's owner runs \S*kafclaw group admit boss --zones public,lab --vouched --issuer\n/,
+    );
     for (const id of ["ann", "ben", "tester", "mallory"]) {
       const out = await kafclaw(["zone", "approve", "lab", id], boss.env);
       assert.equal(out.code, 0, out.stderr);
@@ -140,5 +143,20 @@ Deno.test(
       [zonesByAgent.ann, zonesByAgent.tester, zonesByAgent.ben, zonesByAgent.mallory],
       [["lab"], ["lab"], [], []],
     );
+    // The owner gives ben the zone by its id alone: the new certificate takes the key (and the
+    // vouching) of the one the group knows for ben, as the note says to.
+    const listed = await kafclaw(["zone", "members", "lab"], ben.env);
+    assert.match(
+      listed.stderr,
+      /note: the group's owner gives "ben" the zone with \S*kafclaw group admit ben --zones public,lab --vouched\n/,
+    );
+    const given = await kafclaw(["group", "admit", "ben", "--zones", "public,lab"], boss.env);
+    assert.equal(given.code, 0, given.stderr);
+    assert.match(given.stderr, /^note: the certificate the group knew for "ben" allowed vouched/);
+    const after = await kafclaw(["zone", "members", "lab", "--json"], ben.env);
+    assert.deepEqual(jsonOf(after).uncertified, ["boss", "mallory"]);
+    const nobody = await kafclaw(["group", "admit", "ghost", "--zones", "public,lab"], boss.env);
+    assert.equal(nobody.code, 2);
+    assert.match(nobody.stderr, /no certificate of "ghost" is on the roster .*--public-key/);
   },
 );

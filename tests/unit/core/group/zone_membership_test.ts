@@ -105,6 +105,15 @@ Deno.test("a zone's records reach every member; a non-member cannot publish into
     });
     assert.deepEqual(read.zones.get("lab")?.members, ["ann", "cy"]);
     assert.deepEqual(read.zones.requests("lab"), []);
+    // It knows each member's certificate, the newest: what a new one for cy is made from.
+    const cyCert = read.certificate("cy");
+    assert.deepEqual([cyCert?.public_key, cyCert?.zones], [
+      cyHome.key.publicKeyText,
+      labCert.zones,
+    ]);
+    assert.equal(read.certificate("nobody"), undefined);
+    // A reader that verifies nothing (an open group's) knows none.
+    assert.equal((await readRoster(transport, "gz")).certificate("cy"), undefined);
   } finally {
     await Promise.all([boss.leave(), ann.leave(), cy.leave()]);
   }

@@ -76,6 +76,9 @@ Deno.test("errors of a write that found no room become a DiskFullError naming th
   // One already recognised keeps the file where the disk filled up.
   const first = new DiskFullError(`${d.dir}/sessions/cli_default.jsonl`, 0);
   assert.equal(diskFullError(first, d.dir), first);
+  // Wrapped by a step, it is named again for the step's file, with the free space it found.
+  const again = diskFullError(new Error("a step failed", { cause: first }), path);
+  assert.deepEqual([again?.path, again?.free], [path, 0]);
 });
 
 Deno.test("errors that are not a full disk are left as they are", async () => {
