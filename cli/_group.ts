@@ -18,7 +18,12 @@ import {
   readRoster,
   type ZoneDirectory,
 } from "../core/group/mod.ts";
-import { type Certificate, type CertificateBundle, isAgentId } from "../core/protocol/mod.ts";
+import {
+  type Certificate,
+  type CertificateBundle,
+  isMemberId,
+  MEMBER_ID_RULE,
+} from "../core/protocol/mod.ts";
 import type { KafkaAdmin, Patience, ReachabilityChange, Transport } from "../core/transport/mod.ts";
 import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import { zoneId } from "./_zone_id.ts";
@@ -34,12 +39,7 @@ export function agentIdOf(config: ResolvedConfig, given?: string): string {
       "this agent has no id in the group: set group.agentId (KAFCLAW_GROUP_AGENT_ID) or pass --agent-id",
     );
   }
-  if (!isAgentId(id)) {
-    throw new UsageError(
-      `agent id "${id}" is not valid: a-z, 0-9, _ and - (starting with a letter or digit), ` +
-        "at most 64, and not owner, workers or sponsors",
-    );
-  }
+  if (!isMemberId(id)) throw new UsageError(`agent id "${id}" is not valid: ${MEMBER_ID_RULE}`);
   return id;
 }
 

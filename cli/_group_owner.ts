@@ -12,7 +12,8 @@ import {
   type CertificateBundle,
   decodeCertificate,
   importPublicKey,
-  isAgentId,
+  isMemberId,
+  MEMBER_ID_RULE,
 } from "../core/protocol/mod.ts";
 import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -126,7 +127,9 @@ export async function admitAction(
   opts: AdmitOptions,
 ): Promise<void> {
   const config = await groupConfig(ctx);
-  if (!isAgentId(agentId)) throw new UsageError(`agent id "${agentId}" is not valid`);
+  if (!isMemberId(agentId)) {
+    throw new UsageError(`agent id "${agentId}" is not valid: ${MEMBER_ID_RULE}`);
+  }
   const zones = zoneList(opts.zones);
   const owner = await requireOwnerKey(config, "group admit");
   if (opts.publicKey !== undefined) {

@@ -145,8 +145,11 @@ export type DmPolicy = typeof DM_POLICIES[number];
 const modelRef = () => z.string().refine(isModelRef, { error: `a model as ${MODEL_REF}` });
 const PRICE_KEY = /^[a-z]+\/.+$/;
 
-/** Ids no agent may take in a group (PROTOCOL.md): they name the owner and shared groups. */
-const RESERVED_AGENT_IDS = ["owner", "workers", "sponsors"];
+/**
+ * Ids no agent of ours may take in a group: they name the owner and the consumer groups several
+ * agents share (core/protocol `isMemberId`, which a test keeps this list equal to).
+ */
+const RESERVED_AGENT_IDS = ["owner", "workers", "sponsors", "skill", "zone", "reader"];
 const tier = () =>
   z.int({ error: "a tool tier: 0, 1 or 2" }).min(0, { error: "a tool tier: 0, 1 or 2" })
     .max(2, { error: "a tool tier: 0, 1 or 2" });

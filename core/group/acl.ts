@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { agentInbox, isAgentId, isId, topicsFor } from "../protocol/mod.ts";
+import { agentInbox, isId, isMemberId, SHARED_GROUP_WORDS, topicsFor } from "../protocol/mod.ts";
 
 /** One ACL binding, as Kafka's admin API takes it. */
 export interface AclBinding {
@@ -60,12 +60,6 @@ export interface AclAgent {
   readonly zones?: readonly string[];
 }
 
-/**
- * Agent ids whose own consumer groups would share a name with a group of everyone: they are not
- * reserved by the protocol (yet), so ACLs for them would reach too far, and are refused.
- */
-export const ACL_UNSAFE_IDS = ["skill", "reader"] as const;
-
 /** The principal of an agent: the configured one, else `User:<agent id>`. */
 export function principalOf(
   agentId: string,
@@ -90,10 +84,10 @@ export function aclBindings(group: string, agents: readonly AclAgent[]): AclBind
 
 function agentBindings(group: string, agent: AclAgent): AclBinding[] {
   const { agentId } = agent;
-  if (!isAgentId(agentId) || (ACL_UNSAFE_IDS as readonly string[]).includes(agentId)) {
+  if (!isMemberId(agentId)) {
     throw new TypeError(
       `Cannot make ACLs for agent "${agentId}": not a valid agent id, or one whose consumer ` +
-        "groups would share a name with the group's own (skill, reader)",
+        `groups would share a name with the group's own (${SHARED_GROUP_WORDS.join(", ")})`,
     );
   }
   const zones = (agent.zones ?? []).filter((zone) => zone !== "public");

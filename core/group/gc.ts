@@ -8,14 +8,23 @@
  * last heartbeat; an agent with no heartbeat on the stream counts as seen when the stream begins,
  * the latest it could have been), and only once it is stale (3 of its intervals). Never
  * collected: an agent any of whose consumer groups has a member, one the topics never name (it
- * might be joining), one whose id is `skill` or `reader` (its groups' names would cover the
- * group's own), and the group's shared topics and groups, which are never even considered.
+ * might be joining), one whose id is a word of the shared groups' names (`skill`, `zone`, …: its
+ * groups' names would cover the group's own), and the group's shared topics and groups, which are
+ * never even considered.
  *
  * {@link planGc} is pure; {@link runGc} deletes what a plan says.
  *
  * @module
  */
-import { agentInbox, isAgentId, parseTopic, topicsFor, topicSpec } from "../protocol/mod.ts";
+import {
+  agentInbox,
+  isAgentId,
+  isMemberId,
+  parseTopic,
+  SHARED_GROUP_WORDS,
+  topicsFor,
+  topicSpec,
+} from "../protocol/mod.ts";
 import type { GroupInfo } from "../transport/mod.ts";
 import { STALE_AFTER } from "./roster.ts";
 import type { Sightings } from "./sightings.ts";
@@ -51,8 +60,7 @@ export interface GcInput {
   readonly groups: readonly GroupInfo[];
 }
 
-const SHARED_GROUPS = new Set(["workers", "sponsors", "skill", "reader"]);
-const UNSAFE_IDS = new Set(["skill", "reader"]);
+const SHARED_GROUPS = new Set<string>(SHARED_GROUP_WORDS);
 const STATE_RUN = /\.state\.[a-z0-9]+$/;
 
 /** Decides what goes; see the module documentation. */
@@ -81,7 +89,7 @@ export function planGc(input: GcInput): GcPlan {
     const topics = inboxes.has(inbox) ? [inbox] : [];
     if (topics.length === 0 && groups.length === 0) continue;
     const keep = (reason: string) => kept.push({ agentId, reason });
-    if (UNSAFE_IDS.has(agentId)) {
+    if (!isMemberId(agentId)) {
       keep(`its groups' names would cover the group's shared "${agentId}" groups`);
       continue;
     }

@@ -17,7 +17,8 @@ import {
   type AgentIdentity,
   type CertificateBundle,
   importPublicKey,
-  isAgentId,
+  isMemberId,
+  MEMBER_ID_RULE,
   PROTOCOL_VERSION,
   type TopicSpecOptions,
 } from "../protocol/mod.ts";
@@ -69,11 +70,8 @@ export function memberId(config: ResolvedConfig, fallback?: string): string {
       "this agent has no id in the group: set group.agentId (KAFCLAW_GROUP_AGENT_ID)",
     );
   }
-  if (!isAgentId(id)) {
-    throw new GroupSetupError(
-      `group.agentId "${id}" is not valid: a-z, 0-9, _ and - (starting with a letter or digit), ` +
-        "at most 64, and not owner, workers or sponsors",
-    );
+  if (!isMemberId(id)) {
+    throw new GroupSetupError(`group.agentId "${id}" is not valid: ${MEMBER_ID_RULE}`);
   }
   return id;
 }

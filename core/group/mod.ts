@@ -205,7 +205,6 @@ export { type Dropped, GroupTrust, type GroupTrustOptions, type TrustVerdict } f
 
 // Operations: Kafka ACLs and leftovers of agents gone.
 export {
-  ACL_UNSAFE_IDS,
   type AclAgent,
   type AclBinding,
   aclBindings,

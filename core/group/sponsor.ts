@@ -14,6 +14,8 @@ import {
   deadLetterTopicFor,
   type EnvelopeOf,
   type GroupManifest,
+  isMemberId,
+  MEMBER_ID_RULE,
   onboardKey,
   parseRecord,
   PROTOCOL_VERSION,
@@ -92,6 +94,13 @@ export class Sponsor {
     const { onboardMode, sponsorId, group } = this.#options;
     const now = (this.#options.now ?? Date.now)();
     const requester = step.requester_id;
+    if (!isMemberId(requester)) {
+      return await this.#reject(
+        correlation,
+        requester,
+        `"${requester}" cannot be a member's id: ${MEMBER_ID_RULE}`,
+      );
+    }
     if (step.action === "onboard_request") {
       const publicKey = step.public_key as string;
       if (onboardMode === "open") return await this.#complete(correlation, requester, publicKey);

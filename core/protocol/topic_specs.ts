@@ -186,9 +186,33 @@ function prefix(group: string): string {
   return `kafclaw.${group}`;
 }
 
+/**
+ * The words after `kafclaw.<g>.` that begin the names of consumer groups several agents share:
+ * `workers`, `sponsors` and `skill.<s>` (PROTOCOL.md), and this implementation's `zone.<z>` (a
+ * zone's requests) and `reader` (a one-shot reader of the state topics). An agent with one of them
+ * as its id would have its own groups (`kafclaw.<g>.<id>`, `kafclaw.<g>.<id>.inbox`, …) named as,
+ * or under, a shared one: a skill or zone called `inbox` would share its group with that agent's
+ * inbox, and the agent's ACLs (prefixed by its groups' names) would reach every skill's or zone's.
+ */
+export const SHARED_GROUP_WORDS = ["workers", "sponsors", "skill", "zone", "reader"] as const;
+
+/**
+ * Whether `id` may be a member's id in a group of ours: an agent id (PROTOCOL.md reserves `owner`,
+ * `workers` and `sponsors`) that is none of {@link SHARED_GROUP_WORDS} either. An agent joins, is
+ * admitted, sponsored, given ACLs and collected only under such an id; a record from another agent
+ * id is still read as the protocol says.
+ */
+export function isMemberId(id: string): boolean {
+  return isAgentId(id) && !(SHARED_GROUP_WORDS as readonly string[]).includes(id);
+}
+
+/** What {@link isMemberId} asks, in words for an error. */
+export const MEMBER_ID_RULE = "a-z, 0-9, _ and - (starting with a letter or digit), at most 64, " +
+  "and not owner, workers, sponsors, skill, zone or reader";
+
 /** An agent's own consumer group, for streams: `kafclaw.<g>.<agent_id>`. */
 export function agentConsumerGroup(group: string, agentId: string): string {
-  if (!isAgentId(agentId)) {
+  if (!isMemberId(agentId)) {
     throw new TypeError(`Cannot name a consumer group: agent id ${quote(agentId)} is not valid`);
   }
   return `${prefix(group)}.${agentId}`;

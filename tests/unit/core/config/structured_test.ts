@@ -11,6 +11,7 @@ import {
 } from "../../../../core/config/mod.ts";
 import { describeZodIssue } from "../../../../core/config/resolve.ts";
 import { tempHome, writeConfig } from "./_helpers.ts";
+import { SHARED_GROUP_WORDS } from "../../../../core/protocol/mod.ts";
 
 async function problems(value: unknown, env: Record<string, string> = {}): Promise<string[]> {
   await using home = await tempHome();
@@ -170,7 +171,7 @@ Deno.test("an agent's id, workspace, skills and policy are checked field by fiel
   const id = "1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit";
   const expect: [field: string, value: string, line: number, rule: string][] = [
     ["[0].id", '"Main"', 3, `an agent id of ${id}`],
-    ["[1].id", '"owner"', 4, "an agent id other than owner, workers, sponsors"],
+    ["[1].id", '"owner"', 4, RESERVED],
     ["[2].workspace", '""', 5, "a directory path"],
     ["[2].skills[1]", '"Bad Skill"', 5, `a skill name of ${id}`],
     ["[3].skills", '"review"', 6, "a list of skill names"],
@@ -181,6 +182,17 @@ Deno.test("an agent's id, workspace, skills and policy are checked field by fiel
   for (const [field, value, line, rule] of expect) {
     const text = `Invalid config: agents.list${field} = ${value} ` +
       `(from HOME/config.json:${line}): expected ${rule}`;
+    assert.ok(lines.includes(text), `${text}\nin:\n${lines.join("\n")}`);
+  }
+});
+
+const RESERVED = "an agent id other than owner, workers, sponsors, skill, zone, reader";
+
+Deno.test("no agent of the list takes an id that begins the name of a consumer group agents share", async () => {
+  for (const word of SHARED_GROUP_WORDS) {
+    const lines = await problems(`{"agents": {"list": [{"id": "${word}"}]}}`);
+    const text = `Invalid config: agents.list[0].id = "${word}" (from HOME/config.json:1): ` +
+      `expected ${RESERVED}`;
     assert.ok(lines.includes(text), `${text}\nin:\n${lines.join("\n")}`);
   }
 });

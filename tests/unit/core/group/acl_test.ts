@@ -102,7 +102,7 @@ Deno.test("the owner's agent also writes the roster, sponsors, and makes and fix
 Deno.test("principals default to User:<agent id>; ids that would reach shared groups are refused", () => {
   assert.equal(principalOf("alice"), "User:alice");
   assert.equal(principalOf("alice", { alice: "User:CN=alice" }), "User:CN=alice");
-  for (const id of ["skill", "reader", "owner", "Bad.Id"]) {
+  for (const id of ["skill", "zone", "reader", "owner", "Bad.Id"]) {
     assert.throws(() => aclBindings("g1", [{ agentId: id }]), /Cannot make ACLs for agent/);
   }
 });

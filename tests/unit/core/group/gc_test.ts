@@ -125,13 +125,24 @@ Deno.test("empty per-run state groups go whoever made them; shared groups and gr
   ]);
 });
 
-Deno.test("an agent named skill or reader is never collected: its groups' names cover shared ones", () => {
+Deno.test("an agent named skill, zone or reader is never collected: its groups' names cover shared ones", () => {
   const result = plan(
     [sighting("skill", { lastAnnounce: { action: "leave", at: NOW - 9 * HOUR } })],
     [["kafclaw.g1.skill", 0], ["kafclaw.g1.skill.tasks", 0]],
   );
   assert.deepEqual(result.collect, []);
   assert.match(result.kept[0]!.reason, /shared "skill" groups/);
+  const zone = plan(
+    [sighting("zone", { lastAnnounce: { action: "leave", at: NOW - 9 * HOUR } })],
+    [["kafclaw.g1.zone.lab", 0]],
+  );
+  assert.deepEqual(zone.collect, []);
+  assert.match(zone.kept[0]!.reason, /shared "zone" groups/);
+});
+
+Deno.test("a zone's shared group is nobody's: not listed as an agent's, and never collected", () => {
+  const result = plan([], [["kafclaw.g1.zone.lab", 0], ["kafclaw.g1.zone.ops", 2]]);
+  assert.deepEqual([result.collect, result.kept, result.stateGroups], [[], [], []]);
 });
 
 Deno.test("runGc deletes the plan's topics and groups and reports the groups Kafka refused", async () => {

@@ -12,7 +12,13 @@ import {
   requestMembership,
   startSponsor,
 } from "../../../../core/group/mod.ts";
-import { importPublicKey, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import {
+  importPublicKey,
+  onboardKey,
+  parseRecord,
+  PROTOCOL_VERSION,
+  topicsFor,
+} from "../../../../core/protocol/mod.ts";
 import type { Subscription } from "../../../../core/transport/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
@@ -189,5 +195,52 @@ Deno.test("an answer to no open challenge is refused", async () => {
     assert.deepEqual(rejections(g), [
       "refused to onboard dave: no challenge of this sponsor is open",
     ]);
+  });
+});
+
+Deno.test("a sponsor refuses a newcomer whose id begins the name of a group agents share", async () => {
+  await withSponsor("open", async (g, transport) => {
+    await using zoneHome = await agentHome("zoe");
+    // A newcomer of another language, as PROTOCOL.md would let it ask: its id is an agent id.
+    await transport.produce([{
+      topic: topicsFor(g.group).onboarding,
+      key: onboardKey("zone"),
+      value: JSON.stringify({
+        type: "onboard",
+        correlation_id: "onboard-zone",
+        sender_id: "zone",
+        timestamp: new Date().toISOString(),
+        protocol: PROTOCOL_VERSION,
+        payload: {
+          requester_id: "zone",
+          action: "onboard_request",
+          public_key: zoneHome.key.publicKeyText,
+        },
+      }),
+    }]);
+    const answers = () =>
+      transport.broker.topics.get(topicsFor(g.group).onboarding)!.log.flat().flatMap((record) => {
+        const parsed = parseRecord(record);
+        if (!parsed.ok || parsed.envelope.type !== "onboard") return [];
+        const step = parsed.envelope.payload;
+        return step.action === "onboard_request" ? [] : [`${step.action}: ${step.reason}`];
+      });
+    await waitFor(() => answers().length > 0, "the sponsor's answer");
+    assert.deepEqual(answers(), [
+      'onboard_reject: "zone" cannot be a member\'s id: a-z, 0-9, _ and - (starting with a ' +
+      "letter or digit), at most 64, and not owner, workers, sponsors, skill, zone or reader",
+    ]);
+    // Our own newcomer under such an id stops before it asks.
+    await assert.rejects(
+      () =>
+        requestMembership({
+          transport,
+          group: g.group,
+          agentId: "skill",
+          publicKey: zoneHome.key.publicKeyText,
+          ownerKey: g.ownerPublic,
+        }),
+      TypeError,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  agentConsumerGroup,
   agentInbox,
   deadLetterTopicFor,
   GROUP_TOPICS,
@@ -7,8 +8,10 @@ import {
   isGroupId,
   isId,
   isLegalTopicName,
+  isMemberId,
   parseTopic,
   RESERVED_AGENT_IDS,
+  SHARED_GROUP_WORDS,
   skillRequests,
   type TopicInfo,
   topicsFor,
@@ -73,6 +76,18 @@ Deno.test("reserved ids are no agent's", () => {
     assert.throws(() => agentInbox("g1", id), TypeError);
   }
   assert.equal(isAgentId("x".repeat(64)), true);
+});
+
+Deno.test("the words that begin the names of shared consumer groups are no member's id", () => {
+  assert.deepEqual([...SHARED_GROUP_WORDS], ["workers", "sponsors", "skill", "zone", "reader"]);
+  for (const word of SHARED_GROUP_WORDS) {
+    assert.equal(isMemberId(word), false, word);
+    assert.throws(() => agentConsumerGroup("g1", word), TypeError);
+  }
+  assert.equal(isMemberId("skills"), true);
+  assert.equal(agentConsumerGroup("g1", "zoe"), "kafclaw.g1.zoe");
+  // Another agent's records under such an id are still read as the protocol says.
+  assert.equal(isAgentId("zone"), true);
 });
 
 Deno.test("the longest names stay within Kafka's 249 characters", () => {
