@@ -23,7 +23,8 @@ import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
 import { kafkaClient } from "./kafka_client.ts";
-import { missingTopicError, requireTopics } from "./missing_topic.ts";
+import { missingTopicError, requireTopics, topicsAfter } from "./missing_topic.ts";
+import { ProducerSlot } from "./producer_slot.ts";
 import type { ReachabilityChange } from "./reachability.ts";
 import type {
   GroupHolder,
@@ -79,6 +80,11 @@ export interface KafkaTransportOptions {
    */
   readonly topicRecheckMs?: number;
   /**
+   * How long the producer trusts what it was told of its topics before it asks Kafka again
+   * (kafkajs's `metadataMaxAge`, default five minutes).
+   */
+  readonly metadataMaxAgeMs?: number;
+  /**
    * Work and stream subscriptions commit this long after the first uncommitted record at the
    * latest (default 1000 ms); see commits.ts for what a crash may redeliver.
    */
@@ -127,8 +133,8 @@ export class KafkaTransport implements Transport {
   readonly #kafka: Kafka;
   readonly #options: KafkaTransportOptions;
   readonly #log: LogFn;
-  /** Made once, by the first who needs it (concurrent starts share it); dropped on failure. */
-  #producer: Promise<Producer> | undefined;
+  /** The producer (producer_slot.ts), made by the first who needs it; dropped on failure. */
+  readonly #producers: ProducerSlot;
   #admin: Promise<Admin> | undefined;
   readonly #subs = new Set<KafkaSubscription>();
   readonly #leftovers: LeftoverMembers;
@@ -149,6 +155,7 @@ export class KafkaTransport implements Transport {
     const notInstalled = installUndecodableMarkers();
     if (notInstalled) this.#log("warn", notInstalled);
     this.#kafka = kafkaClient(options);
+    this.#producers = new ProducerSlot(() => this.#newProducer());
     const folder = options.runFolder;
     const me = thisRun(folder);
     this.#assigner = roundRobinAssignerWith(encodeRunTag(me?.tag));
@@ -163,26 +170,26 @@ export class KafkaTransport implements Transport {
     return this.#admin;
   }
 
-  #producerClient(): Promise<Producer> {
-    this.#producer ??= connected(
-      this.#kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      }),
-      () => this.#producer = undefined,
-    );
-    return this.#producer;
+  async #newProducer(): Promise<Producer> {
+    const producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...(this.#options.metadataMaxAgeMs === undefined
+        ? {}
+        : { metadataMaxAge: this.#options.metadataMaxAgeMs }),
+    });
+    await producer.connect();
+    return producer;
   }
 
   async connectProducer(): Promise<void> {
-    await this.#producerClient();
+    await this.#producers.producer();
   }
 
   async produce(records: readonly OutboundRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const producer = await this.#producerClient();
     // One request for the whole call, whatever its topics (a grant goes to the status stream and
     // an inbox at once): one round trip, not one per topic. Order holds within each partition.
     const topics = new Map<string, OutboundRecord[]>();
@@ -203,7 +210,9 @@ export class KafkaTransport implements Transport {
     }));
     const listTopics = async () => (await this.#adminClient()).listTopics();
     // A topic not written to lately is asked for first: one that does not exist (or no longer)
-    // is named at once, not after kafkajs's half-minute of retries.
+    // is named at once, not after kafkajs's half-minute of retries. The same listing shows any
+    // topic the producer wrote to and Kafka no longer has: the producer goes before a refresh of
+    // its metadata fails every send (producer_slot.ts).
     const now = Date.now();
     const recheckMs = this.#options.topicRecheckMs ?? TOPIC_RECHECK_MS;
     const unknown = [...topics.keys()].filter((topic) => {
@@ -212,15 +221,42 @@ export class KafkaTransport implements Transport {
     });
     if (unknown.length > 0) {
       const admin = await this.#adminClient();
-      await requireTopics(unknown, (topic) => admin.fetchTopicMetadata({ topics: [topic] }));
+      const existing = new Set(await admin.listTopics());
+      this.#producers.retireIfGone(existing);
+      // One made a moment ago may not be listed yet: asked for alone, for a while.
+      const unlisted = unknown.filter((topic) => !existing.has(topic));
+      await requireTopics(unlisted, (topic) => admin.fetchTopicMetadata({ topics: [topic] }));
       if (this.#known.size > KNOWN_TOPICS) this.#known.clear();
       for (const topic of unknown) this.#known.set(topic, now);
     }
+    const producer = await this.#producers.producer();
+    const batch = { acks: -1, topicMessages };
+    this.#producers.writing(topics.keys());
     try {
-      await producer.sendBatch({ acks: -1, topicMessages });
+      await producer.sendBatch(batch);
     } catch (error) {
-      throw await missingTopicError(error, topics.keys(), listTopics);
+      if (!await this.#retiredAfter(error, topics.keys(), listTopics)) {
+        throw await missingTopicError(error, topics.keys(), listTopics);
+      }
+      // The producer failed for a topic deleted since it wrote to it: a new one sends.
+      const fresh = await this.#producers.producer();
+      this.#producers.writing(topics.keys());
+      await fresh.sendBatch(batch);
     }
+  }
+
+  /**
+   * After a send failed with Kafka's unknown topic: retires the producer when a topic it wrote to
+   * is gone (producer_slot.ts), and says whether the send may go again (all of its topics exist).
+   */
+  async #retiredAfter(
+    error: unknown,
+    topics: Iterable<string>,
+    listTopics: () => Promise<string[]>,
+  ): Promise<boolean> {
+    const existing = await topicsAfter(error, listTopics);
+    if (existing === undefined || !this.#producers.retireIfGone(existing)) return false;
+    return [...topics].every((t) => existing.has(t));
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -414,10 +450,9 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.#subs].map((s) => s.close().catch(() => {})));
     this.#subs.clear();
-    await (await this.#producer?.catch(() => undefined))?.disconnect().catch(() => {});
+    await this.#producers.close();
     await (await this.#admin?.catch(() => undefined))?.disconnect().catch(() => {});
     await this.#leftovers.close();
-    this.#producer = undefined;
     this.#admin = undefined;
   }
 }

@@ -31,17 +31,28 @@ export async function missingTopicError(
   topics: Iterable<string>,
   listTopics: () => Promise<string[]>,
 ): Promise<unknown> {
-  if (!isUnknownTopic(error)) return error;
-  let existing: Set<string>;
-  try {
-    existing = new Set(await listTopics());
-  } catch {
-    return error;
-  }
+  const existing = await topicsAfter(error, listTopics);
+  if (existing === undefined) return error;
   for (const topic of topics) {
     if (!existing.has(topic)) return new TopicMissingError(topic, { cause: error });
   }
   return error;
+}
+
+/**
+ * The topics Kafka has (through `listTopics`) when `error` is its unknown topic; undefined for any
+ * other error, or when they cannot be listed.
+ */
+export async function topicsAfter(
+  error: unknown,
+  listTopics: () => Promise<string[]>,
+): Promise<Set<string> | undefined> {
+  if (!isUnknownTopic(error)) return undefined;
+  try {
+    return new Set(await listTopics());
+  } catch {
+    return undefined;
+  }
 }
 
 /**
