@@ -99,6 +99,7 @@ export class GroupSide {
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
         onDropped: audit.dropped,
         onRejected: audit.rejected,
+        ...(say === undefined ? {} : { warn: say }),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);

@@ -140,6 +140,8 @@ export interface JoinOptions {
   readonly security?: "signed" | "open";
   /** Told of every record the membership drops (the group's audit). */
   readonly onDropped?: (dropped: Dropped) => void;
+  /** Told when heartbeats cannot be sent, and when they go again (membership.ts). */
+  readonly warn?: (line: string) => void;
   /** Told of every newcomer this home's sponsor refuses (the group's audit). */
   readonly onRejected?: (agentId: string, reason: string) => void;
 }
@@ -198,6 +200,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     load: options.load,
     ...(options.expertise === undefined ? {} : { expertise: options.expertise }),
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
+    ...(options.warn === undefined ? {} : { warn: options.warn }),
   });
   const owner = await ownerKey(identityDir);
   if (owner === undefined) return { membership, sponsor: undefined };

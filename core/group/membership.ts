@@ -73,6 +73,11 @@ export interface MembershipOptions {
   readonly attachFirst?: number;
   /** Told of every record dropped, after it is kept in the store (the group's audit, audit.ts). */
   readonly onDropped?: (dropped: Dropped) => void;
+  /**
+   * Told, in one line, when a heartbeat cannot be sent, and when one is sent again after that
+   * (not when Kafka cannot be reached: the transport's reachability says so).
+   */
+  readonly warn?: (line: string) => void;
   readonly now?: () => number;
 }
 
@@ -99,6 +104,8 @@ export class Membership {
   #subscriptions: Subscription[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
   #closed = false;
+  /** Whether the last heartbeat of the interval failed, and whether that was said. */
+  #beatFailed: false | "said" | "quiet" = false;
   /** Records dropped by verification, for `status`. */
   dropped = 0;
 
@@ -207,7 +214,7 @@ export class Membership {
     this.#stored(this.#roster.join(this.#identity, this.#now()));
     await this.#beat();
     const interval = this.#identity.heartbeat_interval_ms;
-    this.#timers.push(setInterval(() => this.#beat().catch(() => {}), interval));
+    this.#timers.push(setInterval(() => void this.#beatAgain(), interval));
     this.#timers.push(setInterval(() => this.sweep(), Math.min(1000, interval)));
   }
 
@@ -343,6 +350,28 @@ export class Membership {
   async #stop(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled(this.#subscriptions.splice(0).map((s) => s.close()));
+  }
+
+  /** A heartbeat of the interval: one that fails is said once, and so is the next that goes. */
+  async #beatAgain(): Promise<void> {
+    try {
+      await this.#beat();
+      if (this.#beatFailed === "said") {
+        this.#options.warn?.(`Heartbeats of "${this.agentId}" reach group "${this.group}" again`);
+      }
+      this.#beatFailed = false;
+    } catch (error) {
+      if (this.#closed || this.#beatFailed !== false) return;
+      // Kafka out of reach is the transport's to say (its reachability lines).
+      const unreachable = error instanceof Error && error.name === "KafkaUnreachableError";
+      this.#beatFailed = unreachable ? "quiet" : "said";
+      if (unreachable) return;
+      const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+      this.#options.warn?.(
+        `Cannot send the heartbeat of "${this.agentId}" to group "${this.group}": ${why}; the ` +
+          "group takes it for stale until one goes",
+      );
+    }
   }
 
   async #beat(): Promise<void> {

@@ -145,6 +145,7 @@ export async function startMember(
     attachFirst?: number;
     now?: () => number;
     onDropped?: (dropped: Dropped) => void;
+    warn?: (line: string) => void;
   } = {},
 ): Promise<Membership> {
   return await Membership.start({
@@ -161,5 +162,6 @@ export async function startMember(
     ...(options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
+    ...(options.warn === undefined ? {} : { warn: options.warn }),
   });
 }

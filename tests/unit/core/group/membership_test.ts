@@ -266,3 +266,63 @@ Deno.test("a producer that cannot connect ahead of the join does not stop the st
     await boss.leave();
   }
 });
+
+Deno.test("heartbeats that cannot be sent are said once, and so is the first that goes again", async () => {
+  const memory = new MemoryTransport();
+  const g = await makeGroup(memory, "gbeat");
+  await using _owner = g.owner;
+  const heartbeats = topicsFor("gbeat").heartbeats;
+  let refusal: unknown;
+  let refused = 0;
+  // The transport the member sends through: while `refusal` is set, heartbeats fail with it.
+  const transport = new Proxy(memory, {
+    get(target, key) {
+      if (key !== "produce") {
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (records: Parameters<MemoryTransport["produce"]>[0]) => {
+        if (refusal !== undefined && records.some((r) => r.topic === heartbeats)) {
+          refused++;
+          return Promise.reject(refusal);
+        }
+        return target.produce(records);
+      };
+    },
+  });
+  const said: string[] = [];
+  const boss = await startMember(transport, g, g.owner, g.init.certificate, {
+    intervalMs: 20,
+    warn: (line) => said.push(line),
+  });
+  try {
+    refusal = new Error("This server does not host this topic-partition\nat the broker");
+    await waitFor(() => refused >= 3, "three heartbeats refused");
+    assert.deepEqual(said, [
+      'Cannot send the heartbeat of "boss" to group "gbeat": This server does not host this ' +
+      "topic-partition; the group takes it for stale until one goes",
+    ]);
+    refusal = undefined;
+    await waitFor(() => said.length === 2, "the heartbeats going again", { state: () => said });
+    assert.equal(said[1], 'Heartbeats of "boss" reach group "gbeat" again');
+    // The next time they fail, it is said again, whatever was thrown.
+    refusal = "a refusal that is no Error";
+    await waitFor(() => said.length === 3, "the second refusal said", { state: () => said });
+    assert.match(said[2]!, /"gbeat": a refusal that is no Error; the group takes it/);
+    refusal = undefined;
+    await waitFor(() => said.length === 4, "the heartbeats going again", { state: () => said });
+    // Kafka out of reach is the transport's to say: not a word here, then or after.
+    refusal = Object.assign(new Error("Cannot reach Kafka"), { name: "KafkaUnreachableError" });
+    const before = refused;
+    await waitFor(() => refused >= before + 3, "three more refused");
+    refusal = undefined;
+    const sent = memory.broker.topics.get(heartbeats)!.log.flat().length;
+    await waitFor(
+      () => memory.broker.topics.get(heartbeats)!.log.flat().length > sent,
+      "a heartbeat sent",
+    );
+    assert.equal(said.length, 4);
+  } finally {
+    await boss.leave();
+  }
+});
