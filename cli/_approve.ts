@@ -40,6 +40,31 @@ export function oneAtATime(): QuestionTurns {
 }
 
 /**
+ * For a process with no terminal to ask on (a gateway in the background): each request is said on
+ * its output, once, with the commands that answer it, and waits (`wait`) for the answer given
+ * elsewhere: the API, the dashboard, or `kafclaw approvals` in another shell. Before, such a
+ * request waited in silence until it timed out unless someone thought to list the approvals.
+ */
+export function noticeAsker(options: {
+  readonly say: (line: string) => void;
+  readonly command: string;
+  readonly agent?: string | undefined;
+  readonly wait: AskOwner;
+}): AskOwner {
+  const { say, command, agent } = options;
+  return (approval, signal) => {
+    const of = agent === undefined ? "" : ` of agent ${agent}`;
+    const id = approval.approvalId;
+    say(
+      `Approval needed [${id}]${of}: ${approval.tool} (tier ${approval.tier}) for ` +
+        `${approval.requester}, until ${approval.expiresAt.toISOString()}; answer with ` +
+        `${command} approvals approve|deny ${id} (${command} approvals show ${id} has the call)`,
+    );
+    return options.wait(approval, signal);
+  };
+}
+
+/**
  * The terminal asker, or undefined when no terminal is attached; `command` starts the commands it
  * suggests (commandName).
  */

@@ -15,7 +15,7 @@ import { wire } from "../core/wire/mod.ts";
 import type { ChannelHost } from "../channels/mod.ts";
 import { runLine } from "./cron.ts";
 import { cliRuntime } from "./_runtime.ts";
-import { oneAtATime, terminalAsker } from "./_approve.ts";
+import { noticeAsker, oneAtATime, terminalAsker } from "./_approve.ts";
 import { apiOwner } from "../web/mod.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
@@ -86,7 +86,14 @@ export function gatewayCommand(ctx: CliContext): Command {
                 agent: config.agents.list.length > 0 ? c.group.agentId : undefined,
                 turns,
               });
-              return cliRuntime(ctx, c, { askOwner: askOwner ?? apiOwner });
+              return cliRuntime(ctx, c, {
+                askOwner: askOwner ?? noticeAsker({
+                  say,
+                  command: config.command,
+                  agent: config.agents.list.length > 0 ? c.group.agentId : undefined,
+                  wait: apiOwner,
+                }),
+              });
             },
             say,
             onKafka: (change) => say(kafkaNews(change, config.command)),

@@ -1,7 +1,8 @@
 /**
  * The API of a `kafclaw gateway` process (standalone, under its own permission set, no terminal):
  * a streamed chat arrives over the socket in pieces, and a tool call the policy asks about waits
- * for the owner's approve through the API (not denied for want of an owner), then runs; the
+ * for the owner's approve through the API (not denied for want of an owner, and said on the
+ * gateway's output), then runs; the
  * settings written through the API are in config.json.
  */
 import assert from "node:assert/strict";
@@ -64,6 +65,10 @@ Deno.test(
       "the write to wait for the owner",
       { state: () => ({ pending, err: child.stderr }) },
     );
+    // With no terminal the gateway says the request on its output, with the commands that answer.
+    const id = pending[0]!.approval_id;
+    await child.until(new RegExp(`Approval needed \\[${id}\\]: write_file \\(tier 1\\)`), "stderr");
+    assert.match(child.stderr, new RegExp(`approvals approve\\|deny ${id}`));
     const approved = await call(
       `/api/v1/approvals/${pending[0]!.approval_id}/approve`,
       undefined,
@@ -83,5 +88,8 @@ Deno.test(
     await set.body?.cancel();
     const file = JSON.parse(await Deno.readTextFile(`${home.path}/config.json`));
     assert.equal(file.agent.historyMessages, 30);
+    // The chats read their request's signal (a client that goes stops the turn): no warning of
+    // Deno's own about it reaches the gateway's output.
+    assert.doesNotMatch(child.stderr, /Deno\.serve|request\.signal/);
   },
 );

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { oneAtATime, terminalAsker } from "../../../cli/_approve.ts";
+import { noticeAsker, oneAtATime, terminalAsker } from "../../../cli/_approve.ts";
 import { memoryIo } from "../../_support/io.ts";
 import type { Approval } from "../../../core/timeline/mod.ts";
 import { scriptedPrompter } from "../../_support/prompter.ts";
@@ -108,4 +108,32 @@ Deno.test("the askers of several agents on one terminal name their agent and ask
   // The second question was put only once the first was answered.
   assert.ok(said.indexOf("[c1]") > said.indexOf("[m1]"));
   assert.deepEqual(prompter.questions.length, 2);
+});
+
+Deno.test("with no terminal, a request is said on the gateway's output with its answers, then waits for one", async () => {
+  const said: string[] = [];
+  const waited: string[] = [];
+  const ask = noticeAsker({
+    say: (line) => said.push(line),
+    command: "kafclaw",
+    agent: "coder",
+    wait: (a) => {
+      waited.push(a.approvalId);
+      return Promise.resolve(true);
+    },
+  });
+  const request = {
+    ...approval("e5", "delegate_task"),
+    tier: 1,
+    requester: "group:g1:boss",
+    arguments: { task: "a secret plan" },
+    expiresAt: new Date("2026-12-06T14:24:18.326Z"),
+  } as Approval;
+  assert.equal(await ask(request, open), true);
+  assert.deepEqual(waited, ["e5"]);
+  assert.deepEqual(said, [
+    "Approval needed [e5] of agent coder: delegate_task (tier 1) for group:g1:boss, until " +
+    "2026-12-06T14:24:18.326Z; answer with kafclaw approvals approve|deny e5 (kafclaw approvals " +
+    "show e5 has the call)",
+  ]);
 });
