@@ -7,8 +7,15 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
-import { admit, certificateRecord, initGroup, randomToken } from "../core/group/mod.ts";
 import {
+  admit,
+  certificateRecord,
+  initGroup,
+  memberTopicSpecs,
+  randomToken,
+} from "../core/group/mod.ts";
+import {
+  agentInbox,
   type CertificateBundle,
   decodeCertificate,
   importPublicKey,
@@ -155,7 +162,12 @@ export async function admitAction(
     await transport.produce([
       await certificateRecord(config.group.name, owner.privateKey, agentId, bundle),
     ]);
-    report(ctx, agentId, bundle, opts.json);
+    // Its inbox, as a Deno agent makes its own at its start: an agent of another language reads
+    // it (retries, declines sent on, grants) and need not make it.
+    const inbox = agentInbox(config.group.name, agentId);
+    const specs = memberTopicSpecs(config.group.name, { ...topicOptions(config), agentId });
+    const made = await transport.createTopics(specs.filter((s) => s.name === inbox));
+    report(ctx, agentId, bundle, { json: opts.json, inbox, made: made.length > 0 });
   } finally {
     await transport.close();
   }
@@ -200,18 +212,30 @@ function report(
   ctx: CliContext,
   agentId: string,
   bundle: CertificateBundle,
-  json: boolean | undefined,
+  at: { readonly json: boolean | undefined; readonly inbox: string; readonly made: boolean },
 ): void {
+  const { json } = at;
   const decoded = decodeCertificate(bundle);
   const notAfter = decoded.ok ? decoded.certificate.not_after : "";
   ctx.io.out(
     json
-      ? JSON.stringify({ agent_id: agentId, not_after: notAfter, certificate: bundle }, null, 2)
+      ? JSON.stringify(
+        {
+          agent_id: agentId,
+          not_after: notAfter,
+          certificate: bundle,
+          inbox: at.inbox,
+          inbox_made: at.made,
+        },
+        null,
+        2,
+      )
       : JSON.stringify(bundle),
   );
   if (!json) {
     ctx.io.err(
-      `kafclaw: admitted "${agentId}" until ${notAfter}; its certificate (above) is on the roster`,
+      `kafclaw: admitted "${agentId}" until ${notAfter}; its certificate (above) is on the ` +
+        `roster; its inbox ${at.inbox} ${at.made ? "made" : "was there"}`,
     );
   }
 }

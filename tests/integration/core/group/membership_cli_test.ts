@@ -180,8 +180,13 @@ Deno.test(
       groupEnv(group, bossHome.path),
     );
     assert.equal(admitted.code, 0, admitted.stderr);
-    const { certificate, agent_id } = jsonOf(admitted);
+    const { certificate, agent_id, inbox, inbox_made } = jsonOf(admitted);
     assert.equal(agent_id, "py-agent");
+    // Its inbox is made with it: an agent of another language need not make its own.
+    assert.deepEqual([inbox, inbox_made], [`group.${group}.agent.py-agent.inbox`, true]);
+    const { KafkaAdmin } = await loadKafka();
+    await using topics = new KafkaAdmin({ brokers: testBrokers(), clientId: "kafclaw-test" });
+    assert.ok((await topics.listTopics()).includes(inbox));
     const body = JSON.parse(new TextDecoder().decode(decodeBase64Url(certificate.cert)!));
     assert.deepEqual([body.agent_id, body.public_key, body.vouched, body.issuer_id], [
       "py-agent",
