@@ -157,6 +157,7 @@ export class GroupSide {
       const orchestrator = await startOrchestrator(config, options.mode, {
         agentId,
         member: membership,
+        warn: say,
       });
       if (orchestrator !== undefined) steps.push(["orchestrator", () => orchestrator.stop()]);
       return new GroupSide({

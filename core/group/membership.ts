@@ -32,6 +32,7 @@ import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../
 import { afterGate, gate } from "./_gate.ts";
 import { checkJoin, learnCertificates } from "./membership_join.ts";
 import type { NodeFeed } from "./node_feed.ts";
+import { OutageNotice } from "./outage.ts";
 import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { RosterFeed } from "./roster_feed.ts";
@@ -104,8 +105,8 @@ export class Membership {
   #subscriptions: Subscription[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
   #closed = false;
-  /** Whether the last heartbeat of the interval failed, and whether that was said. */
-  #beatFailed: false | "said" | "quiet" = false;
+  /** The heartbeats' failures, said (outage.ts). */
+  readonly #beats: OutageNotice;
   /** Records dropped by verification, for `status`. */
   dropped = 0;
 
@@ -116,6 +117,12 @@ export class Membership {
     this.security = options.security;
     this.#now = options.now ?? Date.now;
     this.#identity = options.identity;
+    this.#beats = new OutageNotice(options.warn, {
+      failed: (why) =>
+        `Cannot send the heartbeat of "${this.agentId}" to group "${this.group}": ${why}; the ` +
+        "group takes it for stale until one goes",
+      again: `Heartbeats of "${this.agentId}" reach group "${this.group}" again`,
+    });
     this.#signer = new RecordSigner(
       options.security === "signed" ? options.signer : undefined,
       options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst },
@@ -356,21 +363,9 @@ export class Membership {
   async #beatAgain(): Promise<void> {
     try {
       await this.#beat();
-      if (this.#beatFailed === "said") {
-        this.#options.warn?.(`Heartbeats of "${this.agentId}" reach group "${this.group}" again`);
-      }
-      this.#beatFailed = false;
+      this.#beats.sent();
     } catch (error) {
-      if (this.#closed || this.#beatFailed !== false) return;
-      // Kafka out of reach is the transport's to say (its reachability lines).
-      const unreachable = error instanceof Error && error.name === "KafkaUnreachableError";
-      this.#beatFailed = unreachable ? "quiet" : "said";
-      if (unreachable) return;
-      const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
-      this.#options.warn?.(
-        `Cannot send the heartbeat of "${this.agentId}" to group "${this.group}": ${why}; the ` +
-          "group takes it for stale until one goes",
-      );
+      if (!this.#closed) this.#beats.failed(error);
     }
   }
 

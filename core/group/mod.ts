@@ -277,3 +277,4 @@ export {
   ZoneSubscriptions,
   type ZoneSubscriptionsOptions,
 } from "./zone_subscriptions.ts";
+export { type OutageLines, OutageNotice } from "./outage.ts";

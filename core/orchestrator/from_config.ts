@@ -21,7 +21,12 @@ export function runsOrchestrator(
 export function startOrchestrator(
   config: ResolvedConfig,
   mode: Mode,
-  at: { readonly agentId: string; readonly member: OrchestratorMember },
+  at: {
+    readonly agentId: string;
+    readonly member: OrchestratorMember;
+    /** Told when the node's announcements cannot be sent, and when they go again. */
+    readonly warn?: ((line: string) => void) | undefined;
+  },
 ): Promise<Orchestrator> | undefined {
   const settings = config.orchestrator;
   if (!runsOrchestrator(config, mode)) return undefined;
@@ -38,5 +43,6 @@ export function startOrchestrator(
       endpoint: settings.endpoint ?? "",
     },
     heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+    warn: at.warn,
   });
 }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { NodeListener } from "../group/mod.ts";
+import { type NodeListener, OutageNotice } from "../group/mod.ts";
 import type { Envelope } from "../protocol/mod.ts";
 import type { OutboundRecord } from "../transport/mod.ts";
 import { Hierarchy } from "./hierarchy.ts";
@@ -43,6 +43,8 @@ export interface OrchestratorOptions {
   readonly self: SelfNode;
   /** How often the node announces itself again (the group's heartbeat interval). */
   readonly heartbeatIntervalMs: number;
+  /** Told when the node's announcements cannot be sent, and when they go again. */
+  readonly warn?: ((line: string) => void) | undefined;
   readonly now?: () => number;
 }
 
@@ -51,6 +53,8 @@ export class Orchestrator {
   readonly table = new NodeTable();
   readonly #options: OrchestratorOptions;
   readonly #now: () => number;
+  /** The announcements' failures, said. */
+  readonly #announced: OutageNotice;
   #self: NodePayload;
   #unlisten: (() => void) | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -70,6 +74,12 @@ export class Orchestrator {
       status: "active",
       heartbeat_interval_ms: options.heartbeatIntervalMs,
     };
+    this.#announced = new OutageNotice(options.warn, {
+      failed: (why) =>
+        `Cannot announce the node of "${self.agentId}" to group "${options.group}": ${why}; ` +
+        "the hierarchy leaves it out as inactive until one goes",
+      again: `The node of "${self.agentId}" is announced to group "${options.group}" again`,
+    });
   }
 
   /** Reads the table, announces the node, and keeps announcing it; see the module documentation. */
@@ -79,7 +89,7 @@ export class Orchestrator {
     o.#adoptParent();
     o.#started = true;
     await o.announce();
-    o.#timer = setInterval(() => o.announce().catch(() => {}), options.heartbeatIntervalMs);
+    o.#timer = setInterval(() => o.#announceAgain(), options.heartbeatIntervalMs);
     return o;
   }
 
@@ -91,6 +101,11 @@ export class Orchestrator {
   /** The hierarchy as the table says at `now`. */
   hierarchy(now = this.#now()): Hierarchy {
     return new Hierarchy(this.table.nodes(), now);
+  }
+
+  /** The announcement of the interval: one that fails is said once (core/group outage.ts). */
+  #announceAgain(): void {
+    this.announce().then(() => this.#announced.sent(), (error) => this.#announced.failed(error));
   }
 
   /** Sends this node's record. */

@@ -182,3 +182,36 @@ Deno.test("an unsigned node record in a signed group is not believed; zone recor
   assert.deepEqual(boss.orchestrator.table.nodes().map((n) => n.agentId), ["boss"]);
   assert.equal(boss.member.nodes.kept().length, 1);
 });
+
+Deno.test("announcements that cannot be sent are said once, and so is the first that goes again", async () => {
+  let refusal: Error | undefined;
+  let sends = 0;
+  const said: string[] = [];
+  const orchestrator = await Orchestrator.start({
+    group: "g-outage",
+    member: {
+      nodes: { listen: () => () => {} },
+      send: () => {
+        sends++;
+        return refusal === undefined ? Promise.resolve() : Promise.reject(refusal);
+      },
+    },
+    self: { agentId: "boss", agentName: "boss", role: "orchestrator", zones: [], endpoint: "" },
+    heartbeatIntervalMs: 10,
+    warn: (line) => said.push(line),
+  });
+  try {
+    refusal = new Error("Not authorized to access topics: [group.g-outage.orchestrator]\nmore");
+    const before = sends;
+    await waitFor(() => sends >= before + 3, "three announcements refused");
+    assert.deepEqual(said, [
+      'Cannot announce the node of "boss" to group "g-outage": Not authorized to access topics: ' +
+      "[group.g-outage.orchestrator]; the hierarchy leaves it out as inactive until one goes",
+    ]);
+    refusal = undefined;
+    await waitFor(() => said.length === 2, "the announcements going again", { state: () => said });
+    assert.equal(said[1], 'The node of "boss" is announced to group "g-outage" again');
+  } finally {
+    await orchestrator.stop();
+  }
+});
