@@ -229,19 +229,23 @@ export class KafkaTransport implements Transport {
       if (this.#known.size > KNOWN_TOPICS) this.#known.clear();
       for (const topic of unknown) this.#known.set(topic, now);
     }
+    const retired = this.#producers.retired;
     const producer = await this.#producers.producer();
     const batch = { acks: -1, topicMessages };
     this.#producers.writing(topics.keys());
     try {
       await producer.sendBatch(batch);
     } catch (error) {
-      if (!await this.#retiredAfter(error, topics.keys(), listTopics)) {
-        throw await missingTopicError(error, topics.keys(), listTopics);
-      }
+      // Retired meanwhile by another write (which found a topic gone), or now for this one.
+      const again = this.#producers.retired !== retired ||
+        await this.#retiredAfter(error, topics.keys(), listTopics);
+      if (!again) throw await missingTopicError(error, topics.keys(), listTopics);
       // The producer failed for a topic deleted since it wrote to it: a new one sends.
       const fresh = await this.#producers.producer();
       this.#producers.writing(topics.keys());
-      await fresh.sendBatch(batch);
+      await fresh.sendBatch(batch).catch(async (again: unknown) => {
+        throw await missingTopicError(again, topics.keys(), listTopics);
+      });
     }
   }
 

@@ -24,10 +24,16 @@ export class ProducerSlot {
   readonly #make: () => Promise<Producer>;
   #current: Made | undefined;
   readonly #retiring = new Set<Promise<void>>();
+  #retired = 0;
 
   /** `make` connects a new producer (and throws when it cannot: the next call tries again). */
   constructor(make: () => Promise<Producer>) {
     this.#make = make;
+  }
+
+  /** How many producers were retired so far: a send through one retired since may go again. */
+  get retired(): number {
+    return this.#retired;
   }
 
   /** The producer now, made and connected by the first who needs it. */
@@ -65,6 +71,12 @@ export class ProducerSlot {
 
   /** Lets the producer go: the next send makes another; this one disconnects when its sends end. */
   retire(): void {
+    if (this.#current === undefined) return;
+    this.#retired++;
+    this.#drop();
+  }
+
+  #drop(): void {
     const made = this.#current;
     if (made === undefined) return;
     this.#current = undefined;
@@ -75,7 +87,7 @@ export class ProducerSlot {
 
   /** Disconnects the producer and any retired one still disconnecting. */
   async close(): Promise<void> {
-    this.retire();
+    this.#drop();
     await Promise.all([...this.#retiring]);
   }
 }
