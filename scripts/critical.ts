@@ -20,6 +20,7 @@ Deno.env.delete("RUST_BACKTRACE");
 const CRITICAL: RegExp[] = [
   /^core\/protocol\/.+\.ts$/,
   /^core\/bytes\/.+\.ts$/,
+  /^core\/errors\/.+\.ts$/,
   /^core\/config\/.+\.ts$/,
   /^core\/permissions\/.+\.ts$/,
   /^core\/transport\/(dispatch|executor|dead_letter|murmur2|handlers|commits|watermark)\.ts$/,
@@ -38,6 +39,7 @@ const CRITICAL: RegExp[] = [
 const TESTS = [
   "tests/unit/core/protocol",
   "tests/unit/core/bytes",
+  "tests/unit/core/errors",
   "tests/unit/core/config",
   "tests/unit/core/permissions",
   "tests/unit/core/transport",
