@@ -7,14 +7,14 @@
  */
 import kafkajs from "kafkajs";
 import type { Kafka, SASLOptions } from "kafkajs";
-import type { KafkaTransportOptions } from "../core/transport/mod.ts";
+import { dropTimeoutNegativeWarning, type KafkaTransportOptions } from "../core/transport/mod.ts";
 import { errorChain } from "../core/errors/mod.ts";
-// Loaded for its side effect too: core's transport drops the meaningless TimeoutNegativeWarning
-// that kafkajs's request queue provokes, which would otherwise reach kshark's stderr.
-import "../core/transport/mod.ts";
 import type { CheckContext } from "./check.ts";
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+// kafkajs's request queue provokes a warning of Node's own on stderr, which a user must not see.
+dropTimeoutNegativeWarning();
 
 /** The settings as core's transport options: what the group checks hand to core. */
 export function transportOptions(ctx: CheckContext): KafkaTransportOptions {

@@ -7,25 +7,16 @@
  *
  * @module
  */
-import process from "node:process";
 import kafkajs from "kafkajs";
 import type { Kafka, SASLOptions } from "kafkajs";
 import type { KafkaTransportOptions } from "./kafka.ts";
 import { Reachability } from "./reachability.ts";
 import { unreachable } from "./unreachable.ts";
+import { dropTimeoutNegativeWarning } from "./quiet_warnings.ts";
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
-// kafkajs 2.2.4 sometimes schedules a timer with a negative delay (its request queue); Node then
-// prints a TimeoutNegativeWarning that means nothing to our users. Only that warning is dropped.
-const emitWarning = process.emitWarning;
-// deno-lint-ignore no-explicit-any
-(process as any).emitWarning = (warning: unknown, ...rest: any[]) => {
-  const type = typeof rest[0] === "string" ? rest[0] : rest[0]?.type;
-  const name = warning instanceof Error ? warning.name : type;
-  if (name === "TimeoutNegativeWarning") return;
-  return emitWarning.call(process, warning as string, ...rest);
-};
+dropTimeoutNegativeWarning();
 
 /**
  * kafkajs's connection timeout and retries for each patience. A command's retries wait some

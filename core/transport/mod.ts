@@ -37,6 +37,7 @@ export { whereHeld } from "./where_held.ts";
 export { type KafkaFailure, KafkaUnreachableError, unreachable } from "./unreachable.ts";
 export type { ReachabilityChange } from "./reachability.ts";
 export type { RunFolder } from "./run_tag.ts";
+export { dropTimeoutNegativeWarning } from "./quiet_warnings.ts";
 
 /** What {@link loadKafka} gives: the Kafka transport, its admin and the round-robin assignor. */
 export type KafkaParts = typeof import("./kafka_parts.ts");
