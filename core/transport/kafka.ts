@@ -227,6 +227,8 @@ export class KafkaTransport implements Transport {
       const unlisted = unknown.filter((topic) => !existing.has(topic));
       await requireTopics(unlisted, (topic) => admin.fetchTopicMetadata({ topics: [topic] }));
       if (this.#known.size > KNOWN_TOPICS) this.#known.clear();
+      // The listing answers for every topic known: one listing a minute, however many are written.
+      for (const topic of this.#known.keys()) if (existing.has(topic)) this.#known.set(topic, now);
       for (const topic of unknown) this.#known.set(topic, now);
     }
     const retired = this.#producers.retired;
