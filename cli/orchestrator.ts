@@ -170,8 +170,11 @@ async function setParent(
   if (read.table.get(parent) === undefined) {
     throw new UsageError(`${what}: no node "${parent}" in group "${config.group.name}"`);
   }
+  if (parent === agent) throw new UsageError(`${what} to itself: a node is not its own parent`);
   if (wouldCycle(nodes, agent, parent)) {
-    throw new UsageError(`${what} to "${parent}": "${parent}" is ${agent} itself or below it`);
+    throw new UsageError(
+      `${what} to "${parent}": "${parent}" is below "${agent}", so the tree would have a cycle`,
+    );
   }
   const known = read.table.get(agent);
   const zone = config.orchestrator.zoneId;

@@ -116,7 +116,13 @@ Deno.test(
     assert.equal(cycle.code, 2);
     assert.match(
       cycle.stderr,
-      /^kafclaw: Cannot set the parent of "w1" to "w3": "w3" is w1 itself or below it\n$/,
+      /^kafclaw: Cannot set the parent of "w1" to "w3": "w3" is below "w1", so the tree would have a cycle\n$/,
+    );
+    const itself = await kafclaw(["orchestrator", "set-parent", "w1", "w1"], w1.env);
+    assert.equal(itself.code, 2);
+    assert.equal(
+      itself.stderr,
+      'kafclaw: Cannot set the parent of "w1" to itself: a node is not its own parent\n',
     );
     const foreign = await kafclaw(["orchestrator", "set-parent", "w1", "boss"], w3.env);
     assert.equal(foreign.code, 2);
