@@ -24,7 +24,7 @@ import {
 } from "../core/protocol/mod.ts";
 import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { failure, UsageError } from "./_errors.ts";
+import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import {
   agentIdOf,
   groupConfig,
@@ -166,8 +166,18 @@ export async function admitAction(
     // it (retries, declines sent on, grants) and need not make it.
     const inbox = agentInbox(config.group.name, agentId);
     const specs = memberTopicSpecs(config.group.name, { ...topicOptions(config), agentId });
-    const made = await transport.createTopics(specs.filter((s) => s.name === inbox));
-    report(ctx, agentId, bundle, { json: opts.json, inbox, made: made.length > 0 });
+    const made = await transport.createTopics(specs.filter((s) => s.name === inbox)).catch(
+      (error: unknown) => {
+        // The certificate is on the roster already: the inbox is said, not the admission undone.
+        ctx.io.err(
+          `note: cannot make the inbox ${inbox} (${kafkaErrorText(error)}); make it ` +
+            "before the agent starts",
+        );
+        return undefined;
+      },
+    );
+    const state = made === undefined ? "failed" : made.length > 0 ? "made" : "there";
+    report(ctx, agentId, bundle, { json: opts.json, inbox, state });
   } finally {
     await transport.close();
   }
@@ -207,12 +217,18 @@ async function knownKey(
   return known.public_key;
 }
 
+const INBOX_STATES = { made: "made", there: "was there", failed: "not made (see above)" };
+
 /** What `group admit` prints: the certificate, and on stderr what it did. */
 function report(
   ctx: CliContext,
   agentId: string,
   bundle: CertificateBundle,
-  at: { readonly json: boolean | undefined; readonly inbox: string; readonly made: boolean },
+  at: {
+    readonly json: boolean | undefined;
+    readonly inbox: string;
+    readonly state: "made" | "there" | "failed";
+  },
 ): void {
   const { json } = at;
   const decoded = decodeCertificate(bundle);
@@ -225,7 +241,7 @@ function report(
           not_after: notAfter,
           certificate: bundle,
           inbox: at.inbox,
-          inbox_made: at.made,
+          inbox_made: at.state === "made",
         },
         null,
         2,
@@ -235,7 +251,7 @@ function report(
   if (!json) {
     ctx.io.err(
       `kafclaw: admitted "${agentId}" until ${notAfter}; its certificate (above) is on the ` +
-        `roster; its inbox ${at.inbox} ${at.made ? "made" : "was there"}`,
+        `roster; its inbox ${at.inbox} ${INBOX_STATES[at.state]}`,
     );
   }
 }
