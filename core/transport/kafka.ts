@@ -23,7 +23,7 @@ import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
 import { installUndecodableMarkers } from "./undecodable.ts";
 import { kafkaClient } from "./kafka_client.ts";
-import { missingTopicError, requireTopics, topicsAfter } from "./missing_topic.ts";
+import { missingIn, missingTopicError, requireTopics, topicsAfter } from "./missing_topic.ts";
 import { ProducerSlot } from "./producer_slot.ts";
 import type { ReachabilityChange } from "./reachability.ts";
 import type {
@@ -238,10 +238,15 @@ export class KafkaTransport implements Transport {
     try {
       await producer.sendBatch(batch);
     } catch (error) {
-      // Retired meanwhile by another write (which found a topic gone), or now for this one.
-      const again = this.#producers.retired !== retired ||
-        await this.#retiredAfter(error, topics.keys(), listTopics);
-      if (!again) throw await missingTopicError(error, topics.keys(), listTopics);
+      // Retired meanwhile by another write (which found a topic gone): this one goes again. Else
+      // Kafka's unknown topic retires it when a topic it wrote to is gone, one listing deciding
+      // both that and which of this write's topics to name when one of them is missing.
+      if (this.#producers.retired === retired) {
+        const existing = await topicsAfter(error, listTopics);
+        const again = existing !== undefined && this.#producers.retireIfGone(existing) &&
+          [...topics.keys()].every((t) => existing.has(t));
+        if (!again) throw missingIn(error, topics.keys(), existing);
+      }
       // The producer failed for a topic deleted since it wrote to it: a new one sends.
       const fresh = await this.#producers.producer();
       this.#producers.writing(topics.keys());
@@ -249,20 +254,6 @@ export class KafkaTransport implements Transport {
         throw await missingTopicError(again, topics.keys(), listTopics);
       });
     }
-  }
-
-  /**
-   * After a send failed with Kafka's unknown topic: retires the producer when a topic it wrote to
-   * is gone (producer_slot.ts), and says whether the send may go again (all of its topics exist).
-   */
-  async #retiredAfter(
-    error: unknown,
-    topics: Iterable<string>,
-    listTopics: () => Promise<string[]>,
-  ): Promise<boolean> {
-    const existing = await topicsAfter(error, listTopics);
-    if (existing === undefined || !this.#producers.retireIfGone(existing)) return false;
-    return [...topics].every((t) => existing.has(t));
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

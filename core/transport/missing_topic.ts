@@ -31,7 +31,19 @@ export async function missingTopicError(
   topics: Iterable<string>,
   listTopics: () => Promise<string[]>,
 ): Promise<unknown> {
-  const existing = await topicsAfter(error, listTopics);
+  return missingIn(error, topics, await topicsAfter(error, listTopics));
+}
+
+/**
+ * What to throw for `error`, met while using `topics`, given `existing` (what
+ * {@link topicsAfter} found): a {@link TopicMissingError} naming the first of them not there, else
+ * `error` itself.
+ */
+export function missingIn(
+  error: unknown,
+  topics: Iterable<string>,
+  existing: ReadonlySet<string> | undefined,
+): unknown {
   if (existing === undefined) return error;
   for (const topic of topics) {
     if (!existing.has(topic)) return new TopicMissingError(topic, { cause: error });
