@@ -31,6 +31,15 @@ export interface RequesterAudit {
   readonly detail: string;
 }
 
+/**
+ * Why a task moves on to its next attempt: in full (its worker's words included), and in a few
+ * words made of ids alone, for the span of the route (FollowedTask `why`, `movedBecause`).
+ */
+export interface MoveReason {
+  readonly full: string;
+  readonly brief: string;
+}
+
 /** One task the requester follows until its final answer. */
 export interface FollowedTask {
   task: OutgoingTask;
@@ -165,11 +174,7 @@ export class FollowedTasks {
    * Moves a task on to its next attempt because of `why`, waiting for a worker to be chosen;
    * `from` (the worker that declined or lapsed) is never chosen for it again.
    */
-  moveOn(
-    live: FollowedTask,
-    from: string | undefined,
-    why: { readonly full: string; readonly brief: string },
-  ): void {
+  moveOn(live: FollowedTask, from: string | undefined, why: MoveReason): void {
     const { excluded } = live.task;
     this.update(live, {
       attempt: live.task.attempt + 1,

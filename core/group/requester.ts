@@ -44,6 +44,7 @@ import {
   type FinalAnswer,
   type FollowedTask,
   FollowedTasks,
+  type MoveReason,
   type RequesterAudit,
 } from "./followed_tasks.ts";
 import { expiry, Leases } from "./leases.ts";
@@ -337,11 +338,7 @@ export class Requester {
   }
 
   /** Sends attempt+1 to another live worker's inbox, leaving out `from` and every one before. */
-  async #retry(
-    live: FollowedTask,
-    from: string | undefined,
-    why: { readonly full: string; readonly brief: string },
-  ): Promise<void> {
+  async #retry(live: FollowedTask, from: string | undefined, why: MoveReason): Promise<void> {
     this.#tasks.moveOn(live, from, why);
     await this.#route(live);
   }
