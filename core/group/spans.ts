@@ -15,7 +15,8 @@
  * {@link SPAN_LINGER_MS}), together with the others that ended meanwhile, in one call: the
  * producer has one request in flight, so each span sent on its own could go ahead of a record that
  * a task waits for (another task's response, a grant) and delay it by a whole produce round trip.
- * (A worker records its own attempt's steps and turn once its response is sent: task_intake.ts.)
+ * (A worker records its own attempt's steps and turn after its response is sent, with the spans'
+ * next send, through {@link GroupSpans.later}: task_intake.ts.)
  * {@link GroupSpans.flush} sends what waits at once (an agent that stops calls it before it
  * leaves).
  *
@@ -137,9 +138,14 @@ export class GroupSpans {
   readonly #now: () => Date;
   /** Ended spans not sent yet, with the timer that sends them. */
   #waiting: { readonly spanId: string; readonly record: OutboundRecord }[] = [];
-  /** Spans ended by `endSoon`, stored and built when the waiting spans are sent. */
+  /**
+   * Spans ended by `endSoon`, and work given to `later`, stored and built when the waiting spans
+   * are sent.
+   */
   #soon: { readonly spanId: string; readonly finish: () => void }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** While `flush` runs the work that waits: a span it ends goes with that flush's call. */
+  #finishing = false;
 
   constructor(options: GroupSpansOptions) {
     this.#options = options;
@@ -164,6 +170,17 @@ export class GroupSpans {
     const span = this.begin(start);
     span.end({ endedAt: start.endedAt ?? start.startedAt ?? this.#now() });
     return span.context;
+  }
+
+  /**
+   * Runs `record` (work that records spans under the span `spanId`) when the waiting spans are
+   * next sent, not now, with the spans it ends going in that same call: a worker's steps after
+   * its response, whose SQLite writes would otherwise take the moment the requester needs to read
+   * the response (on one machine, its core).
+   */
+  later(spanId: string, record: () => void): void {
+    this.#soon.push({ spanId, finish: record });
+    this.#sendSoon(true);
   }
 
   /**
@@ -237,6 +254,7 @@ export class GroupSpans {
    * ended soon waits) at the event loop's next timer.
    */
   #sendSoon(timer: boolean): void {
+    if (this.#finishing) return;
     const linger = this.#options.lingerMs ?? SPAN_LINGER_MS;
     if (linger <= 0 && !timer) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), Math.max(0, linger));
@@ -249,13 +267,18 @@ export class GroupSpans {
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const { spanId, finish } of this.#soon.splice(0)) {
-      try {
-        finish();
-      } catch (error) {
-        // Its store closed meanwhile (the agent stopped without a flush): the span is lost.
-        this.#options.warn?.(`Cannot store span ${spanId}: ${(error as Error).message}`);
+    this.#finishing = true;
+    try {
+      for (const { spanId, finish } of this.#soon.splice(0)) {
+        try {
+          finish();
+        } catch (error) {
+          // Its store closed meanwhile (the agent stopped without a flush): the span is lost.
+          this.#options.warn?.(`Cannot store span ${spanId}: ${(error as Error).message}`);
+        }
       }
+    } finally {
+      this.#finishing = false;
     }
     const waiting = this.#waiting.splice(0);
     if (waiting.length === 0) return;

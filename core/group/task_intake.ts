@@ -272,11 +272,13 @@ export class TaskIntake {
     );
     const started = Date.now();
     let ended: Record<string, unknown> = { status: "stopped" };
-    // The claimed step and the turn's spans and audit are recorded once the answer is sent (or
-    // the run ends without one), with the times they happened: on the way to the response they
-    // would hold it back by their SQLite writes and hashing.
+    // The claimed step, the turn's spans and audit, and the response's step are recorded after
+    // the answer is sent (with the spans' next send), or when the run ends without one, with the
+    // times they happened: on the way to the response they would hold it back by their SQLite
+    // writes and hashing.
     let claimedAt: Date | undefined;
     let reportTurn: (() => void) | undefined;
+    let responded: (() => void) | undefined;
     const recordSteps = () => {
       if (claimedAt !== undefined) {
         const at = claimedAt;
@@ -332,13 +334,15 @@ export class TaskIntake {
       const response = responseRecord(this.#records, request, { ...answer, place, taint, span });
       const answered = [...final, response];
       await (deferred ? deferred.with(answered) : this.#deps.send(answered));
-      recordSteps();
-      markStep(this.#deps.spans, span, {
-        taskId: task.task_id,
-        place,
-        title: `response ${answer.status}`,
-        content: answer.content,
-      });
+      const at = this.#now();
+      responded = () =>
+        markStep(this.#deps.spans, span, {
+          taskId: task.task_id,
+          place,
+          title: `response ${answer.status}`,
+          content: answer.content,
+          at,
+        });
       ended = { status: answer.status, ...(answer.reason ? { reason: answer.reason } : {}) };
       if (task.skill !== undefined && answer.status !== "rejected") {
         this.#deps.skillUsed?.({
@@ -353,8 +357,16 @@ export class TaskIntake {
       // A turn still running past the deadline may do nothing more.
       if (deadline.passed) grant.abandon(deadline.reason);
       deferred?.drop();
-      recordSteps();
-      span?.end({ attributes: ended });
+      const endedAt = this.#now();
+      const record = () => {
+        recordSteps();
+        responded?.();
+        span?.end({ attributes: ended, endedAt });
+      };
+      // Once the response is out, the requester's read of it goes first.
+      if (responded !== undefined && span !== undefined) {
+        this.#deps.spans?.later(span.context.spanId, record);
+      } else record();
       grant.close();
       this.#grants.delete(grant.key);
       this.#active.delete(session);

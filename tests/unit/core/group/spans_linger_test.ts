@@ -136,3 +136,29 @@ Deno.test("a span ended soon whose store closed before it was stored is warned a
   assert.equal(a.calls.length, 1, "the span ended before is sent");
   assert.equal(a.calls[0]!.length, 1);
 });
+
+Deno.test("work given to later runs at the spans' next send, not before, and the spans it ends go in that one call, with no linger too", async () => {
+  for (const lingerMs of [0, 40]) {
+    using a = lingering({ lingerMs });
+    let ran = false;
+    a.spans.later("s-1", () => {
+      ran = true;
+      step(a.spans, "claimed");
+      step(a.spans, "response completed");
+    });
+    assert.equal(ran, false, "nothing runs on the caller's path");
+    assert.equal(a.timeline.groupTraces.ofTask("t-1").length, 0, "nothing stored yet");
+    await waitFor(() => a.calls.length === 1, "the spans sent");
+    assert.equal(a.calls[0]!.length, 2, `both in one call (linger ${lingerMs})`);
+    assert.equal(a.timeline.groupTraces.ofTask("t-1").length, 2);
+  }
+  // An agent that stops flushes: the work runs then and its spans go, and a failure is warned.
+  using b = lingering({ lingerMs: 60_000 });
+  b.spans.later("s-2", () => void step(b.spans, "claimed"));
+  b.spans.later("s-3", () => {
+    throw new Error("the store is closed");
+  });
+  await b.spans.flush();
+  assert.equal(b.calls.length, 1);
+  assert.deepEqual(b.warnings, ["Cannot store span s-3: the store is closed"]);
+});

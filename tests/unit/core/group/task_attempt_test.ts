@@ -4,7 +4,9 @@
  * response as steps; the response record carries the attempt's trace. What a worker sends on the
  * way to its response is only the claim, then the final status with the response: the claimed
  * step, the turn's spans and its audit follow the response (one producer sends them all, one
- * request at a time, so anything sent before the response delays it), at the times they happened.
+ * request at a time, so anything sent before the response delays it), at the times they happened,
+ * and are written only with the spans' next send, so that the requester's read of the response
+ * does not wait on them.
  */
 import assert from "node:assert/strict";
 import { type AuditEvent, GroupSpans, openTrust, TaskIntake } from "../../../../core/group/mod.ts";
@@ -46,7 +48,7 @@ function worker(
     ...(options.audit ? { audit: options.audit } : {}),
     now,
   });
-  return { intake, sent, timeline, [Symbol.dispose]: () => timeline.close() };
+  return { intake, sent, spans, timeline, [Symbol.dispose]: () => timeline.close() };
 }
 
 function request(
@@ -73,10 +75,12 @@ function request(
   };
 }
 
+/** One request handled to its end, and the spans recorded after its response sent. */
 async function run(w: ReturnType<typeof worker>, record: InboundRecord) {
   const handled = await w.intake.handle(record);
   assert.ok(handled && "work" in handled);
   await handled.work();
+  await w.spans.flush();
 }
 
 Deno.test("a request without a trace starts one at the worker; one with a trace is joined", async () => {
@@ -134,12 +138,16 @@ Deno.test("a worker's claimed step and its turn's audit go out after its respons
   const handled = await w.intake.handle(request("t-1", {}, { attempt: 1, arbiter: "none" }));
   assert.ok(handled && "work" in handled);
   await handled.work();
+  // The requester's read of the response goes first: nothing more is written or sent yet.
+  assert.deepEqual(log, ["status:claimed", "status:failed", "response"]);
+  assert.deepEqual(w.timeline.groupTraces.ofTask("t-1"), []);
+  await w.spans.flush();
   assert.deepEqual(log, [
     "status:claimed",
     "status:failed",
     "response",
-    "span:claimed",
     "audit:turn_refused",
+    "span:claimed",
     "span:response",
     "span:attempt",
   ]);
@@ -165,6 +173,8 @@ Deno.test("a worker's attempt span is not written as its turn starts, and is sto
   const atTurn = stored();
   await working;
   assert.deepEqual(atTurn, [], "no write between the request's receipt and its turn");
+  assert.deepEqual(stored(), [], "none before the spans' next send, after the response");
+  await w.spans.flush();
   const attempt = w.timeline.groupTraces.ofTask("t-1").find((s) => s.attributes.step === "attempt");
   assert.ok(attempt?.endedAt !== undefined, "stored ended");
   assert.equal(attempt.startedAt.getTime(), received, "from the request's receipt");
