@@ -9,7 +9,7 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { type Mode, MODES, type ResolvedConfig } from "../core/config/mod.ts";
+import { type Mode, MODES, type ResolvedConfig, withModeHost } from "../core/config/mod.ts";
 import type { JobRunReport } from "../core/scheduler/mod.ts";
 import { wire } from "../core/wire/mod.ts";
 import type { ChannelHost } from "../channels/mod.ts";
@@ -52,7 +52,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       "open the dashboard in the browser, logged in (a one-time code, not the token)",
     )
     .action(async (opts: { mode?: Mode; json?: boolean; open?: boolean }) => {
-      const config = await trustedConfig(ctx);
+      const config = withModeHost(await trustedConfig(ctx), opts.mode);
       const { Swarm } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
       const channels = await hostChannels(config, say);

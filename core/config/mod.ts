@@ -103,12 +103,14 @@ export {
   watchConfigFile,
 } from "./trust.ts";
 export {
+  HEADLESS_HOST,
   isLoopback,
   type Mode,
   type ModeInputs,
   type ModeResult,
   MODES,
   resolveMode,
+  withModeHost,
 } from "./mode.ts";
 export { MIN_NETWORK_SECRET, shortSecret } from "./network_secret.ts";
 export {

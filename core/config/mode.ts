@@ -5,6 +5,7 @@
  * @module
  */
 import { DEFAULT_COMMAND } from "./command.ts";
+import type { ValueSource } from "./errors.ts";
 import { shortSecret } from "./network_secret.ts";
 import type { DeepReadonly } from "./resolve.ts";
 import type { Config } from "./schema.ts";
@@ -124,4 +125,36 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
     };
   }
   return { ok: true, mode, reason };
+}
+
+/** Where a headless gateway listens when `gateway.host` is not set: every interface. */
+export const HEADLESS_HOST = "0.0.0.0";
+
+/**
+ * The config a gateway started with `--mode` `override` runs on. Headless is the server others
+ * reach (ARCHITECTURE.md, Modes): asked for with `--mode headless` and no `gateway.host` set (in
+ * the environment or config.json), it listens on {@link HEADLESS_HOST}, not the loopback default;
+ * a host that is set is kept (a reverse proxy on the same machine), and so is every other mode's.
+ *
+ * @example
+ * ```ts
+ * import { withModeHost } from "./mode.ts";
+ * const config = {
+ *   gateway: { host: "127.0.0.1" },
+ *   sources: new Map([["gateway.host", { kind: "default" }]]),
+ * } as unknown as Parameters<typeof withModeHost>[0];
+ * console.assert(withModeHost(config, "headless").gateway.host === "0.0.0.0");
+ * console.assert(withModeHost(config, "full") === config);
+ * ```
+ */
+export function withModeHost<
+  C extends {
+    readonly gateway: { readonly host: string };
+    readonly sources: ReadonlyMap<string, ValueSource>;
+  },
+>(config: C, override: Mode | undefined): C {
+  if (override !== "headless" || config.sources.get("gateway.host")?.kind !== "default") {
+    return config;
+  }
+  return { ...config, gateway: { ...config.gateway, host: HEADLESS_HOST } };
 }

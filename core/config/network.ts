@@ -15,7 +15,7 @@
  */
 import { toBoolean, toInteger, toJson, toList } from "./_coerce.ts";
 import { rawSetting } from "./_env_names.ts";
-import { isLoopback } from "./mode.ts";
+import { HEADLESS_HOST, isLoopback } from "./mode.ts";
 import type { Env } from "./paths.ts";
 
 const providerBase = {
@@ -94,7 +94,9 @@ export function gatewayNetwork(
   options: { readonly mode?: string | undefined; readonly env: Env; readonly file: unknown },
 ): GatewayNetwork {
   const read = (key: Key) => setting(key, options.env, options.file);
-  const host = read("gateway.host");
+  // `--mode headless` with no host set listens on every interface, as the gateway does (mode.ts).
+  const unset = rawSetting(["gateway", "host"], options.env, options.file) === undefined;
+  const host = options.mode === "headless" && unset ? HEADLESS_HOST : read("gateway.host");
   const text = typeof host === "string" && FLAG_VALUE.test(host) ? host : undefined;
   // A host the schema refuses stops the gateway; until then it counts as exposed (fail closed).
   const headless = options.mode === "headless" || text === undefined || !isLoopback(text);

@@ -103,11 +103,12 @@ export async function requestMembership(
       }
       if (step.action === "onboard_challenge") {
         if (request.invite === undefined) {
+          // Said alike by `group join` and by a gateway's start, which has no --invite flag.
+          const command = request.command ?? "kafclaw";
           throw new OnboardRejected(
-            `Group "${group}" is gated: ask its owner for an invite (${
-              request.command ?? "kafclaw"
-            } group invite) and pass ` +
-              "it with --invite, or set group.invite (KAFCLAW_GROUP_INVITE)",
+            `Group "${group}" is gated: ask its owner for an invite (${command} group invite) ` +
+              `and run ${command} group join --invite <invite>, or set group.invite ` +
+              "(KAFCLAW_GROUP_INVITE)",
           );
         }
         const response = await inviteProof(request.invite, {

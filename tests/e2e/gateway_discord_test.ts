@@ -35,6 +35,8 @@ async function answersADm(mode: string): Promise<void> {
     KAFCLAW_CHANNELS_DISCORD_API_BASE: `${discord.url}/api/v10`,
     // Headless needs it; its network is then narrowed to the fake's REST and websocket address.
     KAFCLAW_GATEWAY_AUTH_TOKEN: "discord-e2e-token-0123456789abcdefghij",
+    // Headless would listen on every interface; the tests bind loopback alone.
+    KAFCLAW_GATEWAY_HOST: "127.0.0.1",
   });
 
   await using gateway = new Child(kafclawCommand(["gateway", "--mode", mode, "--json"], env));

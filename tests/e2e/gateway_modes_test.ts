@@ -101,10 +101,12 @@ Deno.test(
   "deno task run-headless with a token refuses API calls without it, and a foreign Host on both ports",
   opts,
   async () => {
-    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    // A host set is kept (a proxy in front); the tests bind loopback alone.
+    const loopback = { KAFCLAW_GATEWAY_HOST: "127.0.0.1" };
+    await using s = await gatewaySetting({ ...loopback, KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
     const gateway = await started("run-headless", s.env);
     await using _ = gateway.child;
-    assert.equal(gateway.line.mode, "headless");
+    assert.deepEqual([gateway.line.mode, gateway.line.host], ["headless", "127.0.0.1"]);
     const good = { authorization: `Bearer ${TOKEN}` };
     for (
       const [port, path] of [[gateway.port, "/api/v1/status"], [gateway.dashboard, "/"]] as const
@@ -292,6 +294,15 @@ Deno.test(
     const status = await get(gateway.port, "/api/v1/status", { authorization: `Bearer ${TOKEN}` });
     assert.equal(status.body.mode, "headless");
     assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
+    // deno task run-headless with no gateway.host set is the same server, on every interface.
+    const { KAFCLAW_GATEWAY_HOST: _host, ...unset } = s.env;
+    const server = await started("run-headless", unset);
+    await using _server = server.child;
+    assert.deepEqual([server.line.mode, server.line.host], ["headless", "0.0.0.0"]);
+    const serverArgs = await processArgs(server.child.process.pid);
+    assert.deepEqual(serverArgs.filter((a) => a.startsWith("--allow-net")), net);
+    assert.equal((await get(server.port, "/healthz")).status, 200);
+    assert.equal(await server.child.stop(), 0, server.child.stderr);
   },
 );
 
@@ -299,7 +310,10 @@ Deno.test(
   "a headless gateway with the whole network (a compiled binary's set) warns that it is not narrowed",
   opts,
   async () => {
-    await using s = await gatewaySetting({ KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN });
+    await using s = await gatewaySetting({
+      KAFCLAW_GATEWAY_HOST: "127.0.0.1",
+      KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN,
+    });
     const root = new URL("../../", import.meta.url).pathname;
     const whole = new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", "-P=gateway", `${root}main.ts`, "gateway", "--mode", "headless"],

@@ -90,7 +90,12 @@ Deno.test(
     const group = uniqueName("headless").replaceAll("-", "");
     const token = "headless-token-0123456789abcdefghij";
     const open = { KAFCLAW_GROUP_SECURITY: "open" };
-    await using ann = await gateway(group, "ann", { ...open, KAFCLAW_GATEWAY_AUTH_TOKEN: token });
+    // Headless would listen on every interface; the tests bind loopback alone.
+    await using ann = await gateway(group, "ann", {
+      ...open,
+      KAFCLAW_GATEWAY_AUTH_TOKEN: token,
+      KAFCLAW_GATEWAY_HOST: "127.0.0.1",
+    });
     await using bob = await gateway(group, "bob", open);
     const made = await kafclaw(["group", "init", "--json"], ann.env);
     assert.equal(made.code, 0, made.stderr);

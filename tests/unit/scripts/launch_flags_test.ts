@@ -221,8 +221,8 @@ Deno.test("a headless gateway may reach only its ports, the brokers and the LLM 
     paths: { workspace: "/srv/ws" },
   };
   const expected = [
-    "127.0.0.1:8000",
-    "127.0.0.1:8001",
+    "0.0.0.0:8000",
+    "0.0.0.0:8001",
     "10.0.0.7:9092",
     "127.0.0.1:4000",
     "api.telegram.org:443",

@@ -6,6 +6,7 @@ import {
   MODES,
   resolveConfig,
   resolveMode,
+  withModeHost,
 } from "../../../../core/config/mod.ts";
 
 function config(env: Record<string, string> = {}): ModeInputs {
@@ -180,4 +181,28 @@ Deno.test("headless mode refuses a workspace outside KAFCLAW_HOME, naming both",
   );
   // Other modes keep a workspace anywhere (the launcher grants it).
   assert.equal(resolveMode(config({ KAFCLAW_PATHS_WORKSPACE: "/srv/ws" })).ok, true);
+});
+
+Deno.test("--mode headless listens on every interface unless gateway.host is set; the other modes keep loopback", () => {
+  const resolved = (env: Record<string, string> = {}) =>
+    resolveConfig({ home: "/h", env: { KAFCLAW_GATEWAY_AUTH_TOKEN: TOKEN, ...env } });
+  const headless = withModeHost(resolved(), "headless");
+  assert.equal(headless.gateway.host, "0.0.0.0");
+  assert.equal(headless.gateway.authToken, TOKEN, "the rest of the config is kept");
+  assert.deepEqual(resolveMode(headless, "headless"), {
+    ok: true,
+    mode: "headless",
+    reason: "--mode headless",
+  });
+  const set = resolved({ KAFCLAW_GATEWAY_HOST: "127.0.0.1" });
+  assert.equal(withModeHost(set, "headless"), set, "a host set is kept (a proxy in front)");
+  const file = resolveConfig({
+    home: "/h",
+    env: {},
+    file: { path: "/h/config.json", value: { gateway: { host: "127.0.0.1" } }, lines: new Map() },
+  });
+  assert.equal(withModeHost(file, "headless").gateway.host, "127.0.0.1");
+  for (const mode of [undefined, "standalone", "group", "full"] as const) {
+    assert.equal(withModeHost(resolved(), mode).gateway.host, "127.0.0.1");
+  }
 });

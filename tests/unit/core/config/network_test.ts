@@ -155,8 +155,8 @@ Deno.test("a channel's webhook listener is among a headless gateway's addresses;
   };
   const net = gatewayNetwork({ mode: "headless", env, file });
   assert.deepEqual(net.listen, [
-    "127.0.0.1:18790",
-    "127.0.0.1:18791",
+    "0.0.0.0:18790",
+    "0.0.0.0:18791",
     "10.0.0.2:8443",
     "127.0.0.1:9444",
   ]);
@@ -172,7 +172,7 @@ Deno.test("a channel's webhook listener is among a headless gateway's addresses;
     env,
     file: { model: { name: "openai/x" }, channels: { telegram: { enabled: true } } },
   });
-  assert.deepEqual(polling.listen, ["127.0.0.1:18790", "127.0.0.1:18791"]);
+  assert.deepEqual(polling.listen, ["0.0.0.0:18790", "0.0.0.0:18791"]);
   // A listener address the schema would refuse grants nothing.
   for (const whatsapp of [{ webhookHost: "a,b" }, { webhookPort: "many" }]) {
     const bad = gatewayNetwork({
@@ -180,7 +180,7 @@ Deno.test("a channel's webhook listener is among a headless gateway's addresses;
       env,
       file: { model: { name: "openai/x" }, channels: { whatsapp: { enabled: true, ...whatsapp } } },
     });
-    assert.deepEqual(bad.listen, ["127.0.0.1:18790", "127.0.0.1:18791"], JSON.stringify(whatsapp));
+    assert.deepEqual(bad.listen, ["0.0.0.0:18790", "0.0.0.0:18791"], JSON.stringify(whatsapp));
   }
   assert.ok(!polling.connect.some((a) => a.includes("facebook") || a.includes("fbsbx")));
 });
@@ -230,4 +230,20 @@ Deno.test("what the schema would refuse grants no host; a URL's scheme gives its
     gatewayNetwork({ env: { KAFCLAW_MEMORY_EMBEDDING_ENABLED: "no" }, file: plain }).connect,
     ["llm.lan:80"],
   );
+});
+
+Deno.test("--mode headless with no gateway.host listens on every interface; a host set in the file or the environment is kept", () => {
+  const env = { KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false" };
+  const listen = (options: { mode?: string; env?: Record<string, string>; file?: unknown }) =>
+    gatewayNetwork({ env: { ...env, ...options.env }, file: options.file ?? {}, ...options })
+      .listen.join();
+  assert.equal(listen({ mode: "headless" }), "0.0.0.0:18790,0.0.0.0:18791");
+  const file = { gateway: { host: "127.0.0.1" } };
+  assert.equal(listen({ mode: "headless", file }), "127.0.0.1:18790,127.0.0.1:18791");
+  const set = { KAFCLAW_GATEWAY_HOST: "127.0.0.2" };
+  assert.equal(listen({ mode: "headless", env: set }), "127.0.0.2:18790,127.0.0.2:18791");
+  // Other modes keep the loopback default.
+  for (const mode of ["full", undefined]) {
+    assert.equal(listen(mode ? { mode } : {}), "127.0.0.1:18790,127.0.0.1:18791");
+  }
 });

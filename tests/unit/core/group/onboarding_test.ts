@@ -134,7 +134,7 @@ Deno.test("a gated group admits a newcomer with an invite once, and no one with 
       assert.ok(e instanceof OnboardRejected);
       assert.match(
         e.message,
-        /is gated: ask its owner for an invite \(scripts\/kafclaw group invite\)/,
+        /is gated: ask its owner for an invite \(scripts\/kafclaw group invite\) and run scripts\/kafclaw group join --invite <invite>, or set group\.invite \(KAFCLAW_GROUP_INVITE\)$/,
       );
       return true;
     });
