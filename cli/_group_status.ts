@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { memberTopicSpecs, ownerKey } from "../core/group/mod.ts";
-import { decodeCertificate } from "../core/protocol/mod.ts";
+import { memberTopicSpecs, ownerKey, readManifest, securityMismatch } from "../core/group/mod.ts";
+import { decodeCertificate, importPublicKey } from "../core/protocol/mod.ts";
 import { TopicMissingError } from "../core/transport/mod.ts";
 import { errorChain } from "../core/errors/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -36,13 +36,23 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     ...(g.agentId === undefined ? {} : { agentId: g.agentId }),
   });
   let problems;
+  let manifest;
   try {
     problems = await transport.verifyTopics(specs);
+    // The group's own modes, as its owner signed them (not this home's config).
+    const roster = specs.find((s) => s.name.endsWith(".control.roster"))!.name;
+    if (!problems.some((p) => p.topic === roster && p.actual === "missing")) {
+      const pinned = g.security === "signed" && g.ownerPublicKey !== undefined
+        ? await importPublicKey(g.ownerPublicKey).catch(() => undefined)
+        : undefined;
+      manifest = await readManifest(transport, g.name, pinned ? { ownerKey: pinned } : {});
+    }
   } catch (error) {
     throw failure(error);
   } finally {
     await transport.close();
   }
+  const mismatch = securityMismatch(g.name, g.security, manifest, config.command);
   // A group whose topics are missing (not made yet, or another group.name) has no roster to
   // read: its status says which topics are missing, and no members.
   const missing = problems.some((p) => p.actual === "missing");
@@ -56,7 +66,11 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     enabled: g.enabled,
     security: g.security,
     ...(g.security === "open" ? { warning: OPEN_WARNING } : {}),
-    onboard_mode: g.onboardMode,
+    ...(mismatch === undefined ? {} : { security_mismatch: mismatch }),
+    onboard_mode: manifest?.onboard_mode ?? g.onboardMode,
+    manifest: manifest === undefined
+      ? null
+      : { security_mode: manifest.security_mode, onboard_mode: manifest.onboard_mode },
     brokers: g.kafkaBrokers,
     agent_id: g.agentId ?? null,
     owner_key_pinned: g.ownerPublicKey !== undefined,
@@ -79,8 +93,15 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     `group "${g.name}" (${g.enabled ? "enabled" : "not enabled here"}), brokers ${
       g.kafkaBrokers.join(",")
     }`,
-    g.security === "open" ? `WARNING: ${OPEN_WARNING}` : "security: signed",
-    `onboarding: ${g.onboardMode}`,
+    // This home's mode against the group's: the one wrong, or the group's, said loudly when open.
+    mismatch !== undefined
+      ? `WARNING: ${mismatch}`
+      : g.security === "open"
+      ? `WARNING: ${OPEN_WARNING}`
+      : "security: signed",
+    `onboarding: ${status.onboard_mode}${
+      manifest === undefined ? " (this home's config: the group has no manifest to read)" : ""
+    }`,
     `this agent: ${g.agentId ?? "(no group.agentId)"}, ${
       cert === undefined
         ? `no certificate (${config.command} group join)`

@@ -7,6 +7,7 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../config/mod.ts";
+import { GroupSetupError } from "./group_mode.ts";
 import { agentKey, ownerKey, readCertificate, writeCertificate } from "./identity_files.ts";
 import { Membership } from "./membership.ts";
 import { requestMembership } from "./newcomer.ts";
@@ -24,11 +25,6 @@ import {
 } from "../protocol/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
 import type { Subscription, Transport } from "../transport/mod.ts";
-
-/** The agent cannot join as configured; the message says what to set. */
-export class GroupSetupError extends Error {
-  override name = "GroupSetupError";
-}
 
 /** The identity this agent announces to its group. */
 export function memberIdentity(

@@ -31,6 +31,7 @@ import {
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { afterGate, gate } from "./_gate.ts";
 import { checkJoin, learnCertificates } from "./membership_join.ts";
+import { GroupSetupError, securityMismatch } from "./group_mode.ts";
 import type { NodeFeed } from "./node_feed.ts";
 import { OutageNotice } from "./outage.ts";
 import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
@@ -216,6 +217,10 @@ export class Membership {
       read.status === "rejected"
     );
     if (failed !== undefined) throw failed.reason;
+    // In the group's other security mode it would hear no one, and no one it (group_mode.ts).
+    const { security, command } = this.#options;
+    const mismatch = securityMismatch(group, security, this.#feed.manifest, command);
+    if (mismatch !== undefined) throw new GroupSetupError(mismatch);
     this.#identity = { ...this.#identity, joined_at: new Date(this.#now()).toISOString() };
     await this.send([announceRecord(group, "join", this.#identity, new Date(this.#now()))]);
     this.#stored(this.#roster.join(this.#identity, this.#now()));

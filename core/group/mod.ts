@@ -47,7 +47,8 @@
  * {@link joinGroup} (member_config.ts) joins as config says, for `kafclaw gateway` and
  * `kafclaw group join` alike: the agent's key and certificate (asked of a sponsor when a signed
  * group's newcomer has none), the pinned owner key, the membership, and a sponsor in the home that
- * holds the owner key.
+ * holds the owner key. An agent whose `group.security` is not the mode of the group's manifest
+ * refuses to join (group_mode.ts).
  *
  * Operations: `kafclaw group acl` makes each agent's Kafka ACLs (acl.ts); `kafclaw group gc`
  * deletes the inbox and consumer groups of agents gone long enough (gc.ts), judged by what the
@@ -147,7 +148,6 @@ export {
 } from "./membership.ts";
 export {
   configuredInvite,
-  GroupSetupError,
   type Joined,
   joinGroup,
   type JoinOptions,
@@ -156,6 +156,7 @@ export {
   memberTopicOptions,
   pinnedOwnerKey,
 } from "./member_config.ts";
+export { GroupSetupError, securityMismatch } from "./group_mode.ts";
 export { AgentRunsError } from "./membership_join.ts";
 export {
   type MembershipRequest,
@@ -181,7 +182,13 @@ export {
   type RosterChange,
   STALE_AFTER,
 } from "./roster.ts";
-export { type ReadRoster, readRoster, RosterFeed, type RosterFeedOptions } from "./roster_feed.ts";
+export {
+  readManifest,
+  type ReadRoster,
+  readRoster,
+  RosterFeed,
+  type RosterFeedOptions,
+} from "./roster_feed.ts";
 export { ATTACH_FIRST, RecordSigner } from "./signer.ts";
 export {
   SkillDirectory,

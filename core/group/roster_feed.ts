@@ -310,3 +310,25 @@ export async function readRoster(
     certificate: (agentId) => trust?.certificateOf(agentId),
   };
 }
+
+/**
+ * The group's manifest as its roster topic says, read as {@link readRoster} reads it (counted
+ * only from the owner, and verified against `ownerKey` when one is given); undefined when the
+ * group has none. For `kafclaw group status`, which shows the group's own modes.
+ */
+export async function readManifest(
+  transport: Transport,
+  group: string,
+  options: { readonly ownerKey?: CryptoKey } = {},
+): Promise<GroupManifest | undefined> {
+  const trust = options.ownerKey === undefined ? undefined : new GroupTrust({
+    ownerKey: options.ownerKey,
+    replay: new MemoryReplayStore(),
+    audit: () => {},
+  });
+  const quiet = { audit: () => {}, changed: () => {}, now: Date.now };
+  const feed = new RosterFeed({ roster: new Roster(), trust, ...quiet });
+  const roster = topicsFor(group).roster;
+  await readWhole(transport, [roster], `kafclaw.${group}.reader`, feed.onRoster);
+  return feed.manifest;
+}

@@ -87,6 +87,19 @@ Deno.test(
       ["boss", true, "topics"],
     );
     assert.ok(seenByBoss.members.active >= 1, JSON.stringify(seenByBoss.members));
+    // The group's own modes come from its manifest, whatever a home's config says; a home whose
+    // group.security is the other mode is told it cannot take part, and how to fix it.
+    const otherwise = { KAFCLAW_GROUP_ONBOARD_MODE: "gated", KAFCLAW_GROUP_SECURITY: "open" };
+    const misread = await kafclaw(["group", "status", "--json"], { ...boss.env, ...otherwise });
+    assert.equal(misread.code, 0, misread.stderr);
+    const wrong = jsonOf(misread);
+    assert.deepEqual(wrong.manifest, { security_mode: "signed", onboard_mode: "open" });
+    assert.equal(wrong.onboard_mode, "open");
+    assert.match(
+      wrong.security_mismatch,
+      /^Group "[a-z0-9-]+" runs signed \(its owner's manifest says so\), but this agent's group\.security is open: .* Set KAFCLAW_GROUP_SECURITY=signed/,
+    );
+    assert.equal(seenByBoss.security_mismatch, undefined);
 
     // The owner sends ben a task and waits for it, as a one-shot member: one that reads no work
     // topic (PROTOCOL.md, semantics 1), so the workers' group holds ben alone while it waits.

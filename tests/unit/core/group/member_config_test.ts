@@ -22,6 +22,7 @@ import { topicsFor } from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import {
   MemoryTransport,
+  type OutboundRecord,
   type SubscribeOptions,
   type Transport,
 } from "../../../../core/transport/mod.ts";
@@ -50,13 +51,14 @@ async function initIn(
   config: ResolvedConfig,
   transport: Transport,
   onboardMode: "open" | "gated" = "open",
+  security: "signed" | "open" = "signed",
 ): Promise<string> {
   const made = await initGroup({
     group: config.group.name,
     agentId: "boss",
     identityDir: join(config.home, "identity"),
     transport,
-    security: "signed",
+    security,
     onboardMode,
     heartbeatIntervalMs: config.group.heartbeatIntervalMs,
   });
@@ -182,7 +184,7 @@ Deno.test("a signed newcomer gets its certificate from the owner's sponsor, keep
 Deno.test("when the sponsor cannot start, the membership that started is closed and the error told", async () => {
   const memory = new MemoryTransport();
   await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
-  await initIn(owner.config, memory);
+  await initIn(owner.config, memory, "open", "open");
   const subscribed: string[] = [];
   const open = new Set<string>();
   const transport: Transport = Object.assign(Object.create(memory), {
@@ -330,6 +332,71 @@ Deno.test("a member's heartbeats carry the expertise it is given, and what its m
     assert.equal(dropped[0]!.topic, topicsFor("mc").heartbeats);
     assert.notEqual(joined.membership.get("boss")?.load.running, 9);
   } finally {
+    await joined.membership.leave();
+  }
+});
+
+Deno.test("an agent whose group.security is not the group's refuses to join before it announces itself or takes work, naming the setting", async () => {
+  for (const [group, mine] of [["signed", "open"], ["open", "signed"]] as const) {
+    const memory = new MemoryTransport();
+    await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
+    const ownerPublicKey = await initIn(owner.config, memory, "open", group);
+    const config = resolveConfig({
+      home: owner.config.home,
+      env: {
+        KAFCLAW_GROUP_NAME: "mc",
+        KAFCLAW_GROUP_AGENT_ID: "boss",
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerPublicKey,
+      },
+    });
+    const sent: string[] = [];
+    const subscribed: string[] = [];
+    const transport: Transport = Object.assign(Object.create(memory), {
+      produce(records: readonly OutboundRecord[]) {
+        sent.push(...records.map((r) => r.topic));
+        return memory.produce(records);
+      },
+      subscribe(options: SubscribeOptions) {
+        subscribed.push(...options.topics);
+        return memory.subscribe(options);
+      },
+    });
+    // The owner's home holds its certificate: a signed agent needs no sponsor to get this far.
+    await assert.rejects(
+      joinGroup(config, {
+        agentId: "boss",
+        transport,
+        timeline: owner.timeline,
+        load,
+        security: mine,
+      }),
+      (error: Error) => {
+        assert.ok(error instanceof GroupSetupError, String(error));
+        assert.equal(
+          error.message,
+          `Group "mc" runs ${group} (its owner's manifest says so), but this agent's ` +
+            `group.security is ${mine}: ${
+              group === "signed"
+                ? "every member would drop its unsigned records"
+                : "it would drop every member's unsigned records"
+            }, and the tasks it took from the work queue would go unanswered. Set ` +
+            `KAFCLAW_GROUP_SECURITY=${group}, or run kafclaw config set group.security ${group}`,
+        );
+        return true;
+      },
+    );
+    assert.ok(subscribed.includes(topicsFor("mc").roster), "it read the manifest");
+    assert.deepEqual(sent, [], `${mine} in a ${group} group: nothing sent`);
+    // In its group's own mode the same home joins.
+    const joined = await joinGroup(config, {
+      agentId: "boss",
+      transport,
+      timeline: owner.timeline,
+      load,
+      security: group,
+    });
+    assert.equal(joined.membership.manifest?.security_mode, group);
+    await joined.sponsor?.close();
     await joined.membership.leave();
   }
 });

@@ -8,9 +8,10 @@ import {
   GroupTopicsError,
   IDENTITY_FILES,
   Membership,
+  readManifest,
   readRoster,
 } from "../../../../core/group/mod.ts";
-import { topicsFor, topicSpecs } from "../../../../core/protocol/mod.ts";
+import { importPublicKey, topicsFor, topicSpecs } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   agentHome,
@@ -239,6 +240,17 @@ Deno.test("one who is not a member reads the roster from the group's topics", as
     // Read as an open group, nothing is verified, and the same members show.
     const open = await readRoster(transport, "g6");
     assert.deepEqual(open.members.map((m) => m.agentId), ["alice", "boss"]);
+    // The manifest alone (group status), verified or not; a group without one has none.
+    const manifest = await readManifest(transport, "g6", { ownerKey: g.ownerPublic });
+    assert.deepEqual([manifest?.group_name, manifest?.security_mode], ["g6", "signed"]);
+    assert.equal((await readManifest(transport, "g6"))?.onboard_mode, "open");
+    await using other = await agentHome("eve");
+    const forged = await readManifest(transport, "g6", {
+      ownerKey: await importPublicKey(other.key.publicKeyText),
+    });
+    assert.equal(forged, undefined, "a manifest that does not verify against the key is not one");
+    await transport.createTopics(topicSpecs("g7"));
+    assert.equal(await readManifest(transport, "g7"), undefined);
   } finally {
     await alice.leave();
     await boss.leave();
