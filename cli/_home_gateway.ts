@@ -57,9 +57,14 @@ export async function callGateway(
 ): Promise<GatewayAnswer> {
   const { api, token } = gateway;
   if (!token) {
+    // Whether one runs there at all: its health answers without a token.
+    const alive = await fetch(`${api}/healthz`, { signal: AbortSignal.timeout(ASK_MS) })
+      .then((r) => (void r.body?.cancel(), r.ok), () => false);
+    if (!alive) return gone(api);
     return {
       kind: "refused",
-      problem: `a gateway listens at ${api}, but this home has no token for it`,
+      problem: `a gateway runs at ${api}, but this home has no token for it: set ` +
+        "KAFCLAW_GATEWAY_AUTH_TOKEN to the token it runs with (gateway.authToken)",
     };
   }
   let response: Response;
@@ -77,11 +82,7 @@ export async function callGateway(
           "(it may still be at it: kafclaw status tells)",
       };
     }
-    // A gateway that stopped without removing its file (killed): nothing runs there now.
-    return {
-      kind: "gone",
-      problem: `no gateway answers at ${api} (gateway.run.json is left from one that stopped)`,
-    };
+    return gone(api);
   }
   if (response.status === 401) {
     await response.body?.cancel();
@@ -89,6 +90,14 @@ export async function callGateway(
   }
   const body = await response.json().catch(() => undefined);
   return { kind: "answer", status: response.status, body };
+}
+
+/** A gateway that stopped without removing its file (killed): nothing runs there now. */
+function gone(api: string): GatewayAnswer {
+  return {
+    kind: "gone",
+    problem: `no gateway answers at ${api} (gateway.run.json is left from one that stopped)`,
+  };
 }
 
 /** The `{error: {code, message}}` of an API answer, when it is one. */

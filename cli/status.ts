@@ -26,6 +26,8 @@ type Status =
     readonly agents: readonly { readonly agent_id: string; readonly lead: boolean }[];
     /** Why the mode cannot run as configured, or why a gateway that seems to run did not answer. */
     readonly problem?: string;
+    /** A gateway that runs here but could not be asked (no token for it, or a refused one). */
+    readonly unasked?: { readonly pid: number; readonly api: string };
   };
 
 /** `kafclaw status`: show the mode, the agent, the group's health and the uptime. */
@@ -46,10 +48,12 @@ export function statusCommand(ctx: CliContext): Command {
 async function statusOf(config: ResolvedConfig): Promise<Status> {
   const gateway = await homeGateway(config);
   let problem: string | undefined;
+  let unasked: { pid: number; api: string } | undefined;
   if (gateway !== undefined) {
     const asked = await ask(gateway);
-    if (typeof asked !== "string") return asked;
-    problem = asked;
+    if (asked.kind === "status") return asked.status;
+    problem = asked.problem;
+    if (asked.kind === "refused") unasked = { pid: gateway.pid, api: gateway.api };
   }
   const decided = resolveMode(config);
   problem ??= decided.ok ? undefined : decided.error;
@@ -64,17 +68,29 @@ async function statusOf(config: ResolvedConfig): Promise<Status> {
     orchestrator: { enabled: decided.mode === "full" || decided.mode === "headless" },
     agents: listed(config),
     ...(problem === undefined ? {} : { problem }),
+    ...(unasked === undefined ? {} : { unasked }),
   };
 }
 
-/** The running gateway's status, or why it could not be had. */
-async function ask(gateway: HomeGateway): Promise<Status | string> {
-  const answer = await callGateway(gateway, "/api/v1/status");
-  if (answer.kind !== "answer") return answer.problem;
-  if (answer.status !== 200 || answer.body === undefined) {
-    return `the gateway at ${gateway.api} answered ${answer.status}`;
+/** The running gateway's status, or why it could not be had (`refused`: it runs, unasked). */
+async function ask(
+  gateway: HomeGateway,
+): Promise<
+  { kind: "status"; status: Status } | {
+    kind: "gone" | "refused" | "late" | "odd";
+    problem: string;
   }
-  return { running: true, pid: gateway.pid, api: gateway.api, ...answer.body as GatewayStatus };
+> {
+  const answer = await callGateway(gateway, "/api/v1/status");
+  if (answer.kind !== "answer") return answer;
+  if (answer.status !== 200 || answer.body === undefined) {
+    return { kind: "odd", problem: `the gateway at ${gateway.api} answered ${answer.status}` };
+  }
+  const { pid, api } = gateway;
+  return {
+    kind: "status",
+    status: { running: true, pid, api, ...answer.body as GatewayStatus },
+  };
 }
 
 /** agents.list as a gateway runs it, the lead first. */
@@ -115,7 +131,12 @@ function text(s: Status): string {
       ]);
     }
   } else {
-    lines.push(["gateway", "not running"], ["mode", `${s.mode} (from config)`]);
+    lines.push([
+      "gateway",
+      s.unasked === undefined
+        ? "not running"
+        : `running (pid ${s.unasked.pid}) at ${s.unasked.api}, not asked (see problem)`,
+    ], ["mode", `${s.mode} (from config)`]);
     lines.push(["agent", s.agent_id]);
     lines.push([
       "group",

@@ -155,6 +155,25 @@ Deno.test(
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /^mode +headless$/m);
     assert.match(shown.stdout, /^orchestrator +active as worker, \d+ node\(s\) known$/m);
+    // A shell without the token (it lives in the server's environment alone) is told that the
+    // gateway runs and what it needs to ask it, not that none runs.
+    const { KAFCLAW_GATEWAY_AUTH_TOKEN: _token, ...tokenless } = s.env;
+    const unasked = await kafclaw(["status"], tokenless);
+    assert.equal(unasked.code, 0, unasked.stderr);
+    const pid = gateway.child.process.pid;
+    assert.match(
+      unasked.stdout,
+      new RegExp(
+        `^gateway +running \\(pid ${pid}\\) at http://127\\.0\\.0\\.1:${gateway.port}, not asked`,
+        "m",
+      ),
+    );
+    assert.match(
+      unasked.stdout,
+      /^problem +a gateway runs at .*, but this home has no token for it: set KAFCLAW_GATEWAY_AUTH_TOKEN to the token it runs with/m,
+    );
+    const unaskedJson = jsonOf(await kafclaw(["status", "--json"], tokenless));
+    assert.deepEqual(unaskedJson.unasked, { pid, api: `http://127.0.0.1:${gateway.port}` });
     assert.ok(!gateway.child.stdout.includes(TOKEN) && !gateway.child.stderr.includes(TOKEN));
     assert.equal(await gateway.child.stop(), 0, gateway.child.stderr);
   },
