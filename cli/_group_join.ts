@@ -46,6 +46,10 @@ export async function runMember(
         load: () => ({ running: 0, capacity: 0 }),
         onDropped: audit.dropped,
         onRejected: audit.rejected,
+        onRevoked: (line) => {
+          ctx.io.err(`kafclaw: ${line}; it leaves the group`);
+          stop.resolve("revoked");
+        },
       }));
       const member = membership;
       audit.open((records) => member.send(records));

@@ -13,6 +13,7 @@ import {
   initGroup,
   memberTopicSpecs,
   randomToken,
+  revocationRecord,
 } from "../core/group/mod.ts";
 import {
   agentInbox,
@@ -134,9 +135,7 @@ export async function admitAction(
   opts: AdmitOptions,
 ): Promise<void> {
   const config = await groupConfig(ctx);
-  if (!isMemberId(agentId)) {
-    throw new UsageError(`agent id "${agentId}" is not valid: ${MEMBER_ID_RULE}`);
-  }
+  mustBeMemberId(agentId);
   const zones = zoneList(opts.zones);
   const owner = await requireOwnerKey(config, "group admit");
   if (opts.publicKey !== undefined) {
@@ -253,5 +252,69 @@ function report(
       `kafclaw: admitted "${agentId}" until ${notAfter}; its certificate (above) is on the ` +
         `roster; its inbox ${at.inbox} ${INBOX_STATES[at.state]}`,
     );
+  }
+}
+
+/** What `group revoke` is given. */
+export interface RevokeOptions {
+  readonly reason: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `group revoke <id>`: the owner's signed revocation of an agent on the roster. Every member drops
+ * the agent's records from then on, and its running gateway leaves the group; an id once revoked
+ * stays so (a new certificate is issued under another id). Only an agent the roster holds a
+ * certificate of is revoked (a typo must not leave the real one trusted), and never this home's
+ * own agent, which runs the sponsor.
+ */
+export async function revokeAction(
+  ctx: CliContext,
+  agentId: string,
+  opts: RevokeOptions,
+): Promise<void> {
+  const config = await groupConfig(ctx);
+  mustBeMemberId(agentId);
+  const group = config.group.name;
+  if (agentId === config.group.agentId) {
+    throw new UsageError(
+      `"${agentId}" is this home's own agent, which holds the owner key: it is not revoked`,
+    );
+  }
+  const owner = await requireOwnerKey(config, "group revoke");
+  const transport = await groupTransport(config, agentIdOf(config));
+  try {
+    const read = await rosterNow(config, transport, { what: "roster", ownerKey: owner.publicKey });
+    const already = read.revocation(agentId);
+    if (already === undefined && read.certificate(agentId) === undefined) {
+      throw new UsageError(
+        `no certificate of "${agentId}" is on the roster of group "${group}": nothing to revoke ` +
+          `(${config.command} group members lists the members)`,
+      );
+    }
+    if (already === undefined) {
+      await transport.produce([
+        await revocationRecord(group, owner.privateKey, agentId, opts.reason),
+      ]);
+    }
+    const reason = already ?? opts.reason;
+    ctx.io.out(
+      opts.json
+        ? JSON.stringify({ revoked: agentId, group, reason, already: already !== undefined })
+        : already !== undefined
+        ? `"${agentId}" is revoked in group "${group}" already (${already})`
+        : `revoked "${agentId}" in group "${group}" (${reason}): every member drops its records ` +
+          `from now on, and a gateway running as it leaves the group; ${config.command} group gc ` +
+          "removes its inbox once it is gone",
+    );
+  } finally {
+    await transport.close();
+  }
+}
+
+/** A usage error unless `agentId` may be a member's id (PROTOCOL.md, and the shared groups'). */
+function mustBeMemberId(agentId: string): void {
+  if (!isMemberId(agentId)) {
+    throw new UsageError(`agent id "${agentId}" is not valid: ${MEMBER_ID_RULE}`);
   }
 }

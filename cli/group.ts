@@ -1,9 +1,10 @@
 /**
  * `kafclaw group`: make a group (`init`, on the owner's machine), let agents in (`invite` for a
- * gated group, `admit` for an agent that brings its own key), take part (`join`, in the
- * foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`; both through this home's
- * gateway while it runs in the group: cli/_group_gateway.ts), look at it (`status`,
- * `members`), say what this agent offers (`skills`), and look after its Kafka (`acl`, `gc`).
+ * gated group, `admit` for an agent that brings its own key; `revoke` to shut one out), take
+ * part (`join`, in the foreground until Ctrl-C or SIGTERM, leaving the group then; `leave`; both
+ * through this home's gateway while it runs in the group: cli/_group_gateway.ts), look at it
+ * (`status`, `members`), say what this agent offers (`skills`), and look after its Kafka (`acl`,
+ * `gc`).
  * Every one speaks JSON with `--json`.
  *
  * This file holds their flags alone; each action's module is imported when it runs, so `group
@@ -53,6 +54,20 @@ export function groupCommand(ctx: CliContext): Command {
     .option("--valid-days <n>", "how long the certificate holds", wholeNumber(), 365)
     .option("--json", "print as JSON")
     .action(async (agentId: string, opts) => await (await owner()).admitAction(ctx, agentId, opts));
+  group.command("revoke")
+    .description(
+      "revoke an agent's certificate: every member drops its records (on the owner's machine)",
+    )
+    .argument("<agent-id>", "the agent's id in the group")
+    .option(
+      "--reason <text>",
+      "why, kept on the roster and told to the agent",
+      "revoked by the owner",
+    )
+    .option("--json", "print as JSON")
+    .action(async (agentId: string, opts) =>
+      await (await owner()).revokeAction(ctx, agentId, opts)
+    );
   group.command("join")
     .description(
       "join the group (a certificate first, from a sponsor), and stay until Ctrl-C; while this " +

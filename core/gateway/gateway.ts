@@ -163,6 +163,8 @@ export class Gateway {
     const before: Step[] = [];
     const after: Step[] = [];
     let group: GroupSide | undefined;
+    // The gateway once made, for what its group side tells later (a revocation).
+    const made = Promise.withResolvers<Gateway>();
     const unwind = async () => {
       await stopAll(after, STOP_TIMEOUT_MS);
       await group?.stop(STOP_TIMEOUT_MS);
@@ -191,6 +193,11 @@ export class Gateway {
         memorySweepMs: options.memorySweepMs,
         say: options.say,
         onJoin: options.onJoin,
+        // Revoked by the owner while it runs: heard by no one, it leaves rather than take work.
+        onRevoked: (line: string) => {
+          options.say?.(`${line}; it leaves the group and serves on outside it`);
+          void made.promise.then((gateway) => gateway.leave()).catch(() => {});
+        },
       };
       group = await GroupSide.start({ ...side, skills: config.group.skills });
       const scheduling = startScheduler(config, runtime, options);
@@ -202,7 +209,7 @@ export class Gateway {
       });
       delivery.start();
       after.push(["delivery", () => delivery.stop()]);
-      return new Gateway({
+      const gateway = new Gateway({
         mode,
         agentId,
         kafka,
@@ -214,6 +221,8 @@ export class Gateway {
         before,
         after,
       });
+      made.resolve(gateway);
+      return gateway;
     } catch (error) {
       await unwind();
       throw error;

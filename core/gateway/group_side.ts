@@ -49,6 +49,8 @@ export interface GroupSideOptions {
   readonly memorySweepMs?: number | undefined;
   readonly say?: ((line: string) => void) | undefined;
   readonly onJoin?: TaskSideOptions["onJoin"];
+  /** Told when the owner revokes this agent while it runs (membership.ts `onRevoked`). */
+  readonly onRevoked?: ((line: string) => void) | undefined;
 }
 
 /** A running part of a group; see the module documentation. */
@@ -100,6 +102,7 @@ export class GroupSide {
         onDropped: audit.dropped,
         onRejected: audit.rejected,
         ...(say === undefined ? {} : { warn: say }),
+        ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
       });
       steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);

@@ -122,7 +122,11 @@ export class GroupAudit {
       return;
     }
     this.#send([this.#record(event)]).catch((error) =>
-      this.#options.warn?.(`Cannot send an audit record: ${(error as Error).message}`)
+      // Out of the group now (it left, or was revoked): no one there to tell. The timeline keeps
+      // what `record` was given.
+      (error as Error).name === "MembershipClosed"
+        ? undefined
+        : this.#options.warn?.(`Cannot send an audit record: ${(error as Error).message}`)
     );
   }
 

@@ -140,6 +140,8 @@ export interface JoinOptions {
   readonly warn?: (line: string) => void;
   /** Told of every newcomer this home's sponsor refuses (the group's audit). */
   readonly onRejected?: (agentId: string, reason: string) => void;
+  /** Told when the owner revokes this agent while it runs (membership.ts). */
+  readonly onRevoked?: (message: string) => void;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -197,6 +199,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     ...(options.expertise === undefined ? {} : { expertise: options.expertise }),
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
     ...(options.warn === undefined ? {} : { warn: options.warn }),
+    ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
   });
   const owner = await ownerKey(identityDir);
   if (owner === undefined) return { membership, sponsor: undefined };

@@ -80,7 +80,18 @@ export interface MembershipOptions {
    * (not when Kafka cannot be reached: the transport's reachability says so).
    */
   readonly warn?: (line: string) => void;
+  /**
+   * Told once, in a signed group, when the owner revokes this agent while it runs (the message
+   * says so and why): its records are dropped by every member from then on, so it should leave.
+   */
+  readonly onRevoked?: (message: string) => void;
   readonly now?: () => number;
+}
+
+/** `Agent "a" is revoked by the owner of group "g" (why): every member drops its records`. */
+function revokedLine(group: string, agentId: string, reason: string, tense: "is" | "was"): string {
+  return `Agent "${agentId}" ${tense} revoked by the owner of group "${group}" (${reason}): every ` +
+    "member drops its records";
 }
 
 /** A record to send through a membership that has left its group, or stopped. */
@@ -102,6 +113,8 @@ export class Membership {
   readonly #signer: RecordSigner;
   readonly #now: () => number;
   readonly #feed: RosterFeed;
+  /** Joined and not yet told of its own revocation. */
+  #running = false;
   #identity: AgentIdentity;
   #subscriptions: Subscription[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -151,6 +164,12 @@ export class Membership {
       certificates: options.store.certificates,
       ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
       now: this.#now,
+      revoked: (agentId, reason) => {
+        // Its own revocation, once it runs (before, the start refuses): in a signed group only.
+        if (agentId !== this.agentId || !this.#running || this.#trust === undefined) return;
+        this.#running = false;
+        options.onRevoked?.(`${revokedLine(options.group, agentId, reason, "was")} from now on`);
+      },
     });
   }
 
@@ -221,6 +240,15 @@ export class Membership {
     const { security, command } = this.#options;
     const mismatch = securityMismatch(group, security, this.#feed.manifest, command);
     if (mismatch !== undefined) throw new GroupSetupError(mismatch);
+    // A revoked agent would be heard by no one, and still take its share of the work.
+    const revoked = this.#trust && this.#feed.revocationOf(this.agentId);
+    if (revoked !== undefined) {
+      throw new GroupSetupError(
+        `${revokedLine(group, this.agentId, revoked, "is")}, so it does not join; the owner can ` +
+          "admit it again only under another agent id",
+      );
+    }
+    this.#running = true;
     this.#identity = { ...this.#identity, joined_at: new Date(this.#now()).toISOString() };
     await this.send([announceRecord(group, "join", this.#identity, new Date(this.#now()))]);
     this.#stored(this.#roster.join(this.#identity, this.#now()));

@@ -57,6 +57,8 @@ export interface RosterFeedOptions {
   /** Heartbeats older than this (default 120000 ms) say nothing about liveness now. */
   readonly clockSkewMs?: number;
   readonly now: () => number;
+  /** Told of each revocation taken (in a signed group, the owner's alone), with its reason. */
+  readonly revoked?: (agentId: string, reason: string) => void;
 }
 
 /** The handlers that keep a roster; see the module documentation. */
@@ -70,6 +72,8 @@ export class RosterFeed {
   #orchestratorTopic = "";
   readonly #nodes = new NodeFeed();
   #manifest: GroupManifest | undefined;
+  /** The reason of each revocation taken, by agent id. */
+  readonly #revocations = new Map<string, string>();
 
   constructor(options: RosterFeedOptions) {
     this.#options = options;
@@ -88,6 +92,11 @@ export class RosterFeed {
   /** The group's manifest, once read. */
   get manifest(): GroupManifest | undefined {
     return this.#manifest;
+  }
+
+  /** Why `agentId` was revoked, when the roster revokes it. */
+  revocationOf(agentId: string): string | undefined {
+    return this.#revocations.get(agentId);
   }
 
   /** Handles a record of `control.roster`. */
@@ -110,8 +119,11 @@ export class RosterFeed {
       const agentId = payload.agent_id as string;
       if (shape === "manifest") this.#manifest = payload as GroupManifest;
       else if (shape === "revocation") {
+        const reason = String(payload.reason);
         trust?.revoke(agentId);
-        certificates?.put({ agentId, revoked: true, reason: String(payload.reason) });
+        certificates?.put({ agentId, revoked: true, reason });
+        this.#revocations.set(agentId, reason);
+        this.#options.revoked?.(agentId, reason);
         this.#changed(this.#options.roster.leave(agentId));
         this.#zones.recheck();
       } else {
@@ -263,6 +275,8 @@ export interface ReadRoster {
    * signed group; undefined in an open one, or when none is known.
    */
   certificate(agentId: string): Certificate | undefined;
+  /** Why the roster revokes an agent (in a signed group, by the owner), when it does. */
+  revocation(agentId: string): string | undefined;
 }
 
 /**
@@ -308,6 +322,7 @@ export async function readRoster(
     nodes: feed.nodes.kept(),
     readAt,
     certificate: (agentId) => trust?.certificateOf(agentId),
+    revocation: (agentId) => feed.revocationOf(agentId),
   };
 }
 

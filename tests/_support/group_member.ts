@@ -146,6 +146,7 @@ export async function startMember(
     now?: () => number;
     onDropped?: (dropped: Dropped) => void;
     warn?: (line: string) => void;
+    onRevoked?: (message: string) => void;
   } = {},
 ): Promise<Membership> {
   return await Membership.start({
@@ -163,5 +164,6 @@ export async function startMember(
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.onDropped === undefined ? {} : { onDropped: options.onDropped }),
     ...(options.warn === undefined ? {} : { warn: options.warn }),
+    ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
   });
 }

@@ -231,3 +231,58 @@ Deno.test(
     assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
   },
 );
+
+Deno.test(
+  "the owner revokes a member with group revoke: the member running leaves at once, its next start is refused, and a typo or the owner's own agent is refused",
+  opts,
+  async () => {
+    const group = uniqueName("rv");
+    await using bossHome = await tempHome();
+    await using aliceHome = await tempHome();
+    const ownerKey = await init(group, bossHome.path);
+    const bossEnv = groupEnv(group, bossHome.path);
+    const aliceEnv = groupEnv(group, aliceHome.path, {
+      KAFCLAW_GROUP_AGENT_ID: "alice",
+      KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+    });
+    await using boss = new Child(kafclawCommand(["group", "join"], bossEnv));
+    await boss.until(/in group .* sponsoring newcomers/);
+    await using alice = new Child(kafclawCommand(["group", "join"], aliceEnv));
+    await alice.until(/in group/);
+    const revoke = (id: string, ...more: string[]) =>
+      kafclaw(["group", "revoke", id, ...more], bossEnv);
+    const typo = await revoke("alcie");
+    assert.equal(typo.code, 2, typo.stderr);
+    assert.match(typo.stderr, /^kafclaw: no certificate of "alcie" is on the roster of group /);
+    const own = await revoke("boss");
+    assert.equal(own.code, 2, own.stderr);
+    assert.match(own.stderr, /"boss" is this home's own agent/);
+
+    const done = await revoke("alice", "--reason", "key lost", "--json");
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(jsonOf(done), { revoked: "alice", group, reason: "key lost", already: false });
+    // Alice hears it on the roster and leaves on her own, saying why.
+    assert.equal(await alice.exit(), 0, alice.stderr);
+    assert.match(
+      alice.stderr,
+      /Agent "alice" was revoked by the owner of group "[a-z0-9-]+" \(key lost\): every member drops its records from now on; it leaves the group/,
+    );
+    assert.match(alice.stdout, /left group .* \(revoked, \d+ ms\)/);
+    await waitFor(
+      async () => (await members(bossEnv)).ids.join() === "boss:active",
+      "alice gone from boss's roster",
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    const again = await revoke("alice");
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /"alice" is revoked in group .* already \(key lost\)/);
+    // Started again, she is refused before she announces herself or reads any work.
+    const restart = await kafclaw(["group", "join"], aliceEnv);
+    assert.equal(restart.code, 2, restart.stdout);
+    assert.match(
+      restart.stderr,
+      /^kafclaw: Agent "alice" is revoked by the owner of group "[a-z0-9-]+" \(key lost\): every member drops its records, so it does not join/,
+    );
+    assert.equal(await boss.stop("SIGINT"), 0, boss.stderr);
+  },
+);

@@ -4,7 +4,7 @@
  * `observe.audit`, naming the agent it claimed to be and why it was dropped.
  */
 import assert from "node:assert/strict";
-import { AUDIT_WAITING, GroupAudit } from "../../../../core/group/mod.ts";
+import { AUDIT_WAITING, GroupAudit, MembershipClosed } from "../../../../core/group/mod.ts";
 import {
   agentKey as agentKeyOf,
   parseRecord,
@@ -210,6 +210,18 @@ Deno.test("an audit record the broker refuses is told to warn and never fails th
   await waitFor(() => warned.length === 1, "the warning");
   assert.deepEqual(warned, ["Cannot send an audit record: broker down"]);
   assert.equal(a.timeline.events.list({ kind: "GROUP" }).items.length, 1, "kept all the same");
+});
+
+Deno.test("an audit record that comes after the agent left its group (or was revoked) is kept here, and not warned about", async () => {
+  const warned: string[] = [];
+  let tried = 0;
+  const left = () => (tried++, Promise.reject(new MembershipClosed("ann has left group au3")));
+  using a = auditor(left, (message) => warned.push(message));
+  a.audit.record({ eventType: "signature_invalid", detail: "its own heartbeat, now revoked" });
+  await waitFor(() => tried === 1, "the send tried");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(warned, []);
+  assert.equal(a.timeline.events.list({ kind: "GROUP" }).items.length, 1, "kept here");
 });
 
 Deno.test("a poison record is audited with its topic, partition, offset and reason, and nothing of its value", () => {

@@ -394,6 +394,7 @@ Deno.test("an agent whose group.security is not the group's refuses to join befo
       timeline: owner.timeline,
       load,
       security: group,
+      onRevoked: () => assert.fail("not revoked"),
     });
     assert.equal(joined.membership.manifest?.security_mode, group);
     await joined.sponsor?.close();
