@@ -1,10 +1,11 @@
 /**
  * `kafclaw group acl` and `kafclaw group gc`: the operator's side of a group on its Kafka. `acl`
  * prints the ACLs that give each agent's principal exactly its topics and consumer groups
- * (core/group acl.ts), and with `--apply` creates the missing ones; `gc` deletes the inbox and
- * consumer groups of agents gone longer than `--older-than` (core/group gc.ts). Both read the
- * group's topics to learn its agents, and run as this home's Kafka principal, which needs the
- * rights to alter ACLs or delete topics and groups.
+ * (core/group acl.ts), and with `--apply` creates the missing ones and removes those a revoked
+ * agent holds on the group's topics and groups; `gc` deletes the inbox and consumer groups of
+ * agents gone longer than `--older-than` (core/group gc.ts). Both read the group's topics to
+ * learn its agents, and run as this home's Kafka principal, which needs the rights to alter ACLs
+ * or delete topics and groups.
  *
  * @module
  */
@@ -92,6 +93,8 @@ export async function groupAcl(ctx: CliContext, opts: AclOptions): Promise<void>
     );
   }
   let ids: string[];
+  // Revoked agents get no ACLs, and --apply takes away those they have (below).
+  let revoked: string[] = [];
   const zonesOf = new Map<string, readonly string[]>();
   if (opts.agent !== undefined) {
     ids = [opts.agent];
@@ -100,6 +103,7 @@ export async function groupAcl(ctx: CliContext, opts: AclOptions): Promise<void>
     const { agents, zones } = await sightingsOf(config);
     const named = [...agents.values()]
       .filter((s) => !s.revoked && (s.certified || s.lastAnnounce !== undefined));
+    revoked = [...agents.values()].filter((s) => s.revoked).map((s) => s.agentId).sort();
     // The zones it is a member of. In a signed group that takes the zone's record and its
     // certificate (zonesOf asks both); in an open one the record, or a certificate's zones.
     const signed = config.group.security === "signed";
@@ -124,13 +128,23 @@ export async function groupAcl(ctx: CliContext, opts: AclOptions): Promise<void>
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  // A principal another agent still holds keeps its ACLs (config's group.aclPrincipals).
+  const held = new Set(agents.map((a) => a.principal));
+  const shut = revoked.map((agentId) => principalOf(agentId, g.aclPrincipals))
+    .filter((principal) => !held.has(principal));
   let created: number | undefined;
+  let removed: number | undefined;
   if (opts.apply) {
     const admin = await groupAdmin(config);
     try {
       created = (await admin.createAcls(acls)).length;
+      removed = 0;
+      for (const principal of shut) {
+        const theirs = (await admin.describeAcls(principal)).filter((a) => ofGroup(g.name, a));
+        removed += await admin.deleteAcls(theirs);
+      }
     } catch (error) {
-      throw adminError(error, `create ACLs on ${g.kafkaBrokers.join(",")}`);
+      throw adminError(error, `change ACLs on ${g.kafkaBrokers.join(",")}`);
     } finally {
       await admin.close();
     }
@@ -141,7 +155,8 @@ export async function groupAcl(ctx: CliContext, opts: AclOptions): Promise<void>
         group: g.name,
         agents: agents.map(wire),
         acls: acls.map(wire),
-        ...(created === undefined ? {} : { created, existing: acls.length - created }),
+        revoked,
+        ...(created === undefined ? {} : { created, existing: acls.length - created, removed }),
       },
       null,
       2,
@@ -154,12 +169,25 @@ export async function groupAcl(ctx: CliContext, opts: AclOptions): Promise<void>
       ctx.io.out(aclLine(acl));
     }
   }
+  for (const agentId of revoked) {
+    ctx.io.out(
+      `# ${agentId} as ${principalOf(agentId, g.aclPrincipals)} (revoked): none` +
+        (opts.apply ? "" : "; --apply removes those it has on the group"),
+    );
+  }
   if (agents.length === 0) ctx.io.err("kafclaw: the group's topics name no agent yet");
   if (created !== undefined) {
     ctx.io.err(
-      `kafclaw: ${created} ACL(s) created, ${acls.length - created} already there`,
+      `kafclaw: ${created} ACL(s) created, ${acls.length - created} already there` +
+        (shut.length > 0 ? `; ${removed} of revoked agents removed` : ""),
     );
   }
+}
+
+/** Whether a binding is on one of group `group`'s topics (`group.<g>.…`) or groups (`kafclaw.<g>.…`). */
+function ofGroup(group: string, acl: { readonly resourceName: string }): boolean {
+  return acl.resourceName.startsWith(`group.${group}.`) ||
+    acl.resourceName.startsWith(`kafclaw.${group}.`);
 }
 
 /** The flags of `group gc`. */

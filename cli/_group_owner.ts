@@ -13,6 +13,7 @@ import {
   initGroup,
   memberTopicSpecs,
   randomToken,
+  type ReadRoster,
   revocationRecord,
 } from "../core/group/mod.ts";
 import {
@@ -23,7 +24,6 @@ import {
   isMemberId,
   MEMBER_ID_RULE,
 } from "../core/protocol/mod.ts";
-import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
 import {
@@ -145,8 +145,17 @@ export async function admitAction(
   }
   const transport = await groupTransport(config, agentIdOf(config));
   try {
-    const publicKey = opts.publicKey ?? await knownKey(ctx, config, transport, agentId, {
-      ownerKey: owner.publicKey,
+    const read = await rosterNow(config, transport, { what: "roster", ownerKey: owner.publicKey });
+    // A certificate under a revoked id would take the revocation's place on the roster (one key,
+    // `cert:<id>`): members that read it later would trust the id again, those running would not.
+    const revoked = read.revocation(agentId);
+    if (revoked !== undefined) {
+      throw new UsageError(
+        `"${agentId}" is revoked in group "${config.group.name}" (${revoked}): admit the agent ` +
+          "under another id",
+      );
+    }
+    const publicKey = opts.publicKey ?? knownKey(ctx, config, read, agentId, {
       vouched: opts.vouched === true,
       issuer: opts.issuer === true,
     });
@@ -187,14 +196,13 @@ export async function admitAction(
  * to the owner), for a new certificate of the same agent; a note when the new one drops what the
  * known one allowed.
  */
-async function knownKey(
+function knownKey(
   ctx: CliContext,
   config: ResolvedConfig,
-  transport: Transport,
+  read: ReadRoster,
   agentId: string,
-  wanted: { readonly ownerKey: CryptoKey; readonly vouched: boolean; readonly issuer: boolean },
-): Promise<string> {
-  const read = await rosterNow(config, transport, { what: "roster", ownerKey: wanted.ownerKey });
+  wanted: { readonly vouched: boolean; readonly issuer: boolean },
+): string {
   const known = read.certificate(agentId);
   if (known === undefined) {
     throw new UsageError(

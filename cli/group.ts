@@ -105,7 +105,11 @@ export function groupCommand(ctx: CliContext): Command {
       "--zones <zones>",
       "with --agent: the zones it is a member of, comma-separated (default: public only)",
     )
-    .option("--apply", "create the missing ACLs on the brokers (needs ALTER on the cluster)")
+    .option(
+      "--apply",
+      "create the missing ACLs on the brokers, and remove revoked agents' (needs ALTER on the " +
+        "cluster)",
+    )
     .option("--json", "print as JSON")
     .action(async (opts) => await (await ops()).groupAcl(ctx, opts));
   group.command("gc")

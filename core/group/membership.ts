@@ -94,6 +94,9 @@ function revokedLine(group: string, agentId: string, reason: string, tense: "is"
     "member drops its records";
 }
 
+/** What the roster holds for an agent id: its revocation's reason, or its certificate's key. */
+export type Standing = { readonly revoked: string } | { readonly publicKey: string };
+
 /** A record to send through a membership that has left its group, or stopped. */
 export class MembershipClosed extends Error {
   override name = "MembershipClosed";
@@ -321,6 +324,19 @@ export class Membership {
   /** Wraps a handler so records awaiting their signer's certificate wait instead of being lost. */
   guard(handler: RecordHandler): RecordHandler {
     return this.#trust?.guard(handler) ?? handler;
+  }
+
+  /**
+   * What the roster holds for `agentId` (a signed group's; an open one verifies nothing and holds
+   * nothing): its revocation's reason, or the key it is certified with. For the sponsor, which
+   * gives no newcomer a member's id (sponsor.ts).
+   */
+  standing(agentId: string): Standing | undefined {
+    if (this.#trust === undefined) return undefined;
+    const revoked = this.#feed.revocationOf(agentId);
+    if (revoked !== undefined) return { revoked };
+    const publicKey = this.#trust.keyOf(agentId);
+    return publicKey === undefined ? undefined : { publicKey };
   }
 
   /** The orchestrator's node records, read whole at start and followed (node_feed.ts). */

@@ -31,7 +31,7 @@ import type {
   Transport,
 } from "../transport/mod.ts";
 import { matchInvite, randomToken } from "./invites.ts";
-import type { Membership } from "./membership.ts";
+import type { Membership, Standing } from "./membership.ts";
 import { admit, certificateRecord } from "./owner.ts";
 
 /** What a {@link Sponsor} is built from. */
@@ -51,6 +51,11 @@ export interface SponsorOptions {
   readonly send: (records: readonly OutboundRecord[]) => Promise<void>;
   /** Records a refusal (`onboard_rejected`). */
   readonly audit: (agentId: string, reason: string) => void;
+  /**
+   * What the roster holds for an id (membership.ts `standing`): a newcomer may not take the id of
+   * a member certified with another key, nor a revoked one. Default: nothing is held.
+   */
+  readonly standing?: (agentId: string) => Standing | undefined;
   /** How long a challenge may be answered. Default 5 minutes. */
   readonly challengeMs?: number;
   readonly now?: () => number;
@@ -103,6 +108,8 @@ export class Sponsor {
     }
     if (step.action === "onboard_request") {
       const publicKey = step.public_key as string;
+      const taken = this.#taken(requester, publicKey);
+      if (taken !== undefined) return await this.#reject(correlation, requester, taken);
       if (onboardMode === "open") return await this.#complete(correlation, requester, publicKey);
       const challenge = randomToken();
       this.#pending.set(requester, {
@@ -117,6 +124,9 @@ export class Sponsor {
     if (pending === undefined || pending.until < now) {
       return await this.#reject(correlation, requester, "no challenge of this sponsor is open");
     }
+    // Looked at again before an invite is spent: the roster may have changed since the challenge.
+    const taken = this.#taken(requester, pending.publicKey);
+    if (taken !== undefined) return await this.#reject(correlation, requester, taken);
     const parts = {
       challenge: pending.challenge,
       requesterId: requester,
@@ -129,6 +139,23 @@ export class Sponsor {
       return await this.#reject(correlation, requester, "the answer matches no unused invite");
     }
     await this.#complete(correlation, requester, pending.publicKey);
+  }
+
+  /**
+   * Why `requester` may not have a certificate for `publicKey`: its id is revoked, or a member's
+   * certified with another key (a newcomer would take it over: its records would verify as that
+   * member's, and the roster would hold its key instead). The same key is certified again.
+   */
+  #taken(requester: string, publicKey: string): string | undefined {
+    const standing = this.#options.standing?.(requester);
+    if (standing === undefined) return undefined;
+    if ("revoked" in standing) {
+      return `"${requester}" is revoked in this group (${standing.revoked}): join under another ` +
+        "agent id";
+    }
+    if (standing.publicKey === publicKey) return undefined;
+    return `"${requester}" is a member's id already, certified with another key: join under ` +
+      "another agent id";
   }
 
   async #complete(correlation: string, requester: string, publicKey: string): Promise<void> {
@@ -170,7 +197,7 @@ export class Sponsor {
 
 /** What {@link startSponsor} needs: the owner key to issue with, where invites are, who audits. */
 export interface StartSponsorOptions {
-  readonly membership: Pick<Membership, "group" | "agentId" | "manifest" | "send">;
+  readonly membership: Pick<Membership, "group" | "agentId" | "manifest" | "send" | "standing">;
   readonly transport: Transport;
   /** The owner's private key: certificates are issued, and published, as the owner. */
   readonly ownerKey: CryptoKey;
@@ -198,6 +225,7 @@ export function startSponsor(options: StartSponsorOptions): Promise<Subscription
       return bundle;
     },
     manifest: () => membership.manifest,
+    standing: (agentId) => membership.standing(agentId),
     invites: options.invites,
     send: (records) => membership.send(records),
     audit: (agentId, reason) => {

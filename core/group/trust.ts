@@ -182,6 +182,15 @@ export class GroupTrust {
     return this.#held.get(agentId);
   }
 
+  /** The public key `agentId` is certified with: its certificate's, or its expired one's. */
+  keyOf(agentId: string): string | undefined {
+    const held = this.#held.get(agentId)?.public_key;
+    if (held !== undefined) return held;
+    const expired = this.#expired.get(agentId);
+    const read = expired === undefined ? undefined : decodeCertificate(expired);
+    return read?.ok ? read.certificate.public_key : undefined;
+  }
+
   /**
    * Verifies a parsed record. On a state topic (`appendTime` given: the broker's LogAppendTime)
    * the timestamp window runs on append time, and replays are looked for in `stateReplay`, the

@@ -207,17 +207,21 @@ export class KafkaAdmin implements AsyncDisposable {
     const missing = acls.filter((a) => !existing.has(key(a)));
     if (missing.length === 0) return [];
     await (await this.#ready()).createAcls({
-      acl: missing.map((a) => ({
-        resourceType: AclResourceTypes[a.resourceType],
-        resourceName: a.resourceName,
-        resourcePatternType: ResourcePatternTypes[a.patternType],
-        principal: a.principal,
-        host: a.host,
-        operation: AclOperationTypes[a.operation],
-        permissionType: AclPermissionTypes[a.permission],
-      })),
+      acl: missing.map(binding),
     });
     return missing;
+  }
+
+  /**
+   * Deletes exactly these bindings (each one's own filter, so nothing else matches); returns how
+   * many went. The principal needs ALTER on the cluster, and the broker an authorizer.
+   */
+  async deleteAcls(acls: readonly KafkaAcl[]): Promise<number> {
+    if (acls.length === 0) return 0;
+    const { filterResponses } = await (await this.#ready()).deleteAcls({
+      filters: acls.map(binding),
+    });
+    return filterResponses.reduce((n, r) => n + r.matchingAcls.length, 0);
   }
 
   async close(): Promise<void> {
@@ -227,4 +231,17 @@ export class KafkaAdmin implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** A binding as kafkajs's admin takes it, to create or (as an exact filter) to delete. */
+function binding(a: KafkaAcl) {
+  return {
+    resourceType: AclResourceTypes[a.resourceType],
+    resourceName: a.resourceName,
+    resourcePatternType: ResourcePatternTypes[a.patternType],
+    principal: a.principal,
+    host: a.host,
+    operation: AclOperationTypes[a.operation],
+    permissionType: AclPermissionTypes[a.permission],
+  };
 }

@@ -238,6 +238,26 @@ Deno.test(
     ));
     await alice.until(/in group "[^"]+" as "alice"/);
     assert.equal(await alice.stop("SIGTERM"), 0, alice.stderr);
+
+    // The owner revokes alice; the next --apply takes her ACLs on the group away, and lists her
+    // as revoked, with none.
+    const revoked = await kafclaw(["group", "revoke", "alice", "--reason", "key lost"], bossEnv);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const shut = await kafclaw(["group", "acl", "--owner", "boss", "--apply", "--json"], ops);
+    assert.equal(shut.code, 0, shut.stderr);
+    const applied = jsonOf(shut);
+    assert.deepEqual(applied.revoked, ["alice"]);
+    assert.ok(applied.removed > 10, String(applied.removed));
+    assert.ok(!applied.agents.some((a: { agent_id: string }) => a.agent_id === "alice"));
+    await using admin = new KafkaAdmin({
+      brokers: broker.bootstrap,
+      clientId: "kafclaw-test",
+      sasl: { mechanism: "plain", username: "admin", password: users.admin },
+    });
+    assert.deepEqual(await admin.describeAcls("User:alice"), [], "none of hers is left");
+    assert.ok((await admin.describeAcls("User:boss")).length > 10, "the owner's are kept");
+    const again = await kafclaw(["group", "acl", "--owner", "boss", "--apply", "--json"], ops);
+    assert.deepEqual([jsonOf(again).created, jsonOf(again).removed], [0, 0]);
     assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
   },
 );

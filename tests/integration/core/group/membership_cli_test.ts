@@ -276,6 +276,13 @@ Deno.test(
     const again = await revoke("alice");
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /"alice" is revoked in group .* already \(key lost\)/);
+    // No certificate takes the revocation's place on the roster, nor any newcomer's the id.
+    const readmit = await kafclaw(["group", "admit", "alice"], bossEnv);
+    assert.equal(readmit.code, 2, readmit.stderr);
+    assert.match(
+      readmit.stderr,
+      /^kafclaw: "alice" is revoked in group "[a-z0-9-]+" \(key lost\): admit the agent under another id$/m,
+    );
     // Started again, she is refused before she announces herself or reads any work.
     const restart = await kafclaw(["group", "join"], aliceEnv);
     assert.equal(restart.code, 2, restart.stdout);

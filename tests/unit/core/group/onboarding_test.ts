@@ -10,6 +10,7 @@ import {
   Membership,
   OnboardRejected,
   requestMembership,
+  revocationRecord,
   startSponsor,
 } from "../../../../core/group/mod.ts";
 import {
@@ -243,4 +244,66 @@ Deno.test("a sponsor refuses a newcomer whose id begins the name of a group agen
       TypeError,
     );
   });
+});
+
+Deno.test("a sponsor gives no newcomer a member's id certified with another key, nor a revoked one; the same key is certified again", async () => {
+  for (const mode of ["open", "gated"] as const) {
+    await withSponsor(mode, async (g, transport, boss) => {
+      await using aliceHome = await agentHome("alice");
+      await using malloryHome = await agentHome("mallory");
+      const ownerKey = await importPublicKey(g.init.ownerPublicKey);
+      const secrets = ["inv-a", "inv-b", "inv-c"];
+      for (const secret of secrets) {
+        g.owner.timeline.invites.add({
+          id: secret,
+          group: g.group,
+          secret,
+          expiresAt: new Date(Date.now() + 3_600_000),
+        });
+      }
+      const ask = (agentId: string, publicKey: string, invite = secrets.shift()) =>
+        requestMembership({
+          transport,
+          group: g.group,
+          agentId,
+          publicKey,
+          ownerKey,
+          timeoutMs: 5000,
+          ...(mode === "gated" ? { invite: invite! } : {}),
+        });
+      await ask("alice", aliceHome.key.publicKeyText);
+      await waitFor(() => boss.standing("alice") !== undefined, "alice's certificate at boss");
+      // Mallory asks for alice's id (and the owner's agent's) with her own key: refused, and in a
+      // gated group no invite is spent on it.
+      for (const id of ["alice", "boss"]) {
+        await assert.rejects(
+          () => ask(id, malloryHome.key.publicKeyText, "inv-b"),
+          new RegExp(
+            `The sponsor refused to admit "${id}": "${id}" is a member's id already, certified ` +
+              "with another key: join under another agent id",
+          ),
+        );
+      }
+      // Alice, who lost her certificate file but kept her key, is certified again.
+      const again = await ask("alice", aliceHome.key.publicKeyText);
+      assert.ok(again.certificate.cert.length > 0);
+      // A revoked id is given to no one, its own key included.
+      await transport.produce([
+        await revocationRecord(g.group, g.ownerKey.privateKey, "alice", "key lost"),
+      ]);
+      await waitFor(() => "revoked" in (boss.standing("alice") ?? {}), "the revocation at boss");
+      await assert.rejects(
+        () => ask("alice", aliceHome.key.publicKeyText, "inv-c"),
+        /"alice" is revoked in this group \(key lost\): join under another agent id/,
+      );
+      if (mode === "gated") {
+        const used = g.owner.timeline.invites.list(g.group).filter((i) => i.usedBy !== undefined);
+        assert.deepEqual(
+          used.map((i) => i.id).toSorted(),
+          ["inv-a", "inv-b"],
+          "none spent on refusals",
+        );
+      }
+    });
+  }
 });

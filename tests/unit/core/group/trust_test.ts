@@ -133,16 +133,26 @@ Deno.test("an expired or a revoked certificate's records are dropped and audited
     }, { attachCertificate: true });
     await transport.produce([{ ...record, headers }]);
     await waitFor(() => boss.dropped === 1, "the expired record dropped");
+    // Its key stays its own once the roster shows it: no newcomer is given its id with another
+    // (sponsor.ts).
+    assert.equal(boss.standing("old"), undefined, "seen only in a record's headers");
+    await transport.produce([await certificateRecord("t3", g.ownerKey.privateKey, "old", stale)]);
+    await waitFor(() => boss.standing("old") !== undefined, "the expired certificate read");
+    assert.deepEqual(boss.standing("old"), { publicKey: oldHome.key.publicKeyText });
+    assert.deepEqual(boss.standing("alice"), { publicKey: aliceHome.key.publicKeyText });
+    assert.equal(boss.standing("nobody"), undefined);
     // The owner revokes alice: she leaves the roster, and her records are dropped from now on.
     await transport.produce([
       await revocationRecord("t3", g.ownerKey.privateKey, "alice", "key lost"),
     ]);
     await waitFor(() => boss.get("alice") === undefined, "alice gone from the roster");
-    await waitFor(() => boss.dropped >= 2, "alice's next heartbeat dropped", {
+    assert.deepEqual(boss.standing("alice"), { revoked: "key lost" });
+    await waitFor(() => boss.dropped >= 3, "alice's next heartbeat dropped", {
       state: () => audits(g.owner.timeline),
     });
-    assert.deepEqual(audits(g.owner.timeline).slice(0, 2), [
+    assert.deepEqual(audits(g.owner.timeline).slice(0, 3), [
       ["signature_invalid", "certificate_expired", "old"],
+      ["signature_invalid", "certificate_expired", "old"], // its certificate on the roster
       ["signature_invalid", "certificate_revoked", "alice"],
     ]);
     assert.deepEqual(g.owner.timeline.certificates.list().find((c) => c.agentId === "alice"), {
