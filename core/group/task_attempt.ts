@@ -162,7 +162,7 @@ export function attemptSpan(
   });
 }
 
-/** An instant step of an attempt (claimed, the response sent) under its span, at `at` (now). */
+/** An instant step of an attempt (claimed, the response sent) under its span, at `at`. */
 export function markStep(
   spans: GroupSpans | undefined,
   span: OpenSpan | undefined,
@@ -171,7 +171,8 @@ export function markStep(
     readonly place: TaskPlace;
     readonly title: string;
     readonly content?: string;
-    readonly at?: Date;
+    /** When it happened (it is recorded after the response is sent). */
+    readonly at: Date;
   },
 ): void {
   if (span === undefined) return;
@@ -182,7 +183,7 @@ export function markStep(
     attributes: { task_id: step.taskId, step: step.title.split(" ")[0] },
     content: step.content,
     zone: step.place.zone,
-    ...(step.at === undefined ? {} : { startedAt: step.at }),
+    startedAt: step.at,
   });
 }
 

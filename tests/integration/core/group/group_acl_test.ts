@@ -243,7 +243,12 @@ Deno.test(
     // as revoked, with none.
     const revoked = await kafclaw(["group", "revoke", "alice", "--reason", "key lost"], bossEnv);
     assert.equal(revoked.code, 0, revoked.stderr);
-    const shut = await kafclaw(["group", "acl", "--owner", "boss", "--apply", "--json"], ops);
+    // The operator's home reads the signed roster with the owner's key pinned.
+    const pinnedOps = { ...ops, KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey };
+    const shut = await kafclaw(
+      ["group", "acl", "--owner", "boss", "--apply", "--json"],
+      pinnedOps,
+    );
     assert.equal(shut.code, 0, shut.stderr);
     const applied = jsonOf(shut);
     assert.deepEqual(applied.revoked, ["alice"]);
@@ -256,7 +261,10 @@ Deno.test(
     });
     assert.deepEqual(await admin.describeAcls("User:alice"), [], "none of hers is left");
     assert.ok((await admin.describeAcls("User:boss")).length > 10, "the owner's are kept");
-    const again = await kafclaw(["group", "acl", "--owner", "boss", "--apply", "--json"], ops);
+    const again = await kafclaw(
+      ["group", "acl", "--owner", "boss", "--apply", "--json"],
+      pinnedOps,
+    );
     assert.deepEqual([jsonOf(again).created, jsonOf(again).removed], [0, 0]);
     assert.equal(await boss.stop("SIGTERM"), 0, boss.stderr);
   },

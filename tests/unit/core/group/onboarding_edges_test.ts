@@ -149,3 +149,52 @@ Deno.test("a sponsor that has not read the manifest yet refuses, and says so", a
   assert.deepEqual(s.refused, ["bob: the sponsor has no manifest yet"]);
   await s.subscription.close();
 });
+
+Deno.test("a gated sponsor looks at the roster again before it spends an invite: an id revoked since the challenge is refused", async () => {
+  const transport = new MemoryTransport();
+  await transport.createTopics(memberTopicSpecs("ob"));
+  const owner = await generateKeyPair();
+  const spent: string[] = [];
+  let looks = 0;
+  const sponsor = new Sponsor({
+    group: "ob",
+    sponsorId: "boss",
+    onboardMode: "gated",
+    issue: (agentId, publicKey) => admit(owner.privateKey, { agentId, publicKey }),
+    manifest: () => manifest,
+    invites: {
+      usable: () => [{ id: "inv", secret: "the-invite" }] as never,
+      use: (id) => (spent.push(id), true),
+    },
+    // Free at the request; revoked by the time the answer comes.
+    standing: () => looks++ === 0 ? undefined : { revoked: "key lost" },
+    send: (records) => transport.produce(records),
+    audit: () => {},
+  });
+  const subscription = await transport.subscribe({
+    kind: "work",
+    topics: [topicsFor("ob").onboarding],
+    groupId: sponsorsConsumerGroup("ob"),
+    handler: sponsor.handle,
+  });
+  const publicKey = await exportPublicKey((await generateKeyPair()).publicKey);
+  try {
+    await assert.rejects(
+      () =>
+        requestMembership({
+          transport,
+          group: "ob",
+          agentId: "bob",
+          publicKey,
+          ownerKey: owner.publicKey,
+          invite: "the-invite",
+          timeoutMs: 5000,
+        }),
+      /The sponsor refused to admit "bob": "bob" is revoked in this group \(key lost\)/,
+    );
+    assert.equal(looks, 2);
+    assert.deepEqual(spent, [], "no invite spent");
+  } finally {
+    await subscription.close();
+  }
+});

@@ -103,6 +103,7 @@ Deno.test("in an open group a revocation record is nobody's word: a member is no
     await waitFor(stored, "the revocation read");
     await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(told, []);
+    assert.equal(alice.standing("alice"), undefined, "an open group holds no standing");
   } finally {
     await alice.leave();
   }
