@@ -13,6 +13,12 @@
  * {@link Membership.guard} for its own subscriptions, {@link Membership.live} to pick workers, and
  * {@link Membership.send} to send signed records.
  *
+ * Before it announces itself it refuses, in one line, to join in the other security mode than
+ * the group's manifest (group_mode.ts) or as an agent the roster revokes: either way no one would
+ * hear it, while it still took its share of the work. A revocation of this agent read while it
+ * runs is told to `onRevoked` (its gateway then leaves). {@link Membership.standing} tells a
+ * sponsor which ids are taken.
+ *
  * Zones (zones.ts): the orchestrator topic is read whole at start, so {@link Membership.zones}
  * knows the group's zones and their members; {@link Membership.send} refuses, before anything
  * goes out, a record for a zone topic of a zone this agent is not a member of (fail closed: every
