@@ -7,7 +7,8 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
-import { importPublicKey } from "../core/protocol/mod.ts";
+import { type GroupManifest, importPublicKey } from "../core/protocol/mod.ts";
+import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure } from "./_errors.ts";
 import { memberRunsHere, needBrokers, trustedConfig } from "./_group_config.ts";
@@ -25,6 +26,8 @@ export interface MemberRow {
 export interface RosterRead {
   readonly source: "agent" | "topics";
   readonly members: MemberRow[];
+  /** The group's manifest, read with the roster from the topics (the agent's store keeps none). */
+  readonly manifest?: GroupManifest | undefined;
 }
 
 /** The roster: the running agent's, else the group's topics'. */
@@ -45,13 +48,40 @@ export async function roster(config: ResolvedConfig): Promise<RosterRead> {
       };
     }
   }
-  return { source: "topics", members: await topicsRoster(config) };
+  const read = await fromTopics(config, (group, ...args) => group.readRoster(...args));
+  return {
+    source: "topics",
+    members: read.members.map((m) => ({
+      agent_id: m.agentId,
+      status: m.status,
+      load: m.load,
+      skills: m.skills,
+      last_seen: new Date(m.lastSeen).toISOString(),
+    })),
+    manifest: read.manifest,
+  };
 }
 
-/** The roster as the group's topics say (verified against the pinned key in a signed group). */
-async function topicsRoster(config: ResolvedConfig): Promise<MemberRow[]> {
+/** The group's manifest as its roster topic says (for `group status` beside a running agent). */
+export function groupManifest(config: ResolvedConfig): Promise<GroupManifest | undefined> {
+  return fromTopics(config, (group, ...args) => group.readManifest(...args));
+}
+
+/**
+ * Reads the group's topics with `read`, on a transport of its own, verified against the pinned
+ * owner key in a signed group; a failure is told in one line.
+ */
+async function fromTopics<T>(
+  config: ResolvedConfig,
+  read: (
+    group: typeof import("../core/group/mod.ts"),
+    transport: Transport,
+    name: string,
+    options: { readonly ownerKey?: CryptoKey },
+  ) => Promise<T>,
+): Promise<T> {
   needBrokers(config);
-  const [{ readRoster }, { groupTransport }] = await Promise.all([
+  const [group, { groupTransport }] = await Promise.all([
     import("../core/group/mod.ts"),
     import("./_group.ts"),
   ]);
@@ -61,14 +91,7 @@ async function topicsRoster(config: ResolvedConfig): Promise<MemberRow[]> {
     : undefined;
   const transport = await groupTransport(config, config.group.agentId ?? "reader");
   try {
-    const read = await readRoster(transport, config.group.name, key ? { ownerKey: key } : {});
-    return read.members.map((m) => ({
-      agent_id: m.agentId,
-      status: m.status,
-      load: m.load,
-      skills: m.skills,
-      last_seen: new Date(m.lastSeen).toISOString(),
-    }));
+    return await read(group, transport, config.group.name, key ? { ownerKey: key } : {});
   } catch (error) {
     throw failure(error);
   } finally {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { memberTopicSpecs, ownerKey, readManifest, securityMismatch } from "../core/group/mod.ts";
-import { decodeCertificate, importPublicKey } from "../core/protocol/mod.ts";
+import { memberTopicSpecs, ownerKey, securityMismatch } from "../core/group/mod.ts";
+import { decodeCertificate, topicsFor } from "../core/protocol/mod.ts";
 import { TopicMissingError } from "../core/transport/mod.ts";
 import { errorChain } from "../core/errors/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -18,7 +18,7 @@ import {
   identityDir,
   topicOptions,
 } from "./_group.ts";
-import { roster } from "./_group_members.ts";
+import { groupManifest, roster, type RosterRead } from "./_group_members.ts";
 
 const OPEN_WARNING = "OPEN MODE: records are not signed; anyone who can write to the group's " +
   "topics can speak as any agent";
@@ -36,31 +36,32 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     ...(g.agentId === undefined ? {} : { agentId: g.agentId }),
   });
   let problems;
-  let manifest;
   try {
     problems = await transport.verifyTopics(specs);
-    // The group's own modes, as its owner signed them (not this home's config).
-    const roster = specs.find((s) => s.name.endsWith(".control.roster"))!.name;
-    if (!problems.some((p) => p.topic === roster && p.actual === "missing")) {
-      const pinned = g.security === "signed" && g.ownerPublicKey !== undefined
-        ? await importPublicKey(g.ownerPublicKey).catch(() => undefined)
-        : undefined;
-      manifest = await readManifest(transport, g.name, pinned ? { ownerKey: pinned } : {});
-    }
   } catch (error) {
     throw failure(error);
   } finally {
     await transport.close();
   }
-  const mismatch = securityMismatch(g.name, g.security, manifest, config.command);
   // A group whose topics are missing (not made yet, or another group.name) has no roster to
   // read: its status says which topics are missing, and no members.
   const missing = problems.some((p) => p.actual === "missing");
-  const { source, members } = await roster(config).catch((error) => {
+  const read: RosterRead = await roster(config).catch((error) => {
     const gone = errorChain(error).some((e) => e instanceof TopicMissingError);
     if (missing && gone) return { source: "topics", members: [] };
     throw error;
   });
+  const { source, members } = read;
+  // The group's own modes, as its owner signed them (not this home's config): read with the
+  // roster from the topics, else on their own while its roster topic is there.
+  const rosterTopic = topicsFor(g.name).roster;
+  const rosterThere = !problems.some((p) => p.topic === rosterTopic && p.actual === "missing");
+  const manifest = source === "topics"
+    ? read.manifest
+    : rosterThere
+    ? await groupManifest(config)
+    : undefined;
+  const mismatch = securityMismatch(g.name, g.security, manifest, config.command);
   const status = {
     group: g.name,
     enabled: g.enabled,

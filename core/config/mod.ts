@@ -103,7 +103,6 @@ export {
   watchConfigFile,
 } from "./trust.ts";
 export {
-  HEADLESS_HOST,
   isLoopback,
   type Mode,
   type ModeInputs,

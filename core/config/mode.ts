@@ -131,6 +131,15 @@ export function resolveMode(config: ModeInputs, override?: Mode): ModeResult {
 export const HEADLESS_HOST = "0.0.0.0";
 
 /**
+ * Where a gateway started with `--mode` `mode` listens: `host` (gateway.host), except that
+ * headless with no host `set` listens on {@link HEADLESS_HOST}. The gateway (`withModeHost`) and
+ * the launcher's narrowed network (network.ts) both ask it.
+ */
+export function modeHost<H>(host: H, set: boolean, mode: string | undefined): H | string {
+  return mode === "headless" && !set ? HEADLESS_HOST : host;
+}
+
+/**
  * The config a gateway started with `--mode` `override` runs on. Headless is the server others
  * reach (ARCHITECTURE.md, Modes): asked for with `--mode headless` and no `gateway.host` set (in
  * the environment or config.json), it listens on {@link HEADLESS_HOST}, not the loopback default;
@@ -153,8 +162,9 @@ export function withModeHost<
     readonly sources: ReadonlyMap<string, ValueSource>;
   },
 >(config: C, override: Mode | undefined): C {
-  if (override !== "headless" || config.sources.get("gateway.host")?.kind !== "default") {
-    return config;
-  }
-  return { ...config, gateway: { ...config.gateway, host: HEADLESS_HOST } };
+  const set = config.sources.get("gateway.host")?.kind !== "default";
+  const host = modeHost(config.gateway.host, set, override);
+  return host === config.gateway.host
+    ? config
+    : { ...config, gateway: { ...config.gateway, host } };
 }

@@ -15,7 +15,7 @@
  */
 import { toBoolean, toInteger, toJson, toList } from "./_coerce.ts";
 import { rawSetting } from "./_env_names.ts";
-import { HEADLESS_HOST, isLoopback } from "./mode.ts";
+import { isLoopback, modeHost } from "./mode.ts";
 import type { Env } from "./paths.ts";
 
 const providerBase = {
@@ -95,8 +95,8 @@ export function gatewayNetwork(
 ): GatewayNetwork {
   const read = (key: Key) => setting(key, options.env, options.file);
   // `--mode headless` with no host set listens on every interface, as the gateway does (mode.ts).
-  const unset = rawSetting(["gateway", "host"], options.env, options.file) === undefined;
-  const host = options.mode === "headless" && unset ? HEADLESS_HOST : read("gateway.host");
+  const set = rawSetting(["gateway", "host"], options.env, options.file) !== undefined;
+  const host = modeHost(read("gateway.host"), set, options.mode);
   const text = typeof host === "string" && FLAG_VALUE.test(host) ? host : undefined;
   // A host the schema refuses stops the gateway; until then it counts as exposed (fail closed).
   const headless = options.mode === "headless" || text === undefined || !isLoopback(text);

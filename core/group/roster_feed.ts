@@ -295,14 +295,7 @@ export async function readRoster(
   // Liveness is judged as of the moment the read began: a slow read (a busy machine, five
   // consumer groups joined one after the other) must not age the heartbeats it read.
   const readAt = now();
-  const roster = new Roster();
-  const trust = options.ownerKey === undefined ? undefined : new GroupTrust({
-    ownerKey: options.ownerKey,
-    replay: new MemoryReplayStore(),
-    audit: () => {},
-    now,
-  });
-  const feed = new RosterFeed({ roster, trust, audit: () => {}, changed: () => {}, now });
+  const { roster, trust, feed } = readerFeed(options.ownerKey, now);
   const topics = topicsFor(group);
   const groupId = `kafclaw.${group}.reader`;
   const read: [string, RecordHandler][] = [
@@ -336,14 +329,22 @@ export async function readManifest(
   group: string,
   options: { readonly ownerKey?: CryptoKey } = {},
 ): Promise<GroupManifest | undefined> {
-  const trust = options.ownerKey === undefined ? undefined : new GroupTrust({
-    ownerKey: options.ownerKey,
-    replay: new MemoryReplayStore(),
-    audit: () => {},
-  });
-  const quiet = { audit: () => {}, changed: () => {}, now: Date.now };
-  const feed = new RosterFeed({ roster: new Roster(), trust, ...quiet });
+  const { feed } = readerFeed(options.ownerKey, Date.now);
   const roster = topicsFor(group).roster;
   await readWhole(transport, [roster], `kafclaw.${group}.reader`, feed.onRoster);
   return feed.manifest;
+}
+
+/**
+ * A roster, and the feed that fills it, for one who reads the group without being a member:
+ * records verified against `ownerKey` (a signed group's), none when it is undefined; nothing
+ * audited or told.
+ */
+function readerFeed(ownerKey: CryptoKey | undefined, now: () => number) {
+  const roster = new Roster();
+  const trust = ownerKey === undefined
+    ? undefined
+    : new GroupTrust({ ownerKey, replay: new MemoryReplayStore(), audit: () => {}, now });
+  const feed = new RosterFeed({ roster, trust, audit: () => {}, changed: () => {}, now });
+  return { roster, trust, feed };
 }
