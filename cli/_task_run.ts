@@ -379,7 +379,10 @@ interface RecordedTask {
   readonly dropped: readonly DroppedRecord[];
 }
 
-/** A task's request and answer: from this agent's store, else from the group's topics. */
+/**
+ * A task's request and answer: from this agent's store (a task it sent, else one it worked on),
+ * else from the group's topics.
+ */
 async function recordedTask(config: ResolvedConfig, taskId: string): Promise<RecordedTask> {
   {
     using timeline = Timeline.open(paths(config).timeline);
@@ -394,6 +397,22 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
             agent_id: task.workerId ?? null,
             status: task.status,
             answer: task.responseContent ?? "",
+          }
+          : null,
+        dropped: [],
+      };
+    }
+    const worked = timeline.workedTasks.get(taskId);
+    if (worked !== undefined) {
+      const said = worked.answer !== undefined && worked.answer !== "";
+      return {
+        text: requestText(worked.request),
+        requester: String(worked.request.requester_id),
+        old: said || worked.reason !== undefined
+          ? {
+            agent_id: config.group.agentId ?? null,
+            status: worked.status,
+            answer: worked.answer ?? "",
           }
           : null,
         dropped: [],

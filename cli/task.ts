@@ -20,7 +20,9 @@ const run = () => import("./_task_run.ts");
 
 /** `kafclaw task`: submit and inspect group tasks. */
 export function taskCommand(ctx: CliContext): Command {
-  const task = new Command("task").description("submit and inspect the tasks this agent sends");
+  const task = new Command("task").description(
+    "submit and inspect the tasks this agent sends and works on",
+  );
   task.command("submit")
     .description("send a task to the group through this home's running gateway")
     .argument("<text>", "what the task asks")
@@ -41,7 +43,7 @@ export function taskCommand(ctx: CliContext): Command {
       await (await run()).submitTask(ctx, text, opts);
     });
   task.command("list")
-    .description("the tasks this agent sent, newest first, with their status")
+    .description("the tasks this agent sent, then those it worked on for others, newest first")
     .option("-n, --limit <n>", "at most this many", wholeNumber(), 50)
     .option("--json", "print as JSON")
     .action((opts: { limit: number; json?: boolean }) => listTasks(ctx, opts));

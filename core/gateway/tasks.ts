@@ -233,6 +233,7 @@ export class TaskSide {
       spans: options.spans,
       turns: runtime.timeline,
       audit: (event) => options.audit.record(event),
+      worked: (task) => runtime.timeline.workedTasks.record(task),
       ...(options.warn === undefined ? {} : { warn: options.warn }),
     });
     const delegation = new GroupDelegation({

@@ -40,6 +40,7 @@ import { type ActiveTask, admit, type TaskRequest, type Trust } from "./task_adm
 import { type Answer, attemptSpan, attemptTurn, markStep, responseRecord } from "./task_attempt.ts";
 import { TaskDeadline } from "./task_deadline.ts";
 import type { TurnRecords } from "./turn_spans.ts";
+import type { WorkedStatus, WorkedTask } from "../timeline/mod.ts";
 
 export { type ActiveTask, openTrust, type TaskRequest, type Trust } from "./task_admission.ts";
 
@@ -74,6 +75,8 @@ export interface TaskIntakeDeps {
   readonly audit?: (event: AuditEvent) => void;
   /** Told, in one line, of a task whose turn failed (the LLM refused, an error). */
   readonly warn?: (line: string) => void;
+  /** Keeps how each attempt ended here, for the owner (the timeline's `workedTasks`). */
+  readonly worked?: (task: WorkedTask) => void;
   readonly now?: () => Date;
 }
 
@@ -153,7 +156,9 @@ export class TaskIntake {
     if (stopping !== undefined) {
       return {
         work: async () => {
+          const receivedAt = this.#now();
           await this.#status(place, envelope, { status: "declined", summary: stopping });
+          this.#worked(envelope, place, { status: "declined", reason: stopping, receivedAt });
           return { again: stopping };
         },
       };
@@ -240,6 +245,7 @@ export class TaskIntake {
         await this.#deps.send([responseRecord(this.#records, request, answer)]);
       }
       span?.end({ attributes: { status, reason } });
+      this.#worked(request, place, { status, reason, receivedAt: now });
       return;
     }
     const interval = this.#deps.heartbeatIntervalMs ?? 10_000;
@@ -271,7 +277,8 @@ export class TaskIntake {
       () => this.#now().getTime(),
     );
     const started = Date.now();
-    let ended: Record<string, unknown> = { status: "stopped" };
+    let ended: { status: WorkedStatus; reason?: string } = { status: "stopped" };
+    let answered: string | undefined;
     // The claimed step, the turn's spans and audit, and the response's step are recorded after
     // the answer is sent (with the spans' next send), or when the run ends without one, with the
     // times they happened: on the way to the response they would hold it back by their SQLite
@@ -321,6 +328,7 @@ export class TaskIntake {
         // A revoked attempt belongs to another worker now: declining it would only add noise.
         const stopping = this.#stopping;
         if (stopping !== undefined && grant.state !== "revoked") {
+          ended = { status: "declined", reason: stopping };
           await this.#status(place, request, { status: "declined", summary: stopping });
           // Given up unfinished: its record is not committed, so it comes again.
           return { again: stopping };
@@ -332,8 +340,10 @@ export class TaskIntake {
         status: answer.status === "completed" ? "completed" : "failed",
       });
       const response = responseRecord(this.#records, request, { ...answer, place, taint, span });
-      const answered = [...final, response];
-      await (deferred ? deferred.with(answered) : this.#deps.send(answered));
+      await (deferred
+        ? deferred.with([...final, response])
+        : this.#deps.send([...final, response]));
+      answered = answer.content;
       const at = this.#now();
       responded = () =>
         markStep(this.#deps.spans, span, {
@@ -362,6 +372,7 @@ export class TaskIntake {
         recordSteps();
         responded?.();
         span?.end({ attributes: ended, endedAt });
+        this.#worked(request, place, { ...ended, answer: answered, receivedAt: now, endedAt });
       };
       // Once the response is out, the requester's read of it goes first.
       if (responded !== undefined && span !== undefined) {
@@ -370,6 +381,42 @@ export class TaskIntake {
       grant.close();
       this.#grants.delete(grant.key);
       this.#active.delete(session);
+    }
+  }
+
+  /** Keeps how an attempt ended here (`worked`). */
+  #worked(
+    request: TaskRequest,
+    place: TaskPlace,
+    end: {
+      status: WorkedStatus;
+      reason?: string | undefined;
+      answer?: string | undefined;
+      receivedAt: Date;
+      endedAt?: Date;
+    },
+  ): void {
+    const { status, reason, answer, receivedAt, endedAt } = end;
+    const worked = this.#deps.worked;
+    if (worked === undefined) return;
+    try {
+      worked({
+        taskId: request.payload.task_id,
+        attempt: request.payload.attempt,
+        type: request.type,
+        request: request.payload,
+        taint: request.taint ?? "untrusted",
+        zone: place.zone,
+        status,
+        answer,
+        reason,
+        receivedAt,
+        endedAt: endedAt ?? this.#now(),
+      });
+    } catch (error) {
+      // Kept for the owner only: the task's answer went, whatever the store says.
+      const why = error instanceof Error ? error.message : String(error);
+      this.#deps.warn?.(`Cannot keep task ${request.payload.task_id} as worked on here: ${why}`);
     }
   }
 

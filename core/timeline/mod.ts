@@ -48,6 +48,7 @@ import { SessionLeaseStore } from "./session_leases.ts";
 import { SettingStore } from "./settings.ts";
 import { TaskStore } from "./tasks.ts";
 import { UsageLog } from "./usage.ts";
+import { WorkedTaskStore } from "./worked_tasks.ts";
 
 export { randomHex } from "./_row.ts";
 export * from "./approvals.ts";
@@ -73,6 +74,7 @@ export * from "./settings.ts";
 export * from "./tasks.ts";
 export * from "./types.ts";
 export * from "./usage.ts";
+export * from "./worked_tasks.ts";
 
 /** How much of the database file SQLite maps into memory for reading (256 MiB). */
 const MMAP_BYTES = 256 * 1024 * 1024;
@@ -205,6 +207,8 @@ export class Timeline implements Disposable {
   readonly expertise: ExpertiseStore;
   /** Group tasks this agent sent, for its requester to resume after a restart. */
   readonly groupTasks: GroupTaskStore;
+  /** Group tasks of other agents this agent worked on, each as its latest attempt here ended. */
+  readonly workedTasks: WorkedTaskStore;
   /** The spans of group tasks this agent sent or read from the traces topic. */
   readonly groupTraces: GroupTraceStore;
   /** The group's roster as this agent last saw it. */
@@ -233,6 +237,7 @@ export class Timeline implements Disposable {
     this.memoryParts = new MemoryPartStore(db);
     this.expertise = new ExpertiseStore(db);
     this.groupTasks = new GroupTaskStore(db);
+    this.workedTasks = new WorkedTaskStore(db);
     this.metrics = new MetricsQuery(db);
     this.groupTraces = new GroupTraceStore(db);
     this.members = new GroupMemberStore(db);

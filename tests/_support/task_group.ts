@@ -175,6 +175,8 @@ export async function startTaskAgent(
     grantWaitMs: options.grantWaitMs ?? 20 * interval,
     ownRequest: (request) => requester.ownRequest(request),
     ...(spans ? { spans, turns: runtime.timeline } : {}),
+    // Kept as a gateway keeps them (the delegation bench runs this agent).
+    worked: (task) => runtime.timeline.workedTasks.record(task),
   });
   const delegation = new GroupDelegation({
     agentId,

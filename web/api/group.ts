@@ -83,7 +83,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
   // The membership is read at each request: a leave and a join replace it (group_join.ts). Out
   // of the group the agent follows no roster: the one it had when it left is not shown as now.
   const roster = () => gateway.member ? gateway.membership.members() : [];
-  const { groupTasks, groupTraces, events } = gateway.runtime.timeline;
+  const { groupTasks, workedTasks, groupTraces, events } = gateway.runtime.timeline;
   const get = (path: string, summary: string, answer: Parameters<ApiRoutes["add"]>[1]) =>
     routes.add(
       { method: "get", path: `/api/v1/group${path}`, summary, tag: "group", group: true },
@@ -132,6 +132,14 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
     const id = param(c, "id", ID);
     const task = found(groupTasks.outgoing(id), `No task ${id} was sent from this agent`);
     return c.json(wire(task));
+  });
+  get("/worked", "The tasks of other agents this agent worked on, the latest first", (c) => {
+    const { limit } = LIMIT.parse(c.req.query());
+    return c.json({ items: workedTasks.list(limit).map(wire) });
+  });
+  get("/worked/:id", "One task of another agent this agent worked on", (c) => {
+    const id = param(c, "id", ID);
+    return c.json(wire(found(workedTasks.get(id), `No task ${id} was worked on here`)));
   });
   get("/tasks/:id/trace", "A task's spans from every agent, as one tree", (c) => {
     const id = param(c, "id", ID);

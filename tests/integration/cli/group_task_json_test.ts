@@ -3,13 +3,13 @@
  * group running on the real broker: a worker's gateway process (ben) and the owner's home (boss),
  * which sends a task with `task submit --wait` as a one-shot member. Status says the certificate,
  * the owner key and where the members were read; show gives the stored task; replay runs the
- * request again as the current agent's turn, from the store where the task was sent, and from the
- * group's topics (the log) in the worker's home, whose store has no such task.
+ * request again as the current agent's turn, from the store where the task was sent or worked on,
+ * and from the group's topics (the log) in a new home of the worker's, whose store has neither.
  */
 import assert from "node:assert/strict";
 import { topicsFor, workersConsumerGroup } from "../../../core/protocol/mod.ts";
 import type { FakeOpenAI } from "../../fakes/openai_server.ts";
-import { jsonOf, kafclaw } from "../../_support/cli.ts";
+import { jsonOf, kafclaw, tempHome } from "../../_support/cli.ts";
 import {
   gateway,
   rosterOf,
@@ -130,24 +130,46 @@ Deno.test(
     assert.equal(show.reason, null);
     assert.ok(Date.parse(show.responded_at) >= Date.parse(show.created_at));
 
-    // In ben's home the task was never sent: replay reads its request and answer from the
-    // group's topics, verified, and runs the request as ben's turn.
-    const fromLog = await kafclaw(["task", "replay", task.task_id, "--json"], ben.env);
-    assert.equal(fromLog.code, 0, fromLog.stderr);
-    const replayedByBen = jsonOf(fromLog);
+    // In ben's home the task was never sent, but worked on: listed and shown as such, and replay
+    // reads its request and ben's answer from ben's store and runs the request as ben's turn.
+    const benList = jsonOf(await kafclaw(["task", "list", "--json"], ben.env));
+    assert.deepEqual(benList.tasks, []);
+    assert.deepEqual(
+      benList.worked.map((w: Record<string, unknown>) => [w.task_id, w.status, w.from, w.request]),
+      [[task.task_id, "completed", "boss", QUESTION]],
+    );
+    const benShown = await kafclaw(["task", "show", task.task_id, "--json"], ben.env);
+    assert.equal(benShown.code, 0, benShown.stderr);
+    const worked = jsonOf(benShown);
+    assert.deepEqual(
+      [worked.worked_here, worked.status, worked.from, worked.attempt, worked.answer],
+      [true, "completed", "boss", 1, "answered by ben"],
+    );
+    const fromWorked = await kafclaw(["task", "replay", task.task_id, "--json"], ben.env);
+    assert.equal(fromWorked.code, 0, fromWorked.stderr);
+    const replayedByBen = jsonOf(fromWorked);
     assert.equal(replayedByBen.request, QUESTION);
-    assert.deepEqual(replayedByBen.old, {
-      agent_id: "ben",
-      status: "completed",
-      answer: "answered by ben",
-    });
-    assert.deepEqual(replayedByBen.new, {
-      agent_id: "ben",
-      status: "completed",
-      answer: "answered by ben",
-    });
-    assert.deepEqual(replayedByBen.dropped, []);
+    assert.deepEqual([replayedByBen.old, replayedByBen.new], [
+      { agent_id: "ben", status: "completed", answer: "answered by ben" },
+      { agent_id: "ben", status: "completed", answer: "answered by ben" },
+    ]);
     assert.equal(asked(ben.llm, QUESTION), 2, "ben's LLM was asked the question again");
+    // Another home of ben's (a new machine: its store has neither sent nor worked on the task):
+    // replay reads its request (in ben's inbox) and answer from the group's topics, verified.
+    await using newHome = await tempHome();
+    const fromLog = await kafclaw(
+      ["task", "replay", task.task_id, "--json"],
+      { ...ben.env, KAFCLAW_HOME: newHome.path },
+    );
+    assert.equal(fromLog.code, 0, fromLog.stderr);
+    const fromNewHome = jsonOf(fromLog);
+    assert.equal(fromNewHome.request, QUESTION);
+    assert.deepEqual([fromNewHome.old, fromNewHome.new], [
+      { agent_id: "ben", status: "completed", answer: "answered by ben" },
+      { agent_id: "ben", status: "completed", answer: "answered by ben" },
+    ]);
+    assert.deepEqual(fromNewHome.dropped, []);
+    assert.equal(asked(ben.llm, QUESTION), 3);
     // In the owner's home, from its store.
     const fromStore = await kafclaw(["task", "replay", task.task_id, "--json"], boss.env);
     assert.equal(fromStore.code, 0, fromStore.stderr);
@@ -160,6 +182,12 @@ Deno.test(
     assert.equal(asked(boss.llm, QUESTION), 1, "boss's LLM was asked the question once");
     // A task nobody sent: one line, no stack.
     const unknown = await kafclaw(["task", "replay", "no-such-task", "--json"], ben.env);
+    const unknownShown = await kafclaw(["task", "show", "no-such-task"], ben.env);
+    assert.equal(unknownShown.code, 2);
+    assert.match(
+      unknownShown.stderr,
+      /^kafclaw: no task "no-such-task" was sent from this agent or worked on here \(/,
+    );
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.equal(unknown.stderr.trim(), 'kafclaw: no request of task "no-such-task" in the group');
     // Boss, with no gateway, joins for as long as it waits: its roster has no "ghost", which it

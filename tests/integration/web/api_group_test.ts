@@ -83,6 +83,33 @@ Deno.test(
         t.task_id === taskId
       ),
     );
+    // Ben keeps the task as one it worked on for ann; ann, who sent it, has none such.
+    const bens = JSON.parse(ben.child!.stdout.split("\n").find((l) => l.includes('"started"'))!);
+    const benToken = await readToken(ben.home);
+    const atBen = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${bens.port}${path}`, {
+        headers: { authorization: `Bearer ${benToken}` },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    let worked = { status: 0, body: {} as Record<string, unknown> };
+    await waitFor(
+      async () => (worked = await atBen(`/api/v1/group/worked/${taskId}`)).status === 200,
+      "the task kept at ben as worked on",
+      { state: () => ({ worked, ...state() }) },
+    );
+    assert.deepEqual(
+      [worked.body.status, worked.body.answer, worked.body.attempt, worked.body.zone],
+      ["completed", "answered by ben", 1, null],
+    );
+    assert.equal((worked.body.request as Record<string, unknown>).requester_id, "ann");
+    const benWorked = (await atBen("/api/v1/group/worked")).body.items as { task_id: string }[];
+    assert.deepEqual(benWorked.map((t) => t.task_id), [taskId]);
+    const notAtAnn = await api(`/api/v1/group/worked/${taskId}`);
+    assert.equal(notAtAnn.status, 404);
+    assert.equal(notAtAnn.body.error.message, `No task ${taskId} was worked on here`);
+    assert.deepEqual((await ok("/api/v1/group/worked")).items, []);
+
     let agents: string[] = [];
     await waitFor(
       async () => {

@@ -46,7 +46,7 @@ Deno.test("the group page of a standalone gateway says there is no group", opts,
 });
 
 Deno.test(
-  "the group page shows the roster, the hierarchy and zones as a graph, topics and audit",
+  "the group page shows the roster, the hierarchy and zones as a graph, topics and audit; a worker's traces page, the tasks it worked on",
   opts,
   async () => {
     const group = uniqueName("gwdash").replaceAll("-", "");
@@ -143,6 +143,24 @@ Deno.test(
       { state, timeoutMs: 60_000 },
     );
     await page.waitForSelector("button[data-member-change=leave]", { timeout: 30_000 });
+
+    // A task ann sends ben is listed on ben's traces page among those he worked on, with who
+    // asked and how it ended; its link opens the task's trace.
+    const sent = await kafclaw(
+      ["task", "submit", "Add 2 and 2", "--to", "ben", "--wait", "--json"],
+      ann.env,
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    const taskId = (JSON.parse(sent.stdout) as { task_id: string }).task_id;
+    const bens = JSON.parse(ben.child!.stdout.split("\n").find((l) => l.includes('"started"'))!);
+    const benPage = await browser.newPage();
+    await openPage(benPage, bens.dashboard_port, "traces", ben.home);
+    const row = `table.worked tr[data-worked="${taskId}"]`;
+    await benPage.waitForSelector(row, WAIT);
+    assert.match(await textOf(benPage, row), /Add 2 and 2\s*completed\s*from ann/);
+    await (await benPage.$(`${row} a`))!.click();
+    await benPage.waitForSelector("svg.trace-graph g.node", WAIT);
+    await screenshot(benPage, "traces-worked");
   },
 );
 

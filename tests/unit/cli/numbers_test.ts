@@ -50,7 +50,7 @@ Deno.test("task, group and memory refuse a count in the same words, with exit 2"
     // -n is --limit for task list as for memory search.
     const listed = await kafclawInProcess(env, "task", "list", "-n", "3", "--json");
     assert.equal(listed.code, 0, listed.stderr);
-    assert.deepEqual(JSON.parse(listed.stdout), { tasks: [] });
+    assert.deepEqual(JSON.parse(listed.stdout), { tasks: [], worked: [] });
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -176,7 +176,7 @@ Deno.test("task refuses what it cannot do with one clear line", async () => {
     assert.equal(unknown.code, 2);
     assert.equal(
       unknown.stderr,
-      'kafclaw: no task "nope" was sent from this agent (kafclaw task list shows them)',
+      'kafclaw: no task "nope" was sent from this agent or worked on here (kafclaw task list shows them)',
     );
     const badDeadline = await kafclawInProcess(env, "task", "submit", "x", "--deadline", "soon");
     assert.equal(badDeadline.code, 2);

@@ -1,12 +1,19 @@
 /**
  * How `kafclaw task show --trace` prints a trace read from the topics, as text and as JSON: the
  * tree, then the records of the task that failed verification, each with who it claimed to be,
- * where it was and why it was dropped; nothing about drops when there were none.
+ * where it was and why it was dropped; nothing about drops when there were none. And how a task of
+ * another agent worked on here is listed and shown: who asked, where, how it ended.
  */
 import assert from "node:assert/strict";
-import { showText, taskJson } from "../../../cli/_task_view.ts";
+import {
+  showText,
+  taskJson,
+  workedJson,
+  workedShowText,
+  workedText,
+} from "../../../cli/_task_view.ts";
 import { droppedJson, traceJson, traceText } from "../../../cli/_trace_view.ts";
-import type { OutgoingTask } from "../../../core/timeline/mod.ts";
+import type { OutgoingTask, WorkedTask } from "../../../core/timeline/mod.ts";
 import { type DroppedRecord, spanTree } from "../../../core/group/mod.ts";
 
 const T0 = new Date("2026-12-04T10:00:00.000Z");
@@ -84,4 +91,64 @@ Deno.test("a task that ended without an answer shows none, as JSON null and no a
   assert.equal(taskJson(task("sent", undefined)).answer, null);
   assert.equal(taskJson(task("failed", "the tool broke")).answer, "the tool broke");
   assert.equal(taskJson(task("completed", "")).answer, "", "an empty answer is still an answer");
+});
+
+Deno.test("a task worked on here is listed and shown with who asked, where, and how it ended", () => {
+  const worked = (change: Partial<WorkedTask> = {}): WorkedTask => ({
+    taskId: "t-9",
+    attempt: 2,
+    type: "skill_request",
+    request: { content: "sum   it\nplease", requester_id: "boss", skill: "math" },
+    taint: "untrusted",
+    zone: "lab",
+    status: "completed",
+    answer: "2",
+    reason: undefined,
+    receivedAt: T0,
+    endedAt: new Date(T0.getTime() + 1500),
+    ...change,
+  });
+  assert.equal(
+    workedText([worked(), worked({ taskId: "t-8", zone: undefined, status: "revoked" })]),
+    [
+      "worked on here for other agents:",
+      "t-9  completed from boss (skill math, zone lab), attempt 2  sum it please",
+      "t-8  revoked   from boss (skill math), attempt 2  sum it please",
+    ].join("\n"),
+  );
+  assert.deepEqual(workedJson(worked()), {
+    task_id: "t-9",
+    status: "completed",
+    from: "boss",
+    attempt: 2,
+    zone: "lab",
+    skill: "math",
+    received_at: "2026-12-04T10:00:00.000Z",
+    request: "sum   it\nplease",
+    worked_here: true,
+    answer: "2",
+    reason: null,
+    ended_at: "2026-12-04T10:00:01.500Z",
+  });
+  assert.equal(
+    workedShowText(worked()),
+    [
+      "task t-9: completed (worked on here)",
+      "from boss, attempt 2, skill math, zone lab",
+      "received 2026-12-04T10:00:00.000Z, ended 2026-12-04T10:00:01.500Z",
+      "request: sum   it\nplease",
+      "answer: 2",
+    ].join("\n"),
+  );
+  const declined = worked({
+    request: { content: "x" },
+    zone: undefined,
+    status: "declined",
+    answer: undefined,
+    reason: "w is stopping",
+  });
+  assert.deepEqual([workedJson(declined).from, workedJson(declined).skill], ["?", null]);
+  assert.match(workedShowText(declined), /^from \?, attempt 2$/m);
+  assert.match(workedShowText(declined), /^reason: w is stopping$/m);
+  assert.doesNotMatch(workedShowText(declined), /answer:/);
 });

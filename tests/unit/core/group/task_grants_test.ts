@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { DoorResult, Message } from "../../../../core/agent/mod.ts";
 import { DEFAULT_TASK_LIMITS, TaskIntake, type Trust } from "../../../../core/group/mod.ts";
+import type { WorkedTask } from "../../../../core/timeline/mod.ts";
 import type { InboundRecord, OutboundRecord } from "../../../../core/transport/mod.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
@@ -62,9 +63,11 @@ function rig(
   const requests: string[][] = [];
   const entered: Message[] = [];
   const answer = Promise.withResolvers<DoorResult>();
+  const worked: WorkedTask[] = [];
   const intake = new TaskIntake({
     agentId: "w",
     trust,
+    worked: (task) => void worked.push(task),
     door: { enter: (m) => (entered.push(m), answer.promise) },
     send: (records: readonly OutboundRecord[]) => {
       let claim = false;
@@ -95,7 +98,7 @@ function rig(
       taint: "untrusted",
     },
   });
-  return { intake, sent, requests, entered, answer, turn };
+  return { intake, sent, requests, entered, answer, turn, worked };
 }
 
 async function start(intake: TaskIntake, record = request()) {
@@ -347,5 +350,101 @@ Deno.test("a turn still running past its deadline and the skew is stopped: faile
     "task_status:claimed",
     "task_status:failed",
     "response:failed",
+  ]);
+});
+
+/** How each attempt ended here, as the owner's store keeps it. */
+const ends = (worked: readonly WorkedTask[]) =>
+  worked.map((w) => [w.taskId, w.attempt, w.status, w.answer ?? null, w.reason ?? null]);
+
+Deno.test("each attempt's end is kept for the owner: answered, declined, revoked, stopping", async () => {
+  const { intake, entered, answer, turn, worked } = rig();
+  const run = start(intake);
+  await waitFor(() => entered.length === 1, "the turn");
+  await intake.handleStatus(word("assigned"));
+  answer.resolve(turn("the answer"));
+  await run;
+  assert.deepEqual(ends(worked), [["t1", 1, "completed", "the answer", null]]);
+  const [done] = worked;
+  assert.equal(done!.request.content, "think");
+  assert.equal(done!.request.requester_id, "r");
+  assert.equal(done!.type, "request");
+  assert.equal(done!.zone, undefined);
+  assert.ok(done!.endedAt >= done!.receivedAt);
+
+  worked.length = 0;
+  const skill = JSON.parse(new TextDecoder().decode(request("t2").value));
+  skill.type = "skill_request";
+  skill.payload.skill = "sql";
+  await start(intake, inbound(INBOX, skill));
+  assert.deepEqual(ends(worked), [[
+    "t2",
+    1,
+    "declined",
+    null,
+    "w does not offer the skill sql",
+  ]]);
+  assert.equal(worked[0]!.type, "skill_request");
+
+  // The requester gave the attempt to another: no answer, and kept as revoked.
+  worked.length = 0;
+  const revoked = rig();
+  const running = start(revoked.intake, request("t3"));
+  await waitFor(() => revoked.entered.length === 1, "the turn");
+  await revoked.intake.handle(inbound(INBOX, {
+    type: "task_status",
+    correlation_id: "t3",
+    sender_id: "r",
+    timestamp: new Date().toISOString(),
+    payload: { task_id: "t3", attempt: 1, worker_id: "w", status: "revoked", seq: 5 },
+  }));
+  revoked.answer.resolve(revoked.turn("too late"));
+  await running;
+  assert.deepEqual(revoked.worked.map((w) => [w.taskId, w.status]), [["t3", "revoked"]]);
+
+  // A stopping worker declines what runs and what comes.
+  const stopping = rig();
+  const held = start(stopping.intake, request("t4"));
+  await waitFor(() => stopping.entered.length === 1, "the turn");
+  await stopping.intake.handleStatus(word("assigned"));
+  stopping.intake.stop();
+  stopping.answer.resolve(stopping.turn("finished after the stop"));
+  await held;
+  await start(stopping.intake, request("t5"));
+  assert.deepEqual(ends(stopping.worked), [
+    ["t4", 1, "declined", null, "w is stopping"],
+    ["t5", 1, "declined", null, "w is stopping"],
+  ]);
+});
+
+Deno.test("a task past its deadline is kept as rejected; a store that fails is told, and the answer still goes", async () => {
+  const { intake, worked } = rig();
+  const late = JSON.parse(new TextDecoder().decode(request("t6").value));
+  late.payload.deadline_at = new Date(Date.now() - 3_600_000).toISOString();
+  await start(intake, inbound(INBOX, late));
+  assert.equal(worked.length, 1);
+  assert.equal(worked[0]!.status, "rejected");
+  assert.match(worked[0]!.reason!, /deadline/);
+
+  const warned: string[] = [];
+  const sent: string[] = [];
+  const failing = new TaskIntake({
+    agentId: "w",
+    trust: () => Promise.resolve({ ok: true, vouched: false }),
+    door: { enter: () => Promise.resolve({ kind: "refused", content: "no" } as DoorResult) },
+    send: (
+      records,
+    ) => (sent.push(...records.map((r) => JSON.parse(String(r.value)).type)), Promise.resolve()),
+    worked: () => {
+      throw warned.length === 0 ? new Error("disk full") : "no room";
+    },
+    warn: (line) => void warned.push(line),
+  });
+  await start(failing, request("t7", 1, "none"));
+  assert.ok(sent.includes("response"), JSON.stringify(sent));
+  await start(failing, request("t8", 1, "none"));
+  assert.deepEqual(warned, [
+    "Cannot keep task t7 as worked on here: disk full",
+    "Cannot keep task t8 as worked on here: no room",
   ]);
 });

@@ -76,6 +76,19 @@ Deno.test("every GET endpoint answers snake_case keys, but inside the data it ca
     contentText: "dropped a record",
     metadata: { event_type: "unsigned", byTopic: { requests: 1 } },
   });
+  timeline.workedTasks.record({
+    taskId: "w-1",
+    attempt: 1,
+    type: "request",
+    request: { task_id: "w-1", attempt: 1, content: "Add up", requester_id: "ben" },
+    taint: "untrusted",
+    zone: undefined,
+    status: "completed",
+    answer: "3",
+    reason: undefined,
+    receivedAt: new Date(),
+    endedAt: new Date(),
+  });
   const sent = await ann.json("/api/v1/group/tasks", {
     body: { content: "Say hi", to: { agent: "ben" } },
   }, 202);
@@ -91,6 +104,7 @@ Deno.test("every GET endpoint answers snake_case keys, but inside the data it ca
   };
   const pathOf = (path: string) => {
     if (path.startsWith("/api/v1/group/traces/")) return path.replace("{id}", trace.trace_id);
+    if (path.startsWith("/api/v1/group/worked/")) return path.replace("{id}", "w-1");
     if (path.startsWith("/api/v1/group/")) return path.replace("{id}", sent.task_id);
     if (path.startsWith("/api/v1/approvals/")) return path.replace("{id}", "ap1");
     if (path.startsWith("/api/v1/traces/")) return path.replace("{id}", root.traceId);

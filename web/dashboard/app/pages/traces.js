@@ -1,6 +1,6 @@
 /**
- * Traces: the group tasks this agent sent (`/api/v1/group/tasks`) and the group traces it stored
- * (`/api/v1/group/traces`), newest first; `#/traces/<task id>` draws a task's trace, the spans of
+ * Traces: the group tasks this agent sent (`/api/v1/group/tasks`), those of other agents it worked
+ * on (`/api/v1/group/worked`) and the group traces it stored (`/api/v1/group/traces`), newest first; `#/traces/<task id>` draws a task's trace, the spans of
  * every agent that worked on it (`/api/v1/group/tasks/<id>/trace`), and `#/traces/trace/<id>` a
  * trace by its id (`/api/v1/group/traces/<id>`), and `#/traces/local/<id>` one of this agent's
  * turns from its own timeline (`/api/v1/traces/<id>`, listed from its latest `INBOUND` events), as
@@ -141,9 +141,39 @@ function Turns() {
   </section>`;
 }
 
+/** The tasks of other agents this one worked on: who asked, how it ended, in which zone. */
+function Worked({ items }) {
+  return html`
+    <section class="card">
+      <h2>Tasks this agent worked on</h2>
+      ${items.length === 0
+        ? html`<p class="muted">None yet: other agents' tasks come through the group.</p>`
+        : html`
+          <table class="tasks worked">
+            <tbody>${items.map((t) =>
+              html`
+                <tr data-worked=${t.task_id}>
+                  <td><a href=${`#/traces/${t.task_id}`}>${String(t.request.content ?? t.task_id)
+                    .slice(0, 80)}</a></td>
+                  <td>${t.status}</td>
+                  <td>from ${String(t.request.requester_id ?? "?")}</td>
+                  <td>${t.zone ? `zone ${t.zone}` : ""}</td>
+                  <td>
+                    <${Time} iso=${t.ended_at} />
+                  </td>
+                </tr>
+              `
+            )}</tbody>
+          </table>
+        `}
+    </section>
+  `;
+}
+
 function Lists() {
   const tasks = useApi("/api/v1/group/tasks?limit=50", 5_000);
   const traces = useApi("/api/v1/group/traces?limit=50", 5_000);
+  const worked = useApi("/api/v1/group/worked?limit=50", 5_000);
   if (tasks.loading || traces.loading) return html`<p class="muted">Loading…</p>`;
   if (tasks.error?.status === 409) {
     return html`
@@ -154,7 +184,7 @@ function Lists() {
   const sent = tasks.data?.items ?? [];
   const stored = traces.data?.items ?? [];
   return html`
-    <${ErrorLine} error=${tasks.error ?? traces.error} />
+    <${ErrorLine} error=${tasks.error ?? traces.error ?? worked.error} />
     <${Turns} />
     <section class="card">
       <h2>Tasks this agent sent</h2>
@@ -179,6 +209,7 @@ function Lists() {
           </table>
         `}
     </section>
+    <${Worked} items=${worked.data?.items ?? []} />
     <section class="card">
       <h2>Traces stored here</h2>
       ${stored.length === 0 ? html`<p class="muted">None yet.</p>` : html`
