@@ -2,7 +2,8 @@
  * An agent's membership of a group while it runs (PROTOCOL.md, Membership and trust; semantics 1
  * and 6). {@link Membership.start} checks the group's topics, reads the roster topic (certificates,
  * revocations, the manifest) and the announce, skills and orchestrator topics from the beginning,
- * follows the heartbeats stream through the agent's own consumer group, announces the agent's
+ * follows the heartbeats stream through the agent's own consumer group (new, it reads the last
+ * minute's first, so it starts with the whole roster), announces the agent's
  * join and heartbeats every interval with its load; a sweep marks silent members stale and removes them, each by its own
  * announced interval. The roster lives in memory and in SQLite (`group_members`).
  * {@link Membership.leave} sends a signed `leave` and stops, within a bounded time; it closes for
@@ -36,12 +37,13 @@ import {
 } from "../protocol/mod.ts";
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { afterGate, gate } from "./_gate.ts";
+import { within } from "./_within.ts";
 import { checkJoin, learnCertificates } from "./membership_join.ts";
 import { GroupSetupError, securityMismatch } from "./group_mode.ts";
 import type { NodeFeed } from "./node_feed.ts";
 import { OutageNotice } from "./outage.ts";
 import { announceRecord, heartbeatRecord, type Load } from "./presence.ts";
-import { type Member, Roster, type RosterChange } from "./roster.ts";
+import { type Member, REMOVE_AFTER, Roster, type RosterChange } from "./roster.ts";
 import { RosterFeed } from "./roster_feed.ts";
 import { RecordSigner } from "./signer.ts";
 import type { SkillDirectory } from "./skill_records.ts";
@@ -50,6 +52,12 @@ import { type Dropped, GroupTrust } from "./trust.ts";
 import type { MembershipStore } from "./store.ts";
 import type { ZoneDirectory } from "./zones.ts";
 import { toStored } from "./store.ts";
+
+/**
+ * How far back a newcomer reads the heartbeats at least (REMOVE_AFTER of its own intervals when
+ * longer): a minute holds a heartbeat of every live member whose interval is up to a minute.
+ */
+const HEARD_BACK_MS = 60_000;
 
 /** What a {@link Membership} is built from. */
 export interface MembershipOptions {
@@ -231,11 +239,16 @@ export class Membership {
     ] as const).map(async ([topic, handler]) =>
       (await state(topic, afterGate(rosterRead.opened, this.guard(handler)))).caughtUp()
     );
+    // A newcomer reads the heartbeats of the last moments too, not only those sent after it came
+    // (semantics 6: the full roster once the state topics are read): a member running for long
+    // announced itself before it would be removed for silence, and heartbeats since.
+    const interval = this.#identity.heartbeat_interval_ms;
     const heartbeats = this.#subscribe({
       kind: "stream",
       topics: [topics.heartbeats],
       groupId: ownGroup,
       fromBeginning: false,
+      fromTime: Date.now() - Math.max(REMOVE_AFTER * interval, HEARD_BACK_MS),
       handler: afterGate(stateRead.opened, this.guard(this.#feed.onHeartbeat)),
     });
     rosterRead.open(await roster.then(() => true, () => false));
@@ -245,6 +258,8 @@ export class Membership {
       read.status === "rejected"
     );
     if (failed !== undefined) throw failed.reason;
+    // Those recent heartbeats are read before the agent goes on, or for one interval at most.
+    await within((await heartbeats).caughtUp(), interval, new AbortController().signal);
     // In the group's other security mode it would hear no one, and no one it (group_mode.ts).
     const { security, command } = this.#options;
     const mismatch = securityMismatch(group, security, this.#feed.manifest, command);
@@ -262,7 +277,6 @@ export class Membership {
     await this.send([announceRecord(group, "join", this.#identity, new Date(this.#now()))]);
     this.#stored(this.#roster.join(this.#identity, this.#now()));
     await this.#beat();
-    const interval = this.#identity.heartbeat_interval_ms;
     this.#timers.push(setInterval(() => void this.#beatAgain(), interval));
     this.#timers.push(setInterval(() => this.sweep(), Math.min(1000, interval)));
   }

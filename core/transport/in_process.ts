@@ -197,9 +197,14 @@ class Member implements Subscription {
     this.#positions.clear();
     const committed = this.#broker.group(this.groupId).committed;
     for (const [name, p] of this.assigned) {
+      // A stream at the end starts at the first record since `fromTime`, if it has one.
+      const log = this.#broker.topics.get(name)!.log[p]!;
+      const since = log.findIndex((r) => r.timestamp >= (this.#options.fromTime ?? Infinity));
       const start = this.#options.kind !== "stream" || this.#options.fromBeginning !== false
         ? 0
-        : this.#broker.topics.get(name)!.log[p]!.length;
+        : since === -1
+        ? log.length
+        : since;
       this.#positions.set(tp(name, p), committed.get(tp(name, p)) ?? start);
     }
     this.kick();

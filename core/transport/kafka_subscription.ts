@@ -146,13 +146,22 @@ export class KafkaSubscription implements Subscription {
     });
   }
 
-  /** Each partition of the topics that this group has no commit for, with its end now. */
+  /**
+   * Each partition of the topics that this group has no commit for, with where it starts: its end
+   * now, or with `fromTime` its first record since then (whose end `caughtUp` then waits for).
+   */
   async #uncommittedEnds(): Promise<Start[]> {
     const { admin, options } = this.#deps;
     const topics = [...options.topics];
-    const [committed, ends] = await Promise.all([
+    const { fromTime } = options;
+    const [committed, ends, since] = await Promise.all([
       admin.fetchOffsets({ groupId: this.groupId, topics }),
       Promise.all(topics.map((topic) => topicOffsets(admin, topic))),
+      Promise.all(
+        topics.map((topic) =>
+          fromTime === undefined ? [] : admin.fetchTopicOffsetsByTimestamp(topic, fromTime)
+        ),
+      ),
     ]);
     const has = new Set(
       committed.flatMap((t) =>
@@ -160,8 +169,13 @@ export class KafkaSubscription implements Subscription {
       ),
     );
     return topics.flatMap((topic, i) =>
-      (ends[i] ?? []).filter((p) => !has.has(`${topic}:${p.partition}`))
-        .map((p) => ({ topic, partition: p.partition, next: BigInt(p.high) }))
+      (ends[i] ?? []).filter((p) => !has.has(`${topic}:${p.partition}`)).map((p) => {
+        const end = BigInt(p.high);
+        const from = since[i]!.find((s) => s.partition === p.partition);
+        const next = from === undefined ? end : BigInt(from.offset);
+        if (next < end) this.#ends.set(`${topic}:${p.partition}`, end);
+        return { topic, partition: p.partition, next };
+      })
     );
   }
 

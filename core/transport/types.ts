@@ -109,6 +109,13 @@ export interface SubscribeOptions {
   /** Where a brand-new stream group starts: earliest (default for work) or latest. */
   readonly fromBeginning?: boolean;
   /**
+   * A stream group starting at the end starts instead, in each partition it has no commit for, at
+   * the first record appended at or after this time (ms since the epoch, the records' timestamps):
+   * what the last moments said (a newcomer's heartbeats). `caughtUp` resolves once those records
+   * are read.
+   */
+  readonly fromTime?: number;
+  /**
    * Told after each join of the group (the first, then one per rebalance: a new generation) with
    * the count so far, so that a long-lived process can say when its groups rebalance.
    */

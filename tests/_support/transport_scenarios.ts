@@ -405,6 +405,47 @@ export async function streamStartsAtSubscribe(cluster: Cluster): Promise<void> {
   }
 }
 
+/**
+ * A new stream group starting at the end with `fromTime` reads, in each partition, the records
+ * appended since that time, none before; `caughtUp` resolves once it has them all; then what
+ * comes. A partition with nothing since starts at its end.
+ */
+export async function streamStartsAtTime(cluster: Cluster): Promise<void> {
+  const t = cluster.make();
+  try {
+    const topic = uniqueName("since");
+    await t.createTopics([stream(topic)]);
+    const keys = ["a", "b", "c", "d", "e", "f"];
+    await t.produce(keys.map((key) => ({ topic, key, value: "old" })));
+    const old = Date.now();
+    await waitFor(() => Date.now() > old + 20, "the clock past the old records");
+    const since = Date.now();
+    // Recent records on some partitions only: the others start at their ends.
+    await t.produce(["a", "b"].map((key) => ({ topic, key, value: "recent" })));
+    const got: string[] = [];
+    const sub = await t.subscribe({
+      kind: "stream",
+      topics: [topic],
+      groupId: uniqueName("kafclaw.g.agent"),
+      fromBeginning: false,
+      fromTime: since,
+      handler: (r) => void got.push(`${r.key}: ${text(r)}`),
+    });
+    await sub.caughtUp();
+    assert.deepEqual([...new Set(got)].sort(), ["a: recent", "b: recent"]);
+    await t.produce(keys.map((key) => ({ topic, key, value: "after" })));
+    const want = [...keys.map((key) => `${key}: after`), "a: recent", "b: recent"].sort();
+    await waitFor(() => new Set(got).size === want.length, "the records after", {
+      timeoutMs: 15_000,
+      state: () => got,
+    });
+    assert.deepEqual([...new Set(got)].sort(), want);
+    await sub.close();
+  } finally {
+    await t.close();
+  }
+}
+
 /** A paused subscription receives nothing until resumed, then everything. */
 export async function pauseAndResume(cluster: Cluster): Promise<void> {
   const t = cluster.make();

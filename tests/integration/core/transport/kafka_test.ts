@@ -83,6 +83,12 @@ Deno.test(
 );
 
 Deno.test(
+  "kafka: a new stream group from a time reads the records since then, none before, then what comes",
+  opts,
+  () => scenario.streamStartsAtTime(kafka()),
+);
+
+Deno.test(
   "kafka: a write to a topic deleted since the last write names it, without kafkajs's retries",
   opts,
   async () => {

@@ -115,6 +115,35 @@ Deno.test("members see each other join and leave; a newcomer has the roster from
   }
 });
 
+Deno.test("a newcomer hears the recent heartbeats of a member that announced itself long before", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "g2b");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  await using carolHome = await agentHome("carol");
+  const aliceCert = await certify(transport, g, aliceHome);
+  const carolCert = await certify(transport, g, carolHome);
+  const alice = await startMember(transport, g, aliceHome, aliceCert, { intervalMs: 300 });
+  const announced = Date.now();
+  // Alice runs longer than her removal after silence (6 intervals), heartbeating, then falls
+  // silent (no leave): her last heartbeat is recent, her announce is not.
+  await waitFor(() => Date.now() > announced + 6 * 300 + 200, "alice's announce grown old");
+  await alice.close();
+  const carol = await startMember(transport, g, carolHome, carolCert, { intervalMs: 300 });
+  try {
+    const seen = carol.get("alice");
+    assert.ok(seen !== undefined, "alice on carol's roster");
+    assert.ok(
+      seen.lastSeen > announced + 6 * 300,
+      "heard from her last heartbeat, not her announce",
+    );
+    assert.deepEqual(carol.sweep(seen.lastSeen + 1), [], "not removed, nor stale, at once");
+    assert.deepEqual(carol.live().map((m) => m.agentId), ["alice", "carol"]);
+  } finally {
+    await carol.leave();
+  }
+});
+
 Deno.test("heartbeats carry load and expertise to the others' rosters", async () => {
   const transport = new MemoryTransport();
   const g = await makeGroup(transport, "g3");

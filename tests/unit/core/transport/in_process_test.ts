@@ -43,6 +43,8 @@ for (const [label, f] of [["in-process", undefined], ["in-process, fault mode", 
     scenario.pauseAndResume(cluster(f)));
   Deno.test(`${label}: a new stream group reads what comes once it subscribed, none before`, () =>
     scenario.streamStartsAtSubscribe(cluster(f)));
+  Deno.test(`${label}: a new stream group from a time reads the records since then, none before`, () =>
+    scenario.streamStartsAtTime(cluster(f)));
 }
 
 Deno.test("in-process: a record whose work has not finished comes again to the next member", () =>
