@@ -19,11 +19,12 @@ export interface TaskRow {
   readonly request: string;
 }
 
-/** Where a task was sent: an agent, a skill, or the group. */
+/** Where a task was sent: an agent, a skill, or the group; in a zone, which. */
 function targetOf(task: OutgoingTask): string {
   const { target_id: agent, skill } = task.request;
-  if (typeof agent === "string") return `agent ${agent}`;
-  if (typeof skill === "string") return `skill ${skill}`;
+  const within = task.zone ? ` in zone ${task.zone}` : "";
+  if (typeof agent === "string") return `agent ${agent}${within}`;
+  if (typeof skill === "string") return `skill ${skill}${within}`;
   return task.zone ? `zone ${task.zone}` : "group";
 }
 

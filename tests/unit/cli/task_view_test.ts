@@ -91,6 +91,19 @@ Deno.test("a task that ended without an answer shows none, as JSON null and no a
   assert.equal(taskJson(task("sent", undefined)).answer, null);
   assert.equal(taskJson(task("failed", "the tool broke")).answer, "the tool broke");
   assert.equal(taskJson(task("completed", "")).answer, "", "an empty answer is still an answer");
+  // Where it went: an agent or a skill, in a zone if it went into one; a zone; the group.
+  const to = (request: Record<string, unknown>, zone?: string) =>
+    taskJson({ ...task("sent", undefined), request, zone }).to;
+  assert.deepEqual(
+    [
+      to({ target_id: "w1" }, "lab"),
+      to({ skill: "sql" }, "lab"),
+      to({}, "lab"),
+      to({ target_id: "w1" }),
+      to({}),
+    ],
+    ["agent w1 in zone lab", "skill sql in zone lab", "zone lab", "agent w1", "group"],
+  );
 });
 
 Deno.test("a task worked on here is listed and shown with who asked, where, and how it ended", () => {
