@@ -121,11 +121,100 @@ export interface RawOptions {
    * integration of the same agent (default: nothing, it answers at once).
    */
   readonly turn?: () => Promise<void>;
+  /** Where the worker runs: this process (default) or one of its own (no `turn`, no steps). */
+  readonly worker?: "here" | "apart";
+}
+
+/** The raw ping-pong's producers: one request in flight, idempotent, as the transport's. */
+const PRODUCER = { idempotent: true, maxInFlightRequests: 1 };
+
+/** Consumes `topic` from its beginning through group `<topic>.raw`, once the group has joined. */
+async function consumeRaw(
+  client: kafkajs.Kafka,
+  topic: string,
+  commits: boolean,
+  onMessage: (m: kafkajs.KafkaMessage) => Promise<void> | void,
+): Promise<void> {
+  const consumer = client.consumer({ groupId: `${topic}.raw`, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const ready = joined(consumer);
+  await consumer.run({
+    autoCommit: commits,
+    eachMessage: ({ message }) => Promise.resolve(onMessage(message)),
+  });
+  await ready;
+}
+
+/**
+ * The raw ping-pong's worker on a kafkajs client of its own: each request echoed as a response
+ * (after `turn`, when given), its steps marked with `mark`. Resolves once it consumes.
+ */
+export async function startRawWorker(
+  brokers: string[],
+  topics: { readonly requests: string; readonly responses: string },
+  options: {
+    readonly commits: boolean;
+    readonly turn?: (() => Promise<void>) | undefined;
+    readonly mark?: Steps["mark"];
+  },
+): Promise<void> {
+  const client = new kafkajs.Kafka({ brokers, ...quiet });
+  const worker = client.producer(PRODUCER);
+  await worker.connect();
+  const mark = options.mark ?? (() => {});
+  await consumeRaw(client, topics.requests, options.commits, async (m) => {
+    const key = m.key!.toString();
+    mark(key, "worker receives requests");
+    if (options.turn !== undefined) {
+      mark(key, "worker's turn: start");
+      await options.turn();
+      mark(key, "worker's turn: end");
+    }
+    mark(key, "worker produces responses: start");
+    await worker.send({
+      topic: topics.responses,
+      acks: -1,
+      messages: [{ key, value: responseValue(key) }],
+    });
+    mark(key, "worker produces responses: acknowledged");
+  });
+}
+
+/** Runs the raw worker in a process of its own (_raw_worker.ts) until this one ends. */
+async function spawnRawWorker(
+  brokers: string[],
+  topics: { readonly requests: string; readonly responses: string },
+  commits: boolean,
+): Promise<void> {
+  const script = new URL("./_raw_worker.ts", import.meta.url).pathname;
+  const args = [
+    brokers.join(","),
+    topics.requests,
+    topics.responses,
+    ...(commits ? ["--commits"] : []),
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=test", script, ...args],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes("ready\n")) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error("The raw ping-pong's worker process ended before it was ready");
+    said += value;
+  }
+  // It ends when this process does (its stdin closes).
+  lines.releaseLock();
 }
 
 /**
  * A raw kafkajs ping-pong: the worker echoes a response (after a turn, with `turn`); `commits:
- * false` commits nothing.
+ * false` commits nothing. With `worker: "apart"` the worker runs in a process of its own.
  */
 export class RawPingPong {
   readonly #pending = new Pending();
@@ -141,44 +230,17 @@ export class RawPingPong {
 
   static async start(brokers: string[], options: RawOptions): Promise<RawPingPong> {
     const topics = await taskTopics(brokers);
-    const [a, b] = [0, 1].map(() => new kafkajs.Kafka({ brokers, ...quiet }));
-    const settings = { idempotent: true, maxInFlightRequests: 1 };
-    const [requester, worker] = [a!.producer(settings), b!.producer(settings)];
-    await Promise.all([requester.connect(), worker.connect()]);
+    const client = new kafkajs.Kafka({ brokers, ...quiet });
+    const requester = client.producer(PRODUCER);
+    await requester.connect();
     const mark = options.steps?.mark ?? (() => {});
     const pair = new RawPingPong(requester, topics.requests, options.steps);
-    const consume = async (
-      client: kafkajs.Kafka,
-      topic: string,
-      onMessage: (m: kafkajs.KafkaMessage) => Promise<void> | void,
-    ) => {
-      const consumer = client.consumer({ groupId: `${topic}.raw`, maxWaitTimeInMs: 250 });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      const ready = joined(consumer);
-      await consumer.run({
-        autoCommit: options.commits,
-        eachMessage: ({ message }) => Promise.resolve(onMessage(message)),
-      });
-      await ready;
-    };
-    await consume(b!, topics.requests, async (m) => {
-      const key = m.key!.toString();
-      mark(key, "worker receives requests");
-      if (options.turn !== undefined) {
-        mark(key, "worker's turn: start");
-        await options.turn();
-        mark(key, "worker's turn: end");
-      }
-      mark(key, "worker produces responses: start");
-      await worker.send({
-        topic: topics.responses,
-        acks: -1,
-        messages: [{ key, value: responseValue(key) }],
-      });
-      mark(key, "worker produces responses: acknowledged");
-    });
-    await consume(a!, topics.responses, (m) => {
+    if (options.worker === "apart") {
+      await spawnRawWorker(brokers, topics, options.commits);
+    } else {
+      await startRawWorker(brokers, topics, { ...options, mark });
+    }
+    await consumeRaw(client, topics.responses, options.commits, (m) => {
       const key = m.key?.toString() ?? "";
       mark(key, "requester receives responses");
       pair.#pending.done(key);

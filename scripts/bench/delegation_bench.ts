@@ -7,7 +7,8 @@
  * - the pure path: a requester agent sends a task with `arbiter: "none"`; a worker agent claims
  *   it (the claim is the grant), runs the turn against a fake LLM that answers at once, and
  *   responds; the requester keeps the final answer (targets: at most 1.3x at p50, 1.5x at p99);
- * - the same with both agents in the bench's one process, on one event loop;
+ * - the same with both agents in the bench's one process, on one event loop (the raw ping-pong's
+ *   arrangement), and the raw ping-pong with its worker in a process of its own (the pure path's);
  * - the same with the worker's fake LLM in a process of its own (in the other rows it runs in the
  *   worker's process, which a real LLM never does), with its steps;
  * - the grant path: the same with `arbiter: "requester"`, so the worker answers only once the
@@ -38,6 +39,7 @@ import { Samples } from "./_paired.ts";
 import { Steps } from "./_steps.ts";
 
 const RAW = "delegation: raw kafkajs ping-pong";
+const RAW_APART = "delegation: raw kafkajs ping-pong, the worker in its own process";
 const PURE = "delegation: group layer, arbiter none";
 const ONE = "delegation: group layer, arbiter none, one process";
 const APART = "delegation: group layer, arbiter none, the fake LLM in its own process";
@@ -60,6 +62,8 @@ if (brokers === undefined) {
   // The raw ping-pong's steps, under the same names, print beside the group layer's.
   const rawSteps = new Steps();
   const raw = await RawPingPong.start(brokers, { commits: true, steps: rawSteps });
+  // The pure path's worker runs in a process of its own: so does this raw worker.
+  const rawApart = await RawPingPong.start(brokers, { commits: true, worker: "apart" });
   // The agents record, store and send their tasks' spans, as gateways do.
   const spans = true;
   const steps = new Steps();
@@ -91,6 +95,7 @@ if (brokers === undefined) {
     { ...options, baseline: true },
     samples.paired(RAW, () => pure.roundTrip().then(gap), () => raw.roundTrip()),
   );
+  against(RAW_APART, () => rawApart.roundTrip());
   against(PURE, () => pure.roundTrip());
   against(ONE, () => one.roundTrip());
   against(APART, () => apart.roundTrip());
@@ -106,6 +111,9 @@ if (brokers === undefined) {
     console.log("\ndelegation: this machine, this run (raw kafkajs measured alongside)");
     samples.line("pure path (arbiter none), p50", PURE, RAW, 0.5, "<= 1.3x");
     samples.line("pure path (arbiter none), p99", PURE, RAW, 0.99, "<= 1.5x");
+    // The same arrangement on both sides: each worker in a process of its own.
+    samples.line("pure path / raw, each worker apart, p50", PURE, RAW_APART, 0.5, "none");
+    samples.line("pure path / raw, each worker apart, p99", PURE, RAW_APART, 0.99, "none");
     samples.line("pure path, one process, p50", ONE, RAW, 0.5, "none");
     samples.line("pure path, one process, p99", ONE, RAW, 0.99, "none");
     samples.line("pure path, the fake LLM apart, p50", APART, RAW, 0.5, "none");
