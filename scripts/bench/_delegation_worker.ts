@@ -78,7 +78,9 @@ async function fakeLlmProcess(): Promise<{ url: string; close(): Promise<void> }
   const fake = new URL("../../tests/fakes/openai_server.ts", import.meta.url).pathname;
   const child = new Child(
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "-P=test", fake, "--script", script],
+      // It ends with this process, however this one ends: its stdin is this process's pipe.
+      args: ["run", "-P=test", fake, "--script", script, "--with-stdin"],
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }),

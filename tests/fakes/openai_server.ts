@@ -33,6 +33,8 @@
  * ```sh
  * deno run -A tests/fakes/openai_server.ts --script turns.json [--port N] [--log requests.jsonl]
  * ```
+ * With `--with-stdin` it also stops when its stdin closes: started with a pipe by a process that
+ * may end without stopping it, it ends with that process.
  * where turns.json holds a {@link FakeScript}, e.g. `{"chat": [{"text": "Hello"}]}`.
  *
  * @module
@@ -498,6 +500,11 @@ async function main(args: readonly string[]): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  // Started by a process that may end without stopping it: it stops when that one's pipe closes.
+  if (args.includes("--with-stdin")) {
+    for await (const _ of Deno.stdin.readable) { /* nothing is read */ }
+    await stop();
+  }
 }
 
 if (import.meta.main) await main(Deno.args);

@@ -136,3 +136,28 @@ Deno.test("run as a script, the fake prints its URL first, serves the script and
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("run as a script with --with-stdin, the fake ends when its stdin closes", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SERVER, "--with-stdin"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  const url = out.split("\n")[0]!;
+  assert.equal(
+    await fetch(`${url}/models`).then((r) => r.body?.cancel().then(() => r.status)),
+    200,
+  );
+  // Its starter goes away without a signal: the pipe closes, and so does the fake.
+  await child.stdin.close();
+  assert.equal((await child.status).code, 0);
+  await reader.cancel();
+});
