@@ -119,7 +119,10 @@ export interface TaskSideOptions {
   readonly zones?: ZoneDirectory;
   /** Told after each join of a work group (the inbox's, the workers'), with the joins so far. */
   readonly onJoin?: (groupId: string, joins: number) => void;
-  /** Told, in one line, of a task whose turn failed here (the LLM refused, an error). */
+  /**
+   * Told, in one line, of a task whose turn failed here (the LLM refused, an error), and of what a
+   * look at the tasks this agent follows could not do (Kafka out of reach).
+   */
   readonly warn?: ((line: string) => void) | undefined;
 }
 
@@ -219,6 +222,7 @@ export class TaskSide {
       spans: options.spans,
       ...(options.zones === undefined ? {} : { zones: options.zones }),
       statusCaughtUp: async (task) => !(await side.#statusesBehind(task)),
+      ...(options.warn === undefined ? {} : { warn: options.warn }),
     });
     const limits = options.limits === undefined ? {} : { limits: options.limits };
     const intake = new TaskIntake({

@@ -75,6 +75,8 @@ export interface RequesterDeps {
   readonly zones?: { isMember(zone: string, agentId: string): boolean };
   /** Records the task's steps as spans (spans.ts): submit, grants, attempts sent on. */
   readonly spans?: GroupSpans;
+  /** Told, in one line, of what a look at the tasks could not do (each failure once in a row). */
+  readonly warn?: (line: string) => void;
   readonly now?: () => Date;
 }
 
@@ -88,6 +90,8 @@ export class Requester {
   readonly #leases: Leases;
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
+  /** The last failure of a look said, so that the same one is not said at every look. */
+  #warned: string | undefined;
   #queueing = false;
 
   constructor(deps: RequesterDeps) {
@@ -381,10 +385,19 @@ export class Requester {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      for (const live of this.#tasks.all()) await this.#look(live);
+      // One task's look that fails (Kafka out of reach) stops neither the others' nor the next.
+      for (const live of this.#tasks.all()) await this.#look(live).catch((e) => this.#warn(e));
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /** Says a failure once, not again at each look while it is the same. */
+  #warn(error: unknown): void {
+    const line = messageOf(error);
+    if (line === this.#warned) return;
+    this.#warned = line;
+    this.#deps.warn?.(line);
   }
 
   /** The agent whose inbox holds `task` unclaimed, when it is not live in the group now. */
@@ -401,7 +414,16 @@ export class Requester {
     const { task } = live;
     const expired = expiry(task, now, this.#absentTarget(task));
     if (expired !== undefined) {
-      if (task.workerId !== undefined) await this.#tell(live, task.workerId, "revoked");
+      // Its end does not wait for Kafka: a holder not told stops at the deadline on its own.
+      const holder = task.workerId;
+      if (holder !== undefined) {
+        await this.#tell(live, holder, "revoked").catch((error) =>
+          this.#warn(
+            `Cannot tell ${holder} that task ${task.taskId} (attempt ${task.attempt}) is ` +
+              `revoked: ${messageOf(error)}; it ends expired here`,
+          )
+        );
+      }
       return this.#tasks.finish(live, { status: "expired", content: "", reason: expired });
     }
     if (live.unsent !== undefined) {
@@ -431,4 +453,9 @@ function nowhere(group: string, topic: string): string {
       "does not exist)";
   }
   return `topic ${topic} does not exist: nobody can take the task there`;
+}
+
+/** What an error says, in one line. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

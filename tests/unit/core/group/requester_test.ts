@@ -275,6 +275,49 @@ Deno.test("at its deadline a task ends expired, saying who held it, and the hold
   assert.equal(said(r).at(-1), "revoked:a@1");
 });
 
+Deno.test("with Kafka out of reach a task still ends expired at its deadline, and the tasks after it are looked at", async () => {
+  let down = false;
+  const warned: string[] = [];
+  using r = rig({
+    send: (records) =>
+      down ? Promise.reject(new Error("Kafka is down")) : Promise.resolve(void records),
+    warn: (line) => void warned.push(line),
+  });
+  await send(r, {}, "t1");
+  await send(r, {}, "t2");
+  await r.requester.handleStatus(status("a", "claimed", 1, "t1"));
+  down = true;
+  r.clock.t += 60_000;
+  await r.requester.tick();
+  const [held, free] = await Promise.all([r.requester.answer("t1")!, r.requester.answer("t2")!]);
+  assert.equal(held.status, "expired");
+  assert.match(held.reason!, /\(a held attempt 1\)$/);
+  assert.equal(free.status, "expired");
+  assert.deepEqual(warned, [
+    "Cannot tell a that task t1 (attempt 1) is revoked: Kafka is down; it ends expired here",
+  ]);
+});
+
+Deno.test("a look at one task that fails is said once, and the others are looked at all the same", async () => {
+  const warned: string[] = [];
+  using r = rig({
+    statusCaughtUp: () => Promise.reject("the lag could not be asked"),
+    warn: (line) => void warned.push(line),
+  });
+  await send(r, {}, "t1");
+  await send(r, { deadline_at: new Date(r.clock.t + 10_000).toISOString() }, "t2");
+  await r.requester.handleStatus(status("a", "claimed", 1, "t1"));
+  // Its grant came back on the stream: what is left to ask is whether the consumer lags.
+  const grant = r.sent.find((s) => s.topic === STATUS)!.envelope;
+  await r.requester.handleStatus(record(STATUS, grant));
+  r.clock.t += 10_000;
+  await r.requester.tick();
+  await r.requester.tick();
+  assert.equal((await r.requester.answer("t2")!).status, "expired");
+  assert.deepEqual(warned, ["the lag could not be asked"], "said once, at the first look");
+  assert.equal(r.requester.answer("t1") !== undefined, true, "t1 is still followed");
+});
+
 Deno.test("a task that expires unclaimed in the inbox of an agent gone from the group says so", async () => {
   using r = rig();
   const deadline = new Date(r.clock.t + 60_000).toISOString();
