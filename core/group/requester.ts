@@ -414,10 +414,11 @@ export class Requester {
     const { task } = live;
     const expired = expiry(task, now, this.#absentTarget(task));
     if (expired !== undefined) {
-      // Its end does not wait for Kafka: a holder not told stops at the deadline on its own.
+      // Its end does not wait for Kafka (a send retries for half a minute when it is out of
+      // reach): the holder is told on the side, and one not told stops at the deadline itself.
       const holder = task.workerId;
       if (holder !== undefined) {
-        await this.#tell(live, holder, "revoked").catch((error) =>
+        void this.#tell(live, holder, "revoked").catch((error) =>
           this.#warn(
             `Cannot tell ${holder} that task ${task.taskId} (attempt ${task.attempt}) is ` +
               `revoked: ${messageOf(error)}; it ends expired here`,

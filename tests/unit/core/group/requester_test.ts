@@ -298,6 +298,21 @@ Deno.test("with Kafka out of reach a task still ends expired at its deadline, an
   ]);
 });
 
+Deno.test("a task past its deadline ends expired at once, while the revoke to its holder is still on its way", async () => {
+  let stuck = false;
+  using r = rig({
+    send: (records) => stuck ? new Promise(() => {}) : Promise.resolve(void records),
+  });
+  await send(r, {}, "t1");
+  await r.requester.handleStatus(status("a", "claimed", 1, "t1"));
+  stuck = true; // a send that retries for long, as kafkajs's does with Kafka out of reach
+  r.clock.t += 60_000;
+  await r.requester.tick();
+  const held = await r.requester.answer("t1")!;
+  assert.equal(held.status, "expired");
+  assert.equal(r.timeline.groupTasks.outgoing("t1")!.status, "expired");
+});
+
 Deno.test("a look at one task that fails is said once, and the others are looked at all the same", async () => {
   const warned: string[] = [];
   using r = rig({
