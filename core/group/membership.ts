@@ -37,6 +37,7 @@ import {
 } from "../protocol/mod.ts";
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
 import { afterGate, gate } from "./_gate.ts";
+import { messageOf } from "./_message.ts";
 import { within } from "./_within.ts";
 import { checkJoin, learnCertificates } from "./membership_join.ts";
 import { GroupSetupError, securityMismatch } from "./group_mode.ts";
@@ -91,7 +92,8 @@ export interface MembershipOptions {
   readonly onDropped?: (dropped: Dropped) => void;
   /**
    * Told, in one line, when a heartbeat cannot be sent, and when one is sent again after that
-   * (not when Kafka cannot be reached: the transport's reachability says so).
+   * (not when Kafka cannot be reached: the transport's reachability says so); and when the leave
+   * could not be sent, so the others were not told.
    */
   readonly warn?: (line: string) => void;
   /**
@@ -391,20 +393,34 @@ export class Membership {
     return this.#closed;
   }
 
-  /** Sends a signed `leave` and stops, giving up on the broker after `timeoutMs`. */
+  /**
+   * Sends a signed `leave` and stops, giving up on the broker after `timeoutMs`; a leave that could
+   * not be sent (or not in time) is said through `warn`, and the member stops all the same.
+   */
   async leave(timeoutMs = LEAVE_TIMEOUT_MS): Promise<void> {
     if (this.#closed) return;
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
-    const leaving = this.send([announceRecord(this.group, "leave", this.#identity)])
-      .then(() => this.#stop());
+    // Whether the others were told: a leave that could not be sent still stops this member.
+    let told = false;
+    let failure = `not within ${timeoutMs} ms`;
+    const leaving = this.send([announceRecord(this.group, "leave", this.#identity)]).then(
+      () => void (told = true),
+      (error) => void (failure = messageOf(error)),
+    ).then(() => this.#stop());
     try {
       await Promise.race([leaving, bound]);
     } finally {
       clearTimeout(timer);
       this.#closed = true;
       this.#gone();
+      if (!told) {
+        this.#options.warn?.(
+          `Could not tell group "${this.group}" that "${this.agentId}" leaves (${failure}): ` +
+            "its members take it for gone once it has been silent for 6 of its intervals",
+        );
+      }
     }
   }
 

@@ -38,6 +38,7 @@ import {
   TopicMissingError,
 } from "../transport/mod.ts";
 import type { GroupTaskStore, OutgoingTask } from "../timeline/mod.ts";
+import { messageOf } from "./_message.ts";
 import { routeAttempt } from "./attempt_route.ts";
 import { replyTo } from "./status_replies.ts";
 import {
@@ -454,9 +455,4 @@ function nowhere(group: string, topic: string): string {
       "does not exist)";
   }
   return `topic ${topic} does not exist: nobody can take the task there`;
-}
-
-/** What an error says, in one line. */
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -316,20 +316,10 @@ Deno.test("heartbeats that cannot be sent are said once, and so is the first tha
   let refusal: unknown;
   let refused = 0;
   // The transport the member sends through: while `refusal` is set, heartbeats fail with it.
-  const transport = new Proxy(memory, {
-    get(target, key) {
-      if (key !== "produce") {
-        const value = Reflect.get(target, key, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      }
-      return (records: Parameters<MemoryTransport["produce"]>[0]) => {
-        if (refusal !== undefined && records.some((r) => r.topic === heartbeats)) {
-          refused++;
-          return Promise.reject(refusal);
-        }
-        return target.produce(records);
-      };
-    },
+  const transport = producing(memory, (records) => {
+    if (refusal === undefined || !records.some((r) => r.topic === heartbeats)) return undefined;
+    refused++;
+    return Promise.reject(refusal);
   });
   const said: string[] = [];
   const boss = await startMember(transport, g, g.owner, g.init.certificate, {
@@ -367,3 +357,56 @@ Deno.test("heartbeats that cannot be sent are said once, and so is the first tha
     await boss.leave();
   }
 });
+
+Deno.test("a leave that cannot be sent, or not in time, is said, and the member stops all the same", async () => {
+  const memory = new MemoryTransport();
+  const g = await makeGroup(memory, "gleave");
+  await using _owner = g.owner;
+  await using aliceHome = await agentHome("alice");
+  const announce = topicsFor("gleave").announce;
+  let leave: "refused" | "stuck" | undefined;
+  // The transport the members send through: their leave is refused, or never acknowledged.
+  const transport = producing(memory, (records) => {
+    if (leave === undefined || !records.some((r) => r.topic === announce)) return undefined;
+    return leave === "refused"
+      ? Promise.reject(new Error("Cannot reach Kafka"))
+      : new Promise(() => {});
+  });
+  const said: string[] = [];
+  const warn = (line: string) => void said.push(line);
+  const boss = await startMember(transport, g, g.owner, g.init.certificate, { warn });
+  const alice = await startMember(transport, g, aliceHome, await certify(transport, g, aliceHome), {
+    warn,
+  });
+  leave = "refused";
+  await boss.leave();
+  leave = "stuck";
+  await alice.leave(50);
+  assert.deepEqual(said, [
+    'Could not tell group "gleave" that "boss" leaves (Cannot reach Kafka): its members take it ' +
+    "for gone once it has been silent for 6 of its intervals",
+    'Could not tell group "gleave" that "alice" leaves (not within 50 ms): its members take it ' +
+    "for gone once it has been silent for 6 of its intervals",
+  ]);
+  assert.equal(boss.closed && alice.closed, true);
+});
+
+/**
+ * `memory` as a member sends through it: `produce` answers what `instead` returns for the records,
+ * or, when it returns nothing, produces them.
+ */
+function producing(
+  memory: MemoryTransport,
+  instead: (records: Parameters<MemoryTransport["produce"]>[0]) => Promise<void> | undefined,
+): MemoryTransport {
+  return new Proxy(memory, {
+    get(target, key) {
+      if (key !== "produce") {
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (records: Parameters<MemoryTransport["produce"]>[0]) =>
+        instead(records) ?? target.produce(records);
+    },
+  });
+}
