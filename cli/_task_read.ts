@@ -1,7 +1,8 @@
 /**
  * What `kafclaw task list` and `task show` do: read the tasks this agent sent, and those of other
- * agents it worked on, from its store, and print them. Only `show --trace` needs the group's code (the topics where the store lacks spans),
- * loaded then from _task_run.ts: listing and showing tasks load no Kafka client.
+ * agents it worked on, from its store, and print them. Only `show --trace` needs the group's code
+ * (the topics where the store lacks spans), loaded then from _task_run.ts: listing and showing
+ * tasks load no Kafka client.
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /**
  * How `kafclaw task list` and `task show` print the tasks of the store (those this agent sent, and
- * those of other agents it worked on), as text and as JSON: pure
- * functions, tested without a group. They load nothing of the group's code (its traces are printed
- * by _trace_view.ts), so listing tasks loads no Kafka client.
+ * those of other agents it worked on), as text and as JSON: pure functions, tested without a
+ * group. They load nothing of the group's code (its traces are printed by _trace_view.ts), so
+ * listing tasks loads no Kafka client.
  *
  * @module
  */

@@ -31,6 +31,7 @@ import type { Door } from "../agent/mod.ts";
 import { type EnvelopeOf, parseRecord, parseTopic, type TopicInfo } from "../protocol/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord, WorkEnd } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
+import { messageOf } from "./_message.ts";
 import { DeferredClaim } from "./deferred_claim.ts";
 import { Grant } from "./grant.ts";
 import { DEFAULT_TASK_LIMITS, type TaskLimits } from "./limits.ts";
@@ -340,9 +341,8 @@ export class TaskIntake {
         status: answer.status === "completed" ? "completed" : "failed",
       });
       const response = responseRecord(this.#records, request, { ...answer, place, taint, span });
-      await (deferred
-        ? deferred.with([...final, response])
-        : this.#deps.send([...final, response]));
+      const records = [...final, response];
+      await (deferred ? deferred.with(records) : this.#deps.send(records));
       answered = answer.content;
       const at = this.#now();
       responded = () =>
@@ -415,7 +415,7 @@ export class TaskIntake {
       });
     } catch (error) {
       // Kept for the owner only: the task's answer went, whatever the store says.
-      const why = error instanceof Error ? error.message : String(error);
+      const why = messageOf(error);
       this.#deps.warn?.(`Cannot keep task ${request.payload.task_id} as worked on here: ${why}`);
     }
   }

@@ -197,14 +197,9 @@ class Member implements Subscription {
     this.#positions.clear();
     const committed = this.#broker.group(this.groupId).committed;
     for (const [name, p] of this.assigned) {
-      // A stream at the end starts at the first record since `fromTime`, if it has one.
-      const log = this.#broker.topics.get(name)!.log[p]!;
-      const since = log.findIndex((r) => r.timestamp >= (this.#options.fromTime ?? Infinity));
       const start = this.#options.kind !== "stream" || this.#options.fromBeginning !== false
         ? 0
-        : since === -1
-        ? log.length
-        : since;
+        : streamStart(this.#broker.topics.get(name)!.log[p]!, this.#options.fromTime);
       this.#positions.set(tp(name, p), committed.get(tp(name, p)) ?? start);
     }
     this.kick();
@@ -487,4 +482,13 @@ export class MemoryTransport implements Transport {
     await Promise.all([...this.#subs].map((s) => s.close()));
     this.#subs.clear();
   }
+}
+
+/**
+ * Where a stream group starting at the end reads `log` from: its end, or with `fromTime` its
+ * first record since then, if it has one.
+ */
+function streamStart(log: readonly { readonly timestamp: number }[], fromTime?: number): number {
+  const since = fromTime === undefined ? -1 : log.findIndex((r) => r.timestamp >= fromTime);
+  return since === -1 ? log.length : since;
 }

@@ -129,8 +129,11 @@ export class KafkaSubscription implements Subscription {
     // produced in between would be skipped. A stream group starting at the end therefore starts
     // each partition it has no commit for at the end it has now, before it returns.
     if (options.kind === "stream" && !fromBeginning) {
-      for (const start of await this.#uncommittedEnds()) {
-        this.#starts.set(`${start.topic}:${start.partition}`, start);
+      for (const { end, ...start } of await this.#uncommittedStarts()) {
+        const key = `${start.topic}:${start.partition}`;
+        this.#starts.set(key, start);
+        // Started before the end (`fromTime`): `caughtUp` waits for the records up to it.
+        if (start.next < end) this.#ends.set(key, end);
       }
     }
     await consumer.connect();
@@ -147,10 +150,10 @@ export class KafkaSubscription implements Subscription {
   }
 
   /**
-   * Each partition of the topics that this group has no commit for, with where it starts: its end
-   * now, or with `fromTime` its first record since then (whose end `caughtUp` then waits for).
+   * Each partition of the topics that this group has no commit for, with its end now and where it
+   * starts: that end, or with `fromTime` its first record since then.
    */
-  async #uncommittedEnds(): Promise<Start[]> {
+  async #uncommittedStarts(): Promise<(Start & { readonly end: bigint })[]> {
     const { admin, options } = this.#deps;
     const topics = [...options.topics];
     const { fromTime } = options;
@@ -173,8 +176,7 @@ export class KafkaSubscription implements Subscription {
         const end = BigInt(p.high);
         const from = since[i]!.find((s) => s.partition === p.partition);
         const next = from === undefined ? end : BigInt(from.offset);
-        if (next < end) this.#ends.set(`${topic}:${p.partition}`, end);
-        return { topic, partition: p.partition, next };
+        return { topic, partition: p.partition, next, end };
       })
     );
   }

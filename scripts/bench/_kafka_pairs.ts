@@ -6,6 +6,7 @@
 import kafkajs from "kafkajs";
 import { parseRecord } from "../../core/protocol/mod.ts";
 import { loadKafka, type Subscription } from "../../core/transport/mod.ts";
+import { Child } from "../../tests/_support/child.ts";
 import type { Steps } from "./_steps.ts";
 
 const { KafkaTransport } = await loadKafka();
@@ -194,22 +195,17 @@ async function spawnRawWorker(
     topics.responses,
     ...(commits ? ["--commits"] : []),
   ];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=test", script, ...args],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let said = "";
-  while (!said.includes("ready\n")) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("The raw ping-pong's worker process ended before it was ready");
-    said += value;
-  }
+  const child = new Child(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-P=test", script, ...args],
+      cwd: root,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
   // It ends when this process does (its stdin closes).
-  lines.releaseLock();
+  await child.until(/^ready$/m);
 }
 
 /**

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Child } from "../../../_support/child.ts";
 import OpenAI from "openai";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 
@@ -138,26 +139,20 @@ Deno.test("run as a script, the fake prints its URL first, serves the script and
 });
 
 Deno.test("run as a script with --with-stdin, the fake ends when its stdin closes", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVER, "--with-stdin"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
-  }
-  const url = out.split("\n")[0]!;
-  assert.equal(
-    await fetch(`${url}/models`).then((r) => r.body?.cancel().then(() => r.status)),
-    200,
+  await using child = new Child(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", SERVER, "--with-stdin"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }),
   );
+  await child.until(/\n/);
+  const url = child.stdout.split("\n")[0]!;
+  const models = await fetch(`${url}/models`);
+  await models.body?.cancel();
+  assert.equal(models.status, 200);
   // Its starter goes away without a signal: the pipe closes, and so does the fake.
-  await child.stdin.close();
-  assert.equal((await child.status).code, 0);
-  await reader.cancel();
+  await child.process.stdin.close();
+  assert.equal(await child.exit(), 0);
 });
