@@ -1,7 +1,7 @@
 /**
  * What `kafclaw task list` and `task show` do: read the tasks this agent sent, and those of other
  * agents it worked on, from its store, and print them. Only `show --trace` needs the group's code
- * (the topics where the store lacks spans), loaded then from _task_run.ts: listing and showing
+ * (the topics where the store lacks spans), loaded then from _task_replay.ts: listing and showing
  * tasks load no Kafka client.
  *
  * @module
@@ -74,7 +74,7 @@ export async function showTask(
   const config = await trustedConfig(ctx);
   using timeline = Timeline.open(paths(config).timeline);
   if (opts.trace) {
-    const { showTrace } = await import("./_task_run.ts");
+    const { showTrace } = await import("./_task_replay.ts");
     return await showTrace(ctx, { config, timeline, taskId, json: opts.json });
   }
   const task = knownTask(timeline, taskId, config.command);

@@ -17,6 +17,7 @@ import { listTasks, showTask } from "./_task_read.ts";
 
 /** Submitting and replaying need the group's code (and the agent's): loaded when they run. */
 const run = () => import("./_task_run.ts");
+const replay = () => import("./_task_replay.ts");
 
 /** `kafclaw task`: submit and inspect group tasks. */
 export function taskCommand(ctx: CliContext): Command {
@@ -58,7 +59,7 @@ export function taskCommand(ctx: CliContext): Command {
     .argument("<task-id>", "the task's id")
     .option("--json", "print as JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
-      await (await run()).replayTask(ctx, id, opts);
+      await (await replay()).replayTask(ctx, id, opts);
     });
   return task;
 }

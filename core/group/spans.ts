@@ -23,13 +23,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import {
-  parseRecord,
-  parseTopic,
-  PROTOCOL_VERSION,
-  topicsFor,
-  zoneTopic,
-} from "../protocol/mod.ts";
+import { parseRecord, PROTOCOL_VERSION, topicsFor, topicZone, zoneTopic } from "../protocol/mod.ts";
 import type { GroupTraceStore, StoredSpan } from "../timeline/mod.ts";
 import type { HandlerResult, InboundRecord, OutboundRecord } from "../transport/mod.ts";
 import type { Trust } from "./task_intake.ts";
@@ -328,7 +322,7 @@ export class GroupSpans {
     if (envelope.sender_id === this.#options.agentId) return;
     const trusted = await (this.#options.trust?.(record, envelope) ?? { ok: true });
     if (!trusted.ok) return;
-    this.#options.store.put(spanOf(envelope.sender_id, envelope.payload, zoneOf(record.topic)));
+    this.#options.store.put(spanOf(envelope.sender_id, envelope.payload, topicZone(record.topic)));
   };
 }
 
@@ -366,9 +360,4 @@ export function spanOf(
     content: payload.content,
     zone,
   };
-}
-
-function zoneOf(topic: string): string | undefined {
-  const where = parseTopic(topic);
-  return where?.role === "zone" ? where.zone : undefined;
 }

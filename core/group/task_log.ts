@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type Envelope, type EnvelopeOf, parseRecord } from "../protocol/mod.ts";
+import { type Envelope, type EnvelopeOf, parseRecord, topicZone } from "../protocol/mod.ts";
 import type { StoredSpan } from "../timeline/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { spanOf } from "./spans.ts";
@@ -99,7 +99,7 @@ export async function readTaskLog(
     }
     switch (envelope.type) {
       case "trace":
-        spans.push(spanOf(envelope.sender_id, envelope.payload));
+        spans.push(spanOf(envelope.sender_id, envelope.payload, topicZone(record.topic)));
         return;
       case "request":
       case "skill_request":

@@ -185,6 +185,12 @@ export function parseTopic(name: string): TopicInfo | undefined {
   return { group, role: "zone", zone: zone[1] as string, kind: zone[2] as ZoneTopicKind };
 }
 
+/** The zone a topic of this protocol belongs to, when it is one of a zone's own topics. */
+export function topicZone(name: string): string | undefined {
+  const where = parseTopic(name);
+  return where?.role === "zone" ? where.zone : undefined;
+}
+
 /**
  * Where a work consumer writes the dead-letter record of a poison record read from `topic`: the
  * zone's dead-letter topic for a zone topic, the group's otherwise; undefined for a name that is

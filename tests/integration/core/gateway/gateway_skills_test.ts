@@ -1,7 +1,7 @@
 /**
  * Skills on the real broker. `kafclaw gateway` processes: `kafclaw group skills add` on a running
  * gateway's home makes it take the skill's tasks without a restart of the process; a skill task is
- * answered by its provider only; the skill records, read from the topics by one who is not a
+ * answered by its provider only, and replayed from its work topic in another's home; the skill records, read from the topics by one who is not a
  * member, list the providers, and lose one that leaves. Gateways in the test process, each with
  * its own Kafka client: the scenarios of tests/_support/skill_scenarios.ts (a declined skill task
  * moves to the provider with the best expertise, and why is stored; a newcomer reads the records).
@@ -13,7 +13,7 @@ import { readRoster } from "../../../../core/group/mod.ts";
 import { importPublicKey, skillRequests } from "../../../../core/protocol/mod.ts";
 import { loadKafka, type Transport } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
-import { kafclaw } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw } from "../../../_support/cli.ts";
 import {
   answerWithin,
   gateway,
@@ -90,6 +90,16 @@ Deno.test(
       g.llm.chatRequests().some((r) => JSON.stringify(r.body).includes("Count the rows"))
     );
     assert.deepEqual(asked.map((g) => g.id), ["ben"]);
+    // Ann's home neither sent nor worked on it: replay finds its request on sql's work topic.
+    const replayed = await kafclaw(["task", "replay", "sql-one", "--json"], ann.env);
+    assert.equal(replayed.code, 0, replayed.stderr);
+    const replay = jsonOf(replayed);
+    assert.deepEqual([replay.request, replay.requester, replay.old, replay.new], [
+      "Count the rows",
+      "sh-agent",
+      { agent_id: "ben", status: "completed", answer: "answered by ben" },
+      { agent_id: "ann", status: "completed", answer: "answered by ann" },
+    ]);
     // Leaving takes ben off the sql record.
     assert.equal(await ben.child!.stop("SIGTERM"), 0, ben.child!.stderr);
     await waitFor(async () => await providers("sql") === "", "ben off the sql record", {

@@ -2,7 +2,8 @@
  * `kafclaw task submit --zone lab --wait` where no gateway runs (its requester a one-shot member)
  * in a signed group on the real broker: while lab's worker ann thinks, a response forged in ann's
  * name on lab's responses topic is dropped and audited in the submitter's home, never taken for
- * the answer; ann's own answer is.
+ * the answer; ann's own answer is. In a new home of the submitter's, `task replay` and `task show
+ * --trace` read the task back from lab's topics.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -16,7 +17,7 @@ import {
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import { droppedIn } from "../../../_support/audit.ts";
 import { Child } from "../../../_support/child.ts";
-import { kafclaw, kafclawCommand } from "../../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand, tempHome } from "../../../_support/cli.ts";
 import {
   gateway,
   signedGroup,
@@ -98,5 +99,35 @@ Deno.test(
     release.resolve();
     assert.equal(await submit.exit(), 0, submit.stderr);
     assert.equal(submit.stdout.trim(), "ann's own answer");
+
+    // In a new home of req's (its store has not the task), the task is read back from lab's
+    // topics, which req may read: its request and ann's answer, the forged one dropped.
+    await using newHome = await tempHome();
+    const elsewhere = { ...req.env, KAFCLAW_HOME: newHome.path };
+    const replayed = await kafclaw(["task", "replay", taskIds[0]!, "--json"], elsewhere);
+    assert.equal(replayed.code, 0, replayed.stderr);
+    const replay = jsonOf(replayed);
+    assert.equal(replay.request, "ask ann");
+    assert.deepEqual([replay.old, replay.new], [
+      { agent_id: "ann", status: "completed", answer: "ann's own answer" },
+      { agent_id: "req", status: "completed", answer: "answered by req" },
+    ]);
+    assert.deepEqual(
+      replay.dropped.map((d: Record<string, string>) => [d.agent_id, d.topic, d.code]),
+      [["ann", zoneTopic(group, "lab", "responses"), "bad_signature"]],
+    );
+    // Its spans, from lab's traces topic: ann's attempt among them.
+    let trace: { source?: string; agents?: string[] } = {};
+    await waitFor(
+      async () => {
+        const out = await kafclaw(["task", "show", taskIds[0]!, "--trace", "--json"], elsewhere);
+        assert.equal(out.code, 0, out.stderr);
+        trace = jsonOf(out);
+        return trace.agents?.includes("ann") === true;
+      },
+      "the task's spans read from lab's traces topic",
+      { timeoutMs: 30_000, state: () => trace },
+    );
+    assert.equal(trace.source, "topics");
   },
 );

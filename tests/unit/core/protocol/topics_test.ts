@@ -15,6 +15,7 @@ import {
   skillRequests,
   type TopicInfo,
   topicsFor,
+  topicZone,
   ZONE_TOPIC_KINDS,
   zoneTopic,
   type ZoneTopicKind,
@@ -119,6 +120,14 @@ Deno.test("parseTopic reads every topic name back", () => {
     names.push([`group.g-2.${suffix}`, { group: "g-2", role } as TopicInfo]);
   }
   for (const [name, info] of names) assert.deepEqual(parseTopic(name), info, name);
+});
+
+Deno.test("topicZone names the zone of a zone's own topic, and none of any other", () => {
+  assert.equal(topicZone("group.g1.zone.lab.traces"), "lab");
+  assert.equal(topicZone("group.g1.zone.lab.inbox"), "lab");
+  for (const name of ["group.g1.traces", "group.g1.agent.lab.inbox", "group.g1.zone.Lab.traces"]) {
+    assert.equal(topicZone(name), undefined, name);
+  }
 });
 
 Deno.test("parseTopic refuses names that are not of this protocol", () => {
