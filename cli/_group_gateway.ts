@@ -28,6 +28,8 @@ export interface GatewayChange {
   readonly gateway: GroupGateway;
   /** False when the gateway was already as asked (out of the group, for a leave). */
   readonly changed: boolean;
+  /** For a leave made: whether the group was told (the signed leave sent in time). */
+  readonly told?: boolean;
 }
 
 /**
@@ -63,7 +65,8 @@ export async function groupGateway(config: ResolvedConfig): Promise<GroupGateway
 export async function leaveThrough(gateway: GroupGateway): Promise<GatewayChange> {
   if (!gateway.member) return { gateway, changed: false };
   const done = await change(gateway, "leave");
-  return { gateway, changed: done !== "not_member" };
+  if (done.code === "not_member") return { gateway, changed: false };
+  return { gateway, changed: true, told: done.body?.told !== false };
 }
 
 /**
@@ -78,7 +81,7 @@ export async function joinThrough(gateway: GroupGateway, agentId: string): Promi
         "join from this home beside it: stop that gateway first, or use another KAFCLAW_HOME",
     );
   }
-  if (gateway.member || await change(gateway, "join") === "member") {
+  if (gateway.member || (await change(gateway, "join")).code === "member") {
     throw new UsageError(
       `"${agentId}" is a member of group "${gateway.group}" already, through ${where}: a second ` +
         `member with that id cannot run beside it; stop that gateway first to run one here, or ` +
@@ -94,17 +97,20 @@ export function describe(gateway: HomeGateway): string {
 }
 
 /**
- * `POST /api/v1/group/<what>`: "done", or the code of its 409 (`member`, `not_member`); anything
- * else fails the command with the gateway's one-line reason.
+ * `POST /api/v1/group/<what>`: "done" with the answer's body, or the code of its 409 (`member`,
+ * `not_member`); anything else fails the command with the gateway's one-line reason.
  */
-async function change(gateway: GroupGateway, what: "leave" | "join"): Promise<string> {
+async function change(
+  gateway: GroupGateway,
+  what: "leave" | "join",
+): Promise<{ code: string; body?: { told?: unknown } }> {
   const answer = await callGateway(gateway, `/api/v1/group/${what}`, "POST");
   const failed = `${describe(gateway)} could not ${what} group "${gateway.group}"`;
   if (answer.kind !== "answer") throw new CliError(`${failed}: ${answer.problem}`);
-  if (answer.status === 200) return "done";
+  if (answer.status === 200) return { code: "done", body: answer.body as { told?: unknown } };
   const error = apiError(answer.body);
   if (answer.status === 409 && (error?.code === "member" || error?.code === "not_member")) {
-    return error.code;
+    return { code: error.code };
   }
   throw new CliError(`${failed}: ${error?.message ?? `it answered ${answer.status}`}`);
 }
@@ -112,7 +118,7 @@ async function change(gateway: GroupGateway, what: "leave" | "join"): Promise<st
 /** What `group leave` or `group join` prints after acting through the gateway (`--json`: one line). */
 export function changeReport(
   what: "left" | "joined",
-  { gateway, changed }: GatewayChange,
+  { gateway, changed, told }: GatewayChange,
   json: boolean,
 ): string {
   const { group, agentId, pid, port } = gateway;
@@ -122,13 +128,18 @@ export function changeReport(
       agent_id: agentId,
       [what]: true,
       ...(changed ? {} : { already: true }),
+      ...(told === undefined ? {} : { told }),
       via: "gateway",
       gateway: { pid, port },
     });
   }
   const config = `group.enabled is now ${what === "joined"} in config`;
+  const untold = told === false
+    ? " (the group was not told: its members take it for gone once it has been silent for 6 " +
+      "of its intervals)"
+    : "";
   return what === "left"
-    ? `"${agentId}" ${changed ? "left" : "was out of"} group "${group}" through ${
+    ? `"${agentId}" ${changed ? "left" : "was out of"} group "${group}"${untold} through ${
       describe(gateway)
     }, which serves on outside the group; ${config}`
     : `"${agentId}" joined group "${group}" again through ${

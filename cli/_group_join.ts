@@ -46,6 +46,8 @@ export async function runMember(
         load: () => ({ running: 0, capacity: 0 }),
         onDropped: audit.dropped,
         onRejected: audit.rejected,
+        // A heartbeat that cannot be sent, or the leave.
+        warn: (line) => ctx.io.err(`kafclaw: ${line}`),
         onRevoked: (line) => {
           ctx.io.err(`kafclaw: ${line}; it leaves the group`);
           stop.resolve("revoked");
@@ -75,7 +77,7 @@ export async function runMember(
     );
     const signal = await stop.promise;
     const started = Date.now();
-    await membership.leave(LEAVE_TIMEOUT_MS);
+    const told = await membership.leave(LEAVE_TIMEOUT_MS);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       sponsor?.close(),
@@ -85,8 +87,10 @@ export async function runMember(
     const ms = Date.now() - started;
     ctx.io.out(
       options.json
-        ? JSON.stringify({ event: "left", group, agent_id: agentId, signal, ms })
-        : `left group "${group}" (${signal}, ${ms} ms)`,
+        ? JSON.stringify({ event: "left", group, agent_id: agentId, signal, ms, told })
+        : told
+        ? `left group "${group}" (${signal}, ${ms} ms)`
+        : `stopped (${signal}, ${ms} ms); group "${group}" was not told that "${agentId}" left`,
     );
   } finally {
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);

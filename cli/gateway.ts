@@ -198,12 +198,25 @@ export function gatewayCommand(ctx: CliContext): Command {
         await channels?.stop();
         const late = await swarm.stop();
         const ms = Date.now() - started;
+        // Those whose leave could not be sent (a line said so): the others take them for gone later.
+        const untold = swarm.gateways.filter((g) => !g.told).map((g) => g.agentId);
+        const left = untold.length === 0
+          ? `left group "${group}"`
+          : `group "${group}" was not told that ${untold.map((id) => `"${id}"`).join(", ")} left`;
         ctx.io.out(
           opts.json
-            ? JSON.stringify({ event: "stopped", signal, ms, late, group, agent_id: agentId })
+            ? JSON.stringify({
+              event: "stopped",
+              signal,
+              ms,
+              late,
+              group,
+              agent_id: agentId,
+              untold,
+            })
             : `gateway stopped (${signal}, ${ms} ms)${
               late.length ? `; did not end in time: ${late.join(", ")}` : ""
-            }; left group "${group}"`,
+            }; ${left}`,
         );
       } finally {
         for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);

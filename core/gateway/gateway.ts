@@ -260,6 +260,14 @@ export class Gateway {
   }
 
   /**
+   * Whether its group was told, when it last left (by `leave` or `stop`), that this agent left:
+   * false while a member, and when the leave could not be sent or not in time.
+   */
+  get told(): boolean {
+    return !this.#member && this.#group.told;
+  }
+
+  /**
    * Offers exactly `skills` from now on (config.json's group.skills changed): the consumers of
    * skills no longer offered stop, those of new ones start, and the skills' records say so. Out
    * of the group, the skills are kept for the next join.

@@ -63,6 +63,7 @@ export class GroupSide {
   /** Whether this home's sponsor lets newcomers in. */
   readonly sponsoring: boolean;
   readonly #steps: Step[];
+  readonly #left: { readonly told?: boolean };
   #stopped: Promise<string[]> | undefined;
 
   private constructor(fields: {
@@ -72,6 +73,7 @@ export class GroupSide {
     orchestrator: Orchestrator | undefined;
     sponsoring: boolean;
     steps: Step[];
+    left: { readonly told?: boolean };
   }) {
     this.membership = fields.membership;
     this.tasks = fields.tasks;
@@ -79,6 +81,15 @@ export class GroupSide {
     this.orchestrator = fields.orchestrator;
     this.sponsoring = fields.sponsoring;
     this.#steps = fields.steps;
+    this.#left = fields.left;
+  }
+
+  /**
+   * Whether the group was told that this agent left: false until the side has stopped, and when
+   * the leave could not be sent or not in time.
+   */
+  get told(): boolean {
+    return this.#left.told === true;
   }
 
   /** Joins and starts every part; on a failure, what started is stopped again and it throws. */
@@ -104,7 +115,10 @@ export class GroupSide {
         ...(say === undefined ? {} : { warn: say }),
         ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
       });
-      steps.push(["group", (ms) => membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS))]);
+      const left: { told?: boolean } = {};
+      steps.push(["group", async (ms) => {
+        left.told = await membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS));
+      }]);
       if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
       const spans = observers(config, membership, runtime.timeline, { audit, say });
       // Stopped after the task side (steps stop last first): the spans its stop ended go out.
@@ -170,6 +184,7 @@ export class GroupSide {
         orchestrator,
         sponsoring: sponsor !== undefined,
         steps,
+        left,
       });
     } catch (error) {
       await stopAll(steps, LEAVE_TIMEOUT_MS);

@@ -396,9 +396,10 @@ export class Membership {
   /**
    * Sends a signed `leave` and stops, giving up on the broker after `timeoutMs`; a leave that could
    * not be sent (or not in time) is said through `warn`, and the member stops all the same.
+   * Resolves with whether the others were told (false too when it had left or stopped already).
    */
-  async leave(timeoutMs = LEAVE_TIMEOUT_MS): Promise<void> {
-    if (this.#closed) return;
+  async leave(timeoutMs = LEAVE_TIMEOUT_MS): Promise<boolean> {
+    if (this.#closed) return false;
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
@@ -422,6 +423,7 @@ export class Membership {
         );
       }
     }
+    return told;
   }
 
   /** Stops without leaving (the members see it go stale). */

@@ -32,10 +32,23 @@ export function mountGroupJoin(routes: ApiRoutes, parts: ApiParts): void {
       summary,
       tag: "group",
       group: true,
-      response: z.object({ [key]: z.string(), agent_id: z.string() }),
+      response: change === "leave"
+        ? z.object({
+          [key]: z.string(),
+          agent_id: z.string(),
+          told: z.boolean().describe(
+            "whether the group was told: false when the signed leave could not be sent in time " +
+              "(the members take the agent for gone after 6 silent heartbeat intervals)",
+          ),
+        })
+        : z.object({ [key]: z.string(), agent_id: z.string() }),
     }, async (c) => {
       await changing(() => gateway[change]());
-      return c.json({ [key]: gateway.group, agent_id: gateway.agentId });
+      return c.json({
+        [key]: gateway.group,
+        agent_id: gateway.agentId,
+        ...(change === "leave" ? { told: gateway.told } : {}),
+      });
     });
   }
 }

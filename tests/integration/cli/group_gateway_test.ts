@@ -76,6 +76,7 @@ Deno.test(
       group,
       agent_id: "ann",
       left: true,
+      told: true,
       via: "gateway",
       gateway: { pid, port },
     });

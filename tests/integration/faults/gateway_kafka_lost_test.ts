@@ -1,11 +1,11 @@
 /**
  * A running gateway, or a `group join` member, whose only broker dies and comes back: it says once
  * that it lost Kafka, in the line every command prints, keeps running, and says once that Kafka
- * answers again.
+ * answers again. Stopped while it is down again, it says that the group was not told it left.
  */
 import assert from "node:assert/strict";
 import { Child } from "../../_support/child.ts";
-import { kafclaw, kafclawCommand } from "../../_support/cli.ts";
+import { jsonOf, kafclaw, kafclawCommand } from "../../_support/cli.ts";
 import { gateway, tails } from "../../_support/gateway_group.ts";
 import { OPEN } from "../../_support/open_group.ts";
 import { startOwnBroker } from "../../_support/own_broker.ts";
@@ -47,6 +47,12 @@ async function lostAndBack(what: string, run: (env: Record<string, string>) => P
   assert.equal(count(BACK), 1, child.stderr);
   assert.equal(child.exited, undefined, `${what} runs on`);
   assert.doesNotMatch(child.stderr, /KafkaJS|\bat \S+\.[jt]s:\d+/);
+
+  // Stopped while the broker is down: it cannot tell the group it leaves, says so, and stops.
+  await broker.kill(1);
+  assert.equal(await child.stop("SIGTERM"), 0, child.stderr);
+  assert.match(child.stderr, /Could not tell group "[^"]+" that "a1" leaves \(/);
+  return child;
 }
 
 /** Runs `kafclaw ARGS` in a member's environment, ready once stdout matches `ready`. */
@@ -62,7 +68,12 @@ Deno.test(
   "a gateway says once that it lost Kafka and once that it is back, and runs on",
   opts,
   async () => {
-    await lostAndBack("the gateway", running(["gateway", "--json"], /"event":"started"/));
+    const gateway = await lostAndBack(
+      "the gateway",
+      running(["gateway", "--json"], /"event":"started"/),
+    );
+    const stopped = jsonOf(gateway, { line: "last", what: "the gateway" });
+    assert.deepEqual([stopped.event, stopped.untold], ["stopped", ["a1"]]);
   },
 );
 
@@ -70,6 +81,13 @@ Deno.test(
   "a group join member says once that it lost Kafka and once that it is back",
   opts,
   async () => {
-    await lostAndBack("the member", running(["group", "join"], /in group "[^"]+" as "a1"/));
+    const member = await lostAndBack(
+      "the member",
+      running(["group", "join"], /in group "[^"]+" as "a1"/),
+    );
+    assert.match(
+      member.stdout.trim().split("\n").at(-1)!,
+      /^stopped \(SIGTERM, \d+ ms\); group "[^"]+" was not told that "a1" left$/,
+    );
   },
 );

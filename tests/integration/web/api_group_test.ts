@@ -169,7 +169,7 @@ Deno.test(
     assert.match(metrics, /^kafclaw_group_tasks\{status="completed"\} 1$/m);
 
     const left = await ok("/api/v1/group/leave", { method: "POST" });
-    assert.deepEqual(left, { left: group, agent_id: "ann" });
+    assert.deepEqual(left, { left: group, agent_id: "ann", told: true });
     const again = await api("/api/v1/group/leave", { method: "POST" });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, "not_member");

@@ -88,7 +88,10 @@ Deno.test(
     const took = Date.now() - started;
     assert.ok(took < 12_000, `ben took ${took} ms to stop`);
     const stopped = jsonOf(ben.child!, { line: "last", what: "ben's gateway" });
-    assert.deepEqual([stopped.event, stopped.signal, stopped.late], ["stopped", "SIGTERM", []]);
+    assert.deepEqual(
+      [stopped.event, stopped.signal, stopped.late, stopped.untold],
+      ["stopped", "SIGTERM", [], []],
+    );
     await waitFor(
       async () => (await rosterOf(cy.env)).join() === "ann:active,cy:active",
       "ben gone from cy's roster",

@@ -100,7 +100,8 @@ Deno.test("members see each other join and leave; a newcomer has the roster from
     );
     try {
       assert.deepEqual(ids(carol), ["alice", "bob", "boss", "carol"]);
-      await bob.leave();
+      assert.equal(await bob.leave(), true, "the others told that bob leaves");
+      assert.equal(await bob.leave(), false, "gone already: nobody is told again");
       await waitFor(() => !ids(carol).includes("bob"), "bob gone from carol's roster");
       await waitFor(() => !ids(boss).includes("bob"), "bob gone from boss's roster");
       assert.equal(g.owner.timeline.members.list().some((m) => m.agentId === "bob"), false);
@@ -379,9 +380,9 @@ Deno.test("a leave that cannot be sent, or not in time, is said, and the member 
     warn,
   });
   leave = "refused";
-  await boss.leave();
+  assert.equal(await boss.leave(), false, "boss's leave was refused");
   leave = "stuck";
-  await alice.leave(50);
+  assert.equal(await alice.leave(50), false, "alice's leave was not acknowledged");
   assert.deepEqual(said, [
     'Could not tell group "gleave" that "boss" leaves (Cannot reach Kafka): its members take it ' +
     "for gone once it has been silent for 6 of its intervals",

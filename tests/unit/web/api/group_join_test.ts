@@ -3,8 +3,9 @@
  * the gateway's whole group side down (the others see it go, its group tools are gone, nothing more
  * is shared, the status says it left), a second leave and a join while a member are 409s, and a
  * join brings a new membership that the status, the group endpoints and the requester use: a task
- * sent after it is answered again. A join that fails leaves the gateway out, saying why; joins,
- * leaves and the stop take turns.
+ * sent after it is answered again. A join that fails leaves the gateway out, saying why; a leave
+ * that cannot be sent takes it out too, saying the group was not told; joins, leaves and the stop
+ * take turns.
  */
 import assert from "node:assert/strict";
 import { apiOf, groupTaskAnswered } from "../../../_support/api.ts";
@@ -27,7 +28,8 @@ Deno.test("a gateway leaves its group and joins it again through the API; tasks 
   const before = ann.gateway.membership;
 
   const left = await ann.json("/api/v1/group/leave", { method: "POST" });
-  assert.deepEqual(left, { left: group, agent_id: "ann" });
+  assert.deepEqual(left, { left: group, agent_id: "ann", told: true });
+  assert.equal(ann.gateway.told, true);
   await waitFor(() => live(ben).join() === "ben", "ben to see ann go", { state: () => live(ben) });
   assert.deepEqual(tools(), [], "no group tool while out of the group");
   const out = await ann.json("/api/v1/group");
@@ -101,6 +103,32 @@ Deno.test("a join that fails is a 503 with its reason, the gateway still out; th
   await ann.json("/api/v1/group/join", { method: "POST" });
   assert.equal(ann.gateway.member, true);
   assert.ok(ann.gateway.runtime.tools.names().includes("delegate_task"));
+});
+
+Deno.test("a leave that cannot be sent still takes the gateway out, and answers that the group was not told", async () => {
+  const { group, more } = await inProcessGroup("guntold");
+  const transport = more.transport;
+  const produce = transport.produce.bind(transport);
+  let down = false;
+  transport.produce = (records) =>
+    down ? Promise.reject(new Error("Cannot reach Kafka")) : produce(records);
+  const said: string[] = [];
+  await using ann = await apiOf(inProcessEnv(group, "ann"), {
+    more: { ...more, say: (line) => void said.push(line) },
+  });
+  down = true;
+  const left = await ann.json("/api/v1/group/leave", { method: "POST" });
+  assert.deepEqual(left, { left: group, agent_id: "ann", told: false });
+  assert.equal(ann.gateway.member, false);
+  assert.ok(
+    said.some((line) =>
+      /^Could not tell group "guntold.*" that "ann" leaves \(Cannot reach Kafka\)/.test(line)
+    ),
+    String(said),
+  );
+  down = false;
+  await ann.json("/api/v1/group/join", { method: "POST" });
+  assert.equal(ann.gateway.told, false, "a member: not left");
 });
 
 Deno.test("joins, leaves and the stop run one at a time; a join once the stop began is refused", async () => {
