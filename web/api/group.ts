@@ -8,7 +8,14 @@
  * @module
  */
 import { z } from "zod";
-import { rootLimits, spanTree, taskRequest, traceOfTask } from "../../core/group/mod.ts";
+import {
+  PUBLIC_ZONE,
+  rootLimits,
+  spanTree,
+  taskRequest,
+  traceOfTask,
+  ZoneRefused,
+} from "../../core/group/mod.ts";
 import { topicsFor } from "../../core/protocol/mod.ts";
 import { Conflict, found, NotFound } from "./errors.ts";
 import type { ApiParts } from "./parts.ts";
@@ -22,6 +29,11 @@ import { searchJson } from "../../core/memory/mod.ts";
 
 const LIMIT = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
+/** A zone a task goes into: only its members see it (`public`, the default: every member). */
+export const ZONE = z.string().regex(/^[\w.-]{1,64}$/).describe(
+  "Into this zone: on its topics, for its members only (default: public)",
+);
+
 /** What a new group task is: what it asks, and of whom (anyone, an agent, a skill). */
 export const NEW_TASK = z.object({
   content: z.string().trim().min(1).max(100_000).describe("What the task asks"),
@@ -30,6 +42,7 @@ export const NEW_TASK = z.object({
     z.object({ skill: z.string().min(1).max(128) }),
   ]).optional().describe("One agent, or any agent offering a skill (default: anyone)"),
   deadline_ms: z.number().int().min(1000).max(86_400_000).optional(),
+  zone: ZONE.optional(),
 });
 
 const SHARE = z.object({
@@ -47,7 +60,8 @@ const SHARED = z.object({
 
 /**
  * Queues a task for the gateway's requester (which sends and follows it); returns its id. `to`
- * is where it goes: an agent, a skill, or anyone.
+ * is where it goes: an agent, a skill, or anyone; `zone`, the zone it goes into, refused (409
+ * `zone_refused`) unless this agent, and the agent of `to`, are its members.
  */
 export function queueTask(
   parts: ApiParts,
@@ -55,15 +69,27 @@ export function queueTask(
     content: string;
     to?: { agent: string } | { skill: string } | undefined;
     deadlineMs?: number | undefined;
+    zone?: string | undefined;
   },
 ): string {
   const { gateway } = parts;
+  const zone = task.zone === PUBLIC_ZONE ? undefined : task.zone;
+  if (zone !== undefined) {
+    const target = task.to !== undefined && "agent" in task.to ? task.to.agent : undefined;
+    try {
+      gateway.membership.zones.checkTask(gateway.agentId, zone, target);
+    } catch (error) {
+      if (error instanceof ZoneRefused) throw new Conflict(error.message, "zone_refused");
+      throw error;
+    }
+  }
   const taskId = crypto.randomUUID();
   const limits = rootLimits(gateway.agentId, new Date(), { deadlineMs: task.deadlineMs });
   const { type, payload, topic } = taskRequest(gateway.agentId, gateway.group, {
     taskId,
     content: task.content,
     to: task.to ?? { group: true },
+    zone,
     limits,
   });
   gateway.runtime.timeline.groupTasks.addOutgoing({
@@ -72,6 +98,7 @@ export function queueTask(
     taint: "trusted",
     request: payload,
     topic,
+    zone,
     status: "queued",
   });
   return taskId;
@@ -125,6 +152,7 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
         content: body.content,
         to: body.to,
         deadlineMs: body.deadline_ms,
+        zone: body.zone,
       }),
       status: "queued",
     }, 202));

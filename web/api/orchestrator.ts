@@ -8,15 +8,20 @@
  * @module
  */
 import { z } from "zod";
-import { DispatchError, dispatchTarget, nodeJson } from "../../core/orchestrator/mod.ts";
+import {
+  DispatchError,
+  dispatchTarget,
+  nodeJson,
+  zoneMembersOf,
+} from "../../core/orchestrator/mod.ts";
 import { Conflict } from "./errors.ts";
-import { queueTask } from "./group.ts";
+import { queueTask, ZONE } from "./group.ts";
 import type { ApiParts } from "./parts.ts";
 import type { ApiRoutes } from "./routes.ts";
 
 const DISPATCH = z.object({
   content: z.string().trim().min(1).max(100_000).describe("What the task asks"),
-  zone: z.string().regex(/^[\w.-]{1,64}$/).default("public").describe("Only nodes of this zone"),
+  zone: ZONE.default("public").describe("Only nodes of this zone, and into it"),
 });
 
 /** Mounts the orchestrator endpoints. */
@@ -85,12 +90,17 @@ export function mountOrchestrator(routes: ApiRoutes, parts: ApiParts): void {
         from: gateway.agentId,
         workers: { live: () => gateway.membership.live() },
         zone: body.zone,
+        zoneMembers: zoneMembersOf(gateway.membership.zones),
       });
     } catch (error) {
       if (error instanceof DispatchError) throw new Conflict(error.message, "no_target");
       throw error;
     }
-    const taskId = queueTask(parts, { content: body.content, to: { agent: target } });
+    const taskId = queueTask(parts, {
+      content: body.content,
+      to: { agent: target },
+      zone: body.zone,
+    });
     return c.json({ task_id: taskId, to: target, status: "queued" }, 202);
   });
 }
