@@ -14,7 +14,7 @@
  */
 import { Command } from "commander";
 import type { ResolvedConfig } from "../core/config/mod.ts";
-import { RecordSigner } from "../core/group/mod.ts";
+import { RecordSigner, type ZoneDirectory } from "../core/group/mod.ts";
 import {
   DispatchError,
   dispatchTarget,
@@ -66,7 +66,7 @@ export function orchestratorCommand(ctx: CliContext): Command {
           {
             group: config.group.name,
             agent_id: agentId,
-            node: placed ? nodeJson(placed) : null,
+            node: placed ? nodeJson(placed, read.zones) : null,
             children: children.map((c) => c.node.agentId),
             subtree: below.map((c) => c.node.agentId),
             zones,
@@ -88,7 +88,9 @@ export function orchestratorCommand(ctx: CliContext): Command {
         return;
       }
       ctx.io.out(
-        `${line(placed)}\n  children ${names(children)}  below ${below.length}\n${about}`,
+        `${line(placed, read.zones)}\n  children ${
+          names(children)
+        }  below ${below.length}\n${about}`,
       );
     });
   command.command("hierarchy")
@@ -99,14 +101,18 @@ export function orchestratorCommand(ctx: CliContext): Command {
       const nodes = read.hierarchy.nodes();
       if (opts.json) {
         ctx.io.out(
-          JSON.stringify({ group: config.group.name, nodes: nodes.map(nodeJson) }, null, 2),
+          JSON.stringify(
+            { group: config.group.name, nodes: nodes.map((p) => nodeJson(p, read.zones)) },
+            null,
+            2,
+          ),
         );
         return;
       }
       const lines = [`group "${config.group.name}": ${nodes.length} node(s)`];
       const walk = (parent: string | undefined, depth: number) => {
         for (const p of nodes.filter((n) => n.parentId === parent)) {
-          lines.push(`${"  ".repeat(depth + 1)}${line(p)}`);
+          lines.push(`${"  ".repeat(depth + 1)}${line(p, read.zones)}`);
           walk(p.node.agentId, depth + 1);
         }
       };
@@ -224,11 +230,17 @@ async function nodesOf(
   }
 }
 
-function line(p: PlacedNode): string {
+/**
+ * One node in a line: its zones are those of the zone records; those its node record claims
+ * beyond them (its `orchestrator.zoneId`, which grants nothing) are said apart.
+ */
+function line(p: PlacedNode, zones: ZoneDirectory): string {
   const { node } = p;
+  const member = zones.zonesOf(node.agentId);
+  const claimed = node.zones.filter((zone) => !member.includes(zone));
   return `${node.agentId}  ${node.role}  ${p.liveness}  parent ${p.parentId ?? "-"}  zones ${
-    node.zones.join(",") || "-"
-  }`;
+    member.join(",") || "-"
+  }${claimed.length > 0 ? ` (claims ${claimed.join(",")}: not a member)` : ""}`;
 }
 
 function names(nodes: readonly PlacedNode[]): string {

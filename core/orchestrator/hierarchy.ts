@@ -128,8 +128,12 @@ export function wouldCycle(
   return false;
 }
 
-/** A placed node as JSON (`orchestrator hierarchy --json`, the gateway's API). */
-export function nodeJson(p: PlacedNode) {
+/**
+ * A placed node as JSON (`orchestrator hierarchy --json`, the gateway's API): `zones` those it is
+ * a member of by the group's zone records (what routes zone tasks to it), `claimed_zones` those
+ * its node record names (its `orchestrator.zoneId`), which grant nothing.
+ */
+export function nodeJson(p: PlacedNode, zones: { zonesOf(agentId: string): string[] }) {
   const { node } = p;
   return {
     agent_id: node.agentId,
@@ -137,7 +141,8 @@ export function nodeJson(p: PlacedNode) {
     parent_id: p.parentId ?? null,
     named_parent_id: node.parentId ?? null,
     liveness: p.liveness,
-    zones: node.zones,
+    zones: zones.zonesOf(node.agentId),
+    claimed_zones: node.zones,
     endpoint: node.endpoint,
     // A placed node is not inactive, so it has been heard from.
     last_seen: new Date(node.lastSeen!).toISOString(),

@@ -54,7 +54,10 @@ export function mountOrchestrator(routes: ApiRoutes, parts: ApiParts): void {
     "/hierarchy",
     "The tree of the group's nodes",
     (c) =>
-      c.json({ group: gateway.group, nodes: orchestrator().hierarchy().nodes().map(nodeJson) }),
+      c.json({
+        group: gateway.group,
+        nodes: orchestrator().hierarchy().nodes().map((p) => nodeJson(p, gateway.membership.zones)),
+      }),
   );
   get("/zones", "The group's zones and their members", (c) => {
     orchestrator();
@@ -70,7 +73,7 @@ export function mountOrchestrator(routes: ApiRoutes, parts: ApiParts): void {
           status: m.status,
           skills: m.skills,
           load: m.load,
-          node: placed ? nodeJson(placed) : null,
+          node: placed ? nodeJson(placed, gateway.membership.zones) : null,
         };
       }),
     });

@@ -1,9 +1,9 @@
 /**
  * The orchestrator's zones on the real broker: `kafclaw gateway` processes in full mode, the
  * orchestrator boss (the group's owner) and three workers below it in two zones, lab (w1, w2) and
- * ops (w3). A task boss dispatches into lab reaches a lab member through lab's inbox; declined by
- * that member as it stops, its next attempt goes to the other lab member through lab's inbox
- * again, and is answered on lab's topics; w3, outside lab, never sees it, and nothing of it is on
+ * ops (w3; w2's own node record names ops, which makes it no member, and the hierarchy says so). A
+ * task boss dispatches into lab reaches a lab member through lab's inbox; declined by that member
+ * as it stops, its next attempt goes to the other lab member through lab's inbox again, and is answered on lab's topics; w3, outside lab, never sees it, and nothing of it is on
  * a group-wide topic or an agent's own inbox. `task submit --zone` from a home that is not a
  * member, or to a named agent that is not one, is refused in one line; from a member's home with
  * no gateway, `--wait` sends into lab and follows the answer on lab's topics. `orchestrator
@@ -42,7 +42,8 @@ Deno.test(
     const worker = { KAFCLAW_ORCHESTRATOR_PARENT_ID: "boss" };
     // w1's model never answers: it holds the task until it stops and gives it up.
     const w1 = await node("w1", worker, [{ hang: true }] as never);
-    const w2 = await node("w2", worker);
+    // w2's own record names ops, which grants it nothing: it is no member of ops.
+    const w2 = await node("w2", { ...worker, KAFCLAW_ORCHESTRATOR_ZONE_ID: "ops" });
     const w3 = await node("w3", worker);
     const made = await kafclaw(["group", "init", "--json"], boss.env);
     assert.equal(made.code, 0, made.stderr);
@@ -78,6 +79,18 @@ Deno.test(
       "every node active",
       { timeoutMs: 60_000 },
     );
+    // A node's zones are those the zone records give it, not those its node record names.
+    const tree = await kafclaw(["orchestrator", "hierarchy"], boss.env);
+    assert.equal(tree.code, 0, tree.stderr);
+    assert.match(tree.stdout, /^ {4}w1 {2}worker {2}active {2}parent boss {2}zones public,lab$/m);
+    assert.match(tree.stdout, /^ {4}w3 {2}worker {2}active {2}parent boss {2}zones public,ops$/m);
+    assert.match(
+      tree.stdout,
+      /^ {4}w2 {2}worker {2}active {2}parent boss {2}zones public,lab \(claims ops: not a member\)$/m,
+    );
+    const nodes = jsonOf(await kafclaw(["orchestrator", "hierarchy", "--json"], boss.env)).nodes;
+    const w1Node = nodes.find((n: { agent_id: string }) => n.agent_id === "w1");
+    assert.deepEqual([w1Node.zones, w1Node.claimed_zones], [["public", "lab"], ["public"]]);
 
     // Status is the group's, read from its topics, the same from every home.
     const status = async (env: Record<string, string>) => {

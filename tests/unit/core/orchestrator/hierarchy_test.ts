@@ -66,19 +66,22 @@ Deno.test("wouldCycle: itself, a descendant, and a loop of records above the new
   assert.equal(wouldCycle(looped, "w1", "p"), false);
 });
 
-Deno.test("a placed node's JSON says its placed and named parents, and when it was last seen", () => {
+Deno.test("a placed node's JSON says its placed and named parents, its zones by the records and those it claims, and when it was last seen", () => {
   const h = new Hierarchy([
     known("boss", undefined, { lastSeen: 1000 }),
     known("w1", "gone", { lastSeen: 0, zones: ["public", "z"] }),
   ], 1000);
-  assert.deepEqual(h.nodes().map(nodeJson), [
+  // The zone records make boss a member of lab; w1's record claims z, which it is no member of.
+  const zones = { zonesOf: (id: string) => id === "boss" ? ["public", "lab"] : ["public"] };
+  assert.deepEqual(h.nodes().map((p) => nodeJson(p, zones)), [
     {
       agent_id: "boss",
       role: "worker",
       parent_id: null,
       named_parent_id: null,
       liveness: "active",
-      zones: ["public"],
+      zones: ["public", "lab"],
+      claimed_zones: ["public"],
       endpoint: "",
       last_seen: "1970-01-01T00:00:01.000Z",
     },
@@ -88,7 +91,8 @@ Deno.test("a placed node's JSON says its placed and named parents, and when it w
       parent_id: null,
       named_parent_id: "gone",
       liveness: "active",
-      zones: ["public", "z"],
+      zones: ["public"],
+      claimed_zones: ["public", "z"],
       endpoint: "",
       last_seen: "1970-01-01T00:00:00.000Z",
     },
