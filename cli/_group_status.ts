@@ -5,9 +5,10 @@
  *
  * @module
  */
+import type { ResolvedConfig } from "../core/config/mod.ts";
 import { memberTopicSpecs, ownerKey, securityMismatch } from "../core/group/mod.ts";
-import { decodeCertificate, topicsFor } from "../core/protocol/mod.ts";
-import { TopicMissingError } from "../core/transport/mod.ts";
+import { agentInbox, decodeCertificate, topicsFor } from "../core/protocol/mod.ts";
+import { TopicMissingError, type TopicProblem } from "../core/transport/mod.ts";
 import { errorChain } from "../core/errors/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure } from "./_errors.ts";
@@ -79,7 +80,7 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     certificate: cert === undefined
       ? null
       : { not_after: cert.not_after, vouched: cert.vouched, issuer: cert.issuer },
-    topic_problems: problems.map((p) => `${p.topic}: ${p.setting} is ${p.actual}`),
+    topic_problems: problems.map((p) => problemLine(p, config)),
     members: {
       source,
       active: members.filter((m) => m.status === "active").length,
@@ -124,4 +125,19 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     })`,
   ];
   ctx.io.out(lines.join("\n"));
+}
+
+/**
+ * One topic's problem in words: a missing topic as such (this agent's own inbox with when it is
+ * made: a newcomer that only got its certificate has none yet), else the setting, as it is and as
+ * the protocol needs it.
+ */
+function problemLine(p: TopicProblem, config: ResolvedConfig): string {
+  if (p.setting !== "existence") {
+    return `${p.topic}: ${p.setting} is ${p.actual}, not ${p.expected}`;
+  }
+  const { name, agentId } = config.group;
+  return agentId !== undefined && p.topic === agentInbox(name, agentId)
+    ? `${p.topic}: missing (this agent's inbox: made when "${agentId}" first runs as a member)`
+    : `${p.topic}: missing`;
 }

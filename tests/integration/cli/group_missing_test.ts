@@ -28,7 +28,7 @@ Deno.test("a group that is not on the brokers is said to be missing, by status a
   assert.equal(json.code, 0, json.stderr);
   const problems = JSON.parse(json.stdout).topic_problems as string[];
   assert.ok(
-    problems.includes(`group.${group}.requests: existence is missing`),
+    problems.includes(`group.${group}.requests: missing`),
     problems.join("\n"),
   );
 

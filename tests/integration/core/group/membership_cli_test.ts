@@ -141,6 +141,23 @@ Deno.test(
     assert.match(wrong.stderr, /refused to admit "bob": the answer matches no unused invite/);
     const right = await join(bobHome.path, "bob", invite);
     assert.equal(right.code, 0, right.stderr);
+    // Bob holds a certificate now, and no inbox until he first runs as a member: status says so.
+    const bobStatus = await kafclaw(
+      ["group", "status"],
+      groupEnv(group, bobHome.path, {
+        KAFCLAW_GROUP_AGENT_ID: "bob",
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      }),
+    );
+    assert.equal(bobStatus.code, 0, bobStatus.stderr);
+    assert.match(
+      bobStatus.stdout,
+      new RegExp(
+        `^topics: 1 problem\\(s\\): group\\.${group}\\.agent\\.bob\\.inbox: missing \\(this agent's ` +
+          `inbox: made when "bob" first runs as a member\\)$`,
+        "m",
+      ),
+    );
     const reused = await join(carolHome.path, "carol", invite);
     assert.equal(reused.code, 2, reused.stderr);
     assert.match(reused.stderr, /refused to admit "carol"/);
