@@ -37,7 +37,7 @@ export function groupCommand(ctx: CliContext): Command {
     .action(async (opts) => await (await owner()).initAction(ctx, opts));
   group.command("invite")
     .description("make a one-time invite for a gated group (on the owner's machine)")
-    .option("--valid-hours <n>", "how long it may be used", wholeNumber(), 24)
+    .option("--valid-hours <n>", "how long it may be used (at most a year)", wholeNumber(8760), 24)
     .option("--json", "print as JSON")
     .action(async (opts) => await (await owner()).inviteAction(ctx, opts));
   group.command("admit")

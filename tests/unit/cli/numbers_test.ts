@@ -34,6 +34,11 @@ Deno.test("task, group and memory refuse a count in the same words, with exit 2"
       const [args, said] of [
         [["task", "list", "-n", "1e3"], "option '-n, --limit <n>' argument '1e3' is invalid."],
         [["group", "invite", "--valid-hours", "1e3"], "option '--valid-hours <n>' argument '1e3'"],
+        // An invite lasts a year at most.
+        [
+          ["group", "invite", "--valid-hours", "8761"],
+          "'8761' is invalid. expected a whole number from 1 to 8760",
+        ],
         [
           ["group", "admit", "a", "--public-key", "k", "--valid-days", "0x10"],
           "'0x10' is invalid.",
