@@ -214,7 +214,12 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
       found: (log) => log.requests.length > 0,
     });
     const [request] = log.requests;
-    if (request === undefined) throw new UsageError(`no request of task "${taskId}" in the group`);
+    if (request === undefined) {
+      throw new UsageError(
+        `no request of task "${taskId}" in the group: looked in its requests topic, this agent's ` +
+          "inbox, every skill's work topic and the zones this agent is a member of",
+      );
+    }
     const answer = log.responses.find((r) => r.payload.status === "completed") ?? log.responses[0];
     return {
       text: requestText(request.payload),

@@ -189,7 +189,11 @@ Deno.test(
       /^kafclaw: no task "no-such-task" was sent from this agent or worked on here \(/,
     );
     assert.equal(unknown.code, 2, unknown.stderr);
-    assert.equal(unknown.stderr.trim(), 'kafclaw: no request of task "no-such-task" in the group');
+    assert.equal(
+      unknown.stderr.trim(),
+      'kafclaw: no request of task "no-such-task" in the group: looked in its requests topic, ' +
+        "this agent's inbox, every skill's work topic and the zones this agent is a member of",
+    );
     // Boss, with no gateway, joins for as long as it waits: its roster has no "ghost", which it
     // says before the task fails for want of an inbox.
     const ghost = await kafclaw(["task", "submit", "hi", "--to", "ghost", "--wait"], boss.env);
