@@ -9,10 +9,10 @@
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   type DroppedRecord,
-  readTaskLog,
   spanTree,
   type TaskLog,
   type TaskLogQuery,
+  taskLogReader,
   type TaskTopics,
   taskTopics,
   type TaskTrace,
@@ -256,13 +256,15 @@ async function taskLog(
     readonly found: (log: TaskLog) => boolean;
   },
 ): Promise<TaskLog> {
-  const log = await readTaskLog(transport, read.topics, query);
+  // One read of the roster checks both reads' records (a signed group's).
+  const readTopics = await taskLogReader(transport, query);
+  const log = await readTopics(read.topics, query.optional);
   if (read.found(log)) return log;
   const roster = await rosterNow(config, transport, { what: "skills and zones" });
   const topics = taskTopics(config.group.name, config.group.agentId, roster);
   const beyond = read.beyond(topics).filter((topic) => !read.topics.includes(topic));
   if (beyond.length === 0) return log;
-  const more = await readTaskLog(transport, beyond, { ...query, optional: topics.optional });
+  const more = await readTopics(beyond, topics.optional);
   return {
     spans: more.spans,
     requests: [...log.requests, ...more.requests],

@@ -118,7 +118,14 @@ export {
   uniqueSpans,
 } from "./span_tree.ts";
 export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from "./turn_spans.ts";
-export { type DroppedRecord, readTaskLog, type TaskLog, type TaskLogQuery } from "./task_log.ts";
+export {
+  type DroppedRecord,
+  readTaskLog,
+  type TaskLog,
+  type TaskLogQuery,
+  type TaskLogReader,
+  taskLogReader,
+} from "./task_log.ts";
 export { type TaskTopics, taskTopics, type TaskTopicsView } from "./task_topics.ts";
 export { type NewTask, rootLimits, taskRequest, type TaskRequestOut } from "./task_request.ts";
 

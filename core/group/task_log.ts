@@ -16,7 +16,7 @@ import type { StoredSpan } from "../timeline/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { spanOf } from "./spans.ts";
 import { readWhole } from "./_read_whole.ts";
-import { rosterCheck } from "./topic_reader.ts";
+import { type RecordCheck, rosterCheck } from "./topic_reader.ts";
 
 /** A record of the task that failed verification. */
 export interface DroppedRecord {
@@ -71,11 +71,39 @@ export async function readTaskLog(
   topics: readonly string[],
   query: TaskLogQuery,
 ): Promise<TaskLog> {
-  const { taskId, groupId, signed, optional } = query;
+  return await (await taskLogReader(transport, query))(topics, query.optional);
+}
+
+/** Reads the task of a query from the topics given, as {@link readTaskLog} reads it. */
+export type TaskLogReader = (
+  topics: readonly string[],
+  optional?: readonly string[],
+) => Promise<TaskLog>;
+
+/**
+ * A reader of the task of `query` from one set of topics after another (the group's, then those of
+ * its skills and zones), each read against the same read of the roster in a signed group.
+ */
+export async function taskLogReader(
+  transport: Transport,
+  query: TaskLogQuery,
+): Promise<TaskLogReader> {
+  const { groupId, signed } = query;
   const check = signed === undefined ? undefined : await rosterCheck(transport, signed.group, {
     ownerKey: signed.ownerKey,
     groupId,
   });
+  return (topics, optional = []) => readTopics(transport, topics, query, check, optional);
+}
+
+async function readTopics(
+  transport: Transport,
+  topics: readonly string[],
+  query: TaskLogQuery,
+  check: RecordCheck | undefined,
+  optional: readonly string[],
+): Promise<TaskLog> {
+  const { taskId, groupId } = query;
   const spans: StoredSpan[] = [];
   const requests: TaskLog["requests"] = [];
   const responses: TaskLog["responses"] = [];

@@ -13,6 +13,7 @@ import {
   rootLimits,
   spanTree,
   type TaskLogQuery,
+  taskLogReader,
   taskRequest,
 } from "../../../../core/group/mod.ts";
 import {
@@ -244,4 +245,21 @@ Deno.test("an optional topic that does not exist holds nothing; any other missin
     readTaskLog(t.transport, [topics.requests, inbox], query),
     (error: unknown) => error instanceof TopicMissingError && error.topic === inbox,
   );
+});
+
+Deno.test("one reader reads set after set of topics against one read of the roster", async () => {
+  await using t = await taskGroup();
+  const readTopics = await taskLogReader(t.transport, {
+    taskId: "t-1",
+    groupId: `kafclaw.${GROUP}.cli-${crypto.randomUUID().slice(0, 8)}`,
+    signed: t.signed,
+  });
+  const first = await readTopics([topics.requests]);
+  assert.deepEqual(first.requests.map((r) => r.payload.content), ["What is the capital of Peru?"]);
+  assert.deepEqual(first.responses, []);
+  const then = await readTopics([topics.responses, topics.requests]);
+  assert.deepEqual(then.responses.map((r) => r.payload.content), ["Lima"], "verified as before");
+  assert.deepEqual(then.dropped.map((d) => [d.agentId, d.code]), [["ben", "bad_signature"]]);
+  // The same record read again is that record, not a copy appended again (a replay).
+  assert.deepEqual(then.requests.map((r) => r.payload.content), ["What is the capital of Peru?"]);
 });
