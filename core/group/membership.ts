@@ -253,12 +253,12 @@ export class Membership {
       fromTime: Date.now() - Math.max(REMOVE_AFTER * interval, HEARD_BACK_MS),
       handler: afterGate(stateRead.opened, this.guard(this.#feed.onHeartbeat)),
     });
+    // Settled from now on: one that fails while the roster is still read is no unhandled rejection.
+    const all = Promise.allSettled([roster, ...others, heartbeats]);
     rosterRead.open(await roster.then(() => true, () => false));
     const reads = await Promise.allSettled([roster, ...others]);
     stateRead.open(reads.every((read) => read.status === "fulfilled"));
-    const failed = (await Promise.allSettled([roster, ...others, heartbeats])).find((read) =>
-      read.status === "rejected"
-    );
+    const failed = (await all).find((read) => read.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     // Those recent heartbeats are read before the agent goes on, or for one interval at most.
     await within((await heartbeats).caughtUp(), interval, new AbortController().signal);

@@ -19,7 +19,7 @@ import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import { RunningWork } from "./bounded.ts";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
-import { topicOffsets } from "./leaders.ts";
+import { topicOffsets, topicOffsetsSince } from "./leaders.ts";
 import { requireTopics } from "./missing_topic.ts";
 import type { InboundRecord, SubscribeOptions, Subscription } from "./types.ts";
 import { type UndecodableBatch, undecodableBatch } from "./undecodable.ts";
@@ -162,7 +162,7 @@ export class KafkaSubscription implements Subscription {
       Promise.all(topics.map((topic) => topicOffsets(admin, topic))),
       Promise.all(
         topics.map((topic) =>
-          fromTime === undefined ? [] : admin.fetchTopicOffsetsByTimestamp(topic, fromTime)
+          fromTime === undefined ? [] : topicOffsetsSince(admin, topic, fromTime)
         ),
       ),
     ]);

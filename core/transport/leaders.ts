@@ -38,15 +38,33 @@ export async function waitForLeaders(
  * passing one: a partition made a moment ago may answer "not the leader" until the broker has
  * taken in its own leadership, and kafkajs gives up on that at once.
  */
-export async function topicOffsets(
+export function topicOffsets(
   admin: Admin,
   topic: string,
   timeoutMs = 15_000,
 ): ReturnType<Admin["fetchTopicOffsets"]> {
+  return askedAgain(() => admin.fetchTopicOffsets(topic), timeoutMs);
+}
+
+/**
+ * Where each partition of a topic has its first record since `time` (kafkajs's
+ * `fetchTopicOffsetsByTimestamp`: its end where it has none), asked again as {@link topicOffsets}.
+ */
+export function topicOffsetsSince(
+  admin: Admin,
+  topic: string,
+  time: number,
+  timeoutMs = 15_000,
+): ReturnType<Admin["fetchTopicOffsetsByTimestamp"]> {
+  return askedAgain(() => admin.fetchTopicOffsetsByTimestamp(topic, time), timeoutMs);
+}
+
+/** What `ask` answers, asked again every 100 ms while kafkajs calls its refusal retriable. */
+async function askedAgain<T>(ask: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     try {
-      return await admin.fetchTopicOffsets(topic);
+      return await ask();
     } catch (error) {
       if ((error as { retriable?: boolean }).retriable !== true || Date.now() >= deadline) {
         throw error;

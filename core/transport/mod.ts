@@ -32,7 +32,7 @@ export type { KafkaTransport, KafkaTransportOptions, Patience } from "./kafka.ts
 export type { Assignment } from "./assignor.ts";
 export { kafkaOptionsFromConfig, KafkaSettingsError, type ReadText } from "./kafka_options.ts";
 export type { GroupInfo, KafkaAcl, KafkaAdmin } from "./kafka_admin.ts";
-export { topicOffsets, waitForLeaders } from "./leaders.ts";
+export { topicOffsets, topicOffsetsSince, waitForLeaders } from "./leaders.ts";
 export { whereHeld } from "./where_held.ts";
 export { type KafkaFailure, KafkaUnreachableError, unreachable } from "./unreachable.ts";
 export type { ReachabilityChange } from "./reachability.ts";

@@ -322,3 +322,33 @@ Deno.test("a membership that left sends nothing more: a send through it is refus
   await alice.offer(["translate"]);
   assert.equal(produced, 0);
 });
+
+Deno.test("a subscription that fails while the roster is still read stops the start with the reason, no unhandled rejection", async () => {
+  const { roster, heartbeats } = topicsFor("e10");
+  class SlowRoster extends MemoryTransport {
+    override async subscribe(options: SubscribeOptions): Promise<Subscription> {
+      // The heartbeats refused at once (a broker still taking in a new topic's leadership, say),
+      // while the roster's read takes a moment more.
+      if (options.topics.includes(heartbeats)) {
+        throw new Error(`Cannot read ${heartbeats}: not the leader`);
+      }
+      if (options.topics.includes(roster)) await new Promise((r) => setTimeout(r, 50));
+      return await super.subscribe(options);
+    }
+  }
+  const transport = new SlowRoster();
+  await transport.createTopics(memberTopicSpecs("e10"));
+  await using home = await agentHome("alice");
+  await assert.rejects(
+    () =>
+      Membership.start({
+        group: "e10",
+        transport,
+        identity: identityOf(home.agentId, home.key.publicKeyText),
+        security: "open",
+        store: home.timeline,
+      }),
+    new RegExp(`Cannot read ${heartbeats.replaceAll(".", "\\.")}: not the leader`),
+  );
+  await transport.close();
+});
