@@ -47,6 +47,8 @@ export interface PairOptions {
   readonly signed?: boolean;
 }
 
+/** Task ids are unique in the process, so that a step marked by its id alone has one pair. */
+let taskIds = 0;
 const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const common = {
@@ -132,8 +134,8 @@ export class DelegationPair {
 
   /** One task sent and its final answer received. */
   async roundTrip(): Promise<void> {
-    const taskId = `t-${this.#next++}`;
-    this.#options.steps?.begin(taskId, this.#next > 1);
+    const taskId = `t-${taskIds++}`;
+    this.#options.steps?.begin(taskId, this.#next++ > 0);
     await this.#requester.requester.send({
       type: "request",
       payload: taskPayload(BENCH_AGENTS.requester, {

@@ -22,7 +22,7 @@ import { startFakeOpenAI } from "../../tests/fakes/openai_server.ts";
 import { Child } from "../../tests/_support/child.ts";
 import { startTaskAgent } from "../../tests/_support/task_group.ts";
 import type { AdmittedAgent } from "./_signed_group.ts";
-import { stepLine, watchTransport, watchTurns } from "./_steps.ts";
+import { stepLine, watchSockets, watchTransport, watchTurns } from "./_steps.ts";
 
 const { KafkaTransport } = await loadKafka();
 
@@ -106,6 +106,7 @@ if (import.meta.main) {
   const out = stepPrinter();
   if (flags.includes("--steps")) {
     watchTransport("worker", transport, (id, step, at) => out(stepLine(id, step, at)));
+    watchSockets((id, step, at) => out(stepLine(id, step, at)), "worker");
   }
   const signedFlag = flags.find((f) => f.startsWith("--signed="));
   const signed = signedFlag && JSON.parse(signedFlag.slice("--signed=".length)) as AdmittedAgent;

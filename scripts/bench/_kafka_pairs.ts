@@ -88,10 +88,11 @@ export function responseValue(id: string): string {
 
 /** Waiters for responses by key. */
 class Pending {
+  /** Keys are unique in the process (not `t-`, the group layer's task ids), for the steps. */
+  static #next = 0;
   readonly #waiting = new Map<string, () => void>();
-  #next = 0;
   key(): string {
-    return `t-${this.#next++}`;
+    return `r-${Pending.#next++}`;
   }
   wait(key: string): Promise<void> {
     return new Promise((resolve) => this.#waiting.set(key, resolve));
@@ -244,9 +245,10 @@ export class RawPingPong {
     return pair;
   }
 
-  async roundTrip(): Promise<void> {
+  /** One round trip; with `marked`, its steps are kept (RawOptions.steps). */
+  async roundTrip(options: { readonly marked?: boolean } = {}): Promise<void> {
     const key = this.#pending.key();
-    this.#steps?.begin(key, true);
+    this.#steps?.begin(key, options.marked === true);
     const answered = this.#pending.wait(key);
     this.#steps?.mark(key, "requester produces requests: start");
     await this.#producer.send({

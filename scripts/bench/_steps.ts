@@ -7,6 +7,7 @@
  * wall clock's time in milliseconds ({@link wallMs}), so that a worker in another process on the
  * same machine can report its own steps (as lines of {@link stepLine}) after the fact.
  */
+import net from "node:net";
 import type { Door } from "../../core/agent/mod.ts";
 import type { Transport } from "../../core/transport/mod.ts";
 
@@ -129,5 +130,44 @@ export function watchTurns(side: string, door: Door, mark: Mark): void {
     } finally {
       mark(id, `${side}'s turn: end`);
     }
+  };
+}
+
+/** Which side of the pair sends a request or a response on its socket, and which reads it. */
+const SENDER = { request: "requester", response: "worker" } as const;
+const READER = { request: "worker", response: "requester" } as const;
+
+/**
+ * Marks, in this process, when a socket writes or reads bytes that carry a round trip's request or
+ * response (found by their envelope's `task_id` and `type`), from any Kafka client of the process:
+ * so that a hop's time splits into the sender's client before its bytes leave, the broker and
+ * the network, and the reader's client and transport after its bytes arrive. `side` names this
+ * process's agent (the worker's own process); without it, the side is the one that sends or reads
+ * such a record (the bench's process, which holds the requesters and the raw ping-pong's worker).
+ * Only the bench calls this: it wraps every socket of the process.
+ */
+export function watchSockets(mark: Mark, side?: string): void {
+  const proto = net.Socket.prototype as unknown as {
+    write(chunk: unknown, ...rest: unknown[]): boolean;
+    emit(event: string | symbol, ...args: unknown[]): boolean;
+  };
+  const latin1 = new TextDecoder("latin1");
+  const found = (chunk: unknown, at: number, how: "writes" | "reads") => {
+    if (!(chunk instanceof Uint8Array) || chunk.length > 65_536) return;
+    const text = latin1.decode(chunk);
+    for (const m of text.matchAll(/"type":"(request|response)"[^]*?"task_id":"([^"]+)"/g)) {
+      const type = m[1] as "request" | "response";
+      const who = side ?? (how === "writes" ? SENDER : READER)[type];
+      mark(m[2]!, `${who}'s socket ${how} the ${type}`, at);
+    }
+  };
+  const { write, emit } = proto;
+  proto.write = function (chunk, ...rest) {
+    found(chunk, wallMs(), "writes");
+    return write.call(this, chunk, ...rest);
+  };
+  proto.emit = function (event, ...args) {
+    if (event === "data") found(args[0], wallMs(), "reads");
+    return emit.call(this, event, ...args);
   };
 }

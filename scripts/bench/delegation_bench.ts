@@ -23,8 +23,9 @@
  *   default security mode: each agent signs what it sends and verifies what it receives through
  *   its membership's guard, so that the summary shows what signing costs a delegation;
  * - where the milliseconds of the pure path and of the group protocol alone go: the median offset
- *   from the send of each produce call, each record received and the worker's turn, on both
- *   processes (_steps.ts), beside the raw ping-pong's own produce calls and receipts.
+ *   from the send of each produce call, each record received and the worker's turn, and when each
+ *   side's sockets write and read the request's and the response's bytes, on both processes
+ *   (_steps.ts), beside the same steps of the raw ping-pong's isolated round trips.
  *
  * Both agents record, store and send their tasks' spans, as gateways do (the traces topic is on
  * the path: a span sent just before a response delays it).
@@ -36,7 +37,7 @@
 import { DelegationPair } from "./_delegation_pairs.ts";
 import { brokersForBench, noBroker, RawPingPong } from "./_kafka_pairs.ts";
 import { Samples } from "./_paired.ts";
-import { Steps } from "./_steps.ts";
+import { Steps, watchSockets } from "./_steps.ts";
 
 const RAW = "delegation: raw kafkajs ping-pong";
 const RAW_APART = "delegation: raw kafkajs ping-pong, the worker in its own process";
@@ -60,6 +61,8 @@ if (brokers === undefined) {
   console.log(noBroker("delegation bench"));
 } else {
   // The raw ping-pong's steps, under the same names, print beside the group layer's.
+  // Only its isolated round trips (the baseline's): each row's other side runs just after one of
+  // the group layer's, on a system not yet idle again, and is faster for it.
   const rawSteps = new Steps();
   const raw = await RawPingPong.start(brokers, { commits: true, steps: rawSteps });
   // The pure path's worker runs in a process of its own: so does this raw worker.
@@ -84,6 +87,10 @@ if (brokers === undefined) {
     steps: signedEchoSteps,
     signed: true,
   });
+  // The sockets of this process mark where a round trip's request and response are written and
+  // read (the worker's process marks its own); the ids are unique, so one Steps keeps each.
+  const everySteps = [rawSteps, steps, apartSteps, echoSteps, signedEchoSteps];
+  watchSockets((id, step, at) => everySteps.forEach((s) => s.mark(id, step, at)));
   const gap = () => new Promise((r) => setTimeout(r, ISOLATION_GAP_MS));
   const group = "delegation: round trip";
   const options = { group, n: 100, warmup: 10 };
@@ -93,7 +100,7 @@ if (brokers === undefined) {
   Deno.bench(
     RAW,
     { ...options, baseline: true },
-    samples.paired(RAW, () => pure.roundTrip().then(gap), () => raw.roundTrip()),
+    samples.paired(RAW, () => pure.roundTrip().then(gap), () => raw.roundTrip({ marked: true })),
   );
   against(RAW_APART, () => rawApart.roundTrip());
   against(PURE, () => pure.roundTrip());
