@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { sleep } from "../provider/mod.ts";
 import { requireFreeSpace, type SessionLeaseStore } from "../timeline/mod.ts";
 import type { SessionStore } from "./sessions.ts";
 
@@ -46,21 +47,6 @@ export interface SessionGateOptions {
 /** What a turn left without an answer is marked with when the next one starts. */
 export const UNANSWERED = "the turn stopped before answering (its process ended)";
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", stop);
-      resolve();
-    }, ms);
-    const stop = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", stop, { once: true });
-  });
-}
-
 /** The gate of one agent process. */
 export function sessionGate(options: SessionGateOptions): TurnGate {
   const { leases, sessions, owner } = options;
@@ -87,7 +73,7 @@ export function sessionGate(options: SessionGateOptions): TurnGate {
     while (!await take(key, !waited)) {
       if (!waited) options.onWait?.(key);
       waited = true;
-      await delay(options.pollMs ?? 250, signal);
+      await sleep(options.pollMs ?? 250, signal);
     }
     const renew = setInterval(() => {
       try {

@@ -8,6 +8,8 @@ export interface ErrorFacts {
   readonly cause?: unknown;
   /** kafkajs's wrappers keep what they wrap here as well as, or instead of, `cause`. */
   readonly originalError?: unknown;
+  /** An aggregate's errors (AggregateError's, and kafkajs's KafkaJSAggregateError's). */
+  readonly errors?: unknown;
 }
 
 /** How many errors {@link errorChain} gives at most. */
@@ -15,7 +17,7 @@ export const CHAIN_LIMIT = 8;
 
 /**
  * `error` and the errors it wraps, outermost first: each one's `cause`, then its `originalError`
- * (kafkajs's), depth first. An object seen before ends its branch, so a chain that loops back on
+ * (kafkajs's), then an aggregate's `errors` in their order, depth first. An object seen before ends its branch, so a chain that loops back on
  * itself ends too, and at most {@link CHAIN_LIMIT} are given. Only objects: a thrown string has
  * no chain.
  */
@@ -28,6 +30,7 @@ export function errorChain(error: unknown): ErrorFacts[] {
     out.push(facts);
     walk(facts.cause);
     walk(facts.originalError);
+    if (Array.isArray(facts.errors)) facts.errors.forEach(walk);
   };
   walk(error);
   return out;

@@ -1,5 +1,6 @@
 /**
- * Errors and what they wrap: one walk along an error's `cause` (and kafkajs's `originalError`),
+ * Errors and what they wrap: one walk along an error's `cause` (kafkajs's `originalError`, an
+ * aggregate's `errors`),
  * bounded and safe against a chain that loops, for every reader that looks past the outermost
  * error for its class or its words.
  *

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { errorChain } from "../errors/mod.ts";
 import { TopicMissingError } from "./types.ts";
 
 /** How long a topic Kafka says it lacks is asked for again (it may have just been made). */
@@ -13,12 +14,8 @@ const GRACE_MS = 2_000;
 const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
 
 /** Whether `error`, or an error it wraps (kafkajs keeps them in `cause` and `errors`), is Kafka's unknown topic. */
-export function isUnknownTopic(error: unknown, depth = 0): boolean {
-  if (typeof error !== "object" || error === null || depth > 8) return false;
-  const { type, cause, errors } = error as { type?: unknown; cause?: unknown; errors?: unknown };
-  if (type === UNKNOWN_TOPIC) return true;
-  if (isUnknownTopic(cause, depth + 1)) return true;
-  return Array.isArray(errors) && errors.some((e) => isUnknownTopic(e, depth + 1));
+export function isUnknownTopic(error: unknown): boolean {
+  return errorChain(error).some((e) => e.type === UNKNOWN_TOPIC);
 }
 
 /**

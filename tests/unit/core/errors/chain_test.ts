@@ -26,6 +26,19 @@ Deno.test("an error's chain follows cause, then kafkajs's originalError, outermo
     originalError: new Error("o"),
   });
   assert.deepEqual(chainMessages(both), ["both", "c", "o"]);
+  // An aggregate's errors, in their order, each with what it wraps, after the aggregate's cause.
+  const aggregate = new AggregateError(
+    [new Error("first", { cause: new Error("under first") }), new Error("second")],
+    "all failed",
+    { cause: new Error("why") },
+  );
+  assert.deepEqual(chainMessages(aggregate), [
+    "all failed",
+    "why",
+    "first",
+    "under first",
+    "second",
+  ]);
 });
 
 Deno.test("a chain that loops back on itself ends, and a long one is cut at its limit", () => {
