@@ -125,6 +125,8 @@ export function mountGroup(routes: ApiRoutes, parts: ApiParts): void {
       security: gateway.membership.security,
       sponsoring: gateway.sponsoring,
       left: !gateway.member,
+      // Out of the group: whether the others were told (its signed leave sent in time).
+      ...(gateway.member ? {} : { told: gateway.told }),
       members: roster().length,
       live: roster().filter((m) => m.status === "active").length,
       parked: gateway.membership.parked,

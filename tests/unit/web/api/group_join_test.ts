@@ -33,7 +33,7 @@ Deno.test("a gateway leaves its group and joins it again through the API; tasks 
   await waitFor(() => live(ben).join() === "ben", "ben to see ann go", { state: () => live(ben) });
   assert.deepEqual(tools(), [], "no group tool while out of the group");
   const out = await ann.json("/api/v1/group");
-  assert.deepEqual([out.left, out.members, out.live], [true, 0, 0]);
+  assert.deepEqual([out.left, out.told, out.members, out.live], [true, true, 0, 0]);
   assert.deepEqual((await ann.json("/api/v1/group/members")).items, [], "no roster followed");
   const status = await ann.json("/api/v1/status");
   assert.deepEqual([status.group.health, status.group.members], ["left", 0]);
@@ -120,6 +120,9 @@ Deno.test("a leave that cannot be sent still takes the gateway out, and answers 
   const left = await ann.json("/api/v1/group/leave", { method: "POST" });
   assert.deepEqual(left, { left: group, agent_id: "ann", told: false });
   assert.equal(ann.gateway.member, false);
+  // The group's state says so too (the dashboard's group page shows it).
+  const out = await ann.json("/api/v1/group");
+  assert.deepEqual([out.left, out.told], [true, false]);
   assert.ok(
     said.some((line) =>
       /^Could not tell group "guntold.*" that "ann" leaves \(Cannot reach Kafka\)/.test(line)

@@ -85,6 +85,14 @@ function Drawing({ members }) {
   `;
 }
 
+/** Whether this agent left the group, and whether the others were told that it did. */
+function leftFact(s) {
+  if (!s.left) return "no";
+  if (s.told !== false) return "yes: this agent has left the group";
+  return "yes, but the group was not told (its leave could not be sent): the others take it " +
+    "for gone once its heartbeats have been missing long enough";
+}
+
 /** Leaves the group, or joins it again once left; `changed` reloads what the page shows. */
 function MemberButton({ left, changed }) {
   const { busy, error, run } = useAction();
@@ -127,7 +135,7 @@ export function Group() {
       ["Group", s.name],
       ["Security", s.security],
       ["Members", `${s.live} live of ${s.members}`],
-      ["Left", s.left ? "yes: this agent has left the group" : "no"],
+      ["Left", leftFact(s)],
     ]} />`}
     ${s && html`<${MemberButton} left=${s.left} changed=${() => {
       state.reload();
