@@ -17,9 +17,9 @@ export const CHAIN_LIMIT = 8;
 
 /**
  * `error` and the errors it wraps, outermost first: each one's `cause`, then its `originalError`
- * (kafkajs's), then an aggregate's `errors` in their order, depth first. An object seen before ends its branch, so a chain that loops back on
- * itself ends too, and at most {@link CHAIN_LIMIT} are given. Only objects: a thrown string has
- * no chain.
+ * (kafkajs's), then an aggregate's `errors` in their order, depth first. An object seen before
+ * ends its branch, so a chain that loops back on itself ends too, and at most
+ * {@link CHAIN_LIMIT} are given. Only objects: a thrown string has no chain.
  */
 export function errorChain(error: unknown): ErrorFacts[] {
   const out: ErrorFacts[] = [];

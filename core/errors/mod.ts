@@ -1,8 +1,7 @@
 /**
  * Errors and what they wrap: one walk along an error's `cause` (kafkajs's `originalError`, an
- * aggregate's `errors`),
- * bounded and safe against a chain that loops, for every reader that looks past the outermost
- * error for its class or its words.
+ * aggregate's `errors`), bounded and safe against a chain that loops, for every reader that looks
+ * past the outermost error for its class or its words.
  *
  * ```ts
  * import { chainMessages } from "./mod.ts";
