@@ -10,7 +10,7 @@ import { loadConfig, type ResolvedConfig, resolveMode, swarmAgents } from "../co
 import { VERSION } from "../core/version.ts";
 import type { GatewayStatus } from "../web/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { callGateway, type HomeGateway, homeGateway } from "./_home_gateway.ts";
+import { callGateway, type GatewayAnswer, type HomeGateway, homeGateway } from "./_home_gateway.ts";
 
 /** What `kafclaw status --json` prints. */
 type Status =
@@ -72,15 +72,17 @@ async function statusOf(config: ResolvedConfig): Promise<Status> {
   };
 }
 
-/** The running gateway's status, or why it could not be had (`refused`: it runs, unasked). */
-async function ask(
-  gateway: HomeGateway,
-): Promise<
-  { kind: "status"; status: Status } | {
-    kind: "gone" | "refused" | "late" | "odd";
-    problem: string;
-  }
-> {
+/**
+ * The running gateway's status, or why it could not be had (`refused`: it runs, unasked; `odd`:
+ * it answered something else than its status).
+ */
+type Asked =
+  | { readonly kind: "status"; readonly status: Status }
+  | Exclude<GatewayAnswer, { readonly kind: "answer" }>
+  | { readonly kind: "odd"; readonly problem: string };
+
+/** Asks the running gateway for its status ({@link Asked}). */
+async function ask(gateway: HomeGateway): Promise<Asked> {
   const answer = await callGateway(gateway, "/api/v1/status");
   if (answer.kind !== "answer") return answer;
   if (answer.status !== 200 || answer.body === undefined) {
