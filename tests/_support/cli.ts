@@ -95,17 +95,60 @@ export function kafclawCommand(
   });
 }
 
+/**
+ * How long a kafclaw run goes before the test's output says so, each time that long again: with
+ * what it printed so far and where it and its children wait (ps), so that a run that stalls says
+ * where, even when it ends well later.
+ */
+const SLOW_MS = 60_000;
+
 /** Runs `scripts/kafclaw ARGS` with a clean environment plus `env`. */
 export async function kafclaw(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<CliResult> {
-  const out = await kafclawCommand(args, env).output();
-  return withCommand({
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  }, args);
+  const child = kafclawCommand(args, env).spawn();
+  const out = { stdout: "", stderr: "" };
+  const read = (stream: ReadableStream<Uint8Array>, into: "stdout" | "stderr") =>
+    stream.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (text) => void (out[into] += text) }),
+    );
+  const started = Date.now();
+  const slow = setInterval(() => void saySlow(args, child.pid, started, out), SLOW_MS);
+  try {
+    const [status] = await Promise.all([
+      child.status,
+      read(child.stdout, "stdout"),
+      read(child.stderr, "stderr"),
+    ]);
+    return withCommand({ code: status.code, ...out }, args);
+  } finally {
+    clearInterval(slow);
+  }
+}
+
+/** Says in the test's output that a kafclaw run is still going, and where it waits. */
+async function saySlow(
+  args: readonly string[],
+  pid: number,
+  started: number,
+  out: { readonly stdout: string; readonly stderr: string },
+): Promise<void> {
+  const ps = await new Deno.Command("ps", {
+    args: ["-o", "pid,ppid,stat,wchan:24,etime,args", "-p", String(pid), "--ppid", String(pid)],
+    stdout: "piped",
+    stderr: "null",
+  }).output().then(
+    (r) =>
+      new TextDecoder().decode(r.stdout).trimEnd().split("\n").map((l) => l.slice(0, 240))
+        .join("\n"),
+    () => "(no ps)",
+  );
+  console.error(
+    `kafclaw ${args.join(" ")} still runs after ${Math.round((Date.now() - started) / 1000)} s` +
+      `\nstdout so far: ${head(out.stdout) || "(none)"}\nstderr so far: ` +
+      `${head(out.stderr) || "(none)"}\n${ps}`,
+  );
 }
 
 /** A temp KAFCLAW_HOME that removes itself. */
