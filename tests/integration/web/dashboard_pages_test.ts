@@ -125,6 +125,8 @@ Deno.test(
       { state, timeoutMs: 30_000 },
     );
     await page.waitForSelector("button[data-member-change=join]", { timeout: 30_000 });
+    // Its leave was sent: the page says it left, and no more (told, GET /api/v1/group).
+    assert.equal(await textOf(page, "[data-fact=Left]"), "yes: this agent has left the group");
     assert.match(await textOf(page, "[data-note=left]"), /Out of the group/);
     // Its node is gone with it: the drawing says why, and shows no stale hierarchy.
     assert.match(await textOf(page, "[data-note=orchestrator]"), /ann has left group/);
