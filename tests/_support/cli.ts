@@ -114,7 +114,8 @@ export async function kafclaw(
       new WritableStream({ write: (text) => void (out[into] += text) }),
     );
   const started = Date.now();
-  const slow = setInterval(() => void saySlow(args, child.pid, started, out), SLOW_MS);
+  let saying: Promise<void> | undefined;
+  const slow = setInterval(() => saying = saySlow(args, child.pid, started, out), SLOW_MS);
   try {
     const [status] = await Promise.all([
       child.status,
@@ -124,6 +125,8 @@ export async function kafclaw(
     return withCommand({ code: status.code, ...out }, args);
   } finally {
     clearInterval(slow);
+    // Its ps ends before the test does (an op left running fails a test's sanitizer).
+    await saying;
   }
 }
 
