@@ -68,10 +68,14 @@ export function kafkaClient(options: KafkaTransportOptions): Kafka {
       const made = consumer(...args);
       if (reach) {
         // A consumer fails in the background: it crashes when its retries run out (and kafkajs
-        // restarts it).
+        // restarts it), its failure begun after its last answered fetch or heartbeat.
+        let fine = performance.now();
+        const answered = () => void (fine = performance.now());
+        made.on(made.events.FETCH, answered);
+        made.on(made.events.HEARTBEAT, answered);
         made.on(made.events.CRASH, ({ payload }) => {
           const error = unreachable(payload.error, brokers);
-          if (error) reach.lost(error);
+          if (error) reach.lost(error, fine);
         });
       }
       return failingClearly(made, brokers, reach);
@@ -94,6 +98,7 @@ function failingClearly<T extends object>(
       if (typeof value !== "function") return value;
       const answers = reach !== undefined && ANSWERED.has(property as string);
       return (...args: unknown[]) => {
+        const started = performance.now();
         const out = value.apply(target, args);
         if (!(out instanceof Promise)) return out;
         return out.then((result) => {
@@ -101,7 +106,7 @@ function failingClearly<T extends object>(
           return result;
         }, (error: unknown) => {
           const clear = unreachable(error, brokers);
-          if (clear) reach?.lost(clear);
+          if (clear) reach?.lost(clear, started);
           throw clear ?? error;
         });
       };

@@ -2,7 +2,9 @@
  * Whether a long-lived client reaches Kafka now, told once per change: Kafka lost (the client's
  * retries ran out on a failed connection) and Kafka back (a request answered again). A blip that
  * kafkajs's retries ride out is no change; a client that never reached Kafka says nothing, since
- * its start fails with the error itself.
+ * its start fails with the error itself; and once Kafka is back, a failure of work that began
+ * before then is no news of now (a call whose retries ran out on attempts made while Kafka was
+ * away, after another call was answered again).
  *
  * @module
  */
@@ -18,6 +20,8 @@ export class Reachability {
   readonly #brokers: readonly string[];
   readonly #onChange: (change: ReachabilityChange) => void;
   #state: "unknown" | "up" | "down" = "unknown";
+  /** When Kafka was last told back (performance.now()). */
+  #backAt = -Infinity;
 
   constructor(brokers: readonly string[], onChange: (change: ReachabilityChange) => void) {
     this.#brokers = brokers;
@@ -28,13 +32,19 @@ export class Reachability {
   reached(): void {
     const was = this.#state;
     this.#state = "up";
-    if (was === "down") this.#onChange({ reachable: true, brokers: this.#brokers });
+    if (was !== "down") return;
+    this.#backAt = performance.now();
+    this.#onChange({ reachable: true, brokers: this.#brokers });
   }
 
-  /** A connection failed after the client's retries. */
-  lost(error: KafkaUnreachableError): void {
+  /**
+   * A connection failed after the client's retries, in work that was last fine at `since`
+   * (performance.now(): a call's start, a consumer's last answered fetch or heartbeat): when Kafka
+   * was told back after that, the failure is of the time it was away.
+   */
+  lost(error: KafkaUnreachableError, since: number): void {
     const was = this.#state;
-    if (was === "unknown") return;
+    if (was === "unknown" || since < this.#backAt) return;
     this.#state = "down";
     if (was === "up") this.#onChange({ reachable: false, error });
   }
