@@ -17,8 +17,10 @@ import {
   MemoryTransport,
   type SubscribeOptions,
   type Subscription,
+  type Transport,
 } from "../../../../core/transport/mod.ts";
 import {
+  type AgentHome,
   agentHome,
   certify,
   identityOf,
@@ -27,6 +29,26 @@ import {
 } from "../../../_support/group_member.ts";
 import { waitFor } from "../../../_support/wait.ts";
 import { heartbeatJson } from "../../../_support/topic_records.ts";
+
+/** Starts `home`'s agent as an open member of `group` on `transport`: it must fail as `reason` says. */
+async function openStartFails(
+  transport: Transport,
+  group: string,
+  home: AgentHome,
+  reason: RegExp | ((error: unknown) => boolean),
+): Promise<void> {
+  await assert.rejects(
+    () =>
+      Membership.start({
+        group,
+        transport,
+        identity: identityOf(home.agentId, home.key.publicKeyText),
+        security: "open",
+        store: home.timeline,
+      }),
+    reason,
+  );
+}
 
 Deno.test("in an open group records go unsigned, members see each other, and nobody is vouched", async () => {
   const transport = new MemoryTransport();
@@ -221,15 +243,10 @@ Deno.test("a topic configured otherwise than the protocol needs stops the agent 
       s.name === announce ? { ...s, config: { ...s.config, "cleanup.policy": "delete" } } : s
     ),
   );
-  await assert.rejects(
-    () =>
-      Membership.start({
-        group: "e6",
-        transport,
-        identity: identityOf("alice", home.key.publicKeyText),
-        security: "open",
-        store: home.timeline,
-      }),
+  await openStartFails(
+    transport,
+    "e6",
+    home,
     (e: unknown) => {
       assert.ok(e instanceof GroupTopicsError);
       assert.match(
@@ -282,15 +299,10 @@ Deno.test("a state topic that cannot be read stops the start with the reason", a
   const transport = new Unreadable();
   await transport.createTopics(memberTopicSpecs("e9"));
   await using home = await agentHome("alice");
-  await assert.rejects(
-    () =>
-      Membership.start({
-        group: "e9",
-        transport,
-        identity: identityOf(home.agentId, home.key.publicKeyText),
-        security: "open",
-        store: home.timeline,
-      }),
+  await openStartFails(
+    transport,
+    "e9",
+    home,
     new RegExp(`Cannot read ${skills.replaceAll(".", "\\.")}: not authorized`),
   );
   await transport.close();
@@ -339,15 +351,10 @@ Deno.test("a subscription that fails while the roster is still read stops the st
   const transport = new SlowRoster();
   await transport.createTopics(memberTopicSpecs("e10"));
   await using home = await agentHome("alice");
-  await assert.rejects(
-    () =>
-      Membership.start({
-        group: "e10",
-        transport,
-        identity: identityOf(home.agentId, home.key.publicKeyText),
-        security: "open",
-        store: home.timeline,
-      }),
+  await openStartFails(
+    transport,
+    "e10",
+    home,
     new RegExp(`Cannot read ${heartbeats.replaceAll(".", "\\.")}: not the leader`),
   );
   await transport.close();
