@@ -15,21 +15,50 @@ export function readTrace(output: string): { hops: number; mtu?: number } {
   return { hops: hops.length === 0 ? 0 : Math.max(...hops), ...(mtu ? { mtu: Number(mtu) } : {}) };
 }
 
-async function trace(program: string, host: string, ms: number): Promise<string> {
+/** How long a program stopped at the time limit gets to end after each signal. */
+const GRACE_MS = 500;
+
+/**
+ * What `program` prints for `host` within `ms`. At the limit it is stopped (SIGTERM, then
+ * SIGKILL), and what it printed so far is its output, even when a child it left behind still
+ * holds its pipe: the run's --timeout holds whatever the program does.
+ */
+async function trace(
+  program: string,
+  host: string,
+  ms: number,
+): Promise<{ output: string; stopped: boolean }> {
   const args = program === "tracepath"
     ? ["-n", "-m", "20", host]
     : ["-n", "-m", "20", "-w", "1", host];
-  const child = new Deno.Command(program, { args, stdout: "piped", stderr: "piped" }).spawn();
-  const timer = setTimeout(() => {
+  const child = new Deno.Command(program, { args, stdin: "null", stdout: "piped", stderr: "null" })
+    .spawn();
+  let output = "";
+  const read = (async () => {
+    for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) output += text;
+  })();
+  const ended = Promise.all([read, child.status]).then(() => true);
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const within = (limit: number) =>
+    Promise.race([
+      ended,
+      new Promise<false>((resolve) => timers.push(setTimeout(() => resolve(false), limit))),
+    ]);
+  const kill = (signal: Deno.Signal) => {
     try {
-      child.kill("SIGTERM");
+      child.kill(signal);
     } catch { /* already ended */ }
-  }, ms);
+  };
   try {
-    const out = await child.output();
-    return new TextDecoder().decode(out.stdout);
+    if (await within(ms)) return { output, stopped: false };
+    kill("SIGTERM");
+    if (!(await within(GRACE_MS))) {
+      kill("SIGKILL");
+      await within(GRACE_MS);
+    }
+    return { output, stopped: true };
   } finally {
-    clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
   }
 }
 
@@ -42,19 +71,21 @@ export async function checkNetworkPaths(ctx: CheckContext): Promise<void> {
     let done = false;
     for (const program of ["tracepath", "traceroute"]) {
       try {
-        const output = await trace(
-          program,
-          host,
-          Math.min(30_000, Math.max(0, ctx.deadline - Date.now())),
-        );
+        const limit = Math.min(30_000, Math.max(0, ctx.deadline - Date.now() - 3 * GRACE_MS));
+        const { output, stopped } = await trace(program, host, limit);
         const { hops, mtu } = readTrace(output);
+        const hint = stopped
+          ? `${program} was stopped at the time limit: raise --timeout, or run it by hand`
+          : hops > 0
+          ? undefined
+          : `${program} printed no hop: run it by hand to see why`;
         ctx.add({
           ...base,
-          status: hops > 0 ? "OK" : "WARN",
+          status: hops > 0 && !stopped ? "OK" : "WARN",
           detail: `${program}: ${hops} hop(s)${
             mtu ? `, path MTU ${mtu}` : ", path MTU not reported"
-          }`,
-          ...(hops > 0 ? {} : { hint: `${program} printed no hop: run it by hand to see why` }),
+          }${stopped ? `, stopped after ${limit} ms` : ""}`,
+          ...(hint === undefined ? {} : { hint }),
         });
         done = true;
         break;

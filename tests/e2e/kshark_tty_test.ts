@@ -98,3 +98,36 @@ Deno.test("--network-diag traces the path with tracepath where installed, and sa
   assert.equal(skip?.status, "SKIP", JSON.stringify(skip) + bare.stderr);
   assert.equal(skip?.detail, "neither tracepath nor traceroute is installed");
 });
+
+Deno.test("--network-diag stops a trace that outlasts --timeout and says so", async () => {
+  await using dir = await tempHome();
+  const bin = `${dir.path}/bin`;
+  await Deno.mkdir(bin);
+  // One hop printed, then a trace that ignores SIGTERM and leaves a child holding its output.
+  await Deno.writeTextFile(
+    `${bin}/tracepath`,
+    `#!/bin/sh\ntrap '' TERM\nsleep 90 &\nprintf ' 1:  127.0.0.1     0.050ms reached\\n'\nsleep 90\n`,
+    { mode: 0o755 },
+  );
+  const run = await kafclaw(
+    [
+      "kshark",
+      "--broker",
+      `127.0.0.1:${deadPort()}`,
+      "--network-diag",
+      "--timeout",
+      "4s",
+      "--json",
+      `${dir.path}/r.json`,
+    ],
+    { KAFCLAW_HOME: `${dir.path}/home`, PATH: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
+  );
+  assert.equal(run.code, 1, run.stderr);
+  const [row] = rowsOf(await validReport(`${dir.path}/r.json`), "Path");
+  assert.equal(row?.status, "WARN", JSON.stringify(row));
+  assert.match(
+    String(row?.detail),
+    /^tracepath: 1 hop\(s\), path MTU not reported, stopped after \d+ ms$/,
+  );
+  assert.match(String(row?.hint), /raise --timeout/);
+});
