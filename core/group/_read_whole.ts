@@ -8,9 +8,12 @@
 import { type RecordHandler, TopicMissingError, type Transport } from "../transport/mod.ts";
 
 /**
- * Reads every record `topics` hold now, one topic after the other, handing each to `handler`.
- * Those of `optional` that do not exist (an agent's inbox: made when it joins, deleted by
- * `group gc`) hold nothing; any other missing topic is a {@link TopicMissingError}.
+ * Reads every record `topics` hold now, handing each to `handler`: the topics' records interleave,
+ * each partition's in order. They are read through one group: a broker keeps a new group waiting
+ * for `group.initial.rebalance.delay.ms` (3 s unless set) before its first assignment, so a group
+ * per topic would pay that once per topic. Those of `optional` that do not exist (an agent's inbox:
+ * made when it joins, deleted by `group gc`) hold nothing; any other missing topic is a
+ * {@link TopicMissingError}.
  */
 export async function readWhole(
   transport: Transport,
@@ -19,23 +22,29 @@ export async function readWhole(
   handler: RecordHandler,
   optional: readonly string[] = [],
 ): Promise<void> {
-  for (const topic of topics) {
+  let reading = [...new Set(topics)];
+  while (reading.length > 0) {
     let subscription;
     try {
       subscription = await transport.subscribe({
         kind: "state",
-        topics: [topic],
+        topics: reading,
         groupId,
         handler,
       });
     } catch (error) {
-      if (error instanceof TopicMissingError && optional.includes(error.topic)) continue;
-      throw error;
+      const missing = error instanceof TopicMissingError ? error.topic : undefined;
+      if (missing === undefined || !optional.includes(missing) || !reading.includes(missing)) {
+        throw error;
+      }
+      reading = reading.filter((topic) => topic !== missing);
+      continue;
     }
     try {
       await subscription.caughtUp();
     } finally {
       await subscription.close();
     }
+    return;
   }
 }

@@ -28,12 +28,13 @@ import {
   topicsFor,
 } from "../protocol/mod.ts";
 import type { StoredCertificate } from "../timeline/mod.ts";
-import type {
-  HandleOne,
-  HandlerResult,
-  InboundRecord,
-  RecordHandler,
-  Transport,
+import {
+  byTopic,
+  type HandleOne,
+  type HandlerResult,
+  type InboundRecord,
+  type RecordHandler,
+  type Transport,
 } from "../transport/mod.ts";
 import { readWhole } from "./_read_whole.ts";
 import { NodeFeed, type NodeRecordRead } from "./node_feed.ts";
@@ -281,10 +282,10 @@ export interface ReadRoster {
 
 /**
  * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
- * runs, `kafclaw zone list`): the roster, announce, skills and orchestrator topics whole, the
- * heartbeats of the last `clockSkewMs`, each through a per-run group that commits nothing. Signed
- * groups' records are verified against
- * `ownerKey`; without one (an open group) nothing is.
+ * runs, `kafclaw zone list`): the roster topic whole, then the announce, skills and orchestrator
+ * topics whole and the heartbeats of the last `clockSkewMs` in one read, each read through a
+ * per-run group that commits nothing. Signed groups' records are verified against `ownerKey`;
+ * without one (an open group) nothing is.
  */
 export async function readRoster(
   transport: Transport,
@@ -292,20 +293,22 @@ export async function readRoster(
   options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
 ): Promise<ReadRoster> {
   const now = options.now ?? Date.now;
-  // Liveness is judged as of the moment the read began: a slow read (a busy machine, five
+  // Liveness is judged as of the moment the read began: a slow read (a busy machine, two
   // consumer groups joined one after the other) must not age the heartbeats it read.
   const readAt = now();
   const { roster, trust, feed } = readerFeed(options.ownerKey, now);
   const topics = topicsFor(group);
   const groupId = `kafclaw.${group}.reader`;
-  const read: [string, RecordHandler][] = [
-    [topics.roster, feed.onRoster],
+  // The certificates first, so that the records after them verify; then the rest in one read
+  // (an early heartbeat waits in the roster for its agent's announce).
+  await readWhole(transport, [topics.roster], groupId, feed.onRoster);
+  const rest = new Map<string, RecordHandler>([
     [topics.announce, feed.onAnnounce],
     [topics.skills, feed.onSkill],
     [topics.orchestrator, feed.onOrchestrator],
     [topics.heartbeats, feed.onHeartbeat],
-  ];
-  for (const [topic, handler] of read) await readWhole(transport, [topic], groupId, handler);
+  ]);
+  await readWhole(transport, [...rest.keys()], groupId, byTopic(rest));
   roster.sweep(readAt);
   return {
     members: roster.members(),

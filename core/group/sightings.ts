@@ -15,7 +15,12 @@ import {
   parseRecord,
   topicsFor,
 } from "../protocol/mod.ts";
-import type { HandlerResult, InboundRecord, Transport } from "../transport/mod.ts";
+import {
+  byTopic,
+  type HandlerResult,
+  type InboundRecord,
+  type Transport,
+} from "../transport/mod.ts";
 import { readWhole } from "./_read_whole.ts";
 import { rosterCheck } from "./topic_reader.ts";
 
@@ -90,19 +95,22 @@ export async function readSightings(
     return undefined;
   };
   const topics = topicsFor(group);
-  await readWhole(transport, [topics.announce], groupId, (record) =>
+  const onAnnounce = (record: InboundRecord) =>
     accept(record, (envelope) => {
       const { action, identity } = (envelope as EnvelopeOf<"announce">).payload;
       // An agent's records share its key, so one partition: the last read is the last sent.
       const seen = of(identity.agent_id);
       seen.lastAnnounce = { action, at: record.timestamp };
       seen.heartbeatIntervalMs = identity.heartbeat_interval_ms;
-    }));
-  await readWhole(transport, [topics.heartbeats], groupId, (record): Promise<HandlerResult> => {
+    });
+  const onHeartbeat = (record: InboundRecord): Promise<HandlerResult> => {
     heartbeatsFrom = Math.min(heartbeatsFrom ?? record.timestamp, record.timestamp);
     return accept(record, (envelope) => {
       of((envelope as EnvelopeOf<"heartbeat">).payload.agent_id).lastHeartbeat = record.timestamp;
     });
-  });
+  };
+  // Both in one read: each fills its own fields of an agent's sightings.
+  const read = new Map([[topics.announce, onAnnounce], [topics.heartbeats, onHeartbeat]]);
+  await readWhole(transport, [...read.keys()], groupId, byTopic(read));
   return { agents, heartbeatsFrom };
 }

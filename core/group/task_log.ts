@@ -104,10 +104,12 @@ async function readTopics(
   optional: readonly string[],
 ): Promise<TaskLog> {
   const { taskId, groupId } = query;
-  const spans: StoredSpan[] = [];
-  const requests: TaskLog["requests"] = [];
-  const responses: TaskLog["responses"] = [];
-  const dropped: (DroppedRecord & ReturnType<typeof subjectOf>)[] = [];
+  // The topics are read together; what each holds is told in the order of `topics`.
+  const place = new Map(topics.map((topic, i) => [topic, i]));
+  const spans = new TopicOrder<StoredSpan>(place);
+  const requests = new TopicOrder<TaskLog["requests"][number]>(place);
+  const responses = new TopicOrder<TaskLog["responses"][number]>(place);
+  const dropped = new TopicOrder<DroppedRecord & ReturnType<typeof subjectOf>>(place);
   await readWhole(transport, topics, groupId, async (record) => {
     const parsed = parseRecord(record);
     if (!parsed.ok) return;
@@ -116,7 +118,7 @@ async function readTopics(
     if (verdict?.ok === false) {
       if (verdict.code === "replay") return;
       const { code, reason } = verdict;
-      dropped.push({
+      dropped.push(record.topic, {
         agentId: envelope.sender_id,
         topic: record.topic,
         code,
@@ -127,24 +129,47 @@ async function readTopics(
     }
     switch (envelope.type) {
       case "trace":
-        spans.push(spanOf(envelope.sender_id, envelope.payload, topicZone(record.topic)));
+        spans.push(
+          record.topic,
+          spanOf(envelope.sender_id, envelope.payload, topicZone(record.topic)),
+        );
         return;
       case "request":
       case "skill_request":
-        if (envelope.payload.task_id === taskId) requests.push(envelope);
+        if (envelope.payload.task_id === taskId) requests.push(record.topic, envelope);
         return;
       case "response":
       case "skill_response":
-        if (envelope.payload.task_id === taskId) responses.push(envelope);
+        if (envelope.payload.task_id === taskId) responses.push(record.topic, envelope);
     }
   }, optional);
-  const traceId = query.traceId ?? spans.find((s) => s.attributes.task_id === taskId)?.traceId;
+  const traceId = query.traceId ??
+    spans.all().find((s) => s.attributes.task_id === taskId)?.traceId;
   return {
-    spans: spans.filter((s) => s.traceId === traceId),
-    requests,
-    responses,
-    dropped: dropped
+    spans: spans.all().filter((s) => s.traceId === traceId),
+    requests: requests.all(),
+    responses: responses.all(),
+    dropped: dropped.all()
       .filter((d) => d.taskId === taskId || (traceId !== undefined && d.traceId === traceId))
       .map(({ agentId, topic, code, reason }) => ({ agentId, topic, code, reason })),
   };
+}
+
+/** Items kept with the topic they came from, told in the order of their topics. */
+class TopicOrder<T> {
+  readonly #place: ReadonlyMap<string, number>;
+  readonly #items: { readonly at: number; readonly item: T }[] = [];
+
+  constructor(place: ReadonlyMap<string, number>) {
+    this.#place = place;
+  }
+
+  push(topic: string, item: T): void {
+    this.#items.push({ at: this.#place.get(topic) ?? this.#place.size, item });
+  }
+
+  /** Every item: by its topic's place, each topic's in the order read (the sort is stable). */
+  all(): T[] {
+    return this.#items.toSorted((a, b) => a.at - b.at).map(({ item }) => item);
+  }
 }

@@ -5,7 +5,7 @@
  * live agent look gone, and a heartbeat nobody signed names nobody.
  */
 import assert from "node:assert/strict";
-import { readSightings, revocationRecord } from "../../../../core/group/mod.ts";
+import { readRoster, readSightings, revocationRecord } from "../../../../core/group/mod.ts";
 import { agentKey, generateKeyPair, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport, type OutboundRecord } from "../../../../core/transport/mod.ts";
 import { agentHome, certify, identityOf, makeGroup } from "../../../_support/group_member.ts";
@@ -133,4 +133,26 @@ Deno.test("a group with no heartbeats on its stream says so, and names its certi
     [["boss", true, undefined]],
   );
   await transport.close();
+});
+
+Deno.test("a reader joins a group for the roster and one more for every other topic it reads", async () => {
+  // A broker keeps each new group waiting (group.initial.rebalance.delay.ms, 3 s by default)
+  // before it reads: a group per topic made `group members` take 17 s on such a broker.
+  await using t = await sightedGroup();
+  const joined: string[][] = [];
+  const subscribe = t.transport.subscribe.bind(t.transport);
+  t.transport.subscribe = (options) => {
+    joined.push([...options.topics]);
+    return subscribe(options);
+  };
+  const { agents } = await readSightings(t.transport, GROUP, { ownerKey: t.ownerKey });
+  assert.equal(agents.get("alice")?.lastAnnounce?.action, "join");
+  assert.deepEqual(joined, [[topics.roster], [topics.announce, topics.heartbeats]]);
+  joined.length = 0;
+  const read = await readRoster(t.transport, GROUP, { ownerKey: t.ownerKey });
+  assert.deepEqual(read.members.map((m) => m.agentId), ["alice"], "heartbeats after the announce");
+  assert.deepEqual(joined, [
+    [topics.roster],
+    [topics.announce, topics.skills, topics.orchestrator, topics.heartbeats],
+  ]);
 });
