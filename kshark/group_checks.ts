@@ -5,12 +5,14 @@
  *
  * @module
  */
-import type { Admin } from "kafkajs";
+import kafkajs, { type Admin } from "kafkajs";
 import { parseTopic, topicSpecs } from "../core/protocol/mod.ts";
 import { loadKafka, type TopicProblem } from "../core/transport/mod.ts";
 import { type CheckContext, reason, timed } from "./check.ts";
 import type { ClusterFacts } from "./kafka_checks.ts";
 import { transportOptions } from "./kafka_client.ts";
+
+const { ConfigResourceTypes } = kafkajs;
 
 /** The topics the group's layout has: the group-wide ones plus every skill, zone and inbox seen. */
 export function groupLayout(group: string, existing: Iterable<string>) {
@@ -173,5 +175,70 @@ export async function checkConsumerGroups(
       detail: `cannot read the consumer groups: ${reason(error)}`,
       hint: `check that the principal may DESCRIBE the groups ${prefix}* (ACLs)`,
     });
+  }
+}
+
+/** The broker setting that holds each new consumer group's first assignment back. */
+const JOIN_DELAY = "group.initial.rebalance.delay.ms";
+
+/**
+ * Each broker's `group.initial.rebalance.delay.ms`: a new consumer group waits that long before
+ * its first assignment, and an agent joins many (a read of the group's topics without running in
+ * it, a gateway's start), so anything above 0 is a WARN that says what it costs.
+ */
+export async function checkJoinDelay(ctx: CheckContext, admin: Admin): Promise<void> {
+  const base = { component: "Join delay", layer: "L7-Kafka" } as const;
+  ctx.starting(JOIN_DELAY);
+  let delays: { broker: string; ms: number | undefined }[];
+  try {
+    const { value } = await timed(
+      ctx,
+      ctx.timeouts.kafkaMs * 2,
+      `reading ${JOIN_DELAY}`,
+      async () => {
+        const { brokers } = await admin.describeCluster();
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: brokers.map((b) => ({
+            type: ConfigResourceTypes.BROKER,
+            name: String(b.nodeId),
+            configNames: [JOIN_DELAY],
+          })),
+        });
+        return resources.map((r) => {
+          const entry = r.configEntries.find((e) => e.configName === JOIN_DELAY);
+          const ms = entry?.configValue == null ? undefined : Number(entry.configValue);
+          return { broker: r.resourceName, ms: Number.isFinite(ms) ? ms : undefined };
+        });
+      },
+    );
+    delays = value;
+  } catch (error) {
+    ctx.add({
+      ...base,
+      target: ctx.settings.brokers.join(","),
+      status: "SKIP",
+      detail: `cannot read ${JOIN_DELAY}: ${reason(error)}`,
+      hint: "the principal may need DESCRIBE_CONFIGS on the cluster (ACLs) for this check",
+    });
+    return;
+  }
+  for (const { broker, ms } of delays.sort((a, b) => a.broker.localeCompare(b.broker))) {
+    const target = `broker ${broker}`;
+    if (ms === undefined) {
+      ctx.add({ ...base, target, status: "SKIP", detail: `${JOIN_DELAY} not reported` });
+    } else if (ms === 0) {
+      ctx.add({ ...base, target, status: "OK", detail: `${JOIN_DELAY}=0: groups start at once` });
+    } else {
+      ctx.add({
+        ...base,
+        target,
+        status: "WARN",
+        detail: `${JOIN_DELAY}=${ms}: each new consumer group waits ${ms} ms for its partitions`,
+        hint: "KafClaw joins many groups: `group members` and `zone list` without a running " +
+          "agent wait this twice, a gateway's start once per group it joins; set it to 0 on " +
+          "brokers that serve KafClaw",
+      });
+    }
   }
 }

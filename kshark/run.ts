@@ -188,9 +188,12 @@ async function kafkaChecks(ctx: CheckContext, options: RunOptions): Promise<void
     }
     if (options.group !== undefined) {
       // Loaded for --group alone: it brings core's protocol specs and transport.
-      const { checkConsumerGroups, checkGroupTopics } = await import("./group_checks.ts");
+      const { checkConsumerGroups, checkGroupTopics, checkJoinDelay } = await import(
+        "./group_checks.ts"
+      );
       await checkGroupTopics(ctx, facts, options.group);
       await checkConsumerGroups(ctx, admin, options.group);
+      await checkJoinDelay(ctx, admin);
     }
   } finally {
     await admin.disconnect().catch(() => {});

@@ -31,13 +31,14 @@ export interface OwnBroker extends AsyncDisposable {
  * Starts `nodes` brokers; dispose stops them and removes their state. With `saslUsers` (name to
  * password) clients log in with SASL/PLAIN and an authorizer enforces ACLs; the first user is a
  * super user. With `tlsDir` (server.pem and ca.pem, see tests/_support/test_ca.ts) the client
- * listener speaks TLS.
+ * listener speaks TLS. `props` are broker settings of its own (`key=value`, over scripts/kafka's).
  */
 export async function startOwnBroker(
   nodes = 1,
   options: {
     readonly saslUsers?: Readonly<Record<string, string>>;
     readonly tlsDir?: string;
+    readonly props?: readonly string[];
   } = {},
 ): Promise<OwnBroker> {
   const state = await Deno.makeTempDir({ prefix: "kafclaw-kafka-" });
@@ -49,6 +50,7 @@ export async function startOwnBroker(
     String(nodes),
     ...(users === "" ? [] : ["--sasl-users", users]),
     ...(options.tlsDir === undefined ? [] : ["--tls", options.tlsDir]),
+    ...(options.props ?? []).flatMap((prop) => ["--prop", prop]),
   ]);
   const bootstrap = out.split("\n").pop()!.split(",");
   return {

@@ -205,6 +205,13 @@ Deno.test(
       detail: "Empty, 0 member(s), lag 2 over 1 topic(s): records wait and nobody reads them",
       hint: "start the agents that read with this group (kafclaw gateway)",
     }]);
+    assert.deepEqual(rowsOf(r.report, "Join delay"), [{
+      component: "Join delay",
+      target: "broker 1",
+      layer: "L7-Kafka",
+      status: "OK",
+      detail: "group.initial.rebalance.delay.ms=0: groups start at once",
+    }]);
     assert.match(
       r.stdout,
       new RegExp(
@@ -346,5 +353,23 @@ Deno.test(
     const [metadata] = rowsOf(r.report, "Metadata");
     assert.equal(metadata!.status, "FAIL");
     assert.match(metadata!.hint!, /bring back the brokers .*--unavailable-partitions/);
+  },
+);
+
+Deno.test(
+  "kshark --group warns of a broker that holds each new consumer group back, and by how much",
+  opts,
+  async () => {
+    // Kafka's default: 3 s before a new group's first assignment (scripts/kafka sets 0).
+    await using own = await startOwnBroker(1, { props: ["group.initial.rebalance.delay.ms=3000"] });
+    const r = await kshark(["--broker", own.bootstrap.join(","), "--group", "slow"]);
+    const [row] = rowsOf(r.report, "Join delay");
+    assert.equal(row?.status, "WARN", JSON.stringify(row));
+    assert.equal(
+      row?.detail,
+      "group.initial.rebalance.delay.ms=3000: each new consumer group waits 3000 ms for its " +
+        "partitions",
+    );
+    assert.match(row?.hint ?? "", /set it to 0 on brokers that serve KafClaw/);
   },
 );
