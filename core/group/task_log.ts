@@ -165,7 +165,7 @@ class TopicOrder<T> {
   }
 
   push(topic: string, item: T): void {
-    this.#items.push({ at: this.#place.get(topic) ?? this.#place.size, item });
+    this.#items.push({ at: this.#place.get(topic)!, item });
   }
 
   /** Every item: by its topic's place, each topic's in the order read (the sort is stable). */

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { readWhole } from "../../../../core/group/_read_whole.ts";
+import {
+  MemoryTransport,
+  type RecordHandler,
+  TopicMissingError,
+} from "../../../../core/transport/mod.ts";
+
+const ignore: RecordHandler = () => undefined;
+
+Deno.test("readWhole reads its topics through one group, leaving out the optional ones not made", async () => {
+  const transport = new MemoryTransport();
+  await transport.createTopics(
+    ["a", "b"].map((name) => ({ name, partitions: 2, config: {} })),
+  );
+  await transport.produce([
+    { topic: "a", key: "1", value: "a1" },
+    { topic: "b", key: "2", value: "b1" },
+    { topic: "a", key: "1", value: "a2" },
+  ]);
+  const joined: string[][] = [];
+  const subscribe = transport.subscribe.bind(transport);
+  transport.subscribe = (options) => {
+    joined.push([...options.topics]);
+    return subscribe(options);
+  };
+  const read: string[] = [];
+  await readWhole(transport, ["a", "gone", "b"], "g", (record) => {
+    read.push(new TextDecoder().decode(record.value));
+    return undefined;
+  }, ["gone"]);
+  assert.deepEqual(read.toSorted(), ["a1", "a2", "b1"]);
+  assert.deepEqual(read.filter((v) => v.startsWith("a")), ["a1", "a2"], "a partition in order");
+  assert.deepEqual(joined, [["a", "gone", "b"], ["a", "b"]], "the missing one left out, once");
+  await assert.rejects(readWhole(transport, ["a", "lost"], "g", ignore), TopicMissingError);
+  await transport.close();
+});
+
+Deno.test("readWhole fails on any other error, and on a missing topic it was not asked to read", async () => {
+  // A transport that names a topic outside the read must not make the read try again for ever.
+  const transport = new MemoryTransport();
+  transport.subscribe = () => Promise.reject(new TopicMissingError("elsewhere"));
+  await assert.rejects(
+    readWhole(transport, ["a"], "g", ignore, ["elsewhere"]),
+    /Topic "elsewhere" does not exist/,
+  );
+  transport.subscribe = () => Promise.reject(new Error("the broker is down"));
+  await assert.rejects(readWhole(transport, ["a"], "g", ignore, ["a"]), /the broker is down/);
+  await transport.close();
+});
