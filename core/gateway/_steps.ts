@@ -23,3 +23,24 @@ export async function stopAll(steps: Step[], timeoutMs: number): Promise<string[
   }
   return late;
 }
+
+/** A part starting: its step's name, the start, and its stop once started. */
+type Starting<T> = readonly [name: string, start: Promise<T>, stop: (part: T) => Step[1]];
+
+/**
+ * Waits for two parts starting together. Each that starts gets its step in `steps`, in the order
+ * given; once both have settled, the first failure is thrown, so that what did start is stopped
+ * with the rest.
+ */
+export async function startBoth<A, B>(
+  steps: Step[],
+  a: Starting<A>,
+  b: Starting<B>,
+): Promise<[A, B]> {
+  const [first, second] = await Promise.allSettled([a[1], b[1]]);
+  if (first.status === "fulfilled") steps.push([a[0], a[2](first.value)]);
+  if (second.status === "fulfilled") steps.push([b[0], b[2](second.value)]);
+  if (first.status === "rejected") throw first.reason;
+  if (second.status === "rejected") throw second.reason;
+  return [first.value, second.value];
+}

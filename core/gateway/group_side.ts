@@ -26,7 +26,7 @@ import {
 } from "../group/mod.ts";
 import { type Orchestrator, startOrchestrator } from "../orchestrator/mod.ts";
 import type { Transport } from "../transport/mod.ts";
-import { type Step, stopAll } from "./_steps.ts";
+import { startBoth, type Step, stopAll } from "./_steps.ts";
 import { observers, unopenedAudit } from "./observers.ts";
 import { SharedMemorySide } from "./shared_memory.ts";
 import { TaskSide, type TaskSideOptions } from "./tasks.ts";
@@ -123,54 +123,68 @@ export class GroupSide {
       const spans = observers(config, membership, runtime.timeline, { audit, say });
       // Stopped after the task side (steps stop last first): the spans its stop ended go out.
       steps.push(["spans", () => spans.flush()]);
-      const tasks = await TaskSide.start({
-        group,
-        agentId,
-        transport,
-        runtime,
-        trust: membership.trust,
-        guard: (handler) => membership.guard(handler),
-        send: (records) => membership.send(records),
-        workers: { live: () => membership.live() },
-        membership,
-        zones: membership.zones,
-        skills: options.skills,
-        topics: memberTopicOptions(config),
-        heartbeatIntervalMs: config.group.heartbeatIntervalMs,
-        limits: {
-          ...DEFAULT_TASK_LIMITS,
-          maxDepth: config.group.maxDelegationDepth,
-          clockSkewMs: config.group.clockSkewMs,
-        },
-        leaseMs: options.leaseMs ?? config.group.leaseMs,
-        concurrency,
-        audit,
-        spans,
-        ...(options.onJoin === undefined ? {} : { onJoin: options.onJoin }),
-        warn: say,
-      });
-      started.tasks = tasks;
-      steps.push(["tasks", (ms) => tasks.stop(ms)]);
-      const memory = await SharedMemorySide.start({
-        group,
-        agentId,
-        transport,
-        runtime,
-        membership,
-        quota: {
-          items: config.group.memoryQuotaItems,
-          bytes: config.group.memoryQuotaBytes,
-          windowMs: config.group.memoryQuotaWindowMs,
-        },
-        limits: sharedMemoryLimits({
-          partBytes: config.group.memoryPartBytes,
-          itemBytes: config.group.memoryItemBytes,
-        }),
-        sweepMs: options.memorySweepMs,
-        audit,
-        zones: membership.zones,
-      });
-      steps.push(["memory", () => memory.stop()]);
+      // The task side and the shared memory need only the membership: they start together, each
+      // joining its consumer groups while the other does (a broker holds every new group back for
+      // group.initial.rebalance.delay.ms, 3 s unless set). What started is stopped on a failure.
+      const [tasks, memory] = await startBoth(
+        steps,
+        [
+          "tasks",
+          TaskSide.start({
+            group,
+            agentId,
+            transport,
+            runtime,
+            trust: membership.trust,
+            guard: (handler) => membership.guard(handler),
+            send: (records) => membership.send(records),
+            workers: { live: () => membership.live() },
+            membership,
+            zones: membership.zones,
+            skills: options.skills,
+            topics: memberTopicOptions(config),
+            heartbeatIntervalMs: config.group.heartbeatIntervalMs,
+            limits: {
+              ...DEFAULT_TASK_LIMITS,
+              maxDepth: config.group.maxDelegationDepth,
+              clockSkewMs: config.group.clockSkewMs,
+            },
+            leaseMs: options.leaseMs ?? config.group.leaseMs,
+            concurrency,
+            audit,
+            spans,
+            ...(options.onJoin === undefined ? {} : { onJoin: options.onJoin }),
+            warn: say,
+          }),
+          (tasks) => {
+            started.tasks = tasks;
+            return (ms) => tasks.stop(ms);
+          },
+        ],
+        [
+          "memory",
+          SharedMemorySide.start({
+            group,
+            agentId,
+            transport,
+            runtime,
+            membership,
+            quota: {
+              items: config.group.memoryQuotaItems,
+              bytes: config.group.memoryQuotaBytes,
+              windowMs: config.group.memoryQuotaWindowMs,
+            },
+            limits: sharedMemoryLimits({
+              partBytes: config.group.memoryPartBytes,
+              itemBytes: config.group.memoryItemBytes,
+            }),
+            sweepMs: options.memorySweepMs,
+            audit,
+            zones: membership.zones,
+          }),
+          (memory) => () => memory.stop(),
+        ],
+      );
       const orchestrator = await startOrchestrator(config, options.mode, {
         agentId,
         member: membership,

@@ -40,11 +40,18 @@ export async function gatewayOf(env: Record<string, string>, options: GatewayOf 
     KAFCLAW_MEMORY_EMBEDDING_ENABLED: "false",
     ...env,
   };
-  const config = resolveConfig({ home, env: all });
-  const gateway = await Gateway.start(config, {
-    createRuntime: (c) => createAgentRuntime(c, options.runtime ?? {}),
-    ...options.more,
-  });
+  let gateway: Gateway;
+  try {
+    const config = resolveConfig({ home, env: all });
+    gateway = await Gateway.start(config, {
+      createRuntime: (c) => createAgentRuntime(c, options.runtime ?? {}),
+      ...options.more,
+    });
+  } catch (error) {
+    await llm.close();
+    await Deno.remove(home, { recursive: true });
+    throw error;
+  }
   return {
     gateway,
     llm,

@@ -7,7 +7,18 @@
 import assert from "node:assert/strict";
 import { ConfigError, resolveConfig } from "../../../../core/config/mod.ts";
 import { agentInbox, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
-import { gatewayOf, submit, threeGateways } from "../../../_support/gateway_memory.ts";
+import { memberTopicSpecs } from "../../../../core/group/mod.ts";
+import {
+  MemoryBroker,
+  MemoryTransport,
+  type Subscription,
+} from "../../../../core/transport/mod.ts";
+import {
+  gatewayOf,
+  inProcessEnv,
+  submit,
+  threeGateways,
+} from "../../../_support/gateway_memory.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
@@ -260,4 +271,38 @@ Deno.test("a gateway stops a task still running past its deadline and group.cloc
   // The skew is the config's (500 ms), not the protocol's default of 2 min.
   assert.match(payload.reason ?? "", /deadline .* passed \(with 500 ms allowed for clock skew\)/);
   assert.deepEqual(b.gateway.tasks.intake.running(), [], "its run has ended");
+});
+
+Deno.test("a gateway whose shared memory cannot start stops the task side that started beside it, and says why", async () => {
+  const group = "gwhalf";
+  const broker = new MemoryBroker();
+  const setUp = new MemoryTransport({ broker });
+  await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
+  const transport = new MemoryTransport({ broker });
+  const open = new Set<Subscription>();
+  const subscribe = transport.subscribe.bind(transport);
+  transport.subscribe = async (options) => {
+    if (options.topics.includes(topicsFor(group).memoryShared)) {
+      throw new Error("the memory topics are not readable");
+    }
+    const subscription = await subscribe(options);
+    open.add(subscription);
+    const close = subscription.close.bind(subscription);
+    subscription.close = (graceMs) => {
+      open.delete(subscription);
+      return close(graceMs);
+    };
+    return subscription;
+  };
+  await assert.rejects(
+    gatewayOf(inProcessEnv(group, "ann"), { more: { transport } }),
+    /the memory topics are not readable/,
+  );
+  assert.deepEqual(
+    [...open].map((s) => s.groupId),
+    [],
+    "the task stream and work groups started beside it are closed again",
+  );
+  await transport.close();
+  await setUp.close();
 });
