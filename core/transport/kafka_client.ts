@@ -61,7 +61,8 @@ export function kafkaClient(options: KafkaTransportOptions): Kafka {
   const producer = kafka.producer.bind(kafka);
   const consumer = kafka.consumer.bind(kafka);
   return Object.assign(kafka, {
-    admin: (...args: Parameters<Kafka["admin"]>) => failingClearly(admin(...args), brokers, reach),
+    admin: (...args: Parameters<Kafka["admin"]>) =>
+      failingClearly(oneAtATime(admin(...args), TOPIC_METADATA), brokers, reach),
     producer: (...args: Parameters<Kafka["producer"]>) =>
       failingClearly(producer(...args), brokers, reach),
     consumer: (...args: Parameters<Kafka["consumer"]>) => {
@@ -79,6 +80,34 @@ export function kafkaClient(options: KafkaTransportOptions): Kafka {
         });
       }
       return failingClearly(made, brokers, reach);
+    },
+  });
+}
+
+/**
+ * The admin's calls that add their topics to the metadata of its cluster, which all its calls
+ * share: two at once can each refresh it for a set of topics without the other's, and kafkajs then
+ * finds no partitions for a topic it was asked about (a TypeError, "Cannot destructure property
+ * 'partitions' of 'low.pop(...)'", seen when two reads of a group's topics began together).
+ */
+const TOPIC_METADATA = new Set([
+  "fetchTopicMetadata",
+  "fetchTopicOffsets",
+  "fetchTopicOffsetsByTimestamp",
+]);
+
+/** `client`, whose `methods` run one at a time, each after the one called before it has ended. */
+function oneAtATime<T extends object>(client: T, methods: ReadonlySet<string>): T {
+  let last: Promise<unknown> = Promise.resolve();
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function" || !methods.has(property as string)) return value;
+      return (...args: unknown[]) => {
+        const turn = last.then(() => value.apply(target, args));
+        last = turn.catch(() => {});
+        return turn;
+      };
     },
   });
 }

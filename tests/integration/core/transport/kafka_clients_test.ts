@@ -2,7 +2,8 @@
  * A Kafka transport's producer and admin client are made once, by the first caller, however many
  * ask at the same time (a member's start produces, subscribes and checks topics at once): one
  * connection each, all closed with the transport. Before, callers that came together each made
- * one, and all but the last were never disconnected.
+ * one, and all but the last were never disconnected. And its admin's questions about topics go one
+ * at a time, so reads begun together each find their topics.
  */
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
@@ -73,5 +74,41 @@ Deno.test(
     });
     assert.deepEqual(made, { producer: 1, admin: 1 });
     assert.deepEqual(closed, { producer: 1, admin: 1 });
+  },
+);
+
+Deno.test(
+  "kafka: state reads begun together on a new client each find their topic's partitions",
+  opts,
+  async () => {
+    // kafkajs's admin keeps one metadata for all its calls: asked about new topics at once, it
+    // could refresh it without one of them and fail ("Cannot destructure property 'partitions'").
+    const topics = Array.from({ length: 6 }, (_, i) => uniqueName(`together-${i}`));
+    const setUp = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+    await setUp.createTopics(
+      topics.map((name) => ({ name, partitions: 3, replicationFactor: 1, config: {} })),
+    );
+    await setUp.produce(topics.map((topic) => ({ topic, key: "k", value: topic })));
+    await setUp.close();
+    for (let round = 0; round < 3; round++) {
+      const transport = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+      try {
+        const read: string[] = [];
+        // As a roster is read: one topic, and the others in one read beside it.
+        await Promise.all([topics.slice(0, 1), topics.slice(1)].map(async (reading) => {
+          const subscription = await transport.subscribe({
+            kind: "state",
+            topics: reading,
+            groupId: `kafclaw.together.${round}`,
+            handler: (record) => void read.push(new TextDecoder().decode(record.value)),
+          });
+          await subscription.caughtUp();
+          await subscription.close();
+        }));
+        assert.deepEqual(read.toSorted(), topics.toSorted());
+      } finally {
+        await transport.close();
+      }
+    }
   },
 );
