@@ -257,7 +257,7 @@ async function taskLog(
   },
 ): Promise<TaskLog> {
   // One read of the roster checks both reads' records (a signed group's).
-  const readTopics = await taskLogReader(transport, query);
+  const readTopics = taskLogReader(transport, query);
   const log = await readTopics(read.topics, query.optional);
   if (read.found(log)) return log;
   const roster = await rosterNow(config, transport, { what: "skills and zones" });

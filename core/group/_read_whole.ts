@@ -6,6 +6,7 @@
  * @module
  */
 import { type RecordHandler, TopicMissingError, type Transport } from "../transport/mod.ts";
+import { afterGate } from "./_gate.ts";
 
 /**
  * Reads every record `topics` hold now, handing each to `handler`: the topics' records interleave,
@@ -47,4 +48,26 @@ export async function readWhole(
     }
     return;
   }
+}
+
+/**
+ * {@link readWhole}, begun while `first` (the read of the certificates these records are verified
+ * by) still runs: both consumer groups join at once, so a broker's join delay is waited for once,
+ * and the records wait for `first` to end ({@link afterGate}). Resolves with `first`'s value;
+ * throws what either threw (records are passed over when `first` failed).
+ */
+export async function readWholeAfter<T>(
+  first: Promise<T>,
+  transport: Transport,
+  topics: readonly string[],
+  groupId: string,
+  handler: RecordHandler,
+  optional: readonly string[] = [],
+): Promise<T> {
+  const opened = first.then(() => true, () => false);
+  const reading = readWhole(transport, topics, groupId, afterGate(opened, handler), optional);
+  const [done, read] = await Promise.allSettled([first, reading]);
+  if (done.status === "rejected") throw done.reason;
+  if (read.status === "rejected") throw read.reason;
+  return done.value;
 }

@@ -36,7 +36,7 @@ import {
   type RecordHandler,
   type Transport,
 } from "../transport/mod.ts";
-import { readWhole } from "./_read_whole.ts";
+import { readWhole, readWholeAfter } from "./_read_whole.ts";
 import { NodeFeed, type NodeRecordRead } from "./node_feed.ts";
 import { type Member, Roster, type RosterChange } from "./roster.ts";
 import { SkillDirectory } from "./skill_records.ts";
@@ -282,9 +282,9 @@ export interface ReadRoster {
 
 /**
  * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
- * runs, `kafclaw zone list`): the roster topic whole, then the announce, skills and orchestrator
- * topics whole and the heartbeats of the last `clockSkewMs` in one read, each read through a
- * per-run group that commits nothing. Signed groups' records are verified against `ownerKey`;
+ * runs, `kafclaw zone list`): the roster topic whole and, beside it, the announce, skills and
+ * orchestrator topics whole and the heartbeats of the last `clockSkewMs` in one read whose records
+ * wait for the roster, each read through a per-run group that commits nothing. Signed groups' records are verified against `ownerKey`;
  * without one (an open group) nothing is.
  */
 export async function readRoster(
@@ -293,22 +293,23 @@ export async function readRoster(
   options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
 ): Promise<ReadRoster> {
   const now = options.now ?? Date.now;
-  // Liveness is judged as of the moment the read began: a slow read (a busy machine, two
-  // consumer groups joined one after the other) must not age the heartbeats it read.
+  // Liveness is judged as of the moment the read began: a slow read (a busy machine, a broker
+  // that holds each new consumer group back) must not age the heartbeats it read.
   const readAt = now();
   const { roster, trust, feed } = readerFeed(options.ownerKey, now);
   const topics = topicsFor(group);
   const groupId = `kafclaw.${group}.reader`;
-  // The certificates first, so that the records after them verify; then the rest in one read
-  // (an early heartbeat waits in the roster for its agent's announce).
-  await readWhole(transport, [topics.roster], groupId, feed.onRoster);
+  // The certificates first, so that the records after them verify; the rest in one read begun
+  // beside it, its records held until the roster is read (an early heartbeat waits in the roster
+  // for its agent's announce).
+  const certificates = readWhole(transport, [topics.roster], groupId, feed.onRoster);
   const rest = new Map<string, RecordHandler>([
     [topics.announce, feed.onAnnounce],
     [topics.skills, feed.onSkill],
     [topics.orchestrator, feed.onOrchestrator],
     [topics.heartbeats, feed.onHeartbeat],
   ]);
-  await readWhole(transport, [...rest.keys()], groupId, byTopic(rest));
+  await readWholeAfter(certificates, transport, [...rest.keys()], groupId, byTopic(rest));
   roster.sweep(readAt);
   return {
     members: roster.members(),

@@ -21,8 +21,8 @@ import {
   type InboundRecord,
   type Transport,
 } from "../transport/mod.ts";
-import { readWhole } from "./_read_whole.ts";
-import { rosterCheck } from "./topic_reader.ts";
+import { readWholeAfter } from "./_read_whole.ts";
+import { type RecordCheck, rosterCheck } from "./topic_reader.ts";
 
 /** What the topics say about one agent; times in ms since the epoch. */
 export interface Sighting {
@@ -71,7 +71,9 @@ export async function readSightings(
     return seen;
   };
   const groupId = `kafclaw.${group}.reader`;
-  const check = await rosterCheck(transport, group, {
+  // The roster is read beside the announces and heartbeats, whose records wait for it.
+  let check: RecordCheck | undefined;
+  const checking = rosterCheck(transport, group, {
     ownerKey: options.ownerKey,
     groupId,
     certificates: {
@@ -86,12 +88,12 @@ export async function readSightings(
       },
     },
     now,
-  });
+  }).then((made) => void (check = made));
   let heartbeatsFrom: number | undefined;
   const accept = async (record: InboundRecord, apply: (e: Envelope) => void) => {
     const parsed = parseRecord(record);
     if (!parsed.ok) return { poison: parsed.error.message };
-    if ((await check(record, parsed.envelope)).ok) apply(parsed.envelope);
+    if ((await check!(record, parsed.envelope)).ok) apply(parsed.envelope);
     return undefined;
   };
   const topics = topicsFor(group);
@@ -111,6 +113,6 @@ export async function readSightings(
   };
   // Both in one read: each fills its own fields of an agent's sightings.
   const read = new Map([[topics.announce, onAnnounce], [topics.heartbeats, onHeartbeat]]);
-  await readWhole(transport, [...read.keys()], groupId, byTopic(read));
+  await readWholeAfter(checking, transport, [...read.keys()], groupId, byTopic(read));
   return { agents, heartbeatsFrom };
 }

@@ -15,7 +15,7 @@ import { type Envelope, type EnvelopeOf, parseRecord, topicZone } from "../proto
 import type { StoredSpan } from "../timeline/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { spanOf } from "./spans.ts";
-import { readWhole } from "./_read_whole.ts";
+import { readWholeAfter } from "./_read_whole.ts";
 import { type RecordCheck, rosterCheck } from "./topic_reader.ts";
 
 /** A record of the task that failed verification. */
@@ -71,7 +71,7 @@ export async function readTaskLog(
   topics: readonly string[],
   query: TaskLogQuery,
 ): Promise<TaskLog> {
-  return await (await taskLogReader(transport, query))(topics, query.optional);
+  return await taskLogReader(transport, query)(topics, query.optional);
 }
 
 /** Reads the task of a query from the topics given, as {@link readTaskLog} reads it. */
@@ -84,23 +84,22 @@ export type TaskLogReader = (
  * A reader of the task of `query` from one set of topics after another (the group's, then those of
  * its skills and zones), each read against the same read of the roster in a signed group.
  */
-export async function taskLogReader(
-  transport: Transport,
-  query: TaskLogQuery,
-): Promise<TaskLogReader> {
+export function taskLogReader(transport: Transport, query: TaskLogQuery): TaskLogReader {
   const { groupId, signed } = query;
-  const check = signed === undefined ? undefined : await rosterCheck(transport, signed.group, {
-    ownerKey: signed.ownerKey,
-    groupId,
-  });
-  return (topics, optional = []) => readTopics(transport, topics, query, check, optional);
+  // In a signed group the roster is read beside the first topics, whose records wait for it.
+  const checking = signed === undefined
+    ? Promise.resolve(undefined)
+    : rosterCheck(transport, signed.group, { ownerKey: signed.ownerKey, groupId });
+  // Its failure is thrown by each read, which waits for it.
+  checking.catch(() => {});
+  return (topics, optional = []) => readTopics(transport, topics, query, checking, optional);
 }
 
 async function readTopics(
   transport: Transport,
   topics: readonly string[],
   query: TaskLogQuery,
-  check: RecordCheck | undefined,
+  checking: Promise<RecordCheck | undefined>,
   optional: readonly string[],
 ): Promise<TaskLog> {
   const { taskId, groupId } = query;
@@ -110,7 +109,9 @@ async function readTopics(
   const requests = new TopicOrder<TaskLog["requests"][number]>(place);
   const responses = new TopicOrder<TaskLog["responses"][number]>(place);
   const dropped = new TopicOrder<DroppedRecord & ReturnType<typeof subjectOf>>(place);
-  await readWhole(transport, topics, groupId, async (record) => {
+  let check: RecordCheck | undefined;
+  const checked = checking.then((made) => void (check = made));
+  await readWholeAfter(checked, transport, topics, groupId, async (record) => {
     const parsed = parseRecord(record);
     if (!parsed.ok) return;
     const { envelope } = parsed;

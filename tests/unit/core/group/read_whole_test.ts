@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readWhole } from "../../../../core/group/_read_whole.ts";
+import { readWhole, readWholeAfter } from "../../../../core/group/_read_whole.ts";
 import {
   MemoryTransport,
   type RecordHandler,
@@ -46,5 +46,37 @@ Deno.test("readWhole fails on any other error, and on a missing topic it was not
   );
   transport.subscribe = () => Promise.reject(new Error("the broker is down"));
   await assert.rejects(readWhole(transport, ["a"], "g", ignore, ["a"]), /the broker is down/);
+  await transport.close();
+});
+
+Deno.test("readWholeAfter holds its records until the first read ends, and throws what either threw", async () => {
+  const transport = new MemoryTransport();
+  await transport.createTopics([{ name: "a", partitions: 1, config: {} }]);
+  await transport.produce([{ topic: "a", key: "1", value: "a1" }]);
+  let firstDone = false;
+  const seen: boolean[] = [];
+  const first = new Promise<string>((resolve) =>
+    setTimeout(() => {
+      firstDone = true;
+      resolve("certificates");
+    }, 20)
+  );
+  const value = await readWholeAfter(first, transport, ["a"], "g", () => {
+    seen.push(firstDone);
+    return undefined;
+  });
+  assert.equal(value, "certificates");
+  assert.deepEqual(seen, [true], "the record waited for the first read");
+  const handled: string[] = [];
+  const keep: RecordHandler = (record) => void handled.push(record.topic);
+  await assert.rejects(
+    readWholeAfter(Promise.reject(new Error("no roster")), transport, ["a"], "g", keep),
+    /no roster/,
+  );
+  assert.deepEqual(handled, [], "passed over when the first read failed");
+  await assert.rejects(
+    readWholeAfter(Promise.resolve(1), transport, ["lost"], "g", keep),
+    TopicMissingError,
+  );
   await transport.close();
 });

@@ -135,24 +135,37 @@ Deno.test("a group with no heartbeats on its stream says so, and names its certi
   await transport.close();
 });
 
-Deno.test("a reader joins a group for the roster and one more for every other topic it reads", async () => {
+Deno.test("a reader joins two groups at once: the roster's, and one for every other topic it reads", async () => {
   // A broker keeps each new group waiting (group.initial.rebalance.delay.ms, 3 s by default)
-  // before it reads: a group per topic made `group members` take 17 s on such a broker.
+  // before it reads: a group per topic, one after another, made `group members` take 17 s there.
   await using t = await sightedGroup();
   const joined: string[][] = [];
+  let open = 0;
+  let most = 0;
   const subscribe = t.transport.subscribe.bind(t.transport);
-  t.transport.subscribe = (options) => {
+  t.transport.subscribe = async (options) => {
     joined.push([...options.topics]);
-    return subscribe(options);
+    const subscription = await subscribe(options);
+    most = Math.max(most, ++open);
+    const close = subscription.close.bind(subscription);
+    subscription.close = (graceMs) => {
+      open--;
+      return close(graceMs);
+    };
+    return subscription;
   };
   const { agents } = await readSightings(t.transport, GROUP, { ownerKey: t.ownerKey });
   assert.equal(agents.get("alice")?.lastAnnounce?.action, "join");
+  assert.equal(agents.get("alice")?.lastAnnounce?.action, "join", "mallory's leave refused");
   assert.deepEqual(joined, [[topics.roster], [topics.announce, topics.heartbeats]]);
+  assert.equal(most, 2, "both groups joined together");
   joined.length = 0;
+  most = 0;
   const read = await readRoster(t.transport, GROUP, { ownerKey: t.ownerKey });
   assert.deepEqual(read.members.map((m) => m.agentId), ["alice"], "heartbeats after the announce");
   assert.deepEqual(joined, [
     [topics.roster],
     [topics.announce, topics.skills, topics.orchestrator, topics.heartbeats],
   ]);
+  assert.equal(most, 2, "both groups joined together");
 });

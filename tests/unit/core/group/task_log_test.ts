@@ -249,7 +249,7 @@ Deno.test("an optional topic that does not exist holds nothing; any other missin
 
 Deno.test("one reader reads set after set of topics against one read of the roster", async () => {
   await using t = await taskGroup();
-  const readTopics = await taskLogReader(t.transport, {
+  const readTopics = taskLogReader(t.transport, {
     taskId: "t-1",
     groupId: `kafclaw.${GROUP}.cli-${crypto.randomUUID().slice(0, 8)}`,
     signed: t.signed,
