@@ -236,8 +236,8 @@ export async function checkJoinDelay(ctx: CheckContext, admin: Admin): Promise<v
         status: "WARN",
         detail: `${JOIN_DELAY}=${ms}: each new consumer group waits ${ms} ms for its partitions`,
         hint: "KafClaw joins many groups: `group members` and `zone list` without a running " +
-          "agent wait this twice, a gateway's start once per group it joins; set it to 0 on " +
-          "brokers that serve KafClaw",
+          "agent wait this once, a gateway's start once per group it joins in turn; set it " +
+          "to 0 on brokers that serve KafClaw",
       });
     }
   }
