@@ -186,7 +186,11 @@ const JOIN_DELAY = "group.initial.rebalance.delay.ms";
  * its first assignment, and an agent joins many (a read of the group's topics without running in
  * it, a gateway's start), so anything above 0 is a WARN that says what it costs.
  */
-export async function checkJoinDelay(ctx: CheckContext, admin: Admin): Promise<void> {
+export async function checkJoinDelay(
+  ctx: CheckContext,
+  facts: ClusterFacts,
+  admin: Admin,
+): Promise<void> {
   const base = { component: "Join delay", layer: "L7-Kafka" } as const;
   ctx.starting(JOIN_DELAY);
   let delays: { broker: string; ms: number | undefined }[];
@@ -196,12 +200,11 @@ export async function checkJoinDelay(ctx: CheckContext, admin: Admin): Promise<v
       ctx.timeouts.kafkaMs * 2,
       `reading ${JOIN_DELAY}`,
       async () => {
-        const { brokers } = await admin.describeCluster();
         const { resources } = await admin.describeConfigs({
           includeSynonyms: false,
-          resources: brokers.map((b) => ({
+          resources: facts.brokerIds.map((id) => ({
             type: ConfigResourceTypes.BROKER,
-            name: String(b.nodeId),
+            name: String(id),
             configNames: [JOIN_DELAY],
           })),
         });

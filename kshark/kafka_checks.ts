@@ -86,6 +86,8 @@ function metadataHint(error: unknown, text: string): string {
 /** What the metadata check learnt, for the checks after it. */
 export interface ClusterFacts {
   readonly brokers: number;
+  /** The brokers' node ids, in order. */
+  readonly brokerIds: readonly number[];
   readonly topics: ReadonlyMap<string, ITopicMetadata>;
 }
 
@@ -147,7 +149,11 @@ export async function checkMetadata(
     } else {
       ctx.add({ ...base, status: "OK", detail, ms });
     }
-    return { brokers: ids.length, topics: new Map(value.topics.map((t) => [t.name, t])) };
+    return {
+      brokers: ids.length,
+      brokerIds: ids,
+      topics: new Map(value.topics.map((t) => [t.name, t])),
+    };
   } catch (error) {
     const text = reason(error);
     ctx.add({

@@ -193,7 +193,7 @@ async function kafkaChecks(ctx: CheckContext, options: RunOptions): Promise<void
       );
       await checkGroupTopics(ctx, facts, options.group);
       await checkConsumerGroups(ctx, admin, options.group);
-      await checkJoinDelay(ctx, admin);
+      await checkJoinDelay(ctx, facts, admin);
     }
   } finally {
     await admin.disconnect().catch(() => {});

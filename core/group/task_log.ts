@@ -144,10 +144,10 @@ async function readTopics(
         if (envelope.payload.task_id === taskId) responses.push(record.topic, envelope);
     }
   }, optional);
-  const traceId = query.traceId ??
-    spans.all().find((s) => s.attributes.task_id === taskId)?.traceId;
+  const read = spans.all();
+  const traceId = query.traceId ?? read.find((s) => s.attributes.task_id === taskId)?.traceId;
   return {
-    spans: spans.all().filter((s) => s.traceId === traceId),
+    spans: read.filter((s) => s.traceId === traceId),
     requests: requests.all(),
     responses: responses.all(),
     dropped: dropped.all()

@@ -8,17 +8,14 @@ import assert from "node:assert/strict";
 import { ConfigError, resolveConfig } from "../../../../core/config/mod.ts";
 import { agentInbox, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { memberTopicSpecs } from "../../../../core/group/mod.ts";
-import {
-  MemoryBroker,
-  MemoryTransport,
-  type Subscription,
-} from "../../../../core/transport/mod.ts";
+import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   gatewayOf,
   inProcessEnv,
   submit,
   threeGateways,
 } from "../../../_support/gateway_memory.ts";
+import { watchSubscriptions } from "../../../_support/subscriptions.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
@@ -279,27 +276,18 @@ Deno.test("a gateway whose shared memory cannot start stops the task side that s
   const setUp = new MemoryTransport({ broker });
   await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
   const transport = new MemoryTransport({ broker });
-  const open = new Set<Subscription>();
+  const seen = watchSubscriptions(transport);
   const subscribe = transport.subscribe.bind(transport);
-  transport.subscribe = async (options) => {
-    if (options.topics.includes(topicsFor(group).memoryShared)) {
-      throw new Error("the memory topics are not readable");
-    }
-    const subscription = await subscribe(options);
-    open.add(subscription);
-    const close = subscription.close.bind(subscription);
-    subscription.close = (graceMs) => {
-      open.delete(subscription);
-      return close(graceMs);
-    };
-    return subscription;
-  };
+  transport.subscribe = (options) =>
+    options.topics.includes(topicsFor(group).memoryShared)
+      ? Promise.reject(new Error("the memory topics are not readable"))
+      : subscribe(options);
   await assert.rejects(
     gatewayOf(inProcessEnv(group, "ann"), { more: { transport } }),
     /the memory topics are not readable/,
   );
   assert.deepEqual(
-    [...open].map((s) => s.groupId),
+    [...seen.open].map((s) => s.groupId),
     [],
     "the task stream and work groups started beside it are closed again",
   );

@@ -5,6 +5,7 @@ import {
   type RecordHandler,
   TopicMissingError,
 } from "../../../../core/transport/mod.ts";
+import { watchSubscriptions } from "../../../_support/subscriptions.ts";
 
 const ignore: RecordHandler = () => undefined;
 
@@ -18,12 +19,7 @@ Deno.test("readWhole reads its topics through one group, leaving out the optiona
     { topic: "b", key: "2", value: "b1" },
     { topic: "a", key: "1", value: "a2" },
   ]);
-  const joined: string[][] = [];
-  const subscribe = transport.subscribe.bind(transport);
-  transport.subscribe = (options) => {
-    joined.push([...options.topics]);
-    return subscribe(options);
-  };
+  const seen = watchSubscriptions(transport);
   const read: string[] = [];
   await readWhole(transport, ["a", "gone", "b"], "g", (record) => {
     read.push(new TextDecoder().decode(record.value));
@@ -31,7 +27,7 @@ Deno.test("readWhole reads its topics through one group, leaving out the optiona
   }, ["gone"]);
   assert.deepEqual(read.toSorted(), ["a1", "a2", "b1"]);
   assert.deepEqual(read.filter((v) => v.startsWith("a")), ["a1", "a2"], "a partition in order");
-  assert.deepEqual(joined, [["a", "gone", "b"], ["a", "b"]], "the missing one left out, once");
+  assert.deepEqual(seen.joined, [["a", "gone", "b"], ["a", "b"]], "the missing one left out, once");
   await assert.rejects(readWhole(transport, ["a", "lost"], "g", ignore), TopicMissingError);
   await transport.close();
 });

@@ -9,6 +9,7 @@ import { readRoster, readSightings, revocationRecord } from "../../../../core/gr
 import { agentKey, generateKeyPair, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport, type OutboundRecord } from "../../../../core/transport/mod.ts";
 import { agentHome, certify, identityOf, makeGroup } from "../../../_support/group_member.ts";
+import { watchSubscriptions } from "../../../_support/subscriptions.ts";
 import { heartbeatJson } from "../../../_support/topic_records.ts";
 
 const GROUP = "si";
@@ -139,33 +140,17 @@ Deno.test("a reader joins two groups at once: the roster's, and one for every ot
   // A broker keeps each new group waiting (group.initial.rebalance.delay.ms, 3 s by default)
   // before it reads: a group per topic, one after another, made `group members` take 17 s there.
   await using t = await sightedGroup();
-  const joined: string[][] = [];
-  let open = 0;
-  let most = 0;
-  const subscribe = t.transport.subscribe.bind(t.transport);
-  t.transport.subscribe = async (options) => {
-    joined.push([...options.topics]);
-    const subscription = await subscribe(options);
-    most = Math.max(most, ++open);
-    const close = subscription.close.bind(subscription);
-    subscription.close = (graceMs) => {
-      open--;
-      return close(graceMs);
-    };
-    return subscription;
-  };
+  const seen = watchSubscriptions(t.transport);
   const { agents } = await readSightings(t.transport, GROUP, { ownerKey: t.ownerKey });
-  assert.equal(agents.get("alice")?.lastAnnounce?.action, "join");
   assert.equal(agents.get("alice")?.lastAnnounce?.action, "join", "mallory's leave refused");
-  assert.deepEqual(joined, [[topics.roster], [topics.announce, topics.heartbeats]]);
-  assert.equal(most, 2, "both groups joined together");
-  joined.length = 0;
-  most = 0;
+  assert.deepEqual(seen.joined, [[topics.roster], [topics.announce, topics.heartbeats]]);
+  assert.equal(seen.most, 2, "both groups joined together");
+  seen.reset();
   const read = await readRoster(t.transport, GROUP, { ownerKey: t.ownerKey });
   assert.deepEqual(read.members.map((m) => m.agentId), ["alice"], "heartbeats after the announce");
-  assert.deepEqual(joined, [
+  assert.deepEqual(seen.joined, [
     [topics.roster],
     [topics.announce, topics.skills, topics.orchestrator, topics.heartbeats],
   ]);
-  assert.equal(most, 2, "both groups joined together");
+  assert.equal(seen.most, 2, "both groups joined together");
 });
