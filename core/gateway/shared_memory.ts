@@ -106,7 +106,7 @@ export class SharedMemorySide {
     });
     await shared.restore();
     const topics = topicsFor(group);
-    const subscription = await options.transport.subscribe({
+    const reading = options.transport.subscribe({
       kind: "stream",
       topics: [topics.memoryShared, topics.memoryContext],
       groupId: `${agentConsumerGroup(group, agentId)}.memory`,
@@ -125,7 +125,13 @@ export class SharedMemorySide {
       streamGroup: "zone-memory",
       refused: (dropped) => options.audit?.record(zoneDroppedEvent(dropped)),
     });
-    await zones?.follow();
+    // The zones' reads join beside the group's (each join waits for the broker's join delay).
+    const [all, followed] = await Promise.allSettled([reading, zones?.follow()]);
+    if (all.status === "rejected" || followed.status === "rejected") {
+      await Promise.allSettled([all.status === "fulfilled" && all.value.close(), zones?.close()]);
+      throw all.status === "rejected" ? all.reason : (followed as PromiseRejectedResult).reason;
+    }
+    const subscription = all.value;
     shared.sweep();
     const tool = shareMemoryTool(shared);
     runtime.tools.register(tool);

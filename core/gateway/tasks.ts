@@ -225,6 +225,8 @@ export class TaskSide {
       ...(options.warn === undefined ? {} : { warn: options.warn }),
     });
     const limits = options.limits === undefined ? {} : { limits: options.limits };
+    // The task stream's subscription, made beside the others; runs wait for it (see start below).
+    const stream = Promise.withResolvers<boolean>();
     const intake = new TaskIntake({
       agentId,
       door: runtime.door,
@@ -238,6 +240,7 @@ export class TaskSide {
       turns: runtime.timeline,
       audit: (event) => options.audit.record(event),
       worked: (task) => runtime.timeline.workedTasks.record(task),
+      runsAfter: stream.promise,
       ...(options.warn === undefined ? {} : { warn: options.warn }),
     });
     const delegation = new GroupDelegation({
@@ -269,31 +272,28 @@ export class TaskSide {
       (o.kind === "work" ? side.#work : side.#streams).push(subscription);
     };
     try {
-      await subscribe(
+      // Every subscription at once: each consumer group's join waits for the broker's
+      // group.initial.rebalance.delay.ms (3 s unless set), so joins in turn add up. The task stream
+      // must hold its place before a task taken here is claimed, or the grant could be appended
+      // before it reads: the intake's runs wait for it (`runsAfter`), outside the executors.
+      const madeStream = subscribe(
         taskStream(group, agentId, { requester, intake, spans: options.spans, trust, guard }),
       );
-      // The two work groups after the task stream (which must hold its place before a task
-      // taken here can be granted), together: each one's set-up is a few round trips to the
-      // broker (its group described for a crashed run's members, its consumer connected).
-      const work = await Promise.allSettled(
-        ([
-          [agentInbox(group, agentId), `${own}.inbox`],
-          [topics.requests, workersConsumerGroup(group)],
-        ] as const).map(([topic, groupId]) =>
-          subscribe({
-            kind: "work",
-            topics: [topic],
-            groupId,
-            deadLetterTopic: deadLetterTopicFor(topic),
-            handler: guard(intake.handle),
-            concurrency: options.concurrency,
-            onJoin: (joins) => options.onJoin?.(groupId, joins),
-          })
-        ),
+      madeStream.then(() => stream.resolve(true), () => stream.resolve(false));
+      const work = ([
+        [agentInbox(group, agentId), `${own}.inbox`],
+        [topics.requests, workersConsumerGroup(group)],
+      ] as const).map(([topic, groupId]) =>
+        subscribe({
+          kind: "work",
+          topics: [topic],
+          groupId,
+          deadLetterTopic: deadLetterTopicFor(topic),
+          handler: guard(intake.handle),
+          concurrency: options.concurrency,
+          onJoin: (joins) => options.onJoin?.(groupId, joins),
+        })
       );
-      const failed = work.find((made) => made.status === "rejected");
-      if (failed !== undefined) throw failed.reason;
-      await skills.offer(options.skills);
       if (options.zones !== undefined) {
         side.zones = new ZoneSubscriptions({
           group,
@@ -313,8 +313,15 @@ export class TaskSide {
           ensureTopics: (zoneId) => createZoneTopics(transport, { group, zoneId }, options.topics),
           refused: (dropped) => options.audit.record(zoneDroppedEvent(dropped)),
         });
-        await side.zones.follow();
       }
+      const made = await Promise.allSettled([
+        madeStream,
+        ...work,
+        skills.offer(options.skills),
+        side.zones?.follow(),
+      ]);
+      const failed = made.find((one) => one.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
     } catch (error) {
       await side.stop(5_000);
       throw error;

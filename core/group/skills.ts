@@ -110,7 +110,11 @@ export class Skills {
       this.#since.delete(skill);
       await consumer.close();
     }
-    for (const skill of added) await this.#start(skill);
+    // The new skills' consumer groups join together (each join waits for the broker's join
+    // delay); one that failed is thrown once all have settled, those started kept.
+    const started = await Promise.allSettled(added.map((skill) => this.#start(skill)));
+    const failed = started.find((one) => one.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     this.#options.offered?.(this.offered());
     const { membership } = this.#options;
     await membership.offer(this.offered());

@@ -78,6 +78,12 @@ export interface TaskIntakeDeps {
   readonly warn?: (line: string) => void;
   /** Keeps how each attempt ended here, for the owner (the timeline's `workedTasks`). */
   readonly worked?: (task: WorkedTask) => void;
+  /**
+   * Runs wait for this before they start, outside the executor (the task stream holding its
+   * place, so that the grants of their claims are read on it); when it resolves false (the start
+   * failed), each run's record is left uncommitted, to come again. Default: none to wait for.
+   */
+  readonly runsAfter?: Promise<boolean>;
   readonly now?: () => Date;
 }
 
@@ -113,7 +119,7 @@ export class TaskIntake {
   /**
    * Stops every run: each gives its grant up, ends before any further side effect, sends no
    * answer, and `declined` tells its requester to send the task to another worker at once.
-   * A task handed over after this is declined at once.
+   * A task handed over after this, or whose run had not started yet, is declined at once.
    */
   stop(): void {
     this.#stopping = `${this.#deps.agentId} is stopping`;
@@ -153,18 +159,19 @@ export class TaskIntake {
     const key = `${task.task_id}#${task.attempt}`;
     if (this.#seen.has(key)) return;
     this.#remember(key);
-    const stopping = this.#stopping;
-    if (stopping !== undefined) {
-      return {
-        work: async () => {
-          const receivedAt = this.#now();
-          await this.#status(place, envelope, { status: "declined", summary: stopping });
-          this.#worked(envelope, place, { status: "declined", reason: stopping, receivedAt });
-          return { again: stopping };
-        },
-      };
-    }
-    return { work: () => this.#run(envelope, place, trusted.vouched) };
+    const after = this.#deps.runsAfter;
+    return {
+      ...(after === undefined ? {} : { ready: after }),
+      work: async () => {
+        if (after !== undefined && !(await after)) return { again: "the task side did not start" };
+        const stopping = this.#stopping;
+        if (stopping === undefined) return await this.#run(envelope, place, trusted.vouched);
+        const receivedAt = this.#now();
+        await this.#status(place, envelope, { status: "declined", summary: stopping });
+        this.#worked(envelope, place, { status: "declined", reason: stopping, receivedAt });
+        return { again: stopping };
+      },
+    };
   };
 
   /**

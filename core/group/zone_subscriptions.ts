@@ -144,18 +144,24 @@ export class ZoneSubscriptions {
       for (const s of subscriptions) this.#streams.delete(s);
       await Promise.allSettled(subscriptions.map((s) => s.close()));
     }
-    for (const zone of want.filter((z) => !this.#open.has(z))) {
-      const subscriptions: Subscription[] = [];
-      this.#open.set(zone, subscriptions);
-      try {
-        await this.#start(zone, subscriptions);
-      } catch (error) {
-        // Not read: the next change of the zones tries again.
-        this.#open.delete(zone);
-        await Promise.allSettled(subscriptions.map((s) => s.close()));
-        throw error;
-      }
-    }
+    // The new zones' reads start together.
+    const started = await Promise.allSettled(
+      want.filter((z) => !this.#open.has(z)).map(async (zone) => {
+        const subscriptions: Subscription[] = [];
+        this.#open.set(zone, subscriptions);
+        try {
+          await this.#start(zone, subscriptions);
+        } catch (error) {
+          // Not read: the next change of the zones tries again.
+          this.#open.delete(zone);
+          for (const s of subscriptions) this.#streams.delete(s);
+          await Promise.allSettled(subscriptions.map((s) => s.close()));
+          throw error;
+        }
+      }),
+    );
+    const failed = started.find((one) => one.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
   }
 
   async #start(zone: string, subscriptions: Subscription[]): Promise<void> {
@@ -173,31 +179,38 @@ export class ZoneSubscriptions {
       memory: given.memory && guard(given.memory),
     };
     const topic = (kind: Parameters<typeof zoneTopic>[2]) => zoneTopic(group, zone, kind);
+    // The zone's consumer groups join together (each join waits for the broker's join delay).
+    // Its stream reads from the beginning, so a grant appended before it holds its place is read.
+    const made: Promise<unknown>[] = [];
+    const add = async (subscription: Promise<Subscription>, stream = false) => {
+      const opened = await subscription;
+      if (stream) this.#streams.add(opened);
+      subscriptions.push(opened);
+    };
     if (handlers.requests !== undefined) {
-      subscriptions.push(
-        await transport.subscribe({
-          kind: "work",
-          topics: [topic("requests")],
-          groupId: zoneConsumerGroup(group, zone),
-          deadLetterTopic: topic("dead-letter"),
-          handler: this.#members(handlers.requests),
-          concurrency,
-        }),
-      );
+      made.push(add(transport.subscribe({
+        kind: "work",
+        topics: [topic("requests")],
+        groupId: zoneConsumerGroup(group, zone),
+        deadLetterTopic: topic("dead-letter"),
+        handler: this.#members(handlers.requests),
+        concurrency,
+      })));
     }
     if (handlers.inbox !== undefined) {
-      await this.#options.ensureTopics?.(zone).catch(() => {});
-      subscriptions.push(
-        await transport.subscribe({
+      const inbox = handlers.inbox;
+      made.push(add((async () => {
+        await this.#options.ensureTopics?.(zone).catch(() => {});
+        return await transport.subscribe({
           kind: "work",
           topics: [topic("inbox")],
           // Every member reads all of it through its own group, and acts on what names it; a
           // poison record is not dead-lettered (each member would write a copy).
           groupId: `${agentConsumerGroup(group, agentId)}.zone-inbox.${zone}`,
-          handler: this.#members(handlers.inbox),
+          handler: this.#members(inbox),
           concurrency,
-        }),
-      );
+        });
+      })()));
     }
     const streams = new Map<string, RecordHandler>();
     for (
@@ -210,20 +223,24 @@ export class ZoneSubscriptions {
     ) {
       if (handler !== undefined) streams.set(topic(kind), handler);
     }
-    if (streams.size === 0) return;
-    const suffix = this.#options.streamGroup ?? "zone";
-    const stream = await transport.subscribe({
-      kind: "stream",
-      topics: [...streams.keys()],
-      groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
-      // A new member reads what the zone holds already (its memory, above all).
-      fromBeginning: true,
-      // Each batch's records go to their topic's handler's prepare: a signed group's guard
-      // starts their signature checks together, as on the group-wide streams.
-      handler: this.#members(byTopic(streams)),
-    });
-    this.#streams.add(stream);
-    subscriptions.push(stream);
+    if (streams.size > 0) {
+      const suffix = this.#options.streamGroup ?? "zone";
+      made.push(add(
+        transport.subscribe({
+          kind: "stream",
+          topics: [...streams.keys()],
+          groupId: `${agentConsumerGroup(group, agentId)}.${suffix}.${zone}`,
+          // A new member reads what the zone holds already (its memory, above all).
+          fromBeginning: true,
+          // Each batch's records go to their topic's handler's prepare: a signed group's guard
+          // starts their signature checks together, as on the group-wide streams.
+          handler: this.#members(byTopic(streams)),
+        }),
+        true,
+      ));
+    }
+    const failed = (await Promise.allSettled(made)).find((one) => one.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
   }
 
   /** `handler`, for records whose sender is a member of their topic's zone only. */

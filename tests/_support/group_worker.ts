@@ -96,6 +96,8 @@ export async function startGroupWorker(
     limits?: TaskLimits;
     /** What the intake says of a failed turn. */
     warn?: (line: string) => void;
+    /** What the intake's runs wait for before they start (TaskIntakeDeps `runsAfter`). */
+    runsAfter?: Promise<boolean>;
   },
 ): Promise<GroupWorker> {
   const { group, agentId } = options;
@@ -124,6 +126,7 @@ export async function startGroupWorker(
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.warn ? { warn: options.warn } : {}),
+    ...(options.runsAfter ? { runsAfter: options.runsAfter } : {}),
   });
   const requestTopics = [topics.requests, ...zoned.filter((t) => t.endsWith(".requests"))];
   const subscription = await transport.subscribe({

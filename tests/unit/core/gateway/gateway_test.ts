@@ -6,9 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError, resolveConfig } from "../../../../core/config/mod.ts";
-import { agentInbox, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
-import { memberTopicSpecs } from "../../../../core/group/mod.ts";
-import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
+import {
+  agentConsumerGroup,
+  agentInbox,
+  parseRecord,
+  skillConsumerGroup,
+  topicsFor,
+  workersConsumerGroup,
+} from "../../../../core/protocol/mod.ts";
+import { createZoneTopics, memberTopicSpecs, zoneRecord } from "../../../../core/group/mod.ts";
+import {
+  MemoryBroker,
+  MemoryTransport,
+  type Subscription,
+} from "../../../../core/transport/mod.ts";
 import {
   gatewayOf,
   inProcessEnv,
@@ -16,8 +27,10 @@ import {
   threeGateways,
 } from "../../../_support/gateway_memory.ts";
 import { watchSubscriptions } from "../../../_support/subscriptions.ts";
+import { requestRecord } from "../../../_support/group_worker.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
+import { LAB_ZONE } from "../group/_records.ts";
 
 Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
   await using one = await gatewayOf({});
@@ -292,6 +305,73 @@ Deno.test("a gateway whose shared memory cannot start stops the task side that s
     [],
     "the task stream and work groups started beside it are closed again",
   );
+  await transport.close();
+  await setUp.close();
+});
+
+Deno.test("a gateway's task side asks for its stream, work and skill groups together, and claims a task only once its stream reads", async () => {
+  const group = "gwtogether";
+  const broker = new MemoryBroker();
+  const setUp = new MemoryTransport({ broker });
+  await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
+  await createZoneTopics(setUp, { group, zoneId: "lab" });
+  await setUp.produce([
+    zoneRecord(group, "boss", { ...LAB_ZONE, owner_id: "boss", members: ["ann"] }),
+  ]);
+  const transport = new MemoryTransport({ broker });
+  // The joins of the task stream, the first skill's group and the shared memory's are held (as a
+  // broker's join delay would hold them) until the test lets them end.
+  const own = agentConsumerGroup(group, "ann");
+  const streamGroup = `${own}.tasks`;
+  const held = [streamGroup, skillConsumerGroup(group, "ops"), `${own}.memory`];
+  const joined = Promise.withResolvers<void>();
+  const made = new Map<string, Subscription>();
+  const subscribe = transport.subscribe.bind(transport);
+  transport.subscribe = async (options) => {
+    made.set(options.groupId, undefined!);
+    if (held.includes(options.groupId)) await joined.promise;
+    const subscription = await subscribe(options);
+    made.set(options.groupId, subscription);
+    return subscription;
+  };
+  const starting = gatewayOf(
+    { ...inProcessEnv(group, "ann"), KAFCLAW_GROUP_SKILLS: "sql,ops" },
+    { answer: { text: "the answer" }, more: { transport } },
+  );
+  const others = [
+    `${own}.inbox`,
+    workersConsumerGroup(group),
+    skillConsumerGroup(group, "sql"),
+    // Lab's: its requests, its inbox, its task stream, its memory.
+    `kafclaw.${group}.zone.lab`,
+    `${own}.zone-inbox.lab`,
+    `${own}.zone.lab`,
+    `${own}.zone-memory.lab`,
+  ];
+  await waitFor(
+    () => others.every((id) => made.get(id) !== undefined),
+    "the other groups (work, a skill's, a zone's) to be made while those joins wait",
+    { state: () => [...made].map(([id, s]) => `${id}: ${s ? "made" : "asked"}`) },
+  );
+  const requests = topicsFor(group).requests;
+  await setUp.produce([requestRecord(requests, { id: "t-early", content: "x" })]);
+  await waitFor(
+    () => made.get(workersConsumerGroup(group))!.stats.delivered === 1,
+    "the task handed over",
+  );
+  const statuses = () => broker.topics.get(topicsFor(group).tasksStatus)?.log.flat() ?? [];
+  assert.equal(statuses().length, 0, "no claim before the task stream reads");
+  joined.resolve();
+  await using ann = await starting;
+  const answers = () =>
+    (broker.topics.get(topicsFor(group).responses)?.log.flat() ?? []).flatMap((record) => {
+      const parsed = parseRecord(record);
+      return parsed.ok && parsed.envelope.type === "response" ? [parsed.envelope.payload] : [];
+    });
+  await waitFor(() => answers().length === 1, "the early task's answer");
+  assert.deepEqual([answers()[0]!.task_id, answers()[0]!.content], ["t-early", "the answer"]);
+  assert.equal(ann.gateway.tasks.skills.offered().join(), "ops,sql");
+  assert.deepEqual(ann.gateway.tasks.zones?.joined(), ["lab"]);
   await transport.close();
   await setUp.close();
 });

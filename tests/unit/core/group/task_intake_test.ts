@@ -5,9 +5,16 @@
 import assert from "node:assert/strict";
 import type { Message } from "../../../../core/agent/mod.ts";
 import { type AuditEvent, openTrust, TaskIntake } from "../../../../core/group/mod.ts";
-import { agentInbox, skillRequests, topicsFor, zoneTopic } from "../../../../core/protocol/mod.ts";
+import {
+  agentInbox,
+  skillRequests,
+  topicsFor,
+  workersConsumerGroup,
+  zoneTopic,
+} from "../../../../core/protocol/mod.ts";
 import {
   type InboundRecord,
+  MemoryBroker,
   MemoryTransport,
   type OutboundRecord,
 } from "../../../../core/transport/mod.ts";
@@ -461,4 +468,79 @@ Deno.test("in a zone's inbox, which every member reads, an agent takes only what
   assert.deepEqual(owned, []);
   const mine = await handle({ id: "t-mine", content: "x", to: "deno-1" });
   assert.equal(typeof (mine as { work?: unknown })?.work, "function");
+});
+
+Deno.test("a task taken before the task side has started is claimed only once it has; poison beside it is dead-lettered at once", async () => {
+  await using llm = await startFakeOpenAI({ fallback: { text: "ready now" } });
+  const broker = new MemoryBroker();
+  const transport = new MemoryTransport({ broker });
+  const started = Promise.withResolvers<boolean>();
+  await using worker = await startGroupWorker(transport, {
+    group: "g10",
+    agentId: "deno-1",
+    llm,
+    runsAfter: started.promise,
+  });
+  const topics = topicsFor("g10");
+  await transport.produce([
+    { topic: topics.requests, key: "bad", value: "not json" },
+    requestRecord(topics.requests, { id: "t-early", content: "x" }),
+  ]);
+  await waitFor(() => worker.letters.length === 1, "the poison's dead letter");
+  await waitFor(() => worker.subscription.stats.delivered === 2, "the task handed over");
+  const statuses = () => broker.topics.get(topics.tasksStatus)?.log.flat() ?? [];
+  assert.equal(statuses().length, 0, "no claim while the task side starts");
+  assert.equal(llm.chatRequests().length, 0);
+  started.resolve(true);
+  await waitFor(() => worker.responses.length === 1, "the answer once it has started");
+  assert.equal(worker.responses[0]!.envelope.correlation_id, "t-early");
+  assert.equal(
+    JSON.parse(new TextDecoder().decode(statuses()[0]!.value)).payload.status,
+    "claimed",
+  );
+  await transport.close();
+});
+
+Deno.test("a task taken by a task side that failed to start is neither claimed nor committed, so it comes again", async () => {
+  await using llm = await startFakeOpenAI({ fallback: { text: "never" } });
+  const broker = new MemoryBroker();
+  const transport = new MemoryTransport({ broker });
+  await using worker = await startGroupWorker(transport, {
+    group: "g11",
+    agentId: "deno-1",
+    llm,
+    runsAfter: Promise.resolve(false),
+  });
+  const topics = topicsFor("g11");
+  await transport.produce([requestRecord(topics.requests, { id: "t-lost", content: "x" })]);
+  await waitFor(() => worker.subscription.stats.workFinished === 1, "the run to end");
+  await worker.subscription.idle();
+  assert.equal(broker.topics.get(topics.tasksStatus)?.log.flat().length ?? 0, 0);
+  assert.equal(llm.chatRequests().length, 0);
+  assert.deepEqual([...broker.group(workersConsumerGroup("g11")).committed.values()], []);
+  await transport.close();
+});
+
+Deno.test("a task handed over before the intake stopped, whose run had not started, is declined", async () => {
+  const sent: OutboundRecord[] = [];
+  const started = Promise.withResolvers<boolean>();
+  const intake = new TaskIntake({
+    agentId: "deno-1",
+    door: { enter: () => Promise.reject(new Error("no turn runs here")) },
+    trust: openTrust,
+    send: (records) => Promise.resolve(void sent.push(...records)),
+    runsAfter: started.promise,
+  });
+  // Handed over while the task side starts; the agent stops before it has started.
+  const requests = topicsFor("g12").requests;
+  const record = requestRecord(requests, { id: "t-late", content: "x" });
+  const result = await intake.handle(inbound(requests, "t-late", String(record.value)));
+  assert.ok(result && "work" in result && result.ready === started.promise);
+  intake.stop();
+  started.resolve(true);
+  assert.deepEqual(await result.work(), { again: "deno-1 is stopping" });
+  assert.deepEqual(
+    sent.map((r) => JSON.parse(String(r.value)).payload.status),
+    ["declined"],
+  );
 });

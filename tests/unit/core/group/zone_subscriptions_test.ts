@@ -10,6 +10,7 @@ import {
   ZoneDirectory,
   zoneDroppedEvent,
   zoneEventRecord,
+  type ZoneHandlers,
   zoneRecord,
   ZoneSubscriptions,
 } from "../../../../core/group/mod.ts";
@@ -24,6 +25,25 @@ function apply(zones: ZoneDirectory, record: OutboundRecord): void {
   const parsed = parseRecord({ ...record, partition: 0, offset: 0 });
   assert.ok(parsed.ok);
   zones.apply(parsed.envelope as EnvelopeOf<"orchestrator">, parsed.envelope.sender_id);
+}
+
+/** Ann's zone subscriptions in group g1: of the topics of `kinds`, with handlers that do nothing. */
+function annReading(
+  transport: MemoryTransport,
+  zones: ZoneDirectory,
+  kinds: readonly (keyof ZoneHandlers)[],
+): ZoneSubscriptions {
+  const none = () => {};
+  return new ZoneSubscriptions({
+    group: "g1",
+    agentId: "ann",
+    transport,
+    zones,
+    handlers: Object.fromEntries(kinds.map((kind) => [kind, none])),
+    trust: openTrust,
+    concurrency: 2,
+    refused: () => {},
+  });
 }
 
 Deno.test("an agent reads a zone's topics while a member only, and never a non-member's record there", async () => {
@@ -201,17 +221,7 @@ Deno.test("a zone's stream is behind until it has read its status and responses;
   const transport = new MemoryTransport();
   await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
   const zones = new ZoneDirectory();
-  const none = () => {};
-  const ann = new ZoneSubscriptions({
-    group: "g1",
-    agentId: "ann",
-    transport,
-    zones,
-    handlers: { requests: none, responses: none, status: none, traces: none },
-    trust: openTrust,
-    concurrency: 2,
-    refused: () => {},
-  });
+  const ann = annReading(transport, zones, ["requests", "responses", "status", "traces"]);
   try {
     const kinds = ["tasks.status", "responses"] as const;
     assert.equal(await ann.behind("lab", kinds), true, "not a member: lab is not read");
@@ -220,6 +230,49 @@ Deno.test("a zone's stream is behind until it has read its status and responses;
     await waitFor(async () => !(await ann.behind("lab", kinds)), "ann caught up on lab");
     assert.equal(await ann.behind("elsewhere", kinds), true, "a zone ann does not read");
   } finally {
+    await ann.close();
+  }
+});
+
+Deno.test("the zones an agent is found a member of are read at once: every consumer group of each is asked together", async () => {
+  const transport = new MemoryTransport();
+  for (const zoneId of ["lab", "ops"]) await createZoneTopics(transport, { group: "g1", zoneId });
+  // The join of lab's stream is held (as a broker's join delay would) until the test ends it.
+  const heldGroup = "kafclaw.g1.ann.zone.lab";
+  const joined = Promise.withResolvers<void>();
+  const made = new Map<string, string>();
+  const subscribe = transport.subscribe.bind(transport);
+  transport.subscribe = async (options) => {
+    made.set(options.groupId, "asked");
+    if (options.groupId === heldGroup) await joined.promise;
+    const subscription = await subscribe(options);
+    made.set(options.groupId, "made");
+    return subscription;
+  };
+  const zones = new ZoneDirectory();
+  const ann = annReading(transport, zones, ["requests", "inbox", "responses", "status", "traces"]);
+  try {
+    apply(zones, zoneRecord("g1", "ann", LAB_ZONE));
+    apply(zones, zoneRecord("g1", "ann", { ...LAB_ZONE, zone_id: "ops", name: "Ops" }));
+    const following = ann.follow();
+    const others = [
+      "kafclaw.g1.zone.lab",
+      "kafclaw.g1.ann.zone-inbox.lab",
+      "kafclaw.g1.zone.ops",
+      "kafclaw.g1.ann.zone-inbox.ops",
+      "kafclaw.g1.ann.zone.ops",
+    ];
+    await waitFor(
+      () => others.every((id) => made.get(id) === "made"),
+      "every other group to be made while lab's stream joins",
+      { state: () => [...made] },
+    );
+    assert.equal(made.get(heldGroup), "asked");
+    joined.resolve();
+    await following;
+    assert.deepEqual(ann.joined(), ["lab", "ops"]);
+  } finally {
+    joined.resolve();
     await ann.close();
   }
 });
