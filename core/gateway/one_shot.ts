@@ -54,15 +54,15 @@ export class OneShotRequester implements AsyncDisposable {
   ): Promise<OneShotRequester> {
     const { agentId, transport, timeline } = options;
     const audit = unopenedAudit(agentId, config.group.name, timeline);
-    const { membership, sponsor } = await joinGroup(config, {
+    const { membership } = await joinGroup(config, {
       agentId,
       transport,
       timeline,
       load: () => ({ running: 0, capacity: 0 }),
       onDropped: audit.dropped,
+      // Newcomers are sponsored by the owner's long-lived agent, not by one command.
+      sponsor: false,
     });
-    // Newcomers are sponsored by the owner's long-lived agent, not by one command.
-    await sponsor?.close();
     const spans = observers(config, membership, timeline, { audit });
     const requester = new Requester({
       agentId,
@@ -91,24 +91,29 @@ export class OneShotRequester implements AsyncDisposable {
       concurrency: 1,
       streamGroup: "one-shot",
     });
-    let stream: Subscription;
-    try {
-      stream = await transport.subscribe(
+    // The task stream and the zones' streams join together (each join waits for the broker's
+    // group.initial.rebalance.delay.ms, 3 s unless set).
+    const [stream, followed] = await Promise.allSettled([
+      transport.subscribe(
         taskStream(config.group.name, agentId, {
           requester,
           spans,
           trust: membership.trust,
           guard: (handler) => membership.guard(handler),
         }),
-      );
-      await zones.follow();
-    } catch (error) {
+      ),
+      zones.follow(),
+    ]);
+    if (stream.status === "rejected" || followed.status === "rejected") {
+      await Promise.allSettled([stream.status === "fulfilled" && stream.value.close()]);
       await zones.close();
       await membership.leave();
-      throw error;
+      throw stream.status === "rejected"
+        ? stream.reason
+        : (followed as PromiseRejectedResult).reason;
     }
     requester.start();
-    return new OneShotRequester(requester, membership, { stream, zones }, spans);
+    return new OneShotRequester(requester, membership, { stream: stream.value, zones }, spans);
   }
 
   /** Stops following (unfinished tasks stay stored), sends its last spans, leaves the group. */

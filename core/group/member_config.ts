@@ -142,6 +142,11 @@ export interface JoinOptions {
   readonly onRejected?: (agentId: string, reason: string) => void;
   /** Told when the owner revokes this agent while it runs (membership.ts). */
   readonly onRevoked?: (message: string) => void;
+  /**
+   * Whether a home holding the owner key sponsors newcomers while it is joined (default true);
+   * a command that runs for moments leaves that to the owner's long-lived agent.
+   */
+  readonly sponsor?: boolean;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -201,7 +206,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     ...(options.warn === undefined ? {} : { warn: options.warn }),
     ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
   });
-  const owner = await ownerKey(identityDir);
+  const owner = options.sponsor === false ? undefined : await ownerKey(identityDir);
   if (owner === undefined) return { membership, sponsor: undefined };
   try {
     const sponsor = await startSponsor({

@@ -181,7 +181,7 @@ Deno.test("a signed newcomer gets its certificate from the owner's sponsor, keep
   }
 });
 
-Deno.test("when the sponsor cannot start, the membership that started is closed and the error told", async () => {
+Deno.test("when the sponsor cannot start, the membership that started is closed and the error told; a join may go without one", async () => {
   const memory = new MemoryTransport();
   await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
   await initIn(owner.config, memory, "open", "open");
@@ -214,6 +214,20 @@ Deno.test("when the sponsor cannot start, the membership that started is closed 
   assert.ok(subscribed.some((g) => g.includes("sponsor")), String(subscribed));
   assert.ok(subscribed.length > 1, "the membership had started");
   assert.deepEqual([...open], [], "everything the membership opened is closed");
+  // A command of moments (task submit --wait) in the owner's home sponsors nobody: it joins
+  // without the sponsors' group, whose join the broker would hold back.
+  subscribed.length = 0;
+  const joined = await joinGroup(owner.config, {
+    agentId: "boss",
+    transport,
+    timeline: owner.timeline,
+    load,
+    security: "open",
+    sponsor: false,
+  });
+  assert.equal(joined.sponsor, undefined);
+  assert.ok(subscribed.length > 0 && !subscribed.some((g) => g.includes("sponsor")));
+  await joined.membership.leave();
 });
 
 Deno.test("topics are made with config's partitions, and its replication factor when one is set", async () => {
