@@ -14,12 +14,8 @@ import {
   topicsFor,
   workersConsumerGroup,
 } from "../../../../core/protocol/mod.ts";
-import { createZoneTopics, memberTopicSpecs, zoneRecord } from "../../../../core/group/mod.ts";
-import {
-  MemoryBroker,
-  MemoryTransport,
-  type Subscription,
-} from "../../../../core/transport/mod.ts";
+import { memberTopicSpecs } from "../../../../core/group/mod.ts";
+import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   gatewayOf,
   inProcessEnv,
@@ -28,9 +24,9 @@ import {
 } from "../../../_support/gateway_memory.ts";
 import { watchSubscriptions } from "../../../_support/subscriptions.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
+import { groupWithLab, holdJoins } from "../../../_support/held_joins.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
-import { LAB_ZONE } from "../group/_records.ts";
 
 Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
   await using one = await gatewayOf({});
@@ -311,29 +307,17 @@ Deno.test("a gateway whose shared memory cannot start stops the task side that s
 
 Deno.test("a gateway's task side asks for its stream, work and skill groups together, and claims a task only once its stream reads", async () => {
   const group = "gwtogether";
-  const broker = new MemoryBroker();
-  const setUp = new MemoryTransport({ broker });
-  await setUp.createTopics(memberTopicSpecs(group, { workPartitions: 3 }));
-  await createZoneTopics(setUp, { group, zoneId: "lab" });
-  await setUp.produce([
-    zoneRecord(group, "boss", { ...LAB_ZONE, owner_id: "boss", members: ["ann"] }),
-  ]);
+  const { broker, setUp } = await groupWithLab(group);
   const transport = new MemoryTransport({ broker });
   // The joins of the task stream, the first skill's group and the shared memory's are held (as a
   // broker's join delay would hold them) until the test lets them end.
   const own = agentConsumerGroup(group, "ann");
-  const streamGroup = `${own}.tasks`;
-  const held = [streamGroup, skillConsumerGroup(group, "ops"), `${own}.memory`];
-  const joined = Promise.withResolvers<void>();
-  const made = new Map<string, Subscription>();
-  const subscribe = transport.subscribe.bind(transport);
-  transport.subscribe = async (options) => {
-    made.set(options.groupId, undefined!);
-    if (held.includes(options.groupId)) await joined.promise;
-    const subscription = await subscribe(options);
-    made.set(options.groupId, subscription);
-    return subscription;
-  };
+  const joins = holdJoins(transport, [
+    `${own}.tasks`,
+    skillConsumerGroup(group, "ops"),
+    `${own}.memory`,
+  ]);
+  const { made } = joins;
   const starting = gatewayOf(
     { ...inProcessEnv(group, "ann"), KAFCLAW_GROUP_SKILLS: "sql,ops" },
     { answer: { text: "the answer" }, more: { transport } },
@@ -351,7 +335,7 @@ Deno.test("a gateway's task side asks for its stream, work and skill groups toge
   await waitFor(
     () => others.every((id) => made.get(id) !== undefined),
     "the other groups (work, a skill's, a zone's) to be made while those joins wait",
-    { state: () => [...made].map(([id, s]) => `${id}: ${s ? "made" : "asked"}`) },
+    { state: joins.state },
   );
   const requests = topicsFor(group).requests;
   await setUp.produce([requestRecord(requests, { id: "t-early", content: "x" })]);
@@ -361,7 +345,7 @@ Deno.test("a gateway's task side asks for its stream, work and skill groups toge
   );
   const statuses = () => broker.topics.get(topicsFor(group).tasksStatus)?.log.flat() ?? [];
   assert.equal(statuses().length, 0, "no claim before the task stream reads");
-  joined.resolve();
+  joins.release();
   await using ann = await starting;
   const answers = () =>
     (broker.topics.get(topicsFor(group).responses)?.log.flat() ?? []).flatMap((record) => {

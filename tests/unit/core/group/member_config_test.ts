@@ -65,6 +65,22 @@ async function initIn(
   return made.ownerPublicKey;
 }
 
+/** Agent "boss" joining open from `home` over `transport`, with `more` options. */
+function bossJoinsOpen(
+  home: Awaited<ReturnType<typeof homeOf>>,
+  transport: Transport,
+  more: { sponsor?: boolean } = {},
+) {
+  return joinGroup(home.config, {
+    agentId: "boss",
+    transport,
+    timeline: home.timeline,
+    load,
+    security: "open",
+    ...more,
+  });
+}
+
 /** The owner's own agent "boss" joined from its home, sponsoring; leaves on dispose. */
 async function ownerJoins(
   owner: Awaited<ReturnType<typeof homeOf>>,
@@ -202,13 +218,7 @@ Deno.test("when the sponsor cannot start, the membership that started is closed 
     },
   });
   await assert.rejects(
-    joinGroup(owner.config, {
-      agentId: "boss",
-      transport,
-      timeline: owner.timeline,
-      load,
-      security: "open",
-    }),
+    bossJoinsOpen(owner, transport),
     /refused the sponsors' group/,
   );
   assert.ok(subscribed.some((g) => g.includes("sponsor")), String(subscribed));
@@ -217,14 +227,7 @@ Deno.test("when the sponsor cannot start, the membership that started is closed 
   // A command of moments (task submit --wait) in the owner's home sponsors nobody: it joins
   // without the sponsors' group, whose join the broker would hold back.
   subscribed.length = 0;
-  const joined = await joinGroup(owner.config, {
-    agentId: "boss",
-    transport,
-    timeline: owner.timeline,
-    load,
-    security: "open",
-    sponsor: false,
-  });
+  const joined = await bossJoinsOpen(owner, transport, { sponsor: false });
   assert.equal(joined.sponsor, undefined);
   assert.ok(subscribed.length > 0 && !subscribed.some((g) => g.includes("sponsor")));
   await joined.membership.leave();
@@ -248,13 +251,7 @@ Deno.test("an owner's home whose group has no manifest yet sponsors as config's 
   });
   await createOwnerKey(join(owner.config.home, "identity"));
   await transport.createTopics(memberTopicSpecs("mc", { agentId: "boss" }));
-  const joined = await joinGroup(owner.config, {
-    agentId: "boss",
-    transport,
-    timeline: owner.timeline,
-    load,
-    security: "open",
-  });
+  const joined = await bossJoinsOpen(owner, transport);
   try {
     assert.equal(joined.membership.manifest, undefined);
     assert.ok(joined.sponsor, "the owner key's home sponsors newcomers");

@@ -18,6 +18,7 @@ import { type EnvelopeOf, parseRecord, zoneTopic } from "../../../../core/protoc
 import { type InboundRecord, MemoryTransport } from "../../../../core/transport/mod.ts";
 import type { OutboundRecord } from "../../../../core/transport/mod.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
+import { holdJoins } from "../../../_support/held_joins.ts";
 import { waitFor } from "../../../_support/wait.ts";
 import { LAB_ZONE } from "./_records.ts";
 
@@ -239,16 +240,7 @@ Deno.test("the zones an agent is found a member of are read at once: every consu
   for (const zoneId of ["lab", "ops"]) await createZoneTopics(transport, { group: "g1", zoneId });
   // The join of lab's stream is held (as a broker's join delay would) until the test ends it.
   const heldGroup = "kafclaw.g1.ann.zone.lab";
-  const joined = Promise.withResolvers<void>();
-  const made = new Map<string, string>();
-  const subscribe = transport.subscribe.bind(transport);
-  transport.subscribe = async (options) => {
-    made.set(options.groupId, "asked");
-    if (options.groupId === heldGroup) await joined.promise;
-    const subscription = await subscribe(options);
-    made.set(options.groupId, "made");
-    return subscription;
-  };
+  const joins = holdJoins(transport, [heldGroup]);
   const zones = new ZoneDirectory();
   const ann = annReading(transport, zones, ["requests", "inbox", "responses", "status", "traces"]);
   try {
@@ -263,16 +255,16 @@ Deno.test("the zones an agent is found a member of are read at once: every consu
       "kafclaw.g1.ann.zone.ops",
     ];
     await waitFor(
-      () => others.every((id) => made.get(id) === "made"),
+      () => others.every((id) => joins.made.get(id) !== undefined),
       "every other group to be made while lab's stream joins",
-      { state: () => [...made] },
+      { state: joins.state },
     );
-    assert.equal(made.get(heldGroup), "asked");
-    joined.resolve();
+    assert.ok(joins.made.has(heldGroup) && joins.made.get(heldGroup) === undefined);
+    joins.release();
     await following;
     assert.deepEqual(ann.joined(), ["lab", "ops"]);
   } finally {
-    joined.resolve();
+    joins.release();
     await ann.close();
   }
 });
