@@ -28,19 +28,19 @@ export async function stopAll(steps: Step[], timeoutMs: number): Promise<string[
 type Starting<T> = readonly [name: string, start: Promise<T>, stop: (part: T) => Step[1]];
 
 /**
- * Waits for two parts starting together. Each that starts gets its step in `steps`, in the order
- * given; once both have settled, the first failure is thrown, so that what did start is stopped
+ * Waits for parts starting together. Each that starts gets its step in `steps`, in the order
+ * given; once all have settled, the first failure is thrown, so that what did start is stopped
  * with the rest.
  */
-export async function startBoth<A, B>(
+export async function startAll<T extends unknown[]>(
   steps: Step[],
-  a: Starting<A>,
-  b: Starting<B>,
-): Promise<[A, B]> {
-  const [first, second] = await Promise.allSettled([a[1], b[1]]);
-  if (first.status === "fulfilled") steps.push([a[0], a[2](first.value)]);
-  if (second.status === "fulfilled") steps.push([b[0], b[2](second.value)]);
-  if (first.status === "rejected") throw first.reason;
-  if (second.status === "rejected") throw second.reason;
-  return [first.value, second.value];
+  ...parts: { [K in keyof T]: Starting<T[K]> }
+): Promise<T> {
+  const settled = await Promise.allSettled(parts.map(([, start]) => start));
+  settled.forEach((one, n) => {
+    if (one.status === "fulfilled") steps.push([parts[n]![0], parts[n]![2](one.value)]);
+  });
+  const failed = settled.find((one) => one.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((one) => (one as PromiseFulfilledResult<unknown>).value) as T;
 }

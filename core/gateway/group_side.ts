@@ -1,10 +1,10 @@
 /**
  * A gateway's part in its group, started and stopped as one unit: {@link GroupSide.start} joins
- * with a fresh membership (core/group `joinGroup`: announce, heartbeats, roster, and a sponsor in
- * the home holding the owner key), opens the audit and the spans on it, then starts the task paths
- * (tasks.ts: intake, requester, skills, zone subscriptions, the `delegate_task` and
- * `group_members` tools), the shared memory (shared_memory.ts, the `share_memory` tool) and the
- * orchestrator's node when the mode runs one. {@link GroupSide.stop} stops them last started
+ * with a fresh membership (core/group `joinGroup`: announce, heartbeats, roster), opens the audit
+ * and the spans on it, then starts together the task paths (tasks.ts: intake, requester, skills,
+ * zone subscriptions, the `delegate_task` and `group_members` tools), the shared memory
+ * (shared_memory.ts, the `share_memory` tool) and, in the home holding the owner key, the sponsor
+ * of newcomers (core/group `sponsorFrom`); then the orchestrator's node when the mode runs one. {@link GroupSide.stop} stops them last started
  * first, the membership's signed `leave` last, and takes the group's tools from the agent.
  *
  * A membership closes for good once it has left, so a gateway that leaves its group
@@ -22,11 +22,12 @@ import {
   type Membership,
   memberTopicOptions,
   sharedMemoryLimits,
+  sponsorFrom,
   watchPoison,
 } from "../group/mod.ts";
 import { type Orchestrator, startOrchestrator } from "../orchestrator/mod.ts";
-import type { Transport } from "../transport/mod.ts";
-import { startBoth, type Step, stopAll } from "./_steps.ts";
+import type { Subscription, Transport } from "../transport/mod.ts";
+import { startAll, type Step, stopAll } from "./_steps.ts";
 import { observers, unopenedAudit } from "./observers.ts";
 import { SharedMemorySide } from "./shared_memory.ts";
 import { TaskSide, type TaskSideOptions } from "./tasks.ts";
@@ -103,7 +104,7 @@ export class GroupSide {
       const transport = watchPoison(options.transport, audit.poison, audit.undecodable);
       // Heartbeats tell the load of the task side, which starts after the membership.
       const started: { tasks?: TaskSide } = {};
-      const { membership, sponsor } = await joinGroup(config, {
+      const { membership } = await joinGroup(config, {
         agentId,
         transport,
         timeline: runtime.timeline,
@@ -111,22 +112,25 @@ export class GroupSide {
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
         onDropped: audit.dropped,
-        onRejected: audit.rejected,
         ...(say === undefined ? {} : { warn: say }),
         ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
+        // Started below, beside the task side and the shared memory.
+        sponsor: false,
       });
       const left: { told?: boolean } = {};
       steps.push(["group", async (ms) => {
         left.told = await membership.leave(Math.min(ms, LEAVE_TIMEOUT_MS));
       }]);
-      if (sponsor !== undefined) steps.push(["sponsor", () => sponsor.close()]);
       const spans = observers(config, membership, runtime.timeline, { audit, say });
       // Stopped after the task side (steps stop last first): the spans its stop ended go out.
       steps.push(["spans", () => spans.flush()]);
-      // The task side and the shared memory need only the membership: they start together, each
-      // joining its consumer groups while the other does (a broker holds every new group back for
-      // group.initial.rebalance.delay.ms, 3 s unless set). What started is stopped on a failure.
-      const [tasks, memory] = await startBoth(
+      // The task side, the shared memory and the sponsor (in the owner's home) need only the
+      // membership: they start together, each joining its consumer groups while the others do (a
+      // broker holds every new group back for group.initial.rebalance.delay.ms, 3 s unless set).
+      // What started is stopped on a failure.
+      const [tasks, memory, sponsor] = await startAll<
+        [TaskSide, SharedMemorySide, Subscription | undefined]
+      >(
         steps,
         [
           "tasks",
@@ -183,6 +187,15 @@ export class GroupSide {
             zones: membership.zones,
           }),
           (memory) => () => memory.stop(),
+        ],
+        [
+          "sponsor",
+          sponsorFrom(config, membership, {
+            transport,
+            timeline: runtime.timeline,
+            onRejected: audit.rejected,
+          }),
+          (sponsor) => async () => await sponsor?.close(),
         ],
       );
       const orchestrator = await startOrchestrator(config, options.mode, {

@@ -143,8 +143,9 @@ export interface JoinOptions {
   /** Told when the owner revokes this agent while it runs (membership.ts). */
   readonly onRevoked?: (message: string) => void;
   /**
-   * Whether a home holding the owner key sponsors newcomers while it is joined (default true);
-   * a command that runs for moments leaves that to the owner's long-lived agent.
+   * Whether a home holding the owner key starts sponsoring newcomers as it joins (default true):
+   * false for a command that runs for moments (the owner's long-lived agent sponsors), and for a
+   * gateway, which starts {@link sponsorFrom} beside its other parts.
    */
   readonly sponsor?: boolean;
 }
@@ -206,21 +207,33 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     ...(options.warn === undefined ? {} : { warn: options.warn }),
     ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
   });
-  const owner = options.sponsor === false ? undefined : await ownerKey(identityDir);
-  if (owner === undefined) return { membership, sponsor: undefined };
+  if (options.sponsor === false) return { membership, sponsor: undefined };
   try {
-    const sponsor = await startSponsor({
-      membership,
-      transport,
-      ownerKey: owner.privateKey,
-      onboardMode: membership.manifest?.onboard_mode ?? config.group.onboardMode,
-      invites: timeline.invites,
-      events: timeline.events,
-      onRejected: options.onRejected,
-    });
-    return { membership, sponsor };
+    return { membership, sponsor: await sponsorFrom(config, membership, options) };
   } catch (error) {
     await membership.close();
     throw error;
   }
+}
+
+/**
+ * Starts sponsoring newcomers of `membership`'s group when this home holds the owner key: the
+ * sponsor's subscription, or undefined in any other home.
+ */
+export async function sponsorFrom(
+  config: ResolvedConfig,
+  membership: Membership,
+  options: Pick<JoinOptions, "transport" | "timeline" | "onRejected">,
+): Promise<Subscription | undefined> {
+  const owner = await ownerKey(paths(config).identity);
+  if (owner === undefined) return undefined;
+  return await startSponsor({
+    membership,
+    transport: options.transport,
+    ownerKey: owner.privateKey,
+    onboardMode: membership.manifest?.onboard_mode ?? config.group.onboardMode,
+    invites: options.timeline.invites,
+    events: options.timeline.events,
+    onRejected: options.onRejected,
+  });
 }

@@ -163,6 +163,7 @@ export {
   memberIdentity,
   memberTopicOptions,
   pinnedOwnerKey,
+  sponsorFrom,
 } from "./member_config.ts";
 export { GroupSetupError, securityMismatch } from "./group_mode.ts";
 export { AgentRunsError } from "./membership_join.ts";

@@ -23,11 +23,13 @@ export interface GatewayOf {
   readonly runtime?: RuntimeOptions;
   /** More settings of this gateway alone ({@link threeGateways}). */
   readonly env?: Record<string, string>;
+  /** The home to run in (removed with the gateway); default a new one. */
+  readonly home?: string;
 }
 
 /** A gateway in a new home against its own fake LLM; configured by `env` alone. */
 export async function gatewayOf(env: Record<string, string>, options: GatewayOf = {}) {
-  const home = await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
+  const home = options.home ?? await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
   const llm = await startFakeOpenAI({
     chat: options.chat ?? [],
     fallback: options.answer ?? { text: "done" },

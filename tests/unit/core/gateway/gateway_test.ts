@@ -5,16 +5,18 @@
  * as processes, is in tests/integration/core/gateway.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { ConfigError, resolveConfig } from "../../../../core/config/mod.ts";
 import {
   agentConsumerGroup,
   agentInbox,
   parseRecord,
   skillConsumerGroup,
+  sponsorsConsumerGroup,
   topicsFor,
   workersConsumerGroup,
 } from "../../../../core/protocol/mod.ts";
-import { memberTopicSpecs } from "../../../../core/group/mod.ts";
+import { createOwnerKey, memberTopicSpecs } from "../../../../core/group/mod.ts";
 import { MemoryBroker, MemoryTransport } from "../../../../core/transport/mod.ts";
 import {
   gatewayOf,
@@ -305,22 +307,26 @@ Deno.test("a gateway whose shared memory cannot start stops the task side that s
   await setUp.close();
 });
 
-Deno.test("a gateway's task side asks for its stream, work and skill groups together, and claims a task only once its stream reads", async () => {
+Deno.test("a gateway asks for its task side's, shared memory's and sponsor's groups together, and claims a task only once its task stream reads", async () => {
   const group = "gwtogether";
   const { broker, setUp } = await groupWithLab(group);
   const transport = new MemoryTransport({ broker });
-  // The joins of the task stream, the first skill's group and the shared memory's are held (as a
-  // broker's join delay would hold them) until the test lets them end.
+  // The joins of the task stream, the first skill's group, the shared memory's and the sponsor's
+  // are held (as a broker's join delay would hold them) until the test lets them end.
   const own = agentConsumerGroup(group, "ann");
   const joins = holdJoins(transport, [
     `${own}.tasks`,
     skillConsumerGroup(group, "ops"),
     `${own}.memory`,
+    sponsorsConsumerGroup(group),
   ]);
   const { made } = joins;
+  // Ann's home holds the owner key: it sponsors newcomers.
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
+  await createOwnerKey(join(home, "identity"));
   const starting = gatewayOf(
     { ...inProcessEnv(group, "ann"), KAFCLAW_GROUP_SKILLS: "sql,ops" },
-    { answer: { text: "the answer" }, more: { transport } },
+    { home, answer: { text: "the answer" }, more: { transport } },
   );
   const others = [
     `${own}.inbox`,
@@ -356,6 +362,7 @@ Deno.test("a gateway's task side asks for its stream, work and skill groups toge
   assert.deepEqual([answers()[0]!.task_id, answers()[0]!.content], ["t-early", "the answer"]);
   assert.equal(ann.gateway.tasks.skills.offered().join(), "ops,sql");
   assert.deepEqual(ann.gateway.tasks.zones?.joined(), ["lab"]);
+  assert.equal(ann.gateway.sponsoring, true);
   await transport.close();
   await setUp.close();
 });
