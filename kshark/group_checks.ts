@@ -239,7 +239,7 @@ export async function checkJoinDelay(
         status: "WARN",
         detail: `${JOIN_DELAY}=${ms}: each new consumer group waits ${ms} ms for its partitions`,
         hint: "KafClaw joins many groups: `group members` and `zone list` without a running " +
-          "agent wait this once, a gateway's start once per group it joins in turn; set it " +
+          "agent wait this once, a gateway's start and `task submit --wait` twice; set it " +
           "to 0 on brokers that serve KafClaw",
       });
     }
