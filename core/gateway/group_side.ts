@@ -1,10 +1,11 @@
 /**
- * A gateway's part in its group, started and stopped as one unit: {@link GroupSide.start} joins
- * with a fresh membership (core/group `joinGroup`: announce, heartbeats, roster), opens the audit
- * and the spans on it, then starts together the task paths (tasks.ts: intake, requester, skills,
- * zone subscriptions, the `delegate_task` and `group_members` tools), the shared memory
- * (shared_memory.ts, the `share_memory` tool) and, in the home holding the owner key, the sponsor
- * of newcomers (core/group `sponsorFrom`); then the orchestrator's node when the mode runs one. {@link GroupSide.stop} stops them last started
+ * A gateway's part in its group, started and stopped as one unit: {@link GroupSide.start} begins
+ * a fresh membership's join (core/group `beginJoin`: roster, announce, heartbeats), opens the
+ * audit and the spans on it, and starts beside the join the task paths (tasks.ts: intake,
+ * requester, skills, zone subscriptions, the `delegate_task` and `group_members` tools), the shared
+ * memory (shared_memory.ts, the `share_memory` tool) and, once it has joined, in the home holding
+ * the owner key, the sponsor of newcomers (core/group `sponsorFrom`); then the orchestrator's node
+ * when the mode runs one. {@link GroupSide.stop} stops them last started
  * first, the membership's signed `leave` last, and takes the group's tools from the agent.
  *
  * A membership closes for good once it has left, so a gateway that leaves its group
@@ -16,8 +17,8 @@
 import type { AgentRuntime } from "../agent/mod.ts";
 import type { Mode, ResolvedConfig } from "../config/mod.ts";
 import {
+  beginJoin,
   DEFAULT_TASK_LIMITS,
-  joinGroup,
   LEAVE_TIMEOUT_MS,
   type Membership,
   memberTopicOptions,
@@ -102,9 +103,10 @@ export class GroupSide {
       // The audit takes events from the start; they reach the group once it has joined.
       const audit = unopenedAudit(agentId, group, runtime.timeline, say);
       const transport = watchPoison(options.transport, audit.poison, audit.undecodable);
-      // Heartbeats tell the load of the task side, which starts after the membership.
+      // Heartbeats tell the load of the task side, which starts beside the membership.
       const started: { tasks?: TaskSide } = {};
-      const { membership } = await joinGroup(config, {
+      // The join begins; every other part starts beside it (their records held until it ends).
+      const membership = await beginJoin(config, {
         agentId,
         transport,
         timeline: runtime.timeline,
@@ -114,8 +116,6 @@ export class GroupSide {
         onDropped: audit.dropped,
         ...(say === undefined ? {} : { warn: say }),
         ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
-        // Started below, beside the task side and the shared memory.
-        sponsor: false,
       });
       const left: { told?: boolean } = {};
       steps.push(["group", async (ms) => {
@@ -124,10 +124,12 @@ export class GroupSide {
       const spans = observers(config, membership, runtime.timeline, { audit, say });
       // Stopped after the task side (steps stop last first): the spans its stop ended go out.
       steps.push(["spans", () => spans.flush()]);
-      // The task side, the shared memory and the sponsor (in the owner's home) need only the
-      // membership: they start together, each joining its consumer groups while the others do (a
-      // broker holds every new group back for group.initial.rebalance.delay.ms, 3 s unless set).
-      // What started is stopped on a failure.
+      // The task side, the shared memory and the sponsor (in the owner's home) start beside the
+      // membership's join, each joining its consumer groups while the others do (a broker holds
+      // every new group back for group.initial.rebalance.delay.ms, 3 s unless set). Their records
+      // wait for the membership (its guard); what needs the state it reads (the zones, the skills'
+      // records, the manifest's onboard mode) waits for its start, whose failure fails them. What
+      // started is stopped on a failure.
       const [tasks, memory, sponsor] = await startAll<
         [TaskSide, SharedMemorySide, Subscription | undefined]
       >(
@@ -159,6 +161,7 @@ export class GroupSide {
             spans,
             ...(options.onJoin === undefined ? {} : { onJoin: options.onJoin }),
             warn: say,
+            joined: membership.started,
           }),
           (tasks) => {
             started.tasks = tasks;
@@ -185,16 +188,19 @@ export class GroupSide {
             sweepMs: options.memorySweepMs,
             audit,
             zones: membership.zones,
+            joined: membership.started,
           }),
           (memory) => () => memory.stop(),
         ],
         [
           "sponsor",
-          sponsorFrom(config, membership, {
-            transport,
-            timeline: runtime.timeline,
-            onRejected: audit.rejected,
-          }),
+          membership.started.then(() =>
+            sponsorFrom(config, membership, {
+              transport,
+              timeline: runtime.timeline,
+              onRejected: audit.rejected,
+            })
+          ),
           (sponsor) => async () => await sponsor?.close(),
         ],
       );

@@ -39,7 +39,8 @@ export function observers(
   const { agentId, group } = membership;
   const send = (records: Parameters<Membership["send"]>[0]) => membership.send(records);
   const warn = (m: string) => options.say?.(m);
-  options.audit.open(send);
+  // What was kept goes once the agent is a member (its start may still run: Membership.begin).
+  membership.started.then(() => options.audit.open(send), () => {});
   const redactor = new SecretRedactor({ known: configuredSecrets(config) });
   const spans = new GroupSpans({
     agentId,

@@ -10,8 +10,8 @@
  */
 import type { ResolvedConfig } from "../config/mod.ts";
 import {
+  beginJoin,
   type GroupSpans,
-  joinGroup,
   LEAVE_TIMEOUT_MS,
   type Membership,
   Requester,
@@ -54,14 +54,14 @@ export class OneShotRequester implements AsyncDisposable {
   ): Promise<OneShotRequester> {
     const { agentId, transport, timeline } = options;
     const audit = unopenedAudit(agentId, config.group.name, timeline);
-    const { membership } = await joinGroup(config, {
+    // The join begins, and the task stream's beside it (its records wait for the membership).
+    // Newcomers are sponsored by the owner's long-lived agent, not by one command.
+    const membership = await beginJoin(config, {
       agentId,
       transport,
       timeline,
       load: () => ({ running: 0, capacity: 0 }),
       onDropped: audit.dropped,
-      // Newcomers are sponsored by the owner's long-lived agent, not by one command.
-      sponsor: false,
     });
     const spans = observers(config, membership, timeline, { audit });
     const requester = new Requester({
@@ -91,8 +91,9 @@ export class OneShotRequester implements AsyncDisposable {
       concurrency: 1,
       streamGroup: "one-shot",
     });
-    // The task stream and the zones' streams join together (each join waits for the broker's
-    // group.initial.rebalance.delay.ms, 3 s unless set).
+    // The task stream joins beside the membership, the zones' streams once it has read the zone
+    // directory (each join waits for the broker's group.initial.rebalance.delay.ms, 3 s unless
+    // set). A failed join fails the start here.
     const [stream, followed] = await Promise.allSettled([
       transport.subscribe(
         taskStream(config.group.name, agentId, {
@@ -102,15 +103,16 @@ export class OneShotRequester implements AsyncDisposable {
           guard: (handler) => membership.guard(handler),
         }),
       ),
-      zones.follow(),
+      membership.started.then(() => zones.follow()),
     ]);
     if (stream.status === "rejected" || followed.status === "rejected") {
       await Promise.allSettled([stream.status === "fulfilled" && stream.value.close()]);
       await zones.close();
       await membership.leave();
-      throw stream.status === "rejected"
-        ? stream.reason
-        : (followed as PromiseRejectedResult).reason;
+      // The join's failure first: it says what is wrong with the group (group_mode.ts).
+      throw followed.status === "rejected"
+        ? followed.reason
+        : (stream as PromiseRejectedResult).reason;
     }
     requester.start();
     return new OneShotRequester(requester, membership, { stream: stream.value, zones }, spans);

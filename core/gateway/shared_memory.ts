@@ -47,6 +47,11 @@ export interface SharedMemorySideOptions {
   readonly audit?: Pick<GroupAudit, "publish" | "record"> | undefined;
   /** The group's zones: the memory topics of those the agent is a member of are read too. */
   readonly zones?: ZoneDirectory | undefined;
+  /**
+   * The membership's start, when the side starts beside it: the zones are first followed once it
+   * has ended (it reads the zone directory). Default: started already.
+   */
+  readonly joined?: Promise<unknown>;
 }
 
 /** The running shared memory of one agent. */
@@ -125,8 +130,13 @@ export class SharedMemorySide {
       streamGroup: "zone-memory",
       refused: (dropped) => options.audit?.record(zoneDroppedEvent(dropped)),
     });
-    // The zones' reads join beside the group's (each join waits for the broker's join delay).
-    const [all, followed] = await Promise.allSettled([reading, zones?.follow()]);
+    // The zones' reads join beside the group's (each join waits for the broker's join delay),
+    // once the membership's start has read the zone directory.
+    const joined = options.joined ?? Promise.resolve();
+    const [all, followed] = await Promise.allSettled([
+      reading,
+      joined.then(() => zones?.follow()),
+    ]);
     if (all.status === "rejected" || followed.status === "rejected") {
       await Promise.allSettled([all.status === "fulfilled" && all.value.close(), zones?.close()]);
       throw all.status === "rejected" ? all.reason : (followed as PromiseRejectedResult).reason;

@@ -117,6 +117,12 @@ export interface TaskSideOptions {
   readonly spans: GroupSpans;
   /** The group's zones: the agent reads the topics of those it is a member of (zone_subscriptions.ts). */
   readonly zones?: ZoneDirectory;
+  /**
+   * The membership's start, when the side starts beside it (core/group `Membership.begin`): the
+   * zones are first followed, and the requester started, once it has ended; its failure fails
+   * the side's start. Default: started already.
+   */
+  readonly joined?: Promise<unknown>;
   /** Told after each join of a work group (the inbox's, the workers'), with the joins so far. */
   readonly onJoin?: (groupId: string, joins: number) => void;
   /**
@@ -314,11 +320,16 @@ export class TaskSide {
           refused: (dropped) => options.audit.record(zoneDroppedEvent(dropped)),
         });
       }
+      // The zone directory is read by the membership's start.
+      const zones = side.zones;
+      const joined = options.joined ?? Promise.resolve();
+      // The join's failure first: it says what is wrong with the group (group_mode.ts).
       const made = await Promise.allSettled([
+        joined,
         madeStream,
         ...work,
         skills.offer(options.skills),
-        side.zones?.follow(),
+        zones && joined.then(() => zones.follow()),
       ]);
       const failed = made.find((one) => one.status === "rejected");
       if (failed !== undefined) throw failed.reason;

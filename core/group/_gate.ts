@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { InboundRecord, RecordHandler } from "../transport/mod.ts";
+import type { HandlerResult, InboundRecord, RecordHandler } from "../transport/mod.ts";
 
 /** A gate: `opened` resolves with whether what it waited for went well, once `open` is called. */
 export interface Gate {
@@ -30,6 +30,24 @@ export function afterGate(opened: Promise<boolean>, handler: RecordHandler): Rec
   const held = async (record: InboundRecord) => (await opened) ? handler(record) : undefined;
   const prepare = async (records: readonly InboundRecord[]): Promise<void> => {
     if (await opened) await handler.prepare?.(records);
+  };
+  return Object.assign(held, { prepare });
+}
+
+/**
+ * `handler`, with its records and batches held until `started` settles: handled once it
+ * resolves; when it rejects (the start failed), each record's work ends `again`, so the record is
+ * not committed and comes again (to this agent's next run, or to another member). Once started,
+ * records go straight to `handler`.
+ */
+export function untilStarted(started: Promise<unknown>, handler: RecordHandler): RecordHandler {
+  let open = false;
+  const settled = started.then(() => (open = true), () => false);
+  const again: HandlerResult = { work: () => Promise.resolve({ again: "the start failed" }) };
+  const held = (record: InboundRecord) =>
+    open ? handler(record) : settled.then((ok) => ok ? handler(record) : again);
+  const prepare = async (records: readonly InboundRecord[]): Promise<void> => {
+    if (open || await settled) await handler.prepare?.(records);
   };
   return Object.assign(held, { prepare });
 }

@@ -142,12 +142,6 @@ export interface JoinOptions {
   readonly onRejected?: (agentId: string, reason: string) => void;
   /** Told when the owner revokes this agent while it runs (membership.ts). */
   readonly onRevoked?: (message: string) => void;
-  /**
-   * Whether a home holding the owner key starts sponsoring newcomers as it joins (default true):
-   * false for a command that runs for moments (the owner's long-lived agent sponsors), and for a
-   * gateway, which starts {@link sponsorFrom} beside its other parts.
-   */
-  readonly sponsor?: boolean;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -162,6 +156,24 @@ export interface Joined {
  * gated group, and kept there, 0600), in an open one unsigned. Starts sponsoring newcomers when this home holds the owner key.
  */
 export async function joinGroup(config: ResolvedConfig, options: JoinOptions): Promise<Joined> {
+  const membership = await beginJoin(config, options);
+  await membership.started;
+  try {
+    return { membership, sponsor: await sponsorFrom(config, membership, options) };
+  } catch (error) {
+    await membership.close();
+    throw error;
+  }
+}
+
+/**
+ * {@link joinGroup}'s membership, once its certificate is known and its join has begun
+ * (`Membership.begin`): the parts that start beside the join await `started` where they need it.
+ */
+export async function beginJoin(
+  config: ResolvedConfig,
+  options: Omit<JoinOptions, "onRejected">,
+): Promise<Membership> {
   const { agentId, transport, timeline } = options;
   const group = config.group.name;
   const identityDir = paths(config).identity;
@@ -191,7 +203,7 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
       ownerKey: pinned,
     };
   }
-  const membership = await Membership.start({
+  return Membership.begin({
     group,
     transport,
     identity: memberIdentity(config, agentId, key.publicKeyText),
@@ -207,13 +219,6 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
     ...(options.warn === undefined ? {} : { warn: options.warn }),
     ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
   });
-  if (options.sponsor === false) return { membership, sponsor: undefined };
-  try {
-    return { membership, sponsor: await sponsorFrom(config, membership, options) };
-  } catch (error) {
-    await membership.close();
-    throw error;
-  }
 }
 
 /**

@@ -12,7 +12,8 @@
  * In a signed group every record is verified ({@link GroupTrust}); records whose signer's
  * certificate has not arrived wait for it. The task side uses {@link Membership.trust} and
  * {@link Membership.guard} for its own subscriptions, {@link Membership.live} to pick workers, and
- * {@link Membership.send} to send signed records.
+ * {@link Membership.send} to send signed records. It may start beside the join
+ * ({@link Membership.begin}): the guard holds its records until the membership has started.
  *
  * Before it announces itself it refuses, in one line, to join in the other security mode than
  * the group's manifest (group_mode.ts) or as an agent the roster revokes: either way no one would
@@ -36,7 +37,7 @@ import {
   type TopicSpecOptions,
 } from "../protocol/mod.ts";
 import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../transport/mod.ts";
-import { afterGate, gate } from "./_gate.ts";
+import { afterGate, gate, untilStarted } from "./_gate.ts";
 import { messageOf } from "./_message.ts";
 import { within } from "./_within.ts";
 import { checkJoin, learnCertificates } from "./membership_join.ts";
@@ -190,18 +191,36 @@ export class Membership {
         options.onRevoked?.(`${revokedLine(options.group, agentId, reason, "was")} from now on`);
       },
     });
+    this.started = this.#start().catch(async (error) => {
+      await this.#stop();
+      throw error;
+    });
+    // Awaited by whoever needs it; a failure is theirs to report, never an unhandled rejection.
+    this.started.catch(() => {});
   }
+
+  /**
+   * Resolves once the join has ended (the state read, the agent announced); rejects with why it
+   * failed, the membership stopped. Until then {@link guard} holds the records of the parts that
+   * start beside it.
+   */
+  readonly started: Promise<void>;
 
   /** Joins: see the module documentation. Throws GroupTopicsError when a topic is not right. */
   static async start(options: MembershipOptions): Promise<Membership> {
-    const m = new Membership(options);
-    try {
-      await m.#start();
-    } catch (error) {
-      await m.#stop();
-      throw error;
-    }
+    const m = Membership.begin(options);
+    await m.started;
     return m;
+  }
+
+  /**
+   * Begins to join and returns at once: the parts that need only the membership's object (its
+   * {@link guard}, {@link trust} and {@link send} for records they handle) start beside the join,
+   * each consumer group's join waiting for the broker's join delay while the membership's does.
+   * {@link started} says when, and whether, the join ended.
+   */
+  static begin(options: MembershipOptions): Membership {
+    return new Membership(options);
   }
 
   async #start(): Promise<void> {
@@ -239,7 +258,7 @@ export class Membership {
       [topics.skills, this.#feed.onSkill],
       [topics.orchestrator, this.#feed.onOrchestrator],
     ] as const).map(async ([topic, handler]) =>
-      (await state(topic, afterGate(rosterRead.opened, this.guard(handler)))).caughtUp()
+      (await state(topic, afterGate(rosterRead.opened, this.#verified(handler)))).caughtUp()
     );
     // A newcomer reads the heartbeats of the last moments too, not only those sent after it came
     // (semantics 6: the full roster once the state topics are read): a member running for long
@@ -251,7 +270,7 @@ export class Membership {
       groupId: ownGroup,
       fromBeginning: false,
       fromTime: Date.now() - Math.max(REMOVE_AFTER * interval, HEARD_BACK_MS),
-      handler: afterGate(stateRead.opened, this.guard(this.#feed.onHeartbeat)),
+      handler: afterGate(stateRead.opened, this.#verified(this.#feed.onHeartbeat)),
     });
     // Settled from now on: one that fails while the roster is still read is no unhandled rejection.
     const all = Promise.allSettled([roster, ...others, heartbeats]);
@@ -304,6 +323,7 @@ export class Membership {
    * from the announce topic) and sends a heartbeat at once (requesters pick from heartbeats).
    */
   async offer(skills: readonly string[]): Promise<void> {
+    await this.started;
     this.#identity = { ...this.#identity, skills: [...skills] };
     if (this.#closed) return;
     await this.send([announceRecord(this.group, "join", this.#identity, new Date(this.#now()))]);
@@ -343,8 +363,18 @@ export class Membership {
     return this.#trust?.trust ?? openTrust;
   }
 
-  /** Wraps a handler so records awaiting their signer's certificate wait instead of being lost. */
+  /**
+   * Wraps a handler of another part of the agent: its records wait until the membership has
+   * started (the roster read: what they are verified by), and come again if it failed to
+   * ({@link untilStarted}); then those awaiting their signer's certificate wait for it instead of
+   * being lost.
+   */
   guard(handler: RecordHandler): RecordHandler {
+    return untilStarted(this.started, this.#verified(handler));
+  }
+
+  /** `handler` behind the trust's verification (a signed group's), for the membership's reads. */
+  #verified(handler: RecordHandler): RecordHandler {
     return this.#trust?.guard(handler) ?? handler;
   }
 

@@ -155,6 +155,7 @@ export {
   type MembershipOptions,
 } from "./membership.ts";
 export {
+  beginJoin,
   configuredInvite,
   type Joined,
   joinGroup,

@@ -11,25 +11,32 @@ import {
 } from "../../core/transport/mod.ts";
 
 /**
- * From now on, `transport`'s subscriptions to the consumer groups in `held` wait for `release`.
- * `made` has every group asked for, with its subscription once made.
+ * From now on, `transport`'s subscriptions to the consumer groups in `held` wait for `release`
+ * of their group (or of all). `made` has every group asked for, with its subscription once made.
  */
 export function holdJoins(transport: Transport, held: readonly string[]) {
-  const released = Promise.withResolvers<void>();
+  const releases = new Map(held.map((id) => [id, Promise.withResolvers<void>()]));
   const made = new Map<string, Subscription | undefined>();
   const subscribe = transport.subscribe.bind(transport);
   transport.subscribe = async (options) => {
     made.set(options.groupId, undefined);
-    if (held.includes(options.groupId)) await released.promise;
+    await releases.get(options.groupId)?.promise;
     const subscription = await subscribe(options);
     made.set(options.groupId, subscription);
     return subscription;
   };
   return {
     made,
+    /** Whether `groupId` was asked for and is not made yet. */
+    waits: (groupId: string) => made.has(groupId) && made.get(groupId) === undefined,
     /** What each group asked for is now: for a failed wait's message. */
     state: () => [...made].map(([id, s]) => `${id}: ${s ? "made" : "asked"}`),
-    release: () => released.resolve(),
+    /** Lets the joins of `groupId` (default: of every held group) end. */
+    release: (groupId?: string) => {
+      for (const [id, release] of releases) {
+        if (groupId === undefined || id === groupId) release.resolve();
+      }
+    },
   };
 }
 

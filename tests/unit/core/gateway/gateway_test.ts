@@ -307,19 +307,16 @@ Deno.test("a gateway whose shared memory cannot start stops the task side that s
   await setUp.close();
 });
 
-Deno.test("a gateway asks for its task side's, shared memory's and sponsor's groups together, and claims a task only once its task stream reads", async () => {
+Deno.test("a gateway's parts join beside its membership, what needs the roster after it, and a task is claimed only once the task stream reads", async () => {
   const group = "gwtogether";
   const { broker, setUp } = await groupWithLab(group);
   const transport = new MemoryTransport({ broker });
-  // The joins of the task stream, the first skill's group, the shared memory's and the sponsor's
-  // are held (as a broker's join delay would hold them) until the test lets them end.
+  // The joins of the membership (the agent's own group), the task stream, the first skill's
+  // group and the shared memory's are held (as a broker's join delay would hold them) until the
+  // test lets them end.
   const own = agentConsumerGroup(group, "ann");
-  const joins = holdJoins(transport, [
-    `${own}.tasks`,
-    skillConsumerGroup(group, "ops"),
-    `${own}.memory`,
-    sponsorsConsumerGroup(group),
-  ]);
+  const heldParts = [`${own}.tasks`, skillConsumerGroup(group, "ops"), `${own}.memory`];
+  const joins = holdJoins(transport, [own, ...heldParts]);
   const { made } = joins;
   // Ann's home holds the owner key: it sponsors newcomers.
   const home = await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
@@ -328,21 +325,13 @@ Deno.test("a gateway asks for its task side's, shared memory's and sponsor's gro
     { ...inProcessEnv(group, "ann"), KAFCLAW_GROUP_SKILLS: "sql,ops" },
     { home, answer: { text: "the answer" }, more: { transport } },
   );
-  const others = [
-    `${own}.inbox`,
-    workersConsumerGroup(group),
-    skillConsumerGroup(group, "sql"),
-    // Lab's: its requests, its inbox, its task stream, its memory.
-    `kafclaw.${group}.zone.lab`,
-    `${own}.zone-inbox.lab`,
-    `${own}.zone.lab`,
-    `${own}.zone-memory.lab`,
-  ];
+  const beside = [`${own}.inbox`, workersConsumerGroup(group), skillConsumerGroup(group, "sql")];
   await waitFor(
-    () => others.every((id) => made.get(id) !== undefined),
-    "the other groups (work, a skill's, a zone's) to be made while those joins wait",
+    () => beside.every((id) => made.get(id) !== undefined) && heldParts.every(joins.waits),
+    "the task side's and the memory's groups to be asked for while the membership joins",
     { state: joins.state },
   );
+  assert.ok(joins.waits(own));
   const requests = topicsFor(group).requests;
   await setUp.produce([requestRecord(requests, { id: "t-early", content: "x" })]);
   await waitFor(
@@ -350,6 +339,23 @@ Deno.test("a gateway asks for its task side's, shared memory's and sponsor's gro
     "the task handed over",
   );
   const statuses = () => broker.topics.get(topicsFor(group).tasksStatus)?.log.flat() ?? [];
+  assert.equal(statuses().length, 0, "no claim before the membership has started");
+  // The zones (the membership reads who is in which) and the sponsor (the manifest says how it
+  // onboards) join once the membership has, while the others still do.
+  joins.release(own);
+  const after = [
+    sponsorsConsumerGroup(group),
+    `kafclaw.${group}.zone.lab`,
+    `${own}.zone-inbox.lab`,
+    `${own}.zone.lab`,
+    `${own}.zone-memory.lab`,
+  ];
+  await waitFor(
+    () => after.every((id) => made.get(id) !== undefined),
+    "the zones' and the sponsor's groups to be made once the membership has started",
+    { state: joins.state },
+  );
+  assert.ok(heldParts.every(joins.waits));
   assert.equal(statuses().length, 0, "no claim before the task stream reads");
   joins.release();
   await using ann = await starting;

@@ -1,6 +1,6 @@
 /**
  * The requester of one command's life (`task submit --wait` where no gateway runs), over the
- * in-process transport: it reads its task stream and its zones' streams, joined together.
+ * in-process transport: its task stream joins beside its membership.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,26 +13,28 @@ import { inProcessEnv } from "../../../_support/gateway_memory.ts";
 import { groupWithLab, holdJoins } from "../../../_support/held_joins.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
-Deno.test("a one-command requester reads its zones' streams beside its task stream, not after it", async () => {
+Deno.test("a one-command requester joins its task stream beside its membership, its zones' streams once the membership has read them", async () => {
   const group = "oneshot";
   const { broker, setUp } = await groupWithLab(group);
   const transport = new MemoryTransport({ broker });
-  // The task stream's join is held (as a broker's join delay would hold it) until the test ends it.
+  // The membership's join is held (as a broker's join delay would hold it) until the test ends it.
   const own = agentConsumerGroup(group, "ann");
-  const joins = holdJoins(transport, [`${own}.tasks`]);
+  const joins = holdJoins(transport, [own]);
   const home = await Deno.makeTempDir({ prefix: "kafclaw-oneshot-" });
   const timeline = Timeline.open(join(home, "timeline.db"));
   try {
     const config = resolveConfig({ home, env: inProcessEnv(group, "ann") });
     const starting = OneShotRequester.start(config, { agentId: "ann", transport, timeline });
     await waitFor(
-      () => joins.made.get(`${own}.one-shot.lab`) !== undefined,
-      "lab's stream to be made while the task stream's join waits",
+      () => joins.made.get(`${own}.tasks`) !== undefined,
+      "the task stream to be made while the membership joins",
       { state: joins.state },
     );
-    assert.ok(joins.made.has(`${own}.tasks`) && joins.made.get(`${own}.tasks`) === undefined);
+    assert.ok(joins.waits(own));
+    assert.equal(joins.made.has(`${own}.one-shot.lab`), false, "lab is not known yet");
     joins.release();
     await using _requester = await starting;
+    assert.ok(joins.made.get(`${own}.one-shot.lab`) !== undefined, "lab's stream read");
   } finally {
     joins.release();
     timeline.close();

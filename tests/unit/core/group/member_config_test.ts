@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resolveConfig, type ResolvedConfig } from "../../../../core/config/mod.ts";
 import {
+  beginJoin,
   createOwnerKey,
   type Dropped,
   GroupSetupError,
@@ -65,20 +66,15 @@ async function initIn(
   return made.ownerPublicKey;
 }
 
-/** Agent "boss" joining open from `home` over `transport`, with `more` options. */
-function bossJoinsOpen(
-  home: Awaited<ReturnType<typeof homeOf>>,
-  transport: Transport,
-  more: { sponsor?: boolean } = {},
-) {
-  return joinGroup(home.config, {
+/** What agent "boss" joins open with from `home` over `transport`. */
+function bossOpen(home: Awaited<ReturnType<typeof homeOf>>, transport: Transport) {
+  return {
     agentId: "boss",
     transport,
     timeline: home.timeline,
     load,
-    security: "open",
-    ...more,
-  });
+    security: "open" as const,
+  };
 }
 
 /** The owner's own agent "boss" joined from its home, sponsoring; leaves on dispose. */
@@ -218,19 +214,19 @@ Deno.test("when the sponsor cannot start, the membership that started is closed 
     },
   });
   await assert.rejects(
-    bossJoinsOpen(owner, transport),
+    joinGroup(owner.config, bossOpen(owner, transport)),
     /refused the sponsors' group/,
   );
   assert.ok(subscribed.some((g) => g.includes("sponsor")), String(subscribed));
   assert.ok(subscribed.length > 1, "the membership had started");
   assert.deepEqual([...open], [], "everything the membership opened is closed");
-  // A command of moments (task submit --wait) in the owner's home sponsors nobody: it joins
-  // without the sponsors' group, whose join the broker would hold back.
+  // A join begun (a gateway's, which starts its sponsor beside its other parts; a command of
+  // moments', which sponsors nobody) joins without the sponsors' group.
   subscribed.length = 0;
-  const joined = await bossJoinsOpen(owner, transport, { sponsor: false });
-  assert.equal(joined.sponsor, undefined);
+  const membership = await beginJoin(owner.config, bossOpen(owner, transport));
+  await membership.started;
   assert.ok(subscribed.length > 0 && !subscribed.some((g) => g.includes("sponsor")));
-  await joined.membership.leave();
+  await membership.leave();
 });
 
 Deno.test("topics are made with config's partitions, and its replication factor when one is set", async () => {
@@ -251,7 +247,7 @@ Deno.test("an owner's home whose group has no manifest yet sponsors as config's 
   });
   await createOwnerKey(join(owner.config.home, "identity"));
   await transport.createTopics(memberTopicSpecs("mc", { agentId: "boss" }));
-  const joined = await bossJoinsOpen(owner, transport);
+  const joined = await joinGroup(owner.config, bossOpen(owner, transport));
   try {
     assert.equal(joined.membership.manifest, undefined);
     assert.ok(joined.sponsor, "the owner key's home sponsors newcomers");

@@ -263,3 +263,27 @@ Deno.test("a member found gone is taken off every record that lists it, and writ
   await waitFor(() => g.listed(reader, "etl").join() === "cy", "dan, gone, off the etl record");
   assert.deepEqual(g.listed(reader, "sql"), ["ann", "cy"], "sql did not list dan");
 });
+
+Deno.test("skills start together: one whose consumer cannot start fails the offer with why, the others kept, and the next offer starts it", async () => {
+  await using g = await skillsGroup();
+  let refuse = true;
+  const refusing = new Proxy(g.transport, {
+    get(target, name) {
+      if (name === "subscribe") {
+        return (options: Parameters<Transport["subscribe"]>[0]) =>
+          refuse && options.groupId === skillConsumerGroup(g.group, "etl")
+            ? Promise.reject(new Error("the broker refused the etl group"))
+            : target.subscribe(options);
+      }
+      const value = Reflect.get(target, name);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as Transport;
+  const ann = await g.agent("ann", { transport: refusing });
+  await assert.rejects(ann.skills.offer(["etl", "sql"]), /refused the etl group/);
+  assert.deepEqual(ann.skills.offered(), ["sql"], "sql's consumer started beside it is kept");
+  assert.deepEqual(ann.membership.announced, [], "nothing announced of a failed offer");
+  refuse = false;
+  assert.deepEqual(await ann.skills.offer(["etl", "sql"]), { added: ["etl"], removed: [] });
+  assert.deepEqual(ann.membership.announced, [["etl", "sql"]]);
+});

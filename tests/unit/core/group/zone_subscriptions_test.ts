@@ -19,6 +19,7 @@ import { type InboundRecord, MemoryTransport } from "../../../../core/transport/
 import type { OutboundRecord } from "../../../../core/transport/mod.ts";
 import { requestRecord } from "../../../_support/group_worker.ts";
 import { holdJoins } from "../../../_support/held_joins.ts";
+import { watchSubscriptions } from "../../../_support/subscriptions.ts";
 import { waitFor } from "../../../_support/wait.ts";
 import { LAB_ZONE } from "./_records.ts";
 
@@ -265,6 +266,34 @@ Deno.test("the zones an agent is found a member of are read at once: every consu
     assert.deepEqual(ann.joined(), ["lab", "ops"]);
   } finally {
     joins.release();
+    await ann.close();
+  }
+});
+
+Deno.test("a zone one of whose reads cannot start is not read: the reads begun beside it are closed, and the next follow tries again", async () => {
+  const transport = new MemoryTransport();
+  await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
+  const seen = watchSubscriptions(transport);
+  let refuse = true;
+  const subscribe = transport.subscribe.bind(transport);
+  transport.subscribe = (options) =>
+    refuse && options.groupId === "kafclaw.g1.ann.zone-inbox.lab"
+      ? Promise.reject(new Error("the broker refused lab's inbox group"))
+      : subscribe(options);
+  const zones = new ZoneDirectory();
+  const ann = annReading(transport, zones, ["requests", "inbox", "responses", "status", "traces"]);
+  try {
+    apply(zones, zoneRecord("g1", "ann", LAB_ZONE));
+    await assert.rejects(ann.follow(), /refused lab's inbox group/);
+    assert.deepEqual(ann.joined(), []);
+    assert.equal(seen.open.size, 0, "lab's requests and stream, made beside it, are closed");
+    assert.equal(await ann.behind("lab", ["responses"]), true, "lab's stream is not read");
+    refuse = false;
+    await ann.follow();
+    assert.deepEqual(ann.joined(), ["lab"]);
+    assert.equal(seen.open.size, 3);
+    assert.equal(await ann.behind("lab", ["responses"]), false);
+  } finally {
     await ann.close();
   }
 });
