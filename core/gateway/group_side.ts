@@ -3,9 +3,9 @@
  * a fresh membership's join (core/group `beginJoin`: roster, announce, heartbeats), opens the
  * audit and the spans on it, and starts beside the join the task paths (tasks.ts: intake,
  * requester, skills, zone subscriptions, the `delegate_task` and `group_members` tools), the shared
- * memory (shared_memory.ts, the `share_memory` tool) and, once it has joined, in the home holding
- * the owner key, the sponsor of newcomers (core/group `sponsorFrom`); then the orchestrator's node
- * when the mode runs one. {@link GroupSide.stop} stops them last started
+ * memory (shared_memory.ts, the `share_memory` tool) and, in the home holding the owner key, the
+ * sponsor of newcomers (core/group `sponsorFrom`); then the orchestrator's node when the mode runs
+ * one. {@link GroupSide.stop} stops them last started
  * first, the membership's signed `leave` last, and takes the group's tools from the agent.
  *
  * A membership closes for good once it has left, so a gateway that leaves its group
@@ -127,9 +127,9 @@ export class GroupSide {
       // The task side, the shared memory and the sponsor (in the owner's home) start beside the
       // membership's join, each joining its consumer groups while the others do (a broker holds
       // every new group back for group.initial.rebalance.delay.ms, 3 s unless set). Their records
-      // wait for the membership (its guard); what needs the state it reads (the zones, the skills'
-      // records, the manifest's onboard mode) waits for its start, whose failure fails them. What
-      // started is stopped on a failure.
+      // wait for the membership's start; what needs the state it reads (the zones, the skills'
+      // records) waits for it too, and its failure fails them. What started is stopped on a
+      // failure.
       const [tasks, memory, sponsor] = await startAll<
         [TaskSide, SharedMemorySide, Subscription | undefined]
       >(
@@ -194,13 +194,11 @@ export class GroupSide {
         ],
         [
           "sponsor",
-          membership.started.then(() =>
-            sponsorFrom(config, membership, {
-              transport,
-              timeline: runtime.timeline,
-              onRejected: audit.rejected,
-            })
-          ),
+          sponsorFrom(config, membership, {
+            transport,
+            timeline: runtime.timeline,
+            onRejected: audit.rejected,
+          }),
           (sponsor) => async () => await sponsor?.close(),
         ],
       );

@@ -223,7 +223,8 @@ export async function beginJoin(
 
 /**
  * Starts sponsoring newcomers of `membership`'s group when this home holds the owner key: the
- * sponsor's subscription, or undefined in any other home.
+ * sponsor's subscription, or undefined in any other home. It may begin beside the membership's
+ * join (its requests wait for the join's end); the onboard mode is the manifest's at each request.
  */
 export async function sponsorFrom(
   config: ResolvedConfig,
@@ -236,7 +237,7 @@ export async function sponsorFrom(
     membership,
     transport: options.transport,
     ownerKey: owner.privateKey,
-    onboardMode: membership.manifest?.onboard_mode ?? config.group.onboardMode,
+    onboardMode: () => membership.manifest?.onboard_mode ?? config.group.onboardMode,
     invites: options.timeline.invites,
     events: options.timeline.events,
     onRejected: options.onRejected,

@@ -30,6 +30,7 @@ import type {
   Subscription,
   Transport,
 } from "../transport/mod.ts";
+import { untilStarted } from "./_gate.ts";
 import { matchInvite, randomToken } from "./invites.ts";
 import type { Membership, Standing } from "./membership.ts";
 import { admit, certificateRecord } from "./owner.ts";
@@ -38,7 +39,8 @@ import { admit, certificateRecord } from "./owner.ts";
 export interface SponsorOptions {
   readonly group: string;
   readonly sponsorId: string;
-  readonly onboardMode: "open" | "gated";
+  /** The group's onboard mode now (its manifest's, which may change while the sponsor runs). */
+  readonly onboardMode: () => "open" | "gated";
   /** Issues a certificate for a newcomer's key, and publishes it on the roster. */
   readonly issue: (agentId: string, publicKey: string) => Promise<CertificateBundle>;
   /** The group's manifest, sent along with the certificate. */
@@ -96,7 +98,8 @@ export class Sponsor {
       response?: string | undefined;
     },
   ): Promise<void> {
-    const { onboardMode, sponsorId, group } = this.#options;
+    const { sponsorId, group } = this.#options;
+    const onboardMode = this.#options.onboardMode();
     const now = (this.#options.now ?? Date.now)();
     const requester = step.requester_id;
     if (!isMemberId(requester)) {
@@ -197,11 +200,15 @@ export class Sponsor {
 
 /** What {@link startSponsor} needs: the owner key to issue with, where invites are, who audits. */
 export interface StartSponsorOptions {
-  readonly membership: Pick<Membership, "group" | "agentId" | "manifest" | "send" | "standing">;
+  readonly membership: Pick<
+    Membership,
+    "group" | "agentId" | "manifest" | "send" | "standing" | "started"
+  >;
   readonly transport: Transport;
   /** The owner's private key: certificates are issued, and published, as the owner. */
   readonly ownerKey: CryptoKey;
-  readonly onboardMode: "open" | "gated";
+  /** The group's onboard mode now, asked at each request. */
+  readonly onboardMode: () => "open" | "gated";
   readonly invites: SponsorOptions["invites"];
   readonly events: Pick<EventLog, "record">;
   /** Told of each refusal too, after the timeline (the group's audit). */
@@ -210,7 +217,8 @@ export interface StartSponsorOptions {
 
 /**
  * Joins the group's sponsors: a `work` subscription on `control.onboarding` in the shared group
- * `kafclaw.<g>.sponsors`. Close the subscription to stop.
+ * `kafclaw.<g>.sponsors`, which may begin beside the membership's join: its requests wait until
+ * the membership has started (the roster and the manifest read). Close the subscription to stop.
  */
 export function startSponsor(options: StartSponsorOptions): Promise<Subscription> {
   const { membership, transport, ownerKey } = options;
@@ -243,7 +251,8 @@ export function startSponsor(options: StartSponsorOptions): Promise<Subscription
     kind: "work",
     topics: [topic],
     groupId: sponsorsConsumerGroup(group),
-    handler: sponsor.handle,
+    // Not the membership's guard: a newcomer's requests are unsigned (it has no certificate yet).
+    handler: untilStarted(membership.started, sponsor.handle),
     deadLetterTopic: deadLetterTopicFor(topic),
   });
 }

@@ -325,13 +325,19 @@ Deno.test("a gateway's parts join beside its membership, what needs the roster a
     { ...inProcessEnv(group, "ann"), KAFCLAW_GROUP_SKILLS: "sql,ops" },
     { home, answer: { text: "the answer" }, more: { transport } },
   );
-  const beside = [`${own}.inbox`, workersConsumerGroup(group), skillConsumerGroup(group, "sql")];
+  const beside = [
+    `${own}.inbox`,
+    workersConsumerGroup(group),
+    skillConsumerGroup(group, "sql"),
+    sponsorsConsumerGroup(group),
+  ];
   await waitFor(
     () => beside.every((id) => made.get(id) !== undefined) && heldParts.every(joins.waits),
-    "the task side's and the memory's groups to be asked for while the membership joins",
+    "the task side's, the memory's and the sponsor's groups to be asked for while the membership joins",
     { state: joins.state },
   );
   assert.ok(joins.waits(own));
+  assert.equal(joins.made.has(`kafclaw.${group}.zone.lab`), false, "lab is not known yet");
   const requests = topicsFor(group).requests;
   await setUp.produce([requestRecord(requests, { id: "t-early", content: "x" })]);
   await waitFor(
@@ -340,11 +346,10 @@ Deno.test("a gateway's parts join beside its membership, what needs the roster a
   );
   const statuses = () => broker.topics.get(topicsFor(group).tasksStatus)?.log.flat() ?? [];
   assert.equal(statuses().length, 0, "no claim before the membership has started");
-  // The zones (the membership reads who is in which) and the sponsor (the manifest says how it
-  // onboards) join once the membership has, while the others still do.
+  // The zones (the membership reads who is in which) join once the membership has, while the
+  // others still do.
   joins.release(own);
   const after = [
-    sponsorsConsumerGroup(group),
     `kafclaw.${group}.zone.lab`,
     `${own}.zone-inbox.lab`,
     `${own}.zone.lab`,
@@ -352,7 +357,7 @@ Deno.test("a gateway's parts join beside its membership, what needs the roster a
   ];
   await waitFor(
     () => after.every((id) => made.get(id) !== undefined),
-    "the zones' and the sponsor's groups to be made once the membership has started",
+    "the zones' groups to be made once the membership has started",
     { state: joins.state },
   );
   assert.ok(heldParts.every(joins.waits));

@@ -18,6 +18,7 @@ import {
   memberTopicOptions,
   memberTopicSpecs,
   pinnedOwnerKey,
+  requestMembership,
 } from "../../../../core/group/mod.ts";
 import { topicsFor } from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
@@ -245,12 +246,24 @@ Deno.test("an owner's home whose group has no manifest yet sponsors as config's 
     KAFCLAW_GROUP_AGENT_ID: "boss",
     KAFCLAW_GROUP_ONBOARD_MODE: "gated",
   });
-  await createOwnerKey(join(owner.config.home, "identity"));
+  const key = await createOwnerKey(join(owner.config.home, "identity"));
   await transport.createTopics(memberTopicSpecs("mc", { agentId: "boss" }));
   const joined = await joinGroup(owner.config, bossOpen(owner, transport));
   try {
     assert.equal(joined.membership.manifest, undefined);
     assert.ok(joined.sponsor, "the owner key's home sponsors newcomers");
+    // Gated, as config says: a newcomer without an invite is asked for one.
+    await assert.rejects(
+      requestMembership({
+        transport,
+        group: "mc",
+        agentId: "newbie",
+        publicKey: key.publicKeyText,
+        ownerKey: key.publicKey,
+        timeoutMs: 10_000,
+      }),
+      /is gated: ask its owner for an invite/,
+    );
   } finally {
     await joined.sponsor?.close();
     await joined.membership.leave();

@@ -45,7 +45,7 @@ async function withSponsor(
   const sponsor = new Sponsor({
     group: "ob",
     sponsorId: "boss",
-    onboardMode: "open",
+    onboardMode: () => "open",
     issue: options.issue,
     manifest: () => options.manifest,
     invites: { usable: () => [], use: () => false },
@@ -159,7 +159,7 @@ Deno.test("a gated sponsor looks at the roster again before it spends an invite:
   const sponsor = new Sponsor({
     group: "ob",
     sponsorId: "boss",
-    onboardMode: "gated",
+    onboardMode: () => "gated",
     issue: (agentId, publicKey) => admit(owner.privateKey, { agentId, publicKey }),
     manifest: () => manifest,
     invites: {

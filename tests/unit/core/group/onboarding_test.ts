@@ -49,7 +49,7 @@ async function withSponsor(
       membership: boss,
       transport,
       ownerKey: g.ownerKey.privateKey,
-      onboardMode: mode,
+      onboardMode: () => mode,
       invites: g.owner.timeline.invites,
       events: g.owner.timeline.events,
       // A gated group's sponsor tells the group whom it refused; an open one's has nobody to.
