@@ -167,8 +167,9 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
 }
 
 /**
- * {@link joinGroup}'s membership, once its certificate is known and its join has begun
- * (`Membership.begin`): the parts that start beside the join await `started` where they need it.
+ * {@link joinGroup}'s membership, once its certificate is known, the group's topics checked (its
+ * inbox made) and its join begun (`Membership.begin`): the parts that start beside the join await
+ * `started` where they need it.
  */
 export async function beginJoin(
   config: ResolvedConfig,
@@ -203,7 +204,7 @@ export async function beginJoin(
       ownerKey: pinned,
     };
   }
-  return Membership.begin({
+  return await Membership.begin({
     group,
     transport,
     identity: memberIdentity(config, agentId, key.publicKeyText),

@@ -143,6 +143,8 @@ export class Membership {
   readonly #beats: OutageNotice;
   /** Records dropped by verification, for `status`. */
   dropped = 0;
+  /** The join's end ({@link started}); set by {@link begin}. */
+  #started: Promise<void> = Promise.resolve();
 
   private constructor(options: MembershipOptions) {
     this.#options = options;
@@ -191,12 +193,6 @@ export class Membership {
         options.onRevoked?.(`${revokedLine(options.group, agentId, reason, "was")} from now on`);
       },
     });
-    this.started = this.#start().catch(async (error) => {
-      await this.#stop();
-      throw error;
-    });
-    // Awaited by whoever needs it; a failure is theirs to report, never an unhandled rejection.
-    this.started.catch(() => {});
   }
 
   /**
@@ -204,28 +200,43 @@ export class Membership {
    * failed, the membership stopped. Until then {@link guard} holds the records of the parts that
    * start beside it.
    */
-  readonly started: Promise<void>;
+  get started(): Promise<void> {
+    return this.#started;
+  }
 
   /** Joins: see the module documentation. Throws GroupTopicsError when a topic is not right. */
   static async start(options: MembershipOptions): Promise<Membership> {
-    const m = Membership.begin(options);
+    const m = await Membership.begin(options);
     await m.started;
     return m;
   }
 
   /**
-   * Begins to join and returns at once: the parts that need only the membership's object (its
-   * {@link guard}, {@link trust} and {@link send} for records they handle) start beside the join,
-   * each consumer group's join waiting for the broker's join delay while the membership's does.
-   * {@link started} says when, and whether, the join ended.
+   * Checks the group's topics (this agent's inbox made, no other process running as this agent)
+   * and begins the rest of the join, returning then: the parts that need only the membership's
+   * object (its {@link guard}, {@link trust} and {@link send} for records they handle) start
+   * beside the join, each consumer group's join waiting for the broker's join delay while the
+   * membership's does. {@link started} says when, and whether, the join ended.
    */
-  static begin(options: MembershipOptions): Membership {
-    return new Membership(options);
+  static async begin(options: MembershipOptions): Promise<Membership> {
+    const m = new Membership(options);
+    try {
+      await m.#check();
+    } catch (error) {
+      await m.#stop();
+      throw error;
+    }
+    m.#started = m.#read().catch(async (error) => {
+      await m.#stop();
+      throw error;
+    });
+    // Awaited by whoever needs it; a failure is theirs to report, never an unhandled rejection.
+    m.#started.catch(() => {});
+    return m;
   }
 
-  async #start(): Promise<void> {
+  async #check(): Promise<void> {
     const { transport, group, store } = this.#options;
-    const topics = topicsFor(group);
     // The producer connects while the topics are checked and read; the join is its first send.
     // A failure here is the first send's to report (it connects again).
     void transport.connectProducer?.().catch(() => {});
@@ -235,11 +246,16 @@ export class Membership {
       ...(this.#options.topics === undefined ? {} : { topics: this.#options.topics }),
       ...(this.#options.command === undefined ? {} : { command: this.#options.command }),
     });
-    const ownGroup = agentConsumerGroup(group, this.agentId);
     if (this.#trust !== undefined) {
       const own = this.#options.signer?.certificate;
       await learnCertificates(this.#trust, { own, certificates: store.certificates });
     }
+  }
+
+  async #read(): Promise<void> {
+    const { group, store } = this.#options;
+    const topics = topicsFor(group);
+    const ownGroup = agentConsumerGroup(group, this.agentId);
     store.members.clear();
     const state = (topic: string, handler: RecordHandler) =>
       this.#subscribe({ kind: "state", topics: [topic], groupId: ownGroup, handler });

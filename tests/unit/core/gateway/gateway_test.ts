@@ -315,6 +315,19 @@ Deno.test("a gateway's parts join beside its membership, what needs the roster a
   // group and the shared memory's are held (as a broker's join delay would hold them) until the
   // test lets them end.
   const own = agentConsumerGroup(group, "ann");
+  // Kafka refuses to read a topic not made yet: what each group asked for was there when asked,
+  // though a topic takes a moment to make (a round trip to the broker).
+  const missing: string[] = [];
+  const subscribe = transport.subscribe.bind(transport);
+  transport.subscribe = (options) => {
+    missing.push(...options.topics.filter((topic) => !broker.topics.has(topic)));
+    return subscribe(options);
+  };
+  const createTopics = transport.createTopics.bind(transport);
+  transport.createTopics = async (specs) => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return await createTopics(specs);
+  };
   const heldParts = [`${own}.tasks`, skillConsumerGroup(group, "ops"), `${own}.memory`];
   const joins = holdJoins(transport, [own, ...heldParts]);
   const { made } = joins;
@@ -374,6 +387,7 @@ Deno.test("a gateway's parts join beside its membership, what needs the roster a
   assert.equal(ann.gateway.tasks.skills.offered().join(), "ops,sql");
   assert.deepEqual(ann.gateway.tasks.zones?.joined(), ["lab"]);
   assert.equal(ann.gateway.sponsoring, true);
+  assert.deepEqual(missing, [], "the inbox is made by the membership's checks, before it is read");
   await transport.close();
   await setUp.close();
 });

@@ -274,21 +274,25 @@ Deno.test("a zone one of whose reads cannot start is not read: the reads begun b
   const transport = new MemoryTransport();
   await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
   const seen = watchSubscriptions(transport);
-  let refuse = true;
+  let refuse: "all" | "inbox" | "none" = "all";
   const subscribe = transport.subscribe.bind(transport);
   transport.subscribe = (options) =>
-    refuse && options.groupId === "kafclaw.g1.ann.zone-inbox.lab"
-      ? Promise.reject(new Error("the broker refused lab's inbox group"))
+    refuse === "all" || (refuse === "inbox" && options.groupId.includes("zone-inbox"))
+      ? Promise.reject(new Error(`the broker refused ${options.groupId}`))
       : subscribe(options);
   const zones = new ZoneDirectory();
   const ann = annReading(transport, zones, ["requests", "inbox", "responses", "status", "traces"]);
   try {
     apply(zones, zoneRecord("g1", "ann", LAB_ZONE));
-    await assert.rejects(ann.follow(), /refused lab's inbox group/);
+    // None of lab's reads can start; then all but its inbox.
+    await assert.rejects(ann.follow(), /refused kafclaw\.g1\.zone\.lab$/);
+    assert.deepEqual([ann.joined(), seen.open.size], [[], 0]);
+    refuse = "inbox";
+    await assert.rejects(ann.follow(), /refused kafclaw\.g1\.ann\.zone-inbox\.lab/);
     assert.deepEqual(ann.joined(), []);
     assert.equal(seen.open.size, 0, "lab's requests and stream, made beside it, are closed");
     assert.equal(await ann.behind("lab", ["responses"]), true, "lab's stream is not read");
-    refuse = false;
+    refuse = "none";
     await ann.follow();
     assert.deepEqual(ann.joined(), ["lab"]);
     assert.equal(seen.open.size, 3);
