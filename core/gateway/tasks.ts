@@ -36,6 +36,7 @@
  * @module
  */
 import type { AgentRuntime } from "../agent/mod.ts";
+import { settleAll } from "../errors/mod.ts";
 import {
   createZoneTopics,
   ensureSkillTopic,
@@ -324,15 +325,13 @@ export class TaskSide {
       const zones = side.zones;
       const joined = options.joined ?? Promise.resolve();
       // The join's failure first: it says what is wrong with the group (group_mode.ts).
-      const made = await Promise.allSettled([
+      await settleAll([
         joined,
         madeStream,
         ...work,
         skills.offer(options.skills),
         zones && joined.then(() => zones.follow()),
       ]);
-      const failed = made.find((one) => one.status === "rejected");
-      if (failed !== undefined) throw failed.reason;
     } catch (error) {
       await side.stop(5_000);
       throw error;

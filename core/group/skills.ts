@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { settleAll } from "../errors/mod.ts";
 import {
   deadLetterTopicFor,
   skillConsumerGroup,
@@ -112,9 +113,7 @@ export class Skills {
     }
     // The new skills' consumer groups join together (each join waits for the broker's join
     // delay); one that failed is thrown once all have settled, those started kept.
-    const started = await Promise.allSettled(added.map((skill) => this.#start(skill)));
-    const failed = started.find((one) => one.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
+    await settleAll(added.map((skill) => this.#start(skill)));
     this.#options.offered?.(this.offered());
     const { membership } = this.#options;
     await membership.offer(this.offered());

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { settleAll } from "../errors/mod.ts";
 import { agentConsumerGroup, parseRecord, parseTopic, zoneTopic } from "../protocol/mod.ts";
 import {
   around,
@@ -145,7 +146,7 @@ export class ZoneSubscriptions {
       await Promise.allSettled(subscriptions.map((s) => s.close()));
     }
     // The new zones' reads start together.
-    const started = await Promise.allSettled(
+    await settleAll(
       want.filter((z) => !this.#open.has(z)).map(async (zone) => {
         const subscriptions: Subscription[] = [];
         this.#open.set(zone, subscriptions);
@@ -160,8 +161,6 @@ export class ZoneSubscriptions {
         }
       }),
     );
-    const failed = started.find((one) => one.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
   }
 
   async #start(zone: string, subscriptions: Subscription[]): Promise<void> {
@@ -239,8 +238,7 @@ export class ZoneSubscriptions {
         true,
       ));
     }
-    const failed = (await Promise.allSettled(made)).find((one) => one.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
+    await settleAll(made);
   }
 
   /** `handler`, for records whose sender is a member of their topic's zone only. */
