@@ -5,8 +5,8 @@
  * requester, skills, zone subscriptions, the `delegate_task` and `group_members` tools), the shared
  * memory (shared_memory.ts, the `share_memory` tool) and, in the home holding the owner key, the
  * sponsor of newcomers (core/group `sponsorFrom`); then the orchestrator's node when the mode runs
- * one. {@link GroupSide.stop} stops them last started
- * first, the membership's signed `leave` last, and takes the group's tools from the agent.
+ * one. {@link GroupSide.stop} stops them last started first, the membership's signed `leave` last,
+ * and takes the group's tools from the agent.
  *
  * A membership closes for good once it has left, so a gateway that leaves its group
  * (`POST /api/v1/group/leave`) and joins again starts a new side; nothing of the old one is
