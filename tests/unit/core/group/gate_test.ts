@@ -30,14 +30,21 @@ function recording() {
   return { seen, handler };
 }
 
-Deno.test("records and batches wait for the gate, then go through in order", async () => {
-  const { seen, handler } = recording();
-  const g = gate();
-  const held = afterGate(g.opened, handler);
-  const batch = [record("0"), record("1")];
+/** Hands `batch` to a held handler (its prepare, then each record) and lets a turn pass. */
+async function handOver(held: RecordHandler, batch: readonly InboundRecord[]) {
   const prepared = held.prepare!(batch);
   const handled = Promise.all(batch.map((r) => held(r)));
   await new Promise((resolve) => setTimeout(resolve, 0));
+  return { prepared, handled };
+}
+
+Deno.test("records and batches wait for the gate, then go through in order", async () => {
+  const { seen, handler } = recording();
+  const g = gate();
+  const { prepared, handled } = await handOver(afterGate(g.opened, handler), [
+    record("0"),
+    record("1"),
+  ]);
   assert.deepEqual(seen, [], "nothing before the gate opens");
   g.open(true);
   await prepared;
@@ -59,10 +66,7 @@ Deno.test("records held until a start wait for it, go through in order once it e
   const { seen, handler } = recording();
   const start = Promise.withResolvers<void>();
   const held = untilStarted(start.promise, handler);
-  const batch = [record("0"), record("1")];
-  const prepared = held.prepare!(batch);
-  const handled = Promise.all(batch.map((r) => held(r)));
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  const { prepared, handled } = await handOver(held, [record("0"), record("1")]);
   assert.deepEqual(seen, [], "nothing before the start has ended");
   start.resolve();
   await prepared;
