@@ -7,6 +7,7 @@
  * @module
  */
 import { paths, type ResolvedConfig } from "../config/mod.ts";
+import { settleAll } from "../errors/mod.ts";
 import { GroupSetupError } from "./group_mode.ts";
 import { agentKey, ownerKey, readCertificate, writeCertificate } from "./identity_files.ts";
 import { Membership } from "./membership.ts";
@@ -153,17 +154,20 @@ export interface Joined {
 /**
  * Joins the group as config says: in a signed group with the agent's certificate (asked of a
  * sponsor first when there is none in the identity folder, with the invite config holds for a
- * gated group, and kept there, 0600), in an open one unsigned. Starts sponsoring newcomers when this home holds the owner key.
+ * gated group, and kept there, 0600), in an open one unsigned. Sponsors newcomers when this home
+ * holds the owner key: the sponsor's consumer group joins beside the membership's (on a broker
+ * with a join delay, one delay for both), its requests held until the membership has started.
  */
 export async function joinGroup(config: ResolvedConfig, options: JoinOptions): Promise<Joined> {
   const membership = await beginJoin(config, options);
-  await membership.started;
+  const sponsor = sponsorFrom(config, membership, options);
   try {
-    return { membership, sponsor: await sponsorFrom(config, membership, options) };
+    await settleAll([membership.started, sponsor]);
   } catch (error) {
-    await membership.close();
+    await Promise.allSettled([sponsor.then((started) => started?.close()), membership.close()]);
     throw error;
   }
+  return { membership, sponsor: await sponsor };
 }
 
 /**

@@ -20,7 +20,11 @@ import {
   pinnedOwnerKey,
   requestMembership,
 } from "../../../../core/group/mod.ts";
-import { topicsFor } from "../../../../core/protocol/mod.ts";
+import {
+  agentConsumerGroup,
+  sponsorsConsumerGroup,
+  topicsFor,
+} from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
 import {
   MemoryTransport,
@@ -30,6 +34,7 @@ import {
 } from "../../../../core/transport/mod.ts";
 import { waitFor } from "../../../_support/wait.ts";
 import { heartbeatJson } from "../../../_support/topic_records.ts";
+import { holdJoins } from "../../../_support/held_joins.ts";
 
 const load = () => ({ running: 0, capacity: 1 });
 
@@ -228,6 +233,49 @@ Deno.test("when the sponsor cannot start, the membership that started is closed 
   await membership.started;
   assert.ok(subscribed.length > 0 && !subscribed.some((g) => g.includes("sponsor")));
   await membership.leave();
+});
+
+Deno.test("an owner's join asks for the sponsors' group while its membership joins, and answers a newcomer once it has", async () => {
+  const transport = new MemoryTransport();
+  await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
+  const ownerKey = await pinnedOwnerKey(resolveConfig({
+    home: owner.config.home,
+    env: { KAFCLAW_GROUP_OWNER_PUBLIC_KEY: await initIn(owner.config, transport, "open", "open") },
+  }));
+  // The membership's join is held, as a broker's join delay would hold it.
+  const own = agentConsumerGroup("mc", "boss");
+  const joins = holdJoins(transport, [own]);
+  const joining = joinGroup(owner.config, bossOpen(owner, transport));
+  await waitFor(
+    () => joins.made.get(sponsorsConsumerGroup("mc")) !== undefined && joins.waits(own),
+    "the sponsors' group to be made while the membership's waits",
+    { state: joins.state },
+  );
+  // A newcomer's request is held until the membership has started, then answered.
+  const key = await createOwnerKey(join(owner.config.home, "newbie"));
+  const asked = requestMembership({
+    transport,
+    group: "mc",
+    agentId: "newbie",
+    publicKey: key.publicKeyText,
+    ownerKey,
+    timeoutMs: 10_000,
+  });
+  let answered = false;
+  asked.then(() => answered = true, () => answered = true);
+  const sponsor = joins.made.get(sponsorsConsumerGroup("mc"))!;
+  await waitFor(() => sponsor.stats.delivered === 1, "the sponsor to be handed the request");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(answered, false, "no answer before the owner's membership has started");
+  joins.release();
+  const joined = await joining;
+  try {
+    assert.ok(joined.sponsor);
+    assert.ok((await asked).certificate.cert, "the newcomer has its certificate");
+  } finally {
+    await joined.sponsor?.close();
+    await joined.membership.leave();
+  }
 });
 
 Deno.test("topics are made with config's partitions, and its replication factor when one is set", async () => {
