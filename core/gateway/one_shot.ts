@@ -90,10 +90,12 @@ export class OneShotRequester implements AsyncDisposable {
       guard: (handler) => membership.guard(handler),
       concurrency: 1,
       streamGroup: "one-shot",
+      remembered: timeline.settings,
     });
-    // The task stream joins beside the membership, the zones' streams once it has read the zone
-    // directory (each join waits for the broker's group.initial.rebalance.delay.ms, 3 s unless
-    // set). A failed join fails the start here.
+    // The task stream joins beside the membership, and so do the streams of the zones read when
+    // the agent last ran, the others' once it has read the zone directory (each join waits for
+    // the broker's group.initial.rebalance.delay.ms, 3 s unless set). A failed join fails the
+    // start here.
     const [stream, followed] = await Promise.allSettled([
       transport.subscribe(
         taskStream(config.group.name, agentId, {
@@ -103,7 +105,7 @@ export class OneShotRequester implements AsyncDisposable {
           guard: (handler) => membership.guard(handler),
         }),
       ),
-      membership.started.then(() => zones.follow()),
+      zones.start(membership.started),
     ]);
     if (stream.status === "rejected" || followed.status === "rejected") {
       await Promise.allSettled([stream.status === "fulfilled" && stream.value.close()]);

@@ -129,14 +129,13 @@ export class SharedMemorySide {
       concurrency: 1,
       streamGroup: "zone-memory",
       refused: (dropped) => options.audit?.record(zoneDroppedEvent(dropped)),
+      remembered: timeline.settings,
     });
-    // The zones' reads join beside the group's (each join waits for the broker's join delay),
-    // once the membership's start has read the zone directory.
+    // The zones' reads join beside the group's (each join waits for the broker's join delay):
+    // those read when the agent last ran at once, the others once the membership's start has
+    // read the zone directory.
     const joined = options.joined ?? Promise.resolve();
-    const [all, followed] = await Promise.allSettled([
-      reading,
-      joined.then(() => zones?.follow()),
-    ]);
+    const [all, followed] = await Promise.allSettled([reading, zones?.start(joined)]);
     if (all.status === "rejected" || followed.status === "rejected") {
       await Promise.allSettled([all.status === "fulfilled" && all.value.close(), zones?.close()]);
       throw all.status === "rejected" ? all.reason : (followed as PromiseRejectedResult).reason;

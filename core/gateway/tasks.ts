@@ -319,9 +319,11 @@ export class TaskSide {
           concurrency: options.concurrency,
           ensureTopics: (zoneId) => createZoneTopics(transport, { group, zoneId }, options.topics),
           refused: (dropped) => options.audit.record(zoneDroppedEvent(dropped)),
+          remembered: runtime.timeline.settings,
         });
       }
-      // The zone directory is read by the membership's start.
+      // The zone directory is read by the membership's start; the zones read when the agent
+      // last ran are asked for beside it.
       const zones = side.zones;
       const joined = options.joined ?? Promise.resolve();
       // The join's failure first: it says what is wrong with the group (group_mode.ts).
@@ -330,7 +332,7 @@ export class TaskSide {
         madeStream,
         ...work,
         skills.offer(options.skills),
-        zones && joined.then(() => zones.follow()),
+        zones?.start(joined),
       ]);
     } catch (error) {
       await side.stop(5_000);

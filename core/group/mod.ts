@@ -291,6 +291,7 @@ export {
   type ZoneDropped,
   zoneDroppedEvent,
   type ZoneHandlers,
+  type ZoneMemory,
   ZoneSubscriptions,
   type ZoneSubscriptionsOptions,
 } from "./zone_subscriptions.ts";

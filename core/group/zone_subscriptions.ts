@@ -5,7 +5,10 @@
  * zone's shared group `kafclaw.<g>.zone.<z>`, dead-letters to the zone's dead-letter topic), its
  * inbox (targeted work and grants, through its own `kafclaw.<g>.<agent_id>.zone-inbox.<z>`) and
  * its responses, statuses, traces and memory (streams, through the agent's own group
- * `kafclaw.<g>.<agent_id>.zone.<z>`); when it is removed, or the zone deleted, it stops.
+ * `kafclaw.<g>.<agent_id>.zone.<z>`); when it is removed, or the zone deleted, it stops. At start
+ * it asks for the groups of the zones it read when it last ran (kept in its timeline's settings)
+ * beside the membership's join, their records held until the membership has read the directory: on
+ * a broker with a join delay, a restarted member of zones waits for one delay, not two.
  *
  * A record on a zone's topic whose sender is not a member of that zone (in a signed group: whose
  * certificate does not name it either) is dropped before any handler sees it, and told to
@@ -31,6 +34,7 @@ import {
   type Transport,
 } from "../transport/mod.ts";
 import type { AuditEvent } from "./audit.ts";
+import { untilStarted } from "./_gate.ts";
 import { senderChecked } from "./sender_check.ts";
 import type { Trust } from "./task_admission.ts";
 import { PUBLIC_ZONE, type ZoneDirectory } from "./zones.ts";
@@ -74,6 +78,17 @@ export interface ZoneSubscriptionsOptions {
   readonly trust: Trust;
   /** Wraps every handler: a signed membership's guard. Default none (an open group). */
   readonly guard?: (handler: RecordHandler) => RecordHandler;
+  /**
+   * Where the agent keeps the zones it read when it last ran (its timeline's settings), for
+   * {@link ZoneSubscriptions.start} to read them beside the membership's join. Default nowhere.
+   */
+  readonly remembered?: ZoneMemory;
+}
+
+/** A store of settings (the timeline's), where the zones an agent read are kept. */
+export interface ZoneMemory {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
 }
 
 /** A record dropped on a zone's topic: its sender, where, and why the sender does not count. */
@@ -107,6 +122,8 @@ export class ZoneSubscriptions {
   /** The stream subscription of each zone read (the others are work subscriptions). */
   readonly #streams = new Set<Subscription>();
   #changing: Promise<void> = Promise.resolve();
+  /** The membership's start, when {@link start} was given it: records wait for it. */
+  #joined: Promise<unknown> | undefined;
   #closed = false;
 
   constructor(options: ZoneSubscriptionsOptions) {
@@ -129,9 +146,35 @@ export class ZoneSubscriptions {
     return [...this.#open.keys()].sort();
   }
 
+  /**
+   * Starts reading beside the membership's join, `joined` (its start, which reads the zone
+   * directory): the zones the agent read when it last ran (`remembered`) at once, each consumer
+   * group's join waiting for the broker's join delay while the membership's does, their records
+   * held until `joined` ends; then exactly the zones the directory lists ({@link follow}). A
+   * remembered zone that cannot be read now is left to that follow, which throws what it meets.
+   */
+  async start(joined: Promise<unknown>): Promise<void> {
+    this.#joined = joined;
+    const early = this.#recalled();
+    if (early.length > 0) {
+      void this.#inTurn(() => this.#read(early, { early: true })).catch(() => {});
+    }
+    await joined;
+    await this.follow();
+  }
+
   /** Reads the topics of exactly the zones the agent is a member of now; calls run in turn. */
   follow(): Promise<void> {
-    const run = this.#changing.then(() => this.#follow());
+    // Not before the membership's start has read the directory whole.
+    const read = this.#joined?.catch(() => {});
+    return this.#inTurn(async () => {
+      await read;
+      await this.#follow();
+    });
+  }
+
+  #inTurn(change: () => Promise<void>): Promise<void> {
+    const run = this.#changing.then(change);
     this.#changing = run.catch(() => {});
     return run;
   }
@@ -145,26 +188,75 @@ export class ZoneSubscriptions {
       for (const s of subscriptions) this.#streams.delete(s);
       await Promise.allSettled(subscriptions.map((s) => s.close()));
     }
-    // The new zones' reads start together.
-    await settleAll(
-      want.filter((z) => !this.#open.has(z)).map(async (zone) => {
-        const subscriptions: Subscription[] = [];
-        this.#open.set(zone, subscriptions);
-        try {
-          await this.#start(zone, subscriptions);
-        } catch (error) {
-          // Not read: the next change of the zones tries again.
-          this.#open.delete(zone);
-          for (const s of subscriptions) this.#streams.delete(s);
-          await Promise.allSettled(subscriptions.map((s) => s.close()));
-          throw error;
-        }
-      }),
-    );
+    try {
+      await this.#read(want.filter((z) => !this.#open.has(z)), { early: false });
+    } finally {
+      this.#remember();
+    }
   }
 
-  async #start(zone: string, subscriptions: Subscription[]): Promise<void> {
+  /** Starts reading `zones` together; a zone whose reads cannot all start is not read. */
+  async #read(zones: readonly string[], how: { readonly early: boolean }): Promise<void> {
+    if (this.#closed) return;
+    await settleAll(zones.map(async (zone) => {
+      const subscriptions: Subscription[] = [];
+      this.#open.set(zone, subscriptions);
+      try {
+        await this.#start(zone, subscriptions, how);
+      } catch (error) {
+        // Not read: the next change of the zones tries again.
+        this.#open.delete(zone);
+        for (const s of subscriptions) this.#streams.delete(s);
+        await Promise.allSettled(subscriptions.map((s) => s.close()));
+        throw error;
+      }
+    }));
+  }
+
+  get #memoryKey(): string {
+    return `group.zones_read.${this.#options.group}.${this.#options.agentId}`;
+  }
+
+  /** The zones kept as read when the agent last ran; none when nothing (readable) was kept. */
+  #recalled(): string[] {
+    const kept = this.#options.remembered?.get(this.#memoryKey);
+    if (kept === undefined) return [];
+    try {
+      const zones: unknown = JSON.parse(kept);
+      return Array.isArray(zones)
+        ? zones.filter((z): z is string => typeof z === "string" && z !== PUBLIC_ZONE)
+        : [];
+    } catch {
+      return [];
+    }
+  }
+
+  #remember(): void {
+    const read = JSON.stringify(this.joined());
+    const { remembered } = this.#options;
+    if (remembered !== undefined && remembered.get(this.#memoryKey) !== read) {
+      remembered.set(this.#memoryKey, read);
+    }
+  }
+
+  async #start(
+    zone: string,
+    subscriptions: Subscription[],
+    how: { readonly early: boolean },
+  ): Promise<void> {
     const { group, agentId, transport, concurrency, trust } = this.#options;
+    // Before the membership has started, records wait for it: the directory checks their senders,
+    // and says whether this agent is still the zone's member. When it is not (a remembered zone
+    // it was taken out of), they are left uncommitted, for the members, and the follow stops
+    // reading the zone.
+    const member = this.#joined?.then(() => {
+      if (!this.#options.zones.zonesOf(agentId).includes(zone)) {
+        throw new Error(`"${agentId}" is no longer a member of zone "${zone}"`);
+      }
+    });
+    member?.catch(() => {});
+    const held = (handler: RecordHandler) =>
+      member === undefined ? handler : untilStarted(member, handler);
     const guard = this.#options.guard ?? ((handler: RecordHandler) => handler);
     const given = this.#options.handlers;
     const checked = (handler: RecordHandler | undefined) =>
@@ -192,21 +284,22 @@ export class ZoneSubscriptions {
         topics: [topic("requests")],
         groupId: zoneConsumerGroup(group, zone),
         deadLetterTopic: topic("dead-letter"),
-        handler: this.#members(handlers.requests),
+        handler: held(this.#members(handlers.requests)),
         concurrency,
       })));
     }
     if (handlers.inbox !== undefined) {
       const inbox = handlers.inbox;
       made.push(add((async () => {
-        await this.#options.ensureTopics?.(zone).catch(() => {});
+        // A remembered zone's are not made: it may be gone (the follow makes a listed zone's).
+        if (!how.early) await this.#options.ensureTopics?.(zone).catch(() => {});
         return await transport.subscribe({
           kind: "work",
           topics: [topic("inbox")],
           // Every member reads all of it through its own group, and acts on what names it; a
           // poison record is not dead-lettered (each member would write a copy).
           groupId: `${agentConsumerGroup(group, agentId)}.zone-inbox.${zone}`,
-          handler: this.#members(inbox),
+          handler: held(this.#members(inbox)),
           concurrency,
         });
       })()));
@@ -233,7 +326,7 @@ export class ZoneSubscriptions {
           fromBeginning: true,
           // Each batch's records go to their topic's handler's prepare: a signed group's guard
           // starts their signature checks together, as on the group-wide streams.
-          handler: this.#members(byTopic(streams)),
+          handler: held(this.#members(byTopic(streams))),
         }),
         true,
       ));

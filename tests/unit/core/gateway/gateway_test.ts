@@ -391,3 +391,36 @@ Deno.test("a gateway's parts join beside its membership, what needs the roster a
   await transport.close();
   await setUp.close();
 });
+
+Deno.test("a gateway started again asks for the groups of the zones it read when it last ran beside its membership's join", async () => {
+  const group = "gwagain";
+  const { broker, setUp } = await groupWithLab(group);
+  const home = await Deno.makeTempDir({ prefix: "kafclaw-gw-" });
+  const env = inProcessEnv(group, "ann");
+  const once = new MemoryTransport({ broker });
+  const first = await gatewayOf(env, { home, more: { transport: once } });
+  assert.deepEqual(first.gateway.tasks.zones?.joined(), ["lab"]);
+  await first.gateway.stop();
+  await first.llm.close();
+  await once.close();
+  const transport = new MemoryTransport({ broker });
+  const own = agentConsumerGroup(group, "ann");
+  const joins = holdJoins(transport, [own]);
+  const starting = gatewayOf(env, { home, more: { transport } });
+  const lab = [
+    `kafclaw.${group}.zone.lab`,
+    `${own}.zone-inbox.lab`,
+    `${own}.zone.lab`,
+    `${own}.zone-memory.lab`,
+  ];
+  await waitFor(
+    () => lab.every((id) => joins.made.get(id) !== undefined) && joins.waits(own),
+    "lab's groups to be made while the membership joins",
+    { state: joins.state },
+  );
+  joins.release();
+  await using again = await starting;
+  assert.deepEqual(again.gateway.tasks.zones?.joined(), ["lab"]);
+  await transport.close();
+  await setUp.close();
+});

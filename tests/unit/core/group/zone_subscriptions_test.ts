@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   createZoneTopics,
   openTrust,
+  zoneConsumerGroup,
   ZoneDirectory,
   zoneDroppedEvent,
   zoneEventRecord,
@@ -298,6 +299,107 @@ Deno.test("a zone one of whose reads cannot start is not read: the reads begun b
     assert.equal(seen.open.size, 3);
     assert.equal(await ann.behind("lab", ["responses"]), false);
   } finally {
+    await ann.close();
+  }
+});
+
+Deno.test("the zones read when the agent last ran are asked for beside the membership's join; their records wait for it, and a zone the agent left keeps its records for its members", async () => {
+  const transport = new MemoryTransport();
+  for (const zoneId of ["lab", "ops"]) await createZoneTopics(transport, { group: "g1", zoneId });
+  const settings = new Map([["group.zones_read.g1.ann", JSON.stringify(["lab", "ops"])]]);
+  const remembered = { get: (key: string) => settings.get(key), set: settings.set.bind(settings) };
+  const joins = holdJoins(transport, []);
+  const zones = new ZoneDirectory();
+  const took = new Map<string, string[]>();
+  const reading = (agentId: string, withMemory: boolean) =>
+    new ZoneSubscriptions({
+      group: "g1",
+      agentId,
+      transport,
+      zones,
+      handlers: {
+        requests: (record) => {
+          const parsed = parseRecord(record);
+          took.set(agentId, [
+            ...took.get(agentId) ?? [],
+            parsed.ok ? parsed.envelope.sender_id : "",
+          ]);
+        },
+      },
+      trust: openTrust,
+      concurrency: 2,
+      refused: () => {},
+      ...(withMemory ? { remembered } : {}),
+    });
+  const ann = reading("ann", true);
+  const ben = reading("ben", false);
+  const joined = Promise.withResolvers<void>();
+  const starting = ann.start(joined.promise);
+  try {
+    // Lab's and ops's requests are read before the membership has read the zone directory.
+    const labWork = zoneConsumerGroup("g1", "lab");
+    const opsWork = zoneConsumerGroup("g1", "ops");
+    await waitFor(
+      () => joins.made.get(labWork) !== undefined && joins.made.get(opsWork) !== undefined,
+      "the remembered zones' groups to be made",
+      { state: joins.state },
+    );
+    await transport.produce([
+      requestRecord(zoneTopic("g1", "lab", "requests"), { id: "t-lab", content: "x", from: "cy" }),
+      requestRecord(zoneTopic("g1", "ops", "requests"), { id: "t-ops", content: "x", from: "cy" }),
+    ]);
+    await waitFor(
+      () => [labWork, opsWork].every((id) => joins.made.get(id)!.stats.delivered === 1),
+      "each zone's request to be handed over",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual([...took], [], "nothing is handled before the directory is read");
+    // The directory, as the membership's start reads it: ann is in lab, no longer in ops.
+    apply(zones, zoneRecord("g1", "ann", { ...LAB_ZONE, members: ["cy"] }));
+    apply(
+      zones,
+      zoneRecord("g1", "ben", { ...LAB_ZONE, zone_id: "ops", owner_id: "ben", members: ["cy"] }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(ann.joined(), ["lab", "ops"], "the directory is followed once it is read");
+    joined.resolve();
+    await starting;
+    assert.deepEqual(ann.joined(), ["lab"]);
+    assert.equal(settings.get("group.zones_read.g1.ann"), JSON.stringify(["lab"]));
+    await waitFor(() => took.has("ann"), "ann to take lab's request");
+    // Ops's request was left uncommitted: its member ben takes it.
+    await ben.follow();
+    await waitFor(() => took.has("ben"), "ben to take ops's request");
+    assert.deepEqual([...took], [["ann", ["cy"]], ["ben", ["cy"]]]);
+  } finally {
+    joined.resolve();
+    await Promise.allSettled([ann.close(), ben.close()]);
+  }
+});
+
+Deno.test("no zones kept, or kept in a form not understood: none read early; a closed reader reads none", async () => {
+  const transport = new MemoryTransport();
+  await createZoneTopics(transport, { group: "g1", zoneId: "lab" });
+  const seen = watchSubscriptions(transport);
+  const zones = new ZoneDirectory();
+  for (
+    const kept of [undefined, "not json", JSON.stringify({ lab: true }), JSON.stringify(["lab"])]
+  ) {
+    const settings = new Map(kept === undefined ? [] : [["group.zones_read.g1.ann", kept]]);
+    const ann = new ZoneSubscriptions({
+      group: "g1",
+      agentId: "ann",
+      transport,
+      zones,
+      handlers: { requests: () => {} },
+      trust: openTrust,
+      concurrency: 1,
+      remembered: { get: (key) => settings.get(key), set: settings.set.bind(settings) },
+    });
+    // The last kept form is understood: its reader is closed before it starts.
+    if (kept === JSON.stringify(["lab"])) await ann.close();
+    await ann.start(Promise.resolve());
+    assert.deepEqual([ann.joined(), seen.joined], [[], []], String(kept));
     await ann.close();
   }
 });
