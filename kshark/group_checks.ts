@@ -238,9 +238,9 @@ export async function checkJoinDelay(
         target,
         status: "WARN",
         detail: `${JOIN_DELAY}=${ms}: each new consumer group waits ${ms} ms for its partitions`,
-        hint: "KafClaw joins many groups: `group members`, `zone list`, a gateway's start and " +
-          "`task submit --wait` each wait this once (twice for a zone's member); set it to 0 " +
-          "on brokers that serve KafClaw",
+        hint: "KafClaw joins many groups: `group members`, `zone list`, `group join`, a " +
+          "gateway's start and `task submit --wait` each wait this once (a zone's member " +
+          "twice, the first time it reads the zone); set it to 0 on brokers that serve KafClaw",
       });
     }
   }

@@ -9,6 +9,9 @@
  *     git archive <commit> | tar -x -C /tmp/before
  *     deno run -P=test scripts/bench/gateway_start.ts /tmp/before [--runs 12]
  *
+ * With `--zone`, the agent also makes a zone (`kafclaw zone create lab`) and is admitted to it: each
+ * start after the warm-up is a zone member's start again.
+ *
  * Given another checkout (the code before a change), the two alternate run by run, each in a group
  * and home of its own, and the summary adds the median of the paired ratios (after / before;
  * below 1: this tree is faster).
@@ -28,7 +31,7 @@ const { KafkaTransport } = await loadKafka();
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
-  options: { runs: { type: "string", default: "12" } },
+  options: { runs: { type: "string", default: "12" }, zone: { type: "boolean", default: false } },
   allowPositionals: true,
 });
 const here = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -65,6 +68,15 @@ async function side(name: string, tree: string) {
     JSON.parse(new TextDecoder().decode(made.stdout)).owner_public_key,
   );
   env = { ...env, KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey };
+  // The zone's owner, ann works in it once its certificate names it.
+  const admit = ["group", "admit", "ann", "--zones", "public,lab", "--vouched", "--issuer"];
+  const zone = [["zone", "create", "lab"], admit];
+  for (const args of values.zone ? zone : []) {
+    const ran = await kafclawIn(tree, args, env).output();
+    if (ran.code !== 0) {
+      throw new Error(`${name}: ${args.join(" ")}: ${new TextDecoder().decode(ran.stderr)}`);
+    }
+  }
   beats.set(group, []);
   await followTopic(watcher, topicsFor(group).heartbeats, (record) => {
     const parsed = parseRecord(record);
@@ -115,7 +127,8 @@ for (let i = 0; i < runs; i++) {
   }
 }
 const load = Deno.loadavg().map((n) => n.toFixed(1)).join(", ");
-console.log(`gateway start, signed group, ${runs} runs each (load average ${load}):`);
+const what = values.zone ? "signed group, a zone's member" : "signed group";
+console.log(`gateway start, ${what}, ${runs} runs each (load average ${load}):`);
 for (const s of sides) {
   console.log(
     `  ${s.name.padEnd(10)} first heartbeat p50 ${quantile(s.beat, 0.5).toFixed(0)} ms, ` +
