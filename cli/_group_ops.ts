@@ -18,8 +18,7 @@ import {
   ownerKey,
   planGc,
   principalOf,
-  readRoster,
-  readSightings,
+  readSightingsAndZones,
   runGc,
   type Sightings,
   type ZoneDirectory,
@@ -47,9 +46,11 @@ async function sightingsOf(
   const key = config.group.security === "signed" ? await pinnedOwnerKey(config) : undefined;
   const transport = await groupTransport(config, config.group.agentId ?? "operator");
   try {
-    const read = key ? { ownerKey: key } : {};
-    const sightings = await readSightings(transport, config.group.name, read);
-    return { ...sightings, zones: (await readRoster(transport, config.group.name, read)).zones };
+    return await readSightingsAndZones(
+      transport,
+      config.group.name,
+      key ? { ownerKey: key } : {},
+    );
   } catch (error) {
     throw failure(error);
   } finally {

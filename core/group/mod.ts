@@ -238,7 +238,12 @@ export {
   planGc,
   runGc,
 } from "./gc.ts";
-export { readSightings, type Sighting, type Sightings } from "./sightings.ts";
+export {
+  readSightings,
+  readSightingsAndZones,
+  type Sighting,
+  type Sightings,
+} from "./sightings.ts";
 
 // Shared memory.
 export {

@@ -21,8 +21,11 @@ import {
   type InboundRecord,
   type Transport,
 } from "../transport/mod.ts";
+import { settleAll } from "../errors/mod.ts";
 import { readWholeAfter } from "./_read_whole.ts";
+import { readRoster } from "./roster_feed.ts";
 import { type RecordCheck, rosterCheck } from "./topic_reader.ts";
+import type { ZoneDirectory } from "./zones.ts";
 
 /** What the topics say about one agent; times in ms since the epoch. */
 export interface Sighting {
@@ -115,4 +118,20 @@ export async function readSightings(
   const read = new Map([[topics.announce, onAnnounce], [topics.heartbeats, onHeartbeat]]);
   await readWholeAfter(checking, transport, [...read.keys()], groupId, byTopic(read));
   return { agents, heartbeatsFrom };
+}
+
+/**
+ * {@link readSightings} and, beside it, the zones as {@link readRoster} reads them (`kafclaw group
+ * gc` and `group acl`): the two reads' consumer groups join at once, so a broker's join delay is
+ * waited for once. Both are let end before a failure is thrown.
+ */
+export async function readSightingsAndZones(
+  transport: Transport,
+  group: string,
+  options: { readonly ownerKey?: CryptoKey; readonly now?: () => number } = {},
+): Promise<Sightings & { readonly zones: ZoneDirectory }> {
+  const sightings = readSightings(transport, group, options);
+  const roster = readRoster(transport, group, options);
+  await settleAll([sightings, roster]);
+  return { ...await sightings, zones: (await roster).zones };
 }

@@ -5,12 +5,19 @@
  * live agent look gone, and a heartbeat nobody signed names nobody.
  */
 import assert from "node:assert/strict";
-import { readRoster, readSightings, revocationRecord } from "../../../../core/group/mod.ts";
+import {
+  readRoster,
+  readSightings,
+  readSightingsAndZones,
+  revocationRecord,
+} from "../../../../core/group/mod.ts";
 import { agentKey, generateKeyPair, signRecord, topicsFor } from "../../../../core/protocol/mod.ts";
 import { MemoryTransport, type OutboundRecord } from "../../../../core/transport/mod.ts";
 import { agentHome, certify, identityOf, makeGroup } from "../../../_support/group_member.ts";
 import { watchSubscriptions } from "../../../_support/subscriptions.ts";
 import { heartbeatJson } from "../../../_support/topic_records.ts";
+import { holdJoins } from "../../../_support/held_joins.ts";
+import { waitFor } from "../../../_support/wait.ts";
 
 const GROUP = "si";
 const topics = topicsFor(GROUP);
@@ -153,4 +160,19 @@ Deno.test("a reader joins two groups at once: the roster's, and one for every ot
     [topics.announce, topics.skills, topics.orchestrator, topics.heartbeats],
   ]);
   assert.equal(seen.most, 2, "both groups joined together");
+});
+
+Deno.test("the sightings and the zones (group gc, group acl) are read at once: one join delay for both", async () => {
+  await using t = await sightedGroup();
+  // Every join of the readers' groups is held, as a broker's join delay would hold it.
+  const joins = holdJoins(t.transport, [`kafclaw.${GROUP}.reader`]);
+  const seen = watchSubscriptions(t.transport);
+  const reading = readSightingsAndZones(t.transport, GROUP, { ownerKey: t.ownerKey });
+  await waitFor(() => seen.joined.length === 4, "both reads' groups to be asked for", {
+    state: () => seen.joined.map((topics) => topics.join(",")),
+  });
+  joins.release();
+  const { agents, zones } = await reading;
+  assert.equal(agents.get("alice")?.lastAnnounce?.action, "join");
+  assert.deepEqual(zones.zonesOf("alice"), ["public"]);
 });
