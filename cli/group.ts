@@ -15,6 +15,7 @@
  */
 import { Command } from "commander";
 import type { CliContext } from "./_context.ts";
+import { defaultList } from "./_default_list.ts";
 import { AGE, duration } from "./_durations.ts";
 import { wholeNumber } from "./_numbers.ts";
 
@@ -127,7 +128,7 @@ function skillsCommand(ctx: CliContext): Command {
     .description(
       "the skills this agent offers the group (group.skills); a running gateway here follows them",
     );
-  offered.command("list", { isDefault: true })
+  defaultList(offered)
     .description("the skills offered, and where that is set")
     .option("--json", "print as JSON")
     .action(async (opts) => await (await skills()).listSkills(ctx, opts));

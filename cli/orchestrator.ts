@@ -41,7 +41,7 @@ import { zoneId } from "./_zone_id.ts";
 /** `kafclaw orchestrator`: the hierarchy's nodes, parents and dispatch. */
 export function orchestratorCommand(ctx: CliContext): Command {
   const command = new Command("orchestrator")
-    .description("the group's hierarchy of nodes: status, tree, parents, dispatch");
+    .description("the group's hierarchy of nodes: status, hierarchy, set-parent, dispatch");
   command.command("status")
     .description(
       "this agent's node (role, parent, liveness, nodes below) and the group's nodes and zones",

@@ -22,6 +22,7 @@ import {
 import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure, kafkaErrorText, UsageError } from "./_errors.ts";
+import { defaultList } from "./_default_list.ts";
 import { zoneId } from "./_zone_id.ts";
 import {
   admitCommand,
@@ -142,7 +143,7 @@ export function zoneCommand(ctx: CliContext): Command {
   const zone = new Command("zone").description(
     "the group's zones: work and memory that only their members see",
   );
-  zone.command("list", { isDefault: true })
+  defaultList(zone)
     .description("every zone, its owner, members and waiting join requests")
     .option("--json", "print as JSON")
     .action((opts: { json?: boolean }) =>

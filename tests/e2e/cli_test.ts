@@ -60,6 +60,26 @@ Deno.test("an unknown subcommand is a usage error: exit 2, one reason, no stack 
   assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
 });
 
+Deno.test("a mistyped subcommand where list is the default is refused as unknown, naming the commands", async () => {
+  await using home = await tempHome();
+  const env = { KAFCLAW_HOME: home.path };
+  const mistyped = [
+    [["zone", "add", "lab"], "zone", "list, members, create, delete, join, approve, deny"],
+    [["group", "skills", "ad", "sql"], "skills", "list, add, remove"],
+  ] as const;
+  for (const [args, parent, commands] of mistyped) {
+    const r = await kafclaw([...args], env);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr.split("\n")[0],
+      `error: unknown command '${args.at(-2)}' for '${parent}' (its commands: ${commands})`,
+    );
+  }
+  const listed = await kafclaw(["group", "skills", "--json"], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout).skills, []);
+});
+
 Deno.test("an unknown option is a usage error with exit 2", async () => {
   const r = await kafclaw(["version", "--nope"]);
   assert.equal(r.code, 2);
