@@ -9,12 +9,11 @@
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
 import {
   type DroppedRecord,
+  searchTaskLog,
   spanTree,
   type TaskLog,
   type TaskLogQuery,
-  taskLogReader,
-  type TaskTopics,
-  taskTopics,
+  type TaskLogSearch,
   type TaskTrace,
   traceOfTask,
   uniqueSpans,
@@ -242,35 +241,21 @@ async function recordedTask(config: ResolvedConfig, taskId: string): Promise<Rec
 }
 
 /**
- * The task as `read.topics` hold it; when they lack what `read.found` looks for, also as the other
- * topics of {@link taskTopics} of `read.beyond`'s kinds hold it (those of the skills, and of the
- * zones this agent is a member of, as the group's state topics say now).
+ * {@link searchTaskLog} as this home's agent looks: beyond the group's topics, those of the skills
+ * and of the zones this agent is a member of, as the group's state topics say now.
  */
-async function taskLog(
+function taskLog(
   config: ResolvedConfig,
   transport: Transport,
   query: TaskLogQuery,
-  read: {
-    readonly topics: readonly string[];
-    readonly beyond: (topics: TaskTopics) => readonly string[];
-    readonly found: (log: TaskLog) => boolean;
-  },
+  search: Pick<TaskLogSearch, "topics" | "beyond" | "found">,
 ): Promise<TaskLog> {
-  // One read of the roster checks both reads' records (a signed group's).
-  const readTopics = taskLogReader(transport, query);
-  const log = await readTopics(read.topics, query.optional);
-  if (read.found(log)) return log;
-  const roster = await rosterNow(config, transport, { what: "skills and zones" });
-  const topics = taskTopics(config.group.name, config.group.agentId, roster);
-  const beyond = read.beyond(topics).filter((topic) => !read.topics.includes(topic));
-  if (beyond.length === 0) return log;
-  const more = await readTopics(beyond, topics.optional);
-  return {
-    spans: more.spans,
-    requests: [...log.requests, ...more.requests],
-    responses: [...log.responses, ...more.responses],
-    dropped: [...log.dropped, ...more.dropped],
-  };
+  return searchTaskLog(transport, query, {
+    ...search,
+    group: config.group.name,
+    agentId: config.group.agentId,
+    view: () => rosterNow(config, transport, { what: "skills and zones" }),
+  });
 }
 
 /** The text of a task's turn, as the worker's intake makes it. */

@@ -121,10 +121,12 @@ export { type RecordedTurn, recordedTurn, reportTurn, type TurnRecords } from ".
 export {
   type DroppedRecord,
   readTaskLog,
+  searchTaskLog,
   type TaskLog,
   type TaskLogQuery,
   type TaskLogReader,
   taskLogReader,
+  type TaskLogSearch,
 } from "./task_log.ts";
 export { type TaskTopics, taskTopics, type TaskTopicsView } from "./task_topics.ts";
 export { type NewTask, rootLimits, taskRequest, type TaskRequestOut } from "./task_request.ts";

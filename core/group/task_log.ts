@@ -16,6 +16,7 @@ import type { StoredSpan } from "../timeline/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { spanOf } from "./spans.ts";
 import { readWholeAfter } from "./_read_whole.ts";
+import { type TaskTopics, taskTopics, type TaskTopicsView } from "./task_topics.ts";
 import { type RecordCheck, rosterCheck } from "./topic_reader.ts";
 
 /** A record of the task that failed verification. */
@@ -79,6 +80,53 @@ export type TaskLogReader = (
   topics: readonly string[],
   optional?: readonly string[],
 ) => Promise<TaskLog>;
+
+/** Where {@link searchTaskLog} looks for a task, and what it looks for. */
+export interface TaskLogSearch {
+  readonly group: string;
+  /** The agent whose zones' topics may be read (none: a reader that never joined). */
+  readonly agentId: string | undefined;
+  /** The topics read first (the group's own). */
+  readonly topics: readonly string[];
+  /** Whether the first topics hold what is looked for. */
+  readonly found: (log: TaskLog) => boolean;
+  /** The skills and zones as the group's state topics say now (`readRoster`). */
+  readonly view: () => Promise<TaskTopicsView>;
+  /** Of the topics of the skills and of the agent's zones ({@link taskTopics}), those read next. */
+  readonly beyond: (topics: TaskTopics) => readonly string[];
+}
+
+/**
+ * The task as `search.topics` hold it; when they lack what `search.found` looks for, also as the
+ * topics of its skills and zones hold it (`kafclaw task show --trace`, `task replay`). The state
+ * topics that say which those are are read beside the first topics: each read's consumer groups
+ * wait for the broker's join delay, so a task found beyond the group's topics costs two, not three.
+ */
+export async function searchTaskLog(
+  transport: Transport,
+  query: TaskLogQuery,
+  search: TaskLogSearch,
+): Promise<TaskLog> {
+  const readTopics = taskLogReader(transport, query);
+  const [first, view] = await Promise.allSettled([
+    readTopics(search.topics, query.optional),
+    search.view(),
+  ]);
+  if (first.status === "rejected") throw first.reason;
+  const log = first.value;
+  if (search.found(log)) return log;
+  if (view.status === "rejected") throw view.reason;
+  const topics = taskTopics(search.group, search.agentId, view.value);
+  const beyond = search.beyond(topics).filter((topic) => !search.topics.includes(topic));
+  if (beyond.length === 0) return log;
+  const more = await readTopics(beyond, topics.optional);
+  return {
+    spans: more.spans,
+    requests: [...log.requests, ...more.requests],
+    responses: [...log.responses, ...more.responses],
+    dropped: [...log.dropped, ...more.dropped],
+  };
+}
 
 /**
  * A reader of the task of `query` from one set of topics after another (the group's, then those of

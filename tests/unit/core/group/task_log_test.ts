@@ -11,15 +11,20 @@ import {
   readTaskLog,
   revocationRecord,
   rootLimits,
+  searchTaskLog,
   spanTree,
+  type TaskLog,
   type TaskLogQuery,
   taskLogReader,
   taskRequest,
+  type TaskTopics,
+  type TaskTopicsView,
 } from "../../../../core/group/mod.ts";
 import {
   agentInbox,
   generateKeyPair,
   signRecord,
+  skillRequests,
   topicsFor,
 } from "../../../../core/protocol/mod.ts";
 import { Timeline } from "../../../../core/timeline/mod.ts";
@@ -29,6 +34,9 @@ import {
   TopicMissingError,
 } from "../../../../core/transport/mod.ts";
 import { agentHome, certify, makeGroup } from "../../../_support/group_member.ts";
+import { holdJoins } from "../../../_support/held_joins.ts";
+import { watchSubscriptions } from "../../../_support/subscriptions.ts";
+import { waitFor } from "../../../_support/wait.ts";
 
 const GROUP = "tl";
 const topics = topicsFor(GROUP);
@@ -262,4 +270,41 @@ Deno.test("one reader reads set after set of topics against one read of the rost
   assert.deepEqual(then.dropped.map((d) => [d.agentId, d.code]), [["ben", "bad_signature"]]);
   // The same record read again is that record, not a copy appended again (a replay).
   assert.deepEqual(then.requests.map((r) => r.payload.content), ["What is the capital of Peru?"]);
+});
+
+Deno.test("a search reads the skills and zones beside the group's topics, and their topics only when those lack the task", async () => {
+  await using t = await taskGroup();
+  const query = {
+    groupId: `kafclaw.${GROUP}.cli-${crypto.randomUUID().slice(0, 8)}`,
+    signed: t.signed,
+  };
+  // The reads' joins are held, as a broker's join delay would hold them.
+  const joins = holdJoins(t.transport, [query.groupId]);
+  const seen = watchSubscriptions(t.transport);
+  let viewed = 0;
+  const sql = { skills: { all: () => [{ skill: "sql" }] }, zones: { zonesOf: () => [] } };
+  const search = (view: () => Promise<TaskTopicsView>) => ({
+    group: GROUP,
+    agentId: "alice",
+    topics: [topics.requests],
+    found: (log: TaskLog) => log.requests.length > 0,
+    view: () => (viewed++, view()),
+    beyond: (more: TaskTopics) => more.requests,
+  });
+  const absent = searchTaskLog(t.transport, { ...query, taskId: "t-9" }, search(async () => sql));
+  await waitFor(() => viewed === 1, "the skills and zones to be read while the first read joins");
+  joins.release();
+  assert.deepEqual((await absent).requests, []);
+  const read = seen.joined.map((topics) => topics.join(","));
+  assert.ok(read.includes(skillRequests(GROUP, "sql")), `the skill's topic read next: ${read}`);
+  // Found on the group's topics: no more is read, and a failed read of the state is no matter.
+  seen.reset();
+  const refused = () => Promise.reject(new Error("the state topics cannot be read"));
+  const found = await searchTaskLog(t.transport, { ...query, taskId: "t-1" }, search(refused));
+  assert.deepEqual(found.requests.map((r) => r.payload.task_id), ["t-1"]);
+  assert.ok(!seen.joined.flat().includes(skillRequests(GROUP, "sql")));
+  await assert.rejects(
+    searchTaskLog(t.transport, { ...query, taskId: "t-9" }, search(refused)),
+    /the state topics cannot be read/,
+  );
 });
