@@ -128,8 +128,8 @@ export class GroupSide {
       // membership's join, each joining its consumer groups while the others do (a broker holds
       // every new group back for group.initial.rebalance.delay.ms, 3 s unless set). Their records
       // wait for the membership's start; what needs the state it reads (the zones, the skills'
-      // records) waits for it too, and its failure fails them. What started is stopped on a
-      // failure.
+      // records) waits for it too (the zones read when the agent last ran join beside it), and
+      // its failure fails them. What started is stopped on a failure.
       const [tasks, memory, sponsor] = await startAll<
         [TaskSide, SharedMemorySide, Subscription | undefined]
       >(

@@ -120,8 +120,9 @@ export interface TaskSideOptions {
   readonly zones?: ZoneDirectory;
   /**
    * The membership's start, when the side starts beside it (core/group `Membership.begin`): the
-   * zones are first followed, and the requester started, once it has ended; its failure fails
-   * the side's start. Default: started already.
+   * zones are first followed (those read when the agent last ran are asked for beside it), and
+   * the requester started, once it has ended; its failure fails the side's start. Default:
+   * started already.
    */
   readonly joined?: Promise<unknown>;
   /** Told after each join of a work group (the inbox's, the workers'), with the joins so far. */
