@@ -307,4 +307,20 @@ Deno.test("a search reads the skills and zones beside the group's topics, and th
     searchTaskLog(t.transport, { ...query, taskId: "t-9" }, search(refused)),
     /the state topics cannot be read/,
   );
+  // A reader that never joined, no skill: nothing more to read. A first topic that is not there:
+  // its read fails.
+  seen.reset();
+  const none = { skills: { all: () => [] }, zones: { zonesOf: () => [] } };
+  const bare = await searchTaskLog(t.transport, { ...query, taskId: "t-9" }, {
+    ...search(async () => none),
+    agentId: undefined,
+  });
+  assert.deepEqual([bare.requests, seen.joined.flat()], [[], [topics.roster, topics.requests]]);
+  await assert.rejects(
+    searchTaskLog(t.transport, { ...query, taskId: "t-9" }, {
+      ...search(async () => none),
+      topics: [skillRequests(GROUP, "sql")],
+    }),
+    (error: unknown) => error instanceof TopicMissingError,
+  );
 });
