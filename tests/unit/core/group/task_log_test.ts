@@ -291,7 +291,11 @@ Deno.test("a search reads the skills and zones beside the group's topics, and th
     view: () => (viewed++, view()),
     beyond: (more: TaskTopics) => more.requests,
   });
-  const absent = searchTaskLog(t.transport, { ...query, taskId: "t-9" }, search(async () => sql));
+  const absent = searchTaskLog(
+    t.transport,
+    { ...query, taskId: "t-9" },
+    search(() => Promise.resolve(sql)),
+  );
   await waitFor(() => viewed === 1, "the skills and zones to be read while the first read joins");
   joins.release();
   assert.deepEqual((await absent).requests, []);
@@ -312,13 +316,13 @@ Deno.test("a search reads the skills and zones beside the group's topics, and th
   seen.reset();
   const none = { skills: { all: () => [] }, zones: { zonesOf: () => [] } };
   const bare = await searchTaskLog(t.transport, { ...query, taskId: "t-9" }, {
-    ...search(async () => none),
+    ...search(() => Promise.resolve(none)),
     agentId: undefined,
   });
   assert.deepEqual([bare.requests, seen.joined.flat()], [[], [topics.roster, topics.requests]]);
   await assert.rejects(
     searchTaskLog(t.transport, { ...query, taskId: "t-9" }, {
-      ...search(async () => none),
+      ...search(() => Promise.resolve(none)),
       topics: [skillRequests(GROUP, "sql")],
     }),
     (error: unknown) => error instanceof TopicMissingError,
