@@ -30,6 +30,16 @@ import { groupWithLab, holdJoins } from "../../../_support/held_joins.ts";
 import { taskPayload } from "../../../_support/task_group.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
+/** The consumer groups through which the agent whose own group is `own` reads zone lab. */
+function labGroups(group: string, own: string): string[] {
+  return [
+    `kafclaw.${group}.zone.lab`,
+    `${own}.zone-inbox.lab`,
+    `${own}.zone.lab`,
+    `${own}.zone-memory.lab`,
+  ];
+}
+
 Deno.test("a standalone gateway runs a group of one in this process and stops at once", async () => {
   await using one = await gatewayOf({});
   const { gateway } = one;
@@ -362,12 +372,7 @@ Deno.test("a gateway's parts join beside its membership, what needs the roster a
   // The zones (the membership reads who is in which) join once the membership has, while the
   // others still do.
   joins.release(own);
-  const after = [
-    `kafclaw.${group}.zone.lab`,
-    `${own}.zone-inbox.lab`,
-    `${own}.zone.lab`,
-    `${own}.zone-memory.lab`,
-  ];
+  const after = labGroups(group, own);
   await waitFor(
     () => after.every((id) => made.get(id) !== undefined),
     "the zones' groups to be made once the membership has started",
@@ -407,12 +412,7 @@ Deno.test("a gateway started again asks for the groups of the zones it read when
   const own = agentConsumerGroup(group, "ann");
   const joins = holdJoins(transport, [own]);
   const starting = gatewayOf(env, { home, more: { transport } });
-  const lab = [
-    `kafclaw.${group}.zone.lab`,
-    `${own}.zone-inbox.lab`,
-    `${own}.zone.lab`,
-    `${own}.zone-memory.lab`,
-  ];
+  const lab = labGroups(group, own);
   await waitFor(
     () => lab.every((id) => joins.made.get(id) !== undefined) && joins.waits(own),
     "lab's groups to be made while the membership joins",
