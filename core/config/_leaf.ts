@@ -1,14 +1,16 @@
 /**
  * Builders for the leaves of the config schema. Each returns a key ({@link ConfigLeaf}): what the
  * key is for (its type, default, whether it is secret and what it allows, in words for error
- * messages and `kafclaw config env`), and the zod schema that accepts the value as the file gives
- * it or as a string from the environment (coercing "18790", "yes", "a,b"), built when first
- * needed. The sections of the schema are plain objects of keys and sections.
+ * messages and `kafclaw config env`), and how a value given for it is checked: as the file gives
+ * it or as a string from the environment (coercing "18790", "yes", "a,b"). The simple keys are
+ * checked here, by hand; a structured key by its zod schema (`_structured.ts`), which is loaded
+ * only when one is set. The sections of the schema are plain objects of keys and sections.
  *
  * @module
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { toBoolean, toInteger, toJson, toList, toNumber, trim } from "./_coerce.ts";
+import { type StructuredSchemas, structuredSchemas } from "./_structured_load.ts";
 
 export { toBoolean, toInteger, toJson, toList, toNumber };
 
@@ -22,7 +24,7 @@ export type LeafType =
   | "list"
   | "structured";
 
-/** What the schema knows about one key beyond its zod type. */
+/** What the schema knows about one key beyond how it is checked. */
 export interface LeafMeta {
   readonly type: LeafType;
   /** The value when nothing sets it; `undefined` when the key is simply unset by default. */
@@ -43,24 +45,34 @@ export interface LeafMeta {
 }
 
 /**
- * One key of the schema: what it is for ({@link LeafMeta}) and the zod schema that validates a
- * value given for it. The zod schema is built the first time it is asked for: a process checks
- * only the keys that the environment or the file sets (most keep their defaults), and building
- * all of them would cost more than everything else a short command does.
+ * One problem with a value: where in it (empty for the value itself, `[2]` for a list's third
+ * item). A structured key's problems are zod's issues, which say more.
  */
-export class ConfigLeaf<T extends z.ZodType = z.ZodType> {
-  readonly meta: LeafMeta;
-  readonly #build: () => T;
-  #schema: T | undefined;
+export interface LeafIssue {
+  readonly path: readonly PropertyKey[];
+}
 
-  constructor(build: () => T, meta: LeafMeta) {
-    this.#build = build;
+/** A value checked: what the key holds, or what is wrong with it. */
+export type LeafResult<T> =
+  | { readonly success: true; readonly data: T }
+  | { readonly success: false; readonly issues: readonly LeafIssue[] };
+
+/**
+ * One key of the schema: what it is for ({@link LeafMeta}) and how a value given for it is
+ * checked. The type parameter is the value it holds.
+ */
+export class ConfigLeaf<T = unknown> {
+  readonly meta: LeafMeta;
+  readonly #parse: (value: unknown) => LeafResult<T>;
+
+  constructor(parse: (value: unknown) => LeafResult<T>, meta: LeafMeta) {
+    this.#parse = parse;
     this.meta = meta;
   }
 
-  /** The zod schema of a value given for this key (built once). */
-  schema(): T {
-    return this.#schema ??= this.#build();
+  /** Checks a value given for this key, coercing a string from the environment. */
+  parse(value: unknown): LeafResult<T> {
+    return this.#parse(value);
   }
 }
 
@@ -70,7 +82,7 @@ export interface ConfigSection {
 }
 
 /** The value a key produces. */
-type LeafOutput<L> = L extends ConfigLeaf<infer T> ? z.output<T> : never;
+type LeafOutput<L> = L extends ConfigLeaf<infer T> ? T : never;
 
 /** The names of a section's keys whose value may be unset. */
 type OptionalNames<S> = {
@@ -86,8 +98,20 @@ export type SectionOutput<S> =
   }
   & { -readonly [K in OptionalNames<S>]?: LeafOutput<S[K]> };
 
-function leaf<T extends z.ZodType>(build: () => T, meta: LeafMeta): ConfigLeaf<T> {
-  return new ConfigLeaf(build, meta);
+const WHOLE: readonly LeafIssue[] = [{ path: [] }];
+
+function ok<T>(data: T): LeafResult<T> {
+  return { success: true, data };
+}
+
+function wrong<T>(issues: readonly LeafIssue[] = WHOLE): LeafResult<T> {
+  return { success: false, issues };
+}
+
+/** Lets `undefined` through: a key that is unset unless configured. */
+function optional<T>(parse: (value: unknown) => LeafResult<T>) {
+  return (value: unknown): LeafResult<T | undefined> =>
+    value === undefined ? ok(undefined) : parse(value);
 }
 
 /** A rule on a string beyond being non-empty. */
@@ -102,10 +126,13 @@ export interface TextRule {
   readonly defaultText?: string;
 }
 
-function stringSchema(rule: TextRule) {
-  const check = rule.check;
-  const base = z.string().min(1);
-  return z.preprocess(trim, check ? base.refine(check) : base);
+/** A non-empty string once trimmed, that `check` accepts. */
+function textParser(check: ((value: string) => boolean) | undefined) {
+  return (value: unknown): LeafResult<string> => {
+    const text = trim(value);
+    if (typeof text !== "string" || text === "" || (check && !check(text))) return wrong();
+    return ok(text);
+  };
 }
 
 function textMeta(rule: TextRule, description: string, secret: boolean, def: unknown): LeafMeta {
@@ -124,25 +151,27 @@ function textMeta(rule: TextRule, description: string, secret: boolean, def: unk
 /** A string with a default. */
 export function text(
   options: TextRule & { readonly default: string; readonly description: string },
-) {
-  return leaf(
-    () => stringSchema(options),
+): ConfigLeaf<string> {
+  return new ConfigLeaf(
+    textParser(options.check),
     textMeta(options, options.description, false, options.default),
   );
 }
 
 /** A string that is unset unless configured. */
-export function optionalText(options: TextRule & { readonly description: string }) {
-  return leaf(
-    () => stringSchema(options).optional(),
+export function optionalText(
+  options: TextRule & { readonly description: string },
+): ConfigLeaf<string | undefined> {
+  return new ConfigLeaf(
+    optional(textParser(options.check)),
     textMeta(options, options.description, false, undefined),
   );
 }
 
 /** A secret string (a token, key or password), unset unless configured. */
-export function secret(options: { readonly description: string }) {
-  return leaf(
-    () => stringSchema({}).optional(),
+export function secret(options: { readonly description: string }): ConfigLeaf<string | undefined> {
+  return new ConfigLeaf(
+    optional(textParser(undefined)),
     textMeta({}, options.description, true, undefined),
   );
 }
@@ -154,18 +183,31 @@ export interface NumberOptions {
   readonly description: string;
 }
 
+/** A finite number in [min, max] (an integer if `integer`), after `coerce`. */
+function numberParser(o: NumberOptions, coerce: (v: unknown) => unknown, integer: boolean) {
+  return (value: unknown): LeafResult<number> => {
+    const n = coerce(value);
+    if (typeof n !== "number" || !Number.isFinite(n) || n < o.min || n > o.max) return wrong();
+    return integer && !Number.isSafeInteger(n) ? wrong() : ok(n);
+  };
+}
+
 /** An integer in [min, max] with a default. */
-export function integer(options: NumberOptions & { readonly default: number }) {
-  return leaf(() => integerSchema(options), integerMeta(options, options.default));
+export function integer(
+  options: NumberOptions & { readonly default: number },
+): ConfigLeaf<number> {
+  return new ConfigLeaf(
+    numberParser(options, toInteger, true),
+    integerMeta(options, options.default),
+  );
 }
 
 /** An integer in [min, max], unset unless configured. */
-export function optionalInteger(options: NumberOptions) {
-  return leaf(() => integerSchema(options).optional(), integerMeta(options, undefined));
-}
-
-function integerSchema(o: NumberOptions) {
-  return z.preprocess(toInteger, z.number().int().min(o.min).max(o.max));
+export function optionalInteger(options: NumberOptions): ConfigLeaf<number | undefined> {
+  return new ConfigLeaf(
+    optional(numberParser(options, toInteger, true)),
+    integerMeta(options, undefined),
+  );
 }
 
 function integerMeta(o: NumberOptions, def: number | undefined): LeafMeta {
@@ -181,8 +223,8 @@ function integerMeta(o: NumberOptions, def: number | undefined): LeafMeta {
 }
 
 /** A number in [min, max] with a default. */
-export function number(options: NumberOptions & { readonly default: number }) {
-  return leaf(() => z.preprocess(toNumber, z.number().min(options.min).max(options.max)), {
+export function number(options: NumberOptions & { readonly default: number }): ConfigLeaf<number> {
+  return new ConfigLeaf(numberParser(options, toNumber, false), {
     type: "number",
     default: options.default,
     path: false,
@@ -194,8 +236,14 @@ export function number(options: NumberOptions & { readonly default: number }) {
 }
 
 /** A boolean with a default. */
-export function flag(options: { readonly default: boolean; readonly description: string }) {
-  return leaf(() => z.preprocess(toBoolean, z.boolean()), {
+export function flag(
+  options: { readonly default: boolean; readonly description: string },
+): ConfigLeaf<boolean> {
+  const parse = (value: unknown): LeafResult<boolean> => {
+    const b = toBoolean(value);
+    return typeof b === "boolean" ? ok(b) : wrong();
+  };
+  return new ConfigLeaf(parse, {
     type: "boolean",
     default: options.default,
     path: false,
@@ -211,14 +259,15 @@ export function oneOf<const V extends readonly [string, ...string[]]>(options: {
   readonly values: V;
   readonly default: V[number];
   readonly description: string;
-}) {
+}): ConfigLeaf<V[number]> {
   const values = options.values;
-  const canonical = (v: unknown): unknown => {
-    if (typeof v !== "string") return v;
-    const wanted = v.trim().toLowerCase();
-    return values.find((allowed) => allowed.toLowerCase() === wanted) ?? v;
+  const parse = (value: unknown): LeafResult<V[number]> => {
+    if (typeof value !== "string") return wrong();
+    const wanted = value.trim().toLowerCase();
+    const found = values.find((allowed) => allowed.toLowerCase() === wanted);
+    return found === undefined ? wrong() : ok(found);
   };
-  return leaf(() => z.preprocess(canonical, z.enum(values)), {
+  return new ConfigLeaf(parse, {
     type: "enum",
     default: options.default,
     path: false,
@@ -238,13 +287,18 @@ export function list(options: {
   /** The same, for many items; default "non-empty strings". */
   readonly items?: string;
   readonly check?: (value: string) => boolean;
-}) {
+}): ConfigLeaf<string[]> {
   const check = options.check;
-  const itemExpected = options.item ?? "a non-empty string";
-  return leaf(() => {
-    const item = z.string().min(1);
-    return z.preprocess(toList, z.array(check ? item.refine(check) : item));
-  }, {
+  const parse = (value: unknown): LeafResult<string[]> => {
+    const items = toList(value);
+    if (!Array.isArray(items)) return wrong();
+    // Each item as it is (toList trimmed those it could): a string that is not empty.
+    const bad = items.flatMap((item, i) =>
+      typeof item === "string" && item !== "" && (!check || check(item)) ? [] : [{ path: [i] }]
+    );
+    return bad.length === 0 ? ok(items as string[]) : wrong(bad);
+  };
+  return new ConfigLeaf(parse, {
     type: "list",
     default: options.default,
     path: false,
@@ -252,7 +306,7 @@ export function list(options: {
     expected: `a list of ${
       options.items ?? "non-empty strings"
     } (a JSON array, or comma-separated)`,
-    itemExpected,
+    itemExpected: options.item ?? "a non-empty string",
     typeText: "list",
     description: options.description,
   });
@@ -262,19 +316,29 @@ export function list(options: {
  * A structured value (a list of objects, a map): JSON in the file, a JSON text in the environment.
  * The inner schema checks every field; an invalid field is reported by its own path
  * (`agents.list[1].model.primary`), with the line of the file it is on. Inner schemas give their
- * rules as error messages in words ("a provider/model name"), which complete "expected …".
+ * rules as error messages in words ("a provider/model name"), which complete "expected …". The
+ * schemas must be loaded before such a value is checked (`loadStructuredSchemas`).
  */
 export function structured<T extends z.ZodType>(options: {
-  /** Builds the inner schema (when a value is given for the key). */
-  readonly schema: () => T;
+  /** Picks the inner schema from the loaded structured schemas. */
+  readonly schema: (schemas: StructuredSchemas) => T;
   readonly default: z.output<T>;
   readonly description: string;
   /** What the whole value allows, completing "expected …". */
   readonly expected: string;
   /** A short type for tables, e.g. `JSON list`. */
   readonly typeText: string;
-}) {
-  return leaf(() => z.preprocess(toJson, options.schema()), {
+}): ConfigLeaf<z.output<T>> {
+  let schema: z.ZodType | undefined;
+  const parse = (value: unknown): LeafResult<z.output<T>> => {
+    const schemas = structuredSchemas();
+    if (schemas === undefined) throw new Error("The structured keys' schemas are not loaded");
+    schema ??= schemas.fromJson(options.schema(schemas));
+    // Parsed once per process: zod's compiled fast path would cost more to build than it saves.
+    const result = schema.safeParse(value, { jitless: true });
+    return result.success ? ok(result.data as z.output<T>) : wrong(result.error.issues);
+  };
+  return new ConfigLeaf(parse, {
     type: "structured",
     default: options.default,
     path: false,

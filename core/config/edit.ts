@@ -16,6 +16,7 @@ import {
   getAt,
   isPlainObject,
   isUnset,
+  prepareStructured,
   resolveConfig,
   type ResolvedConfig,
 } from "./resolve.ts";
@@ -81,7 +82,7 @@ export async function setConfigValue(
   } else {
     place(root, segments, target.kind === "leaf" ? value : jsonOrString(value), file);
   }
-  const resolved = validate(home, root, layer, path);
+  const resolved = await validate(home, root, layer, path);
   if (target.kind === "leaf" && !target.spec.path) {
     // Store what the value means: 18800 rather than "18800", true rather than "yes".
     place(root, segments, structuredClone(getAt(resolved, segments)), file);
@@ -128,23 +129,25 @@ export async function unsetConfigValue(
       parents[depth - 1]!
     ];
   }
-  validate(home, root, layer, undefined);
+  await validate(home, root, layer, undefined);
   await writeConfigFile(file, root, options);
   return { file, removed: true };
 }
 
-function validate(
+async function validate(
   home: string,
   root: Record<string, unknown>,
   layer: ConfigFileLayer | undefined,
   assigned: string | undefined,
-): ResolvedConfig {
+): Promise<ResolvedConfig> {
   const file: ConfigFileLayer = {
     path: configFile(home),
     value: root,
     lines: layer?.lines ?? new Map(),
   };
-  return resolveConfig({ home, env: {}, file, assigned });
+  const options = { home, env: {}, file, assigned };
+  await prepareStructured(options);
+  return resolveConfig(options);
 }
 
 function jsonOrString(text: string): unknown {

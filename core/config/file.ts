@@ -11,6 +11,7 @@ import { configFile, type Env, resolveHome } from "./paths.ts";
 import {
   type ConfigFileLayer,
   parseConfigFile,
+  prepareStructured,
   resolveConfig,
   type ResolvedConfig,
 } from "./resolve.ts";
@@ -135,5 +136,7 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const home = options.home ?? resolveHome(options.env);
   const file = await readConfigFile(configFile(home), options);
-  return resolveConfig({ home, env: options.env, file });
+  const resolve = { home, env: options.env, file };
+  await prepareStructured(resolve);
+  return resolveConfig(resolve);
 }

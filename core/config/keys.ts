@@ -7,8 +7,7 @@
  *
  * @module
  */
-import type { z } from "zod";
-import { ConfigLeaf, type ConfigSection, type LeafMeta } from "./_leaf.ts";
+import { ConfigLeaf, type ConfigSection, type LeafMeta, type LeafResult } from "./_leaf.ts";
 import {
   ENV_ALIASES,
   type EnvAliasSpec,
@@ -30,8 +29,8 @@ export interface ConfigKey extends LeafMeta {
   readonly env: string;
   /** Every name that sets this key, highest precedence first (the generated one first). */
   readonly envNames: readonly EnvName[];
-  /** The zod schema of a value given for the key (built when first asked for). */
-  readonly schema: () => z.ZodType;
+  /** Checks a value given for the key (see {@link ConfigLeaf.parse}). */
+  readonly parse: (value: unknown) => LeafResult<unknown>;
 }
 
 /** A node of the key tree: a section of keys or one key. */
@@ -127,7 +126,7 @@ function walk(schema: ConfigSection, path: readonly string[], state: WalkState):
         segments,
         env,
         envNames,
-        schema: () => child.schema(),
+        parse: (value) => child.parse(value),
       };
       state.keys.push(spec);
       children.set(name, { kind: "leaf", key, spec });

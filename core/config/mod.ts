@@ -61,6 +61,7 @@ export {
   getAt,
   parseConfigFile,
   parseJsonFile,
+  prepareStructured,
   resolveConfig,
   type ResolvedConfig,
   type ResolveOptions,
@@ -82,6 +83,7 @@ export {
   type UnsetResult,
 } from "./edit.ts";
 export { COMMAND_ENV, commandName, DEFAULT_COMMAND } from "./command.ts";
+export { loadStructuredSchemas } from "./_structured_load.ts";
 export {
   agentWorkspacesOf,
   configFile,

@@ -6,7 +6,8 @@
  */
 import type { z } from "zod";
 import { type JsonSyntaxError, parseJson, pathKey, type PositionedJson } from "./_json.ts";
-import { toJson } from "./_leaf.ts";
+import { type LeafIssue, toJson } from "./_leaf.ts";
+import { loadStructuredSchemas, structuredSchemas } from "./_structured_load.ts";
 import { ConfigError, type ConfigIssue, showValue, type ValueSource } from "./errors.ts";
 import { commandName } from "./command.ts";
 import { type ConfigKey, type KeyNode, KEYS, keysUnder } from "./keys.ts";
@@ -150,6 +151,23 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   }) as unknown as ResolvedConfig;
 }
 
+/**
+ * Loads the schemas of the structured keys (`agents.list`, `cron.jobs`, …) if the environment or
+ * the file sets one, which {@link resolveConfig} then needs; most processes set none, and skip
+ * loading zod.
+ */
+export async function prepareStructured(options: ResolveOptions): Promise<void> {
+  if (setsStructured(options)) await loadStructuredSchemas();
+}
+
+/** True when the environment or the file sets a structured key (as {@link pick} takes values). */
+export function setsStructured(options: ResolveOptions): boolean {
+  const sets = (spec: ConfigKey) =>
+    spec.envNames.some(({ name }) => (options.env[name]?.trim() ?? "") !== "") ||
+    !isUnset(getAt(options.file?.value, spec.segments));
+  return KEYS.keys.some((spec) => spec.type === "structured" && sets(spec));
+}
+
 /** The workspaces ({@link workspaceProblem}) that tools could not be let write in. */
 function workspaceIssues(config: Config, ctx: Context): ConfigIssue[] {
   const { home } = ctx.options;
@@ -188,9 +206,9 @@ function build(section: SectionNode, given: unknown, ctx: Context): Record<strin
 
 /**
  * The values of a section, each key's checked: a default is taken as it is (every default is
- * valid: a unit test parses each with its key's schema), a value from the environment or the file
- * goes through its key's zod schema, which coerces it ("18790" to 18790). So only the keys that
- * are set build a schema. Every problem goes to `issues`, in the schema's order.
+ * valid: a unit test checks each), a value from the environment or the file goes through its
+ * key's check, which coerces it ("18790" to 18790). Every problem goes to `issues`, in the
+ * schema's order.
  */
 function check(
   section: SectionNode,
@@ -213,13 +231,15 @@ function check(
       out[name] = typeof value === "object" && value !== null ? structuredClone(value) : value;
       continue;
     }
-    // Parsed once per process: zod's compiled fast path would cost more to build than it saves.
-    const result = spec.schema().safeParse(value, { jitless: true });
+    if (spec.type === "structured" && structuredSchemas() === undefined) {
+      throw new Error(`Config: ${spec.key} is set, but not loaded: call prepareStructured first`);
+    }
+    const result = spec.parse(value);
     if (result.success) {
       out[name] = result.data;
       continue;
     }
-    for (const issue of result.error.issues) issues.push(toIssue(spec, issue, input, ctx));
+    for (const issue of result.issues) issues.push(toIssue(spec, issue, input, ctx));
   }
   return out;
 }
@@ -252,19 +272,20 @@ function fileSource(segments: readonly string[], ctx: Context): ValueSource {
   return line === undefined ? { kind: "file", path } : { kind: "file", path, line };
 }
 
-/** The problem a key's zod schema found in its value (the issue's path is within the value). */
+/** The problem a key's check found in its value (the issue's path is within the value). */
 function toIssue(
   spec: ConfigKey,
-  zodIssue: z.core.$ZodIssue,
+  issue: LeafIssue,
   input: unknown,
   ctx: Context,
 ): ConfigIssue {
   const raw = getAt(input, spec.segments);
   const source = ctx.sources.get(spec.key)!;
-  if (spec.type === "structured") return structuredIssue(spec, zodIssue, raw, ctx);
-  if (zodIssue.path.length > 0 && Array.isArray(raw)) {
+  // A structured key's issues are zod's.
+  if (spec.type === "structured") return structuredIssue(spec, issue as z.core.$ZodIssue, raw, ctx);
+  if (issue.path.length > 0 && Array.isArray(raw)) {
     // One item of a list given as a JSON array.
-    const segments = [...spec.segments, ...zodIssue.path.map(String)];
+    const segments = [...spec.segments, ...issue.path.map(String)];
     return {
       key: segments.join("."),
       value: showValue(getAt(input, segments), spec.secret),

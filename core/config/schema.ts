@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { z } from "zod";
 import {
   type ConfigSection,
   flag,
@@ -19,7 +18,6 @@ import {
   structured,
   text,
 } from "./_leaf.ts";
-import { CronSchedule, CronSyntaxError, JOB_NAME } from "../cron/mod.ts";
 import { DEFAULT_WORKSPACE } from "./paths.ts";
 
 /** The LLM providers KafClaw knows, each reached through its OpenAI-compatible API. */
@@ -41,10 +39,12 @@ export type Provider = typeof PROVIDERS[number];
 
 const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9.-]+)$/;
 const BROKER = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+/** A name of sensitivity levels and the like. */
+export const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 /** A skill name, as PROTOCOL.md allows ids (they become topic and consumer group names). */
-const SKILL = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const AGENT_ID_RULE = "1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit";
+export const SKILL = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** What {@link SKILL} allows, in words. */
+export const AGENT_ID_RULE = "1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit";
 
 /** True for an http: or https: URL. */
 export function isHttpUrl(value: string): boolean {
@@ -68,10 +68,12 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
-const MODEL_REF = `provider/model, where provider is one of ${PROVIDERS.join(", ")}`;
+/** What {@link isModelRef} allows, in words. */
+export const MODEL_REF = `provider/model, where provider is one of ${PROVIDERS.join(", ")}`;
 const URL_RULE = { check: isHttpUrl, expected: "an http:// or https:// URL" } as const;
 const FILE = { path: true, expected: "a file path" } as const;
-const NAME_RULE = {
+/** {@link NAME} as a rule of a text key. */
+export const NAME_RULE = {
   check: (v: string) => NAME.test(v),
   expected: "1-128 letters, digits, '.', '_' or '-'",
 } as const;
@@ -141,146 +143,6 @@ export const DM_POLICIES = ["allowlist", "pairing", "open", "disabled"] as const
 
 /** One of {@link DM_POLICIES}. */
 export type DmPolicy = typeof DM_POLICIES[number];
-
-const modelRef = () => z.string().refine(isModelRef, { error: `a model as ${MODEL_REF}` });
-const PRICE_KEY = /^[a-z]+\/.+$/;
-
-/**
- * Ids no agent of ours may take in a group: they name the owner and the consumer groups several
- * agents share (core/protocol `isMemberId`, which a test keeps this list equal to).
- */
-const RESERVED_AGENT_IDS = ["owner", "workers", "sponsors", "skill", "zone", "reader"];
-const tier = () =>
-  z.int({ error: "a tool tier: 0, 1 or 2" }).min(0, { error: "a tool tier: 0, 1 or 2" })
-    .max(2, { error: "a tool tier: 0, 1 or 2" });
-
-/**
- * One agent of `agents.list`; `model` may be given as just its primary `provider/model`. Its id is
- * its id in the group too (a gateway runs the list's agents as members of one in-process group),
- * so it follows the group's rule for agent ids.
- */
-const agentEntry = () =>
-  z.strictObject({
-    id: z.string().regex(SKILL, { error: `an agent id of ${AGENT_ID_RULE}` }).refine(
-      (id) => !RESERVED_AGENT_IDS.includes(id),
-      { error: `an agent id other than ${RESERVED_AGENT_IDS.join(", ")}` },
-    ),
-    name: z.string().min(1, { error: "a non-empty name" }).optional(),
-    default: z.boolean({ error: "true or false" }).optional(),
-    model: z.preprocess(
-      (v) => typeof v === "string" ? { primary: v } : v,
-      z.strictObject({
-        primary: modelRef(),
-        fallbacks: z.array(modelRef(), { error: "a list of provider/model names" }).optional(),
-      }, { error: 'a model: "provider/model" or {"primary": …, "fallbacks": […]}' }),
-    ).optional(),
-    workspace: z.string().trim().min(1, { error: "a directory path" }).optional(),
-    skills: z.array(
-      z.string().regex(SKILL, { error: `a skill name of ${AGENT_ID_RULE}` }),
-      { error: "a list of skill names" },
-    ).optional(),
-    policy: z.strictObject({
-      maxAutoTier: tier().optional(),
-      externalMaxTier: tier().optional(),
-    }, { error: 'a policy: {"maxAutoTier": 0-2, "externalMaxTier": 0-2}' }).optional(),
-  }, { error: 'an agent: {"id": …, "model": …}' });
-
-const agentList = () =>
-  z.array(agentEntry(), { error: "a list of agents" }).superRefine(
-    (agents, ctx) => {
-      const seen = new Set<string>();
-      let defaults = 0;
-      for (const [i, agent] of agents.entries()) {
-        if (seen.has(agent.id)) {
-          ctx.addIssue({ code: "custom", path: [i, "id"], message: "an id no other agent has" });
-        }
-        seen.add(agent.id);
-        if (agent.default && ++defaults > 1) {
-          ctx.addIssue({
-            code: "custom",
-            path: [i, "default"],
-            message: "one default agent at most",
-          });
-        }
-      }
-    },
-  );
-
-const usd = () =>
-  z.number({ error: "a number of US dollars" }).min(0, { error: "a price of 0 or more" });
-const priceTable = () =>
-  z.record(
-    z.string().refine((key) => PRICE_KEY.test(key) && (key.endsWith("/*") || isModelRef(key)), {
-      error: "prices keyed by provider/model or provider/*",
-    }),
-    z.strictObject({ promptPer1k: usd(), completionPer1k: usd() }, {
-      error: 'a price: {"promptPer1k": USD, "completionPer1k": USD}',
-    }),
-    { error: 'an object of prices by provider/model, e.g. {"openai/gpt-4o": {…}}' },
-  );
-
-const aclPrincipals = () =>
-  z.record(
-    z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: "principals keyed by agent id" }),
-    z.string().regex(/^[A-Za-z]+:[^\s]+$/, { error: "a principal: Type:name, e.g. User:alice" }),
-    { error: 'an object of principals by agent id, e.g. {"alice": "User:alice"}' },
-  );
-
-function compiles(pattern: string): boolean {
-  try {
-    new RegExp(pattern, "u");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const sensitivityRules = () =>
-  z.array(
-    z.strictObject({
-      name: z.string().regex(NAME, { error: `a level name of ${NAME_RULE.expected}` }),
-      patterns: z.array(
-        z.string().refine(compiles, { error: "a regular expression (JavaScript syntax, u flag)" }),
-        { error: "a list of regular expressions" },
-      ).optional(),
-      keywords: z.array(z.string().min(1, { error: "a non-empty keyword" }), {
-        error: "a list of keywords",
-      }).optional(),
-      routeTo: modelRef().optional(),
-    }, { error: 'a rule: {"name": …, "patterns": […], "keywords": […], "routeTo": …}' }),
-    { error: "a list of sensitivity rules" },
-  );
-
-const jobList = () =>
-  z.array(
-    z.strictObject({
-      name: z.string().regex(JOB_NAME, {
-        error: "a job name of 1-64 letters, digits, '.', '_' or '-'",
-      }),
-      schedule: z.string().superRefine((expression, ctx) => {
-        try {
-          CronSchedule.parse(expression);
-        } catch (error) {
-          ctx.addIssue({
-            code: "custom",
-            message: `a cron expression (${(error as CronSyntaxError).problem})`,
-          });
-        }
-      }),
-      message: z.string().trim().min(1, { error: "the message the job sends (not empty)" }),
-      timezone: z.string().refine(isTimeZone, { error: "an IANA time zone" }).optional(),
-      enabled: z.boolean({ error: "true or false" }).optional(),
-    }, { error: 'a job: {"name": …, "schedule": …, "message": …}' }),
-    { error: "a list of jobs" },
-  ).superRefine((jobs, ctx) => {
-    const seen = new Set<string>();
-    for (const [i, job] of jobs.entries()) {
-      if (seen.has(job.name)) {
-        ctx.addIssue({ code: "custom", path: [i, "name"], message: "a name no other job has" });
-      }
-      seen.add(job.name);
-    }
-  });
 
 /** The whole configuration schema; {@link Config} is what it produces. */
 export const CONFIG_SCHEMA = {
@@ -400,7 +262,7 @@ export const CONFIG_SCHEMA = {
       ...FILE,
     }),
     aclPrincipals: structured({
-      schema: aclPrincipals,
+      schema: (s) => s.aclPrincipals(),
       default: {},
       description:
         'Kafka principal of each agent for kafclaw group acl: {"alice": "User:alice"} (default User:<agent id>)',
@@ -560,7 +422,7 @@ export const CONFIG_SCHEMA = {
   },
   agents: {
     list: structured({
-      schema: agentList,
+      schema: (s) => s.agentList(),
       default: [],
       description:
         "Named agents, each with its own model: [{id, name, default, model: {primary, fallbacks}, " +
@@ -722,7 +584,7 @@ export const CONFIG_SCHEMA = {
       description: "Concurrent other jobs",
     }),
     jobs: structured({
-      schema: jobList,
+      schema: (s) => s.jobList(),
       default: [],
       description: "Jobs defined in config: [{name, schedule, message, timezone, enabled}]",
       expected: "a JSON list of jobs",
@@ -792,7 +654,7 @@ export const CONFIG_SCHEMA = {
       description: "LLM spending a month in USD; calls stop when it is spent (0: unlimited)",
     }),
     prices: structured({
-      schema: priceTable,
+      schema: (s) => s.priceTable(),
       default: {},
       description:
         'USD per 1000 tokens by model: {"openai/gpt-4o": {promptPer1k, completionPer1k}}, "ollama/*"',
@@ -800,7 +662,7 @@ export const CONFIG_SCHEMA = {
       typeText: "JSON object",
     }),
     sensitivity: structured({
-      schema: sensitivityRules,
+      schema: (s) => s.sensitivityRules(),
       default: [],
       description: "Content sensitivity levels: [{name, patterns, keywords, routeTo}], first wins",
       expected: "a JSON list of sensitivity rules",

@@ -132,9 +132,10 @@ Deno.test("help and completion run under their own sets and load commander alone
   }
 });
 
-Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector search or web server", async () => {
+Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector search, web server or zod", async () => {
   await using home = await tempHome();
-  const heavy = ["kafkajs", "openai", "sqlite-vec", "hono"];
+  // zod too: config checks the keys that are set by hand, and loads it only for a structured one.
+  const heavy = ["kafkajs", "openai", "sqlite-vec", "hono", "zod"];
   // The key gives memory an embedder, which only a search that embeds its query may call.
   const keyed = { KAFCLAW_HOME: home.path, OPENAI_API_KEY: "sk-light" };
   const keyless = { KAFCLAW_HOME: home.path };
@@ -155,10 +156,11 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
     [["task", "list"], keyed, []],
     [["task", "list", "--json"], keyed, []],
     [["task", "show", "no-such-task"], keyed, [], 2],
-    // The skills this agent offers are in config.json alone.
-    [["group", "skills", "list"], keyed, []],
-    [["group", "skills", "add", "translate"], keyed, []],
-    [["group", "skills", "remove", "translate", "--json"], keyed, []],
+    // The skills this agent offers are in config.json alone (their names checked as the
+    // protocol's schemas check them, in zod).
+    [["group", "skills", "list"], keyed, ["zod"]],
+    [["group", "skills", "add", "translate"], keyed, ["zod"]],
+    [["group", "skills", "remove", "translate", "--json"], keyed, ["zod"]],
   ];
   for (const [args, env, uses, code = 0] of runs) {
     const run = await loadedModules(args, { env });

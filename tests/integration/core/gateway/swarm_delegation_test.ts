@@ -6,13 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { createAgentRuntime } from "../../../../core/agent/mod.ts";
-import { resolveConfig } from "../../../../core/config/mod.ts";
+import { loadStructuredSchemas, resolveConfig } from "../../../../core/config/mod.ts";
 import { Swarm } from "../../../../core/gateway/mod.ts";
 import { memberTopicOptions, memberTopicSpecs } from "../../../../core/group/mod.ts";
 import { loadKafka } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { delegationScenario } from "../../../_support/delegation_scenario.ts";
 import { uniqueName } from "../../../_support/wait.ts";
+
+// agents.list is a structured key: resolveConfig checks it with schemas loaded beforehand.
+await loadStructuredSchemas();
 
 const { KafkaTransport } = await loadKafka();
 

@@ -4,9 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { createAgentRuntime } from "../../../../core/agent/runtime.ts";
-import { resolveConfig } from "../../../../core/config/mod.ts";
+import { loadStructuredSchemas, resolveConfig } from "../../../../core/config/mod.ts";
 import { ProviderNotConfiguredError } from "../../../../core/provider/mod.ts";
 import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
+
+// agents.list and policy.sensitivity are structured keys: resolveConfig checks them with
+// schemas loaded beforehand.
+await loadStructuredSchemas();
 
 const spawn = (id: string, agentId: string) => ({
   toolCalls: [{ id, name: "sessions_spawn", arguments: { task: "Write a haiku", agentId } }],

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
-import { z } from "zod";
 import {
-  ConfigLeaf,
   type ConfigSection,
   flag,
   integer,
   list,
+  number,
+  oneOf,
+  optionalInteger,
+  optionalText,
+  secret,
+  structured,
   text,
 } from "../../../../core/config/_leaf.ts";
+import { loadStructuredSchemas } from "../../../../core/config/_structured_load.ts";
 import {
   classifyPath,
   CONFIG_SCHEMA,
@@ -119,7 +124,7 @@ Deno.test("describeKeys refuses schemas it cannot name", () => {
   assert.throws(() => describeKeys({ a_b: leaf() }), /"a_b" is not a camelCase name/);
   assert.throws(() => describeKeys({ kafkaTLS: leaf() }), /not a camelCase name/);
   assert.throws(
-    () => describeKeys({ a: z.string() } as unknown as ConfigSection),
+    () => describeKeys({ a: ["not", "a", "key"] } as unknown as ConfigSection),
     /"a" is neither a key nor a section/,
   );
   assert.throws(
@@ -183,21 +188,71 @@ Deno.test("defaults read well in tables", () => {
   assert.ok(CONFIG_SCHEMA);
 });
 
-Deno.test("every default is a value its key's schema takes as it is", () => {
-  // resolveConfig takes a default without parsing it: this is what makes that right.
+Deno.test("every default is a value its key's check takes as it is", async () => {
+  // resolveConfig takes a default without checking it: this is what makes that right. A key
+  // without a default takes being unset.
+  await loadStructuredSchemas();
   for (const spec of KEYS.keys) {
-    if (spec.default === undefined) continue;
-    assert.deepEqual(spec.schema().parse(spec.default), spec.default, spec.key);
+    assert.deepEqual(spec.parse(spec.default), { success: true, data: spec.default }, spec.key);
   }
 });
 
-Deno.test("a key builds its zod schema the first time it is asked for, once", () => {
+Deno.test("the simple keys coerce what the environment gives and refuse the rest, item by item in a list", () => {
+  const ok = (data: unknown) => ({ success: true, data });
+  const wrong = (...paths: PropertyKey[][]) => ({
+    success: false,
+    issues: (paths.length > 0 ? paths : [[]]).map((path) => ({ path })),
+  });
+  const port = integer({ default: 1, min: 0, max: 65535, description: "d" });
+  assert.deepEqual(port.parse(" 8080 "), ok(8080));
+  assert.deepEqual(port.parse(80), ok(80));
+  for (const bad of ["8080x", 1.5, 65536, -1, "", true, Number.NaN]) {
+    assert.deepEqual(port.parse(bad), wrong(), String(bad));
+  }
+  const huge = integer({ default: 1, min: 0, max: Number.MAX_VALUE, description: "d" });
+  assert.deepEqual(huge.parse(2 ** 53), wrong());
+  const ratio = number({ default: 0, min: 0, max: 1, description: "d" });
+  assert.deepEqual(ratio.parse("0.7"), ok(0.7));
+  for (const bad of ["1e999", 1.1, "x", Infinity]) assert.deepEqual(ratio.parse(bad), wrong());
+  const on = flag({ default: false, description: "d" });
+  assert.deepEqual(on.parse(" YES "), ok(true));
+  assert.deepEqual(on.parse(false), ok(false));
+  assert.deepEqual(on.parse("maybe"), wrong());
+  const mode = oneOf({ values: ["signed", "open"], default: "signed", description: "d" });
+  assert.deepEqual(mode.parse(" Open "), ok("open"));
+  assert.deepEqual(mode.parse("closed"), wrong());
+  assert.deepEqual(mode.parse(1), wrong());
+  const host = text({ default: "h", description: "d", check: (v) => !v.includes(" ") });
+  assert.deepEqual(host.parse("  example.org "), ok("example.org"));
+  for (const bad of ["   ", "a b", 7]) assert.deepEqual(host.parse(bad), wrong(), String(bad));
+  const token = secret({ description: "d" });
+  assert.deepEqual(token.parse(undefined), ok(undefined));
+  assert.deepEqual(token.parse(" t "), ok("t"));
+  assert.deepEqual(optionalText({ description: "d" }).parse(""), wrong());
+  assert.deepEqual(optionalInteger({ min: 1, max: 2, description: "d" }).parse("2"), ok(2));
+  const names = list({ default: [], description: "d", check: (v) => /^[a-z]+$/.test(v) });
+  assert.deepEqual(names.parse(" a, b ,,c "), ok(["a", "b", "c"]));
+  assert.deepEqual(names.parse('["a", 7]'), wrong([1]));
+  assert.deepEqual(names.parse(["a", "", "B", null]), wrong([1], [2], [3]));
+  assert.deepEqual(names.parse({ a: 1 }), wrong());
+  assert.deepEqual(names.parse("[not json"), wrong());
+});
+
+Deno.test("a structured key builds its zod schema the first time a value is checked, once", async () => {
+  await loadStructuredSchemas();
   let built = 0;
-  const key = new ConfigLeaf(() => {
-    built++;
-    return z.string();
-  }, KEYS.byKey.get("gateway.host")!);
+  const key = structured({
+    schema: (s) => {
+      built++;
+      return s.aclPrincipals();
+    },
+    default: {},
+    description: "d",
+    expected: "principals",
+    typeText: "JSON object",
+  });
   assert.equal(built, 0);
-  assert.equal(key.schema(), key.schema());
+  assert.deepEqual(key.parse('{"ann": "User:ann"}'), { success: true, data: { ann: "User:ann" } });
+  assert.equal(key.parse({ ann: "ann" }).success, false);
   assert.equal(built, 1);
 });

@@ -11,6 +11,7 @@ import { type AgentRuntime, createAgentRuntime } from "../../../../core/agent/mo
 import {
   agentScope,
   inProcessAgentId,
+  loadStructuredSchemas,
   resolveConfig,
   swarmAgents,
 } from "../../../../core/config/mod.ts";
@@ -19,6 +20,8 @@ import { startFakeOpenAI } from "../../../fakes/openai_server.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
 const HOME = "/nonexistent-kafclaw-home";
+// agents.list is a structured key: resolveConfig checks it with schemas loaded beforehand.
+await loadStructuredSchemas();
 
 function configOf(list: unknown[], env: Record<string, string> = {}, home = HOME) {
   return resolveConfig({
