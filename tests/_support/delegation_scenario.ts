@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { resolveConfig } from "../../core/config/mod.ts";
+import { resolvedConfig } from "./config.ts";
 import { createAgentRuntime } from "../../core/agent/mod.ts";
 import { Swarm } from "../../core/gateway/mod.ts";
 import {
@@ -65,7 +65,7 @@ export async function delegationScenario(
     fallback: { text: "no turn was scripted for this" },
   });
   const home = await Deno.makeTempDir({ prefix: "kafclaw-swarm-" });
-  const config = resolveConfig({
+  const config = await resolvedConfig({
     home,
     env: {
       KAFCLAW_HOME: home,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createAgentRuntime } from "../../core/agent/mod.ts";
-import { resolveConfig } from "../../core/config/mod.ts";
+import { resolvedConfig } from "./config.ts";
 import { Gateway } from "../../core/gateway/mod.ts";
 import { agentKey, writeCertificate, zoneConsumerGroup } from "../../core/group/mod.ts";
 import { type Envelope, parseRecord, topicsFor } from "../../core/protocol/mod.ts";
@@ -187,7 +187,10 @@ export async function requesterGateway(
   const home = await tempHome();
   if (ownerEnv !== undefined) await vouch(ownerEnv, home.path, id);
   const llm = await startFakeOpenAI({ fallback: { text: "unused" } });
-  const config = resolveConfig({ home: home.path, env: envOf(group, id, home.path, llm, more) });
+  const config = await resolvedConfig({
+    home: home.path,
+    env: envOf(group, id, home.path, llm, more),
+  });
   const gateway = await Gateway.start(config, {
     createRuntime: (c) => createAgentRuntime(c, {}),
   });

@@ -3,7 +3,7 @@
  * by env alone; several of them share one in-process broker as a group.
  */
 import { createAgentRuntime, type RuntimeOptions } from "../../core/agent/mod.ts";
-import { resolveConfig } from "../../core/config/mod.ts";
+import { resolvedConfig } from "./config.ts";
 import { Gateway, type GatewayOptions } from "../../core/gateway/mod.ts";
 import { memberTopicSpecs } from "../../core/group/mod.ts";
 import { agentInbox, topicsFor } from "../../core/protocol/mod.ts";
@@ -44,7 +44,7 @@ export async function gatewayOf(env: Record<string, string>, options: GatewayOf 
   };
   let gateway: Gateway;
   try {
-    const config = resolveConfig({ home, env: all });
+    const config = await resolvedConfig({ home, env: all });
     gateway = await Gateway.start(config, {
       createRuntime: (c) => createAgentRuntime(c, options.runtime ?? {}),
       ...options.more,

@@ -4,7 +4,7 @@
  * `work` subscription of the given transport, and a reader of the responses it sends.
  */
 import { type AgentRuntime, createAgentRuntime } from "../../core/agent/mod.ts";
-import { resolveConfig } from "../../core/config/mod.ts";
+import { resolvedConfig } from "./config.ts";
 import {
   type AuditEvent,
   openTrust,
@@ -65,7 +65,7 @@ export async function agentRuntime(
     env?: Record<string, string> | undefined;
   },
 ): Promise<AgentRuntime> {
-  const config = resolveConfig({
+  const config = await resolvedConfig({
     home,
     env: {
       KAFCLAW_MODEL: "openai/gpt-test",

@@ -5,7 +5,7 @@
  * the host. {@link WhatsAppRig.send} is Meta notifying the webhook of a message.
  */
 import type { AgentRuntime } from "../../core/agent/mod.ts";
-import { resolveConfig } from "../../core/config/mod.ts";
+import { resolvedConfig } from "./config.ts";
 import type { ChannelHost } from "../../channels/mod.ts";
 import { agentSettings, startChannelAgent, stopChannelAgent } from "./channel_agent.ts";
 import { WEBHOOK_PATH } from "../../channels/whatsapp/mod.ts";
@@ -67,7 +67,7 @@ export async function startWhatsAppRig(
     ...whatsappSettings(whatsapp),
     ...env,
   };
-  const config = resolveConfig({ home, env: settings });
+  const config = await resolvedConfig({ home, env: settings });
   let agent = await startChannelAgent(config);
   const webhook = () => `http://${agent.host.status().whatsapp!.listening}${WEBHOOK_PATH}`;
   const notify = async (...messages: Record<string, unknown>[]) => {

@@ -5,9 +5,13 @@
 import {
   ConfigError,
   envVariables,
+  loadStructuredSchemas,
   parseConfigFile,
   resolveConfig,
 } from "../../core/config/mod.ts";
+
+// Structured keys are among those set at random: their schemas are loaded, as loadConfig does.
+await loadStructuredSchemas();
 
 const SAMPLES = [
   "",
