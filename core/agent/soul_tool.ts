@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
-import { defineTool, toolError, toolOk } from "../tools/mod.ts";
+import { defineTool, toolArgs, toolError, toolOk } from "../tools/mod.ts";
 import type { Tool } from "../tools/mod.ts";
 import { SOUL_FILES } from "./context.ts";
 
@@ -21,20 +20,22 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   }
 }
 
+const UPDATE_SOUL_FILE_ARGS = toolArgs("update_soul_file", (z) =>
+  z.strictObject({
+    file: z.enum(SOUL_FILES).describe("Which soul file"),
+    content: z.string().max(64_000).describe("The whole new content of the file"),
+  }));
+
 /** The `update_soul_file` tool for a soul folder. */
 export function soulTool(soulDir: string): Tool {
   return defineTool({
-    name: "update_soul_file",
     description: `Replace one of your soul files (${SOUL_FILES.join(", ")}) with new content. ` +
       "Your owner must approve every change.",
     tier: 2,
     // A confirmation; the owner approved the content.
     output: "owner",
     approval: "soul files change only with the owner's approval",
-    args: z.strictObject({
-      file: z.enum(SOUL_FILES).describe("Which soul file"),
-      content: z.string().max(64_000).describe("The whole new content of the file"),
-    }),
+    args: UPDATE_SOUL_FILE_ARGS,
     // The policy asks the owner before every call (`approval`): by the time this runs, the owner
     // has approved this very content.
     async run(args) {

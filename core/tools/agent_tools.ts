@@ -6,10 +6,15 @@
  *
  * @module
  */
-import { z } from "zod";
-import { defineTool, toolError, toolOk } from "./define.ts";
+import { defineTool, toolArgs, toolError, toolOk } from "./define.ts";
 import type { AgentSummary, MessageSink, SpawnRequest, SubagentSpawner } from "./ports.ts";
 import type { Tool } from "./types.ts";
+
+const MESSAGE_ARGS = toolArgs("message", (z) =>
+  z.strictObject({
+    session: z.string().min(1).max(256).describe("Session key of the recipient"),
+    text: z.string().min(1).describe("The message"),
+  }));
 
 /**
  * message (tier 1): sends a message to another session. Tier 1 because the text becomes input of
@@ -18,15 +23,11 @@ import type { Tool } from "./types.ts";
  */
 export function messageTool(sink: MessageSink): Tool {
   return defineTool({
-    name: "message",
     description: "Send a text message to another session of this agent (by its session key).",
     tier: 1,
     // A confirmation; the answer stays in the other session.
     output: "owner",
-    args: z.strictObject({
-      session: z.string().min(1).max(256).describe("Session key of the recipient"),
-      text: z.string().min(1).describe("The message"),
-    }),
+    args: MESSAGE_ARGS,
     async run({ session, text }, ctx) {
       if (session === ctx.sessionKey) {
         return toolError("message goes to another session; this is the current one");
@@ -40,27 +41,29 @@ export function messageTool(sink: MessageSink): Tool {
 /** Longest subagent run a call may ask for, in seconds. */
 export const MAX_SPAWN_TIMEOUT_SECONDS = 3600;
 
+const SESSIONS_SPAWN_ARGS = toolArgs("sessions_spawn", (z) =>
+  z.strictObject({
+    task: z.string().min(1).describe("What the subagent should do"),
+    label: z.string().min(1).max(64).optional().describe("A short name for the run"),
+    model: z.string().regex(/^[^/\s]+\/\S+$/).optional().describe(
+      "provider/model for the subagent (default: this agent's model)",
+    ),
+    agentId: z.string().min(1).max(128).optional().describe(
+      "An agent from agents_list to run the task with its model (model overrides it)",
+    ),
+    timeoutSeconds: z.number().int().min(1).max(MAX_SPAWN_TIMEOUT_SECONDS).optional()
+      .describe("Time limit of the run in seconds"),
+  }));
+
 /** sessions_spawn (tier 1): runs a subagent on a task and returns its final answer. */
 export function sessionsSpawnTool(spawner: SubagentSpawner): Tool {
   return defineTool({
-    name: "sessions_spawn",
     description: "Start a subagent on a self-contained task and wait for its answer. Give it " +
       "everything it needs in `task`: it does not see this conversation.",
     tier: 1,
     // The subagent's answer carries the subagent's own taint (the result says when it is untrusted).
     output: "owner",
-    args: z.strictObject({
-      task: z.string().min(1).describe("What the subagent should do"),
-      label: z.string().min(1).max(64).optional().describe("A short name for the run"),
-      model: z.string().regex(/^[^/\s]+\/\S+$/).optional().describe(
-        "provider/model for the subagent (default: this agent's model)",
-      ),
-      agentId: z.string().min(1).max(128).optional().describe(
-        "An agent from agents_list to run the task with its model (model overrides it)",
-      ),
-      timeoutSeconds: z.number().int().min(1).max(MAX_SPAWN_TIMEOUT_SECONDS).optional()
-        .describe("Time limit of the run in seconds"),
-    }),
+    args: SESSIONS_SPAWN_ARGS,
     async run({ task, label, model, agentId, timeoutSeconds }, ctx) {
       const request: SpawnRequest = {
         task,
@@ -77,15 +80,16 @@ export function sessionsSpawnTool(spawner: SubagentSpawner): Tool {
   });
 }
 
+const AGENTS_LIST_ARGS = toolArgs("agents_list", (z) => z.strictObject({}));
+
 /** agents_list (tier 0): the agents of `agents.list` that sessions_spawn can run a task with. */
 export function agentsListTool(agents: readonly AgentSummary[]): Tool {
   return defineTool({
-    name: "agents_list",
     description: "List the agents sessions_spawn can start by agentId, with their models.",
     tier: 0,
     // The owner's own config.
     output: "owner",
-    args: z.strictObject({}),
+    args: AGENTS_LIST_ARGS,
     run() {
       if (agents.length === 0) {
         return Promise.resolve(

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { z } from "zod";
 import type { SpeakOptions, SpeechProvider } from "../provider/mod.ts";
-import { defineTool, toolError, toolOk } from "./define.ts";
+import { defineTool, toolArgs, toolError, toolOk } from "./define.ts";
+import type { Zod } from "./_zod.ts";
 import { SandboxError, type WorkspaceFs } from "./sandbox/mod.ts";
 import type { Tool, ToolResult } from "./types.ts";
 
@@ -88,7 +88,15 @@ function failed(what: string, error: unknown): ToolResult {
   return toolError(`${what}: ${reason}`);
 }
 
-const PATH = z.string().min(1);
+const PATH = (z: Zod) => z.string().min(1);
+
+const TRANSCRIBE_AUDIO_ARGS = toolArgs("transcribe_audio", (z) =>
+  z.strictObject({
+    path: PATH(z).describe("The audio file, relative to the workspace"),
+    language: z.string().regex(/^[a-z]{2}$/).optional().describe(
+      "ISO-639-1 code of the spoken language (e.g. en, de), when known; improves accuracy",
+    ),
+  }));
 
 /** transcribe_audio (tier 2): the text spoken in an audio file of the workspace. */
 export function transcribeAudioTool(
@@ -99,17 +107,11 @@ export function transcribeAudioTool(
   const maxBytes = options.maxAudioBytes ?? DEFAULT_MAX_AUDIO_BYTES;
   const extensions = Object.keys(AUDIO_MIME_TYPES).join(", ");
   return defineTool({
-    name: "transcribe_audio",
     description: "Transcribe speech in an audio file of the workspace to text (sends the audio " +
       `to the speech-to-text service). Formats: ${extensions}; at most ${maxBytes} bytes.`,
     tier: 2,
     output: "workspace",
-    args: z.strictObject({
-      path: PATH.describe("The audio file, relative to the workspace"),
-      language: z.string().regex(/^[a-z]{2}$/).optional().describe(
-        "ISO-639-1 code of the spoken language (e.g. en, de), when known; improves accuracy",
-      ),
-    }),
+    args: TRANSCRIBE_AUDIO_ARGS,
     async run({ path, language }, ctx) {
       const what = `Cannot transcribe ${JSON.stringify(path)}`;
       const mime = audioMimeType(path);
@@ -142,6 +144,16 @@ export function transcribeAudioTool(
   });
 }
 
+const SPEAK_ARGS = toolArgs("speak", (z) =>
+  z.strictObject({
+    text: z.string().min(1).max(4096).describe("What to say"),
+    path: PATH(z).describe("Where to save the audio, relative to the workspace, e.g. reply.mp3"),
+    voice: z.string().min(1).optional().describe("Voice name (e.g. alloy, nova); default alloy"),
+    format: z.enum(SPEECH_FORMATS).optional().describe(
+      "Audio format; default from the file extension, else mp3",
+    ),
+  }));
+
 /** speak (tier 2): text to speech, written as an audio file in the workspace. */
 export function speakTool(
   fs: WorkspaceFs,
@@ -149,20 +161,12 @@ export function speakTool(
   options: AudioToolsOptions = {},
 ): Tool {
   return defineTool({
-    name: "speak",
     description: "Turn text into spoken audio (sends the text to the text-to-speech service) and " +
       "save it as an audio file in the workspace.",
     tier: 2,
     // A confirmation, or an error of the owner's own configured speech provider.
     output: "owner",
-    args: z.strictObject({
-      text: z.string().min(1).max(4096).describe("What to say"),
-      path: PATH.describe("Where to save the audio, relative to the workspace, e.g. reply.mp3"),
-      voice: z.string().min(1).optional().describe("Voice name (e.g. alloy, nova); default alloy"),
-      format: z.enum(SPEECH_FORMATS).optional().describe(
-        "Audio format; default from the file extension, else mp3",
-      ),
-    }),
+    args: SPEAK_ARGS,
     async run({ text, path, voice, format }, ctx) {
       const what = `Cannot speak into ${JSON.stringify(path)}`;
       const chosen = format ?? FORMAT_OF_EXTENSION[extensionOf(path)] ?? "mp3";

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { z } from "zod";
 import { DEFAULT_COMMAND } from "../config/mod.ts";
-import { defineTool, toolError } from "./define.ts";
+import { defineTool, toolArgs, toolError } from "./define.ts";
 import type { ExecResult, Sandbox } from "./sandbox/mod.ts";
 import type { Tool, ToolResult } from "./types.ts";
 
@@ -63,22 +62,24 @@ export function formatExecResult(result: ExecResult, options: ExecToolOptions): 
   return result.exitCode === 0 && !result.timedOut ? { content } : { content, isError: true };
 }
 
+const EXEC_ARGS = toolArgs("exec", (z) =>
+  z.strictObject({
+    command: z.string().min(1).describe("The shell command"),
+    working_dir: z.string().min(1).optional().describe(
+      "Folder to run in, relative to the workspace (default: the workspace)",
+    ),
+  }));
+
 /** The exec tool over one sandbox. */
 export function execTool(sandbox: Sandbox, options: ExecToolOptions): Tool {
   const unconfined = sandbox.kind === "worker";
   return defineTool({
-    name: "exec",
     description: "Run a shell command (sh -c) in the workspace. It has no network access; use " +
       "web_fetch for the web. Returns stdout, stderr and the exit code.",
     tier: 2,
     output: "workspace",
     approval: unconfined && options.unsandboxed ? UNSANDBOXED_APPROVAL : undefined,
-    args: z.strictObject({
-      command: z.string().min(1).describe("The shell command"),
-      working_dir: z.string().min(1).optional().describe(
-        "Folder to run in, relative to the workspace (default: the workspace)",
-      ),
-    }),
+    args: EXEC_ARGS,
     async run({ command, working_dir }, ctx) {
       if (unconfined && !options.unsandboxed) return toolError(execOffMessage(options.command));
       const result = await sandbox.exec(command, {

@@ -11,8 +11,7 @@
  *
  * @module
  */
-import { z } from "zod";
-import { defineTool, toolError, toolOk } from "./define.ts";
+import { defineTool, toolArgs, toolError, toolOk } from "./define.ts";
 import type { DelegateTarget, GroupPort, MemorySharer } from "./ports.ts";
 import type { Tool } from "./types.ts";
 
@@ -21,23 +20,25 @@ export const MAX_DELEGATE_WAIT_SECONDS = 600;
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+const DELEGATE_TASK_ARGS = toolArgs("delegate_task", (z) =>
+  z.strictObject({
+    task: z.string().min(1).max(100_000).describe("What the other agent should do"),
+    description: z.string().max(500).optional().describe("A one-line summary"),
+    agent: z.string().regex(ID).optional().describe("The id of the agent to ask"),
+    skill: z.string().regex(ID).optional().describe("A skill; any agent offering it may answer"),
+    wait_seconds: z.number().int().min(0).max(MAX_DELEGATE_WAIT_SECONDS).optional()
+      .describe("How long to wait for the answer (default 120; 0 returns the task id at once)"),
+  }));
+
 /** delegate_task (tier 1): sends a task to the group, a skill or a named agent. */
 export function delegateTaskTool(group: GroupPort): Tool {
   return defineTool({
-    name: "delegate_task",
     description: "Send a task to another agent of the group (by agent id), to whoever offers a " +
       "skill, or to any agent, and wait for its answer. Give the task everything it needs: the " +
       "other agent does not see this conversation. Returns the answer, or the task id when it " +
       "did not come within wait_seconds.",
     tier: 1,
-    args: z.strictObject({
-      task: z.string().min(1).max(100_000).describe("What the other agent should do"),
-      description: z.string().max(500).optional().describe("A one-line summary"),
-      agent: z.string().regex(ID).optional().describe("The id of the agent to ask"),
-      skill: z.string().regex(ID).optional().describe("A skill; any agent offering it may answer"),
-      wait_seconds: z.number().int().min(0).max(MAX_DELEGATE_WAIT_SECONDS).optional()
-        .describe("How long to wait for the answer (default 120; 0 returns the task id at once)"),
-    }),
+    args: DELEGATE_TASK_ARGS,
     async run({ task, description, agent, skill, wait_seconds }, ctx) {
       if (agent !== undefined && skill !== undefined) {
         return toolError("delegate_task takes an agent or a skill, not both");
@@ -71,14 +72,15 @@ export function delegateTaskTool(group: GroupPort): Tool {
   });
 }
 
+const GROUP_MEMBERS_ARGS = toolArgs("group_members", (z) => z.strictObject({}));
+
 /** group_members (tier 0): the live members of the group, with their skills and load. */
 export function groupMembersTool(group: GroupPort): Tool {
   return defineTool({
-    name: "group_members",
     description: "List the other agents of the group that are alive now, with their skills " +
       "and load.",
     tier: 0,
-    args: z.strictObject({}),
+    args: GROUP_MEMBERS_ARGS,
     run() {
       const members = group.members();
       if (members.length === 0) return Promise.resolve(toolOk("No other agent is alive now."));
@@ -92,22 +94,24 @@ export function groupMembersTool(group: GroupPort): Tool {
   });
 }
 
+const SHARE_MEMORY_ARGS = toolArgs("share_memory", (z) =>
+  z.strictObject({
+    title: z.string().min(1).max(200).describe("A short title"),
+    content: z.string().min(1).max(100_000).describe("What to share"),
+    tags: z.array(z.string().min(1).max(64)).max(20).optional().describe("Tags"),
+    ttl_seconds: z.number().int().min(1).max(30 * 86_400).optional()
+      .describe("Seconds until it expires (a context item)"),
+  }));
+
 /** share_memory (tier 1): publishes an item to the group's memory. */
 export function shareMemoryTool(sharer: MemorySharer): Tool {
   return defineTool({
-    name: "share_memory",
     description: "Share a note with every agent of the group: they store it and can recall it. " +
       "With ttl_seconds it is context that expires.",
     tier: 1,
     // A confirmation with the item's id.
     output: "owner",
-    args: z.strictObject({
-      title: z.string().min(1).max(200).describe("A short title"),
-      content: z.string().min(1).max(100_000).describe("What to share"),
-      tags: z.array(z.string().min(1).max(64)).max(20).optional().describe("Tags"),
-      ttl_seconds: z.number().int().min(1).max(30 * 86_400).optional()
-        .describe("Seconds until it expires (a context item)"),
-    }),
+    args: SHARE_MEMORY_ARGS,
     async run({ title, content, tags, ttl_seconds }, ctx) {
       const id = await sharer.share({
         title,

@@ -6,10 +6,9 @@
  *
  * @module
  */
-import { z } from "zod";
 import { formatSearch, type Memory } from "../memory/mod.ts";
 import type { Taint, ZoneFilter } from "../timeline/mod.ts";
-import { defineTool, toolOk } from "./define.ts";
+import { defineTool, toolArgs, toolOk } from "./define.ts";
 import type { Tool, ToolContext } from "./types.ts";
 
 /** The turn a tool call belongs to, as memory needs it. */
@@ -33,21 +32,23 @@ export interface MemoryToolsOptions {
 /** The most memories one recall returns. */
 export const MAX_RECALL = 20;
 
+const REMEMBER_ARGS = toolArgs("remember", (z) =>
+  z.strictObject({
+    content: z.string().trim().min(1).max(20_000).describe("What to remember"),
+    tags: z.array(z.string().min(1).max(64)).max(16).optional().describe(
+      "Short labels that help find it again",
+    ),
+  }));
+
 /** remember (tier 1): stores a fact as source `user` (permanent), with the turn's taint and zone. */
 export function rememberTool(memory: Memory, options: MemoryToolsOptions): Tool {
   return defineTool({
-    name: "remember",
     description: "Store a fact, preference or decision in long-term memory so that it can be " +
       "recalled in later conversations. Write it so that it makes sense on its own.",
     tier: 1,
     // A confirmation of what was stored.
     output: "owner",
-    args: z.strictObject({
-      content: z.string().trim().min(1).max(20_000).describe("What to remember"),
-      tags: z.array(z.string().min(1).max(64)).max(16).optional().describe(
-        "Short labels that help find it again",
-      ),
-    }),
+    args: REMEMBER_ARGS,
     async run({ content, tags }, ctx) {
       const scope = options.scope(ctx);
       const clean = options.redact ?? ((text: string) => text);
@@ -64,21 +65,23 @@ export function rememberTool(memory: Memory, options: MemoryToolsOptions): Tool 
   });
 }
 
+const RECALL_ARGS = toolArgs("recall", (z) =>
+  z.strictObject({
+    query: z.string().trim().min(1).max(2000).describe("What to look for"),
+    limit: z.number().int().min(1).max(MAX_RECALL).optional().describe(
+      "Most memories to return (default 8)",
+    ),
+  }));
+
 /** recall (tier 0): searches memory; untrusted results taint the turn. */
 export function recallTool(memory: Memory, options: MemoryToolsOptions): Tool {
   return defineTool({
-    name: "recall",
     description: "Search long-term memory (facts remembered, past conversations, soul files) " +
       "by keywords and meaning.",
     tier: 0,
     // Each memory carries its taint: the result says untrusted when any found one is.
     output: "owner",
-    args: z.strictObject({
-      query: z.string().trim().min(1).max(2000).describe("What to look for"),
-      limit: z.number().int().min(1).max(MAX_RECALL).optional().describe(
-        "Most memories to return (default 8)",
-      ),
-    }),
+    args: RECALL_ARGS,
     async run({ query, limit }, ctx) {
       const scope = options.scope(ctx);
       const result = await memory.search(query, {

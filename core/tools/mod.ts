@@ -16,11 +16,16 @@
 export type { Tier, Tool, ToolContext, ToolOutput, ToolResult } from "./types.ts";
 export {
   type ArgsSchema,
+  declaredToolArgs,
   defineTool,
+  parametersOf,
   schemaOf,
   TOOL_NAME,
+  ToolArgs,
+  toolArgs,
   toolError,
   toolOk,
+  type ToolParameters,
   type ToolSpec,
 } from "./define.ts";
 export {

@@ -7,12 +7,13 @@
  *
  * @module
  */
-import { z } from "zod";
+import type { z } from "zod";
 import type { ToolDefinition } from "../provider/mod.ts";
 import { type ArgsSchema, schemaOf, TOOL_NAME, toolError } from "./define.ts";
 import { SandboxError } from "./sandbox/mod.ts";
 import { capText } from "./_text.ts";
 import { deniedText } from "../permissions/mod.ts";
+import { loadedZod, loadZod } from "./_zod.ts";
 import type { Tier, Tool, ToolContext, ToolOutput, ToolResult } from "./types.ts";
 
 /** Options of a {@link ToolRegistry}. */
@@ -24,28 +25,24 @@ export interface ToolRegistryOptions {
 /** The default cap on one result sent back to the model. */
 export const DEFAULT_MAX_RESULT_BYTES = 131072;
 
-type Validator = (args: unknown) => z.ZodSafeParseResult<Record<string, unknown>>;
-
 interface Entry {
   readonly tool: Tool;
-  readonly validate: Validator;
+  /** The argument check, made when the tool is first called. */
+  check?: Promise<ArgsSchema | z.ZodType>;
 }
 
-const ANY_OBJECT = z.record(z.string(), z.unknown());
-
-/** Builds the argument check of a tool: its zod schema, or one made from its JSON Schema. */
-function validatorOf(tool: Tool): Validator {
-  const schema: ArgsSchema | z.ZodType = schemaOf(tool) ?? fromJsonSchema(tool.parameters);
-  return (args) => schema.safeParse(args) as z.ZodSafeParseResult<Record<string, unknown>>;
+/** The argument check of a tool: its zod schema, or one made from its JSON Schema. */
+function checkOf(tool: Tool): Promise<ArgsSchema | z.ZodType> {
+  return schemaOf(tool) ?? loadZod().then((zod) => fromJsonSchema(zod, tool.parameters));
 }
 
-function fromJsonSchema(parameters: Readonly<Record<string, unknown>>): z.ZodType {
+function fromJsonSchema(zod: typeof z, parameters: Readonly<Record<string, unknown>>): z.ZodType {
   try {
     // deno-lint-ignore no-explicit-any
-    return z.fromJSONSchema(parameters as any);
+    return zod.fromJSONSchema(parameters as any);
   } catch {
     // A schema zod cannot read (remote refs, exotic keywords): the tool itself checks further.
-    return ANY_OBJECT;
+    return zod.record(zod.string(), zod.unknown());
   }
 }
 
@@ -65,7 +62,9 @@ function failure(error: unknown): string {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof z.ZodError) return describeIssues(error.issues);
+  // A ZodError means zod is loaded: it made the error.
+  const zod = loadedZod();
+  if (zod && error instanceof zod.ZodError) return describeIssues(error.issues);
   if (error instanceof Error) return error.message || error.name;
   if (typeof error === "string" && error !== "") return error;
   return "an unknown error";
@@ -95,7 +94,7 @@ export class ToolRegistry {
       if (this.#entries.has(tool.name)) {
         throw new TypeError(`Cannot register tool "${tool.name}": a tool of that name exists`);
       }
-      this.#entries.set(tool.name, { tool, validate: validatorOf(tool) });
+      this.#entries.set(tool.name, { tool });
     }
     return this;
   }
@@ -158,7 +157,7 @@ export class ToolRegistry {
       const kind = raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw;
       return toolError(`The arguments of ${name} must be a JSON object, got ${kind}`);
     }
-    const parsed = entry.validate(raw);
+    const parsed = (await (entry.check ??= checkOf(entry.tool))).safeParse(raw);
     if (!parsed.success) {
       return toolError(
         `Invalid arguments for ${name}: ${describeIssues(parsed.error.issues)}. ` +
@@ -168,7 +167,7 @@ export class ToolRegistry {
     if (ctx.signal.aborted) return toolError(`${name} was cancelled before it started`);
     let result: ToolResult;
     try {
-      result = await entry.tool.run(parsed.data, ctx);
+      result = await entry.tool.run(parsed.data as Record<string, unknown>, ctx);
     } catch (error) {
       return toolError(`${name} ${failure(error)}: ${deniedText(errorText(error))}`);
     }

@@ -174,7 +174,7 @@ Deno.test("the light subcommands load no Kafka client, LLM client, tool, vector 
   }
 });
 
-Deno.test("a one-shot agent turn loads no line editor, and no MCP client without MCP servers", async () => {
+Deno.test("a one-shot agent turn loads no line editor, no zod, and no MCP client without MCP servers", async () => {
   await using home = await tempHome();
   await using llm = await startFakeOpenAI({ fallback: "echo" });
   const run = await loadedModules(["agent", "-m", "hi"], {
@@ -192,6 +192,8 @@ Deno.test("a one-shot agent turn loads no line editor, and no MCP client without
   const mcp = /^core\/tools\/mcp\/(client|connection|toolset)\.ts$/;
   assert.deepEqual(run.files.filter((f) => mcp.test(f)), []);
   assert.ok(!run.packages.includes("@modelcontextprotocol/sdk"), run.packages.join(" "));
+  // Nor zod: the tools' JSON Schemas are generated ahead, their schemas built at a first call.
+  assert.ok(!run.packages.includes("zod"), run.packages.join(" "));
   // `-m` from a pipe: the interactive session's loop and line editor are never used.
   const typing = /^cli\/(_line_editor|_line_history|_line_keys|_repl)\.ts$/;
   assert.deepEqual(run.files.filter((f) => typing.test(f)), []);

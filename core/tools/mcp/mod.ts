@@ -14,10 +14,8 @@ export {
   type McpHttpConfig,
   type McpServerConfig,
   type McpServerOptions,
-  mcpServersSchema,
   type McpStdioConfig,
   readMcpConfig,
-  resolveMcpServers,
   type WrapCommand,
 } from "./config.ts";
 export type { McpConnection, McpConnectionOptions, McpToolInfo } from "./connection.ts";

@@ -30,9 +30,9 @@ Deno.test("an approved soul file is written atomically and 0600", async () => {
   }
 });
 
-Deno.test("the soul tool refuses files that are not soul files", () => {
+Deno.test("the soul tool refuses files that are not soul files", async () => {
   const tool = soulTool("/tmp/none");
-  assert.throws(
+  await assert.rejects(
     () => tool.run({ file: "../config.json", content: "x" }, ctx()),
     /Invalid option/,
   );

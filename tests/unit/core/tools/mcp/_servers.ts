@@ -1,5 +1,8 @@
 /** Settings for the fake MCP server (tests/fakes/mcp_server.ts) over stdio. */
-import { type McpServerOptions, resolveMcpServers } from "../../../../../core/tools/mcp/config.ts";
+import {
+  type McpServerOptions,
+  resolveMcpServers,
+} from "../../../../../core/tools/mcp/_servers.ts";
 import type { McpServerConfig } from "../../../../../core/tools/mcp/config.ts";
 
 /** The fake server's file. */

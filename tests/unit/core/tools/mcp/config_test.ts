@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { grantsOf, resolveMcpServers } from "../../../../../core/tools/mcp/config.ts";
+import { grantsOf } from "../../../../../core/tools/mcp/config.ts";
+import { resolveMcpServers } from "../../../../../core/tools/mcp/_servers.ts";
 import { mcpToolName } from "../../../../../core/tools/mcp/names.ts";
 import { resultText } from "../../../../../core/tools/mcp/toolset.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveMcpServers } from "../../../../../core/tools/mcp/config.ts";
+import { resolveMcpServers } from "../../../../../core/tools/mcp/_servers.ts";
 import { McpToolset } from "../../../../../core/tools/mcp/toolset.ts";
 import { IDEMPOTENCY_META } from "../../../../../core/tools/mcp/mod.ts";
 import { ToolRegistry } from "../../../../../core/tools/registry.ts";

@@ -6,11 +6,8 @@
  * (tests/fakes/mcp_stdio_server.py), as a user would write it.
  */
 import assert from "node:assert/strict";
-import {
-  type McpGrants,
-  type McpServerOptions,
-  resolveMcpServers,
-} from "../../../../../core/tools/mcp/config.ts";
+import { type McpGrants, type McpServerOptions } from "../../../../../core/tools/mcp/config.ts";
+import { resolveMcpServers } from "../../../../../core/tools/mcp/_servers.ts";
 import { McpToolset } from "../../../../../core/tools/mcp/toolset.ts";
 import { ToolRegistry } from "../../../../../core/tools/registry.ts";
 import { bwrapMcpWrapper, type McpWrapper } from "../../../../../core/tools/sandbox/mod.ts";

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import {
   type McpGrants,
   type McpServerOptions,
-  resolveMcpServers,
   type WrapCommand,
 } from "../../../../../core/tools/mcp/config.ts";
+import { resolveMcpServers } from "../../../../../core/tools/mcp/_servers.ts";
 import { McpToolset } from "../../../../../core/tools/mcp/toolset.ts";
 import { ToolRegistry } from "../../../../../core/tools/registry.ts";
 import { openSandbox, type Sandbox } from "../../../../../core/tools/sandbox/mod.ts";
