@@ -101,7 +101,8 @@ interface Context {
 /**
  * Resolves the configuration: for each key the first non-empty environment variable of its
  * names, else the file's value (null and "" count as unset), else the default. Throws ConfigError
- * listing every invalid value with its key, masked value, source and what is allowed.
+ * listing every invalid value with its key, masked value, source and what is allowed. A structured
+ * key that is set needs its schema loaded first ({@link prepareStructured}; loadConfig does it).
  */
 export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   const ctx: Context = { options, sources: new Map(), warnings: [] };
@@ -152,7 +153,7 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
 }
 
 /**
- * Loads the schemas of the structured keys (`agents.list`, `cron.jobs`, …) if the environment or
+ * Loads the schemas of the structured keys (`agents.list`, `scheduler.jobs`, …) if the environment or
  * the file sets one, which {@link resolveConfig} then needs; most processes set none, and skip
  * loading zod.
  */
@@ -232,7 +233,9 @@ function check(
       continue;
     }
     if (spec.type === "structured" && structuredSchemas() === undefined) {
-      throw new Error(`Config: ${spec.key} is set, but not loaded: call prepareStructured first`);
+      throw new Error(
+        `Config: ${spec.key} is set, but its schema is not loaded: call prepareStructured first`,
+      );
     }
     const result = spec.parse(value);
     if (result.success) {

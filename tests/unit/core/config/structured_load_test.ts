@@ -36,7 +36,7 @@ Deno.test("nothing structured set: resolving loads nothing and checks the simple
 Deno.test("a structured key set without its schemas loaded is a mistake of the caller, named", () => {
   assert.throws(
     () => resolveConfig({ home, env: {}, file: file({ scheduler: { jobs } }) }),
-    /^Error: Config: scheduler\.jobs is set, but not loaded: call prepareStructured first$/,
+    /^Error: Config: scheduler\.jobs is set, but its schema is not loaded: call prepareStructured first$/,
   );
   assert.throws(() => KEYS.byKey.get("scheduler.jobs")!.parse(jobs), /schemas are not loaded/);
 });
