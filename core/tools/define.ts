@@ -44,9 +44,12 @@ export class ToolArgs<S extends ArgsSchema = ArgsSchema> {
     return this.#build(zod);
   }
 
-  /** Their schema, built once, zod loaded first. */
+  /** Their schema, built once, zod loaded first (a build that failed is tried again). */
   schema(): Promise<S> {
-    return this.#schema ??= loadZod().then((zod) => this.#build(zod));
+    return this.#schema ??= loadZod().then((zod) => this.#build(zod)).catch((error) => {
+      this.#schema = undefined;
+      throw error;
+    });
   }
 }
 

@@ -157,7 +157,15 @@ export class ToolRegistry {
       const kind = raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw;
       return toolError(`The arguments of ${name} must be a JSON object, got ${kind}`);
     }
-    const parsed = (await (entry.check ??= checkOf(entry.tool))).safeParse(raw);
+    let check: ArgsSchema | z.ZodType;
+    try {
+      check = await (entry.check ??= checkOf(entry.tool));
+    } catch (error) {
+      // A schema that cannot be built (or zod that cannot be loaded): tried again at the next call.
+      delete entry.check;
+      return toolError(`${name} failed: its arguments cannot be checked: ${errorText(error)}`);
+    }
+    const parsed = check.safeParse(raw);
     if (!parsed.success) {
       return toolError(
         `Invalid arguments for ${name}: ${describeIssues(parsed.error.issues)}. ` +

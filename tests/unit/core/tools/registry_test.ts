@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { defineTool, toolOk } from "../../../../core/tools/define.ts";
+import { defineTool, ToolArgs, toolOk } from "../../../../core/tools/define.ts";
 import { ToolRegistry } from "../../../../core/tools/registry.ts";
 import { SandboxError } from "../../../../core/tools/sandbox/types.ts";
 import type { Tool } from "../../../../core/tools/types.ts";
@@ -247,4 +247,23 @@ Deno.test("a JSON Schema zod cannot read still gets the object check", async () 
   const registry = new ToolRegistry().register(odd);
   assert.equal((await registry.run("odd", '{"a":1}', testContext())).content, "ran");
   assert.equal((await registry.run("odd", "3", testContext())).isError, true);
+});
+
+Deno.test("a tool whose arguments cannot be checked fails as a result, and is tried again", async () => {
+  let builds = 0;
+  const broken = defineTool({
+    description: "Lists nothing",
+    tier: 0,
+    args: new ToolArgs("list_dir", (zod) => {
+      if (++builds === 1) throw new Error("the schema broke");
+      return zod.strictObject({ path: zod.string().default(".") });
+    }),
+    run: (args) => Promise.resolve(toolOk(args.path)),
+  });
+  const registry = new ToolRegistry().register(broken);
+  assert.deepEqual(await registry.run("list_dir", "{}", testContext()), {
+    content: "list_dir failed: its arguments cannot be checked: the schema broke",
+    isError: true,
+  });
+  assert.deepEqual(await registry.run("list_dir", "{}", testContext()), { content: "." });
 });
