@@ -1,6 +1,6 @@
 /**
- * The inner schemas of the structured keys (`agents.list`, `cron.jobs`, prices, principals,
- * sensitivity rules), in zod. Loaded only when one of those keys is set (see `_structured_load.ts`):
+ * The inner schemas of the structured keys (`agents.list`, `scheduler.jobs`, prices, principals,
+ * sensitivity rules), in zod. Loaded only when one of those keys is set (`_structured_load.ts`):
  * most processes set none, and zod takes longer to load than a short command to run.
  *
  * @module
@@ -18,7 +18,7 @@ import {
   SKILL,
 } from "./schema.ts";
 
-/** The zod schema of a structured key as given: a JSON text from the environment is parsed first. */
+/** A structured key's schema as the value is given: a JSON text (from the environment) parsed. */
 export function fromJson<T extends z.ZodType>(inner: T) {
   return z.preprocess(toJson, inner);
 }

@@ -153,9 +153,9 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
 }
 
 /**
- * Loads the schemas of the structured keys (`agents.list`, `scheduler.jobs`, …) if the environment or
- * the file sets one, which {@link resolveConfig} then needs; most processes set none, and skip
- * loading zod.
+ * Loads the schemas of the structured keys (`agents.list`, `scheduler.jobs`, …) if the
+ * environment or the file sets one, which {@link resolveConfig} then needs; most processes set
+ * none, and skip loading zod.
  */
 export async function prepareStructured(options: ResolveOptions): Promise<void> {
   if (setsStructured(options)) await loadStructuredSchemas();

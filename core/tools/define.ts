@@ -34,7 +34,7 @@ export class ToolArgs<S extends ArgsSchema = ArgsSchema> {
     this.#build = build;
   }
 
-  /** Their JSON Schema, as generated; undefined until `scripts/tool_parameters.ts --write` writes it. */
+  /** Their JSON Schema, as generated (undefined until scripts/tool_parameters.ts writes it). */
   get parameters(): ToolParameters | undefined {
     return PARAMETERS[this.name];
   }
@@ -149,7 +149,7 @@ export function defineTool<S extends ArgsSchema>(spec: ToolSpec<S>): Tool {
   return tool;
 }
 
-/** The zod schema of a tool made by {@link defineTool} (built, and zod loaded, when asked), if it was. */
+/** The zod schema of a tool made by {@link defineTool} (built when asked), if it was. */
 export function schemaOf(tool: Tool): Promise<ArgsSchema> | undefined {
   return SCHEMAS.get(tool)?.();
 }

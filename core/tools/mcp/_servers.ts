@@ -114,7 +114,8 @@ export type McpHttpConfig = Extract<McpServerConfig, { transport: "http" }>;
  * @example
  * ```ts
  * import { resolveMcpServers } from "./_servers.ts";
- * const [docs] = resolveMcpServers({ docs: { transport: "http", url: "https://mcp.example.com/" } });
+ * const servers = { docs: { transport: "http", url: "https://mcp.example.com/" } } as const;
+ * const [docs] = resolveMcpServers(servers);
  * console.assert(docs?.tier === 2 && docs.name === "docs");
  * ```
  */
