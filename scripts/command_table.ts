@@ -17,6 +17,7 @@ import {
   type OptionSpec,
 } from "../cli/_command_spec.ts";
 import { SUBCOMMANDS } from "../core/permissions/mod.ts";
+import { generatedTableMain } from "./_generated_table.ts";
 
 /** The file this script writes. */
 export const TABLE_PATH = new URL("../cli/_command_table.json", import.meta.url);
@@ -94,20 +95,12 @@ function defaults(
 }
 
 if (import.meta.main) {
-  const table = await describeSubcommands();
-  const mode = Deno.args[0] ?? "--print";
-  if (mode === "--write") {
-    await Deno.writeTextFile(TABLE_PATH, JSON.stringify(table, null, 2) + "\n");
-    console.log("cli/_command_table.json: written from the subcommands' parsers");
-  } else if (mode === "--check") {
-    if (JSON.stringify(await commandTable()) !== JSON.stringify(table)) {
-      console.error(
-        "cli/_command_table.json differs from the subcommands' parsers; run " +
-          "`deno run -P=test scripts/command_table.ts --write`",
-      );
-      Deno.exit(1);
-    }
-  } else {
-    console.log(JSON.stringify(table, null, 2));
-  }
+  await generatedTableMain({
+    path: TABLE_PATH,
+    name: "cli/_command_table.json",
+    source: "the subcommands' parsers",
+    script: "scripts/command_table.ts",
+    table: await describeSubcommands(),
+    written: commandTable,
+  }, Deno.args);
 }

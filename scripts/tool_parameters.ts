@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { declaredToolArgs, parametersOf, type ToolParameters } from "../core/tools/define.ts";
+import { generatedTableMain } from "./_generated_table.ts";
 
 /** The file this script writes. */
 export const PARAMETERS_PATH = new URL("../core/tools/_tool_parameters.json", import.meta.url);
@@ -41,20 +42,12 @@ export async function writtenParameters(): Promise<unknown> {
 }
 
 if (import.meta.main) {
-  const table = await toolParameters();
-  const mode = Deno.args[0] ?? "--print";
-  if (mode === "--write") {
-    await Deno.writeTextFile(PARAMETERS_PATH, JSON.stringify(table, null, 2) + "\n");
-    console.log("core/tools/_tool_parameters.json: written from the tools' schemas");
-  } else if (mode === "--check") {
-    if (JSON.stringify(await writtenParameters()) !== JSON.stringify(table)) {
-      console.error(
-        "core/tools/_tool_parameters.json differs from the tools' schemas; run " +
-          "`deno run -P=test scripts/tool_parameters.ts --write`",
-      );
-      Deno.exit(1);
-    }
-  } else {
-    console.log(JSON.stringify(table, null, 2));
-  }
+  await generatedTableMain({
+    path: PARAMETERS_PATH,
+    name: "core/tools/_tool_parameters.json",
+    source: "the tools' schemas",
+    script: "scripts/tool_parameters.ts",
+    table: await toolParameters(),
+    written: writtenParameters,
+  }, Deno.args);
 }
