@@ -16,9 +16,8 @@ import {
   getAt,
   isPlainObject,
   isUnset,
-  prepareStructured,
-  resolveConfig,
   type ResolvedConfig,
+  resolvePrepared,
 } from "./resolve.ts";
 
 /** Options of {@link setConfigValue} and {@link unsetConfigValue}. */
@@ -145,9 +144,7 @@ async function validate(
     value: root,
     lines: layer?.lines ?? new Map(),
   };
-  const options = { home, env: {}, file, assigned };
-  await prepareStructured(options);
-  return resolveConfig(options);
+  return await resolvePrepared({ home, env: {}, file, assigned });
 }
 
 function jsonOrString(text: string): unknown {

@@ -11,9 +11,8 @@ import { configFile, type Env, resolveHome } from "./paths.ts";
 import {
   type ConfigFileLayer,
   parseConfigFile,
-  prepareStructured,
-  resolveConfig,
   type ResolvedConfig,
+  resolvePrepared,
 } from "./resolve.ts";
 
 /** The file operations configuration needs. */
@@ -136,7 +135,5 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const home = options.home ?? resolveHome(options.env);
   const file = await readConfigFile(configFile(home), options);
-  const resolve = { home, env: options.env, file };
-  await prepareStructured(resolve);
-  return resolveConfig(resolve);
+  return await resolvePrepared({ home, env: options.env, file });
 }

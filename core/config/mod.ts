@@ -65,6 +65,7 @@ export {
   resolveConfig,
   type ResolvedConfig,
   type ResolveOptions,
+  resolvePrepared,
 } from "./resolve.ts";
 export {
   type ConfigFs,

@@ -161,6 +161,12 @@ export async function prepareStructured(options: ResolveOptions): Promise<void> 
   if (setsStructured(options)) await loadStructuredSchemas();
 }
 
+/** {@link resolveConfig}, after {@link prepareStructured}: whatever keys are set. */
+export async function resolvePrepared(options: ResolveOptions): Promise<ResolvedConfig> {
+  await prepareStructured(options);
+  return resolveConfig(options);
+}
+
 /** True when the environment or the file sets a structured key (as {@link pick} takes values). */
 export function setsStructured(options: ResolveOptions): boolean {
   const sets = (spec: ConfigKey) =>

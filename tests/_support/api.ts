@@ -2,11 +2,11 @@
  * The gateway's API over a real gateway in this process (gateway_memory.ts: its own home, its own
  * fake LLM), driven through `app.request()`: `call` sends the token and the API's Host.
  */
+import { resolvePrepared } from "../../core/config/mod.ts";
 import assert from "node:assert/strict";
 import { apiApp, hostNames, originsOf, statusOf } from "../../web/mod.ts";
 import { type ApiLimits, apiOwner } from "../../web/api/mod.ts";
 import type { ReportViews } from "../../web/dashboard/mod.ts";
-import { resolvedConfig } from "./config.ts";
 import { type GatewayOf, gatewayOf } from "./gateway_memory.ts";
 import { waitFor } from "./wait.ts";
 
@@ -33,7 +33,7 @@ export async function apiOf(
     ...options,
     runtime: { askOwner: apiOwner, ...options.runtime },
   });
-  const config = await resolvedConfig({ home: made.home, env: made.env });
+  const config = await resolvePrepared({ home: made.home, env: made.env });
   const warnings: string[] = [];
   const app = apiApp({
     token: API_TOKEN,

@@ -5,9 +5,9 @@
  * (group_members) and delegates to helper (delegate_task); helper's LLM answers. The unit tier runs
  * it over the in-process transport in fault mode, the integration tier over the real broker.
  */
+import { resolvePrepared } from "../../core/config/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { resolvedConfig } from "./config.ts";
 import { createAgentRuntime } from "../../core/agent/mod.ts";
 import { Swarm } from "../../core/gateway/mod.ts";
 import {
@@ -65,7 +65,7 @@ export async function delegationScenario(
     fallback: { text: "no turn was scripted for this" },
   });
   const home = await Deno.makeTempDir({ prefix: "kafclaw-swarm-" });
-  const config = await resolvedConfig({
+  const config = await resolvePrepared({
     home,
     env: {
       KAFCLAW_HOME: home,

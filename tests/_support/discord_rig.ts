@@ -5,7 +5,7 @@
  * owners' DMs through the host. {@link DiscordRig.restart} builds a fresh runtime and host over
  * the same KAFCLAW_HOME, as a gateway restart does.
  */
-import { resolvedConfig } from "./config.ts";
+import { resolvePrepared } from "../../core/config/mod.ts";
 import { agentSettings, runChannelAgent, type RunningChannelAgent } from "./channel_agent.ts";
 import { type FakeOpenAIOptions, startFakeOpenAI } from "../fakes/openai_server.ts";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord_server.ts";
@@ -36,7 +36,7 @@ export async function startDiscordRig(
     KAFCLAW_CHANNELS_DISCORD_API_BASE: `${discord.url}/api/v10`,
     ...env,
   };
-  const config = await resolvedConfig({ home, env: settings });
+  const config = await resolvePrepared({ home, env: settings });
   const agent = await runChannelAgent(config, home, [discord, llm]);
   return Object.assign(agent, { llm, discord, home, env: settings });
 }

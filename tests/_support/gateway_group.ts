@@ -3,10 +3,10 @@
  * its own fake LLM, configured by the environment alone; a reader of a group's statuses and
  * responses in the test process; the roster as a running gateway's home shows it.
  */
+import { resolvePrepared } from "../../core/config/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createAgentRuntime } from "../../core/agent/mod.ts";
-import { resolvedConfig } from "./config.ts";
 import { Gateway } from "../../core/gateway/mod.ts";
 import { agentKey, writeCertificate, zoneConsumerGroup } from "../../core/group/mod.ts";
 import { type Envelope, parseRecord, topicsFor } from "../../core/protocol/mod.ts";
@@ -187,7 +187,7 @@ export async function requesterGateway(
   const home = await tempHome();
   if (ownerEnv !== undefined) await vouch(ownerEnv, home.path, id);
   const llm = await startFakeOpenAI({ fallback: { text: "unused" } });
-  const config = await resolvedConfig({
+  const config = await resolvePrepared({
     home: home.path,
     env: envOf(group, id, home.path, llm, more),
   });

@@ -2,8 +2,8 @@
  * Gateways in this process for tests: each in its own home against its own fake LLM, configured
  * by env alone; several of them share one in-process broker as a group.
  */
+import { resolvePrepared } from "../../core/config/mod.ts";
 import { createAgentRuntime, type RuntimeOptions } from "../../core/agent/mod.ts";
-import { resolvedConfig } from "./config.ts";
 import { Gateway, type GatewayOptions } from "../../core/gateway/mod.ts";
 import { memberTopicSpecs } from "../../core/group/mod.ts";
 import { agentInbox, topicsFor } from "../../core/protocol/mod.ts";
@@ -44,7 +44,7 @@ export async function gatewayOf(env: Record<string, string>, options: GatewayOf 
   };
   let gateway: Gateway;
   try {
-    const config = await resolvedConfig({ home, env: all });
+    const config = await resolvePrepared({ home, env: all });
     gateway = await Gateway.start(config, {
       createRuntime: (c) => createAgentRuntime(c, options.runtime ?? {}),
       ...options.more,

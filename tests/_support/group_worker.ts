@@ -3,8 +3,8 @@
  * and back: a real agent runtime against the fake LLM, its door behind a {@link TaskIntake} on a
  * `work` subscription of the given transport, and a reader of the responses it sends.
  */
+import { resolvePrepared } from "../../core/config/mod.ts";
 import { type AgentRuntime, createAgentRuntime } from "../../core/agent/mod.ts";
-import { resolvedConfig } from "./config.ts";
 import {
   type AuditEvent,
   openTrust,
@@ -65,7 +65,7 @@ export async function agentRuntime(
     env?: Record<string, string> | undefined;
   },
 ): Promise<AgentRuntime> {
-  const config = await resolvedConfig({
+  const config = await resolvePrepared({
     home,
     env: {
       KAFCLAW_MODEL: "openai/gpt-test",

@@ -5,8 +5,8 @@
  * the host. {@link restart} builds a fresh runtime and host over the same KAFCLAW_HOME, as a
  * gateway restart does.
  */
+import { resolvePrepared } from "../../core/config/mod.ts";
 import type { AgentRuntime } from "../../core/agent/mod.ts";
-import { resolvedConfig } from "./config.ts";
 import type { ChannelHost } from "../../channels/mod.ts";
 import { agentSettings, startChannelAgent, stopChannelAgent } from "./channel_agent.ts";
 import { type FakeOpenAIOptions, startFakeOpenAI } from "../fakes/openai_server.ts";
@@ -44,7 +44,7 @@ export async function startTelegramRig(
     KAFCLAW_CHANNELS_TELEGRAM_API_BASE: telegram.url,
     ...env,
   };
-  const config = await resolvedConfig({ home, env: settings });
+  const config = await resolvePrepared({ home, env: settings });
   const start = () => startChannelAgent(config);
   const stop = stopChannelAgent;
   const first = await start();

@@ -4,8 +4,8 @@
  * `apiBase`, its webhook on a free port of 127.0.0.1), approvals sent to the owners' chats through
  * the host. {@link WhatsAppRig.send} is Meta notifying the webhook of a message.
  */
+import { resolvePrepared } from "../../core/config/mod.ts";
 import type { AgentRuntime } from "../../core/agent/mod.ts";
-import { resolvedConfig } from "./config.ts";
 import type { ChannelHost } from "../../channels/mod.ts";
 import { agentSettings, startChannelAgent, stopChannelAgent } from "./channel_agent.ts";
 import { WEBHOOK_PATH } from "../../channels/whatsapp/mod.ts";
@@ -67,7 +67,7 @@ export async function startWhatsAppRig(
     ...whatsappSettings(whatsapp),
     ...env,
   };
-  const config = await resolvedConfig({ home, env: settings });
+  const config = await resolvePrepared({ home, env: settings });
   let agent = await startChannelAgent(config);
   const webhook = () => `http://${agent.host.status().whatsapp!.listening}${WEBHOOK_PATH}`;
   const notify = async (...messages: Record<string, unknown>[]) => {
