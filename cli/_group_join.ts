@@ -14,13 +14,22 @@ import { kafkaErrorText } from "./_errors.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
+/** Errors of the join the user fixes (config, the invite): a usage error, exit 2. */
+const USER_ERRORS = new Set(["GroupSetupError", "OnboardRejected"]);
+
 /** Runs the membership until a stop signal; see the module documentation. */
 export async function runMember(
   ctx: CliContext,
   config: ResolvedConfig,
   agentId: string,
   transport: Transport,
-  options: { readonly json: boolean },
+  options: {
+    readonly json: boolean;
+    /** A gated group's invite, for a newcomer (`--invite`). */
+    readonly invite?: string;
+    /** Told once the agent is a member (config then remembers it). */
+    readonly joined?: () => Promise<void>;
+  },
 ): Promise<void> {
   const group = config.group.name;
   const { Timeline } = await import("../core/timeline/mod.ts");
@@ -44,6 +53,7 @@ export async function runMember(
         transport,
         timeline,
         load: () => ({ running: 0, capacity: 0 }),
+        ...(options.invite === undefined ? {} : { invite: options.invite }),
         onDropped: audit.dropped,
         onRejected: audit.rejected,
         // A heartbeat that cannot be sent, or the leave.
@@ -57,10 +67,11 @@ export async function runMember(
       audit.open((records) => member.send(records));
     } catch (error) {
       const message = kafkaErrorText(error);
-      throw (error as Error).name === "GroupSetupError"
+      throw USER_ERRORS.has((error as Error).name)
         ? new UsageError(message)
         : failure(error, message);
     }
+    await options.joined?.();
     if (membership.security === "open") {
       ctx.io.err(
         `kafclaw: WARNING: group "${group}" runs in open mode: records are not signed, and anyone ` +

@@ -1,8 +1,9 @@
 /**
- * Taking part in a group with `kafclaw group`: `join` (a certificate first, from a sponsor, then in
- * the foreground until Ctrl-C or SIGTERM: cli/_group_join.ts) and `leave` (a signed `leave`); both
- * act through this home's gateway while it runs in the group (cli/_group_gateway.ts). Loaded only
- * when one of them runs (cli/group.ts holds their flags).
+ * Taking part in a group with `kafclaw group`: `join` (in the foreground until Ctrl-C or SIGTERM,
+ * a newcomer's certificate asked of a sponsor while it joins: cli/_group_join.ts; with `--once`
+ * only the certificate) and `leave` (a signed `leave`); both act through this home's gateway while
+ * it runs in the group (cli/_group_gateway.ts). Loaded only when one of them runs (cli/group.ts
+ * holds their flags).
  *
  * @module
  */
@@ -62,12 +63,13 @@ export async function joinAction(ctx: CliContext, opts: JoinOptions): Promise<vo
       onKafka: (change) => ctx.io.err(`kafclaw: ${kafkaNews(change, config.command)}`),
     },
   );
+  const joined = () => remember(config, { "group.enabled": "true", "group.agentId": agentId });
   try {
-    if (config.group.security === "signed") {
-      await certificateFor(config, agentId, transport, opts);
-    }
-    await remember(config, { "group.enabled": "true", "group.agentId": agentId });
     if (opts.once) {
+      if (config.group.security === "signed") {
+        await certificateFor(config, agentId, transport, opts);
+      }
+      await joined();
       ctx.io.out(
         opts.json
           ? JSON.stringify({ group: config.group.name, agent_id: agentId, joined: true })
@@ -75,7 +77,12 @@ export async function joinAction(ctx: CliContext, opts: JoinOptions): Promise<vo
       );
       return;
     }
-    await runMember(ctx, config, agentId, transport, { json: opts.json === true });
+    // A newcomer's certificate is asked for while the membership reads the group.
+    await runMember(ctx, config, agentId, transport, {
+      json: opts.json === true,
+      ...(opts.invite === undefined ? {} : { invite: opts.invite }),
+      joined,
+    });
   } finally {
     await transport.close();
   }

@@ -10,7 +10,7 @@ import { paths, type ResolvedConfig } from "../config/mod.ts";
 import { settleAll } from "../errors/mod.ts";
 import { GroupSetupError } from "./group_mode.ts";
 import { agentKey, ownerKey, readCertificate, writeCertificate } from "./identity_files.ts";
-import { Membership } from "./membership.ts";
+import { Membership, type MembershipOptions } from "./membership.ts";
 import { requestMembership } from "./newcomer.ts";
 import type { Load } from "./presence.ts";
 import { startSponsor } from "./sponsor.ts";
@@ -22,6 +22,7 @@ import {
   isMemberId,
   MEMBER_ID_RULE,
   PROTOCOL_VERSION,
+  type Signer,
   type TopicSpecOptions,
 } from "../protocol/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
@@ -143,6 +144,8 @@ export interface JoinOptions {
   readonly onRejected?: (agentId: string, reason: string) => void;
   /** Told when the owner revokes this agent while it runs (membership.ts). */
   readonly onRevoked?: (message: string) => void;
+  /** A gated group's one-time invite, for a newcomer; default the one config holds. */
+  readonly invite?: string;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -153,8 +156,8 @@ export interface Joined {
 
 /**
  * Joins the group as config says: in a signed group with the agent's certificate (asked of a
- * sponsor first when there is none in the identity folder, with the invite config holds for a
- * gated group, and kept there, 0600), in an open one unsigned. Sponsors newcomers when this home
+ * sponsor while the group is read when there is none in the identity folder, with the invite
+ * given or config's for a gated group, and kept there, 0600), in an open one unsigned. Sponsors newcomers when this home
  * holds the owner key: the sponsor's consumer group joins beside the membership's (on a broker
  * with a join delay, one delay for both), its requests held until the membership has started.
  */
@@ -171,9 +174,9 @@ export async function joinGroup(config: ResolvedConfig, options: JoinOptions): P
 }
 
 /**
- * {@link joinGroup}'s membership, once its certificate is known, the group's topics checked (its
- * inbox made) and its join begun (`Membership.begin`): the parts that start beside the join await
- * `started` where they need it.
+ * {@link joinGroup}'s membership, once the group's topics are checked (its inbox made) and its
+ * join begun (`Membership.begin`), a newcomer's certificate asked for beside it: the parts that
+ * start beside the join await `started` where they need it.
  */
 export async function beginJoin(
   config: ResolvedConfig,
@@ -185,27 +188,20 @@ export async function beginJoin(
   const security = options.security ?? config.group.security;
   const signed = security === "signed";
   const key = await agentKey(identityDir);
-  let signing: Pick<Parameters<typeof Membership.start>[0], "signer" | "ownerKey"> = {};
+  let signing: Pick<MembershipOptions, "signer" | "ownerKey"> = {};
   if (signed) {
-    const pinned = await pinnedOwnerKey(config);
-    let certificate: CertificateBundle | undefined = await readCertificate(identityDir);
-    if (certificate === undefined) {
-      const invite = await configuredInvite(config);
-      const got = await requestMembership({
-        transport,
-        group,
-        agentId,
-        publicKey: key.publicKeyText,
-        ownerKey: pinned,
-        command: config.command,
-        ...(invite === undefined ? {} : { invite }),
-      });
-      certificate = got.certificate;
-      await writeCertificate(identityDir, certificate);
-    }
+    const ownerKey = await pinnedOwnerKey(config);
+    const known = await readCertificate(identityDir);
+    const signer = (certificate: CertificateBundle) => ({
+      keyId: agentId,
+      privateKey: key.privateKey,
+      certificate,
+    });
     signing = {
-      signer: { keyId: agentId, privateKey: key.privateKey, certificate },
-      ownerKey: pinned,
+      ownerKey,
+      signer: known === undefined
+        ? await newcomer(config, { ...options, publicKey: key.publicKeyText, ownerKey }, signer)
+        : signer(known),
     };
   }
   return await Membership.begin({
@@ -224,6 +220,35 @@ export async function beginJoin(
     ...(options.warn === undefined ? {} : { warn: options.warn }),
     ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
   });
+}
+
+/**
+ * How a newcomer gets its certificate: asked of a sponsor (with the invite given, or config's)
+ * while its membership reads the group (on a broker with a join delay, one delay for both), and
+ * kept in the identity folder (0600). The invite is read now: a bad one fails the start at once.
+ */
+async function newcomer(
+  config: ResolvedConfig,
+  asking: Pick<JoinOptions, "agentId" | "transport" | "invite"> & {
+    readonly publicKey: string;
+    readonly ownerKey: CryptoKey;
+  },
+  signer: (certificate: CertificateBundle) => Required<Signer>,
+): Promise<() => Promise<Required<Signer>>> {
+  const invite = asking.invite ?? await configuredInvite(config);
+  return async () => {
+    const { certificate } = await requestMembership({
+      transport: asking.transport,
+      group: config.group.name,
+      agentId: asking.agentId,
+      publicKey: asking.publicKey,
+      ownerKey: asking.ownerKey,
+      command: config.command,
+      ...(invite === undefined ? {} : { invite }),
+    });
+    await writeCertificate(paths(config).identity, certificate);
+    return signer(certificate);
+  };
 }
 
 /**

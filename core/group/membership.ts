@@ -40,7 +40,7 @@ import type { OutboundRecord, RecordHandler, Subscription, Transport } from "../
 import { afterGate, gate, untilStarted } from "./_gate.ts";
 import { messageOf } from "./_message.ts";
 import { within } from "./_within.ts";
-import { checkJoin, learnCertificates } from "./membership_join.ts";
+import { checkJoin, learnCertificates, learnOwnCertificate } from "./membership_join.ts";
 import { GroupSetupError, securityMismatch } from "./group_mode.ts";
 import type { NodeFeed } from "./node_feed.ts";
 import { OutageNotice } from "./outage.ts";
@@ -68,8 +68,13 @@ export interface MembershipOptions {
   /** Who this agent is; `joined_at` is set at start. */
   readonly identity: AgentIdentity;
   readonly security: "signed" | "open";
-  /** The agent's key and certificate (signed mode). */
-  readonly signer?: Signer;
+  /**
+   * The agent's key and certificate (signed mode); for a newcomer without a certificate yet, how
+   * it gets them (asked of a sponsor, newcomer.ts): called once the topics are checked, so the
+   * group is read while the sponsor answers; nothing is sent, and no record but the roster's is
+   * handled, before they come, and the join fails with the asking's error.
+   */
+  readonly signer?: Signer | (() => Promise<Required<Signer>>);
   /** The owner's public key, pinned in config (signed mode). */
   readonly ownerKey?: CryptoKey;
   readonly store: MembershipStore;
@@ -130,7 +135,8 @@ export class Membership {
   readonly #options: MembershipOptions;
   readonly #roster = new Roster();
   readonly #trust: GroupTrust | undefined;
-  readonly #signer: RecordSigner;
+  /** A promise while a newcomer's certificate is asked for ({@link MembershipOptions.signer}). */
+  #signer: RecordSigner | Promise<RecordSigner>;
   readonly #now: () => number;
   readonly #feed: RosterFeed;
   /** Joined and not yet told of its own revocation. */
@@ -159,12 +165,15 @@ export class Membership {
         "group takes it for stale until one goes",
       again: `Heartbeats of "${this.agentId}" reach group "${this.group}" again`,
     });
+    const signed = options.security === "signed";
+    const signer = options.signer;
     this.#signer = new RecordSigner(
-      options.security === "signed" ? options.signer : undefined,
-      options.attachFirst === undefined ? {} : { attachFirst: options.attachFirst },
+      signed && typeof signer !== "function" ? signer : undefined,
+      this.#attachFirst,
     );
-    if (options.security === "signed") {
-      if (options.ownerKey === undefined || options.signer?.certificate === undefined) {
+    if (signed) {
+      const certified = typeof signer === "function" || signer?.certificate !== undefined;
+      if (options.ownerKey === undefined || !certified) {
         throw new TypeError("Cannot join a signed group without the owner key and a certificate");
       }
       this.#trust = new GroupTrust({
@@ -226,6 +235,12 @@ export class Membership {
       await m.#stop();
       throw error;
     }
+    const { signer } = options;
+    if (m.#trust !== undefined && typeof signer === "function") {
+      m.#signer = m.#certified(m.#trust, signer);
+      // The join reports its failure (#read); a send awaiting it throws it too.
+      m.#signer.catch(() => {});
+    }
     m.#started = m.#read().catch(async (error) => {
       await m.#stop();
       throw error;
@@ -247,9 +262,26 @@ export class Membership {
       ...(this.#options.command === undefined ? {} : { command: this.#options.command }),
     });
     if (this.#trust !== undefined) {
-      const own = this.#options.signer?.certificate;
+      const { signer } = this.#options;
+      const own = typeof signer === "function" ? undefined : signer?.certificate;
       await learnCertificates(this.#trust, { own, certificates: store.certificates });
     }
+  }
+
+  get #attachFirst(): { readonly attachFirst?: number } {
+    const { attachFirst } = this.#options;
+    return attachFirst === undefined ? {} : { attachFirst };
+  }
+
+  /** A newcomer's signer, once its certificate has come and chains to the owner key. */
+  async #certified(
+    trust: GroupTrust,
+    ask: () => Promise<Required<Signer>>,
+  ): Promise<RecordSigner> {
+    const signer = await ask();
+    await learnOwnCertificate(trust, signer.certificate);
+    this.#signer = new RecordSigner(signer, this.#attachFirst);
+    return this.#signer;
   }
 
   async #read(): Promise<void> {
@@ -268,6 +300,8 @@ export class Membership {
     // read to their ends.
     const rosterRead = gate();
     const stateRead = gate();
+    // A newcomer's certificate is asked for meanwhile: the other records wait for it too.
+    const certified = Promise.resolve(this.#signer);
     const roster = state(topics.roster, this.#feed.onRoster).then((s) => s.caughtUp());
     const others = ([
       [topics.announce, this.#feed.onAnnounce],
@@ -289,12 +323,14 @@ export class Membership {
       handler: afterGate(stateRead.opened, this.#verified(this.#feed.onHeartbeat)),
     });
     // Settled from now on: one that fails while the roster is still read is no unhandled rejection.
-    const all = Promise.allSettled([roster, ...others, heartbeats]);
-    rosterRead.open(await roster.then(() => true, () => false));
+    const all = Promise.allSettled([certified, roster, ...others, heartbeats]);
+    const ok = () => true;
+    const failed = () => false;
+    rosterRead.open(await roster.then(ok, failed) && await certified.then(ok, failed));
     const reads = await Promise.allSettled([roster, ...others]);
     stateRead.open(reads.every((read) => read.status === "fulfilled"));
-    const failed = (await all).find((read) => read.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
+    const failure = (await all).find((read) => read.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
     // Those recent heartbeats are read before the agent goes on, or for one interval at most.
     await within((await heartbeats).caughtUp(), interval, new AbortController().signal);
     // In the group's other security mode it would hear no one, and no one it (group_mode.ts).
@@ -424,7 +460,8 @@ export class Membership {
       );
     }
     this.zones.checkPublish(this.agentId, records.map((r) => r.topic));
-    await this.#options.transport.produce(await this.#signer.sign(records));
+    const signer = this.#signer instanceof RecordSigner ? this.#signer : await this.#signer;
+    await this.#options.transport.produce(await signer.sign(records));
   }
 
   /** Applies the sweep at `now`: stale and removed members, in memory and SQLite. */

@@ -65,12 +65,21 @@ export async function learnCertificates(
     readonly certificates: Pick<CertificateStore, "list">;
   },
 ): Promise<void> {
-  if (known.own !== undefined) {
-    const why = await trust.learn(known.own);
-    if (why !== undefined) throw new Error(why.message);
-  }
+  if (known.own !== undefined) await learnOwnCertificate(trust, known.own);
   for (const entry of known.certificates.list()) {
     if (entry.revoked) trust.revoke(entry.agentId);
     else await trust.learn({ cert: entry.cert, cert_sig: entry.certSig });
   }
+}
+
+/**
+ * Teaches `trust` the agent's own certificate: an error when it does not chain to the owner (a
+ * newcomer's comes while its membership reads the group).
+ */
+export async function learnOwnCertificate(
+  trust: GroupTrust,
+  own: CertificateBundle,
+): Promise<void> {
+  const why = await trust.learn(own);
+  if (why !== undefined) throw new Error(why.message);
 }

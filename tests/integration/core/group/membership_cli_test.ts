@@ -177,6 +177,39 @@ Deno.test(
       await audit.close();
       await transport.close();
     }
+    // A newcomer running in the foreground asks for its certificate while it joins: with a new
+    // invite it is in the group in one go; with a wrong one it is refused, and config keeps
+    // nothing of the group.
+    const again = await kafclaw(["group", "invite", "--json"], groupEnv(group, bossHome.path));
+    assert.equal(again.code, 0, again.stderr);
+    const daveEnv = groupEnv(group, daveHome.path, {
+      KAFCLAW_GROUP_AGENT_ID: "dave",
+      KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+    });
+    await using dave = new Child(
+      kafclawCommand(
+        ["group", "join", "--invite", (jsonOf(again) as { invite: string }).invite],
+        daveEnv,
+      ),
+    );
+    await dave.until(/in group .* as "dave"/);
+    assert.equal(await dave.stop("SIGTERM"), 0, dave.stderr);
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(`${daveHome.path}/config.json`)).group.enabled,
+      true,
+    );
+    await using erinHome = await tempHome();
+    const erin = await kafclaw(
+      ["group", "join", "--invite", "not-an-invite"],
+      groupEnv(group, erinHome.path, {
+        KAFCLAW_GROUP_AGENT_ID: "erin",
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      }),
+    );
+    assert.equal(erin.code, 2, erin.stderr);
+    assert.match(erin.stderr, /refused to admit "erin": the answer matches no unused invite/);
+    const erinConfig = await Deno.readTextFile(`${erinHome.path}/config.json`).catch(() => "{}");
+    assert.equal(JSON.parse(erinConfig).group?.enabled, undefined, erinConfig);
     // Bob leaves (signed) and the group is off in his config.
     const left = await kafclaw(
       ["group", "leave", "--json"],

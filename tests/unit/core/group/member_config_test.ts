@@ -199,6 +199,40 @@ Deno.test("a signed newcomer gets its certificate from the owner's sponsor, keep
   }
 });
 
+Deno.test("a signed newcomer asks for its certificate while its membership's consumer groups join, so a broker's join delay is waited once", async () => {
+  const transport = new MemoryTransport();
+  await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });
+  const env = {
+    KAFCLAW_GROUP_SECURITY: "signed",
+    KAFCLAW_GROUP_OWNER_PUBLIC_KEY: await initIn(owner.config, transport),
+  };
+  await using _boss = await ownerJoins(owner, transport, { env });
+  await using newbie = await homeOf({ ...env, KAFCLAW_GROUP_AGENT_ID: "newbie" });
+  // Both joins are held, as a broker's join delay would hold them: both are asked for at once.
+  const own = agentConsumerGroup("mc", "newbie");
+  const onboarding = `${own}.onboard`;
+  const joins = holdJoins(transport, [own, onboarding]);
+  const joining = joinGroup(newbie.config, {
+    agentId: "newbie",
+    transport,
+    timeline: newbie.timeline,
+    load,
+  });
+  await waitFor(
+    () => joins.waits(onboarding) && joins.waits(own),
+    "the membership's join asked for while the certificate is",
+    { state: joins.state },
+  );
+  joins.release();
+  const joined = await joining;
+  try {
+    assert.ok(await Deno.stat(join(newbie.config.home, "identity", "agent.cert.json")));
+    assert.ok(joined.membership.get("boss"), "the newcomer has the roster");
+  } finally {
+    await joined.membership.leave();
+  }
+});
+
 Deno.test("when the sponsor cannot start, the membership that started is closed and the error told; a join may go without one", async () => {
   const memory = new MemoryTransport();
   await using owner = await homeOf({ KAFCLAW_GROUP_AGENT_ID: "boss" });

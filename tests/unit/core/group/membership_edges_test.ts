@@ -12,7 +12,12 @@ import {
   RecordSigner,
   revocationRecord,
 } from "../../../../core/group/mod.ts";
-import { HEADERS, parseRecord, topicsFor } from "../../../../core/protocol/mod.ts";
+import {
+  type CertificateBundle,
+  HEADERS,
+  parseRecord,
+  topicsFor,
+} from "../../../../core/protocol/mod.ts";
 import {
   MemoryTransport,
   type SubscribeOptions,
@@ -361,4 +366,79 @@ Deno.test("a subscription that fails while the roster is still read stops the st
     new RegExp(`Cannot read ${heartbeats.replaceAll(".", "\\.")}: not the leader`),
   );
   await transport.close();
+});
+
+Deno.test("a newcomer's membership reads the group while its certificate is asked for: what it sends waits for it, and a failed asking fails the join and the send, sending nothing", async () => {
+  const transport = new MemoryTransport();
+  const g = await makeGroup(transport, "e10");
+  await using _owner = g.owner;
+  const subscribed: string[] = [];
+  const produced: string[] = [];
+  const watched: Transport = Object.assign(Object.create(transport), {
+    subscribe(options: SubscribeOptions) {
+      subscribed.push(...options.topics);
+      return transport.subscribe(options);
+    },
+    produce(records: Parameters<Transport["produce"]>[0]) {
+      produced.push(...records.map((r) => `${r.topic} ${r.key}`));
+      return transport.produce(records);
+    },
+  });
+  const begin = async (home: AgentHome, ask: () => Promise<CertificateBundle>) =>
+    await Membership.begin({
+      group: "e10",
+      transport: watched,
+      identity: identityOf(home.agentId, home.key.publicKeyText),
+      security: "signed",
+      signer: async () => ({
+        keyId: home.agentId,
+        privateKey: home.key.privateKey,
+        certificate: await ask(),
+      }),
+      ownerKey: g.ownerPublic,
+      store: home.timeline,
+      topics: g.topics,
+    });
+  const topic = topicsFor("e10").audit;
+  await using annHome = await agentHome("ann");
+  const asked = Promise.withResolvers<CertificateBundle>();
+  const ann = await begin(annHome, () => asked.promise);
+  try {
+    await waitFor(
+      () => subscribed.includes(topicsFor("e10").roster),
+      "the roster read while the certificate is asked for",
+    );
+    let sent = false;
+    const sending = ann.send([{ topic, key: "ann", value: "{}" }]).then(() => sent = true);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(sent, false, "a send waits for the certificate");
+    assert.deepEqual(produced, [], "nothing is sent before it");
+    asked.resolve(await certify(transport, g, annHome));
+    await ann.started;
+    await sending;
+    const [record] = transport.broker.topics.get(topic)!.log.flat();
+    assert.ok(record!.headers[HEADERS.signature], "signed with the key the certificate names");
+    assert.ok(record!.headers[HEADERS.cert], "the certificate goes along on the first records");
+  } finally {
+    await ann.leave();
+  }
+  // The asking fails (the sponsor refused): the join fails with its error, and so does a send.
+  await using bobHome = await agentHome("bob");
+  produced.length = 0;
+  const refused = Promise.withResolvers<CertificateBundle>();
+  const bob = await begin(bobHome, () => refused.promise);
+  const early = bob.send([{ topic, key: "bob", value: "{}" }]).then(() => "sent", String);
+  refused.reject(new Error("the sponsor refused bob"));
+  await assert.rejects(bob.started, /^Error: the sponsor refused bob$/);
+  assert.equal(await early, "Error: the sponsor refused bob");
+  await assert.rejects(bob.send([{ topic, key: "bob", value: "{}" }]), MembershipClosed);
+  assert.deepEqual(produced, [], "bob sent nothing");
+  assert.equal(bob.closed, true, "what it opened is closed");
+  // A certificate that does not chain to the owner key fails the join as well.
+  const other = await makeGroup(new MemoryTransport(), "e10");
+  await using _other = other.owner;
+  await using carolHome = await agentHome("carol");
+  const carol = await begin(carolHome, () => certify(new MemoryTransport(), other, carolHome));
+  await assert.rejects(carol.started);
+  assert.deepEqual(produced, [], "carol sent nothing");
 });
