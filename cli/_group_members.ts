@@ -12,6 +12,7 @@ import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure } from "./_errors.ts";
 import { memberRunsHere, needBrokers, trustedConfig } from "./_group_config.ts";
+import { table } from "./_table.ts";
 
 /** A member as the commands print it. */
 export interface MemberRow {
@@ -117,11 +118,15 @@ export async function groupMembers(ctx: CliContext, opts: { json?: boolean }): P
       source === "agent" ? "the running agent" : "the group's topics"
     }`,
   );
-  for (const m of members) {
-    ctx.io.out(
-      `  ${m.agent_id}  ${m.status}  load ${m.load.running}/${m.load.capacity}  skills ${
-        m.skills.join(",") || "-"
-      }  last seen ${m.last_seen}`,
-    );
-  }
+  if (members.length === 0) return;
+  ctx.io.out(table([
+    ["AGENT", "STATUS", "LOAD", "SKILLS", "LAST SEEN"],
+    ...members.map((m) => [
+      m.agent_id,
+      m.status,
+      `${m.load.running}/${m.load.capacity}`,
+      m.skills.join(",") || "-",
+      m.last_seen,
+    ]),
+  ]));
 }

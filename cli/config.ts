@@ -28,6 +28,7 @@ import {
 import { wire } from "../core/wire/mod.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import { table } from "./_table.ts";
 
 /** `kafclaw config`: read and edit $KAFCLAW_HOME/config.json, list the environment variables. */
 export function configCommand(ctx: CliContext): Command {
@@ -205,11 +206,4 @@ function envText(): string {
       ...others.map((r) => [r.name, r.aliasOf!, r.key!, kinds[r.kind]]),
     ]),
   ].join("\n");
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows
-    .map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd())
-    .join("\n");
 }

@@ -23,6 +23,7 @@ import { followConfig } from "./_cron_reload.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
+import { table } from "./_table.ts";
 import { trustedConfig } from "./_trusted_config.ts";
 
 interface AddOptions {
@@ -230,9 +231,7 @@ function listing(config: ResolvedConfig, jobs: readonly Job[]): string {
     const state = running(job) ? "running" : job.enabled ? "enabled" : "disabled";
     rows.push([job.name, state, fields, zone, next, last, String(job.runCount)]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd())
-    .join("\n");
+  return table(rows);
 }
 
 /** Whether a live lease is held on the job (a run is in progress somewhere). */

@@ -66,6 +66,19 @@ Deno.test("task submit --wait, list, show and show --trace against a running gro
     new RegExp(`^${task.task_id}  completed to agent ben by ben, attempt 1  Ask cy`),
   );
 
+  // The roster ann's gateway holds, in columns under their names.
+  const members = await run("group", "members");
+  assert.equal(members.code, 0, members.stderr);
+  const [title, header, ...rows] = members.stdout.split("\n");
+  assert.equal(title, 'group "clitask": 3 member(s), from the running agent');
+  assert.match(header!, /^AGENT {2}STATUS {2}LOAD {2}SKILLS {2}LAST SEEN$/);
+  assert.deepEqual(rows.map((row) => row.split(/ +/)[0]).sort(), ["ann", "ben", "cy"]);
+  for (const row of rows) {
+    assert.match(row, /^[a-z]+ +active {2}\d+\/\d+ +\S+ +\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    assert.equal(row.indexOf("active"), header!.indexOf("STATUS"), members.stdout);
+    assert.equal(row.search(/\d{4}-/), header!.indexOf("LAST SEEN"), members.stdout);
+  }
+
   const shown = await run("task", "show", task.task_id);
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /^task .*: completed\nto agent ben, attempt 1, workers ben\n/);
