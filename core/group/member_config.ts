@@ -1,8 +1,9 @@
 /**
- * An agent's place in its group, from config alone (for `kafclaw gateway` and `group join`): the agent's key and certificate (asked of
- * a sponsor when a signed group's newcomer has none yet), the owner's pinned public key, the
- * {@link Membership} (announce, heartbeats, roster, verification) and, in the home that holds the
- * owner key, a sponsor of newcomers.
+ * An agent's place in its group, from config alone (for `kafclaw gateway` and `group join`): the
+ * agent's key and certificate (asked of a sponsor, while the group is read, when a signed group's
+ * newcomer has none yet), the owner's pinned public key, the {@link Membership} (announce,
+ * heartbeats, roster, verification) and, in the home that holds the owner key, a sponsor of
+ * newcomers.
  *
  * @module
  */
@@ -157,9 +158,10 @@ export interface Joined {
 /**
  * Joins the group as config says: in a signed group with the agent's certificate (asked of a
  * sponsor while the group is read when there is none in the identity folder, with the invite
- * given or config's for a gated group, and kept there, 0600), in an open one unsigned. Sponsors newcomers when this home
- * holds the owner key: the sponsor's consumer group joins beside the membership's (on a broker
- * with a join delay, one delay for both), its requests held until the membership has started.
+ * given or config's for a gated group, and kept there, 0600), in an open one unsigned. Sponsors
+ * newcomers when this home holds the owner key: the sponsor's consumer group joins beside the
+ * membership's (on a broker with a join delay, one delay for both), its requests held until the
+ * membership has started.
  */
 export async function joinGroup(config: ResolvedConfig, options: JoinOptions): Promise<Joined> {
   const membership = await beginJoin(config, options);

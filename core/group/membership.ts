@@ -3,9 +3,11 @@
  * and 6). {@link Membership.start} checks the group's topics, reads the roster topic (certificates,
  * revocations, the manifest) and the announce, skills and orchestrator topics from the beginning,
  * follows the heartbeats stream through the agent's own consumer group (new, it reads the last
- * minute's first, so it starts with the whole roster), announces the agent's
- * join and heartbeats every interval with its load; a sweep marks silent members stale and removes them, each by its own
- * announced interval. The roster lives in memory and in SQLite (`group_members`).
+ * minute's first, so it starts with the whole roster), announces the agent's join and heartbeats
+ * every interval with its load; a sweep marks silent members stale and removes them, each by its
+ * own announced interval. The roster lives in memory and in SQLite (`group_members`). A newcomer's
+ * certificate may still be on its way (asked of a sponsor while the group is read): nothing is
+ * sent before it has come.
  * {@link Membership.leave} sends a signed `leave` and stops, within a bounded time; it closes for
  * good (nothing more is sent through it), and joining again takes a new membership.
  *
@@ -326,9 +328,10 @@ export class Membership {
     const all = Promise.allSettled([certified, roster, ...others, heartbeats]);
     const ok = () => true;
     const failed = () => false;
-    rosterRead.open(await roster.then(ok, failed) && await certified.then(ok, failed));
+    const certifiedOk = certified.then(ok, failed);
+    rosterRead.open(await roster.then(ok, failed) && await certifiedOk);
     const reads = await Promise.allSettled([roster, ...others]);
-    stateRead.open(reads.every((read) => read.status === "fulfilled"));
+    stateRead.open(reads.every((read) => read.status === "fulfilled") && await certifiedOk);
     const failure = (await all).find((read) => read.status === "rejected");
     if (failure !== undefined) throw failure.reason;
     // Those recent heartbeats are read before the agent goes on, or for one interval at most.
