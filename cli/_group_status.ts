@@ -106,7 +106,9 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     }`,
     `this agent: ${g.agentId ?? "(no group.agentId)"}, ${
       cert === undefined
-        ? `no certificate (${config.command} group join)`
+        ? `no certificate (${config.command} group join${
+          status.onboard_mode === "gated" ? " --invite <an invite of the owner's>" : ""
+        })`
         : `certificate until ${cert.not_after}${cert.vouched ? ", vouched" : ""}${
           cert.issuer ? ", issuer" : ""
         }`

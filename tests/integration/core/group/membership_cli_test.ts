@@ -210,6 +210,19 @@ Deno.test(
     assert.match(erin.stderr, /refused to admit "erin": the answer matches no unused invite/);
     const erinConfig = await Deno.readTextFile(`${erinHome.path}/config.json`).catch(() => "{}");
     assert.equal(JSON.parse(erinConfig).group?.enabled, undefined, erinConfig);
+    // Its status says how it joins a gated group.
+    const erinStatus = await kafclaw(
+      ["group", "status"],
+      groupEnv(group, erinHome.path, {
+        KAFCLAW_GROUP_AGENT_ID: "erin",
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      }),
+    );
+    assert.equal(erinStatus.code, 0, erinStatus.stderr);
+    assert.match(
+      erinStatus.stdout,
+      /^this agent: erin, no certificate \(\S*kafclaw group join --invite <an invite of the owner's>\)$/m,
+    );
     // Bob leaves (signed) and the group is off in his config.
     const left = await kafclaw(
       ["group", "leave", "--json"],
