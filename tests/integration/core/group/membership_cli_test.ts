@@ -125,13 +125,16 @@ Deno.test(
     const made = await kafclaw(["group", "invite", "--json"], groupEnv(group, bossHome.path));
     assert.equal(made.code, 0, made.stderr);
     const { invite } = jsonOf(made) as { invite: string };
+    // A newcomer's environment: its id, and the owner key it pins.
+    const member = (home: string, id: string) =>
+      groupEnv(group, home, {
+        KAFCLAW_GROUP_AGENT_ID: id,
+        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
+      });
     const join = (home: string, id: string, given?: string) =>
       kafclaw(
         ["group", "join", "--once", ...(given === undefined ? [] : ["--invite", given])],
-        groupEnv(group, home, {
-          KAFCLAW_GROUP_AGENT_ID: id,
-          KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
-        }),
+        member(home, id),
       );
     const none = await join(daveHome.path, "dave");
     assert.equal(none.code, 2);
@@ -142,13 +145,7 @@ Deno.test(
     const right = await join(bobHome.path, "bob", invite);
     assert.equal(right.code, 0, right.stderr);
     // Bob holds a certificate now, and no inbox until he first runs as a member: status says so.
-    const bobStatus = await kafclaw(
-      ["group", "status"],
-      groupEnv(group, bobHome.path, {
-        KAFCLAW_GROUP_AGENT_ID: "bob",
-        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
-      }),
-    );
+    const bobStatus = await kafclaw(["group", "status"], member(bobHome.path, "bob"));
     assert.equal(bobStatus.code, 0, bobStatus.stderr);
     assert.match(
       bobStatus.stdout,
@@ -182,10 +179,7 @@ Deno.test(
     // nothing of the group.
     const again = await kafclaw(["group", "invite", "--json"], groupEnv(group, bossHome.path));
     assert.equal(again.code, 0, again.stderr);
-    const daveEnv = groupEnv(group, daveHome.path, {
-      KAFCLAW_GROUP_AGENT_ID: "dave",
-      KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
-    });
+    const daveEnv = member(daveHome.path, "dave");
     await using dave = new Child(
       kafclawCommand(
         ["group", "join", "--invite", (jsonOf(again) as { invite: string }).invite],
@@ -199,38 +193,21 @@ Deno.test(
       true,
     );
     await using erinHome = await tempHome();
-    const erin = await kafclaw(
-      ["group", "join", "--invite", "not-an-invite"],
-      groupEnv(group, erinHome.path, {
-        KAFCLAW_GROUP_AGENT_ID: "erin",
-        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
-      }),
-    );
+    const erinEnv = member(erinHome.path, "erin");
+    const erin = await kafclaw(["group", "join", "--invite", "not-an-invite"], erinEnv);
     assert.equal(erin.code, 2, erin.stderr);
     assert.match(erin.stderr, /refused to admit "erin": the answer matches no unused invite/);
     const erinConfig = await Deno.readTextFile(`${erinHome.path}/config.json`).catch(() => "{}");
     assert.equal(JSON.parse(erinConfig).group?.enabled, undefined, erinConfig);
     // Its status says how it joins a gated group.
-    const erinStatus = await kafclaw(
-      ["group", "status"],
-      groupEnv(group, erinHome.path, {
-        KAFCLAW_GROUP_AGENT_ID: "erin",
-        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
-      }),
-    );
+    const erinStatus = await kafclaw(["group", "status"], erinEnv);
     assert.equal(erinStatus.code, 0, erinStatus.stderr);
     assert.match(
       erinStatus.stdout,
       /^this agent: erin, no certificate \(\S*kafclaw group join --invite <an invite of the owner's>\)$/m,
     );
     // Bob leaves (signed) and the group is off in his config.
-    const left = await kafclaw(
-      ["group", "leave", "--json"],
-      groupEnv(group, bobHome.path, {
-        KAFCLAW_GROUP_AGENT_ID: "bob",
-        KAFCLAW_GROUP_OWNER_PUBLIC_KEY: ownerKey,
-      }),
-    );
+    const left = await kafclaw(["group", "leave", "--json"], member(bobHome.path, "bob"));
     assert.equal(left.code, 0, left.stderr);
     assert.deepEqual(jsonOf(left), { group, agent_id: "bob", left: true, via: "kafka" });
     const bobConfig = JSON.parse(await Deno.readTextFile(`${bobHome.path}/config.json`));
