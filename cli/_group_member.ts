@@ -10,13 +10,12 @@
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
   announceRecord,
-  configuredInvite,
+  certificateAsking,
   GroupSetupError,
   OnboardRejected,
   RecordSigner,
-  requestMembership,
-  writeCertificate,
 } from "../core/group/mod.ts";
+import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { failure, UsageError } from "./_errors.ts";
 import {
@@ -24,7 +23,6 @@ import {
   agentIdOf,
   groupConfig,
   groupTransport,
-  identityDir,
   identityFor,
   pinnedOwnerKey,
   remember,
@@ -136,24 +134,21 @@ export async function leaveAction(ctx: CliContext, opts: { json?: boolean }): Pr
 async function certificateFor(
   config: ResolvedConfig,
   agentId: string,
-  transport: Parameters<typeof requestMembership>[0]["transport"],
+  transport: Transport,
   opts: JoinOptions,
 ): Promise<void> {
   const ownerKey = await pinnedOwnerKey(config);
   const { key, certificate } = await agentCredentials(config);
   if (certificate !== undefined) return;
   try {
-    const invite = opts.invite ?? await configuredInvite(config);
-    const got = await requestMembership({
-      transport,
-      group: config.group.name,
+    const ask = await certificateAsking(config, {
       agentId,
+      transport,
       publicKey: key.publicKeyText,
       ownerKey,
-      command: config.command,
-      ...(invite === undefined ? {} : { invite }),
+      ...(opts.invite === undefined ? {} : { invite: opts.invite }),
     });
-    await writeCertificate(identityDir(config), got.certificate);
+    await ask();
   } catch (error) {
     if (error instanceof OnboardRejected || error instanceof GroupSetupError) {
       throw new UsageError(error.message);

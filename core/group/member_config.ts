@@ -23,7 +23,6 @@ import {
   isMemberId,
   MEMBER_ID_RULE,
   PROTOCOL_VERSION,
-  type Signer,
   type TopicSpecOptions,
 } from "../protocol/mod.ts";
 import type { Timeline } from "../timeline/mod.ts";
@@ -199,12 +198,16 @@ export async function beginJoin(
       privateKey: key.privateKey,
       certificate,
     });
-    signing = {
-      ownerKey,
-      signer: known === undefined
-        ? await newcomer(config, { ...options, publicKey: key.publicKeyText, ownerKey }, signer)
-        : signer(known),
-    };
+    if (known === undefined) {
+      const ask = await certificateAsking(config, {
+        ...options,
+        publicKey: key.publicKeyText,
+        ownerKey,
+      });
+      signing = { ownerKey, signer: async () => signer(await ask()) };
+    } else {
+      signing = { ownerKey, signer: signer(known) };
+    }
   }
   return await Membership.begin({
     group,
@@ -226,17 +229,19 @@ export async function beginJoin(
 
 /**
  * How a newcomer gets its certificate: asked of a sponsor (with the invite given, or config's)
- * while its membership reads the group (on a broker with a join delay, one delay for both), and
- * kept in the identity folder (0600). The invite is read now: a bad one fails the start at once.
+ * and kept in the identity folder (0600), when the function returned is called: a join calls it
+ * while its membership reads the group (on a broker with a join delay, one delay for both),
+ * `group join --once` alone. The invite is read now: a bad one fails at once.
  */
-async function newcomer(
+export async function certificateAsking(
   config: ResolvedConfig,
   asking: Pick<JoinOptions, "agentId" | "transport" | "invite"> & {
+    /** base64url of the agent's raw public key. */
     readonly publicKey: string;
+    /** The owner's public key, pinned in config. */
     readonly ownerKey: CryptoKey;
   },
-  signer: (certificate: CertificateBundle) => Required<Signer>,
-): Promise<() => Promise<Required<Signer>>> {
+): Promise<() => Promise<CertificateBundle>> {
   const invite = asking.invite ?? await configuredInvite(config);
   return async () => {
     const { certificate } = await requestMembership({
@@ -249,7 +254,7 @@ async function newcomer(
       ...(invite === undefined ? {} : { invite }),
     });
     await writeCertificate(paths(config).identity, certificate);
-    return signer(certificate);
+    return certificate;
   };
 }
 

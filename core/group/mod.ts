@@ -158,6 +158,7 @@ export {
 } from "./membership.ts";
 export {
   beginJoin,
+  certificateAsking,
   configuredInvite,
   type Joined,
   joinGroup,
