@@ -1,7 +1,7 @@
 /**
- * A running gateway, or a `group join` member, whose only broker dies and comes back: it says once
+ * A running gateway and a `group join` member whose only broker dies and comes back: each says once
  * that it lost Kafka, in the line every command prints, keeps running, and says once that Kafka
- * answers again. Stopped while it is down again, it says that the group was not told it left.
+ * answers again. Stopped while it is down again, each says that the group was not told it left.
  */
 import assert from "node:assert/strict";
 import { Child } from "../../_support/child.ts";
@@ -15,79 +15,99 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 const LOST = /Lost Kafka, trying again: Cannot reach Kafka at /g;
 const BACK = /Kafka at \S+ answers again/g;
 
+/** A running process of one member of the group, and what it said. */
+interface Running {
+  readonly what: string;
+  readonly member: Awaited<ReturnType<typeof gateway>>;
+  readonly child: Child;
+}
+
 /**
- * Starts what `run` starts in an initialised open group on a broker of the test's own, kills the
- * broker, restarts it, and checks what the process said.
+ * Starts a gateway and a `group join` member, each of its own home, in an initialised open group on
+ * a broker of the test's own (both live through the same loss, which takes a service's patience to
+ * be told: some half a minute), kills the broker, restarts it, and checks what each said; then
+ * kills it again and stops both. Returns the two processes, ended.
  */
-async function lostAndBack(what: string, run: (env: Record<string, string>) => Promise<Child>) {
+async function lostAndBack(): Promise<{ gateway: Child; joined: Child }> {
   await using broker = await startOwnBroker(1);
-  await using member = await gateway(uniqueName("lost"), "a1", {
-    ...OPEN,
-    KAFCLAW_GROUP_KAFKA_BROKERS: broker.bootstrap.join(","),
-  });
-  const init = await kafclaw(["group", "init"], member.env);
+  const group = uniqueName("lost");
+  const brokers = { ...OPEN, KAFCLAW_GROUP_KAFKA_BROKERS: broker.bootstrap.join(",") };
+  await using gatewayMember = await gateway(group, "a1", brokers);
+  await using joinMember = await gateway(group, "a2", brokers);
+  const init = await kafclaw(["group", "init"], gatewayMember.env);
   assert.equal(init.code, 0, init.stderr);
-  const child = member.child = await run(member.env);
-  const count = (pattern: RegExp) => child.stderr.match(pattern)?.length ?? 0;
-  const state = () => tails([member]);
+  const all: Running[] = [
+    {
+      what: "the gateway",
+      member: gatewayMember,
+      child: await running(gatewayMember, ["gateway", "--json"], /"event":"started"/),
+    },
+    {
+      what: "the member",
+      member: joinMember,
+      child: await running(joinMember, ["group", "join"], /in group "[^"]+" as "a2"/),
+    },
+  ];
+  const count = (child: Child, pattern: RegExp) => child.stderr.match(pattern)?.length ?? 0;
+  const state = () => tails(all.map(({ member }) => member));
+  const saidOf = async (pattern: RegExp, what: string) => {
+    for (const one of all) {
+      await waitFor(() => count(one.child, pattern) > 0, `${one.what}'s line that Kafka ${what}`, {
+        timeoutMs: 120_000,
+        state,
+      });
+    }
+  };
 
   await broker.kill(1);
   // Told when the client's retries run out: some half a minute of a service's patience.
-  await waitFor(() => count(LOST) > 0, `${what}'s line that Kafka is lost`, {
-    timeoutMs: 120_000,
-    state,
-  });
-  assert.ok(child.stderr.includes(`(group.kafkaBrokers, KAFCLAW_GROUP_KAFKA_BROKERS)`));
+  await saidOf(LOST, "is lost");
+  for (const { child } of all) {
+    assert.ok(child.stderr.includes(`(group.kafkaBrokers, KAFCLAW_GROUP_KAFKA_BROKERS)`));
+  }
   await broker.restart(1);
-  await waitFor(() => count(BACK) > 0, `${what}'s line that Kafka is back`, {
-    timeoutMs: 120_000,
-    state,
-  });
-  assert.equal(count(LOST), 1, child.stderr);
-  assert.equal(count(BACK), 1, child.stderr);
-  assert.equal(child.exited, undefined, `${what} runs on`);
-  assert.doesNotMatch(child.stderr, /KafkaJS|\bat \S+\.[jt]s:\d+/);
+  await saidOf(BACK, "is back");
+  for (const { what, child } of all) {
+    assert.equal(count(child, LOST), 1, child.stderr);
+    assert.equal(count(child, BACK), 1, child.stderr);
+    assert.equal(child.exited, undefined, `${what} runs on`);
+    assert.doesNotMatch(child.stderr, /KafkaJS|\bat \S+\.[jt]s:\d+/);
+  }
 
-  // Stopped while the broker is down: it cannot tell the group it leaves, says so, and stops.
+  // Stopped while the broker is down: neither can tell the group it leaves; each says so, and stops.
   await broker.kill(1);
-  assert.equal(await child.stop("SIGTERM"), 0, child.stderr);
-  assert.match(child.stderr, /Could not tell group "[^"]+" that "a1" leaves \(/);
+  const codes = await Promise.all(all.map(({ child }) => child.stop("SIGTERM")));
+  for (const [i, { member, child }] of all.entries()) {
+    assert.equal(codes[i], 0, child.stderr);
+    assert.match(
+      child.stderr,
+      new RegExp(`Could not tell group "[^"]+" that "${member.id}" leaves \\(`),
+    );
+  }
+  return { gateway: all[0]!.child, joined: all[1]!.child };
+}
+
+/** Runs `kafclaw ARGS` in a member's environment (kept as its child), ready once stdout matches. */
+async function running(
+  member: Awaited<ReturnType<typeof gateway>>,
+  args: string[],
+  ready: RegExp,
+): Promise<Child> {
+  const child = member.child = new Child(kafclawCommand(args, member.env));
+  await child.until(ready);
   return child;
 }
 
-/** Runs `kafclaw ARGS` in a member's environment, ready once stdout matches `ready`. */
-function running(args: string[], ready: RegExp) {
-  return async (env: Record<string, string>) => {
-    const child = new Child(kafclawCommand(args, env));
-    await child.until(ready);
-    return child;
-  };
-}
-
 Deno.test(
-  "a gateway says once that it lost Kafka and once that it is back, and runs on",
+  "a gateway and a group join member each say once that they lost Kafka and once that it is back, and run on",
   opts,
   async () => {
-    const gateway = await lostAndBack(
-      "the gateway",
-      running(["gateway", "--json"], /"event":"started"/),
-    );
+    const { gateway, joined } = await lostAndBack();
     const stopped = jsonOf(gateway, { line: "last", what: "the gateway" });
     assert.deepEqual([stopped.event, stopped.untold], ["stopped", ["a1"]]);
-  },
-);
-
-Deno.test(
-  "a group join member says once that it lost Kafka and once that it is back",
-  opts,
-  async () => {
-    const member = await lostAndBack(
-      "the member",
-      running(["group", "join"], /in group "[^"]+" as "a1"/),
-    );
     assert.match(
-      member.stdout.trim().split("\n").at(-1)!,
-      /^stopped \(SIGTERM, \d+ ms\); group "[^"]+" was not told that "a1" left$/,
+      joined.stdout.trim().split("\n").at(-1)!,
+      /^stopped \(SIGTERM, \d+ ms\); group "[^"]+" was not told that "a2" left$/,
     );
   },
 );
