@@ -82,15 +82,10 @@ export class ZipfCorpus implements Embedder {
     const v = new Float32Array(this.dimension);
     for (const word of text.match(/\S+/g) ?? []) {
       const i = this.#index.get(word) ?? hash(word) % this.#words.length;
-      const weight = Math.log(2 + i);
-      for (let d = 0, o = i * this.dimension; d < this.dimension; d++) {
-        v[d]! += weight * this.#vectors[o + d]!;
-      }
+      addScaled(v, this.#vectors, i * this.dimension, Math.log(2 + i));
     }
     normalise(v);
-    for (let d = 0; d < this.dimension; d++) {
-      v[d] = SHARED * this.#shared[d]! + Math.sqrt(1 - SHARED * SHARED) * v[d]!;
-    }
+    mix(v, Math.sqrt(1 - SHARED * SHARED), this.#shared, SHARED);
     return normalise(v);
   }
 
@@ -100,11 +95,63 @@ export class ZipfCorpus implements Embedder {
   }
 }
 
+// The loops over a vector's numbers go four at a time, one sum kept in the same order: the unit
+// tier runs under coverage, where every turn of a loop is counted, and these loops are most of
+// the recall test's time over its 100,000 chunks.
+
+/** `v += weight * from[offset…]`. */
+function addScaled(v: Float32Array, from: Float32Array, offset: number, weight: number): void {
+  const n = v.length;
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = offset + d;
+    v[d] = v[d]! + weight * from[o]!;
+    v[d + 1] = v[d + 1]! + weight * from[o + 1]!;
+    v[d + 2] = v[d + 2]! + weight * from[o + 2]!;
+    v[d + 3] = v[d + 3]! + weight * from[o + 3]!;
+  }
+  for (; d < n; d++) v[d] = v[d]! + weight * from[offset + d]!;
+}
+
+/** `v = a * v + b * w`. */
+function mix(v: Float32Array, a: number, w: Float32Array, b: number): void {
+  const n = v.length;
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    v[d] = b * w[d]! + a * v[d]!;
+    v[d + 1] = b * w[d + 1]! + a * v[d + 1]!;
+    v[d + 2] = b * w[d + 2]! + a * v[d + 2]!;
+    v[d + 3] = b * w[d + 3]! + a * v[d + 3]!;
+  }
+  for (; d < n; d++) v[d] = b * w[d]! + a * v[d]!;
+}
+
+/** The dot product of `q` and the row of `rows` at `offset`. */
+function dot(q: Float32Array, rows: Float32Array, offset: number): number {
+  const n = q.length;
+  let sum = 0;
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = offset + d;
+    sum = sum + rows[o]! * q[d]! + rows[o + 1]! * q[d + 1]! + rows[o + 2]! * q[d + 2]! +
+      rows[o + 3]! * q[d + 3]!;
+  }
+  for (; d < n; d++) sum += rows[offset + d]! * q[d]!;
+  return sum;
+}
+
+/** `v /= |v|`. */
 function normalise(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm) || 1;
-  for (let d = 0; d < v.length; d++) v[d]! /= norm;
+  const norm = Math.sqrt(dot(v, v, 0)) || 1;
+  const n = v.length;
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    v[d] = v[d]! / norm;
+    v[d + 1] = v[d + 1]! / norm;
+    v[d + 2] = v[d + 2]! / norm;
+    v[d + 3] = v[d + 3]! / norm;
+  }
+  for (; d < n; d++) v[d] = v[d]! / norm;
   return v;
 }
 
@@ -162,15 +209,14 @@ export function exactNearest(filled: Filled, query: Float32Array, k: number): nu
   const dimension = query.length;
   const best: { seq: number; score: number }[] = [];
   for (let i = 0; i < seqs.length; i++) {
-    let dot = 0;
-    for (let d = 0, o = i * dimension; d < dimension; d++) dot += vectors[o + d]! * query[d]!;
-    if (best.length === k && dot <= best[k - 1]!.score) continue;
+    const score = dot(query, vectors, i * dimension);
+    if (best.length === k && score <= best[k - 1]!.score) continue;
     let at = best.length === k ? k - 1 : best.length;
-    while (at > 0 && best[at - 1]!.score < dot) {
+    while (at > 0 && best[at - 1]!.score < score) {
       best[at] = best[at - 1]!;
       at--;
     }
-    best[at] = { seq: seqs[i]!, score: dot };
+    best[at] = { seq: seqs[i]!, score };
   }
   return best.map((b) => b.seq);
 }

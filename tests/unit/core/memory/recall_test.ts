@@ -1,6 +1,6 @@
 /**
  * Speed must never buy wrong answers silently: over 100,000 chunks (built in one transaction,
- * about 45 s on two busy cores), the vector ranking that every hybrid search uses (the code
+ * some 15 s, 25 under coverage), the vector ranking that every hybrid search uses (the code
  * index: every binary code scored in memory, the best few hundred ranked by their exact cosine)
  * must hold at least 95% of the exact cosine top 10 over the same vectors.
  */
