@@ -69,16 +69,16 @@ function inside(error: unknown, depth = 0): unknown[] {
 /** Ctrl-C (SIGINT) cancelled what the command did, after it cleaned up: exit 130 (128 + 2). */
 export class Cancelled extends Error {
   override name = "Cancelled";
-  constructor() {
-    super("cancelled");
+  constructor(message = "cancelled") {
+    super(message);
   }
 }
 
 /** SIGTERM stopped the command, after it cleaned up: exit 143 (128 + 15), as a shell reports it. */
 export class Terminated extends Error {
   override name = "Terminated";
-  constructor() {
-    super("stopped (SIGTERM)");
+  constructor(message = "stopped (SIGTERM)") {
+    super(message);
   }
 }
 

@@ -1,18 +1,21 @@
 /**
  * `kafclaw group join` in the foreground: the agent is a member (announce, heartbeats, the roster
  * in SQLite, and, on the owner's machine, a sponsor of newcomers) until SIGINT or SIGTERM; then
- * it sends its signed `leave` and stops, within a bounded time.
+ * it sends its signed `leave` and stops, within a bounded time. A signal while it still joins
+ * (Kafka retried, a sponsor awaited) stops it at once (cli/_starting.ts).
  *
  * @module
  */
 import { paths, type ResolvedConfig } from "../core/config/mod.ts";
 import { GroupAudit, joinGroup, LEAVE_TIMEOUT_MS, type Membership } from "../core/group/mod.ts";
 import type { Subscription, Transport } from "../core/transport/mod.ts";
-import { failure, UsageError } from "./_errors.ts";
+import { Cancelled, failure, Terminated, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 import { kafkaErrorText } from "./_errors.ts";
+import { STOP_SIGNALS, type StopSignal, unlessStopped } from "./_starting.ts";
 
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** How long a join stopped midway may take to end, leaving the group if it joined. */
+const START_GRACE_MS = 2_000;
 
 /** Errors of the join the user fixes (config, the invite): a usage error, exit 2. */
 const USER_ERRORS = new Set(["GroupSetupError", "OnboardRejected"]);
@@ -35,7 +38,13 @@ export async function runMember(
   const { Timeline } = await import("../core/timeline/mod.ts");
   using timeline = Timeline.open(paths(config).timeline);
   const stop = Promise.withResolvers<string>();
-  const listeners = STOP_SIGNALS.map((signal) => [signal, () => stop.resolve(signal)] as const);
+  const signalled = Promise.withResolvers<StopSignal>();
+  const listeners = STOP_SIGNALS.map((signal) =>
+    [signal, () => {
+      signalled.resolve(signal);
+      stop.resolve(signal);
+    }] as const
+  );
   for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
   let membership: Membership;
   let sponsor: Subscription | undefined;
@@ -48,7 +57,7 @@ export async function runMember(
   });
   try {
     try {
-      ({ membership, sponsor } = await joinGroup(config, {
+      const joining = joinGroup(config, {
         agentId,
         transport,
         timeline,
@@ -62,10 +71,19 @@ export async function runMember(
           ctx.io.err(`kafclaw: ${line}; it leaves the group`);
           stop.resolve("revoked");
         },
+        onAsking: (line) => ctx.io.err(`kafclaw: ${line}`),
+      });
+      // A stop signal while it joins (Kafka retried, a sponsor awaited) ends it at once.
+      ({ membership, sponsor } = await unlessStopped(joining, signalled.promise, {
+        doing: `joining group "${group}"`,
+        close: (joined) =>
+          Promise.all([joined.membership.leave(LEAVE_TIMEOUT_MS), joined.sponsor?.close()]),
+        graceMs: START_GRACE_MS,
       }));
       const member = membership;
       audit.open((records) => member.send(records));
     } catch (error) {
+      if (error instanceof Cancelled || error instanceof Terminated) throw error;
       const message = kafkaErrorText(error);
       throw USER_ERRORS.has((error as Error).name)
         ? new UsageError(message)

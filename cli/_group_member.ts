@@ -10,6 +10,7 @@
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
   announceRecord,
+  askingLine,
   certificateAsking,
   GroupSetupError,
   OnboardRejected,
@@ -17,7 +18,7 @@ import {
 } from "../core/group/mod.ts";
 import type { Transport } from "../core/transport/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { failure, UsageError } from "./_errors.ts";
+import { Cancelled, failure, Terminated, UsageError } from "./_errors.ts";
 import {
   agentCredentials,
   agentIdOf,
@@ -62,10 +63,11 @@ export async function joinAction(ctx: CliContext, opts: JoinOptions): Promise<vo
     },
   );
   const joined = () => remember(config, { "group.enabled": "true", "group.agentId": agentId });
+  let stopped = false;
   try {
     if (opts.once) {
       if (config.group.security === "signed") {
-        await certificateFor(config, agentId, transport, opts);
+        await certificateFor(ctx, config, agentId, transport, opts);
       }
       await joined();
       ctx.io.out(
@@ -81,8 +83,13 @@ export async function joinAction(ctx: CliContext, opts: JoinOptions): Promise<vo
       ...(opts.invite === undefined ? {} : { invite: opts.invite }),
       joined,
     });
+  } catch (error) {
+    // Stopped while it joined: its client may still be retrying Kafka, which a close waits for;
+    // the process ends now, and its connections with it.
+    if (error instanceof Cancelled || error instanceof Terminated) stopped = true;
+    throw error;
   } finally {
-    await transport.close();
+    if (!stopped) await transport.close();
   }
 }
 
@@ -132,6 +139,7 @@ export async function leaveAction(ctx: CliContext, opts: { json?: boolean }): Pr
 
 /** Asks a sponsor for a certificate when the agent has none yet, and keeps it (0600). */
 async function certificateFor(
+  ctx: CliContext,
   config: ResolvedConfig,
   agentId: string,
   transport: Transport,
@@ -140,6 +148,7 @@ async function certificateFor(
   const ownerKey = await pinnedOwnerKey(config);
   const { key, certificate } = await agentCredentials(config);
   if (certificate !== undefined) return;
+  ctx.io.err(`kafclaw: ${askingLine(config.group.name, agentId)}`);
   try {
     const ask = await certificateAsking(config, {
       agentId,

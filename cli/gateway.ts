@@ -25,8 +25,10 @@ import { kafkaNews } from "./_kafka_line.ts";
 import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { trustedConfig } from "./_trusted_config.ts";
+import { STOP_SIGNALS, type StopSignal, unlessStopped } from "./_starting.ts";
 
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** How long a gateway stopped while it starts may take to end, leaving the group if it joined. */
+const START_GRACE_MS = 2_000;
 
 /** Errors of core that a user fixes in config or in the group, not bugs: one line, exit 1. */
 const GROUP_ERRORS = new Set([
@@ -56,7 +58,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       const { Swarm } = await import("../core/gateway/mod.ts");
       const say = (line: string) => ctx.io.err(`kafclaw: ${line}`);
       const channels = await hostChannels(config, say);
-      const stop = Promise.withResolvers<string>();
+      const stop = Promise.withResolvers<StopSignal>();
       const startedAt = Date.now();
       const listeners = STOP_SIGNALS.map((s) => [s, () => stop.resolve(s)] as const);
       for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
@@ -65,7 +67,7 @@ export function gatewayCommand(ctx: CliContext): Command {
         let up = false;
         const turns = oneAtATime();
         try {
-          swarm = await Swarm.start(config, {
+          const starting = Swarm.start(config, {
             ...(opts.mode === undefined ? {} : { mode: opts.mode }),
             // With chat channels, approvals go to the owners' chats. Otherwise the agents of
             // agents.list ask on one terminal, in turn, each naming itself; without a terminal the
@@ -115,6 +117,12 @@ export function gatewayCommand(ctx: CliContext): Command {
                   : `consumer group ${groupId} rebalanced (join ${joins})`,
               );
             },
+          });
+          // A stop signal while it starts (Kafka retried, a sponsor awaited) ends it at once.
+          swarm = await unlessStopped(starting, stop.promise, {
+            doing: "starting the gateway",
+            close: (started) => started.stop(),
+            graceMs: START_GRACE_MS,
           });
         } catch (error) {
           const name = (error as Error).name;

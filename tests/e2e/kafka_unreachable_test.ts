@@ -5,9 +5,11 @@
  * stack and no kafkajs class; a command gives up after a few connections, not after dozens.
  */
 import assert from "node:assert/strict";
-import { kafclaw, tempHome } from "../_support/cli.ts";
+import { Child } from "../_support/child.ts";
+import { kafclaw, kafclawCommand, tempHome } from "../_support/cli.ts";
 import { gatewaySetting } from "../_support/gateway_env.ts";
 import { kafkaLine } from "../_support/kafka_line.ts";
+import { waitFor } from "../_support/wait.ts";
 
 /** A loopback port that was free a moment ago and that nothing listens on now. */
 function closedPort(): number {
@@ -110,4 +112,34 @@ Deno.test("a gateway that cannot reach Kafka at start keeps trying, then ends wi
     KAFCLAW_GROUP_KAFKA_BROKERS: address,
   });
   assert.match(oneLine(result, address), /: connection refused \(/);
+});
+
+Deno.test("a gateway or group member stopped while it retries Kafka ends at once, saying so", async () => {
+  await using setting = await gatewaySetting();
+  await using server = acceptAndClose();
+  const env = {
+    ...setting.env,
+    KAFCLAW_GROUP_ENABLED: "true",
+    KAFCLAW_GROUP_SECURITY: "open",
+    KAFCLAW_GROUP_AGENT_ID: "a1",
+    KAFCLAW_GROUP_KAFKA_BROKERS: `127.0.0.1:${server.port}`,
+  };
+  const cases = [
+    { args: ["gateway"], signal: "SIGINT", code: 130, doing: "starting the gateway" },
+    { args: ["group", "join"], signal: "SIGTERM", code: 143, doing: 'joining group "[^"]+"' },
+  ] as const;
+  for (const { args, signal, code, doing } of cases) {
+    const tried = server.accepted;
+    await using child = new Child(kafclawCommand([...args], env));
+    // It is starting once it tries the broker, which closes each connection: a service keeps
+    // trying for half a minute, and the signal must not wait for that.
+    await waitFor(() => server.accepted > tried, `${args.join(" ")} trying Kafka`, {
+      state: () => ({ stdout: child.stdout, stderr: child.stderr }),
+    });
+    assert.equal(await child.stop(signal), code, child.stderr);
+    assert.match(
+      child.stderr.trim(),
+      new RegExp(`^kafclaw: stopped \\(${signal}\\) while ${doing}$`),
+    );
+  }
 });
