@@ -114,7 +114,7 @@ export class GroupSide {
         load: () => started.tasks?.load() ?? { running: 0, capacity: concurrency },
         expertise: () => skillScores(runtime, started.tasks?.skills.offered() ?? []),
         onDropped: audit.dropped,
-        ...(say === undefined ? {} : { warn: say }),
+        ...(say === undefined ? {} : { warn: say, onAsking: say }),
         ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
       });
       const left: { told?: boolean } = {};

@@ -146,6 +146,11 @@ export interface JoinOptions {
   readonly onRevoked?: (message: string) => void;
   /** A gated group's one-time invite, for a newcomer; default the one config holds. */
   readonly invite?: string;
+  /**
+   * Told, with {@link askingLine}'s line, when this agent, a newcomer, asks the group's sponsor
+   * for its certificate, which it then waits for: up to half a minute when none runs.
+   */
+  readonly onAsking?: (line: string) => void;
 }
 
 /** A running membership, and the sponsor subscription when this home holds the owner key. */
@@ -204,7 +209,13 @@ export async function beginJoin(
         publicKey: key.publicKeyText,
         ownerKey,
       });
-      signing = { ownerKey, signer: async () => signer(await ask()) };
+      signing = {
+        ownerKey,
+        signer: async () => {
+          options.onAsking?.(askingLine(group, agentId));
+          return signer(await ask());
+        },
+      };
     } else {
       signing = { ownerKey, signer: signer(known) };
     }
@@ -225,6 +236,12 @@ export async function beginJoin(
     ...(options.warn === undefined ? {} : { warn: options.warn }),
     ...(options.onRevoked === undefined ? {} : { onRevoked: options.onRevoked }),
   });
+}
+
+/** What a newcomer says as it asks the group's sponsor (an agent of the owner's) for a certificate. */
+export function askingLine(group: string, agentId: string): string {
+  return `asking group "${group}" for a certificate for "${agentId}" (an agent of the owner's ` +
+    "answers as the group's sponsor)";
 }
 
 /**

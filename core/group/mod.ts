@@ -157,6 +157,7 @@ export {
   type MembershipOptions,
 } from "./membership.ts";
 export {
+  askingLine,
   beginJoin,
   certificateAsking,
   configuredInvite,

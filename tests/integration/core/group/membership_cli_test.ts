@@ -144,6 +144,8 @@ Deno.test(
     assert.match(wrong.stderr, /refused to admit "bob": the answer matches no unused invite/);
     const right = await join(bobHome.path, "bob", invite);
     assert.equal(right.code, 0, right.stderr);
+    // The wait for a sponsor (up to half a minute when none runs) is said before it begins.
+    assert.match(right.stderr, /^kafclaw: asking group "[^"]+" for a certificate for "bob" /m);
     // Bob holds a certificate now, and no inbox until he first runs as a member: status says so.
     const bobStatus = await kafclaw(["group", "status"], member(bobHome.path, "bob"));
     assert.equal(bobStatus.code, 0, bobStatus.stderr);
@@ -188,6 +190,7 @@ Deno.test(
     );
     await dave.until(/in group .* as "dave"/);
     assert.equal(await dave.stop("SIGTERM"), 0, dave.stderr);
+    assert.match(dave.stderr, /^kafclaw: asking group "[^"]+" for a certificate for "dave" /m);
     assert.equal(
       JSON.parse(await Deno.readTextFile(`${daveHome.path}/config.json`)).group.enabled,
       true,

@@ -169,12 +169,18 @@ Deno.test("a signed newcomer gets its certificate from the owner's sponsor, keep
   );
   try {
     assert.ok(boss.sponsor, "the owner's home sponsors newcomers");
+    const asking: string[] = [];
     const first = await joinGroup(newbie.config, {
       agentId: "newbie",
       transport,
       timeline: newbie.timeline,
       load,
+      onAsking: (line) => asking.push(line),
     });
+    assert.deepEqual(asking, [
+      `asking group "mc" for a certificate for "newbie" (an agent of the owner's answers as the ` +
+      "group's sponsor)",
+    ]);
     assert.equal(first.sponsor, undefined, "a member without the owner key sponsors no one");
     const certificate = join(newbie.config.home, "identity", "agent.cert.json");
     const kept = await Deno.readTextFile(certificate);
@@ -191,8 +197,10 @@ Deno.test("a signed newcomer gets its certificate from the owner's sponsor, keep
       transport,
       timeline: newbie.timeline,
       load,
+      onAsking: (line) => asking.push(line),
     });
     assert.equal(await Deno.readTextFile(certificate), kept);
+    assert.equal(asking.length, 1, "a member holding its certificate asks for none");
     await again.membership.leave();
   } finally {
     await boss.membership.leave();
