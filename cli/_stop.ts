@@ -47,6 +47,11 @@ export class StopSignals implements Disposable {
     return this.#leave.promise;
   }
 
+  /** Resolves with the signal that asked the command to leave, once one did. */
+  get stopped(): Promise<"SIGINT" | "SIGTERM"> {
+    return this.#leave.promise.then(() => this.received!);
+  }
+
   /** The signal of a new turn; ends with {@link endTurn}. */
   startTurn(): AbortSignal {
     this.#turn = new AbortController();

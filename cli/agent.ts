@@ -20,6 +20,10 @@ import { BusyLine } from "./_repl_busy.ts";
 import { runTurn } from "./_repl_turn.ts";
 import { cliRuntime } from "./_runtime.ts";
 import { StopSignals } from "./_stop.ts";
+import { unlessStopped } from "./_starting.ts";
+
+/** How long an agent stopped while it starts may take to close what it started. */
+const START_GRACE_MS = 2_000;
 
 /**
  * The line that says what a call to the LLM waits for, on stderr: `… waiting for openai/gpt-4o at
@@ -61,7 +65,14 @@ export function agentCommand(ctx: CliContext): Command {
       // The busy line only where a person watches both streams.
       const busy = new BusyLine(terminal && Deno.stdout.isTerminal());
       const io = busy.io(ctx.io);
-      const message = opts.message === "-" ? await stdinMessage() : opts.message;
+      // Read before anything starts: a signal meanwhile ends the command at once.
+      const message = opts.message === "-"
+        ? await unlessStopped(stdinMessage(), stops.stopped, {
+          doing: "reading the message from stdin",
+          close: () => Promise.resolve(),
+          graceMs: 0,
+        })
+        : opts.message;
       // The line editor where a person types and reads (stdin and stderr both a terminal, and
       // stdin not the message): the session's lines, and with -m too the approval questions.
       const typing = opts.message !== "-" && Deno.stdin.isTerminal() && terminal;
@@ -79,7 +90,7 @@ export function agentCommand(ctx: CliContext): Command {
         : undefined;
       try {
         let held: string | undefined;
-        runtime = await cliRuntime({ ...ctx, io }, config, {
+        const starting = cliRuntime({ ...ctx, io }, config, {
           agent: opts.agent,
           onWait: (event) => io.err(waitLine(event, terminal)),
           ...(editor
@@ -107,6 +118,12 @@ export function agentCommand(ctx: CliContext): Command {
               }),
             }
             : {}),
+        });
+        // A start that waits (an MCP server, a question at the terminal) ends on a signal.
+        runtime = await unlessStopped(starting, stops.stopped, {
+          doing: "starting the agent",
+          close: (made) => made.close(),
+          graceMs: START_GRACE_MS,
         });
         secrets = (await import("../core/agent/mod.ts")).configuredSecrets(config);
         stops.throwIfStopped();

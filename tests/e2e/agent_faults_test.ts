@@ -175,3 +175,44 @@ Deno.test({
     ]);
   },
 });
+
+/**
+ * Whether process `pid` catches `signal` (its handler is set: /proc's SigCgt mask, read by `cat`:
+ * Deno grants /proc to a process allowed everything alone).
+ */
+async function catches(pid: number, signal: number): Promise<boolean> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stderr: "null" })
+    .output();
+  const status = new TextDecoder().decode(out.stdout);
+  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return mask !== undefined && (BigInt(`0x${mask}`) >> BigInt(signal - 1) & 1n) === 1n;
+}
+
+Deno.test("SIGINT or SIGTERM while -m - waits for stdin ends the command at once, saying so", async () => {
+  await using home = await tempHome();
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    // stdin piped and never written nor closed: the message never comes.
+    await using child = new Child(
+      kafclawCommand(["agent", "-m", "-"], envOf(home.path, "http://127.0.0.1:9/v1"), {
+        stdin: "piped",
+      }),
+    );
+    // Listening for both signals: waiting for its message.
+    await waitFor(
+      async () => await catches(child.process.pid, 2) && await catches(child.process.pid, 15),
+      "the agent's signal handlers",
+    );
+    child.process.kill(signal);
+    // Before, it went on waiting for its message: the wait is bounded here, not by the test's.
+    await waitFor(() => child.exited !== undefined, `the agent's end after ${signal}`, {
+      timeoutMs: 15_000,
+      state: () => child.stderr,
+    });
+    assert.equal(await child.exit(), code, child.stderr);
+    assert.equal(
+      child.stderr.trim(),
+      `kafclaw: stopped (${signal}) while reading the message from stdin`,
+    );
+    await child.process.stdin.close().catch(() => {});
+  }
+});
