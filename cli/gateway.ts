@@ -20,7 +20,7 @@ import { apiOwner } from "../web/mod.ts";
 import { followSkills } from "./_gateway_reload.ts";
 import { openFrontDoor } from "./_front_door.ts";
 import { openDashboard } from "./_open.ts";
-import { CliError, kafkaErrorText, UsageError } from "./_errors.ts";
+import { Cancelled, CliError, kafkaErrorText, Terminated, UsageError } from "./_errors.ts";
 import { kafkaNews } from "./_kafka_line.ts";
 import { holdsWholeNetwork } from "../core/permissions/mod.ts";
 import type { CliContext } from "./_context.ts";
@@ -153,11 +153,19 @@ export function gatewayCommand(ctx: CliContext): Command {
               "brokers and the LLM and channel hosts; a compiled binary cannot (README, Permissions)",
           );
         }
-        // The chat channels speak for the lead agent.
+        // The chat channels speak for the lead agent. Their start asks the chat services (a Bot
+        // API out of reach is waited for): a stop signal meanwhile ends it, leaving the group.
         try {
-          await channels?.start(gateway.runtime);
+          if (channels) {
+            await unlessStopped(channels.start(gateway.runtime), stop.promise, {
+              doing: "starting the chat channels",
+              close: () => channels.stop(),
+              graceMs: START_GRACE_MS,
+            });
+          }
         } catch (error) {
           await swarm.stop();
+          if (error instanceof Cancelled || error instanceof Terminated) throw error;
           throw new CliError((error as Error).message);
         }
         const door = await openFrontDoor(config, swarm, startedAt, {

@@ -102,3 +102,37 @@ Deno.test("a scheduled job's result reaches the owner's Telegram chat once", opt
   assert.match(run.started_at, /^\d{4}-\d\d-\d\dT/);
   assert.equal(await gateway.stop("SIGTERM"), 0, gateway.stderr);
 });
+
+Deno.test("a gateway stopped while the Bot API holds its first call ends at once, saying so", async () => {
+  await using home = await tempHome();
+  await using llm = await startFakeOpenAI({ fallback: { text: "hi" } });
+  // A Bot API that takes connections and never answers: the channel's start waits on it.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+    const env = gatewayEnv(home.path, llm, telegramEnv({ token: "123:held", url }));
+    await using gateway = new Child(kafclawCommand(["gateway"], env));
+    await waitFor(() => held.length > 0, "the channel's call to the Bot API", {
+      state: () => gateway.stderr,
+    });
+    gateway.process.kill("SIGTERM");
+    // Before, the gateway went on waiting for that answer: the wait is bounded here.
+    await waitFor(() => gateway.exited !== undefined, "the gateway's end", {
+      timeoutMs: 15_000,
+      state: () => gateway.stderr,
+    });
+    assert.equal(await gateway.exit(), 143, gateway.stderr);
+    assert.equal(
+      gateway.stderr.trim(),
+      "kafclaw: stopped (SIGTERM) while starting the chat channels",
+    );
+  } finally {
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting.catch(() => {});
+  }
+});
