@@ -36,7 +36,10 @@ export async function runMember(
 ): Promise<void> {
   const group = config.group.name;
   const { Timeline } = await import("../core/timeline/mod.ts");
-  using timeline = Timeline.open(paths(config).timeline);
+  const timeline = Timeline.open(paths(config).timeline);
+  // A join stopped midway may still be at work (its roster read) until the process ends: the
+  // timeline stays open for it.
+  let joinLeftRunning = false;
   const stop = Promise.withResolvers<string>();
   const signalled = Promise.withResolvers<StopSignal>();
   const listeners = STOP_SIGNALS.map((signal) =>
@@ -83,7 +86,10 @@ export async function runMember(
       const member = membership;
       audit.open((records) => member.send(records));
     } catch (error) {
-      if (error instanceof Cancelled || error instanceof Terminated) throw error;
+      if (error instanceof Cancelled || error instanceof Terminated) {
+        joinLeftRunning = true;
+        throw error;
+      }
       const message = kafkaErrorText(error);
       throw USER_ERRORS.has((error as Error).name)
         ? new UsageError(message)
@@ -123,5 +129,6 @@ export async function runMember(
     );
   } finally {
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    if (!joinLeftRunning) timeline.close();
   }
 }
