@@ -10,7 +10,7 @@ import { Cancelled, Terminated } from "./_errors.ts";
 /** The signals that stop a long-lived command. */
 export type StopSignal = "SIGINT" | "SIGTERM";
 
-/** The signals, in the order a listener list names them. */
+/** Both stop signals, for the listeners of a command. */
 export const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM"];
 
 /** Options of {@link unlessStopped}. */
