@@ -10,7 +10,6 @@
 import type { ResolvedConfig } from "../core/config/mod.ts";
 import {
   announceRecord,
-  askingLine,
   certificateAsking,
   GroupSetupError,
   OnboardRejected,
@@ -148,7 +147,6 @@ async function certificateFor(
   const ownerKey = await pinnedOwnerKey(config);
   const { key, certificate } = await agentCredentials(config);
   if (certificate !== undefined) return;
-  ctx.io.err(`kafclaw: ${askingLine(config.group.name, agentId)}`);
   try {
     const ask = await certificateAsking(config, {
       agentId,
@@ -156,6 +154,7 @@ async function certificateFor(
       publicKey: key.publicKeyText,
       ownerKey,
       ...(opts.invite === undefined ? {} : { invite: opts.invite }),
+      onAsking: (line) => ctx.io.err(`kafclaw: ${line}`),
     });
     await ask();
   } catch (error) {

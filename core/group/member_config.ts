@@ -209,13 +209,7 @@ export async function beginJoin(
         publicKey: key.publicKeyText,
         ownerKey,
       });
-      signing = {
-        ownerKey,
-        signer: async () => {
-          options.onAsking?.(askingLine(group, agentId));
-          return signer(await ask());
-        },
-      };
+      signing = { ownerKey, signer: async () => signer(await ask()) };
     } else {
       signing = { ownerKey, signer: signer(known) };
     }
@@ -239,7 +233,7 @@ export async function beginJoin(
 }
 
 /** What a newcomer says as it asks the group's sponsor (an agent of the owner's) for a certificate. */
-export function askingLine(group: string, agentId: string): string {
+function askingLine(group: string, agentId: string): string {
   return `asking group "${group}" for a certificate for "${agentId}" (an agent of the owner's ` +
     "answers as the group's sponsor)";
 }
@@ -252,7 +246,7 @@ export function askingLine(group: string, agentId: string): string {
  */
 export async function certificateAsking(
   config: ResolvedConfig,
-  asking: Pick<JoinOptions, "agentId" | "transport" | "invite"> & {
+  asking: Pick<JoinOptions, "agentId" | "transport" | "invite" | "onAsking"> & {
     /** base64url of the agent's raw public key. */
     readonly publicKey: string;
     /** The owner's public key, pinned in config. */
@@ -261,6 +255,7 @@ export async function certificateAsking(
 ): Promise<() => Promise<CertificateBundle>> {
   const invite = asking.invite ?? await configuredInvite(config);
   return async () => {
+    asking.onAsking?.(askingLine(config.group.name, asking.agentId));
     const { certificate } = await requestMembership({
       transport: asking.transport,
       group: config.group.name,

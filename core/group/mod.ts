@@ -157,7 +157,6 @@ export {
   type MembershipOptions,
 } from "./membership.ts";
 export {
-  askingLine,
   beginJoin,
   certificateAsking,
   configuredInvite,
