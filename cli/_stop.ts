@@ -8,22 +8,21 @@
  */
 import { Interruption } from "../core/agent/mod.ts";
 import { Cancelled, Terminated } from "./_errors.ts";
-
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+import { STOP_SIGNALS, type StopSignal } from "./_starting.ts";
 
 /** The stop signals of one command; dispose of it to remove the listeners. */
 export class StopSignals implements Disposable {
   /** The signal that asked the command to leave, once one did. */
-  received: "SIGINT" | "SIGTERM" | undefined;
+  received: StopSignal | undefined;
   readonly #leave = Promise.withResolvers<void>();
   #turn: AbortController | undefined;
-  readonly #listeners = SIGNALS.map((signal) => [signal, () => this.#on(signal)] as const);
+  readonly #listeners = STOP_SIGNALS.map((signal) => [signal, () => this.#on(signal)] as const);
 
   constructor() {
     for (const [signal, listener] of this.#listeners) Deno.addSignalListener(signal, listener);
   }
 
-  #on(signal: "SIGINT" | "SIGTERM"): void {
+  #on(signal: StopSignal): void {
     if (signal === "SIGINT" && this.#turn && !this.#turn.signal.aborted) {
       return this.#turn.abort();
     }
@@ -48,7 +47,7 @@ export class StopSignals implements Disposable {
   }
 
   /** Resolves with the signal that asked the command to leave, once one did. */
-  get stopped(): Promise<"SIGINT" | "SIGTERM"> {
+  get stopped(): Promise<StopSignal> {
     return this.#leave.promise.then(() => this.received!);
   }
 

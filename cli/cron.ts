@@ -25,6 +25,7 @@ import { CliError, UsageError } from "./_errors.ts";
 import type { CliContext } from "./_context.ts";
 import { table } from "./_table.ts";
 import { trustedConfig } from "./_trusted_config.ts";
+import { STOP_SIGNALS } from "./_starting.ts";
 
 interface AddOptions {
   schedule: string;
@@ -302,8 +303,6 @@ function seconds(value: string): number {
   }
   return n;
 }
-
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /**
  * `cron serve`: the scheduler over the agent until a signal. The first signal stops taking jobs
