@@ -49,6 +49,19 @@ export class Child implements AsyncDisposable {
     return this.exit();
   }
 
+  /**
+   * Sends `signal` and waits up to `ms` for the exit (a process that ignores it fails the wait,
+   * with what it printed, instead of holding the test); resolves with the exit code.
+   */
+  async stopWithin(signal: Deno.Signal, ms: number): Promise<number> {
+    this.process.kill(signal);
+    await waitFor(() => this.exited !== undefined, `the exit after ${signal}`, {
+      timeoutMs: ms,
+      state: () => ({ stdout: this.stdout, stderr: this.stderr }),
+    });
+    return await this.exit();
+  }
+
   async [Symbol.asyncDispose]() {
     try {
       this.process.kill("SIGKILL");

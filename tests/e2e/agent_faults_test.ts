@@ -202,13 +202,8 @@ Deno.test("SIGINT or SIGTERM while -m - waits for stdin ends the command at once
       async () => await catches(child.process.pid, 2) && await catches(child.process.pid, 15),
       "the agent's signal handlers",
     );
-    child.process.kill(signal);
     // Before, it went on waiting for its message: the wait is bounded here, not by the test's.
-    await waitFor(() => child.exited !== undefined, `the agent's end after ${signal}`, {
-      timeoutMs: 15_000,
-      state: () => child.stderr,
-    });
-    assert.equal(await child.exit(), code, child.stderr);
+    assert.equal(await child.stopWithin(signal, 15_000), code, child.stderr);
     assert.equal(
       child.stderr.trim(),
       `kafclaw: stopped (${signal}) while reading the message from stdin`,

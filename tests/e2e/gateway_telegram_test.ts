@@ -119,13 +119,8 @@ Deno.test("a gateway stopped while the Bot API holds its first call ends at once
     await waitFor(() => held.length > 0, "the channel's call to the Bot API", {
       state: () => gateway.stderr,
     });
-    gateway.process.kill("SIGTERM");
     // Before, the gateway went on waiting for that answer: the wait is bounded here.
-    await waitFor(() => gateway.exited !== undefined, "the gateway's end", {
-      timeoutMs: 15_000,
-      state: () => gateway.stderr,
-    });
-    assert.equal(await gateway.exit(), 143, gateway.stderr);
+    assert.equal(await gateway.stopWithin("SIGTERM", 15_000), 143, gateway.stderr);
     assert.equal(
       gateway.stderr.trim(),
       "kafclaw: stopped (SIGTERM) while starting the chat channels",
