@@ -1,7 +1,7 @@
 /**
- * Reading topics whole, as far as they reach when the read begins, through a per-run group that
- * commits nothing (as a state topic is read): for those who look back at a group without running
- * in it (topic_reader.ts, roster_feed.ts `readRoster`).
+ * Reading topics whole, as far as they reach when the read begins (the transport's `readWhole`:
+ * on Kafka without a consumer group): for those who look back at a group without running in it
+ * (topic_reader.ts, roster_feed.ts `readRoster`, task_log.ts, sightings.ts).
  *
  * @module
  */
@@ -10,11 +10,9 @@ import { afterGate } from "./_gate.ts";
 
 /**
  * Reads every record `topics` hold now, handing each to `handler`: the topics' records interleave,
- * each partition's in order. They are read through one group: a broker keeps a new group waiting
- * for `group.initial.rebalance.delay.ms` (3 s unless set) before its first assignment, so a group
- * per topic would pay that once per topic. Those of `optional` that do not exist (an agent's inbox:
- * made when it joins, deleted by `group gc`) hold nothing; any other missing topic is a
- * {@link TopicMissingError}.
+ * each partition's in order. `groupId` names the per-run group of a transport that reads through
+ * one (in process). Those of `optional` that do not exist (an agent's inbox: made when it joins,
+ * deleted by `group gc`) hold nothing; any other missing topic is a {@link TopicMissingError}.
  */
 export async function readWhole(
   transport: Transport,
@@ -25,36 +23,24 @@ export async function readWhole(
 ): Promise<void> {
   let reading = [...new Set(topics)];
   while (reading.length > 0) {
-    let subscription;
     try {
-      subscription = await transport.subscribe({
-        kind: "state",
-        topics: reading,
-        groupId,
-        handler,
-      });
+      return await transport.readWhole({ topics: reading, groupId, handler });
     } catch (error) {
+      // A missing topic is told before any record is read.
       const missing = error instanceof TopicMissingError ? error.topic : undefined;
       if (missing === undefined || !optional.includes(missing) || !reading.includes(missing)) {
         throw error;
       }
       reading = reading.filter((topic) => topic !== missing);
-      continue;
     }
-    try {
-      await subscription.caughtUp();
-    } finally {
-      await subscription.close();
-    }
-    return;
   }
 }
 
 /**
  * {@link readWhole}, begun while `first` (the read of the certificates these records are verified
- * by) still runs: both consumer groups join at once, so a broker's join delay is waited for once,
- * and the records wait for `first` to end ({@link afterGate}). Resolves with `first`'s value;
- * throws what either threw (records are passed over when `first` failed).
+ * by) still runs, so the two reads' fetches go together, and the records wait for `first` to end
+ * ({@link afterGate}). Resolves with `first`'s value; throws what either threw (records are passed
+ * over when `first` failed).
  */
 export async function readWholeAfter<T>(
   first: Promise<T>,

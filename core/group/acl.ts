@@ -17,10 +17,10 @@
  * - describe the configs of the group's topics (every agent checks them at start);
  * and use, as a consumer, its own groups (`kafclaw.<g>.<id>` and `kafclaw.<g>.<id>.…`, deleting
  * its per-run state groups), the shared `kafclaw.<g>.workers`, skill groups and its zones' groups
- * (`kafclaw.<g>.zone.<z>`), and the
- * `kafclaw.<g>.reader.…` groups of `kafclaw group members`. The owner's agent may also write
- * `control.roster` (certificates, manifest), create and alter the group's topics, and read as a
- * sponsor (`kafclaw.<g>.sponsors`).
+ * (`kafclaw.<g>.zone.<z>`); a command that reads the group's topics whole (`kafclaw group
+ * members`) fetches them in no group. The owner's agent may also write `control.roster`
+ * (certificates, manifest), create and alter the group's topics, and read as a sponsor
+ * (`kafclaw.<g>.sponsors`).
  *
  * Prefixes end with a `.`: ids hold none, so `kafclaw.g.al.` never covers `kafclaw.g.alice`, nor
  * `group.g.zone.lab.` `group.g.zone.labs.…`.
@@ -160,7 +160,6 @@ function agentBindings(group: string, agent: AclAgent): AclBinding[] {
   for (const zone of [...new Set(zones)].sort()) {
     add("GROUP", `kafclaw.${group}.zone.${zone}`, "LITERAL", ["READ"]);
   }
-  add("GROUP", `kafclaw.${group}.reader.`, "PREFIXED", ["READ", "DELETE"]);
   if (agent.owner) add("GROUP", `kafclaw.${group}.sponsors`, "LITERAL", ["READ"]);
   return out;
 }

@@ -70,6 +70,12 @@ export function watchPoison(
         handler: watched(options.handler),
         onUndecodable: skipped(options.onUndecodable),
       }),
+    readWhole: (options) =>
+      transport.readWhole({
+        ...options,
+        handler: watched(options.handler),
+        onUndecodable: skipped(options.onUndecodable),
+      }),
     createTopics: (specs) => transport.createTopics(specs),
     verifyTopics: (specs) => transport.verifyTopics(specs),
     groupMembers: (groupId) => transport.groupMembers(groupId),

@@ -284,8 +284,8 @@ export interface ReadRoster {
  * Reads a group's roster from its topics without joining (`kafclaw group members` when no agent
  * runs, `kafclaw zone list`): the roster topic whole and, beside it, the announce, skills and
  * orchestrator topics whole and the heartbeats of the last `clockSkewMs` in one read whose records
- * wait for the roster, each read through a per-run group that commits nothing. Signed groups'
- * records are verified against `ownerKey`; without one (an open group) nothing is.
+ * wait for the roster, each read whole (the transport's `readWhole`). Signed groups' records are
+ * verified against `ownerKey`; without one (an open group) nothing is.
  */
 export async function readRoster(
   transport: Transport,

@@ -55,8 +55,7 @@ export interface Sightings {
 
 /**
  * Reads the sightings of `group`; `ownerKey` verifies records in a signed group (without one
- * nothing is verified: an open group). Each topic is read whole through a per-run group that
- * commits nothing.
+ * nothing is verified: an open group). Each topic is read whole (the transport's `readWhole`).
  */
 export async function readSightings(
   transport: Transport,
@@ -122,8 +121,7 @@ export async function readSightings(
 
 /**
  * {@link readSightings} and, beside it, the zones as {@link readRoster} reads them (`kafclaw group
- * gc` and `group acl`): the two reads' consumer groups join at once, so a broker's join delay is
- * waited for once. Both are let end before a failure is thrown.
+ * gc` and `group acl`), the two reads together. Both are let end before a failure is thrown.
  */
 export async function readSightingsAndZones(
   transport: Transport,

@@ -99,8 +99,8 @@ export interface TaskLogSearch {
 /**
  * The task as `search.topics` hold it; when they lack what `search.found` looks for, also as the
  * topics of its skills and zones hold it (`kafclaw task show --trace`, `task replay`). The state
- * topics that say which those are are read beside the first topics: each read's consumer groups
- * wait for the broker's join delay, so a task found beyond the group's topics costs two, not three.
+ * topics that say which those are are read beside the first topics, so a task found beyond the
+ * group's topics costs two reads in turn, not three.
  */
 export async function searchTaskLog(
   transport: Transport,

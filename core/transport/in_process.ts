@@ -21,6 +21,7 @@ import {
   type TopicProblem,
   type TopicSpec,
   type Transport,
+  type WholeReadOptions,
 } from "./types.ts";
 
 /** Faults to inject; each probability is per delivered record. */
@@ -395,6 +396,17 @@ export class MemoryTransport implements Transport {
     this.broker.group(groupId).members.add(member);
     this.broker.rebalance(groupId);
     return Promise.resolve(member);
+  }
+
+  /** Reads through a state subscription, which in process costs no wait. */
+  async readWhole(options: WholeReadOptions): Promise<void> {
+    const { topics, handler, groupId } = options;
+    const subscription = await this.subscribe({ kind: "state", topics, handler, groupId });
+    try {
+      await subscription.caughtUp();
+    } finally {
+      await subscription.close();
+    }
   }
 
   createTopics(specs: readonly TopicSpec[]): Promise<string[]> {

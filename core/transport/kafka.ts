@@ -1,10 +1,10 @@
 /**
  * The Kafka transport, over kafkajs. Produces with acks=all through an idempotent producer with one
- * request in flight (so retries never reorder), reads state topics through a per-run group that
- * never commits, streams through the agent's own group, and work topics through a shared group,
- * handing slow work to a bounded executor; streams and work commit in the background, within a
- * bound (commits.ts), and a consumer holds its input while the executor is full
- * (kafka_subscription.ts).
+ * request in flight (so retries never reorder), follows state topics through a per-run group that
+ * never commits and reads them whole without a group (kafka_whole_read.ts), streams through the
+ * agent's own group, and work topics through a shared group, handing slow work to a bounded
+ * executor; streams and work commit in the background, within a bound (commits.ts), and a consumer
+ * holds its input while the executor is full (kafka_subscription.ts).
  *
  * @module
  */
@@ -17,6 +17,8 @@ import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { topicOffsets, waitForLeaders } from "./leaders.ts";
 import { LeftoverMembers } from "./leftover_members.ts";
+import { SharedCluster } from "./kafka_cluster.ts";
+import { readWholeTopics } from "./kafka_whole_read.ts";
 import { whereHeld } from "./where_held.ts";
 import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
@@ -36,6 +38,7 @@ import type {
   TopicProblem,
   TopicSpec,
   Transport,
+  WholeReadOptions,
 } from "./types.ts";
 
 const { Partitioners, ConfigResourceTypes } = kafkajs;
@@ -138,6 +141,8 @@ export class KafkaTransport implements Transport {
   #admin: Promise<Admin> | undefined;
   readonly #subs = new Set<KafkaSubscription>();
   readonly #leftovers: LeftoverMembers;
+  /** kafkajs's own cluster connection, for LeaveGroup and whole reads (kafka_cluster.ts). */
+  readonly #cluster: SharedCluster;
   /** Every consumer says which process (and agent run) it belongs to (run_tag.ts). */
   readonly #assigner: ReturnType<typeof roundRobinAssignerWith>;
   /**
@@ -159,7 +164,8 @@ export class KafkaTransport implements Transport {
     const folder = options.runFolder;
     const me = thisRun(folder);
     this.#assigner = roundRobinAssignerWith(encodeRunTag(me?.tag));
-    this.#leftovers = new LeftoverMembers(this.#kafka, () => this.#adminClient(), {
+    this.#cluster = new SharedCluster(this.#kafka);
+    this.#leftovers = new LeftoverMembers(() => this.#cluster.get(), () => this.#adminClient(), {
       me,
       live: folder === undefined ? {} : { folderAlive: folder.alive },
     });
@@ -303,6 +309,28 @@ export class KafkaTransport implements Transport {
     }
     this.#subs.add(sub);
     return sub;
+  }
+
+  async readWhole(options: WholeReadOptions): Promise<void> {
+    const admin = await this.#adminClient();
+    const dispatcher = new Dispatcher({
+      kind: "state",
+      groupId: `whole read of ${options.topics.join(", ")}`,
+      handler: options.handler,
+      concurrency: 4,
+      deadLetterTopic: undefined,
+      produce: (r) => this.produce(r),
+      log: this.#log,
+    });
+    await readWholeTopics(options.topics, {
+      admin,
+      cluster: () => this.#cluster.get(),
+      dispatcher,
+      handler: options.handler,
+      decode: toRecord,
+      onUndecodable: options.onUndecodable,
+      log: this.#log,
+    });
   }
 
   /**
@@ -449,7 +477,7 @@ export class KafkaTransport implements Transport {
     this.#subs.clear();
     await this.#producers.close();
     await (await this.#admin?.catch(() => undefined))?.disconnect().catch(() => {});
-    await this.#leftovers.close();
+    await this.#cluster.close();
     this.#admin = undefined;
   }
 }

@@ -12,8 +12,7 @@
  *
  * @module
  */
-import type { Admin, Cluster, Kafka } from "kafkajs";
-import { roundRobinAssigner } from "./assignor.ts";
+import type { Admin, Cluster } from "kafkajs";
 import { readSubscription } from "./member_metadata.ts";
 import {
   decodeRunTag,
@@ -39,24 +38,26 @@ export function memberRunTag(metadata: Uint8Array | null | undefined): RunTag | 
   return decodeRunTag(readSubscription(metadata)?.userData);
 }
 
-/** Finds and removes leftover members; see the module documentation. Close it when done. */
+/** Finds and removes leftover members; see the module documentation. */
 export class LeftoverMembers {
-  readonly #kafka: Kafka;
   readonly #admin: () => Promise<Admin>;
   readonly #me: ThisRun | undefined;
   readonly #live: Liveness;
-  #cluster: Promise<Cluster> | undefined;
+  readonly #cluster: () => Promise<Cluster>;
 
-  /** `me`: this process's tag, as its consumers send it; `live`: how runs are checked. */
+  /**
+   * `cluster`: a connection of kafkajs's own (kafka_cluster.ts), for LeaveGroup; `me`: this
+   * process's tag, as its consumers send it; `live`: how runs are checked.
+   */
   constructor(
-    kafka: Kafka,
+    cluster: () => Promise<Cluster>,
     admin: () => Promise<Admin>,
     at: { readonly me: ThisRun | undefined; readonly live?: Liveness },
   ) {
-    this.#kafka = kafka;
     this.#admin = admin;
     this.#me = at.me;
     this.#live = at.live ?? {};
+    this.#cluster = cluster;
   }
 
   /**
@@ -74,7 +75,7 @@ export class LeftoverMembers {
       else kept.push(this.#holder(tag));
     }
     if (gone.length > 0) {
-      const coordinator = await (await this.#clusterOf()).findGroupCoordinator({ groupId });
+      const coordinator = await (await this.#cluster()).findGroupCoordinator({ groupId });
       for (const memberId of gone) {
         await (coordinator as unknown as Coordinator).leaveGroup({ groupId, memberId })
           .catch((error) => {
@@ -91,38 +92,5 @@ export class LeftoverMembers {
     if (sameHost(tag, this.#me)) return { pid: tag.pid, host: this.#me!.host };
     const elsewhere = tag.place !== undefined && this.#me?.tag.place !== undefined;
     return { pid: tag.pid, ...(elsewhere ? { elsewhere } : {}) };
-  }
-
-  /**
-   * A cluster connection of kafkajs's own, as every consumer has: kafkajs hands it to a consumer's
-   * partition assigners, and this consumer is made only to receive it (it never connects).
-   */
-  #clusterOf(): Promise<Cluster> {
-    this.#cluster ??= (async () => {
-      let cluster: Cluster | undefined;
-      this.#kafka.consumer({
-        groupId: "kafclaw.unused",
-        partitionAssigners: [(config) => {
-          cluster = config.cluster;
-          return roundRobinAssigner(config);
-        }],
-      });
-      if (cluster === undefined) {
-        throw new Error("kafkajs did not hand its cluster to the assigner");
-      }
-      await cluster.connect();
-      return cluster;
-    })();
-    const pending = this.#cluster;
-    pending.catch(() => {
-      if (this.#cluster === pending) this.#cluster = undefined;
-    });
-    return pending;
-  }
-
-  async close(): Promise<void> {
-    const cluster = this.#cluster;
-    this.#cluster = undefined;
-    await (await cluster?.catch(() => undefined))?.disconnect().catch(() => {});
   }
 }

@@ -127,6 +127,16 @@ export interface SubscribeOptions {
   readonly onUndecodable?: (batch: SkippedBatch) => void;
 }
 
+/** Options of {@link Transport.readWhole}. */
+export interface WholeReadOptions {
+  readonly topics: readonly string[];
+  readonly handler: RecordHandler;
+  /** Names the per-run group of a transport that reads through one (in process). */
+  readonly groupId: string;
+  /** Told of each batch that could not be decoded and was skipped (Kafka only). */
+  readonly onUndecodable?: (batch: SkippedBatch) => void;
+}
+
 /** A batch of records the consumer could not decode: where, its offsets, and why. */
 export interface SkippedBatch {
   readonly topic: string;
@@ -203,6 +213,14 @@ export interface Transport {
    */
   connectProducer?(): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Reads every record `topics` hold when the read begins, each partition's in order, and
+   * resolves once the handler has had them all and the work it handed back has ended. Kafka
+   * fetches them without a consumer group: no join to wait for, no group left on the broker, and
+   * nothing needed but the right to read the topics. A missing topic is a
+   * {@link TopicMissingError}.
+   */
+  readWhole(options: WholeReadOptions): Promise<void>;
   /** Creates missing topics with their full configuration; existing ones are left alone. */
   createTopics(specs: readonly TopicSpec[]): Promise<string[]>;
   /** Compares existing topics with their specs; missing topics are reported too. */

@@ -44,8 +44,6 @@ Deno.test("a member's ACLs: its inbox to read, every inbox to write, the group's
     "ALLOW User:alice DELETE GROUP kafclaw.g1.alice. (PREFIXED)",
     "ALLOW User:alice READ GROUP kafclaw.g1.workers (LITERAL)",
     "ALLOW User:alice READ GROUP kafclaw.g1.skill. (PREFIXED)",
-    "ALLOW User:alice READ GROUP kafclaw.g1.reader. (PREFIXED)",
-    "ALLOW User:alice DELETE GROUP kafclaw.g1.reader. (PREFIXED)",
   ]);
 });
 

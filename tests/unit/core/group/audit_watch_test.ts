@@ -11,6 +11,7 @@ import {
   type RecordHandler,
   type SkippedBatch,
   type SubscribeOptions,
+  type WholeReadOptions,
 } from "../../../../core/transport/mod.ts";
 import { waitFor } from "../../../_support/wait.ts";
 
@@ -135,6 +136,42 @@ Deno.test("a watched subscription tells each undecodable batch to the audit and 
   assert.equal(given[1]!.handler.prepare, undefined);
   await first.close();
   await second.close();
+  await watched.close();
+});
+
+Deno.test("a watched whole read tells its poison and its undecodable batches, as a subscription's", async () => {
+  const inner = new MemoryTransport();
+  const given: WholeReadOptions[] = [];
+  const readWhole = inner.readWhole.bind(inner);
+  inner.readWhole = (options) => {
+    given.push(options);
+    return readWhole(options);
+  };
+  const told: string[] = [];
+  const audited: SkippedBatch[] = [];
+  const watched = watchPoison(
+    inner,
+    (record, reason) => void told.push(`${record.offset} ${reason}`),
+    (batch) => void audited.push(batch),
+  );
+  const topic = topicsFor("au9").announce;
+  await watched.createTopics([{ name: topic, partitions: 1, config: {} }]);
+  await watched.produce([{ topic, key: "k", value: "bad" }, { topic, key: "k", value: "fine" }]);
+  const handled: string[] = [];
+  await watched.readWhole({
+    topics: [topic],
+    groupId: "kafclaw.au9.reader",
+    handler: (record) => {
+      const text = new TextDecoder().decode(record.value);
+      handled.push(text);
+      return text === "bad" ? { poison: "not an envelope" } : undefined;
+    },
+  });
+  assert.deepEqual(handled, ["bad", "fine"]);
+  assert.deepEqual(told, ["0 not an envelope"]);
+  const batch = { topic, partition: 0, firstOffset: "3", lastOffset: "4", reason: "no codec" };
+  given[0]!.onUndecodable!(batch);
+  assert.deepEqual(audited, [batch]);
   await watched.close();
 });
 

@@ -124,6 +124,27 @@ Deno.test("a state subscription reads from the beginning, reports caught up, and
   await t.close();
 });
 
+Deno.test("a whole read hands over what the topics hold, ends after its work, and leaves no group", async () => {
+  const t = new MemoryTransport();
+  await t.createTopics([{ name: "announce", partitions: 2, config: {} }]);
+  await t.produce(["a", "b", "c"].map((v) => ({ topic: "announce", key: `agent:${v}`, value: v })));
+  const done: string[] = [];
+  await t.readWhole({
+    topics: ["announce"],
+    groupId: "kafclaw.g.reader",
+    handler: (r) => ({
+      work: () => Promise.resolve(void done.push(new TextDecoder().decode(r.value))),
+    }),
+  });
+  assert.deepEqual(done.sort(), ["a", "b", "c"]);
+  assert.deepEqual(await t.listGroups("kafclaw.g."), []);
+  await assert.rejects(
+    t.readWhole({ topics: ["gone"], groupId: "kafclaw.g.reader", handler: () => {} }),
+    /Topic "gone" does not exist/,
+  );
+  await t.close();
+});
+
 Deno.test("seededRandom repeats for one seed and differs across seeds", () => {
   const a = seededRandom(7);
   const b = seededRandom(7);
