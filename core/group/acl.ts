@@ -16,7 +16,7 @@
  *   inbox (grants and retries go to another agent's inbox);
  * - describe the configs of the group's topics (every agent checks them at start);
  * and use, as a consumer, its own groups (`kafclaw.<g>.<id>` and `kafclaw.<g>.<id>.…`, deleting
- * its per-run state groups), the shared `kafclaw.<g>.workers`, skill groups and its zones' groups
+ * the per-run state groups earlier builds made), the shared `kafclaw.<g>.workers`, skill groups and its zones' groups
  * (`kafclaw.<g>.zone.<z>`); a command that reads the group's topics whole (`kafclaw group
  * members`) fetches them in no group. The owner's agent may also write `control.roster`
  * (certificates, manifest), create and alter the group's topics, and read as a sponsor

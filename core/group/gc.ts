@@ -2,7 +2,8 @@
  * `kafclaw group gc`: what an agent leaves behind on the broker after it is gone (PROTOCOL.md,
  * semantics 1) — its inbox topic `group.<g>.agent.<id>.inbox` and its consumer groups
  * `kafclaw.<g>.<id>` and `kafclaw.<g>.<id>.…` — deleted once it has been gone longer than the
- * operator says; and every per-run state group (`….state.<run>`) that has no member left.
+ * operator says; and every per-run state group (`….state.<run>`, which earlier builds made on
+ * Kafka) that has no member left.
  *
  * An agent is gone since its signed `leave`, or, without one, since it was last seen (its join or
  * last heartbeat; an agent with no heartbeat on the stream counts as seen when the stream begins,

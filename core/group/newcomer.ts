@@ -2,8 +2,9 @@
  * The newcomer's side of onboarding (PROTOCOL.md, Membership and trust, Onboarding): it asks for
  * a certificate on `control.onboarding`, answers a gated group's challenge with its invite, and
  * takes the certificate only when it chains to the owner key it was given and names its own id
- * and key. It reads the replies through a per-run group from the beginning of the topic, so none
- * can pass before it listens, and knows its own by the request's correlation id.
+ * and key. It reads the replies from the beginning of the topic (a state read: on Kafka in no
+ * consumer group), so none can pass before it listens, and knows its own by the request's
+ * correlation id.
  *
  * @module
  */

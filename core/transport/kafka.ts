@@ -1,10 +1,10 @@
 /**
  * The Kafka transport, over kafkajs. Produces with acks=all through an idempotent producer with one
- * request in flight (so retries never reorder), follows state topics through a per-run group that
- * never commits and reads them whole without a group (kafka_whole_read.ts), streams through the
- * agent's own group, and work topics through a shared group, handing slow work to a bounded
- * executor; streams and work commit in the background, within a bound (commits.ts), and a consumer
- * holds its input while the executor is full (kafka_subscription.ts).
+ * request in flight (so retries never reorder), reads state topics in no consumer group
+ * (kafka_follower.ts), streams through the agent's own group, and work topics through a shared
+ * group, handing slow work to a bounded executor; streams and work commit in the background,
+ * within a bound (commits.ts), and a consumer holds its input while the executor is full
+ * (kafka_subscription.ts).
  *
  * @module
  */
@@ -17,8 +17,8 @@ import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { topicOffsets, waitForLeaders } from "./leaders.ts";
 import { LeftoverMembers } from "./leftover_members.ts";
-import { SharedCluster } from "./kafka_cluster.ts";
-import { readWholeTopics } from "./kafka_whole_read.ts";
+import { newCluster, SharedCluster } from "./kafka_cluster.ts";
+import { KafkaFollower, readWholeTopics } from "./kafka_follower.ts";
 import { whereHeld } from "./where_held.ts";
 import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
@@ -124,8 +124,6 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
   };
 }
 
-let runCounter = 0;
-
 /** How many topics a transport remembers as existing before it starts over. */
 const KNOWN_TOPICS = 10_000;
 /** How long a topic found to exist is written to before a write asks for it again. */
@@ -139,7 +137,7 @@ export class KafkaTransport implements Transport {
   /** The producer (producer_slot.ts), made by the first who needs it; dropped on failure. */
   readonly #producers: ProducerSlot;
   #admin: Promise<Admin> | undefined;
-  readonly #subs = new Set<KafkaSubscription>();
+  readonly #subs = new Set<Subscription>();
   readonly #leftovers: LeftoverMembers;
   /** kafkajs's own cluster connection, for LeaveGroup and whole reads (kafka_cluster.ts). */
   readonly #cluster: SharedCluster;
@@ -264,11 +262,10 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const admin = await this.#adminClient();
+    if (options.kind === "state") return await this.#follow(admin, options);
     // A group this agent joins again after a crash is freed of what the dead run left in it.
-    if (options.kind !== "state") await this.#claimGroup(options.kind, options.groupId);
-    const groupId = options.kind === "state"
-      ? `${options.groupId}.state.${Date.now().toString(36)}${(++runCounter).toString(36)}`
-      : options.groupId;
+    await this.#claimGroup(options.kind, options.groupId);
+    const { groupId } = options;
     const consumer = this.#kafka.consumer({
       groupId,
       sessionTimeout: this.#options.sessionTimeoutMs ?? 30000,
@@ -277,21 +274,12 @@ export class KafkaTransport implements Transport {
       maxWaitTimeInMs: 250,
       partitionAssigners: [this.#assigner],
     });
-    const dispatcher = new Dispatcher({
-      kind: options.kind,
-      groupId,
-      handler: options.handler,
-      concurrency: options.concurrency ?? 4,
-      deadLetterTopic: options.deadLetterTopic,
-      produce: (r) => this.produce(r),
-      log: this.#log,
-    });
     const sub = new KafkaSubscription({
       consumer,
       admin,
       groupId,
       options,
-      dispatcher,
+      dispatcher: this.#dispatcher(options, groupId),
       decode: toRecord,
       commit: {
         intervalMs: this.#options.commitIntervalMs ?? 1000,
@@ -299,10 +287,8 @@ export class KafkaTransport implements Transport {
       },
       log: this.#log,
     });
-    const fromBeginning = options.fromBeginning ?? options.kind !== "stream";
     try {
-      if (options.kind === "state") await sub.recordEnds();
-      await sub.start(options.kind === "state" ? true : fromBeginning);
+      await sub.start(options.fromBeginning ?? options.kind !== "stream");
     } catch (error) {
       await consumer.disconnect().catch(() => {});
       throw await missingTopicError(error, options.topics, () => admin.listTopics());
@@ -311,24 +297,65 @@ export class KafkaTransport implements Transport {
     return sub;
   }
 
-  async readWhole(options: WholeReadOptions): Promise<void> {
-    const admin = await this.#adminClient();
-    const dispatcher = new Dispatcher({
-      kind: "state",
-      groupId: `whole read of ${options.topics.join(", ")}`,
+  /**
+   * A state subscription: its topics read from their start and followed in no consumer group
+   * (kafka_follower.ts), through a cluster connection of its own, as a consumer has.
+   */
+  async #follow(admin: Admin, options: SubscribeOptions): Promise<Subscription> {
+    const label = `${options.groupId}.state`;
+    const cluster = newCluster(this.#kafka);
+    const follower = new KafkaFollower({
+      admin,
+      cluster: async () => {
+        await cluster.connect();
+        return cluster;
+      },
+      release: () => cluster.disconnect(),
+      label,
+      topics: options.topics,
       handler: options.handler,
-      concurrency: 4,
-      deadLetterTopic: undefined,
+      onUndecodable: options.onUndecodable,
+      dispatcher: this.#dispatcher(options, label),
+      decode: toRecord,
+      log: this.#log,
+    });
+    try {
+      await follower.start();
+    } catch (error) {
+      await follower.close();
+      throw await missingTopicError(error, options.topics, () => admin.listTopics());
+    }
+    this.#subs.add(follower);
+    return follower;
+  }
+
+  #dispatcher(
+    options: Pick<SubscribeOptions, "kind" | "handler" | "concurrency" | "deadLetterTopic">,
+    groupId: string,
+  ): Dispatcher {
+    return new Dispatcher({
+      kind: options.kind,
+      groupId,
+      handler: options.handler,
+      concurrency: options.concurrency ?? 4,
+      deadLetterTopic: options.deadLetterTopic,
       produce: (r) => this.produce(r),
       log: this.#log,
     });
-    await readWholeTopics(options.topics, {
-      admin,
+  }
+
+  async readWhole(options: WholeReadOptions): Promise<void> {
+    await readWholeTopics({
+      admin: await this.#adminClient(),
       cluster: () => this.#cluster.get(),
-      dispatcher,
+      topics: options.topics,
       handler: options.handler,
-      decode: toRecord,
       onUndecodable: options.onUndecodable,
+      dispatcher: this.#dispatcher(
+        { kind: "state", handler: options.handler },
+        `whole read of ${options.topics.join(", ")}`,
+      ),
+      decode: toRecord,
       log: this.#log,
     });
   }

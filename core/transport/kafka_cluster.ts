@@ -1,8 +1,8 @@
 /**
  * A cluster connection of kafkajs's own, for the requests its consumer and admin do not offer: a
  * LeaveGroup naming another member (leftover_members.ts) and a fetch without a consumer group
- * (kafka_whole_read.ts). kafkajs hands one to each consumer's partition assigners when the
- * consumer is made; the consumer made here only to receive it never connects.
+ * (kafka_fetch.ts). kafkajs hands one to each consumer's partition assigners when the consumer is
+ * made; the consumer made here only to receive it never connects.
  *
  * @module
  */

@@ -1,7 +1,8 @@
 /**
- * One subscription of the Kafka transport: a kafkajs consumer whose records go through the
- * dispatcher, with commits off the fetch path (commits.ts) that never pass a record whose work
- * still runs, and a consumer that never blocks.
+ * One work or stream subscription of the Kafka transport (a state subscription joins no group:
+ * kafka_follower.ts): a kafkajs consumer whose records go through the dispatcher, with commits
+ * off the fetch path (commits.ts) that never pass a record whose work still runs, and a consumer
+ * that never blocks.
  *
  * The consumer holds its next record, instead of pausing its partitions, while the executor is
  * full, the subscription is paused, or too many records wait for a commit. Holding keeps the
@@ -16,11 +17,10 @@
  * @module
  */
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
-import { RunningWork } from "./bounded.ts";
+import { RunningWork, Wakeable } from "./bounded.ts";
 import { OffsetCommitter } from "./commits.ts";
 import type { Dispatcher, LogFn } from "./dispatch.ts";
 import { topicOffsets, topicOffsetsSince } from "./leaders.ts";
-import { requireTopics } from "./missing_topic.ts";
 import type { InboundRecord, SubscribeOptions, Subscription } from "./types.ts";
 import { type UndecodableBatch, undecodableBatch } from "./undecodable.ts";
 
@@ -50,14 +50,14 @@ export interface KafkaSubscriptionDeps {
 export class KafkaSubscription implements Subscription {
   readonly groupId: string;
   readonly #deps: KafkaSubscriptionDeps;
-  readonly #committer: OffsetCommitter | undefined;
+  readonly #committer: OffsetCommitter;
   readonly #ends = new Map<string, bigint>();
   /** Where a new stream group starts each partition it has no commit for, then moves on. */
   readonly #starts = new Map<string, Start>();
   #caughtUp: Array<() => void> = [];
   /** The next offset of each partition read in this run, as `topic:partition`. */
   readonly #read = new Map<string, bigint>();
-  #wakers: Array<() => void> = [];
+  readonly #waits = new Wakeable();
   #assigned = new Set<string>();
   #manualPause = false;
   /** Closing: no further record goes to the handler while the work running gets its grace. */
@@ -72,20 +72,18 @@ export class KafkaSubscription implements Subscription {
     this.#deps = deps;
     this.groupId = deps.groupId;
     const { consumer, dispatcher } = deps;
-    if (deps.options.kind !== "state") {
-      this.#committer = new OffsetCommitter({
-        commit: (offsets) => consumer.commitOffsets([...offsets]),
-        ...deps.commit,
-        onSettled: () => {
-          dispatcher.stats.commits = this.#committer?.commits ?? 0;
-          this.#wake();
-        },
-        log: deps.log,
-      });
-    }
+    this.#committer = new OffsetCommitter({
+      commit: (offsets) => consumer.commitOffsets([...offsets]),
+      ...deps.commit,
+      onSettled: () => {
+        dispatcher.stats.commits = this.#committer.commits;
+        this.#waits.wake();
+      },
+      log: deps.log,
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       dispatcher.stats.joins++;
-      this.#committer?.rejoined();
+      this.#committer.rejoined();
       this.#assigned = new Set(
         Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
       );
@@ -98,7 +96,7 @@ export class KafkaSubscription implements Subscription {
     });
     // Commit what is finished before the group moves on, so the next owner starts after it (and
     // takes again what still runs here: the task's protocol makes that harmless).
-    consumer.on(consumer.events.REBALANCING, () => void this.#committer?.flush());
+    consumer.on(consumer.events.REBALANCING, () => void this.#committer.flush());
     consumer.on(consumer.events.FETCH_START, () => void dispatcher.stats.fetches++);
   }
 
@@ -108,19 +106,6 @@ export class KafkaSubscription implements Subscription {
 
   assignment(): string[] {
     return [...this.#assigned].sort();
-  }
-
-  /** Reads where each partition ends now, so `caughtUp` knows when the start state is read. */
-  async recordEnds(): Promise<void> {
-    const { admin, options } = this.#deps;
-    await requireTopics(options.topics, (topic) => admin.fetchTopicMetadata({ topics: [topic] }));
-    for (const topic of options.topics) {
-      for (const p of await topicOffsets(admin, topic)) {
-        if (BigInt(p.high) > BigInt(p.low)) {
-          this.#ends.set(`${topic}:${p.partition}`, BigInt(p.high));
-        }
-      }
-    }
   }
 
   async start(fromBeginning: boolean): Promise<void> {
@@ -232,11 +217,9 @@ export class KafkaSubscription implements Subscription {
           finished = d.finished;
         });
     const rebalance = await this.#heartbeatWhile(delivery, heartbeat);
-    const done = this.#committer?.taken(topic, partition, message.offset);
-    if (done !== undefined) {
-      if (finished === undefined) done();
-      else this.#finishing.track(finished.then((ended) => void (ended && done())));
-    }
+    const done = this.#committer.taken(topic, partition, message.offset);
+    if (finished === undefined) done();
+    else this.#finishing.track(finished.then((ended) => void (ended && done())));
     const start = this.#starts.get(`${topic}:${partition}`);
     if (start !== undefined) start.next = BigInt(message.offset) + 1n;
     this.#markRead(topic, partition, BigInt(message.offset));
@@ -245,7 +228,7 @@ export class KafkaSubscription implements Subscription {
 
   #held(): boolean {
     return this.#manualPause || this.#draining || this.#deps.dispatcher.executor.full ||
-      this.#committer?.atBound === true;
+      this.#committer.atBound === true;
   }
 
   /** Waits, heartbeating, until the next record may go to the handler (or the end). */
@@ -259,10 +242,10 @@ export class KafkaSubscription implements Subscription {
         watching = true;
         dispatcher.executor.whenFree().then(() => {
           watching = false;
-          this.#wake();
+          this.#waits.wake();
         });
       }
-      await this.#sleep(HOLD_TICK_MS);
+      await this.#waits.sleep(HOLD_TICK_MS);
       if (!this.#closing && this.#held()) await heartbeat();
     }
   }
@@ -282,31 +265,16 @@ export class KafkaSubscription implements Subscription {
         done = true;
         this.#deps.log("error", `Delivery to ${this.groupId} failed: ${String(error)}`);
       },
-    ).finally(() => this.#wake());
+    ).finally(() => this.#waits.wake());
     let rebalance: unknown;
-    await Promise.race([settled, this.#sleep(HOLD_TICK_MS)]);
+    await Promise.race([settled, this.#waits.sleep(HOLD_TICK_MS)]);
     while (!done) {
       if (rebalance === undefined) {
         await heartbeat().catch((error) => void (rebalance = error));
       }
-      await Promise.race([settled, this.#sleep(HOLD_TICK_MS)]);
+      await Promise.race([settled, this.#waits.sleep(HOLD_TICK_MS)]);
     }
     return rebalance;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(wake, ms);
-      function wake() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wakers.push(wake);
-    });
-  }
-
-  #wake(): void {
-    for (const wake of this.#wakers.splice(0)) wake();
   }
 
   pause(): void {
@@ -315,7 +283,7 @@ export class KafkaSubscription implements Subscription {
 
   resume(): void {
     this.#manualPause = false;
-    this.#wake();
+    this.#waits.wake();
   }
 
   #markRead(topic: string, partition: number, offset: bigint): void {
@@ -390,15 +358,11 @@ export class KafkaSubscription implements Subscription {
     this.#deps.dispatcher.stop();
     await this.#finishing.grace(graceMs);
     this.#closing = true;
-    this.#wake();
+    this.#waits.wake();
     await this.#inMessage;
-    await this.#committer?.flush().catch(() => {});
-    this.#committer?.stop();
+    await this.#committer.flush().catch(() => {});
+    this.#committer.stop();
     await this.#deps.consumer.disconnect();
     await this.idle();
-    if (this.#deps.options.kind === "state") {
-      // The per-run group never committed; remove it so it does not linger on the broker.
-      await this.#deps.admin.deleteGroups([this.groupId]).catch(() => {});
-    }
   }
 }

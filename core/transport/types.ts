@@ -99,7 +99,10 @@ export type SubscriptionKind =
 export interface SubscribeOptions {
   readonly kind: SubscriptionKind;
   readonly topics: readonly string[];
-  /** The consumer group; for `state` a unique per-run group is made from it. */
+  /**
+   * The consumer group. A `state` subscription joins none on Kafka (it is named after it); in
+   * process a unique per-run group is made from it.
+   */
   readonly groupId: string;
   readonly handler: RecordHandler;
   /** At most this many `work` items run at once; when full, the partitions pause. Default 4. */

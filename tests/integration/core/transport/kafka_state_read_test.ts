@@ -1,9 +1,10 @@
 /**
- * A whole read on the real broker: every record the topics held when it began, each partition's in
- * order, once, without joining a consumer group (a broker keeps a new group waiting for
- * `group.initial.rebalance.delay.ms`, 3 s unless set, so a command that looks back at a group
- * paid that wait at each read); compressed batches, batches that do not decode and aborted
- * transactions read as a consumer reads them.
+ * State topics read in no consumer group, on the real broker (a broker keeps a new group waiting
+ * for `group.initial.rebalance.delay.ms`, 3 s unless set, so every state read paid that wait). A
+ * whole read: every record the topics held when it began, each partition's in order, once;
+ * compressed batches, batches that do not decode and aborted transactions read as a consumer
+ * reads them. A state subscription: it holds its records while paused or while its work is full,
+ * and its close waits for that work.
  */
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
@@ -16,7 +17,7 @@ import {
 } from "../../../../core/transport/mod.ts";
 import { testBrokers } from "../../../_support/broker.ts";
 import { produceUndecodable } from "../../../_support/undecodable.ts";
-import { uniqueName } from "../../../_support/wait.ts";
+import { uniqueName, waitFor } from "../../../_support/wait.ts";
 
 const { KafkaTransport } = await loadKafka();
 type KafkaTransportT = InstanceType<typeof KafkaTransport>;
@@ -194,6 +195,65 @@ Deno.test(
       assert.deepEqual(seen, ["committed", "plain"]);
     } finally {
       await producer.disconnect();
+    }
+  },
+);
+
+Deno.test(
+  "a state subscription holds its records while paused or while its work is full, then hands them over",
+  opts,
+  async () => {
+    const t = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
+    try {
+      const topic = uniqueName("state-held");
+      await t.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, config }]);
+      const held: string[] = [];
+      const free: string[] = [];
+      const ended: string[] = [];
+      const running: Array<() => void> = [];
+      const sub = await t.subscribe({
+        kind: "state",
+        topics: [topic],
+        groupId: uniqueName("state-held"),
+        concurrency: 1,
+        handler: (record) => {
+          held.push(String(record.key));
+          const key = String(record.key);
+          return {
+            work: async () => {
+              await new Promise<void>((resolve) => running.push(resolve));
+              ended.push(key);
+            },
+          };
+        },
+      });
+      const other = await t.subscribe({
+        kind: "state",
+        topics: [topic],
+        groupId: uniqueName("state-free"),
+        handler: (record) => void free.push(String(record.key)),
+      });
+      sub.pause();
+      await t.produce(["a", "b"].map((key) => ({ topic, key, value: key })));
+      await waitFor(() => free.length === 2, "the other subscription to read both");
+      assert.equal(await sub.behind(), true);
+      assert.deepEqual(held, [], "nothing while paused");
+      sub.resume();
+      await waitFor(() => held.length === 1, "the first record once resumed");
+      assert.equal(await other.behind(), false);
+      // Its one slot runs "a": "b" waits for it.
+      await waitFor(() => other.stats.fetches > 2, "the other subscription to fetch on");
+      assert.deepEqual(held, ["a"]);
+      running.shift()!();
+      await waitFor(() => held.length === 2 && running.length === 1, "b once the slot is free");
+      // Closed while b's work runs: the close ends after that work.
+      const closing = sub.close().then(() => void ended.push("closed"));
+      running.shift()!();
+      await closing;
+      assert.deepEqual(ended, ["a", "b", "closed"]);
+      await other.close();
+    } finally {
+      await t.close();
     }
   },
 );
