@@ -149,10 +149,11 @@ function isAbortMarker(message: FetchedMessage): boolean {
 }
 
 /**
- * After an offset out of range (retention deleted the log's start meanwhile): the partition is
- * read on from where its log starts now. False for any other error.
+ * After an offset out of range, the partition is read on from where its log starts now: past
+ * what retention deleted meanwhile, or from the start of a topic made again with fewer records
+ * (state is read again whole). False for any other error.
  */
-export async function movedPastRange(
+export async function readFromLogStart(
   error: unknown,
   parts: ReadonlyMap<string, FetchedPart>,
   admin: Admin,
@@ -162,7 +163,7 @@ export async function movedPastRange(
   const part = parts.get(partKey(topic, partition ?? -1));
   if (part === undefined) return false;
   const low = (await topicOffsets(admin, topic)).find((p) => p.partition === part.partition)?.low;
-  if (low === undefined || BigInt(low) <= part.next) return false;
+  if (low === undefined || BigInt(low) === part.next) return false;
   part.next = BigInt(low);
   return true;
 }

@@ -21,10 +21,10 @@ import {
   type FetchedPart,
   fetchFromLeaders,
   type LeaderAnswer,
-  movedPastRange,
   offsetAfter,
   type PartitionData,
   partKey,
+  readFromLogStart,
   recordsOf,
 } from "./kafka_fetch.ts";
 import { topicOffsets } from "./leaders.ts";
@@ -195,7 +195,7 @@ export class KafkaFollower implements Subscription {
         answers = await Promise.race([fetching, this.#closed.promise.then(() => undefined)]);
         this.stats.fetches++;
       } catch (error) {
-        if (await movedPastRange(error, this.#parts, admin).catch(() => false)) continue;
+        if (await readFromLogStart(error, this.#parts, admin).catch(() => false)) continue;
         failingSince ??= Date.now();
         const retriable = (error as { retriable?: boolean }).retriable === true;
         if (whole && (!retriable || Date.now() - failingSince > WHOLE_RETRY_MS)) throw error;

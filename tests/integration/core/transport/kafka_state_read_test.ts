@@ -99,13 +99,15 @@ Deno.test(
 );
 
 /**
- * Runs `fill` on a new one-partition topic, then reads it whole, each record's key to `seen`
- * (or `handler`'s), and returns the keys and the batches told as skipped.
+ * Runs `fill` on a new one-partition topic, then reads it whole, each record's key to `seen` and
+ * then `afterEach` (or each record to `handler`), and returns the keys and the batches told as
+ * skipped.
  */
 async function readOne(
   prefix: string,
   fill: (t: KafkaTransportT, topic: string) => Promise<void>,
   handler?: (record: InboundRecord) => HandlerResult,
+  afterEach?: (topic: string, key: string) => Promise<void>,
 ): Promise<{ seen: string[]; told: SkippedBatch[] }> {
   const t = new KafkaTransport({ brokers, clientId: "kafclaw-test" });
   try {
@@ -117,7 +119,10 @@ async function readOne(
     await t.readWhole({
       topics: [topic],
       groupId: uniqueName(`${prefix}-reader`),
-      handler: handler ?? ((record) => void seen.push(String(record.key))),
+      handler: handler ?? (async (record) => {
+        seen.push(String(record.key));
+        await afterEach?.(topic, String(record.key));
+      }),
       onUndecodable: (batch) => void told.push(batch),
     });
     return { seen, told };
@@ -254,6 +259,44 @@ Deno.test(
       await other.close();
     } finally {
       await t.close();
+    }
+  },
+);
+
+Deno.test(
+  "a whole read whose next records retention deletes meanwhile reads on from the log's new start",
+  opts,
+  async () => {
+    const admin = rawKafka().admin();
+    await admin.connect();
+    try {
+      // Records of 400 KB: one fetch (1 MiB a partition) brings the first few, not all five.
+      // Random bytes, so that no compression makes them small.
+      const value = new Uint8Array(400 * 1024);
+      for (let at = 0; at < value.length; at += 65536) {
+        crypto.getRandomValues(value.subarray(at, at + 65536));
+      }
+      const { seen } = await readOne(
+        "whole-deleted",
+        async (t, topic) => {
+          // One record a write: a batch of them would pass the broker's largest message.
+          for (const key of ["r0", "r1", "r2", "r3", "r4"]) {
+            await t.produce([{ topic, key, value }]);
+          }
+        },
+        undefined,
+        async (topic, key) => {
+          if (key === "r0") {
+            // kafkajs's admin deletes only in topics whose metadata it holds.
+            await admin.fetchTopicMetadata({ topics: [topic] });
+            await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "4" }] });
+          }
+        },
+      );
+      assert.equal(seen.at(-1), "r4", seen.join());
+      assert.ok(!seen.includes("r3"), `r3 was deleted before it was fetched: ${seen.join()}`);
+    } finally {
+      await admin.disconnect();
     }
   },
 );
