@@ -106,14 +106,29 @@ export async function inviteAction(
   const expiresAt = new Date(Date.now() + opts.validHours * 3_600_000);
   const id = randomToken(6);
   timeline.invites.add({ id, group: config.group.name, secret, expiresAt });
+  // What a newcomer needs besides the invite: the group, and the owner key it pins.
+  const { name, ownerPublicKey } = config.group;
+  const pin = ownerPublicKey === undefined
+    ? ""
+    : `KAFCLAW_GROUP_OWNER_PUBLIC_KEY=${ownerPublicKey} `;
   ctx.io.out(
     opts.json
-      ? JSON.stringify({ id, invite: secret, expires_at: expiresAt.toISOString() }, null, 2)
+      ? JSON.stringify(
+        {
+          id,
+          invite: secret,
+          expires_at: expiresAt.toISOString(),
+          group: name,
+          owner_public_key: ownerPublicKey ?? null,
+        },
+        null,
+        2,
+      )
       : [
-        `invite ${id} for group "${config.group.name}", once, until ${expiresAt.toISOString()}:`,
+        `invite ${id} for group "${name}", once, until ${expiresAt.toISOString()}:`,
         secret,
         // Another machine: its own name for the command is not known here.
-        "the newcomer runs: kafclaw group join --invite <that invite>",
+        `the newcomer runs: KAFCLAW_GROUP_NAME=${name} ${pin}kafclaw group join --invite <that invite>`,
       ].join("\n"),
   );
 }

@@ -76,6 +76,7 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
     brokers: g.kafkaBrokers,
     agent_id: g.agentId ?? null,
     owner_key_pinned: g.ownerPublicKey !== undefined,
+    owner_public_key: g.ownerPublicKey ?? null,
     owner_key_here: (await ownerKey(identityDir(config))) !== undefined,
     certificate: cert === undefined
       ? null
@@ -113,7 +114,7 @@ export async function groupStatus(ctx: CliContext, opts: { json?: boolean }): Pr
           cert.issuer ? ", issuer" : ""
         }`
     }`,
-    `owner key: ${status.owner_key_pinned ? "pinned" : "not pinned"}${
+    `owner key: ${g.ownerPublicKey === undefined ? "not pinned" : `pinned, ${g.ownerPublicKey}`}${
       status.owner_key_here ? ", and held in this KAFCLAW_HOME" : ""
     }`,
     problems.length === 0

@@ -124,7 +124,22 @@ Deno.test(
     await boss.until(/in group .* sponsoring newcomers/);
     const made = await kafclaw(["group", "invite", "--json"], groupEnv(group, bossHome.path));
     assert.equal(made.code, 0, made.stderr);
-    const { invite } = jsonOf(made) as { invite: string };
+    const { invite, ...given } = jsonOf(made) as { invite: string; group: string };
+    // What the newcomer needs besides the invite: the group, and the owner key it pins.
+    assert.deepEqual([given.group, (given as { owner_public_key?: string }).owner_public_key], [
+      group,
+      ownerKey,
+    ]);
+    const told = await kafclaw(["group", "invite"], groupEnv(group, bossHome.path));
+    assert.ok(
+      told.stdout.includes(
+        `the newcomer runs: KAFCLAW_GROUP_NAME=${group} KAFCLAW_GROUP_OWNER_PUBLIC_KEY=${ownerKey} ` +
+          "kafclaw group join --invite <that invite>",
+      ),
+      told.stdout,
+    );
+    const status = await kafclaw(["group", "status"], groupEnv(group, bossHome.path));
+    assert.match(status.stdout, new RegExp(`owner key: pinned, ${ownerKey}, and held in this`));
     // A newcomer's environment: its id, and the owner key it pins.
     const member = (home: string, id: string) =>
       groupEnv(group, home, {
