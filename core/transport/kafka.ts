@@ -20,6 +20,7 @@ import { LeftoverMembers } from "./leftover_members.ts";
 import { newCluster, SharedCluster } from "./kafka_cluster.ts";
 import { KafkaFollower, readWholeTopics } from "./kafka_follower.ts";
 import { whereHeld } from "./where_held.ts";
+import { unreachable } from "./unreachable.ts";
 import { encodeRunTag, type RunFolder, thisRun } from "./run_tag.ts";
 import { decodeRecordKey } from "./record_key.ts";
 import { registerCodecs } from "./codecs.ts";
@@ -345,6 +346,8 @@ export class KafkaTransport implements Transport {
   }
 
   async readWhole(options: WholeReadOptions): Promise<void> {
+    // Its fetches go through kafkajs's cluster, not the client kafka_client.ts wraps: a failed
+    // connection is made the same KafkaUnreachableError here.
     await readWholeTopics({
       admin: await this.#adminClient(),
       cluster: () => this.#cluster.get(),
@@ -357,6 +360,8 @@ export class KafkaTransport implements Transport {
       ),
       decode: toRecord,
       log: this.#log,
+    }).catch((error) => {
+      throw unreachable(error, this.#options.brokers) ?? error;
     });
   }
 
