@@ -17,7 +17,7 @@ import { Dispatcher, type LogFn } from "./dispatch.ts";
 import { KafkaSubscription } from "./kafka_subscription.ts";
 import { topicOffsets, waitForLeaders } from "./leaders.ts";
 import { LeftoverMembers } from "./leftover_members.ts";
-import { newCluster, SharedCluster } from "./kafka_cluster.ts";
+import { SharedCluster } from "./kafka_cluster.ts";
 import { KafkaFollower, readWholeTopics } from "./kafka_follower.ts";
 import { whereHeld } from "./where_held.ts";
 import { unreachable } from "./unreachable.ts";
@@ -304,14 +304,11 @@ export class KafkaTransport implements Transport {
    */
   async #follow(admin: Admin, options: SubscribeOptions): Promise<Subscription> {
     const label = `${options.groupId}.state`;
-    const cluster = newCluster(this.#kafka);
+    const cluster = new SharedCluster(this.#kafka);
     const follower = new KafkaFollower({
       admin,
-      cluster: async () => {
-        await cluster.connect();
-        return cluster;
-      },
-      release: () => cluster.disconnect(),
+      cluster: () => cluster.get(),
+      release: () => cluster.close(),
       label,
       topics: options.topics,
       handler: options.handler,
@@ -346,18 +343,17 @@ export class KafkaTransport implements Transport {
   }
 
   async readWhole(options: WholeReadOptions): Promise<void> {
+    const label = `whole read of ${options.topics.join(", ")}`;
     // Its fetches go through kafkajs's cluster, not the client kafka_client.ts wraps: a failed
     // connection is made the same KafkaUnreachableError here.
     await readWholeTopics({
       admin: await this.#adminClient(),
       cluster: () => this.#cluster.get(),
+      label,
       topics: options.topics,
       handler: options.handler,
       onUndecodable: options.onUndecodable,
-      dispatcher: this.#dispatcher(
-        { kind: "state", handler: options.handler },
-        `whole read of ${options.topics.join(", ")}`,
-      ),
+      dispatcher: this.#dispatcher({ kind: "state", handler: options.handler }, label),
       decode: toRecord,
       log: this.#log,
     }).catch((error) => {

@@ -9,8 +9,8 @@
 import type { Cluster, Kafka } from "kafkajs";
 import { roundRobinAssigner } from "./assignor.ts";
 
-/** A new cluster connection of `kafka`'s (not yet connected: `connect` it, `disconnect` it). */
-export function newCluster(kafka: Kafka): Cluster {
+/** A new cluster connection of `kafka`'s (not yet connected). */
+function newCluster(kafka: Kafka): Cluster {
   let cluster: Cluster | undefined;
   kafka.consumer({
     groupId: "kafclaw.unused",

@@ -293,15 +293,14 @@ export class KafkaFollower implements Subscription {
 }
 
 /** What {@link readWholeTopics} reads with. */
-export type WholeReadDeps = Omit<FollowerDeps, "whole" | "label" | "release">;
+export type WholeReadDeps = Omit<FollowerDeps, "whole" | "release">;
 
 /**
  * Reads `topics` whole: every record they hold when the read begins (a missing topic is a
  * TopicMissingError), and the work the handler handed back ended.
  */
 export async function readWholeTopics(deps: WholeReadDeps): Promise<void> {
-  const label = `whole read of ${deps.topics.join(", ")}`;
-  const follower = new KafkaFollower({ ...deps, label, whole: true });
+  const follower = new KafkaFollower({ ...deps, whole: true });
   await follower.start();
   try {
     await follower.ended();
